@@ -1,0 +1,91 @@
+// The `palisade` command: dispatches to one module per subcommand and maps every failure a
+// user can cause to a message and an exit code (2 for usage), never a stack trace.
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { UsageError } from "./args.ts";
+import type { Command, CommandIO } from "./command.ts";
+
+/** Subcommands, loaded lazily so that `palisade check` does not pay for the audit store. */
+const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  check: { summary: "parse and check .policy files", load: async () => (await import("./check.ts")).command },
+  fmt: { summary: "format .policy files canonically", load: async () => (await import("./fmt.ts")).command },
+  import: { summary: "import a rule from another language (jsonlogic)", load: async () => (await import("./import.ts")).command },
+  audit: { summary: "verify, prove and export the audit log", load: async () => (await import("./audit.ts")).command },
+  demo: { summary: "run a short end-to-end demo on the example policies", load: async () => (await import("./demo.ts")).command },
+};
+
+const usage = () =>
+  `usage: palisade <command> [options]\n\ncommands:\n${Object.entries(commands)
+    .map(([n, c]) => `  ${n.padEnd(10)} ${c.summary}`)
+    .join("\n")}\n\nrun 'palisade <command> --help' for a command's options\n`;
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+export async function main(argv: readonly string[], io: CommandIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    io.stdout(usage());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === "--version") {
+    io.stdout("palisade 0.1.0\n");
+    return 0;
+  }
+  const entry = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!entry) {
+    io.stderr(`palisade: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  const command = await entry.load();
+  try {
+    if (rest.includes("--help") || rest.includes("-h")) {
+      io.stdout(command.help.endsWith("\n") ? command.help : `${command.help}\n`);
+      return 0;
+    }
+    return await command.run(rest, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr(`palisade ${name}: ${err.message}\n\n${command.help}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+/** The process-backed IO the installed command uses. */
+export function processIO(): CommandIO {
+  return {
+    stdout: (t) => void process.stdout.write(t),
+    stderr: (t) => void process.stderr.write(t),
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const c of process.stdin) chunks.push(c as Buffer);
+      return Buffer.concat(chunks).toString("utf8");
+    },
+    cwd: process.cwd(),
+    isTTY: Boolean(process.stderr.isTTY),
+  };
+}
+
+const invokedDirectly = (() => {
+  try {
+    const self = realpathSync(fileURLToPath(import.meta.url));
+    const entry = process.argv[1] ? realpathSync(process.argv[1]) : "";
+    return entry === self || entry.endsWith("bin/palisade.js");
+  } catch {
+    return false;
+  }
+})();
+
+if (invokedDirectly) {
+  main(process.argv.slice(2), processIO()).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      // An internal fault, not a user error: say so plainly, with the detail for a bug report.
+      process.stderr.write(`palisade: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+      if (process.env.PALISADE_DEBUG) process.stderr.write(`${err instanceof Error ? err.stack : ""}\n`);
+      process.exitCode = 70;
+    },
+  );
+}
