@@ -1,0 +1,65 @@
+// RFC 9162 §2.1.1 hashing: domain-separated leaf and node hashes so a leaf can never pose as a node.
+import { createHash } from "node:crypto";
+
+/** Length in bytes of every hash in the log (SHA-256). */
+export const HASH_SIZE = 32;
+
+const LEAF_PREFIX = new Uint8Array([0x00]);
+const NODE_PREFIX = new Uint8Array([0x01]);
+
+/** SHA-256 of the given bytes. */
+export function sha256(...parts: Uint8Array[]): Uint8Array {
+  const h = createHash("sha256");
+  for (const p of parts) h.update(p);
+  return new Uint8Array(h.digest());
+}
+
+/** Leaf hash: SHA-256(0x00 || data). */
+export function leafHash(data: Uint8Array): Uint8Array {
+  return sha256(LEAF_PREFIX, data);
+}
+
+/** Interior node hash: SHA-256(0x01 || left || right). */
+export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
+  return sha256(NODE_PREFIX, left, right);
+}
+
+let empty: Uint8Array | undefined;
+
+/** Root of the empty tree: SHA-256 of the empty string (a fresh copy each call). */
+export function emptyRoot(): Uint8Array {
+  empty ??= sha256();
+  return empty.slice();
+}
+
+/** Lowercase hex of bytes. */
+export function toHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
+}
+
+/** Bytes from hex; throws a RangeError on odd length or non-hex characters. */
+export function fromHex(hex: string): Uint8Array {
+  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) throw new RangeError(`invalid hex string`);
+  return new Uint8Array(Buffer.from(hex, "hex"));
+}
+
+/** Standard (padded) base64 of bytes. */
+export function toBase64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
+}
+
+/** Bytes from standard padded base64; strict (throws a RangeError on anything non-canonical). */
+export function fromBase64(b64: string): Uint8Array {
+  // Buffer.from silently skips junk, so re-encode and compare to insist on one spelling per value.
+  if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(b64)) throw new RangeError(`invalid base64 string`);
+  const out = Buffer.from(b64, "base64");
+  if (out.toString("base64") !== b64) throw new RangeError(`non-canonical base64 string`);
+  return new Uint8Array(out);
+}
+
+/** Constant-shape byte equality (not secret-safe timing; hashes here are public). */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

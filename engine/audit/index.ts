@@ -1,0 +1,25 @@
+/**
+ * The tamper-evident audit log.
+ *
+ * Design: a pure core with no I/O — RFC 9162 hashing (hash.ts), Merkle algorithms over a reader
+ * of perfect-subtree hashes (merkle.ts), proof verifiers that never throw (verify.ts), C2SP signed
+ * notes and checkpoints (note.ts, checkpoint.ts), C2SP tlog-tiles (tiles.ts) and canonical JSON
+ * entries (entry.ts). Stores persist exactly the nodes CompactRange reports on append, so roots
+ * and proofs read O(log n) stored hashes; the stores and the CLI sit on top of this core.
+ */
+export { HASH_SIZE, bytesEqual, emptyRoot, fromBase64, fromHex, leafHash, nodeHash, sha256, toBase64, toHex } from "./hash.ts";
+export { AuditError } from "./errors.ts";
+export type { AuditErrorCode } from "./errors.ts";
+export {
+  CompactRange,
+  MerkleTree,
+  consistencyProofFromReader,
+  consistencyProofNodes,
+  hashPlan,
+  inclusionProofFromReader,
+  inclusionProofNodes,
+  planNodeIds,
+  rootFromReader,
+  rootNodes,
+} from "./merkle.ts";
+export type { NodeId, NodeReader, NodeSink, ProofPlan } from "./merkle.ts";
