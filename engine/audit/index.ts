@@ -23,3 +23,5 @@ export {
   rootNodes,
 } from "./merkle.ts";
 export type { NodeId, NodeReader, NodeSink, ProofPlan } from "./merkle.ts";
+export { verifyConsistency, verifyInclusion } from "./verify.ts";
+export type { TreeIndex } from "./verify.ts";
