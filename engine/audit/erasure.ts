@@ -1,0 +1,185 @@
+// GDPR Art. 17 erasure by key destruction ("crypto-shredding").
+//
+// The fields an operator declares personal are moved out of the record and sealed with
+// AES-256-GCM under a key that belongs to the record's data subject. The stored entry — the
+// bytes the Merkle leaf commits to — is the record without those fields plus a `$sealed` object
+// holding the ciphertext; the key lives in the store's subject_keys table. Erasing a subject
+// destroys its key: the ciphertext stays (so every leaf, node and checkpoint still verifies) but
+// can never be read again, and the fields read back as ERASED_MARKER.
+//
+// The subject identifier itself (e.g. principal.id) is kept beside the entry, outside the leaf,
+// to find a subject's entries; it should be a pseudonymous id, not an e-mail address. Records
+// without a subject cannot be erased on request later, so their personal fields are not kept at
+// all: they are written as the marker.
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+
+/** Which fields are personal, and which field names the data subject. Paths are dotted (`meta.user_email`). */
+export interface ErasurePolicy {
+  /** Path of the field naming the data subject, e.g. `principal.id`. */
+  readonly subjectField: string;
+  /** Paths of the fields sealed under the subject's key, e.g. `principal`, `meta.user_email`. */
+  readonly personalFields: readonly string[];
+}
+
+/** What an erased (or never kept) personal field reads as. */
+export const ERASED_MARKER = "[erased]";
+
+/** The envelope field that holds the sealed personal fields. */
+export const SEALED_FIELD = "$sealed";
+
+/** The sealed part of an entry, as stored (and committed to by the leaf). */
+export interface SealedFields {
+  readonly v: 1;
+  readonly alg: "A256GCM";
+  /** Random id of the subject key (never the subject). */
+  readonly kid: string;
+  /** The sealed paths, in sealing order. */
+  readonly fields: readonly string[];
+  /** Base64 96-bit nonce. */
+  readonly iv: string;
+  /** Base64 ciphertext followed by the 128-bit tag. */
+  readonly ct: string;
+}
+
+/** A subject key: its id (stored in envelopes) and its 256-bit secret. */
+export interface KeyMaterial {
+  readonly keyId: string;
+  readonly key: Uint8Array;
+}
+
+/** How a record read back: its personal fields opened, erased, unreadable (damaged), or it had none. */
+export type OpenStatus = "open" | "erased" | "damaged" | "plain";
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** The value at a dotted path, or undefined. */
+export function getPath(record: unknown, path: string): unknown {
+  let at: unknown = record;
+  for (const part of path.split(".")) {
+    if (!isObj(at) || !Object.hasOwn(at, part)) return undefined;
+    at = at[part];
+  }
+  return at;
+}
+
+function setPath(record: Obj, path: string, value: unknown): void {
+  const parts = path.split(".");
+  let at: Obj = record;
+  for (const part of parts.slice(0, -1)) {
+    const next = at[part];
+    if (!isObj(next)) at[part] = {};
+    at = at[part] as Obj;
+  }
+  at[parts[parts.length - 1]] = value;
+}
+
+function deletePath(record: Obj, path: string): void {
+  const parts = path.split(".");
+  let at: unknown = record;
+  for (const part of parts.slice(0, -1)) {
+    if (!isObj(at)) return;
+    at = at[part];
+  }
+  if (isObj(at)) delete at[parts[parts.length - 1]];
+}
+
+/** The record's data subject as a string, or null when it has none (missing, or not a string or number). */
+export function subjectOf(record: unknown, policy: ErasurePolicy): string | null {
+  const v = getPath(record, policy.subjectField);
+  if (typeof v === "string" && v !== "") return v;
+  if (typeof v === "number" && Number.isFinite(v)) return String(v);
+  return null;
+}
+
+/** A fresh random subject key. */
+export function newSubjectKey(): KeyMaterial {
+  return { keyId: randomBytes(16).toString("hex"), key: new Uint8Array(randomBytes(32)) };
+}
+
+// The header is authenticated so a ciphertext cannot be moved under another key id or field list.
+function aad(kid: string, fields: readonly string[]): Buffer {
+  return Buffer.from(JSON.stringify(["palisade-seal-v1", kid, fields]), "utf8");
+}
+
+/** The personal paths present in the record, in policy order. */
+export function personalPathsIn(record: unknown, policy: ErasurePolicy): string[] {
+  return policy.personalFields.filter((p) => getPath(record, p) !== undefined);
+}
+
+/**
+ * The envelope to store for `record`: a copy without its personal fields, which are sealed under
+ * `key` in `$sealed`. With no key (no subject) the fields are replaced by ERASED_MARKER instead.
+ * The input is not modified. A record with no personal field is returned as a plain copy.
+ */
+export function seal(record: Obj, policy: ErasurePolicy, key: KeyMaterial | null): Obj {
+  const fields = personalPathsIn(record, policy);
+  const out = structuredClone(record);
+  if (fields.length === 0) return out;
+  if (key === null) {
+    for (const f of fields) if (getPath(out, f) !== undefined) setPath(out, f, ERASED_MARKER);
+    return out;
+  }
+  const values: Obj = {};
+  const sealed: string[] = [];
+  for (const f of fields) {
+    // An earlier path may have taken this one with it (`principal` before `principal.email`).
+    const v = getPath(out, f);
+    if (v === undefined) continue;
+    values[f] = v;
+    sealed.push(f);
+    deletePath(out, f);
+  }
+  const iv = randomBytes(12);
+  const cipher = createCipheriv("aes-256-gcm", key.key, iv);
+  cipher.setAAD(aad(key.keyId, sealed));
+  const ct = Buffer.concat([cipher.update(JSON.stringify(values), "utf8"), cipher.final(), cipher.getAuthTag()]);
+  const envelope: SealedFields = { v: 1, alg: "A256GCM", kid: key.keyId, fields: sealed, iv: iv.toString("base64"), ct: ct.toString("base64") };
+  out[SEALED_FIELD] = envelope;
+  return out;
+}
+
+/** The sealed part of an envelope, or null when it has none or it is malformed. */
+export function sealedPart(envelope: unknown): SealedFields | null {
+  if (!isObj(envelope)) return null;
+  const s = envelope[SEALED_FIELD];
+  if (!isObj(s)) return null;
+  if (s.v !== 1 || s.alg !== "A256GCM" || typeof s.kid !== "string" || typeof s.iv !== "string" || typeof s.ct !== "string") return null;
+  if (!Array.isArray(s.fields) || !s.fields.every((f) => typeof f === "string")) return null;
+  return s as unknown as SealedFields;
+}
+
+/**
+ * The record an envelope was made from, as far as it can be read: sealed fields opened with the
+ * key `lookup` returns, or set to ERASED_MARKER when the key is gone (null/undefined) or the
+ * ciphertext does not open. Never throws.
+ */
+export function unseal(envelope: Obj, lookup: (keyId: string) => Uint8Array | null | undefined): { record: Obj; status: OpenStatus } {
+  const s = sealedPart(envelope);
+  const record = structuredClone(envelope);
+  delete record[SEALED_FIELD];
+  if (!s) return { record, status: "plain" };
+  const key = lookup(s.kid);
+  let status: OpenStatus = key ? "open" : "erased";
+  let values: Obj | null = null;
+  if (key) {
+    try {
+      const raw = Buffer.from(s.ct, "base64");
+      if (raw.length < 16) throw new Error("short");
+      const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(s.iv, "base64"));
+      decipher.setAAD(aad(s.kid, s.fields));
+      decipher.setAuthTag(raw.subarray(raw.length - 16));
+      const plain = Buffer.concat([decipher.update(raw.subarray(0, raw.length - 16)), decipher.final()]).toString("utf8");
+      const parsed: unknown = JSON.parse(plain);
+      if (!isObj(parsed)) throw new Error("not an object");
+      values = parsed;
+    } catch {
+      status = "damaged";
+    }
+  }
+  for (const f of s.fields) setPath(record, f, values && Object.hasOwn(values, f) ? values[f] : ERASED_MARKER);
+  return { record, status };
+}

@@ -1,0 +1,288 @@
+// The shared store: one PostgreSQL database that many processes append to.
+//
+// Sequencing: each batch runs in one transaction that first takes a transaction-level advisory
+// lock, then reads the tree size and right edge, appends, and commits (which releases the lock).
+// Writers on any number of nodes therefore extend one tree, one batch at a time, and a writer
+// that dies mid-batch leaves nothing behind: its transaction never commits.
+//
+// Durability: a commit returns once PostgreSQL has flushed its WAL (synchronous_commit = on, the
+// server default); the store refuses to run with it off, since an acknowledged append could vanish.
+//
+// Erasure: PostgreSQL keeps old row versions until vacuumed, so an erase rewrites the key table
+// (VACUUM FULL). Base backups and archived WAL still hold old keys until their own retention ends.
+import pg from "pg";
+import type { NodeId } from "./merkle.ts";
+import { StoreError, edgeIds, nodeKey, planAppend } from "./store.ts";
+import type { AppendResult, AuditStore, NewEntry, StoredCheckpoint, StoredEntry, SubjectKey } from "./store.ts";
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS entries (
+  idx BIGINT PRIMARY KEY,
+  data BYTEA NOT NULL,
+  leaf_hash BYTEA NOT NULL,
+  subject TEXT,
+  time BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entries_subject ON entries (subject) WHERE subject IS NOT NULL;
+CREATE TABLE IF NOT EXISTS nodes (
+  level INTEGER NOT NULL,
+  idx BIGINT NOT NULL,
+  hash BYTEA NOT NULL,
+  PRIMARY KEY (level, idx)
+);
+CREATE TABLE IF NOT EXISTS checkpoints (
+  id BIGSERIAL PRIMARY KEY,
+  size BIGINT NOT NULL,
+  root BYTEA NOT NULL,
+  note TEXT NOT NULL,
+  time BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS subject_keys (
+  key_id TEXT PRIMARY KEY,
+  subject TEXT NOT NULL,
+  key BYTEA,
+  created_at BIGINT NOT NULL,
+  erased_at BIGINT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS subject_keys_live ON subject_keys (subject) WHERE erased_at IS NULL;
+CREATE TABLE IF NOT EXISTS meta (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+`;
+
+// One lock per schema, so two logs in two schemas of one database do not serialise each other.
+const LOCK = "SELECT pg_advisory_xact_lock(hashtext('palisade-audit:' || current_schema()))";
+
+type Row = Record<string, unknown>;
+
+function bytes(v: unknown): Uint8Array {
+  if (v instanceof Uint8Array) return new Uint8Array(v);
+  throw new StoreError("audit/store-corrupt", "a stored hash or entry is not a byte string", "run 'palisade audit verify' to find the damage");
+}
+
+function toKey(r: Row): SubjectKey {
+  return {
+    keyId: String(r.key_id),
+    subject: String(r.subject),
+    key: r.key === null ? null : bytes(r.key),
+    createdAt: Number(r.created_at),
+    erasedAt: r.erased_at === null ? null : Number(r.erased_at),
+  };
+}
+
+/** The URL without its password, for messages. */
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "postgres://…";
+  }
+}
+
+function lower(err: unknown): string {
+  return err instanceof Error ? err.message.toLowerCase() : String(err);
+}
+
+/** The PostgreSQL audit store (many writers, one log). */
+export class PostgresStore implements AuditStore {
+  readonly location: string;
+  readonly #pool: pg.Pool;
+  #closed = false;
+
+  private constructor(location: string, pool: pg.Pool) {
+    this.location = location;
+    this.#pool = pool;
+  }
+
+  /** Connects to the database at `url` and (by default) creates the log's tables if absent. */
+  static async open(url: string, options: { create?: boolean } = {}): Promise<PostgresStore> {
+    const location = redact(url);
+    const pool = new pg.Pool({ connectionString: url, max: 4 });
+    // An idle connection dropped by the server must not crash the process; the next query reconnects.
+    pool.on("error", () => {});
+    const store = new PostgresStore(location, pool);
+    try {
+      await store.#tx(async (c) => {
+        const sync = await c.query("SHOW synchronous_commit");
+        if (String((sync.rows[0] as Row).synchronous_commit) === "off") {
+          throw new StoreError("audit/store-unreadable", `synchronous_commit is off on ${location}`, "an acknowledged append could be lost: set synchronous_commit = on for this database");
+        }
+        await c.query("SELECT pg_advisory_xact_lock(hashtext('palisade-audit-schema:' || current_schema()))");
+        if (options.create ?? true) await c.query(SCHEMA);
+        else {
+          const t = await c.query("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = current_schema() AND table_name IN ('entries', 'nodes', 'checkpoints', 'subject_keys', 'meta')");
+          if (Number((t.rows[0] as Row).n) !== 5) throw new StoreError("audit/store-unreadable", `${location} holds no palisade audit log`, "pass --db with the log's SQLite file or postgres:// URL");
+        }
+      });
+      return store;
+    } catch (err) {
+      await pool.end().catch(() => {});
+      if (err instanceof StoreError) throw err;
+      const code = (err as { code?: unknown }).code;
+      if (code === "3D000") throw new StoreError("audit/store-missing", `no audit database at ${location}`, "create the database first, or pass --db with the right URL");
+      throw new StoreError("audit/store-unreadable", `cannot open ${location}: ${lower(err)}`);
+    }
+  }
+
+  #live(): pg.Pool {
+    if (this.#closed) throw new StoreError("audit/store-closed", "the audit store is closed");
+    return this.#pool;
+  }
+
+  async #tx<T>(body: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    const c = await this.#live().connect();
+    try {
+      await c.query("BEGIN");
+      const out = await body(c);
+      await c.query("COMMIT");
+      c.release();
+      return out;
+    } catch (err) {
+      // A failed ROLLBACK means the connection is broken: destroy it rather than return it to the pool.
+      try {
+        await c.query("ROLLBACK");
+        c.release();
+      } catch {
+        c.release(true);
+      }
+      throw err;
+    }
+  }
+
+  async #query(sql: string, params: unknown[] = []): Promise<Row[]> {
+    return (await this.#live().query(sql, params)).rows as Row[];
+  }
+
+  async append(entries: readonly NewEntry[]): Promise<AppendResult> {
+    return this.#tx(async (c) => {
+      await c.query(LOCK);
+      const m = (await c.query("SELECT max(idx) AS m FROM entries")).rows[0] as Row;
+      const first = m.m === null ? 0 : Number(m.m) + 1;
+      const edge = await this.#nodes(c, edgeIds(first));
+      const nodes = planAppend(first, edge, entries.map((e) => e.leafHash));
+      const idx = entries.map((_, i) => first + i);
+      await c.query(
+        "INSERT INTO entries (idx, data, leaf_hash, subject, time) SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::bytea[], $4::text[], $5::bigint[])",
+        [idx, entries.map((e) => Buffer.from(e.data)), entries.map((e) => Buffer.from(e.leafHash)), entries.map((e) => e.subject), entries.map((e) => e.time)],
+      );
+      if (nodes.length > 0) {
+        await c.query("INSERT INTO nodes (level, idx, hash) SELECT * FROM unnest($1::int[], $2::bigint[], $3::bytea[])", [
+          nodes.map((n) => n.level),
+          nodes.map((n) => n.index),
+          nodes.map((n) => Buffer.from(n.hash)),
+        ]);
+      }
+      return { first, size: first + entries.length };
+    });
+  }
+
+  async size(): Promise<number> {
+    const r = (await this.#query("SELECT max(idx) AS m FROM entries"))[0];
+    return r.m === null ? 0 : Number(r.m) + 1;
+  }
+
+  async entries(from: number, to: number): Promise<StoredEntry[]> {
+    const rows = await this.#query("SELECT idx, data, leaf_hash, subject, time FROM entries WHERE idx >= $1 AND idx < $2 ORDER BY idx", [from, to]);
+    return rows.map((r) => ({
+      index: Number(r.idx),
+      data: bytes(r.data),
+      leafHash: bytes(r.leaf_hash),
+      subject: r.subject === null ? null : String(r.subject),
+      time: Number(r.time),
+    }));
+  }
+
+  async #nodes(c: pg.Pool | pg.PoolClient, ids: readonly NodeId[]): Promise<Map<string, Uint8Array>> {
+    const out = new Map<string, Uint8Array>();
+    if (ids.length === 0) return out;
+    const res = await c.query(
+      `SELECT q.level, q.idx, coalesce(n.hash, e.leaf_hash) AS hash
+         FROM unnest($1::int[], $2::bigint[]) AS q(level, idx)
+         LEFT JOIN nodes n ON q.level > 0 AND n.level = q.level AND n.idx = q.idx
+         LEFT JOIN entries e ON q.level = 0 AND e.idx = q.idx`,
+      [ids.map((i) => i.level), ids.map((i) => i.index)],
+    );
+    for (const r of res.rows as Row[]) if (r.hash !== null) out.set(nodeKey(Number(r.level), Number(r.idx)), bytes(r.hash));
+    return out;
+  }
+
+  async nodes(ids: readonly NodeId[]): Promise<Map<string, Uint8Array>> {
+    return this.#nodes(this.#live(), ids);
+  }
+
+  async levelHashes(level: number, from: number, to: number): Promise<Uint8Array[]> {
+    const rows =
+      level === 0
+        ? await this.#query("SELECT leaf_hash AS h FROM entries WHERE idx >= $1 AND idx < $2 ORDER BY idx", [from, to])
+        : await this.#query("SELECT hash AS h FROM nodes WHERE level = $1 AND idx >= $2 AND idx < $3 ORDER BY idx", [level, from, to]);
+    return rows.map((r) => bytes(r.h));
+  }
+
+  async nodeCount(): Promise<number> {
+    return Number((await this.#query("SELECT count(*) AS n FROM nodes"))[0].n);
+  }
+
+  async addCheckpoint(c: StoredCheckpoint): Promise<void> {
+    await this.#query("INSERT INTO checkpoints (size, root, note, time) VALUES ($1, $2, $3, $4)", [c.size, Buffer.from(c.root), c.note, c.time]);
+  }
+
+  async checkpoints(): Promise<StoredCheckpoint[]> {
+    const rows = await this.#query("SELECT size, root, note, time FROM checkpoints ORDER BY size, time, id");
+    return rows.map((r) => ({ size: Number(r.size), root: bytes(r.root), note: String(r.note), time: Number(r.time) }));
+  }
+
+  async getMeta(name: string): Promise<string | undefined> {
+    const rows = await this.#query("SELECT value FROM meta WHERE name = $1", [name]);
+    return rows.length > 0 ? String(rows[0].value) : undefined;
+  }
+
+  async initMeta(name: string, value: string): Promise<string> {
+    await this.#query("INSERT INTO meta (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING", [name, value]);
+    return String((await this.#query("SELECT value FROM meta WHERE name = $1", [name]))[0].value);
+  }
+
+  async subjectKeys(subjects: readonly string[], newKey: () => { keyId: string; key: Uint8Array }): Promise<Map<string, SubjectKey>> {
+    const unique = [...new Set(subjects)];
+    if (unique.length === 0) return new Map();
+    return this.#tx(async (c) => {
+      const fresh = unique.map(() => newKey());
+      // The partial unique index keeps one live key per subject even when writers race here.
+      await c.query(
+        `INSERT INTO subject_keys (key_id, subject, key, created_at)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::bigint[])
+           ON CONFLICT (subject) WHERE erased_at IS NULL DO NOTHING`,
+        [fresh.map((k) => k.keyId), unique, fresh.map((k) => Buffer.from(k.key)), unique.map(() => Date.now())],
+      );
+      const res = await c.query("SELECT key_id, subject, key, created_at, erased_at FROM subject_keys WHERE subject = ANY($1::text[]) AND erased_at IS NULL", [unique]);
+      return new Map((res.rows as Row[]).map((r) => [String(r.subject), toKey(r)]));
+    });
+  }
+
+  async keysById(keyIds: readonly string[]): Promise<Map<string, SubjectKey>> {
+    const ids = [...new Set(keyIds)];
+    if (ids.length === 0) return new Map();
+    const rows = await this.#query("SELECT key_id, subject, key, created_at, erased_at FROM subject_keys WHERE key_id = ANY($1::text[])", [ids]);
+    return new Map(rows.map((r) => [String(r.key_id), toKey(r)]));
+  }
+
+  async eraseSubject(subject: string, time: number): Promise<number> {
+    const res = await this.#live().query("UPDATE subject_keys SET key = NULL, erased_at = $1 WHERE subject = $2 AND erased_at IS NULL", [time, subject]);
+    const n = res.rowCount ?? 0;
+    // Rewrite the table so the dead row versions that still hold the key are gone from disk.
+    if (n > 0) await this.#live().query("VACUUM FULL subject_keys");
+    return n;
+  }
+
+  async subjectEntryCount(subject: string): Promise<number> {
+    return Number((await this.#query("SELECT count(*) AS n FROM entries WHERE subject = $1", [subject]))[0].n);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#pool.end();
+  }
+}

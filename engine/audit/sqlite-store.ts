@@ -1,0 +1,274 @@
+// The embedded store: one SQLite file through Node's built-in node:sqlite.
+//
+// Durability: WAL journal with synchronous=FULL. In WAL mode NORMAL already survives a killed
+// process, but an OS crash or power loss could drop the last commits, and an append's promise
+// means "durable"; FULL syncs the WAL on every commit, and group commit (one transaction per
+// batch in log.ts) spreads that one sync over the whole batch.
+//
+// Erasure: secure_delete zeroes the bytes a destroyed key occupied, and the WAL is truncated
+// after an erase so no old page holding the key stays in it.
+import { existsSync } from "node:fs";
+import { DatabaseSync } from "node:sqlite";
+import type { StatementSync } from "node:sqlite";
+import type { NodeId } from "./merkle.ts";
+import { StoreError, edgeIds, nodeKey, planAppend } from "./store.ts";
+import type { AppendResult, AuditStore, NewEntry, StoredCheckpoint, StoredEntry, SubjectKey } from "./store.ts";
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS entries (
+  idx INTEGER PRIMARY KEY,
+  data BLOB NOT NULL,
+  leaf_hash BLOB NOT NULL,
+  subject TEXT,
+  time INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entries_subject ON entries (subject) WHERE subject IS NOT NULL;
+CREATE TABLE IF NOT EXISTS nodes (
+  level INTEGER NOT NULL,
+  idx INTEGER NOT NULL,
+  hash BLOB NOT NULL,
+  PRIMARY KEY (level, idx)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS checkpoints (
+  id INTEGER PRIMARY KEY,
+  size INTEGER NOT NULL,
+  root BLOB NOT NULL,
+  note TEXT NOT NULL,
+  time INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS subject_keys (
+  key_id TEXT PRIMARY KEY,
+  subject TEXT NOT NULL,
+  key BLOB,
+  created_at INTEGER NOT NULL,
+  erased_at INTEGER
+);
+CREATE UNIQUE INDEX IF NOT EXISTS subject_keys_live ON subject_keys (subject) WHERE erased_at IS NULL;
+CREATE TABLE IF NOT EXISTS meta (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+`;
+
+type Row = Record<string, unknown>;
+
+function bytes(v: unknown): Uint8Array {
+  if (v instanceof Uint8Array) return v;
+  throw new StoreError("audit/store-corrupt", "a stored hash or entry is not a byte string", "run 'palisade audit verify' to find the damage");
+}
+
+function toKey(r: Row): SubjectKey {
+  return {
+    keyId: String(r.key_id),
+    subject: String(r.subject),
+    key: r.key === null ? null : bytes(r.key),
+    createdAt: Number(r.created_at),
+    erasedAt: r.erased_at === null ? null : Number(r.erased_at),
+  };
+}
+
+/** The SQLite audit store (the embedded default). */
+export class SqliteStore implements AuditStore {
+  readonly location: string;
+  readonly #db: DatabaseSync;
+  readonly #q: Record<string, StatementSync>;
+  #closed = false;
+
+  private constructor(location: string, db: DatabaseSync) {
+    this.location = location;
+    this.#db = db;
+    const p = (sql: string) => db.prepare(sql);
+    this.#q = {
+      size: p("SELECT max(idx) AS m FROM entries"),
+      leaf: p("SELECT leaf_hash FROM entries WHERE idx = ?"),
+      node: p("SELECT hash FROM nodes WHERE level = ? AND idx = ?"),
+      insEntry: p("INSERT INTO entries (idx, data, leaf_hash, subject, time) VALUES (?, ?, ?, ?, ?)"),
+      insNode: p("INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)"),
+      entries: p("SELECT idx, data, leaf_hash, subject, time FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx"),
+      leaves: p("SELECT leaf_hash AS h FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx"),
+      levelNodes: p("SELECT hash AS h FROM nodes WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx"),
+      nodeCount: p("SELECT count(*) AS n FROM nodes"),
+      insCheckpoint: p("INSERT INTO checkpoints (size, root, note, time) VALUES (?, ?, ?, ?)"),
+      checkpoints: p("SELECT size, root, note, time FROM checkpoints ORDER BY size, time, id"),
+      getMeta: p("SELECT value FROM meta WHERE name = ?"),
+      initMeta: p("INSERT OR IGNORE INTO meta (name, value) VALUES (?, ?)"),
+      liveKey: p("SELECT key_id, subject, key, created_at, erased_at FROM subject_keys WHERE subject = ? AND erased_at IS NULL"),
+      insKey: p("INSERT INTO subject_keys (key_id, subject, key, created_at) VALUES (?, ?, ?, ?)"),
+      keyById: p("SELECT key_id, subject, key, created_at, erased_at FROM subject_keys WHERE key_id = ?"),
+      erase: p("UPDATE subject_keys SET key = NULL, erased_at = ? WHERE subject = ? AND erased_at IS NULL"),
+      subjectCount: p("SELECT count(*) AS n FROM entries WHERE subject = ?"),
+    };
+  }
+
+  /**
+   * Opens (and by default creates) the log in the SQLite file at `path` (":memory:" for a
+   * private in-memory log). With `create: false` a missing file is a StoreError, not a new log.
+   */
+  static open(path: string, options: { create?: boolean } = {}): SqliteStore {
+    const create = options.create ?? true;
+    if (!create && path !== ":memory:" && !existsSync(path)) {
+      throw new StoreError("audit/store-missing", `no audit log at '${path}'`, "pass --db with the log's SQLite file or a postgres:// URL");
+    }
+    let db: DatabaseSync | undefined;
+    try {
+      db = new DatabaseSync(path);
+      db.exec("PRAGMA busy_timeout = 10000");
+      db.exec("PRAGMA journal_mode = WAL");
+      db.exec("PRAGMA synchronous = FULL");
+      db.exec("PRAGMA secure_delete = ON");
+      if (create) db.exec(SCHEMA);
+      else {
+        const t = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN ('entries', 'nodes', 'checkpoints', 'subject_keys', 'meta')").get() as Row;
+        if (Number(t.n) !== 5) throw new StoreError("audit/store-unreadable", `'${path}' is not a palisade audit log`, "pass --db with the log's SQLite file or a postgres:// URL");
+      }
+      return new SqliteStore(path, db);
+    } catch (err) {
+      db?.close();
+      if (err instanceof StoreError) throw err;
+      throw new StoreError("audit/store-unreadable", `cannot open '${path}' as a SQLite audit log: ${err instanceof Error ? err.message.toLowerCase() : String(err)}`);
+    }
+  }
+
+  #open(): DatabaseSync {
+    if (this.#closed) throw new StoreError("audit/store-closed", "the audit store is closed");
+    return this.#db;
+  }
+
+  #tx<T>(body: () => T): T {
+    const db = this.#open();
+    // IMMEDIATE takes the write lock up front, so the size read below cannot go stale.
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      const out = body();
+      db.exec("COMMIT");
+      return out;
+    } catch (err) {
+      if (db.isTransaction) db.exec("ROLLBACK");
+      throw err;
+    }
+  }
+
+  #size(): number {
+    const r = this.#q.size.get() as Row;
+    return r.m === null ? 0 : Number(r.m) + 1;
+  }
+
+  async append(entries: readonly NewEntry[]): Promise<AppendResult> {
+    return this.#tx(() => {
+      const first = this.#size();
+      const edge = this.#nodes(edgeIds(first));
+      const nodes = planAppend(first, edge, entries.map((e) => e.leafHash));
+      let i = first;
+      for (const e of entries) this.#q.insEntry.run(i++, e.data, e.leafHash, e.subject, e.time);
+      for (const n of nodes) this.#q.insNode.run(n.level, n.index, n.hash);
+      return { first, size: i };
+    });
+  }
+
+  async size(): Promise<number> {
+    this.#open();
+    return this.#size();
+  }
+
+  async entries(from: number, to: number): Promise<StoredEntry[]> {
+    this.#open();
+    return (this.#q.entries.all(from, to) as Row[]).map((r) => ({
+      index: Number(r.idx),
+      data: bytes(r.data),
+      leafHash: bytes(r.leaf_hash),
+      subject: r.subject === null ? null : String(r.subject),
+      time: Number(r.time),
+    }));
+  }
+
+  #nodes(ids: readonly NodeId[]): Map<string, Uint8Array> {
+    const out = new Map<string, Uint8Array>();
+    for (const { level, index } of ids) {
+      const r = (level === 0 ? this.#q.leaf.get(index) : this.#q.node.get(level, index)) as Row | undefined;
+      if (r) out.set(nodeKey(level, index), bytes(level === 0 ? r.leaf_hash : r.hash));
+    }
+    return out;
+  }
+
+  async nodes(ids: readonly NodeId[]): Promise<Map<string, Uint8Array>> {
+    this.#open();
+    return this.#nodes(ids);
+  }
+
+  async levelHashes(level: number, from: number, to: number): Promise<Uint8Array[]> {
+    this.#open();
+    const rows = (level === 0 ? this.#q.leaves.all(from, to) : this.#q.levelNodes.all(level, from, to)) as Row[];
+    return rows.map((r) => bytes(r.h));
+  }
+
+  async nodeCount(): Promise<number> {
+    this.#open();
+    return Number((this.#q.nodeCount.get() as Row).n);
+  }
+
+  async addCheckpoint(c: StoredCheckpoint): Promise<void> {
+    this.#open();
+    this.#q.insCheckpoint.run(c.size, c.root, c.note, c.time);
+  }
+
+  async checkpoints(): Promise<StoredCheckpoint[]> {
+    this.#open();
+    return (this.#q.checkpoints.all() as Row[]).map((r) => ({ size: Number(r.size), root: bytes(r.root), note: String(r.note), time: Number(r.time) }));
+  }
+
+  async getMeta(name: string): Promise<string | undefined> {
+    this.#open();
+    const r = this.#q.getMeta.get(name) as Row | undefined;
+    return r ? String(r.value) : undefined;
+  }
+
+  async initMeta(name: string, value: string): Promise<string> {
+    this.#open();
+    this.#q.initMeta.run(name, value);
+    return String((this.#q.getMeta.get(name) as Row).value);
+  }
+
+  async subjectKeys(subjects: readonly string[], newKey: () => { keyId: string; key: Uint8Array }): Promise<Map<string, SubjectKey>> {
+    return this.#tx(() => {
+      const out = new Map<string, SubjectKey>();
+      for (const subject of new Set(subjects)) {
+        let r = this.#q.liveKey.get(subject) as Row | undefined;
+        if (!r) {
+          const k = newKey();
+          this.#q.insKey.run(k.keyId, subject, k.key, Date.now());
+          r = this.#q.liveKey.get(subject) as Row;
+        }
+        out.set(subject, toKey(r));
+      }
+      return out;
+    });
+  }
+
+  async keysById(keyIds: readonly string[]): Promise<Map<string, SubjectKey>> {
+    this.#open();
+    const out = new Map<string, SubjectKey>();
+    for (const id of new Set(keyIds)) {
+      const r = this.#q.keyById.get(id) as Row | undefined;
+      if (r) out.set(id, toKey(r));
+    }
+    return out;
+  }
+
+  async eraseSubject(subject: string, time: number): Promise<number> {
+    const n = this.#tx(() => Number(this.#q.erase.run(time, subject).changes));
+    // Fold the WAL into the file and empty it, so no earlier page holding the key survives there.
+    if (n > 0) this.#db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    return n;
+  }
+
+  async subjectEntryCount(subject: string): Promise<number> {
+    this.#open();
+    return Number((this.#q.subjectCount.get(subject) as Row).n);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#db.close();
+  }
+}
