@@ -48,12 +48,16 @@ export function toBase64(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
 }
 
-/** Bytes from standard padded base64; strict (throws a RangeError on anything non-canonical). */
-export function fromBase64(b64: string): Uint8Array {
-  // Buffer.from silently skips junk, so re-encode and compare to insist on one spelling per value.
+/**
+ * Bytes from standard padded base64; throws a RangeError on anything else. `canonical` (the
+ * default) also rejects non-zero padding bits; Go's base64.StdEncoding accepts them, so parsers
+ * mirroring Go pass false.
+ */
+export function fromBase64(b64: string, canonical = true): Uint8Array {
+  // Buffer.from silently skips junk, so the shape is checked first.
   if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(b64)) throw new RangeError(`invalid base64 string`);
   const out = Buffer.from(b64, "base64");
-  if (out.toString("base64") !== b64) throw new RangeError(`non-canonical base64 string`);
+  if (canonical && out.toString("base64") !== b64) throw new RangeError(`non-canonical base64 string`);
   return new Uint8Array(out);
 }
 

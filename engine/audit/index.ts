@@ -25,3 +25,20 @@ export {
 export type { NodeId, NodeReader, NodeSink, ProofPlan } from "./merkle.ts";
 export { verifyConsistency, verifyInclusion } from "./verify.ts";
 export type { TreeIndex } from "./verify.ts";
+export {
+  NoteError,
+  SIG_COSIGNATURE_V1,
+  SIG_ECDSA,
+  SIG_ED25519,
+  SIG_RFC6962_STH,
+  cosignatureLine,
+  cosignatureVerifierKey,
+  generateKey,
+  isValidKeyName,
+  parseNote,
+  parseSignerKey,
+  parseVerifierKey,
+  signNote,
+  verifyNote,
+} from "./note.ts";
+export type { NoteErrorCode, NoteSignature, NoteSignatureLine, NoteVerification, ParsedNote, SignerKey, VerifierKey } from "./note.ts";

@@ -35,6 +35,7 @@ test("hex and base64 round-trip and reject junk", () => {
   assert.throws(() => fromBase64("AAE"), RangeError);
   assert.throws(() => fromBase64("AA=="+"x"), RangeError);
   assert.throws(() => fromBase64("AB=="), RangeError, "non-zero padding bits are not canonical");
+  assert.deepEqual(fromBase64("AB==", false), Uint8Array.of(0));
   assert.deepEqual(fromBase64(""), new Uint8Array());
 });
 
