@@ -1,0 +1,377 @@
+// The audit log as an application uses it: append records without waiting, and prove, check,
+// sign and erase what was written.
+//
+// Group commit: append() only queues the record and returns a promise. One writer per log drains
+// the queue a batch at a time (everything queued while the previous batch was committing), seals
+// and encodes the batch, and hands it to the store, which writes it in one transaction together
+// with the tree nodes it completes. Each promise resolves with its entry's index once that
+// transaction has committed, i.e. once the entry is durable.
+//
+// Signing key: checkpoints are signed with an Ed25519 key in Go's `PRIVATE+KEY+...` format that
+// the log is given (`signingKey`); it is never written to the store, since anyone able to edit the
+// store could then re-sign a rewritten log. The CLI keeps it in a file beside the SQLite database
+// (`<db>.key`, mode 0600) or at `--key`. The store keeps only the verifier key and the origin.
+import canonicalize from "canonicalize";
+import { AuditError } from "./errors.ts";
+import { newSubjectKey, seal, sealedPart, subjectOf, unseal } from "./erasure.ts";
+import type { ErasurePolicy, OpenStatus } from "./erasure.ts";
+import { fromBase64, leafHash, toBase64 } from "./hash.ts";
+import { consistencyProofNodes, hashPlan, inclusionProofNodes, planNodeIds, rootFromReader, rootNodes } from "./merkle.ts";
+import type { NodeId, NodeReader } from "./merkle.ts";
+import { parseSignerKey, signNote, verifyNote } from "./note.ts";
+import type { SignerKey } from "./note.ts";
+import { StoreError, nodeKey, openStore } from "./store.ts";
+import type { AuditStore, NewEntry } from "./store.ts";
+import { verifyStore } from "./store-verify.ts";
+import type { CheckpointCheck, VerifyReport } from "./store-verify.ts";
+
+/** A record to log: a JSON object (decision records, or anything the application adds). */
+export type LogRecord = Readonly<Record<string, unknown>>;
+
+/** How an AuditLog behaves. */
+export interface AuditLogOptions {
+  /** Personal fields to seal under per-subject keys; none when absent. */
+  readonly erasure?: ErasurePolicy;
+  /** Ed25519 signer key (`PRIVATE+KEY+<name>+<id>+<key>`) for checkpoints. */
+  readonly signingKey?: string;
+  /** Verifier keys (`<name>+<id>+<key>`) trusted for stored checkpoints; default: the signing key's, else the one the store recorded. */
+  readonly verifierKeys?: readonly string[];
+  /** Most entries per transaction (default 10,000). */
+  readonly maxBatch?: number;
+  /** Milliseconds since the epoch; for tests. */
+  readonly now?: () => number;
+}
+
+/** An inclusion proof with everything needed to check it. */
+export interface InclusionProof {
+  readonly index: number;
+  readonly size: number;
+  readonly leafHash: Uint8Array;
+  readonly proof: Uint8Array[];
+  readonly root: Uint8Array;
+}
+
+/** A consistency proof between two tree sizes with both roots. */
+export interface ConsistencyProof {
+  readonly from: number;
+  readonly to: number;
+  readonly proof: Uint8Array[];
+  readonly fromRoot: Uint8Array;
+  readonly toRoot: Uint8Array;
+}
+
+/** A signed tree head, as stored. */
+export interface SignedCheckpoint {
+  readonly origin: string;
+  readonly size: number;
+  readonly root: Uint8Array;
+  /** The C2SP signed note. */
+  readonly note: string;
+}
+
+/** One entry read back, personal fields opened where the key still exists. */
+export interface LogEntry {
+  readonly index: number;
+  readonly time: number;
+  /** The record; sealed fields read as ERASED_MARKER once erased. */
+  readonly record: Record<string, unknown>;
+  readonly status: OpenStatus;
+  /** The stored bytes (what the leaf commits to). */
+  readonly data: Uint8Array;
+  readonly leafHash: Uint8Array;
+}
+
+/** What an erasure did. */
+export interface EraseResult {
+  readonly subject: string;
+  /** Keys destroyed now (0 when the subject had none left). */
+  readonly keysDestroyed: number;
+  /** Entries recorded for the subject (their sealed fields now read as erased). */
+  readonly entries: number;
+}
+
+interface Pending {
+  readonly record: LogRecord;
+  readonly time: number;
+  readonly resolve: (index: number) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+const utf8 = new TextEncoder();
+
+/** C2SP tlog-checkpoint body: origin, decimal size, base64 root, each on its own line. */
+export function checkpointBody(origin: string, size: number, root: Uint8Array): string {
+  return `${origin}\n${size}\n${toBase64(root)}\n`;
+}
+
+/** Parses a checkpoint body's first three lines; undefined when malformed. */
+function parseBody(text: string): { origin: string; size: number; root: Uint8Array } | undefined {
+  const lines = text.split("\n");
+  if (lines.length < 4 || lines[lines.length - 1] !== "") return undefined;
+  const [origin, sizeText, rootText] = lines;
+  if (origin === "" || !/^(0|[1-9][0-9]*)$/.test(sizeText)) return undefined;
+  const size = Number(sizeText);
+  if (!Number.isSafeInteger(size)) return undefined;
+  try {
+    const root = fromBase64(rootText);
+    return root.length === 32 ? { origin, size, root } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Canonical JSON (RFC 8785) bytes of an envelope; AuditError for what JSON cannot hold. */
+function encode(value: Record<string, unknown>): Uint8Array {
+  let text: string | undefined;
+  try {
+    text = canonicalize(value);
+  } catch (err) {
+    throw new AuditError("audit/invalid-record", `the record cannot be written as canonical json: ${err instanceof Error ? err.message.toLowerCase() : String(err)}`);
+  }
+  if (typeof text !== "string") throw new AuditError("audit/invalid-record", "the record cannot be written as canonical json");
+  return utf8.encode(text);
+}
+
+function isRecord(v: unknown): v is LogRecord {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** A tamper-evident audit log over an AuditStore. */
+export class AuditLog {
+  /** The store the log writes to. */
+  readonly store: AuditStore;
+  readonly #options: AuditLogOptions;
+  readonly #signer: SignerKey | undefined;
+  readonly #now: () => number;
+  readonly #maxBatch: number;
+  #queue: Pending[] = [];
+  #draining: Promise<void> | null = null;
+  #closed = false;
+
+  private constructor(store: AuditStore, options: AuditLogOptions, signer: SignerKey | undefined) {
+    this.store = store;
+    this.#options = options;
+    this.#signer = signer;
+    this.#now = options.now ?? Date.now;
+    this.#maxBatch = options.maxBatch ?? 10_000;
+  }
+
+  /** Opens a log on a store, or on a location (SQLite path or postgres:// URL) it opens and then owns. */
+  static async open(store: AuditStore | string, options: AuditLogOptions = {}): Promise<AuditLog> {
+    let signer: SignerKey | undefined;
+    if (options.signingKey !== undefined) {
+      try {
+        signer = parseSignerKey(options.signingKey.trim());
+      } catch (err) {
+        throw new StoreError("audit/bad-key", `the checkpoint signing key is not a valid signer key: ${err instanceof Error ? err.message : String(err)}`, "pass a key in the PRIVATE+KEY+<name>+<id>+<key> format");
+      }
+    }
+    const s = typeof store === "string" ? await openStore(store) : store;
+    return new AuditLog(s, options, signer);
+  }
+
+  /**
+   * Queues a record and returns at once; the promise resolves with the entry's index when it is
+   * durable, and rejects if the record cannot be encoded or the store fails. The record must not
+   * be mutated until the promise settles.
+   */
+  append(record: LogRecord): Promise<number> {
+    if (this.#closed) return Promise.reject(new StoreError("audit/store-closed", "the audit log is closed"));
+    return new Promise<number>((resolve, reject) => {
+      this.#queue.push({ record, time: this.#now(), resolve, reject });
+      this.#draining ??= this.#drain();
+    });
+  }
+
+  /** Entries queued and not yet committed. */
+  get pending(): number {
+    return this.#queue.length;
+  }
+
+  /** Resolves once every record queued before the call has been committed (or has failed). */
+  async flush(): Promise<void> {
+    while (this.#draining) await this.#draining;
+  }
+
+  async #drain(): Promise<void> {
+    // Yield one turn so that every append of the current tick joins the first batch.
+    await new Promise<void>((r) => setImmediate(r));
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, this.#maxBatch);
+      try {
+        const { ok, entries } = await this.#prepare(batch);
+        if (entries.length > 0) {
+          const { first } = await this.store.append(entries);
+          ok.forEach((p, i) => p.resolve(first + i));
+        }
+      } catch (err) {
+        for (const p of batch) p.reject(err);
+      }
+    }
+    this.#draining = null;
+  }
+
+  /** Seals and encodes a batch; records that cannot be encoded are rejected alone. */
+  async #prepare(batch: Pending[]): Promise<{ ok: Pending[]; entries: NewEntry[] }> {
+    const policy = this.#options.erasure;
+    const subjects = batch.map((p) => (policy && isRecord(p.record) ? subjectOf(p.record, policy) : null));
+    const keys = policy ? await this.store.subjectKeys(subjects.filter((s): s is string => s !== null), newSubjectKey) : new Map();
+    const ok: Pending[] = [];
+    const entries: NewEntry[] = [];
+    batch.forEach((p, i) => {
+      try {
+        if (!isRecord(p.record)) throw new AuditError("audit/invalid-record", "an audit record must be a json object");
+        const subject = subjects[i];
+        let envelope: Record<string, unknown> = p.record as Record<string, unknown>;
+        if (policy) {
+          const k = subject === null ? undefined : keys.get(subject);
+          envelope = seal(envelope, policy, k?.key ? { keyId: k.keyId, key: k.key } : null);
+        }
+        const data = encode(envelope);
+        entries.push({ data, leafHash: leafHash(data), subject, time: p.time });
+        ok.push(p);
+      } catch (err) {
+        p.reject(err);
+      }
+    });
+    return { ok, entries };
+  }
+
+  async #reader(ids: readonly NodeId[]): Promise<NodeReader> {
+    const got = await this.store.nodes(ids);
+    return (level, index) => {
+      const h = got.get(nodeKey(level, index));
+      if (!h) throw new StoreError("audit/store-corrupt", `the stored tree lacks node ${level}/${index}`, "run 'palisade audit verify' to find the damage");
+      return h;
+    };
+  }
+
+  async #checkSize(size: number | undefined): Promise<number> {
+    const current = await this.store.size();
+    if (size === undefined) return current;
+    if (!Number.isSafeInteger(size) || size < 0 || size > current) {
+      throw new AuditError("audit/invalid-size", `tree size ${String(size)} is not within the log (${current} entries)`, `pass a size from 0 to ${current}`);
+    }
+    return size;
+  }
+
+  /** Number of committed entries. */
+  async size(): Promise<number> {
+    return this.store.size();
+  }
+
+  /** Root of the first `size` entries (default: all committed). */
+  async root(size?: number): Promise<Uint8Array> {
+    const n = await this.#checkSize(size);
+    return rootFromReader(n, await this.#reader(rootNodes(n)));
+  }
+
+  /** Inclusion proof of entry `index` in the tree of the first `size` entries (default: all). */
+  async inclusionProof(index: number, size?: number): Promise<InclusionProof> {
+    const n = await this.#checkSize(size);
+    const plan = inclusionProofNodes(index, n);
+    const read = await this.#reader([...planNodeIds(plan), ...rootNodes(n), { level: 0, index }]);
+    return { index, size: n, leafHash: read(0, index), proof: hashPlan(plan, read), root: rootFromReader(n, read) };
+  }
+
+  /** Consistency proof from the first `from` entries to the first `to` (default: all). */
+  async consistencyProof(from: number, to?: number): Promise<ConsistencyProof> {
+    const n = await this.#checkSize(to);
+    const plan = consistencyProofNodes(from, n);
+    const read = await this.#reader([...planNodeIds(plan), ...rootNodes(from), ...rootNodes(n)]);
+    return { from, to: n, proof: hashPlan(plan, read), fromRoot: rootFromReader(from, read), toRoot: rootFromReader(n, read) };
+  }
+
+  /** Reads one entry, opening its sealed fields where the subject's key still exists. */
+  async read(index: number): Promise<LogEntry> {
+    const [e] = await this.store.entries(index, index + 1);
+    if (!e) throw new AuditError("audit/index-out-of-range", `there is no entry ${index}`);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(new TextDecoder().decode(e.data));
+    } catch {
+      parsed = undefined;
+    }
+    if (!isRecord(parsed)) return { index, time: e.time, record: {}, status: "damaged", data: e.data, leafHash: e.leafHash };
+    const sealed = sealedPart(parsed);
+    const keys = sealed ? await this.store.keysById([sealed.kid]) : new Map();
+    const { record, status } = unseal(parsed as Record<string, unknown>, (kid) => keys.get(kid)?.key);
+    return { index, time: e.time, record, status, data: e.data, leafHash: e.leafHash };
+  }
+
+  /** The origin line of this log's checkpoints: recorded on first use, from the key name. */
+  async origin(): Promise<string | undefined> {
+    return (await this.store.getMeta("origin")) ?? this.#signer?.name;
+  }
+
+  /**
+   * Commits everything queued, signs the tree head as a C2SP tlog-checkpoint with the log's key,
+   * stores the checkpoint and returns it. StoreError "audit/no-signing-key" without a key.
+   */
+  async checkpoint(): Promise<SignedCheckpoint> {
+    const signer = this.#signer;
+    if (!signer) throw new StoreError("audit/no-signing-key", "the audit log has no checkpoint signing key", "pass --key with a PRIVATE+KEY+... file");
+    await this.flush();
+    const origin = await this.store.initMeta("origin", signer.name);
+    await this.store.initMeta("vkey", signer.vkey);
+    const size = await this.store.size();
+    const root = await this.root(size);
+    const note = signNote(checkpointBody(origin, size, root), signer);
+    await this.store.addCheckpoint({ size, root, note, time: this.#now() });
+    return { origin, size, root, note };
+  }
+
+  /** The newest stored checkpoint, or undefined. */
+  async latestCheckpoint(): Promise<SignedCheckpoint | undefined> {
+    const all = await this.store.checkpoints();
+    const last = all[all.length - 1];
+    if (!last) return undefined;
+    const body = parseBody(last.note.slice(0, last.note.indexOf("\n\n") + 1));
+    return { origin: body?.origin ?? "", size: last.size, root: last.root, note: last.note };
+  }
+
+  /** The verifier keys stored checkpoints are checked against. */
+  async verifierKeys(): Promise<string[]> {
+    if (this.#options.verifierKeys) return [...this.#options.verifierKeys];
+    if (this.#signer) return [this.#signer.vkey];
+    const stored = await this.store.getMeta("vkey");
+    return stored ? [stored] : [];
+  }
+
+  /**
+   * Recomputes every leaf from the entry bytes, rebuilds the tree, and checks every stored node
+   * and signed checkpoint against it; names the first bad index. Commits queued records first.
+   */
+  async verify(): Promise<VerifyReport> {
+    await this.flush();
+    const vkeys = await this.verifierKeys();
+    const origin = await this.store.getMeta("origin");
+    const checkCheckpoint = (note: string): CheckpointCheck => {
+      if (vkeys.length === 0) return { ok: false, reason: "no verifier key is known for the log's checkpoints" };
+      const v = verifyNote(note, vkeys);
+      if (!v.ok) return { ok: false, reason: `its signature does not verify (${v.error.message})` };
+      const body = parseBody(v.text);
+      if (!body) return { ok: false, reason: "its text is not a tlog checkpoint" };
+      if (origin !== undefined && body.origin !== origin) return { ok: false, reason: `its origin '${body.origin}' is not the log's ('${origin}')` };
+      return { ok: true, size: body.size, root: body.root };
+    };
+    return verifyStore(this.store, { checkCheckpoint });
+  }
+
+  /**
+   * GDPR Art. 17: destroys the subject's keys, so the personal fields of all its entries read as
+   * ERASED_MARKER from now on. Leaves, nodes and checkpoints are untouched and still verify.
+   */
+  async erase(subject: string): Promise<EraseResult> {
+    await this.flush();
+    const keysDestroyed = await this.store.eraseSubject(subject, this.#now());
+    return { subject, keysDestroyed, entries: await this.store.subjectEntryCount(subject) };
+  }
+
+  /** Commits what is queued, then closes the store. Appends after this reject. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.flush();
+    await this.store.close();
+  }
+}

@@ -1,0 +1,154 @@
+// The AuditLog facade on SQLite: group commit, durability of acknowledged appends, proofs that
+// verify with the pure verifiers, signed checkpoints, and verification of a clean log.
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { AuditError } from "../errors.ts";
+import { fromBase64, leafHash } from "../hash.ts";
+import { AuditLog } from "../log.ts";
+import { MerkleTree } from "../merkle.ts";
+import { generateKey, verifyNote } from "../note.ts";
+import { SqliteStore } from "../sqlite-store.ts";
+import { StoreError } from "../store.ts";
+import type { AuditStore, NewEntry } from "../store.ts";
+import { verifyConsistency, verifyInclusion } from "../verify.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "palisade-log-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const fresh = () => SqliteStore.open(join(dir, `l${++n}.db`));
+const key = generateKey("palisade.test/audit");
+
+function decision(i: number): Record<string, unknown> {
+  return { time: `2026-01-01T00:00:${String(i % 60).padStart(2, "0")}Z`, agent: "a1", phase: "tool_call", tool: { name: "search" }, decision: i % 3 === 0 ? "deny" : "allow", n: i };
+}
+
+/** A store that counts append transactions and can check durability at resolve time. */
+function counting(store: AuditStore): { store: AuditStore; batches: number[] } {
+  const batches: number[] = [];
+  const proxy = Object.create(store) as AuditStore;
+  proxy.append = async (entries: readonly NewEntry[]) => {
+    batches.push(entries.length);
+    return store.append(entries);
+  };
+  for (const m of ["size", "entries", "nodes", "levelHashes", "nodeCount", "addCheckpoint", "checkpoints", "getMeta", "initMeta", "subjectKeys", "keysById", "eraseSubject", "subjectEntryCount", "close"] as const) {
+    (proxy as unknown as Record<string, unknown>)[m] = (store[m] as (...a: unknown[]) => unknown).bind(store);
+  }
+  return { store: proxy, batches };
+}
+
+test("appends in one tick share one transaction and resolve in order once durable", async () => {
+  const base = fresh();
+  const { store, batches } = counting(base);
+  const log = await AuditLog.open(store);
+  const ps = Array.from({ length: 500 }, (_, i) => log.append(decision(i)));
+  assert.equal(log.pending, 500, "append only queues");
+  const sizes: number[] = [];
+  const indices = await Promise.all(ps.map((p) => p.then(async (i) => (sizes.push(await base.size()), i))));
+  assert.deepEqual(indices, Array.from({ length: 500 }, (_, i) => i));
+  assert.deepEqual(batches, [500], "one batch, one commit");
+  assert.ok(sizes.every((s) => s === 500), "every promise resolved after its entry was committed");
+  await log.close();
+});
+
+test("appends arriving while a batch commits form the next batch", async () => {
+  const { store, batches } = counting(fresh());
+  const log = await AuditLog.open(store, { maxBatch: 64 });
+  const ps: Promise<number>[] = [];
+  for (let i = 0; i < 200; i++) ps.push(log.append(decision(i)));
+  await Promise.all(ps);
+  assert.deepEqual(batches, [64, 64, 64, 8], "maxBatch caps a transaction");
+  const more = [log.append(decision(200))];
+  await new Promise((r) => setImmediate(r));
+  more.push(log.append(decision(201)));
+  assert.deepEqual(await Promise.all(more), [200, 201]);
+  assert.equal(await log.size(), 202);
+  await log.close();
+});
+
+test("a record JSON cannot hold is rejected alone; its neighbours are written", async () => {
+  const log = await AuditLog.open(fresh());
+  const good1 = log.append(decision(1));
+  const bad = log.append({ n: Number.NaN });
+  const notObject = log.append([1, 2] as unknown as Record<string, unknown>);
+  const good2 = log.append(decision(2));
+  assert.equal(await good1, 0);
+  await assert.rejects(bad, (e: unknown) => e instanceof AuditError && e.code === "audit/invalid-record");
+  await assert.rejects(notObject, (e: unknown) => e instanceof AuditError && e.code === "audit/invalid-record");
+  assert.equal(await good2, 1);
+  const e = await log.read(1);
+  assert.deepEqual(e.record, decision(2));
+  assert.equal(e.status, "plain");
+  assert.match(new TextDecoder().decode(e.data), /^\{"agent":"a1","decision":"allow","n":2,"phase":"tool_call"/, "entries are canonical JSON (sorted keys)");
+  await log.close();
+});
+
+test("roots and proofs read from the store agree with an in-memory tree and verify", async () => {
+  const log = await AuditLog.open(fresh());
+  const tree = new MerkleTree();
+  for (let i = 0; i < 77; i++) await log.append(decision(i));
+  for (let i = 0; i < 77; i++) tree.append((await log.read(i)).data);
+  assert.deepEqual(await log.root(), tree.root());
+  assert.deepEqual(await log.root(13), tree.root(13));
+  for (const [index, size] of [[0, 1], [5, 13], [76, 77], [31, 64], [40, 77]] as const) {
+    const p = await log.inclusionProof(index, size);
+    assert.deepEqual(p.proof, tree.inclusionProof(index, size));
+    assert.ok(verifyInclusion(p.leafHash, index, size, p.proof, p.root));
+    assert.deepEqual(p.leafHash, leafHash((await log.read(index)).data));
+  }
+  for (const [a, b] of [[1, 77], [13, 64], [64, 77], [77, 77], [0, 5]] as const) {
+    const c = await log.consistencyProof(a, b);
+    assert.deepEqual(c.proof, tree.consistencyProof(a, b));
+    if (a > 0) assert.ok(verifyConsistency(a, b, c.proof, c.fromRoot, c.toRoot));
+  }
+  await assert.rejects(log.inclusionProof(3, 78), (e: unknown) => e instanceof AuditError && e.code === "audit/invalid-size");
+  await assert.rejects(log.inclusionProof(77), (e: unknown) => e instanceof AuditError && e.code === "audit/index-out-of-range");
+  await log.close();
+});
+
+test("checkpoints are C2SP signed notes of the current tree head and are kept", async () => {
+  const log = await AuditLog.open(fresh(), { signingKey: key.signerKey });
+  for (let i = 0; i < 10; i++) void log.append(decision(i));
+  const cp = await log.checkpoint();
+  assert.equal(cp.size, 10, "queued records are committed before signing");
+  assert.equal(cp.origin, "palisade.test/audit");
+  const v = verifyNote(cp.note, [key.verifierKey]);
+  assert.ok(v.ok);
+  const lines = v.text.split("\n");
+  assert.deepEqual(lines.slice(0, 2), ["palisade.test/audit", "10"]);
+  assert.deepEqual(fromBase64(lines[2]), await log.root(10));
+  await log.append(decision(10));
+  await log.checkpoint();
+  const stored = await log.store.checkpoints();
+  assert.deepEqual(stored.map((c) => c.size), [10, 11]);
+  assert.equal(await log.store.getMeta("vkey"), key.verifierKey);
+  const report = await log.verify();
+  assert.ok(report.ok, JSON.stringify(report.problems));
+  assert.equal(report.checked.checkpoints, 2);
+  assert.equal(report.firstBadIndex, null);
+  assert.deepEqual(report.root, await log.root());
+  await log.close();
+});
+
+test("a checkpoint without a key, a bad key, and appends after close are clear errors", async () => {
+  const log = await AuditLog.open(fresh());
+  await assert.rejects(log.checkpoint(), (e: unknown) => e instanceof StoreError && e.code === "audit/no-signing-key");
+  await assert.rejects(AuditLog.open(fresh(), { signingKey: "PRIVATE+KEY+nope" }), (e: unknown) => e instanceof StoreError && e.code === "audit/bad-key");
+  await log.close();
+  await assert.rejects(log.append(decision(0)), (e: unknown) => e instanceof StoreError && e.code === "audit/store-closed");
+});
+
+test("a checkpoint signed by an unknown key fails verification", async () => {
+  const log = await AuditLog.open(fresh(), { signingKey: key.signerKey });
+  await log.append(decision(0));
+  await log.checkpoint();
+  await log.close();
+  const other = generateKey("palisade.test/audit");
+  const again = await AuditLog.open(SqliteStore.open(join(dir, `l${n}.db`)), { verifierKeys: [other.verifierKey] });
+  const report = await again.verify();
+  assert.equal(report.ok, false);
+  assert.equal(report.problems[0].kind, "checkpoint");
+  await again.close();
+});
