@@ -6,7 +6,8 @@ export type AuditErrorCode =
   | "audit/index-out-of-range"
   | "audit/invalid-range-state"
   | "audit/entry-too-large"
-  | "audit/invalid-record";
+  | "audit/invalid-record"
+  | "audit/invalid-checkpoint";
 
 /** An error a caller of the audit core can meet: a stable `code`, a lowercase message, an optional fix hint. */
 export class AuditError extends Error {

@@ -42,3 +42,18 @@ export {
   verifyNote,
 } from "./note.ts";
 export type { NoteErrorCode, NoteSignature, NoteSignatureLine, NoteVerification, ParsedNote, SignerKey, VerifierKey } from "./note.ts";
+export { formatCheckpoint, openCheckpoint, parseCheckpoint, signCheckpoint } from "./checkpoint.ts";
+export type { Checkpoint, CheckpointVerification } from "./checkpoint.ts";
+export {
+  MAX_ENTRY_SIZE,
+  TILE_HEIGHT,
+  TILE_WIDTH,
+  buildTiles,
+  decodeEntryBundle,
+  encodeEntryBundle,
+  entriesPath,
+  readerFromTiles,
+  tileIndexPath,
+  tilePath,
+} from "./tiles.ts";
+export type { BuildTilesOptions, TileFile } from "./tiles.ts";
