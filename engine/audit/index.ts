@@ -57,3 +57,5 @@ export {
   tilePath,
 } from "./tiles.ts";
 export type { BuildTilesOptions, TileFile } from "./tiles.ts";
+export { decodeEntry, digest, encodeEntry } from "./entry.ts";
+export type { AuditDecision, AuditPhase, AuditReason, AuditRecord, JsonValue } from "./entry.ts";
