@@ -15,14 +15,17 @@ import canonicalize from "canonicalize";
 import { AuditError } from "./errors.ts";
 import { newSubjectKey, seal, sealedPart, subjectOf, unseal } from "./erasure.ts";
 import type { ErasurePolicy, OpenStatus } from "./erasure.ts";
-import { fromBase64, leafHash, toBase64 } from "./hash.ts";
+import { leafHash } from "./hash.ts";
+import { openCheckpoint, parseCheckpoint, signCheckpoint } from "./checkpoint.ts";
 import { consistencyProofNodes, hashPlan, inclusionProofNodes, planNodeIds, rootFromReader, rootNodes } from "./merkle.ts";
 import type { NodeId, NodeReader } from "./merkle.ts";
-import { parseSignerKey, signNote, verifyNote } from "./note.ts";
+import { parseSignerKey } from "./note.ts";
 import type { SignerKey } from "./note.ts";
 import { StoreError, nodeKey, openStore } from "./store.ts";
 import type { AuditStore, NewEntry } from "./store.ts";
 import { verifyStore } from "./store-verify.ts";
+import { TILE_HEIGHT, TILE_WIDTH, buildTiles } from "./tiles.ts";
+import type { TileFile } from "./tiles.ts";
 import type { CheckpointCheck, VerifyReport } from "./store-verify.ts";
 
 /** A record to log: a JSON object (decision records, or anything the application adds). */
@@ -98,27 +101,6 @@ interface Pending {
 }
 
 const utf8 = new TextEncoder();
-
-/** C2SP tlog-checkpoint body: origin, decimal size, base64 root, each on its own line. */
-export function checkpointBody(origin: string, size: number, root: Uint8Array): string {
-  return `${origin}\n${size}\n${toBase64(root)}\n`;
-}
-
-/** Parses a checkpoint body's first three lines; undefined when malformed. */
-function parseBody(text: string): { origin: string; size: number; root: Uint8Array } | undefined {
-  const lines = text.split("\n");
-  if (lines.length < 4 || lines[lines.length - 1] !== "") return undefined;
-  const [origin, sizeText, rootText] = lines;
-  if (origin === "" || !/^(0|[1-9][0-9]*)$/.test(sizeText)) return undefined;
-  const size = Number(sizeText);
-  if (!Number.isSafeInteger(size)) return undefined;
-  try {
-    const root = fromBase64(rootText);
-    return root.length === 32 ? { origin, size, root } : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Canonical JSON (RFC 8785) bytes of an envelope; AuditError for what JSON cannot hold. */
 function encode(value: Record<string, unknown>): Uint8Array {
@@ -316,7 +298,7 @@ export class AuditLog {
     await this.store.initMeta("vkey", signer.vkey);
     const size = await this.store.size();
     const root = await this.root(size);
-    const note = signNote(checkpointBody(origin, size, root), signer);
+    const note = signCheckpoint({ origin, size, root }, signer);
     await this.store.addCheckpoint({ size, root, note, time: this.#now() });
     return { origin, size, root, note };
   }
@@ -326,8 +308,13 @@ export class AuditLog {
     const all = await this.store.checkpoints();
     const last = all[all.length - 1];
     if (!last) return undefined;
-    const body = parseBody(last.note.slice(0, last.note.indexOf("\n\n") + 1));
-    return { origin: body?.origin ?? "", size: last.size, root: last.root, note: last.note };
+    let origin = "";
+    try {
+      origin = parseCheckpoint(last.note.slice(0, last.note.indexOf("\n\n") + 1)).origin;
+    } catch {
+      // A damaged stored note still has its size and root columns; verify() reports the damage.
+    }
+    return { origin, size: last.size, root: last.root, note: last.note };
   }
 
   /** The verifier keys stored checkpoints are checked against. */
@@ -348,14 +335,42 @@ export class AuditLog {
     const origin = await this.store.getMeta("origin");
     const checkCheckpoint = (note: string): CheckpointCheck => {
       if (vkeys.length === 0) return { ok: false, reason: "no verifier key is known for the log's checkpoints" };
-      const v = verifyNote(note, vkeys);
-      if (!v.ok) return { ok: false, reason: `its signature does not verify (${v.error.message})` };
-      const body = parseBody(v.text);
-      if (!body) return { ok: false, reason: "its text is not a tlog checkpoint" };
-      if (origin !== undefined && body.origin !== origin) return { ok: false, reason: `its origin '${body.origin}' is not the log's ('${origin}')` };
-      return { ok: true, size: body.size, root: body.root };
+      const v = openCheckpoint(note, vkeys, origin);
+      if (!v.ok) return { ok: false, reason: `it does not verify (${v.error.message})` };
+      return { ok: true, size: v.checkpoint.size, root: v.checkpoint.root };
     };
     return verifyStore(this.store, { checkCheckpoint });
+  }
+
+  /**
+   * The C2SP tlog-tiles files of the tree at the checkpoint's size: hash tiles, entry bundles and
+   * the checkpoint itself. Reads what it needs from the store up front (about 32 bytes per entry
+   * plus the entries), then yields the files.
+   */
+  async tiles(checkpoint: SignedCheckpoint): Promise<Iterable<TileFile>> {
+    const size = checkpoint.size;
+    const levels = new Map<number, Uint8Array[]>();
+    for (let level = 0, span = 1; Math.floor(size / span) > 0; level++, span *= TILE_WIDTH) {
+      const hashes = await this.store.levelHashes(level * TILE_HEIGHT, 0, Math.floor(size / span));
+      // Hashes come back by position: a gap would shift every tile after it, so refuse instead.
+      if (hashes.length !== Math.floor(size / span)) {
+        throw new StoreError("audit/store-corrupt", `the stored tree lacks nodes at level ${level * TILE_HEIGHT}`, "run 'palisade audit verify' to find the damage");
+      }
+      levels.set(level * TILE_HEIGHT, hashes);
+    }
+    const data: Uint8Array[] = [];
+    for (let from = 0; from < size; from += 16384) for (const e of await this.store.entries(from, Math.min(size, from + 16384))) data[e.index] = e.data;
+    const read: NodeReader = (level, index) => {
+      const h = levels.get(level)?.[index];
+      if (!h) throw new StoreError("audit/store-corrupt", `the stored tree lacks node ${level}/${index}`, "run 'palisade audit verify' to find the damage");
+      return h;
+    };
+    const entry = (index: number): Uint8Array => {
+      const d = data[index];
+      if (!d) throw new StoreError("audit/store-corrupt", `entry ${index} is missing`, "run 'palisade audit verify' to find the damage");
+      return d;
+    };
+    return buildTiles(size, read, entry, { checkpoint: checkpoint.note });
   }
 
   /**
