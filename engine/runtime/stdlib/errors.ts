@@ -1,0 +1,31 @@
+// One error type for everything that fails at run time inside a rule. The engine catches it
+// around each rule and turns it into an *errored* rule (LANGUAGE.md, "Errors"), which the
+// policy set's `on_error` then decides; it never escapes a decision as a stack trace.
+
+/** Stable codes for the runtime errors a rule can meet. */
+export type PolicyRuntimeErrorCode =
+  /** Anything without a more specific code (an operator's type clash, division by zero). */
+  | "runtime/error"
+  /** A value of the wrong type reached a builtin (`lower(3)`). */
+  | "runtime/type-error"
+  /** The right type but an unusable value (`split(s, "")`, a non-finite number). */
+  | "runtime/invalid-argument"
+  /** A user regex that does not compile or is not allowed. */
+  | "runtime/invalid-regex"
+  /** An input too large to scan within the time budget of a decision. */
+  | "runtime/input-too-large";
+
+/**
+ * A type clash or unusable value met while evaluating a rule: a lowercase message that names
+ * the operation and quotes the offending input, and a stable `code` to branch on.
+ */
+export class PolicyRuntimeError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: PolicyRuntimeErrorCode;
+
+  constructor(message: string, code: PolicyRuntimeErrorCode = "runtime/error") {
+    super(message);
+    this.name = "PolicyRuntimeError";
+    this.code = code;
+  }
+}
