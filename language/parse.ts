@@ -1,0 +1,147 @@
+// The parser's entry point: text -> `PolicyFile` plus diagnostics. Limits first (E108 size,
+// E107 nesting on the token stream), then lexing, parsing with recovery, and the CST-to-AST
+// step. Nothing here throws: chevrotain failures and stack overflows become diagnostics.
+import { EOF, type IRecognitionException, type IToken } from "chevrotain";
+import type { PolicyFile } from "./ast.ts";
+import { exprDepth } from "./ast-util.ts";
+import { buildFile, type Ctx } from "./cst-to-ast.ts";
+import { diagnostic, hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostics.ts";
+import { lex, tokenEnd } from "./lexer.ts";
+import { lineIndex, type LineIndex } from "./line-index.ts";
+import { parser, runParser } from "./parser.ts";
+import { fileStart } from "./span.ts";
+import * as T from "./tokens.ts";
+
+/** The largest source accepted, in UTF-16 code units (spec/decisions.md: 4 MiB). */
+export const MAX_SOURCE_LENGTH = 4 * 1024 * 1024;
+/** The deepest nesting of brackets and expression levels accepted (spec/decisions.md). */
+export const MAX_NESTING = 256;
+/**
+ * A backstop on the depth of any expression tree, chains of operators and `.field` steps
+ * included, so that the recursive passes after parsing (checker, formatter, compiler) stay
+ * far from the stack limit even for a 4 MiB `a + a + ...`.
+ */
+export const MAX_EXPR_DEPTH = 1024;
+
+/** What `parse` returns: the file iff there are no error diagnostics. */
+export interface ParseResult {
+  readonly file: PolicyFile | null;
+  readonly diagnostics: Diagnostic[];
+}
+
+const OPEN = new Set([T.LParen, T.LBracket, T.LBrace]);
+const CLOSE = new Set([T.RParen, T.RBracket, T.RBrace]);
+const QUANTIFIERS = new Set([T.Any, T.All, T.Count]);
+// Keywords that start a declaration, a rule item, an effect or an expectation: a quantifier's
+// body cannot reach past them, so they end its nesting.
+const CLAUSE_STARTS = new Set([
+  T.Package, T.Import, T.Const, T.Def, T.Rule, T.Test, T.Default, T.OnError, T.When, T.Unless, T.Expect,
+  T.Deny, T.RequireApproval, T.Allow, T.Warn, T.Redact, T.SetKw, T.SeverityKw, T.Controls, T.Tags, T.Owner,
+]);
+
+/**
+ * The first token at which nesting exceeds `MAX_NESTING`, or null. Each open bracket is a
+ * level; inside one, each quantifier whose body is still open is a level (its body runs to the
+ * closing bracket, a comma or a clause keyword); a run of prefix `not` / `-` adds its length.
+ * This bounds the parser's recursion before it starts.
+ */
+export function tooDeep(tokens: readonly IToken[]): IToken | null {
+  const quantifiers: number[] = [0];
+  let level = 0;
+  let prefixRun = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    const type = t.tokenType;
+    const prev = tokens[i - 1];
+    const isPrefix =
+      (type === T.Not && tokens[i + 1]?.tokenType !== T.In) || (type === T.Minus && (prev === undefined || T.regexMayStartAfter(tokens.slice(Math.max(0, i - 2), i))));
+    prefixRun = isPrefix ? prefixRun + 1 : 0;
+    if (OPEN.has(type)) {
+      level++;
+      quantifiers.push(0);
+    } else if (CLOSE.has(type)) {
+      if (quantifiers.length > 1) level -= 1 + quantifiers.pop()!;
+    } else if (QUANTIFIERS.has(type)) {
+      quantifiers[quantifiers.length - 1]++;
+      level++;
+    } else if (type === T.Comma || CLAUSE_STARTS.has(type)) {
+      level -= quantifiers[quantifiers.length - 1];
+      quantifiers[quantifiers.length - 1] = 0;
+    }
+    if (level + prefixRun > MAX_NESTING) return t;
+  }
+  return null;
+}
+
+function parseErrorDiagnostic(e: IRecognitionException, text: string, path: string, lines: LineIndex): Diagnostic {
+  const t = e.token;
+  const previous = (e as IRecognitionException & { previousToken?: IToken }).previousToken;
+  const atEnd = t === undefined || t.tokenType === EOF || !Number.isFinite(t.startOffset);
+  const span = atEnd ? lines.span(text.length, text.length) : lines.span(t.startOffset, tokenEnd(t));
+  return diagnostic("E100", path, span, e.message, helpFor(e, t, previous));
+}
+
+/** A one-line fix for the common slips. */
+function helpFor(e: IRecognitionException, t: IToken | undefined, previous: IToken | undefined): string | undefined {
+  const image = t?.image ?? "";
+  if (image === "=" && !/expected '='/.test(e.message)) return "use '==' to compare; '=' only appears in const, def and set";
+  if (t !== undefined && t.tokenType !== EOF && T.KEYWORDS.includes(t.tokenType) && /expected a name/.test(e.message)) {
+    return `'${image}' is a keyword; choose another name`;
+  }
+  if ((image === "else" || image === "if") && /expected/.test(e.message)) return "rules have no 'if'/'else': use 'when' and 'unless'";
+  if (/found the end of the file/.test(e.message) && /'}'/.test(e.message)) return "a '{' is not closed";
+  if (/expected ':'/.test(e.message) && previous !== undefined) return "a quantifier reads 'any x in xs: condition'";
+  return undefined;
+}
+
+function dedupe(diags: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diags.filter((d) => {
+    const key = `${d.code}:${d.span.start.offset}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function finish(file: PolicyFile | null, diags: Diagnostic[]): ParseResult {
+  const diagnostics = sortDiagnostics(dedupe(diags));
+  return { file: hasErrors(diagnostics) ? null : file, diagnostics };
+}
+
+/**
+ * Parses one `.policy` file. Never throws: the file is returned iff no error was found, and
+ * every problem is a diagnostic with a valid span into `text`.
+ */
+export function parse(text: string, path: string): ParseResult {
+  if (text.length > MAX_SOURCE_LENGTH) {
+    return finish(null, [
+      diagnostic("E108", path, fileStart, `file is too large: ${text.length} characters, the limit is ${MAX_SOURCE_LENGTH} (4 MiB)`, "split the policies into several files"),
+    ]);
+  }
+  const lines = lineIndex(text);
+  try {
+    const lexed = lex(text, path, lines);
+    const deep = tooDeep(lexed.tokens);
+    if (deep !== null) {
+      const d = diagnostic("E107", path, lines.span(deep.startOffset, tokenEnd(deep)), `nesting too deep: more than ${MAX_NESTING} levels of brackets or expressions`, "move inner parts into consts or defs");
+      return finish(null, [...lexed.diagnostics, d]);
+    }
+    const cst = runParser(lexed.tokens, "file");
+    const diags = [...lexed.diagnostics, ...parser.errors.map((e) => parseErrorDiagnostic(e, text, path, lines))];
+    const ctx: Ctx = { text, file: path, lines, diagnostics: diags };
+    const file = buildFile(ctx, cst, lexed.comments);
+    for (const decl of file.decls) {
+      if (exprDepth(decl) > MAX_EXPR_DEPTH) {
+        diags.push(diagnostic("E107", path, decl.span, `expression too deep: more than ${MAX_EXPR_DEPTH} nested operators or steps`, "split it into consts or defs"));
+      }
+    }
+    return finish(file, diags);
+  } catch (e) {
+    if (e instanceof RangeError) {
+      return finish(null, [diagnostic("E107", path, fileStart, "nesting too deep to parse", "move inner parts into consts or defs")]);
+    }
+    const message = e instanceof Error ? e.message : String(e);
+    return finish(null, [diagnostic("E100", path, fileStart, `the parser failed on this file: ${message.slice(0, 200)}`, "please report this as a bug, with the file")]);
+  }
+}
