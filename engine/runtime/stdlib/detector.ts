@@ -1,0 +1,101 @@
+// The shape every detector shares, and the two ways detectors are built.
+//
+// Linear time is the contract (issue 4, "Bad input"): a detector runs on agent output and tool
+// results an attacker may shape. Each scanner is either hand-written or a regex whose
+// quantifiers are bounded or range over a class that cannot overlap with what follows them,
+// and whose unbounded runs start with a negative lookbehind of their own class, so that a
+// failed attempt is not retried from every position inside the same run. Validation
+// (checksums, prefixes, lengths) runs only on candidates and costs at most their length.
+
+/** A match as a half-open range `[start, end)` of UTF-16 code units in the scanned text. */
+export type Match = readonly [start: number, end: number];
+
+/** A named scanner for one kind of sensitive data, usable in `matches`, `contains` and `redact`. */
+export interface Detector {
+  /** The dotted name policies use: `pii.email`, `secret.jwt`. */
+  readonly name: string;
+  /** One sentence for the reference. */
+  readonly doc: string;
+  /** Every match, in order, non-overlapping, each within `[0, text.length]`. */
+  find(text: string): Match[];
+  /** True when `find` would return at least one match; stops at the first, allocates nothing more. */
+  test(text: string): boolean;
+}
+
+/**
+ * A scan over `text`: pushes each match to `out` in order, or, when `out` is null, returns
+ * true at the first match without recording it. Returns whether anything matched.
+ */
+export type Scan = (text: string, out: Match[] | null) => boolean;
+
+/** Builds a detector from a scan function. */
+export function detector(name: string, doc: string, scan: Scan): Detector {
+  return {
+    name,
+    doc,
+    find(text) {
+      const found: Match[] = [];
+      scan(text, found);
+      return found;
+    },
+    test: (text) => scan(text, null),
+  };
+}
+
+/** Where a validator may narrow a regex candidate to the part that is the match. */
+export interface Span {
+  start: number;
+  end: number;
+}
+
+/**
+ * A scan from a global regex and a validator that accepts or rejects each candidate (and may
+ * narrow it through `span`). After a rejection the regex resumes one position after the
+ * candidate's start, so that a valid match overlapping a rejected candidate is still found;
+ * the regex design keeps that linear (see the file comment).
+ */
+export function regexScan(re: RegExp, validate: (text: string, m: RegExpExecArray, span: Span) => boolean): Scan {
+  if (!re.global) throw new Error(`scanner regex ${re} must be global`);
+  const span: Span = { start: 0, end: 0 };
+  return (text, out) => {
+    let any = false;
+    re.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(text)) !== null) {
+      span.start = m.index;
+      span.end = m.index + m[0].length;
+      if (!validate(text, m, span)) {
+        re.lastIndex = m.index + 1;
+        continue;
+      }
+      any = true;
+      if (out === null) break;
+      out.push([span.start, span.end]);
+      re.lastIndex = span.end > m.index ? span.end : m.index + 1;
+    }
+    // The regex is shared by every call: leave it ready for the next one even after a break.
+    re.lastIndex = 0;
+    return any;
+  };
+}
+
+/** Merges the matches of several scans into one ordered, non-overlapping list (earliest start wins, then longest). */
+export function mergeScans(...scans: Scan[]): Scan {
+  return (text, out) => {
+    if (out === null) {
+      for (const s of scans) if (s(text, null)) return true;
+      return false;
+    }
+    const all: Match[] = [];
+    for (const s of scans) s(text, all);
+    if (all.length === 0) return false;
+    all.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
+    let lastEnd = -1;
+    for (const m of all) {
+      if (m[0] < lastEnd) continue;
+      out.push(m);
+      lastEnd = m[1];
+    }
+    return true;
+  };
+}

@@ -1,0 +1,42 @@
+// The detector registry: every detector of the standard library by the name policies use
+// (the names and docs of language/detectors.ts, the table the checker reads; a test holds the
+// two in step), and `redact`, which the `redact` effect applies.
+import type { Detector } from "./detector.ts";
+import { email } from "./email.ts";
+import { ip } from "./ip.ts";
+import { jwt } from "./jwt.ts";
+import { creditCard, iban } from "./payment.ts";
+import { privateKey } from "./pem.ts";
+import { phone } from "./phone.ts";
+import { dateOfBirth, passport, ssn } from "./pii.ts";
+import { awsKey, genericApiKey, githubToken, googleApiKey, openaiKey, slackToken, stripeKey } from "./secrets.ts";
+
+export type { Detector, Match } from "./detector.ts";
+
+/** Every detector, by its dotted name. */
+export const DETECTOR_IMPLS: Readonly<Record<string, Detector>> = Object.freeze(
+  Object.fromEntries(
+    [email, phone, ssn, creditCard, iban, ip, passport, dateOfBirth, awsKey, githubToken, slackToken, stripeKey, googleApiKey, openaiKey, jwt, privateKey, genericApiKey].map((d) => [d.name, d]),
+  ),
+);
+
+/** The detector named `name`, or undefined. */
+export function getDetector(name: string): Detector | undefined {
+  return Object.hasOwn(DETECTOR_IMPLS, name) ? DETECTOR_IMPLS[name] : undefined;
+}
+
+/**
+ * `text` with every match of `detector` replaced by `replacement`. Returns `text` itself
+ * (no copy) when nothing matches.
+ */
+export function redact(text: string, detector: Detector, replacement: string): string {
+  const found = detector.find(text);
+  if (found.length === 0) return text;
+  let out = "";
+  let last = 0;
+  for (const [start, end] of found) {
+    out += text.slice(last, start) + replacement;
+    last = end;
+  }
+  return out + text.slice(last);
+}
