@@ -4,6 +4,7 @@
 // n = round(n1 n2 / (n1 + n2)).
 import { kstwoSf } from "./kolmogorov.ts";
 import { requireSample } from "./validate.ts";
+import { sortedCopy } from "./sort.ts";
 import { StatsError } from "./errors.ts";
 
 /** How the p-value is computed: `auto` is exact when both samples have at most 10,000 values. */
@@ -50,17 +51,18 @@ function gcd(a: number, b: number): number {
 
 /**
  * Two-sided two-sample Kolmogorov–Smirnov test of `a` against `b` (scipy.stats.ks_2samp with
- * alternative='two-sided'). Throws StatsError on an empty sample or a non-finite value.
+ * alternative='two-sided'). Samples may be arrays or typed arrays; neither is modified. Throws
+ * StatsError on an empty sample or a non-finite value.
  */
-export function ksTwoSample(a: readonly number[], b: readonly number[], options: KsOptions = {}): KsResult {
+export function ksTwoSample(a: ArrayLike<number>, b: ArrayLike<number>, options: KsOptions = {}): KsResult {
   requireSample("a", a);
   requireSample("b", b);
   const method = options.method ?? "auto";
   if (method !== "auto" && method !== "exact" && method !== "asymp") {
     throw new StatsError("stats/invalid-argument", `unknown method '${String(method)}'`, "use 'auto', 'exact' or 'asymp'");
   }
-  const x = Float64Array.from(a).sort();
-  const y = Float64Array.from(b).sort();
+  const x = sortedCopy(a);
+  const y = sortedCopy(b);
   const n1 = x.length;
   const n2 = y.length;
   const { d, location, sign } = statistic(x, y);

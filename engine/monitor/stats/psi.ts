@@ -3,6 +3,7 @@
 // terms are summed left to right. Also the reference-quantile binning PSI is usually run on.
 import { StatsError } from "./errors.ts";
 import { npSum } from "./sum.ts";
+import { sortedCopy } from "./sort.ts";
 import { requireFinite, requireNonNegative, requirePositiveTotal, requireSameLength, requireSample } from "./validate.ts";
 
 /** The default replacement for an empty bin's proportion. */
@@ -56,10 +57,10 @@ export function psi(expected: readonly number[], actual: readonly number[], opti
  * Inner bin edges at the reference's quantiles 1/bins .. (bins-1)/bins, by NumPy's default
  * 'linear' quantile (type 7). Repeated edges are kept, so bins can be empty.
  */
-export function quantileEdges(reference: readonly number[], bins: number): number[] {
+export function quantileEdges(reference: ArrayLike<number>, bins: number): number[] {
   requireSample("reference", reference);
   if (!Number.isInteger(bins) || bins < 2) throw new StatsError("stats/invalid-argument", `'bins' is ${bins}; it must be a whole number of at least 2`);
-  const sorted = Float64Array.from(reference).sort();
+  const sorted = sortedCopy(reference);
   const n = sorted.length;
   const edges: number[] = [];
   for (let k = 1; k < bins; k++) {
@@ -81,14 +82,15 @@ export function quantileEdges(reference: readonly number[], bins: number): numbe
  * Counts of `values` per bin for ascending inner edges e_1..e_{k-1}: bin i holds
  * e_{i} <= x < e_{i+1} with e_0 = -inf and e_k = +inf (searchsorted side='right').
  */
-export function binCounts(values: readonly number[], innerEdges: readonly number[]): number[] {
+export function binCounts(values: ArrayLike<number>, innerEdges: readonly number[]): number[] {
   requireSample("values", values);
   for (let i = 0; i < innerEdges.length; i++) {
     requireFinite(`innerEdges[${i}]`, innerEdges[i]);
     if (i > 0 && innerEdges[i] < innerEdges[i - 1]) throw new StatsError("stats/invalid-argument", "'innerEdges' must be in ascending order");
   }
   const counts = new Array<number>(innerEdges.length + 1).fill(0);
-  for (const x of values) {
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i];
     let lo = 0;
     let hi = innerEdges.length;
     while (lo < hi) {

@@ -3,7 +3,7 @@
 import { StatsError } from "./errors.ts";
 
 /** Throws unless `xs` is non-empty and every value is a finite number. */
-export function requireSample(name: string, xs: readonly number[]): void {
+export function requireSample(name: string, xs: ArrayLike<number>): void {
   if (xs.length === 0) throw new StatsError("stats/empty-sample", `'${name}' is empty`, "a test needs at least one observation on each side");
   for (let i = 0; i < xs.length; i++) {
     const x = xs[i];
