@@ -56,19 +56,21 @@ function range(t: IToken | undefined): [number, number] | null {
   return [t.startOffset, tokenEnd(t)];
 }
 
-/** The first real token of a CST subtree, in source order. */
+/**
+ * The first real token of a CST subtree, in source order. Each child list is in source
+ * order, so only the head of each list is looked at: cost grows with depth, not size.
+ */
 function firstToken(node: CstNode | undefined): IToken | undefined {
+  if (node === undefined) return undefined;
   let best: IToken | undefined;
-  const visit = (n: CstNode) => {
-    for (const list of Object.values(n.children)) {
-      for (const c of list) {
-        if (isToken(c)) {
-          if (range(c) && (best === undefined || c.startOffset < best.startOffset)) best = c;
-        } else visit(c);
-      }
+  for (const list of Object.values(node.children)) {
+    for (const c of list) {
+      const t = isToken(c) ? (range(c) ? c : undefined) : firstToken(c);
+      if (t === undefined) continue;
+      if (best === undefined || t.startOffset < best.startOffset) best = t;
+      break;
     }
-  };
-  if (node) visit(node);
+  }
   return best;
 }
 
@@ -359,7 +361,7 @@ function chained(ctx: Ctx, first: A.Binary, second: A.Binary): void {
 
 function operand(ctx: Ctx, node: CstNode, fallback: Span): OperandParts {
   const prefixes = [...toks(node, "Not"), ...toks(node, "Minus")].filter((t) => range(t)).sort((a, b) => a.startOffset - b.startOffset);
-  let core = atom(ctx, sub(node, "atom"), at(ctx, firstToken(node), fallback));
+  let core = atom(ctx, sub(node, "atom"), fallback);
   for (const p of subs(node, "postfixOp")) core = postfix(ctx, core, p);
   return { prefixes, core };
 }

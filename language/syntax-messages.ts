@@ -53,6 +53,8 @@ export function wanted(ruleName: string, paths: readonly (readonly TokenType[])[
 /** The message provider the parser is built with. */
 export const syntaxMessages: IParserErrorMessageProvider = {
   buildMismatchTokenMessage({ expected, actual, previous }) {
+    // Chevrotain reports stray tokens after the last declaration as a missing end of file.
+    if (expected === EOF) return `expected ${WANTED.topDecl}, found ${describeToken(actual)}`;
     return `expected ${label(expected)}${after(previous)}, found ${describeToken(actual)}`;
   },
   buildNotAllInputParsedMessage({ firstRedundant, ruleName }) {
