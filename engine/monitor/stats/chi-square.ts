@@ -76,7 +76,7 @@ export function chiSquareHomogeneity(
     colSums.map((c) => (rowSums[0] * c) / total),
     colSums.map((c) => (rowSums[1] * c) / total),
   ];
-  const minExpected = Math.min(...expected[0], ...expected[1]);
+  const minExpected = expected[0].concat(expected[1]).reduce((m, e) => (e < m ? e : m), Infinity);
   const dof = k - 1;
   if (dof === 0) return { statistic: 0, pValue: 1, dof, expected, minExpected, yatesApplied: false, kept };
   const yates = (options.correction ?? true) && dof === 1;
