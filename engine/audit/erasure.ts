@@ -1,9 +1,9 @@
 // GDPR Art. 17 erasure by key destruction ("crypto-shredding").
 //
-// The fields an operator declares personal are moved out of the record and sealed with
+// The fields an operator declares personal are taken out of the record and sealed with
 // AES-256-GCM under a key that belongs to the record's data subject. The stored entry — the
-// bytes the Merkle leaf commits to — is the record without those fields plus a `$sealed` object
-// holding the ciphertext; the key lives in the store's subject_keys table. Erasing a subject
+// bytes the Merkle leaf commits to — is the record with those fields replaced by SEALED_MARKER
+// (so it stays a valid decision record) plus a `$sealed` object holding the ciphertext; the key lives in the store's subject_keys table. Erasing a subject
 // destroys its key: the ciphertext stays (so every leaf, node and checkpoint still verifies) but
 // can never be read again, and the fields read back as ERASED_MARKER.
 //
@@ -23,6 +23,9 @@ export interface ErasurePolicy {
 
 /** What an erased (or never kept) personal field reads as. */
 export const ERASED_MARKER = "[erased]";
+
+/** What a sealed field holds in the stored entry, in place of its value. */
+export const SEALED_MARKER = "[sealed]";
 
 /** The envelope field that holds the sealed personal fields. */
 export const SEALED_FIELD = "$sealed";
@@ -77,16 +80,6 @@ function setPath(record: Obj, path: string, value: unknown): void {
   at[parts[parts.length - 1]] = value;
 }
 
-function deletePath(record: Obj, path: string): void {
-  const parts = path.split(".");
-  let at: unknown = record;
-  for (const part of parts.slice(0, -1)) {
-    if (!isObj(at)) return;
-    at = at[part];
-  }
-  if (isObj(at)) delete at[parts[parts.length - 1]];
-}
-
 /** The record's data subject as a string, or null when it has none (missing, or not a string or number). */
 export function subjectOf(record: unknown, policy: ErasurePolicy): string | null {
   const v = getPath(record, policy.subjectField);
@@ -111,8 +104,8 @@ export function personalPathsIn(record: unknown, policy: ErasurePolicy): string[
 }
 
 /**
- * The envelope to store for `record`: a copy without its personal fields, which are sealed under
- * `key` in `$sealed`. With no key (no subject) the fields are replaced by ERASED_MARKER instead.
+ * The envelope to store for `record`: a copy whose personal fields read SEALED_MARKER, their
+ * values sealed under `key` in `$sealed`. With no key (no subject) the fields are replaced by ERASED_MARKER instead.
  * The input is not modified. A record with no personal field is returned as a plain copy.
  */
 export function seal(record: Obj, policy: ErasurePolicy, key: KeyMaterial | null): Obj {
@@ -128,10 +121,10 @@ export function seal(record: Obj, policy: ErasurePolicy, key: KeyMaterial | null
   for (const f of fields) {
     // An earlier path may have taken this one with it (`principal` before `principal.email`).
     const v = getPath(out, f);
-    if (v === undefined) continue;
+    if (v === undefined || v === SEALED_MARKER) continue;
     values[f] = v;
     sealed.push(f);
-    deletePath(out, f);
+    setPath(out, f, SEALED_MARKER);
   }
   const iv = randomBytes(12);
   const cipher = createCipheriv("aes-256-gcm", key.key, iv);

@@ -11,7 +11,8 @@
 // the log is given (`signingKey`); it is never written to the store, since anyone able to edit the
 // store could then re-sign a rewritten log. The CLI keeps it in a file beside the SQLite database
 // (`<db>.key`, mode 0600) or at `--key`. The store keeps only the verifier key and the origin.
-import canonicalize from "canonicalize";
+import { encodeEntry } from "./entry.ts";
+import type { AuditRecord } from "./entry.ts";
 import { AuditError } from "./errors.ts";
 import { newSubjectKey, seal, sealedPart, subjectOf, unseal } from "./erasure.ts";
 import type { ErasurePolicy, OpenStatus } from "./erasure.ts";
@@ -27,9 +28,6 @@ import { verifyStore } from "./store-verify.ts";
 import { TILE_HEIGHT, TILE_WIDTH, buildTiles } from "./tiles.ts";
 import type { TileFile } from "./tiles.ts";
 import type { CheckpointCheck, VerifyReport } from "./store-verify.ts";
-
-/** A record to log: a JSON object (decision records, or anything the application adds). */
-export type LogRecord = Readonly<Record<string, unknown>>;
 
 /** How an AuditLog behaves. */
 export interface AuditLogOptions {
@@ -94,27 +92,14 @@ export interface EraseResult {
 }
 
 interface Pending {
-  readonly record: LogRecord;
+  readonly record: AuditRecord;
   readonly time: number;
   readonly resolve: (index: number) => void;
   readonly reject: (err: unknown) => void;
 }
 
-const utf8 = new TextEncoder();
 
-/** Canonical JSON (RFC 8785) bytes of an envelope; AuditError for what JSON cannot hold. */
-function encode(value: Record<string, unknown>): Uint8Array {
-  let text: string | undefined;
-  try {
-    text = canonicalize(value);
-  } catch (err) {
-    throw new AuditError("audit/invalid-record", `the record cannot be written as canonical json: ${err instanceof Error ? err.message.toLowerCase() : String(err)}`);
-  }
-  if (typeof text !== "string") throw new AuditError("audit/invalid-record", "the record cannot be written as canonical json");
-  return utf8.encode(text);
-}
-
-function isRecord(v: unknown): v is LogRecord {
+function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
@@ -157,7 +142,7 @@ export class AuditLog {
    * durable, and rejects if the record cannot be encoded or the store fails. The record must not
    * be mutated until the promise settles.
    */
-  append(record: LogRecord): Promise<number> {
+  append(record: AuditRecord): Promise<number> {
     if (this.#closed) return Promise.reject(new StoreError("audit/store-closed", "the audit log is closed"));
     return new Promise<number>((resolve, reject) => {
       this.#queue.push({ record, time: this.#now(), resolve, reject });
@@ -202,14 +187,14 @@ export class AuditLog {
     const entries: NewEntry[] = [];
     batch.forEach((p, i) => {
       try {
-        if (!isRecord(p.record)) throw new AuditError("audit/invalid-record", "an audit record must be a json object");
+        if (!isRecord(p.record)) throw new AuditError("audit/invalid-record", "an audit record must be an object");
         const subject = subjects[i];
-        let envelope: Record<string, unknown> = p.record as Record<string, unknown>;
+        let envelope: AuditRecord = p.record;
         if (policy) {
           const k = subject === null ? undefined : keys.get(subject);
-          envelope = seal(envelope, policy, k?.key ? { keyId: k.keyId, key: k.key } : null);
+          envelope = seal(p.record, policy, k?.key ? { keyId: k.keyId, key: k.key } : null) as AuditRecord;
         }
-        const data = encode(envelope);
+        const data = encodeEntry(envelope);
         entries.push({ data, leafHash: leafHash(data), subject, time: p.time });
         ok.push(p);
       } catch (err) {

@@ -14,6 +14,8 @@ import { SqliteStore } from "../sqlite-store.ts";
 import { StoreError } from "../store.ts";
 import type { AuditStore, NewEntry } from "../store.ts";
 import { verifyConsistency, verifyInclusion } from "../verify.ts";
+import type { AuditRecord } from "../entry.ts";
+import { decisionRecord } from "./records.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "palisade-log-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -21,9 +23,7 @@ let n = 0;
 const fresh = () => SqliteStore.open(join(dir, `l${++n}.db`));
 const key = generateKey("palisade.test/audit");
 
-function decision(i: number): Record<string, unknown> {
-  return { time: `2026-01-01T00:00:${String(i % 60).padStart(2, "0")}Z`, agent: "a1", phase: "tool_call", tool: { name: "search" }, decision: i % 3 === 0 ? "deny" : "allow", n: i };
-}
+const decision = (i: number) => decisionRecord(i);
 
 /** A store that counts append transactions and can check durability at resolve time. */
 function counting(store: AuditStore): { store: AuditStore; batches: number[] } {
@@ -71,17 +71,19 @@ test("appends arriving while a batch commits form the next batch", async () => {
 test("a record JSON cannot hold is rejected alone; its neighbours are written", async () => {
   const log = await AuditLog.open(fresh());
   const good1 = log.append(decision(1));
-  const bad = log.append({ n: Number.NaN });
-  const notObject = log.append([1, 2] as unknown as Record<string, unknown>);
+  const bad = log.append(decisionRecord(9, { n: Number.NaN }));
+  const notObject = log.append([1, 2] as unknown as AuditRecord);
+  const incomplete = log.append({ time: "2026-01-01T00:00:00Z" } as unknown as AuditRecord);
   const good2 = log.append(decision(2));
   assert.equal(await good1, 0);
   await assert.rejects(bad, (e: unknown) => e instanceof AuditError && e.code === "audit/invalid-record");
   await assert.rejects(notObject, (e: unknown) => e instanceof AuditError && e.code === "audit/invalid-record");
+  await assert.rejects(incomplete, (e: unknown) => e instanceof AuditError && e.code === "audit/invalid-record");
   assert.equal(await good2, 1);
   const e = await log.read(1);
   assert.deepEqual(e.record, decision(2));
   assert.equal(e.status, "plain");
-  assert.match(new TextDecoder().decode(e.data), /^\{"agent":"a1","decision":"allow","n":2,"phase":"tool_call"/, "entries are canonical JSON (sorted keys)");
+  assert.match(new TextDecoder().decode(e.data), /^\{"agent":"billing-bot","decision":"allow","env":"production","input_digest":/, "entries are canonical JSON (sorted keys)");
   await log.close();
 });
 

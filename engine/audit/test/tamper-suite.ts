@@ -5,11 +5,13 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { main } from "../../cli/main.ts";
 import type { CommandIO } from "../../cli/command.ts";
+import { encodeEntry } from "../entry.ts";
 import { leafHash } from "../hash.ts";
 import { AuditLog } from "../log.ts";
 import { MerkleTree } from "../merkle.ts";
 import { generateKey } from "../note.ts";
 import type { AuditStore } from "../store.ts";
+import { decisionRecord } from "./records.ts";
 
 /** Raw SQL on a copy of the log, `?` placeholders, byte strings as Uint8Array. */
 export interface RawDb {
@@ -42,8 +44,7 @@ export function captureIO(cwd: string): CommandIO & { out: () => string; err: ()
   };
 }
 
-const enc = new TextEncoder();
-const record = (i: number) => ({ time: `2026-02-01T10:00:${String(i % 60).padStart(2, "0")}Z`, agent: "billing-bot", tool: { name: "refund" }, decision: "allow", amount: i * 10 });
+const record = (i: number) => decisionRecord(i, { amount: i * 10 });
 
 interface Case {
   readonly name: string;
@@ -56,7 +57,7 @@ async function row(db: RawDb, idx: number): Promise<{ data: Uint8Array; leaf: Ui
   return { data: new Uint8Array(r.data as Uint8Array), leaf: new Uint8Array(r.leaf_hash as Uint8Array) };
 }
 
-const forged = enc.encode(JSON.stringify({ agent: "billing-bot", amount: 1, decision: "allow" }));
+const forged = encodeEntry(decisionRecord(0, { amount: 1 }));
 
 const cases: Case[] = [
   { name: "an edited entry", first: 17, damage: (db) => db.run("UPDATE entries SET data = ? WHERE idx = ?", forged, 17) },
