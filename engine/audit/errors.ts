@@ -5,6 +5,7 @@ export type AuditErrorCode =
   | "audit/invalid-size"
   | "audit/index-out-of-range"
   | "audit/invalid-range-state"
+  | "audit/invalid-hash"
   | "audit/entry-too-large"
   | "audit/invalid-record"
   | "audit/invalid-checkpoint";

@@ -1,11 +1,19 @@
 /**
- * The tamper-evident audit log.
+ * The tamper-evident audit log: a pure core with no I/O, and (beside it) the stores and the CLI.
  *
- * Design: a pure core with no I/O — RFC 9162 hashing (hash.ts), Merkle algorithms over a reader
- * of perfect-subtree hashes (merkle.ts), proof verifiers that never throw (verify.ts), C2SP signed
- * notes and checkpoints (note.ts, checkpoint.ts), C2SP tlog-tiles (tiles.ts) and canonical JSON
- * entries (entry.ts). Stores persist exactly the nodes CompactRange reports on append, so roots
- * and proofs read O(log n) stored hashes; the stores and the CLI sit on top of this core.
+ * Design of the core:
+ * - hash.ts: RFC 9162 hashing — leaf SHA-256(0x00||d), node SHA-256(0x01||l||r) — on Uint8Array.
+ * - merkle.ts: every root and proof is a right fold of perfect-subtree hashes, so algorithms read
+ *   nodes through a NodeReader (level, index) and stores keep exactly the nodes CompactRange
+ *   reports on append. The *Nodes functions say which nodes a proof needs (one batched query),
+ *   hashPlan turns them into hashes; MerkleTree is the in-memory tree built on the same parts.
+ * - verify.ts: RFC 9162 §2.1.3.2 / §2.1.4.2 verifiers that return false on any malformed input
+ *   and never throw; sizes may be bigints for the full uint64 range.
+ * - note.ts, checkpoint.ts: C2SP signed notes and tlog-checkpoints, byte-compatible with Go's
+ *   sumdb/note; verifyNote and openCheckpoint return a result (never throw), the key parsers and
+ *   signers throw NoteError / AuditError with stable codes.
+ * - tiles.ts: C2SP tlog-tiles paths, entry bundles and the files of a tiled export.
+ * - entry.ts: an AuditRecord as RFC 8785 canonical JSON, the bytes a leaf commits to.
  */
 export { HASH_SIZE, bytesEqual, emptyRoot, fromBase64, fromHex, leafHash, nodeHash, sha256, toBase64, toHex } from "./hash.ts";
 export { AuditError } from "./errors.ts";

@@ -212,6 +212,9 @@ export class CompactRange {
 
   /** Appends one leaf hash; `onNode` hears the leaf and every perfect subtree it completes, bottom-up. */
   append(leafHash: Uint8Array, onNode?: NodeSink): void {
+    if (!(leafHash instanceof Uint8Array) || leafHash.length !== HASH_SIZE) {
+      throw new AuditError("audit/invalid-hash", `a leaf hash must be ${HASH_SIZE} bytes`, "hash entries with leafHash() before appending");
+    }
     const at = this.#size;
     let h: Uint8Array = leafHash.slice();
     let level = 0;

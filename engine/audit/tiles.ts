@@ -1,7 +1,7 @@
 // C2SP tlog-tiles (c2sp.org/tlog-tiles): the log as static files a CDN can serve and standard
 // tlog clients can read. Pure: this yields {path, bytes}; writing them is the caller's business.
 import { AuditError } from "./errors.ts";
-import { HASH_SIZE } from "./hash.ts";
+import { HASH_SIZE, nodeHash } from "./hash.ts";
 import type { NodeReader } from "./merkle.ts";
 
 /** Hashes (or entries) per full tile. */
@@ -139,16 +139,17 @@ export function* buildTiles(size: number, read: NodeReader, entry: (index: numbe
 
 /**
  * A NodeReader over tile contents, for clients: `tile(level, index)` returns the bytes of that
- * hash tile (full or partial). Nodes between tile levels are hashed up from the tile below.
+ * hash tile (full or partial). Nodes between tile levels are hashed up from the tile below, so a
+ * read costs up to 2^7 - 1 hashes; fine for proofs, not for bulk work.
  */
-export function readerFromTiles(tile: (level: number, index: number) => Uint8Array, hash: (l: Uint8Array, r: Uint8Array) => Uint8Array): NodeReader {
+export function readerFromTiles(tile: (level: number, index: number) => Uint8Array): NodeReader {
   const node = (treeLevel: number, index: number): Uint8Array => {
-    const level = Math.floor(treeLevel / TILE_HEIGHT);
-    const rest = treeLevel % TILE_HEIGHT;
-    if (rest !== 0) return hash(node(treeLevel - 1, index * 2), node(treeLevel - 1, index * 2 + 1));
-    const bytes = tile(level, Math.floor(index / TILE_WIDTH));
+    if (treeLevel % TILE_HEIGHT !== 0) return nodeHash(node(treeLevel - 1, index * 2), node(treeLevel - 1, index * 2 + 1));
+    const level = treeLevel / TILE_HEIGHT;
+    const n = Math.floor(index / TILE_WIDTH);
+    const bytes = tile(level, n);
     const at = (index % TILE_WIDTH) * HASH_SIZE;
-    if (at + HASH_SIZE > bytes.length) throw new AuditError("audit/index-out-of-range", `tile ${level}/${Math.floor(index / TILE_WIDTH)} does not hold node ${index}`);
+    if (at + HASH_SIZE > bytes.length) throw new AuditError("audit/index-out-of-range", `tile ${level}/${n} does not hold node ${index}`);
     return bytes.slice(at, at + HASH_SIZE);
   };
   return node;

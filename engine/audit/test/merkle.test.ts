@@ -140,6 +140,9 @@ test("CompactRange rejects a state that cannot belong to its size", () => {
   assert.throws(() => new CompactRange(4, [new Uint8Array(31)]), AuditError);
   assert.throws(() => new CompactRange(-1, []), AuditError);
   assert.throws(() => new CompactRange(1.5, []), AuditError);
+  assert.throws(() => r.append(new Uint8Array(31)), (e: unknown) => e instanceof AuditError && e.code === "audit/invalid-hash");
+  assert.throws(() => r.append("x" as unknown as Uint8Array), AuditError);
+  assert.equal(r.size, 5, "a refused append changes nothing");
   const resumed = new CompactRange(5, r.hashes());
   assert.deepEqual(resumed.root(), r.root());
 });
