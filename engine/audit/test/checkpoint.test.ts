@@ -89,3 +89,15 @@ test("property: format then parse is the identity", () => {
     }),
   );
 });
+
+test("property: parseCheckpoint throws only AuditError on arbitrary text", () => {
+  fc.assert(
+    fc.property(fc.string({ maxLength: 80 }), (s) => {
+      try {
+        parseCheckpoint(s);
+      } catch (e) {
+        assert.ok(invalid(e), String(e));
+      }
+    }),
+  );
+});

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, generateKeyPairSync, sign as cryptoSign } from "node:crypto";
+import fc from "fast-check";
 import { readVectors } from "../../../test/support.ts";
 import { fromBase64, fromHex, toBase64, toHex } from "../hash.ts";
 import {
@@ -230,4 +231,26 @@ test("ECDSA (0x02) and RFC 6962 (0x05) keys verify signatures made to their defi
   const note5 = `${text.replace("log.example", "ct.example")}\n\u2014 ct.example ${toBase64(sig5)}\n`;
   assert.ok(verifyNote(note5, [vkey5]).ok);
   assert.equal(verifyNote(note5.replace("\n3\n", "\n4\n"), [vkey5]).ok, false);
+});
+
+test("property: any change to a signed text is refused, and random bytes never throw", () => {
+  const signer = parseSignerKey(v.signing_keys[0].skey as string);
+  const vkey = v.signing_keys[0].vkey;
+  fc.assert(
+    fc.property(fc.string({ minLength: 1, maxLength: 40 }), fc.nat(), fc.integer({ min: 0x20, max: 0x7e }), (body, at, code) => {
+      const text = `${body.replace(/[\u0000-\u001f]/g, "x")}\n`;
+      const note = signNote(text, signer);
+      assert.ok(verifyNote(note, [vkey]).ok);
+      const i = at % (text.length - 1);
+      if (text.charCodeAt(i) === code) return;
+      const changed = note.slice(0, i) + String.fromCharCode(code) + note.slice(i + 1);
+      const r = verifyNote(changed, [vkey]);
+      assert.equal(r.ok, false);
+    }),
+  );
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+      assert.equal(typeof verifyNote(bytes, [vkey]).ok, "boolean");
+    }),
+  );
 });
