@@ -1,0 +1,160 @@
+// `palisade audit ...` through main() with captured output, and once as a real child process.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { after, before, test } from "node:test";
+import { command } from "../../cli/audit.ts";
+import { main } from "../../cli/main.ts";
+import { fromHex, leafHash, nodeHash } from "../hash.ts";
+import { AuditLog } from "../log.ts";
+import { openCheckpoint } from "../checkpoint.ts";
+import { SqliteStore } from "../sqlite-store.ts";
+import { decodeEntryBundle, readerFromTiles } from "../tiles.ts";
+import { rootFromReader } from "../merkle.ts";
+import { verifyConsistency, verifyInclusion } from "../verify.ts";
+import { decisionRecord } from "./records.ts";
+import { captureIO } from "./tamper-suite.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "palisade-cli-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const db = join(dir, "palisade-audit.db");
+const SIZE = 20;
+
+before(async () => {
+  const log = await AuditLog.open(SqliteStore.open(db));
+  await Promise.all(Array.from({ length: SIZE }, (_, i) => log.append(decisionRecord(i))));
+  await log.close();
+});
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const io = captureIO(dir);
+  const code = await main(["audit", ...argv], io);
+  return { code, out: io.out(), err: io.err() };
+}
+
+test("bad arguments are usage errors (exit 2) with a clear message", async () => {
+  const none = await run();
+  assert.equal(none.code, 2);
+  assert.match(none.err, /a subcommand is required/);
+  const bogus = await run("bogus");
+  assert.equal(bogus.code, 2);
+  assert.match(bogus.err, /unknown subcommand 'bogus'/);
+  const flag = await run("verify", "--nope");
+  assert.equal(flag.code, 2);
+  assert.match(flag.err, /palisade audit verify: unknown option '--nope'/);
+  const notInt = await run("prove", "--index", "x");
+  assert.equal(notInt.code, 2);
+  assert.match(notInt.err, /option '--index' must be a non-negative integer, got 'x'/);
+  const missing = await run("prove");
+  assert.equal(missing.code, 2);
+  assert.match(missing.err, /option '--index' is required/);
+  const out = await run("tiles");
+  assert.equal(out.code, 2);
+  assert.match(out.err, /option '--out' is required/);
+  const stray = await run("verify", "extra");
+  assert.equal(stray.code, 2);
+  assert.match(stray.err, /unexpected argument 'extra'/);
+});
+
+test("a missing log is a clear error without a stack trace", async () => {
+  const r = await run("verify", "--db", join(dir, "nowhere.db"));
+  assert.equal(r.code, 2);
+  assert.match(r.err, /^palisade audit verify: error: no audit log at '.*nowhere\.db'\n  help: pass --db/);
+  assert.doesNotMatch(r.err, /\n\s+at /);
+  assert.equal(existsSync(join(dir, "nowhere.db")), false, "verify does not create a log");
+  const beyond = await run("prove", "--db", db, "--index", "3", "--size", String(SIZE + 5));
+  assert.equal(beyond.code, 2);
+  assert.match(beyond.err, /tree size 25 is not within the log \(20 entries\)/);
+});
+
+test("--help prints usage for the command and for each subcommand", async () => {
+  const top = await run("verify", "--help");
+  assert.equal(top.code, 0);
+  assert.match(top.out, /usage: palisade audit <subcommand>/);
+  for (const sub of ["verify", "checkpoint", "prove", "consistency", "tiles", "erase"]) {
+    const io = captureIO(dir);
+    assert.equal(await command.run([sub, "--help"], io), 0);
+    assert.match(io.out(), new RegExp(`^usage: palisade audit ${sub}`));
+    assert.match(io.out(), /--db LOCATION/);
+  }
+});
+
+test("verify, checkpoint (key created beside the db), prove and consistency", async () => {
+  const v = await run("verify");
+  assert.equal(v.code, 0, v.err);
+  assert.match(v.out, /^ok: 20 entries, 18 nodes and 0 checkpoints verify\nroot: [0-9a-f]{64} \(size 20\)\n$/);
+
+  const cp = await run("checkpoint");
+  assert.equal(cp.code, 0, cp.err);
+  const keyFile = `${db}.key`;
+  assert.ok(existsSync(keyFile));
+  assert.equal(statSync(keyFile).mode & 0o777, 0o600, "the signing key is private to its owner");
+  const vkey = /verifier key: (\S+)/.exec(cp.err)?.[1];
+  assert.ok(vkey);
+  const opened = openCheckpoint(cp.out, [vkey], "palisade.local/audit");
+  assert.ok(opened.ok);
+  assert.equal(opened.checkpoint.size, SIZE);
+  const root = opened.checkpoint.root;
+
+  const p = await run("prove", "--index", "7");
+  assert.equal(p.code, 0, p.err);
+  const proof = JSON.parse(p.out) as { index: number; size: number; leafHash: string; proof: string[]; root: string; verified: boolean };
+  assert.equal(proof.verified, true);
+  assert.deepEqual(fromHex(proof.root), root);
+  assert.ok(verifyInclusion(fromHex(proof.leafHash), 7, SIZE, proof.proof.map(fromHex), root));
+  const older = JSON.parse((await run("prove", "--index", "2", "--size", "5")).out) as { size: number; verified: boolean };
+  assert.deepEqual([older.size, older.verified], [5, true]);
+
+  const c = await run("consistency", "--from", "5", "--to", "20");
+  assert.equal(c.code, 0, c.err);
+  const cons = JSON.parse(c.out) as { proof: string[]; fromRoot: string; toRoot: string; verified: boolean };
+  assert.equal(cons.verified, true);
+  assert.ok(verifyConsistency(5, 20, cons.proof.map(fromHex), fromHex(cons.fromRoot), root));
+  const bad = await run("consistency", "--from", "21");
+  assert.equal(bad.code, 2);
+
+  const again = await run("verify");
+  assert.equal(again.code, 0);
+  assert.match(again.out, /and 1 checkpoints verify/);
+});
+
+test("tiles writes a C2SP tlog-tiles tree that reproduces the log", async () => {
+  const out = join(dir, "tiles");
+  const r = await run("tiles", "--out", "tiles");
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^wrote 3 files for tree size 20 to /);
+  const note = readFileSync(join(out, "checkpoint"), "utf8");
+  const store = SqliteStore.open(db);
+  const storedVkey = await store.getMeta("vkey");
+  await store.close();
+  assert.ok(storedVkey);
+  const cp = openCheckpoint(note, [storedVkey]);
+  assert.ok(cp.ok);
+  const leaves = readFileSync(join(out, "tile/0/000.p/20"));
+  assert.equal(leaves.length, 20 * 32);
+  const entries = decodeEntryBundle(new Uint8Array(readFileSync(join(out, "tile/entries/000.p/20"))));
+  assert.equal(entries.length, 20);
+  entries.forEach((e, i) => assert.deepEqual(new Uint8Array(leaves.subarray(i * 32, i * 32 + 32)), leafHash(e)));
+  assert.equal(JSON.parse(new TextDecoder().decode(entries[4])).n, 4);
+  const read = readerFromTiles(() => new Uint8Array(leaves), nodeHash);
+  assert.deepEqual(rootFromReader(20, read), cp.checkpoint.root);
+});
+
+test("erase with no subject is a usage error", async () => {
+  const r = await run("erase", "--db", db);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /option '--subject' is required/);
+});
+
+test("as a real process: verify exits 0 on a good log and 2 on a missing one, without a stack", () => {
+  const mainTs = resolve(import.meta.dirname, "../../cli/main.ts");
+  const ok = spawnSync(process.execPath, ["--disable-warning=ExperimentalWarning", mainTs, "audit", "verify", "--db", db], { encoding: "utf8", cwd: dir });
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.match(ok.stdout, /^ok: 20 entries/);
+  const missing = spawnSync(process.execPath, ["--disable-warning=ExperimentalWarning", mainTs, "audit", "verify"], { encoding: "utf8", cwd: join(dir, "tiles") });
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /no audit log at '.*palisade-audit\.db'/, "the default --db is palisade-audit.db in the working folder");
+  assert.doesNotMatch(missing.stderr, /\n\s+at /);
+});
