@@ -48,8 +48,7 @@ function keyword(word: string): TokenType {
   return t;
 }
 
-// Longer keywords sharing a prefix come first (`on_error` before `on`); `longer_alt` sends
-// `input`, `owner_id`... to Identifier.
+// `longer_alt` sends `input`, `owner_id`... to Identifier.
 /** `require_approval`. */
 export const RequireApproval = keyword("require_approval");
 /** `on_error`. */
@@ -139,7 +138,11 @@ export const Owner = keyword("owner");
 /** `payload`. */
 export const Payload = keyword("payload");
 
-/** Every keyword token, in matching order. */
+// A keyword that is a prefix of another (`def`/`default`, `set`/`severity`, `on`/`on_error`)
+// must be tried after it: `longer_alt` would turn the longer one into an identifier.
+keywordTokens.sort((a, b) => String(b.PATTERN).length - String(a.PATTERN).length);
+
+/** Every keyword token, in matching order (longest first). */
 export const KEYWORDS: readonly TokenType[] = keywordTokens;
 
 /** `"..."` on one line; escapes are checked after lexing (E104). */
@@ -149,8 +152,8 @@ export const UnterminatedString = createToken({ name: "UnterminatedString", patt
 
 /** `250ms`, `30s`, `1.5h`, `7d`. */
 export const Duration = createToken({ name: "Duration", pattern: /\d+(?:\.\d+)?(?:ms|s|m|h|d)(?![A-Za-z0-9_])/, label: "a duration" });
-/** A number run into letters (`10x`, `1e3s`, `2e`): E105. */
-export const BadNumber = createToken({ name: "BadNumber", pattern: /\d+(?:\.\d+)?(?:[eE][+-]?\d+)?[A-Za-z_][A-Za-z0-9_]*/, categories: [NumberLiteral], label: "a number" });
+/** A number run into letters (`10x`, `1e3s`, `2e`): E105. A complete exponent (`1e0`) is never split to make one. */
+export const BadNumber = createToken({ name: "BadNumber", pattern: /\d+(?:\.\d+)?(?:[eE][+-]?\d+(?=[A-Za-z_])|(?![eE][+-]?\d))[A-Za-z_][A-Za-z0-9_]*/, categories: [NumberLiteral], label: "a number" });
 /** `12`, `3.5`, `1e3`, `2.5E-3`. */
 export const GoodNumber = createToken({ name: "GoodNumber", pattern: /\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/, categories: [NumberLiteral], label: "a number" });
 
@@ -208,7 +211,9 @@ export function regexMayStartAfter(tokens: readonly IToken[]): boolean {
   const prev = tokens[tokens.length - 1];
   if (prev === undefined) return true;
   if (operandMayFollow.has(prev.tokenType)) return true;
-  // A keyword after `.` is a property (`tool.args.from / 2`), which an operator follows.
+  // `true`, `false` and `null` end an operand, as does a keyword after `.` (a property,
+  // `tool.args.from / 2`): an operator follows them, so `/` divides.
+  if (prev.tokenType === True || prev.tokenType === False || prev.tokenType === Null) return false;
   if (keywordSet.has(prev.tokenType)) return tokens[tokens.length - 2]?.tokenType !== Dot;
   return false;
 }
