@@ -28,6 +28,12 @@ export type AuditReason = {
   readonly controls?: readonly string[];
 };
 
+/** An agent or principal recorded as an object: `id` plus any JSON fields. */
+export type AuditParty = { readonly id: string; readonly [key: string]: JsonValue | undefined };
+
+/** A tool recorded as an object: `name` plus any JSON fields (e.g. `args`). */
+export type AuditTool = { readonly name: string; readonly [key: string]: JsonValue | undefined };
+
 /**
  * One decision as the log records it. The named fields are required; anything else the
  * application adds is kept beside them (JSON values only), e.g. personal fields the erasure layer
@@ -36,18 +42,18 @@ export type AuditReason = {
 export type AuditRecord = {
   /** ISO-8601 instant of the decision, e.g. "2026-11-25T10:00:00.000Z". */
   readonly time: string;
-  /** The agent's id. */
-  readonly agent: string;
+  /** The agent: its id, or the input's agent object (`id`, `name`, `version`). */
+  readonly agent: string | AuditParty;
   /** The environment, e.g. "production". */
   readonly env: string;
-  /** The principal's id, or null when there is none. */
-  readonly principal: string | null;
+  /** The principal: its id, or an object with `id` (and fields erasure may seal), or null. */
+  readonly principal: string | AuditParty | null;
   /** The session's id, or null when there is none. */
   readonly session: string | null;
   /** The phase decided. */
   readonly phase: AuditPhase;
-  /** The tool's name for tool phases, else null. */
-  readonly tool: string | null;
+  /** The tool for tool phases — its name, or an object with `name` (e.g. and `args`) — else null. */
+  readonly tool: string | AuditTool | null;
   /** The outcome. */
   readonly decision: AuditDecision;
   /** The rules that decided or shaped the outcome, in rule order. */
@@ -115,13 +121,20 @@ function checkRecord(record: AuditRecord): void {
     const v = record[k];
     if (!(typeof v === "string" || (nullable && v === null))) throw bad(`field "${k}" must be a string${nullable ? " or null" : ""}`);
   };
+  // A string, or (when `key` is given) an object whose `key` is a string.
+  const idOrObject = (k: string, key: string, nullable: boolean): void => {
+    const v = record[k];
+    if (typeof v === "string" || (nullable && v === null)) return;
+    if (v !== null && typeof v === "object" && !Array.isArray(v) && typeof (v as Record<string, unknown>)[key] === "string") return;
+    throw bad(`field "${k}" must be a string or an object with a string "${key}"${nullable ? ", or null" : ""}`);
+  };
   str("time", false);
   if (!INSTANT.test(record.time)) throw bad(`field "time" is ${JSON.stringify(record.time)}, not an ISO-8601 instant`, "use new Date().toISOString()");
-  str("agent", false);
+  idOrObject("agent", "id", false);
   str("env", false);
-  str("principal", true);
+  idOrObject("principal", "id", true);
   str("session", true);
-  str("tool", true);
+  idOrObject("tool", "name", true);
   if (!PHASES.has(record.phase)) throw bad(`field "phase" is ${JSON.stringify(record.phase)}, not one of ${[...PHASES].join(", ")}`);
   if (!DECISIONS.has(record.decision)) throw bad(`field "decision" is ${JSON.stringify(record.decision)}, not one of ${[...DECISIONS].join(", ")}`);
   if (!Array.isArray(record.reasons)) throw bad(`field "reasons" must be an array`);

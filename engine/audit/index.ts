@@ -66,4 +66,4 @@ export {
 } from "./tiles.ts";
 export type { BuildTilesOptions, TileFile } from "./tiles.ts";
 export { decodeEntry, digest, encodeEntry } from "./entry.ts";
-export type { AuditDecision, AuditPhase, AuditReason, AuditRecord, JsonValue } from "./entry.ts";
+export type { AuditDecision, AuditParty, AuditPhase, AuditReason, AuditRecord, AuditTool, JsonValue } from "./entry.ts";

@@ -46,6 +46,12 @@ test("extra fields follow RFC 8785 number and string rules, and key order of the
   assert.equal(text(encodeEntry(reversed)), got);
 });
 
+test("agent, principal and tool may be objects, as in a phase's input", () => {
+  const rich = { ...base, agent: { id: "a1", name: "Support", version: "1.2" }, principal: { id: "u-42", email: "x@example.com" }, tool: { name: "refund", args: { amount: 5 } } };
+  assert.deepEqual(decodeEntry(encodeEntry(rich)), rich);
+  assert.ok(text(encodeEntry({ ...base, principal: null, session: null, tool: null })).includes('"principal":null'));
+});
+
 test("decodeEntry round-trips and refuses altered or non-canonical bytes", () => {
   const bytes = encodeEntry({ ...base, note: "x" });
   assert.deepEqual(decodeEntry(bytes), { ...base, note: "x" });
@@ -62,6 +68,10 @@ test("records with missing, mistyped or non-JSON fields are refused with a path 
     [{ time: "yesterday" }, /ISO-8601/],
     [{ agent: 1 }, /"agent"/],
     [{ principal: undefined }, /"principal"/],
+    [{ principal: { name: "no id" } }, /"principal" must be a string or an object with a string "id", or null/],
+    [{ agent: null }, /"agent"/],
+    [{ tool: { args: {} } }, /"tool"/],
+    [{ tool: ["refund"] }, /"tool"/],
     [{ phase: "lunch" }, /"phase"/],
     [{ decision: "maybe" }, /"decision"/],
     [{ reasons: "none" }, /"reasons"/],
