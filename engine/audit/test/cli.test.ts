@@ -7,7 +7,7 @@ import { join, resolve } from "node:path";
 import { after, before, test } from "node:test";
 import { command } from "../../cli/audit.ts";
 import { main } from "../../cli/main.ts";
-import { fromHex, leafHash, nodeHash } from "../hash.ts";
+import { fromHex, leafHash } from "../hash.ts";
 import { AuditLog } from "../log.ts";
 import { openCheckpoint } from "../checkpoint.ts";
 import { SqliteStore } from "../sqlite-store.ts";
@@ -138,7 +138,7 @@ test("tiles writes a C2SP tlog-tiles tree that reproduces the log", async () => 
   assert.equal(entries.length, 20);
   entries.forEach((e, i) => assert.deepEqual(new Uint8Array(leaves.subarray(i * 32, i * 32 + 32)), leafHash(e)));
   assert.equal(JSON.parse(new TextDecoder().decode(entries[4])).n, 4);
-  const read = readerFromTiles(() => new Uint8Array(leaves), nodeHash);
+  const read = readerFromTiles(() => new Uint8Array(leaves));
   assert.deepEqual(rootFromReader(20, read), cp.checkpoint.root);
 });
 
