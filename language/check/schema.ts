@@ -119,22 +119,24 @@ export function schemaToType(schema: JSONSchemaObject | boolean, root: JSONSchem
   );
 }
 
+function perPhase<V>(f: (p: Phase) => V): Record<Phase, V> {
+  return Object.fromEntries(PHASES.map((p) => [p, f(p)])) as Record<Phase, V>;
+}
+
 /** The type of each phase's input: an object whose fields are the phase's roots. */
-export const PHASE_TYPES: Readonly<Record<Phase, Type>> = Object.fromEntries(PHASES.map((p) => [p, schemaToType(PHASE_SCHEMAS[p])])) as Record<Phase, Type>;
+export const PHASE_TYPES: Readonly<Record<Phase, Type>> = perPhase((p) => schemaToType(PHASE_SCHEMAS[p]));
 
 /** The roots of each phase (the names a rule on that phase may read), in schema order. */
-export const PHASE_ROOTS: Readonly<Record<Phase, readonly string[]>> = Object.fromEntries(
-  PHASES.map((p) => {
-    const t = PHASE_TYPES[p];
-    return [p, t.kind === "object" ? Object.keys(t.fields) : []];
-  }),
-) as Record<Phase, readonly string[]>;
+export const PHASE_ROOTS: Readonly<Record<Phase, readonly string[]>> = perPhase((p) => {
+  const t = PHASE_TYPES[p];
+  return t.kind === "object" ? Object.keys(t.fields) : [];
+});
 
 /** The roots common to every phase (`agent env principal session time meta`). */
 export const COMMON_ROOTS: readonly string[] = PHASE_ROOTS.input.filter((r) => PHASES.every((p) => PHASE_ROOTS[p].includes(r)));
 
 /** The phase's own roots, the payload a transform (`redact`, `set`) may rewrite: `tool` on tool_call... */
-export const PAYLOAD_ROOTS: Readonly<Record<Phase, readonly string[]>> = Object.fromEntries(PHASES.map((p) => [p, PHASE_ROOTS[p].filter((r) => !COMMON_ROOTS.includes(r))])) as Record<Phase, readonly string[]>;
+export const PAYLOAD_ROOTS: Readonly<Record<Phase, readonly string[]>> = perPhase((p) => PHASE_ROOTS[p].filter((r) => !COMMON_ROOTS.includes(r)));
 
 /** Every root of any phase. */
 export const ALL_ROOTS: ReadonlySet<string> = new Set(PHASES.flatMap((p) => PHASE_ROOTS[p]));

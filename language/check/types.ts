@@ -61,13 +61,13 @@ export function nonNull(t: Type): Type {
 export function certainlyNot(t: Type, allowed: readonly TypeKind[]): boolean {
   const ms = members(t).filter((m) => m.kind !== "null");
   if (ms.length === 0) return false;
-  return ms.every((m) => m.kind !== "any" && !allowed.includes(m.kind) && !(m.kind === "instant" && allowed.includes("string")));
+  return ms.every((m) => m.kind !== "any" && !allowed.includes(m.kind as TypeKind) && !(m.kind === "instant" && allowed.includes("string")));
 }
 
 /** Whether a value of type `t` is certainly of one of `allowed` (ignoring `null`). */
 export function certainly(t: Type, allowed: readonly TypeKind[]): boolean {
   const ms = members(t).filter((m) => m.kind !== "null");
-  return ms.length > 0 && ms.every((m) => m.kind !== "any" && allowed.includes(m.kind));
+  return ms.length > 0 && ms.every((m) => m.kind !== "any" && allowed.includes(m.kind as TypeKind));
 }
 
 /** Whether two non-union types may hold the same value (structurally, one level into lists). */
