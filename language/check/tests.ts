@@ -1,14 +1,14 @@
 // Test blocks: the phase exists, the input is an object that fits the phase's input, every rule
 // an `expect ... by` names exists and runs on that phase with an effect of that kind, and
 // payload expectations name real paths.
-import type { Expectation, Expr, Phase, QualifiedName, TestDecl } from "../ast.ts";
+import type { Expectation, Expr, Phase, QualifiedName, RuleDecl, TestDecl } from "../ast.ts";
 import { T, type Type } from "../types.ts";
 import { didYouMean } from "./suggest.ts";
 import { lookupField, members, overlaps, showType, nonNull, certainly } from "./types.ts";
 import { PHASE_TYPES, schemaToType } from "./schema.ts";
 import { infer } from "./infer.ts";
 import { readPhases } from "./settings.ts";
-import type { Context, Declared, Env, FileScope } from "./context.ts";
+import { pathText, type Context, type Declared, type Env, type FileScope } from "./context.ts";
 import type { CheckedExpectation, CheckedRule, CheckedTest } from "./program.ts";
 
 /** Checks that a literal `e` (already typed) fits `t`, reporting unknown keys (E201) and clashing values (E300). */
@@ -44,7 +44,7 @@ function fits(ctx: Context, env: Env, e: Expr, t: Type, path: string): void {
 }
 
 /** Resolves a rule named in `by`: `rule` in the test's package, `alias.rule` through an import, or `package.rule`. */
-export function resolveRuleRef(ctx: Context, scope: FileScope, q: QualifiedName): Declared<import("../ast.ts").RuleDecl> | undefined {
+export function resolveRuleRef(ctx: Context, scope: FileScope, q: QualifiedName): Declared<RuleDecl> | undefined {
   const parts = q.parts.map((p) => p.name);
   const name = parts[parts.length - 1];
   let pkg = scope.pkg;
@@ -69,14 +69,19 @@ const EFFECT_OF: Record<string, string> = { deny: "Deny", require_approval: "Req
 function checkExpectation(ctx: Context, env: Env, phase: Phase | undefined, x: Expectation, rules: ReadonlyMap<string, CheckedRule>): CheckedExpectation {
   const file = env.scope.file;
   if (x.kind === "ExpectPayload") {
+    // The path is written after `payload.` and is relative to it: `expect payload.tool.args.amount == 500`.
     let root: Expr = x.path;
     while (root.kind === "Member" || root.kind === "Index") root = root.object;
-    if (root.kind !== "Name" || root.name !== "payload" || root === x.path) {
-      ctx.report(file, "E407", x.path.span, "a payload expectation must name a path under 'payload'", "write it like 'expect payload.tool.args.amount == 500'");
+    const phaseType = phase === undefined ? T.any : PHASE_TYPES[phase];
+    const roots = new Map(phaseType.kind === "object" ? Object.entries(phaseType.fields) : []);
+    if (root.kind !== "Name") {
+      ctx.report(file, "E407", x.path.span, "a payload expectation must name a path of the payload", "write it like 'expect payload.tool.args.amount == 500'");
+    } else if (phase !== undefined && !roots.has(root.name)) {
+      ctx.report(file, "E201", root.span, `unknown field '${root.name}' in the ${phase} payload`, didYouMean(root.name, roots.keys(), "payload.") ?? `the payload has ${[...roots.keys()].map((k) => `'${k}'`).join(", ")}`);
     } else {
-      const pt = infer(ctx, { ...env, roots: new Map([["payload", phase === undefined ? T.any : PHASE_TYPES[phase]]]) }, x.path);
+      const pt = infer(ctx, { ...env, roots: phase === undefined ? new Map([[root.name, T.any]]) : roots }, x.path);
       const vt = infer(ctx, env, x.value);
-      if (!overlaps(pt, vt)) ctx.report(file, "E300", x.value.span, `'${x.path.kind === "Member" ? "payload" : "payload"}' value is a ${showType(nonNull(pt))}, never equal to a ${showType(nonNull(vt))}`);
+      if (!overlaps(pt, vt)) ctx.report(file, "E300", x.value.span, `'payload.${pathText(x.path) ?? "..."}' is a ${showType(nonNull(pt))}, never equal to a ${showType(nonNull(vt))}`);
     }
     return { expectation: x, rules: [] };
   }
