@@ -9,6 +9,8 @@ import type { Command, CommandIO } from "./command.ts";
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
   check: { summary: "parse and check .policy files", load: async () => (await import("./check.ts")).command },
   fmt: { summary: "format .policy files canonically", load: async () => (await import("./fmt.ts")).command },
+  eval: { summary: "decide one input and print the decision JSON", load: async () => (await import("./eval.ts")).command },
+  test: { summary: "run the test blocks of .policy files", load: async () => (await import("./test.ts")).command },
   import: { summary: "import a rule from another language (jsonlogic)", load: async () => (await import("./import.ts")).command },
   audit: { summary: "verify, prove and export the audit log", load: async () => (await import("./audit.ts")).command },
   demo: { summary: "run a short end-to-end demo on the example policies", load: async () => (await import("./demo.ts")).command },

@@ -1,0 +1,68 @@
+// `npm run bench [-- --json] [-- SUITE...]`: runs the benchmark suites in this process and prints
+// their figures (ratios against peers where a suite has them). With --json each suite's
+// figures are also written to bench/results/<suite>.json, the files the issues ask for.
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+
+interface Suite {
+  /** The results file name (bench/results/<out>.json). */
+  readonly out: string;
+  /** Modules and the async function each exports; their figures are merged. */
+  readonly parts: readonly { readonly file: string; readonly fn: string }[];
+}
+
+const suites: Record<string, Suite> = {
+  audit: { out: "audit", parts: [{ file: "audit-store.ts", fn: "benchAuditStore" }, { file: "audit-core.ts", fn: "benchAuditCore" }] },
+  monitor: { out: "monitor", parts: [{ file: "monitor.ts", fn: "benchMonitor" }] },
+  stdlib: { out: "stdlib", parts: [{ file: "stdlib.ts", fn: "benchStdlib" }] },
+  language: { out: "language", parts: [{ file: "language.ts", fn: "benchLanguage" }] },
+};
+
+const args = process.argv.slice(2);
+const json = args.includes("--json");
+const wanted = args.filter((a) => !a.startsWith("--"));
+for (const w of wanted) {
+  if (!Object.hasOwn(suites, w)) {
+    console.error(`bench: unknown suite '${w}' (known: ${Object.keys(suites).join(", ")})`);
+    process.exit(2);
+  }
+}
+const here = import.meta.dirname;
+const resultsDir = join(here, "results");
+let failed = false;
+for (const [name, suite] of Object.entries(suites)) {
+  if (wanted.length > 0 && !wanted.includes(name)) continue;
+  const figures: Record<string, unknown> = {};
+  for (const part of suite.parts) {
+    const file = resolve(here, part.file);
+    if (!existsSync(file)) {
+      console.error(`bench ${name}: ${part.file} is missing`);
+      failed = true;
+      continue;
+    }
+    const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    const fn = mod[part.fn];
+    if (typeof fn !== "function") {
+      console.error(`bench ${name}: ${part.file} does not export ${part.fn}()`);
+      failed = true;
+      continue;
+    }
+    const started = performance.now();
+    Object.assign(figures, (await (fn as () => Promise<Record<string, unknown>>)()) ?? {});
+    console.error(`bench ${name}: ${part.file} took ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  }
+  console.log(`\n== ${name}`);
+  for (const [k, v] of Object.entries(figures)) console.log(`  ${k.padEnd(44)} ${typeof v === "number" ? fmt(v) : JSON.stringify(v)}`);
+  if (json) {
+    mkdirSync(resultsDir, { recursive: true });
+    writeFileSync(join(resultsDir, `${suite.out}.json`), `${JSON.stringify(figures, null, 2)}\n`);
+  }
+}
+process.exitCode = failed ? 1 : 0;
+
+function fmt(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  if (Math.abs(n) >= 1000) return Math.round(n).toLocaleString("en-US");
+  return n.toPrecision(4);
+}

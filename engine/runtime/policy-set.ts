@@ -1,0 +1,90 @@
+// A loaded policy set: checked sources, their digest, and the evaluator that decides. This is
+// what the CLI, the SDK and the service hold; it does no I/O after loading.
+import { createHash } from "node:crypto";
+import { PHASES, type Phase } from "../../language/ast.ts";
+import { checkSources, formatSource } from "../../language/index.ts";
+import type { CheckedProgram, Diagnostic, JSONSchemaObject } from "../../language/index.ts";
+import { ReferenceInterpreter } from "../compile/reference.ts";
+import { combine } from "./combine.ts";
+import type { Decision } from "./decision.ts";
+
+/** A source file of a policy set. */
+export interface PolicySource {
+  readonly path: string;
+  readonly text: string;
+}
+
+/** Options for loading a policy set. */
+export interface LoadOptions {
+  /** JSON Schemas of tools' args, by tool name, for the checker. */
+  readonly toolSchemas?: Record<string, JSONSchemaObject>;
+  /** A version label reported in decisions (`policy.version`). */
+  readonly version?: string;
+}
+
+/** Bad input to `decide` (not a rule error): an unknown phase or an input that is not an object. */
+export class DecisionInputError extends Error {
+  readonly code: "input/unknown-phase" | "input/not-an-object";
+  constructor(code: DecisionInputError["code"], message: string) {
+    super(message);
+    this.name = "DecisionInputError";
+    this.code = code;
+  }
+}
+
+/**
+ * The digest of a policy set: SHA-256 over the canonical (formatted) text of each source,
+ * sorted, so that neither file names, file order nor layout change it, and any change of
+ * meaning does.
+ */
+export function policyDigest(sources: readonly PolicySource[]): string {
+  const canonical = sources.map((s) => formatSource(s.text, s.path).text ?? s.text).sort();
+  const h = createHash("sha256");
+  for (const text of canonical) h.update(`${Buffer.byteLength(text)}\n`).update(text);
+  return `sha256:${h.digest("hex")}`;
+}
+
+/** Whether `name` is a phase. */
+export function isPhase(name: string): name is Phase {
+  return (PHASES as readonly string[]).includes(name);
+}
+
+/** A checked, ready policy set. */
+export class PolicySet {
+  readonly program: CheckedProgram;
+  readonly digest: string;
+  readonly version: string | undefined;
+  private readonly interpreter: ReferenceInterpreter;
+  private readonly policy: Decision["policy"];
+
+  constructor(program: CheckedProgram, digest: string, version?: string) {
+    this.program = program;
+    this.digest = digest;
+    this.version = version;
+    this.policy = version === undefined ? { digest } : { digest, version };
+    this.interpreter = new ReferenceInterpreter(program);
+  }
+
+  /** Decides one phase's input. Throws DecisionInputError for an unknown phase or a non-object input. */
+  decide(phase: string, input: unknown): Decision {
+    if (!isPhase(phase)) throw new DecisionInputError("input/unknown-phase", `unknown phase '${phase}': expected one of ${PHASES.join(", ")}`);
+    if (typeof input !== "object" || input === null || Array.isArray(input)) {
+      throw new DecisionInputError("input/not-an-object", `the input must be a JSON object, got ${input === null ? "null" : Array.isArray(input) ? "a list" : `a ${typeof input}`}`);
+    }
+    const settings = this.program.settings[phase];
+    const firings = this.interpreter.fire(phase, input as never);
+    return combine(input, firings, { defaultDecision: settings.default, onError: settings.onError }, this.policy);
+  }
+
+  /** The reference interpreter, for tests and for evaluating test inputs. */
+  get reference(): ReferenceInterpreter {
+    return this.interpreter;
+  }
+}
+
+/** Parses and checks `sources`; the policy set is null when there are errors. */
+export function loadPolicySet(sources: readonly PolicySource[], options: LoadOptions = {}): { policySet: PolicySet | null; diagnostics: readonly Diagnostic[] } {
+  const { program, diagnostics } = checkSources(sources, options.toolSchemas ? { toolSchemas: options.toolSchemas } : {});
+  if (!program) return { policySet: null, diagnostics };
+  return { policySet: new PolicySet(program, policyDigest(sources), options.version), diagnostics };
+}
