@@ -42,7 +42,7 @@ export const CORE_BUILTINS: readonly Builtin[] = [
   fn("starts_with", [["s", str], ["prefix", str]], T.bool, "Whether the string begins with the prefix; the function form of the `starts with` operator.", `starts_with("refund_all", "refund")`),
   fn("ends_with", [["s", str], ["suffix", str]], T.bool, "Whether the string ends with the suffix; the function form of the `ends with` operator.", `ends_with("report.pdf", ".pdf")`),
   fn("substring", [["s", str], ["start", num], ["end", num]], str, "The code points from `start` (inclusive) to `end` (exclusive), clamped to the string.", `substring("palisade", 0, 4) == "pali"`),
-  fn("concat", [["parts", str]], str, "The strings joined together, with no separator.", `concat("a", "b", "c") == "abc"`, { variadic: true }),
+  fn("concat", [["first", str], ["more", str]], str, "The strings joined together, with no separator.", `concat("a", "b", "c") == "abc"`, { variadic: true }),
   fn("domain", [["address", str]], str, "The lower-cased domain of an email address (after the last `@`) or the host of a URL; `null` when there is none.", `domain("Ann@Acme.COM") == "acme.com"`),
   // conversions and types
   fn("to_number", [["x", T.any]], num, "The number a string spells (decimal, as in JSON), a number unchanged, `true`/`false` as 1/0; `null` when it cannot be read.", `to_number("42") == 42`),
@@ -53,8 +53,8 @@ export const CORE_BUILTINS: readonly Builtin[] = [
   fn("round", [["x", num]], num, "The nearest integer, halves away from zero.", `round(2.5) == 3`),
   fn("floor", [["x", num]], num, "The largest integer not above the number.", `floor(2.7) == 2`),
   fn("ceil", [["x", num]], num, "The smallest integer not below the number.", `ceil(2.1) == 3`),
-  fn("min", [["values", numOrList]], num, "The smallest of the arguments; a single list argument means its elements. `null` for an empty list.", `min(tool.args.amount, 500)`, { variadic: true }),
-  fn("max", [["values", numOrList]], num, "The largest of the arguments; a single list argument means its elements. `null` for an empty list.", `max([1, 5, 3]) == 5`, { variadic: true }),
+  fn("min", [["first", numOrList], ["more", numOrList]], num, "The smallest of the arguments; a single list argument means its elements. `null` for an empty list.", `min(tool.args.amount, 500)`, { variadic: true }),
+  fn("max", [["first", numOrList], ["more", numOrList]], num, "The largest of the arguments; a single list argument means its elements. `null` for an empty list.", `max([1, 5, 3]) == 5`, { variadic: true }),
   fn("sum", [["xs", T.list(num)]], num, "The sum of a list of numbers (0 for an empty list).", `sum([1, 2, 3]) == 6`),
   // lists and objects
   fn("first", [["xs", anyList]], T.any, "The first element of the list, `null` when it is empty.", `first(session.calls).tool.name == "search"`, { returnsElementOf: 0 }),

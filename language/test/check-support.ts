@@ -62,3 +62,11 @@ export function expectNone(sources: string | Readonly<Record<string, string>>, c
 export function ruleWhen(cond: string, phase = "tool_call"): string {
   return `package t\nrule r on ${phase} {\n  when ${cond}\n  then deny "no"\n}\n`;
 }
+
+/** The column of `part` (its `nth` occurrence) inside the condition written by `ruleWhen`. */
+export function colIn(cond: string, part: string, nth = 0): number {
+  let i = -1;
+  for (let k = 0; k <= nth; k++) i = cond.indexOf(part, i + 1);
+  assert.ok(i >= 0, `'${part}' is not in '${cond}'`);
+  return "  when ".length + i + 1;
+}
