@@ -91,7 +91,7 @@ test("messages interpolate expressions checked like any other", () => {
   // tool.args is open (no tool schema given), principal is closed.
   assert.deepEqual(r.diagnostics.map((d) => `${d.code} ${d.span.start.line}:${d.span.start.col} ${d.help}`), ["E201 4:57 did you mean 'principal.id'?"]);
   const r2 = checkText(src.replace("tool.args.amonut", "tool.nmae").replace("principal.idd", "principal.id"));
-  assert.deepEqual(r2.diagnostics.map((d) => `${d.code} ${d.span.start.line}:${d.span.start.col} ${d.help}`), ["E201 4:29 did you mean 'tool.name'?"]);
+  assert.deepEqual(r2.diagnostics.map((d) => `${d.code} ${d.span.start.line}:${d.span.start.col} ${d.help}`), ["E201 4:30 did you mean 'tool.name'?"]);
 });
 
 test("consts and def results carry their types", () => {
