@@ -110,7 +110,8 @@ function exprInner(e: Expr, slot: Slot, chain: ChainIndent): Doc {
     case "Quantifier": {
       const head: Doc[] = [at(e), e.quantifier, " ", join(" then ", e.vars.map((v) => [at(v), v.name])), " in ", expr(e.collection, { at: "collection" })];
       if (e.body === null) return head;
-      return [...head, e.quantifier === "count" ? " where " : ": ", expr(e.body, { at: "top" })];
+      // A chain inside a body breaks deeper than the chain around it, so it reads as the body's.
+      return [...head, e.quantifier === "count" ? " where " : ": ", expr(e.body, { at: "top" }, { and: 4, or: 4 })];
     }
     case "Paren":
       return [at(e), "(", expr(e.expr, { at: "top" }), closer(e), ")"];
@@ -285,7 +286,8 @@ function expectDoc(x: Expectation): Doc {
     case "ExpectWarn":
       return [at(x), "expect warn", by(x.by)];
     case "ExpectPayload":
-      return [at(x), "expect ", expr(x.path, { at: "left", op: "==", open: false }), " == ", expr(x.value, { at: "right", op: "==", open: true })];
+      // The path is read under `payload.`, which the tree leaves implicit.
+      return [at(x), "expect payload.", expr(x.path, { at: "left", op: "==", open: false }), " == ", expr(x.value, { at: "right", op: "==", open: true })];
   }
 }
 
@@ -295,6 +297,10 @@ function testDoc(t: TestDecl): Doc {
 }
 
 function declDoc(d: Decl | PackageDecl): Doc {
+  return [at(d), declBody(d)];
+}
+
+function declBody(d: Decl | PackageDecl): Doc {
   switch (d.kind) {
     case "Package":
       return ["package ", qname(d.name)];
@@ -322,6 +328,7 @@ interface Block {
   readonly start: number;
   readonly end: number;
   readonly lines: RenderedLine[];
+  readonly documented: boolean;
 }
 
 interface Slotted {
@@ -337,6 +344,7 @@ export function format(file: PolicyFile, source: string): string {
     start: d.span.start.offset,
     end: d.span.end.offset,
     lines: render(declDoc(d), WIDTH),
+    documented: d.doc !== null,
   }));
   const flat: { block: number; line: RenderedLine; slot: Slotted }[] = [];
   blocks.forEach((b, i) => b.lines.forEach((l) => flat.push({ block: i, line: l, slot: { before: [], trailing: null } })));
@@ -370,27 +378,41 @@ export function format(file: PolicyFile, source: string): string {
   const out: string[] = [];
   const blankBetween = (a: number, b: number) => /\n[ \t\r]*\n/.test(source.slice(a, b));
   let prev: { end: number; block: Block | null } | null = null;
+  // A `///` comment ending the previous line documents what follows it directly: no blank line may come between.
+  let lastDoc: Comment | null = null;
+  const gap = (next: number, b: Block | null): boolean => {
+    if (prev === null) return false;
+    if (lastDoc !== null && !blankBetween(lastDoc.span.end.offset, next)) return false;
+    return (prev.block !== null && b !== null && forcedBlank(prev.block, b)) || blankBetween(prev.end, next);
+  };
   let lineNo = 0;
-  blocks.forEach((b, bi) => {
+  for (const b of blocks) {
     b.lines.forEach((l, li) => {
       const { slot } = flat[lineNo++];
       const indent = " ".repeat(l.indent + (li > 0 && /^[}\]]/.test(l.text) ? 2 : 0));
-      for (const c of slot.before) {
-        if (li === 0 && prev !== null && ((prev.block !== null && forcedBlank(prev.block, b)) || blankBetween(prev.end, c.span.start.offset))) out.push("");
+      // Comments from inside a declaration that land above its first line must not become, or
+      // come between, its doc comment: they go first, and a `///` among them is set apart.
+      const inner = li === 0 ? slot.before.filter((c) => c.span.start.offset > b.start) : [];
+      const outer = slot.before.filter((c) => !inner.includes(c));
+      const before = b.documented ? [...inner, ...outer] : [...outer, ...inner];
+      let apart = false;
+      for (const c of before) {
+        if (li === 0 && (apart || gap(c.span.start.offset, b))) out.push("");
         out.push(indent + c.text);
+        lastDoc = c.doc ? c : null;
+        apart = c.doc && c === inner[inner.length - 1];
         if (li === 0) prev = { end: c.span.end.offset, block: null };
       }
-      if (li === 0 && prev !== null) {
-        const p: { end: number; block: Block | null } = prev;
-        if ((p.block !== null && forcedBlank(p.block, b)) || blankBetween(p.end, b.start)) out.push("");
-      }
+      if (li === 0 && (apart || gap(b.start, b))) out.push("");
       out.push(" ".repeat(l.indent) + l.text + (slot.trailing ? ` ${slot.trailing.text}` : ""));
+      lastDoc = slot.trailing?.doc ? slot.trailing : null;
     });
-    prev = { end: b.end, block: blocks[bi] };
-  });
+    prev = { end: b.end, block: b };
+  }
   for (const c of eof) {
-    if (prev !== null && blankBetween(prev.end, c.span.start.offset)) out.push("");
+    if (gap(c.span.start.offset, null)) out.push("");
     out.push(c.text);
+    lastDoc = c.doc ? c : null;
     prev = { end: c.span.end.offset, block: null };
   }
   return out.length === 0 ? "" : `${out.join("\n")}\n`;

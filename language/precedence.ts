@@ -60,11 +60,13 @@ export function needsParens(child: Expr, slot: Slot): boolean {
       return p < PREC.postfix;
     case "collection":
       // A `count` without `where` would take the `:` or `where` that follows as its own.
-      return child.kind === "Quantifier" ? child.body === null : child.kind === "Binary" && p < PREC.additive;
+      if (child.kind === "Quantifier") return child.body === null;
+      return (child.kind === "Binary" && p < PREC.additive) || (child.kind === "Unary" && child.op === "not");
     case "negate":
       return child.kind === "Quantifier" ? !slot.open : p < PREC.negate;
     case "not":
-      return child.kind === "Quantifier" ? !slot.open : p < PREC.not;
+      // `not`'s operand is a comparison: `not not x` is refused, `not (not x)` is not.
+      return child.kind === "Quantifier" ? !slot.open : p <= PREC.not;
     case "left":
     case "right": {
       if (child.kind === "Quantifier") return slot.at === "left" || !slot.open;
