@@ -213,12 +213,12 @@ export class PostgresStore implements AuditStore {
     return this.#nodes(this.#live(), ids);
   }
 
-  async levelHashes(level: number, from: number, to: number): Promise<Uint8Array[]> {
+  async levelHashes(level: number, from: number, to: number): Promise<Map<number, Uint8Array>> {
     const rows =
       level === 0
-        ? await this.#query("SELECT leaf_hash AS h FROM entries WHERE idx >= $1 AND idx < $2 ORDER BY idx", [from, to])
-        : await this.#query("SELECT hash AS h FROM nodes WHERE level = $1 AND idx >= $2 AND idx < $3 ORDER BY idx", [level, from, to]);
-    return rows.map((r) => bytes(r.h));
+        ? await this.#query("SELECT idx, leaf_hash AS h FROM entries WHERE idx >= $1 AND idx < $2 ORDER BY idx", [from, to])
+        : await this.#query("SELECT idx, hash AS h FROM nodes WHERE level = $1 AND idx >= $2 AND idx < $3 ORDER BY idx", [level, from, to]);
+    return new Map(rows.map((r) => [Number(r.idx), bytes(r.h)]));
   }
 
   async nodeCount(): Promise<number> {

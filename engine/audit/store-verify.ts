@@ -10,7 +10,6 @@
 // "entries 4..5"), since no stored hash below it can tell the two leaves apart.
 import { bytesEqual, leafHash, toHex } from "./hash.ts";
 import { CompactRange } from "./merkle.ts";
-import { nodeKey } from "./store.ts";
 import type { AuditStore, StoredCheckpoint } from "./store.ts";
 
 /** What kind of damage a problem is. */
@@ -128,12 +127,20 @@ export async function verifyStore(store: AuditStore, options: VerifyStoreOptions
       range.append(h, sink);
       checkHeads();
     }
-    const stored = await store.nodes(made);
+    // One range read per level rather than one lookup per node: the chunk's nodes are contiguous per level.
+    const spans = new Map<number, { lo: number; hi: number }>();
+    for (const n of made) {
+      const sp = spans.get(n.level);
+      if (!sp) spans.set(n.level, { lo: n.index, hi: n.index + 1 });
+      else sp.hi = n.index + 1;
+    }
+    const stored = new Map<number, Map<number, Uint8Array>>();
+    for (const [level, { lo, hi }] of spans) stored.set(level, await store.levelHashes(level, lo, hi));
     for (const n of made) {
       nodesChecked++;
       const width = 2 ** n.level;
       const a = n.index * width;
-      const s = stored.get(nodeKey(n.level, n.index));
+      const s = stored.get(n.level)?.get(n.index);
       if (!s) report("node", a, a + width, `stored node ${n.level}/${n.index} (entries ${a}..${a + width - 1}) is missing`);
       else if (!bytesEqual(s, n.hash)) report("node", a, a + width, `entries ${a}..${a + width - 1} do not match stored node ${n.level}/${n.index}`);
     }

@@ -71,8 +71,8 @@ export interface AuditStore {
   entries(from: number, to: number): Promise<StoredEntry[]>;
   /** The stored hashes of these perfect subtrees (level 0 = leaf hashes), keyed by `nodeKey`. Missing ones are absent. */
   nodes(ids: readonly NodeId[]): Promise<Map<string, Uint8Array>>;
-  /** Hashes at one tree level for indices from <= i < to, in order (level 0 = leaf hashes). */
-  levelHashes(level: number, from: number, to: number): Promise<Uint8Array[]>;
+  /** Stored hashes at one tree level for indices from <= i < to, by index (level 0 = leaf hashes); missing ones are absent. */
+  levelHashes(level: number, from: number, to: number): Promise<Map<number, Uint8Array>>;
   /** Number of stored interior nodes (level >= 1). */
   nodeCount(): Promise<number>;
   /** Keeps a signed checkpoint. */

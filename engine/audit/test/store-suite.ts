@@ -84,11 +84,11 @@ export function storeSuite(name: string, open: () => Promise<AuditStore>): void 
       assert.equal(got[0].time, entry(10).time);
       assert.equal(got[0].subject, null);
       const level0 = await s.levelHashes(0, 60, 70);
-      assert.equal(level0.length, at - 60);
-      assert.deepEqual(level0[0], tree.leafHash(60));
+      assert.deepEqual([...level0.keys()], [60, 61, 62]);
+      assert.deepEqual(level0.get(60), tree.leafHash(60));
       const level2 = await s.levelHashes(2, 0, 100);
-      assert.equal(level2.length, Math.floor(at / 4));
-      assert.deepEqual(level2[3], tree.reader()(2, 3));
+      assert.equal(level2.size, Math.floor(at / 4));
+      assert.deepEqual(level2.get(3), tree.reader()(2, 3));
     } finally {
       await s.close();
     }
