@@ -94,18 +94,23 @@ export function combine(input: unknown, firings: readonly Firing[], settings: Ph
   const allows: Reason[] = [];
   const warnings: Reason[] = [];
   const errors: RuleError[] = [];
-  for (const f of firings) {
+  // Each reason remembers the firing it came from, so that reasons list in rule order.
+  const at = new Map<Reason, number>();
+  firings.forEach((f, i) => {
     if (f.error !== undefined) {
       errors.push({ rule: f.rule.id, message: f.error });
-      continue;
+      return;
     }
     for (const e of f.effects) {
-      if (e.kind === "deny") denies.push(reason(f.rule, "deny", e.message));
-      else if (e.kind === "require_approval") approvals.push(reason(f.rule, "require_approval", e.message, e.from));
-      else if (e.kind === "allow") allows.push(reason(f.rule, "allow", e.message));
-      else if (e.kind === "warn") warnings.push(reason(f.rule, "warn", e.message));
+      let x: Reason;
+      if (e.kind === "deny") denies.push((x = reason(f.rule, "deny", e.message)));
+      else if (e.kind === "require_approval") approvals.push((x = reason(f.rule, "require_approval", e.message, e.from)));
+      else if (e.kind === "allow") allows.push((x = reason(f.rule, "allow", e.message)));
+      else if (e.kind === "warn") warnings.push((x = reason(f.rule, "warn", e.message)));
+      else continue;
+      at.set(x, i);
     }
-  }
+  });
   const failClosed = errors.length > 0 && settings.onError === "deny";
   let decision: DecisionKind;
   if (denies.length > 0 || failClosed) decision = "deny";
@@ -115,7 +120,8 @@ export function combine(input: unknown, firings: readonly Firing[], settings: Ph
   let payload = input;
   const shaped: Reason[] = [];
   if (decision !== "deny") {
-    for (const f of firings) {
+    for (let i = 0; i < firings.length; i++) {
+      const f = firings[i];
       if (f.error !== undefined) continue;
       let next = payload;
       const rs: Reason[] = [];
@@ -123,7 +129,9 @@ export function combine(input: unknown, firings: readonly Firing[], settings: Ph
         for (const e of f.effects) {
           if (e.kind !== "redact" && e.kind !== "set") continue;
           next = applyTransform(next, e);
-          rs.push(reason(f.rule, e.kind));
+          const x = reason(f.rule, e.kind);
+          at.set(x, i);
+          rs.push(x);
         }
       } catch (err) {
         errors.push({ rule: f.rule.id, message: err instanceof Error ? err.message : String(err) });
@@ -138,7 +146,6 @@ export function combine(input: unknown, firings: readonly Firing[], settings: Ph
   }
   // Reasons in rule order: the rules whose effect decided the outcome, then those that shaped the payload.
   const deciding = decision === "deny" ? denies : decision === "require_approval" ? approvals : allows;
-  const order = new Map(firings.map((f, i) => [f.rule.id, i]));
-  const reasons = [...deciding, ...shaped].sort((a, b) => (order.get(a.rule) ?? 0) - (order.get(b.rule) ?? 0));
+  const reasons = [...deciding, ...shaped].sort((a, b) => (at.get(a) ?? 0) - (at.get(b) ?? 0));
   return { decision, reasons, warnings, payload, errors, policy };
 }
