@@ -53,7 +53,7 @@ export const CORE_BUILTINS: readonly Builtin[] = [
   fn("round", [["x", num]], num, "The nearest integer, halves away from zero.", `round(2.5) == 3`),
   fn("floor", [["x", num]], num, "The largest integer not above the number.", `floor(2.7) == 2`),
   fn("ceil", [["x", num]], num, "The smallest integer not below the number.", `ceil(2.1) == 3`),
-  fn("min", [["first", numOrList], ["more", numOrList]], num, "The smallest of the arguments; a single list argument means its elements. `null` for an empty list.", `min(tool.args.amount, 500)`, { variadic: true }),
+  fn("min", [["first", numOrList], ["more", numOrList]], num, "The smallest of the arguments; a single list argument means its elements. `null` for an empty list.", `min(tool.args.amount, 500) <= 500`, { variadic: true }),
   fn("max", [["first", numOrList], ["more", numOrList]], num, "The largest of the arguments; a single list argument means its elements. `null` for an empty list.", `max([1, 5, 3]) == 5`, { variadic: true }),
   fn("sum", [["xs", T.list(num)]], num, "The sum of a list of numbers (0 for an empty list).", `sum([1, 2, 3]) == 6`),
   // lists and objects
