@@ -1,0 +1,231 @@
+// A checked program compiled for deciding: every rule of every phase as one closure that
+// returns its firing (or null), behind the rule index of index-rules.ts. `fire` gives the
+// same `Firing[]` as the reference interpreter; `decide` goes on to the decision, through
+// `combine` when transforms or errors are involved and through a direct path otherwise.
+import type { Expr, Phase } from "../../language/ast.ts";
+import { PHASES } from "../../language/ast.ts";
+import type { CheckedProgram, CheckedRule } from "../../language/check/program.ts";
+import { combine, type EffectOutcome, type Firing, type PhaseSettings, type RuleInfo } from "../runtime/combine.ts";
+import type { Decision, DecisionKind, Reason } from "../runtime/decision.ts";
+import { PolicyRuntimeError } from "../runtime/stdlib/errors.ts";
+import { compileEffect } from "./compile-effects.ts";
+import { ExprCompiler, type Fn } from "./compile-expr.ts";
+import { buildPhaseIndex, findPin, readPath, type Pin } from "./index-rules.ts";
+import { truth, type Value } from "./values.ts";
+
+/** One rule compiled for one phase. */
+export interface CompiledRule {
+  /** Position in program order: candidate lists are merged by it, so reasons keep rule order. */
+  readonly position: number;
+  readonly id: string;
+  /** Its firing for an input, or null when its condition does not hold. Never throws a PolicyRuntimeError. */
+  readonly fire: (input: Value) => Firing | null;
+}
+
+interface PhaseRules {
+  readonly path: readonly string[] | null;
+  readonly always: readonly CompiledRule[];
+  readonly byValue: ReadonlyMap<string, readonly CompiledRule[]>;
+  /** Every rule of the phase, in order (for `rules`, the coverage view). */
+  readonly all: readonly CompiledRule[];
+}
+
+const NONE: readonly CompiledRule[] = [];
+
+function ruleInfo(rule: CheckedRule): RuleInfo {
+  return { id: rule.id, ...(rule.severity ? { severity: rule.severity } : {}), controls: rule.controls };
+}
+
+function compileRule(c: ExprCompiler, rule: CheckedRule, position: number, dropPin: Expr | null): CompiledRule {
+  const info = ruleInfo(rule);
+  const d = rule.decl;
+  const noScope = new Map();
+  c.assumeTrue = dropPin;
+  let when: Fn | null;
+  try {
+    when = d.when === null || dropPin === unparen(d.when) ? null : c.compile(d.when, noScope).fn;
+  } finally {
+    c.assumeTrue = null;
+  }
+  const unless = d.unless === null ? null : c.compile(d.unless, noScope).fn;
+  const effects = d.effects.map((e) => compileEffect(c, e));
+  let fired: (input: Value) => Firing;
+  if (effects.every((e) => "fixed" in e)) {
+    // Nothing varies: one shared firing (combine only reads it).
+    const firing: Firing = { rule: info, effects: effects.map((e) => ("fixed" in e ? e.fixed : (null as never))) };
+    fired = () => firing;
+  } else {
+    const n = effects.length;
+    const runs = effects.map((e) => ("fixed" in e ? () => e.fixed : e.run));
+    fired = (input) => {
+      const out = new Array<EffectOutcome>(n);
+      for (let i = 0; i < n; i++) out[i] = runs[i](input);
+      return { rule: info, effects: out };
+    };
+  }
+  const fire = (input: Value): Firing | null => {
+    try {
+      if (when !== null) {
+        const w = when(input);
+        if (w !== true && !truth(w, "'when'")) return null;
+      }
+      if (unless !== null) {
+        const u = unless(input);
+        if (u === true || truth(u, "'unless'")) return null;
+      }
+      return fired(input);
+    } catch (err) {
+      if (err instanceof PolicyRuntimeError) return { rule: info, error: err.message };
+      throw err;
+    }
+  };
+  return { position, id: rule.id, fire };
+}
+
+function unparen(e: Expr): Expr {
+  while (e.kind === "Paren") e = e.expr;
+  return e;
+}
+
+function samePath(a: readonly string[] | null, b: readonly string[]): boolean {
+  return a !== null && a.length === b.length && a.every((k, i) => k === b[i]);
+}
+
+/** A policy set's rules compiled to closures, indexed per phase. */
+export class CompiledProgram {
+  readonly program: CheckedProgram;
+  private readonly compiler: ExprCompiler;
+  private readonly phases: Readonly<Record<Phase, PhaseRules>>;
+
+  constructor(program: CheckedProgram) {
+    this.program = program;
+    const c = new ExprCompiler(program);
+    this.compiler = c;
+    const pins: (Pin | null)[] = program.rules.map((r) => findPin(program, (id) => c.constValue(id), r.decl.when));
+    const phases = {} as Record<Phase, PhaseRules>;
+    for (const phase of PHASES) {
+      const entries = program.rules.flatMap((rule, position) => (rule.phases.includes(phase) ? [{ rule, position, pin: pins[position] }] : []));
+      const plan = buildPhaseIndex(entries);
+      const compiled = new Map<number, CompiledRule>();
+      for (const en of entries) {
+        const indexed = en.pin !== null && samePath(plan.path, en.pin.path);
+        compiled.set(en.position, compileRule(c, en.rule, en.position, indexed && en.pin?.leading ? en.pin.node : null));
+      }
+      const get = (en: { position: number }): CompiledRule => compiled.get(en.position) as CompiledRule;
+      phases[phase] = {
+        path: plan.path,
+        always: plan.always.map(get),
+        byValue: new Map([...plan.byValue].map(([k, v]) => [k, v.map(get)])),
+        all: entries.map(get),
+      };
+    }
+    this.phases = phases;
+  }
+
+  /** The value of a const by id (`package.NAME`), computed once at compile time. */
+  constValue(id: string): Value {
+    return this.compiler.constValue(id);
+  }
+
+  /** The rules of `phase` an input can fire (the index's candidates), merged back into rule order. */
+  candidates(phase: Phase, input: Value): CompiledRule[] {
+    const [a, b] = this.lists(phase, input);
+    const out: CompiledRule[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < a.length || j < b.length) out.push(j >= b.length || (i < a.length && a[i].position < b[j].position) ? a[i++] : b[j++]);
+    return out;
+  }
+
+  /** The unpinned rules and the rules pinned to the input's value of the indexed path. */
+  private lists(phase: Phase, input: Value): [readonly CompiledRule[], readonly CompiledRule[]] {
+    const ix = this.phases[phase];
+    if (ix.path === null) return [ix.always, NONE];
+    const k = readPath(input, ix.path);
+    return [ix.always, typeof k === "string" ? (ix.byValue.get(k) ?? NONE) : NONE];
+  }
+
+  /** The firings of the candidates, in rule order; null when none fired (no allocation on that path). */
+  private collect(phase: Phase, input: Value): Firing[] | null {
+    const ix = this.phases[phase];
+    const a = ix.always;
+    let b = NONE;
+    if (ix.path !== null) {
+      const k = readPath(input, ix.path);
+      if (typeof k === "string") b = ix.byValue.get(k) ?? NONE;
+    }
+    let i = 0;
+    let j = 0;
+    let out: Firing[] | null = null;
+    while (i < a.length || j < b.length) {
+      const r = j >= b.length || (i < a.length && a[i].position < b[j].position) ? a[i++] : b[j++];
+      const f = r.fire(input);
+      if (f !== null) (out ??= []).push(f);
+    }
+    return out;
+  }
+
+  /** The rules of `phase` whose condition holds, in rule order, with effects evaluated (or their error): the reference's `fire`. */
+  fire(phase: Phase, input: Value): Firing[] {
+    return this.collect(phase, input) ?? [];
+  }
+
+  /** Decides one phase's input: the same `Decision` as `combine` over the reference's firings. */
+  decide(phase: Phase, input: Value, settings: PhaseSettings, policy: Decision["policy"]): Decision {
+    return decideFromFirings(input, this.collect(phase, input), settings, policy);
+  }
+}
+
+function reason(rule: RuleInfo, effect: Reason["effect"], message?: string, from?: string): Reason {
+  const r: { -readonly [K in keyof Reason]: Reason[K] } = { rule: rule.id, effect };
+  if (message !== undefined) r.message = message;
+  if (rule.severity !== undefined) r.severity = rule.severity;
+  if (rule.controls !== undefined && rule.controls.length > 0) r.controls = rule.controls;
+  if (from !== undefined) r.approver_role = from;
+  return r;
+}
+
+/**
+ * The decision from a phase's firings. With no errors and no transforms (the common case) it
+ * is built directly: the reasons are then the deciding effects, already in rule order, and
+ * the payload is the input. Anything else goes through `combine`, the one definition.
+ */
+export function decideFromFirings(input: unknown, firings: readonly Firing[] | null, settings: PhaseSettings, policy: Decision["policy"]): Decision {
+  if (firings === null) return { decision: settings.defaultDecision, reasons: [], warnings: [], payload: input, errors: [], policy };
+  for (let i = 0; i < firings.length; i++) {
+    const f = firings[i];
+    if (f.error !== undefined) return combine(input, firings, settings, policy);
+    for (let k = 0; k < f.effects.length; k++) {
+      const kind = f.effects[k].kind;
+      if (kind === "redact" || kind === "set") return combine(input, firings, settings, policy);
+    }
+  }
+  const denies: Reason[] = [];
+  const approvals: Reason[] = [];
+  const allows: Reason[] = [];
+  const warnings: Reason[] = [];
+  for (let i = 0; i < firings.length; i++) {
+    const f = firings[i];
+    const effects = f.effects as readonly EffectOutcome[];
+    for (let k = 0; k < effects.length; k++) {
+      const e = effects[k];
+      if (e.kind === "deny") denies.push(reason(f.rule, "deny", e.message));
+      else if (e.kind === "require_approval") approvals.push(reason(f.rule, "require_approval", e.message, e.from));
+      else if (e.kind === "allow") allows.push(reason(f.rule, "allow", e.message));
+      else if (e.kind === "warn") warnings.push(reason(f.rule, "warn", e.message));
+    }
+  }
+  let decision: DecisionKind;
+  let reasons: Reason[];
+  if (denies.length > 0) {
+    decision = "deny";
+    reasons = denies;
+  } else if (approvals.length > 0) {
+    decision = "require_approval";
+    reasons = approvals;
+  } else {
+    decision = allows.length > 0 || settings.defaultDecision === "allow" ? "allow" : "deny";
+    reasons = allows;
+  }
+  return { decision, reasons, warnings, payload: input, errors: [], policy };
+}
