@@ -208,8 +208,9 @@ class Translator {
         need(2);
         const a = arg(0);
         const hay = args[1];
-        if (Array.isArray(hay) && hay.every((h) => isPrimitive(h))) {
-          // `indexOf` compares with `===`: against primitive literals that is the language's `in`.
+        if (Array.isArray(hay) && hay.every((h) => h !== null && isPrimitive(h))) {
+          // `indexOf` compares with `===`: against primitive literals that is the language's `in`
+          // (but for null, which the language's `in` never finds).
           return { e: bin("in", a.e, list(hay.map(literal))), ty: "bool" };
         }
         return { e: call("in", [a.e, arg(1).e]), ty: "bool" };
