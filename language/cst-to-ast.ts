@@ -57,18 +57,32 @@ function range(t: IToken | undefined): [number, number] | null {
 }
 
 /**
- * The first real token of a CST subtree, in source order. Each child list is in source
- * order, so only the head of each list is looked at: cost grows with depth, not size.
+ * The first real token of a CST subtree. Keyword-led rules hold their first token directly,
+ * so the search only descends when a node has no token of its own.
  */
 function firstToken(node: CstNode | undefined): IToken | undefined {
   if (node === undefined) return undefined;
   let best: IToken | undefined;
+  let hasSubs = false;
   for (const list of Object.values(node.children)) {
     for (const c of list) {
-      const t = isToken(c) ? (range(c) ? c : undefined) : firstToken(c);
-      if (t === undefined) continue;
-      if (best === undefined || t.startOffset < best.startOffset) best = t;
-      break;
+      if (!isToken(c)) {
+        hasSubs = true;
+        break;
+      }
+      if (range(c)) {
+        if (best === undefined || c.startOffset < best.startOffset) best = c;
+        break;
+      }
+    }
+  }
+  if (best !== undefined || !hasSubs) return best;
+  for (const list of Object.values(node.children)) {
+    for (const c of list) {
+      if (isToken(c)) continue;
+      const t = firstToken(c);
+      if (t !== undefined && (best === undefined || t.startOffset < best.startOffset)) best = t;
+      if (t !== undefined) break;
     }
   }
   return best;
@@ -311,7 +325,7 @@ function fold(ctx: Ctx, node: CstNode | undefined, opName: "binaryOp" | "arithOp
         const prev = min === PREC_NEG ? "'-'" : "an operator";
         report(ctx, "E100", pSpan, `'not' cannot follow ${prev} without parentheses`, "parenthesise the negation, e.g. a == (not b)");
       }
-      const inner = expr(PREC_COMPARE);
+      const inner = expr(PREC_NOT);
       return { kind: "Unary", op: "not", operand: inner, span: join(pSpan, inner.span) };
     }
     const inner = unary(PREC_NEG);

@@ -131,7 +131,8 @@ export function parse(text: string, path: string): ParseResult {
     const diags = [...lexed.diagnostics, ...parser.errors.map((e) => parseErrorDiagnostic(e, text, path, lines))];
     const ctx: Ctx = { text, file: path, lines, diagnostics: diags };
     const file = buildFile(ctx, cst, lexed.comments);
-    for (const decl of file.decls) {
+    // A tree deeper than the limit needs at least that many tokens: skip the walk for the usual file.
+    for (const decl of lexed.tokens.length > MAX_EXPR_DEPTH ? file.decls : []) {
       if (exprDepth(decl) > MAX_EXPR_DEPTH) {
         diags.push(diagnostic("E107", path, decl.span, `expression too deep: more than ${MAX_EXPR_DEPTH} nested operators or steps`, "split it into consts or defs"));
       }
