@@ -5,6 +5,7 @@ import { PHASES, type Phase } from "../../language/ast.ts";
 import { checkSources, formatSource } from "../../language/index.ts";
 import type { CheckedProgram, Diagnostic, JSONSchemaObject } from "../../language/index.ts";
 import { ReferenceInterpreter } from "../compile/reference.ts";
+import { CompiledProgram } from "../compile/compile.ts";
 import { combine } from "./combine.ts";
 import type { Decision } from "./decision.ts";
 
@@ -20,7 +21,12 @@ export interface LoadOptions {
   readonly toolSchemas?: Record<string, JSONSchemaObject>;
   /** A version label reported in decisions (`policy.version`). */
   readonly version?: string;
+  /** Which evaluator decides: the compiled one (default) or the reference interpreter (for differential checks and debugging). */
+  readonly evaluator?: Evaluator;
 }
+
+/** The evaluators a policy set can decide with; they give identical decisions (a differential test holds them in step). */
+export type Evaluator = "compiled" | "reference";
 
 /** Bad input to `decide` (not a rule error): an unknown phase or an input that is not an object. */
 export class DecisionInputError extends Error {
@@ -54,15 +60,24 @@ export class PolicySet {
   readonly program: CheckedProgram;
   readonly digest: string;
   readonly version: string | undefined;
-  private readonly interpreter: ReferenceInterpreter;
+  /** Which evaluator decides. */
+  readonly evaluator: Evaluator;
+  private interpreter: ReferenceInterpreter | null = null;
+  private readonly compiled: CompiledProgram | null;
   private readonly policy: Decision["policy"];
+  private readonly settings: Readonly<Record<Phase, { readonly defaultDecision: "allow" | "deny"; readonly onError: "allow" | "deny" }>>;
 
-  constructor(program: CheckedProgram, digest: string, version?: string) {
+  constructor(program: CheckedProgram, digest: string, version?: string, evaluator: Evaluator = "compiled") {
     this.program = program;
     this.digest = digest;
     this.version = version;
+    this.evaluator = evaluator;
     this.policy = version === undefined ? { digest } : { digest, version };
-    this.interpreter = new ReferenceInterpreter(program);
+    const settings = {} as Record<Phase, { defaultDecision: "allow" | "deny"; onError: "allow" | "deny" }>;
+    for (const p of PHASES) settings[p] = { defaultDecision: program.settings[p].default, onError: program.settings[p].onError };
+    this.settings = settings;
+    this.compiled = evaluator === "compiled" ? new CompiledProgram(program) : null;
+    if (evaluator === "reference") this.interpreter = new ReferenceInterpreter(program);
   }
 
   /** Decides one phase's input. Throws DecisionInputError for an unknown phase or a non-object input. */
@@ -71,13 +86,13 @@ export class PolicySet {
     if (typeof input !== "object" || input === null || Array.isArray(input)) {
       throw new DecisionInputError("input/not-an-object", `the input must be a JSON object, got ${input === null ? "null" : Array.isArray(input) ? "a list" : `a ${typeof input}`}`);
     }
-    const settings = this.program.settings[phase];
-    const firings = this.interpreter.fire(phase, input as never);
-    return combine(input, firings, { defaultDecision: settings.default, onError: settings.onError }, this.policy);
+    if (this.compiled !== null) return this.compiled.decide(phase, input as never, this.settings[phase], this.policy);
+    return combine(input, this.reference.fire(phase, input as never), this.settings[phase], this.policy);
   }
 
-  /** The reference interpreter, for tests and for evaluating test inputs. */
+  /** The reference interpreter, for tests and for evaluating test inputs (built on first use when the compiled evaluator decides). */
   get reference(): ReferenceInterpreter {
+    this.interpreter ??= new ReferenceInterpreter(this.program);
     return this.interpreter;
   }
 }
@@ -86,5 +101,5 @@ export class PolicySet {
 export function loadPolicySet(sources: readonly PolicySource[], options: LoadOptions = {}): { policySet: PolicySet | null; diagnostics: readonly Diagnostic[] } {
   const { program, diagnostics } = checkSources(sources, options.toolSchemas ? { toolSchemas: options.toolSchemas } : {});
   if (!program) return { policySet: null, diagnostics };
-  return { policySet: new PolicySet(program, policyDigest(sources), options.version), diagnostics };
+  return { policySet: new PolicySet(program, policyDigest(sources), options.version, options.evaluator), diagnostics };
 }
