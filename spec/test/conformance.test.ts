@@ -1,0 +1,331 @@
+// Runs the conformance corpus (spec/conformance/*.json) against the reference interpreter and
+// the checker: one subtest per case, named after the case. Cases listed in known-failures.json
+// must still fail (so a fix forces the list to shrink). Also holds the corpus to its promises:
+// at least MIN_CASES cases, no empty file, every diagnostic code expected by some case, every
+// construct of the coverage table exercised by a case that runs, and spec/conformance.md's
+// counts in step with the files.
+import { test, describe } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { isDeepStrictEqual } from "node:util";
+import { CODES, checkSources, parse } from "../../language/index.ts";
+import type { Diagnostic } from "../../language/index.ts";
+import { loadPolicySet, runTests } from "../../engine/runtime/index.ts";
+import { main } from "../../engine/cli/main.ts";
+import {
+  compareDecision,
+  compareDiagnostics,
+  constructsOf,
+  corpusFiles,
+  deepFreeze,
+  loadCaseFile,
+  loadCorpus,
+  loadKnownFailures,
+  MIN_CASES,
+  type ActualDiagnostic,
+  type LoadedCase,
+} from "./corpus.ts";
+
+// ---------------------------------------------------------------------------------------------
+// The evaluator under test. Everything the runner needs from an implementation goes through
+// this interface, so the compiled evaluator can be run over the same corpus by swapping it.
+
+/** A decision as the runner reads it. */
+interface DecisionLike {
+  readonly decision: string;
+  readonly reasons: readonly object[];
+  readonly warnings: readonly object[];
+  readonly payload: unknown;
+  readonly errors: readonly { readonly rule: string; readonly message: string }[];
+}
+
+/** What an implementation offers the corpus. */
+interface Evaluator {
+  readonly name: string;
+  /** Parses and checks; `set` is null when there are errors. */
+  load(sources: { path: string; text: string }[], toolSchemas: LoadedCase["toolSchemas"]): {
+    readonly diagnostics: readonly Diagnostic[];
+    readonly set: { decide(phase: string, input: unknown): DecisionLike; runTests(): { name: string; passed: boolean; failures: readonly string[] }[] } | null;
+  };
+}
+
+const reference: Evaluator = {
+  name: "reference interpreter",
+  load(sources, toolSchemas) {
+    const { policySet, diagnostics } = loadPolicySet(sources, toolSchemas ? { toolSchemas: toolSchemas as never } : {});
+    if (!policySet) return { diagnostics, set: null };
+    return { diagnostics, set: { decide: (phase, input) => policySet.decide(phase, input), runTests: () => runTests(policySet) } };
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+
+function sourcesOf(c: LoadedCase): { path: string; text: string }[] {
+  return Object.entries(c.files).map(([path, text]) => ({ path, text }));
+}
+
+function severityMismatches(diags: readonly ActualDiagnostic[]): string[] {
+  return diags
+    .filter((d) => !Object.hasOwn(CODES, d.code) || CODES[d.code as keyof typeof CODES].severity !== d.severity)
+    .map((d) => `diagnostic ${d.code} has severity ${d.severity}, not the registry's`);
+}
+
+async function runCliCase(c: LoadedCase): Promise<string[]> {
+  const cli = c.cli!;
+  const dir = mkdtempSync(join(tmpdir(), "palisade-conformance-"));
+  try {
+    for (const [p, text] of Object.entries(c.files)) {
+      mkdirSync(dirname(join(dir, p)), { recursive: true });
+      writeFileSync(join(dir, p), text);
+    }
+    let stdout = "";
+    let stderr = "";
+    let code: number;
+    try {
+      code = await main(cli.args, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), readStdin: async () => "", cwd: dir, isTTY: false });
+    } catch (err) {
+      return [`the command threw: ${err instanceof Error ? err.stack : String(err)}`];
+    }
+    const out: string[] = [];
+    if (code !== cli.exit) out.push(`exit: wanted ${cli.exit}, got ${code} (stderr ${JSON.stringify(stderr.slice(0, 600))})`);
+    for (const s of cli.stdout ?? []) if (!stdout.includes(s)) out.push(`stdout lacks ${JSON.stringify(s)}: ${JSON.stringify(stdout.slice(0, 600))}`);
+    for (const s of cli.stderr ?? []) if (!stderr.includes(s)) out.push(`stderr lacks ${JSON.stringify(s)}: ${JSON.stringify(stderr.slice(0, 600))}`);
+    if (c.diagnostics !== undefined) {
+      // With `--error-format json` each diagnostic is one JSON line on stderr.
+      const diags: ActualDiagnostic[] = [];
+      for (const line of stderr.split("\n")) {
+        if (!line.startsWith("{")) continue;
+        try {
+          const j = JSON.parse(line) as { code: string; severity: string; message: string; file: string; line: number; col: number; help?: string };
+          diags.push({ code: j.code, severity: j.severity, message: j.message, file: j.file, span: { start: { line: j.line, col: j.col } }, ...(j.help ? { help: j.help } : {}) });
+        } catch {
+          out.push(`stderr line is not JSON: ${line}`);
+        }
+      }
+      out.push(...compareDiagnostics(c.diagnostics, diags), ...severityMismatches(diags));
+    }
+    return out;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs one case; the mismatches between what it wants and what the implementation did. */
+async function runCase(c: LoadedCase, ev: Evaluator): Promise<string[]> {
+  if (c.kind === "cli") return runCliCase(c);
+  let loaded: ReturnType<Evaluator["load"]>;
+  try {
+    loaded = ev.load(sourcesOf(c), c.toolSchemas);
+  } catch (err) {
+    return [`loading threw: ${err instanceof Error ? err.stack : String(err)}`];
+  }
+  const out = [...compareDiagnostics(c.diagnostics ?? [], loaded.diagnostics), ...severityMismatches(loaded.diagnostics)];
+  if (c.kind === "diagnostics") return out;
+  if (!loaded.set) return [...out, "the policy set did not load"];
+  if (c.kind === "tests") {
+    let results;
+    try {
+      results = loaded.set.runTests();
+    } catch (err) {
+      return [...out, `running tests threw: ${err instanceof Error ? err.stack : String(err)}`];
+    }
+    const passed = results.filter((r) => r.passed).length;
+    const failed = results.length - passed;
+    const want = c.tests!;
+    const detail = results.filter((r) => !r.passed).map((r) => `${r.name}: ${r.failures.join("; ")}`).join(" | ");
+    if (passed !== want.passed || failed !== want.failed) out.push(`tests: wanted ${want.passed} passed, ${want.failed} failed; got ${passed} passed, ${failed} failed${detail ? ` (${detail})` : ""}`);
+    if (want.failing !== undefined) {
+      const names = results.filter((r) => !r.passed).map((r) => r.name).sort();
+      if (!isDeepStrictEqual(names, [...want.failing].sort())) out.push(`failing tests: wanted ${JSON.stringify(want.failing)}, got ${JSON.stringify(names)}`);
+    }
+    return out;
+  }
+  c.evaluations!.forEach((e, i) => {
+    const label = `evaluation ${i + 1}${e.note ? ` (${e.note})` : ""}`;
+    const pristine: unknown = structuredClone(e.input);
+    // The input is frozen: an evaluator that mutates it throws here instead of passing silently.
+    const input = deepFreeze(structuredClone(e.input));
+    let d: DecisionLike;
+    try {
+      d = loaded.set!.decide(e.phase, input);
+    } catch (err) {
+      out.push(`${label}: decide threw: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
+    for (const m of compareDecision(e.expect, d)) out.push(`${label}: ${m}`);
+    if (!isDeepStrictEqual(input, pristine)) out.push(`${label}: the input was mutated`);
+  });
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The coverage table: every construct of the language, and the AST feature (see constructsOf)
+// that shows a case exercises it. A construct counts only when a case that runs (evaluations or
+// tests) contains it, so it is evaluated, not just parsed.
+
+const CONSTRUCTS: Record<string, string> = {
+  "package declaration": "Package",
+  "import (alias = last segment)": "Import:plain",
+  "import with an alias": "Import:alias",
+  "default allow": "Default:allow",
+  "default deny": "Default:deny",
+  "default per phase": "Default:deny:phases",
+  "on_error allow": "OnError:allow",
+  "on_error deny": "OnError:deny",
+  "on_error per phase": "OnError:allow:phases",
+  const: "Const",
+  def: "Def",
+  rule: "Rule",
+  "rule on several phases": "Rule:several-phases",
+  "rule without when": "Rule:no-when",
+  unless: "Rule:unless",
+  "braced effect list": "Rule:effect-list",
+  "severity metadata": "Severity",
+  "controls metadata": "Controls",
+  "tags metadata": "Tags",
+  "owner metadata": "Owner",
+  "deny effect": "Deny",
+  "require_approval effect": "RequireApproval",
+  "require_approval from a role": "RequireApproval:from",
+  "allow effect": "Allow",
+  "warn effect": "Warn",
+  "effect without a message": "Effect:no-message",
+  "redact with a regex": "Redact:regex",
+  "redact with a detector": "Redact:detector",
+  "redact with a replacement": "Redact:with",
+  "set effect": "Set",
+  "message interpolation": "Template:interpolation",
+  "test block": "Test",
+  "expect decision": "ExpectDecision",
+  "expect warn": "ExpectWarn",
+  "expect payload": "ExpectPayload",
+  "line comment": "Comment:plain",
+  "block comment": "Comment:block",
+  "doc comment": "Comment:doc",
+  "doc comment kept on the item": "Doc:attached",
+  "number literal": "Number",
+  "decimal / exponent number": "Number:decimal-or-exponent",
+  "string literal": "String",
+  "boolean literal": "Bool",
+  "null literal": "Null",
+  "duration literal": "Duration",
+  "regex literal": "Regex",
+  "regex flags": "Regex:flags",
+  "list literal": "List",
+  "object literal": "Object",
+  "quoted object key": "Object:quoted-key",
+  "keyword as an object key": "Object:keyword-key",
+  "keyword as a field name": "Member:keyword-field",
+  "member access": "Member",
+  "index access": "Index",
+  call: "Call",
+  parentheses: "Paren",
+  or: "Binary:or",
+  and: "Binary:and",
+  not: "Unary:not",
+  "unary minus": "Unary:-",
+  "==": "Binary:==",
+  "!=": "Binary:!=",
+  "<": "Binary:<",
+  "<=": "Binary:<=",
+  ">": "Binary:>",
+  ">=": "Binary:>=",
+  in: "Binary:in",
+  "not in": "Binary:not in",
+  contains: "Binary:contains",
+  matches: "Binary:matches",
+  like: "Binary:like",
+  "starts with": "Binary:starts with",
+  "ends with": "Binary:ends with",
+  "+": "Binary:+",
+  "-": "Binary:-",
+  "*": "Binary:*",
+  "/": "Binary:/",
+  "%": "Binary:%",
+  "any quantifier": "Quantifier:any",
+  "all quantifier": "Quantifier:all",
+  "count quantifier": "Quantifier:count",
+  "count without where": "Quantifier:count-without-where",
+  "ordered any a then b": "Quantifier:ordered",
+  "ordered any a then b then c": "Quantifier:ordered-3",
+};
+
+// ---------------------------------------------------------------------------------------------
+
+const corpus = loadCorpus();
+const known = new Map(loadKnownFailures().map((k) => [k.name, k.reason]));
+
+describe(`conformance corpus (${reference.name})`, () => {
+  for (const file of corpusFiles()) {
+    describe(file, () => {
+      for (const c of corpus.filter((x) => x.source === file)) {
+        const reason = known.get(c.name);
+        test(c.name, async () => {
+          const mismatches = await runCase(c, reference);
+          if (reason === undefined) assert.deepEqual(mismatches, [], `${c.name}: ${c.description}\n  ${mismatches.join("\n  ")}`);
+          else assert.ok(mismatches.length > 0, `${c.name} is listed in known-failures.json (${reason}) but now passes: remove it from the list`);
+        });
+      }
+    });
+  }
+});
+
+describe("conformance corpus: its promises", () => {
+  test("every file has cases, and there are at least MIN_CASES in all", () => {
+    for (const f of corpusFiles()) assert.ok(loadCaseFile(f).length > 0, `${f} has zero cases`);
+    assert.ok(corpus.length >= MIN_CASES, `the corpus has ${corpus.length} cases; the issue asks for at least ${MIN_CASES}`);
+  });
+
+  test("every known failure names a case of the corpus", () => {
+    const names = new Set(corpus.map((c) => c.name));
+    for (const name of known.keys()) assert.ok(names.has(name), `known-failures.json lists '${name}', which is not a case`);
+  });
+
+  test("every registered diagnostic code is expected by some case", () => {
+    const expected = new Set(corpus.flatMap((c) => (c.diagnostics ?? []).map((d) => d.code)));
+    const missing = Object.keys(CODES).filter((code) => !expected.has(code));
+    assert.deepEqual(missing, [], `codes no case expects: ${missing.join(", ")}`);
+    const unknown = [...expected].filter((code) => !Object.hasOwn(CODES, code));
+    assert.deepEqual(unknown, [], `cases expect codes that are not registered: ${unknown.join(", ")}`);
+  });
+
+  test("every construct of the coverage table is exercised by a case that runs", () => {
+    const seen = new Set<string>();
+    for (const c of corpus) {
+      if (c.kind !== "evaluations" && c.kind !== "tests") continue;
+      for (const [path, text] of Object.entries(c.files)) {
+        const r = parse(text, path);
+        if (r.file) for (const f of constructsOf(r.file, text)) seen.add(f);
+      }
+    }
+    const missing = Object.entries(CONSTRUCTS)
+      .filter(([, feature]) => !seen.has(feature))
+      .map(([name, feature]) => `${name} (${feature})`);
+    assert.deepEqual(missing, [], `constructs no running case exercises: ${missing.join(", ")}`);
+  });
+
+  test("every diagnostics-only case parses or checks to exactly what it says (no accidental crash)", () => {
+    for (const c of corpus.filter((x) => x.kind === "diagnostics")) {
+      assert.doesNotThrow(() => checkSources(sourcesOf(c)), `${c.name}: the checker threw`);
+    }
+  });
+
+  test("spec/conformance.md states the case count of every file and the total", () => {
+    const doc = readFileSync(resolve(import.meta.dirname, "..", "conformance.md"), "utf8");
+    const rows = new Map<string, number>();
+    for (const m of doc.matchAll(/^\|\s*`([a-z0-9-]+\.json)`\s*\|\s*(\d+)\s*\|/gm)) rows.set(m[1], Number(m[2]));
+    const actual = new Map(corpusFiles().map((f) => [f, loadCaseFile(f).length]));
+    assert.deepEqual(Object.fromEntries(rows), Object.fromEntries(actual), "the table in spec/conformance.md must list every corpus file with its case count");
+    const total = /^\|\s*\*\*total\*\*\s*\|\s*\*\*(\d+)\*\*\s*\|/m.exec(doc);
+    assert.ok(total, "spec/conformance.md must have a '| **total** | **N** |' row");
+    assert.equal(Number(total[1]), corpus.length, "the total in spec/conformance.md");
+    const kinds = ["diagnostics", "evaluations", "tests", "cli"] as const;
+    for (const k of kinds) {
+      const m = new RegExp(`^\\|\\s*${k}\\s*\\|\\s*(\\d+)\\s*\\|`, "m").exec(doc);
+      assert.ok(m, `spec/conformance.md must have a row for the ${k} kind`);
+      assert.equal(Number(m[1]), corpus.filter((c) => c.kind === k).length, `the ${k} count in spec/conformance.md`);
+    }
+  });
+});
