@@ -65,8 +65,7 @@ export function needsParens(child: Expr, slot: Slot): boolean {
     case "negate":
       return child.kind === "Quantifier" ? !slot.open : p < PREC.negate;
     case "not":
-      // `not`'s operand is a comparison: `not not x` is refused, `not (not x)` is not.
-      return child.kind === "Quantifier" ? !slot.open : p <= PREC.not;
+      return child.kind === "Quantifier" ? !slot.open : p < PREC.not;
     case "left":
     case "right": {
       if (child.kind === "Quantifier") return slot.at === "left" || !slot.open;

@@ -13,8 +13,7 @@ const nameArb = fc.constantFrom("tool", "principal", "session", "meta", "MAX", "
 const fieldArb = fc.constantFrom("name", "args", "amount", "roles", "from", "in", "to", "calls", "text");
 
 const leaf: fc.Arbitrary<Expr> = fc.oneof(
-  // Exponents (`1e3`) are left out until the lexer accepts them (it reports E105 today).
-  fc.constantFrom("0", "12", "3.5", "0.50").map((raw): Expr => ({ kind: "Number", value: Number(raw), raw, span })),
+  fc.constantFrom("0", "12", "3.5", "0.50", "1e3", "2.5E-3").map((raw): Expr => ({ kind: "Number", value: Number(raw), raw, span })),
   fc.constantFrom("30s", "15m", "250ms", "7d").map((raw): Expr => ({ kind: "Duration", ms: 0, raw, span })),
   fc.string({ maxLength: 6, unit: fc.constantFrom("a", "b", " ", '"', "\\", "\n", "\t", "{", "}", "é", "\u0001") }).map((value): Expr => ({ kind: "String", value, span })),
   fc.boolean().map((value): Expr => ({ kind: "Bool", value, span })),
@@ -98,8 +97,7 @@ const testArb = fc
   .map(([n, input, x]) => `test ${quoteString(n)} {\n  on tool_call { tool: ${input} }\n  ${x}\n}`);
 
 const declArb = fc.oneof(
-  // `default` settings are left out until the parser accepts them (it reports E100 today).
-  fc.constantFrom("import acme.common", "import acme.common as c", "on_error deny", "on_error allow on tool_call, output"),
+  fc.constantFrom("import acme.common", "import acme.common as c", "default deny", "default allow on tool_call, output", "on_error deny", "on_error allow on output"),
   exprTextArb.map((e) => `const MAX = ${e}`),
   fc.tuple(fc.constantFrom("f()", "g(a)", "h(a, b)"), exprTextArb).map(([h, e]) => `def ${h} = ${e}`),
   ruleArb,

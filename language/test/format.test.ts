@@ -6,6 +6,7 @@ import fc from "fast-check";
 import { repoRoot } from "../../test/support.ts";
 import { format, formatExpr, formatSource } from "../format.ts";
 import { parse } from "../parse.ts";
+import { policySourceArb } from "./arbitrary.ts";
 import { policyTextArb } from "./format-arbitrary.ts";
 import { canonicalTree, commentList, metaCanonical, parseClean } from "./format-support.ts";
 
@@ -77,8 +78,8 @@ rule s on output {
   });
 
   it("keeps parentheses as written, numbers and durations as written, and re-escapes strings canonically", () => {
-    const src = `package p\nconst A = ((10 + 2.50)) * 30s\nconst B = "tab\\there \\u0041\\/ \\{x\\}"\nconst C = { "x-y": 1, "plain": 2, from: /a\\/b[/]/i }\n`;
-    assert.equal(checkFormat(src), `package p\n\nconst A = ((10 + 2.50)) * 30s\nconst B = "tab\\there A/ {x}"\nconst C = { "x-y": 1, plain: 2, from: /a\\/b[/]/i }\n`);
+    const src = `package p\nconst A = ((1e3 + 2.50)) * 30s\nconst B = "tab\\there \\u0041\\/ \\{x\\}"\nconst C = { "x-y": 1, "plain": 2, from: /a\\/b[/]/i }\n`;
+    assert.equal(checkFormat(src), `package p\n\nconst A = ((1e3 + 2.50)) * 30s\nconst B = "tab\\there A/ {x}"\nconst C = { "x-y": 1, plain: 2, from: /a\\/b[/]/i }\n`);
   });
 
   it("escapes braces in message text and reprints interpolations", () => {
@@ -94,10 +95,10 @@ rule s on output {
   });
 
   it("groups one-line declarations of a kind as the author did, and separates the rest by one blank line", () => {
-    const src = `package p\nimport a.b\nimport a.c as c\n\n\n\nconst X = 1\nconst Y = 2\n\nconst Z = 3\non_error deny\non_error allow on output\ndef f(a) = a\nrule r on input { then allow }\ntest "t" { on input { input: { text: "x" } } expect allow }\n`;
+    const src = `package p\nimport a.b\nimport a.c as c\n\n\n\nconst X = 1\nconst Y = 2\n\nconst Z = 3\ndefault deny\non_error allow on output\ndef f(a) = a\nrule r on input { then allow }\ntest "t" { on input { input: { text: "x" } } expect allow }\n`;
     assert.equal(
       checkFormat(src),
-      `package p\n\nimport a.b\nimport a.c as c\n\nconst X = 1\nconst Y = 2\n\nconst Z = 3\n\non_error deny\non_error allow on output\n\ndef f(a) = a\n\nrule r on input {\n  then allow\n}\n\ntest "t" {\n  on input { input: { text: "x" } }\n  expect allow\n}\n`,
+      `package p\n\nimport a.b\nimport a.c as c\n\nconst X = 1\nconst Y = 2\n\nconst Z = 3\n\ndefault deny\non_error allow on output\n\ndef f(a) = a\n\nrule r on input {\n  then allow\n}\n\ntest "t" {\n  on input { input: { text: "x" } }\n  expect allow\n}\n`,
     );
   });
 
@@ -216,6 +217,10 @@ const Z = 1
 describe("format: properties", () => {
   it("fmt(fmt(x)) == fmt(x) and parse(fmt(x)) == parse(x) on generated policies", () => {
     fc.assert(fc.property(policyTextArb, (text) => void checkFormat(text)), { numRuns: 500 });
+  });
+
+  it("fmt(fmt(x)) == fmt(x) and parse(fmt(x)) == parse(x) on the parser's generated policies", () => {
+    fc.assert(fc.property(policySourceArb, ({ source }) => void checkFormat(source)), { numRuns: 500 });
   });
 
   it("holds on every .policy file of the repository that parses", () => {
