@@ -37,7 +37,8 @@ export function join(...types: Type[]): Type {
   const seen = new Set<string>();
   for (const t of types.flatMap(members)) {
     if (t.kind === "any") return T.any;
-    const key = JSON.stringify(t);
+    // Scalar kinds are their own key; structured types are compared by their JSON form.
+    const key = t.kind === "list" || t.kind === "object" ? JSON.stringify(t) : t.kind;
     if (!seen.has(key)) {
       seen.add(key);
       out.push(t);
