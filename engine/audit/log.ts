@@ -5,7 +5,9 @@
 // the queue a batch at a time (everything queued while the previous batch was committing), seals
 // and encodes the batch, and hands it to the store, which writes it in one transaction together
 // with the tree nodes it completes. Each promise resolves with its entry's index once that
-// transaction has committed, i.e. once the entry is durable.
+// transaction has committed, i.e. once the entry is durable. The caller never waits on I/O; with
+// SQLite (synchronous in-process) a batch's commit does run on the event loop between callbacks,
+// once per batch rather than once per entry.
 //
 // Signing key: checkpoints are signed with an Ed25519 key in Go's `PRIVATE+KEY+...` format that
 // the log is given (`signingKey`); it is never written to the store, since anyone able to edit the

@@ -27,9 +27,11 @@ export interface TamperBackend {
   copy(location: string): Promise<{ location: string; db: RawDb; close(): Promise<void> }>;
 }
 
+/** Entries in the log each case damages (checkpoints at 10, 25 and 40). */
 export const SIZE = 40;
 const key = generateKey("palisade.test/tamper");
 
+/** A CommandIO that keeps what the command prints, for assertions. */
 export function captureIO(cwd: string): CommandIO & { out: () => string; err: () => string } {
   let out = "";
   let err = "";
