@@ -121,3 +121,18 @@ test("regexes held in consts are screened where they are written", () => {
   expectOne(`package t\nconst BAD = /(a*)*/\nrule r on output { when output.text matches BAD then deny }\n`, "E501", 2, 14);
   expectClean(`package t\nconst CARD = /\\d{4}( ?\\d{4}){3}/\nrule r on output { then redact CARD in output.text }\n`);
 });
+
+test("screening never throws on arbitrary patterns and flags, and offsets stay inside the pattern", async () => {
+  const fc = (await import("fast-check")).default;
+  const piece = fc.constantFrom("a", "b", "\\", "(", ")", "(?:", "(?=", "(?<n>", "|", "*", "+", "?", "{2}", "{1,}", "{0,3}", "[", "]", "[^a-z]", "^", "$", ".", "\\d", "\\w", "\\s", "\\b", "\\1", "\\k<n>", "\\p{L}", "\\u{1F600}", "-", "😀");
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 16 }), fc.constantFrom("", "i", "u", "su", "g"), (parts, flags) => {
+      const pattern = parts.join("");
+      for (const issue of screenRegex(pattern, flags)) {
+        const limit = issue.part === "pattern" ? pattern.length : flags.length;
+        assert.ok(issue.start >= 0 && issue.start <= issue.end && issue.end <= limit, `${pattern} /${flags}: ${JSON.stringify(issue)}`);
+      }
+    }),
+    { numRuns: 3000 },
+  );
+});
