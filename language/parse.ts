@@ -94,6 +94,24 @@ function helpFor(e: IRecognitionException, t: IToken | undefined, previous: ITok
   return undefined;
 }
 
+/**
+ * Whether a parse error sits on the first token after characters the lexer rejected: the
+ * parser only stumbles because they were dropped, and the lexer's diagnostic says it better.
+ */
+function causedByLexError(e: IRecognitionException, tokens: readonly IToken[], lexDiags: readonly Diagnostic[]): boolean {
+  if (lexDiags.length === 0) return false;
+  const at = e.token !== undefined && Number.isFinite(e.token.startOffset) ? e.token.startOffset : Number.POSITIVE_INFINITY;
+  let lo = 0;
+  let hi = tokens.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (tokens[mid].startOffset < at) lo = mid + 1;
+    else hi = mid;
+  }
+  const prevEnd = lo > 0 ? tokenEnd(tokens[lo - 1]) : 0;
+  return lexDiags.some((d) => d.code === "E103" && d.span.start.offset >= prevEnd && d.span.start.offset < at);
+}
+
 function dedupe(diags: Diagnostic[]): Diagnostic[] {
   const seen = new Set<string>();
   return diags.filter((d) => {
@@ -128,7 +146,8 @@ export function parse(text: string, path: string): ParseResult {
       return finish(null, [...lexed.diagnostics, d]);
     }
     const cst = runParser(lexed.tokens, "file");
-    const diags = [...lexed.diagnostics, ...parser.errors.map((e) => parseErrorDiagnostic(e, text, path, lines))];
+    const parseErrors = parser.errors.filter((e) => !causedByLexError(e, lexed.tokens, lexed.diagnostics));
+    const diags = [...lexed.diagnostics, ...parseErrors.map((e) => parseErrorDiagnostic(e, text, path, lines))];
     const ctx: Ctx = { text, file: path, lines, diagnostics: diags };
     const file = buildFile(ctx, cst, lexed.comments);
     // A tree deeper than the limit needs at least that many tokens: skip the walk for the usual file.
