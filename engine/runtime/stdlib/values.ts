@@ -40,3 +40,36 @@ export function typeError(fn: string, index: number, wanted: string, got: Value 
 export function invalidArgument(fn: string, message: string): PolicyRuntimeError {
   return new PolicyRuntimeError(`${fn}: ${message}`, "runtime/invalid-argument");
 }
+
+/** The signature every builtin implementation has: positional arguments, one result. */
+export type BuiltinImpl = (...args: Value[]) => Value;
+
+/** Argument `index` of `fn` as a string, or a type error. */
+export function asString(fn: string, index: number, v: Value): string {
+  if (typeof v !== "string") throw typeError(fn, index, "a string", v);
+  return v;
+}
+
+/** Argument `index` of `fn` as a number, or a type error. */
+export function asNumber(fn: string, index: number, v: Value): number {
+  if (typeof v !== "number") throw typeError(fn, index, "a number", v);
+  return v;
+}
+
+/** Argument `index` of `fn` as a list, or a type error. */
+export function asList(fn: string, index: number, v: Value): readonly Value[] {
+  if (!Array.isArray(v)) throw typeError(fn, index, "a list", v);
+  return v as readonly Value[];
+}
+
+/** Argument `index` of `fn` as an object, or a type error. */
+export function asObject(fn: string, index: number, v: Value): ObjectValue {
+  if (!isObject(v)) throw typeError(fn, index, "an object", v);
+  return v;
+}
+
+/** Argument `index` of `fn` as a duration, or a type error. */
+export function asDuration(fn: string, index: number, v: Value): Duration {
+  if (!(v instanceof Duration)) throw typeError(fn, index, "a duration", v);
+  return v;
+}
