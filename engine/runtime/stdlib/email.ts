@@ -54,7 +54,7 @@ function scanEmail(text: string, out: Match[] | null): boolean {
     let s = at;
     const limit = Math.max(floor, at - MAX_LOCAL - 1);
     while (s > limit && isLocalChar(text.charCodeAt(s - 1))) s--;
-    const tooLong = s === at - MAX_LOCAL - 1 && s > floor;
+    const tooLong = s === at - MAX_LOCAL - 1;
     while (s < at && text.charCodeAt(s) === DOT) s++;
     // Domain: the run after the `@`, without a trailing sentence dot or hyphen.
     let e = at + 1;

@@ -88,19 +88,17 @@ function scanIpv6(text: string, out: Match[] | null): boolean {
     while (s > 0 && isRunChar(text.charCodeAt(s - 1))) s--;
     let e = colon + 1;
     while (e < n && isRunChar(text.charCodeAt(e))) e++;
-    const glued = (s > 0 && isWord(text.charCodeAt(s - 1))) || (e < n && isWord(text.charCodeAt(e)));
-    if (!glued) {
-      // Sentence punctuation around an address: a trailing `.`, a leading or trailing single `:`.
-      let a = s;
-      let b = e;
-      while (b > a && text.charCodeAt(b - 1) === DOT) b--;
-      if (text.charCodeAt(a) === COLON && text.charCodeAt(a + 1) !== COLON) a++;
-      if (b - a > 1 && text.charCodeAt(b - 1) === COLON && text.charCodeAt(b - 2) !== COLON) b--;
-      if (isIpv6(text, a, b)) {
-        any = true;
-        if (out === null) return true;
-        out.push([a, b]);
-      }
+    // Sentence punctuation around an address: a trailing `.`, a leading or trailing single `:`.
+    let a = s;
+    let b = e;
+    while (b > a && text.charCodeAt(b - 1) === DOT) b--;
+    if (text.charCodeAt(a) === COLON && text.charCodeAt(a + 1) !== COLON) a++;
+    if (b - a > 1 && text.charCodeAt(b - 1) === COLON && text.charCodeAt(b - 2) !== COLON) b--;
+    const glued = (a > 0 && isWord(text.charCodeAt(a - 1))) || (b < n && isWord(text.charCodeAt(b)));
+    if (!glued && isIpv6(text, a, b)) {
+      any = true;
+      if (out === null) return true;
+      out.push([a, b]);
     }
     colon = e < n ? text.indexOf(":", e) : -1;
   }
