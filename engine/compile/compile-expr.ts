@@ -51,8 +51,11 @@ function thrower(message: string): Fn {
   };
 }
 
-/** Where each binder's variables live: slot indices by quantifier or def (one inline instance). */
-export type Scope = ReadonlyMap<Quantifier | DefDecl, readonly number[]>;
+/** Where a local lives: a slot index, or, for a def parameter given a constant, that value. */
+type Local = number | { readonly value: Value };
+
+/** Where each binder's variables live, by quantifier or def (one inline instance). */
+export type Scope = ReadonlyMap<Quantifier | DefDecl, readonly Local[]>;
 
 /** Compiles the expressions of one checked program; holds the slot array its closures share. */
 export class ExprCompiler {
@@ -96,7 +99,7 @@ export class ExprCompiler {
     return out;
   }
 
-  private slotOf(scope: Scope, owner: Quantifier | DefDecl, index: number): number {
+  private slotOf(scope: Scope, owner: Quantifier | DefDecl, index: number): Local {
     const s = scope.get(owner);
     if (s === undefined || index >= s.length) throw new Error("internal: unbound local");
     return s[index];
@@ -176,6 +179,7 @@ export class ExprCompiler {
       case "variable":
       case "param": {
         const slot = r.kind === "variable" ? this.slotOf(scope, r.binder, r.index) : this.slotOf(scope, r.def, r.index);
+        if (typeof slot !== "number") return constant(slot.value);
         const slots = this.slots;
         return dynamic(() => slots[slot] ?? null);
       }
@@ -314,37 +318,49 @@ export class ExprCompiler {
     });
   }
 
-  /** A def call inlined: arguments stored in this call site's own slots, then the body (compiled for these slots). */
+  /**
+   * A def call inlined: the body is compiled for this call site, with each constant argument
+   * bound as a constant (so the body folds around it) and each other argument stored in a slot
+   * of its own. Constant arguments cannot fail, so evaluating only the others keeps the
+   * reference's order of effects and errors.
+   */
   private inlineDef(decl: DefDecl, args: readonly Compiled[]): Compiled {
     if (this.depth > 64) throw new Error("internal: defs nest too deeply to inline");
-    const slots = this.newSlots(decl.params.length);
+    const locals: Local[] = decl.params.map((_, i) => {
+      const a = args[i];
+      return a !== undefined && a.folded ? { value: a.value } : this.newSlots(1)[0];
+    });
     this.depth++;
     let body: Compiled;
     try {
-      body = this.compile(decl.body, new Map([[decl, slots]]));
+      body = this.compile(decl.body, new Map([[decl, locals]]));
     } finally {
       this.depth--;
     }
-    const fns = args.map((a) => a.fn);
-    const n = fns.length;
+    const dyn: Fn[] = [];
+    const at: number[] = [];
+    args.forEach((a, i) => {
+      const l = locals[i];
+      if (!a.folded && typeof l === "number") {
+        dyn.push(a.fn);
+        at.push(l);
+      }
+    });
+    if (body.folded && dyn.length === 0) return body;
+    const n = dyn.length;
     const store = this.slots;
     const b = body.fn;
-    // Scratch for arguments: all are evaluated before any is bound, and a later argument may read
-    // an earlier binding of this same def only through another call site (other slots).
-    const values = new Array<Value>(n).fill(null);
-    // Folding is safe only when the arguments are constant too: the body reads them from the slots.
-    if (body.folded && n === 0) return body;
+    if (n === 0) return dynamic(b);
     if (n === 1) {
-      const a0 = fns[0];
-      const s0 = slots[0];
-      return this.fold(args, (input) => {
+      const a0 = dyn[0];
+      const s0 = at[0];
+      return dynamic((input) => {
         store[s0] = a0(input);
         return b(input);
       });
     }
-    return this.fold(args, (input) => {
-      for (let i = 0; i < n; i++) values[i] = fns[i](input);
-      for (let i = 0; i < n; i++) store[slots[i]] = values[i];
+    return dynamic((input) => {
+      for (let i = 0; i < n; i++) store[at[i]] = dyn[i](input);
       return b(input);
     });
   }
