@@ -1,0 +1,113 @@
+// A hang guard, not a benchmark: every detector and `like` glob on 100 KB strings built to
+// trigger backtracking (long digit runs, `aaaa...@`, `a.a.a...`, repeated `-----BEGIN`,
+// token prefixes repeated without end, `*` patterns against long runs) must return within a
+// generous bound. A super-linear scanner takes seconds to minutes on these.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { DETECTOR_IMPLS } from "../detectors.ts";
+import { compileGlob } from "../glob.ts";
+import { compilePolicyRegex } from "../regex-guard.ts";
+import { PolicyRuntimeError } from "../errors.ts";
+
+const SIZE = 100_000;
+const BOUND_MS = 200;
+
+function fill(unit: string, prefix = "", suffix = ""): string {
+  return prefix + unit.repeat(Math.ceil((SIZE - prefix.length - suffix.length) / unit.length)) + suffix;
+}
+
+const PATHOLOGICAL: Record<string, string> = {
+  "digits": fill("1"),
+  "card prefix runs": fill("4111"),
+  "spaced digits": fill("1 "),
+  "dashed digits": fill("1-"),
+  "grouped digits": fill("4111 "),
+  "dotted digits": fill("1."),
+  "phone-like groups": fill("(415) 555-"),
+  "plus signs": fill("+1 "),
+  "open parens": fill("("),
+  "local part then @": fill("a", "", "@"),
+  "a@ repeated": fill("a@"),
+  "a. repeated": fill("a."),
+  "domain after @": fill("a.", "x@"),
+  "dotted words then @": fill("a.", "", "@"),
+  "@ runs": fill("@"),
+  "colons": fill(":"),
+  "hex and colons": fill("1:"),
+  "double colons": fill("a::"),
+  "hex run then colon": fill("a", "", ":"),
+  "ipv4-like": fill("1.1.1."),
+  "begin markers": fill("-----BEGIN "),
+  "private key headers": fill("-----BEGIN RSA PRIVATE KEY-----"),
+  "header then base64": fill("A", "-----BEGIN RSA PRIVATE KEY-----\n"),
+  "end markers": fill("-----END "),
+  "dashes": fill("-"),
+  "jwt prefixes": fill("eyJ"),
+  "jwt segments": fill("eyJa."),
+  "jwt headers": fill("eyJhbGciOiJIUzI1NiJ9."),
+  "base64url run": fill("eyJhbGciOiJIUzI1NiJ9", "", "."),
+  "aws prefixes": fill("AKIA"),
+  "aws secret names": fill("aws_secret_access_key="),
+  "github prefixes": fill("ghp_"),
+  "github pat": fill("a", "github_pat_aaaaaaaaaaaaaaaaaaaaaa_", "_"),
+  "slack prefixes": fill("xoxb-1234567-"),
+  "openai prefixes": fill("sk-"),
+  "stripe prefixes": fill("sk_live_"),
+  "google prefixes": fill("AIza"),
+  "assignment names": fill("api_key="),
+  "secret words": fill("secret"),
+  "iban heads": fill("DE89"),
+  "grouped iban heads": fill("DE89 "),
+  "passport words": fill("passport no. "),
+  "dob words": fill("DOB: 1"),
+  "letters": fill("a"),
+  "mixed": fill("a1@b.c:d-4111 eyJ.:: +1 (415) DE89 -----BEGIN "),
+};
+
+function time(f: () => unknown): number {
+  const t0 = performance.now();
+  f();
+  return performance.now() - t0;
+}
+
+test("every detector finishes on every 100 KB pathological string within the bound", () => {
+  for (const [label, s] of Object.entries(PATHOLOGICAL)) {
+    assert.ok(s.length >= SIZE - 64, label);
+    for (const d of Object.values(DETECTOR_IMPLS)) {
+      const findMs = time(() => d.find(s));
+      assert.ok(findMs < BOUND_MS, `${d.name}.find on ${label} took ${findMs.toFixed(1)} ms`);
+      const testMs = time(() => d.test(s));
+      assert.ok(testMs < BOUND_MS, `${d.name}.test on ${label} took ${testMs.toFixed(1)} ms`);
+    }
+  }
+});
+
+test("like globs finish on 100 KB strings within the bound, whatever the stars", () => {
+  const run = "a".repeat(SIZE);
+  const patterns = [
+    "*a*a*a*a*a*a*a*a*b",
+    "a*a*a*a*a*a*a*a*a*b",
+    "*?*?*?*?*?*?*?*?b",
+    `*${"a".repeat(100)}b`,
+    `${"*a".repeat(50)}*b`,
+    "*b*",
+    "a*",
+    "?".repeat(SIZE + 1),
+  ];
+  for (const p of patterns) {
+    const g = compileGlob(p);
+    const ms = time(() => g.test(run));
+    assert.equal(g.test(run), p === "a*", p.slice(0, 30));
+    assert.ok(ms < BOUND_MS, `like ${JSON.stringify(p.slice(0, 30))} took ${ms.toFixed(1)} ms`);
+  }
+  const mixed = "ab".repeat(SIZE / 2);
+  const g = compileGlob("*aa*");
+  assert.ok(time(() => g.test(mixed)) < BOUND_MS);
+});
+
+test("a user regex refuses inputs over its cap instead of scanning them", () => {
+  const re = compilePolicyRegex("a.*=.*b", "", { maxInput: 1000 });
+  const huge = "x".repeat(2 * SIZE);
+  const ms = time(() => assert.throws(() => re.test(huge), (e: unknown) => e instanceof PolicyRuntimeError && e.code === "runtime/input-too-large"));
+  assert.ok(ms < BOUND_MS);
+});
