@@ -12,32 +12,44 @@ export function roundHalfAway(x: number): number {
   return x < 0 ? -r : r;
 }
 
-// The values `min`/`max` range over: the arguments, or the elements of a single list argument.
-function extreme(name: string, args: readonly Value[], better: (a: number, b: number) => boolean): Value {
-  let values = args;
-  if (args.length === 1 && Array.isArray(args[0])) values = args[0] as readonly Value[];
-  else if (args.length === 1 && args[0] === null) return null;
-  if (values.length === 0) return null;
-  let best: Value = null;
-  let bestMs = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v === null) return null;
-    if (typeof v === "number") {
-      if (best !== null && typeof best !== "number") throw typeError(name, i + 1, "a duration like the others", v);
-      if (best === null || better(v, best)) best = v;
-    } else if (v instanceof Duration) {
-      if (best !== null && !(best instanceof Duration)) throw typeError(name, i + 1, "a number like the others", v);
-      if (best === null || better(v.ms, bestMs)) {
-        best = v;
-        bestMs = v.ms;
-      }
-    } else {
-      throw typeError(name, i + 1, args.length === 1 ? "a list of numbers" : "a number", v);
+// Folds one candidate into the running extreme; numbers and durations never mix.
+function pick(name: string, index: number, best: Value, v: Value, better: (a: number, b: number) => boolean): Value {
+  if (typeof v === "number") {
+    if (best === null) return v;
+    if (typeof best !== "number") throw typeError(name, index, "a duration like the others", v);
+    return better(v, best) ? v : best;
+  }
+  if (v instanceof Duration) {
+    if (best === null) return v;
+    if (!(best instanceof Duration)) throw typeError(name, index, "a number like the others", v);
+    return better(v.ms, best.ms) ? v : best;
+  }
+  throw typeError(name, index, "a number or a duration", v);
+}
+
+// `min`/`max` range over their arguments, or over the elements of a single list argument.
+// Any null among them makes the result null, as arithmetic on null does.
+function extreme(name: string, first: Value, more: readonly Value[], better: (a: number, b: number) => boolean): Value {
+  if (first === null) return null;
+  if (more.length === 0 && Array.isArray(first)) {
+    const list = first as readonly Value[];
+    let best: Value = null;
+    for (let i = 0; i < list.length; i++) {
+      if (list[i] === null) return null;
+      best = pick(name, 1, best, list[i], better);
     }
+    return best;
+  }
+  let best = pick(name, 1, null, first, better);
+  for (let i = 0; i < more.length; i++) {
+    if (more[i] === null) return null;
+    best = pick(name, i + 2, best, more[i], better);
   }
   return best;
 }
+
+const less = (a: number, b: number): boolean => a < b;
+const greater = (a: number, b: number): boolean => a > b;
 
 /** The number builtins, by name. */
 export const NUMBER_BUILTINS: Readonly<Record<string, BuiltinImpl>> = {
@@ -45,8 +57,8 @@ export const NUMBER_BUILTINS: Readonly<Record<string, BuiltinImpl>> = {
   round: unary("round", roundHalfAway),
   floor: unary("floor", Math.floor),
   ceil: unary("ceil", Math.ceil),
-  min: (...values) => extreme("min", values, (a, b) => a < b),
-  max: (...values) => extreme("max", values, (a, b) => a > b),
+  min: (first, ...more) => extreme("min", first, more, less),
+  max: (first, ...more) => extreme("max", first, more, greater),
   sum(xs) {
     if (xs === null) return null;
     if (!Array.isArray(xs)) throw typeError("sum", 1, "a list of numbers", xs);

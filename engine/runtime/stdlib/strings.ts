@@ -77,12 +77,13 @@ export const STRING_BUILTINS: Readonly<Record<string, BuiltinImpl>> = {
     const a = offsetOfCodePoint(str, from);
     return str.slice(a, a + (offsetOfCodePoint(str.slice(a), to - from)));
   },
-  concat(...parts) {
-    let out = "";
-    for (let i = 0; i < parts.length; i++) {
-      const p = parts[i];
+  concat(first, ...more) {
+    if (first === null) return null;
+    let out = asString("concat", 1, first);
+    for (let i = 0; i < more.length; i++) {
+      const p = more[i];
       if (p === null) return null;
-      out += asString("concat", i + 1, p);
+      out += asString("concat", i + 2, p);
     }
     return out;
   },
