@@ -301,8 +301,10 @@ class Translator {
         let rest: Expr | null = args.length % 2 === 1 ? sub(args.length - 1) : null;
         for (let p = pairs - 1; p >= 0; p--) {
           const c = sub(2 * p);
-          const then = bin("and", c, sub(2 * p + 1));
-          rest = rest === null ? then : bin("or", then, bin("and", not(c), rest));
+          const a = sub(2 * p + 1);
+          // `c and true or not c and r` is `c or r`: the common "flag, else condition" shape.
+          if (a.kind === "Bool" && a.value && rest !== null) rest = bin("or", c, rest);
+          else rest = rest === null ? bin("and", c, a) : bin("or", bin("and", c, a), bin("and", not(c), rest));
         }
         return rest as Expr;
       }

@@ -161,7 +161,9 @@ describe("jsonlogic import: idiomatic where the meaning is provably the same", (
     assert.equal(text({ and: [{ "<": [1, 2] }, { "!": { var: "x" } }] }, { root: "meta", as: "condition" }), "1 < 2 and not jsonlogic.truthy(meta.x)");
     assert.equal(text({ and: [{ var: "a" }, { var: "b" }] }), "jsonlogic.and(meta.a, meta.b)");
     assert.equal(text({ and: [{ var: "a" }, { var: "b" }] }, { root: "meta", as: "condition" }), "jsonlogic.truthy(meta.a) and jsonlogic.truthy(meta.b)");
-    assert.equal(text({ if: [{ var: "a" }, true, false] }, { as: "condition", root: "m" }), "jsonlogic.truthy(m.a) and true or not jsonlogic.truthy(m.a) and false");
+    assert.equal(text({ if: [{ var: "a" }, true, false] }, { as: "condition", root: "m" }), "jsonlogic.truthy(m.a) or false");
+    assert.equal(text({ if: [{ var: "a" }, { var: "c" }, { var: "b" }] }, { as: "condition", root: "m" }), "jsonlogic.truthy(m.a) and jsonlogic.truthy(m.c) or not jsonlogic.truthy(m.a) and jsonlogic.truthy(m.b)");
+    assert.equal(text({ if: [{ var: "a" }, true, { var: "b" }] }, { as: "condition", root: "m" }), "jsonlogic.truthy(m.a) or jsonlogic.truthy(m.b)");
   });
 
   it("maps some/all/none and counting onto quantifiers", () => {
