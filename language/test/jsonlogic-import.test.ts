@@ -162,7 +162,7 @@ describe("jsonlogic import: idiomatic where the meaning is provably the same", (
     assert.equal(text({ and: [{ var: "a" }, { var: "b" }] }), "jsonlogic.and(meta.a, meta.b)");
     assert.equal(text({ and: [{ var: "a" }, { var: "b" }] }, { root: "meta", as: "condition" }), "jsonlogic.truthy(meta.a) and jsonlogic.truthy(meta.b)");
     assert.equal(text({ if: [{ var: "a" }, true, false] }, { as: "condition", root: "m" }), "jsonlogic.truthy(m.a) or false");
-    assert.equal(text({ if: [{ var: "a" }, { var: "c" }, { var: "b" }] }, { as: "condition", root: "m" }), "jsonlogic.truthy(m.a) and jsonlogic.truthy(m.c) or not jsonlogic.truthy(m.a) and jsonlogic.truthy(m.b)");
+    assert.equal(text({ if: [{ var: "a" }, { var: "c" }, { var: "b" }] }, { as: "condition", root: "m" }), "jsonlogic.truthy(m.a) and jsonlogic.truthy(m.c)\n  or not jsonlogic.truthy(m.a) and jsonlogic.truthy(m.b)");
     assert.equal(text({ if: [{ var: "a" }, true, { var: "b" }] }, { as: "condition", root: "m" }), "jsonlogic.truthy(m.a) or jsonlogic.truthy(m.b)");
   });
 
