@@ -240,6 +240,29 @@ describe("format: properties", () => {
     assert.ok(formatted > 0);
   });
 
+  it("holds on every policy text of the conformance suite that parses", () => {
+    const dir = join(repoRoot, "spec", "conformance");
+    let formatted = 0;
+    for (const name of readdirSync(dir).filter((n) => n.endsWith(".json"))) {
+      const suite = JSON.parse(readFileSync(join(dir, name), "utf8")) as { cases?: { name?: string; files?: Record<string, unknown> }[] };
+      for (const c of suite.cases ?? []) {
+        for (const [file, body] of Object.entries(c.files ?? {})) {
+          const text = Array.isArray(body) ? body.join("\n") : typeof body === "string" ? body : null;
+          if (text === null || text.length > 100_000) continue;
+          const r = parse(text, file);
+          if (r.file === null || r.diagnostics.length > 0) continue;
+          try {
+            checkFormat(text);
+          } catch (err) {
+            assert.fail(`${name}: ${c.name ?? "?"}: ${file}: ${err instanceof Error ? err.message : String(err)}`);
+          }
+          formatted++;
+        }
+      }
+    }
+    assert.ok(formatted > 50, `${formatted}`);
+  });
+
   it("refuses a file with syntax errors", () => {
     const r = formatSource("package p\nrule r on x { when a == }\n", "bad.policy");
     assert.equal(r.text, null);
