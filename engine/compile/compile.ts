@@ -10,7 +10,7 @@ import type { Decision, DecisionKind, Reason } from "../runtime/decision.ts";
 import { PolicyRuntimeError } from "../runtime/stdlib/errors.ts";
 import { compileEffect } from "./compile-effects.ts";
 import { ExprCompiler, type Fn } from "./compile-expr.ts";
-import { buildPhaseIndex, findPin, readPath, type Pin } from "./index-rules.ts";
+import { buildPhaseIndex, findPins, pinOn, readPath, type Pin } from "./index-rules.ts";
 import { truth, type Value } from "./values.ts";
 
 /** One rule compiled for one phase. */
@@ -87,10 +87,6 @@ function unparen(e: Expr): Expr {
   return e;
 }
 
-function samePath(a: readonly string[] | null, b: readonly string[]): boolean {
-  return a !== null && a.length === b.length && a.every((k, i) => k === b[i]);
-}
-
 /** A policy set's rules compiled to closures, indexed per phase. */
 export class CompiledProgram {
   readonly program: CheckedProgram;
@@ -101,15 +97,16 @@ export class CompiledProgram {
     this.program = program;
     const c = new ExprCompiler(program);
     this.compiler = c;
-    const pins: (Pin | null)[] = program.rules.map((r) => findPin(program, (id) => c.constValue(id), r.decl.when));
+    const pins: Pin[][] = program.rules.map((r) => findPins(program, (id) => c.constValue(id), r.decl.when));
     const phases = {} as Record<Phase, PhaseRules>;
     for (const phase of PHASES) {
-      const entries = program.rules.flatMap((rule, position) => (rule.phases.includes(phase) ? [{ rule, position, pin: pins[position] }] : []));
+      const entries = program.rules.flatMap((rule, position) => (rule.phases.includes(phase) ? [{ rule, position, pins: pins[position] }] : []));
       const plan = buildPhaseIndex(entries);
       const compiled = new Map<number, CompiledRule>();
       for (const en of entries) {
-        const indexed = en.pin !== null && samePath(plan.path, en.pin.path);
-        compiled.set(en.position, compileRule(c, en.rule, en.position, indexed && en.pin?.leading ? en.pin.node : null));
+        // A rule indexed on its leading pin is only ever evaluated when that pin holds.
+        const pin = pinOn(en, plan.path);
+        compiled.set(en.position, compileRule(c, en.rule, en.position, pin !== null && pin.leading ? pin.node : null));
       }
       const get = (en: { position: number }): CompiledRule => compiled.get(en.position) as CompiledRule;
       phases[phase] = {

@@ -128,25 +128,40 @@ function isBoolNeverFailing(program: CheckedProgram, e: Expr): boolean {
   return false;
 }
 
-/** The first pin of a `when` that only never-failing conjuncts precede, or null. */
-export function findPin(program: CheckedProgram, constValue: (id: string) => Value, when: Expr | null): Pin | null {
-  if (when === null) return null;
+/**
+ * The pins of a `when` that only never-failing conjuncts precede (each holds on its own: if any
+ * of them does not, the `when` is false without error), at most one per path, in order.
+ */
+export function findPins(program: CheckedProgram, constValue: (id: string) => Value, when: Expr | null): Pin[] {
+  const out: Pin[] = [];
+  if (when === null) return out;
   const cs = conjuncts(when, []);
   for (let i = 0; i < cs.length; i++) {
-    const c = cs[i];
-    if (c.kind === "Binary" && c.op === "==") {
-      const lp = rootPath(program, c.left);
-      const rs = lp === null ? null : fixedString(program, constValue, c.right);
-      if (lp !== null && rs !== null) return { path: lp, values: [rs], node: c, leading: i === 0 };
-      const rp = rootPath(program, c.right);
-      const ls = rp === null ? null : fixedString(program, constValue, c.left);
-      if (rp !== null && ls !== null) return { path: rp, values: [ls], node: c, leading: i === 0 };
-    } else if (c.kind === "Binary" && c.op === "in") {
-      const lp = rootPath(program, c.left);
-      const vs = lp === null ? null : fixedStrings(program, constValue, c.right);
-      if (lp !== null && vs !== null) return { path: lp, values: [...new Set(vs)], node: c, leading: i === 0 };
-    }
-    if (!neverFails(program, c)) return null;
+    const pin = pinAt(program, constValue, cs[i], i === 0);
+    if (pin !== null && !out.some((p) => pathKey(p.path) === pathKey(pin.path))) out.push(pin);
+    // Every conjunct goes through `truth`, so it must also be a bool.
+    if (!isBoolNeverFailing(program, cs[i])) break;
+  }
+  return out;
+}
+
+/** The first pin of a `when` that only never-failing conjuncts precede, or null. */
+export function findPin(program: CheckedProgram, constValue: (id: string) => Value, when: Expr | null): Pin | null {
+  return findPins(program, constValue, when)[0] ?? null;
+}
+
+function pinAt(program: CheckedProgram, constValue: (id: string) => Value, c: Expr, leading: boolean): Pin | null {
+  if (c.kind === "Binary" && c.op === "==") {
+    const lp = rootPath(program, c.left);
+    const rs = lp === null ? null : fixedString(program, constValue, c.right);
+    if (lp !== null && rs !== null) return { path: lp, values: [rs], node: c, leading };
+    const rp = rootPath(program, c.right);
+    const ls = rp === null ? null : fixedString(program, constValue, c.left);
+    if (rp !== null && ls !== null) return { path: rp, values: [ls], node: c, leading };
+  } else if (c.kind === "Binary" && c.op === "in") {
+    const lp = rootPath(program, c.left);
+    const vs = lp === null ? null : fixedStrings(program, constValue, c.right);
+    if (lp !== null && vs !== null) return { path: lp, values: [...new Set(vs)], node: c, leading };
   }
   return null;
 }
@@ -161,31 +176,39 @@ export interface PhaseIndex<R> {
   readonly byValue: ReadonlyMap<string, readonly R[]>;
 }
 
-/** A rule as the index sees it: its position in program order and its pin. */
+/** A rule as the index sees it: its position in program order and its pins. */
 export interface Indexable {
   readonly position: number;
-  readonly pin: Pin | null;
+  readonly pins: readonly Pin[];
+}
+
+/** The pin of `r` on `path`, if it has one. */
+export function pinOn(r: Indexable, path: readonly string[] | null): Pin | null {
+  if (path === null) return null;
+  const k = pathKey(path);
+  return r.pins.find((p) => pathKey(p.path) === k) ?? null;
 }
 
 const pathKey = (p: readonly string[]): string => JSON.stringify(p);
 
 /**
  * Builds a phase's index over `rules` (in rule order). The path chosen is the one the most
- * rules pin; rules that pin another path, or none, are `always` candidates.
+ * rules pin; rules that pin another path, or none, are `always` candidates. (One path per
+ * phase keeps a decision at one lookup; `tool.name` is the one that matters in practice.)
  */
 export function buildPhaseIndex<R extends Indexable>(rules: readonly R[]): PhaseIndex<R> {
   const counts = new Map<string, number>();
-  for (const r of rules) if (r.pin) counts.set(pathKey(r.pin.path), (counts.get(pathKey(r.pin.path)) ?? 0) + 1);
+  for (const r of rules) for (const p of r.pins) counts.set(pathKey(p.path), (counts.get(pathKey(p.path)) ?? 0) + 1);
   let best: string | null = null;
   for (const [k, n] of counts) if (best === null || n > (counts.get(best) ?? 0)) best = k;
   if (best === null) return { path: null, always: rules, byValue: new Map() };
   const always: R[] = [];
   const byValue = new Map<string, R[]>();
-  let path: readonly string[] | null = null;
+  const path = JSON.parse(best) as string[];
   for (const r of rules) {
-    if (r.pin && pathKey(r.pin.path) === best) {
-      path = r.pin.path;
-      for (const v of r.pin.values) {
+    const pin = pinOn(r, path);
+    if (pin !== null) {
+      for (const v of pin.values) {
         let list = byValue.get(v);
         if (list === undefined) byValue.set(v, (list = []));
         list.push(r);
