@@ -162,12 +162,16 @@ export function planAppend(size: number, edge: ReadonlyMap<string, Uint8Array>, 
   return nodes;
 }
 
-/** Opens the store at `location`: a `postgres://` (or `postgresql://`) URL, else a SQLite file path. */
+/**
+ * Opens the store at `location`: a `postgres://` (or `postgresql://`) URL, else a SQLite file
+ * path, served by a worker thread so that commits never stall the caller's event loop. With
+ * `create: false` a missing log is a StoreError "audit/store-missing" instead of a new log.
+ */
 export async function openStore(location: string, options: { create?: boolean } = {}): Promise<AuditStore> {
   if (/^postgres(ql)?:\/\//i.test(location)) {
     const { PostgresStore } = await import("./postgres-store.ts");
     return PostgresStore.open(location, options);
   }
-  const { SqliteStore } = await import("./sqlite-store.ts");
-  return SqliteStore.open(location, options);
+  const { ThreadedSqliteStore } = await import("./sqlite-thread.ts");
+  return ThreadedSqliteStore.open(location, options);
 }

@@ -4,7 +4,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { AuditError } from "../errors.ts";
 import { SqliteStore } from "../sqlite-store.ts";
+import { ThreadedSqliteStore } from "../sqlite-thread.ts";
 import { StoreError, openStore } from "../store.ts";
 import { storeSuite } from "./store-suite.ts";
 
@@ -13,6 +15,19 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 
 storeSuite("sqlite", async () => SqliteStore.open(join(dir, `s${++n}.db`)));
+storeSuite("sqlite on a worker thread", async () => ThreadedSqliteStore.open(join(dir, `t${++n}.db`)));
+
+test("sqlite on a worker thread: errors keep their class and code across the thread", async () => {
+  await assert.rejects(ThreadedSqliteStore.open(join(dir, "absent-too.db"), { create: false }), (e: unknown) => e instanceof StoreError && e.code === "audit/store-missing");
+  const s = await ThreadedSqliteStore.open(join(dir, "err.db"));
+  // A stored leaf hash of the wrong length: the core refuses to resume the tree from it.
+  const db = new (await import("node:sqlite")).DatabaseSync(join(dir, "err.db"));
+  db.prepare("INSERT INTO entries (idx, data, leaf_hash, subject, time) VALUES (0, x'00', x'00', NULL, 0)").run();
+  db.close();
+  await assert.rejects(s.append([{ data: new Uint8Array([1]), leafHash: new Uint8Array(32), subject: null, time: 0 }]), (e: unknown) => e instanceof AuditError && e.code === "audit/invalid-range-state");
+  await s.close();
+  await assert.rejects(s.size(), (e: unknown) => e instanceof StoreError && e.code === "audit/store-closed");
+});
 
 test("sqlite: a missing file is a clear error when not asked to create", async () => {
   await assert.rejects(openStore(join(dir, "absent.db"), { create: false }), (e: unknown) => e instanceof StoreError && e.code === "audit/store-missing" && /no audit log at/.test(e.message));

@@ -1,0 +1,193 @@
+// The SQLite store on its own thread. node:sqlite is synchronous, so in-process every commit
+// (inserts plus the fsync that makes a batch durable) would stall the event loop the decisions
+// run on. Here a worker thread owns the database and the caller only pays for copying a batch
+// across: the decision path keeps running while a batch is written and synced.
+//
+// This one module is both sides: imported, it exports ThreadedSqliteStore; started as a worker
+// (with workerData.palisadeSqlite), it serves one SqliteStore over the message port.
+import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+import type { MessagePort } from "node:worker_threads";
+import { AuditError } from "./errors.ts";
+import type { AuditErrorCode } from "./errors.ts";
+import type { NodeId } from "./merkle.ts";
+import { SqliteStore } from "./sqlite-store.ts";
+import { StoreError } from "./store.ts";
+import type { AppendResult, AuditStore, NewEntry, StoreErrorCode, StoredCheckpoint, StoredEntry, SubjectKey } from "./store.ts";
+
+interface Request {
+  readonly id: number;
+  readonly method: string;
+  readonly args: unknown[];
+}
+
+interface WireError {
+  readonly name: string;
+  readonly code?: string;
+  readonly message: string;
+  readonly hint?: string;
+}
+
+type Reply = { readonly id: number; readonly ok: true; readonly value: unknown } | { readonly id: number; readonly ok: false; readonly error: WireError };
+
+function toWire(err: unknown): WireError {
+  if (err instanceof StoreError || err instanceof AuditError) return { name: err.name, code: err.code, message: err.message, hint: err.hint };
+  return { name: "Error", message: err instanceof Error ? err.message : String(err) };
+}
+
+function fromWire(e: WireError): Error {
+  if (e.name === "StoreError") return new StoreError(e.code as StoreErrorCode, e.message, e.hint);
+  if (e.name === "AuditError") return new AuditError(e.code as AuditErrorCode, e.message, e.hint);
+  return new Error(e.message);
+}
+
+/** The worker side: one store, requests served strictly in arrival order. */
+function serve(port: MessagePort, path: string, create: boolean): void {
+  let store: SqliteStore;
+  try {
+    store = SqliteStore.open(path, { create });
+  } catch (err) {
+    port.postMessage({ id: 0, ok: false, error: toWire(err) } satisfies Reply);
+    return;
+  }
+  port.postMessage({ id: 0, ok: true, value: null } satisfies Reply);
+  port.on("message", async (req: Request) => {
+    try {
+      let value: unknown;
+      if (req.method === "subjectKeys") {
+        // Functions cannot cross threads: the caller sends one fresh key per subject up front.
+        const [subjects, fresh] = req.args as [string[], { keyId: string; key: Uint8Array }[]];
+        let next = 0;
+        value = await store.subjectKeys(subjects, () => fresh[next++]);
+      } else {
+        const fn = (store as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[req.method];
+        value = await fn.apply(store, req.args);
+      }
+      port.postMessage({ id: req.id, ok: true, value } satisfies Reply);
+      if (req.method === "close") port.close();
+    } catch (err) {
+      port.postMessage({ id: req.id, ok: false, error: toWire(err) } satisfies Reply);
+    }
+  });
+}
+
+if (!isMainThread && parentPort && (workerData as { palisadeSqlite?: unknown } | null)?.palisadeSqlite) {
+  const { path, create } = (workerData as { palisadeSqlite: { path: string; create: boolean } }).palisadeSqlite;
+  serve(parentPort, path, create);
+}
+
+/** The SQLite audit store served by a worker thread (what openStore returns for a file path). */
+export class ThreadedSqliteStore implements AuditStore {
+  readonly location: string;
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  #next = 1;
+  #closed = false;
+  #closing = false;
+  #dead: Error | undefined;
+
+  private constructor(location: string, worker: Worker) {
+    this.location = location;
+    this.#worker = worker;
+    worker.on("message", (r: Reply) => {
+      const p = this.#pending.get(r.id);
+      if (!p) return;
+      this.#pending.delete(r.id);
+      // An idle worker must not keep the process alive; only outstanding requests do.
+      if (this.#pending.size === 0) worker.unref();
+      if (r.ok) p.resolve(r.value);
+      else p.reject(fromWire(r.error));
+    });
+    const die = (err: Error) => {
+      this.#dead = new StoreError("audit/store-unreadable", `the audit store thread stopped: ${err.message.toLowerCase()}`);
+      for (const p of this.#pending.values()) p.reject(this.#dead);
+      this.#pending.clear();
+    };
+    worker.on("error", die);
+    worker.on("exit", (code) => {
+      if (!this.#closed && !this.#closing) die(new Error(`exit code ${code}`));
+    });
+  }
+
+  /** Starts the worker and opens the SQLite file there; same options and errors as SqliteStore.open. */
+  static async open(path: string, options: { create?: boolean } = {}): Promise<ThreadedSqliteStore> {
+    const worker = new Worker(new URL(import.meta.url), { workerData: { palisadeSqlite: { path, create: options.create ?? true } } });
+    const store = new ThreadedSqliteStore(path, worker);
+    try {
+      await store.#call(0, "open", []);
+      return store;
+    } catch (err) {
+      store.#closed = true;
+      await worker.terminate();
+      throw err;
+    }
+  }
+
+  #call(id: number, method: string, args: unknown[]): Promise<unknown> {
+    if (this.#dead) return Promise.reject(this.#dead);
+    if (this.#closed && method !== "open") return Promise.reject(new StoreError("audit/store-closed", "the audit store is closed"));
+    this.#worker.ref();
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      if (method !== "open") this.#worker.postMessage({ id, method, args } satisfies Request);
+    });
+  }
+
+  #send<T>(method: string, ...args: unknown[]): Promise<T> {
+    return this.#call(this.#next++, method, args) as Promise<T>;
+  }
+
+  append(entries: readonly NewEntry[]): Promise<AppendResult> {
+    return this.#send("append", entries);
+  }
+  size(): Promise<number> {
+    return this.#send("size");
+  }
+  entries(from: number, to: number): Promise<StoredEntry[]> {
+    return this.#send("entries", from, to);
+  }
+  nodes(ids: readonly NodeId[]): Promise<Map<string, Uint8Array>> {
+    return this.#send("nodes", ids);
+  }
+  levelHashes(level: number, from: number, to: number): Promise<Map<number, Uint8Array>> {
+    return this.#send("levelHashes", level, from, to);
+  }
+  nodeCount(): Promise<number> {
+    return this.#send("nodeCount");
+  }
+  addCheckpoint(checkpoint: StoredCheckpoint): Promise<void> {
+    return this.#send("addCheckpoint", checkpoint);
+  }
+  checkpoints(): Promise<StoredCheckpoint[]> {
+    return this.#send("checkpoints");
+  }
+  getMeta(name: string): Promise<string | undefined> {
+    return this.#send("getMeta", name);
+  }
+  initMeta(name: string, value: string): Promise<string> {
+    return this.#send("initMeta", name, value);
+  }
+  subjectKeys(subjects: readonly string[], newKey: () => { keyId: string; key: Uint8Array }): Promise<Map<string, SubjectKey>> {
+    const unique = [...new Set(subjects)];
+    return this.#send("subjectKeys", unique, unique.map(() => newKey()));
+  }
+  keysById(keyIds: readonly string[]): Promise<Map<string, SubjectKey>> {
+    return this.#send("keysById", keyIds);
+  }
+  eraseSubject(subject: string, time: number): Promise<number> {
+    return this.#send("eraseSubject", subject, time);
+  }
+  subjectEntryCount(subject: string): Promise<number> {
+    return this.#send("subjectEntryCount", subject);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed || this.#closing) return;
+    this.#closing = true;
+    try {
+      await this.#send("close");
+    } finally {
+      this.#closed = true;
+      await this.#worker.terminate();
+    }
+  }
+}
