@@ -5,6 +5,16 @@ import { fileURLToPath } from "node:url";
 import { UsageError } from "./args.ts";
 import type { Command, CommandIO } from "./command.ts";
 
+// `node:sqlite` is stable enough for us but still flagged experimental in Node 22; its one-line
+// warning on every command would only teach users to ignore stderr.
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+  const type = typeof warning === "string" ? (typeof rest[0] === "string" ? rest[0] : (rest[0] as { type?: string } | undefined)?.type) : warning.name;
+  const text = typeof warning === "string" ? warning : warning.message;
+  if (type === "ExperimentalWarning" && /SQLite/.test(text)) return;
+  (emitWarning as (w: string | Error, ...r: unknown[]) => void)(warning, ...rest);
+}) as typeof process.emitWarning;
+
 /** Subcommands, loaded lazily so that `palisade check` does not pay for the audit store. */
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
   check: { summary: "parse and check .policy files", load: async () => (await import("./check.ts")).command },
