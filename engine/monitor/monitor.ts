@@ -1,0 +1,195 @@
+// The recorder on the decision path. `record` only pushes a reference into a ring; everything
+// else (evaluators, aggregation into time buckets, raw-event retention, span export, storage)
+// happens in `flush`, scheduled off the caller's path when a batch fills or a timer fires.
+import type { Tracer } from "@opentelemetry/api";
+import { addEvent, emptyAggregate } from "./aggregate.ts";
+import type { Aggregate, Evaluations } from "./aggregate.ts";
+import type { Evaluator, EvaluationResult } from "./evaluators.ts";
+import type { DecisionEvent } from "./event.ts";
+import { MemoryMonitorStore } from "./memory-store.ts";
+import { exportDecisionSpan } from "./otel.ts";
+import { EventQueue } from "./queue.ts";
+import { seededRandom } from "./random.ts";
+import type { Random } from "./random.ts";
+import { DEFAULT_SAMPLE_CAP } from "./sample.ts";
+import { bucketId } from "./store.ts";
+import type { BucketRecord, MonitorStore, StoredEvent } from "./store.ts";
+
+/** How a Monitor batches, samples and keeps. */
+export interface MonitorOptions {
+  /** Where aggregates, raw events and baselines live; default an in-memory store. */
+  readonly store?: MonitorStore;
+  /** Width of an aggregate time bucket, ms; default one minute. */
+  readonly bucketMs?: number;
+  /** Events the ring holds between flushes; beyond it events are dropped and counted. Default 65,536. */
+  readonly queueCapacity?: number;
+  /** Queued events that trigger a flush; default 4,096. */
+  readonly batchSize?: number;
+  /** A flush at least this often while events wait, ms; default 1,000. 0 disables the timer. */
+  readonly flushIntervalMs?: number;
+  /** Values kept per bucket and numeric metric; default 512. */
+  readonly sampleCap?: number;
+  /** Output evaluators, run at flush time on their sample of outputs. */
+  readonly evaluators?: readonly Evaluator[];
+  /** How long raw events are kept, ms; default 7 days; 0 keeps none (aggregates only). */
+  readonly retentionMs?: number;
+  /** Exports each decision as a span through this tracer. */
+  readonly tracer?: Tracer;
+  /** Seed of the sampling PRNG (reservoirs, evaluator sampling); fixed for reproducible tests. */
+  readonly seed?: number;
+  /** Failures of a background flush (a store that went away); default: written to stderr. */
+  readonly onError?: (err: unknown) => void;
+  /** The clock for retention; default Date.now. */
+  readonly now?: () => number;
+}
+
+/** What one flush did. */
+export interface FlushResult {
+  readonly events: number;
+  readonly buckets: number;
+  readonly evaluated: number;
+  readonly pruned: number;
+}
+
+const DAY = 86_400_000;
+
+/** Records decision events off the decision path and keeps their windowed aggregates. */
+export class Monitor {
+  /** Where this monitor writes. */
+  readonly store: MonitorStore;
+  /** The bucket width, ms. */
+  readonly bucketMs: number;
+  /** Reservoir size per bucket and metric. */
+  readonly sampleCap: number;
+  readonly #queue: EventQueue<DecisionEvent>;
+  readonly #batchSize: number;
+  readonly #evaluators: readonly Evaluator[];
+  readonly #retentionMs: number;
+  readonly #tracer: Tracer | undefined;
+  readonly #rand: Random;
+  readonly #onError: (err: unknown) => void;
+  readonly #now: () => number;
+  readonly #timer: ReturnType<typeof setInterval> | undefined;
+  #scheduled = false;
+  #flushing: Promise<FlushResult> = Promise.resolve({ events: 0, buckets: 0, evaluated: 0, pruned: 0 });
+  #lastPrune = 0;
+  #closed = false;
+
+  constructor(options: MonitorOptions = {}) {
+    this.store = options.store ?? new MemoryMonitorStore();
+    this.bucketMs = options.bucketMs ?? 60_000;
+    this.sampleCap = options.sampleCap ?? DEFAULT_SAMPLE_CAP;
+    this.#queue = new EventQueue(options.queueCapacity ?? 65_536);
+    this.#batchSize = Math.max(1, Math.min(options.batchSize ?? 4096, this.#queue.capacity));
+    this.#evaluators = options.evaluators ?? [];
+    this.#retentionMs = options.retentionMs ?? 7 * DAY;
+    this.#tracer = options.tracer;
+    this.#rand = seededRandom(options.seed ?? 0x5eed);
+    this.#onError = options.onError ?? ((err) => process.stderr.write(`palisade monitor: flush failed: ${err instanceof Error ? err.message : String(err)}\n`));
+    this.#now = options.now ?? Date.now;
+    const every = options.flushIntervalMs ?? 1000;
+    if (every > 0) {
+      this.#timer = setInterval(() => this.#background(), every);
+      // Telemetry must never keep a finished process alive.
+      this.#timer.unref();
+    }
+  }
+
+  /**
+   * Queues `event` for aggregation. Constant time, no I/O, no allocation beyond the caller's
+   * object: the event is kept by reference until flushed, so it must not be mutated afterwards.
+   * Returns false when the queue was full and the event was dropped (see `dropped`).
+   */
+  record(event: DecisionEvent): boolean {
+    const ok = this.#queue.push(event);
+    if (!this.#scheduled && this.#queue.size >= this.#batchSize) {
+      this.#scheduled = true;
+      setImmediate(() => this.#background());
+    }
+    return ok;
+  }
+
+  /** Events dropped because the queue was full. */
+  get dropped(): number {
+    return this.#queue.dropped;
+  }
+
+  /** Events waiting for a flush. */
+  get pending(): number {
+    return this.#queue.size;
+  }
+
+  #background(): void {
+    this.#scheduled = false;
+    if (this.#queue.size === 0) return;
+    this.flush().catch(this.#onError);
+  }
+
+  /** Aggregates and stores everything queued so far; flushes run one at a time, in order. */
+  flush(): Promise<FlushResult> {
+    const next = this.#flushing.catch(() => undefined).then(() => this.#flushOnce());
+    this.#flushing = next;
+    return next;
+  }
+
+  async #flushOnce(): Promise<FlushResult> {
+    const events = this.#queue.drain();
+    if (events.length === 0) return { events: 0, buckets: 0, evaluated: 0, pruned: 0 };
+    const buckets = new Map<string, BucketRecord>();
+    const raw: StoredEvent[] = [];
+    let evaluated = 0;
+    for (const e of events) {
+      const evaluations = e.output !== undefined && this.#evaluators.length > 0 ? await this.#evaluate(e, e.output) : undefined;
+      if (evaluations) evaluated++;
+      addEvent(this.#bucketFor(buckets, e), e, evaluations, this.sampleCap, this.#rand);
+      if (this.#retentionMs > 0) raw.push(evaluations ? { event: e, evaluations } : { event: e });
+      if (this.#tracer) exportDecisionSpan(this.#tracer, e, evaluations);
+    }
+    await this.store.mergeBuckets([...buckets.values()], this.sampleCap);
+    let pruned = 0;
+    if (raw.length > 0) await this.store.insertEvents(raw);
+    const now = this.#now();
+    // Pruning is a range delete on an index; once a minute is plenty for a retention of days.
+    if (this.#retentionMs > 0 && now - this.#lastPrune >= 60_000) {
+      this.#lastPrune = now;
+      pruned = await this.store.pruneEvents(now - this.#retentionMs);
+    }
+    return { events: events.length, buckets: buckets.size, evaluated, pruned };
+  }
+
+  #bucketFor(buckets: Map<string, BucketRecord>, e: DecisionEvent): Aggregate {
+    const key = { start: Math.floor(e.time / this.bucketMs) * this.bucketMs, agent: e.agent ?? "", agentVersion: e.agentVersion ?? "", env: e.env ?? "" };
+    const id = bucketId(key);
+    let b = buckets.get(id);
+    if (b === undefined) buckets.set(id, (b = { ...key, aggregate: emptyAggregate() }));
+    return b.aggregate;
+  }
+
+  async #evaluate(e: DecisionEvent, output: string): Promise<Evaluations | undefined> {
+    let out: Record<string, number | string> | undefined;
+    for (const ev of this.#evaluators) {
+      const rate = ev.sampleRate ?? 1;
+      if (rate < 1 && this.#rand() >= rate) continue;
+      let r: EvaluationResult;
+      try {
+        r = await ev.evaluate(output, e);
+      } catch (err) {
+        // A failing judge loses one score, not the batch.
+        this.#onError(err);
+        continue;
+      }
+      if (r === undefined || (typeof r === "number" && !Number.isFinite(r))) continue;
+      (out ??= {})[ev.name] = r;
+    }
+    return out;
+  }
+
+  /** Flushes what is queued, stops the timer and closes the store. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#timer) clearInterval(this.#timer);
+    await this.flush();
+    await this.store.close();
+  }
+}

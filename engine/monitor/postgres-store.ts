@@ -1,0 +1,180 @@
+// The shared monitor store: tables beside the audit log's in one PostgreSQL database, written
+// by any number of processes. A bucket merge locks the bucket rows it reads (FOR UPDATE, after
+// inserting the missing ones), so two flushers adding to one minute never lose each other's counts.
+import pg from "pg";
+import { mergeAggregates } from "./aggregate.ts";
+import { MonitorError } from "./errors.ts";
+import { seededRandom } from "./random.ts";
+import { SCHEMA_TEMPLATE, readAggregate, readBaseline, readEvent, writeAggregate, writeEvent } from "./rows.ts";
+import type { AlertState, Baseline, BucketQuery, BucketRecord, MonitorStore, StoredEvent } from "./store.ts";
+
+const SCHEMA = SCHEMA_TEMPLATE.replaceAll("{{bigint}}", "BIGINT").replaceAll("{{serial}}", "BIGSERIAL");
+
+type Row = Record<string, unknown>;
+
+/** The URL without its password, for messages. */
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "postgres://…";
+  }
+}
+
+function lower(err: unknown): string {
+  return err instanceof Error ? err.message.toLowerCase() : String(err);
+}
+
+/** The PostgreSQL monitor store. */
+export class PostgresMonitorStore implements MonitorStore {
+  readonly location: string;
+  readonly #pool: pg.Pool;
+  readonly #rand = seededRandom(0x6d6f6e);
+  #closed = false;
+
+  private constructor(location: string, pool: pg.Pool) {
+    this.location = location;
+    this.#pool = pool;
+  }
+
+  /** Connects to the database at `url` and creates the monitor tables if absent. */
+  static async open(url: string, _options: { create?: boolean } = {}): Promise<PostgresMonitorStore> {
+    const location = redact(url);
+    const pool = new pg.Pool({ connectionString: url, max: 4 });
+    // An idle connection dropped by the server must not crash the process; the next query reconnects.
+    pool.on("error", () => {});
+    const store = new PostgresMonitorStore(location, pool);
+    try {
+      await store.#tx(async (c) => {
+        // Concurrent CREATE TABLE IF NOT EXISTS can still collide in the catalogue; serialise it.
+        await c.query("SELECT pg_advisory_xact_lock(hashtext('palisade-monitor-schema:' || current_schema()))");
+        await c.query(SCHEMA);
+      });
+      return store;
+    } catch (err) {
+      await pool.end().catch(() => {});
+      if ((err as { code?: unknown }).code === "3D000") throw new MonitorError("monitor/store-unreadable", `no database at ${location}`, "create the database first, or pass --db with the right URL");
+      throw new MonitorError("monitor/store-unreadable", `cannot open ${location}: ${lower(err)}`);
+    }
+  }
+
+  #live(): pg.Pool {
+    if (this.#closed) throw new MonitorError("monitor/store-closed", "the monitor store is closed");
+    return this.#pool;
+  }
+
+  async #tx<T>(body: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    const c = await this.#live().connect();
+    try {
+      await c.query("BEGIN");
+      const out = await body(c);
+      await c.query("COMMIT");
+      return out;
+    } catch (err) {
+      await c.query("ROLLBACK").catch(() => {});
+      throw err;
+    } finally {
+      c.release();
+    }
+  }
+
+  async #query(text: string, params: unknown[] = []): Promise<Row[]> {
+    return (await this.#live().query(text, params)).rows as Row[];
+  }
+
+  async mergeBuckets(buckets: readonly BucketRecord[], sampleCap: number): Promise<void> {
+    if (buckets.length === 0) return;
+    await this.#tx(async (c) => {
+      for (const b of buckets) {
+        const key = [b.start, b.agent, b.agentVersion, b.env];
+        const ins = await c.query(
+          "INSERT INTO monitor_buckets (start, agent, agent_version, env, count, data) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+          [...key, b.aggregate.count, writeAggregate(b.aggregate)],
+        );
+        if (ins.rowCount === 1) continue;
+        const old = await c.query("SELECT data FROM monitor_buckets WHERE start = $1 AND agent = $2 AND agent_version = $3 AND env = $4 FOR UPDATE", key);
+        const merged = mergeAggregates([readAggregate((old.rows[0] as Row).data), b.aggregate], sampleCap, this.#rand);
+        await c.query("UPDATE monitor_buckets SET count = $5, data = $6 WHERE start = $1 AND agent = $2 AND agent_version = $3 AND env = $4", [...key, merged.count, writeAggregate(merged)]);
+      }
+    });
+  }
+
+  async buckets(q: BucketQuery): Promise<BucketRecord[]> {
+    let sql = "SELECT start, agent, agent_version, env, data FROM monitor_buckets WHERE start >= $1 AND start < $2";
+    const params: (number | string)[] = [q.from, Math.min(q.to, Number.MAX_SAFE_INTEGER)];
+    if (q.agent !== undefined) params.push(q.agent), (sql += ` AND agent = $${params.length}`);
+    if (q.agentVersion !== undefined) params.push(q.agentVersion), (sql += ` AND agent_version = $${params.length}`);
+    if (q.env !== undefined) params.push(q.env), (sql += ` AND env = $${params.length}`);
+    const rows = await this.#query(`${sql} ORDER BY start`, params);
+    return rows.map((r) => ({ start: Number(r.start), agent: String(r.agent), agentVersion: String(r.agent_version), env: String(r.env), aggregate: readAggregate(r.data) }));
+  }
+
+  async insertEvents(events: readonly StoredEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    // One multi-row INSERT per thousand events keeps round trips few and parameters under the limit.
+    await this.#tx(async (c) => {
+      for (let at = 0; at < events.length; at += 1000) {
+        const chunk = events.slice(at, at + 1000);
+        const params: unknown[] = [];
+        const values = chunk.map((e) => {
+          params.push(e.event.time, e.event.agent ?? "", e.event.agentVersion ?? "", e.event.env ?? "", writeEvent(e));
+          const n = params.length;
+          return `($${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n})`;
+        });
+        await c.query(`INSERT INTO monitor_events (time, agent, agent_version, env, data) VALUES ${values.join(", ")}`, params);
+      }
+    });
+  }
+
+  async events(from: number, to: number): Promise<StoredEvent[]> {
+    const rows = await this.#query("SELECT data FROM monitor_events WHERE time >= $1 AND time < $2 ORDER BY time, id", [from, Math.min(to, Number.MAX_SAFE_INTEGER)]);
+    return rows.map((r) => readEvent(r.data));
+  }
+
+  async pruneEvents(before: number): Promise<number> {
+    return (await this.#live().query("DELETE FROM monitor_events WHERE time < $1", [before])).rowCount ?? 0;
+  }
+
+  async saveBaseline(b: Baseline, replace = false): Promise<void> {
+    const params = [b.name, b.createdAt, JSON.stringify(b.selector), b.aggregate.count, writeAggregate(b.aggregate)];
+    const upsert = replace ? " ON CONFLICT (name) DO UPDATE SET created_at = EXCLUDED.created_at, selector = EXCLUDED.selector, count = EXCLUDED.count, data = EXCLUDED.data" : "";
+    try {
+      await this.#live().query(`INSERT INTO monitor_baselines (name, created_at, selector, count, data) VALUES ($1, $2, $3, $4, $5)${upsert}`, params);
+    } catch (err) {
+      if ((err as { code?: unknown }).code === "23505") throw new MonitorError("monitor/baseline-exists", `a baseline named '${b.name}' already exists`, "choose another name or pass --replace");
+      throw err;
+    }
+  }
+
+  async baseline(name: string): Promise<Baseline | undefined> {
+    const rows = await this.#query("SELECT name, created_at, selector, data FROM monitor_baselines WHERE name = $1", [name]);
+    return rows[0] ? readBaseline(rows[0].name, rows[0].created_at, rows[0].selector, rows[0].data) : undefined;
+  }
+
+  async baselines(): Promise<Baseline[]> {
+    const rows = await this.#query("SELECT name, created_at, selector, data FROM monitor_baselines ORDER BY created_at, name");
+    return rows.map((r) => readBaseline(r.name, r.created_at, r.selector, r.data));
+  }
+
+  async alertStates(): Promise<Map<string, AlertState>> {
+    const rows = await this.#query("SELECT key, armed, last_fired FROM monitor_alert_state");
+    return new Map(rows.map((r) => [String(r.key), { armed: Number(r.armed) === 1, lastFired: Number(r.last_fired) }]));
+  }
+
+  async saveAlertStates(states: ReadonlyMap<string, AlertState>): Promise<void> {
+    if (states.size === 0) return;
+    await this.#tx(async (c) => {
+      for (const [k, s] of states) {
+        await c.query("INSERT INTO monitor_alert_state (key, armed, last_fired) VALUES ($1, $2, $3) ON CONFLICT (key) DO UPDATE SET armed = EXCLUDED.armed, last_fired = EXCLUDED.last_fired", [k, s.armed ? 1 : 0, s.lastFired]);
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#pool.end();
+  }
+}
