@@ -348,18 +348,18 @@ export function format(file: PolicyFile, source: string): string {
   }));
   const flat: { block: number; line: RenderedLine; slot: Slotted }[] = [];
   blocks.forEach((b, i) => b.lines.forEach((l) => flat.push({ block: i, line: l, slot: { before: [], trailing: null } })));
+  // Anchors sorted both ways, so each comment finds its neighbours by binary search.
   const anchors = flat.flatMap((f, idx) => f.line.anchors.map((a) => ({ ...a, idx })));
+  const byEnd = [...anchors].sort((a, b) => a.end - b.end || a.start - b.start || a.idx - b.idx);
+  const byStart = [...anchors].sort((a, b) => a.start - b.start || a.end - b.end || a.idx - b.idx);
   const eof: Comment[] = [];
 
   for (const c of file.comments) {
     const s = c.span.start.offset;
     const e = c.span.end.offset;
-    let pred: { start: number; end: number; idx: number } | undefined;
-    let succ: { start: number; end: number; idx: number } | undefined;
-    for (const a of anchors) {
-      if (a.end <= s && (!pred || a.end > pred.end || (a.end === pred.end && (a.start > pred.start || (a.start === pred.start && a.idx > pred.idx))))) pred = a;
-      if (a.start >= e && (!succ || a.start < succ.start || (a.start === succ.start && (a.end < succ.end || (a.end === succ.end && a.idx < succ.idx))))) succ = a;
-    }
+    // The token printed last before the comment (greatest end, innermost) and first after it.
+    const pred = byEnd[lowerBound(byEnd, (a) => a.end > s) - 1];
+    const succ = byStart[lowerBound(byStart, (a) => a.start >= e)];
     if (pred && !source.slice(pred.end, s).includes("\n")) {
       const slot = flat[pred.idx].slot;
       if (slot.trailing) slot.before.push(slot.trailing);
@@ -416,6 +416,18 @@ export function format(file: PolicyFile, source: string): string {
     prev = { end: c.span.end.offset, block: null };
   }
   return out.length === 0 ? "" : `${out.join("\n")}\n`;
+}
+
+/** The first index of a sorted array where `after` holds (it holds from there on), or the length. */
+function lowerBound<T>(xs: readonly T[], after: (x: T) => boolean): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (after(xs[mid])) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }
 
 // Rules, tests and anything on several lines stand apart; a run of one-line declarations of one

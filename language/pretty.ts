@@ -65,23 +65,8 @@ interface Cmd {
   readonly doc: Doc;
 }
 
-// Whether a hard line occurs inside: such a group can never be flat. Cached per object node.
-const hardCache = new WeakMap<object, boolean>();
-function hasHard(doc: Doc): boolean {
-  if (typeof doc === "string") return false;
-  const cached = hardCache.get(doc);
-  if (cached !== undefined) return cached;
-  let r: boolean;
-  if (Array.isArray(doc)) r = (doc as readonly Doc[]).some(hasHard);
-  else {
-    const d = doc as Exclude<Doc, string | readonly Doc[]>;
-    r = d.k === "hard" ? true : d.k === "group" || d.k === "nest" ? hasHard(d.doc) : d.k === "ifbreak" ? hasHard(d.broken) : false;
-  }
-  hardCache.set(doc, r);
-  return r;
-}
-
-// Whether the commands fit in `width` columns up to the first line break of a broken group.
+// Whether the commands fit in `width` columns up to the first line break of a broken group. A
+// hard line met in flat mode does not fit: so a group holding one always breaks.
 function fits(next: Cmd, rest: readonly Cmd[], width: number): boolean {
   const stack: Cmd[] = [next];
   let restIdx = rest.length;
@@ -105,7 +90,7 @@ function fits(next: Cmd, rest: readonly Cmd[], width: number): boolean {
         case "hard":
           return mode === "break";
         case "group":
-          stack.push({ indent, mode: hasHard(d.doc) ? "break" : mode, doc: d.doc });
+          stack.push({ indent, mode, doc: d.doc });
           break;
         case "nest":
           stack.push({ indent: indent + d.by, mode, doc: d.doc });
@@ -157,7 +142,7 @@ export function render(doc: Doc, width: number): RenderedLine[] {
         break;
       case "group": {
         const flat: Cmd = { indent, mode: "flat", doc: d.doc };
-        stack.push(!hasHard(d.doc) && fits(flat, stack, width - col) ? flat : { indent, mode: "break", doc: d.doc });
+        stack.push(fits(flat, stack, width - col) ? flat : { indent, mode: "break", doc: d.doc });
         break;
       }
       case "nest":
