@@ -32,9 +32,14 @@ function isToken(c: Child): c is IToken {
   return (c as IToken).tokenType !== undefined;
 }
 
+// Chevrotain keeps tokens under token names and nodes under rule names, so each child list
+// holds one sort only and can be returned as it is.
+const NO_TOKENS: IToken[] = [];
+const NO_NODES: CstNode[] = [];
+
 function toks(node: CstNode | undefined, name: string): IToken[] {
   const c = node?.children[name];
-  return c ? (c.filter(isToken) as IToken[]) : [];
+  return c !== undefined && c.length > 0 && isToken(c[0]) ? (c as IToken[]) : NO_TOKENS;
 }
 
 function tok(node: CstNode | undefined, name: string, i = 0): IToken | undefined {
@@ -43,11 +48,21 @@ function tok(node: CstNode | undefined, name: string, i = 0): IToken | undefined
 
 function subs(node: CstNode | undefined, name: string): CstNode[] {
   const c = node?.children[name];
-  return c ? (c.filter((x) => !isToken(x)) as CstNode[]) : [];
+  return c !== undefined && c.length > 0 && !isToken(c[0]) ? (c as CstNode[]) : NO_NODES;
 }
 
 function sub(node: CstNode | undefined, name: string, i = 0): CstNode | undefined {
   return subs(node, name)[i];
+}
+
+/** The first child of a node whose grammar rule is a choice of one item (atom, effect, topDecl...). */
+function only(node: CstNode | undefined): Child | undefined {
+  if (node === undefined) return undefined;
+  for (const k in node.children) {
+    const c = node.children[k];
+    if (c.length > 0) return c[0];
+  }
+  return undefined;
 }
 
 /** A token's offsets, or null for tokens the parser invented while recovering. */
@@ -64,8 +79,8 @@ function firstToken(node: CstNode | undefined): IToken | undefined {
   if (node === undefined) return undefined;
   let best: IToken | undefined;
   let hasSubs = false;
-  for (const list of Object.values(node.children)) {
-    for (const c of list) {
+  for (const k in node.children) {
+    for (const c of node.children[k]) {
       if (!isToken(c)) {
         hasSubs = true;
         break;
@@ -77,8 +92,8 @@ function firstToken(node: CstNode | undefined): IToken | undefined {
     }
   }
   if (best !== undefined || !hasSubs) return best;
-  for (const list of Object.values(node.children)) {
-    for (const c of list) {
+  for (const k in node.children) {
+    for (const c of node.children[k]) {
       if (isToken(c)) continue;
       const t = firstToken(c);
       if (t !== undefined && (best === undefined || t.startOffset < best.startOffset)) best = t;
@@ -152,7 +167,7 @@ function regexLit(ctx: Ctx, t: IToken, fallback: Span): A.RegexLit {
 }
 
 /** A message string: literal text and `{expr}` interpolations, each parsed with the file's parser. */
-function template(ctx: Ctx, t: IToken | undefined, fallback: Span): A.Template | null {
+function template(ctx: Ctx, t: IToken | undefined): A.Template | null {
   const r = range(t);
   if (t === undefined || r === null) return null;
   const span = spanOf(ctx, r[0], r[1]);
@@ -201,12 +216,39 @@ function template(ctx: Ctx, t: IToken | undefined, fallback: Span): A.Template |
     i = j + 1;
   }
   if (lit !== "") parts.push(lit);
-  void fallback;
   return { kind: "Template", parts, raw: t.image, span };
+}
+
+const KEYWORD_WORDS = new Set(T.KEYWORDS.map((k) => (k.PATTERN instanceof RegExp ? k.PATTERN.source : String(k.PATTERN))));
+const DOTTED = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+
+/**
+ * Most interpolations are a plain path (`{tool.args.amount}`): those are built directly, the
+ * same nodes the parser would give, since starting the lexer and parser costs more than the
+ * rest of a rule. Anything else goes through them.
+ */
+function dottedPath(ctx: Ctx, inner: string, base: number): A.Expr | null {
+  const lead = inner.length - inner.trimStart().length;
+  const text = inner.trim();
+  if (!DOTTED.test(text)) return null;
+  const names = text.split(".");
+  if (KEYWORD_WORDS.has(names[0])) return null;
+  let at = base + lead;
+  let e: A.Expr = { kind: "Name", name: names[0], span: spanOf(ctx, at, at + names[0].length) };
+  const start = at;
+  at += names[0].length;
+  for (const name of names.slice(1)) {
+    const property: A.Ident = { kind: "Ident", name, span: spanOf(ctx, at + 1, at + 1 + name.length) };
+    at += 1 + name.length;
+    e = { kind: "Member", object: e, property, span: spanOf(ctx, start, at) };
+  }
+  return e;
 }
 
 /** Parses the text of one interpolation (at file offset `base`) with the same lexer and parser. */
 function interpolation(ctx: Ctx, inner: string, base: number, span: Span): A.Expr | null {
+  const simple = dottedPath(ctx, inner, base);
+  if (simple !== null) return simple;
   const lexed = lex(inner, ctx.file, ctx.lines, base);
   const help = "an interpolation holds one expression without string literals, e.g. {tool.args.amount}; write '\\{' for a literal brace";
   if (lexed.diagnostics.length > 0) {
@@ -284,9 +326,16 @@ function binaryOp(ctx: Ctx, node: CstNode | undefined, fallback: Span): OpTok | 
   if (node === undefined) return null;
   const nested = sub(node, "arithOp");
   if (nested) return binaryOp(ctx, nested, fallback);
-  const first = firstToken(node);
-  const all = Object.values(node.children).flat().filter(isToken) as IToken[];
-  const last = all.reduce<IToken | undefined>((a, b) => (range(b) && (!a || b.startOffset > a.startOffset) ? b : a), undefined);
+  // One token, or two for `not in`, `starts with`, `ends with`.
+  let first: IToken | undefined;
+  let last: IToken | undefined;
+  for (const k in node.children) {
+    for (const c of node.children[k]) {
+      if (!isToken(c) || !range(c)) continue;
+      if (first === undefined || c.startOffset < first.startOffset) first = c;
+      if (last === undefined || c.startOffset > last.startOffset) last = c;
+    }
+  }
   const span = first && last ? spanOf(ctx, first.startOffset, tokenEnd(last)) : fallback;
   if (tok(node, "Not")) return { op: "not in", span };
   if (tok(node, "In")) return { op: "in", span };
@@ -374,7 +423,9 @@ function chained(ctx: Ctx, first: A.Binary, second: A.Binary): void {
 }
 
 function operand(ctx: Ctx, node: CstNode, fallback: Span): OperandParts {
-  const prefixes = [...toks(node, "Not"), ...toks(node, "Minus")].filter((t) => range(t)).sort((a, b) => a.startOffset - b.startOffset);
+  const not = toks(node, "Not");
+  const minus = toks(node, "Minus");
+  const prefixes = not.length + minus.length === 0 ? NO_TOKENS : [...not, ...minus].filter((t) => range(t)).sort((a, b) => a.startOffset - b.startOffset);
   let core = atom(ctx, sub(node, "atom"), fallback);
   for (const p of subs(node, "postfixOp")) core = postfix(ctx, core, p);
   return { prefixes, core };
@@ -416,7 +467,8 @@ function arith(ctx: Ctx, node: CstNode | undefined, fallback: Span): A.Expr {
 
 function atom(ctx: Ctx, node: CstNode | undefined, fallback: Span): A.Expr {
   if (node === undefined) return placeholder(fallback);
-  const t = Object.values(node.children).flat().find(isToken) as IToken | undefined;
+  const first = only(node);
+  const t = first !== undefined && isToken(first) ? first : undefined;
   if (t !== undefined) {
     const span = tokSpan(ctx, t, fallback);
     switch (t.tokenType) {
@@ -525,7 +577,7 @@ function checkTarget(ctx: Ctx, effect: string, target: A.Expr): void {
 }
 
 function effect(ctx: Ctx, node: CstNode, fallback: Span): A.Effect {
-  const inner = Object.values(node.children).flat()[0] as CstNode | undefined;
+  const inner = only(node);
   if (inner === undefined || isToken(inner)) return { kind: "Allow", span: fallback };
   const kw = firstToken(inner);
   const kwSpan = tokSpan(ctx, kw, fallback);
@@ -533,7 +585,7 @@ function effect(ctx: Ctx, node: CstNode, fallback: Span): A.Effect {
   switch (inner.name) {
     case "denyEffect":
     case "warnEffect": {
-      const message = template(ctx, tok(inner, "StringLiteral"), kwSpan);
+      const message = template(ctx, tok(inner, "StringLiteral"));
       return { kind: inner.name === "denyEffect" ? "Deny" : "Warn", message, span: spanTo(message?.span) };
     }
     case "requireApprovalEffect": {
@@ -541,7 +593,7 @@ function effect(ctx: Ctx, node: CstNode, fallback: Span): A.Effect {
       const strings = toks(inner, "StringLiteral").filter((t) => range(t));
       const msgTok = strings.find((t) => !from || !range(from) || t.startOffset < from.startOffset);
       const fromTok = from ? strings.find((t) => range(from) && t.startOffset > from.startOffset) : undefined;
-      const message = template(ctx, msgTok, kwSpan);
+      const message = template(ctx, msgTok);
       const fromLit = from ? stringLit(ctx, fromTok, tokSpan(ctx, from, kwSpan)) : null;
       return { kind: "RequireApproval", message, from: fromLit, span: spanTo(fromLit?.span ?? message?.span) };
     }
@@ -606,7 +658,7 @@ function ruleDecl(ctx: Ctx, node: CstNode, doc: A.Doc, fallback: Span): A.RuleDe
     if (seen) report(ctx, "E100", kw, `a rule has at most one '${what}'`, help);
   };
   for (const item of subs(node, "ruleItem")) {
-    const inner = Object.values(item.children).flat()[0];
+    const inner = only(item);
     if (inner === undefined || isToken(inner)) continue;
     const kw = tokSpan(ctx, firstToken(inner), kwSpan);
     switch (inner.name) {
@@ -710,7 +762,7 @@ function setting(ctx: Ctx, node: CstNode, fallback: Span): { value: "allow" | "d
 type TopDecl = A.Decl | A.PackageDecl;
 
 function topDecl(ctx: Ctx, node: CstNode, doc: A.Doc, fallback: Span): TopDecl | null {
-  const inner = Object.values(node.children).flat()[0];
+  const inner = only(node);
   if (inner === undefined || isToken(inner)) return null;
   const kwSpan = tokSpan(ctx, firstToken(inner), fallback);
   switch (inner.name) {

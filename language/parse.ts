@@ -150,9 +150,9 @@ export function parse(text: string, path: string): ParseResult {
     const diags = [...lexed.diagnostics, ...parseErrors.map((e) => parseErrorDiagnostic(e, text, path, lines))];
     const ctx: Ctx = { text, file: path, lines, diagnostics: diags };
     const file = buildFile(ctx, cst, lexed.comments);
-    // A tree deeper than the limit needs at least that many tokens: skip the walk for the usual file.
-    for (const decl of lexed.tokens.length > MAX_EXPR_DEPTH ? file.decls : []) {
-      if (exprDepth(decl) > MAX_EXPR_DEPTH) {
+    for (const decl of file.decls) {
+      // Each level of a tree takes at least one character: short declarations cannot be too deep.
+      if (decl.span.end.offset - decl.span.start.offset > MAX_EXPR_DEPTH && exprDepth(decl) > MAX_EXPR_DEPTH) {
         diags.push(diagnostic("E107", path, decl.span, `expression too deep: more than ${MAX_EXPR_DEPTH} nested operators or steps`, "split it into consts or defs"));
       }
     }

@@ -27,7 +27,7 @@ export class PolicyParser extends CstParser {
     this.SUBRULE(this.expression);
   });
 
-  topDecl = this.RULE("topDecl", () => {
+  private topDecl = this.RULE("topDecl", () => {
     this.OR([
       { ALT: () => this.SUBRULE(this.packageDecl) },
       { ALT: () => this.SUBRULE(this.importDecl) },
@@ -40,12 +40,12 @@ export class PolicyParser extends CstParser {
     ]);
   });
 
-  packageDecl = this.RULE("packageDecl", () => {
+  private packageDecl = this.RULE("packageDecl", () => {
     this.CONSUME(T.Package);
     this.SUBRULE(this.qualifiedName);
   });
 
-  importDecl = this.RULE("importDecl", () => {
+  private importDecl = this.RULE("importDecl", () => {
     this.CONSUME(T.Import);
     this.SUBRULE(this.qualifiedName);
     this.OPTION(() => {
@@ -54,17 +54,17 @@ export class PolicyParser extends CstParser {
     });
   });
 
-  defaultDecl = this.RULE("defaultDecl", () => {
+  private defaultDecl = this.RULE("defaultDecl", () => {
     this.CONSUME(T.Default);
     this.SUBRULE(this.settingValue);
   });
 
-  onErrorDecl = this.RULE("onErrorDecl", () => {
+  private onErrorDecl = this.RULE("onErrorDecl", () => {
     this.CONSUME(T.OnError);
     this.SUBRULE(this.settingValue);
   });
 
-  settingValue = this.RULE("settingValue", () => {
+  private settingValue = this.RULE("settingValue", () => {
     this.OR([{ ALT: () => this.CONSUME(T.Deny) }, { ALT: () => this.CONSUME(T.Allow) }]);
     this.OPTION(() => {
       this.CONSUME(T.On);
@@ -72,7 +72,7 @@ export class PolicyParser extends CstParser {
     });
   });
 
-  phaseList = this.RULE("phaseList", () => {
+  private phaseList = this.RULE("phaseList", () => {
     this.CONSUME(T.Identifier);
     this.MANY(() => {
       this.CONSUME(T.Comma);
@@ -80,7 +80,7 @@ export class PolicyParser extends CstParser {
     });
   });
 
-  qualifiedName = this.RULE("qualifiedName", () => {
+  private qualifiedName = this.RULE("qualifiedName", () => {
     this.CONSUME(T.Identifier);
     this.MANY(() => {
       this.CONSUME(T.Dot);
@@ -88,14 +88,14 @@ export class PolicyParser extends CstParser {
     });
   });
 
-  constDecl = this.RULE("constDecl", () => {
+  private constDecl = this.RULE("constDecl", () => {
     this.CONSUME(T.Const);
     this.CONSUME(T.Identifier);
     this.CONSUME(T.Assign);
     this.SUBRULE(this.expression);
   });
 
-  defDecl = this.RULE("defDecl", () => {
+  private defDecl = this.RULE("defDecl", () => {
     this.CONSUME(T.Def);
     this.CONSUME(T.Identifier);
     this.CONSUME(T.LParen);
@@ -111,7 +111,7 @@ export class PolicyParser extends CstParser {
     this.SUBRULE(this.expression);
   });
 
-  ruleDecl = this.RULE("ruleDecl", () => {
+  private ruleDecl = this.RULE("ruleDecl", () => {
     this.CONSUME(T.Rule);
     this.CONSUME(T.Identifier);
     this.CONSUME(T.On);
@@ -121,7 +121,7 @@ export class PolicyParser extends CstParser {
     this.CONSUME(T.RBrace);
   });
 
-  ruleItem = this.RULE("ruleItem", () => {
+  private ruleItem = this.RULE("ruleItem", () => {
     this.OR([
       { ALT: () => this.SUBRULE(this.severityItem) },
       { ALT: () => this.SUBRULE(this.controlsItem) },
@@ -133,27 +133,27 @@ export class PolicyParser extends CstParser {
     ]);
   });
 
-  severityItem = this.RULE("severityItem", () => {
+  private severityItem = this.RULE("severityItem", () => {
     this.CONSUME(T.SeverityKw);
     this.CONSUME(T.Identifier);
   });
 
-  controlsItem = this.RULE("controlsItem", () => {
+  private controlsItem = this.RULE("controlsItem", () => {
     this.CONSUME(T.Controls);
     this.SUBRULE(this.stringList);
   });
 
-  tagsItem = this.RULE("tagsItem", () => {
+  private tagsItem = this.RULE("tagsItem", () => {
     this.CONSUME(T.Tags);
     this.SUBRULE(this.stringList);
   });
 
-  ownerItem = this.RULE("ownerItem", () => {
+  private ownerItem = this.RULE("ownerItem", () => {
     this.CONSUME(T.Owner);
     this.CONSUME(T.StringLiteral);
   });
 
-  stringList = this.RULE("stringList", () => {
+  private stringList = this.RULE("stringList", () => {
     this.CONSUME(T.StringLiteral);
     this.MANY(() => {
       this.CONSUME(T.Comma);
@@ -161,17 +161,17 @@ export class PolicyParser extends CstParser {
     });
   });
 
-  whenItem = this.RULE("whenItem", () => {
+  private whenItem = this.RULE("whenItem", () => {
     this.CONSUME(T.When);
     this.SUBRULE(this.expression);
   });
 
-  unlessItem = this.RULE("unlessItem", () => {
+  private unlessItem = this.RULE("unlessItem", () => {
     this.CONSUME(T.Unless);
     this.SUBRULE(this.expression);
   });
 
-  thenItem = this.RULE("thenItem", () => {
+  private thenItem = this.RULE("thenItem", () => {
     this.CONSUME(T.Then);
     this.OR([
       {
@@ -188,7 +188,7 @@ export class PolicyParser extends CstParser {
     ]);
   });
 
-  effect = this.RULE("effect", () => {
+  private effect = this.RULE("effect", () => {
     this.OR([
       { ALT: () => this.SUBRULE(this.denyEffect) },
       { ALT: () => this.SUBRULE(this.requireApprovalEffect) },
@@ -199,12 +199,12 @@ export class PolicyParser extends CstParser {
     ]);
   });
 
-  denyEffect = this.RULE("denyEffect", () => {
+  private denyEffect = this.RULE("denyEffect", () => {
     this.CONSUME(T.Deny);
     this.OPTION(() => this.CONSUME(T.StringLiteral));
   });
 
-  requireApprovalEffect = this.RULE("requireApprovalEffect", () => {
+  private requireApprovalEffect = this.RULE("requireApprovalEffect", () => {
     this.CONSUME(T.RequireApproval);
     this.OPTION(() => this.CONSUME(T.StringLiteral));
     this.OPTION2(() => {
@@ -213,16 +213,16 @@ export class PolicyParser extends CstParser {
     });
   });
 
-  allowEffect = this.RULE("allowEffect", () => {
+  private allowEffect = this.RULE("allowEffect", () => {
     this.CONSUME(T.Allow);
   });
 
-  warnEffect = this.RULE("warnEffect", () => {
+  private warnEffect = this.RULE("warnEffect", () => {
     this.CONSUME(T.Warn);
     this.OPTION(() => this.CONSUME(T.StringLiteral));
   });
 
-  redactEffect = this.RULE("redactEffect", () => {
+  private redactEffect = this.RULE("redactEffect", () => {
     this.CONSUME(T.Redact);
     this.OR([{ ALT: () => this.CONSUME(T.RegexLiteral) }, { ALT: () => this.SUBRULE(this.qualifiedName) }]);
     this.CONSUME(T.In);
@@ -233,14 +233,14 @@ export class PolicyParser extends CstParser {
     });
   });
 
-  setEffect = this.RULE("setEffect", () => {
+  private setEffect = this.RULE("setEffect", () => {
     this.CONSUME(T.SetKw);
     this.SUBRULE(this.arithExpr);
     this.CONSUME(T.Assign);
     this.SUBRULE(this.expression);
   });
 
-  testDecl = this.RULE("testDecl", () => {
+  private testDecl = this.RULE("testDecl", () => {
     this.CONSUME(T.Test);
     this.CONSUME(T.StringLiteral);
     this.CONSUME(T.LBrace);
@@ -251,7 +251,7 @@ export class PolicyParser extends CstParser {
     this.CONSUME(T.RBrace);
   });
 
-  expectClause = this.RULE("expectClause", () => {
+  private expectClause = this.RULE("expectClause", () => {
     this.CONSUME(T.Expect);
     this.OR([
       {
@@ -283,7 +283,7 @@ export class PolicyParser extends CstParser {
     ]);
   });
 
-  ruleRefs = this.RULE("ruleRefs", () => {
+  private ruleRefs = this.RULE("ruleRefs", () => {
     this.SUBRULE(this.qualifiedName);
     this.MANY(() => {
       this.CONSUME(T.Comma);
@@ -291,7 +291,7 @@ export class PolicyParser extends CstParser {
     });
   });
 
-  pathStep = this.RULE("pathStep", () => {
+  private pathStep = this.RULE("pathStep", () => {
     this.OR([
       {
         ALT: () => {
@@ -311,7 +311,7 @@ export class PolicyParser extends CstParser {
 
   // -- expressions ------------------------------------------------------------------------
 
-  expression = this.RULE("expression", () => {
+  private expression = this.RULE("expression", () => {
     this.SUBRULE(this.operand);
     this.MANY(() => {
       this.SUBRULE(this.binaryOp);
@@ -320,7 +320,7 @@ export class PolicyParser extends CstParser {
   });
 
   /** The additive level: a quantifier's collection, and effect targets, where `in`, `=` and `with` follow. */
-  arithExpr = this.RULE("arithExpr", () => {
+  private arithExpr = this.RULE("arithExpr", () => {
     this.SUBRULE(this.operand);
     this.MANY(() => {
       this.SUBRULE(this.arithOp);
@@ -328,7 +328,7 @@ export class PolicyParser extends CstParser {
     });
   });
 
-  binaryOp = this.RULE("binaryOp", () => {
+  private binaryOp = this.RULE("binaryOp", () => {
     this.OR([
       { ALT: () => this.CONSUME(T.Or) },
       { ALT: () => this.CONSUME(T.And) },
@@ -364,7 +364,7 @@ export class PolicyParser extends CstParser {
     ]);
   });
 
-  arithOp = this.RULE("arithOp", () => {
+  private arithOp = this.RULE("arithOp", () => {
     this.OR([
       { ALT: () => this.CONSUME(T.Plus) },
       { ALT: () => this.CONSUME(T.Minus) },
@@ -375,7 +375,7 @@ export class PolicyParser extends CstParser {
   });
 
   /** Prefix `not` / `-` (their reach is decided by precedence later), a primary, then postfix steps. */
-  operand = this.RULE("operand", () => {
+  private operand = this.RULE("operand", () => {
     this.MANY(() => {
       this.OR([{ ALT: () => this.CONSUME(T.Not) }, { ALT: () => this.CONSUME(T.Minus) }]);
     });
@@ -383,7 +383,7 @@ export class PolicyParser extends CstParser {
     this.MANY2(() => this.SUBRULE(this.postfixOp));
   });
 
-  postfixOp = this.RULE("postfixOp", () => {
+  private postfixOp = this.RULE("postfixOp", () => {
     this.OR([
       {
         ALT: () => {
@@ -409,7 +409,7 @@ export class PolicyParser extends CstParser {
   });
 
   /** `a, b, c` with an optional trailing comma (lists and call arguments). */
-  exprList = this.RULE("exprList", () => {
+  private exprList = this.RULE("exprList", () => {
     this.SUBRULE(this.expression);
     this.MANY(() => {
       this.CONSUME(T.Comma);
@@ -418,7 +418,7 @@ export class PolicyParser extends CstParser {
     this.OPTION(() => this.CONSUME2(T.Comma));
   });
 
-  atom = this.RULE("atom", () => {
+  private atom = this.RULE("atom", () => {
     this.OR([
       { ALT: () => this.CONSUME(T.NumberLiteral) },
       { ALT: () => this.CONSUME(T.Duration) },
@@ -435,19 +435,19 @@ export class PolicyParser extends CstParser {
     ]);
   });
 
-  parenExpr = this.RULE("parenExpr", () => {
+  private parenExpr = this.RULE("parenExpr", () => {
     this.CONSUME(T.LParen);
     this.SUBRULE(this.expression);
     this.CONSUME(T.RParen);
   });
 
-  listLit = this.RULE("listLit", () => {
+  private listLit = this.RULE("listLit", () => {
     this.CONSUME(T.LBracket);
     this.OPTION(() => this.SUBRULE(this.exprList));
     this.CONSUME(T.RBracket);
   });
 
-  objectLit = this.RULE("objectLit", () => {
+  private objectLit = this.RULE("objectLit", () => {
     this.CONSUME(T.LBrace);
     this.OPTION(() => {
       this.SUBRULE(this.objectEntry);
@@ -460,14 +460,14 @@ export class PolicyParser extends CstParser {
     this.CONSUME(T.RBrace);
   });
 
-  objectEntry = this.RULE("objectEntry", () => {
+  private objectEntry = this.RULE("objectEntry", () => {
     this.OR([{ ALT: () => this.CONSUME(T.IdentifierName) }, { ALT: () => this.CONSUME(T.StringLiteral) }]);
     this.CONSUME(T.Colon);
     this.SUBRULE(this.expression);
   });
 
   /** `any|all|count x (then y)* in xs (: body | where body)?`; which separator fits which quantifier is checked later. */
-  quantifier = this.RULE("quantifier", () => {
+  private quantifier = this.RULE("quantifier", () => {
     this.OR([{ ALT: () => this.CONSUME(T.Any) }, { ALT: () => this.CONSUME(T.All) }, { ALT: () => this.CONSUME(T.Count) }]);
     this.CONSUME(T.Identifier);
     this.MANY(() => {
