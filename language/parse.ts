@@ -9,6 +9,7 @@ import { diagnostic, hasErrors, sortDiagnostics, type Diagnostic } from "./diagn
 import { lex, tokenEnd } from "./lexer.ts";
 import { lineIndex, type LineIndex } from "./line-index.ts";
 import { parser, runParser } from "./parser.ts";
+import { describeToken } from "./syntax-messages.ts";
 import { fileStart } from "./span.ts";
 import * as T from "./tokens.ts";
 
@@ -78,7 +79,9 @@ function parseErrorDiagnostic(e: IRecognitionException, text: string, path: stri
   const previous = (e as IRecognitionException & { previousToken?: IToken }).previousToken;
   const atEnd = t === undefined || t.tokenType === EOF || !Number.isFinite(t.startOffset);
   const span = atEnd ? lines.span(text.length, text.length) : lines.span(t.startOffset, tokenEnd(t));
-  return diagnostic("E100", path, span, e.message, helpFor(e, t, previous));
+  // "expected '}' after 'b', found '='" misleads: the author wrote a comparison with one '='.
+  const message = t?.image === "=" && !/^expected '='/.test(e.message) ? `unexpected '='${previous?.image ? ` after ${describeToken(previous)}` : ""}` : e.message;
+  return diagnostic("E100", path, span, message, helpFor(e, t, previous));
 }
 
 /** A one-line fix for the common slips. */
@@ -90,7 +93,12 @@ function helpFor(e: IRecognitionException, t: IToken | undefined, previous: ITok
   }
   if ((image === "else" || image === "if") && /expected/.test(e.message)) return "rules have no 'if'/'else': use 'when' and 'unless'";
   if (/found the end of the file/.test(e.message) && /'}'/.test(e.message)) return "a '{' is not closed";
-  if (/expected ':'/.test(e.message) && previous !== undefined) return "a quantifier reads 'any x in xs: condition'";
+  const rule = e.context?.ruleStack?.[e.context.ruleStack.length - 1] ?? "";
+  if (/^expected ':'/.test(e.message) && rule === "quantifier") return "a quantifier reads 'any x in xs: condition'";
+  if (/^expected '='/.test(e.message) && image === "==" && rule === "setEffect") return "'set' assigns with a single '=': set tool.args.amount = 500";
+  if (/^expected '[\])}]'/.test(e.message) && t !== undefined && t.tokenType !== EOF && ["exprList", "listLit", "objectLit", "postfixOp", "defDecl"].includes(rule)) {
+    return "separate the items with ','";
+  }
   return undefined;
 }
 

@@ -269,7 +269,13 @@ test("syntax messages are human and come with help where there is a fix", () => 
   assert.deepEqual(one("rule r on x { when a and ) then deny }").message, "expected an expression after 'and', found ')'");
   const chain = one("rule r on x { when a < b < c then deny }");
   assert.equal(chain.help, "parenthesise one side: (a < b) and (b < c)");
-  assert.match(one("rule r on x { when a = b then deny }").help ?? "", /use '=='/);
+  const eq = one("rule r on x { when a = b then deny }");
+  assert.deepEqual([eq.message, eq.col], ["unexpected '=' after 'b'", 22]);
+  assert.match(eq.help ?? "", /use '=='/);
+  assert.match(one("rule r on x { then set a == 1 }").help ?? "", /single '='/);
+  assert.equal(one("const A = [1 2]").help, "separate the items with ','");
+  assert.equal(one("rule r tool_call { then deny }").message, "expected 'on' after 'r', found 'tool_call'");
+  assert.equal(one("rule r on x { then }").message, "expected an effect (deny, require_approval, allow, warn, redact or set) after 'then', found '}'");
   assert.match(one("const from = 1").help ?? "", /'from' is a keyword/);
   assert.match(one("rule r on x { when a == not b then deny }").help ?? "", /parenthesise/);
   assert.match(one("rule r on x { when a then { deny \"a\" warn \"b\" } }").message, /expected ',' or a new line between effects/);
