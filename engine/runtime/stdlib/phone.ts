@@ -25,26 +25,26 @@ const HYPHEN = 45;
 const DOT = 46;
 const MAX_GROUPS = 7;
 
-// The groups of the current run, reused across calls (scans never interleave).
-let cap = 64;
-let gStart = new Int32Array(cap); // first character, `+` or `(` included
-let gEnd = new Int32Array(cap); // after the last character, `)` included
-let gDigit = new Int32Array(cap); // first digit
-let gLen = new Int32Array(cap); // number of digits
-let gFlags = new Uint8Array(cap); // PLUS_FLAG | PAREN_FLAG
-let gSep = new Int32Array(cap); // separator before this group: a char code, or 0 for none
+// The groups of the current run, in fixed buffers reused across calls (scans never
+// interleave). A longer run is processed in windows: once the buffers are full, every start
+// that cannot reach the newest group is tried, and the rest slide to the front.
+const WINDOW = 64;
+const gStart = new Int32Array(WINDOW); // first character, `+` or `(` included
+const gEnd = new Int32Array(WINDOW); // after the last character, `)` included
+const gDigit = new Int32Array(WINDOW); // first digit
+const gLen = new Int32Array(WINDOW); // number of digits
+const gFlags = new Uint8Array(WINDOW); // PLUS_FLAG | PAREN_FLAG
+const gSep = new Int32Array(WINDOW); // separator before this group: a char code, 0 for none or the run's start
 const PLUS_FLAG = 1;
 const PAREN_FLAG = 2;
 
-function grow(): void {
-  cap *= 2;
-  const copy = <T extends Int32Array | Uint8Array>(a: T, b: T): T => (b.set(a), b);
-  gStart = copy(gStart, new Int32Array(cap));
-  gEnd = copy(gEnd, new Int32Array(cap));
-  gDigit = copy(gDigit, new Int32Array(cap));
-  gLen = copy(gLen, new Int32Array(cap));
-  gFlags = copy(gFlags, new Uint8Array(cap));
-  gSep = copy(gSep, new Int32Array(cap));
+function slide(from: number, count: number): void {
+  gStart.copyWithin(0, from, count);
+  gEnd.copyWithin(0, from, count);
+  gDigit.copyWithin(0, from, count);
+  gLen.copyWithin(0, from, count);
+  gFlags.copyWithin(0, from, count);
+  gSep.copyWithin(0, from, count);
 }
 
 // Reads one group at `i` into slot `g`: `[+][(]digits[)]`. Returns its end, or -1.
@@ -67,7 +67,6 @@ function readGroup(text: string, i: number, g: number): number {
     if (text.charCodeAt(i) !== RPAREN) return -1;
     i++;
   }
-  if (g >= cap) grow();
   gStart[g] = start;
   gEnd[g] = i;
   gDigit[g] = d;
@@ -145,7 +144,7 @@ function trunkNational(text: string, a: number, b: number): boolean {
 // `DE89 3704 0044 0532 0130 00` or `4111 1111 1111 1111` no stretch is a phone number.
 function isolated(a: number, b: number, count: number): boolean {
   const sep = gSep[b];
-  return !(a > 0 && gSep[a] === sep) && !(b + 1 < count && gSep[b + 1] === sep);
+  return gSep[a] !== sep && !(b + 1 < count && gSep[b + 1] === sep);
 }
 
 function isPhone(text: string, a: number, b: number, count: number): boolean {
@@ -153,16 +152,20 @@ function isPhone(text: string, a: number, b: number, count: number): boolean {
   return (northAmerican(text, a, b) || trunkNational(text, a, b)) && isolated(a, b, count);
 }
 
-// Finds phone numbers among the `count` groups of one run; `openStart`/`openEnd` say whether
-// the run's first group may start one and its last group may end one (word boundaries).
-function scanRun(text: string, count: number, openStart: boolean, openEnd: boolean, out: Match[] | null): boolean {
-  let any = false;
-  let a = openStart ? 0 : 1;
-  while (a < count) {
+// Tries the stretches starting at groups `from` to `to - 1` (of `count` read so far), longest
+// first, and records each phone number found. `lastEnds` says whether group `count - 1` may
+// end a number (it ends the run, before a non-word character). Returns the first start not
+// yet tried, or -1 when `out` is null and a number was found.
+function scanGroups(text: string, from: number, to: number, count: number, lastEnds: boolean, out: Match[] | null): number {
+  let a = from;
+  while (a < to) {
     let found = -1;
-    const lastEnd = Math.min(count - 1, a + MAX_GROUPS - 1);
+    // A `+` only ever starts a number: no stretch reaches past the next one.
+    let lastEnd = a;
+    const furthest = Math.min(count - 1, a + MAX_GROUPS - 1);
+    while (lastEnd < furthest && !(gFlags[lastEnd + 1] & PLUS_FLAG)) lastEnd++;
     for (let b = lastEnd; b >= a; b--) {
-      if (b === count - 1 && !openEnd) continue;
+      if (b === count - 1 && !lastEnds) continue;
       if (isPhone(text, a, b, count)) {
         found = b;
         break;
@@ -172,55 +175,65 @@ function scanRun(text: string, count: number, openStart: boolean, openEnd: boole
       a++;
       continue;
     }
-    any = true;
-    if (out === null) return true;
+    if (out === null) return -1;
     out.push([gStart[a], gEnd[found]]);
     a = found + 1;
   }
-  return any;
+  return a;
 }
+
+// Where a group can start: a digit, or `+` / `(` right before one. The regex only skips the
+// text between candidates (natively, far faster than a loop over characters); the groups are
+// read by hand from there.
+const GROUP_START = /[+(]?\d/g;
 
 function scanPhone(text: string, out: Match[] | null): boolean {
   const n = text.length;
-  let any = false;
-  let i = 0;
-  while (i < n) {
-    const c = text.charCodeAt(i);
-    if (!isDigit(c) && c !== PLUS && c !== LPAREN) {
-      i++;
-      continue;
-    }
+  const before = out === null ? 0 : out.length;
+  GROUP_START.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = GROUP_START.exec(text)) !== null) {
+    const i = m.index;
     let end = readGroup(text, i, 0);
     if (end < 0) {
-      i++;
+      GROUP_START.lastIndex = i + 1;
       continue;
     }
-    const openStart = i === 0 || !isWord(text.charCodeAt(i - 1));
     gSep[0] = 0;
     let count = 1;
+    // The run's first group starts no number when it is glued to a word (`x415-555-0132`).
+    let next = i === 0 || !isWord(text.charCodeAt(i - 1)) ? 0 : 1;
     for (;;) {
+      if (count === WINDOW) {
+        next = scanGroups(text, next, count - MAX_GROUPS, count, false, out);
+        if (next < 0) break;
+        slide(next, count);
+        count -= next;
+        next = 0;
+      }
       const s = text.charCodeAt(end);
-      let next = -1;
+      let after = -1;
       let sep = 0;
       if ((s === SPACE || s === HYPHEN || s === DOT) && end + 1 < n) {
-        next = readGroup(text, end + 1, count);
+        after = readGroup(text, end + 1, count);
         sep = s;
       } else if (s === LPAREN || (isDigit(s) && text.charCodeAt(end - 1) === RPAREN)) {
-        next = readGroup(text, end, count);
+        after = readGroup(text, end, count);
       }
-      if (next < 0) break;
+      if (after < 0) break;
       gSep[count] = sep;
       count++;
-      end = next;
+      end = after;
     }
-    const openEnd = end >= n || !isWord(text.charCodeAt(end));
-    if (scanRun(text, count, openStart, openEnd, out)) {
-      any = true;
-      if (out === null) return true;
+    if (next >= 0) next = scanGroups(text, next, count, count, end >= n || !isWord(text.charCodeAt(end)), out);
+    if (next < 0) {
+      GROUP_START.lastIndex = 0;
+      return true;
     }
-    i = end;
+    GROUP_START.lastIndex = end;
   }
-  return any;
+  GROUP_START.lastIndex = 0;
+  return out !== null && out.length > before;
 }
 
 /** `pii.phone`. */

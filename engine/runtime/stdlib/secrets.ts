@@ -95,9 +95,10 @@ export const openaiKey: Detector = detector(
 
 // A value assigned to a credential-like name: `api_key = "..."`, `"client_secret": "..."`,
 // `X-Auth-Token: ...`, `PASSWORD=...`. The name may sit inside a longer identifier
-// (`OPENAI_API_KEY`). Every quantifier is bounded.
+// (`OPENAI_API_KEY`). Every quantifier is bounded; `=` only ends a value (base64 padding), so
+// a chain of assignments (`a=b=c`) is not read as one long value.
 const GENERIC =
-  /(api[_-]?key|apikey|secret|token|passw(?:or)?d|pwd|credentials?|auth[_-]?key|access[_-]?key|private[_-]?key)[A-Za-z0-9_-]{0,24}["']?[ \t]{0,3}(?::=|=>|[:=])[ \t]{0,3}["']?([A-Za-z0-9_\-+/.=~]{8,256})/gi;
+  /(api[_-]?key|apikey|secret|token|passw(?:or)?d|pwd|credentials?|auth[_-]?key|access[_-]?key|private[_-]?key)[A-Za-z0-9_-]{0,24}["']?[ \t]{0,3}(?::=|=>|[:=])[ \t]{0,3}["']?([A-Za-z0-9_\-+/.~]{8,256}={0,2})/gi;
 
 // Values that stand for a secret rather than being one (`your_api_key_here`, `xxxxxxxx`).
 const PLACEHOLDER = /^(?:x+|(?:your|my|the|some|example|sample|dummy|fake|changeme|redacted|placeholder)[_\-.]?.*)$/i;

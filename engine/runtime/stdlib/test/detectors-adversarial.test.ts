@@ -1,7 +1,11 @@
 // A hang guard, not a benchmark: every detector and `like` glob on 100 KB strings built to
 // trigger backtracking (long digit runs, `aaaa...@`, `a.a.a...`, repeated `-----BEGIN`,
 // token prefixes repeated without end, `*` patterns against long runs) must return within a
-// generous bound. A super-linear scanner takes seconds to minutes on these.
+// generous bound. A super-linear scanner takes seconds to minutes on these, every time; a
+// linear one can still miss the bound once, on its first (unoptimised) call or when other
+// suites load the machine, so a call over the bound is retried twice and the fastest of the
+// three counts. The bound also grows with a plain pass over the same string on a slow
+// machine: the test separates linear from quadratic, not fast from busy.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DETECTOR_IMPLS } from "../detectors.ts";
@@ -64,20 +68,47 @@ const PATHOLOGICAL: Record<string, string> = {
   "mixed": fill("a1@b.c:d-4111 eyJ.:: +1 (415) DE89 -----BEGIN "),
 };
 
+// 50 times a loop that reads every character: still far below what a quadratic scan of
+// 100 KB costs (some 10^10 steps), yet above what load on a shared machine adds.
+function boundFor(s: string): number {
+  let best = Number.POSITIVE_INFINITY;
+  for (let k = 0; k < 3; k++) {
+    best = Math.min(
+      best,
+      time(() => {
+        let h = 0;
+        for (let i = 0; i < s.length; i++) h = (h * 31 + s.charCodeAt(i)) | 0;
+        return h;
+      }),
+    );
+  }
+  return Math.max(BOUND_MS, 50 * best);
+}
+
 function time(f: () => unknown): number {
   const t0 = performance.now();
   f();
   return performance.now() - t0;
 }
 
+// The fastest of up to three runs, stopping as soon as one is within `bound`.
+function fastest(f: () => unknown, bound: number): number {
+  let best = time(f);
+  for (let k = 0; k < 2 && best >= bound; k++) best = Math.min(best, time(f));
+  return best;
+}
+
 test("every detector finishes on every 100 KB pathological string within the bound", () => {
   for (const [label, s] of Object.entries(PATHOLOGICAL)) {
     assert.ok(s.length >= SIZE - 64, label);
     for (const d of Object.values(DETECTOR_IMPLS)) {
-      const findMs = time(() => d.find(s));
-      assert.ok(findMs < BOUND_MS, `${d.name}.find on ${label} took ${findMs.toFixed(1)} ms`);
-      const testMs = time(() => d.test(s));
-      assert.ok(testMs < BOUND_MS, `${d.name}.test on ${label} took ${testMs.toFixed(1)} ms`);
+      // Compiling and optimising the scanner is a one-time cost, not a function of the input.
+      d.find(s.slice(0, 1000));
+      const bound = boundFor(s);
+      const findMs = fastest(() => d.find(s), bound);
+      assert.ok(findMs < bound, `${d.name}.find on ${label} took ${findMs.toFixed(1)} ms (bound ${bound.toFixed(0)} ms)`);
+      const testMs = fastest(() => d.test(s), bound);
+      assert.ok(testMs < bound, `${d.name}.test on ${label} took ${testMs.toFixed(1)} ms (bound ${bound.toFixed(0)} ms)`);
     }
   }
 });
@@ -96,13 +127,15 @@ test("like globs finish on 100 KB strings within the bound, whatever the stars",
   ];
   for (const p of patterns) {
     const g = compileGlob(p);
-    const ms = time(() => g.test(run));
+    const bound = boundFor(run);
+    const ms = fastest(() => g.test(run), bound);
     assert.equal(g.test(run), p === "a*", p.slice(0, 30));
-    assert.ok(ms < BOUND_MS, `like ${JSON.stringify(p.slice(0, 30))} took ${ms.toFixed(1)} ms`);
+    assert.ok(ms < bound, `like ${JSON.stringify(p.slice(0, 30))} took ${ms.toFixed(1)} ms (bound ${bound.toFixed(0)} ms)`);
   }
   const mixed = "ab".repeat(SIZE / 2);
   const g = compileGlob("*aa*");
-  assert.ok(time(() => g.test(mixed)) < BOUND_MS);
+  const bound = boundFor(mixed);
+  assert.ok(fastest(() => g.test(mixed), bound) < bound);
 });
 
 test("a user regex refuses inputs over its cap instead of scanning them", () => {
