@@ -23,6 +23,8 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   test: { summary: "run the test blocks of .policy files", load: async () => (await import("./test.ts")).command },
   import: { summary: "import a rule from another language (jsonlogic)", load: async () => (await import("./import.ts")).command },
   audit: { summary: "verify, prove and export the audit log", load: async () => (await import("./audit.ts")).command },
+  baseline: { summary: "capture and list behavioural baselines", load: async () => (await import("./baseline.ts")).command },
+  drift: { summary: "compare recent decisions with a baseline and report drift", load: async () => (await import("./drift.ts")).command },
   demo: { summary: "run a short end-to-end demo on the example policies", load: async () => (await import("./demo.ts")).command },
 };
 
