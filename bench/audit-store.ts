@@ -95,7 +95,7 @@ export async function benchAuditStore(): Promise<Record<string, number>> {
     const plain = await timed(() => plainInserts(openPlain(join(dir, "plain.db")), recs, true));
     const plainBytes = await timed(() => plainInserts(openPlain(join(dir, "plain-bytes.db")), bytes, false));
 
-    const log = await AuditLog.open(SqliteStore.open(join(dir, "log.db")), { maxBatch: BATCH });
+    const log = await AuditLog.open(join(dir, "log.db"), { maxBatch: BATCH });
     // Decisions arrive over time, not all at once: a few thousand in flight, as under steady load.
     // The event loop's worst delay meanwhile is how long a decision could wait behind the log.
     const delay = monitorEventLoopDelay({ resolution: 1 });

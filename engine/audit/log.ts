@@ -171,17 +171,38 @@ export class AuditLog {
   async #drain(): Promise<void> {
     // Yield one turn so that every append of the current tick joins the first batch.
     await new Promise<void>((r) => setImmediate(r));
-    while (this.#queue.length > 0) {
+    let inflight: Promise<void> | undefined;
+    for (;;) {
+      // Appends resolved by the last commit may have queued more: look again after awaiting it,
+      // and only give up the writer role (synchronously, below) once the queue is truly empty.
+      if (this.#queue.length === 0) {
+        if (!inflight) break;
+        await inflight;
+        inflight = undefined;
+        continue;
+      }
       const batch = this.#queue.splice(0, this.#maxBatch);
+      let prepared: { ok: Pending[]; entries: NewEntry[] };
       try {
-        const { ok, entries } = await this.#prepare(batch);
-        if (entries.length > 0) {
-          const { first } = await this.store.append(entries);
-          ok.forEach((p, i) => p.resolve(first + i));
-        }
+        prepared = await this.#prepare(batch);
       } catch (err) {
         for (const p of batch) p.reject(err);
+        continue;
       }
+      const { ok, entries } = prepared;
+      const commit =
+        entries.length === 0
+          ? Promise.resolve()
+          : this.store.append(entries).then(
+              ({ first }) => ok.forEach((p, i) => p.resolve(first + i)),
+              (err: unknown) => ok.forEach((p) => p.reject(err)),
+            );
+      // A store that applies appends in call order lets the next batch be encoded while this one
+      // commits; any other store (PostgreSQL: batches race for the lock) commits one at a time.
+      if (this.store.ordered) {
+        if (inflight) await inflight;
+        inflight = commit;
+      } else await commit;
     }
     this.#draining = null;
   }

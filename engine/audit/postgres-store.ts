@@ -89,6 +89,8 @@ function lower(err: unknown): string {
 /** The PostgreSQL audit store (many writers, one log). */
 export class PostgresStore implements AuditStore {
   readonly location: string;
+  /** Concurrent appends race for the advisory lock, so their order is not the call order. */
+  readonly ordered = false;
   readonly #pool: pg.Pool;
   #closed = false;
 

@@ -70,6 +70,8 @@ function toKey(r: Row): SubjectKey {
 /** The SQLite audit store (the embedded default). */
 export class SqliteStore implements AuditStore {
   readonly location: string;
+  /** Appends are applied in call order (one writer). */
+  readonly ordered = true;
   readonly #db: DatabaseSync;
   readonly #q: Record<string, StatementSync>;
   #closed = false;

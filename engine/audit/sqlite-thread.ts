@@ -78,6 +78,8 @@ if (!isMainThread && parentPort && (workerData as { palisadeSqlite?: unknown } |
 /** The SQLite audit store served by a worker thread (what openStore returns for a file path). */
 export class ThreadedSqliteStore implements AuditStore {
   readonly location: string;
+  /** Appends are applied in call order (one writer). */
+  readonly ordered = true;
   readonly #worker: Worker;
   readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   #next = 1;

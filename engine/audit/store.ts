@@ -60,6 +60,12 @@ export interface AuditStore {
   /** What the store is (a file path or a URL without its password), for messages. */
   readonly location: string;
   /**
+   * True when appends land in the order `append` was called even before earlier calls resolve
+   * (one writer applying requests in turn); the log then encodes a batch while the previous one
+   * commits. False when concurrent appends may be sequenced in any order.
+   */
+  readonly ordered: boolean;
+  /**
    * Appends a batch in one transaction: reads the tree size and right edge under the store's
    * write lock, stores the entries and every perfect subtree they complete, and commits. When
    * the promise resolves the batch is durable; when it rejects none of it is visible.
