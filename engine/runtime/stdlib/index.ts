@@ -8,6 +8,6 @@ export { compileGlob, like } from "./glob.ts";
 export type { Glob } from "./glob.ts";
 export { compilePolicyRegex, cachedPolicyRegex, DEFAULT_MAX_REGEX_INPUT } from "./regex-guard.ts";
 export type { PolicyRegex, PolicyRegexOptions } from "./regex-guard.ts";
-export { parseInstant, formatInstant, parseDuration, compareInstants, requireInstant } from "./time.ts";
+export { parseInstant, formatInstant, parseDuration, compareInstants, requireInstant, instantMinus, instantPlus } from "./time.ts";
 export { PolicyRuntimeError } from "./errors.ts";
 export type { PolicyRuntimeErrorCode } from "./errors.ts";

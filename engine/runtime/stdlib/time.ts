@@ -13,9 +13,6 @@ import { PolicyRuntimeError } from "./errors.ts";
 
 const MS_PER_DAY = 86_400_000;
 
-/** Milliseconds in each duration unit the language knows. */
-export const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: MS_PER_DAY };
-
 /** Days since 1970-01-01 of a proleptic Gregorian date (month 1-12). */
 export function daysFromCivil(y: number, m: number, d: number): number {
   y -= m <= 2 ? 1 : 0;
@@ -216,6 +213,16 @@ export function parseDuration(s: string): number | null {
     total += value * unit;
   }
   return sign * total;
+}
+
+/** `a - b` for two instants: the milliseconds between them (negative when `a` is earlier). Throws when either is not an instant. */
+export function instantMinus(a: string, b: string): number {
+  return requireInstant(a, "-") - requireInstant(b, "-");
+}
+
+/** An instant moved by `ms` milliseconds (`instant + duration`, or `-` with a negated duration), in canonical UTC. */
+export function instantPlus(instant: string, ms: number): string {
+  return formatInstant(requireInstant(instant, "+") + ms);
 }
 
 /**
