@@ -17,6 +17,7 @@ const suites: Record<string, Suite> = {
   monitor: { out: "monitor", parts: [{ file: "monitor.ts", fn: "benchMonitor" }] },
   stdlib: { out: "stdlib", parts: [{ file: "stdlib.ts", fn: "benchStdlib" }] },
   language: { out: "language", parts: [{ file: "language.ts", fn: "benchLanguage" }] },
+  engine: { out: "engine", parts: [{ file: "engine.ts", fn: "benchEngine" }] },
 };
 
 const args = process.argv.slice(2);

@@ -17,7 +17,7 @@ import { PolicyRuntimeError } from "../runtime/stdlib/errors.ts";
 import { getDetector } from "../runtime/stdlib/detectors.ts";
 import { cachedPolicyRegex, compilePolicyRegex } from "../runtime/stdlib/regex-guard.ts";
 import { compileGlob, like } from "../runtime/stdlib/glob.ts";
-import { callBuiltin } from "./builtins.ts";
+import { builtinImpl, callBuiltin } from "./builtins.ts";
 import type { Matcher } from "./reference.ts";
 import { Duration, arithmetic, compare, elements, equals, getField, getIndex, member, negate, truth, typeName, type Value } from "./values.ts";
 
@@ -279,6 +279,8 @@ export class ExprCompiler {
       while (base.kind === "Paren") base = base.expr;
     }
     keys.reverse();
+    const walked = this.walk(base, keys, scope);
+    if (walked !== null) return walked;
     const b = this.compile(base, scope);
     const f = b.fn;
     if (keys.length === 1) {
@@ -297,6 +299,41 @@ export class ExprCompiler {
     });
   }
 
+  /**
+   * A path from an input root or a local, read in one closure (no closure per step): the shape
+   * of nearly every path in a policy, `tool.args.amount` or `c.tool.name`. Null for other bases.
+   */
+  private walk(base: Expr, keys: readonly string[], scope: Scope): Compiled | null {
+    const r = base.kind === "Name" || base.kind === "Member" ? this.program.resolutions.get(base) : undefined;
+    if (r === undefined) return null;
+    let ks: readonly string[];
+    let slot = -1;
+    if (r.kind === "root") ks = [r.name, ...keys];
+    else if (r.kind === "variable" || r.kind === "param") {
+      const l = r.kind === "variable" ? this.slotOf(scope, r.binder, r.index) : this.slotOf(scope, r.def, r.index);
+      if (typeof l !== "number") return null;
+      slot = l;
+      ks = keys;
+    } else return null;
+    const store = this.slots;
+    const n = ks.length;
+    const [k0, k1, k2] = ks;
+    if (slot < 0) {
+      if (n === 1) return dynamic((input) => getField(input, k0));
+      if (n === 2) return dynamic((input) => getField(getField(input, k0), k1));
+      if (n === 3) return dynamic((input) => getField(getField(getField(input, k0), k1), k2));
+    } else {
+      if (n === 1) return dynamic(() => getField(store[slot] ?? null, k0));
+      if (n === 2) return dynamic(() => getField(getField(store[slot] ?? null, k0), k1));
+      if (n === 3) return dynamic(() => getField(getField(getField(store[slot] ?? null, k0), k1), k2));
+    }
+    return dynamic((input) => {
+      let v: Value = slot < 0 ? input : (store[slot] ?? null);
+      for (let i = 0; i < n; i++) v = getField(v, ks[i]);
+      return v;
+    });
+  }
+
   private call(e: Expr & { kind: "Call" }, scope: Scope): Compiled {
     const r = this.resolution(e);
     const args = e.args.map((a) => this.compile(a, scope));
@@ -304,11 +341,31 @@ export class ExprCompiler {
     const n = fns.length;
     if (r.kind === "def") return this.inlineDef(r.decl, args);
     if (r.kind === "builtin") {
-      const name = r.name;
+      // The implementation is looked up once; small arities call it without an argument array.
+      const impl = builtinImpl(r.name);
+      if (impl === undefined) {
+        const name = r.name;
+        return dynamic((input) => {
+          const vs = new Array<Value>(n);
+          for (let i = 0; i < n; i++) vs[i] = fns[i](input);
+          return callBuiltin(name, vs);
+        });
+      }
+      if (n === 1) {
+        const a0 = fns[0];
+        return this.fold(args, (input) => impl(a0(input)));
+      }
+      if (n === 2) {
+        const [a0, a1] = fns;
+        return this.fold(args, (input) => {
+          const x = a0(input);
+          return impl(x, a1(input));
+        });
+      }
       return this.fold(args, (input) => {
         const vs = new Array<Value>(n);
         for (let i = 0; i < n; i++) vs[i] = fns[i](input);
-        return callBuiltin(name, vs);
+        return impl(...vs);
       });
     }
     const message = `'${"name" in r ? r.name : r.kind}' is not a function`;
@@ -539,6 +596,33 @@ export class ExprCompiler {
     });
   }
 
+  /** For a body `v.a.b == K` or `K != v.a.b` (v the quantifier's variable, K a constant string, number or bool): the path and K. */
+  private elementTest(q: Quantifier, body: Expr): { keys: string[]; k: string | number | boolean; negate: boolean } | null {
+    const b = unparen(body);
+    if (b.kind !== "Binary" || (b.op !== "==" && b.op !== "!=")) return null;
+    const side = (e: Expr): string[] | null => {
+      const keys: string[] = [];
+      e = unparen(e);
+      while (e.kind === "Member" && !this.program.resolutions.has(e)) {
+        keys.push(e.property.name);
+        e = unparen(e.object);
+      }
+      if (e.kind !== "Name") return null;
+      const r = this.program.resolutions.get(e);
+      return r?.kind === "variable" && r.binder === q && r.index === 0 ? keys.reverse() : null;
+    };
+    const scalar = (e: Expr): string | number | boolean | null => {
+      e = unparen(e);
+      return e.kind === "String" || e.kind === "Number" || e.kind === "Bool" ? e.value : null;
+    };
+    const lk = side(b.left);
+    const rk = lk === null ? side(b.right) : null;
+    const k = lk !== null ? scalar(b.right) : rk !== null ? scalar(b.left) : null;
+    const keys = lk ?? rk;
+    if (keys === null || k === null) return null;
+    return { keys, k, negate: b.op === "!=" };
+  }
+
   private quantifier(q: Quantifier, scope: Scope): Compiled {
     const coll = this.compile(q.collection, scope).fn;
     const slots = this.newSlots(q.vars.length);
@@ -553,6 +637,32 @@ export class ExprCompiler {
       const xs = coll(input);
       return xs === null ? null : elements(xs, kind);
     };
+    const fused = slots.length === 1 && q.body !== null ? this.elementTest(q, q.body) : null;
+    if (fused !== null) {
+      // `c.path == K` over the elements: no slot, no closure per element (the body cannot fail, so `truth` is moot).
+      const { keys, k: want, negate } = fused;
+      const m = keys.length;
+      const test = (x: Value): boolean => {
+        let v: Value = x ?? null;
+        for (let j = 0; j < m; j++) v = getField(v, keys[j]);
+        return (v === want) !== negate;
+      };
+      return dynamic((input) => {
+        const xs = list(input);
+        if (kind === "count") {
+          let c = 0;
+          if (xs !== null) for (let i = 0; i < xs.length; i++) if (test(xs[i])) c++;
+          return c;
+        }
+        if (xs === null) return kind === "all";
+        if (kind === "all") {
+          for (let i = 0; i < xs.length; i++) if (!test(xs[i])) return false;
+          return true;
+        }
+        for (let i = 0; i < xs.length; i++) if (test(xs[i])) return true;
+        return false;
+      });
+    }
     if (kind === "count") {
       if (body === null) {
         return dynamic((input) => {
