@@ -18,9 +18,9 @@ export const MAX_SOURCE_LENGTH = 4 * 1024 * 1024;
 /** The deepest nesting of brackets and expression levels accepted (spec/decisions.md). */
 export const MAX_NESTING = 256;
 /**
- * A backstop on the depth of any expression tree, chains of operators and `.field` steps
- * included, so that the recursive passes after parsing (checker, formatter, compiler) stay
- * far from the stack limit even for a 4 MiB `a + a + ...`.
+ * The longest chain of operators and `.field` steps in one expression (chains build left-deep
+ * trees), so that the recursive passes after parsing (checker, formatter, compiler) stay far
+ * from the stack limit even for a 4 MiB `a + a + ...`. Checked on tokens, and again on the tree.
  */
 export const MAX_EXPR_DEPTH = 1024;
 
@@ -40,36 +40,61 @@ const CLAUSE_STARTS = new Set([
   T.Deny, T.RequireApproval, T.Allow, T.Warn, T.Redact, T.SetKw, T.SeverityKw, T.Controls, T.Tags, T.Owner,
 ]);
 
+const CHAIN_OPS = new Set([
+  T.Or, T.And, T.EqEq, T.NotEq, T.Lt, T.LtEq, T.Gt, T.GtEq, T.In, T.Contains, T.Matches, T.Like, T.Starts, T.Ends,
+  T.Plus, T.Minus, T.Star, T.Slash, T.Percent, T.Dot,
+]);
+
+/** Where the token stream first goes past a limit, and which one. */
+export interface TooDeep {
+  readonly token: IToken;
+  readonly limit: "nesting" | "chain";
+}
+
 /**
- * The first token at which nesting exceeds `MAX_NESTING`, or null. Each open bracket is a
+ * The first token at which nesting exceeds `MAX_NESTING`, or a chain of operators and
+ * postfix steps exceeds `MAX_EXPR_DEPTH`; null when neither does. Each open bracket is a
  * level; inside one, each quantifier whose body is still open is a level (its body runs to the
  * closing bracket, a comma or a clause keyword); a run of prefix `not` / `-` adds its length.
- * This bounds the parser's recursion before it starts.
+ * Operators and `.`, `[`, `(` steps after an operand lengthen the chain (a left-deep tree).
+ * This bounds the parser's recursion, and the depth of the tree, before parsing starts.
  */
-export function tooDeep(tokens: readonly IToken[]): IToken | null {
+export function tooDeep(tokens: readonly IToken[]): TooDeep | null {
   const quantifiers: number[] = [0];
+  const chains: number[] = [0];
   let level = 0;
+  let chain = 0;
   let prefixRun = 0;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
     const type = t.tokenType;
-    const prev = tokens[i - 1];
-    const isPrefix =
-      (type === T.Not && tokens[i + 1]?.tokenType !== T.In) || (type === T.Minus && (prev === undefined || T.regexMayStartAfter(tokens.slice(Math.max(0, i - 2), i))));
+    const operandMayStart = i === 0 || T.regexMayStartAfter(tokens.slice(Math.max(0, i - 2), i));
+    const isPrefix = (type === T.Not && tokens[i + 1]?.tokenType !== T.In) || (type === T.Minus && operandMayStart);
     prefixRun = isPrefix ? prefixRun + 1 : 0;
+    if ((CHAIN_OPS.has(type) && !isPrefix) || ((type === T.LParen || type === T.LBracket) && !operandMayStart)) {
+      chains[chains.length - 1]++;
+      chain++;
+    }
     if (OPEN.has(type)) {
       level++;
       quantifiers.push(0);
+      chains.push(0);
     } else if (CLOSE.has(type)) {
-      if (quantifiers.length > 1) level -= 1 + quantifiers.pop()!;
+      if (quantifiers.length > 1) {
+        level -= 1 + quantifiers.pop()!;
+        chain -= chains.pop()!;
+      }
     } else if (QUANTIFIERS.has(type)) {
       quantifiers[quantifiers.length - 1]++;
       level++;
     } else if (type === T.Comma || CLAUSE_STARTS.has(type)) {
       level -= quantifiers[quantifiers.length - 1];
       quantifiers[quantifiers.length - 1] = 0;
+      chain -= chains[chains.length - 1];
+      chains[chains.length - 1] = 0;
     }
-    if (level + prefixRun > MAX_NESTING) return t;
+    if (level + prefixRun > MAX_NESTING) return { token: t, limit: "nesting" };
+    if (level + chain > MAX_EXPR_DEPTH) return { token: t, limit: "chain" };
   }
   return null;
 }
@@ -150,7 +175,11 @@ export function parse(text: string, path: string): ParseResult {
     const lexed = lex(text, path, lines);
     const deep = tooDeep(lexed.tokens);
     if (deep !== null) {
-      const d = diagnostic("E107", path, lines.span(deep.startOffset, tokenEnd(deep)), `nesting too deep: more than ${MAX_NESTING} levels of brackets or expressions`, "move inner parts into consts or defs");
+      const at = lines.span(deep.token.startOffset, tokenEnd(deep.token));
+      const d =
+        deep.limit === "nesting"
+          ? diagnostic("E107", path, at, `nesting too deep: more than ${MAX_NESTING} levels of brackets or expressions`, "move inner parts into consts or defs")
+          : diagnostic("E107", path, at, `expression too long: more than ${MAX_EXPR_DEPTH} operators or '.field' steps in a row`, "split it into consts or defs, or use 'in [...]' for long lists of alternatives");
       return finish(null, [...lexed.diagnostics, d]);
     }
     const cst = runParser(lexed.tokens, "file");

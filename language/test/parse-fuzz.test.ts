@@ -120,8 +120,15 @@ test("deep but allowed nesting (256 levels) parses", () => {
   assert.deepEqual(parse(`const A = ${"not ".repeat(257)}x`, "d").diagnostics.map((d) => d.code), ["E107"]);
 });
 
-test("a 4 MiB chain of operators gets E107, not a stack overflow later", () => {
-  const r = parse(`const A = ${"a + ".repeat(1_000_000)}a`, "chain.policy");
-  assert.equal(r.file, null);
-  assert.deepEqual(r.diagnostics.map((d) => d.code), ["E107"]);
+test("a 4 MiB chain of operators or steps gets E107 quickly, not a stack overflow later", () => {
+  for (const text of [`const A = ${"a + ".repeat(1_000_000)}a`, `const A = a${".b".repeat(1_500_000)}`, `const A = a${"[0]".repeat(1_000_000)}`]) {
+    const t0 = performance.now();
+    const r = parse(text, "chain.policy");
+    assert.equal(r.file, null);
+    assert.deepEqual(r.diagnostics.map((d) => [d.code, d.span.start.line]), [["E107", 1]]);
+    assert.ok(performance.now() - t0 < 5000);
+  }
+  // 1,000 alternatives (1,999 operators) in one condition are over the limit; 500 are within it.
+  assert.ok(parse(`const A = ${Array.from({ length: 1000 }, (_, i) => `x == ${i}`).join(" or ")}`, "ok.policy").file === null);
+  assert.ok(parse(`const A = ${Array.from({ length: 500 }, (_, i) => `x == ${i}`).join(" or ")}`, "ok.policy").file !== null);
 });
