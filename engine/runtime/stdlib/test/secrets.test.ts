@@ -90,16 +90,97 @@ test("slack_token: rejects look-alikes", () => {
   }
 });
 
-test("stripe_key and google_api_key: find keys by prefix and length", () => {
-  for (const k of ["sk_live_4eC39HqLyjWDarjtT1zdp7dc", "rk_live_" + token(24, 3), "sk_test_" + token(99, 4), "sk_live_" + token(16, 5)]) assertFinds(stripeKey, `key ${k}`, k);
-  for (const text of ["pk_live_4eC39HqLyjWDarjtT1zdp7dc", "sk_live_short", "sk_prod_4eC39HqLyjWDarjtT1zdp7dc", "xsk_live_4eC39HqLyjWDarjtT1zdp7dc"]) assertNone(stripeKey, text);
-  for (const k of ["AIzaSyA-1234567890abcdefghijklmnopqrstu", "AIza" + token(35, 6), "AIza" + token(35, 9, B62 + "-_")]) assertFinds(googleApiKey, `"key": "${k}"`, k);
-  for (const text of ["AIza" + token(34, 6), "AIza" + token(36, 6), "aiza" + token(35, 6), "XAIza" + token(35, 6)]) assertNone(googleApiKey, text);
+test("stripe_key: finds secret and restricted keys, live and test", () => {
+  for (const k of [
+    "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+    `rk_live_${token(24, 3)}`,
+    `sk_test_${token(99, 4)}`,
+    `sk_live_${token(16, 5)}`,
+    `rk_test_${token(32, 17)}`,
+    `sk_live_51${token(97, 18)}`,
+    `sk_test_${token(24, 19)}`,
+    `rk_live_${token(60, 20)}`,
+  ]) {
+    assertFinds(stripeKey, k);
+    assertFinds(stripeKey, `Stripe.apiKey = "${k}";`, k);
+  }
 });
 
-test("openai_key: finds random sk- keys, not dashed words", () => {
-  for (const k of ["sk-" + token(48, 11), "sk-proj-" + token(120, 12, B62 + "-_"), "sk-svcacct-" + token(64, 13), "sk-admin-" + token(40, 14)]) assertFinds(openaiKey, `OPENAI_API_KEY=${k}`, k);
-  for (const text of ["sk-learn-tutorial-for-beginners-and-experts", "sk-ant-api03-" + token(90, 15), "sk-" + token(20, 16), "sk-" + "a1".repeat(30), "ask-" + token(48, 11), "risk-" + token(48, 11)]) assertNone(openaiKey, text);
+test("stripe_key: rejects publishable keys, short keys and other prefixes", () => {
+  for (const text of [
+    "pk_live_4eC39HqLyjWDarjtT1zdp7dc", // publishable: meant to be public
+    "pk_test_4eC39HqLyjWDarjtT1zdp7dc",
+    "sk_live_short",
+    "sk_prod_4eC39HqLyjWDarjtT1zdp7dc",
+    "xsk_live_4eC39HqLyjWDarjtT1zdp7dc",
+    "sk_live_4eC39HqLyjWDarjtT1zdp7dc_x",
+    "SK_LIVE_4eC39HqLyjWDarjtT1zdp7dc",
+    "whsec_4eC39HqLyjWDarjtT1zdp7dc",
+  ]) {
+    assertNone(stripeKey, text);
+  }
+});
+
+test("google_api_key: finds AIza keys of exactly 39 characters", () => {
+  for (const k of [
+    "AIzaSyA-1234567890abcdefghijklmnopqrstu",
+    `AIza${token(35, 6)}`,
+    `AIza${token(35, 9, `${B62}-_`)}`,
+    `AIzaSy${token(33, 22)}`,
+    `AIza${token(34, 23)}-`,
+    `AIza${token(34, 24)}_`,
+    `AIza_${token(34, 25)}`,
+    `AIza${token(35, 26)}`,
+  ]) {
+    assertFinds(googleApiKey, k);
+    assertFinds(googleApiKey, `https://maps.googleapis.com/maps/api/js?key=${k}&callback=init`, k);
+  }
+});
+
+test("google_api_key: rejects wrong lengths, case and glued keys", () => {
+  for (const text of [
+    `AIza${token(34, 6)}`,
+    `AIza${token(36, 6)}`,
+    `aiza${token(35, 6)}`,
+    `AIZA${token(35, 6)}`,
+    `XAIza${token(35, 6)}`,
+    `AIza${token(35, 6)}x`,
+    `AIza${token(35, 6)}-`,
+    "AIza",
+  ]) {
+    assertNone(googleApiKey, text);
+  }
+});
+
+test("openai_key: finds random sk- keys of every kind", () => {
+  for (const k of [
+    `sk-${token(48, 11)}`,
+    `sk-proj-${token(120, 12, `${B62}-_`)}`,
+    `sk-svcacct-${token(64, 13)}`,
+    `sk-admin-${token(40, 14)}`,
+    `sk-${token(20, 27)}T3BlbkFJ${token(20, 28)}`,
+    `sk-proj-${token(156, 29)}`,
+    `sk-${token(32, 30)}`,
+    `sk-None-${token(48, 31)}`,
+  ]) {
+    assertFinds(openaiKey, k);
+    assertFinds(openaiKey, `OPENAI_API_KEY=${k}`, k);
+  }
+});
+
+test("openai_key: rejects dashed words, Anthropic keys, short and glued tokens", () => {
+  for (const text of [
+    "sk-learn-tutorial-for-beginners-and-experts",
+    `sk-ant-api03-${token(90, 15)}`,
+    `sk-${token(20, 16)}`,
+    `sk-${"a1".repeat(30)}`, // no capitals: not random base62
+    `ask-${token(48, 11)}`,
+    `risk-${token(48, 11)}`,
+    `sk_${token(48, 11)}`,
+    "sk-",
+  ]) {
+    assertNone(openaiKey, text);
+  }
 });
 
 test("generic_api_key: finds high-entropy values assigned to credential names, and only the value", () => {
