@@ -9,47 +9,24 @@ import assert from "node:assert/strict";
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { isDeepStrictEqual } from "node:util";
 import { CODES, checkSources, parse } from "../../language/index.ts";
-import type { Diagnostic } from "../../language/index.ts";
 import { loadPolicySet, runTests } from "../../engine/runtime/index.ts";
 import { main } from "../../engine/cli/main.ts";
 import {
-  compareDecision,
   compareDiagnostics,
   constructsOf,
   corpusFiles,
-  deepFreeze,
   loadCaseFile,
   loadCorpus,
   loadKnownFailures,
   MIN_CASES,
+  runSetCase,
+  severityMismatches,
+  sourcesOf,
   type ActualDiagnostic,
+  type Evaluator,
   type LoadedCase,
 } from "./corpus.ts";
-
-// ---------------------------------------------------------------------------------------------
-// The evaluator under test. Everything the runner needs from an implementation goes through
-// this interface, so the compiled evaluator can be run over the same corpus by swapping it.
-
-/** A decision as the runner reads it. */
-interface DecisionLike {
-  readonly decision: string;
-  readonly reasons: readonly object[];
-  readonly warnings: readonly object[];
-  readonly payload: unknown;
-  readonly errors: readonly { readonly rule: string; readonly message: string }[];
-}
-
-/** What an implementation offers the corpus. */
-interface Evaluator {
-  readonly name: string;
-  /** Parses and checks; `set` is null when there are errors. */
-  load(sources: { path: string; text: string }[], toolSchemas: LoadedCase["toolSchemas"]): {
-    readonly diagnostics: readonly Diagnostic[];
-    readonly set: { decide(phase: string, input: unknown): DecisionLike; runTests(): { name: string; passed: boolean; failures: readonly string[] }[] } | null;
-  };
-}
 
 const reference: Evaluator = {
   name: "reference interpreter",
@@ -61,16 +38,6 @@ const reference: Evaluator = {
 };
 
 // ---------------------------------------------------------------------------------------------
-
-function sourcesOf(c: LoadedCase): { path: string; text: string }[] {
-  return Object.entries(c.files).map(([path, text]) => ({ path, text }));
-}
-
-function severityMismatches(diags: readonly ActualDiagnostic[]): string[] {
-  return diags
-    .filter((d) => !Object.hasOwn(CODES, d.code) || CODES[d.code as keyof typeof CODES].severity !== d.severity)
-    .map((d) => `diagnostic ${d.code} has severity ${d.severity}, not the registry's`);
-}
 
 async function runCliCase(c: LoadedCase): Promise<string[]> {
   const cli = c.cli!;
@@ -104,7 +71,7 @@ async function runCliCase(c: LoadedCase): Promise<string[]> {
           out.push(`stderr line is not JSON: ${line}`);
         }
       }
-      out.push(...compareDiagnostics(c.diagnostics, diags), ...severityMismatches(diags));
+      out.push(...compareDiagnostics(c.diagnostics, diags), ...severityMismatches(diags, CODES));
     }
     return out;
   } finally {
@@ -112,52 +79,9 @@ async function runCliCase(c: LoadedCase): Promise<string[]> {
   }
 }
 
-/** Runs one case; the mismatches between what it wants and what the implementation did. */
+/** Runs one case: the command line for `cli` cases, the evaluator for the others. */
 async function runCase(c: LoadedCase, ev: Evaluator): Promise<string[]> {
-  if (c.kind === "cli") return runCliCase(c);
-  let loaded: ReturnType<Evaluator["load"]>;
-  try {
-    loaded = ev.load(sourcesOf(c), c.toolSchemas);
-  } catch (err) {
-    return [`loading threw: ${err instanceof Error ? err.stack : String(err)}`];
-  }
-  const out = [...compareDiagnostics(c.diagnostics ?? [], loaded.diagnostics), ...severityMismatches(loaded.diagnostics)];
-  if (c.kind === "diagnostics") return out;
-  if (!loaded.set) return [...out, "the policy set did not load"];
-  if (c.kind === "tests") {
-    let results;
-    try {
-      results = loaded.set.runTests();
-    } catch (err) {
-      return [...out, `running tests threw: ${err instanceof Error ? err.stack : String(err)}`];
-    }
-    const passed = results.filter((r) => r.passed).length;
-    const failed = results.length - passed;
-    const want = c.tests!;
-    const detail = results.filter((r) => !r.passed).map((r) => `${r.name}: ${r.failures.join("; ")}`).join(" | ");
-    if (passed !== want.passed || failed !== want.failed) out.push(`tests: wanted ${want.passed} passed, ${want.failed} failed; got ${passed} passed, ${failed} failed${detail ? ` (${detail})` : ""}`);
-    if (want.failing !== undefined) {
-      const names = results.filter((r) => !r.passed).map((r) => r.name).sort();
-      if (!isDeepStrictEqual(names, [...want.failing].sort())) out.push(`failing tests: wanted ${JSON.stringify(want.failing)}, got ${JSON.stringify(names)}`);
-    }
-    return out;
-  }
-  c.evaluations!.forEach((e, i) => {
-    const label = `evaluation ${i + 1}${e.note ? ` (${e.note})` : ""}`;
-    const pristine: unknown = structuredClone(e.input);
-    // The input is frozen: an evaluator that mutates it throws here instead of passing silently.
-    const input = deepFreeze(structuredClone(e.input));
-    let d: DecisionLike;
-    try {
-      d = loaded.set!.decide(e.phase, input);
-    } catch (err) {
-      out.push(`${label}: decide threw: ${err instanceof Error ? err.message : String(err)}`);
-      return;
-    }
-    for (const m of compareDecision(e.expect, d)) out.push(`${label}: ${m}`);
-    if (!isDeepStrictEqual(input, pristine)) out.push(`${label}: the input was mutated`);
-  });
-  return out;
+  return c.kind === "cli" ? runCliCase(c) : runSetCase(c, ev, CODES);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -294,6 +294,109 @@ export function deepFreeze<T>(x: T): T {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Running a case against an evaluator. Everything the corpus needs from an implementation goes
+// through this interface, so the reference interpreter and the compiled evaluator are run over
+// the same cases by passing a different Evaluator.
+
+/** A decision as the runner reads it. */
+export interface DecisionLike {
+  readonly decision: string;
+  readonly reasons: readonly object[];
+  readonly warnings: readonly object[];
+  readonly payload: unknown;
+  readonly errors: readonly { readonly rule: string; readonly message: string }[];
+  readonly policy?: { readonly digest?: string };
+}
+
+/** What an implementation offers the corpus. */
+export interface Evaluator {
+  readonly name: string;
+  /** Parses and checks; `set` is null when there are errors. */
+  load(sources: { path: string; text: string }[], toolSchemas: LoadedCase["toolSchemas"]): {
+    readonly diagnostics: readonly ActualDiagnostic[];
+    readonly set: { decide(phase: string, input: unknown): DecisionLike; runTests(): { name: string; passed: boolean; failures: readonly string[] }[] } | null;
+  };
+}
+
+/** The code registry's shape (language/codes.ts), so this module does not import the language. */
+export type CodeRegistry = Readonly<Record<string, { readonly severity: string }>>;
+
+/** Diagnostics whose severity is not their code's registered one, or whose code is unregistered. */
+export function severityMismatches(diags: readonly ActualDiagnostic[], codes: CodeRegistry): string[] {
+  return diags
+    .filter((d) => !Object.hasOwn(codes, d.code) || codes[d.code].severity !== d.severity)
+    .map((d) => `diagnostic ${d.code} has severity ${d.severity}, not the registry's`);
+}
+
+/** A case's files as the sources an evaluator loads. */
+export function sourcesOf(c: LoadedCase): { path: string; text: string }[] {
+  return Object.entries(c.files).map(([path, text]) => ({ path, text }));
+}
+
+const DECISIONS = new Set(["allow", "deny", "require_approval"]);
+
+/** What every decision must look like (LANGUAGE.md, "The decision"), whatever the case pins down. */
+export function decisionShape(d: DecisionLike): string[] {
+  const out: string[] = [];
+  if (!DECISIONS.has(d.decision)) out.push(`decision '${d.decision}' is not allow, deny or require_approval`);
+  for (const k of ["reasons", "warnings", "errors"] as const) if (!Array.isArray(d[k])) out.push(`${k} is not a list`);
+  const digest = d.policy?.digest;
+  if (typeof digest !== "string" || !/^sha256:[0-9a-f]{64}$/.test(digest)) out.push(`policy.digest is not 'sha256:<64 hex>': ${JSON.stringify(d.policy)}`);
+  return out;
+}
+
+/**
+ * Runs a `diagnostics`, `evaluations` or `tests` case: the mismatches between what it wants and
+ * what the evaluator did (empty: the case holds). `codes` is the diagnostic code registry.
+ */
+export function runSetCase(c: LoadedCase, ev: Evaluator, codes: CodeRegistry): string[] {
+  if (c.kind === "cli") throw new Error(`${c.name}: cli cases run through the command line, not an evaluator`);
+  let loaded: ReturnType<Evaluator["load"]>;
+  try {
+    loaded = ev.load(sourcesOf(c), c.toolSchemas);
+  } catch (err) {
+    return [`loading threw: ${err instanceof Error ? err.stack : String(err)}`];
+  }
+  const out = [...compareDiagnostics(c.diagnostics ?? [], loaded.diagnostics), ...severityMismatches(loaded.diagnostics, codes)];
+  if (c.kind === "diagnostics") return out;
+  if (!loaded.set) return [...out, "the policy set did not load"];
+  if (c.kind === "tests") {
+    let results;
+    try {
+      results = loaded.set.runTests();
+    } catch (err) {
+      return [...out, `running tests threw: ${err instanceof Error ? err.stack : String(err)}`];
+    }
+    const passed = results.filter((r) => r.passed).length;
+    const failed = results.length - passed;
+    const want = c.tests!;
+    const detail = results.filter((r) => !r.passed).map((r) => `${r.name}: ${r.failures.join("; ")}`).join(" | ");
+    if (passed !== want.passed || failed !== want.failed) out.push(`tests: wanted ${want.passed} passed, ${want.failed} failed; got ${passed} passed, ${failed} failed${detail ? ` (${detail})` : ""}`);
+    if (want.failing !== undefined) {
+      const names = results.filter((r) => !r.passed).map((r) => r.name).sort();
+      if (!isDeepStrictEqual(names, [...want.failing].sort())) out.push(`failing tests: wanted ${JSON.stringify(want.failing)}, got ${JSON.stringify(names)}`);
+    }
+    return out;
+  }
+  c.evaluations!.forEach((e, i) => {
+    const label = `evaluation ${i + 1}${e.note ? ` (${e.note})` : ""}`;
+    const pristine: unknown = structuredClone(e.input);
+    // The input is frozen: an evaluator that mutates it throws here instead of passing silently.
+    const input = deepFreeze(structuredClone(e.input));
+    let d: DecisionLike;
+    try {
+      d = loaded.set!.decide(e.phase, input);
+    } catch (err) {
+      out.push(`${label}: decide threw: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
+    for (const m of [...decisionShape(d), ...compareDecision(e.expect, d)]) out.push(`${label}: ${m}`);
+    if (!isDeepStrictEqual(input, pristine)) out.push(`${label}: the input was mutated`);
+  });
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Coverage: which language constructs a case exercises, read off the parsed files. The parser's
 // AST is walked generically (any object with a `kind`), so this does not break when node types
 // gain fields.
