@@ -14,8 +14,14 @@ export class MemoryMonitorStore implements MonitorStore {
   readonly #baselines = new Map<string, Baseline>();
   readonly #alerts = new Map<string, AlertState>();
   readonly #rand = seededRandom(0x6d6f6e);
+  #closed = false;
+
+  #open(): void {
+    if (this.#closed) throw new MonitorError("monitor/store-closed", "the monitor store is closed");
+  }
 
   async mergeBuckets(buckets: readonly BucketRecord[], sampleCap: number): Promise<void> {
+    this.#open();
     for (const b of buckets) {
       const id = bucketId(b);
       const old = this.#buckets.get(id);
@@ -24,11 +30,17 @@ export class MemoryMonitorStore implements MonitorStore {
   }
 
   async buckets(q: BucketQuery): Promise<BucketRecord[]> {
+    this.#open();
     return [...this.#buckets.values()].filter((b) => bucketMatches(b, q)).sort((a, b) => a.start - b.start);
   }
 
   async insertEvents(events: readonly StoredEvent[]): Promise<void> {
-    for (const e of events) this.#events.push(e);
+    this.#open();
+    for (const e of events) {
+      // Outputs are evaluated, never kept, here as in the SQL stores.
+      const { output: _output, ...event } = e.event as StoredEvent["event"] & { output?: string };
+      this.#events.push(e.evaluations ? { event, evaluations: e.evaluations } : { event });
+    }
   }
 
   async events(from: number, to: number): Promise<StoredEvent[]> {
@@ -62,5 +74,7 @@ export class MemoryMonitorStore implements MonitorStore {
     for (const [k, s] of states) this.#alerts.set(k, s);
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
 }
