@@ -21,13 +21,20 @@ export interface Writer {
   readonly acks: Ack[];
   /** Resolves when the writer has printed at least `k` acknowledgements. */
   until(k: number): Promise<void>;
+  /** Resolves once a held writer has opened the log (or has exited). */
+  readonly ready: Promise<void>;
+  /** Lets a held writer start appending. */
+  release(): void;
   /** Resolves with the exit code (or signal) once the process is gone. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
 }
 
-/** Starts `writer.ts` against `location`; `count` records, or "inf". */
-export function startWriter(location: string, tag: string, count: number | "inf"): Writer {
-  const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", writerScript, location, tag, String(count)], { stdio: ["ignore", "pipe", "pipe"] });
+/** Starts `writer.ts` against `location`; `count` records, or "inf". With `held`, it waits for `release()`. */
+export function startWriter(location: string, tag: string, count: number | "inf", held = false): Writer {
+  const argv = ["--disable-warning=ExperimentalWarning", writerScript, location, tag, String(count), ...(held ? ["wait"] : [])];
+  const child = spawn(process.execPath, argv, { stdio: [held ? "pipe" : "ignore", "pipe", "pipe"] });
+  let readyResolve: () => void = () => {};
+  const ready = new Promise<void>((r) => (readyResolve = r));
   const acks: Ack[] = [];
   let buf = "";
   let stderr = "";
@@ -37,8 +44,13 @@ export function startWriter(location: string, tag: string, count: number | "inf"
     buf += chunk;
     let nl: number;
     while ((nl = buf.indexOf("\n")) >= 0) {
-      const [index, t, n] = buf.slice(0, nl).split(" ");
+      const line = buf.slice(0, nl);
       buf = buf.slice(nl + 1);
+      if (line === "ready") {
+        readyResolve();
+        continue;
+      }
+      const [index, t, n] = line.split(" ");
       acks.push({ index: Number(index), tag: t, n: Number(n) });
     }
     for (const w of waiters.splice(0)) (acks.length >= w.k ? w.resolve() : waiters.push(w));
@@ -47,6 +59,7 @@ export function startWriter(location: string, tag: string, count: number | "inf"
   child.stderr?.on("data", (c: string) => void (stderr += c));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => {
     child.on("exit", (code, signal) => {
+      readyResolve();
       for (const w of waiters.splice(0)) w.resolve();
       resolve({ code, signal, stderr });
     });
@@ -55,6 +68,8 @@ export function startWriter(location: string, tag: string, count: number | "inf"
     child,
     acks,
     exited,
+    ready,
+    release: () => void child.stdin?.end("go\n"),
     until: (k) => (acks.length >= k ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ k, resolve }))),
   };
 }

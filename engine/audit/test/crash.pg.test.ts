@@ -19,7 +19,10 @@ test("postgres: every acknowledged entry survives SIGKILL and the tree verifies"
 test("postgres: two writer processes append into one consistent tree", async () => {
   const db = await freshDatabase("audit_writers");
   const per = 1500;
-  const writers = [startWriter(db, "w1", per), startWriter(db, "w2", per)];
+  // Both are released together once both have connected, so their appends really contend.
+  const writers = [startWriter(db, "w1", per, true), startWriter(db, "w2", per, true)];
+  await Promise.all(writers.map((w) => w.ready));
+  for (const w of writers) w.release();
   const exits = await Promise.all(writers.map((w) => w.exited));
   for (const e of exits) assert.equal(e.code, 0, e.stderr);
   const acks = writers.flatMap((w) => w.acks);
