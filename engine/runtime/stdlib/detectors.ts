@@ -26,11 +26,12 @@ export function getDetector(name: string): Detector | undefined {
 }
 
 /**
- * `text` with every match of `detector` replaced by `replacement`. Returns `text` itself
- * (no copy) when nothing matches.
+ * `text` with every match of `pattern` (a detector, or a user regex from
+ * `compilePolicyRegex`) replaced by `replacement`, taken literally. Returns `text` itself (no
+ * copy) when nothing matches.
  */
-export function redact(text: string, detector: Detector, replacement: string): string {
-  const found = detector.find(text);
+export function redact(text: string, pattern: Pick<Detector, "find">, replacement: string): string {
+  const found = pattern.find(text);
   if (found.length === 0) return text;
   let out = "";
   let last = 0;

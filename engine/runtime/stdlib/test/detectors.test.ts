@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { DETECTOR_LIST } from "../../../../language/detectors.ts";
 import { DETECTOR_IMPLS, getDetector, redact } from "../detectors.ts";
+import { compilePolicyRegex } from "../regex-guard.ts";
 
 test("every detector the language declares is implemented under the same name, and nothing else", () => {
   assert.deepEqual(Object.keys(DETECTOR_IMPLS).sort(), DETECTOR_LIST.map((d) => d.name).sort());
@@ -33,6 +34,7 @@ test("redact replaces every match and returns the input itself when nothing matc
   const mail = DETECTOR_IMPLS["pii.email"];
   assert.equal(redact("a@x.com,b@y.org", mail, ""), ",");
   assert.equal(redact("ann@example.com", mail, "$&"), "$&", "the replacement is literal text, not a pattern");
+  assert.equal(redact("id 42 and 7", compilePolicyRegex("\\d+", ""), "#"), "id # and #", "user regexes redact too");
 });
 
 // Strings built from the fragments detectors look for, so that properties reach validation
@@ -44,7 +46,11 @@ const fragment = fc.oneof(
   fc.stringMatching(/^[0-9a-fA-F:]{1,12}$/),
   fc.stringMatching(/^[A-Za-z0-9_-]{1,40}$/),
 );
-const text = fc.oneof(fc.string({ maxLength: 200 }), fc.array(fragment, { maxLength: 40 }).map((parts) => parts.join("")));
+const text = fc.oneof(
+  fc.string({ maxLength: 200 }),
+  fc.string({ unit: "binary", maxLength: 100 }), // any code points, lone surrogates included
+  fc.array(fragment, { maxLength: 40 }).map((parts) => parts.join("")),
+);
 
 test("property: detectors never throw, and find returns ordered, non-overlapping, in-bounds ranges that test agrees with", () => {
   const detectors = Object.values(DETECTOR_IMPLS);
