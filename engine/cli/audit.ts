@@ -189,6 +189,8 @@ function required(args: ParsedArgs, name: string, what: string): number {
   return v;
 }
 
+const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
 const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
 
 const run: Record<string, (args: ParsedArgs, io: CommandIO) => Promise<number>> = {
@@ -201,7 +203,7 @@ const run: Record<string, (args: ParsedArgs, io: CommandIO) => Promise<number>> 
     if (args.flags.json === true) {
       io.stdout(json({ ok: r.ok, size: r.size, root: toHex(r.root), firstBadIndex: r.firstBadIndex, checked: r.checked, problemCount: r.problemCount, problems: r.problems }));
     } else if (r.ok) {
-      io.stdout(`ok: ${r.checked.entries} entries, ${r.checked.nodes} nodes and ${r.checked.checkpoints} checkpoints verify\nroot: ${toHex(r.root)} (size ${r.size})\n`);
+      io.stdout(`ok: ${count(r.checked.entries, "entry", "entries")}, ${count(r.checked.nodes, "node", "nodes")} and ${count(r.checked.checkpoints, "checkpoint", "checkpoints")} verify\nroot: ${toHex(r.root)} (size ${r.size})\n`);
     } else {
       const shown = r.problems.filter((p) => p.rootCause).slice(0, 10);
       const lines = shown.map((p) => `  ${p.message}`);
@@ -265,8 +267,9 @@ const run: Record<string, (args: ParsedArgs, io: CommandIO) => Promise<number>> 
     const subject = stringFlag(args, "subject");
     if (subject === undefined || subject === "") throw new UsageError("option '--subject' is required (the data subject's id)");
     const r = await withLog(await openLog(dbOf(args, io), undefined), (l) => l.erase(subject));
-    if (r.keysDestroyed === 0) io.stdout(`subject '${subject}' has no live key: nothing to erase (${r.entries} entries recorded)\n`);
-    else io.stdout(`erased subject '${subject}': ${r.keysDestroyed} key(s) destroyed; the personal fields of ${r.entries} entries now read as erased\n`);
+    const entries = count(r.entries, "entry", "entries");
+    if (r.keysDestroyed === 0) io.stdout(`subject '${subject}' has no live key: nothing to erase (${entries} recorded)\n`);
+    else io.stdout(`erased subject '${subject}': ${count(r.keysDestroyed, "key", "keys")} destroyed; the personal fields of ${entries} now read as erased\n`);
     return 0;
   },
 };

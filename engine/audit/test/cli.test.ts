@@ -117,7 +117,7 @@ test("verify, checkpoint (key created beside the db), prove and consistency", as
 
   const again = await run("verify");
   assert.equal(again.code, 0);
-  assert.match(again.out, /and 1 checkpoints verify/);
+  assert.match(again.out, /and 1 checkpoint verify/);
 });
 
 test("tiles writes a C2SP tlog-tiles tree that reproduces the log", async () => {
