@@ -7,7 +7,7 @@ import { durationMs } from "../cst-to-ast.ts";
 import { parse } from "../parse.ts";
 import { isValidSpan } from "../span.ts";
 import { exprArb, policySourceArb, stripParens } from "./arbitrary.ts";
-import { printExpr } from "./reference-printer.ts";
+import { printExpr, printExprMinimal } from "./reference-printer.ts";
 import { sexpr, shape } from "./sexpr.ts";
 
 function ok(text: string): A.PolicyFile {
@@ -175,5 +175,18 @@ test("property: expressions print and parse back to themselves", () => {
       assert.deepEqual(stripParens(stripSpans(got)), stripParens(stripSpans(e)), src);
     }),
     { numRuns: 1500 },
+  );
+});
+
+test("property: expressions printed with only the parentheses precedence needs parse back to themselves", () => {
+  fc.assert(
+    fc.property(exprArb({ maxDepth: 6 }), (e) => {
+      const src = `const X = ${printExprMinimal(e)}`;
+      const r = parse(src, "e.policy");
+      assert.deepEqual(r.diagnostics, [], src);
+      const got = (r.file!.decls[0] as A.ConstDecl).value;
+      assert.deepEqual(stripParens(stripSpans(got)), stripParens(stripSpans(e)), src);
+    }),
+    { numRuns: 3000 },
   );
 });

@@ -171,3 +171,62 @@ export function printPolicy(file: A.PolicyFile): string {
   const all: (A.Decl | A.PackageDecl)[] = [...(file.package ? [file.package] : []), ...file.decls];
   return `${all.map((d) => [...docLines(d.doc), printDecl(d)].join("\n")).join("\n\n")}\n`;
 }
+
+// Precedence levels of LANGUAGE.md, loosest first; quantifiers bind loosest of all (their
+// body runs to the end), atoms and postfix steps tightest.
+function level(e: A.Expr): number {
+  switch (e.kind) {
+    case "Quantifier":
+      return 0;
+    case "Binary":
+      if (e.op === "or") return 1;
+      if (e.op === "and") return 2;
+      if (e.op === "+" || e.op === "-") return 5;
+      if (e.op === "*" || e.op === "/" || e.op === "%") return 6;
+      return 4;
+    case "Unary":
+      return e.op === "not" ? 3 : 7;
+    default:
+      return 8;
+  }
+}
+
+/**
+ * An expression with parentheses only where precedence needs them (a second reference,
+ * independent of the parser's folding): `a or b and c`, `-a * b`, `(a < b) == c`.
+ */
+export function printExprMinimal(e: A.Expr): string {
+  const wrap = (x: A.Expr, needs: boolean) => (needs ? `(${printExprMinimal(x)})` : printExprMinimal(x));
+  switch (e.kind) {
+    case "List":
+      return `[${e.items.map(printExprMinimal).join(", ")}]`;
+    case "Object":
+      return `{${e.entries.map((en) => `${en.quoted || !IDENT.test(en.key) ? quote(en.key) : en.key}: ${printExprMinimal(en.value)}`).join(", ")}}`;
+    case "Member":
+    case "Index":
+    case "Call": {
+      const obj = e.kind === "Call" ? e.callee : e.object;
+      const base = wrap(obj, level(obj) < 8 || obj.kind === "Number" || obj.kind === "Duration");
+      if (e.kind === "Member") return `${base}.${e.property.name}`;
+      if (e.kind === "Index") return `${base}[${printExprMinimal(e.index)}]`;
+      return `${base}(${e.args.map(printExprMinimal).join(", ")})`;
+    }
+    case "Unary":
+      return e.op === "not" ? `not ${wrap(e.operand, level(e.operand) < 3)}` : `-${wrap(e.operand, level(e.operand) < 7)}`;
+    case "Binary": {
+      const p = level(e);
+      const l = level(e.left);
+      const r = level(e.right);
+      return `${wrap(e.left, l < p || (p === 4 && l === 4))} ${e.op} ${wrap(e.right, r <= p)}`;
+    }
+    case "Quantifier": {
+      const head = `${e.quantifier} ${e.vars.map((v) => v.name).join(" then ")} in ${wrap(e.collection, level(e.collection) < 5)}`;
+      if (e.body === null) return head;
+      return `${head}${e.quantifier === "count" ? " where " : ": "}${printExprMinimal(e.body)}`;
+    }
+    case "Paren":
+      return `(${printExprMinimal(e.expr)})`;
+    default:
+      return printExpr(e);
+  }
+}
