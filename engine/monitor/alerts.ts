@@ -127,7 +127,8 @@ export class Alerter {
       const state = states.get(r.key) ?? { armed: true, lastFired: 0 };
       let next = state;
       if (r.verdict === "drift") {
-        if (state.armed && now - state.lastFired >= (cooldown.get(r.monitor) ?? 0)) {
+        // lastFired 0 means never: a first alert owes no cooldown.
+        if (state.armed && (state.lastFired === 0 || now - state.lastFired >= (cooldown.get(r.monitor) ?? 0))) {
           next = { armed: false, lastFired: now };
           fired.push(toAlert(r, value, baseline, now));
         }
