@@ -18,6 +18,7 @@ import { getDetector } from "../runtime/stdlib/detectors.ts";
 import { cachedPolicyRegex, compilePolicyRegex } from "../runtime/stdlib/regex-guard.ts";
 import { compileGlob, like } from "../runtime/stdlib/glob.ts";
 import { builtinImpl, callBuiltin } from "./builtins.ts";
+import { pathReader } from "./compile-path.ts";
 import type { Matcher } from "./reference.ts";
 import { Duration, arithmetic, compare, elements, equals, getField, getIndex, member, negate, truth, typeName, type Value } from "./values.ts";
 
@@ -316,22 +317,9 @@ export class ExprCompiler {
       ks = keys;
     } else return null;
     const store = this.slots;
-    const n = ks.length;
-    const [k0, k1, k2] = ks;
-    if (slot < 0) {
-      if (n === 1) return dynamic((input) => getField(input, k0));
-      if (n === 2) return dynamic((input) => getField(getField(input, k0), k1));
-      if (n === 3) return dynamic((input) => getField(getField(getField(input, k0), k1), k2));
-    } else {
-      if (n === 1) return dynamic(() => getField(store[slot] ?? null, k0));
-      if (n === 2) return dynamic(() => getField(getField(store[slot] ?? null, k0), k1));
-      if (n === 3) return dynamic(() => getField(getField(getField(store[slot] ?? null, k0), k1), k2));
-    }
-    return dynamic((input) => {
-      let v: Value = slot < 0 ? input : (store[slot] ?? null);
-      for (let i = 0; i < n; i++) v = getField(v, ks[i]);
-      return v;
-    });
+    const read = pathReader(ks);
+    if (slot < 0) return dynamic(read);
+    return dynamic(() => read(store[slot] ?? null));
   }
 
   private call(e: Expr & { kind: "Call" }, scope: Scope): Compiled {
@@ -641,12 +629,8 @@ export class ExprCompiler {
     if (fused !== null) {
       // `c.path == K` over the elements: no slot, no closure per element (the body cannot fail, so `truth` is moot).
       const { keys, k: want, negate } = fused;
-      const m = keys.length;
-      const test = (x: Value): boolean => {
-        let v: Value = x ?? null;
-        for (let j = 0; j < m; j++) v = getField(v, keys[j]);
-        return (v === want) !== negate;
-      };
+      const read = pathReader(keys);
+      const test = (x: Value): boolean => (read(x ?? null) === want) !== negate;
       return dynamic((input) => {
         const xs = list(input);
         if (kind === "count") {

@@ -1,0 +1,31 @@
+// Input paths as generated source. A path is the commonest thing a rule does, and a closure
+// that walks keys through `getField` makes every step a keyed (megamorphic) load plus a
+// lookup; a function generated per path reads each step as a named property, which V8 caches
+// per site. Measured on the typical policy, this is the difference that matters on the
+// decision path. The semantics are `getField`'s, step for step (values.ts): only an own field
+// of a non-list, non-duration object is read, and absent or undefined reads as null.
+import { Duration, type Value } from "./values.ts";
+
+/** Reads a path of field names from a value; never throws. */
+export type PathReader = (v: Value) => Value;
+
+const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+function access(key: string): string {
+  return IDENT.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
+}
+
+/** A reader of `keys` from its argument, generated once per path. */
+export function pathReader(keys: readonly string[]): PathReader {
+  let body = "";
+  for (const k of keys) {
+    const q = JSON.stringify(k);
+    body += `if (typeof v !== "object" || v === null || isArray(v) || v instanceof Duration) return null;\n`;
+    body += `x = v${access(k)};\n`;
+    body += `if (x === undefined || !hasOwn(v, ${q})) return null;\n`;
+    body += `v = x;\n`;
+  }
+  body += "return v;";
+  const make = new Function("Duration", "isArray", "hasOwn", `"use strict";\nreturn function readPath(v) {\nlet x;\n${body}\n};`) as (d: typeof Duration, a: typeof Array.isArray, h: typeof Object.hasOwn) => PathReader;
+  return make(Duration, Array.isArray, Object.hasOwn);
+}
