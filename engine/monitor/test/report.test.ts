@@ -30,7 +30,7 @@ test("one line per metric with statistic, p and q or distance, verdict; bars und
   const lines = text.split("\n");
   assert.equal(lines[0], "drift: baseline 'normal' (1,000 decisions) vs 2026-01-01 09:00Z → 2026-01-01 10:00Z (100 decisions)");
   assert.match(text, /DRIFT tools +chi2 +stat 12\.5 +p 4\.00e-4 +q 8\.00e-4 +\(alert q ≤ 0\.01\) +▅▅ → ▃█ +'a' 50\.0% → 20\.0%/);
-  assert.match(text, /\n +a +baseline █+ +50\.0% +now █+ +20\.0%/);
+  assert.match(text, /\n +a +baseline █{12}▌ +50\.0% +now █{5} +20\.0%/);
   assert.match(text, /ok +latency +psi +psi 0\.0500/);
   assert.match(text, /n\/a +denial_rate +z +the window has 3 observations/);
   assert.match(text, /1 of 3 metrics drifted, 1 without enough data/);
