@@ -743,6 +743,10 @@ function testDecl(ctx: Ctx, node: CstNode, doc: A.Doc, fallback: Span): A.TestDe
   const phase = ident(ctx, tok(node, "Identifier"), name.span);
   const input = expression(ctx, sub(node, "expression"), phase.span);
   const expects = subs(node, "expectClause").map((e) => expectation(ctx, e, input.span));
+  const decisions = expects.filter((x) => x.kind === "ExpectDecision");
+  if (decisions.length > 1) {
+    report(ctx, "E100", decisions[1].span, "a test expects at most one decision", "keep one 'expect allow|deny|require_approval' line; name several rules with 'by r1, r2'");
+  }
   const close = tok(node, "RBrace");
   if (expects.length === 0 && range(close) && !node.recoveredNode) {
     report(ctx, "E100", name.span, "a test needs at least one 'expect'", "add e.g. expect deny by rule_name");

@@ -204,7 +204,13 @@ export const declArb: fc.Arbitrary<A.Decl> = fc.oneof(
   fc.tuple(identArb, fc.array(identArb, { maxLength: 3 }), exprArb(), docArb).map(([name, params, body, doc]): A.Decl => ({ kind: "Def", name, params, body, doc, span })),
   { weight: 3, arbitrary: ruleArb },
   fc
-    .tuple(stringArb, phaseArb, objectArb, fc.array(expectationArb, { minLength: 1, maxLength: 3 }), docArb)
+    .tuple(
+      stringArb,
+      phaseArb,
+      objectArb,
+      fc.array(expectationArb, { minLength: 1, maxLength: 3 }).filter((xs) => xs.filter((x) => x.kind === "ExpectDecision").length <= 1),
+      docArb,
+    )
     .map(([name, phase, input, expects, doc]): A.Decl => ({ kind: "Test", name, phase, input, expects, doc, span })),
 );
 

@@ -221,14 +221,15 @@ test("test blocks: every kind of expectation", () => {
   on tool_call { tool: { name: "refund", args: { amount: 900 } } }
   expect require_approval by large_refund, other.rule
   expect warn by bulk_export
-  expect deny
-  expect allow
   expect payload.tool.args["amount"] == 500
-}`);
+}
+test "plain" { on input {} expect deny }
+test "plain" { on input {} expect allow }`);
   const t = f.decls[0] as A.TestDecl;
-  assert.deepEqual(t.expects.map((x) => x.kind), ["ExpectDecision", "ExpectWarn", "ExpectDecision", "ExpectDecision", "ExpectPayload"]);
+  assert.deepEqual(t.expects.map((x) => x.kind), ["ExpectDecision", "ExpectWarn", "ExpectPayload"]);
+  assert.deepEqual(f.decls.slice(1).map((d) => ((d as A.TestDecl).expects[0] as { decision: string }).decision), ["deny", "allow"]);
   assert.deepEqual((t.expects[0] as Extract<A.Expectation, { kind: "ExpectDecision" }>).by.map(q), ["large_refund", "other.rule"]);
-  const p = t.expects[4] as Extract<A.Expectation, { kind: "ExpectPayload" }>;
+  const p = t.expects[2] as Extract<A.Expectation, { kind: "ExpectPayload" }>;
   // The path is what follows `payload.`: rooted at the first field of the payload.
   assert.deepEqual([sexpr(p.path), sexpr(p.value)], ['([] (. tool args) "amount")', "500"]);
 });
@@ -282,6 +283,7 @@ test("syntax messages are human and come with help where there is a fix", () => 
   assert.match(one("rule r on x { when a }").message, /rule 'r' has no 'then'/);
   assert.match(one("rule r on x { when a when b then deny }").message, /at most one 'when'/);
   assert.match(one('test "t" { on x {} }').message, /at least one 'expect'/);
+  assert.match(one('test "t" { on x {} expect deny expect allow by r }').message, /at most one decision/);
   assert.match(one("const A = any x in xs").message, /expected ':'/);
   assert.match(one("const A = any x in xs where x").message, /'any' takes ':'/);
   assert.match(one("const A = count x in xs: x").message, /'count' takes 'where'/);
