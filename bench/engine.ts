@@ -4,10 +4,11 @@
 // cedar-wasm (preparsed, statefulIsAuthorized; the subset Cedar expresses), and the cost of a
 // decision as the policy grows from 10 to 10,000 rules over many tool names. Before timing,
 // every peer's decisions are checked against Palisade's, so that the figures compare like
-// with like. Figures are median ns per decision over several batches.
+// with like. Figures are median ns per decision over several batches, the contestants' batches
+// interleaved so that the machine's load weighs on all alike.
 import { loadPolicySet, type PolicySet } from "../engine/runtime/policy-set.ts";
 import { cedarDecide, cedarRequest, preparse } from "./peers/cedar.ts";
-import { nsPerCall } from "./peers/measure.ts";
+import { interleaved } from "./peers/measure.ts";
 import { CEDAR_POLICIES, TYPICAL20_SOURCE, handwritten, jsonLogicDecide, typicalInputs, type BenchInput, type PeerDecision } from "./peers/typical20.ts";
 
 function load(text: string, evaluator: "compiled" | "reference" = "compiled"): PolicySet {
@@ -68,17 +69,19 @@ export async function benchEngine(): Promise<Record<string, unknown>> {
   crossCheck(set, inputs, cedarId);
   const cedarCalls = inputs.map((i) => cedarRequest(cedarId, i));
 
-  const palisade = nsPerCall((i: BenchInput) => set.decide("tool_call", i), inputs);
-  const hand = nsPerCall(handwritten, inputs);
-  const jsonlogic = nsPerCall(jsonLogicDecide, inputs);
-  const cedarNs = nsPerCall(cedarDecide, cedarCalls, { batches: 7, batchMs: 200 });
-  const interpreted = nsPerCall((i: BenchInput) => reference.decide("tool_call", i), inputs);
+  const t = interleaved({
+    palisade: { fn: (i: BenchInput) => set.decide("tool_call", i), inputs },
+    handwritten: { fn: handwritten, inputs },
+    jsonlogic: { fn: jsonLogicDecide, inputs },
+    cedar: { fn: cedarDecide, inputs: cedarCalls },
+    reference: { fn: (i: BenchInput) => reference.decide("tool_call", i), inputs },
+  });
+  const [palisade, hand, jsonlogic, cedarNs, interpreted] = [t.palisade, t.handwritten, t.jsonlogic, t.cedar, t.reference];
 
+  const sets = [10, 100, 1000, 10_000].map((n) => ({ n, set: load(scalingSource(n)), inputs: scalingInputs(n) }));
+  const s = interleaved(Object.fromEntries(sets.map(({ n, set: ss, inputs: is }) => [String(n), { fn: (i: BenchInput) => ss.decide("tool_call", i), inputs: is }])));
   const scaling: Record<string, number> = {};
-  for (const n of [10, 100, 1000, 10_000]) {
-    const s = load(scalingSource(n));
-    scaling[String(n)] = nsPerCall((i: BenchInput) => s.decide("tool_call", i), scalingInputs(n));
-  }
+  for (const n of ["10", "100", "1000", "10000"]) scaling[n] = Math.round(s[n] * 100) / 100;
   const r = (x: number): number => Math.round(x * 100) / 100;
   return {
     typical20: { palisade_ns: r(palisade), handwritten_ns: r(hand), jsonlogic_ns: r(jsonlogic), cedar_ns: r(cedarNs) },
