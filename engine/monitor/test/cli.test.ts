@@ -97,3 +97,30 @@ test("--help on each command, and through the installed entry point", async () =
   assert.equal(p.code, 1, p.stderr);
   assert.match(p.stdout, /DRIFT tools/);
 });
+
+test("drift --alert posts each drifted metric once; a second run stays quiet (state in the database)", async () => {
+  const { createServer } = await import("node:http");
+  const bodies: { metric: string }[] = [];
+  const server = createServer((req, res) => {
+    let text = "";
+    req.on("data", (c: Buffer) => (text += c.toString("utf8")));
+    req.on("end", () => {
+      bodies.push(JSON.parse(text) as { metric: string });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+  const port = (server.address() as { port: number }).port;
+  try {
+    writeFileSync(join(dir, "alerting.json"), JSON.stringify({ baseline: "normal", alerts: { webhook: `http://127.0.0.1:${port}/hook`, log: true } }));
+    const first = await run(["drift", "--config", "alerting.json", "--alert", "--at", "2026-01-05T10:00Z"], dir);
+    assert.equal(first.code, 1);
+    assert.deepEqual(bodies.map((b) => b.metric).sort(), ["eval:refusal", "tools"]);
+    assert.match(first.stderr, /palisade drift alert: tools drifted from baseline 'normal'/);
+    const second = await run(["drift", "--config", "alerting.json", "--alert", "--at", "2026-01-05T10:05Z"], dir);
+    assert.equal(second.code, 1, "still drifting");
+    assert.equal(bodies.length, 2, "but no second alert");
+  } finally {
+    await new Promise<void>((ok) => server.close(() => ok()));
+  }
+});
