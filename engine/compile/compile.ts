@@ -175,7 +175,10 @@ export class CompiledProgram {
 
 function reason(rule: RuleInfo, effect: Reason["effect"], message?: string, from?: string): Reason {
   const r: { -readonly [K in keyof Reason]: Reason[K] } = { rule: rule.id, effect };
+  // Exactly combine.ts's `reason` (the differential test holds the two in step): a missing
+  // message of a deciding or warning effect reads as the rule id.
   if (message !== undefined) r.message = message;
+  else if (effect === "deny" || effect === "require_approval" || effect === "warn") r.message = rule.id;
   if (rule.severity !== undefined) r.severity = rule.severity;
   if (rule.controls !== undefined && rule.controls.length > 0) r.controls = rule.controls;
   if (from !== undefined) r.approver_role = from;
