@@ -4,7 +4,7 @@
 export { createGuard, Guard } from "./guard.ts";
 export type { AgentOption, GuardOptions } from "./guard.ts";
 export { GuardScope, deniedToolMessage } from "./scope.ts";
-export type { OnDeny, ToolFn, WrapToolOptions } from "./scope.ts";
+export type { OnDeny, ToolFn, WrapToolOptions, WrappedTool } from "./scope.ts";
 export type { GuardMode, GuardPhase, Guarded, PhaseInput, Principal } from "./core.ts";
 export { PolicyDeniedError, GuardConfigError } from "./errors.ts";
 export type { DenialCause } from "./errors.ts";

@@ -23,6 +23,9 @@ export interface WrapToolOptions {
 /** A tool function: its first argument is the arguments object policies see as `tool.args`. */
 export type ToolFn<A, R, Rest extends unknown[] = unknown[]> = (args: A, ...rest: Rest) => R | Promise<R>;
 
+/** A tool function as `wrapTools` returns it: same arguments, always async. */
+export type WrappedTool<F> = F extends (args: infer A, ...rest: infer Rest) => infer R ? (args: A, ...rest: Rest) => Promise<Awaited<R>> : never;
+
 /** The text a model reads when a tool call was stopped. */
 export function deniedToolMessage(error: PolicyDeniedError): string {
   return `blocked by policy: ${error.message}`;
@@ -97,12 +100,12 @@ export class GuardScope {
   }
 
   /** Wraps every function of `tools` under its key's name. */
-  wrapTools<T extends Record<string, ToolFn<never, unknown, never[]>>>(tools: T, options: Omit<WrapToolOptions, "schema"> & { readonly schemas?: Readonly<Record<string, JSONSchemaObject>> } = {}): { [K in keyof T]: (...args: Parameters<T[K]>) => Promise<Awaited<ReturnType<T[K]>>> } {
+  wrapTools<T extends Record<string, ToolFn<never, unknown, never[]>>>(tools: T, options: Omit<WrapToolOptions, "schema"> & { readonly schemas?: Readonly<Record<string, JSONSchemaObject>> } = {}): { [K in keyof T]: WrappedTool<T[K]> } {
     const out: Record<string, unknown> = {};
     for (const [name, fn] of Object.entries(tools)) {
       const schema = options.schemas?.[name];
       out[name] = this.wrapTool(name, fn as ToolFn<unknown, unknown>, { ...(options.onDeny !== undefined ? { onDeny: options.onDeny } : {}), ...(schema !== undefined ? { schema } : {}) });
     }
-    return out as { [K in keyof T]: (...args: Parameters<T[K]>) => Promise<Awaited<ReturnType<T[K]>>> };
+    return out as { [K in keyof T]: WrappedTool<T[K]> };
   }
 }
