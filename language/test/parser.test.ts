@@ -283,7 +283,11 @@ test("syntax messages are human and come with help where there is a fix", () => 
   assert.match(one("rule r on x { when a }").message, /rule 'r' has no 'then'/);
   assert.match(one("rule r on x { when a when b then deny }").message, /at most one 'when'/);
   assert.match(one('test "t" { on x {} }').message, /at least one 'expect'/);
-  assert.match(one('test "t" { on x {} expect deny expect allow by r }').message, /at most one decision/);
+  // Two decision expectations parse: the checker reports them (E407).
+  assert.equal(parse('test "t" { on x {} expect deny expect allow by r }', "t").file?.decls.length, 1);
+  // A string is no redact pattern: one diagnostic at the string, no cascade on the target.
+  const red = one('rule r on output {\n  then redact "secret" in output.text\n}');
+  assert.deepEqual([red.code, red.line, red.col], ["E100", 2, 15]);
   assert.match(one("const A = any x in xs").message, /expected ':'/);
   assert.match(one("const A = any x in xs where x").message, /'any' takes ':'/);
   assert.match(one("const A = count x in xs: x").message, /'count' takes 'where'/);
