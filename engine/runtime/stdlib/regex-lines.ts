@@ -48,7 +48,7 @@ function nextLineStart(text: string, from: number): number {
   return m === null ? -1 : m.index + 1;
 }
 
-/** Runs a leading-`.*` pattern at line starts only. `sticky` must carry the `y` flag. */
+/** A leading-`.*` pattern run from line starts (and previous match ends) only. */
 export interface LineAnchored {
   test(text: string): boolean;
   find(text: string): Match[];
