@@ -105,14 +105,15 @@ function parseErrorDiagnostic(e: IRecognitionException, text: string, path: stri
   const atEnd = t === undefined || t.tokenType === EOF || !Number.isFinite(t.startOffset);
   const span = atEnd ? lines.span(text.length, text.length) : lines.span(t.startOffset, tokenEnd(t));
   // "expected '}' after 'b', found '='" misleads: the author wrote a comparison with one '='.
-  const message = t?.image === "=" && !/^expected '='/.test(e.message) ? `unexpected '='${previous?.image ? ` after ${describeToken(previous)}` : ""}` : e.message;
-  return diagnostic("E100", path, span, message, helpFor(e, t, previous));
+  const afterOperand = previous !== undefined && previous.tokenType !== EOF && !T.regexMayStartAfter([previous]);
+  const slip = t?.image === "=" && afterOperand && !/^expected '='/.test(e.message);
+  const message = slip ? `unexpected '=' after ${describeToken(previous)}` : e.message;
+  return diagnostic("E100", path, span, message, slip ? "use '==' to compare; '=' only appears in const, def and set" : helpFor(e, t, previous));
 }
 
 /** A one-line fix for the common slips. */
 function helpFor(e: IRecognitionException, t: IToken | undefined, previous: IToken | undefined): string | undefined {
   const image = t?.image ?? "";
-  if (image === "=" && !/expected '='/.test(e.message)) return "use '==' to compare; '=' only appears in const, def and set";
   if (t !== undefined && t.tokenType !== EOF && T.KEYWORDS.includes(t.tokenType) && /expected a name/.test(e.message)) {
     return `'${image}' is a keyword; choose another name`;
   }
