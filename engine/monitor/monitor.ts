@@ -3,7 +3,7 @@
 // happens in `flush`, scheduled off the caller's path when a batch fills or a timer fires.
 import type { Tracer } from "@opentelemetry/api";
 import { addEvent, emptyAggregate } from "./aggregate.ts";
-import type { Aggregate, Evaluations } from "./aggregate.ts";
+import type { Evaluations } from "./aggregate.ts";
 import type { Evaluator, EvaluationResult } from "./evaluators.ts";
 import type { DecisionEvent } from "./event.ts";
 import { MemoryMonitorStore } from "./memory-store.ts";
@@ -138,10 +138,15 @@ export class Monitor {
     const buckets = new Map<string, BucketRecord>();
     const raw: StoredEvent[] = [];
     let evaluated = 0;
+    // Consecutive events mostly share a bucket: reuse the last one instead of building its key.
+    let last: BucketRecord | undefined;
     for (const e of events) {
       const evaluations = e.output !== undefined && this.#evaluators.length > 0 ? await this.#evaluate(e, e.output) : undefined;
       if (evaluations) evaluated++;
-      addEvent(this.#bucketFor(buckets, e), e, evaluations, this.sampleCap, this.#rand);
+      if (last === undefined || e.time < last.start || e.time >= last.start + this.bucketMs || (e.agent ?? "") !== last.agent || (e.agentVersion ?? "") !== last.agentVersion || (e.env ?? "") !== last.env) {
+        last = this.#bucketFor(buckets, e);
+      }
+      addEvent(last.aggregate, e, evaluations, this.sampleCap, this.#rand);
       if (this.#retentionMs > 0) raw.push(evaluations ? { event: e, evaluations } : { event: e });
       if (this.#tracer) exportDecisionSpan(this.#tracer, e, evaluations);
     }
@@ -157,12 +162,12 @@ export class Monitor {
     return { events: events.length, buckets: buckets.size, evaluated, pruned };
   }
 
-  #bucketFor(buckets: Map<string, BucketRecord>, e: DecisionEvent): Aggregate {
+  #bucketFor(buckets: Map<string, BucketRecord>, e: DecisionEvent): BucketRecord {
     const key = { start: Math.floor(e.time / this.bucketMs) * this.bucketMs, agent: e.agent ?? "", agentVersion: e.agentVersion ?? "", env: e.env ?? "" };
     const id = bucketId(key);
     let b = buckets.get(id);
     if (b === undefined) buckets.set(id, (b = { ...key, aggregate: emptyAggregate() }));
-    return b.aggregate;
+    return b;
   }
 
   async #evaluate(e: DecisionEvent, output: string): Promise<Evaluations | undefined> {
