@@ -3,6 +3,8 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve, isAbsolute } from "node:path";
 import { UsageError } from "./args.ts";
+import { diagnostic, type Diagnostic } from "../../language/index.ts";
+import { fileStart } from "../../language/span.ts";
 
 /** One source file as read from disk; `path` is as the user should see it (relative to cwd when inside it). */
 export interface SourceFile {
@@ -69,4 +71,37 @@ export async function readJsonArg(file: string, cwd: string, readStdin: () => Pr
   } catch (err) {
     throw new UsageError(`'${file === "-" ? "stdin" : file}' is not valid JSON: ${(err as Error).message}`);
   }
+}
+
+/**
+ * Reads the files under `paths` for the commands that report on files (check, fmt, test,
+ * eval): a PATH that cannot be read is an E604 diagnostic rather than a usage error, so it is
+ * reported beside the other files' findings. No PATH at all is still a usage error.
+ */
+export function readPolicySources(paths: readonly string[], cwd: string): { sources: SourceFile[]; diagnostics: Diagnostic[] } {
+  if (paths.length === 0) throw new UsageError("no PATH given: name a .policy file or a folder of them");
+  const sources: SourceFile[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const seen = new Set<string>();
+  for (const p of paths) {
+    let files: string[];
+    try {
+      files = findPolicyFiles([p], cwd);
+    } catch (err) {
+      const reason = err instanceof UsageError ? err.message : `cannot read '${p}'`;
+      diagnostics.push(diagnostic("E604", p, fileStart, reason, "check the path, or name a folder that holds .policy files"));
+      continue;
+    }
+    for (const abs of files) {
+      if (seen.has(abs)) continue;
+      seen.add(abs);
+      const path = displayPath(abs, cwd);
+      try {
+        sources.push({ path, text: readFileSync(abs, "utf8") });
+      } catch (err) {
+        diagnostics.push(diagnostic("E604", path, fileStart, `cannot read '${path}': ${(err as NodeJS.ErrnoException).code ?? "read error"}`, "check the file's permissions"));
+      }
+    }
+  }
+  return { sources, diagnostics };
 }

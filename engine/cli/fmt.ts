@@ -6,7 +6,7 @@ import { formatSource } from "../../language/index.ts";
 import type { Diagnostic } from "../../language/index.ts";
 import { parseArgs, stringFlag } from "./args.ts";
 import type { Command } from "./command.ts";
-import { readPolicyFiles } from "./files.ts";
+import { readPolicySources } from "./files.ts";
 import { errorFormat, printDiagnostics } from "./policies.ts";
 
 const help = `usage: palisade fmt [options] PATH...
@@ -31,9 +31,11 @@ export const command: Command = {
   async run(argv, io) {
     const args = parseArgs(argv, { check: { type: "boolean" }, stdout: { type: "boolean" }, "error-format": { type: "string" } });
     const format = errorFormat(stringFlag(args, "error-format"));
-    const sources = readPolicyFiles(args.positionals, io.cwd);
-    const diagnostics: Diagnostic[] = [];
+    const read = readPolicySources(args.positionals, io.cwd);
+    const { sources } = read;
+    const diagnostics: Diagnostic[] = [...read.diagnostics];
     const changed: string[] = [];
+    let unchanged = 0;
     for (const src of sources) {
       const out = formatSource(src.text, src.path);
       if (out.text === null) {
@@ -41,7 +43,8 @@ export const command: Command = {
         continue;
       }
       if (args.flags.stdout === true) io.stdout(out.text);
-      else if (out.text !== src.text) {
+      else if (out.text === src.text) unchanged++;
+      else {
         changed.push(src.path);
         if (args.flags.check !== true) writeFileSync(resolve(io.cwd, src.path), out.text);
       }
@@ -52,7 +55,7 @@ export const command: Command = {
       if (format === "human" && changed.length > 0) io.stderr(`${changed.length} file${changed.length === 1 ? "" : "s"} would be reformatted\n`);
       return changed.length > 0 || diagnostics.length > 0 ? 1 : 0;
     }
-    if (format === "human" && args.flags.stdout !== true) io.stderr(`${changed.length} file${changed.length === 1 ? "" : "s"} reformatted, ${sources.length - changed.length - (diagnostics.length > 0 ? new Set(diagnostics.map((d) => d.file)).size : 0)} unchanged\n`);
+    if (format === "human" && args.flags.stdout !== true) io.stderr(`${changed.length} file${changed.length === 1 ? "" : "s"} reformatted, ${unchanged} unchanged\n`);
     return diagnostics.length > 0 ? 1 : 0;
   },
 };

@@ -3,7 +3,7 @@
 import { checkSources, renderDiagnostic, diagnosticToJSON, sortDiagnostics, hasErrors } from "../../language/index.ts";
 import type { CheckedProgram, Diagnostic, JSONSchemaObject } from "../../language/index.ts";
 import type { CommandIO } from "./command.ts";
-import { readPolicyFiles, type SourceFile } from "./files.ts";
+import { readPolicySources, type SourceFile } from "./files.ts";
 import { UsageError } from "./args.ts";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -51,7 +51,9 @@ export interface LoadedPolicies {
 
 /** Reads, parses and checks the policies under `paths`; prints nothing. */
 export function loadPolicies(paths: readonly string[], io: CommandIO, toolSchemas?: Record<string, JSONSchemaObject>): LoadedPolicies {
-  const sources = readPolicyFiles(paths, io.cwd);
+  const read = readPolicySources(paths, io.cwd);
+  const { sources } = read;
+  if (read.diagnostics.length > 0) return { sources, program: null, diagnostics: read.diagnostics };
   const { program, diagnostics } = checkSources(sources, toolSchemas ? { toolSchemas } : {});
   return { sources, program, diagnostics };
 }

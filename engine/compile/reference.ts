@@ -27,6 +27,13 @@ interface Frame {
   readonly parent: Frame | null;
 }
 
+class ConstError {
+  readonly message: string;
+  constructor(message: string) {
+    this.message = message;
+  }
+}
+
 class MatcherValue {
   readonly matcher: Matcher;
   constructor(matcher: Matcher) {
@@ -50,17 +57,28 @@ export function replaceMatches(text: string, m: Matcher, replacement: string): s
 /** Evaluates a checked program by walking its AST. */
 export class ReferenceInterpreter {
   readonly program: CheckedProgram;
-  private readonly consts = new Map<string, Value>();
+  private readonly consts = new Map<string, Value | MatcherValue | ConstError>();
 
   constructor(program: CheckedProgram) {
     this.program = program;
-    for (const c of program.consts.values()) this.consts.set(c.id, this.eval(c.decl.value, null, null));
+    // A const whose value is a runtime error (`1 / 0`) does not stop the set from loading: the
+    // rules that read it are errored, like any other runtime error (LANGUAGE.md).
+    for (const c of program.consts.values()) {
+      try {
+        this.consts.set(c.id, this.evalAny(c.decl.value, null, null));
+      } catch (err) {
+        if (!(err instanceof PolicyRuntimeError)) throw err;
+        this.consts.set(c.id, new ConstError(`const ${c.id}: ${err.message}`));
+      }
+    }
   }
 
-  /** The value of a const by id (`package.NAME`). */
-  constValue(id: string): Value {
-    if (!this.consts.has(id)) throw new Error(`const ${id} is not evaluated yet`);
-    return this.consts.get(id) ?? null;
+  /** The value of a const by id (`package.NAME`); a pattern const (`const R = /x/`) is a matcher. */
+  private constValue(id: string): Value | MatcherValue {
+    if (!this.consts.has(id)) throw new Error(`internal: const ${id} is not evaluated yet`);
+    const v = this.consts.get(id) ?? null;
+    if (v instanceof ConstError) throw new PolicyRuntimeError(v.message);
+    return v;
   }
 
   /** Evaluates an expression that reads no input (a test's input literal, a const). */

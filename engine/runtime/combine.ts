@@ -37,7 +37,9 @@ export interface PhaseSettings {
 
 function reason(rule: RuleInfo, effect: Reason["effect"], message?: string, from?: string): Reason {
   const r: { -readonly [K in keyof Reason]: Reason[K] } = { rule: rule.id, effect };
+  // A message is optional in the language; the rule id stands in for it (spec/decisions.md).
   if (message !== undefined) r.message = message;
+  else if (effect === "deny" || effect === "require_approval" || effect === "warn") r.message = rule.id;
   if (rule.severity !== undefined) r.severity = rule.severity;
   if (rule.controls !== undefined && rule.controls.length > 0) r.controls = rule.controls;
   if (from !== undefined) r.approver_role = from;
