@@ -52,13 +52,17 @@ export interface DecisionContext {
   readonly output?: string;
 }
 
-/** The telemetry event of an engine decision. */
+/**
+ * The telemetry event of an engine decision. The decision's reasons are shared, not copied
+ * (they already carry rule and effect), so building the event costs one object on the decision
+ * path.
+ */
 export function eventFromDecision(decision: Decision, context: DecisionContext = {}): DecisionEvent {
   return {
     ...context,
     time: context.time ?? Date.now(),
     decision: decision.decision,
-    rules: decision.reasons.map((r) => ({ rule: r.rule, effect: r.effect })),
+    rules: decision.reasons,
     policyDigest: decision.policy.digest,
   };
 }
