@@ -2,11 +2,12 @@
 // pushes a small object onto a queue; on the next turn of the event loop the queue is drained:
 // each entry's input is canonicalised and digested, turned into an AuditRecord (appended without
 // waiting) and a telemetry event. Failures reach `onError`, never the agent.
-import canonicalize from "canonicalize";
 import { createHash } from "node:crypto";
 import type { Decision } from "../runtime/index.ts";
 import type { AuditPhase, AuditRecord, JsonValue } from "../audit/index.ts";
 import type { ApprovalOutcome } from "./approval.ts";
+import { canonicalJson } from "./canonical.ts";
+import type { CanonicalCache } from "./canonical.ts";
 
 /** The audit log as the guard uses it (`AuditLog` satisfies it). */
 export interface AuditSink {
@@ -70,22 +71,16 @@ export interface RecorderContext {
   readonly onError: (err: unknown) => void;
 }
 
-/** `sha256:<hex>` of the RFC 8785 canonical form of `input`. */
-export function inputDigest(input: unknown): string {
-  let text: string | undefined;
-  try {
-    text = canonicalize(input);
-  } catch {
-    // Values JSON cannot hold (a BigInt in a tool's args): digest what JSON can say about them.
-    text = JSON.stringify(input, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
-  }
-  return `sha256:${createHash("sha256").update(text ?? "null").digest("hex")}`;
+/** `sha256:<hex>` of the RFC 8785 canonical form of `input` (session calls' texts reused through `cache`). */
+export function inputDigest(input: unknown, cache?: CanonicalCache): string {
+  return `sha256:${createHash("sha256").update(canonicalJson(input, cache)).digest("hex")}`;
 }
 
 /** Queues decisions and records them on the next turn of the event loop. */
 export class Recorder {
   readonly #ctx: RecorderContext;
   #queue: PendingDecision[] = [];
+  readonly #canonical: CanonicalCache = new WeakMap();
   #scheduled: Promise<void> | null = null;
 
   constructor(ctx: RecorderContext) {
@@ -151,7 +146,7 @@ export class Recorder {
       decision: decision.decision,
       reasons: decision.reasons.map(reasonJson),
       policy_digest: decision.policy.digest,
-      input_digest: inputDigest(p.input),
+      input_digest: inputDigest(p.input, this.#canonical),
       mode: this.#ctx.mode,
     };
     if (decision.warnings.length > 0) record.warnings = decision.warnings.map(reasonJson);
