@@ -18,6 +18,7 @@ const suites: Record<string, Suite> = {
   stdlib: { out: "stdlib", parts: [{ file: "stdlib.ts", fn: "benchStdlib" }] },
   language: { out: "language", parts: [{ file: "language.ts", fn: "benchLanguage" }] },
   engine: { out: "engine", parts: [{ file: "engine.ts", fn: "benchEngine" }] },
+  sdk: { out: "sdk", parts: [{ file: "sdk.ts", fn: "benchSdk" }] },
 };
 
 const args = process.argv.slice(2);
