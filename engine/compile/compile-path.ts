@@ -15,8 +15,25 @@ function access(key: string): string {
   return IDENT.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
 }
 
-/** A reader of `keys` from its argument, generated once per path. */
+// One reader per distinct path, shared by every rule that reads it: a policy has few distinct
+// paths, and a shared function gets hot and optimised where ten thousand copies each called
+// now and then would stay in the interpreter. Bounded, as paths come from policy text.
+const readers = new Map<string, PathReader>();
+const READER_LIMIT = 4096;
+
+/** A reader of `keys` from its argument, generated once per distinct path. */
 export function pathReader(keys: readonly string[]): PathReader {
+  const id = JSON.stringify(keys);
+  let r = readers.get(id);
+  if (r === undefined) {
+    if (readers.size >= READER_LIMIT) readers.clear();
+    r = generate(keys);
+    readers.set(id, r);
+  }
+  return r;
+}
+
+function generate(keys: readonly string[]): PathReader {
   let body = "";
   for (const k of keys) {
     const q = JSON.stringify(k);
