@@ -68,7 +68,7 @@ export function tooDeep(tokens: readonly IToken[]): TooDeep | null {
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
     const type = t.tokenType;
-    const operandMayStart = i === 0 || T.regexMayStartAfter(tokens.slice(Math.max(0, i - 2), i));
+    const operandMayStart = T.regexMayStartAfter(tokens, i);
     const isPrefix = (type === T.Not && tokens[i + 1]?.tokenType !== T.In) || (type === T.Minus && operandMayStart);
     prefixRun = isPrefix ? prefixRun + 1 : 0;
     if ((CHAIN_OPS.has(type) && !isPrefix) || ((type === T.LParen || type === T.LBracket) && !operandMayStart)) {

@@ -206,15 +206,15 @@ const operandMayFollow: ReadonlySet<TokenType> = new Set<TokenType>([
 ]);
 const keywordSet: ReadonlySet<TokenType> = new Set<TokenType>(keywordTokens);
 
-/** Whether a `/` after these tokens starts a regex literal rather than dividing. */
-export function regexMayStartAfter(tokens: readonly IToken[]): boolean {
-  const prev = tokens[tokens.length - 1];
+/** Whether a `/` after `tokens[0..end)` starts a regex literal rather than dividing (an operand may start there). */
+export function regexMayStartAfter(tokens: readonly IToken[], end = tokens.length): boolean {
+  const prev = tokens[end - 1];
   if (prev === undefined) return true;
   if (operandMayFollow.has(prev.tokenType)) return true;
   // `true`, `false` and `null` end an operand, as does a keyword after `.` (a property,
   // `tool.args.from / 2`): an operator follows them, so `/` divides.
   if (prev.tokenType === True || prev.tokenType === False || prev.tokenType === Null) return false;
-  if (keywordSet.has(prev.tokenType)) return tokens[tokens.length - 2]?.tokenType !== Dot;
+  if (keywordSet.has(prev.tokenType)) return tokens[end - 2]?.tokenType !== Dot;
   return false;
 }
 
