@@ -486,7 +486,7 @@ export class PolicyParser extends CstParser {
 /** The shared parser instance (building one runs chevrotain's grammar analysis, which is slow). */
 export const parser = new PolicyParser();
 
-/** Parses tokens with the given entry rule; the CST, or null if chevrotain itself failed. */
+/** Parses tokens with the given entry rule; errors are left in `parser.errors` until the next call. */
 export function runParser(tokens: IToken[], entry: "file" | "templateExpression"): CstNode {
   parser.input = tokens;
   return entry === "file" ? parser.file() : parser.templateExpression();
