@@ -2,6 +2,8 @@
 // the reference interpreter kept for differential tests, and the shared value semantics.
 export { CompiledProgram, decideFromFirings } from "./compile.ts";
 export type { CompiledRule } from "./compile.ts";
+export { pathReader } from "./compile-path.ts";
+export type { PathReader } from "./compile-path.ts";
 export { findPin, findPins, pinOn, buildPhaseIndex, readPath, rootPath } from "./index-rules.ts";
 export type { Pin, PhaseIndex, Indexable } from "./index-rules.ts";
 export { ReferenceInterpreter, replaceMatches, readPayloadPath, DEFAULT_REDACTION } from "./reference.ts";
