@@ -414,6 +414,8 @@ export class ExprCompiler {
     const op = e.op;
     if (op === "and" && this.assumeTrue !== null && unparen(e.left) === this.assumeTrue) {
       const r = this.compile(e.right, scope);
+      // `truth` of a value that is always a bool is that bool: no wrapper closure then.
+      if (returnsBool(e.right)) return r;
       const rf = r.fn;
       return this.fold([r], (input) => truth(rf(input), "'and'"));
     }
@@ -727,4 +729,16 @@ function isScalar(v: Value): v is string | number | boolean {
 function unparen(e: Expr): Expr {
   while (e.kind === "Paren") e = e.expr;
   return e;
+}
+
+const BOOL_OPS: ReadonlySet<string> = new Set(["or", "and", "==", "!=", "<", "<=", ">", ">=", "in", "not in", "contains", "matches", "like", "starts with", "ends with"]);
+
+/** Whether every value `e` can produce is a bool (it may still throw): comparisons, `and`/`or`, `not`, `any`/`all`. */
+function returnsBool(e: Expr): boolean {
+  e = unparen(e);
+  if (e.kind === "Bool") return true;
+  if (e.kind === "Binary") return BOOL_OPS.has(e.op);
+  if (e.kind === "Unary") return e.op === "not";
+  if (e.kind === "Quantifier") return e.quantifier !== "count";
+  return false;
 }
