@@ -63,7 +63,8 @@ export class ExprCompiler {
   readonly program: CheckedProgram;
   /** The locals of every closure this compiler built; grown as binders are compiled. */
   readonly slots: Value[] = [];
-  private readonly constValues = new Map<string, Value>();
+  /** Each const: its value, the matcher it names (`const R = /x/`), or the message of its failure. */
+  private readonly consts = new Map<string, { readonly value: Value } | { readonly matcher: Matcher } | { readonly error: string }>();
   /**
    * A conjunct known to hold wherever the expression being compiled runs (an indexed rule's
    * leading pin): `pin and x` compiles to the truth of `x` alone.
@@ -76,13 +77,32 @@ export class ExprCompiler {
     this.program = program;
     // Consts in dependency order, with no input, exactly once (the reference does the same, so
     // a const that fails fails both evaluators' construction alike).
-    for (const c of program.consts.values()) this.constValues.set(c.id, this.compile(c.decl.value, new Map()).fn(null));
+    // A const that fails does not stop the set from loading: the rules that read it are errored.
+    for (const c of program.consts.values()) {
+      const p = this.fixedPattern(c.decl.value);
+      if (p !== null) {
+        this.consts.set(c.id, "matcher" in p ? { matcher: p.matcher } : { error: `const ${c.id}: ${p.error}` });
+        continue;
+      }
+      try {
+        this.consts.set(c.id, { value: this.compile(c.decl.value, new Map()).fn(null) });
+      } catch (err) {
+        if (!(err instanceof PolicyRuntimeError)) throw err;
+        this.consts.set(c.id, { error: `const ${c.id}: ${err.message}` });
+      }
+    }
   }
 
-  /** A const's value by id. */
+  private constEntry(id: string): { readonly value: Value } | { readonly matcher: Matcher } | { readonly error: string } {
+    const c = this.consts.get(id);
+    if (c === undefined) throw new Error(`internal: const ${id} is not evaluated yet`);
+    return c;
+  }
+
+  /** A const's value by id; null for a pattern const or one whose evaluation failed. */
   constValue(id: string): Value {
-    if (!this.constValues.has(id)) throw new Error(`const ${id} is not evaluated yet`);
-    return this.constValues.get(id) ?? null;
+    const c = this.constEntry(id);
+    return "value" in c ? c.value : null;
   }
 
   private resolution(node: ResolvedNode): Resolution {
@@ -124,6 +144,10 @@ export class ExprCompiler {
     }
     if (e.kind === "Name" || e.kind === "Member") {
       const r = this.program.resolutions.get(e);
+      if (r?.kind === "const") {
+        const c = this.constEntry(r.id);
+        return "matcher" in c ? { matcher: c.matcher } : "error" in c ? { error: c.error } : null;
+      }
       if (r?.kind === "detector") {
         const d = getDetector(r.name);
         return d ? { matcher: d } : { error: `detector '${r.name}' has no implementation` };
@@ -175,8 +199,11 @@ export class ExprCompiler {
         const name = r.name;
         return dynamic((input) => getField(input, name));
       }
-      case "const":
-        return constant(this.constValue(r.id));
+      case "const": {
+        const c = this.constEntry(r.id);
+        if ("value" in c) return constant(c.value);
+        return dynamic(thrower("error" in c ? c.error : NOT_A_PATTERN));
+      }
       case "variable":
       case "param": {
         const slot = r.kind === "variable" ? this.slotOf(scope, r.binder, r.index) : this.slotOf(scope, r.def, r.index);

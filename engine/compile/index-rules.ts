@@ -99,12 +99,13 @@ function neverFails(program: CheckedProgram, e: Expr): boolean {
     case "Object":
       return e.entries.every((en) => neverFails(program, en.value));
     case "Name": {
+      // Not consts: reading a const whose evaluation failed errors the rule (reference.ts).
       const k = program.resolutions.get(e)?.kind;
-      return k === "root" || k === "const" || k === "variable" || k === "param";
+      return k === "root" || k === "variable" || k === "param";
     }
     case "Member": {
       const r = program.resolutions.get(e);
-      if (r) return r.kind === "root" || r.kind === "const";
+      if (r) return r.kind === "root";
       return neverFails(program, e.object);
     }
     case "Binary":

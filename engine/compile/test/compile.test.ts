@@ -145,3 +145,22 @@ rule r on tool_call { when tool.name == "refund" and tool.args.amount > 10 then 
   }
   assert.equal(compiled.decide("tool_call", { tool: { name: "refund", args: { amount: 11 } } }).decision, "deny");
 });
+
+test("a failing const errs only the rules that read it; a pattern const matches", () => {
+  agree(
+    `package t
+const BAD = 1 / 0
+const R = /^a+$/
+const R2 = R
+const E = pii.email
+rule reads_bad on tool_call { when tool.name == "x" and tool.args.n > BAD then deny "bad" }
+rule pattern on tool_call { when tool.args.s matches R2 or tool.args.s contains E then warn "pattern" }
+rule pattern_value on tool_call { when tool.args.list contains R then deny "never" }
+rule fine on tool_call { when tool.args.n == 1 then allow }`,
+    [
+      { tool: { name: "x", args: { n: 1, s: "aaa", list: [1] } } },
+      { tool: { name: "y", args: { n: 1, s: "mail ann@acme.com", list: "s" } } },
+      { tool: { name: "y", args: { n: 2, s: 3, list: null } } },
+    ],
+  );
+});
