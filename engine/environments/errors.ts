@@ -1,0 +1,35 @@
+// One error type for everything a user can get wrong with bundles, environments and promotion:
+// a stable code to branch on, a lowercase message, and a one-line hint. The CLI prints
+// `error[code]: message` and the hint, never a stack.
+
+/** Stable codes of EnvironmentError. */
+export type EnvironmentErrorCode =
+  | "bundle/unreadable"
+  | "bundle/malformed"
+  | "bundle/unsigned"
+  | "bundle/untrusted"
+  | "bundle/tampered"
+  | "bundle/does-not-check"
+  | "key/invalid"
+  | "config/unreadable"
+  | "config/invalid"
+  | "env/unknown"
+  | "env/no-bundle"
+  | "env/no-previous"
+  | "env/state-damaged"
+  | "audit/unreadable";
+
+/** A failure a user can cause or fix; `code` is stable across releases. */
+export class EnvironmentError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: EnvironmentErrorCode;
+  /** One-line advice, when there is any. */
+  readonly hint: string | undefined;
+
+  constructor(code: EnvironmentErrorCode, message: string, hint?: string) {
+    super(message);
+    this.name = "EnvironmentError";
+    this.code = code;
+    this.hint = hint;
+  }
+}
