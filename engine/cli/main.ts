@@ -25,6 +25,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   audit: { summary: "verify, prove and export the audit log", load: async () => (await import("./audit.ts")).command },
   baseline: { summary: "capture and list behavioural baselines", load: async () => (await import("./baseline.ts")).command },
   drift: { summary: "compare recent decisions with a baseline and report drift", load: async () => (await import("./drift.ts")).command },
+  serve: { summary: "serve the decision API, the playground and the console", load: async () => (await import("./serve.ts")).command },
   demo: { summary: "run a short end-to-end demo on the example policies", load: async () => (await import("./demo.ts")).command },
 };
 

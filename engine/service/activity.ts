@@ -1,0 +1,103 @@
+// What the console shows: the latest decisions (bounded ring) and, per session, its steps in
+// order. Held in memory by the node that decided; the audit log is the durable, shared record.
+import type { Decision } from "../runtime/index.ts";
+import type { ChangeV1, DecisionRecordV1 } from "./wire.ts";
+
+/** Filters of the live view; an absent field matches everything. */
+export interface ActivityFilter {
+  readonly agent?: string;
+  readonly env?: string;
+  readonly phase?: string;
+  readonly decision?: string;
+  readonly session?: string;
+}
+
+/**
+ * The fields a transform changed between `before` and `after`, as JSON Pointer-ish dotted
+ * paths. Transforms copy only along the paths they change, so unchanged subtrees are the same
+ * objects and are skipped without a walk.
+ */
+export function changes(before: unknown, after: unknown, path = "", out: ChangeV1[] = []): ChangeV1[] {
+  if (before === after) return out;
+  const bo = typeof before === "object" && before !== null;
+  const ao = typeof after === "object" && after !== null;
+  if (bo && ao && Array.isArray(before) === Array.isArray(after)) {
+    const b = before as Record<string, unknown>;
+    const a = after as Record<string, unknown>;
+    for (const k of new Set([...Object.keys(b), ...Object.keys(a)])) changes(b[k], a[k], path === "" ? k : `${path}.${k}`, out);
+    return out;
+  }
+  if (JSON.stringify(before) !== JSON.stringify(after)) out.push({ path, before: before ?? null, after: after ?? null });
+  return out;
+}
+
+/** The recent decisions of one node. */
+export class Activity {
+  readonly #ring: (DecisionRecordV1 | undefined)[];
+  #next = 0;
+  readonly #sessions = new Map<string, DecisionRecordV1[]>();
+  readonly #maxSessions: number;
+  readonly #maxSteps: number;
+
+  constructor(size = 5000, maxSessions = 2000, maxSteps = 500) {
+    this.#ring = new Array<DecisionRecordV1 | undefined>(size);
+    this.#maxSessions = maxSessions;
+    this.#maxSteps = maxSteps;
+  }
+
+  /** Notes a decision. Changes are computed only when a transform fired. */
+  add(r: Omit<DecisionRecordV1, "changes">, decision: Decision): DecisionRecordV1 {
+    const transformed = decision.reasons.some((x) => x.effect === "redact" || x.effect === "set");
+    const rec: DecisionRecordV1 = { ...r, changes: transformed ? changes(r.input, r.payload) : [] };
+    this.#ring[this.#next] = rec;
+    this.#next = (this.#next + 1) % this.#ring.length;
+    if (rec.session !== null) {
+      let steps = this.#sessions.get(rec.session);
+      if (steps === undefined) {
+        steps = [];
+        if (this.#sessions.size >= this.#maxSessions) {
+          const oldest = this.#sessions.keys().next();
+          if (!oldest.done) this.#sessions.delete(oldest.value);
+        }
+        this.#sessions.set(rec.session, steps);
+      }
+      if (steps.length < this.#maxSteps) steps.push(rec);
+    }
+    return rec;
+  }
+
+  /** Marks the decision that asked for an approval with the approval's id. */
+  link(id: string, approval: string): void {
+    for (let i = 0; i < this.#ring.length; i++) {
+      const r = this.#ring[i];
+      if (r?.id === id) this.#ring[i] = { ...r, approval };
+    }
+  }
+
+  /** The latest decisions that match, newest first. */
+  recent(filter: ActivityFilter, limit = 200): DecisionRecordV1[] {
+    const out: DecisionRecordV1[] = [];
+    const n = this.#ring.length;
+    for (let i = 1; i <= n && out.length < limit; i++) {
+      const r = this.#ring[(this.#next - i + n) % n];
+      if (r === undefined) break;
+      if (filter.agent && r.agent !== filter.agent) continue;
+      if (filter.env && r.env !== filter.env) continue;
+      if (filter.phase && r.phase !== filter.phase) continue;
+      if (filter.decision && r.decision !== filter.decision) continue;
+      if (filter.session && r.session !== filter.session) continue;
+      out.push(r);
+    }
+    return out;
+  }
+
+  /** Every step of one session, oldest first. */
+  session(id: string): readonly DecisionRecordV1[] {
+    return this.#sessions.get(id) ?? [];
+  }
+
+  /** Session ids, most recently started last. */
+  sessions(): string[] {
+    return [...this.#sessions.keys()];
+  }
+}

@@ -1,0 +1,97 @@
+// `palisade serve --config FILE`: a JSON file with the keys (digests only), limits, TLS and the
+// checkpoint signing key. Every field is checked on load with the path of the bad one, so a
+// typo stops the service at start rather than opening it wider than meant.
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import type { ApiKeyConfig } from "./keys.ts";
+import type { RateLimit } from "./rate-limit.ts";
+
+/** The configuration file's contents, paths resolved against the file's folder. */
+export interface ServiceConfig {
+  readonly keys: readonly ApiKeyConfig[];
+  readonly rateLimit?: RateLimit;
+  readonly bodyLimit?: number;
+  readonly approvalTimeoutMs?: number;
+  readonly checkpointEveryMs?: number;
+  /** PEM files. */
+  readonly tls?: { readonly cert: string; readonly key: string };
+  /** A file holding the checkpoint signing key (`PRIVATE+KEY+...`). */
+  readonly signingKeyFile?: string;
+}
+
+/** A mistake in the configuration file. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function posInt(v: unknown, path: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) throw new ConfigError(`${path} must be a non-negative integer`);
+  return v;
+}
+
+function strings(v: unknown, path: string): string[] {
+  if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) throw new ConfigError(`${path} must be a list of strings ("*" for any)`);
+  return v as string[];
+}
+
+/** Parses configuration text; `base` resolves relative file paths. */
+export function parseServiceConfig(text: string, base: string): ServiceConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`the configuration is not JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (!isObject(raw)) throw new ConfigError("the configuration must be a JSON object");
+  if (!Array.isArray(raw.keys)) throw new ConfigError("/keys must be a list of keys");
+  const keys = raw.keys.map((k, i): ApiKeyConfig => {
+    const at = `/keys/${i}`;
+    if (!isObject(k)) throw new ConfigError(`${at} must be an object`);
+    if (typeof k.id !== "string" || k.id === "") throw new ConfigError(`${at}/id must be a non-empty string`);
+    if (typeof k.sha256 !== "string" || !/^[0-9a-f]{64}$/.test(k.sha256)) throw new ConfigError(`${at}/sha256 must be the key's SHA-256 in 64 lowercase hex digits (never the key itself)`);
+    if (k.principal !== undefined && typeof k.principal !== "string") throw new ConfigError(`${at}/principal must be a string`);
+    return {
+      id: k.id,
+      sha256: k.sha256,
+      agents: strings(k.agents, `${at}/agents`),
+      environments: strings(k.environments, `${at}/environments`),
+      roles: k.roles === undefined ? [] : strings(k.roles, `${at}/roles`),
+      ...(typeof k.principal === "string" ? { principal: k.principal } : {}),
+    };
+  });
+  let rateLimit: RateLimit | undefined;
+  if (raw.rateLimit !== undefined) {
+    if (!isObject(raw.rateLimit)) throw new ConfigError("/rateLimit must be an object with perSecond and burst");
+    const perSecond = posInt(raw.rateLimit.perSecond, "/rateLimit/perSecond") ?? 1000;
+    rateLimit = { perSecond, burst: posInt(raw.rateLimit.burst, "/rateLimit/burst") ?? perSecond * 2 };
+  }
+  let tls: ServiceConfig["tls"];
+  if (raw.tls !== undefined) {
+    if (!isObject(raw.tls) || typeof raw.tls.cert !== "string" || typeof raw.tls.key !== "string") throw new ConfigError("/tls must be an object with cert and key file paths");
+    tls = { cert: resolve(base, raw.tls.cert), key: resolve(base, raw.tls.key) };
+  }
+  if (raw.signingKeyFile !== undefined && typeof raw.signingKeyFile !== "string") throw new ConfigError("/signingKeyFile must be a file path");
+  const known = new Set(["keys", "rateLimit", "bodyLimit", "approvalTimeoutMs", "checkpointEveryMs", "tls", "signingKeyFile"]);
+  for (const k of Object.keys(raw)) if (!known.has(k)) throw new ConfigError(`/${k} is not a configuration field`);
+  const out: { -readonly [K in keyof ServiceConfig]: ServiceConfig[K] } = { keys };
+  if (rateLimit) out.rateLimit = rateLimit;
+  const bodyLimit = posInt(raw.bodyLimit, "/bodyLimit");
+  if (bodyLimit !== undefined) out.bodyLimit = bodyLimit;
+  const at = posInt(raw.approvalTimeoutMs, "/approvalTimeoutMs");
+  if (at !== undefined) out.approvalTimeoutMs = at;
+  const ce = posInt(raw.checkpointEveryMs, "/checkpointEveryMs");
+  if (ce !== undefined) out.checkpointEveryMs = ce;
+  if (tls) out.tls = tls;
+  if (typeof raw.signingKeyFile === "string") out.signingKeyFile = resolve(base, raw.signingKeyFile);
+  return out;
+}
+
+/** Reads and checks a configuration file. */
+export function loadServiceConfig(path: string): ServiceConfig {
+  return parseServiceConfig(readFileSync(path, "utf8"), dirname(resolve(path)));
+}

@@ -1,0 +1,81 @@
+// API keys: only their SHA-256 digests are kept, so a leaked config or database does not leak a
+// usable key. A presented key is hashed and its digest looked up; the final comparison is
+// constant-time so that response timing says nothing about how much of a digest matched.
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { ServiceError } from "./errors.ts";
+
+/** One API key as configured: its digest and what it may do. */
+export interface ApiKeyConfig {
+  /** A name for logs and metrics (never the key). */
+  readonly id: string;
+  /** Hex SHA-256 of the key. */
+  readonly sha256: string;
+  /** Agent ids the key may decide for; `["*"]` for any. */
+  readonly agents: readonly string[];
+  /** Environments the key may decide in; `["*"]` for any. */
+  readonly environments: readonly string[];
+  /** Roles: `admin` (approvals, configuration, the console) and approver roles named by rules (`from "supervisor"`). */
+  readonly roles?: readonly string[];
+  /** Who answers approvals with this key; default the key's id. */
+  readonly principal?: string;
+}
+
+/** An authenticated caller. */
+export interface Caller {
+  readonly id: string;
+  readonly principal: string;
+  readonly agents: ReadonlySet<string> | null;
+  readonly environments: ReadonlySet<string> | null;
+  readonly roles: ReadonlySet<string>;
+  /** Whether the key may act as an administrator. */
+  readonly admin: boolean;
+}
+
+/** Hex SHA-256 of a key, as stored in the configuration. */
+export function hashKey(key: string): string {
+  return createHash("sha256").update(key).digest("hex");
+}
+
+/** A new random key (`pal_` and 43 base64url characters) and its digest. */
+export function newKey(): { key: string; sha256: string } {
+  const key = `pal_${randomBytes(32).toString("base64url")}`;
+  return { key, sha256: hashKey(key) };
+}
+
+function scope(list: readonly string[]): ReadonlySet<string> | null {
+  return list.includes("*") ? null : new Set(list);
+}
+
+/** The configured keys, by digest. */
+export class KeyRing {
+  readonly #byDigest = new Map<string, { digest: Buffer; caller: Caller }>();
+
+  constructor(keys: readonly ApiKeyConfig[]) {
+    for (const k of keys) {
+      if (!/^[0-9a-f]{64}$/.test(k.sha256)) throw new Error(`key '${k.id}': sha256 must be 64 lowercase hex digits`);
+      const roles = new Set(k.roles ?? []);
+      const caller: Caller = { id: k.id, principal: k.principal ?? k.id, agents: scope(k.agents), environments: scope(k.environments), roles, admin: roles.has("admin") };
+      this.#byDigest.set(k.sha256, { digest: Buffer.from(k.sha256, "hex"), caller });
+    }
+  }
+
+  /** The caller a presented key belongs to; throws auth/missing-key or auth/invalid-key. */
+  authenticate(presented: string | undefined): Caller {
+    if (presented === undefined || presented === "") throw new ServiceError("auth/missing-key", "an API key is required: send 'Authorization: Bearer <key>'");
+    const digest = createHash("sha256").update(presented).digest();
+    const hit = this.#byDigest.get(digest.toString("hex"));
+    if (hit === undefined || !timingSafeEqual(hit.digest, digest)) throw new ServiceError("auth/invalid-key", "the API key is not valid");
+    return hit.caller;
+  }
+}
+
+/** Throws auth/forbidden unless the caller may decide for `agent` in `env`. */
+export function checkScope(caller: Caller, agent: string, env: string, path: string): void {
+  if (caller.agents !== null && !caller.agents.has(agent)) throw new ServiceError("auth/forbidden", `key '${caller.id}' may not decide for agent '${agent}'`, path);
+  if (caller.environments !== null && !caller.environments.has(env)) throw new ServiceError("auth/forbidden", `key '${caller.id}' may not decide in environment '${env}'`, path);
+}
+
+/** Throws auth/forbidden unless the caller is an administrator. */
+export function requireAdmin(caller: Caller): void {
+  if (!caller.admin) throw new ServiceError("auth/forbidden", `key '${caller.id}' lacks the admin role`);
+}

@@ -1,0 +1,76 @@
+// The approval queue over HTTP: approvers list and answer; the client that asked waits with a
+// long-poll (`?wait=SECONDS`) or a server-sent-event stream that ends with the outcome.
+import type { FastifyInstance } from "fastify";
+import type { ServiceContext } from "./context.ts";
+import { ServiceError, invalid } from "./errors.ts";
+import { checkScope } from "./keys.ts";
+import { approvalAction, approvalFiling, queryInt } from "./validate.ts";
+import type { ApprovalListV1, ApprovalStatusV1, ApprovalV1 } from "./wire.ts";
+
+const STATUSES: ReadonlySet<string> = new Set(["pending", "approved", "rejected", "expired"]);
+
+/** Longest long-poll, in seconds. */
+const MAX_WAIT_S = 60;
+
+/** Registers the approval routes. */
+export function approvalRoutes(app: FastifyInstance, ctx: ServiceContext): void {
+  app.get("/v1/approvals", async (req): Promise<ApprovalListV1> => {
+    const caller = ctx.caller(req.headers);
+    if (!caller.admin && caller.roles.size === 0) throw new ServiceError("auth/forbidden", `key '${caller.id}' is neither an admin nor an approver`);
+    const status = (req.query as Record<string, unknown>).status;
+    if (status !== undefined && (typeof status !== "string" || !STATUSES.has(status))) throw invalid("/status", `query parameter 'status' must be one of pending, approved, rejected, expired`);
+    const all = await ctx.approvals.list(status as ApprovalStatusV1 | undefined);
+    // An approver sees what it may answer; an admin sees everything.
+    return { approvals: caller.admin ? all : all.filter((a) => a.role !== null && caller.roles.has(a.role)) };
+  });
+
+  app.post("/v1/approvals", async (req): Promise<ApprovalV1> => {
+    const caller = ctx.caller(req.headers);
+    const a = approvalAction(req.body);
+    const settled = await ctx.approvals.answer(caller, a.id, a.action, a.note);
+    return settled;
+  });
+
+  // A guard elsewhere (serviceApprover) files its own require_approval decision here.
+  app.post("/v1/approvals/requests", async (req): Promise<ApprovalV1> => {
+    const caller = ctx.caller(req.headers);
+    const n = approvalFiling(req.body);
+    checkScope(caller, n.agent, n.env, "/agent");
+    return ctx.approvals.create(n);
+  });
+
+  // Any key in scope of the request's agent may wait on it: the client that asked holds such a key.
+  app.get("/v1/approvals/:id", async (req): Promise<ApprovalV1> => {
+    const caller = ctx.caller(req.headers);
+    const { id } = req.params as { id: string };
+    const wait = queryInt(req.query as Record<string, unknown>, "wait", MAX_WAIT_S) ?? 0;
+    const current = await ctx.approvals.get(id);
+    if (!caller.admin && caller.agents !== null && !caller.agents.has(current.agent)) throw new ServiceError("auth/forbidden", `key '${caller.id}' may not see requests of agent '${current.agent}'`);
+    if (wait === 0 || current.status !== "pending") return current;
+    const abort = new AbortController();
+    req.raw.once("close", () => abort.abort());
+    return ctx.approvals.wait(id, wait * 1000, abort.signal);
+  });
+
+  app.get("/v1/approvals/:id/events", async (req, reply) => {
+    const caller = ctx.caller(req.headers);
+    const { id } = req.params as { id: string };
+    const current = await ctx.approvals.get(id);
+    if (!caller.admin && caller.agents !== null && !caller.agents.has(current.agent)) throw new ServiceError("auth/forbidden", `key '${caller.id}' may not see requests of agent '${current.agent}'`);
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" });
+    const send = (a: ApprovalV1): void => void res.write(`event: ${a.status === "pending" ? "pending" : "settled"}\ndata: ${JSON.stringify(a)}\n\n`);
+    send(current);
+    const abort = new AbortController();
+    req.raw.once("close", () => abort.abort());
+    let a = current;
+    // Until the deadline at the latest: by then the request has settled (expired at worst).
+    while (a.status === "pending" && !abort.signal.aborted) {
+      a = await ctx.approvals.wait(id, 15_000, abort.signal);
+      if (a.status === "pending" && !abort.signal.aborted) res.write(": keep-alive\n\n");
+    }
+    if (!abort.signal.aborted) send(a);
+    res.end();
+  });
+}

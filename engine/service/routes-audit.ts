@@ -1,0 +1,114 @@
+// The audit log over HTTP. Checkpoints and proofs need a key; the C2SP tlog-tiles paths under
+// /tlog/ are public, so a witness or an auditor can verify the log without database access and
+// without credentials (they hold hashes and the decisions' records, as the log's design intends).
+import type { FastifyInstance, FastifyReply } from "fastify";
+import { HASH_SIZE, StoreError, TILE_WIDTH, encodeEntryBundle, openCheckpoint, toBase64 } from "../audit/index.ts";
+import type { ServiceContext } from "./context.ts";
+import { ServiceError, invalid } from "./errors.ts";
+import { requireAdmin } from "./keys.ts";
+import { queryInt } from "./validate.ts";
+import type { AuditStatusV1, InclusionProofV1 } from "./wire.ts";
+
+/** Parses a tile index path element ("x001/x234/067") to its number; undefined when malformed. */
+export function parseTileIndex(parts: readonly string[]): number | undefined {
+  if (parts.length === 0) return undefined;
+  let n = 0;
+  for (let i = 0; i < parts.length; i++) {
+    const last = i === parts.length - 1;
+    const m = (last ? /^(\d{3})$/ : /^x(\d{3})$/).exec(parts[i]);
+    if (!m) return undefined;
+    n = n * 1000 + Number(m[1]);
+  }
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** A tile request: hash tile (level) or entry bundle (level "entries"), its index and width. */
+export function parseTilePath(path: string): { level: number | "entries"; index: number; width: number } | undefined {
+  let rest = path;
+  let width = TILE_WIDTH;
+  const partial = /\.p\/(\d{1,3})$/.exec(rest);
+  if (partial) {
+    width = Number(partial[1]);
+    if (width < 1 || width >= TILE_WIDTH) return undefined;
+    rest = rest.slice(0, partial.index);
+  }
+  const parts = rest.split("/");
+  const levelPart = parts.shift();
+  if (levelPart === undefined) return undefined;
+  const level = levelPart === "entries" ? "entries" : /^\d{1,2}$/.test(levelPart) ? Number(levelPart) : undefined;
+  if (level === undefined) return undefined;
+  const index = parseTileIndex(parts);
+  return index === undefined ? undefined : { level, index, width };
+}
+
+function notFound(reply: FastifyReply, what: string): FastifyReply {
+  return reply.code(404).type("text/plain").send(`${what}\n`);
+}
+
+/** Registers the audit routes. */
+export function auditRoutes(app: FastifyInstance, ctx: ServiceContext): void {
+  const log = ctx.audit;
+
+  app.get("/v1/audit/checkpoint", async (req, reply) => {
+    ctx.caller(req.headers);
+    const cp = await log.latestCheckpoint();
+    if (!cp) throw new ServiceError("audit/unavailable", "no checkpoint has been signed yet");
+    return reply.type("text/plain; charset=utf-8").send(cp.note);
+  });
+
+  app.get("/v1/audit/proof", async (req): Promise<InclusionProofV1> => {
+    ctx.caller(req.headers);
+    const q = req.query as Record<string, unknown>;
+    const index = queryInt(q, "index");
+    if (index === undefined) throw invalid("/index", "query parameter 'index' is required: the entry to prove");
+    const size = queryInt(q, "size") ?? (await log.latestCheckpoint())?.size ?? (await log.size());
+    if (index >= size) throw new ServiceError("audit/invalid-range", `entry ${index} is not within a tree of size ${size}`, "/index");
+    if (size > (await log.size())) throw new ServiceError("audit/invalid-range", `size ${size} is beyond the log`, "/size");
+    const p = await log.inclusionProof(index, size);
+    return { index, size, leafHash: toBase64(p.leafHash), proof: p.proof.map(toBase64), root: toBase64(p.root) };
+  });
+
+  app.get("/v1/audit/status", async (req): Promise<AuditStatusV1> => {
+    requireAdmin(ctx.caller(req.headers));
+    const size = await log.size();
+    const cp = await log.latestCheckpoint();
+    if (!cp) return { size, pending: log.pending + ctx.writer.queued, checkpoint: null, verification: { ok: false, detail: "no checkpoint has been signed yet" } };
+    const checkpoint = { origin: cp.origin, size: cp.size, root: toBase64(cp.root), note: cp.note };
+    const opened = openCheckpoint(cp.note, await log.verifierKeys(), cp.origin);
+    if (!opened.ok) return { size, pending: log.pending, checkpoint, verification: { ok: false, detail: `the signature does not verify: ${opened.error.message}` } };
+    const root = await log.root(cp.size);
+    const same = toBase64(root) === checkpoint.root;
+    return { size, pending: log.pending + ctx.writer.queued, checkpoint, verification: same ? { ok: true, detail: `signature valid; the stored tree of ${cp.size} entries has the signed root` } : { ok: false, detail: `the stored tree of ${cp.size} entries does not have the signed root` } };
+  });
+
+  // C2SP tlog-tiles: everything at or below the latest signed checkpoint, public, cacheable.
+  app.get("/tlog/checkpoint", async (_req, reply) => {
+    const cp = await log.latestCheckpoint();
+    if (!cp) return notFound(reply, "no checkpoint yet");
+    return reply.type("text/plain; charset=utf-8").header("cache-control", "no-store").send(cp.note);
+  });
+
+  app.get("/tlog/tile/*", async (req, reply) => {
+    const t = parseTilePath((req.params as { "*": string })["*"]);
+    if (!t) return notFound(reply, "not a tile path");
+    const cp = await log.latestCheckpoint();
+    const size = cp?.size ?? 0;
+    const first = t.index * TILE_WIDTH;
+    if (t.level === "entries") {
+      if (first + t.width > size || (t.width < TILE_WIDTH && first + t.width !== size)) return notFound(reply, "no such entry bundle at the latest checkpoint");
+      const entries = await log.store.entries(first, first + t.width);
+      if (entries.length !== t.width) throw new StoreError("audit/store-corrupt", "the store lacks entries below the checkpoint");
+      return reply.type("application/octet-stream").header("cache-control", t.width === TILE_WIDTH ? "public, max-age=31536000, immutable" : "no-store").send(Buffer.from(encodeEntryBundle(entries.map((e) => e.data))));
+    }
+    const nodes = Math.floor(size / TILE_WIDTH ** t.level);
+    if (first + t.width > nodes || (t.width < TILE_WIDTH && first + t.width !== nodes)) return notFound(reply, "no such tile at the latest checkpoint");
+    const hashes = await log.store.levelHashes(t.level * 8, first, first + t.width);
+    const out = Buffer.alloc(t.width * HASH_SIZE);
+    for (let i = 0; i < t.width; i++) {
+      const h = hashes.get(first + i);
+      if (!h) throw new StoreError("audit/store-corrupt", `the stored tree lacks node ${t.level * 8}/${first + i}`);
+      out.set(h, i * HASH_SIZE);
+    }
+    return reply.type("application/octet-stream").header("cache-control", t.width === TILE_WIDTH ? "public, max-age=31536000, immutable" : "no-store").send(out);
+  });
+}

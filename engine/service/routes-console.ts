@@ -1,0 +1,61 @@
+// What the console reads (all admin-only): live decisions with filters, one session's steps, the
+// policy set in force, and the drift, report and environment panels where those parts are wired.
+import type { FastifyInstance } from "fastify";
+import type { ServiceContext } from "./context.ts";
+import { ServiceError } from "./errors.ts";
+import { requireAdmin } from "./keys.ts";
+import { queryInt } from "./validate.ts";
+import type { DecisionRecordV1 } from "./wire.ts";
+
+function str(q: Record<string, unknown>, k: string): string | undefined {
+  const v = q[k];
+  return typeof v === "string" && v !== "" ? v : undefined;
+}
+
+/** Registers the console's read routes. */
+export function consoleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
+  app.get("/v1/decisions", async (req): Promise<{ decisions: DecisionRecordV1[] }> => {
+    requireAdmin(ctx.caller(req.headers));
+    const q = req.query as Record<string, unknown>;
+    const filter = { agent: str(q, "agent"), env: str(q, "env"), phase: str(q, "phase"), decision: str(q, "decision"), session: str(q, "session") };
+    return { decisions: ctx.activity.recent(filter, queryInt(q, "limit", 1000) ?? 200) };
+  });
+
+  app.get("/v1/sessions", async (req): Promise<{ sessions: string[] }> => {
+    requireAdmin(ctx.caller(req.headers));
+    return { sessions: ctx.activity.sessions().slice(-200) };
+  });
+
+  app.get("/v1/sessions/:id", async (req): Promise<{ session: string; steps: readonly DecisionRecordV1[] }> => {
+    requireAdmin(ctx.caller(req.headers));
+    const { id } = req.params as { id: string };
+    return { session: id, steps: ctx.activity.session(id) };
+  });
+
+  app.get("/v1/policies", async (req) => {
+    requireAdmin(ctx.caller(req.headers));
+    const set = ctx.policySet;
+    return { digest: set.digest, version: set.version ?? null, rules: set.program.rules.length, files: ctx.sources.map((s) => ({ path: s.path, text: s.text })) };
+  });
+
+  app.get("/v1/drift", async (req) => {
+    requireAdmin(ctx.caller(req.headers));
+    if (!ctx.drift) throw new ServiceError("request/not-found", "drift is not configured on this service: run it with a monitor");
+    return ctx.drift.report();
+  });
+
+  app.get("/v1/reports/:name", async (req) => {
+    requireAdmin(ctx.caller(req.headers));
+    const { name } = req.params as { name: string };
+    if (!ctx.reports) throw new ServiceError("request/not-found", "compliance reports are not configured on this service");
+    const r = await ctx.reports.report(name);
+    if (r === undefined) throw new ServiceError("request/not-found", `there is no report '${name}'`, "/name");
+    return r;
+  });
+
+  app.get("/v1/environments", async (req) => {
+    requireAdmin(ctx.caller(req.headers));
+    if (!ctx.environments) return { environments: [], configured: false };
+    return { environments: await ctx.environments.list(), configured: true };
+  });
+}

@@ -1,0 +1,151 @@
+// The decision routes: decisions with their transforms, sessions, validation errors with paths,
+// keys and their scopes, rate limits and body limits.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { hashKey } from "../keys.ts";
+import { KEYS, startHarness, toolCall } from "./harness.ts";
+import type { Harness } from "./harness.ts";
+
+let h: Harness;
+before(async () => {
+  h = await startHarness();
+});
+after(async () => h.close());
+
+describe("POST /v1/decide", () => {
+  it("allows, denies and asks for approval with the rules that fired", async () => {
+    const allow = await h.call("POST", "/v1/decide", "agent", toolCall("lookup"));
+    assert.equal(allow.status, 200);
+    assert.equal(allow.body.decision, "allow");
+    assert.match(allow.body.id, /^[0-9a-f-]{36}$/);
+    assert.match(allow.body.policy.digest, /^sha256:/);
+    const deny = await h.call("POST", "/v1/decide", "agent", toolCall("shell"));
+    assert.equal(deny.body.decision, "deny");
+    assert.deepEqual(deny.body.reasons.map((r: { rule: string }) => r.rule), ["shop.no_shell"]);
+    const ask = await h.call("POST", "/v1/decide", "agent", toolCall("refund", { amount: 900 }));
+    assert.equal(ask.body.decision, "require_approval");
+    assert.equal(ask.body.approval.status, "pending");
+    assert.equal(ask.body.approval.wait, `/v1/approvals/${ask.body.approval.id}?wait=30`);
+  });
+
+  it("returns the payload after transforms", async () => {
+    const r = await h.call("POST", "/v1/decide", "agent", { phase: "output", input: { agent: { id: "shop-bot" }, output: { text: "write to bob@example.com" } }, environment: "production" });
+    assert.equal(r.status, 200);
+    assert.equal(r.body.payload.output.text, "write to [EMAIL]");
+    assert.equal(r.body.reasons[0].effect, "redact");
+  });
+
+  it("fills agent and environment from a key scoped to one of each", async () => {
+    const r = await h.call("POST", "/v1/decide", "agent", { phase: "tool_call", input: { tool: { name: "lookup", args: {} } } });
+    assert.equal(r.status, 200);
+    assert.equal(r.body.payload.agent.id, "shop-bot");
+    assert.equal(r.body.payload.env, "production");
+  });
+
+  it("tracks sessions by id: earlier tool calls become session.calls", async () => {
+    const s = `s-${Date.now()}`;
+    assert.equal((await h.call("POST", "/v1/decide", "agent", toolCall("search", {}, s))).body.decision, "allow");
+    assert.equal((await h.call("POST", "/v1/decide", "agent", toolCall("search", {}, s))).body.decision, "allow");
+    const third = await h.call("POST", "/v1/decide", "agent", toolCall("search", {}, s));
+    assert.equal(third.body.decision, "deny");
+    assert.equal(third.body.payload.session.calls.length, 2);
+    // Another session starts afresh.
+    assert.equal((await h.call("POST", "/v1/decide", "agent", toolCall("search", {}, `${s}-b`))).body.decision, "allow");
+    const steps = await h.call("GET", `/v1/sessions/${s}`, "admin");
+    assert.deepEqual(steps.body.steps.map((x: { decision: string }) => x.decision), ["allow", "allow", "deny"]);
+  });
+
+  it("records what a transform changed for the console", async () => {
+    await h.call("POST", "/v1/decide", "agent", { phase: "output", session: "redact-1", input: { output: { text: "mail a@b.org" } } });
+    const steps = await h.call("GET", "/v1/sessions/redact-1", "admin");
+    assert.deepEqual(steps.body.steps[0].changes, [{ path: "output.text", before: "mail a@b.org", after: "mail [EMAIL]" }]);
+  });
+});
+
+describe("validation", () => {
+  it("names the bad field with a code, a message and a JSON Pointer", async () => {
+    const r = await h.call("POST", "/v1/decide", "agent", { phase: "tool_cal", input: {} });
+    assert.equal(r.status, 400);
+    assert.equal(r.body.error.code, "request/invalid");
+    assert.equal(r.body.error.path, "/phase");
+    assert.match(r.body.error.message, /unknown phase "tool_cal"/);
+    const noInput = await h.call("POST", "/v1/decide", "agent", { phase: "input" });
+    assert.deepEqual([noInput.status, noInput.body.error.path], [400, "/input"]);
+    const list = await h.call("POST", "/v1/decide", "agent", { phase: "input", input: [] });
+    assert.match(list.body.error.message, /got a list/);
+    const extra = await h.call("POST", "/v1/decide", "agent", { phase: "input", input: {}, sesion: "x" });
+    assert.deepEqual([extra.status, extra.body.error.path], [400, "/sesion"]);
+  });
+
+  it("reports bad JSON and oversized bodies", async () => {
+    const bad = await h.call("POST", "/v1/decide", "agent", "{nope");
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error.code, "request/invalid");
+    const big = await h.call("POST", "/v1/decide", "agent", { phase: "input", input: { text: "x".repeat(1_100_000) } });
+    assert.equal(big.status, 413);
+    assert.equal(big.body.error.code, "request/too-large");
+  });
+
+  it("answers a batch in order with errors in place", async () => {
+    const r = await h.call("POST", "/v1/decide/batch", "agent", { requests: [toolCall("lookup"), { phase: 3, input: {} }, toolCall("shell")] });
+    assert.equal(r.status, 200);
+    assert.equal(r.body.results[0].decision, "allow");
+    assert.deepEqual(r.body.results[1].error.path, "/requests/1/phase");
+    assert.equal(r.body.results[2].decision, "deny");
+    const notList = await h.call("POST", "/v1/decide/batch", "agent", { requests: {} });
+    assert.deepEqual([notList.status, notList.body.error.path], [400, "/requests"]);
+  });
+});
+
+describe("keys", () => {
+  it("opens nothing without a key but health and public tiles", async () => {
+    assert.equal((await h.call("GET", "/healthz", undefined)).status, 200);
+    assert.equal((await h.call("GET", "/readyz", undefined)).status, 200);
+    for (const [m, p] of [["POST", "/v1/decide"], ["POST", "/v1/decide/batch"], ["GET", "/v1/approvals"], ["POST", "/v1/approvals"], ["GET", "/v1/audit/checkpoint"], ["GET", "/v1/audit/proof?index=0"], ["GET", "/metrics"], ["GET", "/v1/decisions"], ["GET", "/v1/sessions/x"], ["GET", "/v1/policies"], ["GET", "/v1/audit/status"]] as const) {
+      const r = await h.call(m, p, undefined, m === "POST" ? {} : undefined);
+      assert.equal(r.status, 401, `${m} ${p}`);
+      assert.equal(r.body.error.code, "auth/missing-key");
+    }
+    const wrong = await h.call("POST", "/v1/decide", "pal_wrong", toolCall("lookup"));
+    assert.deepEqual([wrong.status, wrong.body.error.code], [401, "auth/invalid-key"]);
+  });
+
+  it("scopes keys to agents and environments", async () => {
+    const r = await h.call("POST", "/v1/decide", "other", toolCall("lookup"));
+    assert.equal(r.status, 403);
+    assert.match(r.body.error.message, /may not decide for agent 'shop-bot'/);
+    const env = await h.call("POST", "/v1/decide", "agent", { ...toolCall("lookup"), environment: "staging" });
+    assert.equal(env.status, 403);
+    assert.match(env.body.error.message, /environment 'staging'/);
+  });
+
+  it("keeps the console routes for admins", async () => {
+    assert.equal((await h.call("GET", "/v1/decisions", "agent")).status, 403);
+    const live = await h.call("GET", "/v1/decisions?decision=deny&phase=tool_call", "admin");
+    assert.equal(live.status, 200);
+    assert.ok(live.body.decisions.length > 0);
+    assert.ok(live.body.decisions.every((d: { decision: string }) => d.decision === "deny"));
+  });
+
+  it("serves Prometheus metrics to a key", async () => {
+    const m = await h.call("GET", "/metrics", "agent");
+    assert.equal(m.status, 200);
+    assert.match(m.body, /palisade_decisions_total\{phase="tool_call",decision="allow"\} \d+/);
+    assert.match(m.body, /palisade_decision_seconds_bucket\{le="\+Inf"\} \d+/);
+  });
+});
+
+describe("rate limits", () => {
+  it("answers 429 once a key's bucket is empty", async () => {
+    const r = await startHarness({ rateLimit: { perSecond: 1, burst: 3 } }, [{ id: "slow", sha256: hashKey(KEYS.slow), agents: ["*"], environments: ["*"] }]);
+    try {
+      const codes: number[] = [];
+      for (let i = 0; i < 5; i++) codes.push((await r.call("POST", "/v1/decide", "slow", toolCall("lookup"))).status);
+      assert.deepEqual(codes, [200, 200, 200, 429, 429]);
+      const limited = await r.call("POST", "/v1/decide", "slow", toolCall("lookup"));
+      assert.equal(limited.body.error.code, "rate/limited");
+    } finally {
+      await r.close();
+    }
+  });
+});
