@@ -1,0 +1,90 @@
+// The approval queue: a require_approval decision waits for a principal with the named role;
+// the waiting client gets the outcome by long-poll or server-sent events; timeouts fail closed.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { serviceApprover } from "../approver.ts";
+import { startHarness, toolCall } from "./harness.ts";
+import type { Harness } from "./harness.ts";
+
+let h: Harness;
+before(async () => {
+  h = await startHarness();
+});
+after(async () => h.close());
+
+async function ask(tool = "refund", args: Record<string, unknown> = { amount: 900 }): Promise<string> {
+  const r = await h.call("POST", "/v1/decide", "agent", toolCall(tool, args));
+  assert.equal(r.body.decision, "require_approval");
+  return r.body.approval.id as string;
+}
+
+describe("approvals", () => {
+  it("lets the named role approve while the client long-polls, and only once", async () => {
+    const id = await ask();
+    const listed = await h.call("GET", "/v1/approvals?status=pending", "supervisor");
+    assert.ok(listed.body.approvals.some((a: { id: string }) => a.id === id));
+    const waiting = h.call("GET", `/v1/approvals/${id}?wait=10`, "agent");
+    await new Promise((r) => setTimeout(r, 100));
+    const forbidden = await h.call("POST", "/v1/approvals", "agent", { id, action: "approve" });
+    assert.equal(forbidden.status, 403);
+    const ok = await h.call("POST", "/v1/approvals", "supervisor", { id, action: "approve", note: "fine" });
+    assert.equal(ok.status, 200);
+    assert.equal(ok.body.decidedBy, "sam");
+    const got = await waiting;
+    assert.equal(got.body.status, "approved");
+    assert.equal(got.body.outcome, "allow");
+    const again = await h.call("POST", "/v1/approvals", "admin", { id, action: "reject" });
+    assert.deepEqual([again.status, again.body.error.code], [409, "approval/already-decided"]);
+  });
+
+  it("needs an admin where the rule names no role, and streams the outcome as events", async () => {
+    const id = await ask("export", {});
+    assert.equal((await h.call("POST", "/v1/approvals", "supervisor", { id, action: "approve" })).status, 403);
+    const res = await fetch(`${h.url}/v1/approvals/${id}/events`, { headers: { authorization: "Bearer k-agent" } });
+    assert.equal(res.headers.get("content-type"), "text/event-stream");
+    const text = res.text();
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await h.call("POST", "/v1/approvals", "admin", { id, action: "reject" })).body.outcome, "deny");
+    const events = await text;
+    assert.match(events, /^event: pending\n/);
+    assert.match(events, /event: settled\ndata: \{[^\n]*"status":"rejected"/);
+  });
+
+  it("validates approval actions", async () => {
+    const r = await h.call("POST", "/v1/approvals", "admin", { id: "x", action: "maybe" });
+    assert.deepEqual([r.status, r.body.error.path], [400, "/action"]);
+    const missing = await h.call("POST", "/v1/approvals", "admin", { id: "nope", action: "approve" });
+    assert.deepEqual([missing.status, missing.body.error.code], [404, "approval/not-found"]);
+  });
+
+  it("fails closed when nobody answers in time", async () => {
+    const short = await startHarness({ approvalTimeoutMs: 300 });
+    try {
+      const r = await short.call("POST", "/v1/decide", "agent", toolCall("refund", { amount: 900 }));
+      const started = Date.now();
+      const w = await short.call("GET", `/v1/approvals/${r.body.approval.id}?wait=10`, "agent");
+      assert.ok(Date.now() - started < 3000);
+      assert.equal(w.body.status, "expired");
+      assert.equal(w.body.outcome, "deny");
+      const late = await short.call("POST", "/v1/approvals", "admin", { id: r.body.approval.id, action: "approve" });
+      assert.equal(late.status, 409);
+    } finally {
+      await short.close();
+    }
+  });
+
+  it("serves a guard elsewhere as its approver", async () => {
+    const approver = serviceApprover({ url: h.url, key: "k-agent", agent: "shop-bot", env: "production", pollSeconds: 5 });
+    const digest = `sha256:${"a".repeat(64)}`;
+    const reasons = [{ rule: "shop.big_refund", effect: "require_approval" as const, approver_role: "supervisor" }];
+    const answer = approver({ phase: "tool_call", tool: "refund", payload: { x: 1 }, decision: { decision: "require_approval", reasons, warnings: [], payload: {}, errors: [], policy: { digest } }, reasons, session: null, principal: null, signal: new AbortController().signal });
+    let pending: { id: string }[] = [];
+    for (let i = 0; i < 50 && pending.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      pending = (await h.call("GET", "/v1/approvals?status=pending", "admin")).body.approvals.filter((a: { payload: unknown }) => JSON.stringify(a.payload) === '{"x":1}');
+    }
+    assert.equal(pending.length, 1);
+    await h.call("POST", "/v1/approvals", "supervisor", { id: pending[0].id, action: "approve" });
+    assert.deepEqual(await answer, { approved: true, by: "sam" });
+  });
+});
