@@ -150,6 +150,8 @@ export class Monitor {
       if (this.#retentionMs > 0) raw.push(evaluations ? { event: e, evaluations } : { event: e });
       if (this.#tracer) exportDecisionSpan(this.#tracer, e, evaluations);
     }
+    // A store failure loses this batch (reported through onError by the background flusher):
+    // retrying would let telemetry back up into memory while the store is down.
     await this.store.mergeBuckets([...buckets.values()], this.sampleCap);
     let pruned = 0;
     if (raw.length > 0) await this.store.insertEvents(raw);
