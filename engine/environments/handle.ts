@@ -1,0 +1,120 @@
+// How a guard or service holds its environment's policies: one reference to a fully loaded,
+// verified PolicySet, replaced in a single assignment once a new bundle has loaded completely.
+//
+// Invariant relied on by callers: a decision reads `current()` once and decides with that set
+// only, so it never sees half of two bundles; a reload that fails leaves the reference as it was.
+import { watch } from "node:fs";
+import type { FSWatcher } from "node:fs";
+import { basename, dirname } from "node:path";
+import type { Evaluator, PolicySet } from "../runtime/policy-set.ts";
+import { policySetOf, readBundleFile, verifyBundle } from "./bundle.ts";
+import type { EnvironmentConfig } from "./config.ts";
+import { EnvironmentError } from "./errors.ts";
+
+/** What a reload did. */
+export type ReloadResult =
+  | { readonly ok: true; readonly changed: boolean; readonly digest: string }
+  | { readonly ok: false; readonly error: EnvironmentError; readonly serving: string };
+
+/** Options of an EnvironmentHandle. */
+export interface HandleOptions {
+  /** Called after a new bundle replaced the old one. */
+  readonly onReload?: (digest: string, previous: string) => void;
+  /** Called when a bundle failed to load; the old one keeps serving. */
+  readonly onError?: (error: EnvironmentError, serving: string) => void;
+  readonly evaluator?: Evaluator;
+  /** Milliseconds to let a burst of file events settle before reloading (default 50). */
+  readonly debounceMs?: number;
+}
+
+function asEnvironmentError(err: unknown): EnvironmentError {
+  return err instanceof EnvironmentError ? err : new EnvironmentError("bundle/malformed", err instanceof Error ? err.message : String(err));
+}
+
+/** An environment's serving policy set, hot-reloadable. */
+export class EnvironmentHandle {
+  /** The environment served. */
+  readonly env: EnvironmentConfig;
+  readonly #options: HandleOptions;
+  #set: PolicySet;
+  #digest: string;
+  #watcher: FSWatcher | undefined;
+  #timer: NodeJS.Timeout | undefined;
+
+  private constructor(env: EnvironmentConfig, set: PolicySet, digest: string, options: HandleOptions) {
+    this.env = env;
+    this.#set = set;
+    this.#digest = digest;
+    this.#options = options;
+  }
+
+  /** Loads the environment's bundle. Throws EnvironmentError when it is missing, unsigned, untrusted, tampered or does not check. */
+  static open(env: EnvironmentConfig, options: HandleOptions = {}): EnvironmentHandle {
+    const { set, digest } = EnvironmentHandle.#load(env, options.evaluator);
+    return new EnvironmentHandle(env, set, digest, options);
+  }
+
+  static #load(env: EnvironmentConfig, evaluator: Evaluator | undefined): { set: PolicySet; digest: string } {
+    const verified = verifyBundle(readBundleFile(env.bundle), env.trustedKeys);
+    return { set: policySetOf(verified, evaluator), digest: verified.digest };
+  }
+
+  /** The policy set to decide with. Read it once per decision. */
+  current(): PolicySet {
+    return this.#set;
+  }
+
+  /** The serving bundle's digest. */
+  get digest(): string {
+    return this.#digest;
+  }
+
+  /** The environment's default mode. */
+  get mode(): "enforce" | "shadow" {
+    return this.env.mode;
+  }
+
+  /**
+   * Reads the bundle file again and swaps it in when it verified and loaded; otherwise the old
+   * set keeps serving and the error is returned (and passed to onError). Never throws.
+   */
+  reload(): ReloadResult {
+    let loaded: { set: PolicySet; digest: string };
+    try {
+      loaded = EnvironmentHandle.#load(this.env, this.#options.evaluator);
+    } catch (err) {
+      const error = asEnvironmentError(err);
+      this.#options.onError?.(error, this.#digest);
+      return { ok: false, error, serving: this.#digest };
+    }
+    if (loaded.digest === this.#digest) return { ok: true, changed: false, digest: loaded.digest };
+    const previous = this.#digest;
+    // The swap: two assignments in one synchronous turn, so no decision observes one without the other.
+    this.#set = loaded.set;
+    this.#digest = loaded.digest;
+    this.#options.onReload?.(loaded.digest, previous);
+    return { ok: true, changed: true, digest: loaded.digest };
+  }
+
+  /**
+   * Reloads whenever the bundle file changes. The folder is watched rather than the file,
+   * because bundles are replaced by rename and a watch on the old inode would go quiet.
+   */
+  watch(): void {
+    if (this.#watcher) return;
+    const name = basename(this.env.bundle);
+    this.#watcher = watch(dirname(this.env.bundle), (_event, file) => {
+      if (file !== null && file !== name) return;
+      clearTimeout(this.#timer);
+      this.#timer = setTimeout(() => this.reload(), this.#options.debounceMs ?? 50);
+    });
+    this.#watcher.on("error", (err) => this.#options.onError?.(asEnvironmentError(err), this.#digest));
+  }
+
+  /** Stops watching. */
+  close(): void {
+    clearTimeout(this.#timer);
+    this.#watcher?.close();
+    this.#watcher = undefined;
+  }
+}

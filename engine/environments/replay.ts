@@ -1,0 +1,132 @@
+// Replay: recorded traffic decided again by a candidate policy set, to show before a promotion
+// which decisions would change. It needs the inputs themselves, which the audit log keeps only
+// when the recorder wrote them: a decision record's optional `input` field holds the object the
+// engine decided on, and its `input_digest` must match it (RFC 8785 + SHA-256), else the entry is
+// counted as unverifiable and not replayed.
+import { digest } from "../audit/index.ts";
+import type { JsonValue } from "../audit/index.ts";
+import type { PolicySet } from "../runtime/policy-set.ts";
+import { isPhase } from "../runtime/index.ts";
+import { scanRecords } from "./log-io.ts";
+import type { ScannedRecord } from "./log-io.ts";
+
+/** One recorded decision the candidate decides differently. */
+export interface ReplayChange {
+  readonly index: number;
+  readonly time: string;
+  readonly phase: string;
+  readonly tool: string | null;
+  readonly input_digest: string;
+  readonly recorded: string;
+  readonly replayed: string;
+  /** The rules behind the replayed decision. */
+  readonly rules: readonly string[];
+}
+
+/** Counts over the replayed window. */
+export interface ReplaySummary {
+  readonly env: string;
+  /** ISO-8601 bounds of the window. */
+  readonly from: string;
+  readonly to: string;
+  /** Decision records of the environment in the window. */
+  readonly decisions: number;
+  /** Decided again. */
+  readonly replayed: number;
+  readonly changed: number;
+  /** Without a recorded `input`. */
+  readonly withoutInput: number;
+  /** With an `input` that does not match `input_digest` (altered, or erased personal data). */
+  readonly unverifiable: number;
+  /** The candidate could not decide them (bad input); counted as changes. */
+  readonly failed: number;
+  /** Changes by `recorded -> replayed`. */
+  readonly transitions: Readonly<Record<string, number>>;
+}
+
+/** The result of a replay. */
+export interface ReplayResult {
+  readonly changes: readonly ReplayChange[];
+  readonly summary: ReplaySummary;
+}
+
+/** Where and how far back to replay. */
+export interface ReplayOptions {
+  readonly env: string;
+  readonly windowMs: number;
+  /** End of the window, ms since the epoch (default now). */
+  readonly now?: number;
+}
+
+function toolName(tool: unknown): string | null {
+  if (typeof tool === "string") return tool;
+  if (typeof tool === "object" && tool !== null && typeof (tool as { name?: unknown }).name === "string") return (tool as { name: string }).name;
+  return null;
+}
+
+/** Replays already-read records (pure; `replay` reads them from a log). */
+export function replayRecords(policySet: PolicySet, records: readonly ScannedRecord[], options: ReplayOptions): ReplayResult {
+  const now = options.now ?? Date.now();
+  const since = now - options.windowMs;
+  const changes: ReplayChange[] = [];
+  const transitions: Record<string, number> = {};
+  let decisions = 0;
+  let replayed = 0;
+  let withoutInput = 0;
+  let unverifiable = 0;
+  let failed = 0;
+  for (const { index, record: r } of records) {
+    if (r.env !== options.env || typeof r.phase !== "string" || !isPhase(r.phase) || typeof r.decision !== "string" || typeof r.time !== "string") continue;
+    const t = Date.parse(r.time);
+    if (!(t >= since && t <= now)) continue;
+    decisions++;
+    const input = r.input;
+    if (typeof input !== "object" || input === null || Array.isArray(input)) {
+      withoutInput++;
+      continue;
+    }
+    let matches = false;
+    try {
+      matches = digest(input as JsonValue) === r.input_digest;
+    } catch {
+      matches = false;
+    }
+    if (!matches) {
+      unverifiable++;
+      continue;
+    }
+    replayed++;
+    let outcome: string;
+    let rules: string[] = [];
+    try {
+      const d = policySet.decide(r.phase, input);
+      outcome = d.decision;
+      rules = d.reasons.filter((x) => x.effect === d.decision).map((x) => x.rule);
+    } catch (err) {
+      failed++;
+      outcome = `error: ${err instanceof Error ? err.message : String(err)}`;
+    }
+    if (outcome === r.decision) continue;
+    const key = `${r.decision} -> ${outcome.startsWith("error") ? "error" : outcome}`;
+    transitions[key] = (transitions[key] ?? 0) + 1;
+    changes.push({ index, time: r.time, phase: r.phase, tool: toolName(r.tool), input_digest: String(r.input_digest), recorded: r.decision, replayed: outcome, rules });
+  }
+  const summary: ReplaySummary = { env: options.env, from: new Date(since).toISOString(), to: new Date(now).toISOString(), decisions, replayed, changed: changes.length, withoutInput, unverifiable, failed, transitions };
+  return { changes, summary };
+}
+
+/** Replays the environment's recorded decisions of the window, read from the audit log at `location`. */
+export async function replay(policySet: PolicySet, location: string, options: ReplayOptions): Promise<ReplayResult> {
+  const now = options.now ?? Date.now();
+  return replayRecords(policySet, await scanRecords(location, now - options.windowMs), { ...options, now });
+}
+
+/** A replay as text: one line per change, then the summary. */
+export function formatReplay(result: ReplayResult): string {
+  const lines = result.changes.map((c) => `changed  #${c.index} ${c.time} ${c.phase}${c.tool ? ` ${c.tool}` : ""}: ${c.recorded} -> ${c.replayed}${c.rules.length > 0 ? ` (by ${c.rules.join(", ")})` : ""}  ${c.input_digest}`);
+  const s = result.summary;
+  const t = Object.entries(s.transitions).map(([k, n]) => `${k}: ${n}`).join(", ");
+  lines.push(`replayed ${s.replayed} of ${s.decisions} decisions in '${s.env}' from ${s.from} to ${s.to}: ${s.changed} would change${t ? ` (${t})` : ""}`);
+  if (s.withoutInput > 0 || s.unverifiable > 0) lines.push(`not replayed: ${s.withoutInput} recorded without their input, ${s.unverifiable} whose input does not match its digest`);
+  return `${lines.join("\n")}\n`;
+}
