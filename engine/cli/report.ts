@@ -1,0 +1,312 @@
+// `palisade report`: compliance reports from the audit log (HTML, JSON, OSCAL), their
+// verification, and control coverage. Arguments are parsed here and failures mapped to exit
+// codes at this edge: 0 ok, 1 verification failed, 2 bad arguments or unusable input.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { isAbsolute, relative, resolve } from "node:path";
+import { AuditError } from "../audit/errors.ts";
+import { AuditLog } from "../audit/log.ts";
+import { NoteError, parseSignerKey } from "../audit/note.ts";
+import { StoreError, openStore } from "../audit/store.ts";
+import { ComplianceError, FRAMEWORK_NAMES, REPO_ROOT, buildReport, coverage, extractReport, findCatalogue, toHtml, toOscal, verifyReport } from "../compliance/index.ts";
+import type { Catalogue, ReportTestRun } from "../compliance/index.ts";
+import { loadPolicySet, runTests } from "../runtime/index.ts";
+import type { PolicySet } from "../runtime/index.ts";
+import { UsageError, parseArgs, stringFlag } from "./args.ts";
+import type { FlagSpec, ParsedArgs } from "./args.ts";
+import type { Command, CommandIO } from "./command.ts";
+import { readPolicySources } from "./files.ts";
+import { hasErrors, printDiagnostics } from "./policies.ts";
+
+const DEFAULT_DB = "palisade-audit.db";
+const FORMATS = ["html", "json", "oscal"] as const;
+type Format = (typeof FORMATS)[number];
+
+const frameworks = FRAMEWORK_NAMES.join("|");
+
+const subHelp = {
+  build: `usage: palisade report --framework NAME [--from T] [--to T] [--format html|json|oscal] [options]
+
+Builds a compliance report for one framework from the audit log: each control's status
+(satisfied, exceptions, not covered, no evidence yet), decisions over time, the exceptions with
+their evidence, approvals, the policy history (versions in force, promotions, pack test runs,
+drift alerts). The report embeds the signed checkpoint it was built against and an inclusion
+proof for every entry it cites. An empty log still yields a report.
+
+options:
+  --framework NAME  ${frameworks} (or an alias from spec/controls)
+  --from T          start of the period, inclusive: an ISO-8601 date or instant
+                    (default: 30 days before --to)
+  --to T            end of the period, exclusive (default: now)
+  --format F        html (default: one printable self-contained file), json, or oscal
+                    (an OSCAL 1.1.3 assessment-results document)
+  --db LOCATION     the audit log: a SQLite file or a postgres:// URL (default: ${DEFAULT_DB})
+  --key FILE        the log's checkpoint signing key; with it a fresh checkpoint is signed,
+                    without it the newest stored one is used (default: <db>.key when present)
+  --policies PATH   the policies whose rules count for coverage (repeatable; default: the
+                    framework's pack in stdlib-policies/)
+  --run-tests       run the policies' test blocks now and include the results
+  --out FILE        write the report to FILE (default: standard output)
+  -h, --help        show this help
+
+exit status: 0 written, 2 bad arguments, unusable log or policies that do not check`,
+  verify: `usage: palisade report verify FILE [--db LOCATION] [--vkey KEY] [--json]
+
+Re-checks a report written by 'palisade report' (HTML, JSON or OSCAL): the checkpoint's
+signature with the embedded verifier key, every cited entry's inclusion proof in that
+checkpoint, every claim about an entry against the entry, and the summary. With --db, also
+that the embedded key is the log's, that the log has the checkpoint's tree, and that the
+evidence recomputed from the log is the report's.
+
+options:
+  --db LOCATION   the audit log to compare with (SQLite file or postgres:// URL)
+  --vkey KEY      a verifier key the checkpoint must be signed by (repeatable)
+  --json          print the outcome as JSON
+  -h, --help      show this help
+
+exit status: 0 the report verifies, 1 it does not (each problem is named), 2 bad arguments or
+an unreadable file`,
+  coverage: `usage: palisade report coverage --framework NAME [--policies PATH...] [--json]
+
+Lists the framework's controls that no loaded rule maps to, and those fed by operational facts
+alone (drift alerts, checkpoints) rather than by rules.
+
+options:
+  --framework NAME  ${frameworks}
+  --policies PATH   the policies to map (repeatable; default: the framework's pack)
+  --json            print the coverage as JSON
+  -h, --help        show this help
+
+exit status: 0 listed, 2 bad arguments or policies that do not check`,
+};
+
+const help = `usage: palisade report [verify FILE | coverage] [options]
+
+Compliance reports from the audit log, and their verification.
+
+  palisade report --framework NAME ...   build a report (HTML, JSON or OSCAL)
+  palisade report verify FILE            re-check a report's proofs and signature
+  palisade report coverage --framework NAME   list controls no loaded rule maps to
+
+${subHelp.build}
+
+${subHelp.verify}
+
+${subHelp.coverage}
+`;
+
+const flags: Record<keyof typeof subHelp, Record<string, FlagSpec>> = {
+  build: {
+    framework: { type: "string" },
+    from: { type: "string" },
+    to: { type: "string" },
+    format: { type: "string" },
+    db: { type: "string" },
+    key: { type: "string" },
+    policies: { type: "string", multiple: true },
+    "run-tests": { type: "boolean" },
+    out: { type: "string" },
+  },
+  verify: { db: { type: "string" }, vkey: { type: "string", multiple: true }, json: { type: "boolean" } },
+  coverage: { framework: { type: "string" }, policies: { type: "string", multiple: true }, json: { type: "boolean" } },
+};
+
+const INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+function instant(args: ParsedArgs, name: string, fallback: Date): Date {
+  const v = stringFlag(args, name);
+  if (v === undefined) return fallback;
+  const d = new Date(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v);
+  if (!INSTANT.test(v) || Number.isNaN(d.getTime())) throw new UsageError(`option '--${name}' must be an ISO-8601 date or instant with a time zone (e.g. 2026-11-01 or 2026-11-01T09:00:00Z), got '${v}'`);
+  return d;
+}
+
+function catalogueOf(args: ParsedArgs): Catalogue {
+  const name = stringFlag(args, "framework");
+  if (name === undefined) throw new UsageError(`option '--framework' is required (${frameworks})`);
+  const c = findCatalogue(name);
+  if (!c) throw new UsageError(`unknown framework '${name}': expected one of ${frameworks}`);
+  return c;
+}
+
+function shown(abs: string, cwd: string): string {
+  const rel = relative(cwd, abs);
+  return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : abs;
+}
+
+/** Loads `--policies` (default: the framework's pack); prints diagnostics and throws when they do not check. */
+function policiesOf(args: ParsedArgs, catalogue: Catalogue, io: CommandIO): { set: PolicySet; paths: string[] } {
+  const given = args.flags.policies as string[] | undefined;
+  if (!given && catalogue.pack === undefined) throw new UsageError(`the ${catalogue.framework} catalogue names no pack: pass --policies`);
+  const paths = given ?? [shown(resolve(REPO_ROOT, catalogue.pack as string), io.cwd)];
+  const read = readPolicySources(paths, io.cwd);
+  if (read.diagnostics.length > 0) {
+    printDiagnostics(read.diagnostics, read.sources, io, "human");
+    throw new ComplianceError("report/policies", "the policies cannot be read");
+  }
+  const { policySet, diagnostics } = loadPolicySet(read.sources);
+  if (!policySet || hasErrors(diagnostics)) {
+    printDiagnostics(diagnostics, read.sources, io, "human");
+    throw new ComplianceError("report/policies", "the policies do not check; fix the errors above");
+  }
+  return { set: policySet, paths };
+}
+
+const isUrl = (db: string) => /^postgres(ql)?:\/\//i.test(db);
+
+function dbOf(value: string | undefined, io: CommandIO): string {
+  const db = value ?? DEFAULT_DB;
+  if (db === "") throw new UsageError("option '--db' must not be empty");
+  return isUrl(db) ? db : resolve(io.cwd, db);
+}
+
+function signingKey(args: ParsedArgs, db: string, io: CommandIO): string | undefined {
+  const given = stringFlag(args, "key");
+  const path = given !== undefined ? resolve(io.cwd, given) : isUrl(db) ? undefined : `${db}.key`;
+  if (path === undefined || !existsSync(path)) {
+    if (given !== undefined) throw new UsageError(`cannot read the signing key '${given}': no such file`);
+    return undefined;
+  }
+  const text = readFileSync(path, "utf8").trim();
+  try {
+    parseSignerKey(text);
+  } catch {
+    throw new StoreError("audit/bad-key", `'${path}' does not hold a checkpoint signing key`, "it must hold one PRIVATE+KEY+<name>+<id>+<key> line");
+  }
+  return text;
+}
+
+async function openLog(db: string, key: string | undefined): Promise<AuditLog> {
+  const store = await openStore(db, { create: false });
+  try {
+    return await AuditLog.open(store, key === undefined ? {} : { signingKey: key });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
+const run: Record<keyof typeof subHelp, (args: ParsedArgs, io: CommandIO) => Promise<number>> = {
+  async build(args, io) {
+    if (args.positionals.length > 0) throw new UsageError(`unexpected argument '${args.positionals[0]}'`);
+    const catalogue = catalogueOf(args);
+    const to = instant(args, "to", new Date());
+    const from = instant(args, "from", new Date(to.getTime() - 30 * 86_400_000));
+    if (from.getTime() >= to.getTime()) throw new UsageError(`the period is empty: --from ${from.toISOString()} is not before --to ${to.toISOString()}`);
+    const format = (stringFlag(args, "format") ?? "html") as Format;
+    if (!FORMATS.includes(format)) throw new UsageError(`option '--format' must be html, json or oscal, got '${format}'`);
+    const out = stringFlag(args, "out");
+    if (out === "") throw new UsageError("option '--out' must not be empty");
+    const { set, paths } = policiesOf(args, catalogue, io);
+    const testRuns: ReportTestRun[] = [];
+    if (args.flags["run-tests"] === true) {
+      const results = runTests(set);
+      const failures = results.filter((r) => !r.passed).map((r) => r.name);
+      testRuns.push({ pack: paths.join(" "), policy_digest: set.digest, time: new Date().toISOString(), passed: results.length - failures.length, failed: failures.length, failures });
+    }
+    const db = dbOf(stringFlag(args, "db"), io);
+    const key = signingKey(args, db, io);
+    const log = await openLog(db, key);
+    let report;
+    try {
+      report = await buildReport({
+        log,
+        catalogue,
+        from,
+        to,
+        rules: set.program.rules.map((r) => ({ id: r.id, controls: r.controls })),
+        policies: { paths, digest: set.digest },
+        testRuns,
+        sign: key !== undefined,
+      });
+    } finally {
+      await log.close();
+    }
+    const text = format === "html" ? toHtml(report) : `${JSON.stringify(format === "json" ? report : toOscal(report), null, 2)}\n`;
+    if (out === undefined) io.stdout(text);
+    else {
+      writeFileSync(resolve(io.cwd, out), text);
+      const s = report.summary;
+      io.stderr(`palisade report: wrote ${out} (${catalogue.framework}, ${s.controls} controls: ${s.satisfied} satisfied, ${s.exceptions} with exceptions, ${s["not-covered"]} not covered, ${s["no-evidence"]} with no evidence yet; ${report.entries.length} cited entries)\n`);
+    }
+    return 0;
+  },
+
+  async verify(args, io) {
+    const [file, ...extra] = args.positionals;
+    if (file === undefined) throw new UsageError("the report FILE to verify is required");
+    if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
+    let text: string;
+    try {
+      text = readFileSync(resolve(io.cwd, file), "utf8");
+    } catch {
+      throw new UsageError(`cannot read '${file}': no such file`);
+    }
+    const value = extractReport(text);
+    const dbFlag = stringFlag(args, "db");
+    const log = dbFlag === undefined ? undefined : await openLog(dbOf(dbFlag, io), undefined);
+    let r;
+    try {
+      r = await verifyReport(value, { ...(log ? { log } : {}), verifierKeys: (args.flags.vkey as string[] | undefined) ?? [] });
+    } finally {
+      await log?.close();
+    }
+    if (args.flags.json === true) io.stdout(`${JSON.stringify(r, null, 2)}\n`);
+    else if (r.ok) io.stdout(`ok: ${file}: the checkpoint signature, ${r.checked.entries} inclusion proof(s) and ${r.checked.claims} claim(s) verify${r.checked.againstLog ? ", and the evidence matches the log" : " (pass --db to compare with the log)"}\n`);
+    if (!r.ok) io.stderr(`palisade report verify: FAILED: ${file} does not verify (${r.problems.length} problem(s)):\n${r.problems.map((p) => `  - ${p}\n`).join("")}`);
+    return r.ok ? 0 : 1;
+  },
+
+  async coverage(args, io) {
+    if (args.positionals.length > 0) throw new UsageError(`unexpected argument '${args.positionals[0]}'`);
+    const catalogue = catalogueOf(args);
+    const { set, paths } = policiesOf(args, catalogue, io);
+    const cov = coverage(catalogue, set.program.rules.map((r) => ({ id: r.id, controls: r.controls })));
+    if (args.flags.json === true) {
+      io.stdout(`${JSON.stringify({ ...cov, policies: paths }, null, 2)}\n`);
+      return 0;
+    }
+    const factsOnly = cov.controls.filter((c) => c.by === "facts");
+    const lines = [`${catalogue.framework}: ${cov.controls.length - cov.uncovered.length} of ${cov.controls.length} controls covered by ${paths.join(", ")} (${cov.rules} rule(s) map to this framework)`];
+    if (cov.uncovered.length === 0) lines.push("no control is left uncovered");
+    else {
+      lines.push(`not covered by any loaded rule (${cov.uncovered.length}):`);
+      for (const c of cov.uncovered) lines.push(`  ${c.id}  ${c.title}`);
+    }
+    if (factsOnly.length > 0) {
+      lines.push(`covered by operational facts only (${factsOnly.length}):`);
+      for (const c of factsOnly) lines.push(`  ${c.id}  ${c.title}`);
+    }
+    io.stdout(`${lines.join("\n")}\n`);
+    return 0;
+  },
+};
+
+/** `palisade report`. */
+export const command: Command = {
+  name: "report",
+  summary: "compliance reports from the audit log, their verification and coverage",
+  help,
+  async run(argv, io) {
+    const sub: keyof typeof subHelp = argv[0] === "verify" || argv[0] === "coverage" ? argv[0] : "build";
+    const rest = sub === "build" ? argv : argv.slice(1);
+    const name = sub === "build" ? "report" : `report ${sub}`;
+    try {
+      const args = parseArgs(rest, flags[sub]);
+      if (args.flags.help === true) {
+        io.stdout(`${subHelp[sub]}\n`);
+        return 0;
+      }
+      return await run[sub](args, io);
+    } catch (err) {
+      if (err instanceof UsageError) {
+        io.stderr(`palisade ${name}: ${err.message}\n\n${subHelp[sub]}\n`);
+        return 2;
+      }
+      if (err instanceof ComplianceError || err instanceof StoreError || err instanceof AuditError || err instanceof NoteError) {
+        io.stderr(`palisade ${name}: error: ${err.message}\n${err.hint ? `  help: ${err.hint}\n` : ""}`);
+        return 2;
+      }
+      throw err;
+    }
+  },
+};
