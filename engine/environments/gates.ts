@@ -1,10 +1,13 @@
 // The gates a bundle passes on its way into an environment. Each returns a GateResult and never
 // throws for a finding: a failed gate is evidence to record, not an error.
 import { openMonitorStore } from "../monitor/index.ts";
+import type { MonitorStore } from "../monitor/index.ts";
 import { runTests } from "../runtime/index.ts";
 import type { PolicySet } from "../runtime/policy-set.ts";
 import type { ApprovalConfig, EnvironmentConfig } from "./config.ts";
+import { EnvironmentError } from "./errors.ts";
 import { scanRecords } from "./log-io.ts";
+import type { ScannedRecord } from "./log-io.ts";
 import type { GateResult } from "./records.ts";
 import { replay } from "./replay.ts";
 import type { ReplayResult } from "./replay.ts";
@@ -43,7 +46,13 @@ export function testsGate(required: boolean, set: PolicySet): GateResult {
 export async function replayGate(max: number | null, set: PolicySet, audit: string | undefined, env: string, windowMs: number, now: number): Promise<{ result: GateResult; replay: ReplayResult | null }> {
   if (max === null) return { result: { gate: "replay", passed: true, detail: "replay not required" }, replay: null };
   if (audit === undefined) return { result: { gate: "replay", passed: false, detail: `environment '${env}' has no audit log to replay (set "audit" in the config or pass --audit-db)` }, replay: null };
-  const r = await replay(set, audit, { env, windowMs, now });
+  let r: ReplayResult;
+  try {
+    r = await replay(set, audit, { env, windowMs, now });
+  } catch (err) {
+    if (err instanceof EnvironmentError) return { result: { gate: "replay", passed: false, detail: err.message }, replay: null };
+    throw err;
+  }
   const s = r.summary;
   const detail = `${s.changed} of ${s.replayed} replayed decisions would change (limit ${max})${s.withoutInput + s.unverifiable > 0 ? `; ${s.withoutInput + s.unverifiable} not replayable` : ""}`;
   return { result: { gate: "replay", passed: s.changed <= max, detail }, replay: r };
@@ -59,7 +68,12 @@ export async function driftGate(required: boolean, source: EnvironmentConfig, au
   let open: string[];
   let where: string;
   if (source.monitor !== undefined) {
-    const store = await openMonitorStore(source.monitor, { create: false });
+    let store: MonitorStore;
+    try {
+      store = await openMonitorStore(source.monitor, { create: false });
+    } catch (err) {
+      return { gate: "drift", passed: false, detail: `cannot open the monitor store of '${source.name}': ${err instanceof Error ? err.message : String(err)}` };
+    }
     try {
       open = [...(await store.alertStates())].filter(([, s]) => !s.armed).map(([k]) => k);
     } finally {
@@ -68,7 +82,14 @@ export async function driftGate(required: boolean, source: EnvironmentConfig, au
     where = "monitor store";
   } else if (audit !== undefined) {
     const latest = new Map<string, string>();
-    for (const { record } of await scanRecords(audit, 0)) {
+    let records: ScannedRecord[];
+    try {
+      records = await scanRecords(audit, 0);
+    } catch (err) {
+      if (err instanceof EnvironmentError) return { gate: "drift", passed: false, detail: err.message };
+      throw err;
+    }
+    for (const { record } of records) {
       const a = record.drift_alert as { key?: unknown; status?: unknown } | undefined;
       if (record.env !== source.name || typeof a !== "object" || a === null || typeof a.key !== "string") continue;
       latest.set(a.key, String(a.status));

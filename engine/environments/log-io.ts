@@ -5,6 +5,8 @@
 // phases, and these records carry `phase` "promotion", "rollback" or "drift_alert". They are
 // appended through the store with the very encoding the log uses (RFC 8785 bytes, RFC 9162 leaf
 // hash), so proofs, checkpoints and `palisade audit verify` treat them like any entry.
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
 import canonicalize from "canonicalize";
 import { AuditLog, leafHash, openStore } from "../audit/index.ts";
 import type { AuditStore } from "../audit/index.ts";
@@ -15,6 +17,8 @@ const utf8 = new TextEncoder();
 const CHUNK = 1000;
 
 async function open(location: string, create: boolean): Promise<AuditStore> {
+  // A new SQLite log may sit in a folder nobody made yet (e.g. audit/ beside the config).
+  if (create && !/^postgres(ql)?:\/\//i.test(location) && location !== ":memory:") mkdirSync(dirname(location), { recursive: true });
   try {
     return await openStore(location, { create });
   } catch (err) {

@@ -1,8 +1,8 @@
 // Shared fixtures: a temporary copy of the example environments, keys, policy versions, and a
 // recorded audit log of decisions with their inputs.
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { AuditLog, digest, parseSignerKey, parseVerifierKey } from "../../audit/index.ts";
 import type { AuditRecord, JsonValue, SignerKey, VerifierKey } from "../../audit/index.ts";
 import { generateKey } from "../../audit/index.ts";
@@ -80,6 +80,7 @@ export function refund(amount: number): Record<string, JsonValue> {
  * the `input` field replay needs. `withInput: false` leaves it out.
  */
 export async function recordTraffic(db: string, env: string, set: PolicySet, inputs: readonly Record<string, JsonValue>[], options: { time?: Date; withInput?: boolean } = {}): Promise<void> {
+  mkdirSync(dirname(db), { recursive: true });
   const log = await AuditLog.open(db);
   const time = (options.time ?? new Date()).toISOString();
   for (const input of inputs) {
