@@ -19,6 +19,7 @@ const suites: Record<string, Suite> = {
   language: { out: "language", parts: [{ file: "language.ts", fn: "benchLanguage" }] },
   engine: { out: "engine", parts: [{ file: "engine.ts", fn: "benchEngine" }] },
   sdk: { out: "sdk", parts: [{ file: "sdk.ts", fn: "benchSdk" }] },
+  serve: { out: "serve", parts: [{ file: "serve.ts", fn: "benchServe" }] },
 };
 
 const args = process.argv.slice(2);

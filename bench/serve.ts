@@ -1,0 +1,88 @@
+// The decision service under load from a second process: autocannon at 64 connections on
+// loopback against `palisade serve` (audit log on, SQLite), and against a bare Fastify route that
+// returns a constant, so the ratio says what deciding and auditing cost over HTTP itself.
+import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { hashKey } from "../engine/service/keys.ts";
+
+const root = resolve(import.meta.dirname, "..");
+const CONNECTIONS = 64;
+const SECONDS = 10;
+
+function waitFor(proc: ChildProcess, pattern: RegExp): Promise<string> {
+  return new Promise((ok, ko) => {
+    let out = "";
+    proc.stdout!.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = pattern.exec(out);
+      if (m) ok(m[1]);
+    });
+    proc.once("exit", (code) => ko(new Error(`server exited ${code}`)));
+  });
+}
+
+interface Cannon { requests: { average: number }; latency: { p50: number; p99: number; average: number }; non2xx: number; errors: number }
+
+function cannon(url: string, body: string, key: string, seconds: number): Promise<Cannon> {
+  const args = [join(root, "node_modules/autocannon/autocannon.js"), "-c", String(CONNECTIONS), "-d", String(seconds), "-m", "POST", "-H", "content-type=application/json", "-H", `authorization=Bearer ${key}`, "-b", body, "--json", url];
+  const p = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "ignore"] });
+  let out = "";
+  p.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  return new Promise((ok, ko) => p.once("exit", (code) => (code === 0 ? ok(JSON.parse(out) as Cannon) : ko(new Error(`autocannon exited ${code}`)))));
+}
+
+async function measure(proc: ChildProcess, url: string, body: string, key: string): Promise<Cannon> {
+  try {
+    await cannon(url, body, key, 2);
+    return await cannon(url, body, key, SECONDS);
+  } finally {
+    proc.kill("SIGTERM");
+    await new Promise((r) => proc.once("exit", r));
+  }
+}
+
+/** Decisions per second and latency of `palisade serve`, against a bare Fastify route. */
+export async function benchServe(): Promise<Record<string, number>> {
+  const dir = mkdtempSync(join(tmpdir(), "palisade-bench-serve-"));
+  try {
+    const key = "pal_bench";
+    writeFileSync(join(dir, "config.json"), JSON.stringify({ keys: [{ id: "bench", sha256: hashKey(key), agents: ["*"], environments: ["*"] }], rateLimit: { perSecond: 10_000_000, burst: 10_000_000 }, checkpointEveryMs: 1000 }));
+    const body = JSON.stringify({ phase: "tool_call", session: "bench", input: JSON.parse(readFileSync(join(root, "examples/inputs/email-after-record.json"), "utf8")) as unknown });
+    const serve = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", join(root, "engine/cli/main.ts"), "serve", join(root, "examples/policies"), "--port", "0", "--db", join(dir, "audit.db"), "--config", join(dir, "config.json")], { cwd: dir, stdio: ["ignore", "pipe", "inherit"] });
+    const url = await waitFor(serve, /listening on (http:\/\/\S+)/);
+    const s = await measure(serve, `${url}/v1/decide`, body, key);
+    const entries = await countEntries(join(dir, "audit.db"));
+
+    const bare = spawn(process.execPath, ["--input-type=module", "-e", "import Fastify from 'fastify'; const app = Fastify(); app.post('/', async () => ({ decision: 'allow' })); await app.listen({ port: 0, host: '127.0.0.1' }); console.log('listening on http://127.0.0.1:' + app.server.address().port);"], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+    const bareUrl = await waitFor(bare, /listening on (http:\/\/\S+)/);
+    const b = await measure(bare, `${bareUrl}/`, body, key);
+    if (s.non2xx > 0 || s.errors > 0) throw new Error(`the service answered ${s.non2xx} non-2xx and ${s.errors} errors under load`);
+    return {
+      serve_decisions_per_s: Math.round(s.requests.average),
+      serve_p50_ms: s.latency.p50,
+      serve_p99_ms: s.latency.p99,
+      serve_audit_entries: entries,
+      bare_fastify_requests_per_s: Math.round(b.requests.average),
+      bare_fastify_p50_ms: b.latency.p50,
+      bare_fastify_p99_ms: b.latency.p99,
+      ratio_serve_vs_bare: Number((s.requests.average / b.requests.average).toFixed(3)),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function countEntries(db: string): Promise<number> {
+  const { DatabaseSync } = await import("node:sqlite");
+  const d = new DatabaseSync(db, { readOnly: true });
+  try {
+    const names = (d.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name);
+    const table = names.find((n) => /entr/.test(n));
+    return table ? Number((d.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n) : -1;
+  } finally {
+    d.close();
+  }
+}
