@@ -21,7 +21,7 @@ const STATUS_TEXT: Record<ControlStatus, string> = {
 const CSS = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d1d1f;max-width:1000px;margin:24px auto;padding:0 16px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;border-bottom:2px solid #1d1d1f;padding-bottom:3px;margin-top:28px}h3{font-size:15px;margin:18px 0 6px}
-table{border-collapse:collapse;width:100%;margin:6px 0 12px}th,td{border:1px solid #ccc;padding:4px 6px;text-align:left;vertical-align:top}th{background:#f2f2f2}
+table{border-collapse:collapse;width:100%;margin:6px 0 12px;table-layout:auto}th,td{border:1px solid #ccc;padding:4px 6px;text-align:left;vertical-align:top;overflow-wrap:anywhere}th{background:#f2f2f2}
 td.n{text-align:right;font-variant-numeric:tabular-nums}code,pre{font:12px/1.35 ui-monospace,Menlo,Consolas,monospace}pre{background:#f6f6f6;padding:8px;white-space:pre-wrap;word-break:break-all}
 .meta{color:#555}.badge{display:inline-block;padding:1px 7px;border-radius:9px;font-size:12px;font-weight:600;white-space:nowrap}
 .satisfied{background:#dff3e4;color:#1e6b37}.exceptions{background:#fde8d4;color:#8a4b00}.not-covered{background:#f8d7d7;color:#8b1c1c}.no-evidence{background:#e9e9ee;color:#444}
