@@ -50,7 +50,7 @@ export async function benchServe(): Promise<Record<string, number>> {
   try {
     const key = "pal_bench";
     writeFileSync(join(dir, "config.json"), JSON.stringify({ keys: [{ id: "bench", sha256: hashKey(key), agents: ["*"], environments: ["*"] }], rateLimit: { perSecond: 10_000_000, burst: 10_000_000 }, checkpointEveryMs: 1000 }));
-    const body = JSON.stringify({ phase: "tool_call", session: "bench", input: JSON.parse(readFileSync(join(root, "examples/inputs/email-after-record.json"), "utf8")) as unknown });
+    const body = JSON.stringify({ phase: "tool_call", input: JSON.parse(readFileSync(join(root, "examples/inputs/email-after-record.json"), "utf8")) as unknown });
     const serve = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", join(root, "engine/cli/main.ts"), "serve", join(root, "examples/policies"), "--port", "0", "--db", join(dir, "audit.db"), "--config", join(dir, "config.json")], { cwd: dir, stdio: ["ignore", "pipe", "inherit"] });
     const url = await waitFor(serve, /listening on (http:\/\/\S+)/);
     const s = await measure(serve, `${url}/v1/decide`, body, key);
