@@ -1,0 +1,171 @@
+// A doctored report fails verification, loudly and by name: an edited entry, an edited proof,
+// an edited checkpoint, a swapped signature, a swapped key, an edited claim, summary or count.
+// The untouched report verifies, so each failure below is the doctoring's doing.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { AuditLog, generateKey, parseSignerKey, signNote } from "../../audit/index.ts";
+import { toHtml } from "../html.ts";
+import { toOscal } from "../oscal.ts";
+import type { Report } from "../report.ts";
+import { verifyReport } from "../verify.ts";
+import { seedLog } from "./seed.ts";
+import type { SeededLog } from "./seed.ts";
+import { palisade } from "./support.ts";
+
+let seed: SeededLog;
+let original: Report;
+let log: AuditLog;
+
+before(async () => {
+  seed = await seedLog(1);
+  const r = await palisade(["report", "--framework", "soc2", "--from", seed.from, "--to", seed.to, "--format", "json", "--db", seed.db]);
+  assert.equal(r.code, 0, r.stderr);
+  original = JSON.parse(r.stdout) as Report;
+  log = await AuditLog.open(seed.db);
+});
+after(async () => {
+  await log.close();
+  rmSync(seed.dir, { recursive: true, force: true });
+});
+
+// Deliberately loose: the doctoring below reaches into arbitrary fields of a parsed copy.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Mutable = any;
+const copy = (): Mutable => JSON.parse(JSON.stringify(original)) as Mutable;
+
+async function problems(doctored: unknown, withLog = false): Promise<string[]> {
+  return [...(await verifyReport(doctored, withLog ? { log } : {})).problems];
+}
+
+/** A cited decision that was denied, and its place in `entries`. */
+function deniedEntry(r: Mutable): { at: number; index: number } {
+  const at = (r.entries as Mutable[]).findIndex((e) => String(e.entry).includes('"decision":"deny"'));
+  assert.ok(at >= 0);
+  return { at, index: Number(r.entries[at].index) };
+}
+
+describe("report verify", () => {
+  test("the untouched report verifies, alone and against the log", async () => {
+    assert.deepEqual(await problems(original), []);
+    assert.deepEqual(await problems(original, true), []);
+  });
+
+  test("an edited entry is caught and named", async () => {
+    const r = copy();
+    const { at, index } = deniedEntry(r);
+    (r.entries[at] as unknown as Record<string, string>).entry = String(r.entries[at].entry).replace('"decision":"deny"', '"decision":"allow"');
+    const p = await problems(r);
+    assert.ok(p.some((m) => m.includes(`entry ${index}: its text does not hash`)), p.join("\n"));
+  });
+
+  test("an edited entry with a recomputed leaf hash still fails its inclusion proof", async () => {
+    const { leafHash, toHex } = await import("../../audit/index.ts");
+    const r = copy();
+    const { at, index } = deniedEntry(r);
+    const text = String(r.entries[at].entry).replace('"decision":"deny"', '"decision":"allow"');
+    const e = r.entries[at] as unknown as Record<string, string>;
+    e.entry = text;
+    e.leaf_hash = toHex(leafHash(new TextEncoder().encode(text)));
+    const p = await problems(r);
+    assert.ok(p.some((m) => m.includes(`entry ${index}: the inclusion proof does not lead`)), p.join("\n"));
+  });
+
+  test("an edited proof is caught", async () => {
+    const r = copy();
+    const at = (r.entries as Mutable[]).findIndex((e) => (e.proof as Mutable[]).length > 0);
+    const proof = r.entries[at].proof as unknown as string[];
+    proof[0] = (proof[0][0] === "0" ? "1" : "0") + proof[0].slice(1);
+    const p = await problems(r);
+    assert.ok(p.some((m) => m.includes(`entry ${Number(r.entries[at].index)}: the inclusion proof does not lead`)), p.join("\n"));
+  });
+
+  test("an edited checkpoint is caught", async () => {
+    const r = copy();
+    const log_ = r.log as unknown as Record<string, string | number>;
+    const note = String(log_.checkpoint);
+    const lines = note.split("\n");
+    lines[1] = String(Number(lines[1]) + 1);
+    log_.checkpoint = lines.join("\n");
+    const p = await problems(r);
+    assert.ok(p.some((m) => m.startsWith("the checkpoint signature does not verify")), p.join("\n"));
+  });
+
+  test("a signature swapped for another key's is caught", async () => {
+    const r = copy();
+    const log_ = r.log as unknown as Record<string, string>;
+    const note = log_.checkpoint;
+    const body = note.slice(0, note.indexOf("\n\n") + 1);
+    const other = generateKey("compliance.test/audit");
+    log_.checkpoint = signNote(body, parseSignerKey(other.signerKey));
+    const p = await problems(r);
+    assert.ok(p.some((m) => m.startsWith("the checkpoint signature does not verify")), p.join("\n"));
+
+    // Swapping the embedded key too makes the report self-consistent: only the log's key catches it.
+    log_.verifier_key = other.verifierKey;
+    assert.deepEqual(await problems(r), []);
+    const p2 = await problems(r, true);
+    assert.ok(p2.some((m) => m.includes("is not the log's")), p2.join("\n"));
+  });
+
+  test("a claim edited away from its entry is caught", async () => {
+    const r = copy();
+    const facts = Object.values(r.evidence.controls as unknown as Record<string, Mutable>).find((f) => (f.exceptions as Mutable[]).some((e) => e.kind === "denial"));
+    assert.ok(facts);
+    const ex = (facts.exceptions as Mutable[]).find((e) => e.kind === "denial") as Mutable;
+    (ex.decision as unknown as Record<string, string>).agent = "someone-else";
+    const p = await problems(r);
+    assert.ok(p.some((m) => /exceptions\[\d+\] does not match entry \d+/.test(m)), p.join("\n"));
+  });
+
+  test("a status or summary edited away from the evidence is caught", async () => {
+    const r = copy();
+    const c = (r.controls as Mutable[]).find((x) => x.status === "exceptions") as unknown as Record<string, string>;
+    c.status = "satisfied";
+    const p = await problems(r);
+    assert.ok(p.some((m) => m.includes(`control ${c.id} is reported satisfied, but its evidence makes it exceptions`)), p.join("\n"));
+    assert.ok(p.some((m) => m.startsWith("the summary counts")), p.join("\n"));
+  });
+
+  test("an edited count is caught against the log", async () => {
+    const r = copy();
+    (r.evidence.decisions as unknown as Record<string, number>).deny -= 5;
+    assert.deepEqual(await problems(r), [], "counts are not provable from the cited entries alone");
+    const p = await problems(r, true);
+    assert.ok(p.some((m) => m.includes("recomputed from the log differs") && m.includes("decisions")), p.join("\n"));
+  });
+
+  test("the command fails loudly on doctored HTML and OSCAL files, exit 1", async () => {
+    const r = copy();
+    const { at, index } = deniedEntry(r);
+    (r.entries[at] as unknown as Record<string, string>).entry = String(r.entries[at].entry).replace('"decision":"deny"', '"decision":"allow"');
+    const doctored = r as unknown as Report;
+    for (const [name, text] of [
+      ["doctored.html", toHtml(doctored)],
+      ["doctored.oscal.json", JSON.stringify(toOscal(doctored))],
+    ] as const) {
+      const file = join(seed.dir, name);
+      writeFileSync(file, text);
+      const out = await palisade(["report", "verify", file]);
+      assert.equal(out.code, 1, name);
+      assert.match(out.stderr, /FAILED: .* does not verify/);
+      assert.ok(out.stderr.includes(`entry ${index}: its text does not hash`), out.stderr);
+    }
+    // The file's own bytes, edited in place: a deny turned allow inside the HTML's data block.
+    const htmlFile = join(seed.dir, "edited.html");
+    const html = toHtml(original);
+    writeFileSync(htmlFile, html.replace('\\"decision\\":\\"deny\\"', '\\"decision\\":\\"allow\\"'));
+    assert.notEqual(readFileSync(htmlFile, "utf8"), html);
+    const out = await palisade(["report", "verify", htmlFile]);
+    assert.equal(out.code, 1, out.stdout);
+  });
+
+  test("something that is not a report is refused", async () => {
+    assert.deepEqual(await problems({ hello: "world" }), ["not a Palisade compliance report (format palisade.compliance-report/1)"]);
+    const r = copy();
+    (r as unknown as Record<string, unknown>).entries = [{ index: "x" }];
+    const p = await problems(r);
+    assert.ok(p.length > 0);
+  });
+});
