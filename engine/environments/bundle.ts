@@ -13,6 +13,7 @@ import type { JSONSchemaObject } from "../../language/index.ts";
 import { loadPolicySet, policyDigest } from "../runtime/index.ts";
 import type { Evaluator, PolicySet, PolicySource } from "../runtime/policy-set.ts";
 import { EnvironmentError } from "./errors.ts";
+import { readVerifierKey } from "./keys.ts";
 
 /** The format tag of this bundle layout; readers refuse any other. */
 export const BUNDLE_FORMAT = "palisade.bundle/1";
@@ -148,11 +149,12 @@ export function readBundleFile(file: string): Bundle {
 }
 
 /**
- * Verifies a bundle against the trusted keys. Throws EnvironmentError: "bundle/unsigned" (no
+ * Verifies a bundle against the trusted keys (parsed, or `vkey` text). Throws EnvironmentError: "bundle/unsigned" (no
  * signature), "bundle/untrusted" (no signature by a trusted key), "bundle/tampered" (a trusted
  * key's signature does not verify, or the contents no longer match what was signed).
  */
-export function verifyBundle(bundle: Bundle, trustedKeys: readonly VerifierKey[]): VerifiedBundle {
+export function verifyBundle(bundle: Bundle, trusted: readonly (VerifierKey | string)[]): VerifiedBundle {
+  const trustedKeys = trusted.map((k) => (typeof k === "string" ? readVerifierKey(k, ".") : k));
   if (bundle.signature.trim() === "") throw new EnvironmentError("bundle/unsigned", "the bundle is not signed", "build it with 'palisade bundle build --key KEYFILE'");
   if (trustedKeys.length === 0) throw new EnvironmentError("bundle/untrusted", "no signing key is trusted, so no bundle can be accepted", "add the signer's verifier key to the environment's trustedKeys (or pass --trust)");
   const opened = verifyNote(bundle.signature, trustedKeys);
@@ -190,6 +192,6 @@ export function policySetOf(verified: VerifiedBundle, evaluator?: Evaluator): Po
 }
 
 /** Reads, verifies and loads a bundle file: the policy set an engine decides with. Throws EnvironmentError on any refusal. */
-export function loadBundle(file: string, trustedKeys: readonly VerifierKey[], evaluator?: Evaluator): PolicySet {
+export function loadBundle(file: string, trustedKeys: readonly (VerifierKey | string)[], evaluator?: Evaluator): PolicySet {
   return policySetOf(verifyBundle(readBundleFile(file), trustedKeys), evaluator);
 }

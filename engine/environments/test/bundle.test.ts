@@ -27,6 +27,7 @@ test("a signed bundle verifies, names its signer and loads a deciding policy set
   assert.equal(set.decide("tool_call", refund(900)).decision, "deny");
   assert.equal(set.decide("tool_call", refund(100)).decision, "allow");
   assert.equal(set.decide("tool_call", refund(100)).policy.version, "1.2.0");
+  assert.equal(loadBundle(join(dir, "b.json"), [key.vkey]).digest, set.digest, "a vkey given as text is trusted too");
 });
 
 test("an unsigned bundle is refused", () => {

@@ -50,7 +50,11 @@ export function tempDir(): string {
 /** A temporary copy of examples/environments with `release.key`/`release.vkey` in it; returns the folder. */
 export function exampleCopy(): { dir: string; key: ReturnType<typeof newKey> } {
   const dir = tempDir();
-  cpSync(join(repoRoot, "examples", "environments"), dir, { recursive: true });
+  // Only the files the repository ships: a walk-through run in the example folder leaves bundles,
+  // state and logs there that must not leak into the tests.
+  const example = join(repoRoot, "examples", "environments");
+  cpSync(join(example, "palisade.environments.json"), join(dir, "palisade.environments.json"));
+  cpSync(join(example, "policies"), join(dir, "policies"), { recursive: true });
   const key = newKey("release");
   writeFileSync(join(dir, "release.key"), `${key.signerText}\n`, { mode: 0o600 });
   writeFileSync(join(dir, "release.vkey"), `${key.vkey}\n`);
