@@ -1,7 +1,7 @@
 // Audit entries: one decision record as RFC 8785 canonical JSON, so the bytes a leaf commits to
 // are a function of the record alone and anyone can re-derive them in any language.
-import canonicalize from "canonicalize";
 import { AuditError } from "./errors.ts";
+import { canonicalJson } from "./canonical-json.ts";
 import { sha256, toHex } from "./hash.ts";
 import { MAX_ENTRY_SIZE } from "./tiles.ts";
 
@@ -75,46 +75,6 @@ function bad(message: string, hint?: string): AuditError {
   return new AuditError("audit/invalid-record", message, hint);
 }
 
-function isPlainObject(v: object): boolean {
-  const proto = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
-}
-
-/**
- * Insists `value` is plain JSON, because canonicalize would quietly call toJSON, drop functions
- * and turn holes into null: an audit entry must hold exactly what the caller handed over.
- */
-function checkJson(value: unknown, path: string, seen: Set<object>): void {
-  switch (typeof value) {
-    case "string":
-      if (/[\uD800-\uDFFF]/u.test(value)) throw bad(`${path} holds a lone surrogate, which has no UTF-8 form`);
-      return;
-    case "boolean":
-      return;
-    case "number":
-      if (!Number.isFinite(value)) throw bad(`${path} is ${value}, which JSON cannot hold`);
-      return;
-    case "object": {
-      if (value === null) return;
-      if (seen.has(value)) throw bad(`${path} refers back to itself`);
-      seen.add(value);
-      if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) {
-          if (!(i in value) || value[i] === undefined) throw bad(`${path}[${i}] is undefined`, "use null for an absent array element");
-          checkJson(value[i], `${path}[${i}]`, seen);
-        }
-      } else {
-        if (!isPlainObject(value)) throw bad(`${path} is a ${value.constructor?.name ?? "non-plain object"}, not a plain JSON object`, "convert it to JSON data (e.g. a Date to an ISO string) first");
-        for (const [k, v] of Object.entries(value)) if (v !== undefined) checkJson(v, `${path}.${k}`, seen);
-      }
-      seen.delete(value);
-      return;
-    }
-    default:
-      throw bad(`${path} is a ${typeof value}, which JSON cannot hold`);
-  }
-}
-
 function checkRecord(record: AuditRecord): void {
   if (record === null || typeof record !== "object" || Array.isArray(record)) throw bad("an audit record must be an object");
   const str = (k: string, nullable: boolean): void => {
@@ -145,7 +105,6 @@ function checkRecord(record: AuditRecord): void {
     const v = record[k];
     if (typeof v !== "string" || !DIGEST.test(v)) throw bad(`field "${k}" must read sha256:<64 lowercase hex digits>`, "compute it with digest()");
   }
-  checkJson(record, "record", new Set());
 }
 
 const utf8 = new TextEncoder();
@@ -157,7 +116,7 @@ const utf8 = new TextEncoder();
  */
 export function encodeEntry(record: AuditRecord): Uint8Array {
   checkRecord(record);
-  const bytes = utf8.encode(canonicalize(record) as string);
+  const bytes = utf8.encode(canonicalJson(record, "record"));
   if (bytes.length > MAX_ENTRY_SIZE) {
     throw new AuditError("audit/entry-too-large", `audit entry is ${bytes.length} bytes, over the ${MAX_ENTRY_SIZE}-byte limit`, "log digests of large payloads rather than the payloads");
   }
@@ -178,15 +137,12 @@ export function decodeEntry(bytes: Uint8Array): AuditRecord {
     throw bad("audit entry is not UTF-8 JSON");
   }
   checkRecord(record);
-  if (canonicalize(record) !== strictUtf8.decode(bytes)) throw bad("audit entry is not in canonical (RFC 8785) form");
+  if (canonicalJson(record, "record") !== strictUtf8.decode(bytes)) throw bad("audit entry is not in canonical (RFC 8785) form");
   return record;
 }
 
 /** `sha256:<hex>` of bytes as given, or of any other value's canonical JSON. Throws AuditError on non-JSON values. */
 export function digest(value: JsonValue | Uint8Array): string {
   if (value instanceof Uint8Array) return `sha256:${toHex(sha256(value))}`;
-  checkJson(value, "value", new Set());
-  const text = canonicalize(value);
-  if (text === undefined) throw bad("value has no JSON form");
-  return `sha256:${toHex(sha256(utf8.encode(text)))}`;
+  return `sha256:${toHex(sha256(utf8.encode(canonicalJson(value))))}`;
 }

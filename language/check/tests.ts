@@ -108,6 +108,9 @@ export function checkTest(ctx: Context, declared: Declared<TestDecl>, rules: Rea
   infer(ctx, env, test.input);
   if (test.input.kind !== "Object") ctx.report(file, "E407", test.input.span, "a test's input must be an object", "write it like '{ tool: { name: \"refund\", args: { amount: 900 } } }'");
   else if (phase !== undefined) fits(ctx, env, test.input, PHASE_TYPES[phase], "");
+  const decisions = test.expects.filter((x) => x.kind === "ExpectDecision");
+  // One decision per input: a second `expect allow|deny|require_approval` can never hold with the first.
+  for (const extra of decisions.slice(1)) ctx.report(file, "E407", extra.span, "a test expects at most one decision", "keep one 'expect allow|deny|require_approval' line; name more rules with 'by r1, r2'");
   const expects = test.expects.map((x) => checkExpectation(ctx, env, phase, x, rules));
   return phase === undefined ? undefined : { name: test.name.value, package: scope.pkg, file: file.path, phase, decl: test, expects };
 }
