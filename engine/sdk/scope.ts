@@ -69,6 +69,11 @@ export class GuardScope {
     return new GuardScope(this.#core, id, p);
   }
 
+  /** Registers the JSON Schema a tool's arguments are checked against (for the whole guard). */
+  toolSchema(name: string, schema: JSONSchemaObject): void {
+    this.#core.schemas.set(name, schema);
+  }
+
   /** Forgets this scope's tool-call history. */
   end(): void {
     if (this.sessionId !== null) this.#core.history.end(this.sessionId);

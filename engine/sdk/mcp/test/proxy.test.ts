@@ -1,0 +1,104 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { z } from "zod";
+import { AuditLog } from "../../../audit/index.ts";
+import { POLICY } from "../../test/fixtures.ts";
+
+const root = resolve(import.meta.dirname, "../../../..");
+const main = join(root, "engine/cli/main.ts");
+const upstreamServer = join(import.meta.dirname, "upstream-server.ts");
+const node = [process.execPath, "--disable-warning=ExperimentalWarning"];
+
+function text(r: unknown): string {
+  return ((r as { content: { type: string; text?: string }[] }).content.find((c) => c.type === "text")?.text) ?? "";
+}
+
+async function connect(proxyArgs: string[]): Promise<Client> {
+  const client = new Client({ name: "test-client", version: "1.0.0" });
+  await client.connect(new StdioClientTransport({ command: process.execPath, args: [node[1]!, main, "mcp-proxy", ...proxyArgs], stderr: "pipe" }));
+  return client;
+}
+
+test("mcp-proxy between a real client and a real upstream process: denies, redacts, rewrites, fails closed, audits", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "palisade-mcp-"));
+  try {
+    writeFileSync(join(dir, "p.policy"), POLICY.text);
+    const db = join(dir, "audit.db");
+    const client = await connect(["--upstream", `${node.join(" ")} ${upstreamServer}`, "--audit", db, "--principal", "u1", join(dir, "p.policy")]);
+    const { tools } = await client.listTools();
+    assert.deepEqual(tools.map((t) => t.name).sort(), ["delete_file", "read_file", "refund", "search"]);
+
+    const read = await client.callTool({ name: "read_file", arguments: { path: "/tmp/a" } });
+    assert.equal(text(read), "contents of /tmp/a: contact [EMAIL]");
+
+    const del = await client.callTool({ name: "delete_file", arguments: { path: "/etc" } });
+    assert.equal(del.isError, true);
+    assert.equal(text(del), "blocked by policy: deleting files is not allowed");
+
+    const search = await client.callTool({ name: "search", arguments: { query: "q", limit: 500 } });
+    assert.equal(text(search), "10 results for q");
+
+    const refund = await client.callTool({ name: "refund", arguments: { amount: 900 } });
+    assert.equal(refund.isError, true);
+    assert.match(text(refund), /refund of 900 needs approval \(no approver configured/);
+
+    const bad = await client.callTool({ name: "refund", arguments: { amount: "all" } });
+    assert.equal(bad.isError, true);
+    assert.match(text(bad), /invalid arguments for tool 'refund'/);
+    await client.close();
+
+    // The proxy flushes its audit log when the client goes away.
+    let size = 0;
+    for (let i = 0; i < 50 && size < 7; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const log = await AuditLog.open(db);
+      size = await log.size();
+      await log.close();
+    }
+    // read: call and result; delete, refund and the bad call: denied calls only; search: call and result.
+    assert.equal(size, 7);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("mcp-proxy to an upstream over streamable HTTP", async () => {
+  const http = createServer(async (req, res) => {
+    const upstream = new McpServer({ name: "http-upstream", version: "1.0.0" });
+    upstream.registerTool("read_file", { inputSchema: { path: z.string() } }, async ({ path }) => ({ content: [{ type: "text", text: `${path}: bob@example.com` }] }));
+    upstream.registerTool("delete_file", { inputSchema: { path: z.string() } }, async () => ({ content: [{ type: "text", text: "deleted" }] }));
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    res.on("close", () => void transport.close());
+    await upstream.connect(transport);
+    await transport.handleRequest(req, res);
+  });
+  await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
+  const dir = mkdtempSync(join(tmpdir(), "palisade-mcp-"));
+  try {
+    writeFileSync(join(dir, "p.policy"), POLICY.text);
+    const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`;
+    const client = await connect(["--upstream-url", url, join(dir, "p.policy")]);
+    assert.equal(text(await client.callTool({ name: "read_file", arguments: { path: "x" } })), "x: [EMAIL]");
+    assert.equal(text(await client.callTool({ name: "delete_file", arguments: { path: "x" } })), "blocked by policy: deleting files is not allowed");
+    await client.close();
+  } finally {
+    http.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("mcp-proxy refuses bad arguments with exit 2", async () => {
+  const { spawnSync } = await import("node:child_process");
+  const r = spawnSync(process.execPath, [node[1]!, main, "mcp-proxy", "x.policy"], { encoding: "utf8" });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /give exactly one of --upstream/);
+});
