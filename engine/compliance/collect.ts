@@ -319,7 +319,7 @@ export class EvidenceCollector {
     }
   }
 
-  /** The evidence gathered. */
+  /** The evidence gathered. Call it once, after the last `add`: it files the period-wide exceptions into the controls. */
   result(): CollectedEvidence {
     const alerts: DriftAlertCitation[] = this.#alerts.map((a) => ({ ...a, handled: this.#handled.get(a.alert.key) ?? null }));
     const controls: Record<string, ControlFacts> = {};
