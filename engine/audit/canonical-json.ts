@@ -14,39 +14,51 @@ function isPlainObject(v: object): boolean {
   return proto === Object.prototype || proto === null;
 }
 
-function write(value: unknown, path: string, ancestors: object[]): string {
+// The path to the value being written, as keys and positions, turned into text only for an
+// error message: building it for every value would cost more than the serialisation itself.
+function pathText(name: string, keys: readonly (string | number)[]): string {
+  let out = name;
+  for (const k of keys) out += typeof k === "number" ? `[${k}]` : `.${k}`;
+  return out;
+}
+
+function write(value: unknown, name: string, keys: (string | number)[], ancestors: object[]): string {
   switch (typeof value) {
     case "string":
-      if (!value.isWellFormed()) throw bad(`${path} holds a lone surrogate, which has no UTF-8 form`);
+      if (!value.isWellFormed()) throw bad(`${pathText(name, keys)} holds a lone surrogate, which has no UTF-8 form`);
       return JSON.stringify(value);
     case "boolean":
       return value ? "true" : "false";
     case "number":
-      if (!Number.isFinite(value)) throw bad(`${path} is ${value}, which JSON cannot hold`);
+      if (!Number.isFinite(value)) throw bad(`${pathText(name, keys)} is ${value}, which JSON cannot hold`);
       return JSON.stringify(value);
     case "object": {
       if (value === null) return "null";
-      if (ancestors.includes(value)) throw bad(`${path} refers back to itself`);
+      if (ancestors.includes(value)) throw bad(`${pathText(name, keys)} refers back to itself`);
       ancestors.push(value);
       let out: string;
       if (Array.isArray(value)) {
         out = "[";
         for (let i = 0; i < value.length; i++) {
-          if (!(i in value) || value[i] === undefined) throw bad(`${path}[${i}] is undefined`, "use null for an absent array element");
-          out += (i === 0 ? "" : ",") + write(value[i], `${path}[${i}]`, ancestors);
+          keys.push(i);
+          if (!(i in value) || value[i] === undefined) throw bad(`${pathText(name, keys)} is undefined`, "use null for an absent array element");
+          out += (i === 0 ? "" : ",") + write(value[i], name, keys, ancestors);
+          keys.pop();
         }
         out += "]";
       } else {
-        if (!isPlainObject(value)) throw bad(`${path} is a ${value.constructor?.name ?? "non-plain object"}, not a plain JSON object`, "convert it to JSON data (e.g. a Date to an ISO string) first");
+        if (!isPlainObject(value)) throw bad(`${pathText(name, keys)} is a ${value.constructor?.name ?? "non-plain object"}, not a plain JSON object`, "convert it to JSON data (e.g. a Date to an ISO string) first");
         const obj = value as Record<string, unknown>;
-        const keys = Object.keys(obj).sort();
+        const sorted = Object.keys(obj).sort();
         out = "{";
         let first = true;
-        for (const k of keys) {
+        for (const k of sorted) {
           const v = obj[k];
           if (v === undefined) continue;
-          if (!k.isWellFormed()) throw bad(`${path} has a key with a lone surrogate`);
-          out += `${first ? "" : ","}${JSON.stringify(k)}:${write(v, `${path}.${k}`, ancestors)}`;
+          if (!k.isWellFormed()) throw bad(`${pathText(name, keys)} has a key with a lone surrogate`);
+          keys.push(k);
+          out += `${first ? "" : ","}${JSON.stringify(k)}:${write(v, name, keys, ancestors)}`;
+          keys.pop();
           first = false;
         }
         out += "}";
@@ -55,7 +67,7 @@ function write(value: unknown, path: string, ancestors: object[]): string {
       return out;
     }
     default:
-      throw bad(`${path} is a ${typeof value}, which JSON cannot hold`);
+      throw bad(`${pathText(name, keys)} is a ${typeof value}, which JSON cannot hold`);
   }
 }
 
@@ -65,5 +77,5 @@ function write(value: unknown, path: string, ancestors: object[]): string {
  * the path under `name`, because silently converting would record something the caller did not hand over.
  */
 export function canonicalJson(value: unknown, name = "value"): string {
-  return write(value, name, []);
+  return write(value, name, [], []);
 }
