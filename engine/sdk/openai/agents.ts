@@ -2,7 +2,7 @@
 // input/output guardrails that trip on a `deny` (or a refused approval) of the `input` and
 // `output` phases. Guardrails cannot rewrite text, so redaction of answers belongs to the model
 // wrapper (`guardOpenAI`) or to the application.
-import type { FunctionTool, InputGuardrail, OutputGuardrail } from "@openai/agents";
+import type { InputGuardrail, OutputGuardrail } from "@openai/agents";
 import type { JSONSchemaObject } from "../../../language/index.ts";
 import { PolicyDeniedError } from "../errors.ts";
 import type { GuardScope, OnDeny } from "../scope.ts";
@@ -13,8 +13,16 @@ export interface GuardAgentToolOptions {
   readonly onDeny?: OnDeny;
 }
 
-/** `tool` with its `invoke` guarded; its JSON parameters schema is checked with ajv. */
-export function guardAgentTool<T extends FunctionTool<never, never, never>>(scope: GuardScope, tool: T, options: GuardAgentToolOptions = {}): T {
+/** The part of an Agents SDK `FunctionTool` the guard needs. */
+export interface AgentFunctionTool {
+  readonly type: "function";
+  readonly name: string;
+  readonly parameters: unknown;
+  readonly invoke: (runContext: never, input: string, details?: never) => Promise<unknown>;
+}
+
+/** `tool` (from the Agents SDK's `tool()`) with its `invoke` guarded; its JSON parameters schema is checked with ajv. */
+export function guardAgentTool<T extends AgentFunctionTool>(scope: GuardScope, tool: T, options: GuardAgentToolOptions = {}): T {
   const invoke = tool.invoke as (ctx: unknown, input: string, details?: unknown) => Promise<unknown>;
   const wrapped = scope.wrapTool(tool.name, (args: unknown, ctx: unknown, details: unknown) => invoke.call(tool, ctx, JSON.stringify(args), details), {
     schema: tool.parameters as unknown as JSONSchemaObject,
