@@ -12,6 +12,9 @@ import { DatabaseSync } from "node:sqlite";
 import type { StatementSync } from "node:sqlite";
 import type { NodeId } from "./merkle.ts";
 import { StoreError, edgeIds, nodeKey, planAppend } from "./store.ts";
+/** Rows per multi-row INSERT (SQLite allows 32,766 parameters per statement). */
+const ROWS_PER_STATEMENT = 200;
+
 import type { AppendResult, AuditStore, NewEntry, StoredCheckpoint, StoredEntry, SubjectKey } from "./store.ts";
 
 const SCHEMA = `
@@ -152,6 +155,26 @@ export class SqliteStore implements AuditStore {
     }
   }
 
+  readonly #multi = new Map<string, StatementSync>();
+
+  /** Inserts `args` (rows of `width` values, flattened) into `table`, ROWS_PER_STATEMENT rows per statement. */
+  #insertRows(table: string, width: number, args: readonly (number | Uint8Array | string | null)[]): void {
+    const rows = args.length / width;
+    for (let r = 0; r < rows; r += ROWS_PER_STATEMENT) {
+      const n = Math.min(ROWS_PER_STATEMENT, rows - r);
+      const key = `${table}/${n}`;
+      let st = this.#multi.get(key);
+      if (st === undefined) {
+        const row = `(${new Array(width).fill("?").join(", ")})`;
+        st = this.#open().prepare(`INSERT INTO ${table} VALUES ${new Array(n).fill(row).join(", ")}`);
+        // Only the full-size statement and the last remainder are worth keeping.
+        if (this.#multi.size > 16) this.#multi.clear();
+        this.#multi.set(key, st);
+      }
+      st.run(...args.slice(r * width, (r + n) * width));
+    }
+  }
+
   #size(): number {
     const r = this.#q.size.get() as Row;
     return r.m === null ? 0 : Number(r.m) + 1;
@@ -162,9 +185,15 @@ export class SqliteStore implements AuditStore {
       const first = this.#size();
       const edge = this.#nodes(edgeIds(first));
       const nodes = planAppend(first, edge, entries.map((e) => e.leafHash));
+      // Many rows per statement: each run() crosses from JS into SQLite, and at a row or two per
+      // entry that crossing, not the insert, is what a one-row statement spends its time on.
+      const entryArgs: (number | Uint8Array | string | null)[] = [];
       let i = first;
-      for (const e of entries) this.#q.insEntry.run(i++, e.data, e.leafHash, e.subject, e.time);
-      for (const n of nodes) this.#q.insNode.run(n.level, n.index, n.hash);
+      for (const e of entries) entryArgs.push(i++, e.data, e.leafHash, e.subject, e.time);
+      this.#insertRows("entries (idx, data, leaf_hash, subject, time)", 5, entryArgs);
+      const nodeArgs: (number | Uint8Array)[] = [];
+      for (const n of nodes) nodeArgs.push(n.level, n.index, n.hash);
+      this.#insertRows("nodes (level, idx, hash)", 3, nodeArgs);
       return { first, size: i };
     });
   }
