@@ -220,6 +220,30 @@ function approvalOf(v: unknown): ApprovalOutcomeEvidence | null {
 
 const hasStrings = (o: Obj, keys: readonly string[]) => keys.every((k) => typeof o[k] === "string");
 
+/**
+ * A promotion or rollback as `palisade promote` / `palisade rollback` record it
+ * (engine/environments/records.ts: `phase` "promotion" | "rollback", details under `event`),
+ * read as promotion evidence. Blocked attempts changed nothing in force, so they are not cited
+ * as changes. Null for anything else.
+ */
+function changeEvidence(r: Obj): PromotionEvidence | null {
+  const e = r.event;
+  if (!isObj(e) || (e.type !== "palisade.promotion/1" && e.type !== "palisade.rollback/1") || e.outcome === "blocked") return null;
+  if (!hasStrings(e, ["to", "bundle_digest"]) || typeof r.policy_digest !== "string") return null;
+  const who = Array.isArray(e.who) ? e.who.filter((w): w is string => typeof w === "string") : [];
+  const gates = Array.isArray(e.gates) ? e.gates.filter(isObj) : [];
+  return {
+    from: e.type === "palisade.rollback/1" ? null : (str(e.from) ?? null),
+    to: e.to as string,
+    action: e.type === "palisade.rollback/1" ? "rollback" : "promotion",
+    bundle_digest: e.bundle_digest as string,
+    policy_digest: r.policy_digest,
+    version: str(e.version) ?? null,
+    approvers: who.map((id) => ({ id })),
+    gates: gates.map((g) => ({ name: str(g.gate) ?? "", passed: g.passed === true, ...(typeof g.detail === "string" ? { detail: g.detail } : {}) })),
+  };
+}
+
 /** Reads a logged record (parsed entry JSON) as evidence. Malformed event details read as `other`. */
 export function readLoggedRecord(r: Obj): LoggedRecord {
   const time = str(r.time) ?? "";
@@ -240,6 +264,8 @@ export function readLoggedRecord(r: Obj): LoggedRecord {
       approval: approvalOf(r.approval),
     };
   }
+  const change = changeEvidence(r);
+  if (change !== null) return { kind: "promotion", time, by: idOf(r.principal, "id"), promotion: change };
   if (event === "promotion" && isObj(r.promotion) && hasStrings(r.promotion, ["to", "action", "bundle_digest", "policy_digest"])) {
     return { kind: "promotion", time, by: idOf(r.principal, "id"), promotion: r.promotion as unknown as PromotionEvidence };
   }

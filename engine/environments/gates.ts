@@ -90,9 +90,17 @@ export async function driftGate(required: boolean, source: EnvironmentConfig, au
       throw err;
     }
     for (const { record } of records) {
+      if (record.env !== source.name) continue;
       const a = record.drift_alert as { key?: unknown; status?: unknown } | undefined;
-      if (record.env !== source.name || typeof a !== "object" || a === null || typeof a.key !== "string") continue;
-      latest.set(a.key, String(a.status));
+      if (typeof a === "object" && a !== null && typeof a.key === "string") {
+        latest.set(a.key, String(a.status));
+        continue;
+      }
+      // The compliance evidence shape (engine/compliance/evidence.ts): an alert fired, then handled.
+      const alert = record.alert as { key?: unknown } | undefined;
+      const handling = record.handling as { key?: unknown; action?: unknown } | undefined;
+      if (record.event === "drift_alert" && typeof alert?.key === "string") latest.set(alert.key, "open");
+      else if (record.event === "drift_alert_handled" && typeof handling?.key === "string" && handling.action !== "acknowledged") latest.set(handling.key, "resolved");
     }
     open = [...latest].filter(([, s]) => s === "open").map(([k]) => k);
     where = "audit log";
