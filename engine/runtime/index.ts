@@ -1,8 +1,8 @@
 // The runtime's public face: load a policy set, decide, run its tests.
 export { PolicySet, loadPolicySet, policyDigest, isPhase, DecisionInputError } from "./policy-set.ts";
 export type { PolicySource, LoadOptions } from "./policy-set.ts";
-export { runTests, runTest } from "./tests.ts";
-export type { TestResult } from "./tests.ts";
+export { runTests, runTest, coverage } from "./tests.ts";
+export type { TestResult, UnreachedRule } from "./tests.ts";
 export { combine, updateIn } from "./combine.ts";
 export type { EffectOutcome, Firing, PathKey, PhaseSettings, RuleInfo } from "./combine.ts";
 export type { Decision, DecisionKind, Reason, RuleError } from "./decision.ts";

@@ -15,6 +15,8 @@ export interface TestResult {
   /** One line per failed expectation: expected vs actual, and the rule that decided. */
   readonly failures: readonly string[];
   readonly decision: Decision | null;
+  /** The ids of the rules that fired on the test's input (their condition held, without error), for `--coverage`. */
+  readonly fired: readonly string[];
 }
 
 function decidedBy(d: Decision): string {
@@ -26,11 +28,14 @@ function decidedBy(d: Decision): string {
 export function runTest(set: PolicySet, t: CheckedTest): TestResult {
   const base = { name: t.name, file: t.file, line: t.decl.span.start.line };
   let decision: Decision;
+  let fired: string[];
   try {
     const input = set.reference.evalClosed(t.decl.input);
     decision = set.decide(t.phase, input);
+    // The reference interpreter's firings: the differential tests hold it in step with the compiled evaluator.
+    fired = set.reference.fire(t.phase, input as never).flatMap((f) => (f.error === undefined ? [f.rule.id] : []));
   } catch (err) {
-    return { ...base, passed: false, failures: [`could not run: ${err instanceof Error ? err.message : String(err)}`], decision: null };
+    return { ...base, passed: false, failures: [`could not run: ${err instanceof Error ? err.message : String(err)}`], decision: null, fired: [] };
   }
   const failures: string[] = [];
   for (const { expectation: x, rules } of t.expects) {
@@ -47,7 +52,7 @@ export function runTest(set: PolicySet, t: CheckedTest): TestResult {
       if (!equals(actual, expected)) failures.push(`expected payload ${pathText(x.path)} == ${JSON.stringify(displayValue(expected))}, got ${JSON.stringify(displayValue(actual))}`);
     }
   }
-  return { ...base, passed: failures.length === 0, failures, decision };
+  return { ...base, passed: failures.length === 0, failures, decision, fired };
 }
 
 function pathText(e: import("../../language/ast.ts").Expr): string {
@@ -61,6 +66,20 @@ function pathText(e: import("../../language/ast.ts").Expr): string {
     default:
       return "...";
   }
+}
+
+/** A rule no test reaches: no test's input makes it fire. */
+export interface UnreachedRule {
+  readonly id: string;
+  readonly file: string;
+  readonly line: number;
+}
+
+/** Test coverage of a set's rules: a rule is reached when it fired in at least one test. */
+export function coverage(set: PolicySet, results: readonly TestResult[]): { reached: number; total: number; unreached: UnreachedRule[] } {
+  const fired = new Set(results.flatMap((r) => r.fired));
+  const unreached = set.program.rules.filter((r) => !fired.has(r.id)).map((r) => ({ id: r.id, file: r.file, line: r.decl.span.start.line }));
+  return { reached: set.program.rules.length - unreached.length, total: set.program.rules.length, unreached };
 }
 
 /** Runs every test block of the set, in file order. */
