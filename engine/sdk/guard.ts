@@ -40,6 +40,8 @@ export interface GuardOptions {
   readonly history?: HistoryLimits;
   /** Called when recording fails (an audit append, a monitor); default: a line on stderr. */
   readonly onError?: (error: unknown) => void;
+  /** Whether audit records keep each decision's input (default true; replay before a promotion needs it). */
+  readonly recordInputs?: boolean;
   /** Milliseconds since the epoch; for tests. */
   readonly now?: () => number;
 }
@@ -76,7 +78,7 @@ export function createGuard(options: GuardOptions): Guard {
   if (!(timeout > 0)) throw new GuardConfigError("'approvalTimeoutMs' must be a positive number of milliseconds");
   const policySet = resolvePolicies(options.policies, options.toolSchemas);
   const onError = options.onError ?? ((err: unknown) => void process.stderr.write(`palisade guard: recording a decision failed: ${err instanceof Error ? err.message : String(err)}\n`));
-  const recorder = new Recorder({ agentId: agent.id, agentVersion: agent.version, env: options.env, mode, audit: options.audit, monitor: options.monitor, onError });
+  const recorder = new Recorder({ agentId: agent.id, agentVersion: agent.version, env: options.env, mode, audit: options.audit, monitor: options.monitor, onError, recordInputs: options.recordInputs !== false });
   const core = new GuardCore({
     policySet,
     mode,

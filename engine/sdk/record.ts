@@ -69,6 +69,26 @@ export interface RecorderContext {
   readonly audit: AuditSink | undefined;
   readonly monitor: MonitorSink | undefined;
   readonly onError: (err: unknown) => void;
+  /** Whether records keep the input itself (default true), which replay before a promotion needs. */
+  readonly recordInputs?: boolean;
+}
+
+/**
+ * Inputs larger than this (canonical characters) are recorded by digest only: an audit entry
+ * holds at most 64 KiB (the tlog-tiles limit), and the rest of the record needs room too.
+ */
+export const MAX_RECORDED_INPUT = 48 * 1024;
+
+/**
+ * The input fields of an audit record: `input_digest` always, and `input` itself (as the JSON
+ * its digest was taken over) when `keep` and it fits, so that `palisade replay` can decide it
+ * again through a candidate bundle. Personal fields in it are sealed like any others by the
+ * log's erasure configuration.
+ */
+export function inputFields(input: unknown, keep: boolean, cache?: CanonicalCache): { input_digest: string; input?: JsonValue } {
+  const text = canonicalJson(input, cache);
+  const input_digest = `sha256:${createHash("sha256").update(text).digest("hex")}`;
+  return keep && text.length <= MAX_RECORDED_INPUT ? { input_digest, input: JSON.parse(text) as JsonValue } : { input_digest };
 }
 
 /** `sha256:<hex>` of the RFC 8785 canonical form of `input` (session calls' texts reused through `cache`). */
@@ -146,7 +166,7 @@ export class Recorder {
       decision: decision.decision,
       reasons: decision.reasons.map(reasonJson),
       policy_digest: decision.policy.digest,
-      input_digest: inputDigest(p.input, this.#canonical),
+      ...inputFields(p.input, this.#ctx.recordInputs !== false, this.#canonical),
       mode: this.#ctx.mode,
     };
     if (decision.warnings.length > 0) record.warnings = decision.warnings.map(reasonJson);

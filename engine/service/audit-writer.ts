@@ -4,7 +4,7 @@
 // to the client whose decision was already answered.
 import type { AuditLog, AuditRecord, JsonValue } from "../audit/index.ts";
 import type { Decision, Reason } from "../runtime/index.ts";
-import { inputDigest } from "../sdk/record.ts";
+import { inputDigest, inputFields } from "../sdk/record.ts";
 import type { ApprovalV1, PhaseV1 } from "./wire.ts";
 
 /** One decision waiting to be recorded. */
@@ -111,7 +111,7 @@ export class AuditWriter {
           decision: d.decision,
           reasons: d.reasons.map(reasonJson),
           policy_digest: d.policy.digest,
-          input_digest: inputDigest(p.input),
+          ...inputFields(p.input, true),
           decision_id: p.id,
           caller: p.caller,
         };
