@@ -8,9 +8,10 @@ import type { CheckedProgram, CheckedRule } from "../../language/check/program.t
 import { combine, type EffectOutcome, type Firing, type PhaseSettings, type RuleInfo } from "../runtime/combine.ts";
 import type { Decision, DecisionKind, Reason } from "../runtime/decision.ts";
 import { PolicyRuntimeError } from "../runtime/stdlib/errors.ts";
-import { compileEffect } from "./compile-effects.ts";
+import { compileEffect, type CompiledEffect } from "./compile-effects.ts";
+import { pathReader, type PathReader } from "./compile-path.ts";
 import { ExprCompiler, type Fn } from "./compile-expr.ts";
-import { buildPhaseIndex, findPins, pinOn, readPath, type Pin } from "./index-rules.ts";
+import { buildPhaseIndex, findPins, pinOn, type Pin } from "./index-rules.ts";
 import { truth, type Value } from "./values.ts";
 
 /** One rule compiled for one phase. */
@@ -20,10 +21,19 @@ export interface CompiledRule {
   readonly id: string;
   /** Its firing for an input, or null when its condition does not hold. Never throws a PolicyRuntimeError. */
   readonly fire: (input: Value) => Firing | null;
+  /** Whether its condition holds; throws PolicyRuntimeError where `fire` would report an error. */
+  readonly holds: (input: Value) => boolean;
+  /** Its effects, each a fixed outcome or a closure (which may throw PolicyRuntimeError). */
+  readonly effects: readonly CompiledEffect[];
+  /** Whether every effect is allow, deny, warn or require_approval (no transform): then `decide` needs no `combine`. */
+  readonly simple: boolean;
+  readonly info: RuleInfo;
 }
 
 interface PhaseRules {
   readonly path: readonly string[] | null;
+  /** The generated reader of `path` (the same semantics as `readPath`). */
+  readonly read: PathReader | null;
   readonly always: readonly CompiledRule[];
   readonly byValue: ReadonlyMap<string, readonly CompiledRule[]>;
   /** Every rule of the phase, in order (for `rules`, the coverage view). */
@@ -63,23 +73,27 @@ function compileRule(c: ExprCompiler, rule: CheckedRule, position: number, dropP
       return { rule: info, effects: out };
     };
   }
+  const holds = (input: Value): boolean => {
+    if (when !== null) {
+      const w = when(input);
+      if (w !== true && !truth(w, "'when'")) return false;
+    }
+    if (unless !== null) {
+      const u = unless(input);
+      if (u === true || truth(u, "'unless'")) return false;
+    }
+    return true;
+  };
   const fire = (input: Value): Firing | null => {
     try {
-      if (when !== null) {
-        const w = when(input);
-        if (w !== true && !truth(w, "'when'")) return null;
-      }
-      if (unless !== null) {
-        const u = unless(input);
-        if (u === true || truth(u, "'unless'")) return null;
-      }
-      return fired(input);
+      return holds(input) ? fired(input) : null;
     } catch (err) {
       if (err instanceof PolicyRuntimeError) return { rule: info, error: err.message };
       throw err;
     }
   };
-  return { position, id: rule.id, fire };
+  const simple = d.effects.every((e) => e.kind === "Allow" || e.kind === "Deny" || e.kind === "Warn" || e.kind === "RequireApproval");
+  return { position, id: rule.id, fire, holds, effects, simple, info };
 }
 
 function unparen(e: Expr): Expr {
@@ -111,6 +125,7 @@ export class CompiledProgram {
       const get = (en: { position: number }): CompiledRule => compiled.get(en.position) as CompiledRule;
       phases[phase] = {
         path: plan.path,
+        read: plan.path === null ? null : pathReader(plan.path),
         always: plan.always.map(get),
         byValue: new Map([...plan.byValue].map(([k, v]) => [k, v.map(get)])),
         all: entries.map(get),
@@ -137,8 +152,8 @@ export class CompiledProgram {
   /** The unpinned rules and the rules pinned to the input's value of the indexed path. */
   private lists(phase: Phase, input: Value): [readonly CompiledRule[], readonly CompiledRule[]] {
     const ix = this.phases[phase];
-    if (ix.path === null) return [ix.always, NONE];
-    const k = readPath(input, ix.path);
+    if (ix.read === null) return [ix.always, NONE];
+    const k = ix.read(input);
     return [ix.always, typeof k === "string" ? (ix.byValue.get(k) ?? NONE) : NONE];
   }
 
@@ -147,8 +162,8 @@ export class CompiledProgram {
     const ix = this.phases[phase];
     const a = ix.always;
     let b = NONE;
-    if (ix.path !== null) {
-      const k = readPath(input, ix.path);
+    if (ix.read !== null) {
+      const k = ix.read(input);
       if (typeof k === "string") b = ix.byValue.get(k) ?? NONE;
     }
     let i = 0;
@@ -169,7 +184,61 @@ export class CompiledProgram {
 
   /** Decides one phase's input: the same `Decision` as `combine` over the reference's firings. */
   decide(phase: Phase, input: Value, settings: PhaseSettings, policy: Decision["policy"]): Decision {
-    return decideFromFirings(input, this.collect(phase, input), settings, policy);
+    return this.direct(phase, input, settings, policy) ?? decideFromFirings(input, this.collect(phase, input), settings, policy);
+  }
+
+  /**
+   * The decision built as the candidates are evaluated, with no firings in between: what
+   * `decideFromFirings` gives when no rule errors and none that fires transforms. Null when one
+   * does: `decide` then evaluates again through `collect` and `combine` (evaluation is pure, so
+   * the second pass finds the same firings).
+   */
+  private direct(phase: Phase, input: Value, settings: PhaseSettings, policy: Decision["policy"]): Decision | null {
+    const ix = this.phases[phase];
+    const a = ix.always;
+    let b = NONE;
+    if (ix.read !== null) {
+      const k = ix.read(input);
+      if (typeof k === "string") b = ix.byValue.get(k) ?? NONE;
+    }
+    let denies: Reason[] | null = null;
+    let approvals: Reason[] | null = null;
+    let allows: Reason[] | null = null;
+    let warnings: Reason[] | null = null;
+    let i = 0;
+    let j = 0;
+    while (i < a.length || j < b.length) {
+      const r = j >= b.length || (i < a.length && a[i].position < b[j].position) ? a[i++] : b[j++];
+      try {
+        if (!r.holds(input)) continue;
+        if (!r.simple) return null;
+        const effects = r.effects;
+        for (let k = 0; k < effects.length; k++) {
+          const c = effects[k];
+          const e = "fixed" in c ? c.fixed : c.run(input);
+          if (e.kind === "deny") (denies ??= []).push(reason(r.info, "deny", e.message));
+          else if (e.kind === "require_approval") (approvals ??= []).push(reason(r.info, "require_approval", e.message, e.from));
+          else if (e.kind === "allow") (allows ??= []).push(reason(r.info, "allow", e.message));
+          else if (e.kind === "warn") (warnings ??= []).push(reason(r.info, "warn", e.message));
+        }
+      } catch (err) {
+        if (err instanceof PolicyRuntimeError) return null;
+        throw err;
+      }
+    }
+    let decision: DecisionKind;
+    let reasons: Reason[];
+    if (denies !== null) {
+      decision = "deny";
+      reasons = denies;
+    } else if (approvals !== null) {
+      decision = "require_approval";
+      reasons = approvals;
+    } else {
+      decision = allows !== null || settings.defaultDecision === "allow" ? "allow" : "deny";
+      reasons = allows ?? [];
+    }
+    return { decision, reasons, warnings: warnings ?? [], payload: input, errors: [], policy };
   }
 }
 
