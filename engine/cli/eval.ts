@@ -8,6 +8,21 @@ import { readJsonArg } from "./files.ts";
 import { loadSetOrReport } from "./load.ts";
 import { errorFormat, readToolSchemas } from "./policies.ts";
 
+/** How deep an input may nest: deeper inputs are refused (the decision JSON could not be printed: JSON.stringify recurses). */
+export const MAX_INPUT_DEPTH = 1000;
+
+/** Whether `value` nests lists and objects more than `max` levels deep; iterative, so any depth is safe to ask about. */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop() as [unknown, number];
+    if (typeof v !== "object" || v === null) continue;
+    if (d + 1 > max) return true;
+    for (const x of Array.isArray(v) ? v : Object.values(v)) if (typeof x === "object" && x !== null) stack.push([x, d + 1]);
+  }
+  return false;
+}
+
 const help = `usage: palisade eval PATH... --phase PHASE --input FILE.json
 
 Decides one input with the policies under PATH and prints the decision as JSON:
@@ -48,6 +63,10 @@ export const command: Command = {
       return 2;
     }
     const input = await readJsonArg(inputFile, io.cwd, io.readStdin);
+    if (nestsDeeperThan(input, MAX_INPUT_DEPTH)) {
+      io.stderr(`palisade eval: the input nests lists and objects more than ${MAX_INPUT_DEPTH} levels deep; flatten it\n`);
+      return 2;
+    }
     try {
       const decision = set.decide(phase, input);
       io.stdout(`${args.flags.compact === true ? JSON.stringify(decision) : JSON.stringify(decision, null, 2)}\n`);

@@ -63,16 +63,44 @@ export function equals(a: unknown, b: unknown): boolean {
   if (a === null || b === null || a === undefined || b === undefined) return (a ?? null) === (b ?? null);
   if (a instanceof Duration) return b instanceof Duration && a.ms === b.ms;
   if (typeof a !== "object" || typeof b !== "object") return false;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!equals(a[i], b[i])) return false;
-    return true;
+  return equalsDeep(a, b);
+}
+
+/**
+ * Lists and objects compared with an explicit stack rather than recursion, so that inputs
+ * nested 10,000 levels deep compare in linear time instead of overflowing the call stack.
+ */
+function equalsDeep(a0: object, b0: object): boolean {
+  const stack: unknown[] = [a0, b0];
+  while (stack.length > 0) {
+    const b = stack.pop();
+    const a = stack.pop();
+    if (a === b) continue;
+    if (a === null || b === null || a === undefined || b === undefined) {
+      if ((a ?? null) !== (b ?? null)) return false;
+      continue;
+    }
+    if (a instanceof Duration) {
+      if (!(b instanceof Duration && a.ms === b.ms)) return false;
+      continue;
+    }
+    if (typeof a !== "object" || typeof b !== "object") return false;
+    if (Array.isArray(a)) {
+      if (!Array.isArray(b) || a.length !== b.length) return false;
+      for (let i = a.length - 1; i >= 0; i--) stack.push(a[i], b[i]);
+      continue;
+    }
+    if (Array.isArray(b) || b instanceof Duration) return false;
+    const ao = a as Record<string, unknown>;
+    const bo = b as Record<string, unknown>;
+    const ak = Object.keys(ao);
+    if (ak.length !== Object.keys(bo).length) return false;
+    for (let i = ak.length - 1; i >= 0; i--) {
+      const k = ak[i];
+      if (!Object.hasOwn(bo, k)) return false;
+      stack.push(ao[k], bo[k]);
+    }
   }
-  if (Array.isArray(b) || b instanceof Duration) return false;
-  const ak = Object.keys(a as object);
-  const bo = b as Record<string, unknown>;
-  if (ak.length !== Object.keys(bo).length) return false;
-  for (const k of ak) if (!Object.hasOwn(bo, k) || !equals((a as Record<string, unknown>)[k], bo[k])) return false;
   return true;
 }
 
@@ -210,5 +238,11 @@ export function displayValue(v: unknown): string {
   if (typeof v === "string") return v;
   if (v instanceof Duration) return formatDuration(v.ms);
   if (typeof v === "number" || typeof v === "boolean") return String(v);
-  return JSON.stringify(v);
+  try {
+    return JSON.stringify(v);
+  } catch (err) {
+    // JSON.stringify recurses: a value nested thousands of levels deep overflows the stack.
+    if (err instanceof RangeError) throw new PolicyRuntimeError("a value nested too deeply to show in a message", "runtime/input-too-large");
+    throw err;
+  }
 }
