@@ -37,12 +37,24 @@ function generate(keys: readonly string[]): PathReader {
   let body = "";
   for (const k of keys) {
     const q = JSON.stringify(k);
-    body += `if (typeof v !== "object" || v === null || isArray(v) || v instanceof Duration) return null;\n`;
+    body += `if (typeof v !== "object" || v === null || isArray(v)) return null;\n`;
+    // A plain object (prototype Object.prototype, which has no value at the key): whatever it
+    // reads at the key is its own, so the own-field check is moot. (`Object.hasOwn` is a call
+    // with a lookup per step; the prototype test and the constant-folded `OP.key` are loads.)
+    // Such an object is not a Duration. Anything else takes the full check.
+    body += `if (getProto(v) === OP && OP${access(k)} === undefined) {\nx = v${access(k)};\nif (x === undefined) return null;\n} else {\n`;
+    body += `if (v instanceof Duration) return null;\n`;
     body += `x = v${access(k)};\n`;
-    body += `if (x === undefined || !hasOwn(v, ${q})) return null;\n`;
+    body += `if (x === undefined || !hasOwn(v, ${q})) return null;\n}\n`;
     body += `v = x;\n`;
   }
   body += "return v;";
-  const make = new Function("Duration", "isArray", "hasOwn", `"use strict";\nreturn function readPath(v) {\nlet x;\n${body}\n};`) as (d: typeof Duration, a: typeof Array.isArray, h: typeof Object.hasOwn) => PathReader;
-  return make(Duration, Array.isArray, Object.hasOwn);
+  const make = new Function("Duration", "isArray", "hasOwn", "getProto", "OP", `"use strict";\nreturn function readPath(v) {\nlet x;\n${body}\n};`) as (
+    d: typeof Duration,
+    a: typeof Array.isArray,
+    h: typeof Object.hasOwn,
+    g: typeof Object.getPrototypeOf,
+    op: object,
+  ) => PathReader;
+  return make(Duration, Array.isArray, Object.hasOwn, Object.getPrototypeOf, Object.prototype);
 }
