@@ -9,10 +9,11 @@ import { combine, type EffectOutcome, type Firing, type PhaseSettings, type Rule
 import type { Decision, DecisionKind, Reason } from "../runtime/decision.ts";
 import { PolicyRuntimeError } from "../runtime/stdlib/errors.ts";
 import { compileEffect, type CompiledEffect } from "./compile-effects.ts";
+import { shapeCondition, shapeText, type ShapedCondition } from "./compile-shape.ts";
 import { pathReader, type PathReader } from "./compile-path.ts";
 import { ExprCompiler, type Fn } from "./compile-expr.ts";
 import { buildPhaseIndex, findPins, pinOn, type Pin } from "./index-rules.ts";
-import { truth, type Value } from "./values.ts";
+import { displayValue, truth, type Value } from "./values.ts";
 
 /** One rule compiled for one phase. */
 export interface CompiledRule {
@@ -28,6 +29,24 @@ export interface CompiledRule {
   /** Whether every effect is allow, deny, warn or require_approval (no transform): then `decide` needs no `combine`. */
   readonly simple: boolean;
   readonly info: RuleInfo;
+  /** The condition as a shaped function over this rule's constants `c0`..`c3` (compile-shape.ts), or null. */
+  readonly shaped: ShapedCondition | null;
+  readonly c0: Value;
+  readonly c1: Value;
+  readonly c2: Value;
+  readonly c3: Value;
+  /** Per effect, when `simple`: its kind and `from`, and its message as fixed text or a shaped builder (compile-shape.ts). */
+  readonly outs: readonly DirectEffect[] | null;
+}
+
+/** An effect as `decide`'s direct path builds its reason. */
+interface DirectEffect {
+  readonly kind: "deny" | "warn" | "allow" | "require_approval";
+  readonly from: string | undefined;
+  /** The message when it is fixed (or absent), else null. */
+  readonly fixed: string | undefined | null;
+  readonly strings: readonly string[];
+  readonly text: ((input: Value, strings: readonly string[]) => string) | null;
 }
 
 interface PhaseRules {
@@ -93,7 +112,27 @@ function compileRule(c: ExprCompiler, rule: CheckedRule, position: number, dropP
     }
   };
   const simple = d.effects.every((e) => e.kind === "Allow" || e.kind === "Deny" || e.kind === "Warn" || e.kind === "RequireApproval");
-  return { position, id: rule.id, fire, holds, effects, simple, info };
+  let outs: DirectEffect[] | null = simple ? [] : null;
+  for (let i = 0; outs !== null && i < d.effects.length; i++) {
+    const e = d.effects[i];
+    const ce = effects[i];
+    if ("fixed" in ce) {
+      const o = ce.fixed;
+      if (o.kind === "redact" || o.kind === "set") throw new Error("internal: a transform in a simple rule");
+      outs.push({ kind: o.kind, from: o.kind === "require_approval" ? o.from : undefined, fixed: o.message, strings: [], text: null });
+      continue;
+    }
+    const t = e.kind === "Deny" || e.kind === "Warn" || e.kind === "RequireApproval" ? (e.message === null ? null : shapeText(c.program, c, e.message.parts, displayValue)) : null;
+    if (t === null) outs = null;
+    else {
+      const kind = e.kind === "Deny" ? "deny" : e.kind === "Warn" ? "warn" : "require_approval";
+      const from = e.kind === "RequireApproval" && e.from ? e.from.value : undefined;
+      outs.push({ kind, from, fixed: null, strings: t.strings, text: t.text });
+    }
+  }
+  const shape = d.unless === null ? shapeCondition(c.program, c, d.when, dropPin) : null;
+  const k = shape === null ? [] : shape.constants;
+  return { position, id: rule.id, fire, holds, effects, simple, info, shaped: shape === null ? null : shape.fn, c0: k[0] ?? null, c1: k[1] ?? null, c2: k[2] ?? null, c3: k[3] ?? null, outs };
 }
 
 function unparen(e: Expr): Expr {
@@ -210,8 +249,20 @@ export class CompiledProgram {
     while (i < a.length || j < b.length) {
       const r = j >= b.length || (i < a.length && a[i].position < b[j].position) ? a[i++] : b[j++];
       try {
-        if (!r.holds(input)) continue;
+        if (!(r.shaped !== null ? r.shaped(input, r) : r.holds(input))) continue;
         if (!r.simple) return null;
+        const outs = r.outs;
+        if (outs !== null) {
+          for (let k = 0; k < outs.length; k++) {
+            const o = outs[k];
+            const m = o.text !== null ? o.text(input, o.strings) : (o.fixed ?? undefined);
+            if (o.kind === "deny") (denies ??= []).push(reason(r.info, "deny", m));
+            else if (o.kind === "require_approval") (approvals ??= []).push(reason(r.info, "require_approval", m, o.from));
+            else if (o.kind === "allow") (allows ??= []).push(reason(r.info, "allow", m));
+            else (warnings ??= []).push(reason(r.info, "warn", m));
+          }
+          continue;
+        }
         const effects = r.effects;
         for (let k = 0; k < effects.length; k++) {
           const c = effects[k];
