@@ -38,14 +38,13 @@ function generate(keys: readonly string[]): PathReader {
   for (const k of keys) {
     const q = JSON.stringify(k);
     body += `if (typeof v !== "object" || v === null || isArray(v)) return null;\n`;
-    // A plain object (prototype Object.prototype, which has no value at the key): whatever it
-    // reads at the key is its own, so the own-field check is moot. (`Object.hasOwn` is a call
-    // with a lookup per step; the prototype test and the constant-folded `OP.key` are loads.)
-    // Such an object is not a Duration. Anything else takes the full check.
-    body += `if (getProto(v) === OP && OP${access(k)} === undefined) {\nx = v${access(k)};\nif (x === undefined) return null;\n} else {\n`;
-    body += `if (v instanceof Duration) return null;\n`;
-    body += `x = v${access(k)};\n`;
-    body += `if (x === undefined || !hasOwn(v, ${q})) return null;\n}\n`;
+    // Read first (a Duration has no getters, so reading one is harmless): absent or undefined
+    // is null whatever the object. Then a plain object (prototype Object.prototype, which has
+    // no value at the key) can only have read its own field, so the own-field check is moot;
+    // anything else takes the full check. (`Object.hasOwn` is a call with a lookup per step;
+    // after the read, V8 knows the object's maps and folds the prototype test to map checks.)
+    body += `x = v${access(k)};\nif (x === undefined) return null;\n`;
+    body += `if (getProto(v) !== OP || OP${access(k)} !== undefined) {\nif (v instanceof Duration || !hasOwn(v, ${q})) return null;\n}\n`;
     body += `v = x;\n`;
   }
   body += "return v;";
