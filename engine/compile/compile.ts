@@ -5,7 +5,7 @@
 import type { Expr, Phase } from "../../language/ast.ts";
 import { PHASES } from "../../language/ast.ts";
 import type { CheckedProgram, CheckedRule } from "../../language/check/program.ts";
-import { combine, type EffectOutcome, type Firing, type PhaseSettings, type RuleInfo } from "../runtime/combine.ts";
+import { combine, reason, type EffectOutcome, type Firing, type PhaseSettings, type RuleInfo } from "../runtime/combine.ts";
 import type { Decision, DecisionKind, Reason } from "../runtime/decision.ts";
 import { PolicyRuntimeError } from "../runtime/stdlib/errors.ts";
 import { compileEffect, type CompiledEffect } from "./compile-effects.ts";
@@ -291,18 +291,6 @@ export class CompiledProgram {
     }
     return { decision, reasons, warnings: warnings ?? [], payload: input, errors: [], policy };
   }
-}
-
-function reason(rule: RuleInfo, effect: Reason["effect"], message?: string, from?: string): Reason {
-  const r: { -readonly [K in keyof Reason]: Reason[K] } = { rule: rule.id, effect };
-  // Exactly combine.ts's `reason` (the differential test holds the two in step): a missing
-  // message of a deciding or warning effect reads as the rule id.
-  if (message !== undefined) r.message = message;
-  else if (effect === "deny" || effect === "require_approval" || effect === "warn") r.message = rule.id;
-  if (rule.severity !== undefined) r.severity = rule.severity;
-  if (rule.controls !== undefined && rule.controls.length > 0) r.controls = rule.controls;
-  if (from !== undefined) r.approver_role = from;
-  return r;
 }
 
 /**

@@ -35,7 +35,8 @@ export interface PhaseSettings {
   readonly onError: "allow" | "deny";
 }
 
-function reason(rule: RuleInfo, effect: Reason["effect"], message?: string, from?: string): Reason {
+/** One reason or warning of a decision, in the one shape both evaluators report. */
+export function reason(rule: RuleInfo, effect: Reason["effect"], message?: string, from?: string): Reason {
   const r: { -readonly [K in keyof Reason]: Reason[K] } = { rule: rule.id, effect };
   // A message is optional in the language; the rule id stands in for it (spec/decisions.md).
   if (message !== undefined) r.message = message;
