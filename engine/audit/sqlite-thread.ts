@@ -112,7 +112,10 @@ export class ThreadedSqliteStore implements AuditStore {
 
   /** Starts the worker and opens the SQLite file there; same options and errors as SqliteStore.open. */
   static async open(path: string, options: { create?: boolean } = {}): Promise<ThreadedSqliteStore> {
-    const worker = new Worker(new URL(import.meta.url), { workerData: { palisadeSqlite: { path, create: options.create ?? true } } });
+    // node:sqlite is flagged experimental in Node 22: its warning from the worker would only
+    // teach users to ignore stderr.
+    const execArgv = [...process.execArgv, "--disable-warning=ExperimentalWarning"];
+    const worker = new Worker(new URL(import.meta.url), { execArgv, workerData: { palisadeSqlite: { path, create: options.create ?? true } } });
     const store = new ThreadedSqliteStore(path, worker);
     try {
       await store.#call(0, "open", []);

@@ -216,8 +216,16 @@ const run: Record<string, (args: ParsedArgs, io: CommandIO) => Promise<number>> 
   async checkpoint(args, io) {
     const db = dbOf(args, io);
     const origin = stringFlag(args, "origin") ?? DEFAULT_ORIGIN;
-    const key = loadKey(keyPathOf(args, db, io), true, origin, io);
-    const cp = await withLog(await openLog(db, key), (l) => l.checkpoint());
+    // Open the log first, so that a mistyped --db is reported before a signing key is made for it.
+    const store = await openStore(db, { create: false });
+    let log: AuditLog;
+    try {
+      log = await AuditLog.open(store, { signingKey: loadKey(keyPathOf(args, db, io), true, origin, io) });
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+    const cp = await withLog(log, (l) => l.checkpoint());
     io.stdout(cp.note);
     return 0;
   },
