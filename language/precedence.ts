@@ -59,8 +59,9 @@ export function needsParens(child: Expr, slot: Slot): boolean {
     case "postfix":
       return p < PREC.postfix;
     case "collection":
-      // A `count` without `where` would take the `:` or `where` that follows as its own.
-      if (child.kind === "Quantifier") return child.body === null;
+      // A quantifier here is followed by `:` or `where`, which a `count` without `where` at the
+      // right end of it (itself, or the tail of its body) would take as its own: always bracket.
+      if (child.kind === "Quantifier") return true;
       return (child.kind === "Binary" && p < PREC.additive) || (child.kind === "Unary" && child.op === "not");
     case "negate":
       return child.kind === "Quantifier" ? !slot.open : p < PREC.negate;
