@@ -11,6 +11,7 @@ import { importJsonLogic, type ImportOptions } from "../jsonlogic-import.ts";
 import { JSONLOGIC_SEMANTICS, truthy } from "../jsonlogic-semantics.ts";
 import { parse } from "../parse.ts";
 import { evaluate, RuntimeError, sameResult } from "./jsonlogic-eval.ts";
+import { dataArb, ruleArb } from "./jsonlogic-arbitrary.ts";
 
 type Case = [rule: unknown, data: unknown, expected: unknown];
 const apply = (rule: unknown, data: unknown): unknown => jsonLogic.apply(rule as RulesLogic, data);
@@ -202,31 +203,7 @@ describe("jsonlogic import: idiomatic where the meaning is provably the same", (
   });
 });
 
-// Random rules over a small operator set, on random data, against json-logic-js.
-const dataArb = fc.dictionary(
-  fc.constantFrom("a", "b", "xs", "n"),
-  fc.oneof(fc.integer({ min: -3, max: 3 }), fc.constantFrom("", "0", "1", "a", "ab"), fc.boolean(), fc.constant(null), fc.array(fc.oneof(fc.integer({ min: -2, max: 2 }), fc.constantFrom("a", "")), { maxLength: 3 }), fc.constant({ b: 1 })),
-  { maxKeys: 4 },
-).map((d) => JSON.parse(JSON.stringify(d)) as Record<string, unknown>);
-const ruleArb: fc.Arbitrary<unknown> = fc.letrec<{ r: unknown }>((tie) => ({
-  r: fc.oneof(
-    { depthSize: "small", withCrossShrink: true },
-    fc.oneof(fc.integer({ min: -3, max: 3 }), fc.constantFrom("", "0", "1", "a"), fc.boolean(), fc.constant(null)),
-    // No numeric segments: `xs.0` reads a list position, which differs from JSON Logic on objects
-    // and strings (spec/jsonlogic-import.md); the vectors cover them on lists.
-    fc.constantFrom("a", "b", "xs", "n", "a.b", "").map((p) => ({ var: p })),
-    fc.tuple(fc.constantFrom("a", "b", "a.b"), fc.integer({ min: 0, max: 2 })).map(([p, d]) => ({ var: [p, d] })),
-    fc.tuple(fc.constantFrom("==", "!=", "===", "!==", "<", "<=", ">", ">=", "in", "-", "/", "%", "substr"), tie("r"), tie("r")).map(([op, a, b]) => ({ [op]: [a, b] })),
-    fc.tuple(fc.constantFrom("and", "or", "+", "*", "cat", "min", "max", "merge", "if"), fc.array(tie("r"), { minLength: 1, maxLength: 4 })).map(([op, xs]) => ({ [op]: xs })),
-    fc.tuple(fc.constantFrom("<", "<="), fc.array(tie("r"), { minLength: 2, maxLength: 3 })).map(([op, xs]) => ({ [op]: xs })),
-    fc.tuple(fc.constantFrom("!", "!!", "-", "+"), tie("r")).map(([op, a]) => ({ [op]: a })),
-    fc.tuple(fc.constantFrom("some", "all", "none", "filter"), tie("r"), tie("r")).map(([op, xs, c]) => ({ [op]: [xs, c] })),
-    fc.tuple(tie("r"), tie("r")).map(([xs, c]) => ({ reduce: [{ filter: [xs, c] }, { "+": [{ var: "accumulator" }, 1] }, 0] })),
-    fc.array(fc.constantFrom("a", "b", "a.b"), { maxLength: 3 }).map((ks) => ({ missing: ks })),
-    fc.tuple(fc.integer({ min: 0, max: 2 }), fc.array(fc.constantFrom("a", "b", "n"), { maxLength: 3 })).map(([n, ks]) => ({ missing_some: [n, ks] })),
-  ),
-})).r;
-
+// Random rules over a small operator set (jsonlogic-arbitrary.ts), on random data, against json-logic-js.
 describe("jsonlogic import: differential against json-logic-js", () => {
   it("an imported rule gives json-logic-js's value on random data, and its truth as a condition", () => {
     let imported = 0;
