@@ -14,7 +14,7 @@ import type { Expr } from "../../language/ast.ts";
 import type { CheckedProgram } from "../../language/check/program.ts";
 import type { ExprCompiler } from "./compile-expr.ts";
 import { pathReader } from "./compile-path.ts";
-import { rootPath } from "./index-rules.ts";
+import { conjuncts, rootPath } from "./index-rules.ts";
 import { compare, type Value } from "./values.ts";
 
 /** Constants a shaped condition reads, held on the rule object (at most four). */
@@ -34,20 +34,6 @@ interface Test {
   readonly path: readonly string[];
   readonly op: Op;
   readonly k: string | number | boolean;
-}
-
-function unparen(e: Expr): Expr {
-  while (e.kind === "Paren") e = e.expr;
-  return e;
-}
-
-function conjuncts(e: Expr, out: Expr[]): Expr[] {
-  e = unparen(e);
-  if (e.kind === "Binary" && e.op === "and") {
-    conjuncts(e.left, out);
-    conjuncts(e.right, out);
-  } else out.push(e);
-  return out;
 }
 
 function isScalar(v: Value): v is string | number | boolean {

@@ -27,7 +27,8 @@ function unparen(e: Expr): Expr {
   return e;
 }
 
-function conjuncts(e: Expr, out: Expr[]): Expr[] {
+/** The top-level `and` operands of a condition, in order, parentheses looked through. */
+export function conjuncts(e: Expr, out: Expr[]): Expr[] {
   e = unparen(e);
   if (e.kind === "Binary" && e.op === "and") {
     conjuncts(e.left, out);
