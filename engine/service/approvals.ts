@@ -3,24 +3,13 @@
 // request nobody answers in time expires, and expired means no: the queue fails closed.
 import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
-import type { Reason } from "../runtime/index.ts";
 import type { ApprovalStore, StoredApproval } from "./approval-store.ts";
 import { ServiceError } from "./errors.ts";
 import type { Caller } from "./keys.ts";
-import type { ApprovalStatusV1, ApprovalV1, PhaseV1 } from "./wire.ts";
+import type { ApprovalStatusV1, ApprovalV1 } from "./wire.ts";
 
-/** What a new request is made of. */
-export interface NewApproval {
-  readonly phase: PhaseV1;
-  readonly agent: string;
-  readonly env: string;
-  readonly session: string | null;
-  readonly tool: string | null;
-  readonly reasons: readonly Reason[];
-  readonly payload: unknown;
-  readonly policy: string;
-  readonly decisionId: string;
-}
+/** What a new request is made of: the wire fields the decision supplies. */
+export type NewApproval = Pick<ApprovalV1, "phase" | "agent" | "env" | "session" | "tool" | "reasons" | "payload" | "policy" | "decisionId">;
 
 /** How long requests live and how shared stores are watched. */
 export interface ApprovalQueueOptions {
