@@ -9,6 +9,7 @@
 // after an erase so no old page holding the key stays in it.
 import { existsSync } from "node:fs";
 import { DatabaseSync } from "node:sqlite";
+import { immediateTransaction } from "../storage/sqlite.ts";
 import type { StatementSync } from "node:sqlite";
 import type { NodeId } from "./merkle.ts";
 import { StoreError, edgeIds, nodeKey, planAppend } from "./store.ts";
@@ -142,17 +143,8 @@ export class SqliteStore implements AuditStore {
   }
 
   #tx<T>(body: () => T): T {
-    const db = this.#open();
-    // IMMEDIATE takes the write lock up front, so the size read below cannot go stale.
-    db.exec("BEGIN IMMEDIATE");
-    try {
-      const out = body();
-      db.exec("COMMIT");
-      return out;
-    } catch (err) {
-      if (db.isTransaction) db.exec("ROLLBACK");
-      throw err;
-    }
+    // The size read inside the body must not go stale before the append writes.
+    return immediateTransaction(this.#open(), body);
   }
 
   readonly #multi = new Map<string, StatementSync>();

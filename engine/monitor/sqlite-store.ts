@@ -3,6 +3,7 @@
 // still survives a killed process); the pragma is per connection and leaves the log's alone.
 import { existsSync } from "node:fs";
 import { DatabaseSync } from "node:sqlite";
+import { immediateTransaction } from "../storage/sqlite.ts";
 import type { StatementSync } from "node:sqlite";
 import { mergeAggregates } from "./aggregate.ts";
 import { MonitorError } from "./errors.ts";
@@ -69,17 +70,8 @@ export class SqliteMonitorStore implements MonitorStore {
   }
 
   #tx<T>(body: () => T): T {
-    const db = this.#open();
-    // IMMEDIATE: the read-merge-write of a bucket must not interleave with another writer's.
-    db.exec("BEGIN IMMEDIATE");
-    try {
-      const out = body();
-      db.exec("COMMIT");
-      return out;
-    } catch (err) {
-      if (db.isTransaction) db.exec("ROLLBACK");
-      throw err;
-    }
+    // The read-merge-write of a bucket must not interleave with another writer's.
+    return immediateTransaction(this.#open(), body);
   }
 
   async mergeBuckets(buckets: readonly BucketRecord[], sampleCap: number): Promise<void> {
