@@ -15,7 +15,8 @@ import type { CheckedProgram } from "../../language/check/program.ts";
 import type { ExprCompiler } from "./compile-expr.ts";
 import { pathReader } from "./compile-path.ts";
 import { conjuncts, rootPath } from "./index-rules.ts";
-import { compare, type Value } from "./values.ts";
+import type { Reason } from "../runtime/decision.ts";
+import { compare, displayValue, type Value } from "./values.ts";
 
 /** Constants a shaped condition reads, held on the rule object (at most four). */
 export interface ShapeConstants {
@@ -104,19 +105,45 @@ function generate(tests: readonly Test[]): ShapedCondition {
   return make(compare, ...tests.map((t) => pathReader(t.path)));
 }
 
+/** A reason's kind on the direct path of `CompiledProgram.decide` (0: the rule has no such reason). */
+export type ReasonKind = "deny" | "require_approval" | "allow" | "warn";
+
 /**
- * A message of the commonest shape (text around plain input paths, `"refund of {tool.args.amount}"`)
- * as generated source shared per shape: the texts are the rule's data, the paths are source.
- * It gives the string compile-effects.ts's builder gives (the same parts, concatenated in order,
- * each path read and shown with `displayValue`).
+ * What a shaped reason builder reads from its emitter (compile.ts's rules and extra effects):
+ * the rule's metadata and the fixed texts around the message's paths.
  */
-export interface ShapedText {
-  readonly strings: readonly string[];
-  readonly text: (input: Value, strings: readonly string[]) => string;
+export interface ReasonData {
+  readonly id: string;
+  readonly severity: string | undefined;
+  readonly controls: readonly string[] | undefined;
+  readonly from: string | undefined;
+  readonly s0: string;
+  readonly s1: string;
+  readonly s2: string;
+  readonly s3: string;
 }
 
-/** The shaped builder of a message template, or null when it is not text around plain paths (or is fixed text). */
-export function shapeText(program: CheckedProgram, c: ExprCompiler, parts: readonly (string | Expr)[], displayValue: (v: Value) => string): ShapedText | null {
+/** A shaped reason builder: the Reason `reason()` (combine.ts) gives, built as one object literal. */
+export type ShapedReason = (input: Value, d: ReasonData) => Reason;
+
+const MAX_STRINGS = 4;
+
+/**
+ * A reason whose message is of the commonest shape (text around plain input paths, `"refund of
+ * {tool.args.amount}"`) as generated source shared per shape: the texts and the rule's metadata
+ * are the emitter's data (`d.s0`.., `d.id`), the paths and the fields present are source. It
+ * gives the object `reason()` gives for the message compile-effects.ts builds (the same parts,
+ * concatenated in order, each path read and shown with `displayValue`), with the same fields in
+ * the same order, so that a decision looks the same whichever path built it. Null when the
+ * message is not of that shape or interpolates nothing that varies.
+ */
+export function shapeReason(
+  program: CheckedProgram,
+  c: ExprCompiler,
+  parts: readonly (string | Expr)[],
+  kind: ReasonKind,
+  present: { readonly severity: boolean; readonly controls: boolean; readonly from: boolean },
+): { build: ShapedReason; strings: string[] } | null {
   const merged: (string | readonly string[])[] = [];
   for (const p of parts) {
     let piece: string | readonly string[];
@@ -136,21 +163,25 @@ export function shapeText(program: CheckedProgram, c: ExprCompiler, parts: reado
   }
   if (merged.every((m) => typeof m === "string")) return null;
   const strings = merged.filter((m): m is string => typeof m === "string");
+  if (strings.length > MAX_STRINGS) return null;
   const paths = merged.filter((m): m is readonly string[] => typeof m !== "string");
-  const key = JSON.stringify(merged.map((m) => (typeof m === "string" ? 0 : m)));
-  let text = texts.get(key);
-  if (text === undefined) {
-    if (texts.size >= SHAPE_LIMIT) texts.clear();
+  const key = JSON.stringify([kind, present.severity, present.controls, present.from, merged.map((m) => (typeof m === "string" ? 0 : m))]);
+  let build = builders.get(key);
+  if (build === undefined) {
+    if (builders.size >= SHAPE_LIMIT) builders.clear();
     let si = 0;
     let pi = 0;
-    const terms = merged.map((m) => (typeof m === "string" ? `s[${si++}]` : `show(R${pi++}(input))`));
-    const make = new Function("show", ...paths.map((_, i) => `R${i}`), `"use strict";\nreturn function shapedText(input, s) {\nlet t = "";\n${terms.map((t) => `t += ${t};`).join("\n")}\nreturn t;\n};`) as (
-      ...args: unknown[]
-    ) => (input: Value, strings: readonly string[]) => string;
-    text = make(displayValue, ...paths.map((p) => pathReader(p)));
-    texts.set(key, text);
+    const terms = merged.map((m) => (typeof m === "string" ? `d.s${si++}` : `show(R${pi++}(input))`));
+    const fields = [`rule: d.id`, `effect: ${JSON.stringify(kind)}`, `message: t`];
+    if (present.severity) fields.push("severity: d.severity");
+    if (present.controls) fields.push("controls: d.controls");
+    if (present.from) fields.push("approver_role: d.from");
+    const source = `"use strict";\nreturn function shapedReason(input, d) {\nlet t = "";\n${terms.map((t) => `t += ${t};`).join("\n")}\nreturn { ${fields.join(", ")} };\n};`;
+    const make = new Function("show", ...paths.map((_, i) => `R${i}`), source) as (...args: unknown[]) => ShapedReason;
+    build = make(displayValue, ...paths.map((p) => pathReader(p)));
+    builders.set(key, build);
   }
-  return { strings, text };
+  return { build, strings };
 }
 
-const texts = new Map<string, (input: Value, strings: readonly string[]) => string>();
+const builders = new Map<string, ShapedReason>();

@@ -2,21 +2,21 @@
 // returns its firing (or null), behind the rule index of index-rules.ts. `fire` gives the
 // same `Firing[]` as the reference interpreter; `decide` goes on to the decision, through
 // `combine` when transforms or errors are involved and through a direct path otherwise.
-import type { Expr, Phase } from "../../language/ast.ts";
+import type { Effect, Expr, Phase } from "../../language/ast.ts";
 import { PHASES } from "../../language/ast.ts";
 import type { CheckedProgram, CheckedRule } from "../../language/check/program.ts";
 import { combine, reason, type EffectOutcome, type Firing, type PhaseSettings, type RuleInfo } from "../runtime/combine.ts";
 import type { Decision, DecisionKind, Reason } from "../runtime/decision.ts";
 import { PolicyRuntimeError } from "../runtime/stdlib/errors.ts";
 import { compileEffect, type CompiledEffect } from "./compile-effects.ts";
-import { shapeCondition, shapeText, type ShapedCondition } from "./compile-shape.ts";
+import { shapeCondition, shapeReason, type ReasonData, type ReasonKind, type ShapedCondition, type ShapedReason } from "./compile-shape.ts";
 import { pathReader, type PathReader } from "./compile-path.ts";
 import { ExprCompiler, type Fn } from "./compile-expr.ts";
 import { buildPhaseIndex, findPins, pinOn, type Pin } from "./index-rules.ts";
-import { displayValue, truth, type Value } from "./values.ts";
+import { truth, type Value } from "./values.ts";
 
 /** One rule compiled for one phase. */
-export interface CompiledRule {
+export interface CompiledRule extends Emitter {
   /** Position in program order: candidate lists are merged by it, so reasons keep rule order. */
   readonly position: number;
   readonly id: string;
@@ -35,18 +35,21 @@ export interface CompiledRule {
   readonly c1: Value;
   readonly c2: Value;
   readonly c3: Value;
-  /** Per effect, when `simple`: its kind and `from`, and its message as fixed text or a shaped builder (compile-shape.ts). */
-  readonly outs: readonly DirectEffect[] | null;
+  /** Its reasons on `decide`'s direct path (the rule itself emits the first; `more` the rest), or kind null when the path cannot build them. */
+  readonly more: readonly Emitter[];
 }
 
-/** An effect as `decide`'s direct path builds its reason. */
-interface DirectEffect {
-  readonly kind: "deny" | "warn" | "allow" | "require_approval";
-  readonly from: string | undefined;
-  /** The message when it is fixed (or absent), else null. */
-  readonly fixed: string | undefined | null;
-  readonly strings: readonly string[];
-  readonly text: ((input: Value, strings: readonly string[]) => string) | null;
+/**
+ * One simple effect's reason as `decide`'s direct path builds it: a frozen Reason shared by every
+ * decision (fixed message) or a shaped builder over this object's data (compile-shape.ts). A
+ * rule is the emitter of its first effect, so that a firing rule with one effect (nearly all)
+ * touches one object, not a chain: with thousands of rules, each decision reaches rules that
+ * are cold in the cache, and every pointer followed is a miss.
+ */
+export interface Emitter extends ReasonData {
+  readonly kind: ReasonKind | null;
+  readonly reason: Reason | null;
+  readonly build: ShapedReason | null;
 }
 
 interface PhaseRules {
@@ -112,27 +115,48 @@ function compileRule(c: ExprCompiler, rule: CheckedRule, position: number, dropP
     }
   };
   const simple = d.effects.every((e) => e.kind === "Allow" || e.kind === "Deny" || e.kind === "Warn" || e.kind === "RequireApproval");
-  let outs: DirectEffect[] | null = simple ? [] : null;
-  for (let i = 0; outs !== null && i < d.effects.length; i++) {
-    const e = d.effects[i];
-    const ce = effects[i];
-    if ("fixed" in ce) {
-      const o = ce.fixed;
-      if (o.kind === "redact" || o.kind === "set") throw new Error("internal: a transform in a simple rule");
-      outs.push({ kind: o.kind, from: o.kind === "require_approval" ? o.from : undefined, fixed: o.message, strings: [], text: null });
-      continue;
-    }
-    const t = e.kind === "Deny" || e.kind === "Warn" || e.kind === "RequireApproval" ? (e.message === null ? null : shapeText(c.program, c, e.message.parts, displayValue)) : null;
-    if (t === null) outs = null;
-    else {
-      const kind = e.kind === "Deny" ? "deny" : e.kind === "Warn" ? "warn" : "require_approval";
-      const from = e.kind === "RequireApproval" && e.from ? e.from.value : undefined;
-      outs.push({ kind, from, fixed: null, strings: t.strings, text: t.text });
-    }
-  }
+  const emitters = simple ? d.effects.map((e, i) => emitter(c, info, e, effects[i])) : [];
+  const direct = emitters.length > 0 && emitters.every((e) => e.kind !== null);
+  const first = direct ? emitters[0] : NO_EMITTER;
   const shape = d.unless === null ? shapeCondition(c.program, c, d.when, dropPin) : null;
   const k = shape === null ? [] : shape.constants;
-  return { position, id: rule.id, fire, holds, effects, simple, info, shaped: shape === null ? null : shape.fn, c0: k[0] ?? null, c1: k[1] ?? null, c2: k[2] ?? null, c3: k[3] ?? null, outs };
+  return {
+    ...first,
+    position,
+    id: rule.id,
+    fire,
+    holds,
+    effects,
+    simple,
+    info,
+    shaped: shape === null ? null : shape.fn,
+    c0: k[0] ?? null,
+    c1: k[1] ?? null,
+    c2: k[2] ?? null,
+    c3: k[3] ?? null,
+    more: direct ? emitters.slice(1) : [],
+  };
+}
+
+const NO_EMITTER: Emitter = { kind: null, reason: null, build: null, id: "", severity: undefined, controls: undefined, from: undefined, s0: "", s1: "", s2: "", s3: "" };
+
+/** The emitter of a simple effect: its reason fixed at compile time, or shaped; kind null when neither applies. */
+function emitter(c: ExprCompiler, info: RuleInfo, e: Effect, ce: CompiledEffect): Emitter {
+  const kind: ReasonKind = e.kind === "Deny" ? "deny" : e.kind === "RequireApproval" ? "require_approval" : e.kind === "Allow" ? "allow" : "warn";
+  const from = e.kind === "RequireApproval" && e.from ? e.from.value : undefined;
+  const controls = info.controls !== undefined && info.controls.length > 0 ? info.controls : undefined;
+  const data = { id: info.id, severity: info.severity, controls, from, s0: "", s1: "", s2: "", s3: "" };
+  if ("fixed" in ce) {
+    const o = ce.fixed;
+    const message = o.kind === "redact" || o.kind === "set" ? undefined : o.message;
+    // Shared by every decision this rule fires in, so frozen: no caller can change another's reason.
+    return { ...data, kind, reason: Object.freeze(reason(info, kind, message, from)), build: null };
+  }
+  const template = e.kind === "Deny" || e.kind === "Warn" || e.kind === "RequireApproval" ? e.message : null;
+  const shaped = template === null ? null : shapeReason(c.program, c, template.parts, kind, { severity: info.severity !== undefined, controls: controls !== undefined, from: from !== undefined });
+  if (shaped === null) return { ...NO_EMITTER, ...data };
+  const [s0 = "", s1 = "", s2 = "", s3 = ""] = shaped.strings;
+  return { ...data, s0, s1, s2, s3, kind, reason: null, build: shaped.build };
 }
 
 function unparen(e: Expr): Expr {
@@ -251,15 +275,21 @@ export class CompiledProgram {
       try {
         if (!(r.shaped !== null ? r.shaped(input, r) : r.holds(input))) continue;
         if (!r.simple) return null;
-        const outs = r.outs;
-        if (outs !== null) {
-          for (let k = 0; k < outs.length; k++) {
-            const o = outs[k];
-            const m = o.text !== null ? o.text(input, o.strings) : (o.fixed ?? undefined);
-            if (o.kind === "deny") (denies ??= []).push(reason(r.info, "deny", m));
-            else if (o.kind === "require_approval") (approvals ??= []).push(reason(r.info, "require_approval", m, o.from));
-            else if (o.kind === "allow") (allows ??= []).push(reason(r.info, "allow", m));
-            else (warnings ??= []).push(reason(r.info, "warn", m));
+        if (r.kind !== null) {
+          const x = r.reason ?? (r.build as ShapedReason)(input, r);
+          const kk = r.kind;
+          if (kk === "deny") (denies ??= []).push(x);
+          else if (kk === "require_approval") (approvals ??= []).push(x);
+          else if (kk === "allow") (allows ??= []).push(x);
+          else (warnings ??= []).push(x);
+          const more = r.more;
+          for (let m = 0; m < more.length; m++) {
+            const e = more[m];
+            const y = e.reason ?? (e.build as ShapedReason)(input, e);
+            if (e.kind === "deny") (denies ??= []).push(y);
+            else if (e.kind === "require_approval") (approvals ??= []).push(y);
+            else if (e.kind === "allow") (allows ??= []).push(y);
+            else (warnings ??= []).push(y);
           }
           continue;
         }
