@@ -3,21 +3,29 @@
 // patterns that arrive as strings (`x matches tool.args.pattern`) are screened here the same
 // way before they are compiled.
 //
-// Screening bounds the *shape* of the work, not its size: V8's backtracking engine has no
-// timeout, a linear pattern still costs time in proportion to its input, and the checker
-// accepts quadratic patterns such as `.*=.*`, as any unanchored search is. So inputs longer
-// than a cap (1 MiB by default) are refused with a PolicyRuntimeError, which makes the rule
-// errored and lets `on_error` decide, rather than scanned: a decision must not stall the
-// agent it guards. Detectors do not need the cap; they are linear by construction. The
-// commonest quadratic shape, a leading `.*` (`/.*password.*/`), is run from line starts only
-// (regex-lines.ts), which gives the same matches in linear time for simple tails.
+// Screening still lets through patterns a backtracking engine runs in quadratic time on an
+// unanchored search (`\s*a\s*b`, `[a-z]+@` on a run of letters, `.*=.*`), since it restarts
+// at every position. So a pattern runs on V8's engine only when one attempt is bounded by a
+// constant of the pattern: every quantifier bounded and at most BACKTRACK_BUDGET steps per
+// start position (`backtrackingIsLinear`); every other pattern runs on the linear-time
+// matcher (linear-regex.ts). Both give JavaScript's answers. Inputs longer than a cap (1 MiB
+// by default) are still refused with a PolicyRuntimeError: linear is not free, the cost is the
+// input's length times the program's size, and a decision must not stall the agent it guards.
 import { screenRegex } from "../../../language/check/regex-safety.ts";
 import type { Match } from "./detector.ts";
 import { PolicyRuntimeError } from "./errors.ts";
-import { lineAnchored, startsWithDotStar } from "./regex-lines.ts";
+import { compileLinearRegex, type LinearRegex } from "./linear-regex.ts";
+import { parsePattern, UnsupportedRegex, type Node } from "./regex-parse.ts";
+import { maxExtent, pathCount, ProgramTooLarge } from "./regex-program.ts";
 
 /** The default cap on the length (UTF-16 code units) of text a user regex is run on: 1 MiB. */
 export const DEFAULT_MAX_REGEX_INPUT = 1 << 20;
+
+/**
+ * The most backtracking steps (search-tree leaves times depth) one attempt of a pattern run on
+ * V8 may take; above it, or with an unbounded quantifier, the linear matcher runs it.
+ */
+export const BACKTRACK_BUDGET = 4096;
 
 /** Options of `compilePolicyRegex`. */
 export interface PolicyRegexOptions {
@@ -29,10 +37,22 @@ export interface PolicyRegexOptions {
 export interface PolicyRegex {
   readonly source: string;
   readonly flags: string;
+  /** Which engine runs it: V8's backtracking one (bounded work per start) or the linear matcher. */
+  readonly engine: "backtracking" | "linear";
   /** Whether the regex matches somewhere in `text` (as `matches` does: unanchored). */
   test(text: string): boolean;
   /** Every non-empty match, in order and non-overlapping, as `[start, end)` ranges. */
   find(text: string): Match[];
+}
+
+/**
+ * Whether V8 runs `root` in linear time: each attempt walks a search tree whose leaves are at
+ * most `pathCount` and whose depth is at most the characters it reads plus one, so an attempt
+ * costs at most their product, a constant of the pattern, and a search n of them.
+ */
+export function backtrackingIsLinear(root: Node): boolean {
+  const extent = maxExtent(root);
+  return extent !== Infinity && pathCount(root) * (extent + 1) <= BACKTRACK_BUDGET;
 }
 
 function quoted(pattern: string): string {
@@ -42,7 +62,8 @@ function quoted(pattern: string): string {
 /**
  * Screens and compiles a user regex. Throws a PolicyRuntimeError (`runtime/invalid-regex`)
  * when it does not compile, uses a flag outside `imsu`, a backreference or lookbehind, or may
- * backtrack catastrophically. The result's `test` and `find` throw `runtime/input-too-large`
+ * backtrack catastrophically (or, run on the linear matcher, unrolls to more than
+ * MAX_PROGRAM instructions). The result's `test` and `find` throw `runtime/input-too-large`
  * on inputs longer than `options.maxInput` (default 1 MiB).
  */
 export function compilePolicyRegex(pattern: string, flags = "", options: PolicyRegexOptions = {}): PolicyRegex {
@@ -51,32 +72,45 @@ export function compilePolicyRegex(pattern: string, flags = "", options: PolicyR
     throw new PolicyRuntimeError(`regex ${quoted(pattern)} is not allowed: ${issues.map((i) => i.message).join("; ")}`, "runtime/invalid-regex");
   }
   const max = options.maxInput ?? DEFAULT_MAX_REGEX_INPUT;
-  const once = new RegExp(pattern, flags);
-  const all = new RegExp(pattern, `${flags}g`);
-  const unicode = flags.includes("u");
   const guard = (text: string): void => {
     if (text.length > max) {
       throw new PolicyRuntimeError(`regex ${quoted(pattern)} refused an input of ${text.length} characters: the limit is ${max}`, "runtime/input-too-large");
     }
   };
-  if (startsWithDotStar(pattern)) {
-    const lines = lineAnchored(pattern, flags);
-    return {
-      source: pattern,
-      flags,
-      test(text) {
-        guard(text);
-        return lines.test(text);
-      },
-      find(text) {
-        guard(text);
-        return lines.find(text);
-      },
-    };
+  let matcher: LinearRegex;
+  try {
+    const parsed = parsePattern(pattern, flags);
+    if (backtrackingIsLinear(parsed.root)) return backtracking(pattern, flags, guard);
+    matcher = compileLinearRegex(pattern, flags, parsed);
+  } catch (e) {
+    if (e instanceof UnsupportedRegex || e instanceof ProgramTooLarge) {
+      throw new PolicyRuntimeError(`regex ${quoted(pattern)} is not allowed: ${e instanceof ProgramTooLarge ? "its counted repetitions are too large" : e.message}`, "runtime/invalid-regex");
+    }
+    throw e;
   }
   return {
     source: pattern,
     flags,
+    engine: "linear",
+    test(text) {
+      guard(text);
+      return matcher.test(text);
+    },
+    find(text) {
+      guard(text);
+      return matcher.find(text);
+    },
+  };
+}
+
+function backtracking(pattern: string, flags: string, guard: (text: string) => void): PolicyRegex {
+  const once = new RegExp(pattern, flags);
+  const all = new RegExp(pattern, `${flags}g`);
+  const unicode = flags.includes("u");
+  return {
+    source: pattern,
+    flags,
+    engine: "backtracking",
     test(text) {
       guard(text);
       return once.test(text);
@@ -92,8 +126,8 @@ export function compilePolicyRegex(pattern: string, flags = "", options: PolicyR
           found.push([m.index, end]);
         } else {
           // An empty match: step over one character (a code point under `u`) to make progress.
-          const c = text.charCodeAt(end);
-          all.lastIndex = end + (unicode && c >= 0xd800 && c <= 0xdbff ? 2 : 1);
+          const pair = unicode && (text.codePointAt(end) ?? 0) > 0xffff;
+          all.lastIndex = end + (pair ? 2 : 1);
         }
       }
       all.lastIndex = 0;

@@ -1,0 +1,493 @@
+// A regex matcher whose time is linear in its input: a Pike VM (Thompson's simulation with
+// threads in priority order) over the program of regex-program.ts, giving the leftmost
+// match a backtracking engine would give (JavaScript's semantics: leftmost start, then the
+// first path in priority order), at most O(n·m) for a text of n characters and a program of
+// m instructions.
+//
+// - Threads at one position are kept in priority order; a state reached a second time at the
+//   same position is dropped, since its future is the same and its priority lower. A state is
+//   an instruction plus, for JavaScript's empty check, the depth of the outermost checked
+//   iteration begun at this position (iterations nest, so that depth says which ones are).
+// - A lookahead is a predicate of the position: before a run, each lookahead's body is run
+//   backwards over the whole text once (right to left, every state at once), recording where
+//   it matches (as in "Linear Matching of JavaScript Regular Expressions", Barrière and
+//   Pit-Claudel, PLDI 2024). Inner lookaheads are computed before the ones holding them.
+// - `find` repeats the search from the end of each match. A search keeps running while a
+//   thread of higher priority than the best match is alive, which can read far past that
+//   match; repeated, that is quadratic. So `find` first runs the whole pattern backwards too,
+//   recording at each position which character instructions can still reach a match, and
+//   drops threads that cannot: every live thread then ends in a match, a search stops at the
+//   end of the match it returns, and the searches together read the text once. The record
+//   takes (n+1)·⌈c/32⌉ words for c character instructions; above PRUNE_BUDGET words `find`
+//   runs without it (see spec/decisions.md).
+import type { CharSet } from "../../../language/check/regex-syntax.ts";
+import type { Match } from "./detector.ts";
+import { LINE_TERMINATORS, parsePattern, type Flags, type ParsedPattern } from "./regex-parse.ts";
+import { ASSERT, BOL, CHAR, compileProgram, ENTER, EOL, EXIT, JMP, LOOK, MATCH, SPLIT, WORD, type Program } from "./regex-program.ts";
+
+/** The most words the pruning record of one `find` may take (32 MiB). */
+export const PRUNE_BUDGET = 1 << 23;
+
+/** A compiled linear-time regex. */
+export interface LinearRegex {
+  readonly source: string;
+  readonly flags: string;
+  /** Whether the regex matches somewhere in `text`, as `RegExp.prototype.test`. */
+  test(text: string): boolean;
+  /** Every non-empty match in order, as a global search skipping empty matches finds them. */
+  find(text: string): Match[];
+  /** VM steps taken so far by this regex (states visited, forwards and backwards): a deterministic measure of work. */
+  steps: number;
+}
+
+// Membership tests for a program's sets: a table for code points below 256, binary search above.
+class SetTable {
+  readonly low: Uint8Array;
+  readonly sets: readonly CharSet[];
+
+  constructor(sets: readonly CharSet[]) {
+    this.sets = sets;
+    this.low = new Uint8Array(sets.length * 256);
+    sets.forEach((set, k) => {
+      for (const [a, b] of set) {
+        if (a > 255) break;
+        for (let c = a; c <= Math.min(b, 255); c++) this.low[k * 256 + c] = 1;
+      }
+    });
+  }
+
+  has(k: number, cp: number): boolean {
+    if (cp < 256) return this.low[k * 256 + cp] === 1;
+    const set = this.sets[k];
+    let lo = 0;
+    let hi = set.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (cp < set[mid][0]) hi = mid - 1;
+      else if (cp > set[mid][1]) lo = mid + 1;
+      else return true;
+    }
+    return false;
+  }
+}
+
+function inSet(set: CharSet, cp: number): boolean {
+  for (const [a, b] of set) if (cp >= a && cp <= b) return true;
+  return false;
+}
+
+const isLineTerminator = (c: number): boolean => inSet(LINE_TERMINATORS, c);
+
+/** A program with what running it needs. */
+interface Compiled {
+  readonly prog: Program;
+  readonly table: SetTable;
+  /** For each state, the states with an epsilon edge to it (for the backward runs). */
+  readonly preds: readonly Int32Array[];
+  /** The CHAR and MATCH states. */
+  readonly leaves: Int32Array;
+}
+
+function prepare(prog: Program): Compiled {
+  const m = prog.op.length;
+  const predLists: number[][] = Array.from({ length: m }, () => []);
+  const leaves: number[] = [];
+  for (let pc = 0; pc < m; pc++) {
+    switch (prog.op[pc]) {
+      case SPLIT:
+        predLists[prog.a[pc]].push(pc);
+        predLists[prog.b[pc]].push(pc);
+        break;
+      case JMP:
+        predLists[prog.a[pc]].push(pc);
+        break;
+      case ASSERT:
+      case ENTER:
+      case EXIT:
+        predLists[pc + 1].push(pc);
+        break;
+      default:
+        leaves.push(pc);
+    }
+  }
+  return { prog, table: new SetTable(prog.sets), preds: predLists.map((l) => Int32Array.from(l)), leaves: Int32Array.from(leaves) };
+}
+
+// The code point at `i` and its width: units without `u`, pairs joined with it.
+function widthAt(text: string, i: number, unicode: boolean): number {
+  if (!unicode || i + 1 >= text.length) return 1;
+  const c = text.charCodeAt(i);
+  if (c < 0xd800 || c > 0xdbff) return 1;
+  const d = text.charCodeAt(i + 1);
+  return d >= 0xdc00 && d <= 0xdfff ? 2 : 1;
+}
+
+function codePointAt(text: string, i: number, w: number): number {
+  const c = text.charCodeAt(i);
+  return w === 1 ? c : 0x10000 + ((c - 0xd800) << 10) + (text.charCodeAt(i + 1) - 0xdc00);
+}
+
+/** Compiles `pattern` with `flags` (from `imsu`) for linear-time matching; `new RegExp(pattern, flags)` must accept it. */
+export function compileLinearRegex(pattern: string, flags: string, parsed: ParsedPattern = parsePattern(pattern, flags)): LinearRegex {
+  return new Matcher(pattern, flags, parsed.flags, parsed.word, compileProgram(parsed.root), parsed.lookaheads.map(compileProgram));
+}
+
+class Matcher implements LinearRegex {
+  readonly source: string;
+  readonly flags: string;
+  steps = 0;
+  private readonly main: Compiled;
+  private readonly looks: readonly Compiled[];
+  private readonly unicode: boolean;
+  private readonly multiline: boolean;
+  private readonly wordLow: Uint8Array;
+  private readonly word: CharSet;
+  /** NONE: no checked iteration begun at this position. */
+  private readonly none: number;
+  /** Only position 0 can start a match (a leading `^` without `m` on every path). */
+  private readonly anchored: boolean;
+  /** Units that can begin a match, when no match can be empty; null when any position may start one. */
+  private readonly first: Uint8Array | null;
+  // Scratch state of the forward run, sized to the program.
+  private readonly leafMark: Int32Array;
+  private readonly stateMark: Int32Array;
+  private readonly stackPc: Int32Array;
+  private readonly stackFresh: Int32Array;
+  private stamp = 0;
+  // Set for one run: the text, lookahead results, and the pruning record of `find`.
+  private text = "";
+  private lookResults: Uint8Array[] = [];
+  private prune: Uint32Array | null = null;
+  private pruneWords = 0;
+  private readonly leafIndex: Int32Array;
+
+  constructor(source: string, flags: string, f: Flags, word: CharSet, main: Program, looks: Program[]) {
+    this.source = source;
+    this.flags = flags;
+    this.unicode = f.unicode;
+    this.multiline = f.multiline;
+    this.word = word;
+    this.wordLow = new Uint8Array(256);
+    for (let c = 0; c < 256; c++) this.wordLow[c] = inSet(word, c) ? 1 : 0;
+    this.main = prepare(main);
+    this.looks = looks.map(prepare);
+    const m = main.op.length;
+    this.none = main.depths;
+    this.leafMark = new Int32Array(m);
+    this.stateMark = new Int32Array(m * (main.depths + 1));
+    this.stackPc = new Int32Array(2 * m * (main.depths + 1) + 2);
+    this.stackFresh = new Int32Array(this.stackPc.length);
+    this.leafIndex = new Int32Array(m).fill(-1);
+    let chars = 0;
+    for (let pc = 0; pc < m; pc++) if (main.op[pc] === CHAR) this.leafIndex[pc] = chars++;
+    this.pruneWords = (chars + 31) >>> 5;
+    this.anchored = !f.multiline && this.startReaches((op, arg) => op === ASSERT && arg === BOL) === null;
+    this.first = this.firstUnits();
+  }
+
+  // The leaves reachable from the start without passing a state `stop` accepts (assertions pass).
+  private startReaches(stop: (op: number, arg: number) => boolean): number[] | null {
+    const { op, a, b } = this.main.prog;
+    const seen = new Uint8Array(op.length);
+    const found: number[] = [];
+    const stack = [0];
+    while (stack.length > 0) {
+      const pc = stack.pop() ?? 0;
+      if (seen[pc] === 1 || stop(op[pc], a[pc])) continue;
+      seen[pc] = 1;
+      if (op[pc] === CHAR || op[pc] === MATCH) found.push(pc);
+      else if (op[pc] === SPLIT) stack.push(a[pc], b[pc]);
+      else if (op[pc] === JMP) stack.push(a[pc]);
+      else stack.push(pc + 1);
+    }
+    return found.length === 0 ? null : found;
+  }
+
+  private firstUnits(): Uint8Array | null {
+    const leaves = this.startReaches(() => false) ?? [];
+    const { op, a, sets } = this.main.prog;
+    if (leaves.some((pc) => op[pc] === MATCH)) return null;
+    const map = new Uint8Array(0x10000);
+    for (const pc of leaves) {
+      for (const [lo, hi] of sets[a[pc]]) {
+        if (lo > 0xffff) break;
+        map.fill(1, lo, Math.min(hi, 0xffff) + 1);
+      }
+    }
+    return map;
+  }
+
+  private isWordAt(i: number): boolean {
+    if (i < 0 || i >= this.text.length) return false;
+    const c = this.text.charCodeAt(i);
+    return c < 256 ? this.wordLow[c] === 1 : inSet(this.word, c);
+  }
+
+  private assertion(code: number, i: number): boolean {
+    const text = this.text;
+    switch (code) {
+      case BOL:
+        return i === 0 || (this.multiline && isLineTerminator(text.charCodeAt(i - 1)));
+      case EOL:
+        return i === text.length || (this.multiline && isLineTerminator(text.charCodeAt(i)));
+      case WORD:
+        return this.isWordAt(i - 1) !== this.isWordAt(i);
+      case WORD + 1:
+        return this.isWordAt(i - 1) === this.isWordAt(i);
+      default: {
+        const k = code - LOOK;
+        return (this.lookResults[k >> 1][i] === 1) !== ((k & 1) === 1);
+      }
+    }
+  }
+
+  /**
+   * The backward run of a program over the whole text: at each position, which states have a
+   * path to MATCH (the empty check is ignored: it never decides whether a match exists, only
+   * which one is preferred). Calls `row` with each position's result, right to left.
+   */
+  private backward(c: Compiled, row: (i: number, reach: Uint8Array) => void): void {
+    const { prog, table, preds, leaves } = c;
+    const { op, a } = prog;
+    const m = op.length;
+    const text = this.text;
+    const n = text.length;
+    const rows = [new Uint8Array(m), new Uint8Array(m), new Uint8Array(m)];
+    const work = new Int32Array(m);
+    let steps = 0;
+    for (let i = n; i >= 0; i--) {
+      const cur = rows[i % 3];
+      cur.fill(0);
+      let top = 0;
+      const w = i < n ? widthAt(text, i, this.unicode) : 0;
+      const cp = i < n ? codePointAt(text, i, w) : -1;
+      const next = rows[(i + w) % 3];
+      for (let k = 0; k < leaves.length; k++) {
+        const pc = leaves[k];
+        steps++;
+        if (op[pc] === MATCH || (cp >= 0 && next[pc + 1] === 1 && table.has(a[pc], cp))) {
+          cur[pc] = 1;
+          work[top++] = pc;
+        }
+      }
+      while (top > 0) {
+        const s = work[--top];
+        const ps = preds[s];
+        for (let k = 0; k < ps.length; k++) {
+          const p = ps[k];
+          steps++;
+          if (cur[p] === 1 || (op[p] === ASSERT && !this.assertion(a[p], i))) continue;
+          cur[p] = 1;
+          work[top++] = p;
+        }
+      }
+      row(i, cur);
+    }
+    this.steps += steps;
+  }
+
+  private begin(text: string, pruned: boolean): void {
+    this.text = text;
+    const n = text.length;
+    this.lookResults = [];
+    for (const look of this.looks) {
+      const result = new Uint8Array(n + 1);
+      this.backward(look, (i, reach) => {
+        result[i] = reach[0];
+      });
+      this.lookResults.push(result);
+    }
+    this.prune = null;
+    const words = this.pruneWords;
+    if (pruned && words > 0 && (n + 1) * words <= PRUNE_BUDGET) {
+      const record = new Uint32Array((n + 1) * words);
+      const { op } = this.main.prog;
+      const leafIndex = this.leafIndex;
+      this.backward(this.main, (i, reach) => {
+        for (let pc = 0; pc < reach.length; pc++) {
+          if (reach[pc] === 1 && op[pc] === CHAR) {
+            const k = leafIndex[pc];
+            record[i * words + (k >>> 5)] |= 1 << (k & 31);
+          }
+        }
+      });
+      this.prune = record;
+    }
+  }
+
+  private end(): void {
+    this.text = "";
+    this.lookResults = [];
+    this.prune = null;
+  }
+
+  private nextStamp(): number {
+    if (this.stamp >= 0x3fffffff) {
+      this.stamp = 0;
+      this.leafMark.fill(0);
+      this.stateMark.fill(0);
+    }
+    return ++this.stamp;
+  }
+
+  /**
+   * Adds to `list` the leaves reached from `pc0` at position `i`, in priority order, each
+   * with `start`. Returns true when a MATCH was added.
+   */
+  private closure(pcs: Int32Array, starts: Int32Array, count: { n: number }, pc0: number, i: number, start: number, stamp: number): boolean {
+    const { op, a, b } = this.main.prog;
+    const { leafMark, stateMark, stackPc, stackFresh, none, prune, pruneWords, leafIndex } = this;
+    const width = none + 1;
+    let top = 0;
+    let matched = false;
+    let steps = 0;
+    stackPc[top] = pc0;
+    stackFresh[top++] = none;
+    while (top > 0) {
+      const pc = stackPc[--top];
+      const fresh = stackFresh[top];
+      steps++;
+      const o = op[pc];
+      if (o === CHAR || o === MATCH) {
+        if (leafMark[pc] === stamp) continue;
+        leafMark[pc] = stamp;
+        if (o === CHAR && prune !== null) {
+          const k = leafIndex[pc];
+          if ((prune[i * pruneWords + (k >>> 5)] & (1 << (k & 31))) === 0) continue;
+        }
+        if (o === MATCH) matched = true;
+        pcs[count.n] = pc;
+        starts[count.n++] = start;
+        continue;
+      }
+      const key = pc * width + fresh;
+      if (stateMark[key] === stamp) continue;
+      stateMark[key] = stamp;
+      switch (o) {
+        case SPLIT:
+          stackPc[top] = b[pc];
+          stackFresh[top++] = fresh;
+          stackPc[top] = a[pc];
+          stackFresh[top++] = fresh;
+          break;
+        case JMP:
+          stackPc[top] = a[pc];
+          stackFresh[top++] = fresh;
+          break;
+        case ASSERT:
+          if (this.assertion(a[pc], i)) {
+            stackPc[top] = pc + 1;
+            stackFresh[top++] = fresh;
+          }
+          break;
+        case ENTER:
+          stackPc[top] = pc + 1;
+          stackFresh[top++] = Math.min(fresh, a[pc]);
+          break;
+        case EXIT:
+          // An iteration that read nothing fails (the empty check).
+          if (fresh <= a[pc]) break;
+          stackPc[top] = pc + 1;
+          stackFresh[top++] = none;
+          break;
+      }
+    }
+    this.steps += steps;
+    return matched;
+  }
+
+  /**
+   * The leftmost, highest-priority match starting at or after `from`, as [start, end], or
+   * null; with `any`, stops at the first match found at all (for `test`).
+   */
+  private search(from: number, any: boolean): [number, number] | null {
+    const text = this.text;
+    const n = text.length;
+    const { op, a } = this.main.prog;
+    const table = this.main.table;
+    const m = op.length;
+    let cur = { pcs: new Int32Array(m), starts: new Int32Array(m), count: { n: 0 } };
+    let nxt = { pcs: new Int32Array(m), starts: new Int32Array(m), count: { n: 0 } };
+    let bestStart = -1;
+    let bestEnd = -1;
+    let stamp = this.nextStamp();
+    let i = from;
+    const first = this.first;
+    for (;;) {
+      if (bestStart < 0 && (!this.anchored || i === 0)) {
+        if (cur.count.n === 0 && first !== null) {
+          // Nothing is running and no match can be empty: skip to a unit that can begin one.
+          while (i < n) {
+            const c = text.charCodeAt(i);
+            if (first[c] === 1 || (c >= 0xd800 && c <= 0xdfff)) break;
+            i++;
+          }
+          if (i >= n) return null;
+        }
+        if (this.closure(cur.pcs, cur.starts, cur.count, 0, i, i, stamp) && any) return [i, i];
+      }
+      const w = i < n ? widthAt(text, i, this.unicode) : 0;
+      if (cur.count.n === 0) {
+        if (bestStart >= 0 || this.anchored || i >= n) break;
+        i += w;
+        stamp = this.nextStamp();
+        continue;
+      }
+      const cp = i < n ? codePointAt(text, i, w) : -1;
+      const nextStamp = this.nextStamp();
+      nxt.count.n = 0;
+      const pcs = cur.pcs;
+      const starts = cur.starts;
+      const count = cur.count.n;
+      this.steps += count;
+      for (let t = 0; t < count; t++) {
+        const pc = pcs[t];
+        if (op[pc] === MATCH) {
+          // Lower-priority threads cannot beat this match.
+          bestStart = starts[t];
+          bestEnd = i;
+          break;
+        }
+        if (cp >= 0 && table.has(a[pc], cp)) {
+          if (this.closure(nxt.pcs, nxt.starts, nxt.count, pc + 1, i + w, starts[t], nextStamp) && any) return [starts[t], i + w];
+        }
+      }
+      if (i >= n) break;
+      i += w;
+      [cur, nxt] = [nxt, cur];
+      stamp = nextStamp;
+    }
+    return bestStart < 0 ? null : [bestStart, bestEnd];
+  }
+
+  test(text: string): boolean {
+    this.begin(text, false);
+    try {
+      return this.search(0, true) !== null;
+    } finally {
+      this.end();
+    }
+  }
+
+  find(text: string): Match[] {
+    this.begin(text, true);
+    try {
+      const found: Match[] = [];
+      let pos = 0;
+      while (pos <= text.length) {
+        const m = this.search(pos, false);
+        if (m === null) break;
+        if (m[1] > m[0]) {
+          found.push([m[0], m[1]]);
+          pos = m[1];
+        } else {
+          // An empty match: step over one character (a code point under `u`), as a global search does.
+          pos = m[1] + widthAt(text, m[1], this.unicode);
+        }
+      }
+      return found;
+    } finally {
+      this.end();
+    }
+  }
+}
