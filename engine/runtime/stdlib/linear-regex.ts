@@ -154,12 +154,22 @@ class Matcher implements LinearRegex {
   private readonly stackPc: Int32Array;
   private readonly stackFresh: Int32Array;
   private stamp = 0;
+  private matched = false;
+  // The thread lists of the forward run: instructions and start positions, current and next.
+  private readonly listA: Int32Array;
+  private readonly listB: Int32Array;
+  private readonly startsA: Int32Array;
+  private readonly startsB: Int32Array;
   // Set for one run: the text, lookahead results, and the pruning record of `find`.
   private text = "";
   private lookResults: Uint8Array[] = [];
   private prune: Uint32Array | null = null;
-  private pruneWords = 0;
+  private readonly pruneWords: number;
   private readonly leafIndex: Int32Array;
+  /** The CHAR states, by their index in the pruning record. */
+  private readonly chars: Int32Array;
+  /** Positions the searches of one `find` have stepped over, in all. */
+  private scanned = 0;
 
   constructor(source: string, flags: string, f: Flags, word: CharSet, main: Program, looks: Program[]) {
     this.source = source;
@@ -178,9 +188,19 @@ class Matcher implements LinearRegex {
     this.stackPc = new Int32Array(2 * m * (main.depths + 1) + 2);
     this.stackFresh = new Int32Array(this.stackPc.length);
     this.leafIndex = new Int32Array(m).fill(-1);
-    let chars = 0;
-    for (let pc = 0; pc < m; pc++) if (main.op[pc] === CHAR) this.leafIndex[pc] = chars++;
-    this.pruneWords = (chars + 31) >>> 5;
+    this.listA = new Int32Array(m);
+    this.listB = new Int32Array(m);
+    this.startsA = new Int32Array(m);
+    this.startsB = new Int32Array(m);
+    const chars: number[] = [];
+    for (let pc = 0; pc < m; pc++) {
+      if (main.op[pc] === CHAR) {
+        this.leafIndex[pc] = chars.length;
+        chars.push(pc);
+      }
+    }
+    this.chars = Int32Array.from(chars);
+    this.pruneWords = (chars.length + 31) >>> 5;
     this.anchored = !f.multiline && this.startReaches((op, arg) => op === ASSERT && arg === BOL) === null;
     this.first = this.firstUnits();
   }
@@ -286,8 +306,9 @@ class Matcher implements LinearRegex {
     this.steps += steps;
   }
 
-  private begin(text: string, pruned: boolean): void {
+  private begin(text: string): void {
     this.text = text;
+    this.scanned = 0;
     const n = text.length;
     this.lookResults = [];
     for (const look of this.looks) {
@@ -298,21 +319,22 @@ class Matcher implements LinearRegex {
       this.lookResults.push(result);
     }
     this.prune = null;
+  }
+
+  /** Records, for the whole text, which CHAR states can still reach a match at each position; false when over budget. */
+  private buildPrune(): boolean {
     const words = this.pruneWords;
-    if (pruned && words > 0 && (n + 1) * words <= PRUNE_BUDGET) {
-      const record = new Uint32Array((n + 1) * words);
-      const { op } = this.main.prog;
-      const leafIndex = this.leafIndex;
-      this.backward(this.main, (i, reach) => {
-        for (let pc = 0; pc < reach.length; pc++) {
-          if (reach[pc] === 1 && op[pc] === CHAR) {
-            const k = leafIndex[pc];
-            record[i * words + (k >>> 5)] |= 1 << (k & 31);
-          }
-        }
-      });
-      this.prune = record;
-    }
+    const n = this.text.length;
+    if (words === 0 || (n + 1) * words > PRUNE_BUDGET) return false;
+    const record = new Uint32Array((n + 1) * words);
+    const chars = this.chars;
+    this.backward(this.main, (i, reach) => {
+      for (let k = 0; k < chars.length; k++) {
+        if (reach[chars[k]] === 1) record[i * words + (k >>> 5)] |= 1 << (k & 31);
+      }
+    });
+    this.prune = record;
+    return true;
   }
 
   private end(): void {
@@ -331,16 +353,17 @@ class Matcher implements LinearRegex {
   }
 
   /**
-   * Adds to `list` the leaves reached from `pc0` at position `i`, in priority order, each
-   * with `start`. Returns true when a MATCH was added.
+   * Appends to the list `pcs`/`starts` (holding `count` threads) the leaves reached from `pc0`
+   * at position `i`, in priority order, each with `start`. Returns the new count; sets
+   * `matched` when a MATCH was added.
    */
-  private closure(pcs: Int32Array, starts: Int32Array, count: { n: number }, pc0: number, i: number, start: number, stamp: number): boolean {
+  private closure(pcs: Int32Array, starts: Int32Array, count: number, pc0: number, i: number, start: number, stamp: number): number {
     const { op, a, b } = this.main.prog;
     const { leafMark, stateMark, stackPc, stackFresh, none, prune, pruneWords, leafIndex } = this;
     const width = none + 1;
     let top = 0;
-    let matched = false;
     let steps = 0;
+    this.matched = false;
     stackPc[top] = pc0;
     stackFresh[top++] = none;
     while (top > 0) {
@@ -355,9 +378,9 @@ class Matcher implements LinearRegex {
           const k = leafIndex[pc];
           if ((prune[i * pruneWords + (k >>> 5)] & (1 << (k & 31))) === 0) continue;
         }
-        if (o === MATCH) matched = true;
-        pcs[count.n] = pc;
-        starts[count.n++] = start;
+        if (o === MATCH) this.matched = true;
+        pcs[count] = pc;
+        starts[count++] = start;
         continue;
       }
       const key = pc * width + fresh;
@@ -393,7 +416,7 @@ class Matcher implements LinearRegex {
       }
     }
     this.steps += steps;
-    return matched;
+    return count;
   }
 
   /**
@@ -405,9 +428,11 @@ class Matcher implements LinearRegex {
     const n = text.length;
     const { op, a } = this.main.prog;
     const table = this.main.table;
-    const m = op.length;
-    let cur = { pcs: new Int32Array(m), starts: new Int32Array(m), count: { n: 0 } };
-    let nxt = { pcs: new Int32Array(m), starts: new Int32Array(m), count: { n: 0 } };
+    let curPcs = this.listA;
+    let curStarts = this.startsA;
+    let nxtPcs = this.listB;
+    let nxtStarts = this.startsB;
+    let count = 0;
     let bestStart = -1;
     let bestEnd = -1;
     let stamp = this.nextStamp();
@@ -415,7 +440,7 @@ class Matcher implements LinearRegex {
     const first = this.first;
     for (;;) {
       if (bestStart < 0 && (!this.anchored || i === 0)) {
-        if (cur.count.n === 0 && first !== null) {
+        if (count === 0 && first !== null) {
           // Nothing is running and no match can be empty: skip to a unit that can begin one.
           while (i < n) {
             const c = text.charCodeAt(i);
@@ -424,10 +449,11 @@ class Matcher implements LinearRegex {
           }
           if (i >= n) return null;
         }
-        if (this.closure(cur.pcs, cur.starts, cur.count, 0, i, i, stamp) && any) return [i, i];
+        count = this.closure(curPcs, curStarts, count, 0, i, i, stamp);
+        if (this.matched && any) return [i, i];
       }
       const w = i < n ? widthAt(text, i, this.unicode) : 0;
-      if (cur.count.n === 0) {
+      if (count === 0) {
         if (bestStart >= 0 || this.anchored || i >= n) break;
         i += w;
         stamp = this.nextStamp();
@@ -435,33 +461,34 @@ class Matcher implements LinearRegex {
       }
       const cp = i < n ? codePointAt(text, i, w) : -1;
       const nextStamp = this.nextStamp();
-      nxt.count.n = 0;
-      const pcs = cur.pcs;
-      const starts = cur.starts;
-      const count = cur.count.n;
+      let nextCount = 0;
       this.steps += count;
       for (let t = 0; t < count; t++) {
-        const pc = pcs[t];
+        const pc = curPcs[t];
         if (op[pc] === MATCH) {
           // Lower-priority threads cannot beat this match.
-          bestStart = starts[t];
+          bestStart = curStarts[t];
           bestEnd = i;
           break;
         }
         if (cp >= 0 && table.has(a[pc], cp)) {
-          if (this.closure(nxt.pcs, nxt.starts, nxt.count, pc + 1, i + w, starts[t], nextStamp) && any) return [starts[t], i + w];
+          nextCount = this.closure(nxtPcs, nxtStarts, nextCount, pc + 1, i + w, curStarts[t], nextStamp);
+          if (this.matched && any) return [curStarts[t], i + w];
         }
       }
       if (i >= n) break;
       i += w;
-      [cur, nxt] = [nxt, cur];
+      this.scanned += w;
+      [curPcs, nxtPcs] = [nxtPcs, curPcs];
+      [curStarts, nxtStarts] = [nxtStarts, curStarts];
+      count = nextCount;
       stamp = nextStamp;
     }
     return bestStart < 0 ? null : [bestStart, bestEnd];
   }
 
   test(text: string): boolean {
-    this.begin(text, false);
+    this.begin(text);
     try {
       return this.search(0, true) !== null;
     } finally {
@@ -470,11 +497,15 @@ class Matcher implements LinearRegex {
   }
 
   find(text: string): Match[] {
-    this.begin(text, true);
+    this.begin(text);
     try {
       const found: Match[] = [];
       let pos = 0;
+      let pruning = false;
       while (pos <= text.length) {
+        // Searches that read past their match end cost more than one pass over the text: from
+        // then on, drop the threads that cannot reach a match (see the file comment).
+        if (!pruning && this.scanned > 2 * (text.length + 1)) pruning = this.buildPrune() || true;
         const m = this.search(pos, false);
         if (m === null) break;
         if (m[1] > m[0]) {
