@@ -42,6 +42,13 @@ export function detector(name: string, doc: string, scan: Scan): Detector {
   };
 }
 
+const registered: RegExp[] = [];
+
+/** Every regex a scan was built from by `regexScan`: the tests hold each to the shape the file comment gives. */
+export function scannerRegexes(): readonly RegExp[] {
+  return registered;
+}
+
 /** Where a validator may narrow a regex candidate to the part that is the match. */
 export interface Span {
   start: number;
@@ -56,6 +63,7 @@ export interface Span {
  */
 export function regexScan(re: RegExp, validate: (text: string, m: RegExpExecArray, span: Span) => boolean): Scan {
   if (!re.global) throw new Error(`scanner regex ${re} must be global`);
+  registered.push(re);
   const span: Span = { start: 0, end: 0 };
   return (text, out) => {
     let any = false;
