@@ -27,7 +27,7 @@ import type { SignerKey } from "./note.ts";
 import { StoreError, nodeKey, openStore } from "./store.ts";
 import type { AuditStore, NewEntry } from "./store.ts";
 import { verifyStore } from "./store-verify.ts";
-import { TILE_HEIGHT, TILE_WIDTH, buildTiles } from "./tiles.ts";
+import { MAX_ENTRY_SIZE, TILE_HEIGHT, TILE_WIDTH, buildTiles } from "./tiles.ts";
 import type { TileFile } from "./tiles.ts";
 import type { CheckpointCheck, VerifyReport } from "./store-verify.ts";
 
@@ -100,7 +100,9 @@ export interface EraseResult {
 const YIELD_EVERY = 256;
 
 interface Pending {
-  readonly record: AuditRecord;
+  /** The record to seal and encode, or undefined when `data` is already the entry. */
+  readonly record: AuditRecord | undefined;
+  readonly data: Uint8Array | undefined;
   readonly time: number;
   readonly resolve: (index: number) => void;
   readonly reject: (err: unknown) => void;
@@ -153,7 +155,29 @@ export class AuditLog {
   append(record: AuditRecord): Promise<number> {
     if (this.#closed) return Promise.reject(new StoreError("audit/store-closed", "the audit log is closed"));
     return new Promise<number>((resolve, reject) => {
-      this.#queue.push({ record, time: this.#now(), resolve, reject });
+      this.#queue.push({ record, data: undefined, time: this.#now(), resolve, reject });
+      this.#draining ??= this.#drain();
+    });
+  }
+
+  /** Whether records are sealed (an erasure policy is configured); appendEncoded is refused then. */
+  get seals(): boolean {
+    return this.#options.erasure !== undefined;
+  }
+
+  /**
+   * Like append, for a caller that already holds the entry bytes: exactly encodeEntry's output
+   * for a valid record. The service builds them in the same walk that digests a decision's
+   * input, which halves the encoding work per decision; anything that cannot guarantee the bytes
+   * uses append. The log checks only the size, and refuses when it seals fields (sealing needs
+   * the record). Same durability: the promise resolves once the entry is committed.
+   */
+  appendEncoded(data: Uint8Array): Promise<number> {
+    if (this.#closed) return Promise.reject(new StoreError("audit/store-closed", "the audit log is closed"));
+    if (this.#options.erasure !== undefined) return Promise.reject(new AuditError("audit/invalid-record", "this log seals personal fields, so it must be given the record: use append()"));
+    if (data.length > MAX_ENTRY_SIZE) return Promise.reject(new AuditError("audit/entry-too-large", `audit entry is ${data.length} bytes, over the ${MAX_ENTRY_SIZE}-byte limit`, "log digests of large payloads rather than the payloads"));
+    return new Promise<number>((resolve, reject) => {
+      this.#queue.push({ record: undefined, data, time: this.#now(), resolve, reject });
       this.#draining ??= this.#drain();
     });
   }
@@ -210,7 +234,7 @@ export class AuditLog {
   /** Seals and encodes a batch; records that cannot be encoded are rejected alone. */
   async #prepare(batch: Pending[]): Promise<{ ok: Pending[]; entries: NewEntry[] }> {
     const policy = this.#options.erasure;
-    const subjects = batch.map((p) => (policy && isRecord(p.record) ? subjectOf(p.record, policy) : null));
+    const subjects = batch.map((p) => (policy && p.record !== undefined && isRecord(p.record) ? subjectOf(p.record, policy) : null));
     const keys = policy ? await this.store.subjectKeys(subjects.filter((s): s is string => s !== null), newSubjectKey) : new Map();
     const ok: Pending[] = [];
     const entries: NewEntry[] = [];
@@ -218,8 +242,13 @@ export class AuditLog {
       // Encoding is CPU work on the caller's thread: give decisions a turn every slice of records.
       if (i > 0 && i % YIELD_EVERY === 0) await new Promise<void>((r) => setImmediate(r));
       const p = batch[i];
+      if (p.data !== undefined) {
+        entries.push({ data: p.data, leafHash: leafHash(p.data), subject: null, time: p.time });
+        ok.push(p);
+        continue;
+      }
       try {
-        if (!isRecord(p.record)) throw new AuditError("audit/invalid-record", "an audit record must be an object");
+        if (p.record === undefined || !isRecord(p.record)) throw new AuditError("audit/invalid-record", "an audit record must be an object");
         const subject = subjects[i];
         let envelope: AuditRecord = p.record;
         if (policy) {

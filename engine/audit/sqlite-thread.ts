@@ -5,6 +5,10 @@
 //
 // This one module is both sides: imported, it exports ThreadedSqliteStore; started as a worker
 // (with workerData.palisadeSqlite), it serves one SqliteStore over the message port.
+//
+// A batch of appends crosses as one transferred buffer (times, lengths, leaf hashes, bytes), not
+// as an array of objects: structured-cloning two small typed arrays per entry cost the event loop
+// more than the decision the entry records.
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import type { MessagePort } from "node:worker_threads";
 import { AuditError } from "./errors.ts";
@@ -25,6 +29,56 @@ interface WireError {
   readonly code?: string;
   readonly message: string;
   readonly hint?: string;
+}
+
+/** A batch of NewEntry packed into one buffer: f64 times, u32 lengths, 32-byte leaf hashes, then the bytes. */
+interface PackedEntries {
+  readonly packed: ArrayBuffer;
+  readonly count: number;
+  /** Each entry's subject; absent when none has one. */
+  readonly subjects?: (string | null)[];
+}
+
+const LEAF = 32;
+
+function pack(entries: readonly NewEntry[]): PackedEntries | undefined {
+  const n = entries.length;
+  let bytes = 0;
+  let subjects = false;
+  for (const e of entries) {
+    if (e.leafHash.length !== LEAF) return undefined;
+    bytes += e.data.length;
+    if (e.subject !== null) subjects = true;
+  }
+  const packed = new ArrayBuffer(n * (8 + 4 + LEAF) + bytes);
+  const times = new Float64Array(packed, 0, n);
+  const lengths = new Uint32Array(packed, 8 * n, n);
+  const out = new Uint8Array(packed);
+  let at = n * (8 + 4 + LEAF);
+  for (let i = 0; i < n; i++) {
+    const e = entries[i];
+    times[i] = e.time;
+    lengths[i] = e.data.length;
+    out.set(e.leafHash, 12 * n + LEAF * i);
+    out.set(e.data, at);
+    at += e.data.length;
+  }
+  return subjects ? { packed, count: n, subjects: entries.map((e) => e.subject) } : { packed, count: n };
+}
+
+function unpack(p: PackedEntries): NewEntry[] {
+  const n = p.count;
+  const times = new Float64Array(p.packed, 0, n);
+  const lengths = new Uint32Array(p.packed, 8 * n, n);
+  const all = new Uint8Array(p.packed);
+  const entries: NewEntry[] = new Array<NewEntry>(n);
+  let at = n * (8 + 4 + LEAF);
+  for (let i = 0; i < n; i++) {
+    const data = all.subarray(at, at + lengths[i]);
+    at += lengths[i];
+    entries[i] = { data, leafHash: all.subarray(12 * n + LEAF * i, 12 * n + LEAF * (i + 1)), subject: p.subjects?.[i] ?? null, time: times[i] };
+  }
+  return entries;
 }
 
 type Reply = { readonly id: number; readonly ok: true; readonly value: unknown } | { readonly id: number; readonly ok: false; readonly error: WireError };
@@ -58,6 +112,8 @@ function serve(port: MessagePort, path: string, create: boolean): void {
         const [subjects, fresh] = req.args as [string[], { keyId: string; key: Uint8Array }[]];
         let next = 0;
         value = await store.subjectKeys(subjects, () => fresh[next++]);
+      } else if (req.method === "appendPacked") {
+        value = await store.append(unpack(req.args[0] as PackedEntries));
       } else {
         const fn = (store as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[req.method];
         value = await fn.apply(store, req.args);
@@ -127,13 +183,13 @@ export class ThreadedSqliteStore implements AuditStore {
     }
   }
 
-  #call(id: number, method: string, args: unknown[]): Promise<unknown> {
+  #call(id: number, method: string, args: unknown[], transfer?: ArrayBuffer[]): Promise<unknown> {
     if (this.#dead) return Promise.reject(this.#dead);
     if (this.#closed && method !== "open") return Promise.reject(new StoreError("audit/store-closed", "the audit store is closed"));
     this.#worker.ref();
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      if (method !== "open") this.#worker.postMessage({ id, method, args } satisfies Request);
+      if (method !== "open") this.#worker.postMessage({ id, method, args } satisfies Request, transfer);
     });
   }
 
@@ -142,7 +198,9 @@ export class ThreadedSqliteStore implements AuditStore {
   }
 
   append(entries: readonly NewEntry[]): Promise<AppendResult> {
-    return this.#send("append", entries);
+    const p = pack(entries);
+    if (p === undefined) return this.#send("append", entries);
+    return this.#call(this.#next++, "appendPacked", [p], [p.packed]) as Promise<AppendResult>;
   }
   size(): Promise<number> {
     return this.#send("size");

@@ -1,10 +1,21 @@
 // Decisions reach the audit log off the hot path: a handler only pushes a small object; on the
-// next turn of the event loop the queue is turned into audit records (input digest, canonical
-// JSON) and handed to the log, which commits them in batches. Failures are counted, never sent
-// to the client whose decision was already answered.
+// next turn of the event loop the queue is turned into audit entries and handed to the log,
+// which commits them in batches. Failures are counted, never sent to the client whose decision
+// was already answered: the response does not wait for the entry to be durable.
+//
+// Encoding is most of the per-decision cost of auditing, so a decision's entry (RFC 8785 canonical
+// JSON of its record) is written here in one walk: the input's canonical text, which its digest
+// is taken over anyway, is spliced into the record's text rather than parsed back and encoded
+// again. What that walk cannot vouch for (a lone surrogate, which the log refuses; an entry over
+// the size limit; a log that seals fields and so must see the record) takes the record path,
+// which encodes and checks as before.
+import { hash } from "node:crypto";
+import { MAX_ENTRY_SIZE } from "../audit/index.ts";
 import type { AuditLog, AuditRecord, JsonValue } from "../audit/index.ts";
 import type { Decision, Reason } from "../runtime/index.ts";
-import { inputDigest, inputFields } from "../sdk/record.ts";
+import { canonicalJson } from "../sdk/canonical.ts";
+import type { CanonicalCache } from "../sdk/canonical.ts";
+import { MAX_RECORDED_INPUT, inputDigest, inputFields } from "../sdk/record.ts";
 import type { ApprovalV1, PhaseV1 } from "./wire.ts";
 
 /** One decision waiting to be recorded. */
@@ -23,8 +34,87 @@ export interface PendingRecord {
   readonly caller: string;
 }
 
+/** The record of a decision, for the log to encode (and seal) itself. */
+export function decisionRecord(p: PendingRecord): AuditRecord {
+  const d = p.decision;
+  const record: Record<string, JsonValue> = {
+    time: p.iso,
+    agent: p.agent,
+    env: p.env,
+    principal: p.principal,
+    session: p.session,
+    phase: p.phase,
+    tool: p.tool,
+    decision: d.decision,
+    reasons: d.reasons.map(reasonJson),
+    policy_digest: d.policy.digest,
+    ...inputFields(p.input, true),
+    decision_id: p.id,
+    caller: p.caller,
+  };
+  if (d.warnings.length > 0) record.warnings = d.warnings.map(reasonJson);
+  if (d.errors.length > 0) record.errors = d.errors.map((e) => ({ rule: e.rule, message: e.message }));
+  return record as AuditRecord;
+}
+
 function reasonJson(r: Reason): JsonValue {
   return { rule: r.rule, effect: r.effect, ...(r.message !== undefined ? { message: r.message } : {}), ...(r.severity !== undefined ? { severity: r.severity } : {}), ...(r.controls !== undefined ? { controls: [...r.controls] } : {}) };
+}
+
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+const utf8 = new TextEncoder();
+const q = JSON.stringify;
+
+// Keys in code-unit order (RFC 8785): controls, effect, message, rule, severity.
+function reasonText(r: Reason): string {
+  let out = "{";
+  if (r.controls !== undefined) {
+    out += '"controls":[';
+    for (let i = 0; i < r.controls.length; i++) out += (i === 0 ? "" : ",") + q(r.controls[i]);
+    out += "],";
+  }
+  out += `"effect":${q(r.effect)}`;
+  if (r.message !== undefined) out += `,"message":${q(r.message)}`;
+  out += `,"rule":${q(r.rule)}`;
+  if (r.severity !== undefined) out += `,"severity":${q(r.severity)}`;
+  return `${out}}`;
+}
+
+function reasonsText(list: readonly Reason[]): string {
+  let out = "[";
+  for (let i = 0; i < list.length; i++) out += (i === 0 ? "" : ",") + reasonText(list[i]);
+  return `${out}]`;
+}
+
+function orNull(s: string | null): string {
+  return s === null ? "null" : q(s);
+}
+
+/**
+ * The entry bytes of a decision: what encodeEntry gives for the record #record builds, or
+ * undefined when this walk cannot vouch for them (see the top of the file).
+ */
+export function encodeDecision(p: PendingRecord, cache?: CanonicalCache): Uint8Array | undefined {
+  const d = p.decision;
+  if (!DIGEST.test(d.policy.digest)) return undefined;
+  const input = canonicalJson(p.input, cache);
+  const digest = hash("sha256", input, "hex");
+  // Keys in code-unit order (RFC 8785).
+  let out = `{"agent":${q(p.agent)},"caller":${q(p.caller)},"decision":${q(d.decision)},"decision_id":${q(p.id)},"env":${q(p.env)}`;
+  if (d.errors.length > 0) {
+    out += ',"errors":[';
+    for (let i = 0; i < d.errors.length; i++) out += `${i === 0 ? "" : ","}{"message":${q(d.errors[i].message)},"rule":${q(d.errors[i].rule)}}`;
+    out += "]";
+  }
+  if (input.length <= MAX_RECORDED_INPUT) out += `,"input":${input}`;
+  out += `,"input_digest":"sha256:${digest}","phase":${q(p.phase)},"policy_digest":${q(d.policy.digest)},"principal":${orNull(p.principal)},"reasons":${reasonsText(d.reasons)},"session":${orNull(p.session)},"time":${q(p.iso)},"tool":${orNull(p.tool)}`;
+  if (d.warnings.length > 0) out += `,"warnings":${reasonsText(d.warnings)}`;
+  out += "}";
+  // JSON.stringify writes a lone surrogate as a \udXXX escape and never escapes a paired one;
+  // the log refuses lone surrogates, so any such escape (or a literal "\ud") takes the checked path.
+  if (out.includes("\\ud")) return undefined;
+  const bytes = utf8.encode(out);
+  return bytes.length > MAX_ENTRY_SIZE ? undefined : bytes;
 }
 
 /** Queues records for an AuditLog and drains them a turn later. */
@@ -32,6 +122,11 @@ export class AuditWriter {
   readonly log: AuditLog;
   #queue: PendingRecord[] = [];
   #scheduled = false;
+  readonly #canonical: CanonicalCache = new WeakMap();
+  readonly #failed = (err: unknown): void => {
+    this.#failures++;
+    this.#onError(err);
+  };
   #failures = 0;
   #written = 0;
   readonly #onError: (err: unknown) => void;
@@ -87,40 +182,23 @@ export class AuditWriter {
 
   #append(record: AuditRecord): void {
     this.#written++;
-    this.log.append(record).catch((err: unknown) => {
-      this.#failures++;
-      this.#onError(err);
-    });
+    this.log.append(record).catch(this.#failed);
   }
 
   #drain(): void {
     this.#scheduled = false;
     const batch = this.#queue;
     this.#queue = [];
+    const encoded = !this.log.seals;
     for (const p of batch) {
       try {
-        const d = p.decision;
-        const record: Record<string, JsonValue> = {
-          time: p.iso,
-          agent: p.agent,
-          env: p.env,
-          principal: p.principal,
-          session: p.session,
-          phase: p.phase,
-          tool: p.tool,
-          decision: d.decision,
-          reasons: d.reasons.map(reasonJson),
-          policy_digest: d.policy.digest,
-          ...inputFields(p.input, true),
-          decision_id: p.id,
-          caller: p.caller,
-        };
-        if (d.warnings.length > 0) record.warnings = d.warnings.map(reasonJson);
-        if (d.errors.length > 0) record.errors = d.errors.map((e) => ({ rule: e.rule, message: e.message }));
-        this.#append(record as AuditRecord);
+        const bytes = encoded ? encodeDecision(p, this.#canonical) : undefined;
+        if (bytes !== undefined) {
+          this.#written++;
+          this.log.appendEncoded(bytes).catch(this.#failed);
+        } else this.#append(decisionRecord(p));
       } catch (err) {
-        this.#failures++;
-        this.#onError(err);
+        this.#failed(err);
       }
     }
   }

@@ -4,9 +4,17 @@
 const BUCKETS_MS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100];
 
 /** The service's metrics. */
+// Counters are keyed by their label values in nested maps rather than by a label string, which
+// would be built (and hashed) on every request.
+function bump<K>(outer: Map<string, Map<K, number>>, a: string, b: K): void {
+  let inner = outer.get(a);
+  if (inner === undefined) outer.set(a, (inner = new Map()));
+  inner.set(b, (inner.get(b) ?? 0) + 1);
+}
+
 export class Metrics {
-  readonly #decisions = new Map<string, number>();
-  readonly #http = new Map<string, number>();
+  readonly #decisions = new Map<string, Map<string, number>>();
+  readonly #http = new Map<string, Map<number, number>>();
   readonly #latency = new Array<number>(BUCKETS_MS.length + 1).fill(0);
   #latencySum = 0;
   #latencyCount = 0;
@@ -15,8 +23,7 @@ export class Metrics {
 
   /** Counts one decision and its evaluation time. */
   decision(phase: string, decision: string, ms: number): void {
-    const k = `phase="${phase}",decision="${decision}"`;
-    this.#decisions.set(k, (this.#decisions.get(k) ?? 0) + 1);
+    bump(this.#decisions, phase, decision);
     let i = 0;
     while (i < BUCKETS_MS.length && ms > BUCKETS_MS[i]) i++;
     this.#latency[i]++;
@@ -26,8 +33,7 @@ export class Metrics {
 
   /** Counts one HTTP response by route and status. */
   response(route: string, status: number): void {
-    const k = `route="${route}",status="${status}"`;
-    this.#http.set(k, (this.#http.get(k) ?? 0) + 1);
+    bump(this.#http, route, status);
   }
 
   /** Adds a gauge read on each scrape. */
@@ -39,9 +45,9 @@ export class Metrics {
   render(): string {
     const lines: string[] = [];
     lines.push("# HELP palisade_decisions_total Decisions taken, by phase and outcome.", "# TYPE palisade_decisions_total counter");
-    for (const [k, v] of this.#decisions) lines.push(`palisade_decisions_total{${k}} ${v}`);
+    for (const [phase, m] of this.#decisions) for (const [decision, v] of m) lines.push(`palisade_decisions_total{phase="${phase}",decision="${decision}"} ${v}`);
     lines.push("# HELP palisade_http_responses_total HTTP responses, by route and status.", "# TYPE palisade_http_responses_total counter");
-    for (const [k, v] of this.#http) lines.push(`palisade_http_responses_total{${k}} ${v}`);
+    for (const [route, m] of this.#http) for (const [status, v] of m) lines.push(`palisade_http_responses_total{route="${route}",status="${status}"} ${v}`);
     lines.push("# HELP palisade_decision_seconds Policy evaluation time.", "# TYPE palisade_decision_seconds histogram");
     let cum = 0;
     BUCKETS_MS.forEach((b, i) => {

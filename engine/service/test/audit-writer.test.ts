@@ -1,0 +1,126 @@
+// The writer's one-walk entry encoding is only a shortcut: for any decision it must give exactly
+// the bytes the log's own encoder gives for the same record, or step aside (undefined) so the
+// log encodes and checks the record itself. A sealing log always gets the record.
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import fc from "fast-check";
+import { AuditLog, encodeEntry } from "../../audit/index.ts";
+import { SqliteStore } from "../../audit/sqlite-store.ts";
+import type { Decision, Reason } from "../../runtime/index.ts";
+import { AuditWriter, decisionRecord, encodeDecision } from "../audit-writer.ts";
+import type { PendingRecord } from "../audit-writer.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "palisade-writer-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+// Strings with the characters where encoders differ (escapes, non-BMP pairs): mostly well-formed,
+// the one-walk encoding's domain, and now and then a lone surrogate that makes it step aside.
+const text = fc.oneof(
+  { arbitrary: fc.string(), weight: 20 },
+  { arbitrary: fc.string({ unit: "grapheme" }), weight: 20 },
+  { arbitrary: fc.constantFrom("", "😀", "\u0000\u001f\"\\", "é", "\u2028"), weight: 5 },
+  { arbitrary: fc.oneof(fc.string({ unit: "binary" }), fc.constantFrom("\\ud800", "\ud800", "a\udc00b")), weight: 1 },
+);
+const json = fc.letrec((tie) => ({
+  value: fc.oneof({ depthSize: "small" }, fc.constant(null), fc.boolean(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer(), text, fc.array(tie("value"), { maxLength: 4 }), fc.dictionary(text, tie("value"), { maxKeys: 5 })),
+})).value;
+const reason: fc.Arbitrary<Reason> = fc.record(
+  {
+    rule: text,
+    effect: fc.constantFrom("deny", "require_approval", "allow", "warn", "redact", "set"),
+    message: text,
+    severity: fc.constantFrom("low", "high"),
+    controls: fc.array(text, { maxLength: 3 }),
+    approver_role: text,
+  },
+  { requiredKeys: ["rule", "effect"] },
+);
+const decision: fc.Arbitrary<Decision> = fc.record({
+  decision: fc.constantFrom("allow", "deny", "require_approval"),
+  reasons: fc.array(reason, { maxLength: 3 }),
+  warnings: fc.array(reason, { maxLength: 2 }),
+  payload: fc.constant(null),
+  errors: fc.array(fc.record({ rule: text, message: text }), { maxLength: 2 }),
+  policy: fc.record({ digest: fc.oneof({ arbitrary: fc.constant(`sha256:${"ab".repeat(32)}`), weight: 20 }, { arbitrary: fc.constant("sha256:nope"), weight: 1 }) }),
+});
+const pending: fc.Arbitrary<PendingRecord> = fc.record({
+  id: fc.uuid(),
+  iso: fc.date({ min: new Date(0), max: new Date(4e12), noInvalidDate: true }).map((d) => d.toISOString()),
+  agent: text,
+  env: text,
+  phase: fc.constantFrom("input", "model_call", "tool_call", "tool_result", "output"),
+  session: fc.option(text),
+  principal: fc.option(text),
+  tool: fc.option(text),
+  input: fc.dictionary(text, json, { maxKeys: 6 }),
+  decision,
+  caller: text,
+});
+
+/** The log's own encoding of the record, or the error it refuses it with. */
+function reference(p: PendingRecord): Uint8Array | Error {
+  try {
+    return encodeEntry(decisionRecord(p));
+  } catch (err) {
+    return err as Error;
+  }
+}
+
+describe("audit writer", () => {
+  it("encodes a decision exactly as the log would, or leaves it to the log", () => {
+    let fast = 0;
+    fc.assert(
+      fc.property(pending, (p) => {
+        const bytes = encodeDecision(p);
+        const want = reference(p);
+        if (bytes === undefined) return;
+        fast++;
+        assert.ok(want instanceof Uint8Array, `the log refuses what the writer encoded: ${String(want)}`);
+        assert.equal(new TextDecoder().decode(bytes), new TextDecoder().decode(want));
+      }),
+      { numRuns: 3000 },
+    );
+    assert.ok(fast > 1000, `only ${fast} decisions took the one-walk encoding`);
+  });
+
+  it("keeps the input up to the recorded limit, and then only its digest", () => {
+    const base: PendingRecord = { id: "d-1", iso: "2026-11-25T10:00:00.000Z", agent: "a", env: "e", phase: "tool_call", session: null, principal: null, tool: "t", input: { big: "x".repeat(60_000) }, decision: { decision: "allow", reasons: [], warnings: [], payload: null, errors: [], policy: { digest: `sha256:${"0".repeat(64)}` } }, caller: "k" };
+    const big = encodeDecision(base);
+    assert.ok(big !== undefined);
+    assert.deepEqual(big, encodeEntry(decisionRecord(base)));
+    assert.equal("input" in JSON.parse(new TextDecoder().decode(big)), false);
+    const small = { ...base, input: { small: "y" } };
+    assert.deepEqual(encodeDecision(small), encodeEntry(decisionRecord(small)));
+  });
+
+  it("hands a sealing log the record, so personal fields are sealed", async () => {
+    const log = await AuditLog.open(SqliteStore.open(join(dir, "sealed.db")), { erasure: { subjectField: "principal", personalFields: ["input"] } });
+    const writer = new AuditWriter(log, (err) => assert.fail(String(err)));
+    const p: PendingRecord = { id: "d-2", iso: "2026-11-25T10:00:00.000Z", agent: "a", env: "e", phase: "input", session: null, principal: "subject-1", tool: null, input: { secret: "s" }, decision: { decision: "allow", reasons: [], warnings: [], payload: null, errors: [], policy: { digest: `sha256:${"0".repeat(64)}` } }, caller: "k" };
+    writer.push(p);
+    await writer.flush();
+    const stored = new TextDecoder().decode((await log.read(0)).data);
+    assert.equal(stored.includes('"secret"'), false);
+    assert.deepEqual((await log.read(0)).record.input, { secret: "s" });
+    await assert.rejects(log.appendEncoded(new Uint8Array([0x7b, 0x7d])), /seals personal fields/);
+    await log.close();
+  });
+
+  it("records every decision it was given, durable once flushed", async () => {
+    const log = await AuditLog.open(SqliteStore.open(join(dir, "plain.db")));
+    const refused: unknown[] = [];
+    const writer = new AuditWriter(log, (err) => refused.push(err));
+    const decisions = fc.sample(pending, { numRuns: 200, seed: 7 });
+    for (const p of decisions) writer.push(p);
+    await writer.flush();
+    const kept = decisions.filter((p) => reference(p) instanceof Uint8Array);
+    assert.equal(await log.size(), kept.length);
+    assert.equal(writer.failures, decisions.length - kept.length);
+    assert.equal(refused.length, writer.failures);
+    for (let i = 0; i < kept.length; i++) assert.deepEqual((await log.read(i)).data, reference(kept[i]));
+    await log.close();
+  });
+});
