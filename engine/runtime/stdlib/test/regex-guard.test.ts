@@ -1,6 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cachedPolicyRegex, compilePolicyRegex, DEFAULT_MAX_REGEX_INPUT } from "../regex-guard.ts";
+import fc from "fast-check";
+import { BACKTRACK_BUDGET, backtrackingIsLinear, cachedPolicyRegex, compilePolicyRegex, DEFAULT_MAX_REGEX_INPUT } from "../regex-guard.ts";
+import { parsePattern } from "../regex-parse.ts";
+import { flagsArb, patternArb, textArb } from "./linear-regex-gen.ts";
 import { PolicyRuntimeError, type PolicyRuntimeErrorCode } from "../errors.ts";
 
 const fails = (code: PolicyRuntimeErrorCode) => (e: unknown) => e instanceof PolicyRuntimeError && e.code === code;
@@ -62,4 +65,46 @@ test("cachedPolicyRegex compiles once per pattern and flags", () => {
   assert.throws(() => cachedPolicyRegex("(a+)+$"), fails("runtime/invalid-regex"));
   for (let i = 0; i < 300; i++) cachedPolicyRegex(`x${i}`);
   assert.equal(cachedPolicyRegex("abc", "i").test("ABC"), true);
+});
+
+test("the engine: V8 when one attempt's work is bounded by the pattern, the linear matcher otherwise", () => {
+  const engine = (p: string, f = ""): string => compilePolicyRegex(p, f).engine;
+  for (const p of ["^\\/etc\\/", "secret|token", "\\d{3}-\\d{2}-\\d{4}", "\\bpassw(?:or)?d\\b", "[a-z]{1,20}", "(?!x)a"]) assert.equal(engine(p), "backtracking", p);
+  for (const p of ["[a-z]+@", ".*password.*", "\\s*a\\s*b", "^\\/etc\\/.*", ".{0,100}x", "(?:a|b){1,20}c", "(?=.*x)a", "x*"]) assert.equal(engine(p), "linear", p);
+  assert.equal(backtrackingIsLinear(parsePattern("[a-z]{1,20}", "").root), true);
+  assert.equal(backtrackingIsLinear(parsePattern("(?:[a-z]{1,20}){3}", "").root), false, "8000 paths of up to 60 characters");
+  assert.ok(BACKTRACK_BUDGET <= 4096);
+});
+
+test("both engines give JavaScript's answers, empty matches after a lone lead surrogate included", () => {
+  for (const p of ["a|(?:)", "a?", "a*"]) {
+    const re = compilePolicyRegex(p, "u");
+    assert.deepEqual(re.find("\ud83da😀a"), [[1, 2], [4, 5]], `${re.engine}: a lone surrogate is one character, not the first half of a pair`);
+  }
+  fc.assert(
+    fc.property(patternArb, flagsArb, textArb, (pattern, flags, text) => {
+      let re;
+      try {
+        re = compilePolicyRegex(pattern, flags);
+      } catch (e) {
+        if (e instanceof PolicyRuntimeError) return;
+        throw e;
+      }
+      const g = new RegExp(pattern, `${flags}g`);
+      const want: [number, number][] = [];
+      for (let m = g.exec(text); m !== null; m = g.exec(text)) {
+        const end = m.index + m[0].length;
+        if (end > m.index) want.push([m.index, end]);
+        else g.lastIndex = end + (flags.includes("u") && (text.codePointAt(end) ?? 0) > 0xffff ? 2 : 1);
+      }
+      assert.deepEqual(re.find(text), want, `${re.engine} /${pattern}/${flags} on ${JSON.stringify(text)}`);
+      assert.equal(re.test(text), new RegExp(pattern, flags).test(text), `${re.engine} /${pattern}/${flags}`);
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test("counted repetitions the linear matcher would unroll past its limit are refused", () => {
+  assert.throws(() => compilePolicyRegex("(?:a{300}b*){300}", ""), fails("runtime/invalid-regex"));
+  assert.equal(compilePolicyRegex("a{300}b*", "").test(`${"a".repeat(300)}b`), true);
 });
