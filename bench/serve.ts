@@ -1,6 +1,7 @@
 // The decision service under load from a second process: autocannon at 64 connections on
 // loopback against `palisade serve` (audit log on, SQLite), and against a bare Fastify route that
-// returns a constant, so the ratio says what deciding and auditing cost over HTTP itself.
+// returns a constant, so the ratio says what deciding and auditing cost over HTTP itself. Beside
+// it, POST /v1/decide/batch with the same decisions ten to a request.
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -11,6 +12,8 @@ import { hashKey } from "../engine/service/keys.ts";
 const root = resolve(import.meta.dirname, "..");
 const CONNECTIONS = 64;
 const SECONDS = 10;
+/** Decisions per request in the batch figure. */
+const BATCH = 10;
 
 function waitFor(proc: ChildProcess, pattern: RegExp): Promise<string> {
   return new Promise((ok, ko) => {
@@ -50,16 +53,25 @@ export async function benchServe(): Promise<Record<string, number>> {
   try {
     const key = "pal_bench";
     writeFileSync(join(dir, "config.json"), JSON.stringify({ keys: [{ id: "bench", sha256: hashKey(key), agents: ["*"], environments: ["*"] }], rateLimit: { perSecond: 10_000_000, burst: 10_000_000 }, checkpointEveryMs: 1000 }));
-    const body = JSON.stringify({ phase: "tool_call", input: JSON.parse(readFileSync(join(root, "examples/inputs/email-after-record.json"), "utf8")) as unknown });
-    const serve = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", join(root, "engine/cli/main.ts"), "serve", join(root, "examples/policies"), "--port", "0", "--db", join(dir, "audit.db"), "--config", join(dir, "config.json")], { cwd: dir, stdio: ["ignore", "pipe", "inherit"] });
-    const url = await waitFor(serve, /listening on (http:\/\/\S+)/);
-    const s = await measure(serve, `${url}/v1/decide`, body, key);
+    const one = { phase: "tool_call", input: JSON.parse(readFileSync(join(root, "examples/inputs/email-after-record.json"), "utf8")) as unknown };
+    const body = JSON.stringify(one);
+    const serve = (db: string) => spawn(process.execPath, ["--disable-warning=ExperimentalWarning", join(root, "engine/cli/main.ts"), "serve", join(root, "examples/policies"), "--port", "0", "--db", join(dir, db), "--config", join(dir, "config.json")], { cwd: dir, stdio: ["ignore", "pipe", "inherit"] });
+    const single = serve("audit.db");
+    const url = await waitFor(single, /listening on (http:\/\/\S+)/);
+    const s = await measure(single, `${url}/v1/decide`, body, key);
     const entries = await countEntries(join(dir, "audit.db"));
+
+    // The same decisions BATCH to a request: what a client that can group its checks gets, with
+    // HTTP's per-request cost spread over them. Latency is per request, i.e. per BATCH decisions.
+    const batched = serve("batch.db");
+    const batchUrl = await waitFor(batched, /listening on (http:\/\/\S+)/);
+    const sb = await measure(batched, `${batchUrl}/v1/decide/batch`, JSON.stringify({ requests: new Array(BATCH).fill(one) }), key);
+    const batchEntries = await countEntries(join(dir, "batch.db"));
 
     const bare = spawn(process.execPath, ["--input-type=module", "-e", "import Fastify from 'fastify'; const app = Fastify(); app.post('/', async () => ({ decision: 'allow' })); await app.listen({ port: 0, host: '127.0.0.1' }); console.log('listening on http://127.0.0.1:' + app.server.address().port);"], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
     const bareUrl = await waitFor(bare, /listening on (http:\/\/\S+)/);
     const b = await measure(bare, `${bareUrl}/`, body, key);
-    if (s.non2xx > 0 || s.errors > 0) throw new Error(`the service answered ${s.non2xx} non-2xx and ${s.errors} errors under load`);
+    for (const r of [s, sb]) if (r.non2xx > 0 || r.errors > 0) throw new Error(`the service answered ${r.non2xx} non-2xx and ${r.errors} errors under load`);
     return {
       serve_decisions_per_s: Math.round(s.requests.average),
       serve_p50_ms: s.latency.p50,
@@ -69,6 +81,10 @@ export async function benchServe(): Promise<Record<string, number>> {
       bare_fastify_p50_ms: b.latency.p50,
       bare_fastify_p99_ms: b.latency.p99,
       ratio_serve_vs_bare: Number((s.requests.average / b.requests.average).toFixed(3)),
+      [`serve_batch${BATCH}_decisions_per_s`]: Math.round(sb.requests.average * BATCH),
+      [`serve_batch${BATCH}_request_p50_ms`]: sb.latency.p50,
+      [`serve_batch${BATCH}_request_p99_ms`]: sb.latency.p99,
+      [`serve_batch${BATCH}_audit_entries`]: batchEntries,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -108,7 +108,9 @@ export function decideRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     for (let i = 0; i < body.requests.length; i++) {
       try {
         const r = decisionRequest(body.requests[i], `/requests/${i}`);
-        results.push(await withApproval(ctx, decideOne(ctx, caller, r, `/requests/${i}`), r.phase));
+        const p = decideOne(ctx, caller, r, `/requests/${i}`);
+        // Only an approval waits on anything; awaiting every decision would cost a turn each.
+        results.push(p.approval ? await withApproval(ctx, p, r.phase) : p.response);
       } catch (err) {
         results.push(errorBody(err));
       }
