@@ -5,6 +5,7 @@ import { BUILTIN_IMPLS } from "../engine/runtime/stdlib/functions.ts";
 import { DETECTOR_IMPLS } from "../engine/runtime/stdlib/detectors.ts";
 import { compileGlob } from "../engine/runtime/stdlib/glob.ts";
 import { compilePolicyRegex } from "../engine/runtime/stdlib/regex-guard.ts";
+import { compileLinearRegex } from "../engine/runtime/stdlib/linear-regex.ts";
 
 const PROSE =
   "Thanks for reaching out about the quarterly report. I reviewed the numbers with the team on Tuesday and " +
@@ -40,6 +41,38 @@ function nsPerCall(f: () => unknown, n: number, batches = 7): number {
   return times[batches >> 1];
 }
 
+/** ns per character of the linear matcher against V8 on ordinary text, and of an adversarial search through the guard. */
+function benchRegexEngines(withMatches: string, clean: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  const perChar = (f: () => unknown, chars: number, n: number): number => nsPerCall(f, n, 5) / chars;
+  for (const [name, pattern, flags] of [
+    ["digits", "\\d+", ""],
+    ["words_i", "\\b(?:secret|token|password)\\w*", "i"],
+    ["dot_star", ".*password.*", ""],
+  ] as const) {
+    const linear = compileLinearRegex(pattern, flags);
+    const v8 = new RegExp(pattern, `${flags}g`);
+    const v8Find = (text: string): number => {
+      let k = 0;
+      v8.lastIndex = 0;
+      while (v8.exec(text) !== null) k++;
+      return k;
+    };
+    out[`regex.linear.${name}.find_1kb_ns_per_char`] = perChar(() => linear.find(withMatches).length, withMatches.length, 500);
+    out[`regex.v8.${name}.find_1kb_ns_per_char`] = perChar(() => v8Find(withMatches), withMatches.length, 500);
+    out[`regex.linear.${name}.test_1kb_clean_ns_per_char`] = perChar(() => linear.test(clean), clean.length, 500);
+  }
+  // `[a-z]+@` on 100 KB of letters: quadratic for a backtracking search, linear through the guard.
+  const letters = "a".repeat(100_000);
+  const guarded = compilePolicyRegex("[a-z]+@", "");
+  out["regex.adversarial.guarded_100kb_ns_per_char"] = perChar(() => guarded.test(letters), letters.length, 3);
+  const raw = /[a-z]+@/;
+  const small = letters.slice(0, 10_000);
+  // Raw V8 on a tenth of the text (the full 100 KB takes about 100 times longer still).
+  out["regex.adversarial.raw_v8_10kb_ns_per_char"] = perChar(() => raw.test(small), small.length, 1);
+  return out;
+}
+
 /** ns per call for each detector on a 1 KB text, and for the commonest builtins and matchers. */
 export async function benchStdlib(): Promise<Record<string, number>> {
   const withMatches = kilobyte(SENSITIVE, PROSE);
@@ -53,6 +86,7 @@ export async function benchStdlib(): Promise<Record<string, number>> {
   out["like.db_*_prod_?_ns"] = nsPerCall(() => glob.test("db_orders_prod_1"), 200_000);
   const regex = compilePolicyRegex("^\\/etc\\/", "");
   out["regex.test_short_ns"] = nsPerCall(() => regex.test("/etc/passwd"), 200_000);
+  Object.assign(out, benchRegexEngines(withMatches, clean));
   const { lower, domain, parse_time, len } = BUILTIN_IMPLS;
   out["builtin.lower_ns"] = nsPerCall(() => lower("Refund_All"), 200_000);
   out["builtin.domain_email_ns"] = nsPerCall(() => domain("ann@Sub.Acme.com"), 200_000);

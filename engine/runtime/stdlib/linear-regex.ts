@@ -25,8 +25,25 @@ import type { Match } from "./detector.ts";
 import { LINE_TERMINATORS, parsePattern, type Flags, type ParsedPattern } from "./regex-parse.ts";
 import { ASSERT, BOL, CHAR, compileProgram, ENTER, EOL, EXIT, JMP, LOOK, MATCH, SPLIT, WORD, type Program } from "./regex-program.ts";
 
-/** The most words the pruning record of one `find` may take (32 MiB). */
-export const PRUNE_BUDGET = 1 << 23;
+/** The most words the pruning record of one `find` may take at a time (32 MiB); beyond, it is kept in blocks. */
+export let PRUNE_BUDGET = 1 << 23;
+
+/** Sets PRUNE_BUDGET (for tests of the blocked record); returns the previous value. */
+export function setPruneBudget(words: number): number {
+  const old = PRUNE_BUDGET;
+  PRUNE_BUDGET = words;
+  return old;
+}
+
+function pack(row: Uint8Array): Uint32Array {
+  const out = new Uint32Array((row.length + 31) >>> 5);
+  for (let k = 0; k < row.length; k++) if (row[k] === 1) out[k >>> 5] |= 1 << (k & 31);
+  return out;
+}
+
+function unpack(bits: Uint32Array | undefined, into: Uint8Array): void {
+  for (let k = 0; k < into.length; k++) into[k] = bits !== undefined && (bits[k >>> 5] & (1 << (k & 31))) !== 0 ? 1 : 0;
+}
 
 /** A compiled linear-time regex. */
 export interface LinearRegex {
@@ -164,6 +181,10 @@ class Matcher implements LinearRegex {
   private text = "";
   private lookResults: Uint8Array[] = [];
   private prune: Uint32Array | null = null;
+  /** Positions per block of the pruning record, the first position of the block it holds, and the rows kept at block edges. */
+  private pruneBlock = 0;
+  private pruneBase = -1;
+  private edges = new Map<number, Uint32Array>();
   private readonly pruneWords: number;
   private readonly leafIndex: Int32Array;
   /** The CHAR states, by their index in the pruning record. */
@@ -262,20 +283,24 @@ class Matcher implements LinearRegex {
   }
 
   /**
-   * The backward run of a program over the whole text: at each position, which states have a
-   * path to MATCH (the empty check is ignored: it never decides whether a match exists, only
-   * which one is preferred). Calls `row` with each position's result, right to left.
+   * The backward run of a program over positions `from` down to `to`: at each position, which
+   * states have a path to MATCH (the empty check is ignored: it never decides whether a match
+   * exists, only which one is preferred). Calls `row` with each position's result, right to
+   * left. Below the end of the text, `seed` gives the rows at from+1 and from+2.
    */
-  private backward(c: Compiled, row: (i: number, reach: Uint8Array) => void): void {
+  private backward(c: Compiled, from: number, to: number, row: (i: number, reach: Uint8Array) => void, seed?: (i: number, into: Uint8Array) => void): void {
     const { prog, table, preds, leaves } = c;
     const { op, a } = prog;
     const m = op.length;
     const text = this.text;
     const n = text.length;
     const rows = [new Uint8Array(m), new Uint8Array(m), new Uint8Array(m)];
+    if (seed !== undefined) {
+      for (const i of [from + 1, from + 2]) if (i <= n) seed(i, rows[i % 3]);
+    }
     const work = new Int32Array(m);
     let steps = 0;
-    for (let i = n; i >= 0; i--) {
+    for (let i = from; i >= to; i--) {
       const cur = rows[i % 3];
       cur.fill(0);
       let top = 0;
@@ -313,7 +338,7 @@ class Matcher implements LinearRegex {
     this.lookResults = [];
     for (const look of this.looks) {
       const result = new Uint8Array(n + 1);
-      this.backward(look, (i, reach) => {
+      this.backward(look, n, 0, (i, reach) => {
         result[i] = reach[0];
       });
       this.lookResults.push(result);
@@ -321,26 +346,67 @@ class Matcher implements LinearRegex {
     this.prune = null;
   }
 
-  /** Records, for the whole text, which CHAR states can still reach a match at each position; false when over budget. */
-  private buildPrune(): boolean {
+  /**
+   * Records which CHAR states can still reach a match at each position. When the record for
+   * the whole text is over PRUNE_BUDGET, it is kept for one block of positions at a time: one
+   * backward run keeps every state's row at block edges, and a block is recomputed from the
+   * edge after it when the forward run enters it (positions only grow within a `find`, so
+   * each block is recomputed once).
+   */
+  private buildPrune(): void {
     const words = this.pruneWords;
     const n = this.text.length;
-    if (words === 0 || (n + 1) * words > PRUNE_BUDGET) return false;
-    const record = new Uint32Array((n + 1) * words);
-    const chars = this.chars;
-    this.backward(this.main, (i, reach) => {
-      for (let k = 0; k < chars.length; k++) {
-        if (reach[chars[k]] === 1) record[i * words + (k >>> 5)] |= 1 << (k & 31);
-      }
+    if (words === 0) return;
+    const block = (n + 1) * words <= PRUNE_BUDGET ? n + 1 : Math.max(64, Math.floor(PRUNE_BUDGET / 2 / words));
+    this.pruneBlock = block;
+    this.prune = new Uint32Array(block * words);
+    this.pruneBase = -1;
+    this.edges = new Map();
+    if (block > n) {
+      this.fillPrune(0, n);
+      return;
+    }
+    const edges = this.edges;
+    this.backward(this.main, n, 0, (i, reach) => {
+      if (i % block <= 1 && i >= block) edges.set(i, pack(reach));
     });
-    this.prune = record;
-    return true;
+  }
+
+  // The record of the block starting at `base`, through `last`, from the rows at the edge after it.
+  private fillPrune(base: number, last: number): void {
+    const record = this.prune;
+    if (record === null) return;
+    const words = this.pruneWords;
+    const chars = this.chars;
+    record.fill(0);
+    const edges = this.edges;
+    this.backward(
+      this.main,
+      last,
+      base,
+      (i, reach) => {
+        const at = (i - base) * words;
+        for (let k = 0; k < chars.length; k++) {
+          if (reach[chars[k]] === 1) record[at + (k >>> 5)] |= 1 << (k & 31);
+        }
+      },
+      (i, into) => unpack(edges.get(i), into),
+    );
+    this.pruneBase = base;
+  }
+
+  // Makes the record cover position `i`.
+  private ensurePrune(i: number): void {
+    if (this.prune === null) return;
+    const base = i - (i % this.pruneBlock);
+    if (base !== this.pruneBase) this.fillPrune(base, Math.min(base + this.pruneBlock - 1, this.text.length));
   }
 
   private end(): void {
     this.text = "";
     this.lookResults = [];
     this.prune = null;
+    this.edges = new Map();
   }
 
   private nextStamp(): number {
@@ -376,7 +442,7 @@ class Matcher implements LinearRegex {
         leafMark[pc] = stamp;
         if (o === CHAR && prune !== null) {
           const k = leafIndex[pc];
-          if ((prune[i * pruneWords + (k >>> 5)] & (1 << (k & 31))) === 0) continue;
+          if ((prune[(i - this.pruneBase) * pruneWords + (k >>> 5)] & (1 << (k & 31))) === 0) continue;
         }
         if (o === MATCH) this.matched = true;
         pcs[count] = pc;
@@ -449,6 +515,7 @@ class Matcher implements LinearRegex {
           }
           if (i >= n) return null;
         }
+        this.ensurePrune(i);
         count = this.closure(curPcs, curStarts, count, 0, i, i, stamp);
         if (this.matched && any) return [i, i];
       }
@@ -462,6 +529,7 @@ class Matcher implements LinearRegex {
       const cp = i < n ? codePointAt(text, i, w) : -1;
       const nextStamp = this.nextStamp();
       let nextCount = 0;
+      this.ensurePrune(i + w);
       this.steps += count;
       for (let t = 0; t < count; t++) {
         const pc = curPcs[t];
@@ -505,7 +573,10 @@ class Matcher implements LinearRegex {
       while (pos <= text.length) {
         // Searches that read past their match end cost more than one pass over the text: from
         // then on, drop the threads that cannot reach a match (see the file comment).
-        if (!pruning && this.scanned > 2 * (text.length + 1)) pruning = this.buildPrune() || true;
+        if (!pruning && this.scanned > 2 * (text.length + 1)) {
+          this.buildPrune();
+          pruning = true;
+        }
         const m = this.search(pos, false);
         if (m === null) break;
         if (m[1] > m[0]) {

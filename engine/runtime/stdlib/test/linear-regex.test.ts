@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { compileLinearRegex, type LinearRegex } from "../linear-regex.ts";
+import { compileLinearRegex, setPruneBudget, type LinearRegex } from "../linear-regex.ts";
 import { compilePolicyRegex } from "../regex-guard.ts";
 import type { Match } from "../detector.ts";
 import { flagsArb, patternArb, textArb } from "./linear-regex-gen.ts";
@@ -199,5 +199,24 @@ test("one 1 MB adversarial input per family runs through compilePolicyRegex", ()
     const s = text(1 << 20).slice(0, 1 << 20);
     // Every family is built to fail everywhere but `a.*b|a`, which matches each `a` alone.
     assert.equal(re.find(s).length, pattern === "a.*b|a" ? s.length : 0, `/${pattern}/${flags}`);
+  }
+});
+
+test("find keeps its pruning record in blocks when the whole record is over budget: same matches, still linear", () => {
+  const old = setPruneBudget(64);
+  try {
+    const long = fc.array(fc.constantFrom("a", "b", "x", "=", " ", "\n", "😀", "\ud83d"), { minLength: 60, maxLength: 400 }).map((cs) => cs.join(""));
+    const pattern = fc.constantFrom("a.*b|a", "a(?:b|x)*=|x", ".*=.*b|=", "(?=.*b)a+|x", "\\s*a\\s*b|a", "(?:a|b)+?x|b", "a[^b]*b|a");
+    fc.assert(
+      fc.property(pattern, fc.constantFrom("", "u", "s", "m"), long, (p, flags, text) => {
+        assert.deepEqual(compileLinearRegex(p, flags).find(text), v8Find(p, flags, text), `/${p}/${flags} on ${JSON.stringify(text)}`);
+      }),
+      { numRuns: 300 },
+    );
+    const re = compileLinearRegex("a.*b|a", "");
+    const r = ratio(re, (n) => "a".repeat(n), 3000, "find");
+    assert.ok(r <= 4.5, `steps grew ${r.toFixed(2)} times for 4 times the text`);
+  } finally {
+    setPruneBudget(old);
   }
 });
