@@ -14,12 +14,13 @@
 //   Pit-Claudel, PLDI 2024). Inner lookaheads are computed before the ones holding them.
 // - `find` repeats the search from the end of each match. A search keeps running while a
 //   thread of higher priority than the best match is alive, which can read far past that
-//   match; repeated, that is quadratic. So `find` first runs the whole pattern backwards too,
-//   recording at each position which character instructions can still reach a match, and
-//   drops threads that cannot: every live thread then ends in a match, a search stops at the
-//   end of the match it returns, and the searches together read the text once. The record
-//   takes (n+1)·⌈c/32⌉ words for c character instructions; above PRUNE_BUDGET words `find`
-//   runs without it (see spec/decisions.md).
+//   match (`a.*b|a` on `aaaa...`); repeated, that is quadratic. So once the searches of one
+//   `find` have stepped over more than twice the text, the whole pattern is run backwards
+//   too, recording at each position which character instructions can still reach a match,
+//   and threads that cannot are dropped: every live thread then ends in a match, a search
+//   stops at the end of the match it returns, and the searches left read the text once. The
+//   record takes (n+1)·⌈c/32⌉ words for c character instructions; past PRUNE_BUDGET it is
+//   kept one block of positions at a time, recomputed from rows saved at the block edges.
 import type { CharSet } from "../../../language/check/regex-syntax.ts";
 import type { Match } from "./detector.ts";
 import { LINE_TERMINATORS, parsePattern, type Flags, type ParsedPattern } from "./regex-parse.ts";
