@@ -18,7 +18,7 @@ import { getDetector } from "../runtime/stdlib/detectors.ts";
 import { cachedPolicyRegex, compilePolicyRegex } from "../runtime/stdlib/regex-guard.ts";
 import { compileGlob, like } from "../runtime/stdlib/glob.ts";
 import { builtinImpl, callBuiltin } from "./builtins.ts";
-import { pathReader } from "./compile-path.ts";
+import { elementScan, pathReader } from "./compile-path.ts";
 import type { Matcher } from "./reference.ts";
 import { Duration, arithmetic, compare, elements, equals, getField, getIndex, member, negate, truth, typeName, type Value } from "./values.ts";
 
@@ -658,22 +658,11 @@ export class ExprCompiler {
     if (fused !== null) {
       // `c.path == K` over the elements: no slot, no closure per element (the body cannot fail, so `truth` is moot).
       const { keys, k: want, negate } = fused;
-      const read = pathReader(keys);
-      const test = (x: Value): boolean => (read(x ?? null) === want) !== negate;
+      const scan = elementScan(kind, keys, negate);
       return dynamic((input) => {
         const xs = list(input);
-        if (kind === "count") {
-          let c = 0;
-          if (xs !== null) for (let i = 0; i < xs.length; i++) if (test(xs[i])) c++;
-          return c;
-        }
-        if (xs === null) return kind === "all";
-        if (kind === "all") {
-          for (let i = 0; i < xs.length; i++) if (!test(xs[i])) return false;
-          return true;
-        }
-        for (let i = 0; i < xs.length; i++) if (test(xs[i])) return true;
-        return false;
+        if (xs === null) return kind === "count" ? 0 : kind === "all";
+        return scan(xs, want);
       });
     }
     if (kind === "count") {

@@ -33,27 +33,64 @@ export function pathReader(keys: readonly string[]): PathReader {
   return r;
 }
 
-function generate(keys: readonly string[]): PathReader {
+/** Statements stepping `v` along `keys` (a `let x` in scope), running `missing` where the path gives null. */
+function steps(keys: readonly string[], missing: string): string {
   let body = "";
   for (const k of keys) {
     const q = JSON.stringify(k);
-    body += `if (typeof v !== "object" || v === null || isArray(v)) return null;\n`;
+    body += `if (typeof v !== "object" || v === null) ${missing}\n`;
     // Read first (a Duration has no getters, so reading one is harmless): absent or undefined
-    // is null whatever the object. Then a plain object (prototype Object.prototype, which has
-    // no value at the key) can only have read its own field, so the own-field check is moot;
-    // anything else takes the full check. (`Object.hasOwn` is a call with a lookup per step;
-    // after the read, V8 knows the object's maps and folds the prototype test to map checks.)
-    body += `x = v${access(k)};\nif (x === undefined) return null;\n`;
-    body += `if (getProto(v) !== OP || OP${access(k)} !== undefined) {\nif (v instanceof Duration || !hasOwn(v, ${q})) return null;\n}\n`;
+    // is null whatever the object. A plain object (prototype Object.prototype) can then only
+    // have read its own field, unless Object.prototype itself has the key (`constructor`,
+    // `toString`...): those keys, and any object that is not plain (a list, a Duration, a class
+    // instance), take the full own-field check. The step thus costs map checks, no call.
+    // Known limit: a key added to Object.prototype after the policy was compiled (prototype
+    // pollution by other code in the process) would read through; JSON inputs cannot do that.
+    body += `x = v${access(k)};\nif (x === undefined) ${missing}\n`;
+    body += k in Object.prototype ? `if (v instanceof Duration || isArray(v) || !hasOwn(v, ${q})) ${missing}\n` : `if (getProto(v) !== OP && (v instanceof Duration || isArray(v) || !hasOwn(v, ${q}))) ${missing}\n`;
     body += `v = x;\n`;
   }
-  body += "return v;";
-  const make = new Function("Duration", "isArray", "hasOwn", "getProto", "OP", `"use strict";\nreturn function readPath(v) {\nlet x;\n${body}\n};`) as (
-    d: typeof Duration,
-    a: typeof Array.isArray,
-    h: typeof Object.hasOwn,
-    g: typeof Object.getPrototypeOf,
-    op: object,
-  ) => PathReader;
-  return make(Duration, Array.isArray, Object.hasOwn, Object.getPrototypeOf, Object.prototype);
+  return body;
+}
+
+// The helpers are consts of the generated factory, not its parameters: measured on V8 12.4,
+// parameters (mutable bindings) left a generated loop several times slower depending on their
+// order, where consts are folded into the optimised code.
+const HELPERS = "const isArray = Array.isArray, hasOwn = Object.hasOwn, getProto = Object.getPrototypeOf, OP = Object.prototype;";
+
+function make<F>(fn: string): F {
+  return (new Function("Duration", `"use strict";\n${HELPERS}\nreturn ${fn};`) as (d: typeof Duration) => F)(Duration);
+}
+
+function generate(keys: readonly string[]): PathReader {
+  return make<PathReader>(`function readPath(v) {\nlet x;\n${steps(keys, "return null;")}return v;\n}`);
+}
+
+/** What a quantifier over `x.PATH == K` (or `!=`) gives for a list: a count, or the truth of `any`/`all`. */
+export type ElementScan = (xs: readonly Value[], want: Value) => number | boolean;
+
+const scans = new Map<string, ElementScan>();
+
+/**
+ * The loop of `count`/`any`/`all` over a list whose body is `x.PATH == K` (`negate`: `!=`), as
+ * generated source with the path read inline: per element, the same null-for-absent read as
+ * `pathReader(keys)`, then `===` against `want`, with no call. Session histories are the lists
+ * policies quantify over, and a call per element per step made the loop several times the cost
+ * of the same loop written by hand. Shared per (quantifier, path, negate).
+ */
+export function elementScan(kind: "any" | "all" | "count", keys: readonly string[], negate: boolean): ElementScan {
+  const id = JSON.stringify([kind, keys, negate]);
+  let f = scans.get(id);
+  if (f === undefined) {
+    if (scans.size >= READER_LIMIT) scans.clear();
+    const hit = negate ? "v !== want" : "v === want";
+    const onHit = kind === "count" ? "n++;" : kind === "any" ? "return true;" : "";
+    const onMiss = kind === "all" ? "return false;" : "";
+    const test = kind === "all" ? `if (!(${hit})) ${onMiss}` : `if (${hit}) ${onHit}`;
+    const result = kind === "count" ? "n" : kind === "all" ? "true" : "false";
+    const body = `let n = 0;\nfor (let i = 0; i < xs.length; i++) {\nlet v = xs[i];\nlet x;\nread: {\n${steps(keys, "{ v = null; break read; }")}}\n${test}\n}\nreturn ${result};`;
+    f = make<ElementScan>(`function scanElements(xs, want) {\n${body}\n}`);
+    scans.set(id, f);
+  }
+  return f;
 }

@@ -63,6 +63,8 @@ interface PhaseRules {
 }
 
 const NONE: readonly CompiledRule[] = [];
+// The empty lists of a decision, shared: a decision is read, never changed (frozen, so that no caller can).
+const EMPTY: readonly never[] = Object.freeze([]);
 
 function ruleInfo(rule: CheckedRule): RuleInfo {
   return { id: rule.id, ...(rule.severity ? { severity: rule.severity } : {}), controls: rule.controls };
@@ -308,7 +310,7 @@ export class CompiledProgram {
       }
     }
     let decision: DecisionKind;
-    let reasons: Reason[];
+    let reasons: readonly Reason[];
     if (denies !== null) {
       decision = "deny";
       reasons = denies;
@@ -317,9 +319,9 @@ export class CompiledProgram {
       reasons = approvals;
     } else {
       decision = allows !== null || settings.defaultDecision === "allow" ? "allow" : "deny";
-      reasons = allows ?? [];
+      reasons = allows ?? EMPTY;
     }
-    return { decision, reasons, warnings: warnings ?? [], payload: input, errors: [], policy };
+    return { decision, reasons, warnings: warnings ?? EMPTY, payload: input, errors: EMPTY, policy };
   }
 }
 

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { pathReader } from "../compile-path.ts";
+import { elementScan, pathReader } from "../compile-path.ts";
 import { Duration, getField, type Value } from "../values.ts";
 
 const key = fc.constantFrom("a", "b", "tool", "name", "constructor", "toString", "__proto__", "x-y", "0", "", "ms", "length", "hasOwnProperty");
@@ -39,4 +39,29 @@ test("inherited names, list positions and duration fields read as null", () => {
   assert.equal(pathReader(["x-y", "0"])({ "x-y": { "0": 3 } }), 3);
   assert.equal(pathReader(["a"])(JSON.parse('{"__proto__": 1, "a": 2}') as Value), 2);
   assert.equal(pathReader(["__proto__"])(JSON.parse('{"__proto__": 1}') as Value), 1);
+});
+
+test("an element scan gives what a loop over chained getField gives, for count, any and all", () => {
+  const want = fc.oneof(fc.integer({ min: -2, max: 2 }), fc.constantFrom("a", "", "tool"), fc.boolean());
+  fc.assert(
+    fc.property(fc.array(value, { maxLength: 6 }), fc.array(key, { maxLength: 3 }), want, fc.boolean(), (xs, keys, k, negate) => {
+      const hit = (x: Value): boolean => (chained(x, keys) === k) !== negate;
+      assert.equal(elementScan("count", keys, negate)(xs, k), xs.filter(hit).length);
+      assert.equal(elementScan("any", keys, negate)(xs, k), xs.some(hit));
+      assert.equal(elementScan("all", keys, negate)(xs, k), xs.every(hit));
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+test("objects that are not plain take the own-field check: class instances and null-prototype objects", () => {
+  class Thing {
+    get tool(): string {
+      return "inherited getter";
+    }
+  }
+  assert.equal(pathReader(["tool"])(new Thing() as unknown as Value), null);
+  const bare = Object.assign(Object.create(null) as Record<string, Value>, { tool: "own" });
+  assert.equal(pathReader(["tool"])(bare as Value), "own");
+  assert.equal(elementScan("count", ["tool"], false)([new Thing() as unknown as Value, bare as Value], "own"), 1);
 });
