@@ -42,7 +42,10 @@ const KEYWORDS = new Set(
 );
 
 /** What the importer knows statically about a translated value. */
-type Ty = "bool" | "number" | "string" | "null" | "list" | "any";
+// "root": the whole data (`{"var": ""}`): unknown here, but the checker knows the root's type
+// (`meta` is an object), so it is never compared natively with a literal of another type
+// (`0 == meta` does not check; `jsonlogic.strict_eq(0, meta)` does, and is false as in JSON Logic).
+type Ty = "bool" | "number" | "string" | "null" | "list" | "any" | "root";
 interface Out {
   readonly e: Expr;
   readonly ty: Ty;
@@ -149,8 +152,10 @@ class Translator {
       if (args.length < n) this.refuse(at, `'${op}' needs at least ${what}, got ${args.length}`, op);
     };
     switch (op) {
-      case "var":
-        return { e: this.variable(args, scope, at), ty: "any" };
+      case "var": {
+        const e = this.variable(args, scope, at);
+        return { e, ty: e === scope.base ? "root" : "any" };
+      }
       case "==":
       case "!=": {
         need(2);

@@ -152,6 +152,9 @@ describe("jsonlogic import: idiomatic where the meaning is provably the same", (
     assert.equal(text({ "==": [{ var: "x" }, 1] }), "jsonlogic.eq(meta.x, 1)");
     assert.equal(text({ "===": [{ var: "x" }, "a"] }), 'meta.x == "a"');
     assert.equal(text({ "==": [{ var: "x" }, null] }), "meta.x == null");
+    // The whole data is the root, whose type the checker knows: never a native comparison with a literal.
+    assert.equal(text({ "===": [0, { var: "" }] }), "jsonlogic.strict_eq(0, meta)");
+    assert.equal(text({ "==": [null, { var: "" }] }), "jsonlogic.eq(null, meta)");
     assert.equal(text({ in: [{ var: "filling" }, ["apple", "cherry"]] }), 'meta.filling in ["apple", "cherry"]');
     assert.equal(text({ in: ["Spring", "Springfield"] }), 'jsonlogic.in("Spring", "Springfield")');
     assert.equal(text({ "+": [1, { "*": [2, 3] }] }), "1 + 2 * 3");
