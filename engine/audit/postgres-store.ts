@@ -11,6 +11,7 @@
 // Erasure: PostgreSQL keeps old row versions until vacuumed, so an erase rewrites the key table
 // (VACUUM FULL). Base backups and archived WAL still hold old keys until their own retention ends.
 import pg from "pg";
+import { errorText, openPool, redactUrl, transaction } from "../storage/postgres.ts";
 import type { NodeId } from "./merkle.ts";
 import { StoreError, edgeIds, nodeKey, planAppend } from "./store.ts";
 import type { AppendResult, AuditStore, NewEntry, StoredCheckpoint, StoredEntry, SubjectKey } from "./store.ts";
@@ -71,21 +72,6 @@ function toKey(r: Row): SubjectKey {
   };
 }
 
-/** The URL without its password, for messages. */
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = "***";
-    return u.toString();
-  } catch {
-    return "postgres://…";
-  }
-}
-
-function lower(err: unknown): string {
-  return err instanceof Error ? err.message.toLowerCase() : String(err);
-}
-
 /** The PostgreSQL audit store (many writers, one log). */
 export class PostgresStore implements AuditStore {
   readonly location: string;
@@ -101,10 +87,8 @@ export class PostgresStore implements AuditStore {
 
   /** Connects to the database at `url` and (by default) creates the log's tables if absent. */
   static async open(url: string, options: { create?: boolean } = {}): Promise<PostgresStore> {
-    const location = redact(url);
-    const pool = new pg.Pool({ connectionString: url, max: 4 });
-    // An idle connection dropped by the server must not crash the process; the next query reconnects.
-    pool.on("error", () => {});
+    const location = redactUrl(url);
+    const pool = openPool(url);
     const store = new PostgresStore(location, pool);
     try {
       await store.#tx(async (c) => {
@@ -125,7 +109,7 @@ export class PostgresStore implements AuditStore {
       if (err instanceof StoreError) throw err;
       const code = (err as { code?: unknown }).code;
       if (code === "3D000") throw new StoreError("audit/store-missing", `no audit database at ${location}`, "create the database first, or pass --db with the right URL");
-      throw new StoreError("audit/store-unreadable", `cannot open ${location}: ${lower(err)}`);
+      throw new StoreError("audit/store-unreadable", `cannot open ${location}: ${errorText(err)}`);
     }
   }
 
@@ -134,24 +118,8 @@ export class PostgresStore implements AuditStore {
     return this.#pool;
   }
 
-  async #tx<T>(body: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    const c = await this.#live().connect();
-    try {
-      await c.query("BEGIN");
-      const out = await body(c);
-      await c.query("COMMIT");
-      c.release();
-      return out;
-    } catch (err) {
-      // A failed ROLLBACK means the connection is broken: destroy it rather than return it to the pool.
-      try {
-        await c.query("ROLLBACK");
-        c.release();
-      } catch {
-        c.release(true);
-      }
-      throw err;
-    }
+  #tx<T>(body: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    return transaction(this.#live(), body);
   }
 
   async #query(sql: string, params: unknown[] = []): Promise<Row[]> {

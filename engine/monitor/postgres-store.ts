@@ -2,6 +2,7 @@
 // by any number of processes. A bucket merge locks the bucket rows it reads (FOR UPDATE, after
 // inserting the missing ones), so two flushers adding to one minute never lose each other's counts.
 import pg from "pg";
+import { errorText, openPool, redactUrl, transaction } from "../storage/postgres.ts";
 import { mergeAggregates } from "./aggregate.ts";
 import { MonitorError } from "./errors.ts";
 import { seededRandom } from "./random.ts";
@@ -11,21 +12,6 @@ import type { AlertState, Baseline, BucketQuery, BucketRecord, MonitorStore, Sto
 const SCHEMA = SCHEMA_TEMPLATE.replaceAll("{{bigint}}", "BIGINT").replaceAll("{{serial}}", "BIGSERIAL");
 
 type Row = Record<string, unknown>;
-
-/** The URL without its password, for messages. */
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = "***";
-    return u.toString();
-  } catch {
-    return "postgres://…";
-  }
-}
-
-function lower(err: unknown): string {
-  return err instanceof Error ? err.message.toLowerCase() : String(err);
-}
 
 /** The PostgreSQL monitor store. */
 export class PostgresMonitorStore implements MonitorStore {
@@ -41,10 +27,8 @@ export class PostgresMonitorStore implements MonitorStore {
 
   /** Connects to the database at `url` and creates the monitor tables if absent. */
   static async open(url: string, _options: { create?: boolean } = {}): Promise<PostgresMonitorStore> {
-    const location = redact(url);
-    const pool = new pg.Pool({ connectionString: url, max: 4 });
-    // An idle connection dropped by the server must not crash the process; the next query reconnects.
-    pool.on("error", () => {});
+    const location = redactUrl(url);
+    const pool = openPool(url);
     const store = new PostgresMonitorStore(location, pool);
     try {
       await store.#tx(async (c) => {
@@ -56,7 +40,7 @@ export class PostgresMonitorStore implements MonitorStore {
     } catch (err) {
       await pool.end().catch(() => {});
       if ((err as { code?: unknown }).code === "3D000") throw new MonitorError("monitor/store-unreadable", `no database at ${location}`, "create the database first, or pass --db with the right URL");
-      throw new MonitorError("monitor/store-unreadable", `cannot open ${location}: ${lower(err)}`);
+      throw new MonitorError("monitor/store-unreadable", `cannot open ${location}: ${errorText(err)}`);
     }
   }
 
@@ -65,19 +49,8 @@ export class PostgresMonitorStore implements MonitorStore {
     return this.#pool;
   }
 
-  async #tx<T>(body: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    const c = await this.#live().connect();
-    try {
-      await c.query("BEGIN");
-      const out = await body(c);
-      await c.query("COMMIT");
-      return out;
-    } catch (err) {
-      await c.query("ROLLBACK").catch(() => {});
-      throw err;
-    } finally {
-      c.release();
-    }
+  #tx<T>(body: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    return transaction(this.#live(), body);
   }
 
   async #query(text: string, params: unknown[] = []): Promise<Row[]> {
