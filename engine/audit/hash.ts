@@ -20,7 +20,10 @@ function sha256Of(bytes: Uint8Array): Uint8Array {
 
 /** Leaf hash: SHA-256(0x00 || data). */
 export function leafHash(data: Uint8Array): Uint8Array {
-  const buf = new Uint8Array(1 + data.length);
+  // Every byte is written below, so the scratch copy may come unzeroed from Node's shared pool
+  // rather than being an ArrayBuffer of its own per entry for the collector to sweep.
+  const buf = Buffer.allocUnsafe(1 + data.length);
+  buf[0] = 0x00;
   buf.set(data, 1);
   return sha256Of(buf);
 }

@@ -62,7 +62,6 @@ function reasonJson(r: Reason): JsonValue {
 }
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
-const utf8 = new TextEncoder();
 const q = JSON.stringify;
 
 // Keys in code-unit order (RFC 8785): controls, effect, message, rule, severity.
@@ -113,7 +112,8 @@ export function encodeDecision(p: PendingRecord, cache?: CanonicalCache): Uint8A
   // JSON.stringify writes a lone surrogate as a \udXXX escape and never escapes a paired one;
   // the log refuses lone surrogates, so any such escape (or a literal "\ud") takes the checked path.
   if (out.includes("\\ud")) return undefined;
-  const bytes = utf8.encode(out);
+  // A Buffer: small ones are slices of Node's shared pool, not an ArrayBuffer per entry.
+  const bytes = Buffer.from(out, "utf8");
   return bytes.length > MAX_ENTRY_SIZE ? undefined : bytes;
 }
 

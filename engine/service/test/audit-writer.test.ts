@@ -90,10 +90,10 @@ describe("audit writer", () => {
     const base: PendingRecord = { id: "d-1", iso: "2026-11-25T10:00:00.000Z", agent: "a", env: "e", phase: "tool_call", session: null, principal: null, tool: "t", input: { big: "x".repeat(60_000) }, decision: { decision: "allow", reasons: [], warnings: [], payload: null, errors: [], policy: { digest: `sha256:${"0".repeat(64)}` } }, caller: "k" };
     const big = encodeDecision(base);
     assert.ok(big !== undefined);
-    assert.deepEqual(big, encodeEntry(decisionRecord(base)));
+    assert.deepEqual(new Uint8Array(big), encodeEntry(decisionRecord(base)));
     assert.equal("input" in JSON.parse(new TextDecoder().decode(big)), false);
     const small = { ...base, input: { small: "y" } };
-    assert.deepEqual(encodeDecision(small), encodeEntry(decisionRecord(small)));
+    assert.deepEqual(new Uint8Array(encodeDecision(small) ?? []), encodeEntry(decisionRecord(small)));
   });
 
   it("hands a sealing log the record, so personal fields are sealed", async () => {
