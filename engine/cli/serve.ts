@@ -1,13 +1,20 @@
 // `palisade serve`: the decision service, the playground and the console on one port. With no
 // configuration it runs on embedded defaults (a SQLite log in the working folder, the example
-// policies) and mints a one-off admin key for the console, printed once and never stored.
+// policies) and mints a one-off admin key for the console, printed once and never stored. A
+// monitor records every decision beside the audit log for /v1/drift, and a
+// palisade.environments.json in the working folder is listed under /v1/environments.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { AuditLog, generateKey, openStore, parseSignerKey } from "../audit/index.ts";
+import { CONFIG_FILE as ENVIRONMENTS_FILE, EnvironmentError, loadEnvironmentsConfig } from "../environments/index.ts";
+import { Monitor, MonitorError, openMonitorStore } from "../monitor/index.ts";
 import { loadPolicySet } from "../runtime/index.ts";
 import { MemoryApprovalStore } from "../service/approval-store.ts";
 import { ConfigError, loadServiceConfig } from "../service/config.ts";
 import type { ServiceConfig } from "../service/config.ts";
+import type { DriftSource, EnvironmentSource } from "../service/context.ts";
+import { monitorDriftSource, serviceMonitorConfig } from "../service/drift-source.ts";
+import { environmentSource } from "../service/environment-source.ts";
 import { newKey } from "../service/keys.ts";
 import { createService } from "../service/server.ts";
 import { UsageError, intFlag, parseArgs, stringFlag } from "./args.ts";
@@ -17,21 +24,33 @@ import { printDiagnostics } from "./policies.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 
-const help = `usage: palisade serve [PATH...] [--port N] [--host H] [--db FILE|postgres://URL] [--config FILE] [--key FILE]
+const help = `usage: palisade serve [PATH...] [--port N] [--host H] [--db FILE|postgres://URL] [--config FILE] [--key FILE] [--environments FILE]
 
 Serves the decision API (/v1/decide), the approval queue, the audit log's checkpoints,
-proofs and C2SP tiles (/tlog/), /metrics, /healthz and /readyz, the playground
-(/playground) and the console (/console).
+proofs and C2SP tiles (/tlog/), /metrics, /healthz and /readyz, drift against a baseline
+(/v1/drift), compliance reports from the audit log (/v1/reports/soc2, hipaa, ...),
+environments and their bundles (/v1/environments), the playground (/playground) and the
+console (/console).
 
   PATH            .policy files or folders (default: the repository's examples/policies)
   --port N        port (default 7878; 0 picks a free one)
   --host H        address to listen on (default 127.0.0.1)
-  --db LOCATION   the audit log and approval queue: a SQLite file (default palisade-audit.db
-                  here) or a postgres:// URL shared by several nodes
+  --db LOCATION   the audit log, the approval queue and the monitor's telemetry: a SQLite
+                  file (default palisade-audit.db here) or a postgres:// URL shared by
+                  several nodes
   --config FILE   JSON: keys (SHA-256 digests, scopes, roles), rateLimit, bodyLimit,
-                  approvalTimeoutMs, checkpointEveryMs, tls {cert, key}, signingKeyFile
+                  approvalTimeoutMs, checkpointEveryMs, tls {cert, key}, signingKeyFile,
+                  monitor (monitors as in examples/monitors.json, inline or a file path;
+                  false records no telemetry), environments (a palisade.environments.json)
   --key FILE      checkpoint signing key (default <db>.key, or palisade-audit.key for
                   PostgreSQL; created when missing)
+  --environments FILE
+                  the environments the console lists (default: the config's, else
+                  ${ENVIRONMENTS_FILE} in the working folder when there is one)
+
+Every decision is recorded for drift (aggregated beside the audit log, off the decision
+path). /v1/drift compares the last hour with the newest baseline; make one from normal
+traffic with 'palisade baseline create NAME --from -1h --db LOCATION'.
 
 Without --config a one-off admin key is minted and printed with the console's address.`;
 
@@ -63,13 +82,48 @@ async function pages(io: CommandIO): Promise<string | undefined> {
   }
 }
 
+/**
+ * The environments source: the file named by the flag or the config (a mistake in it stops the
+ * start, as any configuration mistake does), else the working folder's, which is only warned
+ * about when broken since nobody asked for it.
+ */
+function environmentsOf(named: string | undefined, io: CommandIO): EnvironmentSource | undefined {
+  const file = named !== undefined ? resolve(io.cwd, named) : join(io.cwd, ENVIRONMENTS_FILE);
+  if (named === undefined && !existsSync(file)) return undefined;
+  try {
+    return environmentSource(loadEnvironmentsConfig(file));
+  } catch (err) {
+    if (!(err instanceof EnvironmentError)) throw err;
+    if (named !== undefined) throw new UsageError(`environments ${named}: ${err.message}`);
+    io.stderr(`palisade serve: ignoring ${file}: ${err.message}${err.hint ? ` (${err.hint})` : ""}\n`);
+    return undefined;
+  }
+}
+
+/** The monitor fed with every decision and the drift source over its store, unless the config says `monitor: false`. */
+async function monitorOf(db: string, config: ServiceConfig, io: CommandIO): Promise<{ monitor?: Monitor; drift?: DriftSource }> {
+  if (config.monitor === false) return {};
+  let store;
+  try {
+    store = await openMonitorStore(db);
+  } catch (err) {
+    if (err instanceof MonitorError) throw new UsageError(`--db: ${err.message}${err.hint ? ` (${err.hint})` : ""}`);
+    throw err;
+  }
+  // Aggregates only: drift reads buckets, and a row per decision would double the database's
+  // write load for raw events nothing in the service reads.
+  const monitor = new Monitor({ store, retentionMs: 0, onError: (err) => io.stderr(`palisade serve: monitor: ${err instanceof Error ? err.message : String(err)}\n`) });
+  const drift = monitorDriftSource({ store, ...(config.monitor ? { config: config.monitor } : {}), flush: () => monitor.flush() });
+  return { monitor, drift };
+}
+
 /** The serve command. */
 export const command: Command = {
   name: "serve",
   summary: "serve the decision API, the playground and the console",
   help,
   async run(argv, io) {
-    const args = parseArgs(argv, { port: { type: "string" }, host: { type: "string" }, db: { type: "string" }, config: { type: "string" }, key: { type: "string" } });
+    const args = parseArgs(argv, { port: { type: "string" }, host: { type: "string" }, db: { type: "string" }, config: { type: "string" }, key: { type: "string" }, environments: { type: "string" } });
     const port = intFlag(args, "port") ?? 7878;
     if (port > 65535) throw new UsageError(`option '--port' must be at most 65535, got ${port}`);
     const host = stringFlag(args, "host") ?? "127.0.0.1";
@@ -105,6 +159,8 @@ export const command: Command = {
       const { PostgresApprovalStore } = await import("../service/approval-store-pg.ts");
       approvals = await PostgresApprovalStore.open(db);
     } else approvals = new MemoryApprovalStore();
+    const environments = environmentsOf(stringFlag(args, "environments") ?? config.environments, io);
+    const { monitor, drift } = await monitorOf(db, config, io);
     const pagesDir = await pages(io);
     const service = await createService({
       policySet,
@@ -118,11 +174,16 @@ export const command: Command = {
       ...(config.checkpointEveryMs !== undefined ? { checkpointEveryMs: config.checkpointEveryMs } : {}),
       ...(config.tls ? { tls: { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) } } : {}),
       ...(pagesDir ? { pagesDir } : {}),
+      ...(monitor ? { monitor } : {}),
+      ...(drift ? { drift } : {}),
+      ...(environments ? { environments } : {}),
       onError: (err) => io.stderr(`palisade serve: ${err instanceof Error ? err.message : String(err)}\n`),
     });
     const url = await service.listen(port, host);
     io.stdout(`palisade serve: listening on ${url}\n`);
     io.stdout(`  policies: ${sources.length} files, ${policySet.program.rules.length} rules, ${policySet.digest.slice(0, 23)}...\n  audit log: ${isUrl(db) ? db.replace(/\/\/[^@]*@/, "//") : db}\n`);
+    io.stdout(`  drift:      ${monitor ? `${(config.monitor || serviceMonitorConfig()).monitors.length} monitors over decisions recorded in the same database` : "off (monitor: false)"}\n`);
+    if (environments) io.stdout(`  environments: ${environments.file}\n`);
     if (pagesDir) io.stdout(`  playground: ${url}/playground\n`);
     if (minted) io.stdout(`  console:    ${url}/console#key=${minted}\n  admin key (this run only): ${minted}\n`);
     await new Promise<void>((done) => {

@@ -31,6 +31,9 @@ export function changes(before: unknown, after: unknown, path = "", out: ChangeV
   return out;
 }
 
+/** Told of every decision as it is noted; must be cheap and must not throw (it runs on the decision path). */
+export type DecisionObserver = (record: DecisionRecordV1, decision: Decision) => void;
+
 /** The recent decisions of one node. */
 export class Activity {
   readonly #ring: (DecisionRecordV1 | undefined)[];
@@ -38,6 +41,7 @@ export class Activity {
   readonly #sessions = new Map<string, DecisionRecordV1[]>();
   readonly #maxSessions: number;
   readonly #maxSteps: number;
+  #observers: readonly DecisionObserver[] = [];
 
   constructor(size = 5000, maxSessions = 2000, maxSteps = 500) {
     this.#ring = new Array<DecisionRecordV1 | undefined>(size);
@@ -63,7 +67,13 @@ export class Activity {
       }
       if (steps.length < this.#maxSteps) steps.push(rec);
     }
+    for (const fn of this.#observers) fn(rec, decision);
     return rec;
+  }
+
+  /** Calls `fn` with every decision noted from now on (the monitor's feed). */
+  observe(fn: DecisionObserver): void {
+    this.#observers = [...this.#observers, fn];
   }
 
   /** Marks the decision that asked for an approval with the approval's id. */

@@ -1,8 +1,10 @@
-// `palisade serve --config FILE`: a JSON file with the keys (digests only), limits, TLS and the
-// checkpoint signing key. Every field is checked on load with the path of the bad one, so a
+// `palisade serve --config FILE`: a JSON file with the keys (digests only), limits, TLS, the
+// checkpoint signing key, the drift monitors and the environments file. Every field is checked on load with the path of the bad one, so a
 // typo stops the service at start rather than opening it wider than meant.
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { MonitorError, loadMonitorConfig, parseMonitorConfig } from "../monitor/index.ts";
+import type { MonitorConfig } from "../monitor/index.ts";
 import type { ApiKeyConfig } from "./keys.ts";
 import type { RateLimit } from "./rate-limit.ts";
 
@@ -17,6 +19,13 @@ export interface ServiceConfig {
   readonly tls?: { readonly cert: string; readonly key: string };
   /** A file holding the checkpoint signing key (`PRIVATE+KEY+...`). */
   readonly signingKeyFile?: string;
+  /**
+   * The drift monitors (engine/monitor's config format, inline or as a file), or false to record
+   * no telemetry at all. Absent: the service's default monitors.
+   */
+  readonly monitor?: MonitorConfig | false;
+  /** A `palisade.environments.json` whose environments the console lists. */
+  readonly environments?: string;
 }
 
 /** A mistake in the configuration file. */
@@ -76,7 +85,9 @@ export function parseServiceConfig(text: string, base: string): ServiceConfig {
     tls = { cert: resolve(base, raw.tls.cert), key: resolve(base, raw.tls.key) };
   }
   if (raw.signingKeyFile !== undefined && typeof raw.signingKeyFile !== "string") throw new ConfigError("/signingKeyFile must be a file path");
-  const known = new Set(["keys", "rateLimit", "bodyLimit", "approvalTimeoutMs", "checkpointEveryMs", "tls", "signingKeyFile"]);
+  if (raw.environments !== undefined && (typeof raw.environments !== "string" || raw.environments === "")) throw new ConfigError("/environments must be the path of a palisade.environments.json");
+  const monitor = monitorSection(raw.monitor, base);
+  const known = new Set(["keys", "rateLimit", "bodyLimit", "approvalTimeoutMs", "checkpointEveryMs", "tls", "signingKeyFile", "monitor", "environments"]);
   for (const k of Object.keys(raw)) if (!known.has(k)) throw new ConfigError(`/${k} is not a configuration field`);
   const out: { -readonly [K in keyof ServiceConfig]: ServiceConfig[K] } = { keys };
   if (rateLimit) out.rateLimit = rateLimit;
@@ -88,7 +99,23 @@ export function parseServiceConfig(text: string, base: string): ServiceConfig {
   if (ce !== undefined) out.checkpointEveryMs = ce;
   if (tls) out.tls = tls;
   if (typeof raw.signingKeyFile === "string") out.signingKeyFile = resolve(base, raw.signingKeyFile);
+  if (monitor !== undefined) out.monitor = monitor;
+  if (typeof raw.environments === "string") out.environments = resolve(base, raw.environments);
   return out;
+}
+
+/** `/monitor`: false, a monitor config file's path, or the config itself (`baseline`, `defaults`, `monitors`, `alerts`). */
+function monitorSection(v: unknown, base: string): MonitorConfig | false | undefined {
+  if (v === undefined) return undefined;
+  if (v === false) return false;
+  try {
+    if (typeof v === "string" && v !== "") return loadMonitorConfig(resolve(base, v));
+    if (isObject(v)) return parseMonitorConfig(v, "/monitor");
+  } catch (err) {
+    if (err instanceof MonitorError) throw new ConfigError(`${err.message.startsWith("/monitor") ? "" : "/monitor: "}${err.message}${err.hint ? ` (${err.hint})` : ""}`);
+    throw err;
+  }
+  throw new ConfigError("/monitor must be false, a monitor config file's path, or an object with monitors (see examples/monitors.json)");
 }
 
 /** Reads and checks a configuration file. */

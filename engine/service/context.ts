@@ -15,16 +15,33 @@ export interface DriftSource {
   report(): Promise<unknown>;
 }
 
-/** A source of compliance reports (engine/compliance), wired in where that part exists. */
+/** What `GET /v1/reports/:name?from=&to=&format=` asks for. */
+export interface ReportOptions {
+  /** Start of the period, inclusive; default 30 days before `to`. */
+  readonly from?: Date;
+  /** End of the period, exclusive; default now. */
+  readonly to?: Date;
+  /** `json` (default), `oscal`, or `html` (a self-contained page). */
+  readonly format?: "json" | "oscal" | "html";
+}
+
+/** A source of compliance reports (engine/compliance). */
 export interface ReportSource {
-  /** The report `name` (e.g. `soc2`) as JSON, or undefined when there is no such report. */
-  report(name: string): Promise<unknown>;
+  /**
+   * The report `name` (e.g. `soc2`) as JSON, or undefined when there is no such report. For
+   * format `html` the result is the page's text (a string), sent as text/html.
+   */
+  report(name: string, options?: ReportOptions): Promise<unknown>;
+  /** The report names offered, for listings. */
+  names?(): readonly string[];
 }
 
 /** Environments and the bundle each runs (engine/environments), wired in where that part exists. */
 export interface EnvironmentSource {
   /** Every environment with its bundle's digest, as JSON. */
   list(): Promise<unknown>;
+  /** Where the environments are declared (the config file), for the console. */
+  readonly file?: string;
 }
 
 /** The parts a service is made of. */

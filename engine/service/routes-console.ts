@@ -1,8 +1,8 @@
 // What the console reads (all admin-only): live decisions with filters, one session's steps, the
 // policy set in force, and the drift, report and environment panels where those parts are wired.
 import type { FastifyInstance } from "fastify";
-import type { ServiceContext } from "./context.ts";
-import { ServiceError } from "./errors.ts";
+import type { ReportOptions, ServiceContext } from "./context.ts";
+import { ServiceError, invalid } from "./errors.ts";
 import { requireAdmin } from "./keys.ts";
 import { queryInt } from "./validate.ts";
 import type { DecisionRecordV1 } from "./wire.ts";
@@ -11,6 +11,26 @@ function str(q: Record<string, unknown>, k: string): string | undefined {
   const v = q[k];
   return typeof v === "string" && v !== "" ? v : undefined;
 }
+
+const INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+function instant(q: Record<string, unknown>, k: string): Date | undefined {
+  const v = str(q, k);
+  if (v === undefined) return undefined;
+  const d = new Date(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v);
+  if (!INSTANT.test(v) || Number.isNaN(d.getTime())) throw invalid(`/${k}`, `query parameter '${k}' must be an ISO-8601 date or instant with a time zone (e.g. 2026-11-01 or 2026-11-01T09:00:00Z), got ${JSON.stringify(v)}`);
+  return d;
+}
+
+function reportOptions(q: Record<string, unknown>): ReportOptions {
+  const format = str(q, "format") ?? "json";
+  if (format !== "json" && format !== "oscal" && format !== "html") throw invalid("/format", `query parameter 'format' must be json, oscal or html, got ${JSON.stringify(format)}`);
+  const from = instant(q, "from");
+  const to = instant(q, "to");
+  return { format, ...(from ? { from } : {}), ...(to ? { to } : {}) };
+}
+
+const ENVIRONMENTS_HINT = "put a palisade.environments.json in the folder `palisade serve` runs in, or name one with \"environments\" in its --config (see the README's \"Environments and promotion\")";
 
 /** Registers the console's read routes. */
 export function consoleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
@@ -44,18 +64,25 @@ export function consoleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     return ctx.drift.report();
   });
 
-  app.get("/v1/reports/:name", async (req) => {
+  app.get("/v1/reports", async (req) => {
+    requireAdmin(ctx.caller(req.headers));
+    return { reports: ctx.reports?.names?.() ?? [] };
+  });
+
+  app.get("/v1/reports/:name", async (req, reply) => {
     requireAdmin(ctx.caller(req.headers));
     const { name } = req.params as { name: string };
     if (!ctx.reports) throw new ServiceError("request/not-found", "compliance reports are not configured on this service");
-    const r = await ctx.reports.report(name);
-    if (r === undefined) throw new ServiceError("request/not-found", `there is no report '${name}'`, "/name");
+    const r = await ctx.reports.report(name, reportOptions(req.query as Record<string, unknown>));
+    const known = ctx.reports.names?.();
+    if (r === undefined) throw new ServiceError("request/not-found", `there is no report '${name}'${known ? `: expected one of ${known.join(", ")}` : ""}`, "/name");
+    if (typeof r === "string") return reply.type("text/html; charset=utf-8").send(r);
     return r;
   });
 
   app.get("/v1/environments", async (req) => {
     requireAdmin(ctx.caller(req.headers));
-    if (!ctx.environments) return { environments: [], configured: false };
-    return { environments: await ctx.environments.list(), configured: true };
+    if (!ctx.environments) return { environments: [], configured: false, hint: ENVIRONMENTS_HINT };
+    return { environments: await ctx.environments.list(), configured: true, file: ctx.environments.file ?? null };
   });
 }

@@ -3,6 +3,7 @@
 import Fastify from "fastify";
 import type { FastifyError, FastifyInstance } from "fastify";
 import type { AuditLog } from "../audit/index.ts";
+import type { Monitor } from "../monitor/index.ts";
 import type { PolicySet, PolicySource } from "../runtime/index.ts";
 import { SessionHistory } from "../sdk/history.ts";
 import { Activity } from "./activity.ts";
@@ -14,8 +15,10 @@ import { ServiceError } from "./errors.ts";
 import { KeyRing } from "./keys.ts";
 import type { ApiKeyConfig } from "./keys.ts";
 import { Metrics } from "./metrics.ts";
+import { feedMonitor } from "./monitor-feed.ts";
 import { RateLimiter } from "./rate-limit.ts";
 import type { RateLimit } from "./rate-limit.ts";
+import { complianceReports } from "./report-source.ts";
 import { approvalRoutes } from "./routes-approvals.ts";
 import { auditRoutes } from "./routes-audit.ts";
 import { consoleRoutes } from "./routes-console.ts";
@@ -43,7 +46,10 @@ export interface ServiceOptions {
   readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
   /** The built playground and console pages (playground/dist); none served when absent. */
   readonly pagesDir?: string;
+  /** Records every decision (queued on the decision path, aggregated off it); the service closes it. */
+  readonly monitor?: Monitor;
   readonly drift?: DriftSource;
+  /** Default: compliance reports built from `audit` (engine/compliance). */
   readonly reports?: ReportSource;
   readonly environments?: EnvironmentSource;
   /** Where internal failures (audit appends, signing) are reported. */
@@ -58,7 +64,7 @@ export interface Service {
   listen(port: number, host: string): Promise<string>;
   /** Signs a checkpoint now if the log grew since the last one; returns its size. */
   checkpoint(): Promise<number | undefined>;
-  /** Stops listening, commits queued audit records, closes the log and the queue. */
+  /** Stops listening, commits queued audit records, closes the log, the queue and the monitor. */
   close(): Promise<void>;
 }
 
@@ -77,10 +83,21 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   const limiter = new RateLimiter(o.rateLimit ?? { perSecond: 50_000, burst: 100_000 });
   const writer = new AuditWriter(o.audit, onError);
   const activity = new Activity();
+  if (o.monitor) feedMonitor(activity, o.monitor, onError);
   const approvals = new ApprovalQueue(o.approvals, {
     timeoutMs: o.approvalTimeoutMs ?? 300_000,
     onSettled: (a) => writer.pushApproval(a, a.decidedBy ?? "deadline"),
   });
+  let signing: Promise<number | undefined> | null = null;
+  const checkpoint = async (): Promise<number | undefined> => {
+    await writer.flush();
+    const size = await o.audit.size();
+    const last = await o.audit.latestCheckpoint();
+    if (last && last.size >= size) return last.size;
+    return (await o.audit.checkpoint()).size;
+  };
+  // One signer at a time: the timer, Service.checkpoint and reports all go through here.
+  const signNow = (): Promise<number | undefined> => (signing ??= checkpoint().finally(() => (signing = null)));
   const context: ServiceContext = {
     policySet: o.policySet,
     sources: o.sources,
@@ -93,7 +110,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     history: new SessionHistory(),
     metrics,
     drift: o.drift,
-    reports: o.reports,
+    reports: o.reports ?? complianceReports({ audit: o.audit, policySet: o.policySet, sources: o.sources, checkpoint: signNow }),
     environments: o.environments,
     caller(headers, cost = 1) {
       const c = keys.authenticate(bearer(headers));
@@ -103,6 +120,11 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   };
   metrics.gauge("palisade_audit_queued", "Decisions not yet committed to the audit log.", () => writer.queued + o.audit.pending);
   metrics.gauge("palisade_audit_failures", "Audit appends that failed.", () => writer.failures);
+  if (o.monitor) {
+    const m = o.monitor;
+    metrics.gauge("palisade_monitor_queued", "Decisions queued for the monitor's next flush.", () => m.pending);
+    metrics.gauge("palisade_monitor_dropped", "Decisions the monitor dropped because its queue was full.", () => m.dropped);
+  }
 
   const app = (Fastify as unknown as (opts: Record<string, unknown>) => FastifyInstance)({
     logger: false,
@@ -150,14 +172,6 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   consoleRoutes(app, context);
   if (o.pagesDir) staticRoutes(app, o.pagesDir);
 
-  let signing: Promise<number | undefined> | null = null;
-  const checkpoint = async (): Promise<number | undefined> => {
-    await writer.flush();
-    const size = await o.audit.size();
-    const last = await o.audit.latestCheckpoint();
-    if (last && last.size >= size) return last.size;
-    return (await o.audit.checkpoint()).size;
-  };
   const every = o.checkpointEveryMs ?? 5000;
   const timer = every > 0
     ? setInterval(() => {
@@ -175,13 +189,14 @@ export async function createService(o: ServiceOptions): Promise<Service> {
       const p = typeof addr === "object" && addr ? addr.port : port;
       return `${o.tls ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${p}`;
     },
-    checkpoint: () => (signing ??= checkpoint().finally(() => (signing = null))),
+    checkpoint: signNow,
     async close() {
       clearInterval(timer);
       await app.close();
       await signing?.catch(() => {});
       await writer.flush().catch(onError);
       await approvals.close();
+      await o.monitor?.close().catch(onError);
       await o.audit.close();
     },
   };

@@ -1,0 +1,61 @@
+// `GET /v1/drift` from the monitor the service feeds: the latest window against a baseline, per
+// monitor and metric. Missing baselines are a state to show with the command that fixes it,
+// not a failure, since every fresh service starts without one.
+import { MonitorError, parseMonitorConfig, runDrift } from "../monitor/index.ts";
+import type { DriftReport, MonitorConfig, MonitorStore } from "../monitor/index.ts";
+import type { DriftSource } from "./context.ts";
+
+/**
+ * The monitors a service runs when its configuration declares none: the behaviours a served
+ * decision carries (tool mix, outcomes, escalation and denial rates). Latency, tokens and
+ * output categories are left out because the decision API does not receive them.
+ */
+export const SERVICE_MONITORS: readonly { readonly name: string; readonly metric: string }[] = [
+  { name: "tool mix", metric: "tools" },
+  { name: "decision mix", metric: "decisions" },
+  { name: "escalation rate", metric: "approval_rate" },
+  { name: "denial rate", metric: "denial_rate" },
+  { name: "denial rate per rule", metric: "denial_rate:*" },
+];
+
+/** The service's default monitor config: SERVICE_MONITORS over one-hour windows, the newest baseline. */
+export function serviceMonitorConfig(): MonitorConfig {
+  return parseMonitorConfig({ monitors: SERVICE_MONITORS }, "the service's default monitors");
+}
+
+/** What `/v1/drift` answers. */
+export type DriftStatusV1 =
+  | ({ readonly status: "ok"; readonly monitors: readonly string[] } & DriftReport)
+  | { readonly status: "no-baseline" | "error"; readonly code: string; readonly message: string; readonly hint: string | null; readonly monitors: readonly string[] };
+
+/** How a drift source reads the monitor. */
+export interface MonitorDriftOptions {
+  readonly store: MonitorStore;
+  /** The monitors; default serviceMonitorConfig(). */
+  readonly config?: MonitorConfig;
+  /** Called first, so the report counts the decisions still queued (the Monitor's flush). */
+  readonly flush?: () => Promise<unknown>;
+  /** End of the window; default now. */
+  readonly now?: () => number;
+}
+
+/** A DriftSource over a monitor store. */
+export function monitorDriftSource(o: MonitorDriftOptions): DriftSource {
+  const config = o.config ?? serviceMonitorConfig();
+  const monitors = config.monitors.map((m) => m.name);
+  return {
+    async report(): Promise<DriftStatusV1> {
+      await o.flush?.();
+      try {
+        return { status: "ok", monitors, ...(await runDrift(o.store, config, { now: (o.now ?? Date.now)() })) };
+      } catch (err) {
+        if (!(err instanceof MonitorError)) throw err;
+        if (err.code === "monitor/no-baseline") {
+          const hint = `once the service has seen normal traffic, run: palisade baseline create normal --from -1h --db ${o.store.location}`;
+          return { status: "no-baseline", code: err.code, message: "no baseline yet: drift compares live traffic with a baseline", hint, monitors };
+        }
+        return { status: "error", code: err.code, message: err.message, hint: err.hint ?? null, monitors };
+      }
+    },
+  };
+}
