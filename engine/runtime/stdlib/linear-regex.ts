@@ -46,6 +46,9 @@ function unpack(bits: Uint32Array | undefined, into: Uint8Array): void {
   for (let k = 0; k < into.length; k++) into[k] = bits !== undefined && (bits[k >>> 5] & (1 << (k & 31))) !== 0 ? 1 : 0;
 }
 
+/** Programs up to this size keep the position-independent closures of their states. */
+const MAX_FIXED_CLOSURES = 4096;
+
 /** A compiled linear-time regex. */
 export interface LinearRegex {
   readonly source: string;
@@ -173,6 +176,9 @@ class Matcher implements LinearRegex {
   private readonly stackFresh: Int32Array;
   private stamp = 0;
   private matched = false;
+  /** The match the last search found (not set by a search for `test`, which stops at any match). */
+  private matchStart = -1;
+  private matchEnd = -1;
   // The thread lists of the forward run: instructions and start positions, current and next.
   private readonly listA: Int32Array;
   private readonly listB: Int32Array;
@@ -190,6 +196,8 @@ class Matcher implements LinearRegex {
   private readonly leafIndex: Int32Array;
   /** The CHAR states, by their index in the pruning record. */
   private readonly chars: Int32Array;
+  /** For the start and each state after a CHAR, its leaves in priority order when no assertion or empty check lies on the way; else null. */
+  private readonly fixedClosures: (Int32Array | null)[];
   /** Positions the searches of one `find` have stepped over, in all. */
   private scanned = 0;
 
@@ -223,6 +231,10 @@ class Matcher implements LinearRegex {
     }
     this.chars = Int32Array.from(chars);
     this.pruneWords = (chars.length + 31) >>> 5;
+    this.fixedClosures = Array.from({ length: m }, () => null);
+    if (m <= MAX_FIXED_CLOSURES) {
+      for (let pc = 0; pc < m; pc++) if (pc === 0 || main.op[pc - 1] === CHAR) this.fixedClosures[pc] = this.fixedClosure(pc);
+    }
     this.anchored = !f.multiline && this.startReaches((op, arg) => op === ASSERT && arg === BOL) === null;
     this.first = this.firstUnits();
   }
@@ -243,6 +255,25 @@ class Matcher implements LinearRegex {
       else stack.push(pc + 1);
     }
     return found.length === 0 ? null : found;
+  }
+
+  // The leaves reached from `pc0` in priority order, or null when the walk meets an ASSERT, ENTER or EXIT.
+  private fixedClosure(pc0: number): Int32Array | null {
+    const { op, a, b } = this.main.prog;
+    const seen = new Set<number>();
+    const leaves: number[] = [];
+    const stack = [pc0];
+    while (stack.length > 0) {
+      const pc = stack.pop() ?? 0;
+      if (seen.has(pc)) continue;
+      seen.add(pc);
+      const o = op[pc];
+      if (o === CHAR || o === MATCH) leaves.push(pc);
+      else if (o === SPLIT) stack.push(b[pc], a[pc]);
+      else if (o === JMP) stack.push(a[pc]);
+      else return null;
+    }
+    return Int32Array.from(leaves);
   }
 
   private firstUnits(): Uint8Array | null {
@@ -428,9 +459,27 @@ class Matcher implements LinearRegex {
     const { op, a, b } = this.main.prog;
     const { leafMark, stateMark, stackPc, stackFresh, none, prune, pruneWords, leafIndex } = this;
     const width = none + 1;
+    this.matched = false;
+    const fixed = this.fixedClosures[pc0];
+    if (fixed !== null) {
+      // The same leaves at every position: no assertion or empty check on the way.
+      for (let t = 0; t < fixed.length; t++) {
+        const pc = fixed[t];
+        if (leafMark[pc] === stamp) continue;
+        leafMark[pc] = stamp;
+        if (op[pc] === MATCH) this.matched = true;
+        else if (prune !== null) {
+          const k = leafIndex[pc];
+          if ((prune[(i - this.pruneBase) * pruneWords + (k >>> 5)] & (1 << (k & 31))) === 0) continue;
+        }
+        pcs[count] = pc;
+        starts[count++] = start;
+      }
+      this.steps += fixed.length;
+      return count;
+    }
     let top = 0;
     let steps = 0;
-    this.matched = false;
     stackPc[top] = pc0;
     stackFresh[top++] = none;
     while (top > 0) {
@@ -487,14 +536,16 @@ class Matcher implements LinearRegex {
   }
 
   /**
-   * The leftmost, highest-priority match starting at or after `from`, as [start, end], or
-   * null; with `any`, stops at the first match found at all (for `test`).
+   * Whether a match starts at or after `from`; the leftmost, highest-priority one is left in
+   * matchStart/matchEnd. With `any`, stops at the first match found at all (for `test`).
    */
-  private search(from: number, any: boolean): [number, number] | null {
+  private search(from: number, any: boolean): boolean {
     const text = this.text;
     const n = text.length;
     const { op, a } = this.main.prog;
     const table = this.main.table;
+    const low = table.low;
+    const { fixedClosures, leafMark } = this;
     let curPcs = this.listA;
     let curStarts = this.startsA;
     let nxtPcs = this.listB;
@@ -514,11 +565,11 @@ class Matcher implements LinearRegex {
             if (first[c] === 1 || (c >= 0xd800 && c <= 0xdfff)) break;
             i++;
           }
-          if (i >= n) return null;
+          if (i >= n) return false;
         }
         this.ensurePrune(i);
         count = this.closure(curPcs, curStarts, count, 0, i, i, stamp);
-        if (this.matched && any) return [i, i];
+        if (this.matched && any) return true;
       }
       const w = i < n ? widthAt(text, i, this.unicode) : 0;
       if (count === 0) {
@@ -531,7 +582,8 @@ class Matcher implements LinearRegex {
       const nextStamp = this.nextStamp();
       let nextCount = 0;
       this.ensurePrune(i + w);
-      this.steps += count;
+      const prune = this.prune;
+      let steps = count;
       for (let t = 0; t < count; t++) {
         const pc = curPcs[t];
         if (op[pc] === MATCH) {
@@ -540,26 +592,47 @@ class Matcher implements LinearRegex {
           bestEnd = i;
           break;
         }
-        if (cp >= 0 && table.has(a[pc], cp)) {
-          nextCount = this.closure(nxtPcs, nxtStarts, nextCount, pc + 1, i + w, curStarts[t], nextStamp);
-          if (this.matched && any) return [curStarts[t], i + w];
+        if (cp < 0 || (cp < 256 ? low[a[pc] * 256 + cp] === 0 : !table.has(a[pc], cp))) continue;
+        const fixed = fixedClosures[pc + 1];
+        if (fixed !== null && prune === null) {
+          // The common case inlined: a closure without assertions, empty checks or pruning.
+          const start = curStarts[t];
+          for (let k = 0; k < fixed.length; k++) {
+            const leaf = fixed[k];
+            if (leafMark[leaf] === nextStamp) continue;
+            leafMark[leaf] = nextStamp;
+            if (op[leaf] === MATCH && any) return true;
+            nxtPcs[nextCount] = leaf;
+            nxtStarts[nextCount++] = start;
+          }
+          steps += fixed.length;
+          continue;
         }
+        nextCount = this.closure(nxtPcs, nxtStarts, nextCount, pc + 1, i + w, curStarts[t], nextStamp);
+        if (this.matched && any) return true;
       }
+      this.steps += steps;
       if (i >= n) break;
       i += w;
       this.scanned += w;
-      [curPcs, nxtPcs] = [nxtPcs, curPcs];
-      [curStarts, nxtStarts] = [nxtStarts, curStarts];
+      const pcsTmp = curPcs;
+      curPcs = nxtPcs;
+      nxtPcs = pcsTmp;
+      const startsTmp = curStarts;
+      curStarts = nxtStarts;
+      nxtStarts = startsTmp;
       count = nextCount;
       stamp = nextStamp;
     }
-    return bestStart < 0 ? null : [bestStart, bestEnd];
+    this.matchStart = bestStart;
+    this.matchEnd = bestEnd;
+    return bestStart >= 0;
   }
 
   test(text: string): boolean {
     this.begin(text);
     try {
-      return this.search(0, true) !== null;
+      return this.search(0, true);
     } finally {
       this.end();
     }
@@ -578,14 +651,15 @@ class Matcher implements LinearRegex {
           this.buildPrune();
           pruning = true;
         }
-        const m = this.search(pos, false);
-        if (m === null) break;
-        if (m[1] > m[0]) {
-          found.push([m[0], m[1]]);
-          pos = m[1];
+        if (!this.search(pos, false)) break;
+        const start = this.matchStart;
+        const end = this.matchEnd;
+        if (end > start) {
+          found.push([start, end]);
+          pos = end;
         } else {
           // An empty match: step over one character (a code point under `u`), as a global search does.
-          pos = m[1] + widthAt(text, m[1], this.unicode);
+          pos = end + widthAt(text, end, this.unicode);
         }
       }
       return found;
