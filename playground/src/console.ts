@@ -1,6 +1,8 @@
 // The console page: the approval queue, live decisions with filters, one session's steps, audit
-// status, and the drift and environment panels. It reads the API with the key from the URL
-// fragment (`#key=...`, kept in sessionStorage) and polls once a second.
+// status, drift per monitor against the baseline, and the environments with their bundles. It
+// reads the API with the key from the URL fragment (`#key=...`, kept in sessionStorage) and
+// polls once a second (drift and environments, which cost more to compute, every ten).
+import { driftChart } from "./drift-chart.ts";
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 
@@ -92,11 +94,85 @@ async function audit(): Promise<void> {
   );
 }
 
+interface DriftResult { key: string; monitor: string; metric: string; test: string; statistic: number | null; pValue?: number; adjustedP?: number; distance?: number; threshold: number; verdict: "drift" | "ok" | "insufficient"; referenceN: number; currentN: number; summary: string; chart: { labels: string[]; reference: number[]; current: number[] }; note?: string }
+interface DriftBody { status: "ok" | "no-baseline" | "error"; code?: string; message?: string; hint?: string | null; monitors: string[]; baseline?: { name: string; createdAt: number; count: number }; window?: { from: number; to: number; count: number }; results?: DriftResult[]; drifted?: number }
+interface EnvRow { name: string; mode: string; bundle: { digest: string; version: string | null; signers: string[] } | null; installed: { time: string; by: string[]; action: string } | null; problem: { code: string; message: string; hint: string | null } | null }
+
+const P_TESTS = new Set(["chi2", "chi2_gof", "z", "ks"]);
+const num = (x: number | null | undefined): string => {
+  if (x === null || x === undefined || Number.isNaN(x)) return "–";
+  if (x === 0) return "0";
+  const a = Math.abs(x);
+  return a >= 1e4 || a < 1e-3 ? x.toExponential(2) : x.toPrecision(3);
+};
+const when = (ms: number | string): string => new Date(ms).toLocaleString();
+const plural = (n: number, word: string): string => `${n.toLocaleString()} ${word}${n === 1 ? "" : "s"}`;
+
+function measure(r: DriftResult): string {
+  if (r.verdict === "insufficient" && r.statistic === null) return r.test;
+  if (P_TESTS.has(r.test)) return `${r.test}: statistic ${num(r.statistic)} · p ${num(r.pValue)} · q ${num(r.adjustedP)} (drift when q ≤ ${r.threshold})`;
+  return `${r.test}: distance ${num(r.distance)} (drift when ≥ ${r.threshold})`;
+}
+
+function metricCard(r: DriftResult): HTMLElement {
+  const word = r.verdict === "drift" ? "drifted" : r.verdict === "ok" ? "no drift" : "not enough data";
+  return el("div", { class: `metric verdict-${r.verdict}`, "data-metric": r.metric, "data-verdict": r.verdict },
+    el("div", { class: "metric-head" }, el("strong", {}, r.monitor), r.monitor === r.metric ? "" : ` · ${r.metric}`, el("span", { class: "badge" }, word)),
+    el("div", { class: "metric-test" }, measure(r)),
+    el("div", { class: "metric-n" }, `baseline n=${r.referenceN.toLocaleString()}, current n=${r.currentN.toLocaleString()}${r.summary ? ` · ${r.summary}` : ""}`),
+    r.chart.labels.length > 0 ? driftChart(r.chart.labels, r.chart.reference, r.chart.current, { drifted: r.verdict === "drift", title: `${r.metric}: baseline against the current window` }) : el("p", { class: "note" }, r.note ?? "nothing to chart"),
+  );
+}
+
+async function drift(): Promise<void> {
+  const r = await api<DriftBody & { error?: { message: string } }>("/v1/drift");
+  const out = $("drift");
+  if (r.status !== 200) return void out.replaceChildren(el("p", { class: "bad" }, r.status === 404 ? "drift is off on this service (its config says monitor: false)" : `HTTP ${r.status}: ${r.body.error?.message ?? ""}`));
+  const b = r.body;
+  if (b.status !== "ok") {
+    return void out.replaceChildren(
+      el("p", { id: "drift-status", class: b.status === "no-baseline" ? "" : "bad" }, b.message ?? b.status),
+      b.hint ? el("p", {}, el("code", {}, b.hint)) : "",
+      el("p", { class: "note" }, `monitors: ${b.monitors.join(", ")}`),
+    );
+  }
+  const results = (b.results ?? []).slice().sort((x, y) => Number(y.verdict === "drift") - Number(x.verdict === "drift"));
+  const base = b.baseline as NonNullable<DriftBody["baseline"]>;
+  const win = b.window as NonNullable<DriftBody["window"]>;
+  out.replaceChildren(
+    el("p", { id: "drift-status", class: b.drifted ? "bad" : "good" },
+      `${b.drifted ? `${plural(b.drifted, "metric")} drifted` : "no drift"}: baseline '${base.name}' (${plural(base.count, "decision")}, made ${when(base.createdAt)}) against ${when(win.from)} → ${when(win.to)} (${plural(win.count, "decision")})`),
+    el("div", { class: "metrics" }, ...results.map(metricCard)),
+  );
+}
+
+async function environments(): Promise<void> {
+  const r = await api<{ environments: EnvRow[]; configured: boolean; file?: string; hint?: string }>("/v1/environments");
+  const out = $("environments");
+  if (r.status !== 200) return;
+  if (!r.body.configured) return void out.replaceChildren(el("p", { id: "no-environments" }, "no environments configured: ", r.body.hint ?? ""));
+  const rows = r.body.environments.map((e) =>
+    el("tr", { "data-env": e.name },
+      el("td", {}, el("strong", {}, e.name)),
+      el("td", {}, e.mode),
+      el("td", {}, e.bundle ? e.bundle.version ?? "(no version)" : "-"),
+      el("td", { class: "digest", title: e.bundle?.digest ?? "" }, e.bundle ? `${e.bundle.digest.slice(0, 19)}…` : "-"),
+      el("td", {}, e.installed ? `${e.installed.action === "rollback" ? "rolled back" : "promoted"} ${when(e.installed.time)}` : "never promoted"),
+      el("td", {}, e.installed ? e.installed.by.join(", ") : "-"),
+      el("td", { class: e.problem ? "bad" : "" }, e.problem ? `${e.problem.code}: ${e.problem.message}${e.problem.hint ? ` (${e.problem.hint})` : ""}` : ""),
+    ));
+  out.replaceChildren(
+    el("table", {}, el("tr", {}, ...["environment", "mode", "version", "bundle digest", "installed", "by", ""].map((h) => el("th", {}, h))), ...rows),
+    el("p", { class: "note" }, `from ${r.body.file ?? "the service's config"}`),
+  );
+}
+
 async function optionalPanels(): Promise<void> {
-  const env = await api<{ environments: unknown; configured: boolean }>("/v1/environments");
-  $("environments").textContent = env.status === 200 && env.body.configured ? JSON.stringify(env.body.environments, null, 2) : "environments are not configured on this service";
-  const drift = await api<unknown>("/v1/drift");
-  $("drift").textContent = drift.status === 200 ? JSON.stringify(drift.body, null, 2) : "drift is not configured on this service (run it with a monitor)";
+  try {
+    await Promise.all([drift(), environments()]);
+  } catch {
+    // As for tick: the next round retries.
+  }
 }
 
 async function tick(): Promise<void> {
@@ -114,6 +190,8 @@ $("key").addEventListener("change", () => {
 });
 for (const f of ["agent", "env", "phase", "decision"]) $(`f-${f}`).addEventListener("input", () => void decisions());
 $("session-go").addEventListener("click", () => void session());
+$("drift-refresh").addEventListener("click", () => void optionalPanels());
 void tick();
 void optionalPanels();
 setInterval(() => void tick(), 1000);
+setInterval(() => void optionalPanels(), 10_000);

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { createBaseline, mergeAggregates, openMonitorStore, parseMonitorConfig, seededRandom } from "../../monitor/index.ts";
-import type { MonitorStore } from "../../monitor/index.ts";
+import type { MetricResult, MonitorStore } from "../../monitor/index.ts";
 import { ConfigError, parseServiceConfig } from "../config.ts";
 import { environmentSource } from "../environment-source.ts";
 import { startHarness, toolCall } from "./harness.ts";
@@ -62,7 +62,7 @@ describe("monitor and drift", () => {
     assert.equal(calm.body.status, "ok");
     assert.equal(calm.body.baseline.name, "normal");
     assert.equal(calm.body.baseline.count, 203);
-    const tools = (b: { results: { key: string }[] }) => b.results.find((r) => r.key === "tool mix/tools") as { verdict: string; test: string; pValue: number; adjustedP: number; statistic: number; chart: { labels: string[]; reference: number[]; current: number[] } };
+    const tools = (b: { results: MetricResult[] }) => b.results.find((r) => r.key === "tool mix/tools") as MetricResult;
     assert.equal(tools(calm.body).verdict, "ok");
     assert.equal(calm.body.drifted, 0);
 
@@ -74,7 +74,7 @@ describe("monitor and drift", () => {
     const t = tools(shifted.body);
     assert.equal(t.verdict, "drift");
     assert.equal(t.test, "chi2");
-    assert.ok(t.adjustedP < 1e-6 && t.statistic > 100, `chi2 ${t.statistic}, q ${t.adjustedP}`);
+    assert.ok((t.adjustedP as number) < 1e-6 && (t.statistic as number) > 100, `chi2 ${t.statistic}, q ${t.adjustedP}`);
     const i = t.chart.labels.indexOf("lookup");
     assert.equal(t.chart.reference[i], 0);
     assert.ok(Math.abs(t.chart.current[i] - 300 / 503) < 1e-9);
