@@ -24,7 +24,7 @@
 import type { CharSet } from "../../../language/check/regex-syntax.ts";
 import type { Match } from "./detector.ts";
 import { LINE_TERMINATORS, parsePattern, type Flags, type ParsedPattern } from "./regex-parse.ts";
-import { ASSERT, BOL, CHAR, compileProgram, ENTER, EOL, EXIT, JMP, LOOK, MATCH, SPLIT, WORD, type Program } from "./regex-program.ts";
+import { ASSERT, BOL, CHAR, compileProgram, ENTER, EOL, EXIT, JMP, LOOK, MATCH, ProgramTooLarge, SPLIT, WORD, type Program } from "./regex-program.ts";
 
 /** The most words the pruning record of one `find` may take at a time (32 MiB); beyond, it is kept in blocks. */
 export let PRUNE_BUDGET = 1 << 23;
@@ -46,8 +46,11 @@ function unpack(bits: Uint32Array | undefined, into: Uint8Array): void {
   for (let k = 0; k < into.length; k++) into[k] = bits !== undefined && (bits[k >>> 5] & (1 << (k & 31))) !== 0 ? 1 : 0;
 }
 
-/** Programs up to this size keep the position-independent closures of their states. */
-const MAX_FIXED_CLOSURES = 4096;
+/** The most (instruction, empty-check depth) states a program may have. */
+const MAX_STATES = 1 << 22;
+
+/** The most states a precomputed position-independent closure may visit. */
+const FIXED_CLOSURE_LIMIT = 256;
 
 /** A compiled linear-time regex. */
 export interface LinearRegex {
@@ -212,6 +215,8 @@ class Matcher implements LinearRegex {
     this.main = prepare(main);
     this.looks = looks.map(prepare);
     const m = main.op.length;
+    // Deeply nested quantifiers that can match empty multiply the states to track.
+    if (m * (main.depths + 1) > MAX_STATES) throw new ProgramTooLarge();
     this.none = main.depths;
     this.leafMark = new Int32Array(m);
     this.stateMark = new Int32Array(m * (main.depths + 1));
@@ -232,9 +237,8 @@ class Matcher implements LinearRegex {
     this.chars = Int32Array.from(chars);
     this.pruneWords = (chars.length + 31) >>> 5;
     this.fixedClosures = Array.from({ length: m }, () => null);
-    if (m <= MAX_FIXED_CLOSURES) {
-      for (let pc = 0; pc < m; pc++) if (pc === 0 || main.op[pc - 1] === CHAR) this.fixedClosures[pc] = this.fixedClosure(pc);
-    }
+    const seen = new Int32Array(m);
+    for (let pc = 0; pc < m; pc++) if (pc === 0 || main.op[pc - 1] === CHAR) this.fixedClosures[pc] = this.fixedClosure(pc, seen);
     this.anchored = !f.multiline && this.startReaches((op, arg) => op === ASSERT && arg === BOL) === null;
     this.first = this.firstUnits();
   }
@@ -257,16 +261,18 @@ class Matcher implements LinearRegex {
     return found.length === 0 ? null : found;
   }
 
-  // The leaves reached from `pc0` in priority order, or null when the walk meets an ASSERT, ENTER or EXIT.
-  private fixedClosure(pc0: number): Int32Array | null {
+  // The leaves reached from `pc0` in priority order, or null when the walk meets an ASSERT,
+  // ENTER or EXIT, or visits more than FIXED_CLOSURE_LIMIT states (bounding the work per program).
+  private fixedClosure(pc0: number, seen: Int32Array): Int32Array | null {
     const { op, a, b } = this.main.prog;
-    const seen = new Set<number>();
     const leaves: number[] = [];
     const stack = [pc0];
+    let visited = 0;
     while (stack.length > 0) {
       const pc = stack.pop() ?? 0;
-      if (seen.has(pc)) continue;
-      seen.add(pc);
+      if (seen[pc] === pc0 + 1) continue;
+      seen[pc] = pc0 + 1;
+      if (++visited > FIXED_CLOSURE_LIMIT) return null;
       const o = op[pc];
       if (o === CHAR || o === MATCH) leaves.push(pc);
       else if (o === SPLIT) stack.push(b[pc], a[pc]);

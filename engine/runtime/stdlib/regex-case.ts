@@ -34,11 +34,13 @@ function group(members: Map<number, number[]>): Classes {
 
 function legacyClasses(): Classes {
   if (legacy === undefined) {
+    // Only units that change, and what they change to, are in classes of more than one.
     const byCanon = new Map<number, number[]>();
     for (let cu = 0; cu <= 0xffff; cu++) {
       const k = canonicalLegacy(cu);
+      if (k === cu) continue;
       const list = byCanon.get(k);
-      if (list === undefined) byCanon.set(k, [cu]);
+      if (list === undefined) byCanon.set(k, canonicalLegacy(k) === k ? [k, cu] : [cu]);
       else list.push(cu);
     }
     legacy = group(byCanon);
@@ -100,27 +102,29 @@ function unicodeClasses(): Classes {
   return unicode;
 }
 
-function contains(set: CharSet, cp: number): boolean {
-  let lo = 0;
-  let hi = set.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (cp < set[mid][0]) hi = mid - 1;
-    else if (cp > set[mid][1]) lo = mid + 1;
-    else return true;
-  }
-  return false;
-}
+const sortedKeys = new WeakMap<Classes, Int32Array>();
 
 /** `set` with every character added that matches one of its members under `i` (with `u` or without). */
 export function caseClose(set: CharSet, unicodeMode: boolean): CharSet {
   const classes = unicodeMode ? unicodeClasses() : legacyClasses();
+  let keys = sortedKeys.get(classes);
+  if (keys === undefined) {
+    keys = Int32Array.from(classes.keys()).sort();
+    sortedKeys.set(classes, keys);
+  }
   const extra: [number, number][] = [];
-  for (const [cp, members] of classes) {
-    if (contains(set, cp)) for (const m of members) extra.push([m, m]);
+  for (const [a, b] of set) {
+    let lo = 0;
+    let hi = keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (keys[mid] < a) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let k = lo; k < keys.length && keys[k] <= b; k++) {
+      for (const m of classes.get(keys[k]) ?? []) extra.push([m, m]);
+    }
   }
   return extra.length === 0 ? set : union(set, extra);
 }
 
-/** Whether `set` has a member. */
-export { contains as setHas };

@@ -62,8 +62,8 @@ function quoted(pattern: string): string {
 /**
  * Screens and compiles a user regex. Throws a PolicyRuntimeError (`runtime/invalid-regex`)
  * when it does not compile, uses a flag outside `imsu`, a backreference or lookbehind, or may
- * backtrack catastrophically (or, run on the linear matcher, unrolls to more than
- * MAX_PROGRAM instructions). The result's `test` and `find` throw `runtime/input-too-large`
+ * backtrack catastrophically, or is too large for the linear matcher once its counted
+ * repetitions are unrolled. The result's `test` and `find` throw `runtime/input-too-large`
  * on inputs longer than `options.maxInput` (default 1 MiB).
  */
 export function compilePolicyRegex(pattern: string, flags = "", options: PolicyRegexOptions = {}): PolicyRegex {
