@@ -151,6 +151,7 @@ export const command: Command = {
       minted = k.key;
       config = { keys: [{ id: "console", sha256: k.sha256, agents: ["*"], environments: ["*"], roles: ["admin"], principal: "operator" }] };
     }
+    const environments = environmentsOf(stringFlag(args, "environments") ?? config.environments, io);
     const keyFlag = stringFlag(args, "key");
     const keyPath = keyFlag !== undefined ? resolve(io.cwd, keyFlag) : config.signingKeyFile ?? (isUrl(db) ? resolve(io.cwd, "palisade-audit.key") : `${db}.key`);
     const audit = await AuditLog.open(await openStore(db), { signingKey: signingKey(keyPath, io) });
@@ -159,7 +160,6 @@ export const command: Command = {
       const { PostgresApprovalStore } = await import("../service/approval-store-pg.ts");
       approvals = await PostgresApprovalStore.open(db);
     } else approvals = new MemoryApprovalStore();
-    const environments = environmentsOf(stringFlag(args, "environments") ?? config.environments, io);
     const { monitor, drift } = await monitorOf(db, config, io);
     const pagesDir = await pages(io);
     const service = await createService({
