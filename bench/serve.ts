@@ -1,7 +1,9 @@
 // The decision service under load from a second process: autocannon at 64 connections on
 // loopback against `palisade serve` (audit log on, SQLite), and against a bare Fastify route that
 // returns a constant, so the ratio says what deciding and auditing cost over HTTP itself. Beside
-// it, POST /v1/decide/batch with the same decisions ten to a request.
+// it, POST /v1/decide/batch with the same decisions ten to a request, and each server's CPU time
+// per request: on a shared 2-core machine requests per second follow everyone else's load, CPU
+// time per request much less so.
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -27,7 +29,21 @@ function waitFor(proc: ChildProcess, pattern: RegExp): Promise<string> {
   });
 }
 
-interface Cannon { requests: { average: number }; latency: { p50: number; p99: number; average: number }; non2xx: number; errors: number }
+interface Cannon { requests: { average: number; total: number }; latency: { p50: number; p99: number; average: number }; non2xx: number; errors: number }
+
+/**
+ * CPU seconds (all threads) the process has used, from /proc; undefined where there is none. On a
+ * shared machine this moves far less with other load than requests per second do.
+ */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
 
 function cannon(url: string, body: string, key: string, seconds: number): Promise<Cannon> {
   const args = [join(root, "node_modules/autocannon/autocannon.js"), "-c", String(CONNECTIONS), "-d", String(seconds), "-m", "POST", "-H", "content-type=application/json", "-H", `authorization=Bearer ${key}`, "-b", body, "--json", url];
@@ -37,10 +53,13 @@ function cannon(url: string, body: string, key: string, seconds: number): Promis
   return new Promise((ok, ko) => p.once("exit", (code) => (code === 0 ? ok(JSON.parse(out) as Cannon) : ko(new Error(`autocannon exited ${code}`)))));
 }
 
-async function measure(proc: ChildProcess, url: string, body: string, key: string): Promise<Cannon> {
+async function measure(proc: ChildProcess, url: string, body: string, key: string): Promise<Cannon & { cpuUsPerRequest: number | undefined }> {
   try {
     await cannon(url, body, key, 2);
-    return await cannon(url, body, key, SECONDS);
+    const before = cpuSeconds(proc.pid);
+    const r = await cannon(url, body, key, SECONDS);
+    const after = cpuSeconds(proc.pid);
+    return { ...r, cpuUsPerRequest: before === undefined || after === undefined ? undefined : ((after - before) * 1e6) / r.requests.total };
   } finally {
     proc.kill("SIGTERM");
     await new Promise((r) => proc.once("exit", r));
@@ -81,7 +100,11 @@ export async function benchServe(): Promise<Record<string, number>> {
       bare_fastify_p50_ms: b.latency.p50,
       bare_fastify_p99_ms: b.latency.p99,
       ratio_serve_vs_bare: Number((s.requests.average / b.requests.average).toFixed(3)),
+      ...(s.cpuUsPerRequest !== undefined && b.cpuUsPerRequest !== undefined
+        ? { serve_cpu_us_per_decision: Math.round(s.cpuUsPerRequest), bare_fastify_cpu_us_per_request: Math.round(b.cpuUsPerRequest), cpu_ratio_bare_vs_serve: Number((b.cpuUsPerRequest / s.cpuUsPerRequest).toFixed(3)) }
+        : {}),
       [`serve_batch${BATCH}_decisions_per_s`]: Math.round(sb.requests.average * BATCH),
+      ...(sb.cpuUsPerRequest !== undefined ? { [`serve_batch${BATCH}_cpu_us_per_decision`]: Math.round(sb.cpuUsPerRequest / BATCH) } : {}),
       [`serve_batch${BATCH}_request_p50_ms`]: sb.latency.p50,
       [`serve_batch${BATCH}_request_p99_ms`]: sb.latency.p99,
       [`serve_batch${BATCH}_audit_entries`]: batchEntries,
