@@ -21,9 +21,9 @@
 //   stops at the end of the match it returns, and the searches left read the text once. The
 //   record takes (n+1)·⌈c/32⌉ words for c character instructions; past PRUNE_BUDGET it is
 //   kept one block of positions at a time, recomputed from rows saved at the block edges.
-import type { CharSet } from "../../../language/check/regex-syntax.ts";
+import { LINE_TERMINATORS, type CharSet, type Flags, type ParsedPattern } from "../../../language/check/regex-parse.ts";
 import type { Match } from "./detector.ts";
-import { LINE_TERMINATORS, parsePattern, type Flags, type ParsedPattern } from "./regex-parse.ts";
+import { parsePattern } from "./regex-parse.ts";
 import { ASSERT, BOL, CHAR, compileProgram, ENTER, EOL, EXIT, JMP, LOOK, MATCH, ProgramTooLarge, SPLIT, WORD, type Program } from "./regex-program.ts";
 
 /** The most words the pruning record of one `find` may take at a time (32 MiB); beyond, it is kept in blocks. */

@@ -7,7 +7,7 @@
 // JavaScript exposes no simple case folding, so the `u` classes are built from the full
 // mappings' single-code-point results (plus the few folding pairs those miss) and each pair is
 // confirmed with the engine's own `/x/ui` before it is joined: the classes are V8's.
-import { union, type CharSet } from "../../../language/check/regex-syntax.ts";
+import { union, type CharSet } from "../../../language/check/regex-parse.ts";
 
 /** Every code point whose case class has more than one member, with its class. */
 type Classes = ReadonlyMap<number, readonly number[]>;

@@ -11,11 +11,12 @@
 // matcher (linear-regex.ts). Both give JavaScript's answers. Inputs longer than a cap (1 MiB
 // by default) are still refused with a PolicyRuntimeError: linear is not free, the cost is the
 // input's length times the program's size, and a decision must not stall the agent it guards.
+import type { Node } from "../../../language/check/regex-parse.ts";
 import { screenRegex } from "../../../language/check/regex-safety.ts";
 import type { Match } from "./detector.ts";
 import { PolicyRuntimeError } from "./errors.ts";
 import { compileLinearRegex, type LinearRegex } from "./linear-regex.ts";
-import { parsePattern, UnsupportedRegex, type Node } from "./regex-parse.ts";
+import { parsePattern, UnsupportedRegex } from "./regex-parse.ts";
 import { maxExtent, pathCount, ProgramTooLarge } from "./regex-program.ts";
 
 /** The default cap on the length (UTF-16 code units) of text a user regex is run on: 1 MiB. */

@@ -3,8 +3,7 @@
 // check (an iteration of a quantifier that matched the empty string fails, once the
 // quantifier's minimum is met) is kept by ENTER/EXIT around each checked iteration: the VM
 // kills a thread that reaches EXIT without having read a character since the matching ENTER.
-import type { CharSet } from "../../../language/check/regex-syntax.ts";
-import type { Assertion, Node } from "./regex-parse.ts";
+import type { Assertion, CharSet, Node } from "../../../language/check/regex-parse.ts";
 
 export const CHAR = 0;
 export const SPLIT = 1;
