@@ -29,7 +29,7 @@ export async function run(argv: string[], cwd: string = repoRoot, stdin = ""): P
 
 /** Runs the installed entry point as a child process. */
 export function runProcess(argv: string[], cwd: string = repoRoot, input?: string): Run {
-  const r = spawnSync(process.execPath, ["--disable-warning=ExperimentalWarning", join(repoRoot, "bin", "palisade.js"), ...argv], { cwd, encoding: "utf8", input });
+  const r = spawnSync(process.execPath, ["--disable-warning=ExperimentalWarning", join(repoRoot, "bin", "palisade.js"), ...argv], { cwd, encoding: "utf8", input, timeout: 120_000, killSignal: "SIGKILL" });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
