@@ -17,7 +17,8 @@
 //
 // Zero-width assertions are ignored (they only remove paths) and large counted repetitions are
 // treated as loops, so the analysis errs on the side of refusing.
-import { intersects, parseRegex, type CharSet, type RegexNode } from "./regex-syntax.ts";
+import { intersects, type CharSet } from "./regex-parse.ts";
+import { parseRegex, type RegexNode } from "./regex-syntax.ts";
 import { stronglyConnected } from "./graph.ts";
 
 /** A problem with one regex; offsets point into its pattern or its flags. */

@@ -1,48 +1,10 @@
-// A small parser for JavaScript regex syntax, enough to reason about how a backtracking engine
-// will run a pattern. It runs only on patterns that `new RegExp` has already accepted, so it can
-// be lenient; it records the features Palisade refuses (backreferences, lookbehind) with their
+// The regex as the catastrophic-backtracking analysis sees it: the shared parse
+// (regex-parse.ts) with zero-width parts (`^ $ \b \B`, lookahead) as `empty`, since they only
+// remove paths and ignoring them keeps the analysis on the safe side; case folding limited to
+// ASCII and Latin-1 letters and `\p{..}` taken as any character, which is enough to judge
+// overlap; and the features Palisade refuses (backreferences, lookbehind) listed with their
 // offsets so the diagnostic can point at them.
-
-/** A set of code points, as sorted, disjoint, non-adjacent inclusive ranges. */
-export type CharSet = readonly (readonly [number, number])[];
-
-const MAX_CP = 0x10ffff;
-
-/** The union of sets. */
-export function union(...sets: CharSet[]): CharSet {
-  const all = sets.flat().map(([a, b]) => [a, b] as [number, number]).sort((x, y) => x[0] - y[0]);
-  const out: [number, number][] = [];
-  for (const r of all) {
-    const last = out[out.length - 1];
-    if (last !== undefined && r[0] <= last[1] + 1) last[1] = Math.max(last[1], r[1]);
-    else out.push([r[0], r[1]]);
-  }
-  return out;
-}
-
-/** Every code point not in the set. */
-export function complement(s: CharSet): CharSet {
-  const out: [number, number][] = [];
-  let next = 0;
-  for (const [a, b] of s) {
-    if (a > next) out.push([next, a - 1]);
-    next = b + 1;
-  }
-  if (next <= MAX_CP) out.push([next, MAX_CP]);
-  return out;
-}
-
-/** Whether two sets share a code point. */
-export function intersects(a: CharSet, b: CharSet): boolean {
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) {
-    if (a[i][1] < b[j][0]) i++;
-    else if (b[j][1] < a[i][0]) j++;
-    else return true;
-  }
-  return false;
-}
+import { ALL, parsePattern, union, type CharSet, type Node } from "./regex-parse.ts";
 
 /** The set with the other-case letters added (ASCII and Latin-1 letters: enough to judge overlap). */
 export function caseFold(s: CharSet): CharSet {
@@ -56,13 +18,6 @@ export function caseFold(s: CharSet): CharSet {
   }
   return union(s, extra);
 }
-
-const c = (ch: string): number => ch.codePointAt(0) ?? 0;
-const DIGIT: CharSet = [[c("0"), c("9")]];
-const WORD: CharSet = union([[c("0"), c("9")]], [[c("A"), c("Z")]], [[c("_"), c("_")]], [[c("a"), c("z")]]);
-const SPACE: CharSet = union([[9, 13]], [[32, 32]], [[0xa0, 0xa0]], [[0x1680, 0x1680]], [[0x2000, 0x200a]], [[0x2028, 0x2029]], [[0x202f, 0x202f]], [[0x205f, 0x205f]], [[0x3000, 0x3000]], [[0xfeff, 0xfeff]]);
-const LINE_TERMINATORS: CharSet = union([[10, 10]], [[13, 13]], [[0x2028, 0x2029]]);
-const ALL: CharSet = [[0, MAX_CP]];
 
 /** A node of a parsed regex; `start`/`end` are offsets into the pattern. */
 export type RegexNode =
@@ -85,251 +40,29 @@ export interface ParsedRegex {
   readonly unsupported: readonly Unsupported[];
 }
 
-/**
- * Parses `pattern` (already accepted by `new RegExp(pattern, flags)`). Zero-width assertions
- * (`^ $ \b \B`, lookahead) become `empty`: they only remove paths, so the analysis stays on the
- * safe side by ignoring them.
- */
+const ANALYSIS = { caseClose: caseFold, property: (): CharSet => ALL };
+
+function project(n: Node): RegexNode {
+  switch (n.k) {
+    case "empty":
+    case "assert":
+    case "look":
+      return { k: "empty" };
+    case "char":
+      return { k: "char", set: n.set, start: n.start, end: n.end };
+    case "seq":
+      return { k: "seq", items: n.items.map(project) };
+    case "alt":
+      return { k: "alt", alts: n.alts.map(project) };
+    case "repeat":
+      // Laziness only changes the order the same paths are explored in.
+      return { k: "repeat", body: project(n.body), min: n.min, max: n.max, start: n.start, end: n.end };
+  }
+}
+
+/** Parses `pattern`, which `new RegExp(pattern, flags)` has already accepted. */
 export function parseRegex(pattern: string, flags: string): ParsedRegex {
-  const unicode = flags.includes("u") || flags.includes("v");
-  const ignoreCase = flags.includes("i");
-  const dotAll = flags.includes("s");
-  const unsupported: Unsupported[] = [];
-  const hasNamedGroups = /\(\?<[A-Za-z_$]/.test(pattern);
-  let i = 0;
-
-  const peek = (o = 0): string => pattern[i + o] ?? "";
-  const charNode = (set: CharSet, start: number): RegexNode => ({ k: "char", set: ignoreCase ? caseFold(set) : set, start, end: i });
-  const single = (cp: number): CharSet => [[cp, cp]];
-
-  function readCodePoint(): number {
-    const cp = unicode ? (pattern.codePointAt(i) ?? 0) : pattern.charCodeAt(i);
-    i += cp > 0xffff ? 2 : 1;
-    return cp;
-  }
-
-  function readHex(n: number): number | undefined {
-    const h = pattern.slice(i, i + n);
-    if (h.length === n && /^[0-9a-fA-F]+$/.test(h)) {
-      i += n;
-      return parseInt(h, 16);
-    }
-    return undefined;
-  }
-
-  /** An escape after the backslash; returns a set, or "boundary" for `\b`/`\B`. */
-  function escape(inClass: boolean, escStart: number): CharSet | "boundary" {
-    const ch = peek();
-    i++;
-    switch (ch) {
-      case "d":
-        return DIGIT;
-      case "D":
-        return complement(DIGIT);
-      case "w":
-        return WORD;
-      case "W":
-        return complement(WORD);
-      case "s":
-        return SPACE;
-      case "S":
-        return complement(SPACE);
-      case "b":
-        return inClass ? single(8) : "boundary";
-      case "B":
-        return "boundary";
-      case "n":
-        return single(10);
-      case "r":
-        return single(13);
-      case "t":
-        return single(9);
-      case "f":
-        return single(12);
-      case "v":
-        return single(11);
-      case "0":
-        if (!/[0-9]/.test(peek())) return single(0);
-        break;
-      case "x": {
-        const v = readHex(2);
-        return v === undefined ? single(c("x")) : single(v);
-      }
-      case "u": {
-        if (unicode && peek() === "{") {
-          const close = pattern.indexOf("}", i);
-          const v = parseInt(pattern.slice(i + 1, close), 16);
-          i = close + 1;
-          return single(v);
-        }
-        const v = readHex(4);
-        return v === undefined ? single(c("u")) : single(v);
-      }
-      case "c": {
-        const l = peek();
-        if (/[A-Za-z]/.test(l)) {
-          i++;
-          return single(c(l) % 32);
-        }
-        i--; // `\c` without a letter is a literal backslash in Annex B
-        return single(c("\\"));
-      }
-      case "p":
-      case "P":
-        if (unicode && peek() === "{") {
-          i = pattern.indexOf("}", i) + 1;
-          return ALL; // a Unicode property: assume it may overlap anything
-        }
-        break;
-      case "k":
-        if (!inClass && (unicode || hasNamedGroups) && peek() === "<") {
-          i = pattern.indexOf(">", i) + 1;
-          unsupported.push({ what: "backreference", start: escStart, end: i });
-          return ALL;
-        }
-        break;
-      default:
-        if (!inClass && /[1-9]/.test(ch)) {
-          while (/[0-9]/.test(peek())) i++;
-          unsupported.push({ what: "backreference", start: escStart, end: i });
-          return ALL;
-        }
-    }
-    i--;
-    return single(readCodePoint());
-  }
-
-  function charClass(start: number): RegexNode {
-    i++; // [
-    let negate = false;
-    if (peek() === "^") {
-      negate = true;
-      i++;
-    }
-    const parts: CharSet[] = [];
-    // In JavaScript `]` always closes a class (`[]` is empty, `[^]` is everything).
-    while (i < pattern.length && peek() !== "]") {
-      let lo: CharSet | "boundary";
-      if (peek() === "\\") {
-        const s = i;
-        i++;
-        lo = escape(true, s);
-      } else lo = single(readCodePoint());
-      if (lo === "boundary") continue;
-      if (peek() === "-" && pattern[i + 1] !== "]" && i + 1 < pattern.length && lo.length === 1 && lo[0][0] === lo[0][1]) {
-        const save = i;
-        i++;
-        let hi: CharSet | "boundary";
-        if (peek() === "\\") {
-          const s = i;
-          i++;
-          hi = escape(true, s);
-        } else hi = single(readCodePoint());
-        if (hi !== "boundary" && hi.length === 1 && hi[0][0] === hi[0][1] && hi[0][0] >= lo[0][0]) {
-          parts.push([[lo[0][0], hi[0][0]]]);
-          continue;
-        }
-        // Not a range (`[\w-x]` in Annex B): the dash and both sides are literal.
-        i = save;
-        parts.push(lo, single(c("-")));
-        i++;
-        continue;
-      }
-      parts.push(lo);
-    }
-    i++; // ]
-    const set = union(...parts);
-    const folded = ignoreCase ? caseFold(set) : set;
-    return { k: "char", set: negate ? complement(folded) : folded, start, end: i };
-  }
-
-  function atom(): RegexNode | null {
-    const start = i;
-    const ch = peek();
-    switch (ch) {
-      case "^":
-      case "$":
-        i++;
-        return { k: "empty" };
-      case ".":
-        i++;
-        return charNode(dotAll ? ALL : complement(LINE_TERMINATORS), start);
-      case "[":
-        return charClass(start);
-      case "\\": {
-        i++;
-        const e = escape(false, start);
-        return e === "boundary" ? { k: "empty" } : charNode(e, start);
-      }
-      case "(": {
-        i++;
-        let zeroWidth = false;
-        if (peek() === "?") {
-          if (pattern.startsWith("?<=", i) || pattern.startsWith("?<!", i)) {
-            unsupported.push({ what: "lookbehind", start, end: start + 4 });
-            zeroWidth = true;
-            i += 3;
-          } else if (pattern.startsWith("?=", i) || pattern.startsWith("?!", i)) {
-            zeroWidth = true;
-            i += 2;
-          } else if (pattern.startsWith("?<", i)) {
-            i = pattern.indexOf(">", i) + 1;
-          } else {
-            // `(?:`, or a modifiers group `(?i:` / `(?-i:`
-            i = pattern.indexOf(":", i) + 1;
-          }
-        }
-        const body = alternation();
-        i++; // )
-        return zeroWidth ? { k: "empty" } : body;
-      }
-      default:
-        return charNode(single(readCodePoint()), start);
-    }
-  }
-
-  /** A quantifier at `i`, or null; Annex B reads a `{` that is not one as a literal. */
-  function quantifier(): { min: number; max: number } | null {
-    const ch = peek();
-    if (ch === "*") return (i++, { min: 0, max: Infinity });
-    if (ch === "+") return (i++, { min: 1, max: Infinity });
-    if (ch === "?") return (i++, { min: 0, max: 1 });
-    if (ch === "{") {
-      const m = /^\{(\d+)(,(\d*))?\}/.exec(pattern.slice(i));
-      if (m === null) return null;
-      i += m[0].length;
-      const min = Number(m[1]);
-      const max = m[2] === undefined ? min : m[3] === "" ? Infinity : Number(m[3]);
-      return { min, max };
-    }
-    return null;
-  }
-
-  function sequence(): RegexNode {
-    const items: RegexNode[] = [];
-    while (i < pattern.length && peek() !== "|" && peek() !== ")") {
-      const start = i;
-      const a = atom();
-      if (a === null) break;
-      let node = a;
-      for (let q = quantifier(); q !== null; q = quantifier()) {
-        if (peek() === "?") i++; // lazy: explores the same paths in another order
-        node = { k: "repeat", body: node, min: q.min, max: q.max, start, end: i };
-      }
-      items.push(node);
-    }
-    return items.length === 1 ? items[0] : { k: "seq", items };
-  }
-
-  function alternation(): RegexNode {
-    const alts = [sequence()];
-    while (peek() === "|") {
-      i++;
-      alts.push(sequence());
-    }
-    return alts.length === 1 ? alts[0] : { k: "alt", alts };
-  }
-
-  const node = alternation();
-  return { node, unsupported };
+  const parsed = parsePattern(pattern, flags, ANALYSIS);
+  const unsupported = parsed.unsupported.filter((u): u is Unsupported => u.what === "backreference" || u.what === "lookbehind");
+  return { node: project(parsed.root), unsupported };
 }
