@@ -34,17 +34,42 @@ export function changes(before: unknown, after: unknown, path = "", out: ChangeV
 /** Told of every decision as it is noted; must be cheap and must not throw (it runs on the decision path). */
 export type DecisionObserver = (record: DecisionRecordV1, decision: Decision) => void;
 
+// Thousands of recent decisions are kept for the console. Held as objects, every object of every
+// decided input stays reachable, and the young-generation collector copies (then promotes) all of
+// them: under load that doubled scavenge time and brought major collections into the decision
+// path's tail latency. Kept as JSON text, a decision is a few strings; the console, which reads
+// rarely, parses them back.
+interface Kept {
+  readonly rest: Omit<DecisionRecordV1, "input" | "payload">;
+  readonly input: string | undefined;
+  /** The payload's text; SAME when the payload is the input itself (no transform fired). */
+  readonly payload: string | undefined | typeof SAME;
+}
+
+const SAME = Symbol("same as input");
+
+function keep(rec: DecisionRecordV1): Kept {
+  const { input, payload, ...rest } = rec;
+  return { rest, input: JSON.stringify(input), payload: payload === input ? SAME : JSON.stringify(payload) };
+}
+
+function view(k: Kept): DecisionRecordV1 {
+  const input: unknown = k.input === undefined ? undefined : JSON.parse(k.input);
+  const payload: unknown = k.payload === SAME ? input : k.payload === undefined ? undefined : JSON.parse(k.payload);
+  return { ...k.rest, input, payload };
+}
+
 /** The recent decisions of one node. */
 export class Activity {
-  readonly #ring: (DecisionRecordV1 | undefined)[];
+  readonly #ring: (Kept | undefined)[];
   #next = 0;
-  readonly #sessions = new Map<string, DecisionRecordV1[]>();
+  readonly #sessions = new Map<string, Kept[]>();
   readonly #maxSessions: number;
   readonly #maxSteps: number;
   #observers: readonly DecisionObserver[] = [];
 
   constructor(size = 5000, maxSessions = 2000, maxSteps = 500) {
-    this.#ring = new Array<DecisionRecordV1 | undefined>(size);
+    this.#ring = new Array<Kept | undefined>(size);
     this.#maxSessions = maxSessions;
     this.#maxSteps = maxSteps;
   }
@@ -53,7 +78,8 @@ export class Activity {
   add(r: Omit<DecisionRecordV1, "changes">, decision: Decision): DecisionRecordV1 {
     const transformed = decision.reasons.some((x) => x.effect === "redact" || x.effect === "set");
     const rec: DecisionRecordV1 = { ...r, changes: transformed ? changes(r.input, r.payload) : [] };
-    this.#ring[this.#next] = rec;
+    const kept = keep(rec);
+    this.#ring[this.#next] = kept;
     this.#next = (this.#next + 1) % this.#ring.length;
     if (rec.session !== null) {
       let steps = this.#sessions.get(rec.session);
@@ -65,7 +91,7 @@ export class Activity {
         }
         this.#sessions.set(rec.session, steps);
       }
-      if (steps.length < this.#maxSteps) steps.push(rec);
+      if (steps.length < this.#maxSteps) steps.push(kept);
     }
     for (const fn of this.#observers) fn(rec, decision);
     return rec;
@@ -79,8 +105,8 @@ export class Activity {
   /** Marks the decision that asked for an approval with the approval's id. */
   link(id: string, approval: string): void {
     for (let i = 0; i < this.#ring.length; i++) {
-      const r = this.#ring[i];
-      if (r?.id === id) this.#ring[i] = { ...r, approval };
+      const k = this.#ring[i];
+      if (k?.rest.id === id) this.#ring[i] = { ...k, rest: { ...k.rest, approval } };
     }
   }
 
@@ -89,21 +115,22 @@ export class Activity {
     const out: DecisionRecordV1[] = [];
     const n = this.#ring.length;
     for (let i = 1; i <= n && out.length < limit; i++) {
-      const r = this.#ring[(this.#next - i + n) % n];
-      if (r === undefined) break;
+      const k = this.#ring[(this.#next - i + n) % n];
+      if (k === undefined) break;
+      const r = k.rest;
       if (filter.agent && r.agent !== filter.agent) continue;
       if (filter.env && r.env !== filter.env) continue;
       if (filter.phase && r.phase !== filter.phase) continue;
       if (filter.decision && r.decision !== filter.decision) continue;
       if (filter.session && r.session !== filter.session) continue;
-      out.push(r);
+      out.push(view(k));
     }
     return out;
   }
 
   /** Every step of one session, oldest first. */
   session(id: string): readonly DecisionRecordV1[] {
-    return this.#sessions.get(id) ?? [];
+    return (this.#sessions.get(id) ?? []).map(view);
   }
 
   /** Session ids, most recently started last. */
