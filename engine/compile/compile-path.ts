@@ -74,9 +74,8 @@ const scans = new Map<string, ElementScan>();
 /**
  * The loop of `count`/`any`/`all` over a list whose body is `x.PATH == K` (`negate`: `!=`), as
  * generated source with the path read inline: per element, the same null-for-absent read as
- * `pathReader(keys)`, then `===` against `want`, with no call. Session histories are the lists
- * policies quantify over, and a call per element per step made the loop several times the cost
- * of the same loop written by hand. Shared per (quantifier, path, negate).
+ * `pathReader(keys)`, then `===` against `want`, with no call or closure per element (session
+ * histories are the lists policies quantify over). Shared per (quantifier, path, negate).
  */
 export function elementScan(kind: "any" | "all" | "count", keys: readonly string[], negate: boolean): ElementScan {
   const id = JSON.stringify([kind, keys, negate]);
