@@ -10,6 +10,7 @@ import { CompactRange, MerkleTree, consistencyProofFromReader, inclusionProofFro
 import type { NodeReader } from "../engine/audit/merkle.ts";
 import { bytesEqual } from "../engine/audit/hash.ts";
 import { verifyConsistency, verifyInclusion } from "../engine/audit/verify.ts";
+import { seededRandom } from "../engine/monitor/random.ts";
 
 const H = 32;
 const PERIOD = 1 << 16;
@@ -68,18 +69,6 @@ function readerOver(levels: Uint8Array[]): NodeReader {
   return (level, index) => (level === 0 ? derivedLeaf(index) : levels[level].subarray(index * H, (index + 1) * H));
 }
 
-/** A small deterministic PRNG (mulberry32), so runs pick the same indices. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
@@ -107,7 +96,7 @@ export async function benchAuditCore(): Promise<Record<string, number>> {
   }
   const samples = 2000;
   for (const [label, size] of [["1m", 1_000_000], ["10m", big]] as const) {
-    const rand = prng(size);
+    const rand = seededRandom(size);
     const root = rootFromReader(size, read);
     const gen: number[] = [];
     const ver: number[] = [];

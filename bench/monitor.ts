@@ -10,20 +10,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MemoryMonitorStore, Monitor, createBaseline, defaultMonitorConfig, openMonitorStore, runDrift } from "../engine/monitor/index.ts";
 import type { DecisionEvent } from "../engine/monitor/index.ts";
+import { seededRandom } from "../engine/monitor/random.ts";
 
 const TOOLS = 8;
 
-/** A small deterministic PRNG (mulberry32), so every run sees the same events. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Events {
   readonly latencyMs: Float64Array;
@@ -32,7 +22,7 @@ interface Events {
 
 /** n events: log-normal latency (median ~120 ms) scaled by `slower`, tools drawn from `mix`. */
 function events(n: number, seed: number, slower: number, mix: readonly number[]): Events {
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   const latencyMs = new Float64Array(n);
   const tool = new Uint8Array(n);
   const cum: number[] = [];
@@ -116,7 +106,7 @@ const NONE: DecisionEvent["rules"] = [];
 
 /** n decision events spread evenly over [start, start + spanMs), tools drawn from `mix`. */
 function decisionEvents(n: number, seed: number, start: number, spanMs: number, mix: readonly number[]): DecisionEvent[] {
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   const cum: number[] = [];
   let s = 0;
   for (const w of mix) cum.push((s += w));
