@@ -3,23 +3,15 @@
 // which is what lets `palisade report verify --db` recompute it and compare.
 import type { Catalogue, Control } from "./catalogue.ts";
 import { readLoggedRecord } from "./evidence.ts";
-import type { ApprovalOutcomeEvidence, DriftAlertEvidence, DriftHandlingEvidence, LoggedDecision, LoggedRecord, PackTestRunEvidence, PromotionEvidence } from "./evidence.ts";
+import type { DriftAlertEvidence, DriftHandlingEvidence, LoggedDecision, LoggedReason, LoggedRecord, PackTestRunEvidence, PromotionEvidence } from "./evidence.ts";
 
 /** Most entries cited per control and kind; the rest are counted, not cited, so a report stays readable. */
 export const MAX_CITED = 25;
 
 /** A logged decision as a report cites it. Every field is derived from the entry alone. */
-export interface DecisionCitation {
+export interface DecisionCitation extends Pick<LoggedDecision, "time" | "agent" | "env" | "principal" | "phase" | "tool" | "decision" | "approval"> {
   readonly entry: number;
-  readonly time: string;
-  readonly agent: string;
-  readonly env: string;
-  readonly principal: string | null;
-  readonly phase: string;
-  readonly tool: string | null;
-  readonly decision: string;
-  readonly reasons: readonly { readonly rule: string; readonly effect: string; readonly message?: string }[];
-  readonly approval: ApprovalOutcomeEvidence | null;
+  readonly reasons: readonly Pick<LoggedReason, "rule" | "effect" | "message">[];
 }
 
 /** A promotion as a report cites it. */
