@@ -66,11 +66,13 @@ export {
 } from "./tiles.ts";
 export type { BuildTilesOptions, TileFile } from "./tiles.ts";
 export { decodeEntry, digest, encodeEntry } from "./entry.ts";
+export { encodeDocumentEntry } from "./document-entry.ts";
+export type { DocumentEntry } from "./document-entry.ts";
 export type { AuditDecision, AuditParty, AuditPhase, AuditReason, AuditRecord, AuditTool, JsonValue } from "./entry.ts";
 export { AuditLog } from "./log.ts";
 export type { AuditLogOptions, ConsistencyProof, EraseResult, InclusionProof, LogEntry, SignedCheckpoint } from "./log.ts";
 export { StoreError, openStore } from "./store.ts";
-export type { AppendResult, AuditStore, NewEntry, StoreErrorCode, StoredCheckpoint, StoredEntry, SubjectKey } from "./store.ts";
+export type { AppendResult, AuditStore, DocumentAppendResult, NewDocumentEntry, NewEntry, StoreErrorCode, StoredCheckpoint, StoredEntry, SubjectKey } from "./store.ts";
 export { verifyStore } from "./store-verify.ts";
 export type { CheckpointCheck, ProblemKind, VerifyProblem, VerifyReport, VerifyStoreOptions } from "./store-verify.ts";
 export { ERASED_MARKER, SEALED_MARKER, newSubjectKey, seal, subjectOf, unseal } from "./erasure.ts";

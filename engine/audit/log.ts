@@ -13,6 +13,8 @@
 // the log is given (`signingKey`); it is never written to the store, since anyone able to edit the
 // store could then re-sign a rewritten log. The CLI keeps it in a file beside the SQLite database
 // (`<db>.key`, mode 0600) or at `--key`. The store keeps only the verifier key and the origin.
+import { encodeDocumentEntry } from "./document-entry.ts";
+import type { DocumentEntry } from "./document-entry.ts";
 import { encodeEntry } from "./entry.ts";
 import type { AuditRecord } from "./entry.ts";
 import { AuditError } from "./errors.ts";
@@ -25,7 +27,7 @@ import type { NodeId, NodeReader } from "./merkle.ts";
 import { parseSignerKey } from "./note.ts";
 import type { SignerKey } from "./note.ts";
 import { StoreError, nodeKey, openStore } from "./store.ts";
-import type { AuditStore, NewEntry } from "./store.ts";
+import type { AuditStore, NewDocumentEntry, NewEntry } from "./store.ts";
 import { verifyStore } from "./store-verify.ts";
 import { MAX_ENTRY_SIZE, TILE_HEIGHT, TILE_WIDTH, buildTiles } from "./tiles.ts";
 import type { TileFile } from "./tiles.ts";
@@ -100,14 +102,16 @@ export interface EraseResult {
 const YIELD_EVERY = 256;
 
 interface Pending {
-  /** The record to seal and encode, or undefined when `data` is already the entry. */
+  /** The record to seal and encode, or undefined when `doc` is the entry. */
   readonly record: AuditRecord | undefined;
-  readonly data: Uint8Array | undefined;
+  readonly doc: DocumentEntry | undefined;
   readonly time: number;
   readonly resolve: (index: number) => void;
   readonly reject: (err: unknown) => void;
 }
 
+/** Consecutive appends of one kind, as one call to the store. */
+type Run = { readonly ok: Pending[]; readonly entries: NewEntry[]; readonly docs?: undefined } | { readonly ok: Pending[]; readonly docs: NewDocumentEntry[]; readonly entries?: undefined };
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -155,29 +159,28 @@ export class AuditLog {
   append(record: AuditRecord): Promise<number> {
     if (this.#closed) return Promise.reject(new StoreError("audit/store-closed", "the audit log is closed"));
     return new Promise<number>((resolve, reject) => {
-      this.#queue.push({ record, data: undefined, time: this.#now(), resolve, reject });
+      this.#queue.push({ record, doc: undefined, time: this.#now(), resolve, reject });
       this.#draining ??= this.#drain();
     });
   }
 
-  /** Whether records are sealed (an erasure policy is configured); appendEncoded is refused then. */
+  /** Whether records are sealed (an erasure policy is configured); appendDocument is refused then. */
   get seals(): boolean {
     return this.#options.erasure !== undefined;
   }
 
   /**
-   * Like append, for a caller that already holds the entry bytes: exactly encodeEntry's output
-   * for a valid record. The service builds them in the same walk that digests a decision's
-   * input, which halves the encoding work per decision; anything that cannot guarantee the bytes
-   * uses append. The log checks only the size, and refuses when it seals fields (sealing needs
-   * the record). Same durability: the promise resolves once the entry is committed.
+   * Like append, for a caller that holds the record as canonical text around one JSON document
+   * (see DocumentEntry) and vouches for that text. The document is canonicalised, digested and
+   * the entry hashed where the store runs: on the SQLite store's own thread, else here. Refused
+   * when the log seals fields (sealing needs the record). Same durability: the promise resolves
+   * once the entry is committed, and rejects if the document cannot be encoded.
    */
-  appendEncoded(data: Uint8Array): Promise<number> {
+  appendDocument(doc: DocumentEntry): Promise<number> {
     if (this.#closed) return Promise.reject(new StoreError("audit/store-closed", "the audit log is closed"));
     if (this.#options.erasure !== undefined) return Promise.reject(new AuditError("audit/invalid-record", "this log seals personal fields, so it must be given the record: use append()"));
-    if (data.length > MAX_ENTRY_SIZE) return Promise.reject(new AuditError("audit/entry-too-large", `audit entry is ${data.length} bytes, over the ${MAX_ENTRY_SIZE}-byte limit`, "log digests of large payloads rather than the payloads"));
     return new Promise<number>((resolve, reject) => {
-      this.#queue.push({ record: undefined, data, time: this.#now(), resolve, reject });
+      this.#queue.push({ record: undefined, doc, time: this.#now(), resolve, reject });
       this.#draining ??= this.#drain();
     });
   }
@@ -206,63 +209,92 @@ export class AuditLog {
         continue;
       }
       const batch = this.#queue.splice(0, this.#maxBatch);
-      let prepared: { ok: Pending[]; entries: NewEntry[] };
+      let runs: Run[];
       try {
-        prepared = await this.#prepare(batch);
+        runs = await this.#prepare(batch);
       } catch (err) {
         for (const p of batch) p.reject(err);
         continue;
       }
-      const { ok, entries } = prepared;
-      const commit =
-        entries.length === 0
-          ? Promise.resolve()
-          : this.store.append(entries).then(
-              ({ first }) => ok.forEach((p, i) => p.resolve(first + i)),
-              (err: unknown) => ok.forEach((p) => p.reject(err)),
-            );
-      // A store that applies appends in call order lets the next batch be encoded while this one
-      // commits; any other store (PostgreSQL: batches race for the lock) commits one at a time.
-      if (this.store.ordered) {
-        if (inflight) await inflight;
-        inflight = commit;
-      } else await commit;
+      for (const run of runs) {
+        const commit = this.#commit(run);
+        // A store that applies appends in call order lets the next batch be encoded while this one
+        // commits; any other store (PostgreSQL: batches race for the lock) commits one at a time.
+        if (this.store.ordered) {
+          if (inflight) await inflight;
+          inflight = commit;
+        } else await commit;
+      }
     }
     this.#draining = null;
   }
 
-  /** Seals and encodes a batch; records that cannot be encoded are rejected alone. */
-  async #prepare(batch: Pending[]): Promise<{ ok: Pending[]; entries: NewEntry[] }> {
+  /** Hands a run to the store and settles its appends. */
+  #commit(run: Run): Promise<void> {
+    const { ok } = run;
+    if (ok.length === 0) return Promise.resolve();
+    if (run.docs !== undefined && this.store.appendDocuments !== undefined) {
+      return this.store.appendDocuments(run.docs).then(
+        ({ first, refused }) => {
+          let index = first;
+          let next = 0;
+          for (let i = 0; i < ok.length; i++) {
+            if (next < refused.length && refused[next].at === i) ok[i].reject(refused[next++].error);
+            else ok[i].resolve(index++);
+          }
+        },
+        (err: unknown) => ok.forEach((p) => p.reject(err)),
+      );
+    }
+    return this.store.append(run.entries ?? []).then(
+      ({ first }) => ok.forEach((p, i) => p.resolve(first + i)),
+      (err: unknown) => ok.forEach((p) => p.reject(err)),
+    );
+  }
+
+  /**
+   * Seals and encodes a batch into runs for the store, in queue order; records that cannot be
+   * encoded are rejected alone. Documents stay unencoded when the store encodes them itself.
+   */
+  async #prepare(batch: Pending[]): Promise<Run[]> {
     const policy = this.#options.erasure;
     const subjects = batch.map((p) => (policy && p.record !== undefined && isRecord(p.record) ? subjectOf(p.record, policy) : null));
     const keys = policy ? await this.store.subjectKeys(subjects.filter((s): s is string => s !== null), newSubjectKey) : new Map();
-    const ok: Pending[] = [];
-    const entries: NewEntry[] = [];
+    const storeEncodes = this.store.appendDocuments !== undefined;
+    const runs: Run[] = [];
+    let run: Run | undefined;
     for (let i = 0; i < batch.length; i++) {
       // Encoding is CPU work on the caller's thread: give decisions a turn every slice of records.
       if (i > 0 && i % YIELD_EVERY === 0) await new Promise<void>((r) => setImmediate(r));
       const p = batch[i];
-      if (p.data !== undefined) {
-        entries.push({ data: p.data, leafHash: leafHash(p.data), subject: null, time: p.time });
-        ok.push(p);
-        continue;
-      }
       try {
-        if (p.record === undefined || !isRecord(p.record)) throw new AuditError("audit/invalid-record", "an audit record must be an object");
-        const subject = subjects[i];
-        let envelope: AuditRecord = p.record;
-        if (policy) {
-          const k = subject === null ? undefined : keys.get(subject);
-          envelope = seal(p.record, policy, k?.key ? { keyId: k.keyId, key: k.key } : null) as AuditRecord;
+        if (p.doc !== undefined && storeEncodes) {
+          if (run?.docs === undefined) runs.push((run = { ok: [], docs: [] }));
+          run.docs.push({ doc: p.doc, time: p.time });
+          run.ok.push(p);
+          continue;
         }
-        const data = encodeEntry(envelope);
-        entries.push({ data, leafHash: leafHash(data), subject, time: p.time });
-        ok.push(p);
+        let data: Uint8Array;
+        let subject: string | null = null;
+        if (p.doc !== undefined) data = encodeDocumentEntry(p.doc);
+        else {
+          if (p.record === undefined || !isRecord(p.record)) throw new AuditError("audit/invalid-record", "an audit record must be an object");
+          subject = subjects[i];
+          let envelope: AuditRecord = p.record;
+          if (policy) {
+            const k = subject === null ? undefined : keys.get(subject);
+            envelope = seal(p.record, policy, k?.key ? { keyId: k.keyId, key: k.key } : null) as AuditRecord;
+          }
+          data = encodeEntry(envelope);
+        }
+        if (run?.entries === undefined) runs.push((run = { ok: [], entries: [] }));
+        run.entries.push({ data, leafHash: leafHash(data), subject, time: p.time });
+        run.ok.push(p);
       } catch (err) {
         p.reject(err);
       }
     }
-    return { ok, entries };
+    return runs;
   }
 
   async #reader(ids: readonly NodeId[]): Promise<NodeReader> {

@@ -11,12 +11,14 @@
 // more than the decision the entry records.
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import type { MessagePort } from "node:worker_threads";
+import { encodeDocumentEntry } from "./document-entry.ts";
 import { AuditError } from "./errors.ts";
 import type { AuditErrorCode } from "./errors.ts";
+import { leafHash } from "./hash.ts";
 import type { NodeId } from "./merkle.ts";
 import { SqliteStore } from "./sqlite-store.ts";
 import { StoreError } from "./store.ts";
-import type { AppendResult, AuditStore, NewEntry, StoreErrorCode, StoredCheckpoint, StoredEntry, SubjectKey } from "./store.ts";
+import type { AppendResult, AuditStore, DocumentAppendResult, NewDocumentEntry, NewEntry, StoreErrorCode, StoredCheckpoint, StoredEntry, SubjectKey } from "./store.ts";
 
 interface Request {
   readonly id: number;
@@ -81,6 +83,52 @@ function unpack(p: PackedEntries): NewEntry[] {
   return entries;
 }
 
+/**
+ * A batch of documents as one string: each entry's head, name, json, tail and maxInline joined by
+ * NUL, which none of them can hold (JSON text escapes it; a stray one changes the count of parts,
+ * and the batch is refused), and the times beside it. One string crosses the thread boundary in one copy; an array of four
+ * strings per entry would be cloned piece by piece.
+ */
+interface PackedDocuments {
+  readonly text: string;
+  readonly times: Float64Array;
+}
+
+const NUL = "\u0000";
+
+function packDocuments(entries: readonly NewDocumentEntry[]): PackedDocuments {
+  const parts: string[] = new Array<string>(entries.length * 5);
+  const times = new Float64Array(entries.length);
+  for (let i = 0; i < entries.length; i++) {
+    const { doc } = entries[i];
+    parts[5 * i] = doc.head;
+    parts[5 * i + 1] = doc.name;
+    parts[5 * i + 2] = doc.json;
+    parts[5 * i + 3] = doc.tail;
+    parts[5 * i + 4] = String(doc.maxInline);
+    times[i] = entries[i].time;
+  }
+  return { text: parts.join(NUL), times };
+}
+
+/** Encodes the documents here, on the store's thread, and appends the ones that encoded. */
+async function appendDocuments(store: SqliteStore, p: PackedDocuments): Promise<{ first: number; size: number; refused: { at: number; error: WireError }[] }> {
+  const parts = p.text.split(NUL);
+  if (parts.length !== 5 * p.times.length) throw new AuditError("audit/invalid-record", "an entry's text holds a NUL character, which canonical JSON escapes");
+  const entries: NewEntry[] = [];
+  const refused: { at: number; error: WireError }[] = [];
+  for (let i = 0; i < p.times.length; i++) {
+    try {
+      const data = encodeDocumentEntry({ head: parts[5 * i], name: parts[5 * i + 1], json: parts[5 * i + 2], tail: parts[5 * i + 3], maxInline: Number(parts[5 * i + 4]) });
+      entries.push({ data, leafHash: leafHash(data), subject: null, time: p.times[i] });
+    } catch (err) {
+      refused.push({ at: i, error: toWire(err) });
+    }
+  }
+  const { first, size } = entries.length > 0 ? await store.append(entries) : { first: await store.size(), size: await store.size() };
+  return { first, size, refused };
+}
+
 type Reply = { readonly id: number; readonly ok: true; readonly value: unknown } | { readonly id: number; readonly ok: false; readonly error: WireError };
 
 function toWire(err: unknown): WireError {
@@ -112,6 +160,8 @@ function serve(port: MessagePort, path: string, create: boolean): void {
         const [subjects, fresh] = req.args as [string[], { keyId: string; key: Uint8Array }[]];
         let next = 0;
         value = await store.subjectKeys(subjects, () => fresh[next++]);
+      } else if (req.method === "appendDocuments") {
+        value = await appendDocuments(store, req.args[0] as PackedDocuments);
       } else if (req.method === "appendPacked") {
         value = await store.append(unpack(req.args[0] as PackedEntries));
       } else {
@@ -201,6 +251,11 @@ export class ThreadedSqliteStore implements AuditStore {
     const p = pack(entries);
     if (p === undefined) return this.#send("append", entries);
     return this.#call(this.#next++, "appendPacked", [p], [p.packed]) as Promise<AppendResult>;
+  }
+  async appendDocuments(entries: readonly NewDocumentEntry[]): Promise<DocumentAppendResult> {
+    const p = packDocuments(entries);
+    const r = (await this.#call(this.#next++, "appendDocuments", [p], [p.times.buffer as ArrayBuffer])) as { first: number; size: number; refused: { at: number; error: WireError }[] };
+    return { first: r.first, size: r.size, refused: r.refused.map((x) => ({ at: x.at, error: fromWire(x.error) })) };
   }
   size(): Promise<number> {
     return this.#send("size");

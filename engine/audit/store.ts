@@ -5,6 +5,7 @@
 // erasure subject, the time), one row per completed perfect subtree of height >= 1 (leaf hashes
 // live on the entries), signed checkpoints, per-subject erasure keys and a few named settings.
 // Stores do I/O and nothing else: hashing rules come from the pure core.
+import type { DocumentEntry } from "./document-entry.ts";
 import { CompactRange, rootNodes } from "./merkle.ts";
 import type { NodeId } from "./merkle.ts";
 
@@ -18,6 +19,19 @@ export interface NewEntry {
   readonly subject: string | null;
   /** When the entry was queued, in milliseconds since the Unix epoch. */
   readonly time: number;
+}
+
+/** An entry the store encodes itself (encodeDocumentEntry), on its own thread. */
+export interface NewDocumentEntry {
+  readonly doc: DocumentEntry;
+  /** When the entry was queued, in milliseconds since the Unix epoch. */
+  readonly time: number;
+}
+
+/** Where a batch of documents landed, and which of them could not be encoded. */
+export interface DocumentAppendResult extends AppendResult {
+  /** Positions in the batch (ascending) whose entry was refused, with why; the others are consecutive from `first`. */
+  readonly refused: readonly { readonly at: number; readonly error: Error }[];
 }
 
 /** An entry as read back from a store. */
@@ -71,6 +85,12 @@ export interface AuditStore {
    * the promise resolves the batch is durable; when it rejects none of it is visible.
    */
   append(entries: readonly NewEntry[]): Promise<AppendResult>;
+  /**
+   * Present on a store with a thread of its own (the SQLite store): encodes the entries there,
+   * then appends those that encoded as `append` would, in one transaction. Applied in call order
+   * with `append`.
+   */
+  appendDocuments?(entries: readonly NewDocumentEntry[]): Promise<DocumentAppendResult>;
   /** Number of entries (one past the highest index). */
   size(): Promise<number>;
   /** Entries with from <= index < to, in index order (gaps, if tampered with, simply absent). */

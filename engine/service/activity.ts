@@ -48,9 +48,16 @@ interface Kept {
 
 const SAME = Symbol("same as input");
 
-function keep(rec: DecisionRecordV1): Kept {
+/** The JSON texts of a decision's input and payload, when the caller has written them already. */
+export interface DecisionTexts {
+  readonly input: string;
+  readonly payload: string;
+}
+
+function keep(rec: DecisionRecordV1, texts: DecisionTexts | undefined): Kept {
   const { input, payload, ...rest } = rec;
-  return { rest, input: JSON.stringify(input), payload: payload === input ? SAME : JSON.stringify(payload) };
+  if (payload === input) return { rest, input: texts?.input ?? JSON.stringify(input), payload: SAME };
+  return texts === undefined ? { rest, input: JSON.stringify(input), payload: JSON.stringify(payload) } : { rest, input: texts.input, payload: texts.payload };
 }
 
 function view(k: Kept): DecisionRecordV1 {
@@ -75,10 +82,10 @@ export class Activity {
   }
 
   /** Notes a decision. Changes are computed only when a transform fired. */
-  add(r: Omit<DecisionRecordV1, "changes">, decision: Decision): DecisionRecordV1 {
+  add(r: Omit<DecisionRecordV1, "changes">, decision: Decision, texts?: DecisionTexts): DecisionRecordV1 {
     const transformed = decision.reasons.some((x) => x.effect === "redact" || x.effect === "set");
     const rec: DecisionRecordV1 = { ...r, changes: transformed ? changes(r.input, r.payload) : [] };
-    const kept = keep(rec);
+    const kept = keep(rec, texts);
     this.#ring[this.#next] = kept;
     this.#next = (this.#next + 1) % this.#ring.length;
     if (rec.session !== null) {

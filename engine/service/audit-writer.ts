@@ -3,18 +3,15 @@
 // which commits them in batches. Failures are counted, never sent to the client whose decision
 // was already answered: the response does not wait for the entry to be durable.
 //
-// Encoding is most of the per-decision cost of auditing, so a decision's entry (RFC 8785 canonical
-// JSON of its record) is written here in one walk: the input's canonical text, which its digest
-// is taken over anyway, is spliced into the record's text rather than parsed back and encoded
-// again. What that walk cannot vouch for (a lone surrogate, which the log refuses; an entry over
-// the size limit; a log that seals fields and so must see the record) takes the record path,
-// which encodes and checks as before.
-import { hash } from "node:crypto";
-import { MAX_ENTRY_SIZE } from "../audit/index.ts";
-import type { AuditLog, AuditRecord, JsonValue } from "../audit/index.ts";
+// Encoding is most of the per-decision cost of auditing, and nearly all of it is the input: its
+// RFC 8785 text, that text's digest, then the leaf hash over the entry. So the handler's thread
+// writes only the record's small fields, as canonical text around the input's JSON (which the
+// route has made anyway, for its answer and the console), and the log canonicalises, digests and
+// hashes where its store runs: the SQLite store's own thread. What this cannot vouch for (a
+// lone surrogate in a small field, which the log refuses; a log that seals fields and so must see
+// the record) takes the record path, which encodes and checks as before.
+import type { AuditLog, AuditRecord, DocumentEntry, JsonValue } from "../audit/index.ts";
 import type { Decision, Reason } from "../runtime/index.ts";
-import { canonicalJson } from "../sdk/canonical.ts";
-import type { CanonicalCache } from "../sdk/canonical.ts";
 import { MAX_RECORDED_INPUT, inputDigest, inputFields } from "../sdk/record.ts";
 import type { ApprovalV1, PhaseV1 } from "./wire.ts";
 
@@ -29,6 +26,8 @@ export interface PendingRecord {
   readonly principal: string | null;
   readonly tool: string | null;
   readonly input: unknown;
+  /** JSON.stringify(input), when the caller has it already. */
+  readonly inputJson?: string;
   readonly decision: Decision;
   /** The key that asked, recorded so the log says who called. */
   readonly caller: string;
@@ -90,31 +89,28 @@ function orNull(s: string | null): string {
 }
 
 /**
- * The entry bytes of a decision: what encodeEntry gives for the record #record builds, or
- * undefined when this walk cannot vouch for them (see the top of the file).
+ * A decision's entry as canonical text around its input (see DocumentEntry): what encodeEntry
+ * gives for the record decisionRecord builds, once the log has canonicalised and digested the
+ * input. Undefined when this cannot be vouched for (see the top of the file).
  */
-export function encodeDecision(p: PendingRecord, cache?: CanonicalCache): Uint8Array | undefined {
+export function decisionDocument(p: PendingRecord): DocumentEntry | undefined {
   const d = p.decision;
   if (!DIGEST.test(d.policy.digest)) return undefined;
-  const input = canonicalJson(p.input, cache);
-  const digest = hash("sha256", input, "hex");
   // Keys in code-unit order (RFC 8785).
-  let out = `{"agent":${q(p.agent)},"caller":${q(p.caller)},"decision":${q(d.decision)},"decision_id":${q(p.id)},"env":${q(p.env)}`;
+  let head = `{"agent":${q(p.agent)},"caller":${q(p.caller)},"decision":${q(d.decision)},"decision_id":${q(p.id)},"env":${q(p.env)}`;
   if (d.errors.length > 0) {
-    out += ',"errors":[';
-    for (let i = 0; i < d.errors.length; i++) out += `${i === 0 ? "" : ","}{"message":${q(d.errors[i].message)},"rule":${q(d.errors[i].rule)}}`;
-    out += "]";
+    head += ',"errors":[';
+    for (let i = 0; i < d.errors.length; i++) head += `${i === 0 ? "" : ","}{"message":${q(d.errors[i].message)},"rule":${q(d.errors[i].rule)}}`;
+    head += "]";
   }
-  if (input.length <= MAX_RECORDED_INPUT) out += `,"input":${input}`;
-  out += `,"input_digest":"sha256:${digest}","phase":${q(p.phase)},"policy_digest":${q(d.policy.digest)},"principal":${orNull(p.principal)},"reasons":${reasonsText(d.reasons)},"session":${orNull(p.session)},"time":${q(p.iso)},"tool":${orNull(p.tool)}`;
-  if (d.warnings.length > 0) out += `,"warnings":${reasonsText(d.warnings)}`;
-  out += "}";
-  // JSON.stringify writes a lone surrogate as a \udXXX escape and never escapes a paired one;
-  // the log refuses lone surrogates, so any such escape (or a literal "\ud") takes the checked path.
-  if (out.includes("\\ud")) return undefined;
-  // A Buffer: small ones are slices of Node's shared pool, not an ArrayBuffer per entry.
-  const bytes = Buffer.from(out, "utf8");
-  return bytes.length > MAX_ENTRY_SIZE ? undefined : bytes;
+  let tail = `,"phase":${q(p.phase)},"policy_digest":${q(d.policy.digest)},"principal":${orNull(p.principal)},"reasons":${reasonsText(d.reasons)},"session":${orNull(p.session)},"time":${q(p.iso)},"tool":${orNull(p.tool)}`;
+  if (d.warnings.length > 0) tail += `,"warnings":${reasonsText(d.warnings)}`;
+  tail += "}";
+  // JSON.stringify writes a lone surrogate as a \udXXX escape and never escapes a paired one; the
+  // log refuses lone surrogates, so any such escape (or a literal "\ud") takes the checked path.
+  // The input's own are refused where it is canonicalised, as the checked path would.
+  if (head.includes("\\ud") || tail.includes("\\ud")) return undefined;
+  return { head, name: "input", json: p.inputJson ?? JSON.stringify(p.input) ?? "null", tail, maxInline: MAX_RECORDED_INPUT };
 }
 
 /** Queues records for an AuditLog and drains them a turn later. */
@@ -122,7 +118,6 @@ export class AuditWriter {
   readonly log: AuditLog;
   #queue: PendingRecord[] = [];
   #scheduled = false;
-  readonly #canonical: CanonicalCache = new WeakMap();
   readonly #failed = (err: unknown): void => {
     this.#failures++;
     this.#onError(err);
@@ -189,13 +184,13 @@ export class AuditWriter {
     this.#scheduled = false;
     const batch = this.#queue;
     this.#queue = [];
-    const encoded = !this.log.seals;
+    const spliced = !this.log.seals;
     for (const p of batch) {
       try {
-        const bytes = encoded ? encodeDecision(p, this.#canonical) : undefined;
-        if (bytes !== undefined) {
+        const doc = spliced ? decisionDocument(p) : undefined;
+        if (doc !== undefined) {
           this.#written++;
-          this.log.appendEncoded(bytes).catch(this.#failed);
+          this.log.appendDocument(doc).catch(this.#failed);
         } else this.#append(decisionRecord(p));
       } catch (err) {
         this.#failed(err);

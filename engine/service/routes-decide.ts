@@ -16,7 +16,18 @@ function only(set: ReadonlySet<string> | null): string | undefined {
   return set.values().next().value;
 }
 
-type Prepared = { response: DecisionResponseV1; approval: boolean; decision: Decision; agent: string; env: string; session: string | null; tool: string | null };
+type Prepared = { response: DecisionResponseV1; approval: boolean; decision: Decision; agent: string; env: string; session: string | null; tool: string | null; inputJson: string; payloadJson: string };
+
+const q = JSON.stringify;
+
+/**
+ * The response's JSON text, with the input's and payload's texts spliced in: the route writes the
+ * input's JSON once, for the answer, the audit log and the console alike.
+ */
+function responseText(p: Prepared): string {
+  const r = p.response;
+  return `{"id":${q(r.id)},"decision":${q(r.decision)},"reasons":${q(r.reasons)},"warnings":${q(r.warnings)},"payload":${p.payloadJson},"errors":${q(r.errors)},"policy":${q(r.policy)}}`;
+}
 
 /** Decides one checked request for `caller`; `at` is the request's JSON Pointer for errors. */
 function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at: string): Prepared {
@@ -61,10 +72,13 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
   if (r.phase === "tool_call" && historyKey !== null && tool !== null) ctx.history.add(historyKey, { tool: { name: tool, args: toolField?.args }, time: iso, decision: decision.decision });
   const id = randomUUID();
   const principal = (full.principal as { id?: unknown } | undefined)?.id;
-  ctx.writer.push({ id, iso, agent, env, phase: r.phase, session, principal: typeof principal === "string" ? principal : null, tool, input: full, decision, caller: caller.id });
-  ctx.activity.add({ id, time: iso, agent, env, phase: r.phase, session, tool, decision: decision.decision, reasons: decision.reasons, warnings: decision.warnings, input: full, payload: decision.payload }, decision);
+  // An input parsed from JSON plus strings and earlier inputs' calls: JSON.stringify cannot fail on it.
+  const inputJson = JSON.stringify(full);
+  const payloadJson = decision.payload === full ? inputJson : (JSON.stringify(decision.payload) ?? "null");
+  ctx.writer.push({ id, iso, agent, env, phase: r.phase, session, principal: typeof principal === "string" ? principal : null, tool, input: full, inputJson, decision, caller: caller.id });
+  ctx.activity.add({ id, time: iso, agent, env, phase: r.phase, session, tool, decision: decision.decision, reasons: decision.reasons, warnings: decision.warnings, input: full, payload: decision.payload }, decision, { input: inputJson, payload: payloadJson });
   const response: DecisionResponseV1 = { id, decision: decision.decision, reasons: decision.reasons, warnings: decision.warnings, payload: decision.payload, errors: decision.errors, policy: decision.policy };
-  return { response, approval: decision.decision === "require_approval", decision, agent, env, session, tool };
+  return { response, approval: decision.decision === "require_approval", decision, agent, env, session, tool, inputJson, payloadJson };
 }
 
 async function withApproval(ctx: ServiceContext, p: Prepared, phase: DecisionRequestV1["phase"]): Promise<DecisionResponseV1> {
@@ -95,7 +109,7 @@ export function decideRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     const caller = ctx.caller(req.headers);
     const r = decisionRequest(req.body);
     const p = decideOne(ctx, caller, r, "");
-    if (!p.approval) return reply.send(p.response);
+    if (!p.approval) return reply.type("application/json; charset=utf-8").send(responseText(p));
     return withApproval(ctx, p, r.phase);
   });
 
