@@ -13,6 +13,8 @@ import { immediateTransaction } from "../storage/sqlite.ts";
 import type { StatementSync } from "node:sqlite";
 import type { NodeId } from "./merkle.ts";
 import { StoreError, edgeIds, nodeKey, planAppend } from "./store.ts";
+/** Page size of a new log's file. */
+const PAGE_SIZE = 16384;
 /** Rows per multi-row INSERT (SQLite allows 32,766 parameters per statement). */
 const ROWS_PER_STATEMENT = 200;
 
@@ -121,6 +123,11 @@ export class SqliteStore implements AuditStore {
     try {
       db = new DatabaseSync(path);
       db.exec("PRAGMA busy_timeout = 10000");
+      // Larger pages for a new log: every commit rewrites each page it touches into the WAL, one
+      // write per page, and entries are about a kilobyte. Under load 16 KiB pages cut the store
+      // thread's CPU per entry by about a fifth against 4 KiB (bench: serve). Only a new file
+      // takes it; an existing log keeps its page size.
+      if (create) db.exec(`PRAGMA page_size = ${PAGE_SIZE}`);
       db.exec("PRAGMA journal_mode = WAL");
       db.exec("PRAGMA synchronous = FULL");
       db.exec("PRAGMA secure_delete = ON");

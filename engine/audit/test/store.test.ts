@@ -48,3 +48,24 @@ test("sqlite: runs in WAL mode with full sync", async () => {
   assert.equal((db.prepare("PRAGMA journal_mode").get() as { journal_mode: string }).journal_mode, "wal");
   db.close();
 });
+
+test("sqlite: a new log's file has 16 KiB pages, and an existing one keeps its own", async () => {
+  const pageSize = async (path: string) => {
+    const db = new (await import("node:sqlite")).DatabaseSync(path);
+    try {
+      return Number((db.prepare("PRAGMA page_size").get() as { page_size: number }).page_size);
+    } finally {
+      db.close();
+    }
+  };
+  const fresh = SqliteStore.open(join(dir, "pages.db"));
+  await fresh.append([{ data: new Uint8Array([1]), leafHash: new Uint8Array(32), subject: null, time: 0 }]);
+  await fresh.close();
+  assert.equal(await pageSize(join(dir, "pages.db")), 16384);
+  const old = new (await import("node:sqlite")).DatabaseSync(join(dir, "old-pages.db"));
+  old.exec("PRAGMA page_size = 4096; CREATE TABLE t (x)");
+  old.close();
+  const reopened = SqliteStore.open(join(dir, "old-pages.db"));
+  await reopened.close();
+  assert.equal(await pageSize(join(dir, "old-pages.db")), 4096);
+});
