@@ -7,7 +7,7 @@
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { hashKey } from "../engine/service/keys.ts";
 
@@ -16,6 +16,8 @@ const CONNECTIONS = 64;
 const SECONDS = 10;
 /** Decisions per request in the batch figure. */
 const BATCH = 10;
+/** Cores the server and the load generator share. */
+const CORES = availableParallelism();
 
 function waitFor(proc: ChildProcess, pattern: RegExp): Promise<string> {
   return new Promise((ok, ko) => {
@@ -29,17 +31,23 @@ function waitFor(proc: ChildProcess, pattern: RegExp): Promise<string> {
   });
 }
 
-interface Cannon { requests: { average: number; total: number }; latency: { p50: number; p99: number; average: number }; non2xx: number; errors: number }
+interface Cannon { requests: { average: number; total: number }; latency: { p50: number; p99: number; average: number }; non2xx: number; errors: number; /** CPU seconds autocannon itself used, where /proc has them. */ loadgenSeconds?: number }
+
+/** User plus system CPU seconds in a /proc stat line. */
+function statSeconds(path: string): number {
+  const stat = readFileSync(path, "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
 
 /**
- * CPU seconds (all threads) the process has used, from /proc; undefined where there is none. On a
- * shared machine this moves far less with other load than requests per second do.
+ * CPU seconds the process has used, all threads and its main thread (the event loop that answers
+ * requests), from /proc; undefined where there is none. On a shared machine this moves far less
+ * with other load than requests per second do.
  */
-function cpuSeconds(pid: number | undefined): number | undefined {
+function cpuSeconds(pid: number | undefined): { all: number; main: number } | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(f[11]) + Number(f[12])) / 100;
+    return { all: statSeconds(`/proc/${pid}/stat`), main: statSeconds(`/proc/${pid}/task/${pid}/stat`) };
   } catch {
     return undefined;
   }
@@ -50,16 +58,32 @@ function cannon(url: string, body: string, key: string, seconds: number): Promis
   const p = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "ignore"] });
   let out = "";
   p.stdout.on("data", (d: Buffer) => (out += d.toString()));
-  return new Promise((ok, ko) => p.once("exit", (code) => (code === 0 ? ok(JSON.parse(out) as Cannon) : ko(new Error(`autocannon exited ${code}`)))));
+  // Its CPU time as last seen before it exits (a /proc entry goes with the process).
+  let used: number | undefined;
+  const poll = setInterval(() => {
+    try {
+      used = statSeconds(`/proc/${p.pid}/stat`);
+    } catch {
+      // Exiting, or no /proc: keep the last reading.
+    }
+  }, 50);
+  return new Promise((ok, ko) =>
+    p.once("exit", (code) => {
+      clearInterval(poll);
+      if (code === 0) ok({ ...(JSON.parse(out) as Cannon), loadgenSeconds: used });
+      else ko(new Error(`autocannon exited ${code}`));
+    }),
+  );
 }
 
-async function measure(proc: ChildProcess, url: string, body: string, key: string): Promise<Cannon & { cpuUsPerRequest: number | undefined }> {
+async function measure(proc: ChildProcess, url: string, body: string, key: string): Promise<Cannon & { cpuUsPerRequest: number | undefined; mainUsPerRequest: number | undefined }> {
   try {
     await cannon(url, body, key, 2);
     const before = cpuSeconds(proc.pid);
     const r = await cannon(url, body, key, SECONDS);
     const after = cpuSeconds(proc.pid);
-    return { ...r, cpuUsPerRequest: before === undefined || after === undefined ? undefined : ((after - before) * 1e6) / r.requests.total };
+    const per = (s: number) => (s * 1e6) / r.requests.total;
+    return before === undefined || after === undefined ? { ...r, cpuUsPerRequest: undefined, mainUsPerRequest: undefined } : { ...r, cpuUsPerRequest: per(after.all - before.all), mainUsPerRequest: per(after.main - before.main) };
   } finally {
     proc.kill("SIGTERM");
     await new Promise((r) => proc.once("exit", r));
@@ -101,7 +125,22 @@ export async function benchServe(): Promise<Record<string, number>> {
       bare_fastify_p99_ms: b.latency.p99,
       ratio_serve_vs_bare: Number((s.requests.average / b.requests.average).toFixed(3)),
       ...(s.cpuUsPerRequest !== undefined && b.cpuUsPerRequest !== undefined
-        ? { serve_cpu_us_per_decision: Math.round(s.cpuUsPerRequest), bare_fastify_cpu_us_per_request: Math.round(b.cpuUsPerRequest), cpu_ratio_bare_vs_serve: Number((b.cpuUsPerRequest / s.cpuUsPerRequest).toFixed(3)) }
+        ? {
+            serve_cpu_us_per_decision: Math.round(s.cpuUsPerRequest),
+            serve_main_thread_cpu_us_per_decision: Math.round(s.mainUsPerRequest ?? 0),
+            serve_other_threads_cpu_us_per_decision: Math.round(s.cpuUsPerRequest - (s.mainUsPerRequest ?? 0)),
+            bare_fastify_cpu_us_per_request: Math.round(b.cpuUsPerRequest),
+            cpu_ratio_bare_vs_serve: Number((b.cpuUsPerRequest / s.cpuUsPerRequest).toFixed(3)),
+          }
+        : {}),
+      // The load generator shares the machine's cores: what it spends per request is what a
+      // server may not, so this bounds the decisions per second any server could reach here.
+      ...(s.loadgenSeconds !== undefined
+        ? {
+            loadgen_cpu_us_per_request: Math.round((s.loadgenSeconds * 1e6) / s.requests.total),
+            server_cpu_budget_us_at_20k_per_s: Math.round((CORES * 1e6) / 20_000 - (s.loadgenSeconds * 1e6) / s.requests.total),
+            ...(b.loadgenSeconds !== undefined ? { bare_fastify_loadgen_cpu_us_per_request: Math.round((b.loadgenSeconds * 1e6) / b.requests.total) } : {}),
+          }
         : {}),
       [`serve_batch${BATCH}_decisions_per_s`]: Math.round(sb.requests.average * BATCH),
       ...(sb.cpuUsPerRequest !== undefined ? { [`serve_batch${BATCH}_cpu_us_per_decision`]: Math.round(sb.cpuUsPerRequest / BATCH) } : {}),
