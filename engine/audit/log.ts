@@ -29,7 +29,7 @@ import type { SignerKey } from "./note.ts";
 import { StoreError, nodeKey, openStore } from "./store.ts";
 import type { AuditStore, NewDocumentEntry, NewEntry } from "./store.ts";
 import { verifyStore } from "./store-verify.ts";
-import { MAX_ENTRY_SIZE, TILE_HEIGHT, TILE_WIDTH, buildTiles } from "./tiles.ts";
+import { TILE_HEIGHT, TILE_WIDTH, buildTiles } from "./tiles.ts";
 import type { TileFile } from "./tiles.ts";
 import type { CheckpointCheck, VerifyReport } from "./store-verify.ts";
 

@@ -7,7 +7,6 @@ import { didYouMean } from "./suggest.ts";
 import { certainlyNot, nonNull, overlaps, showType, certainly } from "./types.ts";
 import { COMMON_ROOTS, PAYLOAD_ROOTS } from "./schema.ts";
 import { expectBool, infer, inferTemplate } from "./infer.ts";
-import { checkRegexLiteral } from "./regex-check.ts";
 import { lookupInPackage, lookupName } from "./resolve.ts";
 import { ensureValue } from "./decls.ts";
 import { pathRoot, pathText, type Context, type Env } from "./context.ts";

@@ -77,18 +77,6 @@ function sortedCdf(values: readonly number[], weights: readonly number[] | undef
   return { sorted, cum };
 }
 
-/** Number of entries of sorted `xs` that are <= v. */
-function countAtMost(xs: Float64Array, v: number): number {
-  let lo = 0;
-  let hi = xs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (xs[mid] <= v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 function checkWeights(name: string, weights: readonly number[] | undefined, values: readonly number[], valuesName: string): void {
   if (weights === undefined) return;
   requireNonNegative(name, weights);

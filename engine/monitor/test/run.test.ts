@@ -11,7 +11,6 @@ import type { Alert } from "../alerts.ts";
 import { createBaseline } from "../baseline.ts";
 import { defaultMonitorConfig, parseMonitorConfig } from "../config.ts";
 import { answerLengthEvaluator, piiLeakEvaluator, refusalEvaluator } from "../evaluators.ts";
-import { MemoryMonitorStore } from "../memory-store.ts";
 import { Monitor } from "../monitor.ts";
 import { runDrift } from "../run.ts";
 import { simulate } from "./agent-sim.ts";
