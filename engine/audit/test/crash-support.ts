@@ -29,10 +29,13 @@ export interface Writer {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
 }
 
+/** How the writer appends: sealed records (append), or entries the store encodes (appendDocument). */
+export type WriterMode = "records" | "documents";
+
 /** Starts `writer.ts` against `location`; `count` records, or "inf". With `held`, it waits for `release()`. */
-export function startWriter(location: string, tag: string, count: number | "inf", held = false): Writer {
+export function startWriter(location: string, tag: string, count: number | "inf", held = false, mode: WriterMode = "records"): Writer {
   const argv = ["--disable-warning=ExperimentalWarning", writerScript, location, tag, String(count), ...(held ? ["wait"] : [])];
-  const child = spawn(process.execPath, argv, { stdio: [held ? "pipe" : "ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, argv, { stdio: [held ? "pipe" : "ignore", "pipe", "pipe"], env: { ...process.env, PALISADE_WRITER: mode } });
   let readyResolve: () => void = () => {};
   const ready = new Promise<void>((r) => (readyResolve = r));
   const acks: Ack[] = [];
@@ -78,7 +81,7 @@ export function startWriter(location: string, tag: string, count: number | "inf"
  * Reopens the log and asserts: every acknowledged entry is present with the record it was
  * acknowledged for, entries are contiguous with no partial one, and the whole tree verifies.
  */
-export async function assertLogHolds(location: string, acks: readonly Ack[]): Promise<{ size: number }> {
+export async function assertLogHolds(location: string, acks: readonly Ack[], mode: WriterMode = "records"): Promise<{ size: number }> {
   const log = await AuditLog.open(await openStore(location, { create: false }));
   try {
     const size = await log.size();
@@ -98,7 +101,11 @@ export async function assertLogHolds(location: string, acks: readonly Ack[]): Pr
       assert.equal(`${got.tag}/${got.n}`, `${a.tag}/${a.n}`, `entry ${a.index} holds the record acknowledged for it`);
     }
     const opened = await log.read(acks[acks.length - 1].index);
-    assert.equal(opened.status, "open");
+    assert.equal(opened.status, mode === "documents" ? "plain" : "open");
+    if (mode === "documents") {
+      assert.equal((opened.record.input as { i: number }).i, acks[acks.length - 1].n);
+      return { size };
+    }
     assert.match(String(opened.record.principal), /^user-\d$/);
     assert.match(String((opened.record.meta as { user_name: string }).user_name), /^User \d$/);
     return { size };
