@@ -2,17 +2,20 @@
 // configuration it runs on embedded defaults (a SQLite log in the working folder, the example
 // policies) and mints a one-off admin key for the console, printed once and never stored. A
 // monitor records every decision beside the audit log for /v1/drift, and a
-// palisade.environments.json in the working folder is listed under /v1/environments.
+// palisade.environments.json in the working folder is listed under /v1/environments. With --env
+// it serves that environment's signed bundle, reloaded when a promotion or rollback replaces it.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { AuditLog, generateKey, openStore, parseSignerKey } from "../audit/index.ts";
-import { CONFIG_FILE as ENVIRONMENTS_FILE, EnvironmentError, loadEnvironmentsConfig } from "../environments/index.ts";
+import { CONFIG_FILE as ENVIRONMENTS_FILE, EnvironmentError, EnvironmentHandle, environment, loadEnvironmentsConfig } from "../environments/index.ts";
+import type { EnvironmentsConfig } from "../environments/index.ts";
 import { Monitor, MonitorError, openMonitorStore } from "../monitor/index.ts";
 import { loadPolicySet } from "../runtime/index.ts";
+import type { PolicySet, PolicySource } from "../runtime/index.ts";
 import { MemoryApprovalStore } from "../service/approval-store.ts";
 import { ConfigError, loadServiceConfig } from "../service/config.ts";
 import type { ServiceConfig } from "../service/config.ts";
-import type { DriftSource, EnvironmentSource } from "../service/context.ts";
+import type { DriftSource } from "../service/context.ts";
 import { monitorDriftSource, serviceMonitorConfig } from "../service/drift-source.ts";
 import { environmentSource } from "../service/environment-source.ts";
 import { newKey } from "../service/keys.ts";
@@ -24,7 +27,7 @@ import { printDiagnostics } from "./policies.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 
-const help = `usage: palisade serve [PATH...] [--port N] [--host H] [--db FILE|postgres://URL] [--config FILE] [--key FILE] [--environments FILE]
+const help = `usage: palisade serve [PATH... | --env NAME] [--port N] [--host H] [--db FILE|postgres://URL] [--config FILE] [--key FILE] [--environments FILE]
 
 Serves the decision API (/v1/decide), the approval queue, the audit log's checkpoints,
 proofs and C2SP tiles (/tlog/), /metrics, /healthz and /readyz, drift against a baseline
@@ -33,6 +36,9 @@ environments and their bundles (/v1/environments), the playground (/playground) 
 console (/console).
 
   PATH            .policy files or folders (default: the repository's examples/policies)
+  --env NAME      serve environment NAME's bundle instead, verified against its trusted keys
+                  and swapped in when a promotion or rollback replaces it; requests for
+                  another environment are refused; --db defaults to its audit log
   --port N        port (default 7878; 0 picks a free one)
   --host H        address to listen on (default 127.0.0.1)
   --db LOCATION   the audit log, the approval queue and the monitor's telemetry: a SQLite
@@ -45,7 +51,7 @@ console (/console).
   --key FILE      checkpoint signing key (default <db>.key, or palisade-audit.key for
                   PostgreSQL; created when missing)
   --environments FILE
-                  the environments the console lists (default: the config's, else
+                  the environments the console lists and --env reads (default: the config's, else
                   ${ENVIRONMENTS_FILE} in the working folder when there is one)
 
 Every decision is recorded for drift (aggregated beside the audit log, off the decision
@@ -87,17 +93,37 @@ async function pages(io: CommandIO): Promise<string | undefined> {
  * start, as any configuration mistake does), else the working folder's, which is only warned
  * about when broken since nobody asked for it.
  */
-function environmentsOf(named: string | undefined, io: CommandIO): EnvironmentSource | undefined {
+function environmentsOf(named: string | undefined, io: CommandIO): EnvironmentsConfig | undefined {
   const file = named !== undefined ? resolve(io.cwd, named) : join(io.cwd, ENVIRONMENTS_FILE);
   if (named === undefined && !existsSync(file)) return undefined;
   try {
-    return environmentSource(loadEnvironmentsConfig(file));
+    return loadEnvironmentsConfig(file);
   } catch (err) {
     if (!(err instanceof EnvironmentError)) throw err;
     if (named !== undefined) throw new UsageError(`environments ${named}: ${err.message}`);
     io.stderr(`palisade serve: ignoring ${file}: ${err.message}${err.hint ? ` (${err.hint})` : ""}\n`);
     return undefined;
   }
+}
+
+/**
+ * The environment's bundle, verified against its trusted keys and watched: a promotion or rollback
+ * swaps it in between two decisions, and a bundle that fails to load leaves the old one serving.
+ */
+function serveEnvironment(environments: EnvironmentsConfig | undefined, name: string, io: CommandIO): EnvironmentHandle {
+  if (environments === undefined) throw new UsageError(`--env ${name}: no environments are configured: pass --environments FILE, name one in the config's "environments", or put ${ENVIRONMENTS_FILE} here`);
+  let handle: EnvironmentHandle;
+  try {
+    handle = EnvironmentHandle.open(environment(environments, name), {
+      onReload: (digest, previous) => io.stdout(`palisade serve: environment ${name}: now serving bundle ${digest.slice(0, 23)}... (was ${previous.slice(0, 23)}...)\n`),
+      onError: (err, serving) => io.stderr(`palisade serve: environment ${name}: kept bundle ${serving.slice(0, 23)}...: ${err.message}${err.hint ? ` (${err.hint})` : ""}\n`),
+    });
+  } catch (err) {
+    if (err instanceof EnvironmentError) throw new UsageError(`--env ${name}: ${err.message}${err.hint ? ` (${err.hint})` : ""}`);
+    throw err;
+  }
+  handle.watch();
+  return handle;
 }
 
 /** The monitor fed with every decision and the drift source over its store, unless the config says `monitor: false`. */
@@ -123,19 +149,12 @@ export const command: Command = {
   summary: "serve the decision API, the playground and the console",
   help,
   async run(argv, io) {
-    const args = parseArgs(argv, { port: { type: "string" }, host: { type: "string" }, db: { type: "string" }, config: { type: "string" }, key: { type: "string" }, environments: { type: "string" } });
+    const args = parseArgs(argv, { port: { type: "string" }, host: { type: "string" }, db: { type: "string" }, config: { type: "string" }, key: { type: "string" }, environments: { type: "string" }, env: { type: "string" } });
     const port = intFlag(args, "port") ?? 7878;
     if (port > 65535) throw new UsageError(`option '--port' must be at most 65535, got ${port}`);
     const host = stringFlag(args, "host") ?? "127.0.0.1";
-    const dbFlag = stringFlag(args, "db") ?? "palisade-audit.db";
-    const db = isUrl(dbFlag) ? dbFlag : resolve(io.cwd, dbFlag);
-    const paths = args.positionals.length > 0 ? args.positionals : [join(root, "examples", "policies")];
-    const sources = readPolicyFiles(paths, io.cwd);
-    const { policySet, diagnostics } = loadPolicySet(sources);
-    if (!policySet) {
-      printDiagnostics(diagnostics, sources, io, "human");
-      return 2;
-    }
+    const envName = stringFlag(args, "env");
+    if (envName !== undefined && args.positionals.length > 0) throw new UsageError("give policy paths or --env, not both: with --env the service serves that environment's bundle");
     let config: ServiceConfig;
     let minted: string | undefined;
     const configPath = stringFlag(args, "config");
@@ -152,6 +171,26 @@ export const command: Command = {
       config = { keys: [{ id: "console", sha256: k.sha256, agents: ["*"], environments: ["*"], roles: ["admin"], principal: "operator" }] };
     }
     const environments = environmentsOf(stringFlag(args, "environments") ?? config.environments, io);
+    let served: EnvironmentHandle | undefined;
+    let policySet: PolicySet;
+    let sources: readonly PolicySource[];
+    if (envName !== undefined) {
+      served = serveEnvironment(environments, envName, io);
+      policySet = served.current();
+      sources = served.sources;
+    } else {
+      const paths = args.positionals.length > 0 ? args.positionals : [join(root, "examples", "policies")];
+      sources = readPolicyFiles(paths, io.cwd);
+      const loaded = loadPolicySet(sources);
+      if (!loaded.policySet) {
+        printDiagnostics(loaded.diagnostics, sources, io, "human");
+        return 2;
+      }
+      policySet = loaded.policySet;
+    }
+    // The environment's own audit log, unless --db names another.
+    const dbFlag = stringFlag(args, "db") ?? served?.env.audit ?? "palisade-audit.db";
+    const db = isUrl(dbFlag) ? dbFlag : resolve(io.cwd, dbFlag);
     const keyFlag = stringFlag(args, "key");
     const keyPath = keyFlag !== undefined ? resolve(io.cwd, keyFlag) : config.signingKeyFile ?? (isUrl(db) ? resolve(io.cwd, "palisade-audit.key") : `${db}.key`);
     const audit = await AuditLog.open(await openStore(db), { signingKey: signingKey(keyPath, io) });
@@ -160,7 +199,8 @@ export const command: Command = {
       const { PostgresApprovalStore } = await import("../service/approval-store-pg.ts");
       approvals = await PostgresApprovalStore.open(db);
     } else approvals = new MemoryApprovalStore();
-    const { monitor, drift } = await monitorOf(db, config, io);
+    // An environment's monitor store is what its promotion gate reads for open drift alerts.
+    const { monitor, drift } = await monitorOf(served?.env.monitor ?? db, config, io);
     const pagesDir = await pages(io);
     const service = await createService({
       policySet,
@@ -176,11 +216,13 @@ export const command: Command = {
       ...(pagesDir ? { pagesDir } : {}),
       ...(monitor ? { monitor } : {}),
       ...(drift ? { drift } : {}),
-      ...(environments ? { environments } : {}),
+      ...(environments ? { environments: environmentSource(environments) } : {}),
+      ...(served ? { environment: served } : {}),
       onError: (err) => io.stderr(`palisade serve: ${err instanceof Error ? err.message : String(err)}\n`),
     });
     const url = await service.listen(port, host);
     io.stdout(`palisade serve: listening on ${url}\n`);
+    if (served) io.stdout(`  environment: ${served.env.name}, bundle ${served.digest.slice(0, 23)}... (${served.env.bundle}), reloaded when promoted or rolled back\n`);
     io.stdout(`  policies: ${sources.length} files, ${policySet.program.rules.length} rules, ${policySet.digest.slice(0, 23)}...\n  audit log: ${isUrl(db) ? db.replace(/\/\/[^@]*@/, "//") : db}\n`);
     io.stdout(`  drift:      ${monitor ? `${(config.monitor || serviceMonitorConfig()).monitors.length} monitors over decisions recorded in the same database` : "off (monitor: false)"}\n`);
     if (environments) io.stdout(`  environments: ${environments.file}\n`);
@@ -191,6 +233,7 @@ export const command: Command = {
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
     });
+    served?.close();
     await service.close();
     return 0;
   },

@@ -6,15 +6,23 @@
 import { watch } from "node:fs";
 import type { FSWatcher } from "node:fs";
 import { basename, dirname } from "node:path";
-import type { Evaluator, PolicySet } from "../runtime/policy-set.ts";
-import { policySetOf, readBundleFile, verifyBundle } from "./bundle.ts";
+import type { Evaluator, PolicySet, PolicySource } from "../runtime/policy-set.ts";
+import { policySetOf } from "./bundle.ts";
 import type { EnvironmentConfig } from "./config.ts";
 import { EnvironmentError } from "./errors.ts";
+import { currentBundle } from "./state.ts";
 
 /** What a reload did. */
 export type ReloadResult =
   | { readonly ok: true; readonly changed: boolean; readonly digest: string }
   | { readonly ok: false; readonly error: EnvironmentError; readonly serving: string };
+
+/** A bundle loaded for serving. */
+interface Loaded {
+  readonly set: PolicySet;
+  readonly digest: string;
+  readonly sources: readonly PolicySource[];
+}
 
 /** Options of an EnvironmentHandle. */
 export interface HandleOptions {
@@ -38,30 +46,36 @@ export class EnvironmentHandle {
   readonly #options: HandleOptions;
   #set: PolicySet;
   #digest: string;
+  #sources: readonly PolicySource[];
   #watcher: FSWatcher | undefined;
   #timer: NodeJS.Timeout | undefined;
 
-  private constructor(env: EnvironmentConfig, set: PolicySet, digest: string, options: HandleOptions) {
+  private constructor(env: EnvironmentConfig, loaded: Loaded, options: HandleOptions) {
     this.env = env;
-    this.#set = set;
-    this.#digest = digest;
+    this.#set = loaded.set;
+    this.#digest = loaded.digest;
+    this.#sources = loaded.sources;
     this.#options = options;
   }
 
   /** Loads the environment's bundle. Throws EnvironmentError when it is missing, unsigned, untrusted, tampered or does not check. */
   static open(env: EnvironmentConfig, options: HandleOptions = {}): EnvironmentHandle {
-    const { set, digest } = EnvironmentHandle.#load(env, options.evaluator);
-    return new EnvironmentHandle(env, set, digest, options);
+    return new EnvironmentHandle(env, EnvironmentHandle.#load(env, options.evaluator), options);
   }
 
-  static #load(env: EnvironmentConfig, evaluator: Evaluator | undefined): { set: PolicySet; digest: string } {
-    const verified = verifyBundle(readBundleFile(env.bundle), env.trustedKeys);
-    return { set: policySetOf(verified, evaluator), digest: verified.digest };
+  static #load(env: EnvironmentConfig, evaluator: Evaluator | undefined): Loaded {
+    const verified = currentBundle(env);
+    return { set: policySetOf(verified, evaluator), digest: verified.digest, sources: verified.bundle.sources };
   }
 
   /** The policy set to decide with. Read it once per decision. */
   current(): PolicySet {
     return this.#set;
+  }
+
+  /** The serving bundle's policy sources (what `current()` was compiled from). */
+  get sources(): readonly PolicySource[] {
+    return this.#sources;
   }
 
   /** The serving bundle's digest. */
@@ -79,7 +93,7 @@ export class EnvironmentHandle {
    * set keeps serving and the error is returned (and passed to onError). Never throws.
    */
   reload(): ReloadResult {
-    let loaded: { set: PolicySet; digest: string };
+    let loaded: Loaded;
     try {
       loaded = EnvironmentHandle.#load(this.env, this.#options.evaluator);
     } catch (err) {
@@ -89,9 +103,10 @@ export class EnvironmentHandle {
     }
     if (loaded.digest === this.#digest) return { ok: true, changed: false, digest: loaded.digest };
     const previous = this.#digest;
-    // The swap: two assignments in one synchronous turn, so no decision observes one without the other.
+    // The swap: assignments in one synchronous turn, so no decision observes one without the others.
     this.#set = loaded.set;
     this.#digest = loaded.digest;
+    this.#sources = loaded.sources;
     this.#options.onReload?.(loaded.digest, previous);
     return { ok: true, changed: true, digest: loaded.digest };
   }

@@ -44,10 +44,23 @@ export interface EnvironmentSource {
   readonly file?: string;
 }
 
+/**
+ * An environment's bundle, served in place of fixed policies (an EnvironmentHandle is one): the
+ * set is read once per decision, so a promotion or rollback takes effect between two decisions.
+ */
+export interface ServedEnvironment {
+  readonly env: { readonly name: string };
+  current(): PolicySet;
+  readonly sources: readonly PolicySource[];
+}
+
 /** The parts a service is made of. */
 export interface ServiceContext {
+  /** The policies to decide with now (an environment's current bundle when it serves one): read once per decision. */
   readonly policySet: PolicySet;
   readonly sources: readonly PolicySource[];
+  /** The environment whose bundle this service serves; requests for another are refused. */
+  readonly environment: string | undefined;
   readonly keys: KeyRing;
   readonly limiter: RateLimiter;
   readonly audit: AuditLog;

@@ -6,6 +6,7 @@ const STATUS: Record<ServiceErrorCode, number> = {
   "request/invalid": 400,
   "request/too-large": 413,
   "request/not-found": 404,
+  "request/wrong-environment": 409,
   "auth/missing-key": 401,
   "auth/invalid-key": 401,
   "auth/forbidden": 403,

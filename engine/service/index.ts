@@ -2,7 +2,7 @@
 // and the drift, report and environment sources a deployment wires in.
 export { createService } from "./server.ts";
 export type { Service, ServiceOptions } from "./server.ts";
-export type { DriftSource, EnvironmentSource, ReportOptions, ReportSource, ServiceContext } from "./context.ts";
+export type { DriftSource, EnvironmentSource, ReportOptions, ReportSource, ServedEnvironment, ServiceContext } from "./context.ts";
 export { SERVICE_MONITORS, monitorDriftSource, serviceMonitorConfig } from "./drift-source.ts";
 export type { DriftStatusV1, MonitorDriftOptions } from "./drift-source.ts";
 export { complianceReports } from "./report-source.ts";

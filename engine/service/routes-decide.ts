@@ -48,9 +48,13 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
     if (typeof givenEnv !== "string") throw invalid(`${at}/input/env`, "'env' must be a string");
     env = givenEnv;
   } else {
-    const one = only(caller.environments);
+    // A service serving an environment's bundle decides in that environment unless told otherwise.
+    const one = ctx.environment ?? only(caller.environments);
     if (one === undefined) throw invalid(`${at}/environment`, `no environment given and key '${caller.id}' may decide in several: give 'environment'`);
     env = one;
+  }
+  if (ctx.environment !== undefined && env !== ctx.environment) {
+    throw new ServiceError("request/wrong-environment", `this service serves the bundle of environment '${ctx.environment}', not of '${env}': send the request to that environment's service`, r.environment !== undefined ? `${at}/environment` : `${at}/input/env`);
   }
   checkScope(caller, agent, env, givenEnv === undefined ? `${at}/environment` : `${at}/input/agent`);
   const givenSession = input.session as { id?: unknown; calls?: unknown } | undefined;

@@ -10,7 +10,7 @@ import { Activity } from "./activity.ts";
 import type { ApprovalStore } from "./approval-store.ts";
 import { ApprovalQueue } from "./approvals.ts";
 import { AuditWriter } from "./audit-writer.ts";
-import type { DriftSource, EnvironmentSource, ReportSource, ServiceContext } from "./context.ts";
+import type { DriftSource, EnvironmentSource, ReportSource, ServedEnvironment, ServiceContext } from "./context.ts";
 import { ServiceError } from "./errors.ts";
 import { KeyRing } from "./keys.ts";
 import type { ApiKeyConfig } from "./keys.ts";
@@ -29,6 +29,8 @@ import { staticRoutes } from "./static.ts";
 export interface ServiceOptions {
   readonly policySet: PolicySet;
   readonly sources: readonly PolicySource[];
+  /** Serve this environment's bundle instead (`policySet` and `sources` are then its bundle at start). */
+  readonly environment?: ServedEnvironment;
   /** The audit log; the service owns it from here (closes it on close). */
   readonly audit: AuditLog;
   /** Where approval requests live; the service owns it. */
@@ -98,9 +100,15 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   };
   // One signer at a time: the timer, Service.checkpoint and reports all go through here.
   const signNow = (): Promise<number | undefined> => (signing ??= checkpoint().finally(() => (signing = null)));
+  const served = o.environment;
   const context: ServiceContext = {
-    policySet: o.policySet,
-    sources: o.sources,
+    get policySet() {
+      return served === undefined ? o.policySet : served.current();
+    },
+    get sources() {
+      return served === undefined ? o.sources : served.sources;
+    },
+    environment: served?.env.name,
     keys,
     limiter,
     audit: o.audit,
@@ -110,7 +118,18 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     history: new SessionHistory(),
     metrics,
     drift: o.drift,
-    reports: o.reports ?? complianceReports({ audit: o.audit, policySet: o.policySet, sources: o.sources, checkpoint: signNow }),
+    reports:
+      o.reports ??
+      complianceReports({
+        audit: o.audit,
+        get policySet() {
+          return context.policySet;
+        },
+        get sources() {
+          return context.sources;
+        },
+        checkpoint: signNow,
+      }),
     environments: o.environments,
     caller(headers, cost = 1) {
       const c = keys.authenticate(bearer(headers));
@@ -157,7 +176,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   app.get("/readyz", async (_req, reply) => {
     try {
       await o.audit.size();
-      return { ok: true, policy: o.policySet.digest };
+      return { ok: true, policy: context.policySet.digest };
     } catch (err) {
       return reply.code(503).send({ ok: false, reason: err instanceof Error ? err.message : String(err) });
     }

@@ -142,6 +142,7 @@ export type ServiceErrorCode =
   | "request/invalid"
   | "request/too-large"
   | "request/not-found"
+  | "request/wrong-environment"
   | "auth/missing-key"
   | "auth/invalid-key"
   | "auth/forbidden"

@@ -5,6 +5,8 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, it } from "node:test";
+import { parseSignerKey } from "../../audit/index.ts";
+import { buildBundle, install, verifyBundle } from "../../environments/index.ts";
 import { environmentsFixture } from "../../service/test/sources-support.ts";
 import { SHOP_POLICY, monitorRoundTrip, serve } from "./serve-support.ts";
 import type { Served } from "./serve-support.ts";
@@ -39,4 +41,54 @@ it("refuses an environments file that does not load, before opening anything", a
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /palisade serve: environments missing\.json: cannot read environments config/);
   assert.doesNotMatch(bad.stderr, /\n\s+at /, "no stack trace");
+});
+
+it("serves an environment's signed bundle with --env, swaps in a promotion, and refuses other environments", async () => {
+  const staging = envs.config.environments[0];
+  const e = await serve(["--env", "staging", "--db", "staging.db"], envs.dir);
+  try {
+    assert.match(e.stdout(), new RegExp(`environment: staging, bundle ${envs.digest.slice(0, 23)}`));
+    const shell = { agent: { id: "shop-bot" }, tool: { name: "shell", args: {} }, principal: { id: "u1", roles: [] } };
+    // No env in the input: the served environment's, although the key may decide in any.
+    const before = await e.call("POST", "/v1/decide", { phase: "tool_call", input: shell });
+    assert.equal(before.status, 200, JSON.stringify(before.body));
+    assert.equal(before.body.decision, "deny");
+    assert.equal(before.body.payload.env, "staging");
+    const elsewhere = await e.call("POST", "/v1/decide", { phase: "tool_call", input: { ...shell, env: "production" } });
+    assert.equal(elsewhere.status, 409);
+    assert.equal(elsewhere.body.error.code, "request/wrong-environment");
+    assert.equal(elsewhere.body.error.path, "/input/env");
+
+    // A promotion replaces the bundle file: the next decisions use the new policies.
+    const relaxed = `package shop\n\nrule shell_warn on tool_call {\n  when tool.name == "shell"\n  then warn "shell used"\n}\n`;
+    const next = verifyBundle(buildBundle({ sources: [{ path: "shop.policy", text: relaxed }], key: parseSignerKey(envs.signerKey), version: "2.2.0" }), staging.trustedKeys);
+    install(staging, next, ["alice", "bob"]);
+    let after = before;
+    for (let i = 0; i < 200 && after.body.decision !== "allow"; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      after = await e.call("POST", "/v1/decide", { phase: "tool_call", input: shell });
+    }
+    assert.equal(after.body.decision, "allow");
+    assert.equal(after.body.warnings[0].rule, "shop.shell_warn");
+    assert.notEqual(after.body.policy.digest, before.body.policy.digest);
+    assert.match(e.stdout(), new RegExp(`environment staging: now serving bundle ${next.digest.slice(0, 23)}`));
+    const policies = await e.call("GET", "/v1/policies");
+    assert.equal(policies.status, 200, JSON.stringify(policies.body));
+    assert.equal(policies.body.version, "2.2.0");
+  } finally {
+    await e.stop();
+  }
+});
+
+it("refuses --env beside policy paths, and an environment that is not configured", async () => {
+  const both = await run(["serve", "shop.policy", "--env", "staging", "--port", "0"], envs.dir);
+  assert.equal(both.code, 2);
+  assert.match(both.stderr, /give policy paths or --env, not both/);
+  const unknown = await run(["serve", "--env", "qa", "--port", "0"], envs.dir);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /--env qa: no environment 'qa' in .*palisade\.environments\.json \(known: staging, production\)/);
+  const empty = await run(["serve", "--env", "production", "--port", "0"], envs.dir);
+  assert.equal(empty.code, 2);
+  assert.match(empty.stderr, /--env production: environment 'production' has no bundle/);
+  assert.doesNotMatch(empty.stderr, /\n\s+at /, "no stack trace");
 });

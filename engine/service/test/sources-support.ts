@@ -48,7 +48,7 @@ export async function startMonitored(o: { readonly config?: MonitorConfig; reado
  * `palisade.environments.json` in a fresh folder: staging serving a signed bundle (version
  * 2.1.0) that alice and bob promoted, production with nothing installed yet.
  */
-export function environmentsFixture(): { dir: string; file: string; config: EnvironmentsConfig; digest: string; close(): void } {
+export function environmentsFixture(): { dir: string; file: string; config: EnvironmentsConfig; digest: string; signerKey: string; close(): void } {
   const dir = mkdtempSync(join(tmpdir(), "palisade-envs-"));
   const key = generateKey("release");
   writeFileSync(join(dir, "release.vkey"), `${key.verifierKey}\n`);
@@ -64,5 +64,5 @@ export function environmentsFixture(): { dir: string; file: string; config: Envi
   const staging = config.environments[0];
   const verified = verifyBundle(buildBundle({ sources: [{ path: "shop.policy", text: POLICY }], key: parseSignerKey(key.signerKey), version: "2.1.0" }), staging.trustedKeys);
   install(staging, verified, ["alice", "bob"], new Date("2026-11-20T10:00:00Z"));
-  return { dir, file, config, digest: verified.digest, close: () => rmSync(dir, { recursive: true, force: true }) };
+  return { dir, file, config, digest: verified.digest, signerKey: key.signerKey, close: () => rmSync(dir, { recursive: true, force: true }) };
 }
