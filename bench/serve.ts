@@ -3,7 +3,7 @@
 // returns a constant, so the ratio says what deciding and auditing cost over HTTP itself. Beside
 // it, POST /v1/decide/batch with the same decisions ten to a request, and each server's CPU time
 // per request: on a shared 2-core machine requests per second follow everyone else's load, CPU
-// time per request much less so.
+// time per request much less so. The service and the bare route take turns and keep their best.
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -16,6 +16,8 @@ const CONNECTIONS = 64;
 const SECONDS = 10;
 /** Decisions per request in the batch figure. */
 const BATCH = 10;
+/** Turns each of the service and the bare route gets; the best of each is reported. */
+const ROUNDS = 2;
 /** Cores the server and the load generator share. */
 const CORES = availableParallelism();
 
@@ -76,7 +78,9 @@ function cannon(url: string, body: string, key: string, seconds: number): Promis
   );
 }
 
-async function measure(proc: ChildProcess, url: string, body: string, key: string): Promise<Cannon & { cpuUsPerRequest: number | undefined; mainUsPerRequest: number | undefined }> {
+type Measured = Cannon & { cpuUsPerRequest: number | undefined; mainUsPerRequest: number | undefined };
+
+async function measure(proc: ChildProcess, url: string, body: string, key: string): Promise<Measured> {
   try {
     await cannon(url, body, key, 2);
     const before = cpuSeconds(proc.pid);
@@ -99,10 +103,26 @@ export async function benchServe(): Promise<Record<string, number>> {
     const one = { phase: "tool_call", input: JSON.parse(readFileSync(join(root, "examples/inputs/email-after-record.json"), "utf8")) as unknown };
     const body = JSON.stringify(one);
     const serve = (db: string) => spawn(process.execPath, ["--disable-warning=ExperimentalWarning", join(root, "engine/cli/main.ts"), "serve", join(root, "examples/policies"), "--port", "0", "--db", join(dir, db), "--config", join(dir, "config.json")], { cwd: dir, stdio: ["ignore", "pipe", "inherit"] });
-    const single = serve("audit.db");
-    const url = await waitFor(single, /listening on (http:\/\/\S+)/);
-    const s = await measure(single, `${url}/v1/decide`, body, key);
-    const entries = await countEntries(join(dir, "audit.db"));
+    const bareServer = () => spawn(process.execPath, ["--input-type=module", "-e", "import Fastify from 'fastify'; const app = Fastify(); app.post('/', async () => ({ decision: 'allow' })); await app.listen({ port: 0, host: '127.0.0.1' }); console.log('listening on http://127.0.0.1:' + app.server.address().port);"], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+    // The service and the bare route take turns, ROUNDS times each, and each keeps its best run:
+    // on a shared machine a neighbour's burst then costs both sides alike, or neither.
+    let s: Measured | undefined;
+    let b: Measured | undefined;
+    let entries = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      const single = serve(`audit-${round}.db`);
+      const url = await waitFor(single, /listening on (http:\/\/\S+)/);
+      const got = await measure(single, `${url}/v1/decide`, body, key);
+      if (s === undefined || got.requests.average > s.requests.average) {
+        s = got;
+        entries = await countEntries(join(dir, `audit-${round}.db`));
+      }
+      const bare = bareServer();
+      const bareUrl = await waitFor(bare, /listening on (http:\/\/\S+)/);
+      const gotBare = await measure(bare, `${bareUrl}/`, body, key);
+      if (b === undefined || gotBare.requests.average > b.requests.average) b = gotBare;
+    }
+    if (s === undefined || b === undefined) throw new Error("no rounds ran");
 
     // The same decisions BATCH to a request: what a client that can group its checks gets, with
     // HTTP's per-request cost spread over them. Latency is per request, i.e. per BATCH decisions.
@@ -111,9 +131,6 @@ export async function benchServe(): Promise<Record<string, number>> {
     const sb = await measure(batched, `${batchUrl}/v1/decide/batch`, JSON.stringify({ requests: new Array(BATCH).fill(one) }), key);
     const batchEntries = await countEntries(join(dir, "batch.db"));
 
-    const bare = spawn(process.execPath, ["--input-type=module", "-e", "import Fastify from 'fastify'; const app = Fastify(); app.post('/', async () => ({ decision: 'allow' })); await app.listen({ port: 0, host: '127.0.0.1' }); console.log('listening on http://127.0.0.1:' + app.server.address().port);"], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
-    const bareUrl = await waitFor(bare, /listening on (http:\/\/\S+)/);
-    const b = await measure(bare, `${bareUrl}/`, body, key);
     for (const r of [s, sb]) if (r.non2xx > 0 || r.errors > 0) throw new Error(`the service answered ${r.non2xx} non-2xx and ${r.errors} errors under load`);
     return {
       serve_decisions_per_s: Math.round(s.requests.average),
