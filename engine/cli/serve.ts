@@ -107,8 +107,9 @@ function environmentsOf(named: string | undefined, io: CommandIO): EnvironmentsC
 }
 
 /**
- * The environment's bundle, verified against its trusted keys and watched: a promotion or rollback
- * swaps it in between two decisions, and a bundle that fails to load leaves the old one serving.
+ * The environment's bundle, verified against its trusted keys; once watched, a promotion or
+ * rollback swaps it in between two decisions, and a bundle that fails to load leaves the old one
+ * serving.
  */
 function serveEnvironment(environments: EnvironmentsConfig | undefined, name: string, io: CommandIO): EnvironmentHandle {
   if (environments === undefined) throw new UsageError(`--env ${name}: no environments are configured: pass --environments FILE, name one in the config's "environments", or put ${ENVIRONMENTS_FILE} here`);
@@ -122,7 +123,6 @@ function serveEnvironment(environments: EnvironmentsConfig | undefined, name: st
     if (err instanceof EnvironmentError) throw new UsageError(`--env ${name}: ${err.message}${err.hint ? ` (${err.hint})` : ""}`);
     throw err;
   }
-  handle.watch();
   return handle;
 }
 
@@ -200,7 +200,8 @@ export const command: Command = {
       approvals = await PostgresApprovalStore.open(db);
     } else approvals = new MemoryApprovalStore();
     // An environment's monitor store is what its promotion gate reads for open drift alerts.
-    const { monitor, drift } = await monitorOf(served?.env.monitor ?? db, config, io);
+    const monitorDb = served?.env.monitor ?? db;
+    const { monitor, drift } = await monitorOf(monitorDb, config, io);
     const pagesDir = await pages(io);
     const service = await createService({
       policySet,
@@ -221,10 +222,12 @@ export const command: Command = {
       onError: (err) => io.stderr(`palisade serve: ${err instanceof Error ? err.message : String(err)}\n`),
     });
     const url = await service.listen(port, host);
+    // Watched only once up: a start that fails must not leave a watcher holding the process.
+    served?.watch();
     io.stdout(`palisade serve: listening on ${url}\n`);
     if (served) io.stdout(`  environment: ${served.env.name}, bundle ${served.digest.slice(0, 23)}... (${served.env.bundle}), reloaded when promoted or rolled back\n`);
     io.stdout(`  policies: ${sources.length} files, ${policySet.program.rules.length} rules, ${policySet.digest.slice(0, 23)}...\n  audit log: ${isUrl(db) ? db.replace(/\/\/[^@]*@/, "//") : db}\n`);
-    io.stdout(`  drift:      ${monitor ? `${(config.monitor || serviceMonitorConfig()).monitors.length} monitors over decisions recorded in the same database` : "off (monitor: false)"}\n`);
+    io.stdout(`  drift:      ${monitor ? `${(config.monitor || serviceMonitorConfig()).monitors.length} monitors over decisions recorded in ${monitorDb === db ? "the same database" : monitorDb.replace(/\/\/[^@]*@/, "//")}` : "off (monitor: false)"}\n`);
     if (environments) io.stdout(`  environments: ${environments.file}\n`);
     if (pagesDir) io.stdout(`  playground: ${url}/playground\n`);
     if (minted) io.stdout(`  console:    ${url}/console#key=${minted}\n  admin key (this run only): ${minted}\n`);
