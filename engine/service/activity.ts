@@ -40,6 +40,8 @@ export type DecisionObserver = (record: DecisionRecordV1, decision: Decision) =>
 // path's tail latency. Kept as JSON text, a decision is a few strings; the console, which reads
 // rarely, parses them back.
 interface Kept {
+  /** The decision's place in the order noted: which of a ring slot's occupants this is. */
+  readonly seq: number;
   readonly rest: Omit<DecisionRecordV1, "input" | "payload">;
   readonly input: string | undefined;
   /** The payload's text; SAME when the payload is the input itself (no transform fired). */
@@ -54,10 +56,10 @@ export interface DecisionTexts {
   readonly payload: string;
 }
 
-function keep(rec: DecisionRecordV1, texts: DecisionTexts | undefined): Kept {
+function keep(seq: number, rec: DecisionRecordV1, texts: DecisionTexts | undefined): Kept {
   const { input, payload, ...rest } = rec;
-  if (payload === input) return { rest, input: texts?.input ?? JSON.stringify(input), payload: SAME };
-  return texts === undefined ? { rest, input: JSON.stringify(input), payload: JSON.stringify(payload) } : { rest, input: texts.input, payload: texts.payload };
+  if (payload === input) return { seq, rest, input: texts?.input ?? JSON.stringify(input), payload: SAME };
+  return texts === undefined ? { seq, rest, input: JSON.stringify(input), payload: JSON.stringify(payload) } : { seq, rest, input: texts.input, payload: texts.payload };
 }
 
 function view(k: Kept): DecisionRecordV1 {
@@ -66,28 +68,33 @@ function view(k: Kept): DecisionRecordV1 {
   return { ...k.rest, input, payload };
 }
 
-/** The recent decisions of one node. */
+/**
+ * The recent decisions of one node. Memory is bounded by the ring alone: a session holds the
+ * sequence numbers of its steps, not the steps, so its view is the steps still in the ring (the
+ * audit log keeps the rest), and many long sessions cost a number per step.
+ */
 export class Activity {
   readonly #ring: (Kept | undefined)[];
-  #next = 0;
-  readonly #sessions = new Map<string, Kept[]>();
+  /** Decisions noted so far; the next one's sequence number. */
+  #seq = 0;
+  readonly #sessions = new Map<string, number[]>();
   readonly #maxSessions: number;
   readonly #maxSteps: number;
   #observers: readonly DecisionObserver[] = [];
 
+  /** Keeps the last `size` decisions, and for the last `maxSessions` sessions their last `maxSteps` steps still among them. */
   constructor(size = 5000, maxSessions = 2000, maxSteps = 500) {
-    this.#ring = new Array<Kept | undefined>(size);
+    this.#ring = new Array<Kept | undefined>(Math.max(1, size));
     this.#maxSessions = maxSessions;
-    this.#maxSteps = maxSteps;
+    this.#maxSteps = Math.min(maxSteps, this.#ring.length);
   }
 
   /** Notes a decision. Changes are computed only when a transform fired. */
   add(r: Omit<DecisionRecordV1, "changes">, decision: Decision, texts?: DecisionTexts): DecisionRecordV1 {
     const transformed = decision.reasons.some((x) => x.effect === "redact" || x.effect === "set");
     const rec: DecisionRecordV1 = { ...r, changes: transformed ? changes(r.input, r.payload) : [] };
-    const kept = keep(rec, texts);
-    this.#ring[this.#next] = kept;
-    this.#next = (this.#next + 1) % this.#ring.length;
+    const seq = this.#seq++;
+    this.#ring[seq % this.#ring.length] = keep(seq, rec, texts);
     if (rec.session !== null) {
       let steps = this.#sessions.get(rec.session);
       if (steps === undefined) {
@@ -98,10 +105,18 @@ export class Activity {
         }
         this.#sessions.set(rec.session, steps);
       }
-      if (steps.length < this.#maxSteps) steps.push(kept);
+      // Past the limit the oldest steps go; they would be the first to leave the ring anyway.
+      if (steps.length >= this.#maxSteps) steps.splice(0, steps.length - this.#maxSteps + 1);
+      steps.push(seq);
     }
     for (const fn of this.#observers) fn(rec, decision);
     return rec;
+  }
+
+  /** The decision noted as `seq`, while it is still in the ring. */
+  #kept(seq: number): Kept | undefined {
+    const k = this.#ring[seq % this.#ring.length];
+    return k?.seq === seq ? k : undefined;
   }
 
   /** Calls `fn` with every decision noted from now on (the monitor's feed). */
@@ -120,9 +135,8 @@ export class Activity {
   /** The latest decisions that match, newest first. */
   recent(filter: ActivityFilter, limit = 200): DecisionRecordV1[] {
     const out: DecisionRecordV1[] = [];
-    const n = this.#ring.length;
-    for (let i = 1; i <= n && out.length < limit; i++) {
-      const k = this.#ring[(this.#next - i + n) % n];
+    for (let seq = this.#seq - 1; seq >= 0 && out.length < limit; seq--) {
+      const k = this.#kept(seq);
       if (k === undefined) break;
       const r = k.rest;
       if (filter.agent && r.agent !== filter.agent) continue;
@@ -135,13 +149,20 @@ export class Activity {
     return out;
   }
 
-  /** Every step of one session, oldest first. */
+  /** The steps of one session still in the ring, oldest first. */
   session(id: string): readonly DecisionRecordV1[] {
-    return (this.#sessions.get(id) ?? []).map(view);
+    const out: DecisionRecordV1[] = [];
+    for (const seq of this.#sessions.get(id) ?? []) {
+      const k = this.#kept(seq);
+      if (k !== undefined) out.push(view(k));
+    }
+    return out;
   }
 
-  /** Session ids, most recently started last. */
+  /** Ids of the sessions with a step still in the ring, most recently started last. */
   sessions(): string[] {
-    return [...this.#sessions.keys()];
+    const out: string[] = [];
+    for (const [id, steps] of this.#sessions) if (steps.length > 0 && this.#kept(steps[steps.length - 1]) !== undefined) out.push(id);
+    return out;
   }
 }
