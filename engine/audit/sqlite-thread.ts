@@ -86,8 +86,8 @@ function unpack(p: PackedEntries): NewEntry[] {
 /**
  * A batch of documents as one string: each entry's head, name, json, tail and maxInline joined by
  * NUL, which none of them can hold (JSON text escapes it; a stray one changes the count of parts,
- * and the batch is refused), and the times beside it. One string crosses the thread boundary in one copy; an array of four
- * strings per entry would be cloned piece by piece.
+ * and the batch is refused), and the times beside it. One string crosses the thread boundary in
+ * one copy; an array of five strings per entry would be cloned piece by piece.
  */
 interface PackedDocuments {
   readonly text: string;

@@ -44,17 +44,14 @@ export class EnvironmentHandle {
   /** The environment served. */
   readonly env: EnvironmentConfig;
   readonly #options: HandleOptions;
-  #set: PolicySet;
-  #digest: string;
-  #sources: readonly PolicySource[];
+  /** Set, digest and sources together: a swap is one assignment. */
+  #loaded: Loaded;
   #watcher: FSWatcher | undefined;
   #timer: NodeJS.Timeout | undefined;
 
   private constructor(env: EnvironmentConfig, loaded: Loaded, options: HandleOptions) {
     this.env = env;
-    this.#set = loaded.set;
-    this.#digest = loaded.digest;
-    this.#sources = loaded.sources;
+    this.#loaded = loaded;
     this.#options = options;
   }
 
@@ -70,17 +67,17 @@ export class EnvironmentHandle {
 
   /** The policy set to decide with. Read it once per decision. */
   current(): PolicySet {
-    return this.#set;
+    return this.#loaded.set;
   }
 
   /** The serving bundle's policy sources (what `current()` was compiled from). */
   get sources(): readonly PolicySource[] {
-    return this.#sources;
+    return this.#loaded.sources;
   }
 
   /** The serving bundle's digest. */
   get digest(): string {
-    return this.#digest;
+    return this.#loaded.digest;
   }
 
   /** The environment's default mode. */
@@ -98,15 +95,13 @@ export class EnvironmentHandle {
       loaded = EnvironmentHandle.#load(this.env, this.#options.evaluator);
     } catch (err) {
       const error = asEnvironmentError(err);
-      this.#options.onError?.(error, this.#digest);
-      return { ok: false, error, serving: this.#digest };
+      this.#options.onError?.(error, this.#loaded.digest);
+      return { ok: false, error, serving: this.#loaded.digest };
     }
-    if (loaded.digest === this.#digest) return { ok: true, changed: false, digest: loaded.digest };
-    const previous = this.#digest;
-    // The swap: assignments in one synchronous turn, so no decision observes one without the others.
-    this.#set = loaded.set;
-    this.#digest = loaded.digest;
-    this.#sources = loaded.sources;
+    if (loaded.digest === this.#loaded.digest) return { ok: true, changed: false, digest: loaded.digest };
+    const previous = this.#loaded.digest;
+    // The swap: one assignment, so no decision observes half of two bundles.
+    this.#loaded = loaded;
     this.#options.onReload?.(loaded.digest, previous);
     return { ok: true, changed: true, digest: loaded.digest };
   }
@@ -123,7 +118,7 @@ export class EnvironmentHandle {
       clearTimeout(this.#timer);
       this.#timer = setTimeout(() => this.reload(), this.#options.debounceMs ?? 50);
     });
-    this.#watcher.on("error", (err) => this.#options.onError?.(asEnvironmentError(err), this.#digest));
+    this.#watcher.on("error", (err) => this.#options.onError?.(asEnvironmentError(err), this.#loaded.digest));
   }
 
   /** Stops watching. */
