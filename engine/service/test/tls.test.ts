@@ -10,10 +10,10 @@ import { KEYS, startHarness, toolCall } from "./harness.ts";
 import type { Harness } from "./harness.ts";
 
 const fixtures = join(import.meta.dirname, "fixtures");
-const cert = readFileSync(join(fixtures, "localhost.crt"));
+const cert = readFileSync(join(fixtures, "localhost-cert.pem"));
 let h: Harness;
 before(async () => {
-  h = await startHarness({ tls: { cert, key: readFileSync(join(fixtures, "localhost.key")) } });
+  h = await startHarness({ tls: { cert, key: readFileSync(join(fixtures, "localhost-key.pem")) } });
 });
 after(() => h?.close());
 
