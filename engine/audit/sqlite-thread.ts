@@ -84,47 +84,59 @@ function unpack(p: PackedEntries): NewEntry[] {
 }
 
 /**
- * A batch of documents as one string: each entry's head, name, json, tail and maxInline joined by
- * NUL, which none of them can hold (JSON text escapes it; a stray one changes the count of parts,
- * and the batch is refused), and the times beside it. One string crosses the thread boundary in
- * one copy; an array of five strings per entry would be cloned piece by piece.
+ * A batch of documents as a few strings: each entry's head, name, json, tail and maxInline joined
+ * by NUL, which none of them can hold (JSON text escapes it; a stray one changes the count of
+ * parts, and the batch is refused), and the times beside them. A string crosses the thread
+ * boundary in one copy, where five strings per entry would be cloned piece by piece; each stays
+ * under CHUNK characters so that neither thread allocates it outside V8's young generation.
  */
 interface PackedDocuments {
-  readonly text: string;
+  readonly texts: string[];
   readonly times: Float64Array;
 }
 
 const NUL = "\u0000";
+const CHUNK = 64 * 1024;
 
 function packDocuments(entries: readonly NewDocumentEntry[]): PackedDocuments {
-  const parts: string[] = new Array<string>(entries.length * 5);
+  const texts: string[] = [];
   const times = new Float64Array(entries.length);
+  let parts: string[] = [];
+  let size = 0;
   for (let i = 0; i < entries.length; i++) {
     const { doc } = entries[i];
-    parts[5 * i] = doc.head;
-    parts[5 * i + 1] = doc.name;
-    parts[5 * i + 2] = doc.json;
-    parts[5 * i + 3] = doc.tail;
-    parts[5 * i + 4] = String(doc.maxInline);
+    const length = doc.head.length + doc.json.length + doc.tail.length;
+    if (parts.length > 0 && size + length > CHUNK) {
+      texts.push(parts.join(NUL));
+      parts = [];
+      size = 0;
+    }
+    parts.push(doc.head, doc.name, doc.json, doc.tail, String(doc.maxInline));
+    size += length;
     times[i] = entries[i].time;
   }
-  return { text: parts.join(NUL), times };
+  if (parts.length > 0) texts.push(parts.join(NUL));
+  return { texts, times };
 }
 
 /** Encodes the documents here, on the store's thread, and appends the ones that encoded. */
 async function appendDocuments(store: SqliteStore, p: PackedDocuments): Promise<{ first: number; size: number; refused: { at: number; error: WireError }[] }> {
-  const parts = p.text.split(NUL);
-  if (parts.length !== 5 * p.times.length) throw new AuditError("audit/invalid-record", "an entry's text holds a NUL character, which canonical JSON escapes");
   const entries: NewEntry[] = [];
   const refused: { at: number; error: WireError }[] = [];
-  for (let i = 0; i < p.times.length; i++) {
-    try {
-      const data = encodeDocumentEntry({ head: parts[5 * i], name: parts[5 * i + 1], json: parts[5 * i + 2], tail: parts[5 * i + 3], maxInline: Number(parts[5 * i + 4]) });
-      entries.push({ data, leafHash: leafHash(data), subject: null, time: p.times[i] });
-    } catch (err) {
-      refused.push({ at: i, error: toWire(err) });
+  let at = 0;
+  for (const text of p.texts) {
+    const parts = text.split(NUL);
+    if (parts.length % 5 !== 0) throw new AuditError("audit/invalid-record", "an entry's text holds a NUL character, which canonical JSON escapes");
+    for (let j = 0; j < parts.length; j += 5, at++) {
+      try {
+        const data = encodeDocumentEntry({ head: parts[j], name: parts[j + 1], json: parts[j + 2], tail: parts[j + 3], maxInline: Number(parts[j + 4]) });
+        entries.push({ data, leafHash: leafHash(data), subject: null, time: p.times[at] });
+      } catch (err) {
+        refused.push({ at, error: toWire(err) });
+      }
     }
   }
+  if (at !== p.times.length) throw new AuditError("audit/invalid-record", "an entry's text holds a NUL character, which canonical JSON escapes");
   const { first, size } = entries.length > 0 ? await store.append(entries) : { first: await store.size(), size: await store.size() };
   return { first, size, refused };
 }

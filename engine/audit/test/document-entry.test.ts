@@ -61,9 +61,17 @@ describe("document entries", () => {
     );
     for (let i = 0; i < 4; i++) assert.deepEqual((await log.read(i)).record.input, inputs[i]);
     assert.equal((await log.verify()).ok, true);
+    // A batch larger than one message chunk (64 Ki characters), with a refusal in a later chunk.
+    const many = Array.from({ length: 300 }, (_, i) => documentOf(i === 250 ? null : { i, pad: "p".repeat(400) }, 1 << 20, i === 250 ? JSON.stringify({ s: "\udc00" }) : undefined));
+    const landed = await Promise.allSettled(many.map((d) => log.appendDocument(d)));
+    assert.equal(landed.filter((r) => r.status === "rejected").length, 1);
+    assert.equal((landed[250] as PromiseRejectedResult).reason.code, "audit/invalid-record");
+    assert.deepEqual((landed[299] as PromiseFulfilledResult<number>).value, 4 + 298);
+    assert.deepEqual((await log.read(4 + 298)).record.input, { i: 299, pad: "p".repeat(400) });
+    assert.equal((await log.verify()).ok, true);
     // A NUL outside JSON's escapes would shift every later entry's fields: the batch is refused.
     await assert.rejects(log.appendDocument(documentOf(null, 100, '{"a":"\u0000"}')), /NUL/);
-    assert.equal(await log.size(), 4);
+    assert.equal(await log.size(), 4 + 299);
     await log.close();
   });
 });
