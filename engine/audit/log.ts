@@ -232,7 +232,6 @@ export class AuditLog {
   /** Hands a run to the store and settles its appends. */
   #commit(run: Run): Promise<void> {
     const { ok } = run;
-    if (ok.length === 0) return Promise.resolve();
     if (run.docs !== undefined && this.store.appendDocuments !== undefined) {
       return this.store.appendDocuments(run.docs).then(
         ({ first, refused }) => {

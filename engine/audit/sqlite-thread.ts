@@ -137,8 +137,9 @@ async function appendDocuments(store: SqliteStore, p: PackedDocuments): Promise<
     }
   }
   if (at !== p.times.length) throw new AuditError("audit/invalid-record", "an entry's text holds a NUL character, which canonical JSON escapes");
-  const { first, size } = entries.length > 0 ? await store.append(entries) : { first: await store.size(), size: await store.size() };
-  return { first, size, refused };
+  if (entries.length > 0) return { ...(await store.append(entries)), refused };
+  const size = await store.size();
+  return { first: size, size, refused };
 }
 
 type Reply = { readonly id: number; readonly ok: true; readonly value: unknown } | { readonly id: number; readonly ok: false; readonly error: WireError };

@@ -16,7 +16,7 @@ function only(set: ReadonlySet<string> | null): string | undefined {
   return set.values().next().value;
 }
 
-type Prepared = { response: DecisionResponseV1; approval: boolean; decision: Decision; agent: string; env: string; session: string | null; tool: string | null; inputJson: string; payloadJson: string };
+type Prepared = { response: DecisionResponseV1; approval: boolean; decision: Decision; agent: string; env: string; session: string | null; tool: string | null; payloadJson: string };
 
 const q = JSON.stringify;
 
@@ -82,7 +82,7 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
   ctx.writer.push({ id, iso, agent, env, phase: r.phase, session, principal: typeof principal === "string" ? principal : null, tool, input: full, inputJson, decision, caller: caller.id });
   ctx.activity.add({ id, time: iso, agent, env, phase: r.phase, session, tool, decision: decision.decision, reasons: decision.reasons, warnings: decision.warnings, input: full, payload: decision.payload }, decision, { input: inputJson, payload: payloadJson });
   const response: DecisionResponseV1 = { id, decision: decision.decision, reasons: decision.reasons, warnings: decision.warnings, payload: decision.payload, errors: decision.errors, policy: decision.policy };
-  return { response, approval: decision.decision === "require_approval", decision, agent, env, session, tool, inputJson, payloadJson };
+  return { response, approval: decision.decision === "require_approval", decision, agent, env, session, tool, payloadJson };
 }
 
 async function withApproval(ctx: ServiceContext, p: Prepared, phase: DecisionRequestV1["phase"]): Promise<DecisionResponseV1> {
