@@ -4,7 +4,7 @@ import type { PolicySet, PolicySource } from "../runtime/index.ts";
 import { SessionHistory } from "../sdk/history.ts";
 import type { Activity } from "./activity.ts";
 import type { ApprovalQueue } from "./approvals.ts";
-import type { AuditWriter } from "./audit-writer.ts";
+import type { AuditWriter, PendingRecord } from "./audit-writer.ts";
 import type { Caller, KeyRing } from "./keys.ts";
 import type { Metrics } from "./metrics.ts";
 import type { RateLimiter } from "./rate-limit.ts";
@@ -72,6 +72,23 @@ export interface ServiceContext {
   readonly drift: DriftSource | undefined;
   readonly reports: ReportSource | undefined;
   readonly environments: EnvironmentSource | undefined;
-  /** Authenticates a request's key and takes `cost` from its rate limit. */
-  readonly caller: (headers: Readonly<Record<string, string | string[] | undefined>>, cost?: number) => Caller;
+  /**
+   * Authenticates a request's key and takes `cost` from its rate limit. Failed attempts are
+   * limited per client address: past the limit the address gets rate/limited, key or not.
+   */
+  readonly caller: (req: RequestLike, cost?: number) => Caller;
+  /**
+   * Queues a decision for the audit log; settles once its entry is durable. When it cannot be
+   * recorded, rejects with audit/unavailable, unless `audit.onFailure` is `allow` (then the
+   * failure is only counted and reported).
+   */
+  readonly record: (p: PendingRecord) => Promise<void>;
+  /** Aborted when the service begins to stop: long-polls answer with what they have and streams end. */
+  readonly stopping: AbortSignal;
+}
+
+/** What authentication reads of a request. */
+export interface RequestLike {
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly ip: string;
 }

@@ -50,14 +50,14 @@ export function auditRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   const log = ctx.audit;
 
   app.get("/v1/audit/checkpoint", async (req, reply) => {
-    ctx.caller(req.headers);
+    ctx.caller(req);
     const cp = await log.latestCheckpoint();
     if (!cp) throw new ServiceError("audit/unavailable", "no checkpoint has been signed yet");
     return reply.type("text/plain; charset=utf-8").send(cp.note);
   });
 
   app.get("/v1/audit/proof", async (req): Promise<InclusionProofV1> => {
-    ctx.caller(req.headers);
+    ctx.caller(req);
     const q = req.query as Record<string, unknown>;
     const index = queryInt(q, "index");
     if (index === undefined) throw invalid("/index", "query parameter 'index' is required: the entry to prove");
@@ -69,7 +69,7 @@ export function auditRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   });
 
   app.get("/v1/audit/status", async (req): Promise<AuditStatusV1> => {
-    requireAdmin(ctx.caller(req.headers));
+    requireAdmin(ctx.caller(req));
     const size = await log.size();
     const cp = await log.latestCheckpoint();
     if (!cp) return { size, pending: log.pending + ctx.writer.queued, checkpoint: null, verification: { ok: false, detail: "no checkpoint has been signed yet" } };

@@ -35,42 +35,42 @@ const ENVIRONMENTS_HINT = "put a palisade.environments.json in the folder `palis
 /** Registers the console's read routes. */
 export function consoleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   app.get("/v1/decisions", async (req): Promise<{ decisions: DecisionRecordV1[] }> => {
-    requireAdmin(ctx.caller(req.headers));
+    requireAdmin(ctx.caller(req));
     const q = req.query as Record<string, unknown>;
     const filter = { agent: str(q, "agent"), env: str(q, "env"), phase: str(q, "phase"), decision: str(q, "decision"), session: str(q, "session") };
     return { decisions: ctx.activity.recent(filter, queryInt(q, "limit", 1000) ?? 200) };
   });
 
   app.get("/v1/sessions", async (req): Promise<{ sessions: string[] }> => {
-    requireAdmin(ctx.caller(req.headers));
+    requireAdmin(ctx.caller(req));
     return { sessions: ctx.activity.sessions().slice(-200) };
   });
 
   app.get("/v1/sessions/:id", async (req): Promise<{ session: string; steps: readonly DecisionRecordV1[] }> => {
-    requireAdmin(ctx.caller(req.headers));
+    requireAdmin(ctx.caller(req));
     const { id } = req.params as { id: string };
     return { session: id, steps: ctx.activity.session(id) };
   });
 
   app.get("/v1/policies", async (req) => {
-    requireAdmin(ctx.caller(req.headers));
+    requireAdmin(ctx.caller(req));
     const set = ctx.policySet;
     return { digest: set.digest, version: set.version ?? null, rules: set.program.rules.length, files: ctx.sources.map((s) => ({ path: s.path, text: s.text })) };
   });
 
   app.get("/v1/drift", async (req) => {
-    requireAdmin(ctx.caller(req.headers));
+    requireAdmin(ctx.caller(req));
     if (!ctx.drift) throw new ServiceError("request/not-found", "drift is not configured on this service: run it with a monitor");
     return ctx.drift.report();
   });
 
   app.get("/v1/reports", async (req) => {
-    requireAdmin(ctx.caller(req.headers));
+    requireAdmin(ctx.caller(req));
     return { reports: ctx.reports?.names?.() ?? [] };
   });
 
   app.get("/v1/reports/:name", async (req, reply) => {
-    requireAdmin(ctx.caller(req.headers));
+    requireAdmin(ctx.caller(req));
     const { name } = req.params as { name: string };
     if (!ctx.reports) throw new ServiceError("request/not-found", "compliance reports are not configured on this service");
     const r = await ctx.reports.report(name, reportOptions(req.query as Record<string, unknown>));
@@ -81,7 +81,7 @@ export function consoleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   });
 
   app.get("/v1/environments", async (req) => {
-    requireAdmin(ctx.caller(req.headers));
+    requireAdmin(ctx.caller(req));
     if (!ctx.environments) return { environments: [], configured: false, hint: ENVIRONMENTS_HINT };
     return { environments: await ctx.environments.list(), configured: true, file: ctx.environments.file ?? null };
   });

@@ -16,7 +16,20 @@ function only(set: ReadonlySet<string> | null): string | undefined {
   return set.values().next().value;
 }
 
-type Prepared = { response: DecisionResponseV1; approval: boolean; decision: Decision; agent: string; env: string; session: string | null; tool: string | null; payloadJson: string };
+interface Prepared {
+  readonly response: DecisionResponseV1;
+  readonly approval: boolean;
+  readonly decision: Decision;
+  readonly agent: string;
+  readonly env: string;
+  readonly session: string | null;
+  readonly tool: string | null;
+  readonly payloadJson: string;
+  /** Settles once the audit entry is durable (or the failure is allowed); rejects with audit/unavailable. */
+  readonly recorded: Promise<void>;
+  /** Shows the decision to the console and the monitor; only once recorded. */
+  readonly note: () => void;
+}
 
 const q = JSON.stringify;
 
@@ -33,26 +46,25 @@ function responseText(p: Prepared): string {
 function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at: string): Prepared {
   const input = r.input as Record<string, unknown>;
   const givenAgent = input.agent as { id?: unknown } | undefined;
+  const givenEnv = r.environment ?? input.env;
+  // Both defaults are looked at before either is refused, so a client is told everything it
+  // must add in one answer rather than one field at a time.
+  const agentDefault = givenAgent === undefined || givenAgent === null ? only(caller.agents) : undefined;
+  const envDefault = givenEnv === undefined ? ctx.environment ?? only(caller.environments) : undefined;
+  const missing: string[] = [];
+  if ((givenAgent === undefined || givenAgent === null) && agentDefault === undefined) missing.push(`'agent.id' in the input (key '${caller.id}' may decide for several agents)`);
+  if (givenEnv === undefined && envDefault === undefined) missing.push(`'environment' (key '${caller.id}' may decide in several)`);
+  if (missing.length > 0) throw invalid(givenAgent === undefined || givenAgent === null ? `${at}/input/agent` : `${at}/environment`, `give ${missing.join(" and ")}, e.g. {"phase": "tool_call", "environment": "production", "input": {"agent": {"id": "support-bot"}, ...}}`);
   let agent: string;
   if (givenAgent !== undefined && givenAgent !== null) {
     if (typeof givenAgent !== "object" || typeof givenAgent.id !== "string") throw invalid(`${at}/input/agent/id`, "'agent.id' must be a string");
     agent = givenAgent.id;
-  } else {
-    const one = only(caller.agents);
-    if (one === undefined) throw invalid(`${at}/input/agent`, `the input names no agent and key '${caller.id}' may decide for several: give 'agent.id'`);
-    agent = one;
-  }
-  const givenEnv = r.environment ?? input.env;
+  } else agent = agentDefault as string;
   let env: string;
   if (givenEnv !== undefined) {
     if (typeof givenEnv !== "string") throw invalid(`${at}/input/env`, "'env' must be a string");
     env = givenEnv;
-  } else {
-    // A service serving an environment's bundle decides in that environment unless told otherwise.
-    const one = ctx.environment ?? only(caller.environments);
-    if (one === undefined) throw invalid(`${at}/environment`, `no environment given and key '${caller.id}' may decide in several: give 'environment'`);
-    env = one;
-  }
+  } else env = envDefault as string;
   if (ctx.environment !== undefined && env !== ctx.environment) {
     throw new ServiceError("request/wrong-environment", `this service serves the bundle of environment '${ctx.environment}', not of '${env}': send the request to that environment's service`, r.environment !== undefined ? `${at}/environment` : `${at}/input/env`);
   }
@@ -76,13 +88,25 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
   if (r.phase === "tool_call" && historyKey !== null && tool !== null) ctx.history.add(historyKey, { tool: { name: tool, args: toolField?.args }, time: iso, decision: decision.decision });
   const id = randomUUID();
   const principal = (full.principal as { id?: unknown } | undefined)?.id;
-  // An input parsed from JSON plus strings and earlier inputs' calls: JSON.stringify cannot fail on it.
+  // An input parsed from checked JSON plus strings and earlier inputs' calls: JSON.stringify cannot fail on it.
   const inputJson = JSON.stringify(full);
   const payloadJson = decision.payload === full ? inputJson : (JSON.stringify(decision.payload) ?? "null");
-  ctx.writer.push({ id, iso, agent, env, phase: r.phase, session, principal: typeof principal === "string" ? principal : null, tool, input: full, inputJson, decision, caller: caller.id });
-  ctx.activity.add({ id, time: iso, agent, env, phase: r.phase, session, tool, decision: decision.decision, reasons: decision.reasons, warnings: decision.warnings, input: full, payload: decision.payload }, decision, { input: inputJson, payload: payloadJson });
+  const recorded = ctx.record({ id, iso, agent, env, phase: r.phase, session, principal: typeof principal === "string" ? principal : null, tool, input: full, inputJson, decision, caller: caller.id });
   const response: DecisionResponseV1 = { id, decision: decision.decision, reasons: decision.reasons, warnings: decision.warnings, payload: decision.payload, errors: decision.errors, policy: decision.policy };
-  return { response, approval: decision.decision === "require_approval", decision, agent, env, session, tool, payloadJson };
+  const note = (): void => {
+    ctx.activity.add({ id, time: iso, agent, env, phase: r.phase, session, tool, decision: decision.decision, reasons: decision.reasons, warnings: decision.warnings, input: full, payload: decision.payload }, decision, { input: inputJson, payload: payloadJson });
+  };
+  return { response, approval: decision.decision === "require_approval", decision, agent, env, session, tool, payloadJson, recorded, note };
+}
+
+/**
+ * Waits until the decision is recorded (audit/unavailable when it cannot be, under the default
+ * `audit.onFailure: deny`), then shows it to the console and files its approval request.
+ */
+async function settle(ctx: ServiceContext, p: Prepared, phase: DecisionRequestV1["phase"]): Promise<DecisionResponseV1> {
+  await p.recorded;
+  p.note();
+  return withApproval(ctx, p, phase);
 }
 
 async function withApproval(ctx: ServiceContext, p: Prepared, phase: DecisionRequestV1["phase"]): Promise<DecisionResponseV1> {
@@ -109,30 +133,32 @@ function errorBody(err: unknown): ErrorResponseV1 {
 
 /** Registers the decision routes. */
 export function decideRoutes(app: FastifyInstance, ctx: ServiceContext): void {
-  app.post("/v1/decide", (req, reply) => {
-    const caller = ctx.caller(req.headers);
+  app.post("/v1/decide", async (req, reply) => {
+    const caller = ctx.caller(req);
     const r = decisionRequest(req.body);
     const p = decideOne(ctx, caller, r, "");
-    if (!p.approval) return reply.type("application/json; charset=utf-8").send(responseText(p));
-    return withApproval(ctx, p, r.phase);
+    if (p.approval) return settle(ctx, p, r.phase);
+    await p.recorded;
+    p.note();
+    return reply.type("application/json; charset=utf-8").send(responseText(p));
   });
 
   app.post("/v1/decide/batch", async (req): Promise<BatchResponseV1> => {
-    const caller = ctx.caller(req.headers);
+    const caller = ctx.caller(req);
     const body = batchRequest(req.body);
     // One token was taken to get this far; a batch pays for every decision in it.
     if (body.requests.length > 1 && !ctx.limiter.take(caller.id, body.requests.length - 1)) throw new ServiceError("rate/limited", `key '${caller.id}' is over its rate limit: slow down and retry`);
-    const results: (DecisionResponseV1 | ErrorResponseV1)[] = [];
+    // Every decision is taken first, then all are awaited together: one batch, one commit.
+    const pending: Promise<DecisionResponseV1 | ErrorResponseV1>[] = [];
     for (let i = 0; i < body.requests.length; i++) {
       try {
         const r = decisionRequest(body.requests[i], `/requests/${i}`);
         const p = decideOne(ctx, caller, r, `/requests/${i}`);
-        // Only an approval waits on anything; awaiting every decision would cost a turn each.
-        results.push(p.approval ? await withApproval(ctx, p, r.phase) : p.response);
+        pending.push(settle(ctx, p, r.phase).catch(errorBody));
       } catch (err) {
-        results.push(errorBody(err));
+        pending.push(Promise.resolve(errorBody(err)));
       }
     }
-    return { results };
+    return { results: await Promise.all(pending) };
   });
 }

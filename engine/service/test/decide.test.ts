@@ -127,8 +127,9 @@ describe("keys", () => {
     assert.ok(live.body.decisions.every((d: { decision: string }) => d.decision === "deny"));
   });
 
-  it("serves Prometheus metrics to a key", async () => {
-    const m = await h.call("GET", "/metrics", "agent");
+  it("serves Prometheus metrics to a key with the metrics scope, and to admins", async () => {
+    assert.deepEqual([(await h.call("GET", "/metrics", "agent")).status, (await h.call("GET", "/metrics", "admin")).status], [403, 200]);
+    const m = await h.call("GET", "/metrics", "metrics");
     assert.equal(m.status, 200);
     assert.match(m.body, /palisade_decisions_total\{phase="tool_call",decision="allow"\} \d+/);
     assert.match(m.body, /palisade_decision_seconds_bucket\{le="\+Inf"\} \d+/);

@@ -1,0 +1,51 @@
+// What every answer carries whatever its route: security headers, and the methods a path allows
+// (405 with Allow rather than 404 when the path exists under another method).
+import type { FastifyReply } from "fastify";
+
+/**
+ * The pages' policy: their own scripts only, styles inline too (CodeMirror and the reports' <style>
+ * inject them), calls to this origin only, and never framed.
+ */
+export const PAGE_CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/** Everything else (JSON, text, tiles) loads nothing and is never framed. */
+export const API_CSP = "default-src 'none'; frame-ancestors 'none'";
+
+/** The headers every answer carries, raw responses (event streams) included. */
+export function baseSecurityHeaders(html: boolean): Record<string, string> {
+  return {
+    "content-security-policy": html ? PAGE_CSP : API_CSP,
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "no-referrer",
+    "cross-origin-opener-policy": "same-origin",
+  };
+}
+
+/** Sets the security headers on a reply about to be sent, by its content type. */
+export function securityHeaders(reply: FastifyReply): void {
+  const type = reply.getHeader("content-type");
+  reply.headers(baseSecurityHeaders(typeof type === "string" && type.startsWith("text/html")));
+}
+
+const patterns = new Map<string, RegExp>();
+
+function pattern(url: string): RegExp {
+  let re = patterns.get(url);
+  if (re === undefined) {
+    const body = url
+      .split("/")
+      .map((seg) => (seg === "*" ? ".*" : seg.startsWith(":") ? "[^/]+" : seg.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
+      .join("/");
+    patterns.set(url, (re = new RegExp(`^${body}$`)));
+  }
+  return re;
+}
+
+/** The methods registered for routes matching `path`, HEAD beside GET; empty when none is. */
+export function allowedMethods(routes: readonly { readonly method: string; readonly url: string }[], path: string): string[] {
+  const out = new Set<string>();
+  for (const r of routes) if (pattern(r.url).test(path)) out.add(r.method);
+  if (out.has("GET")) out.add("HEAD");
+  return [...out].sort();
+}
