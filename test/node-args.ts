@@ -1,5 +1,5 @@
 // The arguments test/run.ts gives `node --test`, kept apart so a test can run a fixture under the
-// very same settings. Every test gets a timeout: a test that hangs fails with its name instead of
+// very same settings. Every test gets a timeout: a test that hangs fails, named by its file, instead of
 // holding CI to its limit. A test that needs longer says so with its own `{ timeout }`.
 
 /** The per-test timeout in milliseconds: PALISADE_TEST_TIMEOUT_MS, else two minutes. */
