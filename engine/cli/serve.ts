@@ -13,7 +13,10 @@ import type { EnvironmentsConfig } from "../environments/index.ts";
 import { Monitor, MonitorError, openMonitorStore } from "../monitor/index.ts";
 import { loadPolicySet } from "../runtime/index.ts";
 import type { PolicySet, PolicySource } from "../runtime/index.ts";
+import type { ApprovalStore } from "../service/approval-store.ts";
 import { SqliteApprovalStore } from "../service/approval-store-sqlite.ts";
+import { SqliteSessionStore } from "../service/session-store-sqlite.ts";
+import type { SessionStore } from "../service/sessions.ts";
 import { ConfigError, loadServiceConfig } from "../service/config.ts";
 import type { ServiceConfig } from "../service/config.ts";
 import type { DriftSource } from "../service/context.ts";
@@ -43,9 +46,10 @@ console (/console).
                   another environment are refused; --db defaults to its audit log
   --port N        port (default 7878; 0 picks a free one)
   --host H        address to listen on (default 127.0.0.1)
-  --db LOCATION   the audit log, the approval queue and the monitor's telemetry: a SQLite
-                  file (default palisade-audit.db here) or a postgres:// URL shared by
-                  several nodes
+  --db LOCATION   the audit log, the approval queue, session histories and the monitor's
+                  telemetry: a SQLite file (default palisade-audit.db here; approvals and
+                  sessions in palisade-audit.state.db beside it) or a postgres:// URL shared
+                  by several nodes
   --config FILE   JSON: keys (SHA-256 digests, scopes, roles), rateLimit, bodyLimit,
                   approvalTimeoutMs, checkpointEveryMs, tls {cert, key}, signingKeyFile,
                   monitor (monitors as in examples/monitors.json, inline or a file path;
@@ -95,6 +99,11 @@ async function signingKey(path: string, store: AuditStore, io: CommandIO): Promi
     throw new UsageError(`the signing key in ${path} (verifier key ${signer.vkey}) is not the one the audit log at ${location(store)} is signed with (${recorded}): start every node with the same key file`);
   }
   return text.trim();
+}
+
+/** The SQLite file of a single node's approvals and session histories: `audit.db` -> `audit.state.db`. */
+export function statePath(db: string): string {
+  return db.endsWith(".db") ? `${db.slice(0, -3)}.state.db` : `${db}.state.db`;
 }
 
 function location(store: AuditStore): string {
@@ -237,11 +246,20 @@ export const command: Command = {
       admin = adminKey(adminPath);
       config = { keys: [{ id: "console", sha256: admin.sha256, agents: ["*"], environments: ["*"], roles: ["admin"], principal: "operator" }] };
     }
-    let approvals;
+    // Approvals and session histories: the shared PostgreSQL database, or for one node a SQLite
+    // state file beside the log (its own file, so its writes never wait on the log's commits).
+    let approvals: ApprovalStore;
+    let sessions: SessionStore;
     if (isUrl(db)) {
       const { PostgresApprovalStore } = await import("../service/approval-store-pg.ts");
+      const { PostgresSessionStore } = await import("../service/session-store-pg.ts");
       approvals = await PostgresApprovalStore.open(db);
-    } else approvals = SqliteApprovalStore.open(db);
+      sessions = await PostgresSessionStore.open(db);
+    } else {
+      const state = statePath(db);
+      approvals = SqliteApprovalStore.open(state);
+      sessions = SqliteSessionStore.open(state);
+    }
     // An environment's monitor store is what its promotion gate reads for open drift alerts.
     const monitorDb = served?.env.monitor ?? db;
     const { monitor, drift } = await monitorOf(monitorDb, config, io);
@@ -251,6 +269,7 @@ export const command: Command = {
       sources,
       audit,
       approvals,
+      sessions,
       keys: config.keys,
       ...(config.rateLimit ? { rateLimit: config.rateLimit } : {}),
       ...(config.authFailureLimit ? { authFailureLimit: config.authFailureLimit } : {}),

@@ -1,13 +1,13 @@
 // Everything a route needs, built once by createService and passed to each route module.
 import type { AuditLog } from "../audit/index.ts";
 import type { PolicySet, PolicySource } from "../runtime/index.ts";
-import { SessionHistory } from "../sdk/history.ts";
 import type { Activity } from "./activity.ts";
 import type { ApprovalQueue } from "./approvals.ts";
 import type { AuditWriter, PendingRecord } from "./audit-writer.ts";
 import type { Caller, KeyRing } from "./keys.ts";
 import type { Metrics } from "./metrics.ts";
 import type { RateLimiter } from "./rate-limit.ts";
+import type { Sessions } from "./sessions.ts";
 
 /** A source of drift reports (engine/monitor), wired in where a monitor runs beside the service. */
 export interface DriftSource {
@@ -67,7 +67,8 @@ export interface ServiceContext {
   readonly writer: AuditWriter;
   readonly approvals: ApprovalQueue;
   readonly activity: Activity;
-  readonly history: SessionHistory;
+  /** Each session's tool calls, in the shared store. */
+  readonly sessions: Sessions;
   readonly metrics: Metrics;
   readonly drift: DriftSource | undefined;
   readonly reports: ReportSource | undefined;

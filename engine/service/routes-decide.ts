@@ -8,6 +8,7 @@ import type { ServiceContext } from "./context.ts";
 import { ServiceError, invalid } from "./errors.ts";
 import { checkScope } from "./keys.ts";
 import type { Caller } from "./keys.ts";
+import type { SessionCall } from "./sessions.ts";
 import { batchRequest, decisionRequest } from "./validate.ts";
 import type { BatchResponseV1, DecisionRequestV1, DecisionResponseV1, ErrorResponseV1 } from "./wire.ts";
 
@@ -42,8 +43,19 @@ function responseText(p: Prepared): string {
   return `{"id":${q(r.id)},"decision":${q(r.decision)},"reasons":${q(r.reasons)},"warnings":${q(r.warnings)},"payload":${p.payloadJson},"errors":${q(r.errors)},"policy":${q(r.policy)}}`;
 }
 
-/** Decides one checked request for `caller`; `at` is the request's JSON Pointer for errors. */
-function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at: string): Prepared {
+/** A decision before it is recorded. */
+interface Decided {
+  readonly full: Record<string, unknown>;
+  readonly decision: Decision;
+  readonly tool: string | null;
+  readonly args: unknown;
+}
+
+/**
+ * Decides one checked request for `caller`; `at` is the request's JSON Pointer for errors.
+ * Synchronous without a session; in a session it waits for the session's history.
+ */
+function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at: string): Prepared | Promise<Prepared> {
   const input = r.input as Record<string, unknown>;
   const givenAgent = input.agent as { id?: unknown } | undefined;
   const givenEnv = r.environment ?? input.env;
@@ -71,39 +83,58 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
   checkScope(caller, agent, env, givenEnv === undefined ? `${at}/environment` : `${at}/input/agent`);
   const givenSession = input.session as { id?: unknown; calls?: unknown } | undefined;
   const session = r.session ?? (typeof givenSession?.id === "string" ? givenSession.id : null);
-  const historyKey = session === null ? null : `${agent}\u0000${session}`;
+  // A client that sends its own session.calls could send [] and erase its history: only a key
+  // with the history scope may, and its calls are then the client's own, never the service's.
+  const ownCalls = givenSession !== undefined && givenSession !== null && typeof givenSession === "object" && givenSession.calls !== undefined;
+  if (ownCalls) {
+    if (!caller.scopes.has("history")) throw new ServiceError("auth/forbidden", `key '${caller.id}' may not send session.calls: the service keeps each session's calls itself (send 'session' with the session id), or give the key the 'history' scope`, `${at}/input/session/calls`);
+    if (!Array.isArray(givenSession.calls)) throw invalid(`${at}/input/session/calls`, "'session.calls' must be a list of earlier calls");
+  }
   const iso = new Date().toISOString();
-  const full: Record<string, unknown> = {
-    ...input,
-    agent: givenAgent ?? { id: agent },
-    env,
-    time: input.time ?? iso,
-    session: givenSession !== undefined && Array.isArray(givenSession.calls) ? givenSession : { id: session, calls: historyKey === null ? [] : ctx.history.calls(historyKey) },
+  const decideOn = (calls: readonly SessionCall[]): Decided => {
+    const full: Record<string, unknown> = {
+      ...input,
+      agent: givenAgent ?? { id: agent },
+      env,
+      time: input.time ?? iso,
+      session: ownCalls ? givenSession : { id: session, calls },
+    };
+    const started = performance.now();
+    const decision = ctx.policySet.decide(r.phase, full);
+    ctx.metrics.decision(r.phase, decision.decision, performance.now() - started);
+    const toolField = full.tool as { name?: unknown; args?: unknown } | undefined;
+    const tool = typeof toolField?.name === "string" ? toolField.name : null;
+    return { full, decision, tool, args: toolField?.args };
   };
-  const started = performance.now();
-  const decision = ctx.policySet.decide(r.phase, full);
-  ctx.metrics.decision(r.phase, decision.decision, performance.now() - started);
-  const toolField = full.tool as { name?: unknown; args?: unknown } | undefined;
-  const tool = typeof toolField?.name === "string" ? toolField.name : null;
-  if (r.phase === "tool_call" && historyKey !== null && tool !== null) ctx.history.add(historyKey, { tool: { name: tool, args: toolField?.args }, time: iso, decision: decision.decision });
-  const id = randomUUID();
-  const principal = (full.principal as { id?: unknown } | undefined)?.id;
-  // An input parsed from checked JSON plus strings and earlier inputs' calls: JSON.stringify cannot fail on it.
-  const inputJson = JSON.stringify(full);
-  const payloadJson = decision.payload === full ? inputJson : (JSON.stringify(decision.payload) ?? "null");
-  const recorded = ctx.record({ id, iso, agent, env, phase: r.phase, session, principal: typeof principal === "string" ? principal : null, tool, input: full, inputJson, decision, caller: caller.id });
-  const response: DecisionResponseV1 = { id, decision: decision.decision, reasons: decision.reasons, warnings: decision.warnings, payload: decision.payload, errors: decision.errors, policy: decision.policy };
-  const note = (): void => {
-    ctx.activity.add({ id, time: iso, agent, env, phase: r.phase, session, tool, decision: decision.decision, reasons: decision.reasons, warnings: decision.warnings, input: full, payload: decision.payload }, decision, { input: inputJson, payload: payloadJson });
+  const finish = ({ full, decision, tool }: Decided): Prepared => {
+    const id = randomUUID();
+    const principal = (full.principal as { id?: unknown } | undefined)?.id;
+    // An input parsed from checked JSON plus strings and earlier inputs' calls: JSON.stringify cannot fail on it.
+    const inputJson = JSON.stringify(full);
+    const payloadJson = decision.payload === full ? inputJson : (JSON.stringify(decision.payload) ?? "null");
+    const recorded = ctx.record({ id, iso, agent, env, phase: r.phase, session, principal: typeof principal === "string" ? principal : null, tool, input: full, inputJson, decision, caller: caller.id });
+    const response: DecisionResponseV1 = { id, decision: decision.decision, reasons: decision.reasons, warnings: decision.warnings, payload: decision.payload, errors: decision.errors, policy: decision.policy };
+    const note = (): void => {
+      ctx.activity.add({ id, time: iso, agent, env, phase: r.phase, session, tool, decision: decision.decision, reasons: decision.reasons, warnings: decision.warnings, input: full, payload: decision.payload }, decision, { input: inputJson, payload: payloadJson });
+    };
+    return { response, approval: decision.decision === "require_approval", decision, agent, env, session, tool, payloadJson, recorded, note };
   };
-  return { response, approval: decision.decision === "require_approval", decision, agent, env, session, tool, payloadJson, recorded, note };
+  if (session === null || ownCalls) return finish(decideOn([]));
+  // The session's exact history from the shared store; a tool call joins it before it is answered.
+  return ctx.sessions
+    .run(JSON.stringify([agent, session]), (calls) => {
+      const d = decideOn(calls);
+      return { result: d, ...(r.phase === "tool_call" && d.tool !== null ? { call: { tool: { name: d.tool, args: d.args }, time: iso, decision: d.decision.decision } } : {}) };
+    })
+    .then(finish);
 }
 
 /**
  * Waits until the decision is recorded (audit/unavailable when it cannot be, under the default
  * `audit.onFailure: deny`), then shows it to the console and files its approval request.
  */
-async function settle(ctx: ServiceContext, p: Prepared, phase: DecisionRequestV1["phase"]): Promise<DecisionResponseV1> {
+async function settle(ctx: ServiceContext, prepared: Prepared | Promise<Prepared>, phase: DecisionRequestV1["phase"]): Promise<DecisionResponseV1> {
+  const p = await prepared;
   await p.recorded;
   p.note();
   return withApproval(ctx, p, phase);
@@ -136,7 +167,8 @@ export function decideRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   app.post("/v1/decide", async (req, reply) => {
     const caller = ctx.caller(req);
     const r = decisionRequest(req.body);
-    const p = decideOne(ctx, caller, r, "");
+    const decided = decideOne(ctx, caller, r, "");
+    const p = decided instanceof Promise ? await decided : decided;
     if (p.approval) return settle(ctx, p, r.phase);
     await p.recorded;
     p.note();

@@ -9,7 +9,6 @@ import type { FastifyError, FastifyInstance, FastifyReply } from "fastify";
 import type { AuditLog } from "../audit/index.ts";
 import type { Monitor } from "../monitor/index.ts";
 import type { PolicySet, PolicySource } from "../runtime/index.ts";
-import { SessionHistory } from "../sdk/history.ts";
 import { Activity } from "./activity.ts";
 import type { ApprovalStore } from "./approval-store.ts";
 import { ApprovalQueue } from "./approvals.ts";
@@ -29,6 +28,8 @@ import { auditRoutes } from "./routes-audit.ts";
 import { consoleRoutes } from "./routes-console.ts";
 import { decideRoutes } from "./routes-decide.ts";
 import { staticRoutes } from "./static.ts";
+import { MemorySessionStore, Sessions } from "./sessions.ts";
+import type { SessionStore } from "./sessions.ts";
 import { allowedMethods, securityHeaders } from "./edges.ts";
 
 /** Everything a service is built from. */
@@ -41,6 +42,8 @@ export interface ServiceOptions {
   readonly audit: AuditLog;
   /** Where approval requests live; the service owns it. */
   readonly approvals: ApprovalStore;
+  /** Where each session's tool calls live (default: in memory); the service owns it. */
+  readonly sessions?: SessionStore;
   readonly keys: readonly ApiKeyConfig[];
   /** Largest request body in bytes (default 1 MiB). */
   readonly bodyLimit?: number;
@@ -136,6 +139,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   const authFailures = new RateLimiter(o.authFailureLimit ?? { perSecond: 5, burst: 50 });
   const writer = new AuditWriter(o.audit, onError, o.auditTimeoutMs ?? 10_000);
   const activity = new Activity();
+  const sessions = new Sessions(o.sessions ?? new MemorySessionStore());
   if (o.monitor) feedMonitor(activity, o.monitor, onError);
   const stopping = new AbortController();
   let unrecorded = 0;
@@ -186,7 +190,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     writer,
     approvals,
     activity,
-    history: new SessionHistory(),
+    sessions,
     metrics,
     drift: o.drift,
     reports:
@@ -356,6 +360,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
       await signing?.catch(() => {});
       await writer.flush().catch(onError);
       await approvals.close();
+      await sessions.close();
       await o.monitor?.close().catch(onError);
       await o.audit.close();
     },

@@ -131,8 +131,11 @@ describe("crashes and restarts", () => {
     }
   });
 
-  it("keeps approvals across a restart, and answers a long-poll at shutdown", async () => {
+  it("keeps approvals and session histories across a restart, and answers a long-poll at shutdown", async () => {
     const s = await start(["shop.policy", "--db", "approvals.db"]);
+    const search = { phase: "tool_call", environment: "production", session: "kept", input: { agent: { id: "shop-bot" }, tool: { name: "search", args: {} } } };
+    assert.equal((await s.call("POST", "/v1/decide", search)).body.decision, "allow");
+    assert.equal((await s.call("POST", "/v1/decide", search)).body.decision, "allow");
     const asked = await s.call("POST", "/v1/decide", { phase: "tool_call", environment: "production", input: { agent: { id: "shop-bot" }, tool: { name: "refund", args: { amount: 900 } } } });
     const id = asked.body.approval.id as string;
     const waiting = s.call("GET", `/v1/approvals/${id}?wait=30`);
@@ -143,6 +146,7 @@ describe("crashes and restarts", () => {
     assert.deepEqual([polled.body.id, polled.body.status], [id, "pending"]);
 
     const again = await start(["shop.policy", "--db", "approvals.db"]);
+    assert.equal((await again.call("POST", "/v1/decide", search)).body.decision, "deny", "a restart erased the session's history");
     const listed = await again.call("GET", "/v1/approvals?status=pending");
     assert.deepEqual(listed.body.approvals.map((a: { id: string }) => a.id), [id]);
     const ok = await again.call("POST", "/v1/approvals", { id, action: "approve" });
