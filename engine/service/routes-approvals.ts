@@ -1,5 +1,7 @@
 // The approval queue over HTTP: approvers list and answer; the client that asked waits with a
 // long-poll (`?wait=SECONDS`) or a server-sent-event stream that ends with the outcome.
+import { documented } from "./openapi.ts";
+import { ref } from "./schemas.ts";
 import type { FastifyInstance } from "fastify";
 import type { ServiceContext } from "./context.ts";
 import { ServiceError, invalid } from "./errors.ts";
@@ -15,7 +17,14 @@ const MAX_WAIT_S = 60;
 
 /** Registers the approval routes. */
 export function approvalRoutes(app: FastifyInstance, ctx: ServiceContext): void {
-  app.get("/v1/approvals", async (req): Promise<ApprovalListV1> => {
+  app.get("/v1/approvals", documented({
+    summary: "List approval requests",
+    description: "Admins see every request; an approver sees those naming one of its roles.",
+    tag: "approvals",
+    auth: "key",
+    query: { status: { description: "Only requests with this status.", schema: ref("ApprovalStatus") } },
+    responses: { 200: { description: "Requests, newest last.", schema: ref("ApprovalList") } },
+  }), async (req): Promise<ApprovalListV1> => {
     const caller = ctx.caller(req);
     if (!caller.admin && caller.roles.size === 0) throw new ServiceError("auth/forbidden", `key '${caller.id}' is neither an admin nor an approver`);
     const status = (req.query as Record<string, unknown>).status;
@@ -25,7 +34,13 @@ export function approvalRoutes(app: FastifyInstance, ctx: ServiceContext): void 
     return { approvals: caller.admin ? all : all.filter((a) => a.role !== null && caller.roles.has(a.role)) };
   });
 
-  app.post("/v1/approvals", async (req): Promise<ApprovalV1> => {
+  app.post("/v1/approvals", documented({
+    summary: "Approve or reject a request",
+    tag: "approvals",
+    auth: "key",
+    body: ref("ApprovalAction"),
+    responses: { 200: { description: "The request as answered.", schema: ref("Approval") }, 404: { description: "No such request.", schema: ref("Error") }, 409: { description: "Already answered (or expired).", schema: ref("Error") } },
+  }), async (req): Promise<ApprovalV1> => {
     const caller = ctx.caller(req);
     const a = approvalAction(req.body);
     const settled = await ctx.approvals.answer(caller, a.id, a.action, a.note);
@@ -33,7 +48,13 @@ export function approvalRoutes(app: FastifyInstance, ctx: ServiceContext): void 
   });
 
   // A guard elsewhere (serviceApprover) files its own require_approval decision here.
-  app.post("/v1/approvals/requests", async (req): Promise<ApprovalV1> => {
+  app.post("/v1/approvals/requests", documented({
+    summary: "File an approval request from a guard elsewhere",
+    tag: "approvals",
+    auth: "key",
+    body: ref("ApprovalFiling"),
+    responses: { 200: { description: "The pending request.", schema: ref("Approval") } },
+  }), async (req): Promise<ApprovalV1> => {
     const caller = ctx.caller(req);
     const n = approvalFiling(req.body);
     checkScope(caller, n.agent, n.env, "/agent");
@@ -41,7 +62,14 @@ export function approvalRoutes(app: FastifyInstance, ctx: ServiceContext): void 
   });
 
   // Any key in scope of the request's agent may wait on it: the client that asked holds such a key.
-  app.get("/v1/approvals/:id", async (req): Promise<ApprovalV1> => {
+  app.get("/v1/approvals/:id", documented({
+    summary: "Read or wait for an approval request",
+    tag: "approvals",
+    auth: "key",
+    params: { id: { description: "The request's id." } },
+    query: { wait: { description: "Seconds to wait for an answer (long-poll, at most 60).", schema: { type: "integer", minimum: 0, maximum: 60 } } },
+    responses: { 200: { description: "The request as it stands (answered, or still pending when the wait ran out).", schema: ref("Approval") }, 404: { description: "No such request.", schema: ref("Error") } },
+  }), async (req): Promise<ApprovalV1> => {
     const caller = ctx.caller(req);
     const { id } = req.params as { id: string };
     const wait = queryInt(req.query as Record<string, unknown>, "wait", MAX_WAIT_S) ?? 0;
@@ -61,7 +89,13 @@ export function approvalRoutes(app: FastifyInstance, ctx: ServiceContext): void 
     }
   });
 
-  app.get("/v1/approvals/:id/events", async (req, reply) => {
+  app.get("/v1/approvals/:id/events", documented({
+    summary: "Stream an approval request's outcome (server-sent events)",
+    tag: "approvals",
+    auth: "key",
+    params: { id: { description: "The request's id." } },
+    responses: { 200: { description: "`pending` events, then one `settled` event with the request (an Approval as JSON in each event's data).", type: "text/event-stream", schema: {} }, 404: { description: "No such request.", schema: ref("Error") } },
+  }), async (req, reply) => {
     const caller = ctx.caller(req);
     const { id } = req.params as { id: string };
     const current = await ctx.approvals.get(id);

@@ -1,6 +1,8 @@
 // POST /v1/decide and /v1/decide/batch: fill in the input's context (agent, env, time, the
 // session's earlier calls), decide, answer, and queue the decision for the audit log. Only a
 // `require_approval` decision waits on anything (filing the approval request).
+import { documented } from "./openapi.ts";
+import { ref } from "./schemas.ts";
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import type { Decision } from "../runtime/index.ts";
@@ -164,7 +166,14 @@ function errorBody(err: unknown): ErrorResponseV1 {
 
 /** Registers the decision routes. */
 export function decideRoutes(app: FastifyInstance, ctx: ServiceContext): void {
-  app.post("/v1/decide", async (req, reply) => {
+  app.post("/v1/decide", documented({
+    summary: "Decide one step",
+    description: "Decides one phase's input with the served policies and answers once the decision is recorded in the audit log. A require_approval decision files an approval request (its id in `approval`).",
+    tag: "decisions",
+    auth: "key",
+    body: ref("DecisionRequest"),
+    responses: { 200: { description: "The decision.", schema: ref("DecisionResponse") }, 409: { description: "The request names another environment than the one this service serves, or a session kept changing under it.", schema: ref("Error") } },
+  }), async (req, reply) => {
     const caller = ctx.caller(req);
     const r = decisionRequest(req.body);
     const decided = decideOne(ctx, caller, r, "");
@@ -175,7 +184,14 @@ export function decideRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     return reply.type("application/json; charset=utf-8").send(responseText(p));
   });
 
-  app.post("/v1/decide/batch", async (req): Promise<BatchResponseV1> => {
+  app.post("/v1/decide/batch", documented({
+    summary: "Decide several steps in one round trip",
+    description: "Up to 1,000 decision requests, answered in order once all are recorded; a bad request gets its error in place.",
+    tag: "decisions",
+    auth: "key",
+    body: ref("BatchRequest"),
+    responses: { 200: { description: "One result per request.", schema: ref("BatchResponse") } },
+  }), async (req): Promise<BatchResponseV1> => {
     const caller = ctx.caller(req);
     const body = batchRequest(req.body);
     // One token was taken to get this far; a batch pays for every decision in it.

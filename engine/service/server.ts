@@ -28,6 +28,9 @@ import { auditRoutes } from "./routes-audit.ts";
 import { consoleRoutes } from "./routes-console.ts";
 import { decideRoutes } from "./routes-decide.ts";
 import { staticRoutes } from "./static.ts";
+import { documented, openApiDocument } from "./openapi.ts";
+import type { RegisteredRoute, RouteDoc } from "./openapi.ts";
+import { ref } from "./schemas.ts";
 import { MemorySessionStore, Sessions } from "./sessions.ts";
 import type { SessionStore } from "./sessions.ts";
 import { allowedMethods, securityHeaders } from "./edges.ts";
@@ -87,9 +90,14 @@ export interface Timeouts {
   readonly idleMs?: number;
 }
 
+/** The version the OpenAPI document states (the package's). */
+const SERVICE_VERSION = "0.1.0";
+
 /** A running (or ready to run) service. */
 export interface Service {
   readonly app: FastifyInstance;
+  /** Every route the server registered, with its doc (the OpenAPI document is built from these). */
+  readonly routes: readonly RegisteredRoute[];
   readonly context: ServiceContext;
   /** Listens and resolves with the base URL. */
   listen(port: number, host: string): Promise<string>;
@@ -286,9 +294,10 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     if (e.code === "rate/limited") reply.header("retry-after", "1");
     return reply.code(e.status).send(e.toJSON());
   });
-  const routes: { method: string; url: string }[] = [];
+  const routes: RegisteredRoute[] = [];
   app.addHook("onRoute", (r) => {
-    for (const m of Array.isArray(r.method) ? r.method : [r.method]) routes.push({ method: m, url: r.url });
+    const doc = (r.config as { doc?: RouteDoc } | undefined)?.doc;
+    for (const m of Array.isArray(r.method) ? r.method : [r.method]) routes.push({ method: m, url: r.url, doc });
   });
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split("?")[0];
@@ -315,8 +324,8 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     done();
   });
 
-  app.get("/healthz", async () => ({ ok: true }));
-  app.get("/readyz", async (_req, reply) => {
+  app.get("/healthz", documented({ summary: "Liveness", tag: "operations", auth: "public", responses: { 200: { description: "The process answers.", schema: ref("Health") } } }), async () => ({ ok: true }));
+  app.get("/readyz", documented({ summary: "Readiness: the audit store answers", tag: "operations", auth: "public", responses: { 200: { description: "Ready, with the policy digest in force.", schema: ref("Health") } } }), async (_req, reply) => {
     try {
       await o.audit.size();
       return { ok: true, policy: context.policySet.digest };
@@ -324,7 +333,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
       return reply.code(503).send(new ServiceError("audit/unavailable", `the audit store cannot be read: ${err instanceof Error ? err.message : String(err)}`).toJSON());
     }
   });
-  app.get("/metrics", async (req, reply) => {
+  app.get("/metrics", documented({ summary: "Prometheus metrics (admin or the metrics scope)", tag: "operations", auth: "key", responses: { 200: { description: "The text exposition format 0.0.4.", type: "text/plain" } } }), async (req, reply) => {
     requireScope(context.caller(req), "metrics");
     return reply.type("text/plain; version=0.0.4; charset=utf-8").send(await metrics.render());
   });
@@ -333,6 +342,8 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   auditRoutes(app, context);
   consoleRoutes(app, context);
   if (o.pagesDir) staticRoutes(app, o.pagesDir);
+  let openapi: unknown;
+  app.get("/openapi.json", documented({ summary: "This document (OpenAPI 3.1)", tag: "operations", auth: "public", responses: { 200: { description: "The OpenAPI document.", schema: { type: "object" } } } }), async () => (openapi ??= openApiDocument(routes, SERVICE_VERSION)));
 
   const every = o.checkpointEveryMs ?? 5000;
   const timer = every > 0
@@ -344,6 +355,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
 
   return {
     app,
+    routes,
     context,
     async listen(port, host) {
       await app.listen({ port, host });
