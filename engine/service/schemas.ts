@@ -65,9 +65,10 @@ export const SCHEMAS: Record<string, JsonSchema> = {
       severity: { type: "string" },
       controls: { type: "array", items: { type: "string" } },
       approver_role: { type: "string" },
+      replacements: { type: "integer", minimum: 1, description: "For redact: how many matches it replaced." },
     },
   },
-  RuleError: { type: "object", required: ["rule", "message"], properties: { rule: { type: "string" }, message: { type: "string" } } },
+  RuleError: { type: "object", required: ["rule", "message"], properties: { rule: { type: "string" }, message: { type: "string" }, code: { type: "string" }, path: { type: "string" } } },
   PolicyRef: { type: "object", required: ["digest"], properties: { digest: { type: "string" }, version: { type: "string" } } },
   DecisionRequest: {
     type: "object",
