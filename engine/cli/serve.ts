@@ -17,6 +17,7 @@ import type { ApprovalStore } from "../service/approval-store.ts";
 import { SqliteApprovalStore } from "../service/approval-store-sqlite.ts";
 import { SqliteSessionStore } from "../service/session-store-sqlite.ts";
 import type { SessionStore } from "../service/sessions.ts";
+import type { SharedActivity } from "../service/context.ts";
 import { ConfigError, loadServiceConfig } from "../service/config.ts";
 import type { ServiceConfig } from "../service/config.ts";
 import type { DriftSource } from "../service/context.ts";
@@ -250,11 +251,14 @@ export const command: Command = {
     // state file beside the log (its own file, so its writes never wait on the log's commits).
     let approvals: ApprovalStore;
     let sessions: SessionStore;
+    let activity: SharedActivity | undefined;
     if (isUrl(db)) {
       const { PostgresApprovalStore } = await import("../service/approval-store-pg.ts");
       const { PostgresSessionStore } = await import("../service/session-store-pg.ts");
+      const { PostgresActivity } = await import("../service/activity-pg.ts");
       approvals = await PostgresApprovalStore.open(db);
       sessions = await PostgresSessionStore.open(db);
+      activity = await PostgresActivity.open(db, (err) => io.stderr(`palisade serve: console feed: ${err instanceof Error ? err.message : String(err)}\n`));
     } else {
       const state = statePath(db);
       approvals = SqliteApprovalStore.open(state);
@@ -270,6 +274,7 @@ export const command: Command = {
       audit,
       approvals,
       sessions,
+      ...(activity ? { activity } : {}),
       keys: config.keys,
       ...(config.rateLimit ? { rateLimit: config.rateLimit } : {}),
       ...(config.authFailureLimit ? { authFailureLimit: config.authFailureLimit } : {}),

@@ -1,7 +1,8 @@
 // Everything a route needs, built once by createService and passed to each route module.
 import type { AuditLog } from "../audit/index.ts";
 import type { PolicySet, PolicySource } from "../runtime/index.ts";
-import type { Activity } from "./activity.ts";
+import type { Activity, ActivityFilter } from "./activity.ts";
+import type { DecisionRecordV1 } from "./wire.ts";
 import type { ApprovalQueue } from "./approvals.ts";
 import type { AuditWriter, PendingRecord } from "./audit-writer.ts";
 import type { Caller, KeyRing } from "./keys.ts";
@@ -54,6 +55,23 @@ export interface ServedEnvironment {
   readonly sources: readonly PolicySource[];
 }
 
+/** What the console reads of recent decisions: the node's own, or every node's from a shared store. */
+export interface ActivityView {
+  /** The latest decisions that match, newest first. */
+  recent(filter: ActivityFilter, limit?: number): Promise<DecisionRecordV1[]>;
+  /** Ids of recent sessions, most recently started last. */
+  sessions(): Promise<string[]>;
+  /** One session's steps, oldest first. */
+  session(id: string): Promise<DecisionRecordV1[]>;
+}
+
+/** Recent decisions of every node in a shared store: each node adds what it answered. */
+export interface SharedActivity extends ActivityView {
+  add(record: DecisionRecordV1): void;
+  link(id: string, approval: string): void;
+  close(): Promise<void>;
+}
+
 /** The parts a service is made of. */
 export interface ServiceContext {
   /** The policies to decide with now (an environment's current bundle when it serves one): read once per decision. */
@@ -67,6 +85,10 @@ export interface ServiceContext {
   readonly writer: AuditWriter;
   readonly approvals: ApprovalQueue;
   readonly activity: Activity;
+  /** What the console reads: every node's decisions when they are shared, else this node's. */
+  readonly view: ActivityView;
+  /** Marks the decision that asked for an approval with the approval's id. */
+  readonly link: (id: string, approval: string) => void;
   /** Each session's tool calls, in the shared store. */
   readonly sessions: Sessions;
   readonly metrics: Metrics;

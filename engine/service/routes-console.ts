@@ -53,7 +53,7 @@ export function consoleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     requireAdmin(ctx.caller(req));
     const q = req.query as Record<string, unknown>;
     const filter = { agent: str(q, "agent"), env: str(q, "env"), phase: str(q, "phase"), decision: str(q, "decision"), session: str(q, "session") };
-    return { decisions: ctx.activity.recent(filter, queryInt(q, "limit", 1000) ?? 200) };
+    return { decisions: await ctx.view.recent(filter, queryInt(q, "limit", 1000) ?? 200) };
   });
 
   app.get("/v1/sessions", documented({
@@ -63,7 +63,7 @@ export function consoleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     responses: { 200: { description: "Most recently started last.", schema: { type: "object", required: ["sessions"], properties: { sessions: { type: "array", items: { type: "string" } } } } } },
   }), async (req): Promise<{ sessions: string[] }> => {
     requireAdmin(ctx.caller(req));
-    return { sessions: ctx.activity.sessions().slice(-200) };
+    return { sessions: await ctx.view.sessions() };
   });
 
   app.get("/v1/sessions/:id", documented({
@@ -75,7 +75,7 @@ export function consoleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   }), async (req): Promise<{ session: string; steps: readonly DecisionRecordV1[] }> => {
     requireAdmin(ctx.caller(req));
     const { id } = req.params as { id: string };
-    return { session: id, steps: ctx.activity.session(id) };
+    return { session: id, steps: await ctx.view.session(id) };
   });
 
   app.get("/v1/policies", documented({

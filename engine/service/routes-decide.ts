@@ -155,7 +155,7 @@ async function withApproval(ctx: ServiceContext, p: Prepared, phase: DecisionReq
     policy: p.decision.policy.digest,
     decisionId: p.response.id,
   });
-  ctx.activity.link(p.response.id, a.id);
+  ctx.link(p.response.id, a.id);
   return { ...p.response, approval: { id: a.id, status: a.status, expiresAt: a.expiresAt, wait: `/v1/approvals/${a.id}?wait=30` } };
 }
 

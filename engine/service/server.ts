@@ -14,7 +14,7 @@ import type { ApprovalStore } from "./approval-store.ts";
 import { ApprovalQueue } from "./approvals.ts";
 import { AuditTimeoutError, AuditWriter } from "./audit-writer.ts";
 import { parseBody } from "./body.ts";
-import type { DriftSource, EnvironmentSource, ReportSource, ServedEnvironment, ServiceContext } from "./context.ts";
+import type { ActivityView, DriftSource, EnvironmentSource, ReportSource, ServedEnvironment, ServiceContext, SharedActivity } from "./context.ts";
 import { ServiceError } from "./errors.ts";
 import { KeyRing, presentedKey, requireScope } from "./keys.ts";
 import type { ApiKeyConfig } from "./keys.ts";
@@ -47,6 +47,8 @@ export interface ServiceOptions {
   readonly approvals: ApprovalStore;
   /** Where each session's tool calls live (default: in memory); the service owns it. */
   readonly sessions?: SessionStore;
+  /** Recent decisions shared by every node, for the console (default: this node's own); the service owns it. */
+  readonly activity?: SharedActivity;
   readonly keys: readonly ApiKeyConfig[];
   /** Largest request body in bytes (default 1 MiB). */
   readonly bodyLimit?: number;
@@ -147,6 +149,13 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   const authFailures = new RateLimiter(o.authFailureLimit ?? { perSecond: 5, burst: 50 });
   const writer = new AuditWriter(o.audit, onError, o.auditTimeoutMs ?? 10_000);
   const activity = new Activity();
+  const shared = o.activity;
+  if (shared) activity.observe((record) => shared.add(record));
+  const view: ActivityView = shared ?? {
+    recent: async (filter, limit) => activity.recent(filter, limit),
+    sessions: async () => activity.sessions().slice(-200),
+    session: async (id) => [...activity.session(id)],
+  };
   const sessions = new Sessions(o.sessions ?? new MemorySessionStore());
   if (o.monitor) feedMonitor(activity, o.monitor, onError);
   const stopping = new AbortController();
@@ -198,6 +207,11 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     writer,
     approvals,
     activity,
+    view,
+    link(id, approval) {
+      activity.link(id, approval);
+      shared?.link(id, approval);
+    },
     sessions,
     metrics,
     drift: o.drift,
@@ -373,6 +387,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
       await writer.flush().catch(onError);
       await approvals.close();
       await sessions.close();
+      await shared?.close().catch(onError);
       await o.monitor?.close().catch(onError);
       await o.audit.close();
     },

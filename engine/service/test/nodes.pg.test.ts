@@ -1,6 +1,6 @@
 // Three `palisade serve` processes on one throwaway PostgreSQL database: they start together
 // (one signing key, made race-free), a session rule holds whichever node gets the call,
-// approvals cross nodes, a SIGKILL of one node under load loses no answered decision, the log
+// approvals cross nodes, any node's console shows every node's decisions, a SIGKILL of one node under load loses no answered decision, the log
 // verifies; a node with another key is refused, and a node whose database is gone answers 503.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -82,6 +82,16 @@ it("holds a session rule whichever node gets the call, even for calls racing on 
   const third = await call(c.url, "POST", "/v1/decide", "k-agent", toolCall("search", {}, "mn-clinic"));
   assert.equal(third.body.decision, "deny");
   assert.equal(third.body.payload.session.calls.length, 2);
+  // Any node's console shows the session's steps and the decisions of every node.
+  let steps: { decision: string }[] = [];
+  for (let i = 0; i < 50 && steps.length < 3; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    steps = (await call(a.url, "GET", "/v1/sessions/mn-clinic", "k-admin")).body.steps;
+  }
+  assert.deepEqual(steps.map((x) => x.decision), ["allow", "allow", "deny"]);
+  const live = await call(b.url, "GET", "/v1/decisions?session=mn-clinic&decision=deny", "k-admin");
+  assert.deepEqual(live.body.decisions.map((x: { id: string }) => x.id), [third.body.id]);
+  assert.ok((await call(c.url, "GET", "/v1/sessions", "k-admin")).body.sessions.includes("mn-clinic"));
   const racing = await Promise.all(Array.from({ length: 15 }, (_, i) => call(nodes[i % 3].url, "POST", "/v1/decide", "k-agent", toolCall("search", {}, "race"))));
   assert.deepEqual(racing.map((r) => r.body.decision).sort(), [...Array(2).fill("allow"), ...Array(13).fill("deny")]);
 });
