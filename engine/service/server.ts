@@ -160,6 +160,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   if (o.monitor) feedMonitor(activity, o.monitor, onError);
   const stopping = new AbortController();
   let unrecorded = 0;
+  let checkpointFailures = 0;
   let approvalAuditFailures = 0;
   const approvals = new ApprovalQueue(o.approvals, {
     timeoutMs: o.approvalTimeoutMs ?? 300_000,
@@ -249,6 +250,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   metrics.counter("palisade_audit_failures_total", "Audit entries that could not be recorded.", () => writer.failures);
   metrics.counter("palisade_audit_unrecorded_answers_total", "Decisions answered although their audit entry failed (audit.onFailure: allow).", () => unrecorded);
   metrics.counter("palisade_approval_audit_failures_total", "Approval answers whose audit entry failed.", () => approvalAuditFailures);
+  metrics.counter("palisade_checkpoint_failures_total", "Checkpoints the timer could not sign (store failure, or a signing the log refused).", () => checkpointFailures);
   metrics.gauge("palisade_approvals_pending", "Approval requests waiting for an answer.", async () => (await o.approvals.list("pending", 100_000)).length);
   metrics.gauge("palisade_checkpoint_age_seconds", "Seconds since the newest signed checkpoint (absent before the first).", async () => {
     const all = await o.audit.store.checkpoints();
@@ -362,7 +364,14 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   const every = o.checkpointEveryMs ?? 5000;
   const timer = every > 0
     ? setInterval(() => {
-        signing ??= checkpoint().catch((err: unknown) => (onError(err), undefined)).finally(() => (signing = null));
+        // A refused or failed signing is an alarm: logged and counted, the timer tries again.
+        signing ??= checkpoint()
+          .catch((err: unknown) => {
+            checkpointFailures++;
+            onError(new Error(`checkpoint signing failed: ${err instanceof Error ? err.message : String(err)}`));
+            return undefined;
+          })
+          .finally(() => (signing = null));
       }, every)
     : undefined;
   timer?.unref();
