@@ -134,7 +134,7 @@ it("loses no answered decision when a node is killed under load, and the log ver
     }
   };
   const loops = Array.from({ length: 12 }, (_, w) => loop(w));
-  await new Promise((r) => setTimeout(r, 1500));
+  for (let waited = 0; answered.length < 150 && waited < 15_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
   nodes[1].proc.kill("SIGKILL");
   await new Promise((r) => setTimeout(r, 500));
   running = false;
