@@ -8,6 +8,13 @@ import type { FastifyReply } from "fastify";
  */
 export const PAGE_CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+/**
+ * The playground's policy: the pages' plus 'unsafe-eval', because the engine it runs compiles
+ * policies to JavaScript (new Function) in the browser. The playground holds no key and no data;
+ * the console, which holds a key, keeps the strict policy.
+ */
+export const PLAYGROUND_CSP = PAGE_CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-eval'");
+
 /** Everything else (JSON, text, tiles) loads nothing and is never framed. */
 export const API_CSP = "default-src 'none'; frame-ancestors 'none'";
 
@@ -24,16 +31,18 @@ function headers(csp: string): Readonly<Record<string, string>> {
 // Made once: every answer carries one of the two.
 const PAGE_HEADERS = headers(PAGE_CSP);
 const API_HEADERS = headers(API_CSP);
+const PLAYGROUND_HEADERS = headers(PLAYGROUND_CSP);
 
 /** The headers every answer carries, raw responses (event streams) included. */
 export function baseSecurityHeaders(html: boolean): Readonly<Record<string, string>> {
   return html ? PAGE_HEADERS : API_HEADERS;
 }
 
-/** Sets the security headers on a reply about to be sent, by its content type. */
+/** Sets the security headers on a reply about to be sent, by its content type (and page). */
 export function securityHeaders(reply: FastifyReply): void {
   const type = reply.getHeader("content-type");
-  reply.headers(typeof type === "string" && type.startsWith("text/html") ? PAGE_HEADERS : API_HEADERS);
+  if (typeof type !== "string" || !type.startsWith("text/html")) reply.headers(API_HEADERS);
+  else reply.headers(reply.request.routeOptions.url === "/playground" ? PLAYGROUND_HEADERS : PAGE_HEADERS);
 }
 
 const patterns = new Map<string, RegExp>();

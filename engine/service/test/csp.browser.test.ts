@@ -32,8 +32,14 @@ it("runs the playground and the console with no CSP violation", async () => {
       document.addEventListener("securitypolicyviolation", (e) => console.error(`Refused to load: CSP ${e.violatedDirective} ${e.blockedURI}`));
     });
     const res = await page.goto(h.url + path);
-    assert.match(res?.headers()["content-security-policy"] ?? "", /script-src 'self'/);
+    // Only the playground, which compiles policies in the page, may evaluate generated code.
+    assert.match(res?.headers()["content-security-policy"] ?? "", path === "/playground" ? /script-src 'self' 'unsafe-eval';/ : /script-src 'self';/);
     await page.waitForSelector(ready, { timeout: 15_000 });
+    if (path === "/playground") {
+      // Evaluating compiles the policy to JavaScript in the page: the CSP must allow that here.
+      await page.click("#evaluate");
+      await page.waitForFunction(() => (document.querySelector("#verdict")?.textContent ?? "") !== "", undefined, { timeout: 15_000 });
+    }
     // Give late work (styles injected by the editor, the console's first polls) a moment.
     await page.waitForTimeout(500);
     assert.deepEqual(problems, [], path);
