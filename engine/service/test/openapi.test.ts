@@ -101,7 +101,7 @@ describe("the OpenAPI document", () => {
         "--phases",
         "examples,fuzzing",
         "--max-examples",
-        "12",
+        "8",
         "--seed",
         "19",
         "--workers",
