@@ -203,12 +203,19 @@ export class AuditWriter {
     return appended;
   }
 
-  #settle(q: Queued, appended: Promise<number>): Promise<unknown> {
+  #settle(q: Queued, appended: Promise<number>, open: Set<Queued>): Promise<unknown> {
     this.#written++;
-    return appended.then(q.resolve, (err: unknown) => {
-      this.#failed(err);
-      q.reject(err);
-    });
+    return appended.then(
+      (index) => {
+        open.delete(q);
+        q.resolve(index);
+      },
+      (err: unknown) => {
+        if (!open.delete(q)) return; // timed out already, and counted then
+        this.#failed(err);
+        q.reject(err);
+      },
+    );
   }
 
   #drain(): void {
@@ -217,20 +224,25 @@ export class AuditWriter {
     this.#queue = [];
     const spliced = !this.log.seals;
     const settled: Promise<unknown>[] = [];
+    const open = new Set(batch);
     for (const q of batch) {
       try {
         const doc = spliced ? decisionDocument(q.p) : undefined;
-        settled.push(this.#settle(q, doc !== undefined ? this.log.appendDocument(doc) : this.log.append(decisionRecord(q.p))));
+        settled.push(this.#settle(q, doc !== undefined ? this.log.appendDocument(doc) : this.log.append(decisionRecord(q.p)), open));
       } catch (err) {
+        open.delete(q);
         this.#failed(err);
         q.reject(err);
       }
     }
-    if (this.#timeoutMs > 0 && settled.length > 0) {
+    if (this.#timeoutMs > 0 && open.size > 0) {
       // One timer per batch rather than per decision; rejecting a settled promise is a no-op.
       const late = new AuditTimeoutError(`the audit store did not commit within ${this.#timeoutMs} ms`);
       const timer = setTimeout(() => {
-        for (const q of batch) q.reject(late);
+        this.#failures += open.size;
+        this.#onError(late);
+        for (const q of open) q.reject(late);
+        open.clear();
       }, this.#timeoutMs);
       void Promise.allSettled(settled).then(() => clearTimeout(timer));
     }

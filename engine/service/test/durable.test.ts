@@ -16,13 +16,13 @@ before(async () => {
 });
 after(async () => h.close());
 
-/** A real SQLite store whose appends fail while `down` is set (a full disk, a lost volume). */
-function flakyStore(path: string): { store: AuditStore; setDown(v: boolean): void } {
+/** A real SQLite store whose appends fail (a full disk, a lost volume) or hang (a stalled network volume) while `down` is set. */
+function flakyStore(path: string, how: "fail" | "hang" = "fail"): { store: AuditStore; setDown(v: boolean): void } {
   const real = SqliteStore.open(path);
   let down = false;
   const store = new Proxy(real, {
     get(target, prop, receiver) {
-      if (prop === "append") return (entries: Parameters<AuditStore["append"]>[0]) => (down ? Promise.reject(new Error("disk I/O error")) : target.append(entries));
+      if (prop === "append") return (entries: Parameters<AuditStore["append"]>[0]) => (!down ? target.append(entries) : how === "fail" ? Promise.reject(new Error("disk I/O error")) : new Promise<never>(() => {}));
       const v = Reflect.get(target, prop, receiver) as unknown;
       return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },
@@ -88,6 +88,28 @@ describe("acknowledged means durable", () => {
       }
     });
   }
+});
+
+describe("a store that stops answering", () => {
+  it("refuses the decision with 503 once audit.timeoutMs passes, and counts it", async () => {
+    const flaky = flakyStore(join(h.dir, "hang.db"), "hang");
+    const audit = await AuditLog.open(flaky.store, { signingKey: generateKey("test.local/audit").signerKey });
+    const errors: unknown[] = [];
+    const s = await startHarness({ audit, auditTimeoutMs: 300, onError: (e) => errors.push(e) });
+    try {
+      flaky.setDown(true);
+      const started = Date.now();
+      const r = await s.call("POST", "/v1/decide", "agent", toolCall("lookup"));
+      assert.deepEqual([r.status, r.body.error.code], [503, "audit/unavailable"]);
+      assert.match(r.body.error.message, /did not commit it in time/);
+      assert.ok(Date.now() - started < 3000);
+      assert.match((await s.call("GET", "/metrics", "metrics")).body as string, /^palisade_audit_failures_total 1$/m);
+      assert.ok(errors.some((e) => /did not commit within 300 ms/.test(String(e))));
+    } finally {
+      // The hung append never settles: close the service without waiting on the log.
+      void s.close().catch(() => {});
+    }
+  });
 });
 
 describe("inputs the log cannot hold as is are refused before deciding", () => {
