@@ -10,7 +10,7 @@
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { hashKey } from "../engine/service/keys.ts";
 
@@ -159,6 +159,8 @@ export async function benchServe(): Promise<Record<string, number>> {
 
     for (const r of [s, sb, ss, ...pair]) if (r.non2xx > 0 || r.errors > 0) throw new Error(`the service answered ${r.non2xx} non-2xx and ${r.errors} errors under load`);
     return {
+      // What else the shared machine ran meanwhile: figures at a load average far above its 2 cores say little.
+      machine_load_1m_at_end: Number(loadavg()[0].toFixed(1)),
       serve_decisions_per_s: Math.round(s.requests.average),
       serve_p50_ms: s.latency.p50,
       serve_p99_ms: s.latency.p99,
