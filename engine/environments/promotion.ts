@@ -198,7 +198,7 @@ export async function promote(options: PromoteOptions): Promise<ChangeResult> {
     a.replay = replayed.evidence;
     a.gates = [approvalGate(a.check), testsGate(p.requireTests, set), replayed.result, await driftGate(p.noOpenDriftAlert, source, source.audit)];
     if (!a.gates.every((g) => g.passed)) return;
-    const done = install(target, a.verified, { key, by: a.who, action: "promotion", from: source.name, now });
+    const done = install(target, a.verified, { key, by: a.who, action: "promotion", from: source.name, now, expectSeq: targetState.seq });
     a.seq = done.state.seq;
     a.attestedBy = key.name;
     a.outcome = "promoted";
@@ -238,7 +238,7 @@ export async function rollback(options: RollbackOptions): Promise<ChangeResult> 
     a.who = a.check.counted.map((c) => c.name);
     a.gates = [approvalGate(a.check)];
     if (!a.check.satisfied) return;
-    const r = rollbackState(env, key, a.who, now);
+    const r = rollbackState(env, key, a.who, now, state.seq);
     a.seq = r.state.seq;
     a.attestedBy = key.name;
     a.outcome = "rolled_back";
@@ -285,7 +285,7 @@ export async function buildInto(options: BuildIntoOptions): Promise<ChangeResult
       return;
     }
     const key = signerOf(env, options.key);
-    const done = install(env, a.verified, { key, by: a.who, action: "build", from: null, now });
+    const done = install(env, a.verified, { key, by: a.who, action: "build", from: null, now, expectSeq: state.seq });
     a.seq = done.state.seq;
     a.attestedBy = key.name;
     a.outcome = "built";

@@ -165,6 +165,8 @@ export interface InstallOptions {
   readonly by: readonly string[];
   readonly action: "build" | "promotion";
   readonly from: string | null;
+  /** The state's sequence number the caller's checks were made against: a change in between refuses the install. */
+  readonly expectSeq?: number;
   readonly now?: Date;
 }
 
@@ -183,6 +185,7 @@ export interface InstallResult {
  */
 export function install(env: EnvironmentConfig, verified: VerifiedBundle, options: InstallOptions): InstallResult {
   const state = readState(env);
+  checkSeq(env, state, options.expectSeq);
   const bundle = attestBundle(verified.bundle, options.key);
   const text = serializeBundle(bundle);
   writeAtomically(storedBundleFile(env, verified.digest), text);
@@ -193,6 +196,12 @@ export function install(env: EnvironmentConfig, verified: VerifiedBundle, option
   const next = writeState(env, [...state.stack, installed], state.seq + 1, options.key);
   writeAtomically(env.bundle, text);
   return { installed, state: next, bundle };
+}
+
+// Two changes racing (two promote processes): the approvals and gates of the slower one were
+// judged against a state that is gone, so it must not land on top of the other.
+function checkSeq(env: EnvironmentConfig, state: EnvironmentState, expected: number | undefined): void {
+  if (expected !== undefined && state.seq !== expected) throw new EnvironmentError("env/state-stale", `environment '${env.name}' changed (change ${state.seq}, not ${expected}) while this change was being checked`, "run it again: its approvals and gates must be judged against what serves now");
 }
 
 /** What a rollback did. */
@@ -223,8 +232,9 @@ export function rollbackTarget(env: EnvironmentConfig, state: EnvironmentState):
  * the environment's key, so a state folder edited by hand cannot slip a bundle in). The entries
  * above it leave the stack. Throws EnvironmentError "env/no-previous".
  */
-export function rollbackState(env: EnvironmentConfig, key: SignerKey, by: readonly string[], now: Date = new Date()): RollbackResult {
+export function rollbackState(env: EnvironmentConfig, key: SignerKey, by: readonly string[], now: Date = new Date(), expectSeq?: number): RollbackResult {
   const state = readState(env);
+  checkSeq(env, state, expectSeq);
   const { from, to: target, below } = rollbackTarget(env, state);
   const bundle = readBundleFile(storedBundleFile(env, target.digest));
   const verified = verifyBundle(bundle, [env.key]);
