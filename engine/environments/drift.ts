@@ -1,13 +1,15 @@
 // The drift gate: no drift alert may be open in the source environment. Alerts reach it three
 // ways, and it reads every one the environment has (a monitor store and an audit log both count):
-// - the monitor store's alert states (engine/monitor): an alert is open from the moment it fires
-//   until its metric re-arms;
+// - the monitor store's alert states (engine/monitor): an alert holds from the moment it fires
+//   until its metric re-arms (the store does not say who looked);
 // - DriftAlertRecord entries (`phase` "drift_alert", `drift_alert.status`) in the audit log;
 // - the compliance evidence convention (engine/compliance/evidence.ts): `event` "drift_alert"
 //   fires an alert, `event` "drift_alert_handled" with `handling.action` deals with it.
-// The newest word on a key (in log order) is its state. Every state is in ALERT_STATES with
-// whether it blocks; a state not listed there blocks too, so a new or misspelt state can only
-// hold a promotion back, never let one through.
+// Each word said about an alert key (in log order) has an effect listed in ALERT_STATES. An alert
+// blocks while its metric is out (it fired and has not recovered or been closed) and also while
+// nobody has looked at it: a metric that recovered on its own does not clear an alert no person
+// acknowledged, and an acknowledgment alone does not clear one still out. A word not listed opens
+// the alert afresh, so a new or misspelt state can only hold a promotion back, never let one through.
 import { openMonitorStore } from "../monitor/index.ts";
 import type { MonitorStore } from "../monitor/index.ts";
 import type { EnvironmentConfig } from "./config.ts";
@@ -16,41 +18,80 @@ import { scanIfExists } from "./log-io.ts";
 import type { ScannedRecord } from "./log-io.ts";
 import type { GateResult } from "./records.ts";
 
-/**
- * Every state an alert can be in, and whether it blocks a promotion. An acknowledged alert is
- * still open: someone has seen it, nobody has dealt with it.
- */
-export const ALERT_STATES: Readonly<Record<string, { readonly blocks: boolean; readonly means: string }>> = {
-  open: { blocks: true, means: "fired, not dealt with" },
-  acknowledged: { blocks: true, means: "seen, not dealt with" },
-  fired: { blocks: true, means: "fired in the monitor store, its metric not yet back under the re-arm threshold" },
-  resolved: { blocks: false, means: "the cause was fixed" },
-  baseline_updated: { blocks: false, means: "the new behaviour was accepted as the baseline" },
-  dismissed: { blocks: false, means: "judged a false alarm" },
-  rearmed: { blocks: false, means: "the monitor store's metric is back under the re-arm threshold" },
+/** What a word about an alert does: fire it, record that a person saw it, close it (a person's decision), or record that its metric recovered. */
+export type AlertEffect = "opens" | "acknowledges" | "closes" | "recovers";
+
+/** Every word any convention writes about an alert, and what it does. */
+export const ALERT_STATES: Readonly<Record<string, { readonly effect: AlertEffect; readonly means: string }>> = {
+  open: { effect: "opens", means: "fired (a drift_alert record, or a compliance drift_alert event)" },
+  fired: { effect: "opens", means: "fired in the monitor store, its metric not yet back under the re-arm threshold" },
+  acknowledged: { effect: "acknowledges", means: "a person saw it; the metric may still be out" },
+  resolved: { effect: "closes", means: "a person dealt with it" },
+  baseline_updated: { effect: "closes", means: "a person accepted the new behaviour as the baseline" },
+  dismissed: { effect: "closes", means: "a person judged it a false alarm" },
+  recovered: { effect: "recovers", means: "the monitor saw the metric come back (drift_alert_handled resolved by palisade-monitor); nobody looked yet" },
+  rearmed: { effect: "recovers", means: "the monitor store's metric is back under the re-arm threshold" },
 };
 
-/** Whether an alert in `state` blocks a promotion; unknown states do. */
-export function alertBlocks(state: string): boolean {
-  return !Object.hasOwn(ALERT_STATES, state) || ALERT_STATES[state].blocks;
+/** What `word` does to an alert; a word not listed opens it afresh. */
+export function alertEffect(word: string): AlertEffect {
+  return Object.hasOwn(ALERT_STATES, word) ? ALERT_STATES[word].effect : "opens";
 }
 
-/** The state each alert key of `env` is in, by the audit-log conventions, newest word per key in log order. */
-export function alertStatesInLog(records: readonly ScannedRecord[], env: string): Map<string, string> {
-  const latest = new Map<string, string>();
+/** An alert's state: whether its metric is out, whether a person has looked since it last fired, and what was said. */
+export interface AlertState {
+  readonly out: boolean;
+  readonly seen: boolean;
+  readonly words: readonly string[];
+}
+
+/** Whether an alert in `state` holds a promotion back: its metric is out, or nobody looked at it. */
+export function alertBlocks(state: AlertState): boolean {
+  return state.out || !state.seen;
+}
+
+/** The state after `word`, from `before` (undefined: nothing said yet, so it fired unseen somewhere). */
+export function nextAlertState(before: AlertState | undefined, word: string): AlertState {
+  const b = before ?? { out: true, seen: false, words: [] };
+  const words = [...b.words, word];
+  switch (alertEffect(word)) {
+    case "opens":
+      return { out: true, seen: false, words: [word] };
+    case "acknowledges":
+      return { out: b.out, seen: true, words };
+    case "closes":
+      return { out: false, seen: true, words };
+    case "recovers":
+      return { out: false, seen: b.seen, words };
+  }
+}
+
+/** Each alert key of `env` by the audit-log conventions, in log order. */
+export function alertStatesInLog(records: readonly ScannedRecord[], env: string): Map<string, AlertState> {
+  const states = new Map<string, AlertState>();
+  const say = (key: string, word: string): void => void states.set(key, nextAlertState(states.get(key), word));
   for (const { record } of records) {
     if (record.env !== env) continue;
     const a = record.drift_alert as { key?: unknown; status?: unknown } | undefined;
     if (record.phase === "drift_alert" && typeof a === "object" && a !== null && typeof a.key === "string") {
-      latest.set(a.key, typeof a.status === "string" ? a.status : String(a.status));
+      say(a.key, typeof a.status === "string" ? a.status : String(a.status));
       continue;
     }
     const alert = record.alert as { key?: unknown } | undefined;
-    const handling = record.handling as { key?: unknown; action?: unknown } | undefined;
-    if (record.event === "drift_alert" && typeof alert?.key === "string") latest.set(alert.key, "open");
-    else if (record.event === "drift_alert_handled" && typeof handling?.key === "string") latest.set(handling.key, typeof handling.action === "string" ? handling.action : String(handling.action));
+    const handling = record.handling as { key?: unknown; action?: unknown; by?: unknown } | undefined;
+    if (record.event === "drift_alert" && typeof alert?.key === "string") say(alert.key, "open");
+    else if (record.event === "drift_alert_handled" && typeof handling?.key === "string") {
+      const action = typeof handling.action === "string" ? handling.action : String(handling.action);
+      // spec/drift.md: the monitor itself writes `resolved` when a metric recovers; that is no person's word.
+      say(handling.key, action === "resolved" && handling.by === "palisade-monitor" ? "recovered" : action);
+    }
   }
-  return latest;
+  return states;
+}
+
+function describe(state: AlertState): string {
+  const words = state.words.map((w) => (Object.hasOwn(ALERT_STATES, w) ? w : `unknown state '${w}'`)).join(" then ");
+  return `${words}${state.out ? "" : ", nobody acknowledged it"}`;
 }
 
 /**
@@ -69,10 +110,8 @@ export async function driftGate(required: boolean, source: EnvironmentConfig, au
       return { gate: "drift", passed: false, detail: `cannot open the monitor store of '${source.name}': ${err instanceof Error ? err.message : String(err)}` };
     }
     try {
-      for (const [k, s] of await store.alertStates()) {
-        const state = s.armed === true ? "rearmed" : s.armed === false ? "fired" : "unknown";
-        if (alertBlocks(state)) blocking.push(`${k} (${state})`);
-      }
+      // The store keeps whether a metric is out, not who looked: it holds a promotion while out.
+      for (const [k, s] of await store.alertStates()) if (s.armed !== true) blocking.push(`${k} (${s.armed === false ? "fired" : "unknown state"})`);
     } finally {
       await store.close();
     }
@@ -86,9 +125,7 @@ export async function driftGate(required: boolean, source: EnvironmentConfig, au
       if (err instanceof EnvironmentError) return { gate: "drift", passed: false, detail: err.message };
       throw err;
     }
-    for (const [k, state] of alertStatesInLog(records, source.name)) {
-      if (alertBlocks(state)) blocking.push(`${k} (${Object.hasOwn(ALERT_STATES, state) ? state : `unknown state '${state}'`})`);
-    }
+    for (const [k, state] of alertStatesInLog(records, source.name)) if (alertBlocks(state)) blocking.push(`${k} (${describe(state)})`);
     where.push("audit log");
   }
   if (where.length === 0) return { gate: "drift", passed: false, detail: `environment '${source.name}' has no monitor store or audit log to check for drift alerts` };

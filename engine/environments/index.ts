@@ -27,7 +27,8 @@ export { BUNDLE_FORMAT, COMPILER_VERSION, attestBundle, buildBundle, bundleDiges
 export type { BuildOptions, Bundle, BundleBody, VerifiedBundle } from "./bundle.ts";
 export { CONFIG_FILE, CONFIG_SCHEMA, environment, environmentOfBundle, loadEnvironmentsConfig, parseEnvironmentsConfig } from "./config.ts";
 export type { ApprovalConfig, Approver, EnvironmentConfig, EnvironmentsConfig, PromotionConfig } from "./config.ts";
-export { ALERT_STATES, alertBlocks, alertStatesInLog, driftGate } from "./drift.ts";
+export { ALERT_STATES, alertBlocks, alertEffect, alertStatesInLog, driftGate, nextAlertState } from "./drift.ts";
+export type { AlertEffect, AlertState } from "./drift.ts";
 export { EnvironmentError } from "./errors.ts";
 export type { EnvironmentErrorCode } from "./errors.ts";
 export { approvalGate, replayGate, testsGate } from "./gates.ts";

@@ -9,7 +9,7 @@ import { driftAlertRecord as evidenceAlert, driftHandlingRecord } from "../../co
 import type { DriftHandlingEvidence } from "../../compliance/evidence.ts";
 import { openMonitorStore } from "../../monitor/index.ts";
 import type { EnvironmentConfig } from "../config.ts";
-import { ALERT_STATES, alertBlocks, driftGate } from "../drift.ts";
+import { ALERT_STATES, alertBlocks, alertEffect, driftGate, nextAlertState } from "../drift.ts";
 import { appendGovernanceRecord } from "../log-io.ts";
 import { driftAlertRecord } from "../records.ts";
 import type { DriftAlertStatus } from "../records.ts";
@@ -18,40 +18,61 @@ import { tempDir } from "./support.ts";
 const ZERO = `sha256:${"0".repeat(64)}`;
 const staging = { name: "staging" } as EnvironmentConfig;
 
-test("every alert state is listed with whether it blocks; acknowledged blocks; unknown states block", () => {
-  assert.deepEqual(Object.entries(ALERT_STATES).map(([s, v]) => [s, v.blocks]), [["open", true], ["acknowledged", true], ["fired", true], ["resolved", false], ["baseline_updated", false], ["dismissed", false], ["rearmed", false]]);
-  for (const unknown of ["snoozed", "Resolved", "", "toString", "__proto__"]) assert.equal(alertBlocks(unknown), true, unknown);
+test("every word about an alert is listed with its effect; a word nobody listed opens the alert afresh", () => {
+  assert.deepEqual(Object.entries(ALERT_STATES).map(([w, v]) => [w, v.effect]), [["open", "opens"], ["fired", "opens"], ["acknowledged", "acknowledges"], ["resolved", "closes"], ["baseline_updated", "closes"], ["dismissed", "closes"], ["recovered", "recovers"], ["rearmed", "recovers"]]);
+  for (const unknown of ["snoozed", "Resolved", "", "toString", "__proto__"]) assert.equal(alertEffect(unknown), "opens", unknown);
+  const after = (...words: string[]) => alertBlocks(words.reduce<ReturnType<typeof nextAlertState> | undefined>((s, w) => nextAlertState(s, w), undefined) as ReturnType<typeof nextAlertState>);
+  // Issue 27: an acknowledged alert is not a resolved one.
+  assert.equal(after("open", "acknowledged"), true);
+  assert.equal(after("open", "resolved"), false);
+  assert.equal(after("open", "resolved", "acknowledged"), false, "acknowledging a closed alert does not reopen it");
+  assert.equal(after("open", "recovered"), true, "a recovery nobody looked at still holds");
+  assert.equal(after("open", "recovered", "acknowledged"), false);
+  assert.equal(after("open", "acknowledged", "recovered"), false);
+  assert.equal(after("open", "acknowledged", "recovered", "open"), true, "a new firing needs a new look");
+  assert.equal(after("acknowledged"), true, "an acknowledgment of an alert never seen fire holds");
+  assert.equal(after("open", "snoozed"), true);
 });
 
-test("the drift_alert convention: open and acknowledged block, resolved does not, anything else blocks", async () => {
-  for (const [status, blocks] of [["open", true], ["acknowledged", true], ["resolved", false], ["snoozed", true]] as const) {
+test("the drift_alert convention, each status through the gate", async () => {
+  for (const [statuses, blocks] of [[["open"], true], [["open", "acknowledged"], true], [["open", "resolved"], false], [["open", "snoozed"], true], [["open", "resolved", "acknowledged"], false]] as const) {
     const db = join(tempDir(), "audit.db");
-    await appendGovernanceRecord(db, driftAlertRecord("staging", { key: "k", status: "open", message: "" }, ZERO));
-    await appendGovernanceRecord(db, driftAlertRecord("staging", { key: "k", status: status as DriftAlertStatus, message: "" }, ZERO));
+    for (const status of statuses) await appendGovernanceRecord(db, driftAlertRecord("staging", { key: "k", status: status as DriftAlertStatus, message: "" }, ZERO));
     const g = await driftGate(true, staging, db);
-    assert.equal(g.passed, !blocks, `${status}: ${g.detail}`);
-    if (blocks) assert.match(g.detail, status === "snoozed" ? /k \(unknown state 'snoozed'\)/ : new RegExp(`k \\(${status}\\)`));
+    assert.equal(g.passed, !blocks, `${statuses.join(" ")}: ${g.detail}`);
+    if ((statuses as readonly string[]).includes("snoozed")) assert.match(g.detail, /k \(unknown state 'snoozed'\)/);
+    if (statuses.join() === "open,acknowledged") assert.match(g.detail, /1 drift alert open in 'staging' \(audit log\): k \(open then acknowledged\)/);
   }
 });
 
-test("the compliance convention: a fired alert stays open when acknowledged, closes when resolved, dismissed or re-baselined", async () => {
+test("the compliance convention: acknowledged holds, a person's resolve, dismissal or new baseline clears, a recovery needs a look", async () => {
   const ctx = { time: "2026-11-25T10:00:00.000Z", agent: "palisade-monitor", env: "staging" };
-  for (const [action, blocks] of [["acknowledged", true], ["resolved", false], ["dismissed", false], ["baseline_updated", false], ["escalated", true]] as const) {
+  const cases: Array<[Array<[DriftHandlingEvidence["action"] | "escalated", string]>, boolean]> = [
+    [[["acknowledged", "ops"]], true],
+    [[["resolved", "ops"]], false],
+    [[["dismissed", "ops"]], false],
+    [[["baseline_updated", "ops"]], false],
+    [[["escalated", "ops"]], true],
+    [[["resolved", "palisade-monitor"]], true],
+    [[["resolved", "palisade-monitor"], ["acknowledged", "ops"]], false],
+  ];
+  for (const [handled, blocks] of cases) {
     const db = join(tempDir(), "audit.db");
     const log = await AuditLog.open(db);
     await log.append(evidenceAlert({ key: "tools", monitor: "tools", metric: "tool_mix", test: "chi2", value: 0.001, threshold: 0.01, baseline: "nov", message: "tool mix shifted" }, ctx));
-    await log.append(driftHandlingRecord({ key: "tools", by: "ops", action: action as DriftHandlingEvidence["action"] }, { ...ctx, time: "2026-11-25T11:00:00.000Z" }));
+    for (const [action, by] of handled) await log.append(driftHandlingRecord({ key: "tools", by, action: action as DriftHandlingEvidence["action"] }, { ...ctx, time: "2026-11-25T11:00:00.000Z" }));
     // Another environment's alert never holds this one.
     await log.append(evidenceAlert({ key: "other", monitor: "m", metric: "x", test: "t", value: 0, threshold: 0, baseline: "b", message: "" }, { ...ctx, env: "production" }));
     await log.close();
     const g = await driftGate(true, staging, db);
-    assert.equal(g.passed, !blocks, `${action}: ${g.detail}`);
+    assert.equal(g.passed, !blocks, `${JSON.stringify(handled)}: ${g.detail}`);
   }
 });
 
 test("a monitor store and an audit log both count: an alert open in either blocks", async () => {
   const dir = tempDir();
   const db = join(dir, "audit.db");
+  await appendGovernanceRecord(db, driftAlertRecord("staging", { key: "k", status: "open", message: "" }, ZERO));
   await appendGovernanceRecord(db, driftAlertRecord("staging", { key: "k", status: "resolved", message: "" }, ZERO));
   const store = await openMonitorStore(join(dir, "monitor.db"));
   await store.saveAlertStates(new Map([["tools/chi-square", { armed: false, lastFired: Date.now() }], ["rate", { armed: true, lastFired: 1 }]]));
@@ -64,7 +85,7 @@ test("a monitor store and an audit log both count: an alert open in either block
   await again.saveAlertStates(new Map([["tools/chi-square", { armed: true, lastFired: Date.now() }]]));
   await again.close();
   assert.equal((await driftGate(true, env, db)).passed, true);
-  await appendGovernanceRecord(db, driftAlertRecord("staging", { key: "k", status: "acknowledged", message: "" }, ZERO));
+  await appendGovernanceRecord(db, driftAlertRecord("staging", { key: "k", status: "open", message: "" }, ZERO));
   assert.equal((await driftGate(true, env, db)).passed, false, "the audit log is read even with a monitor store");
   assert.equal((await driftGate(true, { name: "staging" } as EnvironmentConfig, undefined)).passed, false, "nothing to read: cannot tell, fails");
 });
