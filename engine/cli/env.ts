@@ -8,7 +8,7 @@ import { CONFIG_FILE, environment, loadEnvironmentsConfig } from "../environment
 import type { EnvironmentConfig, EnvironmentsConfig } from "../environments/config.ts";
 import { EnvironmentError } from "../environments/errors.ts";
 import { openEnvironment } from "../environments/handle.ts";
-import { environmentLog, openSignedLog, signCheckpoint } from "../environments/log-io.ts";
+import { environmentLog, openSignedLog, scanIfExists, signCheckpoint } from "../environments/log-io.ts";
 import { describeFailure } from "../environments/report.ts";
 import { currentBundle, readState } from "../environments/state.ts";
 import { readNodeStatuses } from "../environments/status.ts";
@@ -23,8 +23,9 @@ const help = `usage: palisade env status [--env NAME] [--json] [--config FILE]
        palisade env decide --env NAME --inputs FILE.jsonl [--agent ID] [--config FILE]
 
 status   each environment in order: the bundle it serves (only the one its signed state names,
-         attested by its key), its last change, and what each serving node reports it runs
-         (nodes not on the current bundle are marked)
+         attested by its key), its last change (checked against the changes its audit log
+         records, so an older state put back is caught), and what each serving node reports it
+         runs (nodes not on the current bundle are marked)
 decide   decides each line of FILE.jsonl with the bundle NAME serves, as an agent there would,
          and records the decisions with their inputs in NAME's audit log (then signs a
          checkpoint); a line is an input for --phase, or { "phase": ..., "input": ... }
@@ -51,7 +52,18 @@ interface EnvStatus {
   readonly nodes: readonly (NodeStatus & { readonly current: boolean })[];
 }
 
-function statusOf(env: EnvironmentConfig): EnvStatus {
+/** The newest change the environment's audit log records as made: its state sequence number and entry. */
+async function lastRecordedChange(env: EnvironmentConfig): Promise<{ readonly seq: number; readonly index: number } | null> {
+  if (env.audit === undefined) return null;
+  let last: { seq: number; index: number } | null = null;
+  for (const { index, record } of await scanIfExists(env.audit, 0)) {
+    const seq = (record.event as { state_seq?: unknown } | undefined)?.state_seq;
+    if ((record.phase === "promotion" || record.phase === "rollback") && record.env === env.name && record.decision === "allow" && typeof seq === "number" && seq > (last?.seq ?? -1)) last = { seq, index };
+  }
+  return last;
+}
+
+async function statusOf(env: EnvironmentConfig): Promise<EnvStatus> {
   let serving: EnvStatus["serving"] = null;
   let problem: EnvStatus["problem"] = null;
   let previous: string | null = null;
@@ -61,6 +73,9 @@ function statusOf(env: EnvironmentConfig): EnvStatus {
     current = state.stack.at(-1)?.digest ?? null;
     previous = [...state.stack].reverse().find((i) => i.digest !== current)?.digest ?? null;
     const s = currentBundle(env);
+    // A node trusts the newest signed state it finds; the log says whether a newer one was written.
+    const recorded = await lastRecordedChange(env);
+    if (recorded !== null && recorded.seq > state.seq) throw new EnvironmentError("env/state-stale", `the state of '${env.name}' is at change ${state.seq}, but its audit log records change ${recorded.seq} (entry ${recorded.index}): an older state was put back`, "restore the newest state from version control, or promote again");
     serving = { digest: s.digest, version: s.bundle.version, seq: s.state.seq, action: s.installed.action, by: s.installed.by, time: s.installed.time };
   } catch (err) {
     if (!(err instanceof EnvironmentError)) throw err;
@@ -69,9 +84,9 @@ function statusOf(env: EnvironmentConfig): EnvStatus {
   return { name: env.name, serving, previous, problem, nodes: readNodeStatuses(env).map((n) => ({ ...n, current: n.digest === current })) };
 }
 
-function status(config: EnvironmentsConfig, args: ParsedArgs, io: CommandIO): number {
+async function status(config: EnvironmentsConfig, args: ParsedArgs, io: CommandIO): Promise<number> {
   const name = stringFlag(args, "env");
-  const all = (name === undefined ? config.environments : [environment(config, name)]).map(statusOf);
+  const all = await Promise.all((name === undefined ? config.environments : [environment(config, name)]).map(statusOf));
   if (args.flags.json === true) io.stdout(`${JSON.stringify({ environments: all }, null, 2)}\n`);
   else {
     for (const e of all) {
@@ -144,7 +159,7 @@ export const command: Command = {
     if (sub !== "status" && sub !== "decide") throw new UsageError(sub === undefined ? "name a subcommand: status or decide" : `unknown subcommand '${sub}': expected status or decide`);
     try {
       const config = loadEnvironmentsConfig(resolve(io.cwd, stringFlag(args, "config") ?? CONFIG_FILE));
-      return sub === "status" ? status(config, args, io) : await decide(config, args, io);
+      return sub === "status" ? await status(config, args, io) : await decide(config, args, io);
     } catch (err) {
       const failure = describeFailure("env", err);
       if (!failure) throw err;

@@ -13,8 +13,9 @@ import { verifyBundle } from "../bundle.ts";
 import { openEnvironment } from "../handle.ts";
 import { scanRecords } from "../log-io.ts";
 import type { BundleRefusal, ChangeEvent } from "../records.ts";
-import { currentBundle, readState } from "../state.ts";
-import { auditOf, editConfig, pipeline, refundsPolicy, writeBundle } from "./support.ts";
+import { promote } from "../promotion.ts";
+import { currentBundle, install, readState } from "../state.ts";
+import { approve, auditOf, buildDev, bundleOf, editConfig, pipeline, refundsPolicy, writeBundle } from "./support.ts";
 
 test("bundle build --out onto production's bundle file is refused and recorded; production keeps serving v1", async () => {
   const p = await pipeline("production");
@@ -99,4 +100,24 @@ test("promotion attests the bundle with the target's key: production serves with
   const file = join(dir, "bundles", "production.json");
   writeBundle(file, refundsPolicy(500), keys.release.signer, "v500");
   assert.throws(() => currentBundle(p.reload().environments[2]), /env\/not-promoted|is not the one environment 'production' was given/);
+});
+
+test("an older signed state and bundle put back in place are caught: env status reads the log's changes, a racing change is refused", async () => {
+  const p = await pipeline("staging");
+  const { dir, config, keys } = p;
+  const staging = config.environments[1];
+  const oldState = readFileSync(join(dir, "state", "staging", "state.json"), "utf8");
+  const oldBundle = readFileSync(join(dir, "bundles", "staging.json"), "utf8");
+  await buildDev(config, keys, 400);
+  assert.equal((await promote({ config, from: "development", to: "staging", approvals: [approve(config, keys, "alice", "development", "staging")] })).outcome, "promoted");
+  writeFileSync(join(dir, "state", "staging", "state.json"), oldState);
+  writeFileSync(join(dir, "bundles", "staging.json"), oldBundle);
+  assert.equal(currentBundle(staging).state.seq, 1, "signed and consistent on its own");
+  const status = await run(["env", "status", "--env", "staging"], dir);
+  assert.equal(status.code, 1);
+  assert.match(status.stdout, /^staging: not serving: error\[env\/state-stale\]: the state of 'staging' is at change 1, but its audit log records change 2 \(entry \d+\)/m);
+  // Two changes racing: one judged against change 1 lands after another made change 2.
+  const v = verifyBundle(bundleOf(refundsPolicy(300), keys.release.signer), staging.trustedKeys);
+  install(staging, v, { key: keys.staging.signer, by: ["x"], action: "promotion", from: "development", expectSeq: 1 });
+  assert.throws(() => install(staging, v, { key: keys.staging.signer, by: ["x"], action: "promotion", from: "development", expectSeq: 1 }), /changed \(change 2, not 1\) while this change was being checked/);
 });
