@@ -116,9 +116,10 @@ async function sign(args: ParsedArgs, io: CommandIO): Promise<number> {
   const key = readSignerKey(keyFile, io.cwd);
   const approver = approverOf(config, key);
   const served = currentBundle(source);
-  const replacing = readState(target).stack.at(-1)?.digest ?? null;
+  const state = readState(target);
+  const replacing = state.stack.at(-1)?.digest ?? null;
   const waive = stringFlag(args, "waive-replay");
-  const note = signApproval({ action: "promote", from, to, bundle: served.digest, replacing, skip }, approver, key, waive !== undefined ? { waiveReplay: waive } : {});
+  const note = signApproval({ action: "promote", from, to, bundle: served.digest, replacing, change: state.seq + 1, skip }, approver, key, waive !== undefined ? { waiveReplay: waive } : {});
   const out = stringFlag(args, "out");
   if (out !== undefined) writeAtomically(resolve(io.cwd, out), note);
   else io.stdout(note);

@@ -52,10 +52,11 @@ export const command: Command = {
       if (sub === "sign") {
         if (keyFile === undefined) throw new UsageError("rollback sign needs --key KEYFILE");
         const env = environment(config, envName);
-        const { from, to } = rollbackTarget(env, readState(env));
+        const state = readState(env);
+        const { from, to } = rollbackTarget(env, state);
         const key = readSignerKey(keyFile, io.cwd);
         const approver = approverOf(config, key);
-        const note = signApproval({ action: "rollback", from: null, to: env.name, bundle: to.digest, replacing: from.digest, skip: [] }, approver, key);
+        const note = signApproval({ action: "rollback", from: null, to: env.name, bundle: to.digest, replacing: from.digest, change: state.seq + 1, skip: [] }, approver, key);
         const out = stringFlag(args, "out");
         if (out !== undefined) writeAtomically(resolve(io.cwd, out), note);
         else io.stdout(note);

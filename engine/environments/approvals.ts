@@ -12,6 +12,8 @@
 //   to production
 //   bundle sha256:<the bundle to install, or to return to>
 //   replacing sha256:<the bundle serving in `to` now>   (or "none")
+//   change 7                           (the change to `to`'s state this would be: its seq + 1, so
+//                                       an approval fits one state transition and no other)
 //   skip staging,qa                    (a promotion past these environments, approved as such)
 //   waive-replay <reason>              (the approver also waives the replay gate when the target
 //                                       has no traffic to replay)
@@ -40,6 +42,8 @@ export interface ApprovalRequest {
   readonly bundle: string;
   /** The bundle serving in `to` now, or null when none. */
   readonly replacing: string | null;
+  /** The number `to`'s state will have after this change (its sequence number now, plus one). */
+  readonly change: number;
   /** Environments a promotion skips (empty for the next one in order). */
   readonly skip: readonly string[];
 }
@@ -57,7 +61,7 @@ export interface ApprovalText extends ApprovalRequest {
 export function approvalText(a: ApprovalText): string {
   const lines = [APPROVAL_FORMAT, `approver ${a.approver}`, `action ${a.action}`];
   if (a.from !== null) lines.push(`from ${a.from}`);
-  lines.push(`to ${a.to}`, `bundle ${a.bundle}`, `replacing ${a.replacing ?? "none"}`);
+  lines.push(`to ${a.to}`, `bundle ${a.bundle}`, `replacing ${a.replacing ?? "none"}`, `change ${a.change}`);
   if (a.skip.length > 0) lines.push(`skip ${a.skip.join(",")}`);
   if (a.waiveReplay !== null) lines.push(`waive-replay ${a.waiveReplay}`);
   lines.push(`time ${a.time}`);
@@ -83,11 +87,12 @@ export function parseApprovalText(text: string): ApprovalText | undefined {
   const to = take("to");
   const bundle = take("bundle");
   const replacing = take("replacing");
+  const change = take("change");
   const skip = take("skip", true);
   const waiveReplay = take("waive-replay", true);
   const time = take("time");
-  if (from === undefined || to == null || bundle == null || replacing == null || time == null || skip === undefined || waiveReplay === undefined || lines.length > 0) return undefined;
-  const a: ApprovalText = { approver, action, from, to, bundle, replacing: replacing === "none" ? null : replacing, skip: skip === null ? [] : skip.split(","), waiveReplay, time };
+  if (from === undefined || to == null || bundle == null || replacing == null || change == null || !/^[1-9][0-9]{0,14}$/.test(change) || time == null || skip === undefined || waiveReplay === undefined || lines.length > 0) return undefined;
+  const a: ApprovalText = { approver, action, from, to, bundle, replacing: replacing === "none" ? null : replacing, change: Number(change), skip: skip === null ? [] : skip.split(","), waiveReplay, time };
   // Canonical form only: one text per approval, so its id (the text's digest) is one per approval.
   return approvalText(a) === text && !Number.isNaN(Date.parse(time)) ? a : undefined;
 }
@@ -144,11 +149,11 @@ export interface ApprovalCheck {
 }
 
 function describeRequest(r: ApprovalRequest): string {
-  return r.action === "promote" ? `promoting ${r.bundle} from '${r.from}' to '${r.to}' (replacing ${r.replacing ?? "nothing"})${r.skip.length > 0 ? ` past ${r.skip.join(", ")}` : ""}` : `rolling '${r.to}' back from ${r.replacing ?? "nothing"} to ${r.bundle}`;
+  return r.action === "promote" ? `promoting ${r.bundle} from '${r.from}' to '${r.to}' (replacing ${r.replacing ?? "nothing"}, change ${r.change})${r.skip.length > 0 ? ` past ${r.skip.join(", ")}` : ""}` : `rolling '${r.to}' back from ${r.replacing ?? "nothing"} to ${r.bundle} (change ${r.change})`;
 }
 
 function sameRequest(a: ApprovalText, r: ApprovalRequest): boolean {
-  return a.action === r.action && a.from === r.from && a.to === r.to && a.bundle === r.bundle && a.replacing === r.replacing && a.skip.join(",") === r.skip.join(",");
+  return a.action === r.action && a.from === r.from && a.to === r.to && a.bundle === r.bundle && a.replacing === r.replacing && a.change === r.change && a.skip.join(",") === r.skip.join(",");
 }
 
 /**

@@ -191,7 +191,7 @@ export async function promote(options: PromoteOptions): Promise<ChangeResult> {
     const log = environmentLog(target);
     const maxAge = p.approval?.maxAgeMs ?? 86_400_000;
     const targetRecords = await scanIfExists(log.location, Math.min(now.getTime() - p.replayWindowMs, now.getTime() - maxAge - SKEW_MS));
-    a.check = checkApprovals(options.approvals, config, { action: "promote", from: source.name, to: target.name, bundle: a.verified.digest, replacing: a.previous, skip: a.skipped }, promotionRule(p.approval), usedApprovals(targetRecords), now);
+    a.check = checkApprovals(options.approvals, config, { action: "promote", from: source.name, to: target.name, bundle: a.verified.digest, replacing: a.previous, change: targetState.seq + 1, skip: a.skipped }, promotionRule(p.approval), usedApprovals(targetRecords), now);
     a.who = a.check.counted.map((c) => c.name);
     const sourceRecords = source.audit === undefined ? null : await scanIfExists(source.audit, now.getTime() - p.replayWindowMs);
     const replayed = replayGate({ max: p.maxReplayChanges, candidate: set, target: { name: target.name, records: targetRecords }, source: { name: source.name, records: sourceRecords }, windowMs: p.replayWindowMs, now: now.getTime(), waiver: a.check.waiver });
@@ -234,7 +234,7 @@ export async function rollback(options: RollbackOptions): Promise<ChangeResult> 
     const key = signerOf(env, options.key);
     const rule = rollbackRule(env.promotion.approval);
     const records = await scanIfExists(environmentLog(env).location, now.getTime() - rule.maxAgeMs - SKEW_MS);
-    a.check = checkApprovals(options.approvals, options.config, { action: "rollback", from: null, to: env.name, bundle: to.digest, replacing: from.digest, skip: [] }, rule, usedApprovals(records), now);
+    a.check = checkApprovals(options.approvals, options.config, { action: "rollback", from: null, to: env.name, bundle: to.digest, replacing: from.digest, change: state.seq + 1, skip: [] }, rule, usedApprovals(records), now);
     a.who = a.check.counted.map((c) => c.name);
     a.gates = [approvalGate(a.check)];
     if (!a.check.satisfied) return;

@@ -3,19 +3,21 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseNote, signNote } from "../../audit/index.ts";
-import { approvalText, parseApprovalText, signApproval } from "../approvals.ts";
-import { promote, rollback } from "../promotion.ts";
+import { approvalText, checkApprovals, parseApprovalText, promotionRule, signApproval } from "../approvals.ts";
+import { scanRecords } from "../log-io.ts";
+import { promote, rollback, usedApprovals } from "../promotion.ts";
 import { currentBundle, readState } from "../state.ts";
-import { approve, approveRollback, buildDev, newKey, pipeline, served } from "./support.ts";
+import { approve, approveRollback, auditOf, buildDev, newKey, pipeline, served } from "./support.ts";
 
 test("an approval counts only when signed by the named approver's key for this very change, recently, once", async () => {
   const p = await pipeline("staging");
   const { config, keys } = p;
   await buildDev(config, keys, 400);
   const dev = currentBundle(config.environments[0]).digest;
-  const staging = readState(config.environments[1]).stack.at(-1)?.digest ?? null;
+  const stagingState = readState(config.environments[1]);
+  const staging = stagingState.stack.at(-1)?.digest ?? null;
   const now = new Date();
-  const request = { action: "promote" as const, from: "development", to: "staging", bundle: dev, replacing: staging, skip: [] as string[] };
+  const request = { action: "promote" as const, from: "development", to: "staging", bundle: dev, replacing: staging, change: stagingState.seq + 1, skip: [] as string[] };
   const good = approve(config, keys, "alice", "development", "staging");
   const text = parseNote(good).text;
   const mallory = newKey("alice");
@@ -27,7 +29,8 @@ test("an approval counts only when signed by the named approver's key for this v
     ["an approver nobody configured", signApproval(request, "mallory", mallory.signer), /'mallory' is not a configured approver/],
     ["another bundle", signApproval({ ...request, bundle: `sha256:${"1".repeat(64)}` }, "alice", keys.alice.signer), /approves promoting sha256:1{64} .*, not promoting/],
     ["another target", signApproval({ ...request, to: "production" }, "alice", keys.alice.signer), /approves promoting .* to 'production'/],
-    ["replacing something else", signApproval({ ...request, replacing: null }, "alice", keys.alice.signer), /\(replacing nothing\), not/],
+    ["replacing something else", signApproval({ ...request, replacing: null }, "alice", keys.alice.signer), /\(replacing nothing, change 2\), not/],
+    ["another change of staging's state", signApproval({ ...request, change: request.change + 1 }, "alice", keys.alice.signer), /change 3\), not promoting .*change 2\)/],
     ["a rollback's approval", signApproval({ ...request, action: "rollback", from: null }, "alice", keys.alice.signer), /approves rolling 'staging' back/],
     ["two days old", signApproval(request, "alice", keys.alice.signer, { now: new Date(now.getTime() - 2 * 86_400_000) }), /longer ago than the 24 h an approval lasts/],
     ["from the future", signApproval(request, "alice", keys.alice.signer, { now: new Date(now.getTime() + 3_600_000) }), /in the future/],
@@ -47,17 +50,23 @@ test("an approval counts only when signed by the named approver's key for this v
   assert.match(ok.record.event.approvals?.[1]?.rejected ?? "", /a second approval by alice/);
 });
 
-test("an approval is used once: after a rollback the same signed note cannot bring the bundle back", async () => {
+test("an approval fits one change: after a rollback the same signed note cannot bring the bundle back", async () => {
   const p = await pipeline("staging");
   const { config, keys } = p;
   await buildDev(config, keys, 400);
   const first = approve(config, keys, "carol", "development", "staging");
-  assert.equal((await promote({ config, from: "development", to: "staging", approvals: [first] })).outcome, "promoted");
+  const done = await promote({ config, from: "development", to: "staging", approvals: [first] });
+  assert.equal(done.outcome, "promoted");
   const back = await rollback({ config, env: "staging", approvals: [approveRollback(config, keys, "alice", "staging")] });
   assert.equal(back.outcome, "rolled_back");
   const again = await promote({ config, from: "development", to: "staging", approvals: [first] });
   assert.equal(again.outcome, "blocked");
-  assert.match(again.gates[0].detail, /already used for the change recorded at audit entry \d+/);
+  assert.match(again.gates[0].detail, /change 2\), not promoting .*change 4\)/);
+  // Should a state ever come back to the same change number, the log still says it was used.
+  const request = { action: "promote" as const, from: "development", to: "staging", bundle: done.record.event.bundle_digest ?? "", replacing: done.record.event.previous_digest, change: 2, skip: [] };
+  const used = checkApprovals([first], config, request, promotionRule(config.environments[1].promotion.approval), usedApprovals(await scanRecords(auditOf(p.dir, "staging"), 0)), new Date());
+  assert.equal(used.satisfied, false);
+  assert.match(used.detail, /already used for the change recorded at audit entry \d+/);
 });
 
 test("two-person rule: one person, the same one twice, or one key listed for two people is not two", async () => {
@@ -85,7 +94,7 @@ test("a rollback needs a signed approval: a name, or a stranger's signature, rol
   const mallory = newKey("mallory");
   const e = config.environments[1];
   const { from, to } = { from: readState(e).stack.at(-1)?.digest ?? null, to: readState(e).stack.at(-2)?.digest ?? "" };
-  for (const approvals of [[], ["mallory"], [signApproval({ action: "rollback", from: null, to: "staging", bundle: to, replacing: from, skip: [] }, "mallory", mallory.signer)]]) {
+  for (const approvals of [[], ["mallory"], [signApproval({ action: "rollback", from: null, to: "staging", bundle: to, replacing: from, change: readState(e).seq + 1, skip: [] }, "mallory", mallory.signer)]]) {
     const r = await rollback({ config, env: "staging", approvals });
     assert.equal(r.outcome, "blocked");
     assert.deepEqual(r.record.event.who, []);
@@ -95,7 +104,7 @@ test("a rollback needs a signed approval: a name, or a stranger's signature, rol
 });
 
 test("approval text round-trips and nothing but its canonical form parses", () => {
-  const a = { approver: "alice", action: "promote" as const, from: "staging", to: "production", bundle: `sha256:${"a".repeat(64)}`, replacing: null, skip: ["qa"], waiveReplay: "no traffic yet", time: "2026-12-07T10:00:00.000Z" };
+  const a = { approver: "alice", action: "promote" as const, from: "staging", to: "production", bundle: `sha256:${"a".repeat(64)}`, replacing: null, change: 3, skip: ["qa"], waiveReplay: "no traffic yet", time: "2026-12-07T10:00:00.000Z" };
   assert.deepEqual(parseApprovalText(approvalText(a)), a);
-  for (const bad of [approvalText(a).replace("approver", "Approver"), approvalText(a).replace("\n", "\n\n"), `${approvalText(a)}x\n`, approvalText(a).replace("action promote\n", "")]) assert.equal(parseApprovalText(bad), undefined, bad);
+  for (const bad of [approvalText(a).replace("approver", "Approver"), approvalText(a).replace("\n", "\n\n"), `${approvalText(a)}x\n`, approvalText(a).replace("action promote\n", ""), approvalText(a).replace("change 3", "change 03"), approvalText(a).replace("change 3", "change 0")]) assert.equal(parseApprovalText(bad), undefined, bad);
 });

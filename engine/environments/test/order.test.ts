@@ -15,7 +15,7 @@ test("development -> production skipping staging, and any backwards move, are re
   const { config, keys, dir } = p;
   const dev = currentBundle(config.environments[0]).digest;
   // Approvals by the right people for exactly this move: the order refuses it all the same.
-  const forSkip = (["alice", "bob"] as const).map((w) => signApproval({ action: "promote", from: "development", to: "production", bundle: dev, replacing: null, skip: [] }, w, keys[w].signer, { waiveReplay: "x" }));
+  const forSkip = (["alice", "bob"] as const).map((w) => signApproval({ action: "promote", from: "development", to: "production", bundle: dev, replacing: null, change: 1, skip: [] }, w, keys[w].signer, { waiveReplay: "x" }));
   const skip = await promote({ config, from: "development", to: "production", approvals: forSkip });
   assert.equal(skip.outcome, "blocked");
   assert.equal(skip.refusal?.code, "order/skip");
@@ -35,11 +35,11 @@ test("development -> production skipping staging, and any backwards move, are re
 test("a skip goes through only with --skip and approvals signed for that skip, and is recorded as one", async () => {
   const p = await pipeline("development");
   const { config, keys, dir } = p;
-  const plain = (["alice", "bob"] as const).map((w) => signApproval({ action: "promote", from: "development", to: "production", bundle: currentBundle(config.environments[0]).digest, replacing: null, skip: [] }, w, keys[w].signer, { waiveReplay: "first release" }));
+  const plain = (["alice", "bob"] as const).map((w) => signApproval({ action: "promote", from: "development", to: "production", bundle: currentBundle(config.environments[0]).digest, replacing: null, change: 1, skip: [] }, w, keys[w].signer, { waiveReplay: "first release" }));
   const notForSkip = await promote({ config, from: "development", to: "production", approvals: plain, skip: true });
   assert.equal(notForSkip.outcome, "blocked");
   assert.equal(notForSkip.gates[0].passed, false, "an approval that does not name the skip does not count for one");
-  assert.match(notForSkip.gates[0].detail, /approves promoting .* \(replacing nothing\), not promoting .* past staging/);
+  assert.match(notForSkip.gates[0].detail, /approves promoting .* \(replacing nothing, change 1\), not promoting .* past staging/);
   const forSkip = (["alice", "bob"] as const).map((w) => approve(config, keys, w, "development", "production", { skip: true, waiveReplay: "hotfix, staging down" }));
   const r = await promote({ config, from: "development", to: "production", approvals: forSkip, skip: true });
   assert.equal(r.outcome, "promoted", JSON.stringify(r.gates));

@@ -120,14 +120,16 @@ export function approve(config: EnvironmentsConfig, keys: ExampleKeys, who: "ali
   const source = environment(config, from);
   const target = environment(config, to);
   const skip = checkOrder(config, source, target, options.skip === true);
-  return signApproval({ action: "promote", from, to, bundle: currentBundle(source).digest, replacing: readState(target).stack.at(-1)?.digest ?? null, skip }, who, keys[who].signer, options);
+  const state = readState(target);
+  return signApproval({ action: "promote", from, to, bundle: currentBundle(source).digest, replacing: state.stack.at(-1)?.digest ?? null, change: state.seq + 1, skip }, who, keys[who].signer, options);
 }
 
 /** `who` signs the rollback of `env` to the bundle it would return to. */
 export function approveRollback(config: EnvironmentsConfig, keys: ExampleKeys, who: "alice" | "bob" | "carol", env: string): string {
   const e = environment(config, env);
-  const { from, to } = rollbackTarget(e, readState(e));
-  return signApproval({ action: "rollback", from: null, to: env, bundle: to.digest, replacing: from.digest, skip: [] }, who, keys[who].signer);
+  const state = readState(e);
+  const { from, to } = rollbackTarget(e, state);
+  return signApproval({ action: "rollback", from: null, to: env, bundle: to.digest, replacing: from.digest, change: state.seq + 1, skip: [] }, who, keys[who].signer);
 }
 
 /** A refund tool_call input. */
