@@ -152,7 +152,7 @@ export const command: Command = {
         io.stdout(`${JSON.stringify({ outcome: r.outcome, changed: r.changed, refusal: r.refusal === null ? null : { code: r.refusal.code, message: r.refusal.message }, record: r.record, recordedIn: r.recordedIn, recordIndex: r.recordIndex }, null, 2)}\n`);
         return r.changed || r.outcome === "unchanged" ? 0 : 1;
       }
-      const digest = r.bundle?.digest ?? "(unread)";
+      const digest = r.bundle?.digest ?? r.record.event.bundle_digest ?? "(not read)";
       const what = r.outcome === "unchanged" ? `'${to}' already serves bundle ${digest}` : `bundle ${digest} from '${from}' to '${to}'`;
       return printResult(r, what, io, "promote");
     } catch (err) {

@@ -165,8 +165,8 @@ export function checkApprovals(notes: readonly string[], config: EnvironmentsCon
   const counted: Approver[] = [];
   const waivers: Array<{ approver: string; reason: string }> = [];
   for (const note of notes) {
-    const id = approvalId(note);
-    const reject = (approver: Approver | null, why: string) => evidence.push({ approver: approver?.name ?? null, roles: approver?.roles ?? [], counted: false, rejected: why, id, note });
+    const digest = approvalId(note);
+    const reject = (approver: Approver | null, why: string) => evidence.push({ approver: approver?.name ?? null, roles: approver?.roles ?? [], role: null, counted: false, rejected: why, digest, note });
     let text: string;
     try {
       text = parseNote(note).text;
@@ -203,7 +203,7 @@ export function checkApprovals(notes: readonly string[], config: EnvironmentsCon
       reject(approver, `signed at ${a.time}, longer ago than the ${Math.round(maxAge / 3_600_000)} h an approval lasts`);
       continue;
     }
-    const usedAt = used.get(id);
+    const usedAt = used.get(digest);
     if (usedAt !== undefined) {
       reject(approver, `already used for the change recorded at audit entry ${usedAt}`);
       continue;
@@ -218,7 +218,7 @@ export function checkApprovals(notes: readonly string[], config: EnvironmentsCon
     }
     counted.push(approver);
     if (a.waiveReplay !== null) waivers.push({ approver: approver.name, reason: a.waiveReplay });
-    evidence.push({ approver: approver.name, roles: approver.roles, counted: true, rejected: null, id, note });
+    evidence.push({ approver: approver.name, roles: approver.roles, role: rule?.roles?.find((r) => approver.roles.includes(r)) ?? null, counted: true, rejected: null, digest, note });
   }
   const needed = rule === null ? 0 : rule.twoPerson ? 2 : 1;
   const satisfied = counted.length >= needed;

@@ -58,14 +58,14 @@ export interface PromoteOptions {
 /** How far ahead of this machine's clock an approval may be signed, and so how far back used ones are looked up. */
 const SKEW_MS = 5 * 60_000;
 
-/** Approval ids that already made a change, from a log's change records: id -> audit entry. */
+/** Approvals that already made a change, from a log's change records: note digest -> audit entry. */
 export function usedApprovals(records: readonly ScannedRecord[]): Map<string, number> {
   const used = new Map<string, number>();
   for (const { index, record } of records) {
     if ((record.phase !== "promotion" && record.phase !== "rollback") || record.decision !== "allow") continue;
     const approvals = (record.event as { approvals?: unknown } | undefined)?.approvals;
     if (!Array.isArray(approvals)) continue;
-    for (const a of approvals as ApprovalEvidence[]) if (a?.counted === true && typeof a.id === "string") used.set(a.id, index);
+    for (const a of approvals as ApprovalEvidence[]) if (a?.counted === true && typeof a.digest === "string") used.set(a.digest, index);
   }
   return used;
 }
@@ -114,7 +114,7 @@ function newAttempt(type: ChangeEvent["type"], from: string | null, presented: r
 }
 
 function unjudged(notes: readonly string[]): ApprovalEvidence[] {
-  return notes.map((note) => ({ approver: null, roles: [], counted: false, rejected: "not judged: the attempt was refused first", id: approvalId(note), note }));
+  return notes.map((note) => ({ approver: null, roles: [], role: null, counted: false, rejected: "not judged: the attempt was refused first", digest: approvalId(note), note }));
 }
 
 /**

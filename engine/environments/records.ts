@@ -30,12 +30,14 @@ export interface ApprovalEvidence {
   readonly approver: string | null;
   /** The roles that approver holds (empty when unknown). */
   readonly roles: readonly string[];
-  /** Whether it counted towards the approval rule. */
+  /** The required role it counted under; null when it did not count or no role was required. */
+  readonly role: string | null;
+  /** Whether it counted towards the approval rule. Only counted approvals approve anything. */
   readonly counted: boolean;
   /** Why it did not count; null when it counted. */
   readonly rejected: string | null;
   /** `sha256:<hex>` of the note's text: an approval is used at most once. */
-  readonly id: string;
+  readonly digest: string;
   /** The C2SP signed note as presented. */
   readonly note: string;
 }

@@ -44,7 +44,7 @@ test("a bundle goes development -> staging -> production on signed approvals and
   assert.deepEqual(e.signers, ["release"]);
   assert.equal(e.attested_by, "production");
   assert.equal(e.state_seq, 2);
-  assert.deepEqual(e.approvals?.map((a) => [a.approver, a.counted]), [["carol", true], ["bob", true]]);
+  assert.deepEqual(e.approvals?.map((a) => [a.approver, a.role, a.counted]), [["carol", "release-manager", true], ["bob", "security", true]]);
   assert.match(e.approvals?.[0].note ?? "", /^palisade\.approval\/1\napprover carol\naction promote\nfrom staging\nto production\n/);
   // The gate's report travels with the record: counts, changes by rule, examples.
   assert.equal(e.replay?.target?.changed, 2);
