@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setImmediate as tick } from "node:timers/promises";
 import { verifyBundle } from "../bundle.ts";
@@ -147,6 +147,11 @@ test("opening an environment whose bundle is refused throws with a stable code",
   const { file, env } = setup();
   writeBundle(file, refundsPolicy(500), release.signer);
   assert.throws(() => EnvironmentHandle.open(env), (e: unknown) => (e as EnvironmentError).code === "env/not-promoted");
-  const empty = parseEnvironmentsConfig({ environments: [{ name: "qa", bundle: "b.json", state: "s", key: intruder.vkey, trustedKeys: [] }] }, tempDir()).environments[0];
+  const qaDir = tempDir();
+  const empty = parseEnvironmentsConfig({ environments: [{ name: "qa", bundle: "b.json", state: "s", key: intruder.vkey, trustedKeys: [] }] }, qaDir).environments[0];
   assert.throws(() => EnvironmentHandle.open(empty), (e: unknown) => (e as EnvironmentError).code === "env/no-state");
+  // The unsigned install stack older versions wrote is not taken on trust.
+  mkdirSync(join(qaDir, "s"), { recursive: true });
+  writeFileSync(join(qaDir, "s", "history.json"), JSON.stringify({ format: "palisade.env-state/1", stack: [] }));
+  assert.throws(() => EnvironmentHandle.open(empty), (e: unknown) => (e as EnvironmentError).code === "env/state-unsigned");
 });
