@@ -17,7 +17,7 @@ import { approvalGate, replayGate, testsGate } from "./gates.ts";
 import { readSignerFor } from "./keys.ts";
 import { appendGovernanceRecord, environmentLog, scanIfExists } from "./log-io.ts";
 import type { ScannedRecord } from "./log-io.ts";
-import { changeRecord } from "./records.ts";
+import { changeRecord, isChange } from "./records.ts";
 import type { ApprovalEvidence, ChangeEvent, ChangeRecord, GateResult, Refusal, ReplayEvidence } from "./records.ts";
 import { currentBundle, install, readState, rollbackState, rollbackTarget, storedBundleFile } from "./state.ts";
 
@@ -151,7 +151,7 @@ async function attempt(target: EnvironmentConfig, a: Attempt, now: Date, body: (
   const record = changeRecord(event, (a.verified ?? a.candidate)?.bundle.policy_digest ?? null, now);
   const { index, unsigned } = await appendGovernanceRecord(log, record);
   if (refusal !== null && !(refusal instanceof EnvironmentError)) throw refusal;
-  return { outcome: a.outcome, changed: a.outcome === "promoted" || a.outcome === "rolled_back" || a.outcome === "built", gates: a.gates, refusal: refusal as EnvironmentError | null, bundle: a.verified, replay: a.replay, record, recordedIn: log.location, recordIndex: index, unsigned };
+  return { outcome: a.outcome, changed: isChange(a), gates: a.gates, refusal: refusal as EnvironmentError | null, bundle: a.verified, replay: a.replay, record, recordedIn: log.location, recordIndex: index, unsigned };
 }
 
 function signerOf(env: EnvironmentConfig, given: SignerKey | undefined): SignerKey {
