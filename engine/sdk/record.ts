@@ -1,13 +1,23 @@
-// Getting decisions to the audit log and the monitor off the hot path. A guarded call only
-// pushes a small object onto a queue; on the next turn of the event loop the queue is drained:
-// each entry's input is canonicalised and digested, turned into an AuditRecord (appended without
-// waiting) and a telemetry event. Failures reach `onError`, never the agent.
+// Getting decisions to the audit log and the monitor. A guarded call pushes a small object onto
+// a queue; on the next turn of the event loop the queue is drained: each entry becomes an audit
+// record (appended, and committed in batches by the log) and a telemetry event.
+//
+// What a record holds (spec/sdk.md, "Recording"): the input as the policies' transforms left it
+// (private by default), with the session's history replaced by how many calls came before it;
+// tool_call records carry the call's place in the session and its outcome, so replay rebuilds
+// `session.calls` from the log instead of every entry copying it. Nothing a record holds can be
+// changed by the application after the decision: inputs are snapshots.
+//
+// Failures never pass silently: an append that fails (or a record that cannot be encoded) marks
+// the recorder failed until a later append succeeds, and the guard refuses actions meanwhile
+// (`onAuditFailure: "deny"`, the default); `onError` hears of every failure.
 import { createHash } from "node:crypto";
 import type { Decision } from "../runtime/index.ts";
-import type { AuditPhase, AuditRecord, JsonValue } from "../audit/index.ts";
+import type { AuditPhase, AuditRecord, ErasurePolicy, JsonValue } from "../audit/index.ts";
 import type { ApprovalOutcome } from "./approval.ts";
 import { canonicalJson } from "./canonical.ts";
 import type { CanonicalCache } from "./canonical.ts";
+import type { CallOutcome } from "./history.ts";
 
 /** The audit log as the guard uses it (`AuditLog` satisfies it). */
 export interface AuditSink {
@@ -15,11 +25,20 @@ export interface AuditSink {
   append(record: AuditRecord): Promise<unknown>;
   /** Resolves when everything appended so far has been written. */
   flush?(): Promise<void>;
+  /** The log's erasure policy, when it seals personal fields (`AuditLog` has it). */
+  readonly erasure?: ErasurePolicy | undefined;
+}
+
+/** Token use of one model step, as the model reported it. */
+export interface TokenUse {
+  readonly input?: number;
+  readonly output?: number;
 }
 
 /**
- * The telemetry event the guard sends, one per decision. Its fields are those of the monitor's
- * `DecisionEvent` (engine/monitor/event.ts), so a `Monitor` can be passed as is.
+ * The telemetry event the guard sends, one per decision (and one per tool that failed). Its
+ * fields are those of the monitor's `DecisionEvent` (engine/monitor/event.ts) plus the outcome
+ * of the guarded step, so a `Monitor` can be passed as is.
  */
 export interface GuardEvent {
   /** Milliseconds since the epoch. */
@@ -34,11 +53,19 @@ export interface GuardEvent {
   readonly rules: readonly { readonly rule: string; readonly effect: string }[];
   /** Time the policy evaluation took, in milliseconds. */
   readonly latencyMs: number;
-  /** `mode` (enforce or shadow) and, when an approver was asked, `approval` (approved or refused). */
+  /** `mode` (enforce or shadow); `approval` when an approver was asked; `outcome: "error"` when the step failed. */
   readonly labels: Readonly<Record<string, string>>;
   /** The output text on the `output` phase, for the monitor's evaluators (never stored). */
   readonly output?: string;
   readonly policyDigest: string;
+  /** Wall time of the guarded step (the tool's run on `tool_result`, the model call on `output`), in milliseconds. */
+  readonly durationMs?: number;
+  /** The step's error message, when the tool threw or the model failed. */
+  readonly error?: string;
+  /** The model's token use, on `output` (and `model_call` failures) when the framework reports it. */
+  readonly tokens?: TokenUse;
+  /** Characters of the tool's result or the model's answer. */
+  readonly outputChars?: number;
 }
 
 /** Where telemetry events go (`Monitor` satisfies it). */
@@ -46,10 +73,21 @@ export interface MonitorSink {
   record(event: GuardEvent): unknown;
 }
 
+/** What happened around a decision, for telemetry. */
+export interface StepOutcome {
+  readonly durationMs?: number;
+  readonly error?: string;
+  readonly tokens?: TokenUse;
+  readonly outputChars?: number;
+}
+
 /** One decision waiting to be recorded. */
 export interface PendingDecision {
   readonly phase: string;
+  /** What was decided on, after the policies' transforms (`session` holds the live history). */
   readonly input: Readonly<Record<string, unknown>>;
+  /** The input before transforms, when they changed it (recorded only where the log seals it). */
+  readonly original: Readonly<Record<string, unknown>> | undefined;
   readonly decision: Decision;
   readonly ms: number;
   readonly iso: string;
@@ -58,7 +96,19 @@ export interface PendingDecision {
   readonly principal: string | null;
   readonly tool: string | undefined;
   readonly approval: ApprovalOutcome | undefined;
+  /** Calls of the session decided before this one. */
+  readonly callsBefore: number;
+  /** The tool call's place in its session (tool phases). */
+  readonly callSeq: number | undefined;
+  /** The tool call's outcome (tool_call). */
+  readonly outcome: CallOutcome | undefined;
+  readonly step: StepOutcome | undefined;
+  /** Set when the caller waits for durability. */
+  durable?: { resolve: () => void; reject: (err: unknown) => void };
 }
+
+/** What the guard does when the audit log fails: refuse actions until it recovers, or carry on. */
+export type OnAuditFailure = "deny" | "allow";
 
 /** Who the guard is recording for. */
 export interface RecorderContext {
@@ -69,7 +119,7 @@ export interface RecorderContext {
   readonly audit: AuditSink | undefined;
   readonly monitor: MonitorSink | undefined;
   readonly onError: (err: unknown) => void;
-  /** Whether records keep the input itself (default true), which replay before a promotion needs. */
+  /** Whether records keep each decision's input (default true), which replay before a promotion needs. */
   readonly recordInputs?: boolean;
 }
 
@@ -79,11 +129,13 @@ export interface RecorderContext {
  */
 export const MAX_RECORDED_INPUT = 48 * 1024;
 
+/** The field that holds an input's original (before transforms), recorded only where the log seals it. */
+export const ORIGINAL_FIELD = "input_original";
+
 /**
  * The input fields of an audit record: `input_digest` always, and `input` itself (as the JSON
  * its digest was taken over) when `keep` and it fits, so that `palisade replay` can decide it
- * again through a candidate bundle. Personal fields in it are sealed like any others by the
- * log's erasure configuration.
+ * again through a candidate bundle.
  */
 export function inputFields(input: unknown, keep: boolean, cache?: CanonicalCache): { input_digest: string; input?: JsonValue } {
   const text = canonicalJson(input, cache);
@@ -91,17 +143,25 @@ export function inputFields(input: unknown, keep: boolean, cache?: CanonicalCach
   return keep && text.length <= MAX_RECORDED_INPUT ? { input_digest, input: JSON.parse(text) as JsonValue } : { input_digest };
 }
 
-/** `sha256:<hex>` of the RFC 8785 canonical form of `input` (session calls' texts reused through `cache`). */
+/** `sha256:<hex>` of the RFC 8785 canonical form of `input`. */
 export function inputDigest(input: unknown, cache?: CanonicalCache): string {
   return `sha256:${createHash("sha256").update(canonicalJson(input, cache)).digest("hex")}`;
+}
+
+/** Whether the log's erasure policy seals `field` (the field itself or a parent of it is personal). */
+function sealsField(erasure: ErasurePolicy | undefined, field: string): boolean {
+  return erasure !== undefined && erasure.personalFields.some((p) => p === field || field.startsWith(`${p}.`));
 }
 
 /** Queues decisions and records them on the next turn of the event loop. */
 export class Recorder {
   readonly #ctx: RecorderContext;
   #queue: PendingDecision[] = [];
-  readonly #canonical: CanonicalCache = new WeakMap();
   #scheduled: Promise<void> | null = null;
+  #inflight = new Set<Promise<unknown>>();
+  #failure: Error | null = null;
+  /** Audit failures seen so far. */
+  failures = 0;
 
   constructor(ctx: RecorderContext) {
     this.#ctx = ctx;
@@ -112,7 +172,17 @@ export class Recorder {
     return this.#ctx.audit !== undefined || this.#ctx.monitor !== undefined;
   }
 
-  /** Queues one decision. Constant time; no I/O. The input must not be mutated afterwards. */
+  /** Whether there is an audit log to make decisions durable in. */
+  get audited(): boolean {
+    return this.#ctx.audit !== undefined;
+  }
+
+  /** The last audit failure, until an append succeeds again. */
+  get failure(): Error | null {
+    return this.#failure;
+  }
+
+  /** Queues one decision. Constant time; no I/O. */
   push(entry: PendingDecision): void {
     this.#queue.push(entry);
     this.#scheduled ??= new Promise<void>((resolve) => {
@@ -124,37 +194,81 @@ export class Recorder {
     });
   }
 
+  /** Queues one decision and resolves once the audit log has made it durable (rejects when it could not). */
+  pushDurable(entry: PendingDecision): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      entry.durable = { resolve, reject };
+      this.push(entry);
+    });
+  }
+
+  /** Sends a telemetry event that goes with no decision (a tool that threw). */
+  report(event: GuardEvent): void {
+    const monitor = this.#ctx.monitor;
+    if (monitor === undefined) return;
+    try {
+      monitor.record(event);
+    } catch (err) {
+      this.#ctx.onError(err);
+    }
+  }
+
   /** Records everything queued, then waits for the audit log to make it durable. */
   async flush(): Promise<void> {
     while (this.#scheduled) await this.#scheduled;
     this.#drain();
     if (this.#ctx.audit?.flush) await this.#ctx.audit.flush();
+    while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight]);
+  }
+
+  #failed(err: unknown): void {
+    this.failures++;
+    this.#failure = err instanceof Error ? err : new Error(String(err));
+    this.#ctx.onError(err);
   }
 
   #drain(): void {
     const batch = this.#queue;
     this.#queue = [];
-    const { audit, monitor, onError } = this.#ctx;
+    const { audit, monitor } = this.#ctx;
     for (const p of batch) {
       if (audit !== undefined) {
+        let appended: Promise<unknown>;
         try {
-          audit.append(this.#auditRecord(p)).catch(onError);
+          appended = audit.append(this.#auditRecord(p));
         } catch (err) {
-          onError(err);
+          appended = Promise.reject(err);
         }
-      }
+        const tracked = appended.then(
+          () => {
+            this.#failure = null;
+            p.durable?.resolve();
+          },
+          (err: unknown) => {
+            this.#failed(err);
+            p.durable?.reject(err);
+          },
+        );
+        this.#inflight.add(tracked);
+        void tracked.finally(() => this.#inflight.delete(tracked));
+      } else p.durable?.resolve();
       if (monitor !== undefined) {
         try {
           monitor.record(this.#event(p));
         } catch (err) {
-          onError(err);
+          this.#ctx.onError(err);
         }
       }
     }
   }
 
+  #recordedInput(p: PendingDecision, input: Readonly<Record<string, unknown>>): Record<string, unknown> {
+    return { ...input, session: { id: p.session, calls_before: p.callsBefore } };
+  }
+
   #auditRecord(p: PendingDecision): AuditRecord {
     const { decision } = p;
+    const keep = this.#ctx.recordInputs !== false;
     const record: Record<string, JsonValue> = {
       time: p.iso,
       agent: this.#ctx.agentId,
@@ -166,9 +280,15 @@ export class Recorder {
       decision: decision.decision,
       reasons: decision.reasons.map(reasonJson),
       policy_digest: decision.policy.digest,
-      ...inputFields(p.input, this.#ctx.recordInputs !== false, this.#canonical),
+      ...inputFields(this.#recordedInput(p, p.input), keep),
       mode: this.#ctx.mode,
     };
+    if (p.callSeq !== undefined && p.callSeq >= 0) record.call_seq = p.callSeq;
+    if (p.outcome !== undefined) record.outcome = p.outcome;
+    if (keep && p.original !== undefined && sealsField(this.#ctx.audit?.erasure, ORIGINAL_FIELD)) {
+      const original = inputFields(this.#recordedInput(p, p.original), true);
+      if (original.input !== undefined) record[ORIGINAL_FIELD] = original.input;
+    }
     if (decision.warnings.length > 0) record.warnings = decision.warnings.map(reasonJson);
     if (decision.errors.length > 0) record.errors = decision.errors.map((e) => ({ rule: e.rule, message: e.message }));
     if (p.approval !== undefined) record.approval = JSON.parse(JSON.stringify(p.approval)) as JsonValue;
@@ -179,6 +299,7 @@ export class Recorder {
     const labels: Record<string, string> = { mode: this.#ctx.mode };
     if (p.approval !== undefined) labels.approval = p.approval.approved ? "approved" : (p.approval.cause ?? "refused");
     const output = p.phase === "output" ? (p.input.output as { text?: unknown } | undefined)?.text : undefined;
+    const s = p.step;
     return {
       time: p.ms,
       agent: this.#ctx.agentId,
@@ -192,6 +313,10 @@ export class Recorder {
       labels,
       ...(typeof output === "string" ? { output } : {}),
       policyDigest: p.decision.policy.digest,
+      ...(s?.durationMs !== undefined ? { durationMs: s.durationMs } : {}),
+      ...(s?.error !== undefined ? { error: s.error } : {}),
+      ...(s?.tokens !== undefined ? { tokens: s.tokens } : {}),
+      ...(s?.outputChars !== undefined ? { outputChars: s.outputChars } : {}),
     };
   }
 }

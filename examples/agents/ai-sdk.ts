@@ -12,7 +12,7 @@ const guard = createGuard({
   approver: async (req) => (console.log(`approval asked: ${req.reasons[0]?.message}`), true),
 });
 
-const tools = guardTools(guard, {
+const tools = guardTools(guard.anonymous(), {
   delete_file: tool({ inputSchema: jsonSchema<{ path: string }>({ type: "object" }), execute: async ({ path }) => `deleted ${path}` }),
   refund: tool({ inputSchema: jsonSchema<{ amount: number }>({ type: "object" }), execute: async ({ amount }) => `refunded ${amount}` }),
   lookup: tool({ inputSchema: jsonSchema<{ id: string }>({ type: "object" }), execute: async ({ id }) => ({ text: `${id}: ann@example.com` }) }),
@@ -21,7 +21,7 @@ const tools = guardTools(guard, {
 // The scripted model asks for three tools, then answers with a card number.
 const usage = { inputTokens: { total: 1, noCache: 1, cacheRead: 0, cacheWrite: 0 }, outputTokens: { total: 1, text: 1, reasoning: 0 } };
 const call = (toolName: string, input: unknown) => ({ content: [{ type: "tool-call" as const, toolCallId: toolName, toolName, input: JSON.stringify(input) }], finishReason: { unified: "tool-calls" as const, raw: undefined }, usage, warnings: [] });
-const model = guardModel(guard, new MockLanguageModelV4({
+const model = guardModel(guard.anonymous(), new MockLanguageModelV4({
   doGenerate: [call("delete_file", { path: "/data" }), call("refund", { amount: 900 }), call("lookup", { id: "c42" }), { content: [{ type: "text", text: "Charged card 4111 1111 1111 1111." }], finishReason: { unified: "stop", raw: undefined }, usage, warnings: [] }],
 }));
 

@@ -8,9 +8,9 @@ import { guardChatModel, guardLangChainTool } from "../../engine/sdk/langchain/i
 
 const guard = createGuard({ policies: `${import.meta.dirname}/agent.policy`, env: "production", agent: "lc-agent", approver: () => false });
 
-const refund = guardLangChainTool(guard, tool(async ({ amount }) => `refunded ${amount}`, { name: "refund", description: "refund", schema: z.object({ amount: z.number() }) }));
-const lookup = guardLangChainTool(guard, tool(async ({ id }) => ({ text: `${id}: cy@example.com` }), { name: "lookup", description: "lookup", schema: z.object({ id: z.string() }) }));
-const model = guardChatModel(guard, new FakeListChatModel({ responses: ["Your card 4111 1111 1111 1111 is on file."] }));
+const refund = guardLangChainTool(guard.anonymous(), tool(async ({ amount }) => `refunded ${amount}`, { name: "refund", description: "refund", schema: z.object({ amount: z.number() }) }));
+const lookup = guardLangChainTool(guard.anonymous(), tool(async ({ id }) => ({ text: `${id}: cy@example.com` }), { name: "lookup", description: "lookup", schema: z.object({ id: z.string() }) }));
+const model = guardChatModel(guard.anonymous(), new FakeListChatModel({ responses: ["Your card 4111 1111 1111 1111 is on file."] }));
 
 console.log(`refund 50 -> ${await refund.invoke({ amount: 50 })}`);
 console.log(`refund 900 -> ${await refund.invoke({ amount: 900 })}`);

@@ -12,7 +12,7 @@ const guard = createGuard({ policies: `${import.meta.dirname}/agent.policy`, env
 const tools = [
   tool({ name: "delete_file", description: "delete a file", parameters: z.object({ path: z.string() }), execute: async ({ path }) => `deleted ${path}` }),
   tool({ name: "lookup", description: "look a customer up", parameters: z.object({ id: z.string() }), execute: async ({ id }) => ({ text: `${id}: bo@example.com` }) }),
-].map((t) => guardAgentTool(guard, t));
+].map((t) => guardAgentTool(guard.anonymous(), t));
 
 type Item = ModelResponse["output"][number];
 const turns: Item[][] = [
@@ -28,6 +28,6 @@ const model: Model = {
   getStreamedResponse: () => { throw new Error("not used"); },
 };
 
-const agent = new Agent({ name: "ops", instructions: "help", model, tools, outputGuardrails: [palisadeOutputGuardrail(guard)] });
+const agent = new Agent({ name: "ops", instructions: "help", model, tools, outputGuardrails: [palisadeOutputGuardrail(guard.anonymous())] });
 const result = await new Runner().run(agent, "clean up for c7");
 console.log(`answer: ${result.finalOutput}`);
