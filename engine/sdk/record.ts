@@ -13,7 +13,7 @@
 // (`onAuditFailure: "deny"`, the default); `onError` hears of every failure.
 import { createHash } from "node:crypto";
 import type { Decision } from "../runtime/index.ts";
-import type { AuditPhase, AuditRecord, ErasurePolicy, JsonValue } from "../audit/index.ts";
+import type { AuditPhase, AuditRecord, DocumentEntry, ErasurePolicy, JsonValue } from "../audit/index.ts";
 import type { ApprovalOutcome } from "./approval.ts";
 import { canonicalJson } from "./canonical.ts";
 import type { CanonicalCache } from "./canonical.ts";
@@ -27,6 +27,12 @@ export interface AuditSink {
   flush?(): Promise<void>;
   /** The log's erasure policy, when it seals personal fields (`AuditLog` has it). */
   readonly erasure?: ErasurePolicy | undefined;
+  /**
+   * Like append, for a record given as canonical text around its input (`AuditLog` has it): the
+   * input is canonicalised, digested and hashed where the store runs (the SQLite store's own
+   * thread). Used when the log seals nothing.
+   */
+  appendDocument?(doc: DocumentEntry): Promise<unknown>;
 }
 
 /** Token use of one model step, as the model reported it. */
@@ -235,22 +241,24 @@ export class Recorder {
       if (audit !== undefined) {
         let appended: Promise<unknown>;
         try {
-          appended = audit.append(this.#auditRecord(p));
+          const doc = audit.appendDocument !== undefined && audit.erasure === undefined ? this.#document(p) : undefined;
+          appended = doc !== undefined ? audit.appendDocument!(doc) : audit.append(this.#auditRecord(p));
         } catch (err) {
           appended = Promise.reject(err);
         }
-        const tracked = appended.then(
+        const tracked: Promise<void> = appended.then(
           () => {
+            this.#inflight.delete(tracked);
             this.#failure = null;
             p.durable?.resolve();
           },
           (err: unknown) => {
+            this.#inflight.delete(tracked);
             this.#failed(err);
             p.durable?.reject(err);
           },
         );
         this.#inflight.add(tracked);
-        void tracked.finally(() => this.#inflight.delete(tracked));
       } else p.durable?.resolve();
       if (monitor !== undefined) {
         try {
@@ -264,6 +272,29 @@ export class Recorder {
 
   #recordedInput(p: PendingDecision, input: Readonly<Record<string, unknown>>): Record<string, unknown> {
     return { ...input, session: { id: p.session, calls_before: p.callsBefore } };
+  }
+
+  /**
+   * The record as canonical text around its input (keys in RFC 8785 order), for the log to
+   * canonicalise and digest the input off this thread. Undefined when the record cannot take that
+   * path: inputs are not kept, or a small field holds an escaped surrogate the log would refuse.
+   */
+  #document(p: PendingDecision): DocumentEntry | undefined {
+    if (this.#ctx.recordInputs === false) return undefined;
+    const d = p.decision;
+    const c = this.#ctx;
+    let head = `{"agent":${q(c.agentId)}`;
+    if (p.approval !== undefined) head += `,"approval":${canonicalJson(p.approval)}`;
+    if (p.callSeq !== undefined && p.callSeq >= 0) head += `,"call_seq":${p.callSeq}`;
+    head += `,"decision":${q(d.decision)},"env":${q(c.env)}`;
+    if (d.errors.length > 0) head += `,"errors":${canonicalJson(d.errors.map((e) => ({ message: e.message, rule: e.rule })))}`;
+    let tail = `,"mode":${q(c.mode)}`;
+    if (p.outcome !== undefined) tail += `,"outcome":${q(p.outcome)}`;
+    tail += `,"phase":${q(p.phase)},"policy_digest":${q(d.policy.digest)},"principal":${p.principal === null ? "null" : q(p.principal)},"reasons":${canonicalJson(d.reasons.map(reasonJson))},"session":${p.session === null ? "null" : q(p.session)},"time":${q(p.iso)},"tool":${p.tool === undefined ? "null" : q(p.tool)}`;
+    if (d.warnings.length > 0) tail += `,"warnings":${canonicalJson(d.warnings.map(reasonJson))}`;
+    tail += "}";
+    if (head.includes("\\ud") || tail.includes("\\ud")) return undefined;
+    return { head, name: "input", json: JSON.stringify(this.#recordedInput(p, p.input)), tail, maxInline: MAX_RECORDED_INPUT };
   }
 
   #auditRecord(p: PendingDecision): AuditRecord {
@@ -320,6 +351,8 @@ export class Recorder {
     };
   }
 }
+
+const q = JSON.stringify;
 
 function reasonJson(r: Decision["reasons"][number]): JsonValue {
   const out: Record<string, JsonValue> = { rule: r.rule, effect: r.effect };

@@ -27,52 +27,77 @@ const MAX_DEPTH = 64;
  * number, or nesting deeper than 64.
  */
 export function snapshot(value: unknown, path = ""): unknown {
-  return copy(value, path, 0, []);
+  const keys: (string | number)[] = [];
+  try {
+    return copy(value, 0, [], keys);
+  } catch (err) {
+    if (!(err instanceof Unrecordable)) throw err;
+    // The path is built only when something is refused: building it on every key is most of a copy's cost.
+    throw new UnrecordableError(path + keys.map((k) => `/${String(k).replaceAll("~", "~0").replaceAll("/", "~1")}`).join(""), err.what);
+  }
 }
 
-function copy(value: unknown, path: string, depth: number, stack: object[]): unknown {
+class Unrecordable {
+  readonly what: string;
+  constructor(what: string) {
+    this.what = what;
+  }
+}
+
+// `keys` holds the path to the value being copied; it is left as it was on a throw.
+function copy(value: unknown, depth: number, stack: object[], keys: (string | number)[]): unknown {
   switch (typeof value) {
     case "string":
     case "boolean":
       return value;
     case "number":
-      if (!Number.isFinite(value)) throw new UnrecordableError(path, `the number ${String(value)}`);
+      if (!Number.isFinite(value)) throw new Unrecordable(`the number ${String(value)}`);
       return value;
     case "undefined":
       return undefined;
     case "bigint":
-      throw new UnrecordableError(path, "a BigInt");
+      throw new Unrecordable("a BigInt");
     case "function":
-      throw new UnrecordableError(path, "a function");
+      throw new Unrecordable("a function");
     case "symbol":
-      throw new UnrecordableError(path, "a symbol");
+      throw new Unrecordable("a symbol");
   }
   if (value === null) return null;
   const obj = value as object;
-  if (depth >= MAX_DEPTH) throw new UnrecordableError(path, `nesting deeper than ${MAX_DEPTH}`);
-  if (stack.includes(obj)) throw new UnrecordableError(path, "a cycle");
-  const withJson = obj as { toJSON?: unknown };
-  if (typeof withJson.toJSON === "function") {
-    stack.push(obj);
-    const out = copy((withJson.toJSON as () => unknown).call(obj), path, depth + 1, stack);
-    stack.pop();
-    return out;
+  if (depth >= MAX_DEPTH) throw new Unrecordable(`nesting deeper than ${MAX_DEPTH}`);
+  if (stack.includes(obj)) throw new Unrecordable("a cycle");
+  const proto: unknown = Object.getPrototypeOf(obj);
+  // Plain objects and arrays (nearly everything a framework passes) take the short way.
+  if (proto !== Object.prototype && proto !== null && !Array.isArray(obj)) {
+    const withJson = obj as { toJSON?: unknown };
+    if (typeof withJson.toJSON === "function") {
+      stack.push(obj);
+      const out = copy((withJson.toJSON as () => unknown).call(obj), depth + 1, stack, keys);
+      stack.pop();
+      return out;
+    }
+    if (obj instanceof Map || obj instanceof Set || obj instanceof WeakMap || obj instanceof WeakSet) throw new Unrecordable(`a ${obj.constructor.name}`);
+    if (obj instanceof Promise) throw new Unrecordable("a Promise");
   }
-  if (obj instanceof Map || obj instanceof Set || obj instanceof WeakMap || obj instanceof WeakSet) throw new UnrecordableError(path, `a ${obj.constructor.name}`);
-  if (obj instanceof Promise) throw new UnrecordableError(path, "a Promise");
   stack.push(obj);
   let out: unknown;
   if (Array.isArray(obj)) {
     const arr: unknown[] = new Array(obj.length);
     for (let i = 0; i < obj.length; i++) {
-      const v = copy(obj[i], `${path}/${i}`, depth + 1, stack);
+      keys.push(i);
+      const v = copy(obj[i], depth + 1, stack, keys);
+      keys.pop();
       arr[i] = v === undefined ? null : v;
     }
     out = arr;
   } else {
     const rec: Record<string, unknown> = {};
-    for (const k of Object.keys(obj)) {
-      const v = copy((obj as Record<string, unknown>)[k], `${path}/${k.replaceAll("~", "~0").replaceAll("/", "~1")}`, depth + 1, stack);
+    const own = Object.keys(obj);
+    for (let i = 0; i < own.length; i++) {
+      const k = own[i];
+      keys.push(k);
+      const v = copy((obj as Record<string, unknown>)[k], depth + 1, stack, keys);
+      keys.pop();
       if (v !== undefined) rec[k] = v;
     }
     out = rec;

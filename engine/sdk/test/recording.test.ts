@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AuditLog } from "../../audit/index.ts";
+import { AuditLog, decodeEntry } from "../../audit/index.ts";
 import type { AuditRecord } from "../../audit/index.ts";
 import { loadPolicySet } from "../../runtime/index.ts";
 import { createGuard, GUARD_RULES, PolicyDeniedError, rebuildHistories } from "../index.ts";
@@ -185,6 +185,31 @@ test("private by default: the log holds what redactions leave, the original only
     // The original is there for replay, sealed under the subject's key.
     assert.match(JSON.stringify(rs[0]?.input_original), /ann@example\.com/);
     assert.equal(statSync(t.db).mode & 0o777, 0o600);
+  } finally {
+    await log.close();
+    t.done();
+  }
+});
+
+test("records handed over as text around the input (store-side encoding) are the canonical records the record path writes", async () => {
+  const t = tmp();
+  const log = await AuditLog.open(t.db);
+  const recs: AuditRecord[] = [];
+  try {
+    for (const audit of [log, { append: async (r: AuditRecord) => void recs.push(r) }]) {
+      const guard = createGuard({ policies: [POLICY], env: "t", agent: "a", audit, approver: () => ({ approved: true, by: "sue" }), now: () => 1_700_000_000_000 });
+      const s = guard.session("s\u00e9", "u\u2028");
+      await s.wrapTool("lookup", async () => ({ v: "x\u{1F600}" }))({ q: "caf\u00e9", n: 1e21, z: -0 });
+      await assert.rejects(s.wrapTool("refund", async () => 1)({ amount: 900 }), /over 500/);
+      await s.wrapTool("send_email", async () => "ok")({ body: "to ann@example.com" });
+      await guard.flush();
+    }
+    const stored = await records(log);
+    assert.equal(stored.length, recs.length);
+    for (let i = 0; i < recs.length; i++) {
+      const e = await log.read(i);
+      assert.deepEqual(decodeEntry(e.data), JSON.parse(JSON.stringify(recs[i])));
+    }
   } finally {
     await log.close();
     t.done();
