@@ -94,6 +94,8 @@ export interface CoreOptions {
   readonly recorder: Recorder;
   readonly onAuditFailure: OnAuditFailure;
   readonly durability: Durability;
+  /** Characters a streamed answer holds back (see `streamHold`). */
+  readonly streamHold: number;
   readonly now: () => number;
 }
 
@@ -116,6 +118,8 @@ export class GuardCore {
   readonly schemas: ToolSchemas;
   readonly history: SessionHistory;
   readonly recorder: Recorder;
+  /** Characters a streamed answer holds back. */
+  readonly streamHold: number;
   readonly #o: CoreOptions;
   readonly #clock: () => { readonly ms: number; readonly iso: string };
 
@@ -126,6 +130,7 @@ export class GuardCore {
     this.schemas = options.schemas;
     this.history = options.history;
     this.recorder = options.recorder;
+    this.streamHold = options.streamHold;
     this.#clock = isoClock(options.now);
   }
 
@@ -134,6 +139,11 @@ export class GuardCore {
     const d = this.#decide(phase, input, scope, undefined, false);
     this.#record(phase, d, scope, undefined, undefined, undefined);
     return d.decision;
+  }
+
+  /** Decides without recording or remembering anything: for pieces of a streamed answer, whose whole is decided and recorded at its end. */
+  peek(phase: GuardPhase, input: PhaseInput, scope: ScopeState): Decision {
+    return this.#decide(phase, input, scope, undefined, false).decision;
   }
 
   /**
@@ -155,8 +165,8 @@ export class GuardCore {
     return this.#approve(phase, d, scope, options);
   }
 
-  /** Reports a step that failed (a tool that threw) to the monitor. */
-  failed(phase: GuardPhase, tool: string | undefined, step: StepOutcome): void {
+  /** Reports what happened in a step no decision follows (a tool that threw, a model's token use at the end of a stream) to the monitor. */
+  outcome(phase: GuardPhase, tool: string | undefined, outcome: "error" | "usage", step: StepOutcome): void {
     const clock = this.#clock();
     this.recorder.report({
       time: clock.ms,
@@ -168,7 +178,7 @@ export class GuardCore {
       decision: "allow",
       rules: [],
       latencyMs: 0,
-      labels: { mode: this.mode, outcome: "error" },
+      labels: { mode: this.mode, outcome },
       policyDigest: this.policySet.digest,
       ...step,
     });

@@ -9,7 +9,7 @@ import { SessionHistory } from "./history.ts";
 import type { HistoryLimits } from "./history.ts";
 import { resolvePolicies } from "./policies.ts";
 import type { PoliciesOption } from "./policies.ts";
-import { HistoryNeeds } from "./needs.ts";
+import { HistoryNeeds, streamHold } from "./needs.ts";
 import { Recorder } from "./record.ts";
 import type { AuditSink, MonitorSink, OnAuditFailure } from "./record.ts";
 import { ToolSchemas } from "./schema.ts";
@@ -54,6 +54,8 @@ export interface GuardOptions {
    * kept only where the log seals it (`input_original` among its erasure policy's personal fields).
    */
   readonly recordInputs?: boolean;
+  /** Characters of a streamed answer held back so that no pattern match is cut in two (default: the longest span of the patterns the output rules use). */
+  readonly streamHold?: number;
   /** Milliseconds since the epoch; for tests. */
   readonly now?: () => number;
 }
@@ -114,6 +116,7 @@ export function createGuard(options: GuardOptions): Guard {
     schemas: new ToolSchemas(options.toolSchemas),
     history: new SessionHistory(options.history),
     needs: new HistoryNeeds(policySet),
+    streamHold: options.streamHold ?? streamHold(policySet),
     recorder,
     onAuditFailure,
     durability,

@@ -55,3 +55,50 @@ function readsSession(node: unknown, resolutions: ReadonlyMap<object, { kind: st
   }
   return false;
 }
+
+// The longest text each detector can match, in UTF-16 code units (bounded by its format, or a
+// generous cap where the format has none: JWTs and PEM keys).
+const DETECTOR_SPAN: Readonly<Record<string, number>> = {
+  "pii.email": 254,
+  "pii.phone": 32,
+  "pii.ssn": 11,
+  "pii.credit_card": 32,
+  "pii.iban": 42,
+  "pii.ip": 45,
+  "pii.passport": 16,
+  "pii.date_of_birth": 32,
+  "secret.aws_key": 40,
+  "secret.github_token": 255,
+  "secret.slack_token": 255,
+  "secret.stripe_key": 255,
+  "secret.google_api_key": 39,
+  "secret.openai_key": 200,
+  "secret.jwt": 2_048,
+  "secret.private_key": 8_192,
+  "secret.generic_api_key": 256,
+};
+
+/** What a user regex is assumed to span at most when held back in a stream. */
+export const REGEX_SPAN = 256;
+
+/**
+ * How many characters of a streamed answer must be held back so that no match of a pattern the
+ * `output` rules use can be cut in two: the longest span among them (0 when they use none).
+ */
+export function streamHold(policySet: PolicySet): number {
+  let hold = 0;
+  const visit = (node: unknown): void => {
+    if (typeof node !== "object" || node === null) return;
+    if (Array.isArray(node)) return node.forEach(visit);
+    const n = node as { kind?: unknown; parts?: readonly { name: string }[]; value?: unknown };
+    if (n.kind === "Regex") hold = Math.max(hold, REGEX_SPAN);
+    else if (n.kind === "QualifiedName" && n.parts !== undefined) {
+      const name = n.parts.map((p) => p.name).join(".");
+      const span = DETECTOR_SPAN[name];
+      if (span !== undefined) hold = Math.max(hold, span);
+    } else if (n.kind === "String" && typeof n.value === "string") hold = Math.max(hold, Math.min(n.value.length, REGEX_SPAN));
+    for (const [k, v] of Object.entries(node)) if (k !== "span" && typeof v === "object" && v !== null) visit(v);
+  };
+  for (const rule of policySet.program.rules) if (rule.phases.includes("output")) visit(rule.decl);
+  return hold;
+}

@@ -69,6 +69,11 @@ export class GuardScope {
     return this.#core.check(phase, input, this.#state);
   }
 
+  /** Decides without recording or remembering anything (pieces of a streamed answer, approval pre-checks). */
+  peek(phase: GuardPhase, input: PhaseInput): Decision {
+    return this.#core.peek(phase, input, this.#state);
+  }
+
   /** Decides and enforces: resolves with the payload to carry on with, or rejects with PolicyDeniedError. */
   async enforce(phase: GuardPhase, input: PhaseInput, options?: CallOptions): Promise<Guarded> {
     this.#need("enforce");
@@ -120,7 +125,7 @@ export class GuardScope {
     try {
       result = await run(clonePlain(decidedArgs));
     } catch (err) {
-      core.failed("tool_result", name, { durationMs: performance.now() - started, error: err instanceof Error ? err.message : String(err) });
+      core.outcome("tool_result", name, "error", { durationMs: performance.now() - started, error: err instanceof Error ? err.message : String(err) });
       throw err;
     }
     const durationMs = performance.now() - started;
