@@ -15,7 +15,7 @@ async function example(file: string): Promise<string> {
 test("the AI SDK example shows a denial, an approval and redactions", async () => {
   const out = await example("ai-sdk.ts");
   assert.match(out, /delete_file -> "blocked by policy: deleting files is not allowed"/);
-  assert.match(out, /approval asked: refund of 900 needs a supervisor/);
+  assert.match(out, /approval asked: refund \{"amount":900\}/);
   assert.match(out, /refund -> "refunded 900"/);
   assert.match(out, /lookup -> \{"text":"c42: \[EMAIL\]"\}/);
   assert.match(out, /answer: Charged card \[CARD\]\./);
