@@ -212,13 +212,10 @@ export class GuardCore {
     };
     let approval: ApprovalOutcome;
     if (options?.approval !== undefined) approval = options.approval;
-    else if (options?.ask !== undefined) {
-      try {
-        approval = await options.ask(request);
-      } catch (err) {
-        approval = { approved: false, cause: "approval_failed", reason: err instanceof Error ? err.message : String(err) };
-      }
-    } else approval = await askApprover(this.#o.approver, request, this.#o.approvalTimeoutMs);
+    // What `ask` throws goes to the caller: a framework may pause the action that way (a graph
+    // interrupt) and decide the same call again when it resumes.
+    else if (options?.ask !== undefined) approval = await options.ask(request);
+    else approval = await askApprover(this.#o.approver, request, this.#o.approvalTimeoutMs);
     if (approval.approved) {
       d.call?.settle("executed");
       return this.#durably(phase, d, scope, approval, d.call ? "executed" : undefined, options?.step, { decision, payload: decision.payload as Record<string, unknown>, input: full, approval, ...(d.call ? { call: d.call } : {}) });

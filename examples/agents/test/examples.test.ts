@@ -28,10 +28,11 @@ test("the OpenAI Agents SDK example shows a denial and a redaction", async () =>
   assert.match(out, /answer: Done\./);
 });
 
-test("the LangChain example shows a refused approval and redactions", async () => {
+test("the LangChain example shows an interrupt refused by a human and redactions", async () => {
   const out = await example("langchain.ts");
-  assert.match(out, /refund 50 -> refunded 50/);
-  assert.match(out, /refund 900 -> blocked by policy: refund of 900 needs a supervisor \(approval refused\)/);
+  assert.match(out, /approval asked: refund \{"amount":900\}: refund of 900 needs a supervisor/);
+  assert.match(out, /refund -> refunded 50/);
+  assert.match(out, /refund -> blocked by policy: refund of 900 needs a supervisor \(approval refused: not today\)/);
   assert.match(out, /lookup -> \{"text":"c9: \[EMAIL\]"\}/);
   assert.match(out, /answer: Your card \[CARD\] is on file\./);
 });
