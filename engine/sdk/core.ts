@@ -165,23 +165,9 @@ export class GuardCore {
     return this.#approve(phase, d, scope, options);
   }
 
-  /** Reports what happened in a step no decision follows (a tool that threw, a model's token use at the end of a stream) to the monitor. */
-  outcome(phase: GuardPhase, tool: string | undefined, outcome: "error" | "usage", step: StepOutcome): void {
-    const clock = this.#clock();
-    this.recorder.report({
-      time: clock.ms,
-      agent: this.#o.agent.id,
-      ...(this.#o.agent.version !== undefined ? { agentVersion: this.#o.agent.version } : {}),
-      env: this.#o.env,
-      phase,
-      ...(tool !== undefined ? { tool } : {}),
-      decision: "allow",
-      rules: [],
-      latencyMs: 0,
-      labels: { mode: this.mode, outcome },
-      policyDigest: this.policySet.digest,
-      ...step,
-    });
+  /** Reports the outcome of an action no decision follows (a tool that threw, a model that failed, token use at a stream's end). */
+  outcome(phase: "tool_call" | "model_call", scope: ScopeState, tool: string | undefined, step: StepOutcome): void {
+    this.recorder.report(this.recorder.outcome(phase, scope.session, tool, step));
   }
 
   #durably(phase: GuardPhase, d: Decided, scope: ScopeState, approval: ApprovalOutcome | undefined, outcome: CallOutcome | undefined, step: StepOutcome | undefined, out: Guarded): Guarded | Promise<Guarded> {

@@ -3,7 +3,7 @@
 // a framework.
 export { createGuard, Guard } from "./guard.ts";
 export type { AgentOption, GuardOptions } from "./guard.ts";
-export { GuardScope, deniedToolMessage } from "./scope.ts";
+export { GuardScope, deniedToolMessage, errorOf } from "./scope.ts";
 export type { OnDeny, RunToolOptions, ToolFn, WrapToolOptions, WrappedTool } from "./scope.ts";
 export type { CallOptions, Durability, GuardMode, GuardPhase, Guarded, PhaseInput, Principal } from "./core.ts";
 export { GUARD_RULES } from "./core.ts";

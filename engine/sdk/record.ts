@@ -18,6 +18,7 @@ import type { ApprovalOutcome } from "./approval.ts";
 import { canonicalJson } from "./canonical.ts";
 import type { CanonicalCache } from "./canonical.ts";
 import type { CallOutcome } from "./history.ts";
+import type { OutcomeError, OutcomeEvent } from "../monitor/event.ts";
 
 /** The audit log as the guard uses it (`AuditLog` satisfies it). */
 export interface AuditSink {
@@ -42,9 +43,8 @@ export interface TokenUse {
 }
 
 /**
- * The telemetry event the guard sends, one per decision (and one per tool that failed). Its
- * fields are those of the monitor's `DecisionEvent` (engine/monitor/event.ts) plus the outcome
- * of the guarded step, so a `Monitor` can be passed as is.
+ * The telemetry event the guard sends for each decision: the fields of the monitor's
+ * `DecisionEvent` (engine/monitor/event.ts), so a `Monitor` can be passed as is.
  */
 export interface GuardEvent {
   /** Milliseconds since the epoch. */
@@ -52,6 +52,7 @@ export interface GuardEvent {
   readonly agent: string;
   readonly agentVersion?: string;
   readonly env: string;
+  readonly session?: string;
   readonly phase: string;
   readonly tool?: string;
   readonly decision: Decision["decision"];
@@ -59,32 +60,31 @@ export interface GuardEvent {
   readonly rules: readonly { readonly rule: string; readonly effect: string }[];
   /** Time the policy evaluation took, in milliseconds. */
   readonly latencyMs: number;
-  /** `mode` (enforce or shadow); `approval` when an approver was asked; `outcome: "error"` when the step failed. */
+  /** `mode` (enforce or shadow) and, when a human was asked, `approval` (approved or why not). */
   readonly labels: Readonly<Record<string, string>>;
   /** The output text on the `output` phase, for the monitor's evaluators (never stored). */
   readonly output?: string;
   readonly policyDigest: string;
-  /** Wall time of the guarded step (the tool's run on `tool_result`, the model call on `output`), in milliseconds. */
-  readonly durationMs?: number;
-  /** The step's error message, when the tool threw or the model failed. */
-  readonly error?: string;
-  /** The model's token use, on `output` (and `model_call` failures) when the framework reports it. */
-  readonly tokens?: TokenUse;
-  /** Characters of the tool's result or the model's answer. */
-  readonly outputChars?: number;
 }
 
-/** Where telemetry events go (`Monitor` satisfies it). */
+/**
+ * Where telemetry goes (`Monitor` satisfies it). Besides one GuardEvent per decision, `record`
+ * receives the outcome of each action that ran (`kind: "outcome"`, the monitor's OutcomeEvent:
+ * the tool's or model's wall time, error, token use and output size).
+ */
 export interface MonitorSink {
   record(event: GuardEvent): unknown;
 }
 
-/** What happened around a decision, for telemetry. */
+/** What happened in the step a decision follows or precedes, reported as an outcome. */
 export interface StepOutcome {
   readonly durationMs?: number;
-  readonly error?: string;
+  readonly error?: OutcomeError;
   readonly tokens?: TokenUse;
-  readonly outputChars?: number;
+  /** Characters of the tool's result (as text) or of the model's answer. */
+  readonly outputSize?: number;
+  readonly model?: string;
+  readonly provider?: string;
 }
 
 /** One decision waiting to be recorded. */
@@ -208,15 +208,37 @@ export class Recorder {
     });
   }
 
-  /** Sends a telemetry event that goes with no decision (a tool that threw). */
-  report(event: GuardEvent): void {
+  /** Reports the outcome of an action (a tool's run, a model's answer) to the monitor. */
+  report(event: OutcomeEvent): void {
     const monitor = this.#ctx.monitor;
     if (monitor === undefined) return;
     try {
-      monitor.record(event);
+      (monitor.record as unknown as (e: OutcomeEvent) => unknown).call(monitor, event);
     } catch (err) {
       this.#ctx.onError(err);
     }
+  }
+
+  /** The outcome event of a step. */
+  outcome(phase: "tool_call" | "model_call", session: string | null, tool: string | undefined, step: StepOutcome, output?: string): OutcomeEvent {
+    const c = this.#ctx;
+    return {
+      kind: "outcome",
+      time: Date.now(),
+      agent: c.agentId,
+      ...(c.agentVersion !== undefined ? { agentVersion: c.agentVersion } : {}),
+      env: c.env,
+      ...(session !== null ? { session } : {}),
+      phase,
+      ...(tool !== undefined ? { tool } : {}),
+      ...(step.model !== undefined ? { model: step.model } : {}),
+      ...(step.provider !== undefined ? { provider: step.provider } : {}),
+      ...(step.durationMs !== undefined ? { durationMs: step.durationMs } : {}),
+      ...(step.error !== undefined ? { error: step.error } : {}),
+      ...(step.tokens !== undefined ? { tokens: step.tokens } : {}),
+      ...(step.outputSize !== undefined ? { outputSize: step.outputSize } : {}),
+      ...(output !== undefined ? { output } : {}),
+    };
   }
 
   /** Records everything queued, then waits for the audit log to make it durable. */
@@ -265,6 +287,11 @@ export class Recorder {
           monitor.record(this.#event(p));
         } catch (err) {
           this.#ctx.onError(err);
+        }
+        // The step this decision followed (a tool's result, a model's answer): its outcome.
+        if (p.step !== undefined) {
+          const output = p.phase === "output" ? (p.input.output as { text?: unknown } | undefined)?.text : undefined;
+          this.report(this.outcome(p.phase === "output" ? "model_call" : "tool_call", p.session, p.tool, p.step, typeof output === "string" ? output : undefined));
         }
       }
     }
@@ -330,12 +357,12 @@ export class Recorder {
     const labels: Record<string, string> = { mode: this.#ctx.mode };
     if (p.approval !== undefined) labels.approval = p.approval.approved ? "approved" : (p.approval.cause ?? "refused");
     const output = p.phase === "output" ? (p.input.output as { text?: unknown } | undefined)?.text : undefined;
-    const s = p.step;
     return {
       time: p.ms,
       agent: this.#ctx.agentId,
       ...(this.#ctx.agentVersion !== undefined ? { agentVersion: this.#ctx.agentVersion } : {}),
       env: this.#ctx.env,
+      ...(p.session !== null ? { session: p.session } : {}),
       phase: p.phase,
       ...(p.tool !== undefined ? { tool: p.tool } : {}),
       decision: p.decision.decision,
@@ -344,10 +371,6 @@ export class Recorder {
       labels,
       ...(typeof output === "string" ? { output } : {}),
       policyDigest: p.decision.policy.digest,
-      ...(s?.durationMs !== undefined ? { durationMs: s.durationMs } : {}),
-      ...(s?.error !== undefined ? { error: s.error } : {}),
-      ...(s?.tokens !== undefined ? { tokens: s.tokens } : {}),
-      ...(s?.outputChars !== undefined ? { outputChars: s.outputChars } : {}),
     };
   }
 }

@@ -9,6 +9,13 @@ import { PolicyDeniedError, SessionRequiredError } from "./errors.ts";
 import { resultFrom, viewOf } from "./result.ts";
 import type { ToolResultView } from "./result.ts";
 import { clonePlain } from "./snapshot.ts";
+import type { StepOutcome } from "./record.ts";
+import type { OutcomeError } from "../monitor/event.ts";
+
+/** An outcome error from what a tool or model threw. */
+export function errorOf(source: OutcomeError["source"], err: unknown): OutcomeError {
+  return { source, type: err instanceof Error ? err.name : typeof err, message: err instanceof Error ? err.message : String(err) };
+}
 
 /** How a wrapped tool reacts when policy stops it. */
 export type OnDeny = "throw" | "message" | ((error: PolicyDeniedError) => unknown);
@@ -125,7 +132,7 @@ export class GuardScope {
     try {
       result = await run(clonePlain(decidedArgs));
     } catch (err) {
-      core.outcome("tool_result", name, "error", { durationMs: performance.now() - started, error: err instanceof Error ? err.message : String(err) });
+      core.outcome("tool_call", state, name, { durationMs: performance.now() - started, error: errorOf("tool", err) });
       throw err;
     }
     const durationMs = performance.now() - started;
@@ -137,7 +144,7 @@ export class GuardScope {
       seen = result;
     }
     const text = (seen as { text?: unknown } | null)?.text;
-    let out = core.enforce("tool_result", { tool: { name, args: decidedArgs, result: seen } }, state, { step: { durationMs, ...(typeof text === "string" ? { outputChars: text.length } : {}) } });
+    let out = core.enforce("tool_result", { tool: { name, args: decidedArgs, result: seen } }, state, { step: { durationMs, ...(typeof text === "string" ? { outputSize: text.length } : {}) } });
     if (out instanceof Promise) out = await out;
     if (out.payload === out.input) return result;
     const decided = (out.payload.tool as { result: ToolResultView }).result;
@@ -171,6 +178,11 @@ export class GuardScope {
       out[name] = this.wrapTool(name, fn as ToolFn<unknown, unknown>, { ...(options.onDeny !== undefined ? { onDeny: options.onDeny } : {}), ...(schema !== undefined ? { schema } : {}) });
     }
     return out as { [K in keyof T]: WrappedTool<T[K]> };
+  }
+
+  /** Reports the outcome of a model call no decision follows (a failure, token use at a stream's end). */
+  modelOutcome(step: StepOutcome): void {
+    this.#core.outcome("model_call", this.#state, undefined, step);
   }
 
   /** The guard's core, for the adapters in this package. */

@@ -12,7 +12,7 @@ import type { LanguageModel, LanguageModelMiddleware, ToolSet } from "ai";
 import type { JSONSchemaObject } from "../../../language/index.ts";
 import type { ApprovalOutcome } from "../approval.ts";
 import { PolicyDeniedError } from "../errors.ts";
-import { GuardScope, deniedToolMessage } from "../scope.ts";
+import { GuardScope, deniedToolMessage, errorOf } from "../scope.ts";
 import type { OnDeny } from "../scope.ts";
 import { OutputStream, guardText } from "../text.ts";
 import { scopeFrom } from "../context.ts";
@@ -134,12 +134,12 @@ export function guardMiddleware(scope: GuardScope): Middleware {
       try {
         result = await doGenerate();
       } catch (err) {
-        scope.core.outcome("output", undefined, "error", { durationMs: performance.now() - started, error: err instanceof Error ? err.message : String(err) });
+        scope.modelOutcome({ durationMs: performance.now() - started, error: errorOf("model", err) });
         throw err;
       }
       const durationMs = performance.now() - started;
       const usage = tokens(result.usage);
-      const content = await Promise.all(result.content.map(async (c) => (c.type === "text" ? { ...c, text: await guardText(scope, "output", c.text, { durationMs, outputChars: c.text.length, ...(usage ? { tokens: usage } : {}) }) } : c)));
+      const content = await Promise.all(result.content.map(async (c) => (c.type === "text" ? { ...c, text: await guardText(scope, "output", c.text, { durationMs, outputSize: c.text.length, ...(usage ? { tokens: usage } : {}) }) } : c)));
       return { ...result, content };
     },
     wrapStream: async ({ doStream }) => {
@@ -159,12 +159,12 @@ export function guardMiddleware(scope: GuardScope): Middleware {
             if (part.type === "text-end") {
               const s = streams.get(part.id);
               streams.delete(part.id);
-              const rest = s ? await s.end({ durationMs: performance.now() - started, outputChars: s.text.length }) : "";
+              const rest = s ? await s.end({ durationMs: performance.now() - started, outputSize: s.text.length }) : "";
               if (rest !== "") controller.enqueue({ type: "text-delta", id: part.id, delta: rest });
             }
             if (part.type === "finish") {
               const usage = tokens(part.usage as Usage);
-              if (usage) scope.core.outcome("output", undefined, "usage", { tokens: usage, durationMs: performance.now() - started });
+              if (usage) scope.modelOutcome({ tokens: usage, durationMs: performance.now() - started });
             }
             controller.enqueue(part);
           },

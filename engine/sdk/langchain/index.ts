@@ -23,7 +23,7 @@ import { createMiddleware } from "langchain";
 import type { ApprovalOutcome } from "../approval.ts";
 import { scopeFrom } from "../context.ts";
 import { PolicyDeniedError } from "../errors.ts";
-import { deniedToolMessage } from "../scope.ts";
+import { deniedToolMessage, errorOf } from "../scope.ts";
 import type { GuardScope, OnDeny } from "../scope.ts";
 import { OutputStream, guardText } from "../text.ts";
 
@@ -61,7 +61,7 @@ export function contentText(content: MessageContent | unknown): string {
  */
 async function decideContent(scope: GuardScope, phase: "input" | "output", content: MessageContent, step?: { durationMs?: number; tokens?: { input?: number; output?: number } }): Promise<MessageContent> {
   const whole = contentText(content);
-  const decided = await guardText(scope, phase, whole, step ? { ...step, outputChars: whole.length } : undefined);
+  const decided = await guardText(scope, phase, whole, step ? { ...step, outputSize: whole.length } : undefined);
   if (typeof content === "string") return decided;
   if (decided === whole) return content;
   return content.map((block) => {
@@ -145,7 +145,7 @@ export class GuardedChatModel extends BaseChatModel {
     try {
       answer = await this.#inner.invoke(request, quiet(options));
     } catch (err) {
-      scope.core.outcome("output", undefined, "error", { durationMs: performance.now() - started, error: err instanceof Error ? err.message : String(err) });
+      scope.modelOutcome({ durationMs: performance.now() - started, error: errorOf("model", err) });
       throw err;
     }
     const tokens = usageOf(answer as AIMessage);
@@ -178,7 +178,7 @@ export class GuardedChatModel extends BaseChatModel {
       const ready = out.push(contentText(chunk.content));
       if (ready !== "" || chunk.tool_call_chunks?.length || chunk.usage_metadata) yield await emit(ready, chunk);
     }
-    const rest = await out.end({ durationMs: performance.now() - started, outputChars: out.text.length, ...(tokens ? { tokens } : {}) });
+    const rest = await out.end({ durationMs: performance.now() - started, outputSize: out.text.length, ...(tokens ? { tokens } : {}) });
     if (rest !== "") yield await emit(rest);
   }
 }

@@ -14,7 +14,7 @@ import type { ApprovalOutcome } from "../approval.ts";
 import { scopeFrom } from "../context.ts";
 import { PolicyDeniedError, SessionRequiredError } from "../errors.ts";
 import type { GuardScope, OnDeny } from "../scope.ts";
-import { deniedToolMessage } from "../scope.ts";
+import { deniedToolMessage, errorOf } from "../scope.ts";
 import { OutputStream, guardText } from "../text.ts";
 
 /** Options of `guardAgentTool`. */
@@ -133,7 +133,7 @@ async function redactOutput(scope: GuardScope, output: readonly OutputItem[], st
     output.map(async (item) => {
       const m = item as { type?: string; content?: { type?: string; text?: string }[] };
       if (m.type !== "message" || !Array.isArray(m.content)) return item;
-      const content = await Promise.all(m.content.map(async (c) => (c.type === "output_text" && typeof c.text === "string" ? { ...c, text: await guardText(scope, "output", c.text, { ...step, outputChars: c.text.length }) } : c)));
+      const content = await Promise.all(m.content.map(async (c) => (c.type === "output_text" && typeof c.text === "string" ? { ...c, text: await guardText(scope, "output", c.text, { ...step, outputSize: c.text.length }) } : c)));
       return { ...m, content } as OutputItem;
     }),
   );
@@ -158,7 +158,13 @@ export function guardAgentModel(scope: GuardScope, model: Model, name = "agents-
     async getResponse(request) {
       const req = await before(request);
       const started = performance.now();
-      const response = await model.getResponse(req);
+      let response: ModelResponse;
+      try {
+        response = await model.getResponse(req);
+      } catch (err) {
+        scope.modelOutcome({ durationMs: performance.now() - started, error: errorOf("model", err), model: name, provider: "openai-agents" });
+        throw err;
+      }
       const tokens = { input: response.usage.inputTokens, output: response.usage.outputTokens };
       return { ...response, output: await redactOutput(scope, response.output, { durationMs: performance.now() - started, tokens }) };
     },
@@ -187,7 +193,7 @@ export function guardAgentModel(scope: GuardScope, model: Model, name = "agents-
             if (m.type !== "message" || !Array.isArray(m.content)) return item;
             return { ...m, content: m.content.map((c) => (c.type === "output_text" && typeof c.text === "string" ? { ...c, text: quietText(scope, c.text) } : c)) } as typeof item;
           });
-          scope.core.outcome("output", undefined, "usage", { durationMs: performance.now() - started, tokens: { input: event.response.usage.inputTokens, output: event.response.usage.outputTokens } });
+          scope.modelOutcome({ durationMs: performance.now() - started, tokens: { input: event.response.usage.inputTokens, output: event.response.usage.outputTokens } });
           yield { ...event, response: { ...event.response, output } };
           continue;
         }

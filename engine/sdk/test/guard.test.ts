@@ -10,7 +10,8 @@ function sinks() {
   const records: AuditRecord[] = [];
   const events: GuardEvent[] = [];
   const audit: AuditSink = { append: async (r) => void records.push(r) };
-  return { records, events, audit, monitor: { record: (e: GuardEvent) => void events.push(e) } };
+  // Decisions only: outcomes (kind "outcome") are counted by their own tests.
+  return { records, events, audit, monitor: { record: (e: GuardEvent) => void ((e as { kind?: string }).kind !== "outcome" && events.push(e)) } };
 }
 
 test("check decides with agent, env, principal, session and time filled in", () => {

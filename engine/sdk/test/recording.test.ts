@@ -215,3 +215,23 @@ test("records handed over as text around the input (store-side encoding) are the
     t.done();
   }
 });
+
+test("outcomes reach the monitor: each tool's wall time and output size, and the error of one that threw", async () => {
+  const events: Record<string, unknown>[] = [];
+  const guard = createGuard({ policies: [POLICY], env: "t", agent: "a", monitor: { record: (e) => void events.push(e as unknown as Record<string, unknown>) } });
+  const s = guard.session("s", "u");
+  await s.wrapTool("slow", async () => (await new Promise((r) => setTimeout(r, 20)), "done!"))({});
+  await assert.rejects(s.wrapTool("broken", async () => {
+    throw new TypeError("bad gateway");
+  })({}), /bad gateway/);
+  await guard.flush();
+  const outcomes = events.filter((e) => e.kind === "outcome");
+  const slow = outcomes.find((e) => e.tool === "slow");
+  assert.equal(slow?.phase, "tool_call");
+  assert.equal(slow?.session, "s");
+  assert.ok((slow?.durationMs as number) >= 15);
+  assert.equal(slow?.outputSize, 5);
+  const broken = outcomes.find((e) => e.tool === "broken");
+  assert.deepEqual(broken?.error, { source: "tool", type: "TypeError", message: "bad gateway" });
+  assert.equal(events.filter((e) => e.kind !== "outcome").length, 3, "decisions: slow call and result, broken call");
+});

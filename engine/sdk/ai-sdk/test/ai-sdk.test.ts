@@ -182,3 +182,16 @@ test("AI SDK: require_approval is the SDK's tool-approval-request; the tool runs
   await generateText({ model: refusedModel, tools, messages: [{ role: "user" as const, content: "refund" }, ...again.response.messages, { role: "tool" as const, content: [{ type: "tool-approval-response" as const, approvalId: req2.approvalId, approved: false }] }], stopWhen: stepCountIs(3) });
   assert.equal(ran, 1);
 });
+
+test("AI SDK: the model's token use and wall time reach the monitor as an outcome", async () => {
+  const events: Record<string, unknown>[] = [];
+  const guard = createGuard({ policies: [POLICY], env: "test", agent: "ai-sdk", monitor: { record: (e) => void events.push(e as unknown as Record<string, unknown>) } });
+  const big = { ...usage, inputTokens: { ...usage.inputTokens, total: 120 }, outputTokens: { ...usage.outputTokens, total: 7 } };
+  await generateText({ model: guardModel(guard.session("u", "u"), new MockLanguageModelV4({ doGenerate: { ...text("hello there"), usage: big } })), prompt: "hi" });
+  await guard.flush();
+  const o = events.find((e) => e.kind === "outcome");
+  assert.equal(o?.phase, "model_call");
+  assert.deepEqual(o?.tokens, { input: 120, output: 7 });
+  assert.equal(o?.outputSize, 11);
+  assert.ok(typeof o?.durationMs === "number");
+});
