@@ -2,4 +2,4 @@
 // `openai` client (chat completions).
 export { guardAgentModel, guardAgentTool, palisadeInputGuardrail, palisadeOutputGuardrail } from "./agents.ts";
 export type { AgentFunctionTool, GuardAgentToolOptions } from "./agents.ts";
-export { guardOpenAI } from "./client.ts";
+export { guardOpenAI, guardedFetch } from "./client.ts";
