@@ -96,7 +96,8 @@ const tool = async (args: { query: string }) => ({ text: `results for ${args.que
 async function recorded(dir: string, name: string, durability: "async" | "before-action", parallel: number): Promise<{ perSecond: number; p50us: number; p99us: number }> {
   const audit = await AuditLog.open(join(dir, `${name}.db`));
   let events = 0;
-  const monitor = { record: (_e: GuardEvent) => void events++ };
+  // Decisions only; each call's outcome (kind "outcome") comes on top.
+  const monitor = { record: (e: GuardEvent) => void ((e as { kind?: string }).kind !== "outcome" && events++) };
   try {
     const guard = createGuard({ policies: [POLICY], env: "production", agent: { id: "bench-agent", version: "1" }, audit, monitor, durability });
     const latencies: number[] = [];
@@ -129,7 +130,8 @@ export async function benchSdk(): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), "palisade-bench-sdk-"));
   const audit = await AuditLog.open(join(dir, "audit.db"));
   let events = 0;
-  const monitor = { record: (_e: GuardEvent) => void events++ };
+  // Decisions only; each call's outcome (kind "outcome") comes on top.
+  const monitor = { record: (e: GuardEvent) => void ((e as { kind?: string }).kind !== "outcome" && events++) };
   try {
     const guard = createGuard({ policies: [POLICY], env: "production", agent: { id: "bench-agent", version: "1" }, mode: "enforce", audit, monitor, history: { maxCalls: 1_000_000 } });
     const wrapped = guard.session("bench-session", { id: "user-1", roles: ["analyst"] }).wrapTool("search", tool);
