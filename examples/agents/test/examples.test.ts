@@ -25,7 +25,7 @@ test("the OpenAI Agents SDK example shows a denial and a redaction", async () =>
   const out = await example("openai-agents.ts");
   assert.match(out, /blocked by policy: deleting files is not allowed/);
   assert.match(out, /c7: \[EMAIL\]/);
-  assert.match(out, /answer: Done\./);
+  assert.match(out, /answer: Done\. Card \[CARD\] refunded\./);
 });
 
 test("the LangChain example shows an interrupt refused by a human and redactions", async () => {
