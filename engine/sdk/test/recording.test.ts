@@ -235,3 +235,16 @@ test("outcomes reach the monitor: each tool's wall time and output size, and the
   assert.deepEqual(broken?.error, { source: "tool", type: "TypeError", message: "bad gateway" });
   assert.equal(events.filter((e) => e.kind !== "outcome").length, 3, "decisions: slow call and result, broken call");
 });
+
+test("a result that cannot be recorded never reaches the caller, and the session goes on", async () => {
+  const recs: AuditRecord[] = [];
+  const guard = createGuard({ policies: [POLICY], env: "t", agent: "a", audit: { append: async (r) => void recs.push(r) } });
+  const s = guard.session("s", "u");
+  const cyclic: Record<string, unknown> = { secret: "x" };
+  cyclic.self = cyclic;
+  await assert.rejects(s.wrapTool("leaky", async () => cyclic)({}), (e: unknown) => e instanceof PolicyDeniedError && e.phase === "tool_result" && e.decision.reasons[0]?.rule === GUARD_RULES.unrecordable);
+  await assert.rejects(s.wrapTool("big", async () => ({ n: 10n }))({}), /BigInt at \/tool\/result\/n/);
+  assert.equal(await s.wrapTool("fine", async () => "ok")({}), "ok");
+  await guard.flush();
+  assert.deepEqual(recs.map((r) => `${r.phase}:${r.decision}`), ["tool_call:allow", "tool_result:deny", "tool_call:allow", "tool_result:deny", "tool_call:allow", "tool_result:allow"]);
+});
