@@ -248,3 +248,28 @@ test("a result that cannot be recorded never reaches the caller, and the session
   await guard.flush();
   assert.deepEqual(recs.map((r) => `${r.phase}:${r.decision}`), ["tool_call:allow", "tool_result:deny", "tool_call:allow", "tool_result:deny", "tool_call:allow", "tool_result:allow"]);
 });
+
+test("replay rebuilds session.calls from the log: a sequence rule decides the same on replay", async () => {
+  const { replay } = await import("../../environments/replay.ts");
+  const t = tmp();
+  const log = await AuditLog.open(t.db);
+  try {
+    const guard = createGuard({ policies: [POLICY], env: "staging", agent: "a", audit: log });
+    const s = guard.session("conv", "u").wrapTools({ lookup: async () => "x", read_file: async () => "y", ping: async () => "p", send_email: async () => "sent" });
+    await s.lookup({});
+    await s.read_file({});
+    for (let i = 0; i < 100; i++) await s.ping({ i });
+    await assert.rejects(s.send_email({ body: "hi" }), /no mail after reads/);
+    await guard.flush();
+    const same = loadPolicySet([POLICY]).policySet!;
+    const r = await replay(same, t.db, { env: "staging", windowMs: 86_400_000 });
+    assert.equal(r.summary.unverifiable, 0);
+    assert.equal(r.summary.changed, 0, "the deny holds on replay: the history was rebuilt");
+    const without = loadPolicySet([{ path: "p.policy", text: POLICY.text.replace(/rule exfil[\s\S]*?\n}\n/, "") }]).policySet!;
+    const r2 = await replay(without, t.db, { env: "staging", windowMs: 86_400_000 });
+    assert.deepEqual(r2.changes.map((c) => `${c.tool}:${c.recorded}->${c.replayed}`), ["send_email:deny->allow"]);
+  } finally {
+    await log.close();
+    t.done();
+  }
+});
