@@ -138,12 +138,6 @@ test("mcp-proxy: resources and prompts pass through their phases, approvals go t
     assert.equal(text(refund), "refunded 900");
     assert.match(asked[0] ?? "", /refund needs your approval: refund of 900 needs approval/);
     await client.close();
-    // A user who says no: refused, and the upstream never sees the call.
-    const refusing = await connect([...upstream, join(dir, "p.policy")], () => false);
-    const no = await refusing.callTool({ name: "refund", arguments: { amount: 900 } });
-    assert.equal(no.isError, true);
-    assert.match(text(no), /approval refused/);
-    await refusing.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -154,26 +148,33 @@ test("startMcpProxy: the root guard gives every client connection a session of i
   const { startMcpProxy } = await import("../index.ts");
   const { InMemoryTransport } = await import("@modelcontextprotocol/sdk/inMemory.js");
   const { McpServer } = await import("@modelcontextprotocol/sdk/server/mcp.js");
-  const policy = { path: "x.policy", text: 'package x\nrule exfil on tool_call {\n  when tool.name == "send_email" and any a then b in session.calls: a.tool.name == "lookup" and b.tool.name == "read_file"\n  then deny "exfiltration"\n}\n' };
+  const policy = { path: "x.policy", text: 'package x\nrule exfil on tool_call {\n  when tool.name == "send_email" and any a then b in session.calls: a.tool.name == "lookup" and b.tool.name == "read_file"\n  then deny "exfiltration"\n}\nrule refunds on tool_call {\n  when tool.name == "refund"\n  then require_approval "refunds need a human"\n}\n' };
   const guard = createGuard({ policies: [policy], env: "t", agent: "mcp" });
-  const open = async () => {
+  const ran: string[] = [];
+  const open = async (refuse = false) => {
     const upstream = new McpServer({ name: "u", version: "1" });
-    for (const name of ["lookup", "read_file", "send_email"]) upstream.registerTool(name, { inputSchema: {} }, async () => ({ content: [{ type: "text", text: `${name} ok` }] }));
+    for (const name of ["lookup", "read_file", "send_email", "refund"]) upstream.registerTool(name, { inputSchema: {} }, async () => ((ran.push(name)), { content: [{ type: "text", text: `${name} ok` }] }));
     const [upA, upB] = InMemoryTransport.createLinkedPair();
     await upstream.connect(upB);
     const [downA, downB] = InMemoryTransport.createLinkedPair();
     const proxy = await startMcpProxy({ guard, upstream: upA, downstream: downB });
-    const client = new Client({ name: "c", version: "1" });
+    const client = new Client({ name: "c", version: "1" }, refuse ? { capabilities: { elicitation: {} } } : {});
+    // A user who says no through elicitation.
+    if (refuse) client.setRequestHandler(ElicitRequestSchema, async () => ({ action: "accept", content: { approve: false } }));
     await client.connect(downA);
     return { proxy, client };
   };
   const a = await open();
-  const b = await open();
+  const b = await open(true);
   assert.notEqual(a.proxy.session.sessionId, b.proxy.session.sessionId);
   await a.client.callTool({ name: "lookup", arguments: {} });
   await a.client.callTool({ name: "read_file", arguments: {} });
   assert.equal(text(await b.client.callTool({ name: "send_email", arguments: {} })), "send_email ok");
   assert.match(text(await a.client.callTool({ name: "send_email", arguments: {} })), /exfiltration/);
+  const no = await b.client.callTool({ name: "refund", arguments: {} });
+  assert.equal(no.isError, true);
+  assert.match(text(no), /approval refused/);
+  assert.ok(!ran.includes("refund"), "the upstream never sees a refused call");
   for (const x of [a, b]) {
     await x.client.close();
     await x.proxy.close();
