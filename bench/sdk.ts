@@ -112,6 +112,7 @@ async function recorded(dir: string, name: string, durability: "async" | "before
           await wrapped({ query: `quarterly revenue ${i}` });
           latencies.push(performance.now() - t0);
         }
+        guard.session(`${name}-${s}`).end();
       }
     };
     await Promise.all(Array.from({ length: parallel }, worker));
@@ -133,11 +134,23 @@ export async function benchSdk(): Promise<Record<string, number>> {
   // Decisions only; each call's outcome (kind "outcome") comes on top.
   const monitor = { record: (e: GuardEvent) => void ((e as { kind?: string }).kind !== "outcome" && events++) };
   try {
-    const guard = createGuard({ policies: [POLICY], env: "production", agent: { id: "bench-agent", version: "1" }, mode: "enforce", audit, monitor, history: { maxCalls: 1_000_000 } });
-    const wrapped = guard.session("bench-session", { id: "user-1", roles: ["analyst"] }).wrapTool("search", tool);
+    const guard = createGuard({ policies: [POLICY], env: "production", agent: { id: "bench-agent", version: "1" }, mode: "enforce", audit, monitor });
+    // Conversations of 200 calls, each ended when done, as an application ends its chats: the
+    // guard keeps every call of a live session (exact history), and forgets an ended one.
+    let session = guard.session("bench-0", { id: "user-1", roles: ["analyst"] });
+    let wrapped = session.wrapTool("search", tool);
+    let calls = 0;
+    const next = () => {
+      if (++calls % SESSION_CALLS === 0) {
+        session.end();
+        session = guard.session(`bench-${calls}`, { id: "user-1", roles: ["analyst"] });
+        wrapped = session.wrapTool("search", tool);
+      }
+      return wrapped(args);
+    };
     const args = { query: "quarterly revenue" };
     const direct = await timeCalls(() => tool(args), idle);
-    const guarded = await timeCalls(() => wrapped(args), () => guard.flush());
+    const guarded = await timeCalls(next, () => guard.flush());
     const size = await audit.size();
     if (size !== (WARMUP + BATCHES) * BATCH * 2 || events !== size) throw new Error(`bench sdk: ${size} audit entries and ${events} events for ${(WARMUP + BATCHES) * BATCH * 2} decisions`);
     const async1 = await recorded(dir, "async", "async", 1);
