@@ -135,6 +135,9 @@ export interface RecorderContext {
  */
 export const MAX_RECORDED_INPUT = 48 * 1024;
 
+// Decisions queued before the queue is drained without waiting for the event loop.
+const DRAIN_EVERY = 4_096;
+
 /** The field that holds an input's original (before transforms), recorded only where the log seals it. */
 export const ORIGINAL_FIELD = "input_original";
 
@@ -188,9 +191,15 @@ export class Recorder {
     return this.#failure;
   }
 
-  /** Queues one decision. Constant time; no I/O. */
+  /** Queues one decision. Constant time amortised; no I/O. */
   push(entry: PendingDecision): void {
     this.#queue.push(entry);
+    // A caller that never yields to the event loop (a burst of calls resolved as microtasks)
+    // would otherwise keep every decision's objects alive until it does: hand them on in slices.
+    if (this.#queue.length >= DRAIN_EVERY) {
+      this.#drain();
+      return;
+    }
     this.#scheduled ??= new Promise<void>((resolve) => {
       setImmediate(() => {
         this.#scheduled = null;
