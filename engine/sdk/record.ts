@@ -16,7 +16,6 @@ import type { Decision } from "../runtime/index.ts";
 import type { AuditPhase, AuditRecord, DocumentEntry, ErasurePolicy, JsonValue } from "../audit/index.ts";
 import type { ApprovalOutcome } from "./approval.ts";
 import { canonicalJson } from "./canonical.ts";
-import type { CanonicalCache } from "./canonical.ts";
 import type { CallOutcome } from "./history.ts";
 import type { OutcomeError, OutcomeEvent } from "../monitor/event.ts";
 
@@ -146,15 +145,15 @@ export const ORIGINAL_FIELD = "input_original";
  * its digest was taken over) when `keep` and it fits, so that `palisade replay` can decide it
  * again through a candidate bundle.
  */
-export function inputFields(input: unknown, keep: boolean, cache?: CanonicalCache): { input_digest: string; input?: JsonValue } {
-  const text = canonicalJson(input, cache);
+export function inputFields(input: unknown, keep: boolean): { input_digest: string; input?: JsonValue } {
+  const text = canonicalJson(input);
   const input_digest = `sha256:${createHash("sha256").update(text).digest("hex")}`;
   return keep && text.length <= MAX_RECORDED_INPUT ? { input_digest, input: JSON.parse(text) as JsonValue } : { input_digest };
 }
 
 /** `sha256:<hex>` of the RFC 8785 canonical form of `input`. */
-export function inputDigest(input: unknown, cache?: CanonicalCache): string {
-  return `sha256:${createHash("sha256").update(canonicalJson(input, cache)).digest("hex")}`;
+export function inputDigest(input: unknown): string {
+  return `sha256:${createHash("sha256").update(canonicalJson(input)).digest("hex")}`;
 }
 
 /** Whether the log's erasure policy seals `field` (the field itself or a parent of it is personal). */
