@@ -1,8 +1,9 @@
 // A seeded run of a sample agent for the compliance tests: the inputs of the packs' own test
 // blocks are decided by a policy set of five packs (so every rule gets to fire), a few hundred
 // times over three days, and recorded in an audit log on a temporary SQLite file the way the SDK
-// records them — with approvals (who approved, some refused), a promotion that changes the
-// policy version, a drift alert and its handling, and a pack test run. A checkpoint is signed.
+// records them — with approvals (who approved, some refused), a build into staging and a
+// promotion to production that changes the policy version, a drift alert and its handling, and a
+// pack test run. A checkpoint is signed.
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -44,6 +45,29 @@ export interface SeededLog {
   readonly policyDigests: readonly string[];
 }
 
+/**
+ * Reasons in the shape the engine reports once transforms carry their count (a `redact` or `set`
+ * reason only when it replaced something, with `replacements`). Until the engine does, the count
+ * is taken from the payload: the markers the transforms wrote, given to the first transform
+ * reason, the others dropped; with no change every transform reason goes.
+ */
+export function countedReasons(reasons: readonly Record<string, unknown>[], input: unknown, payload: unknown): Record<string, unknown>[] {
+  const isTransform = (r: Record<string, unknown>) => r.effect === "redact" || r.effect === "set";
+  if (reasons.some((r) => isTransform(r) && typeof r.replacements === "number")) return [...reasons];
+  const markers = (v: unknown) => (JSON.stringify(v) ?? "").match(/\[[A-Z_]+\]/g)?.length ?? 0;
+  const replaced = Math.max(markers(payload) - markers(input), JSON.stringify(payload) === JSON.stringify(input) ? 0 : 1);
+  let given = false;
+  const out: Record<string, unknown>[] = [];
+  for (const r of reasons) {
+    if (!isTransform(r)) out.push(r);
+    else if (replaced > 0 && !given) {
+      out.push({ ...r, replacements: replaced });
+      given = true;
+    }
+  }
+  return out;
+}
+
 const plain = (v: unknown): JsonValue => JSON.parse(JSON.stringify(v, (_k, x: unknown) => (typeof x === "bigint" ? Number(x) : x instanceof RegExp ? String(x) : x))) as JsonValue;
 const idOf = (v: unknown, key: string): string | null => (typeof v === "string" ? v : typeof v === "object" && v !== null && typeof (v as Record<string, unknown>)[key] === "string" ? ((v as Record<string, unknown>)[key] as string) : null);
 
@@ -66,10 +90,56 @@ export async function seedLog(rounds = 3): Promise<SeededLog> {
   let decisions = 0;
   let clock = start;
   const promotionAt = start + 26 * 3_600_000;
+  // Version 1 enters the pipeline by a build into staging, the first environment.
+  append({
+    time: at(start),
+    agent: "palisade",
+    env: "staging",
+    principal: "carol@acme.example",
+    session: null,
+    phase: "input",
+    tool: null,
+    decision: "allow",
+    reasons: [],
+    policy_digest: v1.digest,
+    input_digest: digest({ bundle: "v1" }),
+    event: { type: "palisade.build/1", to: "staging", bundle_digest: digest({ bundle: "v1" }), version: "2026.11.1", pipeline_entry: true },
+  });
 
+  let promoted = false;
+  const promote = () => {
+    promoted = true;
+    const ctx = (ms: number, principal: string | null = null) => ({ time: at(ms), agent: "palisade-ops", env: "production", principal });
+    const tested = runTests(load(["sox"]));
+    append(
+      packTestRunRecord(
+        { pack: "stdlib-policies/sox", policy_digest: load(["sox"]).digest, passed: tested.filter((r) => r.passed).length, failed: tested.filter((r) => !r.passed).length, failures: tested.filter((r) => !r.passed).map((r) => r.name) },
+        ctx(promotionAt - 3_600_000),
+      ),
+    );
+    append(
+      promotionRecord(
+        {
+          from: "staging",
+          to: "production",
+          action: "promotion",
+          bundle_digest: digest({ bundle: "v2" }),
+          policy_digest: v2.digest,
+          version: "2026.11.2",
+          approvers: [{ id: "carol@acme.example", role: "change_manager" }],
+          gates: [
+            { name: "tests", passed: true },
+            { name: "no-open-drift-alert", passed: true },
+          ],
+        },
+        ctx(promotionAt, "carol@acme.example"),
+      ),
+    );
+  };
   for (let round = 0; round < rounds; round++) {
     for (const t of v2.program.tests) {
       clock += 10 * 60_000;
+      if (clock >= promotionAt && !promoted) promote();
       const set = clock < promotionAt ? v1 : v2;
       let input: unknown;
       try {
@@ -88,7 +158,7 @@ export async function seedLog(rounds = 3): Promise<SeededLog> {
         phase: t.phase,
         tool: idOf(i.tool, "name"),
         decision: d.decision,
-        reasons: plain(d.reasons),
+        reasons: plain(countedReasons(d.reasons as unknown as Record<string, unknown>[], input, d.payload)),
         policy_digest: d.policy.digest,
         input_digest: digest(plain(input)),
         mode: "enforce",
@@ -103,32 +173,8 @@ export async function seedLog(rounds = 3): Promise<SeededLog> {
     }
   }
 
+  if (!promoted) promote();
   const ctx = (ms: number, principal: string | null = null) => ({ time: at(ms), agent: "palisade-ops", env: "production", principal });
-  const tested = runTests(load(["sox"]));
-  append(
-    packTestRunRecord(
-      { pack: "stdlib-policies/sox", policy_digest: load(["sox"]).digest, passed: tested.filter((r) => r.passed).length, failed: tested.filter((r) => !r.passed).length, failures: tested.filter((r) => !r.passed).map((r) => r.name) },
-      ctx(promotionAt - 3_600_000),
-    ),
-  );
-  append(
-    promotionRecord(
-      {
-        from: "staging",
-        to: "production",
-        action: "promotion",
-        bundle_digest: digest({ bundle: "v2" }),
-        policy_digest: v2.digest,
-        version: "2026.11.2",
-        approvers: [{ id: "carol@acme.example", role: "change_manager" }],
-        gates: [
-          { name: "tests", passed: true },
-          { name: "no-open-drift-alert", passed: true },
-        ],
-      },
-      ctx(promotionAt, "carol@acme.example"),
-    ),
-  );
   const alertAt = promotionAt + 5 * 3_600_000;
   append(driftAlertRecord({ key: "refusals:production", monitor: "refusals", metric: "deny_rate", test: "chi2", value: 0.001, threshold: 0.01, baseline: "week-45", message: "deny rate rose from 8% to 21%" }, ctx(alertAt)));
   append(driftHandlingRecord({ key: "refusals:production", by: "dave@acme.example", action: "acknowledged", note: "new SOX rules deny unticketed changes, as intended" }, ctx(alertAt + 40 * 60_000)));

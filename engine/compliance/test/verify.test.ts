@@ -35,8 +35,8 @@ after(async () => {
 type Mutable = any;
 const copy = (): Mutable => JSON.parse(JSON.stringify(original)) as Mutable;
 
-async function problems(doctored: unknown, withLog = false): Promise<string[]> {
-  return [...(await verifyReport(doctored, withLog ? { log } : {})).problems];
+async function problems(doctored: unknown, withLog = false, keys: readonly string[] = [seed.verifierKey]): Promise<string[]> {
+  return [...(await verifyReport(doctored, withLog ? { log, verifierKeys: keys } : { verifierKeys: keys })).problems];
 }
 
 /** A cited decision that was denied, and its place in `entries`. */
@@ -92,6 +92,11 @@ describe("report verify", () => {
     assert.ok(p.some((m) => m.startsWith("the checkpoint signature does not verify")), p.join("\n"));
   });
 
+  test("without a trusted key nothing verifies, whatever key the report names", async () => {
+    const p = await problems(original, false, []);
+    assert.ok(p.some((m) => m.startsWith("no trusted verifier key was given")), p.join("\n"));
+  });
+
   test("a signature swapped for another key's is caught", async () => {
     const r = copy();
     const log_ = r.log as unknown as Record<string, string>;
@@ -102,29 +107,30 @@ describe("report verify", () => {
     const p = await problems(r);
     assert.ok(p.some((m) => m.startsWith("the checkpoint signature does not verify")), p.join("\n"));
 
-    // Swapping the embedded key too makes the report self-consistent: only the log's key catches it.
+    // Swapping the named key too makes the report self-consistent, and it still fails: only the trusted key counts.
     log_.verifier_key = other.verifierKey;
-    assert.deepEqual(await problems(r), []);
-    const p2 = await problems(r, true);
-    assert.ok(p2.some((m) => m.includes("is not the log's")), p2.join("\n"));
+    const p2 = await problems(r);
+    assert.ok(p2.some((m) => m.startsWith("the checkpoint signature does not verify with the trusted key")), p2.join("\n"));
+    // Trusting the forger's key is the caller's choice, and then the report names its signer.
+    assert.deepEqual(await problems(r, false, [other.verifierKey]), []);
   });
 
   test("a claim edited away from its entry is caught", async () => {
     const r = copy();
-    const facts = Object.values(r.evidence.controls as unknown as Record<string, Mutable>).find((f) => (f.exceptions as Mutable[]).some((e) => e.kind === "denial"));
+    const facts = Object.values(r.evidence.controls as unknown as Record<string, Mutable>).find((f) => (f.samples as Mutable[]).some((e) => e.kind === "denial"));
     assert.ok(facts);
-    const ex = (facts.exceptions as Mutable[]).find((e) => e.kind === "denial") as Mutable;
+    const ex = (facts.samples as Mutable[]).find((e) => e.kind === "denial") as Mutable;
     (ex.decision as unknown as Record<string, string>).agent = "someone-else";
     const p = await problems(r);
-    assert.ok(p.some((m) => /exceptions\[\d+\] does not match entry \d+/.test(m)), p.join("\n"));
+    assert.ok(p.some((m) => /samples\[\d+\] does not match entry \d+/.test(m)), p.join("\n"));
   });
 
   test("a status or summary edited away from the evidence is caught", async () => {
     const r = copy();
-    const c = (r.controls as Mutable[]).find((x) => x.status === "exceptions") as unknown as Record<string, string>;
-    c.status = "satisfied";
+    const c = (r.controls as Mutable[]).find((x) => x.status === "satisfied") as unknown as Record<string, string>;
+    c.status = "exceptions";
     const p = await problems(r);
-    assert.ok(p.some((m) => m.includes(`control ${c.id} is reported satisfied, but its evidence makes it exceptions`)), p.join("\n"));
+    assert.ok(p.some((m) => m.includes(`control ${c.id} is reported exceptions, but its evidence makes it satisfied`)), p.join("\n"));
     assert.ok(p.some((m) => m.startsWith("the summary counts")), p.join("\n"));
   });
 
@@ -147,7 +153,7 @@ describe("report verify", () => {
     ] as const) {
       const file = join(seed.dir, name);
       writeFileSync(file, text);
-      const out = await palisade(["report", "verify", file]);
+      const out = await palisade(["report", "verify", file, "--vkey", seed.verifierKey]);
       assert.equal(out.code, 1, name);
       assert.match(out.stderr, /FAILED: .* does not verify/);
       assert.ok(out.stderr.includes(`entry ${index}: its text does not hash`), out.stderr);
@@ -157,12 +163,12 @@ describe("report verify", () => {
     const html = toHtml(original);
     writeFileSync(htmlFile, html.replace('\\"decision\\":\\"deny\\"', '\\"decision\\":\\"allow\\"'));
     assert.notEqual(readFileSync(htmlFile, "utf8"), html);
-    const out = await palisade(["report", "verify", htmlFile]);
+    const out = await palisade(["report", "verify", htmlFile, "--vkey", seed.verifierKey]);
     assert.equal(out.code, 1, out.stdout);
   });
 
   test("something that is not a report is refused", async () => {
-    assert.deepEqual(await problems({ hello: "world" }), ["not a Palisade compliance report (format palisade.compliance-report/1)"]);
+    assert.deepEqual(await problems({ hello: "world" }), ["not a Palisade compliance report (format palisade.compliance-report/2)"]);
     const r = copy();
     (r as unknown as Record<string, unknown>).entries = [{ index: "x" }];
     const p = await problems(r);
