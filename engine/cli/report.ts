@@ -267,7 +267,7 @@ const run: Record<keyof typeof subHelp, (args: ParsedArgs, io: CommandIO) => Pro
       if (format === "oscal") writeFileSync(resolve(io.cwd, planFileFor(out)), json(toAssessmentPlan(report)));
       const s = report.summary;
       io.stderr(
-        `palisade report: wrote ${out}${format === "oscal" ? ` and its assessment plan ${planFileFor(out)}` : ""} (${catalogue.framework}: ${s.controls} controls in ${report.scope.addressed.length} of ${report.scope.addressed.length + report.scope.out_of_scope.length} ${report.scope.unit} units; ${s.satisfied} operating, ${s["in-force"]} in force and not triggered, ${s.exceptions} with exceptions, ${s["no-evidence"]} with no evidence, ${s["not-covered"]} not covered; ${report.entries.length} cited entries)\n`,
+        `palisade report: wrote ${out}${format === "oscal" ? ` and its assessment plan ${planFileFor(out)}` : ""} (${catalogue.framework}: ${s.controls} controls in ${report.scope.addressed.length} of the framework's ${report.scope.addressed.length + report.scope.out_of_scope.length} ${report.scope.units_name}; ${s.satisfied} operating, ${s["in-force"]} in force and not triggered, ${s.exceptions} with exceptions, ${s["no-evidence"]} with no evidence, ${s["not-covered"]} not covered; ${report.entries.length} cited entries)\n`,
       );
     }
     return 0;
@@ -331,7 +331,7 @@ const run: Record<keyof typeof subHelp, (args: ParsedArgs, io: CommandIO) => Pro
     const factsOnly = cov.controls.filter((c) => c.by === "facts");
     const lines = [
       `${catalogue.name}`,
-      `scope: ${cov.controls.length} catalogued controls address ${scope.addressed.length} of the framework's ${units} ${scope.unit} units (${scope.addressed.filter((u) => u.in_part).length} of them in part); ${scope.out_of_scope.length} are out of scope`,
+      `scope: ${cov.controls.length} catalogued controls address ${scope.addressed.length} of the framework's ${units} ${scope.units_name} (${scope.addressed.filter((u) => u.in_part).length} of them in part); ${scope.out_of_scope.length} are out of scope`,
       `of the ${cov.controls.length} catalogued controls, ${cov.controls.length - cov.uncovered.length} are covered by ${paths.join(", ")} (${cov.rules} rule(s) map to this framework)${cov.uncovered.length === 0 ? "; none is left uncovered" : ""}`,
     ];
     if (cov.uncovered.length > 0) {
@@ -342,7 +342,7 @@ const run: Record<keyof typeof subHelp, (args: ParsedArgs, io: CommandIO) => Pro
       lines.push(`covered by operational facts only (${factsOnly.length}):`);
       for (const c of factsOnly) lines.push(`  ${label(c.id)}  ${c.title}`);
     }
-    lines.push(`addressed ${scope.unit} units (${scope.addressed.length}):`);
+    lines.push(`addressed ${scope.units_name} (${scope.addressed.length}):`);
     for (const u of scope.addressed) lines.push(`  ${u.label ?? u.id}  ${u.title}${u.in_part ? ` (in part: ${u.controls.map(label).join(", ")})` : ""}`);
     lines.push(`out of scope (${scope.out_of_scope.length}):`);
     for (const u of scope.out_of_scope) lines.push(`  ${u.label ?? u.id}  ${u.title}`);

@@ -52,7 +52,7 @@ export interface Catalogue {
   readonly notes?: string;
   readonly controls: readonly Control[];
   /** Every unit of the framework at one granularity, so reports can name what they leave out. */
-  readonly scope: { readonly unit: string; readonly basis: string; readonly units: readonly ScopeUnit[] };
+  readonly scope: { readonly unit: string; readonly units_name: string; readonly basis: string; readonly units: readonly ScopeUnit[] };
   /** The published OSCAL catalog findings use (null when none is published). */
   readonly oscal: { readonly catalog: string | null; readonly href?: string; readonly notes: string };
 }
@@ -66,7 +66,9 @@ export interface ScopeUnit {
 
 /** What a report addresses of a framework, and what it leaves out. */
 export interface Scope {
+  /** What one unit is called, and the plural (criterion, criteria). */
   readonly unit: string;
+  readonly units_name: string;
   readonly basis: string;
   /** Units holding catalogued controls; `in_part` when the unit is more than those controls. */
   readonly addressed: readonly (ScopeUnit & { readonly controls: readonly string[]; readonly in_part: boolean })[];
@@ -101,7 +103,7 @@ export function scopeOf(catalogue: Catalogue): Scope {
     if (controls === undefined) out.push(u);
     else addressed.push({ ...u, controls, in_part: !(controls.length === 1 && controls[0] === u.id) });
   }
-  return { unit: catalogue.scope.unit, basis: catalogue.scope.basis, addressed, out_of_scope: out };
+  return { unit: catalogue.scope.unit, units_name: catalogue.scope.units_name, basis: catalogue.scope.basis, addressed, out_of_scope: out };
 }
 
 /** The repository root, where `spec/controls/` and `stdlib-policies/` live. */

@@ -15,11 +15,31 @@ export const EMBEDDED_REPORT_ID = "palisade-report";
 /** Rows per page of an exceptions table on screen (print shows them all). */
 export const PAGE_ROWS = 50;
 
-const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+const attr = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 // Digests are 71 characters with no break: shown short, whole in the tooltip and in the JSON.
 const DIGEST = /sha256:([0-9a-f]{12})[0-9a-f]{52}/g;
-const text = (s: string) => esc(s).replace(DIGEST, (full, head: string) => `<abbr class="digest" title="${full}">sha256:${head}…</abbr>`);
+
+/**
+ * Text for the page: escaped, digests shortened, and each word holding punctuation kept on one
+ * line (browsers break after hyphens, slashes and brackets, which splits ids, dates and names
+ * like "no-open-drift-alert" or "Art.5(1)(c)" across lines).
+ */
+function esc(s: string): string {
+  return s
+    .split(/(\s+)/)
+    .map((w) => {
+      if (/^\s*$/.test(w)) return w;
+      const e = attr(w);
+      if (DIGEST.test(w)) {
+        DIGEST.lastIndex = 0;
+        return e.replace(DIGEST, (full, head: string) => `<abbr class="digest" title="${full}">sha256:${head}…</abbr>`);
+      }
+      return /[^\p{L}\p{N}]./u.test(w) ? `<span class="nw">${e}</span>` : e;
+    })
+    .join("");
+}
+const text = esc;
 
 const CSS = `
 *{box-sizing:border-box}
@@ -35,6 +55,7 @@ td.entry{white-space:nowrap;font-variant-numeric:tabular-nums;color:#444}
 td.id,td.when{white-space:nowrap}
 code,pre{font:12px/1.35 ui-monospace,Menlo,Consolas,monospace}
 pre{background:#f6f6f6;padding:8px;white-space:pre-wrap;word-break:break-all}
+.nw{white-space:nowrap}
 abbr.digest{text-decoration:none;font:12px ui-monospace,Menlo,Consolas,monospace;white-space:nowrap}
 .meta{color:#555}.small{font-size:12px}
 .badge{display:inline-block;padding:1px 8px;border-radius:9px;font-size:12px;font-weight:600;white-space:nowrap}
@@ -136,7 +157,7 @@ const SAMPLE_TEXT: Readonly<Record<OperatingKind, string>> = {
 
 function controlSection(c: ControlReport, f: ControlFacts): string {
   const out: string[] = [];
-  out.push(`<h3 id="c-${esc(c.id)}">${esc(c.label)} ${esc(c.title)} <span class="badge ${c.status}">${STATUS_TEXT[c.status]}</span></h3>`);
+  out.push(`<h3 id="c-${attr(c.id)}">${esc(c.label)} ${esc(c.title)} <span class="badge ${c.status}">${STATUS_TEXT[c.status]}</span></h3>`);
   out.push(`<p class="meta">${esc(c.evidence_required)}</p>`);
   const did = operatingPhrases(f);
   const ran = c.covered_by === "rules" || f.rules.length > 0 ? `Its rules were ${activityPhrase(f)}.` : "Fed by operational facts (no rule).";
@@ -152,7 +173,7 @@ function controlSection(c: ControlReport, f: ControlFacts): string {
     );
   }
   if (f.exceptions.length > 0) {
-    out.push(`<p id="x-${esc(c.id)}"><b>${count(f.exceptions.length, "exception")}</b>, all listed:</p>`);
+    out.push(`<p id="x-${attr(c.id)}"><b>${count(f.exceptions.length, "exception")}</b>, all listed:</p>`);
     out.push(table(["time", "exception", "what", "entry"], f.exceptions.map(exceptionRow), "", "paged"));
   }
   if (f.samples.length > 0) {
@@ -174,13 +195,15 @@ export function toHtml(report: Report): string {
   const s = report.summary;
   const scope = report.scope;
   const units = scope.addressed.length + scope.out_of_scope.length;
+  const labels = new Map(report.controls.map((c) => [c.id, c.label]));
+  const labelOf = (id: string) => labels.get(id) ?? id;
   const title = `${report.framework.name}: evidence report`;
   const out: string[] = [];
   out.push(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(title)}</title><style>${CSS}</style></head><body>`);
   out.push(`<h1>${esc(title)}</h1>`);
   out.push(`<p class="meta">${esc(report.framework.publisher)}, ${esc(report.framework.version)} · period ${esc(report.period.from)} to ${esc(report.period.to)} (end exclusive) · generated ${esc(report.generated)} by Palisade</p>`);
   out.push(
-    `<p class="scope"><b>Scope:</b> this report addresses ${num(report.controls.length)} controls within ${num(scope.addressed.length)} of the ${num(units)} ${esc(scope.unit)} units of the framework; the other ${num(scope.out_of_scope.length)} are <a href="#out-of-scope">out of scope</a> and listed at the end. It is evidence for those controls, not a statement of compliance with the framework.</p>`,
+    `<p class="scope"><b>Scope:</b> this report addresses ${num(report.controls.length)} controls within ${num(scope.addressed.length)} of the framework's ${num(units)} ${esc(scope.units_name)}; the other ${num(scope.out_of_scope.length)} are <a href="#out-of-scope">out of scope</a> and listed at the end. It is evidence for those controls, not a statement of compliance with the framework.</p>`,
   );
   if (report.framework.notes) out.push(`<p class="meta small">${esc(report.framework.notes)}</p>`);
 
@@ -196,7 +219,7 @@ export function toHtml(report: Report): string {
   const rows = report.controls.map((c) => {
     const f = ev.controls[c.id];
     const did = operatingPhrases(f);
-    return `<tr><td class="id"><a href="#c-${esc(c.id)}"><b>${esc(c.label)}</b></a></td><td>${esc(c.title)}</td><td><span class="badge ${c.status}">${STATUS_TEXT[c.status]}</span></td><td class="n">${num(f.activity.evaluated)}</td><td class="n">${num(f.activity.triggered)}</td><td>${did.length > 0 ? esc(did.join("; ")) : '<span class="meta">nothing recorded</span>'}</td><td class="n">${f.exceptions.length > 0 ? `<a href="#x-${esc(c.id)}">${num(f.exceptions.length)}</a>` : "0"}</td></tr>`;
+    return `<tr><td class="id"><a href="#c-${attr(c.id)}"><b>${esc(c.label)}</b></a></td><td>${esc(c.title)}</td><td><span class="badge ${c.status}">${STATUS_TEXT[c.status]}</span></td><td class="n">${num(f.activity.evaluated)}</td><td class="n">${num(f.activity.triggered)}</td><td>${did.length > 0 ? esc(did.join("; ")) : '<span class="meta">nothing recorded</span>'}</td><td class="n">${f.exceptions.length > 0 ? `<a href="#x-${attr(c.id)}">${num(f.exceptions.length)}</a>` : "0"}</td></tr>`;
   });
   out.push(table(["control", "title", "status", ["evaluated", "n"], ["triggered", "n"], "what it did", ["exceptions", "n"]], rows, "The catalogue lists no controls."));
 
@@ -239,7 +262,7 @@ export function toHtml(report: Report): string {
   out.push(
     table(
       [scope.unit, "title", "addressed by"],
-      scope.addressed.map((u) => `<tr><td class="id">${esc(u.label ?? u.id)}</td><td>${esc(u.title)}</td><td>${u.in_part ? `in part: ${esc(u.controls.join(", "))}` : "in full"}</td></tr>`),
+      scope.addressed.map((u) => `<tr><td class="id">${esc(u.label ?? u.id)}</td><td>${esc(u.title)}</td><td>${u.in_part ? `in part: ${esc(u.controls.map(labelOf).join(", "))}` : "in full"}</td></tr>`),
       "The report addresses none of the framework's units.",
     ),
   );

@@ -100,7 +100,7 @@ function scopeProse(report: Report): { inclusions: string; exclusions: string } 
   const out = s.out_of_scope.map((u) => `${u.label ?? u.id} ${u.title}`);
   const total = s.addressed.length + s.out_of_scope.length;
   return {
-    inclusions: `This assessment addresses ${num(s.addressed.length)} of the ${num(total)} ${s.unit} units of ${report.framework.name} (${s.basis}): ${addressed.join("; ")}.`,
+    inclusions: `This assessment addresses ${num(s.addressed.length)} of the ${num(total)} ${s.units_name} of ${report.framework.name} (${s.basis}): ${addressed.join("; ")}.`,
     exclusions: out.length === 0 ? "Nothing is out of scope." : `Out of scope (${num(out.length)}): ${out.join("; ")}.`,
   };
 }

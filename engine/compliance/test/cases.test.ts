@@ -181,12 +181,12 @@ describe("4. scope", () => {
     assert.equal(r.scope.out_of_scope.length, 50);
     assert.ok(r.scope.out_of_scope.some((u) => u.id === "CC1.1"));
     const html = toHtml(r);
-    assert.match(html, /addresses 11 controls within 11 of the 61 criterion units/);
+    assert.match(html, /addresses 11 controls within 11 of the framework's 61 criteria/);
     assert.match(html, /Out of scope \(50\)/);
     const cov = await palisade(["report", "coverage", "--framework", "soc2"]);
     assert.equal(cov.code, 0, cov.stderr);
     assert.doesNotMatch(cov.stdout, /no control is left uncovered|11 of 11 controls covered/);
-    assert.match(cov.stdout, /11 catalogued controls address 11 of the framework's 61 criterion units/);
+    assert.match(cov.stdout, /11 catalogued controls address 11 of the framework's 61 criteria/);
     assert.match(cov.stdout, /out of scope \(50\):\n {2}CC1\.1 /);
   });
 });

@@ -79,7 +79,8 @@ describe("a seeded sample agent", () => {
       assert.match(html, /^<!doctype html>/);
       assert.match(html, /<svg [^>]*role="img"/);
       assert.match(html, /@media print/);
-      for (const c of json.controls) assert.ok(html.includes(`<b>${c.label.replace(/&/g, "&amp;")}</b>`), `${c.label} is in the HTML summary`);
+      const summaryText = (html.match(/<h2>Summary<\/h2>[^]*?<h2>/)?.[0] ?? "").replace(/<[^>]+>/g, "");
+      for (const c of json.controls) assert.ok(summaryText.includes(c.label.replace(/&/g, "&amp;")), `${c.label} is in the HTML summary`);
       // Self-contained: nothing is loaded from elsewhere.
       assert.doesNotMatch(html, /<link\b|<img\b|\bsrc=|@import|url\(/i);
       assert.match(html, /Changes to the policies in force/);
