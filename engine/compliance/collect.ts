@@ -2,7 +2,7 @@
 // control did (spec/compliance-evidence.md). Pure: the same entries, catalogue, period and given
 // rules give the same evidence, which is what lets `palisade report verify --db` recompute it.
 import type { Catalogue } from "./catalogue.ts";
-import { readLoggedRecord } from "./evidence.ts";
+import { acknowledges, readLoggedRecord } from "./evidence.ts";
 import type { ChangeEvidence, DriftAlertEvidence, DriftHandlingEvidence, LoggedDecision, LoggedReason, LoggedRecord, PackTestRunEvidence } from "./evidence.ts";
 import { RuleActivityCounter } from "./activity.ts";
 import type { GivenRule, PolicyVersion, RuleActivity } from "./activity.ts";
@@ -278,8 +278,7 @@ export class EvidenceCollector {
   readonly #activity: RuleActivityCounter;
   readonly #changes: ChangeCitation[] = [];
   readonly #testRuns: TestRunCitation[] = [];
-  readonly #alerts: Omit<DriftAlertCitation, "handled">[] = [];
-  readonly #handled = new Map<string, HandlingCitation>();
+  readonly #alerts: { alert: Omit<DriftAlertCitation, "handled">; handled: HandlingCitation | null }[] = [];
   // Environment|policy digest pairs a granted change put in place, in log order.
   readonly #inPlace = new Set<string>();
   // Environments some promotion enters: a build straight into one of them skips its predecessors.
@@ -347,9 +346,14 @@ export class EvidenceCollector {
       }
       return;
     }
-    if (r.kind === "drift_alert_handled") {
-      // The first handling counts; later ones (re-acknowledgements) add nothing an auditor needs.
-      if (!this.#handled.has(r.handling.key)) this.#handled.set(r.handling.key, { ...r.handling, entry: index, time: r.time });
+    if (r.kind === "drift_alert_handled" && acknowledges(r.handling)) {
+      // An acknowledgement names one firing, or every earlier one of its key still unacknowledged;
+      // the first counts (re-acknowledgements add nothing an auditor needs).
+      const h = r.handling;
+      for (const a of this.#alerts) {
+        if (a.handled !== null) continue;
+        if (h.alert_id !== undefined ? a.alert.alert.id === h.alert_id : a.alert.alert.key === h.key) a.handled = { ...h, entry: index, time: r.time };
+      }
     }
     if (r.kind === "change") this.#change(index, r.time, r.by, r.change, t !== null);
     if (t === null) return;
@@ -359,7 +363,7 @@ export class EvidenceCollector {
         this.#decision(index, r, t);
         return;
       case "drift_alert":
-        this.#alerts.push({ entry: index, time: r.time, alert: r.alert });
+        this.#alerts.push({ alert: { entry: index, time: r.time, alert: r.alert }, handled: null });
         return;
       case "pack_test_run":
         this.#testRuns.push({ ...r.test_run, entry: index, time: r.time });
@@ -411,15 +415,18 @@ export class EvidenceCollector {
     };
     for (const r of d.reasons) {
       if (r.effect === "redact" || r.effect === "set") {
-        // A transform counts by what it replaced; one logged without a count is unknown, never a redaction.
+        // A redaction counts by the matches it replaced; one logged without a count (engines that
+        // listed every redact whose rule held) is unknown, never a redaction. A `set` is one field
+        // rewritten: engines list it only when the value changed.
+        const replaced = r.effect === "set" ? 1 : (r.replacements ?? 0);
         touch(r.rule, r.controls, (m) => {
-          if (r.replacements === undefined) m.transformUnknown = true;
-          else if (r.replacements > 0) {
-            m.transformed += r.replacements;
+          if (r.effect === "redact" && r.replacements === undefined) m.transformUnknown = true;
+          else if (replaced > 0) {
+            m.transformed += replaced;
             m.triggered = true;
           }
         });
-        if ((r.replacements ?? 0) > 0) acting.add(r.rule);
+        if (replaced > 0) acting.add(r.rule);
         continue;
       }
       const acts = (r.effect === "deny" && outcome === "deny") || (r.effect === "require_approval" && outcome === "require_approval") || r.effect === "warn";
@@ -517,7 +524,7 @@ export class EvidenceCollector {
 
   /** The evidence gathered. Call it once, after the last `add`: it files the period-wide facts into the controls. */
   result(): CollectedEvidence {
-    const alerts: DriftAlertCitation[] = this.#alerts.map((a) => ({ ...a, handled: this.#handled.get(a.alert.key) ?? null }));
+    const alerts: DriftAlertCitation[] = this.#alerts.map((a) => ({ ...a.alert, handled: a.handled }));
     const activity = this.#activity.result();
     const integrity = this.#integrityExceptions();
     const controls: Record<string, ControlFacts> = {};

@@ -49,10 +49,15 @@ export interface PromotionEvidence {
   readonly skipped?: readonly string[];
 }
 
-/** `event: "drift_alert"`: an alert the monitor fired, under `alert` (the monitor's `palisade.drift.alert/1` fields). */
+/**
+ * `event: "drift_alert"`: an alert the monitor fired, under `alert` (spec/drift.md: the monitor's
+ * `palisade.drift.alert/1` fields). Read back, the optional fields are present when recorded.
+ */
 export interface DriftAlertEvidence {
-  /** Identifies the alert; a later `drift_alert_handled` record names it. */
+  /** The alert state; stable across firings, and what an acknowledgement may name. */
   readonly key: string;
+  /** This firing, when the record names it (a later acknowledgement may name it as `alert_id`). */
+  readonly id?: string;
   readonly monitor: string;
   readonly metric: string;
   readonly test: string;
@@ -60,6 +65,20 @@ export interface DriftAlertEvidence {
   readonly threshold: number;
   readonly baseline: string;
   readonly message: string;
+  /** The window compared, ISO-8601. */
+  readonly window?: { readonly from: string; readonly to: string };
+  readonly statistic?: number | null;
+  readonly p?: number | null;
+  readonly q?: number | null;
+}
+
+/**
+ * Whether a handling is a person's acknowledgement. A recovery the monitor records (`resolved`
+ * by "palisade-monitor", or an environment's `resolved` entry naming nobody) is not: an alert
+ * stays unacknowledged until a person acknowledges it (spec/drift.md).
+ */
+export function acknowledges(h: DriftHandlingEvidence): boolean {
+  return h.action !== "resolved" || (h.by !== null && h.by !== "palisade-monitor");
 }
 
 /** How a drift alert was dealt with. */
@@ -69,6 +88,8 @@ export type DriftHandlingAction = "acknowledged" | "resolved" | "baseline_update
 export interface DriftHandlingEvidence {
   /** The alert's `key`. */
   readonly key: string;
+  /** The firing it handles (`alert.id`); without it, every earlier unacknowledged firing of `key`. */
+  readonly alert_id?: string;
   /** Who dealt with it; null when the record does not say (an environment's "resolved" entry). */
   readonly by: string | null;
   readonly action: DriftHandlingAction;
@@ -326,8 +347,11 @@ function alertOf(a: Obj, env: string): DriftAlertEvidence | null {
   const key = str(a.key) ?? str(a.id);
   if (key === null) return null;
   const value = num(a.value) ?? num(a.q) ?? num(a.p) ?? 0;
+  const w = isObj(a.window) && typeof a.window.from === "string" && typeof a.window.to === "string" ? { from: a.window.from, to: a.window.to } : null;
+  const stat = (k: string) => (k in a ? { [k]: num(a[k]) } : {});
   return {
     key,
+    ...(typeof a.id === "string" && a.key !== undefined ? { id: a.id } : {}),
     monitor: str(a.monitor) ?? key,
     metric: str(a.metric) ?? "",
     test: str(a.test) ?? "",
@@ -335,6 +359,10 @@ function alertOf(a: Obj, env: string): DriftAlertEvidence | null {
     threshold: num(a.threshold) ?? 0,
     baseline: str(a.baseline) ?? "",
     message: str(a.message) ?? str(a.summary) ?? `drift on ${str(a.metric) ?? key} in ${env}`,
+    ...(w ? { window: w } : {}),
+    ...stat("statistic"),
+    ...stat("p"),
+    ...stat("q"),
   };
 }
 
@@ -377,7 +405,11 @@ export function readLoggedRecord(r: Obj): LoggedRecord {
     const h = r.handling;
     const action = h.action as string;
     if (action === "acknowledged" || action === "resolved" || action === "baseline_updated" || action === "dismissed") {
-      return { kind: "drift_alert_handled", time, handling: { key: h.key as string, by: str(h.by) ?? idOf(r.principal, "id"), action, ...(typeof h.note === "string" ? { note: h.note } : {}) } };
+      return {
+        kind: "drift_alert_handled",
+        time,
+        handling: { key: h.key as string, ...(typeof h.alert_id === "string" ? { alert_id: h.alert_id } : {}), by: str(h.by) ?? idOf(r.principal, "id"), action, ...(typeof h.note === "string" ? { note: h.note } : {}) },
+      };
     }
   }
   if (event === "pack_test_run" && isObj(r.test_run) && hasStrings(r.test_run, ["pack", "policy_digest"]) && typeof r.test_run.passed === "number" && typeof r.test_run.failed === "number") {

@@ -9,7 +9,7 @@
  */
 export { CATALOGUE_DIR, FRAMEWORK_NAMES, REPO_ROOT, findCatalogue, labelOf, loadCatalogues, oscalControlId, scopeOf, splitControlRef } from "./catalogue.ts";
 export type { Catalogue, Control, Fact, Scope, ScopeUnit } from "./catalogue.ts";
-export { NO_POLICY_DIGEST, driftAlertRecord, driftHandlingRecord, packTestRunRecord, promotionRecord, readLoggedRecord } from "./evidence.ts";
+export { NO_POLICY_DIGEST, acknowledges, driftAlertRecord, driftHandlingRecord, packTestRunRecord, promotionRecord, readLoggedRecord } from "./evidence.ts";
 export type {
   ApprovalOutcomeEvidence,
   Approver,

@@ -14,7 +14,7 @@ import { toHtml } from "../html.ts";
 import { toOscal } from "../oscal.ts";
 import type { Report } from "../report.ts";
 import { changeEvent, decision, policy, reportOf, writeLog } from "./logs.ts";
-import { countedReasons, packSources } from "./seed.ts";
+import { packSources } from "./seed.ts";
 import { oscalValidator, palisade } from "./support.ts";
 
 const dirs: string[] = [];
@@ -37,23 +37,29 @@ describe("1. phantom evidence: transforms count by what they replaced", () => {
   // The real packs decide answers with no secret, IBAN or passport number in them.
   const set = loadPolicySet([...packSources("soc2"), ...packSources("gdpr")]).policySet!;
   const answers = ["Your appointment is on Tuesday at 10:00.", "Take the tablets twice a day with food.", "Dr Ng will call you back this afternoon."];
-  const decided = (i: number, counted: boolean) => {
+  const decided = (i: number) => {
     const input = { agent: { id: "clinic-assistant" }, principal: { id: `patient-${i}`, roles: ["patient"] }, output: { text: answers[i % answers.length] } };
     const d = set.decide("output", input);
-    const reasons = counted ? countedReasons(d.reasons as unknown as Record<string, unknown>[], input, d.payload) : (d.reasons as unknown as Record<string, unknown>[]);
-    return decision(at(i), { phase: "output", tool: null, decision: d.decision, reasons: plain(reasons), policy_digest: d.policy.digest });
+    return decision(at(i), { phase: "output", tool: null, decision: d.decision, reasons: plain(d.reasons), policy_digest: d.policy.digest });
   };
+  // What engines before the count wrote for the same answers: every redact of every output rule, matched or not.
+  const phantom = (i: number) =>
+    decision(at(i), {
+      phase: "output",
+      tool: null,
+      reasons: [
+        ...Array.from({ length: 9 }, () => ({ rule: "palisade.soc2.secrets_in_output", effect: "redact", controls: ["soc2:CC6.1", "soc2:CC6.7"] })),
+        ...Array.from({ length: 2 }, () => ({ rule: "palisade.gdpr.minimise_output", effect: "redact", controls: ["gdpr:Art.5(1)(c)", "gdpr:Art.25"] })),
+      ],
+      policy_digest: set.digest,
+    });
 
   test("reasons listing every redact rule (as engines before the count wrote them) are no redaction", async () => {
-    const l = await log(Array.from({ length: 60 }, (_, i) => decided(i, false)));
+    const l = await log(Array.from({ length: 60 }, (_, i) => phantom(i)));
     const soc2 = await reportOf(l.db, "soc2");
-    for (const [fw, id] of [["soc2", "CC6.1"]] as const) {
-      const f = soc2.evidence.controls[id];
-      assert.equal(f.operating.transforms.decisions, 0, `${fw} ${id} claims redactions`);
-      assert.equal(f.operating.transforms.replacements, 0);
-      assert.equal(f.operating.transforms.unknown, 60, "each decision's uncounted transforms are reported as unknown");
-      assert.notEqual(soc2.controls.find((c) => c.id === id)?.status, "satisfied");
-    }
+    const f = soc2.evidence.controls["CC6.1"];
+    assert.deepEqual(f.operating.transforms, { decisions: 0, replacements: 0, unknown: 60 }, "uncounted transforms are reported as unknown, never as redactions");
+    assert.notEqual(soc2.controls.find((c) => c.id === "CC6.1")?.status, "satisfied");
     const gdpr = await reportOf(l.db, "gdpr");
     for (const id of ["Art.25", "Art.5(1)(c)"]) {
       assert.equal(gdpr.evidence.controls[id].operating.transforms.decisions, 0, id);
@@ -61,16 +67,26 @@ describe("1. phantom evidence: transforms count by what they replaced", () => {
     }
   });
 
-  test("with counted transforms, nothing replaced is nothing claimed, and real replacements are summed", async () => {
-    const records = Array.from({ length: 60 }, (_, i) => decided(i, true));
-    // Two answers that did carry an IBAN: the engine replaced one match in each.
-    for (const i of [60, 61]) records.push(decision(at(i), { phase: "output", tool: null, reasons: [{ rule: "palisade.gdpr.minimise_financial_identifiers_in_output", effect: "redact", controls: ["gdpr:Art.5(1)(c)", "gdpr:Art.25"], replacements: 1 + (i - 60) }] }));
+  test("the engine's decisions: nothing replaced is nothing claimed, and real replacements are summed", async () => {
+    const records = Array.from({ length: 60 }, (_, i) => decided(i));
+    // Two answers that did carry IBANs, decided by the same engine.
+    for (const [i, text] of [
+      [60, "Refund to DE89370400440532013000."],
+      [61, "Accounts DE89370400440532013000 and GB29NWBK60161331926819."],
+    ] as const) {
+      const d = set.decide("output", { agent: { id: "clinic-assistant" }, principal: { id: "p", roles: ["patient"] }, output: { text } });
+      records.push(decision(at(i), { phase: "output", tool: null, decision: d.decision, reasons: plain(d.reasons), policy_digest: d.policy.digest }));
+    }
     const l = await log(records);
     const gdpr = await reportOf(l.db, "gdpr");
-    const t = gdpr.evidence.controls["Art.25"].operating.transforms;
-    assert.deepEqual(t, { decisions: 2, replacements: 3, unknown: 0 });
-    const soc2 = await reportOf(l.db, "soc2");
+    assert.deepEqual(gdpr.evidence.controls["Art.25"].operating.transforms, { decisions: 2, replacements: 3, unknown: 0 });
+    assert.equal(gdpr.controls.find((c) => c.id === "Art.25")?.status, "satisfied");
+    // Given the policies that decided, the report knows the rules in force: CC6.1's ran on every answer.
+    const soc2 = await reportOf(l.db, "soc2", ["--policies", "stdlib-policies/soc2", "--policies", "stdlib-policies/gdpr"]);
+    assert.equal(soc2.evidence.policy_versions[0].rules_in_force, "given");
     assert.deepEqual(soc2.evidence.controls["CC6.1"].operating.transforms, { decisions: 0, replacements: 0, unknown: 0 });
+    assert.equal(soc2.controls.find((c) => c.id === "CC6.1")?.status, "in-force", "evaluated on every answer, never had to act");
+    assert.equal(soc2.evidence.controls["CC6.1"].activity.evaluated, 62);
   });
 });
 
@@ -214,24 +230,38 @@ describe("5. silence is not evidence, but activity is", () => {
 });
 
 describe("6. drift alerts reach CC7.3", () => {
-  test("alerts in every shape written today are evidence; an unacknowledged one is an exception", async () => {
-    const ctx = (m: number) => ({ time: at(m), agent: "palisade-monitor", env: "production" });
+  test("alerts in every shape written today are evidence; one no person acknowledged is an exception", async () => {
+    const ctx = (m: number, principal: string | null = null) => ({ time: at(m), agent: "palisade-monitor", env: "production", principal });
     const alert = { key: "refusals", monitor: "refusals", metric: "deny_rate", test: "chi2", value: 0.001, threshold: 0.01, baseline: "nov", message: "deny rate doubled" };
+    // The monitor's record (spec/drift.md): each firing has an id, the key is stable across firings.
+    const monitorAlert = (m: number, id: string) =>
+      ({
+        ...driftAlertRecord(alert, ctx(m)),
+        alert: { ...alert, key: "clinic:production/tools/tool_mix", id, monitor: "tools", metric: "tool_mix", window: { from: at(m - 60), to: at(m) }, statistic: 31.2, p: 0.0001, q: 0.0004, value: 0.0004, moved: [] },
+      }) as unknown as AuditRecord;
+    const handling = (m: number, h: Record<string, JsonValue>) => ({ ...driftHandlingRecord({ key: "clinic:production/tools/tool_mix", by: "x", action: "acknowledged" }, ctx(m)), handling: h }) as unknown as AuditRecord;
     const l = await log([
       driftAlertRecord(alert, ctx(1)),
       driftHandlingRecord({ key: "refusals", by: "dave", action: "acknowledged" }, ctx(2)),
       environmentAlert("production", { key: "tool-mix", status: "open", message: "tool mix shifted" }, policy(1), new Date(at(3))) as unknown as AuditRecord,
       environmentAlert("production", { key: "tool-mix", status: "resolved", message: "" }, policy(1), new Date(at(4))) as unknown as AuditRecord,
-      driftAlertRecord({ ...alert, key: "latency", monitor: "latency", message: "latency p95 up" }, ctx(5)),
+      monitorAlert(10, "a-1"),
+      handling(11, { key: "clinic:production/tools/tool_mix", alert_id: "a-1", by: "dave", action: "acknowledged", note: "new tool" }),
+      monitorAlert(20, "a-2"),
+      handling(21, { key: "clinic:production/tools/tool_mix", by: "palisade-monitor", action: "resolved" }),
     ]);
     const r = await reportOf(l.db, "soc2");
     const f = r.evidence.controls["CC7.3"];
-    assert.deepEqual(f.operating.alerts, { fired: 3, handled: 2 });
+    assert.deepEqual(f.operating.alerts, { fired: 4, handled: 2 });
     assert.deepEqual(
-      f.exceptions.map((e) => (e.kind === "unacknowledged-alert" ? e.alert.alert.key : e.kind)),
-      ["latency"],
+      f.exceptions.map((e) => (e.kind === "unacknowledged-alert" ? (e.alert.alert.id ?? e.alert.alert.key) : e.kind)),
+      ["tool-mix", "a-2"],
+      "recovering on its own, or an environment's 'resolved', is not a person acknowledging",
     );
+    const firing = r.evidence.drift_alerts.find((a) => a.alert.id === "a-1");
+    assert.deepEqual([firing?.handled?.by, firing?.alert.q, firing?.alert.window?.to], ["dave", 0.0004, at(10)]);
     assert.equal(r.evidence.decisions.total, 0, "alert records are not decisions");
+    assert.equal(r.controls.find((c) => c.id === "CC7.3")?.status, "exceptions");
   });
 });
 

@@ -45,29 +45,6 @@ export interface SeededLog {
   readonly policyDigests: readonly string[];
 }
 
-/**
- * Reasons in the shape the engine reports once transforms carry their count (a `redact` or `set`
- * reason only when it replaced something, with `replacements`). Until the engine does, the count
- * is taken from the payload: the markers the transforms wrote, given to the first transform
- * reason, the others dropped; with no change every transform reason goes.
- */
-export function countedReasons(reasons: readonly Record<string, unknown>[], input: unknown, payload: unknown): Record<string, unknown>[] {
-  const isTransform = (r: Record<string, unknown>) => r.effect === "redact" || r.effect === "set";
-  if (reasons.some((r) => isTransform(r) && typeof r.replacements === "number")) return [...reasons];
-  const markers = (v: unknown) => (JSON.stringify(v) ?? "").match(/\[[A-Z_]+\]/g)?.length ?? 0;
-  const replaced = Math.max(markers(payload) - markers(input), JSON.stringify(payload) === JSON.stringify(input) ? 0 : 1);
-  let given = false;
-  const out: Record<string, unknown>[] = [];
-  for (const r of reasons) {
-    if (!isTransform(r)) out.push(r);
-    else if (replaced > 0 && !given) {
-      out.push({ ...r, replacements: replaced });
-      given = true;
-    }
-  }
-  return out;
-}
-
 const plain = (v: unknown): JsonValue => JSON.parse(JSON.stringify(v, (_k, x: unknown) => (typeof x === "bigint" ? Number(x) : x instanceof RegExp ? String(x) : x))) as JsonValue;
 const idOf = (v: unknown, key: string): string | null => (typeof v === "string" ? v : typeof v === "object" && v !== null && typeof (v as Record<string, unknown>)[key] === "string" ? ((v as Record<string, unknown>)[key] as string) : null);
 
@@ -158,7 +135,7 @@ export async function seedLog(rounds = 3): Promise<SeededLog> {
         phase: t.phase,
         tool: idOf(i.tool, "name"),
         decision: d.decision,
-        reasons: plain(countedReasons(d.reasons as unknown as Record<string, unknown>[], input, d.payload)),
+        reasons: plain(d.reasons),
         policy_digest: d.policy.digest,
         input_digest: digest(plain(input)),
         mode: "enforce",
