@@ -45,8 +45,10 @@ options:
   --db LOCATION     the audit log: a SQLite file or a postgres:// URL (default: ${DEFAULT_DB})
   --key FILE        the log's checkpoint signing key; with it a fresh checkpoint is signed,
                     without it the newest stored one is used (default: <db>.key when present)
-  --policies PATH   the policies whose rules count for coverage (repeatable; default: the
-                    framework's pack in stdlib-policies/)
+  --policies PATH   the policies whose rules count for coverage and activity (repeatable;
+                    default: the framework's pack in stdlib-policies/). Give the policies
+                    your agents run: decisions under their digest count every rule as in
+                    force; under other digests, only rules (or packages) the log shows acting
   --run-tests       run the policies' test blocks now and include the results
   --out FILE        write the report to FILE (default: standard output)
   -h, --help        show this help

@@ -15,7 +15,7 @@ import { toOscal } from "../oscal.ts";
 import type { Report } from "../report.ts";
 import { changeEvent, decision, policy, reportOf, writeLog } from "./logs.ts";
 import { packSources } from "./seed.ts";
-import { oscalValidator, palisade } from "./support.ts";
+import { assessmentPlanValidator, oscalValidator, palisade } from "./support.ts";
 
 const dirs: string[] = [];
 after(() => {
@@ -341,10 +341,24 @@ describe("8. labels and identifiers", () => {
     const plan = join(l.dir, oscal["assessment-results"]["import-ap"].href);
     assert.equal(plan, join(l.dir, "hipaa.oscal.plan.json"));
     const ap = JSON.parse(readFileSync(plan, "utf8")) as { "assessment-plan": { "reviewed-controls": { "control-selections": { "include-controls": { "control-id": string }[] }[] } } };
+    const planSchema = assessmentPlanValidator();
+    assert.ok(planSchema.validate(ap), planSchema.errors());
     const planned = ap["assessment-plan"]["reviewed-controls"]["control-selections"][0]["include-controls"].map((c) => c["control-id"]);
     assert.ok(planned.includes("ac-3") && planned.includes("au-12"), planned.join(","));
     for (const f of findingsOf(oscal)) assert.match(f.target["target-id"], /^[a-z]{2}-\d+(\.\d+)?_obj$/, "an SP 800-53 Rev. 5 objective id");
     assert.equal(findingFor(oscal, "§ 164.312(a)(1)")?.target["target-id"], "ac-3_obj");
+    // Frameworks with no published OSCAL catalog: their own ids, each finding's objective defined in the plan.
+    for (const fw of ["soc2", "gdpr", "pci-dss", "sox", "eu-ai-act", "nist-ai-rmf", "iso-42001"]) {
+      const own = await palisade(["report", "--framework", fw, "--from", "2026-11-01", "--to", "2026-12-01", "--format", "oscal-plan", "--db", l.db]);
+      assert.equal(own.code, 0, own.stderr);
+      const p = JSON.parse(own.stdout) as { "assessment-plan": { "local-definitions": { "objectives-and-methods": { parts: { id: string }[] }[] } } };
+      assert.ok(planSchema.validate(p), `${fw}: ${planSchema.errors()}`);
+      const objectives = new Set(p["assessment-plan"]["local-definitions"]["objectives-and-methods"].flatMap((o) => o.parts.map((x) => x.id)));
+      const results = await reportOf(l.db, fw);
+      const ar = toOscal(results);
+      assert.ok(validator.validate(JSON.parse(JSON.stringify(ar))), `${fw}: ${validator.errors()}`);
+      for (const f of findingsOf(ar)) assert.ok(objectives.has(f.target["target-id"]), `${fw}: ${f.target["target-id"]} is defined in the plan`);
+    }
   });
 });
 
