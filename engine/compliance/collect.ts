@@ -285,6 +285,8 @@ export class EvidenceCollector {
   readonly #promotedInto = new Set<string>();
   readonly #builds: ChangeCitation[] = [];
   readonly #unreadable: number[] = [];
+  // Holds the service recorded as pending, by decision id, until their outcome entry answers them.
+  readonly #awaiting = new Map<string, { principal: string | null; holds: Map<string, string[]>; cite: DecisionCitation }>();
   readonly #changeControls: readonly string[];
   #read = 0;
   #inPeriod = 0;
@@ -356,6 +358,12 @@ export class EvidenceCollector {
       }
     }
     if (r.kind === "change") this.#change(index, r.time, r.by, r.change, t !== null);
+    if (r.kind === "decision" && r.resolves !== null) {
+      // An answer may come after the period; it is the outcome of a hold made in it.
+      if (t !== null) this.#inPeriod++;
+      this.#answer(index, r);
+      return;
+    }
     if (t === null) return;
     this.#inPeriod++;
     switch (r.kind) {
@@ -495,12 +503,31 @@ export class EvidenceCollector {
         acc.operating.failed_closed++;
         this.#sample(acc, "failed-closed", citation);
       }
-      if (m.hold.length > 0) this.#hold(acc, d, m.hold, citation);
+      if (m.hold.length > 0) {
+        if (d.approval === null && d.decision_id !== null) {
+          // The service records the outcome as its own entry later: wait for it.
+          const w = this.#awaiting.get(d.decision_id) ?? { principal: d.principal, holds: new Map<string, string[]>(), cite: citation() };
+          w.holds.set(id, m.hold);
+          this.#awaiting.set(d.decision_id, w);
+        } else this.#hold(acc, d.approval, d.principal, m.hold, citation);
+      }
     }
   }
 
-  #hold(acc: ControlAcc, d: LoggedDecision, rules: string[], citation: () => DecisionCitation): void {
-    const a = d.approval;
+  /** The service's entry answering a held decision: the hold's outcome, by who answered; no new decision. */
+  #answer(index: number, d: LoggedDecision): void {
+    const waiting = d.resolves === null ? undefined : this.#awaiting.get(d.resolves);
+    if (waiting === undefined) return;
+    this.#awaiting.delete(d.resolves as string);
+    let cite: DecisionCitation | undefined;
+    const citation = () => (cite ??= citeDecision(index, d));
+    for (const [id, rules] of waiting.holds) {
+      const acc = this.#byControl.get(id);
+      if (acc) this.#hold(acc, d.approval, waiting.principal, rules, citation);
+    }
+  }
+
+  #hold(acc: ControlAcc, a: LoggedDecision["approval"], principal: string | null, rules: string[], citation: () => DecisionCitation): void {
     if (a === null) {
       acc.operating.holds.pending++;
       this.#sample(acc, "held", citation);
@@ -508,7 +535,7 @@ export class EvidenceCollector {
       acc.operating.holds.refused++;
       this.#sample(acc, "refused", citation);
     } else if (a.by === undefined || a.by === "") acc.exceptions.push({ kind: "approver-not-recorded", rules, decision: citation() });
-    else if (d.principal !== null && a.by === d.principal) acc.exceptions.push({ kind: "self-approved", rules, decision: citation() });
+    else if (principal !== null && a.by === principal) acc.exceptions.push({ kind: "self-approved", rules, decision: citation() });
     else {
       acc.operating.holds.approved++;
       this.#sample(acc, "approved", citation);
@@ -525,6 +552,14 @@ export class EvidenceCollector {
   /** The evidence gathered. Call it once, after the last `add`: it files the period-wide facts into the controls. */
   result(): CollectedEvidence {
     const alerts: DriftAlertCitation[] = this.#alerts.map((a) => ({ ...a.alert, handled: a.handled }));
+    // Holds no outcome entry answered (yet) are pending.
+    for (const w of this.#awaiting.values()) {
+      for (const id of w.holds.keys()) {
+        const acc = this.#byControl.get(id);
+        if (acc) this.#hold(acc, null, w.principal, [], () => w.cite);
+      }
+    }
+    this.#awaiting.clear();
     const activity = this.#activity.result();
     const integrity = this.#integrityExceptions();
     const controls: Record<string, ControlFacts> = {};

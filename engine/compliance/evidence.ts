@@ -209,6 +209,13 @@ export interface LoggedDecision {
   readonly mode: "enforce" | "shadow";
   readonly policy_digest: string;
   readonly approval: ApprovalOutcomeEvidence | null;
+  /** The service's id of this decision (`decision_id`), which a later approval outcome names. */
+  readonly decision_id: string | null;
+  /**
+   * Set on the service's approval outcome entry (`approval.decision_id`): the decision it answers.
+   * Such an entry is no new decision; its principal is who answered.
+   */
+  readonly resolves: string | null;
 }
 
 /**
@@ -265,7 +272,15 @@ function reasonsOf(v: unknown): LoggedReason[] {
   return out;
 }
 
-function approvalOf(v: unknown): ApprovalOutcomeEvidence | null {
+/**
+ * An approval outcome: the SDK's (`approved`, `by`, `cause`) or the service's outcome entry
+ * (`status`, answered by the record's principal). A pending one is no outcome.
+ */
+function approvalOf(v: unknown, principal: string | null): ApprovalOutcomeEvidence | null {
+  if (isObj(v) && typeof v.decision_id === "string" && typeof v.status === "string") {
+    if (v.status === "pending") return null;
+    return v.status === "approved" ? { approved: true, ...(principal !== null ? { by: principal } : {}) } : { approved: false, cause: `approval_${v.status}`, ...(principal !== null ? { by: principal } : {}) };
+  }
   if (!isObj(v) || typeof v.approved !== "boolean") return null;
   return {
     approved: v.approved,
@@ -372,12 +387,13 @@ export function readLoggedRecord(r: Obj): LoggedRecord {
   const event = r.event;
   const env = str(r.env) ?? "";
   if (event === undefined && r.drift_alert === undefined && DECISION_PHASES.has(str(r.phase) ?? "")) {
+    const principal = idOf(r.principal, "id");
     return {
       kind: "decision",
       time,
       agent: idOf(r.agent, "id") ?? "",
       env,
-      principal: idOf(r.principal, "id"),
+      principal,
       phase: str(r.phase) ?? "",
       tool: idOf(r.tool, "name"),
       decision: str(r.decision) ?? "",
@@ -386,7 +402,9 @@ export function readLoggedRecord(r: Obj): LoggedRecord {
       errors: Array.isArray(r.errors) ? r.errors.map((e) => (isObj(e) ? str(e.rule) : null)).filter((x): x is string => x !== null) : [],
       mode: r.mode === "shadow" ? "shadow" : "enforce",
       policy_digest: str(r.policy_digest) ?? "",
-      approval: approvalOf(r.approval),
+      approval: approvalOf(r.approval, principal),
+      decision_id: str(r.decision_id),
+      resolves: isObj(r.approval) && typeof r.approval.decision_id === "string" ? r.approval.decision_id : null,
     };
   }
   const change = environmentsChange(r) ?? (event === "promotion" && isObj(r.promotion) ? promotionEventChange(r.promotion) : null);

@@ -62,6 +62,30 @@ test("a decision feeds the controls its rule cites, by record or by catalogue, a
   assert.equal(controlStatus("none", e.controls["CC6.8"]), "not-covered");
 });
 
+test("the service's approval outcome entries answer the holds they name: who answered, and no second decision", () => {
+  const hold = [{ rule: "palisade.soc2.access_grant_approval", effect: "require_approval" }];
+  const held = (i: number, principal: string) => decision(`2026-11-01T0${i}:00:00Z`, "require_approval", hold, { decision_id: `d-${i}`, principal });
+  const answer = (i: number, status: string, by: string, time = `2026-11-01T0${i}:30:00Z`) => decision(time, "require_approval", hold, { principal: by, approval: { id: `a-${i}`, decision_id: `d-${i}`, status, outcome: status === "approved" ? "allow" : "deny" } });
+  const c = collector();
+  c.add(0, held(1, "u1"));
+  c.add(1, answer(1, "approved", "alice"));
+  c.add(2, held(2, "u2"));
+  c.add(3, answer(2, "rejected", "alice"));
+  c.add(4, held(3, "u3"));
+  c.add(5, answer(3, "approved", "u3"));
+  c.add(6, held(4, "u4"));
+  c.add(7, held(5, "u5"));
+  c.add(8, answer(5, "approved", "bob", "2026-11-05T00:00:00Z"));
+  const e = c.result();
+  assert.equal(e.decisions.total, 5, "an answer is not a decision");
+  assert.deepEqual(e.controls["CC6.2"].operating.holds, { approved: 2, refused: 1, pending: 1 });
+  assert.deepEqual(
+    e.controls["CC6.2"].exceptions.map((x) => x.kind),
+    ["self-approved"],
+  );
+  assert.equal(e.controls["CC6.2"].samples.find((x) => x.kind === "approved")?.decision.approval?.by, "alice");
+});
+
 test("an allow reason, or a deny reason on an allowed decision, is not the control acting", () => {
   const c = collector();
   c.add(0, decision("2026-11-01T01:00:00Z", "allow", [{ rule: "palisade.soc2.unapproved_model", effect: "allow", controls: ["soc2:CC6.8"] }]));
