@@ -54,12 +54,14 @@ options:
   -h, --help        show this help
 
 exit status: 0 written, 2 bad arguments, unusable log or policies that do not check`,
-  verify: `usage: palisade report verify FILE (--vkey KEY | --db LOCATION) [--json]
+  verify: `usage: palisade report verify FILE (--vkey KEY | --db LOCATION) [--policies PATH] [--json]
 
 Re-checks a report written by 'palisade report' (HTML, JSON or OSCAL): the checkpoint's
 signature under a verifier key you trust (never only the key the report names), every cited
 entry's inclusion proof in that checkpoint, every claim about an entry against the entry, and
-each control's status against its evidence. With --db, also every entry of the log below the
+each control's status against its evidence, the controls and scope against the catalogue, and
+that an HTML page or OSCAL document is exactly the rendering of the report it embeds (so what
+you read is what verified). With --db, also every entry of the log below the
 checkpoint's size: each leaf hash is recomputed from the entry's bytes into the signed root,
 and the evidence is recomputed from them. It prints what it checked.
 
@@ -68,6 +70,8 @@ options:
                   or a file holding it
   --db LOCATION   the audit log to compare with (SQLite file or postgres:// URL); its key is
                   trusted from <db>.vkey beside a SQLite file (else the one <db>.key signs with)
+  --policies PATH the policies the report should have been built with (repeatable): their
+                  digest and rules must be the report's
   --json          print the outcome as JSON
   -h, --help      show this help
 
@@ -115,7 +119,7 @@ const flags: Record<keyof typeof subHelp, Record<string, FlagSpec>> = {
     "run-tests": { type: "boolean" },
     out: { type: "string" },
   },
-  verify: { db: { type: "string" }, vkey: { type: "string", multiple: true }, json: { type: "boolean" } },
+  verify: { db: { type: "string" }, vkey: { type: "string", multiple: true }, policies: { type: "string", multiple: true }, json: { type: "boolean" } },
   coverage: { framework: { type: "string" }, policies: { type: "string", multiple: true }, json: { type: "boolean" } },
 };
 
@@ -146,7 +150,11 @@ function shown(abs: string, cwd: string): string {
 function policiesOf(args: ParsedArgs, catalogue: Catalogue, io: CommandIO): { set: PolicySet; paths: string[] } {
   const given = args.flags.policies as string[] | undefined;
   if (!given && catalogue.pack === undefined) throw new UsageError(`the ${catalogue.framework} catalogue names no pack: pass --policies`);
-  const paths = given ?? [shown(resolve(REPO_ROOT, catalogue.pack as string), io.cwd)];
+  return loadPolicies(given ?? [shown(resolve(REPO_ROOT, catalogue.pack as string), io.cwd)], io);
+}
+
+/** Loads policy files; prints diagnostics and throws when they do not check. */
+function loadPolicies(paths: string[], io: CommandIO): { set: PolicySet; paths: string[] } {
   const read = readPolicySources(paths, io.cwd);
   if (read.diagnostics.length > 0) {
     printDiagnostics(read.diagnostics, read.sources, io, "human");
@@ -296,10 +304,15 @@ const run: Record<keyof typeof subHelp, (args: ParsedArgs, io: CommandIO) => Pro
           : "a trusted verifier key is required: pass --vkey with the log's verifier key, or --db with the log's key file beside it",
       );
     }
+    let policies: { digest: string; rules: ReturnType<typeof givenRules> } | undefined;
+    if (args.flags.policies !== undefined) {
+      const loaded = loadPolicies(args.flags.policies as string[], io);
+      policies = { digest: loaded.set.digest, rules: givenRules(loaded.set.program.rules) };
+    }
     const log = db === undefined ? undefined : await openLog(db, undefined);
     let r;
     try {
-      r = await verifyReport(value, { ...(log ? { log } : {}), verifierKeys: trusted.keys });
+      r = await verifyReport(value, { ...(log ? { log } : {}), verifierKeys: trusted.keys, file: text, ...(policies ? { policies } : {}) });
     } finally {
       await log?.close();
     }
@@ -307,7 +320,7 @@ const run: Record<keyof typeof subHelp, (args: ParsedArgs, io: CommandIO) => Pro
     else if (r.ok) {
       const c = r.checked;
       io.stdout(
-        `ok: ${file}\n  signature: the checkpoint is signed by ${c.key} (trusted from ${trusted.from.join(", ")})\n  proofs: ${c.entries} cited entries are included in the checkpoint's tree\n  claims: ${c.claims} claims match the entries they cite; ${c.statuses} control statuses follow from their evidence\n${
+        `ok: ${file}\n  signature: the checkpoint is signed by ${c.key} (trusted from ${trusted.from.join(", ")})\n  proofs: ${c.entries} cited entries are included in the checkpoint's tree\n  claims: ${c.claims} claims match the entries they cite; ${c.statuses} control statuses follow from their evidence; the controls and scope are the catalogue's${c.policies ? ", and its rules are the given policies'" : ""}\n${c.rendering ? "  rendering: the file is exactly the rendering of the report it embeds\n" : ""}${
           c.againstLog
             ? `  log: all ${c.logEntries} entries below the checkpoint's size hash to its root, and the evidence recomputed from them matches the report\n`
             : "  log: not compared (pass --db to check every entry the counts rest on)\n"

@@ -5,8 +5,12 @@
 // entry no claim cites cannot be edited unseen) and that the evidence recomputed from the log is
 // the evidence in the report.
 import { AuditLog, fromHex, leafHash, openCheckpoint, parseVerifierKey, toHex, verifyInclusion } from "../audit/index.ts";
-import { findCatalogue } from "./catalogue.ts";
+import type { GivenRule } from "./activity.ts";
+import { findCatalogue, labelOf, oscalControlId, scopeOf } from "./catalogue.ts";
 import { citeRecord } from "./collect.ts";
+import { coverage } from "./coverage.ts";
+import { toHtml } from "./html.ts";
+import { toOscal } from "./oscal.ts";
 import type { CollectedEvidence } from "./collect.ts";
 import { collectFromStore } from "./build.ts";
 import { readLoggedRecord } from "./evidence.ts";
@@ -32,6 +36,10 @@ export interface ReportVerification {
     readonly againstLog: boolean;
     /** Entries of the log whose leaf hashes were recomputed into the checkpoint's root (0 without the log). */
     readonly logEntries: number;
+    /** Whether the file's visible rendering (HTML page, OSCAL document) was compared with its embedded report. */
+    readonly rendering: boolean;
+    /** Whether the report's rules were compared with policies the caller gave. */
+    readonly policies: boolean;
   };
 }
 
@@ -44,6 +52,13 @@ export interface VerifyReportOptions {
    * signed by one of them; with none, the report does not verify, whatever key it embeds.
    */
   readonly verifierKeys?: readonly string[];
+  /**
+   * The text of the file the report came from. An HTML page or OSCAL document must be exactly the
+   * rendering of the report it embeds, so what an auditor reads is what verified.
+   */
+  readonly file?: string;
+  /** The policies the report claims to have been built with (`--policies`): their digest and rules. */
+  readonly policies?: { readonly digest: string; readonly rules: readonly GivenRule[] };
 }
 
 /** JSON with object keys sorted, so that equal values compare equal as text. */
@@ -128,10 +143,11 @@ export async function verifyReport(value: unknown, options: VerifyReportOptions 
   let statuses = 0;
   let key: string | null = null;
   let logEntries = 0;
+  let rendering = false;
   const done = (entries: number): ReportVerification => ({
     ok: problems.length === 0,
     problems,
-    checked: { key, entries, claims: claimCount, statuses, againstLog: options.log !== undefined, logEntries },
+    checked: { key, entries, claims: claimCount, statuses, againstLog: options.log !== undefined, logEntries, rendering, policies: options.policies !== undefined },
   });
   if (!isReport(value)) {
     problems.push(`not a Palisade compliance report (format ${REPORT_FORMAT})`);
@@ -236,6 +252,8 @@ export async function verifyReport(value: unknown, options: VerifyReportOptions 
       if (want !== c.status) problems.push(`control ${c.id} is reported ${c.status}, but its evidence makes it ${want}`);
     }
     for (const k of STATUSES) if (report.summary[k] !== counts[k]) problems.push(`the summary counts ${report.summary[k]} ${k} controls, the controls list ${counts[k]}`);
+    if (catalogue) problems.push(...catalogueProblems(report, catalogue, options.policies));
+    if (options.file !== undefined) rendering = renderingProblems(report, options.file, problems);
 
     if (options.log && anchor !== null) await againstLog(report, options.log, catalogue ? { catalogue, byIndex } : null, problems, (n) => (logEntries = n));
   } catch (err) {
@@ -288,4 +306,53 @@ async function againstLog(
     const keys = (Object.keys(again) as (keyof CollectedEvidence)[]).filter((k) => stableJson(again[k]) !== stableJson(report.evidence[k]));
     problems.push(`the evidence recomputed from the log differs from the report's (in ${keys.join(", ") || "its layout"})`);
   }
+}
+
+/**
+ * What the report says about its framework, controls, scope and coverage must be what the
+ * catalogue and the report's rules give (a title, an evidence text or a scope edited to read
+ * better is caught); with the caller's policies, the rules must be theirs.
+ */
+function catalogueProblems(report: Report, catalogue: NonNullable<ReturnType<typeof findCatalogue>>, policies: VerifyReportOptions["policies"]): string[] {
+  const out: string[] = [];
+  const f = report.framework;
+  const want = { id: catalogue.framework, name: catalogue.name, version: catalogue.version, publisher: catalogue.publisher, source: catalogue.source, notes: catalogue.notes ?? null, oscal_catalog: catalogue.oscal.catalog, oscal_catalog_href: catalogue.oscal.href ?? null };
+  if (stableJson(f) !== stableJson(want)) out.push(`the framework block differs from the ${catalogue.framework} catalogue of this Palisade`);
+  if (stableJson(report.scope) !== stableJson(scopeOf(catalogue))) out.push(`the scope differs from the ${catalogue.framework} catalogue's (units addressed or out of scope were edited)`);
+  const cov = coverage(catalogue, report.policies.rules);
+  if (report.controls.length !== catalogue.controls.length) out.push(`the report lists ${report.controls.length} controls, the catalogue ${catalogue.controls.length}`);
+  catalogue.controls.forEach((c, i) => {
+    const r = report.controls[i];
+    if (!r) return;
+    const expected = { id: c.id, label: labelOf(c), oscal_control: oscalControlId(catalogue, c), title: c.title, family: c.family ?? null, evidence_required: c.evidence, facts: c.facts, covered_by: cov.controls[i].by, rules: cov.controls[i].rules };
+    const got = { id: r.id, label: r.label, oscal_control: r.oscal_control, title: r.title, family: r.family, evidence_required: r.evidence_required, facts: r.facts, covered_by: r.covered_by, rules: r.rules };
+    for (const k of Object.keys(expected) as (keyof typeof expected)[]) if (stableJson(expected[k]) !== stableJson(got[k])) out.push(`control ${c.id}: its ${k.replace("_", " ")} differs from the catalogue and the report's rules`);
+  });
+  if (policies) {
+    if (report.policies.digest !== policies.digest) out.push(`the report was built with policies ${report.policies.digest ?? "none"}, not the given ${policies.digest}`);
+    const prefix = `${catalogue.framework}:`;
+    const mine = policies.rules.filter((r) => r.controls.some((c) => c.startsWith(prefix)));
+    if (stableJson(mine) !== stableJson(report.policies.rules)) out.push("the report's rules are not the given policies' rules mapped to this framework");
+  }
+  return out;
+}
+
+/** Whether `file` is a rendering to compare (HTML or OSCAL), and if so, whether it is exactly the report's. */
+function renderingProblems(report: Report, file: string, problems: string[]): boolean {
+  const trimmed = file.trimStart();
+  if (trimmed.startsWith("<")) {
+    if (toHtml(report) !== file) problems.push("the HTML page is not the rendering of the report it embeds: its visible text was edited");
+    return true;
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(file);
+  } catch {
+    return false;
+  }
+  if (typeof doc !== "object" || doc === null || !("assessment-results" in doc)) return false;
+  const ar = (doc as { "assessment-results": { "import-ap"?: { href?: unknown } } })["assessment-results"];
+  const href = typeof ar["import-ap"]?.href === "string" ? ar["import-ap"].href : undefined;
+  if (stableJson(doc) !== stableJson(toOscal(report, href === undefined ? {} : { planHref: href }))) problems.push("the OSCAL document is not the rendering of the report it embeds: its findings or observations were edited");
+  return true;
 }

@@ -99,7 +99,7 @@ describe("a seeded sample agent", () => {
       const log = await AuditLog.open(seed.db);
       try {
         for (const text of [html, JSON.stringify(oscal)]) {
-          const checked = await verifyReport(extractReport(text), { log, verifierKeys: [seed.verifierKey] });
+          const checked = await verifyReport(extractReport(text), { log, verifierKeys: [seed.verifierKey], file: text });
           assert.deepEqual(checked.problems, []);
           assert.equal(checked.checked.entries, json.entries.length);
         }

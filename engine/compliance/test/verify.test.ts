@@ -23,6 +23,7 @@ before(async () => {
   const r = await palisade(["report", "--framework", "soc2", "--from", seed.from, "--to", seed.to, "--format", "json", "--db", seed.db]);
   assert.equal(r.code, 0, r.stderr);
   original = JSON.parse(r.stdout) as Report;
+  writeFileSync(join(seed.dir, "soc2.json"), r.stdout);
   log = await AuditLog.open(seed.db);
 });
 after(async () => {
@@ -165,6 +166,48 @@ describe("report verify", () => {
     assert.notEqual(readFileSync(htmlFile, "utf8"), html);
     const out = await palisade(["report", "verify", htmlFile, "--vkey", seed.verifierKey]);
     assert.equal(out.code, 1, out.stdout);
+  });
+
+  test("what an auditor reads is what verified: an edited HTML page or OSCAL finding fails", async () => {
+    const html = toHtml(original);
+    const visible = html.replace(/(<div class="card"><b>)\d+(<\/b><span class="badge exceptions">)/, "$1" + "0$2");
+    const page = html.replace('<span class="badge satisfied">operating</span>', '<span class="badge satisfied">operating (verified by the auditor)</span>');
+    assert.notEqual(page, html);
+    for (const text of [page, visible === html ? page : visible]) {
+      const p = [...(await verifyReport(original, { verifierKeys: [seed.verifierKey], file: text })).problems];
+      assert.ok(p.some((m) => m.startsWith("the HTML page is not the rendering")), p.join("\n"));
+    }
+    assert.deepEqual([...(await verifyReport(original, { verifierKeys: [seed.verifierKey], file: html })).problems], []);
+    const oscal = toOscal(original) as Mutable;
+    oscal["assessment-results"].results[0].findings[0].target.status = { state: "satisfied", reason: "pass" };
+    oscal["assessment-results"].results[0].findings[0].props[1].value = "satisfied";
+    const p = [...(await verifyReport(original, { verifierKeys: [seed.verifierKey], file: JSON.stringify(oscal) })).problems];
+    assert.ok(p.some((m) => m.startsWith("the OSCAL document is not the rendering")), p.join("\n"));
+    const file = join(seed.dir, "edited-page.html");
+    writeFileSync(file, page);
+    const out = await palisade(["report", "verify", file, "--vkey", seed.verifierKey]);
+    assert.equal(out.code, 1);
+    const good = join(seed.dir, "page.html");
+    writeFileSync(good, html);
+    const ok = await palisade(["report", "verify", good, "--vkey", seed.verifierKey]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /rendering: the file is exactly the rendering of the report it embeds/);
+  });
+
+  test("titles, evidence texts, scope and rules edited to read better are caught", async () => {
+    const r = copy();
+    r.controls[0].title = "Access is fully controlled";
+    r.controls[1].evidence_required = "Nothing is needed.";
+    r.scope.out_of_scope = [];
+    const p = await problems(r);
+    assert.ok(p.some((m) => m.includes(`control ${r.controls[0].id}: its title differs`)), p.join("\n"));
+    assert.ok(p.some((m) => m.includes(`control ${r.controls[1].id}: its evidence required differs`)), p.join("\n"));
+    assert.ok(p.some((m) => m.startsWith("the scope differs")), p.join("\n"));
+    const other = await palisade(["report", "verify", join(seed.dir, "soc2.json"), "--vkey", seed.verifierKey, "--policies", "stdlib-policies/hipaa"]);
+    assert.equal(other.code, 1);
+    assert.match(other.stderr, /built with policies .*, not the given/);
+    const same = await palisade(["report", "verify", join(seed.dir, "soc2.json"), "--vkey", seed.verifierKey, "--policies", "stdlib-policies/soc2"]);
+    assert.equal(same.code, 0, same.stderr);
   });
 
   test("something that is not a report is refused", async () => {
