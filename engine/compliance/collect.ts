@@ -306,8 +306,7 @@ export class EvidenceCollector {
       this.#byControl.set(c.id, { counts: { total: 0, allow: 0, deny: 0, require_approval: 0 }, operating: emptyOperating(), triggered: 0, samples: [], sampled: new Map(), exceptions: [], unpromoted: new Map() });
       for (const r of c.rules) this.#mapRule(r, c.id);
     }
-    const prefix = `${o.catalogue.framework}:`;
-    for (const r of o.rules ?? []) for (const c of r.controls) if (c.startsWith(prefix) && this.#byControl.has(c.slice(prefix.length))) this.#mapRule(r.id, c.slice(prefix.length));
+    for (const r of o.rules ?? []) this.#controlsOf(r.id, r.controls);
     this.#activity = new RuleActivityCounter(o.rules ?? [], o.policyDigest ?? null);
     this.#changeControls = o.catalogue.controls.filter((c) => c.facts.includes("promotions")).map((c) => c.id);
   }
@@ -318,7 +317,7 @@ export class EvidenceCollector {
     this.#ruleControls.set(rule, s);
   }
 
-  // The record's own `controls` map a rule too (a user's rule citing the framework), from then on.
+  // A rule's own `controls` (given, or on a record: a user's rule citing the framework) map it too, from then on.
   #controlsOf(rule: string, controls: readonly string[]): ReadonlySet<string> {
     const prefix = `${this.#catalogue.framework}:`;
     for (const c of controls) if (c.startsWith(prefix) && this.#byControl.has(c.slice(prefix.length)) && !this.#ruleControls.get(rule)?.has(c.slice(prefix.length))) this.#mapRule(rule, c.slice(prefix.length));

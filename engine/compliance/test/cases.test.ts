@@ -93,9 +93,9 @@ describe("1. phantom evidence: transforms count by what they replaced", () => {
 describe("2. working controls are not failures", () => {
   test("denials of non-clinical users are the access control operating: no exception, OSCAL satisfied/pass", async () => {
     const records = Array.from({ length: 264 }, (_, i) =>
-      decision(at(i), { principal: `billing-${i % 7}`, decision: "deny", reasons: [{ rule: "palisade.hipaa.clinical_roles_only", effect: "deny", message: "not a clinical role", controls: ["hipaa:164.308(a)(4)", "hipaa:164.312(a)(1)"] }] }),
+      decision(at(i), { principal: `billing-${i % 7}`, decision: "deny", reasons: [{ rule: "palisade.hipaa.phi_access_by_role", effect: "deny", message: "not a clinical role", controls: ["hipaa:164.308(a)(4)", "hipaa:164.312(a)(1)"] }] }),
     );
-    records.push(decision(at(300), { decision: "require_approval", reasons: [{ rule: "palisade.hipaa.record_amendment_approval", effect: "require_approval", controls: ["hipaa:164.312(c)(1)"] }], approval: { approved: false, cause: "approval_refused", by: "dr-ng" } }));
+    records.push(decision(at(300), { decision: "require_approval", reasons: [{ rule: "palisade.hipaa.phi_record_destruction", effect: "require_approval", controls: ["hipaa:164.312(c)(1)"] }], approval: { approved: false, cause: "approval_refused", by: "dr-ng" } }));
     const l = await log(records);
     const r = await reportOf(l.db, "hipaa");
     for (const id of ["164.308(a)(4)", "164.312(a)(1)"]) {
@@ -115,12 +115,12 @@ describe("2. working controls are not failures", () => {
   });
 
   test("what went through and should not have is an exception: shadow mode, on_error allow, self-approval, no approver named", async () => {
-    const deny = { rule: "palisade.hipaa.clinical_roles_only", effect: "deny", controls: ["hipaa:164.312(a)(1)"] };
-    const hold = { rule: "palisade.hipaa.record_amendment_approval", effect: "require_approval", controls: ["hipaa:164.312(c)(1)"] };
+    const deny = { rule: "palisade.hipaa.phi_access_by_role", effect: "deny", controls: ["hipaa:164.312(a)(1)"] };
+    const hold = { rule: "palisade.hipaa.phi_record_destruction", effect: "require_approval", controls: ["hipaa:164.312(c)(1)"] };
     const l = await log([
-      decision(at(1), { decision: "deny", reasons: [deny], mode: "shadow" }),
-      decision(at(2), { decision: "allow", errors: [{ rule: "palisade.hipaa.clinical_roles_only", message: "type error" }] }),
-      decision(at(3), { decision: "deny", errors: [{ rule: "palisade.hipaa.clinical_roles_only", message: "type error" }] }),
+      decision(at(1), { decision: "allow", errors: [{ rule: "palisade.hipaa.phi_access_by_role", message: "type error" }] }),
+      decision(at(2), { decision: "deny", reasons: [deny], mode: "shadow" }),
+      decision(at(3), { decision: "deny", errors: [{ rule: "palisade.hipaa.phi_access_by_role", message: "type error" }] }),
       decision(at(4), { decision: "require_approval", reasons: [hold], approval: { approved: true, by: "dr-ng" } }),
       decision(at(5), { decision: "require_approval", reasons: [hold], approval: { approved: true } }),
       decision(at(6), { decision: "require_approval", reasons: [hold], approval: { approved: true, by: "nurse-lee" } }),
@@ -128,7 +128,7 @@ describe("2. working controls are not failures", () => {
     const r = await reportOf(l.db, "hipaa");
     assert.deepEqual(
       r.evidence.controls["164.312(a)(1)"].exceptions.map((e) => e.kind),
-      ["not-enforced", "fail-open"],
+      ["fail-open", "not-enforced"],
     );
     assert.equal(r.evidence.controls["164.312(a)(1)"].operating.failed_closed, 1);
     assert.deepEqual(
@@ -323,7 +323,7 @@ describe("7. verification trusts only given keys and checks every entry", () => 
 
 describe("8. labels and identifiers", () => {
   test("SOX is COSO 2013, AI RMF reads as NIST writes it, HIPAA findings name SP 800-53 controls, import-ap names a plan", async () => {
-    const l = await log([decision(at(0), { decision: "deny", reasons: [{ rule: "palisade.hipaa.clinical_roles_only", effect: "deny", controls: ["hipaa:164.312(a)(1)"] }] })]);
+    const l = await log([decision(at(0), { decision: "deny", reasons: [{ rule: "palisade.hipaa.phi_access_by_role", effect: "deny", controls: ["hipaa:164.312(a)(1)"] }] })]);
     const sox = await reportOf(l.db, "sox");
     for (const c of sox.controls) {
       assert.doesNotMatch(c.id, /^ITGC|^404$/);
@@ -365,8 +365,8 @@ describe("8. labels and identifiers", () => {
 describe("9. layout", () => {
   test("numbers carry thousands separators; every exception is in the JSON and the HTML, paged on screen, all printed", async () => {
     const records: AuditRecord[] = [];
-    for (let i = 0; i < 1_230; i++) records.push(decision(at(i / 10), { decision: "deny", reasons: [{ rule: "palisade.hipaa.clinical_roles_only", effect: "deny", controls: ["hipaa:164.312(a)(1)"] }] }));
-    for (let i = 0; i < 130; i++) records.push(decision(at(200 + i), { decision: "allow", errors: [{ rule: "palisade.hipaa.clinical_roles_only", message: "type error" }], input_digest: digest({ i }) }));
+    for (let i = 0; i < 1_230; i++) records.push(decision(at(i / 10), { decision: "deny", reasons: [{ rule: "palisade.hipaa.phi_access_by_role", effect: "deny", controls: ["hipaa:164.312(a)(1)"] }] }));
+    for (let i = 0; i < 130; i++) records.push(decision(at(200 + i), { decision: "allow", errors: [{ rule: "palisade.hipaa.phi_access_by_role", message: "type error" }], input_digest: digest({ i }) }));
     const l = await log(records);
     const r = await reportOf(l.db, "hipaa");
     const ex = r.evidence.controls["164.312(a)(1)"].exceptions;

@@ -84,8 +84,8 @@ describe("HTML reports in Chromium", () => {
 
   test("every exception is reachable: paged on screen, all of them in print", async () => {
     const records: AuditRecord[] = [];
-    for (let i = 0; i < 1_234; i++) records.push(decision(new Date(Date.parse("2026-11-10T08:00:00Z") + i * 60_000).toISOString(), { decision: "deny", reasons: [{ rule: "palisade.hipaa.clinical_roles_only", effect: "deny", controls: ["hipaa:164.312(a)(1)"] }] }));
-    for (let i = 0; i < 123; i++) records.push(decision(new Date(Date.parse("2026-11-12T08:00:00Z") + i * 60_000).toISOString(), { errors: [{ rule: "palisade.hipaa.clinical_roles_only", message: "type error" }] }));
+    for (let i = 0; i < 1_234; i++) records.push(decision(new Date(Date.parse("2026-11-10T08:00:00Z") + i * 60_000).toISOString(), { decision: "deny", reasons: [{ rule: "palisade.hipaa.phi_access_by_role", effect: "deny", controls: ["hipaa:164.312(a)(1)"] }] }));
+    for (let i = 0; i < 123; i++) records.push(decision(new Date(Date.parse("2026-11-12T08:00:00Z") + i * 60_000).toISOString(), { errors: [{ rule: "palisade.hipaa.phi_access_by_role", message: "type error" }] }));
     const l = await writeLog(records);
     dirs.push(l.dir);
     const report = await reportOf(l.db, "hipaa");
