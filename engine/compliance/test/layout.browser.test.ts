@@ -94,7 +94,7 @@ describe("HTML reports in Chromium", () => {
     const page = await browser.context.newPage();
     try {
       await page.goto(pathToFileURL(file).href);
-      const table = page.locator("table.paged");
+      const table = page.locator("table.paged").first();
       const visible = () => table.locator("tbody tr:visible").count();
       assert.equal(await visible(), 50);
       const pager = page.locator(".pager").first();
