@@ -9,6 +9,8 @@ import { NoteError, parseSignerKey } from "../audit/note.ts";
 import { StoreError, openStore } from "../audit/store.ts";
 import { ComplianceError, FRAMEWORK_NAMES, REPO_ROOT, buildReport, coverage, extractReport, findCatalogue, givenRules, labelOf, planFileFor, scopeOf, toAssessmentPlan, toHtml, toOscal, verifyReport } from "../compliance/index.ts";
 import type { Catalogue, ReportTestRun } from "../compliance/index.ts";
+import { CONFIG_FILE, loadEnvironmentsConfig } from "../environments/config.ts";
+import { EnvironmentError } from "../environments/errors.ts";
 import { loadPolicySet, runTests } from "../runtime/index.ts";
 import type { PolicySet } from "../runtime/index.ts";
 import { UsageError, parseArgs, stringFlag } from "./args.ts";
@@ -49,6 +51,9 @@ options:
                     default: the framework's pack in stdlib-policies/). Give the policies
                     your agents run: decisions under their digest count every rule as in
                     force; under other digests, only rules (or packages) the log shows acting
+  --environments F  the environments config whose pipeline order promotions are judged by
+                    (a promotion or build that skips one is an exception; default:
+                    ${CONFIG_FILE} here, when it exists)
   --run-tests       run the policies' test blocks now and include the results
   --out FILE        write the report to FILE (default: standard output)
   -h, --help        show this help
@@ -116,6 +121,7 @@ const flags: Record<keyof typeof subHelp, Record<string, FlagSpec>> = {
     db: { type: "string" },
     key: { type: "string" },
     policies: { type: "string", multiple: true },
+    environments: { type: "string" },
     "run-tests": { type: "boolean" },
     out: { type: "string" },
   },
@@ -151,6 +157,14 @@ function policiesOf(args: ParsedArgs, catalogue: Catalogue, io: CommandIO): { se
   const given = args.flags.policies as string[] | undefined;
   if (!given && catalogue.pack === undefined) throw new UsageError(`the ${catalogue.framework} catalogue names no pack: pass --policies`);
   return loadPolicies(given ?? [shown(resolve(REPO_ROOT, catalogue.pack as string), io.cwd)], io);
+}
+
+/** The environments in pipeline order, from `--environments` or the config in the working folder; null when there is none. */
+function pipelineOf(args: ParsedArgs, io: CommandIO): string[] | null {
+  const given = stringFlag(args, "environments");
+  const file = resolve(io.cwd, given ?? CONFIG_FILE);
+  if (given === undefined && !existsSync(file)) return null;
+  return loadEnvironmentsConfig(file).environments.map((e) => e.name);
 }
 
 /** Loads policy files; prints diagnostics and throws when they do not check. */
@@ -263,6 +277,7 @@ const run: Record<keyof typeof subHelp, (args: ParsedArgs, io: CommandIO) => Pro
         rules: givenRules(set.program.rules),
         policies: { paths, digest: set.digest },
         testRuns,
+        pipeline: pipelineOf(args, io),
         sign: key !== undefined,
       });
     } finally {
@@ -387,7 +402,7 @@ export const command: Command = {
         io.stderr(`palisade ${name}: ${err.message}\n\n${subHelp[sub]}\n`);
         return 2;
       }
-      if (err instanceof ComplianceError || err instanceof StoreError || err instanceof AuditError || err instanceof NoteError) {
+      if (err instanceof ComplianceError || err instanceof StoreError || err instanceof AuditError || err instanceof NoteError || err instanceof EnvironmentError) {
         io.stderr(`palisade ${name}: error: ${err.message}\n${err.hint ? `  help: ${err.hint}\n` : ""}`);
         return 2;
       }

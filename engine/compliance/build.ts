@@ -30,6 +30,8 @@ export interface BuildReportOptions {
    * used, and entries after it are left out of the report.
    */
   readonly sign: boolean;
+  /** The environments in pipeline order (palisade.environments.json), to judge skipped ones by. */
+  readonly pipeline?: readonly string[] | null;
   /** The report's generation time (default: now). */
   readonly now?: Date;
 }
@@ -48,6 +50,7 @@ export interface CollectFromStoreOptions {
   readonly readTo: number;
   readonly rules?: readonly GivenRule[];
   readonly policyDigest?: string | null;
+  readonly pipeline?: readonly string[] | null;
 }
 
 /**
@@ -56,7 +59,7 @@ export interface CollectFromStoreOptions {
  * sign, so the counts rest only on entries the checkpoint commits to.
  */
 export async function collectFromStore(store: AuditStore, o: CollectFromStoreOptions): Promise<CollectedEvidence> {
-  const c = new EvidenceCollector({ catalogue: o.catalogue, period: o.period, anchored: o.size, rules: o.rules, policyDigest: o.policyDigest });
+  const c = new EvidenceCollector({ catalogue: o.catalogue, period: o.period, anchored: o.size, rules: o.rules, policyDigest: o.policyDigest, pipeline: o.pipeline });
   const tree = new CompactRange();
   let expected = 0;
   let gap = false;
@@ -118,6 +121,7 @@ export async function buildReport(o: BuildReportOptions): Promise<Report> {
     readTo: Math.max(size, await o.log.size()),
     rules: mapped,
     policyDigest: o.policies.digest,
+    pipeline: o.pipeline ?? null,
   });
   const controls = o.catalogue.controls.map((c, i): ControlReport => {
     const covered = cov.controls[i].by;
@@ -152,6 +156,7 @@ export async function buildReport(o: BuildReportOptions): Promise<Report> {
     framework: { id: cat.framework, name: cat.name, version: cat.version, publisher: cat.publisher, source: cat.source, notes: cat.notes ?? null, oscal_catalog: cat.oscal.catalog, oscal_catalog_href: cat.oscal.href ?? null },
     period: evidence.period,
     scope: scopeOf(cat),
+    pipeline: o.pipeline ?? null,
     policies: { paths: [...o.policies.paths], digest: o.policies.digest, rules: mapped },
     summary,
     controls,

@@ -74,7 +74,8 @@ export type ExceptionKind =
 export type ExceptionCitation =
   | { readonly kind: "not-enforced" | "fail-open" | "self-approved" | "approver-not-recorded"; readonly rules: readonly string[]; readonly decision: DecisionCitation }
   | { readonly kind: "unpromoted-policy"; readonly env: string; readonly policy_digest: string; readonly decisions: number; readonly first: DecisionCitation }
-  | { readonly kind: "unapproved-change" | "gate-bypassed" | "skipped-environment"; readonly change: ChangeCitation }
+  | { readonly kind: "unapproved-change" | "gate-bypassed"; readonly change: ChangeCitation }
+  | { readonly kind: "skipped-environment"; readonly change: ChangeCitation; readonly skipped: readonly string[] }
   | { readonly kind: "unacknowledged-alert"; readonly alert: DriftAlertCitation }
   | { readonly kind: "test-failure"; readonly test_run: TestRunCitation }
   | { readonly kind: "unanchored-entries" | "log-gap" | "log-unverifiable"; readonly from: number; readonly to: number; readonly entries: number; readonly detail: string }
@@ -257,6 +258,8 @@ export interface CollectOptions {
   readonly policyDigest?: string | null;
   /** The checkpoint's size: entries at or past it are not evidence, only counted when in the period. */
   readonly anchored: number;
+  /** The environments in pipeline order (palisade.environments.json), when known. */
+  readonly pipeline?: readonly string[] | null;
 }
 
 /**
@@ -283,7 +286,7 @@ export class EvidenceCollector {
   readonly #inPlace = new Set<string>();
   // Environments some promotion enters: a build straight into one of them skips its predecessors.
   readonly #promotedInto = new Set<string>();
-  readonly #builds: ChangeCitation[] = [];
+  readonly #pipeline: readonly string[];
   readonly #unreadable: number[] = [];
   // Holds the service recorded as pending, by decision id, until their outcome entry answers them.
   readonly #awaiting = new Map<string, { principal: string | null; holds: Map<string, string[]>; cite: DecisionCitation }>();
@@ -300,6 +303,7 @@ export class EvidenceCollector {
     this.#to = o.period.to.getTime();
     this.#period = { from: o.period.from.toISOString(), to: o.period.to.toISOString() };
     this.#anchored = o.anchored;
+    this.#pipeline = o.pipeline ?? [];
     this.#bucketMs = bucketSize(this.#from, this.#to);
     this.#buckets = Array.from({ length: Math.max(1, Math.ceil((this.#to - this.#from) / this.#bucketMs)) }, () => ({ allow: 0, deny: 0, require_approval: 0 }));
     for (const c of o.catalogue.controls) {
@@ -397,10 +401,7 @@ export class EvidenceCollector {
       if (change.action === "promotion") this.#promotedInto.add(change.to);
       if (change.action !== "build" || change.pipeline_entry !== false) this.#inPlace.add(`${change.to}|${change.policy_digest}`);
     }
-    if (inPeriod) {
-      this.#changes.push(cite);
-      if (change.action === "build" && change.outcome === "granted") this.#builds.push(cite);
-    }
+    if (inPeriod) this.#changes.push(cite);
   }
 
   #decision(index: number, d: LoggedDecision, t: number): void {
@@ -561,25 +562,15 @@ export class EvidenceCollector {
     this.#awaiting.clear();
     const activity = this.#activity.result();
     const integrity = this.#integrityExceptions();
+    const changes = this.#judgeChanges();
     const controls: Record<string, ControlFacts> = {};
     for (const c of this.#catalogue.controls) {
       const acc = this.#byControl.get(c.id) as ControlAcc;
       const op = acc.operating;
       const exceptions = [...acc.exceptions];
       if (c.facts.includes("promotions")) {
-        for (const ch of this.#changes) {
-          if (ch.action === "build" || ch.outcome === "refused") {
-            if (ch.outcome === "refused") op.changes.refused++;
-          } else if (ch.action === "rollback") op.changes.rollbacks++;
-          else if (ch.approvers.length === 0) exceptions.push({ kind: "unapproved-change", change: ch });
-          else if (ch.gates.some((g) => !g.passed)) exceptions.push({ kind: "gate-bypassed", change: ch });
-          else if (ch.skipped.length > 0) exceptions.push({ kind: "skipped-environment", change: ch });
-          else op.changes.granted++;
-        }
-        for (const b of this.#builds) {
-          if (b.pipeline_entry === false || (b.pipeline_entry === null && this.#promotedInto.has(b.to))) exceptions.push({ kind: "skipped-environment", change: b });
-          else op.changes.granted++;
-        }
+        op.changes = { ...changes.counts };
+        exceptions.push(...changes.exceptions);
         for (const u of acc.unpromoted.values()) exceptions.push({ kind: "unpromoted-policy", ...u });
       }
       if (c.facts.includes("pack-test-runs")) {
@@ -626,6 +617,40 @@ export class EvidenceCollector {
       test_runs: this.#testRuns,
       drift_alerts: alerts,
     };
+  }
+
+  /**
+   * What each change in the period was: a promotion through passing gates with a named approver,
+   * a refusal or a rollback (the process working), or an exception. Environments skipped are
+   * those the record names, those the pipeline (when given) puts between a promotion's source and
+   * target, and for a build straight into an environment, every one before it.
+   */
+  #judgeChanges(): { counts: { granted: number; refused: number; rollbacks: number }; exceptions: ExceptionCitation[] } {
+    const counts = { granted: 0, refused: 0, rollbacks: 0 };
+    const exceptions: ExceptionCitation[] = [];
+    const order = this.#pipeline;
+    const between = (from: string | null, to: string): string[] => {
+      const a = from === null ? -1 : order.indexOf(from);
+      const b = order.indexOf(to);
+      return a >= 0 && b > a + 1 ? order.slice(a + 1, b) : [];
+    };
+    for (const ch of this.#changes) {
+      if (ch.outcome === "refused") counts.refused++;
+      else if (ch.action === "rollback") counts.rollbacks++;
+      else if (ch.action === "build") {
+        const before = order.indexOf(ch.to) > 0 ? order.slice(0, order.indexOf(ch.to)) : [];
+        const skipped = [...ch.skipped, ...before];
+        if (skipped.length > 0 || ch.pipeline_entry === false || (ch.pipeline_entry === null && order.length === 0 && this.#promotedInto.has(ch.to))) exceptions.push({ kind: "skipped-environment", change: ch, skipped });
+        else counts.granted++;
+      } else if (ch.approvers.length === 0) exceptions.push({ kind: "unapproved-change", change: ch });
+      else if (ch.gates.some((g) => !g.passed)) exceptions.push({ kind: "gate-bypassed", change: ch });
+      else {
+        const skipped = [...new Set([...ch.skipped, ...between(ch.from, ch.to)])];
+        if (skipped.length > 0) exceptions.push({ kind: "skipped-environment", change: ch, skipped });
+        else counts.granted++;
+      }
+    }
+    return { counts, exceptions };
   }
 
   #integrityExceptions(): ExceptionCitation[] {

@@ -132,6 +132,8 @@ export interface Report {
   readonly period: { readonly from: string; readonly to: string };
   /** Which units of the framework the report addresses, and which it leaves out. */
   readonly scope: Scope;
+  /** The environments in pipeline order that changes were judged against; null when not given. */
+  readonly pipeline: readonly string[] | null;
   /** The policies coverage and activity were computed from: their digest and the rules mapped to this framework. */
   readonly policies: { readonly paths: readonly string[]; readonly digest: string | null; readonly rules: readonly GivenRule[] };
   readonly summary: Readonly<Record<ControlStatus, number>> & { readonly controls: number };

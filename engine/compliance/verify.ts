@@ -294,6 +294,7 @@ async function againstLog(
     readTo,
     rules: report.policies.rules,
     policyDigest: report.policies.digest,
+    pipeline: report.pipeline,
   });
   recomputed(anchor.size);
   if (!again.log.root_verified) {

@@ -71,7 +71,14 @@ export function exceptionDetail(e: ExceptionCitation): string {
     case "skipped-environment": {
       const c = e.change;
       const failed = c.gates.filter((g) => !g.passed).map((g) => g.name);
-      const what = e.kind === "skipped-environment" ? (c.skipped.length > 0 ? `skipping ${c.skipped.join(", ")}` : `built straight into ${c.to}, which changes enter by promotion`) : e.kind === "gate-bypassed" ? `gates not passed: ${failed.join(", ")}` : "no approver named";
+      const what =
+        e.kind === "skipped-environment"
+          ? e.skipped.length > 0
+            ? `skipping ${e.skipped.join(", ")}`
+            : `built straight into ${c.to}, which changes enter by promotion`
+          : e.kind === "gate-bypassed"
+            ? `gates not passed: ${failed.join(", ")}`
+            : "no approver named";
       return `${c.action} ${c.from ? `${c.from} → ` : ""}${c.to} of ${c.policy_digest}: ${what}`;
     }
     case "unacknowledged-alert":

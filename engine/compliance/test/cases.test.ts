@@ -174,6 +174,33 @@ describe("3. change management sees what serves without a promotion", () => {
     }
   });
 
+  test("with the environments config, a promotion around staging or a build straight into production is a skip though its record names none", async () => {
+    const v1 = policy(1);
+    const l = await log([
+      changeEvent(at(0), v1, { type: "palisade.build/1", to: "development", outcome: "built" }),
+      changeEvent(at(1), v1, { type: "palisade.promotion/1", outcome: "promoted", from: "development", to: "production", who: ["ana"], gates: [{ gate: "tests", passed: true, detail: "ok" }] }),
+      changeEvent(at(2), policy(2), { type: "palisade.build/1", to: "production", outcome: "built" }),
+    ]);
+    writeFileSync(join(l.dir, "release.vkey"), `${generateKey("release").verifierKey}\n`);
+    const env = (name: string) => ({ name, bundle: `bundles/${name}.json`, state: `state/${name}`, trustedKeys: ["release.vkey"] });
+    writeFileSync(join(l.dir, "palisade.environments.json"), JSON.stringify({ environments: ["development", "staging", "production"].map(env) }));
+    const config = ["--environments", join(l.dir, "palisade.environments.json")];
+    const r = await reportOf(l.db, "soc2", config);
+    assert.deepEqual(r.pipeline, ["development", "staging", "production"]);
+    assert.deepEqual(
+      r.evidence.controls["CC8.1"].exceptions.map((e) => (e.kind === "skipped-environment" ? [e.change.action, e.skipped] : [e.kind])),
+      [
+        ["promotion", ["staging"]],
+        ["build", ["development", "staging"]],
+      ],
+    );
+    assert.equal(r.evidence.controls["CC8.1"].operating.changes.granted, 1, "the build into development is where changes enter");
+    const file = join(l.dir, "soc2.json");
+    writeFileSync(file, JSON.stringify(r));
+    const v = await palisade(["report", "verify", file, "--db", l.db]);
+    assert.equal(v.code, 0, v.stderr);
+  });
+
   test("a build straight into an environment that changes enter by promotion is a skip; one that is promoted into is not an exception", async () => {
     const v1 = policy(1);
     const l = await log([
