@@ -642,7 +642,7 @@ export class EvidenceCollector {
         const skipped = [...ch.skipped, ...before];
         if (skipped.length > 0 || ch.pipeline_entry === false || (ch.pipeline_entry === null && order.length === 0 && this.#promotedInto.has(ch.to))) exceptions.push({ kind: "skipped-environment", change: ch, skipped });
         else counts.granted++;
-      } else if (ch.approvers.length === 0) exceptions.push({ kind: "unapproved-change", change: ch });
+      } else if (ch.approvers.length === 0 && this.#needsApprover(ch)) exceptions.push({ kind: "unapproved-change", change: ch });
       else if (ch.gates.some((g) => !g.passed)) exceptions.push({ kind: "gate-bypassed", change: ch });
       else {
         const skipped = [...new Set([...ch.skipped, ...between(ch.from, ch.to)])];
@@ -651,6 +651,16 @@ export class EvidenceCollector {
       }
     }
     return { counts, exceptions };
+  }
+
+  /**
+   * Whether a promotion needed a named approver: when it ran an approval gate, when it entered
+   * the last environment of the pipeline, or when the pipeline is not known (nothing says it
+   * did not).
+   */
+  #needsApprover(ch: ChangeCitation): boolean {
+    const order = this.#pipeline;
+    return ch.gates.some((g) => g.name === "approval") || order.length === 0 || ch.to === order[order.length - 1];
   }
 
   #integrityExceptions(): ExceptionCitation[] {

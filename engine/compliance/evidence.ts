@@ -223,7 +223,8 @@ export interface LoggedDecision {
  * environments' promotion, rollback and build records, and the compliance `promotion` event.
  */
 export interface ChangeEvidence extends Omit<PromotionEvidence, "action" | "outcome" | "skipped"> {
-  readonly action: "promotion" | "rollback" | "build";
+  /** `load`: a serving node refused to load a bundle its environment was given. */
+  readonly action: "promotion" | "rollback" | "build" | "load";
   readonly outcome: "granted" | "refused";
   readonly skipped: readonly string[];
   /**
@@ -310,26 +311,42 @@ function approversOf(v: unknown): Approver[] {
 /**
  * A change as engine/environments/records.ts writes it: `event.type` names the shape
  * (`palisade.promotion/1`, `palisade.rollback/1`, `palisade.build/1`), `event.outcome` whether it
- * happened. Approvers are `approvals` (who, with their role) when present, else `who`.
+ * happened (promoted, rolled_back, built; blocked is a refusal, unchanged no change at all).
+ * Approvers are the `approvals` that counted (who, under which role) when the record has them,
+ * else `who`. A serving node's refusal to load a bundle (`palisade.bundle-refusal/1`) is a
+ * refused change too.
  */
 function environmentsChange(r: Obj): ChangeEvidence | null {
+  const refusal = r.refusal;
+  if (isObj(refusal) && refusal.type === "palisade.bundle-refusal/1") {
+    const env = str(r.env);
+    if (env === null) return null;
+    return { from: null, to: env, action: "load", outcome: "refused", bundle_digest: str(refusal.bundle_digest) ?? "", policy_digest: str(r.policy_digest) ?? "", version: null, approvers: [], gates: [], skipped: [], pipeline_entry: null };
+  }
   const e = r.event;
   if (!isObj(e) || typeof e.type !== "string") return null;
   const action = e.type === "palisade.promotion/1" ? "promotion" : e.type === "palisade.rollback/1" ? "rollback" : e.type === "palisade.build/1" ? "build" : null;
-  if (action === null) return null;
+  if (action === null || e.outcome === "unchanged") return null;
   const to = str(e.to) ?? str(e.env) ?? str(r.env);
-  const bundle = str(e.bundle_digest);
-  if (to === null || bundle === null || typeof r.policy_digest !== "string") return null;
+  if (to === null || typeof r.policy_digest !== "string") return null;
   const refused = e.outcome === "blocked" || e.outcome === "refused" || r.decision === "deny";
+  const counted = Array.isArray(e.approvals)
+    ? e.approvals.filter(isObj).flatMap((a): Approver[] => {
+        const id = str(a.approver) ?? str(a.id);
+        if (id === null || a.counted === false) return [];
+        const role = str(a.role);
+        return [role === null ? { id } : { id, role }];
+      })
+    : null;
   return {
     from: action === "promotion" ? (str(e.from) ?? null) : null,
     to,
     action,
     outcome: refused ? "refused" : "granted",
-    bundle_digest: bundle,
+    bundle_digest: str(e.bundle_digest) ?? "",
     policy_digest: r.policy_digest,
     version: str(e.version) ?? null,
-    approvers: Array.isArray(e.approvals) ? approversOf(e.approvals) : action === "promotion" ? approversOf(e.who) : [],
+    approvers: action === "build" ? [] : (counted ?? approversOf(e.who)),
     gates: gatesOf(e.gates),
     skipped: strings(e.skipped),
     pipeline_entry: typeof e.pipeline_entry === "boolean" ? e.pipeline_entry : typeof e.first === "boolean" ? e.first : null,

@@ -86,6 +86,39 @@ test("the service's approval outcome entries answer the holds they name: who ans
   assert.equal(e.controls["CC6.2"].samples.find((x) => x.kind === "approved")?.decision.approval?.by, "alice");
 });
 
+test("change records as the environments write them: counted approvals name the approvers, refusals are the gates working", () => {
+  const change = (time: string, event: Record<string, unknown>, decision = "allow") => ({ time, agent: "palisade", env: event.to, principal: null, session: null, phase: "promotion", tool: null, decision, reasons: [], policy_digest: P, input_digest: P, event: { bundle_digest: P, version: null, gates: [], who: [], signers: [], ...event } });
+  const approval = (approver: string | null, counted: boolean, role: string | null) => ({ approver, roles: role ? [role] : [], role, counted, rejected: counted ? null : "not a release manager", digest: P, note: "..." });
+  const c = collector({ pipeline: ["development", "staging", "production"] });
+  c.add(0, change("2026-11-01T01:00:00Z", { type: "palisade.build/1", outcome: "built", from: null, to: "development" }));
+  c.add(1, change("2026-11-01T02:00:00Z", { type: "palisade.promotion/1", outcome: "promoted", from: "development", to: "staging" }));
+  c.add(2, change("2026-11-01T03:00:00Z", { type: "palisade.promotion/1", outcome: "promoted", from: "staging", to: "production", who: ["mallory"], approvals: [approval("mallory", false, null)], gates: [{ gate: "approval", passed: true, detail: "" }] }));
+  c.add(3, change("2026-11-01T04:00:00Z", { type: "palisade.promotion/1", outcome: "promoted", from: "staging", to: "production", who: ["alice"], approvals: [approval("alice", true, "release-manager"), approval("eve", false, null)], gates: [{ gate: "approval", passed: true, detail: "" }] }));
+  c.add(4, change("2026-11-01T05:00:00Z", { type: "palisade.promotion/1", outcome: "blocked", from: "staging", to: "production", refusal: { code: "order/backwards", message: "no" }, bundle_digest: null }, "deny"));
+  c.add(5, change("2026-11-01T06:00:00Z", { type: "palisade.promotion/1", outcome: "unchanged", from: "staging", to: "production" }, "deny"));
+  c.add(6, { time: "2026-11-01T07:00:00Z", agent: "palisade", env: "production", principal: null, session: null, phase: "bundle_refused", tool: null, decision: "deny", reasons: [], policy_digest: P, input_digest: P, refusal: { type: "palisade.bundle-refusal/1", node: "n1", code: "env/not-promoted", message: "no", bundle_digest: P, state_digest: null, serving: null } });
+  const e = c.result();
+  assert.deepEqual(
+    e.changes.map((x) => [x.action, x.outcome, x.approvers.map((a) => a.id)]),
+    [
+      ["build", "granted", []],
+      ["promotion", "granted", []],
+      ["promotion", "granted", []],
+      ["promotion", "granted", ["alice"]],
+      ["promotion", "refused", []],
+      ["load", "refused", []],
+    ],
+  );
+  assert.deepEqual(e.changes[3].approvers, [{ id: "alice", role: "release-manager" }]);
+  const cc81 = e.controls["CC8.1"];
+  assert.deepEqual(cc81.operating.changes, { granted: 3, refused: 2, rollbacks: 0 }, "staging takes no approval gate; the build enters the pipeline");
+  assert.deepEqual(
+    cc81.exceptions.map((x) => (x.kind === "unapproved-change" ? [x.kind, x.change.entry] : [x.kind])),
+    [["unapproved-change", 2]],
+    "an approval that did not count approves nothing",
+  );
+});
+
 test("an allow reason, or a deny reason on an allowed decision, is not the control acting", () => {
   const c = collector();
   c.add(0, decision("2026-11-01T01:00:00Z", "allow", [{ rule: "palisade.soc2.unapproved_model", effect: "allow", controls: ["soc2:CC6.8"] }]));
