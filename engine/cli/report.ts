@@ -9,8 +9,7 @@ import { NoteError, parseSignerKey } from "../audit/note.ts";
 import { StoreError, openStore } from "../audit/store.ts";
 import { ComplianceError, FRAMEWORK_NAMES, REPO_ROOT, buildReport, coverage, extractReport, findCatalogue, givenRules, labelOf, planFileFor, scopeOf, toAssessmentPlan, toHtml, toOscal, verifyReport } from "../compliance/index.ts";
 import type { Catalogue, ReportTestRun } from "../compliance/index.ts";
-import { CONFIG_FILE, loadEnvironmentsConfig } from "../environments/config.ts";
-import { EnvironmentError } from "../environments/errors.ts";
+import { CONFIG_FILE } from "../environments/config.ts";
 import { loadPolicySet, runTests } from "../runtime/index.ts";
 import type { PolicySet } from "../runtime/index.ts";
 import { UsageError, parseArgs, stringFlag } from "./args.ts";
@@ -159,12 +158,27 @@ function policiesOf(args: ParsedArgs, catalogue: Catalogue, io: CommandIO): { se
   return loadPolicies(given ?? [shown(resolve(REPO_ROOT, catalogue.pack as string), io.cwd)], io);
 }
 
-/** The environments in pipeline order, from `--environments` or the config in the working folder; null when there is none. */
+/**
+ * The environments in pipeline order, from `--environments` or the config in the working folder;
+ * null when there is none. Only the order is read (the names, as the file lists them): a report
+ * needs no keys or bundles, so it does not require them to be at hand.
+ */
 function pipelineOf(args: ParsedArgs, io: CommandIO): string[] | null {
   const given = stringFlag(args, "environments");
   const file = resolve(io.cwd, given ?? CONFIG_FILE);
   if (given === undefined && !existsSync(file)) return null;
-  return loadEnvironmentsConfig(file).environments.map((e) => e.name);
+  let config: unknown;
+  try {
+    config = JSON.parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new ComplianceError("report/environments", `cannot read the environments config '${file}': ${err instanceof Error ? err.message : String(err)}`, `name a ${CONFIG_FILE} with --environments`);
+  }
+  const list = (config as { environments?: unknown } | null)?.environments;
+  const names = Array.isArray(list) ? list.map((e) => (e as { name?: unknown } | null)?.name) : [];
+  if (names.length === 0 || !names.every((n): n is string => typeof n === "string")) {
+    throw new ComplianceError("report/environments", `'${file}' lists no environments with names`, "it must hold an 'environments' list, each with a 'name', in pipeline order");
+  }
+  return names;
 }
 
 /** Loads policy files; prints diagnostics and throws when they do not check. */
@@ -402,7 +416,7 @@ export const command: Command = {
         io.stderr(`palisade ${name}: ${err.message}\n\n${subHelp[sub]}\n`);
         return 2;
       }
-      if (err instanceof ComplianceError || err instanceof StoreError || err instanceof AuditError || err instanceof NoteError || err instanceof EnvironmentError) {
+      if (err instanceof ComplianceError || err instanceof StoreError || err instanceof AuditError || err instanceof NoteError) {
         io.stderr(`palisade ${name}: error: ${err.message}\n${err.hint ? `  help: ${err.hint}\n` : ""}`);
         return 2;
       }

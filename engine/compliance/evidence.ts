@@ -9,6 +9,7 @@
 // are spelt, so the environments (promotions), the monitor (drift alerts) and CI (pack test runs)
 // can write them and the report can read them.
 import { digest } from "../audit/index.ts";
+import { alertEffect } from "../environments/drift.ts";
 import type { AuditRecord, JsonValue } from "../audit/index.ts";
 
 /** The `event` markers of evidence records. */
@@ -72,14 +73,19 @@ export interface DriftAlertEvidence {
   readonly q?: number | null;
 }
 
+/** Who the monitor records as handling an alert whose metric came back on its own. */
+const MONITOR = "palisade-monitor";
+
 /**
- * Whether a handling is a person's acknowledgement. A recovery the monitor records (`resolved`
- * by "palisade-monitor", or an environment's `resolved` entry naming nobody) is not: an alert
- * stays unacknowledged until a person acknowledges it (spec/drift.md).
+ * Whether a handling is a person's: an acknowledgement, or a decision (resolved, dismissed,
+ * baseline updated). A recovery the monitor records (`resolved` by "palisade-monitor") is not:
+ * an alert stays unacknowledged until a person looks at it (spec/drift.md, spec/environments.md).
  */
 export function acknowledges(h: DriftHandlingEvidence): boolean {
-  return h.action !== "resolved" || (h.by !== null && h.by !== "palisade-monitor");
+  return h.action !== "resolved" || h.by !== MONITOR;
 }
+
+const handlingAction = (word: string): DriftHandlingAction => (word === "dismissed" || word === "baseline_updated" ? word : "resolved");
 
 /** How a drift alert was dealt with. */
 export type DriftHandlingAction = "acknowledged" | "resolved" | "baseline_updated" | "dismissed";
@@ -427,8 +433,16 @@ export function readLoggedRecord(r: Obj): LoggedRecord {
   const change = environmentsChange(r) ?? (event === "promotion" && isObj(r.promotion) ? promotionEventChange(r.promotion) : null);
   if (change !== null) return { kind: "change", time, by: idOf(r.principal, "id"), change };
   if (isObj(r.drift_alert)) {
+    // The environments' convention: each word about an alert key does what ALERT_STATES says
+    // (engine/environments/drift.ts): a person's acknowledgement or decision, a recovery the
+    // monitor saw, or (any other word) a firing.
     const a = r.drift_alert;
-    if (a.status === "resolved" && typeof a.key === "string") return { kind: "drift_alert_handled", time, handling: { key: a.key, by: idOf(r.principal, "id"), action: "resolved" } };
+    const word = str(a.status) ?? "open";
+    const effect = alertEffect(word);
+    if (effect !== "opens" && typeof a.key === "string") {
+      const by = effect === "recovers" ? MONITOR : idOf(r.principal, "id");
+      return { kind: "drift_alert_handled", time, handling: { key: a.key, by, action: effect === "acknowledges" ? "acknowledged" : effect === "recovers" ? "resolved" : handlingAction(word) } };
+    }
     const alert = alertOf(a, env);
     if (alert !== null) return { kind: "drift_alert", time, alert };
   }
