@@ -39,7 +39,6 @@ function esc(s: string): string {
     })
     .join("");
 }
-const text = esc;
 
 const CSS = `
 *{box-sizing:border-box}
@@ -115,7 +114,7 @@ function who(d: DecisionCitation): string {
 function rulesOf(d: DecisionCitation): string {
   return d.reasons
     .filter((r) => r.effect !== "allow")
-    .map((r) => `<code>${esc(r.rule)}</code> ${esc(r.effect)}${r.replacements !== undefined ? ` (${count(r.replacements, "match", "matches")})` : ""}${r.message && r.message !== r.rule ? `: ${text(r.message)}` : ""}`)
+    .map((r) => `<code>${esc(r.rule)}</code> ${esc(r.effect)}${r.replacements !== undefined ? ` (${count(r.replacements, "match", "matches")})` : ""}${r.message && r.message !== r.rule ? `: ${esc(r.message)}` : ""}`)
     .join("<br>");
 }
 
@@ -142,7 +141,7 @@ function exceptionRow(e: ExceptionCitation): string {
         return { time: e.decision.time, entry: e.decision.entry };
     }
   })();
-  return `<tr>${entry.time ? when(entry.time) : "<td></td>"}<td>${esc(EXCEPTION_TEXT[e.kind])}</td><td>${text(exceptionDetail(e))}</td>${entry.entry === null ? `<td class="entry">entries ${"from" in e ? `#${e.from}–#${e.to - 1}` : ""}</td>` : entryCell(entry.entry)}</tr>`;
+  return `<tr>${entry.time ? when(entry.time) : "<td></td>"}<td>${esc(EXCEPTION_TEXT[e.kind])}</td><td>${esc(exceptionDetail(e))}</td>${entry.entry === null ? `<td class="entry">entries ${"from" in e ? `#${e.from}–#${e.to - 1}` : ""}</td>` : entryCell(entry.entry)}</tr>`;
 }
 
 const SAMPLE_TEXT: Readonly<Record<OperatingKind, string>> = {
@@ -186,7 +185,7 @@ function controlSection(c: ControlReport, f: ControlFacts): string {
 function changeRow(p: ChangeCitation): string {
   const gates = p.gates.map((g) => `${g.passed ? "✓" : "✗"} ${esc(g.name)}`).join("<br>") || "none recorded";
   const approvers = p.approvers.map((a) => `${esc(a.id)}${a.role ? ` (${esc(a.role)})` : ""}`).join("<br>") || "none";
-  return `<tr>${when(p.time)}<td>${esc(p.action)} ${p.outcome === "refused" ? "<b>refused</b>" : "granted"}</td><td>${esc(p.from ?? "—")} → ${esc(p.to)}${p.skipped.length > 0 ? `<br><span class="meta small">skipped ${esc(p.skipped.join(", "))}</span>` : ""}</td><td>${text(p.policy_digest)}${p.version ? `<br>${esc(p.version)}` : ""}</td><td>${approvers}</td><td>${gates}</td>${entryCell(p.entry)}</tr>`;
+  return `<tr>${when(p.time)}<td>${esc(p.action)} ${p.outcome === "refused" ? "<b>refused</b>" : "granted"}</td><td>${esc(p.from ?? "—")} → ${esc(p.to)}${p.skipped.length > 0 ? `<br><span class="meta small">skipped ${esc(p.skipped.join(", "))}</span>` : ""}</td><td>${esc(p.policy_digest)}${p.version ? `<br>${esc(p.version)}` : ""}</td><td>${approvers}</td><td>${gates}</td>${entryCell(p.entry)}</tr>`;
 }
 
 /** The report as one HTML document. */
@@ -214,7 +213,7 @@ export function toHtml(report: Report): string {
     `<p class="meta small">Operating: the control acted and met no exception. In force: its rules were evaluated on the period's decisions and never had to act. Exceptions: something went through that should not have, or the log cannot prove the period. Denials and refused approvals are the controls working, never exceptions (spec/compliance-evidence.md).</p>`,
   );
   out.push(
-    `<p class="meta small">Policies: ${report.policies.paths.map((p) => `<code>${esc(p)}</code>`).join(", ") || "none"}${report.policies.digest ? ` (${text(report.policies.digest)})` : ""}, ${count(report.policies.rules.length, "rule")} mapped to this framework.</p>`,
+    `<p class="meta small">Policies: ${report.policies.paths.map((p) => `<code>${esc(p)}</code>`).join(", ") || "none"}${report.policies.digest ? ` (${esc(report.policies.digest)})` : ""}, ${count(report.policies.rules.length, "rule")} mapped to this framework.</p>`,
   );
   const rows = report.controls.map((c) => {
     const f = ev.controls[c.id];
@@ -235,14 +234,14 @@ export function toHtml(report: Report): string {
   out.push(
     table(
       ["policy digest", "first decision", "last decision", ["decisions", "n"], "environments", "rules in force", "entry"],
-      ev.policy_versions.map((v) => `<tr><td>${text(v.policy_digest)}</td>${when(v.first_seen)}${when(v.last_seen)}<td class="n">${num(v.decisions)}</td><td>${esc(v.envs.join(", "))}</td><td>${v.rules_in_force === "given" ? "the given policies" : v.rules_in_force === "inferred" ? "inferred from its decisions" : "unknown (not counted)"}</td>${entryCell(v.first_entry)}</tr>`),
+      ev.policy_versions.map((v) => `<tr><td>${esc(v.policy_digest)}</td>${when(v.first_seen)}${when(v.last_seen)}<td class="n">${num(v.decisions)}</td><td>${esc(v.envs.join(", "))}</td><td>${v.rules_in_force === "given" ? "the given policies" : v.rules_in_force === "inferred" ? "inferred from its decisions" : "unknown (not counted)"}</td>${entryCell(v.first_entry)}</tr>`),
       "No decisions in the period: no policy version is evidenced.",
     ),
   );
   out.push(`<h3>Pack test runs</h3>`);
   const runs = [
-    ...ev.test_runs.map((t) => `<tr>${when(t.time)}<td>${esc(t.pack)}</td><td>${text(t.policy_digest)}</td><td class="n">${num(t.passed)}</td><td class="n">${num(t.failed)}</td>${entryCell(t.entry)}</tr>`),
-    ...report.test_runs_at_report.map((t) => `<tr>${when(t.time)}<td>${esc(t.pack)}</td><td>${text(t.policy_digest)}</td><td class="n">${num(t.passed)}</td><td class="n">${num(t.failed)}</td><td>run for this report</td></tr>`),
+    ...ev.test_runs.map((t) => `<tr>${when(t.time)}<td>${esc(t.pack)}</td><td>${esc(t.policy_digest)}</td><td class="n">${num(t.passed)}</td><td class="n">${num(t.failed)}</td>${entryCell(t.entry)}</tr>`),
+    ...report.test_runs_at_report.map((t) => `<tr>${when(t.time)}<td>${esc(t.pack)}</td><td>${esc(t.policy_digest)}</td><td class="n">${num(t.passed)}</td><td class="n">${num(t.failed)}</td><td>run for this report</td></tr>`),
   ];
   out.push(table(["time", "pack", "policy", ["passed", "n"], ["failed", "n"], "entry"], runs, "No pack test runs recorded in the period."));
   out.push(`<h3>Drift alerts and their handling</h3>`);
