@@ -391,5 +391,7 @@ function reasonJson(r: Decision["reasons"][number]): JsonValue {
   if (r.severity !== undefined) out.severity = r.severity;
   if (r.controls !== undefined) out.controls = [...r.controls];
   if (r.approver_role !== undefined) out.approver_role = r.approver_role;
+  // Compliance reports count a redaction by the matches it replaced (spec/compliance-evidence.md).
+  if (r.replacements !== undefined) out.replacements = r.replacements;
   return out;
 }
