@@ -62,7 +62,9 @@ class Service:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"palisade serve ({self.name}) exited with {self.proc.returncode}:\n{text}")
             time.sleep(0.1)
-        raise RuntimeError(f"palisade serve ({self.name}) did not listen within {timeout} s:\n{log.read_text(errors='replace')}")
+        raise RuntimeError(
+            f"palisade serve ({self.name}) did not listen within {timeout} s:\n{log.read_text(errors='replace')}"
+        )
 
     def admin(self) -> httpx.Client:
         return httpx.Client(base_url=self.wait().url, headers={"authorization": f"Bearer {self.admin_key}"}, timeout=30)
@@ -117,7 +119,19 @@ def start(name: str, policies: dict[str, str], *, approval_timeout_ms: int = 800
     log = open(d / "serve.log", "wb")  # noqa: SIM115 - the process owns it
     env = {**os.environ, "NODE_NO_WARNINGS": "1"}
     proc = subprocess.Popen(
-        [str(NODE), "--disable-warning=ExperimentalWarning", str(MAIN), "serve", "--port", "0", "--config", str(d / "config.json"), "--db", str(d / "audit.db"), str(d / "policies")],
+        [
+            str(NODE),
+            "--disable-warning=ExperimentalWarning",
+            str(MAIN),
+            "serve",
+            "--port",
+            "0",
+            "--config",
+            str(d / "config.json"),
+            "--db",
+            str(d / "audit.db"),
+            str(d / "policies"),
+        ],
         cwd=d,
         stdout=log,
         stderr=subprocess.STDOUT,

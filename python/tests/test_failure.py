@@ -123,7 +123,9 @@ def test_on_unavailable_allow_runs_unchecked_and_says_so() -> None:
     events: list[dict[str, Any]] = []
     with Guard(closed_port(), "pal_x", retry=FAST, on_unavailable="allow", telemetry=events.append) as g:
         seen: list[int] = []
-        assert g.session("s", "u").wrap_tool(lambda limit: seen.append(limit) or "ran", name="search")(limit=50) == "ran"
+        assert (
+            g.session("s", "u").wrap_tool(lambda limit: seen.append(limit) or "ran", name="search")(limit=50) == "ran"
+        )
         assert seen == [50]  # as given: nothing decided it
         assert g.unchecked == 2  # the call and its result
     assert [e["kind"] for e in events if e["kind"] == "unchecked"] == ["unchecked", "unchecked"]
@@ -146,7 +148,11 @@ class _Flaky(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(payload)
             return
-        r = httpx.post(_Flaky.upstream + self.path, content=body, headers={"authorization": self.headers["authorization"], "content-type": "application/json"})
+        r = httpx.post(
+            _Flaky.upstream + self.path,
+            content=body,
+            headers={"authorization": self.headers["authorization"], "content-type": "application/json"},
+        )
         self.send_response(r.status_code)
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(r.content)))

@@ -119,7 +119,9 @@ def test_a_denied_result_never_reaches_the_caller(guard: Guard) -> None:
 def test_approval_granted_in_the_service_queue_lets_the_call_run(guard: Guard, service: Service) -> None:
     ran: list[int] = []
     conv = sid()
-    refund = guard.session(conv, {"id": "u1", "roles": []}).wrap_tool(lambda amount: ran.append(amount) or "ok", name="refund")
+    refund = guard.session(conv, {"id": "u1", "roles": []}).wrap_tool(
+        lambda amount: ran.append(amount) or "ok", name="refund"
+    )
     t = answer_when_filed(service, conv, "approve")
     assert refund(amount=900) == "ok"
     t.join()

@@ -3,8 +3,6 @@ the monitor's `OutcomeEvent` (engine/monitor/event.ts: `kind`, `time`, `decision
 `durationMs`, `error`, `tokens`, `outputSize`, subject fields), so a sink can forward them to a
 `Monitor` as they are. A sink never fails an action: its errors are logged."""
 
-from __future__ import annotations
-
 import logging
 import time
 from collections.abc import Callable

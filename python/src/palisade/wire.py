@@ -5,8 +5,6 @@ service's `/openapi.json`); `tests/test_wire.py` holds every one against the run
 service's document (properties, required keys, enums), so the two cannot drift.
 """
 
-from __future__ import annotations
-
 from typing import Any, Literal
 
 from typing_extensions import NotRequired, TypedDict
