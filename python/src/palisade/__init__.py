@@ -17,7 +17,7 @@ from .errors import (
     ServiceError,
     SessionRequiredError,
 )
-from .guard import Guard, Guarded, Mode, OnDeny, Session, denial_message, denied_tool_message
+from .guard import Guard, Guarded, Mode, OnDeny, Session, Step, denial_message, denied_tool_message
 from .telemetry import OutcomeEvent, Telemetry, TelemetrySink, TokenUse
 from .wire import Approval, DecisionResponse, Phase, Reason
 
@@ -40,6 +40,7 @@ __all__ = [
     "ServiceError",
     "Session",
     "SessionRequiredError",
+    "Step",
     "Telemetry",
     "TelemetrySink",
     "TokenUse",

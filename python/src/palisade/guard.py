@@ -400,6 +400,34 @@ class Session:
         text = "approval expired" if a["status"] == "expired" else f"approval refused{by}"
         raise PolicyDeniedError(f"{why} ({text}{note})", decision=d, phase=phase, tool=tool, denial=cause)
 
+    def step(self, phase: Phase, input: Mapping[str, Any]) -> Step:
+        """Decides without waiting on anybody, for adapters whose framework asks the human itself
+        (a LangGraph interrupt, an Agents SDK run interruption, a PydanticAI deferred call)."""
+        try:
+            d = self.decide(phase, input)
+        except GuardUnavailableError as e:
+            return Step(self, phase, input, guarded=self._pass_unchecked(e, input))
+        except PolicyDeniedError as e:
+            return Step(self, phase, input, denied=e)
+        return self._step(phase, input, d)
+
+    async def astep(self, phase: Phase, input: Mapping[str, Any]) -> Step:
+        """As `step`, awaiting."""
+        try:
+            d = await self.adecide(phase, input)
+        except GuardUnavailableError as e:
+            return Step(self, phase, input, guarded=self._pass_unchecked(e, input))
+        except PolicyDeniedError as e:
+            return Step(self, phase, input, denied=e)
+        return self._step(phase, input, d)
+
+    def _step(self, phase: Phase, input: Mapping[str, Any], d: DecisionResponse) -> Step:
+        try:
+            done = self._verdict(phase, input, d)
+        except PolicyDeniedError as e:
+            return Step(self, phase, input, denied=e)
+        return Step(self, phase, input, guarded=done, asking=d if done is None else None)
+
     def enforce(self, phase: Phase, input: Mapping[str, Any]) -> Guarded:
         """Decides and enforces: returns the payload to carry on with, or raises PolicyDeniedError
         (a deny, a refused or unanswered approval, no decision from the service)."""
@@ -491,7 +519,7 @@ class Session:
         try:
             result = call(decided)
         except Exception as e:
-            self._tool_outcome(name, g, started, error=e)
+            self.tool_outcome(name, g, started, error=e)
             raise
         return self._result_sync(name, decided, result, g, started)
 
@@ -503,20 +531,20 @@ class Session:
         try:
             result = await call(decided)
         except Exception as e:
-            self._tool_outcome(name, g, started, error=e)
+            self.tool_outcome(name, g, started, error=e)
             raise
         given = _results.tool_result(result)
-        self._tool_outcome(name, g, started, size=len(given["text"]))
+        self.tool_outcome(name, g, started, size=len(given["text"]))
         out = await self.aenforce("tool_result", {"tool": {"name": name, "args": decided, "result": given}})
         return cast(R, _results.back(result, given, _result_of(out)))
 
     def _result_sync(self, name: str, decided: dict[str, Any], result: R, g: Guarded, started: float) -> R:
         given = _results.tool_result(result)
-        self._tool_outcome(name, g, started, size=len(given["text"]))
+        self.tool_outcome(name, g, started, size=len(given["text"]))
         out = self.enforce("tool_result", {"tool": {"name": name, "args": decided, "result": given}})
         return cast(R, _results.back(result, given, _result_of(out)))
 
-    def _tool_outcome(
+    def tool_outcome(
         self, name: str, g: Guarded, started: float, *, size: int | None = None, error: BaseException | None = None
     ) -> None:
         t = self.guard.telemetry
@@ -600,6 +628,81 @@ class Session:
 
 
 PalisadeRefusal = PolicyDeniedError | ServiceError
+
+
+class Step:
+    """A decision as a framework adapter meets it: allowed (`guarded`), stopped (`denied`), or
+    waiting for the framework's human (`asking`, answered with `answer`)."""
+
+    def __init__(
+        self,
+        session: Session,
+        phase: Phase,
+        input: Mapping[str, Any],
+        *,
+        guarded: Guarded | None = None,
+        denied: PolicyDeniedError | None = None,
+        asking: DecisionResponse | None = None,
+    ) -> None:
+        self.session = session
+        self.phase: Phase = phase
+        self.input = input
+        self.guarded = guarded
+        self.denied = denied
+        self.asking = asking
+
+    @property
+    def decision(self) -> DecisionResponse:
+        if self.guarded is not None:
+            return self.guarded.decision
+        if self.denied is not None:
+            return self.denied.decision
+        assert self.asking is not None
+        return self.asking
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        """What to carry on with once allowed (or approved)."""
+        if self.guarded is not None:
+            return self.guarded.payload
+        return _payload(self.decision, self.input)
+
+    def approval_request(self) -> dict[str, Any]:
+        """What the framework shows its human: the tool, the arguments as decided, the reasons."""
+        d = self.decision
+        out: dict[str, Any] = {
+            "type": "palisade_approval",
+            "phase": self.phase,
+            "reasons": [r for r in d["reasons"] if r["effect"] == "require_approval"],
+            "message": denial_message(d, "approval required"),
+        }
+        tool = self.payload.get("tool")
+        if isinstance(tool, dict):
+            out["tool"] = tool.get("name")
+            out["args"] = tool.get("args")
+        if "approval" in d:
+            out["approval"] = d["approval"]["id"]
+        return out
+
+    def answer(self, answer: Any) -> Guarded:
+        """Applies the framework's answer (`True`, or `{"approved": bool, "by"?, "reason"?}`):
+        the Guarded payload when approved, else PolicyDeniedError (approval_refused)."""
+        approved = answer is True or (isinstance(answer, Mapping) and answer.get("approved") is True)
+        d = self.decision
+        if approved:
+            return Guarded(decision=d, payload=self.payload, warnings=d["warnings"])
+        why = denial_message(d, "approval required")
+        detail = ""
+        if isinstance(answer, Mapping):
+            by, reason = answer.get("by"), answer.get("reason")
+            detail = (f" by {by}" if by else "") + (f": {reason}" if reason else "")
+        raise PolicyDeniedError(
+            f"{why} (approval refused{detail})",
+            decision=d,
+            phase=self.phase,
+            tool=_tool_name(self.input),
+            denial="approval_refused",
+        )
 
 
 def _tool_name(input: Mapping[str, Any]) -> str | None:
