@@ -53,6 +53,8 @@ export interface ServedEnvironment {
   readonly env: { readonly name: string };
   current(): PolicySet;
   readonly sources: readonly PolicySource[];
+  /** What this node serves (bundle digest, version, state sequence, last refusal), for GET /v1/status. */
+  status?(): unknown;
 }
 
 /** What the console reads of recent decisions: the node's own, or every node's from a shared store. */
@@ -79,6 +81,8 @@ export interface ServiceContext {
   readonly sources: readonly PolicySource[];
   /** The environment whose bundle this service serves; requests for another are refused. */
   readonly environment: string | undefined;
+  /** That environment's handle, when the service serves one. */
+  readonly served: ServedEnvironment | undefined;
   readonly keys: KeyRing;
   readonly limiter: RateLimiter;
   readonly audit: AuditLog;

@@ -132,6 +132,24 @@ export function consoleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     return r;
   });
 
+  // Which bundle this node runs, in the spirit of OPA's status API (any key may ask; the other
+  // nodes of an environment are listed under /v1/environments).
+  app.get("/v1/status", documented({
+    summary: "The policy this node decides with, and the environment bundle it serves",
+    tag: "operations",
+    auth: "key",
+    responses: {
+      200: {
+        description: "The policy digest and version; with --env, this node's bundle, state sequence and last refused bundle.",
+        schema: { type: "object", required: ["policy", "environment"], properties: { policy: { type: "object", required: ["digest", "version"], properties: { digest: { type: "string" }, version: { type: ["string", "null"] } } }, environment: { type: ["object", "null"] } } },
+      },
+    },
+  }), async (req) => {
+    ctx.caller(req);
+    const set = ctx.policySet;
+    return { policy: { digest: set.digest, version: set.version ?? null }, environment: ctx.served?.status?.() ?? null };
+  });
+
   app.get("/v1/environments", documented({
     summary: "Environments and the bundle each serves (admin)",
     tag: "console",
