@@ -37,7 +37,7 @@ function ensureVenv(): string {
 test("python sdk: ruff, mypy --strict and pytest against a real palisade serve", async (t) => {
   const python = ensureVenv();
   await t.test("ruff", () => {
-    const r = run(python, ["-m", "ruff", "check", "src", "tests", "bench"]);
+    const r = run(python, ["-m", "ruff", "check", "src", "tests", "bench", "examples"]);
     assert.equal(r.status, 0, r.out);
   });
   await t.test("mypy --strict", () => {
