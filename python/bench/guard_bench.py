@@ -30,7 +30,7 @@ POLICY = (Path(__file__).resolve().parents[1] / "tests" / "policies" / "guard.po
 
 def pct(xs: list[float], p: float) -> float:
     s = sorted(xs)
-    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+    return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))]
 
 
 def per_call(url: str, key: str, n: int) -> dict[str, float]:
