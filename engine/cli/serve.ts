@@ -227,7 +227,7 @@ export const command: Command = {
     io.stdout(`palisade serve: listening on ${url}\n`);
     if (served) io.stdout(`  environment: ${served.env.name}, bundle ${served.digest.slice(0, 23)}... (${served.env.bundle}), reloaded when promoted or rolled back\n`);
     io.stdout(`  policies: ${sources.length} files, ${policySet.program.rules.length} rules, ${policySet.digest.slice(0, 23)}...\n  audit log: ${isUrl(db) ? db.replace(/\/\/[^@]*@/, "//") : db}\n`);
-    io.stdout(`  drift:      ${monitor ? `${(config.monitor || serviceMonitorConfig()).monitors.length} monitors over decisions recorded in ${monitorDb === db ? "the same database" : monitorDb.replace(/\/\/[^@]*@/, "//")}` : "off (monitor: false)"}\n`);
+    io.stdout(`  drift:      ${monitor ? `${new Set((config.monitor || serviceMonitorConfig()).monitors.map((m) => m.name)).size} monitors over decisions recorded in ${monitorDb === db ? "the same database" : monitorDb.replace(/\/\/[^@]*@/, "//")}` : "off (monitor: false)"}\n`);
     if (environments) io.stdout(`  environments: ${environments.file}\n`);
     if (pagesDir) io.stdout(`  playground: ${url}/playground\n`);
     if (minted) io.stdout(`  console:    ${url}/console#key=${minted}\n  admin key (this run only): ${minted}\n`);

@@ -42,7 +42,8 @@ export interface MonitorDriftOptions {
 /** A DriftSource over a monitor store. */
 export function monitorDriftSource(o: MonitorDriftOptions): DriftSource {
   const config = o.config ?? serviceMonitorConfig();
-  const monitors = config.monitors.map((m) => m.name);
+  // A monitor over several windows is one spec per window: name it once.
+  const monitors = [...new Set(config.monitors.map((m) => m.name))];
   return {
     async report(): Promise<DriftStatusV1> {
       await o.flush?.();

@@ -62,7 +62,7 @@ describe("monitor and drift", () => {
     assert.equal(calm.body.status, "ok");
     assert.equal(calm.body.baseline.name, "normal");
     assert.equal(calm.body.baseline.count, 203);
-    const tools = (b: { results: MetricResult[] }) => b.results.find((r) => r.key === "tool mix/tools") as MetricResult;
+    const tools = (b: { results: MetricResult[] }) => b.results.find((r) => r.key === "tool mix/tools@1h") as MetricResult;
     assert.equal(tools(calm.body).verdict, "ok");
     assert.equal(calm.body.drifted, 0);
 
@@ -77,7 +77,8 @@ describe("monitor and drift", () => {
     assert.ok((t.adjustedP as number) < 1e-6 && (t.statistic as number) > 100, `chi2 ${t.statistic}, q ${t.adjustedP}`);
     const i = t.chart.labels.indexOf("lookup");
     assert.equal(t.chart.reference[i], 0);
-    assert.ok(Math.abs(t.chart.current[i] - 300 / 503) < 1e-9);
+    // The tool mix counts tool calls: 502 of the 503 decisions (the earlier output named no tool).
+    assert.ok(Math.abs(t.chart.current[i] - 300 / 502) < 1e-9);
     assert.ok(shifted.body.drifted >= 1);
   });
 
