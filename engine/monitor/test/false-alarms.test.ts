@@ -31,14 +31,14 @@ const SEED = Number(process.env.PALISADE_SIM_SEED ?? 1);
  */
 export const DETECTION_HOURS: Readonly<Record<Shift, number>> = {
   tool_mix: 12,
-  denials: 14,
-  escalations: 16,
-  errors: 14,
-  latency: 12,
-  tokens: 4,
-  output_size: 4,
-  refusals: 14,
-  language: 12,
+  denials: 15,
+  escalations: 18,
+  errors: 15,
+  latency: 10,
+  tokens: 3,
+  output_size: 3,
+  refusals: 12,
+  language: 6,
 };
 
 /** The metrics that count as flagging each shift. */
