@@ -23,6 +23,7 @@ import { approvalRoutes } from "./routes-approvals.ts";
 import { auditRoutes } from "./routes-audit.ts";
 import { consoleRoutes } from "./routes-console.ts";
 import { decideRoutes } from "./routes-decide.ts";
+import { outcomeRoutes } from "./routes-outcomes.ts";
 import { staticRoutes } from "./static.ts";
 
 /** Everything a service is built from. */
@@ -186,6 +187,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     return reply.type("text/plain; version=0.0.4").send(metrics.render());
   });
   decideRoutes(app, context);
+  outcomeRoutes(app, context, o.monitor);
   approvalRoutes(app, context);
   auditRoutes(app, context);
   consoleRoutes(app, context);

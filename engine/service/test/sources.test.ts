@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { createBaseline, mergeAggregates, openMonitorStore, parseMonitorConfig, seededRandom } from "../../monitor/index.ts";
+import { DEFAULT_MONITORS, createBaseline, mergeAggregates, openMonitorStore, parseMonitorConfig, seededRandom } from "../../monitor/index.ts";
 import type { MetricResult, MonitorStore } from "../../monitor/index.ts";
 import { ConfigError, parseServiceConfig } from "../config.ts";
 import { environmentSource } from "../environment-source.ts";
@@ -35,7 +35,7 @@ describe("monitor and drift", () => {
     assert.equal(r.body.status, "no-baseline");
     assert.equal(r.body.code, "monitor/no-baseline");
     assert.match(r.body.hint, /palisade baseline create normal --from -1h --db .*monitor\.db/);
-    assert.deepEqual(r.body.monitors, ["tool mix", "decision mix", "escalation rate", "denial rate", "denial rate per rule"]);
+    assert.deepEqual(r.body.monitors, DEFAULT_MONITORS.map((m) => m.name));
     assert.equal((await h.call("GET", "/v1/drift", "agent")).status, 403);
   });
 
