@@ -7,7 +7,8 @@ import { calibrate } from "./calibration.ts";
 import type { Calibration } from "./calibration.ts";
 import { MonitorError } from "./errors.ts";
 import { seededRandom } from "./random.ts";
-import type { Baseline, BaselineSelector, BucketRecord, MonitorStore } from "./store.ts";
+import { formatDuration } from "./duration.ts";
+import type { Baseline, BaselineSelector, BucketRecord, MonitorStore, RollingSpec } from "./store.ts";
 
 /** Values kept per numeric metric when buckets merge into a baseline or a window: enough for KS to see small shifts, small enough to test in milliseconds. */
 export const WINDOW_SAMPLE_CAP = 20_000;
@@ -41,17 +42,56 @@ function calibrations(buckets: readonly BucketRecord[], selector: BaselineSelect
   return [...new Set(windows)].map((w) => calibrate(buckets, from, to, w));
 }
 
-/** Captures the buckets `selector` selects as the baseline `name`, calibrates it, and stores it. */
-export async function createBaseline(store: MonitorStore, name: string, selector: BaselineSelector, options: CreateBaselineOptions = {}): Promise<Baseline> {
-  if (name.trim() === "") throw new MonitorError("monitor/bad-config", "a baseline needs a name");
+/** The range a rolling baseline covers for windows ending at `end` that reach back `widest`: the lookback before the windows, its end on the refresh grid. */
+export function rollingRange(rolling: RollingSpec, end: number, widest: number): { from: number; to: number } {
+  const to = Math.floor((end - widest) / rolling.refreshMs) * rolling.refreshMs;
+  return { from: to - rolling.lookbackMs, to };
+}
+
+async function capture(store: MonitorStore, name: string, selector: BaselineSelector, createdAt: number, windows: readonly number[]): Promise<Baseline> {
   const buckets = await bucketsOf(store, selector);
   const aggregate = mergeAggregates(buckets.map((b) => b.aggregate), WINDOW_SAMPLE_CAP, seededRandom(0xba5e));
   if (aggregate.count === 0) {
-    throw new MonitorError("monitor/empty-baseline", `no recorded decisions match the baseline '${name}'`, "widen --from/--to, or check --agent-version and --env against what was recorded");
+    const range = selector.rolling ? `the ${formatDuration(selector.rolling.lookbackMs)} before ${new Date(selector.to ?? 0).toISOString()}` : "it";
+    throw new MonitorError("monitor/empty-baseline", `no recorded decisions match the baseline '${name}' (${range})`, selector.rolling ? "a rolling baseline needs traffic in its lookback: wait for it, or lengthen --rolling" : "widen --from/--to, or check --agent-version and --env against what was recorded");
   }
-  const baseline: Baseline = { name, createdAt: options.now ?? Date.now(), selector, aggregate, calibrations: calibrations(buckets, selector, options.windows ?? DEFAULT_CALIBRATED_WINDOWS) };
+  return { name, createdAt, selector, aggregate, calibrations: calibrations(buckets, selector, windows) };
+}
+
+/**
+ * Captures the buckets `selector` selects as the baseline `name`, calibrates it, and stores it.
+ * A rolling selector (`rolling`, no from/to) is computed now for windows ending now, and again
+ * whenever a run needs a later range (`currentBaseline`).
+ */
+export async function createBaseline(store: MonitorStore, name: string, selector: BaselineSelector, options: CreateBaselineOptions = {}): Promise<Baseline> {
+  if (name.trim() === "") throw new MonitorError("monitor/bad-config", "a baseline needs a name");
+  const now = options.now ?? Date.now();
+  const windows = options.windows ?? DEFAULT_CALIBRATED_WINDOWS;
+  let sel = selector;
+  if (selector.rolling) {
+    const { lookbackMs, refreshMs } = selector.rolling;
+    if (selector.from !== undefined || selector.to !== undefined) throw new MonitorError("monitor/bad-config", "a rolling baseline takes no --from/--to: it covers the lookback before each run's windows");
+    if (!(lookbackMs > 0 && refreshMs > 0)) throw new MonitorError("monitor/bad-config", "a rolling baseline needs a positive lookback and refresh period");
+    sel = { ...selector, ...rollingRange(selector.rolling, now, Math.max(...windows)) };
+  }
+  const baseline = await capture(store, name, sel, now, windows);
   await store.saveBaseline(baseline, options.replace);
   return baseline;
+}
+
+/**
+ * The baseline as a run ending at `end` (its widest window `widest`) must see it: a fixed one as
+ * it is; a rolling one recomputed when its range has moved on the refresh grid, and stored so
+ * later runs reuse it.
+ */
+export async function currentBaseline(store: MonitorStore, b: Baseline, end: number, widest: number, windows: readonly number[]): Promise<Baseline> {
+  const rolling = b.selector.rolling;
+  if (rolling === undefined) return b;
+  const range = rollingRange(rolling, end, widest);
+  if (b.selector.from === range.from && b.selector.to === range.to) return b;
+  const next = await capture(store, b.name, { ...b.selector, ...range }, end, windows);
+  await store.saveBaseline(next, true);
+  return next;
 }
 
 /**

@@ -4,7 +4,7 @@
 // an embedding's periodic check all call.
 import { mergeAggregates } from "./aggregate.ts";
 import type { Aggregate } from "./aggregate.ts";
-import { WINDOW_SAMPLE_CAP, resolveBaseline, withCalibrations } from "./baseline.ts";
+import { WINDOW_SAMPLE_CAP, currentBaseline, resolveBaseline, withCalibrations } from "./baseline.ts";
 import type { MonitorConfig, MonitorSpec } from "./config.ts";
 import { evaluateDrift } from "./drift.ts";
 import type { MetricResult } from "./drift.ts";
@@ -49,16 +49,17 @@ export async function runDrift(store: MonitorStore, given: MonitorConfig, option
   // One window for every monitor: a monitor declared over several windows is tested once.
   const config = options.windowMs === undefined ? given : { ...given, monitors: given.monitors.filter((m, i, all) => all.findIndex((x) => x.name === m.name) === i) };
   const windowOf = (m: MonitorSpec) => options.windowMs ?? m.windowMs;
-  const main = await resolveBaseline(store, options.baseline ?? config.baseline);
-  const names = new Set<string>([main.name, ...config.monitors.map((m) => m.baseline ?? main.name)]);
+  const to = options.now ?? Date.now();
+  const widest = options.windowMs ?? Math.max(config.windowMs, ...config.monitors.map(windowOf));
+  const first = await resolveBaseline(store, options.baseline ?? config.baseline);
+  const names = new Set<string>([first.name, ...config.monitors.map((m) => m.baseline ?? first.name)]);
   const baselines = new Map<string, Baseline>();
   for (const name of names) {
-    const b = name === main.name ? main : await resolveBaseline(store, name);
-    const widths = config.monitors.filter((m) => (m.baseline ?? main.name) === name).map(windowOf);
+    const widths = config.monitors.filter((m) => (m.baseline ?? first.name) === name).map(windowOf);
+    const b = await currentBaseline(store, name === first.name ? first : await resolveBaseline(store, name), to, widest, widths);
     baselines.set(name, await withCalibrations(store, b, widths));
   }
-  const to = options.now ?? Date.now();
-  const widest = Math.max(options.windowMs ?? config.windowMs, ...config.monitors.map(windowOf));
+  const main = baselines.get(first.name) as Baseline;
   const agent = options.agent ?? main.selector.agent;
   const env = options.env ?? main.selector.env;
   const buckets = await store.buckets({ from: to - widest, to, agent, agentVersion: options.agentVersion, env });

@@ -35,10 +35,20 @@ export interface StoredEvent {
   readonly evaluations?: Evaluations;
 }
 
-/** What a baseline was captured from. Absent bounds mean "since the first" / "up to the last" event. */
+/** A baseline that follows time: the last `lookbackMs` before the compared windows, recomputed every `refreshMs`. */
+export interface RollingSpec {
+  readonly lookbackMs: number;
+  readonly refreshMs: number;
+}
+
+/**
+ * What a baseline was captured from. Absent bounds mean "since the first" / "up to the last"
+ * event. A rolling baseline's bounds are those of its latest computation.
+ */
 export interface BaselineSelector {
   readonly from?: number;
   readonly to?: number;
+  readonly rolling?: RollingSpec;
   readonly agent?: string;
   readonly agentVersion?: string;
   readonly env?: string;
