@@ -11,7 +11,8 @@ import type { AlertSink } from "../monitor/alerts.ts";
 import { defaultMonitorConfig, loadMonitorConfig } from "../monitor/config.ts";
 import { formatDuration, parseDuration } from "../monitor/duration.ts";
 import { MonitorError } from "../monitor/errors.ts";
-import { TRACER_NAME } from "../monitor/otel.ts";
+import { TRACER_NAME, driftMetrics } from "../monitor/otel.ts";
+import { startTelemetry } from "../monitor/telemetry.ts";
 import { renderReport } from "../monitor/report.ts";
 import { runDrift } from "../monitor/run.ts";
 import type { AlertRecord } from "../monitor/store.ts";
@@ -80,20 +81,29 @@ async function check(args: ParsedArgs, io: CommandIO): Promise<number> {
   const configPath = stringFlag(args, "config");
   const config = configPath === undefined ? defaultMonitorConfig() : loadMonitorConfig(resolve(io.cwd, configPath));
   const db = monitorDb(args, io);
-  return await withMonitorStore(db, async (store) => {
-    const report = await runDrift(store, config, { baseline: stringFlag(args, "baseline"), now, windowMs, agent: stringFlag(args, "agent"), agentVersion: stringFlag(args, "agent-version"), env: stringFlag(args, "env") });
-    if (args.flags.alert === true) {
-      await withAudit(db, async (log) => {
-        const sinks: AlertSink[] = [auditSink(log), ...config.alerts.webhooks.map((u) => webhookSink(u))];
-        if (config.alerts.log) sinks.push(logSink(io.stderr));
-        if (config.alerts.otel) sinks.push(otelSink(trace.getTracer(TRACER_NAME)));
-        const onError = (err: unknown, sink: AlertSink) => io.stderr(`palisade drift: alert to ${sink.name} failed: ${err instanceof Error ? err.message : String(err)}\n`);
-        await new Alerter(sinks, { store, onError }).process(report, config.monitors, now);
-      });
-    }
-    io.stdout(args.flags.json === true ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report, { color: io.isTTY && !process.env.NO_COLOR }));
-    return report.drifted > 0 ? 1 : 0;
-  });
+  // OTLP export of the run's drift metrics and alert events, when the config or OTEL_* ask for it.
+  const telemetry = await startTelemetry(config.otel);
+  try {
+    return await withMonitorStore(db, async (store) => {
+      const report = await runDrift(store, config, { baseline: stringFlag(args, "baseline"), now, windowMs, agent: stringFlag(args, "agent"), agentVersion: stringFlag(args, "agent-version"), env: stringFlag(args, "env") });
+      const metrics = telemetry ? driftMetrics(telemetry.meter) : undefined;
+      metrics?.record(report);
+      if (args.flags.alert === true) {
+        await withAudit(db, async (log) => {
+          const sinks: AlertSink[] = [auditSink(log), ...config.alerts.webhooks.map((u) => webhookSink(u))];
+          if (config.alerts.log) sinks.push(logSink(io.stderr));
+          if (config.alerts.otel || telemetry) sinks.push(otelSink(telemetry?.tracer ?? trace.getTracer(TRACER_NAME)));
+          const onError = (err: unknown, sink: AlertSink) => io.stderr(`palisade drift: alert to ${sink.name} failed: ${err instanceof Error ? err.message : String(err)}\n`);
+          const fired = await new Alerter(sinks, { store, onError }).process(report, config.monitors, now);
+          for (const a of fired) metrics?.alert(a);
+        });
+      }
+      io.stdout(args.flags.json === true ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report, { color: io.isTTY && !process.env.NO_COLOR }));
+      return report.drifted > 0 ? 1 : 0;
+    });
+  } finally {
+    await telemetry?.shutdown().catch((err: unknown) => io.stderr(`palisade drift: otel: ${err instanceof Error ? err.message : String(err)}\n`));
+  }
 }
 
 function alertLine(r: AlertRecord): string {

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { parseDuration } from "./duration.ts";
 import { MonitorError } from "./errors.ts";
 import { metricKind } from "./metrics.ts";
+import type { OtelConfig } from "./telemetry.ts";
 import type { MetricValue } from "./metrics.ts";
 
 /** The tests a monitor can run. p-value tests alert on a small (BH-adjusted) p; distances on a large value. */
@@ -53,6 +54,8 @@ export interface AlertsConfig {
 
 /** A monitor config file, defaults applied. */
 export interface MonitorConfig {
+  /** OTLP export of spans and drift metrics (true: as the OTEL_* variables say); absent: only when they ask for it. */
+  readonly otel?: OtelConfig | boolean;
   /** The default baseline (else: the newest one stored). */
   readonly baseline?: string;
   /** The widest default window, ms. */
@@ -166,7 +169,7 @@ function specs(source: string, where: string, raw: Record<string, unknown>, defa
 /** Validates a parsed config file (`source` names it in errors) and applies the defaults. */
 export function parseMonitorConfig(json: unknown, source = "config"): MonitorConfig {
   if (!isRecord(json)) throw bad(source, "top level", "must be a JSON object");
-  only(source, "top level", json, ["$schema", "baseline", "defaults", "monitors", "alerts"]);
+  only(source, "top level", json, ["$schema", "baseline", "defaults", "monitors", "alerts", "otel"]);
   const d = json.defaults ?? {};
   if (!isRecord(d)) throw bad(source, "defaults", "must be an object");
   only(source, "defaults", d, ["window", "minSamples", "cooldown"]);
@@ -196,10 +199,31 @@ export function parseMonitorConfig(json: unknown, source = "config"): MonitorCon
   }
   for (const k of ["log", "otel"] as const) if (a[k] !== undefined && typeof a[k] !== "boolean") throw bad(source, `alerts.${k}`, "must be true or false");
   return {
+    ...(json.otel !== undefined ? { otel: otelSection(source, json.otel) } : {}),
     baseline: str(source, "baseline", json.baseline),
     windowMs: Math.max(...defaults.windows),
     monitors,
     alerts: { webhooks: hooks as string[], log: a.log !== false, otel: a.otel === true },
+  };
+}
+
+function otelSection(source: string, v: unknown): OtelConfig | boolean {
+  if (typeof v === "boolean") return v;
+  if (!isRecord(v)) throw bad(source, "otel", "must be true, false or an object", "e.g. { \"endpoint\": \"http://127.0.0.1:4318\" }; the OTEL_* variables take precedence");
+  only(source, "otel", v, ["endpoint", "headers", "serviceName", "metricInterval"]);
+  const endpoint = str(source, "otel.endpoint", v.endpoint);
+  if (endpoint !== undefined && !/^https?:\/\//.test(endpoint)) throw bad(source, "otel.endpoint", `${JSON.stringify(endpoint)} is not an http(s) URL`, "OTLP over HTTP: e.g. http://127.0.0.1:4318");
+  let headers: Record<string, string> | undefined;
+  if (v.headers !== undefined) {
+    if (!isRecord(v.headers) || !Object.values(v.headers).every((h) => typeof h === "string")) throw bad(source, "otel.headers", "must map header names to strings");
+    headers = v.headers as Record<string, string>;
+  }
+  const interval = v.metricInterval === undefined ? undefined : duration(source, "otel.metricInterval", v.metricInterval, 0);
+  return {
+    ...(endpoint !== undefined ? { endpoint } : {}),
+    ...(headers !== undefined ? { headers } : {}),
+    ...(v.serviceName !== undefined ? { serviceName: str(source, "otel.serviceName", v.serviceName) } : {}),
+    ...(interval !== undefined ? { metricIntervalMs: interval } : {}),
   };
 }
 

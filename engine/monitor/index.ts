@@ -69,7 +69,10 @@ export { DEFAULT_PII_DETECTORS, answerLengthEvaluator, customEvaluator, piiLeakE
 export type { EvaluationResult, Evaluator, EvaluatorOptions } from "./evaluators.ts";
 export { Alerter, MONITOR_ACTOR, acknowledgeAlert, alertAuditRecord, alertKey, auditSink, logSink, otelSink, webhookSink } from "./alerts.ts";
 export type { Alert, AlertSink, AlerterOptions, AuditAppender } from "./alerts.ts";
-export { TRACER_NAME, decisionAttributes, exportDecisionSpan, operationName, spanName } from "./otel.ts";
+export { TRACER_NAME, activeSpanContext, decisionAttributes, driftMetrics, exportDecisionSpan, exportOutcomeSpan, exportSpan, monitorMetrics, operationName, outcomeAttributes, parentFromTraceparent, spanName } from "./otel.ts";
+export type { DriftMetrics, MonitorCounters } from "./otel.ts";
+export { otelRequested, parseKeyValues, startTelemetry } from "./telemetry.ts";
+export type { OtelConfig, Telemetry } from "./telemetry.ts";
 export { formatDuration, parseDuration, parseInstant } from "./duration.ts";
 export { seededRandom } from "./random.ts";
 export type { Random } from "./random.ts";

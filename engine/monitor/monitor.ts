@@ -1,14 +1,14 @@
 // The recorder on the decision path. `record` only pushes a reference into a ring; everything
 // else (evaluators, aggregation into time buckets, raw-event retention, span export, storage)
 // happens in `flush`, scheduled off the caller's path when a batch fills or a timer fires.
-import type { Tracer } from "@opentelemetry/api";
+import type { Meter, Tracer } from "@opentelemetry/api";
 import { addEvent, emptyAggregate } from "./aggregate.ts";
 import type { Evaluations } from "./aggregate.ts";
 import { defaultDescriptors } from "./descriptors.ts";
 import type { Evaluator, EvaluationResult } from "./evaluators.ts";
 import type { TelemetryEvent } from "./event.ts";
 import { MemoryMonitorStore } from "./memory-store.ts";
-import { exportDecisionSpan } from "./otel.ts";
+import { exportSpan, monitorMetrics } from "./otel.ts";
 import { EventQueue } from "./queue.ts";
 import { seededRandom } from "./random.ts";
 import { SessionTracker } from "./sessions.ts";
@@ -50,8 +50,10 @@ export interface MonitorOptions {
   readonly descriptors?: boolean;
   /** How long raw events are kept, ms; default 7 days; 0 keeps none (aggregates only). */
   readonly retentionMs?: number;
-  /** Exports each decision as a span through this tracer. */
+  /** Exports each decision and outcome as a span through this tracer (at flush time, parented to the event's `parent`). */
   readonly tracer?: Tracer;
+  /** Reports the queue (events accepted, dropped, waiting) as OTel metrics on this meter. */
+  readonly meter?: Meter;
   /** Seed of the sampling PRNG (reservoirs, evaluator sampling); fixed for reproducible tests. */
   readonly seed?: number;
   /** Failures of a background flush (a store that went away); default: written to stderr. */
@@ -117,6 +119,7 @@ export class Monitor {
     this.#rand = seededRandom(options.seed ?? 0x5eed);
     this.#onError = options.onError ?? ((err) => process.stderr.write(`palisade monitor: flush failed: ${err instanceof Error ? err.message : String(err)}\n`));
     this.#now = options.now ?? Date.now;
+    if (options.meter) monitorMetrics(options.meter, () => ({ recorded: this.#recorded, dropped: this.#dropped, pending: this.pending }));
     const every = options.flushIntervalMs ?? 1000;
     if (every > 0) {
       this.#timer = setInterval(() => this.#background(), every);
@@ -225,7 +228,7 @@ export class Monitor {
       }
       addEvent(last.aggregate, e, evaluations, this.sampleCap, this.#rand, this.#sessions.firsts(e));
       if (this.#retentionMs > 0) raw.push(evaluations ? { event: e, evaluations } : { event: e });
-      if (this.#tracer && e.kind !== "outcome") exportDecisionSpan(this.#tracer, e, evaluations);
+      if (this.#tracer) exportSpan(this.#tracer, e, evaluations);
     }
     // A store failure loses this batch (reported through onError by the background flusher):
     // retrying would let telemetry back up into memory while the store is down.

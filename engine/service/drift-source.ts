@@ -2,7 +2,7 @@
 // monitor and metric. Missing baselines are a state to show with the command that fixes it,
 // not a failure, since every fresh service starts without one.
 import { DEFAULT_MONITORS, MonitorError, parseMonitorConfig, runDrift } from "../monitor/index.ts";
-import type { DriftReport, MonitorConfig, MonitorStore } from "../monitor/index.ts";
+import type { DriftMetrics, DriftReport, MonitorConfig, MonitorStore } from "../monitor/index.ts";
 import type { DriftSource } from "./context.ts";
 
 /**
@@ -31,6 +31,8 @@ export interface MonitorDriftOptions {
   readonly flush?: () => Promise<unknown>;
   /** End of the window; default now. */
   readonly now?: () => number;
+  /** Records each report as OTel metrics. */
+  readonly metrics?: DriftMetrics;
 }
 
 /** A DriftSource over a monitor store. */
@@ -42,7 +44,9 @@ export function monitorDriftSource(o: MonitorDriftOptions): DriftSource {
     async report(): Promise<DriftStatusV1> {
       await o.flush?.();
       try {
-        return { status: "ok", monitors, ...(await runDrift(o.store, config, { now: (o.now ?? Date.now)() })) };
+        const report = await runDrift(o.store, config, { now: (o.now ?? Date.now)() });
+        o.metrics?.record(report);
+        return { status: "ok", monitors, ...report };
       } catch (err) {
         if (!(err instanceof MonitorError)) throw err;
         if (err.code === "monitor/no-baseline") {

@@ -4,6 +4,7 @@
 import type { DecisionEvent, Monitor } from "../monitor/index.ts";
 import type { Decision } from "../runtime/index.ts";
 import type { Activity } from "./activity.ts";
+import { requestParent } from "./trace-context.ts";
 import type { DecisionRecordV1 } from "./wire.ts";
 
 /**
@@ -23,6 +24,8 @@ export function decisionEvent(record: DecisionRecordV1, decision: Decision, time
     if (typeof input?.model?.provider === "string") e.provider = input.model.provider;
   }
   if (record.phase === "output" && typeof input?.output?.text === "string") e.output = input.output.text;
+  const parent = requestParent();
+  if (parent !== undefined) e.parent = parent;
   return e;
 }
 

@@ -8,6 +8,7 @@ import type { Monitor, OutcomeEvent } from "../monitor/index.ts";
 import type { ServiceContext } from "./context.ts";
 import { ServiceError, invalid } from "./errors.ts";
 import { checkScope } from "./keys.ts";
+import { requestParent } from "./trace-context.ts";
 import type { Caller } from "./keys.ts";
 
 /** One outcome as a client reports it. */
@@ -159,6 +160,7 @@ export function outcomeEvent(ctx: Pick<ServiceContext, "environment">, caller: C
   set("tokens", tokens);
   set("outputSize", nonNegative(body, "outputSize", at, true));
   set("output", str(body, "output", at, MAX_TEXT));
+  set("parent", requestParent());
   return e as unknown as OutcomeEvent;
 }
 

@@ -24,6 +24,7 @@ import { auditRoutes } from "./routes-audit.ts";
 import { consoleRoutes } from "./routes-console.ts";
 import { decideRoutes } from "./routes-decide.ts";
 import { outcomeRoutes } from "./routes-outcomes.ts";
+import { traceContext } from "./trace-context.ts";
 import { staticRoutes } from "./static.ts";
 
 /** Everything a service is built from. */
@@ -186,6 +187,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     context.caller(req.headers);
     return reply.type("text/plain; version=0.0.4").send(metrics.render());
   });
+  if (o.monitor) traceContext(app);
   decideRoutes(app, context);
   outcomeRoutes(app, context, o.monitor);
   approvalRoutes(app, context);
