@@ -117,11 +117,8 @@ export function calibrate(buckets: readonly BucketRecord[], from: number, to: nu
   const rand = seededRandom(0xca11b);
   const units = parts.map((p) => (p.length === 0 ? emptyAggregate() : p.length === 1 ? p[0] : mergeAggregates(p, CAP, rand)));
   const chunks: Aggregate[] = [];
-  for (let u = 0; u + per <= units.length; u += step) {
-    const members = units.slice(u, u + per).filter((a) => a.count > 0 || a.outcomes.size > 0);
-    if (members.length === 0) continue;
-    chunks.push(members.length === 1 ? members[0] : mergeAggregates(members, CAP, rand));
-  }
+  // Empty hours stay chunks: each metric skips the chunks where it has too few observations.
+  for (let u = 0; u + per <= units.length; u += step) chunks.push(per === 1 ? units[u] : mergeAggregates(units.slice(u, u + per), CAP, rand));
   const whole = mergeAggregates(units, CAP, rand);
   const dispersion: Record<string, number> = {};
   for (const metric of concreteMetrics(whole)) {

@@ -91,6 +91,78 @@ def pmf_cases() -> list[dict]:
     return out
 
 
+def poisson_cases() -> list[dict]:
+    """R's two-sample poisson.test: x1 given x1 + x2 is binomial with p = t1 / (t1 + t2)."""
+    out = []
+    for x1, t1, x2, t2 in [(1, 925, 0, 86487), (12, 1000, 3, 1000), (0, 10, 4, 10), (30, 86487, 9, 925), (5, 2.5, 11, 3.5)]:
+        out.append({"x1": x1, "t1": t1, "x2": x2, "t2": t2, "pvalue": fnum(stats.binomtest(x1, x1 + x2, t1 / (t1 + t2)).pvalue)})
+    return out
+
+
+def chi2_homogeneity(rest: list[int], cur: list[int]) -> tuple[float, int]:
+    res = stats.chi2_contingency(np.array([rest, cur]))
+    return float(res.statistic), int(res.dof)
+
+
+def dispersion_cases() -> list[dict]:
+    """Chunks of a reference and the dispersion each metric kind gets from them (spec/drift.md).
+
+    Categorical: the mean over chunks of the chi-square statistic of the chunk against the rest,
+    over its degrees of freedom (every expected count is at least 5 here, so nothing is pooled).
+    Rates: Pearson's dispersion of the chunks' counts. Both at least 1.
+    """
+    out = []
+    for k, clustered in [(14, False), (20, True), (30, True)]:
+        probs = np.array([0.5, 0.3, 0.2])
+        chunks = []
+        for _ in range(k):
+            n = int(rng.integers(200, 400))
+            p = rng.dirichlet(probs * (40 if clustered else 4000))
+            chunks.append([int(x) for x in rng.multinomial(n, p)])
+        total = np.sum(chunks, axis=0)
+        ratios = []
+        for c in chunks:
+            stat, dof = chi2_homogeneity([int(x) for x in total - np.array(c)], c)
+            ratios.append(stat / dof)
+        out.append({"kind": "categorical", "chunks": chunks, "phi": max(1.0, float(np.mean(ratios)))})
+    for k, clustered in [(12, False), (24, True), (40, True)]:
+        xs, ns = [], []
+        for _ in range(k):
+            n = int(rng.integers(100, 300))
+            rate = rng.beta(2, 60) if clustered else 0.03
+            xs.append(int(rng.binomial(n, rate)))
+            ns.append(n)
+        x, n = np.array(xs), np.array(ns)
+        p = x.sum() / n.sum()
+        phi = float(np.sum((x - n * p) ** 2 / (n * p * (1 - p))) / (k - 1))
+        out.append({"kind": "proportion", "x": xs, "n": ns, "phi": max(1.0, phi)})
+    return out
+
+
+def corrected_cases() -> list[dict]:
+    """Drift tests corrected by a dispersion phi, end to end from the data: chi2.sf(X/phi, dof) of
+    chi2_contingency's statistic; 2 norm.sf(|z|/sqrt(phi)) of the pooled z; kstwo.sf(D,
+    round(en/phi)) of ks_2samp's D; Fisher's exact test on counts divided by phi (half to even)."""
+    out = []
+    for ref, cur, phi in [([4000, 2500, 1400, 350], [150, 95, 40, 30], 1.43), ([900, 800, 300], [90, 60, 50], 1.0), ([5000, 3000, 2000], [300, 200, 150], 2.6)]:
+        stat, dof = chi2_homogeneity(ref, cur)
+        out.append({"test": "chi2", "reference": ref, "current": cur, "phi": phi, "pvalue": fnum(stats.chi2.sf(stat / phi, dof))})
+    for x1, n1, x2, n2, phi in [(120, 10000, 25, 800, 1.8), (300, 20000, 9, 300, 1.2)]:
+        p = (x1 + x2) / (n1 + n2)
+        z = (x1 / n1 - x2 / n2) / np.sqrt(p * (1 - p) * (1 / n1 + 1 / n2))
+        out.append({"test": "z", "x1": x1, "n1": n1, "x2": x2, "n2": n2, "phi": phi, "pvalue": fnum(2 * stats.norm.sf(abs(z) / np.sqrt(phi)))})
+    for n1, n2, shift, phi in [(600, 3000, 0.15, 1.4), (400, 5000, 0.3, 2.0)]:
+        a = np.round(rng.lognormal(5, 0.5, n2), 3)
+        b = np.round(rng.lognormal(5 + shift, 0.5, n1), 3)
+        d = float(stats.ks_2samp(a, b).statistic)
+        en = n1 * n2 / (n1 + n2)
+        out.append({"test": "ks", "reference": [float(x) for x in a], "current": [float(x) for x in b], "phi": phi, "pvalue": fnum(stats.kstwo.sf(d, int(np.round(en / phi))))})
+    for x1, n1, x2, n2, phi in [(10, 86487, 1, 925, 1.32), (40, 20000, 9, 300, 2.5), (3, 500, 9, 480, 1.0)]:
+        e = [int(np.round(v / phi)) for v in (x1, n1, x2, n2)]
+        out.append({"test": "fisher", "x1": x1, "n1": n1, "x2": x2, "n2": n2, "phi": phi, "pvalue": fnum(stats.fisher_exact([[e[0], e[1] - e[0]], [e[2], e[3] - e[2]]]).pvalue)})
+    return out
+
+
 def main() -> None:
     doc = {
         "schema": "palisade.monitor-stats-vectors/1",
@@ -100,6 +172,9 @@ def main() -> None:
         "fisher_exact": fisher_cases(),
         "binomtest": binom_cases(),
         "pmf": pmf_cases(),
+        "poisson": poisson_cases(),
+        "dispersion": dispersion_cases(),
+        "corrected": corrected_cases(),
     }
     # One case per line: the file stays readable and its diffs small.
     lines = ["{"]
