@@ -11,8 +11,8 @@ import type { AuditRecord } from "../audit/index.ts";
 import { driftAlertRecord, driftHandlingRecord } from "../compliance/evidence.ts";
 import { P_VALUE_TESTS } from "./config.ts";
 import type { MonitorSpec } from "./config.ts";
+import { windowLabel } from "./drift.ts";
 import type { MetricResult, Moved } from "./drift.ts";
-import { formatDuration } from "./duration.ts";
 import { MonitorError } from "./errors.ts";
 import type { DriftReport } from "./run.ts";
 import type { AlertRecord, AlertState, MonitorStore } from "./store.ts";
@@ -278,7 +278,7 @@ function toAlert(key: string, report: DriftReport, r: MetricResult, value: numbe
     moved: r.moved.slice(0, 3),
     summary: r.summary,
     time: now,
-    message: `${r.metric} drifted from baseline '${report.baseline.name}'${who ? ` (${who})` : ""} over the last ${formatDuration(r.windowMs)} (${r.test}, ${measured})${moved.length > 0 ? `; moved most: ${moved.join(", ")}` : ""}`,
+    message: `${r.metric} drifted from baseline '${report.baseline.name}'${who ? ` (${who})` : ""} over the last ${windowLabel(r)} (${r.test}, ${measured})${moved.length > 0 ? `; moved most: ${moved.join(", ")}` : ""}`,
   };
 }
 

@@ -35,8 +35,13 @@ export interface MonitorSpec {
   readonly threshold: number;
   /** Re-arm once the q-value is above this, or the distance below it (hysteresis). */
   readonly rearm: number;
-  /** Width of the current window, ms. A monitor declared with several windows is one spec per window. */
+  /**
+   * Width of the current window, ms. A monitor declared with several windows is one spec per
+   * window. For a window of runs (`runs`), 0 here; the run measures the span the runs cover.
+   */
   readonly windowMs: number;
+  /** A window of the last N runs (sessions) instead of a time span: `"window": "50 runs"`. */
+  readonly runs?: number;
   /** Fewer observations than this on either side: no verdict. */
   readonly minSamples: number;
   /** At least this long between two alerts of the monitor, ms. */
@@ -128,16 +133,28 @@ function str(source: string, where: string, v: unknown): string | undefined {
   return v;
 }
 
-function durations(source: string, where: string, v: unknown, fallback: readonly number[]): number[] {
+/** A window: a time span in ms, or the last N runs. */
+type Window = { readonly ms: number; readonly runs?: undefined } | { readonly ms: 0; readonly runs: number };
+
+function windows(source: string, where: string, v: unknown, fallback: readonly Window[]): Window[] {
   if (v === undefined) return [...fallback];
   const list = Array.isArray(v) ? v : [v];
-  if (list.length === 0) throw bad(source, where, "names no window", "write a duration like 1h, or a list like [\"1h\", \"24h\"]");
-  const out = list.map((x, i) => duration(source, Array.isArray(v) ? `${where}[${i}]` : where, x, 0));
-  if (new Set(out).size !== out.length) throw bad(source, where, "names a window twice");
+  if (list.length === 0) throw bad(source, where, "names no window", "write a duration like 1h, a count of runs like \"50 runs\", or a list like [\"1h\", \"24h\"]");
+  const out = list.map((x, i): Window => {
+    const at = Array.isArray(v) ? `${where}[${i}]` : where;
+    const runs = typeof x === "string" ? /^(\d+)\s*runs?$/.exec(x.trim()) : null;
+    if (runs) {
+      const n = Number(runs[1]);
+      if (!(n >= 1 && n <= 100_000)) throw bad(source, at, `${JSON.stringify(x)}: a window of runs holds from 1 to 100,000 runs`);
+      return { ms: 0, runs: n };
+    }
+    return { ms: duration(source, at, x, 0) };
+  });
+  if (new Set(out.map((w) => w.runs ?? w.ms)).size !== out.length) throw bad(source, where, "names a window twice");
   return out;
 }
 
-function specs(source: string, where: string, raw: Record<string, unknown>, defaults: { windows: readonly number[]; minSamples: number; cooldownMs: number }): MonitorSpec[] {
+function specs(source: string, where: string, raw: Record<string, unknown>, defaults: { windows: readonly Window[]; minSamples: number; cooldownMs: number }): MonitorSpec[] {
   only(source, where, raw, ["name", "metric", "test", "threshold", "rearm", "window", "minSamples", "cooldown", "baseline"]);
   const metric = str(source, `${where}.metric`, raw.metric);
   if (metric === undefined) throw bad(source, where, "'metric' is required", "e.g. tools, decisions, approval_rate, denial_rate:*, latency, eval:refusal");
@@ -163,7 +180,7 @@ function specs(source: string, where: string, raw: Record<string, unknown>, defa
     cooldownMs: duration(source, `${where}.cooldown`, raw.cooldown, defaults.cooldownMs),
     baseline: str(source, `${where}.baseline`, raw.baseline),
   };
-  return durations(source, `${where}.window`, raw.window, defaults.windows).map((windowMs) => ({ ...common, windowMs }));
+  return windows(source, `${where}.window`, raw.window, defaults.windows).map((w) => (w.runs !== undefined ? { ...common, windowMs: 0, runs: w.runs } : { ...common, windowMs: w.ms }));
 }
 
 /** Validates a parsed config file (`source` names it in errors) and applies the defaults. */
@@ -174,7 +191,7 @@ export function parseMonitorConfig(json: unknown, source = "config"): MonitorCon
   if (!isRecord(d)) throw bad(source, "defaults", "must be an object");
   only(source, "defaults", d, ["window", "minSamples", "cooldown"]);
   const defaults = {
-    windows: durations(source, "defaults.window", d.window, DEFAULT_WINDOWS),
+    windows: windows(source, "defaults.window", d.window, DEFAULT_WINDOWS.map((ms) => ({ ms }))),
     minSamples: count(source, "defaults.minSamples", d.minSamples, 30),
     cooldownMs: duration(source, "defaults.cooldown", d.cooldown, HOUR),
   };
@@ -201,7 +218,7 @@ export function parseMonitorConfig(json: unknown, source = "config"): MonitorCon
   return {
     ...(json.otel !== undefined ? { otel: otelSection(source, json.otel) } : {}),
     baseline: str(source, "baseline", json.baseline),
-    windowMs: Math.max(...defaults.windows),
+    windowMs: Math.max(0, ...defaults.windows.map((w) => w.ms)),
     monitors,
     alerts: { webhooks: hooks as string[], log: a.log !== false, otel: a.otel === true },
   };

@@ -26,8 +26,10 @@ export interface MetricResult {
   readonly key: string;
   readonly monitor: string;
   readonly metric: string;
-  /** The current window's width, ms. */
+  /** The current window's width, ms (for a window of runs: the span those runs covered, to the hour). */
   readonly windowMs: number;
+  /** A window of the last N runs, when it is one. */
+  readonly runs?: number;
   readonly test: TestName;
   /** The test statistic (chi-square, z, D, odds or rate ratio, or the distance itself); null when undefined. */
   readonly statistic: number | null;
@@ -54,6 +56,11 @@ export interface MetricResult {
   readonly chart: ChartData;
   /** Why there is no verdict, when there is none. */
   readonly note?: string;
+}
+
+/** How a window reads: `1h`, `1d`, or `50 runs`. */
+export function windowLabel(w: { readonly windowMs: number; readonly runs?: number }): string {
+  return w.runs !== undefined ? `${w.runs} runs` : formatDuration(w.windowMs);
 }
 
 /** One metric of one monitor, before the run's p-values are adjusted together. */
@@ -84,7 +91,7 @@ export function evaluateDrift(
       const r = metricValue(ref, metric);
       const c = metricValue(cur, metric);
       const { phi, calibrated } = dispersionOf(calibration, metric);
-      const base = { key: `${spec.name}/${metric}@${formatDuration(spec.windowMs)}`, monitor: spec.name, metric, windowMs: spec.windowMs, test: spec.test, threshold: spec.threshold, rearm: spec.rearm, referenceN: r.n, currentN: c.n, dispersion: phi, calibrated };
+      const base = { key: `${spec.name}/${metric}@${windowLabel(spec).replace(" ", "")}`, monitor: spec.name, metric, windowMs: spec.windowMs, ...(spec.runs !== undefined ? { runs: spec.runs } : {}), test: spec.test, threshold: spec.threshold, rearm: spec.rearm, referenceN: r.n, currentN: c.n, dispersion: phi, calibrated };
       if (r.n < spec.minSamples || c.n < spec.minSamples) {
         const side = r.n < spec.minSamples ? `the baseline has ${r.n}` : `the window has ${c.n}`;
         pending.push({ ...base, statistic: null, summary: "", moved: [], chart: NO_CHART, sufficient: false, note: `${side} observations, fewer than the ${spec.minSamples} required` });

@@ -8,7 +8,7 @@ import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, trace } from "@opentel
 import type { Attributes, Context, Meter, Tracer } from "@opentelemetry/api";
 import type { Evaluations } from "./aggregate.ts";
 import type { Alert } from "./alerts.ts";
-import { formatDuration } from "./duration.ts";
+import { windowLabel } from "./drift.ts";
 import type { DecisionEvent, OutcomeEvent, ParentSpan, TelemetryEvent } from "./event.ts";
 import type { DriftReport } from "./run.ts";
 
@@ -158,7 +158,7 @@ export function driftMetrics(meter: Meter): DriftMetrics {
     record(report) {
       for (const r of report.results) {
         if (r.verdict === "insufficient") continue;
-        const attrs: Attributes = { "palisade.monitor": r.monitor, "palisade.metric": r.metric, "palisade.test": r.test, "palisade.window": formatDuration(r.windowMs), "palisade.baseline": report.baseline.name };
+        const attrs: Attributes = { "palisade.monitor": r.monitor, "palisade.metric": r.metric, "palisade.test": r.test, "palisade.window": windowLabel(r), "palisade.baseline": report.baseline.name };
         if (report.agent !== null) attrs["gen_ai.agent.id"] = report.agent;
         if (report.env !== null) attrs["deployment.environment.name"] = report.env;
         if (r.pValue !== undefined) p.record(r.pValue, attrs);

@@ -4,8 +4,8 @@
 // no event carries. JSON output is the DriftReport itself.
 import { barRows, clip, sparkline } from "./chart.ts";
 import { P_VALUE_TESTS } from "./config.ts";
+import { windowLabel } from "./drift.ts";
 import type { MetricResult } from "./drift.ts";
-import { formatDuration } from "./duration.ts";
 import type { DriftReport } from "./run.ts";
 
 /** Rendering options. */
@@ -51,7 +51,7 @@ export function renderReport(report: DriftReport, options: RenderOptions = {}): 
   lines.push("");
   const width = Math.min(40, Math.max(12, ...report.results.map((r) => r.metric.length)));
   for (const r of report.results) {
-    const head = `${verdictText(r, color)} ${clip(r.metric, width).padEnd(width)} ${formatDuration(r.windowMs).padEnd(4)} ${r.test.padEnd(8)}`;
+    const head = `${verdictText(r, color)} ${clip(r.metric, width).padEnd(width)} ${windowLabel(r).padEnd(4)} ${r.test.padEnd(8)}`;
     if (r.verdict === "insufficient") {
       lines.push(`${head} ${r.note ?? "no verdict"}`);
       continue;

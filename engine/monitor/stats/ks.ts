@@ -117,7 +117,7 @@ function rank(a: Float64Array, v: number, orEqual: boolean): number {
 export function ksStatisticSorted(x: Float64Array, y: Float64Array): number {
   const n = x.length;
   const m = y.length;
-  if (n * Math.log2(m + 1) >= n + m) return statistic(x, y).d;
+  if (n * Math.log2(m + 1) >= n + m) return mergedD(x, y);
   let d = 0;
   let below = 0;
   for (let i = 0; i < n; i++) {
@@ -130,6 +130,23 @@ export function ksStatisticSorted(x: Float64Array, y: Float64Array): number {
     if (lt > d) d = lt;
     if (le > d) d = le;
     below = atOrBelow;
+  }
+  return d;
+}
+
+/** D by one merge walk over both sorted samples, stepping past ties together (no location kept). */
+function mergedD(x: Float64Array, y: Float64Array): number {
+  const n = x.length;
+  const m = y.length;
+  let i = 0;
+  let j = 0;
+  let d = 0;
+  while (i < n && j < m) {
+    const v = x[i] <= y[j] ? x[i] : y[j];
+    while (i < n && x[i] === v) i++;
+    while (j < m && y[j] === v) j++;
+    const diff = Math.abs(i / n - j / m);
+    if (diff > d) d = diff;
   }
   return d;
 }

@@ -11,6 +11,7 @@ import { createBaseline, rollingRange } from "../baseline.ts";
 import { parseMonitorConfig } from "../config.ts";
 import { Monitor } from "../monitor.ts";
 import { seededRandom } from "../random.ts";
+import { renderReport } from "../report.ts";
 import { runDrift } from "../run.ts";
 import { SqliteMonitorStore } from "../sqlite-store.ts";
 
@@ -82,4 +83,35 @@ test("palisade baseline create --rolling", async () => {
   const fixed = await run(["baseline", "create", "week", "--from", "2026-01-05", "--to", "2026-01-12", "--agent", "bot", "--env", "prod", "--db", db], dir);
   assert.equal(fixed.code, 0, fixed.stderr);
   assert.match(fixed.stdout, /created baseline 'week': 50,400 decisions .*; calibrated at 1h \(168 chunks\), 6h \(82 chunks\), 1d \(25 chunks\)/);
+});
+
+test("NodeLoom's 'last 30 days against the last 50 runs': a window of runs read from raw events", async () => {
+  const { MemoryMonitorStore } = await import("../memory-store.ts");
+  const store = new MemoryMonitorStore();
+  const m = new Monitor({ store, flushIntervalMs: 0, overflow: "backpressure", descriptors: false, now: () => START + 31 * DAY });
+  const rand = seededRandom(12);
+  // Thirty days of runs of 4 tool calls, then 50 runs that call 'b' far more often.
+  let run = 0;
+  const session = (time: number, share: number) => {
+    const id = `run-${run++}`;
+    for (let k = 0; k < 4; k++) m.record({ time: time + k * 1000, decision: "allow", phase: "tool_call", tool: rand() < share ? "b" : "a", session: id, agent: "bot", env: "prod" });
+  };
+  for (let t = START; t < START + 30 * DAY; t += 20 * 60_000) session(t, 0.2);
+  for (let i = 0; i < 50; i++) session(START + 30 * DAY + i * 60_000, 0.6);
+  await m.flush();
+  await createBaseline(store, "month", { from: START, to: START + 30 * DAY, agent: "bot", env: "prod" });
+  const config = parseMonitorConfig({ monitors: [{ name: "tool mix", metric: "tools", window: ["50 runs", "1h"] }] });
+  const report = await runDrift(store, config, { baseline: "month", now: START + 30 * DAY + HOUR });
+  const byWindow = new Map(report.results.map((r) => [r.key, r]));
+  const runs = byWindow.get("tool mix/tools@50runs");
+  assert.ok(runs, [...byWindow.keys()].join(", "));
+  assert.equal(runs.runs, 50);
+  assert.equal(runs.currentN, 200, "the 50 runs' 200 tool calls");
+  assert.equal(runs.verdict, "drift");
+  assert.match(runs.summary, /'b' 19\.\d% → 5\d\.\d%/);
+  assert.ok(runs.windowMs > 49 * 60_000 && runs.windowMs <= HOUR, "the span the runs covered");
+  assert.match(renderReport(report), /DRIFT tools +50 runs chi2/);
+  const none = await runDrift(store, parseMonitorConfig({ monitors: [{ metric: "tools", window: "80 runs" }] }), { baseline: "month", now: START + 40 * DAY });
+  assert.match(none.warnings.join("\n"), /a window of 80 runs found 0 in the raw events of the last 7 days/);
+  assert.throws(() => parseMonitorConfig({ monitors: [{ metric: "tools", window: "0 runs" }] }), /a window of runs holds from 1 to 100,000 runs/);
 });
