@@ -167,7 +167,7 @@ export function outcomeEvent(ctx: Pick<ServiceContext, "environment">, caller: C
 /** Registers POST /v1/outcomes; without a monitor, outcomes are checked and acknowledged, not kept. */
 export function outcomeRoutes(app: FastifyInstance, ctx: ServiceContext, monitor: Monitor | undefined): void {
   app.post("/v1/outcomes", { config: { doc: OUTCOMES_DOC } }, async (req, reply) => {
-    const caller = ctx.caller(req.headers);
+    const caller = ctx.caller(req);
     const body = req.body;
     const now = Date.now();
     let events: OutcomeEvent[];
