@@ -48,6 +48,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 Mode = Literal["enforce", "shadow"]
+PayloadKind = Literal["full", "input"]
 OnDeny = Literal["raise", "message"] | Callable[[PolicyDeniedError], Any]
 """How a guarded tool reacts when policy stops it: raise `PolicyDeniedError` (default for plain
 functions), return a message the model reads (`"blocked by policy: ..."`), or return what a
@@ -292,7 +293,7 @@ class Session:
 
     # -- deciding ---------------------------------------------------------------------------
 
-    def _body(self, phase: Phase, input: Mapping[str, Any]) -> bytes:
+    def _body(self, phase: Phase, input: Mapping[str, Any], payload: PayloadKind) -> bytes:
         full = dict(input)
         g = self.guard
         if self.principal is not None and "principal" not in full:
@@ -302,6 +303,10 @@ class Session:
         req: dict[str, Any] = {"phase": phase, "input": full, "session": self.id}
         if g.env is not None:
             req["environment"] = g.env
+        if g.mode == "shadow":
+            req["mode"] = "shadow"
+        if payload == "input":
+            req["payload"] = "input"
         return _encode(req)
 
     def _unavailable(self, phase: Phase, tool: str | None, why: str) -> GuardUnavailableError:
@@ -327,12 +332,14 @@ class Session:
             return self._unrecordable(phase, tool, str(err))
         return err
 
-    def decide(self, phase: Phase, input: Mapping[str, Any]) -> DecisionResponse:
+    def decide(self, phase: Phase, input: Mapping[str, Any], *, payload: PayloadKind = "full") -> DecisionResponse:
         """The service's decision for one phase's input (recorded there); enforces nothing.
+        `payload="input"` asks for a payload holding only the input's own fields (not the context
+        the service adds: agent, env, time, the session's calls), as enforcing does.
         Raises GuardUnavailableError when no decision came, ServiceError when the request was refused."""
         tool = _tool_name(input)
         try:
-            body = self._body(phase, input)
+            body = self._body(phase, input, payload)
         except _Unrecordable as e:
             raise self._unrecordable(phase, tool, str(e)) from None
         try:
@@ -342,11 +349,13 @@ class Session:
         except ServiceError as e:
             raise self._refused(phase, tool, e) from None
 
-    async def adecide(self, phase: Phase, input: Mapping[str, Any]) -> DecisionResponse:
+    async def adecide(
+        self, phase: Phase, input: Mapping[str, Any], *, payload: PayloadKind = "full"
+    ) -> DecisionResponse:
         """As `decide`, awaiting."""
         tool = _tool_name(input)
         try:
-            body = self._body(phase, input)
+            body = self._body(phase, input, payload)
         except _Unrecordable as e:
             raise self._unrecordable(phase, tool, str(e)) from None
         try:
@@ -404,7 +413,7 @@ class Session:
         """Decides without waiting on anybody, for adapters whose framework asks the human itself
         (a LangGraph interrupt, an Agents SDK run interruption, a PydanticAI deferred call)."""
         try:
-            d = self.decide(phase, input)
+            d = self.decide(phase, input, payload="input")
         except GuardUnavailableError as e:
             return Step(self, phase, input, guarded=self._pass_unchecked(e, input))
         except PolicyDeniedError as e:
@@ -414,7 +423,7 @@ class Session:
     async def astep(self, phase: Phase, input: Mapping[str, Any]) -> Step:
         """As `step`, awaiting."""
         try:
-            d = await self.adecide(phase, input)
+            d = await self.adecide(phase, input, payload="input")
         except GuardUnavailableError as e:
             return Step(self, phase, input, guarded=self._pass_unchecked(e, input))
         except PolicyDeniedError as e:
@@ -432,7 +441,7 @@ class Session:
         """Decides and enforces: returns the payload to carry on with, or raises PolicyDeniedError
         (a deny, a refused or unanswered approval, no decision from the service)."""
         try:
-            d = self.decide(phase, input)
+            d = self.decide(phase, input, payload="input")
         except GuardUnavailableError as e:
             return self._pass_unchecked(e, input)
         done = self._verdict(phase, input, d)
@@ -441,7 +450,7 @@ class Session:
     async def aenforce(self, phase: Phase, input: Mapping[str, Any]) -> Guarded:
         """As `enforce`, awaiting."""
         try:
-            d = await self.adecide(phase, input)
+            d = await self.adecide(phase, input, payload="input")
         except GuardUnavailableError as e:
             return self._pass_unchecked(e, input)
         done = self._verdict(phase, input, d)
