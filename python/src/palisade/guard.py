@@ -96,9 +96,13 @@ class _Unrecordable(Exception):
     pass
 
 
+# Made once: json.dumps with options builds an encoder per call.
+_ENCODER = json.JSONEncoder(allow_nan=False, ensure_ascii=False, separators=(",", ":"))
+
+
 def _encode(body: Mapping[str, Any]) -> bytes:
     try:
-        return json.dumps(body, allow_nan=False, ensure_ascii=False, separators=(",", ":")).encode()
+        return _ENCODER.encode(body).encode()
     except (TypeError, ValueError, RecursionError) as e:
         raise _Unrecordable(str(e)) from None
 
