@@ -7,11 +7,16 @@
 // destroys its key: the ciphertext stays (so every leaf, node and checkpoint still verifies) but
 // can never be read again, and the fields read back as ERASED_MARKER.
 //
-// The subject identifier itself (e.g. principal.id) is kept beside the entry, outside the leaf,
-// to find a subject's entries; it should be a pseudonymous id, not an e-mail address. Records
-// without a subject cannot be erased on request later, so their personal fields are not kept at
-// all: they are written as the marker.
+// The subject identifier is kept beside the entry, outside the leaf, to find a subject's entries,
+// and only as a keyed pseudonym (AuditLog hashes it with a per-log salt), so the database holds
+// no plain identifier to begin with. Records without a subject cannot be erased on request
+// later, so their personal fields are not kept at all: they are written as the marker.
+//
+// Private by default: a log created through the library seals DEFAULT_ERASURE unless it is
+// given another policy or `erasure: false`. This module's API (seal, unseal, sealedPart,
+// subjectOf, DEFAULT_ERASURE) is stable: the SDK seals what it keeps for replay with it.
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { AuditError } from "./errors.ts";
 
 /** Which fields are personal, and which field names the data subject. Paths are dotted (`meta.user_email`). */
 export interface ErasurePolicy {
@@ -19,6 +24,49 @@ export interface ErasurePolicy {
   readonly subjectField: string;
   /** Paths of the fields sealed under the subject's key, e.g. `principal`, `meta.user_email`. */
   readonly personalFields: readonly string[];
+  /**
+   * Records without a subject: "drop" (the default) writes their personal fields as
+   * ERASED_MARKER; "seal" seals them under the key of ANONYMOUS_SUBJECT, which one erasure of
+   * that subject destroys for all of them at once.
+   */
+  readonly anonymous?: "drop" | "seal";
+}
+
+/** The subject records without one are sealed under when the policy says `anonymous: "seal"`. */
+export const ANONYMOUS_SUBJECT = "\u0000anonymous";
+
+/**
+ * The policy a new log seals with unless told otherwise: the subject is the record's principal
+ * (its id when it is an object); the principal, the decided input and the original input a
+ * writer keeps for replay (`original_input`, when it records the redacted input as `input`) are
+ * personal, and records without a principal are sealed too (under ANONYMOUS_SUBJECT), so replay
+ * keeps working for them. What stays clear is the decision itself: agent, environment, phase,
+ * tool name, outcome, rules, digests, times.
+ */
+export const DEFAULT_ERASURE: ErasurePolicy = Object.freeze({ subjectField: "principal", personalFields: Object.freeze(["principal", "input", "original_input"]), anonymous: "seal" });
+
+/**
+ * An erasure policy from JSON text (as a log records it, or a configuration holds it). Throws
+ * AuditError "audit/invalid-record" naming what is wrong.
+ */
+export function parseErasurePolicy(text: string): ErasurePolicy {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw new AuditError("audit/invalid-record", "the erasure policy is not JSON");
+  }
+  return erasurePolicyFrom(v, "erasure policy");
+}
+
+/** Checks a value is an ErasurePolicy: a non-empty `subjectField` path and a list of `personalFields` paths. */
+export function erasurePolicyFrom(v: unknown, where: string): ErasurePolicy {
+  const path = (p: unknown) => typeof p === "string" && /^[^.]+(\.[^.]+)*$/.test(p);
+  if (!isObj(v) || !path(v.subjectField)) throw new AuditError("audit/invalid-record", `${where}: subjectField must be a dotted field path such as "principal"`);
+  if (!Array.isArray(v.personalFields) || !v.personalFields.every(path)) throw new AuditError("audit/invalid-record", `${where}: personalFields must be a list of dotted field paths`);
+  if (v.anonymous !== undefined && v.anonymous !== "drop" && v.anonymous !== "seal") throw new AuditError("audit/invalid-record", `${where}: anonymous must be "drop" or "seal"`);
+  const policy = { subjectField: v.subjectField as string, personalFields: [...(v.personalFields as string[])] };
+  return v.anonymous === undefined ? policy : { ...policy, anonymous: v.anonymous };
 }
 
 /** What an erased (or never kept) personal field reads as. */
@@ -80,9 +128,13 @@ function setPath(record: Obj, path: string, value: unknown): void {
   at[parts[parts.length - 1]] = value;
 }
 
-/** The record's data subject as a string, or null when it has none (missing, or not a string or number). */
+/**
+ * The record's data subject as a string, or null when it has none. The subject field holds a
+ * string or a number, or an object whose `id` does (a principal recorded as `{ id, ... }`).
+ */
 export function subjectOf(record: unknown, policy: ErasurePolicy): string | null {
-  const v = getPath(record, policy.subjectField);
+  let v = getPath(record, policy.subjectField);
+  if (isObj(v)) v = v.id;
   if (typeof v === "string" && v !== "") return v;
   if (typeof v === "number" && Number.isFinite(v)) return String(v);
   return null;

@@ -18,7 +18,7 @@ import { leafHash } from "./hash.ts";
 import type { NodeId } from "./merkle.ts";
 import { SqliteStore } from "./sqlite-store.ts";
 import { StoreError } from "./store.ts";
-import type { AppendResult, AuditStore, DocumentAppendResult, NewDocumentEntry, NewEntry, StoreErrorCode, StoredCheckpoint, StoredEntry, SubjectKey } from "./store.ts";
+import type { AppendResult, AuditStore, DocumentAppendResult, EraseOutcome, NewDocumentEntry, NewEntry, StoreErrorCode, StoredCheckpoint, StoredEntry, SubjectKey } from "./store.ts";
 
 interface Request {
   readonly id: number;
@@ -291,11 +291,17 @@ export class ThreadedSqliteStore implements AuditStore {
   checkpoints(): Promise<StoredCheckpoint[]> {
     return this.#send("checkpoints");
   }
+  lastCheckpoint(): Promise<StoredCheckpoint | undefined> {
+    return this.#send("lastCheckpoint");
+  }
   getMeta(name: string): Promise<string | undefined> {
     return this.#send("getMeta", name);
   }
   initMeta(name: string, value: string): Promise<string> {
     return this.#send("initMeta", name, value);
+  }
+  setMeta(name: string, value: string): Promise<void> {
+    return this.#send("setMeta", name, value);
   }
   subjectKeys(subjects: readonly string[], newKey: () => { keyId: string; key: Uint8Array }): Promise<Map<string, SubjectKey>> {
     const unique = [...new Set(subjects)];
@@ -304,7 +310,7 @@ export class ThreadedSqliteStore implements AuditStore {
   keysById(keyIds: readonly string[]): Promise<Map<string, SubjectKey>> {
     return this.#send("keysById", keyIds);
   }
-  eraseSubject(subject: string, time: number): Promise<number> {
+  eraseSubject(subject: string, time: number): Promise<EraseOutcome> {
     return this.#send("eraseSubject", subject, time);
   }
   subjectEntryCount(subject: string): Promise<number> {

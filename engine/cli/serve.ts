@@ -4,9 +4,9 @@
 // monitor records every decision beside the audit log for /v1/drift, and a
 // palisade.environments.json in the working folder is listed under /v1/environments. With --env
 // it serves that environment's signed bundle, reloaded when a promotion or rollback replaces it.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { AuditLog, generateKey, openStore, parseSignerKey } from "../audit/index.ts";
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { AuditLog, StoreError, defaultOrigin, fileSignerMemory, logFiles, openStore, signingKeyFor } from "../audit/index.ts";
 import { CONFIG_FILE as ENVIRONMENTS_FILE, EnvironmentError, EnvironmentHandle, environment, loadEnvironmentsConfig } from "../environments/index.ts";
 import type { EnvironmentsConfig } from "../environments/index.ts";
 import { Monitor, MonitorError, openMonitorStore } from "../monitor/index.ts";
@@ -62,19 +62,6 @@ Without --config a one-off admin key is minted and printed with the console's ad
 
 function isUrl(db: string): boolean {
   return /^postgres(ql)?:\/\//i.test(db);
-}
-
-function signingKey(path: string, io: CommandIO): string {
-  if (existsSync(path)) {
-    const text = readFileSync(path, "utf8").trim();
-    parseSignerKey(text);
-    return text;
-  }
-  const k = generateKey("palisade.local/audit");
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `${k.signerKey}\n`, { mode: 0o600, flag: "wx" });
-  io.stderr(`palisade serve: created checkpoint signing key ${path}\n`);
-  return k.signerKey;
 }
 
 /** Builds the playground bundle when it is missing or older than its sources; failures leave the API up. */
@@ -191,9 +178,22 @@ export const command: Command = {
     // The environment's own audit log, unless --db names another.
     const dbFlag = stringFlag(args, "db") ?? served?.env.audit ?? "palisade-audit.db";
     const db = isUrl(dbFlag) ? dbFlag : resolve(io.cwd, dbFlag);
-    const keyFlag = stringFlag(args, "key");
-    const keyPath = keyFlag !== undefined ? resolve(io.cwd, keyFlag) : config.signingKeyFile ?? (isUrl(db) ? resolve(io.cwd, "palisade-audit.key") : `${db}.key`);
-    const audit = await AuditLog.open(await openStore(db), { signingKey: signingKey(keyPath, io) });
+    const files = logFiles(db, stringFlag(args, "key") ?? config.signingKeyFile, io.cwd);
+    let audit: AuditLog;
+    const store = await openStore(db);
+    try {
+      // A log takes one key for life: a node without it refuses to start rather than sign with another.
+      const { signerKey, created } = await signingKeyFor(store, files, defaultOrigin());
+      if (created) io.stderr(`palisade serve: created checkpoint signing key ${files.key}; verifier key in ${files.vkey}\n`);
+      audit = await AuditLog.open(store, { signingKey: signerKey, signerMemory: fileSignerMemory(files.checkpoint) });
+    } catch (err) {
+      await store.close();
+      if (err instanceof StoreError) {
+        io.stderr(`palisade serve: ${err.message}\n${err.hint ? `  help: ${err.hint}\n` : ""}`);
+        return 2;
+      }
+      throw err;
+    }
     let approvals;
     if (isUrl(db)) {
       const { PostgresApprovalStore } = await import("../service/approval-store-pg.ts");

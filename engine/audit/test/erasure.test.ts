@@ -76,13 +76,15 @@ test("erasing a subject through the log: fields read as erased, tree and checkpo
   const stored = await log.store.entries(0, 30);
   assert.ok(stored.every((e) => !new TextDecoder().decode(e.data).includes("@example.com")), "no e-mail address is stored in clear");
   assert.deepEqual((await log.read(0)).record, rec(0, "alice"));
-  const aliceKey = (await log.store.subjectKeys(["alice"], newSubjectKey)).get("alice");
+  const kid = sealedPart(JSON.parse(new TextDecoder().decode(stored[0].data)))?.kid ?? "";
+  const aliceKey = (await log.store.keysById([kid])).get(kid);
   assert.ok(aliceKey?.key);
+  assert.notEqual(aliceKey.subject, "alice", "the store keeps subjects only as pseudonyms");
   const holds = (f: string) => existsSync(f) && readFileSync(f).indexOf(Buffer.from(aliceKey.key as Uint8Array)) >= 0;
   assert.ok(holds(db) || holds(`${db}-wal`), "before erasure the key is on disk (so the check below means something)");
 
   const r = await log.erase("alice");
-  assert.deepEqual(r, { subject: "alice", keysDestroyed: 1, entries: 10 });
+  assert.deepEqual(r, { subject: "alice", keysDestroyed: 1, entries: 10, complete: true, remains: [] });
   const a = await log.read(3);
   assert.equal(a.status, "erased");
   assert.equal(a.record.principal, ERASED_MARKER);
@@ -117,13 +119,13 @@ test("palisade audit erase destroys the key and reports it; a second erase finds
   await log.close();
   const io = captureIO(dir);
   assert.equal(await main(["audit", "erase", "--db", db, "--subject", "dave"], io), 0, io.err());
-  assert.match(io.out(), /erased subject 'dave': 1 key destroyed; the personal fields of 1 entry now read as erased/);
+  assert.match(io.out(), /erased subject 'dave': 1 key destroyed and gone from the database files; the personal fields of 1 entry now read as erased/);
   const again = captureIO(dir);
   assert.equal(await main(["audit", "erase", "--db", db, "--subject", "dave"], again), 0);
   assert.match(again.out(), /nothing to erase/);
   const check = await AuditLog.open(SqliteStore.open(db));
   assert.equal((await check.read(0)).record.principal, ERASED_MARKER);
   assert.equal((await check.read(1)).record.principal, "erin");
-  assert.ok((await check.verify()).ok);
+  assert.ok((await check.verify({ allowUnsigned: true })).ok);
   await check.close();
 });
