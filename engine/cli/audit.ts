@@ -12,6 +12,7 @@ import { gzipSync } from "node:zlib";
 import { ANONYMOUS_SUBJECT } from "../audit/erasure.ts";
 import { AuditError } from "../audit/errors.ts";
 import { toHex } from "../audit/hash.ts";
+import { TILE_WIDTH, tilePath } from "../audit/tiles.ts";
 import { defaultOrigin, fileSignerMemory, isPostgresUrl, logFiles, readSigningKey, readVerifierKeys, replaceFile, signingKeyFor, writeVerifierKeys } from "../audit/key-files.ts";
 import type { LogFiles } from "../audit/key-files.ts";
 import { AuditLog } from "../audit/log.ts";
@@ -60,6 +61,8 @@ ${trustHelp}
                   accept a log that no trusted checkpoint vouches for
   --witness VKEY  a witness whose cosignatures count (repeatable; VKEY@URL also accepted)
   --quorum K      cosignatures the latest checkpoint needs (default: every --witness)
+  --tiles DIR     tiles published earlier (an 'audit tiles' export or a mirror): damage that
+                  only a signed root shows is then pinned to the exact entry
   --json          print the report as JSON
 
 exit status: 0 the log verifies, 1 it does not, 2 bad arguments or no usable log`,
@@ -171,7 +174,7 @@ ${Object.values(subHelp).join("\n\n")}
 
 const trustFlags: Record<string, FlagSpec> = { key: { type: "string" }, vkey: { type: "string", multiple: true }, checkpoint: { type: "string", multiple: true } };
 const flags: Record<string, Record<string, FlagSpec>> = {
-  verify: { db: { type: "string" }, ...trustFlags, "allow-unsigned": { type: "boolean" }, witness: { type: "string", multiple: true }, quorum: { type: "string" }, json: { type: "boolean" } },
+  verify: { db: { type: "string" }, ...trustFlags, tiles: { type: "string" }, "allow-unsigned": { type: "boolean" }, witness: { type: "string", multiple: true }, quorum: { type: "string" }, json: { type: "boolean" } },
   checkpoint: { db: { type: "string" }, key: { type: "string" }, origin: { type: "string" }, witness: { type: "string", multiple: true } },
   prove: { db: { type: "string" }, index: { type: "string" }, size: { type: "string" }, ...trustFlags },
   consistency: { db: { type: "string" }, from: { type: "string" }, to: { type: "string" }, ...trustFlags },
@@ -315,7 +318,9 @@ async function verify(log: AuditLog, db: string, args: ParsedArgs, io: CommandIO
   const memory = fileSignerMemory(files.checkpoint).read();
   const keys = parseTrustedKeys(trust.keys);
   if (memory !== undefined && openTrusted(memory, keys).ok) held.push({ label: files.checkpoint, note: memory });
-  const options: LogVerifyOptions = { verifierKeys: trust.keys, checkpoints: held, allowUnsigned, witnesses, ...(quorum !== undefined ? { quorum } : {}) };
+  const tiles = stringFlag(args, "tiles");
+  const referenceLeaf = tiles === undefined ? undefined : publishedLeaves(resolve(io.cwd, tiles));
+  const options: LogVerifyOptions = { verifierKeys: trust.keys, checkpoints: held, allowUnsigned, witnesses, ...(quorum !== undefined ? { quorum } : {}), ...(referenceLeaf ? { referenceLeaf } : {}) };
   const r = await log.verify(options);
   if (args.flags.json === true) {
     io.stdout(json({ ok: r.ok, size: r.size, root: toHex(r.root), firstBadIndex: r.firstBadIndex, trustedKeys: trust.keys, latestTrusted: r.latestTrusted && { size: r.latestTrusted.size, origin: r.latestTrusted.origin }, checked: r.checked, problemCount: r.problemCount, problems: r.problems }));
@@ -478,6 +483,35 @@ const run: Record<string, (args: ParsedArgs, io: CommandIO) => Promise<number>> 
     return 0;
   },
 };
+
+/**
+ * Leaf hashes from a tiles directory: level-0 tile N is the full file if present, else its widest
+ * partial. Nothing there is trusted: a leaf that differs only narrows down where damage lies.
+ */
+function publishedLeaves(dir: string): (index: number) => Uint8Array | undefined {
+  if (!existsSync(dir)) throw new UsageError(`--tiles '${dir}' does not exist`);
+  const cache = new Map<number, Uint8Array | null>();
+  const load = (tile: number): Uint8Array | null => {
+    const base = join(dir, tilePath(0, tile));
+    if (existsSync(base)) return new Uint8Array(readFileSync(base));
+    for (let w = TILE_WIDTH - 1; w > 0; w--) {
+      const p = join(dir, tilePath(0, tile, w));
+      if (existsSync(p)) return new Uint8Array(readFileSync(p));
+    }
+    return null;
+  };
+  return (index) => {
+    const tile = Math.floor(index / TILE_WIDTH);
+    let bytes = cache.get(tile);
+    if (bytes === undefined) {
+      cache.clear();
+      bytes = load(tile);
+      cache.set(tile, bytes);
+    }
+    const at = (index % TILE_WIDTH) * 32;
+    return bytes !== null && at + 32 <= bytes.length ? bytes.subarray(at, at + 32) : undefined;
+  };
+}
 
 /** The trusted stored checkpoint of `size`, or the largest one. */
 function pick(stored: Map<number, TrustedCheckpoint>, size: number | undefined): { cp: TrustedCheckpoint; source: string } | undefined {
