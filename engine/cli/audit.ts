@@ -454,7 +454,7 @@ const run: Record<string, (args: ParsedArgs, io: CommandIO) => Promise<number>> 
       io.stdout(`erasure unfinished: ${what}, but a copy of the key bytes remains:\n${r.remains.map((x) => `  ${x}\n`).join("")}run 'palisade audit erase' again once that is resolved\n`);
       return 1;
     }
-    if (r.keysDestroyed === 0) io.stdout(`subject '${subject}' has no live key: nothing to erase (${entries} recorded)\n`);
+    if (r.keysDestroyed === 0) io.stdout(`subject '${subject}' has no live key: nothing to erase, and no copy of a destroyed key remains in the database files (${entries} recorded)\n`);
     else io.stdout(`erased subject '${subject}': ${count(r.keysDestroyed, "key", "keys")} destroyed and gone from the database files; the personal fields of ${entries} now read as erased\n`);
     return 0;
   },

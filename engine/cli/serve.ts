@@ -213,6 +213,7 @@ export const command: Command = {
       ...(config.bodyLimit !== undefined ? { bodyLimit: config.bodyLimit } : {}),
       ...(config.approvalTimeoutMs !== undefined ? { approvalTimeoutMs: config.approvalTimeoutMs } : {}),
       ...(config.checkpointEveryMs !== undefined ? { checkpointEveryMs: config.checkpointEveryMs } : {}),
+      ...(config.audit?.publicEntries !== undefined ? { publicEntries: config.audit.publicEntries } : {}),
       ...(config.tls ? { tls: { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) } } : {}),
       ...(pagesDir ? { pagesDir } : {}),
       ...(monitor ? { monitor } : {}),

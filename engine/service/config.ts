@@ -26,6 +26,8 @@ export interface ServiceConfig {
   readonly monitor?: MonitorConfig | false;
   /** A `palisade.environments.json` whose environments the console lists. */
   readonly environments?: string;
+  /** The audit log's settings: `publicEntries` serves entry bundles under /tlog/ (default false). */
+  readonly audit?: { readonly publicEntries?: boolean };
 }
 
 /** A mistake in the configuration file. */
@@ -87,7 +89,10 @@ export function parseServiceConfig(text: string, base: string): ServiceConfig {
   if (raw.signingKeyFile !== undefined && typeof raw.signingKeyFile !== "string") throw new ConfigError("/signingKeyFile must be a file path");
   if (raw.environments !== undefined && (typeof raw.environments !== "string" || raw.environments === "")) throw new ConfigError("/environments must be the path of a palisade.environments.json");
   const monitor = monitorSection(raw.monitor, base);
-  const known = new Set(["keys", "rateLimit", "bodyLimit", "approvalTimeoutMs", "checkpointEveryMs", "tls", "signingKeyFile", "monitor", "environments"]);
+  if (raw.audit !== undefined && (!isObject(raw.audit) || Object.keys(raw.audit).some((k) => k !== "publicEntries") || (raw.audit.publicEntries !== undefined && typeof raw.audit.publicEntries !== "boolean"))) {
+    throw new ConfigError("/audit must be an object with publicEntries (true or false)");
+  }
+  const known = new Set(["keys", "rateLimit", "bodyLimit", "approvalTimeoutMs", "checkpointEveryMs", "tls", "signingKeyFile", "monitor", "environments", "audit"]);
   for (const k of Object.keys(raw)) if (!known.has(k)) throw new ConfigError(`/${k} is not a configuration field`);
   const out: { -readonly [K in keyof ServiceConfig]: ServiceConfig[K] } = { keys };
   if (rateLimit) out.rateLimit = rateLimit;
@@ -101,6 +106,7 @@ export function parseServiceConfig(text: string, base: string): ServiceConfig {
   if (typeof raw.signingKeyFile === "string") out.signingKeyFile = resolve(base, raw.signingKeyFile);
   if (monitor !== undefined) out.monitor = monitor;
   if (typeof raw.environments === "string") out.environments = resolve(base, raw.environments);
+  if (isObject(raw.audit) && typeof raw.audit.publicEntries === "boolean") out.audit = { publicEntries: raw.audit.publicEntries };
   return out;
 }
 

@@ -54,6 +54,8 @@ export interface ServiceOptions {
   /** Default: compliance reports built from `audit` (engine/compliance). */
   readonly reports?: ReportSource;
   readonly environments?: EnvironmentSource;
+  /** Serve the log's entry bundles under /tlog/ to anyone (default false: hashes and checkpoints only). */
+  readonly publicEntries?: boolean;
   /** Where internal failures (audit appends, signing) are reported. */
   readonly onError?: (err: unknown) => void;
 }
@@ -187,7 +189,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   });
   decideRoutes(app, context);
   approvalRoutes(app, context);
-  auditRoutes(app, context);
+  auditRoutes(app, context, { publicEntries: o.publicEntries === true });
   consoleRoutes(app, context);
   if (o.pagesDir) staticRoutes(app, o.pagesDir);
 

@@ -4,6 +4,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { gunzipSync } from "node:zlib";
 import { after, before, test } from "node:test";
 import { command } from "../../cli/audit.ts";
 import { main } from "../../cli/main.ts";
@@ -147,6 +148,10 @@ test("tiles writes a C2SP tlog-tiles tree that reproduces the log", async () => 
   assert.equal(JSON.parse(new TextDecoder().decode(entries[4])).n, 4);
   const read = readerFromTiles(() => new Uint8Array(leaves));
   assert.deepEqual(rootFromReader(20, read), cp.checkpoint.root);
+  const zipped = await run("tiles", "--out", "tiles-gz", "--gzip");
+  assert.equal(zipped.code, 0, zipped.err);
+  assert.deepEqual(gunzipSync(readFileSync(join(dir, "tiles-gz/tile/entries/000.p/20"))), readFileSync(join(out, "tile/entries/000.p/20")), "--gzip writes entry bundles to serve with Content-Encoding: gzip");
+  assert.deepEqual(readFileSync(join(dir, "tiles-gz/tile/0/000.p/20")), leaves, "hash tiles stay as they are");
 });
 
 test("erase with no subject is a usage error", async () => {

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { after, test } from "node:test";
 import { main } from "../../cli/main.ts";
 import { ERASED_MARKER, SEALED_FIELD, SEALED_MARKER, newSubjectKey, seal, sealedPart, subjectOf, unseal } from "../erasure.ts";
@@ -127,5 +128,38 @@ test("palisade audit erase destroys the key and reports it; a second erase finds
   assert.equal((await check.read(0)).record.principal, ERASED_MARKER);
   assert.equal((await check.read(1)).record.principal, "erin");
   assert.ok((await check.verify({ allowUnsigned: true })).ok);
+  await check.close();
+});
+
+test("audit erase while a reader holds a transaction: unfinished (exit 1, naming it) until the key bytes are gone from the file and WAL", async () => {
+  const db = join(dir, "reader.db");
+  const log = await AuditLog.open(db);
+  await Promise.all([log.append(rec(0, "frank")), log.append(rec(1, "gina"))]);
+  const first = await log.read(0);
+  const kid = sealedPart(JSON.parse(new TextDecoder().decode(first.data)))?.kid ?? "";
+  const secret = (await log.store.keysById([kid])).get(kid)?.key;
+  assert.ok(secret);
+  await log.close();
+  const needle = Buffer.from(secret);
+  const holds = () => [db, `${db}-wal`].filter((f) => existsSync(f) && readFileSync(f).indexOf(needle) >= 0);
+  assert.ok(holds().length > 0, "the key is on disk before erasure");
+
+  const reader = new DatabaseSync(db);
+  reader.exec("BEGIN");
+  reader.prepare("SELECT count(*) AS n FROM subject_keys").get();
+  const io = captureIO(dir);
+  assert.equal(await main(["audit", "erase", "--db", db, "--subject", "frank"], io), 1, io.out() + io.err());
+  assert.match(io.out(), /^erasure unfinished: 1 key destroyed for subject 'frank', but a copy of the key bytes remains:\n  another connection to '.*reader\.db' holds a read transaction/);
+  assert.ok(holds().length > 0, "the report is true: the bytes are still there");
+  reader.exec("COMMIT");
+  reader.close();
+
+  const again = captureIO(dir);
+  assert.equal(await main(["audit", "erase", "--db", db, "--subject", "frank"], again), 0, again.out());
+  assert.match(again.out(), /no copy of a destroyed key remains in the database files/);
+  assert.deepEqual(holds(), [], "gone from the database file and its WAL");
+  const check = await AuditLog.open(db);
+  assert.equal((await check.read(0)).record.principal, ERASED_MARKER);
+  assert.equal((await check.read(1)).record.principal, "gina");
   await check.close();
 });
