@@ -155,20 +155,54 @@ export function personalPathsIn(record: unknown, policy: ErasurePolicy): string[
   return policy.personalFields.filter((p) => getPath(record, p) !== undefined);
 }
 
+/** Sets `path` in `out` to `value`, first copying every object on the way that `out` still shares with its source. */
+function setCopying(out: Obj, path: string, value: unknown, fresh: Set<object>): void {
+  const parts = path.split(".");
+  let at: Obj = out;
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i];
+    let v: unknown = value;
+    if (i < parts.length - 1) {
+      const next = at[part];
+      const child: Obj = isObj(next) ? (fresh.has(next) ? next : { ...next }) : {};
+      fresh.add(child);
+      v = child;
+    }
+    // defineProperty, so that a "__proto__" path part names a member, never the prototype.
+    Object.defineProperty(at, part, { value: v, enumerable: true, writable: true, configurable: true });
+    if (i < parts.length - 1) at = v as Obj;
+  }
+}
+
+// GCM nonces drawn from a pool of random bytes: one system call per 4,096 seals, not one each.
+const NONCE = 12;
+let nonces = Buffer.alloc(0);
+let nonceAt = 0;
+function freshNonce(): Buffer {
+  if (nonceAt + NONCE > nonces.length) {
+    nonces = randomBytes(NONCE * 4096);
+    nonceAt = 0;
+  }
+  nonceAt += NONCE;
+  return nonces.subarray(nonceAt - NONCE, nonceAt);
+}
+
 /**
  * The envelope to store for `record`: a copy whose personal fields read SEALED_MARKER, their
- * values sealed under `key` in `$sealed`. With no key (no subject) the fields are replaced by ERASED_MARKER instead.
- * The input is not modified. A record with no personal field is returned as a plain copy.
+ * values sealed under `key` in `$sealed`. With no key (no subject) the fields are replaced by
+ * ERASED_MARKER instead. The input is not modified; the copy shares the input's unchanged nested
+ * values, so treat both as read-only. A record with no personal field is returned as a shallow copy.
  */
 export function seal(record: Obj, policy: ErasurePolicy, key: KeyMaterial | null): Obj {
   const fields = personalPathsIn(record, policy);
-  const out = structuredClone(record);
+  const out: Obj = { ...record };
   if (fields.length === 0) return out;
+  const fresh = new Set<object>([out]);
   if (key === null) {
-    for (const f of fields) if (getPath(out, f) !== undefined) setPath(out, f, ERASED_MARKER);
+    for (const f of fields) if (getPath(out, f) !== undefined) setCopying(out, f, ERASED_MARKER, fresh);
     return out;
   }
-  const values: Obj = {};
+  const values = Object.create(null) as Obj;
   const sealed: string[] = [];
   for (const f of fields) {
     // An earlier path may have taken this one with it (`principal` before `principal.email`).
@@ -176,9 +210,9 @@ export function seal(record: Obj, policy: ErasurePolicy, key: KeyMaterial | null
     if (v === undefined || v === SEALED_MARKER) continue;
     values[f] = v;
     sealed.push(f);
-    setPath(out, f, SEALED_MARKER);
+    setCopying(out, f, SEALED_MARKER, fresh);
   }
-  const iv = randomBytes(12);
+  const iv = freshNonce();
   const cipher = createCipheriv("aes-256-gcm", key.key, iv);
   cipher.setAAD(aad(key.keyId, sealed));
   const ct = Buffer.concat([cipher.update(JSON.stringify(values), "utf8"), cipher.final(), cipher.getAuthTag()]);

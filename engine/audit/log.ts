@@ -31,8 +31,8 @@ import { encodeEntry } from "./entry.ts";
 import type { AuditRecord } from "./entry.ts";
 import { AuditError } from "./errors.ts";
 import { ANONYMOUS_SUBJECT, DEFAULT_ERASURE, newSubjectKey, parseErasurePolicy, seal, sealedPart, subjectOf, unseal } from "./erasure.ts";
-import type { ErasurePolicy, OpenStatus } from "./erasure.ts";
-import { bytesEqual, emptyRoot, leafHash } from "./hash.ts";
+import type { ErasurePolicy, KeyMaterial, OpenStatus } from "./erasure.ts";
+import { bytesEqual, emptyRoot } from "./hash.ts";
 import { signCheckpoint } from "./checkpoint.ts";
 import type { SignerMemory } from "./key-files.ts";
 import { consistencyProofNodes, hashPlan, inclusionProofNodes, planNodeIds, rootFromReader, rootNodes } from "./merkle.ts";
@@ -156,6 +156,11 @@ export interface LogIdentity {
 
 // Records encoded between two turns of the event loop (a few ms of work).
 const YIELD_EVERY = 256;
+// Batches an ordered store may hold at once: one committing, the next ones queued behind it.
+const PIPELINE_DEPTH = 3;
+// How long subject keys are kept in memory between store reads, and how many at most.
+const KEY_CACHE_MS = 30_000;
+const KEY_CACHE_SIZE = 100_000;
 
 /** Names of the store's meta rows. */
 const META = { origin: "origin", vkey: "vkey", retired: "retired_vkeys", erasure: "erasure", salt: "subject_salt" } as const;
@@ -210,6 +215,10 @@ export class AuditLog {
   #lastSigned: SignedHead | undefined;
   /** Signing runs one at a time. */
   #signing: Promise<unknown> = Promise.resolve();
+  /** Subject keys (by pseudonym) recently read or made, and since when the cache holds them. */
+  readonly #keys = new Map<string, KeyMaterial>();
+  #keysSince = 0;
+  readonly #pseudonyms = new Map<string, string>();
 
   private constructor(store: AuditStore, options: AuditLogOptions, signer: SignerKey | undefined, erasure: ErasurePolicy | null, salt: string | undefined) {
     this.store = store;
@@ -308,7 +317,33 @@ export class AuditLog {
 
   /** The pseudonym a subject is stored under: keyed with the log's salt, so the store holds no plain identifier. */
   #pseudonym(subject: string): string {
-    return this.#salt === undefined ? subject : createHmac("sha256", this.#salt).update(subject, "utf8").digest("hex");
+    if (this.#salt === undefined) return subject;
+    let p = this.#pseudonyms.get(subject);
+    if (p === undefined) {
+      if (this.#pseudonyms.size >= KEY_CACHE_SIZE) this.#pseudonyms.clear();
+      p = createHmac("sha256", this.#salt).update(subject, "utf8").digest("hex");
+      this.#pseudonyms.set(subject, p);
+    }
+    return p;
+  }
+
+  /**
+   * The live key of each subject (pseudonym): from this process's cache, the rest from the store
+   * in one call. The cache is dropped every KEY_CACHE_MS, so a subject erased by another process
+   * stops being sealed under its destroyed key within that time (records sealed meanwhile read
+   * as erased: the erasure takes them too).
+   */
+  async #subjectKeys(subjects: readonly (string | null)[]): Promise<Map<string, KeyMaterial>> {
+    const now = Date.now();
+    if (now - this.#keysSince > KEY_CACHE_MS || this.#keys.size >= KEY_CACHE_SIZE) {
+      this.#keys.clear();
+      this.#keysSince = now;
+    }
+    const missing = [...new Set(subjects.filter((s): s is string => s !== null && !this.#keys.has(s)))];
+    if (missing.length > 0) {
+      for (const [subject, k] of await this.store.subjectKeys(missing, newSubjectKey)) if (k.key) this.#keys.set(subject, { keyId: k.keyId, key: k.key });
+    }
+    return this.#keys;
   }
 
   /** The erasure policy new records are sealed with, or null when nothing is sealed. */
@@ -363,14 +398,15 @@ export class AuditLog {
   async #drain(): Promise<void> {
     // Yield one turn so that every append of the current tick joins the first batch.
     await new Promise<void>((r) => setImmediate(r));
-    let inflight: Promise<void> | undefined;
+    // Commits handed to an ordered store and not yet settled, oldest first.
+    const inflight: Promise<void>[] = [];
     for (;;) {
       // Appends resolved by the last commit may have queued more: look again after awaiting it,
       // and only give up the writer role (synchronously, below) once the queue is truly empty.
       if (this.#queue.length === 0) {
-        if (!inflight) break;
-        await inflight;
-        inflight = undefined;
+        const oldest = inflight.shift();
+        if (!oldest) break;
+        await oldest;
         continue;
       }
       const batch = this.#queue.splice(0, this.#maxBatch);
@@ -383,11 +419,12 @@ export class AuditLog {
       }
       for (const run of runs) {
         const commit = this.#commit(run);
-        // A store that applies appends in call order lets the next batch be encoded while this one
-        // commits; any other store (PostgreSQL: batches race for the lock) commits one at a time.
+        // A store that applies appends in call order lets the next batches be encoded while
+        // earlier ones commit (a few at most, which bounds the memory held); any other store
+        // (PostgreSQL: batches race for the lock) commits one at a time.
         if (this.store.ordered) {
-          if (inflight) await inflight;
-          inflight = commit;
+          inflight.push(commit);
+          if (inflight.length >= PIPELINE_DEPTH) await inflight.shift();
         } else await commit;
       }
     }
@@ -428,7 +465,7 @@ export class AuditLog {
       const subject = subjectOf(p.record, policy) ?? (policy.anonymous === "seal" ? ANONYMOUS_SUBJECT : null);
       return subject === null ? null : this.#pseudonym(subject);
     });
-    const keys = policy ? await this.store.subjectKeys(subjects.filter((s): s is string => s !== null), newSubjectKey) : new Map();
+    const keys = policy ? await this.#subjectKeys(subjects) : new Map<string, KeyMaterial>();
     const storeEncodes = this.store.appendDocuments !== undefined;
     const runs: Run[] = [];
     let run: Run | undefined;
@@ -451,13 +488,13 @@ export class AuditLog {
           subject = subjects[i];
           let envelope: AuditRecord = p.record;
           if (policy) {
-            const k = subject === null ? undefined : keys.get(subject);
-            envelope = seal(p.record, policy, k?.key ? { keyId: k.keyId, key: k.key } : null) as AuditRecord;
+            envelope = seal(p.record, policy, (subject !== null && keys.get(subject)) || null) as AuditRecord;
           }
           data = encodeEntry(envelope);
         }
         if (run?.entries === undefined) runs.push((run = { ok: [], entries: [] }));
-        run.entries.push({ data, leafHash: leafHash(data), subject, time: p.time });
+        // The store hashes the leaf: on its own thread when it has one.
+        run.entries.push({ data, subject, time: p.time });
         run.ok.push(p);
       } catch (err) {
         p.reject(err);
@@ -779,6 +816,7 @@ export class AuditLog {
   async erase(subject: string): Promise<EraseResult> {
     await this.flush();
     const id = this.#pseudonym(subject);
+    this.#keys.delete(id);
     const outcome = await this.store.eraseSubject(id, this.#now());
     return { subject, keysDestroyed: outcome.destroyed, entries: await this.store.subjectEntryCount(id), complete: outcome.remains.length === 0, remains: outcome.remains };
   }

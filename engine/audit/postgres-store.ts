@@ -15,7 +15,7 @@
 import pg from "pg";
 import { errorText, openPool, redactUrl, transaction } from "../storage/postgres.ts";
 import type { NodeId } from "./merkle.ts";
-import { StoreError, edgeIds, nodeKey, planAppend } from "./store.ts";
+import { StoreError, edgeIds, leafHashesOf, nodeKey, planAppend } from "./store.ts";
 import type { AppendResult, AuditStore, EraseOutcome, NewEntry, StoredCheckpoint, StoredEntry, SubjectKey } from "./store.ts";
 
 /** Meta row set while an erasure has not yet removed the old row versions that hold a key. */
@@ -141,11 +141,12 @@ export class PostgresStore implements AuditStore {
       const m = (await c.query("SELECT max(idx) AS m FROM entries")).rows[0] as Row;
       const first = m.m === null ? 0 : Number(m.m) + 1;
       const edge = await this.#nodes(c, edgeIds(first));
-      const nodes = planAppend(first, edge, entries.map((e) => e.leafHash));
+      const leaves = leafHashesOf(entries);
+      const nodes = planAppend(first, edge, leaves);
       const idx = entries.map((_, i) => first + i);
       await c.query(
         "INSERT INTO entries (idx, data, leaf_hash, subject, time) SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::bytea[], $4::text[], $5::bigint[])",
-        [idx, entries.map((e) => Buffer.from(e.data)), entries.map((e) => Buffer.from(e.leafHash)), entries.map((e) => e.subject), entries.map((e) => e.time)],
+        [idx, entries.map((e) => Buffer.from(e.data)), leaves.map((h) => Buffer.from(h)), entries.map((e) => e.subject), entries.map((e) => e.time)],
       );
       if (nodes.length > 0) {
         await c.query("INSERT INTO nodes (level, idx, hash) SELECT * FROM unnest($1::int[], $2::bigint[], $3::bytea[])", [

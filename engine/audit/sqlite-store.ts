@@ -14,7 +14,7 @@ import { DatabaseSync } from "node:sqlite";
 import { immediateTransaction } from "../storage/sqlite.ts";
 import type { StatementSync } from "node:sqlite";
 import type { NodeId } from "./merkle.ts";
-import { StoreError, edgeIds, nodeKey, planAppend } from "./store.ts";
+import { StoreError, edgeIds, leafHashesOf, nodeKey, planAppend } from "./store.ts";
 import type { AppendResult, AuditStore, EraseOutcome, NewEntry, StoredCheckpoint, StoredEntry, SubjectKey } from "./store.ts";
 /** Meta row set while an erasure has not yet removed every copy of a key from the files. */
 const PURGE_PENDING = "erasure_pending";
@@ -222,12 +222,13 @@ export class SqliteStore implements AuditStore {
     return this.#tx(() => {
       const first = this.#size();
       const edge = this.#nodes(edgeIds(first));
-      const nodes = planAppend(first, edge, entries.map((e) => e.leafHash));
+      const leaves = leafHashesOf(entries);
+      const nodes = planAppend(first, edge, leaves);
       // Many rows per statement: each run() crosses from JS into SQLite, and at a row or two per
       // entry that crossing, not the insert, is what a one-row statement spends its time on.
       const entryArgs: (number | Uint8Array | string | null)[] = [];
       let i = first;
-      for (const e of entries) entryArgs.push(i++, e.data, e.leafHash, e.subject, e.time);
+      entries.forEach((e, k) => entryArgs.push(i++, e.data, leaves[k], e.subject, e.time));
       this.#insertRows("entries (idx, data, leaf_hash, subject, time)", 5, entryArgs);
       const nodeArgs: (number | Uint8Array)[] = [];
       for (const n of nodes) nodeArgs.push(n.level, n.index, n.hash);

@@ -6,6 +6,7 @@
 // live on the entries), signed checkpoints, per-subject erasure keys and a few named settings.
 // Stores do I/O and nothing else: hashing rules come from the pure core.
 import type { DocumentEntry } from "./document-entry.ts";
+import { leafHash } from "./hash.ts";
 import { CompactRange, rootNodes } from "./merkle.ts";
 import type { NodeId } from "./merkle.ts";
 
@@ -13,8 +14,8 @@ import type { NodeId } from "./merkle.ts";
 export interface NewEntry {
   /** The exact bytes the leaf hash commits to. */
   readonly data: Uint8Array;
-  /** RFC 9162 leaf hash of `data`. */
-  readonly leafHash: Uint8Array;
+  /** RFC 9162 leaf hash of `data`; absent, the store computes it (on its own thread, if it has one). */
+  readonly leafHash?: Uint8Array;
   /** The data subject, for erasure requests; null when the log keeps none. */
   readonly subject: string | null;
   /** When the entry was queued, in milliseconds since the Unix epoch. */
@@ -38,6 +39,13 @@ export interface DocumentAppendResult extends AppendResult {
 export interface StoredEntry extends NewEntry {
   /** Position in the log, from 0. */
   readonly index: number;
+  /** The stored leaf hash (which verification checks against `data`). */
+  readonly leafHash: Uint8Array;
+}
+
+/** The leaf hashes of a batch: the ones given, the others computed. */
+export function leafHashesOf(entries: readonly NewEntry[]): Uint8Array[] {
+  return entries.map((e) => e.leafHash ?? leafHash(e.data));
 }
 
 /** A signed tree head kept by the store. */
