@@ -94,6 +94,8 @@ export class Witnesses {
         old = n;
         continue;
       }
+      // The proof is made from this log's own tree: a witness refusing it holds a tree this one does not extend.
+      if (res.status === 422) return fail(`the witness refused the consistency proof from size ${old}: the log does not extend the checkpoint it cosigned (a fork)`, true);
       if (res.status !== 200) return fail(`${res.status} ${oneLine(text)}`);
       // Keep only lines that verify as this witness's cosignature on this checkpoint.
       const lines = text.split("\n").filter((l) => l !== "");
