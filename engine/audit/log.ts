@@ -30,7 +30,7 @@ import type { DocumentEntry } from "./document-entry.ts";
 import { encodeEntry } from "./entry.ts";
 import type { AuditRecord } from "./entry.ts";
 import { AuditError } from "./errors.ts";
-import { ANONYMOUS_SUBJECT, DEFAULT_ERASURE, newSubjectKey, parseErasurePolicy, seal, sealedPart, subjectOf, unseal } from "./erasure.ts";
+import { ANONYMOUS_SUBJECT, newSubjectKey, seal, sealedPart, subjectOf, unseal } from "./erasure.ts";
 import type { ErasurePolicy, KeyMaterial, OpenStatus } from "./erasure.ts";
 import { bytesEqual, emptyRoot } from "./hash.ts";
 import { signCheckpoint } from "./checkpoint.ts";
@@ -39,11 +39,12 @@ import { consistencyProofNodes, hashPlan, inclusionProofNodes, planNodeIds, root
 import type { NodeId, NodeReader } from "./merkle.ts";
 import { parseSignerKey, parseVerifierKey } from "./note.ts";
 import type { SignerKey, VerifierKey } from "./note.ts";
+import { claimIdentity, erasurePolicyOf, META, retiredKeys } from "./identity.ts";
+import { exportTiles, serveTile } from "./log-tiles.ts";
 import { StoreError, nodeKey, openStore } from "./store.ts";
 import type { AuditStore, NewDocumentEntry, NewEntry, StoredCheckpoint } from "./store.ts";
 import { verifyStore } from "./store-verify.ts";
 import type { CheckpointCheck, HeldCheckpoint, VerifyProblem, VerifyReport } from "./store-verify.ts";
-import { TILE_HEIGHT, TILE_WIDTH, buildTiles, encodeEntryBundle } from "./tiles.ts";
 import type { TileFile } from "./tiles.ts";
 import { cosigners, openTrusted, parseTrustedKeys } from "./trust.ts";
 import { Witnesses } from "./witness.ts";
@@ -162,9 +163,6 @@ const PIPELINE_DEPTH = 3;
 const KEY_CACHE_MS = 30_000;
 const KEY_CACHE_SIZE = 100_000;
 
-/** Names of the store's meta rows. */
-const META = { origin: "origin", vkey: "vkey", retired: "retired_vkeys", erasure: "erasure", salt: "subject_salt" } as const;
-
 interface Pending {
   /** The record to seal and encode, or undefined when `doc` is the entry. */
   readonly record: AuditRecord | undefined;
@@ -190,11 +188,6 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 function refused(message: string): StoreError {
   return new StoreError("audit/signing-refused", message, "restore the store that holds the signed entries; 'palisade audit verify' shows where this one departs from them");
-}
-
-function mismatch(signer: SignerKey, stored: string, retired: boolean): StoreError {
-  const why = retired ? "was retired when the log's key was rotated" : "is not this log's";
-  return new StoreError("audit/key-mismatch", `the signing key ${signer.vkey} ${why}: the log's checkpoints are signed by ${stored}`, "sign with the log's own key file, or rotate keys with 'palisade audit rotate-key'");
 }
 
 /** A tamper-evident audit log over an AuditStore. */
@@ -248,71 +241,15 @@ export class AuditLog {
     if (options.witnesses !== undefined) for (const w of options.witnesses) parseTrustedKeys([w.vkey], "witness key");
     const s = typeof store === "string" ? await openStore(store) : store;
     try {
-      await AuditLog.#claim(s, signer, options.origin);
+      await claimIdentity(s, signer, options.origin);
       const empty = (await s.size()) === 0;
-      const erasure = await AuditLog.#erasurePolicy(s, options.erasure, empty);
+      const erasure = await erasurePolicyOf(s, options.erasure, empty);
       const salt = erasure === null ? await s.getMeta(META.salt) : ((await s.getMeta(META.salt)) ?? (empty ? await s.initMeta(META.salt, randomBytes(32).toString("hex")) : undefined));
       return new AuditLog(s, options, signer, erasure, salt);
     } catch (err) {
       if (typeof store === "string") await s.close();
       throw err;
     }
-  }
-
-  /** Records the log's identity on first use of a key, and refuses any other key later. */
-  static async #claim(store: AuditStore, signer: SignerKey | undefined, origin: string | undefined): Promise<void> {
-    if (signer === undefined) {
-      if (origin !== undefined) {
-        const inForce = await store.initMeta(META.origin, origin);
-        if (inForce !== origin) throw new StoreError("audit/bad-key", `the log's origin is '${inForce}', not '${origin}'`, "an origin is chosen when the log is created; rotate keys to change it");
-      }
-      return;
-    }
-    if (origin !== undefined && origin !== signer.name) {
-      throw new StoreError("audit/bad-key", `the origin '${origin}' is not the signing key's name '${signer.name}'`, "a log's origin is its key's name: make the key with that name");
-    }
-    const stored = await store.getMeta(META.vkey);
-    const retired = (await AuditLog.#retired(store)).some((r) => r.vkey === signer.vkey);
-    if (stored !== undefined) {
-      if (stored !== signer.vkey) throw mismatch(signer, stored, retired);
-      return;
-    }
-    if (retired) throw mismatch(signer, "a newer key", true);
-    // Two processes claiming an empty log at once: the first write wins, the other is refused.
-    const vkey = await store.initMeta(META.vkey, signer.vkey);
-    if (vkey !== signer.vkey) throw mismatch(signer, vkey, false);
-    const inForce = await store.initMeta(META.origin, signer.name);
-    if (inForce !== signer.name) {
-      throw new StoreError("audit/bad-key", `the log's origin is '${inForce}', but the signing key is named '${signer.name}'`, "a log's origin is its key's name: make the key with that name");
-    }
-  }
-
-  static async #retired(store: AuditStore): Promise<{ vkey: string; size: number }[]> {
-    const text = await store.getMeta(META.retired);
-    if (text === undefined) return [];
-    try {
-      const list = JSON.parse(text) as unknown;
-      if (Array.isArray(list)) return list.filter((r): r is { vkey: string; size: number } => isRecord(r) && typeof r.vkey === "string" && typeof r.size === "number");
-    } catch {
-      // A damaged list retires nothing; verification does not read it anyway.
-    }
-    return [];
-  }
-
-  /** The erasure policy in force: the option, else the one recorded at creation, else (new log) the default. */
-  static async #erasurePolicy(store: AuditStore, option: ErasurePolicy | false | undefined, empty: boolean): Promise<ErasurePolicy | null> {
-    const text = (p: ErasurePolicy | null) => (p === null ? "none" : JSON.stringify({ subjectField: p.subjectField, personalFields: p.personalFields, ...(p.anonymous ? { anonymous: p.anonymous } : {}) }));
-    if (option !== undefined) {
-      const p = option === false ? null : option;
-      if (empty) await store.initMeta(META.erasure, text(p));
-      return p;
-    }
-    const stored = await store.getMeta(META.erasure);
-    if (stored !== undefined) return stored === "none" ? null : parseErasurePolicy(stored);
-    // A log written before policies were recorded keeps sealing nothing; a new one is private.
-    if (!empty) return null;
-    const inForce = await store.initMeta(META.erasure, text(DEFAULT_ERASURE));
-    return inForce === "none" ? null : parseErasurePolicy(inForce);
   }
 
   /** The pseudonym a subject is stored under: keyed with the log's salt, so the store holds no plain identifier. */
@@ -575,7 +512,7 @@ export class AuditLog {
    * verifier must not trust it, since whoever can write the store can write it.
    */
   async identity(): Promise<LogIdentity> {
-    return { origin: await this.store.getMeta(META.origin), vkey: await this.store.getMeta(META.vkey), retired: await AuditLog.#retired(this.store) };
+    return { origin: await this.store.getMeta(META.origin), vkey: await this.store.getMeta(META.vkey), retired: await retiredKeys(this.store) };
   }
 
   /** The verifier key of the signing key the log was opened with, or undefined without one. */
@@ -675,7 +612,7 @@ export class AuditLog {
     if (next.name === old.name) throw new StoreError("audit/bad-key", `the new key has the old origin '${old.name}'`, "a rotated log takes a new origin: name the new key differently");
     const last = await this.checkpoint();
     await this.#signing;
-    const retired = await AuditLog.#retired(this.store);
+    const retired = await retiredKeys(this.store);
     await this.store.setMeta(META.retired, JSON.stringify([...retired, { vkey: old.vkey, size: last.size }]));
     await this.store.setMeta(META.vkey, next.vkey);
     await this.store.setMeta(META.origin, next.name);
@@ -737,76 +674,18 @@ export class AuditLog {
     return { ...report, ok: false, problemCount: report.problemCount + extra.length, problems: [...extra, ...report.problems] };
   }
 
-  /** Reads the stored hashes of every tile level below `size`, and the entries. */
-  async #tileSource(size: number): Promise<{ read: NodeReader; entry: (index: number) => Uint8Array }> {
-    const levels = new Map<number, Map<number, Uint8Array>>();
-    for (let level = 0, span = 1; Math.floor(size / span) > 0; level++, span *= TILE_WIDTH) {
-      levels.set(level * TILE_HEIGHT, await this.store.levelHashes(level * TILE_HEIGHT, 0, Math.floor(size / span)));
-    }
-    const data: Uint8Array[] = [];
-    for (let from = 0; from < size; from += 16384) for (const e of await this.store.entries(from, Math.min(size, from + 16384))) data[e.index] = e.data;
-    const read: NodeReader = (level, index) => {
-      const h = levels.get(level)?.get(index);
-      if (!h) throw new StoreError("audit/store-corrupt", `the stored tree lacks node ${level}/${index}`, "run 'palisade audit verify' to find the damage");
-      return h;
-    };
-    const entry = (index: number): Uint8Array => {
-      const d = data[index];
-      if (!d) throw new StoreError("audit/store-corrupt", `entry ${index} is missing`, "run 'palisade audit verify' to find the damage");
-      return d;
-    };
-    return { read, entry };
-  }
-
   /**
-   * The C2SP tlog-tiles files of the tree at the checkpoint's size: hash tiles and entry bundles,
-   * with the partial ones of every smaller stored checkpoint's size too (a client holding an
-   * older checkpoint must find them), then the checkpoint itself. `entries: false` leaves out
-   * the entry bundles (hashes and checkpoints only). Reads what it needs up front.
+   * The C2SP tlog-tiles files of the tree at the checkpoint's size, with the partial tiles of
+   * every smaller stored checkpoint's size, then the checkpoint (log-tiles.ts: exportTiles).
    */
   async tiles(checkpoint: SignedCheckpoint, options: { entries?: boolean } = {}): Promise<Iterable<TileFile>> {
-    const size = checkpoint.size;
-    const { read, entry } = await this.#tileSource(size);
-    const sizes = [...new Set((await this.store.checkpoints()).map((c) => c.size).filter((s) => s < size)), size].sort((a, b) => a - b);
-    const withEntries = options.entries !== false;
-    const files = new Map<string, TileFile>();
-    for (const s of sizes) {
-      for (const f of buildTiles(s, read, entry)) if (withEntries || !f.path.startsWith("tile/entries/")) files.set(f.path, f);
-    }
-    files.set("checkpoint", { path: "checkpoint", bytes: new TextEncoder().encode(checkpoint.note) });
-    return files.values();
+    return exportTiles(this.store, checkpoint, options);
   }
 
-  /**
-   * One C2SP tlog-tiles resource below the latest stored checkpoint, for serving: hash tile
-   * `level` (or the entry bundle, level "entries") number `index`, `width` wide (256 for a full
-   * one). Any partial width up to the tile's width at that checkpoint is served, so a client
-   * holding any earlier checkpoint finds its partial tiles. Undefined when no such tile exists.
-   */
+  /** One tile below the latest stored checkpoint, for serving, or undefined (log-tiles.ts: serveTile). */
   async tile(level: number | "entries", index: number, width: number): Promise<Uint8Array | undefined> {
-    const last = await this.store.lastCheckpoint();
-    const size = last?.size ?? 0;
-    if (!Number.isSafeInteger(index) || index < 0 || !Number.isSafeInteger(width) || width < 1 || width > TILE_WIDTH) return undefined;
-    const first = index * TILE_WIDTH;
-    if (level === "entries") {
-      if (first + width > size) return undefined;
-      const entries = await this.store.entries(first, first + width);
-      if (entries.length !== width) throw new StoreError("audit/store-corrupt", "the store lacks entries below the checkpoint", "run 'palisade audit verify' to find the damage");
-      return encodeEntryBundle(entries.map((e) => e.data));
-    }
-    if (!Number.isSafeInteger(level) || level < 0 || level > 63) return undefined;
-    const nodes = Math.floor(size / TILE_WIDTH ** level);
-    if (first + width > nodes) return undefined;
-    const hashes = await this.store.levelHashes(level * TILE_HEIGHT, first, first + width);
-    const out = new Uint8Array(width * 32);
-    for (let i = 0; i < width; i++) {
-      const h = hashes.get(first + i);
-      if (!h) throw new StoreError("audit/store-corrupt", `the stored tree lacks node ${level * TILE_HEIGHT}/${first + i}`, "run 'palisade audit verify' to find the damage");
-      out.set(h, i * 32);
-    }
-    return out;
+    return serveTile(this.store, level, index, width);
   }
-
   /**
    * GDPR Art. 17: destroys the subject's keys, so the personal fields of all its entries read as
    * ERASED_MARKER from now on, and has the store drop every copy of them it can reach. Complete
