@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, chownSync, statSync } fro
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
+import { nodeTestArgs } from "./node-args.ts";
 
 const root = resolve(import.meta.dirname, "..");
 const args = process.argv.slice(2);
@@ -128,7 +129,7 @@ const cleanup = () => pg?.stop();
 process.on("SIGINT", () => { cleanup(); process.exit(130); });
 process.on("SIGTERM", () => { cleanup(); process.exit(143); });
 
-const nodeArgs = ["--disable-warning=ExperimentalWarning", "--test", "--test-concurrency=2", ...args.filter((a) => a.startsWith("--")), ...files];
+const nodeArgs = nodeTestArgs(files, args.filter((a) => a.startsWith("--")), env);
 const child = spawn(process.execPath, nodeArgs, { stdio: "inherit", env, cwd: root });
 child.on("exit", (code, signal) => {
   cleanup();
