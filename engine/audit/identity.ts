@@ -1,6 +1,7 @@
 // A log's identity and settings, as its store records them at creation: the verifier key and
 // origin of the key it took first (and the keys rotations retired), and the erasure policy it
 // seals with. Read by AuditLog.open; nothing here is trusted by a verifier (see trust.ts).
+import { randomBytes } from "node:crypto";
 import { DEFAULT_ERASURE, parseErasurePolicy } from "./erasure.ts";
 import type { ErasurePolicy } from "./erasure.ts";
 import type { SignerKey } from "./note.ts";
@@ -60,18 +61,40 @@ export async function retiredKeys(store: AuditStore): Promise<{ vkey: string; si
   return [];
 }
 
-/** The erasure policy in force: the option, else the one recorded at creation, else (new log) the default. */
-export async function erasurePolicyOf(store: AuditStore, option: ErasurePolicy | false | undefined, empty: boolean): Promise<ErasurePolicy | null> {
-  const text = (p: ErasurePolicy | null) => (p === null ? "none" : JSON.stringify({ subjectField: p.subjectField, personalFields: p.personalFields, ...(p.anonymous ? { anonymous: p.anonymous } : {}) }));
-  if (option !== undefined) {
-    const p = option === false ? null : option;
-    if (empty) await store.initMeta(META.erasure, text(p));
-    return p;
-  }
+/** A log's erasure settings: the policy in force, the pseudonym salt, and what a new log still has to record. */
+export interface LogSettings {
+  readonly erasure: ErasurePolicy | null;
+  readonly salt: string | undefined;
+  /** Meta rows a new log records with its first entry (so that merely opening a log writes nothing). */
+  readonly pending: readonly (readonly [name: string, value: string])[];
+  /** Whether `erasure` came from the caller's option (kept even if another process recorded otherwise). */
+  readonly configured: boolean;
+}
+
+/** The text a policy is recorded as. */
+export function policyText(p: ErasurePolicy | null): string {
+  return p === null ? "none" : JSON.stringify({ subjectField: p.subjectField, personalFields: p.personalFields, ...(p.anonymous ? { anonymous: p.anonymous } : {}) });
+}
+
+/**
+ * The erasure settings in force, read without writing: the option, else the policy recorded at
+ * creation, else (a new, empty log) DEFAULT_ERASURE with a fresh salt, to be recorded with the
+ * first entry. A log written before policies were recorded keeps sealing nothing.
+ */
+export async function settingsOf(store: AuditStore, option: ErasurePolicy | false | undefined, empty: boolean): Promise<LogSettings> {
   const stored = await store.getMeta(META.erasure);
-  if (stored !== undefined) return stored === "none" ? null : parseErasurePolicy(stored);
-  // A log written before policies were recorded keeps sealing nothing; a new one is private.
-  if (!empty) return null;
-  const inForce = await store.initMeta(META.erasure, text(DEFAULT_ERASURE));
-  return inForce === "none" ? null : parseErasurePolicy(inForce);
+  const storedSalt = await store.getMeta(META.salt);
+  const configured = option !== undefined;
+  let erasure: ErasurePolicy | null;
+  if (configured) erasure = option === false ? null : option;
+  else if (stored !== undefined) erasure = stored === "none" ? null : parseErasurePolicy(stored);
+  else erasure = empty ? DEFAULT_ERASURE : null;
+  const pending: [string, string][] = [];
+  if (empty && stored === undefined) pending.push([META.erasure, policyText(erasure)]);
+  let salt = storedSalt;
+  if (salt === undefined && empty && erasure !== null) {
+    salt = randomBytes(32).toString("hex");
+    pending.push([META.salt, salt]);
+  }
+  return { erasure, salt, pending, configured };
 }

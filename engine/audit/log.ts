@@ -24,13 +24,13 @@
 //
 // Trust: verify() checks signed checkpoints only against verifier keys it is given (or the
 // signing key's own), never the key the store names; see trust.ts.
-import { createHmac, randomBytes } from "node:crypto";
+import { createHmac } from "node:crypto";
 import { encodeDocumentEntry } from "./document-entry.ts";
 import type { DocumentEntry } from "./document-entry.ts";
 import { encodeEntry } from "./entry.ts";
 import type { AuditRecord } from "./entry.ts";
 import { AuditError } from "./errors.ts";
-import { ANONYMOUS_SUBJECT, newSubjectKey, seal, sealedPart, subjectOf, unseal } from "./erasure.ts";
+import { ANONYMOUS_SUBJECT, newSubjectKey, parseErasurePolicy, seal, sealedPart, subjectOf, unseal } from "./erasure.ts";
 import type { ErasurePolicy, KeyMaterial, OpenStatus } from "./erasure.ts";
 import { bytesEqual, emptyRoot } from "./hash.ts";
 import { signCheckpoint } from "./checkpoint.ts";
@@ -39,7 +39,8 @@ import { consistencyProofNodes, hashPlan, inclusionProofNodes, planNodeIds, root
 import type { NodeId, NodeReader } from "./merkle.ts";
 import { parseSignerKey, parseVerifierKey } from "./note.ts";
 import type { SignerKey, VerifierKey } from "./note.ts";
-import { claimIdentity, erasurePolicyOf, META, retiredKeys } from "./identity.ts";
+import { claimIdentity, META, retiredKeys, settingsOf } from "./identity.ts";
+import type { LogSettings } from "./identity.ts";
 import { exportTiles, serveTile } from "./log-tiles.ts";
 import { StoreError, nodeKey, openStore } from "./store.ts";
 import type { AuditStore, NewDocumentEntry, NewEntry, StoredCheckpoint } from "./store.ts";
@@ -196,8 +197,10 @@ export class AuditLog {
   readonly store: AuditStore;
   readonly #options: AuditLogOptions;
   #signer: SignerKey | undefined;
-  readonly #erasure: ErasurePolicy | null;
-  readonly #salt: string | undefined;
+  #erasure: ErasurePolicy | null;
+  #salt: string | undefined;
+  /** Settings a new log records with its first entry; undefined once recorded. */
+  #pending: LogSettings | undefined;
   readonly #witnesses: Witnesses | undefined;
   readonly #now: () => number;
   readonly #maxBatch: number;
@@ -213,12 +216,13 @@ export class AuditLog {
   #keysSince = 0;
   readonly #pseudonyms = new Map<string, string>();
 
-  private constructor(store: AuditStore, options: AuditLogOptions, signer: SignerKey | undefined, erasure: ErasurePolicy | null, salt: string | undefined) {
+  private constructor(store: AuditStore, options: AuditLogOptions, signer: SignerKey | undefined, settings: LogSettings) {
     this.store = store;
     this.#options = options;
     this.#signer = signer;
-    this.#erasure = erasure;
-    this.#salt = salt;
+    this.#erasure = settings.erasure;
+    this.#salt = settings.salt;
+    this.#pending = settings.pending.length > 0 ? settings : undefined;
     this.#witnesses = options.witnesses && options.witnesses.length > 0 ? new Witnesses(options.witnesses) : undefined;
     this.#now = options.now ?? Date.now;
     this.#maxBatch = options.maxBatch ?? 2_000;
@@ -242,14 +246,28 @@ export class AuditLog {
     const s = typeof store === "string" ? await openStore(store) : store;
     try {
       await claimIdentity(s, signer, options.origin);
-      const empty = (await s.size()) === 0;
-      const erasure = await erasurePolicyOf(s, options.erasure, empty);
-      const salt = erasure === null ? await s.getMeta(META.salt) : ((await s.getMeta(META.salt)) ?? (empty ? await s.initMeta(META.salt, randomBytes(32).toString("hex")) : undefined));
-      return new AuditLog(s, options, signer, erasure, salt);
+      const settings = await settingsOf(s, options.erasure, (await s.size()) === 0);
+      return new AuditLog(s, options, signer, settings);
     } catch (err) {
       if (typeof store === "string") await s.close();
       throw err;
     }
+  }
+
+  /**
+   * Records a new log's settings (before its first entry or erasure), adopting what another
+   * process may have recorded first: one salt per log, and its policy unless ours was configured.
+   */
+  async #settle(): Promise<void> {
+    const pending = this.#pending;
+    if (pending === undefined) return;
+    for (const [name, value] of pending.pending) {
+      const inForce = await this.store.initMeta(name, value);
+      if (name === META.salt) this.#salt = inForce;
+      else if (name === META.erasure && !pending.configured) this.#erasure = inForce === "none" ? null : parseErasurePolicy(inForce);
+    }
+    this.#pseudonyms.clear();
+    this.#pending = undefined;
   }
 
   /** The pseudonym a subject is stored under: keyed with the log's salt, so the store holds no plain identifier. */
@@ -395,6 +413,7 @@ export class AuditLog {
    * encoded are rejected alone. Documents stay unencoded when the store encodes them itself.
    */
   async #prepare(batch: Pending[]): Promise<Run[]> {
+    await this.#settle();
     const policy = this.#erasure;
     // The store only ever sees the subject's pseudonym.
     const subjects = batch.map((p) => {
@@ -694,6 +713,7 @@ export class AuditLog {
    */
   async erase(subject: string): Promise<EraseResult> {
     await this.flush();
+    await this.#settle();
     const id = this.#pseudonym(subject);
     this.#keys.delete(id);
     const outcome = await this.store.eraseSubject(id, this.#now());
