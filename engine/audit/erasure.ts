@@ -16,6 +16,7 @@
 // given another policy or `erasure: false`. This module's API (seal, unseal, sealedPart,
 // subjectOf, DEFAULT_ERASURE) is stable: the SDK seals what it keeps for replay with it.
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { canonicalJson } from "./canonical-json.ts";
 import { AuditError } from "./errors.ts";
 
 /** Which fields are personal, and which field names the data subject. Paths are dotted (`meta.user_email`). */
@@ -215,7 +216,8 @@ export function seal(record: Obj, policy: ErasurePolicy, key: KeyMaterial | null
   const iv = freshNonce();
   const cipher = createCipheriv("aes-256-gcm", key.key, iv);
   cipher.setAAD(aad(key.keyId, sealed));
-  const ct = Buffer.concat([cipher.update(JSON.stringify(values), "utf8"), cipher.final(), cipher.getAuthTag()]);
+  // Canonical JSON, so a personal value JSON cannot hold is refused as in the clear part, never converted.
+  const ct = Buffer.concat([cipher.update(canonicalJson(values, "record"), "utf8"), cipher.final(), cipher.getAuthTag()]);
   const envelope: SealedFields = { v: 1, alg: "A256GCM", kid: key.keyId, fields: sealed, iv: iv.toString("base64"), ct: ct.toString("base64") };
   out[SEALED_FIELD] = envelope;
   return out;

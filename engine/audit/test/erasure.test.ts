@@ -190,3 +190,11 @@ test("private by default: a new log seals principal and input (subjectless recor
   assert.match(new TextDecoder().decode((await plain.read(0)).data), /hana@example\.com/, "erasure: false keeps the record as given");
   await plain.close();
 });
+
+test("a personal value JSON cannot hold is refused, not converted inside the ciphertext", async () => {
+  const log = await AuditLog.open(join(dir, "refuse.db"));
+  await assert.rejects(log.append(decisionRecord(0, { input: { when: new Date(0) } as unknown as string })), /record\.input\.when is a Date/);
+  await assert.rejects(log.append(decisionRecord(1, { input: { n: Number.NaN } })), /record\.input\.n is NaN/);
+  assert.equal(await log.append(decisionRecord(2)), 0, "its neighbours are written");
+  await log.close();
+});
