@@ -115,7 +115,7 @@ function sorted(value: object, depth: number): object {
   const obj = value as Record<string, unknown>;
   const keys = Object.keys(obj);
   let inOrder = true;
-  let changed: Map<string, unknown> | undefined;
+  let changed: Record<string, unknown> | undefined;
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i];
     if (i > 0 && keys[i - 1] > k) inOrder = false;
@@ -123,7 +123,11 @@ function sorted(value: object, depth: number): object {
     const v = obj[k];
     if (typeof v === "object" && v !== null) {
       const s = sorted(v, depth + 1);
-      if (s !== v) (changed ??= new Map()).set(k, s);
+      if (s !== v) {
+        // The copy would take "__proto__" for its prototype: the careful writer handles that key.
+        if (k === "__proto__") throw GIVE_UP;
+        (changed ??= {})[k] = s;
+      }
     } else checkPrimitive(v);
   }
   if (inOrder && changed === undefined) return value;
@@ -132,7 +136,7 @@ function sorted(value: object, depth: number): object {
   for (const k of keys) {
     // An index key would be enumerated first, and "__proto__" would set the copy's prototype.
     if ((!inOrder && isIndexKey(k)) || k === "__proto__") throw GIVE_UP;
-    out[k] = changed?.has(k) ? changed.get(k) : obj[k];
+    out[k] = changed !== undefined && Object.hasOwn(changed, k) ? changed[k] : obj[k];
   }
   return out;
 }
