@@ -173,6 +173,8 @@ function serve(port: MessagePort, path: string, create: boolean): void {
         value = await store.subjectKeys(subjects, () => fresh[next++]);
       } else if (req.method === "appendDocuments") {
         value = await appendDocuments(store, req.args[0] as PackedDocuments);
+      } else if (req.method === "threadCpuUsage") {
+        value = process.threadCpuUsage();
       } else if (req.method === "appendPacked") {
         value = await store.append(unpack(req.args[0] as PackedEntries));
       } else {
@@ -270,6 +272,10 @@ export class ThreadedSqliteStore implements AuditStore {
   }
   size(): Promise<number> {
     return this.#send("size");
+  }
+  /** CPU time the store's own thread has used so far (for benchmarks and metrics). */
+  threadCpuUsage(): Promise<NodeJS.CpuUsage> {
+    return this.#send("threadCpuUsage");
   }
   entries(from: number, to: number): Promise<StoredEntry[]> {
     return this.#send("entries", from, to);
