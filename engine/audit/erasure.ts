@@ -39,12 +39,12 @@ export const ANONYMOUS_SUBJECT = "\u0000anonymous";
 /**
  * The policy a new log seals with unless told otherwise: the subject is the record's principal
  * (its id when it is an object); the principal, the decided input and the original input a
- * writer keeps for replay (`original_input`, when it records the redacted input as `input`) are
+ * writer keeps for replay (`input_original`, when it records the redacted input as `input`) are
  * personal, and records without a principal are sealed too (under ANONYMOUS_SUBJECT), so replay
  * keeps working for them. What stays clear is the decision itself: agent, environment, phase,
  * tool name, outcome, rules, digests, times.
  */
-export const DEFAULT_ERASURE: ErasurePolicy = Object.freeze({ subjectField: "principal", personalFields: Object.freeze(["principal", "input", "original_input"]), anonymous: "seal" });
+export const DEFAULT_ERASURE: ErasurePolicy = Object.freeze({ subjectField: "principal", personalFields: Object.freeze(["principal", "input", "input_original"]), anonymous: "seal" });
 
 /**
  * An erasure policy from JSON text (as a log records it, or a configuration holds it). Throws

@@ -301,11 +301,6 @@ export class AuditLog {
     return this.#keys;
   }
 
-  /** The erasure policy new records are sealed with, or null when nothing is sealed. */
-  get erasurePolicy(): ErasurePolicy | null {
-    return this.#erasure;
-  }
-
   /**
    * Queues a record and returns at once; the promise resolves with the entry's index when it is
    * durable, and rejects if the record cannot be encoded or the store fails. The record must not
@@ -317,6 +312,15 @@ export class AuditLog {
       this.#queue.push({ record, doc: undefined, time: this.#now(), resolve, reject });
       this.#draining ??= this.#drain();
     });
+  }
+
+  /**
+   * The erasure policy new records are sealed under (the library's default for a new log unless
+   * configured otherwise), or undefined when nothing is sealed; read by the guard to know what it
+   * may record.
+   */
+  get erasure(): ErasurePolicy | undefined {
+    return this.#erasure ?? undefined;
   }
 
   /** Whether records are sealed (an erasure policy is configured); appendDocument is refused then. */

@@ -160,6 +160,9 @@ export class SqliteStore implements AuditStore {
     }
     let db: DatabaseSync | undefined;
     try {
+      // A log holds what agents did for whom: a new file is readable by its owner only (SQLite
+      // gives its -wal and -shm files the same mode).
+      if (create && path !== ":memory:" && !existsSync(path)) closeSync(openSync(path, "wx", 0o600));
       db = new DatabaseSync(path);
       db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
       // Larger pages for a new log: every commit rewrites each page it touches into the WAL, one

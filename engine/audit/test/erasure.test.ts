@@ -174,7 +174,7 @@ test("private by default: a new log seals principal and input (subjectless recor
   const named = decisionRecord(0, { principal: { id: "hana@example.com", role: "customer" }, input: { email: "hana@example.com", card: "4111 1111 1111 1111" } });
   const anonymous = decisionRecord(1, { principal: null, input: { note: "call 555-0100" } });
   await Promise.all([log.append(named), log.append(anonymous)]);
-  assert.deepEqual(JSON.parse((await log.store.getMeta("erasure")) ?? "null"), { subjectField: "principal", personalFields: ["principal", "input", "original_input"], anonymous: "seal" });
+  assert.deepEqual(JSON.parse((await log.store.getMeta("erasure")) ?? "null"), { subjectField: "principal", personalFields: ["principal", "input", "input_original"], anonymous: "seal" });
   await log.close();
   for (const f of [db, `${db}-wal`]) if (existsSync(f)) for (const secret of ["hana@example.com", "4111 1111", "555-0100"]) assert.equal(readFileSync(f).indexOf(secret), -1, `${f} holds no ${secret}`);
   const again = await AuditLog.open(db);
