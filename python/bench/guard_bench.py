@@ -105,13 +105,15 @@ def checkout(rev: str, into: Path) -> Path:
 
 
 def in_process(src: Path, url: str, key: str, n: int, seconds: float) -> dict[str, Any]:
-    out = subprocess.run(
+    run = subprocess.run(
         [sys.executable, str(HERE), "--measure", url, key, str(n), str(seconds)],
         env={**os.environ, "PYTHONPATH": str(src)},
-        check=True,
         capture_output=True,
         text=True,
-    ).stdout
+    )
+    if run.returncode != 0:
+        raise RuntimeError(f"measuring {src} failed:\n{run.stderr[-3000:]}")
+    out = run.stdout
     r: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     if Path(r.pop("package")).resolve() != (src / "palisade").resolve():
         raise RuntimeError(f"the measured process imported another palisade than {src}")
@@ -130,7 +132,7 @@ def main() -> None:
     from tests import service as svc
 
     runs = int(os.environ.get("PALISADE_BENCH_RUNS", "3"))
-    n = int(os.environ.get("PALISADE_BENCH_CALLS", "400"))
+    n = int(os.environ.get("PALISADE_BENCH_CALLS", "150"))
     seconds = float(os.environ.get("PALISADE_BENCH_SECONDS", "5"))
     baseline = os.environ.get("PALISADE_BENCH_BASELINE")
     s = svc.start("bench", {"guard.policy": POLICY}).wait()

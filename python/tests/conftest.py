@@ -15,6 +15,7 @@ import pytest
 from palisade import Guard, RetryPolicy
 
 from . import service as svc
+from .proxy import Proxy, proxy
 
 POLICIES = {p.name: p.read_text() for p in (Path(__file__).parent / "policies").glob("*.policy")}
 CASES: dict[str, Any] = {
@@ -65,3 +66,14 @@ def guard(service: svc.Service) -> Iterator[Guard]:
         yield g
     finally:
         g.close()
+
+
+@pytest.fixture
+def recorded(service: svc.Service) -> Iterator[tuple[Guard, Proxy]]:
+    """A guard whose every exchange with the service goes through a recording proxy."""
+    with proxy(service.url) as p:
+        g = Guard(p.url, service.agent_key, retry=RetryPolicy(deadline=30.0, attempts=5), approval_timeout=20.0)
+        try:
+            yield g, p
+        finally:
+            g.close()

@@ -125,7 +125,16 @@ def _prepare(name: str, policies: dict[str, str], approval_timeout_ms: int, conf
     ]
     cfg = {"keys": keys, "approvalTimeoutMs": approval_timeout_ms, "monitor": False, **config}
     (d / "config.json").write_text(json.dumps(cfg))
-    argv = ["serve", "--port", "0", "--config", str(d / "config.json"), "--db", str(d / "audit.db"), str(d / "policies")]
+    argv = [
+        "serve",
+        "--port",
+        "0",
+        "--config",
+        str(d / "config.json"),
+        "--db",
+        str(d / "audit.db"),
+        str(d / "policies"),
+    ]
     return _Prepared(name, d, agent_key, admin_key, argv)
 
 

@@ -22,6 +22,7 @@ from .conftest import CASES
 # here (then drop the entry): spec/python-sdk.md, "Known differences".
 KNOWN: dict[tuple[str, int], str] = {}
 
+
 @pytest.fixture(scope="module")
 def services(conformance_services: dict[str, svc.Service]) -> dict[str, svc.Service]:
     return conformance_services

@@ -57,13 +57,13 @@ _DECODER = json.JSONDecoder()
 
 
 def _interpret(status: int, content: bytes) -> Any:
-    """The parsed body of a 200, a `_Retry` for a failure a later attempt may get past, or a
+    """The parsed body of a 2xx (202 for outcomes), a `_Retry` for a failure a later attempt may get past, or a
     `ServiceError` raised for a refusal of the request itself."""
-    if status == 200:
+    if 200 <= status < 300:
         try:
             return _DECODER.decode(content.decode())
         except ValueError:
-            return _Retry("the service answered 200 with a body that is not JSON")
+            return _Retry(f"the service answered {status} with a body that is not JSON")
     code, message, path = "http/" + str(status), content[:200].decode("utf-8", "replace"), None
     try:
         err = json.loads(content)["error"]

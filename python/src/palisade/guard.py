@@ -29,6 +29,7 @@ import httpx
 from typing_extensions import ParamSpec
 
 from . import _results
+from ._outcomes import OutcomeReporter
 from ._tools import ToolSignature
 from ._transport import AsyncTransport, RetryPolicy, SyncTransport, Unavailable
 from .errors import (
@@ -56,6 +57,9 @@ callable makes of the error."""
 
 UNAVAILABLE_RULE = "palisade.service_unavailable"
 UNRECORDABLE_RULE = "palisade.unrecordable_input"
+
+# Outcomes are telemetry posted off the action's path: they may take longer than a decision.
+_OUTCOME_RETRY = RetryPolicy(attempts=3, deadline=5.0)
 
 # The longest single long-poll on an approval (the service allows 60 s).
 _LONG_POLL_S = 25
@@ -96,6 +100,28 @@ class _Unrecordable(Exception):
     pass
 
 
+_DECISIONS = frozenset({"allow", "deny", "require_approval"})
+
+
+def _checked(answer: Any) -> DecisionResponse:
+    """The service's answer when it is a decision the guard can enforce; `Unavailable` when it is
+    not (a proxy's page, a truncated or tampered body, another service on the port): no decision
+    came, so the step fails closed, never runs on what could be read of it."""
+    if isinstance(answer, dict) and answer.get("decision") in _DECISIONS:
+        reasons, warnings, payload = answer.get("reasons"), answer.get("warnings"), answer.get("payload")
+        tool = payload.get("tool") if isinstance(payload, dict) else None
+        if (
+            isinstance(reasons, list)
+            and isinstance(warnings, list)
+            and all(isinstance(r, dict) for r in (*reasons, *warnings))
+            and isinstance(answer.get("errors", []), list)
+            and (payload is None or isinstance(payload, dict))
+            and (tool is None or (isinstance(tool, dict) and isinstance(tool.get("args", {}), dict)))
+        ):
+            return cast(DecisionResponse, answer)
+    raise Unavailable(f"the service's answer is not a decision: {json.dumps(answer, default=str)[:120]}")
+
+
 # Made once: json.dumps with options builds an encoder per call.
 _ENCODER = json.JSONEncoder(allow_nan=False, ensure_ascii=False, separators=(",", ":"))
 
@@ -105,6 +131,17 @@ def _encode(body: Mapping[str, Any]) -> bytes:
         return _ENCODER.encode(body).encode()
     except (TypeError, ValueError, RecursionError) as e:
         raise _Unrecordable(str(e)) from None
+
+
+_APPROVAL_STATUSES = frozenset({"pending", "approved", "rejected", "expired"})
+
+
+def _approval(answer: Any) -> Approval:
+    """An approval request as the service answered it; `Unavailable` (wait on) when the answer
+    is not one, so that only a well-formed `approved` lets the step run."""
+    if isinstance(answer, dict) and answer.get("status") in _APPROVAL_STATUSES:
+        return cast(Approval, answer)
+    raise Unavailable(f"the service's answer is not an approval request: {json.dumps(answer, default=str)[:120]}")
 
 
 @dataclass(frozen=True)
@@ -144,6 +181,7 @@ class Guard:
         approval_timeout: float = 60.0,
         on_deny: OnDeny = "raise",
         telemetry: Telemetry | None = None,
+        outcomes: bool = True,
         http_client: httpx.Client | None = None,
     ) -> None:
         url = url or os.environ.get("PALISADE_URL") or "http://127.0.0.1:7878"
@@ -166,7 +204,9 @@ class Guard:
         self.retry = retry or RetryPolicy()
         self.approval_timeout = approval_timeout
         self.on_deny: OnDeny = on_deny
-        self.telemetry = Emitter(telemetry)
+        #: Outcomes posted to the service's `/v1/outcomes` off the action's path (None: `outcomes=False`).
+        self.outcomes = OutcomeReporter(SyncTransport(url, key, _OUTCOME_RETRY, http_client)) if outcomes else None
+        self.telemetry = Emitter(telemetry, self.outcomes)
         #: Steps let through unchecked because the service was unavailable (`on_unavailable="allow"`).
         self.unchecked = 0
         self._sync = SyncTransport(url, key, self.retry, http_client)
@@ -239,12 +279,18 @@ class Guard:
     # -- lifetime ---------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Closes the keep-alive connections."""
+        """Posts the outcomes still queued and closes the keep-alive connections."""
+        if self.outcomes is not None:
+            self.outcomes.close()
         self._sync.close()
 
     async def aclose(self) -> None:
-        """Closes the keep-alive connections of the running loop (and the sync ones)."""
+        """Closes the keep-alive connections of the running loop (and the sync ones) and posts
+        the outcomes still queued."""
         await self._async.aclose()
+        if self.outcomes is not None:
+            # Posted now, not closed: the guard may serve another event loop after this one.
+            await asyncio.to_thread(self.outcomes.flush)
         self._sync.close()
 
     def __enter__(self) -> Guard:
@@ -347,7 +393,7 @@ class Session:
         except _Unrecordable as e:
             raise self._unrecordable(phase, tool, str(e)) from None
         try:
-            return cast(DecisionResponse, self.guard._sync.call("POST", "/v1/decide", body))
+            return _checked(self.guard._sync.call("POST", "/v1/decide", body))
         except Unavailable as e:
             raise self._unavailable(phase, tool, str(e)) from None
         except ServiceError as e:
@@ -363,7 +409,7 @@ class Session:
         except _Unrecordable as e:
             raise self._unrecordable(phase, tool, str(e)) from None
         try:
-            return cast(DecisionResponse, await self.guard._async.call("POST", "/v1/decide", body))
+            return _checked(await self.guard._async.call("POST", "/v1/decide", body))
         except Unavailable as e:
             raise self._unavailable(phase, tool, str(e)) from None
         except ServiceError as e:
@@ -474,11 +520,10 @@ class Session:
         while (left := until - time.monotonic()) > 0:
             wait = max(0, min(_LONG_POLL_S, int(left)))
             try:
-                a = cast(
-                    Approval,
+                a = _approval(
                     self.guard._sync.call(
                         "GET", self._approval_path(d, wait), None, deadline=min(left, wait + self.guard.retry.deadline)
-                    ),
+                    )
                 )
             except Unavailable:
                 time.sleep(min(0.5, max(0.0, until - time.monotonic())))
@@ -494,11 +539,10 @@ class Session:
         while (left := until - time.monotonic()) > 0:
             wait = max(0, min(_LONG_POLL_S, int(left)))
             try:
-                a = cast(
-                    Approval,
+                a = _approval(
                     await self.guard._async.call(
                         "GET", self._approval_path(d, wait), None, deadline=min(left, wait + self.guard.retry.deadline)
-                    ),
+                    )
                 )
             except Unavailable:
                 await asyncio.sleep(min(0.5, max(0.0, until - time.monotonic())))
@@ -607,6 +651,7 @@ class Session:
             e["error"] = error_of("model", error)
         if output is not None:
             e["outputSize"] = len(output)
+            e["output"] = output
         if model is not None:
             e["model"] = model
         if provider is not None:
