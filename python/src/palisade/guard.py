@@ -19,7 +19,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar, cast, overload
@@ -30,6 +30,7 @@ from typing_extensions import ParamSpec
 
 from . import _results
 from ._outcomes import OutcomeReporter
+from ._stream import OutputStream
 from ._tools import ToolSignature
 from ._transport import AsyncTransport, RetryPolicy, SyncTransport, Unavailable
 from .errors import (
@@ -60,6 +61,20 @@ UNRECORDABLE_RULE = "palisade.unrecordable_input"
 
 # Outcomes are telemetry posted off the action's path: they may take longer than a decision.
 _OUTCOME_RETRY = RetryPolicy(attempts=3, deadline=5.0)
+
+# Held back when the service cannot say (the longest detector span, `secret.private_key`), and how
+# long a reported hold-back is trusted (a policy reload may change it).
+_MAX_HOLD = 8192
+_HOLD_TTL_S = 60.0
+
+
+def _hold_of(status: Any) -> int:
+    policy = status.get("policy") if isinstance(status, dict) else None
+    hold = policy.get("streamHold") if isinstance(policy, dict) else None
+    if isinstance(hold, int) and not isinstance(hold, bool) and hold >= 0:
+        return max(1, hold)
+    raise Unavailable("the service's /v1/status does not say streamHold")
+
 
 # The longest single long-poll on an approval (the service allows 60 s).
 _LONG_POLL_S = 25
@@ -182,6 +197,7 @@ class Guard:
         on_deny: OnDeny = "raise",
         telemetry: Telemetry | None = None,
         outcomes: bool = True,
+        stream_hold: int | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
         url = url or os.environ.get("PALISADE_URL") or "http://127.0.0.1:7878"
@@ -194,6 +210,8 @@ class Guard:
             raise GuardConfigError(f"unknown mode {mode!r}: expected 'enforce' or 'shadow'")
         if on_unavailable not in ("deny", "allow"):
             raise GuardConfigError(f"unknown on_unavailable {on_unavailable!r}: expected 'deny' or 'allow'")
+        if stream_hold is not None and (not isinstance(stream_hold, int) or stream_hold < 1):
+            raise GuardConfigError("stream_hold must be a positive number of characters")
         if not approval_timeout > 0:
             raise GuardConfigError("approval_timeout must be a positive number of seconds")
         self.url = url
@@ -207,6 +225,8 @@ class Guard:
         #: Outcomes posted to the service's `/v1/outcomes` off the action's path (None: `outcomes=False`).
         self.outcomes = OutcomeReporter(SyncTransport(url, key, _OUTCOME_RETRY, http_client)) if outcomes else None
         self.telemetry = Emitter(telemetry, self.outcomes)
+        self._stream_hold = stream_hold
+        self._hold_read: tuple[float, int] | None = None
         #: Steps let through unchecked because the service was unavailable (`on_unavailable="allow"`).
         self.unchecked = 0
         self._sync = SyncTransport(url, key, self.retry, http_client)
@@ -276,6 +296,36 @@ class Guard:
         """`fn` guarded in the current session at each call (as `@guard.tool`)."""
         return _wrap(fn, self.current_session, name, on_deny, exclude)
 
+    # -- streams ----------------------------------------------------------------------------
+
+    def stream_hold(self) -> int:
+        """Characters a streamed answer holds back: `stream_hold=` if given, else what the service
+        reports for its policies (`/v1/status`, read again after a minute), else the longest
+        span any detector matches (a service that cannot say holds back more, never less)."""
+        if self._stream_hold is not None:
+            return self._stream_hold
+        now = time.monotonic()
+        if self._hold_read is None or now - self._hold_read[0] > _HOLD_TTL_S:
+            try:
+                self._hold_read = (now, _hold_of(self._sync.call("GET", "/v1/status", None)))
+            except (Unavailable, ServiceError) as e:
+                log.warning("palisade: the service did not say how much of a stream to hold back (%s)", e)
+                return _MAX_HOLD
+        return self._hold_read[1]
+
+    async def astream_hold(self) -> int:
+        """As `stream_hold`, awaiting."""
+        if self._stream_hold is not None:
+            return self._stream_hold
+        now = time.monotonic()
+        if self._hold_read is None or now - self._hold_read[0] > _HOLD_TTL_S:
+            try:
+                self._hold_read = (now, _hold_of(await self._async.call("GET", "/v1/status", None)))
+            except (Unavailable, ServiceError) as e:
+                log.warning("palisade: the service did not say how much of a stream to hold back (%s)", e)
+                return _MAX_HOLD
+        return self._hold_read[1]
+
     # -- lifetime ---------------------------------------------------------------------------
 
     def close(self) -> None:
@@ -344,6 +394,9 @@ class Session:
     # -- deciding ---------------------------------------------------------------------------
 
     def _body(self, phase: Phase, input: Mapping[str, Any], payload: PayloadKind) -> bytes:
+        return _encode(self._request(phase, input, payload))
+
+    def _request(self, phase: Phase, input: Mapping[str, Any], payload: PayloadKind) -> dict[str, Any]:
         full = dict(input)
         g = self.guard
         if self.principal is not None and "principal" not in full:
@@ -357,7 +410,7 @@ class Session:
             req["mode"] = "shadow"
         if payload == "input":
             req["payload"] = "input"
-        return _encode(req)
+        return req
 
     def _unavailable(self, phase: Phase, tool: str | None, why: str) -> GuardUnavailableError:
         message = f"the Palisade service gave no decision ({why}), so the {phase} is refused"
@@ -563,6 +616,66 @@ class Session:
     async def atext(self, phase: Literal["input", "output"], text: str) -> str:
         """As `text`, awaiting."""
         return _text_of(await self.aenforce(phase, {phase: {"text": text}}), phase, text)
+
+    def stream(self) -> OutputStream:
+        """A streamed answer, decided as it arrives (`push` each delta, show what it returns,
+        then `end`): see `_stream.OutputStream`."""
+        return OutputStream(self, self.guard.stream_hold())
+
+    async def astream(self) -> OutputStream:
+        """As `stream`, reading the hold-back without blocking the loop (use `apush`/`aend`)."""
+        return OutputStream(self, await self.guard.astream_hold())
+
+    def output_texts(self, texts: Sequence[str]) -> list[str]:
+        """Each text decided on `output` (one batch, each decision recorded): the texts after
+        redactions, or PolicyDeniedError when any is denied."""
+        try:
+            body = _encode({"requests": [self._request("output", {"output": {"text": t}}, "input") for t in texts]})
+            return self._texts_of(texts, self.guard._sync.call("POST", "/v1/decide/batch", body))
+        except _Unrecordable as e:
+            raise self._unrecordable("output", None, str(e)) from None
+        except Unavailable as e:
+            self._pass_unchecked(self._unavailable("output", None, str(e)), {})
+            return list(texts)
+        except ServiceError as e:
+            raise self._refused("output", None, e) from None
+
+    async def aoutput_texts(self, texts: Sequence[str]) -> list[str]:
+        """As `output_texts`, awaiting."""
+        try:
+            body = _encode({"requests": [self._request("output", {"output": {"text": t}}, "input") for t in texts]})
+            return self._texts_of(texts, await self.guard._async.call("POST", "/v1/decide/batch", body))
+        except _Unrecordable as e:
+            raise self._unrecordable("output", None, str(e)) from None
+        except Unavailable as e:
+            self._pass_unchecked(self._unavailable("output", None, str(e)), {})
+            return list(texts)
+        except ServiceError as e:
+            raise self._refused("output", None, e) from None
+
+    def _texts_of(self, texts: Sequence[str], answer: Any) -> list[str]:
+        results = answer.get("results") if isinstance(answer, dict) else None
+        if not isinstance(results, list) or len(results) != len(texts):
+            raise Unavailable("the service's answer to a batch is not one result per request")
+        out: list[str] = []
+        for text, r in zip(texts, results, strict=True):
+            err = r.get("error") if isinstance(r, dict) else None
+            if isinstance(err, dict):
+                raise ServiceError(200, str(err.get("code")), str(err.get("message")), err.get("path"))
+            input = {"output": {"text": text}}
+            d = _checked(r)
+            done = self._verdict("output", input, d)
+            if done is None:
+                # Nobody can be asked in the middle of a stream: an answer that needs approval is not shown.
+                raise PolicyDeniedError(
+                    f"{denial_message(d, 'approval required')} (an answer cannot wait for approval)",
+                    decision=d,
+                    phase="output",
+                    tool=None,
+                    denial="deny",
+                )
+            out.append(_text_of(done, "output", text))
+        return out
 
     # -- tools ------------------------------------------------------------------------------
 
