@@ -118,7 +118,7 @@ def test_an_approval_answer_that_is_not_one_never_approves(service: Service, ans
         return (200, answer) if method == "GET" and path.startswith("/v1/approvals/") else None
 
     ran: list[int] = []
-    with proxy(service.url, malformed) as p, Guard(p.url, service.agent_key, approval_timeout=1.0, outcomes=False) as g:
+    with proxy(service.url, malformed) as p, Guard(p.url, service.agent_key, approval_timeout=0.3, outcomes=False) as g:
         refund = g.session(sid(), "u1").wrap_tool(lambda amount: ran.append(amount), name="refund")
         started = time.monotonic()
         with pytest.raises(PolicyDeniedError) as e:
