@@ -8,6 +8,8 @@ import type { Monitor, OutcomeEvent } from "../monitor/index.ts";
 import type { ServiceContext } from "./context.ts";
 import { ServiceError, invalid } from "./errors.ts";
 import { checkScope } from "./keys.ts";
+import { documented } from "./openapi.ts";
+import type { RouteDoc } from "./openapi.ts";
 import { requestParent } from "./trace-context.ts";
 import type { Caller } from "./keys.ts";
 
@@ -30,8 +32,6 @@ export interface OutcomeRequestV1 {
   readonly outputSize?: number;
   /** The model's answer, for the descriptors (never stored). */
   readonly output?: string;
-  /** When the action ended, ISO-8601; default now. */
-  readonly time?: string;
 }
 
 /** Most outcomes in one request. */
@@ -43,12 +43,14 @@ const SOURCES = ["tool", "model", "timeout", "cancelled"];
 const id = { type: "string", minLength: 1, maxLength: MAX_ID };
 const count = { type: "integer", minimum: 0 };
 
-/** JSON Schema (2020-12) of one outcome: what `outcome()` accepts. */
+/** JSON Schema (2020-12) of one outcome: exactly what `outcomeEvent` accepts (a tool_call outcome names its tool). */
 export const OUTCOME_SCHEMA = {
   type: "object",
-  description: "What happened when an allowed action ran, for drift detection: wall time, error, tokens, output size.",
+  description: "What happened when an allowed action ran, for drift detection: wall time, error, tokens, output size. Its time is when it arrives.",
   required: ["phase"],
   additionalProperties: false,
+  if: { properties: { phase: { const: "tool_call" } } },
+  then: { required: ["tool"] },
   properties: {
     agent: { ...id, description: "Default: the key's only agent." },
     environment: { ...id, description: "Default: the served environment, else the key's only one." },
@@ -58,11 +60,10 @@ export const OUTCOME_SCHEMA = {
     tool: id,
     model: { type: "object", required: ["name"], additionalProperties: false, properties: { provider: id, name: id } },
     durationMs: { type: "number", minimum: 0, description: "Wall time of the call, milliseconds." },
-    error: { type: "object", required: ["source"], additionalProperties: false, properties: { source: { enum: SOURCES }, type: id, message: { type: "string", maxLength: 1000 } } },
+    error: { type: "object", required: ["source"], additionalProperties: false, properties: { source: { enum: SOURCES }, type: id, message: { type: "string", minLength: 1, maxLength: 1000 } } },
     tokens: { type: "object", additionalProperties: false, properties: { input: count, output: count } },
     outputSize: { ...count, description: "Characters of the tool's result (as JSON text) or of the model's answer." },
-    output: { type: "string", maxLength: MAX_TEXT, description: "The model's answer, for the answer descriptors; never stored." },
-    time: { type: "string", format: "date-time", description: "When the action ended; default now." },
+    output: { type: "string", minLength: 1, maxLength: MAX_TEXT, description: "The model's answer, for the answer descriptors; never stored." },
   },
 } as const;
 
@@ -71,15 +72,15 @@ export const OUTCOMES_BODY_SCHEMA = {
   oneOf: [OUTCOME_SCHEMA, { type: "object", required: ["outcomes"], additionalProperties: false, properties: { outcomes: { type: "array", maxItems: MAX_OUTCOMES, items: OUTCOME_SCHEMA } } }],
 } as const;
 
-/** The route's document for the OpenAPI builder (`config.doc`, the shape of openapi.ts's RouteDoc). */
-export const OUTCOMES_DOC = {
+/** The route's document for the OpenAPI builder. */
+export const OUTCOMES_DOC: RouteDoc = {
   summary: "Report the outcomes of actions",
   description: "After an allowed tool or model call ran: its wall time, error, token use and output size. Queued for drift detection (latency, error rate, tokens, output size, answer descriptors); answered 202.",
   tag: "monitor",
   auth: "key",
   body: OUTCOMES_BODY_SCHEMA,
-  responses: { 202: { description: "Queued for the monitor (`recorded: false` when the service runs without one).", schema: { type: "object", required: ["accepted", "recorded"], properties: { accepted: count, recorded: { type: "boolean" } } } } },
-} as const;
+  responses: { 202: { description: "Queued for the monitor (`recorded: false` when the service runs without one).", schema: { type: "object", required: ["accepted", "recorded"], additionalProperties: false, properties: { accepted: count, recorded: { type: "boolean" } } } } },
+};
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -142,13 +143,7 @@ export function outcomeEvent(ctx: Pick<ServiceContext, "environment">, caller: C
     only(body.tokens, ["input", "output"], `${at}/tokens`);
     tokens = { input: nonNegative(body.tokens, "input", `${at}/tokens`, true), output: nonNegative(body.tokens, "output", `${at}/tokens`, true) };
   }
-  let time = now;
-  if (body.time !== undefined) {
-    const t = typeof body.time === "string" ? Date.parse(body.time) : Number.NaN;
-    if (!Number.isFinite(t)) throw invalid(`${at}/time`, "'time' must be an ISO-8601 instant");
-    time = t;
-  }
-  const e: Record<string, unknown> = { kind: "outcome", time, agent, env, phase };
+  const e: Record<string, unknown> = { kind: "outcome", time: now, agent, env, phase };
   const set = (k: string, v: unknown) => void (v !== undefined && (e[k] = v));
   set("session", str(body, "session", at));
   set("decisionId", str(body, "decision", at));
@@ -166,7 +161,7 @@ export function outcomeEvent(ctx: Pick<ServiceContext, "environment">, caller: C
 
 /** Registers POST /v1/outcomes; without a monitor, outcomes are checked and acknowledged, not kept. */
 export function outcomeRoutes(app: FastifyInstance, ctx: ServiceContext, monitor: Monitor | undefined): void {
-  app.post("/v1/outcomes", { config: { doc: OUTCOMES_DOC } }, async (req, reply) => {
+  app.post("/v1/outcomes", documented(OUTCOMES_DOC), async (req, reply) => {
     const caller = ctx.caller(req);
     const body = req.body;
     const now = Date.now();

@@ -5,7 +5,6 @@ the next flush, a refused batch is dropped and logged (it would be refused again
 
 from __future__ import annotations
 
-import datetime
 import json
 import logging
 import math
@@ -30,7 +29,9 @@ _ID_MAX = 200
 def outcome_request(e: OutcomeEvent | Mapping[str, Any]) -> dict[str, Any] | None:
     """One outcome in the service's `OutcomeRequest` shape (engine/service/routes-outcomes.ts),
     every field within the service's bounds (one field out of them would have the whole batch
-    refused); None for an outcome the service cannot take (a tool call without a usable name)."""
+    refused); None for an outcome the service cannot take (a tool call without a usable name).
+    No time: the service dates an outcome by its arrival, so a batch posted a moment later is
+    at most the flush interval late."""
     if e.get("phase") not in ("tool_call", "model_call"):
         return None
     out: dict[str, Any] = {"phase": e["phase"]}
@@ -65,9 +66,6 @@ def outcome_request(e: OutcomeEvent | Mapping[str, Any]) -> dict[str, Any] | Non
         out["outputSize"] = e["outputSize"]
     if isinstance(e.get("output"), str) and e["output"]:
         out["output"] = e["output"][:_MAX_OUTPUT]
-    if isinstance(e.get("time"), (int, float)):
-        t = datetime.datetime.fromtimestamp(float(e["time"]) / 1000.0, tz=datetime.timezone.utc)
-        out["time"] = t.isoformat(timespec="milliseconds").replace("+00:00", "Z")
     if out["phase"] == "tool_call" and "tool" not in out:
         return None
     return out
