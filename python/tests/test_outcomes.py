@@ -158,3 +158,13 @@ def test_every_outcome_is_within_the_service_bounds(service: Service) -> None:
         (sent,) = p.outcomes()
     assert sent["tokens"] == {"output": 3} and len(sent["error"]["message"]) == 1000
     assert "session" not in sent and "durationMs" not in sent and "output" not in sent and "model" not in sent
+
+
+def test_outcomes_are_posted_in_the_background_without_close(service: Service) -> None:
+    with proxy(service.url) as p, Guard(p.url, service.agent_key) as g:
+        tool = g.session(sid(), "u1").wrap_tool(lambda q: "ok", name="lookup")
+        assert [tool(i) for i in range(3)] == ["ok"] * 3
+        until = time.monotonic() + 20
+        while sum(len(e.body["outcomes"]) for e in p.posted("/v1/outcomes")) < 3 and time.monotonic() < until:
+            time.sleep(0.05)
+        assert [o["tool"] for o in p.outcomes()] == ["lookup"] * 3  # in batches, before close()

@@ -102,12 +102,16 @@ class OutcomeReporter:
                 self._pid = os.getpid()
                 self._thread = threading.Thread(target=self._run, name="palisade-outcomes", daemon=True)
                 self._thread.start()
-            elif len(self._queue) >= _BATCH:
+            elif len(self._queue) in (1, _BATCH):
                 self._wake.notify()
 
     def _run(self) -> None:
         while True:
             with self._lock:
+                # Asleep while there is nothing to post; then `interval` to gather a batch (a full
+                # batch or close() cuts it short).
+                while not self._queue and not self._closed:
+                    self._wake.wait()
                 if not self._closed:
                     self._wake.wait(self._interval)
                 closed = self._closed
