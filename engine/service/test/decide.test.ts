@@ -174,6 +174,12 @@ describe("keys", () => {
     assert.deepEqual([wrong.status, wrong.body.error.code], [401, "auth/invalid-key"]);
   });
 
+  it("tells any key how much of a streamed answer to hold back (the span of the output rules' patterns)", async () => {
+    const r = await h.call("GET", "/v1/status", "agent");
+    // The harness policy's one output pattern is pii.email, which spans at most 254 characters.
+    assert.deepEqual([r.status, r.body.policy.streamHold], [200, 254]);
+  });
+
   it("scopes keys to agents and environments", async () => {
     const r = await h.call("POST", "/v1/decide", "other", toolCall("lookup"));
     assert.equal(r.status, 403);
