@@ -6,6 +6,7 @@
 // it serves that environment's signed bundle, reloaded when a promotion or rollback replaces it.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { PACKAGE_ROOT } from "../package-root.ts";
 import { AuditLog, generateKey, openStore, parseSignerKey } from "../audit/index.ts";
 import { CONFIG_FILE as ENVIRONMENTS_FILE, EnvironmentError, EnvironmentHandle, environment, loadEnvironmentsConfig } from "../environments/index.ts";
 import type { EnvironmentsConfig } from "../environments/index.ts";
@@ -25,7 +26,6 @@ import type { Command, CommandIO } from "./command.ts";
 import { readPolicyFiles } from "./files.ts";
 import { printDiagnostics } from "./policies.ts";
 
-const root = join(import.meta.dirname, "..", "..");
 
 const help = `usage: palisade serve [PATH... | --env NAME] [--port N] [--host H] [--db FILE|postgres://URL] [--config FILE] [--key FILE] [--environments FILE]
 
@@ -77,8 +77,15 @@ function signingKey(path: string, io: CommandIO): string {
   return k.signerKey;
 }
 
-/** Builds the playground bundle when it is missing or older than its sources; failures leave the API up. */
+/**
+ * The playground and console pages. The installed package carries them prebuilt (`npm pack`
+ * bundles them into dist/playground, beside dist/engine, with no esbuild or CodeMirror at run
+ * time); a checkout builds them from playground/src when missing or older than their sources.
+ * A failed build leaves the API up.
+ */
 async function pages(io: CommandIO): Promise<string | undefined> {
+  const packed = join(import.meta.dirname, "..", "..", "playground");
+  if (existsSync(join(packed, "BUILT"))) return packed;
   try {
     const { ensurePlayground } = await import("../../playground/build.ts");
     return await ensurePlayground();
@@ -179,7 +186,7 @@ export const command: Command = {
       policySet = served.current();
       sources = served.sources;
     } else {
-      const paths = args.positionals.length > 0 ? args.positionals : [join(root, "examples", "policies")];
+      const paths = args.positionals.length > 0 ? args.positionals : [join(PACKAGE_ROOT, "examples", "policies")];
       sources = readPolicyFiles(paths, io.cwd);
       const loaded = loadPolicySet(sources);
       if (!loaded.policySet) {

@@ -7,8 +7,8 @@
 // hash), so proofs, checkpoints and `palisade audit verify` treat them like any entry.
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import canonicalize from "canonicalize";
 import { AuditLog, leafHash, openStore } from "../audit/index.ts";
+import { canonicalJson } from "../audit/canonical-json.ts";
 import type { AuditStore } from "../audit/index.ts";
 import { EnvironmentError } from "./errors.ts";
 import type { GovernanceRecord } from "./records.ts";
@@ -30,7 +30,7 @@ async function open(location: string, create: boolean): Promise<AuditStore> {
 export async function appendGovernanceRecord(location: string, record: GovernanceRecord): Promise<number> {
   const store = await open(location, true);
   try {
-    const data = utf8.encode(canonicalize(record) as string);
+    const data = utf8.encode(canonicalJson(record, "record"));
     const { first } = await store.append([{ data, leafHash: leafHash(data), subject: null, time: Date.parse(record.time) }]);
     return first;
   } finally {
