@@ -150,7 +150,7 @@ test("MCP: through the proxy, the upstream never sees the denied call and the al
   assert.match(out, /lookup -> "c42: \[EMAIL\]"/);
 });
 
-test("npx palisade check, test and eval run from the app", async () => {
+test("npx palisade check, test, eval, demo and report run from the app", async () => {
   const npx = (args: string[]) => spawnSync("npx", ["--no-install", "palisade", ...args], { cwd: work, env: app.env, encoding: "utf8", timeout: 60_000 });
   const check = npx(["check", "policies/"]);
   assert.equal(check.status, 0, check.stderr);
@@ -161,6 +161,17 @@ test("npx palisade check, test and eval run from the app", async () => {
   const evaluated = npx(["eval", "policies/", "--phase", "tool_call", "--input", "inputs/delete.json"]);
   assert.equal(evaluated.status, 0, evaluated.stderr);
   assert.equal((JSON.parse(evaluated.stdout) as { decision: string }).decision, "deny");
+  // The files the CLI reads beside its code: the example policies and inputs, the controls
+  // catalogue and the policy packs.
+  const demo = npx(["demo"]);
+  assert.equal(demo.status, 0, demo.stderr);
+  assert.match(demo.stdout, /the policies in node_modules\/palisade\/examples\/policies/);
+  const coverage = npx(["report", "coverage", "--framework", "gdpr"]);
+  assert.equal(coverage.status, 0, coverage.stderr);
+  assert.match(coverage.stdout, /gdpr: \d+ of \d+ controls covered by node_modules\/palisade\/stdlib-policies\/gdpr/);
+  const pack = npx(["test", "node_modules/palisade/stdlib-policies/hipaa"]);
+  assert.equal(pack.status, 0, pack.stderr);
+  assert.match(pack.stdout, /[1-9]\d* passed, 0 failed/);
 });
 
 test("the installed bin on a Node older than 22 says so in one line and exits 2", () => {

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, chownSync, statSync } fro
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
+import { nodeTestArgs } from "./node-args.ts";
 import { startPackageApp } from "./package-app.ts";
 import type { AppStatus, PackageApp } from "./package-app.ts";
 
@@ -146,7 +147,7 @@ process.on("exit", cleanup);
 process.on("SIGINT", () => { cleanup(); process.exit(130); });
 process.on("SIGTERM", () => { cleanup(); process.exit(143); });
 
-const nodeArgs = ["--disable-warning=ExperimentalWarning", "--test", "--test-concurrency=2", ...args.filter((a) => a.startsWith("--")), ...files];
+const nodeArgs = nodeTestArgs(files, args.filter((a) => a.startsWith("--")), env);
 const child = spawn(process.execPath, nodeArgs, { stdio: "inherit", env, cwd: root });
 let appStatus: AppStatus | undefined;
 void app?.done.then((s) => (appStatus = s));

@@ -3,7 +3,7 @@
 // built at compile time (outcomes are read by `combine`, never handed to callers, so sharing
 // them is invisible), so that a firing rule allocates nothing for it.
 import type { Effect, Expr, Template } from "../../language/ast.ts";
-import type { EffectOutcome, PathKey } from "../runtime/combine.ts";
+import type { EffectOutcome, PathKey, Replaced } from "../runtime/combine.ts";
 import { PolicyRuntimeError } from "../runtime/stdlib/errors.ts";
 import type { ExprCompiler, Fn, Scope } from "./compile-expr.ts";
 import { DEFAULT_REDACTION, replaceMatches, type Matcher } from "./reference.ts";
@@ -113,7 +113,7 @@ export function compileEffect(c: ExprCompiler, e: Effect): CompiledEffect {
       const p = path(c, e.target);
       if ("fixed" in src) {
         const m: Matcher = src.fixed;
-        const replace = (text: string): string => replaceMatches(text, m, replacement);
+        const replace = (text: string): Replaced => replaceMatches(text, m, replacement);
         if ("fixed" in p) return { fixed: { kind: "redact", path: p.fixed, replace } };
         const run = p.run;
         return { run: (input) => ({ kind: "redact", path: run(input), replace }) };

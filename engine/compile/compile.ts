@@ -5,8 +5,8 @@
 import type { Effect, Expr, Phase } from "../../language/ast.ts";
 import { PHASES } from "../../language/ast.ts";
 import type { CheckedProgram, CheckedRule } from "../../language/check/program.ts";
-import { combine, reason, type EffectOutcome, type Firing, type PhaseSettings, type RuleInfo } from "../runtime/combine.ts";
-import type { Decision, DecisionKind, Reason } from "../runtime/decision.ts";
+import { combine, reason, reasonsFor, verdict, type EffectOutcome, type Firing, type PhaseSettings, type RuleInfo } from "../runtime/combine.ts";
+import type { Decision, Reason } from "../runtime/decision.ts";
 import { PolicyRuntimeError } from "../runtime/stdlib/errors.ts";
 import { compileEffect, type CompiledEffect } from "./compile-effects.ts";
 import { shapeCondition, shapeReason, type ReasonData, type ReasonKind, type ShapedCondition, type ShapedReason } from "./compile-shape.ts";
@@ -249,12 +249,12 @@ export class CompiledProgram {
 
   /** Decides one phase's input: the same `Decision` as `combine` over the reference's firings. */
   decide(phase: Phase, input: Value, settings: PhaseSettings, policy: Decision["policy"]): Decision {
-    return this.direct(phase, input, settings, policy) ?? decideFromFirings(input, this.collect(phase, input), settings, policy);
+    return this.direct(phase, input, settings, policy) ?? combine(input, this.collect(phase, input) ?? EMPTY, settings, policy);
   }
 
   /**
    * The decision built as the candidates are evaluated, with no firings in between: what
-   * `decideFromFirings` gives when no rule errors and none that fires transforms. Null when one
+   * `combine` gives when no rule errors and none that fires transforms. Null when one
    * does: `decide` then evaluates again through `collect` and `combine` (evaluation is pure, so
    * the second pass finds the same firings).
    */
@@ -309,63 +309,7 @@ export class CompiledProgram {
         throw err;
       }
     }
-    let decision: DecisionKind;
-    let reasons: readonly Reason[];
-    if (denies !== null) {
-      decision = "deny";
-      reasons = denies;
-    } else if (approvals !== null) {
-      decision = "require_approval";
-      reasons = approvals;
-    } else {
-      decision = allows !== null || settings.defaultDecision === "allow" ? "allow" : "deny";
-      reasons = allows ?? EMPTY;
-    }
-    return { decision, reasons, warnings: warnings ?? EMPTY, payload: input, errors: EMPTY, policy };
+    const decision = verdict(denies !== null, approvals !== null, allows !== null, settings);
+    return { decision, reasons: reasonsFor(decision, denies, approvals, allows) ?? EMPTY, warnings: warnings ?? EMPTY, payload: input, errors: EMPTY, policy };
   }
-}
-
-/**
- * The decision from a phase's firings. With no errors and no transforms (the common case) it
- * is built directly: the reasons are then the deciding effects, already in rule order, and
- * the payload is the input. Anything else goes through `combine`, the one definition.
- */
-export function decideFromFirings(input: unknown, firings: readonly Firing[] | null, settings: PhaseSettings, policy: Decision["policy"]): Decision {
-  if (firings === null) return { decision: settings.defaultDecision, reasons: [], warnings: [], payload: input, errors: [], policy };
-  for (let i = 0; i < firings.length; i++) {
-    const f = firings[i];
-    if (f.error !== undefined) return combine(input, firings, settings, policy);
-    for (let k = 0; k < f.effects.length; k++) {
-      const kind = f.effects[k].kind;
-      if (kind === "redact" || kind === "set") return combine(input, firings, settings, policy);
-    }
-  }
-  const denies: Reason[] = [];
-  const approvals: Reason[] = [];
-  const allows: Reason[] = [];
-  const warnings: Reason[] = [];
-  for (let i = 0; i < firings.length; i++) {
-    const f = firings[i];
-    const effects = f.effects as readonly EffectOutcome[];
-    for (let k = 0; k < effects.length; k++) {
-      const e = effects[k];
-      if (e.kind === "deny") denies.push(reason(f.rule, "deny", e.message));
-      else if (e.kind === "require_approval") approvals.push(reason(f.rule, "require_approval", e.message, e.from));
-      else if (e.kind === "allow") allows.push(reason(f.rule, "allow", e.message));
-      else if (e.kind === "warn") warnings.push(reason(f.rule, "warn", e.message));
-    }
-  }
-  let decision: DecisionKind;
-  let reasons: Reason[];
-  if (denies.length > 0) {
-    decision = "deny";
-    reasons = denies;
-  } else if (approvals.length > 0) {
-    decision = "require_approval";
-    reasons = approvals;
-  } else {
-    decision = allows.length > 0 || settings.defaultDecision === "allow" ? "allow" : "deny";
-    reasons = allows;
-  }
-  return { decision, reasons, warnings, payload: input, errors: [], policy };
 }

@@ -1,6 +1,6 @@
 // The compile part's public face: a checked program to a fast evaluator, the rule index,
 // the reference interpreter kept for differential tests, and the shared value semantics.
-export { CompiledProgram, decideFromFirings } from "./compile.ts";
+export { CompiledProgram } from "./compile.ts";
 export type { CompiledRule } from "./compile.ts";
 export { pathReader } from "./compile-path.ts";
 export type { PathReader } from "./compile-path.ts";

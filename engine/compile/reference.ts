@@ -8,7 +8,7 @@ import { getDetector } from "../runtime/stdlib/detectors.ts";
 import { cachedPolicyRegex, compilePolicyRegex } from "../runtime/stdlib/regex-guard.ts";
 import { like } from "../runtime/stdlib/glob.ts";
 import { callBuiltin } from "./builtins.ts";
-import type { EffectOutcome, Firing, PathKey } from "../runtime/combine.ts";
+import type { EffectOutcome, Firing, PathKey, Replaced } from "../runtime/combine.ts";
 import { Duration, arithmetic, compare, displayValue, elements, equals, getField, getIndex, member, negate, truth, typeName, type Value } from "./values.ts";
 
 /** Something that finds matches in text: a detector or a compiled regex. */
@@ -41,17 +41,17 @@ class MatcherValue {
   }
 }
 
-/** Replaces every match of `m` in `text`. */
-export function replaceMatches(text: string, m: Matcher, replacement: string): string {
+/** Replaces every match of `m` in `text` (literally by `replacement`); `text` itself when nothing matches. */
+export function replaceMatches(text: string, m: Matcher, replacement: string): Replaced {
   const found = m.find(text);
-  if (found.length === 0) return text;
+  if (found.length === 0) return { text, count: 0 };
   let out = "";
   let at = 0;
   for (const [s, e] of found) {
     out += text.slice(at, s) + replacement;
     at = e;
   }
-  return out + text.slice(at);
+  return { text: out + text.slice(at), count: found.length };
 }
 
 /** Evaluates a checked program by walking its AST. */

@@ -14,12 +14,18 @@ export interface Reason {
   readonly controls?: readonly string[];
   /** For `require_approval ... from "role"`. */
   readonly approver_role?: string;
+  /** For `redact`: how many matches it replaced (a redact that replaced none is no reason). */
+  readonly replacements?: number;
 }
 
-/** A rule that failed at run time (a type clash the checker could not rule out). */
+/** A rule that failed at run time (a type clash the checker could not rule out), or an input the set refused. */
 export interface RuleError {
   readonly rule: string;
   readonly message: string;
+  /** A stable code: `runtime/type` (a value of another type than the checker inferred), `input/invalid`... */
+  readonly code?: string;
+  /** The input path at fault, dotted (`principal.roles`), when there is one. */
+  readonly path?: string;
 }
 
 /** The decision for one phase's input. */

@@ -1,6 +1,6 @@
 // The detector registry: every detector of the standard library by the name policies use
 // (the names and docs of language/detectors.ts, the table the checker reads; a test holds the
-// two in step), and `redact`, which the `redact` effect applies.
+// two in step).
 import type { Detector } from "./detector.ts";
 import { email } from "./email.ts";
 import { ip } from "./ip.ts";
@@ -23,21 +23,4 @@ export const DETECTOR_IMPLS: Readonly<Record<string, Detector>> = Object.freeze(
 /** The detector named `name`, or undefined. */
 export function getDetector(name: string): Detector | undefined {
   return Object.hasOwn(DETECTOR_IMPLS, name) ? DETECTOR_IMPLS[name] : undefined;
-}
-
-/**
- * `text` with every match of `pattern` (a detector, or a user regex from
- * `compilePolicyRegex`) replaced by `replacement`, taken literally. Returns `text` itself (no
- * copy) when nothing matches.
- */
-export function redact(text: string, pattern: Pick<Detector, "find">, replacement: string): string {
-  const found = pattern.find(text);
-  if (found.length === 0) return text;
-  let out = "";
-  let last = 0;
-  for (const [start, end] of found) {
-    out += text.slice(last, start) + replacement;
-    last = end;
-  }
-  return out + text.slice(last);
 }

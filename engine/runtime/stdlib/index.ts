@@ -2,7 +2,7 @@
 // user-regex guard, time arithmetic and the runtime error type.
 export { BUILTIN_IMPLS, getBuiltin } from "./functions.ts";
 export type { BuiltinImpl } from "./functions.ts";
-export { DETECTOR_IMPLS, getDetector, redact } from "./detectors.ts";
+export { DETECTOR_IMPLS, getDetector } from "./detectors.ts";
 export type { Detector, Match } from "./detectors.ts";
 export { compileGlob, like } from "./glob.ts";
 export type { Glob } from "./glob.ts";

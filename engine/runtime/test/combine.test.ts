@@ -24,7 +24,7 @@ test("require_approval beats allow; transforms apply in rule order; the input is
       setAmount(10),
       { rule: r("p.ask"), effects: [{ kind: "require_approval", message: "ask", from: "lead" }] },
       setAmount(20),
-      { rule: r("p.mask"), effects: [{ kind: "redact", path: ["tool", "args", "note"], replace: (s) => s.replace(/b/g, "[B]") }] },
+      { rule: r("p.mask"), effects: [{ kind: "redact", path: ["tool", "args", "note"], replace: (s) => ({ text: s.replace(/b/g, "[B]"), count: (s.match(/b/g) ?? []).length }) }] },
     ],
     allowAll,
     policy,
@@ -61,7 +61,7 @@ test("an errored rule fails closed under on_error deny and is only reported unde
 });
 
 test("a transform that fails at run time errors its rule", () => {
-  const bad: Firing = { rule: r("p.red"), effects: [{ kind: "redact", path: ["output", "text"], replace: (s) => s }] };
+  const bad: Firing = { rule: r("p.red"), effects: [{ kind: "redact", path: ["output", "text"], replace: (s) => ({ text: s, count: 0 }) }] };
   const d = combine({ output: { text: 42 } }, [bad], allowAll, policy);
   assert.equal(d.decision, "deny");
   assert.equal(d.errors[0].rule, "p.red");
@@ -75,4 +75,24 @@ test("updateIn copies only the path it writes and creates missing objects for se
   assert.equal(updateIn(root, ["zz", "q"], () => 1, false), root);
   assert.deepEqual(updateIn({ l: [1, 2] }, ["l", 1], () => 9, true), { l: [1, 9] });
   assert.throws(() => updateIn({ a: 3 }, ["a", "b"], () => 1, true), /cannot write field 'b' of a number/);
+});
+
+test("only real transforms are reasons: a redact that replaced nothing and a set that changed nothing leave none", () => {
+  const mask: Firing = { rule: r("p.mask"), effects: [{ kind: "redact", path: ["output", "text"], replace: (s) => ({ text: s.replace(/x/g, "#"), count: (s.match(/x/g) ?? []).length }) }] };
+  const clean = { output: { text: "nothing here" } };
+  const d = combine(clean, [mask], allowAll, policy);
+  assert.deepEqual(d.reasons, []);
+  assert.equal(d.payload, clean, "an untouched payload is the input itself");
+  const dirty = combine({ output: { text: "x and x and x" } }, [mask], allowAll, policy);
+  assert.deepEqual(dirty.reasons, [{ rule: "p.mask", effect: "redact", severity: "high", controls: ["soc2:CC6.1"], replacements: 3 }]);
+  assert.deepEqual(dirty.payload, { output: { text: "# and # and #" } });
+  const same = { tool: { name: "pay", args: { amount: 10 } } };
+  const unchanged = combine(same, [setAmount(10)], allowAll, policy);
+  assert.deepEqual(unchanged.reasons, []);
+  assert.equal(unchanged.payload, same);
+  assert.deepEqual(combine(same, [setAmount(11)], allowAll, policy).reasons.map((x) => x.effect), ["set"]);
+  // A set that creates a field that was absent is a change, even to null.
+  const created = combine({ tool: { name: "pay", args: {} } }, [{ rule: r("p.n"), effects: [{ kind: "set", path: ["tool", "args", "note"], value: null }] }], allowAll, policy);
+  assert.deepEqual(created.payload, { tool: { name: "pay", args: { note: null } } });
+  assert.equal(created.reasons.length, 1);
 });

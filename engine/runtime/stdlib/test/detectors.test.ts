@@ -2,7 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { DETECTOR_LIST } from "../../../../language/detectors.ts";
-import { DETECTOR_IMPLS, getDetector, redact } from "../detectors.ts";
+import { DETECTOR_IMPLS, getDetector } from "../detectors.ts";
+import { replaceMatches } from "../../../compile/reference.ts";
 import { compilePolicyRegex } from "../regex-guard.ts";
 
 test("every detector the language declares is implemented under the same name, and nothing else", () => {
@@ -25,12 +26,14 @@ test("every complete example in the language's detector table is found", () => {
   }
 });
 
-test("redact replaces every match and returns the input itself when nothing matches", () => {
+test("redact replaces every match, counts them, and returns the input itself when nothing matches", () => {
+  const redact = (text: string, m: Parameters<typeof replaceMatches>[1], r: string): string => replaceMatches(text, m, r).text;
   const card = DETECTOR_IMPLS["pii.credit_card"];
   const text = "cards 4111 1111 1111 1111 and 5555555555554444 on file";
-  assert.equal(redact(text, card, "[CARD]"), "cards [CARD] and [CARD] on file");
+  assert.deepEqual(replaceMatches(text, card, "[CARD]"), { text: "cards [CARD] and [CARD] on file", count: 2 });
   const clean = "nothing to see";
   assert.equal(redact(clean, card, "[CARD]"), clean);
+  assert.equal(replaceMatches(clean, card, "[CARD]").count, 0);
   const mail = DETECTOR_IMPLS["pii.email"];
   assert.equal(redact("a@x.com,b@y.org", mail, ""), ",");
   assert.equal(redact("ann@example.com", mail, "$&"), "$&", "the replacement is literal text, not a pattern");
