@@ -18,8 +18,15 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writ
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 
-/** Packages the app depends on besides Palisade, at the version the repository has installed. */
-export const APP_PACKAGES: readonly string[] = ["ai", "@openai/agents", "openai", "@langchain/core", "@modelcontextprotocol/sdk", "zod", "typescript", "@types/node"];
+/**
+ * Packages the app depends on besides Palisade, at the version the repository has installed:
+ * every framework Palisade declares as a peer (so a new adapter's framework comes with it), zod
+ * (the frameworks' schemas), and TypeScript with Node's types for the strict type-check.
+ */
+export function appPackages(root: string): string[] {
+  const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { peerDependencies?: Record<string, string> };
+  return [...Object.keys(manifest.peerDependencies ?? {}), "zod", "typescript", "@types/node"];
+}
 
 // The AI SDK's own declarations import `json-schema`'s types; a strict app that also checks
 // libraries' declarations (skipLibCheck: false) needs them, as any user of `ai` would.
@@ -106,7 +113,7 @@ export function startPackageApp(root: string): PackageApp {
       const tarball = join(base, packed.filename);
       const t1 = Date.now();
       const dependencies: Record<string, string> = { palisade: `file:${tarball}`, ...EXTRA_PACKAGES };
-      for (const p of APP_PACKAGES) dependencies[p] = version(p);
+      for (const p of appPackages(root)) dependencies[p] = version(p);
       writeFileSync(join(dir, "package.json"), `${JSON.stringify({ name: "palisade-test-app", private: true, type: "module", dependencies }, null, 2)}\n`);
       await npm(["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], dir, log);
       status = { ok: true, tarball, size: packed.size, unpackedSize: packed.unpackedSize, entryCount: packed.entryCount, packMs: t1 - t0, installMs: Date.now() - t1 };
