@@ -26,7 +26,6 @@ import type { Command, CommandIO } from "./command.ts";
 import { readPolicyFiles } from "./files.ts";
 import { printDiagnostics } from "./policies.ts";
 
-
 const help = `usage: palisade serve [PATH... | --env NAME] [--port N] [--host H] [--db FILE|postgres://URL] [--config FILE] [--key FILE] [--environments FILE]
 
 Serves the decision API (/v1/decide), the approval queue, the audit log's checkpoints,
@@ -35,7 +34,7 @@ proofs and C2SP tiles (/tlog/), /metrics, /healthz and /readyz, drift against a 
 environments and their bundles (/v1/environments), the playground (/playground) and the
 console (/console).
 
-  PATH            .policy files or folders (default: the repository's examples/policies)
+  PATH            .policy files or folders (default: Palisade's examples/policies)
   --env NAME      serve environment NAME's bundle instead, verified against its trusted keys
                   and swapped in when a promotion or rollback replaces it; requests for
                   another environment are refused; --db defaults to its audit log

@@ -47,7 +47,7 @@ export interface Catalogue {
   readonly controls: readonly Control[];
 }
 
-/** The repository root, where `spec/controls/` and `stdlib-policies/` live. */
+/** Palisade's root (the repository, or the installed package), where `spec/controls/` and `stdlib-policies/` live. */
 export const REPO_ROOT: string = PACKAGE_ROOT;
 
 /** The folder of catalogue files shipped with Palisade. */
