@@ -21,7 +21,7 @@ const ROUNDS = 2;
 /** Cores the server and the load generator share. */
 const CORES = availableParallelism();
 
-function waitFor(proc: ChildProcess, pattern: RegExp): Promise<string> {
+export function waitFor(proc: ChildProcess, pattern: RegExp): Promise<string> {
   return new Promise((ok, ko) => {
     let out = "";
     proc.stdout!.on("data", (d: Buffer) => {
@@ -33,7 +33,7 @@ function waitFor(proc: ChildProcess, pattern: RegExp): Promise<string> {
   });
 }
 
-interface Cannon { requests: { average: number; total: number }; latency: { p50: number; p99: number; average: number }; non2xx: number; errors: number; /** CPU seconds autocannon itself used, where /proc has them. */ loadgenSeconds?: number }
+export interface Cannon { requests: { average: number; total: number }; latency: { p50: number; p99: number; average: number }; non2xx: number; errors: number; /** CPU seconds autocannon itself used, where /proc has them. */ loadgenSeconds?: number }
 
 /** User plus system CPU seconds in a /proc stat line. */
 function statSeconds(path: string): number {
@@ -47,7 +47,7 @@ function statSeconds(path: string): number {
  * requests), from /proc; undefined where there is none. On a shared machine this moves far less
  * with other load than requests per second do.
  */
-function cpuSeconds(pid: number | undefined): { all: number; main: number } | undefined {
+export function cpuSeconds(pid: number | undefined): { all: number; main: number } | undefined {
   try {
     return { all: statSeconds(`/proc/${pid}/stat`), main: statSeconds(`/proc/${pid}/task/${pid}/stat`) };
   } catch {
@@ -55,7 +55,7 @@ function cpuSeconds(pid: number | undefined): { all: number; main: number } | un
   }
 }
 
-function cannon(url: string, body: string, key: string, seconds: number): Promise<Cannon> {
+export function cannon(url: string, body: string, key: string, seconds: number): Promise<Cannon> {
   const args = [join(root, "node_modules/autocannon/autocannon.js"), "-c", String(CONNECTIONS), "-d", String(seconds), "-m", "POST", "-H", "content-type=application/json", "-H", `authorization=Bearer ${key}`, "-b", body, "--json", url];
   const p = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "ignore"] });
   let out = "";

@@ -31,6 +31,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   promote: { summary: "promote a bundle to the next environment through its gates", load: async () => (await import("./promote.ts")).command },
   rollback: { summary: "return an environment to its previous bundle", load: async () => (await import("./rollback.ts")).command },
   replay: { summary: "replay recorded decisions through a candidate bundle", load: async () => (await import("./replay.ts")).command },
+  env: { summary: "what each environment and node serves; decide and record traffic in one", load: async () => (await import("./env.ts")).command },
   report: { summary: "compliance reports from the audit log, their verification and coverage", load: async () => (await import("./report.ts")).command },
   "mcp-proxy": { summary: "guard an MCP server's tool calls (stdio proxy)", load: async () => (await import("./mcp-proxy.ts")).command },
   demo: { summary: "run a short end-to-end demo on the example policies", load: async () => (await import("./demo.ts")).command },

@@ -8,8 +8,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { PACKAGE_ROOT } from "../package-root.ts";
 import { AuditLog, generateKey, openStore, parseSignerKey } from "../audit/index.ts";
-import { CONFIG_FILE as ENVIRONMENTS_FILE, EnvironmentError, EnvironmentHandle, environment, loadEnvironmentsConfig } from "../environments/index.ts";
-import type { EnvironmentsConfig } from "../environments/index.ts";
+import { CONFIG_FILE as ENVIRONMENTS_FILE, EnvironmentError, appendGovernanceRecord, appendGovernanceTo, bundleRefusalRecord, environment, loadEnvironmentsConfig, openEnvironment } from "../environments/index.ts";
+import type { EnvironmentConfig, EnvironmentHandle, EnvironmentsConfig, GovernanceRecord, LogLocation } from "../environments/index.ts";
 import { Monitor, MonitorError, openMonitorStore } from "../monitor/index.ts";
 import { loadPolicySet } from "../runtime/index.ts";
 import type { PolicySet, PolicySource } from "../runtime/index.ts";
@@ -112,24 +112,40 @@ function environmentsOf(named: string | undefined, io: CommandIO): EnvironmentsC
   }
 }
 
-/**
- * The environment's bundle, verified against its trusted keys; once watched, a promotion or
- * rollback swaps it in between two decisions, and a bundle that fails to load leaves the old one
- * serving.
- */
-function serveEnvironment(environments: EnvironmentsConfig | undefined, name: string, io: CommandIO): EnvironmentHandle {
+/** The environment --env names. */
+function envOf(environments: EnvironmentsConfig | undefined, name: string): EnvironmentConfig {
   if (environments === undefined) throw new UsageError(`--env ${name}: no environments are configured: pass --environments FILE, name one in the config's "environments", or put ${ENVIRONMENTS_FILE} here`);
-  let handle: EnvironmentHandle;
   try {
-    handle = EnvironmentHandle.open(environment(environments, name), {
-      onReload: (digest, previous) => io.stdout(`palisade serve: environment ${name}: now serving bundle ${digest.slice(0, 23)}... (was ${previous.slice(0, 23)}...)\n`),
-      onError: (err, serving) => io.stderr(`palisade serve: environment ${name}: kept bundle ${serving.slice(0, 23)}...: ${err.message}${err.hint ? ` (${err.hint})` : ""}\n`),
-    });
+    return environment(environments, name);
   } catch (err) {
     if (err instanceof EnvironmentError) throw new UsageError(`--env ${name}: ${err.message}${err.hint ? ` (${err.hint})` : ""}`);
     throw err;
   }
-  return handle;
+}
+
+/**
+ * The environment's bundle: only the one its signed state names, attested by its key. Once
+ * watched, a promotion or rollback swaps it in between two decisions; a refused bundle leaves the
+ * old one serving. Every refusal is an audit entry: a refused start in `log` before the command
+ * fails, a refused reload through `record` (the service's own store once it is up).
+ */
+async function serveEnvironment(environments: EnvironmentsConfig, env: EnvironmentConfig, log: LogLocation, record: () => ((r: GovernanceRecord) => Promise<unknown>) | undefined, io: CommandIO): Promise<EnvironmentHandle> {
+  const name = env.name;
+  try {
+    return await openEnvironment(environments, name, {
+      reportStatus: true,
+      onReload: (digest, previous) => io.stdout(`palisade serve: environment ${name}: now serving bundle ${digest.slice(0, 23)}... (was ${previous.slice(0, 23)}...)\n`),
+      onError: (err, serving) => io.stderr(`palisade serve: environment ${name}: kept bundle ${serving.slice(0, 23)}...: ${err.message}${err.hint ? ` (${err.hint})` : ""}\n`),
+      recordRefusal: async (_env, refusal) => {
+        const r = bundleRefusalRecord(name, refusal);
+        const append = record();
+        await (append ? append(r) : appendGovernanceRecord(log, r));
+      },
+    });
+  } catch (err) {
+    if (err instanceof EnvironmentError) throw new UsageError(`--env ${name}: ${err.message}${err.hint ? ` (${err.hint})` : ""}; the refusal is recorded in ${log.location}`);
+    throw err;
+  }
 }
 
 /** The monitor fed with every decision and the drift source over its store, unless the config says `monitor: false`. */
@@ -177,11 +193,19 @@ export const command: Command = {
       config = { keys: [{ id: "console", sha256: k.sha256, agents: ["*"], environments: ["*"], roles: ["admin"], principal: "operator" }] };
     }
     const environments = environmentsOf(stringFlag(args, "environments") ?? config.environments, io);
+    const envConfig = envName === undefined ? undefined : envOf(environments, envName);
+    // The environment's own audit log, unless --db names another.
+    const dbFlag = stringFlag(args, "db") ?? envConfig?.audit ?? "palisade-audit.db";
+    const db = isUrl(dbFlag) ? dbFlag : resolve(io.cwd, dbFlag);
+    const keyFlag = stringFlag(args, "key");
+    const keyPath = keyFlag !== undefined ? resolve(io.cwd, keyFlag) : config.signingKeyFile ?? (isUrl(db) ? resolve(io.cwd, "palisade-audit.key") : `${db}.key`);
     let served: EnvironmentHandle | undefined;
+    let audit: AuditLog | undefined;
     let policySet: PolicySet;
     let sources: readonly PolicySource[];
-    if (envName !== undefined) {
-      served = serveEnvironment(environments, envName, io);
+    if (environments !== undefined && envConfig !== undefined) {
+      const log = { location: db, keyFile: keyPath, origin: `palisade.local/audit/${envConfig.name}` };
+      served = await serveEnvironment(environments, envConfig, log, () => (audit ? (r) => appendGovernanceTo(audit as AuditLog, r) : undefined), io);
       policySet = served.current();
       sources = served.sources;
     } else {
@@ -194,12 +218,7 @@ export const command: Command = {
       }
       policySet = loaded.policySet;
     }
-    // The environment's own audit log, unless --db names another.
-    const dbFlag = stringFlag(args, "db") ?? served?.env.audit ?? "palisade-audit.db";
-    const db = isUrl(dbFlag) ? dbFlag : resolve(io.cwd, dbFlag);
-    const keyFlag = stringFlag(args, "key");
-    const keyPath = keyFlag !== undefined ? resolve(io.cwd, keyFlag) : config.signingKeyFile ?? (isUrl(db) ? resolve(io.cwd, "palisade-audit.key") : `${db}.key`);
-    const audit = await AuditLog.open(await openStore(db), { signingKey: signingKey(keyPath, io) });
+    audit = await AuditLog.open(await openStore(db), { signingKey: signingKey(keyPath, io) });
     let approvals;
     if (isUrl(db)) {
       const { PostgresApprovalStore } = await import("../service/approval-store-pg.ts");

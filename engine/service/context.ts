@@ -52,6 +52,8 @@ export interface ServedEnvironment {
   readonly env: { readonly name: string };
   current(): PolicySet;
   readonly sources: readonly PolicySource[];
+  /** What this node serves (bundle digest, version, state sequence, last refusal), for GET /v1/status. */
+  status?(): unknown;
 }
 
 /** The parts a service is made of. */
@@ -61,6 +63,8 @@ export interface ServiceContext {
   readonly sources: readonly PolicySource[];
   /** The environment whose bundle this service serves; requests for another are refused. */
   readonly environment: string | undefined;
+  /** That environment's handle, when the service serves one. */
+  readonly served: ServedEnvironment | undefined;
   readonly keys: KeyRing;
   readonly limiter: RateLimiter;
   readonly audit: AuditLog;

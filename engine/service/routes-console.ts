@@ -80,6 +80,14 @@ export function consoleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     return r;
   });
 
+  // Which bundle this node runs, in the spirit of OPA's status API (any key may ask; the other
+  // nodes of an environment are listed under /v1/environments).
+  app.get("/v1/status", async (req) => {
+    ctx.caller(req.headers);
+    const set = ctx.policySet;
+    return { policy: { digest: set.digest, version: set.version ?? null }, environment: ctx.served?.status?.() ?? null };
+  });
+
   app.get("/v1/environments", async (req) => {
     requireAdmin(ctx.caller(req.headers));
     if (!ctx.environments) return { environments: [], configured: false, hint: ENVIRONMENTS_HINT };

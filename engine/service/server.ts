@@ -109,6 +109,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
       return served === undefined ? o.sources : served.sources;
     },
     environment: served?.env.name,
+    served,
     keys,
     limiter,
     audit: o.audit,

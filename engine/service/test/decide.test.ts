@@ -101,7 +101,7 @@ describe("keys", () => {
   it("opens nothing without a key but health and public tiles", async () => {
     assert.equal((await h.call("GET", "/healthz", undefined)).status, 200);
     assert.equal((await h.call("GET", "/readyz", undefined)).status, 200);
-    for (const [m, p] of [["POST", "/v1/decide"], ["POST", "/v1/decide/batch"], ["GET", "/v1/approvals"], ["POST", "/v1/approvals"], ["GET", "/v1/audit/checkpoint"], ["GET", "/v1/audit/proof?index=0"], ["GET", "/metrics"], ["GET", "/v1/decisions"], ["GET", "/v1/sessions/x"], ["GET", "/v1/policies"], ["GET", "/v1/audit/status"]] as const) {
+    for (const [m, p] of [["POST", "/v1/decide"], ["POST", "/v1/decide/batch"], ["GET", "/v1/approvals"], ["POST", "/v1/approvals"], ["GET", "/v1/audit/checkpoint"], ["GET", "/v1/audit/proof?index=0"], ["GET", "/metrics"], ["GET", "/v1/decisions"], ["GET", "/v1/sessions/x"], ["GET", "/v1/policies"], ["GET", "/v1/audit/status"], ["GET", "/v1/status"]] as const) {
       const r = await h.call(m, p, undefined, m === "POST" ? {} : undefined);
       assert.equal(r.status, 401, `${m} ${p}`);
       assert.equal(r.body.error.code, "auth/missing-key");

@@ -186,7 +186,7 @@ describe("environments", () => {
       assert.equal(production.name, "production");
       assert.equal(production.bundle, null);
       assert.equal(production.installed, null);
-      assert.equal(production.problem.code, "env/no-bundle");
+      assert.equal(production.problem.code, "env/no-state");
     } finally {
       await h.close();
       f.close();
