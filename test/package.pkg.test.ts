@@ -33,6 +33,17 @@ before(async () => {
   });
 });
 
+/** What every tool-calling adapter must show: the denied tool's body never ran, the allowed one did, and its result reached the model redacted. */
+function assertGuardedTools(out: string, denied: RegExp, allowed: RegExp): void {
+  assert.doesNotMatch(out, /ran deleteFile/);
+  assert.match(out, denied);
+  assert.match(out, /ran lookup c42/);
+  assert.match(out, allowed);
+}
+
+const DENIED = /delete_file -> "blocked by policy: deleting files is not allowed"/;
+const REDACTED = /lookup -> \{"text":"c42: \[EMAIL\]"\}/;
+
 async function node(file: string, args: string[] = []): Promise<string> {
   const { stdout } = await run(process.execPath, ["--disable-warning=ExperimentalWarning", file, ...args], { cwd: work, env: app.env, timeout: 60_000 });
   return stdout;
@@ -105,24 +116,18 @@ test("every exports entry imports from ESM, and no other path does", async () =>
 test("CommonJS: require() of every entry, and a guarded call", async () => {
   const out = await node("require.cjs");
   for (const e of ENTRIES) assert.match(out, new RegExp(`require ${e}: [1-9]\\d* exports`));
-  assert.match(out, /delete_file -> "blocked by policy: deleting files is not allowed"/);
+  assert.match(out, DENIED);
 });
 
 test("Vercel AI SDK: through the SDK's mock model, the denied tool's body never runs, the allowed one does", async () => {
   const out = await node("ai-sdk.ts");
-  assert.doesNotMatch(out, /ran deleteFile/);
-  assert.match(out, /delete_file -> "blocked by policy: deleting files is not allowed"/);
-  assert.match(out, /ran lookup c42/);
-  assert.match(out, /lookup -> \{"text":"c42: \[EMAIL\]"\}/);
+  assertGuardedTools(out, DENIED, REDACTED);
   assert.match(out, /answer: Done\./);
 });
 
 test("OpenAI Agents SDK: through a Model of the SDK's own interface, the same", async () => {
   const out = await node("openai-agents.ts");
-  assert.doesNotMatch(out, /ran deleteFile/);
-  assert.match(out, /delete_file -> "blocked by policy: deleting files is not allowed"/);
-  assert.match(out, /ran lookup c42/);
-  assert.match(out, /lookup -> \{"text":"c42: \[EMAIL\]"\}/);
+  assertGuardedTools(out, DENIED, REDACTED);
   assert.match(out, /answer: Done\./);
 });
 
@@ -135,19 +140,13 @@ test("openai client: a denied request never leaves the process; an allowed answe
 
 test("LangChain.js: the denied tool's body never runs, the allowed one does, the model's answer is redacted", async () => {
   const out = await node("langchain.ts");
-  assert.doesNotMatch(out, /ran deleteFile/);
-  assert.match(out, /delete_file -> "blocked by policy: deleting files is not allowed"/);
-  assert.match(out, /ran lookup c42/);
-  assert.match(out, /lookup -> \{"text":"c42: \[EMAIL\]"\}/);
+  assertGuardedTools(out, DENIED, REDACTED);
   assert.match(out, /answer: Write to \[EMAIL\]\./);
 });
 
 test("MCP: through the proxy, the upstream never sees the denied call and the allowed result is redacted", async () => {
   const out = await node("mcp.ts");
-  assert.doesNotMatch(out, /ran deleteFile/);
-  assert.match(out, /delete_file -> "error: blocked by policy: deleting files is not allowed"/);
-  assert.match(out, /ran lookup c42/);
-  assert.match(out, /lookup -> "c42: \[EMAIL\]"/);
+  assertGuardedTools(out, /delete_file -> "error: blocked by policy: deleting files is not allowed"/, /lookup -> "c42: \[EMAIL\]"/);
 });
 
 test("npx palisade check, test, eval, demo and report run from the app", async () => {
