@@ -101,9 +101,9 @@ test("every exports entry imports from ESM, and no other path does", async () =>
   };
   has("palisade", "createGuard", "Guard", "PolicyDeniedError", "GuardConfigError", "loadPolicySet", "PolicySet", "DecisionInputError", "MissingPeerError");
   has("palisade/ai-sdk", "guardTools", "guardModel", "guardMiddleware");
-  has("palisade/openai-agents", "guardAgentTool", "palisadeInputGuardrail", "palisadeOutputGuardrail");
-  has("palisade/openai", "guardOpenAI");
-  has("palisade/langchain", "guardLangChainTool", "guardChatModel");
+  has("palisade/openai-agents", "guardAgentTool", "guardAgentModel", "palisadeInputGuardrail", "palisadeOutputGuardrail");
+  has("palisade/openai", "guardOpenAI", "guardedFetch");
+  has("palisade/langchain", "palisadeMiddleware", "guardLangChainTool", "guardChatModel");
   has("palisade/mcp", "startMcpProxy");
   has("palisade/audit", "AuditLog", "openStore", "verifyInclusion");
   has("palisade/monitor", "Monitor", "runDrift");
@@ -134,13 +134,13 @@ test("OpenAI Agents SDK: through a Model of the SDK's own interface, the same", 
 test("openai client: a denied request never leaves the process; an allowed answer is redacted", async () => {
   const out = await node("openai.ts");
   assert.equal(out.match(/ran chat\.completions/g)?.length, 1, "only the allowed request reached the transport");
-  assert.match(out, /denied: prompt injection/);
+  assert.match(out, /denied: 403 prompt injection/);
   assert.match(out, /answer: you said: mail me at \[EMAIL\]/);
 });
 
-test("LangChain.js: the denied tool's body never runs, the allowed one does, the model's answer is redacted", async () => {
+test("LangChain.js: through an agent's middleware and LangChain's fake model, the same, and the answer is redacted", async () => {
   const out = await node("langchain.ts");
-  assertGuardedTools(out, DENIED, REDACTED);
+  assertGuardedTools(out, /delete_file -> blocked by policy: deleting files is not allowed/, REDACTED);
   assert.match(out, /answer: Write to \[EMAIL\]\./);
 });
 
@@ -229,7 +229,7 @@ test("without the frameworks, fastify or pg installed: the core works and each a
       await import("palisade/monitor"); await import("palisade/compliance"); await import("palisade/environments");
       const log = await AuditLog.open("audit.db");
       const guard = createGuard({ policies: "policies", env: "production", agent: "core", audit: log });
-      const del = guard.wrapTool("delete_file", async () => "deleted", { onDeny: "message" });
+      const del = guard.session("s1", "u1").wrapTool("delete_file", async () => "deleted", { onDeny: "message" });
       console.log("delete_file -> " + await del({ path: "/data" }));
       await guard.flush(); console.log("audited " + await log.size()); await log.close();
       for (const e of ["palisade/ai-sdk", "palisade/openai-agents", "palisade/openai", "palisade/langchain", "palisade/mcp"]) {

@@ -29,6 +29,7 @@ const ADAPTERS = [
   ["./openai-agents", "engine/exports/openai-agents.ts", "engine/sdk/openai/agents.ts", "@openai/agents"],
   ["./openai", "engine/exports/openai.ts", "engine/sdk/openai/client.ts", "openai"],
   ["./langchain", "engine/exports/langchain.ts", "engine/sdk/langchain/index.ts", "@langchain/core"],
+  ["./langchain", "engine/exports/langchain.ts", "engine/sdk/langchain/index.ts", "langchain"],
   ["./mcp", "engine/exports/mcp.ts", "engine/sdk/mcp/index.ts", "@modelcontextprotocol/sdk"],
 ] as const;
 

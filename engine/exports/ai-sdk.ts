@@ -3,11 +3,8 @@
 import type * as Adapter from "../sdk/ai-sdk/index.ts";
 import { loadAdapter } from "./peer.ts";
 
-const adapter = loadAdapter<typeof Adapter>("palisade/ai-sdk", "ai", "../sdk/ai-sdk/index");
-/** See the adapter's `guardTools`. */
+const adapter = loadAdapter<typeof Adapter>("palisade/ai-sdk", ["ai"], "../sdk/ai-sdk/index");
 export const guardTools: typeof Adapter.guardTools = adapter.guardTools;
-/** See the adapter's `guardMiddleware`. */
 export const guardMiddleware: typeof Adapter.guardMiddleware = adapter.guardMiddleware;
-/** See the adapter's `guardModel`. */
 export const guardModel: typeof Adapter.guardModel = adapter.guardModel;
 export type * from "../sdk/ai-sdk/index.ts";

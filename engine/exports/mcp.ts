@@ -3,7 +3,6 @@
 import type * as Adapter from "../sdk/mcp/index.ts";
 import { loadAdapter } from "./peer.ts";
 
-const adapter = loadAdapter<typeof Adapter>("palisade/mcp", "@modelcontextprotocol/sdk", "../sdk/mcp/index");
-/** See the adapter's `startMcpProxy`. */
+const adapter = loadAdapter<typeof Adapter>("palisade/mcp", ["@modelcontextprotocol/sdk"], "../sdk/mcp/index");
 export const startMcpProxy: typeof Adapter.startMcpProxy = adapter.startMcpProxy;
 export type * from "../sdk/mcp/index.ts";

@@ -3,11 +3,9 @@
 import type * as Adapter from "../sdk/openai/agents.ts";
 import { loadAdapter } from "./peer.ts";
 
-const adapter = loadAdapter<typeof Adapter>("palisade/openai-agents", "@openai/agents", "../sdk/openai/agents");
-/** See the adapter's `guardAgentTool`. */
+const adapter = loadAdapter<typeof Adapter>("palisade/openai-agents", ["@openai/agents"], "../sdk/openai/agents");
 export const guardAgentTool: typeof Adapter.guardAgentTool = adapter.guardAgentTool;
-/** See the adapter's `palisadeInputGuardrail`. */
+export const guardAgentModel: typeof Adapter.guardAgentModel = adapter.guardAgentModel;
 export const palisadeInputGuardrail: typeof Adapter.palisadeInputGuardrail = adapter.palisadeInputGuardrail;
-/** See the adapter's `palisadeOutputGuardrail`. */
 export const palisadeOutputGuardrail: typeof Adapter.palisadeOutputGuardrail = adapter.palisadeOutputGuardrail;
 export type * from "../sdk/openai/agents.ts";

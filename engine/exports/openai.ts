@@ -3,7 +3,7 @@
 import type * as Adapter from "../sdk/openai/client.ts";
 import { loadAdapter } from "./peer.ts";
 
-const adapter = loadAdapter<typeof Adapter>("palisade/openai", "openai", "../sdk/openai/client");
-/** See the adapter's `guardOpenAI`. */
+const adapter = loadAdapter<typeof Adapter>("palisade/openai", ["openai"], "../sdk/openai/client");
 export const guardOpenAI: typeof Adapter.guardOpenAI = adapter.guardOpenAI;
+export const guardedFetch: typeof Adapter.guardedFetch = adapter.guardedFetch;
 export type * from "../sdk/openai/client.ts";

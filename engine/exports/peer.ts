@@ -32,15 +32,18 @@ export class MissingPeerError extends Error {
 }
 
 /**
- * Loads the adapter module `adapter` (a path from this folder, without extension) once `peer`
- * resolves from the installed package; throws MissingPeerError when it does not.
+ * Loads the adapter module `adapter` (a path from this folder, without extension) once every
+ * package in `peers` resolves from the installed package; throws MissingPeerError for the first
+ * that does not.
  */
-export function loadAdapter<T>(entry: string, peer: string, adapter: string): T {
-  try {
-    import.meta.resolve(peer);
-  } catch (err) {
-    if ((err as { code?: unknown }).code === "ERR_MODULE_NOT_FOUND") throw new MissingPeerError(entry, peer);
-    throw err;
+export function loadAdapter<T>(entry: string, peers: readonly string[], adapter: string): T {
+  for (const peer of peers) {
+    try {
+      import.meta.resolve(peer);
+    } catch (err) {
+      if ((err as { code?: unknown }).code === "ERR_MODULE_NOT_FOUND") throw new MissingPeerError(entry, peer);
+      throw err;
+    }
   }
   return load(`${adapter}${ext}`) as T;
 }

@@ -66,14 +66,14 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
     agent: givenAgent ?? { id: agent },
     env,
     time: input.time ?? iso,
-    session: givenSession !== undefined && Array.isArray(givenSession.calls) ? givenSession : { id: session, calls: historyKey === null ? [] : ctx.history.calls(historyKey) },
+    session: givenSession !== undefined && Array.isArray(givenSession.calls) ? givenSession : { id: session, calls: historyKey === null ? [] : ctx.history.calls(historyKey).slice() },
   };
   const started = performance.now();
   const decision = ctx.policySet.decide(r.phase, full);
   ctx.metrics.decision(r.phase, decision.decision, performance.now() - started);
   const toolField = full.tool as { name?: unknown; args?: unknown } | undefined;
   const tool = typeof toolField?.name === "string" ? toolField.name : null;
-  if (r.phase === "tool_call" && historyKey !== null && tool !== null) ctx.history.add(historyKey, { tool: { name: tool, args: toolField?.args }, time: iso, decision: decision.decision });
+  if (r.phase === "tool_call" && historyKey !== null && tool !== null) ctx.history.add(historyKey, { tool: { name: tool, args: toolField?.args }, time: iso, decision: decision.decision, outcome: decision.decision === "allow" ? "executed" : decision.decision === "deny" ? "denied" : "pending" });
   const id = randomUUID();
   const principal = (full.principal as { id?: unknown } | undefined)?.id;
   // An input parsed from JSON plus strings and earlier inputs' calls: JSON.stringify cannot fail on it.

@@ -1,4 +1,4 @@
-// One guard for the whole app; every framework below uses it.
+// One guard for the whole app; each conversation is a session of it.
 // readme:start
 import { createGuard } from "palisade";
 
@@ -6,6 +6,7 @@ export const guard = createGuard({
   policies: `${import.meta.dirname}/policies`, // .policy files, checked when the guard is made
   env: "production",
   agent: "support-bot",
-  approver: async () => false, // asked on require_approval: ask a person; anything but yes refuses
 });
+// A session per conversation: its own history for sequence rules, its own principal.
+export const chat = guard.session("chat-c42", { id: "agent-7", roles: ["support"] });
 // readme:end

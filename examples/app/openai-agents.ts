@@ -1,10 +1,11 @@
-// The OpenAI Agents SDK: each function tool is wrapped, and an output guardrail is added.
+// The OpenAI Agents SDK: each function tool is wrapped, the conversation's session rides in the
+// run's context, and an output guardrail is added.
 import { agentsModel as model } from "./test-models.ts";
 // readme:start
 import { Agent, run, setTracingDisabled, tool } from "@openai/agents";
 import { z } from "zod";
 import { guardAgentTool, palisadeOutputGuardrail } from "palisade/openai-agents";
-import { guard } from "./guard.ts";
+import { chat, guard } from "./guard.ts";
 import { deleteFile, lookup } from "./tools.ts";
 
 setTracingDisabled(true); // or configure the SDK's tracing exporter
@@ -14,7 +15,7 @@ const tools = [
 ].map((t) => guardAgentTool(guard, t));
 
 const agent = new Agent({ name: "support", instructions: "help", model, tools, outputGuardrails: [palisadeOutputGuardrail(guard)] });
-const result = await run(agent, "clean up for c42");
+const result = await run(agent, "clean up for c42", { context: { palisade: chat } });
 // readme:end
 for (const item of result.newItems) if (item.type === "tool_call_output_item") console.log(`${(item.rawItem as { name?: string }).name ?? "tool"} -> ${JSON.stringify(item.output)}`);
 console.log(`answer: ${result.finalOutput}`);

@@ -2,6 +2,8 @@
 // the policy denies, then lookup, which it allows) and then answer. A real app passes its real
 // model instead; nothing else in the examples changes.
 import { MockLanguageModelV4 } from "ai/test";
+import { AIMessage } from "@langchain/core/messages";
+import { fakeModel } from "@langchain/core/testing";
 import { Usage } from "@openai/agents";
 import type { Model, ModelResponse } from "@openai/agents";
 
@@ -40,6 +42,12 @@ export const agentsModel: Model = {
     throw new Error("the scripted model does not stream");
   },
 };
+
+/** A LangChain chat model (LangChain's fakeModel). */
+export const langchainModel = fakeModel()
+  .respondWithTools([{ name: calls[0].name, args: calls[0].args, id: calls[0].name }])
+  .respondWithTools([{ name: calls[1].name, args: calls[1].args, id: calls[1].name }])
+  .respond(new AIMessage("Write to ann@example.com."));
 
 /**
  * The `openai` client's transport (its `fetch` option), answering chat completions the way the
