@@ -8,6 +8,9 @@ import { ServiceError, invalid } from "./errors.ts";
 import { requireAdmin } from "./keys.ts";
 import { queryInt } from "./validate.ts";
 import type { DecisionRecordV1 } from "./wire.ts";
+import { OUTCOMES, findDecisionEntry, overview, pageOf, summarize } from "./console-read.ts";
+import type { OverviewV1, SessionPageV1, SessionQuery } from "./console-read.ts";
+import { toBase64 } from "../audit/index.ts";
 
 function str(q: Record<string, unknown>, k: string): string | undefined {
   const v = q[k];
@@ -31,6 +34,19 @@ function reportOptions(q: Record<string, unknown>): ReportOptions {
   const to = instant(q, "to");
   return { format, ...(from ? { from } : {}), ...(to ? { to } : {}) };
 }
+
+/** How many of the latest decisions the overview (and, on one node, the sessions list) covers. */
+const RECENT = 5000;
+
+function sessionQuery(q: Record<string, unknown>): SessionQuery {
+  const outcome = str(q, "outcome");
+  if (outcome !== undefined && !(OUTCOMES as readonly string[]).includes(outcome)) throw invalid("/outcome", `query parameter 'outcome' must be one of ${OUTCOMES.join(", ")}, got ${JSON.stringify(outcome)}`);
+  const text = str(q, "q")?.trim();
+  if (text !== undefined && text.length > 200) throw invalid("/q", "query parameter 'q' must be at most 200 characters");
+  return { q: text === "" ? undefined : text, agent: str(q, "agent"), env: str(q, "env"), outcome, offset: queryInt(q, "offset", 1_000_000) ?? 0, limit: queryInt(q, "limit", 500) ?? 50 };
+}
+
+const SUMMARY = { type: "object", required: ["id", "agent", "env", "principal", "first", "last", "steps", "outcome", "counts"], properties: { id: { type: "string" }, agent: { type: "string" }, env: { type: "string" }, principal: { type: ["string", "null"] }, first: { type: "string" }, last: { type: "string" }, steps: { type: "integer" }, outcome: { type: "string" }, counts: { type: "object", additionalProperties: { type: "integer" } } } };
 
 const ENVIRONMENTS_HINT = "put a palisade.environments.json in the folder `palisade serve` runs in, or name one with \"environments\" in its --config (see the README's \"Environments and promotion\")";
 
@@ -64,6 +80,63 @@ export function consoleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   }), async (req): Promise<{ sessions: string[] }> => {
     requireAdmin(ctx.caller(req));
     return { sessions: await ctx.view.sessions() };
+  });
+
+  app.get("/v1/console/sessions", documented({
+    summary: "Sessions, searched and paged (admin)",
+    description: "One row per session: agent, environment, principal, first and last step, steps, the most severe outcome. Covers the sessions in the shared decisions table (PostgreSQL) or, on one node, those among its latest decisions.",
+    tag: "console",
+    auth: "key",
+    query: {
+      q: { description: "Case-insensitive text in the session id, agent, environment or principal.", schema: { type: "string", maxLength: 200 } },
+      agent: { description: "Only this agent's.", schema: { type: "string" } },
+      env: { description: "Only this environment's.", schema: { type: "string" } },
+      outcome: { description: "Only sessions whose most severe decision is this.", schema: { type: "string", enum: [...OUTCOMES] } },
+      offset: { description: "Rows to skip (default 0).", schema: { type: "integer", minimum: 0, maximum: 1_000_000 } },
+      limit: { description: "Rows to return (default 50).", schema: { type: "integer", minimum: 0, maximum: 500 } },
+    },
+    responses: { 200: { description: "Most recently active first, with the number of matches.", schema: { type: "object", required: ["sessions", "total", "offset", "limit"], properties: { sessions: { type: "array", items: SUMMARY }, total: { type: "integer" }, offset: { type: "integer" }, limit: { type: "integer" } } } } },
+  }), async (req): Promise<SessionPageV1> => {
+    requireAdmin(ctx.caller(req));
+    const q = sessionQuery(req.query as Record<string, unknown>);
+    if (ctx.view.summaries) return ctx.view.summaries(q);
+    return pageOf(summarize(await ctx.view.recent({}, RECENT)), q);
+  });
+
+  app.get("/v1/console/overview", documented({
+    summary: "Outcomes over time and the rules that fired most (admin)",
+    description: `Over the latest ${RECENT} decisions.`,
+    tag: "console",
+    auth: "key",
+    responses: { 200: { description: "The aggregates.", schema: { type: "object", required: ["decisions", "from", "to", "bucketMs", "buckets", "totals", "topRules"], properties: { decisions: { type: "integer" }, from: { type: ["string", "null"] }, to: { type: ["string", "null"] }, bucketMs: { type: "integer" }, buckets: { type: "array", items: { type: "object", required: ["start", "counts"], properties: { start: { type: "string" }, counts: { type: "object", additionalProperties: { type: "integer" } } } } }, totals: { type: "object", additionalProperties: { type: "integer" } }, topRules: { type: "array", items: { type: "object", required: ["rule", "effect", "count"], properties: { rule: { type: "string" }, effect: { type: "string" }, count: { type: "integer" } } } } } } } },
+  }), async (req): Promise<OverviewV1> => {
+    requireAdmin(ctx.caller(req));
+    return overview(await ctx.view.recent({}, RECENT));
+  });
+
+  const found = new Map<string, number>();
+  app.get("/v1/decisions/:id/proof", documented({
+    summary: "Where a decision sits in the audit log, and the proof of it (admin)",
+    description: "The decision's entry (its bytes, base64), its index, the latest signed checkpoint and the inclusion proof of the entry in that checkpoint's tree: everything a verifier needs to check the entry against a verifier key it already holds. `proof` is null while the entry is newer than the latest checkpoint.",
+    tag: "console",
+    auth: "key",
+    params: { id: { description: "The decision's id." } },
+    responses: {
+      200: { description: "The entry, the checkpoint and the proof.", schema: { type: "object", required: ["decision", "index", "entry", "checkpoint", "proof"], properties: { decision: { type: "string" }, index: { type: "integer" }, entry: { type: "string", description: "The entry's bytes, base64." }, checkpoint: { type: ["object", "null"], required: ["note", "size"], properties: { note: { type: "string" }, size: { type: "integer" } } }, proof: { oneOf: [{ type: "null" }, ref("InclusionProof")] }, logKeys: { type: "array", items: { type: "string" }, description: "The verifier keys this log says it signs with (a verifier should hold its own copy)." } } } },
+      404: { description: "No entry records this decision.", schema: ref("Error") },
+    },
+  }), async (req) => {
+    requireAdmin(ctx.caller(req));
+    const { id } = req.params as { id: string };
+    const index = await findDecisionEntry(ctx.audit, id, found);
+    if (index === undefined) throw new ServiceError("request/not-found", `no audit entry records decision '${id}': it was never recorded here, or its log is another service's`, "/id");
+    const [entry] = await ctx.audit.store.entries(index, index + 1);
+    const cp = await ctx.audit.latestCheckpoint();
+    const checkpoint = cp ? { note: cp.note, size: cp.size } : null;
+    const logKeys = await ctx.audit.verifierKeys();
+    if (!cp || index >= cp.size) return { decision: id, index, entry: toBase64(entry.data), checkpoint, proof: null, logKeys };
+    const p = await ctx.audit.inclusionProof(index, cp.size);
+    return { decision: id, index, entry: toBase64(entry.data), checkpoint, proof: { index, size: p.size, leafHash: toBase64(p.leafHash), proof: p.proof.map(toBase64), root: toBase64(p.root) }, logKeys };
   });
 
   app.get("/v1/sessions/:id", documented({
