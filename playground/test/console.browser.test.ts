@@ -40,6 +40,11 @@ before(async () => {
     if (s.phase === "output") outputId = r.body.id;
     await sleep(120);
   }
+  // What an operator meets in the wild: ids, names and values with no place to break a line.
+  const long = (c: string, n: number) => c.repeat(n);
+  await h.call("POST", "/v1/decide", "admin", { phase: "tool_call", environment: "production", session: `long-${long("x", 180)}`, input: { agent: { id: "shop-bot" }, principal: { id: long("p", 150) }, tool: { name: `t${long("o", 120)}`, args: { [long("k", 90)]: long("v", 600) } } } });
+  await h.call("POST", "/v1/decide", "admin", { phase: "output", environment: "production", session: `long-${long("x", 180)}`, input: { agent: { id: "shop-bot" }, output: { text: `${long("w", 900)} mail ${long("a", 60)}@example.com` } } });
+  await h.call("POST", "/v1/decide", "admin", { phase: "tool_call", environment: "production", session: `long-${long("x", 180)}`, input: { agent: { id: "shop-bot" }, tool: { name: "export", args: { [long("q", 200)]: long("z", 700) } } } });
   page = await browser.context.newPage();
   page.setDefaultTimeout(10_000);
   problems = await watch(page);
@@ -153,6 +158,10 @@ it("approvals: the arguments and why, a note and a confirmation, the client proc
   await page.keyboard.press("Enter");
   await page.waitForSelector(`#approval-history tr[data-answered="${second.body.approval.id}"]`);
   assert.match((await page.textContent(`#approval-history tr[data-answered="${second.body.approval.id}"]`)) ?? "", /rejected.*alice.*exports need a ticket/s);
+  // The request with the overlong values, answered elsewhere: it leaves, and the queue is empty.
+  const rest = (await h.call("GET", "/v1/approvals?status=pending", "admin")).body.approvals as { id: string }[];
+  assert.equal(rest.length, 1);
+  await h.call("POST", "/v1/approvals", "admin", { id: rest[0].id, action: "reject" });
   await page.waitForSelector("#no-approvals");
   await check("console-approvals-history");
 });
@@ -180,6 +189,10 @@ it("session: a timeline of every phase with durations, rules, the transform's di
   await page.goto(`${h.url}/console#/session/no-such-session`);
   await page.waitForSelector("#no-steps");
   await check("console-session-empty");
+  await page.goto(`${h.url}/console#/session/long-${"x".repeat(180)}`);
+  await page.waitForSelector("ol.timeline > li");
+  for (const d of await page.locator("details").all()) if (await d.isVisible()) await d.evaluate((e) => e.setAttribute("open", ""));
+  await check("console-session-long-values");
 });
 
 it("proof: the decision's inclusion proof checked in the page, with pinned keys, tampering and witnesses", async () => {

@@ -5,7 +5,8 @@
 import { api, advice } from "./api.ts";
 import { $, badge, el, fmtDuration, plural, reasonText, timeEl } from "./dom.ts";
 import { jsonView } from "./json-view.ts";
-import type { Approval, DecisionRec } from "./types.ts";
+import { sessionSteps } from "./session.ts";
+import type { Approval } from "./types.ts";
 
 /** The part of a payload an approver must see: a tool call's arguments, else the phase's own field. */
 export function subject(a: Approval): { title: string; value: unknown } {
@@ -26,7 +27,7 @@ function expiresText(a: Approval): string {
 async function recentSteps(a: Approval, into: HTMLElement): Promise<void> {
   if (a.session === null) return void into.replaceChildren(el("p", { class: "note" }, "no session: the request stands alone"));
   try {
-    const r = await api<{ steps: DecisionRec[] }>(`/v1/sessions/${encodeURIComponent(a.session)}`);
+    const r = await sessionSteps(a.session);
     const at = r.steps.findIndex((s) => s.id === a.decisionId);
     const before = (at < 0 ? r.steps : r.steps.slice(0, at)).slice(-5);
     into.replaceChildren(

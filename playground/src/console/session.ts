@@ -59,6 +59,16 @@ function step(s: DecisionRec, i: number, start: number, next: DecisionRec | unde
   );
 }
 
+/**
+ * A session's steps, oldest first. Read through the decisions filter rather than
+ * /v1/sessions/{id}: a session id (up to 200 characters, more once percent-encoded) can be longer
+ * than a path parameter may be.
+ */
+export async function sessionSteps(id: string): Promise<{ steps: DecisionRec[] }> {
+  const r = await api<{ decisions: DecisionRec[] }>(`/v1/decisions?${new URLSearchParams({ session: id, limit: "1000" })}`);
+  return { steps: r.decisions.reverse() };
+}
+
 /** The session view for `id`. */
 export function sessionView(id: string): { node: HTMLElement; refresh(): Promise<void> } {
   const head = el("div", { id: "session-head" });
@@ -66,7 +76,7 @@ export function sessionView(id: string): { node: HTMLElement; refresh(): Promise
   const node = el("section", { class: "panel", "aria-labelledby": "h-session" }, el("p", {}, el("a", { href: "#/sessions" }, "← sessions")), el("h2", { id: "h-session", class: "wrap" }, "Session ", el("code", {}, id)), head, body);
   let seen = "";
   const refresh = async (): Promise<void> => {
-    const r = await api<{ steps: DecisionRec[] }>(`/v1/sessions/${encodeURIComponent(id)}`);
+    const r = await sessionSteps(id);
     const ids = r.steps.filter((s) => s.approval).map((s) => s.approval as string);
     const approvals = new Map<string, Approval>();
     await Promise.all(ids.map((a) => api<Approval>(`/v1/approvals/${encodeURIComponent(a)}`).then((x) => approvals.set(a, x), () => {})));
