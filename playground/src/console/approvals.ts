@@ -107,6 +107,7 @@ export function approvalCard(a: Approval, answered: (a: Approval) => void): HTML
       el("dt", {}, "who may answer"), el("dd", {}, a.role ? `role ${a.role}` : "an admin"),
       el("dt", {}, "asked"), el("dd", {}, timeEl(a.createdAt)),
       el("dt", {}, "session"), el("dd", {}, a.session === null ? "none" : el("a", { href: `#/session/${encodeURIComponent(a.session)}` }, a.session)),
+      el("dt", {}, "decision"), el("dd", {}, el("a", { href: `#/proof/${encodeURIComponent(a.decisionId)}` }, "its proof in the audit log")),
     ),
     jsonView(s.value, s.title, 3),
     el("details", { class: "recent" }, el("summary", {}, "the session's recent steps"), steps),
@@ -145,7 +146,8 @@ function historyRow(a: Approval): HTMLElement {
     el("td", { class: "wrap" }, a.note ?? ""),
     el("td", {}, el("code", {}, a.tool ?? a.phase)),
     el("td", {}, `${a.agent} / ${a.env}`),
-    el("td", {}, a.session === null ? "–" : el("a", { href: `#/session/${encodeURIComponent(a.session)}` }, a.session)),
+    el("td", { class: "wrap" }, a.session === null ? "–" : el("a", { href: `#/session/${encodeURIComponent(a.session)}` }, a.session)),
+    el("td", {}, el("a", { href: `#/proof/${encodeURIComponent(a.decisionId)}` }, "proof")),
   );
 }
 
@@ -155,7 +157,7 @@ export function historyTable(all: readonly Approval[]): HTMLElement {
   if (done.length === 0) return el("p", { class: "empty", id: "no-history" }, "No request has been answered yet.");
   return el("div", { class: "scroll" }, el("table", { id: "approval-history" },
     el("caption", { class: "sr-only" }, "answered approval requests"),
-    el("thead", {}, el("tr", {}, ...["answered", "outcome", "by", "note", "tool", "agent / env", "session"].map((h) => el("th", { scope: "col" }, h)))),
+    el("thead", {}, el("tr", {}, ...["answered", "outcome", "by", "note", "tool", "agent / env", "session", "the decision"].map((h) => el("th", { scope: "col" }, h)))),
     el("tbody", {}, ...done.slice(0, 200).map(historyRow)),
   ), done.length > 200 ? el("p", { class: "note" }, `the latest 200 of ${plural(done.length, "answer")}`) : "");
 }
