@@ -118,7 +118,8 @@ export class PostgresActivity implements ActivityView {
   async summaries(q: SessionQuery): Promise<SessionPageV1> {
     const like = q.q === undefined ? null : `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     const r = await this.#pool.query<{ id: string; agent: string; env: string; principal: string | null; first: string; last: string; steps: number; deny: number; require_approval: number; allow: number; total: number }>(
-      `WITH d AS (SELECT session, agent, env, decision, doc::json AS j FROM palisade_decisions WHERE session IS NOT NULL),
+      `WITH d AS (SELECT session, agent, env, decision, doc::json AS j FROM palisade_decisions WHERE session IS NOT NULL
+        AND ($7::text[] IS NULL OR agent = ANY($7)) AND ($8::text[] IS NULL OR env = ANY($8))),
       s AS (SELECT session AS id, min(agent) AS agent, min(env) AS env, min((j->'input'->'principal'->'id')::text) AS principal,
         min(j->>'time') AS first, max(j->>'time') AS last, count(*)::int AS steps,
         count(*) FILTER (WHERE decision = 'deny')::int AS deny, count(*) FILTER (WHERE decision = 'require_approval')::int AS require_approval,
@@ -128,7 +129,7 @@ export class PostgresActivity implements ActivityView {
         AND ($2::text IS NULL OR agent = $2) AND ($3::text IS NULL OR env = $3)
         AND ($4::text IS NULL OR (CASE WHEN deny > 0 THEN 'deny' WHEN require_approval > 0 THEN 'require_approval' ELSE 'allow' END) = $4)
       ORDER BY last DESC, id LIMIT $5 OFFSET $6`,
-      [like, q.agent ?? null, q.env ?? null, q.outcome ?? null, q.limit, q.offset],
+      [like, q.agent ?? null, q.env ?? null, q.outcome ?? null, q.limit, q.offset, q.agents ?? null, q.envs ?? null],
     );
     const principal = (t: string | null): string | null => {
       try {

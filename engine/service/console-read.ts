@@ -33,6 +33,9 @@ export interface SessionQuery {
   readonly agent?: string;
   readonly env?: string;
   readonly outcome?: string;
+  /** The agents and environments the asking key may read (undefined: all); steps beyond them are not counted. */
+  readonly agents?: readonly string[];
+  readonly envs?: readonly string[];
   readonly offset: number;
   readonly limit: number;
 }

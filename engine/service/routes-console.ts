@@ -1,13 +1,18 @@
 // What the console reads (all admin-only): live decisions with filters, one session's steps, the
 // policy set in force, and the drift, report and environment panels where those parts are wired.
+// An admin key limited to some agents or environments reads only what was decided for them: every
+// list, count and proof is cut to its scope, and what covers everything (drift, reports) needs an
+// unscoped key.
 import { documented } from "./openapi.ts";
 import { ref } from "./schemas.ts";
 import type { FastifyInstance } from "fastify";
 import type { ReportOptions, ServiceContext } from "./context.ts";
 import { ServiceError, invalid } from "./errors.ts";
-import { requireAdmin } from "./keys.ts";
+import { isScoped, mayRead, requireAdmin } from "./keys.ts";
+import type { Caller } from "./keys.ts";
 import { queryInt } from "./validate.ts";
 import type { DecisionRecordV1 } from "./wire.ts";
+import type { ActivityFilter } from "./activity.ts";
 import { OUTCOMES, findDecisionEntry, overview, pageOf, summarize } from "./console-read.ts";
 import type { OverviewV1, SessionPageV1, SessionQuery } from "./console-read.ts";
 import { toBase64 } from "../audit/index.ts";
@@ -38,6 +43,18 @@ function reportOptions(q: Record<string, unknown>): ReportOptions {
 /** How many of the latest decisions the overview (and, on one node, the sessions list) covers. */
 const RECENT = 5000;
 
+/** Throws auth/forbidden unless the caller is an admin for every agent and environment. */
+function requireWholeAdmin(caller: Caller, what: string): void {
+  requireAdmin(caller);
+  if (isScoped(caller)) throw new ServiceError("auth/forbidden", `key '${caller.id}' is limited to some agents or environments, and ${what} covers all of them: use an admin key for every agent and environment`);
+}
+
+/** What `caller` may read of the latest decisions matching `filter` (the view's order, newest first). */
+async function readable(ctx: ServiceContext, caller: Caller, filter: ActivityFilter, limit: number): Promise<DecisionRecordV1[]> {
+  if (!isScoped(caller)) return ctx.view.recent(filter, limit);
+  return (await ctx.view.recent(filter, RECENT)).filter((r) => mayRead(caller, r)).slice(0, limit);
+}
+
 function sessionQuery(q: Record<string, unknown>): SessionQuery {
   const outcome = str(q, "outcome");
   if (outcome !== undefined && !(OUTCOMES as readonly string[]).includes(outcome)) throw invalid("/outcome", `query parameter 'outcome' must be one of ${OUTCOMES.join(", ")}, got ${JSON.stringify(outcome)}`);
@@ -66,10 +83,11 @@ export function consoleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     },
     responses: { 200: { description: "Newest first.", schema: { type: "object", required: ["decisions"], properties: { decisions: { type: "array", items: ref("DecisionRecord") } } } } },
   }), async (req): Promise<{ decisions: DecisionRecordV1[] }> => {
-    requireAdmin(ctx.caller(req));
+    const caller = ctx.caller(req);
+    requireAdmin(caller);
     const q = req.query as Record<string, unknown>;
     const filter = { agent: str(q, "agent"), env: str(q, "env"), phase: str(q, "phase"), decision: str(q, "decision"), session: str(q, "session") };
-    return { decisions: await ctx.view.recent(filter, queryInt(q, "limit", 1000) ?? 200) };
+    return { decisions: await readable(ctx, caller, filter, queryInt(q, "limit", 1000) ?? 200) };
   });
 
   app.get("/v1/sessions", documented({
@@ -78,8 +96,12 @@ export function consoleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     auth: "key",
     responses: { 200: { description: "Most recently started last.", schema: { type: "object", required: ["sessions"], properties: { sessions: { type: "array", items: { type: "string" } } } } } },
   }), async (req): Promise<{ sessions: string[] }> => {
-    requireAdmin(ctx.caller(req));
-    return { sessions: await ctx.view.sessions() };
+    const caller = ctx.caller(req);
+    requireAdmin(caller);
+    if (!isScoped(caller)) return { sessions: await ctx.view.sessions() };
+    const started = new Set<string>();
+    for (const r of (await readable(ctx, caller, {}, RECENT)).reverse()) if (r.session !== null) started.add(r.session);
+    return { sessions: [...started].slice(-200) };
   });
 
   app.get("/v1/console/sessions", documented({
@@ -97,10 +119,11 @@ export function consoleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     },
     responses: { 200: { description: "Most recently active first, with the number of matches.", schema: { type: "object", required: ["sessions", "total", "offset", "limit"], properties: { sessions: { type: "array", items: SUMMARY }, total: { type: "integer" }, offset: { type: "integer" }, limit: { type: "integer" } } } } },
   }), async (req): Promise<SessionPageV1> => {
-    requireAdmin(ctx.caller(req));
-    const q = sessionQuery(req.query as Record<string, unknown>);
+    const caller = ctx.caller(req);
+    requireAdmin(caller);
+    const q: SessionQuery = { ...sessionQuery(req.query as Record<string, unknown>), ...(caller.agents ? { agents: [...caller.agents] } : {}), ...(caller.environments ? { envs: [...caller.environments] } : {}) };
     if (ctx.view.summaries) return ctx.view.summaries(q);
-    return pageOf(summarize(await ctx.view.recent({}, RECENT)), q);
+    return pageOf(summarize(await readable(ctx, caller, {}, RECENT)), q);
   });
 
   app.get("/v1/console/overview", documented({
@@ -110,8 +133,9 @@ export function consoleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     auth: "key",
     responses: { 200: { description: "The aggregates.", schema: { type: "object", required: ["decisions", "from", "to", "bucketMs", "buckets", "totals", "topRules"], properties: { decisions: { type: "integer" }, from: { type: ["string", "null"] }, to: { type: ["string", "null"] }, bucketMs: { type: "integer" }, buckets: { type: "array", items: { type: "object", required: ["start", "counts"], properties: { start: { type: "string" }, counts: { type: "object", additionalProperties: { type: "integer" } } } } }, totals: { type: "object", additionalProperties: { type: "integer" } }, topRules: { type: "array", items: { type: "object", required: ["rule", "effect", "count"], properties: { rule: { type: "string" }, effect: { type: "string" }, count: { type: "integer" } } } } } } } },
   }), async (req): Promise<OverviewV1> => {
-    requireAdmin(ctx.caller(req));
-    return overview(await ctx.view.recent({}, RECENT));
+    const caller = ctx.caller(req);
+    requireAdmin(caller);
+    return overview(await readable(ctx, caller, {}, RECENT));
   });
 
   const found = new Map<string, number>();
@@ -126,11 +150,14 @@ export function consoleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
       404: { description: "No entry records this decision.", schema: ref("Error") },
     },
   }), async (req) => {
-    requireAdmin(ctx.caller(req));
+    const caller = ctx.caller(req);
+    requireAdmin(caller);
     const { id } = req.params as { id: string };
     const index = await findDecisionEntry(ctx.audit, id, found);
-    if (index === undefined) throw new ServiceError("request/not-found", `no audit entry records decision '${id}': it was never recorded here, or its log is another service's`, "/id");
-    const [entry] = await ctx.audit.store.entries(index, index + 1);
+    const entry = index === undefined ? undefined : (await ctx.audit.store.entries(index, index + 1))[0];
+    // A key that may not read the decision learns nothing of it, not even that it exists; an entry
+    // whose agent or environment the log sealed is nobody's to read but an unscoped admin's.
+    if (index === undefined || entry === undefined || (isScoped(caller) && !mayRead(caller, clearScope(entry.data)))) throw new ServiceError("request/not-found", `no audit entry records decision '${id}': it was never recorded here, or its log is another service's`, "/id");
     const cp = await ctx.audit.latestCheckpoint();
     const checkpoint = cp ? { note: cp.note, size: cp.size } : null;
     const logKeys = await ctx.audit.verifierKeys();
@@ -146,9 +173,11 @@ export function consoleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     params: { id: { description: "The session id." } },
     responses: { 200: { description: "Oldest first.", schema: { type: "object", required: ["session", "steps"], properties: { session: { type: "string" }, steps: { type: "array", items: ref("DecisionRecord") } } } } },
   }), async (req): Promise<{ session: string; steps: readonly DecisionRecordV1[] }> => {
-    requireAdmin(ctx.caller(req));
+    const caller = ctx.caller(req);
+    requireAdmin(caller);
     const { id } = req.params as { id: string };
-    return { session: id, steps: await ctx.view.session(id) };
+    const steps = await ctx.view.session(id);
+    return { session: id, steps: isScoped(caller) ? steps.filter((r) => mayRead(caller, r)) : steps };
   });
 
   app.get("/v1/policies", documented({
@@ -168,7 +197,7 @@ export function consoleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     auth: "key",
     responses: { 200: { description: "The drift report, or `no-baseline` with the command that makes one.", schema: { type: "object" } }, 404: { description: "No monitor runs beside this service.", schema: ref("Error") } },
   }), async (req) => {
-    requireAdmin(ctx.caller(req));
+    requireWholeAdmin(ctx.caller(req), "drift");
     if (!ctx.drift) throw new ServiceError("request/not-found", "drift is not configured on this service: run it with a monitor");
     return ctx.drift.report();
   });
@@ -179,7 +208,7 @@ export function consoleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     auth: "key",
     responses: { 200: { description: "Report names.", schema: { type: "object", required: ["reports"], properties: { reports: { type: "array", items: { type: "string" } } } } } },
   }), async (req) => {
-    requireAdmin(ctx.caller(req));
+    requireWholeAdmin(ctx.caller(req), "compliance reporting");
     return { reports: ctx.reports?.names?.() ?? [] };
   });
 
@@ -195,7 +224,7 @@ export function consoleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     },
     responses: { 200: { description: "The report.", schema: { type: "object" }, alternatives: { "text/html": { type: "string" } } }, 404: { description: "No such report.", schema: ref("Error") } },
   }), async (req, reply) => {
-    requireAdmin(ctx.caller(req));
+    requireWholeAdmin(ctx.caller(req), "a compliance report");
     const { name } = req.params as { name: string };
     if (!ctx.reports) throw new ServiceError("request/not-found", "compliance reports are not configured on this service");
     const r = await ctx.reports.report(name, reportOptions(req.query as Record<string, unknown>));
@@ -233,4 +262,14 @@ export function consoleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     if (!ctx.environments) return { environments: [], configured: false, hint: ENVIRONMENTS_HINT };
     return { environments: await ctx.environments.list(), configured: true, file: ctx.environments.file ?? null };
   });
+}
+
+/** The agent and environment an audit entry names in clear ("" when it has none, or they are sealed). */
+function clearScope(data: Uint8Array): { agent: string; env: string } {
+  try {
+    const e = JSON.parse(new TextDecoder().decode(data)) as { agent?: unknown; env?: unknown };
+    return { agent: typeof e.agent === "string" ? e.agent : "", env: typeof e.env === "string" ? e.env : "" };
+  } catch {
+    return { agent: "", env: "" };
+  }
 }

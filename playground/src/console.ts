@@ -115,7 +115,8 @@ async function pendingCount(): Promise<void> {
     b.hidden = n === 0;
     b.setAttribute("aria-label", `${n} waiting`);
   } catch {
-    // The view's own refresh says what is wrong.
+    // The view's own refresh says what is wrong; a count this key may not read is not shown.
+    $("pending-count").hidden = true;
   }
 }
 
@@ -125,8 +126,16 @@ function showZone(): void {
 }
 
 const keyField = $<HTMLInputElement>("key");
+let shownKey = currentKey();
 function useKey(k: string): void {
   setKey(k);
+  // Nothing read with the previous key stays on screen for the next one (route() rebuilds the view).
+  if (currentKey() !== shownKey) {
+    shownKey = currentKey();
+    $("notices").replaceChildren();
+    $("pending-count").hidden = true;
+    $("approval-result").textContent = "";
+  }
   keyField.value = "";
   keyField.placeholder = currentKey() ? "key set ✓" : "admin API key";
   $("forget").hidden = !currentKey();

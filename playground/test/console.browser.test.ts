@@ -166,6 +166,65 @@ it("approvals: the arguments and why, a note and a confirmation, the client proc
   await check("console-approvals-history");
 });
 
+it("approvals: two operators on one request — the later one learns who answered first, and nothing of theirs is recorded", async () => {
+  const ask = async (amount: number) => (await h.call("POST", "/v1/decide", "agent", toolCall("refund", { amount, order: `B-${amount}` }, "run-race"))).body.approval.id as string;
+  const [one, two] = [await ask(700), await ask(800)];
+  const bob = await browser.context.newPage();
+  bob.setDefaultTimeout(10_000);
+  const bobProblems = await watch(bob);
+  await bob.goto(`${h.url}/console#/approvals?key=k-supervisor`);
+  await page.goto(`${h.url}/console#/approvals`);
+  // sam (a supervisor) has the confirmation open when alice answers first.
+  await bob.locator(`[data-approval="${one}"] button.approve`).click();
+  await bob.waitForSelector("dialog#confirm[open]");
+  await bob.fill("#confirm-note", "looked fine to me");
+  await page.locator(`[data-approval="${one}"] button.reject`).click();
+  await page.fill("#confirm-note", "duplicate refund");
+  await page.click("button.reject-confirm");
+  await bob.waitForSelector("#confirm-stale");
+  assert.match((await bob.textContent("#confirm-stale")) ?? "", /Already rejected by alice at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \(note: duplicate refund\)/);
+  assert.equal(await bob.isDisabled("button.approve-confirm"), true);
+  await bob.screenshot({ path: join(screenshots, "console-approvals-race-dialog.png") });
+  await bob.keyboard.press("Escape");
+  assert.match((await bob.textContent(`#notices [data-notice="${one}"]`)) ?? "", /refund for shop-bot in production \(session run-race\) was rejected by alice at .* while it was on your screen/);
+
+  // sam confirms in the instant alice answers, before his page has heard of it: the service
+  // refuses the second answer (409) and the page says whose answer stands.
+  await bob.route("**/v1/approvals", async (r) => {
+    if (r.request().method() === "GET") await sleep(3000);
+    await r.continue().catch(() => {});
+  });
+  await bob.locator(`[data-approval="${two}"] button.approve`).click();
+  await bob.fill("#confirm-note", "ok by me");
+  const first = await h.call("POST", "/v1/approvals", "admin", { id: two, action: "reject", note: "fraud" });
+  assert.equal(first.status, 200);
+  await bob.click("button.approve-confirm");
+  await bob.waitForSelector(`#notices [data-notice="${two}"]`);
+  assert.match((await bob.textContent(`#notices [data-notice="${two}"]`)) ?? "", /was rejected by alice at .*\(note: fraud\).*Your approval was not recorded, nor your note "ok by me"\./);
+  const stands = (await h.call("GET", `/v1/approvals/${two}`, "admin")).body;
+  assert.deepEqual([stands.status, stands.decidedBy, stands.note], ["rejected", "alice", "fraud"]);
+  await bob.unroute("**/v1/approvals");
+  await bob.waitForSelector(`#approval-history tr[data-answered="${two}"]`);
+  await bob.screenshot({ path: join(screenshots, "console-approvals-race.png"), fullPage: true });
+  assert.deepEqual(await layoutProblems(bob), []);
+  assert.deepEqual(bobProblems, []);
+  await bob.close();
+
+  // A key pasted into the open console: nothing read with the previous key stays on screen.
+  const waiting = await h.call("POST", "/v1/decide", "agent", toolCall("refund", { amount: 650 }, "run-race"));
+  await page.goto(`${h.url}/console#/sessions`);
+  await page.waitForSelector("#pending-count:not([hidden])");
+  await page.waitForSelector("#sessions tr[data-session]");
+  await page.evaluate(() => (location.hash = "#/sessions?key=k-agent"));
+  await page.waitForSelector("#status:not([hidden])");
+  assert.match((await page.textContent("#status")) ?? "", /this key may not read this/);
+  assert.equal(await page.locator("#sessions tr[data-session]").count(), 0);
+  assert.equal(await page.isHidden("#pending-count"), true);
+  await page.evaluate(() => (location.hash = "#/approvals?key=k-admin"));
+  await page.waitForSelector(`[data-approval="${waiting.body.approval.id}"]`);
+  await h.call("POST", "/v1/approvals", "admin", { id: waiting.body.approval.id, action: "reject" });
+});
+
 it("session: a timeline of every phase with durations, rules, the transform's diff, the approval's answer, JSON", async () => {
   await page.goto(`${h.url}/console#/sessions`);
   await page.waitForSelector('#sessions tr[data-session="run-7"]');
@@ -199,18 +258,30 @@ it("proof: the decision's inclusion proof checked in the page, with pinned keys,
   await h.service.checkpoint();
   await page.goto(`${h.url}/console#/proof/${outputId}`);
   await page.waitForSelector("#proof-verdict");
-  assert.equal(await page.getAttribute("#proof-verdict", "data-ok"), "true");
+  // The key the service hands out vouches for nothing: no verdict until the operator pins one.
+  assert.equal(await page.getAttribute("#proof-verdict", "data-ok"), "false");
   assert.equal(await page.getAttribute("#proof-verdict", "data-key-source"), "service");
-  for (const c of ["entry", "leaf hash", "checkpoint signature", "inclusion"]) assert.equal(await page.getAttribute(`[data-check="${c}"]`, "class"), "good", c);
+  assert.match((await page.textContent("#proof-verdict")) ?? "", /Not verified: pin the log's verifier key/);
+  assert.equal(await page.getAttribute('[data-check="checkpoint signature"]', "class"), "pending");
+  assert.match((await page.textContent('[data-check="checkpoint signature"]')) ?? "", /not trusted until you pin/);
+  for (const c of ["entry", "leaf hash", "inclusion"]) assert.equal(await page.getAttribute(`[data-check="${c}"]`, "class"), "good", c);
   assert.match((await page.textContent('[data-check="inclusion"]')) ?? "", /RFC 9162 proof of \d+ hashes leads from entry \d+ to the signed root/);
   assert.match((await page.textContent("#proof")) ?? "", /no witness cosignature/);
+  // The log seals personal fields by default: the page says so and shows neither them nor the ciphertext.
+  assert.match((await page.textContent("#sealed-note")) ?? "", /Sealed in the log: principal, input\b/);
+  const shownEntry = (await page.textContent('[data-json="audit entry"]')) ?? "";
+  assert.match(shownEntry, /\[sealed\]/);
+  assert.doesNotMatch(shownEntry, /ann|example\.com|"ct"/);
+  await check("console-proof-unpinned");
 
-  // Pinning the log's own key: verified against it.
+  // The operator compares the reported key with the log's .vkey file and trusts it: verified.
   const logKey = (await h.call("GET", `/v1/decisions/${outputId}/proof`, "admin")).body.logKeys[0] as string;
-  await page.locator("details.pins summary").click();
-  await page.fill("#pin-log", logKey);
-  await page.click("#pin-save");
+  assert.equal((await page.textContent("#reported-key"))?.trim(), logKey);
+  await page.click("#pin-reported");
   await page.waitForSelector('#proof-verdict[data-key-source="pinned"][data-ok="true"]');
+  assert.equal(await page.getAttribute('[data-check="checkpoint signature"]', "class"), "good");
+  await page.locator("details.pins summary").click();
+  assert.equal(await page.inputValue("#pin-log"), logKey);
   await check("console-proof");
 
   // Another log's key: the signature is refused.

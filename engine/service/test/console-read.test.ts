@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { fromBase64, leafHash, openCheckpoint, toBase64, verifyInclusion } from "../../audit/index.ts";
+import { hashKey } from "../keys.ts";
 import { startHarness, toolCall } from "./harness.ts";
 import type { Harness } from "./harness.ts";
 
@@ -93,5 +94,85 @@ describe("GET /v1/decisions/:id/proof", () => {
     const missing = await h.call("GET", "/v1/decisions/no-such-decision/proof", "admin");
     assert.equal(missing.status, 404);
     assert.equal(missing.body.error.path, "/id");
+  });
+});
+
+// Keys that may not read something get nothing of it: not the rows, not the counts, not the proof,
+// not the fact that it exists. Checked route by route, and over every console route /openapi.json lists.
+describe("what each key may read", () => {
+  let s: Harness;
+  const shop: Record<string, string> = {};
+  const staff = "k-staff-other";
+  before(async () => {
+    const k = (id: string, raw: string, agents: string[], environments: string[], roles: string[] = []) => ({ id, sha256: hashKey(raw), agents, environments, roles, principal: id });
+    s = await startHarness({}, [
+      k("admin", "k-admin", ["*"], ["*"], ["admin"]),
+      k("agent", "k-agent", ["shop-bot"], ["production"]),
+      k("other", "k-other", ["other-bot"], ["staging"]),
+      k("supervisor", "k-supervisor", ["*"], ["*"], ["supervisor"]),
+      // An admin for one agent only: its own team's console.
+      k("staff", staff, ["other-bot"], ["*"], ["admin"]),
+    ]);
+    const ann = { agent: { id: "shop-bot" }, principal: { id: "ann-secret" } };
+    const a = await s.call("POST", "/v1/decide", "agent", { phase: "tool_call", session: "shop-sess", environment: "production", input: { ...ann, tool: { name: "lookup", args: { card: "4111" } } } });
+    const b = await s.call("POST", "/v1/decide", "agent", { phase: "tool_call", session: "shop-sess", environment: "production", input: { ...ann, tool: { name: "refund", args: { amount: 900 } } } });
+    const c = await s.call("POST", "/v1/decide", "other", { phase: "tool_call", session: "other-sess", environment: "staging", input: { agent: { id: "other-bot" }, principal: { id: "olga" }, tool: { name: "refund", args: { amount: 800 } } } });
+    for (const r of [a, b, c]) assert.equal(r.status, 200, JSON.stringify(r.body));
+    Object.assign(shop, { decision: a.body.id, approval: b.body.approval.id, otherDecision: c.body.id, otherApproval: c.body.approval.id });
+    await s.service.checkpoint();
+  });
+  after(async () => s?.close());
+
+  it("an admin key limited to one agent sees that agent's sessions, decisions, approvals and proofs, and nothing of the others", async () => {
+    const seen: unknown[] = [];
+    const get = async (path: string, status = 200) => {
+      const r = await s.call("GET", path, staff);
+      assert.equal(r.status, status, `${path}: ${JSON.stringify(r.body)}`);
+      seen.push(r.body);
+      return r.body;
+    };
+    assert.deepEqual((await get("/v1/decisions")).decisions.map((d: { agent: string }) => d.agent), ["other-bot"]);
+    assert.deepEqual((await get("/v1/decisions?agent=shop-bot")).decisions, []);
+    assert.deepEqual((await get("/v1/sessions")).sessions, ["other-sess"]);
+    const list = await get("/v1/console/sessions");
+    assert.deepEqual([list.total, list.sessions.map((x: { id: string }) => x.id)], [1, ["other-sess"]]);
+    assert.equal((await get("/v1/console/sessions?q=ann")).total, 0);
+    assert.equal((await get("/v1/console/overview")).decisions, 1);
+    assert.deepEqual((await s.call("GET", "/v1/sessions/shop-sess", staff)).body.steps, []);
+    assert.deepEqual((await get("/v1/approvals")).approvals.map((x: { id: string }) => x.id), [shop.otherApproval]);
+    // The other agent's proof is "not found", exactly as a decision that never was.
+    const hidden = await get(`/v1/decisions/${shop.decision}/proof`, 404);
+    const never = await s.call("GET", "/v1/decisions/never-was/proof", staff);
+    assert.equal(hidden.error.message.replace(shop.decision, "X"), never.body.error.message.replace("never-was", "X"));
+    assert.equal((await get(`/v1/decisions/${shop.otherDecision}/proof`)).decision, shop.otherDecision);
+    await get(`/v1/approvals/${shop.approval}`, 403);
+    // What covers every agent needs a key for every agent.
+    await get("/v1/reports", 403);
+    await get("/v1/drift", 403);
+    const answer = await s.call("POST", "/v1/approvals", staff, { id: shop.approval, action: "approve" });
+    assert.equal(answer.status, 403);
+    assert.equal((await s.call("GET", `/v1/approvals/${shop.approval}`, "admin")).body.status, "pending");
+    const text = JSON.stringify(seen);
+    for (const secret of ["shop-sess", "ann-secret", "4111", "shop-bot", shop.approval]) assert.ok(!text.includes(secret), `${secret} reached a key limited to other-bot`);
+    // An unscoped admin still sees both.
+    assert.equal((await s.call("GET", "/v1/console/sessions", "admin")).body.total, 2);
+    assert.equal((await s.call("GET", `/v1/decisions/${shop.decision}/proof`, "admin")).status, 200);
+  });
+
+  it("every console route refuses a key without the admin role, and the proof carries no personal field in clear", async () => {
+    const doc = (await s.call("GET", "/openapi.json", undefined)).body as { paths: Record<string, Record<string, { tags?: string[] }>> };
+    const routes = Object.entries(doc.paths).filter(([, ops]) => ops.get?.tags?.includes("console")).map(([p]) => p.replace(/\{[^}]+\}/g, "x"));
+    assert.ok(routes.length >= 10, routes.join(" "));
+    for (const key of ["agent", "supervisor", "other"]) {
+      for (const path of routes) {
+        const r = await s.call("GET", path, key);
+        assert.equal(r.status, 403, `${key} ${path}: ${JSON.stringify(r.body).slice(0, 200)}`);
+      }
+    }
+    // The log seals the principal and the input by default: the proof's entry names neither.
+    const proof = (await s.call("GET", `/v1/decisions/${shop.decision}/proof`, "admin")).body;
+    const entry = JSON.parse(Buffer.from(proof.entry, "base64").toString()) as Record<string, unknown>;
+    assert.deepEqual([entry.principal, entry.input], ["[sealed]", "[sealed]"]);
+    assert.ok(!JSON.stringify(proof).includes("ann-secret") && !JSON.stringify(proof).includes("4111"));
   });
 });

@@ -2,8 +2,8 @@
 // steps), approve or reject with a note after a confirmation, and the history of answered
 // requests. Cards are keyed by request id and kept across refreshes, so a note being typed or a
 // focused button survives the live updates.
-import { api, advice } from "./api.ts";
-import { $, badge, el, fmtDuration, plural, reasonText, timeEl } from "./dom.ts";
+import { ApiError, api, advice } from "./api.ts";
+import { $, badge, el, fmtDuration, fmtTime, plural, reasonText, timeEl } from "./dom.ts";
 import { jsonView } from "./json-view.ts";
 import { sessionSteps } from "./session.ts";
 import type { Approval } from "./types.ts";
@@ -40,6 +40,51 @@ async function recentSteps(a: Approval, into: HTMLElement): Promise<void> {
   }
 }
 
+// Two operators look at one queue: the first answer counts (the service settles a request once),
+// and the other must learn it in words, not by a card that vanishes or an answer silently lost.
+
+/** Requests answered from this page: their cards leave without a notice. */
+const answeredHere = new Set<string>();
+
+/** "approved by bob at 10:01:02.345 UTC (note: ...)", as the service has it now. */
+export function outcomeText(a: Approval): string {
+  const how = a.status === "expired" ? "left unanswered until its deadline (refused)" : a.status === "pending" ? "still pending" : `${a.status} by ${a.decidedBy ?? "an unnamed key"}`;
+  return `${how}${a.decidedAt ? ` at ${fmtTime(a.decidedAt)}` : ""}${a.note ? ` (note: ${a.note})` : ""}`;
+}
+
+async function current(a: Approval): Promise<Approval | undefined> {
+  try {
+    return await api<Approval>(`/v1/approvals/${encodeURIComponent(a.id)}`);
+  } catch {
+    return undefined;
+  }
+}
+
+const label = (a: Approval): string => `${a.tool ?? a.phase} for ${a.agent} in ${a.env}${a.session === null ? "" : ` (session ${a.session})`}`;
+
+/** A notice that stays until dismissed (the page's live region reads it out). */
+export function notice(text: string, id: string): void {
+  const box = $("notices");
+  box.querySelector(`[data-notice="${CSS.escape(id)}"]`)?.remove();
+  const close = el("button", { type: "button", class: "small" }, "Dismiss");
+  const n = el("div", { class: "notice", "data-notice": id }, el("p", {}, text), close);
+  close.addEventListener("click", () => n.remove());
+  box.append(n);
+}
+
+/** Tells the operator that a request they were looking at was answered elsewhere, and by whom. */
+async function answeredElsewhere(a: Approval, lost = ""): Promise<void> {
+  const now = await current(a);
+  const what = now ? outcomeText(now) : "answered elsewhere";
+  notice(`${label(a)} was ${what} while it was on your screen.${lost}`, a.id);
+  const dlg = document.getElementById("confirm") as HTMLDialogElement | null;
+  if (dlg?.open && dlg.dataset.approval === a.id) {
+    dlg.querySelector<HTMLButtonElement>("button[value=ok]")?.setAttribute("disabled", "");
+    dlg.querySelector("#confirm-stale")?.remove();
+    dlg.querySelector("form")?.prepend(el("p", { id: "confirm-stale", role: "alert" }, `Already ${what}: your answer can no longer be sent.`));
+  }
+}
+
 /** Asks the operator to confirm; resolves with the confirmed note, or null when cancelled. */
 export function confirmAnswer(a: Approval, action: "approve" | "reject", note: string): Promise<string | null> {
   const dlg = $<HTMLDialogElement>("confirm");
@@ -61,6 +106,7 @@ export function confirmAnswer(a: Approval, action: "approve" | "reject", note: s
     ),
   );
   dlg.setAttribute("aria-labelledby", "confirm-title");
+  dlg.dataset.approval = a.id;
   return new Promise((resolve) => {
     dlg.addEventListener("close", () => resolve(dlg.returnValue === "ok" ? noteField.value.trim() : null), { once: true });
     dlg.returnValue = "";
@@ -70,8 +116,17 @@ export function confirmAnswer(a: Approval, action: "approve" | "reject", note: s
   });
 }
 
+/** The request each card shows, to name it once it is gone. */
+const shownRequests = new WeakMap<HTMLElement, Approval>();
+
 /** The card of one pending request; `answered` is told when it was answered from here. */
 export function approvalCard(a: Approval, answered: (a: Approval) => void): HTMLElement {
+  const card = requestCard(a, answered);
+  shownRequests.set(card, a);
+  return card;
+}
+
+function requestCard(a: Approval, answered: (a: Approval) => void): HTMLElement {
   const s = subject(a);
   const note = el("textarea", { id: `note-${a.id}`, rows: "2", placeholder: "why (optional)", class: "note-field" }) as HTMLTextAreaElement;
   const approve = el("button", { type: "button", class: "approve primary", "data-id": a.id }, "Approve…");
@@ -83,11 +138,19 @@ export function approvalCard(a: Approval, answered: (a: Approval) => void): HTML
     if (confirmed === null) return;
     approve.setAttribute("disabled", "");
     reject.setAttribute("disabled", "");
+    answeredHere.add(a.id);
     try {
       const done = await api<Approval>("/v1/approvals", { method: "POST", body: { id: a.id, action, ...(confirmed ? { note: confirmed } : {}) } });
       $("approval-result").textContent = `${a.tool ?? a.phase} for ${a.agent}: ${done.status} by ${done.decidedBy ?? "you"}`;
       answered(done);
     } catch (err) {
+      if (err instanceof ApiError && err.code === "approval/already-decided") {
+        // Someone (or the deadline) was first: ours was not recorded, and the page says so.
+        await answeredElsewhere(a, ` Your ${action === "approve" ? "approval" : "rejection"} was not recorded${confirmed ? `, nor your note "${confirmed}"` : ""}.`);
+        answered(a);
+        return;
+      }
+      answeredHere.delete(a.id);
       result.textContent = advice(err);
       result.className = "result bad";
       approve.removeAttribute("disabled");
@@ -125,7 +188,14 @@ export function approvalCard(a: Approval, answered: (a: Approval) => void): HTML
 export function syncCards(list: HTMLElement, all: readonly Approval[], answered: (a: Approval) => void, max = 100): void {
   const pending = all.slice(0, max);
   const want = new Set(pending.map((a) => a.id));
-  for (const c of [...list.querySelectorAll<HTMLElement>("[data-approval]")]) if (!want.has(c.dataset.approval ?? "")) c.remove();
+  const stillPending = new Set(all.map((a) => a.id));
+  for (const c of [...list.querySelectorAll<HTMLElement>("[data-approval]")]) {
+    const id = c.dataset.approval ?? "";
+    if (want.has(id)) continue;
+    c.remove();
+    const shown = shownRequests.get(c);
+    if (shown && !stillPending.has(id) && !answeredHere.has(id)) void answeredElsewhere(shown, c.querySelector<HTMLTextAreaElement>("textarea.note-field")?.value.trim() ? " Your note was not sent." : "");
+  }
   const have = new Set([...list.querySelectorAll<HTMLElement>("[data-approval]")].map((c) => c.dataset.approval));
   for (const a of pending) if (!have.has(a.id)) list.append(approvalCard(a, answered));
   for (const e of list.querySelectorAll<HTMLElement>("[data-expires]")) {

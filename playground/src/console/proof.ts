@@ -37,7 +37,7 @@ export interface Cosigner {
 
 /** The outcome: every check, the entry as the log holds it, the witnesses. */
 export interface ProofResult {
-  /** True only when every check passed against keys the operator pinned or the service named. */
+  /** True only when every check passed against log keys the operator pinned (never the service's own word). */
   readonly ok: boolean;
   readonly checks: Check[];
   readonly entry: Record<string, unknown> | null;
@@ -94,11 +94,14 @@ export function verifyDecisionProof(r: ProofResponse, id: string, trust: Trust, 
   const opened = openCheckpoint(r.checkpoint.note, logKeys);
   // C2SP: the origin names the log and is the name of the key that signs it.
   const signedByOrigin = opened.ok && opened.signatures.some((s) => s.name === opened.checkpoint.origin && logKeys.some((k) => k.name === s.name && k.keyId === s.keyId));
-  const keyWord = keySource === "pinned" ? "the pinned log key" : keySource === "service" ? "the key the service reports (pin your own copy to check independently)" : "no key";
+  const keyWord = keySource === "pinned" ? "the pinned log key" : keySource === "service" ? "the key the service reports" : "no key";
+  const signed = opened.ok && signedByOrigin;
   checks.push({
     name: "checkpoint signature",
-    ok: opened.ok && signedByOrigin,
-    detail: !opened.ok ? `does not verify with ${keyWord}: ${opened.error.message}${pinned.bad.length > 0 ? ` (unusable pinned keys: ${pinned.bad.join("; ")})` : ""}` : !signedByOrigin ? `its origin ${JSON.stringify(opened.checkpoint.origin)} is not the name of the key that signed it` : `size ${opened.checkpoint.size}, signed by ${opened.checkpoint.origin}, verified with ${keyWord}`,
+    // A key the service hands out proves nothing about the service: a tampered one signs its own
+    // story. Its signature is checked, but only a key the operator pinned can make this pass.
+    ok: signed && keySource !== "pinned" ? null : signed,
+    detail: !opened.ok ? `does not verify with ${keyWord}: ${opened.error.message}${pinned.bad.length > 0 ? ` (unusable pinned keys: ${pinned.bad.join("; ")})` : ""}` : !signedByOrigin ? `its origin ${JSON.stringify(opened.checkpoint.origin)} is not the name of the key that signed it` : keySource === "pinned" ? `size ${opened.checkpoint.size}, signed by ${opened.checkpoint.origin}, verified with ${keyWord}` : `size ${opened.checkpoint.size}, signed by ${opened.checkpoint.origin} with ${keyWord}, which is not trusted until you pin the log's verifier key`,
   });
   if (r.proof === null) {
     checks.push({ name: "inclusion", ok: null, detail: `entry ${r.index} is newer than the latest checkpoint (size ${r.checkpoint.size}): it will be provable once the next checkpoint is signed` });
@@ -138,6 +141,6 @@ export function verifyDecisionProof(r: ProofResponse, id: string, trust: Trust, 
   }
   const bad = cosigners.filter((c) => c.status === "invalid");
   if (cosigners.length > 0) checks.push({ name: "witnesses", ok: bad.length > 0 ? false : cosigners.every((c) => c.status === "verified") ? true : null, detail: bad.length > 0 ? `invalid cosignature by ${bad.map((c) => c.name).join(", ")}` : `${cosigners.filter((c) => c.status === "verified").length} of ${cosigners.length} cosignatures verified with pinned witness keys` });
-  const ok = keySource !== "none" && checks.every((c) => c.ok !== false) && checks.filter((c) => c.name !== "witnesses").every((c) => c.ok === true);
+  const ok = keySource === "pinned" && checks.every((c) => c.ok !== false) && checks.filter((c) => c.name !== "witnesses").every((c) => c.ok === true);
   return { ok, checks, entry, cosigners, keySource };
 }
