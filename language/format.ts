@@ -5,7 +5,7 @@
 // Invariants the tests hold: `format` is idempotent; the output parses to the input's tree up to
 // spans (metadata in canonical order, effect braces and key quoting canonical); every comment is
 // printed, verbatim and in source order.
-import type { Comment, Decl, Effect, Expectation, Expr, PackageDecl, PolicyFile, QualifiedName, RuleDecl, RuleMeta, Template, TestDecl } from "./ast.ts";
+import type { Binding, Comment, Decl, Effect, Expectation, Expr, PackageDecl, PolicyFile, QualifiedName, RuleDecl, RuleMeta, Template, TestDecl } from "./ast.ts";
 import type { Diagnostic } from "./diagnostics.ts";
 import { hasErrors } from "./diagnostics.ts";
 import { parse } from "./parse.ts";
@@ -291,8 +291,12 @@ function expectDoc(x: Expectation): Doc {
   }
 }
 
+function bindingDoc(b: Binding): Doc {
+  return [at(b.name), b.name.name, " = ", expr(b.value, { at: "top" })];
+}
+
 function testDoc(t: TestDecl): Doc {
-  const body: Doc[] = [["on ", at(t.phase), t.phase.name, " ", expr(t.input, { at: "top" })], ...t.expects.map(expectDoc)];
+  const body: Doc[] = [...t.given.map((b) => ["with ", bindingDoc(b)]), ["on ", at(t.phase), t.phase.name, " ", expr(t.input, { at: "top" })], ...t.expects.map(expectDoc)];
   return [at(t.name), "test ", quoteString(t.name.value), " {", nest(2, [hardline, join(hardline, body)]), hardline, closer(t), "}"];
 }
 
@@ -310,7 +314,9 @@ function declBody(d: Decl | PackageDecl): Doc {
     case "OnError":
       return [d.kind === "Default" ? "default " : "on_error ", d.value, d.phases.length === 0 ? "" : [" on ", join(", ", d.phases.map((p) => [at(p), p.name]))]];
     case "Const":
-      return ["const ", at(d.name), d.name.name, " = ", expr(d.value, { at: "top" })];
+      return [d.param ? "param " : "const ", at(d.name), d.name.name, d.type === null ? "" : [": ", join(" ", d.type.words.map((w) => [at(w), w.name]))], " = ", expr(d.value, { at: "top" })];
+    case "Configure":
+      return ["configure ", qname(d.package), " {", nest(2, d.bindings.map((b) => [hardline, bindingDoc(b)])), hardline, closer(d), "}"];
     case "Def":
       return ["def ", at(d.name), d.name.name, "(", join(", ", d.params.map((p) => [at(p), p.name])), ") = ", expr(d.body, { at: "top" })];
     case "Rule":

@@ -6,7 +6,7 @@ import { checkSources, formatSource } from "../../language/index.ts";
 import type { CheckedProgram, Diagnostic, JSONSchemaObject } from "../../language/index.ts";
 import { ReferenceInterpreter } from "../compile/reference.ts";
 import { CompiledProgram } from "../compile/compile.ts";
-import { combine } from "./combine.ts";
+import { compileToolSchemas, inputChecks, type InputCheck } from "../compile/input-check.ts";
 import type { Decision } from "./decision.ts";
 
 /** A source file of a policy set. */
@@ -64,6 +64,7 @@ export class PolicySet {
   readonly evaluator: Evaluator;
   private interpreter: ReferenceInterpreter | null = null;
   private readonly compiled: CompiledProgram | null;
+  private readonly checks: Readonly<Record<Phase, InputCheck>>;
   private readonly policy: Decision["policy"];
   private readonly settings: Readonly<Record<Phase, { readonly defaultDecision: "allow" | "deny"; readonly onError: "allow" | "deny" }>>;
 
@@ -76,8 +77,9 @@ export class PolicySet {
     const settings = {} as Record<Phase, { defaultDecision: "allow" | "deny"; onError: "allow" | "deny" }>;
     for (const p of PHASES) settings[p] = { defaultDecision: program.settings[p].default, onError: program.settings[p].onError };
     this.settings = settings;
-    this.compiled = evaluator === "compiled" ? new CompiledProgram(program) : null;
-    if (evaluator === "reference") this.interpreter = new ReferenceInterpreter(program);
+    this.checks = inputChecks(compileToolSchemas(program.toolSchemas));
+    this.compiled = evaluator === "compiled" ? new CompiledProgram(program, this.checks) : null;
+    if (evaluator === "reference") this.interpreter = new ReferenceInterpreter(program, this.checks);
   }
 
   /** Decides one phase's input. Throws DecisionInputError for an unknown phase or a non-object input. */
@@ -87,12 +89,12 @@ export class PolicySet {
       throw new DecisionInputError("input/not-an-object", `the input must be a JSON object, got ${input === null ? "null" : Array.isArray(input) ? "a list" : `a ${typeof input}`}`);
     }
     if (this.compiled !== null) return this.compiled.decide(phase, input as never, this.settings[phase], this.policy);
-    return combine(input, this.reference.fire(phase, input as never), this.settings[phase], this.policy);
+    return this.reference.decide(phase, input as never, this.settings[phase], this.policy);
   }
 
   /** The reference interpreter, for tests and for evaluating test inputs (built on first use when the compiled evaluator decides). */
   get reference(): ReferenceInterpreter {
-    this.interpreter ??= new ReferenceInterpreter(this.program);
+    this.interpreter ??= new ReferenceInterpreter(this.program, this.checks);
     return this.interpreter;
   }
 }

@@ -76,7 +76,7 @@ export function check(files: readonly PolicyFile[], options: CheckOptions = {}):
     if (v === undefined || state === undefined) continue;
     const dot = id.lastIndexOf(".");
     const base = { id, package: id.slice(0, dot), name: id.slice(dot + 1), file: v.file.path };
-    if (v.decl.kind === "Const") consts.set(id, { ...base, decl: v.decl, type: state.type });
+    if (v.decl.kind === "Const") consts.set(id, { ...base, decl: v.decl, value: v.decl.value, type: state.type });
     else defs.set(id, { ...base, decl: v.decl, returns: state.type, roots: [...state.roots].sort() });
   }
   const packages = new Map<string, CheckedPackage>();
@@ -92,6 +92,7 @@ export function check(files: readonly PolicyFile[], options: CheckOptions = {}):
     types: ctx.types,
     regexes: ctx.regexes,
     tests,
+    toolSchemas: ctx.toolSchemas,
   };
   return { program, diagnostics };
 }

@@ -403,7 +403,7 @@ export function runSetCase(c: LoadedCase, ev: Evaluator, codes: CodeRegistry): s
 
 /** The reserved words of spec/language.md §2; after `.` and as object keys they are plain names. */
 export const KEYWORDS: ReadonlySet<string> = new Set(
-  "package import as const def rule on test expect by default on_error when unless then deny require_approval from allow warn redact with set any all count where in not and or contains matches like starts ends true false null severity controls tags owner payload".split(" "),
+  "package import as const def rule on test expect by default on_error when unless then deny require_approval from allow warn redact with set any all count where in not and or contains has param configure matches like starts ends true false null severity controls tags owner payload".split(" "),
 );
 
 /** The constructs found in one parsed file (a `File` node). */
