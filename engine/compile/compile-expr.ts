@@ -235,7 +235,8 @@ export class ExprCompiler {
       case "Name": {
         const r = this.resolution(e);
         const c = this.resolved(r, scope);
-        return r.kind === "root" || r.kind === "variable" || r.kind === "param" ? this.typed(e, c) : c;
+        // A root's kind is checked at the decision boundary (input-check.ts), once per decision.
+        return r.kind === "variable" || r.kind === "param" ? this.typed(e, c) : c;
       }
       case "Member": {
         const r = this.program.resolutions.get(e);
@@ -324,7 +325,7 @@ export class ExprCompiler {
     if (r === undefined) return null;
     if (r.kind === "root") {
       if (this.phase !== null && !PHASE_ROOTS[this.phase].includes(r.name)) return constant(null);
-      return dynamic(pathReader([r.name, ...keys], { base: null, steps: [this.readType(base), ...steps], texts: ["input", r.name, ...texts] }));
+      return dynamic(pathReader([r.name, ...keys], { base: null, steps: [null, ...steps], texts: ["input", r.name, ...texts] }));
     }
     if (r.kind !== "variable" && r.kind !== "param") return null;
     const l = r.kind === "variable" ? this.slotOf(scope, r.binder, r.index) : this.slotOf(scope, r.def, r.index);
@@ -347,7 +348,7 @@ export class ExprCompiler {
     }
     nodes.reverse();
     const root = cur.kind === "Name" ? cur.name : "value";
-    return { base: null, steps: [this.readType(cur), ...nodes.map((n) => this.readType(n))], texts: ["input", root, ...nodes.map((n) => pathText(n) ?? "value")] };
+    return { base: null, steps: [null, ...nodes.map((n) => this.readType(n))], texts: ["input", root, ...nodes.map((n) => pathText(n) ?? "value")] };
   }
 
   /** Whether the phase being compiled has input root `name` (a root it lacks reads as null). */

@@ -15,7 +15,7 @@ import { ExprCompiler, type Fn } from "./compile-expr.ts";
 import { buildPhaseIndex, findPins, pinOn, type Pin } from "./index-rules.ts";
 import { truth, type Value } from "./values.ts";
 import { appliesIn, errored } from "./reference.ts";
-import { compileToolSchemas, inputChecks, inputFiring, type InputCheck } from "./input-check.ts";
+import { inputChecks, inputFiring, type InputCheck } from "./input-check.ts";
 
 /** One rule compiled for one phase. */
 export interface CompiledRule extends Emitter {
@@ -192,7 +192,7 @@ export class CompiledProgram {
   /** The decision boundary's check of each phase's input (input-check.ts). */
   private readonly checks: Readonly<Record<Phase, InputCheck>>;
 
-  constructor(program: CheckedProgram, checks: Readonly<Record<Phase, InputCheck>> = inputChecks(compileToolSchemas(program.toolSchemas))) {
+  constructor(program: CheckedProgram, checks: Readonly<Record<Phase, InputCheck>> = inputChecks(program)) {
     this.program = program;
     this.checks = checks;
     const c = new ExprCompiler(program);

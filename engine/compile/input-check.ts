@@ -10,9 +10,10 @@ import { Ajv, type ValidateFunction } from "ajv";
 import { PHASES, type Phase } from "../../language/ast.ts";
 import { PHASE_SCHEMAS, schemaToType, type JSONSchemaObject } from "../../language/check/schema.ts";
 import type { Type } from "../../language/types.ts";
+import type { CheckedProgram } from "../../language/check/program.ts";
 import type { Firing } from "../runtime/combine.ts";
 import { valueTest } from "./runtime-types.ts";
-import { Duration, PatternValue, typeName } from "./values.ts";
+import { typeName } from "./values.ts";
 
 /** What is wrong with an input: the dotted path at fault and a message. */
 export interface InputProblem {
@@ -42,11 +43,11 @@ function sub(schema: JSONSchemaObject | boolean | undefined): JSONSchemaObject {
   return typeof schema === "object" && schema !== null ? schema : {};
 }
 
-/** The roots of a phase and, for each, its required fields: what the envelope check reads. */
-function envelope(phase: Phase): Field[] {
+/** The roots of a phase a set reads, and the required ones, each with its required fields: what the envelope check reads. */
+function envelope(phase: Phase, read: ReadonlySet<string>): Field[] {
   const root = PHASE_SCHEMAS[phase];
   const required = new Set(root.required ?? []);
-  return Object.entries(root.properties ?? {}).map(([name, s]) => {
+  return Object.entries(root.properties ?? {}).filter(([name]) => required.has(name) || read.has(name)).map(([name, s]) => {
     const schema = sub(s);
     const inner = new Set(schema.required ?? []);
     const fields = Object.entries(schema.properties ?? {})
@@ -75,25 +76,29 @@ function fieldCode(f: Field, v: string, path: string, out: string[], n: { i: num
 }
 
 /** The generated envelope check of a phase. */
-function generate(phase: Phase): InputCheck {
+function generate(phase: Phase, read: ReadonlySet<string>): InputCheck {
   const out: string[] = [];
   const n = { i: 0 };
-  for (const f of envelope(phase)) {
+  for (const f of envelope(phase, read)) {
     const v = `v${n.i++}`;
     out.push(`const ${v} = o[${JSON.stringify(f.name)}];`);
     fieldCode(f, v, f.name, out, n);
   }
   out.push("return null;");
   const body = `"use strict";\nconst isArray = Array.isArray;\nreturn function checkInput(o) {\n${out.join("\n")}\n};`;
-  return (new Function("Duration", "PatternValue", "typeName", body) as (...a: unknown[]) => InputCheck)(Duration, PatternValue, typeName);
+  return (new Function("typeName", body) as (...a: unknown[]) => InputCheck)(typeName);
 }
 
-const envelopes = new Map<Phase, InputCheck>();
+const envelopes = new Map<string, InputCheck>();
 
-/** The envelope check of `phase`, generated once per process (it depends on the phase's schema only). */
-function envelopeCheck(phase: Phase): InputCheck {
-  let c = envelopes.get(phase);
-  if (c === undefined) envelopes.set(phase, (c = generate(phase)));
+/** The envelope check of `phase` for a set reading `read`, generated once per process and root set. */
+function envelopeCheck(phase: Phase, read: ReadonlySet<string>): InputCheck {
+  const key = `${phase}:${[...read].sort().join(",")}`;
+  let c = envelopes.get(key);
+  if (c === undefined) {
+    if (envelopes.size > 256) envelopes.clear();
+    envelopes.set(key, (c = generate(phase, read)));
+  }
   return c;
 }
 
@@ -114,11 +119,23 @@ export function compileToolSchemas(schemas: Readonly<Record<string, JSONSchemaOb
   return out;
 }
 
-/** The input check of every phase for a set with these tool schemas (compiled once per set). */
-export function inputChecks(tools: ReadonlyMap<string, ValidateFunction>): Readonly<Record<Phase, InputCheck>> {
+/** The input roots a program reads anywhere (a root no rule reads cannot change a decision, so the envelope skips it). */
+export function rootsRead(program: CheckedProgram): Set<string> {
+  const out = new Set<string>();
+  for (const r of program.resolutions.values()) if (r.kind === "root") out.add(r.name);
+  return out;
+}
+
+/**
+ * The input check of every phase for a set (compiled once per set): the envelope of the roots
+ * it reads, and the tools' args schemas.
+ */
+export function inputChecks(program: CheckedProgram): Readonly<Record<Phase, InputCheck>> {
+  const tools = compileToolSchemas(program.toolSchemas);
+  const read = rootsRead(program);
   const out = {} as Record<Phase, InputCheck>;
   for (const phase of PHASES) {
-    const env = envelopeCheck(phase);
+    const env = envelopeCheck(phase, read);
     const hasTool = Object.hasOwn(PHASE_SCHEMAS[phase].properties ?? {}, "tool");
     out[phase] =
       hasTool && tools.size > 0

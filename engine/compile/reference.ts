@@ -11,7 +11,7 @@ import { like } from "../runtime/stdlib/glob.ts";
 import { callBuiltin } from "./builtins.ts";
 import { combine, type EffectOutcome, type Firing, type PathKey, type PhaseSettings, type Replaced } from "../runtime/combine.ts";
 import type { Decision } from "../runtime/decision.ts";
-import { compileToolSchemas, inputChecks, inputFiring, type InputCheck } from "./input-check.ts";
+import { inputChecks, inputFiring, type InputCheck } from "./input-check.ts";
 import { containerMode, memberAs } from "./membership.ts";
 import { detectorValue, regexValue, textMatcher } from "./patterns.ts";
 import { checked, conforms, expectedText, typeClash } from "./runtime-types.ts";
@@ -58,7 +58,7 @@ export class ReferenceInterpreter {
 
   private readonly checks: Readonly<Record<Phase, InputCheck>>;
 
-  constructor(program: CheckedProgram, checks: Readonly<Record<Phase, InputCheck>> = inputChecks(compileToolSchemas(program.toolSchemas))) {
+  constructor(program: CheckedProgram, checks: Readonly<Record<Phase, InputCheck>> = inputChecks(program)) {
     this.program = program;
     this.checks = checks;
     // A const whose value is a runtime error (`1 / 0`) does not stop the set from loading: the
@@ -267,7 +267,8 @@ export class ReferenceInterpreter {
       case "Name": {
         const r = this.resolution(e);
         const v = this.resolved(r, input, frame);
-        return r.kind === "root" || r.kind === "variable" || r.kind === "param" ? this.typed(e, v) : v;
+        // A root's kind is checked at the decision boundary (input-check.ts), once per decision.
+        return r.kind === "variable" || r.kind === "param" ? this.typed(e, v) : v;
       }
       case "Member": {
         const r = this.program.resolutions.get(e);

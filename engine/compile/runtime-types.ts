@@ -32,7 +32,8 @@ export function valueTest(t: Type | null | undefined, v = "v"): string | null {
     case "list":
       return `isArray(${v})`;
     case "object":
-      return `(typeof ${v} === "object" && !isArray(${v}) && !(${v} instanceof Duration) && !(${v} instanceof PatternValue))`;
+      // Durations and patterns never come from the input, and the checker never types them as objects.
+      return `(typeof ${v} === "object" && !isArray(${v}))`;
     case "union": {
       const parts: string[] = [];
       for (const m of t.members) {
@@ -68,7 +69,7 @@ export function conforms(t: Type | null | undefined, v: unknown): boolean {
     case "list":
       return Array.isArray(v);
     case "object":
-      return typeof v === "object" && !Array.isArray(v) && !(v instanceof Duration) && !(v instanceof PatternValue);
+      return typeof v === "object" && !Array.isArray(v);
     case "union":
       return t.members.some((m) => m.kind !== "null" && conforms(m, v));
   }

@@ -6,7 +6,7 @@ import { checkSources, formatSource } from "../../language/index.ts";
 import type { CheckedProgram, Diagnostic, JSONSchemaObject } from "../../language/index.ts";
 import { ReferenceInterpreter } from "../compile/reference.ts";
 import { CompiledProgram } from "../compile/compile.ts";
-import { compileToolSchemas, inputChecks, type InputCheck } from "../compile/input-check.ts";
+import { inputChecks, type InputCheck } from "../compile/input-check.ts";
 import type { Decision } from "./decision.ts";
 
 /** A source file of a policy set. */
@@ -77,7 +77,7 @@ export class PolicySet {
     const settings = {} as Record<Phase, { defaultDecision: "allow" | "deny"; onError: "allow" | "deny" }>;
     for (const p of PHASES) settings[p] = { defaultDecision: program.settings[p].default, onError: program.settings[p].onError };
     this.settings = settings;
-    this.checks = inputChecks(compileToolSchemas(program.toolSchemas));
+    this.checks = inputChecks(program);
     this.compiled = evaluator === "compiled" ? new CompiledProgram(program, this.checks) : null;
     if (evaluator === "reference") this.interpreter = new ReferenceInterpreter(program, this.checks);
   }

@@ -100,9 +100,10 @@ rule counted on tool_call {
   }
 });
 
-test("the boundary: a root or required field of the wrong kind is input/invalid with its path, and on_error decides", () => {
+test("the boundary: a root the set reads or a required field of the wrong kind is input/invalid with its path, and on_error decides", () => {
   const text = `package t
 rule r on tool_call { when tool.name == "x" then warn "x" }
+rule s on tool_call { when tool.name == "y" and env == "production" and principal.id == "u" and session.id == "s" then warn "y" }
 `;
   const cases: [unknown, string][] = [
     [{ tool: { name: 5 } }, "tool.name"],
@@ -121,7 +122,9 @@ rule r on tool_call { when tool.name == "x" then warn "x" }
     assert.equal(d.errors[0]?.path, path);
     assert.deepEqual(d.reasons, []);
   }
-  const open = decideBoth(`package t\non_error allow\nrule r on tool_call { when tool.name == "x" then warn "x" }\n`, "tool_call", { tool: { name: "x" }, principal: "bob" });
+  // A root no rule reads cannot change the decision: it is not checked.
+  assert.equal(decideBoth(`package t\nrule r on tool_call { when tool.name == "x" then warn "x" }\n`, "tool_call", { tool: { name: "x" }, principal: "bob" }).errors.length, 0);
+  const open = decideBoth(`package t\non_error allow\nrule r on tool_call { when tool.name == "x" and principal.id != "z" then warn "x" }\n`, "tool_call", { tool: { name: "x" }, principal: "bob" });
   assert.equal(open.decision, "allow");
   assert.equal(open.errors[0]?.path, "principal");
   assert.deepEqual(open.warnings.map((w) => w.rule), ["t.r"]);
