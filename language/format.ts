@@ -9,7 +9,7 @@ import type { Binding, Comment, Decl, Effect, Expectation, Expr, PackageDecl, Po
 import type { Diagnostic } from "./diagnostics.ts";
 import { hasErrors } from "./diagnostics.ts";
 import { parse } from "./parse.ts";
-import { isOpen, needsParens, type Slot } from "./precedence.ts";
+import { isOpen, needsParens, reachesPast, type Slot } from "./precedence.ts";
 import { anchor, type Doc, group, hardline, ifBreak, join, line, nest, render, type RenderedLine, softline } from "./pretty.ts";
 import { escapeText, isIdentifier, quoteString } from "./quote.ts";
 
@@ -110,8 +110,12 @@ function exprInner(e: Expr, slot: Slot, chain: ChainIndent): Doc {
     case "Quantifier": {
       const head: Doc[] = [at(e), e.quantifier, " ", join(" then ", e.vars.map((v) => [at(v), v.name])), " in ", expr(e.collection, { at: "collection" })];
       if (e.body === null) return head;
+      const sep = e.quantifier === "count" ? " where " : ": ";
+      // A body that ends in `... or x` with `x` not using the variable reads as if `x` were
+      // outside it (W008): the parentheses say where it ends, as it already does.
+      if (reachesPast(e)) return [...head, sep, "(", expr(e.body, { at: "top" }, PLAIN), closer(e.body), ")"];
       // A chain inside a body breaks deeper than the chain around it, so it reads as the body's.
-      return [...head, e.quantifier === "count" ? " where " : ": ", expr(e.body, { at: "top" }, { and: 4, or: 4 })];
+      return [...head, sep, expr(e.body, { at: "top" }, { and: 4, or: 4 })];
     }
     case "Paren":
       return [at(e), "(", expr(e.expr, { at: "top" }), closer(e), ")"];

@@ -102,7 +102,17 @@ function envelopeCheck(phase: Phase, read: ReadonlySet<string>): InputCheck {
   return c;
 }
 
-/** Compiles each tool's args schema; throws (with the tool's name) when one does not compile. */
+/** A tool's args schema that the JSON Schema validator refuses. */
+export class ToolSchemaError extends Error {
+  readonly tool: string;
+  constructor(tool: string, message: string) {
+    super(message);
+    this.name = "ToolSchemaError";
+    this.tool = tool;
+  }
+}
+
+/** Compiles each tool's args schema; throws ToolSchemaError when one does not compile. */
 export function compileToolSchemas(schemas: Readonly<Record<string, JSONSchemaObject>>): Map<string, ValidateFunction> {
   const out = new Map<string, ValidateFunction>();
   const names = Object.keys(schemas);
@@ -113,7 +123,7 @@ export function compileToolSchemas(schemas: Readonly<Record<string, JSONSchemaOb
     try {
       out.set(name, ajv.compile(schemas[name] as object));
     } catch (err) {
-      throw new Error(`the schema of tool '${name}' does not compile: ${err instanceof Error ? err.message : String(err)}`);
+      throw new ToolSchemaError(name, `the schema of tool '${name}' does not compile: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
   return out;

@@ -4,6 +4,7 @@
 import type { Effect, Expr, Phase, Quantifier, DefDecl, Template, Pattern } from "../../language/ast.ts";
 import type { CheckedProgram, CheckedRule, Resolution, ResolvedNode } from "../../language/check/program.ts";
 import { pathText } from "../../language/check/context.ts";
+import { formatExpr } from "../../language/format.ts";
 import { PHASE_ROOTS } from "../../language/check/schema.ts";
 import { PolicyRuntimeError } from "../runtime/stdlib/errors.ts";
 import { cachedPolicyRegex } from "../runtime/stdlib/regex-guard.ts";
@@ -107,6 +108,63 @@ export class ReferenceInterpreter {
       this.phase = null;
     }
     return out;
+  }
+
+  /**
+   * For each rule of `phase`, in order: whether it fired, errored, or did not fire and why (the
+   * first conjunct of its `when` that was false, or its `unless` holding), with the values of
+   * the input paths that part read (`palisade eval --explain`).
+   */
+  explain(phase: Phase, input: Value): RuleExplanation[] {
+    const out: RuleExplanation[] = [];
+    this.phase = phase;
+    try {
+      for (const rule of this.program.rules) {
+        if (!rule.phases.includes(phase)) continue;
+        out.push(this.explainRule(rule, input));
+      }
+    } finally {
+      this.phase = null;
+    }
+    return out;
+  }
+
+  private explainRule(rule: CheckedRule, input: Value): RuleExplanation {
+    const d = rule.decl;
+    const reads = (e: Expr): Record<string, unknown> => {
+      const o: Record<string, unknown> = {};
+      const visit = (x: Expr): void => {
+        const p = pathText(x);
+        const r = x.kind === "Name" ? this.program.resolutions.get(x) : undefined;
+        if (p !== undefined && ((x.kind === "Member" && !this.program.resolutions.has(x)) || r?.kind === "root")) {
+          try {
+            const v = this.eval(x, input, null);
+            o[p] = v === null ? "(absent)" : v;
+          } catch {
+            // A read that fails is reported as the rule's error.
+          }
+          return;
+        }
+        for (const c of childExprs(x)) visit(c);
+      };
+      visit(e);
+      return o;
+    };
+    try {
+      if (d.when !== null) {
+        for (const c of conjunctsOf(d.when)) {
+          if (!truth(this.eval(c, input, null), "'when'")) return { rule: rule.id, outcome: "not fired", why: `when: '${formatExpr(c, Number.MAX_SAFE_INTEGER)}' is false`, reads: reads(c) };
+        }
+      }
+      if (d.unless !== null && truth(this.eval(d.unless, input, null), "'unless'")) return { rule: rule.id, outcome: "not fired", why: `unless: '${formatExpr(d.unless, Number.MAX_SAFE_INTEGER)}' holds`, reads: reads(d.unless) };
+      const f = this.fireRule(rule, input);
+      if (f?.error !== undefined) return { rule: rule.id, outcome: "errored", why: f.error };
+      const why = d.when === null ? "it has no 'when'" : `its 'when' held${d.unless === null ? "" : " and its 'unless' did not"}`;
+      return d.when === null ? { rule: rule.id, outcome: "fired", why } : { rule: rule.id, outcome: "fired", why, reads: reads(d.when) };
+    } catch (err) {
+      if (err instanceof PolicyRuntimeError) return { rule: rule.id, outcome: "errored", why: err.message };
+      throw err;
+    }
   }
 
   private fireRule(rule: CheckedRule, input: Value): Firing | null {
@@ -392,6 +450,47 @@ export class ReferenceInterpreter {
       return false;
     };
     return search(0);
+  }
+}
+
+/** One rule's part in a decision, as `palisade eval --explain` shows it. */
+export interface RuleExplanation {
+  readonly rule: string;
+  readonly outcome: "fired" | "not fired" | "errored";
+  readonly why: string;
+  /** The input paths the deciding part read, and their values ("(absent)" for null). */
+  readonly reads?: Readonly<Record<string, unknown>>;
+}
+
+/** The `and` operands of a condition, in order. */
+function conjunctsOf(e: Expr): Expr[] {
+  while (e.kind === "Paren") e = e.expr;
+  return e.kind === "Binary" && e.op === "and" ? [...conjunctsOf(e.left), ...conjunctsOf(e.right)] : [e];
+}
+
+/** The direct sub-expressions of `e`. */
+function childExprs(e: Expr): Expr[] {
+  switch (e.kind) {
+    case "List":
+      return [...e.items];
+    case "Object":
+      return e.entries.map((x) => x.value);
+    case "Member":
+      return [e.object];
+    case "Index":
+      return [e.object, e.index];
+    case "Call":
+      return [...e.args];
+    case "Unary":
+      return [e.operand];
+    case "Binary":
+      return e.op === "has" ? [e.left] : [e.left, e.right];
+    case "Quantifier":
+      return [e.collection];
+    case "Paren":
+      return [e.expr];
+    default:
+      return [];
   }
 }
 

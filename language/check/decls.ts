@@ -5,6 +5,7 @@ import type { ConstDecl, DefDecl, PolicyFile } from "../ast.ts";
 import { T, type Type } from "../types.ts";
 import { cycles, stronglyConnected } from "./graph.ts";
 import { bindLocal, infer } from "./infer.ts";
+import { paramType } from "./params.ts";
 import type { Context, Declared, DeclState, Env, Local } from "./context.ts";
 
 export { DEF_ROOTS } from "./def-roots.ts";
@@ -30,7 +31,8 @@ export function ensureValue(ctx: Context, id: string): DeclState {
   }
   if (declared.decl.kind === "Const") {
     const env: Env = { scope, owner: { kind: "const", id }, locals: new Map(), roots: new Map() };
-    state.type = infer(ctx, env, declared.decl.value);
+    const t = infer(ctx, env, declared.decl.value);
+    state.type = declared.decl.param ? paramType(ctx, declared.file, declared.decl, t) : t;
   } else {
     const def = declared.decl;
     const locals = new Map<string, Local & { type: Type }>();

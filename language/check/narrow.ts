@@ -15,7 +15,7 @@ import type { Type } from "../types.ts";
 import { join, lookupField, nonNull } from "./types.ts";
 import { pathText, type Context, type Env } from "./context.ts";
 import { rootsFor } from "./roots.ts";
-import { schemaToType } from "./schema.ts";
+import { PHASE_ROOTS, schemaToType } from "./schema.ts";
 
 /** What a condition's truth (or falsity) says. */
 export interface Facts {
@@ -74,8 +74,17 @@ export function factsOf(ctx: Context, env: Env, e: Expr, truth: boolean): Facts 
       return truth ? merge(factsOf(ctx, env, e.left, true), factsOf(ctx, narrowEnv(ctx, env, factsOf(ctx, env, e.left, true)), e.right, true)) : NONE;
     case "or":
       return truth ? NONE : merge(factsOf(ctx, env, e.left, false), factsOf(ctx, env, e.right, false));
-    case "has":
-      return truth ? hasFacts(ctx, e.left, e.right) : NONE;
+    case "has": {
+      if (!truth) return NONE;
+      const facts = hasFacts(ctx, e.left, e.right);
+      // `input has text` in a rule on `input, output`: the rule is in a phase that has `input`.
+      const l = unparen(e.left);
+      if (l.kind === "Name" && !env.roots.has(l.name) && env.owner.kind === "rule") {
+        const having = env.owner.phases.filter((p) => PHASE_ROOTS[p].includes(l.name));
+        if (having.length > 0) return { paths: facts.paths, phases: having };
+      }
+      return facts;
+    }
     case "==":
     case "!=": {
       const equal = (e.op === "==") === truth;

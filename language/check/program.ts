@@ -122,6 +122,8 @@ export interface CheckedTest {
   readonly phase: Phase;
   readonly decl: TestDecl;
   readonly expects: readonly CheckedExpectation[];
+  /** The params this test sets with `with` (param id -> value expression). */
+  readonly given: ReadonlyMap<string, Expr>;
 }
 
 /** A regex the engine compiles: a regex literal, or a string literal on the right of `matches`. */
