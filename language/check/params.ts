@@ -64,7 +64,11 @@ export function resolveConfigures(ctx: Context, files: readonly PolicyFile[], ty
     if (scope === undefined) continue;
     for (const d of file.decls) {
       if (d.kind !== "Configure") continue;
-      const pkgName = d.package.parts.map((p) => p.name).join(".");
+      const written = d.package.parts.map((p) => p.name).join(".");
+      // An import alias names the package too (`configure soc2 { ... }` after `import palisade.soc2 as soc2`).
+      const alias = d.package.parts.length === 1 ? scope.imports.get(written) : undefined;
+      const pkgName = alias?.package ?? written;
+      for (const imp of scope.imports.values()) if (imp.package === pkgName) imp.used = true;
       const pkg = ctx.packages.get(pkgName);
       if (pkg === undefined) {
         ctx.report(file, "E205", d.package.span, `unknown package '${pkgName}'`, didYouMean(pkgName, ctx.packages.keys()) ?? "pass the files that declare it, or remove the configure block");
