@@ -6,16 +6,12 @@
 // every peer's decisions are checked against Palisade's, so that the figures compare like
 // with like. Figures are median ns per decision over several batches, the contestants' batches
 // interleaved so that the machine's load weighs on all alike.
-import { loadPolicySet, type PolicySet } from "../engine/runtime/policy-set.ts";
+import type { PolicySet } from "../engine/runtime/policy-set.ts";
+import { loadBenchPolicy } from "./peers/corpus.ts";
 import { cedarDecide, cedarRequest, preparse } from "./peers/cedar.ts";
 import { interleaved } from "./peers/measure.ts";
+import { scalingInputs, scalingSource } from "./peers/sets.ts";
 import { CEDAR_POLICIES, TYPICAL20_SOURCE, handwritten, jsonLogicDecide, typicalInputs, type BenchInput, type PeerDecision } from "./peers/typical20.ts";
-
-function load(text: string, evaluator: "compiled" | "reference" = "compiled"): PolicySet {
-  const { policySet, diagnostics } = loadPolicySet([{ path: "bench.policy", text }], { evaluator });
-  if (!policySet) throw new Error(`bench policy does not check: ${diagnostics.map((d) => d.message).join("; ")}`);
-  return policySet;
-}
 
 function shape(d: { decision: string; reasons: readonly { rule: string }[]; warnings: readonly { rule: string }[] }): string {
   const short = (r: { rule: string }): string => r.rule.slice(r.rule.lastIndexOf(".") + 1);
@@ -37,34 +33,11 @@ function crossCheck(set: PolicySet, inputs: readonly BenchInput[], cedarId: stri
   }
 }
 
-/** `n` rules over n/10 tool names (10 rules per tool, as large policy sets spread over many tools), plus two that pin no tool. */
-function scalingSource(n: number): string {
-  const tools = Math.max(1, Math.floor(n / 10));
-  const rules: string[] = [];
-  for (let k = 0; k < n - 2; k++) {
-    rules.push(`rule r${k} on tool_call { when tool.name == "tool_${k % tools}" and tool.args.amount > ${(k * 37) % 1000} then deny "r${k}: {tool.args.amount}" }`);
-  }
-  rules.push(`rule any_suspended on tool_call { when principal.attrs.suspended == true then deny "suspended" }`);
-  rules.push(`rule any_prod_shell on tool_call { when env == "production" and tool.args.shell == true then require_approval "shell" }`);
-  return `package bench.scale\n${rules.join("\n")}\n`;
-}
-
-function scalingInputs(n: number): BenchInput[] {
-  const tools = Math.max(1, Math.floor(n / 10));
-  return Array.from({ length: 64 }, (_, i) => ({
-    tool: { name: `tool_${(i * 7919) % tools}`, args: { amount: (i * 131) % 1200 } },
-    principal: { id: "u", roles: [], attrs: { suspended: false } },
-    env: "production",
-    session: { id: "s", calls: [] },
-    time: "2026-11-25T10:00:00Z",
-  }));
-}
-
 /** Runs the engine benchmark; returns the figures `bench/results/engine.json` holds. */
 export async function benchEngine(): Promise<Record<string, unknown>> {
   const inputs = typicalInputs();
-  const set = load(TYPICAL20_SOURCE);
-  const reference = load(TYPICAL20_SOURCE, "reference");
+  const set = loadBenchPolicy(TYPICAL20_SOURCE);
+  const reference = loadBenchPolicy(TYPICAL20_SOURCE, "reference");
   const cedarId = preparse(CEDAR_POLICIES);
   crossCheck(set, inputs, cedarId);
   const cedarCalls = inputs.map((i) => cedarRequest(cedarId, i));
@@ -78,7 +51,7 @@ export async function benchEngine(): Promise<Record<string, unknown>> {
   });
   const [palisade, hand, jsonlogic, cedarNs, interpreted] = [t.palisade, t.handwritten, t.jsonlogic, t.cedar, t.reference];
 
-  const sets = [10, 100, 1000, 10_000].map((n) => ({ n, set: load(scalingSource(n)), inputs: scalingInputs(n) }));
+  const sets = [10, 100, 1000, 10_000].map((n) => ({ n, set: loadBenchPolicy(scalingSource(n)), inputs: scalingInputs(n) }));
   const s = interleaved(
     Object.fromEntries(sets.map(({ n, set: ss, inputs: is }) => [String(n), { fn: (i: BenchInput) => ss.decide("tool_call", i), inputs: is }])),
     // 10,000 rules are 10,000 closures, each reached by one decision in a thousand: they need a longer warm-up to reach the optimising tier.

@@ -10,6 +10,8 @@ interface Suite {
   readonly out: string;
   /** Modules and the async function each exports; their figures are merged. */
   readonly parts: readonly { readonly file: string; readonly fn: string }[];
+  /** With --json, a module's function that is given the figures once they are written (the README's generated table). */
+  readonly afterJson?: { readonly file: string; readonly fn: string };
 }
 
 const suites: Record<string, Suite> = {
@@ -20,6 +22,7 @@ const suites: Record<string, Suite> = {
   engine: { out: "engine", parts: [{ file: "engine.ts", fn: "benchEngine" }] },
   sdk: { out: "sdk", parts: [{ file: "sdk.ts", fn: "benchSdk" }] },
   serve: { out: "serve", parts: [{ file: "serve.ts", fn: "benchServe" }] },
+  peers: { out: "peers", parts: [{ file: "peers/peers.ts", fn: "benchPeers" }], afterJson: { file: "peers/table.ts", fn: "writeReadmeTable" } },
 };
 
 const args = process.argv.slice(2);
@@ -60,6 +63,10 @@ for (const [name, suite] of Object.entries(suites)) {
   if (json) {
     mkdirSync(resultsDir, { recursive: true });
     writeFileSync(join(resultsDir, `${suite.out}.json`), `${JSON.stringify(figures, null, 2)}\n`);
+    if (suite.afterJson) {
+      const mod = (await import(pathToFileURL(resolve(here, suite.afterJson.file)).href)) as Record<string, (f: Record<string, unknown>) => void>;
+      mod[suite.afterJson.fn](figures);
+    }
   }
 }
 process.exitCode = failed ? 1 : 0;

@@ -4,6 +4,7 @@
 import * as cedar from "@cedar-policy/cedar-wasm/nodejs";
 import type { StatefulAuthorizationCall } from "@cedar-policy/cedar-wasm/nodejs";
 import type { BenchInput } from "./typical20.ts";
+import { cedarRequestJson } from "./corpus.ts";
 
 let next = 0;
 
@@ -15,20 +16,10 @@ export function preparse(policies: string): string {
   return id;
 }
 
-/** The Cedar request for a benchmark input: the tool as the action, its arguments and the principal's roles in the context. */
+/** The Cedar request for a benchmark input, against the policy set preparsed as `id`. */
 export function cedarRequest(id: string, input: BenchInput): StatefulAuthorizationCall {
-  const context: Record<string, cedar.CedarValueJson> = { roles: input.principal.roles, env: input.env, suspended: input.principal.attrs.suspended === true };
-  for (const [k, v] of Object.entries(input.tool.args)) if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") context[k] = v;
-  // Cedar errors on a missing attribute where Palisade reads null: give every attribute the policies read a value.
-  for (const [k, v] of Object.entries({ amount: 0, path: "", bytes: 0, role: "", currency: "USD", rows: 0 })) if (!(k in context)) context[k] = v;
-  return {
-    principal: { type: "User", id: input.principal.id },
-    action: { type: "Action", id: input.tool.name },
-    resource: { type: "Tool", id: input.tool.name },
-    context,
-    entities: [],
-    preparsedPolicySetId: id,
-  };
+  const r = cedarRequestJson(input);
+  return { ...r, context: r.context as Record<string, cedar.CedarValueJson>, entities: [], preparsedPolicySetId: id };
 }
 
 /** One Cedar decision. */

@@ -52,7 +52,10 @@ export const command: Command = {
     if (!Array.isArray(trust) && configFile === undefined) throw new UsageError("replay needs the keys to trust: --trust VKEY, or --config FILE");
     try {
       const keys = (Array.isArray(trust) ? trust : []).map((k) => readVerifierKey(k, io.cwd));
-      if (configFile !== undefined) keys.push(...environment(loadEnvironmentsConfig(resolve(io.cwd, configFile)), env).trustedKeys);
+      if (configFile !== undefined) {
+        const e = environment(loadEnvironmentsConfig(resolve(io.cwd, configFile)), env);
+        keys.push(e.key, ...e.trustedKeys);
+      }
       const set = policySetOf(verifyBundle(readBundleFile(resolve(io.cwd, bundleFile)), keys));
       const location = /^postgres(ql)?:\/\//i.test(audit) ? audit : resolve(io.cwd, audit);
       const result = await replay(set, location, { env, windowMs, now });

@@ -16,6 +16,7 @@ import type { CheckedProgram, Resolution, ResolvedNode } from "../../language/ch
 import { pathText } from "../../language/check/context.ts";
 import { PHASE_ROOTS } from "../../language/check/schema.ts";
 import type { Type } from "../../language/types.ts";
+import { walk as walkAst } from "../../language/ast-util.ts";
 import { PolicyRuntimeError } from "../runtime/stdlib/errors.ts";
 import { compileGlob, like } from "../runtime/stdlib/glob.ts";
 import { cachedPolicyRegex } from "../runtime/stdlib/regex-guard.ts";
@@ -684,6 +685,28 @@ export class ExprCompiler {
     return { keys, k, negate: b.op === "!=", types };
   }
 
+  /**
+   * For a two-variable ordered quantifier whose body is a chain of `and` that first reads only
+   * the first variable, then only the second, the two halves; null otherwise (then every pair
+   * is tried).
+   */
+  private orderedSplit(q: Quantifier, body: Expr): { first: Expr[]; second: Expr[] } | null {
+    const parts = conjuncts(body);
+    const uses = parts.map((c) => {
+      const seen = [false, false];
+      walkAst(c, (node) => {
+        const r = this.program.resolutions.get(node as ResolvedNode);
+        if (r !== undefined && r.kind === "variable" && r.binder === q) seen[r.index] = true;
+      });
+      return seen;
+    });
+    let cut = 0;
+    while (cut < parts.length && !uses[cut][1]) cut++;
+    if (cut === 0 || cut === parts.length) return null;
+    for (let i = cut; i < parts.length; i++) if (uses[i][0]) return null;
+    return { first: parts.slice(0, cut), second: parts.slice(cut) };
+  }
+
   private quantifier(q: Quantifier, scope: Scope): Compiled {
     const coll = this.compile(q.collection, scope).fn;
     const slots = this.newSlots(q.vars.length);
@@ -753,6 +776,41 @@ export class ExprCompiler {
     }
     if (k === 2) {
       const s1 = slots[1];
+      const split = q.body === null ? null : this.orderedSplit(q, q.body);
+      if (split !== null) {
+        // `any a then b in xs: P(a) and Q(b)` in one pass: the first a where P holds, then any
+        // later b where Q holds, the greedy match of an ordered pair. It gives the reference's
+        // answer and its errors: P and Q are evaluated on the same elements in the same order up
+        // to the answer, and when there is no pair, P is still evaluated on every later element,
+        // because the reference does so and one of them may raise.
+        const ps = split.first.map((c) => this.compile(c, inner).fn);
+        const qs = split.second.map((c) => this.compile(c, inner).fn);
+        const all = (fs: readonly ((input: Value) => Value)[], input: Value): boolean => {
+          for (let f = 0; f < fs.length; f++) if (!truth(fs[f](input), "'and'")) return false;
+          return true;
+        };
+        return dynamic((input) => {
+          const xs = list(input);
+          if (xs === null) return false;
+          const n = xs.length;
+          // The last element has nothing after it: the reference never reads it as a.
+          let i = 0;
+          for (; i < n - 1; i++) {
+            store[s0] = xs[i];
+            if (all(ps, input)) break;
+          }
+          if (i >= n - 1) return false;
+          for (let j = i + 1; j < n; j++) {
+            store[s1] = xs[j];
+            if (all(qs, input)) return true;
+          }
+          for (let m = i + 1; m < n - 1; m++) {
+            store[s0] = xs[m];
+            all(ps, input);
+          }
+          return false;
+        });
+      }
       return dynamic((input) => {
         const xs = list(input);
         if (xs === null) return false;
@@ -780,6 +838,16 @@ export class ExprCompiler {
       return xs === null ? false : search(input, xs, 0, 0);
     });
   }
+}
+
+/** The operands of a chain of `and`, left to right (`and` is left-associative). */
+function conjuncts(e: Expr, out: Expr[] = []): Expr[] {
+  const u = unparen(e);
+  if (u.kind === "Binary" && u.op === "and") {
+    conjuncts(u.left, out);
+    conjuncts(u.right, out);
+  } else out.push(e);
+  return out;
 }
 
 function isScalar(v: Value): v is string | number | boolean {

@@ -7,7 +7,7 @@
 // recomputed on verification, so editing any source, schema or metadata field, or swapping the
 // signature of another bundle in, is refused as tampering.
 import { readFileSync } from "node:fs";
-import { digest, signNote, verifyNote } from "../audit/index.ts";
+import { digest, parseNote, signNote, verifyNote } from "../audit/index.ts";
 import type { JsonValue, SignerKey, VerifierKey } from "../audit/index.ts";
 import type { JSONSchemaObject } from "../../language/index.ts";
 import { loadPolicySet, policyDigest } from "../runtime/index.ts";
@@ -174,6 +174,19 @@ export function verifyBundle(bundle: Bundle, trusted: readonly (VerifierKey | st
     throw new EnvironmentError("bundle/tampered", `the bundle's sources digest to ${actual}, not the signed ${bundle.policy_digest}`, "rebuild and re-sign the bundle from its sources");
   }
   return { bundle, digest: d, signers: opened.signatures.map((s) => s.name) };
+}
+
+/**
+ * The bundle with `key`'s signature added to its note (replacing an earlier one by the same key):
+ * how an environment attests a bundle it installs. The signed text, and so the digest, is
+ * unchanged. The bundle must already carry a signature (verify it first).
+ */
+export function attestBundle(bundle: Bundle, key: SignerKey): Bundle {
+  const note = parseNote(bundle.signature);
+  const added = signNote(note.text, key);
+  const line = added.slice(added.lastIndexOf("\n\n") + 2);
+  const kept = note.signatures.filter((s) => !(s.name === key.name && s.keyId === key.keyId)).map((s) => `\u2014 ${s.name} ${s.base64}\n`);
+  return { ...bundle, signature: `${note.text}\n${kept.join("")}${line}` };
 }
 
 /** Loads a verified bundle's policies. Throws EnvironmentError "bundle/does-not-check" when this engine's checker refuses them. */

@@ -8,7 +8,11 @@ import type { JsonValue } from "../audit/index.ts";
 import type { PolicySet } from "../runtime/policy-set.ts";
 import { isPhase } from "../runtime/index.ts";
 import { scanRecords } from "./log-io.ts";
+import { rebuildHistories } from "../sdk/history.ts";
+import type { RecordedDecision } from "../sdk/history.ts";
 import type { ScannedRecord } from "./log-io.ts";
+import { REPLAY_EXAMPLES } from "./records.ts";
+import type { ReplayExample, ReplayReport } from "./records.ts";
 
 /** One recorded decision the candidate decides differently. */
 export interface ReplayChange {
@@ -21,6 +25,8 @@ export interface ReplayChange {
   readonly replayed: string;
   /** The rules behind the replayed decision. */
   readonly rules: readonly string[];
+  /** The rules behind the recorded decision. */
+  readonly recordedRules: readonly string[];
 }
 
 /** Counts over the replayed window. */
@@ -75,6 +81,9 @@ export function replayRecords(policySet: PolicySet, records: readonly ScannedRec
   let withoutInput = 0;
   let unverifiable = 0;
   let failed = 0;
+  // Guard records reference their session's history (`session.calls_before`) instead of copying
+  // it: rebuild each session's calls from its tool_call records.
+  const histories = rebuildHistories(records.map((x) => x.record as unknown as RecordedDecision));
   for (const { index, record: r } of records) {
     if (r.env !== options.env || typeof r.phase !== "string" || !isPhase(r.phase) || typeof r.decision !== "string" || typeof r.time !== "string") continue;
     const t = Date.parse(r.time);
@@ -95,11 +104,21 @@ export function replayRecords(policySet: PolicySet, records: readonly ScannedRec
       unverifiable++;
       continue;
     }
+    const session = (input as { session?: { id?: unknown; calls?: unknown; calls_before?: unknown } }).session;
+    let decided: unknown = input;
+    if (session !== undefined && session !== null && !Array.isArray(session.calls) && typeof session.calls_before === "number") {
+      const calls = typeof r.session === "string" ? histories.get(r.session) : undefined;
+      if (calls === undefined ? session.calls_before > 0 : calls.length < session.calls_before) {
+        unverifiable++;
+        continue;
+      }
+      decided = { ...input, session: { id: session.id ?? null, calls: (calls ?? []).slice(0, session.calls_before) } };
+    }
     replayed++;
     let outcome: string;
     let rules: string[] = [];
     try {
-      const d = policySet.decide(r.phase, input);
+      const d = policySet.decide(r.phase, decided);
       outcome = d.decision;
       rules = d.reasons.filter((x) => x.effect === d.decision).map((x) => x.rule);
     } catch (err) {
@@ -109,7 +128,8 @@ export function replayRecords(policySet: PolicySet, records: readonly ScannedRec
     if (outcome === r.decision) continue;
     const key = `${r.decision} -> ${outcome.startsWith("error") ? "error" : outcome}`;
     transitions[key] = (transitions[key] ?? 0) + 1;
-    changes.push({ index, time: r.time, phase: r.phase, tool: toolName(r.tool), input_digest: String(r.input_digest), recorded: r.decision, replayed: outcome, rules });
+    const recordedRules = Array.isArray(r.reasons) ? r.reasons.filter((x): x is { rule: string; effect: string } => typeof x?.rule === "string" && x.effect === r.decision).map((x) => x.rule) : [];
+    changes.push({ index, time: r.time, phase: r.phase, tool: toolName(r.tool), input_digest: String(r.input_digest), recorded: r.decision, replayed: outcome, rules, recordedRules });
   }
   const summary: ReplaySummary = { env: options.env, from: new Date(since).toISOString(), to: new Date(now).toISOString(), decisions, replayed, changed: changes.length, withoutInput, unverifiable, failed, transitions };
   return { changes, summary };
@@ -119,6 +139,19 @@ export function replayRecords(policySet: PolicySet, records: readonly ScannedRec
 export async function replay(policySet: PolicySet, location: string, options: ReplayOptions): Promise<ReplayResult> {
   const now = options.now ?? Date.now();
   return replayRecords(policySet, await scanRecords(location, now - options.windowMs), { ...options, now });
+}
+
+/** A replay as a promotion record keeps it: counts, changes by rule, the first few as examples. */
+export function replayReport(result: ReplayResult): ReplayReport {
+  const s = result.summary;
+  const byRule: Record<string, number> = {};
+  const examples: ReplayExample[] = [];
+  for (const c of result.changes) {
+    const rules = c.rules.length > 0 ? c.rules : c.recordedRules.length > 0 ? c.recordedRules : ["(default)"];
+    for (const rule of rules) byRule[rule] = (byRule[rule] ?? 0) + 1;
+    if (examples.length < REPLAY_EXAMPLES) examples.push({ index: c.index, time: c.time, phase: c.phase, tool: c.tool, input_digest: c.input_digest, recorded: c.recorded, replayed: c.replayed, rules });
+  }
+  return { env: s.env, from: s.from, to: s.to, decisions: s.decisions, replayed: s.replayed, changed: s.changed, without_input: s.withoutInput, unverifiable: s.unverifiable, failed: s.failed, transitions: s.transitions, by_rule: byRule, examples };
 }
 
 /** A replay as text: one line per change, then the summary. */

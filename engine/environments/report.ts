@@ -1,6 +1,6 @@
 // How the CLI shows a refusal: `palisade CMD: error[code]: message` and the hint, never a stack.
-// Config and key mistakes and unknown environments are the user's input being unusable (exit 2); a refused bundle or a
-// missing state is a finding (exit 1).
+// Config and key mistakes, unknown environments and unreadable approval files are the user's
+// input being unusable (exit 2); a refused bundle, order or state is a finding (exit 1).
 import { EnvironmentError } from "./errors.ts";
 
 /** Exit code and text for an error a command met, or undefined when it is not one users cause. */
@@ -10,6 +10,6 @@ export function describeFailure(command: string, err: unknown): { readonly code:
   if (typeof code !== "string" || !/^[a-z-]+\/[a-z-]+$/.test(code)) return undefined;
   const hint = (err as { hint?: unknown }).hint;
   const text = `palisade ${command}: error[${code}]: ${err.message}\n${typeof hint === "string" ? `  help: ${hint}\n` : ""}`;
-  const usage = err instanceof EnvironmentError && (code.startsWith("config/") || code.startsWith("key/") || code === "env/unknown");
+  const usage = err instanceof EnvironmentError && (code.startsWith("config/") || code.startsWith("key/") || code === "env/unknown" || code === "env/no-audit" || code === "approval/unreadable");
   return { code: usage ? 2 : 1, text };
 }

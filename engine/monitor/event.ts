@@ -1,6 +1,8 @@
-// The telemetry event: one per decision, what the monitor counts. It is a plain object the
-// caller builds (or `eventFromDecision` builds) and hands to `Monitor.record`; the monitor
-// keeps a reference until the next flush and never mutates it.
+// The telemetry events: one per decision (what the policy said), and one per outcome (what
+// happened when the action the decision allowed was carried out: the tool's wall time, whether
+// it threw, the model's token use, the size of what came back). Both are plain objects the
+// caller builds and hands to `Monitor.record`; the monitor keeps a reference until the next
+// flush and never mutates it.
 import type { Decision, DecisionKind } from "../runtime/decision.ts";
 
 /** Token use of one step, as the model reported it. */
@@ -9,21 +11,57 @@ export interface TokenUse {
   readonly output?: number;
 }
 
-/** One decision as the monitor sees it. Only `time` and `decision` are required. */
-export interface DecisionEvent {
-  /** When the decision was made, in milliseconds since the Unix epoch. */
-  readonly time: number;
+/**
+ * The span an event belongs under (W3C trace context): captured where the decision or outcome
+ * happens (`activeSpanContext()` in the SDK, the `traceparent` header in the service), so the
+ * span exported later, off the decision path, is a child of the application's span.
+ */
+export interface ParentSpan {
+  /** 32 lowercase hex digits. */
+  readonly traceId: string;
+  /** 16 lowercase hex digits. */
+  readonly spanId: string;
+  /** W3C trace flags; 1 = sampled. */
+  readonly traceFlags: number;
+}
+
+/** What every event says about where it happened. All optional; "" buckets what names none. */
+export interface EventSubject {
   readonly agent?: string;
+  /** The agent's display name (`agent.name`), for `gen_ai.agent.name`. */
+  readonly agentName?: string;
   readonly agentVersion?: string;
   readonly env?: string;
-  /** The phase decided: `input`, `model_call`, `tool_call`, `tool_result`, `output`. */
+  /** The session (one run of the agent, a conversation): `gen_ai.conversation.id`. */
+  readonly session?: string;
+  /** The phase: `input`, `model_call`, `tool_call`, `tool_result`, `output`. */
   readonly phase?: string;
   readonly tool?: string;
+  /** The model called (`model.name`), on `model_call`. */
+  readonly model?: string;
+  /** The model's provider (`model.provider`, e.g. `openai`), on `model_call`. */
+  readonly provider?: string;
+  /** The application's span when the event happened. */
+  readonly parent?: ParentSpan;
+}
+
+/** One decision as the monitor sees it. Only `time` and `decision` are required. */
+export interface DecisionEvent extends EventSubject {
+  /** Absent or "decision": a decision. */
+  readonly kind?: "decision";
+  /** When the decision was made, in milliseconds since the Unix epoch. */
+  readonly time: number;
   readonly decision: DecisionKind;
+  /** The decision's id (the audit entry's, the service's response id), when it has one. */
+  readonly id?: string;
   /** Ids of the rules whose effect decided or shaped the outcome, with their effect. */
   readonly rules?: readonly { readonly rule: string; readonly effect: string }[];
-  /** Time the decision (or the step it guarded) took, in milliseconds. */
+  /**
+   * Time the policy evaluation took, in milliseconds (metric `decision_latency`). The wall time
+   * of the tool or model call is an outcome's `durationMs` (metric `latency`).
+   */
   readonly latencyMs?: number;
+  /** Token use, when the application knows it at decision time (usually it is an outcome's). */
   readonly tokens?: TokenUse;
   /** A response category the application assigns (`answer`, `clarification`, ...). */
   readonly category?: string;
@@ -31,20 +69,58 @@ export interface DecisionEvent {
   readonly labels?: Readonly<Record<string, string>>;
   /** Scores an application computed itself (`score:<name>`). */
   readonly scores?: Readonly<Record<string, number>>;
-  /** The agent's output text, for evaluators; never stored. */
+  /** The agent's output text (the `output` phase), for descriptors and evaluators; never stored. */
   readonly output?: string;
   /** Policy digest, for span export. */
   readonly policyDigest?: string;
 }
 
+/** Why an action failed. */
+export interface OutcomeError {
+  /** `tool` (the tool threw or returned an error), `model` (the model call failed), `timeout`, `cancelled`. */
+  readonly source: "tool" | "model" | "timeout" | "cancelled";
+  /** The error's class or code (`TypeError`, `ECONNRESET`, `429`): `error.type` in OpenTelemetry. */
+  readonly type?: string;
+  /** A short message; never stored in aggregates, exported on the span only. */
+  readonly message?: string;
+}
+
+/**
+ * What happened when an allowed action ran: reported after the tool returned or threw, or the
+ * model answered or failed. `phase` is that of the decision it follows (`tool_call` for a tool,
+ * `model_call` for a model). Metrics: `latency` (durationMs), `error_rate` and
+ * `error_rate:<tool>`, `tokens`, `input_tokens`, `output_tokens`, `output_size`.
+ */
+export interface OutcomeEvent extends EventSubject {
+  readonly kind: "outcome";
+  /** When the action ended, ms since the epoch. */
+  readonly time: number;
+  /** The id of the decision that allowed the action, when known. */
+  readonly decisionId?: string;
+  /** Wall time of the tool or model call, ms. */
+  readonly durationMs?: number;
+  /** Present when the action failed. */
+  readonly error?: OutcomeError;
+  /** The model's token use (model calls). */
+  readonly tokens?: TokenUse;
+  /** Size of what came back: characters of the tool's result (as JSON text) or of the model's answer. */
+  readonly outputSize?: number;
+  /** The model's answer text, for descriptors and evaluators (`model_call`); never stored. */
+  readonly output?: string;
+}
+
+/** Anything `Monitor.record` accepts. */
+export type TelemetryEvent = DecisionEvent | OutcomeEvent;
+
+/** Whether `e` is an outcome report. */
+export function isOutcome(e: TelemetryEvent): e is OutcomeEvent {
+  return e.kind === "outcome";
+}
+
 /** What `eventFromDecision` needs beyond the decision itself. */
-export interface DecisionContext {
+export interface DecisionContext extends EventSubject {
   readonly time?: number;
-  readonly agent?: string;
-  readonly agentVersion?: string;
-  readonly env?: string;
-  readonly phase?: string;
-  readonly tool?: string;
+  readonly id?: string;
   readonly latencyMs?: number;
   readonly tokens?: TokenUse;
   readonly category?: string;
@@ -68,7 +144,7 @@ export function eventFromDecision(decision: Decision, context: DecisionContext =
 }
 
 /** Total tokens of an event, or undefined when it reported none. */
-export function totalTokens(e: DecisionEvent): number | undefined {
+export function totalTokens(e: TelemetryEvent): number | undefined {
   const t = e.tokens;
   if (t === undefined || (t.input === undefined && t.output === undefined)) return undefined;
   return (t.input ?? 0) + (t.output ?? 0);

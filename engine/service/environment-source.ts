@@ -1,8 +1,8 @@
 // `GET /v1/environments`: each environment of a `palisade.environments.json` with the bundle it
 // serves (verified against the environment's keys, as an engine would load it) and the install
 // that put it there. Read afresh on every request: promotions happen in other processes.
-import { EnvironmentError, currentBundle, readState } from "../environments/index.ts";
-import type { EnvironmentConfig, EnvironmentsConfig } from "../environments/index.ts";
+import { EnvironmentError, currentBundle, readNodeStatuses, readState } from "../environments/index.ts";
+import type { EnvironmentConfig, EnvironmentsConfig, NodeStatus } from "../environments/index.ts";
 import type { EnvironmentSource } from "./context.ts";
 
 /** One environment as the console lists it. */
@@ -12,7 +12,9 @@ export interface EnvironmentV1 {
   /** The serving bundle, or null when it is missing or refused (see `problem`). */
   readonly bundle: { readonly digest: string; readonly policyDigest: string; readonly version: string | null; readonly created: string; readonly signers: readonly string[] } | null;
   /** The newest install (promotion or rollback), or null when nothing was promoted into it. */
-  readonly installed: { readonly time: string; readonly by: readonly string[]; readonly action: "promotion" | "rollback"; readonly digest: string } | null;
+  readonly installed: { readonly time: string; readonly by: readonly string[]; readonly action: "build" | "promotion" | "rollback"; readonly digest: string } | null;
+  /** What each serving node reports it runs (engine/environments/status.ts), and whether that is the current bundle. */
+  readonly nodes: readonly (NodeStatus & { readonly current: boolean })[];
   /** Why the bundle cannot be shown: a stable code, what is wrong, how to fix it. */
   readonly problem: { readonly code: string; readonly message: string; readonly hint: string | null } | null;
 }
@@ -38,7 +40,8 @@ function describe(env: EnvironmentConfig): EnvironmentV1 {
   } catch (err) {
     problem ??= problemOf(err);
   }
-  return { name: env.name, mode: env.mode, bundle, installed, problem };
+  const nodes = readNodeStatuses(env).map((n) => ({ ...n, current: installed !== null && n.digest === installed.digest }));
+  return { name: env.name, mode: env.mode, bundle, installed, problem, nodes };
 }
 
 /** An EnvironmentSource over a loaded environments config, in pipeline order. */

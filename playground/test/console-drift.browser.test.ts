@@ -41,7 +41,7 @@ it("charts drift against the baseline and lists the environments", async () => {
   assert.match(row, /2\.1\.0/);
   assert.match(row, /alice, bob/);
   assert.ok(row.includes(envs.digest.slice(0, 19)), row);
-  assert.match((await page.textContent('#environments tr[data-env="production"]')) ?? "", /never promoted.*env\/no-bundle/s);
+  assert.match((await page.textContent('#environments tr[data-env="production"]')) ?? "", /never promoted.*env\/no-state/s);
 
   await h.monitor.flush();
   await createBaseline(h.monitor.store, "normal", {});

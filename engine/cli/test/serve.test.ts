@@ -62,7 +62,7 @@ it("serves an environment's signed bundle with --env, swaps in a promotion, and 
     // A promotion replaces the bundle file: the next decisions use the new policies.
     const relaxed = `package shop\n\nrule shell_warn on tool_call {\n  when tool.name == "shell"\n  then warn "shell used"\n}\n`;
     const next = verifyBundle(buildBundle({ sources: [{ path: "shop.policy", text: relaxed }], key: parseSignerKey(envs.signerKey), version: "2.2.0" }), staging.trustedKeys);
-    install(staging, next, ["alice", "bob"]);
+    install(staging, next, { key: parseSignerKey(envs.stagingKey), by: ["alice", "bob"], action: "promotion", from: null });
     let after = before;
     for (let i = 0; i < 200 && after.body.decision !== "allow"; i++) {
       await new Promise((r) => setTimeout(r, 50));
@@ -89,6 +89,6 @@ it("refuses --env beside policy paths, and an environment that is not configured
   assert.match(unknown.stderr, /--env qa: no environment 'qa' in .*palisade\.environments\.json \(known: staging, production\)/);
   const empty = await run(["serve", "--env", "production", "--port", "0"], envs.dir);
   assert.equal(empty.code, 2);
-  assert.match(empty.stderr, /--env production: environment 'production' has no bundle/);
+  assert.match(empty.stderr, /--env production: nothing was installed in environment 'production' yet/);
   assert.doesNotMatch(empty.stderr, /\n\s+at /, "no stack trace");
 });

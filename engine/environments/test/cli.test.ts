@@ -1,106 +1,108 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { run, runProcess } from "../../cli/test/support.ts";
-import { loadBundle } from "../bundle.ts";
-import { readVerifierKey } from "../keys.ts";
+import { repoRoot } from "../../../test/support.ts";
+import { loadEnvironmentsConfig } from "../config.ts";
 import { scanRecords } from "../log-io.ts";
-import { editConfig, exampleCopy, recordTraffic, refund } from "./support.ts";
+import type { ChangeEvent } from "../records.ts";
+import { currentBundle } from "../state.ts";
+import { editConfig, exampleCopy, exampleFiles } from "./support.ts";
 
-const TRAFFIC = [50, 200, 300, 900, 20].map(refund);
-
-/** The example folder without keys, as a user starts from it. */
-function fresh(): string {
-  const { dir } = exampleCopy();
-  rmSync(join(dir, "release.key"));
-  rmSync(join(dir, "release.vkey"));
-  return dir;
+/** Splits a shell command line into words: double and single quotes, nothing else. */
+function words(line: string): string[] {
+  const out: string[] = [];
+  const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
+  for (let m = re.exec(line); m; m = re.exec(line)) out.push(m[1] ?? m[2] ?? m[3]);
+  return out;
 }
 
-async function ok(argv: string[], dir: string): Promise<string> {
-  const r = await run(argv, dir);
-  assert.equal(r.code, 0, `palisade ${argv.join(" ")}\n${r.stdout}${r.stderr}`);
-  return r.stdout;
+/** The shell lines of the README's "Environments and promotion" walk, continuations joined and comments dropped. */
+function readmeWalk(): string[] {
+  const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("## Environments and promotion"));
+  const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
+  return block.replace(/\\\n\s*/g, "").split("\n").map((l) => l.replace(/\s+#.*$/, "").replace(/^#.*$/, "").trim()).filter((l) => l !== "");
 }
 
-test("the README walk-through: keygen, build, replay, promote through three environments, roll back", async () => {
-  const dir = fresh();
-  await ok(["bundle", "keygen", "release"], dir);
-  await ok(["bundle", "build", "policies", "--out", "bundles/development.json", "--key", "release.key", "--version", "1.0.0"], dir);
-  assert.match(await ok(["bundle", "verify", "bundles/development.json", "--trust", "release.vkey"], dir), /^ok: .* signed by release/);
-  const keys = [readVerifierKey("release.vkey", dir)];
-  // The agents in development record their decisions (with their inputs) as they run.
-  await recordTraffic(join(dir, "audit", "development.db"), "development", loadBundle(join(dir, "bundles", "development.json"), keys), TRAFFIC);
-  assert.match(await ok(["promote", "--from", "development", "--to", "staging", "--approved-by", "alice"], dir), /^promoted: bundle sha256:\w+ from 'development' to 'staging'/m);
-  await recordTraffic(join(dir, "audit", "staging.db"), "staging", loadBundle(join(dir, "bundles", "staging.json"), keys), TRAFFIC);
-  await ok(["promote", "--from", "staging", "--to", "production", "--approved-by", "alice,bob"], dir);
-
-  // A stricter limit: replay shows what it changes, then it moves up the same way.
-  const policy = join(dir, "policies", "refunds.policy");
-  writeFileSync(policy, readFileSync(policy, "utf8").replace("MAX_REFUND = 500", "MAX_REFUND = 250"));
-  await ok(["bundle", "build", "policies", "--out", "bundles/development.json", "--key", "release.key", "--version", "1.1.0"], dir);
-  const replayed = await ok(["replay", "--bundle", "bundles/development.json", "--from-audit", "audit/staging.db", "--env", "staging", "--window", "24h", "--config", "palisade.environments.json"], dir);
-  assert.match(replayed, /^changed  #3 .*refund: allow -> deny/m);
-  assert.match(replayed, /replayed 5 of 5 decisions in 'staging' .*: 1 would change/);
-  await ok(["promote", "--from", "development", "--to", "staging", "--approved-by", "carol"], dir);
-  await ok(["promote", "--from", "staging", "--to", "production", "--approved-by", "carol", "--approved-by", "bob"], dir);
-  assert.equal(loadBundle(join(dir, "bundles", "production.json"), keys).version, "1.1.0");
-
-  assert.match(await ok(["rollback", "--env", "production", "--by", "alice"], dir), /^rolled back 'production' from sha256:\w+ to sha256:\w+/);
-  assert.equal(loadBundle(join(dir, "bundles", "production.json"), keys).version, "1.0.0");
-  const phases = (await scanRecords(join(dir, "audit", "production.db"), 0)).map((r) => `${r.record.phase}:${r.record.decision}`);
-  assert.deepEqual(phases, ["promotion:allow", "promotion:allow", "rollback:allow"]);
-  // The governance records sit in a log that still verifies.
+test("the README walk runs as written: keys, a build, signed approvals, three environments, a rollback", async () => {
+  const dir = exampleFiles();
+  const lines = readmeWalk();
+  assert.ok(lines.filter((l) => l.startsWith("npx palisade promote --from")).length >= 4, "the walk promotes");
+  for (const line of lines) {
+    const argv = words(line);
+    if (argv[0] === "cd") continue; // the test runs in its own copy of the folder
+    if (argv[0] === "sed") {
+      const [, from, to] = /^s\/(.*)\/(.*)\/$/.exec(argv[2]) ?? [];
+      const file = join(dir, argv[3]);
+      const text = readFileSync(file, "utf8");
+      assert.ok(text.includes(from), line);
+      writeFileSync(file, text.replace(from, to));
+      continue;
+    }
+    assert.deepEqual(argv.slice(0, 2), ["npx", "palisade"], `the walk holds only palisade commands, sed and cd: ${line}`);
+    const r = await run(argv.slice(2), dir);
+    assert.equal(r.code, 0, `${line}\n${r.stdout}${r.stderr}`);
+    if (argv[2] === "replay") assert.match(r.stdout, /replayed 16 of 16 decisions in 'staging' .*: 4 would change \(allow -> deny: 4\)/);
+    if (argv[2] === "promote" && argv[3] !== "sign") assert.match(r.stdout, /^promoted: bundle sha256:\w+ from '\w+' to '\w+'/m);
+  }
+  const config = loadEnvironmentsConfig(join(dir, "palisade.environments.json"));
+  assert.equal(currentBundle(config.environments[2]).bundle.version, "1.0.0");
+  assert.equal(currentBundle(config.environments[1]).bundle.version, "1.1.0");
+  const events = (await scanRecords(join(dir, "audit", "production.db"), 0)).map((r) => r.record).filter((r) => r.phase === "promotion" || r.phase === "rollback").map((r) => r.event as ChangeEvent);
+  assert.deepEqual(events.map((e) => [e.outcome, e.who]), [["promoted", ["alice", "bob"]], ["promoted", ["carol", "bob"]], ["rolled_back", ["alice"]]]);
+  assert.equal(events[1].replay?.target?.changed, 4, "the second promotion replayed production's own traffic");
   const verified = await run(["audit", "verify", "--db", "audit/production.db"], dir);
   assert.equal(verified.code, 0, verified.stdout + verified.stderr);
 });
 
-test("a blocked promotion prints each gate and exits 1", async () => {
-  const dir = fresh();
-  await ok(["bundle", "keygen", "release"], dir);
-  await ok(["bundle", "build", "policies", "--out", "bundles/development.json", "--key", "release.key"], dir);
-  const r = await run(["promote", "--from", "development", "--to", "staging", "--approved-by", "bob"], dir);
-  assert.equal(r.code, 1);
-  assert.match(r.stdout, /^gate approval +FAILED  needs an approver with role 'release-manager'; qualifying: none$/m);
-  assert.match(r.stdout, /^gate tests +passed/m);
-  assert.match(r.stdout, /^gate replay +FAILED/m); // no traffic recorded in development yet
-  assert.match(r.stdout, /^blocked: /m);
+test("names alone no longer promote or roll back, with a message saying what replaced them", async () => {
+  const { dir } = exampleCopy();
+  const promote = await run(["promote", "--from", "development", "--to", "staging", "--approved-by", "alice,bob"], dir);
+  assert.equal(promote.code, 2);
+  assert.match(promote.stderr, /--approved-by is gone: a name proves nothing\. Each approver signs with 'palisade promote sign/);
+  const rollback = await run(["rollback", "--env", "production", "--by", "mallory"], dir);
+  assert.equal(rollback.code, 2);
+  assert.match(rollback.stderr, /--by is gone: a name proves nothing/);
 });
 
 test("a tampered bundle is refused by the installed command with a stable code and no stack trace", async () => {
-  const dir = fresh();
-  await ok(["bundle", "keygen", "release"], dir);
-  await ok(["bundle", "build", "policies", "--out", "b.json", "--key", "release.key"], dir);
+  const { dir } = exampleCopy();
+  assert.equal((await run(["bundle", "build", "policies", "--out", "b.json", "--key", "keys/release.key"], dir)).code, 0);
   writeFileSync(join(dir, "b.json"), readFileSync(join(dir, "b.json"), "utf8").replace("MAX_REFUND = 500", "MAX_REFUND = 5000"));
-  const r = runProcess(["bundle", "verify", "b.json", "--trust", "release.vkey"], dir);
+  const r = runProcess(["bundle", "verify", "b.json", "--trust", "keys/release.vkey"], dir);
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /^palisade bundle: error\[bundle\/tampered\]: the bundle's contents do not match its signature/);
   assert.doesNotMatch(r.stderr, /\n\s+at /);
   const unsigned = await run(["bundle", "build", "policies", "--out", "u.json"], dir);
   assert.match(unsigned.stderr, /unsigned/);
-  const refused = await run(["bundle", "verify", "u.json", "--trust", "release.vkey"], dir);
+  const refused = await run(["bundle", "verify", "u.json", "--trust", "keys/release.vkey"], dir);
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /error\[bundle\/unsigned\]/);
 });
 
 test("bad arguments exit 2 with a clear message", async () => {
-  const dir = fresh();
-  await ok(["bundle", "keygen", "release"], dir);
+  const { dir } = exampleCopy();
   const cases: Array<[string[], RegExp]> = [
     [["bundle"], /name a subcommand: build, verify or keygen/],
     [["bundle", "frob"], /unknown subcommand 'frob'/],
-    [["bundle", "build", "policies"], /needs --out FILE/],
+    [["bundle", "build", "policies"], /needs --out FILE or --env NAME/],
     [["bundle", "verify", "x.json"], /needs the keys to trust/],
     [["promote", "--from", "staging"], /needs --from ENV and --to ENV/],
     [["promote", "--from", "a", "--to", "b", "--bogus"], /unknown option '--bogus'/],
+    [["promote", "sign", "--from", "development", "--to", "staging"], /promote sign needs --from ENV, --to ENV and --key KEYFILE/],
+    [["promote", "--from", "development", "--to", "staging", "--approval", "missing.note"], /error\[approval\/unreadable\]: cannot read approval 'missing\.note'/],
+    [["promote", "sign", "--from", "development", "--to", "staging", "--key", "keys/release.key"], /error\[key\/invalid\]: the key release belongs to no approver/],
     [["rollback"], /needs --env ENV/],
+    [["env"], /name a subcommand: status or decide/],
+    [["env", "decide", "--env", "development"], /needs --env NAME and --inputs FILE/],
     [["replay", "--bundle", "b", "--from-audit", "a", "--env", "e", "--window", "3x", "--config", "c"], /--window' must be a duration/],
-    [["promote", "--from", "development", "--to", "nowhere", "--approved-by", "alice"], /error\[env\/unknown\]: no environment 'nowhere'/],
+    [["promote", "--from", "development", "--to", "nowhere"], /error\[env\/unknown\]: no environment 'nowhere'/],
   ];
   for (const [argv, message] of cases) {
     const r = await run(argv, dir);
-    assert.equal(r.code, 2, argv.join(" "));
+    assert.equal(r.code, 2, `${argv.join(" ")}: ${r.stderr}`);
     assert.match(r.stderr, message, argv.join(" "));
   }
   editConfig(dir, (c) => void (c.environments[0].mode = "loud"));
@@ -110,7 +112,7 @@ test("bad arguments exit 2 with a clear message", async () => {
 });
 
 test("--help on each command", async () => {
-  for (const name of ["bundle", "promote", "rollback", "replay"]) {
+  for (const name of ["bundle", "promote", "rollback", "replay", "env"]) {
     const r = await run([name, "--help"]);
     assert.equal(r.code, 0);
     assert.match(r.stdout, new RegExp(`^usage: palisade ${name} `));

@@ -48,21 +48,28 @@ export async function startMonitored(o: { readonly config?: MonitorConfig; reado
  * `palisade.environments.json` in a fresh folder: staging serving a signed bundle (version
  * 2.1.0) that alice and bob promoted, production with nothing installed yet.
  */
-export function environmentsFixture(): { dir: string; file: string; config: EnvironmentsConfig; digest: string; signerKey: string; close(): void } {
+export function environmentsFixture(): { dir: string; file: string; config: EnvironmentsConfig; digest: string; signerKey: string; stagingKey: string; close(): void } {
   const dir = mkdtempSync(join(tmpdir(), "palisade-envs-"));
   const key = generateKey("release");
   writeFileSync(join(dir, "release.vkey"), `${key.verifierKey}\n`);
+  // Each environment and approver has a key of its own (engine/environments/config.ts).
+  const own: Record<string, string> = {};
+  for (const name of ["staging", "production", "alice", "bob"]) {
+    const k = generateKey(name);
+    own[name] = k.signerKey;
+    writeFileSync(join(dir, `${name}.vkey`), `${k.verifierKey}\n`);
+  }
   const file = join(dir, "palisade.environments.json");
   writeFileSync(file, JSON.stringify({
-    approvers: { alice: ["release-manager"], bob: ["security"] },
+    approvers: { alice: { roles: ["release-manager"], key: "alice.vkey" }, bob: { roles: ["security"], key: "bob.vkey" } },
     environments: [
-      { name: "staging", bundle: "bundles/staging.json", state: "state/staging", trustedKeys: ["release.vkey"] },
-      { name: "production", bundle: "bundles/production.json", state: "state/production", trustedKeys: ["release.vkey"] },
+      { name: "staging", bundle: "bundles/staging.json", state: "state/staging", key: "staging.vkey", trustedKeys: ["release.vkey"] },
+      { name: "production", bundle: "bundles/production.json", state: "state/production", key: "production.vkey", trustedKeys: ["release.vkey"] },
     ],
   }));
   const config = loadEnvironmentsConfig(file);
   const staging = config.environments[0];
   const verified = verifyBundle(buildBundle({ sources: [{ path: "shop.policy", text: POLICY }], key: parseSignerKey(key.signerKey), version: "2.1.0" }), staging.trustedKeys);
-  install(staging, verified, ["alice", "bob"], new Date("2026-11-20T10:00:00Z"));
-  return { dir, file, config, digest: verified.digest, signerKey: key.signerKey, close: () => rmSync(dir, { recursive: true, force: true }) };
+  install(staging, verified, { key: parseSignerKey(own.staging), by: ["alice", "bob"], action: "promotion", from: null, now: new Date("2026-11-20T10:00:00Z") });
+  return { dir, file, config, digest: verified.digest, signerKey: key.signerKey, stagingKey: own.staging, close: () => rmSync(dir, { recursive: true, force: true }) };
 }
