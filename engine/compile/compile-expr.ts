@@ -326,7 +326,8 @@ export class ExprCompiler {
     if (r === undefined) return null;
     if (r.kind === "root") {
       if (this.phase !== null && !PHASE_ROOTS[this.phase].includes(r.name)) return constant(null);
-      return dynamic(pathReader([r.name, ...keys], { base: null, steps: [null, ...steps], texts: ["input", r.name, ...texts] }));
+      // The root and its field are checked at the boundary (input-check.ts), once per decision.
+      return dynamic(pathReader([r.name, ...keys], { base: null, steps: [null, null, ...steps.slice(1)], texts: ["input", r.name, ...texts] }));
     }
     if (r.kind !== "variable" && r.kind !== "param") return null;
     const l = r.kind === "variable" ? this.slotOf(scope, r.binder, r.index) : this.slotOf(scope, r.def, r.index);
@@ -349,7 +350,7 @@ export class ExprCompiler {
     }
     nodes.reverse();
     const root = cur.kind === "Name" ? cur.name : "value";
-    return { base: null, steps: [null, ...nodes.map((n) => this.readType(n))], texts: ["input", root, ...nodes.map((n) => pathText(n) ?? "value")] };
+    return { base: null, steps: [null, null, ...nodes.slice(1).map((n) => this.readType(n))], texts: ["input", root, ...nodes.map((n) => pathText(n) ?? "value")] };
   }
 
   /** Whether the phase being compiled has input root `name` (a root it lacks reads as null). */
@@ -620,12 +621,13 @@ export class ExprCompiler {
     const patternRight = rt !== undefined && rt.kind === "pattern";
     const mode = patternRight ? "string" : containerMode(this.program.types.get(e.left));
     const what = pathText(e.left) ?? "this value";
-    if (mode === "list" || mode === "object") {
+    if (mode === "list" || mode === "any" || mode === "object") {
       const r = this.compile(e.right, scope);
       const rf = r.fn;
+      const m = mode === "object" ? "list" : mode;
       return this.fold([l, r], (input) => {
         const a = lf(input);
-        return memberAs("list", "contains", what, rf(input), a);
+        return memberAs(m, "contains", what, rf(input), a);
       });
     }
     const src = this.matcherSource(e.right, scope);

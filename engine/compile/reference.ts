@@ -283,8 +283,13 @@ export class ReferenceInterpreter {
     }
   }
 
-  /** `v`, checked against the static type of the read `e` (runtime-types.ts). */
+  /** `v`, checked against the static type of the read `e` (runtime-types.ts); `root.field` is checked at the boundary instead. */
   private typed(e: Expr, v: Value): Value {
+    if (e.kind === "Member") {
+      let o = e.object;
+      while (o.kind === "Paren") o = o.expr;
+      if (o.kind === "Name" && this.program.resolutions.get(o)?.kind === "root") return v;
+    }
     const t = this.program.types.get(e);
     if (v !== null && checked(t) && !conforms(t, v)) throw typeClash(pathText(e) ?? "value", expectedText(t), v);
     return v;
@@ -390,7 +395,7 @@ export class ReferenceInterpreter {
         const mode = rt !== undefined && rt.kind === "pattern" ? "string" : containerMode(this.program.types.get(l));
         const what = pathText(l) ?? "this value";
         const a = this.eval(l, input, frame);
-        if (mode === "list" || mode === "object") return memberAs("list", "contains", what, this.eval(r, input, frame), a);
+        if (mode === "list" || mode === "any" || mode === "object") return memberAs(mode === "object" ? "list" : mode, "contains", what, this.eval(r, input, frame), a);
         if (a === null) return false;
         if (mode === "dynamic" && Array.isArray(a)) return memberAs("dynamic", "contains", what, this.eval(r, input, frame), a);
         if (typeof a !== "string") throw new PolicyRuntimeError(`cannot apply 'contains' to a ${typeName(a)}`, "runtime/unexpected-type");
