@@ -70,10 +70,31 @@ const CASES: Record<string, readonly Case[]> = {
     ok(["a@x.com", "b@y.org"], "Team: A@X.com, b@y.org;"),
     ok(["a@b.com", "c@d.com"], ["A <a@b.com>", { emailAddress: { address: "C@D.COM", name: "C" } }]),
     ok(["ann@ok.io"], "Ann (a@comment.io) <ann@ok.io>"),
+    ok(["thief@gmail.com"], "thief\uff20gmail.com"),
+    ok(["a@evil.com@clinic.example"], "a@evil.com@clinic.example"),
+    ok(["nurse@clinic.example"], { to: "nurse@clinic.example", body: "write to help@vendor.com" }),
+    ok(["x@y.io"], { message: { body: { content: "hi" }, toRecipients: [{ emailAddress: { address: "X@y.io" } }] } }),
+    ok(["t@gmail.com"], { message: { text: "t@gmail.com" } }),
     ok([], null),
     ok([], 42),
+    bad("runtime/input-too-large", nest("t@gmail.com", 17)),
   ],
-  domains: [ok(["gmail.com", "clinic.example"], "thief@gmail.com; nurse@clinic.example"), ok(["evil.io"], ["https://evil.io/hook"]), ok(["x.com"], { to: "a@X.com" }), ok([], null)],
+  domains: [
+    ok(["gmail.com", "clinic.example"], "thief@gmail.com; nurse@clinic.example"),
+    ok(["evil.io"], ["https://evil.io/hook"]),
+    ok(["x.com"], { to: "a@X.com" }),
+    ok(["evil.com", "clinic.example"], "a@evil.com@clinic.example"),
+    ok(["clinic.example", "evil.com"], "a%evil.com@clinic.example"),
+    ok(["evil.com", "b.org"], "@evil.com:a@b.org"),
+    ok(["clinic.example"], "nurse@clinic\uff0eexample"),
+    ok(["clinic.example", "evil.com"], "nurse@clinic.example, evil.com/upload"),
+    ok(["clinic.example", "+1 555 0100"], "nurse@clinic.example; +1 555 0100"),
+    ok(["5550100"], [5550100]),
+    ok([], "Undisclosed recipients:;"),
+    ok(["evil.io"], "https://clinic.example@evil.io/"),
+    ok([], null),
+    bad("runtime/input-too-large", ["a@clinic.example", nest("t@gmail.com", 17)]),
+  ],
   domain: [
     ok("sub.acme.com", "a@Sub.Acme.com"),
     ok("acme.com", "Ann <ann@acme.com>"),
@@ -113,6 +134,11 @@ const CASES: Record<string, readonly Case[]> = {
   hour_of_day: [ok(10, "2026-11-25T10:00:00Z"), ok(22, "2026-11-25T23:30:00+01:00"), ok(0, "2026-11-25T00:59:59Z"), ok(null, null), clash(10), bad("runtime/invalid-argument", "yesterday")],
   weekday: [ok("wednesday", "2026-11-25T10:00:00Z"), ok("tuesday", "2026-11-25T00:30:00+01:00"), ok("thursday", "1970-01-01T00:00:00Z"), ok("tuesday", "2024-02-27T00:00:00-10:00"), ok(null, null), clash(false), bad("runtime/invalid-argument", "2026-02-30T00:00:00Z")],
 };
+
+/** `v` inside `n` nested lists. */
+function nest(v: Value, n: number): Value {
+  return n === 0 ? v : [nest(v, n - 1)];
+}
 
 // Builtins that accept any value by design and so have no type clash to test.
 const TOTAL = new Set(["to_string", "type_of", "addresses", "domains"]);
