@@ -26,7 +26,7 @@ import { containerMode, memberAs } from "./membership.ts";
 import { detectorValue, regexValue, textMatcher } from "./patterns.ts";
 import { fieldPath } from "./reference.ts";
 import { checked, conforms, expectedText, typeClash } from "./runtime-types.ts";
-import { Duration, PatternValue, arithmetic, compare, elements, equals, getIndex, negate, truth, typeName, type Matcher, type Value } from "./values.ts";
+import { Duration, PatternValue, arithmetic, compare, elements, equals, getIndex, negate, truth, aTypeName, type Matcher, type Value } from "./values.ts";
 
 /** A compiled expression: reads the decision's input (null for consts), returns a value or throws PolicyRuntimeError. */
 export type Fn = (input: Value) => Value;
@@ -178,7 +178,7 @@ export class ExprCompiler {
         const x = v(input);
         if (x === null || typeof x === "string") return x;
         if (x instanceof PatternValue) return x.matcher;
-        throw new PolicyRuntimeError(`expected a pattern or a string, got a ${typeName(x)}`);
+        throw new PolicyRuntimeError(`expected a pattern or a string, got ${aTypeName(x)}`);
       },
     };
   }
@@ -517,7 +517,7 @@ export class ExprCompiler {
           return dynamic((input) => {
             const a = lf(input);
             if (a === null) return false;
-            if (typeof a !== "string") throw new PolicyRuntimeError(`cannot apply 'like' to a ${typeName(a)} and a string`);
+            if (typeof a !== "string") throw new PolicyRuntimeError(`cannot apply 'like' to ${aTypeName(a)} and a string`);
             return g.test(a);
           });
         }
@@ -525,7 +525,7 @@ export class ExprCompiler {
           const a = lf(input);
           const b = rf(input);
           if (a === null || b === null) return false;
-          if (typeof a !== "string" || typeof b !== "string") throw new PolicyRuntimeError(`cannot apply 'like' to a ${typeName(a)} and a ${typeName(b)}`);
+          if (typeof a !== "string" || typeof b !== "string") throw new PolicyRuntimeError(`cannot apply 'like' to ${aTypeName(a)} and ${aTypeName(b)}`);
           return like(a, b);
         });
       }
@@ -536,7 +536,7 @@ export class ExprCompiler {
           const a = lf(input);
           const b = rf(input);
           if (a === null || b === null) return false;
-          if (typeof a !== "string" || typeof b !== "string") throw new PolicyRuntimeError(`cannot apply '${op}' to a ${typeName(a)} and a ${typeName(b)}`);
+          if (typeof a !== "string" || typeof b !== "string") throw new PolicyRuntimeError(`cannot apply '${op}' to ${aTypeName(a)} and ${aTypeName(b)}`);
           return starts ? a.startsWith(b) : a.endsWith(b);
         });
       }
@@ -589,7 +589,7 @@ export class ExprCompiler {
     }
     const head = (a: Value): a is string => {
       if (a === null) return false;
-      if (typeof a !== "string") throw new PolicyRuntimeError(`cannot apply 'matches' to a ${typeName(a)}`);
+      if (typeof a !== "string") throw new PolicyRuntimeError(`cannot apply 'matches' to ${aTypeName(a)}`);
       return true;
     };
     if ("fixed" in src) {
@@ -638,7 +638,7 @@ export class ExprCompiler {
       const a = lf(input);
       if (a === null) return false;
       if (rv !== null && Array.isArray(a)) return memberAs("dynamic", "contains", what, rv(input), a);
-      if (typeof a !== "string") throw new PolicyRuntimeError(`cannot apply 'contains' to a ${typeName(a)}`, "runtime/unexpected-type");
+      if (typeof a !== "string") throw new PolicyRuntimeError(`cannot apply 'contains' to ${aTypeName(a)}`, "runtime/unexpected-type");
       if (fixed !== null) return fixed.test(a);
       const m = (d as (input: Value) => Matcher | string | null)(input);
       if (m === null) return false;

@@ -13,7 +13,7 @@ import type { Type } from "../../language/types.ts";
 import type { CheckedProgram } from "../../language/check/program.ts";
 import type { Firing } from "../runtime/combine.ts";
 import { valueTest } from "./runtime-types.ts";
-import { typeName } from "./values.ts";
+import { aTypeName } from "./values.ts";
 
 /** What is wrong with an input: the dotted path at fault and a message. */
 export interface InputProblem {
@@ -70,7 +70,7 @@ function fieldCode(f: Field, v: string, path: string, out: string[], n: { i: num
   const at = JSON.stringify(path);
   if (f.required) out.push(`if (${v} === undefined || ${v} === null) return { path: ${at}, message: ${JSON.stringify(`'${path}' is required`)} };`);
   else out.push(`if (${v} !== undefined && ${v} !== null) {`);
-  if (test !== null) out.push(`if (!(${test})) return { path: ${at}, message: ${JSON.stringify(`'${path}' must be ${kindText(f.type)}, got a `)} + typeName(${v}) };`);
+  if (test !== null) out.push(`if (!(${test})) return { path: ${at}, message: ${JSON.stringify(`'${path}' must be ${kindText(f.type)}, got `)} + aTypeName(${v}) };`);
   for (const g of f.fields) {
     const w = `v${n.i++}`;
     out.push(`const ${w} = ${v}[${JSON.stringify(g.name)}];`);
@@ -90,7 +90,7 @@ function generate(phase: Phase, read: ReadonlySet<string>): InputCheck {
   }
   out.push("return null;");
   const body = `"use strict";\nconst isArray = Array.isArray;\nreturn function checkInput(o) {\n${out.join("\n")}\n};`;
-  return (new Function("typeName", body) as (...a: unknown[]) => InputCheck)(typeName);
+  return (new Function("aTypeName", body) as (...a: unknown[]) => InputCheck)(aTypeName);
 }
 
 const envelopes = new Map<string, InputCheck>();

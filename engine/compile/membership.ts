@@ -7,7 +7,7 @@
 // is dispatched on the value, as the schema says either is fine.
 import type { Type } from "../../language/types.ts";
 import { PolicyRuntimeError } from "../runtime/stdlib/errors.ts";
-import { Duration, equals, PatternValue, typeName } from "./values.ts";
+import { Duration, equals, PatternValue, aTypeName } from "./values.ts";
 
 /** What a container is searched as; `any`: a list, whose type the checker does not know. */
 export type ContainerMode = "list" | "any" | "string" | "object" | "dynamic";
@@ -42,7 +42,7 @@ function clash(op: string, what: string, mode: ContainerMode, v: unknown): Polic
       "runtime/unexpected-type",
     );
   }
-  return new PolicyRuntimeError(`'${op}' on ${what}: expected a ${mode === "dynamic" ? "list, string or object" : mode === "any" ? "list" : mode}, got a ${typeName(v)}`, "runtime/unexpected-type");
+  return new PolicyRuntimeError(`'${op}' on ${what}: expected a ${mode === "dynamic" ? "list, string or object" : mode === "any" ? "list" : mode}, got ${aTypeName(v)}`, "runtime/unexpected-type");
 }
 
 /**
@@ -58,12 +58,12 @@ export function memberAs(mode: ContainerMode, op: string, what: string, x: unkno
   }
   if (typeof xs === "string") {
     if (mode !== "string" && mode !== "dynamic") throw clash(op, what, mode, xs);
-    if (typeof x !== "string") throw new PolicyRuntimeError(`cannot apply '${op}' to a ${typeName(x)} and a string`);
+    if (typeof x !== "string") throw new PolicyRuntimeError(`cannot apply '${op}' to ${aTypeName(x)} and a string`);
     return xs.includes(x);
   }
   if (typeof xs === "object" && !(xs instanceof Duration) && !(xs instanceof PatternValue)) {
     if (mode !== "object" && mode !== "dynamic") throw clash(op, what, mode, xs);
-    if (typeof x !== "string") throw new PolicyRuntimeError(`cannot apply '${op}' to a ${typeName(x)} and an object`);
+    if (typeof x !== "string") throw new PolicyRuntimeError(`cannot apply '${op}' to ${aTypeName(x)} and an object`);
     return Object.hasOwn(xs, x);
   }
   throw clash(op, what, mode, xs);

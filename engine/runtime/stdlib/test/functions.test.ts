@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { BUILTINS, CORE_BUILTINS } from "../../../../language/builtins.ts";
-import { Duration } from "../../../compile/values.ts";
+import { Duration, PatternValue } from "../../../compile/values.ts";
+import { regexValue } from "../../../compile/patterns.ts";
 import { BUILTIN_IMPLS, getBuiltin } from "../functions.ts";
 import { PolicyRuntimeError, type PolicyRuntimeErrorCode } from "../errors.ts";
 import type { Value } from "../values.ts";
@@ -180,4 +181,23 @@ test("builtins never mutate their arguments", () => {
   BUILTIN_IMPLS.keys(obj);
   BUILTIN_IMPLS.values(obj);
   assert.deepEqual(Object.keys(obj), ["b", "a"]);
+});
+
+test("a pattern reaching a builtin is shown as written or refused, never as the engine's matcher (issue 16, case 5)", () => {
+  const p = regexValue("ab", "i");
+  assert.ok(p instanceof PatternValue);
+  assert.equal(BUILTIN_IMPLS.to_string(p), "/ab/i");
+  assert.equal(BUILTIN_IMPLS.to_string([p, { k: p }]), '["/ab/i",{"k":"/ab/i"}]');
+  for (const [name, f] of Object.entries(BUILTIN_IMPLS)) {
+    for (const args of [[p], [[p]], [{ k: p }], [p, p], [[p], ","]] as Value[][]) {
+      let out: Value;
+      try {
+        out = f(...args);
+      } catch (e) {
+        assert.ok(e instanceof PolicyRuntimeError, `${name}: ${String(e)}`);
+        continue;
+      }
+      assert.ok(!/matcher|backtracking|"test"/.test(JSON.stringify(out) ?? ""), `${name}(${args.length} args) leaked the matcher: ${JSON.stringify(out)}`);
+    }
+  }
 });
