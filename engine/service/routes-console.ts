@@ -140,14 +140,31 @@ export function consoleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     auth: "key",
     responses: {
       200: {
-        description: "The policy digest and version; with --env, this node's bundle, state sequence and last refused bundle.",
-        schema: { type: "object", required: ["policy", "environment"], properties: { policy: { type: "object", required: ["digest", "version"], properties: { digest: { type: "string" }, version: { type: ["string", "null"] } } }, environment: { type: ["object", "null"] } } },
+        description: "The policy digest and version; with --env, this node's bundle, state sequence and last refused bundle; the audit log's alarms (empty when sound).",
+        schema: {
+          type: "object",
+          required: ["policy", "environment", "audit"],
+          properties: {
+            policy: { type: "object", required: ["digest", "version"], properties: { digest: { type: "string" }, version: { type: ["string", "null"] } } },
+            environment: { type: ["object", "null"] },
+            audit: {
+              type: "object",
+              required: ["alarms"],
+              properties: {
+                alarms: {
+                  type: "array",
+                  items: { type: "object", required: ["code", "message", "since", "count"], properties: { code: { enum: ["audit/signing-refused", "audit/witness-conflict"] }, message: { type: "string" }, since: { type: "string", format: "date-time" }, count: { type: "integer" } } },
+                },
+              },
+            },
+          },
+        },
       },
     },
   }), async (req) => {
     ctx.caller(req);
     const set = ctx.policySet;
-    return { policy: { digest: set.digest, version: set.version ?? null }, environment: ctx.served?.status?.() ?? null };
+    return { policy: { digest: set.digest, version: set.version ?? null }, environment: ctx.served?.status?.() ?? null, audit: { alarms: ctx.auditAlarms() } };
   });
 
   app.get("/v1/environments", documented({
