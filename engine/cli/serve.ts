@@ -6,6 +6,7 @@
 // it serves that environment's signed bundle, reloaded when a promotion or rollback replaces it.
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { PACKAGE_ROOT } from "../package-root.ts";
 import { AuditLog, StoreError, defaultOrigin, fileSignerMemory, logFiles, openStore, signingKeyFor } from "../audit/index.ts";
 import { CONFIG_FILE as ENVIRONMENTS_FILE, EnvironmentError, appendGovernanceRecord, appendGovernanceTo, bundleRefusalRecord, environment, loadEnvironmentsConfig, openEnvironment } from "../environments/index.ts";
 import type { EnvironmentConfig, EnvironmentHandle, EnvironmentsConfig, GovernanceRecord, LogLocation } from "../environments/index.ts";
@@ -31,8 +32,6 @@ import { readPolicyFiles } from "./files.ts";
 import { readOrCreateSecret } from "./secret-file.ts";
 import { printDiagnostics } from "./policies.ts";
 
-const root = join(import.meta.dirname, "..", "..");
-
 const help = `usage: palisade serve [PATH... | --env NAME] [--port N] [--host H] [--db FILE|postgres://URL] [--config FILE] [--key FILE] [--environments FILE]
 
 Serves the decision API (/v1/decide), the approval queue, the audit log's checkpoints,
@@ -41,7 +40,7 @@ proofs and C2SP tiles (/tlog/), /metrics, /healthz and /readyz, drift against a 
 environments and their bundles (/v1/environments), the playground (/playground) and the
 console (/console).
 
-  PATH            .policy files or folders (default: the repository's examples/policies)
+  PATH            .policy files or folders (default: Palisade's examples/policies)
   --env NAME      serve environment NAME's bundle instead, verified against its trusted keys
                   and swapped in when a promotion or rollback replaces it; requests for
                   another environment are refused; --db defaults to its audit log
@@ -92,8 +91,15 @@ function adminKey(path: string): { key: string; sha256: string; created: boolean
   return { key, sha256: hashKey(key), created };
 }
 
-/** Builds the playground bundle when it is missing or older than its sources; failures leave the API up. */
+/**
+ * The playground and console pages. The installed package carries them prebuilt (`npm pack`
+ * bundles them into dist/playground, beside dist/engine, with no esbuild or CodeMirror at run
+ * time); a checkout builds them from playground/src when missing or older than their sources.
+ * A failed build leaves the API up.
+ */
 async function pages(io: CommandIO): Promise<string | undefined> {
+  const packed = join(import.meta.dirname, "..", "..", "playground");
+  if (existsSync(join(packed, "BUILT"))) return packed;
   try {
     const { ensurePlayground } = await import("../../playground/build.ts");
     return await ensurePlayground();
@@ -222,7 +228,7 @@ export const command: Command = {
       policySet = served.current();
       sources = served.sources;
     } else {
-      const paths = args.positionals.length > 0 ? args.positionals : [join(root, "examples", "policies")];
+      const paths = args.positionals.length > 0 ? args.positionals : [join(PACKAGE_ROOT, "examples", "policies")];
       sources = readPolicyFiles(paths, io.cwd);
       const loaded = loadPolicySet(sources);
       if (!loaded.policySet) {
