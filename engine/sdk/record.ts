@@ -29,8 +29,8 @@ export interface AuditSink {
   readonly erasure?: ErasurePolicy | undefined;
   /**
    * Like append, for a record given as canonical text around its input (`AuditLog` has it): the
-   * input is canonicalised, digested and hashed where the store runs (the SQLite store's own
-   * thread). Used when the log seals nothing.
+   * input is canonicalised, digested, sealed (when the log seals) and hashed where the store runs
+   * (the SQLite store's own thread).
    */
   appendDocument?(doc: DocumentEntry): Promise<unknown>;
 }
@@ -271,7 +271,7 @@ export class Recorder {
       if (audit !== undefined) {
         let appended: Promise<unknown>;
         try {
-          const doc = audit.appendDocument !== undefined && audit.erasure === undefined ? this.#document(p) : undefined;
+          const doc = audit.appendDocument !== undefined ? this.#document(p) : undefined;
           appended = doc !== undefined ? audit.appendDocument!(doc) : audit.append(this.#auditRecord(p));
         } catch (err) {
           appended = Promise.reject(err);
@@ -316,6 +316,8 @@ export class Recorder {
    */
   #document(p: PendingDecision): DocumentEntry | undefined {
     if (this.#ctx.recordInputs === false) return undefined;
+    // The original input goes with the record only where the log seals it: the record path.
+    if (p.original !== undefined && sealsField(this.#ctx.audit?.erasure, ORIGINAL_FIELD)) return undefined;
     const d = p.decision;
     const c = this.#ctx;
     let head = `{"agent":${q(c.agentId)}`;
