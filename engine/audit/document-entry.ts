@@ -62,11 +62,17 @@ function entryBytes(text: string): Uint8Array {
 // members' texts without parsing anything back into objects. A policy naming nested paths takes
 // the general route: the entry's text is parsed and sealed as a record would be.
 
-/** A top-level member of an entry: its key, the key as JSON text, its value as canonical JSON text. */
-interface Member {
+/** A personal (or subject) member found in head or tail: where its value lies. */
+interface Found {
   readonly key: string;
-  readonly raw: string;
-  readonly value: string;
+  /** 0: in head, 1: in tail. */
+  readonly part: 0 | 1;
+  readonly start: number;
+  readonly end: number;
+}
+
+function notCanonical(): AuditError {
+  return new AuditError("audit/invalid-record", "an entry's text is not canonical JSON");
 }
 
 /** The index just past the JSON string starting at `at`. */
@@ -76,16 +82,22 @@ function stringEnd(text: string, at: number): number {
     if (c === 92) j++;
     else if (c === 34) return j + 1;
   }
-  throw new AuditError("audit/invalid-record", "an entry's text is not canonical JSON");
+  throw notCanonical();
 }
 
-/** The members of `text` from `from` to `to`: canonical `"k":v` pairs separated by commas. */
-function scanMembers(text: string, from: number, to: number, out: Member[]): void {
+/**
+ * Scans the top-level members of `text` from `from` to `to` (canonical `"k":v` pairs separated by
+ * commas) and collects those named in `wanted`; returns the first member's key, or undefined.
+ */
+function scanMembers(text: string, from: number, to: number, part: 0 | 1, wanted: ReadonlySet<string>, out: Found[]): string | undefined {
+  let first: string | undefined;
   let i = from;
   while (i < to) {
-    if (text.charCodeAt(i) !== 34) throw new AuditError("audit/invalid-record", "an entry's text is not canonical JSON");
+    if (text.charCodeAt(i) !== 34) throw notCanonical();
     const keyEnd = stringEnd(text, i);
     const raw = text.slice(i, keyEnd);
+    const key = raw.includes("\\") ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+    first ??= key;
     const start = keyEnd + 1;
     let depth = 0;
     let j = start;
@@ -96,40 +108,51 @@ function scanMembers(text: string, from: number, to: number, out: Member[]): voi
       else if (c === 125 || c === 93) depth--;
       else if (c === 44 && depth === 0) break;
     }
-    out.push({ key: raw.includes("\\") ? (JSON.parse(raw) as string) : raw.slice(1, -1), raw, value: text.slice(start, j) });
+    if (wanted.has(key)) out.push({ key, part, start, end: j });
     i = j + 1;
   }
+  return first;
 }
 
-/** The entry's members in order: head's, the document's (inline and digest), tail's. */
-function documentMembers(e: DocumentEntry): Member[] {
-  const doc = canonicalDocument(e);
-  const members: Member[] = [];
-  scanMembers(e.head, 1, e.head.length, members);
-  if (doc.length <= e.maxInline) members.push({ key: e.name, raw: JSON.stringify(e.name), value: doc });
-  const digestKey = `${e.name}_digest`;
-  members.push({ key: digestKey, raw: JSON.stringify(digestKey), value: `"sha256:${hash("sha256", doc, "hex")}"` });
-  scanMembers(e.tail, 1, e.tail.length - 1, members);
-  return members;
+/** What sealing needs of a policy, worked out once per policy object. */
+interface SealPlan {
+  /** Whether every path is a top-level member, so that members can be sealed as text. */
+  readonly topLevel: boolean;
+  /** The personal fields and the subject field. */
+  readonly wanted: ReadonlySet<string>;
 }
 
-function membersText(members: readonly Member[]): string {
-  let out = "{";
-  for (let i = 0; i < members.length; i++) out += `${i === 0 ? "" : ","}${members[i].raw}:${members[i].value}`;
-  return `${out}}`;
+const plans = new WeakMap<ErasurePolicy, SealPlan>();
+
+function planOf(policy: ErasurePolicy): SealPlan {
+  let plan = plans.get(policy);
+  if (plan === undefined) {
+    const topLevel = !policy.subjectField.includes(".") && policy.personalFields.every((f) => !f.includes("."));
+    plan = { topLevel, wanted: new Set([policy.subjectField, ...policy.personalFields]) };
+    plans.set(policy, plan);
+  }
+  return plan;
 }
 
-/** Whether every path the policy names is a top-level member, so that members can be sealed as text. */
-function topLevel(policy: ErasurePolicy): boolean {
-  return !policy.subjectField.includes(".") && policy.personalFields.every((f) => !f.includes("."));
-}
-
-/** A document made ready to seal: its members (or its record, for a nested policy) and its subject. */
+/** A document made ready to seal: its canonical parts (or its record, for a nested policy) and its subject. */
 export interface SealableDocument {
-  readonly members: readonly Member[];
+  readonly e: DocumentEntry;
+  /** The canonical document, and whether the entry holds it inline. */
+  readonly doc: string;
+  readonly inline: boolean;
+  /** The `<name>_digest` member's value text. */
+  readonly digest: string;
+  /** The personal and subject members of head and tail. */
+  readonly found: readonly Found[];
+  /** The record, when the policy takes the general route. */
   readonly record: Record<string, unknown> | undefined;
   /** The data subject (ANONYMOUS_SUBJECT when the policy seals records without one), or null. */
   readonly subject: string | null;
+}
+
+function clearText(e: DocumentEntry, doc: string, inline: boolean, digest: string): string {
+  const member = inline ? `${JSON.stringify(e.name)}:${doc},` : "";
+  return `${e.head}${e.head === "{" ? "" : ","}${member}${JSON.stringify(`${e.name}_digest`)}:${digest}${e.tail}`;
 }
 
 /**
@@ -138,23 +161,46 @@ export interface SealableDocument {
  * Throws as encodeDocumentEntry does.
  */
 export function prepareSealing(e: DocumentEntry, policy: ErasurePolicy): SealableDocument {
-  const members = documentMembers(e);
+  const doc = canonicalDocument(e);
+  const inline = doc.length <= e.maxInline;
+  const digest = `"sha256:${hash("sha256", doc, "hex")}"`;
+  const plan = planOf(policy);
+  const found: Found[] = [];
+  const first = scanMembers(e.head, 1, e.head.length, 0, plan.wanted, found);
+  scanMembers(e.tail, 1, e.tail.length - 1, 1, plan.wanted, found);
   let record: Record<string, unknown> | undefined;
   let subject: string | null;
-  if (topLevel(policy)) {
-    const m = members.find((x) => x.key === policy.subjectField);
-    subject = m === undefined ? null : subjectOf({ s: JSON.parse(m.value) as unknown }, { subjectField: "s", personalFields: [] });
+  // The envelope goes first: the text route needs every member to sort after it.
+  if (plan.topLevel && (first ?? e.name) > SEALED_FIELD && e.name > SEALED_FIELD) {
+    const s = found.find((f) => f.key === policy.subjectField);
+    let value: unknown;
+    if (s !== undefined) value = JSON.parse((s.part === 0 ? e.head : e.tail).slice(s.start, s.end));
+    else if (policy.subjectField === e.name && inline) value = JSON.parse(doc);
+    else if (policy.subjectField === `${e.name}_digest`) value = JSON.parse(digest);
+    subject = subjectOf({ s: value }, SUBJECT_AT_S);
   } else {
-    record = JSON.parse(membersText(members)) as Record<string, unknown>;
+    record = JSON.parse(clearText(e, doc, inline, digest)) as Record<string, unknown>;
     subject = subjectOf(record, policy);
   }
   if (subject === null && policy.anonymous === "seal") subject = ANONYMOUS_SUBJECT;
-  return { members, record, subject };
+  return { e, doc, inline, digest, found, record, subject };
 }
 
+const SUBJECT_AT_S: ErasurePolicy = { subjectField: "s", personalFields: [] };
 const SEALED_TEXT = JSON.stringify(SEALED_MARKER);
 const ERASED_TEXT = JSON.stringify(ERASED_MARKER);
-const SEALED_RAW = JSON.stringify(SEALED_FIELD);
+
+/** `text` with the given ranges (sorted, disjoint) replaced by `by`. */
+function replaced(text: string, ranges: readonly { start: number; end: number }[], by: string): string {
+  if (ranges.length === 0) return text;
+  let out = "";
+  let at = 0;
+  for (const r of ranges) {
+    out += text.slice(at, r.start) + by;
+    at = r.end;
+  }
+  return out + text.slice(at);
+}
 
 /**
  * The entry bytes of a prepared document sealed under `key` (null: no subject, so personal
@@ -163,28 +209,41 @@ const SEALED_RAW = JSON.stringify(SEALED_FIELD);
  */
 export function sealDocument(d: SealableDocument, policy: ErasurePolicy, key: KeyMaterial | null): Uint8Array {
   if (d.record !== undefined) return entryBytes(canonicalJson(seal(d.record, policy, key), "record"));
-  const byKey = new Map<string, number>();
-  d.members.forEach((m, i) => byKey.set(m.key, i));
-  const present = policy.personalFields.filter((f) => byKey.has(f));
-  if (present.length === 0) return entryBytes(membersText(d.members));
-  const members = d.members.slice();
-  if (key === null) {
-    for (const f of present) members[byKey.get(f)!] = { ...members[byKey.get(f)!], value: ERASED_TEXT };
-    return entryBytes(membersText(members));
+  const { e } = d;
+  const digestKey = `${e.name}_digest`;
+  const valueOf = (f: string): string | undefined => {
+    if (f === e.name) return d.inline ? d.doc : undefined;
+    if (f === digestKey) return d.digest;
+    const m = d.found.find((x) => x.key === f);
+    return m === undefined ? undefined : (m.part === 0 ? e.head : e.tail).slice(m.start, m.end);
+  };
+  // Policy order, as seal() lists them; with a key, a member already reading SEALED_MARKER stays as it is.
+  const fields: string[] = [];
+  const values: string[] = [];
+  let present = 0;
+  for (const f of policy.personalFields) {
+    const v = valueOf(f);
+    if (v === undefined) continue;
+    present++;
+    if (key !== null && v === SEALED_TEXT) continue;
+    fields.push(f);
+    values.push(v);
   }
-  // Policy order, as seal() lists them; a member already reading SEALED_MARKER stays as it is.
-  const fields = present.filter((f) => members[byKey.get(f)!].value !== SEALED_TEXT);
+  if (present === 0) return entryBytes(clearText(e, d.doc, d.inline, d.digest));
+  const by = key === null ? ERASED_TEXT : SEALED_TEXT;
+  const personal = new Set(fields);
+  const inHead = d.found.filter((f) => f.part === 0 && personal.has(f.key));
+  const inTail = d.found.filter((f) => f.part === 1 && personal.has(f.key));
+  const head = replaced(e.head, inHead, by);
+  const tail = replaced(e.tail, inTail, by);
+  const text = clearText({ ...e, head, tail }, personal.has(e.name) ? by : d.doc, d.inline, personal.has(digestKey) ? by : d.digest);
+  if (key === null) return entryBytes(text);
+  // The sealed values as the canonical JSON object of path to value: keys in code-unit order.
+  const order = fields.map((_, i) => i).sort((a, b) => (fields[a] < fields[b] ? -1 : fields[a] > fields[b] ? 1 : 0));
   let plain = "{";
-  const sortedFields = [...fields].sort();
-  for (let i = 0; i < sortedFields.length; i++) {
-    const m = members[byKey.get(sortedFields[i])!];
-    plain += `${i === 0 ? "" : ","}${m.raw}:${m.value}`;
-  }
+  for (let i = 0; i < order.length; i++) plain += `${i === 0 ? "" : ","}${JSON.stringify(fields[order[i]])}:${values[order[i]]}`;
   plain += "}";
-  for (const f of fields) members[byKey.get(f)!] = { ...members[byKey.get(f)!], value: SEALED_TEXT };
-  const envelope = canonicalJson(sealText(plain, fields, key), "record");
-  let at = 0;
-  while (at < members.length && members[at].key < SEALED_FIELD) at++;
-  members.splice(at, 0, { key: SEALED_FIELD, raw: SEALED_RAW, value: envelope });
-  return entryBytes(membersText(members));
+  const s = sealText(plain, fields, key);
+  const envelope = `{"alg":"A256GCM","ct":"${s.ct}","fields":${canonicalJson(fields, "record")},"iv":"${s.iv}","kid":${JSON.stringify(s.kid)},"v":1}`;
+  return entryBytes(`{"$sealed":${envelope},${text.slice(1)}`);
 }
