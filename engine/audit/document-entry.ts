@@ -24,6 +24,11 @@ export interface DocumentEntry {
   readonly json: string;
   readonly tail: string;
   readonly maxInline: number;
+  /**
+   * Set when `json` is already the document's RFC 8785 text as canonicalJson wrote it (which
+   * also checked it is plain JSON): the store digests it as it is, without parsing it again.
+   */
+  readonly canonical?: boolean;
 }
 
 /**
@@ -38,6 +43,7 @@ export function encodeDocumentEntry(e: DocumentEntry): Uint8Array {
 }
 
 function canonicalDocument(e: DocumentEntry): string {
+  if (e.canonical === true) return e.json;
   let value: unknown;
   try {
     value = JSON.parse(e.json);

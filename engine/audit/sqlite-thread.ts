@@ -84,7 +84,8 @@ function unpack(p: PackedEntries): NewEntry[] {
 }
 
 /**
- * A batch of documents as a few strings: each entry's head, name, json, tail and maxInline joined
+ * A batch of documents as a few strings: each entry's head, name, json, tail and maxInline (with
+ * a "c" before it when the json is canonical already) joined
  * by NUL, which none of them can hold (JSON text escapes it; a stray one changes the count of
  * parts, and the batch is refused), and the times beside them. A string crosses the thread
  * boundary in one copy, where five strings per entry would be cloned piece by piece; each stays
@@ -111,7 +112,7 @@ function packDocuments(entries: readonly NewDocumentEntry[]): PackedDocuments {
       parts = [];
       size = 0;
     }
-    parts.push(doc.head, doc.name, doc.json, doc.tail, String(doc.maxInline));
+    parts.push(doc.head, doc.name, doc.json, doc.tail, doc.canonical === true ? `c${doc.maxInline}` : String(doc.maxInline));
     size += length;
     times[i] = entries[i].time;
   }
@@ -146,7 +147,12 @@ async function appendDocuments(store: SqliteStore, p: PackedDocuments, sealing: 
   for (const text of p.texts) {
     const parts = text.split(NUL);
     if (parts.length % 5 !== 0) throw new AuditError("audit/invalid-record", "an entry's text holds a NUL character, which canonical JSON escapes");
-    for (let j = 0; j < parts.length; j += 5, at++) docs.push({ at, doc: { head: parts[j], name: parts[j + 1], json: parts[j + 2], tail: parts[j + 3], maxInline: Number(parts[j + 4]) } });
+    for (let j = 0; j < parts.length; j += 5, at++) {
+      // The limit, prefixed with "c" when the document is canonical text already.
+      const limit = parts[j + 4];
+      const canonical = limit.startsWith("c");
+      docs.push({ at, doc: { head: parts[j], name: parts[j + 1], json: parts[j + 2], tail: parts[j + 3], maxInline: Number(canonical ? limit.slice(1) : limit), canonical } });
+    }
   }
   if (at !== p.times.length) throw new AuditError("audit/invalid-record", "an entry's text holds a NUL character, which canonical JSON escapes");
   const entries: NewEntry[] = [];

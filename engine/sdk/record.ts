@@ -14,6 +14,7 @@
 import { createHash } from "node:crypto";
 import type { Decision } from "../runtime/index.ts";
 import type { AuditPhase, AuditRecord, DocumentEntry, ErasurePolicy, JsonValue } from "../audit/index.ts";
+import { canonicalJson as jcs } from "../audit/canonical-json.ts";
 import type { ApprovalOutcome } from "./approval.ts";
 import { canonicalJson } from "./canonical.ts";
 import type { CallOutcome } from "./history.ts";
@@ -331,7 +332,15 @@ export class Recorder {
     if (d.warnings.length > 0) tail += `,"warnings":${canonicalJson(d.warnings.map(reasonJson))}`;
     tail += "}";
     if (head.includes("\\ud") || tail.includes("\\ud")) return undefined;
-    return { head, name: "input", json: JSON.stringify(this.#recordedInput(p, p.input)), tail, maxInline: MAX_RECORDED_INPUT };
+    const input = this.#recordedInput(p, p.input);
+    // Canonical here (a walk and JSON.stringify) is cheaper than JSON.stringify here and a parse
+    // plus a canonical walk on the store's thread, which bounds recorded throughput. What
+    // canonicalJson refuses (not plain JSON) goes as JSON.stringify's text, for the store to judge.
+    try {
+      return { head, name: "input", json: jcs(input, "input"), tail, maxInline: MAX_RECORDED_INPUT, canonical: true };
+    } catch {
+      return { head, name: "input", json: JSON.stringify(input), tail, maxInline: MAX_RECORDED_INPUT };
+    }
   }
 
   #auditRecord(p: PendingDecision): AuditRecord {

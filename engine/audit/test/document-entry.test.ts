@@ -32,6 +32,8 @@ describe("document entries", () => {
       fc.property(json, (input) => {
         const record = { ...base, time: "2026-11-25T10:00:00Z", input, input_digest: digest(input) } as AuditRecord;
         assert.deepEqual(new Uint8Array(encodeDocumentEntry(documentOf(input))), encodeEntry(record));
+        // Given as canonical text already, the document is taken as it is: the same entry.
+        assert.deepEqual(new Uint8Array(encodeDocumentEntry({ ...documentOf(input, 1 << 20, canonicalJson(input)), canonical: true })), encodeEntry(record));
       }),
       { numRuns: 500 },
     );
@@ -105,16 +107,19 @@ describe("sealed document entries", () => {
         const record = { ...sealedBase(principal), input, input_digest: digest(input) } as unknown as AuditRecord;
         const a = await log.append(record);
         const b = await log.appendDocument(sealedDoc(principal, input));
+        const c = await log.appendDocument({ ...sealedDoc(principal, input), json: canonicalJson(input), canonical: true });
         const [ra, rb] = [await log.read(a), await log.read(b)];
         assert.deepEqual(shape(rb.data), shape(ra.data));
+        assert.deepEqual(shape((await log.read(c)).data), shape(ra.data));
         assert.deepEqual(rb.record, ra.record);
         assert.equal(rb.status, ra.status);
-        const [sa, sb] = await log.store.entries(a, b + 1).then((es) => es.map((e) => e.subject));
+        const [sa, sb, sc] = await log.store.entries(a, c + 1).then((es) => es.map((e) => e.subject));
         assert.equal(sb, sa);
+        assert.equal(sc, sa);
         assert.ok(!new TextDecoder().decode(rb.data).includes("4111"));
       }
       const erased = await log.erase("alice");
-      assert.equal(erased.entries, 4);
+      assert.equal(erased.entries, 6);
       assert.equal((await log.read(1)).status, "erased");
       assert.equal((await log.read(1)).record.input, "[erased]");
       // After the erasure a new entry of the subject is sealed under a fresh key, readable again.
