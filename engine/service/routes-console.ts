@@ -12,6 +12,7 @@ import { isScoped, mayRead, requireAdmin } from "./keys.ts";
 import type { Caller } from "./keys.ts";
 import { queryInt } from "./validate.ts";
 import type { DecisionRecordV1 } from "./wire.ts";
+import { streamHold } from "../sdk/needs.ts";
 import type { ActivityFilter } from "./activity.ts";
 import { OUTCOMES, findDecisionEntry, overview, pageOf, summarize } from "./console-read.ts";
 import type { OverviewV1, SessionPageV1, SessionQuery } from "./console-read.ts";
@@ -243,13 +244,13 @@ export function consoleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     responses: {
       200: {
         description: "The policy digest and version; with --env, this node's bundle, state sequence and last refused bundle.",
-        schema: { type: "object", required: ["policy", "environment"], properties: { policy: { type: "object", required: ["digest", "version"], properties: { digest: { type: "string" }, version: { type: ["string", "null"] } } }, environment: { type: ["object", "null"] } } },
+        schema: { type: "object", required: ["policy", "environment"], properties: { policy: { type: "object", required: ["digest", "version", "streamHold"], properties: { digest: { type: "string" }, version: { type: ["string", "null"] }, streamHold: { type: "integer", minimum: 0, description: "Characters a client streaming an answer must hold back so that no match of a pattern the output rules use is cut in two (the SDKs' streamHold)." } } }, environment: { type: ["object", "null"] } } },
       },
     },
   }), async (req) => {
     ctx.caller(req);
     const set = ctx.policySet;
-    return { policy: { digest: set.digest, version: set.version ?? null }, environment: ctx.served?.status?.() ?? null };
+    return { policy: { digest: set.digest, version: set.version ?? null, streamHold: streamHold(set) }, environment: ctx.served?.status?.() ?? null };
   });
 
   app.get("/v1/environments", documented({
