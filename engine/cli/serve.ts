@@ -10,7 +10,8 @@ import { PACKAGE_ROOT } from "../package-root.ts";
 import { AuditLog, StoreError, defaultOrigin, fileSignerMemory, logFiles, openStore, signingKeyFor } from "../audit/index.ts";
 import { CONFIG_FILE as ENVIRONMENTS_FILE, EnvironmentError, appendGovernanceRecord, appendGovernanceTo, bundleRefusalRecord, environment, loadEnvironmentsConfig, openEnvironment } from "../environments/index.ts";
 import type { EnvironmentConfig, EnvironmentHandle, EnvironmentsConfig, GovernanceRecord, LogLocation } from "../environments/index.ts";
-import { Monitor, MonitorError, openMonitorStore } from "../monitor/index.ts";
+import { Monitor, MonitorError, driftMetrics, openMonitorStore, startTelemetry } from "../monitor/index.ts";
+import type { Telemetry } from "../monitor/index.ts";
 import { loadPolicySet } from "../runtime/index.ts";
 import type { PolicySet, PolicySource } from "../runtime/index.ts";
 import type { ApprovalStore } from "../service/approval-store.ts";
@@ -162,7 +163,7 @@ async function serveEnvironment(environments: EnvironmentsConfig, env: Environme
 }
 
 /** The monitor fed with every decision and the drift source over its store, unless the config says `monitor: false`. */
-async function monitorOf(db: string, config: ServiceConfig, io: CommandIO): Promise<{ monitor?: Monitor; drift?: DriftSource }> {
+async function monitorOf(db: string, config: ServiceConfig, io: CommandIO): Promise<{ monitor?: Monitor; drift?: DriftSource; telemetry?: Telemetry }> {
   if (config.monitor === false) return {};
   let store;
   try {
@@ -173,9 +174,18 @@ async function monitorOf(db: string, config: ServiceConfig, io: CommandIO): Prom
   }
   // Aggregates only: drift reads buckets, and a row per decision would double the database's
   // write load for raw events nothing in the service reads.
-  const monitor = new Monitor({ store, retentionMs: 0, onError: (err) => io.stderr(`palisade serve: monitor: ${err instanceof Error ? err.message : String(err)}\n`) });
-  const drift = monitorDriftSource({ store, ...(config.monitor ? { config: config.monitor } : {}), flush: () => monitor.flush() });
-  return { monitor, drift };
+  // OTLP export when the monitor config's `otel` or the OTEL_* variables ask for it.
+  let telemetry: Telemetry | undefined;
+  try {
+    telemetry = await startTelemetry(config.monitor ? config.monitor.otel : undefined);
+  } catch (err) {
+    await store.close();
+    if (err instanceof MonitorError) throw new UsageError(`${err.message}${err.hint ? ` (${err.hint})` : ""}`);
+    throw err;
+  }
+  const monitor = new Monitor({ store, retentionMs: 0, onError: (err) => io.stderr(`palisade serve: monitor: ${err instanceof Error ? err.message : String(err)}\n`), ...(telemetry ? { tracer: telemetry.tracer, meter: telemetry.meter } : {}) });
+  const drift = monitorDriftSource({ store, ...(config.monitor ? { config: config.monitor } : {}), flush: () => monitor.flush(), ...(telemetry ? { metrics: driftMetrics(telemetry.meter) } : {}) });
+  return { monitor, drift, telemetry };
 }
 
 /** The serve command. */
@@ -267,7 +277,7 @@ export const command: Command = {
     }
     // An environment's monitor store is what its promotion gate reads for open drift alerts.
     const monitorDb = served?.env.monitor ?? db;
-    const { monitor, drift } = await monitorOf(monitorDb, config, io);
+    const { monitor, drift, telemetry } = await monitorOf(monitorDb, config, io);
     const pagesDir = await pages(io);
     const service = await createService({
       policySet,
@@ -300,7 +310,8 @@ export const command: Command = {
     io.stdout(`palisade serve: listening on ${url}\n`);
     if (served) io.stdout(`  environment: ${served.env.name}, bundle ${served.digest.slice(0, 23)}... (${served.env.bundle}), reloaded when promoted or rolled back\n`);
     io.stdout(`  policies: ${sources.length} files, ${policySet.program.rules.length} rules, ${policySet.digest.slice(0, 23)}...\n  audit log: ${isUrl(db) ? db.replace(/\/\/[^@]*@/, "//") : db}\n`);
-    io.stdout(`  drift:      ${monitor ? `${(config.monitor || serviceMonitorConfig()).monitors.length} monitors over decisions recorded in ${monitorDb === db ? "the same database" : monitorDb.replace(/\/\/[^@]*@/, "//")}` : "off (monitor: false)"}\n`);
+    io.stdout(`  drift:      ${monitor ? `${new Set((config.monitor || serviceMonitorConfig()).monitors.map((m) => m.name)).size} monitors over decisions recorded in ${monitorDb === db ? "the same database" : monitorDb.replace(/\/\/[^@]*@/, "//")}` : "off (monitor: false)"}\n`);
+    if (telemetry) io.stdout(`  otel:       spans and drift metrics over OTLP to ${telemetry.endpoint.replace(/\/v1\/traces$/, "")}\n`);
     if (environments) io.stdout(`  environments: ${environments.file}\n`);
     if (pagesDir) io.stdout(`  playground: ${url}/playground\n`);
     if (admin) {
@@ -316,6 +327,7 @@ export const command: Command = {
     });
     served?.close();
     await service.close();
+    await telemetry?.shutdown().catch((err: unknown) => io.stderr(`palisade serve: otel: ${err instanceof Error ? err.message : String(err)}\n`));
     return 0;
   },
 };
