@@ -223,9 +223,12 @@ test("palisade serve from the app serves the playground built into the package",
   }
 });
 
-test("without the frameworks, fastify or pg installed: the core works and each adapter names the package to install", async () => {
-  // A second app holding a copy of the installed package and links to its dependencies, less
-  // fastify and pg, and none of the frameworks: what a user who needs only the core gets.
+// Dependencies only the service, a postgres:// store or the OpenTelemetry export load, on first use.
+const LAZY = new Set(["fastify", "pg", "@opentelemetry/exporter-metrics-otlp-proto", "@opentelemetry/exporter-trace-otlp-proto", "@opentelemetry/resources", "@opentelemetry/sdk-metrics", "@opentelemetry/sdk-trace-base"]);
+
+test("without the frameworks, fastify, pg or the OpenTelemetry SDK installed: the core works and each adapter names the package to install", async () => {
+  // A second app holding a copy of the installed package and links to its dependencies, less the
+  // lazy ones, and none of the frameworks: what a user who needs only the core gets.
   const bare = mkdtempSync(join(tmpdir(), "palisade-bare-"));
   try {
     const modules = join(bare, "node_modules");
@@ -233,7 +236,7 @@ test("without the frameworks, fastify or pg installed: the core works and each a
     cpSync(join(app.dir, "node_modules", "palisade"), join(modules, "palisade"), { recursive: true });
     const pkg = JSON.parse(readFileSync(join(modules, "palisade", "package.json"), "utf8")) as { dependencies: Record<string, string>; peerDependencies: Record<string, string> };
     for (const dep of Object.keys(pkg.dependencies)) {
-      if (dep === "fastify" || dep === "pg") continue;
+      if (LAZY.has(dep)) continue;
       if (dep.includes("/")) mkdirSync(join(modules, dep.split("/")[0]!), { recursive: true });
       symlinkSync(join(app.dir, "node_modules", dep), join(modules, dep));
     }
