@@ -22,6 +22,7 @@ const suites: Record<string, Suite> = {
   engine: { out: "engine", parts: [{ file: "engine.ts", fn: "benchEngine" }] },
   sdk: { out: "sdk", parts: [{ file: "sdk.ts", fn: "benchSdk" }] },
   serve: { out: "serve", parts: [{ file: "serve.ts", fn: "benchServe" }] },
+  python: { out: "python", parts: [{ file: "python.ts", fn: "benchPython" }] },
   peers: { out: "peers", parts: [{ file: "peers/peers.ts", fn: "benchPeers" }], afterJson: { file: "peers/table.ts", fn: "writeReadmeTable" } },
 };
 

@@ -1,13 +1,16 @@
 // The decision service under load from a second process: autocannon at 64 connections on
-// loopback against `palisade serve` (audit log on, SQLite), and against a bare Fastify route that
+// loopback against `palisade serve` (every decision answered once its audit entry is durable,
+// SQLite), and against a bare Fastify route that
 // returns a constant, so the ratio says what deciding and auditing cost over HTTP itself. Beside
 // it, POST /v1/decide/batch with the same decisions ten to a request, and each server's CPU time
 // per request: on a shared 2-core machine requests per second follow everyone else's load, CPU
 // time per request much less so. The service and the bare route take turns and keep their best.
+// Then the same decisions each in a session of its own (history read and appended in the store),
+// and two nodes on one throwaway PostgreSQL sharing sessions, loaded at once.
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { hashKey } from "../engine/service/keys.ts";
 
@@ -55,8 +58,9 @@ export function cpuSeconds(pid: number | undefined): { all: number; main: number
   }
 }
 
-export function cannon(url: string, body: string, key: string, seconds: number): Promise<Cannon> {
-  const args = [join(root, "node_modules/autocannon/autocannon.js"), "-c", String(CONNECTIONS), "-d", String(seconds), "-m", "POST", "-H", "content-type=application/json", "-H", `authorization=Bearer ${key}`, "-b", body, "--json", url];
+export function cannon(url: string, body: string, key: string, seconds: number, connections = CONNECTIONS): Promise<Cannon> {
+  // -I: each request's `[<id>]` becomes a fresh id (a new session per request, in the session runs).
+  const args = [join(root, "node_modules/autocannon/autocannon.js"), "-c", String(connections), "-d", String(seconds), "-m", "POST", "-H", "content-type=application/json", "-H", `authorization=Bearer ${key}`, "-b", body, "-I", "--json", url];
   const p = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "ignore"] });
   let out = "";
   p.stdout.on("data", (d: Buffer) => (out += d.toString()));
@@ -80,11 +84,11 @@ export function cannon(url: string, body: string, key: string, seconds: number):
 
 type Measured = Cannon & { cpuUsPerRequest: number | undefined; mainUsPerRequest: number | undefined };
 
-async function measure(proc: ChildProcess, url: string, body: string, key: string): Promise<Measured> {
+async function measure(proc: ChildProcess, url: string, body: string, key: string, connections = CONNECTIONS): Promise<Measured> {
   try {
-    await cannon(url, body, key, 2);
+    await cannon(url, body, key, 2, connections);
     const before = cpuSeconds(proc.pid);
-    const r = await cannon(url, body, key, SECONDS);
+    const r = await cannon(url, body, key, SECONDS, connections);
     const after = cpuSeconds(proc.pid);
     const per = (s: number) => (s * 1e6) / r.requests.total;
     return before === undefined || after === undefined ? { ...r, cpuUsPerRequest: undefined, mainUsPerRequest: undefined } : { ...r, cpuUsPerRequest: per(after.all - before.all), mainUsPerRequest: per(after.main - before.main) };
@@ -99,10 +103,11 @@ export async function benchServe(): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), "palisade-bench-serve-"));
   try {
     const key = "pal_bench";
-    writeFileSync(join(dir, "config.json"), JSON.stringify({ keys: [{ id: "bench", sha256: hashKey(key), agents: ["*"], environments: ["*"] }], rateLimit: { perSecond: 10_000_000, burst: 10_000_000 }, checkpointEveryMs: 1000 }));
+    writeFileSync(join(dir, "config.json"), JSON.stringify({ keys: [{ id: "bench", sha256: hashKey(key), agents: ["*"], environments: ["*"], scopes: ["history"] }], rateLimit: { perSecond: 10_000_000, burst: 10_000_000 }, checkpointEveryMs: 1000 }));
+    // The input brings its own session.calls: the bench key has the history scope that allows it.
     const one = { phase: "tool_call", input: JSON.parse(readFileSync(join(root, "examples/inputs/email-after-record.json"), "utf8")) as unknown };
     const body = JSON.stringify(one);
-    const serve = (db: string) => spawn(process.execPath, ["--disable-warning=ExperimentalWarning", join(root, "engine/cli/main.ts"), "serve", join(root, "examples/policies"), "--port", "0", "--db", join(dir, db), "--config", join(dir, "config.json")], { cwd: dir, stdio: ["ignore", "pipe", "inherit"] });
+    const serve = (db: string) => spawn(process.execPath, ["--disable-warning=ExperimentalWarning", join(root, "engine/cli/main.ts"), "serve", join(root, "examples/policies"), "--port", "0", "--db", db.startsWith("postgres") ? db : join(dir, db), "--config", join(dir, "config.json")], { cwd: dir, stdio: ["ignore", "pipe", "inherit"] });
     const bareServer = () => spawn(process.execPath, ["--input-type=module", "-e", "import Fastify from 'fastify'; const app = Fastify(); app.post('/', async () => ({ decision: 'allow' })); await app.listen({ port: 0, host: '127.0.0.1' }); console.log('listening on http://127.0.0.1:' + app.server.address().port);"], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
     // The service and the bare route take turns, ROUNDS times each, and each keeps its best run:
     // on a shared machine a neighbour's burst then costs both sides alike, or neither.
@@ -131,8 +136,31 @@ export async function benchServe(): Promise<Record<string, number>> {
     const sb = await measure(batched, `${batchUrl}/v1/decide/batch`, JSON.stringify({ requests: new Array(BATCH).fill(one) }), key);
     const batchEntries = await countEntries(join(dir, "batch.db"));
 
-    for (const r of [s, sb]) if (r.non2xx > 0 || r.errors > 0) throw new Error(`the service answered ${r.non2xx} non-2xx and ${r.errors} errors under load`);
+    // Every request in a session of its own: the history is read from the store (a miss in the
+    // node's cache) and the call appended before the answer, the cost a session rule pays.
+    const { session: _given, ...rest } = one.input as Record<string, unknown>;
+    const inSession = JSON.stringify({ phase: one.phase, input: rest, session: "bench-[<id>]" });
+    const sessions = serve("sessions.db");
+    const sessionUrl = await waitFor(sessions, /listening on (http:\/\/\S+)/);
+    const ss = await measure(sessions, `${sessionUrl}/v1/decide`, inSession, key);
+
+    // Two nodes on one PostgreSQL, sharing the log, the approvals and the session histories,
+    // each loaded by half the connections at once.
+    const { startPostgres } = await import("../test/servers.ts");
+    const pg = await startPostgres();
+    let pair: Measured[];
+    try {
+      const nodes = [serve(pg.url), serve(pg.url)];
+      const urls = await Promise.all(nodes.map((n) => waitFor(n, /listening on (http:\/\/\S+)/)));
+      pair = await Promise.all(nodes.map((n, i) => measure(n, `${urls[i]}/v1/decide`, inSession, key, CONNECTIONS / 2)));
+    } finally {
+      pg.stop();
+    }
+
+    for (const r of [s, sb, ss, ...pair]) if (r.non2xx > 0 || r.errors > 0) throw new Error(`the service answered ${r.non2xx} non-2xx and ${r.errors} errors under load`);
     return {
+      // What else the shared machine ran meanwhile: figures at a load average far above its 2 cores say little.
+      machine_load_1m_at_end: Number(loadavg()[0].toFixed(1)),
       serve_decisions_per_s: Math.round(s.requests.average),
       serve_p50_ms: s.latency.p50,
       serve_p99_ms: s.latency.p99,
@@ -164,6 +192,13 @@ export async function benchServe(): Promise<Record<string, number>> {
       [`serve_batch${BATCH}_request_p50_ms`]: sb.latency.p50,
       [`serve_batch${BATCH}_request_p99_ms`]: sb.latency.p99,
       [`serve_batch${BATCH}_audit_entries`]: batchEntries,
+      serve_sessions_decisions_per_s: Math.round(ss.requests.average),
+      serve_sessions_p50_ms: ss.latency.p50,
+      serve_sessions_p99_ms: ss.latency.p99,
+      ...(ss.cpuUsPerRequest !== undefined ? { serve_sessions_cpu_us_per_decision: Math.round(ss.cpuUsPerRequest) } : {}),
+      pg_two_nodes_sessions_decisions_per_s: Math.round(pair[0].requests.average + pair[1].requests.average),
+      pg_two_nodes_p50_ms: Math.max(pair[0].latency.p50, pair[1].latency.p50),
+      pg_two_nodes_p99_ms: Math.max(pair[0].latency.p99, pair[1].latency.p99),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

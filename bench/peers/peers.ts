@@ -175,7 +175,8 @@ async function services(corpus: Corpus, palisadeSource: string, opaCli: Built): 
     writeFileSync(join(dir, "policies", "typical.policy"), palisadeSource);
     writeFileSync(join(dir, "typical.rego"), set.rego);
     const key = "pal_bench_peers";
-    writeFileSync(join(dir, "config.json"), JSON.stringify({ keys: [{ id: "bench", sha256: hashKey(key), agents: ["*"], environments: ["*"] }], rateLimit: { perSecond: 10_000_000, burst: 10_000_000 }, checkpointEveryMs: 1000 }));
+    // The inputs bring their own session.calls (as OPA is given them): the key's history scope allows that.
+    writeFileSync(join(dir, "config.json"), JSON.stringify({ keys: [{ id: "bench", sha256: hashKey(key), agents: ["*"], environments: ["*"], scopes: ["history"] }], rateLimit: { perSecond: 10_000_000, burst: 10_000_000 }, checkpointEveryMs: 1000 }));
     const measure = async (name: string, argv: string[], cmd: string, path: string, body: string, ready: (proc: ChildProcess) => Promise<string>) => {
       const proc = spawn(cmd, argv, { cwd: dir, stdio: ["ignore", "pipe", "ignore"] });
       try {

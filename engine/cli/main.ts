@@ -26,6 +26,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   baseline: { summary: "capture and list behavioural baselines", load: async () => (await import("./baseline.ts")).command },
   drift: { summary: "compare recent decisions with a baseline and report drift", load: async () => (await import("./drift.ts")).command },
   serve: { summary: "serve the decision API, the playground and the console", load: async () => (await import("./serve.ts")).command },
+  keys: { summary: "mint and list API keys for palisade serve", load: async () => (await import("./keys.ts")).command },
   bundle: { summary: "build, verify and sign policy bundles", load: async () => (await import("./bundle.ts")).command },
   promote: { summary: "promote a bundle to the next environment through its gates", load: async () => (await import("./promote.ts")).command },
   rollback: { summary: "return an environment to its previous bundle", load: async () => (await import("./rollback.ts")).command },

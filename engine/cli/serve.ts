@@ -1,28 +1,34 @@
 // `palisade serve`: the decision service, the playground and the console on one port. With no
 // configuration it runs on embedded defaults (a SQLite log in the working folder, the example
-// policies) and mints a one-off admin key for the console, printed once and never stored. A
+// policies) and keeps an admin key for the console in a 0600 file beside the log. A
 // monitor records every decision beside the audit log for /v1/drift, and a
 // palisade.environments.json in the working folder is listed under /v1/environments. With --env
 // it serves that environment's signed bundle, reloaded when a promotion or rollback replaces it.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { AuditLog, generateKey, openStore, parseSignerKey } from "../audit/index.ts";
+import type { AuditStore } from "../audit/index.ts";
 import { CONFIG_FILE as ENVIRONMENTS_FILE, EnvironmentError, appendGovernanceRecord, appendGovernanceTo, bundleRefusalRecord, environment, loadEnvironmentsConfig, openEnvironment } from "../environments/index.ts";
 import type { EnvironmentConfig, EnvironmentHandle, EnvironmentsConfig, GovernanceRecord, LogLocation } from "../environments/index.ts";
 import { Monitor, MonitorError, openMonitorStore } from "../monitor/index.ts";
 import { loadPolicySet } from "../runtime/index.ts";
 import type { PolicySet, PolicySource } from "../runtime/index.ts";
-import { MemoryApprovalStore } from "../service/approval-store.ts";
+import type { ApprovalStore } from "../service/approval-store.ts";
+import { SqliteApprovalStore } from "../service/approval-store-sqlite.ts";
+import { SqliteSessionStore } from "../service/session-store-sqlite.ts";
+import type { SessionStore } from "../service/sessions.ts";
+import type { SharedActivity } from "../service/context.ts";
 import { ConfigError, loadServiceConfig } from "../service/config.ts";
 import type { ServiceConfig } from "../service/config.ts";
 import type { DriftSource } from "../service/context.ts";
 import { monitorDriftSource, serviceMonitorConfig } from "../service/drift-source.ts";
 import { environmentSource } from "../service/environment-source.ts";
-import { newKey } from "../service/keys.ts";
+import { hashKey, newKey } from "../service/keys.ts";
 import { createService } from "../service/server.ts";
 import { UsageError, intFlag, parseArgs, stringFlag } from "./args.ts";
 import type { Command, CommandIO } from "./command.ts";
 import { readPolicyFiles } from "./files.ts";
+import { readOrCreateSecret } from "./secret-file.ts";
 import { printDiagnostics } from "./policies.ts";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -41,9 +47,10 @@ console (/console).
                   another environment are refused; --db defaults to its audit log
   --port N        port (default 7878; 0 picks a free one)
   --host H        address to listen on (default 127.0.0.1)
-  --db LOCATION   the audit log, the approval queue and the monitor's telemetry: a SQLite
-                  file (default palisade-audit.db here) or a postgres:// URL shared by
-                  several nodes
+  --db LOCATION   the audit log, the approval queue, session histories and the monitor's
+                  telemetry: a SQLite file (default palisade-audit.db here; approvals and
+                  sessions in palisade-audit.state.db beside it) or a postgres:// URL shared
+                  by several nodes
   --config FILE   JSON: keys (SHA-256 digests, scopes, roles), rateLimit, bodyLimit,
                   approvalTimeoutMs, checkpointEveryMs, tls {cert, key}, signingKeyFile,
                   monitor (monitors as in examples/monitors.json, inline or a file path;
@@ -58,23 +65,61 @@ Every decision is recorded for drift (aggregated beside the audit log, off the d
 path). /v1/drift compares the last hour with the newest baseline; make one from normal
 traffic with 'palisade baseline create NAME --from -1h --db LOCATION'.
 
-Without --config a one-off admin key is minted and printed with the console's address.`;
+Without --config the console's admin key is kept in a 0600 file beside the log
+(<db>.admin-key, or palisade-admin.key here for PostgreSQL), made on first start and
+reused; it is printed only to a terminal. Mint scoped keys with 'palisade keys create'.
+Every node of one log must use the same signing key: a node whose key is not the one the
+log records refuses to start.`;
 
 function isUrl(db: string): boolean {
   return /^postgres(ql)?:\/\//i.test(db);
 }
 
-function signingKey(path: string, io: CommandIO): string {
-  if (existsSync(path)) {
-    const text = readFileSync(path, "utf8").trim();
-    parseSignerKey(text);
-    return text;
+/**
+ * The checkpoint signing key at `path`, created (race-free) when missing, and checked against
+ * the verifier key the log recorded: a node with another key would sign checkpoints no verifier
+ * of this log accepts, so it refuses to start, naming both keys. The first node of a log records
+ * its key; several starting at once agree on one (the store's initMeta is set-once).
+ */
+async function signingKey(path: string, store: AuditStore, io: CommandIO): Promise<string> {
+  const registered = await store.getMeta("vkey");
+  if (registered !== undefined && !existsSync(path)) {
+    throw new UsageError(`the audit log at ${location(store)} is signed by ${registered}, and this node has no signing key at ${path}: copy the key file of a node that serves this log there, or name it with --key or "signingKeyFile"`);
   }
-  const k = generateKey("palisade.local/audit");
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `${k.signerKey}\n`, { mode: 0o600, flag: "wx" });
-  io.stderr(`palisade serve: created checkpoint signing key ${path}\n`);
-  return k.signerKey;
+  const { text, created } = readOrCreateSecret(path, () => `${generateKey("palisade.local/audit").signerKey}\n`);
+  let signer;
+  try {
+    signer = parseSignerKey(text.trim());
+  } catch (err) {
+    throw new UsageError(`the signing key in ${path} is not a PRIVATE+KEY+... signer key: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (created) io.stderr(`palisade serve: created checkpoint signing key ${path}\n`);
+  await store.initMeta("origin", signer.name);
+  const recorded = await store.initMeta("vkey", signer.vkey);
+  if (recorded !== signer.vkey) {
+    throw new UsageError(`the signing key in ${path} (verifier key ${signer.vkey}) is not the one the audit log at ${location(store)} is signed with (${recorded}): start every node with the same key file`);
+  }
+  return text.trim();
+}
+
+/** The SQLite file of a single node's approvals and session histories: `audit.db` -> `audit.state.db`. */
+export function statePath(db: string): string {
+  return db.endsWith(".db") ? `${db.slice(0, -3)}.state.db` : `${db}.state.db`;
+}
+
+function location(store: AuditStore): string {
+  return store.location.replace(/\/\/[^@]*@/, "//");
+}
+
+/**
+ * The console's admin key when no --config names keys: kept in a 0600 file beside the log, made
+ * once and reused, so it is the same after a restart and never passes through a log. Printed only
+ * to a terminal.
+ */
+function adminKey(path: string): { key: string; sha256: string; created: boolean } {
+  const { text, created } = readOrCreateSecret(path, () => `${newKey().key}\n`);
+  const key = text.trim();
+  return { key, sha256: hashKey(key), created };
 }
 
 /** Builds the playground bundle when it is missing or older than its sources; failures leave the API up. */
@@ -171,8 +216,7 @@ export const command: Command = {
     const host = stringFlag(args, "host") ?? "127.0.0.1";
     const envName = stringFlag(args, "env");
     if (envName !== undefined && args.positionals.length > 0) throw new UsageError("give policy paths or --env, not both: with --env the service serves that environment's bundle");
-    let config: ServiceConfig;
-    let minted: string | undefined;
+    let config: ServiceConfig | undefined;
     const configPath = stringFlag(args, "config");
     if (configPath !== undefined) {
       try {
@@ -181,18 +225,14 @@ export const command: Command = {
         if (err instanceof ConfigError || (err as NodeJS.ErrnoException).code === "ENOENT") throw new UsageError(`--config ${configPath}: ${err instanceof Error ? err.message : String(err)}`);
         throw err;
       }
-    } else {
-      const k = newKey();
-      minted = k.key;
-      config = { keys: [{ id: "console", sha256: k.sha256, agents: ["*"], environments: ["*"], roles: ["admin"], principal: "operator" }] };
     }
-    const environments = environmentsOf(stringFlag(args, "environments") ?? config.environments, io);
+    const environments = environmentsOf(stringFlag(args, "environments") ?? config?.environments, io);
     const envConfig = envName === undefined ? undefined : envOf(environments, envName);
     // The environment's own audit log, unless --db names another.
     const dbFlag = stringFlag(args, "db") ?? envConfig?.audit ?? "palisade-audit.db";
     const db = isUrl(dbFlag) ? dbFlag : resolve(io.cwd, dbFlag);
     const keyFlag = stringFlag(args, "key");
-    const keyPath = keyFlag !== undefined ? resolve(io.cwd, keyFlag) : config.signingKeyFile ?? (isUrl(db) ? resolve(io.cwd, "palisade-audit.key") : `${db}.key`);
+    const keyPath = keyFlag !== undefined ? resolve(io.cwd, keyFlag) : config?.signingKeyFile ?? (isUrl(db) ? resolve(io.cwd, "palisade-audit.key") : `${db}.key`);
     let served: EnvironmentHandle | undefined;
     let audit: AuditLog | undefined;
     let policySet: PolicySet;
@@ -212,12 +252,36 @@ export const command: Command = {
       }
       policySet = loaded.policySet;
     }
-    audit = await AuditLog.open(await openStore(db), { signingKey: signingKey(keyPath, io) });
-    let approvals;
+    const store = await openStore(db);
+    try {
+      audit = await AuditLog.open(store, { signingKey: await signingKey(keyPath, store, io) });
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+    let admin: ReturnType<typeof adminKey> | undefined;
+    const adminPath = isUrl(db) ? resolve(io.cwd, "palisade-admin.key") : `${db}.admin-key`;
+    if (config === undefined) {
+      admin = adminKey(adminPath);
+      config = { keys: [{ id: "console", sha256: admin.sha256, agents: ["*"], environments: ["*"], roles: ["admin"], principal: "operator" }] };
+    }
+    // Approvals and session histories: the shared PostgreSQL database, or for one node a SQLite
+    // state file beside the log (its own file, so its writes never wait on the log's commits).
+    let approvals: ApprovalStore;
+    let sessions: SessionStore;
+    let activity: SharedActivity | undefined;
     if (isUrl(db)) {
       const { PostgresApprovalStore } = await import("../service/approval-store-pg.ts");
+      const { PostgresSessionStore } = await import("../service/session-store-pg.ts");
+      const { PostgresActivity } = await import("../service/activity-pg.ts");
       approvals = await PostgresApprovalStore.open(db);
-    } else approvals = new MemoryApprovalStore();
+      sessions = await PostgresSessionStore.open(db);
+      activity = await PostgresActivity.open(db, (err) => io.stderr(`palisade serve: console feed: ${err instanceof Error ? err.message : String(err)}\n`));
+    } else {
+      const state = statePath(db);
+      approvals = SqliteApprovalStore.open(state);
+      sessions = SqliteSessionStore.open(state);
+    }
     // An environment's monitor store is what its promotion gate reads for open drift alerts.
     const monitorDb = served?.env.monitor ?? db;
     const { monitor, drift } = await monitorOf(monitorDb, config, io);
@@ -227,8 +291,14 @@ export const command: Command = {
       sources,
       audit,
       approvals,
+      sessions,
+      ...(activity ? { activity } : {}),
       keys: config.keys,
       ...(config.rateLimit ? { rateLimit: config.rateLimit } : {}),
+      ...(config.authFailureLimit ? { authFailureLimit: config.authFailureLimit } : {}),
+      ...(config.audit?.onFailure ? { auditOnFailure: config.audit.onFailure } : {}),
+      ...(config.audit?.timeoutMs !== undefined ? { auditTimeoutMs: config.audit.timeoutMs } : {}),
+      ...(config.timeouts ? { timeouts: config.timeouts } : {}),
       ...(config.bodyLimit !== undefined ? { bodyLimit: config.bodyLimit } : {}),
       ...(config.approvalTimeoutMs !== undefined ? { approvalTimeoutMs: config.approvalTimeoutMs } : {}),
       ...(config.checkpointEveryMs !== undefined ? { checkpointEveryMs: config.checkpointEveryMs } : {}),
@@ -249,7 +319,12 @@ export const command: Command = {
     io.stdout(`  drift:      ${monitor ? `${(config.monitor || serviceMonitorConfig()).monitors.length} monitors over decisions recorded in ${monitorDb === db ? "the same database" : monitorDb.replace(/\/\/[^@]*@/, "//")}` : "off (monitor: false)"}\n`);
     if (environments) io.stdout(`  environments: ${environments.file}\n`);
     if (pagesDir) io.stdout(`  playground: ${url}/playground\n`);
-    if (minted) io.stdout(`  console:    ${url}/console#key=${minted}\n  admin key (this run only): ${minted}\n`);
+    if (admin) {
+      // A terminal is read by the operator; a redirected stdout ends up in a log.
+      if (process.stdout.isTTY === true) io.stdout(`  console:    ${url}/console#key=${admin.key}\n`);
+      else io.stdout(`  console:    ${url}/console (open it as /console#key=<the key in the file below>)\n`);
+      io.stdout(`  admin key:  in ${adminPath} (mode 0600${admin.created ? ", made now" : ""}); other keys: palisade keys create --help\n`);
+    }
     await new Promise<void>((done) => {
       const stop = () => done();
       process.once("SIGINT", stop);

@@ -1,6 +1,7 @@
 // The approval queue in PostgreSQL, shared by every `palisade serve` pointed at one server. The
-// request is one JSON document per row; status is a column of its own so that answering is a
-// single conditional UPDATE (the compare-and-set that settles races between nodes).
+// request is one JSON document per row (text: JSONB refuses the \u0000 escape a payload may
+// hold); status is a column of its own so that answering is a conditional UPDATE on `pending`
+// (the compare-and-set that settles races between nodes).
 import pg from "pg";
 import type { ApprovalAnswer, ApprovalStore, StoredApproval } from "./approval-store.ts";
 import type { ApprovalStatusV1 } from "./wire.ts";
@@ -9,7 +10,7 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS palisade_approvals (
   seq BIGSERIAL PRIMARY KEY,
   id TEXT UNIQUE NOT NULL,
   status TEXT NOT NULL,
-  doc JSONB NOT NULL
+  doc TEXT NOT NULL
 )`;
 
 /** Approval requests in a PostgreSQL table (`palisade_approvals`). */
@@ -23,7 +24,7 @@ export class PostgresApprovalStore implements ApprovalStore {
 
   /** Connects and creates the table when missing (safe when several nodes start at once). */
   static async open(url: string): Promise<PostgresApprovalStore> {
-    const pool = new pg.Pool({ connectionString: url, max: 4 });
+    const pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 5000 });
     pool.on("error", () => {});
     const c = await pool.connect();
     try {
@@ -42,25 +43,23 @@ export class PostgresApprovalStore implements ApprovalStore {
   }
 
   async get(id: string): Promise<StoredApproval | undefined> {
-    const r = await this.#pool.query<{ doc: StoredApproval }>("SELECT doc FROM palisade_approvals WHERE id = $1", [id]);
-    return r.rows[0]?.doc;
+    const r = await this.#pool.query<{ doc: string }>("SELECT doc FROM palisade_approvals WHERE id = $1", [id]);
+    return r.rows[0] === undefined ? undefined : (JSON.parse(r.rows[0].doc) as StoredApproval);
   }
 
   async list(status?: ApprovalStatusV1, limit = 500): Promise<StoredApproval[]> {
     const r = status === undefined
-      ? await this.#pool.query<{ doc: StoredApproval }>("SELECT doc FROM (SELECT seq, doc FROM palisade_approvals ORDER BY seq DESC LIMIT $1) t ORDER BY seq", [limit])
-      : await this.#pool.query<{ doc: StoredApproval }>("SELECT doc FROM (SELECT seq, doc FROM palisade_approvals WHERE status = $1 ORDER BY seq DESC LIMIT $2) t ORDER BY seq", [status, limit]);
-    return r.rows.map((x) => x.doc);
+      ? await this.#pool.query<{ doc: string }>("SELECT doc FROM (SELECT seq, doc FROM palisade_approvals ORDER BY seq DESC LIMIT $1) t ORDER BY seq", [limit])
+      : await this.#pool.query<{ doc: string }>("SELECT doc FROM (SELECT seq, doc FROM palisade_approvals WHERE status = $1 ORDER BY seq DESC LIMIT $2) t ORDER BY seq", [status, limit]);
+    return r.rows.map((x) => JSON.parse(x.doc) as StoredApproval);
   }
 
   async answer(id: string, ans: ApprovalAnswer): Promise<{ changed: boolean; approval: StoredApproval | undefined }> {
-    const patch = { status: ans.status, decidedAt: ans.at, ...(ans.by !== undefined ? { decidedBy: ans.by } : {}), ...(ans.note !== undefined ? { note: ans.note } : {}) };
-    const r = await this.#pool.query<{ doc: StoredApproval }>(
-      "UPDATE palisade_approvals SET status = $2, doc = doc || $3::jsonb WHERE id = $1 AND status = 'pending' RETURNING doc",
-      [id, ans.status, JSON.stringify(patch)],
-    );
-    if (r.rows[0]) return { changed: true, approval: r.rows[0].doc };
-    return { changed: false, approval: await this.get(id) };
+    const current = await this.get(id);
+    if (current === undefined || current.status !== "pending") return { changed: false, approval: current };
+    const next: StoredApproval = { ...current, status: ans.status, decidedAt: ans.at, ...(ans.by !== undefined ? { decidedBy: ans.by } : {}), ...(ans.note !== undefined ? { note: ans.note } : {}) };
+    const r = await this.#pool.query("UPDATE palisade_approvals SET status = $2, doc = $3 WHERE id = $1 AND status = 'pending'", [id, ans.status, JSON.stringify(next)]);
+    return r.rowCount === 1 ? { changed: true, approval: next } : { changed: false, approval: await this.get(id) };
   }
 
   async close(): Promise<void> {

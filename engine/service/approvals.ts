@@ -17,8 +17,11 @@ export interface ApprovalQueueOptions {
   readonly timeoutMs?: number;
   /** How often waiters re-read a shared store, in milliseconds (default 200). */
   readonly pollMs?: number;
-  /** Called once per answered or expired request, by the node that answered it. */
-  readonly onSettled?: (approval: ApprovalV1) => void;
+  /**
+   * Called once per answered or expired request, by the node that answered it; the answer is
+   * given only once its promise resolves (the audit entry is durable).
+   */
+  readonly onSettled?: (approval: ApprovalV1) => void | Promise<void>;
   readonly now?: () => number;
 }
 
@@ -32,7 +35,7 @@ export class ApprovalQueue {
   readonly store: ApprovalStore;
   readonly #timeoutMs: number;
   readonly #pollMs: number;
-  readonly #onSettled: ((a: ApprovalV1) => void) | undefined;
+  readonly #onSettled: ((a: ApprovalV1) => void | Promise<void>) | undefined;
   readonly #now: () => number;
   readonly #events = new EventEmitter();
   readonly #sweep: ReturnType<typeof setInterval>;
@@ -101,7 +104,7 @@ export class ApprovalQueue {
       return wire;
     }
     this.#events.emit(id, wire);
-    this.#onSettled?.(wire);
+    await this.#onSettled?.(wire);
     return wire;
   }
 

@@ -29,9 +29,22 @@ export function serviceApprover(o: ServiceApproverOptions): Approver {
     });
     if (!res.ok) throw new Error(`the approval queue refused the request: HTTP ${res.status} ${await res.text()}`);
     let a = (await res.json()) as ApprovalV1;
-    while (a.status === "pending") {
-      const w = await fetch(new URL(`/v1/approvals/${encodeURIComponent(a.id)}?wait=${o.pollSeconds ?? 25}`, o.url), { headers, signal: req.signal });
+    // A node that stops answers 503 (or drops the connection): the request lives in the shared
+    // queue, so the wait goes on (on the next node behind the address) rather than failing.
+    for (let retries = 0; a.status === "pending"; ) {
+      let w: Response | undefined;
+      try {
+        w = await fetch(new URL(`/v1/approvals/${encodeURIComponent(a.id)}?wait=${o.pollSeconds ?? 25}`, o.url), { headers, signal: req.signal });
+      } catch (err) {
+        if (req.signal?.aborted) throw err;
+      }
+      if (w === undefined || w.status === 503) {
+        if (++retries > 60) throw new Error(`waiting on approval ${a.id} failed: the service stayed unavailable`);
+        await new Promise((r) => setTimeout(r, 1000));
+        continue;
+      }
       if (!w.ok) throw new Error(`waiting on approval ${a.id} failed: HTTP ${w.status}`);
+      retries = 0;
       a = (await w.json()) as ApprovalV1;
     }
     return { approved: a.status === "approved", ...(a.decidedBy !== undefined ? { by: a.decidedBy } : {}), ...(a.note !== undefined ? { reason: a.note } : {}) };

@@ -1,15 +1,16 @@
-// Decisions reach the audit log off the hot path: a handler only pushes a small object; on the
-// next turn of the event loop the queue is turned into audit entries and handed to the log,
-// which commits them in batches. Failures are counted, never sent to the client whose decision
-// was already answered: the response does not wait for the entry to be durable.
+// Decisions reach the audit log in batches: a handler pushes a small object and gets a promise
+// that resolves once the decision's entry is durable (committed by the store, many decisions to a
+// commit). The service answers only then: a 200 is a record. On the next turn of the event loop
+// the queue is turned into audit entries and handed to the log, which commits them as one batch.
 //
 // Encoding is most of the per-decision cost of auditing, and nearly all of it is the input: its
 // RFC 8785 text, that text's digest, then the leaf hash over the entry. So the handler's thread
-// writes only the record's small fields, as canonical text around the input's JSON (which the
-// route has made anyway, for its answer and the console), and the log canonicalises, digests and
-// hashes where its store runs: the SQLite store's own thread. What this cannot vouch for (a
-// lone surrogate in a small field, which the log refuses; a log that seals fields and so must see
-// the record) takes the record path, which encodes and checks as before.
+// writes only the record's small fields, as canonical text around the input's JSON, and the log
+// canonicalises, digests and hashes where its store runs: the SQLite store's own thread. What
+// this cannot vouch for (a lone surrogate in a small field, which the log refuses; a log that
+// seals fields and so must see the record) takes the record path, which encodes and checks as
+// before. Request bodies are checked before deciding (body.ts), so a refusal here is a store
+// failure or a bug, and it reaches the client as audit/unavailable.
 import type { AuditLog, AuditRecord, DocumentEntry, JsonValue } from "../audit/index.ts";
 import type { Decision, Reason } from "../runtime/index.ts";
 import { MAX_RECORDED_INPUT, inputDigest, inputFields } from "../sdk/record.ts";
@@ -122,10 +123,21 @@ export function decisionDocument(p: PendingRecord): DocumentEntry | undefined {
   return { head, name: "input", json: p.inputJson ?? JSON.stringify(p.input) ?? "null", tail, maxInline: MAX_RECORDED_INPUT };
 }
 
+interface Queued {
+  readonly p: PendingRecord;
+  readonly resolve: (index: number) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/** A record the store did not commit within the writer's deadline. */
+export class AuditTimeoutError extends Error {
+  override readonly name = "AuditTimeoutError";
+}
+
 /** Queues records for an AuditLog and drains them a turn later. */
 export class AuditWriter {
   readonly log: AuditLog;
-  #queue: PendingRecord[] = [];
+  #queue: Queued[] = [];
   #scheduled = false;
   readonly #failed = (err: unknown): void => {
     this.#failures++;
@@ -134,10 +146,17 @@ export class AuditWriter {
   #failures = 0;
   #written = 0;
   readonly #onError: (err: unknown) => void;
+  readonly #timeoutMs: number;
 
-  constructor(log: AuditLog, onError: (err: unknown) => void = () => {}) {
+  /**
+   * `timeoutMs`: how long a decision waits for its entry to be committed before its promise
+   * rejects with AuditTimeoutError (default 10 s; 0: no deadline). The entry may still land
+   * later: the log can then hold a decision whose client was refused, never the reverse.
+   */
+  constructor(log: AuditLog, onError: (err: unknown) => void = () => {}, timeoutMs = 10_000) {
     this.log = log;
     this.#onError = onError;
+    this.#timeoutMs = timeoutMs;
   }
 
   /** Appends failed so far. */
@@ -155,17 +174,23 @@ export class AuditWriter {
     return this.#queue.length;
   }
 
-  /** Queues one decision; constant time, no I/O. The input must not be mutated afterwards. */
-  push(p: PendingRecord): void {
-    this.#queue.push(p);
-    if (!this.#scheduled) {
-      this.#scheduled = true;
-      setImmediate(() => this.#drain());
-    }
+  /**
+   * Queues one decision; constant time, no I/O. The promise resolves with the entry's index once
+   * it is durable and rejects when it could not be recorded (the failure is counted and reported
+   * too). The input must not be mutated afterwards.
+   */
+  push(p: PendingRecord): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      this.#queue.push({ p, resolve, reject });
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(() => this.#drain());
+      }
+    });
   }
 
-  /** Records an approval's outcome as its own entry, beside the decision that asked for it. */
-  pushApproval(a: ApprovalV1, caller: string): void {
+  /** Records an approval's outcome as its own entry, beside the decision that asked for it; resolves once durable. */
+  pushApproval(a: ApprovalV1, caller: string): Promise<number> {
     const record: AuditRecord = {
       time: a.decidedAt ?? new Date().toISOString(),
       agent: a.agent,
@@ -181,12 +206,25 @@ export class AuditWriter {
       approval: { id: a.id, decision_id: a.decisionId, status: a.status, outcome: a.outcome, ...(a.note !== undefined ? { note: a.note } : {}) },
       caller,
     };
-    this.#append(record);
+    this.#written++;
+    const appended = this.log.append(record);
+    appended.catch(this.#failed);
+    return appended;
   }
 
-  #append(record: AuditRecord): void {
+  #settle(q: Queued, appended: Promise<number>, open: Set<Queued>): Promise<unknown> {
     this.#written++;
-    this.log.append(record).catch(this.#failed);
+    return appended.then(
+      (index) => {
+        open.delete(q);
+        q.resolve(index);
+      },
+      (err: unknown) => {
+        if (!open.delete(q)) return; // timed out already, and counted then
+        this.#failed(err);
+        q.reject(err);
+      },
+    );
   }
 
   #drain(): void {
@@ -194,16 +232,28 @@ export class AuditWriter {
     const batch = this.#queue;
     this.#queue = [];
     const spliced = !this.log.seals;
-    for (const p of batch) {
+    const settled: Promise<unknown>[] = [];
+    const open = new Set(batch);
+    for (const q of batch) {
       try {
-        const doc = spliced ? decisionDocument(p) : undefined;
-        if (doc !== undefined) {
-          this.#written++;
-          this.log.appendDocument(doc).catch(this.#failed);
-        } else this.#append(decisionRecord(p));
+        const doc = spliced ? decisionDocument(q.p) : undefined;
+        settled.push(this.#settle(q, doc !== undefined ? this.log.appendDocument(doc) : this.log.append(decisionRecord(q.p)), open));
       } catch (err) {
+        open.delete(q);
         this.#failed(err);
+        q.reject(err);
       }
+    }
+    if (this.#timeoutMs > 0 && open.size > 0) {
+      // One timer per batch rather than per decision; rejecting a settled promise is a no-op.
+      const late = new AuditTimeoutError(`the audit store did not commit within ${this.#timeoutMs} ms`);
+      const timer = setTimeout(() => {
+        this.#failures += open.size;
+        this.#onError(late);
+        for (const q of open) q.reject(late);
+        open.clear();
+      }, this.#timeoutMs);
+      void Promise.allSettled(settled).then(() => clearTimeout(timer));
     }
   }
 

@@ -5,8 +5,10 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { MonitorError, loadMonitorConfig, parseMonitorConfig } from "../monitor/index.ts";
 import type { MonitorConfig } from "../monitor/index.ts";
+import { SCOPES } from "./keys.ts";
 import type { ApiKeyConfig } from "./keys.ts";
 import type { RateLimit } from "./rate-limit.ts";
+import type { Timeouts } from "./server.ts";
 
 /** The configuration file's contents, paths resolved against the file's folder. */
 export interface ServiceConfig {
@@ -26,6 +28,11 @@ export interface ServiceConfig {
   readonly monitor?: MonitorConfig | false;
   /** A `palisade.environments.json` whose environments the console lists. */
   readonly environments?: string;
+  /** What a decision whose audit entry fails gets (`deny`: 503, the default) and how long it waits for the commit. */
+  readonly audit?: { readonly onFailure?: "deny" | "allow"; readonly timeoutMs?: number };
+  readonly timeouts?: Timeouts;
+  /** Failed authentications allowed per client address. */
+  readonly authFailureLimit?: RateLimit;
 }
 
 /** A mistake in the configuration file. */
@@ -64,6 +71,10 @@ export function parseServiceConfig(text: string, base: string): ServiceConfig {
     if (typeof k.id !== "string" || k.id === "") throw new ConfigError(`${at}/id must be a non-empty string`);
     if (typeof k.sha256 !== "string" || !/^[0-9a-f]{64}$/.test(k.sha256)) throw new ConfigError(`${at}/sha256 must be the key's SHA-256 in 64 lowercase hex digits (never the key itself)`);
     if (k.principal !== undefined && typeof k.principal !== "string") throw new ConfigError(`${at}/principal must be a string`);
+    const scopes = k.scopes === undefined ? undefined : strings(k.scopes, `${at}/scopes`);
+    for (const [i, sc] of (scopes ?? []).entries()) if (!(SCOPES as readonly string[]).includes(sc)) throw new ConfigError(`${at}/scopes/${i} must be one of ${SCOPES.join(", ")}, got ${JSON.stringify(sc)}`);
+    if (k.expires !== undefined && (typeof k.expires !== "string" || Number.isNaN(Date.parse(k.expires)))) throw new ConfigError(`${at}/expires must be an ISO-8601 instant, e.g. 2027-01-31T00:00:00Z`);
+    for (const f of Object.keys(k)) if (!["id", "sha256", "agents", "environments", "roles", "principal", "scopes", "expires"].includes(f)) throw new ConfigError(`${at}/${f} is not a key field`);
     return {
       id: k.id,
       sha256: k.sha256,
@@ -71,13 +82,37 @@ export function parseServiceConfig(text: string, base: string): ServiceConfig {
       environments: strings(k.environments, `${at}/environments`),
       roles: k.roles === undefined ? [] : strings(k.roles, `${at}/roles`),
       ...(typeof k.principal === "string" ? { principal: k.principal } : {}),
+      ...(scopes !== undefined ? { scopes } : {}),
+      ...(typeof k.expires === "string" ? { expires: k.expires } : {}),
     };
   });
-  let rateLimit: RateLimit | undefined;
-  if (raw.rateLimit !== undefined) {
-    if (!isObject(raw.rateLimit)) throw new ConfigError("/rateLimit must be an object with perSecond and burst");
-    const perSecond = posInt(raw.rateLimit.perSecond, "/rateLimit/perSecond") ?? 1000;
-    rateLimit = { perSecond, burst: posInt(raw.rateLimit.burst, "/rateLimit/burst") ?? perSecond * 2 };
+  const ids = new Set<string>();
+  for (const [i, k] of keys.entries()) {
+    if (ids.has(k.id)) throw new ConfigError(`/keys/${i}/id '${k.id}' is used by an earlier key: ids name keys in logs and metrics`);
+    ids.add(k.id);
+  }
+  const rateLimit = limitSection(raw.rateLimit, "/rateLimit", 1000);
+  const authFailureLimit = limitSection(raw.authFailureLimit, "/authFailureLimit", 5);
+  let audit: ServiceConfig["audit"];
+  if (raw.audit !== undefined) {
+    if (!isObject(raw.audit)) throw new ConfigError("/audit must be an object with onFailure and timeoutMs");
+    const onFailure = raw.audit.onFailure;
+    if (onFailure !== undefined && onFailure !== "deny" && onFailure !== "allow") throw new ConfigError(`/audit/onFailure must be "deny" (refuse a decision that cannot be recorded, the default) or "allow", got ${JSON.stringify(onFailure)}`);
+    const timeoutMs = posInt(raw.audit.timeoutMs, "/audit/timeoutMs");
+    for (const f of Object.keys(raw.audit)) if (f !== "onFailure" && f !== "timeoutMs") throw new ConfigError(`/audit/${f} is not an audit setting (onFailure, timeoutMs)`);
+    audit = { ...(onFailure !== undefined ? { onFailure } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
+  }
+  let timeouts: Timeouts | undefined;
+  if (raw.timeouts !== undefined) {
+    if (!isObject(raw.timeouts)) throw new ConfigError("/timeouts must be an object with requestMs, headersMs, keepAliveMs, idleMs");
+    const t: Record<string, number> = {};
+    for (const [f, v] of Object.entries(raw.timeouts)) {
+      if (!["requestMs", "headersMs", "keepAliveMs", "idleMs"].includes(f)) throw new ConfigError(`/timeouts/${f} is not a timeout (requestMs, headersMs, keepAliveMs, idleMs)`);
+      const n = posInt(v, `/timeouts/${f}`);
+      if (n === 0 || n === undefined) throw new ConfigError(`/timeouts/${f} must be a positive number of milliseconds: a connection with no deadline can be held open forever`);
+      t[f] = n;
+    }
+    timeouts = t;
   }
   let tls: ServiceConfig["tls"];
   if (raw.tls !== undefined) {
@@ -87,10 +122,13 @@ export function parseServiceConfig(text: string, base: string): ServiceConfig {
   if (raw.signingKeyFile !== undefined && typeof raw.signingKeyFile !== "string") throw new ConfigError("/signingKeyFile must be a file path");
   if (raw.environments !== undefined && (typeof raw.environments !== "string" || raw.environments === "")) throw new ConfigError("/environments must be the path of a palisade.environments.json");
   const monitor = monitorSection(raw.monitor, base);
-  const known = new Set(["keys", "rateLimit", "bodyLimit", "approvalTimeoutMs", "checkpointEveryMs", "tls", "signingKeyFile", "monitor", "environments"]);
+  const known = new Set(["keys", "rateLimit", "authFailureLimit", "bodyLimit", "approvalTimeoutMs", "checkpointEveryMs", "tls", "signingKeyFile", "monitor", "environments", "audit", "timeouts"]);
   for (const k of Object.keys(raw)) if (!known.has(k)) throw new ConfigError(`/${k} is not a configuration field`);
   const out: { -readonly [K in keyof ServiceConfig]: ServiceConfig[K] } = { keys };
   if (rateLimit) out.rateLimit = rateLimit;
+  if (authFailureLimit) out.authFailureLimit = authFailureLimit;
+  if (audit) out.audit = audit;
+  if (timeouts) out.timeouts = timeouts;
   const bodyLimit = posInt(raw.bodyLimit, "/bodyLimit");
   if (bodyLimit !== undefined) out.bodyLimit = bodyLimit;
   const at = posInt(raw.approvalTimeoutMs, "/approvalTimeoutMs");
@@ -102,6 +140,13 @@ export function parseServiceConfig(text: string, base: string): ServiceConfig {
   if (monitor !== undefined) out.monitor = monitor;
   if (typeof raw.environments === "string") out.environments = resolve(base, raw.environments);
   return out;
+}
+
+function limitSection(v: unknown, at: string, perSecondDefault: number): RateLimit | undefined {
+  if (v === undefined) return undefined;
+  if (!isObject(v)) throw new ConfigError(`${at} must be an object with perSecond and burst`);
+  const perSecond = posInt(v.perSecond, `${at}/perSecond`) ?? perSecondDefault;
+  return { perSecond, burst: posInt(v.burst, `${at}/burst`) ?? perSecond * 2 };
 }
 
 /** `/monitor`: false, a monitor config file's path, or the config itself (`baseline`, `defaults`, `monitors`, `alerts`). */

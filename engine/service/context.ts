@@ -1,13 +1,14 @@
 // Everything a route needs, built once by createService and passed to each route module.
 import type { AuditLog } from "../audit/index.ts";
 import type { PolicySet, PolicySource } from "../runtime/index.ts";
-import { SessionHistory } from "../sdk/history.ts";
-import type { Activity } from "./activity.ts";
+import type { Activity, ActivityFilter } from "./activity.ts";
+import type { DecisionRecordV1 } from "./wire.ts";
 import type { ApprovalQueue } from "./approvals.ts";
-import type { AuditWriter } from "./audit-writer.ts";
+import type { AuditWriter, PendingRecord } from "./audit-writer.ts";
 import type { Caller, KeyRing } from "./keys.ts";
 import type { Metrics } from "./metrics.ts";
 import type { RateLimiter } from "./rate-limit.ts";
+import type { Sessions } from "./sessions.ts";
 
 /** A source of drift reports (engine/monitor), wired in where a monitor runs beside the service. */
 export interface DriftSource {
@@ -56,6 +57,23 @@ export interface ServedEnvironment {
   status?(): unknown;
 }
 
+/** What the console reads of recent decisions: the node's own, or every node's from a shared store. */
+export interface ActivityView {
+  /** The latest decisions that match, newest first. */
+  recent(filter: ActivityFilter, limit?: number): Promise<DecisionRecordV1[]>;
+  /** Ids of recent sessions, most recently started last. */
+  sessions(): Promise<string[]>;
+  /** One session's steps, oldest first. */
+  session(id: string): Promise<DecisionRecordV1[]>;
+}
+
+/** Recent decisions of every node in a shared store: each node adds what it answered. */
+export interface SharedActivity extends ActivityView {
+  add(record: DecisionRecordV1): void;
+  link(id: string, approval: string): void;
+  close(): Promise<void>;
+}
+
 /** The parts a service is made of. */
 export interface ServiceContext {
   /** The policies to decide with now (an environment's current bundle when it serves one): read once per decision. */
@@ -71,11 +89,33 @@ export interface ServiceContext {
   readonly writer: AuditWriter;
   readonly approvals: ApprovalQueue;
   readonly activity: Activity;
-  readonly history: SessionHistory;
+  /** What the console reads: every node's decisions when they are shared, else this node's. */
+  readonly view: ActivityView;
+  /** Marks the decision that asked for an approval with the approval's id. */
+  readonly link: (id: string, approval: string) => void;
+  /** Each session's tool calls, in the shared store. */
+  readonly sessions: Sessions;
   readonly metrics: Metrics;
   readonly drift: DriftSource | undefined;
   readonly reports: ReportSource | undefined;
   readonly environments: EnvironmentSource | undefined;
-  /** Authenticates a request's key and takes `cost` from its rate limit. */
-  readonly caller: (headers: Readonly<Record<string, string | string[] | undefined>>, cost?: number) => Caller;
+  /**
+   * Authenticates a request's key and takes `cost` from its rate limit. Failed attempts are
+   * limited per client address: past the limit the address gets rate/limited, key or not.
+   */
+  readonly caller: (req: RequestLike, cost?: number) => Caller;
+  /**
+   * Queues a decision for the audit log; settles once its entry is durable. When it cannot be
+   * recorded, rejects with audit/unavailable, unless `audit.onFailure` is `allow` (then the
+   * failure is only counted and reported).
+   */
+  readonly record: (p: PendingRecord) => Promise<void>;
+  /** Aborted when the service begins to stop: long-polls answer with what they have and streams end. */
+  readonly stopping: AbortSignal;
+}
+
+/** What authentication reads of a request. */
+export interface RequestLike {
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly ip: string;
 }

@@ -18,7 +18,21 @@ export interface ApiKeyConfig {
   readonly roles?: readonly string[];
   /** Who answers approvals with this key; default the key's id. */
   readonly principal?: string;
+  /** Extra rights (SCOPES); `admin` holds them all. */
+  readonly scopes?: readonly string[];
+  /** ISO-8601 instant after which the key is refused. */
+  readonly expires?: string;
 }
+
+/**
+ * Rights a key can be given beside its agents, environments and roles: `metrics` reads /metrics;
+ * `history` may send its own `session.calls`, which otherwise come only from the service's record
+ * of the session (a client sending `session.calls: []` would erase its own history).
+ */
+export const SCOPES = ["metrics", "history"] as const;
+
+/** One of SCOPES. */
+export type Scope = (typeof SCOPES)[number];
 
 /** An authenticated caller. */
 export interface Caller {
@@ -29,6 +43,23 @@ export interface Caller {
   readonly roles: ReadonlySet<string>;
   /** Whether the key may act as an administrator. */
   readonly admin: boolean;
+  readonly scopes: ReadonlySet<string>;
+  /** Milliseconds since the epoch after which the key is refused; Infinity when it never expires. */
+  readonly expiresAt: number;
+}
+
+/**
+ * The key a request presents: `Authorization: Bearer KEY` (the scheme in any case, RFC 9110
+ * §11.1) or `X-Api-Key: KEY`.
+ */
+export function presentedKey(headers: Readonly<Record<string, string | string[] | undefined>>): string | undefined {
+  const h = headers.authorization;
+  if (typeof h === "string") {
+    const m = /^bearer[ \t]+(\S+)[ \t]*$/i.exec(h);
+    if (m) return m[1];
+  }
+  const k = headers["x-api-key"];
+  return typeof k === "string" ? k : undefined;
 }
 
 /** Hex SHA-256 of a key, as stored in the configuration. */
@@ -54,7 +85,10 @@ export class KeyRing {
     for (const k of keys) {
       if (!/^[0-9a-f]{64}$/.test(k.sha256)) throw new Error(`key '${k.id}': sha256 must be 64 lowercase hex digits`);
       const roles = new Set(k.roles ?? []);
-      const caller: Caller = { id: k.id, principal: k.principal ?? k.id, agents: scope(k.agents), environments: scope(k.environments), roles, admin: roles.has("admin") };
+      const admin = roles.has("admin");
+      const expiresAt = k.expires === undefined ? Infinity : Date.parse(k.expires);
+      if (Number.isNaN(expiresAt)) throw new Error(`key '${k.id}': expires must be an ISO-8601 instant`);
+      const caller: Caller = { id: k.id, principal: k.principal ?? k.id, agents: scope(k.agents), environments: scope(k.environments), roles, admin, scopes: new Set(admin ? SCOPES : k.scopes ?? []), expiresAt };
       this.#byDigest.set(k.sha256, { digest: Buffer.from(k.sha256, "hex"), caller });
     }
   }
@@ -66,6 +100,7 @@ export class KeyRing {
     const digest = hash("sha256", presented, "buffer");
     const hit = this.#byDigest.get(digest.toString("hex"));
     if (hit === undefined || !timingSafeEqual(hit.digest, digest)) throw new ServiceError("auth/invalid-key", "the API key is not valid");
+    if (Date.now() > hit.caller.expiresAt) throw new ServiceError("auth/expired-key", `key '${hit.caller.id}' expired at ${new Date(hit.caller.expiresAt).toISOString()}: mint a new one with 'palisade keys create'`);
     return hit.caller;
   }
 }
@@ -74,6 +109,11 @@ export class KeyRing {
 export function checkScope(caller: Caller, agent: string, env: string, path: string): void {
   if (caller.agents !== null && !caller.agents.has(agent)) throw new ServiceError("auth/forbidden", `key '${caller.id}' may not decide for agent '${agent}'`, path);
   if (caller.environments !== null && !caller.environments.has(env)) throw new ServiceError("auth/forbidden", `key '${caller.id}' may not decide in environment '${env}'`, path);
+}
+
+/** Throws auth/forbidden unless the caller holds `scope` (administrators hold every scope). */
+export function requireScope(caller: Caller, scope: Scope): void {
+  if (!caller.scopes.has(scope)) throw new ServiceError("auth/forbidden", `key '${caller.id}' lacks the '${scope}' scope`);
 }
 
 /** Throws auth/forbidden unless the caller is an administrator. */

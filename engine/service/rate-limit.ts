@@ -12,15 +12,25 @@ interface Bucket {
   at: number;
 }
 
-/** Token buckets by key id. */
+/** Token buckets by key id or client address. */
 export class RateLimiter {
   readonly #limit: RateLimit;
   readonly #buckets = new Map<string, Bucket>();
   readonly #now: () => number;
+  readonly #max: number;
 
-  constructor(limit: RateLimit, now: () => number = () => performance.now()) {
+  /** Keeps at most `max` buckets: past that the oldest is forgotten (a full bucket again). */
+  constructor(limit: RateLimit, now: () => number = () => performance.now(), max = 100_000) {
     this.#limit = limit;
     this.#now = now;
+    this.#max = max;
+  }
+
+  /** Whether the key's bucket holds at least `n` tokens; takes nothing. */
+  has(key: string, n = 1): boolean {
+    const b = this.#buckets.get(key);
+    if (b === undefined) return this.#limit.burst >= n;
+    return Math.min(this.#limit.burst, b.tokens + ((this.#now() - b.at) / 1000) * this.#limit.perSecond) >= n;
   }
 
   /** Takes `n` tokens from the key's bucket; false (and nothing taken) when it has too few. */
@@ -29,6 +39,7 @@ export class RateLimiter {
     let b = this.#buckets.get(key);
     if (b === undefined) {
       b = { tokens: this.#limit.burst, at: now };
+      if (this.#buckets.size >= this.#max) this.#buckets.delete(this.#buckets.keys().next().value as string);
       this.#buckets.set(key, b);
     } else {
       b.tokens = Math.min(this.#limit.burst, b.tokens + ((now - b.at) / 1000) * this.#limit.perSecond);

@@ -1,10 +1,13 @@
 // The approval queue over HTTP: approvers list and answer; the client that asked waits with a
 // long-poll (`?wait=SECONDS`) or a server-sent-event stream that ends with the outcome.
+import { documented } from "./openapi.ts";
+import { ref } from "./schemas.ts";
 import type { FastifyInstance } from "fastify";
 import type { ServiceContext } from "./context.ts";
 import { ServiceError, invalid } from "./errors.ts";
 import { checkScope } from "./keys.ts";
 import { approvalAction, approvalFiling, queryInt } from "./validate.ts";
+import { baseSecurityHeaders } from "./edges.ts";
 import type { ApprovalListV1, ApprovalStatusV1, ApprovalV1 } from "./wire.ts";
 
 const STATUSES: ReadonlySet<string> = new Set(["pending", "approved", "rejected", "expired"]);
@@ -14,8 +17,15 @@ const MAX_WAIT_S = 60;
 
 /** Registers the approval routes. */
 export function approvalRoutes(app: FastifyInstance, ctx: ServiceContext): void {
-  app.get("/v1/approvals", async (req): Promise<ApprovalListV1> => {
-    const caller = ctx.caller(req.headers);
+  app.get("/v1/approvals", documented({
+    summary: "List approval requests",
+    description: "Admins see every request; an approver sees those naming one of its roles.",
+    tag: "approvals",
+    auth: "key",
+    query: { status: { description: "Only requests with this status.", schema: ref("ApprovalStatus") } },
+    responses: { 200: { description: "Requests, newest last.", schema: ref("ApprovalList") } },
+  }), async (req): Promise<ApprovalListV1> => {
+    const caller = ctx.caller(req);
     if (!caller.admin && caller.roles.size === 0) throw new ServiceError("auth/forbidden", `key '${caller.id}' is neither an admin nor an approver`);
     const status = (req.query as Record<string, unknown>).status;
     if (status !== undefined && (typeof status !== "string" || !STATUSES.has(status))) throw invalid("/status", `query parameter 'status' must be one of pending, approved, rejected, expired`);
@@ -24,53 +34,89 @@ export function approvalRoutes(app: FastifyInstance, ctx: ServiceContext): void 
     return { approvals: caller.admin ? all : all.filter((a) => a.role !== null && caller.roles.has(a.role)) };
   });
 
-  app.post("/v1/approvals", async (req): Promise<ApprovalV1> => {
-    const caller = ctx.caller(req.headers);
+  app.post("/v1/approvals", documented({
+    summary: "Approve or reject a request",
+    tag: "approvals",
+    auth: "key",
+    body: ref("ApprovalAction"),
+    responses: { 200: { description: "The request as answered.", schema: ref("Approval") }, 404: { description: "No such request.", schema: ref("Error") }, 409: { description: "Already answered (or expired).", schema: ref("Error") } },
+  }), async (req): Promise<ApprovalV1> => {
+    const caller = ctx.caller(req);
     const a = approvalAction(req.body);
     const settled = await ctx.approvals.answer(caller, a.id, a.action, a.note);
     return settled;
   });
 
   // A guard elsewhere (serviceApprover) files its own require_approval decision here.
-  app.post("/v1/approvals/requests", async (req): Promise<ApprovalV1> => {
-    const caller = ctx.caller(req.headers);
+  app.post("/v1/approvals/requests", documented({
+    summary: "File an approval request from a guard elsewhere",
+    tag: "approvals",
+    auth: "key",
+    body: ref("ApprovalFiling"),
+    responses: { 200: { description: "The pending request.", schema: ref("Approval") } },
+  }), async (req): Promise<ApprovalV1> => {
+    const caller = ctx.caller(req);
     const n = approvalFiling(req.body);
     checkScope(caller, n.agent, n.env, "/agent");
     return ctx.approvals.create(n);
   });
 
   // Any key in scope of the request's agent may wait on it: the client that asked holds such a key.
-  app.get("/v1/approvals/:id", async (req): Promise<ApprovalV1> => {
-    const caller = ctx.caller(req.headers);
+  app.get("/v1/approvals/:id", documented({
+    summary: "Read or wait for an approval request",
+    tag: "approvals",
+    auth: "key",
+    params: { id: { description: "The request's id." } },
+    query: { wait: { description: "Seconds to wait for an answer (long-poll, at most 60).", schema: { type: "integer", minimum: 0, maximum: 60 } } },
+    responses: { 200: { description: "The request as it stands (answered, or still pending when the wait ran out).", schema: ref("Approval") }, 404: { description: "No such request.", schema: ref("Error") } },
+  }), async (req): Promise<ApprovalV1> => {
+    const caller = ctx.caller(req);
     const { id } = req.params as { id: string };
     const wait = queryInt(req.query as Record<string, unknown>, "wait", MAX_WAIT_S) ?? 0;
     const current = await ctx.approvals.get(id);
     if (!caller.admin && caller.agents !== null && !caller.agents.has(current.agent)) throw new ServiceError("auth/forbidden", `key '${caller.id}' may not see requests of agent '${current.agent}'`);
     if (wait === 0 || current.status !== "pending") return current;
+    // A stopping service answers with the request as it stands: the client polls again elsewhere.
+    if (ctx.stopping.aborted) return current;
     const abort = new AbortController();
     req.raw.once("close", () => abort.abort());
-    return ctx.approvals.wait(id, wait * 1000, abort.signal);
+    const stop = (): void => abort.abort();
+    ctx.stopping.addEventListener("abort", stop);
+    try {
+      return await ctx.approvals.wait(id, wait * 1000, abort.signal);
+    } finally {
+      ctx.stopping.removeEventListener("abort", stop);
+    }
   });
 
-  app.get("/v1/approvals/:id/events", async (req, reply) => {
-    const caller = ctx.caller(req.headers);
+  app.get("/v1/approvals/:id/events", documented({
+    summary: "Stream an approval request's outcome (server-sent events)",
+    tag: "approvals",
+    auth: "key",
+    params: { id: { description: "The request's id." } },
+    responses: { 200: { description: "`pending` events, then one `settled` event with the request (an Approval as JSON in each event's data).", type: "text/event-stream", schema: {} }, 404: { description: "No such request.", schema: ref("Error") } },
+  }), async (req, reply) => {
+    const caller = ctx.caller(req);
     const { id } = req.params as { id: string };
     const current = await ctx.approvals.get(id);
     if (!caller.admin && caller.agents !== null && !caller.agents.has(current.agent)) throw new ServiceError("auth/forbidden", `key '${caller.id}' may not see requests of agent '${current.agent}'`);
     reply.hijack();
     const res = reply.raw;
-    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" });
+    res.writeHead(200, { ...baseSecurityHeaders(false), "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" });
     const send = (a: ApprovalV1): void => void res.write(`event: ${a.status === "pending" ? "pending" : "settled"}\ndata: ${JSON.stringify(a)}\n\n`);
     send(current);
     const abort = new AbortController();
     req.raw.once("close", () => abort.abort());
+    const stop = (): void => abort.abort();
+    ctx.stopping.addEventListener("abort", stop);
     let a = current;
     // Until the deadline at the latest: by then the request has settled (expired at worst).
     while (a.status === "pending" && !abort.signal.aborted) {
       a = await ctx.approvals.wait(id, 15_000, abort.signal);
       if (a.status === "pending" && !abort.signal.aborted) res.write(": keep-alive\n\n");
     }
-    if (!abort.signal.aborted) send(a);
+    ctx.stopping.removeEventListener("abort", stop);
+    if (!abort.signal.aborted || ctx.stopping.aborted) send(a);
     res.end();
   });
 }

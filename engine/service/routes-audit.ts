@@ -1,6 +1,8 @@
 // The audit log over HTTP. Checkpoints and proofs need a key; the C2SP tlog-tiles paths under
 // /tlog/ are public, so a witness or an auditor can verify the log without database access and
 // without credentials (they hold hashes and the decisions' records, as the log's design intends).
+import { documented } from "./openapi.ts";
+import { ref } from "./schemas.ts";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { HASH_SIZE, StoreError, TILE_WIDTH, encodeEntryBundle, openCheckpoint, toBase64 } from "../audit/index.ts";
 import type { ServiceContext } from "./context.ts";
@@ -42,22 +44,33 @@ export function parseTilePath(path: string): { level: number | "entries"; index:
 }
 
 function notFound(reply: FastifyReply, what: string): FastifyReply {
-  return reply.code(404).type("text/plain").send(`${what}\n`);
+  return reply.code(404).send(new ServiceError("request/not-found", what).toJSON());
 }
 
 /** Registers the audit routes. */
 export function auditRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   const log = ctx.audit;
 
-  app.get("/v1/audit/checkpoint", async (req, reply) => {
-    ctx.caller(req.headers);
+  app.get("/v1/audit/checkpoint", documented({
+    summary: "The latest signed checkpoint (C2SP signed note)",
+    tag: "audit",
+    auth: "key",
+    responses: { 200: { description: "The signed note.", type: "text/plain" }, 404: { description: "No checkpoint yet.", schema: ref("Error") } },
+  }), async (req, reply) => {
+    ctx.caller(req);
     const cp = await log.latestCheckpoint();
-    if (!cp) throw new ServiceError("audit/unavailable", "no checkpoint has been signed yet");
+    if (!cp) throw new ServiceError("request/not-found", "no checkpoint has been signed yet: the service signs one within checkpointEveryMs of the first decision");
     return reply.type("text/plain; charset=utf-8").send(cp.note);
   });
 
-  app.get("/v1/audit/proof", async (req): Promise<InclusionProofV1> => {
-    ctx.caller(req.headers);
+  app.get("/v1/audit/proof", documented({
+    summary: "An RFC 9162 inclusion proof",
+    tag: "audit",
+    auth: "key",
+    query: { index: { description: "The entry to prove.", schema: { type: "integer", minimum: 0 }, required: true }, size: { description: "The tree size (default: the latest checkpoint's).", schema: { type: "integer", minimum: 0 } } },
+    responses: { 200: { description: "The proof, hashes in base64.", schema: ref("InclusionProof") } },
+  }), async (req): Promise<InclusionProofV1> => {
+    ctx.caller(req);
     const q = req.query as Record<string, unknown>;
     const index = queryInt(q, "index");
     if (index === undefined) throw invalid("/index", "query parameter 'index' is required: the entry to prove");
@@ -68,8 +81,13 @@ export function auditRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     return { index, size, leafHash: toBase64(p.leafHash), proof: p.proof.map(toBase64), root: toBase64(p.root) };
   });
 
-  app.get("/v1/audit/status", async (req): Promise<AuditStatusV1> => {
-    requireAdmin(ctx.caller(req.headers));
+  app.get("/v1/audit/status", documented({
+    summary: "The log's size, latest checkpoint and whether it verifies (admin)",
+    tag: "audit",
+    auth: "key",
+    responses: { 200: { description: "The status.", schema: ref("AuditStatus") } },
+  }), async (req): Promise<AuditStatusV1> => {
+    requireAdmin(ctx.caller(req));
     const size = await log.size();
     const cp = await log.latestCheckpoint();
     if (!cp) return { size, pending: log.pending + ctx.writer.queued, checkpoint: null, verification: { ok: false, detail: "no checkpoint has been signed yet" } };
@@ -82,13 +100,24 @@ export function auditRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   });
 
   // C2SP tlog-tiles: everything at or below the latest signed checkpoint, public, cacheable.
-  app.get("/tlog/checkpoint", async (_req, reply) => {
+  app.get("/tlog/checkpoint", documented({
+    summary: "C2SP tlog-tiles: the latest checkpoint",
+    tag: "tiles",
+    auth: "public",
+    responses: { 200: { description: "The signed note.", type: "text/plain" }, 404: { description: "No checkpoint yet.", schema: ref("Error") } },
+  }), async (_req, reply) => {
     const cp = await log.latestCheckpoint();
     if (!cp) return notFound(reply, "no checkpoint yet");
     return reply.type("text/plain; charset=utf-8").header("cache-control", "no-store").send(cp.note);
   });
 
-  app.get("/tlog/tile/*", async (req, reply) => {
+  app.get("/tlog/tile/*", documented({
+    summary: "C2SP tlog-tiles: a hash tile or an entry bundle",
+    tag: "tiles",
+    auth: "public",
+    params: { path: { description: "<L>/<N>[.p/<W>] or entries/<N>[.p/<W>], N in x001/x234/067 form." } },
+    responses: { 200: { description: "The tile's bytes.", type: "application/octet-stream" }, 404: { description: "No such tile at the latest checkpoint.", schema: ref("Error") } },
+  }), async (req, reply) => {
     const t = parseTilePath((req.params as { "*": string })["*"]);
     if (!t) return notFound(reply, "not a tile path");
     const cp = await log.latestCheckpoint();

@@ -1,6 +1,8 @@
 // POST /v1/decide and /v1/decide/batch: fill in the input's context (agent, env, time, the
 // session's earlier calls), decide, answer, and queue the decision for the audit log. Only a
 // `require_approval` decision waits on anything (filing the approval request).
+import { documented } from "./openapi.ts";
+import { ref } from "./schemas.ts";
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import type { Decision } from "../runtime/index.ts";
@@ -8,6 +10,7 @@ import type { ServiceContext } from "./context.ts";
 import { ServiceError, invalid } from "./errors.ts";
 import { checkScope } from "./keys.ts";
 import type { Caller } from "./keys.ts";
+import type { SessionCall } from "./sessions.ts";
 import { batchRequest, decisionRequest } from "./validate.ts";
 import type { BatchResponseV1, DecisionRequestV1, DecisionResponseV1, ErrorResponseV1 } from "./wire.ts";
 
@@ -16,7 +19,20 @@ function only(set: ReadonlySet<string> | null): string | undefined {
   return set.values().next().value;
 }
 
-type Prepared = { response: DecisionResponseV1; approval: boolean; decision: Decision; agent: string; env: string; session: string | null; tool: string | null; payloadJson: string };
+interface Prepared {
+  readonly response: DecisionResponseV1;
+  readonly approval: boolean;
+  readonly decision: Decision;
+  readonly agent: string;
+  readonly env: string;
+  readonly session: string | null;
+  readonly tool: string | null;
+  readonly payloadJson: string;
+  /** Settles once the audit entry is durable (or the failure is allowed); rejects with audit/unavailable. */
+  readonly recorded: Promise<void>;
+  /** Shows the decision to the console and the monitor; only once recorded. */
+  readonly note: () => void;
+}
 
 const q = JSON.stringify;
 
@@ -29,60 +45,102 @@ function responseText(p: Prepared): string {
   return `{"id":${q(r.id)},"decision":${q(r.decision)},"reasons":${q(r.reasons)},"warnings":${q(r.warnings)},"payload":${p.payloadJson},"errors":${q(r.errors)},"policy":${q(r.policy)}}`;
 }
 
-/** Decides one checked request for `caller`; `at` is the request's JSON Pointer for errors. */
-function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at: string): Prepared {
+/** A decision before it is recorded. */
+interface Decided {
+  readonly full: Record<string, unknown>;
+  readonly decision: Decision;
+  readonly tool: string | null;
+  readonly args: unknown;
+}
+
+/**
+ * Decides one checked request for `caller`; `at` is the request's JSON Pointer for errors.
+ * Synchronous without a session; in a session it waits for the session's history.
+ */
+function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at: string): Prepared | Promise<Prepared> {
   const input = r.input as Record<string, unknown>;
   const givenAgent = input.agent as { id?: unknown } | undefined;
+  const givenEnv = r.environment ?? input.env;
+  // Both defaults are looked at before either is refused, so a client is told everything it
+  // must add in one answer rather than one field at a time.
+  const agentDefault = givenAgent === undefined || givenAgent === null ? only(caller.agents) : undefined;
+  const envDefault = givenEnv === undefined ? ctx.environment ?? only(caller.environments) : undefined;
+  const missing: string[] = [];
+  if ((givenAgent === undefined || givenAgent === null) && agentDefault === undefined) missing.push(`'agent.id' in the input (key '${caller.id}' may decide for several agents)`);
+  if (givenEnv === undefined && envDefault === undefined) missing.push(`'environment' (key '${caller.id}' may decide in several)`);
+  if (missing.length > 0) throw invalid(givenAgent === undefined || givenAgent === null ? `${at}/input/agent` : `${at}/environment`, `give ${missing.join(" and ")}, e.g. {"phase": "tool_call", "environment": "production", "input": {"agent": {"id": "support-bot"}, ...}}`);
   let agent: string;
   if (givenAgent !== undefined && givenAgent !== null) {
     if (typeof givenAgent !== "object" || typeof givenAgent.id !== "string") throw invalid(`${at}/input/agent/id`, "'agent.id' must be a string");
     agent = givenAgent.id;
-  } else {
-    const one = only(caller.agents);
-    if (one === undefined) throw invalid(`${at}/input/agent`, `the input names no agent and key '${caller.id}' may decide for several: give 'agent.id'`);
-    agent = one;
-  }
-  const givenEnv = r.environment ?? input.env;
+  } else agent = agentDefault as string;
   let env: string;
   if (givenEnv !== undefined) {
     if (typeof givenEnv !== "string") throw invalid(`${at}/input/env`, "'env' must be a string");
     env = givenEnv;
-  } else {
-    // A service serving an environment's bundle decides in that environment unless told otherwise.
-    const one = ctx.environment ?? only(caller.environments);
-    if (one === undefined) throw invalid(`${at}/environment`, `no environment given and key '${caller.id}' may decide in several: give 'environment'`);
-    env = one;
-  }
+  } else env = envDefault as string;
   if (ctx.environment !== undefined && env !== ctx.environment) {
     throw new ServiceError("request/wrong-environment", `this service serves the bundle of environment '${ctx.environment}', not of '${env}': send the request to that environment's service`, r.environment !== undefined ? `${at}/environment` : `${at}/input/env`);
   }
   checkScope(caller, agent, env, givenEnv === undefined ? `${at}/environment` : `${at}/input/agent`);
   const givenSession = input.session as { id?: unknown; calls?: unknown } | undefined;
   const session = r.session ?? (typeof givenSession?.id === "string" ? givenSession.id : null);
-  const historyKey = session === null ? null : `${agent}\u0000${session}`;
+  // A client that sends its own session.calls could send [] and erase its history: only a key
+  // with the history scope may, and its calls are then the client's own, never the service's.
+  const ownCalls = givenSession !== undefined && givenSession !== null && typeof givenSession === "object" && givenSession.calls !== undefined;
+  if (ownCalls) {
+    if (!caller.scopes.has("history")) throw new ServiceError("auth/forbidden", `key '${caller.id}' may not send session.calls: the service keeps each session's calls itself (send 'session' with the session id), or give the key the 'history' scope`, `${at}/input/session/calls`);
+    if (!Array.isArray(givenSession.calls)) throw invalid(`${at}/input/session/calls`, "'session.calls' must be a list of earlier calls");
+  }
   const iso = new Date().toISOString();
-  const full: Record<string, unknown> = {
-    ...input,
-    agent: givenAgent ?? { id: agent },
-    env,
-    time: input.time ?? iso,
-    session: givenSession !== undefined && Array.isArray(givenSession.calls) ? givenSession : { id: session, calls: historyKey === null ? [] : ctx.history.calls(historyKey).slice() },
+  const decideOn = (calls: readonly SessionCall[]): Decided => {
+    const full: Record<string, unknown> = {
+      ...input,
+      agent: givenAgent ?? { id: agent },
+      env,
+      time: input.time ?? iso,
+      session: ownCalls ? givenSession : { id: session, calls },
+    };
+    const started = performance.now();
+    const decision = ctx.policySet.decide(r.phase, full);
+    ctx.metrics.decision(r.phase, decision.decision, performance.now() - started);
+    const toolField = full.tool as { name?: unknown; args?: unknown } | undefined;
+    const tool = typeof toolField?.name === "string" ? toolField.name : null;
+    return { full, decision, tool, args: toolField?.args };
   };
-  const started = performance.now();
-  const decision = ctx.policySet.decide(r.phase, full);
-  ctx.metrics.decision(r.phase, decision.decision, performance.now() - started);
-  const toolField = full.tool as { name?: unknown; args?: unknown } | undefined;
-  const tool = typeof toolField?.name === "string" ? toolField.name : null;
-  if (r.phase === "tool_call" && historyKey !== null && tool !== null) ctx.history.add(historyKey, { tool: { name: tool, args: toolField?.args }, time: iso, decision: decision.decision, outcome: decision.decision === "allow" ? "executed" : decision.decision === "deny" ? "denied" : "pending" });
-  const id = randomUUID();
-  const principal = (full.principal as { id?: unknown } | undefined)?.id;
-  // An input parsed from JSON plus strings and earlier inputs' calls: JSON.stringify cannot fail on it.
-  const inputJson = JSON.stringify(full);
-  const payloadJson = decision.payload === full ? inputJson : (JSON.stringify(decision.payload) ?? "null");
-  ctx.writer.push({ id, iso, agent, env, phase: r.phase, session, principal: typeof principal === "string" ? principal : null, tool, input: full, inputJson, decision, caller: caller.id });
-  ctx.activity.add({ id, time: iso, agent, env, phase: r.phase, session, tool, decision: decision.decision, reasons: decision.reasons, warnings: decision.warnings, input: full, payload: decision.payload }, decision, { input: inputJson, payload: payloadJson });
-  const response: DecisionResponseV1 = { id, decision: decision.decision, reasons: decision.reasons, warnings: decision.warnings, payload: decision.payload, errors: decision.errors, policy: decision.policy };
-  return { response, approval: decision.decision === "require_approval", decision, agent, env, session, tool, payloadJson };
+  const finish = ({ full, decision, tool }: Decided): Prepared => {
+    const id = randomUUID();
+    const principal = (full.principal as { id?: unknown } | undefined)?.id;
+    // An input parsed from checked JSON plus strings and earlier inputs' calls: JSON.stringify cannot fail on it.
+    const inputJson = JSON.stringify(full);
+    const payloadJson = decision.payload === full ? inputJson : (JSON.stringify(decision.payload) ?? "null");
+    const recorded = ctx.record({ id, iso, agent, env, phase: r.phase, session, principal: typeof principal === "string" ? principal : null, tool, input: full, inputJson, decision, caller: caller.id });
+    const response: DecisionResponseV1 = { id, decision: decision.decision, reasons: decision.reasons, warnings: decision.warnings, payload: decision.payload, errors: decision.errors, policy: decision.policy };
+    const note = (): void => {
+      ctx.activity.add({ id, time: iso, agent, env, phase: r.phase, session, tool, decision: decision.decision, reasons: decision.reasons, warnings: decision.warnings, input: full, payload: decision.payload }, decision, { input: inputJson, payload: payloadJson });
+    };
+    return { response, approval: decision.decision === "require_approval", decision, agent, env, session, tool, payloadJson, recorded, note };
+  };
+  if (session === null || ownCalls) return finish(decideOn([]));
+  // The session's exact history from the shared store; a tool call joins it before it is answered.
+  return ctx.sessions
+    .run(JSON.stringify([agent, session]), (calls) => {
+      const d = decideOn(calls);
+      const outcome = d.decision.decision === "allow" ? "executed" : d.decision.decision === "deny" ? "denied" : "pending";
+      return { result: d, ...(r.phase === "tool_call" && d.tool !== null ? { call: { tool: { name: d.tool, args: d.args }, time: iso, decision: d.decision.decision, outcome } } : {}) };
+    })
+    .then(finish);
+}
+
+/**
+ * Waits until the decision is recorded (audit/unavailable when it cannot be, under the default
+ * `audit.onFailure: deny`), then shows it to the console and files its approval request.
+ */
+async function settle(ctx: ServiceContext, prepared: Prepared | Promise<Prepared>, phase: DecisionRequestV1["phase"]): Promise<DecisionResponseV1> {
+  const p = await prepared;
+  await p.recorded;
+  p.note();
+  return withApproval(ctx, p, phase);
 }
 
 async function withApproval(ctx: ServiceContext, p: Prepared, phase: DecisionRequestV1["phase"]): Promise<DecisionResponseV1> {
@@ -98,7 +156,7 @@ async function withApproval(ctx: ServiceContext, p: Prepared, phase: DecisionReq
     policy: p.decision.policy.digest,
     decisionId: p.response.id,
   });
-  ctx.activity.link(p.response.id, a.id);
+  ctx.link(p.response.id, a.id);
   return { ...p.response, approval: { id: a.id, status: a.status, expiresAt: a.expiresAt, wait: `/v1/approvals/${a.id}?wait=30` } };
 }
 
@@ -109,30 +167,47 @@ function errorBody(err: unknown): ErrorResponseV1 {
 
 /** Registers the decision routes. */
 export function decideRoutes(app: FastifyInstance, ctx: ServiceContext): void {
-  app.post("/v1/decide", (req, reply) => {
-    const caller = ctx.caller(req.headers);
+  app.post("/v1/decide", documented({
+    summary: "Decide one step",
+    description: "Decides one phase's input with the served policies and answers once the decision is recorded in the audit log. A require_approval decision files an approval request (its id in `approval`).",
+    tag: "decisions",
+    auth: "key",
+    body: ref("DecisionRequest"),
+    responses: { 200: { description: "The decision.", schema: ref("DecisionResponse") }, 409: { description: "The request names another environment than the one this service serves, or a session kept changing under it.", schema: ref("Error") } },
+  }), async (req, reply) => {
+    const caller = ctx.caller(req);
     const r = decisionRequest(req.body);
-    const p = decideOne(ctx, caller, r, "");
-    if (!p.approval) return reply.type("application/json; charset=utf-8").send(responseText(p));
-    return withApproval(ctx, p, r.phase);
+    const decided = decideOne(ctx, caller, r, "");
+    const p = decided instanceof Promise ? await decided : decided;
+    if (p.approval) return settle(ctx, p, r.phase);
+    await p.recorded;
+    p.note();
+    return reply.type("application/json; charset=utf-8").send(responseText(p));
   });
 
-  app.post("/v1/decide/batch", async (req): Promise<BatchResponseV1> => {
-    const caller = ctx.caller(req.headers);
+  app.post("/v1/decide/batch", documented({
+    summary: "Decide several steps in one round trip",
+    description: "Up to 1,000 decision requests, answered in order once all are recorded; a bad request gets its error in place.",
+    tag: "decisions",
+    auth: "key",
+    body: ref("BatchRequest"),
+    responses: { 200: { description: "One result per request.", schema: ref("BatchResponse") } },
+  }), async (req): Promise<BatchResponseV1> => {
+    const caller = ctx.caller(req);
     const body = batchRequest(req.body);
     // One token was taken to get this far; a batch pays for every decision in it.
     if (body.requests.length > 1 && !ctx.limiter.take(caller.id, body.requests.length - 1)) throw new ServiceError("rate/limited", `key '${caller.id}' is over its rate limit: slow down and retry`);
-    const results: (DecisionResponseV1 | ErrorResponseV1)[] = [];
+    // Every decision is taken first, then all are awaited together: one batch, one commit.
+    const pending: Promise<DecisionResponseV1 | ErrorResponseV1>[] = [];
     for (let i = 0; i < body.requests.length; i++) {
       try {
         const r = decisionRequest(body.requests[i], `/requests/${i}`);
         const p = decideOne(ctx, caller, r, `/requests/${i}`);
-        // Only an approval waits on anything; awaiting every decision would cost a turn each.
-        results.push(p.approval ? await withApproval(ctx, p, r.phase) : p.response);
+        pending.push(settle(ctx, p, r.phase).catch(errorBody));
       } catch (err) {
-        results.push(errorBody(err));
+        pending.push(Promise.resolve(errorBody(err)));
       }
     }
-    return { results };
+    return { results: await Promise.all(pending) };
   });
 }

@@ -1,18 +1,22 @@
 // The decision service: a Fastify app over a policy set, an audit log and an approval queue.
 // createService wires the parts; the routes live in one module per area.
+import { createServer as createHttpServer, STATUS_CODES } from "node:http";
+import type { Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { Socket } from "node:net";
 import Fastify from "fastify";
-import type { FastifyError, FastifyInstance } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply } from "fastify";
 import type { AuditLog } from "../audit/index.ts";
 import type { Monitor } from "../monitor/index.ts";
 import type { PolicySet, PolicySource } from "../runtime/index.ts";
-import { SessionHistory } from "../sdk/history.ts";
 import { Activity } from "./activity.ts";
 import type { ApprovalStore } from "./approval-store.ts";
 import { ApprovalQueue } from "./approvals.ts";
-import { AuditWriter } from "./audit-writer.ts";
-import type { DriftSource, EnvironmentSource, ReportSource, ServedEnvironment, ServiceContext } from "./context.ts";
+import { AuditTimeoutError, AuditWriter } from "./audit-writer.ts";
+import { parseBody } from "./body.ts";
+import type { ActivityView, DriftSource, EnvironmentSource, ReportSource, ServedEnvironment, ServiceContext, SharedActivity } from "./context.ts";
 import { ServiceError } from "./errors.ts";
-import { KeyRing } from "./keys.ts";
+import { KeyRing, presentedKey, requireScope } from "./keys.ts";
 import type { ApiKeyConfig } from "./keys.ts";
 import { Metrics } from "./metrics.ts";
 import { feedMonitor } from "./monitor-feed.ts";
@@ -24,6 +28,12 @@ import { auditRoutes } from "./routes-audit.ts";
 import { consoleRoutes } from "./routes-console.ts";
 import { decideRoutes } from "./routes-decide.ts";
 import { staticRoutes } from "./static.ts";
+import { documented, openApiDocument } from "./openapi.ts";
+import type { RegisteredRoute, RouteDoc } from "./openapi.ts";
+import { ref } from "./schemas.ts";
+import { MemorySessionStore, Sessions } from "./sessions.ts";
+import type { SessionStore } from "./sessions.ts";
+import { allowedMethods, securityHeaders } from "./edges.ts";
 
 /** Everything a service is built from. */
 export interface ServiceOptions {
@@ -35,6 +45,10 @@ export interface ServiceOptions {
   readonly audit: AuditLog;
   /** Where approval requests live; the service owns it. */
   readonly approvals: ApprovalStore;
+  /** Where each session's tool calls live (default: in memory); the service owns it. */
+  readonly sessions?: SessionStore;
+  /** Recent decisions shared by every node, for the console (default: this node's own); the service owns it. */
+  readonly activity?: SharedActivity;
   readonly keys: readonly ApiKeyConfig[];
   /** Largest request body in bytes (default 1 MiB). */
   readonly bodyLimit?: number;
@@ -54,13 +68,38 @@ export interface ServiceOptions {
   /** Default: compliance reports built from `audit` (engine/compliance). */
   readonly reports?: ReportSource;
   readonly environments?: EnvironmentSource;
+  /** What to do with a decision whose audit entry cannot be recorded (default `deny`: 503 audit/unavailable). */
+  readonly auditOnFailure?: "deny" | "allow";
+  /** Milliseconds a decision waits for its entry to be committed before it counts as failed (default 10,000). */
+  readonly auditTimeoutMs?: number;
+  /** Connection limits against slow and idle clients. */
+  readonly timeouts?: Timeouts;
+  /** Failed authentications allowed per client address (default 5/s sustained, bursts of 50). */
+  readonly authFailureLimit?: RateLimit;
   /** Where internal failures (audit appends, signing) are reported. */
   readonly onError?: (err: unknown) => void;
 }
 
+/** Connection limits, in milliseconds. */
+export interface Timeouts {
+  /** Whole request (headers and body) must arrive within this (default 30,000). */
+  readonly requestMs?: number;
+  /** Headers must arrive within this (default 10,000; at most requestMs). */
+  readonly headersMs?: number;
+  /** An idle keep-alive connection is closed after this (default 5,000). */
+  readonly keepAliveMs?: number;
+  /** A connection with no traffic either way is closed after this (default 120,000: above the longest long-poll). */
+  readonly idleMs?: number;
+}
+
+/** The version the OpenAPI document states (the package's). */
+const SERVICE_VERSION = "0.1.0";
+
 /** A running (or ready to run) service. */
 export interface Service {
   readonly app: FastifyInstance;
+  /** Every route the server registered, with its doc (the OpenAPI document is built from these). */
+  readonly routes: readonly RegisteredRoute[];
   readonly context: ServiceContext;
   /** Listens and resolves with the base URL. */
   listen(port: number, host: string): Promise<string>;
@@ -70,25 +109,69 @@ export interface Service {
   close(): Promise<void>;
 }
 
-function bearer(headers: Readonly<Record<string, string | string[] | undefined>>): string | undefined {
-  const h = headers.authorization;
-  if (typeof h === "string" && h.startsWith("Bearer ")) return h.slice(7).trim();
-  const k = headers["x-api-key"];
-  return typeof k === "string" ? k : undefined;
+/** The V1 error for any failure a handler, a hook or Fastify itself raised. */
+function toServiceError(err: FastifyError | ServiceError | Error, bodyLimit: number, onError: (err: unknown) => void): ServiceError {
+  if (err instanceof ServiceError) return err;
+  const f = err as FastifyError;
+  switch (f.code) {
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return new ServiceError("request/too-large", `the request body is over the ${bodyLimit}-byte limit`);
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return new ServiceError("request/unsupported-media-type", "send the body as application/json");
+    case "FST_ERR_BAD_URL":
+      return new ServiceError("request/invalid", "the URL is not valid: percent-encode it as UTF-8");
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+      return new ServiceError("request/invalid", "the body is empty: send a JSON object", "/");
+    case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
+      return new ServiceError("request/invalid", "the Content-Length header does not match the body");
+    case "FST_ERR_MAX_PARAM_LENGTH":
+      return new ServiceError("request/invalid", "a path parameter is too long");
+  }
+  if (typeof f.statusCode === "number" && f.statusCode >= 400 && f.statusCode < 500) return new ServiceError("request/invalid", `the request is not valid: ${err.message.replace(/^./, (c) => c.toLowerCase())}`);
+  onError(err);
+  return new ServiceError("internal", "internal error: the failure was logged");
+}
+
+/** An error answered straight onto a socket (the request never reached Fastify). */
+function socketError(socket: Socket, e: ServiceError): void {
+  if (socket.destroyed || !socket.writable) return void socket.destroy();
+  const body = JSON.stringify(e.toJSON());
+  socket.end(`HTTP/1.1 ${e.status} ${STATUS_CODES[e.status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
 }
 
 /** Builds the service (not yet listening). */
 export async function createService(o: ServiceOptions): Promise<Service> {
   const onError = o.onError ?? (() => {});
+  const bodyLimit = o.bodyLimit ?? 1024 * 1024;
   const metrics = new Metrics();
   const keys = new KeyRing(o.keys);
   const limiter = new RateLimiter(o.rateLimit ?? { perSecond: 50_000, burst: 100_000 });
-  const writer = new AuditWriter(o.audit, onError);
+  const authFailures = new RateLimiter(o.authFailureLimit ?? { perSecond: 5, burst: 50 });
+  const writer = new AuditWriter(o.audit, onError, o.auditTimeoutMs ?? 10_000);
   const activity = new Activity();
+  const shared = o.activity;
+  if (shared) activity.observe((record) => shared.add(record));
+  const view: ActivityView = shared ?? {
+    recent: async (filter, limit) => activity.recent(filter, limit),
+    sessions: async () => activity.sessions().slice(-200),
+    session: async (id) => [...activity.session(id)],
+  };
+  const sessions = new Sessions(o.sessions ?? new MemorySessionStore());
   if (o.monitor) feedMonitor(activity, o.monitor, onError);
+  const stopping = new AbortController();
+  let unrecorded = 0;
+  let checkpointFailures = 0;
+  let approvalAuditFailures = 0;
   const approvals = new ApprovalQueue(o.approvals, {
     timeoutMs: o.approvalTimeoutMs ?? 300_000,
-    onSettled: (a) => writer.pushApproval(a, a.decidedBy ?? "deadline"),
+    onSettled: (a) =>
+      writer.pushApproval(a, a.decidedBy ?? "deadline").then(
+        () => {},
+        () => {
+          approvalAuditFailures++;
+          throw new ServiceError("audit/unavailable", `approval request '${a.id}' is ${a.status}, but the answer could not be recorded in the audit log: check the audit store`);
+        },
+      ),
   });
   let signing: Promise<number | undefined> | null = null;
   const checkpoint = async (): Promise<number | undefined> => {
@@ -101,6 +184,16 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   // One signer at a time: the timer, Service.checkpoint and reports all go through here.
   const signNow = (): Promise<number | undefined> => (signing ??= checkpoint().finally(() => (signing = null)));
   const served = o.environment;
+  const allowUnrecorded = o.auditOnFailure === "allow";
+  const refused = (err: unknown): void => {
+    if (!allowUnrecorded) {
+      const why = err instanceof AuditTimeoutError ? "the audit store did not commit it in time" : "the audit store refused it";
+      throw new ServiceError("audit/unavailable", `the decision was not recorded in the audit log (${why}), so it is not given: retry later; operators, check the audit store`);
+    }
+    // audit.onFailure: allow, chosen by the operator: answered all the same, counted and logged.
+    unrecorded++;
+    onError(new Error(`a decision was answered without its audit entry (audit.onFailure: allow): ${err instanceof Error ? err.message : String(err)}`));
+  };
   const context: ServiceContext = {
     get policySet() {
       return served === undefined ? o.policySet : served.current();
@@ -116,7 +209,12 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     writer,
     approvals,
     activity,
-    history: new SessionHistory(),
+    view,
+    link(id, approval) {
+      activity.link(id, approval);
+      shared?.link(id, approval);
+    },
+    sessions,
     metrics,
     drift: o.drift,
     reports:
@@ -132,76 +230,156 @@ export async function createService(o: ServiceOptions): Promise<Service> {
         checkpoint: signNow,
       }),
     environments: o.environments,
-    caller(headers, cost = 1) {
-      const c = keys.authenticate(bearer(headers));
+    caller(req, cost = 1) {
+      // An address past its failed attempts is refused before its key is looked at, so guessing
+      // keys from it learns nothing until its bucket refills.
+      if (!authFailures.has(req.ip)) throw new ServiceError("rate/limited", "too many failed authentications from this address: wait, then retry with a valid key");
+      let c;
+      try {
+        c = keys.authenticate(presentedKey(req.headers));
+      } catch (err) {
+        authFailures.take(req.ip);
+        throw err;
+      }
       if (!limiter.take(c.id, cost)) throw new ServiceError("rate/limited", `key '${c.id}' is over its rate limit: slow down and retry`);
       return c;
     },
+    record: (p) => writer.push(p).then(() => {}, refused),
+    stopping: stopping.signal,
   };
-  metrics.gauge("palisade_audit_queued", "Decisions not yet committed to the audit log.", () => writer.queued + o.audit.pending);
-  metrics.gauge("palisade_audit_failures", "Audit appends that failed.", () => writer.failures);
+  metrics.gauge("palisade_audit_queue", "Decisions waiting for their audit entry to be committed.", () => writer.queued + o.audit.pending);
+  metrics.counter("palisade_audit_failures_total", "Audit entries that could not be recorded.", () => writer.failures);
+  metrics.counter("palisade_audit_unrecorded_answers_total", "Decisions answered although their audit entry failed (audit.onFailure: allow).", () => unrecorded);
+  metrics.counter("palisade_approval_audit_failures_total", "Approval answers whose audit entry failed.", () => approvalAuditFailures);
+  metrics.counter("palisade_checkpoint_failures_total", "Checkpoints the timer could not sign (store failure, or a signing the log refused).", () => checkpointFailures);
+  metrics.gauge("palisade_approvals_pending", "Approval requests waiting for an answer.", async () => (await o.approvals.list("pending", 100_000)).length);
+  metrics.gauge("palisade_checkpoint_age_seconds", "Seconds since the newest signed checkpoint (absent before the first).", async () => {
+    const all = await o.audit.store.checkpoints();
+    const last = all[all.length - 1];
+    return last === undefined ? NaN : (Date.now() - last.time) / 1000;
+  });
   if (o.monitor) {
     const m = o.monitor;
     metrics.gauge("palisade_monitor_queued", "Decisions queued for the monitor's next flush.", () => m.pending);
-    metrics.gauge("palisade_monitor_dropped", "Decisions the monitor dropped because its queue was full.", () => m.dropped);
+    metrics.counter("palisade_monitor_dropped_total", "Decisions the monitor dropped because its queue was full.", () => m.dropped);
   }
 
+  const t = o.timeouts ?? {};
+  const requestMs = t.requestMs ?? 30_000;
+  const serverOptions = {
+    requestTimeout: requestMs,
+    headersTimeout: Math.min(t.headersMs ?? 10_000, requestMs),
+    keepAliveTimeout: t.keepAliveMs ?? 5_000,
+    // Node checks request deadlines on this interval (30 s by default), which would let a slow
+    // client hold its connection up to that long past the deadline.
+    connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(requestMs / 4))),
+  };
   const app = (Fastify as unknown as (opts: Record<string, unknown>) => FastifyInstance)({
     logger: false,
-    bodyLimit: o.bodyLimit ?? 1024 * 1024,
-    return503OnClosing: true,
-    forceCloseConnections: true,
-    ...(o.tls ? { https: { cert: o.tls.cert, key: o.tls.key } } : {}),
+    bodyLimit,
+    // Closing is answered by our own hook below, in the V1 error shape.
+    return503OnClosing: false,
+    forceCloseConnections: "idle",
+    serverFactory: (handler: Parameters<typeof createHttpServer>[1]): Server => {
+      const server = o.tls ? createHttpsServer({ ...serverOptions, cert: o.tls.cert, key: o.tls.key }, handler) : createHttpServer(serverOptions, handler);
+      server.setTimeout(t.idleMs ?? 120_000);
+      return server;
+    },
+    frameworkErrors: (err: FastifyError, _req: unknown, reply: FastifyReply) => {
+      const e = toServiceError(err, bodyLimit, onError);
+      return reply.code(e.status).send(e.toJSON());
+    },
+    clientErrorHandler: (err: NodeJS.ErrnoException, socket: Socket) => {
+      if (err.code === "ECONNRESET") return void socket.destroy();
+      if (err.code === "ERR_HTTP_REQUEST_TIMEOUT") return socketError(socket, new ServiceError("request/timeout", `the request did not arrive within ${requestMs} ms`));
+      if (err.code === "HPE_HEADER_OVERFLOW") return socketError(socket, new ServiceError("request/too-large", "the request headers are too large"));
+      socketError(socket, new ServiceError("request/invalid", "the request is not valid HTTP/1.1"));
+    },
+  });
+
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string", bodyLimit }, (_req, body, done) => {
+    try {
+      done(null, parseBody(body as string));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
   });
 
   app.setErrorHandler((err: FastifyError | ServiceError | Error, _req, reply) => {
-    let e: ServiceError;
-    if (err instanceof ServiceError) e = err;
-    else if ((err as FastifyError).code === "FST_ERR_CTP_BODY_TOO_LARGE") e = new ServiceError("request/too-large", `the request body is over the ${o.bodyLimit ?? 1024 * 1024}-byte limit`);
-    else if ((err as FastifyError).code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") e = new ServiceError("request/invalid", "send the body as application/json");
-    else if ((err as FastifyError).statusCode === 400) e = new ServiceError("request/invalid", `the body is not valid JSON: ${err.message.toLowerCase()}`, "/");
-    else {
-      onError(err);
-      e = new ServiceError("internal", "internal error: the failure was logged");
-    }
+    const e = toServiceError(err, bodyLimit, onError);
     if (e.code === "rate/limited") reply.header("retry-after", "1");
     return reply.code(e.status).send(e.toJSON());
   });
-  app.setNotFoundHandler((req, reply) => reply.code(404).send(new ServiceError("request/not-found", `no route ${req.method} ${req.url.split("?")[0]}`).toJSON()));
+  const routes: RegisteredRoute[] = [];
+  app.addHook("onRoute", (r) => {
+    const doc = (r.config as { doc?: RouteDoc } | undefined)?.doc;
+    for (const m of Array.isArray(r.method) ? r.method : [r.method]) routes.push({ method: m, url: r.url, doc });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split("?")[0];
+    const allow = allowedMethods(routes, path);
+    if (allow.length > 0) {
+      reply.header("allow", allow.join(", "));
+      return reply.code(405).send(new ServiceError("request/method-not-allowed", `${req.method} is not allowed on ${path}: use ${allow.join(" or ")}`).toJSON());
+    }
+    return reply.code(404).send(new ServiceError("request/not-found", `no route ${req.method} ${path}`).toJSON());
+  });
+  app.addHook("onRequest", (_req, reply, done) => {
+    if (stopping.signal.aborted) {
+      reply.header("connection", "close");
+      return done(new ServiceError("service/unavailable", "the service is stopping: retry on another node"));
+    }
+    done();
+  });
+  app.addHook("onSend", (_req, reply, payload, done) => {
+    securityHeaders(reply);
+    done(null, payload);
+  });
   app.addHook("onResponse", (req, reply, done) => {
-    metrics.response(req.routeOptions.url ?? "unmatched", reply.statusCode);
+    metrics.response(req.routeOptions.url ?? "unmatched", req.method, reply.statusCode, reply.elapsedTime);
     done();
   });
 
-  app.get("/healthz", async () => ({ ok: true }));
-  app.get("/readyz", async (_req, reply) => {
+  app.get("/healthz", documented({ summary: "Liveness", tag: "operations", auth: "public", responses: { 200: { description: "The process answers.", schema: ref("Health") } } }), async () => ({ ok: true }));
+  app.get("/readyz", documented({ summary: "Readiness: the audit store answers", tag: "operations", auth: "public", responses: { 200: { description: "Ready, with the policy digest in force.", schema: ref("Health") } } }), async (_req, reply) => {
     try {
       await o.audit.size();
       return { ok: true, policy: context.policySet.digest };
     } catch (err) {
-      return reply.code(503).send({ ok: false, reason: err instanceof Error ? err.message : String(err) });
+      return reply.code(503).send(new ServiceError("audit/unavailable", `the audit store cannot be read: ${err instanceof Error ? err.message : String(err)}`).toJSON());
     }
   });
-  app.get("/metrics", async (req, reply) => {
-    context.caller(req.headers);
-    return reply.type("text/plain; version=0.0.4").send(metrics.render());
+  app.get("/metrics", documented({ summary: "Prometheus metrics (admin or the metrics scope)", tag: "operations", auth: "key", responses: { 200: { description: "The text exposition format 0.0.4.", type: "text/plain" } } }), async (req, reply) => {
+    requireScope(context.caller(req), "metrics");
+    return reply.type("text/plain; version=0.0.4; charset=utf-8").send(await metrics.render());
   });
   decideRoutes(app, context);
   approvalRoutes(app, context);
   auditRoutes(app, context);
   consoleRoutes(app, context);
   if (o.pagesDir) staticRoutes(app, o.pagesDir);
+  let openapi: unknown;
+  app.get("/openapi.json", documented({ summary: "This document (OpenAPI 3.1)", tag: "operations", auth: "public", responses: { 200: { description: "The OpenAPI document.", schema: { type: "object" } } } }), async () => (openapi ??= openApiDocument(routes, SERVICE_VERSION)));
 
   const every = o.checkpointEveryMs ?? 5000;
   const timer = every > 0
     ? setInterval(() => {
-        signing ??= checkpoint().catch((err: unknown) => (onError(err), undefined)).finally(() => (signing = null));
+        // A refused or failed signing is an alarm: logged and counted, the timer tries again.
+        signing ??= checkpoint()
+          .catch((err: unknown) => {
+            checkpointFailures++;
+            onError(new Error(`checkpoint signing failed: ${err instanceof Error ? err.message : String(err)}`));
+            return undefined;
+          })
+          .finally(() => (signing = null));
       }, every)
     : undefined;
   timer?.unref();
 
   return {
     app,
+    routes,
     context,
     async listen(port, host) {
       await app.listen({ port, host });
@@ -212,10 +390,14 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     checkpoint: signNow,
     async close() {
       clearInterval(timer);
+      // New requests get service/unavailable; long-polls answer with what they have, streams end.
+      stopping.abort();
       await app.close();
       await signing?.catch(() => {});
       await writer.flush().catch(onError);
       await approvals.close();
+      await sessions.close();
+      await shared?.close().catch(onError);
       await o.monitor?.close().catch(onError);
       await o.audit.close();
     },

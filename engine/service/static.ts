@@ -1,6 +1,9 @@
 // The playground and console pages: files from the built bundle folder, read once and kept in
 // memory (a few hundred KB). They hold no data, so they are served without a key; every call
 // they make to the API carries one.
+import { ServiceError } from "./errors.ts";
+import { documented } from "./openapi.ts";
+import { ref } from "./schemas.ts";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { extname, join } from "node:path";
 import type { FastifyInstance } from "fastify";
@@ -19,11 +22,16 @@ export function staticRoutes(app: FastifyInstance, dir: string): void {
   if (existsSync(dir)) for (const name of readdirSync(dir)) files.set(name, { type: TYPES[extname(name)] ?? "application/octet-stream", body: readFileSync(join(dir, name)) });
   const send = (name: string) => async (_req: unknown, reply: import("fastify").FastifyReply) => {
     const f = files.get(name);
-    if (!f) return reply.code(404).type("text/plain").send(`${name} is not built: run 'npm run build:playground'\n`);
+    if (!f) return reply.code(404).send(new ServiceError("request/not-found", `${name} is not built: run 'npm run build:playground'`).toJSON());
     return reply.type(f.type).header("cache-control", "no-cache").send(f.body);
   };
-  app.get("/", async (_req, reply) => reply.redirect("/playground"));
-  app.get("/playground", send("playground.html"));
-  app.get("/console", send("console.html"));
-  app.get("/assets/:name", async (req, reply) => send((req.params as { name: string }).name)(req, reply));
+  const page = (summary: string, type = "text/html") => documented({ summary, tag: "pages", auth: "public", responses: { 200: { description: summary, type } } });
+  app.get("/", documented({ summary: "Redirects to the playground", tag: "pages", auth: "public", responses: { 302: { description: "To /playground.", type: "" } } }), async (_req, reply) => reply.redirect("/playground"));
+  app.get("/playground", page("The policy playground"), send("playground.html"));
+  app.get("/console", page("The operator console"), send("console.html"));
+  app.get(
+    "/assets/:name",
+    documented({ summary: "The pages' scripts and styles", tag: "pages", auth: "public", params: { name: { description: "A built file's name." } }, responses: { 200: { description: "The file.", type: "text/javascript", alternatives: { "text/css": { type: "string" } } }, 404: { description: "Not built.", schema: ref("Error") } } }),
+    async (req, reply) => send((req.params as { name: string }).name)(req, reply),
+  );
 }

@@ -6,6 +6,7 @@ import type { NewApproval } from "./approvals.ts";
 import type { ApprovalActionV1, BatchRequestV1, DecisionRequestV1, PhaseV1 } from "./wire.ts";
 
 const PHASES: ReadonlySet<string> = new Set(["input", "model_call", "tool_call", "tool_result", "output"]);
+const EFFECTS: ReadonlySet<string> = new Set(["deny", "require_approval", "allow", "warn", "redact", "set"]);
 
 /** Most decisions in one batch. */
 export const MAX_BATCH = 1000;
@@ -77,7 +78,9 @@ export function approvalFiling(body: unknown): NewApproval {
   for (const k of ["session", "tool"]) if (body[k] !== undefined && body[k] !== null && typeof body[k] !== "string") throw invalid(`/${k}`, `'${k}' must be a string or null`);
   if (!Array.isArray(body.reasons)) throw invalid("/reasons", "'reasons' must be a list of the require_approval reasons");
   body.reasons.forEach((r, i) => {
-    if (!isObject(r) || typeof r.rule !== "string" || typeof r.effect !== "string") throw invalid(`/reasons/${i}`, "each reason needs string 'rule' and 'effect'");
+    if (!isObject(r) || typeof r.rule !== "string" || typeof r.effect !== "string" || !EFFECTS.has(r.effect)) throw invalid(`/reasons/${i}`, "each reason needs a string 'rule' and an 'effect' (deny, require_approval, allow, warn, redact, set)");
+    for (const k of ["message", "severity", "approver_role"]) if (r[k] !== undefined && typeof r[k] !== "string") throw invalid(`/reasons/${i}/${k}`, `'${k}' must be a string`);
+    if (r.controls !== undefined && (!Array.isArray(r.controls) || r.controls.some((c) => typeof c !== "string"))) throw invalid(`/reasons/${i}/controls`, "'controls' must be a list of strings");
   });
   if (typeof body.policy !== "string" || !/^sha256:[0-9a-f]{64}$/.test(body.policy)) throw invalid("/policy", "'policy' must be the deciding policy set's digest (sha256:<64 hex digits>)");
   return {

@@ -142,15 +142,21 @@ export type ServiceErrorCode =
   | "request/invalid"
   | "request/too-large"
   | "request/not-found"
+  | "request/method-not-allowed"
+  | "request/timeout"
+  | "request/unsupported-media-type"
   | "request/wrong-environment"
   | "auth/missing-key"
   | "auth/invalid-key"
+  | "auth/expired-key"
   | "auth/forbidden"
   | "rate/limited"
   | "approval/not-found"
   | "approval/already-decided"
   | "audit/unavailable"
   | "audit/invalid-range"
+  | "session/conflict"
+  | "service/unavailable"
   | "internal";
 
 /** Every error the service sends: a stable code, a lowercase message, and the bad field's path when one is to blame. */

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { mergeAggregates, openMonitorStore, seededRandom } from "../../monitor/index.ts";
 import { repoRoot } from "../../../test/support.ts";
@@ -20,8 +21,8 @@ export interface Served {
   stop(): Promise<number | null>;
 }
 
-/** Starts `palisade serve ARGS` in `cwd`; resolves once it printed its address and admin key. */
-export function serve(args: readonly string[], cwd: string): Promise<Served> {
+/** Starts `palisade serve ARGS` in `cwd`; resolves once it printed its address and where its admin key is (or at once with `key`, for a --config run). */
+export function serve(args: readonly string[], cwd: string, withKey?: string): Promise<Served> {
   const proc = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", join(repoRoot, "engine/cli/main.ts"), "serve", ...args, "--port", "0"], { cwd, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
@@ -30,8 +31,9 @@ export function serve(args: readonly string[], cwd: string): Promise<Served> {
     proc.stdout!.on("data", (d: Buffer) => {
       out += d.toString();
       const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
-      const key = /admin key \(this run only\): (\S+)/.exec(out)?.[1];
-      if (!url || !key) return;
+      const keyFile = /admin key: +in (\S+) \(mode 0600/.exec(out)?.[1];
+      if (!url || (!keyFile && withKey === undefined)) return;
+      const key = withKey ?? readFileSync(keyFile as string, "utf8").trim();
       resolve({
         proc,
         url,
@@ -50,8 +52,19 @@ export function serve(args: readonly string[], cwd: string): Promise<Served> {
         },
       });
     });
-    proc.once("exit", (code) => reject(new Error(`serve exited ${code}: ${err}`)));
+    proc.once("exit", (code) => reject(new ServeExit(code, err)));
   });
+}
+
+/** `palisade serve` stopped before it listened. */
+export class ServeExit extends Error {
+  readonly code: number | null;
+  readonly stderr: string;
+  constructor(code: number | null, stderr: string) {
+    super(`serve exited ${code}: ${stderr}`);
+    this.code = code;
+    this.stderr = stderr;
+  }
 }
 
 /** The policy file the served tests decide with. */

@@ -117,8 +117,7 @@ describe("audit writer", () => {
     const log = await AuditLog.open(SqliteStore.open(join(dir, "sealed.db")), { erasure: { subjectField: "principal", personalFields: ["input"] } });
     const writer = new AuditWriter(log, (err) => assert.fail(String(err)));
     const p: PendingRecord = { id: "d-2", iso: "2026-11-25T10:00:00.000Z", agent: "a", env: "e", phase: "input", session: null, principal: "subject-1", tool: null, input: { secret: "s" }, decision: { decision: "allow", reasons: [], warnings: [], payload: null, errors: [], policy: { digest: `sha256:${"0".repeat(64)}` } }, caller: "k" };
-    writer.push(p);
-    await writer.flush();
+    await writer.push(p);
     const stored = new TextDecoder().decode((await log.read(0)).data);
     assert.equal(stored.includes('"secret"'), false);
     assert.deepEqual((await log.read(0)).record.input, { secret: "s" });
@@ -135,8 +134,9 @@ describe("audit writer", () => {
     const refused: unknown[] = [];
     const writer = new AuditWriter(log, (err) => refused.push(err));
     const decisions = fc.sample(pending, { numRuns: 200, seed: 7 });
-    for (const p of decisions) writer.push(p);
-    await writer.flush();
+    // Each promise settles with its own fate: durable, or refused (and counted) alone.
+    const fates = await Promise.allSettled(decisions.map((p) => writer.push(p)));
+    assert.deepEqual(fates.map((f) => f.status === "fulfilled"), decisions.map((p) => reference(p) instanceof Uint8Array));
     const kept = decisions.filter((p) => reference(p) instanceof Uint8Array);
     assert.equal(await log.size(), kept.length);
     assert.equal(writer.failures, decisions.length - kept.length);

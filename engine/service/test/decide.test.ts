@@ -55,6 +55,33 @@ describe("POST /v1/decide", () => {
     assert.deepEqual(steps.body.steps.map((x: { decision: string }) => x.decision), ["allow", "allow", "deny"]);
   });
 
+  it("refuses client-supplied session.calls unless the key has the history scope", async () => {
+    const s = `erase-${Date.now()}`;
+    await h.call("POST", "/v1/decide", "agent", toolCall("search", {}, s));
+    await h.call("POST", "/v1/decide", "agent", toolCall("search", {}, s));
+    const erase = toolCall("search");
+    (erase.input as Record<string, unknown>).session = { id: s, calls: [] };
+    const r = await h.call("POST", "/v1/decide", "agent", erase);
+    assert.deepEqual([r.status, r.body.error.code, r.body.error.path], [403, "auth/forbidden", "/input/session/calls"]);
+    // The service's own record still holds.
+    assert.equal((await h.call("POST", "/v1/decide", "agent", toolCall("search", {}, s))).body.decision, "deny");
+    const trusted = await startHarness({}, [{ id: "replayer", sha256: hashKey("k-replay"), agents: ["*"], environments: ["*"], scopes: ["history"] }]);
+    try {
+      const own = await trusted.call("POST", "/v1/decide", "k-replay", erase);
+      assert.deepEqual([own.status, own.body.decision], [200, "allow"]);
+    } finally {
+      await trusted.close();
+    }
+  });
+
+  it("decides the calls of one session one at a time, so parallel calls cannot share a history", async () => {
+    const s = `parallel-${Date.now()}`;
+    const all = await Promise.all(Array.from({ length: 12 }, () => h.call("POST", "/v1/decide", "agent", toolCall("search", {}, s))));
+    assert.deepEqual(all.map((r) => r.body.decision).sort(), [...Array(2).fill("allow"), ...Array(10).fill("deny")]);
+    const batch = await h.call("POST", "/v1/decide/batch", "agent", { requests: Array.from({ length: 4 }, () => toolCall("search", {}, `${s}-b`)) });
+    assert.deepEqual(batch.body.results.map((r: { decision: string }) => r.decision), ["allow", "allow", "deny", "deny"]);
+  });
+
   it("records what a transform changed for the console", async () => {
     await h.call("POST", "/v1/decide", "agent", { phase: "output", session: "redact-1", input: { output: { text: "mail a@b.org" } } });
     const steps = await h.call("GET", "/v1/sessions/redact-1", "admin");
@@ -127,8 +154,9 @@ describe("keys", () => {
     assert.ok(live.body.decisions.every((d: { decision: string }) => d.decision === "deny"));
   });
 
-  it("serves Prometheus metrics to a key", async () => {
-    const m = await h.call("GET", "/metrics", "agent");
+  it("serves Prometheus metrics to a key with the metrics scope, and to admins", async () => {
+    assert.deepEqual([(await h.call("GET", "/metrics", "agent")).status, (await h.call("GET", "/metrics", "admin")).status], [403, 200]);
+    const m = await h.call("GET", "/metrics", "metrics");
     assert.equal(m.status, 200);
     assert.match(m.body, /palisade_decisions_total\{phase="tool_call",decision="allow"\} \d+/);
     assert.match(m.body, /palisade_decision_seconds_bucket\{le="\+Inf"\} \d+/);

@@ -40,13 +40,14 @@ rule mask_email on output {
 `;
 
 /** Raw keys by name (their digests are what the service holds). */
-export const KEYS = { admin: "k-admin", agent: "k-agent", other: "k-other", supervisor: "k-supervisor", slow: "k-slow" } as const;
+export const KEYS = { admin: "k-admin", agent: "k-agent", other: "k-other", supervisor: "k-supervisor", slow: "k-slow", metrics: "k-metrics" } as const;
 
 const keyConfigs: ApiKeyConfig[] = [
   { id: "admin", sha256: hashKey(KEYS.admin), agents: ["*"], environments: ["*"], roles: ["admin"], principal: "alice" },
   { id: "agent", sha256: hashKey(KEYS.agent), agents: ["shop-bot"], environments: ["production"] },
   { id: "other", sha256: hashKey(KEYS.other), agents: ["other-bot"], environments: ["staging"] },
   { id: "supervisor", sha256: hashKey(KEYS.supervisor), agents: ["*"], environments: ["*"], roles: ["supervisor"], principal: "sam" },
+  { id: "metrics", sha256: hashKey(KEYS.metrics), agents: [], environments: [], scopes: ["metrics"] },
 ];
 
 /** A running service and what tests need to reach it. */
@@ -55,7 +56,7 @@ export interface Harness {
   readonly url: string;
   readonly dir: string;
   /** JSON request with a key (by name or raw); returns status and parsed body. */
-  call(method: string, path: string, key: string | undefined, body?: unknown): Promise<{ status: number; body: any }>;
+  call(method: string, path: string, key: string | undefined, body?: unknown): Promise<{ status: number; body: any; headers: Headers }>;
   close(): Promise<void>;
 }
 
@@ -65,7 +66,7 @@ export async function startHarness(extra: Partial<ServiceOptions> = {}, keys: Ap
   const sources = [{ path: "shop.policy", text: POLICY }];
   const { policySet, diagnostics } = loadPolicySet(sources);
   if (!policySet) throw new Error(`test policy does not check: ${JSON.stringify(diagnostics)}`);
-  const audit = await AuditLog.open(await openStore(join(dir, "audit.db")), { signingKey: generateKey("test.local/audit").signerKey });
+  const audit = extra.audit ?? (await AuditLog.open(await openStore(join(dir, "audit.db")), { signingKey: generateKey("test.local/audit").signerKey }));
   const service = await createService({ policySet, sources, audit, approvals: new MemoryApprovalStore(), keys, checkpointEveryMs: 0, onError: (e) => console.error("service error:", e), ...extra });
   const url = await service.listen(0, "127.0.0.1");
   return {
@@ -86,7 +87,7 @@ export async function startHarness(extra: Partial<ServiceOptions> = {}, keys: Ap
       } catch {
         // Text answers (checkpoints, metrics) stay text.
       }
-      return { status: res.status, body: parsed };
+      return { status: res.status, body: parsed, headers: res.headers };
     },
     async close() {
       await service.close();

@@ -1,24 +1,34 @@
-// Two `palisade serve` processes on one PostgreSQL: decisions taken on both land in one
-// consistent audit log, and an approval filed on one node is answered on the other while the
-// client waits on the first.
+// Three `palisade serve` processes on one throwaway PostgreSQL database: they start together
+// (one signing key, made race-free), a session rule holds whichever node gets the call,
+// approvals cross nodes, any node's console shows every node's decisions, a SIGKILL of one node under load loses no answered decision, the log
+// verifies; a node with another key is refused, and a node whose database is gone answers 503.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, connect } from "node:net";
+import type { Server, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, it } from "node:test";
-import { AuditLog, generateKey, openCheckpoint, openStore } from "../../audit/index.ts";
-import { pgUrl, repoRoot } from "../../../test/support.ts";
+import { AuditLog, generateKey, openCheckpoint, openStore, parseSignerKey } from "../../audit/index.ts";
+import { freshDatabase } from "../../audit/test/pg-support.ts";
+import { repoRoot } from "../../../test/support.ts";
 import { hashKey } from "../keys.ts";
 import { POLICY, toolCall } from "./harness.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "palisade-nodes-"));
-const nodes: { proc: ChildProcess; url: string }[] = [];
-const key = generateKey("nodes.test/audit");
+interface Node {
+  readonly proc: ChildProcess;
+  readonly url: string;
+}
+const procs: ChildProcess[] = [];
+let db: string;
+let nodes: Node[];
 
-function startNode(): Promise<{ proc: ChildProcess; url: string }> {
-  const proc = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", join(repoRoot, "engine/cli/main.ts"), "serve", join(dir, "shop.policy"), "--port", "0", "--db", pgUrl(), "--config", join(dir, "config.json")], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+function startNode(cwd: string, database: string, config = join(dir, "config.json")): Promise<Node> {
+  const proc = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", join(repoRoot, "engine/cli/main.ts"), "serve", join(dir, "shop.policy"), "--port", "0", "--db", database, "--config", config], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+  procs.push(proc);
   return new Promise((resolve, reject) => {
     let out = "";
     let err = "";
@@ -28,7 +38,7 @@ function startNode(): Promise<{ proc: ChildProcess; url: string }> {
       const m = /listening on (http:\/\/\S+)/.exec(out);
       if (m) resolve({ proc, url: m[1] });
     });
-    proc.once("exit", (code) => reject(new Error(`serve exited ${code}: ${err}`)));
+    proc.once("exit", (code) => reject(Object.assign(new Error(`serve exited ${code}: ${err}`), { stderr: err })));
   });
 }
 
@@ -37,68 +47,152 @@ async function call(url: string, method: string, path: string, k: string, body?:
   return { status: res.status, body: await res.json() };
 }
 
+function stop(n: Node): Promise<unknown> {
+  if (n.proc.exitCode !== null) return Promise.resolve();
+  return new Promise((r) => {
+    n.proc.once("exit", r);
+    n.proc.kill("SIGTERM");
+  });
+}
+
 before(async () => {
+  db = await freshDatabase("nodes");
   writeFileSync(join(dir, "shop.policy"), POLICY);
-  writeFileSync(join(dir, "audit.key"), `${key.signerKey}\n`);
   writeFileSync(join(dir, "config.json"), JSON.stringify({
     keys: [
       { id: "agent", sha256: hashKey("k-agent"), agents: ["shop-bot"], environments: ["production"] },
       { id: "admin", sha256: hashKey("k-admin"), agents: ["*"], environments: ["*"], roles: ["admin"], principal: "alice" },
     ],
     checkpointEveryMs: 200,
-    signingKeyFile: "audit.key",
+    audit: { timeoutMs: 3000 },
   }));
-  nodes.push(...(await Promise.all([startNode(), startNode()])));
+  // No key file yet: three nodes starting at once in one folder make exactly one.
+  nodes = await Promise.all([startNode(dir, db), startNode(dir, db), startNode(dir, db)]);
 });
 
 after(async () => {
-  for (const n of nodes) if (n.proc.exitCode === null) n.proc.kill("SIGKILL");
+  for (const p of procs) if (p.exitCode === null) p.kill("SIGKILL");
   rmSync(dir, { recursive: true, force: true });
 });
 
-it("shares one audit log and one approval queue", async () => {
-  const [a, b] = nodes;
-  const ids = new Set<string>();
-  await Promise.all(Array.from({ length: 200 }, async (_, i) => {
-    const r = await call(i % 2 === 0 ? a.url : b.url, "POST", "/v1/decide", "k-agent", toolCall(i % 5 === 0 ? "shell" : "lookup", { i }));
-    assert.equal(r.status, 200);
-    ids.add(r.body.id);
-  }));
-  assert.equal(ids.size, 200);
+it("holds a session rule whichever node gets the call, even for calls racing on three nodes", async () => {
+  const [a, b, c] = nodes;
+  assert.equal((await call(a.url, "POST", "/v1/decide", "k-agent", toolCall("search", {}, "mn-clinic"))).body.decision, "allow");
+  assert.equal((await call(b.url, "POST", "/v1/decide", "k-agent", toolCall("search", {}, "mn-clinic"))).body.decision, "allow");
+  const third = await call(c.url, "POST", "/v1/decide", "k-agent", toolCall("search", {}, "mn-clinic"));
+  assert.equal(third.body.decision, "deny");
+  assert.equal(third.body.payload.session.calls.length, 2);
+  // Any node's console shows the session's steps and the decisions of every node.
+  let steps: { decision: string }[] = [];
+  for (let i = 0; i < 50 && steps.length < 3; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    steps = (await call(a.url, "GET", "/v1/sessions/mn-clinic", "k-admin")).body.steps;
+  }
+  assert.deepEqual(steps.map((x) => x.decision), ["allow", "allow", "deny"]);
+  const live = await call(b.url, "GET", "/v1/decisions?session=mn-clinic&decision=deny", "k-admin");
+  assert.deepEqual(live.body.decisions.map((x: { id: string }) => x.id), [third.body.id]);
+  assert.ok((await call(c.url, "GET", "/v1/sessions", "k-admin")).body.sessions.includes("mn-clinic"));
+  const racing = await Promise.all(Array.from({ length: 15 }, (_, i) => call(nodes[i % 3].url, "POST", "/v1/decide", "k-agent", toolCall("search", {}, "race"))));
+  assert.deepEqual(racing.map((r) => r.body.decision).sort(), [...Array(2).fill("allow"), ...Array(13).fill("deny")]);
+});
 
+it("shares one approval queue: asked on one node, answered on another, waited on a third", async () => {
+  const [a, b, c] = nodes;
   const asked = await call(a.url, "POST", "/v1/decide", "k-agent", toolCall("export"));
   const id = asked.body.approval.id as string;
-  const waiting = call(a.url, "GET", `/v1/approvals/${id}?wait=20`, "k-agent");
+  const waiting = call(c.url, "GET", `/v1/approvals/${id}?wait=20`, "k-agent");
   const seenOnB = await call(b.url, "GET", "/v1/approvals?status=pending", "k-admin");
   assert.ok(seenOnB.body.approvals.some((x: { id: string }) => x.id === id));
-  const approved = await call(b.url, "POST", "/v1/approvals", "k-admin", { id, action: "approve" });
-  assert.equal(approved.body.status, "approved");
+  const [approve, reject] = await Promise.all([call(b.url, "POST", "/v1/approvals", "k-admin", { id, action: "approve" }), call(c.url, "POST", "/v1/approvals", "k-admin", { id, action: "reject" })]);
+  assert.deepEqual([approve.status, reject.status].sort(), [200, 409]);
   const outcome = await waiting;
-  assert.equal(outcome.body.outcome, "allow");
-  const twice = await call(a.url, "POST", "/v1/approvals", "k-admin", { id, action: "reject" });
-  assert.equal(twice.status, 409);
+  assert.equal(outcome.body.outcome, approve.status === 200 ? "allow" : "deny");
+});
 
-  // Stopping commits what each node queued; then the shared log holds every decision once.
-  await Promise.all(nodes.map((n) => new Promise((r) => { n.proc.once("exit", r); n.proc.kill("SIGTERM"); })));
-  const log = await AuditLog.open(await openStore(pgUrl()), { verifierKeys: [key.verifierKey] });
-  try {
-    assert.equal(await log.size(), 202);
-    const seen = new Map<string, number>();
-    let approvals = 0;
-    for (let i = 0; i < 202; i++) {
-      const rec = (await log.read(i)).record as { decision_id?: string; approval?: { id: string } };
-      if (rec.approval) approvals++;
-      else if (rec.decision_id) seen.set(rec.decision_id, (seen.get(rec.decision_id) ?? 0) + 1);
+it("refuses a node whose signing key is not the log's, naming both keys", async () => {
+  const other = join(dir, "elsewhere");
+  mkdirSync(other);
+  // From another folder with no key: refused before it makes one of its own.
+  await assert.rejects(startNode(other, db), (err: Error & { stderr?: string }) => /is signed by nodes?|is signed by palisade\.local\/audit\+[0-9a-f]{8}\+/.test(err.stderr ?? "") && /no signing key at/.test(err.stderr ?? ""));
+  const k = generateKey("palisade.local/audit");
+  writeFileSync(join(other, "palisade-audit.key"), `${k.signerKey}\n`);
+  await assert.rejects(startNode(other, db), (err: Error & { stderr?: string }) => (err.stderr ?? "").includes(parseSignerKey(k.signerKey).vkey) && /is not the one the audit log .* is signed with \(palisade\.local\/audit\+/.test(err.stderr ?? ""));
+});
+
+it("loses no answered decision when a node is killed under load, and the log verifies", async () => {
+  const answered: string[] = [];
+  let running = true;
+  const loop = async (w: number): Promise<void> => {
+    for (let i = 0; running; i++) {
+      const n = nodes[w % 3];
+      try {
+        const r = await call(n.url, "POST", "/v1/decide", "k-agent", toolCall(i % 4 === 0 ? "shell" : "lookup", { w, i }, i % 2 === 0 ? `s-${w}` : undefined));
+        if (r.status === 200) answered.push(r.body.id as string);
+      } catch {
+        if (n === nodes[1]) return;
+      }
     }
-    assert.equal(approvals, 1);
-    assert.equal(seen.size, 201);
-    for (const x of ids) assert.equal(seen.get(x), 1);
+  };
+  const loops = Array.from({ length: 12 }, (_, w) => loop(w));
+  for (let waited = 0; answered.length < 150 && waited < 15_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+  nodes[1].proc.kill("SIGKILL");
+  await new Promise((r) => setTimeout(r, 500));
+  running = false;
+  await Promise.all(loops);
+  await Promise.all([stop(nodes[0]), stop(nodes[2])]);
+  assert.ok(answered.length > 20, `only ${answered.length} answered`);
+
+  const log = await AuditLog.open(await openStore(db));
+  try {
+    const size = await log.size();
+    const logged = new Set<string>();
+    for (let i = 0; i < size; i++) {
+      const rec = (await log.read(i)).record as { decision_id?: string };
+      if (rec.decision_id) logged.add(rec.decision_id);
+    }
+    const lost = answered.filter((id) => !logged.has(id));
+    assert.deepEqual(lost, [], `${lost.length} of ${answered.length} answered decisions are not in the log`);
     const report = await log.verify();
     assert.equal(report.ok, true, JSON.stringify(report).slice(0, 500));
     const cp = await log.latestCheckpoint();
     assert.ok(cp);
-    assert.ok(openCheckpoint(cp.note, [key.verifierKey]).ok);
+    assert.ok(openCheckpoint(cp.note, await log.verifierKeys()).ok);
   } finally {
     await log.close();
+  }
+});
+
+it("answers 503 audit/unavailable while its database is unreachable, and is not ready", async () => {
+  const pgTarget = new URL(db);
+  const sockets = new Set<Socket>();
+  const proxy: Server = createServer((client) => {
+    const upstream = connect(Number(pgTarget.port), pgTarget.hostname);
+    sockets.add(client).add(upstream);
+    client.pipe(upstream).pipe(client);
+    const drop = (): void => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on("error", drop).on("close", drop);
+    upstream.on("error", drop).on("close", drop);
+  });
+  await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+  const port = (proxy.address() as { port: number }).port;
+  const via = new URL(db);
+  via.port = String(port);
+  const n = await startNode(dir, via.toString());
+  try {
+    assert.equal((await call(n.url, "POST", "/v1/decide", "k-agent", toolCall("lookup"))).status, 200);
+    // The database goes away: the proxy drops every connection and refuses new ones.
+    await new Promise<void>((r) => {
+      proxy.close(() => r());
+      for (const s of sockets) s.destroy();
+    });
+    const down = await call(n.url, "POST", "/v1/decide", "k-agent", toolCall("lookup"));
+    assert.deepEqual([down.status, down.body.error.code], [503, "audit/unavailable"]);
+    const ready = await fetch(`${n.url}/readyz`);
+    assert.equal(ready.status, 503);
+  } finally {
+    await stop(n);
   }
 });

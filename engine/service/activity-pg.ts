@@ -1,0 +1,119 @@
+// The console's view of decisions across every node on one PostgreSQL: each node writes the
+// decisions it answered into `palisade_decisions` (a batch per turn of the event loop, after the
+// answer, off the decision path), and any node's console reads them from there. The audit log is
+// the record; this table is a bounded, queryable copy of recent decisions for the console.
+import pg from "pg";
+import type { ActivityFilter } from "./activity.ts";
+import type { ActivityView } from "./context.ts";
+import type { DecisionRecordV1 } from "./wire.ts";
+
+const SCHEMA = `CREATE TABLE IF NOT EXISTS palisade_decisions (
+  seq BIGSERIAL PRIMARY KEY,
+  id TEXT NOT NULL,
+  agent TEXT NOT NULL,
+  env TEXT NOT NULL,
+  phase TEXT NOT NULL,
+  session TEXT,
+  decision TEXT NOT NULL,
+  approval TEXT,
+  doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS palisade_decisions_session ON palisade_decisions (session, seq);
+CREATE INDEX IF NOT EXISTS palisade_decisions_id ON palisade_decisions (id)`;
+
+/** Recent decisions of every node, in a PostgreSQL table. */
+export class PostgresActivity implements ActivityView {
+  readonly #pool: pg.Pool;
+  readonly #keep: number;
+  #queue: DecisionRecordV1[] = [];
+  #links: [string, string][] = [];
+  #writing: Promise<void> = Promise.resolve();
+  #writes = 0;
+  readonly #onError: (err: unknown) => void;
+
+  private constructor(pool: pg.Pool, keep: number, onError: (err: unknown) => void) {
+    this.#pool = pool;
+    this.#keep = keep;
+    this.#onError = onError;
+  }
+
+  /** Connects and creates the table when missing; keeps about the last `keep` decisions. */
+  static async open(url: string, onError: (err: unknown) => void = () => {}, keep = 100_000): Promise<PostgresActivity> {
+    const pool = new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 5000 });
+    pool.on("error", () => {});
+    const c = await pool.connect();
+    try {
+      await c.query("SELECT pg_advisory_lock(7412003)");
+      await c.query(SCHEMA);
+      await c.query("SELECT pg_advisory_unlock(7412003)");
+    } finally {
+      c.release();
+    }
+    return new PostgresActivity(pool, keep, onError);
+  }
+
+  /** Queues a decision this node answered. */
+  add(r: DecisionRecordV1): void {
+    if (this.#queue.push(r) === 1 && this.#links.length === 0) this.#schedule();
+  }
+
+  /** Marks the decision that asked for an approval with the approval's id. */
+  link(id: string, approval: string): void {
+    if (this.#links.push([id, approval]) === 1 && this.#queue.length === 0) this.#schedule();
+  }
+
+  #schedule(): void {
+    setImmediate(() => {
+      this.#writing = this.#writing.then(() => this.#write()).catch(this.#onError);
+    });
+  }
+
+  async #write(): Promise<void> {
+    const batch = this.#queue;
+    const links = this.#links;
+    this.#queue = [];
+    this.#links = [];
+    if (batch.length > 0) {
+      await this.#pool.query(
+        "INSERT INTO palisade_decisions (id, agent, env, phase, session, decision, doc) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])",
+        [batch.map((r) => r.id), batch.map((r) => r.agent), batch.map((r) => r.env), batch.map((r) => r.phase), batch.map((r) => r.session), batch.map((r) => r.decision), batch.map((r) => JSON.stringify(r))],
+      );
+    }
+    for (const [id, approval] of links) await this.#pool.query("UPDATE palisade_decisions SET approval = $2 WHERE id = $1", [id, approval]);
+    // Now and then, the oldest beyond the bound go.
+    if ((this.#writes += batch.length) >= 1000) {
+      this.#writes = 0;
+      await this.#pool.query("DELETE FROM palisade_decisions WHERE seq < (SELECT max(seq) FROM palisade_decisions) - $1", [this.#keep]);
+    }
+  }
+
+  #view(row: { doc: string; approval: string | null }): DecisionRecordV1 {
+    const r = JSON.parse(row.doc) as DecisionRecordV1;
+    return row.approval === null ? r : { ...r, approval: row.approval };
+  }
+
+  async recent(filter: ActivityFilter, limit = 200): Promise<DecisionRecordV1[]> {
+    const r = await this.#pool.query<{ doc: string; approval: string | null }>(
+      "SELECT doc, approval FROM palisade_decisions WHERE ($1::text IS NULL OR agent = $1) AND ($2::text IS NULL OR env = $2) AND ($3::text IS NULL OR phase = $3) AND ($4::text IS NULL OR decision = $4) AND ($5::text IS NULL OR session = $5) ORDER BY seq DESC LIMIT $6",
+      [filter.agent ?? null, filter.env ?? null, filter.phase ?? null, filter.decision ?? null, filter.session ?? null, limit],
+    );
+    return r.rows.map((x) => this.#view(x));
+  }
+
+  async sessions(): Promise<string[]> {
+    const r = await this.#pool.query<{ session: string }>("SELECT session FROM (SELECT session, min(seq) AS first FROM palisade_decisions WHERE session IS NOT NULL GROUP BY session ORDER BY first DESC LIMIT 200) t ORDER BY first");
+    return r.rows.map((x) => x.session);
+  }
+
+  async session(id: string): Promise<DecisionRecordV1[]> {
+    const r = await this.#pool.query<{ doc: string; approval: string | null }>("SELECT doc, approval FROM (SELECT seq, doc, approval FROM palisade_decisions WHERE session = $1 ORDER BY seq DESC LIMIT 500) t ORDER BY seq", [id]);
+    return r.rows.map((x) => this.#view(x));
+  }
+
+  /** Writes what is queued, then disconnects. */
+  async close(): Promise<void> {
+    await this.#writing;
+    if (this.#queue.length > 0 || this.#links.length > 0) await this.#write().catch(this.#onError);
+    await this.#pool.end();
+  }
+}

@@ -1,0 +1,185 @@
+// The service's edges, tried as an attacker would: slow clients, malformed URLs and HTTP, wrong
+// methods, key guessing, and what every answer carries (one error shape, security headers).
+import assert from "node:assert/strict";
+import { connect } from "node:net";
+import { after, before, describe, it } from "node:test";
+import { ensurePlayground } from "../../../playground/build.ts";
+import { hashKey } from "../keys.ts";
+import { startHarness, toolCall } from "./harness.ts";
+import type { Harness } from "./harness.ts";
+
+let h: Harness;
+before(async () => {
+  h = await startHarness({ pagesDir: await ensurePlayground(), timeouts: { requestMs: 1000, headersMs: 1000 }, authFailureLimit: { perSecond: 1, burst: 5 } });
+});
+after(async () => h.close());
+
+/** Sends raw bytes on a fresh connection; resolves with everything the server sent until it closed. */
+function raw(parts: readonly string[], gapMs = 0, limitMs = 8000): Promise<{ text: string; ms: number }> {
+  const url = new URL(h.url);
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const s = connect(Number(url.port), url.hostname);
+    let text = "";
+    const stop = setTimeout(() => {
+      s.destroy();
+      reject(new Error(`the server kept the connection open for ${limitMs} ms; got: ${text}`));
+    }, limitMs);
+    s.on("data", (d) => (text += d.toString()));
+    s.on("error", () => {});
+    s.on("close", () => {
+      clearTimeout(stop);
+      resolve({ text, ms: Date.now() - started });
+    });
+    let i = 0;
+    const next = (): void => {
+      if (i >= parts.length || s.destroyed) return;
+      s.write(parts[i++]);
+      setTimeout(next, gapMs);
+    };
+    s.on("connect", next);
+  });
+}
+
+function isErrorShape(body: unknown): boolean {
+  const e = (body as { error?: { code?: unknown; message?: unknown } }).error;
+  return typeof e?.code === "string" && typeof e.message === "string" && Object.keys(body as object).length === 1;
+}
+
+describe("slow and malformed clients", () => {
+  it("times out a body sent a byte at a time, in the error shape", async () => {
+    const head = `POST /v1/decide HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer k-agent\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n`;
+    const r = await raw([head, "{", '"', "p", "h", "a", "s", "e"], 400);
+    assert.ok(r.ms < 4000, `closed after ${r.ms} ms`);
+    assert.match(r.text, /^HTTP\/1\.1 408 /);
+    assert.ok(isErrorShape(JSON.parse(r.text.slice(r.text.indexOf("\r\n\r\n") + 4))), r.text);
+  });
+
+  it("times out headers that never end", async () => {
+    const r = await raw(["GET /healthz HTTP/1.1\r\n", "X-A: 1\r\n", "X-B: 2\r\n", "X-C: 3\r\n", "X-D: 4\r\n", "X-E: 5\r\n"], 400);
+    assert.ok(r.ms < 4000, `closed after ${r.ms} ms`);
+  });
+
+  it("answers malformed HTTP in the error shape", async () => {
+    const r = await raw(["GARBAGE\r\n\r\n"]);
+    assert.match(r.text, /^HTTP\/1\.1 400 /);
+    assert.equal(JSON.parse(r.text.slice(r.text.indexOf("\r\n\r\n") + 4)).error.code, "request/invalid");
+  });
+
+  it("answers Fastify's own errors in the error shape", async () => {
+    for (const [method, path, body, type] of [
+      ["GET", "/v1/sessions/%ff%fe", undefined, undefined],
+      ["GET", "/v1/approvals/%", undefined, undefined],
+      ["POST", "/v1/decide", "{}", "text/plain"],
+      ["POST", "/v1/decide", "", "application/json"],
+      ["POST", "/v1/decide", "{\"a\":", "application/json"],
+      ["POST", "/v1/decide", "null", "application/json"],
+    ] as const) {
+      const res = await fetch(h.url + path, { method, headers: { authorization: "Bearer k-admin", ...(type ? { "content-type": type } : {}) }, ...(body !== undefined ? { body } : {}) });
+      const text = await res.text();
+      assert.ok(res.status >= 400 && res.status < 500, `${method} ${path}: ${res.status} ${text}`);
+      assert.ok(isErrorShape(JSON.parse(text)), `${method} ${path} ${type}: ${text}`);
+    }
+  });
+});
+
+describe("routes", () => {
+  it("answers a wrong method with 405 and Allow", async () => {
+    for (const [method, path, allow] of [
+      ["GET", "/v1/decide", "POST"],
+      ["DELETE", "/v1/approvals", "GET, HEAD, POST"],
+      ["PUT", "/v1/approvals/abc", "GET, HEAD"],
+      ["POST", "/metrics", "GET, HEAD"],
+      ["PATCH", "/tlog/tile/0/000", "GET, HEAD"],
+    ] as const) {
+      const r = await h.call(method, path, "admin");
+      assert.equal(r.status, 405, `${method} ${path}`);
+      assert.equal(r.headers.get("allow"), allow);
+      assert.equal(r.body.error.code, "request/method-not-allowed");
+    }
+    assert.equal((await h.call("GET", "/v1/nothing-here", "admin")).status, 404);
+  });
+});
+
+describe("authentication", () => {
+  it("takes the bearer scheme in any case", async () => {
+    for (const scheme of ["Bearer", "bearer", "BEARER", "bEaReR"]) {
+      const res = await fetch(`${h.url}/v1/policies`, { headers: { authorization: `${scheme} k-admin` } });
+      assert.equal(res.status, 200, scheme);
+    }
+  });
+
+  it("limits failed authentications per address, then refuses that address whatever key it sends", async () => {
+    const s = await startHarness({ authFailureLimit: { perSecond: 1, burst: 5 } });
+    try {
+      const codes: number[] = [];
+      for (let i = 0; i < 8; i++) codes.push((await s.call("POST", "/v1/decide", `guess-${i}`, toolCall("lookup"))).status);
+      assert.deepEqual(codes, [401, 401, 401, 401, 401, 429, 429, 429]);
+      const blocked = await s.call("POST", "/v1/decide", "agent", toolCall("lookup"));
+      assert.deepEqual([blocked.status, blocked.body.error.code, blocked.headers.get("retry-after")], [429, "rate/limited", "1"]);
+      await new Promise((r) => setTimeout(r, 1100));
+      assert.equal((await s.call("POST", "/v1/decide", "agent", toolCall("lookup"))).status, 200);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("refuses an expired key", async () => {
+    const s = await startHarness({}, [{ id: "old", sha256: hashKey("k-old"), agents: ["*"], environments: ["*"], expires: "2020-01-01T00:00:00Z" }]);
+    try {
+      const r = await s.call("POST", "/v1/decide", "k-old", toolCall("lookup"));
+      assert.deepEqual([r.status, r.body.error.code], [401, "auth/expired-key"]);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe("headers", () => {
+  it("puts security headers on every page, and a CSP that loads nothing on API answers", async () => {
+    for (const path of ["/playground", "/console"]) {
+      const res = await fetch(h.url + path);
+      assert.equal(res.status, 200);
+      const csp = res.headers.get("content-security-policy") ?? "";
+      assert.match(csp, /default-src 'self'/);
+      // The playground compiles policies to JavaScript in the page; the console, holding a key, may not eval.
+      assert.match(csp, path === "/playground" ? /script-src 'self' 'unsafe-eval';/ : /script-src 'self';/);
+      assert.match(csp, /frame-ancestors 'none'/);
+      assert.equal(res.headers.get("x-frame-options"), "DENY");
+      assert.equal(res.headers.get("x-content-type-options"), "nosniff");
+      assert.equal(res.headers.get("referrer-policy"), "no-referrer");
+    }
+    const report = await fetch(`${h.url}/v1/reports/soc2?format=html`, { headers: { authorization: "Bearer k-admin" } });
+    assert.match(report.headers.get("content-type") ?? "", /^text\/html/);
+    assert.match(report.headers.get("content-security-policy") ?? "", /script-src 'self'/);
+    for (const r of [await h.call("GET", "/healthz", undefined), await h.call("POST", "/v1/decide", undefined, {}), await h.call("GET", "/nope", undefined)]) {
+      assert.equal(r.headers.get("content-security-policy"), "default-src 'none'; frame-ancestors 'none'");
+      assert.equal(r.headers.get("x-content-type-options"), "nosniff");
+    }
+  });
+});
+
+describe("metrics", () => {
+  it("types counters as counters, and has request durations, pending approvals, the audit queue and checkpoint age", async () => {
+    await h.call("POST", "/v1/decide", "agent", toolCall("export"));
+    await h.service.checkpoint();
+    const text = (await h.call("GET", "/metrics", "metrics")).body as string;
+    const types = new Map<string, string>();
+    for (const m of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) types.set(m[1], m[2]);
+    for (const [name, type] of types) {
+      if (type === "counter") assert.match(name, /_total$/, name);
+      if (name.endsWith("_total")) assert.equal(type, "counter", name);
+    }
+    // Every sample belongs to a declared family.
+    for (const line of text.split("\n").filter((l) => l !== "" && !l.startsWith("#"))) {
+      const name = /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(line)?.[0] ?? "";
+      assert.ok(types.has(name) || types.has(name.replace(/_(bucket|sum|count)$/, "")), line);
+    }
+    assert.equal(types.get("palisade_http_request_duration_seconds"), "histogram");
+    assert.match(text, /^palisade_http_request_duration_seconds_bucket\{route="\/v1\/decide",method="POST",le="\+Inf"\} [1-9]/m);
+    assert.equal(types.get("palisade_audit_failures_total"), "counter");
+    assert.match(text, /^palisade_approvals_pending [1-9]\d*$/m);
+    assert.match(text, /^palisade_audit_queue \d+$/m);
+    assert.match(text, /^palisade_checkpoint_age_seconds \d+(\.\d+)?(e-\d+)?$/m);
+  });
+});

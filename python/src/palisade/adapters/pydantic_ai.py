@@ -1,0 +1,95 @@
+"""PydanticAI, through its capabilities (`Agent(..., capabilities=[PalisadeCapability(guard)])`).
+
+`wrap_tool_execute` decides each tool call on its validated arguments (rewritten by `set` and
+`redact`; a deny gives the model a message, or raises) and its result; a `require_approval`
+defers the call with PydanticAI's `ApprovalRequired`, so the run ends with `DeferredToolRequests`
+and the application answers with `DeferredToolResults(approvals={call_id: True | False})`.
+`after_output_process` decides the final answer on `output` (redactions applied); model requests
+report their wall time and token use. The session is the `Session` given, else `palisade` on the
+run's deps, else the run's `conversation_id`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic_ai import RunContext
+from pydantic_ai.capabilities import AbstractCapability
+from pydantic_ai.capabilities.abstract import ValidatedToolArgs, WrapToolExecuteHandler
+from pydantic_ai.exceptions import ApprovalRequired
+from pydantic_ai.messages import ToolCallPart
+from pydantic_ai.output import OutputContext
+from pydantic_ai.tools import ToolDefinition
+
+from .. import _results
+from .._schema import with_defaults
+from ..errors import PolicyDeniedError
+from ..guard import Guard, OnDeny, Session, handle_denial
+
+__all__ = ["PalisadeCapability"]
+
+
+class PalisadeCapability(AbstractCapability[Any]):
+    """Guards a PydanticAI agent's tool calls, their results and its final answer."""
+
+    def __init__(self, guard: Guard | Session, *, on_deny: OnDeny = "message") -> None:
+        self.target = guard
+        self.on_deny: OnDeny = on_deny
+
+    def _session(self, ctx: RunContext[Any]) -> Session:
+        t = self.target
+        if isinstance(t, Session):
+            return t
+        deps = ctx.deps
+        given = deps.get("palisade") if isinstance(deps, Mapping) else getattr(deps, "palisade", None)
+        if isinstance(given, Session):
+            return given if given.guard is t else t.session(given.id, given.principal)
+        return t.session(str(ctx.conversation_id))
+
+    async def wrap_tool_execute(
+        self,
+        ctx: RunContext[Any],
+        *,
+        call: ToolCallPart,
+        tool_def: ToolDefinition,
+        args: ValidatedToolArgs,
+        handler: WrapToolExecuteHandler,
+    ) -> Any:
+        s = self._session(ctx)
+        name = call.tool_name
+        plain = json.loads(json.dumps(_results.plain(args), default=_results.plain))
+        step = await s.astep(
+            "tool_call", {"tool": {"name": name, "args": with_defaults(plain, tool_def.parameters_json_schema)}}
+        )
+        try:
+            if step.denied is not None:
+                raise step.denied
+            if step.asking is not None:
+                if not ctx.tool_call_approved:
+                    # Deferred before the tool runs; the run ends with DeferredToolRequests.
+                    raise ApprovalRequired(metadata=step.approval_request())
+                guarded = step.answer({"approved": True, "by": "deferred-tool-results"})
+            else:
+                assert step.guarded is not None
+                guarded = step.guarded
+            decided = guarded.payload.get("tool", {}).get("args", plain)
+            started = time.perf_counter()
+            try:
+                result = await handler({**args, **decided})
+            except Exception as e:
+                s.tool_outcome(name, guarded, started, error=e)
+                raise
+            given = _results.tool_result(result)
+            s.tool_outcome(name, guarded, started, size=len(given["text"]))
+            out = await s.aenforce("tool_result", {"tool": {"name": name, "args": decided, "result": given}})
+            return _results.back(result, given, out.payload.get("tool", {}).get("result"))
+        except PolicyDeniedError as e:
+            return handle_denial(e, self.on_deny)
+
+    async def after_output_process(self, ctx: RunContext[Any], *, output_context: OutputContext, output: Any) -> Any:
+        if getattr(ctx, "partial_output", False) or not isinstance(output, str):
+            return output
+        return await self._session(ctx).atext("output", output)

@@ -1,0 +1,783 @@
+"""The guard: decisions from the Palisade service, enforced in the agent's process.
+
+A `Guard` holds the connection to the service (a sidecar on loopback or a shared service) and
+hands out `Session`s, one per conversation. A session decides each step through the service
+(which keeps the session's history in its store, files approval requests and records every
+decision before it answers), then enforces the answer here: `deny` raises `PolicyDeniedError`
+(or gives the model a message), `require_approval` waits on the service's approval queue,
+`redact`/`set` rewrite the arguments, results and texts. Nothing runs before its decision; when
+no decision comes within the retry deadline the action does not happen (`GuardUnavailableError`)
+unless the guard was built with `on_unavailable="allow"`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import json
+import logging
+import os
+import time
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from contextvars import ContextVar, Token
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar, cast, overload
+from urllib.parse import quote
+
+import httpx
+from typing_extensions import ParamSpec
+
+from . import _results
+from ._tools import ToolSignature
+from ._transport import AsyncTransport, RetryPolicy, SyncTransport, Unavailable
+from .errors import (
+    DenialCause,
+    GuardConfigError,
+    GuardUnavailableError,
+    PolicyDeniedError,
+    ServiceError,
+    SessionRequiredError,
+)
+from .telemetry import Emitter, OutcomeEvent, Telemetry, TokenUse, error_of, now_ms
+from .wire import Approval, DecisionResponse, Phase, Reason
+
+log = logging.getLogger("palisade")
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+Mode = Literal["enforce", "shadow"]
+OnDeny = Literal["raise", "message"] | Callable[[PolicyDeniedError], Any]
+"""How a guarded tool reacts when policy stops it: raise `PolicyDeniedError` (default for plain
+functions), return a message the model reads (`"blocked by policy: ..."`), or return what a
+callable makes of the error."""
+
+UNAVAILABLE_RULE = "palisade.service_unavailable"
+UNRECORDABLE_RULE = "palisade.unrecordable_input"
+
+# The longest single long-poll on an approval (the service allows 60 s).
+_LONG_POLL_S = 25
+
+
+def denied_tool_message(error: PolicyDeniedError) -> str:
+    """The text a model reads when a tool call was stopped."""
+    return f"blocked by policy: {error}"
+
+
+def denial_message(decision: DecisionResponse, fallback: str) -> str:
+    """The first message of the reasons that decided, for texts a person or a model reads."""
+    for r in decision.get("reasons", []):
+        if r.get("effect") == decision.get("decision") and r.get("message"):
+            return r["message"]
+    errors = decision.get("errors", [])
+    if errors:
+        e = errors[0]
+        return f"rule {e['rule']} failed ({e['message']}), and the policy fails closed"
+    return fallback
+
+
+def _own_decision(rule: str, message: str) -> DecisionResponse:
+    """A deny the guard made itself (no service decision exists), in the service's shape."""
+    reason: Reason = {"rule": rule, "effect": "deny", "message": message, "severity": "high"}
+    return {
+        "id": "",
+        "decision": "deny",
+        "reasons": [reason],
+        "warnings": [],
+        "payload": None,
+        "errors": [],
+        "policy": {"digest": ""},
+    }
+
+
+class _Unrecordable(Exception):
+    pass
+
+
+def _encode(body: Mapping[str, Any]) -> bytes:
+    try:
+        return json.dumps(body, allow_nan=False, ensure_ascii=False, separators=(",", ":")).encode()
+    except (TypeError, ValueError, RecursionError) as e:
+        raise _Unrecordable(str(e)) from None
+
+
+@dataclass(frozen=True)
+class Guarded:
+    """An enforced decision: the payload to carry on with (the input after the policies'
+    transforms; the input as given in shadow mode or when an unavailable service was let pass)."""
+
+    decision: DecisionResponse
+    payload: dict[str, Any]
+    approval: Approval | None = None
+    #: True when the service could not be reached and `on_unavailable="allow"` let the step pass.
+    unchecked: bool = False
+    warnings: list[Reason] = field(default_factory=list)
+
+
+_current: ContextVar[Session | None] = ContextVar("palisade_session", default=None)
+_tokens: ContextVar[tuple[Token[Session | None], ...]] = ContextVar("palisade_session_tokens", default=())
+
+
+class Guard:
+    """A connection to a Palisade decision service and the way its decisions are enforced.
+
+    `url` and `key` default to `PALISADE_URL` (else `http://127.0.0.1:7878`) and `PALISADE_KEY`.
+    `agent` and `env` may be left out when the key is scoped to one agent and one environment.
+    """
+
+    def __init__(
+        self,
+        url: str | None = None,
+        key: str | None = None,
+        *,
+        agent: str | None = None,
+        env: str | None = None,
+        mode: Mode = "enforce",
+        on_unavailable: Literal["deny", "allow"] = "deny",
+        retry: RetryPolicy | None = None,
+        approval_timeout: float = 60.0,
+        on_deny: OnDeny = "raise",
+        telemetry: Telemetry | None = None,
+        http_client: httpx.Client | None = None,
+    ) -> None:
+        url = url or os.environ.get("PALISADE_URL") or "http://127.0.0.1:7878"
+        key = key or os.environ.get("PALISADE_KEY")
+        if not key:
+            raise GuardConfigError(
+                "no API key: pass key=... or set PALISADE_KEY (mint one with 'palisade keys create')"
+            )
+        if mode not in ("enforce", "shadow"):
+            raise GuardConfigError(f"unknown mode {mode!r}: expected 'enforce' or 'shadow'")
+        if on_unavailable not in ("deny", "allow"):
+            raise GuardConfigError(f"unknown on_unavailable {on_unavailable!r}: expected 'deny' or 'allow'")
+        if not approval_timeout > 0:
+            raise GuardConfigError("approval_timeout must be a positive number of seconds")
+        self.url = url
+        self.agent = agent
+        self.env = env
+        self.mode: Mode = mode
+        self.on_unavailable = on_unavailable
+        self.retry = retry or RetryPolicy()
+        self.approval_timeout = approval_timeout
+        self.on_deny: OnDeny = on_deny
+        self.telemetry = Emitter(telemetry)
+        #: Steps let through unchecked because the service was unavailable (`on_unavailable="allow"`).
+        self.unchecked = 0
+        self._sync = SyncTransport(url, key, self.retry, http_client)
+        self._async = AsyncTransport(url, key, self.retry)
+
+    # -- sessions ---------------------------------------------------------------------------
+
+    def session(self, id: str, principal: str | Mapping[str, Any] | None = None) -> Session:
+        """The session of one conversation, acting for `principal` (an id or `{id, roles, attrs}`).
+        Use it as a context manager (`with guard.session(...):`) to make it the current session
+        of `@guard.tool` functions called inside."""
+        if not isinstance(id, str) or id == "":
+            raise GuardConfigError("a session id must be a non-empty string")
+        return Session(self, id, principal)
+
+    def current_session(self) -> Session:
+        """The session entered last in this context (thread or task); SessionRequiredError when none."""
+        s = _current.get()
+        if s is None:
+            raise SessionRequiredError(
+                "no Palisade session is open here: wrap the conversation in 'with guard.session(id, user):'"
+            )
+        return s if s.guard is self else Session(self, s.id, s.principal)
+
+    # -- tools ------------------------------------------------------------------------------
+
+    @overload
+    def tool(self, fn: Callable[P, R], /) -> Callable[P, R]: ...
+
+    @overload
+    def tool(
+        self,
+        fn: None = None,
+        /,
+        *,
+        name: str | None = None,
+        on_deny: OnDeny | None = None,
+        exclude: Collection[str] = (),
+    ) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
+
+    def tool(
+        self,
+        fn: Callable[..., Any] | None = None,
+        /,
+        *,
+        name: str | None = None,
+        on_deny: OnDeny | None = None,
+        exclude: Collection[str] = (),
+    ) -> Any:
+        """Decorator: the function guarded in whatever session is current when it is called
+        (`with guard.session(...)`). Sync functions stay sync, coroutines stay coroutines; the
+        signature is kept, so frameworks that read it see the original."""
+
+        def wrap(f: Callable[..., Any]) -> Callable[..., Any]:
+            return _wrap(f, self.current_session, name, on_deny, exclude)
+
+        return wrap(fn) if fn is not None else wrap
+
+    def wrap_tool(
+        self,
+        fn: Callable[P, R],
+        *,
+        name: str | None = None,
+        on_deny: OnDeny | None = None,
+        exclude: Collection[str] = (),
+    ) -> Callable[P, R]:
+        """`fn` guarded in the current session at each call (as `@guard.tool`)."""
+        return _wrap(fn, self.current_session, name, on_deny, exclude)
+
+    # -- lifetime ---------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Closes the keep-alive connections."""
+        self._sync.close()
+
+    async def aclose(self) -> None:
+        """Closes the keep-alive connections of the running loop (and the sync ones)."""
+        await self._async.aclose()
+        self._sync.close()
+
+    def __enter__(self) -> Guard:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Guard:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+class Session:
+    """One conversation's guard: every decision names this session, so the service's history
+    (`session.calls`) and approvals belong to it."""
+
+    def __init__(self, guard: Guard, id: str, principal: str | Mapping[str, Any] | None) -> None:
+        self.guard = guard
+        self.id = id
+        if principal is None:
+            self.principal: dict[str, Any] | None = None
+        elif isinstance(principal, str):
+            self.principal = {"id": principal, "roles": [], "attrs": {}}
+        else:
+            p = dict(principal)
+            if not isinstance(p.get("id"), str):
+                raise GuardConfigError("a principal needs an 'id' string")
+            self.principal = {"id": p["id"], "roles": list(p.get("roles", [])), "attrs": dict(p.get("attrs", {}))}
+
+    # -- the current session ----------------------------------------------------------------
+
+    def __enter__(self) -> Session:
+        _tokens.set((*_tokens.get(), _current.set(self)))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        stack = _tokens.get()
+        if stack:
+            _current.reset(stack[-1])
+            _tokens.set(stack[:-1])
+
+    async def __aenter__(self) -> Session:
+        return self.__enter__()
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.__exit__()
+
+    # -- deciding ---------------------------------------------------------------------------
+
+    def _body(self, phase: Phase, input: Mapping[str, Any]) -> bytes:
+        full = dict(input)
+        g = self.guard
+        if self.principal is not None and "principal" not in full:
+            full["principal"] = self.principal
+        if g.agent is not None and "agent" not in full:
+            full["agent"] = {"id": g.agent}
+        req: dict[str, Any] = {"phase": phase, "input": full, "session": self.id}
+        if g.env is not None:
+            req["environment"] = g.env
+        return _encode(req)
+
+    def _unavailable(self, phase: Phase, tool: str | None, why: str) -> GuardUnavailableError:
+        message = f"the Palisade service gave no decision ({why}), so the {phase} is refused"
+        return GuardUnavailableError(
+            message, decision=_own_decision(UNAVAILABLE_RULE, message), phase=phase, tool=tool, denial="unavailable"
+        )
+
+    def _unrecordable(self, phase: Phase, tool: str | None, why: str) -> PolicyDeniedError:
+        message = f"the {phase} input cannot be recorded as JSON ({why}): pass JSON values (str, numbers, lists, dicts)"
+        return PolicyDeniedError(
+            message,
+            decision=_own_decision(UNRECORDABLE_RULE, message),
+            phase=phase,
+            tool=tool,
+            denial="unrecordable_input",
+        )
+
+    def _refused(self, phase: Phase, tool: str | None, err: ServiceError) -> PalisadeRefusal:
+        # The service refused the input itself (a lone surrogate, a number past a double, nesting
+        # past 64): the step cannot be recorded, so it does not happen; the agent reads why.
+        if err.code == "request/invalid" and (err.path or "").startswith("/input"):
+            return self._unrecordable(phase, tool, str(err))
+        return err
+
+    def decide(self, phase: Phase, input: Mapping[str, Any]) -> DecisionResponse:
+        """The service's decision for one phase's input (recorded there); enforces nothing.
+        Raises GuardUnavailableError when no decision came, ServiceError when the request was refused."""
+        tool = _tool_name(input)
+        try:
+            body = self._body(phase, input)
+        except _Unrecordable as e:
+            raise self._unrecordable(phase, tool, str(e)) from None
+        try:
+            return cast(DecisionResponse, self.guard._sync.call("POST", "/v1/decide", body))
+        except Unavailable as e:
+            raise self._unavailable(phase, tool, str(e)) from None
+        except ServiceError as e:
+            raise self._refused(phase, tool, e) from None
+
+    async def adecide(self, phase: Phase, input: Mapping[str, Any]) -> DecisionResponse:
+        """As `decide`, awaiting."""
+        tool = _tool_name(input)
+        try:
+            body = self._body(phase, input)
+        except _Unrecordable as e:
+            raise self._unrecordable(phase, tool, str(e)) from None
+        try:
+            return cast(DecisionResponse, await self.guard._async.call("POST", "/v1/decide", body))
+        except Unavailable as e:
+            raise self._unavailable(phase, tool, str(e)) from None
+        except ServiceError as e:
+            raise self._refused(phase, tool, e) from None
+
+    def _pass_unchecked(self, err: GuardUnavailableError, input: Mapping[str, Any]) -> Guarded:
+        g = self.guard
+        if g.on_unavailable != "allow":
+            raise err
+        g.unchecked += 1
+        log.warning("palisade: %s; on_unavailable='allow' lets it pass unchecked", err)
+        g.telemetry.emit(
+            {"kind": "unchecked", "time": now_ms(), "phase": err.phase, "session": self.id, "reason": str(err)}
+        )
+        return Guarded(decision=err.decision, payload=dict(input), unchecked=True)
+
+    def _verdict(self, phase: Phase, input: Mapping[str, Any], d: DecisionResponse) -> Guarded | None:
+        """The Guarded outcome of a decision that needs nobody; None when a human must answer."""
+        if d["warnings"]:
+            log.warning("palisade: %s", "; ".join(f"{w['rule']}: {w.get('message', '')}" for w in d["warnings"]))
+        if self.guard.mode == "shadow":
+            return Guarded(decision=d, payload=dict(input), warnings=d["warnings"])
+        if d["decision"] == "allow":
+            return Guarded(decision=d, payload=_payload(d, input), warnings=d["warnings"])
+        if d["decision"] == "deny":
+            raise PolicyDeniedError(
+                denial_message(d, "denied by policy"), decision=d, phase=phase, tool=_tool_name(input), denial="deny"
+            )
+        return None
+
+    def _answered(self, phase: Phase, input: Mapping[str, Any], d: DecisionResponse, a: Approval | None) -> Guarded:
+        why = denial_message(d, "approval required")
+        tool = _tool_name(input)
+        if a is None:
+            raise PolicyDeniedError(
+                f"{why} (approval timed out: no answer within {self.guard.approval_timeout:g} s)",
+                decision=d,
+                phase=phase,
+                tool=tool,
+                denial="approval_timeout",
+            )
+        if a["status"] == "approved":
+            return Guarded(decision=d, payload=_payload(d, input), approval=a, warnings=d["warnings"])
+        cause: DenialCause = "approval_timeout" if a["status"] == "expired" else "approval_refused"
+        by = f" by {a['decidedBy']}" if a.get("decidedBy") else ""
+        note = f": {a['note']}" if a.get("note") else ""
+        text = "approval expired" if a["status"] == "expired" else f"approval refused{by}"
+        raise PolicyDeniedError(f"{why} ({text}{note})", decision=d, phase=phase, tool=tool, denial=cause)
+
+    def step(self, phase: Phase, input: Mapping[str, Any]) -> Step:
+        """Decides without waiting on anybody, for adapters whose framework asks the human itself
+        (a LangGraph interrupt, an Agents SDK run interruption, a PydanticAI deferred call)."""
+        try:
+            d = self.decide(phase, input)
+        except GuardUnavailableError as e:
+            return Step(self, phase, input, guarded=self._pass_unchecked(e, input))
+        except PolicyDeniedError as e:
+            return Step(self, phase, input, denied=e)
+        return self._step(phase, input, d)
+
+    async def astep(self, phase: Phase, input: Mapping[str, Any]) -> Step:
+        """As `step`, awaiting."""
+        try:
+            d = await self.adecide(phase, input)
+        except GuardUnavailableError as e:
+            return Step(self, phase, input, guarded=self._pass_unchecked(e, input))
+        except PolicyDeniedError as e:
+            return Step(self, phase, input, denied=e)
+        return self._step(phase, input, d)
+
+    def _step(self, phase: Phase, input: Mapping[str, Any], d: DecisionResponse) -> Step:
+        try:
+            done = self._verdict(phase, input, d)
+        except PolicyDeniedError as e:
+            return Step(self, phase, input, denied=e)
+        return Step(self, phase, input, guarded=done, asking=d if done is None else None)
+
+    def enforce(self, phase: Phase, input: Mapping[str, Any]) -> Guarded:
+        """Decides and enforces: returns the payload to carry on with, or raises PolicyDeniedError
+        (a deny, a refused or unanswered approval, no decision from the service)."""
+        try:
+            d = self.decide(phase, input)
+        except GuardUnavailableError as e:
+            return self._pass_unchecked(e, input)
+        done = self._verdict(phase, input, d)
+        return done if done is not None else self._answered(phase, input, d, self._wait_sync(d))
+
+    async def aenforce(self, phase: Phase, input: Mapping[str, Any]) -> Guarded:
+        """As `enforce`, awaiting."""
+        try:
+            d = await self.adecide(phase, input)
+        except GuardUnavailableError as e:
+            return self._pass_unchecked(e, input)
+        done = self._verdict(phase, input, d)
+        return done if done is not None else self._answered(phase, input, d, await self._wait_async(d))
+
+    def _approval_path(self, d: DecisionResponse, wait: int) -> str:
+        ref = d.get("approval")
+        if ref is None:
+            raise ServiceError(200, "approval/missing", "a require_approval decision came without an approval request")
+        return f"/v1/approvals/{quote(ref['id'], safe='')}?wait={wait}"
+
+    def _wait_sync(self, d: DecisionResponse) -> Approval | None:
+        """Waits on the service's queue until the request is answered or the guard's approval
+        timeout passes (None). A service that stops answering for a while does not end the wait:
+        the request lives in its store."""
+        until = time.monotonic() + self.guard.approval_timeout
+        while (left := until - time.monotonic()) > 0:
+            wait = max(0, min(_LONG_POLL_S, int(left)))
+            try:
+                a = cast(
+                    Approval,
+                    self.guard._sync.call(
+                        "GET", self._approval_path(d, wait), None, deadline=min(left, wait + self.guard.retry.deadline)
+                    ),
+                )
+            except Unavailable:
+                time.sleep(min(0.5, max(0.0, until - time.monotonic())))
+                continue
+            if a["status"] != "pending":
+                return a
+            if wait == 0:
+                time.sleep(min(0.2, max(0.0, until - time.monotonic())))
+        return None
+
+    async def _wait_async(self, d: DecisionResponse) -> Approval | None:
+        until = time.monotonic() + self.guard.approval_timeout
+        while (left := until - time.monotonic()) > 0:
+            wait = max(0, min(_LONG_POLL_S, int(left)))
+            try:
+                a = cast(
+                    Approval,
+                    await self.guard._async.call(
+                        "GET", self._approval_path(d, wait), None, deadline=min(left, wait + self.guard.retry.deadline)
+                    ),
+                )
+            except Unavailable:
+                await asyncio.sleep(min(0.5, max(0.0, until - time.monotonic())))
+                continue
+            if a["status"] != "pending":
+                return a
+            if wait == 0:
+                await asyncio.sleep(min(0.2, max(0.0, until - time.monotonic())))
+        return None
+
+    # -- texts ------------------------------------------------------------------------------
+
+    def text(self, phase: Literal["input", "output"], text: str) -> str:
+        """`text` decided on `input` (a user's message) or `output` (the agent's answer): the text
+        after redactions, or PolicyDeniedError."""
+        return _text_of(self.enforce(phase, {phase: {"text": text}}), phase, text)
+
+    async def atext(self, phase: Literal["input", "output"], text: str) -> str:
+        """As `text`, awaiting."""
+        return _text_of(await self.aenforce(phase, {phase: {"text": text}}), phase, text)
+
+    # -- tools ------------------------------------------------------------------------------
+
+    def run_tool(self, name: str, args: Mapping[str, Any], call: Callable[[dict[str, Any]], R]) -> R:
+        """Runs one tool call under policy: `tool_call` decided on `args` (which `set`/`redact` may
+        rewrite) before `call` runs with the decided arguments, `tool_result` on its result before
+        the caller sees it; the outcome (wall time, error, size) goes to telemetry."""
+        g = self.enforce("tool_call", {"tool": {"name": name, "args": dict(args)}})
+        decided = _decided_args(g, args)
+        started = time.perf_counter()
+        try:
+            result = call(decided)
+        except Exception as e:
+            self.tool_outcome(name, g, started, error=e)
+            raise
+        return self._result_sync(name, decided, result, g, started)
+
+    async def arun_tool(self, name: str, args: Mapping[str, Any], call: Callable[[dict[str, Any]], Awaitable[R]]) -> R:
+        """As `run_tool`, awaiting."""
+        g = await self.aenforce("tool_call", {"tool": {"name": name, "args": dict(args)}})
+        decided = _decided_args(g, args)
+        started = time.perf_counter()
+        try:
+            result = await call(decided)
+        except Exception as e:
+            self.tool_outcome(name, g, started, error=e)
+            raise
+        given = _results.tool_result(result)
+        self.tool_outcome(name, g, started, size=len(given["text"]))
+        out = await self.aenforce("tool_result", {"tool": {"name": name, "args": decided, "result": given}})
+        return cast(R, _results.back(result, given, _result_of(out)))
+
+    def _result_sync(self, name: str, decided: dict[str, Any], result: R, g: Guarded, started: float) -> R:
+        given = _results.tool_result(result)
+        self.tool_outcome(name, g, started, size=len(given["text"]))
+        out = self.enforce("tool_result", {"tool": {"name": name, "args": decided, "result": given}})
+        return cast(R, _results.back(result, given, _result_of(out)))
+
+    def tool_outcome(
+        self, name: str, g: Guarded, started: float, *, size: int | None = None, error: BaseException | None = None
+    ) -> None:
+        t = self.guard.telemetry
+        if not t.active:
+            return
+        e: OutcomeEvent = {
+            "kind": "outcome",
+            "time": now_ms(),
+            "phase": "tool_call",
+            "tool": name,
+            "session": self.id,
+            "durationMs": (time.perf_counter() - started) * 1000.0,
+        }
+        if g.decision.get("id"):
+            e["decisionId"] = g.decision["id"]
+        if size is not None:
+            e["outputSize"] = size
+        if error is not None:
+            e["error"] = error_of("tool", error)
+        self._subject(e)
+        t.emit(e)
+
+    def record_model(
+        self,
+        *,
+        duration_ms: float,
+        tokens: TokenUse | None = None,
+        error: BaseException | None = None,
+        output: str | None = None,
+        model: str | None = None,
+        provider: str | None = None,
+    ) -> None:
+        """Reports one model call's outcome (wall time, token use, error, answer size) to telemetry."""
+        t = self.guard.telemetry
+        if not t.active:
+            return
+        e: OutcomeEvent = {
+            "kind": "outcome",
+            "time": now_ms(),
+            "phase": "model_call",
+            "session": self.id,
+            "durationMs": duration_ms,
+        }
+        if tokens:
+            e["tokens"] = tokens
+        if error is not None:
+            e["error"] = error_of("model", error)
+        if output is not None:
+            e["outputSize"] = len(output)
+        if model is not None:
+            e["model"] = model
+        if provider is not None:
+            e["provider"] = provider
+        self._subject(e)
+        t.emit(e)
+
+    def _subject(self, e: OutcomeEvent) -> None:
+        if self.guard.agent is not None:
+            e["agent"] = self.guard.agent
+        if self.guard.env is not None:
+            e["env"] = self.guard.env
+
+    def wrap_tool(
+        self,
+        fn: Callable[P, R],
+        *,
+        name: str | None = None,
+        on_deny: OnDeny | None = None,
+        exclude: Collection[str] = (),
+    ) -> Callable[P, R]:
+        """`fn` guarded in this session (sync stays sync, a coroutine function stays one)."""
+        return _wrap(fn, lambda: self, name, on_deny, exclude)
+
+    def tool(
+        self, fn: Callable[P, R] | None = None, /, *, name: str | None = None, on_deny: OnDeny | None = None
+    ) -> Any:
+        """Decorator form of `wrap_tool`."""
+        if fn is not None:
+            return self.wrap_tool(fn, name=name, on_deny=on_deny)
+        return lambda f: self.wrap_tool(f, name=name, on_deny=on_deny)
+
+
+PalisadeRefusal = PolicyDeniedError | ServiceError
+
+
+class Step:
+    """A decision as a framework adapter meets it: allowed (`guarded`), stopped (`denied`), or
+    waiting for the framework's human (`asking`, answered with `answer`)."""
+
+    def __init__(
+        self,
+        session: Session,
+        phase: Phase,
+        input: Mapping[str, Any],
+        *,
+        guarded: Guarded | None = None,
+        denied: PolicyDeniedError | None = None,
+        asking: DecisionResponse | None = None,
+    ) -> None:
+        self.session = session
+        self.phase: Phase = phase
+        self.input = input
+        self.guarded = guarded
+        self.denied = denied
+        self.asking = asking
+
+    @property
+    def decision(self) -> DecisionResponse:
+        if self.guarded is not None:
+            return self.guarded.decision
+        if self.denied is not None:
+            return self.denied.decision
+        assert self.asking is not None
+        return self.asking
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        """What to carry on with once allowed (or approved)."""
+        if self.guarded is not None:
+            return self.guarded.payload
+        return _payload(self.decision, self.input)
+
+    def approval_request(self) -> dict[str, Any]:
+        """What the framework shows its human: the tool, the arguments as decided, the reasons."""
+        d = self.decision
+        out: dict[str, Any] = {
+            "type": "palisade_approval",
+            "phase": self.phase,
+            "reasons": [r for r in d["reasons"] if r["effect"] == "require_approval"],
+            "message": denial_message(d, "approval required"),
+        }
+        tool = self.payload.get("tool")
+        if isinstance(tool, dict):
+            out["tool"] = tool.get("name")
+            out["args"] = tool.get("args")
+        if "approval" in d:
+            out["approval"] = d["approval"]["id"]
+        return out
+
+    def answer(self, answer: Any) -> Guarded:
+        """Applies the framework's answer (`True`, or `{"approved": bool, "by"?, "reason"?}`):
+        the Guarded payload when approved, else PolicyDeniedError (approval_refused)."""
+        approved = answer is True or (isinstance(answer, Mapping) and answer.get("approved") is True)
+        d = self.decision
+        if approved:
+            return Guarded(decision=d, payload=self.payload, warnings=d["warnings"])
+        why = denial_message(d, "approval required")
+        detail = ""
+        if isinstance(answer, Mapping):
+            by, reason = answer.get("by"), answer.get("reason")
+            detail = (f" by {by}" if by else "") + (f": {reason}" if reason else "")
+        raise PolicyDeniedError(
+            f"{why} (approval refused{detail})",
+            decision=d,
+            phase=self.phase,
+            tool=_tool_name(self.input),
+            denial="approval_refused",
+        )
+
+
+def _tool_name(input: Mapping[str, Any]) -> str | None:
+    t = input.get("tool")
+    n = t.get("name") if isinstance(t, Mapping) else None
+    return n if isinstance(n, str) else None
+
+
+def _payload(d: DecisionResponse, input: Mapping[str, Any]) -> dict[str, Any]:
+    p = d.get("payload")
+    return p if isinstance(p, dict) else dict(input)
+
+
+def _decided_args(g: Guarded, given: Mapping[str, Any]) -> dict[str, Any]:
+    tool = g.payload.get("tool")
+    args = tool.get("args") if isinstance(tool, dict) else None
+    return args if isinstance(args, dict) else dict(given)
+
+
+def _result_of(g: Guarded) -> Any:
+    tool = g.payload.get("tool")
+    return tool.get("result") if isinstance(tool, dict) else None
+
+
+def _text_of(g: Guarded, phase: str, text: str) -> str:
+    part = g.payload.get(phase)
+    out = part.get("text") if isinstance(part, dict) else None
+    return out if isinstance(out, str) else text
+
+
+def handle_denial(err: PolicyDeniedError, on_deny: OnDeny) -> Any:
+    """What a guarded tool returns (or raises) when it was stopped."""
+    if on_deny == "raise":
+        raise err
+    if on_deny == "message":
+        return denied_tool_message(err)
+    return on_deny(err)
+
+
+def _wrap(
+    fn: Callable[P, R],
+    session: Callable[[], Session],
+    name: str | None,
+    on_deny: OnDeny | None,
+    exclude: Collection[str],
+) -> Callable[P, R]:
+    tool_name = name or getattr(fn, "__name__", None)
+    if not isinstance(tool_name, str) or tool_name == "":
+        raise GuardConfigError("a tool needs a name: pass name=...")
+    sig = ToolSignature(fn, exclude)
+
+    def policy_of(s: Session) -> OnDeny:
+        return on_deny if on_deny is not None else s.guard.on_deny
+
+    if inspect.iscoroutinefunction(fn):
+        afn = cast(Callable[..., Awaitable[Any]], fn)
+
+        @functools.wraps(fn)
+        async def aguarded(*args: Any, **kwargs: Any) -> Any:
+            s = session()
+            decided, kept = sig.split(args, kwargs)
+            try:
+                return await s.arun_tool(tool_name, decided, lambda a: sig.call(afn, a, kept))
+            except PolicyDeniedError as e:
+                return handle_denial(e, policy_of(s))
+
+        return cast(Callable[P, R], aguarded)
+
+    @functools.wraps(fn)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        s = session()
+        decided, kept = sig.split(args, kwargs)
+        try:
+            return s.run_tool(tool_name, decided, lambda a: sig.call(fn, a, kept))
+        except PolicyDeniedError as e:
+            return handle_denial(e, policy_of(s))
+
+    return cast(Callable[P, R], guarded)

@@ -1,0 +1,100 @@
+"""The integrations python/README.md shows are the files in python/examples, and each runs here
+against the real service with the framework's own scripted model."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import re
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from palisade import Guard
+
+from .service import Service
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "examples"))
+
+
+def test_readme_shows_the_example_files_verbatim() -> None:
+    readme = (ROOT / "README.md").read_text()
+    shown = re.findall(r"<!-- example: (\S+) -->\n```python\n(.*?)```", readme, re.S)
+    assert {name for name, _ in shown} == {p.name for p in (ROOT / "examples").glob("*.py")}
+    for name, code in shown:
+        assert code == (ROOT / "examples" / name).read_text(), name
+
+
+def test_plain(service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PALISADE_URL", service.url)
+    monkeypatch.setenv("PALISADE_KEY", service.agent_key)
+    sys.modules.pop("plain", None)
+    plain = importlib.import_module("plain")
+
+    def approve() -> None:
+        until = time.monotonic() + 30
+        while time.monotonic() < until:
+            for a in service.pending():
+                if a["session"] == "chat-42":
+                    service.answer(a["id"], "approve")
+                    return
+            time.sleep(0.05)
+
+    t = threading.Thread(target=approve, daemon=True)
+    t.start()
+    assert plain.main() == "refunded 900 on A-7"
+    t.join()
+
+
+def test_langchain(guard: Guard) -> None:
+    from langchain_agent import build
+    from langchain_core.messages import AIMessage
+
+    from .test_langchain import TOOLS, ScriptedModel, call, ran
+
+    agent = build(ScriptedModel(messages=iter([call("search", query="crm"), AIMessage(content="done")])), TOOLS, guard)
+    ran.clear()
+    agent.invoke({"messages": [{"role": "user", "content": "hi"}]}, {"configurable": {"thread_id": uuid.uuid4().hex}})
+    assert ran == [("search", {"query": "crm", "limit": 10})]
+
+
+def test_openai_agents(guard: Guard) -> None:
+    from agents.testing import ScriptedModel, assistant_message
+    from openai_agents_agent import answer
+
+    from .test_openai_agents import delete_file, search
+
+    async def main() -> Any:
+        out = await answer(guard, ScriptedModel([[assistant_message("card 4111 1111 1111 1111")]]), [search, delete_file], uuid.uuid4().hex, "joe", "hi")
+        await guard.aclose()
+        return out
+
+    assert asyncio.run(main()) == "card [CARD]"
+
+
+def test_pydantic_ai(guard: Guard) -> None:
+    from pydantic_ai.messages import ModelResponse, TextPart
+    from pydantic_ai_agent import build
+
+    from .test_pydantic_ai import scripted
+
+    assert build(guard, scripted(ModelResponse(parts=[TextPart("card 4111 1111 1111 1111")]))).run_sync("x").output == "card [CARD]"
+
+
+def test_mcp(guard: Guard) -> None:
+    from mcp_proxy import guarded_call
+
+    from .test_mcp import upstream
+
+    async def main() -> str:
+        out = await guarded_call(guard, upstream(), uuid.uuid4().hex)
+        await guard.aclose()
+        return out
+
+    assert asyncio.run(main()) == "10 hits; contact [EMAIL]"

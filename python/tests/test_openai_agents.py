@@ -1,0 +1,150 @@
+"""The OpenAI Agents SDK with its own ScriptedModel (agents.testing): tools guarded through
+needs_approval, tool input guardrails and a new invoker; approvals as run interruptions; the
+final answer redacted by a guarded model; an output guardrail that trips on a deny."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import pytest
+from agents import Agent, OutputGuardrailTripwireTriggered, Runner, UserError, function_tool, set_tracing_disabled
+from agents.testing import ScriptedModel, assistant_message, function_call
+
+from palisade import Guard, Session, SessionRequiredError
+from palisade.adapters.openai_agents import guard_agent_model, guard_agent_tool, palisade_output_guardrail
+
+# No trace exporter: nothing leaves the machine.
+set_tracing_disabled(True)
+
+CARD = "4111 1111 1111 1111"
+ran: list[tuple[str, Any]] = []
+
+
+@function_tool
+def search(query: str, limit: int = 50) -> str:
+    """Searches the CRM."""
+    ran.append(("search", {"query": query, "limit": limit}))
+    return f"{limit} hits; contact bob@example.com"
+
+
+@function_tool
+def delete_file(path: str) -> str:
+    """Deletes a file."""
+    ran.append(("delete_file", path))
+    return "gone"
+
+
+@function_tool
+def refund(amount: int) -> str:
+    """Refunds an order."""
+    ran.append(("refund", amount))
+    return f"refunded {amount}"
+
+
+def session(guard: Guard) -> Session:
+    return guard.session(f"oa-{uuid.uuid4().hex[:10]}", "u1")
+
+
+def agent(guard: Guard, steps: list[Any], s: Session | None = None, **kw: Any) -> Agent[Any]:
+    ran.clear()
+    model: Any = ScriptedModel(steps)
+    if s is not None:
+        model = guard_agent_model(s, model)
+    tools: list[Any] = [guard_agent_tool(guard, t) for t in (search, delete_file, refund)]
+    return Agent(name="support", instructions="help", model=model, tools=tools, **kw)
+
+
+def run(a: Agent[Any], input: Any, s: Session) -> Any:
+    async def main() -> Any:
+        out = await Runner.run(a, input, context={"palisade": s})
+        await s.guard.aclose()
+        return out
+
+    return asyncio.run(main())
+
+
+def test_arguments_results_and_the_final_answer_are_decided(guard: Guard) -> None:
+    s = session(guard)
+    a = agent(
+        guard,
+        [
+            [function_call("search", {"query": "crm"}, call_id="c1")],
+            [assistant_message(f"card {CARD}, mail bob@example.com")],
+        ],
+        s,
+    )
+    out = run(a, "find bob; I am joe@example.com", s)
+    assert ran == [("search", {"query": "crm", "limit": 10})]
+    tool_out = next(i for i in out.new_items if i.type == "tool_call_output_item")
+    assert tool_out.output == "10 hits; contact [EMAIL]"
+    assert out.final_output == "card [CARD], mail bob@example.com"
+
+
+def test_a_denied_call_never_runs_and_the_model_reads_why(guard: Guard) -> None:
+    s = session(guard)
+    a = agent(guard, [[function_call("delete_file", {"path": "/etc"}, call_id="c1")], [assistant_message("could not")]])
+    out = run(a, "clean", s)
+    assert ran == []
+    tool_out = next(i for i in out.new_items if i.type == "tool_call_output_item")
+    assert tool_out.output == "blocked by policy: deleting files is not allowed"
+    assert out.tool_input_guardrail_results[0].output.behavior["type"] == "reject_content"
+
+
+def test_approval_is_a_run_interruption(guard: Guard) -> None:
+    s = session(guard)
+    a = agent(guard, [[function_call("refund", {"amount": 900}, call_id="c1")], [assistant_message("refunded")]])
+
+    async def main(approve: bool) -> tuple[Any, Any]:
+        first = await Runner.run(a, "refund", context={"palisade": s})
+        assert ran == [] and len(first.interruptions) == 1
+        state = first.to_state()
+        if approve:
+            state.approve(first.interruptions[0])
+        else:
+            state.reject(first.interruptions[0])
+        second = await Runner.run(a, state)
+        await guard.aclose()
+        return first, second
+
+    _, second = asyncio.run(main(True))
+    assert ran == [("refund", 900)] and second.final_output == "refunded"
+    a = agent(guard, [[function_call("refund", {"amount": 901}, call_id="c2")], [assistant_message("not refunded")]])
+    asyncio.run(main(False))
+    assert ran == []
+
+
+def test_the_output_guardrail_trips_on_a_denied_answer(guard: Guard) -> None:
+    s = session(guard)
+    a = agent(
+        guard, [[assistant_message("the launch code is 0000")]], output_guardrails=[palisade_output_guardrail(guard)]
+    )
+    with pytest.raises(OutputGuardrailTripwireTriggered):
+        run(a, "code?", s)
+
+
+def test_streamed_answers_are_redacted(guard: Guard) -> None:
+    s = session(guard)
+    a = agent(guard, [[assistant_message(f"Your card:\n{CARD}\nbye")]], s)
+
+    async def main() -> tuple[str, Any]:
+        r = Runner.run_streamed(a, "card?", context={"palisade": s})
+        seen = []
+        async for e in r.stream_events():
+            if e.type == "raw_response_event" and getattr(e.data, "type", "") == "response.output_text.delta":
+                seen.append(e.data.delta)
+        await guard.aclose()
+        return "".join(seen), r.final_output
+
+    streamed, final = asyncio.run(main())
+    assert "4111" not in streamed and "4111" not in final
+    assert "[CARD]" in final
+
+
+def test_no_session_means_no_call(guard: Guard) -> None:
+    a = agent(guard, [[function_call("search", {"query": "q"}, call_id="c1")], [assistant_message("x")]])
+    with pytest.raises(UserError) as e:
+        asyncio.run(Runner.run(a, "go"))
+    assert isinstance(e.value.__cause__, SessionRequiredError)
+    assert ran == []

@@ -1,0 +1,101 @@
+"""PydanticAI with its own FunctionModel scripting tool calls: the capability decides calls,
+results and the final answer; approvals are deferred tool calls answered on the next run."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from pydantic_ai import Agent, DeferredToolRequests, DeferredToolResults
+from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart, ToolCallPart, ToolReturnPart
+from pydantic_ai.models.function import AgentInfo, FunctionModel
+
+from palisade import Guard, PolicyDeniedError
+from palisade.adapters.pydantic_ai import PalisadeCapability
+
+CARD = "4111 1111 1111 1111"
+
+
+def scripted(*steps: ModelResponse) -> FunctionModel:
+    queue = list(steps)
+
+    def respond(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        return queue.pop(0)
+
+    return FunctionModel(respond)
+
+
+def tool_call(name: str, **args: Any) -> ModelResponse:
+    return ModelResponse(parts=[ToolCallPart(tool_name=name, args=args, tool_call_id=f"c-{uuid.uuid4().hex[:6]}")])
+
+
+def make(guard: Guard, model: FunctionModel, **kw: Any) -> tuple[Agent[None, Any], list[Any]]:
+    ran: list[Any] = []
+    agent: Agent[None, Any] = Agent(model, capabilities=[PalisadeCapability(guard)], **kw)
+
+    @agent.tool_plain
+    def search(query: str, limit: int = 50) -> str:
+        ran.append(("search", query, limit))
+        return f"{limit} hits; contact bob@example.com"
+
+    @agent.tool_plain
+    def delete_file(path: str) -> str:
+        ran.append(("delete_file", path))
+        return "gone"
+
+    @agent.tool_plain
+    def refund(amount: int) -> str:
+        ran.append(("refund", amount))
+        return f"refunded {amount}"
+
+    return agent, ran
+
+
+def returns(result: Any) -> list[str]:
+    return [
+        str(p.content) for m in result.all_messages() for p in getattr(m, "parts", []) if isinstance(p, ToolReturnPart)
+    ]
+
+
+def test_calls_results_and_the_answer_are_decided(guard: Guard) -> None:
+    agent, ran = make(
+        guard, scripted(tool_call("search", query="crm"), ModelResponse(parts=[TextPart(f"card {CARD}")]))
+    )
+    result = agent.run_sync("find bob", conversation_id=f"pa-{uuid.uuid4().hex}")
+    assert ran == [("search", "crm", 10)]
+    assert returns(result) == ["10 hits; contact [EMAIL]"]
+    assert result.output == "card [CARD]"
+
+
+def test_a_denied_call_never_runs(guard: Guard) -> None:
+    agent, ran = make(guard, scripted(tool_call("delete_file", path="/etc"), ModelResponse(parts=[TextPart("no")])))
+    result = agent.run_sync("clean")
+    assert ran == [] and returns(result) == ["blocked by policy: deleting files is not allowed"]
+
+
+def test_a_denied_answer_raises(guard: Guard) -> None:
+    agent, _ = make(guard, scripted(ModelResponse(parts=[TextPart("the launch code is 0000")])))
+    with pytest.raises(PolicyDeniedError):
+        agent.run_sync("code?")
+
+
+@pytest.mark.parametrize("approve", [True, False])
+def test_approval_is_a_deferred_call(guard: Guard, approve: bool) -> None:
+    conv = f"pa-{uuid.uuid4().hex}"
+    agent, ran = make(
+        guard,
+        scripted(tool_call("refund", amount=900), ModelResponse(parts=[TextPart("done")])),
+        output_type=[str, DeferredToolRequests],
+    )
+    first = agent.run_sync("refund", conversation_id=conv)
+    assert isinstance(first.output, DeferredToolRequests) and ran == []
+    (asked,) = first.output.approvals
+    assert first.output.metadata[asked.tool_call_id]["type"] == "palisade_approval"
+    second = agent.run_sync(
+        message_history=first.all_messages(),
+        deferred_tool_results=DeferredToolResults(approvals={asked.tool_call_id: approve}),
+        conversation_id=conv,
+    )
+    assert ran == ([("refund", 900)] if approve else [])
+    assert second.output == "done"
