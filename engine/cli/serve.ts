@@ -6,8 +6,7 @@
 // it serves that environment's signed bundle, reloaded when a promotion or rollback replaces it.
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { AuditLog, generateKey, openStore, parseSignerKey } from "../audit/index.ts";
-import type { AuditStore } from "../audit/index.ts";
+import { AuditLog, StoreError, defaultOrigin, fileSignerMemory, logFiles, openStore, signingKeyFor } from "../audit/index.ts";
 import { CONFIG_FILE as ENVIRONMENTS_FILE, EnvironmentError, appendGovernanceRecord, appendGovernanceTo, bundleRefusalRecord, environment, loadEnvironmentsConfig, openEnvironment } from "../environments/index.ts";
 import type { EnvironmentConfig, EnvironmentHandle, EnvironmentsConfig, GovernanceRecord, LogLocation } from "../environments/index.ts";
 import { Monitor, MonitorError, openMonitorStore } from "../monitor/index.ts";
@@ -75,40 +74,9 @@ function isUrl(db: string): boolean {
   return /^postgres(ql)?:\/\//i.test(db);
 }
 
-/**
- * The checkpoint signing key at `path`, created (race-free) when missing, and checked against
- * the verifier key the log recorded: a node with another key would sign checkpoints no verifier
- * of this log accepts, so it refuses to start, naming both keys. The first node of a log records
- * its key; several starting at once agree on one (the store's initMeta is set-once).
- */
-async function signingKey(path: string, store: AuditStore, io: CommandIO): Promise<string> {
-  const registered = await store.getMeta("vkey");
-  if (registered !== undefined && !existsSync(path)) {
-    throw new UsageError(`the audit log at ${location(store)} is signed by ${registered}, and this node has no signing key at ${path}: copy the key file of a node that serves this log there, or name it with --key or "signingKeyFile"`);
-  }
-  const { text, created } = readOrCreateSecret(path, () => `${generateKey("palisade.local/audit").signerKey}\n`);
-  let signer;
-  try {
-    signer = parseSignerKey(text.trim());
-  } catch (err) {
-    throw new UsageError(`the signing key in ${path} is not a PRIVATE+KEY+... signer key: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  if (created) io.stderr(`palisade serve: created checkpoint signing key ${path}\n`);
-  await store.initMeta("origin", signer.name);
-  const recorded = await store.initMeta("vkey", signer.vkey);
-  if (recorded !== signer.vkey) {
-    throw new UsageError(`the signing key in ${path} (verifier key ${signer.vkey}) is not the one the audit log at ${location(store)} is signed with (${recorded}): start every node with the same key file`);
-  }
-  return text.trim();
-}
-
 /** The SQLite file of a single node's approvals and session histories: `audit.db` -> `audit.state.db`. */
 export function statePath(db: string): string {
   return db.endsWith(".db") ? `${db.slice(0, -3)}.state.db` : `${db}.state.db`;
-}
-
-function location(store: AuditStore): string {
-  return store.location.replace(/\/\/[^@]*@/, "//");
 }
 
 /**
@@ -252,11 +220,20 @@ export const command: Command = {
       }
       policySet = loaded.policySet;
     }
+    const files = logFiles(db, keyPath, io.cwd);
     const store = await openStore(db);
     try {
-      audit = await AuditLog.open(store, { signingKey: await signingKey(keyPath, store, io) });
+      // A log takes one key for life: a node without it refuses to start rather than sign with another.
+      const { signerKey, created } = await signingKeyFor(store, files, defaultOrigin());
+      if (created) io.stderr(`palisade serve: created checkpoint signing key ${files.key}; verifier key in ${files.vkey}\n`);
+      audit = await AuditLog.open(store, { signingKey: signerKey, signerMemory: fileSignerMemory(files.checkpoint) });
     } catch (err) {
       await store.close();
+      served?.close();
+      if (err instanceof StoreError) {
+        io.stderr(`palisade serve: ${err.message}\n${err.hint ? `  help: ${err.hint}\n` : ""}`);
+        return 2;
+      }
       throw err;
     }
     let admin: ReturnType<typeof adminKey> | undefined;
@@ -302,6 +279,7 @@ export const command: Command = {
       ...(config.bodyLimit !== undefined ? { bodyLimit: config.bodyLimit } : {}),
       ...(config.approvalTimeoutMs !== undefined ? { approvalTimeoutMs: config.approvalTimeoutMs } : {}),
       ...(config.checkpointEveryMs !== undefined ? { checkpointEveryMs: config.checkpointEveryMs } : {}),
+      ...(config.audit?.publicEntries !== undefined ? { publicEntries: config.audit.publicEntries } : {}),
       ...(config.tls ? { tls: { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) } } : {}),
       ...(pagesDir ? { pagesDir } : {}),
       ...(monitor ? { monitor } : {}),

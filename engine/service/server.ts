@@ -76,6 +76,8 @@ export interface ServiceOptions {
   readonly timeouts?: Timeouts;
   /** Failed authentications allowed per client address (default 5/s sustained, bursts of 50). */
   readonly authFailureLimit?: RateLimit;
+  /** Serve the log's entry bundles under /tlog/ to anyone (default false: hashes and checkpoints only). */
+  readonly publicEntries?: boolean;
   /** Where internal failures (audit appends, signing) are reported. */
   readonly onError?: (err: unknown) => void;
 }
@@ -356,7 +358,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   });
   decideRoutes(app, context);
   approvalRoutes(app, context);
-  auditRoutes(app, context);
+  auditRoutes(app, context, { publicEntries: o.publicEntries === true });
   consoleRoutes(app, context);
   if (o.pagesDir) staticRoutes(app, o.pagesDir);
   let openapi: unknown;

@@ -73,7 +73,8 @@ export async function writeLog(records: readonly AuditRecord[], name = "audit.db
       await appendGovernanceRecord(db, records[i++] as unknown as GovernanceRecord);
       continue;
     }
-    const log = await AuditLog.open(db);
+    // These cases read principals and approvers from the entries as written: a log that seals nothing.
+    const log = await AuditLog.open(db, { erasure: false });
     const appends: Promise<number>[] = [];
     for (; i < records.length && DECISION_PHASES.has(records[i].phase); i++) appends.push(log.append(records[i]));
     await Promise.all(appends);
