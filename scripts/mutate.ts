@@ -43,8 +43,6 @@ const full = flag("full") !== undefined;
 const reportsDir = join(root, "reports", "mutation");
 mkdirSync(reportsDir, { recursive: true });
 const resultsFile = join(root, "bench", "results", "mutation.json");
-const results = existsSync(resultsFile) ? (JSON.parse(readFileSync(resultsFile, "utf8")) as { parts?: Record<string, PartScore> }) : {};
-const scores: Record<string, PartScore> = { ...(results.parts ?? {}) };
 
 // Imported late: only this command needs Stryker, and it is a dev dependency.
 const { Stryker } = await import("@stryker-mutator/core");
@@ -86,15 +84,16 @@ for (const name of parts) {
   });
   const mutants = (await stryker.runMutationTest()) as unknown as MutantOutcome[];
   const score = scoreOf(mutants, part.floor, part.equivalent ?? []);
-  scores[name] = { ...score, seconds: Math.round((performance.now() - started) / 1000), load_average_start: Math.round(load * 10) / 10, files: part.mutate.length };
-  const s = scores[name];
+  const s: PartScore = { ...score, seconds: Math.round((performance.now() - started) / 1000), load_average_start: Math.round(load * 10) / 10, files: part.mutate.length };
   console.error(`mutate ${name}: score ${s.score}% (${s.killed} killed, ${s.survived} survived, ${s.no_coverage} without coverage, ${s.equivalent} equivalent) floor ${s.floor}% in ${s.seconds} s`);
   for (const m of score.survivors) console.error(`  survived: ${m}`);
   if (s.score < s.floor) {
     console.error(`mutate ${name}: ${s.score}% is under the floor of ${s.floor}%: kill the survivors above with tests, or list an equivalent one with its reason in scripts/mutation/parts.ts`);
     failed = true;
   }
-  writeFileSync(resultsFile, `${JSON.stringify({ tool: `StrykerJS ${version} (tap runner over node:test)`, policy: "spec/testing.md", parts: scores }, null, 2)}\n`);
+  // Read again before writing: another `npm run mutate` of other parts may have written since.
+  const now = existsSync(resultsFile) ? (JSON.parse(readFileSync(resultsFile, "utf8")) as { parts?: Record<string, PartScore> }) : {};
+  writeFileSync(resultsFile, `${JSON.stringify({ tool: `StrykerJS ${version} (tap runner over node:test)`, policy: "spec/testing.md", parts: { ...(now.parts ?? {}), [name]: s } }, null, 2)}\n`);
   console.error(`mutate ${name}: ${relative(root, resultsFile)} updated`);
 }
 process.exitCode = failed ? 1 : 0;
