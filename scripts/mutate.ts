@@ -1,4 +1,4 @@
-// `npm run mutate [-- PART...] [-- --changed[=REF]] [-- --full] [-- --concurrency=N]`: mutation
+// `npm run mutate [-- PART...] [-- --changed[=REF]] [-- --files=A,B] [-- --full] [-- --concurrency=N]`: mutation
 // testing of the core parts with StrykerJS. Each part names the files whose mutants count and the
 // test files that may kill them; Stryker's tap runner runs each test file as its own node:test
 // process (TAP out), learns in a first run which files reach which mutants, and then runs only
@@ -39,6 +39,9 @@ if (changed !== undefined) {
 // Two workers at most: the machine (and CI) has 2 cores shared with other work.
 const concurrency = Number(flag("concurrency") ?? Math.min(2, cpus().length));
 const full = flag("full") !== undefined;
+// --files narrows each part to the named files it mutates (quick checks while writing tests);
+// such a run's score is the narrowed one, and mutation.json says which files it covered.
+const only = flag("files")?.split(",").filter(Boolean);
 
 const reportsDir = join(root, "reports", "mutation");
 mkdirSync(reportsDir, { recursive: true });
@@ -55,7 +58,8 @@ process.env.PALISADE_TEST = "1";
 
 let failed = false;
 for (const name of parts) {
-  const part = PARTS[name];
+  const part = only === undefined ? PARTS[name] : { ...PARTS[name], mutate: PARTS[name].mutate.filter((f) => only.includes(f)) };
+  if (part.mutate.length === 0) continue;
   const started = performance.now();
   const load = loadavg()[0];
   const stryker = new Stryker({
@@ -84,7 +88,7 @@ for (const name of parts) {
   });
   const mutants = (await stryker.runMutationTest()) as unknown as MutantOutcome[];
   const score = scoreOf(mutants, part.floor, part.equivalent ?? []);
-  const s: PartScore = { ...score, seconds: Math.round((performance.now() - started) / 1000), load_average_start: Math.round(load * 10) / 10, files: part.mutate.length };
+  const s: PartScore = { ...score, seconds: Math.round((performance.now() - started) / 1000), load_average_start: Math.round(load * 10) / 10, files: part.mutate.length, ...(only !== undefined ? { only: part.mutate } : {}) };
   console.error(`mutate ${name}: score ${s.score}% (${s.killed} killed, ${s.survived} survived, ${s.no_coverage} without coverage, ${s.equivalent} equivalent) floor ${s.floor}% in ${s.seconds} s`);
   for (const m of score.survivors) console.error(`  survived: ${m}`);
   if (s.score < s.floor) {

@@ -98,6 +98,8 @@ export interface PartScore {
   readonly seconds?: number;
   readonly load_average_start?: number;
   readonly files?: number;
+  /** Set when a run covered only these of the part's files (`--files`). */
+  readonly only?: readonly string[];
 }
 
 const sources = new Map<string, string[]>();
