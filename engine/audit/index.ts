@@ -86,5 +86,5 @@ export { Witnesses } from "./witness.ts";
 export type { WitnessConfig, WitnessReport } from "./witness.ts";
 export { defaultOrigin, fileSignerMemory, isPostgresUrl, loadOrCreateSigningKey, logFiles, readSigningKey, readVerifierKeys, signingKeyFor, writeVerifierKeys } from "./key-files.ts";
 export type { LogFiles, SignerMemory } from "./key-files.ts";
-export { ANONYMOUS_SUBJECT, DEFAULT_ERASURE, ERASED_MARKER, SEALED_MARKER, erasurePolicyFrom, newSubjectKey, parseErasurePolicy, seal, subjectOf, unseal } from "./erasure.ts";
+export { ANONYMOUS_SUBJECT, DEFAULT_ERASURE, ERASED_MARKER, SEALED_MARKER, erasurePolicyFrom, newSubjectKey, parseErasurePolicy, seal, sealedPart, subjectOf, unseal } from "./erasure.ts";
 export type { ErasurePolicy, KeyMaterial, OpenStatus, SealedFields } from "./erasure.ts";

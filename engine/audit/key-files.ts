@@ -128,6 +128,10 @@ export async function signingKeyFor(store: AuditStore, files: LogFiles, origin: 
   if (existing !== undefined) return { signerKey: existing, created: false };
   const claimed = await store.getMeta("vkey");
   if (claimed !== undefined) {
+    // A node starting beside this one may have made the key between the read above and the
+    // store's answer: it writes the key file before the log names the key.
+    const made = readSigningKey(files.key);
+    if (made !== undefined) return { signerKey: made, created: false };
     throw new StoreError("audit/no-signing-key", `this log's checkpoints are signed by ${claimed}, whose signing key is not at '${files.key}'`, "pass --key with the log's key file (every node of a shared log signs with the same key)");
   }
   return loadOrCreateSigningKey(files, origin);

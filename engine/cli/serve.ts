@@ -6,10 +6,12 @@
 // it serves that environment's signed bundle, reloaded when a promotion or rollback replaces it.
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { PACKAGE_ROOT } from "../package-root.ts";
 import { AuditLog, StoreError, defaultOrigin, fileSignerMemory, logFiles, openStore, signingKeyFor } from "../audit/index.ts";
 import { CONFIG_FILE as ENVIRONMENTS_FILE, EnvironmentError, appendGovernanceRecord, appendGovernanceTo, bundleRefusalRecord, environment, loadEnvironmentsConfig, openEnvironment } from "../environments/index.ts";
 import type { EnvironmentConfig, EnvironmentHandle, EnvironmentsConfig, GovernanceRecord, LogLocation } from "../environments/index.ts";
-import { Monitor, MonitorError, openMonitorStore } from "../monitor/index.ts";
+import { Monitor, MonitorError, driftMetrics, openMonitorStore, startTelemetry } from "../monitor/index.ts";
+import type { Telemetry } from "../monitor/index.ts";
 import { loadPolicySet } from "../runtime/index.ts";
 import type { PolicySet, PolicySource } from "../runtime/index.ts";
 import type { ApprovalStore } from "../service/approval-store.ts";
@@ -30,8 +32,6 @@ import { readPolicyFiles } from "./files.ts";
 import { readOrCreateSecret } from "./secret-file.ts";
 import { printDiagnostics } from "./policies.ts";
 
-const root = join(import.meta.dirname, "..", "..");
-
 const help = `usage: palisade serve [PATH... | --env NAME] [--port N] [--host H] [--db FILE|postgres://URL] [--config FILE] [--key FILE] [--environments FILE]
 
 Serves the decision API (/v1/decide), the approval queue, the audit log's checkpoints,
@@ -40,7 +40,7 @@ proofs and C2SP tiles (/tlog/), /metrics, /healthz and /readyz, drift against a 
 environments and their bundles (/v1/environments), the playground (/playground) and the
 console (/console).
 
-  PATH            .policy files or folders (default: the repository's examples/policies)
+  PATH            .policy files or folders (default: Palisade's examples/policies)
   --env NAME      serve environment NAME's bundle instead, verified against its trusted keys
                   and swapped in when a promotion or rollback replaces it; requests for
                   another environment are refused; --db defaults to its audit log
@@ -90,8 +90,15 @@ function adminKey(path: string): { key: string; sha256: string; created: boolean
   return { key, sha256: hashKey(key), created };
 }
 
-/** Builds the playground bundle when it is missing or older than its sources; failures leave the API up. */
+/**
+ * The playground and console pages. The installed package carries them prebuilt (`npm pack`
+ * bundles them into dist/playground, beside dist/engine, with no esbuild or CodeMirror at run
+ * time); a checkout builds them from playground/src when missing or older than their sources.
+ * A failed build leaves the API up.
+ */
 async function pages(io: CommandIO): Promise<string | undefined> {
+  const packed = join(import.meta.dirname, "..", "..", "playground");
+  if (existsSync(join(packed, "BUILT"))) return packed;
   try {
     const { ensurePlayground } = await import("../../playground/build.ts");
     return await ensurePlayground();
@@ -156,7 +163,7 @@ async function serveEnvironment(environments: EnvironmentsConfig, env: Environme
 }
 
 /** The monitor fed with every decision and the drift source over its store, unless the config says `monitor: false`. */
-async function monitorOf(db: string, config: ServiceConfig, io: CommandIO): Promise<{ monitor?: Monitor; drift?: DriftSource }> {
+async function monitorOf(db: string, config: ServiceConfig, io: CommandIO): Promise<{ monitor?: Monitor; drift?: DriftSource; telemetry?: Telemetry }> {
   if (config.monitor === false) return {};
   let store;
   try {
@@ -167,9 +174,18 @@ async function monitorOf(db: string, config: ServiceConfig, io: CommandIO): Prom
   }
   // Aggregates only: drift reads buckets, and a row per decision would double the database's
   // write load for raw events nothing in the service reads.
-  const monitor = new Monitor({ store, retentionMs: 0, onError: (err) => io.stderr(`palisade serve: monitor: ${err instanceof Error ? err.message : String(err)}\n`) });
-  const drift = monitorDriftSource({ store, ...(config.monitor ? { config: config.monitor } : {}), flush: () => monitor.flush() });
-  return { monitor, drift };
+  // OTLP export when the monitor config's `otel` or the OTEL_* variables ask for it.
+  let telemetry: Telemetry | undefined;
+  try {
+    telemetry = await startTelemetry(config.monitor ? config.monitor.otel : undefined);
+  } catch (err) {
+    await store.close();
+    if (err instanceof MonitorError) throw new UsageError(`${err.message}${err.hint ? ` (${err.hint})` : ""}`);
+    throw err;
+  }
+  const monitor = new Monitor({ store, retentionMs: 0, onError: (err) => io.stderr(`palisade serve: monitor: ${err instanceof Error ? err.message : String(err)}\n`), ...(telemetry ? { tracer: telemetry.tracer, meter: telemetry.meter } : {}) });
+  const drift = monitorDriftSource({ store, ...(config.monitor ? { config: config.monitor } : {}), flush: () => monitor.flush(), ...(telemetry ? { metrics: driftMetrics(telemetry.meter) } : {}) });
+  return { monitor, drift, telemetry };
 }
 
 /** The serve command. */
@@ -211,7 +227,7 @@ export const command: Command = {
       policySet = served.current();
       sources = served.sources;
     } else {
-      const paths = args.positionals.length > 0 ? args.positionals : [join(root, "examples", "policies")];
+      const paths = args.positionals.length > 0 ? args.positionals : [join(PACKAGE_ROOT, "examples", "policies")];
       sources = readPolicyFiles(paths, io.cwd);
       const loaded = loadPolicySet(sources);
       if (!loaded.policySet) {
@@ -261,7 +277,7 @@ export const command: Command = {
     }
     // An environment's monitor store is what its promotion gate reads for open drift alerts.
     const monitorDb = served?.env.monitor ?? db;
-    const { monitor, drift } = await monitorOf(monitorDb, config, io);
+    const { monitor, drift, telemetry } = await monitorOf(monitorDb, config, io);
     const pagesDir = await pages(io);
     const service = await createService({
       policySet,
@@ -294,7 +310,8 @@ export const command: Command = {
     io.stdout(`palisade serve: listening on ${url}\n`);
     if (served) io.stdout(`  environment: ${served.env.name}, bundle ${served.digest.slice(0, 23)}... (${served.env.bundle}), reloaded when promoted or rolled back\n`);
     io.stdout(`  policies: ${sources.length} files, ${policySet.program.rules.length} rules, ${policySet.digest.slice(0, 23)}...\n  audit log: ${isUrl(db) ? db.replace(/\/\/[^@]*@/, "//") : db}\n`);
-    io.stdout(`  drift:      ${monitor ? `${(config.monitor || serviceMonitorConfig()).monitors.length} monitors over decisions recorded in ${monitorDb === db ? "the same database" : monitorDb.replace(/\/\/[^@]*@/, "//")}` : "off (monitor: false)"}\n`);
+    io.stdout(`  drift:      ${monitor ? `${new Set((config.monitor || serviceMonitorConfig()).monitors.map((m) => m.name)).size} monitors over decisions recorded in ${monitorDb === db ? "the same database" : monitorDb.replace(/\/\/[^@]*@/, "//")}` : "off (monitor: false)"}\n`);
+    if (telemetry) io.stdout(`  otel:       spans and drift metrics over OTLP to ${telemetry.endpoint.replace(/\/v1\/traces$/, "")}\n`);
     if (environments) io.stdout(`  environments: ${environments.file}\n`);
     if (pagesDir) io.stdout(`  playground: ${url}/playground\n`);
     if (admin) {
@@ -310,6 +327,7 @@ export const command: Command = {
     });
     served?.close();
     await service.close();
+    await telemetry?.shutdown().catch((err: unknown) => io.stderr(`palisade serve: otel: ${err instanceof Error ? err.message : String(err)}\n`));
     return 0;
   },
 };

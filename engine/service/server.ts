@@ -27,6 +27,8 @@ import { approvalRoutes } from "./routes-approvals.ts";
 import { auditRoutes } from "./routes-audit.ts";
 import { consoleRoutes } from "./routes-console.ts";
 import { decideRoutes } from "./routes-decide.ts";
+import { outcomeRoutes } from "./routes-outcomes.ts";
+import { traceContext } from "./trace-context.ts";
 import { staticRoutes } from "./static.ts";
 import { documented, openApiDocument } from "./openapi.ts";
 import type { RegisteredRoute, RouteDoc } from "./openapi.ts";
@@ -356,7 +358,9 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     requireScope(context.caller(req), "metrics");
     return reply.type("text/plain; version=0.0.4; charset=utf-8").send(await metrics.render());
   });
+  if (o.monitor) traceContext(app);
   decideRoutes(app, context);
+  outcomeRoutes(app, context, o.monitor);
   approvalRoutes(app, context);
   auditRoutes(app, context, { publicEntries: o.publicEntries === true });
   consoleRoutes(app, context);

@@ -94,11 +94,13 @@ async function audit(): Promise<void> {
   );
 }
 
-interface DriftResult { key: string; monitor: string; metric: string; test: string; statistic: number | null; pValue?: number; adjustedP?: number; distance?: number; threshold: number; verdict: "drift" | "ok" | "insufficient"; referenceN: number; currentN: number; summary: string; chart: { labels: string[]; reference: number[]; current: number[] }; note?: string }
+interface DriftResult { key: string; monitor: string; metric: string; windowMs: number; runs?: number; test: string; statistic: number | null; pValue?: number; adjustedP?: number; distance?: number; threshold: number; verdict: "drift" | "ok" | "insufficient"; referenceN: number; currentN: number; summary: string; chart: { labels: string[]; reference: number[]; current: number[] }; note?: string }
 interface DriftBody { status: "ok" | "no-baseline" | "error"; code?: string; message?: string; hint?: string | null; monitors: string[]; baseline?: { name: string; createdAt: number; count: number }; window?: { from: number; to: number; count: number }; results?: DriftResult[]; drifted?: number }
 interface EnvRow { name: string; mode: string; bundle: { digest: string; version: string | null; signers: string[] } | null; installed: { time: string; by: string[]; action: string } | null; problem: { code: string; message: string; hint: string | null } | null }
 
-const P_TESTS = new Set(["chi2", "chi2_gof", "z", "ks"]);
+const P_TESTS = new Set(["chi2", "chi2_gof", "fisher", "poisson", "z", "ks"]);
+/** A window as the report writes it: 1h, 6h, 1d, or N runs. */
+const windowLabel = (r: DriftResult): string => (r.runs !== undefined ? `${r.runs} runs` : r.windowMs % 86_400_000 === 0 ? `${r.windowMs / 86_400_000}d` : r.windowMs % 3_600_000 === 0 ? `${r.windowMs / 3_600_000}h` : `${Math.round(r.windowMs / 60_000)}m`);
 const num = (x: number | null | undefined): string => {
   if (x === null || x === undefined || Number.isNaN(x)) return "–";
   if (x === 0) return "0";
@@ -116,8 +118,8 @@ function measure(r: DriftResult): string {
 
 function metricCard(r: DriftResult): HTMLElement {
   const word = r.verdict === "drift" ? "drifted" : r.verdict === "ok" ? "no drift" : "not enough data";
-  return el("div", { class: `metric verdict-${r.verdict}`, "data-metric": r.metric, "data-verdict": r.verdict },
-    el("div", { class: "metric-head" }, el("strong", {}, r.monitor), r.monitor === r.metric ? "" : ` · ${r.metric}`, el("span", { class: "badge" }, word)),
+  return el("div", { class: `metric verdict-${r.verdict}`, "data-metric": r.metric, "data-window": windowLabel(r), "data-verdict": r.verdict },
+    el("div", { class: "metric-head" }, el("strong", {}, r.monitor), r.monitor === r.metric ? "" : ` · ${r.metric}`, ` · last ${windowLabel(r)}`, el("span", { class: "badge" }, word)),
     el("div", { class: "metric-test" }, measure(r)),
     el("div", { class: "metric-n" }, `baseline n=${r.referenceN.toLocaleString()}, current n=${r.currentN.toLocaleString()}${r.summary ? ` · ${r.summary}` : ""}`),
     r.chart.labels.length > 0 ? driftChart(r.chart.labels, r.chart.reference, r.chart.current, { drifted: r.verdict === "drift", title: `${r.metric}: baseline against the current window` }) : el("p", { class: "note" }, r.note ?? "nothing to chart"),

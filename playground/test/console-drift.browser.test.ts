@@ -47,13 +47,14 @@ it("charts drift against the baseline and lists the environments", async () => {
   await createBaseline(h.monitor.store, "normal", {});
   await h.traffic({ lookup: 300 });
   await page.click("#drift-refresh");
-  const tools = page.locator('#drift .metric[data-metric="tools"]');
+  const tools = page.locator('#drift .metric[data-metric="tools"][data-window="1h"]');
   await tools.locator("svg.drift-chart").waitFor();
   assert.equal(await tools.getAttribute("data-verdict"), "drift");
   const card = (await tools.textContent()) ?? "";
   assert.match(card, /tool mix/);
   assert.match(card, /drifted/);
-  assert.match(card, /chi2: statistic [\d.e+]+ · p [\d.e+-]+ · q [\d.e+-]+ \(drift when q ≤ 0\.01\)/);
+  assert.match(card, /last 1h/);
+  assert.match(card, /chi2: statistic [\d.e+]+ · p [\d.e+-]+ · q [\d.e+-]+ \(drift when q ≤ 0\.001\)/);
   assert.match(card, /baseline n=200, current n=500/);
   // The new tool has no baseline bar and a current bar of 300 / 500.
   const lookup = tools.locator('g.drift-row[data-label="lookup"]');
