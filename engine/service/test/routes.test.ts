@@ -29,6 +29,7 @@ const ANY_KEY: Readonly<Record<string, string>> = {
   "GET /v1/audit/checkpoint": "the signed checkpoint is public data (also at /tlog/checkpoint)",
   "GET /v1/audit/proof": "proofs reveal only hashes",
   "GET /v1/status": "which policy digest this node decides with",
+  "POST /v1/outcomes": "reports outcomes only for the key's agents and environments (checkScope, per outcome)",
 };
 
 const NOTHING = "k-nothing";
