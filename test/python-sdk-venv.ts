@@ -1,7 +1,7 @@
 // The Python SDK's virtual environment (node_modules/.cache/palisade-python): the package installed
 // editable with its pinned [test] extras from PyPI, reused until python/pyproject.toml changes.
 // Shared by the test suite (test/python-sdk.test.ts) and the benchmark (bench/python.ts).
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -11,10 +11,39 @@ export const pythonPkg = join(repoRoot, "python");
 const venv = join(repoRoot, "node_modules", ".cache", "palisade-python");
 const bin = (name: string): string => join(venv, "bin", name);
 
+/** What a run gave: its exit status (null when it was killed), all its output, and its stdout alone. */
+export interface RunResult {
+  readonly status: number | null;
+  readonly out: string;
+  readonly stdout: string;
+}
+
+const runEnv = (): NodeJS.ProcessEnv => ({ ...process.env, PYTHONDONTWRITEBYTECODE: "1", MYPY_CACHE_DIR: join(venv, "mypy-cache") });
+
 /** Runs `cmd` in python/ with the venv's caches; never throws. */
-export function runIn(cmd: string, args: readonly string[], timeout = 600_000): { status: number | null; out: string; stdout: string } {
-  const r = spawnSync(cmd, args, { cwd: pythonPkg, encoding: "utf8", timeout, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1", MYPY_CACHE_DIR: join(venv, "mypy-cache") } });
+export function runIn(cmd: string, args: readonly string[], timeout = 600_000): RunResult {
+  const r = spawnSync(cmd, args, { cwd: pythonPkg, encoding: "utf8", timeout, maxBuffer: 64 * 1024 * 1024, env: runEnv() });
   return { status: r.status, out: `${r.stdout ?? ""}${r.stderr ?? ""}${r.error ? String(r.error) : ""}`, stdout: r.stdout ?? "" };
+}
+
+/** As `runIn`, without blocking: several runs go side by side. */
+export function runInAsync(cmd: string, args: readonly string[], timeout = 600_000): Promise<RunResult> {
+  return new Promise((done) => {
+    const child = spawn(cmd, args, { cwd: pythonPkg, env: runEnv(), stdio: ["ignore", "pipe", "pipe"], timeout });
+    let out = "";
+    let stdout = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      out += d;
+      stdout += d;
+    });
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      out += d;
+    });
+    child.on("error", (err) => {
+      out += String(err);
+    });
+    child.on("close", (status) => done({ status, out, stdout }));
+  });
 }
 
 /** The venv's python with the package and its test extras; installs on first use or when pyproject.toml changed. */

@@ -12,8 +12,8 @@ const root = resolve(import.meta.dirname, "..", "..");
 
 /** A measured figure: a duration, a rate per second, or a ratio. Inline code (policy literals, units of the language) is not prose. */
 const FIGURE = /\d(?:[\d,.]*\d)?\s?(?:ns|µs|us|ms)\b|\d(?:[\d,.]*\d)?\s?(?:decisions|calls|requests|r|appends|entries)?\/s\b|\b\d+(?:\.\d+)?(?:-\d+(?:\.\d+)?)?x\b/;
-/** A configured limit written as a rate ("default 5/s") is a setting, not a measurement. */
-const SETTING = /default \d+\/s/g;
+/** A limit or delay the code sets ("default 5/s", "200 ms after a change") is a setting, not a measurement. */
+const SETTING = /default \d+\/s|\d+ ms after/g;
 /** `bench/results/NAME.json: a.b, c` — the fields a comma-separated list of paths, up to the first other punctuation. */
 const CITATION = /bench\/results\/([\w-]+)\.json:\s*((?:`?[\w.]+`?,\s*)*`?[\w.]+`?)/g;
 const GENERATED = /<!-- [^>]*generated[^>]*from bench\/results\/([\w-]+)\.json -->([\s\S]*?)<!-- end of [^>]*-->/g;

@@ -110,6 +110,14 @@ const invokedDirectly = (() => {
 })();
 
 if (invokedDirectly) {
+  // A reader that closed the pipe (`palisade eval ... | head -1`) wants no more output: stop
+  // quietly, as Unix tools do, instead of dying on an unhandled EPIPE with a stack trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code === "EPIPE") process.exit(typeof process.exitCode === "number" ? process.exitCode : 0);
+      throw err;
+    });
+  }
   main(process.argv.slice(2), processIO()).then(
     (code) => {
       process.exitCode = code;

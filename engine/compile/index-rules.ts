@@ -11,6 +11,9 @@
 import type { Expr } from "../../language/ast.ts";
 import type { CheckedProgram } from "../../language/check/program.ts";
 import { getField, type Value } from "./values.ts";
+import { checked } from "./runtime-types.ts";
+
+
 
 /** A pin: the `when` is false (without error) unless the value at `path` is one of `values`. */
 export interface Pin {
@@ -101,12 +104,15 @@ function neverFails(program: CheckedProgram, e: Expr): boolean {
       return e.entries.every((en) => neverFails(program, en.value));
     case "Name": {
       // Not consts: reading a const whose evaluation failed errors the rule (reference.ts).
+      // A root's kind is checked at the boundary (input-check.ts); a variable's read is typed.
       const k = program.resolutions.get(e)?.kind;
-      return k === "root" || k === "variable" || k === "param";
+      return k === "root" || k === "phase" || ((k === "variable" || k === "param") && !checked(program.types.get(e)));
     }
     case "Member": {
       const r = program.resolutions.get(e);
       if (r) return r.kind === "root";
+      // A typed read fails on a value of another type, unless the boundary checked it (a root's field).
+      if (checked(program.types.get(e)) && rootPath(program, e)?.length !== 2) return false;
       return neverFails(program, e.object);
     }
     case "Binary":

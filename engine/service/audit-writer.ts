@@ -32,6 +32,8 @@ export interface PendingRecord {
   readonly decision: Decision;
   /** The key that asked, recorded so the log says who called. */
   readonly caller: string;
+  /** `shadow` when the client applies nothing (recorded as `mode`); absent for enforce. */
+  readonly mode?: "shadow";
 }
 
 /** The record of a decision, for the log to encode (and seal) itself. */
@@ -51,6 +53,7 @@ export function decisionRecord(p: PendingRecord): AuditRecord {
     ...inputFields(p.input, true),
     decision_id: p.id,
     caller: p.caller,
+    ...(p.mode !== undefined ? { mode: p.mode } : {}),
   };
   if (d.warnings.length > 0) record.warnings = d.warnings.map(reasonJson);
   if (d.errors.length > 0) record.errors = d.errors.map((e) => ({ rule: e.rule, message: e.message }));
@@ -113,7 +116,7 @@ export function decisionDocument(p: PendingRecord): DocumentEntry | undefined {
     for (let i = 0; i < d.errors.length; i++) head += `${i === 0 ? "" : ","}{"message":${q(d.errors[i].message)},"rule":${q(d.errors[i].rule)}}`;
     head += "]";
   }
-  let tail = `,"phase":${q(p.phase)},"policy_digest":${q(d.policy.digest)},"principal":${orNull(p.principal)},"reasons":${reasonsText(d.reasons)},"session":${orNull(p.session)},"time":${q(p.iso)},"tool":${orNull(p.tool)}`;
+  let tail = `${p.mode !== undefined ? `,"mode":${q(p.mode)}` : ""},"phase":${q(p.phase)},"policy_digest":${q(d.policy.digest)},"principal":${orNull(p.principal)},"reasons":${reasonsText(d.reasons)},"session":${orNull(p.session)},"time":${q(p.iso)},"tool":${orNull(p.tool)}`;
   if (d.warnings.length > 0) tail += `,"warnings":${reasonsText(d.warnings)}`;
   tail += "}";
   // JSON.stringify writes a lone surrogate as a \udXXX escape and never escapes a paired one; the

@@ -28,6 +28,8 @@ interface Prepared {
   readonly session: string | null;
   readonly tool: string | null;
   readonly payloadJson: string;
+  /** The answer's payload as JSON text: `payloadJson`, or only the request input's fields (`payload: "input"`). */
+  readonly answerPayloadJson: string;
   /** Settles once the audit entry is durable (or the failure is allowed); rejects with audit/unavailable. */
   readonly recorded: Promise<void>;
   /** Shows the decision to the console and the monitor; only once recorded. */
@@ -36,13 +38,21 @@ interface Prepared {
 
 const q = JSON.stringify;
 
+/** The decided `payload` cut down to the fields the request's `input` gave (`payload: "input"`). */
+function inputFieldsOf(payload: unknown, input: Readonly<Record<string, unknown>>): unknown {
+  if (typeof payload !== "object" || payload === null || Array.isArray(payload)) return payload;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(input)) if (k in payload) out[k] = (payload as Record<string, unknown>)[k];
+  return out;
+}
+
 /**
  * The response's JSON text, with the input's and payload's texts spliced in: the route writes the
  * input's JSON once, for the answer, the audit log and the console alike.
  */
 function responseText(p: Prepared): string {
   const r = p.response;
-  return `{"id":${q(r.id)},"decision":${q(r.decision)},"reasons":${q(r.reasons)},"warnings":${q(r.warnings)},"payload":${p.payloadJson},"errors":${q(r.errors)},"policy":${q(r.policy)}}`;
+  return `{"id":${q(r.id)},"decision":${q(r.decision)},"reasons":${q(r.reasons)},"warnings":${q(r.warnings)},"payload":${p.answerPayloadJson},"errors":${q(r.errors)},"policy":${q(r.policy)}}`;
 }
 
 /** A decision before it is recorded. */
@@ -108,25 +118,30 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
     const tool = typeof toolField?.name === "string" ? toolField.name : null;
     return { full, decision, tool, args: toolField?.args };
   };
+  const shadow = r.mode === "shadow";
   const finish = ({ full, decision, tool }: Decided): Prepared => {
     const id = randomUUID();
     const principal = (full.principal as { id?: unknown } | undefined)?.id;
     // An input parsed from checked JSON plus strings and earlier inputs' calls: JSON.stringify cannot fail on it.
     const inputJson = JSON.stringify(full);
     const payloadJson = decision.payload === full ? inputJson : (JSON.stringify(decision.payload) ?? "null");
-    const recorded = ctx.record({ id, iso, agent, env, phase: r.phase, session, principal: typeof principal === "string" ? principal : null, tool, input: full, inputJson, decision, caller: caller.id });
-    const response: DecisionResponseV1 = { id, decision: decision.decision, reasons: decision.reasons, warnings: decision.warnings, payload: decision.payload, errors: decision.errors, policy: decision.policy };
+    const recorded = ctx.record({ id, iso, agent, env, phase: r.phase, session, principal: typeof principal === "string" ? principal : null, tool, input: full, inputJson, decision, caller: caller.id, ...(shadow ? { mode: "shadow" as const } : {}) });
+    const answerPayload = r.payload === "input" ? inputFieldsOf(decision.payload, input) : decision.payload;
+    const answerPayloadJson = answerPayload === decision.payload ? payloadJson : (JSON.stringify(answerPayload) ?? "null");
+    const response: DecisionResponseV1 = { id, decision: decision.decision, reasons: decision.reasons, warnings: decision.warnings, payload: answerPayload, errors: decision.errors, policy: decision.policy };
     const note = (): void => {
       ctx.activity.add({ id, time: iso, agent, env, phase: r.phase, session, tool, decision: decision.decision, reasons: decision.reasons, warnings: decision.warnings, input: full, payload: decision.payload }, decision, { input: inputJson, payload: payloadJson });
     };
-    return { response, approval: decision.decision === "require_approval", decision, agent, env, session, tool, payloadJson, recorded, note };
+    // In shadow mode nobody waits for an answer: no request is filed.
+    return { response, approval: decision.decision === "require_approval" && !shadow, decision, agent, env, session, tool, payloadJson, answerPayloadJson, recorded, note };
   };
   if (session === null || ownCalls) return finish(decideOn([]));
   // The session's exact history from the shared store; a tool call joins it before it is answered.
   return ctx.sessions
     .run(JSON.stringify([agent, session]), (calls) => {
       const d = decideOn(calls);
-      const outcome = d.decision.decision === "allow" ? "executed" : d.decision.decision === "deny" ? "denied" : "pending";
+      // A shadow decision is not applied: the tool runs whatever was decided.
+      const outcome = shadow || d.decision.decision === "allow" ? "executed" : d.decision.decision === "deny" ? "denied" : "pending";
       return { result: d, ...(r.phase === "tool_call" && d.tool !== null ? { call: { tool: { name: d.tool, args: d.args }, time: iso, decision: d.decision.decision, outcome } } : {}) };
     })
     .then(finish);

@@ -8,6 +8,8 @@ import type { ApprovalActionV1, BatchRequestV1, DecisionRequestV1, PhaseV1 } fro
 const PHASES: ReadonlySet<string> = new Set(["input", "model_call", "tool_call", "tool_result", "output"]);
 const EFFECTS: ReadonlySet<string> = new Set(["deny", "require_approval", "allow", "warn", "redact", "set"]);
 
+const REQUEST_FIELDS: ReadonlySet<string> = new Set(["phase", "input", "session", "environment", "mode", "payload"]);
+
 /** Most decisions in one batch. */
 export const MAX_BATCH = 1000;
 
@@ -38,8 +40,10 @@ export function decisionRequest(body: unknown, at = ""): DecisionRequestV1 {
   if (!isObject(body.input)) throw invalid(`${at}/input`, `'input' must be a JSON object, got ${kind(body.input)}`);
   optionalId(body, "session", at);
   optionalId(body, "environment", at);
+  if (body.mode !== undefined && body.mode !== "enforce" && body.mode !== "shadow") throw invalid(`${at}/mode`, `'mode' must be "enforce" or "shadow", got ${JSON.stringify(body.mode)}`);
+  if (body.payload !== undefined && body.payload !== "full" && body.payload !== "input") throw invalid(`${at}/payload`, `'payload' must be "full" or "input", got ${JSON.stringify(body.payload)}`);
   for (const k of Object.keys(body)) {
-    if (k !== "phase" && k !== "input" && k !== "session" && k !== "environment") throw invalid(`${at}/${k}`, `unknown field '${k}'`);
+    if (!REQUEST_FIELDS.has(k)) throw invalid(`${at}/${k}`, `unknown field '${k}'`);
   }
   return body as unknown as DecisionRequestV1 & { phase: PhaseV1 };
 }

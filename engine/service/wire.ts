@@ -15,6 +15,17 @@ export interface DecisionRequestV1 {
   readonly session?: string;
   /** The environment (`env` in policies); defaults to the key's only environment. */
   readonly environment?: string;
+  /**
+   * `enforce` (default), or `shadow`: the client applies nothing, so a `require_approval` files no
+   * request, the session's call counts as executed, and the audit entry says `mode: "shadow"`.
+   */
+  readonly mode?: "enforce" | "shadow";
+  /**
+   * What the answer's `payload` holds: `full` (default) the whole decided input, context included
+   * (agent, env, time, the session's calls); `input` only the fields the request's input gave,
+   * after the transforms, so an answer does not grow with the session.
+   */
+  readonly payload?: "full" | "input";
 }
 
 /** The approval a `require_approval` decision created. */

@@ -10,7 +10,7 @@ import { environmentSource } from "../../engine/service/environment-source.ts";
 import { environmentsFixture, startMonitored } from "../../engine/service/test/sources-support.ts";
 import type { MonitoredHarness } from "../../engine/service/test/sources-support.ts";
 import { ensurePlayground } from "../build.ts";
-import { launch, screenshots } from "./browser.ts";
+import { launch, layoutProblems, screenshots } from "./browser.ts";
 
 let h: MonitoredHarness;
 let envs: ReturnType<typeof environmentsFixture>;
@@ -63,6 +63,9 @@ it("charts drift against the baseline and lists the environments", async () => {
   assert.match((await page.textContent("#drift-status")) ?? "", /drifted: baseline 'normal' \(200 decisions/);
   // Drifted metrics come first.
   assert.equal(await page.locator("#drift .metric").first().getAttribute("data-verdict"), "drift");
+  // The open alert names the metric that moved.
+  assert.match((await page.textContent("#drift-alerts")) ?? "", /tools.*moved: chi2/s);
   await page.screenshot({ path: join(screenshots, "console-drift.png"), fullPage: true });
+  assert.deepEqual(await layoutProblems(page), []);
   assert.deepEqual(errors, []);
 });

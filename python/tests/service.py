@@ -1,7 +1,8 @@
 """Throwaway `palisade serve` processes on loopback for the tests and the benchmark: the real
 service from this repository, with its own SQLite log in a temporary folder, keys written into
 its config (digests only, as `palisade keys create` writes them), and a short approval deadline.
-Several start at once and are waited on together, since each takes seconds on a loaded machine.
+Several start at once and are waited on together, since each takes seconds on a loaded machine;
+the suite's run in one Node process (`start_many`), started before the tests are collected.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import httpx
 REPO = Path(__file__).resolve().parents[2]
 NODE = REPO / "node_modules" / ".bin" / "node"
 MAIN = REPO / "engine" / "cli" / "main.ts"
+SERVE_MANY = REPO / "test" / "python-sdk-serve.ts"
 AGENT = "py-agent"
 ENV = "test"
 
@@ -38,7 +40,8 @@ def key_entry(key: str, id: str, **fields: Any) -> dict[str, Any]:
 
 @dataclass
 class Service:
-    """A running `palisade serve`: its URL, the agent's key and an approver's (admin) key."""
+    """A running `palisade serve`: its URL, the agent's key and an approver's (admin) key. Several
+    may share one Node process (`start_many`): stopping, pausing and resuming act on that process."""
 
     name: str
     dir: Path
@@ -48,7 +51,7 @@ class Service:
     url: str = ""
     keys: dict[str, str] = field(default_factory=dict)
 
-    def wait(self, timeout: float = 120.0) -> Service:
+    def wait(self, timeout: float = 180.0) -> Service:
         if self.url:
             return self
         log = self.dir / "serve.log"
@@ -59,9 +62,9 @@ class Service:
             if m:
                 self.url = m.group(1)
                 return self
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"palisade serve ({self.name}) exited with {self.proc.returncode}:\n{text}")
-            time.sleep(0.1)
+            if self.proc.poll() is not None or "palisade serve exited" in text:
+                raise RuntimeError(f"palisade serve ({self.name}) exited with {self.proc.poll()}:\n{text}")
+            time.sleep(0.05)
         raise RuntimeError(
             f"palisade serve ({self.name}) did not listen within {timeout} s:\n{log.read_text(errors='replace')}"
         )
@@ -101,10 +104,16 @@ class Service:
         self.proc.send_signal(18)  # SIGCONT
 
 
-def start(name: str, policies: dict[str, str], *, approval_timeout_ms: int = 8000, **config: Any) -> Service:
-    """Starts `palisade serve` on `policies` (file name -> source) without waiting for it."""
-    if not NODE.exists():
-        raise RuntimeError(f"{NODE} is missing: run 'npm install' in {REPO}")
+@dataclass
+class _Prepared:
+    name: str
+    dir: Path
+    agent_key: str
+    admin_key: str
+    argv: list[str]
+
+
+def _prepare(name: str, policies: dict[str, str], approval_timeout_ms: int, config: dict[str, Any]) -> _Prepared:
     d = Path(tempfile.mkdtemp(prefix=f"palisade-py-{name}-"))
     (d / "policies").mkdir()
     for file, text in policies.items():
@@ -116,26 +125,56 @@ def start(name: str, policies: dict[str, str], *, approval_timeout_ms: int = 800
     ]
     cfg = {"keys": keys, "approvalTimeoutMs": approval_timeout_ms, "monitor": False, **config}
     (d / "config.json").write_text(json.dumps(cfg))
-    log = open(d / "serve.log", "wb")  # noqa: SIM115 - the process owns it
-    env = {**os.environ, "NODE_NO_WARNINGS": "1"}
-    proc = subprocess.Popen(
-        [
-            str(NODE),
-            "--disable-warning=ExperimentalWarning",
-            str(MAIN),
-            "serve",
-            "--port",
-            "0",
-            "--config",
-            str(d / "config.json"),
-            "--db",
-            str(d / "audit.db"),
-            str(d / "policies"),
-        ],
-        cwd=d,
-        stdout=log,
+    argv = [
+        "serve",
+        "--port",
+        "0",
+        "--config",
+        str(d / "config.json"),
+        "--db",
+        str(d / "audit.db"),
+        str(d / "policies"),
+    ]
+    return _Prepared(name, d, agent_key, admin_key, argv)
+
+
+def _node(args: list[str], cwd: Path, log: Path) -> subprocess.Popen[bytes]:
+    if not NODE.exists():
+        raise RuntimeError(f"{NODE} is missing: run 'npm install' in {REPO}")
+    out = open(log, "ab")  # noqa: SIM115 - the process owns it
+    return subprocess.Popen(
+        [str(NODE), "--disable-warning=ExperimentalWarning", *args],
+        cwd=cwd,
+        stdout=out,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
-        env=env,
+        env={**os.environ, "NODE_NO_WARNINGS": "1"},
     )
-    return Service(name=name, dir=d, proc=proc, agent_key=agent_key, admin_key=admin_key)
+
+
+def start(name: str, policies: dict[str, str], *, approval_timeout_ms: int = 8000, **config: Any) -> Service:
+    """Starts `palisade serve` on `policies` (file name -> source) in a process of its own, without
+    waiting for it."""
+    p = _prepare(name, policies, approval_timeout_ms, config)
+    proc = _node([str(MAIN), *p.argv], p.dir, p.dir / "serve.log")
+    return Service(name=name, dir=p.dir, proc=proc, agent_key=p.agent_key, admin_key=p.admin_key)
+
+
+Spec = tuple[dict[str, str], dict[str, Any]]
+"""A service to start: its policies (file name -> source) and config fields (`approvalTimeoutMs`...)."""
+
+
+def start_many(specs: dict[str, Spec]) -> dict[str, Service]:
+    """Starts one `palisade serve` per spec, all in one Node process (test/python-sdk-serve.ts runs
+    the CLI's serve command once per spec), without waiting for them."""
+    prepared = []
+    for name, (policies, config) in specs.items():
+        cfg = dict(config)
+        prepared.append(_prepare(name, policies, int(cfg.pop("approvalTimeoutMs", 8000)), cfg))
+    listing = [{"log": str(p.dir / "serve.log"), "cwd": str(p.dir), "argv": p.argv} for p in prepared]
+    # Node's own output (a crash before any service logs) goes beside the first service's log.
+    proc = _node([str(SERVE_MANY), json.dumps(listing)], prepared[0].dir, prepared[0].dir / "node.log")
+    return {
+        p.name: Service(name=p.name, dir=p.dir, proc=proc, agent_key=p.agent_key, admin_key=p.admin_key)
+        for p in prepared
+    }

@@ -1,5 +1,5 @@
 """The shared SDK conformance cases (spec/sdk-conformance/*.json) against the Python guard: each
-case's policy served by its own throwaway `palisade serve`, approvals answered through the
+case's policy served by its own throwaway `palisade serve` (tests/conftest.py), approvals answered through the
 service's queue. spec/test/sdk-conformance.test.ts runs the same files against the TypeScript Guard."""
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,24 +16,16 @@ import pytest
 from palisade import Guard, PolicyDeniedError, RetryPolicy
 
 from . import service as svc
+from .conftest import CASES
 
 # Where the service differs from the TypeScript Guard today, held as it is so that a fix shows up
 # here (then drop the entry): spec/python-sdk.md, "Known differences".
-KNOWN = {
-    ("shadow", 2): "the service files an approval request in shadow mode: DecisionRequest has no mode",
-}
-
-CASES = {p.stem: json.loads(p.read_text()) for p in sorted((svc.REPO / "spec" / "sdk-conformance").glob("*.json"))}
+KNOWN: dict[tuple[str, int], str] = {}
 
 
 @pytest.fixture(scope="module")
-def services() -> Iterator[dict[str, svc.Service]]:
-    started = {name: svc.start(f"conf-{name}", {f"{name}.policy": c["policy"]}) for name, c in CASES.items()}
-    try:
-        yield {name: s.wait() for name, s in started.items()}
-    finally:
-        for s in started.values():
-            s.stop()
+def services(conformance_services: dict[str, svc.Service]) -> dict[str, svc.Service]:
+    return conformance_services
 
 
 def test_there_are_cases() -> None:

@@ -17,6 +17,7 @@ import pytest
 
 from palisade import Guard
 
+from .proxy import Proxy
 from .service import Service
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,7 +53,18 @@ def test_plain(service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
     t.join()
 
 
-def test_langchain(guard: Guard) -> None:
+def _outcomes(g: Guard, p: Proxy) -> set[tuple[str, str | None]]:
+    """(phase, tool) of every outcome the service accepted from this guard; each names a decision
+    the service took, or (a model call) none."""
+    g.close()
+    ids = p.decision_ids()
+    seen = p.outcomes()
+    assert all(o.get("decision") in ids for o in seen if o["phase"] == "tool_call")
+    return {(o["phase"], o.get("tool")) for o in seen}
+
+
+def test_langchain(recorded: tuple[Guard, Proxy]) -> None:
+    guard, p = recorded
     from langchain_agent import build
     from langchain_core.messages import AIMessage
 
@@ -62,32 +74,48 @@ def test_langchain(guard: Guard) -> None:
     ran.clear()
     agent.invoke({"messages": [{"role": "user", "content": "hi"}]}, {"configurable": {"thread_id": uuid.uuid4().hex}})
     assert ran == [("search", {"query": "crm", "limit": 10})]
+    assert _outcomes(guard, p) == {("tool_call", "search"), ("model_call", None)}
 
 
-def test_openai_agents(guard: Guard) -> None:
+def test_openai_agents(recorded: tuple[Guard, Proxy]) -> None:
+    guard, p = recorded
     from agents.testing import ScriptedModel, assistant_message
     from openai_agents_agent import answer
 
     from .test_openai_agents import delete_file, search
 
     async def main() -> Any:
-        out = await answer(guard, ScriptedModel([[assistant_message("card 4111 1111 1111 1111")]]), [search, delete_file], uuid.uuid4().hex, "joe", "hi")
+        out = await answer(
+            guard,
+            ScriptedModel([[assistant_message("card 4111 1111 1111 1111")]]),
+            [search, delete_file],
+            uuid.uuid4().hex,
+            "joe",
+            "hi",
+        )
         await guard.aclose()
         return out
 
     assert asyncio.run(main()) == "card [CARD]"
+    assert _outcomes(guard, p) == {("model_call", None)}
 
 
-def test_pydantic_ai(guard: Guard) -> None:
+def test_pydantic_ai(recorded: tuple[Guard, Proxy]) -> None:
+    guard, p = recorded
     from pydantic_ai.messages import ModelResponse, TextPart
     from pydantic_ai_agent import build
 
     from .test_pydantic_ai import scripted
 
-    assert build(guard, scripted(ModelResponse(parts=[TextPart("card 4111 1111 1111 1111")]))).run_sync("x").output == "card [CARD]"
+    assert (
+        build(guard, scripted(ModelResponse(parts=[TextPart("card 4111 1111 1111 1111")]))).run_sync("x").output
+        == "card [CARD]"
+    )
+    assert _outcomes(guard, p) == {("model_call", None)}
 
 
-def test_mcp(guard: Guard) -> None:
+def test_mcp(recorded: tuple[Guard, Proxy]) -> None:
+    guard, p = recorded
     from mcp_proxy import guarded_call
 
     from .test_mcp import upstream
@@ -98,3 +126,4 @@ def test_mcp(guard: Guard) -> None:
         return out
 
     assert asyncio.run(main()) == "10 hits; contact [EMAIL]"
+    assert _outcomes(guard, p) == {("tool_call", "search")}

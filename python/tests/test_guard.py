@@ -131,7 +131,7 @@ def test_approval_granted_in_the_service_queue_lets_the_call_run(guard: Guard, s
     assert boss(amount=900) == "ok"
 
 
-def test_approval_refused_or_unanswered_fails_closed(service: Service) -> None:
+def test_approval_refused_or_unanswered_fails_closed(service: Service, service_expiring: Service) -> None:
     ran: list[int] = []
     with Guard(service.url, service.agent_key, approval_timeout=20) as g:
         conv = sid()
@@ -149,8 +149,8 @@ def test_approval_refused_or_unanswered_fails_closed(service: Service) -> None:
             refund(amount=900)
         assert e.value.denial == "approval_timeout"
         assert time.monotonic() - started < 10
-    # The service's own deadline (8 s here) expires the request: expired means no.
-    with Guard(service.url, service.agent_key, approval_timeout=30) as g:
+    # The service's own deadline expires the request: expired means no.
+    with Guard(service_expiring.url, service_expiring.agent_key, approval_timeout=30) as g:
         refund = g.session(sid(), "u1").wrap_tool(lambda amount: ran.append(amount), name="refund")
         with pytest.raises(PolicyDeniedError) as e:
             refund(amount=901)

@@ -59,7 +59,9 @@ const pending: fc.Arbitrary<PendingRecord> = fc.record({
   input: fc.dictionary(text, json, { maxKeys: 6 }),
   decision,
   caller: text,
-});
+  // A shadow decision (the client applies nothing) says so in its entry.
+  mode: fc.constant("shadow" as const),
+}, { requiredKeys: ["id", "iso", "agent", "env", "phase", "session", "principal", "tool", "input", "decision", "caller"] });
 
 /** The log's own encoding of the record, or the error it refuses it with. */
 function reference(p: PendingRecord): Uint8Array | Error {

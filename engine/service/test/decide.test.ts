@@ -55,6 +55,43 @@ describe("POST /v1/decide", () => {
     assert.deepEqual(steps.body.steps.map((x: { decision: string }) => x.decision), ["allow", "allow", "deny"]);
   });
 
+  it("in shadow mode files no approval request, counts the call as executed and records mode: shadow", async () => {
+    const s = `shadow-${Date.now()}`;
+    const before = (await h.call("GET", "/v1/approvals?status=pending", "admin")).body.approvals.length;
+    const r = await h.call("POST", "/v1/decide", "agent", { ...toolCall("refund", { amount: 900 }, s), mode: "shadow" });
+    assert.equal(r.status, 200);
+    assert.equal(r.body.decision, "require_approval");
+    assert.equal(r.body.approval, undefined);
+    assert.equal((await h.call("GET", "/v1/approvals?status=pending", "admin")).body.approvals.length, before);
+    const denied = await h.call("POST", "/v1/decide", "agent", { ...toolCall("shell", {}, s), mode: "shadow" });
+    assert.equal(denied.body.decision, "deny");
+    const next = await h.call("POST", "/v1/decide", "agent", toolCall("lookup", {}, s));
+    assert.deepEqual(next.body.payload.session.calls.map((c: { decision: string; outcome: string }) => [c.decision, c.outcome]), [["require_approval", "executed"], ["deny", "executed"]]);
+    const audit = h.service.context.audit;
+    await audit.flush();
+    const size = await audit.size();
+    const modes = await Promise.all([size - 3, size - 2, size - 1].map(async (i) => (await audit.read(i)).record.mode));
+    assert.deepEqual(modes, ["shadow", "shadow", undefined]);
+    const bad = await h.call("POST", "/v1/decide", "agent", { ...toolCall("lookup"), mode: "dry-run" });
+    assert.deepEqual([bad.status, bad.body.error.path], [400, "/mode"]);
+  });
+
+  it("answers with only the input's own fields when asked (payload: input), so answers do not grow with the session", async () => {
+    const s = `trim-${Date.now()}`;
+    await h.call("POST", "/v1/decide", "agent", toolCall("lookup", {}, s));
+    const full = await h.call("POST", "/v1/decide", "agent", toolCall("lookup", {}, s));
+    assert.equal(full.body.payload.session.calls.length, 1);
+    const own = await h.call("POST", "/v1/decide", "agent", { ...toolCall("lookup", { q: 1 }, s), payload: "input" });
+    assert.deepEqual(Object.keys(own.body.payload).sort(), ["agent", "env", "principal", "tool"]);
+    const redacted = await h.call("POST", "/v1/decide", "agent", { phase: "output", input: { agent: { id: "shop-bot" }, output: { text: "write to bob@example.com" } }, environment: "production", session: s, payload: "input" });
+    assert.deepEqual(redacted.body.payload, { agent: { id: "shop-bot" }, output: { text: "write to [EMAIL]" } });
+    const ask = await h.call("POST", "/v1/decide", "agent", { ...toolCall("refund", { amount: 900 }, s), payload: "input" });
+    assert.equal(ask.body.approval.status, "pending");
+    assert.equal(ask.body.payload.session, undefined);
+    const bad = await h.call("POST", "/v1/decide", "agent", { ...toolCall("lookup"), payload: "some" });
+    assert.deepEqual([bad.status, bad.body.error.path], [400, "/payload"]);
+  });
+
   it("refuses client-supplied session.calls unless the key has the history scope", async () => {
     const s = `erase-${Date.now()}`;
     await h.call("POST", "/v1/decide", "agent", toolCall("search", {}, s));
@@ -135,6 +172,12 @@ describe("keys", () => {
     }
     const wrong = await h.call("POST", "/v1/decide", "pal_wrong", toolCall("lookup"));
     assert.deepEqual([wrong.status, wrong.body.error.code], [401, "auth/invalid-key"]);
+  });
+
+  it("tells any key how much of a streamed answer to hold back (the span of the output rules' patterns)", async () => {
+    const r = await h.call("GET", "/v1/status", "agent");
+    // The harness policy's one output pattern is pii.email, which spans at most 254 characters.
+    assert.deepEqual([r.status, r.body.policy.streamHold], [200, 254]);
   });
 
   it("scopes keys to agents and environments", async () => {

@@ -1,30 +1,108 @@
-"""Streamed text decided in whole lines: a card number or an address split across two deltas is
-still decided whole, at the cost of holding back at most one line (or `max_hold` characters,
-then cut at a space so that words and most identifiers stay whole)."""
+"""A streamed answer decided as it arrives, holding back only the last `hold` characters: the
+longest text a pattern of the output rules can match (the service reports it, `streamHold` in
+`/v1/status`). A piece is shown only up to a cut that no match straddles: the text since the last
+cut, its head and its rest are decided in one batch, and the head is shown only when deciding the
+two apart gives what deciding them together gives (spec/sdk.md, "Streams"). A deny of any piece
+ends the stream before the denied text is shown; at the end the whole answer is decided and
+recorded once. Without a cut that agrees the text waits, and is tried again once `hold` more
+characters have come, so a long answer costs O(length / hold) round trips."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
-class LineHold:
-    def __init__(self, max_hold: int = 2000) -> None:
-        self._held = ""
-        self._max = max_hold
+if TYPE_CHECKING:
+    from .guard import Session
 
-    def push(self, delta: str) -> str:
-        """Adds a delta; returns the text now ready to be decided ("" when none)."""
-        self._held += delta
-        cut = self._held.rfind("\n")
-        if cut >= 0:
-            ready, self._held = self._held[: cut + 1], self._held[cut + 1 :]
-            return ready
-        if len(self._held) >= self._max:
-            space = self._held.rfind(" ")
-            at = space + 1 if space > 0 else len(self._held)
-            ready, self._held = self._held[:at], self._held[at:]
-            return ready
+
+class OutputStream:
+    """`push` each delta and show what it returns; `end` gives the rest. Raises PolicyDeniedError
+    when the answer so far is denied, GuardUnavailableError when no decision came."""
+
+    def __init__(self, session: Session, hold: int) -> None:
+        self._session = session
+        self._hold = max(1, hold)
+        self._raw = ""
+        self._emitted = 0
+        self._next_try = 2 * self._hold
+        self._ended = False
+
+    @property
+    def text(self) -> str:
+        """The whole raw answer so far."""
+        return self._raw
+
+    def _add(self, delta: str) -> tuple[int, list[str]] | None:
+        """Adds a delta; the cut to try and the texts to decide for it, when it is time to."""
+        if self._ended:
+            return None
+        self._raw += delta
+        if self._session.guard.mode == "shadow":
+            return None
+        if len(self._raw) - self._emitted <= self._next_try:
+            return None
+        cut = len(self._raw) - self._hold
+        return cut, [self._raw[self._emitted :], self._raw[self._emitted : cut], self._raw[cut:]]
+
+    def _take(self, cut: int, texts: list[str], decided: list[str]) -> str:
+        whole, head, rest = decided
+        if head + rest == whole:
+            self._emitted = cut
+            self._next_try = 2 * self._hold
+            return head
+        # A match may straddle the cut: wait for `hold` more characters before trying again.
+        self._next_try = len(self._raw) - self._emitted + self._hold
         return ""
 
+    def _shadow_piece(self) -> str:
+        piece, self._emitted = self._raw[self._emitted :], len(self._raw)
+        return piece
+
+    def push(self, delta: str) -> str:
+        """Adds a delta; returns the text now safe to show ("" when none)."""
+        want = self._add(delta)
+        if want is None:
+            return self._shadow_piece() if self._session.guard.mode == "shadow" and not self._ended else ""
+        cut, texts = want
+        return self._take(cut, texts, self._ended_on(lambda: self._session.output_texts(texts)))
+
+    async def apush(self, delta: str) -> str:
+        """As `push`, awaiting."""
+        want = self._add(delta)
+        if want is None:
+            return self._shadow_piece() if self._session.guard.mode == "shadow" and not self._ended else ""
+        cut, texts = want
+        return self._take(cut, texts, await self._aended_on(self._session.aoutput_texts(texts)))
+
     def end(self) -> str:
-        """The rest, at the end of the text."""
-        rest, self._held = self._held, ""
-        return rest
+        """The rest of the answer, after the whole answer is decided and recorded."""
+        if self._ended:
+            return ""
+        texts = [self._raw, self._raw[self._emitted :]]
+        out = self._ended_on(lambda: self._session.output_texts(texts))
+        self._ended = True
+        return out[1]
+
+    async def aend(self) -> str:
+        """As `end`, awaiting."""
+        if self._ended:
+            return ""
+        texts = [self._raw, self._raw[self._emitted :]]
+        out = await self._aended_on(self._session.aoutput_texts(texts))
+        self._ended = True
+        return out[1]
+
+    def _ended_on(self, decide: Callable[[], list[str]]) -> list[str]:
+        try:
+            return decide()
+        except BaseException:
+            self._ended = True
+            raise
+
+    async def _aended_on(self, decide: Awaitable[list[str]]) -> list[str]:
+        try:
+            return await decide
+        except BaseException:
+            self._ended = True
+            raise

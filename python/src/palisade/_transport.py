@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from ._http import AsyncHttpPool, HttpError, HttpPool, fast_path_for
 from .errors import ServiceError
 
 # Statuses a later attempt may get past: the service stopping or overloaded, a session that
@@ -52,23 +53,26 @@ class _Retry:
         self.why = why
 
 
-def _interpret(r: httpx.Response) -> Any:
-    """The parsed body of a 200, a `_Retry` for a failure a later attempt may get past, or a
+_DECODER = json.JSONDecoder()
+
+
+def _interpret(status: int, content: bytes) -> Any:
+    """The parsed body of a 2xx (202 for outcomes), a `_Retry` for a failure a later attempt may get past, or a
     `ServiceError` raised for a refusal of the request itself."""
-    if r.status_code == 200:
+    if 200 <= status < 300:
         try:
-            return json.loads(r.content)
+            return _DECODER.decode(content.decode())
         except ValueError:
-            return _Retry("the service answered 200 with a body that is not JSON")
-    code, message, path = "http/" + str(r.status_code), r.text[:200], None
+            return _Retry(f"the service answered {status} with a body that is not JSON")
+    code, message, path = "http/" + str(status), content[:200].decode("utf-8", "replace"), None
     try:
-        err = json.loads(r.content)["error"]
+        err = json.loads(content)["error"]
         code, message, path = str(err["code"]), str(err["message"]), err.get("path")
     except (ValueError, KeyError, TypeError):
         pass
-    if r.status_code in _RETRYABLE_STATUS:
-        return _Retry(f"{r.status_code} {code}: {message}")
-    raise ServiceError(r.status_code, code, message, path)
+    if status in _RETRYABLE_STATUS:
+        return _Retry(f"{status} {code}: {message}")
+    raise ServiceError(status, code, message, path)
 
 
 def _timeout(policy: RetryPolicy, remaining: float, extra: float) -> httpx.Timeout:
@@ -85,13 +89,25 @@ def _headers(key: str) -> dict[str, str]:
 
 
 class SyncTransport:
-    """A keep-alive connection pool to one service, for threads."""
+    """Keep-alive connections to one service, for threads: the built-in HTTP/1.1 client for
+    plain `http://` (`_http.py`), httpx for TLS, proxies, or a client the application gave."""
 
     def __init__(self, url: str, key: str, policy: RetryPolicy, client: httpx.Client | None = None) -> None:
         self.policy = policy
-        self._client = client or httpx.Client(base_url=url, headers=_headers(key))
-        if client is not None:
-            self._client.headers.update(_headers(key))
+        fast = fast_path_for(url) if client is None else None
+        self._pool = HttpPool(*fast, key, policy.connect_timeout) if fast is not None else None
+        self._client: httpx.Client | None = None
+        if self._pool is None:
+            self._client = client or httpx.Client(base_url=url, headers=_headers(key))
+            if client is not None:
+                self._client.headers.update(_headers(key))
+
+    def _send(self, method: str, path: str, body: bytes | None, remaining: float, extra: float) -> tuple[int, bytes]:
+        if self._pool is not None:
+            return self._pool.request(method, path, body, remaining + extra)
+        assert self._client is not None
+        r = self._client.request(method, path, content=body, timeout=_timeout(self.policy, remaining, extra))
+        return r.status_code, r.content
 
     def call(
         self, method: str, path: str, body: bytes | None, *, deadline: float | None = None, extra: float = 0.0
@@ -106,11 +122,11 @@ class SyncTransport:
             if remaining <= 0:
                 break
             try:
-                r = self._client.request(method, path, content=body, timeout=_timeout(p, remaining, extra))
-            except httpx.TransportError as e:
+                status, content = self._send(method, path, body, remaining, extra)
+            except (HttpError, httpx.TransportError) as e:
                 last = f"{type(e).__name__}: {e}"
             else:
-                out = _interpret(r)
+                out = _interpret(status, content)
                 if not isinstance(out, _Retry):
                     return out
                 last = out.why
@@ -119,7 +135,10 @@ class SyncTransport:
         raise Unavailable(last)
 
     def close(self) -> None:
-        self._client.close()
+        if self._pool is not None:
+            self._pool.close()
+        if self._client is not None:
+            self._client.close()
 
 
 class AsyncTransport:
@@ -130,16 +149,20 @@ class AsyncTransport:
         self.policy = policy
         self._url = url
         self._key = key
-        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
+        self._fast = fast_path_for(url)
+        self._pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncHttpPool | httpx.AsyncClient] = (
             weakref.WeakKeyDictionary()
         )
 
-    def _client(self) -> httpx.AsyncClient:
+    def _pool(self) -> AsyncHttpPool | httpx.AsyncClient:
         loop = asyncio.get_running_loop()
-        c = self._clients.get(loop)
+        c = self._pools.get(loop)
         if c is None:
-            c = httpx.AsyncClient(base_url=self._url, headers=_headers(self._key))
-            self._clients[loop] = c
+            if self._fast is not None:
+                c = AsyncHttpPool(*self._fast, self._key, self.policy.connect_timeout)
+            else:
+                c = httpx.AsyncClient(base_url=self._url, headers=_headers(self._key))
+            self._pools[loop] = c
         return c
 
     async def call(
@@ -147,7 +170,7 @@ class AsyncTransport:
     ) -> Any:
         """As `SyncTransport.call`, awaiting."""
         p = self.policy
-        client = self._client()
+        pool = self._pool()
         until = time.monotonic() + (deadline if deadline is not None else p.deadline)
         last = "no attempt was made"
         for attempt in range(p.attempts):
@@ -155,15 +178,19 @@ class AsyncTransport:
             if remaining <= 0:
                 break
             try:
-                # The deadline holds even where a timeout cannot (a stalled TLS handshake, a DNS wait).
-                r = await asyncio.wait_for(
-                    client.request(method, path, content=body, timeout=_timeout(p, remaining, extra)),
-                    remaining + extra,
-                )
-            except (httpx.TransportError, asyncio.TimeoutError) as e:
+                if isinstance(pool, AsyncHttpPool):
+                    status, content = await pool.request(method, path, body, remaining + extra)
+                else:
+                    # The deadline holds even where a timeout cannot (a stalled TLS handshake, a DNS wait).
+                    r = await asyncio.wait_for(
+                        pool.request(method, path, content=body, timeout=_timeout(p, remaining, extra)),
+                        remaining + extra,
+                    )
+                    status, content = r.status_code, r.content
+            except (HttpError, httpx.TransportError, asyncio.TimeoutError) as e:
                 last = f"{type(e).__name__}: {e}"
             else:
-                out = _interpret(r)
+                out = _interpret(status, content)
                 if not isinstance(out, _Retry):
                     return out
                 last = out.why
@@ -174,6 +201,6 @@ class AsyncTransport:
     async def aclose(self) -> None:
         """Closes the current loop's pool (others close with their loops)."""
         loop = asyncio.get_running_loop()
-        c = self._clients.pop(loop, None)
+        c = self._pools.pop(loop, None)
         if c is not None:
             await c.aclose()

@@ -19,7 +19,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar, cast, overload
@@ -29,6 +29,8 @@ import httpx
 from typing_extensions import ParamSpec
 
 from . import _results
+from ._outcomes import OutcomeReporter
+from ._stream import OutputStream
 from ._tools import ToolSignature
 from ._transport import AsyncTransport, RetryPolicy, SyncTransport, Unavailable
 from .errors import (
@@ -48,6 +50,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 Mode = Literal["enforce", "shadow"]
+PayloadKind = Literal["full", "input"]
 OnDeny = Literal["raise", "message"] | Callable[[PolicyDeniedError], Any]
 """How a guarded tool reacts when policy stops it: raise `PolicyDeniedError` (default for plain
 functions), return a message the model reads (`"blocked by policy: ..."`), or return what a
@@ -55,6 +58,23 @@ callable makes of the error."""
 
 UNAVAILABLE_RULE = "palisade.service_unavailable"
 UNRECORDABLE_RULE = "palisade.unrecordable_input"
+
+# Outcomes are telemetry posted off the action's path: they may take longer than a decision.
+_OUTCOME_RETRY = RetryPolicy(attempts=3, deadline=5.0)
+
+# Held back when the service cannot say (the longest detector span, `secret.private_key`), and how
+# long a reported hold-back is trusted (a policy reload may change it).
+_MAX_HOLD = 8192
+_HOLD_TTL_S = 60.0
+
+
+def _hold_of(status: Any) -> int:
+    policy = status.get("policy") if isinstance(status, dict) else None
+    hold = policy.get("streamHold") if isinstance(policy, dict) else None
+    if isinstance(hold, int) and not isinstance(hold, bool) and hold >= 0:
+        return max(1, hold)
+    raise Unavailable("the service's /v1/status does not say streamHold")
+
 
 # The longest single long-poll on an approval (the service allows 60 s).
 _LONG_POLL_S = 25
@@ -95,11 +115,48 @@ class _Unrecordable(Exception):
     pass
 
 
+_DECISIONS = frozenset({"allow", "deny", "require_approval"})
+
+
+def _checked(answer: Any) -> DecisionResponse:
+    """The service's answer when it is a decision the guard can enforce; `Unavailable` when it is
+    not (a proxy's page, a truncated or tampered body, another service on the port): no decision
+    came, so the step fails closed, never runs on what could be read of it."""
+    if isinstance(answer, dict) and answer.get("decision") in _DECISIONS:
+        reasons, warnings, payload = answer.get("reasons"), answer.get("warnings"), answer.get("payload")
+        tool = payload.get("tool") if isinstance(payload, dict) else None
+        if (
+            isinstance(reasons, list)
+            and isinstance(warnings, list)
+            and all(isinstance(r, dict) for r in (*reasons, *warnings))
+            and isinstance(answer.get("errors", []), list)
+            and (payload is None or isinstance(payload, dict))
+            and (tool is None or (isinstance(tool, dict) and isinstance(tool.get("args", {}), dict)))
+        ):
+            return cast(DecisionResponse, answer)
+    raise Unavailable(f"the service's answer is not a decision: {json.dumps(answer, default=str)[:120]}")
+
+
+# Made once: json.dumps with options builds an encoder per call.
+_ENCODER = json.JSONEncoder(allow_nan=False, ensure_ascii=False, separators=(",", ":"))
+
+
 def _encode(body: Mapping[str, Any]) -> bytes:
     try:
-        return json.dumps(body, allow_nan=False, ensure_ascii=False, separators=(",", ":")).encode()
+        return _ENCODER.encode(body).encode()
     except (TypeError, ValueError, RecursionError) as e:
         raise _Unrecordable(str(e)) from None
+
+
+_APPROVAL_STATUSES = frozenset({"pending", "approved", "rejected", "expired"})
+
+
+def _approval(answer: Any) -> Approval:
+    """An approval request as the service answered it; `Unavailable` (wait on) when the answer
+    is not one, so that only a well-formed `approved` lets the step run."""
+    if isinstance(answer, dict) and answer.get("status") in _APPROVAL_STATUSES:
+        return cast(Approval, answer)
+    raise Unavailable(f"the service's answer is not an approval request: {json.dumps(answer, default=str)[:120]}")
 
 
 @dataclass(frozen=True)
@@ -139,6 +196,8 @@ class Guard:
         approval_timeout: float = 60.0,
         on_deny: OnDeny = "raise",
         telemetry: Telemetry | None = None,
+        outcomes: bool = True,
+        stream_hold: int | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
         url = url or os.environ.get("PALISADE_URL") or "http://127.0.0.1:7878"
@@ -151,6 +210,8 @@ class Guard:
             raise GuardConfigError(f"unknown mode {mode!r}: expected 'enforce' or 'shadow'")
         if on_unavailable not in ("deny", "allow"):
             raise GuardConfigError(f"unknown on_unavailable {on_unavailable!r}: expected 'deny' or 'allow'")
+        if stream_hold is not None and (not isinstance(stream_hold, int) or stream_hold < 1):
+            raise GuardConfigError("stream_hold must be a positive number of characters")
         if not approval_timeout > 0:
             raise GuardConfigError("approval_timeout must be a positive number of seconds")
         self.url = url
@@ -161,7 +222,11 @@ class Guard:
         self.retry = retry or RetryPolicy()
         self.approval_timeout = approval_timeout
         self.on_deny: OnDeny = on_deny
-        self.telemetry = Emitter(telemetry)
+        #: Outcomes posted to the service's `/v1/outcomes` off the action's path (None: `outcomes=False`).
+        self.outcomes = OutcomeReporter(SyncTransport(url, key, _OUTCOME_RETRY, http_client)) if outcomes else None
+        self.telemetry = Emitter(telemetry, self.outcomes)
+        self._stream_hold = stream_hold
+        self._hold_read: tuple[float, int] | None = None
         #: Steps let through unchecked because the service was unavailable (`on_unavailable="allow"`).
         self.unchecked = 0
         self._sync = SyncTransport(url, key, self.retry, http_client)
@@ -231,15 +296,51 @@ class Guard:
         """`fn` guarded in the current session at each call (as `@guard.tool`)."""
         return _wrap(fn, self.current_session, name, on_deny, exclude)
 
+    # -- streams ----------------------------------------------------------------------------
+
+    def stream_hold(self) -> int:
+        """Characters a streamed answer holds back: `stream_hold=` if given, else what the service
+        reports for its policies (`/v1/status`, read again after a minute), else the longest
+        span any detector matches (a service that cannot say holds back more, never less)."""
+        if self._stream_hold is not None:
+            return self._stream_hold
+        now = time.monotonic()
+        if self._hold_read is None or now - self._hold_read[0] > _HOLD_TTL_S:
+            try:
+                self._hold_read = (now, _hold_of(self._sync.call("GET", "/v1/status", None)))
+            except (Unavailable, ServiceError) as e:
+                log.warning("palisade: the service did not say how much of a stream to hold back (%s)", e)
+                return _MAX_HOLD
+        return self._hold_read[1]
+
+    async def astream_hold(self) -> int:
+        """As `stream_hold`, awaiting."""
+        if self._stream_hold is not None:
+            return self._stream_hold
+        now = time.monotonic()
+        if self._hold_read is None or now - self._hold_read[0] > _HOLD_TTL_S:
+            try:
+                self._hold_read = (now, _hold_of(await self._async.call("GET", "/v1/status", None)))
+            except (Unavailable, ServiceError) as e:
+                log.warning("palisade: the service did not say how much of a stream to hold back (%s)", e)
+                return _MAX_HOLD
+        return self._hold_read[1]
+
     # -- lifetime ---------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Closes the keep-alive connections."""
+        """Posts the outcomes still queued and closes the keep-alive connections."""
+        if self.outcomes is not None:
+            self.outcomes.close()
         self._sync.close()
 
     async def aclose(self) -> None:
-        """Closes the keep-alive connections of the running loop (and the sync ones)."""
+        """Closes the keep-alive connections of the running loop (and the sync ones) and posts
+        the outcomes still queued."""
         await self._async.aclose()
+        if self.outcomes is not None:
+            # Posted now, not closed: the guard may serve another event loop after this one.
+            await asyncio.to_thread(self.outcomes.flush)
         self._sync.close()
 
     def __enter__(self) -> Guard:
@@ -292,7 +393,10 @@ class Session:
 
     # -- deciding ---------------------------------------------------------------------------
 
-    def _body(self, phase: Phase, input: Mapping[str, Any]) -> bytes:
+    def _body(self, phase: Phase, input: Mapping[str, Any], payload: PayloadKind) -> bytes:
+        return _encode(self._request(phase, input, payload))
+
+    def _request(self, phase: Phase, input: Mapping[str, Any], payload: PayloadKind) -> dict[str, Any]:
         full = dict(input)
         g = self.guard
         if self.principal is not None and "principal" not in full:
@@ -302,7 +406,11 @@ class Session:
         req: dict[str, Any] = {"phase": phase, "input": full, "session": self.id}
         if g.env is not None:
             req["environment"] = g.env
-        return _encode(req)
+        if g.mode == "shadow":
+            req["mode"] = "shadow"
+        if payload == "input":
+            req["payload"] = "input"
+        return req
 
     def _unavailable(self, phase: Phase, tool: str | None, why: str) -> GuardUnavailableError:
         message = f"the Palisade service gave no decision ({why}), so the {phase} is refused"
@@ -327,30 +435,34 @@ class Session:
             return self._unrecordable(phase, tool, str(err))
         return err
 
-    def decide(self, phase: Phase, input: Mapping[str, Any]) -> DecisionResponse:
+    def decide(self, phase: Phase, input: Mapping[str, Any], *, payload: PayloadKind = "full") -> DecisionResponse:
         """The service's decision for one phase's input (recorded there); enforces nothing.
+        `payload="input"` asks for a payload holding only the input's own fields (not the context
+        the service adds: agent, env, time, the session's calls), as enforcing does.
         Raises GuardUnavailableError when no decision came, ServiceError when the request was refused."""
         tool = _tool_name(input)
         try:
-            body = self._body(phase, input)
+            body = self._body(phase, input, payload)
         except _Unrecordable as e:
             raise self._unrecordable(phase, tool, str(e)) from None
         try:
-            return cast(DecisionResponse, self.guard._sync.call("POST", "/v1/decide", body))
+            return _checked(self.guard._sync.call("POST", "/v1/decide", body))
         except Unavailable as e:
             raise self._unavailable(phase, tool, str(e)) from None
         except ServiceError as e:
             raise self._refused(phase, tool, e) from None
 
-    async def adecide(self, phase: Phase, input: Mapping[str, Any]) -> DecisionResponse:
+    async def adecide(
+        self, phase: Phase, input: Mapping[str, Any], *, payload: PayloadKind = "full"
+    ) -> DecisionResponse:
         """As `decide`, awaiting."""
         tool = _tool_name(input)
         try:
-            body = self._body(phase, input)
+            body = self._body(phase, input, payload)
         except _Unrecordable as e:
             raise self._unrecordable(phase, tool, str(e)) from None
         try:
-            return cast(DecisionResponse, await self.guard._async.call("POST", "/v1/decide", body))
+            return _checked(await self.guard._async.call("POST", "/v1/decide", body))
         except Unavailable as e:
             raise self._unavailable(phase, tool, str(e)) from None
         except ServiceError as e:
@@ -404,7 +516,7 @@ class Session:
         """Decides without waiting on anybody, for adapters whose framework asks the human itself
         (a LangGraph interrupt, an Agents SDK run interruption, a PydanticAI deferred call)."""
         try:
-            d = self.decide(phase, input)
+            d = self.decide(phase, input, payload="input")
         except GuardUnavailableError as e:
             return Step(self, phase, input, guarded=self._pass_unchecked(e, input))
         except PolicyDeniedError as e:
@@ -414,7 +526,7 @@ class Session:
     async def astep(self, phase: Phase, input: Mapping[str, Any]) -> Step:
         """As `step`, awaiting."""
         try:
-            d = await self.adecide(phase, input)
+            d = await self.adecide(phase, input, payload="input")
         except GuardUnavailableError as e:
             return Step(self, phase, input, guarded=self._pass_unchecked(e, input))
         except PolicyDeniedError as e:
@@ -432,7 +544,7 @@ class Session:
         """Decides and enforces: returns the payload to carry on with, or raises PolicyDeniedError
         (a deny, a refused or unanswered approval, no decision from the service)."""
         try:
-            d = self.decide(phase, input)
+            d = self.decide(phase, input, payload="input")
         except GuardUnavailableError as e:
             return self._pass_unchecked(e, input)
         done = self._verdict(phase, input, d)
@@ -441,7 +553,7 @@ class Session:
     async def aenforce(self, phase: Phase, input: Mapping[str, Any]) -> Guarded:
         """As `enforce`, awaiting."""
         try:
-            d = await self.adecide(phase, input)
+            d = await self.adecide(phase, input, payload="input")
         except GuardUnavailableError as e:
             return self._pass_unchecked(e, input)
         done = self._verdict(phase, input, d)
@@ -461,11 +573,10 @@ class Session:
         while (left := until - time.monotonic()) > 0:
             wait = max(0, min(_LONG_POLL_S, int(left)))
             try:
-                a = cast(
-                    Approval,
+                a = _approval(
                     self.guard._sync.call(
                         "GET", self._approval_path(d, wait), None, deadline=min(left, wait + self.guard.retry.deadline)
-                    ),
+                    )
                 )
             except Unavailable:
                 time.sleep(min(0.5, max(0.0, until - time.monotonic())))
@@ -481,11 +592,10 @@ class Session:
         while (left := until - time.monotonic()) > 0:
             wait = max(0, min(_LONG_POLL_S, int(left)))
             try:
-                a = cast(
-                    Approval,
+                a = _approval(
                     await self.guard._async.call(
                         "GET", self._approval_path(d, wait), None, deadline=min(left, wait + self.guard.retry.deadline)
-                    ),
+                    )
                 )
             except Unavailable:
                 await asyncio.sleep(min(0.5, max(0.0, until - time.monotonic())))
@@ -506,6 +616,66 @@ class Session:
     async def atext(self, phase: Literal["input", "output"], text: str) -> str:
         """As `text`, awaiting."""
         return _text_of(await self.aenforce(phase, {phase: {"text": text}}), phase, text)
+
+    def stream(self) -> OutputStream:
+        """A streamed answer, decided as it arrives (`push` each delta, show what it returns,
+        then `end`): see `_stream.OutputStream`."""
+        return OutputStream(self, self.guard.stream_hold())
+
+    async def astream(self) -> OutputStream:
+        """As `stream`, reading the hold-back without blocking the loop (use `apush`/`aend`)."""
+        return OutputStream(self, await self.guard.astream_hold())
+
+    def output_texts(self, texts: Sequence[str]) -> list[str]:
+        """Each text decided on `output` (one batch, each decision recorded): the texts after
+        redactions, or PolicyDeniedError when any is denied."""
+        try:
+            body = _encode({"requests": [self._request("output", {"output": {"text": t}}, "input") for t in texts]})
+            return self._texts_of(texts, self.guard._sync.call("POST", "/v1/decide/batch", body))
+        except _Unrecordable as e:
+            raise self._unrecordable("output", None, str(e)) from None
+        except Unavailable as e:
+            self._pass_unchecked(self._unavailable("output", None, str(e)), {})
+            return list(texts)
+        except ServiceError as e:
+            raise self._refused("output", None, e) from None
+
+    async def aoutput_texts(self, texts: Sequence[str]) -> list[str]:
+        """As `output_texts`, awaiting."""
+        try:
+            body = _encode({"requests": [self._request("output", {"output": {"text": t}}, "input") for t in texts]})
+            return self._texts_of(texts, await self.guard._async.call("POST", "/v1/decide/batch", body))
+        except _Unrecordable as e:
+            raise self._unrecordable("output", None, str(e)) from None
+        except Unavailable as e:
+            self._pass_unchecked(self._unavailable("output", None, str(e)), {})
+            return list(texts)
+        except ServiceError as e:
+            raise self._refused("output", None, e) from None
+
+    def _texts_of(self, texts: Sequence[str], answer: Any) -> list[str]:
+        results = answer.get("results") if isinstance(answer, dict) else None
+        if not isinstance(results, list) or len(results) != len(texts):
+            raise Unavailable("the service's answer to a batch is not one result per request")
+        out: list[str] = []
+        for text, r in zip(texts, results, strict=True):
+            err = r.get("error") if isinstance(r, dict) else None
+            if isinstance(err, dict):
+                raise ServiceError(200, str(err.get("code")), str(err.get("message")), err.get("path"))
+            input = {"output": {"text": text}}
+            d = _checked(r)
+            done = self._verdict("output", input, d)
+            if done is None:
+                # Nobody can be asked in the middle of a stream: an answer that needs approval is not shown.
+                raise PolicyDeniedError(
+                    f"{denial_message(d, 'approval required')} (an answer cannot wait for approval)",
+                    decision=d,
+                    phase="output",
+                    tool=None,
+                    denial="deny",
+                )
+            out.append(_text_of(done, "output", text))
+        return out
 
     # -- tools ------------------------------------------------------------------------------
 
@@ -594,6 +764,7 @@ class Session:
             e["error"] = error_of("model", error)
         if output is not None:
             e["outputSize"] = len(output)
+            e["output"] = output
         if model is not None:
             e["model"] = model
         if provider is not None:

@@ -6,7 +6,7 @@ the monitor's `OutcomeEvent` (engine/monitor/event.ts: `kind`, `time`, `decision
 import logging
 import time
 from collections.abc import Callable
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, cast
 
 from typing_extensions import NotRequired, TypedDict
 
@@ -39,6 +39,8 @@ class OutcomeEvent(TypedDict):
     error: NotRequired[OutcomeError]
     tokens: NotRequired[TokenUse]
     outputSize: NotRequired[int]
+    #: The model's answer, for the service's answer descriptors (never stored there).
+    output: NotRequired[str]
     agent: NotRequired[str]
     env: NotRequired[str]
     session: NotRequired[str]
@@ -68,10 +70,18 @@ def now_ms() -> float:
     return time.time() * 1000.0
 
 
-class Emitter:
-    """Hands events to the sink, swallowing (and logging) what it raises."""
+class OutcomeQueue(Protocol):
+    """Where outcomes go besides the sink: the service (`_outcomes.OutcomeReporter`)."""
 
-    def __init__(self, sink: Telemetry | None) -> None:
+    def add(self, event: OutcomeEvent) -> None: ...
+
+
+class Emitter:
+    """Hands events to the sink, swallowing (and logging) what it raises, and outcomes to the
+    service's queue."""
+
+    def __init__(self, sink: Telemetry | None, outcomes: OutcomeQueue | None = None) -> None:
+        self._outcomes = outcomes
         if sink is None:
             self._fn: Callable[[dict[str, Any]], object] | None = None
         elif hasattr(sink, "record"):
@@ -81,12 +91,13 @@ class Emitter:
 
     @property
     def active(self) -> bool:
-        return self._fn is not None
+        return self._fn is not None or self._outcomes is not None
 
     def emit(self, event: OutcomeEvent | dict[str, Any]) -> None:
-        if self._fn is None:
-            return
         try:
-            self._fn(dict(event))
+            if self._outcomes is not None and event.get("kind") == "outcome":
+                self._outcomes.add(cast(OutcomeEvent, event))
+            if self._fn is not None:
+                self._fn({k: v for k, v in event.items() if k != "output"})
         except Exception:
             log.exception("palisade: the telemetry sink failed; the event is dropped")

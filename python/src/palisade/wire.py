@@ -52,6 +52,8 @@ class DecisionRequest(TypedDict):
     input: dict[str, Any]
     session: NotRequired[str]
     environment: NotRequired[str]
+    mode: NotRequired[Literal["enforce", "shadow"]]
+    payload: NotRequired[Literal["full", "input"]]
 
 
 class ApprovalRef(TypedDict):

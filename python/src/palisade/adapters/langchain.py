@@ -33,7 +33,6 @@ from pydantic import ConfigDict
 
 from .. import _results
 from .._schema import with_defaults
-from .._stream import LineHold
 from ..errors import PolicyDeniedError, SessionRequiredError
 from ..guard import Guard, OnDeny, Session, Step, denied_tool_message
 from ..telemetry import TokenUse
@@ -178,27 +177,25 @@ class GuardedChatModel(BaseChatModel):
     ) -> Iterator[ChatGenerationChunk]:
         s: Session = self.session
         started = time.perf_counter()
-        hold = LineHold()
-        whole: list[str] = []
+        stream = s.stream()
         usage: TokenUse | None = None
         for chunk in self.inner.stream(messages, config={"callbacks": []}, stop=stop, **kwargs):
             usage = _usage(chunk) or usage
             text = content_text(chunk.content)
             rest = chunk.model_copy(update={"content": ""}) if text else chunk
             if text:
-                whole.append(text)
-                ready = hold.push(text)
+                ready = stream.push(text)
                 if ready:
-                    yield self._emit(self._piece(s.text("output", ready), None), run_manager)
+                    yield self._emit(self._piece(ready, None), run_manager)
             if rest.tool_call_chunks or rest.usage_metadata or rest.response_metadata:
                 yield self._emit(ChatGenerationChunk(message=rest), run_manager)
-        tail = hold.end()
+        tail = stream.end()
         if tail:
-            yield self._emit(self._piece(s.text("output", tail), None), run_manager)
+            yield self._emit(self._piece(tail, None), run_manager)
         s.record_model(
             duration_ms=(time.perf_counter() - started) * 1000,
             tokens=usage,
-            output="".join(whole),
+            output=stream.text,
             provider="langchain",
         )
 
@@ -211,27 +208,25 @@ class GuardedChatModel(BaseChatModel):
     ) -> AsyncIterator[ChatGenerationChunk]:
         s: Session = self.session
         started = time.perf_counter()
-        hold = LineHold()
-        whole: list[str] = []
+        stream = await s.astream()
         usage: TokenUse | None = None
         async for chunk in self.inner.astream(messages, config={"callbacks": []}, stop=stop, **kwargs):
             usage = _usage(chunk) or usage
             text = content_text(chunk.content)
             rest = chunk.model_copy(update={"content": ""}) if text else chunk
             if text:
-                whole.append(text)
-                ready = hold.push(text)
+                ready = await stream.apush(text)
                 if ready:
-                    yield await self._aemit(self._piece(await s.atext("output", ready), None), run_manager)
+                    yield await self._aemit(self._piece(ready, None), run_manager)
             if rest.tool_call_chunks or rest.usage_metadata or rest.response_metadata:
                 yield await self._aemit(ChatGenerationChunk(message=rest), run_manager)
-        tail = hold.end()
+        tail = await stream.aend()
         if tail:
-            yield await self._aemit(self._piece(await s.atext("output", tail), None), run_manager)
+            yield await self._aemit(self._piece(tail, None), run_manager)
         s.record_model(
             duration_ms=(time.perf_counter() - started) * 1000,
             tokens=usage,
-            output="".join(whole),
+            output=stream.text,
             provider="langchain",
         )
 

@@ -47,7 +47,7 @@ from openai.types.responses import (
 
 from .. import _results
 from .._schema import with_defaults
-from .._stream import LineHold
+from .._stream import OutputStream
 from ..errors import PolicyDeniedError, SessionRequiredError
 from ..guard import Guard, OnDeny, Session, Step, denied_tool_message, handle_denial
 
@@ -232,29 +232,31 @@ class GuardedAgentModel(Model):
         self, system_instructions: Any, input: Any, *args: Any, **kwargs: Any
     ) -> AsyncIterator[Any]:
         input = await self._before(input)
-        holds: dict[str, LineHold] = {}
+        streams: dict[str, OutputStream] = {}
         started = time.perf_counter()
         async for event in self.inner.stream_response(system_instructions, input, *args, **kwargs):
             if isinstance(event, ResponseTextDeltaEvent):
-                hold = holds.setdefault(event.item_id, LineHold())
-                ready = hold.push(event.delta)
+                stream = streams.get(event.item_id)
+                if stream is None:
+                    stream = streams[event.item_id] = await self.session.astream()
+                ready = await stream.apush(event.delta)
                 if ready:
-                    yield event.model_copy(update={"delta": await self.session.atext("output", ready)})
+                    yield event.model_copy(update={"delta": ready})
                 continue
             if isinstance(event, ResponseCompletedEvent):
-                for item_id, hold in holds.items():
-                    rest = hold.end()
+                for item_id, stream in streams.items():
+                    rest = await stream.aend()
                     if rest:
                         yield ResponseTextDeltaEvent(
                             type="response.output_text.delta",
                             item_id=item_id,
                             output_index=0,
                             content_index=0,
-                            delta=await self.session.atext("output", rest),
+                            delta=rest,
                             logprobs=[],
                             sequence_number=event.sequence_number,
                         )
-                holds.clear()
+                streams.clear()
                 u = event.response.usage
                 self.session.record_model(
                     duration_ms=(time.perf_counter() - started) * 1000,

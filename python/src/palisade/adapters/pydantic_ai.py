@@ -18,9 +18,10 @@ from typing import Any
 
 from pydantic_ai import RunContext
 from pydantic_ai.capabilities import AbstractCapability
-from pydantic_ai.capabilities.abstract import ValidatedToolArgs, WrapToolExecuteHandler
+from pydantic_ai.capabilities.abstract import ValidatedToolArgs, WrapModelRequestHandler, WrapToolExecuteHandler
 from pydantic_ai.exceptions import ApprovalRequired
-from pydantic_ai.messages import ToolCallPart
+from pydantic_ai.messages import ModelResponse, TextPart, ToolCallPart
+from pydantic_ai.models import ModelRequestContext
 from pydantic_ai.output import OutputContext
 from pydantic_ai.tools import ToolDefinition
 
@@ -88,6 +89,26 @@ class PalisadeCapability(AbstractCapability[Any]):
             return _results.back(result, given, out.payload.get("tool", {}).get("result"))
         except PolicyDeniedError as e:
             return handle_denial(e, self.on_deny)
+
+    async def wrap_model_request(
+        self, ctx: RunContext[Any], *, request_context: ModelRequestContext, handler: WrapModelRequestHandler
+    ) -> ModelResponse:
+        s = self._session(ctx)
+        started = time.perf_counter()
+        try:
+            r = await handler(request_context)
+        except Exception as e:
+            s.record_model(duration_ms=(time.perf_counter() - started) * 1000, error=e, provider="pydantic-ai")
+            raise
+        u = r.usage
+        s.record_model(
+            duration_ms=(time.perf_counter() - started) * 1000,
+            tokens={"input": u.input_tokens, "output": u.output_tokens},
+            output="".join(p.content for p in r.parts if isinstance(p, TextPart)),
+            model=r.model_name,
+            provider=r.provider_name or "pydantic-ai",
+        )
+        return r
 
     async def after_output_process(self, ctx: RunContext[Any], *, output_context: OutputContext, output: Any) -> Any:
         if getattr(ctx, "partial_output", False) or not isinstance(output, str):
