@@ -3,6 +3,10 @@
 // caller's side, so it includes both decisions (tool_call and tool_result), the session history
 // and queueing the records; writing them happens between batches, off the call path, and is
 // reported apart as `recording_ns_per_call` (CPU spent per call on digests, records and commits).
+// Then the throughput a process sustains with everything recorded: guarded calls per second in
+// sessions of 200 calls until the log holds every entry, and the same when each call waits for
+// its decision to be durable (durability "before-action", 50 sessions at a time so that commits
+// group), with that wait's p50 and p99.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -47,11 +51,19 @@ rule scrub on tool_result {
 const BATCH = 1_000;
 const BATCHES = 40;
 const WARMUP = 10;
+// The recorded-throughput runs: 20,000 guarded calls in sessions of 200.
+const CALLS = 20_000;
+const SESSION_CALLS = 200;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
 }
 
 const idle = () => new Promise<void>((r) => setImmediate(r));
@@ -74,26 +86,84 @@ async function timeCalls(call: () => Promise<unknown>, between: () => Promise<vo
   return { perCall: median(perCall), recording: median(recording) };
 }
 
-/** The guard's overhead per wrapped tool call over a direct call, in ns (median of batches). */
+const tool = async (args: { query: string }) => ({ text: `results for ${args.query}` });
+
+/**
+ * Recorded guarded calls per second: CALLS calls in sessions of SESSION_CALLS, `parallel`
+ * sessions at a time, each session's calls one after another, until the audit log holds every
+ * entry; and each call's latency.
+ */
+async function recorded(dir: string, name: string, durability: "async" | "before-action", parallel: number): Promise<{ perSecond: number; p50us: number; p99us: number }> {
+  const audit = await AuditLog.open(join(dir, `${name}.db`));
+  let events = 0;
+  // Decisions only; each call's outcome (kind "outcome") comes on top.
+  const monitor = { record: (e: GuardEvent) => void ((e as { kind?: string }).kind !== "outcome" && events++) };
+  try {
+    const guard = createGuard({ policies: [POLICY], env: "production", agent: { id: "bench-agent", version: "1" }, audit, monitor, durability });
+    const latencies: number[] = [];
+    let next = 0;
+    const sessions = CALLS / SESSION_CALLS;
+    const started = performance.now();
+    const worker = async () => {
+      for (let s = next++; s < sessions; s = next++) {
+        const wrapped = guard.session(`${name}-${s}`, { id: `user-${s % 50}`, roles: ["analyst"] }).wrapTool("search", tool);
+        for (let i = 0; i < SESSION_CALLS; i++) {
+          const t0 = performance.now();
+          await wrapped({ query: `quarterly revenue ${i}` });
+          latencies.push(performance.now() - t0);
+        }
+        guard.session(`${name}-${s}`).end();
+      }
+    };
+    await Promise.all(Array.from({ length: parallel }, worker));
+    await guard.flush();
+    const seconds = (performance.now() - started) / 1000;
+    const size = await audit.size();
+    if (size !== CALLS * 2 || events !== size) throw new Error(`bench sdk: ${size} audit entries and ${events} events for ${CALLS * 2} decisions`);
+    return { perSecond: CALLS / seconds, p50us: quantile(latencies, 0.5) * 1000, p99us: quantile(latencies, 0.99) * 1000 };
+  } finally {
+    await audit.close();
+  }
+}
+
+/** The guard's overhead per wrapped tool call, and recorded calls per second (async and before-action durability). */
 export async function benchSdk(): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), "palisade-bench-sdk-"));
   const audit = await AuditLog.open(join(dir, "audit.db"));
   let events = 0;
-  const monitor = { record: (_e: GuardEvent) => void events++ };
+  // Decisions only; each call's outcome (kind "outcome") comes on top.
+  const monitor = { record: (e: GuardEvent) => void ((e as { kind?: string }).kind !== "outcome" && events++) };
   try {
     const guard = createGuard({ policies: [POLICY], env: "production", agent: { id: "bench-agent", version: "1" }, mode: "enforce", audit, monitor });
-    const tool = async (args: { query: string }) => ({ text: `results for ${args.query}` });
-    const wrapped = guard.session("bench-session", { id: "user-1", roles: ["analyst"] }).wrapTool("search", tool);
+    // Conversations of 200 calls, each ended when done, as an application ends its chats: the
+    // guard keeps every call of a live session (exact history), and forgets an ended one.
+    let session = guard.session("bench-0", { id: "user-1", roles: ["analyst"] });
+    let wrapped = session.wrapTool("search", tool);
+    let calls = 0;
+    const next = () => {
+      if (++calls % SESSION_CALLS === 0) {
+        session.end();
+        session = guard.session(`bench-${calls}`, { id: "user-1", roles: ["analyst"] });
+        wrapped = session.wrapTool("search", tool);
+      }
+      return wrapped(args);
+    };
     const args = { query: "quarterly revenue" };
     const direct = await timeCalls(() => tool(args), idle);
-    const guarded = await timeCalls(() => wrapped(args), () => guard.flush());
+    const guarded = await timeCalls(next, () => guard.flush());
     const size = await audit.size();
     if (size !== (WARMUP + BATCHES) * BATCH * 2 || events !== size) throw new Error(`bench sdk: ${size} audit entries and ${events} events for ${(WARMUP + BATCHES) * BATCH * 2} decisions`);
+    const async1 = await recorded(dir, "async", "async", 1);
+    const durable = await recorded(dir, "durable", "before-action", 50);
     return {
       overhead_ns: Math.round(guarded.perCall - direct.perCall),
       direct_call_ns: Math.round(direct.perCall),
       guarded_call_ns: Math.round(guarded.perCall),
       recording_ns_per_call: Math.round(guarded.recording - direct.recording),
+      recorded_calls_per_s_sessions_of_200: Math.round(async1.perSecond),
+      before_action_calls_per_s_50_sessions: Math.round(durable.perSecond),
+      before_action_p50_us: Math.round(durable.p50us),
+      before_action_p99_us: Math.round(durable.p99us),
     };
   } finally {
     await audit.close();

@@ -164,6 +164,11 @@ export class AuditLog {
     });
   }
 
+  /** The erasure policy personal fields are sealed under, or undefined (read by the guard to know what it may record). */
+  get erasure(): ErasurePolicy | undefined {
+    return this.#options.erasure;
+  }
+
   /** Whether records are sealed (an erasure policy is configured); appendDocument is refused then. */
   get seals(): boolean {
     return this.#options.erasure !== undefined;

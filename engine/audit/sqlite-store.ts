@@ -7,7 +7,7 @@
 //
 // Erasure: secure_delete zeroes the bytes a destroyed key occupied, and the WAL is truncated
 // after an erase so no old page holding the key stays in it.
-import { existsSync } from "node:fs";
+import { closeSync, existsSync, openSync } from "node:fs";
 import { DatabaseSync } from "node:sqlite";
 import { immediateTransaction } from "../storage/sqlite.ts";
 import type { StatementSync } from "node:sqlite";
@@ -121,6 +121,9 @@ export class SqliteStore implements AuditStore {
     }
     let db: DatabaseSync | undefined;
     try {
+      // A log holds what agents did for whom: a new file is readable by its owner only (SQLite
+      // gives its -wal and -shm files the same mode).
+      if (create && path !== ":memory:" && !existsSync(path)) closeSync(openSync(path, "wx", 0o600));
       db = new DatabaseSync(path);
       db.exec("PRAGMA busy_timeout = 10000");
       // Larger pages for a new log: every commit rewrites each page it touches into the WAL, one

@@ -14,9 +14,11 @@ import type { Command } from "./command.ts";
 
 const help = `usage: palisade mcp-proxy (--upstream "CMD ARGS" | --upstream-url URL) PATH...
 
-Serves MCP on stdio, forwards to the upstream server, and enforces the tool_call and
-tool_result policies under PATH on every tools/call. A denied call returns a tool error
-the client's model can read; require_approval fails closed (no approver on the CLI).
+Serves MCP on stdio, forwards to the upstream server, and enforces the policies under PATH
+on everything that passes: tools/call (tool_call, tool_result), resources/read (a tool_call
+named "resources/read", its text a tool_result), prompts/get (input), log notifications. A
+denied call returns a tool error the client's model can read; require_approval asks the
+client's user through MCP elicitation when the client supports it, else it is refused.
 
 options:
   --upstream CMD          start the upstream server: a command line, split on spaces
@@ -26,7 +28,8 @@ options:
   --agent ID              the agent id policies and the audit log see (default: mcp-proxy)
   --mode MODE             enforce (default) or shadow
   --audit FILE            append every decision to this SQLite audit log
-  --session ID            the session id (default: one per proxy process)
+  --session ID            the session id (default: a new one per client connection)
+  --approval-timeout MS   how long the user has to answer an approval (default 60000)
   --principal ID          the principal the client acts for
   -h, --help              show this help
 
@@ -54,6 +57,7 @@ export const command: Command = {
       audit: { type: "string" },
       session: { type: "string" },
       principal: { type: "string" },
+      "approval-timeout": { type: "string" },
     });
     const upstreamCmd = stringFlag(args, "upstream");
     const upstreamUrl = stringFlag(args, "upstream-url");
@@ -95,13 +99,17 @@ export const command: Command = {
       throw err;
     }
     const principal = stringFlag(args, "principal");
-    const scope = guard.session(stringFlag(args, "session") ?? `mcp-${process.pid}-${Date.now()}`, principal);
+    const sessionId = stringFlag(args, "session");
+    const scope = sessionId !== undefined ? guard.session(sessionId, principal) : guard.anonymous(principal);
+    const timeoutText = stringFlag(args, "approval-timeout");
+    const approvalTimeoutMs = timeoutText === undefined ? undefined : Number(timeoutText);
+    if (approvalTimeoutMs !== undefined && !(Number.isInteger(approvalTimeoutMs) && approvalTimeoutMs > 0)) throw new UsageError(`--approval-timeout '${timeoutText}' is not a positive number of milliseconds`);
     const downstream = new StdioServerTransport();
     const closed = new Promise<void>((resolve) => {
       downstream.onclose = () => resolve();
       process.stdin.once("end", () => resolve());
     });
-    const proxy = await startMcpProxy({ guard: scope, upstream, downstream });
+    const proxy = await startMcpProxy({ guard: scope, upstream, downstream, ...(approvalTimeoutMs !== undefined ? { approvalTimeoutMs } : {}) });
     io.stderr(`palisade mcp-proxy: guarding ${upstreamCmd ?? upstreamUrl} (${mode}, policy ${guard.policySet.digest.slice(0, 19)})\n`);
     await closed;
     await guard.flush();

@@ -1,14 +1,15 @@
 // Building a report: pick the signed checkpoint, read the log up to its size, collect evidence,
 // judge each control, and attach an inclusion proof for every entry the report cites.
-import { AuditLog, openCheckpoint, toHex } from "../audit/index.ts";
+import { AuditLog, CompactRange, bytesEqual, emptyRoot, leafHash, openCheckpoint, toHex } from "../audit/index.ts";
 import type { AuditStore, SignedCheckpoint } from "../audit/index.ts";
+import type { GivenRule } from "./activity.ts";
+import { labelOf, oscalControlId, scopeOf } from "./catalogue.ts";
 import type { Catalogue } from "./catalogue.ts";
-import { EvidenceCollector, hasEvidence } from "./collect.ts";
+import { EvidenceCollector } from "./collect.ts";
 import type { CollectedEvidence } from "./collect.ts";
 import { coverage } from "./coverage.ts";
-import type { RuleMapping } from "./coverage.ts";
 import { ComplianceError } from "./errors.ts";
-import { REPORT_FORMAT, citedIndices } from "./report.ts";
+import { REPORT_FORMAT, STATUSES, citedIndices, controlStatus } from "./report.ts";
 import type { CitedEntry, ControlReport, ControlStatus, LogAnchor, Report, ReportTestRun } from "./report.ts";
 
 /** What a report is built from. */
@@ -18,8 +19,8 @@ export interface BuildReportOptions {
   /** The period, start inclusive, end exclusive. */
   readonly from: Date;
   readonly to: Date;
-  /** The loaded rules, for coverage. */
-  readonly rules: readonly RuleMapping[];
+  /** The loaded rules, for coverage and activity (with their phases and pinned tools). */
+  readonly rules: readonly GivenRule[];
   /** Where the rules came from and their policy digest. */
   readonly policies: { readonly paths: readonly string[]; readonly digest: string | null };
   /** Pack test runs made now, to include beside the recorded ones. */
@@ -29,6 +30,8 @@ export interface BuildReportOptions {
    * used, and entries after it are left out of the report.
    */
   readonly sign: boolean;
+  /** The environments in pipeline order (palisade.environments.json), to judge skipped ones by. */
+  readonly pipeline?: readonly string[] | null;
   /** The report's generation time (default: now). */
   readonly now?: Date;
 }
@@ -36,11 +39,39 @@ export interface BuildReportOptions {
 const CHUNK = 4096;
 const utf8 = new TextDecoder();
 
-/** Collects a framework's evidence from the first `size` entries of a store. */
-export async function collectFromStore(store: AuditStore, catalogue: Catalogue, period: { from: Date; to: Date }, size: number): Promise<CollectedEvidence> {
-  const c = new EvidenceCollector(catalogue, period);
-  for (let from = 0; from < size; from += CHUNK) {
-    for (const e of await store.entries(from, Math.min(size, from + CHUNK))) {
+/** What evidence is collected from, besides the store. */
+export interface CollectFromStoreOptions {
+  readonly catalogue: Catalogue;
+  readonly period: { readonly from: Date; readonly to: Date };
+  /** The checkpoint's size and root: entries below it are evidence, and must hash to the root. */
+  readonly size: number;
+  readonly root: Uint8Array | null;
+  /** Read entries up to here (past the checkpoint only to count the period's unanchored entries). */
+  readonly readTo: number;
+  readonly rules?: readonly GivenRule[];
+  readonly policyDigest?: string | null;
+  readonly pipeline?: readonly string[] | null;
+}
+
+/**
+ * Collects a framework's evidence from a store: every entry below the checkpoint's size, whose
+ * leaf hashes are recomputed from the bytes read and folded into the root the checkpoint must
+ * sign, so the counts rest only on entries the checkpoint commits to.
+ */
+export async function collectFromStore(store: AuditStore, o: CollectFromStoreOptions): Promise<CollectedEvidence> {
+  const c = new EvidenceCollector({ catalogue: o.catalogue, period: o.period, anchored: o.size, rules: o.rules, policyDigest: o.policyDigest, pipeline: o.pipeline });
+  const tree = new CompactRange();
+  let expected = 0;
+  let gap = false;
+  for (let from = 0; from < o.readTo; from += CHUNK) {
+    for (const e of await store.entries(from, Math.min(o.readTo, from + CHUNK))) {
+      if (e.index < expected) continue;
+      if (e.index > expected && expected < o.size) {
+        c.missing(expected, Math.min(e.index, o.size));
+        gap = true;
+      }
+      expected = e.index + 1;
+      if (e.index < o.size && !gap) tree.append(leafHash(e.data));
       let parsed: unknown;
       try {
         parsed = JSON.parse(utf8.decode(e.data));
@@ -50,6 +81,14 @@ export async function collectFromStore(store: AuditStore, catalogue: Catalogue, 
       c.add(e.index, parsed);
     }
   }
+  if (expected < o.size) {
+    c.missing(expected, o.size);
+    gap = true;
+  }
+  if (o.root !== null && !gap) {
+    const root = o.size === 0 ? emptyRoot() : tree.root();
+    if (!bytesEqual(root, o.root)) c.rootVerified(false, `the first ${o.size} entries' bytes hash to root ${toHex(root)}, not the checkpoint's ${toHex(o.root)}: entries were altered after they were signed`);
+  } else if (gap) c.rootVerified(false, "entries are missing, so the root cannot be recomputed");
   return c.result();
 }
 
@@ -66,34 +105,40 @@ async function anchor(log: AuditLog, sign: boolean): Promise<{ checkpoint: Signe
   return { checkpoint, vkey };
 }
 
-function statusOf(covered: ControlReport["covered_by"], evidenced: boolean, exceptions: number): ControlStatus {
-  if (covered === "none") return "not-covered";
-  if (!evidenced) return "no-evidence";
-  return exceptions > 0 ? "exceptions" : "satisfied";
-}
-
 /** Builds a report. Throws ComplianceError when the log has entries but no usable checkpoint. */
 export async function buildReport(o: BuildReportOptions): Promise<Report> {
   await o.log.flush();
   const a = await anchor(o.log, o.sign);
   const size = a ? a.checkpoint.size : 0;
-  const evidence = await collectFromStore(o.log.store, o.catalogue, { from: o.from, to: o.to }, size);
   const cov = coverage(o.catalogue, o.rules);
+  const prefix = `${o.catalogue.framework}:`;
+  const mapped = o.rules.filter((r) => r.controls.some((c) => c.startsWith(prefix)));
+  const evidence = await collectFromStore(o.log.store, {
+    catalogue: o.catalogue,
+    period: { from: o.from, to: o.to },
+    size,
+    root: a ? a.checkpoint.root : null,
+    readTo: Math.max(size, await o.log.size()),
+    rules: mapped,
+    policyDigest: o.policies.digest,
+    pipeline: o.pipeline ?? null,
+  });
   const controls = o.catalogue.controls.map((c, i): ControlReport => {
-    const facts = evidence.controls[c.id];
     const covered = cov.controls[i].by;
     return {
       id: c.id,
+      label: labelOf(c),
+      oscal_control: oscalControlId(o.catalogue, c),
       title: c.title,
       family: c.family ?? null,
       evidence_required: c.evidence,
       facts: c.facts,
-      status: statusOf(covered, hasEvidence(c, facts, evidence), facts.exceptions_total),
+      status: controlStatus(covered, evidence.controls[c.id]),
       covered_by: covered,
       rules: cov.controls[i].rules,
     };
   });
-  const summary = { satisfied: 0, exceptions: 0, "not-covered": 0, "no-evidence": 0, controls: controls.length };
+  const summary = { ...(Object.fromEntries(STATUSES.map((k) => [k, 0])) as Record<ControlStatus, number>), controls: controls.length };
   for (const c of controls) summary[c.status]++;
   const entries: CitedEntry[] = [];
   if (a) {
@@ -108,9 +153,11 @@ export async function buildReport(o: BuildReportOptions): Promise<Report> {
   return {
     format: REPORT_FORMAT,
     generated: (o.now ?? new Date()).toISOString(),
-    framework: { id: cat.framework, name: cat.name, version: cat.version, publisher: cat.publisher, source: cat.source, notes: cat.notes ?? null },
+    framework: { id: cat.framework, name: cat.name, version: cat.version, publisher: cat.publisher, source: cat.source, notes: cat.notes ?? null, oscal_catalog: cat.oscal.catalog, oscal_catalog_href: cat.oscal.href ?? null },
     period: evidence.period,
-    policies: { paths: [...o.policies.paths], digest: o.policies.digest, rules: cov.rules },
+    scope: scopeOf(cat),
+    pipeline: o.pipeline ?? null,
+    policies: { paths: [...o.policies.paths], digest: o.policies.digest, rules: mapped },
     summary,
     controls,
     evidence,

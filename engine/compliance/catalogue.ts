@@ -14,12 +14,19 @@ export type Fact =
   | "promotions"
   | "pack-test-runs"
   | "audit-checkpoints"
+  | "audit-log"
   | "drift-alerts";
 
 /** One control of a framework, as the catalogue holds it. */
 export interface Control {
   /** The id as rules cite it after `<framework>:`. */
   readonly id: string;
+  /** The id as the framework writes it, when it differs (`GOVERN 6.1` for `GOVERN-6.1`). */
+  readonly label?: string;
+  /** The scope unit holding it, when its id does not start with the unit's. */
+  readonly within?: string;
+  /** Control ids in the catalogue's published OSCAL catalog it is assessed against. */
+  readonly oscal?: readonly string[];
   readonly title: string;
   readonly family?: string;
   /** `palisade` when the id is Palisade's own grouping rather than the framework's. */
@@ -44,6 +51,59 @@ export interface Catalogue {
   readonly pack?: string;
   readonly notes?: string;
   readonly controls: readonly Control[];
+  /** Every unit of the framework at one granularity, so reports can name what they leave out. */
+  readonly scope: { readonly unit: string; readonly units_name: string; readonly basis: string; readonly units: readonly ScopeUnit[] };
+  /** The published OSCAL catalog findings use (null when none is published). */
+  readonly oscal: { readonly catalog: string | null; readonly href?: string; readonly notes: string };
+}
+
+/** One unit of a framework (a criterion, standard, article, principle...). */
+export interface ScopeUnit {
+  readonly id: string;
+  readonly label?: string;
+  readonly title: string;
+}
+
+/** What a report addresses of a framework, and what it leaves out. */
+export interface Scope {
+  /** What one unit is called, and the plural (criterion, criteria). */
+  readonly unit: string;
+  readonly units_name: string;
+  readonly basis: string;
+  /** Units holding catalogued controls; `in_part` when the unit is more than those controls. */
+  readonly addressed: readonly (ScopeUnit & { readonly controls: readonly string[]; readonly in_part: boolean })[];
+  readonly out_of_scope: readonly ScopeUnit[];
+}
+
+/** The id of a control or unit as the framework writes it. */
+export const labelOf = (c: { readonly id: string; readonly label?: string }): string => c.label ?? c.id;
+
+/** The unit holding a control: its `within`, else the longest unit id it extends. */
+function unitOf(catalogue: Catalogue, c: Control): string | undefined {
+  if (c.within !== undefined) return c.within;
+  let best: string | undefined;
+  for (const u of catalogue.scope.units) {
+    const ext = c.id === u.id || c.id.startsWith(`${u.id}(`) || c.id.startsWith(`${u.id}.`);
+    if (ext && (best === undefined || u.id.length > best.length)) best = u.id;
+  }
+  return best;
+}
+
+/** The scope a report of `catalogue` addresses. */
+export function scopeOf(catalogue: Catalogue): Scope {
+  const held = new Map<string, string[]>();
+  for (const c of catalogue.controls) {
+    const u = unitOf(catalogue, c);
+    if (u !== undefined) held.set(u, [...(held.get(u) ?? []), c.id]);
+  }
+  const addressed: Scope["addressed"][number][] = [];
+  const out: ScopeUnit[] = [];
+  for (const u of catalogue.scope.units) {
+    const controls = held.get(u.id);
+    if (controls === undefined) out.push(u);
+    else addressed.push({ ...u, controls, in_part: !(controls.length === 1 && controls[0] === u.id) });
+  }
+  return { unit: catalogue.scope.unit, units_name: catalogue.scope.units_name, basis: catalogue.scope.basis, addressed, out_of_scope: out };
 }
 
 /** The repository root, where `spec/controls/` and `stdlib-policies/` live. */
@@ -73,4 +133,18 @@ export function findCatalogue(name: string, catalogues: readonly Catalogue[] = l
 export function splitControlRef(ref: string): { framework: string; id: string } | undefined {
   const i = ref.indexOf(":");
   return i <= 0 ? undefined : { framework: ref.slice(0, i), id: ref.slice(i + 1) };
+}
+
+/**
+ * The OSCAL control id a control's finding names: the first control of the published catalog it
+ * is assessed against, or else its own id as an OSCAL token (lowercase, `(x)` as `_x`, and `req-`
+ * before an id that starts with a digit): `cc6.1`, `art.5_1_b`, `req-3.4.1`, `govern-6.1`.
+ */
+export function oscalControlId(catalogue: Catalogue, c: Control): string {
+  if (catalogue.oscal.catalog !== null && c.oscal !== undefined && c.oscal.length > 0) return c.oscal[0];
+  const t = c.id
+    .toLowerCase()
+    .replace(/\(([^)]*)\)/g, "_$1")
+    .replace(/[^a-z0-9._-]/g, "-");
+  return /^[a-z_]/.test(t) ? t : `req-${t}`;
 }

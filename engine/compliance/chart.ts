@@ -27,7 +27,7 @@ export function timelineSvg(t: Timeline, width = 720, height = 220): string {
   for (const f of [0, 0.5, 1]) {
     const y = top + plotH - f * plotH;
     parts.push(`<line x1="${left}" x2="${width - 8}" y1="${y.toFixed(1)}" y2="${y.toFixed(1)}" stroke="#ddd"/>`);
-    parts.push(`<text x="${left - 4}" y="${(y + 4).toFixed(1)}" font-size="10" text-anchor="end" fill="#555">${Math.round(f * max)}</text>`);
+    parts.push(`<text x="${left - 4}" y="${(y + 4).toFixed(1)}" font-size="10" text-anchor="end" fill="#555">${Math.round(f * max).toLocaleString("en-US")}</text>`);
   }
   t.buckets.forEach((b, i) => {
     let y = top + plotH;
@@ -36,7 +36,7 @@ export function timelineSvg(t: Timeline, width = 720, height = 220): string {
       const h = (b[k] / max) * plotH;
       if (h <= 0) continue;
       y -= h;
-      parts.push(`<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${barW.toFixed(1)}" height="${h.toFixed(1)}" fill="${COLORS[k]}"><title>${esc(label(b.start, t.bucket_ms))}: ${b[k]} ${k.replace("_", " ")}</title></rect>`);
+      parts.push(`<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${barW.toFixed(1)}" height="${h.toFixed(1)}" fill="${COLORS[k]}"><title>${esc(label(b.start, t.bucket_ms))}: ${b[k].toLocaleString("en-US")} ${k.replace("_", " ")}</title></rect>`);
     }
   });
   const every = Math.max(1, Math.ceil(n / 8));

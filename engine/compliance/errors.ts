@@ -6,7 +6,8 @@ export type ComplianceErrorCode =
   | "report/unknown-framework"
   | "report/no-checkpoint"
   | "report/unreadable"
-  | "report/policies";
+  | "report/policies"
+  | "report/environments";
 
 /** A failure a user can cause while building or reading a report. */
 export class ComplianceError extends Error {

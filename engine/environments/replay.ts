@@ -8,6 +8,8 @@ import type { JsonValue } from "../audit/index.ts";
 import type { PolicySet } from "../runtime/policy-set.ts";
 import { isPhase } from "../runtime/index.ts";
 import { scanRecords } from "./log-io.ts";
+import { rebuildHistories } from "../sdk/history.ts";
+import type { RecordedDecision } from "../sdk/history.ts";
 import type { ScannedRecord } from "./log-io.ts";
 import { REPLAY_EXAMPLES } from "./records.ts";
 import type { ReplayExample, ReplayReport } from "./records.ts";
@@ -79,6 +81,9 @@ export function replayRecords(policySet: PolicySet, records: readonly ScannedRec
   let withoutInput = 0;
   let unverifiable = 0;
   let failed = 0;
+  // Guard records reference their session's history (`session.calls_before`) instead of copying
+  // it: rebuild each session's calls from its tool_call records.
+  const histories = rebuildHistories(records.map((x) => x.record as unknown as RecordedDecision));
   for (const { index, record: r } of records) {
     if (r.env !== options.env || typeof r.phase !== "string" || !isPhase(r.phase) || typeof r.decision !== "string" || typeof r.time !== "string") continue;
     const t = Date.parse(r.time);
@@ -99,11 +104,21 @@ export function replayRecords(policySet: PolicySet, records: readonly ScannedRec
       unverifiable++;
       continue;
     }
+    const session = (input as { session?: { id?: unknown; calls?: unknown; calls_before?: unknown } }).session;
+    let decided: unknown = input;
+    if (session !== undefined && session !== null && !Array.isArray(session.calls) && typeof session.calls_before === "number") {
+      const calls = typeof r.session === "string" ? histories.get(r.session) : undefined;
+      if (calls === undefined ? session.calls_before > 0 : calls.length < session.calls_before) {
+        unverifiable++;
+        continue;
+      }
+      decided = { ...input, session: { id: session.id ?? null, calls: (calls ?? []).slice(0, session.calls_before) } };
+    }
     replayed++;
     let outcome: string;
     let rules: string[] = [];
     try {
-      const d = policySet.decide(r.phase, input);
+      const d = policySet.decide(r.phase, decided);
       outcome = d.decision;
       rules = d.reasons.filter((x) => x.effect === d.decision).map((x) => x.rule);
     } catch (err) {

@@ -1,10 +1,5 @@
-// RFC 8785 canonical JSON of a decision's input, for its audit digest. A session's earlier calls
-// ride along in every input of that session, so each call's canonical text is kept (by object
-// identity: history entries are never mutated) and a long session costs one call per decision,
-// not its whole history again.
-
-/** Canonical text of each session call already seen. */
-export type CanonicalCache = WeakMap<object, string>;
+// RFC 8785 canonical JSON of a decision's input, for its audit digest (and of the small fields
+// the recorder writes as canonical text around an input).
 
 /**
  * The RFC 8785 text of `value`. Numbers use ECMAScript's shortest round-trip form (which the RFC
@@ -13,11 +8,11 @@ export type CanonicalCache = WeakMap<object, string>;
  * would (undefined properties dropped, undefined in arrays as null, toJSON honoured); a BigInt
  * becomes its decimal string.
  */
-export function canonicalJson(value: unknown, cache?: CanonicalCache): string {
-  return write(value, cache, false) ?? "null";
+export function canonicalJson(value: unknown): string {
+  return write(value) ?? "null";
 }
 
-function write(value: unknown, cache: CanonicalCache | undefined, inCalls: boolean): string | undefined {
+function write(value: unknown): string | undefined {
   switch (typeof value) {
     case "string":
       return JSON.stringify(value);
@@ -30,17 +25,12 @@ function write(value: unknown, cache: CanonicalCache | undefined, inCalls: boole
     case "object": {
       if (value === null) return "null";
       const withJson = value as { toJSON?: () => unknown };
-      if (typeof withJson.toJSON === "function") return write(withJson.toJSON(), cache, false);
+      if (typeof withJson.toJSON === "function") return write(withJson.toJSON());
       if (Array.isArray(value)) {
         let out = "[";
         for (let i = 0; i < value.length; i++) {
           if (i > 0) out += ",";
-          const item: unknown = value[i];
-          if (inCalls && cache !== undefined && typeof item === "object" && item !== null) {
-            let text = cache.get(item);
-            if (text === undefined) cache.set(item, (text = write(item, undefined, false) ?? "null"));
-            out += text;
-          } else out += write(item, cache, false) ?? "null";
+          out += write(value[i]) ?? "null";
         }
         return `${out}]`;
       }
@@ -48,7 +38,7 @@ function write(value: unknown, cache: CanonicalCache | undefined, inCalls: boole
       let out = "{";
       let first = true;
       for (const k of keys) {
-        const v = write((value as Record<string, unknown>)[k], cache, k === "calls");
+        const v = write((value as Record<string, unknown>)[k]);
         if (v === undefined) continue;
         out += `${first ? "" : ","}${JSON.stringify(k)}:${v}`;
         first = false;

@@ -1,22 +1,34 @@
-// The guard's engine room: build a phase's full input, decide, enforce the decision and queue it
-// for recording. Everything up to the approver is synchronous: a call that needs no human pays
-// for one policy evaluation and a few object allocations, never a promise of its own.
-import type { Decision, PolicySet } from "../runtime/index.ts";
+// The guard's engine room: snapshot a phase's input, build the full input, decide, enforce the
+// decision and queue it for recording. Everything up to the approver is synchronous: a call
+// that needs no human (and no durable record first) pays for one policy evaluation and a few
+// object allocations, never a promise of its own.
+//
+// The guard itself refuses, before any policy runs (each with its own rule id, spec/sdk.md):
+// an input that cannot be recorded faithfully, a decision that would read a session history
+// the guard no longer holds whole, and any action while the audit log is failing (unless the
+// application chose `onAuditFailure: "allow"`).
+import type { Decision } from "../runtime/index.ts";
 import { askApprover } from "./approval.ts";
-import type { ApprovalOutcome, Approver } from "./approval.ts";
+import type { ApprovalOutcome, ApprovalRequest, Approver } from "./approval.ts";
 import { isoClock } from "./clock.ts";
 import { PolicyDeniedError, denialMessage } from "./errors.ts";
 import type { DenialCause } from "./errors.ts";
 import { SessionHistory } from "./history.ts";
-import type { SessionCall } from "./history.ts";
+import type { CallHandle, CallOutcome, SessionCall } from "./history.ts";
+import type { HistoryNeeds } from "./needs.ts";
 import { Recorder } from "./record.ts";
+import type { OnAuditFailure, PendingDecision, StepOutcome } from "./record.ts";
 import { SCHEMA_RULE, ToolSchemas } from "./schema.ts";
+import { UnrecordableError, snapshot } from "./snapshot.ts";
 
 /** Whether decisions are applied (`enforce`) or only decided, recorded and measured (`shadow`). */
 export type GuardMode = "enforce" | "shadow";
 
 /** A phase a guard decides. */
 export type GuardPhase = "input" | "model_call" | "tool_call" | "tool_result" | "output";
+
+/** When a decision must be durable: before the action happens, or whenever the log commits it. */
+export type Durability = "before-action" | "async";
 
 /** The principal a session acts for, as policies see it (`principal.id`, `.roles`, `.attrs`). */
 export interface Principal {
@@ -31,13 +43,17 @@ export type PhaseInput = Readonly<Record<string, unknown>>;
 /** The outcome of an enforced decision: the decision and the payload to carry on with. */
 export interface Guarded {
   readonly decision: Decision;
-  /** The full input after transforms in enforce mode; the input as given in shadow mode. */
+  /** The full input after transforms in enforce mode; the input as given in shadow mode. Read-only. */
   readonly payload: Readonly<Record<string, unknown>>;
-  /** Set when an approver was asked. */
+  /** The full input as decided, before transforms (a snapshot; `payload === input` when nothing was rewritten). Read-only. */
+  readonly input: Readonly<Record<string, unknown>>;
+  /** Set when a human was asked. */
   readonly approval?: ApprovalOutcome;
+  /** The tool call's entry in the session history (tool_call), to settle what happened. */
+  readonly call?: CallHandle;
 }
 
-/** Who is acting: a session id and principal, or neither (the guard's own anonymous session). */
+/** Who is acting: a session id and principal (null session: the guard's own `check`, which keeps no history). */
 export interface ScopeState {
   readonly session: string | null;
   readonly principal: Principal | null;
@@ -45,12 +61,28 @@ export interface ScopeState {
   readonly principalInput: Readonly<Record<string, unknown>> | null;
 }
 
-// The history key of calls made outside any session (a single-agent script).
-const ANONYMOUS = "\u0000anonymous";
+/** How a framework took part in one decision. */
+export interface CallOptions {
+  /** The framework's id of the tool call: a call decided twice (resumed) keeps one history entry. */
+  readonly callId?: string;
+  /** A human's answer the framework already holds (an approved interruption, a tool-approval-response). */
+  readonly approval?: ApprovalOutcome;
+  /** Asks a human through the framework (an MCP elicitation, a graph interrupt) instead of the approver. */
+  readonly ask?: (request: Omit<ApprovalRequest, "signal">) => Promise<ApprovalOutcome>;
+  /** Telemetry of the step this decision follows (the tool's wall time on tool_result). */
+  readonly step?: StepOutcome;
+}
+
+/** Rule ids of the guard's own refusals. */
+export const GUARD_RULES = {
+  unrecordable: "palisade.unrecordable_input",
+  history: "palisade.session_history",
+  audit: "palisade.audit_unavailable",
+} as const;
 
 /** Everything a guard's scopes share. */
 export interface CoreOptions {
-  readonly policySet: PolicySet;
+  readonly policySet: import("../runtime/index.ts").PolicySet;
   readonly mode: GuardMode;
   readonly agent: Readonly<{ id: string; name?: string; version?: string }>;
   readonly env: string;
@@ -58,17 +90,36 @@ export interface CoreOptions {
   readonly approvalTimeoutMs: number;
   readonly schemas: ToolSchemas;
   readonly history: SessionHistory;
+  readonly needs: HistoryNeeds;
   readonly recorder: Recorder;
+  readonly onAuditFailure: OnAuditFailure;
+  readonly durability: Durability;
+  /** Characters a streamed answer holds back (see `streamHold`). */
+  readonly streamHold: number;
   readonly now: () => number;
 }
 
+interface Decided {
+  readonly decision: Decision;
+  /** The full input decided on (snapshot; `session.calls` is the live history). */
+  readonly full: Record<string, unknown>;
+  readonly clock: { readonly ms: number; readonly iso: string };
+  readonly latencyMs: number;
+  readonly callsBefore: number;
+  readonly call: CallHandle | undefined;
+}
+
+const NO_HISTORY: readonly SessionCall[] = Object.freeze([]);
+
 /** Decides and enforces for every scope of one guard. */
 export class GuardCore {
-  readonly policySet: PolicySet;
+  readonly policySet: CoreOptions["policySet"];
   readonly mode: GuardMode;
   readonly schemas: ToolSchemas;
   readonly history: SessionHistory;
   readonly recorder: Recorder;
+  /** Characters a streamed answer holds back. */
+  readonly streamHold: number;
   readonly #o: CoreOptions;
   readonly #clock: () => { readonly ms: number; readonly iso: string };
 
@@ -79,51 +130,84 @@ export class GuardCore {
     this.schemas = options.schemas;
     this.history = options.history;
     this.recorder = options.recorder;
+    this.streamHold = options.streamHold;
     this.#clock = isoClock(options.now);
   }
 
-  /** Decides `input` for `phase` in `scope` and queues the decision for recording; enforces nothing. */
+  /** Decides `input` for `phase` in `scope` and queues the decision for recording; enforces nothing and keeps no history. */
   check(phase: GuardPhase, input: PhaseInput, scope: ScopeState): Decision {
-    const { decision, full, clock, latencyMs } = this.#decide(phase, input, scope);
-    this.#record(phase, full, decision, clock, latencyMs, scope, undefined);
-    return decision;
+    const d = this.#decide(phase, input, scope, undefined, false);
+    this.#record(phase, d, scope, undefined, undefined, undefined);
+    return d.decision;
+  }
+
+  /** Decides without recording or remembering anything: for pieces of a streamed answer, whose whole is decided and recorded at its end. */
+  peek(phase: GuardPhase, input: PhaseInput, scope: ScopeState): Decision {
+    return this.#decide(phase, input, scope, undefined, false).decision;
   }
 
   /**
-   * Decides and enforces: returns at once unless an approver must be asked. Throws
-   * PolicyDeniedError (enforce mode) for a deny or a refused approval.
+   * Decides and enforces: returns at once unless a human must be asked or the decision must be
+   * durable first. Throws PolicyDeniedError (enforce mode) for a deny or a refused approval.
    */
-  enforce(phase: GuardPhase, input: PhaseInput, scope: ScopeState): Guarded | Promise<Guarded> {
-    const { decision, full, clock, latencyMs } = this.#decide(phase, input, scope);
+  enforce(phase: GuardPhase, input: PhaseInput, scope: ScopeState, options?: CallOptions): Guarded | Promise<Guarded> {
+    const d = this.#decide(phase, input, scope, options?.callId, true);
+    const { decision } = d;
     const shadow = this.mode === "shadow";
     if (decision.decision === "allow" || shadow) {
-      this.#record(phase, full, decision, clock, latencyMs, scope, undefined);
-      return { decision, payload: shadow ? full : (decision.payload as Record<string, unknown>) };
+      const out: Guarded = { decision, payload: shadow ? d.full : (decision.payload as Record<string, unknown>), input: d.full, ...(d.call ? { call: d.call } : {}) };
+      return this.#durably(phase, d, scope, undefined, d.call ? "executed" : undefined, options?.step, out);
     }
     if (decision.decision === "deny") {
-      this.#record(phase, full, decision, clock, latencyMs, scope, undefined);
-      throw this.#denied(decision, phase, full, "deny", denialMessage(decision, "denied by policy"));
+      this.#record(phase, d, scope, undefined, d.call ? "denied" : undefined, options?.step);
+      throw this.#denied(decision, phase, d.full, "deny", denialMessage(decision, "denied by policy"));
     }
-    return this.#approve(phase, full, decision, clock, latencyMs, scope);
+    return this.#approve(phase, d, scope, options);
   }
 
-  async #approve(phase: GuardPhase, full: Record<string, unknown>, decision: Decision, clock: { ms: number; iso: string }, latencyMs: number, scope: ScopeState): Promise<Guarded> {
-    const tool = toolName(full);
-    const approval = await askApprover(
-      this.#o.approver,
-      {
-        phase,
-        ...(tool !== undefined ? { tool } : {}),
-        payload: decision.payload,
-        decision,
-        reasons: decision.reasons.filter((r) => r.effect === "require_approval"),
-        session: scope.session,
-        principal: scope.principal?.id ?? null,
+  /** Reports the outcome of an action no decision follows (a tool that threw, a model that failed, token use at a stream's end). */
+  outcome(phase: "tool_call" | "model_call", scope: ScopeState, tool: string | undefined, step: StepOutcome): void {
+    this.recorder.report(this.recorder.outcome(phase, scope.session, tool, step));
+  }
+
+  #durably(phase: GuardPhase, d: Decided, scope: ScopeState, approval: ApprovalOutcome | undefined, outcome: CallOutcome | undefined, step: StepOutcome | undefined, out: Guarded): Guarded | Promise<Guarded> {
+    if (this.#o.durability !== "before-action" || !this.recorder.audited || this.mode === "shadow") {
+      this.#record(phase, d, scope, approval, outcome, step);
+      return out;
+    }
+    return this.recorder.pushDurable(this.#pending(phase, d, scope, approval, outcome, step)).then(
+      () => out,
+      (err: unknown) => {
+        d.call?.settle("denied");
+        throw this.#denied(this.#guardDenial(GUARD_RULES.audit, `the decision could not be made durable: ${err instanceof Error ? err.message : String(err)}`, d.full), phase, d.full, "audit_unavailable", "the audit log could not record this decision, so the action does not happen");
       },
-      this.#o.approvalTimeoutMs,
     );
-    this.#record(phase, full, decision, clock, latencyMs, scope, approval);
-    if (approval.approved) return { decision, payload: decision.payload as Record<string, unknown>, approval };
+  }
+
+  async #approve(phase: GuardPhase, d: Decided, scope: ScopeState, options: CallOptions | undefined): Promise<Guarded> {
+    const { decision, full } = d;
+    const tool = toolName(full);
+    const request = {
+      phase,
+      ...(tool !== undefined ? { tool } : {}),
+      payload: decision.payload,
+      decision,
+      reasons: decision.reasons.filter((r) => r.effect === "require_approval"),
+      session: scope.session,
+      principal: scope.principal?.id ?? null,
+    };
+    let approval: ApprovalOutcome;
+    if (options?.approval !== undefined) approval = options.approval;
+    // What `ask` throws goes to the caller: a framework may pause the action that way (a graph
+    // interrupt) and decide the same call again when it resumes.
+    else if (options?.ask !== undefined) approval = await options.ask(request);
+    else approval = await askApprover(this.#o.approver, request, this.#o.approvalTimeoutMs);
+    if (approval.approved) {
+      d.call?.settle("executed");
+      return this.#durably(phase, d, scope, approval, d.call ? "executed" : undefined, options?.step, { decision, payload: decision.payload as Record<string, unknown>, input: full, approval, ...(d.call ? { call: d.call } : {}) });
+    }
+    d.call?.settle("approval_refused");
+    this.#record(phase, d, scope, approval, d.call ? "approval_refused" : undefined, options?.step);
     const why = denialMessage(decision, "approval required");
     throw this.#denied(decision, phase, full, approval.cause ?? "approval_refused", `${why} (${approvalText(approval.cause)}${approval.reason ? `: ${approval.reason}` : ""})`);
   }
@@ -132,28 +216,52 @@ export class GuardCore {
     return new PolicyDeniedError(decision, phase, toolName(full), cause, message);
   }
 
-  #decide(phase: GuardPhase, input: PhaseInput, scope: ScopeState): { decision: Decision; full: Record<string, unknown>; clock: { ms: number; iso: string }; latencyMs: number } {
+  #decide(phase: GuardPhase, input: PhaseInput, scope: ScopeState, callId: string | undefined, remember: boolean): Decided {
     const clock = this.#clock();
-    const full = this.#fullInput(input, scope, clock.iso);
-    const started = performance.now();
+    const session = scope.session;
+    const given = input.session as { id?: unknown; calls?: unknown } | undefined;
+    const ownHistory = !(given !== undefined && Array.isArray(given.calls));
+    const calls = ownHistory ? (session === null ? NO_HISTORY : this.history.calls(session)) : (given.calls as readonly SessionCall[]);
+    const callsBefore = calls.length;
+    let full: Record<string, unknown>;
     let decision: Decision | undefined;
-    if (phase === "tool_call") {
-      const tool = full.tool as { name?: unknown; args?: unknown } | undefined;
-      if (typeof tool?.name === "string" && this.schemas.has(tool.name)) {
-        const problem = this.schemas.check(tool.name, tool.args);
-        if (problem !== null) decision = this.#schemaDenial(problem, full);
-      }
+    try {
+      full = this.#fullInput(snapshotFields(input), scope, clock.iso, ownHistory ? { id: session, calls } : snapshot(given, "/session"));
+    } catch (err) {
+      if (!(err instanceof UnrecordableError)) throw err;
+      // Decide nothing on it; record what can be recorded: the tool's name.
+      const name = (input.tool as { name?: unknown } | undefined)?.name;
+      full = this.#fullInput(typeof name === "string" ? { tool: { name } } : {}, scope, clock.iso, { id: session, calls });
+      decision = this.#guardDenial(GUARD_RULES.unrecordable, `the ${phase} input holds ${err.message.replace(/ cannot be recorded$/, "")}, which cannot be recorded: pass plain JSON data`, full);
+    }
+    const tool = toolName(full);
+    if (decision === undefined && this.mode === "enforce" && this.#o.onAuditFailure === "deny" && this.recorder.failure !== null) {
+      decision = this.#guardDenial(GUARD_RULES.audit, `the audit log is failing (${this.recorder.failure.message}); actions are refused until it records again`, full);
+    }
+    if (decision === undefined && ownHistory && session !== null && this.#o.needs.reads(phase, tool)) {
+      const state = this.history.state(session);
+      if (state !== "ok") decision = this.#guardDenial(GUARD_RULES.history, state === "overflow" ? `session '${session}' has more tool calls than the guard keeps (history.maxCalls), so its history rules cannot be decided exactly` : `the history of session '${session}' is no longer held (history.maxSessions), so its history rules cannot be decided exactly`, full);
+    }
+    const started = performance.now();
+    if (decision === undefined && phase === "tool_call" && tool !== undefined && this.schemas.has(tool)) {
+      const problem = this.schemas.check(tool, (full.tool as { args?: unknown }).args);
+      if (problem !== null) decision = this.#guardDenial(SCHEMA_RULE, problem, full);
     }
     decision ??= this.policySet.decide(phase, full);
     const latencyMs = performance.now() - started;
-    if (phase === "tool_call") this.#remember(full, decision, clock.iso, scope);
-    return { decision, full, clock, latencyMs };
+    let call: CallHandle | undefined;
+    if (remember && phase === "tool_call" && tool !== undefined && session !== null && ownHistory) {
+      const args = ((this.mode === "shadow" || decision.decision === "deny" ? full : decision.payload) as { tool?: { args?: unknown } }).tool?.args;
+      const outcome: CallOutcome = this.mode === "shadow" ? "executed" : decision.decision === "allow" ? "executed" : decision.decision === "deny" ? "denied" : "pending";
+      call = this.history.add(session, { tool: { name: tool, args }, time: clock.iso, decision: decision.decision, outcome }, callId);
+    }
+    return { decision, full, clock, latencyMs, callsBefore, call };
   }
 
-  #schemaDenial(message: string, full: Record<string, unknown>): Decision {
+  #guardDenial(rule: string, message: string, full: Record<string, unknown>): Decision {
     return {
       decision: "deny",
-      reasons: [{ rule: SCHEMA_RULE, effect: "deny", message, severity: "medium" }],
+      reasons: [{ rule, effect: "deny", message, severity: "high" }],
       warnings: [],
       payload: full,
       errors: [],
@@ -161,31 +269,48 @@ export class GuardCore {
     };
   }
 
-  #remember(full: Record<string, unknown>, decision: Decision, iso: string, scope: ScopeState): void {
-    const tool = full.tool as { name?: unknown; args?: unknown } | undefined;
-    if (typeof tool?.name !== "string") return;
-    const call: SessionCall = { tool: { name: tool.name, args: tool.args }, time: iso, decision: decision.decision };
-    this.history.add(scope.session ?? ANONYMOUS, call);
+  #fullInput(input: Record<string, unknown>, scope: ScopeState, iso: string, session: unknown): Record<string, unknown> {
+    const o = this.#o;
+    return { agent: o.agent, env: o.env, principal: scope.principalInput, time: iso, ...input, session };
   }
 
-  #fullInput(input: PhaseInput, scope: ScopeState, iso: string): Record<string, unknown> {
-    const o = this.#o;
-    const given = input.session as { id?: unknown; calls?: unknown } | undefined;
-    const session = given !== undefined && Array.isArray(given.calls) ? given : { id: scope.session, calls: this.history.calls(scope.session ?? ANONYMOUS) };
+  #pending(phase: string, d: Decided, scope: ScopeState, approval: ApprovalOutcome | undefined, outcome: CallOutcome | undefined, step: StepOutcome | undefined): PendingDecision {
+    const payload = d.decision.payload as Record<string, unknown>;
+    const transformed = this.mode === "enforce" && d.decision.decision !== "deny" && payload !== d.full;
     return {
-      agent: o.agent,
-      env: o.env,
-      principal: scope.principalInput,
-      time: iso,
-      ...input,
-      session,
+      phase,
+      input: transformed ? payload : d.full,
+      original: transformed ? d.full : undefined,
+      decision: d.decision,
+      ms: d.clock.ms,
+      iso: d.clock.iso,
+      latencyMs: d.latencyMs,
+      session: scope.session,
+      principal: scope.principal?.id ?? null,
+      tool: toolName(d.full),
+      approval,
+      callsBefore: d.callsBefore,
+      callSeq: d.call?.seq,
+      outcome,
+      step,
     };
   }
 
-  #record(phase: string, full: Record<string, unknown>, decision: Decision, clock: { ms: number; iso: string }, latencyMs: number, scope: ScopeState, approval: ApprovalOutcome | undefined): void {
+  #record(phase: string, d: Decided, scope: ScopeState, approval: ApprovalOutcome | undefined, outcome: CallOutcome | undefined, step: StepOutcome | undefined): void {
     if (!this.recorder.active) return;
-    this.recorder.push({ phase, input: full, decision, ms: clock.ms, iso: clock.iso, latencyMs, session: scope.session, principal: scope.principal?.id ?? null, tool: toolName(full), approval });
+    this.recorder.push(this.#pending(phase, d, scope, approval, outcome, step));
   }
+}
+
+// Every field but `session` (the guard's own, or a snapshot of what the caller gave).
+function snapshotFields(input: PhaseInput): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(input)) {
+    if (k === "session") continue;
+    const v = snapshot(input[k], `/${k}`);
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
 }
 
 function toolName(full: Record<string, unknown>): string | undefined {

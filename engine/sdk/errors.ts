@@ -3,7 +3,7 @@
 import type { Decision } from "../runtime/index.ts";
 
 /** Why an action was stopped: a `deny`, an approval refused, or an approval that never came. */
-export type DenialCause = "deny" | "approval_refused" | "approval_timeout" | "approval_failed" | "no_approver";
+export type DenialCause = "deny" | "approval_refused" | "approval_timeout" | "approval_failed" | "no_approver" | "audit_unavailable";
 
 /** The action was stopped by policy; `decision` is the engine's decision that stopped it. */
 export class PolicyDeniedError extends Error {
@@ -23,6 +23,17 @@ export class PolicyDeniedError extends Error {
     this.phase = phase;
     this.tool = tool;
     this.denial = cause;
+  }
+}
+
+/**
+ * A guard was used without a session where one is needed: a tool or model call must belong to
+ * a conversation (`guard.session(id)`, the framework's own context, or `guard.anonymous()`).
+ */
+export class SessionRequiredError extends Error {
+  constructor(where: string) {
+    super(`${where}: no session for this call; pass guard.session(conversationId, principal), give the session in the framework's context (see spec/sdk.md), or use guard.anonymous() for a one-off`);
+    this.name = "SessionRequiredError";
   }
 }
 

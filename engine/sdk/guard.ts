@@ -3,14 +3,15 @@ import type { JSONSchemaObject } from "../../language/index.ts";
 import type { PolicySet } from "../runtime/index.ts";
 import type { Approver } from "./approval.ts";
 import { GuardCore } from "./core.ts";
-import type { GuardMode, Principal } from "./core.ts";
+import type { Durability, GuardMode, Principal } from "./core.ts";
 import { GuardConfigError } from "./errors.ts";
 import { SessionHistory } from "./history.ts";
 import type { HistoryLimits } from "./history.ts";
 import { resolvePolicies } from "./policies.ts";
 import type { PoliciesOption } from "./policies.ts";
+import { HistoryNeeds, streamHold } from "./needs.ts";
 import { Recorder } from "./record.ts";
-import type { AuditSink, MonitorSink } from "./record.ts";
+import type { AuditSink, MonitorSink, OnAuditFailure } from "./record.ts";
 import { ToolSchemas } from "./schema.ts";
 import { GuardScope } from "./scope.ts";
 
@@ -36,17 +37,33 @@ export interface GuardOptions {
   readonly approvalTimeoutMs?: number;
   /** JSON Schemas of tools' arguments, by tool name: checked before policies run, and given to the policy checker. */
   readonly toolSchemas?: Readonly<Record<string, JSONSchemaObject>>;
-  /** How much tool-call history per session is kept for `session.calls`. */
+  /** How much tool-call history is kept (per session, and sessions overall); beyond it, history rules fail closed. */
   readonly history?: HistoryLimits;
   /** Called when recording fails (an audit append, a monitor); default: a line on stderr. */
   readonly onError?: (error: unknown) => void;
-  /** Whether audit records keep each decision's input (default true; replay before a promotion needs it). */
+  /**
+   * What happens to actions while the audit log fails: `deny` (default) refuses them until an
+   * append succeeds again; `allow` carries on (failures still reach `onError` and are counted).
+   */
+  readonly onAuditFailure?: OnAuditFailure;
+  /** `before-action`: an allowed action waits until its decision is durable in the audit log; `async` (default): it does not. */
+  readonly durability?: Durability;
+  /**
+   * Whether audit records keep each decision's input (default true; replay before a promotion
+   * needs it). What is kept is the input as the policies' redactions left it; the original is
+   * kept only where the log seals it (`input_original` among its erasure policy's personal fields).
+   */
   readonly recordInputs?: boolean;
+  /** Characters of a streamed answer held back so that no pattern match is cut in two (default: the longest span of the patterns the output rules use). */
+  readonly streamHold?: number;
   /** Milliseconds since the epoch; for tests. */
   readonly now?: () => number;
 }
 
-/** A guard: the anonymous scope's API plus what belongs to the guard as a whole. */
+/**
+ * A guard: hands out sessions (`session(id, principal)`, `anonymous()`), checks without
+ * enforcing, and owns what belongs to the guard as a whole. Enforcing needs a session.
+ */
 export class Guard extends GuardScope {
   /** The policy set deciding. */
   readonly policySet: PolicySet;
@@ -65,6 +82,11 @@ export class Guard extends GuardScope {
   flush(): Promise<void> {
     return this.#core.recorder.flush();
   }
+
+  /** Audit appends that failed so far. */
+  get auditFailures(): number {
+    return this.#core.recorder.failures;
+  }
 }
 
 /** Builds a guard; throws GuardConfigError when the policies cannot be loaded or do not check. */
@@ -76,6 +98,11 @@ export function createGuard(options: GuardOptions): Guard {
   if (typeof agent?.id !== "string" || agent.id === "") throw new GuardConfigError("'agent' must be an id or { id, name?, version? }");
   const timeout = options.approvalTimeoutMs ?? 60_000;
   if (!(timeout > 0)) throw new GuardConfigError("'approvalTimeoutMs' must be a positive number of milliseconds");
+  const onAuditFailure = options.onAuditFailure ?? "deny";
+  if (onAuditFailure !== "deny" && onAuditFailure !== "allow") throw new GuardConfigError(`unknown onAuditFailure '${String(onAuditFailure)}': expected 'deny' or 'allow'`);
+  const durability = options.durability ?? "async";
+  if (durability !== "async" && durability !== "before-action") throw new GuardConfigError(`unknown durability '${String(durability)}': expected 'async' or 'before-action'`);
+  if (durability === "before-action" && options.audit === undefined) throw new GuardConfigError("durability 'before-action' needs an audit log");
   const policySet = resolvePolicies(options.policies, options.toolSchemas);
   const onError = options.onError ?? ((err: unknown) => void process.stderr.write(`palisade guard: recording a decision failed: ${err instanceof Error ? err.message : String(err)}\n`));
   const recorder = new Recorder({ agentId: agent.id, agentVersion: agent.version, env: options.env, mode, audit: options.audit, monitor: options.monitor, onError, recordInputs: options.recordInputs !== false });
@@ -88,7 +115,11 @@ export function createGuard(options: GuardOptions): Guard {
     approvalTimeoutMs: timeout,
     schemas: new ToolSchemas(options.toolSchemas),
     history: new SessionHistory(options.history),
+    needs: new HistoryNeeds(policySet),
+    streamHold: options.streamHold ?? streamHold(policySet),
     recorder,
+    onAuditFailure,
+    durability,
     now: options.now ?? Date.now,
   });
   return new Guard(core);

@@ -1,72 +1,200 @@
-// Each session's earlier tool calls, kept by the guard so that `session.calls` (and the ordered
-// quantifiers over it) work when the application passes nothing. Bounded twice: calls per
-// session and sessions overall (least recently used session dropped first).
+// Each session's tool calls, as policies read them in `session.calls`, and the same history
+// rebuilt from an audit log for replay. The semantics (spec/sdk.md, "Session history") are
+// meant to be mirrored by any other keeper of sessions (the service's shared store):
+// - exact over the whole session: nothing is dropped to make room, so a sequence rule cannot be
+//   walked around by padding the session with harmless calls. A session that outgrows its
+//   limit, or whose history this process no longer holds, is marked so, and a decision that
+//   reads history then fails closed (the guard's job; see `HistoryState`);
+// - ordered by decision: a call's place is fixed when it is decided, even while it waits for a
+//   human, so concurrent calls keep the order in which they were decided;
+// - one entry per tool call: a framework that decides the same call twice (a resumed graph, a
+//   run resumed after an interruption) names it with its call id, and the entry is updated;
+// - each entry says what happened: `outcome` executed, denied, approval_refused, or pending
+//   while a human is asked.
+// This module imports nothing, so that replay and the service can use it as it is.
 
-/** One earlier tool call as policies see it in `session.calls`. */
+/** What became of a decided tool call. */
+export type CallOutcome = "executed" | "denied" | "approval_refused" | "pending";
+
+/** The decision kinds (LANGUAGE.md). */
+export type CallDecision = "allow" | "deny" | "require_approval";
+
+/** One tool call of the session, as policies see it in `session.calls`. */
 export interface SessionCall {
   readonly tool: { readonly name: string; readonly args: unknown };
   /** ISO-8601 instant of the decision. */
   readonly time: string;
-  readonly decision: string;
+  /** What the policies decided. */
+  readonly decision: CallDecision;
+  /** What happened: the tool ran (`executed`, also in shadow mode), was stopped, or waits for a human. */
+  readonly outcome: CallOutcome;
 }
 
 /** Limits of the history a guard keeps. */
 export interface HistoryLimits {
-  /** Most calls kept per session, oldest dropped first (default 64). */
+  /** Most calls kept per session (default 10,000); a longer session fails closed where history is read. */
   readonly maxCalls?: number;
-  /** Most sessions kept, least recently used dropped first (default 10,000). */
+  /** Most sessions kept (default 100,000); the least recently used is forgotten first, and is then known as forgotten. */
   readonly maxSessions?: number;
 }
 
+/** Whether a session's history is whole: `ok`, `overflow` (more calls than the limit) or `forgotten` (dropped for room). */
+export type HistoryState = "ok" | "overflow" | "forgotten";
+
+interface Entry {
+  readonly calls: MutableCall[];
+  /** Call id -> position, for frameworks that decide one call more than once. */
+  readonly byId: Map<string, number>;
+  overflow: boolean;
+}
+
+interface MutableCall {
+  tool: { readonly name: string; readonly args: unknown };
+  time: string;
+  decision: CallDecision;
+  outcome: CallOutcome;
+}
+
 const EMPTY: readonly SessionCall[] = Object.freeze([]);
+
+/** A handle on one call in a session's history, to settle its outcome later. */
+export interface CallHandle {
+  /** The call's position in its session (0 for the first). */
+  readonly seq: number;
+  /** Sets what happened to the call. */
+  settle(outcome: CallOutcome): void;
+}
+
+const NO_CALL: CallHandle = { seq: -1, settle: () => undefined };
 
 /** The call histories of a guard's sessions. */
 export class SessionHistory {
   readonly #maxCalls: number;
   readonly #maxSessions: number;
   // Map iteration order is insertion order: re-inserting on use keeps the LRU at the front.
-  readonly #sessions = new Map<string, readonly SessionCall[]>();
+  readonly #sessions = new Map<string, Entry>();
+  // Ids of sessions dropped for room, so that their next decision knows its history is gone.
+  readonly #forgotten = new Set<string>();
 
   constructor(limits: HistoryLimits = {}) {
-    this.#maxCalls = Math.max(0, limits.maxCalls ?? 64);
-    this.#maxSessions = Math.max(1, limits.maxSessions ?? 10_000);
+    this.#maxCalls = Math.max(0, limits.maxCalls ?? 10_000);
+    this.#maxSessions = Math.max(1, limits.maxSessions ?? 100_000);
   }
 
   /**
-   * The calls of `session`, oldest first. The array is never mutated afterwards (appending makes
-   * a new one), because a decision's input holds it until the audit record is written.
+   * The calls of `session`, oldest first. The array is the live history: it only ever grows at
+   * the end and its entries change only in `outcome`, so a decision may read it without a copy.
    */
   calls(session: string): readonly SessionCall[] {
-    return this.#sessions.get(session) ?? EMPTY;
+    return this.#sessions.get(session)?.calls ?? EMPTY;
   }
 
-  /** Appends a call to `session`'s history. */
-  add(session: string, call: SessionCall): void {
-    if (this.#maxCalls === 0) return;
-    const old = this.#sessions.get(session);
-    let next: SessionCall[];
-    if (old === undefined) {
-      next = [call];
-      if (this.#sessions.size >= this.#maxSessions) {
-        const oldest = this.#sessions.keys().next();
-        if (!oldest.done) this.#sessions.delete(oldest.value);
-      }
-    } else {
-      const from = old.length >= this.#maxCalls ? old.length - this.#maxCalls + 1 : 0;
-      next = old.slice(from);
-      next.push(call);
-      this.#sessions.delete(session);
+  /** Whether `session`'s history is whole. */
+  state(session: string): HistoryState {
+    const e = this.#sessions.get(session);
+    if (e !== undefined) return e.overflow ? "overflow" : "ok";
+    return this.#forgotten.has(session) ? "forgotten" : "ok";
+  }
+
+  /**
+   * Records a decided call; a call id already in the session updates that call in place. Returns
+   * a handle to settle its outcome, or a no-op handle when the session is over its limit (which
+   * is then marked `overflow`).
+   */
+  add(session: string, call: SessionCall, callId?: string): CallHandle {
+    let e = this.#sessions.get(session);
+    if (e === undefined) {
+      if (this.#sessions.size >= this.#maxSessions) this.#evictOldest();
+      e = { calls: [], byId: new Map(), overflow: this.#forgotten.has(session) };
+      this.#forgotten.delete(session);
+    } else this.#sessions.delete(session);
+    this.#sessions.set(session, e);
+    const at = callId === undefined ? undefined : e.byId.get(callId);
+    if (at !== undefined) {
+      const m = e.calls[at];
+      m.tool = call.tool;
+      m.time = call.time;
+      m.decision = call.decision;
+      m.outcome = call.outcome;
+      return handle(m, at);
     }
-    this.#sessions.set(session, next);
+    if (e.calls.length >= this.#maxCalls) {
+      e.overflow = true;
+      return NO_CALL;
+    }
+    const m: MutableCall = { tool: call.tool, time: call.time, decision: call.decision, outcome: call.outcome };
+    e.calls.push(m);
+    if (callId !== undefined) e.byId.set(callId, e.calls.length - 1);
+    return handle(m, e.calls.length - 1);
   }
 
-  /** Forgets a session (e.g. when the application ends it). */
+  /** Forgets a session (when the application ends the conversation); a later call starts afresh. */
   end(session: string): void {
     this.#sessions.delete(session);
+    this.#forgotten.delete(session);
   }
 
   /** How many sessions are kept. */
   get size(): number {
     return this.#sessions.size;
   }
+
+  #evictOldest(): void {
+    const oldest = this.#sessions.keys().next();
+    if (oldest.done) return;
+    this.#sessions.delete(oldest.value);
+    // Tombstones are ids only; past ten times the session limit the oldest go, which is the one
+    // place where a long-idle session could come back with an empty history.
+    if (this.#forgotten.size >= this.#maxSessions * 10) this.#forgotten.delete(this.#forgotten.values().next().value as string);
+    this.#forgotten.add(oldest.value);
+  }
+}
+
+function handle(m: MutableCall, seq: number): CallHandle {
+  return {
+    seq,
+    settle: (outcome) => {
+      m.outcome = outcome;
+    },
+  };
+}
+
+/** The part of an audit record that replay needs to rebuild a session's history. */
+export interface RecordedDecision {
+  readonly time: string;
+  readonly session: string | null;
+  readonly phase: string;
+  readonly decision: string;
+  readonly input?: unknown;
+  /** The call's place in its session, on tool_call records the guard wrote. */
+  readonly call_seq?: unknown;
+  readonly outcome?: unknown;
+}
+
+/**
+ * Session histories rebuilt from an audit log's tool_call records (in any order): for each
+ * session, its calls by `call_seq`, the latest record of a call winning. A history with a gap
+ * (a record missing, or written without `call_seq`) is rebuilt only up to the gap.
+ */
+export function rebuildHistories(records: Iterable<RecordedDecision>): Map<string, SessionCall[]> {
+  const bySession = new Map<string, SessionCall[]>();
+  for (const r of records) {
+    if (r.phase !== "tool_call" || r.session === null || typeof r.call_seq !== "number" || !Number.isSafeInteger(r.call_seq) || r.call_seq < 0) continue;
+    const tool = (r.input as { tool?: { name?: unknown; args?: unknown } } | undefined)?.tool;
+    if (typeof tool?.name !== "string") continue;
+    let calls = bySession.get(r.session);
+    if (calls === undefined) bySession.set(r.session, (calls = []));
+    calls[r.call_seq] = {
+      tool: { name: tool.name, args: tool.args },
+      time: r.time,
+      decision: r.decision as CallDecision,
+      outcome: (typeof r.outcome === "string" ? r.outcome : "executed") as CallOutcome,
+    };
+  }
+  for (const [id, calls] of bySession) {
+    let n = 0;
+    while (n < calls.length && calls[n] !== undefined) n++;
+    if (n < calls.length) bySession.set(id, calls.slice(0, n));
+  }
+  return bySession;
 }

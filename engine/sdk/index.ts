@@ -3,14 +3,19 @@
 // a framework.
 export { createGuard, Guard } from "./guard.ts";
 export type { AgentOption, GuardOptions } from "./guard.ts";
-export { GuardScope, deniedToolMessage } from "./scope.ts";
-export type { OnDeny, ToolFn, WrapToolOptions, WrappedTool } from "./scope.ts";
-export type { GuardMode, GuardPhase, Guarded, PhaseInput, Principal } from "./core.ts";
-export { PolicyDeniedError, GuardConfigError } from "./errors.ts";
+export { GuardScope, deniedToolMessage, errorOf } from "./scope.ts";
+export type { OnDeny, RunToolOptions, ToolFn, WrapToolOptions, WrappedTool } from "./scope.ts";
+export type { CallOptions, Durability, GuardMode, GuardPhase, Guarded, PhaseInput, Principal } from "./core.ts";
+export { GUARD_RULES } from "./core.ts";
+export { PolicyDeniedError, GuardConfigError, SessionRequiredError } from "./errors.ts";
 export type { DenialCause } from "./errors.ts";
 export type { ApprovalAnswer, ApprovalOutcome, ApprovalRequest, Approver } from "./approval.ts";
-export type { AuditSink, GuardEvent, MonitorSink } from "./record.ts";
-export { inputDigest } from "./record.ts";
-export type { HistoryLimits, SessionCall } from "./history.ts";
+export type { AuditSink, GuardEvent, MonitorSink, OnAuditFailure, StepOutcome, TokenUse } from "./record.ts";
+export { ORIGINAL_FIELD, inputDigest } from "./record.ts";
+export { SessionHistory, rebuildHistories } from "./history.ts";
+export type { CallDecision, CallHandle, CallOutcome, HistoryLimits, HistoryState, RecordedDecision, SessionCall } from "./history.ts";
+export { resultFrom, viewOf } from "./result.ts";
+export type { ToolResultView } from "./result.ts";
+export { UnrecordableError, snapshot } from "./snapshot.ts";
 export type { InlinePolicy, PoliciesOption } from "./policies.ts";
 export { SCHEMA_RULE } from "./schema.ts";

@@ -1,13 +1,23 @@
-// Getting decisions to the audit log and the monitor off the hot path. A guarded call only
-// pushes a small object onto a queue; on the next turn of the event loop the queue is drained:
-// each entry's input is canonicalised and digested, turned into an AuditRecord (appended without
-// waiting) and a telemetry event. Failures reach `onError`, never the agent.
+// Getting decisions to the audit log and the monitor. A guarded call pushes a small object onto
+// a queue; on the next turn of the event loop the queue is drained: each entry becomes an audit
+// record (appended, and committed in batches by the log) and a telemetry event.
+//
+// What a record holds (spec/sdk.md, "Recording"): the input as the policies' transforms left it
+// (private by default), with the session's history replaced by how many calls came before it;
+// tool_call records carry the call's place in the session and its outcome, so replay rebuilds
+// `session.calls` from the log instead of every entry copying it. Nothing a record holds can be
+// changed by the application after the decision: inputs are snapshots.
+//
+// Failures never pass silently: an append that fails (or a record that cannot be encoded) marks
+// the recorder failed until a later append succeeds, and the guard refuses actions meanwhile
+// (`onAuditFailure: "deny"`, the default); `onError` hears of every failure.
 import { createHash } from "node:crypto";
 import type { Decision } from "../runtime/index.ts";
-import type { AuditPhase, AuditRecord, JsonValue } from "../audit/index.ts";
+import type { AuditPhase, AuditRecord, DocumentEntry, ErasurePolicy, JsonValue } from "../audit/index.ts";
 import type { ApprovalOutcome } from "./approval.ts";
 import { canonicalJson } from "./canonical.ts";
-import type { CanonicalCache } from "./canonical.ts";
+import type { CallOutcome } from "./history.ts";
+import type { OutcomeError, OutcomeEvent } from "../monitor/event.ts";
 
 /** The audit log as the guard uses it (`AuditLog` satisfies it). */
 export interface AuditSink {
@@ -15,10 +25,24 @@ export interface AuditSink {
   append(record: AuditRecord): Promise<unknown>;
   /** Resolves when everything appended so far has been written. */
   flush?(): Promise<void>;
+  /** The log's erasure policy, when it seals personal fields (`AuditLog` has it). */
+  readonly erasure?: ErasurePolicy | undefined;
+  /**
+   * Like append, for a record given as canonical text around its input (`AuditLog` has it): the
+   * input is canonicalised, digested and hashed where the store runs (the SQLite store's own
+   * thread). Used when the log seals nothing.
+   */
+  appendDocument?(doc: DocumentEntry): Promise<unknown>;
+}
+
+/** Token use of one model step, as the model reported it. */
+export interface TokenUse {
+  readonly input?: number;
+  readonly output?: number;
 }
 
 /**
- * The telemetry event the guard sends, one per decision. Its fields are those of the monitor's
+ * The telemetry event the guard sends for each decision: the fields of the monitor's
  * `DecisionEvent` (engine/monitor/event.ts), so a `Monitor` can be passed as is.
  */
 export interface GuardEvent {
@@ -27,6 +51,7 @@ export interface GuardEvent {
   readonly agent: string;
   readonly agentVersion?: string;
   readonly env: string;
+  readonly session?: string;
   readonly phase: string;
   readonly tool?: string;
   readonly decision: Decision["decision"];
@@ -34,22 +59,40 @@ export interface GuardEvent {
   readonly rules: readonly { readonly rule: string; readonly effect: string }[];
   /** Time the policy evaluation took, in milliseconds. */
   readonly latencyMs: number;
-  /** `mode` (enforce or shadow) and, when an approver was asked, `approval` (approved or refused). */
+  /** `mode` (enforce or shadow) and, when a human was asked, `approval` (approved or why not). */
   readonly labels: Readonly<Record<string, string>>;
   /** The output text on the `output` phase, for the monitor's evaluators (never stored). */
   readonly output?: string;
   readonly policyDigest: string;
 }
 
-/** Where telemetry events go (`Monitor` satisfies it). */
+/**
+ * Where telemetry goes (`Monitor` satisfies it). Besides one GuardEvent per decision, `record`
+ * receives the outcome of each action that ran (`kind: "outcome"`, the monitor's OutcomeEvent:
+ * the tool's or model's wall time, error, token use and output size).
+ */
 export interface MonitorSink {
   record(event: GuardEvent): unknown;
+}
+
+/** What happened in the step a decision follows or precedes, reported as an outcome. */
+export interface StepOutcome {
+  readonly durationMs?: number;
+  readonly error?: OutcomeError;
+  readonly tokens?: TokenUse;
+  /** Characters of the tool's result (as text) or of the model's answer. */
+  readonly outputSize?: number;
+  readonly model?: string;
+  readonly provider?: string;
 }
 
 /** One decision waiting to be recorded. */
 export interface PendingDecision {
   readonly phase: string;
+  /** What was decided on, after the policies' transforms (`session` holds the live history). */
   readonly input: Readonly<Record<string, unknown>>;
+  /** The input before transforms, when they changed it (recorded only where the log seals it). */
+  readonly original: Readonly<Record<string, unknown>> | undefined;
   readonly decision: Decision;
   readonly ms: number;
   readonly iso: string;
@@ -58,7 +101,19 @@ export interface PendingDecision {
   readonly principal: string | null;
   readonly tool: string | undefined;
   readonly approval: ApprovalOutcome | undefined;
+  /** Calls of the session decided before this one. */
+  readonly callsBefore: number;
+  /** The tool call's place in its session (tool phases). */
+  readonly callSeq: number | undefined;
+  /** The tool call's outcome (tool_call). */
+  readonly outcome: CallOutcome | undefined;
+  readonly step: StepOutcome | undefined;
+  /** Set when the caller waits for durability. */
+  durable?: { resolve: () => void; reject: (err: unknown) => void };
 }
+
+/** What the guard does when the audit log fails: refuse actions until it recovers, or carry on. */
+export type OnAuditFailure = "deny" | "allow";
 
 /** Who the guard is recording for. */
 export interface RecorderContext {
@@ -69,7 +124,7 @@ export interface RecorderContext {
   readonly audit: AuditSink | undefined;
   readonly monitor: MonitorSink | undefined;
   readonly onError: (err: unknown) => void;
-  /** Whether records keep the input itself (default true), which replay before a promotion needs. */
+  /** Whether records keep each decision's input (default true), which replay before a promotion needs. */
   readonly recordInputs?: boolean;
 }
 
@@ -79,29 +134,42 @@ export interface RecorderContext {
  */
 export const MAX_RECORDED_INPUT = 48 * 1024;
 
+// Decisions queued before the queue is drained without waiting for the event loop.
+const DRAIN_EVERY = 4_096;
+
+/** The field that holds an input's original (before transforms), recorded only where the log seals it. */
+export const ORIGINAL_FIELD = "input_original";
+
 /**
  * The input fields of an audit record: `input_digest` always, and `input` itself (as the JSON
  * its digest was taken over) when `keep` and it fits, so that `palisade replay` can decide it
- * again through a candidate bundle. Personal fields in it are sealed like any others by the
- * log's erasure configuration.
+ * again through a candidate bundle.
  */
-export function inputFields(input: unknown, keep: boolean, cache?: CanonicalCache): { input_digest: string; input?: JsonValue } {
-  const text = canonicalJson(input, cache);
+export function inputFields(input: unknown, keep: boolean): { input_digest: string; input?: JsonValue } {
+  const text = canonicalJson(input);
   const input_digest = `sha256:${createHash("sha256").update(text).digest("hex")}`;
   return keep && text.length <= MAX_RECORDED_INPUT ? { input_digest, input: JSON.parse(text) as JsonValue } : { input_digest };
 }
 
-/** `sha256:<hex>` of the RFC 8785 canonical form of `input` (session calls' texts reused through `cache`). */
-export function inputDigest(input: unknown, cache?: CanonicalCache): string {
-  return `sha256:${createHash("sha256").update(canonicalJson(input, cache)).digest("hex")}`;
+/** `sha256:<hex>` of the RFC 8785 canonical form of `input`. */
+export function inputDigest(input: unknown): string {
+  return `sha256:${createHash("sha256").update(canonicalJson(input)).digest("hex")}`;
+}
+
+/** Whether the log's erasure policy seals `field` (the field itself or a parent of it is personal). */
+function sealsField(erasure: ErasurePolicy | undefined, field: string): boolean {
+  return erasure !== undefined && erasure.personalFields.some((p) => p === field || field.startsWith(`${p}.`));
 }
 
 /** Queues decisions and records them on the next turn of the event loop. */
 export class Recorder {
   readonly #ctx: RecorderContext;
   #queue: PendingDecision[] = [];
-  readonly #canonical: CanonicalCache = new WeakMap();
   #scheduled: Promise<void> | null = null;
+  #inflight = new Set<Promise<unknown>>();
+  #failure: Error | null = null;
+  /** Audit failures seen so far. */
+  failures = 0;
 
   constructor(ctx: RecorderContext) {
     this.#ctx = ctx;
@@ -112,9 +180,25 @@ export class Recorder {
     return this.#ctx.audit !== undefined || this.#ctx.monitor !== undefined;
   }
 
-  /** Queues one decision. Constant time; no I/O. The input must not be mutated afterwards. */
+  /** Whether there is an audit log to make decisions durable in. */
+  get audited(): boolean {
+    return this.#ctx.audit !== undefined;
+  }
+
+  /** The last audit failure, until an append succeeds again. */
+  get failure(): Error | null {
+    return this.#failure;
+  }
+
+  /** Queues one decision. Constant time amortised; no I/O. */
   push(entry: PendingDecision): void {
     this.#queue.push(entry);
+    // A caller that never yields to the event loop (a burst of calls resolved as microtasks)
+    // would otherwise keep every decision's objects alive until it does: hand them on in slices.
+    if (this.#queue.length >= DRAIN_EVERY) {
+      this.#drain();
+      return;
+    }
     this.#scheduled ??= new Promise<void>((resolve) => {
       setImmediate(() => {
         this.#scheduled = null;
@@ -124,37 +208,133 @@ export class Recorder {
     });
   }
 
+  /** Queues one decision and resolves once the audit log has made it durable (rejects when it could not). */
+  pushDurable(entry: PendingDecision): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      entry.durable = { resolve, reject };
+      this.push(entry);
+    });
+  }
+
+  /** Reports the outcome of an action (a tool's run, a model's answer) to the monitor. */
+  report(event: OutcomeEvent): void {
+    const monitor = this.#ctx.monitor;
+    if (monitor === undefined) return;
+    try {
+      (monitor.record as unknown as (e: OutcomeEvent) => unknown).call(monitor, event);
+    } catch (err) {
+      this.#ctx.onError(err);
+    }
+  }
+
+  /** The outcome event of a step. */
+  outcome(phase: "tool_call" | "model_call", session: string | null, tool: string | undefined, step: StepOutcome, output?: string): OutcomeEvent {
+    const c = this.#ctx;
+    return {
+      kind: "outcome",
+      time: Date.now(),
+      agent: c.agentId,
+      ...(c.agentVersion !== undefined ? { agentVersion: c.agentVersion } : {}),
+      env: c.env,
+      ...(session !== null ? { session } : {}),
+      phase,
+      ...(tool !== undefined ? { tool } : {}),
+      ...(step.model !== undefined ? { model: step.model } : {}),
+      ...(step.provider !== undefined ? { provider: step.provider } : {}),
+      ...(step.durationMs !== undefined ? { durationMs: step.durationMs } : {}),
+      ...(step.error !== undefined ? { error: step.error } : {}),
+      ...(step.tokens !== undefined ? { tokens: step.tokens } : {}),
+      ...(step.outputSize !== undefined ? { outputSize: step.outputSize } : {}),
+      ...(output !== undefined ? { output } : {}),
+    };
+  }
+
   /** Records everything queued, then waits for the audit log to make it durable. */
   async flush(): Promise<void> {
     while (this.#scheduled) await this.#scheduled;
     this.#drain();
     if (this.#ctx.audit?.flush) await this.#ctx.audit.flush();
+    while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight]);
+  }
+
+  #failed(err: unknown): void {
+    this.failures++;
+    this.#failure = err instanceof Error ? err : new Error(String(err));
+    this.#ctx.onError(err);
   }
 
   #drain(): void {
     const batch = this.#queue;
     this.#queue = [];
-    const { audit, monitor, onError } = this.#ctx;
+    const { audit, monitor } = this.#ctx;
     for (const p of batch) {
       if (audit !== undefined) {
+        let appended: Promise<unknown>;
         try {
-          audit.append(this.#auditRecord(p)).catch(onError);
+          const doc = audit.appendDocument !== undefined && audit.erasure === undefined ? this.#document(p) : undefined;
+          appended = doc !== undefined ? audit.appendDocument!(doc) : audit.append(this.#auditRecord(p));
         } catch (err) {
-          onError(err);
+          appended = Promise.reject(err);
         }
-      }
+        const tracked: Promise<void> = appended.then(
+          () => {
+            this.#inflight.delete(tracked);
+            this.#failure = null;
+            p.durable?.resolve();
+          },
+          (err: unknown) => {
+            this.#inflight.delete(tracked);
+            this.#failed(err);
+            p.durable?.reject(err);
+          },
+        );
+        this.#inflight.add(tracked);
+      } else p.durable?.resolve();
       if (monitor !== undefined) {
         try {
           monitor.record(this.#event(p));
         } catch (err) {
-          onError(err);
+          this.#ctx.onError(err);
+        }
+        // The step this decision followed (a tool's result, a model's answer): its outcome.
+        if (p.step !== undefined) {
+          const output = p.phase === "output" ? (p.input.output as { text?: unknown } | undefined)?.text : undefined;
+          this.report(this.outcome(p.phase === "output" ? "model_call" : "tool_call", p.session, p.tool, p.step, typeof output === "string" ? output : undefined));
         }
       }
     }
   }
 
+  #recordedInput(p: PendingDecision, input: Readonly<Record<string, unknown>>): Record<string, unknown> {
+    return { ...input, session: { id: p.session, calls_before: p.callsBefore } };
+  }
+
+  /**
+   * The record as canonical text around its input (keys in RFC 8785 order), for the log to
+   * canonicalise and digest the input off this thread. Undefined when the record cannot take that
+   * path: inputs are not kept, or a small field holds an escaped surrogate the log would refuse.
+   */
+  #document(p: PendingDecision): DocumentEntry | undefined {
+    if (this.#ctx.recordInputs === false) return undefined;
+    const d = p.decision;
+    const c = this.#ctx;
+    let head = `{"agent":${q(c.agentId)}`;
+    if (p.approval !== undefined) head += `,"approval":${canonicalJson(p.approval)}`;
+    if (p.callSeq !== undefined && p.callSeq >= 0) head += `,"call_seq":${p.callSeq}`;
+    head += `,"decision":${q(d.decision)},"env":${q(c.env)}`;
+    if (d.errors.length > 0) head += `,"errors":${canonicalJson(d.errors.map((e) => ({ message: e.message, rule: e.rule })))}`;
+    let tail = `,"mode":${q(c.mode)}`;
+    if (p.outcome !== undefined) tail += `,"outcome":${q(p.outcome)}`;
+    tail += `,"phase":${q(p.phase)},"policy_digest":${q(d.policy.digest)},"principal":${p.principal === null ? "null" : q(p.principal)},"reasons":${canonicalJson(d.reasons.map(reasonJson))},"session":${p.session === null ? "null" : q(p.session)},"time":${q(p.iso)},"tool":${p.tool === undefined ? "null" : q(p.tool)}`;
+    if (d.warnings.length > 0) tail += `,"warnings":${canonicalJson(d.warnings.map(reasonJson))}`;
+    tail += "}";
+    if (head.includes("\\ud") || tail.includes("\\ud")) return undefined;
+    return { head, name: "input", json: JSON.stringify(this.#recordedInput(p, p.input)), tail, maxInline: MAX_RECORDED_INPUT };
+  }
+
   #auditRecord(p: PendingDecision): AuditRecord {
     const { decision } = p;
+    const keep = this.#ctx.recordInputs !== false;
     const record: Record<string, JsonValue> = {
       time: p.iso,
       agent: this.#ctx.agentId,
@@ -166,9 +346,15 @@ export class Recorder {
       decision: decision.decision,
       reasons: decision.reasons.map(reasonJson),
       policy_digest: decision.policy.digest,
-      ...inputFields(p.input, this.#ctx.recordInputs !== false, this.#canonical),
+      ...inputFields(this.#recordedInput(p, p.input), keep),
       mode: this.#ctx.mode,
     };
+    if (p.callSeq !== undefined && p.callSeq >= 0) record.call_seq = p.callSeq;
+    if (p.outcome !== undefined) record.outcome = p.outcome;
+    if (keep && p.original !== undefined && sealsField(this.#ctx.audit?.erasure, ORIGINAL_FIELD)) {
+      const original = inputFields(this.#recordedInput(p, p.original), true);
+      if (original.input !== undefined) record[ORIGINAL_FIELD] = original.input;
+    }
     if (decision.warnings.length > 0) record.warnings = decision.warnings.map(reasonJson);
     if (decision.errors.length > 0) record.errors = decision.errors.map((e) => ({ rule: e.rule, message: e.message }));
     if (p.approval !== undefined) record.approval = JSON.parse(JSON.stringify(p.approval)) as JsonValue;
@@ -184,6 +370,7 @@ export class Recorder {
       agent: this.#ctx.agentId,
       ...(this.#ctx.agentVersion !== undefined ? { agentVersion: this.#ctx.agentVersion } : {}),
       env: this.#ctx.env,
+      ...(p.session !== null ? { session: p.session } : {}),
       phase: p.phase,
       ...(p.tool !== undefined ? { tool: p.tool } : {}),
       decision: p.decision.decision,
@@ -196,11 +383,15 @@ export class Recorder {
   }
 }
 
+const q = JSON.stringify;
+
 function reasonJson(r: Decision["reasons"][number]): JsonValue {
   const out: Record<string, JsonValue> = { rule: r.rule, effect: r.effect };
   if (r.message !== undefined) out.message = r.message;
   if (r.severity !== undefined) out.severity = r.severity;
   if (r.controls !== undefined) out.controls = [...r.controls];
   if (r.approver_role !== undefined) out.approver_role = r.approver_role;
+  // Compliance reports count a redaction by the matches it replaced (spec/compliance-evidence.md).
+  if (r.replacements !== undefined) out.replacements = r.replacements;
   return out;
 }

@@ -1,10 +1,21 @@
-// The guard as an application holds it: decide, enforce, wrap tools, and open sessions. A
-// session is the same API scoped to one conversation and principal; the root guard is the
-// anonymous scope.
+// A session scope: the guard's API for one conversation and principal. Every guarded action
+// belongs to a session, so that one conversation's history can never decide another's; the
+// root guard (session null) only `check`s, and hands out sessions.
+import { randomUUID } from "node:crypto";
 import type { Decision } from "../runtime/index.ts";
 import type { JSONSchemaObject } from "../../language/index.ts";
-import type { GuardCore, GuardPhase, Guarded, PhaseInput, Principal, ScopeState } from "./core.ts";
-import { PolicyDeniedError } from "./errors.ts";
+import type { CallOptions, GuardCore, GuardPhase, Guarded, PhaseInput, Principal, ScopeState } from "./core.ts";
+import { PolicyDeniedError, SessionRequiredError } from "./errors.ts";
+import { resultFrom, viewOf } from "./result.ts";
+import type { ToolResultView } from "./result.ts";
+import { clonePlain } from "./snapshot.ts";
+import type { StepOutcome } from "./record.ts";
+import type { OutcomeError } from "../monitor/event.ts";
+
+/** An outcome error from what a tool or model threw. */
+export function errorOf(source: OutcomeError["source"], err: unknown): OutcomeError {
+  return { source, type: err instanceof Error ? err.name : typeof err, message: err instanceof Error ? err.message : String(err) };
+}
 
 /** How a wrapped tool reacts when policy stops it. */
 export type OnDeny = "throw" | "message" | ((error: PolicyDeniedError) => unknown);
@@ -26,14 +37,22 @@ export type ToolFn<A, R, Rest extends unknown[] = unknown[]> = (args: A, ...rest
 /** A tool function as `wrapTools` returns it: same arguments, always async. */
 export type WrappedTool<F> = F extends (args: infer A, ...rest: infer Rest) => infer R ? (args: A, ...rest: Rest) => Promise<Awaited<R>> : never;
 
+/** Options of one guarded tool run (`runTool`). */
+export interface RunToolOptions extends CallOptions {
+  /** The result as policies read it, when the framework's result is not a plain value (an MCP result). */
+  readonly view?: (result: unknown) => ToolResultView;
+  /** Carries a rewritten view back into the framework's result. */
+  readonly unview?: (original: unknown, decided: ToolResultView) => unknown;
+}
+
 /** The text a model reads when a tool call was stopped. */
 export function deniedToolMessage(error: PolicyDeniedError): string {
   return `blocked by policy: ${error.message}`;
 }
 
-/** The guard's API, for the anonymous scope or one session. */
+/** The guard's API for one session (or, on the root guard, for checks only). */
 export class GuardScope {
-  /** The session id, or null outside sessions. */
+  /** The session id, or null on the root guard. */
   readonly sessionId: string | null;
   /** The principal, or null. */
   readonly principal: Principal | null;
@@ -48,25 +67,42 @@ export class GuardScope {
     this.#state = { session, principal, principalInput };
   }
 
-  /** The decision for one phase's input (agent, env, principal, session and time are filled in); recorded, never enforced. */
+  #need(what: string): void {
+    if (this.sessionId === null) throw new SessionRequiredError(what);
+  }
+
+  /** The decision for one phase's input (agent, env, principal, session and time are filled in); recorded, never enforced, remembers nothing. */
   check(phase: GuardPhase, input: PhaseInput): Decision {
     return this.#core.check(phase, input, this.#state);
   }
 
+  /** Decides without recording or remembering anything (pieces of a streamed answer, approval pre-checks). */
+  peek(phase: GuardPhase, input: PhaseInput): Decision {
+    return this.#core.peek(phase, input, this.#state);
+  }
+
   /** Decides and enforces: resolves with the payload to carry on with, or rejects with PolicyDeniedError. */
-  async enforce(phase: GuardPhase, input: PhaseInput): Promise<Guarded> {
-    return this.#core.enforce(phase, input, this.#state);
+  async enforce(phase: GuardPhase, input: PhaseInput, options?: CallOptions): Promise<Guarded> {
+    this.#need("enforce");
+    return this.#core.enforce(phase, input, this.#state, options);
   }
 
-  /** Synchronous enforcement for adapters on hot paths: a promise only when an approver is asked. */
-  enforceNow(phase: GuardPhase, input: PhaseInput): Guarded | Promise<Guarded> {
-    return this.#core.enforce(phase, input, this.#state);
+  /** Synchronous enforcement for adapters on hot paths: a promise only when a human is asked or durability is awaited. */
+  enforceNow(phase: GuardPhase, input: PhaseInput, options?: CallOptions): Guarded | Promise<Guarded> {
+    this.#need("enforceNow");
+    return this.#core.enforce(phase, input, this.#state, options);
   }
 
-  /** A scope for session `id` acting for `principal` (an id or `{ id, roles, attrs }`). */
+  /** A scope for session `id` acting for `principal` (an id or `{ id, roles, attrs }`; default: this scope's). */
   session(id: string, principal?: string | Principal): GuardScope {
+    if (typeof id !== "string" || id === "") throw new SessionRequiredError("session");
     const p = principal === undefined ? this.principal : typeof principal === "string" ? { id: principal } : principal;
     return new GuardScope(this.#core, id, p);
+  }
+
+  /** A scope of its own for a one-off task: a fresh session that no other call shares. */
+  anonymous(principal?: string | Principal): GuardScope {
+    return this.session(`anonymous-${randomUUID()}`, principal);
   }
 
   /** Registers the JSON Schema a tool's arguments are checked against (for the whole guard). */
@@ -74,9 +110,46 @@ export class GuardScope {
     this.#core.schemas.set(name, schema);
   }
 
-  /** Forgets this scope's tool-call history. */
+  /** Forgets this session's tool-call history (the conversation is over). */
   end(): void {
     if (this.sessionId !== null) this.#core.history.end(this.sessionId);
+  }
+
+  /**
+   * One guarded tool run: `tool_call` is decided on `args` (which `redact`/`set` may rewrite)
+   * before `run` gets a copy of them, `tool_result` on the result (in the shape of spec/sdk.md)
+   * before the caller sees it. Throws PolicyDeniedError when stopped.
+   */
+  async runTool<R>(name: string, args: unknown, run: (args: unknown) => R | Promise<R>, options: RunToolOptions = {}): Promise<R> {
+    this.#need(`tool '${name}'`);
+    const core = this.#core;
+    const state = this.#state;
+    let call = core.enforce("tool_call", { tool: { name, args } }, state, options);
+    if (call instanceof Promise) call = await call;
+    const decidedArgs = (call.payload.tool as { args?: unknown }).args;
+    const started = performance.now();
+    let result: R;
+    try {
+      result = await run(clonePlain(decidedArgs));
+    } catch (err) {
+      core.outcome("tool_call", state, name, { durationMs: performance.now() - started, error: errorOf("tool", err) });
+      throw err;
+    }
+    const durationMs = performance.now() - started;
+    let seen: unknown;
+    try {
+      seen = options.view ? options.view(result) : viewOf(result);
+    } catch {
+      // JSON.stringify met what cannot be recorded: let the guard refuse it with its reason.
+      seen = result;
+    }
+    const text = (seen as { text?: unknown } | null)?.text;
+    let out = core.enforce("tool_result", { tool: { name, args: decidedArgs, result: seen } }, state, { step: { durationMs, ...(typeof text === "string" ? { outputSize: text.length } : {}) } });
+    if (out instanceof Promise) out = await out;
+    if (out.payload === out.input) return result;
+    const decided = (out.payload.tool as { result: ToolResultView }).result;
+    const before = (out.input.tool as { result: ToolResultView }).result;
+    return (options.unview ? options.unview(result, decided) : resultFrom(result, before, decided)) as R;
   }
 
   /**
@@ -84,19 +157,12 @@ export class GuardScope {
    * before it runs, `tool_result` on its result before the caller sees it.
    */
   wrapTool<A, R, Rest extends unknown[]>(name: string, fn: ToolFn<A, R, Rest>, options: WrapToolOptions = {}): (args: A, ...rest: Rest) => Promise<R> {
+    this.#need(`wrapTool('${name}')`);
     if (options.schema !== undefined) this.#core.schemas.set(name, options.schema);
     const onDeny = options.onDeny ?? "throw";
-    const core = this.#core;
-    const state = this.#state;
     return async (args: A, ...rest: Rest): Promise<R> => {
       try {
-        let call = core.enforce("tool_call", { tool: { name, args } }, state);
-        if (call instanceof Promise) call = await call;
-        const finalArgs = (call.payload.tool as { args: A }).args;
-        const result = await fn(finalArgs, ...rest);
-        let out = core.enforce("tool_result", { tool: { name, args: finalArgs, result } }, state);
-        if (out instanceof Promise) out = await out;
-        return (out.payload.tool as { result: R }).result;
+        return await this.runTool(name, args, (a) => fn(a as A, ...rest));
       } catch (err) {
         if (!(err instanceof PolicyDeniedError) || onDeny === "throw") throw err;
         return (onDeny === "message" ? deniedToolMessage(err) : onDeny(err)) as R;
@@ -112,5 +178,15 @@ export class GuardScope {
       out[name] = this.wrapTool(name, fn as ToolFn<unknown, unknown>, { ...(options.onDeny !== undefined ? { onDeny: options.onDeny } : {}), ...(schema !== undefined ? { schema } : {}) });
     }
     return out as { [K in keyof T]: WrappedTool<T[K]> };
+  }
+
+  /** Reports the outcome of a model call no decision follows (a failure, token use at a stream's end). */
+  modelOutcome(step: StepOutcome): void {
+    this.#core.outcome("model_call", this.#state, undefined, step);
+  }
+
+  /** The guard's core, for the adapters in this package. */
+  get core(): GuardCore {
+    return this.#core;
   }
 }

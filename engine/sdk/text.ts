@@ -1,51 +1,77 @@
-// Text rewriting shared by the model adapters: decide a text on a phase and hand back what the
-// policies made of it, and a streaming splitter that decides text in whole lines.
+// Text through the guard: a whole text decided on `input` or `output`, and a streamed answer
+// decided as it arrives. A stream holds back only the last `hold` characters (the longest span
+// a pattern of the output rules can match), emits the rest redacted, ends with a typed error the
+// moment the text so far is denied, and decides (and records) the whole answer at its end.
+import { PolicyDeniedError, denialMessage } from "./errors.ts";
+import type { StepOutcome } from "./record.ts";
 import type { GuardScope } from "./scope.ts";
 
 /** Decides `text` on `input` or `output` and returns the text after transforms (throws PolicyDeniedError on deny). */
-export async function guardText(scope: GuardScope, phase: "input" | "output", text: string): Promise<string> {
-  const g = await scope.enforceNow(phase, { [phase]: { text } });
+export async function guardText(scope: GuardScope, phase: "input" | "output", text: string, step?: StepOutcome): Promise<string> {
+  const g = await scope.enforceNow(phase, { [phase]: { text } }, step ? { step } : undefined);
   const out = (g.payload[phase] as { text?: unknown } | undefined)?.text;
   return typeof out === "string" ? out : text;
 }
 
 /**
- * Splits streamed text into segments that end at a line break, so that each segment can be
- * decided (and redacted) whole: a card number or an address split across two deltas is still
- * caught, at the cost of holding back at most one line (or `maxHold` characters).
+ * A streamed answer, decided piece by piece. `push` each delta and send on what it returns;
+ * call `end` for the rest. A piece is emitted only up to a cut that no match straddles:
+ * deciding the piece and the rest apart must give what deciding them together gives.
  */
-export class LineBuffer {
-  #held = "";
-  readonly #maxHold: number;
+export class OutputStream {
+  readonly #scope: GuardScope;
+  readonly #hold: number;
+  #raw = "";
+  #emitted = 0;
+  #ended = false;
 
-  constructor(maxHold = 2_000) {
-    this.#maxHold = maxHold;
+  constructor(scope: GuardScope) {
+    this.#scope = scope;
+    this.#hold = scope.core.streamHold;
   }
 
-  /** Adds a delta; returns the text now ready to be decided ("" when none). */
+  /** Adds a delta; returns the text now safe to show ("" when none). Throws PolicyDeniedError when the answer so far is denied. */
   push(delta: string): string {
-    this.#held += delta;
-    const cut = this.#held.lastIndexOf("\n");
-    if (cut >= 0) {
-      const ready = this.#held.slice(0, cut + 1);
-      this.#held = this.#held.slice(cut + 1);
-      return ready;
-    }
-    if (this.#held.length >= this.#maxHold) {
-      // A very long line: cut at the last space so that words (and most identifiers) stay whole.
-      const space = this.#held.lastIndexOf(" ");
-      const at = space > 0 ? space + 1 : this.#held.length;
-      const ready = this.#held.slice(0, at);
-      this.#held = this.#held.slice(at);
-      return ready;
+    if (this.#ended) return "";
+    this.#raw += delta;
+    const pending = this.#raw.length - this.#emitted;
+    // Emit in pieces of at least `hold` characters, so a long answer is decided O(n / hold) times.
+    if (pending <= this.#hold * 2 && this.#hold > 0) return "";
+    const whole = this.#text(this.#raw.slice(this.#emitted));
+    for (let cut = this.#raw.length - this.#hold; cut > this.#emitted; cut -= Math.max(1, this.#hold)) {
+      const head = this.#text(this.#raw.slice(this.#emitted, cut));
+      const rest = this.#text(this.#raw.slice(cut));
+      if (head + rest !== whole) continue;
+      this.#emitted = cut;
+      return head;
     }
     return "";
   }
 
-  /** The rest, at the end of the text. */
-  end(): string {
-    const rest = this.#held;
-    this.#held = "";
-    return rest;
+  /** The rest of the answer, redacted; the whole answer is decided and recorded here. Throws PolicyDeniedError on deny. */
+  async end(step?: StepOutcome): Promise<string> {
+    if (this.#ended) return "";
+    this.#ended = true;
+    await guardText(this.#scope, "output", this.#raw, step);
+    return this.#text(this.#raw.slice(this.#emitted));
+  }
+
+  /** The whole raw answer so far. */
+  get text(): string {
+    return this.#raw;
+  }
+
+  // The piece after transforms; a deny of any piece ends the stream.
+  #text(piece: string): string {
+    const d = this.#scope.peek("output", { output: { text: piece } });
+    if (d.decision === "deny" && this.#scope.core.mode === "enforce") {
+      this.#ended = true;
+      // The answer so far is what was denied: record that decision, then end the stream.
+      const recorded = this.#scope.check("output", { output: { text: this.#raw } });
+      const decision = recorded.decision === "deny" ? recorded : d;
+      throw new PolicyDeniedError(decision, "output", undefined, "deny", denialMessage(decision, "denied by policy"));
+    }
+    const out = ((d.payload as { output?: { text?: unknown } }).output)?.text;
+    return this.#scope.core.mode === "enforce" && typeof out === "string" ? out : piece;
   }
 }

@@ -58,7 +58,15 @@ export function decisionRecord(p: PendingRecord): AuditRecord {
 }
 
 function reasonJson(r: Reason): JsonValue {
-  return { rule: r.rule, effect: r.effect, ...(r.message !== undefined ? { message: r.message } : {}), ...(r.severity !== undefined ? { severity: r.severity } : {}), ...(r.controls !== undefined ? { controls: [...r.controls] } : {}) };
+  return {
+    rule: r.rule,
+    effect: r.effect,
+    ...(r.message !== undefined ? { message: r.message } : {}),
+    ...(r.severity !== undefined ? { severity: r.severity } : {}),
+    ...(r.controls !== undefined ? { controls: [...r.controls] } : {}),
+    // Compliance reports count a redaction by the matches it replaced (spec/compliance-evidence.md).
+    ...(r.replacements !== undefined ? { replacements: r.replacements } : {}),
+  };
 }
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
@@ -74,6 +82,7 @@ function reasonText(r: Reason): string {
   }
   out += `"effect":${q(r.effect)}`;
   if (r.message !== undefined) out += `,"message":${q(r.message)}`;
+  if (r.replacements !== undefined) out += `,"replacements":${r.replacements}`;
   out += `,"rule":${q(r.rule)}`;
   if (r.severity !== undefined) out += `,"severity":${q(r.severity)}`;
   return `${out}}`;

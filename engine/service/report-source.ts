@@ -3,7 +3,7 @@
 // signed checkpoint, so the service signs one first (through its own signer, which never races
 // the periodic one) and the report then holds every decision made before the request.
 import type { AuditLog } from "../audit/index.ts";
-import { ComplianceError, FRAMEWORK_NAMES, buildReport, findCatalogue, toHtml, toOscal } from "../compliance/index.ts";
+import { ComplianceError, FRAMEWORK_NAMES, buildReport, findCatalogue, givenRules, toHtml, toOscal } from "../compliance/index.ts";
 import type { PolicySet, PolicySource } from "../runtime/index.ts";
 import type { ReportOptions, ReportSource } from "./context.ts";
 import { ServiceError } from "./errors.ts";
@@ -37,7 +37,7 @@ export function complianceReports(p: ComplianceReportParts): ReportSource {
           catalogue,
           from,
           to,
-          rules: p.policySet.program.rules.map((r) => ({ id: r.id, controls: r.controls })),
+          rules: givenRules(p.policySet.program.rules),
           policies: { paths: p.sources.map((s) => s.path), digest: p.policySet.digest },
           sign: false,
         });

@@ -126,7 +126,8 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
   return ctx.sessions
     .run(JSON.stringify([agent, session]), (calls) => {
       const d = decideOn(calls);
-      return { result: d, ...(r.phase === "tool_call" && d.tool !== null ? { call: { tool: { name: d.tool, args: d.args }, time: iso, decision: d.decision.decision } } : {}) };
+      const outcome = d.decision.decision === "allow" ? "executed" : d.decision.decision === "deny" ? "denied" : "pending";
+      return { result: d, ...(r.phase === "tool_call" && d.tool !== null ? { call: { tool: { name: d.tool, args: d.args }, time: iso, decision: d.decision.decision, outcome } } : {}) };
     })
     .then(finish);
 }

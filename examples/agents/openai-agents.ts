@@ -4,7 +4,7 @@ import { Agent, Runner, Usage, setTracingDisabled, tool } from "@openai/agents";
 import type { Model, ModelResponse } from "@openai/agents";
 import { z } from "zod";
 import { createGuard } from "../../engine/sdk/index.ts";
-import { guardAgentTool, palisadeOutputGuardrail } from "../../engine/sdk/openai/index.ts";
+import { guardAgentModel, guardAgentTool, palisadeOutputGuardrail } from "../../engine/sdk/openai/index.ts";
 
 setTracingDisabled(true);
 const guard = createGuard({ policies: `${import.meta.dirname}/agent.policy`, env: "production", agent: "ops-agent", approver: () => true });
@@ -18,7 +18,7 @@ type Item = ModelResponse["output"][number];
 const turns: Item[][] = [
   [{ type: "function_call", callId: "1", name: "delete_file", arguments: '{"path":"/data"}', status: "completed" } as Item],
   [{ type: "function_call", callId: "2", name: "lookup", arguments: '{"id":"c7"}', status: "completed" } as Item],
-  [{ type: "message", role: "assistant", status: "completed", content: [{ type: "output_text", text: "Done." }] } as Item],
+  [{ type: "message", role: "assistant", status: "completed", content: [{ type: "output_text", text: "Done. Card 4111 1111 1111 1111 refunded." }] } as Item],
 ];
 const model: Model = {
   async getResponse(request) {
@@ -28,6 +28,8 @@ const model: Model = {
   getStreamedResponse: () => { throw new Error("not used"); },
 };
 
-const agent = new Agent({ name: "ops", instructions: "help", model, tools, outputGuardrails: [palisadeOutputGuardrail(guard)] });
-const result = await new Runner().run(agent, "clean up for c7");
+// One conversation: its session rides in the run's context; the model is guarded for it too.
+const chat = guard.session("ticket-c7", { id: "agent-7", roles: ["ops"] });
+const agent = new Agent({ name: "ops", instructions: "help", model: guardAgentModel(chat, model, "scripted"), tools, outputGuardrails: [palisadeOutputGuardrail(guard)] });
+const result = await new Runner().run(agent, "clean up for c7", { context: { palisade: chat } });
 console.log(`answer: ${result.finalOutput}`);

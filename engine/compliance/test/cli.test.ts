@@ -15,6 +15,7 @@ import { palisade } from "./support.ts";
 let dir: string;
 let emptyDb: string;
 let bareDb: string;
+let vkey: string;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "palisade-report-cli-"));
@@ -22,6 +23,7 @@ before(async () => {
   emptyDb = join(dir, "empty.db");
   const key = generateKey("report.test/audit");
   writeFileSync(`${emptyDb}.key`, `${key.signerKey}\n`, { mode: 0o600 });
+  vkey = key.verifierKey;
   await (await AuditLog.open(emptyDb)).close();
   bareDb = join(dir, "bare.db");
   await (await AuditLog.open(bareDb)).close();
@@ -30,7 +32,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("palisade report", () => {
   for (const db of ["empty", "bare"]) {
-    test(`an empty log (${db === "empty" ? "with a signing key" : "without key or checkpoint"}) yields a report with every control "no evidence yet"`, async () => {
+    test(`an empty log (${db === "empty" ? "with a signing key" : "without key or checkpoint"}) yields a report with every control "no evidence"`, async () => {
       const file = db === "empty" ? emptyDb : bareDb;
       const r = await palisade(["report", "--framework", "gdpr", "--format", "json", "--db", file]);
       assert.equal(r.code, 0, r.stderr);
@@ -42,10 +44,10 @@ describe("palisade report", () => {
       if (report.log) assert.equal(report.log.size, 0);
       const html = await palisade(["report", "--framework", "gdpr", "--db", file]);
       assert.equal(html.code, 0, html.stderr);
-      assert.match(html.stdout, /no evidence yet/);
+      assert.match(html.stdout, /no evidence/);
       const out = join(dir, `${db}.html`);
       writeFileSync(out, html.stdout);
-      const v = await palisade(["report", "verify", out]);
+      const v = await palisade(["report", "verify", out, "--db", file, "--vkey", vkey]);
       assert.equal(v.code, 0, v.stderr);
     });
   }
@@ -62,7 +64,7 @@ describe("palisade report", () => {
     const cases: [string[], RegExp][] = [
       [["report", "--db", emptyDb], /option '--framework' is required/],
       [["report", "--framework", "fedramp", "--db", emptyDb], /unknown framework 'fedramp': expected one of soc2\|hipaa/],
-      [["report", "--framework", "soc2", "--format", "pdf", "--db", emptyDb], /'--format' must be html, json or oscal, got 'pdf'/],
+      [["report", "--framework", "soc2", "--format", "pdf", "--db", emptyDb], /'--format' must be html, json, oscal or oscal-plan, got 'pdf'/],
       [["report", "--framework", "soc2", "--from", "last tuesday", "--db", emptyDb], /'--from' must be an ISO-8601 date/],
       [["report", "--framework", "soc2", "--from", "2026-11-05", "--to", "2026-11-01", "--db", emptyDb], /the period is empty/],
       [["report", "--framework", "soc2", "--bogus"], /unknown option '--bogus'/],
@@ -80,7 +82,7 @@ describe("palisade report", () => {
     }
     const notReport = join(dir, "not-a-report.json");
     writeFileSync(notReport, "{ nope");
-    const r = await palisade(["report", "verify", notReport]);
+    const r = await palisade(["report", "verify", notReport, "--vkey", vkey]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /is not JSON/);
   });
@@ -99,11 +101,10 @@ describe("palisade report", () => {
     assert.match(list.stdout, /report +compliance reports/);
   });
 
-  test("coverage lists the controls no loaded rule maps to", async () => {
+  test("coverage states the scope and lists the controls no loaded rule maps to", async () => {
     const own = await palisade(["report", "coverage", "--framework", "soc2"]);
     assert.equal(own.code, 0, own.stderr);
-    assert.match(own.stdout, /11 of 11 controls covered/);
-    assert.match(own.stdout, /no control is left uncovered/);
+    assert.match(own.stdout, /of the 11 catalogued controls, 11 are covered by .*; none is left uncovered/);
     assert.match(own.stdout, /covered by operational facts only \(1\):\n {2}CC7\.3/);
     const other = await palisade(["report", "coverage", "--framework", "soc2", "--policies", "stdlib-policies/hipaa", "--json"]);
     assert.equal(other.code, 0, other.stderr);
@@ -112,7 +113,7 @@ describe("palisade report", () => {
     assert.equal(cov.uncovered.length, 10);
     assert.ok(!cov.uncovered.some((c) => c.id === "CC7.3"));
     const text = await palisade(["report", "coverage", "--framework", "soc2", "--policies", "stdlib-policies/hipaa"]);
-    assert.match(text.stdout, /not covered by any loaded rule \(10\):\n {2}CC6\.1/);
+    assert.match(text.stdout, /catalogued but not covered by any loaded rule \(10\):\n {2}CC6\.1/);
   });
 
   test("--run-tests includes the pack's test results", async () => {
@@ -128,7 +129,7 @@ describe("palisade report", () => {
     const out = join(dir, "child.json");
     const r = spawnSync(process.execPath, ["--disable-warning=ExperimentalWarning", join(REPO_ROOT, "engine", "cli", "main.ts"), "report", "--framework", "hipaa", "--format", "json", "--db", emptyDb, "--out", out], { cwd: dir, encoding: "utf8" });
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stderr, /wrote .*child\.json \(hipaa, 13 controls/);
+    assert.match(r.stderr, /wrote .*child\.json \(hipaa: 13 controls/);
     const v = spawnSync(process.execPath, ["--disable-warning=ExperimentalWarning", join(REPO_ROOT, "engine", "cli", "main.ts"), "report", "verify", out, "--db", emptyDb], { cwd: dir, encoding: "utf8" });
     assert.equal(v.status, 0, v.stderr);
     const bad = spawnSync(process.execPath, ["--disable-warning=ExperimentalWarning", join(REPO_ROOT, "engine", "cli", "main.ts"), "report", "--framework", "nope"], { cwd: dir, encoding: "utf8" });

@@ -13,15 +13,29 @@ import { driftAlertRecord, driftHandlingRecord, readLoggedRecord } from "../evid
 
 const DIGEST = `sha256:${"b".repeat(64)}`;
 
-test("a promotion recorded by the environments reads as promotion evidence; a blocked one does not", () => {
+test("a promotion recorded by the environments reads as change evidence; a blocked one as a refused change", () => {
   const event = { type: "palisade.promotion/1", outcome: "promoted", who: ["ana", "ben"], from: "staging", to: "production", bundle_digest: DIGEST, previous_digest: null, version: "1.2.0", signers: ["release"], gates: [{ gate: "tests", passed: true, detail: "12 passed" }] } as const;
   const read = readLoggedRecord(JSON.parse(JSON.stringify(changeRecord(event, DIGEST))) as Record<string, unknown>);
-  assert.equal(read.kind, "promotion");
-  if (read.kind !== "promotion") return;
-  assert.deepEqual(read.promotion, { from: "staging", to: "production", action: "promotion", bundle_digest: DIGEST, policy_digest: DIGEST, version: "1.2.0", approvers: [{ id: "ana" }, { id: "ben" }], gates: [{ name: "tests", passed: true, detail: "12 passed" }] });
+  assert.equal(read.kind, "change");
+  if (read.kind !== "change") return;
+  assert.deepEqual(read.change, {
+    from: "staging",
+    to: "production",
+    action: "promotion",
+    outcome: "granted",
+    bundle_digest: DIGEST,
+    policy_digest: DIGEST,
+    version: "1.2.0",
+    approvers: [{ id: "ana" }, { id: "ben" }],
+    gates: [{ name: "tests", passed: true, detail: "12 passed" }],
+    skipped: [],
+    pipeline_entry: null,
+  });
   assert.equal(read.by, "ana");
-  const blocked = readLoggedRecord(JSON.parse(JSON.stringify(changeRecord({ ...event, outcome: "blocked" }, DIGEST))) as Record<string, unknown>);
-  assert.equal(blocked.kind, "other");
+  const blocked = readLoggedRecord(JSON.parse(JSON.stringify(changeRecord({ ...event, outcome: "blocked", gates: [{ gate: "approval", passed: false, detail: "one approver short" }] }, DIGEST))) as Record<string, unknown>);
+  assert.equal(blocked.kind === "change" && blocked.change.outcome, "refused");
+  const rollback = readLoggedRecord(JSON.parse(JSON.stringify(changeRecord({ ...event, type: "palisade.rollback/1", outcome: "rolled_back", who: ["ops"], gates: [] }, DIGEST))) as Record<string, unknown>);
+  assert.equal(rollback.kind === "change" && rollback.change.action, "rollback");
 });
 
 test("an open drift alert written as compliance evidence blocks the promotion gate until it is resolved", async () => {

@@ -23,6 +23,7 @@ before(async () => {
   const key = generateKey("report.pg.test/audit");
   keyFile = join(dir, "audit.key");
   writeFileSync(keyFile, `${key.signerKey}\n`, { mode: 0o600 });
+  writeFileSync(keyFile.replace(/\.key$/, ".vkey"), `${key.verifierKey}\n`);
   const log = await AuditLog.open(url, { signingKey: key.signerKey });
   const appends: Promise<number>[] = [];
   for (let i = 0; i < 40; i++) {
@@ -55,15 +56,16 @@ test("a PostgreSQL log yields a verifiable report, and a row edited afterwards i
   assert.equal(r.code, 0, r.stderr);
   const report = JSON.parse(readFileSync(out, "utf8")) as Report;
   assert.equal(report.evidence.decisions.total, 40);
-  assert.equal(report.evidence.controls["3.4.1"].denials, 10);
+  assert.equal(report.evidence.controls["3.4.1"].operating.denials, 10);
+  assert.deepEqual(report.evidence.controls["3.4.1"].exceptions, [], "denials are the control working");
   assert.equal(report.log?.size, 41);
-  const ok = await palisade(["report", "verify", out, "--db", url]);
+  const ok = await palisade(["report", "verify", out, "--db", url, "--vkey", keyFile.replace(/\.key$/, ".vkey")]);
   assert.equal(ok.code, 0, ok.stderr);
 
   const cited = report.entries.find((e) => e.entry.includes('"decision":"deny"'));
   assert.ok(cited);
   await sql(url, `UPDATE entries SET data = convert_to(replace(convert_from(data, 'UTF8'), '"decision":"deny"', '"decision":"allow"'), 'UTF8') WHERE idx = $1`, [cited.index]);
-  const bad = await palisade(["report", "verify", out, "--db", url]);
+  const bad = await palisade(["report", "verify", out, "--db", url, "--vkey", keyFile.replace(/\.key$/, ".vkey")]);
   assert.equal(bad.code, 1, bad.stdout);
   assert.ok(bad.stderr.includes(`entry ${cited.index} differs from the log's entry ${cited.index}`), bad.stderr);
 });

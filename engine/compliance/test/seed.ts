@@ -1,8 +1,9 @@
 // A seeded run of a sample agent for the compliance tests: the inputs of the packs' own test
 // blocks are decided by a policy set of five packs (so every rule gets to fire), a few hundred
 // times over three days, and recorded in an audit log on a temporary SQLite file the way the SDK
-// records them — with approvals (who approved, some refused), a promotion that changes the
-// policy version, a drift alert and its handling, and a pack test run. A checkpoint is signed.
+// records them — with approvals (who approved, some refused), a build into staging and a
+// promotion to production that changes the policy version, a drift alert and its handling, and a
+// pack test run. A checkpoint is signed.
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -66,10 +67,56 @@ export async function seedLog(rounds = 3): Promise<SeededLog> {
   let decisions = 0;
   let clock = start;
   const promotionAt = start + 26 * 3_600_000;
+  // Version 1 enters the pipeline by a build into staging, the first environment.
+  append({
+    time: at(start),
+    agent: "palisade",
+    env: "staging",
+    principal: "carol@acme.example",
+    session: null,
+    phase: "input",
+    tool: null,
+    decision: "allow",
+    reasons: [],
+    policy_digest: v1.digest,
+    input_digest: digest({ bundle: "v1" }),
+    event: { type: "palisade.build/1", to: "staging", bundle_digest: digest({ bundle: "v1" }), version: "2026.11.1", pipeline_entry: true },
+  });
 
+  let promoted = false;
+  const promote = () => {
+    promoted = true;
+    const ctx = (ms: number, principal: string | null = null) => ({ time: at(ms), agent: "palisade-ops", env: "production", principal });
+    const tested = runTests(load(["sox"]));
+    append(
+      packTestRunRecord(
+        { pack: "stdlib-policies/sox", policy_digest: load(["sox"]).digest, passed: tested.filter((r) => r.passed).length, failed: tested.filter((r) => !r.passed).length, failures: tested.filter((r) => !r.passed).map((r) => r.name) },
+        ctx(promotionAt - 3_600_000),
+      ),
+    );
+    append(
+      promotionRecord(
+        {
+          from: "staging",
+          to: "production",
+          action: "promotion",
+          bundle_digest: digest({ bundle: "v2" }),
+          policy_digest: v2.digest,
+          version: "2026.11.2",
+          approvers: [{ id: "carol@acme.example", role: "change_manager" }],
+          gates: [
+            { name: "tests", passed: true },
+            { name: "no-open-drift-alert", passed: true },
+          ],
+        },
+        ctx(promotionAt, "carol@acme.example"),
+      ),
+    );
+  };
   for (let round = 0; round < rounds; round++) {
     for (const t of v2.program.tests) {
       clock += 10 * 60_000;
+      if (clock >= promotionAt && !promoted) promote();
       const set = clock < promotionAt ? v1 : v2;
       let input: unknown;
       try {
@@ -103,32 +150,8 @@ export async function seedLog(rounds = 3): Promise<SeededLog> {
     }
   }
 
+  if (!promoted) promote();
   const ctx = (ms: number, principal: string | null = null) => ({ time: at(ms), agent: "palisade-ops", env: "production", principal });
-  const tested = runTests(load(["sox"]));
-  append(
-    packTestRunRecord(
-      { pack: "stdlib-policies/sox", policy_digest: load(["sox"]).digest, passed: tested.filter((r) => r.passed).length, failed: tested.filter((r) => !r.passed).length, failures: tested.filter((r) => !r.passed).map((r) => r.name) },
-      ctx(promotionAt - 3_600_000),
-    ),
-  );
-  append(
-    promotionRecord(
-      {
-        from: "staging",
-        to: "production",
-        action: "promotion",
-        bundle_digest: digest({ bundle: "v2" }),
-        policy_digest: v2.digest,
-        version: "2026.11.2",
-        approvers: [{ id: "carol@acme.example", role: "change_manager" }],
-        gates: [
-          { name: "tests", passed: true },
-          { name: "no-open-drift-alert", passed: true },
-        ],
-      },
-      ctx(promotionAt, "carol@acme.example"),
-    ),
-  );
   const alertAt = promotionAt + 5 * 3_600_000;
   append(driftAlertRecord({ key: "refusals:production", monitor: "refusals", metric: "deny_rate", test: "chi2", value: 0.001, threshold: 0.01, baseline: "week-45", message: "deny rate rose from 8% to 21%" }, ctx(alertAt)));
   append(driftHandlingRecord({ key: "refusals:production", by: "dave@acme.example", action: "acknowledged", note: "new SOX rules deny unticketed changes, as intended" }, ctx(alertAt + 40 * 60_000)));

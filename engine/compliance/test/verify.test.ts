@@ -23,6 +23,7 @@ before(async () => {
   const r = await palisade(["report", "--framework", "soc2", "--from", seed.from, "--to", seed.to, "--format", "json", "--db", seed.db]);
   assert.equal(r.code, 0, r.stderr);
   original = JSON.parse(r.stdout) as Report;
+  writeFileSync(join(seed.dir, "soc2.json"), r.stdout);
   log = await AuditLog.open(seed.db);
 });
 after(async () => {
@@ -35,8 +36,8 @@ after(async () => {
 type Mutable = any;
 const copy = (): Mutable => JSON.parse(JSON.stringify(original)) as Mutable;
 
-async function problems(doctored: unknown, withLog = false): Promise<string[]> {
-  return [...(await verifyReport(doctored, withLog ? { log } : {})).problems];
+async function problems(doctored: unknown, withLog = false, keys: readonly string[] = [seed.verifierKey]): Promise<string[]> {
+  return [...(await verifyReport(doctored, withLog ? { log, verifierKeys: keys } : { verifierKeys: keys })).problems];
 }
 
 /** A cited decision that was denied, and its place in `entries`. */
@@ -92,6 +93,11 @@ describe("report verify", () => {
     assert.ok(p.some((m) => m.startsWith("the checkpoint signature does not verify")), p.join("\n"));
   });
 
+  test("without a trusted key nothing verifies, whatever key the report names", async () => {
+    const p = await problems(original, false, []);
+    assert.ok(p.some((m) => m.startsWith("no trusted verifier key was given")), p.join("\n"));
+  });
+
   test("a signature swapped for another key's is caught", async () => {
     const r = copy();
     const log_ = r.log as unknown as Record<string, string>;
@@ -102,29 +108,30 @@ describe("report verify", () => {
     const p = await problems(r);
     assert.ok(p.some((m) => m.startsWith("the checkpoint signature does not verify")), p.join("\n"));
 
-    // Swapping the embedded key too makes the report self-consistent: only the log's key catches it.
+    // Swapping the named key too makes the report self-consistent, and it still fails: only the trusted key counts.
     log_.verifier_key = other.verifierKey;
-    assert.deepEqual(await problems(r), []);
-    const p2 = await problems(r, true);
-    assert.ok(p2.some((m) => m.includes("is not the log's")), p2.join("\n"));
+    const p2 = await problems(r);
+    assert.ok(p2.some((m) => m.startsWith("the checkpoint signature does not verify with the trusted key")), p2.join("\n"));
+    // Trusting the forger's key is the caller's choice, and then the report names its signer.
+    assert.deepEqual(await problems(r, false, [other.verifierKey]), []);
   });
 
   test("a claim edited away from its entry is caught", async () => {
     const r = copy();
-    const facts = Object.values(r.evidence.controls as unknown as Record<string, Mutable>).find((f) => (f.exceptions as Mutable[]).some((e) => e.kind === "denial"));
+    const facts = Object.values(r.evidence.controls as unknown as Record<string, Mutable>).find((f) => (f.samples as Mutable[]).some((e) => e.kind === "denial"));
     assert.ok(facts);
-    const ex = (facts.exceptions as Mutable[]).find((e) => e.kind === "denial") as Mutable;
+    const ex = (facts.samples as Mutable[]).find((e) => e.kind === "denial") as Mutable;
     (ex.decision as unknown as Record<string, string>).agent = "someone-else";
     const p = await problems(r);
-    assert.ok(p.some((m) => /exceptions\[\d+\] does not match entry \d+/.test(m)), p.join("\n"));
+    assert.ok(p.some((m) => /samples\[\d+\] does not match entry \d+/.test(m)), p.join("\n"));
   });
 
   test("a status or summary edited away from the evidence is caught", async () => {
     const r = copy();
-    const c = (r.controls as Mutable[]).find((x) => x.status === "exceptions") as unknown as Record<string, string>;
-    c.status = "satisfied";
+    const c = (r.controls as Mutable[]).find((x) => x.status === "satisfied") as unknown as Record<string, string>;
+    c.status = "exceptions";
     const p = await problems(r);
-    assert.ok(p.some((m) => m.includes(`control ${c.id} is reported satisfied, but its evidence makes it exceptions`)), p.join("\n"));
+    assert.ok(p.some((m) => m.includes(`control ${c.id} is reported exceptions, but its evidence makes it satisfied`)), p.join("\n"));
     assert.ok(p.some((m) => m.startsWith("the summary counts")), p.join("\n"));
   });
 
@@ -147,7 +154,7 @@ describe("report verify", () => {
     ] as const) {
       const file = join(seed.dir, name);
       writeFileSync(file, text);
-      const out = await palisade(["report", "verify", file]);
+      const out = await palisade(["report", "verify", file, "--vkey", seed.verifierKey]);
       assert.equal(out.code, 1, name);
       assert.match(out.stderr, /FAILED: .* does not verify/);
       assert.ok(out.stderr.includes(`entry ${index}: its text does not hash`), out.stderr);
@@ -157,12 +164,54 @@ describe("report verify", () => {
     const html = toHtml(original);
     writeFileSync(htmlFile, html.replace('\\"decision\\":\\"deny\\"', '\\"decision\\":\\"allow\\"'));
     assert.notEqual(readFileSync(htmlFile, "utf8"), html);
-    const out = await palisade(["report", "verify", htmlFile]);
+    const out = await palisade(["report", "verify", htmlFile, "--vkey", seed.verifierKey]);
     assert.equal(out.code, 1, out.stdout);
   });
 
+  test("what an auditor reads is what verified: an edited HTML page or OSCAL finding fails", async () => {
+    const html = toHtml(original);
+    const visible = html.replace(/(<div class="card"><b>)\d+(<\/b><span class="badge exceptions">)/, "$1" + "0$2");
+    const page = html.replace('<span class="badge satisfied">operating</span>', '<span class="badge satisfied">operating (verified by the auditor)</span>');
+    assert.notEqual(page, html);
+    for (const text of [page, visible === html ? page : visible]) {
+      const p = [...(await verifyReport(original, { verifierKeys: [seed.verifierKey], file: text })).problems];
+      assert.ok(p.some((m) => m.startsWith("the HTML page is not the rendering")), p.join("\n"));
+    }
+    assert.deepEqual([...(await verifyReport(original, { verifierKeys: [seed.verifierKey], file: html })).problems], []);
+    const oscal = toOscal(original) as Mutable;
+    oscal["assessment-results"].results[0].findings[0].target.status = { state: "satisfied", reason: "pass" };
+    oscal["assessment-results"].results[0].findings[0].props[1].value = "satisfied";
+    const p = [...(await verifyReport(original, { verifierKeys: [seed.verifierKey], file: JSON.stringify(oscal) })).problems];
+    assert.ok(p.some((m) => m.startsWith("the OSCAL document is not the rendering")), p.join("\n"));
+    const file = join(seed.dir, "edited-page.html");
+    writeFileSync(file, page);
+    const out = await palisade(["report", "verify", file, "--vkey", seed.verifierKey]);
+    assert.equal(out.code, 1);
+    const good = join(seed.dir, "page.html");
+    writeFileSync(good, html);
+    const ok = await palisade(["report", "verify", good, "--vkey", seed.verifierKey]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /rendering: the file is exactly the rendering of the report it embeds/);
+  });
+
+  test("titles, evidence texts, scope and rules edited to read better are caught", async () => {
+    const r = copy();
+    r.controls[0].title = "Access is fully controlled";
+    r.controls[1].evidence_required = "Nothing is needed.";
+    r.scope.out_of_scope = [];
+    const p = await problems(r);
+    assert.ok(p.some((m) => m.includes(`control ${r.controls[0].id}: its title differs`)), p.join("\n"));
+    assert.ok(p.some((m) => m.includes(`control ${r.controls[1].id}: its evidence required differs`)), p.join("\n"));
+    assert.ok(p.some((m) => m.startsWith("the scope differs")), p.join("\n"));
+    const other = await palisade(["report", "verify", join(seed.dir, "soc2.json"), "--vkey", seed.verifierKey, "--policies", "stdlib-policies/hipaa"]);
+    assert.equal(other.code, 1);
+    assert.match(other.stderr, /built with policies .*, not the given/);
+    const same = await palisade(["report", "verify", join(seed.dir, "soc2.json"), "--vkey", seed.verifierKey, "--policies", "stdlib-policies/soc2"]);
+    assert.equal(same.code, 0, same.stderr);
+  });
+
   test("something that is not a report is refused", async () => {
-    assert.deepEqual(await problems({ hello: "world" }), ["not a Palisade compliance report (format palisade.compliance-report/1)"]);
+    assert.deepEqual(await problems({ hello: "world" }), ["not a Palisade compliance report (format palisade.compliance-report/2)"]);
     const r = copy();
     (r as unknown as Record<string, unknown>).entries = [{ index: "x" }];
     const p = await problems(r);

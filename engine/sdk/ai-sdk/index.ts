@@ -1,11 +1,21 @@
-// Vercel AI SDK adapter: `guardTools` wraps a ToolSet's `execute` functions (tool_call,
-// tool_result) and `guardMiddleware` is a language-model middleware for `wrapLanguageModel`
-// (input and model_call before the call, output after it, streamed text included).
+// Vercel AI SDK adapter, through the SDK's own extension points:
+// - `guardTools`: each tool's `needsApproval` asks the guard (a `require_approval` becomes the
+//   SDK's `tool-approval-request`, answered by the application with a `tool-approval-response`),
+//   and its `execute` is decided on `tool_call` and `tool_result`;
+// - `guardMiddleware` / `guardModel`: a language-model middleware for `wrapLanguageModel`
+//   (input and model_call before the call, output after it, streamed text redacted as it
+//   arrives, holding back only what a pattern can span).
+// A conversation is a session: pass `guard.session(chatId, user)`, or the root guard and the
+// session in the tool context (`toolsContext: { name: { palisade: scope } }`).
 import { wrapLanguageModel } from "ai";
 import type { LanguageModel, LanguageModelMiddleware, ToolSet } from "ai";
 import type { JSONSchemaObject } from "../../../language/index.ts";
-import type { GuardScope, OnDeny } from "../scope.ts";
-import { LineBuffer, guardText } from "../text.ts";
+import type { ApprovalOutcome } from "../approval.ts";
+import { PolicyDeniedError } from "../errors.ts";
+import { GuardScope, deniedToolMessage, errorOf } from "../scope.ts";
+import type { OnDeny } from "../scope.ts";
+import { OutputStream, guardText } from "../text.ts";
+import { scopeFrom } from "../context.ts";
 
 type Middleware = Required<Pick<LanguageModelMiddleware, "transformParams" | "wrapGenerate" | "wrapStream">> & { readonly specificationVersion: "v4" };
 type CallOptions = Parameters<Middleware["transformParams"]>[0]["params"];
@@ -20,18 +30,67 @@ export interface GuardToolsOptions {
   readonly onDeny?: OnDeny;
 }
 
-/** The tools with each `execute` guarded; tool schemas given as JSON Schema are checked with ajv too. */
-export function guardTools<T extends ToolSet>(scope: GuardScope, tools: T, options: GuardToolsOptions = {}): T {
+interface ExecOptions {
+  readonly toolCallId?: string;
+  readonly messages?: readonly unknown[];
+  readonly context?: unknown;
+}
+
+// Marks tools this adapter made, so that guarding them again changes nothing.
+const GUARDED = Symbol.for("palisade.ai-sdk.guarded");
+
+/**
+ * The human's answer to this call's `tool-approval-request`, when the conversation holds one: the
+ * SDK executes an approved call after the application sent the response back in `messages`.
+ */
+function approvalIn(messages: readonly unknown[] | undefined, toolCallId: string | undefined): ApprovalOutcome | undefined {
+  if (messages === undefined || toolCallId === undefined) return undefined;
+  let approvalId: string | undefined;
+  for (const m of messages) {
+    const content = (m as { content?: unknown }).content;
+    if (!Array.isArray(content)) continue;
+    for (const p of content as { type?: string; toolCallId?: string; approvalId?: string; approved?: boolean; reason?: string }[]) {
+      if (p.type === "tool-approval-request" && p.toolCallId === toolCallId) approvalId = p.approvalId;
+      else if (p.type === "tool-approval-response" && approvalId !== undefined && p.approvalId === approvalId) {
+        return p.approved === true ? { approved: true, by: "tool-approval-response", ...(p.reason ? { reason: p.reason } : {}) } : { approved: false, cause: "approval_refused", ...(p.reason ? { reason: p.reason } : {}) };
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The tools with approvals and `execute` guarded; tool schemas given as JSON Schema are checked with ajv too. */
+export function guardTools<T extends ToolSet>(guard: GuardScope, tools: T, options: GuardToolsOptions = {}): T {
   const out: Record<string, unknown> = {};
+  const onDeny = options.onDeny ?? "throw";
   for (const [name, t] of Object.entries(tools)) {
     const execute = (t as { execute?: (input: unknown, opts: unknown) => unknown }).execute;
-    if (typeof execute !== "function") {
+    if (typeof execute !== "function" || (t as Record<symbol, unknown>)[GUARDED] === true) {
       out[name] = t;
       continue;
     }
     const schema = plainJsonSchema((t as { inputSchema?: unknown }).inputSchema);
-    const wrapped = scope.wrapTool(name, (input: unknown, opts: unknown) => execute.call(t, input, opts), { ...(schema ? { schema } : {}), ...(options.onDeny ? { onDeny: options.onDeny } : {}) });
-    out[name] = { ...t, execute: wrapped };
+    if (schema) guard.toolSchema(name, schema);
+    const scopeOf = (o: ExecOptions | undefined): GuardScope => scopeFrom(guard, o?.context, `AI SDK tool '${name}'`);
+    out[name] = {
+      ...t,
+      [GUARDED]: true,
+      // A human is asked the SDK's way: the generation stops with a tool-approval-request.
+      needsApproval: async (input: unknown, o: ExecOptions) => {
+        const scope = scopeOf(o);
+        return scope.peek("tool_call", { tool: { name, args: input } }).decision === "require_approval" && approvalIn(o.messages, o.toolCallId) === undefined;
+      },
+      execute: async (input: unknown, o: ExecOptions) => {
+        try {
+          const scope = scopeOf(o);
+          const approval = approvalIn(o.messages, o.toolCallId);
+          return await scope.runTool(name, input, (args) => execute.call(t, args, o), { ...(o?.toolCallId ? { callId: o.toolCallId } : {}), ...(approval ? { approval } : {}) });
+        } catch (err) {
+          if (!(err instanceof PolicyDeniedError) || onDeny === "throw") throw err;
+          return onDeny === "message" ? deniedToolMessage(err) : onDeny(err);
+        }
+      },
+    };
   }
   return out as T;
 }
@@ -44,8 +103,18 @@ function plainJsonSchema(schema: unknown): JSONSchemaObject | undefined {
   return js as JSONSchemaObject;
 }
 
+type Usage = GenerateResult["usage"];
+
+function tokens(usage: Usage | undefined): { input?: number; output?: number } | undefined {
+  const input = usage?.inputTokens?.total;
+  const output = usage?.outputTokens?.total;
+  if (input === undefined && output === undefined) return undefined;
+  return { ...(input !== undefined ? { input } : {}), ...(output !== undefined ? { output } : {}) };
+}
+
 /** A middleware guarding a model's input, calls and output; pass it to `wrapLanguageModel`. */
 export function guardMiddleware(scope: GuardScope): Middleware {
+  if (!(scope instanceof GuardScope) || scope.sessionId === null) scopeFrom(scope, undefined, "guardMiddleware");
   return {
     specificationVersion: "v4",
     transformParams: async ({ params, model }) => {
@@ -60,28 +129,42 @@ export function guardMiddleware(scope: GuardScope): Middleware {
       return { ...params, prompt };
     },
     wrapGenerate: async ({ doGenerate }) => {
-      const result: GenerateResult = await doGenerate();
-      const content = await Promise.all(result.content.map(async (c) => (c.type === "text" ? { ...c, text: await guardText(scope, "output", c.text) } : c)));
+      const started = performance.now();
+      let result: GenerateResult;
+      try {
+        result = await doGenerate();
+      } catch (err) {
+        scope.modelOutcome({ durationMs: performance.now() - started, error: errorOf("model", err) });
+        throw err;
+      }
+      const durationMs = performance.now() - started;
+      const usage = tokens(result.usage);
+      const content = await Promise.all(result.content.map(async (c) => (c.type === "text" ? { ...c, text: await guardText(scope, "output", c.text, { durationMs, outputSize: c.text.length, ...(usage ? { tokens: usage } : {}) }) } : c)));
       return { ...result, content };
     },
     wrapStream: async ({ doStream }) => {
+      const started = performance.now();
       const result = await doStream();
-      const buffers = new Map<string, LineBuffer>();
-      const decide = async (id: string, text: string, controller: TransformStreamDefaultController<StreamPart>) => {
-        if (text !== "") controller.enqueue({ type: "text-delta", id, delta: await guardText(scope, "output", text) });
-      };
+      const streams = new Map<string, OutputStream>();
       const stream = result.stream.pipeThrough(
         new TransformStream<StreamPart, StreamPart>({
           async transform(part, controller) {
             if (part.type === "text-delta") {
-              let buf = buffers.get(part.id);
-              if (buf === undefined) buffers.set(part.id, (buf = new LineBuffer()));
-              await decide(part.id, buf.push(part.delta), controller);
+              let s = streams.get(part.id);
+              if (s === undefined) streams.set(part.id, (s = new OutputStream(scope)));
+              const ready = s.push(part.delta);
+              if (ready !== "") controller.enqueue({ ...part, delta: ready });
               return;
             }
             if (part.type === "text-end") {
-              await decide(part.id, buffers.get(part.id)?.end() ?? "", controller);
-              buffers.delete(part.id);
+              const s = streams.get(part.id);
+              streams.delete(part.id);
+              const rest = s ? await s.end({ durationMs: performance.now() - started, outputSize: s.text.length }) : "";
+              if (rest !== "") controller.enqueue({ type: "text-delta", id: part.id, delta: rest });
+            }
+            if (part.type === "finish") {
+              const usage = tokens(part.usage as Usage);
+              if (usage) scope.modelOutcome({ tokens: usage, durationMs: performance.now() - started });
             }
             controller.enqueue(part);
           },

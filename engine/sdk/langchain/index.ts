@@ -1,54 +1,303 @@
-// LangChain.js adapter: tools guarded at `_call` (so `invoke`, agents and tool nodes all pass
-// through it), and chat models guarded at `invoke` (input, model_call, output with redaction).
-// Streaming a guarded chat model is not decided here: use `invoke`, or guard the final text.
-import { AIMessage, BaseMessage, HumanMessage } from "@langchain/core/messages";
-import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+// LangChain.js v1, through its own extension points:
+// - `palisadeMiddleware(guard)`: a `createMiddleware` agent middleware. `wrapToolCall` decides
+//   each tool call and result (a `require_approval` is a graph interrupt the application
+//   resumes with `new Command({ resume: { approved: true } })`, which needs a checkpointer);
+//   `wrapModelCall` hands the agent a guarded model for the step, so input, model_call and
+//   output are decided and streamed tokens redacted ("messages" stream mode included).
+//   Applied twice, the inner copy steps aside.
+// - `guardChatModel(guard, model)`: that guarded model on its own, a BaseChatModel whose
+//   `invoke` and `stream` are decided; `guardLangChainTool(guard, tool)`: a new tool, guarded.
+// Nothing of the application's models or tools is changed in place. The session of a call is
+// the scope given, or the one in the run's context (`context: { palisade }`), or the thread
+// (`configurable.thread_id`).
+import { AIMessage, AIMessageChunk, BaseMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
+import type { MessageContent } from "@langchain/core/messages";
+import { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import type { BaseChatModelCallOptions } from "@langchain/core/language_models/chat_models";
+import type { CallbackManagerForLLMRun } from "@langchain/core/callbacks/manager";
+import { ChatGenerationChunk } from "@langchain/core/outputs";
+import type { ChatResult } from "@langchain/core/outputs";
+import { DynamicStructuredTool } from "@langchain/core/tools";
 import type { StructuredToolInterface } from "@langchain/core/tools";
+import { createMiddleware } from "langchain";
+import type { ApprovalOutcome } from "../approval.ts";
+import { scopeFrom } from "../context.ts";
+import { PolicyDeniedError } from "../errors.ts";
+import { deniedToolMessage, errorOf } from "../scope.ts";
 import type { GuardScope, OnDeny } from "../scope.ts";
-import { guardText } from "../text.ts";
+import { OutputStream, guardText } from "../text.ts";
 
-/** Options of `guardLangChainTool`. */
+/** Options of `guardLangChainTool` and `palisadeMiddleware`. */
 export interface GuardLangChainToolOptions {
   /** `message` (default: the agent reads it as the tool's answer) or `throw`. */
   readonly onDeny?: OnDeny;
 }
 
-type CallFn = (arg: unknown, runManager?: unknown, config?: unknown) => Promise<unknown>;
-
-/** Guards `tool` in place (its arguments and result) and returns it. */
-export function guardLangChainTool<T extends StructuredToolInterface>(scope: GuardScope, tool: T, options: GuardLangChainToolOptions = {}): T {
-  const target = tool as unknown as { _call: CallFn };
-  const call = target._call.bind(tool);
-  const wrapped = scope.wrapTool(tool.name, (args: unknown, runManager: unknown, config: unknown) => call(args, runManager, config), { onDeny: options.onDeny ?? "message" });
-  target._call = (arg, runManager, config) => wrapped(arg, runManager, config);
-  return tool;
+interface RunConfig {
+  readonly configurable?: { readonly thread_id?: unknown } & Record<string, unknown>;
+  readonly context?: unknown;
+  readonly metadata?: Record<string, unknown>;
 }
 
-function messageText(m: BaseMessage): string {
-  return typeof m.content === "string" ? m.content : m.content.map((p) => ("text" in p && typeof p.text === "string" ? p.text : "")).join("");
+function threadOf(config: RunConfig | undefined): string | undefined {
+  const t = config?.configurable?.thread_id ?? config?.metadata?.thread_id;
+  return typeof t === "string" ? t : undefined;
 }
 
-/** Guards `model.invoke` in place and returns the model. */
-export function guardChatModel<M extends BaseChatModel>(scope: GuardScope, model: M): M {
-  const invoke = model.invoke.bind(model) as (input: unknown, options?: unknown) => Promise<BaseMessage>;
-  const guarded = async (input: unknown, options?: unknown): Promise<BaseMessage> => {
-    let messages: BaseMessage[];
-    if (typeof input === "string") messages = [new HumanMessage(input)];
-    else if (Array.isArray(input) && input.every((m) => m instanceof BaseMessage)) messages = [...(input as BaseMessage[])];
-    else messages = (input as { toChatMessages?: () => BaseMessage[] }).toChatMessages?.() ?? [];
-    const last = messages[messages.length - 1];
-    if (last !== undefined && HumanMessage.isInstance(last)) {
-      const text = messageText(last);
-      const decided = await guardText(scope, "input", text);
-      if (decided !== text) messages[messages.length - 1] = new HumanMessage(decided);
+function sessionOf(guard: GuardScope, config: RunConfig | undefined, where: string): GuardScope {
+  return scopeFrom(guard, config?.context ?? config?.configurable, where, threadOf(config));
+}
+
+/** The text of a message's content, string or content blocks. */
+export function contentText(content: MessageContent | unknown): string {
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return "";
+  return content.map((p: { type?: unknown; text?: unknown }) => (typeof p?.text === "string" && (p.type === undefined || p.type === "text" || p.type === "text_delta") ? p.text : "")).join("");
+}
+
+/**
+ * `content` after the decision on `phase`: the whole text is decided (and recorded) once; a
+ * string comes back rewritten, content blocks each get the same redactions, decided quietly.
+ */
+async function decideContent(scope: GuardScope, phase: "input" | "output", content: MessageContent, step?: { durationMs?: number; tokens?: { input?: number; output?: number } }): Promise<MessageContent> {
+  const whole = contentText(content);
+  const decided = await guardText(scope, phase, whole, step ? { ...step, outputSize: whole.length } : undefined);
+  if (typeof content === "string") return decided;
+  if (decided === whole) return content;
+  return content.map((block) => {
+    const b = block as { type?: unknown; text?: unknown };
+    if (typeof b.text !== "string") return block;
+    const d = scope.peek(phase, { [phase]: { text: b.text } });
+    const t = ((d.payload as Record<string, { text?: unknown } | undefined>)[phase])?.text;
+    return { ...b, text: typeof t === "string" ? t : b.text } as typeof block;
+  }) as MessageContent;
+}
+
+function roleOf(m: BaseMessage): string {
+  return m.getType();
+}
+
+/** The messages with the newest human message decided on `input`, then `model_call` decided. */
+async function guardRequest(scope: GuardScope, messages: BaseMessage[], modelName: string): Promise<BaseMessage[]> {
+  let out = messages;
+  const last = messages[messages.length - 1];
+  if (last !== undefined && HumanMessage.isInstance(last)) {
+    const content = await decideContent(scope, "input", last.content);
+    if (content !== last.content) out = [...messages.slice(0, -1), new HumanMessage({ content, id: last.id })];
+  }
+  await scope.enforceNow("model_call", { model: { provider: "langchain", name: modelName, messages: out.map((m) => ({ role: roleOf(m), content: contentText(m.content) })) } });
+  return out;
+}
+
+function usageOf(m: { usage_metadata?: { input_tokens?: number; output_tokens?: number } }): { input?: number; output?: number } | undefined {
+  const u = m.usage_metadata;
+  return u === undefined ? undefined : { input: u.input_tokens, output: u.output_tokens };
+}
+
+interface Invocable {
+  invoke(input: BaseMessage[], options?: unknown): Promise<BaseMessage>;
+  stream(input: BaseMessage[], options?: unknown): Promise<AsyncIterable<BaseMessage>>;
+  bindTools?(tools: unknown, kwargs?: unknown): Invocable;
+  getName?(): string;
+}
+
+const GUARDED = Symbol.for("palisade.langchain.guarded");
+
+/**
+ * A chat model guarded by `guard`: `invoke` decides input, model_call and output (redactions
+ * applied, content blocks included); `stream` (and LangGraph's message streaming) emits tokens
+ * redacted as they arrive, holding back only what a pattern can span.
+ */
+export class GuardedChatModel extends BaseChatModel {
+  readonly #guard: GuardScope;
+  readonly #inner: Invocable;
+  readonly #name: string;
+  readonly [GUARDED] = true;
+
+  constructor(guard: GuardScope, inner: Invocable, name?: string) {
+    super({});
+    this.#guard = guard;
+    this.#inner = inner;
+    this.#name = name ?? inner.getName?.() ?? "chat-model";
+  }
+
+  _llmType(): string {
+    return "palisade-guarded";
+  }
+
+  /** Binds tools on the wrapped model and guards the result. */
+  override bindTools(tools: Parameters<NonNullable<BaseChatModel["bindTools"]>>[0], kwargs?: Partial<BaseChatModelCallOptions>): GuardedChatModel {
+    if (this.#inner.bindTools === undefined) throw new Error(`model ${this.#name} does not support tool calling`);
+    return new GuardedChatModel(this.#guard, this.#inner.bindTools(tools, kwargs), this.#name);
+  }
+
+  #scope(options: unknown, runManager?: CallbackManagerForLLMRun): GuardScope {
+    const o = options as RunConfig | undefined;
+    const meta = (runManager as { metadata?: Record<string, unknown> } | undefined)?.metadata;
+    return sessionOf(this.#guard, { ...o, ...(o?.configurable === undefined && meta !== undefined ? { metadata: meta } : {}) }, `LangChain model ${this.#name}`);
+  }
+
+  async _generate(messages: BaseMessage[], options: this["ParsedCallOptions"], runManager?: CallbackManagerForLLMRun): Promise<ChatResult> {
+    const scope = this.#scope(options, runManager);
+    const request = await guardRequest(scope, messages, this.#name);
+    const started = performance.now();
+    let answer: BaseMessage;
+    try {
+      answer = await this.#inner.invoke(request, quiet(options));
+    } catch (err) {
+      scope.modelOutcome({ durationMs: performance.now() - started, error: errorOf("model", err) });
+      throw err;
     }
-    await scope.enforceNow("model_call", { model: { provider: "langchain", name: model.getName(), messages: messages.map((m) => ({ role: m.getType(), content: messageText(m) })) } });
-    const answer = await invoke(messages, options);
-    if (typeof answer.content !== "string") return answer;
-    const text = await guardText(scope, "output", answer.content);
-    if (text === answer.content) return answer;
-    return AIMessage.isInstance(answer) ? new AIMessage({ content: text, tool_calls: answer.tool_calls ?? [], id: answer.id, response_metadata: answer.response_metadata }) : answer;
-  };
-  (model as unknown as { invoke: typeof guarded }).invoke = guarded;
-  return model;
+    const tokens = usageOf(answer as AIMessage);
+    const content = await decideContent(scope, "output", answer.content, { durationMs: performance.now() - started, ...(tokens ? { tokens } : {}) });
+    const message = content === answer.content ? answer : new AIMessage({ ...(answer as AIMessage), content, tool_calls: (answer as AIMessage).tool_calls ?? [] });
+    return { generations: [{ text: contentText(content), message }] };
+  }
+
+  override async *_streamResponseChunks(messages: BaseMessage[], options: this["ParsedCallOptions"], runManager?: CallbackManagerForLLMRun): AsyncGenerator<ChatGenerationChunk> {
+    const scope = this.#scope(options, runManager);
+    const request = await guardRequest(scope, messages, this.#name);
+    const started = performance.now();
+    const out = new OutputStream(scope);
+    const emit = async (text: string, from?: AIMessageChunk): Promise<ChatGenerationChunk> => {
+      const message = new AIMessageChunk({
+        content: text,
+        ...(from?.tool_call_chunks?.length ? { tool_call_chunks: from.tool_call_chunks } : {}),
+        ...(from?.usage_metadata ? { usage_metadata: from.usage_metadata } : {}),
+        ...(from?.id ? { id: from.id } : {}),
+        ...(from?.response_metadata ? { response_metadata: from.response_metadata } : {}),
+      });
+      const chunk = new ChatGenerationChunk({ message, text });
+      await runManager?.handleLLMNewToken(text, undefined, undefined, undefined, undefined, { chunk });
+      return chunk;
+    };
+    let tokens: { input?: number; output?: number } | undefined;
+    for await (const c of await this.#inner.stream(request, quiet(options))) {
+      const chunk = c as AIMessageChunk;
+      tokens = usageOf(chunk) ?? tokens;
+      const ready = out.push(contentText(chunk.content));
+      if (ready !== "" || chunk.tool_call_chunks?.length || chunk.usage_metadata) yield await emit(ready, chunk);
+    }
+    const rest = await out.end({ durationMs: performance.now() - started, outputSize: out.text.length, ...(tokens ? { tokens } : {}) });
+    if (rest !== "") yield await emit(rest);
+  }
+}
+
+// The wrapped model runs without the caller's callbacks: its raw tokens must reach no stream
+// handler (LangGraph's "messages" mode listens there); this model emits the decided ones.
+function quiet(options: { signal?: AbortSignal }): { signal?: AbortSignal; callbacks: [] } {
+  return { ...(options.signal ? { signal: options.signal } : {}), callbacks: [] };
+}
+
+/** `model` guarded (a new model; the one given is not changed). */
+export function guardChatModel(guard: GuardScope, model: BaseChatModel | Invocable): GuardedChatModel {
+  if ((model as unknown as Record<symbol, unknown>)[GUARDED] === true) return model as GuardedChatModel;
+  return new GuardedChatModel(guard, model as Invocable);
+}
+
+/** A new tool that runs `tool` under the guard (its arguments and result decided; the original is unchanged). */
+export function guardLangChainTool<T extends StructuredToolInterface>(guard: GuardScope, tool: T, options: GuardLangChainToolOptions = {}): T {
+  if ((tool as unknown as Record<symbol, unknown>)[GUARDED] === true) return tool;
+  const onDeny = options.onDeny ?? "message";
+  const guarded = new DynamicStructuredTool({
+    name: tool.name,
+    description: tool.description,
+    schema: tool.schema as never,
+    func: async (args: unknown, _runManager: unknown, config?: RunConfig & { toolCall?: { id?: string } }) => {
+      try {
+        const scope = sessionOf(guard, config, `LangChain tool '${tool.name}'`);
+        const callId = config?.toolCall?.id;
+        return await scope.runTool(tool.name, args, (a) => tool.invoke(a as never, config as never), callId ? { callId } : {});
+      } catch (err) {
+        if (!(err instanceof PolicyDeniedError) || onDeny === "throw") throw err;
+        return onDeny === "message" ? deniedToolMessage(err) : onDeny(err);
+      }
+    },
+  });
+  (guarded as unknown as Record<symbol, unknown>)[GUARDED] = true;
+  return guarded as unknown as T;
+}
+
+/** The resume value an application gives a palisade interrupt: `true`/`false` or `{ approved, by?, reason? }`. */
+export type ApprovalResume = boolean | { readonly approved: boolean; readonly by?: string; readonly reason?: string };
+
+/** What a palisade interrupt carries to the application. */
+export interface ApprovalInterrupt {
+  readonly type: "palisade_approval";
+  readonly tool: string;
+  readonly args: unknown;
+  readonly reasons: readonly { readonly rule: string; readonly message?: string; readonly approver_role?: string }[];
+}
+
+function approvalFrom(answer: unknown): ApprovalOutcome {
+  if (answer === true) return { approved: true, by: "interrupt" };
+  const a = answer as { approved?: unknown; by?: unknown; reason?: unknown } | null;
+  const by = typeof a?.by === "string" ? a.by : "interrupt";
+  const reason = typeof a?.reason === "string" ? { reason: a.reason } : {};
+  return a?.approved === true ? { approved: true, by, ...reason } : { approved: false, cause: "approval_refused", by, ...reason };
+}
+
+const DECIDED = Symbol.for("palisade.langchain.decided");
+
+/**
+ * The agent middleware: tool calls and results decided in `wrapToolCall` (approvals as graph
+ * interrupts), model calls through a guarded model in `wrapModelCall`. Pass it to `createAgent`.
+ */
+export function palisadeMiddleware(guard: GuardScope, options: GuardLangChainToolOptions = {}) {
+  const onDeny = options.onDeny ?? "message";
+  return createMiddleware({
+    name: "palisade",
+    wrapToolCall: async (request, handler) => {
+      const r = request as typeof request & { [DECIDED]?: true };
+      if (r[DECIDED]) return handler(request);
+      const { toolCall, runtime } = request;
+      const scope = sessionOf(guard, runtime as RunConfig, `LangChain tool '${toolCall.name}'`);
+      const callId = toolCall.id;
+      let message: ToolMessage | undefined;
+      const reply = (content: string, status: "success" | "error") => new ToolMessage({ content, tool_call_id: callId ?? "", name: toolCall.name, status });
+      try {
+        const result = await scope.runTool(
+          toolCall.name,
+          toolCall.args,
+          async (args) => {
+            const out = await handler({ ...request, toolCall: { ...toolCall, args: args as Record<string, unknown> }, [DECIDED]: true } as typeof request);
+            if (!ToolMessage.isInstance(out)) return out;
+            message = out;
+            return out.content;
+          },
+          {
+            ...(callId ? { callId } : {}),
+            // A human is asked the graph's way: an interrupt, answered by resuming the thread.
+            ask: async (req) => approvalFrom((runtime as { interrupt: (v: unknown) => unknown }).interrupt({ type: "palisade_approval", tool: toolCall.name, args: toolCall.args, reasons: req.reasons.map((x) => ({ rule: x.rule, ...(x.message ? { message: x.message } : {}), ...(x.approver_role ? { approver_role: x.approver_role } : {}) })) } satisfies ApprovalInterrupt)),
+            view: (res) => ({ ...viewOfContent(res), isError: message?.status === "error" }),
+            unview: (_orig, decided) => decided.text,
+          },
+        );
+        if (message === undefined) return result as Awaited<ReturnType<typeof handler>>;
+        return result === message.content ? message : new ToolMessage({ ...message, content: result as string, tool_call_id: message.tool_call_id });
+      } catch (err) {
+        if (!(err instanceof PolicyDeniedError) || onDeny === "throw") throw err;
+        return reply(onDeny === "message" ? deniedToolMessage(err) : String(onDeny(err)), "error");
+      }
+    },
+    wrapModelCall: async (request, handler) => {
+      const r = request as typeof request & { [DECIDED]?: true };
+      if (r[DECIDED] || (request.model as unknown as Record<symbol, unknown>)[GUARDED] === true) return handler(request);
+      const scope = sessionOf(guard, request.runtime as RunConfig, "LangChain model call");
+      return handler({ ...request, model: new GuardedChatModel(scope, request.model as unknown as Invocable), [DECIDED]: true } as typeof request);
+    },
+  });
+}
+
+function viewOfContent(content: unknown): { text: string; json?: unknown } {
+  const text = typeof content === "string" ? content : contentText(content);
+  const c = text.trimStart()[0];
+  if (c === "{" || c === "[") {
+    try {
+      return { text, json: JSON.parse(text) as unknown };
+    } catch {
+      // not JSON: text only
+    }
+  }
+  return { text };
 }

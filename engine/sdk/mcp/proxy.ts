@@ -1,20 +1,48 @@
-// An MCP gateway: a server facing any MCP client, a client facing the upstream server, and the
-// guard between them on `tools/call`. Arguments are decided (`tool_call`) before the upstream
-// sees them; results (`tool_result`) before the client does. `tools/list` passes through, and
-// each tool's input schema is kept so that bad arguments are refused before they travel.
+// An MCP gateway: a full MCP server facing any client, a client facing the upstream server, and
+// the guard between them. Everything the upstream offers passes through its phase:
+// - tools: `tools/call` arguments on `tool_call` before the upstream sees them, results on
+//   `tool_result` (one shape: text, json, isError) before the client does; `tools/list` passes,
+//   each input schema kept so that bad arguments are refused before they travel;
+// - resources: `resources/read` is a `tool_call` named "resources/read" on `{ uri }`, its text
+//   contents a `tool_result`; lists and templates pass;
+// - prompts: `prompts/get` is a `tool_call` named "prompts/get" on `{ name, arguments }`, the
+//   prompt's text decided on `input` (it becomes the conversation's input);
+// - notifications: list changes and resource updates are forwarded; log messages are decided as
+//   a `tool_result` named "notifications/message" and dropped when denied.
+// A require_approval asks the client's human through MCP elicitation when the client supports
+// it, else the guard's approver, else it is refused. Each client connection is its own session
+// unless the proxy is given one.
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import { CallToolRequestSchema, ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import {
+  CallToolRequestSchema,
+  GetPromptRequestSchema,
+  ListPromptsRequestSchema,
+  ListResourceTemplatesRequestSchema,
+  ListResourcesRequestSchema,
+  ListToolsRequestSchema,
+  LoggingMessageNotificationSchema,
+  PromptListChangedNotificationSchema,
+  ReadResourceRequestSchema,
+  ResourceListChangedNotificationSchema,
+  ResourceUpdatedNotificationSchema,
+  SubscribeRequestSchema,
+  ToolListChangedNotificationSchema,
+  UnsubscribeRequestSchema,
+} from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult, GetPromptResult, ReadResourceResult } from "@modelcontextprotocol/sdk/types.js";
 import type { JSONSchemaObject } from "../../../language/index.ts";
+import type { ApprovalOutcome, ApprovalRequest } from "../approval.ts";
 import { PolicyDeniedError } from "../errors.ts";
+import type { ToolResultView } from "../result.ts";
 import type { GuardScope } from "../scope.ts";
 import { deniedToolMessage } from "../scope.ts";
+import { guardText } from "../text.ts";
 
 /** How the proxy is wired. */
 export interface McpProxyOptions {
-  /** The guard (or a session of it) deciding every call. */
+  /** The guard, or a session of it: the root guard gives each client connection a session of its own. */
   readonly guard: GuardScope;
   /** Transport to the upstream server (stdio child process or streamable HTTP). */
   readonly upstream: Transport;
@@ -22,54 +50,75 @@ export interface McpProxyOptions {
   readonly downstream: Transport;
   /** The name the proxy reports to clients. */
   readonly name?: string;
+  /** How long a human has to answer an elicitation (default 60,000 ms). */
+  readonly approvalTimeoutMs?: number;
 }
 
 /** A running proxy. */
 export interface McpProxy {
   readonly client: Client;
   readonly server: Server;
+  /** The session the client's calls are decided in. */
+  readonly session: GuardScope;
   /** Closes both sides. */
   close(): Promise<void>;
 }
 
-/**
- * What policies see as `tool.result`: the text parts joined by newlines as `text`, plus
- * `isError` and any `structuredContent`. A rewritten `text` replaces the text parts.
- */
-interface PolicyResult {
-  readonly text: string;
-  readonly isError: boolean;
-  readonly structuredContent?: unknown;
+type Content = CallToolResult["content"][number];
+
+function textOf(content: readonly Content[]): string {
+  return content.filter((c) => c.type === "text").map((c) => (c as { text: string }).text).join("\n");
 }
 
-function forPolicies(r: CallToolResult): PolicyResult {
-  const text = r.content.filter((c) => c.type === "text").map((c) => (c as { text: string }).text).join("\n");
-  return { text, isError: r.isError === true, ...(r.structuredContent !== undefined ? { structuredContent: r.structuredContent } : {}) };
+/** What policies see as `tool.result` of an MCP tool: its text parts joined, `structuredContent` as `json`, `isError`. */
+export function mcpResultView(r: CallToolResult): ToolResultView {
+  return { text: textOf(r.content), ...(r.structuredContent !== undefined ? { json: r.structuredContent } : {}), isError: r.isError === true };
 }
 
-function fromPolicies(original: CallToolResult, seen: PolicyResult, decided: PolicyResult): CallToolResult {
-  if (decided === seen || (decided.text === seen.text && decided.structuredContent === seen.structuredContent)) return original;
+function fromView(original: CallToolResult, decided: ToolResultView): CallToolResult {
+  const seen = mcpResultView(original);
+  const textChanged = decided.text !== seen.text;
   const others = original.content.filter((c) => c.type !== "text");
-  const content = decided.text === seen.text ? original.content : [{ type: "text" as const, text: decided.text }, ...others];
-  return { ...original, content, ...(decided.structuredContent !== undefined ? { structuredContent: decided.structuredContent as Record<string, unknown> } : {}) };
+  const content = textChanged ? [{ type: "text" as const, text: decided.text }, ...others] : original.content;
+  const structured = decided.json !== undefined && decided.json !== null && typeof decided.json === "object" ? (decided.json as Record<string, unknown>) : undefined;
+  return { ...original, content, ...(structured !== undefined ? { structuredContent: structured } : {}) };
 }
 
-/** Connects to the upstream server, then serves clients on `downstream`, guarding every tool call. */
+const APPROVAL_SCHEMA = {
+  type: "object" as const,
+  properties: { approve: { type: "boolean" as const, title: "Approve", description: "Let this action happen" } },
+  required: ["approve"],
+};
+
+/** Connects to the upstream server, then serves the client on `downstream`, guarding everything that passes. */
 export async function startMcpProxy(options: McpProxyOptions): Promise<McpProxy> {
-  const { guard } = options;
+  const guard = options.guard.sessionId === null ? options.guard.anonymous() : options.guard;
   const client = new Client({ name: `${options.name ?? "palisade-mcp-proxy"}-client`, version: "0.1.0" });
   await client.connect(options.upstream);
-  const server = new Server({ name: options.name ?? "palisade-mcp-proxy", version: "0.1.0" }, { capabilities: { tools: {} } });
+  const up = client.getServerCapabilities() ?? {};
+  const capabilities = {
+    tools: up.tools ? { listChanged: up.tools.listChanged === true } : {},
+    ...(up.resources ? { resources: { ...(up.resources.subscribe ? { subscribe: true } : {}), ...(up.resources.listChanged ? { listChanged: true } : {}) } } : {}),
+    ...(up.prompts ? { prompts: { ...(up.prompts.listChanged ? { listChanged: true } : {}) } } : {}),
+    ...(up.logging ? { logging: {} } : {}),
+  };
+  const server = new Server({ name: options.name ?? "palisade-mcp-proxy", version: "0.1.0" }, { capabilities });
+  const timeout = options.approvalTimeoutMs ?? 60_000;
 
-  const call = async (name: string, args: Record<string, unknown>): Promise<CallToolResult> => {
-    let decided = guard.enforceNow("tool_call", { tool: { name, args } });
-    if (decided instanceof Promise) decided = await decided;
-    const finalArgs = (decided.payload.tool as { args: Record<string, unknown> }).args;
-    const original = (await client.callTool({ name, arguments: finalArgs })) as CallToolResult;
-    const seen = forPolicies(original);
-    let checked = guard.enforceNow("tool_result", { tool: { name, args: finalArgs, result: seen } });
-    if (checked instanceof Promise) checked = await checked;
-    return fromPolicies(original, seen, (checked.payload.tool as { result: PolicyResult }).result);
+  // The client's human, asked through elicitation when the client can answer; else the guard's approver.
+  const ask = async (request: Omit<ApprovalRequest, "signal">): Promise<ApprovalOutcome> => {
+    const why = request.reasons.map((r) => r.message).filter(Boolean).join("; ") || "a policy asks for approval";
+    const result = await server.elicitInput({ message: `Palisade: ${request.tool ?? request.phase} needs your approval: ${why}`, requestedSchema: APPROVAL_SCHEMA }, { timeout });
+    if (result.action === "accept" && (result.content as { approve?: unknown } | undefined)?.approve === true) return { approved: true, by: "mcp-elicitation" };
+    return { approved: false, cause: "approval_refused", by: "mcp-elicitation", reason: result.action === "accept" ? "not approved" : `the user chose ${result.action}` };
+  };
+  const elicits = (): boolean => server.getClientCapabilities()?.elicitation !== undefined;
+  const how = () => (elicits() ? { ask } : {});
+
+  const denied = (err: unknown): CallToolResult => {
+    // The client's model reads a tool error it can act on, rather than a protocol failure.
+    if (err instanceof PolicyDeniedError) return { content: [{ type: "text", text: deniedToolMessage(err) }], isError: true };
+    throw err;
   };
 
   server.setRequestHandler(ListToolsRequestSchema, async (request) => {
@@ -78,18 +127,77 @@ export async function startMcpProxy(options: McpProxyOptions): Promise<McpProxy>
     return listed;
   });
   server.setRequestHandler(CallToolRequestSchema, async (request) => {
+    const { name, arguments: args } = request.params;
     try {
-      return await call(request.params.name, request.params.arguments ?? {});
+      return await guard.runTool<CallToolResult>(name, args ?? {}, async (a) => (await client.callTool({ name, arguments: a as Record<string, unknown> })) as CallToolResult, {
+        ...how(),
+        view: (r) => mcpResultView(r as CallToolResult),
+        unview: (r, decided) => fromView(r as CallToolResult, decided),
+      });
     } catch (err) {
-      // The client's model reads a tool error it can act on, rather than a protocol failure.
-      if (err instanceof PolicyDeniedError) return { content: [{ type: "text", text: deniedToolMessage(err) }], isError: true };
-      throw err;
+      return denied(err);
     }
   });
+
+  if (up.resources) {
+    server.setRequestHandler(ListResourcesRequestSchema, async (request) => client.listResources(request.params));
+    server.setRequestHandler(ListResourceTemplatesRequestSchema, async (request) => client.listResourceTemplates(request.params));
+    server.setRequestHandler(ReadResourceRequestSchema, async (request) => {
+      const uri = request.params.uri;
+      const read = await guard.runTool<ReadResourceResult>("resources/read", { uri }, async (a) => client.readResource({ ...request.params, uri: (a as { uri: string }).uri }), {
+        ...how(),
+        view: (r) => ({ text: (r as ReadResourceResult).contents.map((c) => ("text" in c && typeof c.text === "string" ? c.text : "")).join("\n"), isError: false }),
+        unview: (r, decided) => {
+          const res = r as ReadResourceResult;
+          const texts = res.contents.filter((c) => "text" in c);
+          // One text part: rewritten in place; several: replaced by the decided text as one part.
+          if (texts.length <= 1) return { ...res, contents: res.contents.map((c) => ("text" in c ? { ...c, text: decided.text } : c)) };
+          return { ...res, contents: [{ uri, mimeType: "text/plain", text: decided.text }, ...res.contents.filter((c) => !("text" in c))] };
+        },
+      });
+      return read;
+    });
+    if (up.resources.subscribe) {
+      server.setRequestHandler(SubscribeRequestSchema, async (request) => client.subscribeResource(request.params));
+      server.setRequestHandler(UnsubscribeRequestSchema, async (request) => client.unsubscribeResource(request.params));
+    }
+  }
+
+  if (up.prompts) {
+    server.setRequestHandler(ListPromptsRequestSchema, async (request) => client.listPrompts(request.params));
+    server.setRequestHandler(GetPromptRequestSchema, async (request) => {
+      const { name } = request.params;
+      let args = request.params.arguments ?? {};
+      let decided = guard.enforceNow("tool_call", { tool: { name: "prompts/get", args: { name, arguments: args } } }, how());
+      if (decided instanceof Promise) decided = await decided;
+      args = ((decided.payload.tool as { args: { arguments?: Record<string, string> } }).args.arguments ?? {}) as Record<string, string>;
+      const prompt: GetPromptResult = await client.getPrompt({ name, arguments: args });
+      // The prompt's text becomes the conversation's input: decided (and redacted) as input.
+      const messages = await Promise.all(
+        prompt.messages.map(async (m) => (m.content.type === "text" ? { ...m, content: { ...m.content, text: await guardText(guard, "input", m.content.text) } } : m)),
+      );
+      return { ...prompt, messages };
+    });
+  }
+
+  // Notifications from the upstream reach the client; log messages through the guard.
+  client.setNotificationHandler(ToolListChangedNotificationSchema, async () => server.sendToolListChanged());
+  client.setNotificationHandler(ResourceListChangedNotificationSchema, async () => server.sendResourceListChanged());
+  client.setNotificationHandler(PromptListChangedNotificationSchema, async () => server.sendPromptListChanged());
+  client.setNotificationHandler(ResourceUpdatedNotificationSchema, async (n) => server.sendResourceUpdated(n.params));
+  client.setNotificationHandler(LoggingMessageNotificationSchema, async (n) => {
+    const data = typeof n.params.data === "string" ? n.params.data : JSON.stringify(n.params.data);
+    const d = guard.check("tool_result", { tool: { name: "notifications/message", args: {}, result: { text: data, isError: false } } });
+    if (d.decision === "deny" && guard.core.mode === "enforce") return;
+    const text = ((d.payload as { tool?: { result?: { text?: unknown } } }).tool?.result?.text as string | undefined) ?? data;
+    await server.sendLoggingMessage({ ...n.params, data: guard.core.mode === "enforce" ? text : data });
+  });
+
   await server.connect(options.downstream);
   return {
     client,
     server,
+    session: guard,
     close: async () => {
       await server.close();
       await client.close();

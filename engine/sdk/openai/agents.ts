@@ -1,11 +1,21 @@
-// OpenAI Agents SDK: function tools guarded like any tool (tool_call, tool_result), and
-// input/output guardrails that trip on a `deny` (or a refused approval) of the `input` and
-// `output` phases. Guardrails cannot rewrite text, so redaction of answers belongs to the model
-// wrapper (`guardOpenAI`) or to the application.
-import type { InputGuardrail, OutputGuardrail } from "@openai/agents";
+// OpenAI Agents SDK, through its own extension points:
+// - `guardAgentTool`: a new FunctionTool whose `needsApproval` asks the guard (a
+//   `require_approval` becomes a run interruption the application answers on its `RunState`,
+//   resumable after a restart) and whose `invoke` is decided on `tool_call` and `tool_result`;
+// - `guardAgentModel`: a Model wrapper for any Responses-API model: `input` and `model_call`
+//   before each request, `output` on the answer (redactions applied, so `finalOutput` is the
+//   redacted text), streamed text redacted as it arrives;
+// - input and output guardrails that trip on a deny, for agents whose model is not wrapped.
+// The session of a call is the scope given, or the one the run's context carries
+// (`run(agent, input, { context: { palisade: guard.session(id, user) } })`), or one per run.
+import type { InputGuardrail, Model, ModelRequest, ModelResponse, OutputGuardrail, RunContext, StreamEvent } from "@openai/agents";
 import type { JSONSchemaObject } from "../../../language/index.ts";
-import { PolicyDeniedError } from "../errors.ts";
+import type { ApprovalOutcome } from "../approval.ts";
+import { scopeFrom } from "../context.ts";
+import { PolicyDeniedError, SessionRequiredError } from "../errors.ts";
 import type { GuardScope, OnDeny } from "../scope.ts";
+import { deniedToolMessage, errorOf } from "../scope.ts";
+import { OutputStream, guardText } from "../text.ts";
 
 /** Options of `guardAgentTool`. */
 export interface GuardAgentToolOptions {
@@ -21,23 +31,62 @@ export interface AgentFunctionTool {
   readonly invoke: (runContext: never, input: string, details?: never) => Promise<unknown>;
 }
 
-/** `tool` (from the Agents SDK's `tool()`) with its `invoke` guarded; its JSON parameters schema is checked with ajv. */
-export function guardAgentTool<T extends AgentFunctionTool>(scope: GuardScope, tool: T, options: GuardAgentToolOptions = {}): T {
+interface CallDetails {
+  readonly toolCall?: { readonly callId?: string };
+}
+
+type Ctx = RunContext<unknown> & { isToolApproved?: (a: { toolName: string; callId: string }) => boolean | undefined };
+
+const GUARDED = Symbol.for("palisade.openai-agents.guarded");
+// One session per run when the application gives none: a run's context object lives as long as the run.
+const perRun = new WeakMap<object, GuardScope>();
+
+function scopeOf(guard: GuardScope, ctx: Ctx | undefined, where: string): GuardScope {
+  if (guard.sessionId !== null) return guard;
+  try {
+    return scopeFrom(guard, ctx?.context, where);
+  } catch (err) {
+    if (!(err instanceof SessionRequiredError) || ctx === undefined) throw err;
+    let s = perRun.get(ctx);
+    if (s === undefined) perRun.set(ctx, (s = guard.anonymous()));
+    return s;
+  }
+}
+
+function parseArgs(input: string): unknown {
+  return input === "" ? {} : (JSON.parse(input) as unknown);
+}
+
+/** `tool` (from the Agents SDK's `tool()`) guarded: approvals as run interruptions, arguments and results decided; its JSON parameters schema is checked with ajv. */
+export function guardAgentTool<T extends AgentFunctionTool>(guard: GuardScope, tool: T, options: GuardAgentToolOptions = {}): T {
+  if ((tool as unknown as Record<symbol, unknown>)[GUARDED] === true) return tool;
+  const onDeny = options.onDeny ?? "message";
   const invoke = tool.invoke as (ctx: unknown, input: string, details?: unknown) => Promise<unknown>;
-  const wrapped = scope.wrapTool(tool.name, (args: unknown, ctx: unknown, details: unknown) => invoke.call(tool, ctx, JSON.stringify(args), details), {
-    schema: tool.parameters as unknown as JSONSchemaObject,
-    onDeny: options.onDeny ?? "message",
-  });
-  const guarded = async (ctx: unknown, input: string, details?: unknown): Promise<unknown> => {
+  guard.toolSchema(tool.name, tool.parameters as JSONSchemaObject);
+  const needsApproval = async (ctx: Ctx, input: unknown, callId?: string): Promise<boolean> => {
+    const scope = scopeOf(guard, ctx, `Agents SDK tool '${tool.name}'`);
+    if (callId !== undefined && ctx.isToolApproved?.({ toolName: tool.name, callId }) !== undefined) return true;
+    return scope.peek("tool_call", { tool: { name: tool.name, args: input } }).decision === "require_approval";
+  };
+  const guarded = async (ctx: Ctx, input: string, details?: CallDetails): Promise<unknown> => {
     let args: unknown;
     try {
-      args = input === "" ? {} : JSON.parse(input);
+      args = parseArgs(input);
     } catch {
       return `invalid arguments for tool '${tool.name}': not JSON`;
     }
-    return wrapped(args, ctx, details);
+    const callId = details?.toolCall?.callId;
+    const answered = callId !== undefined ? ctx?.isToolApproved?.({ toolName: tool.name, callId }) : undefined;
+    const approval: ApprovalOutcome | undefined = answered === true ? { approved: true, by: "run-state" } : answered === false ? { approved: false, cause: "approval_refused", by: "run-state" } : undefined;
+    try {
+      const scope = scopeOf(guard, ctx, `Agents SDK tool '${tool.name}'`);
+      return await scope.runTool(tool.name, args, (a) => invoke.call(tool, ctx, JSON.stringify(a), details), { ...(callId !== undefined ? { callId } : {}), ...(approval ? { approval } : {}) });
+    } catch (err) {
+      if (!(err instanceof PolicyDeniedError) || onDeny === "throw") throw err;
+      return onDeny === "message" ? deniedToolMessage(err) : onDeny(err);
+    }
   };
-  return { ...tool, invoke: guarded } as T;
+  return { ...tool, needsApproval, invoke: guarded, [GUARDED]: true } as T;
 }
 
 function text(input: unknown): string {
@@ -53,6 +102,114 @@ function text(input: unknown): string {
   return "";
 }
 
+function plainMessages(input: ModelRequest["input"]): { role: string; content: string }[] {
+  if (typeof input === "string") return [{ role: "user", content: input }];
+  return input.map((i) => {
+    const item = i as { role?: string; type?: string; content?: unknown; output?: unknown };
+    const content = typeof item.content === "string" ? item.content : Array.isArray(item.content) ? item.content.map((c: { text?: unknown }) => (typeof c?.text === "string" ? c.text : "")).join("") : typeof item.output === "string" ? item.output : "";
+    return { role: item.role ?? item.type ?? "item", content };
+  });
+}
+
+// The request with its newest user message replaced by what the input decision left.
+function withInput(input: ModelRequest["input"], decided: string, original: string): ModelRequest["input"] {
+  if (decided === original) return input;
+  if (typeof input === "string") return decided;
+  const out = [...input];
+  for (let i = out.length - 1; i >= 0; i--) {
+    const item = out[i] as { role?: string };
+    if (item?.role === "user") {
+      out[i] = { ...(out[i] as object), content: decided } as (typeof out)[number];
+      break;
+    }
+  }
+  return out;
+}
+
+type OutputItem = ModelResponse["output"][number];
+
+async function redactOutput(scope: GuardScope, output: readonly OutputItem[], step: { durationMs?: number; tokens?: { input?: number; output?: number } }): Promise<OutputItem[]> {
+  return Promise.all(
+    output.map(async (item) => {
+      const m = item as { type?: string; content?: { type?: string; text?: string }[] };
+      if (m.type !== "message" || !Array.isArray(m.content)) return item;
+      const content = await Promise.all(m.content.map(async (c) => (c.type === "output_text" && typeof c.text === "string" ? { ...c, text: await guardText(scope, "output", c.text, { ...step, outputSize: c.text.length }) } : c)));
+      return { ...m, content } as OutputItem;
+    }),
+  );
+}
+
+/**
+ * `model` guarded: each request decided on `input` (the newest user message, which redactions
+ * may rewrite) and `model_call`; each answer on `output`, redactions applied before the run
+ * sees it; streamed text redacted as it arrives. Give the agent a session scope per
+ * conversation (`agent.clone({ model: guardAgentModel(session, model) })`).
+ */
+export function guardAgentModel(scope: GuardScope, model: Model, name = "agents-model"): Model {
+  if (scope.sessionId === null) throw new SessionRequiredError("guardAgentModel");
+  const before = async (request: ModelRequest): Promise<ModelRequest> => {
+    const original = text(request.input);
+    const decided = typeof request.input === "string" || original !== "" ? await guardText(scope, "input", original) : original;
+    const input = withInput(request.input, decided, original);
+    await scope.enforceNow("model_call", { model: { provider: "openai-agents", name, messages: plainMessages(input) } });
+    return { ...request, input };
+  };
+  return {
+    async getResponse(request) {
+      const req = await before(request);
+      const started = performance.now();
+      let response: ModelResponse;
+      try {
+        response = await model.getResponse(req);
+      } catch (err) {
+        scope.modelOutcome({ durationMs: performance.now() - started, error: errorOf("model", err), model: name, provider: "openai-agents" });
+        throw err;
+      }
+      const tokens = { input: response.usage.inputTokens, output: response.usage.outputTokens };
+      return { ...response, output: await redactOutput(scope, response.output, { durationMs: performance.now() - started, tokens }) };
+    },
+    async *getStreamedResponse(request): AsyncIterable<StreamEvent> {
+      const req = await before(request);
+      const started = performance.now();
+      const streams = new Map<string, OutputStream>();
+      for await (const event of model.getStreamedResponse(req)) {
+        if (event.type === "output_text_delta") {
+          const key = event.itemId ?? "";
+          let s = streams.get(key);
+          if (s === undefined) streams.set(key, (s = new OutputStream(scope)));
+          const ready = s.push(event.delta);
+          if (ready !== "") yield { ...event, delta: ready };
+          continue;
+        }
+        if (event.type === "response_done") {
+          for (const [key, s] of streams) {
+            const rest = await s.end({ durationMs: performance.now() - started });
+            if (rest !== "") yield { type: "output_text_delta", delta: rest, ...(key !== "" ? { itemId: key } : {}) };
+          }
+          streams.clear();
+          // The final response is what the run keeps (finalOutput): the same redactions, decided quietly.
+          const output = event.response.output.map((item) => {
+            const m = item as { type?: string; content?: { type?: string; text?: string }[] };
+            if (m.type !== "message" || !Array.isArray(m.content)) return item;
+            return { ...m, content: m.content.map((c) => (c.type === "output_text" && typeof c.text === "string" ? { ...c, text: quietText(scope, c.text) } : c)) } as typeof item;
+          });
+          scope.modelOutcome({ durationMs: performance.now() - started, tokens: { input: event.response.usage.inputTokens, output: event.response.usage.outputTokens } });
+          yield { ...event, response: { ...event.response, output } };
+          continue;
+        }
+        yield event;
+      }
+    },
+  };
+}
+
+function quietText(scope: GuardScope, t: string): string {
+  const d = scope.peek("output", { output: { text: t } });
+  if (d.decision === "deny") throw new PolicyDeniedError(d, "output", undefined, "deny", "the answer is denied by policy");
+  const out = (d.payload as { output?: { text?: unknown } }).output?.text;
+  return typeof out === "string" && scope.core.mode === "enforce" ? out : t;
+}
+
 async function trips(scope: GuardScope, phase: "input" | "output", value: string): Promise<{ tripwireTriggered: boolean; outputInfo: unknown }> {
   try {
     const g = await scope.enforceNow(phase, { [phase]: { text: value } });
@@ -64,11 +221,11 @@ async function trips(scope: GuardScope, phase: "input" | "output", value: string
 }
 
 /** An input guardrail deciding the user's message on the `input` phase. */
-export function palisadeInputGuardrail(scope: GuardScope): InputGuardrail {
-  return { name: "palisade_input", runInParallel: false, execute: async ({ input }) => trips(scope, "input", text(input)) };
+export function palisadeInputGuardrail(guard: GuardScope): InputGuardrail {
+  return { name: "palisade_input", runInParallel: false, execute: async ({ input, context }) => trips(scopeOf(guard, context as Ctx, "palisadeInputGuardrail"), "input", text(input)) };
 }
 
 /** An output guardrail deciding the agent's final answer on the `output` phase. */
-export function palisadeOutputGuardrail(scope: GuardScope): OutputGuardrail {
-  return { name: "palisade_output", execute: async ({ agentOutput }) => trips(scope, "output", typeof agentOutput === "string" ? agentOutput : JSON.stringify(agentOutput)) };
+export function palisadeOutputGuardrail(guard: GuardScope): OutputGuardrail {
+  return { name: "palisade_output", execute: async ({ agentOutput, context }) => trips(scopeOf(guard, context as Ctx, "palisadeOutputGuardrail"), "output", typeof agentOutput === "string" ? agentOutput : JSON.stringify(agentOutput)) };
 }

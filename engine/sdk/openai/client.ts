@@ -1,14 +1,18 @@
-// The `openai` client: `chat.completions.create` guarded. Before the request: `input` on the
-// newest user message (which may be rewritten) and `model_call` on the model and messages; after
-// it: `output` on each choice's message text, redactions applied before the caller sees it.
-// Streaming requests are decided before they start; their chunks pass through unchanged.
+// The `openai` client, guarded through its own extension point: the `fetch` it is given. The
+// guarded client is a new one (`client.withOptions({ fetch })`); the one passed is unchanged.
+// Chat Completions and the Responses API alike: before a request, `input` on the newest user
+// message (which may be rewritten) and `model_call` on the model and messages; after it,
+// `output` on the answer's text, redactions applied before the caller sees it, streamed
+// answers (server-sent events) redacted as they arrive. A request the policies refuse never
+// leaves the process: the client sees an HTTP 403 and raises its own PermissionDeniedError.
 import type OpenAI from "openai";
+import { PolicyDeniedError } from "../errors.ts";
 import type { GuardScope } from "../scope.ts";
-import { guardText } from "../text.ts";
+import { errorOf } from "../scope.ts";
+import { SessionRequiredError } from "../errors.ts";
+import { OutputStream, guardText } from "../text.ts";
 
-type Create = OpenAI["chat"]["completions"]["create"];
-type Params = Parameters<Create>[0];
-type Message = Params["messages"][number];
+type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
 function contentText(content: unknown): string {
   if (typeof content === "string") return content;
@@ -16,27 +20,167 @@ function contentText(content: unknown): string {
   return "";
 }
 
-/** `client` with `chat.completions.create` guarded (the client is changed in place and returned). */
-export function guardOpenAI<C extends OpenAI>(scope: GuardScope, client: C): C {
-  const completions = client.chat.completions;
-  const create = completions.create.bind(completions) as (p: Params, o?: unknown) => Promise<unknown>;
-  const guarded = async (params: Params, options?: unknown): Promise<unknown> => {
-    let messages = params.messages;
-    const lastIndex = messages.length - 1;
-    const last = messages[lastIndex];
-    if (last?.role === "user" && typeof last.content === "string") {
-      const decided = await guardText(scope, "input", last.content);
-      if (decided !== last.content) messages = [...messages.slice(0, lastIndex), { ...last, content: decided } as Message];
+interface Body {
+  model?: string;
+  stream?: boolean;
+  messages?: { role: string; content: unknown }[];
+  input?: string | { role?: string; type?: string; content?: unknown }[];
+}
+
+/** The request body with the newest user text decided on `input`, after `model_call` is decided. */
+async function decideRequest(scope: GuardScope, body: Body): Promise<Body> {
+  const list = body.messages ?? (Array.isArray(body.input) ? body.input : undefined);
+  let next = body;
+  if (typeof body.input === "string") next = { ...body, input: await guardText(scope, "input", body.input) };
+  else if (list !== undefined) {
+    for (let i = list.length - 1; i >= 0; i--) {
+      const m = list[i];
+      if (m?.role !== "user") continue;
+      const text = contentText(m.content);
+      const decided = await guardText(scope, "input", text);
+      if (decided !== text) {
+        const copy = [...list];
+        copy[i] = { ...m, content: decided };
+        next = body.messages ? { ...body, messages: copy as Body["messages"] } : { ...body, input: copy };
+      }
+      break;
     }
-    await scope.enforceNow("model_call", { model: { provider: "openai", name: params.model, messages: messages.map((m) => ({ role: m.role, content: contentText(m.content) })) } });
-    const response = await create({ ...params, messages }, options);
-    if (params.stream === true) return response;
-    const completion = response as OpenAI.Chat.Completions.ChatCompletion;
+  }
+  const messages = (next.messages ?? (Array.isArray(next.input) ? next.input : [{ role: "user", content: next.input }])).map((m) => ({ role: m.role ?? "item", content: contentText(m.content) }));
+  await scope.enforceNow("model_call", { model: { provider: "openai", name: next.model ?? "", messages } });
+  return next;
+}
+
+/** A JSON answer with its texts decided on `output`. */
+async function decideAnswer(scope: GuardScope, json: Record<string, unknown>, durationMs: number): Promise<Record<string, unknown>> {
+  const usage = json.usage as { prompt_tokens?: number; completion_tokens?: number; input_tokens?: number; output_tokens?: number } | undefined;
+  const tokens = usage ? { input: usage.prompt_tokens ?? usage.input_tokens, output: usage.completion_tokens ?? usage.output_tokens } : undefined;
+  const step = { durationMs, ...(tokens ? { tokens } : {}) };
+  if (Array.isArray(json.choices)) {
     const choices = await Promise.all(
-      completion.choices.map(async (c) => (typeof c.message.content === "string" ? { ...c, message: { ...c.message, content: await guardText(scope, "output", c.message.content) } } : c)),
+      (json.choices as { message?: { content?: unknown } }[]).map(async (c) => (typeof c.message?.content === "string" ? { ...c, message: { ...c.message, content: await guardText(scope, "output", c.message.content, { ...step, outputSize: c.message.content.length }) } } : c)),
     );
-    return { ...completion, choices };
+    return { ...json, choices };
+  }
+  if (Array.isArray(json.output)) {
+    const output = await Promise.all(
+      (json.output as { type?: string; content?: { type?: string; text?: unknown }[] }[]).map(async (item) => {
+        if (item.type !== "message" || !Array.isArray(item.content)) return item;
+        const content = await Promise.all(item.content.map(async (c) => (c.type === "output_text" && typeof c.text === "string" ? { ...c, text: await guardText(scope, "output", c.text, { ...step, outputSize: c.text.length }) } : c)));
+        return { ...item, content };
+      }),
+    );
+    return { ...json, output, ...(typeof json.output_text === "string" ? { output_text: output.flatMap((i) => (Array.isArray(i.content) ? i.content.map((c) => (typeof c.text === "string" ? c.text : "")) : [])).join("") } : {}) };
+  }
+  return json;
+}
+
+/** Server-sent events redacted as they arrive: chat deltas and Responses-API text deltas. */
+function decideStream(scope: GuardScope, body: ReadableStream<Uint8Array>, started: number): ReadableStream<Uint8Array> {
+  const out = new OutputStream(scope);
+  const encoder = new TextEncoder();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  let template: Record<string, unknown> | undefined;
+  const emit = (c: TransformStreamDefaultController<Uint8Array>, data: unknown) => c.enqueue(encoder.encode(`data: ${JSON.stringify(data)}\n\n`));
+  // A chunk like the last text chunk, carrying `text` instead.
+  const withText = (text: string): unknown => {
+    if (template === undefined) return undefined;
+    if (template.type === "response.output_text.delta") return { ...template, delta: text };
+    const choices = (template.choices as { delta?: object }[] | undefined) ?? [{}];
+    return { ...template, choices: [{ ...choices[0], delta: { ...(choices[0]?.delta ?? {}), content: text } }] };
   };
-  (completions as unknown as { create: typeof guarded }).create = guarded;
-  return client;
+  return body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      async transform(chunk, c) {
+        buffer += decoder.decode(chunk, { stream: true });
+        let cut: number;
+        while ((cut = buffer.indexOf("\n\n")) >= 0) {
+          const event = buffer.slice(0, cut);
+          buffer = buffer.slice(cut + 2);
+          const dataLine = event.split("\n").find((l) => l.startsWith("data:"));
+          const data = dataLine?.slice(5).trim();
+          if (data === undefined || data === "[DONE]") {
+            if (data === "[DONE]") {
+              const rest = await out.end({ durationMs: performance.now() - started, outputSize: out.text.length });
+              if (rest !== "" && template) emit(c, withText(rest));
+            }
+            c.enqueue(encoder.encode(`${event}\n\n`));
+            continue;
+          }
+          const json = JSON.parse(data) as Record<string, unknown>;
+          const chatDelta = (json.choices as { delta?: { content?: unknown } }[] | undefined)?.[0]?.delta?.content;
+          const respDelta = json.type === "response.output_text.delta" ? json.delta : undefined;
+          const delta = typeof chatDelta === "string" ? chatDelta : typeof respDelta === "string" ? respDelta : undefined;
+          if (delta !== undefined) {
+            template = json;
+            const ready = out.push(delta);
+            if (ready !== "") emit(c, withText(ready));
+            continue;
+          }
+          if (json.type === "response.completed" || json.type === "response.output_text.done") {
+            const rest = await out.end({ durationMs: performance.now() - started, outputSize: out.text.length });
+            if (rest !== "") emit(c, withText(rest));
+            // The final text the SDK assembles: the same redactions.
+            emit(c, json.type === "response.completed" ? { ...json, response: await decideQuiet(scope, json.response as Record<string, unknown>) } : { ...json, text: quiet(scope, String(json.text ?? "")) });
+            continue;
+          }
+          c.enqueue(encoder.encode(`${event}\n\n`));
+        }
+      },
+    }),
+  );
+}
+
+function quiet(scope: GuardScope, text: string): string {
+  const d = scope.peek("output", { output: { text } });
+  if (d.decision === "deny" && scope.core.mode === "enforce") throw new PolicyDeniedError(d, "output", undefined, "deny", "the answer is denied by policy");
+  const t = (d.payload as { output?: { text?: unknown } }).output?.text;
+  return scope.core.mode === "enforce" && typeof t === "string" ? t : text;
+}
+
+async function decideQuiet(scope: GuardScope, response: Record<string, unknown>): Promise<Record<string, unknown>> {
+  if (!Array.isArray(response.output)) return response;
+  const output = (response.output as { type?: string; content?: { type?: string; text?: unknown }[] }[]).map((item) =>
+    item.type === "message" && Array.isArray(item.content) ? { ...item, content: item.content.map((c) => (c.type === "output_text" && typeof c.text === "string" ? { ...c, text: quiet(scope, c.text) } : c)) } : item,
+  );
+  return { ...response, output };
+}
+
+/** A `fetch` for the openai client that guards Chat Completions and Responses requests. */
+export function guardedFetch(scope: GuardScope, base: Fetch = fetch): Fetch {
+  if (scope.sessionId === null) throw new SessionRequiredError("guardOpenAI");
+  return async (input, init) => {
+    const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+    if (!/\/(chat\/completions|responses)(\?|$)/.test(url) || init?.method?.toUpperCase() !== "POST" || typeof init.body !== "string") return base(input, init);
+    let body: Body;
+    try {
+      body = await decideRequest(scope, JSON.parse(init.body) as Body);
+    } catch (err) {
+      // A refusal the client understands: an HTTP 403 it raises as PermissionDeniedError (never retried).
+      if (!(err instanceof PolicyDeniedError)) throw err;
+      const rule = err.decision.reasons.find((r) => r.effect === "deny" || r.effect === "require_approval")?.rule ?? null;
+      return new Response(JSON.stringify({ error: { message: err.message, type: "policy_denied", code: rule, param: null } }), { status: 403, headers: { "content-type": "application/json", "x-palisade-denial": err.denial } });
+    }
+    const started = performance.now();
+    let response: Response;
+    try {
+      response = await base(input, { ...init, body: JSON.stringify(body) });
+    } catch (err) {
+      scope.modelOutcome({ durationMs: performance.now() - started, error: errorOf("model", err), model: body.model ?? "", provider: "openai" });
+      throw err;
+    }
+    if (!response.ok || response.body === null) return response;
+    const headers = new Headers(response.headers);
+    headers.delete("content-length");
+    if (body.stream === true) return new Response(decideStream(scope, response.body, started), { status: response.status, statusText: response.statusText, headers });
+    const json = (await response.json()) as Record<string, unknown>;
+    return new Response(JSON.stringify(await decideAnswer(scope, json, performance.now() - started)), { status: response.status, statusText: response.statusText, headers });
+  };
+}
+
+/** A new client like `client` whose Chat Completions and Responses calls are guarded (the client given is unchanged). */
+export function guardOpenAI<C extends OpenAI>(scope: GuardScope, client: C): C {
+  const base = (client as unknown as { fetch?: Fetch }).fetch;
+  return client.withOptions({ fetch: guardedFetch(scope, base ?? fetch) as never }) as C;
 }

@@ -47,7 +47,7 @@ rule no_jailbreak on input {
 }
 
 rule approved_models on model_call {
-  when not (model.name in ["gpt-test", "mock-model-id", "fake", "fake-model", "FakeListChatModel"])
+  when not (model.name in ["gpt-test", "mock-model-id", "fake", "fake-model", "FakeListChatModel", "FakeBuiltModel"])
   then deny "model {model.name} is not approved"
 }
 

@@ -35,6 +35,7 @@ const reason: fc.Arbitrary<Reason> = fc.record(
     severity: fc.constantFrom("low", "high"),
     controls: fc.array(text, { maxLength: 3 }),
     approver_role: text,
+    replacements: fc.nat(),
   },
   { requiredKeys: ["rule", "effect"] },
 );

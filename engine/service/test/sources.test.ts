@@ -130,7 +130,7 @@ describe("compliance reports", () => {
     for (const tool of ["search", "shell", "search", "search"]) await h.call("POST", "/v1/decide", "agent", toolCall(tool, {}, "s-1"));
     const r = await h.call("GET", "/v1/reports/soc2", "admin");
     assert.equal(r.status, 200);
-    assert.equal(r.body.format, "palisade.compliance-report/1");
+    assert.equal(r.body.format, "palisade.compliance-report/2");
     assert.equal(r.body.framework.id, "soc2");
     const size = await h.service.context.audit.size();
     assert.equal(size, 4);

@@ -15,7 +15,7 @@ async function example(file: string): Promise<string> {
 test("the AI SDK example shows a denial, an approval and redactions", async () => {
   const out = await example("ai-sdk.ts");
   assert.match(out, /delete_file -> "blocked by policy: deleting files is not allowed"/);
-  assert.match(out, /approval asked: refund of 900 needs a supervisor/);
+  assert.match(out, /approval asked: refund \{"amount":900\}/);
   assert.match(out, /refund -> "refunded 900"/);
   assert.match(out, /lookup -> \{"text":"c42: \[EMAIL\]"\}/);
   assert.match(out, /answer: Charged card \[CARD\]\./);
@@ -25,13 +25,14 @@ test("the OpenAI Agents SDK example shows a denial and a redaction", async () =>
   const out = await example("openai-agents.ts");
   assert.match(out, /blocked by policy: deleting files is not allowed/);
   assert.match(out, /c7: \[EMAIL\]/);
-  assert.match(out, /answer: Done\./);
+  assert.match(out, /answer: Done\. Card \[CARD\] refunded\./);
 });
 
-test("the LangChain example shows a refused approval and redactions", async () => {
+test("the LangChain example shows an interrupt refused by a human and redactions", async () => {
   const out = await example("langchain.ts");
-  assert.match(out, /refund 50 -> refunded 50/);
-  assert.match(out, /refund 900 -> blocked by policy: refund of 900 needs a supervisor \(approval refused\)/);
+  assert.match(out, /approval asked: refund \{"amount":900\}: refund of 900 needs a supervisor/);
+  assert.match(out, /refund -> refunded 50/);
+  assert.match(out, /refund -> blocked by policy: refund of 900 needs a supervisor \(approval refused: not today\)/);
   assert.match(out, /lookup -> \{"text":"c9: \[EMAIL\]"\}/);
   assert.match(out, /answer: Your card \[CARD\] is on file\./);
 });

@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
@@ -22,8 +23,9 @@ function text(r: unknown): string {
   return ((r as { content: { type: string; text?: string }[] }).content.find((c) => c.type === "text")?.text) ?? "";
 }
 
-async function connect(proxyArgs: string[]): Promise<Client> {
-  const client = new Client({ name: "test-client", version: "1.0.0" });
+async function connect(proxyArgs: string[], approve?: (message: string) => boolean): Promise<Client> {
+  const client = new Client({ name: "test-client", version: "1.0.0" }, approve ? { capabilities: { elicitation: {} } } : {});
+  if (approve) client.setRequestHandler(ElicitRequestSchema, async (req) => ({ action: "accept", content: { approve: approve((req.params as { message: string }).message) } }));
   await client.connect(new StdioClientTransport({ command: process.execPath, args: [node[1]!, main, "mcp-proxy", ...proxyArgs], stderr: "pipe" }));
   return client;
 }
@@ -101,4 +103,80 @@ test("mcp-proxy refuses bad arguments with exit 2", async () => {
   const r = spawnSync(process.execPath, [node[1]!, main, "mcp-proxy", "x.policy"], { encoding: "utf8" });
   assert.equal(r.status, 2);
   assert.match(r.stderr, /give exactly one of --upstream/);
+});
+
+const EXTRA = `
+rule no_system_files on tool_call {
+  when tool.name == "resources/read" and tool.args.uri starts with "file:///etc"
+  then deny "system files are off limits"
+}
+
+rule prompt_mail on input {
+  then redact pii.email in input.text with "[EMAIL]"
+}
+`;
+
+test("mcp-proxy: resources and prompts pass through their phases, approvals go to the client's user by elicitation, each connection is its own session", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "palisade-mcp-"));
+  try {
+    writeFileSync(join(dir, "p.policy"), POLICY.text + EXTRA);
+    const upstream = ["--upstream", `${node.join(" ")} ${upstreamServer}`];
+    const asked: string[] = [];
+    const client = await connect([...upstream, "--principal", "u1", join(dir, "p.policy")], (m) => (asked.push(m), true));
+    const resources = await client.listResources();
+    assert.deepEqual(resources.resources.map((r) => r.uri).sort(), ["file:///etc/passwd", "file:///notes.txt"]);
+    const notes = await client.readResource({ uri: "file:///notes.txt" });
+    assert.equal((notes.contents[0] as { text: string }).text, "call [EMAIL] about the refund");
+    await assert.rejects(client.readResource({ uri: "file:///etc/passwd" }), /system files are off limits/);
+    const prompts = await client.listPrompts();
+    assert.deepEqual(prompts.prompts.map((p) => p.name), ["summarise"]);
+    const prompt = await client.getPrompt({ name: "summarise", arguments: { ticket: "T-1" } });
+    assert.equal((prompt.messages[0]?.content as { text: string }).text, "Summarise ticket T-1 for [EMAIL]");
+    // The user approves through elicitation: the refund goes through.
+    const refund = await client.callTool({ name: "refund", arguments: { amount: 900 } });
+    assert.equal(refund.isError, undefined);
+    assert.equal(text(refund), "refunded 900");
+    assert.match(asked[0] ?? "", /refund needs your approval: refund of 900 needs approval/);
+    await client.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("startMcpProxy: the root guard gives every client connection a session of its own", async () => {
+  const { createGuard } = await import("../../index.ts");
+  const { startMcpProxy } = await import("../index.ts");
+  const { InMemoryTransport } = await import("@modelcontextprotocol/sdk/inMemory.js");
+  const { McpServer } = await import("@modelcontextprotocol/sdk/server/mcp.js");
+  const policy = { path: "x.policy", text: 'package x\nrule exfil on tool_call {\n  when tool.name == "send_email" and any a then b in session.calls: a.tool.name == "lookup" and b.tool.name == "read_file"\n  then deny "exfiltration"\n}\nrule refunds on tool_call {\n  when tool.name == "refund"\n  then require_approval "refunds need a human"\n}\n' };
+  const guard = createGuard({ policies: [policy], env: "t", agent: "mcp" });
+  const ran: string[] = [];
+  const open = async (refuse = false) => {
+    const upstream = new McpServer({ name: "u", version: "1" });
+    for (const name of ["lookup", "read_file", "send_email", "refund"]) upstream.registerTool(name, { inputSchema: {} }, async () => ((ran.push(name)), { content: [{ type: "text", text: `${name} ok` }] }));
+    const [upA, upB] = InMemoryTransport.createLinkedPair();
+    await upstream.connect(upB);
+    const [downA, downB] = InMemoryTransport.createLinkedPair();
+    const proxy = await startMcpProxy({ guard, upstream: upA, downstream: downB });
+    const client = new Client({ name: "c", version: "1" }, refuse ? { capabilities: { elicitation: {} } } : {});
+    // A user who says no through elicitation.
+    if (refuse) client.setRequestHandler(ElicitRequestSchema, async () => ({ action: "accept", content: { approve: false } }));
+    await client.connect(downA);
+    return { proxy, client };
+  };
+  const a = await open();
+  const b = await open(true);
+  assert.notEqual(a.proxy.session.sessionId, b.proxy.session.sessionId);
+  await a.client.callTool({ name: "lookup", arguments: {} });
+  await a.client.callTool({ name: "read_file", arguments: {} });
+  assert.equal(text(await b.client.callTool({ name: "send_email", arguments: {} })), "send_email ok");
+  assert.match(text(await a.client.callTool({ name: "send_email", arguments: {} })), /exfiltration/);
+  const no = await b.client.callTool({ name: "refund", arguments: {} });
+  assert.equal(no.isError, true);
+  assert.match(text(no), /approval refused/);
+  assert.ok(!ran.includes("refund"), "the upstream never sees a refused call");
+  for (const x of [a, b]) {
+    await x.client.close();
+    await x.proxy.close();
+  }
 });

@@ -17,4 +17,9 @@ server.registerTool("refund", { description: "refund an order", inputSchema: { a
 server.registerTool("search", { description: "search", inputSchema: { query: z.string(), limit: z.number() } }, async ({ query, limit }) => ({
   content: [{ type: "text", text: `${limit} results for ${query}` }],
 }));
+server.registerResource("notes", "file:///notes.txt", { description: "notes", mimeType: "text/plain" }, async (uri) => ({ contents: [{ uri: uri.href, text: "call ann@example.com about the refund" }] }));
+server.registerResource("passwd", "file:///etc/passwd", { description: "system file", mimeType: "text/plain" }, async (uri) => ({ contents: [{ uri: uri.href, text: "root:x:0:0" }] }));
+server.registerPrompt("summarise", { description: "summarise a ticket", argsSchema: { ticket: z.string() } }, async ({ ticket }) => ({
+  messages: [{ role: "user", content: { type: "text", text: `Summarise ticket ${ticket} for bob@example.com` } }],
+}));
 await server.connect(new StdioServerTransport());

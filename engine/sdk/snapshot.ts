@@ -1,0 +1,116 @@
+// What a guard decides on is a copy taken when it decides: plain JSON data nobody else holds.
+// A tool that mutates its arguments afterwards changes its own copy, never the decided input,
+// the session history or the audit record; a value JSON cannot hold faithfully (a cycle, a
+// BigInt, a function, a Map) is refused with the path where it sits, so that what the log says
+// is what was decided.
+
+/** A value that cannot be decided and recorded faithfully. */
+export class UnrecordableError extends Error {
+  /** JSON Pointer of the offending value, e.g. `/tool/args/parent`. */
+  readonly path: string;
+
+  constructor(path: string, what: string) {
+    super(`${what} at ${path === "" ? "/" : path} cannot be recorded`);
+    this.name = "UnrecordableError";
+    this.path = path;
+  }
+}
+
+// Deeper than this is refused: the evaluator and the canonical encoder recurse.
+const MAX_DEPTH = 64;
+
+/**
+ * A deep copy of `value` as plain JSON data (objects with string keys, arrays, strings, finite
+ * numbers, booleans, null), following JSON.stringify where it is faithful: `toJSON` is honoured,
+ * undefined properties are dropped and undefined array items become null. Throws
+ * UnrecordableError for a cycle, a BigInt, a function or symbol, a Map or Set, a non-finite
+ * number, or nesting deeper than 64.
+ */
+export function snapshot(value: unknown, path = ""): unknown {
+  const keys: (string | number)[] = [];
+  try {
+    return copy(value, 0, [], keys);
+  } catch (err) {
+    if (!(err instanceof Unrecordable)) throw err;
+    // The path is built only when something is refused: building it on every key is most of a copy's cost.
+    throw new UnrecordableError(path + keys.map((k) => `/${String(k).replaceAll("~", "~0").replaceAll("/", "~1")}`).join(""), err.what);
+  }
+}
+
+class Unrecordable {
+  readonly what: string;
+  constructor(what: string) {
+    this.what = what;
+  }
+}
+
+// `keys` holds the path to the value being copied; it is left as it was on a throw.
+function copy(value: unknown, depth: number, stack: object[], keys: (string | number)[]): unknown {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return value;
+    case "number":
+      if (!Number.isFinite(value)) throw new Unrecordable(`the number ${String(value)}`);
+      return value;
+    case "undefined":
+      return undefined;
+    case "bigint":
+      throw new Unrecordable("a BigInt");
+    case "function":
+      throw new Unrecordable("a function");
+    case "symbol":
+      throw new Unrecordable("a symbol");
+  }
+  if (value === null) return null;
+  const obj = value as object;
+  if (depth >= MAX_DEPTH) throw new Unrecordable(`nesting deeper than ${MAX_DEPTH}`);
+  if (stack.includes(obj)) throw new Unrecordable("a cycle");
+  const proto: unknown = Object.getPrototypeOf(obj);
+  // Plain objects and arrays (nearly everything a framework passes) take the short way.
+  if (proto !== Object.prototype && proto !== null && !Array.isArray(obj)) {
+    const withJson = obj as { toJSON?: unknown };
+    if (typeof withJson.toJSON === "function") {
+      stack.push(obj);
+      const out = copy((withJson.toJSON as () => unknown).call(obj), depth + 1, stack, keys);
+      stack.pop();
+      return out;
+    }
+    if (obj instanceof Map || obj instanceof Set || obj instanceof WeakMap || obj instanceof WeakSet) throw new Unrecordable(`a ${obj.constructor.name}`);
+    if (obj instanceof Promise) throw new Unrecordable("a Promise");
+  }
+  stack.push(obj);
+  let out: unknown;
+  if (Array.isArray(obj)) {
+    const arr: unknown[] = new Array(obj.length);
+    for (let i = 0; i < obj.length; i++) {
+      keys.push(i);
+      const v = copy(obj[i], depth + 1, stack, keys);
+      keys.pop();
+      arr[i] = v === undefined ? null : v;
+    }
+    out = arr;
+  } else {
+    const rec: Record<string, unknown> = {};
+    const own = Object.keys(obj);
+    for (let i = 0; i < own.length; i++) {
+      const k = own[i];
+      keys.push(k);
+      const v = copy((obj as Record<string, unknown>)[k], depth + 1, stack, keys);
+      keys.pop();
+      if (v !== undefined) rec[k] = v;
+    }
+    out = rec;
+  }
+  stack.pop();
+  return out;
+}
+
+/** A deep copy of data `snapshot` produced (plain JSON, no cycles): what a tool may change freely. */
+export function clonePlain<T>(value: T): T {
+  if (typeof value !== "object" || value === null) return value;
+  if (Array.isArray(value)) return value.map(clonePlain) as T;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(value)) out[k] = clonePlain((value as Record<string, unknown>)[k]);
+  return out as T;
+}
