@@ -15,13 +15,17 @@ export function children(node: Node): Node[] {
     case "OnError":
       return [...node.phases];
     case "Const":
-      return [node.name, node.value];
+      return [node.name, ...(node.type ? [node.type] : []), node.value];
+    case "TypeRef":
+      return [...node.words];
+    case "Configure":
+      return [node.package, ...node.bindings.flatMap((b) => [b.name, b.value])];
     case "Def":
       return [node.name, ...node.params, node.body];
     case "Rule":
       return [node.name, ...node.phases, ...node.meta, ...(node.when ? [node.when] : []), ...(node.unless ? [node.unless] : []), ...node.effects];
     case "Test":
-      return [node.name, node.phase, node.input, ...node.expects];
+      return [node.name, ...node.given.flatMap((b) => [b.name, b.value]), node.phase, node.input, ...node.expects];
     case "ExpectDecision":
     case "ExpectWarn":
       return [...node.by];

@@ -57,6 +57,7 @@ export type BinaryOp =
   | "in"
   | "not in"
   | "contains"
+  | "has"
   | "matches"
   | "like"
   | "starts with"
@@ -68,7 +69,7 @@ export type BinaryOp =
   | "%";
 
 /** The comparison operators: one precedence level, non-associative (`a < b < c` is a syntax error). */
-export const COMPARISON_OPS: readonly BinaryOp[] = ["==", "!=", "<", "<=", ">", ">=", "in", "not in", "contains", "matches", "like", "starts with", "ends with"];
+export const COMPARISON_OPS: readonly BinaryOp[] = ["==", "!=", "<", "<=", ">", ">=", "in", "not in", "contains", "has", "matches", "like", "starts with", "ends with"];
 
 /** `42`, `3.5`, `1e3`. */
 export interface NumberLit {
@@ -177,7 +178,10 @@ export interface Unary {
   readonly span: Span;
 }
 
-/** `left op right`. */
+/**
+ * `left op right`. For `has` (presence, `tool.args has amount`), `right` is a plain field path
+ * (a `Name`, or `Member`s over one: `customer.id`) naming fields, never evaluated.
+ */
 export interface Binary {
   readonly kind: "Binary";
   readonly op: BinaryOp;
@@ -375,11 +379,41 @@ export interface OnErrorDecl {
   readonly span: Span;
 }
 
-/** `const NAME = expr`. */
+/**
+ * `const NAME = expr`, or `param NAME [: TYPE] = expr`: a param is a const whose value a
+ * deployment may set with `configure` (and a test with `with`), checked against `type` (or,
+ * without one, the type of the default).
+ */
 export interface ConstDecl {
   readonly kind: "Const";
   readonly name: Ident;
   readonly value: Expr;
+  readonly param: boolean;
+  /** The declared type of a param, as words (`list of string`); null when not written. */
+  readonly type: TypeRef | null;
+  readonly doc: Doc;
+  readonly span: Span;
+}
+
+/** A type as written after `param NAME:` (`string`, `list of string`): a run of words the checker reads. */
+export interface TypeRef {
+  readonly kind: "TypeRef";
+  readonly words: readonly Ident[];
+  readonly span: Span;
+}
+
+/** `NAME = value` in a `configure` block or a test's `with` line. */
+export interface Binding {
+  readonly name: Ident;
+  readonly value: Expr;
+  readonly span: Span;
+}
+
+/** `configure a.b { NAME = value ... }`: this policy set's values for the params of package `a.b`. */
+export interface ConfigureDecl {
+  readonly kind: "Configure";
+  readonly package: QualifiedName;
+  readonly bindings: readonly Binding[];
   readonly doc: Doc;
   readonly span: Span;
 }
@@ -424,6 +458,8 @@ export type Expectation =
 export interface TestDecl {
   readonly kind: "Test";
   readonly name: StringLit;
+  /** `with NAME = value` lines: the package's params as this test sets them. */
+  readonly given: readonly Binding[];
   readonly phase: Ident;
   /** The input, an object literal evaluated with the file's consts in scope. */
   readonly input: Expr;
@@ -433,7 +469,7 @@ export interface TestDecl {
 }
 
 /** Every top-level declaration after `package`. */
-export type Decl = ImportDecl | DefaultDecl | OnErrorDecl | ConstDecl | DefDecl | RuleDecl | TestDecl;
+export type Decl = ImportDecl | DefaultDecl | OnErrorDecl | ConstDecl | ConfigureDecl | DefDecl | RuleDecl | TestDecl;
 
 /** One parsed `.policy` file. */
 export interface PolicyFile {
@@ -449,4 +485,4 @@ export interface PolicyFile {
 }
 
 /** Any node that has a span. */
-export type Node = PolicyFile | Decl | PackageDecl | RuleMeta | Effect | Expectation | Expr | Template | Ident | QualifiedName | Comment;
+export type Node = PolicyFile | Decl | PackageDecl | RuleMeta | Effect | Expectation | Expr | Template | Ident | QualifiedName | Comment | TypeRef;

@@ -44,6 +44,8 @@ export const CORE_BUILTINS: readonly Builtin[] = [
   fn("substring", [["s", str], ["start", num], ["end", num]], str, "The code points from `start` (inclusive) to `end` (exclusive), clamped to the string.", `substring("palisade", 0, 4) == "pali"`),
   fn("concat", [["first", str], ["more", str]], str, "The strings joined together, with no separator.", `concat("a", "b", "c") == "abc"`, { variadic: true }),
   fn("domain", [["address", str]], str, "The lower-cased domain of an email address (after the last `@`) or the host of a URL; `null` when there is none.", `domain("Ann@Acme.COM") == "acme.com"`),
+  fn("addresses", [["recipients", T.any]], T.list(str), "Every email address a recipient value names, lower-cased, each once: an RFC 5322 address list (`a@x.com, \"Bob\" <b@y.com>; Team: c@z.com;`), a list of them, or objects holding the address (`{email: ...}`); an address in an unquoted display name counts too (fail closed).", `addresses("Ann <ANN@acme.com>, bob@x.io") == ["ann@acme.com", "bob@x.io"]`),
+  fn("domains", [["recipients", T.any]], T.list(str), "The domains a recipient value reaches: the domain of each of its `addresses`, and the host of each URL in it, lower-cased, each once.", `domains({to: "a@X.com, b@y.org"}) == ["x.com", "y.org"]`),
   // conversions and types
   fn("to_number", [["x", T.any]], num, "The number a string spells (decimal, as in JSON), a number unchanged, `true`/`false` as 1/0; `null` when it cannot be read.", `to_number("42") == 42`),
   fn("to_string", [["x", T.any]], str, "The value as text: strings unchanged, numbers in their shortest form, other values as canonical JSON.", `to_string(42) == "42"`),

@@ -35,6 +35,8 @@ export const CODES = {
   E207: { severity: "error", title: "name shadows another" },
   E208: { severity: "error", title: "unknown rule" },
   E209: { severity: "error", title: "name not available in this phase" },
+  E210: { severity: "error", title: "unknown parameter" },
+  E211: { severity: "error", title: "parameter set twice" },
 
   E300: { severity: "error", title: "type mismatch" },
   E301: { severity: "error", title: "not a function" },
@@ -44,6 +46,7 @@ export const CODES = {
   E305: { severity: "error", title: "quantifier over a non-list" },
   E306: { severity: "error", title: "cannot index this value" },
   E307: { severity: "error", title: "not a pattern" },
+  E308: { severity: "error", title: "value does not fit the parameter" },
 
   E400: { severity: "error", title: "effect not valid in this phase" },
   E401: { severity: "error", title: "redact target is not a string field" },
@@ -60,19 +63,30 @@ export const CODES = {
   E501: { severity: "error", title: "regex may backtrack catastrophically" },
   E502: { severity: "error", title: "unsupported regex feature" },
   E503: { severity: "error", title: "invalid regex flag" },
+  E504: { severity: "error", title: "regex escape needs the u flag" },
 
   E600: { severity: "error", title: "missing package declaration" },
   E601: { severity: "error", title: "import cycle" },
   E602: { severity: "error", title: "conflicting settings" },
   E603: { severity: "error", title: "misplaced declaration" },
   E604: { severity: "error", title: "cannot read file" },
+  E605: { severity: "error", title: "invalid tool schema" },
 
   W001: { severity: "warning", title: "unused const" },
   W002: { severity: "warning", title: "unused def" },
   W003: { severity: "warning", title: "unused import" },
   W004: { severity: "warning", title: "files disagree on a setting" },
   W005: { severity: "warning", title: "unused variable" },
+  W006: { severity: "warning", title: "an absent field keeps the rule from firing" },
+  W007: { severity: "warning", title: "transforms depend on their order" },
+  W008: { severity: "warning", title: "quantifier condition reaches past its variable" },
 } as const satisfies Record<string, CodeInfo>;
 
 /** A registered diagnostic code. */
 export type DiagnosticCode = keyof typeof CODES;
+
+/**
+ * The lints: warnings about rules that may not mean what they seem to (check/lints.ts). Tests of
+ * other checks leave them out of their comparisons unless they ask for one (spec/conformance.md).
+ */
+export const LINT_CODES: ReadonlySet<string> = new Set(["W006", "W007", "W008"]);

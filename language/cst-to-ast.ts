@@ -308,6 +308,7 @@ const OP_TOKENS: readonly [string, A.BinaryOp][] = [
   ["Lt", "<"],
   ["Gt", ">"],
   ["Contains", "contains"],
+  ["Has", "has"],
   ["Matches", "matches"],
   ["Like", "like"],
   ["Plus", "+"],
@@ -390,6 +391,7 @@ function fold(ctx: Ctx, node: CstNode | undefined, opName: "binaryOp" | "arithOp
       const prec = precedence(o.op);
       if (prec < min) break;
       const right = expr(prec + 1);
+      if (o.op === "has" && !isFieldPath(right)) report(ctx, "E100", right.span, `after 'has', name a field, not '${sourceOf(ctx, right).slice(0, 40)}'`, "write e.g. 'tool.args has amount' or 'tool.args has customer.id'");
       const b: A.Binary = { kind: "Binary", op: o.op, left, right, opSpan: o.span, span: join(left.span, right.span) };
       if (prec === PREC_COMPARE) {
         if (comparison !== null) chained(ctx, comparison, b);
@@ -407,6 +409,12 @@ function fold(ctx: Ctx, node: CstNode | undefined, opName: "binaryOp" | "arithOp
     result = expr(minPrec);
   }
   return result;
+}
+
+/** Whether `e` is a plain field path (`a`, `a.b.c`): what may follow `has`. */
+function isFieldPath(e: A.Expr): boolean {
+  if (e.kind === "Name") return true;
+  return e.kind === "Member" && isFieldPath(e.object);
 }
 
 function sourceOf(ctx: Ctx, e: A.Expr): string {
@@ -738,9 +746,16 @@ function expectation(ctx: Ctx, node: CstNode, fallback: Span): A.Expectation {
   return { kind: "ExpectDecision", decision, by, span: join(kwSpan, by.length ? end : tokSpan(ctx, d, kwSpan)) };
 }
 
+function binding(ctx: Ctx, node: CstNode, fallback: Span): A.Binding {
+  const name = ident(ctx, tok(node, "Identifier"), fallback);
+  const value = expression(ctx, sub(node, "expression"), name.span);
+  return { name, value, span: join(name.span, value.span) };
+}
+
 function testDecl(ctx: Ctx, node: CstNode, doc: A.Doc, fallback: Span): A.TestDecl {
   const kwSpan = tokSpan(ctx, tok(node, "Test"), fallback);
   const name = stringLit(ctx, tok(node, "StringLiteral"), kwSpan);
+  const given = subs(node, "binding").map((b) => binding(ctx, b, name.span));
   const phase = ident(ctx, tok(node, "Identifier"), name.span);
   const input = expression(ctx, sub(node, "expression"), phase.span);
   const expects = subs(node, "expectClause").map((e) => expectation(ctx, e, input.span));
@@ -749,7 +764,7 @@ function testDecl(ctx: Ctx, node: CstNode, doc: A.Doc, fallback: Span): A.TestDe
   if (expects.length === 0 && range(close) && !node.recoveredNode) {
     report(ctx, "E100", name.span, "a test needs at least one 'expect'", "add e.g. expect deny by rule_name");
   }
-  return { kind: "Test", name, phase, input, expects, doc, span: join(kwSpan, lastSpan(ctx, close, expects.length ? expects[expects.length - 1].span : input.span)) };
+  return { kind: "Test", name, given, phase, input, expects, doc, span: join(kwSpan, lastSpan(ctx, close, expects.length ? expects[expects.length - 1].span : input.span)) };
 }
 
 function setting(ctx: Ctx, node: CstNode, fallback: Span): { value: "allow" | "deny"; phases: A.Ident[]; span: Span } {
@@ -785,7 +800,20 @@ function topDecl(ctx: Ctx, node: CstNode, doc: A.Doc, fallback: Span): TopDecl |
     case "constDecl": {
       const name = ident(ctx, tok(inner, "Identifier"), kwSpan);
       const value = expression(ctx, sub(inner, "expression"), name.span);
-      return { kind: "Const", name, value, doc, span: join(kwSpan, value.span) };
+      return { kind: "Const", name, value, param: false, type: null, doc, span: join(kwSpan, value.span) };
+    }
+    case "paramDecl": {
+      const [nameTok, ...typeToks] = toks(inner, "Identifier").filter((t) => range(t));
+      const name = ident(ctx, nameTok, kwSpan);
+      const words = typeToks.map((t) => ident(ctx, t, name.span));
+      const type: A.TypeRef | null = words.length === 0 ? null : { kind: "TypeRef", words, span: join(words[0].span, words[words.length - 1].span) };
+      const value = expression(ctx, sub(inner, "expression"), name.span);
+      return { kind: "Const", name, value, param: true, type, doc, span: join(kwSpan, value.span) };
+    }
+    case "configureDecl": {
+      const pkg = qualifiedName(ctx, sub(inner, "qualifiedName"), kwSpan);
+      const bindings = subs(inner, "binding").map((b) => binding(ctx, b, pkg.span));
+      return { kind: "Configure", package: pkg, bindings, doc, span: join(kwSpan, lastSpan(ctx, tok(inner, "RBrace"), bindings.length ? bindings[bindings.length - 1].span : pkg.span)) };
     }
     case "defDecl": {
       const [nameTok, ...paramToks] = toks(inner, "Identifier");

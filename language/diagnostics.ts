@@ -45,7 +45,7 @@ export function sortDiagnostics(diags: readonly Diagnostic[]): Diagnostic[] {
  * span (clipped to that line), and `help: ...` when there is a fix. `source` is the file's text.
  */
 export function renderDiagnostic(d: Diagnostic, source: string | undefined): string {
-  const head = `${d.file}:${d.span.start.line}:${d.span.start.col}: ${d.severity}[${d.code}]: ${d.message}`;
+  const head = visibleText(`${d.file}:${d.span.start.line}:${d.span.start.col}: ${d.severity}[${d.code}]: ${d.message}`);
   const lines = [head];
   if (source !== undefined) {
     const lineStart = d.span.start.offset - (d.span.start.col - 1);
@@ -62,11 +62,26 @@ export function renderDiagnostic(d: Diagnostic, source: string | undefined): str
     const width = d.span.end.line === d.span.start.line ? Math.max(1, d.span.end.col - d.span.start.col) : Math.max(1, text.length - caretCol);
     const gutter = String(d.span.start.line).length;
     const pad = " ".repeat(gutter);
-    const visible = text.replace(/\t/g, " ");
+    const visible = visibleText(text.replace(/\t/g, " "));
     lines.push(`${pad} |`, `${d.span.start.line} | ${visible}`, `${pad} | ${" ".repeat(Math.max(0, caretCol))}${"^".repeat(Math.min(width, Math.max(1, visible.length - caretCol + 1)))}`);
   }
-  if (d.help) lines.push(`  = help: ${d.help}`);
+  if (d.help) lines.push(`  = help: ${visibleText(d.help)}`);
   return lines.join("\n");
+}
+
+/**
+ * Text safe to print to a terminal, one character for one (so carets still line up): C0
+ * controls and DEL become their Unicode control pictures (U+2400...), C1 controls and the
+ * bidirectional overrides become U+FFFD. A binary file named as a policy must not write raw
+ * control bytes to the user's terminal.
+ */
+export function visibleText(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const n = c.charCodeAt(0);
+    if (n < 0x20) return String.fromCharCode(0x2400 + n);
+    if (n === 0x7f) return "\u2421";
+    return "\ufffd";
+  });
 }
 
 /** The JSON form, for `--error-format json` and the service. */

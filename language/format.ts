@@ -5,11 +5,11 @@
 // Invariants the tests hold: `format` is idempotent; the output parses to the input's tree up to
 // spans (metadata in canonical order, effect braces and key quoting canonical); every comment is
 // printed, verbatim and in source order.
-import type { Comment, Decl, Effect, Expectation, Expr, PackageDecl, PolicyFile, QualifiedName, RuleDecl, RuleMeta, Template, TestDecl } from "./ast.ts";
+import type { Binding, Comment, Decl, Effect, Expectation, Expr, PackageDecl, PolicyFile, QualifiedName, RuleDecl, RuleMeta, Template, TestDecl } from "./ast.ts";
 import type { Diagnostic } from "./diagnostics.ts";
 import { hasErrors } from "./diagnostics.ts";
 import { parse } from "./parse.ts";
-import { isOpen, needsParens, type Slot } from "./precedence.ts";
+import { isOpen, needsParens, reachesPast, type Slot } from "./precedence.ts";
 import { anchor, type Doc, group, hardline, ifBreak, join, line, nest, render, type RenderedLine, softline } from "./pretty.ts";
 import { escapeText, isIdentifier, quoteString } from "./quote.ts";
 
@@ -110,8 +110,12 @@ function exprInner(e: Expr, slot: Slot, chain: ChainIndent): Doc {
     case "Quantifier": {
       const head: Doc[] = [at(e), e.quantifier, " ", join(" then ", e.vars.map((v) => [at(v), v.name])), " in ", expr(e.collection, { at: "collection" })];
       if (e.body === null) return head;
+      const sep = e.quantifier === "count" ? " where " : ": ";
+      // A body that ends in `... or x` with `x` not using the variable reads as if `x` were
+      // outside it (W008): the parentheses say where it ends, as it already does.
+      if (reachesPast(e)) return [...head, sep, "(", expr(e.body, { at: "top" }, PLAIN), closer(e.body), ")"];
       // A chain inside a body breaks deeper than the chain around it, so it reads as the body's.
-      return [...head, e.quantifier === "count" ? " where " : ": ", expr(e.body, { at: "top" }, { and: 4, or: 4 })];
+      return [...head, sep, expr(e.body, { at: "top" }, { and: 4, or: 4 })];
     }
     case "Paren":
       return [at(e), "(", expr(e.expr, { at: "top" }), closer(e), ")"];
@@ -291,8 +295,12 @@ function expectDoc(x: Expectation): Doc {
   }
 }
 
+function bindingDoc(b: Binding): Doc {
+  return [at(b.name), b.name.name, " = ", expr(b.value, { at: "top" })];
+}
+
 function testDoc(t: TestDecl): Doc {
-  const body: Doc[] = [["on ", at(t.phase), t.phase.name, " ", expr(t.input, { at: "top" })], ...t.expects.map(expectDoc)];
+  const body: Doc[] = [...t.given.map((b) => ["with ", bindingDoc(b)]), ["on ", at(t.phase), t.phase.name, " ", expr(t.input, { at: "top" })], ...t.expects.map(expectDoc)];
   return [at(t.name), "test ", quoteString(t.name.value), " {", nest(2, [hardline, join(hardline, body)]), hardline, closer(t), "}"];
 }
 
@@ -310,7 +318,9 @@ function declBody(d: Decl | PackageDecl): Doc {
     case "OnError":
       return [d.kind === "Default" ? "default " : "on_error ", d.value, d.phases.length === 0 ? "" : [" on ", join(", ", d.phases.map((p) => [at(p), p.name]))]];
     case "Const":
-      return ["const ", at(d.name), d.name.name, " = ", expr(d.value, { at: "top" })];
+      return [d.param ? "param " : "const ", at(d.name), d.name.name, d.type === null ? "" : [": ", join(" ", d.type.words.map((w) => [at(w), w.name]))], " = ", expr(d.value, { at: "top" })];
+    case "Configure":
+      return ["configure ", qname(d.package), " {", nest(2, d.bindings.map((b) => [hardline, bindingDoc(b)])), hardline, closer(d), "}"];
     case "Def":
       return ["def ", at(d.name), d.name.name, "(", join(", ", d.params.map((p) => [at(p), p.name])), ") = ", expr(d.body, { at: "top" })];
     case "Rule":

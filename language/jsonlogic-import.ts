@@ -36,7 +36,7 @@ export interface ImportResult {
 
 // Bare names may not be keywords (spec/decisions.md); after `.` they may.
 const KEYWORDS = new Set(
-  "package import as const def rule on test expect by default on_error when unless then deny require_approval from allow warn redact with set any all count where in not and or contains matches like starts ends true false null severity controls tags owner payload".split(
+  "package import as const def rule on test expect by default on_error when unless then deny require_approval from allow warn redact with set any all count where in not and or contains has param configure matches like starts ends true false null severity controls tags owner payload".split(
     " ",
   ),
 );

@@ -36,12 +36,12 @@ const QUANTIFIERS = new Set([T.Any, T.All, T.Count]);
 // Keywords that start a declaration, a rule item, an effect or an expectation: a quantifier's
 // body cannot reach past them, so they end its nesting.
 const CLAUSE_STARTS = new Set([
-  T.Package, T.Import, T.Const, T.Def, T.Rule, T.Test, T.Default, T.OnError, T.When, T.Unless, T.Expect,
+  T.Package, T.Import, T.Const, T.Param, T.Configure, T.Def, T.Rule, T.Test, T.Default, T.OnError, T.When, T.Unless, T.Expect,
   T.Deny, T.RequireApproval, T.Allow, T.Warn, T.Redact, T.SetKw, T.SeverityKw, T.Controls, T.Tags, T.Owner,
 ]);
 
 const CHAIN_OPS = new Set([
-  T.Or, T.And, T.EqEq, T.NotEq, T.Lt, T.LtEq, T.Gt, T.GtEq, T.In, T.Contains, T.Matches, T.Like, T.Starts, T.Ends,
+  T.Or, T.And, T.EqEq, T.NotEq, T.Lt, T.LtEq, T.Gt, T.GtEq, T.In, T.Contains, T.Has, T.Matches, T.Like, T.Starts, T.Ends,
   T.Plus, T.Minus, T.Star, T.Slash, T.Percent, T.Dot,
 ]);
 

@@ -34,6 +34,8 @@ export class PolicyParser extends CstParser {
       { ALT: () => this.SUBRULE(this.defaultDecl) },
       { ALT: () => this.SUBRULE(this.onErrorDecl) },
       { ALT: () => this.SUBRULE(this.constDecl) },
+      { ALT: () => this.SUBRULE(this.paramDecl) },
+      { ALT: () => this.SUBRULE(this.configureDecl) },
       { ALT: () => this.SUBRULE(this.defDecl) },
       { ALT: () => this.SUBRULE(this.ruleDecl) },
       { ALT: () => this.SUBRULE(this.testDecl) },
@@ -90,6 +92,37 @@ export class PolicyParser extends CstParser {
 
   private constDecl = this.RULE("constDecl", () => {
     this.CONSUME(T.Const);
+    this.CONSUME(T.Identifier);
+    this.CONSUME(T.Assign);
+    this.SUBRULE(this.expression);
+  });
+
+  /** `param NAME [: TYPE] = default`: TYPE is a run of words such as `list of string`, read by the checker. */
+  private paramDecl = this.RULE("paramDecl", () => {
+    this.CONSUME(T.Param);
+    this.CONSUME(T.Identifier);
+    this.OPTION(() => {
+      this.CONSUME(T.Colon);
+      this.AT_LEAST_ONE(() => this.CONSUME2(T.Identifier));
+    });
+    this.CONSUME(T.Assign);
+    this.SUBRULE(this.expression);
+  });
+
+  /** `configure a.b { NAME = value, ... }`: values for the params of package `a.b`. */
+  private configureDecl = this.RULE("configureDecl", () => {
+    this.CONSUME(T.Configure);
+    this.SUBRULE(this.qualifiedName);
+    this.CONSUME(T.LBrace);
+    this.MANY(() => {
+      this.SUBRULE(this.binding);
+      this.OPTION(() => this.CONSUME(T.Comma));
+    });
+    this.CONSUME(T.RBrace);
+  });
+
+  /** `NAME = value` in a `configure` block or a test's `with` line. */
+  private binding = this.RULE("binding", () => {
     this.CONSUME(T.Identifier);
     this.CONSUME(T.Assign);
     this.SUBRULE(this.expression);
@@ -244,6 +277,10 @@ export class PolicyParser extends CstParser {
     this.CONSUME(T.Test);
     this.CONSUME(T.StringLiteral);
     this.CONSUME(T.LBrace);
+    this.MANY2(() => {
+      this.CONSUME(T.With);
+      this.SUBRULE(this.binding);
+    });
     this.CONSUME(T.On);
     this.CONSUME(T.Identifier);
     this.SUBRULE(this.expression);
@@ -346,6 +383,7 @@ export class PolicyParser extends CstParser {
         },
       },
       { ALT: () => this.CONSUME(T.Contains) },
+      { ALT: () => this.CONSUME(T.Has) },
       { ALT: () => this.CONSUME(T.Matches) },
       { ALT: () => this.CONSUME(T.Like) },
       {

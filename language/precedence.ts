@@ -109,11 +109,50 @@ function withParensInside(e: Expr, slot: Slot): Expr {
       return { ...e, items: e.items.map((a) => withParens(a)) };
     case "Object":
       return { ...e, entries: e.entries.map((en) => ({ ...en, value: withParens(en.value) })) };
-    case "Quantifier":
-      return { ...e, collection: withParens(e.collection, { at: "collection" }), body: e.body === null ? null : withParens(e.body, { at: "top" }) };
+    case "Quantifier": {
+      // A body ending in an operand that does not use the variable is bracketed, as the formatter prints it (W008).
+      const body = e.body === null ? null : withParens(e.body, { at: "top" });
+      return { ...e, collection: withParens(e.collection, { at: "collection" }), body: body !== null && reachesPast(e) ? { kind: "Paren", expr: body, span: body.span } : body };
+    }
     case "Paren":
       return { ...e, expr: withParens(e.expr) };
     default:
       return e;
   }
 }
+
+/** Whether a quantifier's body is an `and`/`or` chain whose last operand does not name its variables (W008's shape). */
+export function reachesPast(q: Expr & { kind: "Quantifier" }): boolean {
+  const b = q.body;
+  if (b === null || b.kind !== "Binary" || (b.op !== "and" && b.op !== "or")) return false;
+  const names = new Set(q.vars.map((v) => v.name));
+  return !mentions(b.right, names);
+}
+
+function mentions(e: Expr, names: ReadonlySet<string>): boolean {
+  switch (e.kind) {
+    case "Name":
+      return names.has(e.name);
+    case "List":
+      return e.items.some((x) => mentions(x, names));
+    case "Object":
+      return e.entries.some((x) => mentions(x.value, names));
+    case "Member":
+      return mentions(e.object, names);
+    case "Index":
+      return mentions(e.object, names) || mentions(e.index, names);
+    case "Call":
+      return mentions(e.callee, names) || e.args.some((x) => mentions(x, names));
+    case "Unary":
+      return mentions(e.operand, names);
+    case "Binary":
+      return mentions(e.left, names) || (e.op !== "has" && mentions(e.right, names));
+    case "Quantifier":
+      return mentions(e.collection, names) || (e.body !== null && mentions(e.body, names));
+    case "Paren":
+      return mentions(e.expr, names);
+    default:
+      return false;
+  }
+}
+

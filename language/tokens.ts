@@ -113,6 +113,12 @@ export const And = keyword("and");
 export const Or = keyword("or");
 /** `contains`. */
 export const Contains = keyword("contains");
+/** `has` (presence: `tool.args has amount`). */
+export const Has = keyword("has");
+/** `param` (a const a deployment may configure). */
+export const Param = keyword("param");
+/** `configure` (set another package's params). */
+export const Configure = keyword("configure");
 /** `matches`. */
 export const Matches = keyword("matches");
 /** `like`. */

@@ -16,7 +16,7 @@ options:
   --deny-warnings         exit 1 when there are warnings
   -h, --help              show this help
 
-exit status: 0 ok, 1 errors found, 2 bad arguments`;
+exit status: 0 ok, 1 errors found, 2 bad arguments or a PATH that cannot be read`;
 
 /** The check command. */
 export const command: Command = {
@@ -35,6 +35,8 @@ export const command: Command = {
     printDiagnostics(diagnostics, sources, io, format);
     const failed = hasErrors(diagnostics) || (args.flags["deny-warnings"] === true && diagnostics.length > 0);
     if (format === "human") io.stderr(`${failed ? "failed" : "ok"}: ${sources.length} file${sources.length === 1 ? "" : "s"} checked, ${countLine(diagnostics)}\n`);
+    // A PATH that cannot be read is an unusable argument (exit 2), not a finding about a policy.
+    if (diagnostics.some((d) => d.code === "E604")) return 2;
     return failed ? 1 : 0;
   },
 };

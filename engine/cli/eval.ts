@@ -33,6 +33,8 @@ options:
   --input FILE            the phase's input as JSON; '-' reads standard input
   --tool-schemas FILE     JSON object: tool name -> JSON Schema of its args
   --compact               print the decision on one line
+  --explain               add "explain": for each rule of the phase, fired, did not
+                          fire and why (the false part, the values it read), or errored
   --error-format FORMAT   human (default) or json, for diagnostics
   -h, --help              show this help
 
@@ -49,6 +51,7 @@ export const command: Command = {
       input: { type: "string" },
       "tool-schemas": { type: "string" },
       compact: { type: "boolean" },
+      explain: { type: "boolean" },
       "error-format": { type: "string" },
     });
     const phase = stringFlag(args, "phase");
@@ -68,7 +71,9 @@ export const command: Command = {
       return 2;
     }
     try {
-      const decision = set.decide(phase, input);
+      const decided = set.decide(phase, input);
+      // --explain adds, for each rule of the phase, whether it fired, errored, or why it did not.
+      const decision = args.flags.explain === true ? { ...decided, explain: set.reference.explain(phase, input as never) } : decided;
       io.stdout(`${args.flags.compact === true ? JSON.stringify(decision) : JSON.stringify(decision, null, 2)}\n`);
       return 0;
     } catch (err) {

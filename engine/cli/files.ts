@@ -47,13 +47,29 @@ export function findPolicyFiles(paths: readonly string[], cwd: string): string[]
   return [...new Set(found)];
 }
 
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** The text of a file that must be UTF-8; throws a NotUtf8 error when it is not. */
+function readUtf8(abs: string): string {
+  const bytes = readFileSync(abs);
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new NotUtf8();
+  }
+}
+
+class NotUtf8 extends Error {
+  override readonly name = "NotUtf8";
+}
+
 /** Reads the files under `paths` as UTF-8 text. */
 export function readPolicyFiles(paths: readonly string[], cwd: string): SourceFile[] {
   return findPolicyFiles(paths, cwd).map((abs) => {
     try {
-      return { path: displayPath(abs, cwd), text: readFileSync(abs, "utf8") };
+      return { path: displayPath(abs, cwd), text: readUtf8(abs) };
     } catch (err) {
-      throw new UsageError(`cannot read '${displayPath(abs, cwd)}': ${(err as NodeJS.ErrnoException).code ?? "read error"}`);
+      throw new UsageError(`cannot read '${displayPath(abs, cwd)}': ${err instanceof NotUtf8 ? "it is not UTF-8 text" : ((err as NodeJS.ErrnoException).code ?? "read error")}`);
     }
   });
 }
@@ -97,9 +113,10 @@ export function readPolicySources(paths: readonly string[], cwd: string): { sour
       seen.add(abs);
       const path = displayPath(abs, cwd);
       try {
-        sources.push({ path, text: readFileSync(abs, "utf8") });
+        sources.push({ path, text: readUtf8(abs) });
       } catch (err) {
-        diagnostics.push(diagnostic("E604", path, fileStart, `cannot read '${path}': ${(err as NodeJS.ErrnoException).code ?? "read error"}`, "check the file's permissions"));
+        if (err instanceof NotUtf8) diagnostics.push(diagnostic("E604", path, fileStart, `cannot read '${path}': it is not UTF-8 text`, "save the file as UTF-8 (policy files are text)"));
+        else diagnostics.push(diagnostic("E604", path, fileStart, `cannot read '${path}': ${(err as NodeJS.ErrnoException).code ?? "read error"}`, "check the file's permissions"));
       }
     }
   }

@@ -10,7 +10,8 @@ import { importJsonLogic } from "../../language/jsonlogic-import.ts";
 import { isIdentifier } from "../../language/quote.ts";
 import { fileStart } from "../../language/span.ts";
 import { parseArgs, stringFlag, UsageError } from "./args.ts";
-import type { Command } from "./command.ts";
+import type { Command, CommandIO } from "./command.ts";
+import { checkSources, renderDiagnostic, type Diagnostic } from "../../language/index.ts";
 
 const help = `usage: palisade import jsonlogic FILE [options]
 
@@ -69,6 +70,10 @@ export const command: Command = {
       return 2;
     }
     if (ruleName === undefined || phase === undefined) {
+      // What is printed must check: in a rule of some phase (the paths it reads decide which).
+      const tried = PHASES.map((p) => checked(`package imported\n\nrule imported on ${p} {\n  when (${result.text}) != null\n  then deny\n}\n`));
+      const ok = tried.find((t) => t.problems.length === 0);
+      if (ok === undefined) return refuse(io, file, tried.find((_, i) => PHASES[i] === "tool_call") ?? tried[0]);
       io.stdout(`${result.text}\n`);
       return 0;
     }
@@ -86,7 +91,24 @@ export const command: Command = {
       span,
     };
     const policy: PolicyFile = { kind: "File", path: file, package: null, decls: [decl], comments: [], span };
-    io.stdout(format(policy, ""));
+    const out = format(policy, "");
+    const c = checked(`package imported\n\n${out}`);
+    if (c.problems.length > 0) return refuse(io, file, c);
+    io.stdout(out);
     return 0;
   },
 };
+
+/** The errors of checking `text` (a generated file), with the text. */
+function checked(text: string): { text: string; problems: Diagnostic[] } {
+  const { diagnostics } = checkSources([{ path: "imported.policy", text }]);
+  return { text, problems: diagnostics.filter((d) => d.severity === "error") };
+}
+
+/** Reports generated code that does not check: it is not printed, and the import exits 2. */
+function refuse(io: CommandIO, file: string, c: { text: string; problems: Diagnostic[] }): number {
+  io.stderr(`palisade import: '${file}' imports to code that does not check:\n`);
+  for (const d of c.problems) io.stderr(`${renderDiagnostic(d, c.text)}\n`);
+  io.stderr("palisade import: give --root NAME when the rule's variables are fields of one input object (e.g. --root meta)\n");
+  return 2;
+}

@@ -28,6 +28,10 @@ export function readToolSchemas(file: string | undefined, cwd: string): Record<s
     throw new UsageError(`cannot read tool schemas from '${file}': ${(err as Error).message}`);
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw new UsageError(`'${file}' must hold a JSON object of tool name -> JSON Schema`);
+  for (const [name, schema] of Object.entries(value)) {
+    const ok = typeof schema === "boolean" || (typeof schema === "object" && schema !== null && !Array.isArray(schema));
+    if (!ok) throw new UsageError(`'${file}': the schema of tool '${name}' must be a JSON Schema (an object or true/false), got ${schema === null ? "null" : Array.isArray(schema) ? "a list" : `a ${typeof schema}`}`);
+  }
   return value as Record<string, JSONSchemaObject>;
 }
 

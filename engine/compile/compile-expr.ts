@@ -11,17 +11,22 @@
 // every binder gets its own slots at compile time (defs are inlined per call site, each with
 // fresh slots), so binding a variable is a store, never an allocation. This relies on the
 // language having no recursion (checker guarantee) and on decisions being synchronous.
-import type { DefDecl, Expr, Pattern, Quantifier } from "../../language/ast.ts";
+import type { DefDecl, Expr, Pattern, Phase, Quantifier } from "../../language/ast.ts";
 import type { CheckedProgram, Resolution, ResolvedNode } from "../../language/check/program.ts";
 import { walk as walkAst } from "../../language/ast-util.ts";
+import { pathText } from "../../language/check/context.ts";
+import { PHASE_ROOTS } from "../../language/check/schema.ts";
+import type { Type } from "../../language/types.ts";
 import { PolicyRuntimeError } from "../runtime/stdlib/errors.ts";
-import { getDetector } from "../runtime/stdlib/detectors.ts";
-import { cachedPolicyRegex, compilePolicyRegex } from "../runtime/stdlib/regex-guard.ts";
 import { compileGlob, like } from "../runtime/stdlib/glob.ts";
+import { cachedPolicyRegex } from "../runtime/stdlib/regex-guard.ts";
 import { builtinImpl, callBuiltin } from "./builtins.ts";
-import { elementScan, pathReader } from "./compile-path.ts";
-import type { Matcher } from "./reference.ts";
-import { Duration, arithmetic, compare, elements, equals, getField, getIndex, member, negate, truth, typeName, type Value } from "./values.ts";
+import { elementScan, pathReader, type PathTypes } from "./compile-path.ts";
+import { containerMode, memberAs } from "./membership.ts";
+import { detectorValue, regexValue, textMatcher } from "./patterns.ts";
+import { fieldPath } from "./reference.ts";
+import { checked, conforms, expectedText, typeClash } from "./runtime-types.ts";
+import { Duration, PatternValue, arithmetic, compare, elements, equals, getIndex, negate, truth, typeName, type Matcher, type Value } from "./values.ts";
 
 /** A compiled expression: reads the decision's input (null for consts), returns a value or throws PolicyRuntimeError. */
 export type Fn = (input: Value) => Value;
@@ -37,8 +42,6 @@ export interface Compiled {
 /** The right side of `matches`/`contains` or a `redact` pattern: a fixed matcher, or a closure giving a string, null or a matcher. */
 export type MatcherSource = { readonly fixed: Matcher } | { readonly dynamic: (input: Value) => Matcher | string | null };
 
-const NOT_A_PATTERN = "a pattern is only usable with 'matches', 'contains' and 'redact'";
-
 function dynamic(fn: Fn): Compiled {
   return { fn, folded: false, value: null };
 }
@@ -47,7 +50,7 @@ function constant(value: Value): Compiled {
   return { fn: () => value, folded: true, value };
 }
 
-function thrower(message: string): Fn {
+function thrower(message: string): (input: Value) => never {
   return () => {
     throw new PolicyRuntimeError(message);
   };
@@ -64,8 +67,10 @@ export class ExprCompiler {
   readonly program: CheckedProgram;
   /** The locals of every closure this compiler built; grown as binders are compiled. */
   readonly slots: Value[] = [];
-  /** Each const: its value, the matcher it names (`const R = /x/`), or the message of its failure. */
-  private readonly consts = new Map<string, { readonly value: Value } | { readonly matcher: Matcher } | { readonly error: string }>();
+  /** Each const: its value (a pattern const holds a PatternValue), or the message of its failure. */
+  private readonly consts = new Map<string, { readonly value: Value } | { readonly error: string }>();
+  /** The phase the rules being compiled run in (the value of `phase`); null for consts. */
+  phase: Phase | null = null;
   /**
    * A conjunct known to hold wherever the expression being compiled runs (an indexed rule's
    * leading pin): `pin and x` compiles to the truth of `x` alone.
@@ -80,13 +85,8 @@ export class ExprCompiler {
     // a const that fails fails both evaluators' construction alike).
     // A const that fails does not stop the set from loading: the rules that read it are errored.
     for (const c of program.consts.values()) {
-      const p = this.fixedPattern(c.decl.value);
-      if (p !== null) {
-        this.consts.set(c.id, "matcher" in p ? { matcher: p.matcher } : { error: `const ${c.id}: ${p.error}` });
-        continue;
-      }
       try {
-        this.consts.set(c.id, { value: this.compile(c.decl.value, new Map()).fn(null) });
+        this.consts.set(c.id, { value: this.compile(c.value, new Map()).fn(null) });
       } catch (err) {
         if (!(err instanceof PolicyRuntimeError)) throw err;
         this.consts.set(c.id, { error: `const ${c.id}: ${err.message}` });
@@ -94,13 +94,13 @@ export class ExprCompiler {
     }
   }
 
-  private constEntry(id: string): { readonly value: Value } | { readonly matcher: Matcher } | { readonly error: string } {
+  private constEntry(id: string): { readonly value: Value } | { readonly error: string } {
     const c = this.consts.get(id);
     if (c === undefined) throw new Error(`internal: const ${id} is not evaluated yet`);
     return c;
   }
 
-  /** A const's value by id; null for a pattern const or one whose evaluation failed. */
+  /** A const's value by id; null for one whose evaluation failed. */
   constValue(id: string): Value {
     const c = this.constEntry(id);
     return "value" in c ? c.value : null;
@@ -132,63 +132,52 @@ export class ExprCompiler {
     return this.compileRaw(e, scope);
   }
 
-  /** The matcher a fixed pattern expression names (a regex literal or a detector, through parentheses); null when it is not one. */
-  private fixedPattern(e: Expr): { matcher: Matcher } | { error: string } | null {
-    while (e.kind === "Paren") e = e.expr;
-    if (e.kind === "Regex") {
-      try {
-        return { matcher: compilePolicyRegex(e.pattern, e.flags) };
-      } catch (err) {
-        if (err instanceof PolicyRuntimeError) return { error: err.message };
-        throw err;
-      }
-    }
-    if (e.kind === "Name" || e.kind === "Member") {
-      const r = this.program.resolutions.get(e);
-      if (r?.kind === "const") {
-        const c = this.constEntry(r.id);
-        return "matcher" in c ? { matcher: c.matcher } : "error" in c ? { error: c.error } : null;
-      }
-      if (r?.kind === "detector") {
-        const d = getDetector(r.name);
-        return d ? { matcher: d } : { error: `detector '${r.name}' has no implementation` };
-      }
-    }
-    return null;
+  /** The static type of `e` when reads of it are checked (runtime-types.ts), else null. */
+  private readType(e: Expr): Type | null {
+    const t = this.program.types.get(e);
+    return checked(t) ? t : null;
   }
 
-  /** The matcher of a `redact` pattern (a regex literal or a detector name), built once; a failure is deferred to run time, as in the reference. */
+  /** `fn` with its result checked against `e`'s static type: a read of the input or a bound variable. */
+  private typed(e: Expr, c: Compiled): Compiled {
+    const t = this.readType(e);
+    if (t === null || c.folded) return c;
+    const f = c.fn;
+    const text = pathText(e) ?? "value";
+    const expected = expectedText(t);
+    return dynamic((input) => {
+      const v = f(input);
+      if (v !== null && !conforms(t, v)) throw typeClash(text, expected, v);
+      return v;
+    });
+  }
+
+  /** The matcher of a `redact` pattern (a regex literal, a detector, or a const holding a pattern), built once; a failure is deferred to run time, as in the reference. */
   redactPattern(p: Pattern): MatcherSource {
     if (p.kind === "Regex") return this.matcherSource(p, new Map());
     const r = this.resolution(p);
-    if (r.kind !== "detector") throw new Error(`internal: redact pattern resolved to ${r.kind}`);
-    const d = getDetector(r.name);
-    if (d) return { fixed: d };
-    const message = `detector '${r.name}' has no implementation`;
-    return {
-      dynamic: () => {
-        throw new PolicyRuntimeError(message);
-      },
-    };
+    let v: Value | PolicyRuntimeError;
+    if (r.kind === "detector") v = detectorValue(r.name);
+    else if (r.kind === "const") {
+      const c = this.constEntry(r.id);
+      if ("error" in c) return { dynamic: thrower(c.error) };
+      v = c.value;
+    } else return { dynamic: thrower(`'${p.parts.map((x) => x.name).join(".")}' is not a pattern`) };
+    if (v instanceof PolicyRuntimeError) return { dynamic: thrower(v.message) };
+    const m = textMatcher(v, "redact");
+    return m instanceof PolicyRuntimeError ? { dynamic: thrower(m.message) } : m === null ? { dynamic: () => null } : { fixed: m };
   }
 
-  /** The matcher of a fixed `matches`/`contains` right side, compiled once; throws at run time if it cannot be built. */
+  /** The matcher of a `matches`/`contains`/`redact` right side: fixed when it is constant, else a closure giving a matcher, a string or null. */
   matcherSource(e: Expr, scope: Scope): MatcherSource {
-    const fixed = this.fixedPattern(e);
-    if (fixed !== null) {
-      if ("matcher" in fixed) return { fixed: fixed.matcher };
-      const message = fixed.error;
-      return {
-        dynamic: () => {
-          throw new PolicyRuntimeError(message);
-        },
-      };
-    }
-    const v = this.compile(e, scope).fn;
+    const c = this.compile(e, scope);
+    if (c.folded && c.value instanceof PatternValue) return { fixed: c.value.matcher };
+    const v = c.fn;
     return {
       dynamic: (input) => {
         const x = v(input);
         if (x === null || typeof x === "string") return x;
+        if (x instanceof PatternValue) return x.matcher;
         throw new PolicyRuntimeError(`expected a pattern or a string, got a ${typeName(x)}`);
       },
     };
@@ -197,13 +186,16 @@ export class ExprCompiler {
   private resolved(r: Resolution, scope: Scope): Compiled {
     switch (r.kind) {
       case "root": {
-        const name = r.name;
-        return dynamic((input) => getField(input, name));
+        // A root the phase being compiled does not have reads as absent, whatever the input holds.
+        if (this.phase !== null && !PHASE_ROOTS[this.phase].includes(r.name)) return constant(null);
+        return dynamic(pathReader([r.name]));
       }
+      case "phase":
+        return constant(this.phase);
       case "const": {
         const c = this.constEntry(r.id);
         if ("value" in c) return constant(c.value);
-        return dynamic(thrower("error" in c ? c.error : NOT_A_PATTERN));
+        return dynamic(thrower(c.error));
       }
       case "variable":
       case "param": {
@@ -212,8 +204,10 @@ export class ExprCompiler {
         const slots = this.slots;
         return dynamic(() => slots[slot] ?? null);
       }
-      case "detector":
-        return dynamic(thrower(getDetector(r.name) ? NOT_A_PATTERN : `detector '${r.name}' has no implementation`));
+      case "detector": {
+        const v = detectorValue(r.name);
+        return v instanceof PolicyRuntimeError ? dynamic(thrower(v.message)) : constant(v);
+      }
       default:
         return dynamic(thrower(`'${"name" in r ? r.name : r.kind}' is not a value`));
     }
@@ -230,9 +224,8 @@ export class ExprCompiler {
       case "Duration":
         return constant(new Duration(e.ms));
       case "Regex": {
-        // A regex is a value only where a pattern is expected; elsewhere the reference builds it, then refuses it.
-        const p = this.fixedPattern(e);
-        return dynamic(thrower(p !== null && "error" in p ? p.error : NOT_A_PATTERN));
+        const v = regexValue(e.pattern, e.flags);
+        return v instanceof PolicyRuntimeError ? dynamic(thrower(v.message)) : constant(v);
       }
       case "Paren":
         return this.compile(e.expr, scope);
@@ -240,8 +233,12 @@ export class ExprCompiler {
         return this.list(e.items.map((x) => this.compile(x, scope)));
       case "Object":
         return this.object(e.entries.map((en) => [en.key, this.compile(en.value, scope)] as const));
-      case "Name":
-        return this.resolved(this.resolution(e), scope);
+      case "Name": {
+        const r = this.resolution(e);
+        const c = this.resolved(r, scope);
+        // A root's kind is checked at the decision boundary (input-check.ts), once per decision.
+        return r.kind === "variable" || r.kind === "param" ? this.typed(e, c) : c;
+      }
       case "Member": {
         const r = this.program.resolutions.get(e);
         if (r) return this.resolved(r, scope);
@@ -250,7 +247,7 @@ export class ExprCompiler {
       case "Index": {
         const o = this.compile(e.object, scope);
         const i = this.compile(e.index, scope);
-        return this.fold([o, i], (input) => getIndex(o.fn(input), i.fn(input)));
+        return this.typed(e, this.fold([o, i], (input) => getIndex(o.fn(input), i.fn(input))));
       }
       case "Call":
         return this.call(e, scope);
@@ -298,56 +295,71 @@ export class ExprCompiler {
     );
   }
 
-  /** A chain of plain field reads `x.a.b.c`, resolved once into a key list and walked in one closure. */
+  /** A chain of plain field reads `x.a.b.c`, resolved once into a key list and read by one generated reader, each step checked against its static type. */
   private path(e: Expr & { kind: "Member" }, scope: Scope): Compiled {
-    const keys: string[] = [];
+    const nodes: Expr[] = [];
     let base: Expr = e;
     while (base.kind === "Member" && !this.program.resolutions.has(base)) {
-      keys.push(base.property.name);
+      nodes.push(base);
       base = base.object;
       while (base.kind === "Paren") base = base.expr;
     }
-    keys.reverse();
-    const walked = this.walk(base, keys, scope);
+    nodes.reverse();
+    const keys = nodes.map((n) => (n as Expr & { kind: "Member" }).property.name);
+    const steps = nodes.map((n) => this.readType(n));
+    const texts = nodes.map((n) => pathText(n) ?? "value");
+    const walked = this.walk(base, keys, steps, texts, scope);
     if (walked !== null) return walked;
+    // Any other base (a call, an index, a const) is compiled, and checked, on its own.
     const b = this.compile(base, scope);
     const f = b.fn;
-    if (keys.length === 1) {
-      const k0 = keys[0];
-      return this.fold([b], (input) => getField(f(input), k0));
-    }
-    if (keys.length === 2) {
-      const [k0, k1] = keys;
-      return this.fold([b], (input) => getField(getField(f(input), k0), k1));
-    }
-    const n = keys.length;
-    return this.fold([b], (input) => {
-      let v = f(input);
-      for (let i = 0; i < n; i++) v = getField(v, keys[i]);
-      return v;
-    });
+    const read = pathReader(keys, { base: null, steps, texts: [pathText(base) ?? "value", ...texts] });
+    return this.fold([b], (input) => read(f(input)));
   }
 
   /**
-   * A path from an input root or a local, read in one closure (no closure per step): the shape
-   * of nearly every path in a policy, `tool.args.amount` or `c.tool.name`. Null for other bases.
+   * A path from an input root or a local, read in one generated function (no closure per step):
+   * the shape of nearly every path in a policy, `tool.args.amount` or `c.tool.name`. Null for other bases.
    */
-  private walk(base: Expr, keys: readonly string[], scope: Scope): Compiled | null {
+  private walk(base: Expr, keys: readonly string[], steps: readonly (Type | null)[], texts: readonly string[], scope: Scope): Compiled | null {
     const r = base.kind === "Name" || base.kind === "Member" ? this.program.resolutions.get(base) : undefined;
     if (r === undefined) return null;
-    let ks: readonly string[];
-    let slot = -1;
-    if (r.kind === "root") ks = [r.name, ...keys];
-    else if (r.kind === "variable" || r.kind === "param") {
-      const l = r.kind === "variable" ? this.slotOf(scope, r.binder, r.index) : this.slotOf(scope, r.def, r.index);
-      if (typeof l !== "number") return null;
-      slot = l;
-      ks = keys;
-    } else return null;
+    if (r.kind === "root") {
+      if (this.phase !== null && !PHASE_ROOTS[this.phase].includes(r.name)) return constant(null);
+      return dynamic(pathReader([r.name, ...keys], { base: null, steps: [null, ...steps], texts: ["input", r.name, ...texts] }));
+    }
+    if (r.kind !== "variable" && r.kind !== "param") return null;
+    const l = r.kind === "variable" ? this.slotOf(scope, r.binder, r.index) : this.slotOf(scope, r.def, r.index);
+    if (typeof l !== "number") return null;
     const store = this.slots;
-    const read = pathReader(ks);
-    if (slot < 0) return dynamic(read);
-    return dynamic(() => read(store[slot] ?? null));
+    const read = pathReader(keys, { base: this.readType(base), steps, texts: [pathText(base) ?? "value", ...texts] });
+    return dynamic(() => read(store[l] ?? null));
+  }
+
+  /**
+   * The static types along a root path expression (`tool.args.amount`), for the generated
+   * readers of compile-shape.ts: the same checks `compile` gives the path.
+   */
+  rootPathTypes(e: Expr): PathTypes {
+    const nodes: Expr[] = [];
+    let cur = unparen(e);
+    while (cur.kind === "Member" && !this.program.resolutions.has(cur)) {
+      nodes.push(cur);
+      cur = unparen(cur.object);
+    }
+    nodes.reverse();
+    const root = cur.kind === "Name" ? cur.name : "value";
+    return { base: null, steps: [null, ...nodes.map((n) => this.readType(n))], texts: ["input", root, ...nodes.map((n) => pathText(n) ?? "value")] };
+  }
+
+  /** Whether the phase being compiled has input root `name` (a root it lacks reads as null). */
+  hasRoot(name: string): boolean {
+    return this.phase === null || PHASE_ROOTS[this.phase].includes(name);
+  }
+
+  /** The static types along `v.a.b` read from a quantifier's variable (`elementScan`'s checks), or undefined when none is checked. */
+  private elementTypes(variable: Expr, members: readonly Expr[]): PathTypes {
+    return { base: this.readType(variable), steps: members.map((m) => this.readType(m)), texts: [pathText(variable) ?? "value", ...members.map((m) => pathText(m) ?? "value")] };
   }
 
   private call(e: Expr & { kind: "Call" }, scope: Scope): Compiled {
@@ -449,7 +461,16 @@ export class ExprCompiler {
     }
     if (op === "matches") return this.matches(e, scope);
     if (op === "contains") return this.contains(e, scope);
+    if (op === "has") return this.has(e, scope);
     const l = this.compile(e.left, scope);
+    if ((op === "and" || op === "or") && l.folded) {
+      // A left side known at compile time (`phase == "input"` in a rule compiled for one phase) decides alone or hands over.
+      const t = truth(l.value, `'${op}'`);
+      if (t === (op === "or")) return constant(t);
+      const r = this.compile(e.right, scope);
+      const rf = r.fn;
+      return this.fold([r], (input) => truth(rf(input), `'${op}'`));
+    }
     const r = this.compile(e.right, scope);
     const lf = l.fn;
     const rf = r.fn;
@@ -483,9 +504,11 @@ export class ExprCompiler {
       case "%":
         return this.fold(parts, (input) => arithmetic(op, lf(input), rf(input)));
       case "in":
-        return this.fold(parts, (input) => member(lf(input), rf(input)));
-      case "not in":
-        return this.fold(parts, (input) => !member(lf(input), rf(input)));
+      case "not in": {
+        const mode = containerMode(this.program.types.get(e.right));
+        const what = pathText(e.right) ?? "this value";
+        return this.fold(parts, op === "in" ? (input) => memberAs(mode, op, what, lf(input), rf(input)) : (input) => !memberAs(mode, op, what, lf(input), rf(input)));
+      }
       case "like": {
         // A constant glob is compiled once; `like` would find it in its cache, but a cache is a lookup per call.
         if (r.folded && typeof r.value === "string" && !l.folded) {
@@ -558,17 +581,8 @@ export class ExprCompiler {
     const literal = this.program.regexes.get(e.right);
     let src: MatcherSource;
     if (literal) {
-      try {
-        src = { fixed: compilePolicyRegex(literal.pattern, literal.flags) };
-      } catch (err) {
-        if (!(err instanceof PolicyRuntimeError)) throw err;
-        const message = err.message;
-        src = {
-          dynamic: () => {
-            throw new PolicyRuntimeError(message);
-          },
-        };
-      }
+      const v = regexValue(literal.pattern, literal.flags);
+      src = v instanceof PolicyRuntimeError ? { dynamic: thrower(v.message) } : { fixed: v.matcher };
     } else {
       src = this.matcherSource(e.right, scope);
     }
@@ -594,19 +608,35 @@ export class ExprCompiler {
     });
   }
 
+  /**
+   * `xs contains x` (membership.ts): text search when the right side is a pattern or the left a
+   * string, list membership when the left is a list or of unknown type, chosen from the static
+   * types; a union the schema allows is dispatched on the value.
+   */
   private contains(e: Expr & { kind: "Binary" }, scope: Scope): Compiled {
     const l = this.compile(e.left, scope);
     const lf = l.fn;
-    // On a list, the right side is a value (a pattern there is an error); on a string, a pattern or a string.
-    const rv = this.compile(e.right, scope).fn;
+    const rt = this.program.types.get(e.right);
+    const patternRight = rt !== undefined && rt.kind === "pattern";
+    const mode = patternRight ? "string" : containerMode(this.program.types.get(e.left));
+    const what = pathText(e.left) ?? "this value";
+    if (mode === "list" || mode === "object") {
+      const r = this.compile(e.right, scope);
+      const rf = r.fn;
+      return this.fold([l, r], (input) => {
+        const a = lf(input);
+        return memberAs("list", "contains", what, rf(input), a);
+      });
+    }
     const src = this.matcherSource(e.right, scope);
     const fixed = "fixed" in src ? src.fixed : null;
     const d = "dynamic" in src ? src.dynamic : null;
+    const rv = mode === "dynamic" ? this.compile(e.right, scope).fn : null;
     return dynamic((input) => {
       const a = lf(input);
       if (a === null) return false;
-      if (Array.isArray(a)) return member(rv(input), a);
-      if (typeof a !== "string") throw new PolicyRuntimeError(`cannot apply 'contains' to a ${typeName(a)}`);
+      if (rv !== null && Array.isArray(a)) return memberAs("dynamic", "contains", what, rv(input), a);
+      if (typeof a !== "string") throw new PolicyRuntimeError(`cannot apply 'contains' to a ${typeName(a)}`, "runtime/unexpected-type");
       if (fixed !== null) return fixed.test(a);
       const m = (d as (input: Value) => Matcher | string | null)(input);
       if (m === null) return false;
@@ -614,20 +644,34 @@ export class ExprCompiler {
     });
   }
 
+  /** `x has a.b`: the fields are present and not null. */
+  private has(e: Expr & { kind: "Binary" }, scope: Scope): Compiled {
+    const keys = fieldPath(e.right);
+    const l = this.compile(e.left, scope);
+    const lf = l.fn;
+    const read = pathReader(keys);
+    return this.fold([l], (input) => read(lf(input)) !== null);
+  }
+
   /** For a body `v.a.b == K` or `K != v.a.b` (v the quantifier's variable, K a constant string, number or bool): the path and K. */
-  private elementTest(q: Quantifier, body: Expr): { keys: string[]; k: string | number | boolean; negate: boolean } | null {
+  private elementTest(q: Quantifier, body: Expr): { keys: string[]; k: string | number | boolean; negate: boolean; types: PathTypes } | null {
     const b = unparen(body);
     if (b.kind !== "Binary" || (b.op !== "==" && b.op !== "!=")) return null;
+    let types: PathTypes | null = null;
     const side = (e: Expr): string[] | null => {
       const keys: string[] = [];
+      const members: Expr[] = [];
       e = unparen(e);
       while (e.kind === "Member" && !this.program.resolutions.has(e)) {
         keys.push(e.property.name);
+        members.push(e);
         e = unparen(e.object);
       }
       if (e.kind !== "Name") return null;
       const r = this.program.resolutions.get(e);
-      return r?.kind === "variable" && r.binder === q && r.index === 0 ? keys.reverse() : null;
+      if (!(r?.kind === "variable" && r.binder === q && r.index === 0)) return null;
+      types = this.elementTypes(e, members.reverse());
+      return keys.reverse();
     };
     const scalar = (e: Expr): string | number | boolean | null => {
       e = unparen(e);
@@ -637,8 +681,8 @@ export class ExprCompiler {
     const rk = lk === null ? side(b.right) : null;
     const k = lk !== null ? scalar(b.right) : rk !== null ? scalar(b.left) : null;
     const keys = lk ?? rk;
-    if (keys === null || k === null) return null;
-    return { keys, k, negate: b.op === "!=" };
+    if (keys === null || k === null || types === null) return null;
+    return { keys, k, negate: b.op === "!=", types };
   }
 
   /**
@@ -679,9 +723,9 @@ export class ExprCompiler {
     };
     const fused = slots.length === 1 && q.body !== null ? this.elementTest(q, q.body) : null;
     if (fused !== null) {
-      // `c.path == K` over the elements: no slot, no closure per element (the body cannot fail, so `truth` is moot).
-      const { keys, k: want, negate } = fused;
-      const scan = elementScan(kind, keys, negate);
+      // `c.path == K` over the elements: no slot, no closure per element (the body fails only on a typed read, as in the reference; `truth` is moot).
+      const { keys, k: want, negate, types } = fused;
+      const scan = elementScan(kind, keys, negate, types);
       return dynamic((input) => {
         const xs = list(input);
         if (xs === null) return kind === "count" ? 0 : kind === "all";

@@ -13,7 +13,7 @@
 import type { Expr } from "../../language/ast.ts";
 import type { CheckedProgram } from "../../language/check/program.ts";
 import type { ExprCompiler } from "./compile-expr.ts";
-import { pathReader } from "./compile-path.ts";
+import { pathReader, type PathTypes } from "./compile-path.ts";
 import { conjuncts, rootPath } from "./index-rules.ts";
 import type { Reason } from "../runtime/decision.ts";
 import { compare, displayValue, type Value } from "./values.ts";
@@ -33,6 +33,7 @@ const MAX_TESTS = 4;
 type Op = "==" | "!=" | "<" | "<=" | ">" | ">=";
 interface Test {
   readonly path: readonly string[];
+  readonly types: PathTypes;
   readonly op: Op;
   readonly k: string | number | boolean;
 }
@@ -48,13 +49,14 @@ function asTest(program: CheckedProgram, c: ExprCompiler, e: Expr): Test | null 
   const lp = rootPath(program, e.left);
   const rp = lp === null ? rootPath(program, e.right) : null;
   const path = lp ?? rp;
-  if (path === null) return null;
+  if (path === null || !c.hasRoot(path[0])) return null;
+  const types = c.rootPathTypes(lp !== null ? e.left : e.right);
   const other = c.compile(lp !== null ? e.right : e.left, new Map());
   if (!other.folded || !isScalar(other.value)) return null;
-  if (op === "==" || op === "!=") return { path, op, k: other.value };
+  if (op === "==" || op === "!=") return { path, types, op, k: other.value };
   // Orderings only as `PATH op NUMBER`: the form compile-expr.ts compares inline.
   if (lp === null || typeof other.value !== "number") return null;
-  return { path, op, k: other.value };
+  return { path, types, op, k: other.value };
 }
 
 /**
@@ -80,7 +82,7 @@ const shapes = new Map<string, ShapedCondition>();
 const SHAPE_LIMIT = 4096;
 
 function shaped(tests: readonly Test[]): ShapedCondition {
-  const key = JSON.stringify(tests.map((t) => [t.path, t.op, t.op === "==" || t.op === "!=" ? 0 : 1]));
+  const key = JSON.stringify(tests.map((t) => [t.path, t.types, t.op, t.op === "==" || t.op === "!=" ? 0 : 1]));
   let f = shapes.get(key);
   if (f === undefined) {
     if (shapes.size >= SHAPE_LIMIT) shapes.clear();
@@ -102,7 +104,7 @@ function generate(tests: readonly Test[]): ShapedCondition {
   body += "return true;";
   const names = tests.map((_, i) => `R${i}`);
   const make = new Function("compare", ...names, `"use strict";\nreturn function shapedCondition(input, r) {\n${body}\n};`) as (...args: unknown[]) => ShapedCondition;
-  return make(compare, ...tests.map((t) => pathReader(t.path)));
+  return make(compare, ...tests.map((t) => pathReader(t.path, t.types)));
 }
 
 /** A reason's kind on the direct path of `CompiledProgram.decide` (0: the rule has no such reason). */
@@ -145,6 +147,7 @@ export function shapeReason(
   present: { readonly severity: boolean; readonly controls: boolean; readonly from: boolean },
 ): { build: ShapedReason; strings: string[] } | null {
   const merged: (string | readonly string[])[] = [];
+  const typesOf = new Map<readonly string[], PathTypes>();
   for (const p of parts) {
     let piece: string | readonly string[];
     if (typeof p === "string") piece = p;
@@ -153,8 +156,9 @@ export function shapeReason(
       if (x.folded) piece = displayValue(x.value);
       else {
         const path = rootPath(program, p);
-        if (path === null) return null;
+        if (path === null || !c.hasRoot(path[0])) return null;
         piece = path;
+        typesOf.set(path, c.rootPathTypes(p));
       }
     }
     const last = merged[merged.length - 1];
@@ -165,7 +169,7 @@ export function shapeReason(
   const strings = merged.filter((m): m is string => typeof m === "string");
   if (strings.length > MAX_STRINGS) return null;
   const paths = merged.filter((m): m is readonly string[] => typeof m !== "string");
-  const key = JSON.stringify([kind, present.severity, present.controls, present.from, merged.map((m) => (typeof m === "string" ? 0 : m))]);
+  const key = JSON.stringify([kind, present.severity, present.controls, present.from, merged.map((m) => (typeof m === "string" ? 0 : [m, typesOf.get(m)]))]);
   let build = builders.get(key);
   if (build === undefined) {
     if (builders.size >= SHAPE_LIMIT) builders.clear();
@@ -178,7 +182,7 @@ export function shapeReason(
     if (present.from) fields.push("approver_role: d.from");
     const source = `"use strict";\nreturn function shapedReason(input, d) {\nlet t = "";\n${terms.map((t) => `t += ${t};`).join("\n")}\nreturn { ${fields.join(", ")} };\n};`;
     const make = new Function("show", ...paths.map((_, i) => `R${i}`), source) as (...args: unknown[]) => ShapedReason;
-    build = make(displayValue, ...paths.map((p) => pathReader(p)));
+    build = make(displayValue, ...paths.map((p) => pathReader(p, typesOf.get(p))));
     builders.set(key, build);
   }
   return { build, strings };

@@ -14,6 +14,8 @@ import { pathReader, type PathReader } from "./compile-path.ts";
 import { ExprCompiler, type Fn } from "./compile-expr.ts";
 import { buildPhaseIndex, findPins, pinOn, type Pin } from "./index-rules.ts";
 import { truth, type Value } from "./values.ts";
+import { appliesIn, errored } from "./reference.ts";
+import { inputChecks, inputFiring, type InputCheck } from "./input-check.ts";
 
 /** One rule compiled for one phase. */
 export interface CompiledRule extends Emitter {
@@ -22,6 +24,8 @@ export interface CompiledRule extends Emitter {
   readonly id: string;
   /** Its firing for an input, or null when its condition does not hold. Never throws a PolicyRuntimeError. */
   readonly fire: (input: Value) => Firing | null;
+  /** `fire` compiled without assuming the leading pin (for inputs the boundary refused, where the index is not used); built on first use. */
+  readonly fireUnpinned: () => (input: Value) => Firing | null;
   /** Whether its condition holds; throws PolicyRuntimeError where `fire` would report an error. */
   readonly holds: (input: Value) => boolean;
   /** Its effects, each a fixed outcome or a closure (which may throw PolicyRuntimeError). */
@@ -70,9 +74,9 @@ function ruleInfo(rule: CheckedRule): RuleInfo {
   return { id: rule.id, ...(rule.severity ? { severity: rule.severity } : {}), controls: rule.controls };
 }
 
-function compileRule(c: ExprCompiler, rule: CheckedRule, position: number, dropPin: Expr | null): CompiledRule {
+function compileRule(c: ExprCompiler, rule: CheckedRule, position: number, dropPin: Expr | null, phase: Phase): CompiledRule {
   const info = ruleInfo(rule);
-  const d = rule.decl;
+  const d = { ...rule.decl, effects: rule.decl.effects.filter((e) => appliesIn(e, phase)) };
   const noScope = new Map();
   c.assumeTrue = dropPin;
   let when: Fn | null;
@@ -112,7 +116,7 @@ function compileRule(c: ExprCompiler, rule: CheckedRule, position: number, dropP
     try {
       return holds(input) ? fired(input) : null;
     } catch (err) {
-      if (err instanceof PolicyRuntimeError) return { rule: info, error: err.message };
+      if (err instanceof PolicyRuntimeError) return errored(info, err);
       throw err;
     }
   };
@@ -122,11 +126,25 @@ function compileRule(c: ExprCompiler, rule: CheckedRule, position: number, dropP
   const first = direct ? emitters[0] : NO_EMITTER;
   const shape = d.unless === null ? shapeCondition(c.program, c, d.when, dropPin) : null;
   const k = shape === null ? [] : shape.constants;
+  let unpinned: ((input: Value) => Firing | null) | null = dropPin === null ? fire : null;
+  const fireUnpinned = (): ((input: Value) => Firing | null) => {
+    if (unpinned === null) {
+      const before = c.phase;
+      c.phase = phase;
+      try {
+        unpinned = compileRule(c, rule, position, null, phase).fire;
+      } finally {
+        c.phase = before;
+      }
+    }
+    return unpinned;
+  };
   return {
     ...first,
     position,
     id: rule.id,
     fire,
+    fireUnpinned,
     holds,
     effects,
     simple,
@@ -171,9 +189,12 @@ export class CompiledProgram {
   readonly program: CheckedProgram;
   private readonly compiler: ExprCompiler;
   private readonly phases: Readonly<Record<Phase, PhaseRules>>;
+  /** The decision boundary's check of each phase's input (input-check.ts). */
+  private readonly checks: Readonly<Record<Phase, InputCheck>>;
 
-  constructor(program: CheckedProgram) {
+  constructor(program: CheckedProgram, checks: Readonly<Record<Phase, InputCheck>> = inputChecks(program)) {
     this.program = program;
+    this.checks = checks;
     const c = new ExprCompiler(program);
     this.compiler = c;
     const pins: Pin[][] = program.rules.map((r) => findPins(program, (id) => c.constValue(id), r.decl.when));
@@ -185,7 +206,8 @@ export class CompiledProgram {
       for (const en of entries) {
         // A rule indexed on its leading pin is only ever evaluated when that pin holds.
         const pin = pinOn(en, plan.path);
-        compiled.set(en.position, compileRule(c, en.rule, en.position, pin !== null && pin.leading ? pin.node : null));
+        c.phase = phase;
+        compiled.set(en.position, compileRule(c, en.rule, en.position, pin !== null && pin.leading ? pin.node : null, phase));
       }
       const get = (en: { position: number }): CompiledRule => compiled.get(en.position) as CompiledRule;
       phases[phase] = {
@@ -249,7 +271,21 @@ export class CompiledProgram {
 
   /** Decides one phase's input: the same `Decision` as `combine` over the reference's firings. */
   decide(phase: Phase, input: Value, settings: PhaseSettings, policy: Decision["policy"]): Decision {
+    const bad = this.checks[phase](input as object);
+    // An input outside its schema is reported, and every rule of the phase evaluated without the
+    // index (whose exactness assumes a checked input), as the reference does.
+    if (bad !== null) return combine(input, [inputFiring(bad), ...this.fireAll(phase, input)], settings, policy);
     return this.direct(phase, input, settings, policy) ?? combine(input, this.collect(phase, input) ?? EMPTY, settings, policy);
+  }
+
+  /** Every rule of `phase` in order, without the index. */
+  private fireAll(phase: Phase, input: Value): Firing[] {
+    const out: Firing[] = [];
+    for (const r of this.phases[phase].all) {
+      const f = r.fireUnpinned()(input);
+      if (f !== null) out.push(f);
+    }
+    return out;
   }
 
   /**

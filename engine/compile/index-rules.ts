@@ -11,6 +11,16 @@
 import type { Expr } from "../../language/ast.ts";
 import type { CheckedProgram } from "../../language/check/program.ts";
 import { getField, type Value } from "./values.ts";
+import { checked } from "./runtime-types.ts";
+import { PHASE_SCHEMAS } from "../../language/check/schema.ts";
+import { PHASES } from "../../language/ast.ts";
+
+/** `root.field` paths every phase's boundary check guarantees when the root is present: the required fields (`tool.name`...). */
+const BOUNDARY_FIELDS: ReadonlySet<string> = new Set(
+  PHASES.flatMap((p) =>
+    Object.entries(PHASE_SCHEMAS[p].properties ?? {}).flatMap(([root, s]) => (typeof s === "object" && s !== null ? (s.required ?? []).map((f) => `${root}.${f}`) : [])),
+  ),
+);
 
 /** A pin: the `when` is false (without error) unless the value at `path` is one of `values`. */
 export interface Pin {
@@ -101,12 +111,15 @@ function neverFails(program: CheckedProgram, e: Expr): boolean {
       return e.entries.every((en) => neverFails(program, en.value));
     case "Name": {
       // Not consts: reading a const whose evaluation failed errors the rule (reference.ts).
+      // A root's kind is checked at the boundary (input-check.ts); a variable's read is typed.
       const k = program.resolutions.get(e)?.kind;
-      return k === "root" || k === "variable" || k === "param";
+      return k === "root" || k === "phase" || ((k === "variable" || k === "param") && !checked(program.types.get(e)));
     }
     case "Member": {
       const r = program.resolutions.get(e);
       if (r) return r.kind === "root";
+      // A typed read fails on a value of another type, unless the boundary checked that field.
+      if (checked(program.types.get(e)) && !BOUNDARY_FIELDS.has(rootPath(program, e)?.join(".") ?? "")) return false;
       return neverFails(program, e.object);
     }
     case "Binary":

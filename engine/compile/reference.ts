@@ -3,19 +3,22 @@
 // decision) and as the executable reading of LANGUAGE.md. Speed is not its concern.
 import type { Effect, Expr, Phase, Quantifier, DefDecl, Template, Pattern } from "../../language/ast.ts";
 import type { CheckedProgram, CheckedRule, Resolution, ResolvedNode } from "../../language/check/program.ts";
+import { pathText } from "../../language/check/context.ts";
+import { formatExpr } from "../../language/format.ts";
+import { PHASE_ROOTS } from "../../language/check/schema.ts";
 import { PolicyRuntimeError } from "../runtime/stdlib/errors.ts";
-import { getDetector } from "../runtime/stdlib/detectors.ts";
-import { cachedPolicyRegex, compilePolicyRegex } from "../runtime/stdlib/regex-guard.ts";
+import { cachedPolicyRegex } from "../runtime/stdlib/regex-guard.ts";
 import { like } from "../runtime/stdlib/glob.ts";
 import { callBuiltin } from "./builtins.ts";
-import type { EffectOutcome, Firing, PathKey, Replaced } from "../runtime/combine.ts";
-import { Duration, arithmetic, compare, displayValue, elements, equals, getField, getIndex, member, negate, truth, typeName, type Value } from "./values.ts";
+import { combine, type EffectOutcome, type Firing, type PathKey, type PhaseSettings, type Replaced } from "../runtime/combine.ts";
+import type { Decision } from "../runtime/decision.ts";
+import { inputChecks, inputFiring, type InputCheck } from "./input-check.ts";
+import { containerMode, memberAs } from "./membership.ts";
+import { detectorValue, regexValue, textMatcher } from "./patterns.ts";
+import { checked, conforms, expectedText, typeClash } from "./runtime-types.ts";
+import { Duration, PatternValue, arithmetic, compare, displayValue, elements, equals, getField, getIndex, negate, truth, typeName, type Matcher, type Value } from "./values.ts";
 
-/** Something that finds matches in text: a detector or a compiled regex. */
-export interface Matcher {
-  test(text: string): boolean;
-  find(text: string): readonly (readonly [number, number])[];
-}
+export type { Matcher } from "./values.ts";
 
 /** The replacement `redact` uses when none is written. */
 export const DEFAULT_REDACTION = "[REDACTED]";
@@ -31,13 +34,6 @@ class ConstError {
   readonly message: string;
   constructor(message: string) {
     this.message = message;
-  }
-}
-
-class MatcherValue {
-  readonly matcher: Matcher;
-  constructor(matcher: Matcher) {
-    this.matcher = matcher;
   }
 }
 
@@ -57,15 +53,20 @@ export function replaceMatches(text: string, m: Matcher, replacement: string): R
 /** Evaluates a checked program by walking its AST. */
 export class ReferenceInterpreter {
   readonly program: CheckedProgram;
-  private readonly consts = new Map<string, Value | MatcherValue | ConstError>();
+  private readonly consts = new Map<string, Value | ConstError>();
+  /** The phase being decided (`phase`, and which roots and transform targets exist); null for consts and test inputs. */
+  private phase: Phase | null = null;
 
-  constructor(program: CheckedProgram) {
+  private readonly checks: Readonly<Record<Phase, InputCheck>>;
+
+  constructor(program: CheckedProgram, checks: Readonly<Record<Phase, InputCheck>> = inputChecks(program)) {
     this.program = program;
+    this.checks = checks;
     // A const whose value is a runtime error (`1 / 0`) does not stop the set from loading: the
     // rules that read it are errored, like any other runtime error (LANGUAGE.md).
     for (const c of program.consts.values()) {
       try {
-        this.consts.set(c.id, this.evalAny(c.decl.value, null, null));
+        this.consts.set(c.id, this.eval(c.value, null, null));
       } catch (err) {
         if (!(err instanceof PolicyRuntimeError)) throw err;
         this.consts.set(c.id, new ConstError(`const ${c.id}: ${err.message}`));
@@ -73,8 +74,8 @@ export class ReferenceInterpreter {
     }
   }
 
-  /** The value of a const by id (`package.NAME`); a pattern const (`const R = /x/`) is a matcher. */
-  private constValue(id: string): Value | MatcherValue {
+  /** The value of a const by id (`package.NAME`); a pattern const (`const R = /x/`) holds a PatternValue. */
+  private constValue(id: string): Value {
     if (!this.consts.has(id)) throw new Error(`internal: const ${id} is not evaluated yet`);
     const v = this.consts.get(id) ?? null;
     if (v instanceof ConstError) throw new PolicyRuntimeError(v.message);
@@ -86,15 +87,84 @@ export class ReferenceInterpreter {
     return this.eval(e, null, null);
   }
 
+  /** Decides one phase's input, as `CompiledProgram.decide` does: the input checked at the boundary, the firings combined. */
+  decide(phase: Phase, input: Value, settings: PhaseSettings, policy: Decision["policy"]): Decision {
+    const bad = this.checks[phase](input as object);
+    const firings = this.fire(phase, input);
+    return combine(input, bad === null ? firings : [inputFiring(bad), ...firings], settings, policy);
+  }
+
   /** The rules of `phase` whose condition holds, in rule order, with their effects evaluated (or their error). */
   fire(phase: Phase, input: Value): Firing[] {
     const out: Firing[] = [];
-    for (const rule of this.program.rules) {
-      if (!rule.phases.includes(phase)) continue;
-      const f = this.fireRule(rule, input);
-      if (f) out.push(f);
+    this.phase = phase;
+    try {
+      for (const rule of this.program.rules) {
+        if (!rule.phases.includes(phase)) continue;
+        const f = this.fireRule(rule, input);
+        if (f) out.push(f);
+      }
+    } finally {
+      this.phase = null;
     }
     return out;
+  }
+
+  /**
+   * For each rule of `phase`, in order: whether it fired, errored, or did not fire and why (the
+   * first conjunct of its `when` that was false, or its `unless` holding), with the values of
+   * the input paths that part read (`palisade eval --explain`).
+   */
+  explain(phase: Phase, input: Value): RuleExplanation[] {
+    const out: RuleExplanation[] = [];
+    this.phase = phase;
+    try {
+      for (const rule of this.program.rules) {
+        if (!rule.phases.includes(phase)) continue;
+        out.push(this.explainRule(rule, input));
+      }
+    } finally {
+      this.phase = null;
+    }
+    return out;
+  }
+
+  private explainRule(rule: CheckedRule, input: Value): RuleExplanation {
+    const d = rule.decl;
+    const reads = (e: Expr): Record<string, unknown> => {
+      const o: Record<string, unknown> = {};
+      const visit = (x: Expr): void => {
+        const p = pathText(x);
+        const r = x.kind === "Name" ? this.program.resolutions.get(x) : undefined;
+        if (p !== undefined && ((x.kind === "Member" && !this.program.resolutions.has(x)) || r?.kind === "root")) {
+          try {
+            const v = this.eval(x, input, null);
+            o[p] = v === null ? "(absent)" : v;
+          } catch {
+            // A read that fails is reported as the rule's error.
+          }
+          return;
+        }
+        for (const c of childExprs(x)) visit(c);
+      };
+      visit(e);
+      return o;
+    };
+    try {
+      if (d.when !== null) {
+        for (const c of conjunctsOf(d.when)) {
+          if (!truth(this.eval(c, input, null), "'when'")) return { rule: rule.id, outcome: "not fired", why: `when: '${formatExpr(c, Number.MAX_SAFE_INTEGER)}' is false`, reads: reads(c) };
+        }
+      }
+      if (d.unless !== null && truth(this.eval(d.unless, input, null), "'unless'")) return { rule: rule.id, outcome: "not fired", why: `unless: '${formatExpr(d.unless, Number.MAX_SAFE_INTEGER)}' holds`, reads: reads(d.unless) };
+      const f = this.fireRule(rule, input);
+      if (f?.error !== undefined) return { rule: rule.id, outcome: "errored", why: f.error };
+      const why = d.when === null ? "it has no 'when'" : `its 'when' held${d.unless === null ? "" : " and its 'unless' did not"}`;
+      return d.when === null ? { rule: rule.id, outcome: "fired", why } : { rule: rule.id, outcome: "fired", why, reads: reads(d.when) };
+    } catch (err) {
+      if (err instanceof PolicyRuntimeError) return { rule: rule.id, outcome: "errored", why: err.message };
+      throw err;
+    }
   }
 
   private fireRule(rule: CheckedRule, input: Value): Firing | null {
@@ -103,9 +173,10 @@ export class ReferenceInterpreter {
       const d = rule.decl;
       if (d.when && !truth(this.eval(d.when, input, null), "'when'")) return null;
       if (d.unless && truth(this.eval(d.unless, input, null), "'unless'")) return null;
-      return { rule: info, effects: d.effects.map((e) => this.effect(e, input)) };
+      // A transform whose target the phase does not have applies in the rule's other phases only.
+      return { rule: info, effects: d.effects.filter((e) => this.appliesHere(e)).map((e) => this.effect(e, input)) };
     } catch (err) {
-      if (err instanceof PolicyRuntimeError) return { rule: info, error: err.message };
+      if (err instanceof PolicyRuntimeError) return errored(info, err);
       throw err;
     }
   }
@@ -139,17 +210,23 @@ export class ReferenceInterpreter {
     }
   }
 
-  private pattern(p: Pattern): Matcher {
-    if (p.kind === "Regex") return compilePolicyRegex(p.pattern, p.flags);
-    const r = this.resolution(p);
-    if (r.kind !== "detector") throw new Error(`internal: redact pattern resolved to ${r.kind}`);
-    return this.detector(r.name);
+  private appliesHere(e: Effect): boolean {
+    return this.phase === null || appliesIn(e, this.phase);
   }
 
-  private detector(name: string): Matcher {
-    const d = getDetector(name);
-    if (!d) throw new PolicyRuntimeError(`detector '${name}' has no implementation`);
-    return d;
+  private pattern(p: Pattern): Matcher {
+    let v: Value | PolicyRuntimeError;
+    if (p.kind === "Regex") v = regexValue(p.pattern, p.flags);
+    else {
+      const r = this.resolution(p);
+      if (r.kind === "detector") v = detectorValue(r.name);
+      else if (r.kind === "const") v = this.constValue(r.id);
+      else throw new PolicyRuntimeError(`'${p.parts.map((x) => x.name).join(".")}' is not a pattern`);
+    }
+    if (v instanceof PolicyRuntimeError) throw v;
+    const m = textMatcher(v, "redact");
+    if (m instanceof PolicyRuntimeError) throw m;
+    return m ?? NO_MATCH;
   }
 
   /** The payload keys an effect target names: `tool.args[i].x` -> ["tool", "args", i, "x"]. */
@@ -182,44 +259,40 @@ export class ReferenceInterpreter {
     throw new Error("internal: unbound local");
   }
 
-  private resolved(r: Resolution, input: Value, frame: Frame | null): Value | MatcherValue {
+  private resolved(r: Resolution, input: Value, frame: Frame | null): Value {
     switch (r.kind) {
       case "root":
+        // A root the phase being decided does not have reads as absent, whatever the input holds.
+        if (this.phase !== null && !PHASE_ROOTS[this.phase].includes(r.name)) return null;
         return getField(input, r.name);
+      case "phase":
+        return this.phase;
       case "const":
         return this.constValue(r.id);
       case "variable":
         return this.lookup(frame, r.binder, r.index);
       case "param":
         return this.lookup(frame, r.def, r.index);
-      case "detector":
-        return new MatcherValue(this.detector(r.name));
+      case "detector": {
+        const v = detectorValue(r.name);
+        if (v instanceof PolicyRuntimeError) throw v;
+        return v;
+      }
       default:
         throw new PolicyRuntimeError(`'${"name" in r ? r.name : r.kind}' is not a value`);
     }
   }
 
-  private evalAny(e: Expr, input: Value, frame: Frame | null): Value | MatcherValue {
-    switch (e.kind) {
-      case "Regex":
-        return new MatcherValue(compilePolicyRegex(e.pattern, e.flags));
-      case "Name":
-        return this.resolved(this.resolution(e), input, frame);
-      case "Member": {
-        const r = this.program.resolutions.get(e);
-        if (r) return this.resolved(r, input, frame);
-        return getField(this.eval(e.object, input, frame), e.property.name);
-      }
-      case "Paren":
-        return this.evalAny(e.expr, input, frame);
-      default:
-        return this.eval(e, input, frame);
-    }
+  /** `v`, checked against the static type of the read `e` (runtime-types.ts). */
+  private typed(e: Expr, v: Value): Value {
+    const t = this.program.types.get(e);
+    if (v !== null && checked(t) && !conforms(t, v)) throw typeClash(pathText(e) ?? "value", expectedText(t), v);
+    return v;
   }
 
   private matcherOf(e: Expr, input: Value, frame: Frame | null): Matcher | string | null {
-    const v = this.evalAny(e, input, frame);
-    if (v instanceof MatcherValue) return v.matcher;
+    const v = this.eval(e, input, frame);
+    if (v instanceof PatternValue) return v.matcher;
     if (v === null || typeof v === "string") return v;
     throw new PolicyRuntimeError(`expected a pattern or a string, got a ${typeName(v)}`);
   }
@@ -244,15 +317,24 @@ export class ReferenceInterpreter {
       }
       case "Paren":
         return this.eval(e.expr, input, frame);
-      case "Regex":
-      case "Name":
-      case "Member": {
-        const v = this.evalAny(e, input, frame);
-        if (v instanceof MatcherValue) throw new PolicyRuntimeError("a pattern is only usable with 'matches', 'contains' and 'redact'");
+      case "Regex": {
+        const v = regexValue(e.pattern, e.flags);
+        if (v instanceof PolicyRuntimeError) throw v;
         return v;
       }
+      case "Name": {
+        const r = this.resolution(e);
+        const v = this.resolved(r, input, frame);
+        // A root's kind is checked at the decision boundary (input-check.ts), once per decision.
+        return r.kind === "variable" || r.kind === "param" ? this.typed(e, v) : v;
+      }
+      case "Member": {
+        const r = this.program.resolutions.get(e);
+        if (r) return this.resolved(r, input, frame);
+        return this.typed(e, getField(this.eval(e.object, input, frame), e.property.name));
+      }
       case "Index":
-        return getIndex(this.eval(e.object, input, frame), this.eval(e.index, input, frame));
+        return this.typed(e, getIndex(this.eval(e.object, input, frame), this.eval(e.index, input, frame)));
       case "Call": {
         const r = this.resolution(e);
         const args = e.args.map((a) => this.eval(a, input, frame));
@@ -291,15 +373,27 @@ export class ReferenceInterpreter {
       case "%":
         return arithmetic(op, this.eval(l, input, frame), this.eval(r, input, frame));
       case "in":
-        return member(this.eval(l, input, frame), this.eval(r, input, frame));
-      case "not in":
-        // Exactly `not (x in xs)`: an absent value is not in any list.
-        return !member(this.eval(l, input, frame), this.eval(r, input, frame));
+      case "not in": {
+        // Exactly `not (x in xs)` for `not in`: an absent value is not in any list.
+        const x = this.eval(l, input, frame);
+        const found = memberAs(containerMode(this.program.types.get(r)), op, pathText(r) ?? "this value", x, this.eval(r, input, frame));
+        return op === "in" ? found : !found;
+      }
+      case "has": {
+        let v = this.eval(l, input, frame);
+        for (const k of fieldPath(r)) v = getField(v, k);
+        return v !== null;
+      }
       case "contains": {
+        // membership.ts: the operation follows the static types, as in the compiled evaluator.
+        const rt = this.program.types.get(r);
+        const mode = rt !== undefined && rt.kind === "pattern" ? "string" : containerMode(this.program.types.get(l));
+        const what = pathText(l) ?? "this value";
         const a = this.eval(l, input, frame);
+        if (mode === "list" || mode === "object") return memberAs("list", "contains", what, this.eval(r, input, frame), a);
         if (a === null) return false;
-        if (Array.isArray(a)) return member(this.eval(r, input, frame), a);
-        if (typeof a !== "string") throw new PolicyRuntimeError(`cannot apply 'contains' to a ${typeName(a)}`);
+        if (mode === "dynamic" && Array.isArray(a)) return memberAs("dynamic", "contains", what, this.eval(r, input, frame), a);
+        if (typeof a !== "string") throw new PolicyRuntimeError(`cannot apply 'contains' to a ${typeName(a)}`, "runtime/unexpected-type");
         const m = this.matcherOf(r, input, frame);
         if (m === null) return false;
         return typeof m === "string" ? a.includes(m) : m.test(a);
@@ -309,7 +403,11 @@ export class ReferenceInterpreter {
         if (a === null) return false;
         if (typeof a !== "string") throw new PolicyRuntimeError(`cannot apply 'matches' to a ${typeName(a)}`);
         const literal = this.program.regexes.get(r);
-        if (literal) return compilePolicyRegex(literal.pattern, literal.flags).test(a);
+        if (literal) {
+          const v = regexValue(literal.pattern, literal.flags);
+          if (v instanceof PolicyRuntimeError) throw v;
+          return v.matcher.test(a);
+        }
         const m = this.matcherOf(r, input, frame);
         if (m === null) return false;
         return typeof m === "string" ? cachedPolicyRegex(m).test(a) : m.test(a);
@@ -353,6 +451,77 @@ export class ReferenceInterpreter {
     };
     return search(0);
   }
+}
+
+/** One rule's part in a decision, as `palisade eval --explain` shows it. */
+export interface RuleExplanation {
+  readonly rule: string;
+  readonly outcome: "fired" | "not fired" | "errored";
+  readonly why: string;
+  /** The input paths the deciding part read, and their values ("(absent)" for null). */
+  readonly reads?: Readonly<Record<string, unknown>>;
+}
+
+/** The `and` operands of a condition, in order. */
+function conjunctsOf(e: Expr): Expr[] {
+  while (e.kind === "Paren") e = e.expr;
+  return e.kind === "Binary" && e.op === "and" ? [...conjunctsOf(e.left), ...conjunctsOf(e.right)] : [e];
+}
+
+/** The direct sub-expressions of `e`. */
+function childExprs(e: Expr): Expr[] {
+  switch (e.kind) {
+    case "List":
+      return [...e.items];
+    case "Object":
+      return e.entries.map((x) => x.value);
+    case "Member":
+      return [e.object];
+    case "Index":
+      return [e.object, e.index];
+    case "Call":
+      return [...e.args];
+    case "Unary":
+      return [e.operand];
+    case "Binary":
+      return e.op === "has" ? [e.left] : [e.left, e.right];
+    case "Quantifier":
+      return [e.collection];
+    case "Paren":
+      return [e.expr];
+    default:
+      return [];
+  }
+}
+
+/** Whether an effect applies in `phase`: a transform only where the phase has its target's root (a rule on several phases). */
+export function appliesIn(e: Effect, phase: Phase): boolean {
+  if (e.kind !== "Redact" && e.kind !== "Set") return true;
+  let t = e.target;
+  while (t.kind === "Member" || t.kind === "Index" || t.kind === "Paren") t = t.kind === "Paren" ? t.expr : t.object;
+  return t.kind !== "Name" || PHASE_ROOTS[phase].includes(t.name);
+}
+
+/** A matcher that finds nothing (a `redact` whose pattern is null). */
+const NO_MATCH: Matcher = { test: () => false, find: () => [] };
+
+/** The field names after `has`: `customer.id` -> ["customer", "id"]. */
+export function fieldPath(e: Expr): string[] {
+  const keys: string[] = [];
+  for (let f = e; ; ) {
+    if (f.kind === "Name") {
+      keys.unshift(f.name);
+      return keys;
+    }
+    if (f.kind !== "Member") throw new Error("internal: 'has' needs a field path");
+    keys.unshift(f.property.name);
+    f = f.object;
+  }
+}
+
+/** The firing of a rule that failed with `err`, with the error's code and path. */
+export function errored(rule: Firing["rule"], err: PolicyRuntimeError): Firing {
+  return { rule, error: err.message, code: err.code, ...(err.path !== undefined ? { path: err.path } : {}) };
 }
 
 function withMessage(kind: "deny" | "warn", message: string | undefined): EffectOutcome {

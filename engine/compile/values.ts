@@ -20,8 +20,33 @@ export class Duration {
   }
 }
 
+/** Something that finds matches in text: a detector or a compiled regex. */
+export interface Matcher {
+  test(text: string): boolean;
+  find(text: string): readonly (readonly [number, number])[];
+}
+
+/**
+ * A pattern as a value (a regex literal, a detector, a const holding one, an element of a list
+ * of them): usable wherever a pattern is expected (`matches`, `contains`, `redact`), and kept
+ * in lists and consts like any value (spec/soundness.md). Two patterns are equal when written
+ * alike.
+ */
+export class PatternValue {
+  readonly matcher: Matcher;
+  /** As written: `/^a/i` or `pii.email`. */
+  readonly source: string;
+  constructor(matcher: Matcher, source: string) {
+    this.matcher = matcher;
+    this.source = source;
+  }
+  toJSON(): string {
+    return this.source;
+  }
+}
+
 /** A value a policy expression can produce. */
-export type Value = null | boolean | number | string | Duration | readonly Value[] | { readonly [k: string]: Value };
+export type Value = null | boolean | number | string | Duration | PatternValue | readonly Value[] | { readonly [k: string]: Value };
 
 /** `90000` -> `"1m30s"`: the canonical text of a duration (used in messages and JSON). */
 export function formatDuration(ms: number): string {
@@ -44,6 +69,7 @@ export function formatDuration(ms: number): string {
 export function typeName(v: unknown): string {
   if (v === null || v === undefined) return "null";
   if (v instanceof Duration) return "duration";
+  if (v instanceof PatternValue) return "pattern";
   if (Array.isArray(v)) return "list";
   const t = typeof v;
   if (t === "boolean") return "bool";
@@ -62,6 +88,7 @@ export function equals(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (a === null || b === null || a === undefined || b === undefined) return (a ?? null) === (b ?? null);
   if (a instanceof Duration) return b instanceof Duration && a.ms === b.ms;
+  if (a instanceof PatternValue) return b instanceof PatternValue && a.source === b.source;
   if (typeof a !== "object" || typeof b !== "object") return false;
   return equalsDeep(a, b);
 }
@@ -82,6 +109,10 @@ function equalsDeep(a0: object, b0: object): boolean {
     }
     if (a instanceof Duration) {
       if (!(b instanceof Duration && a.ms === b.ms)) return false;
+      continue;
+    }
+    if (a instanceof PatternValue || b instanceof PatternValue) {
+      if (!(a instanceof PatternValue && b instanceof PatternValue && a.source === b.source)) return false;
       continue;
     }
     if (typeof a !== "object" || typeof b !== "object") return false;
@@ -198,7 +229,7 @@ export function member(x: unknown, xs: unknown): boolean {
     if (typeof x !== "string") clash("in", x, xs);
     return xs.includes(x);
   }
-  if (typeof xs === "object" && !(xs instanceof Duration)) {
+  if (typeof xs === "object" && !(xs instanceof Duration) && !(xs instanceof PatternValue)) {
     if (typeof x !== "string") clash("in", x, xs);
     return Object.hasOwn(xs, x);
   }
@@ -207,7 +238,7 @@ export function member(x: unknown, xs: unknown): boolean {
 
 /** Reads `obj.key`: null when `obj` is not an object or has no such key (absent paths read as null). */
 export function getField(obj: unknown, key: string): Value {
-  if (obj === null || typeof obj !== "object" || Array.isArray(obj) || obj instanceof Duration) return null;
+  if (obj === null || typeof obj !== "object" || Array.isArray(obj) || obj instanceof Duration || obj instanceof PatternValue) return null;
   return Object.hasOwn(obj, key) ? ((obj as Record<string, Value>)[key] ?? null) : null;
 }
 
@@ -218,7 +249,7 @@ export function getIndex(obj: unknown, index: unknown): Value {
     if (typeof index !== "number") clash("[]", obj, index);
     return Number.isInteger(index) && index >= 0 && index < obj.length ? ((obj[index] as Value) ?? null) : null;
   }
-  if (typeof obj === "object" && !(obj instanceof Duration)) {
+  if (typeof obj === "object" && !(obj instanceof Duration) && !(obj instanceof PatternValue)) {
     if (typeof index !== "string") clash("[]", obj, index);
     return getField(obj, index);
   }
@@ -237,6 +268,7 @@ export function displayValue(v: unknown): string {
   if (v === null || v === undefined) return "null";
   if (typeof v === "string") return v;
   if (v instanceof Duration) return formatDuration(v.ms);
+  if (v instanceof PatternValue) return v.source;
   if (typeof v === "number" || typeof v === "boolean") return String(v);
   try {
     return JSON.stringify(v);

@@ -2,6 +2,7 @@
 export { PolicySet, loadPolicySet, policyDigest, isPhase, DecisionInputError } from "./policy-set.ts";
 export type { PolicySource, LoadOptions } from "./policy-set.ts";
 export { runTests, runTest, coverage } from "./tests.ts";
+export type { TestOptions } from "./tests.ts";
 export type { TestResult, UnreachedRule } from "./tests.ts";
 export { combine, updateIn } from "./combine.ts";
 export type { EffectOutcome, Firing, PathKey, PhaseSettings, RuleInfo } from "./combine.ts";

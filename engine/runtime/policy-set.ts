@@ -6,7 +6,10 @@ import { checkSources, formatSource } from "../../language/index.ts";
 import type { CheckedProgram, Diagnostic, JSONSchemaObject } from "../../language/index.ts";
 import { ReferenceInterpreter } from "../compile/reference.ts";
 import { CompiledProgram } from "../compile/compile.ts";
-import { combine } from "./combine.ts";
+import { inputChecks, ToolSchemaError, type InputCheck } from "../compile/input-check.ts";
+import { diagnostic } from "../../language/diagnostics.ts";
+import { fileStart } from "../../language/span.ts";
+import { TOOL_SCHEMAS } from "../../language/check/index.ts";
 import type { Decision } from "./decision.ts";
 
 /** A source file of a policy set. */
@@ -41,13 +44,25 @@ export class DecisionInputError extends Error {
 /**
  * The digest of a policy set: SHA-256 over the canonical (formatted) text of each source,
  * sorted, so that neither file names, file order nor layout change it, and any change of
- * meaning does.
+ * meaning does; and over the tools' args schemas the set checks calls against (canonical
+ * JSON), since they decide too.
  */
-export function policyDigest(sources: readonly PolicySource[]): string {
+export function policyDigest(sources: readonly PolicySource[], toolSchemas: Readonly<Record<string, unknown>> = {}): string {
   const canonical = sources.map((s) => formatSource(s.text, s.path).text ?? s.text).sort();
   const h = createHash("sha256");
   for (const text of canonical) h.update(`${Buffer.byteLength(text)}\n`).update(text);
+  if (Object.keys(toolSchemas).length > 0) {
+    const json = canonicalJson(toolSchemas);
+    h.update(`tool-schemas ${Buffer.byteLength(json)}\n`).update(json);
+  }
   return `sha256:${h.digest("hex")}`;
+}
+
+/** JSON with object keys sorted, so that equal schemas digest alike. */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
+  if (v !== null && typeof v === "object") return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(",")}}`;
+  return JSON.stringify(v) ?? "null";
 }
 
 /** Whether `name` is a phase. */
@@ -64,6 +79,7 @@ export class PolicySet {
   readonly evaluator: Evaluator;
   private interpreter: ReferenceInterpreter | null = null;
   private readonly compiled: CompiledProgram | null;
+  private readonly checks: Readonly<Record<Phase, InputCheck>>;
   private readonly policy: Decision["policy"];
   private readonly settings: Readonly<Record<Phase, { readonly defaultDecision: "allow" | "deny"; readonly onError: "allow" | "deny" }>>;
 
@@ -76,8 +92,9 @@ export class PolicySet {
     const settings = {} as Record<Phase, { defaultDecision: "allow" | "deny"; onError: "allow" | "deny" }>;
     for (const p of PHASES) settings[p] = { defaultDecision: program.settings[p].default, onError: program.settings[p].onError };
     this.settings = settings;
-    this.compiled = evaluator === "compiled" ? new CompiledProgram(program) : null;
-    if (evaluator === "reference") this.interpreter = new ReferenceInterpreter(program);
+    this.checks = inputChecks(program);
+    this.compiled = evaluator === "compiled" ? new CompiledProgram(program, this.checks) : null;
+    if (evaluator === "reference") this.interpreter = new ReferenceInterpreter(program, this.checks);
   }
 
   /** Decides one phase's input. Throws DecisionInputError for an unknown phase or a non-object input. */
@@ -87,12 +104,12 @@ export class PolicySet {
       throw new DecisionInputError("input/not-an-object", `the input must be a JSON object, got ${input === null ? "null" : Array.isArray(input) ? "a list" : `a ${typeof input}`}`);
     }
     if (this.compiled !== null) return this.compiled.decide(phase, input as never, this.settings[phase], this.policy);
-    return combine(input, this.reference.fire(phase, input as never), this.settings[phase], this.policy);
+    return this.reference.decide(phase, input as never, this.settings[phase], this.policy);
   }
 
   /** The reference interpreter, for tests and for evaluating test inputs (built on first use when the compiled evaluator decides). */
   get reference(): ReferenceInterpreter {
-    this.interpreter ??= new ReferenceInterpreter(this.program);
+    this.interpreter ??= new ReferenceInterpreter(this.program, this.checks);
     return this.interpreter;
   }
 }
@@ -101,5 +118,10 @@ export class PolicySet {
 export function loadPolicySet(sources: readonly PolicySource[], options: LoadOptions = {}): { policySet: PolicySet | null; diagnostics: readonly Diagnostic[] } {
   const { program, diagnostics } = checkSources(sources, options.toolSchemas ? { toolSchemas: options.toolSchemas } : {});
   if (!program) return { policySet: null, diagnostics };
-  return { policySet: new PolicySet(program, policyDigest(sources), options.version, options.evaluator), diagnostics };
+  try {
+    return { policySet: new PolicySet(program, policyDigest(sources, program.toolSchemas), options.version, options.evaluator), diagnostics };
+  } catch (err) {
+    if (!(err instanceof ToolSchemaError)) throw err;
+    return { policySet: null, diagnostics: [...diagnostics, diagnostic("E605", TOOL_SCHEMAS, fileStart, err.message, "fix the schema so that a JSON Schema validator accepts it")] };
+  }
 }

@@ -65,6 +65,8 @@ export interface Env {
   readonly locals: ReadonlyMap<string, Local & { type: Type }>;
   /** The input roots readable here and their types; empty in consts and test inputs. */
   readonly roots: ReadonlyMap<string, Type>;
+  /** Paths narrowed by the conditions that hold here (narrow.ts), by `pathText`. */
+  readonly narrow?: ReadonlyMap<string, Type>;
 }
 
 /** Lazily computed facts about a const or def. */

@@ -1,21 +1,15 @@
 // Consts and defs are typed on first use (and then once more for any left unused), so that a
 // reference always sees the final type of what it names. The dependency edges recorded along
 // the way give recursion (refused: the language is total) and an evaluation order for the engine.
-import { PHASES, type ConstDecl, type DefDecl, type PolicyFile } from "../ast.ts";
+import type { ConstDecl, DefDecl, PolicyFile } from "../ast.ts";
 import { T, type Type } from "../types.ts";
-import { PHASE_ROOTS, ALL_ROOTS, rootType } from "./schema.ts";
-import { join } from "./types.ts";
 import { cycles, stronglyConnected } from "./graph.ts";
 import { bindLocal, infer } from "./infer.ts";
+import { paramType } from "./params.ts";
 import type { Context, Declared, DeclState, Env, Local } from "./context.ts";
 
-/**
- * The roots a def body may read, each typed as the union over the phases that have it: a def is
- * checked once, and each call site then checks that the roots it reads exist in the caller's phases.
- */
-export const DEF_ROOTS: ReadonlyMap<string, Type> = new Map(
-  [...ALL_ROOTS].map((r) => [r, join(...PHASES.filter((p) => PHASE_ROOTS[p].includes(r)).map((p) => rootType(p, r) ?? T.any))]),
-);
+export { DEF_ROOTS } from "./def-roots.ts";
+import { DEF_ROOTS } from "./def-roots.ts";
 
 /** The const or def with this id (`package.name`). */
 export function declaredValue(ctx: Context, id: string): Declared<ConstDecl> | Declared<DefDecl> | undefined {
@@ -37,7 +31,8 @@ export function ensureValue(ctx: Context, id: string): DeclState {
   }
   if (declared.decl.kind === "Const") {
     const env: Env = { scope, owner: { kind: "const", id }, locals: new Map(), roots: new Map() };
-    state.type = infer(ctx, env, declared.decl.value);
+    const t = infer(ctx, env, declared.decl.value);
+    state.type = declared.decl.param ? paramType(ctx, declared.file, declared.decl, t) : t;
   } else {
     const def = declared.decl;
     const locals = new Map<string, Local & { type: Type }>();

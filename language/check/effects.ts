@@ -1,7 +1,8 @@
 // Rule metadata and effects. Transforms (`redact`, `set`) may rewrite only the phase's own
 // payload (`tool` on tool_call, `output` on output...), never the context (`principal`,
 // `session`...): a policy may reshape what the agent does, not who is asking.
-import { SEVERITIES, type Effect, type Expr, type Pattern, type Phase, type PolicyFile, type RuleDecl, type Severity } from "../ast.ts";
+import { SEVERITIES, type Effect, type Expr, type Pattern, type PolicyFile, type RuleDecl, type Severity } from "../ast.ts";
+import { rootsFor } from "./roots.ts";
 import { DETECTORS, DETECTOR_NAMESPACES } from "../detectors.ts";
 import { didYouMean } from "./suggest.ts";
 import { certainlyNot, nonNull, overlaps, showType, certainly } from "./types.ts";
@@ -101,11 +102,13 @@ function checkPattern(ctx: Context, env: Env, p: Pattern): void {
 }
 
 /**
- * Checks the target of a transform: a path into the payload of every phase the rule runs in.
- * Returns the target's type, or undefined when it is not a usable target (already reported).
+ * Checks the target of a transform: a path into the payload of at least one phase the rule runs
+ * in (the transform applies in those phases only; spec/soundness.md). Returns the target's type,
+ * or undefined when it is not a usable target (already reported).
  */
-function checkTarget(ctx: Context, env: Env, phases: readonly Phase[], target: Expr, effect: "redact" | "set"): ReturnType<typeof infer> | undefined {
+function checkTarget(ctx: Context, env: Env, target: Expr, effect: "redact" | "set"): ReturnType<typeof infer> | undefined {
   const file = env.scope.file;
+  const phases = env.owner.kind === "rule" ? env.owner.phases : [];
   const code = effect === "redact" ? "E401" : "E402";
   const root = pathRoot(target);
   const text = pathText(target);
@@ -123,20 +126,23 @@ function checkTarget(ctx: Context, env: Env, phases: readonly Phase[], target: E
     ctx.report(file, "E400", root.node.span, `'${root.name}' is context and cannot be rewritten`, `${effect} rewrites the phase's own payload, such as ${example}`);
     return undefined;
   }
-  const missing = phases.filter((p) => !PAYLOAD_ROOTS[p].includes(root.name));
-  if (missing.length > 0) {
-    ctx.report(file, "E400", target.span, `'${text}' is not part of the ${missing[0]} input`, `on ${missing[0]}, ${effect} can rewrite '${PAYLOAD_ROOTS[missing[0]][0]}.…'`);
+  const having = phases.filter((p) => PAYLOAD_ROOTS[p].includes(root.name));
+  if (having.length === 0) {
+    const p = phases[0];
+    ctx.report(file, "E400", target.span, p === undefined ? `'${text}' is not part of any phase's input here` : `'${text}' is not part of the ${phases.join(" or ")} input`, p === undefined ? undefined : `on ${p}, ${effect} can rewrite '${PAYLOAD_ROOTS[p][0]}.…'`);
     return undefined;
   }
   if (effect === "set" && target.kind === "Name") {
     ctx.report(file, "E402", target.span, `set needs a field, not the whole '${root.name}'`, `name a field, e.g. '${root.name}.${root.name === "tool" ? "args.x" : "text"}'`);
     return undefined;
   }
-  return infer(ctx, env, target);
+  // In a rule on several phases, the target is typed in the phases that have it.
+  const here: Env = having.length === phases.length || env.owner.kind !== "rule" ? env : { ...env, owner: { ...env.owner, phases: having }, roots: rootsFor(having) };
+  return infer(ctx, here, target);
 }
 
-/** Checks one effect of a rule in `env`. */
-export function checkEffect(ctx: Context, env: Env, phases: readonly Phase[], e: Effect): void {
+/** Checks one effect of a rule in `env` (whose owner's phases are the phases it can run in). */
+export function checkEffect(ctx: Context, env: Env, e: Effect): void {
   const file = env.scope.file;
   switch (e.kind) {
     case "Deny":
@@ -151,12 +157,12 @@ export function checkEffect(ctx: Context, env: Env, phases: readonly Phase[], e:
       return;
     case "Redact": {
       checkPattern(ctx, env, e.pattern);
-      const t = checkTarget(ctx, env, phases, e.target, "redact");
+      const t = checkTarget(ctx, env, e.target, "redact");
       if (t !== undefined && certainlyNot(t, ["string"])) ctx.report(file, "E401", e.target.span, `'${pathText(e.target)}' is a ${showType(nonNull(t))}, not a string field`, certainly(t, ["object"]) ? `redact one of its string fields, e.g. '${pathText(e.target)}.text'` : "redact a string field");
       return;
     }
     case "Set": {
-      const t = checkTarget(ctx, env, phases, e.target, "set");
+      const t = checkTarget(ctx, env, e.target, "set");
       const v = infer(ctx, env, e.value);
       if (t !== undefined && !overlaps(v, t)) ctx.report(file, "E408", e.value.span, `'${pathText(e.target)}' is a ${showType(nonNull(t))} and cannot be set to a ${showType(nonNull(v))}`, certainly(t, ["number"]) && certainly(v, ["string"]) ? "convert it: 'to_number(...)'" : certainly(t, ["string"]) ? "convert it: 'to_string(...)'" : undefined);
       return;

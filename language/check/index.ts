@@ -4,6 +4,7 @@
 // only when none of it is an error.
 import type { PolicyFile } from "../ast.ts";
 import { hasErrors, sortDiagnostics, type Diagnostic } from "../diagnostics.ts";
+import { fileStart } from "../span.ts";
 import { Context } from "./context.ts";
 import { collectPackages } from "./scope.ts";
 import { resolveImports } from "./imports.ts";
@@ -12,6 +13,8 @@ import { declaredValue, ensureValue, evaluationOrder, reportRecursion } from "./
 import { checkRule } from "./rules.ts";
 import { checkTest } from "./tests.ts";
 import { reportUnused } from "./unused.ts";
+import { lint } from "./lints.ts";
+import { resolveConfigures } from "./params.ts";
 import type { CheckedConst, CheckedDef, CheckedPackage, CheckedProgram, CheckedRule, CheckedTest } from "./program.ts";
 import type { JSONSchemaObject } from "./schema.ts";
 
@@ -20,6 +23,20 @@ export type { JSONSchemaObject } from "./schema.ts";
 export { PHASE_SCHEMAS, PHASE_TYPES, PHASE_ROOTS, COMMON_ROOTS, PAYLOAD_ROOTS, schemaToType } from "./schema.ts";
 export { screenRegex, type RegexIssue } from "./regex-safety.ts";
 export { showType } from "./types.ts";
+
+/** The file name diagnostics about `toolSchemas` carry. */
+export const TOOL_SCHEMAS = "<tool schemas>";
+
+function isSchema(s: unknown): boolean {
+  return typeof s === "boolean" || (typeof s === "object" && s !== null && !Array.isArray(s));
+}
+
+/** The tool schemas that are schemas at all (the others are reported, E605). */
+function usableToolSchemas(schemas: Readonly<Record<string, unknown>> | undefined): Record<string, JSONSchemaObject> {
+  const out: Record<string, JSONSchemaObject> = {};
+  for (const [name, s] of Object.entries(schemas ?? {})) if (isSchema(s)) out[name] = s as JSONSchemaObject;
+  return out;
+}
 
 /** Options of `check`. */
 export interface CheckOptions {
@@ -35,11 +52,15 @@ export interface CheckResult {
 
 /** Checks a policy set (the files of one set, all packages together). Never throws on any parsed input. */
 export function check(files: readonly PolicyFile[], options: CheckOptions = {}): CheckResult {
-  const ctx = new Context(options.toolSchemas ?? {});
+  const ctx = new Context(usableToolSchemas(options.toolSchemas));
+  for (const [name, schema] of Object.entries(options.toolSchemas ?? {})) {
+    if (!isSchema(schema)) ctx.report(TOOL_SCHEMAS, "E605", fileStart, `the schema of tool '${name}' is not a JSON Schema: got ${schema === null ? "null" : Array.isArray(schema) ? "a list" : `a ${typeof schema}`}`, `give an object such as { "type": "object", "properties": { ... } }, or true`);
+  }
   collectPackages(ctx, files);
   resolveImports(ctx, files);
   const settings = resolveSettings(ctx, files);
   for (const pkg of ctx.packages.values()) for (const v of pkg.values.values()) ensureValue(ctx, v.id);
+  const configured = resolveConfigures(ctx, files, (id) => ensureValue(ctx, id).type);
   const rules: CheckedRule[] = [];
   const byId = new Map<string, CheckedRule>();
   for (const file of files) {
@@ -65,6 +86,7 @@ export function check(files: readonly PolicyFile[], options: CheckOptions = {}):
   }
   reportRecursion(ctx);
   reportUnused(ctx);
+  lint(ctx, rules);
   const diagnostics = sortDiagnostics(ctx.diagnostics);
   if (hasErrors(diagnostics)) return { program: null, diagnostics };
 
@@ -76,7 +98,7 @@ export function check(files: readonly PolicyFile[], options: CheckOptions = {}):
     if (v === undefined || state === undefined) continue;
     const dot = id.lastIndexOf(".");
     const base = { id, package: id.slice(0, dot), name: id.slice(dot + 1), file: v.file.path };
-    if (v.decl.kind === "Const") consts.set(id, { ...base, decl: v.decl, type: state.type });
+    if (v.decl.kind === "Const") consts.set(id, { ...base, decl: v.decl, value: configured.get(id) ?? v.decl.value, type: state.type });
     else defs.set(id, { ...base, decl: v.decl, returns: state.type, roots: [...state.roots].sort() });
   }
   const packages = new Map<string, CheckedPackage>();
@@ -92,6 +114,7 @@ export function check(files: readonly PolicyFile[], options: CheckOptions = {}):
     types: ctx.types,
     regexes: ctx.regexes,
     tests,
+    toolSchemas: ctx.toolSchemas,
   };
   return { program, diagnostics };
 }

@@ -11,6 +11,8 @@ import { certainly, certainlyNot, elementOf, join, lookupField, members, nonNull
 import { lookupInNamespace, lookupInPackage, lookupName, namespaceMembers, namesInScope } from "./resolve.ts";
 import { pathRoot, pathText, type Context, type Env, type Local } from "./context.ts";
 import { PHASE_TYPES, PHASE_ROOTS, ALL_ROOTS } from "./schema.ts";
+import { factsOf, narrowEnv } from "./narrow.ts";
+import { rootsFor } from "./roots.ts";
 import { ensureValue } from "./decls.ts";
 import { checkRegexLiteral, checkRegexString } from "./regex-check.ts";
 import type { Resolution } from "./program.ts";
@@ -19,7 +21,13 @@ const ORDERED: readonly TypeKind[] = ["number", "string", "duration", "instant"]
 
 /** Infers the type of `e` in `env`, recording it (and every resolution below it) in the context. */
 export function infer(ctx: Context, env: Env, e: Expr): Type {
-  const t = inferInner(ctx, env, e);
+  let t = inferInner(ctx, env, e);
+  // A path the conditions before it narrowed (narrow.ts) has the narrowed type.
+  if (env.narrow !== undefined && env.narrow.size > 0 && (e.kind === "Name" || e.kind === "Member" || e.kind === "Index")) {
+    const key = pathText(e);
+    const n = key === undefined ? undefined : env.narrow.get(key);
+    if (n !== undefined) t = n;
+  }
   ctx.types.set(e, t);
   return t;
 }
@@ -65,6 +73,8 @@ function describe(r: Resolution): string {
       return `imported package '${r.package}'`;
     case "namespace":
       return `family '${r.name}'`;
+    case "phase":
+      return "the phase";
   }
 }
 
@@ -99,6 +109,8 @@ function valueOf(ctx: Context, env: Env, node: Expr, r: Resolution): Type {
     case "namespace":
       ctx.report(file, "E200", node.span, `'${r.name}' is a family of ${DETECTOR_NAMESPACES.has(r.name) ? "detectors" : "functions"}, not a value`, `name one of them, e.g. '${r.name}.${namespaceMembers(r.name)[0] ?? "..."}'`);
       return T.any;
+    case "phase":
+      return T.string;
   }
 }
 
@@ -358,11 +370,75 @@ const ARITH_KINDS: Record<string, readonly TypeKind[]> = {
   "%": ["number"],
 };
 
+/** `phase == "inptu"` can never hold: E403 with the phase it meant. */
+function checkPhaseNames(ctx: Context, env: Env, e: Binary): void {
+  const isPhase = (x: Expr): boolean => x.kind === "Name" && ctx.resolutions.get(x)?.kind === "phase";
+  const other = isPhase(e.left) ? e.right : isPhase(e.right) ? e.left : null;
+  if (other === null) return;
+  const lits = other.kind === "String" ? [other] : other.kind === "List" ? other.items.filter((i) => i.kind === "String") : [];
+  for (const lit of lits) {
+    if (lit.kind !== "String" || (PHASES as readonly string[]).includes(lit.value)) continue;
+    ctx.report(env.scope.file, "E403", lit.span, `unknown phase "${lit.value}"`, didYouMean(lit.value, PHASES) ?? `phases are ${PHASES.join(", ")}`);
+  }
+}
+
+/** `x has a.b`: the fields are names, not expressions; into a closed object they must exist (E201). */
+function inferHas(ctx: Context, env: Env, e: Binary): Type {
+  const file = env.scope.file;
+  let t = inferHasObject(ctx, env, e.left);
+  const names: Ident[] = [];
+  for (let f: Expr = e.right; ; ) {
+    if (f.kind === "Name") {
+      names.unshift({ kind: "Ident", name: f.name, span: f.span });
+      break;
+    }
+    if (f.kind !== "Member") return T.bool;
+    names.unshift(f.property);
+    f = f.object;
+  }
+  if (certainlyNot(t, ["object"])) {
+    ctx.report(file, "E300", e.opSpan, `'has' needs an object on the left, found ${showType(nonNull(t))}`, certainly(t, ["list"]) ? "test a list with 'len(xs) > 0' or 'x in xs'" : undefined);
+    return T.bool;
+  }
+  let base = pathText(e.left) ?? "this value";
+  for (const n of names) {
+    const look = lookupField(t, n.name);
+    if (look.kind === "unknown") {
+      ctx.report(file, "E201", n.span, `'${base}' has no field '${n.name}', so 'has' is always false`, didYouMean(n.name, look.fields, `${base}.`));
+      return T.bool;
+    }
+    if (look.kind === "not-object") return T.bool;
+    t = look.type;
+    base = `${base}.${n.name}`;
+  }
+  return T.bool;
+}
+
+/**
+ * The left side of `has`. A root that only some of the rule's phases have may stand there (it
+ * reads as absent in the others): `input has text` in a rule on `input, output`.
+ */
+function inferHasObject(ctx: Context, env: Env, object: Expr): Type {
+  const o = env.owner;
+  if (object.kind === "Name" && o.kind === "rule" && !env.roots.has(object.name) && !env.locals.has(object.name)) {
+    const having = o.phases.filter((p) => PHASE_ROOTS[p].includes(object.name));
+    if (having.length > 0) {
+      ctx.resolutions.set(object, { kind: "root", name: object.name });
+      const t = join(rootsFor(having).get(object.name) ?? T.any, T.null);
+      ctx.types.set(object, t);
+      return t;
+    }
+  }
+  return infer(ctx, env, object);
+}
+
 function inferBinary(ctx: Context, env: Env, e: Binary): Type {
   const file = env.scope.file;
-  const l = infer(ctx, env, e.left);
-  const r = infer(ctx, env, e.right);
   const op = e.op;
+  if (op === "has") return inferHas(ctx, env, e);
+  const l = infer(ctx, env, e.left);
+  // `a and b` checks `b` knowing `a` holds; `a or b`, knowing it does not (narrow.ts).
+  const r = infer(ctx, op === "and" || op === "or" ? narrowEnv(ctx, env, factsOf(ctx, env, e.left, op === "and")) : env, e.right);
   const ls = showType(nonNull(l));
   const rs = showType(nonNull(r));
   switch (op) {
@@ -373,6 +449,7 @@ function inferBinary(ctx: Context, env: Env, e: Binary): Type {
       return T.bool;
     case "==":
     case "!=":
+      checkPhaseNames(ctx, env, e);
       if (!overlaps(l, r)) ctx.report(file, "E300", e.opSpan, `'${op}' compares ${ls} with ${rs}: they are never equal`, "compare values of the same type; convert with to_number or to_string if needed");
       return T.bool;
     case "<":
@@ -386,6 +463,7 @@ function inferBinary(ctx: Context, env: Env, e: Binary): Type {
     }
     case "in":
     case "not in":
+      checkPhaseNames(ctx, env, e);
       if (certainlyNot(r, ["list", "string", "object"])) ctx.report(file, "E300", e.opSpan, `'${op}' needs a list, string or object on the right, found ${rs}`, "write the right side as a list, e.g. 'x in [\"a\", \"b\"]'");
       else if (certainly(r, ["list"]) && !overlaps(l, elementOf(r))) ctx.report(file, "E300", e.opSpan, `a ${ls} is never in a ${rs}`, "compare values of the same type");
       else if (certainly(r, ["string"]) && certainlyNot(l, ["string"])) ctx.report(file, "E300", e.opSpan, `'${op}' on a string looks for a substring, found ${ls} on the left`);
@@ -460,6 +538,14 @@ function inferInner(ctx: Context, env: Env, e: Expr): Type {
       return infer(ctx, env, e.expr);
     case "Name": {
       const lk = lookupName(ctx, env, e.name);
+      if (lk.kind === "unknown" && e.name === "phase") {
+        if (env.owner.kind === "rule" || env.owner.kind === "def") {
+          ctx.resolutions.set(e, { kind: "phase" });
+          return T.string;
+        }
+        ctx.report(file, "E209", e.span, `'phase' cannot be read ${env.owner.kind === "const" ? "in a const" : "in a test input"}`, "it is the phase a rule is deciding; read it in a rule or a def");
+        return T.any;
+      }
       if (lk.kind === "found") {
         ctx.resolutions.set(e, lk.resolution);
         if (lk.resolution.kind === "package") markImport(env, e.name);

@@ -21,6 +21,7 @@ import type { ConstDecl, DefDecl, Expectation, Expr, Member, NameRef, Call, Phas
 import type { Type } from "../types.ts";
 import type { Builtin } from "../builtins.ts";
 import type { Detector } from "../detectors.ts";
+import type { JSONSchemaObject } from "./schema.ts";
 
 /**
  * What a name refers to.
@@ -33,6 +34,7 @@ import type { Detector } from "../detectors.ts";
  * - `detector`: a named pattern (`pii.email`): valid as a `matches`/`contains` right side and in `redact`.
  * - `package`: an import alias standing alone (only ever the object of a resolved `Member`).
  * - `namespace`: `pii`, `secret` or `jsonlogic` standing alone (likewise).
+ * - `phase`: the name `phase`, the phase being decided (a string; known when a rule is compiled for a phase).
  */
 export type Resolution =
   | { readonly kind: "root"; readonly name: string }
@@ -43,7 +45,8 @@ export type Resolution =
   | { readonly kind: "builtin"; readonly name: string; readonly builtin: Builtin }
   | { readonly kind: "detector"; readonly name: string; readonly detector: Detector }
   | { readonly kind: "package"; readonly package: string }
-  | { readonly kind: "namespace"; readonly name: string };
+  | { readonly kind: "namespace"; readonly name: string }
+  | { readonly kind: "phase" };
 
 /** The nodes that carry a resolution: names, alias/namespace members, calls (resolved as their callee), detector patterns in `redact`. */
 export type ResolvedNode = NameRef | Member | Call | QualifiedName;
@@ -54,6 +57,8 @@ export interface CheckedConst {
   readonly package: string;
   readonly name: string;
   readonly decl: ConstDecl;
+  /** The expression that gives its value: `decl.value`, or for a param the value a `configure` gave it. */
+  readonly value: Expr;
   readonly file: string;
   readonly type: Type;
 }
@@ -117,6 +122,8 @@ export interface CheckedTest {
   readonly phase: Phase;
   readonly decl: TestDecl;
   readonly expects: readonly CheckedExpectation[];
+  /** The params this test sets with `with` (param id -> value expression). */
+  readonly given: ReadonlyMap<string, Expr>;
 }
 
 /** A regex the engine compiles: a regex literal, or a string literal on the right of `matches`. */
@@ -155,4 +162,6 @@ export interface CheckedProgram {
   readonly regexes: ReadonlyMap<Expr, CheckedRegex>;
   /** The test blocks, in file order. */
   readonly tests: readonly CheckedTest[];
+  /** The tools' args schemas the set was checked with: the engine validates tool calls against them. */
+  readonly toolSchemas: Readonly<Record<string, JSONSchemaObject>>;
 }

@@ -23,7 +23,7 @@ import { stronglyConnected } from "./graph.ts";
 
 /** A problem with one regex; offsets point into its pattern or its flags. */
 export interface RegexIssue {
-  readonly code: "E500" | "E501" | "E502" | "E503";
+  readonly code: "E500" | "E501" | "E502" | "E503" | "E504";
   readonly message: string;
   readonly help?: string;
   readonly part: "pattern" | "flags";
@@ -310,6 +310,24 @@ function compileMessage(e: unknown): string {
  * Screens one regex. Returns no issues when the pattern compiles with `new RegExp(pattern,
  * flags)`, uses only supported features and cannot backtrack catastrophically.
  */
+/**
+ * The first escape that only the u flag gives a
+ * meaning (`\p{L}`, `\P{...}`, `\u{1F600}`): without the flag JavaScript reads it as plain
+ * letters, so `/\p{L}/` silently matches "p{L}". Null when there is none.
+ */
+function unicodeOnlyEscape(pattern: string): { start: number; end: number } | null {
+  for (let i = 0; i < pattern.length; i++) {
+    if (pattern[i] !== "\\") continue;
+    const next = pattern[i + 1];
+    if ((next === "p" || next === "P" || next === "u") && pattern[i + 2] === "{") {
+      const close = pattern.indexOf("}", i + 3);
+      return { start: i, end: close < 0 ? i + 3 : close + 1 };
+    }
+    i++;
+  }
+  return null;
+}
+
 export function screenRegex(pattern: string, flags: string): RegexIssue[] {
   const issues: RegexIssue[] = [];
   const seen = new Set<string>();
@@ -319,6 +337,14 @@ export function screenRegex(pattern: string, flags: string): RegexIssue[] {
     seen.add(f);
   });
   const usable = [...seen].filter((f) => REGEX_FLAGS.includes(f)).join("");
+  if (!usable.includes("u")) {
+    const at = unicodeOnlyEscape(pattern);
+    if (at !== null) {
+      const esc = pattern.slice(at.start, at.end);
+      issues.push({ code: "E504", message: `'${esc}' means something only with the u flag: without it, it matches the letters '${esc.slice(1)}'`, help: "add the u flag (e.g. /\\p{L}+/u), or escape the backslash to match it literally", part: "pattern", start: at.start, end: at.end });
+      return issues;
+    }
+  }
   try {
     new RegExp(pattern, usable);
   } catch (e) {

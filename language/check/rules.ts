@@ -1,12 +1,10 @@
 // Rules: their phases decide which roots they read (those of every phase they run in), a
 // `when` that pins the tool name lets the application's schema for that tool type
 // `tool.args`, and every condition, message and effect is checked in that environment.
-import type { Expr, Phase, RuleDecl } from "../ast.ts";
-import { T, type Type } from "../types.ts";
-import { PHASE_ROOTS, rootType, schemaToType } from "./schema.ts";
-import { intersectObjects, join } from "./types.ts";
+import type { Expr, RuleDecl } from "../ast.ts";
 import { readPhases } from "./settings.ts";
-import { DEF_ROOTS } from "./decls.ts";
+import { rootsFor } from "./roots.ts";
+import { factsOf, narrowEnv } from "./narrow.ts";
 import { checkCondition, checkEffect, checkMeta } from "./effects.ts";
 import type { Context, Declared, Env } from "./context.ts";
 import type { CheckedRule } from "./program.ts";
@@ -41,22 +39,6 @@ export function pinnedTools(when: Expr | null): string[] | null {
   return names === null ? null : [...new Set(names)];
 }
 
-/** The roots a rule on `phases` may read: those every phase has, typed as all phases agree. */
-export function rootsFor(phases: readonly Phase[]): Map<string, Type> {
-  if (phases.length === 0) return new Map(DEF_ROOTS);
-  const out = new Map<string, Type>();
-  for (const r of PHASE_ROOTS[phases[0]]) {
-    if (phases.every((p) => PHASE_ROOTS[p].includes(r))) out.set(r, intersectObjects(phases.map((p) => rootType(p, r) ?? T.any)));
-  }
-  return out;
-}
-
-/** `tool` with `args` typed by the application's schemas for the pinned tools, when it supplied one for each. */
-function withToolArgs(ctx: Context, tool: Type, names: readonly string[] | null): Type {
-  if (names === null || names.length === 0 || tool.kind !== "object" || !names.every((n) => Object.hasOwn(ctx.toolSchemas, n))) return tool;
-  const args = join(...names.map((n) => schemaToType(ctx.toolSchemas[n])));
-  return { ...tool, fields: { ...tool.fields, args } };
-}
 
 /** Checks one rule and reads it out for the program. */
 export function checkRule(ctx: Context, declared: Declared<RuleDecl>): CheckedRule {
@@ -65,14 +47,19 @@ export function checkRule(ctx: Context, declared: Declared<RuleDecl>): CheckedRu
   const phases = readPhases(ctx, file, rule.phases);
   const meta = checkMeta(ctx, file, rule);
   const toolNames = pinnedTools(rule.when);
-  const roots = rootsFor(phases);
-  const tool = roots.get("tool");
-  if (tool !== undefined) roots.set("tool", withToolArgs(ctx, tool, toolNames));
   if (scope !== undefined) {
-    const env: Env = { scope, owner: { kind: "rule", id: declared.id, phases }, locals: new Map(), roots };
-    if (rule.when !== null) checkCondition(ctx, env, rule.when, "when");
-    if (rule.unless !== null) checkCondition(ctx, env, rule.unless, "unless");
-    for (const e of rule.effects) checkEffect(ctx, env, phases, e);
+    // Each part is checked knowing what the parts before it established (narrow.ts): the
+    // `unless` runs once the `when` held, the effects once the `when` held and the `unless` did not.
+    let env: Env = { scope, owner: { kind: "rule", id: declared.id, phases }, locals: new Map(), roots: rootsFor(phases) };
+    if (rule.when !== null) {
+      checkCondition(ctx, env, rule.when, "when");
+      env = narrowEnv(ctx, env, factsOf(ctx, env, rule.when, true));
+    }
+    if (rule.unless !== null) {
+      checkCondition(ctx, env, rule.unless, "unless");
+      env = narrowEnv(ctx, env, factsOf(ctx, env, rule.unless, false));
+    }
+    for (const e of rule.effects) checkEffect(ctx, env, e);
   }
   const dot = declared.id.lastIndexOf(".");
   return {

@@ -67,8 +67,9 @@ function resolveRef(root: JSONSchemaObject, ref: string): JSONSchemaObject | boo
  * a recursive reference, an external one or a keyword the checker does not model gives `any`,
  * so an unusual schema can only make the checker less strict, never wrong.
  */
-export function schemaToType(schema: JSONSchemaObject | boolean, root: JSONSchemaObject = typeof schema === "object" ? schema : {}, expanding: readonly string[] = []): Type {
-  if (typeof schema === "boolean") return T.any;
+export function schemaToType(schema: JSONSchemaObject | boolean, root: JSONSchemaObject = typeof schema === "object" && schema !== null ? schema : {}, expanding: readonly string[] = []): Type {
+  // Not a schema at all (a number where a schema should be): nothing is known, and check() reports it (E605).
+  if (typeof schema !== "object" || schema === null || Array.isArray(schema)) return T.any;
   if (typeof schema.$ref === "string") {
     if (expanding.includes(schema.$ref) || expanding.length > 32) return T.any;
     const target = resolveRef(root, schema.$ref);

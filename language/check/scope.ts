@@ -15,6 +15,7 @@ export const NO_PACKAGE = "<no package>";
 /** What a reserved top-level name already means, or undefined when it is free. */
 export function reservedMeaning(name: string): string | undefined {
   if (ALL_ROOTS.has(name)) return `the input root '${name}'`;
+  if (name === "phase") return "'phase', the phase being decided";
   if (BUILTINS.has(name)) return `the builtin function '${name}'`;
   if (DETECTOR_NAMESPACES.has(name)) return `the detector family '${name}'`;
   if (BUILTIN_NAMESPACES.has(name)) return `the builtin family '${name}'`;

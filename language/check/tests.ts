@@ -7,6 +7,8 @@ import { didYouMean } from "./suggest.ts";
 import { lookupField, members, overlaps, showType, nonNull, certainly } from "./types.ts";
 import { PHASE_TYPES, schemaToType } from "./schema.ts";
 import { infer } from "./infer.ts";
+import { checkGiven } from "./params.ts";
+import { ensureValue } from "./decls.ts";
 import { readPhases } from "./settings.ts";
 import { pathText, type Context, type Declared, type Env, type FileScope } from "./context.ts";
 import type { CheckedExpectation, CheckedRule, CheckedTest } from "./program.ts";
@@ -112,5 +114,6 @@ export function checkTest(ctx: Context, declared: Declared<TestDecl>, rules: Rea
   // One decision per input: a second `expect allow|deny|require_approval` can never hold with the first.
   for (const extra of decisions.slice(1)) ctx.report(file, "E407", extra.span, "a test expects at most one decision", "keep one 'expect allow|deny|require_approval' line; name more rules with 'by r1, r2'");
   const expects = test.expects.map((x) => checkExpectation(ctx, env, phase, x, rules));
-  return phase === undefined ? undefined : { name: test.name.value, package: scope.pkg, file: file.path, phase, decl: test, expects };
+  const given = checkGiven(ctx, env, test.given, (id) => ensureValue(ctx, id).type);
+  return phase === undefined ? undefined : { name: test.name.value, package: scope.pkg, file: file.path, phase, decl: test, expects, given };
 }

@@ -15,7 +15,7 @@ const span = NO_SPAN;
 /** The keywords of spec/decisions.md, written out again so a test catches the lexer drifting from the spec. */
 export const KEYWORD_WORDS: readonly string[] = (
   "package import as const def rule on test expect by default on_error when unless then deny require_approval from allow warn redact " +
-  "with set any all count where in not and or contains matches like starts ends true false null severity controls tags owner payload"
+  "with set any all count where in not and or contains has param configure matches like starts ends true false null severity controls tags owner payload"
 ).split(" ");
 const keywordSet = new Set(KEYWORD_WORDS);
 
@@ -200,7 +200,7 @@ export const declArb: fc.Arbitrary<A.Decl> = fc.oneof(
   fc.tuple(qnameArb, fc.option(identArb, { nil: null }), docArb).map(([path, alias, doc]): A.Decl => ({ kind: "Import", path, alias, doc, span })),
   settingArb.map(([value, phases, doc]): A.Decl => ({ kind: "Default", value, phases, doc, span })),
   settingArb.map(([value, phases, doc]): A.Decl => ({ kind: "OnError", value, phases, doc, span })),
-  fc.tuple(identArb, exprArb(), docArb).map(([name, value, doc]): A.Decl => ({ kind: "Const", name, value, doc, span })),
+  fc.tuple(identArb, exprArb(), docArb).map(([name, value, doc]): A.Decl => ({ kind: "Const", name, value, param: false, type: null, doc, span })),
   fc.tuple(identArb, fc.array(identArb, { maxLength: 3 }), exprArb(), docArb).map(([name, params, body, doc]): A.Decl => ({ kind: "Def", name, params, body, doc, span })),
   { weight: 3, arbitrary: ruleArb },
   fc
@@ -211,7 +211,7 @@ export const declArb: fc.Arbitrary<A.Decl> = fc.oneof(
       fc.array(expectationArb, { minLength: 1, maxLength: 3 }).filter((xs) => xs.filter((x) => x.kind === "ExpectDecision").length <= 1),
       docArb,
     )
-    .map(([name, phase, input, expects, doc]): A.Decl => ({ kind: "Test", name, phase, input, expects, doc, span })),
+    .map(([name, phase, input, expects, doc]): A.Decl => ({ kind: "Test", name, given: [], phase, input, expects, doc, span })),
 );
 
 /** Whole files; `comments` holds the doc comments exactly as `printPolicy` writes them. */

@@ -11,7 +11,23 @@ export function canonicalTree(file: PolicyFile): unknown {
     d.kind === "Rule" ? { ...d, braced: d.effects.length > 1, meta: [...d.meta].sort((a, b) => META_ORDER.indexOf(a.kind) - META_ORDER.indexOf(b.kind)) } : d,
   );
   const tree = stripSpans({ ...file, path: "", decls, comments: [] });
-  return dropKeys(tree, new Set(["quoted", "raw"]), (o) => o.kind === "Template" || o.kind === undefined);
+  return unwrapBodies(dropKeys(tree, new Set(["quoted", "raw"]), (o) => o.kind === "Template" || o.kind === undefined));
+}
+
+// The formatter parenthesises a quantifier body that reaches past its variable (W008), which
+// says what the tree already is: parentheses around a whole body are not compared.
+function unwrapBodies(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(unwrapBodies);
+  if (v === null || typeof v !== "object") return v;
+  const o = v as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(o)) out[k] = unwrapBodies(x);
+  if (out.kind === "Quantifier") {
+    let b = out.body as Record<string, unknown> | null;
+    while (b !== null && b.kind === "Paren") b = b.expr as Record<string, unknown>;
+    out.body = b;
+  }
+  return out;
 }
 
 // Drops `keys` from objects accepted by `where` (templates' raw text, object entries' quoting).

@@ -143,7 +143,9 @@ function printDecl(d: A.Decl | A.PackageDecl): string {
     case "OnError":
       return `on_error ${d.value}${phases(d.phases)}`;
     case "Const":
-      return `const ${d.name.name} = ${printExpr(d.value)}`;
+      return `${d.param ? "param" : "const"} ${d.name.name}${d.type ? `: ${d.type.words.map((w) => w.name).join(" ")}` : ""} = ${printExpr(d.value)}`;
+    case "Configure":
+      return `configure ${qname(d.package)} {\n${d.bindings.map((b) => `  ${b.name.name} = ${printExpr(b.value)}`).join("\n")}\n}`;
     case "Def":
       return `def ${d.name.name}(${d.params.map((p) => p.name).join(", ")}) = ${printExpr(d.body)}`;
     case "Rule": {
@@ -157,7 +159,7 @@ function printDecl(d: A.Decl | A.PackageDecl): string {
       return lines.join("\n");
     }
     case "Test":
-      return [`test ${quote(d.name.value)} {`, `  on ${d.phase.name} ${printExpr(d.input)}`, ...d.expects.map((x) => `  ${printExpectation(x)}`), "}"].join("\n");
+      return [`test ${quote(d.name.value)} {`, ...d.given.map((b) => `  with ${b.name.name} = ${printExpr(b.value)}`), `  on ${d.phase.name} ${printExpr(d.input)}`, ...d.expects.map((x) => `  ${printExpectation(x)}`), "}"].join("\n");
   }
 }
 

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { CODES, checkSources, parse } from "../../language/index.ts";
+import { LINT_CODES, CODES, checkSources, parse } from "../../language/index.ts";
 import { loadPolicySet, runTests } from "../../engine/runtime/index.ts";
 import { main } from "../../engine/cli/main.ts";
 import {
@@ -33,7 +33,7 @@ const reference: Evaluator = {
   load(sources, toolSchemas) {
     const { policySet, diagnostics } = loadPolicySet(sources, toolSchemas ? { toolSchemas: toolSchemas as never } : {});
     if (!policySet) return { diagnostics, set: null };
-    return { diagnostics, set: { decide: (phase, input) => policySet.decide(phase, input), runTests: () => runTests(policySet) } };
+    return { diagnostics, set: { decide: (phase, input) => policySet.decide(phase, input), runTests: (wholeSet) => runTests(policySet, { wholeSet }) } };
   },
 };
 
@@ -71,7 +71,7 @@ async function runCliCase(c: LoadedCase): Promise<string[]> {
           out.push(`stderr line is not JSON: ${line}`);
         }
       }
-      out.push(...compareDiagnostics(c.diagnostics, diags), ...severityMismatches(diags, CODES));
+      out.push(...compareDiagnostics(c.diagnostics, diags, LINT_CODES), ...severityMismatches(diags, CODES));
     }
     return out;
   } finally {

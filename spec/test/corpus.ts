@@ -2,6 +2,7 @@
 // case with what an evaluator produced. Kept apart from the test file so that the compiled
 // evaluator, the fuzzers and the playground can load the same corpus (STYLE.md: one corpus
 // of cases feeds every implementation). Nothing here knows which evaluator it checks.
+import { LINT_CODES } from "../../language/codes.ts";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { isDeepStrictEqual } from "node:util";
@@ -90,7 +91,8 @@ export interface ConformanceCase {
   /** Exactly the errors and warnings wanted (order-insensitive). Optional beside evaluations/tests: then it lists the warnings they load with. */
   readonly diagnostics?: readonly ExpectedDiagnostic[];
   readonly evaluations?: readonly Evaluation[];
-  readonly tests?: { readonly passed: number; readonly failed: number; readonly failing?: readonly string[] };
+  /** `wholeSet`: run each test against the whole set (`palisade test --whole-set`) instead of its own package. */
+  readonly tests?: { readonly passed: number; readonly failed: number; readonly failing?: readonly string[]; readonly wholeSet?: boolean };
   readonly cli?: CliRun;
 }
 
@@ -217,8 +219,10 @@ function diagMatches(w: ExpectedDiagnostic, d: ActualDiagnostic): boolean {
 }
 
 /** Exactly the wanted diagnostics, in any order: each wanted one matched once, nothing left over. */
-export function compareDiagnostics(wanted: readonly ExpectedDiagnostic[], actual: readonly ActualDiagnostic[]): string[] {
-  const left = [...actual];
+export function compareDiagnostics(wanted: readonly ExpectedDiagnostic[], actual: readonly ActualDiagnostic[], lints: ReadonlySet<string> = new Set()): string[] {
+  // The lints are compared only in cases that ask for one of them, and then all of them (spec/conformance.md).
+  const asked = wanted.some((w) => lints.has(w.code));
+  const left = actual.filter((d) => asked || !lints.has(d.code));
   const missing: ExpectedDiagnostic[] = [];
   // Most specific expectations first, so that a loose one cannot take a diagnostic a precise one needs.
   const order = [...wanted].sort((a, b) => specificity(b) - specificity(a));
@@ -314,7 +318,7 @@ export interface Evaluator {
   /** Parses and checks; `set` is null when there are errors. */
   load(sources: { path: string; text: string }[], toolSchemas: LoadedCase["toolSchemas"]): {
     readonly diagnostics: readonly ActualDiagnostic[];
-    readonly set: { decide(phase: string, input: unknown): DecisionLike; runTests(): { name: string; passed: boolean; failures: readonly string[] }[] } | null;
+    readonly set: { decide(phase: string, input: unknown): DecisionLike; runTests(wholeSet: boolean): { name: string; passed: boolean; failures: readonly string[] }[] } | null;
   };
 }
 
@@ -357,13 +361,13 @@ export function runSetCase(c: LoadedCase, ev: Evaluator, codes: CodeRegistry): s
   } catch (err) {
     return [`loading threw: ${err instanceof Error ? err.stack : String(err)}`];
   }
-  const out = [...compareDiagnostics(c.diagnostics ?? [], loaded.diagnostics), ...severityMismatches(loaded.diagnostics, codes)];
+  const out = [...compareDiagnostics(c.diagnostics ?? [], loaded.diagnostics, LINT_CODES), ...severityMismatches(loaded.diagnostics, codes)];
   if (c.kind === "diagnostics") return out;
   if (!loaded.set) return [...out, "the policy set did not load"];
   if (c.kind === "tests") {
     let results;
     try {
-      results = loaded.set.runTests();
+      results = loaded.set.runTests(c.tests?.wholeSet === true);
     } catch (err) {
       return [...out, `running tests threw: ${err instanceof Error ? err.stack : String(err)}`];
     }
@@ -403,7 +407,7 @@ export function runSetCase(c: LoadedCase, ev: Evaluator, codes: CodeRegistry): s
 
 /** The reserved words of spec/language.md §2; after `.` and as object keys they are plain names. */
 export const KEYWORDS: ReadonlySet<string> = new Set(
-  "package import as const def rule on test expect by default on_error when unless then deny require_approval from allow warn redact with set any all count where in not and or contains matches like starts ends true false null severity controls tags owner payload".split(" "),
+  "package import as const def rule on test expect by default on_error when unless then deny require_approval from allow warn redact with set any all count where in not and or contains has param configure matches like starts ends true false null severity controls tags owner payload".split(" "),
 );
 
 /** The constructs found in one parsed file (a `File` node). */

@@ -216,6 +216,51 @@ for (const name of PACKS) {
   });
 }
 
+test("all eight packs and the scenario suite load together, check clean, and every test passes against its own package", () => {
+  const c = palisade("check", "stdlib-policies");
+  assert.equal(c.status, 0, c.stderr);
+  assert.match(c.stderr, / 0 errors, 0 warnings/);
+  const t = palisade("test", "--format", "json", "stdlib-policies");
+  const out = JSON.parse(t.stdout) as { tests: { name: string; package: string; passed: boolean; failures: string[] }[]; passed: number; failed: number };
+  const own = PACKS.reduce((n, p) => n + readPack(p).tests.length, 0);
+  assert.equal(out.failed, 0, JSON.stringify(out.tests.filter((x) => !x.passed), null, 2));
+  assert.ok(out.passed >= own + 8, `${out.passed} passed`);
+  assert.equal(t.status, 0);
+});
+
+test("the combined scenario suite (SOC 2 + HIPAA + GDPR, configured once) decides coherently, with identities", () => {
+  const t = palisade("test", "--format", "json", "stdlib-policies/soc2", "stdlib-policies/hipaa", "stdlib-policies/gdpr", "stdlib-policies/test/scenarios");
+  const out = JSON.parse(t.stdout) as { tests: { name: string; package: string; passed: boolean; failures: string[] }[] };
+  const scenarios = out.tests.filter((x) => x.package === "clinic.deploy");
+  assert.ok(scenarios.length >= 8, `${scenarios.length} scenarios`);
+  assert.deepEqual(scenarios.filter((x) => !x.passed), []);
+  // The same scenarios hold against the whole combination too.
+  const whole = JSON.parse(palisade("test", "--whole-set", "--format", "json", "stdlib-policies/soc2", "stdlib-policies/hipaa", "stdlib-policies/gdpr", "stdlib-policies/test/scenarios").stdout) as typeof out;
+  assert.deepEqual(whole.tests.filter((x) => x.package === "clinic.deploy" && !x.passed), []);
+});
+
+test("no placeholder domain is left in a shipped default: destinations are trusted only once configured", () => {
+  const placeholder = /\.example(\.|$)|\bacme\b|example\.(com|org|net)$/i;
+  for (const name of PACKS) {
+    for (const f of readdirSync(join(packsRoot, name)).filter((x) => x.endsWith(".policy") && x !== "tests.policy")) {
+      const r = parse(readFileSync(join(packsRoot, name, f), "utf8"), f);
+      assert.ok(r.file);
+      for (const d of r.file.decls) {
+        if (d.kind !== "Const") continue;
+        const strings: string[] = [];
+        const walk = (e: Expr): void => {
+          if (e.kind === "String") strings.push(e.value);
+          else if (e.kind === "List") e.items.forEach(walk);
+          else if (e.kind === "Object") e.entries.forEach((x) => walk(x.value));
+        };
+        walk(d.value);
+        assert.deepEqual(strings.filter((x) => placeholder.test(x)), [], `${name}/${f}: ${d.name.name}`);
+        assert.ok(d.param, `${name}/${f}: ${d.name.name} configures the pack: it is a param, settable without forking`);
+      }
+    }
+  }
+});
+
 test("every cited control is in the catalogue and every catalogue rule exists and cites it", () => {
   assert.deepEqual(catalogueProblems(PACKS.map(readPack), readCatalogues()), []);
 });

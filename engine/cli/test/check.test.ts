@@ -66,7 +66,7 @@ test("warnings do not fail check unless --deny-warnings", async () => {
 
 test("argument errors exit 2 with a message and no stack trace", async () => {
   const missing = await run(["check", "no/such/path"]);
-  assert.equal(missing.code, 1, "a PATH that cannot be read is reported like any file's error");
+  assert.equal(missing.code, 2, "a PATH that cannot be read is an unusable argument (issue 16), reported as E604");
   assert.match(missing.stderr, /^no\/such\/path:1:1: error\[E604\]: cannot read 'no\/such\/path'/m);
   assert.doesNotMatch(missing.stderr, /\n\s+at /);
   const none = await run(["check"]);

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import type { Phase } from "../../../language/ast.ts";
 import type { CheckedProgram } from "../../../language/check/program.ts";
 import { checkSources, renderDiagnostic } from "../../../language/index.ts";
-import { combine, type PhaseSettings } from "../../runtime/combine.ts";
+import type { PhaseSettings } from "../../runtime/combine.ts";
 import type { Decision } from "../../runtime/decision.ts";
 import { CompiledProgram } from "../compile.ts";
 import { ReferenceInterpreter } from "../reference.ts";
@@ -57,7 +57,7 @@ export function decideCompiled(e: Pair, phase: Phase, input: unknown): Outcome {
 
 /** Decides with the reference interpreter and `combine`. */
 export function decideReference(e: Pair, phase: Phase, input: unknown): Outcome {
-  return capture(() => combine(input, e.reference.fire(phase, input as Value), settingsOf(e.program, phase), POLICY));
+  return capture(() => e.reference.decide(phase, input as Value, settingsOf(e.program, phase), POLICY));
 }
 
 /**

@@ -13,7 +13,9 @@ export type PolicyRuntimeErrorCode =
   /** A user regex that does not compile or is not allowed. */
   | "runtime/invalid-regex"
   /** An input too large to scan within the time budget of a decision. */
-  | "runtime/input-too-large";
+  | "runtime/input-too-large"
+  /** A value read from the input whose type is not the one the checker inferred (spec/soundness.md). */
+  | "runtime/unexpected-type";
 
 /**
  * A type clash or unusable value met while evaluating a rule: a lowercase message that names
@@ -22,10 +24,13 @@ export type PolicyRuntimeErrorCode =
 export class PolicyRuntimeError extends Error {
   /** Stable machine-readable code. */
   readonly code: PolicyRuntimeErrorCode;
+  /** The path read when the error happened (`principal.roles`), when there is one. */
+  readonly path: string | undefined;
 
-  constructor(message: string, code: PolicyRuntimeErrorCode = "runtime/error") {
+  constructor(message: string, code: PolicyRuntimeErrorCode = "runtime/error", path?: string) {
     super(message);
     this.name = "PolicyRuntimeError";
     this.code = code;
+    this.path = path;
   }
 }

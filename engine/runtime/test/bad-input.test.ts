@@ -24,7 +24,7 @@ rule shows on tool_call {
 }
 
 rule secret on tool_call {
-  when tool.args.text contains "password"
+  when to_string(tool.args.text) contains "password"
   then warn "password"
 }
 

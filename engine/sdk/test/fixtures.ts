@@ -37,7 +37,7 @@ rule scrub_results on tool_result {
 }
 
 rule secret_results on tool_result {
-  when tool.result.text contains "TOP SECRET"
+  when to_string(tool.result.text) contains "TOP SECRET"
   then deny "the result holds classified text"
 }
 

@@ -62,6 +62,18 @@ const CASES: Record<string, readonly Case[]> = {
   ends_with: [ok(true, "report.pdf", ".pdf"), ok(false, "pdf", ".pdf"), ok(false, null, "a"), clash(["a"], "a")],
   substring: [ok("pali", "palisade", 0, 4), ok("sade", "palisade", 4, 100), ok("😀b", "a😀b", 1, 3), ok("", "abc", 2, 1), ok("ab", "abc", -5, 2), ok(null, null, 0, 1), ok(null, "a", null, 1), clash("abc", "0", 1), clash(5, 0, 1)],
   concat: [ok("abc", "a", "b", "c"), ok("", ""), ok(null, "a", null), clash("a", 1)],
+  addresses: [
+    ok(["thief@gmail.com", "nurse@clinic.example"], "thief@gmail.com, nurse@clinic.example"),
+    ok(["thief@gmail.com"], { email: "thief@gmail.com" }),
+    ok(["nurse@clinic.example"], '"thief@gmail.com" <nurse@clinic.example>'),
+    ok(["thief@gmail.com", "nurse@clinic.example"], "thief@gmail.com <nurse@clinic.example>"),
+    ok(["a@x.com", "b@y.org"], "Team: A@X.com, b@y.org;"),
+    ok(["a@b.com", "c@d.com"], ["A <a@b.com>", { emailAddress: { address: "C@D.COM", name: "C" } }]),
+    ok(["ann@ok.io"], "Ann (a@comment.io) <ann@ok.io>"),
+    ok([], null),
+    ok([], 42),
+  ],
+  domains: [ok(["gmail.com", "clinic.example"], "thief@gmail.com; nurse@clinic.example"), ok(["evil.io"], ["https://evil.io/hook"]), ok(["x.com"], { to: "a@X.com" }), ok([], null)],
   domain: [
     ok("sub.acme.com", "a@Sub.Acme.com"),
     ok("acme.com", "Ann <ann@acme.com>"),
@@ -103,7 +115,7 @@ const CASES: Record<string, readonly Case[]> = {
 };
 
 // Builtins that accept any value by design and so have no type clash to test.
-const TOTAL = new Set(["to_string", "type_of"]);
+const TOTAL = new Set(["to_string", "type_of", "addresses", "domains"]);
 
 test("every builtin has normal, null and type-clash cases", () => {
   assert.deepEqual(Object.keys(CASES).sort(), Object.keys(BUILTIN_IMPLS).sort());
