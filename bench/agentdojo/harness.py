@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -178,6 +180,11 @@ def pct(n: int, d: int) -> float | None:
     return None if d == 0 else round(100 * n / d, 1)
 
 
+def _first_stop(run: Run) -> dict[str, Any] | None:
+    """The first call that did not run as asked: what stopped the pair."""
+    return next((s for s in run.stops if s["phase"] == "tool_call"), run.stops[0] if run.stops else None)
+
+
 def evaluate_suite(
     name: str, suite: TaskSuite, decider: Decider | None, *, user_ids: Sequence[str] | None = None, inj_ids: Sequence[str] | None = None
 ) -> dict[str, Any]:
@@ -186,47 +193,53 @@ def evaluate_suite(
     injs = {k: v for k, v in suite.injection_tasks.items() if inj_ids is None or k in inj_ids}
     stamp = time.time_ns()
     tasks: dict[str, Any] = {}
-    utility = friction = 0
+    utility = friction = baseline_utility = 0
     for uid, task in users.items():
-        ok, run = run_user_task(suite, task, decider or allow_all, f"{name}-{uid}-{stamp}")
-        clean = not run.stops
-        held = run.stopped_by("require_approval")
-        utility += ok and clean
-        friction += held
-        tasks[uid] = {"utility": ok, "clean": clean, "approval": held, "stops": run.stops}
+        base_ok, _ = run_user_task(suite, task, allow_all, "baseline")
+        baseline_utility += base_ok
+        row: dict[str, Any] = {"baseline_utility": base_ok}
+        if decider is not None:
+            ok, run = run_user_task(suite, task, decider, f"{name}-{uid}-{stamp}")
+            clean = not run.stops
+            held = run.stopped_by("require_approval")
+            utility += ok and clean
+            friction += held
+            row |= {"utility": ok, "clean": clean, "approval": held, "stops": run.stops}
+        tasks[uid] = row
     pairs: dict[str, Any] = {}
-    by_injection: dict[str, dict[str, int]] = {k: {"pairs": 0, "attackable": 0, "stopped": 0} for k in injs}
+    by_injection: dict[str, dict[str, int]] = {k: {"pairs": 0, "attackable": 0, "stopped": 0, "denied": 0, "held": 0} for k in injs}
     attackable = stopped = 0
     for uid, user in users.items():
         for iid, inj in injs.items():
             injections = attack.attack(user, inj)
             base, _ = run_pair(suite, user, inj, injections, allow_all, "baseline")
             key = f"{uid}/{iid}"
-            row: dict[str, Any] = {"baseline": base}
+            row = {"baseline": base}
             b = by_injection[iid]
             b["pairs"] += 1
-            if decider is not None:
-                succeeded, run = run_pair(suite, user, inj, injections, decider, f"{name}-{key}-{stamp}")
-                row |= {"succeeded": succeeded, "stops": run.stops}
-                if base:
-                    attackable += 1
-                    b["attackable"] += 1
-                    if not succeeded:
-                        stopped += 1
-                        b["stopped"] += 1
-            elif base:
+            if base:
                 attackable += 1
                 b["attackable"] += 1
+            if decider is not None:
+                succeeded, run = run_pair(suite, user, inj, injections, decider, f"{name}-{key}-{stamp}")
+                first = _first_stop(run)
+                row |= {"succeeded": succeeded, "stopped_by": first}
+                if base and not succeeded:
+                    stopped += 1
+                    b["stopped"] += 1
+                    b["denied" if first is not None and first["decision"] == "deny" else "held"] += 1
             pairs[key] = row
-    return {
+    figures = {
         "suite": name,
         "user_tasks": len(users),
         "injection_tasks": len(injs),
         "pairs": len(users) * len(injs),
         "attackable_pairs": attackable,
+        "unmeasured_pairs": len(users) * len(injs) - attackable,
         "stopped_pairs": stopped,
         "utility_tasks": utility,
         "friction_tasks": friction,
+        "baseline_utility_tasks": baseline_utility,
         "attacks_stopped_pct": pct(stopped, attackable),
         "utility_pct": pct(utility, len(users)),
         "friction_pct": pct(friction, len(users)),
@@ -234,6 +247,12 @@ def evaluate_suite(
         "user_task_results": tasks,
         "pair_results": pairs,
     }
+    print(
+        f"agentdojo {name}: {stopped}/{attackable} attackable pairs stopped, utility {utility}/{len(users)}, "
+        f"friction {friction}/{len(users)} ({len(users) * len(injs) - attackable} pairs unmeasured)",
+        file=sys.stderr,
+    )
+    return figures
 
 
 def suites() -> dict[str, TaskSuite]:
@@ -251,6 +270,54 @@ def policy_files(name: str) -> dict[str, str]:
     return files
 
 
+_VALUE_TOKEN = re.compile(r"[^\s'\"`,;()]+")
+
+
+def _value_like(token: str) -> bool:
+    return bool(re.search(r"[0-9@]", token)) or bool(re.search(r"[^./:][./:][^./:]", token))
+
+
+def injection_values(suite: TaskSuite) -> set[str]:
+    """What an injection task names: its ground-truth arguments, the quoted phrases and the
+    value-like tokens (addresses, URLs, IBANs, amounts) of its goal; lower case."""
+    out: set[str] = set()
+    env = suite.load_and_inject_default_environment({})
+    for inj in suite.injection_tasks.values():
+        try:
+            calls = inj.ground_truth(env.model_copy(deep=True))
+        except Exception:  # some tasks ship without ground truth
+            calls = []
+        stack: list[Any] = [plain(dict(c.args)) for c in calls]
+        while stack:
+            v = stack.pop()
+            if isinstance(v, dict):
+                stack.extend(v.values())
+            elif isinstance(v, list):
+                stack.extend(v)
+            elif isinstance(v, str) and len(v.strip()) >= 4:
+                out.add(v.strip().lower())
+        out.update(q.lower() for q in re.findall(r"'([^']{4,})'", inj.GOAL))
+        out.update(t.lower().rstrip(".") for t in _VALUE_TOKEN.findall(inj.GOAL) if _value_like(t) and len(t) >= 4)
+    return out
+
+
+def named_in_policy(suite: TaskSuite, text: str) -> list[str]:
+    """The injection-task values and user-task ids a policy names (it must name none)."""
+    low = text.lower()
+    hits = sorted(v for v in injection_values(suite) if v in low)
+    hits += sorted(uid for uid in suite.user_tasks if uid in low)
+    hits += sorted(iid for iid in suite.injection_tasks if iid in low)
+    return hits
+
+
+def check_policies(chosen: dict[str, TaskSuite]) -> None:
+    """Fails when a suite's policy names a value of an injection task or a task by id."""
+    for name, suite in chosen.items():
+        hits = named_in_policy(suite, (HERE / "policies" / f"{name}.policy").read_text())
+        if hits:
+            raise SystemExit(f"policies/{name}.policy names values of the benchmark's tasks: {hits[:10]}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--suite", action="append", help="suite name (default: all)")
@@ -260,10 +327,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     a = p.parse_args(argv)
     chosen = {k: v for k, v in suites().items() if not a.suite or k in a.suite}
     out: dict[str, Any] = {}
+    check_policies(chosen)
+    meta = {"agentdojo": version("agentdojo"), "benchmark_version": BENCHMARK_VERSION, "attack": ATTACK, "guarded": not a.baseline}
     if a.baseline:
         for name, suite in chosen.items():
             out[name] = evaluate_suite(name, suite, None, user_ids=a.user, inj_ids=a.injection)
-        json.dump(out, sys.stdout)
+        json.dump({"meta": meta, "suites": out}, sys.stdout)
         return 0
     sys.path.insert(0, str(REPO / "python"))
     from palisade import Guard, RetryPolicy
@@ -280,7 +349,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         for s in services.values():
             s.stop()
-    json.dump(out, sys.stdout)
+    json.dump({"meta": meta, "suites": out}, sys.stdout)
     return 0
 
 

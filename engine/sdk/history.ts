@@ -37,6 +37,8 @@ export interface SessionCall {
 export interface SessionSource {
   readonly source: string;
   readonly content: unknown;
+  /** The arguments of the call whose result this is: a trusted tool's result is not vouched for when untrusted content drove the call. */
+  readonly args?: unknown;
 }
 
 /**
@@ -50,7 +52,8 @@ export function sourceOf(phase: string, payload: unknown): SessionSource | undef
   if (phase !== "tool_result" || typeof p?.tool?.name !== "string" || p.tool.result === undefined) return undefined;
   const r = p.tool.result as { json?: unknown; text?: unknown } | null;
   const content = typeof r === "object" && r !== null && ("json" in r || "text" in r) ? (r.json !== undefined ? r.json : r.text) : r;
-  return { source: p.tool.name, content: content ?? null };
+  const args = (p.tool as { args?: unknown }).args;
+  return { source: p.tool.name, content: content ?? null, ...(args !== undefined ? { args } : {}) };
 }
 
 /** Limits of the history a guard keeps. */

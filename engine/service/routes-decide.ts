@@ -145,8 +145,9 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
     .run(JSON.stringify([agent, session]), (state) => {
       const d = decideOn(state);
       const outcome = d.decision.decision === "allow" ? "executed" : d.decision.decision === "deny" ? "denied" : "pending";
-      // What an allowed input or tool result gives the agent joins the session's sources (spec/provenance.md).
-      const source = d.decision.decision === "allow" ? sourceOf(r.phase, d.given ?? d.decision.payload) : undefined;
+      // What an input or tool result may give the agent joins the session's sources
+      // (spec/provenance.md); one held for approval too, since its approval gives it later.
+      const source = d.decision.decision !== "deny" ? sourceOf(r.phase, d.given ?? d.decision.payload) : undefined;
       return { result: d, ...(r.phase === "tool_call" && d.tool !== null ? { call: { tool: { name: d.tool, args: d.args }, time: iso, decision: d.decision.decision, outcome } } : {}), ...(source !== undefined ? { source } : {}) };
     })
     .then(finish);
