@@ -28,6 +28,7 @@ import re
 import sys
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
@@ -46,6 +47,8 @@ BENCHMARK_VERSION = "v1.2.2"
 ATTACK = "important_instructions"
 # The attack addresses the victim model by name; no model runs, so any listed name will do.
 MODEL_NAME = "gpt-4o-2024-05-13"
+# Conversations replayed at once (each its own session).
+WORKERS = 8
 
 
 class _Target(BasePipelineElement):
@@ -194,41 +197,52 @@ def evaluate_suite(
     stamp = time.time_ns()
     tasks: dict[str, Any] = {}
     utility = friction = baseline_utility = 0
-    for uid, task in users.items():
+
+    def user_row(uid: str) -> dict[str, Any]:
+        task = users[uid]
         base_ok, _ = run_user_task(suite, task, allow_all, "baseline")
-        baseline_utility += base_ok
         row: dict[str, Any] = {"baseline_utility": base_ok}
         if decider is not None:
             ok, run = run_user_task(suite, task, decider, f"{name}-{uid}-{stamp}")
-            clean = not run.stops
-            held = run.stopped_by("require_approval")
-            utility += ok and clean
-            friction += held
-            row |= {"utility": ok, "clean": clean, "approval": held, "stops": run.stops}
-        tasks[uid] = row
+            row |= {"utility": ok, "clean": not run.stops, "approval": run.stopped_by("require_approval"), "stops": run.stops}
+        return row
+
+    def pair_row(key: tuple[str, str]) -> dict[str, Any]:
+        uid, iid = key
+        user, inj = users[uid], injs[iid]
+        injections = attack.attack(user, inj)
+        base, _ = run_pair(suite, user, inj, injections, allow_all, "baseline")
+        row: dict[str, Any] = {"baseline": base}
+        if decider is not None:
+            succeeded, run = run_pair(suite, user, inj, injections, decider, f"{name}-{uid}/{iid}-{stamp}")
+            row |= {"succeeded": succeeded, "stopped_by": _first_stop(run)}
+        return row
+
+    # Conversations are independent sessions: several at once keep the service's group commit busy.
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        for uid, row in zip(users, pool.map(user_row, users)):
+            tasks[uid] = row
+            baseline_utility += row["baseline_utility"]
+            if decider is not None:
+                utility += row["utility"] and row["clean"]
+                friction += row["approval"]
+        keys = [(uid, iid) for uid in users for iid in injs]
+        rows = list(pool.map(pair_row, keys))
     pairs: dict[str, Any] = {}
     by_injection: dict[str, dict[str, int]] = {k: {"pairs": 0, "attackable": 0, "stopped": 0, "denied": 0, "held": 0} for k in injs}
     attackable = stopped = 0
-    for uid, user in users.items():
-        for iid, inj in injs.items():
-            injections = attack.attack(user, inj)
-            base, _ = run_pair(suite, user, inj, injections, allow_all, "baseline")
-            key = f"{uid}/{iid}"
-            row = {"baseline": base}
-            b = by_injection[iid]
-            b["pairs"] += 1
-            if base:
-                attackable += 1
-                b["attackable"] += 1
-            if decider is not None:
-                succeeded, run = run_pair(suite, user, inj, injections, decider, f"{name}-{key}-{stamp}")
-                first = _first_stop(run)
-                row |= {"succeeded": succeeded, "stopped_by": first}
-                if base and not succeeded:
-                    stopped += 1
-                    b["stopped"] += 1
-                    b["denied" if first is not None and first["decision"] == "deny" else "held"] += 1
-            pairs[key] = row
+    for (uid, iid), row in zip(keys, rows):
+        b = by_injection[iid]
+        b["pairs"] += 1
+        if row["baseline"]:
+            attackable += 1
+            b["attackable"] += 1
+            if decider is not None and not row["succeeded"]:
+                stopped += 1
+                b["stopped"] += 1
+                first = row["stopped_by"]
+                b["denied" if first is not None and first["decision"] == "deny" else "held"] += 1
+        pairs[f"{uid}/{iid}"] = row
     figures = {
         "suite": name,
         "user_tasks": len(users),

@@ -77,11 +77,16 @@ const NUMBER = /^[-+]?[$€£¥]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$/;
 const WORD = /[\p{L}\p{N}]/u;
 const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//;
 const BASE64 = /^[A-Za-z0-9+/_-]{8,}={0,2}$/;
+// Base64 of text mixes cases or digits; a plain word (all lower case, or capitalised) is never decoded.
+const PLAIN_WORD = /^[A-Z]?[a-z]+$|^[A-Z]+$/;
+const ASCII = /^[\x00-\x7f]*$/;
+// A token normalise() leaves as it is: lower-case letters, then letters, digits, `-`, `_` (no number, URL or case to fold).
+const SIMPLE = /^[a-z][a-z0-9_-]*$/;
 const PRINTABLE = /^[\x20-\x7e\u00a0-\uffff\t\n\r]+$/;
 
 /** A string as provenance compares it: NFKC, lower case, white space collapsed, wrapping punctuation, URL scheme and `www.` dropped, numbers canonical. */
 export function normalise(s: string): string {
-  let t = s.normalize("NFKC").toLowerCase().replace(/\s+/g, " ").trim();
+  let t = (ASCII.test(s) ? s : s.normalize("NFKC")).toLowerCase().replace(/\s+/g, " ").trim();
   t = t.replace(/^[\s"'`([{<]+/, "").replace(/[\s"'`)\]}>.,;:!?]+$/, "");
   if (t.startsWith("mailto:")) t = t.slice(7);
   if (SCHEME.test(t)) t = t.replace(SCHEME, "");
@@ -132,7 +137,7 @@ function decoded(token: string): string | undefined {
     } catch {
       out = undefined;
     }
-  } else if (BASE64.test(token) && !/^\d+$/.test(token)) {
+  } else if (token.length >= 8 && !PLAIN_WORD.test(token) && BASE64.test(token) && !/^\d+$/.test(token)) {
     const text = Buffer.from(token.replace(/-/g, "+").replace(/_/g, "/"), "base64").toString("utf8");
     out = text.length >= 4 && PRINTABLE.test(text) && !text.includes("\ufffd") ? text : undefined;
   }
@@ -162,9 +167,11 @@ function indexString(ix: Index, s: string, at: number, label: string, depth: num
   const t = textOf(ix, at, label);
   t.text += ` ${whole} `;
   t.squashed += ` ${squash(whole)}`;
+  const done = new Set<string>();
   for (const raw of rawTokens(s)) {
-    if (raw.length > MAX_TOKEN) continue;
-    add(ix, normalise(raw), at, label);
+    if (raw.length > MAX_TOKEN || done.has(raw)) continue;
+    done.add(raw);
+    add(ix, SIMPLE.test(raw) ? raw : normalise(raw), at, label);
     const plain = depth < 2 ? decoded(raw) : undefined;
     if (plain !== undefined) indexString(ix, plain, at, label, depth + 1);
   }
@@ -243,15 +250,25 @@ function phraseIn(text: string, needle: string): boolean {
   return false;
 }
 
-/** Where a candidate occurs inside the texts of sources before `before`: as a phrase (a whole value), or squashed (a value-like one, split or obfuscated). */
-function scanned(ix: Index, c: Candidate, before: number): Occurrence[] {
-  const out: Occurrence[] = [];
+/** Whether a candidate occurs inside text `t`: as a phrase (a whole value), or squashed (a value-like one, split or obfuscated). */
+function inText(t: Text, c: Candidate, sq: string): boolean {
+  return (c.whole && phraseIn(t.text, c.key)) || (sq !== "" && t.squashed.includes(sq));
+}
+
+/** The squashed form a candidate is searched by, or "" when it is too short to be searched so. */
+function squashedKey(c: Candidate): string {
   const sq = valueLike(c.key) ? squash(c.key) : "";
-  const bySquash = sq.length >= MIN_SQUASHED;
-  if (!c.whole && !bySquash) return out;
+  return sq.length >= MIN_SQUASHED ? sq : "";
+}
+
+/** Where a candidate occurs inside the texts of sources before `before` (those whose label passes `only`, when given). */
+function scanned(ix: Index, c: Candidate, before: number, only?: (t: Text) => boolean): Occurrence[] {
+  const out: Occurrence[] = [];
+  const sq = squashedKey(c);
+  if (!c.whole && sq === "") return out;
   for (const t of ix.texts) {
     if (t.at >= before) break;
-    if ((c.whole && phraseIn(t.text, c.key)) || (bySquash && t.squashed.includes(sq))) out.push({ at: t.at, label: t.label });
+    if ((only === undefined || only(t)) && inText(t, c, sq)) out.push({ at: t.at, label: t.label });
   }
   return out;
 }
@@ -308,30 +325,31 @@ class Asker {
     return driven;
   }
 
-  standing(c: Candidate, before: number): Standing {
+  // Vouched when an exact occurrence or a text of a vouching source holds it; otherwise
+  // untrusted when an exact occurrence or (with `full`) any other text does. Only the vouching
+  // sources' texts are scanned unless the answer needs to tell untrusted from unknown.
+  standing(c: Candidate, before: number, full: boolean): Standing {
     let seen = false;
     for (const o of this.#ix.values.get(c.key) ?? []) {
       if (o.at >= before) break;
       if (this.#vouches(o)) return "vouched";
       seen = true;
     }
-    for (const o of scanned(this.#ix, c, before)) {
-      if (this.#vouches(o)) return "vouched";
-      seen = true;
-    }
-    return seen ? "untrusted" : "unknown";
+    if (scanned(this.#ix, c, before, (t) => this.#vouches(t)).length > 0) return "vouched";
+    if (seen || !full) return seen ? "untrusted" : "unknown";
+    return scanned(this.#ix, c, before).length > 0 ? "untrusted" : "unknown";
   }
 
   /** Whether some candidate of `value` (but a weak one) stands untrusted among the sources before `before`. */
   untrusted(value: Value, before: number): boolean {
-    for (const c of candidates(value, [])) if (!c.weak && this.standing(c, before) === "untrusted") return true;
+    for (const c of candidates(value, [])) if (!c.weak && this.standing(c, before, true) === "untrusted") return true;
     return false;
   }
 
   /** Whether `value` has candidates and every one is vouched for. */
   vouched(value: Value, before: number): boolean {
     const cs = candidates(value, []);
-    return cs.length > 0 && cs.every((c) => this.standing(c, before) === "vouched");
+    return cs.length > 0 && cs.every((c) => this.standing(c, before, false) === "vouched");
   }
 }
 
