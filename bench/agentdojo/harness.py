@@ -90,6 +90,8 @@ def result_view(result: Any, error: str | None) -> dict[str, Any]:
         data: Any = [r.model_dump() if hasattr(r, "model_dump") else r for r in result]
     elif hasattr(result, "model_dump"):
         data = result.model_dump()
+    elif isinstance(result, dict):
+        data = {str(k): v.model_dump() if hasattr(v, "model_dump") else v for k, v in result.items()}
     else:
         return {"text": text, "isError": False}
     return {"text": text, "json": plain(data), "isError": False}
@@ -135,8 +137,8 @@ def replay(
 def answer(session: Session, text: str, run: Run) -> None:
     d = session.decide("output", {"output": {"text": text}})
     _note(run, "output", None, d, "answer")
-    if d["decision"] == "deny":
-        run.output = ""
+    if d["decision"] in ("deny", "require_approval"):
+        run.output = ""  # refused, or waiting for a human: the user does not get it now
     else:
         run.output = str(d.get("payload", {}).get("output", {}).get("text", text))
 

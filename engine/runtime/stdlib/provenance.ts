@@ -47,12 +47,16 @@ const MIN_SQUASHED = 8;
 interface Occurrence {
   readonly at: number;
   readonly label: string;
+  /** A whole value (a string or number of the content, a line of a text, an object key), not a token or phrase inside one. */
+  readonly whole: boolean;
 }
 
 /** The strings one source gave under one label, as searchable text. */
 interface Text {
   readonly at: number;
   readonly label: string;
+  /** Always false: a value found inside a text is part of it, not a whole value. */
+  readonly whole: false;
   /** Normalised strings, each wrapped in spaces, joined. */
   text: string;
   /** The same, de-obfuscated and squashed to letters and digits. */
@@ -144,26 +148,37 @@ function decoded(token: string): string | undefined {
   return out === undefined || out === token ? undefined : out;
 }
 
-function add(ix: Index, key: string, at: number, label: string): void {
+function add(ix: Index, key: string, at: number, label: string, whole: boolean): void {
   if (key === "" || key.length > MAX_WHOLE) return;
   let occ = ix.values.get(key);
   if (occ === undefined) ix.values.set(key, (occ = []));
   const last = occ[occ.length - 1];
-  if (last === undefined || last.at !== at || last.label !== label) occ.push({ at, label });
+  if (last === undefined || last.at !== at || last.label !== label) occ.push({ at, label, whole });
+  else if (whole && !last.whole) occ[occ.length - 1] = { at, label, whole };
 }
 
 function textOf(ix: Index, at: number, label: string): Text {
   const last = ix.texts[ix.texts.length - 1];
   if (last !== undefined && last.at === at && last.label === label) return last;
   for (let i = ix.texts.length - 1; i >= 0 && ix.texts[i].at === at; i--) if (ix.texts[i].label === label) return ix.texts[i];
-  const t: Text = { at, label, text: "", squashed: "" };
+  const t: Text = { at, label, whole: false, text: "", squashed: "" };
   ix.texts.push(t);
   return t;
 }
 
 function indexString(ix: Index, s: string, at: number, label: string, depth: number): void {
   const whole = normalise(s);
-  if (s.length <= MAX_WHOLE) add(ix, whole, at, label);
+  if (s.length <= MAX_WHOLE) add(ix, whole, at, label, true);
+  // A text listing records, one a line (`Hotel Names: A\nB`): each line, and the value after a
+  // `Label: `, is a whole value of the source.
+  if (s.includes("\n")) {
+    for (const line of s.split("\n")) {
+      if (line.length > MAX_WHOLE) continue;
+      add(ix, normalise(line), at, label, true);
+      const colon = line.indexOf(": ");
+      if (colon > 0) add(ix, normalise(line.slice(colon + 2)), at, label, true);
+    }
+  }
   const t = textOf(ix, at, label);
   t.text += ` ${whole} `;
   t.squashed += ` ${squash(whole)}`;
@@ -171,7 +186,7 @@ function indexString(ix: Index, s: string, at: number, label: string, depth: num
   for (const raw of rawTokens(s)) {
     if (raw.length > MAX_TOKEN || done.has(raw)) continue;
     done.add(raw);
-    add(ix, SIMPLE.test(raw) ? raw : normalise(raw), at, label);
+    add(ix, SIMPLE.test(raw) ? raw : normalise(raw), at, label, false);
     const plain = depth < 2 ? decoded(raw) : undefined;
     if (plain !== undefined) indexString(ix, plain, at, label, depth + 1);
   }
@@ -182,11 +197,17 @@ function indexContent(ix: Index, v: Value, at: number, base: string, key: string
   const label = key === null || base === USER_SOURCE ? base : `${base}.${key}`;
   if (typeof v === "string") indexString(ix, v, at, label, 0);
   else if (typeof v === "number") {
-    add(ix, numberKey(v), at, label);
+    add(ix, numberKey(v), at, label, true);
     const t = textOf(ix, at, label);
     t.text += ` ${numberKey(v)} `;
   } else if (Array.isArray(v)) for (const x of v) indexContent(ix, x, at, base, key, depth + 1);
-  else if (isObject(v)) for (const k of Object.keys(v)) indexContent(ix, v[k], at, base, k, depth + 1);
+  else if (isObject(v)) {
+    for (const k of Object.keys(v)) {
+      // A key can be data (`{ "Good Night": "15 Rue Cler" }`): a whole value too.
+      if (k.length <= MAX_TOKEN) add(ix, normalise(k), at, label, true);
+      indexContent(ix, v[k], at, base, k, depth + 1);
+    }
+  }
 }
 
 /** The index of a sources list, extended to its current length. Entries that are not `{ source, content }` are indexed as untrusted content of an unnamed source. */
@@ -268,7 +289,7 @@ function scanned(ix: Index, c: Candidate, before: number, only?: (t: Text) => bo
   if (!c.whole && sq === "") return out;
   for (const t of ix.texts) {
     if (t.at >= before) break;
-    if ((only === undefined || only(t)) && inText(t, c, sq)) out.push({ at: t.at, label: t.label });
+    if ((only === undefined || only(t)) && inText(t, c, sq)) out.push(t);
   }
   return out;
 }
@@ -309,8 +330,12 @@ class Asker {
     this.#memo = memo;
   }
 
+  // The user vouches for whatever their messages hold, a phrase or a token inside one; a trusted
+  // source only for its whole values (a record's field, a line of a listing): a token inside a
+  // trusted tool's free text (a channel name an attacker chose) is not vouched for.
   #vouches(o: Occurrence): boolean {
-    return trusts(o.label, this.#trusted) && (o.label === USER_SOURCE || !this.#laundered(o.at));
+    if (o.label === USER_SOURCE) return true;
+    return o.whole && trusts(o.label, this.#trusted) && !this.#laundered(o.at);
   }
 
   // Whether the call that produced source `at` had an argument from untrusted content (seen
@@ -346,6 +371,16 @@ class Asker {
     return false;
   }
 
+  /** The value-like candidates of `value` (its tokens, or itself when it is one) not vouched for. */
+  unvouched(value: Value, before: number): string[] {
+    const out = new Set<string>();
+    for (const c of candidates(value, [])) {
+      if (c.weak || (c.whole && !valueLike(c.key)) || (c.whole && c.key.includes(" "))) continue;
+      if (this.standing(c, before, false) !== "vouched") out.add(c.key);
+    }
+    return [...out].sort();
+  }
+
   /** Whether `value` has candidates and every one is vouched for. */
   vouched(value: Value, before: number): boolean {
     const cs = candidates(value, []);
@@ -375,6 +410,18 @@ export function vouched(value: Value, sources: Value, ...trusted: Value[]): bool
   const trust = trustedLists("vouched", trusted);
   if (value === null) return false;
   return new Asker(ix, trust).vouched(value, ix.size);
+}
+
+/**
+ * `unvouched(value, sources, trusted...)`: the value-like parts of `value` (addresses, URLs,
+ * IBANs, numbers: its tokens, or itself when it is one), normalised, that neither the user nor a
+ * trusted source gave: seen only in untrusted content, or nowhere.
+ */
+export function unvouched(value: Value, sources: Value, ...trusted: Value[]): string[] {
+  const ix = indexOf("unvouched", sources);
+  const trust = trustedLists("unvouched", trusted);
+  if (value === null) return [];
+  return new Asker(ix, trust).unvouched(value, ix.size);
 }
 
 function userGave(ix: Index, v: Value, depth: number): boolean {
@@ -416,6 +463,7 @@ export function origins(value: Value, sources: Value): string[] {
 export const PROVENANCE_BUILTINS: Readonly<Record<string, BuiltinImpl>> = {
   from_untrusted: (value, sources, ...trusted) => fromUntrusted(value, sources, ...trusted),
   vouched: (value, sources, ...trusted) => vouched(value, sources, ...trusted),
+  unvouched: (value, sources, ...trusted) => unvouched(value, sources, ...trusted) as Value,
   from_user: (value, sources) => fromUser(value, sources),
   origins: (value, sources) => origins(value, sources) as Value,
 };
