@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MemoryMonitorStore, Monitor, createBaseline, defaultMonitorConfig, openMonitorStore, runDrift } from "../engine/monitor/index.ts";
-import type { DecisionEvent } from "../engine/monitor/index.ts";
+import type { DecisionEvent, TelemetryEvent } from "../engine/monitor/index.ts";
 import { seededRandom } from "../engine/monitor/random.ts";
 
 const TOOLS = 8;
@@ -96,46 +96,38 @@ export async function benchMonitor(): Promise<Record<string, number>> {
 }
 
 // The monitor as deployed: the cost `Monitor.record` adds to the decision path, the off-path
-// cost of aggregating a million events into minute buckets, and a drift run (the default
-// monitors: every metric, Benjamini–Hochberg across them) over a window of a million recorded
-// events read back from SQLite, against a 100,000-event baseline.
+// cost of aggregating a million events (decisions and the outcomes of the allowed calls) into
+// minute buckets, creating a week's baseline with its calibrations (1h, 6h, 1d), and a drift run
+// (the default monitors over their three windows, Benjamini–Hochberg across them) over a million
+// recorded events read back from SQLite.
 const TOOL_NAMES = ["search", "lookup_order", "send_email", "refund", "escalate_ticket", "read_file", "write_file", "http_get"];
 const DENY = [{ rule: "acme.pii.email_external", effect: "deny" }];
 const APPROVE = [{ rule: "acme.refunds.large_refund", effect: "require_approval" }];
 const NONE: DecisionEvent["rules"] = [];
 
-/** n decision events spread evenly over [start, start + spanMs), tools drawn from `mix`. */
-function decisionEvents(n: number, seed: number, start: number, spanMs: number, mix: readonly number[]): DecisionEvent[] {
+/** n decision events spread evenly over [start, start + spanMs), tools drawn from `mix`, each allowed one followed by its outcome. */
+function decisionEvents(n: number, seed: number, start: number, spanMs: number, mix: readonly number[]): TelemetryEvent[] {
   const rand = seededRandom(seed);
   const cum: number[] = [];
   let s = 0;
   for (const w of mix) cum.push((s += w));
-  const out = new Array<DecisionEvent>(n);
+  const out: TelemetryEvent[] = [];
   for (let i = 0; i < n; i++) {
     const r = rand() * s;
     let k = 0;
     while (k < TOOLS - 1 && r >= cum[k]) k++;
     const d = rand();
     const z = Math.sqrt(-2 * Math.log(rand() || Number.MIN_VALUE)) * Math.cos(2 * Math.PI * rand());
-    out[i] = {
-      time: start + Math.floor((i * spanMs) / n),
-      agent: "support-bot",
-      agentVersion: "1.4.0",
-      env: "production",
-      phase: "tool_call",
-      tool: TOOL_NAMES[k],
-      decision: d < 0.02 ? "deny" : d < 0.07 ? "require_approval" : "allow",
-      rules: d < 0.02 ? DENY : d < 0.07 ? APPROVE : NONE,
-      latencyMs: Math.round(120 * Math.exp(0.5 * z) * 1000) / 1000,
-      tokens: { input: 200 + Math.floor(rand() * 600), output: 50 + Math.floor(rand() * 250) },
-      category: rand() < 0.9 ? "answer" : "clarification",
-    };
+    const time = start + Math.floor((i * spanMs) / n);
+    const subject = { agent: "support-bot", agentVersion: "1.4.0", env: "production", phase: "tool_call", tool: TOOL_NAMES[k], session: `s${seed}-${Math.floor(i / 6)}` };
+    out.push({ ...subject, time, decision: d < 0.02 ? "deny" : d < 0.07 ? "require_approval" : "allow", rules: d < 0.02 ? DENY : d < 0.07 ? APPROVE : NONE, latencyMs: 0.002, category: rand() < 0.9 ? "answer" : "clarification" });
+    if (d >= 0.02) out.push({ ...subject, kind: "outcome", time, durationMs: Math.round(120 * Math.exp(0.5 * z) * 1000) / 1000, tokens: { input: 200 + Math.floor(rand() * 600), output: 50 + Math.floor(rand() * 250) }, ...(rand() < 0.02 ? { error: { source: "tool" as const } } : { outputSize: 300 + Math.floor(rand() * 900) }) });
   }
   return out;
 }
 
 /** Nanoseconds per `record` call, recording in batches with an (untimed) flush between them, as the flusher would run. */
-async function recordCost(events: readonly DecisionEvent[]): Promise<{ ns: number; cpuNs: number; flushMs: number }> {
+async function recordCost(events: readonly TelemetryEvent[]): Promise<{ ns: number; cpuNs: number; flushMs: number }> {
   const monitor = new Monitor({ store: new MemoryMonitorStore(), flushIntervalMs: 0, retentionMs: 0 });
   const batch = 4096;
   let recording = 0;
@@ -164,8 +156,9 @@ export async function benchMonitorPipeline(): Promise<Record<string, number>> {
   const HOUR = 3_600_000;
   const start = Date.UTC(2026, 0, 5, 8);
   const mix = [40, 25, 12, 9, 6, 4, 3, 1];
-  const baselineEvents = decisionEvents(100_000, 11, start, HOUR, mix);
-  const currentEvents = decisionEvents(1_000_000, 12, start + HOUR, HOUR, [38, 25, 13, 9, 6, 4, 3, 2]);
+  const WEEK = 7 * 24 * HOUR;
+  const baselineEvents = decisionEvents(100_000, 11, start, WEEK, mix);
+  const currentEvents = decisionEvents(1_000_000, 12, start + WEEK, HOUR, [38, 25, 13, 9, 6, 4, 3, 2]);
   // Warm the recording path first, then take the median of several passes.
   await recordCost(baselineEvents);
   const passes: { ns: number; cpuNs: number; flushMs: number }[] = [];
@@ -173,19 +166,21 @@ export async function benchMonitorPipeline(): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), "palisade-bench-monitor-"));
   try {
     const store = await openMonitorStore(join(dir, "monitor.db"));
-    const monitor = new Monitor({ store, flushIntervalMs: 0, retentionMs: 0, queueCapacity: 1 << 21, batchSize: 1 << 21 });
+    const monitor = new Monitor({ store, flushIntervalMs: 0, retentionMs: 0, queueCapacity: 1 << 21, batchSize: 1 << 21, overflow: "backpressure" });
     for (const e of baselineEvents) monitor.record(e);
     for (const e of currentEvents) monitor.record(e);
     await monitor.flush();
-    await createBaseline(store, "normal", { from: start, to: start + HOUR });
     const config = defaultMonitorConfig();
+    const b0 = performance.now();
+    const baseline = await createBaseline(store, "normal", { from: start, to: start + WEEK }, { windows: [...new Set(config.monitors.map((m) => m.windowMs))] });
+    const baselineMs = performance.now() - b0;
     const runs: number[] = [];
     let drifted = 0;
     let metrics = 0;
     let windowCount = 0;
     for (let r = 0; r < 5; r++) {
       const t0 = performance.now();
-      const report = await runDrift(store, config, { now: start + 2 * HOUR });
+      const report = await runDrift(store, config, { now: start + WEEK + HOUR });
       runs.push(performance.now() - t0);
       drifted = report.drifted;
       metrics = report.results.length;
@@ -197,6 +192,9 @@ export async function benchMonitorPipeline(): Promise<Record<string, number>> {
       record_event_ns: round(median(passes.map((p) => p.ns))),
       record_event_cpu_ns: round(median(passes.map((p) => p.cpuNs))),
       aggregate_1m_events_off_path_ms: round(median(passes.map((p) => p.flushMs))),
+      recorded_events_per_million_decisions: currentEvents.length,
+      baseline_week_with_calibrations_ms: round(baselineMs),
+      baseline_calibrated_windows: baseline.calibrations?.length ?? 0,
       monitor_drift_run_1m_events_ms: round(median(runs)),
       monitor_drift_run_window_events: windowCount,
       monitor_drift_run_metrics: metrics,

@@ -43,14 +43,14 @@ export async function buildPlayground(out: string = distDir): Promise<void> {
       },
     ],
   });
-  for (const f of ["playground.html", "console.html", "style.css"]) copyFileSync(join(srcDir, f), join(out, f));
+  for (const f of ["playground.html", "console.html", "style.css", "favicon.svg"]) copyFileSync(join(srcDir, f), join(out, f));
   writeFileSync(join(out, "BUILT"), new Date().toISOString());
 }
 
 /** Builds the pages unless playground/dist is newer than every source; returns the folder. */
 export async function ensurePlayground(): Promise<string> {
   const stamp = join(distDir, "BUILT");
-  const stale = !existsSync(stamp) || statSync(stamp).mtimeMs < Math.max(newest(srcDir), newest(join(here, "..", "language")), newest(join(here, "..", "engine", "runtime")), newest(join(here, "..", "engine", "compile")));
+  const stale = !existsSync(stamp) || statSync(stamp).mtimeMs < Math.max(newest(srcDir), newest(join(here, "..", "language")), newest(join(here, "..", "engine", "runtime")), newest(join(here, "..", "engine", "compile")), newest(join(here, "..", "engine", "audit")));
   if (stale) await buildPlayground();
   return distDir;
 }

@@ -1,6 +1,9 @@
 // Helpers every suite shares: where the shared vectors live, and the servers test/run.ts started.
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { childEnv, logFile, statusFile } from "./package-app.ts";
+import type { AppStatus } from "./package-app.ts";
 
 /** The repository's root folder. */
 export const repoRoot = resolve(import.meta.dirname, "..");
@@ -27,4 +30,57 @@ export function chromiumPath(): string {
   const p = process.env.PALISADE_CHROMIUM;
   if (!p) throw new Error("PALISADE_CHROMIUM is not set: run the browser suites through `npm test`");
   return p;
+}
+
+/**
+ * A Node.js older than 22 on this machine (the system's, as a user's PATH may hold it), for the
+ * tests of what such a Node is told. Fails with the command that installs one.
+ */
+export function olderNode(): { path: string; version: string } {
+  const candidates = new Set(["/usr/bin/node", "/usr/local/bin/node"]);
+  for (const p of spawnSync("which", ["-a", "node"], { encoding: "utf8" }).stdout?.split("\n") ?? []) if (p) candidates.add(p);
+  for (const path of candidates) {
+    if (!existsSync(path)) continue;
+    const r = spawnSync(path, ["-p", "process.versions.node"], { encoding: "utf8" });
+    const version = r.stdout?.trim() ?? "";
+    if (r.status === 0 && Number(version.split(".")[0]) < 22) return { path, version };
+  }
+  throw new Error(`no Node.js older than 22 found (looked at ${[...candidates].join(", ")}); install Debian's with: apt-get install -y nodejs`);
+}
+
+/** The packed package installed into a throwaway app (test/package-app.ts); see installedApp(). */
+export interface InstalledApp {
+  /**
+   * The app folder: package.json and node_modules holding palisade and the frameworks. Other
+   * suites use it at the same time: put your files in a folder of your own inside it
+   * (`mkdtempSync(join(app.dir, "name-"))`), where Node and tsc find its node_modules.
+   */
+  readonly dir: string;
+  /** The tarball `npm pack` made, and its size and file count as npm reported them. */
+  readonly tarball: string;
+  readonly size: number;
+  readonly entryCount: number;
+  /** An environment for processes run in the app: this Node (22) first on PATH, for `npx` and bin shebangs. */
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/**
+ * The installed app test/run.ts prepares for `*.pkg.test.ts` files, once it is ready (the setup
+ * runs while other suites do). Fails with the setup's log when it failed, and when the file is
+ * not run through `npm test`.
+ */
+export async function installedApp(): Promise<InstalledApp> {
+  const dir = process.env.PALISADE_TEST_APP;
+  if (!dir) throw new Error("PALISADE_TEST_APP is not set: run the package suites (*.pkg.test.ts) through `npm test`, which packs and installs the package");
+  const deadline = Date.now() + 600_000;
+  while (!existsSync(statusFile(dir))) {
+    if (Date.now() > deadline) throw new Error(`the package app in ${dir} was not ready after 10 minutes; see ${logFile(dir)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const status = JSON.parse(readFileSync(statusFile(dir), "utf8")) as AppStatus;
+  if (!status.ok) {
+    const log = existsSync(logFile(dir)) ? readFileSync(logFile(dir), "utf8").split("\n").slice(-40).join("\n") : "";
+    throw new Error(`the package app could not be set up: ${status.error}\n${log}`);
+  }
+  return { dir, tarball: status.tarball, size: status.size, entryCount: status.entryCount, env: childEnv() };
 }

@@ -71,11 +71,88 @@ function write(value: unknown, name: string, keys: (string | number)[], ancestor
   }
 }
 
+// The fast path: V8's own JSON.stringify writes exactly JCS's strings and numbers, and objects'
+// keys in their own order; a walk first checks the value is plain JSON and puts the keys of any
+// object that is not already sorted in order (a sorted copy, so the caller's value is left as
+// it was). Whatever the walk will not vouch for (a bad value, nesting deeper than the bound, a
+// copy with array-index keys, which V8 always enumerates first) makes it give up, and the
+// careful writer above runs instead, to name the bad value or to write what is merely unusual.
+const GIVE_UP: unique symbol = Symbol("give up");
+const FAST_DEPTH = 64;
+
+/** An array index key ("0", "17"): V8 enumerates these first whatever the insertion order. */
+function isIndexKey(k: string): boolean {
+  const c = k.charCodeAt(0);
+  return c >= 48 && c <= 57 && /^(0|[1-9][0-9]*)$/.test(k);
+}
+
+/** Throws GIVE_UP unless `v` is a JSON primitive JCS can write (undefined: a member to leave out). */
+function checkPrimitive(v: unknown): void {
+  if (typeof v === "string") {
+    if (!v.isWellFormed()) throw GIVE_UP;
+  } else if (typeof v === "number") {
+    if (!Number.isFinite(v)) throw GIVE_UP;
+  } else if (typeof v !== "boolean" && v !== undefined) throw GIVE_UP;
+}
+
+/** `value` itself when it is plain JSON with sorted keys; a sorted copy when only the order differs. */
+function sorted(value: object, depth: number): object {
+  if (depth > FAST_DEPTH) throw GIVE_UP;
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      if (!(i in value)) throw GIVE_UP;
+      const v: unknown = value[i];
+      if (typeof v === "object" && v !== null) {
+        const s = sorted(v, depth + 1);
+        if (s !== v) (out ??= value.slice())[i] = s;
+      } else if (v === undefined) throw GIVE_UP;
+      else checkPrimitive(v);
+    }
+    return out ?? value;
+  }
+  if (!isPlainObject(value)) throw GIVE_UP;
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj);
+  let inOrder = true;
+  let changed: Record<string, unknown> | undefined;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    if (i > 0 && keys[i - 1] > k) inOrder = false;
+    if (!k.isWellFormed()) throw GIVE_UP;
+    const v = obj[k];
+    if (typeof v === "object" && v !== null) {
+      const s = sorted(v, depth + 1);
+      if (s !== v) {
+        // The copy would take "__proto__" for its prototype: the careful writer handles that key.
+        if (k === "__proto__") throw GIVE_UP;
+        (changed ??= {})[k] = s;
+      }
+    } else checkPrimitive(v);
+  }
+  if (inOrder && changed === undefined) return value;
+  if (!inOrder) keys.sort();
+  const out: Record<string, unknown> = {};
+  for (const k of keys) {
+    // An index key would be enumerated first, and "__proto__" would set the copy's prototype.
+    if ((!inOrder && isIndexKey(k)) || k === "__proto__") throw GIVE_UP;
+    out[k] = changed !== undefined && Object.hasOwn(changed, k) ? changed[k] : obj[k];
+  }
+  return out;
+}
+
 /**
  * The RFC 8785 canonical JSON text of `value`. Throws AuditError "audit/invalid-record" when the
  * value is not plain JSON (a Date, NaN, a function, a hole, a cycle, a lone surrogate), naming
  * the path under `name`, because silently converting would record something the caller did not hand over.
  */
 export function canonicalJson(value: unknown, name = "value"): string {
+  try {
+    if (typeof value === "object" && value !== null) return JSON.stringify(sorted(value, 0));
+    checkPrimitive(value);
+    if (value !== undefined) return JSON.stringify(value);
+  } catch (err) {
+    if (err !== GIVE_UP) throw err;
+  }
   return write(value, name, [], []);
 }

@@ -7,11 +7,17 @@
 // destroys its key: the ciphertext stays (so every leaf, node and checkpoint still verifies) but
 // can never be read again, and the fields read back as ERASED_MARKER.
 //
-// The subject identifier itself (e.g. principal.id) is kept beside the entry, outside the leaf,
-// to find a subject's entries; it should be a pseudonymous id, not an e-mail address. Records
-// without a subject cannot be erased on request later, so their personal fields are not kept at
-// all: they are written as the marker.
+// The subject identifier is kept beside the entry, outside the leaf, to find a subject's entries,
+// and only as a keyed pseudonym (AuditLog hashes it with a per-log salt), so the database holds
+// no plain identifier to begin with. Records without a subject cannot be erased on request
+// later, so their personal fields are not kept at all: they are written as the marker.
+//
+// Private by default: a log created through the library seals DEFAULT_ERASURE unless it is
+// given another policy or `erasure: false`. This module's API (seal, unseal, sealedPart,
+// subjectOf, DEFAULT_ERASURE) is stable: the SDK seals what it keeps for replay with it.
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { canonicalJson } from "./canonical-json.ts";
+import { AuditError } from "./errors.ts";
 
 /** Which fields are personal, and which field names the data subject. Paths are dotted (`meta.user_email`). */
 export interface ErasurePolicy {
@@ -19,6 +25,49 @@ export interface ErasurePolicy {
   readonly subjectField: string;
   /** Paths of the fields sealed under the subject's key, e.g. `principal`, `meta.user_email`. */
   readonly personalFields: readonly string[];
+  /**
+   * Records without a subject: "drop" (the default) writes their personal fields as
+   * ERASED_MARKER; "seal" seals them under the key of ANONYMOUS_SUBJECT, which one erasure of
+   * that subject destroys for all of them at once.
+   */
+  readonly anonymous?: "drop" | "seal";
+}
+
+/** The subject records without one are sealed under when the policy says `anonymous: "seal"`. */
+export const ANONYMOUS_SUBJECT = "\u0000anonymous";
+
+/**
+ * The policy a new log seals with unless told otherwise: the subject is the record's principal
+ * (its id when it is an object); the principal, the decided input and the original input a
+ * writer keeps for replay (`input_original`, when it records the redacted input as `input`) are
+ * personal, and records without a principal are sealed too (under ANONYMOUS_SUBJECT), so replay
+ * keeps working for them. What stays clear is the decision itself: agent, environment, phase,
+ * tool name, outcome, rules, digests, times.
+ */
+export const DEFAULT_ERASURE: ErasurePolicy = Object.freeze({ subjectField: "principal", personalFields: Object.freeze(["principal", "input", "input_original"]), anonymous: "seal" });
+
+/**
+ * An erasure policy from JSON text (as a log records it, or a configuration holds it). Throws
+ * AuditError "audit/invalid-record" naming what is wrong.
+ */
+export function parseErasurePolicy(text: string): ErasurePolicy {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw new AuditError("audit/invalid-record", "the erasure policy is not JSON");
+  }
+  return erasurePolicyFrom(v, "erasure policy");
+}
+
+/** Checks a value is an ErasurePolicy: a non-empty `subjectField` path and a list of `personalFields` paths. */
+export function erasurePolicyFrom(v: unknown, where: string): ErasurePolicy {
+  const path = (p: unknown) => typeof p === "string" && /^[^.]+(\.[^.]+)*$/.test(p);
+  if (!isObj(v) || !path(v.subjectField)) throw new AuditError("audit/invalid-record", `${where}: subjectField must be a dotted field path such as "principal"`);
+  if (!Array.isArray(v.personalFields) || !v.personalFields.every(path)) throw new AuditError("audit/invalid-record", `${where}: personalFields must be a list of dotted field paths`);
+  if (v.anonymous !== undefined && v.anonymous !== "drop" && v.anonymous !== "seal") throw new AuditError("audit/invalid-record", `${where}: anonymous must be "drop" or "seal"`);
+  const policy = { subjectField: v.subjectField as string, personalFields: [...(v.personalFields as string[])] };
+  return v.anonymous === undefined ? policy : { ...policy, anonymous: v.anonymous };
 }
 
 /** What an erased (or never kept) personal field reads as. */
@@ -80,9 +129,13 @@ function setPath(record: Obj, path: string, value: unknown): void {
   at[parts[parts.length - 1]] = value;
 }
 
-/** The record's data subject as a string, or null when it has none (missing, or not a string or number). */
+/**
+ * The record's data subject as a string, or null when it has none. The subject field holds a
+ * string or a number, or an object whose `id` does (a principal recorded as `{ id, ... }`).
+ */
 export function subjectOf(record: unknown, policy: ErasurePolicy): string | null {
-  const v = getPath(record, policy.subjectField);
+  let v = getPath(record, policy.subjectField);
+  if (isObj(v)) v = v.id;
   if (typeof v === "string" && v !== "") return v;
   if (typeof v === "number" && Number.isFinite(v)) return String(v);
   return null;
@@ -103,20 +156,54 @@ export function personalPathsIn(record: unknown, policy: ErasurePolicy): string[
   return policy.personalFields.filter((p) => getPath(record, p) !== undefined);
 }
 
+/** Sets `path` in `out` to `value`, first copying every object on the way that `out` still shares with its source. */
+function setCopying(out: Obj, path: string, value: unknown, fresh: Set<object>): void {
+  const parts = path.split(".");
+  let at: Obj = out;
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i];
+    let v: unknown = value;
+    if (i < parts.length - 1) {
+      const next = at[part];
+      const child: Obj = isObj(next) ? (fresh.has(next) ? next : { ...next }) : {};
+      fresh.add(child);
+      v = child;
+    }
+    // defineProperty, so that a "__proto__" path part names a member, never the prototype.
+    Object.defineProperty(at, part, { value: v, enumerable: true, writable: true, configurable: true });
+    if (i < parts.length - 1) at = v as Obj;
+  }
+}
+
+// GCM nonces drawn from a pool of random bytes: one system call per 4,096 seals, not one each.
+const NONCE = 12;
+let nonces = Buffer.alloc(0);
+let nonceAt = 0;
+function freshNonce(): Buffer {
+  if (nonceAt + NONCE > nonces.length) {
+    nonces = randomBytes(NONCE * 4096);
+    nonceAt = 0;
+  }
+  nonceAt += NONCE;
+  return nonces.subarray(nonceAt - NONCE, nonceAt);
+}
+
 /**
  * The envelope to store for `record`: a copy whose personal fields read SEALED_MARKER, their
- * values sealed under `key` in `$sealed`. With no key (no subject) the fields are replaced by ERASED_MARKER instead.
- * The input is not modified. A record with no personal field is returned as a plain copy.
+ * values sealed under `key` in `$sealed`. With no key (no subject) the fields are replaced by
+ * ERASED_MARKER instead. The input is not modified; the copy shares the input's unchanged nested
+ * values, so treat both as read-only. A record with no personal field is returned as a shallow copy.
  */
 export function seal(record: Obj, policy: ErasurePolicy, key: KeyMaterial | null): Obj {
   const fields = personalPathsIn(record, policy);
-  const out = structuredClone(record);
+  const out: Obj = { ...record };
   if (fields.length === 0) return out;
+  const fresh = new Set<object>([out]);
   if (key === null) {
-    for (const f of fields) if (getPath(out, f) !== undefined) setPath(out, f, ERASED_MARKER);
+    for (const f of fields) if (getPath(out, f) !== undefined) setCopying(out, f, ERASED_MARKER, fresh);
     return out;
   }
-  const values: Obj = {};
+  const values = Object.create(null) as Obj;
   const sealed: string[] = [];
   for (const f of fields) {
     // An earlier path may have taken this one with it (`principal` before `principal.email`).
@@ -124,12 +211,13 @@ export function seal(record: Obj, policy: ErasurePolicy, key: KeyMaterial | null
     if (v === undefined || v === SEALED_MARKER) continue;
     values[f] = v;
     sealed.push(f);
-    setPath(out, f, SEALED_MARKER);
+    setCopying(out, f, SEALED_MARKER, fresh);
   }
-  const iv = randomBytes(12);
+  const iv = freshNonce();
   const cipher = createCipheriv("aes-256-gcm", key.key, iv);
   cipher.setAAD(aad(key.keyId, sealed));
-  const ct = Buffer.concat([cipher.update(JSON.stringify(values), "utf8"), cipher.final(), cipher.getAuthTag()]);
+  // Canonical JSON, so a personal value JSON cannot hold is refused as in the clear part, never converted.
+  const ct = Buffer.concat([cipher.update(canonicalJson(values, "record"), "utf8"), cipher.final(), cipher.getAuthTag()]);
   const envelope: SealedFields = { v: 1, alg: "A256GCM", kid: key.keyId, fields: sealed, iv: iv.toString("base64"), ct: ct.toString("base64") };
   out[SEALED_FIELD] = envelope;
   return out;

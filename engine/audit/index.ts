@@ -14,6 +14,11 @@
  *   signers throw NoteError / AuditError with stable codes.
  * - tiles.ts: C2SP tlog-tiles paths, entry bundles and the files of a tiled export.
  * - entry.ts: an AuditRecord as RFC 8785 canonical JSON, the bytes a leaf commits to.
+ *
+ * Around it: the stores (store.ts, sqlite-*.ts, postgres-store.ts), the log (log.ts: group
+ * commit, guarded signing, verification), what a verifier trusts (trust.ts), the files that hold
+ * a log's keys and its signer's memory outside the database (key-files.ts), witnesses
+ * (witness.ts) and erasure by key destruction (erasure.ts). The trust model is spec/audit-trust.md.
  */
 export { HASH_SIZE, bytesEqual, emptyRoot, fromBase64, fromHex, leafHash, nodeHash, sha256, toBase64, toHex } from "./hash.ts";
 export { AuditError } from "./errors.ts";
@@ -70,10 +75,16 @@ export { encodeDocumentEntry } from "./document-entry.ts";
 export type { DocumentEntry } from "./document-entry.ts";
 export type { AuditDecision, AuditParty, AuditPhase, AuditReason, AuditRecord, AuditTool, JsonValue } from "./entry.ts";
 export { AuditLog } from "./log.ts";
-export type { AuditLogOptions, ConsistencyProof, EraseResult, InclusionProof, LogEntry, SignedCheckpoint } from "./log.ts";
+export type { AuditLogOptions, ConsistencyProof, EraseResult, InclusionProof, LogEntry, LogIdentity, LogVerifyOptions, SignedCheckpoint } from "./log.ts";
 export { StoreError, openStore } from "./store.ts";
-export type { AppendResult, AuditStore, DocumentAppendResult, NewDocumentEntry, NewEntry, StoreErrorCode, StoredCheckpoint, StoredEntry, SubjectKey } from "./store.ts";
+export type { AppendResult, AuditStore, DocumentAppendResult, EraseOutcome, NewDocumentEntry, NewEntry, StoreErrorCode, StoredCheckpoint, StoredEntry, SubjectKey } from "./store.ts";
 export { verifyStore } from "./store-verify.ts";
-export type { CheckpointCheck, ProblemKind, VerifyProblem, VerifyReport, VerifyStoreOptions } from "./store-verify.ts";
-export { ERASED_MARKER, SEALED_MARKER, newSubjectKey, seal, subjectOf, unseal } from "./erasure.ts";
+export type { CheckpointCheck, HeldCheckpoint, ProblemKind, VerifyProblem, VerifyReport, VerifyStoreOptions } from "./store-verify.ts";
+export { cosigners, openTrusted, parseTrustedKeys } from "./trust.ts";
+export type { TrustResult, TrustedCheckpoint } from "./trust.ts";
+export { Witnesses } from "./witness.ts";
+export type { WitnessConfig, WitnessReport } from "./witness.ts";
+export { defaultOrigin, fileSignerMemory, isPostgresUrl, loadOrCreateSigningKey, logFiles, readSigningKey, readVerifierKeys, signingKeyFor, writeVerifierKeys } from "./key-files.ts";
+export type { LogFiles, SignerMemory } from "./key-files.ts";
+export { ANONYMOUS_SUBJECT, DEFAULT_ERASURE, ERASED_MARKER, SEALED_MARKER, erasurePolicyFrom, newSubjectKey, parseErasurePolicy, seal, sealedPart, subjectOf, unseal } from "./erasure.ts";
 export type { ErasurePolicy, KeyMaterial, OpenStatus, SealedFields } from "./erasure.ts";

@@ -12,35 +12,63 @@
 // Signing key: checkpoints are signed with an Ed25519 key in Go's `PRIVATE+KEY+...` format that
 // the log is given (`signingKey`); it is never written to the store, since anyone able to edit the
 // store could then re-sign a rewritten log. The CLI keeps it in a file beside the SQLite database
-// (`<db>.key`, mode 0600) or at `--key`. The store keeps only the verifier key and the origin.
+// (`<db>.key`, mode 0600) or at `--key` (see key-files.ts). The first key a log is opened with
+// becomes its identity: the store records its verifier key and its name as the log's origin, and
+// from then on a log opened with any other key is refused ("audit/key-mismatch") until the key is
+// rotated (rotateKey).
+//
+// Signing only what extends what was signed: before signing, the log proves its current tree
+// consistent with every signed head it can see (the latest stored checkpoint, the last one this
+// process signed, and the signer's memory outside the database, `signerMemory`), and refuses
+// with "audit/signing-refused" otherwise: a store rolled back or forked cannot be signed again.
+//
+// Trust: verify() checks signed checkpoints only against verifier keys it is given (or the
+// signing key's own), never the key the store names; see trust.ts.
+import { createHmac } from "node:crypto";
 import { encodeDocumentEntry } from "./document-entry.ts";
 import type { DocumentEntry } from "./document-entry.ts";
 import { encodeEntry } from "./entry.ts";
 import type { AuditRecord } from "./entry.ts";
 import { AuditError } from "./errors.ts";
-import { newSubjectKey, seal, sealedPart, subjectOf, unseal } from "./erasure.ts";
-import type { ErasurePolicy, OpenStatus } from "./erasure.ts";
-import { leafHash } from "./hash.ts";
-import { openCheckpoint, parseCheckpoint, signCheckpoint } from "./checkpoint.ts";
+import { ANONYMOUS_SUBJECT, newSubjectKey, parseErasurePolicy, seal, sealedPart, subjectOf, unseal } from "./erasure.ts";
+import type { ErasurePolicy, KeyMaterial, OpenStatus } from "./erasure.ts";
+import { bytesEqual, emptyRoot } from "./hash.ts";
+import { signCheckpoint } from "./checkpoint.ts";
+import type { SignerMemory } from "./key-files.ts";
 import { consistencyProofNodes, hashPlan, inclusionProofNodes, planNodeIds, rootFromReader, rootNodes } from "./merkle.ts";
 import type { NodeId, NodeReader } from "./merkle.ts";
-import { parseSignerKey } from "./note.ts";
-import type { SignerKey } from "./note.ts";
+import { parseSignerKey, parseVerifierKey } from "./note.ts";
+import type { SignerKey, VerifierKey } from "./note.ts";
+import { claimIdentity, META, retiredKeys, settingsOf } from "./identity.ts";
+import type { LogSettings } from "./identity.ts";
+import { exportTiles, serveTile } from "./log-tiles.ts";
 import { StoreError, nodeKey, openStore } from "./store.ts";
-import type { AuditStore, NewDocumentEntry, NewEntry } from "./store.ts";
+import type { AuditStore, NewDocumentEntry, NewEntry, StoredCheckpoint } from "./store.ts";
 import { verifyStore } from "./store-verify.ts";
-import { TILE_HEIGHT, TILE_WIDTH, buildTiles } from "./tiles.ts";
+import type { CheckpointCheck, HeldCheckpoint, VerifyProblem, VerifyReport } from "./store-verify.ts";
 import type { TileFile } from "./tiles.ts";
-import type { CheckpointCheck, VerifyReport } from "./store-verify.ts";
+import { cosigners, openTrusted, parseTrustedKeys } from "./trust.ts";
+import { Witnesses } from "./witness.ts";
+import type { WitnessConfig, WitnessReport } from "./witness.ts";
+import { verifyConsistency } from "./verify.ts";
 
 /** How an AuditLog behaves. */
 export interface AuditLogOptions {
-  /** Personal fields to seal under per-subject keys; none when absent. */
-  readonly erasure?: ErasurePolicy;
-  /** Ed25519 signer key (`PRIVATE+KEY+<name>+<id>+<key>`) for checkpoints. */
+  /**
+   * Personal fields to seal under per-subject keys, or false to seal nothing. Default: the policy
+   * the log was created with; a log created now seals DEFAULT_ERASURE (private by default).
+   */
+  readonly erasure?: ErasurePolicy | false;
+  /** Ed25519 signer key (`PRIVATE+KEY+<name>+<id>+<key>`) for checkpoints; its name is the log's origin. */
   readonly signingKey?: string;
-  /** Verifier keys (`<name>+<id>+<key>`) trusted for stored checkpoints; default: the signing key's, else the one the store recorded. */
+  /** The log's origin; must equal the signing key's name when both are given. */
+  readonly origin?: string;
+  /** Verifier keys (`<name>+<id>+<key>`) verify() trusts by default; default: the signing key's. Never the one the store names. */
   readonly verifierKeys?: readonly string[];
+  /** Where the signer remembers its latest checkpoint outside the store (key-files.ts: fileSignerMemory). */
+  readonly signerMemory?: SignerMemory;
+  /** Witnesses asked to cosign every checkpoint (C2SP tlog-witness). */
+  readonly witnesses?: readonly WitnessConfig[];
   /**
    * Most entries per transaction (default 2,000). Larger batches amortise the commit further, but
    * with SQLite a batch is written on the event loop, so this also bounds that pause (a few ms).
@@ -48,6 +76,22 @@ export interface AuditLogOptions {
   readonly maxBatch?: number;
   /** Milliseconds since the epoch; for tests. */
   readonly now?: () => number;
+}
+
+/** What verify() trusts and demands. */
+export interface LogVerifyOptions {
+  /** Verifier keys checkpoints must be signed with; default: the log's configured ones. */
+  readonly verifierKeys?: readonly string[];
+  /** Checkpoints the verifier already holds: the log must contain each (same root at its size). */
+  readonly checkpoints?: readonly { readonly label: string; readonly note: string }[];
+  /** Accept a log that no trusted checkpoint vouches for (entries and nodes are still checked). */
+  readonly allowUnsigned?: boolean;
+  /** Witness verifier keys whose cosignatures count. */
+  readonly witnesses?: readonly string[];
+  /** Cosignatures the latest checkpoint needs from `witnesses` (default: all of them when any are given). */
+  readonly quorum?: number;
+  /** Leaf hashes published earlier (e.g. a mirror's tiles), to name the exact entry only a signed root shows is damaged. */
+  readonly referenceLeaf?: (index: number) => Uint8Array | undefined;
 }
 
 /** An inclusion proof with everything needed to check it. */
@@ -73,8 +117,10 @@ export interface SignedCheckpoint {
   readonly origin: string;
   readonly size: number;
   readonly root: Uint8Array;
-  /** The C2SP signed note. */
+  /** The C2SP signed note, with any witness cosignatures. */
   readonly note: string;
+  /** What each configured witness answered, when this call signed it. */
+  readonly witnesses?: readonly WitnessReport[];
 }
 
 /** One entry read back, personal fields opened where the key still exists. */
@@ -96,10 +142,27 @@ export interface EraseResult {
   readonly keysDestroyed: number;
   /** Entries recorded for the subject (their sealed fields now read as erased). */
   readonly entries: number;
+  /** True only when no copy of a destroyed key is left where the store can see (file, WAL, old row versions). */
+  readonly complete: boolean;
+  /** What still holds key bytes when not complete, one line each. */
+  readonly remains: readonly string[];
+}
+
+/** Who the log is: its origin and verifier key as recorded at creation (or the last rotation). */
+export interface LogIdentity {
+  readonly origin: string | undefined;
+  readonly vkey: string | undefined;
+  /** Verifier keys retired by rotations, oldest first, with the size each last signed. */
+  readonly retired: readonly { readonly vkey: string; readonly size: number }[];
 }
 
 // Records encoded between two turns of the event loop (a few ms of work).
 const YIELD_EVERY = 256;
+// Batches an ordered store may hold at once: one committing, the next ones queued behind it.
+const PIPELINE_DEPTH = 3;
+// How long subject keys are kept in memory between store reads, and how many at most.
+const KEY_CACHE_MS = 30_000;
+const KEY_CACHE_SIZE = 100_000;
 
 interface Pending {
   /** The record to seal and encode, or undefined when `doc` is the entry. */
@@ -113,8 +176,19 @@ interface Pending {
 /** Consecutive appends of one kind, as one call to the store. */
 type Run = { readonly ok: Pending[]; readonly entries: NewEntry[]; readonly docs?: undefined } | { readonly ok: Pending[]; readonly docs: NewDocumentEntry[]; readonly entries?: undefined };
 
+/** A head the log has signed, and where it was found. */
+interface SignedHead {
+  readonly size: number;
+  readonly root: Uint8Array;
+  readonly source: string;
+}
+
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function refused(message: string): StoreError {
+  return new StoreError("audit/signing-refused", message, "restore the store that holds the signed entries; 'palisade audit verify' shows where this one departs from them");
 }
 
 /** A tamper-evident audit log over an AuditStore. */
@@ -122,22 +196,43 @@ export class AuditLog {
   /** The store the log writes to. */
   readonly store: AuditStore;
   readonly #options: AuditLogOptions;
-  readonly #signer: SignerKey | undefined;
+  #signer: SignerKey | undefined;
+  #erasure: ErasurePolicy | null;
+  #salt: string | undefined;
+  /** Settings a new log records with its first entry; undefined once recorded. */
+  #pending: LogSettings | undefined;
+  readonly #witnesses: Witnesses | undefined;
   readonly #now: () => number;
   readonly #maxBatch: number;
   #queue: Pending[] = [];
   #draining: Promise<void> | null = null;
   #closed = false;
+  /** The last head this process signed. */
+  #lastSigned: SignedHead | undefined;
+  /** Signing runs one at a time. */
+  #signing: Promise<unknown> = Promise.resolve();
+  /** Subject keys (by pseudonym) recently read or made, and since when the cache holds them. */
+  readonly #keys = new Map<string, KeyMaterial>();
+  #keysSince = 0;
+  readonly #pseudonyms = new Map<string, string>();
 
-  private constructor(store: AuditStore, options: AuditLogOptions, signer: SignerKey | undefined) {
+  private constructor(store: AuditStore, options: AuditLogOptions, signer: SignerKey | undefined, settings: LogSettings) {
     this.store = store;
     this.#options = options;
     this.#signer = signer;
+    this.#erasure = settings.erasure;
+    this.#salt = settings.salt;
+    this.#pending = settings.pending.length > 0 ? settings : undefined;
+    this.#witnesses = options.witnesses && options.witnesses.length > 0 ? new Witnesses(options.witnesses) : undefined;
     this.#now = options.now ?? Date.now;
     this.#maxBatch = options.maxBatch ?? 2_000;
   }
 
-  /** Opens a log on a store, or on a location (SQLite path or postgres:// URL) it opens and then owns. */
+  /**
+   * Opens a log on a store, or on a location (SQLite path or postgres:// URL) it opens and then
+   * owns. A new log records its identity (the signing key's verifier key and name) and its
+   * erasure policy. Throws StoreError "audit/key-mismatch" when the signing key is not the log's.
+   */
   static async open(store: AuditStore | string, options: AuditLogOptions = {}): Promise<AuditLog> {
     let signer: SignerKey | undefined;
     if (options.signingKey !== undefined) {
@@ -147,8 +242,63 @@ export class AuditLog {
         throw new StoreError("audit/bad-key", `the checkpoint signing key is not a valid signer key: ${err instanceof Error ? err.message : String(err)}`, "pass a key in the PRIVATE+KEY+<name>+<id>+<key> format");
       }
     }
+    if (options.witnesses !== undefined) for (const w of options.witnesses) parseTrustedKeys([w.vkey], "witness key");
     const s = typeof store === "string" ? await openStore(store) : store;
-    return new AuditLog(s, options, signer);
+    try {
+      await claimIdentity(s, signer, options.origin);
+      const settings = await settingsOf(s, options.erasure, (await s.size()) === 0);
+      return new AuditLog(s, options, signer, settings);
+    } catch (err) {
+      if (typeof store === "string") await s.close();
+      throw err;
+    }
+  }
+
+  /**
+   * Records a new log's settings (before its first entry or erasure), adopting what another
+   * process may have recorded first: one salt per log, and its policy unless ours was configured.
+   */
+  async #settle(): Promise<void> {
+    const pending = this.#pending;
+    if (pending === undefined) return;
+    for (const [name, value] of pending.pending) {
+      const inForce = await this.store.initMeta(name, value);
+      if (name === META.salt) this.#salt = inForce;
+      else if (name === META.erasure && !pending.configured) this.#erasure = inForce === "none" ? null : parseErasurePolicy(inForce);
+    }
+    this.#pseudonyms.clear();
+    this.#pending = undefined;
+  }
+
+  /** The pseudonym a subject is stored under: keyed with the log's salt, so the store holds no plain identifier. */
+  #pseudonym(subject: string): string {
+    if (this.#salt === undefined) return subject;
+    let p = this.#pseudonyms.get(subject);
+    if (p === undefined) {
+      if (this.#pseudonyms.size >= KEY_CACHE_SIZE) this.#pseudonyms.clear();
+      p = createHmac("sha256", this.#salt).update(subject, "utf8").digest("hex");
+      this.#pseudonyms.set(subject, p);
+    }
+    return p;
+  }
+
+  /**
+   * The live key of each subject (pseudonym): from this process's cache, the rest from the store
+   * in one call. The cache is dropped every KEY_CACHE_MS, so a subject erased by another process
+   * stops being sealed under its destroyed key within that time (records sealed meanwhile read
+   * as erased: the erasure takes them too).
+   */
+  async #subjectKeys(subjects: readonly (string | null)[]): Promise<Map<string, KeyMaterial>> {
+    const now = Date.now();
+    if (now - this.#keysSince > KEY_CACHE_MS || this.#keys.size >= KEY_CACHE_SIZE) {
+      this.#keys.clear();
+      this.#keysSince = now;
+    }
+    const missing = [...new Set(subjects.filter((s): s is string => s !== null && !this.#keys.has(s)))];
+    if (missing.length > 0) {
+      for (const [subject, k] of await this.store.subjectKeys(missing, newSubjectKey)) if (k.key) this.#keys.set(subject, { keyId: k.keyId, key: k.key });
+    }
+    return this.#keys;
   }
 
   /**
@@ -164,14 +314,18 @@ export class AuditLog {
     });
   }
 
-  /** The erasure policy personal fields are sealed under, or undefined (read by the guard to know what it may record). */
+  /**
+   * The erasure policy new records are sealed under (the library's default for a new log unless
+   * configured otherwise), or undefined when nothing is sealed; read by the guard to know what it
+   * may record.
+   */
   get erasure(): ErasurePolicy | undefined {
-    return this.#options.erasure;
+    return this.#erasure ?? undefined;
   }
 
   /** Whether records are sealed (an erasure policy is configured); appendDocument is refused then. */
   get seals(): boolean {
-    return this.#options.erasure !== undefined;
+    return this.#erasure !== null;
   }
 
   /**
@@ -183,7 +337,7 @@ export class AuditLog {
    */
   appendDocument(doc: DocumentEntry): Promise<number> {
     if (this.#closed) return Promise.reject(new StoreError("audit/store-closed", "the audit log is closed"));
-    if (this.#options.erasure !== undefined) return Promise.reject(new AuditError("audit/invalid-record", "this log seals personal fields, so it must be given the record: use append()"));
+    if (this.#erasure !== null) return Promise.reject(new AuditError("audit/invalid-record", "this log seals personal fields, so it must be given the record: use append()"));
     return new Promise<number>((resolve, reject) => {
       this.#queue.push({ record: undefined, doc, time: this.#now(), resolve, reject });
       this.#draining ??= this.#drain();
@@ -203,14 +357,15 @@ export class AuditLog {
   async #drain(): Promise<void> {
     // Yield one turn so that every append of the current tick joins the first batch.
     await new Promise<void>((r) => setImmediate(r));
-    let inflight: Promise<void> | undefined;
+    // Commits handed to an ordered store and not yet settled, oldest first.
+    const inflight: Promise<void>[] = [];
     for (;;) {
       // Appends resolved by the last commit may have queued more: look again after awaiting it,
       // and only give up the writer role (synchronously, below) once the queue is truly empty.
       if (this.#queue.length === 0) {
-        if (!inflight) break;
-        await inflight;
-        inflight = undefined;
+        const oldest = inflight.shift();
+        if (!oldest) break;
+        await oldest;
         continue;
       }
       const batch = this.#queue.splice(0, this.#maxBatch);
@@ -223,11 +378,12 @@ export class AuditLog {
       }
       for (const run of runs) {
         const commit = this.#commit(run);
-        // A store that applies appends in call order lets the next batch be encoded while this one
-        // commits; any other store (PostgreSQL: batches race for the lock) commits one at a time.
+        // A store that applies appends in call order lets the next batches be encoded while
+        // earlier ones commit (a few at most, which bounds the memory held); any other store
+        // (PostgreSQL: batches race for the lock) commits one at a time.
         if (this.store.ordered) {
-          if (inflight) await inflight;
-          inflight = commit;
+          inflight.push(commit);
+          if (inflight.length >= PIPELINE_DEPTH) await inflight.shift();
         } else await commit;
       }
     }
@@ -261,9 +417,15 @@ export class AuditLog {
    * encoded are rejected alone. Documents stay unencoded when the store encodes them itself.
    */
   async #prepare(batch: Pending[]): Promise<Run[]> {
-    const policy = this.#options.erasure;
-    const subjects = batch.map((p) => (policy && p.record !== undefined && isRecord(p.record) ? subjectOf(p.record, policy) : null));
-    const keys = policy ? await this.store.subjectKeys(subjects.filter((s): s is string => s !== null), newSubjectKey) : new Map();
+    await this.#settle();
+    const policy = this.#erasure;
+    // The store only ever sees the subject's pseudonym.
+    const subjects = batch.map((p) => {
+      if (!policy || p.record === undefined || !isRecord(p.record)) return null;
+      const subject = subjectOf(p.record, policy) ?? (policy.anonymous === "seal" ? ANONYMOUS_SUBJECT : null);
+      return subject === null ? null : this.#pseudonym(subject);
+    });
+    const keys = policy ? await this.#subjectKeys(subjects) : new Map<string, KeyMaterial>();
     const storeEncodes = this.store.appendDocuments !== undefined;
     const runs: Run[] = [];
     let run: Run | undefined;
@@ -286,13 +448,13 @@ export class AuditLog {
           subject = subjects[i];
           let envelope: AuditRecord = p.record;
           if (policy) {
-            const k = subject === null ? undefined : keys.get(subject);
-            envelope = seal(p.record, policy, k?.key ? { keyId: k.keyId, key: k.key } : null) as AuditRecord;
+            envelope = seal(p.record, policy, (subject !== null && keys.get(subject)) || null) as AuditRecord;
           }
           data = encodeEntry(envelope);
         }
         if (run?.entries === undefined) runs.push((run = { ok: [], entries: [] }));
-        run.entries.push({ data, leafHash: leafHash(data), subject, time: p.time });
+        // The store hashes the leaf: on its own thread when it has one.
+        run.entries.push({ data, subject, time: p.time });
         run.ok.push(p);
       } catch (err) {
         p.reject(err);
@@ -363,107 +525,216 @@ export class AuditLog {
     return { index, time: e.time, record, status, data: e.data, leafHash: e.leafHash };
   }
 
-  /** The origin line of this log's checkpoints: recorded on first use, from the key name. */
+  /** The origin line of this log's checkpoints (recorded when the log took its key). */
   async origin(): Promise<string | undefined> {
-    return (await this.store.getMeta("origin")) ?? this.#signer?.name;
+    return this.#signer?.name ?? (await this.store.getMeta(META.origin));
   }
 
   /**
-   * Commits everything queued, signs the tree head as a C2SP tlog-checkpoint with the log's key,
-   * stores the checkpoint and returns it. StoreError "audit/no-signing-key" without a key.
+   * The log's identity as its store records it. For display and for serving (`<db>.vkey`); a
+   * verifier must not trust it, since whoever can write the store can write it.
+   */
+  async identity(): Promise<LogIdentity> {
+    return { origin: await this.store.getMeta(META.origin), vkey: await this.store.getMeta(META.vkey), retired: await retiredKeys(this.store) };
+  }
+
+  /** The verifier key of the signing key the log was opened with, or undefined without one. */
+  get signerVerifierKey(): string | undefined {
+    return this.#signer?.vkey;
+  }
+
+  /**
+   * Commits everything queued, proves the tree consistent with every signed head the log can
+   * see, signs it as a C2SP tlog-checkpoint, asks the configured witnesses to cosign, remembers
+   * and stores it, and returns it. When the latest stored checkpoint already covers the whole
+   * tree it is returned as is. StoreError "audit/no-signing-key" without a key,
+   * "audit/signing-refused" when the tree does not extend what was signed (rollback or fork).
    */
   async checkpoint(): Promise<SignedCheckpoint> {
     const signer = this.#signer;
     if (!signer) throw new StoreError("audit/no-signing-key", "the audit log has no checkpoint signing key", "pass --key with a PRIVATE+KEY+... file");
     await this.flush();
-    const origin = await this.store.initMeta("origin", signer.name);
-    await this.store.initMeta("vkey", signer.vkey);
+    const run = this.#signing.then(() => this.#sign(signer));
+    this.#signing = run.catch(() => {});
+    return run;
+  }
+
+  async #sign(signer: SignerKey): Promise<SignedCheckpoint> {
     const size = await this.store.size();
     const root = await this.root(size);
-    const note = signCheckpoint({ origin, size, root }, signer);
-    await this.store.addCheckpoint({ size, root, note, time: this.#now() });
-    return { origin, size, root, note };
-  }
-
-  /** The newest stored checkpoint, or undefined. */
-  async latestCheckpoint(): Promise<SignedCheckpoint | undefined> {
-    const all = await this.store.checkpoints();
-    const last = all[all.length - 1];
-    if (!last) return undefined;
-    let origin = "";
-    try {
-      origin = parseCheckpoint(last.note.slice(0, last.note.indexOf("\n\n") + 1)).origin;
-    } catch {
-      // A damaged stored note still has its size and root columns; verify() reports the damage.
+    const own = [parseVerifierKey(signer.vkey)];
+    const heads = await this.#signedHeads(own);
+    for (const h of heads) await this.#mustExtend(h, size, root);
+    const origin = signer.name;
+    const last = await this.store.lastCheckpoint();
+    const lastTrusted = last && openTrusted(last.note, own);
+    if (last && lastTrusted?.ok && last.size === size && bytesEqual(last.root, root)) return { origin, size, root, note: last.note };
+    let note = signCheckpoint({ origin, size, root }, signer);
+    // Remembered before it is published anywhere, so no later run can sign a contradiction of it.
+    this.#options.signerMemory?.write(note);
+    this.#lastSigned = { size, root, source: "the checkpoint this process signed last" };
+    let witnesses: WitnessReport[] | undefined;
+    if (this.#witnesses) {
+      const cosigned = await this.#witnesses.cosign(note, size, (from) => this.consistencyProof(from, size).then((p) => p.proof));
+      note = cosigned.note;
+      witnesses = cosigned.reports;
     }
-    return { origin, size: last.size, root: last.root, note: last.note };
+    await this.store.addCheckpoint({ size, root, note, time: this.#now() });
+    return witnesses ? { origin, size, root, note, witnesses } : { origin, size, root, note };
   }
 
-  /** The verifier keys stored checkpoints are checked against. */
+  /** Every head signed with one of `keys` that the log can see: in memory, in the signer's memory, the latest stored. */
+  async #signedHeads(keys: readonly VerifierKey[]): Promise<SignedHead[]> {
+    const heads: SignedHead[] = [];
+    if (this.#lastSigned) heads.push(this.#lastSigned);
+    const remembered = this.#options.signerMemory?.read();
+    if (remembered !== undefined) {
+      const t = openTrusted(remembered, keys);
+      // A note by another key (the one before a rotation) says nothing about this key's chain.
+      if (t.ok) heads.push({ size: t.checkpoint.size, root: t.checkpoint.root, source: "the signer's memory of its latest checkpoint" });
+    }
+    const last = await this.store.lastCheckpoint();
+    if (last) {
+      const t = openTrusted(last.note, keys);
+      if (t.ok) heads.push({ size: t.checkpoint.size, root: t.checkpoint.root, source: "the log's latest stored checkpoint" });
+    }
+    return heads;
+  }
+
+  /** Throws "audit/signing-refused" unless the tree of `size` with `root` extends `head`. */
+  async #mustExtend(head: SignedHead, size: number, root: Uint8Array): Promise<void> {
+    if (head.size > size) {
+      throw refused(`refusing to sign: the log holds ${size} entries, but ${head.source} is of size ${head.size}; the store was rolled back or truncated`);
+    }
+    let consistent: boolean;
+    if (head.size === 0) consistent = bytesEqual(head.root, emptyRoot());
+    else {
+      const p = await this.consistencyProof(head.size, size);
+      consistent = verifyConsistency(head.size, size, p.proof, head.root, root);
+    }
+    if (!consistent) {
+      throw refused(`refusing to sign: the log's tree of ${size} entries does not extend ${head.source} (size ${head.size}); its first ${head.size} entries were changed (a fork or a rewrite)`);
+    }
+  }
+
+  /**
+   * Key rotation: signs a last checkpoint with the current key, then makes `newSigningKey` the
+   * log's key and its name the log's new origin (it must differ), records the old verifier key
+   * as retired, and signs the first checkpoint of the new origin. Old checkpoints keep verifying
+   * with the old verifier key. Returns both checkpoints.
+   */
+  async rotateKey(newSigningKey: string): Promise<{ last: SignedCheckpoint; first: SignedCheckpoint }> {
+    const old = this.#signer;
+    if (!old) throw new StoreError("audit/no-signing-key", "rotating keys needs the current signing key", "pass --key with the log's current key file");
+    let next: SignerKey;
+    try {
+      next = parseSignerKey(newSigningKey.trim());
+    } catch (err) {
+      throw new StoreError("audit/bad-key", `the new signing key is not a valid signer key: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (next.name === old.name) throw new StoreError("audit/bad-key", `the new key has the old origin '${old.name}'`, "a rotated log takes a new origin: name the new key differently");
+    const last = await this.checkpoint();
+    await this.#signing;
+    const retired = await retiredKeys(this.store);
+    await this.store.setMeta(META.retired, JSON.stringify([...retired, { vkey: old.vkey, size: last.size }]));
+    await this.store.setMeta(META.vkey, next.vkey);
+    await this.store.setMeta(META.origin, next.name);
+    this.#signer = next;
+    this.#lastSigned = undefined;
+    const first = await this.checkpoint();
+    return { last, first };
+  }
+
+  /** The newest stored checkpoint (largest size), or undefined. Stored is not trusted: check it with openTrusted. */
+  async latestCheckpoint(): Promise<SignedCheckpoint | undefined> {
+    const last = await this.store.lastCheckpoint();
+    if (!last) return undefined;
+    return { origin: originOf(last), size: last.size, root: last.root, note: last.note };
+  }
+
+  /** The verifier keys verify() trusts by default: the configured ones, else the signing key's. Never the store's. */
   async verifierKeys(): Promise<string[]> {
     if (this.#options.verifierKeys) return [...this.#options.verifierKeys];
-    if (this.#signer) return [this.#signer.vkey];
-    const stored = await this.store.getMeta("vkey");
-    return stored ? [stored] : [];
+    return this.#signer ? [this.#signer.vkey] : [];
   }
 
   /**
-   * Recomputes every leaf from the entry bytes, rebuilds the tree, and checks every stored node
-   * and signed checkpoint against it; names the first bad index. Commits queued records first.
+   * Recomputes every leaf from the entry bytes, rebuilds the tree, and checks every stored node,
+   * every stored checkpoint (against trusted keys only) and every held checkpoint against it;
+   * names the first bad index. Fails when no trusted checkpoint vouches for the log (unless
+   * `allowUnsigned`) and when the latest lacks the witness quorum. Throws StoreError
+   * "audit/no-trusted-key" when a held checkpoint is not signed by a trusted key.
    */
-  async verify(): Promise<VerifyReport> {
+  async verify(options: LogVerifyOptions = {}): Promise<VerifyReport> {
     await this.flush();
-    const vkeys = await this.verifierKeys();
-    const origin = await this.store.getMeta("origin");
-    const checkCheckpoint = (note: string): CheckpointCheck => {
-      if (vkeys.length === 0) return { ok: false, reason: "no verifier key is known for the log's checkpoints" };
-      const v = openCheckpoint(note, vkeys, origin);
-      if (!v.ok) return { ok: false, reason: `it does not verify (${v.error.message})` };
-      return { ok: true, size: v.checkpoint.size, root: v.checkpoint.root };
+    const keys = parseTrustedKeys(options.verifierKeys ?? (await this.verifierKeys()));
+    const held: HeldCheckpoint[] = (options.checkpoints ?? []).map(({ label, note }) => {
+      const t = openTrusted(note, keys);
+      if (!t.ok) throw new StoreError("audit/no-trusted-key", `checkpoint ${label} cannot be trusted: ${t.reason}`, "pass --vkey with the verifier key of the log that signed it");
+      return { label, size: t.checkpoint.size, root: t.checkpoint.root };
+    });
+    const checkCheckpoint = (note: string): CheckpointCheck | undefined => {
+      if (keys.length === 0) return options.allowUnsigned ? undefined : { ok: false, reason: "no verifier key is trusted" };
+      const t = openTrusted(note, keys);
+      return t.ok ? { ok: true, size: t.checkpoint.size, root: t.checkpoint.root, origin: t.checkpoint.origin } : { ok: false, reason: t.reason };
     };
-    return verifyStore(this.store, { checkCheckpoint });
+    const report = await verifyStore(this.store, { checkCheckpoint, held, ...(options.referenceLeaf ? { referenceLeaf: options.referenceLeaf } : {}) });
+    const extra: VerifyProblem[] = [];
+    if (report.latestTrusted === null && !options.allowUnsigned) {
+      extra.push({ kind: "unsigned", index: null, to: null, rootCause: true, message: keys.length === 0 ? "no verifier key is trusted, so nothing vouches for the log" : "no checkpoint signed by a trusted key matches the log: nothing vouches for its entries" });
+    }
+    const witnessKeys = parseTrustedKeys(options.witnesses ?? [], "witness key");
+    const quorum = options.quorum ?? witnessKeys.length;
+    if (quorum > 0) {
+      const latest = report.latestTrusted;
+      const got = latest ? cosigners(latest.note, witnessKeys) : { names: [] };
+      if ("error" in got) extra.push({ kind: "witness", index: null, to: null, rootCause: true, message: `the latest checkpoint (size ${latest?.size}) carries a bad witness cosignature: ${got.error}` });
+      else if (got.names.length < quorum) {
+        extra.push({ kind: "witness", index: null, to: null, rootCause: true, message: latest ? `the latest checkpoint (size ${latest.size}) has ${got.names.length} of the ${quorum} witness cosignatures required` : `no trusted checkpoint to carry the ${quorum} witness cosignatures required` });
+      }
+    }
+    if (extra.length === 0) return report;
+    return { ...report, ok: false, problemCount: report.problemCount + extra.length, problems: [...extra, ...report.problems] };
   }
 
   /**
-   * The C2SP tlog-tiles files of the tree at the checkpoint's size: hash tiles, entry bundles and
-   * the checkpoint itself. Reads what it needs from the store up front (about 32 bytes per entry
-   * plus the entries), then yields the files.
+   * The C2SP tlog-tiles files of the tree at the checkpoint's size, with the partial tiles of
+   * every smaller stored checkpoint's size, then the checkpoint (log-tiles.ts: exportTiles).
    */
-  async tiles(checkpoint: SignedCheckpoint): Promise<Iterable<TileFile>> {
-    const size = checkpoint.size;
-    const levels = new Map<number, Map<number, Uint8Array>>();
-    for (let level = 0, span = 1; Math.floor(size / span) > 0; level++, span *= TILE_WIDTH) {
-      levels.set(level * TILE_HEIGHT, await this.store.levelHashes(level * TILE_HEIGHT, 0, Math.floor(size / span)));
-    }
-    const data: Uint8Array[] = [];
-    for (let from = 0; from < size; from += 16384) for (const e of await this.store.entries(from, Math.min(size, from + 16384))) data[e.index] = e.data;
-    const read: NodeReader = (level, index) => {
-      const h = levels.get(level)?.get(index);
-      if (!h) throw new StoreError("audit/store-corrupt", `the stored tree lacks node ${level}/${index}`, "run 'palisade audit verify' to find the damage");
-      return h;
-    };
-    const entry = (index: number): Uint8Array => {
-      const d = data[index];
-      if (!d) throw new StoreError("audit/store-corrupt", `entry ${index} is missing`, "run 'palisade audit verify' to find the damage");
-      return d;
-    };
-    return buildTiles(size, read, entry, { checkpoint: checkpoint.note });
+  async tiles(checkpoint: SignedCheckpoint, options: { entries?: boolean } = {}): Promise<Iterable<TileFile>> {
+    return exportTiles(this.store, checkpoint, options);
   }
 
+  /** One tile below the latest stored checkpoint, for serving, or undefined (log-tiles.ts: serveTile). */
+  async tile(level: number | "entries", index: number, width: number): Promise<Uint8Array | undefined> {
+    return serveTile(this.store, level, index, width);
+  }
   /**
    * GDPR Art. 17: destroys the subject's keys, so the personal fields of all its entries read as
-   * ERASED_MARKER from now on. Leaves, nodes and checkpoints are untouched and still verify.
+   * ERASED_MARKER from now on, and has the store drop every copy of them it can reach. Complete
+   * only when no copy is left; otherwise `remains` says what holds one (run it again once that
+   * is resolved). Leaves, nodes and checkpoints are untouched and still verify.
    */
   async erase(subject: string): Promise<EraseResult> {
     await this.flush();
-    const keysDestroyed = await this.store.eraseSubject(subject, this.#now());
-    return { subject, keysDestroyed, entries: await this.store.subjectEntryCount(subject) };
+    await this.#settle();
+    const id = this.#pseudonym(subject);
+    this.#keys.delete(id);
+    const outcome = await this.store.eraseSubject(id, this.#now());
+    return { subject, keysDestroyed: outcome.destroyed, entries: await this.store.subjectEntryCount(id), complete: outcome.remains.length === 0, remains: outcome.remains };
   }
 
   /** Commits what is queued, then closes the store. Appends after this reject. */
   async close(): Promise<void> {
     this.#closed = true;
     await this.flush();
+    await this.#signing;
     await this.store.close();
   }
+}
+
+/** The origin line of a stored checkpoint's note ("" when damaged: verify reports that). */
+function originOf(cp: StoredCheckpoint): string {
+  const nl = cp.note.indexOf("\n");
+  return nl > 0 ? cp.note.slice(0, nl) : "";
 }

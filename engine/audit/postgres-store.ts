@@ -9,12 +9,17 @@
 // server default); the store refuses to run with it off, since an acknowledged append could vanish.
 //
 // Erasure: PostgreSQL keeps old row versions until vacuumed, so an erase rewrites the key table
-// (VACUUM FULL). Base backups and archived WAL still hold old keys until their own retention ends.
+// (VACUUM FULL) and reports the erasure unfinished when it cannot. The server's own WAL segments,
+// base backups and archived WAL still hold old keys until their retention ends: that is the
+// operator's backup policy, documented in spec/audit-trust.md.
 import pg from "pg";
 import { errorText, openPool, redactUrl, transaction } from "../storage/postgres.ts";
 import type { NodeId } from "./merkle.ts";
-import { StoreError, edgeIds, nodeKey, planAppend } from "./store.ts";
-import type { AppendResult, AuditStore, NewEntry, StoredCheckpoint, StoredEntry, SubjectKey } from "./store.ts";
+import { StoreError, edgeIds, leafHashesOf, nodeKey, planAppend } from "./store.ts";
+import type { AppendResult, AuditStore, EraseOutcome, NewEntry, StoredCheckpoint, StoredEntry, SubjectKey } from "./store.ts";
+
+/** Meta row set while an erasure has not yet removed the old row versions that hold a key. */
+const PURGE_PENDING = "erasure_pending";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS entries (
@@ -60,6 +65,10 @@ type Row = Record<string, unknown>;
 function bytes(v: unknown): Uint8Array {
   if (v instanceof Uint8Array) return new Uint8Array(v);
   throw new StoreError("audit/store-corrupt", "a stored hash or entry is not a byte string", "run 'palisade audit verify' to find the damage");
+}
+
+function toCheckpoint(r: Row): StoredCheckpoint {
+  return { size: Number(r.size), root: bytes(r.root), note: String(r.note), time: Number(r.time) };
 }
 
 function toKey(r: Row): SubjectKey {
@@ -132,11 +141,12 @@ export class PostgresStore implements AuditStore {
       const m = (await c.query("SELECT max(idx) AS m FROM entries")).rows[0] as Row;
       const first = m.m === null ? 0 : Number(m.m) + 1;
       const edge = await this.#nodes(c, edgeIds(first));
-      const nodes = planAppend(first, edge, entries.map((e) => e.leafHash));
+      const leaves = leafHashesOf(entries);
+      const nodes = planAppend(first, edge, leaves);
       const idx = entries.map((_, i) => first + i);
       await c.query(
         "INSERT INTO entries (idx, data, leaf_hash, subject, time) SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::bytea[], $4::text[], $5::bigint[])",
-        [idx, entries.map((e) => Buffer.from(e.data)), entries.map((e) => Buffer.from(e.leafHash)), entries.map((e) => e.subject), entries.map((e) => e.time)],
+        [idx, entries.map((e) => Buffer.from(e.data)), leaves.map((h) => Buffer.from(h)), entries.map((e) => e.subject), entries.map((e) => e.time)],
       );
       if (nodes.length > 0) {
         await c.query("INSERT INTO nodes (level, idx, hash) SELECT * FROM unnest($1::int[], $2::bigint[], $3::bytea[])", [
@@ -200,8 +210,12 @@ export class PostgresStore implements AuditStore {
   }
 
   async checkpoints(): Promise<StoredCheckpoint[]> {
-    const rows = await this.#query("SELECT size, root, note, time FROM checkpoints ORDER BY size, time, id");
-    return rows.map((r) => ({ size: Number(r.size), root: bytes(r.root), note: String(r.note), time: Number(r.time) }));
+    return (await this.#query("SELECT size, root, note, time FROM checkpoints ORDER BY size, time, id")).map(toCheckpoint);
+  }
+
+  async lastCheckpoint(): Promise<StoredCheckpoint | undefined> {
+    const rows = await this.#query("SELECT size, root, note, time FROM checkpoints ORDER BY size DESC, time DESC, id DESC LIMIT 1");
+    return rows.length > 0 ? toCheckpoint(rows[0]) : undefined;
   }
 
   async getMeta(name: string): Promise<string | undefined> {
@@ -212,6 +226,10 @@ export class PostgresStore implements AuditStore {
   async initMeta(name: string, value: string): Promise<string> {
     await this.#query("INSERT INTO meta (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING", [name, value]);
     return String((await this.#query("SELECT value FROM meta WHERE name = $1", [name]))[0].value);
+  }
+
+  async setMeta(name: string, value: string): Promise<void> {
+    await this.#query("INSERT INTO meta (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value", [name, value]);
   }
 
   async subjectKeys(subjects: readonly string[], newKey: () => { keyId: string; key: Uint8Array }): Promise<Map<string, SubjectKey>> {
@@ -238,20 +256,25 @@ export class PostgresStore implements AuditStore {
     return new Map(rows.map((r) => [String(r.key_id), toKey(r)]));
   }
 
-  async eraseSubject(subject: string, time: number): Promise<number> {
-    const res = await this.#live().query("UPDATE subject_keys SET key = NULL, erased_at = $1 WHERE subject = $2 AND erased_at IS NULL", [time, subject]);
-    const n = res.rowCount ?? 0;
-    // Rewrite the table so the dead row versions that still hold the key are gone from disk. That
-    // needs the table's owner; a role without it still has the key destroyed for every reader, and
-    // the old row version goes when autovacuum reuses its space.
-    if (n > 0) {
-      try {
-        await this.#live().query("VACUUM FULL subject_keys");
-      } catch {
-        await this.#live().query("VACUUM subject_keys").catch(() => {});
-      }
+  async eraseSubject(subject: string, time: number): Promise<EraseOutcome> {
+    const destroyed = await this.#tx(async (c) => {
+      const res = await c.query("UPDATE subject_keys SET key = NULL, erased_at = $1 WHERE subject = $2 AND erased_at IS NULL", [time, subject]);
+      const n = res.rowCount ?? 0;
+      // Remembered until the old row versions are known to be gone, so a later call finishes the job.
+      if (n > 0) await c.query("INSERT INTO meta (name, value) VALUES ($1, '1') ON CONFLICT (name) DO NOTHING", [PURGE_PENDING]);
+      return n;
+    });
+    if (destroyed === 0 && (await this.getMeta(PURGE_PENDING)) === undefined) return { destroyed, remains: [] };
+    // The UPDATE left the old row version, key and all, in the table's pages until vacuumed:
+    // VACUUM FULL rewrites the table without it. That needs the table's owner.
+    try {
+      await this.#live().query("VACUUM FULL subject_keys");
+    } catch (err) {
+      await this.#live().query("VACUUM subject_keys").catch(() => {});
+      return { destroyed, remains: [`the old row versions of subject_keys on ${this.location} until VACUUM FULL can run (${errorText(err)}): run it as the table's owner`] };
     }
-    return n;
+    await this.#live().query("DELETE FROM meta WHERE name = $1", [PURGE_PENDING]);
+    return { destroyed, remains: [] };
   }
 
   async subjectEntryCount(subject: string): Promise<number> {

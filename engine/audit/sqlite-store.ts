@@ -5,20 +5,51 @@
 // means "durable"; FULL syncs the WAL on every commit, and group commit (one transaction per
 // batch in log.ts) spreads that one sync over the whole batch.
 //
-// Erasure: secure_delete zeroes the bytes a destroyed key occupied, and the WAL is truncated
-// after an erase so no old page holding the key stays in it.
-import { closeSync, existsSync, openSync } from "node:fs";
+// Erasure: secure_delete zeroes the bytes a destroyed key occupied (and freed pages), the WAL is
+// folded into the file and truncated after an erase so no old page holding the key stays in
+// either, and the files are then searched for the key bytes: an erasure is reported done only
+// when they are gone.
+import { closeSync, existsSync, openSync, readSync } from "node:fs";
 import { DatabaseSync } from "node:sqlite";
 import { immediateTransaction } from "../storage/sqlite.ts";
 import type { StatementSync } from "node:sqlite";
 import type { NodeId } from "./merkle.ts";
-import { StoreError, edgeIds, nodeKey, planAppend } from "./store.ts";
+import { StoreError, edgeIds, leafHashesOf, nodeKey, planAppend } from "./store.ts";
+import type { AppendResult, AuditStore, EraseOutcome, NewEntry, StoredCheckpoint, StoredEntry, SubjectKey } from "./store.ts";
+/** Meta row set while an erasure has not yet removed every copy of a key from the files. */
+const PURGE_PENDING = "erasure_pending";
+/** How long a write waits for another connection's lock. */
+const BUSY_TIMEOUT_MS = 10_000;
+/** How long an erasure waits for readers to let the WAL be folded in and emptied. */
+const ERASE_WAIT_MS = 2_000;
+
+/** Whether `file` contains any of `needles` (read in chunks that overlap by a needle's length). */
+function fileHolds(file: string, needles: readonly Uint8Array[]): boolean {
+  if (!existsSync(file)) return false;
+  const longest = Math.max(...needles.map((n) => n.length));
+  const fd = openSync(file, "r");
+  try {
+    const buf = Buffer.alloc(1 << 20);
+    let carry = 0;
+    for (let pos = 0; ; ) {
+      const n = readSync(fd, buf, carry, buf.length - carry, pos);
+      if (n === 0) return false;
+      const view = buf.subarray(0, carry + n);
+      if (needles.some((x) => view.indexOf(x) >= 0)) return true;
+      pos += n;
+      carry = Math.min(longest - 1, view.length);
+      view.copy(buf, 0, view.length - carry);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Page size of a new log's file. */
 const PAGE_SIZE = 16384;
 /** Rows per multi-row INSERT (SQLite allows 32,766 parameters per statement). */
 const ROWS_PER_STATEMENT = 200;
 
-import type { AppendResult, AuditStore, NewEntry, StoredCheckpoint, StoredEntry, SubjectKey } from "./store.ts";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS entries (
@@ -63,6 +94,10 @@ function bytes(v: unknown): Uint8Array {
   throw new StoreError("audit/store-corrupt", "a stored hash or entry is not a byte string", "run 'palisade audit verify' to find the damage");
 }
 
+function toCheckpoint(r: Row): StoredCheckpoint {
+  return { size: Number(r.size), root: bytes(r.root), note: String(r.note), time: Number(r.time) };
+}
+
 function toKey(r: Row): SubjectKey {
   return {
     keyId: String(r.key_id),
@@ -98,12 +133,16 @@ export class SqliteStore implements AuditStore {
       nodeCount: p("SELECT count(*) AS n FROM nodes"),
       insCheckpoint: p("INSERT INTO checkpoints (size, root, note, time) VALUES (?, ?, ?, ?)"),
       checkpoints: p("SELECT size, root, note, time FROM checkpoints ORDER BY size, time, id"),
+      lastCheckpoint: p("SELECT size, root, note, time FROM checkpoints ORDER BY size DESC, time DESC, id DESC LIMIT 1"),
       getMeta: p("SELECT value FROM meta WHERE name = ?"),
       initMeta: p("INSERT OR IGNORE INTO meta (name, value) VALUES (?, ?)"),
       liveKey: p("SELECT key_id, subject, key, created_at, erased_at FROM subject_keys WHERE subject = ? AND erased_at IS NULL"),
       insKey: p("INSERT INTO subject_keys (key_id, subject, key, created_at) VALUES (?, ?, ?, ?)"),
       keyById: p("SELECT key_id, subject, key, created_at, erased_at FROM subject_keys WHERE key_id = ?"),
       erase: p("UPDATE subject_keys SET key = NULL, erased_at = ? WHERE subject = ? AND erased_at IS NULL"),
+      liveKeys: p("SELECT key FROM subject_keys WHERE subject = ? AND key IS NOT NULL"),
+      setMeta: p("INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value"),
+      deleteMeta: p("DELETE FROM meta WHERE name = ?"),
       subjectCount: p("SELECT count(*) AS n FROM entries WHERE subject = ?"),
     };
     // Rows as arrays on the bulk reads: verification reads every row, and objects cost there.
@@ -125,7 +164,7 @@ export class SqliteStore implements AuditStore {
       // gives its -wal and -shm files the same mode).
       if (create && path !== ":memory:" && !existsSync(path)) closeSync(openSync(path, "wx", 0o600));
       db = new DatabaseSync(path);
-      db.exec("PRAGMA busy_timeout = 10000");
+      db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
       // Larger pages for a new log: every commit rewrites each page it touches into the WAL, one
       // write per page, and entries are about a kilobyte. Under load 16 KiB pages cut the store
       // thread's CPU per entry by about a fifth against 4 KiB (bench: serve). Only a new file
@@ -186,12 +225,13 @@ export class SqliteStore implements AuditStore {
     return this.#tx(() => {
       const first = this.#size();
       const edge = this.#nodes(edgeIds(first));
-      const nodes = planAppend(first, edge, entries.map((e) => e.leafHash));
+      const leaves = leafHashesOf(entries);
+      const nodes = planAppend(first, edge, leaves);
       // Many rows per statement: each run() crosses from JS into SQLite, and at a row or two per
       // entry that crossing, not the insert, is what a one-row statement spends its time on.
       const entryArgs: (number | Uint8Array | string | null)[] = [];
       let i = first;
-      for (const e of entries) entryArgs.push(i++, e.data, e.leafHash, e.subject, e.time);
+      entries.forEach((e, k) => entryArgs.push(i++, e.data, leaves[k], e.subject, e.time));
       this.#insertRows("entries (idx, data, leaf_hash, subject, time)", 5, entryArgs);
       const nodeArgs: (number | Uint8Array)[] = [];
       for (const n of nodes) nodeArgs.push(n.level, n.index, n.hash);
@@ -245,7 +285,13 @@ export class SqliteStore implements AuditStore {
 
   async checkpoints(): Promise<StoredCheckpoint[]> {
     this.#open();
-    return (this.#q.checkpoints.all() as Row[]).map((r) => ({ size: Number(r.size), root: bytes(r.root), note: String(r.note), time: Number(r.time) }));
+    return (this.#q.checkpoints.all() as Row[]).map(toCheckpoint);
+  }
+
+  async lastCheckpoint(): Promise<StoredCheckpoint | undefined> {
+    this.#open();
+    const r = this.#q.lastCheckpoint.get() as Row | undefined;
+    return r ? toCheckpoint(r) : undefined;
   }
 
   async getMeta(name: string): Promise<string | undefined> {
@@ -258,6 +304,11 @@ export class SqliteStore implements AuditStore {
     this.#open();
     this.#q.initMeta.run(name, value);
     return String((this.#q.getMeta.get(name) as Row).value);
+  }
+
+  async setMeta(name: string, value: string): Promise<void> {
+    this.#open();
+    this.#q.setMeta.run(name, value);
   }
 
   async subjectKeys(subjects: readonly string[], newKey: () => { keyId: string; key: Uint8Array }): Promise<Map<string, SubjectKey>> {
@@ -286,11 +337,39 @@ export class SqliteStore implements AuditStore {
     return out;
   }
 
-  async eraseSubject(subject: string, time: number): Promise<number> {
-    const n = this.#tx(() => Number(this.#q.erase.run(time, subject).changes));
-    // Fold the WAL into the file and empty it, so no earlier page holding the key survives there.
-    if (n > 0) this.#db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
-    return n;
+  async eraseSubject(subject: string, time: number, waitMs = ERASE_WAIT_MS): Promise<EraseOutcome> {
+    const db = this.#open();
+    const { destroyed, secrets } = this.#tx(() => {
+      const secrets = (this.#q.liveKeys.all(subject) as Row[]).map((r) => bytes(r.key));
+      const destroyed = Number(this.#q.erase.run(time, subject).changes);
+      // Remembered until the bytes are known to be gone, so a later call finishes the job.
+      if (destroyed > 0) this.#q.setMeta.run(PURGE_PENDING, "1");
+      return { destroyed, secrets };
+    });
+    if (destroyed === 0 && this.#q.getMeta.get(PURGE_PENDING) === undefined) return { destroyed, remains: [] };
+    // secure_delete zeroed the key where the row lived, but only in the new page image, which
+    // sits in the WAL; the database file keeps the old page until a checkpoint copies the new one
+    // over it, and a reader's open snapshot stops that copy. TRUNCATE folds everything in and
+    // empties the WAL, waiting up to waitMs for readers to finish.
+    db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(waitMs))}`);
+    let busy: boolean;
+    try {
+      const r = db.prepare("PRAGMA wal_checkpoint(TRUNCATE)").get() as Row | undefined;
+      busy = r === undefined || Number(r.busy) !== 0;
+    } finally {
+      db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    }
+    const remains: string[] = [];
+    if (busy) remains.push(`another connection to '${this.location}' holds a read transaction, so the database file and its WAL keep the old page until it ends`);
+    for (const file of this.location === ":memory:" ? [] : [this.location, `${this.location}-wal`]) {
+      if (secrets.length > 0 && fileHolds(file, secrets)) remains.push(`'${file}' still holds the key bytes`);
+    }
+    if (remains.length === 0) {
+      this.#q.deleteMeta.run(PURGE_PENDING);
+      // That delete went to the WAL: fold it in too, so no page image of the meta table lingers (it holds no key).
+      db.prepare("PRAGMA wal_checkpoint(PASSIVE)").get();
+    }
+    return { destroyed, remains };
   }
 
   async subjectEntryCount(subject: string): Promise<number> {

@@ -14,11 +14,10 @@ import type { MessagePort } from "node:worker_threads";
 import { encodeDocumentEntry } from "./document-entry.ts";
 import { AuditError } from "./errors.ts";
 import type { AuditErrorCode } from "./errors.ts";
-import { leafHash } from "./hash.ts";
 import type { NodeId } from "./merkle.ts";
 import { SqliteStore } from "./sqlite-store.ts";
 import { StoreError } from "./store.ts";
-import type { AppendResult, AuditStore, DocumentAppendResult, NewDocumentEntry, NewEntry, StoreErrorCode, StoredCheckpoint, StoredEntry, SubjectKey } from "./store.ts";
+import type { AppendResult, AuditStore, DocumentAppendResult, EraseOutcome, NewDocumentEntry, NewEntry, StoreErrorCode, StoredCheckpoint, StoredEntry, SubjectKey } from "./store.ts";
 
 interface Request {
   readonly id: number;
@@ -33,7 +32,10 @@ interface WireError {
   readonly hint?: string;
 }
 
-/** A batch of NewEntry packed into one buffer: f64 times, u32 lengths, 32-byte leaf hashes, then the bytes. */
+/**
+ * A batch of NewEntry packed into one buffer: f64 times, u32 lengths, then the bytes. Leaf hashes
+ * are computed on the store's thread (the worker), off the caller's.
+ */
 interface PackedEntries {
   readonly packed: ArrayBuffer;
   readonly count: number;
@@ -41,27 +43,23 @@ interface PackedEntries {
   readonly subjects?: (string | null)[];
 }
 
-const LEAF = 32;
-
-function pack(entries: readonly NewEntry[]): PackedEntries | undefined {
+function pack(entries: readonly NewEntry[]): PackedEntries {
   const n = entries.length;
   let bytes = 0;
   let subjects = false;
   for (const e of entries) {
-    if (e.leafHash.length !== LEAF) return undefined;
     bytes += e.data.length;
     if (e.subject !== null) subjects = true;
   }
-  const packed = new ArrayBuffer(n * (8 + 4 + LEAF) + bytes);
+  const packed = new ArrayBuffer(n * (8 + 4) + bytes);
   const times = new Float64Array(packed, 0, n);
   const lengths = new Uint32Array(packed, 8 * n, n);
   const out = new Uint8Array(packed);
-  let at = n * (8 + 4 + LEAF);
+  let at = n * (8 + 4);
   for (let i = 0; i < n; i++) {
     const e = entries[i];
     times[i] = e.time;
     lengths[i] = e.data.length;
-    out.set(e.leafHash, 12 * n + LEAF * i);
     out.set(e.data, at);
     at += e.data.length;
   }
@@ -74,11 +72,11 @@ function unpack(p: PackedEntries): NewEntry[] {
   const lengths = new Uint32Array(p.packed, 8 * n, n);
   const all = new Uint8Array(p.packed);
   const entries: NewEntry[] = new Array<NewEntry>(n);
-  let at = n * (8 + 4 + LEAF);
+  let at = n * (8 + 4);
   for (let i = 0; i < n; i++) {
     const data = all.subarray(at, at + lengths[i]);
     at += lengths[i];
-    entries[i] = { data, leafHash: all.subarray(12 * n + LEAF * i, 12 * n + LEAF * (i + 1)), subject: p.subjects?.[i] ?? null, time: times[i] };
+    entries[i] = { data, subject: p.subjects?.[i] ?? null, time: times[i] };
   }
   return entries;
 }
@@ -130,7 +128,7 @@ async function appendDocuments(store: SqliteStore, p: PackedDocuments): Promise<
     for (let j = 0; j < parts.length; j += 5, at++) {
       try {
         const data = encodeDocumentEntry({ head: parts[j], name: parts[j + 1], json: parts[j + 2], tail: parts[j + 3], maxInline: Number(parts[j + 4]) });
-        entries.push({ data, leafHash: leafHash(data), subject: null, time: p.times[at] });
+        entries.push({ data, subject: null, time: p.times[at] });
       } catch (err) {
         refused.push({ at, error: toWire(err) });
       }
@@ -175,6 +173,8 @@ function serve(port: MessagePort, path: string, create: boolean): void {
         value = await store.subjectKeys(subjects, () => fresh[next++]);
       } else if (req.method === "appendDocuments") {
         value = await appendDocuments(store, req.args[0] as PackedDocuments);
+      } else if (req.method === "threadCpuUsage") {
+        value = process.threadCpuUsage();
       } else if (req.method === "appendPacked") {
         value = await store.append(unpack(req.args[0] as PackedEntries));
       } else {
@@ -261,8 +261,8 @@ export class ThreadedSqliteStore implements AuditStore {
   }
 
   append(entries: readonly NewEntry[]): Promise<AppendResult> {
+    // Hashes a caller computed are not sent: the worker computes each from the bytes it stores.
     const p = pack(entries);
-    if (p === undefined) return this.#send("append", entries);
     return this.#call(this.#next++, "appendPacked", [p], [p.packed]) as Promise<AppendResult>;
   }
   async appendDocuments(entries: readonly NewDocumentEntry[]): Promise<DocumentAppendResult> {
@@ -272,6 +272,10 @@ export class ThreadedSqliteStore implements AuditStore {
   }
   size(): Promise<number> {
     return this.#send("size");
+  }
+  /** CPU time the store's own thread has used so far (for benchmarks and metrics). */
+  threadCpuUsage(): Promise<NodeJS.CpuUsage> {
+    return this.#send("threadCpuUsage");
   }
   entries(from: number, to: number): Promise<StoredEntry[]> {
     return this.#send("entries", from, to);
@@ -291,11 +295,17 @@ export class ThreadedSqliteStore implements AuditStore {
   checkpoints(): Promise<StoredCheckpoint[]> {
     return this.#send("checkpoints");
   }
+  lastCheckpoint(): Promise<StoredCheckpoint | undefined> {
+    return this.#send("lastCheckpoint");
+  }
   getMeta(name: string): Promise<string | undefined> {
     return this.#send("getMeta", name);
   }
   initMeta(name: string, value: string): Promise<string> {
     return this.#send("initMeta", name, value);
+  }
+  setMeta(name: string, value: string): Promise<void> {
+    return this.#send("setMeta", name, value);
   }
   subjectKeys(subjects: readonly string[], newKey: () => { keyId: string; key: Uint8Array }): Promise<Map<string, SubjectKey>> {
     const unique = [...new Set(subjects)];
@@ -304,7 +314,7 @@ export class ThreadedSqliteStore implements AuditStore {
   keysById(keyIds: readonly string[]): Promise<Map<string, SubjectKey>> {
     return this.#send("keysById", keyIds);
   }
-  eraseSubject(subject: string, time: number): Promise<number> {
+  eraseSubject(subject: string, time: number): Promise<EraseOutcome> {
     return this.#send("eraseSubject", subject, time);
   }
   subjectEntryCount(subject: string): Promise<number> {

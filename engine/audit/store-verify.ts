@@ -1,27 +1,32 @@
 // Full verification of a stored log, trusting nothing the store says: every leaf hash is
-// recomputed from the entry bytes, the tree is rebuilt from those leaves, and every stored node
-// and every stored signed checkpoint is compared with the rebuilt tree.
+// recomputed from the entry bytes, the tree is rebuilt from those leaves, and every stored node,
+// every stored signed checkpoint and every checkpoint the verifier holds is compared with the
+// rebuilt tree.
 //
 // Naming the first bad index: a change shows up at the leaf (when the stored leaf hash no longer
 // matches the data) and again in every node and checkpoint above it. Only root causes count: a
 // failing node or checkpoint is a consequence when a failure already lies inside its range. A
 // root cause is exact for leaves and missing entries; for a node it is the first leaf of the
 // smallest subtree that disagrees (e.g. a row swapped together with its leaf hash shows as
-// "entries 4..5"), since no stored hash below it can tell the two leaves apart.
+// "entries 4..5"), since no stored hash below it can tell the two leaves apart. When only a
+// signed root disagrees (entries, leaves and nodes rewritten together), a copy of the tree's
+// hashes published earlier (`reference`, e.g. the tiles a mirror keeps) narrows it to the entry.
+// Problems with a checkpoint itself (a bad or untrusted signature) name the checkpoint and no
+// index: the entries may be fine.
 import { bytesEqual, leafHash, toHex } from "./hash.ts";
 import { CompactRange } from "./merkle.ts";
-import type { AuditStore, StoredCheckpoint } from "./store.ts";
+import type { AuditStore } from "./store.ts";
 
 /** What kind of damage a problem is. */
-export type ProblemKind = "leaf" | "missing" | "node" | "extra" | "checkpoint";
+export type ProblemKind = "leaf" | "missing" | "node" | "extra" | "checkpoint" | "signature" | "rollback" | "fork" | "unsigned" | "witness";
 
-/** One thing verification found wrong; entries from..to-1 are where the damage lies. */
+/** One thing verification found wrong; entries index..to-1 are where the damage lies (null: no entry in particular). */
 export interface VerifyProblem {
   readonly kind: ProblemKind;
-  /** First entry index the problem may concern. */
-  readonly index: number;
-  /** One past the last entry index the problem may concern. */
-  readonly to: number;
+  /** First entry index the problem may concern, or null for a problem with a checkpoint or the trust in it. */
+  readonly index: number | null;
+  /** One past the last entry index the problem may concern, or null with `index`. */
+  readonly to: number | null;
   /** Lowercase, one line. */
   readonly message: string;
   /** False when an earlier problem in its range explains it. */
@@ -35,22 +40,36 @@ export interface VerifyReport {
   readonly size: number;
   /** Root recomputed from the entries. */
   readonly root: Uint8Array;
-  /** First index whose entry, or the tree over it, fails; null when ok. */
+  /** First index whose entry, or the tree over it, fails; null when no entry is implicated. */
   readonly firstBadIndex: number | null;
   /** The first problems found, root causes first (at most `maxProblems`). */
   readonly problems: readonly VerifyProblem[];
   /** How many problems were found in all. */
   readonly problemCount: number;
-  readonly checked: { readonly entries: number; readonly nodes: number; readonly checkpoints: number };
+  readonly checked: { readonly entries: number; readonly nodes: number; readonly checkpoints: number; readonly held: number };
+  /** The largest stored checkpoint that a trusted key signed and the entries match, or null. */
+  readonly latestTrusted: { readonly size: number; readonly origin: string; readonly note: string } | null;
 }
 
 /** The checked contents of a signed checkpoint, or why it fails. */
-export type CheckpointCheck = { readonly ok: true; readonly size: number; readonly root: Uint8Array } | { readonly ok: false; readonly reason: string };
+export type CheckpointCheck = { readonly ok: true; readonly size: number; readonly root: Uint8Array; readonly origin?: string } | { readonly ok: false; readonly reason: string };
+
+/** A checkpoint the verifier already holds (its signature checked by the caller). */
+export interface HeldCheckpoint {
+  /** How to name it in a report, e.g. its file name. */
+  readonly label: string;
+  readonly size: number;
+  readonly root: Uint8Array;
+}
 
 /** Options for verifyStore. */
 export interface VerifyStoreOptions {
-  /** Verifies a stored checkpoint's signature and parses it. */
-  readonly checkCheckpoint: (note: string) => CheckpointCheck;
+  /** Verifies a stored checkpoint's signature and parses it; undefined leaves it unchecked. */
+  readonly checkCheckpoint: (note: string) => CheckpointCheck | undefined;
+  /** Checkpoints the verifier holds: each must be within the log and have the log's root at its size. */
+  readonly held?: readonly HeldCheckpoint[];
+  /** Leaf hashes published earlier (e.g. a mirror's tiles), to pin down damage only a signed root shows. */
+  readonly referenceLeaf?: (index: number) => Uint8Array | undefined;
   /** Entries read per store round trip. */
   readonly chunk?: number;
   /** Problems kept in the report. */
@@ -72,38 +91,49 @@ export async function verifyStore(store: AuditStore, options: VerifyStoreOptions
   const maxProblems = options.maxProblems ?? 100;
   const size = await store.size();
   const checkpoints = await store.checkpoints();
-  const found: { kind: ProblemKind; index: number; to: number; message: string }[] = [];
+  const found: { kind: ProblemKind; index: number | null; to: number | null; message: string }[] = [];
   let problemCount = 0;
   let nodesChecked = 0;
-  const report = (kind: ProblemKind, index: number, to: number, message: string) => {
+  const report = (kind: ProblemKind, index: number | null, to: number | null, message: string) => {
     problemCount++;
     // Past this many the log is plainly wrecked; the count goes on, the details stop.
     if (found.length < 100_000) found.push({ kind, index, to, message });
   };
 
-  // Checkpoints are checked when the rebuilt tree reaches their size; signatures up front.
-  const pending: { cp: StoredCheckpoint; size: number; root: Uint8Array }[] = [];
-  let lastGood = 0;
-  for (const cp of checkpoints) {
-    const c = options.checkCheckpoint(cp.note);
-    if (!c.ok) {
-      report("checkpoint", 0, Math.max(cp.size, 1), `checkpoint of size ${cp.size}: ${c.reason}`);
-      continue;
-    }
-    if (c.size !== cp.size || !bytesEqual(c.root, cp.root)) {
-      report("checkpoint", 0, Math.max(cp.size, 1), `checkpoint of size ${cp.size}: the stored size or root differs from the signed note`);
-      continue;
-    }
-    pending.push({ cp, size: c.size, root: c.root });
+  // Signed heads are checked when the rebuilt tree reaches their size; signatures up front.
+  interface Head {
+    readonly size: number;
+    readonly root: Uint8Array;
+    readonly name: string;
+    readonly stored?: { readonly origin: string; readonly note: string };
+    readonly held: boolean;
   }
-  pending.sort((a, b) => a.size - b.size);
+  const heads: Head[] = [];
+  checkpoints.forEach((cp, i) => {
+    const name = `stored checkpoint #${i + 1} (size ${cp.size})`;
+    const c = options.checkCheckpoint(cp.note);
+    if (c === undefined) return;
+    if (!c.ok) return report("signature", null, null, `${name}: ${c.reason}`);
+    if (c.size !== cp.size || !bytesEqual(c.root, cp.root)) return report("signature", null, null, `${name}: the stored size or root differs from the signed note`);
+    heads.push({ size: c.size, root: c.root, name: `signed checkpoint of size ${c.size}`, stored: { origin: c.origin ?? "", note: cp.note }, held: false });
+  });
+  for (const h of options.held ?? []) {
+    if (h.size > size) report("rollback", size, h.size, `checkpoint ${h.label} (size ${h.size}) is beyond the log's ${size} entries: the log was rolled back or truncated`);
+    else heads.push({ size: h.size, root: h.root, name: `checkpoint ${h.label} (size ${h.size})`, held: true });
+  }
+  heads.sort((a, b) => a.size - b.size);
   let next = 0;
+  let lastGood = 0;
+  let latestTrusted: VerifyReport["latestTrusted"] = null;
   const range = new CompactRange();
   const checkHeads = () => {
-    while (next < pending.length && pending[next].size === range.size) {
-      const p = pending[next++];
-      if (bytesEqual(range.root(), p.root)) lastGood = Math.max(lastGood, p.size);
-      else report("checkpoint", lastGood, p.size, `signed checkpoint of size ${p.size} does not match the entries (root ${toHex(p.root).slice(0, 16)}…)`);
+    while (next < heads.length && heads[next].size === range.size) {
+      const h = heads[next++];
+      if (bytesEqual(range.root(), h.root)) {
+        lastGood = Math.max(lastGood, h.size);
+        if (h.stored) latestTrusted = { size: h.size, origin: h.stored.origin, note: h.stored.note };
+      } else if (h.held) report("fork", lastGood, h.size, `the log's first ${h.size} entries do not have the root of ${h.name}: the log was rewritten or forked`);
+      else report("checkpoint", lastGood, h.size, `${h.name} does not match the entries (root ${toHex(h.root).slice(0, 16)}…)`);
     }
   };
   checkHeads();
@@ -123,6 +153,10 @@ export async function verifyStore(store: AuditStore, options: VerifyStoreOptions
       else {
         h = leafHash(row.data);
         if (!bytesEqual(h, row.leafHash)) report("leaf", i, i + 1, `entry ${i}'s data does not match its stored leaf hash`);
+        else {
+          const published = options.referenceLeaf?.(i);
+          if (published !== undefined && !bytesEqual(published, h)) report("leaf", i, i + 1, `entry ${i} differs from the published tree`);
+        }
       }
       range.append(h, sink);
       checkHeads();
@@ -146,8 +180,9 @@ export async function verifyStore(store: AuditStore, options: VerifyStoreOptions
     }
   }
 
-  for (; next < pending.length; next++) {
-    report("checkpoint", size, pending[next].size, `signed checkpoint of size ${pending[next].size} covers entries ${size}..${pending[next].size - 1}, which are missing`);
+  for (; next < heads.length; next++) {
+    const h = heads[next];
+    report("checkpoint", size, h.size, `${h.name} covers entries ${size}..${h.size - 1}, which are missing`);
   }
   const expectedNodes = size - popcount(size);
   const storedNodes = await store.nodeCount();
@@ -155,31 +190,33 @@ export async function verifyStore(store: AuditStore, options: VerifyStoreOptions
 
   // A problem is a consequence when a narrower one starts inside its range: by index, then
   // narrowest first, the first candidate inside the range is found in a step or two.
-  const width = (p: { index: number; to: number }) => p.to - p.index;
-  const sorted = [...found].sort((x, y) => x.index - y.index || width(x) - width(y));
-  const problems: VerifyProblem[] = [];
+  const width = (p: { index: number | null; to: number | null }) => (p.to ?? 0) - (p.index ?? 0);
+  const located = found.filter((p) => p.index !== null).sort((x, y) => (x.index as number) - (y.index as number) || width(x) - width(y));
+  const problems: VerifyProblem[] = found.filter((p) => p.index === null).map((p) => ({ ...p, rootCause: true }));
   let firstBad: number | null = null;
-  for (const p of sorted) {
+  for (const p of located) {
+    const index = p.index as number;
+    const to = p.to as number;
     let rootCause = true;
-    if (p.kind !== "leaf" && p.kind !== "missing") {
+    if (p.kind !== "leaf" && p.kind !== "missing" && p.kind !== "rollback") {
       let lo = 0;
-      let hi = sorted.length;
+      let hi = located.length;
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
-        if (sorted[mid].index < p.index) lo = mid + 1;
+        if ((located[mid].index as number) < index) lo = mid + 1;
         else hi = mid;
       }
-      for (let j = lo; j < sorted.length && sorted[j].index < p.to; j++) {
-        if (sorted[j] !== p && width(sorted[j]) < width(p)) {
+      for (let j = lo; j < located.length && (located[j].index as number) < to; j++) {
+        if (located[j] !== p && width(located[j]) < width(p)) {
           rootCause = false;
           break;
         }
       }
     }
-    if (rootCause && (firstBad === null || p.index < firstBad)) firstBad = p.index;
+    if (rootCause && (firstBad === null || index < firstBad)) firstBad = index;
     problems.push({ ...p, rootCause });
   }
-  const ordered = problems.sort((x, y) => Number(y.rootCause) - Number(x.rootCause) || x.index - y.index);
+  const ordered = problems.sort((x, y) => Number(y.rootCause) - Number(x.rootCause) || (x.index ?? -1) - (y.index ?? -1));
   return {
     ok: problemCount === 0,
     size,
@@ -187,6 +224,7 @@ export async function verifyStore(store: AuditStore, options: VerifyStoreOptions
     firstBadIndex: firstBad,
     problems: ordered.slice(0, maxProblems),
     problemCount,
-    checked: { entries: size, nodes: nodesChecked, checkpoints: checkpoints.length },
+    checked: { entries: size, nodes: nodesChecked, checkpoints: checkpoints.length, held: options.held?.length ?? 0 },
+    latestTrusted,
   };
 }

@@ -6,6 +6,7 @@
 // live on the entries), signed checkpoints, per-subject erasure keys and a few named settings.
 // Stores do I/O and nothing else: hashing rules come from the pure core.
 import type { DocumentEntry } from "./document-entry.ts";
+import { leafHash } from "./hash.ts";
 import { CompactRange, rootNodes } from "./merkle.ts";
 import type { NodeId } from "./merkle.ts";
 
@@ -13,8 +14,8 @@ import type { NodeId } from "./merkle.ts";
 export interface NewEntry {
   /** The exact bytes the leaf hash commits to. */
   readonly data: Uint8Array;
-  /** RFC 9162 leaf hash of `data`. */
-  readonly leafHash: Uint8Array;
+  /** RFC 9162 leaf hash of `data`; absent, the store computes it (on its own thread, if it has one). */
+  readonly leafHash?: Uint8Array;
   /** The data subject, for erasure requests; null when the log keeps none. */
   readonly subject: string | null;
   /** When the entry was queued, in milliseconds since the Unix epoch. */
@@ -38,6 +39,13 @@ export interface DocumentAppendResult extends AppendResult {
 export interface StoredEntry extends NewEntry {
   /** Position in the log, from 0. */
   readonly index: number;
+  /** The stored leaf hash (which verification checks against `data`). */
+  readonly leafHash: Uint8Array;
+}
+
+/** The leaf hashes of a batch: the ones given, the others computed. */
+export function leafHashesOf(entries: readonly NewEntry[]): Uint8Array[] {
+  return entries.map((e) => e.leafHash ?? leafHash(e.data));
 }
 
 /** A signed tree head kept by the store. */
@@ -58,6 +66,14 @@ export interface SubjectKey {
   readonly key: Uint8Array | null;
   readonly createdAt: number;
   readonly erasedAt: number | null;
+}
+
+/** What a store's erasure did. */
+export interface EraseOutcome {
+  /** Keys destroyed by this call. */
+  readonly destroyed: number;
+  /** What still holds bytes of destroyed keys, one lowercase line each; empty when nothing does. */
+  readonly remains: readonly string[];
 }
 
 /** Where a batch landed: the index of its first entry and the tree size after it. */
@@ -105,10 +121,14 @@ export interface AuditStore {
   addCheckpoint(checkpoint: StoredCheckpoint): Promise<void>;
   /** Every stored checkpoint, by size then time. */
   checkpoints(): Promise<StoredCheckpoint[]>;
+  /** The stored checkpoint of the largest size (the last stored among equals), or undefined. */
+  lastCheckpoint(): Promise<StoredCheckpoint | undefined>;
   /** A named setting (origin, verifier key), or undefined. */
   getMeta(name: string): Promise<string | undefined>;
   /** Sets a named setting unless one is already set; returns the value in force. */
   initMeta(name: string, value: string): Promise<string>;
+  /** Sets a named setting, replacing any value (key rotation). */
+  setMeta(name: string, value: string): Promise<void>;
   /**
    * The live key of each subject, creating the missing ones with `newKey()`. One live key per
    * subject at a time, also across processes.
@@ -116,8 +136,12 @@ export interface AuditStore {
   subjectKeys(subjects: readonly string[], newKey: () => { keyId: string; key: Uint8Array }): Promise<Map<string, SubjectKey>>;
   /** Keys by key id, erased ones included (with a null key). */
   keysById(keyIds: readonly string[]): Promise<Map<string, SubjectKey>>;
-  /** Destroys every live key of the subject; returns how many were destroyed. */
-  eraseSubject(subject: string, time: number): Promise<number>;
+  /**
+   * Destroys every live key of the subject, then makes the store drop every copy of the key
+   * bytes it can reach (old page or row versions, write-ahead log), also for an erasure an
+   * earlier call could not finish. Says what still holds key bytes, if anything.
+   */
+  eraseSubject(subject: string, time: number): Promise<EraseOutcome>;
   /** Number of entries recorded for a subject. */
   subjectEntryCount(subject: string): Promise<number>;
   /** Releases the connection or file handle. */
@@ -132,6 +156,10 @@ export type StoreErrorCode =
   | "audit/store-closed"
   | "audit/no-signing-key"
   | "audit/bad-key"
+  | "audit/key-mismatch"
+  | "audit/signing-refused"
+  | "audit/no-trusted-key"
+  | "audit/witness"
   | "audit/bad-location";
 
 /** A store or log failure a user can meet: stable code, lowercase message, optional hint. */

@@ -3,7 +3,8 @@
 // sit in the audit log's database, so `--db` is the same as for `palisade audit`.
 import { resolve } from "node:path";
 import { createBaseline } from "../monitor/baseline.ts";
-import { parseDuration, parseInstant } from "../monitor/duration.ts";
+import { defaultMonitorConfig } from "../monitor/config.ts";
+import { formatDuration, parseDuration, parseInstant } from "../monitor/duration.ts";
 import { MonitorError } from "../monitor/errors.ts";
 import { openMonitorStore } from "../monitor/store.ts";
 import type { BaselineSelector, MonitorStore } from "../monitor/store.ts";
@@ -15,16 +16,22 @@ import type { Command, CommandIO } from "./command.ts";
 export const DEFAULT_DB = "palisade-audit.db";
 
 const help = `usage: palisade baseline create NAME [--from T] [--to T] [--agent A] [--agent-version V] [--env E] [options]
+       palisade baseline create NAME --rolling 30d [--refresh 1d] [--agent A] [--env E] [options]
        palisade baseline list [--json] [options]
 
 Captures "normal" behaviour from the decisions recorded so far, under a name that 'palisade
 drift --baseline NAME' compares later windows with. Select by time, agent version and
-environment, in any mix (at least one).
+environment, in any mix (at least one). A rolling baseline is the last DURATION before each
+run's windows (say the last 30 days, against the last hour, six hours and day), recomputed on
+the refresh grid. Each baseline is calibrated: how much its metrics move between windows of
+the baseline itself, which the drift tests then allow for.
 
 create options:
   --from T            start of the range (inclusive): ISO-8601 (2026-01-05T08:00Z), ms since
                       the epoch, 'now', or a duration ago (-24h)
   --to T              end of the range (exclusive), same forms
+  --rolling DURATION  a rolling baseline over the last DURATION (e.g. 7d, 30d) instead of a range
+  --refresh DURATION  how often a rolling baseline moves (default 1d from a week's lookback, else 1h)
   --agent A           only this agent
   --agent-version V   only this agent version
   --env E             only this environment
@@ -58,6 +65,15 @@ export function instantFlag(args: ParsedArgs, name: string, now: number): number
   return t;
 }
 
+/** Reads a duration flag (`30d`, `1h`); undefined when absent. */
+export function durationFlag(args: ParsedArgs, name: string): number | undefined {
+  const v = stringFlag(args, name);
+  if (v === undefined) return undefined;
+  const ms = parseDuration(v);
+  if (ms === undefined) throw new UsageError(`option '--${name}' must be a duration like 1h, 7d or 30d, got '${v}'`);
+  return ms;
+}
+
 /** Opens the store (which must exist), runs `body`, closes it. */
 export async function withMonitorStore<T>(db: string, body: (store: MonitorStore) => Promise<T>): Promise<T> {
   const store = await openMonitorStore(db, { create: false });
@@ -84,16 +100,24 @@ async function create(args: ParsedArgs, io: CommandIO): Promise<number> {
   const from = instantFlag(args, "from", now);
   const to = instantFlag(args, "to", now);
   if (from !== undefined && to !== undefined && !(from < to)) throw new UsageError("'--from' must be before '--to'");
+  const rolling = durationFlag(args, "rolling");
+  const refresh = durationFlag(args, "refresh");
+  if (rolling !== undefined && (from !== undefined || to !== undefined)) throw new UsageError("'--rolling' takes no '--from' or '--to': it covers the lookback before each run's windows");
+  if (refresh !== undefined && rolling === undefined) throw new UsageError("'--refresh' applies to a rolling baseline: give '--rolling' too");
   const selector: BaselineSelector = {
     ...(from !== undefined ? { from } : {}),
     ...(to !== undefined ? { to } : {}),
+    ...(rolling !== undefined ? { rolling: { lookbackMs: rolling, refreshMs: refresh ?? (rolling >= 7 * 86_400_000 ? 86_400_000 : 3_600_000) } } : {}),
     ...(stringFlag(args, "agent") !== undefined ? { agent: stringFlag(args, "agent") } : {}),
     ...(stringFlag(args, "agent-version") !== undefined ? { agentVersion: stringFlag(args, "agent-version") } : {}),
     ...(stringFlag(args, "env") !== undefined ? { env: stringFlag(args, "env") } : {}),
   };
-  if (Object.keys(selector).length === 0) throw new UsageError("say what is normal: give --from/--to, --agent-version or --env");
-  const b = await withMonitorStore(monitorDb(args, io), (s) => createBaseline(s, name, selector, { replace: args.flags.replace === true, now }));
-  io.stdout(`created baseline '${b.name}': ${b.aggregate.count.toLocaleString("en-US")} decisions from ${iso(selector.from)} to ${iso(selector.to)}${selector.agentVersion ? `, version ${selector.agentVersion}` : ""}${selector.env ? `, env ${selector.env}` : ""}\n`);
+  if (Object.keys(selector).length === 0) throw new UsageError("say what is normal: give --from/--to, --rolling, --agent-version or --env");
+  const windows = [...new Set(defaultMonitorConfig().monitors.map((m) => m.windowMs))];
+  const b = await withMonitorStore(monitorDb(args, io), (s) => createBaseline(s, name, selector, { replace: args.flags.replace === true, now, windows }));
+  const s = b.selector;
+  const calibrated = (b.calibrations ?? []).map((c) => `${formatDuration(c.windowMs)} (${c.chunks} chunks)`).join(", ");
+  io.stdout(`created ${s.rolling ? `rolling baseline '${b.name}' (the last ${formatDuration(s.rolling.lookbackMs)}, moved every ${formatDuration(s.rolling.refreshMs)})` : `baseline '${b.name}'`}: ${b.aggregate.count.toLocaleString("en-US")} decisions from ${iso(s.from)} to ${iso(s.to)}${s.agent ? `, agent ${s.agent}` : ""}${s.agentVersion ? `, version ${s.agentVersion}` : ""}${s.env ? `, env ${s.env}` : ""}; calibrated at ${calibrated}\n`);
   return 0;
 }
 
@@ -112,7 +136,7 @@ async function list(args: ParsedArgs, io: CommandIO): Promise<number> {
   io.stdout(`${"NAME".padEnd(w)}  ${"DECISIONS".padStart(10)}  CREATED                   SELECTED\n`);
   for (const b of all) {
     const s = b.selector;
-    const what = [s.from !== undefined || s.to !== undefined ? `${iso(s.from)} → ${iso(s.to)}` : "", s.agent ? `agent ${s.agent}` : "", s.agentVersion ? `version ${s.agentVersion}` : "", s.env ? `env ${s.env}` : ""].filter(Boolean).join(", ");
+    const what = [s.rolling ? `rolling ${formatDuration(s.rolling.lookbackMs)} (moved every ${formatDuration(s.rolling.refreshMs)}), last` : "", s.from !== undefined || s.to !== undefined ? `${iso(s.from)} → ${iso(s.to)}` : "", s.agent ? `agent ${s.agent}` : "", s.agentVersion ? `version ${s.agentVersion}` : "", s.env ? `env ${s.env}` : ""].filter(Boolean).join(", ");
     io.stdout(`${b.name.padEnd(w)}  ${b.aggregate.count.toLocaleString("en-US").padStart(10)}  ${new Date(b.createdAt).toISOString().padEnd(24)}  ${what}\n`);
   }
   return 0;
@@ -133,6 +157,8 @@ export const command: Command = {
       "agent-version": { type: "string" },
       env: { type: "string" },
       replace: { type: "boolean" },
+      rolling: { type: "string" },
+      refresh: { type: "string" },
       json: { type: "boolean" },
     });
     if (args.flags.help === true) {

@@ -3,6 +3,7 @@
 // what happened at each step.
 import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import { PACKAGE_ROOT } from "../package-root.ts";
 import { runTests } from "../runtime/index.ts";
 import { parseArgs } from "./args.ts";
 import type { Command } from "./command.ts";
@@ -10,8 +11,7 @@ import { readPolicyFiles } from "./files.ts";
 import { loadPolicySet } from "../runtime/index.ts";
 import { countLine, printDiagnostics } from "./policies.ts";
 
-const root = join(import.meta.dirname, "..", "..");
-const examples = join(root, "examples");
+const examples = join(PACKAGE_ROOT, "examples");
 
 const inputs: readonly { file: string; phase: string; story: string }[] = [
   { file: "refund-900.json", phase: "tool_call", story: "a support agent refunds 900 without a supervisor" },

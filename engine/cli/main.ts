@@ -2,6 +2,7 @@
 // user can cause to a message and an exit code (2 for usage), never a stack trace.
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { installCommand } from "../package-root.ts";
 import { UsageError } from "./args.ts";
 import type { Command, CommandIO } from "./command.ts";
 
@@ -58,7 +59,16 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
     io.stderr(`palisade: unknown command '${name}'\n\n${usage()}`);
     return 2;
   }
-  const command = await entry.load();
+  let command: Command;
+  try {
+    command = await entry.load();
+  } catch (err) {
+    // A command whose package is absent (mcp-proxy without the MCP SDK, an optional peer).
+    const missing = (err as { code?: unknown }).code === "ERR_MODULE_NOT_FOUND" ? /Cannot find package '([^']+)'/.exec((err as Error).message)?.[1] : undefined;
+    if (missing === undefined) throw err;
+    io.stderr(`palisade ${name}: needs the package '${missing}', which is not installed: run ${installCommand(missing)}\n`);
+    return 1;
+  }
   try {
     if (rest.includes("--help") || rest.includes("-h")) {
       io.stdout(command.help.endsWith("\n") ? command.help : `${command.help}\n`);
@@ -100,6 +110,14 @@ const invokedDirectly = (() => {
 })();
 
 if (invokedDirectly) {
+  // A reader that closed the pipe (`palisade eval ... | head -1`) wants no more output: stop
+  // quietly, as Unix tools do, instead of dying on an unhandled EPIPE with a stack trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code === "EPIPE") process.exit(typeof process.exitCode === "number" ? process.exitCode : 0);
+      throw err;
+    });
+  }
   main(process.argv.slice(2), processIO()).then(
     (code) => {
       process.exitCode = code;

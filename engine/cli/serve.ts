@@ -6,11 +6,12 @@
 // it serves that environment's signed bundle, reloaded when a promotion or rollback replaces it.
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { AuditLog, generateKey, openStore, parseSignerKey } from "../audit/index.ts";
-import type { AuditStore } from "../audit/index.ts";
+import { PACKAGE_ROOT } from "../package-root.ts";
+import { AuditLog, StoreError, defaultOrigin, fileSignerMemory, logFiles, openStore, signingKeyFor } from "../audit/index.ts";
 import { CONFIG_FILE as ENVIRONMENTS_FILE, EnvironmentError, appendGovernanceRecord, appendGovernanceTo, bundleRefusalRecord, environment, loadEnvironmentsConfig, openEnvironment } from "../environments/index.ts";
 import type { EnvironmentConfig, EnvironmentHandle, EnvironmentsConfig, GovernanceRecord, LogLocation } from "../environments/index.ts";
-import { Monitor, MonitorError, openMonitorStore } from "../monitor/index.ts";
+import { Monitor, MonitorError, driftMetrics, openMonitorStore, startTelemetry } from "../monitor/index.ts";
+import type { Telemetry } from "../monitor/index.ts";
 import { loadPolicySet } from "../runtime/index.ts";
 import type { PolicySet, PolicySource } from "../runtime/index.ts";
 import type { ApprovalStore } from "../service/approval-store.ts";
@@ -31,8 +32,6 @@ import { readPolicyFiles } from "./files.ts";
 import { readOrCreateSecret } from "./secret-file.ts";
 import { printDiagnostics } from "./policies.ts";
 
-const root = join(import.meta.dirname, "..", "..");
-
 const help = `usage: palisade serve [PATH... | --env NAME] [--port N] [--host H] [--db FILE|postgres://URL] [--config FILE] [--key FILE] [--environments FILE]
 
 Serves the decision API (/v1/decide), the approval queue, the audit log's checkpoints,
@@ -41,7 +40,7 @@ proofs and C2SP tiles (/tlog/), /metrics, /healthz and /readyz, drift against a 
 environments and their bundles (/v1/environments), the playground (/playground) and the
 console (/console).
 
-  PATH            .policy files or folders (default: the repository's examples/policies)
+  PATH            .policy files or folders (default: Palisade's examples/policies)
   --env NAME      serve environment NAME's bundle instead, verified against its trusted keys
                   and swapped in when a promotion or rollback replaces it; requests for
                   another environment are refused; --db defaults to its audit log
@@ -75,40 +74,9 @@ function isUrl(db: string): boolean {
   return /^postgres(ql)?:\/\//i.test(db);
 }
 
-/**
- * The checkpoint signing key at `path`, created (race-free) when missing, and checked against
- * the verifier key the log recorded: a node with another key would sign checkpoints no verifier
- * of this log accepts, so it refuses to start, naming both keys. The first node of a log records
- * its key; several starting at once agree on one (the store's initMeta is set-once).
- */
-async function signingKey(path: string, store: AuditStore, io: CommandIO): Promise<string> {
-  const registered = await store.getMeta("vkey");
-  if (registered !== undefined && !existsSync(path)) {
-    throw new UsageError(`the audit log at ${location(store)} is signed by ${registered}, and this node has no signing key at ${path}: copy the key file of a node that serves this log there, or name it with --key or "signingKeyFile"`);
-  }
-  const { text, created } = readOrCreateSecret(path, () => `${generateKey("palisade.local/audit").signerKey}\n`);
-  let signer;
-  try {
-    signer = parseSignerKey(text.trim());
-  } catch (err) {
-    throw new UsageError(`the signing key in ${path} is not a PRIVATE+KEY+... signer key: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  if (created) io.stderr(`palisade serve: created checkpoint signing key ${path}\n`);
-  await store.initMeta("origin", signer.name);
-  const recorded = await store.initMeta("vkey", signer.vkey);
-  if (recorded !== signer.vkey) {
-    throw new UsageError(`the signing key in ${path} (verifier key ${signer.vkey}) is not the one the audit log at ${location(store)} is signed with (${recorded}): start every node with the same key file`);
-  }
-  return text.trim();
-}
-
 /** The SQLite file of a single node's approvals and session histories: `audit.db` -> `audit.state.db`. */
 export function statePath(db: string): string {
   return db.endsWith(".db") ? `${db.slice(0, -3)}.state.db` : `${db}.state.db`;
-}
-
-function location(store: AuditStore): string {
-  return store.location.replace(/\/\/[^@]*@/, "//");
 }
 
 /**
@@ -122,8 +90,15 @@ function adminKey(path: string): { key: string; sha256: string; created: boolean
   return { key, sha256: hashKey(key), created };
 }
 
-/** Builds the playground bundle when it is missing or older than its sources; failures leave the API up. */
+/**
+ * The playground and console pages. The installed package carries them prebuilt (`npm pack`
+ * bundles them into dist/playground, beside dist/engine, with no esbuild or CodeMirror at run
+ * time); a checkout builds them from playground/src when missing or older than their sources.
+ * A failed build leaves the API up.
+ */
 async function pages(io: CommandIO): Promise<string | undefined> {
+  const packed = join(import.meta.dirname, "..", "..", "playground");
+  if (existsSync(join(packed, "BUILT"))) return packed;
   try {
     const { ensurePlayground } = await import("../../playground/build.ts");
     return await ensurePlayground();
@@ -188,7 +163,7 @@ async function serveEnvironment(environments: EnvironmentsConfig, env: Environme
 }
 
 /** The monitor fed with every decision and the drift source over its store, unless the config says `monitor: false`. */
-async function monitorOf(db: string, config: ServiceConfig, io: CommandIO): Promise<{ monitor?: Monitor; drift?: DriftSource }> {
+async function monitorOf(db: string, config: ServiceConfig, io: CommandIO): Promise<{ monitor?: Monitor; drift?: DriftSource; telemetry?: Telemetry }> {
   if (config.monitor === false) return {};
   let store;
   try {
@@ -199,9 +174,18 @@ async function monitorOf(db: string, config: ServiceConfig, io: CommandIO): Prom
   }
   // Aggregates only: drift reads buckets, and a row per decision would double the database's
   // write load for raw events nothing in the service reads.
-  const monitor = new Monitor({ store, retentionMs: 0, onError: (err) => io.stderr(`palisade serve: monitor: ${err instanceof Error ? err.message : String(err)}\n`) });
-  const drift = monitorDriftSource({ store, ...(config.monitor ? { config: config.monitor } : {}), flush: () => monitor.flush() });
-  return { monitor, drift };
+  // OTLP export when the monitor config's `otel` or the OTEL_* variables ask for it.
+  let telemetry: Telemetry | undefined;
+  try {
+    telemetry = await startTelemetry(config.monitor ? config.monitor.otel : undefined);
+  } catch (err) {
+    await store.close();
+    if (err instanceof MonitorError) throw new UsageError(`${err.message}${err.hint ? ` (${err.hint})` : ""}`);
+    throw err;
+  }
+  const monitor = new Monitor({ store, retentionMs: 0, onError: (err) => io.stderr(`palisade serve: monitor: ${err instanceof Error ? err.message : String(err)}\n`), ...(telemetry ? { tracer: telemetry.tracer, meter: telemetry.meter } : {}) });
+  const drift = monitorDriftSource({ store, ...(config.monitor ? { config: config.monitor } : {}), flush: () => monitor.flush(), ...(telemetry ? { metrics: driftMetrics(telemetry.meter) } : {}) });
+  return { monitor, drift, telemetry };
 }
 
 /** The serve command. */
@@ -243,7 +227,7 @@ export const command: Command = {
       policySet = served.current();
       sources = served.sources;
     } else {
-      const paths = args.positionals.length > 0 ? args.positionals : [join(root, "examples", "policies")];
+      const paths = args.positionals.length > 0 ? args.positionals : [join(PACKAGE_ROOT, "examples", "policies")];
       sources = readPolicyFiles(paths, io.cwd);
       const loaded = loadPolicySet(sources);
       if (!loaded.policySet) {
@@ -252,11 +236,20 @@ export const command: Command = {
       }
       policySet = loaded.policySet;
     }
+    const files = logFiles(db, keyPath, io.cwd);
     const store = await openStore(db);
     try {
-      audit = await AuditLog.open(store, { signingKey: await signingKey(keyPath, store, io) });
+      // A log takes one key for life: a node without it refuses to start rather than sign with another.
+      const { signerKey, created } = await signingKeyFor(store, files, defaultOrigin());
+      if (created) io.stderr(`palisade serve: created checkpoint signing key ${files.key}; verifier key in ${files.vkey}\n`);
+      audit = await AuditLog.open(store, { signingKey: signerKey, signerMemory: fileSignerMemory(files.checkpoint) });
     } catch (err) {
       await store.close();
+      served?.close();
+      if (err instanceof StoreError) {
+        io.stderr(`palisade serve: ${err.message}\n${err.hint ? `  help: ${err.hint}\n` : ""}`);
+        return 2;
+      }
       throw err;
     }
     let admin: ReturnType<typeof adminKey> | undefined;
@@ -284,7 +277,7 @@ export const command: Command = {
     }
     // An environment's monitor store is what its promotion gate reads for open drift alerts.
     const monitorDb = served?.env.monitor ?? db;
-    const { monitor, drift } = await monitorOf(monitorDb, config, io);
+    const { monitor, drift, telemetry } = await monitorOf(monitorDb, config, io);
     const pagesDir = await pages(io);
     const service = await createService({
       policySet,
@@ -302,6 +295,7 @@ export const command: Command = {
       ...(config.bodyLimit !== undefined ? { bodyLimit: config.bodyLimit } : {}),
       ...(config.approvalTimeoutMs !== undefined ? { approvalTimeoutMs: config.approvalTimeoutMs } : {}),
       ...(config.checkpointEveryMs !== undefined ? { checkpointEveryMs: config.checkpointEveryMs } : {}),
+      ...(config.audit?.publicEntries !== undefined ? { publicEntries: config.audit.publicEntries } : {}),
       ...(config.tls ? { tls: { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) } } : {}),
       ...(pagesDir ? { pagesDir } : {}),
       ...(monitor ? { monitor } : {}),
@@ -316,7 +310,8 @@ export const command: Command = {
     io.stdout(`palisade serve: listening on ${url}\n`);
     if (served) io.stdout(`  environment: ${served.env.name}, bundle ${served.digest.slice(0, 23)}... (${served.env.bundle}), reloaded when promoted or rolled back\n`);
     io.stdout(`  policies: ${sources.length} files, ${policySet.program.rules.length} rules, ${policySet.digest.slice(0, 23)}...\n  audit log: ${isUrl(db) ? db.replace(/\/\/[^@]*@/, "//") : db}\n`);
-    io.stdout(`  drift:      ${monitor ? `${(config.monitor || serviceMonitorConfig()).monitors.length} monitors over decisions recorded in ${monitorDb === db ? "the same database" : monitorDb.replace(/\/\/[^@]*@/, "//")}` : "off (monitor: false)"}\n`);
+    io.stdout(`  drift:      ${monitor ? `${new Set((config.monitor || serviceMonitorConfig()).monitors.map((m) => m.name)).size} monitors over decisions recorded in ${monitorDb === db ? "the same database" : monitorDb.replace(/\/\/[^@]*@/, "//")}` : "off (monitor: false)"}\n`);
+    if (telemetry) io.stdout(`  otel:       spans and drift metrics over OTLP to ${telemetry.endpoint.replace(/\/v1\/traces$/, "")}\n`);
     if (environments) io.stdout(`  environments: ${environments.file}\n`);
     if (pagesDir) io.stdout(`  playground: ${url}/playground\n`);
     if (admin) {
@@ -332,6 +327,7 @@ export const command: Command = {
     });
     served?.close();
     await service.close();
+    await telemetry?.shutdown().catch((err: unknown) => io.stderr(`palisade serve: otel: ${err instanceof Error ? err.message : String(err)}\n`));
     return 0;
   },
 };

@@ -7,7 +7,7 @@ import type { EffectOutcome, PathKey, Replaced } from "../runtime/combine.ts";
 import { PolicyRuntimeError } from "../runtime/stdlib/errors.ts";
 import type { ExprCompiler, Fn, Scope } from "./compile-expr.ts";
 import { DEFAULT_REDACTION, replaceMatches, type Matcher } from "./reference.ts";
-import { displayValue, typeName, type Value } from "./values.ts";
+import { displayValue, aTypeName, type Value } from "./values.ts";
 
 /** A compiled effect: a fixed outcome, or a closure that evaluates one. */
 export type CompiledEffect = { readonly fixed: EffectOutcome } | { readonly run: (input: Value) => EffectOutcome };
@@ -76,7 +76,7 @@ function path(c: ExprCompiler, e: Expr): Path {
       steps.map((s) => {
         if (typeof s !== "function") return s;
         const k = s(input);
-        if (typeof k !== "string" && typeof k !== "number") throw new PolicyRuntimeError(`an effect path index must be a string or a number, got a ${typeName(k)}`);
+        if (typeof k !== "string" && typeof k !== "number") throw new PolicyRuntimeError(`an effect path index must be a string or a number, got ${aTypeName(k)}`);
         return k;
       }),
   };

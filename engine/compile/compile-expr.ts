@@ -13,10 +13,10 @@
 // language having no recursion (checker guarantee) and on decisions being synchronous.
 import type { DefDecl, Expr, Pattern, Phase, Quantifier } from "../../language/ast.ts";
 import type { CheckedProgram, Resolution, ResolvedNode } from "../../language/check/program.ts";
-import { walk as walkAst } from "../../language/ast-util.ts";
 import { pathText } from "../../language/check/context.ts";
 import { PHASE_ROOTS } from "../../language/check/schema.ts";
 import type { Type } from "../../language/types.ts";
+import { walk as walkAst } from "../../language/ast-util.ts";
 import { PolicyRuntimeError } from "../runtime/stdlib/errors.ts";
 import { compileGlob, like } from "../runtime/stdlib/glob.ts";
 import { cachedPolicyRegex } from "../runtime/stdlib/regex-guard.ts";
@@ -26,7 +26,7 @@ import { containerMode, memberAs } from "./membership.ts";
 import { detectorValue, regexValue, textMatcher } from "./patterns.ts";
 import { fieldPath } from "./reference.ts";
 import { checked, conforms, expectedText, typeClash } from "./runtime-types.ts";
-import { Duration, PatternValue, arithmetic, compare, elements, equals, getIndex, negate, truth, typeName, type Matcher, type Value } from "./values.ts";
+import { Duration, PatternValue, arithmetic, compare, elements, equals, getIndex, negate, truth, aTypeName, type Matcher, type Value } from "./values.ts";
 
 /** A compiled expression: reads the decision's input (null for consts), returns a value or throws PolicyRuntimeError. */
 export type Fn = (input: Value) => Value;
@@ -178,7 +178,7 @@ export class ExprCompiler {
         const x = v(input);
         if (x === null || typeof x === "string") return x;
         if (x instanceof PatternValue) return x.matcher;
-        throw new PolicyRuntimeError(`expected a pattern or a string, got a ${typeName(x)}`);
+        throw new PolicyRuntimeError(`expected a pattern or a string, got ${aTypeName(x)}`);
       },
     };
   }
@@ -326,7 +326,8 @@ export class ExprCompiler {
     if (r === undefined) return null;
     if (r.kind === "root") {
       if (this.phase !== null && !PHASE_ROOTS[this.phase].includes(r.name)) return constant(null);
-      return dynamic(pathReader([r.name, ...keys], { base: null, steps: [null, ...steps], texts: ["input", r.name, ...texts] }));
+      // The root and its field are checked at the boundary (input-check.ts), once per decision.
+      return dynamic(pathReader([r.name, ...keys], { base: null, steps: [null, null, ...steps.slice(1)], texts: ["input", r.name, ...texts] }));
     }
     if (r.kind !== "variable" && r.kind !== "param") return null;
     const l = r.kind === "variable" ? this.slotOf(scope, r.binder, r.index) : this.slotOf(scope, r.def, r.index);
@@ -349,7 +350,7 @@ export class ExprCompiler {
     }
     nodes.reverse();
     const root = cur.kind === "Name" ? cur.name : "value";
-    return { base: null, steps: [null, ...nodes.map((n) => this.readType(n))], texts: ["input", root, ...nodes.map((n) => pathText(n) ?? "value")] };
+    return { base: null, steps: [null, null, ...nodes.slice(1).map((n) => this.readType(n))], texts: ["input", root, ...nodes.map((n) => pathText(n) ?? "value")] };
   }
 
   /** Whether the phase being compiled has input root `name` (a root it lacks reads as null). */
@@ -516,7 +517,7 @@ export class ExprCompiler {
           return dynamic((input) => {
             const a = lf(input);
             if (a === null) return false;
-            if (typeof a !== "string") throw new PolicyRuntimeError(`cannot apply 'like' to a ${typeName(a)} and a string`);
+            if (typeof a !== "string") throw new PolicyRuntimeError(`cannot apply 'like' to ${aTypeName(a)} and a string`);
             return g.test(a);
           });
         }
@@ -524,7 +525,7 @@ export class ExprCompiler {
           const a = lf(input);
           const b = rf(input);
           if (a === null || b === null) return false;
-          if (typeof a !== "string" || typeof b !== "string") throw new PolicyRuntimeError(`cannot apply 'like' to a ${typeName(a)} and a ${typeName(b)}`);
+          if (typeof a !== "string" || typeof b !== "string") throw new PolicyRuntimeError(`cannot apply 'like' to ${aTypeName(a)} and ${aTypeName(b)}`);
           return like(a, b);
         });
       }
@@ -535,7 +536,7 @@ export class ExprCompiler {
           const a = lf(input);
           const b = rf(input);
           if (a === null || b === null) return false;
-          if (typeof a !== "string" || typeof b !== "string") throw new PolicyRuntimeError(`cannot apply '${op}' to a ${typeName(a)} and a ${typeName(b)}`);
+          if (typeof a !== "string" || typeof b !== "string") throw new PolicyRuntimeError(`cannot apply '${op}' to ${aTypeName(a)} and ${aTypeName(b)}`);
           return starts ? a.startsWith(b) : a.endsWith(b);
         });
       }
@@ -588,7 +589,7 @@ export class ExprCompiler {
     }
     const head = (a: Value): a is string => {
       if (a === null) return false;
-      if (typeof a !== "string") throw new PolicyRuntimeError(`cannot apply 'matches' to a ${typeName(a)}`);
+      if (typeof a !== "string") throw new PolicyRuntimeError(`cannot apply 'matches' to ${aTypeName(a)}`);
       return true;
     };
     if ("fixed" in src) {
@@ -620,12 +621,13 @@ export class ExprCompiler {
     const patternRight = rt !== undefined && rt.kind === "pattern";
     const mode = patternRight ? "string" : containerMode(this.program.types.get(e.left));
     const what = pathText(e.left) ?? "this value";
-    if (mode === "list" || mode === "object") {
+    if (mode === "list" || mode === "any" || mode === "object") {
       const r = this.compile(e.right, scope);
       const rf = r.fn;
+      const m = mode === "object" ? "list" : mode;
       return this.fold([l, r], (input) => {
         const a = lf(input);
-        return memberAs("list", "contains", what, rf(input), a);
+        return memberAs(m, "contains", what, rf(input), a);
       });
     }
     const src = this.matcherSource(e.right, scope);
@@ -636,7 +638,7 @@ export class ExprCompiler {
       const a = lf(input);
       if (a === null) return false;
       if (rv !== null && Array.isArray(a)) return memberAs("dynamic", "contains", what, rv(input), a);
-      if (typeof a !== "string") throw new PolicyRuntimeError(`cannot apply 'contains' to a ${typeName(a)}`, "runtime/unexpected-type");
+      if (typeof a !== "string") throw new PolicyRuntimeError(`cannot apply 'contains' to ${aTypeName(a)}`, "runtime/unexpected-type");
       if (fixed !== null) return fixed.test(a);
       const m = (d as (input: Value) => Matcher | string | null)(input);
       if (m === null) return false;

@@ -12,15 +12,8 @@ import type { Expr } from "../../language/ast.ts";
 import type { CheckedProgram } from "../../language/check/program.ts";
 import { getField, type Value } from "./values.ts";
 import { checked } from "./runtime-types.ts";
-import { PHASE_SCHEMAS } from "../../language/check/schema.ts";
-import { PHASES } from "../../language/ast.ts";
 
-/** `root.field` paths every phase's boundary check guarantees when the root is present: the required fields (`tool.name`...). */
-const BOUNDARY_FIELDS: ReadonlySet<string> = new Set(
-  PHASES.flatMap((p) =>
-    Object.entries(PHASE_SCHEMAS[p].properties ?? {}).flatMap(([root, s]) => (typeof s === "object" && s !== null ? (s.required ?? []).map((f) => `${root}.${f}`) : [])),
-  ),
-);
+
 
 /** A pin: the `when` is false (without error) unless the value at `path` is one of `values`. */
 export interface Pin {
@@ -118,8 +111,8 @@ function neverFails(program: CheckedProgram, e: Expr): boolean {
     case "Member": {
       const r = program.resolutions.get(e);
       if (r) return r.kind === "root";
-      // A typed read fails on a value of another type, unless the boundary checked that field.
-      if (checked(program.types.get(e)) && !BOUNDARY_FIELDS.has(rootPath(program, e)?.join(".") ?? "")) return false;
+      // A typed read fails on a value of another type, unless the boundary checked it (a root's field).
+      if (checked(program.types.get(e)) && rootPath(program, e)?.length !== 2) return false;
       return neverFails(program, e.object);
     }
     case "Binary":

@@ -13,7 +13,7 @@ import type { Type } from "../../language/types.ts";
 import type { CheckedProgram } from "../../language/check/program.ts";
 import type { Firing } from "../runtime/combine.ts";
 import { valueTest } from "./runtime-types.ts";
-import { typeName } from "./values.ts";
+import { aTypeName } from "./values.ts";
 
 /** What is wrong with an input: the dotted path at fault and a message. */
 export interface InputProblem {
@@ -43,7 +43,11 @@ function sub(schema: JSONSchemaObject | boolean | undefined): JSONSchemaObject {
   return typeof schema === "object" && schema !== null ? schema : {};
 }
 
-/** The roots of a phase a set reads, and the required ones, each with its required fields: what the envelope check reads. */
+/**
+ * The roots of a phase a set reads, and the required ones, each with its required fields and
+ * the fields the set reads (`root.field`): what the envelope check reads. Typed reads deeper
+ * than `root.field` are checked where they happen.
+ */
 function envelope(phase: Phase, read: ReadonlySet<string>): Field[] {
   const root = PHASE_SCHEMAS[phase];
   const required = new Set(root.required ?? []);
@@ -51,8 +55,8 @@ function envelope(phase: Phase, read: ReadonlySet<string>): Field[] {
     const schema = sub(s);
     const inner = new Set(schema.required ?? []);
     const fields = Object.entries(schema.properties ?? {})
-      .filter(([k]) => inner.has(k))
-      .map(([k, v]) => ({ name: k, type: schemaToType(v, root), required: true, fields: [] }));
+      .filter(([k]) => inner.has(k) || read.has(`${name}.${k}`))
+      .map(([k, v]) => ({ name: k, type: schemaToType(v, root), required: inner.has(k), fields: [] }));
     return { name, type: schemaToType(s, root), required: required.has(name), fields };
   });
 }
@@ -66,7 +70,7 @@ function fieldCode(f: Field, v: string, path: string, out: string[], n: { i: num
   const at = JSON.stringify(path);
   if (f.required) out.push(`if (${v} === undefined || ${v} === null) return { path: ${at}, message: ${JSON.stringify(`'${path}' is required`)} };`);
   else out.push(`if (${v} !== undefined && ${v} !== null) {`);
-  if (test !== null) out.push(`if (!(${test})) return { path: ${at}, message: ${JSON.stringify(`'${path}' must be ${kindText(f.type)}, got a `)} + typeName(${v}) };`);
+  if (test !== null) out.push(`if (!(${test})) return { path: ${at}, message: ${JSON.stringify(`'${path}' must be ${kindText(f.type)}, got `)} + aTypeName(${v}) };`);
   for (const g of f.fields) {
     const w = `v${n.i++}`;
     out.push(`const ${w} = ${v}[${JSON.stringify(g.name)}];`);
@@ -86,7 +90,7 @@ function generate(phase: Phase, read: ReadonlySet<string>): InputCheck {
   }
   out.push("return null;");
   const body = `"use strict";\nconst isArray = Array.isArray;\nreturn function checkInput(o) {\n${out.join("\n")}\n};`;
-  return (new Function("typeName", body) as (...a: unknown[]) => InputCheck)(typeName);
+  return (new Function("aTypeName", body) as (...a: unknown[]) => InputCheck)(aTypeName);
 }
 
 const envelopes = new Map<string, InputCheck>();
@@ -129,10 +133,18 @@ export function compileToolSchemas(schemas: Readonly<Record<string, JSONSchemaOb
   return out;
 }
 
-/** The input roots a program reads anywhere (a root no rule reads cannot change a decision, so the envelope skips it). */
+/**
+ * The input roots a program reads anywhere, and the `root.field`s (a root no rule reads cannot
+ * change a decision, so the envelope skips it; a field read is checked there once, not at every read).
+ */
 export function rootsRead(program: CheckedProgram): Set<string> {
   const out = new Set<string>();
   for (const r of program.resolutions.values()) if (r.kind === "root") out.add(r.name);
+  for (const e of program.types.keys()) {
+    if (e.kind !== "Member" || program.resolutions.has(e)) continue;
+    const o = e.object;
+    if (o.kind === "Name" && program.resolutions.get(o)?.kind === "root") out.add(`${o.name}.${e.property.name}`);
+  }
   return out;
 }
 

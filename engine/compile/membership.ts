@@ -7,10 +7,10 @@
 // is dispatched on the value, as the schema says either is fine.
 import type { Type } from "../../language/types.ts";
 import { PolicyRuntimeError } from "../runtime/stdlib/errors.ts";
-import { Duration, equals, PatternValue, typeName } from "./values.ts";
+import { Duration, equals, PatternValue, aTypeName } from "./values.ts";
 
-/** What a container is searched as. */
-export type ContainerMode = "list" | "string" | "object" | "dynamic";
+/** What a container is searched as; `any`: a list, whose type the checker does not know. */
+export type ContainerMode = "list" | "any" | "string" | "object" | "dynamic";
 
 function kinds(t: Type): Set<string> | null {
   const out = new Set<string>();
@@ -24,9 +24,9 @@ function kinds(t: Type): Set<string> | null {
 
 /** The mode of a container of static type `t` (undefined: not typed, as for `any`). */
 export function containerMode(t: Type | undefined): ContainerMode {
-  if (t === undefined) return "list";
+  if (t === undefined) return "any";
   const k = kinds(t);
-  if (k === null || k.size === 0) return "list";
+  if (k === null || k.size === 0) return "any";
   if (k.size === 1) {
     const [only] = k;
     if (only === "string" || only === "object") return only;
@@ -36,13 +36,13 @@ export function containerMode(t: Type | undefined): ContainerMode {
 }
 
 function clash(op: string, what: string, mode: ContainerMode, v: unknown): PolicyRuntimeError {
-  if (mode === "list" && typeof v === "string") {
+  if (mode === "any" && typeof v === "string") {
     return new PolicyRuntimeError(
       `'${op}' on ${what}: a list was expected (its type is not known to the checker, and an unknown container is a list), got a string; to search text, write 'to_string(...)' around it or give the tool's schema`,
       "runtime/unexpected-type",
     );
   }
-  return new PolicyRuntimeError(`'${op}' on ${what}: expected a ${mode === "dynamic" ? "list, string or object" : mode}, got a ${typeName(v)}`, "runtime/unexpected-type");
+  return new PolicyRuntimeError(`'${op}' on ${what}: expected a ${mode === "dynamic" ? "list, string or object" : mode === "any" ? "list" : mode}, got ${aTypeName(v)}`, "runtime/unexpected-type");
 }
 
 /**
@@ -52,18 +52,18 @@ function clash(op: string, what: string, mode: ContainerMode, v: unknown): Polic
 export function memberAs(mode: ContainerMode, op: string, what: string, x: unknown, xs: unknown): boolean {
   if (x === null || x === undefined || xs === null || xs === undefined) return false;
   if (Array.isArray(xs)) {
-    if (mode !== "list" && mode !== "dynamic") throw clash(op, what, mode, xs);
+    if (mode !== "list" && mode !== "any" && mode !== "dynamic") throw clash(op, what, mode, xs);
     for (const e of xs) if (equals(x, e)) return true;
     return false;
   }
   if (typeof xs === "string") {
     if (mode !== "string" && mode !== "dynamic") throw clash(op, what, mode, xs);
-    if (typeof x !== "string") throw new PolicyRuntimeError(`cannot apply '${op}' to a ${typeName(x)} and a string`);
+    if (typeof x !== "string") throw new PolicyRuntimeError(`cannot apply '${op}' to ${aTypeName(x)} and a string`);
     return xs.includes(x);
   }
   if (typeof xs === "object" && !(xs instanceof Duration) && !(xs instanceof PatternValue)) {
     if (mode !== "object" && mode !== "dynamic") throw clash(op, what, mode, xs);
-    if (typeof x !== "string") throw new PolicyRuntimeError(`cannot apply '${op}' to a ${typeName(x)} and an object`);
+    if (typeof x !== "string") throw new PolicyRuntimeError(`cannot apply '${op}' to ${aTypeName(x)} and an object`);
     return Object.hasOwn(xs, x);
   }
   throw clash(op, what, mode, xs);

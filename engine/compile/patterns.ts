@@ -5,7 +5,7 @@
 import { PolicyRuntimeError } from "../runtime/stdlib/errors.ts";
 import { getDetector } from "../runtime/stdlib/detectors.ts";
 import { cachedPolicyRegex, compilePolicyRegex } from "../runtime/stdlib/regex-guard.ts";
-import { PatternValue, typeName, type Matcher } from "./values.ts";
+import { PatternValue, aTypeName, type Matcher } from "./values.ts";
 
 /** A regex literal as a value, or the error compiling it gave. */
 export function regexValue(pattern: string, flags: string): PatternValue | PolicyRuntimeError {
@@ -35,5 +35,5 @@ export function textMatcher(v: unknown, where: string): Matcher | null | PolicyR
       throw err;
     }
   }
-  return new PolicyRuntimeError(`${where} needs a pattern or a string, got a ${typeName(v)}`);
+  return new PolicyRuntimeError(`${where} needs a pattern or a string, got ${aTypeName(v)}`);
 }

@@ -16,7 +16,7 @@ import { inputChecks, inputFiring, type InputCheck } from "./input-check.ts";
 import { containerMode, memberAs } from "./membership.ts";
 import { detectorValue, regexValue, textMatcher } from "./patterns.ts";
 import { checked, conforms, expectedText, typeClash } from "./runtime-types.ts";
-import { Duration, PatternValue, arithmetic, compare, displayValue, elements, equals, getField, getIndex, negate, truth, typeName, type Matcher, type Value } from "./values.ts";
+import { Duration, PatternValue, arithmetic, compare, displayValue, elements, equals, getField, getIndex, negate, truth, aTypeName, type Matcher, type Value } from "./values.ts";
 
 export type { Matcher } from "./values.ts";
 
@@ -240,7 +240,7 @@ export class ReferenceInterpreter {
         return [...this.path(e.object, input), e.property.name];
       case "Index": {
         const k = this.eval(e.index, input, null);
-        if (typeof k !== "string" && typeof k !== "number") throw new PolicyRuntimeError(`an effect path index must be a string or a number, got a ${typeName(k)}`);
+        if (typeof k !== "string" && typeof k !== "number") throw new PolicyRuntimeError(`an effect path index must be a string or a number, got ${aTypeName(k)}`);
         return [...this.path(e.object, input), k];
       }
       default:
@@ -283,8 +283,13 @@ export class ReferenceInterpreter {
     }
   }
 
-  /** `v`, checked against the static type of the read `e` (runtime-types.ts). */
+  /** `v`, checked against the static type of the read `e` (runtime-types.ts); `root.field` is checked at the boundary instead. */
   private typed(e: Expr, v: Value): Value {
+    if (e.kind === "Member") {
+      let o = e.object;
+      while (o.kind === "Paren") o = o.expr;
+      if (o.kind === "Name" && this.program.resolutions.get(o)?.kind === "root") return v;
+    }
     const t = this.program.types.get(e);
     if (v !== null && checked(t) && !conforms(t, v)) throw typeClash(pathText(e) ?? "value", expectedText(t), v);
     return v;
@@ -294,7 +299,7 @@ export class ReferenceInterpreter {
     const v = this.eval(e, input, frame);
     if (v instanceof PatternValue) return v.matcher;
     if (v === null || typeof v === "string") return v;
-    throw new PolicyRuntimeError(`expected a pattern or a string, got a ${typeName(v)}`);
+    throw new PolicyRuntimeError(`expected a pattern or a string, got ${aTypeName(v)}`);
   }
 
   /** Evaluates `e`; `input` null means no input is in scope (consts, test literals). */
@@ -390,10 +395,10 @@ export class ReferenceInterpreter {
         const mode = rt !== undefined && rt.kind === "pattern" ? "string" : containerMode(this.program.types.get(l));
         const what = pathText(l) ?? "this value";
         const a = this.eval(l, input, frame);
-        if (mode === "list" || mode === "object") return memberAs("list", "contains", what, this.eval(r, input, frame), a);
+        if (mode === "list" || mode === "any" || mode === "object") return memberAs(mode === "object" ? "list" : mode, "contains", what, this.eval(r, input, frame), a);
         if (a === null) return false;
         if (mode === "dynamic" && Array.isArray(a)) return memberAs("dynamic", "contains", what, this.eval(r, input, frame), a);
-        if (typeof a !== "string") throw new PolicyRuntimeError(`cannot apply 'contains' to a ${typeName(a)}`, "runtime/unexpected-type");
+        if (typeof a !== "string") throw new PolicyRuntimeError(`cannot apply 'contains' to ${aTypeName(a)}`, "runtime/unexpected-type");
         const m = this.matcherOf(r, input, frame);
         if (m === null) return false;
         return typeof m === "string" ? a.includes(m) : m.test(a);
@@ -401,7 +406,7 @@ export class ReferenceInterpreter {
       case "matches": {
         const a = this.eval(l, input, frame);
         if (a === null) return false;
-        if (typeof a !== "string") throw new PolicyRuntimeError(`cannot apply 'matches' to a ${typeName(a)}`);
+        if (typeof a !== "string") throw new PolicyRuntimeError(`cannot apply 'matches' to ${aTypeName(a)}`);
         const literal = this.program.regexes.get(r);
         if (literal) {
           const v = regexValue(literal.pattern, literal.flags);
@@ -418,7 +423,7 @@ export class ReferenceInterpreter {
         const a = this.eval(l, input, frame);
         const b = this.eval(r, input, frame);
         if (a === null || b === null) return false;
-        if (typeof a !== "string" || typeof b !== "string") throw new PolicyRuntimeError(`cannot apply '${op}' to a ${typeName(a)} and a ${typeName(b)}`);
+        if (typeof a !== "string" || typeof b !== "string") throw new PolicyRuntimeError(`cannot apply '${op}' to ${aTypeName(a)} and ${aTypeName(b)}`);
         return op === "like" ? like(a, b) : op === "starts with" ? a.startsWith(b) : a.endsWith(b);
       }
     }

@@ -8,7 +8,7 @@
 import type { Type } from "../../language/types.ts";
 import { showType } from "../../language/check/types.ts";
 import { PolicyRuntimeError } from "../runtime/stdlib/errors.ts";
-import { Duration, PatternValue, typeName } from "./values.ts";
+import { Duration, PatternValue, aTypeName } from "./values.ts";
 
 /** A JS expression over the variable `v` (never null there) that holds when `v` has type `t`; null when every value does. */
 export function valueTest(t: Type | null | undefined, v = "v"): string | null {
@@ -87,5 +87,5 @@ export function expectedText(t: Type): string {
 
 /** The error of a read whose value is not of its static type. */
 export function typeClash(text: string, expected: string, v: unknown): PolicyRuntimeError {
-  return new PolicyRuntimeError(`'${text}' is a ${typeName(v)}, but the policy reads it as ${expected}`, "runtime/unexpected-type", text);
+  return new PolicyRuntimeError(`'${text}' is ${aTypeName(v)}, but the policy reads it as ${expected}`, "runtime/unexpected-type", text);
 }

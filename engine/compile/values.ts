@@ -66,6 +66,12 @@ export function formatDuration(ms: number): string {
 }
 
 /** The name of a value's type, as messages show it. */
+/** The type name of a value with its article, for messages ("an object", "a list"). */
+export function aTypeName(v: unknown): string {
+  const n = typeName(v);
+  return `${n === "object" ? "an" : "a"} ${n}`;
+}
+
 export function typeName(v: unknown): string {
   if (v === null || v === undefined) return "null";
   if (v instanceof Duration) return "duration";
@@ -79,7 +85,7 @@ export function typeName(v: unknown): string {
 
 function clash(op: string, a: unknown, b?: unknown): never {
   throw new PolicyRuntimeError(
-    b === undefined ? `cannot apply '${op}' to a ${typeName(a)}` : `cannot apply '${op}' to a ${typeName(a)} and a ${typeName(b)}`,
+    b === undefined ? `cannot apply '${op}' to ${aTypeName(a)}` : `cannot apply '${op}' to ${aTypeName(a)} and ${aTypeName(b)}`,
   );
 }
 
@@ -160,7 +166,7 @@ export function compare(op: "<" | "<=" | ">" | ">=", a: unknown, b: unknown): bo
 export function truth(v: unknown, where: string): boolean {
   if (v === true) return true;
   if (v === false || v === null || v === undefined) return false;
-  throw new PolicyRuntimeError(`${where} must be a bool, got a ${typeName(v)}`);
+  throw new PolicyRuntimeError(`${where} must be a bool, got ${aTypeName(v)}`);
 }
 
 function asInstantMs(s: string): number | null {
@@ -260,7 +266,7 @@ export function getIndex(obj: unknown, index: unknown): Value {
 export function elements(xs: unknown, quantifier: string): readonly Value[] {
   if (xs === null || xs === undefined) return [];
   if (Array.isArray(xs)) return xs as readonly Value[];
-  throw new PolicyRuntimeError(`'${quantifier}' needs a list, got a ${typeName(xs)}`);
+  throw new PolicyRuntimeError(`'${quantifier}' needs a list, got ${aTypeName(xs)}`);
 }
 
 /** The text a value shows as inside a message: strings bare, everything else as JSON. */

@@ -1,6 +1,6 @@
 // Building a report: pick the signed checkpoint, read the log up to its size, collect evidence,
 // judge each control, and attach an inclusion proof for every entry the report cites.
-import { AuditLog, CompactRange, bytesEqual, emptyRoot, leafHash, openCheckpoint, toHex } from "../audit/index.ts";
+import { AuditLog, CompactRange, bytesEqual, emptyRoot, leafHash, openCheckpoint, sealedPart, toHex, unseal } from "../audit/index.ts";
 import type { AuditStore, SignedCheckpoint } from "../audit/index.ts";
 import type { GivenRule } from "./activity.ts";
 import { labelOf, oscalControlId, scopeOf } from "./catalogue.ts";
@@ -54,6 +54,29 @@ export interface CollectFromStoreOptions {
 }
 
 /**
+ * The sealed records among `parsed` that take part in an approval (held, or answering a hold),
+ * opened with the subjects' keys the store holds: who asked and who approved are compared on
+ * them. Only those are opened, so a report over a large log decrypts little.
+ */
+async function openForApprovals(store: AuditStore, parsed: readonly unknown[]): Promise<Map<number, Record<string, unknown>>> {
+  const wanted: number[] = [];
+  const kids = new Set<string>();
+  for (const [i, p] of parsed.entries()) {
+    if (typeof p !== "object" || p === null || Array.isArray(p)) continue;
+    const r = p as Record<string, unknown>;
+    const sealed = sealedPart(r);
+    if (sealed === null || (r.decision !== "require_approval" && (r.approval === undefined || r.approval === null))) continue;
+    wanted.push(i);
+    kids.add(sealed.kid);
+  }
+  const out = new Map<number, Record<string, unknown>>();
+  if (wanted.length === 0) return out;
+  const keys = await store.keysById([...kids]);
+  for (const i of wanted) out.set(i, unseal(parsed[i] as Record<string, unknown>, (kid) => keys.get(kid)?.key).record);
+  return out;
+}
+
+/**
  * Collects a framework's evidence from a store: every entry below the checkpoint's size, whose
  * leaf hashes are recomputed from the bytes read and folded into the root the checkpoint must
  * sign, so the counts rest only on entries the checkpoint commits to.
@@ -64,7 +87,16 @@ export async function collectFromStore(store: AuditStore, o: CollectFromStoreOpt
   let expected = 0;
   let gap = false;
   for (let from = 0; from < o.readTo; from += CHUNK) {
-    for (const e of await store.entries(from, Math.min(o.readTo, from + CHUNK))) {
+    const chunk = await store.entries(from, Math.min(o.readTo, from + CHUNK));
+    const parsedChunk = chunk.map((e): unknown => {
+      try {
+        return JSON.parse(utf8.decode(e.data));
+      } catch {
+        return undefined;
+      }
+    });
+    const opened = await openForApprovals(store, parsedChunk);
+    for (const [i, e] of chunk.entries()) {
       if (e.index < expected) continue;
       if (e.index > expected && expected < o.size) {
         c.missing(expected, Math.min(e.index, o.size));
@@ -72,13 +104,7 @@ export async function collectFromStore(store: AuditStore, o: CollectFromStoreOpt
       }
       expected = e.index + 1;
       if (e.index < o.size && !gap) tree.append(leafHash(e.data));
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(utf8.decode(e.data));
-      } catch {
-        parsed = undefined;
-      }
-      c.add(e.index, parsed);
+      c.add(e.index, parsedChunk[i], opened.get(i));
     }
   }
   if (expected < o.size) {

@@ -1,7 +1,8 @@
 // The controls catalogue (spec/controls/*.json) as typed data, and finding a framework by the
 // name a user types: its prefix (`pci-dss-4.0`) or any alias (`pci-dss`, `pci`).
 import { readdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { PACKAGE_ROOT } from "../package-root.ts";
 
 /** An operational fact a control is fed by (catalogue.schema.json `fact`). */
 export type Fact =
@@ -106,8 +107,8 @@ export function scopeOf(catalogue: Catalogue): Scope {
   return { unit: catalogue.scope.unit, units_name: catalogue.scope.units_name, basis: catalogue.scope.basis, addressed, out_of_scope: out };
 }
 
-/** The repository root, where `spec/controls/` and `stdlib-policies/` live. */
-export const REPO_ROOT: string = resolve(import.meta.dirname, "..", "..");
+/** Palisade's root (the repository, or the installed package), where `spec/controls/` and `stdlib-policies/` live. */
+export const REPO_ROOT: string = PACKAGE_ROOT;
 
 /** The folder of catalogue files shipped with Palisade. */
 export const CATALOGUE_DIR: string = join(REPO_ROOT, "spec", "controls");

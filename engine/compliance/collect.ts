@@ -1,6 +1,7 @@
 // Evidence collection: one pass over the log's entries, gathering for one framework what each
 // control did (spec/compliance-evidence.md). Pure: the same entries, catalogue, period and given
 // rules give the same evidence, which is what lets `palisade report verify --db` recompute it.
+import { ERASED_MARKER, SEALED_MARKER } from "../audit/index.ts";
 import type { Catalogue } from "./catalogue.ts";
 import { acknowledges, readLoggedRecord } from "./evidence.ts";
 import type { ChangeEvidence, DriftAlertEvidence, DriftHandlingEvidence, LoggedDecision, LoggedReason, LoggedRecord, PackTestRunEvidence } from "./evidence.ts";
@@ -334,13 +335,19 @@ export class EvidenceCollector {
   }
 
   /** Adds the entry at `index` (its parsed JSON; undefined when it is not JSON). */
-  add(index: number, parsed: unknown): void {
+  /**
+   * `opened` is the same record with its sealed fields opened (engine/audit's unseal), when the
+   * caller holds the subjects' keys: who held and who approved are compared on it, while every
+   * citation keeps the entry's own bytes, the only thing a report's reader can check.
+   */
+  add(index: number, parsed: unknown, opened?: Record<string, unknown>): void {
     this.#read++;
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
       if (index < this.#anchored) this.#unreadable.push(index);
       return;
     }
     const r = readLoggedRecord(parsed as Record<string, unknown>);
+    const who = opened === undefined ? r : readLoggedRecord(opened);
     const t = this.#inPeriodTime(r.time);
     if (index >= this.#anchored) {
       // Past the checkpoint: not evidence, but an auditor must know the period holds entries the report cannot prove.
@@ -364,14 +371,14 @@ export class EvidenceCollector {
     if (r.kind === "decision" && r.resolves !== null) {
       // An answer may come after the period; it is the outcome of a hold made in it.
       if (t !== null) this.#inPeriod++;
-      this.#answer(index, r);
+      this.#answer(index, r, who.kind === "decision" ? who : r);
       return;
     }
     if (t === null) return;
     this.#inPeriod++;
     switch (r.kind) {
       case "decision":
-        this.#decision(index, r, t);
+        this.#decision(index, r, t, who.kind === "decision" ? who : r);
         return;
       case "drift_alert":
         this.#alerts.push({ alert: { entry: index, time: r.time, alert: r.alert }, handled: null });
@@ -404,7 +411,7 @@ export class EvidenceCollector {
     if (inPeriod) this.#changes.push(cite);
   }
 
-  #decision(index: number, d: LoggedDecision, t: number): void {
+  #decision(index: number, d: LoggedDecision, t: number, who: LoggedDecision): void {
     const outcome = d.decision === "deny" ? "deny" : d.decision === "require_approval" ? "require_approval" : d.decision === "allow" ? "allow" : undefined;
     if (outcome === undefined) return;
     this.#totals.total++;
@@ -506,16 +513,16 @@ export class EvidenceCollector {
       if (m.hold.length > 0) {
         if (d.approval === null && d.decision_id !== null) {
           // The service records the outcome as its own entry later: wait for it.
-          const w = this.#awaiting.get(d.decision_id) ?? { principal: d.principal, holds: new Map<string, string[]>(), cite: citation() };
+          const w = this.#awaiting.get(d.decision_id) ?? { principal: who.principal, holds: new Map<string, string[]>(), cite: citation() };
           w.holds.set(id, m.hold);
           this.#awaiting.set(d.decision_id, w);
-        } else this.#hold(acc, d.approval, d.principal, m.hold, citation);
+        } else this.#hold(acc, who.approval, who.principal, m.hold, citation);
       }
     }
   }
 
   /** The service's entry answering a held decision: the hold's outcome, by who answered; no new decision. */
-  #answer(index: number, d: LoggedDecision): void {
+  #answer(index: number, d: LoggedDecision, who: LoggedDecision): void {
     const waiting = d.resolves === null ? undefined : this.#awaiting.get(d.resolves);
     if (waiting === undefined) return;
     this.#awaiting.delete(d.resolves as string);
@@ -523,7 +530,7 @@ export class EvidenceCollector {
     const citation = () => (cite ??= citeDecision(index, d));
     for (const [id, rules] of waiting.holds) {
       const acc = this.#byControl.get(id);
-      if (acc) this.#hold(acc, d.approval, waiting.principal, rules, citation);
+      if (acc) this.#hold(acc, who.approval, waiting.principal, rules, citation);
     }
   }
 
@@ -534,7 +541,11 @@ export class EvidenceCollector {
     } else if (!a.approved) {
       acc.operating.holds.refused++;
       this.#sample(acc, "refused", citation);
-    } else if (a.by === undefined || a.by === "") acc.exceptions.push({ kind: "approver-not-recorded", rules, decision: citation() });
+    } else if (a.by === undefined || a.by === "" || unreadable(a.by) || (principal !== null && unreadable(principal))) {
+      // A sealed field the builder holds no key for, or an erased one, cannot show that the
+      // approver is not the requester: separation of duties is not shown, so it is not counted.
+      acc.exceptions.push({ kind: "approver-not-recorded", rules, decision: citation() });
+    }
     else if (principal !== null && a.by === principal) acc.exceptions.push({ kind: "self-approved", rules, decision: citation() });
     else {
       acc.operating.holds.approved++;
@@ -678,4 +689,9 @@ export class EvidenceCollector {
     if (mine === undefined) return true;
     return pack.replace(/\/+$/, "").endsWith(mine.replace(/\/+$/, ""));
   }
+}
+
+/** Whether an identity is a marker standing for a sealed or erased value rather than the value. */
+function unreadable(id: string): boolean {
+  return id === SEALED_MARKER || id === ERASED_MARKER;
 }

@@ -7,6 +7,8 @@
 // recomputed on verification, so editing any source, schema or metadata field, or swapping the
 // signature of another bundle in, is refused as tampering.
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { PACKAGE_ROOT } from "../package-root.ts";
 import { digest, parseNote, signNote, verifyNote } from "../audit/index.ts";
 import type { JsonValue, SignerKey, VerifierKey } from "../audit/index.ts";
 import type { JSONSchemaObject } from "../../language/index.ts";
@@ -20,7 +22,7 @@ export const BUNDLE_FORMAT = "palisade.bundle/1";
 
 /** The compiler recorded in new bundles: this package's name and version. */
 export const COMPILER_VERSION: string = (() => {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { name?: string; version?: string };
+  const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "utf8")) as { name?: string; version?: string };
   return `${pkg.name ?? "palisade"} ${pkg.version ?? "0.0.0"}`;
 })();
 

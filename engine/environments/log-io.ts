@@ -9,8 +9,8 @@
 // any entry.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import canonicalize from "canonicalize";
 import { AuditLog, generateKey, leafHash, openStore } from "../audit/index.ts";
+import { canonicalJson } from "../audit/canonical-json.ts";
 import type { AuditStore } from "../audit/index.ts";
 import { SqliteStore } from "../audit/sqlite-store.ts";
 import { EnvironmentError } from "./errors.ts";
@@ -100,7 +100,7 @@ export async function signCheckpoint(log: AuditLog, unsigned: string | null): Pr
  * checkpoints to it. Resolves with the index once durable.
  */
 export async function appendGovernanceTo(log: AuditLog, record: GovernanceRecord): Promise<number> {
-  const data = utf8.encode(canonicalize(record) as string);
+  const data = utf8.encode(canonicalJson(record, "record"));
   return (await log.store.append([{ data, leafHash: leafHash(data), subject: null, time: Date.parse(record.time) }])).first;
 }
 

@@ -1,9 +1,10 @@
 // Windowed aggregates: what one time bucket (or a whole window, or a baseline) knows about the
 // decisions in it. Counts are exact; numeric metrics keep bounded samples. Everything merges,
 // so a window is the merge of its buckets and a baseline the merge of a range of them.
-import type { DecisionEvent } from "./event.ts";
-import { totalTokens } from "./event.ts";
+import type { TelemetryEvent } from "./event.ts";
+import { outcomeTarget, totalTokens } from "./event.ts";
 import type { Random } from "./random.ts";
+import { sessionlessFirsts } from "./sessions.ts";
 import { addValue, emptySample, mergeSamples } from "./sample.ts";
 import type { Sample } from "./sample.ts";
 
@@ -13,11 +14,15 @@ export type Evaluations = Readonly<Record<string, number | string>>;
 /** Counts by key. Maps, not objects, because keys are user data (a tool may be named `__proto__`). */
 export type Counts = Map<string, number>;
 
-/** What a set of decisions looked like. */
+/** What a set of decisions (and the outcomes of the actions they allowed) looked like. */
 export interface Aggregate {
   /** Decisions counted. */
   count: number;
-  /** Decisions by tool called; `(none)` for phases without a tool. */
+  /**
+   * Tool calls by tool: decisions of the `tool_call` phase (or of no stated phase) naming a
+   * tool. A tool's `tool_result` is the same use seen again, and decisions without a tool are
+   * not tool use, so neither is counted here.
+   */
   tools: Counts;
   /** Decisions by outcome: allow, deny, require_approval. */
   decisions: Counts;
@@ -31,12 +36,25 @@ export interface Aggregate {
   labels: Map<string, Counts>;
   /** For each category evaluator, evaluated outputs by category. */
   evaluations: Map<string, Counts>;
-  /** Bounded samples: `latency`, `tokens`, and `score:<name>` for scores and score evaluators. */
+  /** Outcomes reported, by target: the tool's name, `model:<name>` for a model call, else `(none)`. */
+  outcomes: Counts;
+  /** Failed outcomes by the same targets. */
+  errors: Counts;
+  /**
+   * Session-level counts (sessions.ts): `session` (sessions begun; a decision without a session
+   * is one), `deny`, `deny:<rule>`, `approval`, `approval:<rule>` (sessions that had one, counted
+   * where it first happened), `outcome`, `outcome:<target>`, `error`, `error:<target>`. Rates
+   * are read from these.
+   */
+  firsts: Counts;
+  /**
+   * Bounded samples: `latency` (outcome wall time) and `latency:<target>`, `decision_latency` (policy evaluation time),
+   * `tokens`, `input_tokens`, `output_tokens`, `output_size`, and `score:<name>` for scores and
+   * score evaluators.
+   */
   numeric: Map<string, Sample>;
 }
 
-/** The tool key of events that name none. */
-export const NO_TOOL = "(none)";
 
 /** An aggregate of no decisions. */
 export function emptyAggregate(): Aggregate {
@@ -49,6 +67,9 @@ export function emptyAggregate(): Aggregate {
     categories: new Map(),
     labels: new Map(),
     evaluations: new Map(),
+    outcomes: new Map(),
+    errors: new Map(),
+    firsts: new Map(),
     numeric: new Map(),
   };
 }
@@ -69,33 +90,47 @@ function sampleOf(a: Aggregate, key: string): Sample {
   return s;
 }
 
-/** Counts `e` (and its evaluator results) into `a`; numeric values go through reservoirs of `cap`. */
-export function addEvent(a: Aggregate, e: DecisionEvent, evaluations: Evaluations | undefined, cap: number, rand: Random): void {
-  a.count++;
-  bump(a.tools, e.tool ?? NO_TOOL);
-  bump(a.decisions, e.decision);
-  if (e.rules) {
-    for (const r of e.rules) {
-      if (r.effect === "deny") bump(a.ruleDenials, r.rule);
-      else if (r.effect === "require_approval") bump(a.ruleApprovals, r.rule);
+function addNumber(a: Aggregate, key: string, x: number | undefined, cap: number, rand: Random): void {
+  if (x !== undefined && Number.isFinite(x)) addValue(sampleOf(a, key), x, cap, rand);
+}
+
+/**
+ * Counts `e` (and its evaluator results) into `a`; numeric values go through reservoirs of `cap`.
+ * `firsts` are the session-level keys the event adds (SessionTracker.firsts); by default the
+ * event is taken as a session of its own.
+ */
+export function addEvent(a: Aggregate, e: TelemetryEvent, evaluations: Evaluations | undefined, cap: number, rand: Random, firsts: readonly string[] = sessionlessFirsts(e)): void {
+  for (const k of firsts) bump(a.firsts, k);
+  if (e.kind === "outcome") {
+    const target = outcomeTarget(e);
+    bump(a.outcomes, target);
+    if (e.error !== undefined) bump(a.errors, target);
+    addNumber(a, "latency", e.durationMs, cap, rand);
+    addNumber(a, `latency:${target}`, e.durationMs, cap, rand);
+    addNumber(a, "output_size", e.outputSize, cap, rand);
+  } else {
+    a.count++;
+    if (e.tool !== undefined && (e.phase === undefined || e.phase === "tool_call")) bump(a.tools, e.tool);
+    bump(a.decisions, e.decision);
+    if (e.rules) {
+      for (const r of e.rules) {
+        if (r.effect === "deny") bump(a.ruleDenials, r.rule);
+        else if (r.effect === "require_approval") bump(a.ruleApprovals, r.rule);
+      }
     }
+    if (e.category !== undefined) bump(a.categories, e.category);
+    if (e.labels) for (const k of Object.keys(e.labels)) bump(nested(a.labels, k), e.labels[k]);
+    addNumber(a, "decision_latency", e.latencyMs, cap, rand);
+    if (e.scores) for (const k of Object.keys(e.scores)) addNumber(a, `score:${k}`, e.scores[k], cap, rand);
   }
-  if (e.category !== undefined) bump(a.categories, e.category);
-  if (e.labels) for (const k of Object.keys(e.labels)) bump(nested(a.labels, k), e.labels[k]);
-  if (e.latencyMs !== undefined && Number.isFinite(e.latencyMs)) addValue(sampleOf(a, "latency"), e.latencyMs, cap, rand);
-  const tokens = totalTokens(e);
-  if (tokens !== undefined && Number.isFinite(tokens)) addValue(sampleOf(a, "tokens"), tokens, cap, rand);
-  if (e.scores) {
-    for (const k of Object.keys(e.scores)) {
-      const v = e.scores[k];
-      if (Number.isFinite(v)) addValue(sampleOf(a, `score:${k}`), v, cap, rand);
-    }
-  }
+  addNumber(a, "tokens", totalTokens(e), cap, rand);
+  addNumber(a, "input_tokens", e.tokens?.input, cap, rand);
+  addNumber(a, "output_tokens", e.tokens?.output, cap, rand);
   if (evaluations) {
     for (const k of Object.keys(evaluations)) {
       const v = evaluations[k];
       if (typeof v === "string") bump(nested(a.evaluations, k), v);
-      else if (Number.isFinite(v)) addValue(sampleOf(a, `score:${k}`), v, cap, rand);
+      else addNumber(a, `score:${k}`, v, cap, rand);
     }
   }
 }
@@ -121,6 +156,9 @@ export function mergeAggregates(parts: readonly Aggregate[], cap: number, rand: 
     mergeCounts(out.categories, p.categories);
     mergeNested(out.labels, p.labels);
     mergeNested(out.evaluations, p.evaluations);
+    mergeCounts(out.outcomes, p.outcomes);
+    mergeCounts(out.errors, p.errors);
+    mergeCounts(out.firsts, p.firsts);
     for (const [k, s] of p.numeric) {
       let list = samples.get(k);
       if (list === undefined) samples.set(k, (list = []));
@@ -141,6 +179,9 @@ export interface AggregateJson {
   categories: Record<string, number>;
   labels: Record<string, Record<string, number>>;
   evaluations: Record<string, Record<string, number>>;
+  outcomes: Record<string, number>;
+  errors: Record<string, number>;
+  firsts: Record<string, number>;
   numeric: Record<string, { count: number; sum: number; min: number | null; max: number | null; values: number[] }>;
 }
 
@@ -158,6 +199,9 @@ export function aggregateToJson(a: Aggregate): AggregateJson {
     categories: obj(a.categories),
     labels: nestedObj(a.labels),
     evaluations: nestedObj(a.evaluations),
+    outcomes: obj(a.outcomes),
+    errors: obj(a.errors),
+    firsts: obj(a.firsts),
     // JSON has no Infinity: an empty sample's bounds are written as null.
     numeric: Object.fromEntries([...a.numeric].map(([k, s]) => [k, { count: s.count, sum: s.sum, min: s.count ? s.min : null, max: s.count ? s.max : null, values: s.values }])),
   };
@@ -199,7 +243,11 @@ export function aggregateFromJson(v: unknown): Aggregate | undefined {
   const categories = countsFrom(v.categories);
   const labels = nestedFrom(v.labels);
   const evaluations = nestedFrom(v.evaluations);
-  if (!tools || !decisions || !ruleDenials || !ruleApprovals || !categories || !labels || !evaluations || !isRecord(v.numeric)) return undefined;
+  // Rows written before outcomes were counted have neither field: no outcomes then.
+  const outcomes = v.outcomes === undefined ? new Map<string, number>() : countsFrom(v.outcomes);
+  const errors = v.errors === undefined ? new Map<string, number>() : countsFrom(v.errors);
+  const firsts = v.firsts === undefined ? new Map<string, number>() : countsFrom(v.firsts);
+  if (!outcomes || !errors || !firsts || !tools || !decisions || !ruleDenials || !ruleApprovals || !categories || !labels || !evaluations || !isRecord(v.numeric)) return undefined;
   const numeric = new Map<string, Sample>();
   for (const k of Object.keys(v.numeric)) {
     const s = v.numeric[k];
@@ -213,5 +261,5 @@ export function aggregateFromJson(v: unknown): Aggregate | undefined {
       values: s.values as number[],
     });
   }
-  return { count: v.count, tools, decisions, ruleDenials, ruleApprovals, categories, labels, evaluations, numeric };
+  return { count: v.count, tools, decisions, ruleDenials, ruleApprovals, categories, labels, evaluations, outcomes, errors, firsts, numeric };
 }

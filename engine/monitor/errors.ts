@@ -10,7 +10,9 @@ export type MonitorErrorCode =
   | "monitor/unknown-baseline"
   | "monitor/baseline-exists"
   | "monitor/empty-baseline"
-  | "monitor/no-baseline";
+  | "monitor/no-baseline"
+  | "monitor/unknown-alert"
+  | "monitor/already-acknowledged";
 
 /** A monitor failure: stable code, lowercase message, optional one-line hint. */
 export class MonitorError extends Error {

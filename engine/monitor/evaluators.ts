@@ -4,7 +4,7 @@
 // (`score:<name>` samples, `eval:<name>` category counts).
 import { getDetector } from "../runtime/stdlib/detectors.ts";
 import type { Detector } from "../runtime/stdlib/detectors.ts";
-import type { DecisionEvent } from "./event.ts";
+import type { TelemetryEvent } from "./event.ts";
 
 /** What an evaluator returns: a score, a category, or undefined to abstain. */
 export type EvaluationResult = number | string | undefined;
@@ -16,7 +16,7 @@ export interface Evaluator {
   /** Fraction of outputs evaluated, in (0, 1]; default 1. */
   readonly sampleRate?: number;
   /** Scores or classifies one output; may be async (a judge model), the flusher awaits it. */
-  evaluate(output: string, event: DecisionEvent): EvaluationResult | Promise<EvaluationResult>;
+  evaluate(output: string, event: TelemetryEvent): EvaluationResult | Promise<EvaluationResult>;
 }
 
 /** Options every built-in accepts. */
@@ -69,7 +69,7 @@ export function answerLengthEvaluator(options: EvaluatorOptions & { readonly uni
 /** An evaluator from your own function: an LLM judge, a groundedness check, a classifier. */
 export function customEvaluator(
   name: string,
-  fn: (output: string, event: DecisionEvent) => EvaluationResult | Promise<EvaluationResult>,
+  fn: (output: string, event: TelemetryEvent) => EvaluationResult | Promise<EvaluationResult>,
   options: { readonly sampleRate?: number } = {},
 ): Evaluator {
   return { name, sampleRate: options.sampleRate, evaluate: fn };

@@ -149,3 +149,13 @@ export function totalTokens(e: TelemetryEvent): number | undefined {
   if (t === undefined || (t.input === undefined && t.output === undefined)) return undefined;
   return (t.input ?? 0) + (t.output ?? 0);
 }
+
+/** The target key of events that name neither tool nor model. */
+export const NO_TOOL = "(none)";
+
+/** The key an outcome is counted under: the tool, else `model:<name>`, else `(none)`. */
+export function outcomeTarget(e: TelemetryEvent): string {
+  if (e.tool !== undefined) return e.tool;
+  if (e.model !== undefined) return `model:${e.model}`;
+  return NO_TOOL;
+}

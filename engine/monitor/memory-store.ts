@@ -4,7 +4,8 @@ import { mergeAggregates } from "./aggregate.ts";
 import { MonitorError } from "./errors.ts";
 import { seededRandom } from "./random.ts";
 import { bucketId, bucketMatches } from "./store.ts";
-import type { AlertState, Baseline, BucketQuery, BucketRecord, MonitorStore, StoredEvent } from "./store.ts";
+import type { Alert } from "./alerts.ts";
+import type { Acknowledgment, AlertQuery, AlertRecord, AlertState, Baseline, BucketQuery, BucketRecord, MonitorStore, StoredEvent } from "./store.ts";
 
 /** A MonitorStore that lives and dies with the process. */
 export class MemoryMonitorStore implements MonitorStore {
@@ -13,6 +14,7 @@ export class MemoryMonitorStore implements MonitorStore {
   #events: StoredEvent[] = [];
   readonly #baselines = new Map<string, Baseline>();
   readonly #alerts = new Map<string, AlertState>();
+  readonly #kept: AlertRecord[] = [];
   readonly #rand = seededRandom(0x6d6f6e);
   #closed = false;
 
@@ -72,6 +74,37 @@ export class MemoryMonitorStore implements MonitorStore {
 
   async saveAlertStates(states: ReadonlyMap<string, AlertState>): Promise<void> {
     for (const [k, s] of states) this.#alerts.set(k, s);
+  }
+
+  async saveAlert(alert: Alert): Promise<void> {
+    this.#open();
+    this.#kept.push({ alert, acknowledged: null, resolvedAt: null });
+  }
+
+  async alerts(q: AlertQuery = {}): Promise<AlertRecord[]> {
+    this.#open();
+    return this.#kept
+      .filter((r) => (q.id === undefined || r.alert.id === q.id) && (q.key === undefined || r.alert.key === q.key) && (q.since === undefined || r.alert.time >= q.since) && (q.unacknowledged !== true || r.acknowledged === null))
+      .sort((a, b) => b.alert.time - a.alert.time);
+  }
+
+  async acknowledgeAlert(id: string, ack: Acknowledgment): Promise<boolean> {
+    this.#open();
+    const i = this.#kept.findIndex((r) => r.alert.id === id);
+    if (i < 0 || this.#kept[i].acknowledged !== null) return false;
+    this.#kept[i] = { ...this.#kept[i], acknowledged: ack };
+    return true;
+  }
+
+  async resolveAlerts(key: string, at: number): Promise<AlertRecord[]> {
+    this.#open();
+    const out: AlertRecord[] = [];
+    this.#kept.forEach((r, i) => {
+      if (r.alert.key !== key || r.resolvedAt !== null) return;
+      this.#kept[i] = { ...r, resolvedAt: at };
+      out.push(this.#kept[i]);
+    });
+    return out;
   }
 
   async close(): Promise<void> {

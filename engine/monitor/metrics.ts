@@ -1,7 +1,9 @@
 // The metrics a drift run can test, read out of aggregates: category distributions, rates
 // (x of n) and numeric samples. Names are stable strings, the ones config files use:
-// `tools`, `decisions`, `approval_rate`, `denial_rate`, `denial_rate:<rule>`, `categories`,
-// `label:<key>`, `eval:<name>`, `latency`, `tokens`, `score:<name>`.
+// `tools`, `decisions`, `categories`, `label:<key>`, `eval:<name>` (categorical);
+// `approval_rate`, `denial_rate`, `denial_rate:<rule>`, `approval_rate:<rule>`, `error_rate`,
+// `error_rate:<tool>` (rates); `latency`, `decision_latency`, `tokens`, `input_tokens`,
+// `output_tokens`, `output_size`, `latency:<tool>`, `score:<name>` (numeric).
 import type { Aggregate, Counts } from "./aggregate.ts";
 import type { Sample } from "./sample.ts";
 
@@ -15,10 +17,13 @@ export type MetricValue =
 export function metricKind(metric: string): MetricValue["kind"] | undefined {
   if (metric === "tools" || metric === "decisions" || metric === "categories") return "categorical";
   if (/^(label|eval):.+/.test(metric)) return "categorical";
-  if (metric === "approval_rate" || metric === "denial_rate" || /^(denial_rate|approval_rate):.+/.test(metric)) return "proportion";
-  if (metric === "latency" || metric === "tokens" || /^score:.+/.test(metric)) return "numeric";
+  if (metric === "approval_rate" || metric === "denial_rate" || metric === "error_rate" || /^(denial_rate|approval_rate|error_rate):.+/.test(metric)) return "proportion";
+  if (NUMERIC.has(metric) || /^(score|latency):.+/.test(metric)) return "numeric";
   return undefined;
 }
+
+/** The numeric metrics an aggregate keeps samples of, besides `score:<name>`. */
+export const NUMERIC: ReadonlySet<string> = new Set(["latency", "decision_latency", "tokens", "input_tokens", "output_tokens", "output_size"]);
 
 function total(c: Counts): number {
   let s = 0;
@@ -35,13 +40,18 @@ export function metricValue(a: Aggregate, metric: string): MetricValue {
   if (metric === "tools") return cat(a.tools);
   if (metric === "decisions") return cat(a.decisions);
   if (metric === "categories") return cat(a.categories);
-  if (metric === "approval_rate") return { kind: "proportion", x: a.decisions.get("require_approval") ?? 0, n: a.count };
-  if (metric === "denial_rate") return { kind: "proportion", x: a.decisions.get("deny") ?? 0, n: a.count };
-  if (metric.startsWith("denial_rate:")) return { kind: "proportion", x: a.ruleDenials.get(metric.slice(12)) ?? 0, n: a.count };
-  if (metric.startsWith("approval_rate:")) return { kind: "proportion", x: a.ruleApprovals.get(metric.slice(14)) ?? 0, n: a.count };
+  // Rates count sessions (sessions.ts): of the sessions begun, how many had the event.
+  const f = (k: string) => a.firsts.get(k) ?? 0;
+  const sessions = f("session");
+  if (metric === "approval_rate") return { kind: "proportion", x: f("approval"), n: sessions };
+  if (metric === "denial_rate") return { kind: "proportion", x: f("deny"), n: sessions };
+  if (metric.startsWith("denial_rate:")) return { kind: "proportion", x: f(`deny:${metric.slice(12)}`), n: sessions };
+  if (metric.startsWith("approval_rate:")) return { kind: "proportion", x: f(`approval:${metric.slice(14)}`), n: sessions };
+  if (metric === "error_rate") return { kind: "proportion", x: f("error"), n: f("outcome") };
+  if (metric.startsWith("error_rate:")) return { kind: "proportion", x: f(`error:${metric.slice(11)}`), n: f(`outcome:${metric.slice(11)}`) };
   if (metric.startsWith("label:")) return cat(a.labels.get(metric.slice(6)));
   if (metric.startsWith("eval:")) return cat(a.evaluations.get(metric.slice(5)));
-  if (metric === "latency" || metric === "tokens" || metric.startsWith("score:")) return num(a.numeric.get(metric));
+  if (NUMERIC.has(metric) || metric.startsWith("score:") || metric.startsWith("latency:")) return num(a.numeric.get(metric));
   throw new Error(`unknown metric '${metric}'`);
 }
 
@@ -58,11 +68,29 @@ export function expandMetric(pattern: string, aggregates: readonly Aggregate[]):
     const source: Iterable<string> =
       prefix === "denial_rate:" ? a.ruleDenials.keys()
       : prefix === "approval_rate:" ? a.ruleApprovals.keys()
+      : prefix === "error_rate:" ? a.outcomes.keys()
       : prefix === "label:" ? a.labels.keys()
       : prefix === "eval:" ? a.evaluations.keys()
-      : prefix === "score:" ? [...a.numeric.keys()].filter((k) => k.startsWith("score:")).map((k) => k.slice(6))
+      : prefix === "score:" || prefix === "latency:" ? [...a.numeric.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length))
       : [];
     for (const k of source) keys.add(k);
   }
   return [...keys].sort().map((k) => prefix + k);
+}
+
+/** Every concrete metric `a` holds data for: what a baseline calibrates. */
+export function concreteMetrics(a: Aggregate): string[] {
+  const out = ["tools", "decisions", "categories", "approval_rate", "denial_rate", "error_rate"];
+  for (const p of ["denial_rate:*", "approval_rate:*", "error_rate:*", "label:*", "eval:*", "score:*", "latency:*"]) out.push(...expandMetric(p, [a]));
+  for (const k of NUMERIC) if (a.numeric.has(k)) out.push(k);
+  return out;
+}
+
+/**
+ * The metric whose calibration stands in for one the baseline never saw (a rule that never
+ * fired, a tool that never failed): the family's overall rate; undefined when there is none.
+ */
+export function metricFamily(metric: string): string | undefined {
+  const m = /^(denial_rate|approval_rate|error_rate):/.exec(metric);
+  return m ? m[1] : undefined;
 }

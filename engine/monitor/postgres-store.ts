@@ -6,8 +6,9 @@ import { errorText, openPool, redactUrl, transaction } from "../storage/postgres
 import { mergeAggregates } from "./aggregate.ts";
 import { MonitorError } from "./errors.ts";
 import { seededRandom } from "./random.ts";
-import { SCHEMA_TEMPLATE, readAggregate, readBaseline, readEvent, writeAggregate, writeEvent } from "./rows.ts";
-import type { AlertState, Baseline, BucketQuery, BucketRecord, MonitorStore, StoredEvent } from "./store.ts";
+import type { Alert } from "./alerts.ts";
+import { SCHEMA_TEMPLATE, alertWhere, readAggregate, readAlert, readBaseline, readEvent, writeAggregate, writeBaselineData, writeEvent } from "./rows.ts";
+import type { Acknowledgment, AlertQuery, AlertRecord, AlertState, Baseline, BucketQuery, BucketRecord, MonitorStore, StoredEvent } from "./store.ts";
 
 const SCHEMA = SCHEMA_TEMPLATE.replaceAll("{{bigint}}", "BIGINT").replaceAll("{{serial}}", "BIGSERIAL");
 
@@ -111,7 +112,7 @@ export class PostgresMonitorStore implements MonitorStore {
   }
 
   async saveBaseline(b: Baseline, replace = false): Promise<void> {
-    const params = [b.name, b.createdAt, JSON.stringify(b.selector), b.aggregate.count, writeAggregate(b.aggregate)];
+    const params = [b.name, b.createdAt, JSON.stringify(b.selector), b.aggregate.count, writeBaselineData(b)];
     const upsert = replace ? " ON CONFLICT (name) DO UPDATE SET created_at = EXCLUDED.created_at, selector = EXCLUDED.selector, count = EXCLUDED.count, data = EXCLUDED.data" : "";
     try {
       await this.#live().query(`INSERT INTO monitor_baselines (name, created_at, selector, count, data) VALUES ($1, $2, $3, $4, $5)${upsert}`, params);
@@ -143,6 +144,25 @@ export class PostgresMonitorStore implements MonitorStore {
         await c.query("INSERT INTO monitor_alert_state (key, armed, last_fired) VALUES ($1, $2, $3) ON CONFLICT (key) DO UPDATE SET armed = EXCLUDED.armed, last_fired = EXCLUDED.last_fired", [k, s.armed ? 1 : 0, s.lastFired]);
       }
     });
+  }
+
+  async saveAlert(alert: Alert): Promise<void> {
+    await this.#query("INSERT INTO monitor_alerts (id, key, time, data) VALUES ($1, $2, $3, $4)", [alert.id, alert.key, alert.time, JSON.stringify(alert)]);
+  }
+
+  async alerts(q: AlertQuery = {}): Promise<AlertRecord[]> {
+    const { where, params } = alertWhere(q, (i) => `$${i}`);
+    return (await this.#query(`SELECT * FROM monitor_alerts${where} ORDER BY time DESC, id`, params)).map(readAlert);
+  }
+
+  async acknowledgeAlert(id: string, ack: Acknowledgment): Promise<boolean> {
+    const r = await this.#live().query("UPDATE monitor_alerts SET acknowledged_by = $1, acknowledged_at = $2, note = $3 WHERE id = $4 AND acknowledged_by IS NULL", [ack.by, ack.at, ack.note ?? null, id]);
+    return r.rowCount === 1;
+  }
+
+  async resolveAlerts(key: string, at: number): Promise<AlertRecord[]> {
+    const rows = await this.#query("UPDATE monitor_alerts SET resolved_at = $1 WHERE key = $2 AND resolved_at IS NULL RETURNING *", [at, key]);
+    return rows.map(readAlert);
   }
 
   async close(): Promise<void> {

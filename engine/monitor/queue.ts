@@ -1,6 +1,6 @@
 // The hand-off between the decision path and the flusher: a fixed ring of references. A push
-// is two stores and an increment; when the ring is full the event is dropped and counted, since
-// blocking or growing on the caller's path would make telemetry the agent's bottleneck.
+// is two stores and an increment; when the ring is full the push is refused and counted, and the
+// Monitor decides what that means (a drop it reports, or backpressure).
 
 /** A bounded FIFO of references; capacity is rounded up to a power of two. */
 export class EventQueue<T> {

@@ -1,8 +1,10 @@
-// The drift report as text for a terminal: a header, then one line per metric (verdict,
-// metric, test, statistic, p and q or distance, the two distributions as sparklines, a short
-// summary), and bars under each drifted metric. JSON output is the DriftReport itself.
+// The drift report as text for a terminal: a header, warnings, then one line per metric and
+// window (verdict, metric, window, test, statistic, p and q or distance, the two distributions as
+// sparklines, what moved most), bars under each drifted metric, and a footer naming the metrics
+// no event carries. JSON output is the DriftReport itself.
 import { barRows, clip, sparkline } from "./chart.ts";
 import { P_VALUE_TESTS } from "./config.ts";
+import { windowLabel } from "./drift.ts";
 import type { MetricResult } from "./drift.ts";
 import type { DriftReport } from "./run.ts";
 
@@ -34,7 +36,8 @@ function verdictText(r: MetricResult, color: boolean): string {
 
 function measure(r: MetricResult): string {
   if (r.verdict === "insufficient" && r.statistic === null) return "";
-  if (P_VALUE_TESTS.has(r.test)) return `stat ${num(r.statistic).padEnd(9)} p ${num(r.pValue).padEnd(9)} q ${num(r.adjustedP).padEnd(9)} (alert q ≤ ${r.threshold})`;
+  const phi = r.dispersion > 1 ? ` φ ${r.dispersion.toFixed(2)}` : "";
+  if (P_VALUE_TESTS.has(r.test)) return `stat ${num(r.statistic).padEnd(9)} p ${num(r.pValue).padEnd(9)} q ${num(r.adjustedP).padEnd(9)} (alert q ≤ ${r.threshold}${phi})`;
   return `${r.test} ${num(r.distance).padEnd(9)} (alert ≥ ${r.threshold})`.padEnd(46);
 }
 
@@ -42,11 +45,13 @@ function measure(r: MetricResult): string {
 export function renderReport(report: DriftReport, options: RenderOptions = {}): string {
   const color = options.color ?? false;
   const lines: string[] = [];
-  lines.push(`drift: baseline '${report.baseline.name}' (${report.baseline.count.toLocaleString("en-US")} decisions) vs ${time(report.window.from)} → ${time(report.window.to)} (${report.window.count.toLocaleString("en-US")} decisions)`);
+  const who = [report.agent !== null ? `agent ${report.agent}` : "", report.env !== null ? `env ${report.env}` : ""].filter(Boolean).join(", ");
+  lines.push(`drift: baseline '${report.baseline.name}' (${report.baseline.count.toLocaleString("en-US")} decisions) vs ${time(report.window.from)} → ${time(report.window.to)} (${report.window.count.toLocaleString("en-US")} decisions)${who ? ` for ${who}` : ""}`);
+  for (const w of report.warnings) lines.push(`warning: ${w}`);
   lines.push("");
   const width = Math.min(40, Math.max(12, ...report.results.map((r) => r.metric.length)));
   for (const r of report.results) {
-    const head = `${verdictText(r, color)} ${clip(r.metric, width).padEnd(width)} ${r.test.padEnd(14)}`;
+    const head = `${verdictText(r, color)} ${clip(r.metric, width).padEnd(width)} ${windowLabel(r).padEnd(4)} ${r.test.padEnd(8)}`;
     if (r.verdict === "insufficient") {
       lines.push(`${head} ${r.note ?? "no verdict"}`);
       continue;
@@ -55,11 +60,16 @@ export function renderReport(report: DriftReport, options: RenderOptions = {}): 
     const spark = r.chart.labels.length > 1 ? `  ${sparkline(r.chart.reference.slice(0, 12), max)} → ${sparkline(r.chart.current.slice(0, 12), max)}` : "";
     lines.push(`${head} ${measure(r)}${spark}  ${r.summary}`);
     if (r.verdict === "drift" && r.chart.labels.length > 0) {
-      for (const row of barRows(r.chart.labels, r.chart.reference, r.chart.current)) lines.push(`        ${row}`);
+      // Rows by how much each moved, so the first bar is the one that matters.
+      const order = r.moved.map((m) => r.chart.labels.indexOf(m.category)).filter((i) => i >= 0);
+      for (let i = 0; i < r.chart.labels.length; i++) if (!order.includes(i)) order.push(i);
+      const pick = <T>(xs: readonly T[]) => order.map((i) => xs[i]);
+      for (const row of barRows(pick(r.chart.labels), pick(r.chart.reference), pick(r.chart.current))) lines.push(`        ${row}`);
     }
   }
   lines.push("");
   const insufficient = report.results.filter((r) => r.verdict === "insufficient").length;
-  lines.push(`${report.drifted} of ${report.results.length} metrics drifted${insufficient > 0 ? `, ${insufficient} without enough data` : ""} (p-values adjusted by Benjamini–Hochberg across the run)`);
+  lines.push(`${report.drifted} of ${report.results.length} metric windows drifted${insufficient > 0 ? `, ${insufficient} without enough data` : ""} (p-values corrected by the baseline's own variability φ, adjusted by Benjamini–Hochberg across the run)`);
+  if (report.unrecorded.length > 0) lines.push(`not recorded by any event: ${report.unrecorded.join(", ")}`);
   return `${lines.join("\n")}\n`;
 }

@@ -3,7 +3,9 @@
 import { aggregateFromJson, aggregateToJson } from "./aggregate.ts";
 import type { Aggregate } from "./aggregate.ts";
 import { MonitorError } from "./errors.ts";
-import type { Baseline, BaselineSelector, StoredEvent } from "./store.ts";
+import type { Calibration } from "./calibration.ts";
+import type { Alert } from "./alerts.ts";
+import type { AlertQuery, AlertRecord, Baseline, BaselineSelector, StoredEvent } from "./store.ts";
 
 /** The tables, in SQL both engines accept; `{{bigint}}` and `{{text}}` are filled per engine. */
 export const SCHEMA_TEMPLATE = `
@@ -32,6 +34,17 @@ CREATE TABLE IF NOT EXISTS monitor_baselines (
   count {{bigint}} NOT NULL,
   data TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS monitor_alerts (
+  id TEXT PRIMARY KEY,
+  key TEXT NOT NULL,
+  time {{bigint}} NOT NULL,
+  data TEXT NOT NULL,
+  acknowledged_by TEXT,
+  acknowledged_at {{bigint}},
+  note TEXT,
+  resolved_at {{bigint}}
+);
+CREATE INDEX IF NOT EXISTS monitor_alerts_key ON monitor_alerts (key, time);
 CREATE TABLE IF NOT EXISTS monitor_alert_state (
   key TEXT PRIMARY KEY,
   armed INTEGER NOT NULL,
@@ -78,13 +91,63 @@ export function writeEvent(e: StoredEvent): string {
   return JSON.stringify(e.evaluations ? { event, evaluations: e.evaluations } : { event });
 }
 
-/** Builds a baseline from its columns. */
+function isCalibration(v: unknown): v is Calibration {
+  if (typeof v !== "object" || v === null) return false;
+  const c = v as Record<string, unknown>;
+  if (typeof c.windowMs !== "number" || typeof c.chunks !== "number" || typeof c.dispersion !== "object" || c.dispersion === null) return false;
+  return Object.values(c.dispersion).every((x) => typeof x === "number" && x >= 1);
+}
+
+/** Serialises a baseline's data column: its aggregate and its calibrations. */
+export function writeBaselineData(b: Baseline): string {
+  return JSON.stringify({ aggregate: aggregateToJson(b.aggregate), calibrations: b.calibrations ?? [] });
+}
+
+/** Builds a baseline from its columns (a data column holding a bare aggregate is a baseline from before calibration). */
 export function readBaseline(name: unknown, createdAt: unknown, selector: unknown, data: unknown): Baseline {
   let sel: BaselineSelector;
+  let v: unknown;
   try {
     sel = JSON.parse(String(selector)) as BaselineSelector;
+    v = JSON.parse(String(data));
   } catch {
     throw corrupt("baseline");
   }
-  return { name: String(name), createdAt: Number(createdAt), selector: sel, aggregate: readAggregate(data) };
+  const wrapped = typeof v === "object" && v !== null && "aggregate" in v;
+  const aggregate = aggregateFromJson(wrapped ? (v as { aggregate: unknown }).aggregate : v);
+  const calibrations = wrapped ? (v as { calibrations?: unknown }).calibrations : [];
+  if (!aggregate || !Array.isArray(calibrations) || !calibrations.every(isCalibration)) throw corrupt("baseline");
+  return { name: String(name), createdAt: Number(createdAt), selector: sel, aggregate, calibrations };
+}
+
+/** Builds a kept alert from its columns. */
+export function readAlert(row: Readonly<Record<string, unknown>>): AlertRecord {
+  let alert: Alert;
+  try {
+    alert = JSON.parse(String(row.data)) as Alert;
+  } catch {
+    throw corrupt("alert");
+  }
+  if (typeof alert?.id !== "string" || typeof alert.key !== "string") throw corrupt("alert");
+  const by = row.acknowledged_by;
+  return {
+    alert,
+    acknowledged: typeof by === "string" ? { by, at: Number(row.acknowledged_at), ...(typeof row.note === "string" ? { note: row.note } : {}) } : null,
+    resolvedAt: row.resolved_at === null || row.resolved_at === undefined ? null : Number(row.resolved_at),
+  };
+}
+
+/** The WHERE clause and parameters of an alert query; `param(i)` spells the engine's i-th placeholder. */
+export function alertWhere(q: AlertQuery, param: (i: number) => string): { where: string; params: (string | number)[] } {
+  const clauses: string[] = [];
+  const params: (string | number)[] = [];
+  const add = (sql: string, v: string | number) => {
+    params.push(v);
+    clauses.push(sql.replace("?", param(params.length)));
+  };
+  if (q.id !== undefined) add("id = ?", q.id);
+  if (q.key !== undefined) add("key = ?", q.key);
+  if (q.since !== undefined) add("time >= ?", q.since);
+  if (q.unacknowledged === true) clauses.push("acknowledged_by IS NULL");
+  return { where: clauses.length > 0 ? ` WHERE ${clauses.join(" AND ")}` : "", params };
 }

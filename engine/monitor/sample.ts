@@ -3,6 +3,7 @@
 // traffic. Merging keeps every bucket's share proportional to its count, so a busy minute
 // weighs more than a quiet one, as it would in the raw events.
 import type { Random } from "./random.ts";
+import { sortedCopy } from "./stats/sort.ts";
 
 /** A uniform random subset of a metric's values with exact count, sum, min and max. */
 export interface Sample {
@@ -73,4 +74,19 @@ export function mergeSamples(samples: readonly Sample[], cap: number, rand: Rand
     }
   }
   return out;
+}
+
+const SORTED = new WeakMap<Sample, { readonly count: number; readonly length: number; readonly sorted: Float64Array }>();
+
+/**
+ * The sample's values sorted ascending, sorted once per sample: a drift run tests one baseline
+ * sample against several windows, and sorting is most of a KS test's cost. A sample that grew
+ * since is sorted again.
+ */
+export function sortedValues(s: Sample): Float64Array {
+  const hit = SORTED.get(s);
+  if (hit !== undefined && hit.count === s.count && hit.length === s.values.length) return hit.sorted;
+  const sorted = sortedCopy(s.values);
+  SORTED.set(s, { count: s.count, length: s.values.length, sorted });
+  return sorted;
 }

@@ -8,8 +8,9 @@ import type { StatementSync } from "node:sqlite";
 import { mergeAggregates } from "./aggregate.ts";
 import { MonitorError } from "./errors.ts";
 import { seededRandom } from "./random.ts";
-import { SCHEMA_TEMPLATE, readAggregate, readBaseline, readEvent, writeAggregate, writeEvent } from "./rows.ts";
-import type { AlertState, Baseline, BucketQuery, BucketRecord, MonitorStore, StoredEvent } from "./store.ts";
+import type { Alert } from "./alerts.ts";
+import { SCHEMA_TEMPLATE, alertWhere, readAggregate, readAlert, readBaseline, readEvent, writeAggregate, writeBaselineData, writeEvent } from "./rows.ts";
+import type { Acknowledgment, AlertQuery, AlertRecord, AlertState, Baseline, BucketQuery, BucketRecord, MonitorStore, StoredEvent } from "./store.ts";
 
 const SCHEMA = SCHEMA_TEMPLATE.replaceAll("{{bigint}}", "INTEGER").replaceAll("{{serial}}", "INTEGER");
 
@@ -39,6 +40,10 @@ export class SqliteMonitorStore implements MonitorStore {
       putBaseline: p("INSERT OR REPLACE INTO monitor_baselines (name, created_at, selector, count, data) VALUES (?, ?, ?, ?, ?)"),
       alerts: p("SELECT key, armed, last_fired FROM monitor_alert_state"),
       putAlert: p("INSERT OR REPLACE INTO monitor_alert_state (key, armed, last_fired) VALUES (?, ?, ?)"),
+      insAlert: p("INSERT INTO monitor_alerts (id, key, time, data) VALUES (?, ?, ?, ?)"),
+      ackAlert: p("UPDATE monitor_alerts SET acknowledged_by = ?, acknowledged_at = ?, note = ? WHERE id = ? AND acknowledged_by IS NULL"),
+      openAlerts: p("SELECT * FROM monitor_alerts WHERE key = ? AND resolved_at IS NULL ORDER BY time DESC"),
+      resolveAlerts: p("UPDATE monitor_alerts SET resolved_at = ? WHERE key = ? AND resolved_at IS NULL"),
     };
   }
 
@@ -113,7 +118,7 @@ export class SqliteMonitorStore implements MonitorStore {
 
   async saveBaseline(b: Baseline, replace = false): Promise<void> {
     this.#open();
-    const args = [b.name, b.createdAt, JSON.stringify(b.selector), b.aggregate.count, writeAggregate(b.aggregate)] as const;
+    const args = [b.name, b.createdAt, JSON.stringify(b.selector), b.aggregate.count, writeBaselineData(b)] as const;
     if (replace) {
       this.#q.putBaseline.run(...args);
       return;
@@ -145,6 +150,29 @@ export class SqliteMonitorStore implements MonitorStore {
   async saveAlertStates(states: ReadonlyMap<string, AlertState>): Promise<void> {
     this.#tx(() => {
       for (const [k, s] of states) this.#q.putAlert.run(k, s.armed ? 1 : 0, s.lastFired);
+    });
+  }
+
+  async saveAlert(alert: Alert): Promise<void> {
+    this.#open();
+    this.#q.insAlert.run(alert.id, alert.key, alert.time, JSON.stringify(alert));
+  }
+
+  async alerts(q: AlertQuery = {}): Promise<AlertRecord[]> {
+    const { where, params } = alertWhere(q, () => "?");
+    return (this.#open().prepare(`SELECT * FROM monitor_alerts${where} ORDER BY time DESC, id`).all(...params) as Row[]).map(readAlert);
+  }
+
+  async acknowledgeAlert(id: string, ack: Acknowledgment): Promise<boolean> {
+    this.#open();
+    return Number(this.#q.ackAlert.run(ack.by, ack.at, ack.note ?? null, id).changes) === 1;
+  }
+
+  async resolveAlerts(key: string, at: number): Promise<AlertRecord[]> {
+    return this.#tx(() => {
+      const open = (this.#q.openAlerts.all(key) as Row[]).map(readAlert);
+      this.#q.resolveAlerts.run(at, key);
+      return open.map((r) => ({ ...r, resolvedAt: at }));
     });
   }
 

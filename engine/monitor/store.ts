@@ -2,7 +2,9 @@
 // retention), named baselines and alert state. The tables live beside the audit log's, in the
 // same SQLite file or PostgreSQL database, under names of their own (`monitor_*`).
 import type { Aggregate, Evaluations } from "./aggregate.ts";
-import type { DecisionEvent } from "./event.ts";
+import type { Alert } from "./alerts.ts";
+import type { Calibration } from "./calibration.ts";
+import type { DecisionEvent, OutcomeEvent } from "./event.ts";
 
 /** Which agent, version and environment a bucket counts; "" where events named none. */
 export interface BucketKey {
@@ -29,14 +31,24 @@ export interface BucketQuery {
 
 /** A raw event as kept: the event without its output text, with its evaluator results. */
 export interface StoredEvent {
-  readonly event: Omit<DecisionEvent, "output">;
+  readonly event: Omit<DecisionEvent, "output"> | Omit<OutcomeEvent, "output">;
   readonly evaluations?: Evaluations;
 }
 
-/** What a baseline was captured from. Absent bounds mean "since the first" / "up to the last" event. */
+/** A baseline that follows time: the last `lookbackMs` before the compared windows, recomputed every `refreshMs`. */
+export interface RollingSpec {
+  readonly lookbackMs: number;
+  readonly refreshMs: number;
+}
+
+/**
+ * What a baseline was captured from. Absent bounds mean "since the first" / "up to the last"
+ * event. A rolling baseline's bounds are those of its latest computation.
+ */
 export interface BaselineSelector {
   readonly from?: number;
   readonly to?: number;
+  readonly rolling?: RollingSpec;
   readonly agent?: string;
   readonly agentVersion?: string;
   readonly env?: string;
@@ -48,6 +60,34 @@ export interface Baseline {
   readonly createdAt: number;
   readonly selector: BaselineSelector;
   readonly aggregate: Aggregate;
+  /** How much each metric moves between windows of the baseline, per window width (calibration.ts). */
+  readonly calibrations?: readonly Calibration[];
+}
+
+/** Who acknowledged an alert, when, and why. */
+export interface Acknowledgment {
+  readonly by: string;
+  /** ms since the epoch. */
+  readonly at: number;
+  readonly note?: string;
+}
+
+/** An alert as kept: what fired, who acknowledged it, when its metric recovered. */
+export interface AlertRecord {
+  readonly alert: Alert;
+  readonly acknowledged: Acknowledgment | null;
+  /** When every window was back past the re-arm level, ms; null while it is not. */
+  readonly resolvedAt: number | null;
+}
+
+/** Selects kept alerts. */
+export interface AlertQuery {
+  readonly id?: string;
+  readonly key?: string;
+  /** Only alerts nobody acknowledged. */
+  readonly unacknowledged?: boolean;
+  /** Only alerts fired at or after this instant, ms. */
+  readonly since?: number;
 }
 
 /** An alert's hysteresis and cooldown state, by monitor key. */
@@ -82,6 +122,14 @@ export interface MonitorStore {
   alertStates(): Promise<Map<string, AlertState>>;
   /** Writes these keys' alert state (others are left alone). */
   saveAlertStates(states: ReadonlyMap<string, AlertState>): Promise<void>;
+  /** Keeps a fired alert. */
+  saveAlert(alert: Alert): Promise<void>;
+  /** Kept alerts matching `q`, newest first. */
+  alerts(q?: AlertQuery): Promise<AlertRecord[]>;
+  /** Marks the alert `id` acknowledged; false when there is no such alert or it already was. */
+  acknowledgeAlert(id: string, ack: Acknowledgment): Promise<boolean>;
+  /** Marks every unresolved alert of `key` resolved at `at`; returns them. */
+  resolveAlerts(key: string, at: number): Promise<AlertRecord[]>;
   /** Releases the connection or file handle. */
   close(): Promise<void>;
 }

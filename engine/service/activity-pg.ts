@@ -5,6 +5,7 @@
 import pg from "pg";
 import type { ActivityFilter } from "./activity.ts";
 import type { ActivityView } from "./context.ts";
+import type { SessionPageV1, SessionQuery, SessionSummaryV1 } from "./console-read.ts";
 import type { DecisionRecordV1 } from "./wire.ts";
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS palisade_decisions (
@@ -108,6 +109,44 @@ export class PostgresActivity implements ActivityView {
   async session(id: string): Promise<DecisionRecordV1[]> {
     const r = await this.#pool.query<{ doc: string; approval: string | null }>("SELECT doc, approval FROM (SELECT seq, doc, approval FROM palisade_decisions WHERE session = $1 ORDER BY seq DESC LIMIT 500) t ORDER BY seq", [id]);
     return r.rows.map((x) => this.#view(x));
+  }
+
+  /**
+   * The console's sessions list, grouped in SQL. The principal is read as JSON text (`->`, not
+   * `->>`): de-escaping a value holding \u0000 fails, and a client must not break the list.
+   */
+  async summaries(q: SessionQuery): Promise<SessionPageV1> {
+    const like = q.q === undefined ? null : `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const r = await this.#pool.query<{ id: string; agent: string; env: string; principal: string | null; first: string; last: string; steps: number; deny: number; require_approval: number; allow: number; total: number }>(
+      `WITH d AS (SELECT session, agent, env, decision, doc::json AS j FROM palisade_decisions WHERE session IS NOT NULL
+        AND ($7::text[] IS NULL OR agent = ANY($7)) AND ($8::text[] IS NULL OR env = ANY($8))),
+      s AS (SELECT session AS id, min(agent) AS agent, min(env) AS env, min((j->'input'->'principal'->'id')::text) AS principal,
+        min(j->>'time') AS first, max(j->>'time') AS last, count(*)::int AS steps,
+        count(*) FILTER (WHERE decision = 'deny')::int AS deny, count(*) FILTER (WHERE decision = 'require_approval')::int AS require_approval,
+        count(*) FILTER (WHERE decision = 'allow')::int AS allow FROM d GROUP BY session)
+      SELECT *, count(*) OVER ()::int AS total FROM s
+      WHERE ($1::text IS NULL OR id ILIKE $1 OR agent ILIKE $1 OR env ILIKE $1 OR coalesce(principal, '') ILIKE $1)
+        AND ($2::text IS NULL OR agent = $2) AND ($3::text IS NULL OR env = $3)
+        AND ($4::text IS NULL OR (CASE WHEN deny > 0 THEN 'deny' WHEN require_approval > 0 THEN 'require_approval' ELSE 'allow' END) = $4)
+      ORDER BY last DESC, id LIMIT $5 OFFSET $6`,
+      [like, q.agent ?? null, q.env ?? null, q.outcome ?? null, q.limit, q.offset, q.agents ?? null, q.envs ?? null],
+    );
+    const principal = (t: string | null): string | null => {
+      try {
+        const v: unknown = t === null ? null : JSON.parse(t);
+        return typeof v === "string" ? v : null;
+      } catch {
+        return null;
+      }
+    };
+    const sessions = r.rows.map((x): SessionSummaryV1 => {
+      const counts: Record<string, number> = {};
+      for (const k of ["deny", "require_approval", "allow"] as const) if (x[k] > 0) counts[k] = x[k];
+      return { id: x.id, agent: x.agent, env: x.env, principal: principal(x.principal), first: x.first, last: x.last, steps: x.steps, outcome: x.deny > 0 ? "deny" : x.require_approval > 0 ? "require_approval" : "allow", counts };
+    });
+    // Past the last page there is no row to carry the window's count: count on its own then.
+    const total = r.rows[0]?.total ?? (q.offset > 0 ? (await this.summaries({ ...q, offset: 0, limit: 1 })).total : 0);
+    return { sessions, total, offset: q.offset, limit: q.limit };
   }
 
   /** Writes what is queued, then disconnects. */

@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import type { ApprovalStore, StoredApproval } from "./approval-store.ts";
 import { ServiceError } from "./errors.ts";
+import { mayRead } from "./keys.ts";
 import type { Caller } from "./keys.ts";
 import type { ApprovalStatusV1, ApprovalV1 } from "./wire.ts";
 
@@ -87,6 +88,7 @@ export class ApprovalQueue {
    */
   async answer(caller: Caller, id: string, action: "approve" | "reject", note?: string): Promise<ApprovalV1> {
     const current = await this.get(id);
+    if (!mayRead(caller, current)) throw new ServiceError("auth/forbidden", `key '${caller.id}' may not answer this request: it is for an agent or environment outside the key's scope`);
     if (current.role !== null && !caller.roles.has(current.role) && !caller.admin) {
       throw new ServiceError("auth/forbidden", `approving this request needs the role '${current.role}', which key '${caller.id}' lacks`);
     }

@@ -28,8 +28,12 @@ export interface ServiceConfig {
   readonly monitor?: MonitorConfig | false;
   /** A `palisade.environments.json` whose environments the console lists. */
   readonly environments?: string;
-  /** What a decision whose audit entry fails gets (`deny`: 503, the default) and how long it waits for the commit. */
-  readonly audit?: { readonly onFailure?: "deny" | "allow"; readonly timeoutMs?: number };
+  /**
+   * The audit log's settings: what a decision whose entry fails gets (`onFailure`, `deny`: 503, the
+   * default), how long it waits for the commit (`timeoutMs`), and whether entry bundles are served
+   * under /tlog/ (`publicEntries`, default false: hashes and checkpoints only).
+   */
+  readonly audit?: { readonly onFailure?: "deny" | "allow"; readonly timeoutMs?: number; readonly publicEntries?: boolean };
   readonly timeouts?: Timeouts;
   /** Failed authentications allowed per client address. */
   readonly authFailureLimit?: RateLimit;
@@ -95,12 +99,14 @@ export function parseServiceConfig(text: string, base: string): ServiceConfig {
   const authFailureLimit = limitSection(raw.authFailureLimit, "/authFailureLimit", 5);
   let audit: ServiceConfig["audit"];
   if (raw.audit !== undefined) {
-    if (!isObject(raw.audit)) throw new ConfigError("/audit must be an object with onFailure and timeoutMs");
+    if (!isObject(raw.audit)) throw new ConfigError("/audit must be an object with onFailure, timeoutMs and publicEntries");
     const onFailure = raw.audit.onFailure;
     if (onFailure !== undefined && onFailure !== "deny" && onFailure !== "allow") throw new ConfigError(`/audit/onFailure must be "deny" (refuse a decision that cannot be recorded, the default) or "allow", got ${JSON.stringify(onFailure)}`);
     const timeoutMs = posInt(raw.audit.timeoutMs, "/audit/timeoutMs");
-    for (const f of Object.keys(raw.audit)) if (f !== "onFailure" && f !== "timeoutMs") throw new ConfigError(`/audit/${f} is not an audit setting (onFailure, timeoutMs)`);
-    audit = { ...(onFailure !== undefined ? { onFailure } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
+    const publicEntries = raw.audit.publicEntries;
+    if (publicEntries !== undefined && typeof publicEntries !== "boolean") throw new ConfigError("/audit/publicEntries must be true or false");
+    for (const f of Object.keys(raw.audit)) if (f !== "onFailure" && f !== "timeoutMs" && f !== "publicEntries") throw new ConfigError(`/audit/${f} is not an audit setting (onFailure, timeoutMs, publicEntries)`);
+    audit = { ...(onFailure !== undefined ? { onFailure } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(publicEntries !== undefined ? { publicEntries } : {}) };
   }
   let timeouts: Timeouts | undefined;
   if (raw.timeouts !== undefined) {

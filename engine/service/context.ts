@@ -2,6 +2,7 @@
 import type { AuditLog } from "../audit/index.ts";
 import type { PolicySet, PolicySource } from "../runtime/index.ts";
 import type { Activity, ActivityFilter } from "./activity.ts";
+import type { SessionPageV1, SessionQuery } from "./console-read.ts";
 import type { DecisionRecordV1 } from "./wire.ts";
 import type { ApprovalQueue } from "./approvals.ts";
 import type { AuditWriter, PendingRecord } from "./audit-writer.ts";
@@ -65,6 +66,8 @@ export interface ActivityView {
   sessions(): Promise<string[]>;
   /** One session's steps, oldest first. */
   session(id: string): Promise<DecisionRecordV1[]>;
+  /** A page of session summaries, where the store can compute them itself (else they are computed from `recent`). */
+  summaries?(q: SessionQuery): Promise<SessionPageV1>;
 }
 
 /** Recent decisions of every node in a shared store: each node adds what it answered. */

@@ -1,22 +1,16 @@
 // `GET /v1/drift` from the monitor the service feeds: the latest window against a baseline, per
 // monitor and metric. Missing baselines are a state to show with the command that fixes it,
 // not a failure, since every fresh service starts without one.
-import { MonitorError, parseMonitorConfig, runDrift } from "../monitor/index.ts";
-import type { DriftReport, MonitorConfig, MonitorStore } from "../monitor/index.ts";
+import { DEFAULT_MONITORS, MonitorError, parseMonitorConfig, runDrift } from "../monitor/index.ts";
+import type { DriftMetrics, DriftReport, MonitorConfig, MonitorStore } from "../monitor/index.ts";
 import type { DriftSource } from "./context.ts";
 
 /**
- * The monitors a service runs when its configuration declares none: the behaviours a served
- * decision carries (tool mix, outcomes, escalation and denial rates). Latency, tokens and
- * output categories are left out because the decision API does not receive them.
+ * The monitors a service runs when its configuration declares none: the monitor's defaults. The
+ * decision API carries the decisions and the answers' text; POST /v1/outcomes carries wall time,
+ * errors, tokens and output size.
  */
-export const SERVICE_MONITORS: readonly { readonly name: string; readonly metric: string }[] = [
-  { name: "tool mix", metric: "tools" },
-  { name: "decision mix", metric: "decisions" },
-  { name: "escalation rate", metric: "approval_rate" },
-  { name: "denial rate", metric: "denial_rate" },
-  { name: "denial rate per rule", metric: "denial_rate:*" },
-];
+export const SERVICE_MONITORS: readonly { readonly name: string; readonly metric: string }[] = DEFAULT_MONITORS;
 
 /** The service's default monitor config: SERVICE_MONITORS over one-hour windows, the newest baseline. */
 export function serviceMonitorConfig(): MonitorConfig {
@@ -37,17 +31,22 @@ export interface MonitorDriftOptions {
   readonly flush?: () => Promise<unknown>;
   /** End of the window; default now. */
   readonly now?: () => number;
+  /** Records each report as OTel metrics. */
+  readonly metrics?: DriftMetrics;
 }
 
 /** A DriftSource over a monitor store. */
 export function monitorDriftSource(o: MonitorDriftOptions): DriftSource {
   const config = o.config ?? serviceMonitorConfig();
-  const monitors = config.monitors.map((m) => m.name);
+  // A monitor over several windows is one spec per window: name it once.
+  const monitors = [...new Set(config.monitors.map((m) => m.name))];
   return {
     async report(): Promise<DriftStatusV1> {
       await o.flush?.();
       try {
-        return { status: "ok", monitors, ...(await runDrift(o.store, config, { now: (o.now ?? Date.now)() })) };
+        const report = await runDrift(o.store, config, { now: (o.now ?? Date.now)() });
+        o.metrics?.record(report);
+        return { status: "ok", monitors, ...report };
       } catch (err) {
         if (!(err instanceof MonitorError)) throw err;
         if (err.code === "monitor/no-baseline") {

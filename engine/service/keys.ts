@@ -111,6 +111,16 @@ export function checkScope(caller: Caller, agent: string, env: string, path: str
   if (caller.environments !== null && !caller.environments.has(env)) throw new ServiceError("auth/forbidden", `key '${caller.id}' may not decide in environment '${env}'`, path);
 }
 
+/** Whether a key scoped to some agents or environments may read what was decided for `agent` in `env`. */
+export function mayRead(caller: Caller, r: { readonly agent: string; readonly env: string }): boolean {
+  return (caller.agents === null || caller.agents.has(r.agent)) && (caller.environments === null || caller.environments.has(r.env));
+}
+
+/** Whether the key is limited to some agents or environments. */
+export function isScoped(caller: Caller): boolean {
+  return caller.agents !== null || caller.environments !== null;
+}
+
 /** Throws auth/forbidden unless the caller holds `scope` (administrators hold every scope). */
 export function requireScope(caller: Caller, scope: Scope): void {
   if (!caller.scopes.has(scope)) throw new ServiceError("auth/forbidden", `key '${caller.id}' lacks the '${scope}' scope`);

@@ -5,7 +5,7 @@ import { ref } from "./schemas.ts";
 import type { FastifyInstance } from "fastify";
 import type { ServiceContext } from "./context.ts";
 import { ServiceError, invalid } from "./errors.ts";
-import { checkScope } from "./keys.ts";
+import { checkScope, mayRead } from "./keys.ts";
 import { approvalAction, approvalFiling, queryInt } from "./validate.ts";
 import { baseSecurityHeaders } from "./edges.ts";
 import type { ApprovalListV1, ApprovalStatusV1, ApprovalV1 } from "./wire.ts";
@@ -19,7 +19,7 @@ const MAX_WAIT_S = 60;
 export function approvalRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   app.get("/v1/approvals", documented({
     summary: "List approval requests",
-    description: "Admins see every request; an approver sees those naming one of its roles.",
+    description: "Admins see every request; an approver sees those naming one of its roles. Either sees only the agents and environments its key covers.",
     tag: "approvals",
     auth: "key",
     query: { status: { description: "Only requests with this status.", schema: ref("ApprovalStatus") } },
@@ -30,8 +30,8 @@ export function approvalRoutes(app: FastifyInstance, ctx: ServiceContext): void 
     const status = (req.query as Record<string, unknown>).status;
     if (status !== undefined && (typeof status !== "string" || !STATUSES.has(status))) throw invalid("/status", `query parameter 'status' must be one of pending, approved, rejected, expired`);
     const all = await ctx.approvals.list(status as ApprovalStatusV1 | undefined);
-    // An approver sees what it may answer; an admin sees everything.
-    return { approvals: caller.admin ? all : all.filter((a) => a.role !== null && caller.roles.has(a.role)) };
+    // An approver sees what it may answer; an admin sees everything its key's scope covers.
+    return { approvals: all.filter((a) => mayRead(caller, a) && (caller.admin || (a.role !== null && caller.roles.has(a.role)))) };
   });
 
   app.post("/v1/approvals", documented({
@@ -74,7 +74,7 @@ export function approvalRoutes(app: FastifyInstance, ctx: ServiceContext): void 
     const { id } = req.params as { id: string };
     const wait = queryInt(req.query as Record<string, unknown>, "wait", MAX_WAIT_S) ?? 0;
     const current = await ctx.approvals.get(id);
-    if (!caller.admin && caller.agents !== null && !caller.agents.has(current.agent)) throw new ServiceError("auth/forbidden", `key '${caller.id}' may not see requests of agent '${current.agent}'`);
+    if (!mayRead(caller, current)) throw new ServiceError("auth/forbidden", `key '${caller.id}' may not see this request: it is for an agent or environment outside the key's scope`);
     if (wait === 0 || current.status !== "pending") return current;
     // A stopping service answers with the request as it stands: the client polls again elsewhere.
     if (ctx.stopping.aborted) return current;
@@ -99,7 +99,7 @@ export function approvalRoutes(app: FastifyInstance, ctx: ServiceContext): void 
     const caller = ctx.caller(req);
     const { id } = req.params as { id: string };
     const current = await ctx.approvals.get(id);
-    if (!caller.admin && caller.agents !== null && !caller.agents.has(current.agent)) throw new ServiceError("auth/forbidden", `key '${caller.id}' may not see requests of agent '${current.agent}'`);
+    if (!mayRead(caller, current)) throw new ServiceError("auth/forbidden", `key '${caller.id}' may not see this request: it is for an agent or environment outside the key's scope`);
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { ...baseSecurityHeaders(false), "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" });

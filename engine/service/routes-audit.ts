@@ -1,10 +1,12 @@
 // The audit log over HTTP. Checkpoints and proofs need a key; the C2SP tlog-tiles paths under
 // /tlog/ are public, so a witness or an auditor can verify the log without database access and
-// without credentials (they hold hashes and the decisions' records, as the log's design intends).
+// without credentials. Hash tiles and checkpoints always are; entry bundles (the records, sealed
+// or redacted as the log's erasure policy leaves them) only with `publicEntries`.
+import { gzipSync } from "node:zlib";
 import { documented } from "./openapi.ts";
 import { ref } from "./schemas.ts";
 import type { FastifyInstance, FastifyReply } from "fastify";
-import { HASH_SIZE, StoreError, TILE_WIDTH, encodeEntryBundle, openCheckpoint, toBase64 } from "../audit/index.ts";
+import { TILE_WIDTH, openCheckpoint, toBase64 } from "../audit/index.ts";
 import type { ServiceContext } from "./context.ts";
 import { ServiceError, invalid } from "./errors.ts";
 import { requireAdmin } from "./keys.ts";
@@ -47,8 +49,8 @@ function notFound(reply: FastifyReply, what: string): FastifyReply {
   return reply.code(404).send(new ServiceError("request/not-found", what).toJSON());
 }
 
-/** Registers the audit routes. */
-export function auditRoutes(app: FastifyInstance, ctx: ServiceContext): void {
+/** Registers the audit routes; `publicEntries` serves entry bundles to anyone (default: not). */
+export function auditRoutes(app: FastifyInstance, ctx: ServiceContext, options: { publicEntries?: boolean } = {}): void {
   const log = ctx.audit;
 
   app.get("/v1/audit/checkpoint", documented({
@@ -120,24 +122,13 @@ export function auditRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   }), async (req, reply) => {
     const t = parseTilePath((req.params as { "*": string })["*"]);
     if (!t) return notFound(reply, "not a tile path");
-    const cp = await log.latestCheckpoint();
-    const size = cp?.size ?? 0;
-    const first = t.index * TILE_WIDTH;
-    if (t.level === "entries") {
-      if (first + t.width > size || (t.width < TILE_WIDTH && first + t.width !== size)) return notFound(reply, "no such entry bundle at the latest checkpoint");
-      const entries = await log.store.entries(first, first + t.width);
-      if (entries.length !== t.width) throw new StoreError("audit/store-corrupt", "the store lacks entries below the checkpoint");
-      return reply.type("application/octet-stream").header("cache-control", t.width === TILE_WIDTH ? "public, max-age=31536000, immutable" : "no-store").send(Buffer.from(encodeEntryBundle(entries.map((e) => e.data))));
-    }
-    const nodes = Math.floor(size / TILE_WIDTH ** t.level);
-    if (first + t.width > nodes || (t.width < TILE_WIDTH && first + t.width !== nodes)) return notFound(reply, "no such tile at the latest checkpoint");
-    const hashes = await log.store.levelHashes(t.level * 8, first, first + t.width);
-    const out = Buffer.alloc(t.width * HASH_SIZE);
-    for (let i = 0; i < t.width; i++) {
-      const h = hashes.get(first + i);
-      if (!h) throw new StoreError("audit/store-corrupt", `the stored tree lacks node ${t.level * 8}/${first + i}`);
-      out.set(h, i * HASH_SIZE);
-    }
-    return reply.type("application/octet-stream").header("cache-control", t.width === TILE_WIDTH ? "public, max-age=31536000, immutable" : "no-store").send(out);
+    if (t.level === "entries" && options.publicEntries !== true) return reply.code(403).type("text/plain").send("entry bundles are not public on this log (setting audit.publicEntries)\n");
+    // Every partial width up to the latest checkpoint's is served: a client holding any older checkpoint needs its own.
+    const bytes = await log.tile(t.level, t.index, t.width);
+    if (!bytes) return notFound(reply, "no such tile at the latest checkpoint");
+    reply.type("application/octet-stream").header("cache-control", t.width === TILE_WIDTH ? "public, max-age=31536000, immutable" : "public, max-age=60");
+    // C2SP tlog-tiles: entry bundles SHOULD be compressed at the HTTP layer.
+    if (t.level === "entries" && /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""))) return reply.header("content-encoding", "gzip").header("vary", "accept-encoding").send(gzipSync(bytes));
+    return reply.send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   });
 }

@@ -1,13 +1,21 @@
 // What the console reads (all admin-only): live decisions with filters, one session's steps, the
 // policy set in force, and the drift, report and environment panels where those parts are wired.
+// An admin key limited to some agents or environments reads only what was decided for them: every
+// list, count and proof is cut to its scope, and what covers everything (drift, reports) needs an
+// unscoped key.
 import { documented } from "./openapi.ts";
 import { ref } from "./schemas.ts";
 import type { FastifyInstance } from "fastify";
 import type { ReportOptions, ServiceContext } from "./context.ts";
 import { ServiceError, invalid } from "./errors.ts";
-import { requireAdmin } from "./keys.ts";
+import { isScoped, mayRead, requireAdmin } from "./keys.ts";
+import type { Caller } from "./keys.ts";
 import { queryInt } from "./validate.ts";
 import type { DecisionRecordV1 } from "./wire.ts";
+import type { ActivityFilter } from "./activity.ts";
+import { OUTCOMES, findDecisionEntry, overview, pageOf, summarize } from "./console-read.ts";
+import type { OverviewV1, SessionPageV1, SessionQuery } from "./console-read.ts";
+import { toBase64 } from "../audit/index.ts";
 
 function str(q: Record<string, unknown>, k: string): string | undefined {
   const v = q[k];
@@ -32,6 +40,31 @@ function reportOptions(q: Record<string, unknown>): ReportOptions {
   return { format, ...(from ? { from } : {}), ...(to ? { to } : {}) };
 }
 
+/** How many of the latest decisions the overview (and, on one node, the sessions list) covers. */
+const RECENT = 5000;
+
+/** Throws auth/forbidden unless the caller is an admin for every agent and environment. */
+function requireWholeAdmin(caller: Caller, what: string): void {
+  requireAdmin(caller);
+  if (isScoped(caller)) throw new ServiceError("auth/forbidden", `key '${caller.id}' is limited to some agents or environments, and ${what} covers all of them: use an admin key for every agent and environment`);
+}
+
+/** What `caller` may read of the latest decisions matching `filter` (the view's order, newest first). */
+async function readable(ctx: ServiceContext, caller: Caller, filter: ActivityFilter, limit: number): Promise<DecisionRecordV1[]> {
+  if (!isScoped(caller)) return ctx.view.recent(filter, limit);
+  return (await ctx.view.recent(filter, RECENT)).filter((r) => mayRead(caller, r)).slice(0, limit);
+}
+
+function sessionQuery(q: Record<string, unknown>): SessionQuery {
+  const outcome = str(q, "outcome");
+  if (outcome !== undefined && !(OUTCOMES as readonly string[]).includes(outcome)) throw invalid("/outcome", `query parameter 'outcome' must be one of ${OUTCOMES.join(", ")}, got ${JSON.stringify(outcome)}`);
+  const text = str(q, "q")?.trim();
+  if (text !== undefined && text.length > 200) throw invalid("/q", "query parameter 'q' must be at most 200 characters");
+  return { q: text === "" ? undefined : text, agent: str(q, "agent"), env: str(q, "env"), outcome, offset: queryInt(q, "offset", 1_000_000) ?? 0, limit: queryInt(q, "limit", 500) ?? 50 };
+}
+
+const SUMMARY = { type: "object", required: ["id", "agent", "env", "principal", "first", "last", "steps", "outcome", "counts"], properties: { id: { type: "string" }, agent: { type: "string" }, env: { type: "string" }, principal: { type: ["string", "null"] }, first: { type: "string" }, last: { type: "string" }, steps: { type: "integer" }, outcome: { type: "string" }, counts: { type: "object", additionalProperties: { type: "integer" } } } };
+
 const ENVIRONMENTS_HINT = "put a palisade.environments.json in the folder `palisade serve` runs in, or name one with \"environments\" in its --config (see the README's \"Environments and promotion\")";
 
 /** Registers the console's read routes. */
@@ -50,10 +83,11 @@ export function consoleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     },
     responses: { 200: { description: "Newest first.", schema: { type: "object", required: ["decisions"], properties: { decisions: { type: "array", items: ref("DecisionRecord") } } } } },
   }), async (req): Promise<{ decisions: DecisionRecordV1[] }> => {
-    requireAdmin(ctx.caller(req));
+    const caller = ctx.caller(req);
+    requireAdmin(caller);
     const q = req.query as Record<string, unknown>;
     const filter = { agent: str(q, "agent"), env: str(q, "env"), phase: str(q, "phase"), decision: str(q, "decision"), session: str(q, "session") };
-    return { decisions: await ctx.view.recent(filter, queryInt(q, "limit", 1000) ?? 200) };
+    return { decisions: await readable(ctx, caller, filter, queryInt(q, "limit", 1000) ?? 200) };
   });
 
   app.get("/v1/sessions", documented({
@@ -62,8 +96,74 @@ export function consoleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     auth: "key",
     responses: { 200: { description: "Most recently started last.", schema: { type: "object", required: ["sessions"], properties: { sessions: { type: "array", items: { type: "string" } } } } } },
   }), async (req): Promise<{ sessions: string[] }> => {
-    requireAdmin(ctx.caller(req));
-    return { sessions: await ctx.view.sessions() };
+    const caller = ctx.caller(req);
+    requireAdmin(caller);
+    if (!isScoped(caller)) return { sessions: await ctx.view.sessions() };
+    const started = new Set<string>();
+    for (const r of (await readable(ctx, caller, {}, RECENT)).reverse()) if (r.session !== null) started.add(r.session);
+    return { sessions: [...started].slice(-200) };
+  });
+
+  app.get("/v1/console/sessions", documented({
+    summary: "Sessions, searched and paged (admin)",
+    description: "One row per session: agent, environment, principal, first and last step, steps, the most severe outcome. Covers the sessions in the shared decisions table (PostgreSQL) or, on one node, those among its latest decisions.",
+    tag: "console",
+    auth: "key",
+    query: {
+      q: { description: "Case-insensitive text in the session id, agent, environment or principal.", schema: { type: "string", maxLength: 200 } },
+      agent: { description: "Only this agent's.", schema: { type: "string" } },
+      env: { description: "Only this environment's.", schema: { type: "string" } },
+      outcome: { description: "Only sessions whose most severe decision is this.", schema: { type: "string", enum: [...OUTCOMES] } },
+      offset: { description: "Rows to skip (default 0).", schema: { type: "integer", minimum: 0, maximum: 1_000_000 } },
+      limit: { description: "Rows to return (default 50).", schema: { type: "integer", minimum: 0, maximum: 500 } },
+    },
+    responses: { 200: { description: "Most recently active first, with the number of matches.", schema: { type: "object", required: ["sessions", "total", "offset", "limit"], properties: { sessions: { type: "array", items: SUMMARY }, total: { type: "integer" }, offset: { type: "integer" }, limit: { type: "integer" } } } } },
+  }), async (req): Promise<SessionPageV1> => {
+    const caller = ctx.caller(req);
+    requireAdmin(caller);
+    const q: SessionQuery = { ...sessionQuery(req.query as Record<string, unknown>), ...(caller.agents ? { agents: [...caller.agents] } : {}), ...(caller.environments ? { envs: [...caller.environments] } : {}) };
+    if (ctx.view.summaries) return ctx.view.summaries(q);
+    return pageOf(summarize(await readable(ctx, caller, {}, RECENT)), q);
+  });
+
+  app.get("/v1/console/overview", documented({
+    summary: "Outcomes over time and the rules that fired most (admin)",
+    description: `Over the latest ${RECENT} decisions.`,
+    tag: "console",
+    auth: "key",
+    responses: { 200: { description: "The aggregates.", schema: { type: "object", required: ["decisions", "from", "to", "bucketMs", "buckets", "totals", "topRules"], properties: { decisions: { type: "integer" }, from: { type: ["string", "null"] }, to: { type: ["string", "null"] }, bucketMs: { type: "integer" }, buckets: { type: "array", items: { type: "object", required: ["start", "counts"], properties: { start: { type: "string" }, counts: { type: "object", additionalProperties: { type: "integer" } } } } }, totals: { type: "object", additionalProperties: { type: "integer" } }, topRules: { type: "array", items: { type: "object", required: ["rule", "effect", "count"], properties: { rule: { type: "string" }, effect: { type: "string" }, count: { type: "integer" } } } } } } } },
+  }), async (req): Promise<OverviewV1> => {
+    const caller = ctx.caller(req);
+    requireAdmin(caller);
+    return overview(await readable(ctx, caller, {}, RECENT));
+  });
+
+  const found = new Map<string, number>();
+  app.get("/v1/decisions/:id/proof", documented({
+    summary: "Where a decision sits in the audit log, and the proof of it (admin)",
+    description: "The decision's entry (its bytes, base64), its index, the latest signed checkpoint and the inclusion proof of the entry in that checkpoint's tree: everything a verifier needs to check the entry against a verifier key it already holds. `proof` is null while the entry is newer than the latest checkpoint.",
+    tag: "console",
+    auth: "key",
+    params: { id: { description: "The decision's id." } },
+    responses: {
+      200: { description: "The entry, the checkpoint and the proof.", schema: { type: "object", required: ["decision", "index", "entry", "checkpoint", "proof"], properties: { decision: { type: "string" }, index: { type: "integer" }, entry: { type: "string", description: "The entry's bytes, base64." }, checkpoint: { type: ["object", "null"], required: ["note", "size"], properties: { note: { type: "string" }, size: { type: "integer" } } }, proof: { oneOf: [{ type: "null" }, ref("InclusionProof")] }, logKeys: { type: "array", items: { type: "string" }, description: "The verifier keys this log says it signs with (a verifier should hold its own copy)." } } } },
+      404: { description: "No entry records this decision.", schema: ref("Error") },
+    },
+  }), async (req) => {
+    const caller = ctx.caller(req);
+    requireAdmin(caller);
+    const { id } = req.params as { id: string };
+    const index = await findDecisionEntry(ctx.audit, id, found);
+    const entry = index === undefined ? undefined : (await ctx.audit.store.entries(index, index + 1))[0];
+    // A key that may not read the decision learns nothing of it, not even that it exists; an entry
+    // whose agent or environment the log sealed is nobody's to read but an unscoped admin's.
+    if (index === undefined || entry === undefined || (isScoped(caller) && !mayRead(caller, clearScope(entry.data)))) throw new ServiceError("request/not-found", `no audit entry records decision '${id}': it was never recorded here, or its log is another service's`, "/id");
+    const cp = await ctx.audit.latestCheckpoint();
+    const checkpoint = cp ? { note: cp.note, size: cp.size } : null;
+    const logKeys = await ctx.audit.verifierKeys();
+    if (!cp || index >= cp.size) return { decision: id, index, entry: toBase64(entry.data), checkpoint, proof: null, logKeys };
+    const p = await ctx.audit.inclusionProof(index, cp.size);
+    return { decision: id, index, entry: toBase64(entry.data), checkpoint, proof: { index, size: p.size, leafHash: toBase64(p.leafHash), proof: p.proof.map(toBase64), root: toBase64(p.root) }, logKeys };
   });
 
   app.get("/v1/sessions/:id", documented({
@@ -73,9 +173,11 @@ export function consoleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     params: { id: { description: "The session id." } },
     responses: { 200: { description: "Oldest first.", schema: { type: "object", required: ["session", "steps"], properties: { session: { type: "string" }, steps: { type: "array", items: ref("DecisionRecord") } } } } },
   }), async (req): Promise<{ session: string; steps: readonly DecisionRecordV1[] }> => {
-    requireAdmin(ctx.caller(req));
+    const caller = ctx.caller(req);
+    requireAdmin(caller);
     const { id } = req.params as { id: string };
-    return { session: id, steps: await ctx.view.session(id) };
+    const steps = await ctx.view.session(id);
+    return { session: id, steps: isScoped(caller) ? steps.filter((r) => mayRead(caller, r)) : steps };
   });
 
   app.get("/v1/policies", documented({
@@ -95,7 +197,7 @@ export function consoleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     auth: "key",
     responses: { 200: { description: "The drift report, or `no-baseline` with the command that makes one.", schema: { type: "object" } }, 404: { description: "No monitor runs beside this service.", schema: ref("Error") } },
   }), async (req) => {
-    requireAdmin(ctx.caller(req));
+    requireWholeAdmin(ctx.caller(req), "drift");
     if (!ctx.drift) throw new ServiceError("request/not-found", "drift is not configured on this service: run it with a monitor");
     return ctx.drift.report();
   });
@@ -106,7 +208,7 @@ export function consoleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     auth: "key",
     responses: { 200: { description: "Report names.", schema: { type: "object", required: ["reports"], properties: { reports: { type: "array", items: { type: "string" } } } } } },
   }), async (req) => {
-    requireAdmin(ctx.caller(req));
+    requireWholeAdmin(ctx.caller(req), "compliance reporting");
     return { reports: ctx.reports?.names?.() ?? [] };
   });
 
@@ -122,7 +224,7 @@ export function consoleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     },
     responses: { 200: { description: "The report.", schema: { type: "object" }, alternatives: { "text/html": { type: "string" } } }, 404: { description: "No such report.", schema: ref("Error") } },
   }), async (req, reply) => {
-    requireAdmin(ctx.caller(req));
+    requireWholeAdmin(ctx.caller(req), "a compliance report");
     const { name } = req.params as { name: string };
     if (!ctx.reports) throw new ServiceError("request/not-found", "compliance reports are not configured on this service");
     const r = await ctx.reports.report(name, reportOptions(req.query as Record<string, unknown>));
@@ -160,4 +262,14 @@ export function consoleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     if (!ctx.environments) return { environments: [], configured: false, hint: ENVIRONMENTS_HINT };
     return { environments: await ctx.environments.list(), configured: true, file: ctx.environments.file ?? null };
   });
+}
+
+/** The agent and environment an audit entry names in clear ("" when it has none, or they are sealed). */
+function clearScope(data: Uint8Array): { agent: string; env: string } {
+  try {
+    const e = JSON.parse(new TextDecoder().decode(data)) as { agent?: unknown; env?: unknown };
+    return { agent: typeof e.agent === "string" ? e.agent : "", env: typeof e.env === "string" ? e.env : "" };
+  } catch {
+    return { agent: "", env: "" };
+  }
 }

@@ -27,6 +27,8 @@ import { approvalRoutes } from "./routes-approvals.ts";
 import { auditRoutes } from "./routes-audit.ts";
 import { consoleRoutes } from "./routes-console.ts";
 import { decideRoutes } from "./routes-decide.ts";
+import { outcomeRoutes } from "./routes-outcomes.ts";
+import { traceContext } from "./trace-context.ts";
 import { staticRoutes } from "./static.ts";
 import { documented, openApiDocument } from "./openapi.ts";
 import type { RegisteredRoute, RouteDoc } from "./openapi.ts";
@@ -76,6 +78,8 @@ export interface ServiceOptions {
   readonly timeouts?: Timeouts;
   /** Failed authentications allowed per client address (default 5/s sustained, bursts of 50). */
   readonly authFailureLimit?: RateLimit;
+  /** Serve the log's entry bundles under /tlog/ to anyone (default false: hashes and checkpoints only). */
+  readonly publicEntries?: boolean;
   /** Where internal failures (audit appends, signing) are reported. */
   readonly onError?: (err: unknown) => void;
 }
@@ -354,9 +358,11 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     requireScope(context.caller(req), "metrics");
     return reply.type("text/plain; version=0.0.4; charset=utf-8").send(await metrics.render());
   });
+  if (o.monitor) traceContext(app);
   decideRoutes(app, context);
+  outcomeRoutes(app, context, o.monitor);
   approvalRoutes(app, context);
-  auditRoutes(app, context);
+  auditRoutes(app, context, { publicEntries: o.publicEntries === true });
   consoleRoutes(app, context);
   if (o.pagesDir) staticRoutes(app, o.pagesDir);
   let openapi: unknown;

@@ -1,6 +1,10 @@
-// The browser stand-in for node:crypto on the engine's path: the policy digest needs only
-// `createHash("sha256").update(text).digest("hex")`, so that is all this provides (synchronous,
-// unlike WebCrypto, because the engine computes the digest synchronously while loading).
+// The browser stand-in for node:crypto. The engine's policy digest needs
+// `createHash("sha256").update(text).digest("hex")`; the audit log's pure modules, which the
+// console runs to check proofs and checkpoints with the CLI's own code, need SHA-256 as bytes
+// (`hash`, `digest()`) and Ed25519 verification (`createPublicKey` from a JWK, `verify`), given
+// by @noble/curves. Everything is synchronous, as in Node (WebCrypto is not), because the note
+// verifier is. Signing and other key types are not offered in the page: they throw.
+import { ed25519 } from "@noble/curves/ed25519.js";
 
 const K = new Uint32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -44,10 +48,11 @@ export function sha256(data: Uint8Array): Uint8Array {
   return out;
 }
 
-/** What `createHash` returns: text or bytes in, a hex digest out. */
+/** What `createHash` returns: text or bytes in, a hex digest (or the bytes) out. */
 export interface Hash {
   update(data: string | Uint8Array): Hash;
   digest(encoding: "hex"): string;
+  digest(): Uint8Array;
 }
 
 /** `createHash("sha256")`, the one algorithm the engine asks for. */
@@ -60,15 +65,66 @@ export function createHash(algorithm: string): Hash {
       parts.push(typeof data === "string" ? enc.encode(data) : data);
       return hash;
     },
-    digest() {
+    digest(encoding?: "hex") {
       const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
       let at = 0;
       for (const p of parts) {
         all.set(p, at);
         at += p.length;
       }
-      return [...sha256(all)].map((b) => b.toString(16).padStart(2, "0")).join("");
+      const out = sha256(all);
+      return (encoding === "hex" ? [...out].map((b) => b.toString(16).padStart(2, "0")).join("") : out) as string & Uint8Array;
     },
   };
   return hash;
 }
+
+/** `crypto.hash("sha256", bytes, "buffer")`. */
+export function hash(algorithm: string, data: Uint8Array): Uint8Array {
+  if (algorithm !== "sha256") throw new Error(`the browser build only hashes sha256, not ${algorithm}`);
+  return sha256(data);
+}
+
+/** A public key as the page holds it: raw Ed25519 bytes. */
+export interface KeyObject {
+  readonly type: "public";
+  readonly raw: Uint8Array;
+}
+
+function fromB64url(s: string): Uint8Array {
+  const std = s.replace(/-/g, "+").replace(/_/g, "/");
+  return Uint8Array.from(atob(std + "=".repeat((4 - (std.length % 4)) % 4)), (c) => c.charCodeAt(0));
+}
+
+/** `createPublicKey` for an Ed25519 JWK, the form the note module gives; other forms throw. */
+export function createPublicKey(spec: { key: { kty?: string; crv?: string; x?: string } | Uint8Array; format?: string }): KeyObject {
+  const k = spec.key as { kty?: string; crv?: string; x?: string };
+  if (spec.format !== "jwk" || k.kty !== "OKP" || k.crv !== "Ed25519" || typeof k.x !== "string") throw new Error("the page verifies Ed25519 keys only");
+  const raw = fromB64url(k.x);
+  if (raw.length !== 32) throw new Error("an Ed25519 key is 32 bytes");
+  return { type: "public", raw };
+}
+
+/**
+ * `crypto.verify(null, message, key, signature)` for Ed25519: RFC 8032's strict rules, as
+ * OpenSSL applies them under Node (not ZIP 215's looser ones), so the page and the CLI agree.
+ */
+export function verify(algorithm: string | null, message: Uint8Array, key: KeyObject, signature: Uint8Array): boolean {
+  if (algorithm !== null) throw new Error("the page verifies Ed25519 signatures only");
+  try {
+    return ed25519.verify(signature, message, key.raw, { zip215: false });
+  } catch {
+    return false;
+  }
+}
+
+function noSigning(): never {
+  throw new Error("signing is not available in the page");
+}
+
+/** Not in the page. */
+export const createPrivateKey = noSigning;
+/** Not in the page. */
+export const generateKeyPairSync = noSigning;
+/** Not in the page. */
+export const sign = noSigning;

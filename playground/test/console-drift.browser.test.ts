@@ -10,7 +10,7 @@ import { environmentSource } from "../../engine/service/environment-source.ts";
 import { environmentsFixture, startMonitored } from "../../engine/service/test/sources-support.ts";
 import type { MonitoredHarness } from "../../engine/service/test/sources-support.ts";
 import { ensurePlayground } from "../build.ts";
-import { launch, screenshots } from "./browser.ts";
+import { launch, layoutProblems, screenshots } from "./browser.ts";
 
 let h: MonitoredHarness;
 let envs: ReturnType<typeof environmentsFixture>;
@@ -47,13 +47,14 @@ it("charts drift against the baseline and lists the environments", async () => {
   await createBaseline(h.monitor.store, "normal", {});
   await h.traffic({ lookup: 300 });
   await page.click("#drift-refresh");
-  const tools = page.locator('#drift .metric[data-metric="tools"]');
+  const tools = page.locator('#drift .metric[data-metric="tools"][data-window="1h"]');
   await tools.locator("svg.drift-chart").waitFor();
   assert.equal(await tools.getAttribute("data-verdict"), "drift");
   const card = (await tools.textContent()) ?? "";
   assert.match(card, /tool mix/);
   assert.match(card, /drifted/);
-  assert.match(card, /chi2: statistic [\d.e+]+ · p [\d.e+-]+ · q [\d.e+-]+ \(drift when q ≤ 0\.01\)/);
+  assert.match(card, /last 1h/);
+  assert.match(card, /chi2: statistic [\d.e+]+ · p [\d.e+-]+ · q [\d.e+-]+ \(drift when q ≤ 0\.001\)/);
   assert.match(card, /baseline n=200, current n=500/);
   // The new tool has no baseline bar and a current bar of 300 / 500.
   const lookup = tools.locator('g.drift-row[data-label="lookup"]');
@@ -62,6 +63,9 @@ it("charts drift against the baseline and lists the environments", async () => {
   assert.match((await page.textContent("#drift-status")) ?? "", /drifted: baseline 'normal' \(200 decisions/);
   // Drifted metrics come first.
   assert.equal(await page.locator("#drift .metric").first().getAttribute("data-verdict"), "drift");
+  // The open alert names the metric that moved.
+  assert.match((await page.textContent("#drift-alerts")) ?? "", /tools.*moved: chi2/s);
   await page.screenshot({ path: join(screenshots, "console-drift.png"), fullPage: true });
+  assert.deepEqual(await layoutProblems(page), []);
   assert.deepEqual(errors, []);
 });

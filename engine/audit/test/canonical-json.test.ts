@@ -31,3 +31,13 @@ test("values that are not plain JSON are refused with their path", () => {
   ];
   for (const [v, re] of cases) assert.throws(() => canonicalJson(v), re);
 });
+
+test("the fast path and the careful writer agree where the fast one gives up, and the input is left as it was", () => {
+  let deep: unknown = { z: 1, a: 2 };
+  for (let i = 0; i < 100; i++) deep = [{ b: deep, a: i }];
+  assert.equal(canonicalJson(deep), canonicalize(deep), "nesting past the fast path's bound");
+  const odd = JSON.parse('{"b":1,"__proto__":{"y":1,"x":2},"10":0,"9":1}') as Record<string, unknown>;
+  const before = JSON.stringify(odd);
+  assert.equal(canonicalJson(odd), '{"10":0,"9":1,"__proto__":{"x":2,"y":1},"b":1}');
+  assert.equal(JSON.stringify(odd), before, "unsorted objects are copied, never reordered in place");
+});

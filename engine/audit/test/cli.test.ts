@@ -4,6 +4,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { gunzipSync } from "node:zlib";
 import { after, before, test } from "node:test";
 import { command } from "../../cli/audit.ts";
 import { main } from "../../cli/main.ts";
@@ -64,9 +65,9 @@ test("a missing log is a clear error without a stack trace", async () => {
   assert.match(r.err, /^palisade audit verify: error: no audit log at '.*nowhere\.db'\n  help: pass --db/);
   assert.doesNotMatch(r.err, /\n\s+at /);
   assert.equal(existsSync(join(dir, "nowhere.db")), false, "verify does not create a log");
-  const beyond = await run("prove", "--db", db, "--index", "3", "--size", String(SIZE + 5));
-  assert.equal(beyond.code, 2);
-  assert.match(beyond.err, /tree size 25 is not within the log \(20 entries\)/);
+  const untrusted = await run("prove", "--db", db, "--index", "3");
+  assert.equal(untrusted.code, 2, "a proof is checked against a signed root, so it needs a key to trust");
+  assert.match(untrusted.err, /^palisade audit prove: error: no verifier key to trust\n  help: pass --vkey/);
 });
 
 test("--help prints usage for the command and for each subcommand", async () => {
@@ -81,43 +82,54 @@ test("--help prints usage for the command and for each subcommand", async () => 
   }
 });
 
-test("verify, checkpoint (key created beside the db), prove and consistency", async () => {
-  const v = await run("verify");
+test("verify, checkpoint (keys created beside the db), prove and consistency against signed checkpoints", async () => {
+  const unsigned = await run("verify");
+  assert.equal(unsigned.code, 2, "with no key to trust there is nothing to verify against");
+  assert.match(unsigned.err, /error: no verifier key to trust\n  help: pass --vkey/);
+  const v = await run("verify", "--allow-unsigned");
   assert.equal(v.code, 0, v.err);
-  assert.match(v.out, /^ok: 20 entries, 18 nodes and 0 checkpoints verify\nroot: [0-9a-f]{64} \(size 20\)\n$/);
+  assert.match(v.out, /^ok: 20 entries, 18 nodes and 0 checkpoints verify\nroot: [0-9a-f]{64} \(size 20\)\nno trusted checkpoint \(--allow-unsigned\)\n$/);
 
   const cp = await run("checkpoint");
   assert.equal(cp.code, 0, cp.err);
   const keyFile = `${db}.key`;
   assert.ok(existsSync(keyFile));
   assert.equal(statSync(keyFile).mode & 0o777, 0o600, "the signing key is private to its owner");
-  const vkey = /verifier key: (\S+)/.exec(cp.err)?.[1];
-  assert.ok(vkey);
-  const opened = openCheckpoint(cp.out, [vkey], "palisade.local/audit");
+  assert.equal(statSync(`${db}.vkey`).mode & 0o777, 0o644, "the verifier key is public");
+  const vkey = readFileSync(`${db}.vkey`, "utf8").trim();
+  assert.equal(/verifier key: (\S+)/.exec(cp.err)?.[1], vkey);
+  const origin = vkey.split("+")[0];
+  assert.match(origin, /^palisade\.local\/audit\/[0-9a-f]{16}$/, "a new log gets an origin of its own");
+  const opened = openCheckpoint(cp.out, [vkey], origin);
   assert.ok(opened.ok);
   assert.equal(opened.checkpoint.size, SIZE);
+  assert.equal(readFileSync(`${db}.checkpoint`, "utf8"), cp.out, "the signer remembers what it signed, outside the database");
   const root = opened.checkpoint.root;
 
   const p = await run("prove", "--index", "7");
   assert.equal(p.code, 0, p.err);
-  const proof = JSON.parse(p.out) as { index: number; size: number; leafHash: string; proof: string[]; root: string; verified: boolean };
+  const proof = JSON.parse(p.out) as { index: number; size: number; leafHash: string; proof: string[]; root: string; checkpoint: { origin: string; size: number; source: string }; verified: boolean };
   assert.equal(proof.verified, true);
+  assert.deepEqual(proof.checkpoint, { origin, size: SIZE, source: "stored (latest)" });
   assert.deepEqual(fromHex(proof.root), root);
   assert.ok(verifyInclusion(fromHex(proof.leafHash), 7, SIZE, proof.proof.map(fromHex), root));
-  const older = JSON.parse((await run("prove", "--index", "2", "--size", "5")).out) as { size: number; verified: boolean };
-  assert.deepEqual([older.size, older.verified], [5, true]);
+  const unsignedSize = await run("prove", "--index", "2", "--size", "5");
+  assert.equal(unsignedSize.code, 1, "no checkpoint of size 5 was signed");
+  assert.match(unsignedSize.err, /no checkpoint signed by a trusted key has size 5/);
 
   const c = await run("consistency", "--from", "5", "--to", "20");
   assert.equal(c.code, 0, c.err);
-  const cons = JSON.parse(c.out) as { proof: string[]; fromRoot: string; toRoot: string; verified: boolean };
+  const cons = JSON.parse(c.out) as { proof: string[]; fromRoot: string; toRoot: string; checkpoints: { from: { signed: boolean }; to: { signed: boolean; source: string } }; verified: boolean };
   assert.equal(cons.verified, true);
+  assert.deepEqual([cons.checkpoints.from.signed, cons.checkpoints.to.signed, cons.checkpoints.to.source], [false, true, "stored"]);
   assert.ok(verifyConsistency(5, 20, cons.proof.map(fromHex), fromHex(cons.fromRoot), root));
   const bad = await run("consistency", "--from", "21");
   assert.equal(bad.code, 2);
 
   const again = await run("verify");
-  assert.equal(again.code, 0);
-  assert.match(again.out, /and 1 checkpoint verify/);
+  assert.equal(again.code, 0, again.out + again.err);
+  assert.match(again.out, /and 1 checkpoint verify, and the log contains 1 held checkpoint\n/);
+  assert.match(again.out, new RegExp(`latest trusted checkpoint: size 20 \\(${origin.replaceAll(".", "\\.")}\\)`));
 });
 
 test("tiles writes a C2SP tlog-tiles tree that reproduces the log", async () => {
@@ -126,11 +138,7 @@ test("tiles writes a C2SP tlog-tiles tree that reproduces the log", async () => 
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /^wrote 3 files for tree size 20 to /);
   const note = readFileSync(join(out, "checkpoint"), "utf8");
-  const store = SqliteStore.open(db);
-  const storedVkey = await store.getMeta("vkey");
-  await store.close();
-  assert.ok(storedVkey);
-  const cp = openCheckpoint(note, [storedVkey]);
+  const cp = openCheckpoint(note, [readFileSync(`${db}.vkey`, "utf8").trim()]);
   assert.ok(cp.ok);
   const leaves = readFileSync(join(out, "tile/0/000.p/20"));
   assert.equal(leaves.length, 20 * 32);
@@ -140,6 +148,10 @@ test("tiles writes a C2SP tlog-tiles tree that reproduces the log", async () => 
   assert.equal(JSON.parse(new TextDecoder().decode(entries[4])).n, 4);
   const read = readerFromTiles(() => new Uint8Array(leaves));
   assert.deepEqual(rootFromReader(20, read), cp.checkpoint.root);
+  const zipped = await run("tiles", "--out", "tiles-gz", "--gzip");
+  assert.equal(zipped.code, 0, zipped.err);
+  assert.deepEqual(gunzipSync(readFileSync(join(dir, "tiles-gz/tile/entries/000.p/20"))), readFileSync(join(out, "tile/entries/000.p/20")), "--gzip writes entry bundles to serve with Content-Encoding: gzip");
+  assert.deepEqual(readFileSync(join(dir, "tiles-gz/tile/0/000.p/20")), leaves, "hash tiles stay as they are");
 });
 
 test("erase with no subject is a usage error", async () => {

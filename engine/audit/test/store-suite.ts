@@ -136,8 +136,8 @@ export function storeSuite(name: string, open: () => Promise<AuditStore>): void 
       await s.append([entry(0, "alice"), entry(1, "bob"), entry(2, "alice")]);
       assert.equal(await s.subjectEntryCount("alice"), 2);
       const aliceKey = a.get("alice")?.keyId ?? "";
-      assert.equal(await s.eraseSubject("alice", 123), 1);
-      assert.equal(await s.eraseSubject("alice", 124), 0, "nothing left to erase");
+      assert.deepEqual(await s.eraseSubject("alice", 123), { destroyed: 1, remains: [] });
+      assert.deepEqual(await s.eraseSubject("alice", 124), { destroyed: 0, remains: [] }, "nothing left to erase");
       const byId = await s.keysById([aliceKey, "nope"]);
       assert.equal(byId.size, 1);
       assert.equal(byId.get(aliceKey)?.key, null);

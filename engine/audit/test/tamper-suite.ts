@@ -174,7 +174,7 @@ export function tamperSuite(name: string, backend: TamperBackend): void {
       await copy.db.run("UPDATE checkpoints SET root = ? WHERE size = ?", new Uint8Array(32).fill(1), 25);
       const io = captureIO(process.cwd());
       assert.equal(await main(["audit", "verify", "--db", copy.location, "--vkey", key.verifierKey], io), 1);
-      assert.match(io.out(), /checkpoint of size 25: the stored size or root differs from the signed note/);
+      assert.match(io.out(), /^verify failed\n  stored checkpoint #2 \(size 25\): the stored size or root differs from the signed note\n/);
     } finally {
       await copy.close();
     }

@@ -12,7 +12,7 @@ import { decisionRecord } from "./records.ts";
 const [location, tag, countText, wait] = process.argv.slice(2);
 const count = countText === "inf" ? Number.POSITIVE_INFINITY : Number(countText);
 const documents = process.env.PALISADE_WRITER === "documents";
-const log = await AuditLog.open(location, documents ? {} : { erasure: { subjectField: "principal", personalFields: ["principal", "meta.user_name"] } });
+const log = await AuditLog.open(location, documents ? { erasure: false } : { erasure: { subjectField: "principal", personalFields: ["principal", "meta.user_name"] } });
 
 /** Record i as canonical text around its input `{ "i": i }`. */
 function documentOf(i: number): DocumentEntry {

@@ -75,3 +75,18 @@ test("huge input that is not JSON is a usage error, exit 2", () => {
   assert.match(r.stderr, /is not valid JSON/);
   assert.doesNotMatch(r.stderr, /\n\s+at /);
 });
+
+test("a reader that closes the pipe early ends the command quietly: no EPIPE stack trace", async () => {
+  const dir = tempTree({ "p.policy": policy });
+  const big = JSON.stringify({ tool: { name: "t", args: { text: "a@b.io ".repeat(200_000) } } });
+  writeFileSync(join(dir, "in.json"), big);
+  const { spawn } = await import("node:child_process");
+  const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", join(repoRoot, "bin", "palisade.js"), "eval", "p.policy", "--phase", "tool_call", "--input", "in.json"], { cwd: dir });
+  let stderr = "";
+  child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+  // Read one chunk, then close the pipe, like `| head -c 10`.
+  child.stdout.once("data", () => child.stdout.destroy());
+  const code = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
+  assert.doesNotMatch(stderr, /EPIPE|at \w+ \(|node:internal/, stderr);
+  assert.equal(code, 0);
+});

@@ -97,9 +97,9 @@ export async function monitorRoundTrip(s: Served, db: string, cwd: string): Prom
   const after = await s.call("GET", "/v1/drift");
   assert.equal(after.body.status, "ok");
   assert.equal(after.body.baseline.name, "normal");
-  const tools = after.body.results.find((r: { key: string }) => r.key === "tool mix/tools");
+  const tools = after.body.results.find((r: { key: string }) => r.key === "tool mix/tools@1h");
   assert.equal(tools.verdict, "drift");
-  const denials = after.body.results.find((r: { key: string }) => r.key === "denial rate per rule/denial_rate:shop.no_shell");
+  const denials = after.body.results.find((r: { key: string }) => r.key === "denial rate per rule/denial_rate:shop.no_shell@1h");
   assert.equal(denials.verdict, "drift");
 
   await s.call("POST", "/v1/decide", toolCall("search"));

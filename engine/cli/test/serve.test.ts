@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { after, before, it } from "node:test";
 import { parseSignerKey } from "../../audit/index.ts";
 import { buildBundle, install, verifyBundle } from "../../environments/index.ts";
+import { DEFAULT_MONITORS } from "../../monitor/index.ts";
 import { environmentsFixture } from "../../service/test/sources-support.ts";
 import { SHOP_POLICY, monitorRoundTrip, serve } from "./serve-support.ts";
 import type { Served } from "./serve-support.ts";
@@ -25,7 +26,7 @@ after(async () => {
 });
 
 it("serves drift, reports and the working folder's environments", async () => {
-  assert.match(s.stdout(), /drift: +5 monitors over decisions recorded in the same database/);
+  assert.match(s.stdout(), new RegExp(`drift: +${DEFAULT_MONITORS.length} monitors over decisions recorded in the same database`));
   assert.ok(s.stdout().includes(`environments: ${envs.file}`), s.stdout());
   const e = await s.call("GET", "/v1/environments");
   assert.equal(e.body.configured, true);

@@ -114,6 +114,29 @@ describe("2. working controls are not failures", () => {
     assert.equal(findingFor(oscal, "§ 164.312(c)(1)")?.target.status.state, "satisfied", "a refused approval is the hold working");
   });
 
+  test("on a sealed log (the default) who asked and who approved are still compared: a self-approval is no approval", async () => {
+    const hold = { rule: "palisade.hipaa.phi_record_destruction", effect: "require_approval", controls: ["hipaa:164.312(c)(1)"] };
+    const records = [
+      decision(at(1), { decision: "require_approval", reasons: [hold], approval: { approved: true, by: "dr-ng" } }),
+      decision(at(2), { decision: "require_approval", reasons: [hold], approval: { approved: true, by: "nurse-lee" } }),
+      // The service's way: the hold, then an entry answering it whose principal is who answered.
+      decision(at(3), { decision: "require_approval", reasons: [hold], decision_id: "d-1" }),
+      decision(at(4), { decision: "require_approval", reasons: [], principal: "dr-ng", approval: { decision_id: "d-1", status: "approved" } }),
+      decision(at(5), { decision: "require_approval", reasons: [hold], decision_id: "d-2" }),
+      decision(at(6), { decision: "require_approval", reasons: [], principal: "nurse-lee", approval: { decision_id: "d-2", status: "approved" } }),
+    ];
+    const l = await writeLog(records, "audit.db", { sealed: true });
+    dirs.push(l.dir);
+    assert.ok(readFileSync(l.db).includes("[sealed]"), "the principals are sealed in the database");
+    const r = await reportOf(l.db, "hipaa");
+    const c = r.evidence.controls["164.312(c)(1)"];
+    // Entry 0 (dr-ng approved their own) and the answer at entry 3 (dr-ng answered dr-ng's hold at entry 2).
+    assert.deepEqual(c.exceptions.map((e) => [e.kind, "decision" in e ? e.decision.entry : null]), [["self-approved", 0], ["self-approved", 3]]);
+    assert.equal(c.operating.holds.approved, 2);
+    // The report cites the entries as they are: no principal is opened into it.
+    assert.deepEqual([...new Set(c.exceptions.map((e) => ("decision" in e ? e.decision.principal : null)))], ["[sealed]"]);
+  });
+
   test("what went through and should not have is an exception: shadow mode, on_error allow, self-approval, no approver named", async () => {
     const deny = { rule: "palisade.hipaa.phi_access_by_role", effect: "deny", controls: ["hipaa:164.312(a)(1)"] };
     const hold = { rule: "palisade.hipaa.phi_record_destruction", effect: "require_approval", controls: ["hipaa:164.312(c)(1)"] };

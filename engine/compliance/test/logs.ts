@@ -63,7 +63,7 @@ const DECISION_PHASES = new Set(["input", "model_call", "tool_call", "tool_resul
  * Records of other phases (the environments' promotions and drift alerts) go through the store
  * the way engine/environments appends them.
  */
-export async function writeLog(records: readonly AuditRecord[], name = "audit.db"): Promise<{ dir: string; db: string; verifierKey: string }> {
+export async function writeLog(records: readonly AuditRecord[], name = "audit.db", options: { readonly sealed?: boolean } = {}): Promise<{ dir: string; db: string; verifierKey: string }> {
   const dir = mkdtempSync(join(tmpdir(), "palisade-compliance-case-"));
   const db = join(dir, name);
   const key = generateKey("clinic.example/audit");
@@ -73,7 +73,9 @@ export async function writeLog(records: readonly AuditRecord[], name = "audit.db
       await appendGovernanceRecord(db, records[i++] as unknown as GovernanceRecord);
       continue;
     }
-    const log = await AuditLog.open(db);
+    // Most cases read principals and approvers from the entries as written: a log that seals
+    // nothing; `sealed` writes them as a log does by default, principals sealed.
+    const log = await AuditLog.open(db, options.sealed === true ? {} : { erasure: false });
     const appends: Promise<number>[] = [];
     for (; i < records.length && DECISION_PHASES.has(records[i].phase); i++) appends.push(log.append(records[i]));
     await Promise.all(appends);

@@ -57,12 +57,19 @@ function gcd(a: number, b: number): number {
 export function ksTwoSample(a: ArrayLike<number>, b: ArrayLike<number>, options: KsOptions = {}): KsResult {
   requireSample("a", a);
   requireSample("b", b);
+  return ksTwoSampleSorted(sortedCopy(a), sortedCopy(b), options);
+}
+
+/**
+ * {@link ksTwoSample} on samples already sorted ascending and validated, for callers that test
+ * one reference against many windows and sort it once.
+ */
+export function ksTwoSampleSorted(x: Float64Array, y: Float64Array, options: KsOptions = {}): KsResult {
+  if (x.length === 0 || y.length === 0) throw new StatsError("stats/empty-sample", `'${x.length === 0 ? "a" : "b"}' is empty`, "a test needs at least one observation on each side");
   const method = options.method ?? "auto";
   if (method !== "auto" && method !== "exact" && method !== "asymp") {
     throw new StatsError("stats/invalid-argument", `unknown method '${String(method)}'`, "use 'auto', 'exact' or 'asymp'");
   }
-  const x = sortedCopy(a);
-  const y = sortedCopy(b);
   const n1 = x.length;
   const n2 = y.length;
   const { d, location, sign } = statistic(x, y);
@@ -87,6 +94,61 @@ export function ksTwoSample(a: ArrayLike<number>, b: ArrayLike<number>, options:
   if (mode === "asymp") p = kstwoSf(Math.max(1, roundHalfEven(en)), d);
   p = Math.min(1, Math.max(0, p));
   return { statistic: d, pValue: p, statisticLocation: location, statisticSign: sign, method: mode, exactFellBack: fellBack, effectiveN: en };
+}
+
+/** Number of values of sorted `a` that are < v (strict) or <= v. */
+function rank(a: Float64Array, v: number, orEqual: boolean): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] < v || (orEqual && a[mid] === v)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * D for two samples already sorted ascending (neither is checked nor copied). When `x` is much
+ * smaller than `y` (a window against a baseline) the ECDF difference is evaluated only at and just
+ * below each value of `x`, with binary searches into `y`: between two values of `x` one ECDF is
+ * flat and the other rises, so the supremum sits at one of those points.
+ */
+export function ksStatisticSorted(x: Float64Array, y: Float64Array): number {
+  const n = x.length;
+  const m = y.length;
+  if (n * Math.log2(m + 1) >= n + m) return mergedD(x, y);
+  let d = 0;
+  let below = 0;
+  for (let i = 0; i < n; i++) {
+    const v = x[i];
+    if (i > 0 && x[i - 1] === v) continue;
+    let atOrBelow = i + 1;
+    while (atOrBelow < n && x[atOrBelow] === v) atOrBelow++;
+    const lt = Math.abs(below / n - rank(y, v, false) / m);
+    const le = Math.abs(atOrBelow / n - rank(y, v, true) / m);
+    if (lt > d) d = lt;
+    if (le > d) d = le;
+    below = atOrBelow;
+  }
+  return d;
+}
+
+/** D by one merge walk over both sorted samples, stepping past ties together (no location kept). */
+function mergedD(x: Float64Array, y: Float64Array): number {
+  const n = x.length;
+  const m = y.length;
+  let i = 0;
+  let j = 0;
+  let d = 0;
+  while (i < n && j < m) {
+    const v = x[i] <= y[j] ? x[i] : y[j];
+    while (i < n && x[i] === v) i++;
+    while (j < m && y[j] === v) j++;
+    const diff = Math.abs(i / n - j / m);
+    if (diff > d) d = diff;
+  }
+  return d;
 }
 
 /**

@@ -59,8 +59,12 @@ export function psi(expected: readonly number[], actual: readonly number[], opti
  */
 export function quantileEdges(reference: ArrayLike<number>, bins: number): number[] {
   requireSample("reference", reference);
+  return quantileEdgesSorted(sortedCopy(reference), bins);
+}
+
+/** {@link quantileEdges} of a sample already sorted ascending. */
+export function quantileEdgesSorted(sorted: Float64Array, bins: number): number[] {
   if (!Number.isInteger(bins) || bins < 2) throw new StatsError("stats/invalid-argument", `'bins' is ${bins}; it must be a whole number of at least 2`);
-  const sorted = sortedCopy(reference);
   const n = sorted.length;
   const edges: number[] = [];
   for (let k = 1; k < bins; k++) {

@@ -1,9 +1,10 @@
-// A simulated support agent for the drift tests: a seeded stream of decision events whose tool
-// mix and refusal rate change at a chosen instant while everything else (decisions, rule
-// denials, approvals, latency, tokens, categories, labels, PII leaks, answer length) keeps the
-// same distribution. Refusals and answers are padded to the same length on purpose, so that
-// answer length does not drift as a side effect of the refusal rate.
-import type { DecisionEvent } from "../event.ts";
+// A simulated support agent for the drift tests: a seeded stream of tool-call decisions, each
+// followed by the outcome of the call (wall time, tokens, output size, an occasional error),
+// whose tool mix and refusal rate change at a chosen instant while everything else (decisions,
+// rule denials, approvals, latency, tokens, errors, categories, labels, PII leaks, answer
+// length) keeps the same distribution. Refusals and answers are padded to the same length on
+// purpose, so that answer length does not drift as a side effect of the refusal rate.
+import type { DecisionEvent, TelemetryEvent } from "../event.ts";
 import { seededRandom } from "../random.ts";
 import type { Random } from "../random.ts";
 
@@ -43,10 +44,10 @@ function logNormal(rand: Random, median: number, sigma: number): number {
   return median * Math.exp(sigma * z);
 }
 
-/** The run's events, in time order. */
-export function simulate(o: SimOptions): DecisionEvent[] {
+/** The run's events, in time order: `events` decisions, each but the denied followed by its outcome. */
+export function simulate(o: SimOptions): TelemetryEvent[] {
   const rand = seededRandom(o.seed);
-  const out: DecisionEvent[] = [];
+  const out: TelemetryEvent[] = [];
   for (let i = 0; i < o.events; i++) {
     const time = o.start + i * o.stepMs;
     const shifted = time >= o.shiftAt;
@@ -70,22 +71,22 @@ export function simulate(o: SimOptions): DecisionEvent[] {
     const k = 5 + Math.floor(rand() * 30);
     for (let w = 0; w < k; w++) words.push(FILLER[Math.floor(rand() * FILLER.length)]);
     const leak = rand() < 0.01 ? " Contact jane.doe@example.com." : " Contact us via the portal.";
+    const subject = { agent: "support-bot", agentVersion: "1.4.0", env: "production", phase: "tool_call", tool };
     out.push({
+      ...subject,
       time,
-      agent: "support-bot",
-      agentVersion: "1.4.0",
-      env: "production",
-      phase: "tool_call",
-      tool,
       decision,
       rules,
-      latencyMs: Math.round(logNormal(rand, 120, 0.5) * 1000) / 1000,
-      tokens: { input: 200 + Math.floor(rand() * 600), output: 50 + Math.floor(rand() * 250) },
+      latencyMs: 0.002,
       category: rand() < 0.9 ? "answer" : "clarification",
       labels: { channel: rand() < 0.7 ? "web" : "email" },
       output: `${refused ? REFUSAL : ANSWER} ${words.join(" ")}${leak.padEnd(31, " ")}`,
       policyDigest: "sha256:0f3c",
     });
+    const durationMs = Math.round(logNormal(rand, 120, 0.5) * 1000) / 1000;
+    const tokens = { input: 200 + Math.floor(rand() * 600), output: 50 + Math.floor(rand() * 250) };
+    const failed = rand() < 0.02;
+    if (decision !== "deny") out.push({ ...subject, kind: "outcome", time: time + 1, durationMs, tokens, ...(failed ? { error: { source: "tool" as const, type: "Timeout" } } : { outputSize: 300 + Math.floor(rand() * 900) }) });
   }
   return out;
 }

@@ -17,18 +17,19 @@ function badConfig(json: unknown): MonitorError {
   assert.fail("expected a bad-config error");
 }
 
-test("an empty config gives the default monitors with their usual tests", () => {
+test("an empty config gives the default monitors with their usual tests, each over an hour, six hours and a day", () => {
   const c = defaultMonitorConfig();
-  assert.deepEqual(c.monitors.map((m) => m.metric), DEFAULT_MONITORS.map((m) => m.metric));
+  assert.deepEqual(c.monitors.map((m) => `${m.metric}@${m.windowMs / 3_600_000}`), DEFAULT_MONITORS.flatMap((m) => [1, 6, 24].map((h) => `${m.metric}@${h}`)));
   const by = new Map(c.monitors.map((m) => [m.metric, m]));
   assert.equal(by.get("tools")?.test, "chi2");
-  assert.equal(by.get("approval_rate")?.test, "z");
-  assert.equal(by.get("denial_rate:*")?.test, "z");
+  assert.equal(by.get("approval_rate")?.test, "fisher", "exact tests for rates");
+  assert.equal(by.get("denial_rate:*")?.test, "fisher");
+  assert.equal(by.get("error_rate:*")?.test, "fisher");
   assert.equal(by.get("latency")?.test, "ks");
-  assert.equal(by.get("tools")?.threshold, 0.01);
+  assert.equal(by.get("tools")?.threshold, 0.001);
   assert.equal(by.get("tools")?.rearm, 0.1);
-  assert.equal(by.get("tools")?.windowMs, 3_600_000);
-  assert.equal(by.get("tools")?.minSamples, 100);
+  assert.equal(by.get("tools")?.minSamples, 30);
+  assert.equal(c.windowMs, 24 * 3_600_000);
   assert.equal(c.alerts.log, true);
   assert.equal(c.alerts.otel, false);
 });
@@ -47,6 +48,12 @@ test("fields and defaults apply", () => {
   assert.deepEqual(c.alerts.webhooks, ["http://127.0.0.1:1/x"]);
 });
 
+test("a monitor over several windows is one spec per window; defaults.window may be a list", () => {
+  const c = parseMonitorConfig({ defaults: { window: ["30m", "1d"] }, monitors: [{ metric: "tools" }, { metric: "latency", window: "2h" }] });
+  assert.deepEqual(c.monitors.map((m) => [m.name, m.windowMs]), [["tools", 1_800_000], ["tools", 86_400_000], ["latency", 7_200_000]]);
+  assert.equal(c.windowMs, 86_400_000);
+});
+
 test("mistakes name the field", () => {
   assert.match(badConfig([]).message, /top level: must be a JSON object/);
   assert.match(badConfig({ monitor: [] }).message, /unknown field 'monitor'/);
@@ -57,6 +64,9 @@ test("mistakes name the field", () => {
   assert.match(badConfig({ monitors: [{ metric: "latency", threshold: 0.05, rearm: 0.01 }] }).message, /rearm/);
   assert.match(badConfig({ monitors: [{ metric: "latency", test: "psi", threshold: 0.2, rearm: 0.3 }] }).message, /rearm/);
   assert.match(badConfig({ monitors: [{ metric: "tools", window: "soon" }] }).message, /'soon' is not a duration/);
+  assert.match(badConfig({ monitors: [{ metric: "tools", window: ["1h", "soon"] }] }).message, /monitors\[0\]\.window\[1\]: 'soon' is not a duration/);
+  assert.match(badConfig({ monitors: [{ metric: "tools", window: [] }] }).message, /names no window/);
+  assert.match(badConfig({ monitors: [{ metric: "tools", window: ["1h", "60m"] }] }).message, /names a window twice/);
   assert.match(badConfig({ monitors: [{ metric: "tools", minSamples: 0 }] }).message, /minSamples/);
   assert.match(badConfig({ monitors: [{ metric: "tools" }, { metric: "tools" }] }).message, /two monitors are named 'tools'/);
   assert.match(badConfig({ alerts: { webhook: "ftp://x" } }).message, /not an http\(s\) URL/);

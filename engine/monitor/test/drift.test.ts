@@ -18,7 +18,7 @@ function build(n: number, seed: number, make: (rand: () => number, i: number) =>
 }
 
 function run(monitors: unknown[], ref: Aggregate, cur: Aggregate) {
-  const config = parseMonitorConfig({ monitors });
+  const config = parseMonitorConfig({ defaults: { window: "1h" }, monitors });
   return evaluateDrift(config.monitors, () => ref, () => cur);
 }
 
@@ -26,7 +26,7 @@ test("a latency shift is found by KS, PSI and normed Wasserstein; an unshifted o
   const ref = build(3000, 1, (r) => ({ latencyMs: 100 + 20 * r() }));
   const same = build(3000, 2, (r) => ({ latencyMs: 100 + 20 * r() }));
   const slow = build(3000, 3, (r) => ({ latencyMs: 110 + 20 * r() }));
-  const monitors = [{ name: "ks", metric: "latency" }, { name: "psi", metric: "latency", test: "psi" }, { name: "w", metric: "latency", test: "wasserstein" }];
+  const monitors = [{ name: "ks", metric: "decision_latency" }, { name: "psi", metric: "decision_latency", test: "psi" }, { name: "w", metric: "decision_latency", test: "wasserstein" }];
   assert.deepEqual(run(monitors, ref, same).map((r) => r.verdict), ["ok", "ok", "ok"]);
   const shifted = run(monitors, ref, slow);
   assert.deepEqual(shifted.map((r) => r.verdict), ["drift", "drift", "drift"]);
@@ -44,21 +44,22 @@ test("rates: a per-rule denial rate moves, the other rule's does not", () => {
   };
   const res = run([{ metric: "denial_rate:*" }], build(5000, 4, mk(0.02)), build(5000, 5, mk(0.06)));
   assert.deepEqual(res.map((r) => [r.metric, r.verdict]), [["denial_rate:r.a", "drift"], ["denial_rate:r.b", "ok"]]);
-  assert.equal(res[0].key, "denial_rate:*/denial_rate:r.a");
+  assert.equal(res[0].key, "denial_rate:*/denial_rate:r.a@1h");
+  assert.equal(res[0].test, "fisher");
 });
 
 test("too few observations give no verdict, with the reason", () => {
   const res = run([{ metric: "tools", minSamples: 500 }], build(1000, 6, () => ({ tool: "a" })), build(100, 7, () => ({ tool: "b" })));
   assert.equal(res[0].verdict, "insufficient");
   assert.match(res[0].note ?? "", /the window has 100 observations, fewer than the 500 required/);
-  const none = run([{ metric: "latency" }], build(200, 8, () => ({})), build(200, 9, () => ({})));
+  const none = run([{ metric: "decision_latency" }], build(200, 8, () => ({})), build(200, 9, () => ({})));
   assert.equal(none[0].verdict, "insufficient");
 });
 
 test("p-values are adjusted together by Benjamini–Hochberg", () => {
   const ref = build(2000, 10, (r) => ({ tool: r() < 0.5 ? "a" : "b", latencyMs: r(), category: r() < 0.5 ? "x" : "y" }));
   const cur = build(2000, 11, (r) => ({ tool: r() < 0.45 ? "a" : "b", latencyMs: r(), category: r() < 0.5 ? "x" : "y" }));
-  const res = run([{ metric: "tools" }, { metric: "latency" }, { metric: "categories" }], ref, cur);
+  const res = run([{ metric: "tools" }, { metric: "decision_latency" }, { metric: "categories" }], ref, cur);
   const p = res.map((r) => r.pValue as number);
   assert.deepEqual(res.map((r) => r.adjustedP), benjaminiHochberg(p).adjusted);
 });

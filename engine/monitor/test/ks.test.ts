@@ -89,3 +89,16 @@ test("property: a sample against itself has D = 0 and p = 1", () => {
     }),
   );
 });
+
+test("property: the D a drift run computes (binary searches or one merge walk) is ks_2samp's", async () => {
+  const fc = (await import("fast-check")).default;
+  const { ksStatisticSorted, ksTwoSample } = await import("../stats/ks.ts");
+  const { sortedCopy } = await import("../stats/sort.ts");
+  fc.assert(
+    fc.property(fc.array(fc.integer({ min: 0, max: 40 }), { minLength: 1, maxLength: 60 }), fc.array(fc.integer({ min: 0, max: 40 }), { minLength: 1, maxLength: 600 }), (a, b) => {
+      const want = ksTwoSample(a, b).statistic;
+      assert.ok(Math.abs(ksStatisticSorted(sortedCopy(a), sortedCopy(b)) - want) < 1e-12);
+      assert.ok(Math.abs(ksStatisticSorted(sortedCopy(b), sortedCopy(a)) - want) < 1e-12);
+    }),
+  );
+});

@@ -45,11 +45,36 @@ test("the timer flushes waiting events", async () => {
   await m.close();
 });
 
-test("a full queue drops and counts rather than block", async () => {
-  const m = new Monitor({ flushIntervalMs: 0, queueCapacity: 4, batchSize: 4 });
+test("a full queue drops, counts and says so, never silently (case 6)", async () => {
+  const lines: string[] = [];
+  const m = new Monitor({ flushIntervalMs: 0, queueCapacity: 4, batchSize: 4, log: (l) => lines.push(l) });
   const ok = [0, 1, 2, 3, 4, 5].map((i) => m.record({ time: i, decision: "allow" }));
   assert.deepEqual(ok, [true, true, true, true, false, false]);
   assert.equal(m.dropped, 2);
+  assert.equal(m.recorded, 4);
+  assert.equal(lines.length, 1, "one line for a burst of drops, not one per event");
+  assert.match(lines[0], /^palisade monitor: queue full \(4 events waiting for a flush\): dropped 1 event \(1 in all\); raise queueCapacity, flush more often, or use overflow: "backpressure"\n$/);
+  await m.close();
+});
+
+test("under backpressure a full queue keeps every event, and a producer can wait for room", async () => {
+  const m = new Monitor({ flushIntervalMs: 0, queueCapacity: 4, batchSize: 4, overflow: "backpressure", retentionMs: 0 });
+  // A burst far past the ring, as a bulk import or the first run produced: nothing is lost.
+  let refused = 0;
+  for (let i = 0; i < 1000; i++) if (!m.record({ time: i, decision: "allow" })) refused++;
+  assert.ok(refused > 0, "record says when the queue is past its ring");
+  assert.equal(m.dropped, 0);
+  assert.equal(m.pending, 1000);
+  await m.drained();
+  await m.flush();
+  assert.equal(m.pending, 0);
+  const [b] = await m.store.buckets({ from: 0, to: 60_000 });
+  assert.equal(b.aggregate.count, 1000);
+  // A producer that awaits drained() whenever record refuses never holds more than a ring and a batch.
+  for (let i = 0; i < 200; i++) if (!m.record({ time: i, decision: "deny" })) await m.drained();
+  await m.flush();
+  assert.equal((await m.store.buckets({ from: 0, to: 60_000 }))[0].aggregate.count, 1200);
+  assert.throws(() => new Monitor({ overflow: "block" as "drop" }), /unknown overflow 'block'/);
   await m.close();
 });
 

@@ -10,7 +10,6 @@ import { Alerter, logSink, otelSink, webhookSink } from "../alerts.ts";
 import type { Alert } from "../alerts.ts";
 import { createBaseline } from "../baseline.ts";
 import { defaultMonitorConfig, parseMonitorConfig } from "../config.ts";
-import { answerLengthEvaluator, piiLeakEvaluator, refusalEvaluator } from "../evaluators.ts";
 import { Monitor } from "../monitor.ts";
 import { runDrift } from "../run.ts";
 import { simulate } from "./agent-sim.ts";
@@ -20,10 +19,12 @@ const HOUR = 60 * MIN;
 const START = Date.UTC(2026, 0, 5, 8);
 
 async function recordRun(shiftAt: number): Promise<Monitor> {
-  const monitor = new Monitor({ seed: 7, flushIntervalMs: 0, evaluators: [refusalEvaluator(), piiLeakEvaluator(), answerLengthEvaluator()] });
-  // Two hours at one decision every 180 ms: 40,000 events, the shift (if any) at the half.
+  // The built-in descriptors (refusal, language, PII, length) run on the answers.
+  const monitor = new Monitor({ seed: 7, flushIntervalMs: 0, overflow: "backpressure" });
+  // Two hours at one decision every 180 ms: 40,000 decisions and their outcomes, the shift (if any) at the half.
   for (const e of simulate({ seed: 42, start: START, events: 40_000, stepMs: 180, shiftAt })) monitor.record(e);
   await monitor.flush();
+  assert.equal(monitor.dropped, 0);
   return monitor;
 }
 
@@ -44,13 +45,14 @@ async function webhookServer(): Promise<{ url: string; bodies: Alert[]; close: (
 
 test("a shift in tool mix and refusal rate raises those two alerts, once each, and no others", async () => {
   const monitor = await recordRun(START + HOUR);
-  await createBaseline(monitor.store, "normal", { from: START, to: START + HOUR });
+  await createBaseline(monitor.store, "normal", { from: START, to: START + HOUR, agent: "support-bot", env: "production" });
   const hook = await webhookServer();
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   const logged: string[] = [];
   const alerter = new Alerter([webhookSink(hook.url), logSink((l) => logged.push(l)), otelSink(provider.getTracer("palisade"))], { store: monitor.store });
   const config = parseMonitorConfig({ defaults: { window: "30m", cooldown: "10m" } });
+  const keys: string[] = [];
   const fired: Alert[] = [];
   const drifting = new Set<string>();
   try {
@@ -59,7 +61,7 @@ test("a shift in tool mix and refusal rate raises those two alerts, once each, a
       const report = await runDrift(monitor.store, config, { now: t });
       for (const r of report.results) if (r.verdict === "drift") drifting.add(r.metric);
       if (t === START + HOUR) assert.equal(report.drifted, 0, "no drift before the shift");
-      fired.push(...(await alerter.process(report.results, config.monitors, report.baseline.name, t)));
+      fired.push(...(await alerter.process(report, config.monitors, t)));
     }
   } finally {
     await hook.close();
@@ -67,7 +69,10 @@ test("a shift in tool mix and refusal rate raises those two alerts, once each, a
   assert.deepEqual([...drifting].sort(), ["eval:refusal", "tools"]);
   assert.deepEqual(fired.map((a) => a.metric).sort(), ["eval:refusal", "tools"], "each fires once: hysteresis holds while the metric stays shifted");
   assert.deepEqual(hook.bodies.map((a) => a.metric).sort(), ["eval:refusal", "tools"]);
-  assert.ok(hook.bodies.every((a) => a.type === "palisade.drift.alert/1" && a.baseline === "normal"));
+  assert.ok(hook.bodies.every((a) => a.type === "palisade.drift.alert/1" && a.baseline === "normal" && a.agent === "support-bot" && a.env === "production"));
+  assert.equal(hook.bodies.find((a) => a.metric === "tools")?.moved[0].category, "refund", "the tool whose share moved most: refund 10% → 30%");
+  keys.push(...fired.map((a) => a.key));
+  assert.deepEqual(keys.sort(), ["support-bot:production/quality categories/eval:refusal", "support-bot:production/tool mix/tools"]);
   assert.equal(logged.length, 2);
   assert.match(logged.join(""), /tools drifted from baseline 'normal'/);
   const events = exporter.getFinishedSpans().flatMap((s) => s.events);
@@ -78,10 +83,10 @@ test("a shift in tool mix and refusal rate raises those two alerts, once each, a
 test("the same run without the shift raises nothing (the default monitors, whole second hour)", async () => {
   const monitor = await recordRun(Infinity);
   await createBaseline(monitor.store, "normal", { from: START, to: START + HOUR });
-  const report = await runDrift(monitor.store, defaultMonitorConfig(), { now: START + 2 * HOUR });
+  const report = await runDrift(monitor.store, defaultMonitorConfig(), { now: START + 2 * HOUR, windowMs: HOUR });
   const tested = report.results.filter((r) => r.verdict !== "insufficient").map((r) => r.metric);
   // Everything the simulation produces was tested, so "no alerts" is not "no tests".
-  for (const m of ["tools", "decisions", "approval_rate", "denial_rate", "denial_rate:acme.pii.email_external", "denial_rate:acme.rate.limit", "categories", "eval:refusal", "eval:pii_leak", "latency", "tokens", "score:answer_length"]) {
+  for (const m of ["tools", "approval_rate", "denial_rate", "denial_rate:acme.pii.email_external", "denial_rate:acme.rate.limit", "error_rate", "categories", "eval:refusal", "eval:pii_leak", "eval:language", "latency", "latency:refund", "input_tokens", "output_tokens", "output_size", "score:answer_length"]) {
     assert.ok(tested.includes(m), `${m} was tested`);
   }
   assert.deepEqual(report.results.filter((r) => r.verdict === "drift").map((r) => r.metric), []);
@@ -90,10 +95,11 @@ test("the same run without the shift raises nothing (the default monitors, whole
 test("with the shift, the whole second hour against the first drifts on exactly tools and refusals", async () => {
   const monitor = await recordRun(START + HOUR);
   await createBaseline(monitor.store, "normal", { from: START, to: START + HOUR });
-  const report = await runDrift(monitor.store, defaultMonitorConfig(), { now: START + 2 * HOUR });
-  assert.deepEqual(report.results.filter((r) => r.verdict === "drift").map((r) => r.metric).sort(), ["eval:refusal", "tools"]);
+  const report = await runDrift(monitor.store, defaultMonitorConfig(), { now: START + 2 * HOUR, windowMs: HOUR });
+  assert.deepEqual([...new Set(report.results.filter((r) => r.verdict === "drift").map((r) => r.metric))].sort(), ["eval:refusal", "tools"]);
   const tools = report.results.find((r) => r.metric === "tools");
   assert.ok(tools && tools.adjustedP !== undefined && tools.adjustedP < 1e-10);
   assert.equal(report.window.count, 20_000);
   assert.equal(report.baseline.count, 20_000);
+  assert.match(report.warnings.join("\n"), /not calibrated \(the baseline holds too few windows of this width/, "an hour's baseline cannot say how much hours vary");
 });

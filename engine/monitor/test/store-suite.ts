@@ -37,7 +37,8 @@ export function storeSuite(name: string, open: () => Promise<MonitorStore>): voi
       assert.equal(first.aggregate.count, 3);
       assert.equal(first.aggregate.tools.get("search"), 2);
       assert.equal(first.aggregate.ruleDenials.get("r.x"), 1);
-      assert.deepEqual([...(first.aggregate.numeric.get("latency")?.values ?? [])].sort((a, b) => a - b), [10, 30]);
+      assert.deepEqual([...(first.aggregate.numeric.get("decision_latency")?.values ?? [])].sort((a, b) => a - b), [10, 30]);
+      assert.equal(first.aggregate.firsts.get("deny:r.x"), 1, "session-level counts are kept too");
       const proto = all.find((b) => b.start === 60_000 && b.agentVersion === "1.0");
       assert.equal(proto?.aggregate.tools.get("__proto__"), 1, "user data as keys is safe");
       assert.equal((await s.buckets({ from: 0, to: 60_000 })).length, 1, "to is exclusive");
@@ -78,8 +79,10 @@ export function storeSuite(name: string, open: () => Promise<MonitorStore>): voi
       const a = await s.baseline("a");
       assert.equal(a?.aggregate.tools.get("y"), 2);
       assert.deepEqual(a?.selector, { from: 0, to: 10 });
-      await s.saveBaseline({ name: "a", createdAt: 3, selector: { env: "prod" }, aggregate: agg([{ tool: "z" }]) }, true);
+      const calibrations = [{ windowMs: 3_600_000, chunks: 168, dispersion: { tools: 1.42, "denial_rate:r.x": 3 } }];
+      await s.saveBaseline({ name: "a", createdAt: 3, selector: { env: "prod" }, aggregate: agg([{ tool: "z" }]), calibrations }, true);
       assert.equal((await s.baseline("a"))?.aggregate.tools.get("z"), 1);
+      assert.deepEqual((await s.baseline("a"))?.calibrations, calibrations, "calibrations are kept with the baseline");
       assert.equal(await s.baseline("missing"), undefined);
     } finally {
       await s.close();
@@ -94,6 +97,30 @@ export function storeSuite(name: string, open: () => Promise<MonitorStore>): voi
       const st = await s.alertStates();
       assert.deepEqual(st.get("m/tools"), { armed: false, lastFired: 123 });
       assert.deepEqual(st.get("m/x"), { armed: false, lastFired: 456 });
+    } finally {
+      await s.close();
+    }
+  });
+
+  test(`${name}: alerts are kept, acknowledged once, and resolved by key`, async () => {
+    const s = await open();
+    try {
+      const alert = (id: string, key: string, time: number) => ({ type: "palisade.drift.alert/1" as const, id, key, agent: "bot", env: "prod", monitor: "m", metric: "tools", test: "chi2", window: { from: "1970-01-01T00:00:00.000Z", to: "1970-01-01T01:00:00.000Z" }, baseline: "b", statistic: 30, p: 1e-5, q: 1e-4, value: 1e-4, threshold: 0.001, dispersion: 1.3, moved: [{ category: "send_email", reference: 0.035, current: 0.096, contribution: 28 }], summary: "s", time, message: "m" });
+      await s.saveAlert(alert("a1", "bot:prod/m/tools", 100));
+      await s.saveAlert(alert("a2", "bot:prod/m/tools", 200));
+      await s.saveAlert(alert("a3", "bot:prod/m/latency", 150));
+      assert.deepEqual((await s.alerts()).map((r) => r.alert.id), ["a2", "a3", "a1"], "newest first");
+      assert.deepEqual((await s.alerts({ key: "bot:prod/m/tools" })).map((r) => r.alert.id), ["a2", "a1"]);
+      assert.deepEqual((await s.alerts({ id: "a3" }))[0].alert.moved, alert("a3", "", 0).moved);
+      assert.equal(await s.acknowledgeAlert("a2", { by: "dana", at: 300, note: "known campaign" }), true);
+      assert.equal(await s.acknowledgeAlert("a2", { by: "sam", at: 400 }), false, "acknowledged once");
+      assert.equal(await s.acknowledgeAlert("nope", { by: "sam", at: 400 }), false);
+      assert.deepEqual((await s.alerts({ id: "a2" }))[0].acknowledged, { by: "dana", at: 300, note: "known campaign" });
+      assert.deepEqual((await s.alerts({ unacknowledged: true })).map((r) => r.alert.id), ["a3", "a1"]);
+      assert.deepEqual((await s.alerts({ since: 150 })).map((r) => r.alert.id), ["a2", "a3"]);
+      assert.deepEqual((await s.resolveAlerts("bot:prod/m/tools", 500)).map((r) => [r.alert.id, r.resolvedAt]).sort(), [["a1", 500], ["a2", 500]]);
+      assert.deepEqual(await s.resolveAlerts("bot:prod/m/tools", 600), [], "resolved once");
+      assert.equal((await s.alerts({ id: "a3" }))[0].resolvedAt, null);
     } finally {
       await s.close();
     }

@@ -28,7 +28,7 @@ test("postgres: concurrent merges into one bucket keep every count", async () =>
     const [b] = await stores[0].buckets({ from: 0, to: 1 });
     assert.equal(b.aggregate.count, 200);
     assert.equal(b.aggregate.tools.get("t"), 200);
-    assert.equal(b.aggregate.numeric.get("latency")?.count, 200);
+    assert.equal(b.aggregate.numeric.get("decision_latency")?.count, 200);
   } finally {
     await Promise.all(stores.map((s) => s.close()));
   }

@@ -1,7 +1,7 @@
 // Conversions between value types: `to_number`, `to_string`, `type_of`, and the canonical
 // JSON text that `to_string` and `join` give lists and objects (RFC 8785 style: keys sorted
 // by UTF-16 code units, no white space, numbers in their shortest form).
-import { Duration, formatDuration, typeName } from "../../compile/values.ts";
+import { Duration, PatternValue, formatDuration, typeName } from "../../compile/values.ts";
 import { typeError, type BuiltinImpl, type Value } from "./values.ts";
 
 // The JSON number grammar, anchored; the string is trimmed first.
@@ -32,6 +32,8 @@ function canonicalJson(v: Value): string {
       return v ? "true" : "false";
   }
   if (v instanceof Duration) return JSON.stringify(formatDuration(v.ms));
+  // A pattern is shown as written (`/^a/i`, `pii.email`), never as the engine's matcher.
+  if (v instanceof PatternValue) return JSON.stringify(v.source);
   if (Array.isArray(v)) {
     let out = "[";
     for (let i = 0; i < v.length; i++) out += (i === 0 ? "" : ",") + canonicalJson(v[i] as Value);
@@ -49,6 +51,7 @@ export function toStringValue(x: Value): string {
   if (typeof x === "string") return x;
   if (typeof x === "number") return String(x);
   if (x instanceof Duration) return formatDuration(x.ms);
+  if (x instanceof PatternValue) return x.source;
   return canonicalJson(x);
 }
 

@@ -2,7 +2,7 @@
 // plus `Duration`; instants are ISO-8601 strings), and the argument checks every builtin
 // repeats: null in gives null out, a value of the wrong type is a PolicyRuntimeError that
 // names the builtin, the argument and what it got.
-import { Duration, typeName, type Value } from "../../compile/values.ts";
+import { Duration, PatternValue, typeName, type Value } from "../../compile/values.ts";
 import { PolicyRuntimeError } from "./errors.ts";
 
 export { Duration, typeName };
@@ -11,9 +11,9 @@ export type { Value };
 /** A JSON object value. */
 export type ObjectValue = { readonly [key: string]: Value };
 
-/** True for a JSON object (not a list, not a duration, not null). */
+/** True for a JSON object (not a list, not a duration, not a pattern, not null). */
 export function isObject(v: Value | undefined): v is ObjectValue {
-  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Duration);
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Duration) && !(v instanceof PatternValue);
 }
 
 /** A value's type and a short rendering for messages: `string "abc"`, `number 3`, `a list`. */
@@ -27,6 +27,7 @@ export function describe(v: Value | undefined): string {
       return `${typeName(v)} ${v}`;
     default:
       if (v instanceof Duration) return "a duration";
+      if (v instanceof PatternValue) return `pattern ${v.source}`;
       return Array.isArray(v) ? "a list" : "an object";
   }
 }

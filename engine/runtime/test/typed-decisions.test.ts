@@ -39,7 +39,11 @@ test("case 1: a string where the checker typed a list of roles errors the rule i
   assert.equal(asked.decision, "require_approval");
   const d = decideBoth(REFUND, "tool_call", { tool: { name: "refund", args: { amount: 900 } }, principal: { roles: "not-a-supervisor" } });
   assert.equal(d.decision, "deny");
-  assert.deepEqual(d.errors, [{ rule: "t.large_refund", message: "'principal.roles' is a string, but the policy reads it as list of string", code: "runtime/unexpected-type", path: "principal.roles" }]);
+  // The boundary reports the field (it is read by the set, so it is checked once there), and the rule that reads it errs too.
+  assert.deepEqual(d.errors, [
+    { rule: "palisade.input", message: "'principal.roles' must be a list, got a string", code: "input/invalid", path: "principal.roles" },
+    { rule: "t.large_refund", message: "'contains' on principal.roles: expected a list, got a string", code: "runtime/unexpected-type" },
+  ]);
 });
 
 test("case 1: 'labels contains' on a container of unknown type is list membership, with or without the tool's schema", () => {
@@ -78,7 +82,13 @@ rule named on tool_call {
   }
   const n = decideBoth(text, "tool_call", { tool: { name: "grant" }, principal: { id: 5, roles: ["admin"] } });
   assert.equal(n.decision, "deny");
-  assert.equal(n.errors[0]?.code, "runtime/unexpected-type");
+  assert.equal(n.errors[0]?.code, "input/invalid");
+  assert.equal(n.errors[0]?.path, "principal.id");
+  // Deeper than a root's field, the read itself is checked.
+  const deep = decideBoth(`package t
+rule r on tool_call { when tool.name == "g" and principal.attrs.level > 3 then deny }
+`, "tool_call", { tool: { name: "g" }, principal: { attrs: "high" } });
+  assert.equal(deep.errors[0]?.path, "principal.attrs");
 });
 
 test("a session call of the wrong shape errors a quantifier that reads it (the fused scan and the general loop)", () => {

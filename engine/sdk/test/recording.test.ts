@@ -69,7 +69,7 @@ test("an unrecordable argument (cycle, BigInt, function, Map) is a deny with its
     assert.equal(rs.length, 4 + 2 + 1, "every decision is in the log, the deny after the cycle included");
     assert.deepEqual(rs.map((r) => r.decision), ["deny", "deny", "deny", "deny", "allow", "allow", "deny"]);
     assert.equal(guard.auditFailures, 0);
-    assert.equal((await log.verify()).ok, true);
+    assert.equal((await log.verify({ allowUnsigned: true })).ok, true);
   } finally {
     await log.close();
     t.done();
@@ -193,7 +193,8 @@ test("private by default: the log holds what redactions leave, the original only
 
 test("records handed over as text around the input (store-side encoding) are the canonical records the record path writes", async () => {
   const t = tmp();
-  const log = await AuditLog.open(t.db);
+  // Store-side encoding is for a log that seals nothing (a sealing log needs the record itself).
+  const log = await AuditLog.open(t.db, { erasure: false });
   const recs: AuditRecord[] = [];
   try {
     for (const audit of [log, { append: async (r: AuditRecord) => void recs.push(r) }]) {

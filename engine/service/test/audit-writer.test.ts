@@ -126,8 +126,8 @@ describe("audit writer", () => {
   });
 
   for (const [where, open] of [
-    ["here", () => AuditLog.open(SqliteStore.open(join(dir, "plain.db")))],
-    ["on the SQLite store's thread", () => AuditLog.open(join(dir, "threaded.db"))],
+    ["here", () => AuditLog.open(SqliteStore.open(join(dir, "plain.db")), { erasure: false })],
+    ["on the SQLite store's thread", () => AuditLog.open(join(dir, "threaded.db"), { erasure: false })],
   ] as const) it(`records every decision it was given, durable once flushed (encoded ${where})`, async () => {
     const log = await open();
     assert.equal(log.store.appendDocuments !== undefined, where !== "here");

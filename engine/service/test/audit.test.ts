@@ -9,7 +9,7 @@ import type { Harness } from "./harness.ts";
 
 let h: Harness;
 before(async () => {
-  h = await startHarness();
+  h = await startHarness({ publicEntries: true });
 });
 after(async () => h.close());
 
@@ -33,10 +33,11 @@ describe("audit", () => {
     assert.deepEqual([notInt.status, notInt.body.error.path], [400, "/index"]);
 
     // Public tiles, no key: the entry bundle holds the decisions, the hash tile their leaf hashes.
-    const bundle = await fetch(`${h.url}/tlog/tile/entries/000.p/44`);
-    assert.equal(bundle.status, 404);
+    // Partial widths below the latest checkpoint's stay served, for clients holding older ones.
+    assert.equal((await fetch(`${h.url}/tlog/tile/entries/000.p/44`)).status, 200);
     const full = await fetch(`${h.url}/tlog/tile/entries/000`);
     assert.equal(full.status, 200);
+    assert.equal(full.headers.get("content-encoding"), "gzip", "entry bundles are compressed at the HTTP layer");
     const entries = decodeEntryBundle(new Uint8Array(await full.arrayBuffer()));
     assert.equal(entries.length, 256);
     const record = JSON.parse(new TextDecoder().decode(entries[5])) as { decision_id: string; decision: string };
@@ -52,6 +53,19 @@ describe("audit", () => {
     const status = await h.call("GET", "/v1/audit/status", "admin");
     assert.equal(status.body.verification.ok, true);
     assert.equal(status.body.checkpoint.size, 300);
+  });
+
+  it("serves entry bundles only when audit.publicEntries is on; hashes and checkpoints always", async () => {
+    const closed = await startHarness();
+    try {
+      await closed.call("POST", "/v1/decide", "agent", toolCall("lookup", { i: 1 }));
+      assert.equal(await closed.service.checkpoint(), 1);
+      assert.equal((await fetch(`${closed.url}/tlog/tile/entries/000.p/1`)).status, 403);
+      assert.equal((await fetch(`${closed.url}/tlog/tile/0/000.p/1`)).status, 200);
+      assert.equal((await fetch(`${closed.url}/tlog/checkpoint`)).status, 200);
+    } finally {
+      await closed.close();
+    }
   });
 
   it("parses tile paths", () => {

@@ -11,7 +11,7 @@ import type { Server, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, it } from "node:test";
-import { AuditLog, generateKey, openCheckpoint, openStore, parseSignerKey } from "../../audit/index.ts";
+import { AuditLog, generateKey, openCheckpoint, openStore, parseSignerKey, readVerifierKeys } from "../../audit/index.ts";
 import { freshDatabase } from "../../audit/test/pg-support.ts";
 import { repoRoot } from "../../../test/support.ts";
 import { hashKey } from "../keys.ts";
@@ -113,10 +113,10 @@ it("refuses a node whose signing key is not the log's, naming both keys", async 
   const other = join(dir, "elsewhere");
   mkdirSync(other);
   // From another folder with no key: refused before it makes one of its own.
-  await assert.rejects(startNode(other, db), (err: Error & { stderr?: string }) => /is signed by nodes?|is signed by palisade\.local\/audit\+[0-9a-f]{8}\+/.test(err.stderr ?? "") && /no signing key at/.test(err.stderr ?? ""));
+  await assert.rejects(startNode(other, db), (err: Error & { stderr?: string }) => /checkpoints are signed by palisade\.local\/audit\/[0-9a-f]+\+[0-9a-f]{8}\+\S+, whose signing key is not at .*elsewhere/.test(err.stderr ?? ""));
   const k = generateKey("palisade.local/audit");
   writeFileSync(join(other, "palisade-audit.key"), `${k.signerKey}\n`);
-  await assert.rejects(startNode(other, db), (err: Error & { stderr?: string }) => (err.stderr ?? "").includes(parseSignerKey(k.signerKey).vkey) && /is not the one the audit log .* is signed with \(palisade\.local\/audit\+/.test(err.stderr ?? ""));
+  await assert.rejects(startNode(other, db), (err: Error & { stderr?: string }) => (err.stderr ?? "").includes(parseSignerKey(k.signerKey).vkey) && /is not this log's: the log's checkpoints are signed by palisade\.local\/audit\/[0-9a-f]+\+/.test(err.stderr ?? ""));
 });
 
 it("loses no answered decision when a node is killed under load, and the log verifies", async () => {
@@ -152,11 +152,11 @@ it("loses no answered decision when a node is killed under load, and the log ver
     }
     const lost = answered.filter((id) => !logged.has(id));
     assert.deepEqual(lost, [], `${lost.length} of ${answered.length} answered decisions are not in the log`);
-    const report = await log.verify();
+    const report = await log.verify({ verifierKeys: readVerifierKeys(join(dir, "palisade-audit.vkey")) });
     assert.equal(report.ok, true, JSON.stringify(report).slice(0, 500));
     const cp = await log.latestCheckpoint();
     assert.ok(cp);
-    assert.ok(openCheckpoint(cp.note, await log.verifierKeys()).ok);
+    assert.ok(openCheckpoint(cp.note, readVerifierKeys(join(dir, "palisade-audit.vkey"))).ok);
   } finally {
     await log.close();
   }

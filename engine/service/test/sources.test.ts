@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { createBaseline, mergeAggregates, openMonitorStore, parseMonitorConfig, seededRandom } from "../../monitor/index.ts";
+import { DEFAULT_MONITORS, createBaseline, mergeAggregates, openMonitorStore, parseMonitorConfig, seededRandom } from "../../monitor/index.ts";
 import type { MetricResult, MonitorStore } from "../../monitor/index.ts";
 import { ConfigError, parseServiceConfig } from "../config.ts";
 import { environmentSource } from "../environment-source.ts";
@@ -35,7 +35,7 @@ describe("monitor and drift", () => {
     assert.equal(r.body.status, "no-baseline");
     assert.equal(r.body.code, "monitor/no-baseline");
     assert.match(r.body.hint, /palisade baseline create normal --from -1h --db .*monitor\.db/);
-    assert.deepEqual(r.body.monitors, ["tool mix", "decision mix", "escalation rate", "denial rate", "denial rate per rule"]);
+    assert.deepEqual(r.body.monitors, DEFAULT_MONITORS.map((m) => m.name));
     assert.equal((await h.call("GET", "/v1/drift", "agent")).status, 403);
   });
 
@@ -62,7 +62,7 @@ describe("monitor and drift", () => {
     assert.equal(calm.body.status, "ok");
     assert.equal(calm.body.baseline.name, "normal");
     assert.equal(calm.body.baseline.count, 203);
-    const tools = (b: { results: MetricResult[] }) => b.results.find((r) => r.key === "tool mix/tools") as MetricResult;
+    const tools = (b: { results: MetricResult[] }) => b.results.find((r) => r.key === "tool mix/tools@1h") as MetricResult;
     assert.equal(tools(calm.body).verdict, "ok");
     assert.equal(calm.body.drifted, 0);
 
@@ -77,7 +77,8 @@ describe("monitor and drift", () => {
     assert.ok((t.adjustedP as number) < 1e-6 && (t.statistic as number) > 100, `chi2 ${t.statistic}, q ${t.adjustedP}`);
     const i = t.chart.labels.indexOf("lookup");
     assert.equal(t.chart.reference[i], 0);
-    assert.ok(Math.abs(t.chart.current[i] - 300 / 503) < 1e-9);
+    // The tool mix counts tool calls: 502 of the 503 decisions (the earlier output named no tool).
+    assert.ok(Math.abs(t.chart.current[i] - 300 / 502) < 1e-9);
     assert.ok(shifted.body.drifted >= 1);
   });
 

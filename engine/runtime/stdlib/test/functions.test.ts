@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { BUILTINS, CORE_BUILTINS } from "../../../../language/builtins.ts";
-import { Duration } from "../../../compile/values.ts";
+import { Duration, PatternValue } from "../../../compile/values.ts";
+import { regexValue } from "../../../compile/patterns.ts";
 import { BUILTIN_IMPLS, getBuiltin } from "../functions.ts";
 import { PolicyRuntimeError, type PolicyRuntimeErrorCode } from "../errors.ts";
 import type { Value } from "../values.ts";
@@ -70,10 +71,31 @@ const CASES: Record<string, readonly Case[]> = {
     ok(["a@x.com", "b@y.org"], "Team: A@X.com, b@y.org;"),
     ok(["a@b.com", "c@d.com"], ["A <a@b.com>", { emailAddress: { address: "C@D.COM", name: "C" } }]),
     ok(["ann@ok.io"], "Ann (a@comment.io) <ann@ok.io>"),
+    ok(["thief@gmail.com"], "thief\uff20gmail.com"),
+    ok(["a@evil.com@clinic.example"], "a@evil.com@clinic.example"),
+    ok(["nurse@clinic.example"], { to: "nurse@clinic.example", body: "write to help@vendor.com" }),
+    ok(["x@y.io"], { message: { body: { content: "hi" }, toRecipients: [{ emailAddress: { address: "X@y.io" } }] } }),
+    ok(["t@gmail.com"], { message: { text: "t@gmail.com" } }),
     ok([], null),
     ok([], 42),
+    bad("runtime/input-too-large", nest("t@gmail.com", 17)),
   ],
-  domains: [ok(["gmail.com", "clinic.example"], "thief@gmail.com; nurse@clinic.example"), ok(["evil.io"], ["https://evil.io/hook"]), ok(["x.com"], { to: "a@X.com" }), ok([], null)],
+  domains: [
+    ok(["gmail.com", "clinic.example"], "thief@gmail.com; nurse@clinic.example"),
+    ok(["evil.io"], ["https://evil.io/hook"]),
+    ok(["x.com"], { to: "a@X.com" }),
+    ok(["evil.com", "clinic.example"], "a@evil.com@clinic.example"),
+    ok(["clinic.example", "evil.com"], "a%evil.com@clinic.example"),
+    ok(["evil.com", "b.org"], "@evil.com:a@b.org"),
+    ok(["clinic.example"], "nurse@clinic\uff0eexample"),
+    ok(["clinic.example", "evil.com"], "nurse@clinic.example, evil.com/upload"),
+    ok(["clinic.example", "+1 555 0100"], "nurse@clinic.example; +1 555 0100"),
+    ok(["5550100"], [5550100]),
+    ok([], "Undisclosed recipients:;"),
+    ok(["evil.io"], "https://clinic.example@evil.io/"),
+    ok([], null),
+    bad("runtime/input-too-large", ["a@clinic.example", nest("t@gmail.com", 17)]),
+  ],
   domain: [
     ok("sub.acme.com", "a@Sub.Acme.com"),
     ok("acme.com", "Ann <ann@acme.com>"),
@@ -113,6 +135,11 @@ const CASES: Record<string, readonly Case[]> = {
   hour_of_day: [ok(10, "2026-11-25T10:00:00Z"), ok(22, "2026-11-25T23:30:00+01:00"), ok(0, "2026-11-25T00:59:59Z"), ok(null, null), clash(10), bad("runtime/invalid-argument", "yesterday")],
   weekday: [ok("wednesday", "2026-11-25T10:00:00Z"), ok("tuesday", "2026-11-25T00:30:00+01:00"), ok("thursday", "1970-01-01T00:00:00Z"), ok("tuesday", "2024-02-27T00:00:00-10:00"), ok(null, null), clash(false), bad("runtime/invalid-argument", "2026-02-30T00:00:00Z")],
 };
+
+/** `v` inside `n` nested lists. */
+function nest(v: Value, n: number): Value {
+  return n === 0 ? v : [nest(v, n - 1)];
+}
 
 // Builtins that accept any value by design and so have no type clash to test.
 const TOTAL = new Set(["to_string", "type_of", "addresses", "domains"]);
@@ -154,4 +181,23 @@ test("builtins never mutate their arguments", () => {
   BUILTIN_IMPLS.keys(obj);
   BUILTIN_IMPLS.values(obj);
   assert.deepEqual(Object.keys(obj), ["b", "a"]);
+});
+
+test("a pattern reaching a builtin is shown as written or refused, never as the engine's matcher (issue 16, case 5)", () => {
+  const p = regexValue("ab", "i");
+  assert.ok(p instanceof PatternValue);
+  assert.equal(BUILTIN_IMPLS.to_string(p), "/ab/i");
+  assert.equal(BUILTIN_IMPLS.to_string([p, { k: p }]), '["/ab/i",{"k":"/ab/i"}]');
+  for (const [name, f] of Object.entries(BUILTIN_IMPLS)) {
+    for (const args of [[p], [[p]], [{ k: p }], [p, p], [[p], ","]] as Value[][]) {
+      let out: Value;
+      try {
+        out = f(...args);
+      } catch (e) {
+        assert.ok(e instanceof PolicyRuntimeError, `${name}: ${String(e)}`);
+        continue;
+      }
+      assert.ok(!/matcher|backtracking|"test"/.test(JSON.stringify(out) ?? ""), `${name}(${args.length} args) leaked the matcher: ${JSON.stringify(out)}`);
+    }
+  }
 });

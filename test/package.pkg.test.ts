@@ -1,0 +1,270 @@
+// Palisade as a user installs it: the tarball `npm pack` makes, installed into a throwaway app
+// beside the frameworks (test/package-app.ts), driven from that app the way the README says.
+// The app's files are examples/app/, the very files the README's "Use it in your app" quotes.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile, spawn, spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { installedApp, olderNode, repoRoot } from "./support.ts";
+import type { InstalledApp } from "./support.ts";
+
+const run = promisify(execFile);
+const FRAMEWORKS = ["ai", "@openai/agents", "openai", "@langchain/core", "@modelcontextprotocol/sdk"];
+const ENTRIES = ["palisade", "palisade/ai-sdk", "palisade/openai-agents", "palisade/openai", "palisade/langchain", "palisade/mcp", "palisade/audit", "palisade/monitor", "palisade/compliance", "palisade/environments", "palisade/service"];
+
+let app: InstalledApp;
+let work: string; // the example app, copied into the installed app's folder
+let typecheck: Promise<{ code: number | null; out: string }>;
+
+before(async () => {
+  app = await installedApp();
+  work = mkdtempSync(join(app.dir, "readme-"));
+  cpSync(join(repoRoot, "examples", "app"), work, { recursive: true });
+  // The strict type-check is the slowest step: it runs while the other tests do.
+  typecheck = new Promise((resolve) => {
+    const tsc = spawn(process.execPath, [join(app.dir, "node_modules", "typescript", "bin", "tsc"), "-p", work], { cwd: work, env: app.env, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    tsc.stdout.on("data", (d: Buffer) => (out += d));
+    tsc.stderr.on("data", (d: Buffer) => (out += d));
+    tsc.on("exit", (code) => resolve({ code, out }));
+  });
+});
+
+/** What every tool-calling adapter must show: the denied tool's body never ran, the allowed one did, and its result reached the model redacted. */
+function assertGuardedTools(out: string, denied: RegExp, allowed: RegExp): void {
+  assert.doesNotMatch(out, /ran deleteFile/);
+  assert.match(out, denied);
+  assert.match(out, /ran lookup c42/);
+  assert.match(out, allowed);
+}
+
+const DENIED = /delete_file -> "blocked by policy: deleting files is not allowed"/;
+const REDACTED = /lookup -> \{"text":"c42: \[EMAIL\]"\}/;
+
+async function node(file: string, args: string[] = []): Promise<string> {
+  const { stdout } = await run(process.execPath, ["--disable-warning=ExperimentalWarning", file, ...args], { cwd: work, env: app.env, timeout: 60_000 });
+  return stdout;
+}
+
+test("the tarball holds the build, the README, the licence, the schemas and the packs; no tests, bench or sources", () => {
+  const listing = spawnSync("tar", ["-tzf", app.tarball], { encoding: "utf8" });
+  assert.equal(listing.status, 0, listing.stderr);
+  const files = listing.stdout.split("\n").filter(Boolean).map((f) => f.replace(/^package\//, ""));
+  for (const f of ["package.json", "README.md", "LICENSE", "bin/palisade.js", "dist/engine/exports/index.js", "dist/engine/exports/index.d.ts", "dist/engine/exports/index.js.map", "dist/engine/cli/main.js", "dist/playground/playground.js", "dist/playground/playground.html", "stdlib-policies/hipaa/hipaa.policy", "spec/controls/soc2.json"]) {
+    assert.ok(files.includes(f), `${f} is missing from the tarball`);
+  }
+  for (const phase of ["input", "model_call", "tool_call", "tool_result", "output"]) assert.ok(files.includes(`dist/spec/schemas/${phase}.schema.json`), `the ${phase} schema is missing`);
+  const stray = files.filter((f) => /(^|\/)(test|tests|bench|node_modules)\//.test(f) || (f.endsWith(".ts") && !f.endsWith(".d.ts")) || f.startsWith("playground/") || f.includes("/src/") || f.endsWith(".test.js"));
+  assert.deepEqual(stray, [], "tests, benchmarks and sources stay out of the package");
+  assert.equal(files.length, app.entryCount);
+  console.log(`tarball: ${(app.size / 1000).toFixed(0)} kB, ${app.entryCount} files`);
+});
+
+test("the frameworks are optional peers, so the app holds one copy of each", () => {
+  const pkg = JSON.parse(readFileSync(join(app.dir, "node_modules", "palisade", "package.json"), "utf8")) as Record<string, Record<string, unknown> | undefined>;
+  for (const f of FRAMEWORKS) {
+    assert.equal(pkg.dependencies?.[f], undefined, `${f} is not a hard dependency`);
+    assert.equal(typeof pkg.peerDependencies?.[f], "string", `${f} is a peer dependency with the range it is tested on`);
+    assert.deepEqual(pkg.peerDependenciesMeta?.[f], { optional: true });
+  }
+  for (const dev of ["esbuild", "@codemirror/view", "@codemirror/state", "zod", "canonicalize"]) assert.equal(pkg.dependencies?.[dev], undefined, `${dev} is not a dependency`);
+  const copies = new Map<string, string[]>();
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (!e.isDirectory()) continue;
+      const names = e.name.startsWith("@") ? readdirSync(join(dir, e.name)).map((n) => `${e.name}/${n}`) : [e.name];
+      for (const name of names) {
+        if (FRAMEWORKS.includes(name)) copies.set(name, [...(copies.get(name) ?? []), join(dir, name)]);
+        if (existsSync(join(dir, name, "node_modules"))) walk(join(dir, name, "node_modules"));
+      }
+    }
+  };
+  walk(join(app.dir, "node_modules"));
+  for (const f of FRAMEWORKS) assert.deepEqual(copies.get(f), [join(app.dir, "node_modules", f)], `one copy of ${f}`);
+});
+
+test("every exports entry imports from ESM, and no other path does", async () => {
+  const script = `
+    const out = {};
+    for (const e of ${JSON.stringify(ENTRIES)}) out[e] = Object.keys(await import(e)).sort();
+    for (const e of ["palisade/engine/sdk/index.ts", "palisade/dist/engine/exports/index.js", "palisade/sdk", "palisade/package.json", "palisade/bin/palisade.js"]) {
+      try { await import(e); out[e] = "imported"; } catch (err) { out[e] = err.code; }
+    }
+    console.log(JSON.stringify(out));`;
+  const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], { cwd: work, env: app.env });
+  const got = JSON.parse(stdout) as Record<string, string[] | string>;
+  const has = (entry: string, ...names: string[]) => {
+    for (const n of names) assert.ok((got[entry] as string[]).includes(n), `${entry} exports ${n}`);
+  };
+  has("palisade", "createGuard", "Guard", "PolicyDeniedError", "GuardConfigError", "loadPolicySet", "PolicySet", "DecisionInputError", "MissingPeerError");
+  has("palisade/ai-sdk", "guardTools", "guardModel", "guardMiddleware");
+  has("palisade/openai-agents", "guardAgentTool", "guardAgentModel", "palisadeInputGuardrail", "palisadeOutputGuardrail");
+  has("palisade/openai", "guardOpenAI", "guardedFetch");
+  has("palisade/langchain", "palisadeMiddleware", "guardLangChainTool", "guardChatModel");
+  has("palisade/mcp", "startMcpProxy");
+  has("palisade/audit", "AuditLog", "openStore", "verifyInclusion");
+  has("palisade/monitor", "Monitor", "runDrift");
+  has("palisade/compliance", "buildReport", "verifyReport");
+  has("palisade/environments", "EnvironmentHandle", "loadBundle", "promote");
+  has("palisade/service", "createService", "serviceApprover");
+  for (const deep of ["palisade/engine/sdk/index.ts", "palisade/dist/engine/exports/index.js", "palisade/sdk", "palisade/package.json", "palisade/bin/palisade.js"]) assert.equal(got[deep], "ERR_PACKAGE_PATH_NOT_EXPORTED", `${deep} is not importable`);
+});
+
+test("CommonJS: require() of every entry, and a guarded call", async () => {
+  const out = await node("require.cjs");
+  for (const e of ENTRIES) assert.match(out, new RegExp(`require ${e}: [1-9]\\d* exports`));
+  assert.match(out, DENIED);
+});
+
+test("Vercel AI SDK: through the SDK's mock model, the denied tool's body never runs, the allowed one does", async () => {
+  const out = await node("ai-sdk.ts");
+  assertGuardedTools(out, DENIED, REDACTED);
+  assert.match(out, /answer: Done\./);
+});
+
+test("OpenAI Agents SDK: through a Model of the SDK's own interface, the same", async () => {
+  const out = await node("openai-agents.ts");
+  assertGuardedTools(out, DENIED, REDACTED);
+  assert.match(out, /answer: Done\./);
+});
+
+test("openai client: a denied request never leaves the process; an allowed answer is redacted", async () => {
+  const out = await node("openai.ts");
+  assert.equal(out.match(/ran chat\.completions/g)?.length, 1, "only the allowed request reached the transport");
+  assert.match(out, /denied: 403 prompt injection/);
+  assert.match(out, /answer: you said: mail me at \[EMAIL\]/);
+});
+
+test("LangChain.js: through an agent's middleware and LangChain's fake model, the same, and the answer is redacted", async () => {
+  const out = await node("langchain.ts");
+  assertGuardedTools(out, /delete_file -> blocked by policy: deleting files is not allowed/, REDACTED);
+  assert.match(out, /answer: Write to \[EMAIL\]\./);
+});
+
+test("MCP: through the proxy, the upstream never sees the denied call and the allowed result is redacted", async () => {
+  const out = await node("mcp.ts");
+  assertGuardedTools(out, /delete_file -> "error: blocked by policy: deleting files is not allowed"/, /lookup -> "c42: \[EMAIL\]"/);
+});
+
+test("npx palisade check, test, eval, demo and report run from the app", async () => {
+  const npx = (args: string[]) => spawnSync("npx", ["--no-install", "palisade", ...args], { cwd: work, env: app.env, encoding: "utf8", timeout: 60_000 });
+  const check = npx(["check", "policies/"]);
+  assert.equal(check.status, 0, check.stderr);
+  assert.match(check.stderr, /ok: 1 file checked, 0 errors/);
+  const tests = npx(["test", "policies/"]);
+  assert.equal(tests.status, 0, tests.stderr);
+  assert.match(tests.stdout, /2 passed, 0 failed/);
+  const evaluated = npx(["eval", "policies/", "--phase", "tool_call", "--input", "inputs/delete.json"]);
+  assert.equal(evaluated.status, 0, evaluated.stderr);
+  assert.equal((JSON.parse(evaluated.stdout) as { decision: string }).decision, "deny");
+  // The files the CLI reads beside its code: the example policies and inputs, the controls
+  // catalogue and the policy packs.
+  const demo = npx(["demo"]);
+  assert.equal(demo.status, 0, demo.stderr);
+  assert.match(demo.stdout, /the policies in \.\.\/node_modules\/palisade\/examples\/policies\n/);
+  const coverage = npx(["report", "coverage", "--framework", "gdpr"]);
+  assert.equal(coverage.status, 0, coverage.stderr);
+  assert.match(coverage.stdout, /node_modules\/palisade\/stdlib-policies\/gdpr /, "the coverage is of the pack shipped in the package");
+  const pack = npx(["test", "../node_modules/palisade/stdlib-policies/hipaa"]);
+  assert.equal(pack.status, 0, pack.stderr);
+  assert.match(pack.stdout, /[1-9]\d* passed, 0 failed/);
+});
+
+test("the installed bin on a Node older than 22 says so in one line and exits 2", () => {
+  const old = olderNode();
+  const r = spawnSync(old.path, [join(app.dir, "node_modules", "palisade", "bin", "palisade.js"), "check", "policies/"], { cwd: work, encoding: "utf8" });
+  assert.equal(r.status, 2);
+  assert.equal(r.stderr, `palisade needs Node.js 22 or later; this is ${old.version}\n`);
+  assert.equal(r.stdout, "");
+});
+
+test("palisade serve from the app serves the playground built into the package", async () => {
+  const dir = mkdtempSync(join(work, "serve-"));
+  const serve = spawn(process.execPath, [join(app.dir, "node_modules", "palisade", "bin", "palisade.js"), "serve", join(work, "policies"), "--port", "0"], { cwd: dir, env: app.env, stdio: ["ignore", "pipe", "pipe"] });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = "";
+      let err = "";
+      serve.stdout.on("data", (d: Buffer) => {
+        out += d;
+        const m = /listening on (http:\/\/\S+)/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      serve.stderr.on("data", (d: Buffer) => (err += d));
+      serve.on("exit", (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
+    });
+    const page = await fetch(`${url}/playground`);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<html/i);
+    const bundle = await fetch(`${url}/assets/playground.js`);
+    assert.equal(bundle.status, 200);
+    assert.ok((await bundle.arrayBuffer()).byteLength > 10_000);
+    assert.ok(!existsSync(join(app.dir, "node_modules", "esbuild")), "the app has no esbuild: the pages were built at pack time");
+  } finally {
+    serve.kill("SIGTERM");
+  }
+});
+
+test("without the frameworks, fastify or pg installed: the core works and each adapter names the package to install", async () => {
+  // A second app holding a copy of the installed package and links to its dependencies, less
+  // fastify and pg, and none of the frameworks: what a user who needs only the core gets.
+  const bare = mkdtempSync(join(tmpdir(), "palisade-bare-"));
+  try {
+    const modules = join(bare, "node_modules");
+    mkdirSync(modules);
+    cpSync(join(app.dir, "node_modules", "palisade"), join(modules, "palisade"), { recursive: true });
+    const pkg = JSON.parse(readFileSync(join(modules, "palisade", "package.json"), "utf8")) as { dependencies: Record<string, string>; peerDependencies: Record<string, string> };
+    for (const dep of Object.keys(pkg.dependencies)) {
+      if (dep === "fastify" || dep === "pg") continue;
+      if (dep.includes("/")) mkdirSync(join(modules, dep.split("/")[0]!), { recursive: true });
+      symlinkSync(join(app.dir, "node_modules", dep), join(modules, dep));
+    }
+    cpSync(join(work, "policies"), join(bare, "policies"), { recursive: true });
+    const script = `
+      import { createGuard } from "palisade";
+      import { AuditLog } from "palisade/audit";
+      await import("palisade/monitor"); await import("palisade/compliance"); await import("palisade/environments");
+      const log = await AuditLog.open("audit.db");
+      const guard = createGuard({ policies: "policies", env: "production", agent: "core", audit: log });
+      const del = guard.session("s1", "u1").wrapTool("delete_file", async () => "deleted", { onDeny: "message" });
+      console.log("delete_file -> " + await del({ path: "/data" }));
+      await guard.flush(); console.log("audited " + await log.size()); await log.close();
+      for (const e of ["palisade/ai-sdk", "palisade/openai-agents", "palisade/openai", "palisade/langchain", "palisade/mcp"]) {
+        try { await import(e); console.log(e + ": imported"); } catch (err) { console.log(err.code + " " + err.message); }
+      }`;
+    // A file, not `--input-type=module -e`: the audit store's worker thread inherits execArgv.
+    writeFileSync(join(bare, "core.mjs"), script);
+    const { stdout } = await run(process.execPath, ["--disable-warning=ExperimentalWarning", "core.mjs"], { cwd: bare, env: app.env });
+    assert.match(stdout, /delete_file -> blocked by policy: deleting files is not allowed/);
+    assert.match(stdout, /audited 1/);
+    const lines = stdout.split("\n");
+    for (const [entry, peer] of [["ai-sdk", "ai"], ["openai-agents", "@openai/agents"], ["openai", "openai"], ["langchain", "@langchain/core"], ["mcp", "@modelcontextprotocol/sdk"]] as const) {
+      const line = `package/missing-peer palisade/${entry} needs the package '${peer}', which is not installed: run npm install ${peer}@${pkg.peerDependencies[peer]}`;
+      assert.ok(lines.includes(line), `expected the line:\n${line}\ngot:\n${stdout}`);
+    }
+    const bin = join(modules, "palisade", "bin", "palisade.js");
+    const check = spawnSync(process.execPath, [bin, "check", "policies"], { cwd: bare, env: app.env, encoding: "utf8" });
+    assert.equal(check.status, 0, check.stderr);
+    const evaluated = spawnSync(process.execPath, [bin, "eval", "policies", "--phase", "tool_call", "--input", "-"], { cwd: bare, env: app.env, encoding: "utf8", input: '{"tool":{"name":"lookup","args":{"id":"c1"}}}' });
+    assert.equal(evaluated.status, 0, evaluated.stderr);
+    assert.equal((JSON.parse(evaluated.stdout) as { decision: string }).decision, "allow");
+    const proxy = spawnSync(process.execPath, [bin, "mcp-proxy", "--upstream", "node server.js", "policies"], { cwd: bare, env: app.env, encoding: "utf8" });
+    assert.equal(proxy.stderr, `palisade mcp-proxy: needs the package '@modelcontextprotocol/sdk', which is not installed: run npm install @modelcontextprotocol/sdk@${pkg.peerDependencies["@modelcontextprotocol/sdk"]}\n`);
+    assert.equal(proxy.status, 1);
+  } finally {
+    rmSync(bare, { recursive: true, force: true });
+  }
+});
+
+test("a strict TypeScript app (module nodenext, skipLibCheck false) using every adapter type-checks with zero errors", { timeout: 600_000 }, async () => {
+  const { code, out } = await typecheck;
+  assert.equal(out, "", "tsc reported errors");
+  assert.equal(code, 0);
+});
+
+after(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
