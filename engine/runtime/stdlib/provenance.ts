@@ -40,6 +40,8 @@ const MAX_WHOLE = 1_000;
 const MAX_TOKEN = 256;
 /** How deep content is walked (inputs are bounded, this bounds the work). */
 const MAX_DEPTH = 32;
+/** Longest string whose tokens a trusted source vouches for (a field's value, not free text). */
+const MAX_SHORT = 100;
 /** Shortest squashed value searched for inside squashed texts (shorter ones match by chance). */
 const MIN_SQUASHED = 8;
 
@@ -47,7 +49,7 @@ const MIN_SQUASHED = 8;
 interface Occurrence {
   readonly at: number;
   readonly label: string;
-  /** A whole value (a string or number of the content, a line of a text, an object key), not a token or phrase inside one. */
+  /** A value of the source (a string or number of the content, a line of a text, an object key, a token of a short one-line string), not a token of its free text. */
   readonly whole: boolean;
 }
 
@@ -182,11 +184,14 @@ function indexString(ix: Index, s: string, at: number, label: string, depth: num
   const t = textOf(ix, at, label);
   t.text += ` ${whole} `;
   t.squashed += ` ${squash(whole)}`;
+  // The tokens of a short value (an address, a name: a field, not free text) are values of the
+  // source too; those of a long text are not (a trusted tool listing an attacker-named channel).
+  const short = s.length <= MAX_SHORT && !s.includes("\n");
   const done = new Set<string>();
   for (const raw of rawTokens(s)) {
     if (raw.length > MAX_TOKEN || done.has(raw)) continue;
     done.add(raw);
-    add(ix, SIMPLE.test(raw) ? raw : normalise(raw), at, label, false);
+    add(ix, SIMPLE.test(raw) ? raw : normalise(raw), at, label, short);
     const plain = depth < 2 ? decoded(raw) : undefined;
     if (plain !== undefined) indexString(ix, plain, at, label, depth + 1);
   }
@@ -238,6 +243,9 @@ interface Candidate {
   readonly whole: boolean;
   readonly weak: boolean;
 }
+
+/** A number of up to six digits (a rating, a price, a postcode): what a message quotes, not an account or an address. */
+const SMALL_NUMBER = /^-?\d{1,6}(\.\d+)?$/;
 
 /** Whether a normalised whole string is one or two plain words. */
 function isWeak(key: string): boolean {
@@ -367,7 +375,7 @@ class Asker {
 
   /** Whether some candidate of `value` (but a weak one) stands untrusted among the sources before `before`. */
   untrusted(value: Value, before: number): boolean {
-    for (const c of candidates(value, [])) if (!c.weak && this.standing(c, before, true) === "untrusted") return true;
+    for (const c of candidates(value, [])) if (!c.weak && !SMALL_NUMBER.test(c.key) && this.standing(c, before, true) === "untrusted") return true;
     return false;
   }
 
