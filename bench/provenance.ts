@@ -4,6 +4,7 @@
 // grows), and of asking about a target (vouched) or a message body (from_untrusted) once the
 // index is built, both when the exact index answers and when a text scan runs (a value seen
 // nowhere). Medians of timed batches, ns per call.
+import { loadavg } from "node:os";
 import { fromUntrusted, vouched } from "../engine/runtime/stdlib/provenance.ts";
 import type { Value } from "../engine/runtime/stdlib/values.ts";
 
@@ -45,6 +46,8 @@ export async function benchProvenance(): Promise<Record<string, unknown>> {
   vouched("x", live, trusted);
   const body = `Hi Jane, the Q1 numbers: https://files.corp.example/q1/report-17.pdf, presented by bob.lee@corp.example.`;
   const figures = {
+    // Figures measured under load are inflated: the 1-minute load average when they were taken.
+    "provenance.load_1m": Math.round(loadavg()[0] * 10) / 10,
     "provenance.session_sources": live.length,
     "provenance.session_kb": Math.round(JSON.stringify(live).length / 1024),
     "provenance.index_ns_per_result": indexPerResult,
