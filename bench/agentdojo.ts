@@ -24,7 +24,16 @@ const pct = (n: number, d: number): number | null => (d === 0 ? null : Math.roun
 export async function benchAgentDojo(): Promise<Record<string, unknown>> {
   const r = runHarness([]);
   if (r.status !== 0) throw new Error(`bench/agentdojo/harness.py failed:\n${r.stderr.slice(-4000)}`);
-  const doc = JSON.parse(r.stdout) as { meta: Record<string, unknown>; suites: Record<string, SuiteFigures> };
+  return agentDojoFigures(JSON.parse(r.stdout) as HarnessOutput);
+}
+
+interface HarnessOutput {
+  readonly meta: Record<string, unknown>;
+  readonly suites: Record<string, SuiteFigures>;
+}
+
+/** The figures of one harness run (and its per-pair file, written beside the results). */
+export function agentDojoFigures(doc: HarnessOutput): Record<string, unknown> {
   const dir = join(import.meta.dirname, "results");
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "agentdojo-pairs.json"), `${JSON.stringify(doc, null, 1)}\n`);
