@@ -27,6 +27,8 @@ const suites: Record<string, Suite> = {
   sdk: { out: "sdk", parts: [{ file: "sdk.ts", fn: "benchSdk" }] },
   serve: { out: "serve", parts: [{ file: "serve.ts", fn: "benchServe" }] },
   python: { out: "python", parts: [{ file: "python.ts", fn: "benchPython" }] },
+  provenance: { out: "provenance", parts: [{ file: "provenance.ts", fn: "benchProvenance" }] },
+  agentdojo: { out: "agentdojo", parts: [{ file: "agentdojo.ts", fn: "benchAgentDojo" }] },
   peers: { out: "peers", parts: [{ file: "peers/peers.ts", fn: "benchPeers" }], afterJson: { file: "peers/table.ts", fn: "writeReadmeTable" } },
 };
 
