@@ -130,7 +130,10 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
     const recorded: Record<string, unknown> = { ...own, session: ownCalls ? givenSession : session === null ? { id: null, calls: [] } : { id: session, calls_before: calls.length } };
     const recordedJson = JSON.stringify(recorded);
     // Refused before deciding (and before the session grows): an input the entry cannot hold.
-    const bytes = Buffer.byteLength(recordedJson);
+    // The entry repeats the ids beside the input: they count too, so no field can push it over.
+    const toolName = (input.tool as { name?: unknown } | undefined)?.name;
+    const principalId = (input.principal as { id?: unknown } | undefined)?.id;
+    const bytes = Buffer.byteLength(recordedJson) + Buffer.byteLength(agent) + Buffer.byteLength(env) + (session === null ? 0 : Buffer.byteLength(session)) + (typeof toolName === "string" ? Buffer.byteLength(toolName) : 0) + (typeof principalId === "string" ? Buffer.byteLength(principalId) : 0);
     if (bytes > MAX_INPUT_BYTES) throw new ServiceError("request/too-large", `the input is ${bytes} bytes of JSON, over the ${MAX_INPUT_BYTES}-byte limit of a recorded decision: send large content by reference (a digest or an id), not inline`, `${at}/input`);
     const full: Record<string, unknown> = { ...own, session: ownCalls ? givenSession : { id: session, calls } };
     const started = performance.now();

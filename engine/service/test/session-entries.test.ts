@@ -87,6 +87,11 @@ describe("session history in audit entries (issue 19)", () => {
       const r = await h.call("POST", "/v1/decide", "agent", toolCall("lookup", { big }, s));
       assert.deepEqual([r.status, r.body.error.code, r.body.error.path], [413, "request/too-large", "/input"]);
     }
+    // The entry repeats ids beside the input: a long tool name or session id counts twice.
+    const longName = await h.call("POST", "/v1/decide", "agent", toolCall("t".repeat(21_000), {}, "s".repeat(100)));
+    assert.ok([400, 413].includes(longName.status), JSON.stringify(longName.body));
+    const longSession = await h.call("POST", "/v1/decide", "agent", toolCall("lookup", {}, "s".repeat(21_000)));
+    assert.ok([400, 413].includes(longSession.status), JSON.stringify(longSession.body));
     // Also in a batch: the request gets its error in place, the others are decided.
     const batch = await h.call("POST", "/v1/decide/batch", "agent", { requests: [toolCall("lookup", { big: "記".repeat(23_000) }, s), toolCall("lookup", {}, s)] });
     assert.equal(batch.body.results[0].error.code, "request/too-large");
