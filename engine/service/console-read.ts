@@ -48,7 +48,8 @@ export interface SessionPageV1 {
   readonly limit: number;
 }
 
-function principalOf(input: unknown): string | null {
+/** `principal.id` of a decided input, when it is a string. */
+export function principalOf(input: unknown): string | null {
   const p = (input as { principal?: { id?: unknown } } | null)?.principal;
   return typeof p?.id === "string" ? p.id : null;
 }

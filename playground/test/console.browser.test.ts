@@ -87,7 +87,9 @@ it("overview: waiting requests, outcomes over time, top rules, the audit log, dr
   await page.goto(`${h.url}/console#/overview`);
   await page.waitForSelector(`#approvals [data-approval="${refundId}"]`);
   await page.waitForSelector("#outcomes svg.outcome-chart rect");
-  await page.waitForSelector("#audit-verification.good");
+  // The service's check of its own log is its word, said as such until a log key is pinned.
+  await page.waitForSelector('#audit-verification[data-trust="service"]');
+  assert.match((await page.textContent("#audit-verification")) ?? "", /^the service reports: verified: .*Not checked against a key of yours/);
   const totals = (await page.textContent("#totals")) ?? "";
   assert.match(totals, /\d+ decisions from .* denied .* allowed/);
   assert.ok((await page.locator("#outcomes rect.bar-deny").count()) > 0);
@@ -292,6 +294,12 @@ it("proof: the decision's inclusion proof checked in the page, with pinned keys,
   await page.fill("#pin-log", logKey);
   await page.click("#pin-save");
   await page.waitForSelector('#proof-verdict[data-ok="true"]');
+  // The overview checks the latest checkpoint against the pinned key too.
+  await page.goto(`${h.url}/console#/overview`);
+  await page.waitForSelector('#audit-verification.good[data-trust="pinned"]');
+  await page.goto(`${h.url}/console#/proof/${outputId}`);
+  await page.waitForSelector('#proof-verdict[data-ok="true"]');
+  await page.locator("details.pins summary").click();
 
   // A service that answers with another entry, or a cosigned checkpoint: intercepted answers.
   const witness = parseSignerKey(generateKey("witness.example/w1").signerKey);

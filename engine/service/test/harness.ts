@@ -42,7 +42,7 @@ rule mask_email on output {
 /** Raw keys by name (their digests are what the service holds). */
 export const KEYS = { admin: "k-admin", agent: "k-agent", other: "k-other", supervisor: "k-supervisor", slow: "k-slow", metrics: "k-metrics" } as const;
 
-const keyConfigs: ApiKeyConfig[] = [
+export const keyConfigs: ApiKeyConfig[] = [
   { id: "admin", sha256: hashKey(KEYS.admin), agents: ["*"], environments: ["*"], roles: ["admin"], principal: "alice" },
   { id: "agent", sha256: hashKey(KEYS.agent), agents: ["shop-bot"], environments: ["production"] },
   { id: "other", sha256: hashKey(KEYS.other), agents: ["other-bot"], environments: ["staging"] },

@@ -2,7 +2,7 @@
 // steps), approve or reject with a note after a confirmation, and the history of answered
 // requests. Cards are keyed by request id and kept across refreshes, so a note being typed or a
 // focused button survives the live updates.
-import { ApiError, api, advice } from "./api.ts";
+import { ApiError, api, advice, currentKey } from "./api.ts";
 import { $, badge, el, fmtDuration, fmtTime, plural, reasonText, timeEl } from "./dom.ts";
 import { jsonView } from "./json-view.ts";
 import { sessionSteps } from "./session.ts";
@@ -74,7 +74,10 @@ export function notice(text: string, id: string): void {
 
 /** Tells the operator that a request they were looking at was answered elsewhere, and by whom. */
 async function answeredElsewhere(a: Approval, lost = ""): Promise<void> {
+  const key = currentKey();
   const now = await current(a);
+  // Read with a key since replaced: the new key may not see this request at all.
+  if (currentKey() !== key) return;
   const what = now ? outcomeText(now) : "answered elsewhere";
   notice(`${label(a)} was ${what} while it was on your screen.${lost}`, a.id);
   const dlg = document.getElementById("confirm") as HTMLDialogElement | null;

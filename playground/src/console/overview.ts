@@ -5,6 +5,8 @@ import { driftChart } from "../drift-chart.ts";
 import { ApiError, api, advice } from "./api.ts";
 import { badge, el, fmtTime, plural, timeEl, zoneLabel } from "./dom.ts";
 import { syncCards } from "./approvals.ts";
+import { openCheckpoint } from "../../../engine/audit/checkpoint.ts";
+import { pinnedLogKeys } from "./proof-view.ts";
 import type { Approval, Overview } from "./types.ts";
 
 const NS = "http://www.w3.org/2000/svg";
@@ -149,14 +151,27 @@ async function environments(out: HTMLElement): Promise<void> {
   );
 }
 
-interface AuditStatus { size: number; pending: number; checkpoint: { origin: string; size: number; root: string } | null; verification: { ok: boolean; detail: string } }
+interface AuditStatus { size: number; pending: number; checkpoint: { origin: string; size: number; root: string; note?: string } | null; verification: { ok: boolean; detail: string } }
+
+/**
+ * The service checks its own log with the keys its database names, which vouches for nothing if
+ * it is the thing tampered with: its word is shown as its word, and the checkpoint's signature is
+ * checked here against the log keys the operator pinned.
+ */
+function checkedHere(b: AuditStatus): HTMLElement {
+  const pinned = pinnedLogKeys();
+  if (!b.checkpoint?.note) return el("p", { id: "audit-verification", class: b.verification.ok ? "pending" : "bad", "data-trust": "service" }, `the service reports: ${b.verification.ok ? "verified" : "not verified"}: ${b.verification.detail}`);
+  if (pinned.length === 0) return el("p", { id: "audit-verification", class: b.verification.ok ? "pending" : "bad", "data-trust": "service" }, `the service reports: ${b.verification.ok ? "verified" : "not verified"}: ${b.verification.detail}. Not checked against a key of yours: pin the log's verifier key on any decision's proof page.`);
+  const opened = openCheckpoint(b.checkpoint.note, pinned, b.checkpoint.origin);
+  return el("p", { id: "audit-verification", class: opened.ok ? "good" : "bad", "data-trust": "pinned" }, opened.ok ? `checked in this page: the latest checkpoint is signed by the log key you pinned${b.verification.ok ? "" : `; the service reports a problem: ${b.verification.detail}`}` : `the latest checkpoint does NOT verify with the log key you pinned: ${opened.error.message}`);
+}
 
 async function audit(out: HTMLElement): Promise<void> {
   const b = await api<AuditStatus>("/v1/audit/status");
   out.replaceChildren(
     el("p", {}, `${plural(b.size, "entry", "entries")} committed, ${b.pending.toLocaleString("en-US")} queued`),
     el("p", { class: "wrap" }, b.checkpoint ? `latest checkpoint: ${b.checkpoint.origin}, size ${b.checkpoint.size.toLocaleString("en-US")}, root ${b.checkpoint.root}` : "no checkpoint signed yet: the service signs one within seconds of new decisions"),
-    el("p", { id: "audit-verification", class: b.verification.ok ? "good" : "bad" }, `${b.verification.ok ? "verified" : "not verified"}: ${b.verification.detail}`),
+    checkedHere(b),
   );
 }
 

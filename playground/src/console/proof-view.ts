@@ -14,6 +14,11 @@ const WITNESS_KEYS = "palisade-witness-keys";
 
 const lines = (k: string): string[] => (localStorage.getItem(k) ?? "").split("\n").map((x) => x.trim()).filter(Boolean);
 
+/** The log verifier keys the operator pinned in this browser. */
+export function pinnedLogKeys(): string[] {
+  return lines(LOG_KEYS);
+}
+
 function keysForm(onSave: () => void): HTMLElement {
   const log = el("textarea", { id: "pin-log", rows: "2", spellcheck: "false" }) as HTMLTextAreaElement;
   const wit = el("textarea", { id: "pin-witness", rows: "2", spellcheck: "false" }) as HTMLTextAreaElement;
