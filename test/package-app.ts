@@ -14,23 +14,27 @@
 // (with the setup log) when the setup failed or `npm test` did not start it. Only the npm
 // registry is contacted, through npm's cache (`--prefer-offline`): a second run reuses it.
 import { spawn } from "node:child_process";
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 
 /**
  * Packages the app depends on besides Palisade, at the version the repository has installed:
  * every framework Palisade declares as a peer (so a new adapter's framework comes with it), zod
- * (the frameworks' schemas), and TypeScript with Node's types for the strict type-check.
+ * (the frameworks' schemas), LangGraph (the LangChain adapter's tests resume an agent through
+ * its checkpointer), and TypeScript with Node's types for the strict type-check.
  */
 export function appPackages(root: string): string[] {
   const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { peerDependencies?: Record<string, string> };
-  return [...Object.keys(manifest.peerDependencies ?? {}), "zod", "typescript", "@types/node"];
+  return [...Object.keys(manifest.peerDependencies ?? {}), "zod", "@langchain/langgraph", "typescript", "@types/node"];
 }
 
 // The AI SDK's own declarations import `json-schema`'s types; a strict app that also checks
 // libraries' declarations (skipLibCheck: false) needs them, as any user of `ai` would.
 const EXTRA_PACKAGES: Readonly<Record<string, string>> = { "@types/json-schema": "7.0.15" };
+
+/** A framework adapter's suite, by its path from the repository root: run against the app (test/installed-hooks.ts). */
+export const ADAPTER_SUITE = /^engine\/sdk\/[^/]+\/test\/[^/]+\.test\.ts$/;
 
 /** What `ready.json` holds once the setup ends. */
 export type AppStatus =
@@ -45,6 +49,34 @@ export function statusFile(appDir: string): string {
 /** The setup's log (npm's output) for the app in `appDir`. */
 export function logFile(appDir: string): string {
   return join(dirname(appDir), "setup.log");
+}
+
+/** The app's status once its setup has ended, or undefined while it runs. */
+export function appStatus(appDir: string): AppStatus | undefined {
+  return existsSync(statusFile(appDir)) ? (JSON.parse(readFileSync(statusFile(appDir), "utf8")) as AppStatus) : undefined;
+}
+
+/** Why a finished setup failed, with the end of its log. */
+export function setupFailure(appDir: string, error: string): Error {
+  const log = existsSync(logFile(appDir)) ? readFileSync(logFile(appDir), "utf8").split("\n").slice(-40).join("\n") : "";
+  return new Error(`the package app could not be set up: ${error}\n${log}`);
+}
+
+const SETUP_LIMIT_MS = 600_000;
+
+/**
+ * Blocks until the app in `appDir` is set up, for code that cannot wait asynchronously (module
+ * resolution hooks); throws when the setup failed or took longer than ten minutes.
+ */
+export function waitForApp(appDir: string): void {
+  const deadline = Date.now() + SETUP_LIMIT_MS;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  let status: AppStatus | undefined;
+  while ((status = appStatus(appDir)) === undefined) {
+    if (Date.now() > deadline) throw new Error(`the package app in ${appDir} was not ready after 10 minutes; see ${logFile(appDir)}`);
+    Atomics.wait(pause, 0, 0, 250);
+  }
+  if (!status.ok) throw setupFailure(appDir, status.error);
 }
 
 /** A running setup: the app folder to hand to suites, and how to stop and remove it. */

@@ -8,6 +8,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { statusFile } from "./package-app.ts";
 import { installedApp, olderNode, repoRoot } from "./support.ts";
 import type { InstalledApp } from "./support.ts";
 
@@ -25,7 +26,7 @@ before(async () => {
   cpSync(join(repoRoot, "examples", "app"), work, { recursive: true });
   // The strict type-check is the slowest step: it runs while the other tests do.
   typecheck = new Promise((resolve) => {
-    const tsc = spawn(process.execPath, [join(app.dir, "node_modules", "typescript", "bin", "tsc"), "-p", work], { cwd: work, env: app.env, stdio: ["ignore", "pipe", "pipe"] });
+    const tsc = spawn(process.execPath, [join(app.dir, "node_modules", "typescript", "bin", "tsc"), "-p", work, "--listFiles"], { cwd: work, env: app.env, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     tsc.stdout.on("data", (d: Buffer) => (out += d));
     tsc.stderr.on("data", (d: Buffer) => (out += d));
@@ -86,18 +87,27 @@ test("the frameworks are optional peers, so the app holds one copy of each", () 
   for (const f of FRAMEWORKS) assert.deepEqual(copies.get(f), [join(app.dir, "node_modules", f)], `one copy of ${f}`);
 });
 
-test("every exports entry imports from ESM, and no other path does", async () => {
+const DEEP = ["palisade/engine/sdk/index.ts", "palisade/dist/engine/exports/index.js", "palisade/dist/engine/sdk/ai-sdk/index.js", "palisade/sdk", "palisade/package.json", "palisade/bin/palisade.js", "palisade/spec/schemas/input.schema.json", "palisade/stdlib-policies/hipaa/hipaa.policy", "palisade/./dist/engine/exports/index.js", "palisade/ai-sdk/../dist/engine/exports/index.js", "palisade/%2e/dist/engine/exports/index.js", "palisade/ai-sdk/"];
+
+test("every exports entry imports from ESM and require()s from CommonJS as the same module, and no other path does either way", async () => {
   const script = `
+    import { createRequire } from "node:module";
+    const require = createRequire(process.cwd() + "/");
     const out = {};
-    for (const e of ${JSON.stringify(ENTRIES)}) out[e] = Object.keys(await import(e)).sort();
-    for (const e of ["palisade/engine/sdk/index.ts", "palisade/dist/engine/exports/index.js", "palisade/sdk", "palisade/package.json", "palisade/bin/palisade.js"]) {
-      try { await import(e); out[e] = "imported"; } catch (err) { out[e] = err.code; }
+    for (const e of ${JSON.stringify(ENTRIES)}) {
+      const ns = await import(e);
+      out[e] = { esm: Object.keys(ns).sort(), cjs: Object.keys(require(e)).sort(), same: ns === require(e) };
+    }
+    for (const e of ${JSON.stringify(DEEP)}) {
+      out[e] = {};
+      try { await import(e); out[e].esm = "imported"; } catch (err) { out[e].esm = err.code; }
+      try { require(e); out[e].cjs = "required"; } catch (err) { out[e].cjs = err.code; }
     }
     console.log(JSON.stringify(out));`;
   const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], { cwd: work, env: app.env });
-  const got = JSON.parse(stdout) as Record<string, string[] | string>;
+  const got = JSON.parse(stdout) as Record<string, { esm: string[] | string; cjs: string[] | string; same?: boolean }>;
   const has = (entry: string, ...names: string[]) => {
-    for (const n of names) assert.ok((got[entry] as string[]).includes(n), `${entry} exports ${n}`);
+    for (const n of names) assert.ok((got[entry]!.esm as string[]).includes(n), `${entry} exports ${n}`);
   };
   has("palisade", "createGuard", "Guard", "PolicyDeniedError", "GuardConfigError", "loadPolicySet", "PolicySet", "DecisionInputError", "MissingPeerError");
   has("palisade/ai-sdk", "guardTools", "guardModel", "guardMiddleware");
@@ -110,7 +120,12 @@ test("every exports entry imports from ESM, and no other path does", async () =>
   has("palisade/compliance", "buildReport", "verifyReport");
   has("palisade/environments", "EnvironmentHandle", "loadBundle", "promote");
   has("palisade/service", "createService", "serviceApprover");
-  for (const deep of ["palisade/engine/sdk/index.ts", "palisade/dist/engine/exports/index.js", "palisade/sdk", "palisade/package.json", "palisade/bin/palisade.js"]) assert.equal(got[deep], "ERR_PACKAGE_PATH_NOT_EXPORTED", `${deep} is not importable`);
+  for (const e of ENTRIES) {
+    assert.deepEqual(got[e]!.cjs, got[e]!.esm, `require("${e}") gives the names import gives`);
+    // One module, not a CommonJS twin: an error class caught with instanceof is the one thrown.
+    assert.equal(got[e]!.same, true, `require("${e}") is the very module import loads`);
+  }
+  for (const deep of DEEP) assert.deepEqual(got[deep], { esm: "ERR_PACKAGE_PATH_NOT_EXPORTED", cjs: "ERR_PACKAGE_PATH_NOT_EXPORTED" }, `${deep} is neither importable nor requirable`);
 });
 
 test("CommonJS: require() of every entry, and a guarded call", async () => {
@@ -208,9 +223,12 @@ test("palisade serve from the app serves the playground built into the package",
   }
 });
 
-test("without the frameworks, fastify or pg installed: the core works and each adapter names the package to install", async () => {
-  // A second app holding a copy of the installed package and links to its dependencies, less
-  // fastify and pg, and none of the frameworks: what a user who needs only the core gets.
+// Dependencies only the service, a postgres:// store or the OpenTelemetry export load, on first use.
+const LAZY = new Set(["fastify", "pg", "@opentelemetry/exporter-metrics-otlp-proto", "@opentelemetry/exporter-trace-otlp-proto", "@opentelemetry/resources", "@opentelemetry/sdk-metrics", "@opentelemetry/sdk-trace-base"]);
+
+test("without the frameworks, fastify, pg or the OpenTelemetry SDK installed: the core works and each adapter names the package to install", async () => {
+  // A second app holding a copy of the installed package and links to its dependencies, less the
+  // lazy ones, and none of the frameworks: what a user who needs only the core gets.
   const bare = mkdtempSync(join(tmpdir(), "palisade-bare-"));
   try {
     const modules = join(bare, "node_modules");
@@ -218,7 +236,7 @@ test("without the frameworks, fastify or pg installed: the core works and each a
     cpSync(join(app.dir, "node_modules", "palisade"), join(modules, "palisade"), { recursive: true });
     const pkg = JSON.parse(readFileSync(join(modules, "palisade", "package.json"), "utf8")) as { dependencies: Record<string, string>; peerDependencies: Record<string, string> };
     for (const dep of Object.keys(pkg.dependencies)) {
-      if (dep === "fastify" || dep === "pg") continue;
+      if (LAZY.has(dep)) continue;
       if (dep.includes("/")) mkdirSync(join(modules, dep.split("/")[0]!), { recursive: true });
       symlinkSync(join(app.dir, "node_modules", dep), join(modules, dep));
     }
@@ -259,10 +277,42 @@ test("without the frameworks, fastify or pg installed: the core works and each a
   }
 });
 
-test("a strict TypeScript app (module nodenext, skipLibCheck false) using every adapter type-checks with zero errors", { timeout: 600_000 }, async () => {
+test("the adapters' suites run against the installed package: a build whose palisade/ai-sdk loses its guard fails them", async () => {
+  // test/run.ts runs engine/sdk/<adapter>/test/*.test.ts through test/installed-hooks.ts. Here
+  // the AI SDK's suite runs against a copy of the app whose built entry hands tools back unguarded.
+  const base = mkdtempSync(join(tmpdir(), "palisade-broken-"));
+  try {
+    const broken = join(base, "app");
+    const modules = join(broken, "node_modules");
+    mkdirSync(modules, { recursive: true });
+    for (const name of readdirSync(join(app.dir, "node_modules"))) if (name !== "palisade" && name !== ".bin") symlinkSync(join(app.dir, "node_modules", name), join(modules, name));
+    cpSync(join(app.dir, "node_modules", "palisade"), join(modules, "palisade"), { recursive: true });
+    const entry = join(modules, "palisade", "dist", "engine", "exports", "ai-sdk.js");
+    const built = readFileSync(entry, "utf8");
+    const unguarded = built.replace("export const guardTools = adapter.guardTools;", "export const guardTools = (_guard, tools) => tools;");
+    assert.notEqual(unguarded, built, "the built entry exports guardTools as expected");
+    writeFileSync(entry, unguarded);
+    writeFileSync(statusFile(broken), readFileSync(statusFile(app.dir)));
+    const suite = join(repoRoot, "engine", "sdk", "ai-sdk", "test", "ai-sdk.test.ts");
+    const r = spawnSync(process.execPath, ["--disable-warning=ExperimentalWarning", `--import=${join(repoRoot, "test", "installed-hooks.ts")}`, "--test", "--test-reporter=tap", "--test-name-pattern=a denied tool call|middleware: input denied", suite], { cwd: repoRoot, env: { ...app.env, PALISADE_TEST_APP: broken, NODE_TEST_CONTEXT: undefined }, encoding: "utf8", timeout: 120_000 });
+    assert.notEqual(r.status, 0, "the suite fails on the broken build");
+    assert.match(r.stdout, /^not ok \d+ - AI SDK: a denied tool call reaches the model as a tool error and the tool never runs$/m);
+    assert.match(r.stdout, /^ok \d+ - AI SDK middleware: input denied, model checked, output redacted$/m, "a test that needs no guardTools still passes");
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test("a strict TypeScript app (module nodenext, skipLibCheck false, an ES module and a CommonJS file) using every adapter type-checks with zero errors against the package's declarations", { timeout: 600_000 }, async () => {
   const { code, out } = await typecheck;
-  assert.equal(out, "", "tsc reported errors");
+  const lines = out.split("\n").filter(Boolean);
+  assert.deepEqual(lines.filter((l) => !l.startsWith("/")), [], "tsc reported errors");
   assert.equal(code, 0);
+  const checked = new Set(lines);
+  for (const f of readdirSync(work).filter((f) => /\.c?ts$/.test(f))) assert.ok(checked.has(join(work, f)), `tsc checked ${f}`);
+  const installed = join(app.dir, "node_modules", "palisade");
+  for (const types of ["dist/engine/exports/index.d.ts", "dist/engine/sdk/ai-sdk/index.d.ts", "dist/engine/sdk/openai/agents.d.ts", "dist/engine/sdk/openai/client.d.ts", "dist/engine/sdk/langchain/index.d.ts", "dist/engine/sdk/mcp/index.d.ts"]) assert.ok(checked.has(join(installed, types)), `the app's types come from ${types}`);
+  assert.deepEqual(lines.filter((l) => l.startsWith(installed) && !l.endsWith(".d.ts") && !l.endsWith(".json")), [], "no source of Palisade is type-checked, only its declarations");
 });
 
 after(() => {

@@ -2,7 +2,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { childEnv, logFile, statusFile } from "./package-app.ts";
+import { appStatus, childEnv, logFile, setupFailure, waitForApp } from "./package-app.ts";
 import type { AppStatus } from "./package-app.ts";
 
 /** The repository's root folder. */
@@ -73,14 +73,22 @@ export async function installedApp(): Promise<InstalledApp> {
   const dir = process.env.PALISADE_TEST_APP;
   if (!dir) throw new Error("PALISADE_TEST_APP is not set: run the package suites (*.pkg.test.ts) through `npm test`, which packs and installs the package");
   const deadline = Date.now() + 600_000;
-  while (!existsSync(statusFile(dir))) {
+  let status: AppStatus | undefined;
+  while ((status = appStatus(dir)) === undefined) {
     if (Date.now() > deadline) throw new Error(`the package app in ${dir} was not ready after 10 minutes; see ${logFile(dir)}`);
     await new Promise((r) => setTimeout(r, 250));
   }
-  const status = JSON.parse(readFileSync(statusFile(dir), "utf8")) as AppStatus;
-  if (!status.ok) {
-    const log = existsSync(logFile(dir)) ? readFileSync(logFile(dir), "utf8").split("\n").slice(-40).join("\n") : "";
-    throw new Error(`the package app could not be set up: ${status.error}\n${log}`);
-  }
+  if (!status.ok) throw setupFailure(dir, status.error);
   return { dir, tarball: status.tarball, size: status.size, entryCount: status.entryCount, env: childEnv() };
+}
+
+/**
+ * The `palisade` command a suite runs: the installed package's bin when the suite runs against
+ * the installed package (test/installed-hooks.ts), else the CLI's sources. Run it with this Node.
+ */
+export function palisadeCli(): string {
+  const app = process.env.PALISADE_TEST_INSTALLED;
+  if (!app) return resolve(repoRoot, "engine", "cli", "main.ts");
+  waitForApp(app);
+  return resolve(app, "node_modules", "palisade", "bin", "palisade.js");
 }

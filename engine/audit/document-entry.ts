@@ -5,6 +5,8 @@
 // store's own thread) instead of on the thread that answers requests.
 import { hash } from "node:crypto";
 import { canonicalJson } from "./canonical-json.ts";
+import { ANONYMOUS_SUBJECT, ERASED_MARKER, SEALED_FIELD, SEALED_MARKER, seal, sealText, subjectOf } from "./erasure.ts";
+import type { ErasurePolicy, KeyMaterial } from "./erasure.ts";
 import { AuditError } from "./errors.ts";
 import { MAX_ENTRY_SIZE } from "./tiles.ts";
 
@@ -22,6 +24,11 @@ export interface DocumentEntry {
   readonly json: string;
   readonly tail: string;
   readonly maxInline: number;
+  /**
+   * Set when `json` is already the document's RFC 8785 text as canonicalJson wrote it (which
+   * also checked it is plain JSON): the store digests it as it is, without parsing it again.
+   */
+  readonly canonical?: boolean;
 }
 
 /**
@@ -29,19 +36,220 @@ export interface DocumentEntry {
  * text (or holds a lone surrogate), "audit/entry-too-large" over the entry limit.
  */
 export function encodeDocumentEntry(e: DocumentEntry): Uint8Array {
+  const doc = canonicalDocument(e);
+  const key = JSON.stringify(e.name);
+  const inline = doc.length <= e.maxInline ? `${key}:${doc},` : "";
+  return entryBytes(`${e.head}${e.head === "{" ? "" : ","}${inline}${JSON.stringify(`${e.name}_digest`)}:"sha256:${hash("sha256", doc, "hex")}"${e.tail}`);
+}
+
+function canonicalDocument(e: DocumentEntry): string {
+  if (e.canonical === true) return e.json;
   let value: unknown;
   try {
     value = JSON.parse(e.json);
   } catch {
     throw new AuditError("audit/invalid-record", `the ${e.name} is not JSON text`);
   }
-  const doc = canonicalJson(value, e.name);
-  const key = JSON.stringify(e.name);
-  const inline = doc.length <= e.maxInline ? `${key}:${doc},` : "";
-  const text = `${e.head}${e.head === "{" ? "" : ","}${inline}${JSON.stringify(`${e.name}_digest`)}:"sha256:${hash("sha256", doc, "hex")}"${e.tail}`;
+  return canonicalJson(value, e.name);
+}
+
+function entryBytes(text: string): Uint8Array {
   const bytes = Buffer.from(text, "utf8");
   if (bytes.length > MAX_ENTRY_SIZE) {
     throw new AuditError("audit/entry-too-large", `audit entry is ${bytes.length} bytes, over the ${MAX_ENTRY_SIZE}-byte limit`, "log digests of large payloads rather than the payloads");
   }
   return bytes;
+}
+
+// Sealing a document where it is encoded. A record's personal fields are, for the policies a log
+// is normally given (DEFAULT_ERASURE: principal, input, input_original), top-level members, and
+// head and tail are canonical text: their members are found by a scan of those few hundred
+// characters, the document is a member of its own, and the envelope is assembled from the
+// members' texts without parsing anything back into objects. A policy naming nested paths takes
+// the general route: the entry's text is parsed and sealed as a record would be.
+
+/** A personal (or subject) member found in head or tail: where its value lies. */
+interface Found {
+  readonly key: string;
+  /** 0: in head, 1: in tail. */
+  readonly part: 0 | 1;
+  readonly start: number;
+  readonly end: number;
+}
+
+function notCanonical(): AuditError {
+  return new AuditError("audit/invalid-record", "an entry's text is not canonical JSON");
+}
+
+/** The index just past the JSON string starting at `at`. */
+function stringEnd(text: string, at: number): number {
+  for (let j = at + 1; j < text.length; j++) {
+    const c = text.charCodeAt(j);
+    if (c === 92) j++;
+    else if (c === 34) return j + 1;
+  }
+  throw notCanonical();
+}
+
+/**
+ * Scans the top-level members of `text` from `from` to `to` (canonical `"k":v` pairs separated by
+ * commas) and collects those named in `wanted`; returns the first member's key, or undefined.
+ */
+function scanMembers(text: string, from: number, to: number, part: 0 | 1, wanted: ReadonlySet<string>, out: Found[]): string | undefined {
+  let first: string | undefined;
+  let i = from;
+  while (i < to) {
+    if (text.charCodeAt(i) !== 34) throw notCanonical();
+    const keyEnd = stringEnd(text, i);
+    const raw = text.slice(i, keyEnd);
+    const key = raw.includes("\\") ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+    first ??= key;
+    const start = keyEnd + 1;
+    let depth = 0;
+    let j = start;
+    for (; j < to; j++) {
+      const c = text.charCodeAt(j);
+      if (c === 34) j = stringEnd(text, j) - 1;
+      else if (c === 123 || c === 91) depth++;
+      else if (c === 125 || c === 93) depth--;
+      else if (c === 44 && depth === 0) break;
+    }
+    if (wanted.has(key)) out.push({ key, part, start, end: j });
+    i = j + 1;
+  }
+  return first;
+}
+
+/** What sealing needs of a policy, worked out once per policy object. */
+interface SealPlan {
+  /** Whether every path is a top-level member, so that members can be sealed as text. */
+  readonly topLevel: boolean;
+  /** The personal fields and the subject field. */
+  readonly wanted: ReadonlySet<string>;
+}
+
+const plans = new WeakMap<ErasurePolicy, SealPlan>();
+
+function planOf(policy: ErasurePolicy): SealPlan {
+  let plan = plans.get(policy);
+  if (plan === undefined) {
+    const topLevel = !policy.subjectField.includes(".") && policy.personalFields.every((f) => !f.includes("."));
+    plan = { topLevel, wanted: new Set([policy.subjectField, ...policy.personalFields]) };
+    plans.set(policy, plan);
+  }
+  return plan;
+}
+
+/** A document made ready to seal: its canonical parts (or its record, for a nested policy) and its subject. */
+export interface SealableDocument {
+  readonly e: DocumentEntry;
+  /** The canonical document, and whether the entry holds it inline. */
+  readonly doc: string;
+  readonly inline: boolean;
+  /** The `<name>_digest` member's value text. */
+  readonly digest: string;
+  /** The personal and subject members of head and tail. */
+  readonly found: readonly Found[];
+  /** The record, when the policy takes the general route. */
+  readonly record: Record<string, unknown> | undefined;
+  /** The data subject (ANONYMOUS_SUBJECT when the policy seals records without one), or null. */
+  readonly subject: string | null;
+}
+
+function clearText(e: DocumentEntry, doc: string, inline: boolean, digest: string): string {
+  const member = inline ? `${JSON.stringify(e.name)}:${doc},` : "";
+  return `${e.head}${e.head === "{" ? "" : ","}${member}${JSON.stringify(`${e.name}_digest`)}:${digest}${e.tail}`;
+}
+
+/**
+ * Canonicalises a document and finds its data subject under `policy` (as subjectOf does for a
+ * record), the first half of sealing it; sealDocument, given the subject's key, finishes.
+ * Throws as encodeDocumentEntry does.
+ */
+export function prepareSealing(e: DocumentEntry, policy: ErasurePolicy): SealableDocument {
+  const doc = canonicalDocument(e);
+  const inline = doc.length <= e.maxInline;
+  const digest = `"sha256:${hash("sha256", doc, "hex")}"`;
+  const plan = planOf(policy);
+  const found: Found[] = [];
+  const first = scanMembers(e.head, 1, e.head.length, 0, plan.wanted, found);
+  scanMembers(e.tail, 1, e.tail.length - 1, 1, plan.wanted, found);
+  let record: Record<string, unknown> | undefined;
+  let subject: string | null;
+  // The envelope goes first: the text route needs every member to sort after it.
+  if (plan.topLevel && (first ?? e.name) > SEALED_FIELD && e.name > SEALED_FIELD) {
+    const s = found.find((f) => f.key === policy.subjectField);
+    let value: unknown;
+    if (s !== undefined) value = JSON.parse((s.part === 0 ? e.head : e.tail).slice(s.start, s.end));
+    else if (policy.subjectField === e.name && inline) value = JSON.parse(doc);
+    else if (policy.subjectField === `${e.name}_digest`) value = JSON.parse(digest);
+    subject = subjectOf({ s: value }, SUBJECT_AT_S);
+  } else {
+    record = JSON.parse(clearText(e, doc, inline, digest)) as Record<string, unknown>;
+    subject = subjectOf(record, policy);
+  }
+  if (subject === null && policy.anonymous === "seal") subject = ANONYMOUS_SUBJECT;
+  return { e, doc, inline, digest, found, record, subject };
+}
+
+const SUBJECT_AT_S: ErasurePolicy = { subjectField: "s", personalFields: [] };
+const SEALED_TEXT = JSON.stringify(SEALED_MARKER);
+const ERASED_TEXT = JSON.stringify(ERASED_MARKER);
+
+/** `text` with the given ranges (sorted, disjoint) replaced by `by`. */
+function replaced(text: string, ranges: readonly { start: number; end: number }[], by: string): string {
+  if (ranges.length === 0) return text;
+  let out = "";
+  let at = 0;
+  for (const r of ranges) {
+    out += text.slice(at, r.start) + by;
+    at = r.end;
+  }
+  return out + text.slice(at);
+}
+
+/**
+ * The entry bytes of a prepared document sealed under `key` (null: no subject, so personal
+ * members are written as ERASED_MARKER): the same envelope `seal` makes of the record, personal
+ * members replaced by SEALED_MARKER and their values sealed in `$sealed`.
+ */
+export function sealDocument(d: SealableDocument, policy: ErasurePolicy, key: KeyMaterial | null): Uint8Array {
+  if (d.record !== undefined) return entryBytes(canonicalJson(seal(d.record, policy, key), "record"));
+  const { e } = d;
+  const digestKey = `${e.name}_digest`;
+  const valueOf = (f: string): string | undefined => {
+    if (f === e.name) return d.inline ? d.doc : undefined;
+    if (f === digestKey) return d.digest;
+    const m = d.found.find((x) => x.key === f);
+    return m === undefined ? undefined : (m.part === 0 ? e.head : e.tail).slice(m.start, m.end);
+  };
+  // Policy order, as seal() lists them; with a key, a member already reading SEALED_MARKER stays as it is.
+  const fields: string[] = [];
+  const values: string[] = [];
+  let present = 0;
+  for (const f of policy.personalFields) {
+    const v = valueOf(f);
+    if (v === undefined) continue;
+    present++;
+    if (key !== null && v === SEALED_TEXT) continue;
+    fields.push(f);
+    values.push(v);
+  }
+  if (present === 0) return entryBytes(clearText(e, d.doc, d.inline, d.digest));
+  const by = key === null ? ERASED_TEXT : SEALED_TEXT;
+  const personal = new Set(fields);
+  const inHead = d.found.filter((f) => f.part === 0 && personal.has(f.key));
+  const inTail = d.found.filter((f) => f.part === 1 && personal.has(f.key));
+  const head = replaced(e.head, inHead, by);
+  const tail = replaced(e.tail, inTail, by);
+  const text = clearText({ ...e, head, tail }, personal.has(e.name) ? by : d.doc, d.inline, personal.has(digestKey) ? by : d.digest);
+  if (key === null) return entryBytes(text);
+  // The sealed values as the canonical JSON object of path to value: keys in code-unit order.
+  const order = fields.map((_, i) => i).sort((a, b) => (fields[a] < fields[b] ? -1 : fields[a] > fields[b] ? 1 : 0));
+  let plain = "{";
+  for (let i = 0; i < order.length; i++) plain += `${i === 0 ? "" : ","}${JSON.stringify(fields[order[i]])}:${values[order[i]]}`;
+  plain += "}";
+  const s = sealText(plain, fields, key);
+  const envelope = `{"alg":"A256GCM","ct":"${s.ct}","fields":${canonicalJson(fields, "record")},"iv":"${s.iv}","kid":${JSON.stringify(s.kid)},"v":1}`;
+  return entryBytes(`{"$sealed":${envelope},${text.slice(1)}`);
 }

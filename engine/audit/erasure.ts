@@ -15,7 +15,8 @@
 // Private by default: a log created through the library seals DEFAULT_ERASURE unless it is
 // given another policy or `erasure: false`. This module's API (seal, unseal, sealedPart,
 // subjectOf, DEFAULT_ERASURE) is stable: the SDK seals what it keeps for replay with it.
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHmac, createSecretKey, randomBytes } from "node:crypto";
+import type { KeyObject } from "node:crypto";
 import { canonicalJson } from "./canonical-json.ts";
 import { AuditError } from "./errors.ts";
 
@@ -213,14 +214,36 @@ export function seal(record: Obj, policy: ErasurePolicy, key: KeyMaterial | null
     sealed.push(f);
     setCopying(out, f, SEALED_MARKER, fresh);
   }
-  const iv = freshNonce();
-  const cipher = createCipheriv("aes-256-gcm", key.key, iv);
-  cipher.setAAD(aad(key.keyId, sealed));
   // Canonical JSON, so a personal value JSON cannot hold is refused as in the clear part, never converted.
-  const ct = Buffer.concat([cipher.update(canonicalJson(values, "record"), "utf8"), cipher.final(), cipher.getAuthTag()]);
-  const envelope: SealedFields = { v: 1, alg: "A256GCM", kid: key.keyId, fields: sealed, iv: iv.toString("base64"), ct: ct.toString("base64") };
-  out[SEALED_FIELD] = envelope;
+  out[SEALED_FIELD] = sealText(canonicalJson(values, "record"), sealed, key);
   return out;
+}
+
+// A cipher made from a KeyObject skips importing the raw key on every seal (about a quarter of
+// a seal's cost). Held only as long as the caller holds the key bytes.
+const keyObjects = new WeakMap<Uint8Array, KeyObject>();
+
+function keyObjectOf(key: Uint8Array): KeyObject {
+  let k = keyObjects.get(key);
+  if (k === undefined) {
+    k = createSecretKey(key);
+    keyObjects.set(key, k);
+  }
+  return k;
+}
+
+/** The envelope of `fields` whose values are `plain` (the canonical JSON object of path to value), sealed under `key`. */
+export function sealText(plain: string, fields: readonly string[], key: KeyMaterial): SealedFields {
+  const iv = freshNonce();
+  const cipher = createCipheriv("aes-256-gcm", keyObjectOf(key.key), iv);
+  cipher.setAAD(aad(key.keyId, fields));
+  const ct = Buffer.concat([cipher.update(plain, "utf8"), cipher.final(), cipher.getAuthTag()]);
+  return { v: 1, alg: "A256GCM", kid: key.keyId, fields, iv: iv.toString("base64"), ct: ct.toString("base64") };
+}
+
+/** The pseudonym a subject is stored under: keyed with the log's salt, so the store holds no plain identifier. */
+export function pseudonymOf(salt: string | undefined, subject: string): string {
+  return salt === undefined ? subject : createHmac("sha256", salt).update(subject, "utf8").digest("hex");
 }
 
 /** The sealed part of an envelope, or null when it has none or it is malformed. */

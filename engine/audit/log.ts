@@ -24,13 +24,12 @@
 //
 // Trust: verify() checks signed checkpoints only against verifier keys it is given (or the
 // signing key's own), never the key the store names; see trust.ts.
-import { createHmac } from "node:crypto";
-import { encodeDocumentEntry } from "./document-entry.ts";
-import type { DocumentEntry } from "./document-entry.ts";
+import { encodeDocumentEntry, prepareSealing, sealDocument } from "./document-entry.ts";
+import type { DocumentEntry, SealableDocument } from "./document-entry.ts";
 import { encodeEntry } from "./entry.ts";
 import type { AuditRecord } from "./entry.ts";
 import { AuditError } from "./errors.ts";
-import { ANONYMOUS_SUBJECT, newSubjectKey, parseErasurePolicy, seal, sealedPart, subjectOf, unseal } from "./erasure.ts";
+import { ANONYMOUS_SUBJECT, newSubjectKey, parseErasurePolicy, pseudonymOf, seal, sealedPart, subjectOf, unseal } from "./erasure.ts";
 import type { ErasurePolicy, KeyMaterial, OpenStatus } from "./erasure.ts";
 import { bytesEqual, emptyRoot } from "./hash.ts";
 import { signCheckpoint } from "./checkpoint.ts";
@@ -276,7 +275,7 @@ export class AuditLog {
     let p = this.#pseudonyms.get(subject);
     if (p === undefined) {
       if (this.#pseudonyms.size >= KEY_CACHE_SIZE) this.#pseudonyms.clear();
-      p = createHmac("sha256", this.#salt).update(subject, "utf8").digest("hex");
+      p = pseudonymOf(this.#salt, subject);
       this.#pseudonyms.set(subject, p);
     }
     return p;
@@ -323,7 +322,7 @@ export class AuditLog {
     return this.#erasure ?? undefined;
   }
 
-  /** Whether records are sealed (an erasure policy is configured); appendDocument is refused then. */
+  /** Whether records are sealed (an erasure policy is configured). */
   get seals(): boolean {
     return this.#erasure !== null;
   }
@@ -331,13 +330,13 @@ export class AuditLog {
   /**
    * Like append, for a caller that holds the record as canonical text around one JSON document
    * (see DocumentEntry) and vouches for that text. The document is canonicalised, digested and
-   * the entry hashed where the store runs: on the SQLite store's own thread, else here. Refused
-   * when the log seals fields (sealing needs the record). Same durability: the promise resolves
-   * once the entry is committed, and rejects if the document cannot be encoded.
+   * the entry hashed where the store runs: on the SQLite store's own thread, else here; a log that
+   * seals personal fields seals the document's there too, under the same policy and keys as
+   * append() (document-entry.ts: sealDocument). Same durability: the promise resolves once the
+   * entry is committed, and rejects if the document cannot be encoded.
    */
   appendDocument(doc: DocumentEntry): Promise<number> {
     if (this.#closed) return Promise.reject(new StoreError("audit/store-closed", "the audit log is closed"));
-    if (this.#erasure !== null) return Promise.reject(new AuditError("audit/invalid-record", "this log seals personal fields, so it must be given the record: use append()"));
     return new Promise<number>((resolve, reject) => {
       this.#queue.push({ record: undefined, doc, time: this.#now(), resolve, reject });
       this.#draining ??= this.#drain();
@@ -394,7 +393,8 @@ export class AuditLog {
   #commit(run: Run): Promise<void> {
     const { ok } = run;
     if (run.docs !== undefined && this.store.appendDocuments !== undefined) {
-      return this.store.appendDocuments(run.docs).then(
+      const sealing = this.#erasure === null ? undefined : { policy: this.#erasure, salt: this.#salt };
+      return this.store.appendDocuments(run.docs, sealing).then(
         ({ first, refused }) => {
           let index = first;
           let next = 0;
@@ -420,13 +420,26 @@ export class AuditLog {
     await this.#settle();
     const policy = this.#erasure;
     // The store only ever sees the subject's pseudonym.
-    const subjects = batch.map((p) => {
-      if (!policy || p.record === undefined || !isRecord(p.record)) return null;
-      const subject = subjectOf(p.record, policy) ?? (policy.anonymous === "seal" ? ANONYMOUS_SUBJECT : null);
+    const storeEncodes = this.store.appendDocuments !== undefined;
+    // Documents sealed here (a store without a thread of its own): canonicalised first, for their subject.
+    const sealable: (SealableDocument | Error | undefined)[] = [];
+    const subjects = batch.map((p, i) => {
+      if (!policy) return null;
+      let subject: string | null = null;
+      if (p.doc !== undefined) {
+        if (storeEncodes) return null;
+        try {
+          const d = prepareSealing(p.doc, policy);
+          sealable[i] = d;
+          subject = d.subject;
+        } catch (err) {
+          sealable[i] = err instanceof Error ? err : new Error(String(err));
+          return null;
+        }
+      } else if (p.record !== undefined && isRecord(p.record)) subject = subjectOf(p.record, policy) ?? (policy.anonymous === "seal" ? ANONYMOUS_SUBJECT : null);
       return subject === null ? null : this.#pseudonym(subject);
     });
     const keys = policy ? await this.#subjectKeys(subjects) : new Map<string, KeyMaterial>();
-    const storeEncodes = this.store.appendDocuments !== undefined;
     const runs: Run[] = [];
     let run: Run | undefined;
     for (let i = 0; i < batch.length; i++) {
@@ -442,7 +455,12 @@ export class AuditLog {
         }
         let data: Uint8Array;
         let subject: string | null = null;
-        if (p.doc !== undefined) data = encodeDocumentEntry(p.doc);
+        if (p.doc !== undefined && policy) {
+          const d = sealable[i];
+          if (d instanceof Error || d === undefined) throw d ?? new AuditError("audit/invalid-record", "the document could not be prepared");
+          subject = subjects[i];
+          data = sealDocument(d, policy, (subject !== null && keys.get(subject)) || null);
+        } else if (p.doc !== undefined) data = encodeDocumentEntry(p.doc);
         else {
           if (p.record === undefined || !isRecord(p.record)) throw new AuditError("audit/invalid-record", "an audit record must be an object");
           subject = subjects[i];

@@ -11,13 +11,15 @@
 // more than the decision the entry records.
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import type { MessagePort } from "node:worker_threads";
-import { encodeDocumentEntry } from "./document-entry.ts";
+import { encodeDocumentEntry, prepareSealing, sealDocument } from "./document-entry.ts";
+import type { DocumentEntry, SealableDocument } from "./document-entry.ts";
+import { newSubjectKey, pseudonymOf } from "./erasure.ts";
 import { AuditError } from "./errors.ts";
 import type { AuditErrorCode } from "./errors.ts";
 import type { NodeId } from "./merkle.ts";
 import { SqliteStore } from "./sqlite-store.ts";
 import { StoreError } from "./store.ts";
-import type { AppendResult, AuditStore, DocumentAppendResult, EraseOutcome, NewDocumentEntry, NewEntry, StoreErrorCode, StoredCheckpoint, StoredEntry, SubjectKey } from "./store.ts";
+import type { AppendResult, AuditStore, DocumentAppendResult, DocumentSealing, EraseOutcome, NewDocumentEntry, NewEntry, StoreErrorCode, StoredCheckpoint, StoredEntry, SubjectKey } from "./store.ts";
 
 interface Request {
   readonly id: number;
@@ -82,7 +84,8 @@ function unpack(p: PackedEntries): NewEntry[] {
 }
 
 /**
- * A batch of documents as a few strings: each entry's head, name, json, tail and maxInline joined
+ * A batch of documents as a few strings: each entry's head, name, json, tail and maxInline (with
+ * a "c" before it when the json is canonical already) joined
  * by NUL, which none of them can hold (JSON text escapes it; a stray one changes the count of
  * parts, and the batch is refused), and the times beside them. A string crosses the thread
  * boundary in one copy, where five strings per entry would be cloned piece by piece; each stays
@@ -109,7 +112,7 @@ function packDocuments(entries: readonly NewDocumentEntry[]): PackedDocuments {
       parts = [];
       size = 0;
     }
-    parts.push(doc.head, doc.name, doc.json, doc.tail, String(doc.maxInline));
+    parts.push(doc.head, doc.name, doc.json, doc.tail, doc.canonical === true ? `c${doc.maxInline}` : String(doc.maxInline));
     size += length;
     times[i] = entries[i].time;
   }
@@ -117,24 +120,73 @@ function packDocuments(entries: readonly NewDocumentEntry[]): PackedDocuments {
   return { texts, times };
 }
 
-/** Encodes the documents here, on the store's thread, and appends the ones that encoded. */
-async function appendDocuments(store: SqliteStore, p: PackedDocuments): Promise<{ first: number; size: number; refused: { at: number; error: WireError }[] }> {
-  const entries: NewEntry[] = [];
+// Pseudonyms this thread has computed, by salt and subject (one HMAC per subject, not per entry).
+const pseudonyms = new Map<string, string>();
+const PSEUDONYM_CACHE = 100_000;
+
+function pseudonym(salt: string | undefined, subject: string): string {
+  const k = `${salt ?? ""}\u0000${subject}`;
+  let p = pseudonyms.get(k);
+  if (p === undefined) {
+    if (pseudonyms.size >= PSEUDONYM_CACHE) pseudonyms.clear();
+    p = pseudonymOf(salt, subject);
+    pseudonyms.set(k, p);
+  }
+  return p;
+}
+
+/**
+ * Encodes the documents here, on the store's thread, sealing them when the log does (with the
+ * subjects' live keys read from this store just before the append, so a subject erased earlier
+ * in request order gets a fresh key), and appends the ones that encoded.
+ */
+async function appendDocuments(store: SqliteStore, p: PackedDocuments, sealing: DocumentSealing | undefined): Promise<{ first: number; size: number; refused: { at: number; error: WireError }[] }> {
+  const docs: { at: number; doc: DocumentEntry }[] = [];
   const refused: { at: number; error: WireError }[] = [];
   let at = 0;
   for (const text of p.texts) {
     const parts = text.split(NUL);
     if (parts.length % 5 !== 0) throw new AuditError("audit/invalid-record", "an entry's text holds a NUL character, which canonical JSON escapes");
     for (let j = 0; j < parts.length; j += 5, at++) {
+      // The limit, prefixed with "c" when the document is canonical text already.
+      const limit = parts[j + 4];
+      const canonical = limit.startsWith("c");
+      docs.push({ at, doc: { head: parts[j], name: parts[j + 1], json: parts[j + 2], tail: parts[j + 3], maxInline: Number(canonical ? limit.slice(1) : limit), canonical } });
+    }
+  }
+  if (at !== p.times.length) throw new AuditError("audit/invalid-record", "an entry's text holds a NUL character, which canonical JSON escapes");
+  const entries: NewEntry[] = [];
+  if (sealing === undefined) {
+    for (const { at, doc } of docs) {
       try {
-        const data = encodeDocumentEntry({ head: parts[j], name: parts[j + 1], json: parts[j + 2], tail: parts[j + 3], maxInline: Number(parts[j + 4]) });
-        entries.push({ data, subject: null, time: p.times[at] });
+        entries.push({ data: encodeDocumentEntry(doc), subject: null, time: p.times[at] });
       } catch (err) {
         refused.push({ at, error: toWire(err) });
       }
     }
+  } else {
+    const prepared: { at: number; d: SealableDocument; subject: string | null }[] = [];
+    for (const { at, doc } of docs) {
+      try {
+        const d = prepareSealing(doc, sealing.policy);
+        prepared.push({ at, d, subject: d.subject === null ? null : pseudonym(sealing.salt, d.subject) });
+      } catch (err) {
+        refused.push({ at, error: toWire(err) });
+      }
+    }
+    const subjects = [...new Set(prepared.map((x) => x.subject).filter((s): s is string => s !== null))];
+    const keys = subjects.length > 0 ? await store.subjectKeys(subjects, newSubjectKey) : new Map<string, SubjectKey>();
+    for (const { at, d, subject } of prepared) {
+      try {
+        const k = subject === null ? undefined : keys.get(subject);
+        entries.push({ data: sealDocument(d, sealing.policy, k?.key ? { keyId: k.keyId, key: k.key } : null), subject, time: p.times[at] });
+      } catch (err) {
+        refused.push({ at, error: toWire(err) });
+      }
+    }
+    // Refusals from both passes, in batch order.
+    refused.sort((a, b) => a.at - b.at);
   }
-  if (at !== p.times.length) throw new AuditError("audit/invalid-record", "an entry's text holds a NUL character, which canonical JSON escapes");
   if (entries.length > 0) return { ...(await store.append(entries)), refused };
   const size = await store.size();
   return { first: size, size, refused };
@@ -172,7 +224,7 @@ function serve(port: MessagePort, path: string, create: boolean): void {
         let next = 0;
         value = await store.subjectKeys(subjects, () => fresh[next++]);
       } else if (req.method === "appendDocuments") {
-        value = await appendDocuments(store, req.args[0] as PackedDocuments);
+        value = await appendDocuments(store, req.args[0] as PackedDocuments, req.args[1] as DocumentSealing | undefined);
       } else if (req.method === "threadCpuUsage") {
         value = process.threadCpuUsage();
       } else if (req.method === "appendPacked") {
@@ -265,9 +317,9 @@ export class ThreadedSqliteStore implements AuditStore {
     const p = pack(entries);
     return this.#call(this.#next++, "appendPacked", [p], [p.packed]) as Promise<AppendResult>;
   }
-  async appendDocuments(entries: readonly NewDocumentEntry[]): Promise<DocumentAppendResult> {
+  async appendDocuments(entries: readonly NewDocumentEntry[], sealing?: DocumentSealing): Promise<DocumentAppendResult> {
     const p = packDocuments(entries);
-    const r = (await this.#call(this.#next++, "appendDocuments", [p], [p.times.buffer as ArrayBuffer])) as { first: number; size: number; refused: { at: number; error: WireError }[] };
+    const r = (await this.#call(this.#next++, "appendDocuments", [p, sealing], [p.times.buffer as ArrayBuffer])) as { first: number; size: number; refused: { at: number; error: WireError }[] };
     return { first: r.first, size: r.size, refused: r.refused.map((x) => ({ at: x.at, error: fromWire(x.error) })) };
   }
   size(): Promise<number> {

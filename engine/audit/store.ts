@@ -6,6 +6,7 @@
 // live on the entries), signed checkpoints, per-subject erasure keys and a few named settings.
 // Stores do I/O and nothing else: hashing rules come from the pure core.
 import type { DocumentEntry } from "./document-entry.ts";
+import type { ErasurePolicy } from "./erasure.ts";
 import { leafHash } from "./hash.ts";
 import { CompactRange, rootNodes } from "./merkle.ts";
 import type { NodeId } from "./merkle.ts";
@@ -27,6 +28,16 @@ export interface NewDocumentEntry {
   readonly doc: DocumentEntry;
   /** When the entry was queued, in milliseconds since the Unix epoch. */
   readonly time: number;
+}
+
+/**
+ * How a store seals the documents it encodes: the log's erasure policy and pseudonym salt. It
+ * takes each subject's live key from its own subject_keys (making one for a new subject), in the
+ * same order of requests as the log's other calls, so an erasure is never sealed past.
+ */
+export interface DocumentSealing {
+  readonly policy: ErasurePolicy;
+  readonly salt: string | undefined;
 }
 
 /** Where a batch of documents landed, and which of them could not be encoded. */
@@ -106,7 +117,7 @@ export interface AuditStore {
    * then appends those that encoded as `append` would, in one transaction. Applied in call order
    * with `append`.
    */
-  appendDocuments?(entries: readonly NewDocumentEntry[]): Promise<DocumentAppendResult>;
+  appendDocuments?(entries: readonly NewDocumentEntry[], sealing?: DocumentSealing): Promise<DocumentAppendResult>;
   /** Number of entries (one past the highest index). */
   size(): Promise<number>;
   /** Entries with from <= index < to, in index order (gaps, if tampered with, simply absent). */

@@ -52,6 +52,7 @@ console (/console).
                   by several nodes
   --config FILE   JSON: keys (SHA-256 digests, scopes, roles), rateLimit, bodyLimit,
                   approvalTimeoutMs, checkpointEveryMs, tls {cert, key}, signingKeyFile,
+                  audit {onFailure, timeoutMs, publicEntries, origin, witnesses [{url, vkey}]},
                   monitor (monitors as in examples/monitors.json, inline or a file path;
                   false records no telemetry), environments (a palisade.environments.json)
   --key FILE      checkpoint signing key (default <db>.key, or palisade-audit.key for
@@ -240,9 +241,12 @@ export const command: Command = {
     const store = await openStore(db);
     try {
       // A log takes one key for life: a node without it refuses to start rather than sign with another.
-      const { signerKey, created } = await signingKeyFor(store, files, defaultOrigin());
+      // A configured origin names a new log's key, and must be the name of an existing log's.
+      const origin = config?.audit?.origin;
+      const witnesses = config?.audit?.witnesses ?? [];
+      const { signerKey, created } = await signingKeyFor(store, files, origin ?? defaultOrigin());
       if (created) io.stderr(`palisade serve: created checkpoint signing key ${files.key}; verifier key in ${files.vkey}\n`);
-      audit = await AuditLog.open(store, { signingKey: signerKey, signerMemory: fileSignerMemory(files.checkpoint) });
+      audit = await AuditLog.open(store, { signingKey: signerKey, signerMemory: fileSignerMemory(files.checkpoint), ...(origin !== undefined ? { origin } : {}), ...(witnesses.length > 0 ? { witnesses } : {}) });
     } catch (err) {
       await store.close();
       served?.close();
@@ -296,6 +300,8 @@ export const command: Command = {
       ...(config.approvalTimeoutMs !== undefined ? { approvalTimeoutMs: config.approvalTimeoutMs } : {}),
       ...(config.checkpointEveryMs !== undefined ? { checkpointEveryMs: config.checkpointEveryMs } : {}),
       ...(config.audit?.publicEntries !== undefined ? { publicEntries: config.audit.publicEntries } : {}),
+      // Without the file (a key given by path alone) the service serves the key's public half.
+      ...(existsSync(files.vkey) ? { verifierKeyFile: files.vkey } : {}),
       ...(config.tls ? { tls: { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) } } : {}),
       ...(pagesDir ? { pagesDir } : {}),
       ...(monitor ? { monitor } : {}),
@@ -310,6 +316,7 @@ export const command: Command = {
     io.stdout(`palisade serve: listening on ${url}\n`);
     if (served) io.stdout(`  environment: ${served.env.name}, bundle ${served.digest.slice(0, 23)}... (${served.env.bundle}), reloaded when promoted or rolled back\n`);
     io.stdout(`  policies: ${sources.length} files, ${policySet.program.rules.length} rules, ${policySet.digest.slice(0, 23)}...\n  audit log: ${isUrl(db) ? db.replace(/\/\/[^@]*@/, "//") : db}\n`);
+    io.stdout(`  verifier key: ${existsSync(files.vkey) ? files.vkey : "the signing key's public half"} (served at ${url}/v1/audit/vkey)${config.audit?.witnesses?.length ? `; witnesses: ${config.audit.witnesses.map((w) => w.url).join(", ")}` : ""}\n`);
     io.stdout(`  drift:      ${monitor ? `${new Set((config.monitor || serviceMonitorConfig()).monitors.map((m) => m.name)).size} monitors over decisions recorded in ${monitorDb === db ? "the same database" : monitorDb.replace(/\/\/[^@]*@/, "//")}` : "off (monitor: false)"}\n`);
     if (telemetry) io.stdout(`  otel:       spans and drift metrics over OTLP to ${telemetry.endpoint.replace(/\/v1\/traces$/, "")}\n`);
     if (environments) io.stdout(`  environments: ${environments.file}\n`);

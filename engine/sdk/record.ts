@@ -14,6 +14,7 @@
 import { createHash } from "node:crypto";
 import type { Decision } from "../runtime/index.ts";
 import type { AuditPhase, AuditRecord, DocumentEntry, ErasurePolicy, JsonValue } from "../audit/index.ts";
+import { canonicalJson as jcs } from "../audit/canonical-json.ts";
 import type { ApprovalOutcome } from "./approval.ts";
 import { canonicalJson } from "./canonical.ts";
 import type { CallOutcome } from "./history.ts";
@@ -29,8 +30,8 @@ export interface AuditSink {
   readonly erasure?: ErasurePolicy | undefined;
   /**
    * Like append, for a record given as canonical text around its input (`AuditLog` has it): the
-   * input is canonicalised, digested and hashed where the store runs (the SQLite store's own
-   * thread). Used when the log seals nothing.
+   * input is canonicalised, digested, sealed (when the log seals) and hashed where the store runs
+   * (the SQLite store's own thread).
    */
   appendDocument?(doc: DocumentEntry): Promise<unknown>;
 }
@@ -271,7 +272,7 @@ export class Recorder {
       if (audit !== undefined) {
         let appended: Promise<unknown>;
         try {
-          const doc = audit.appendDocument !== undefined && audit.erasure === undefined ? this.#document(p) : undefined;
+          const doc = audit.appendDocument !== undefined ? this.#document(p) : undefined;
           appended = doc !== undefined ? audit.appendDocument!(doc) : audit.append(this.#auditRecord(p));
         } catch (err) {
           appended = Promise.reject(err);
@@ -316,6 +317,8 @@ export class Recorder {
    */
   #document(p: PendingDecision): DocumentEntry | undefined {
     if (this.#ctx.recordInputs === false) return undefined;
+    // The original input goes with the record only where the log seals it: the record path.
+    if (p.original !== undefined && sealsField(this.#ctx.audit?.erasure, ORIGINAL_FIELD)) return undefined;
     const d = p.decision;
     const c = this.#ctx;
     let head = `{"agent":${q(c.agentId)}`;
@@ -329,7 +332,15 @@ export class Recorder {
     if (d.warnings.length > 0) tail += `,"warnings":${canonicalJson(d.warnings.map(reasonJson))}`;
     tail += "}";
     if (head.includes("\\ud") || tail.includes("\\ud")) return undefined;
-    return { head, name: "input", json: JSON.stringify(this.#recordedInput(p, p.input)), tail, maxInline: MAX_RECORDED_INPUT };
+    const input = this.#recordedInput(p, p.input);
+    // Canonical here (a walk and JSON.stringify) is cheaper than JSON.stringify here and a parse
+    // plus a canonical walk on the store's thread, which bounds recorded throughput. What
+    // canonicalJson refuses (not plain JSON) goes as JSON.stringify's text, for the store to judge.
+    try {
+      return { head, name: "input", json: jcs(input, "input"), tail, maxInline: MAX_RECORDED_INPUT, canonical: true };
+    } catch {
+      return { head, name: "input", json: JSON.stringify(input), tail, maxInline: MAX_RECORDED_INPUT };
+    }
   }
 
   #auditRecord(p: PendingDecision): AuditRecord {

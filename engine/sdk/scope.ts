@@ -17,6 +17,9 @@ export function errorOf(source: OutcomeError["source"], err: unknown): OutcomeEr
   return { source, type: err instanceof Error ? err.name : typeof err, message: err instanceof Error ? err.message : String(err) };
 }
 
+/** The outcome error of a tool whose result reports a failure rather than throwing. */
+const RESULT_ERROR: OutcomeError = { source: "tool", type: "ResultError", message: "the tool's result reports an error" };
+
 /** How a wrapped tool reacts when policy stops it. */
 export type OnDeny = "throw" | "message" | ((error: PolicyDeniedError) => unknown);
 
@@ -144,7 +147,9 @@ export class GuardScope {
       seen = result;
     }
     const text = (seen as { text?: unknown } | null)?.text;
-    let out = core.enforce("tool_result", { tool: { name, args: decidedArgs, result: seen } }, state, { step: { durationMs, ...(typeof text === "string" ? { outputSize: text.length } : {}) } });
+    // A tool that answers with a failure (MCP's isError, LangChain's status "error") failed as surely as one that threw.
+    const failed = (seen as { isError?: unknown } | null)?.isError === true;
+    let out = core.enforce("tool_result", { tool: { name, args: decidedArgs, result: seen } }, state, { step: { durationMs, ...(typeof text === "string" ? { outputSize: text.length } : {}), ...(failed ? { error: RESULT_ERROR } : {}) } });
     if (out instanceof Promise) out = await out;
     if (out.payload === out.input) return result;
     const decided = (out.payload.tool as { result: ToolResultView }).result;

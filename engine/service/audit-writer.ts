@@ -7,9 +7,9 @@
 // RFC 8785 text, that text's digest, then the leaf hash over the entry. So the handler's thread
 // writes only the record's small fields, as canonical text around the input's JSON, and the log
 // canonicalises, digests and hashes where its store runs: the SQLite store's own thread. What
-// this cannot vouch for (a lone surrogate in a small field, which the log refuses; a log that
-// seals fields and so must see the record) takes the record path, which encodes and checks as
-// before. Request bodies are checked before deciding (body.ts), so a refusal here is a store
+// this cannot vouch for (a lone surrogate in a small field, which the log refuses) takes the
+// record path, which encodes and checks as before. A log that seals personal fields seals the
+// document's on that thread too. Request bodies are checked before deciding (body.ts), so a refusal here is a store
 // failure or a bug, and it reaches the client as audit/unavailable.
 import type { AuditLog, AuditRecord, DocumentEntry, JsonValue } from "../audit/index.ts";
 import type { Decision, Reason } from "../runtime/index.ts";
@@ -234,12 +234,11 @@ export class AuditWriter {
     this.#scheduled = false;
     const batch = this.#queue;
     this.#queue = [];
-    const spliced = !this.log.seals;
     const settled: Promise<unknown>[] = [];
     const open = new Set(batch);
     for (const q of batch) {
       try {
-        const doc = spliced ? decisionDocument(q.p) : undefined;
+        const doc = decisionDocument(q.p);
         settled.push(this.#settle(q, doc !== undefined ? this.log.appendDocument(doc) : this.log.append(decisionRecord(q.p)), open));
       } catch (err) {
         open.delete(q);

@@ -1,8 +1,10 @@
 // `palisade serve --config FILE`: a JSON file with the keys (digests only), limits, TLS, the
-// checkpoint signing key, the drift monitors and the environments file. Every field is checked on load with the path of the bad one, so a
+// checkpoint signing key, the audit log's origin and witnesses, the drift monitors and the environments file. Every field is checked on load with the path of the bad one, so a
 // typo stops the service at start rather than opening it wider than meant.
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { parseVerifierKey } from "../audit/index.ts";
+import type { WitnessConfig } from "../audit/index.ts";
 import { MonitorError, loadMonitorConfig, parseMonitorConfig } from "../monitor/index.ts";
 import type { MonitorConfig } from "../monitor/index.ts";
 import { SCOPES } from "./keys.ts";
@@ -31,9 +33,17 @@ export interface ServiceConfig {
   /**
    * The audit log's settings: what a decision whose entry fails gets (`onFailure`, `deny`: 503, the
    * default), how long it waits for the commit (`timeoutMs`), and whether entry bundles are served
-   * under /tlog/ (`publicEntries`, default false: hashes and checkpoints only).
+   * under /tlog/ (`publicEntries`, default false: hashes and checkpoints only), the origin a new
+   * log's key is named with (`origin`), and the C2SP witnesses asked to cosign every checkpoint
+   * (`witnesses`: submission URL and cosignature verifier key).
    */
-  readonly audit?: { readonly onFailure?: "deny" | "allow"; readonly timeoutMs?: number; readonly publicEntries?: boolean };
+  readonly audit?: {
+    readonly onFailure?: "deny" | "allow";
+    readonly timeoutMs?: number;
+    readonly publicEntries?: boolean;
+    readonly origin?: string;
+    readonly witnesses?: readonly WitnessConfig[];
+  };
   readonly timeouts?: Timeouts;
   /** Failed authentications allowed per client address. */
   readonly authFailureLimit?: RateLimit;
@@ -97,17 +107,7 @@ export function parseServiceConfig(text: string, base: string): ServiceConfig {
   }
   const rateLimit = limitSection(raw.rateLimit, "/rateLimit", 1000);
   const authFailureLimit = limitSection(raw.authFailureLimit, "/authFailureLimit", 5);
-  let audit: ServiceConfig["audit"];
-  if (raw.audit !== undefined) {
-    if (!isObject(raw.audit)) throw new ConfigError("/audit must be an object with onFailure, timeoutMs and publicEntries");
-    const onFailure = raw.audit.onFailure;
-    if (onFailure !== undefined && onFailure !== "deny" && onFailure !== "allow") throw new ConfigError(`/audit/onFailure must be "deny" (refuse a decision that cannot be recorded, the default) or "allow", got ${JSON.stringify(onFailure)}`);
-    const timeoutMs = posInt(raw.audit.timeoutMs, "/audit/timeoutMs");
-    const publicEntries = raw.audit.publicEntries;
-    if (publicEntries !== undefined && typeof publicEntries !== "boolean") throw new ConfigError("/audit/publicEntries must be true or false");
-    for (const f of Object.keys(raw.audit)) if (f !== "onFailure" && f !== "timeoutMs" && f !== "publicEntries") throw new ConfigError(`/audit/${f} is not an audit setting (onFailure, timeoutMs, publicEntries)`);
-    audit = { ...(onFailure !== undefined ? { onFailure } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(publicEntries !== undefined ? { publicEntries } : {}) };
-  }
+  const audit = auditSection(raw.audit);
   let timeouts: Timeouts | undefined;
   if (raw.timeouts !== undefined) {
     if (!isObject(raw.timeouts)) throw new ConfigError("/timeouts must be an object with requestMs, headersMs, keepAliveMs, idleMs");
@@ -146,6 +146,62 @@ export function parseServiceConfig(text: string, base: string): ServiceConfig {
   if (monitor !== undefined) out.monitor = monitor;
   if (typeof raw.environments === "string") out.environments = resolve(base, raw.environments);
   return out;
+}
+
+const AUDIT_FIELDS = ["onFailure", "timeoutMs", "publicEntries", "origin", "witnesses"];
+
+/** `/audit`: every field checked, so a mistyped witness stops the start instead of going unwitnessed. */
+function auditSection(v: unknown): ServiceConfig["audit"] {
+  if (v === undefined) return undefined;
+  if (!isObject(v)) throw new ConfigError(`/audit must be an object with ${AUDIT_FIELDS.join(", ")}`);
+  for (const f of Object.keys(v)) if (!AUDIT_FIELDS.includes(f)) throw new ConfigError(`/audit/${f} is not an audit setting (${AUDIT_FIELDS.join(", ")})`);
+  const onFailure = v.onFailure;
+  if (onFailure !== undefined && onFailure !== "deny" && onFailure !== "allow") throw new ConfigError(`/audit/onFailure must be "deny" (refuse a decision that cannot be recorded, the default) or "allow", got ${JSON.stringify(onFailure)}`);
+  const timeoutMs = posInt(v.timeoutMs, "/audit/timeoutMs");
+  const publicEntries = v.publicEntries;
+  if (publicEntries !== undefined && typeof publicEntries !== "boolean") throw new ConfigError("/audit/publicEntries must be true or false");
+  const origin = v.origin;
+  // C2SP: the origin is the checkpoint's first line and the key's name: no spaces, no '+'.
+  if (origin !== undefined && (typeof origin !== "string" || !/^[\x21-\x2a\x2c-\x7e]+$/.test(origin))) {
+    throw new ConfigError(`/audit/origin must name the log without spaces or '+', e.g. "example.com/audit", got ${JSON.stringify(origin)}`);
+  }
+  let witnesses: WitnessConfig[] | undefined;
+  if (v.witnesses !== undefined) {
+    if (!Array.isArray(v.witnesses)) throw new ConfigError("/audit/witnesses must be a list of { url, vkey }");
+    witnesses = v.witnesses.map((w, i): WitnessConfig => {
+      const at = `/audit/witnesses/${i}`;
+      if (!isObject(w)) throw new ConfigError(`${at} must be an object with url and vkey`);
+      for (const f of Object.keys(w)) if (f !== "url" && f !== "vkey") throw new ConfigError(`${at}/${f} is not a witness field (url, vkey)`);
+      let url: URL | undefined;
+      try {
+        url = typeof w.url === "string" ? new URL(w.url) : undefined;
+      } catch {
+        url = undefined;
+      }
+      if (url === undefined || (url.protocol !== "https:" && url.protocol !== "http:") || url.username !== "" || url.password !== "") {
+        throw new ConfigError(`${at}/url must be the witness's http(s) submission prefix without credentials, e.g. "https://witness.example.com", got ${JSON.stringify(w.url)}`);
+      }
+      if (typeof w.vkey !== "string") throw new ConfigError(`${at}/vkey must be the witness's verifier key, <name>+<8 hex digits>+<base64 key>`);
+      try {
+        parseVerifierKey(w.vkey.trim());
+      } catch (err) {
+        throw new ConfigError(`${at}/vkey is not a verifier key: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      return { url: w.url as string, vkey: w.vkey.trim() };
+    });
+    const names = new Set<string>();
+    for (const [i, w] of witnesses.entries()) {
+      if (names.has(w.vkey)) throw new ConfigError(`/audit/witnesses/${i}/vkey is listed twice: one witness counts once`);
+      names.add(w.vkey);
+    }
+  }
+  return {
+    ...(onFailure !== undefined ? { onFailure } : {}),
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    ...(publicEntries !== undefined ? { publicEntries } : {}),
+    ...(typeof origin === "string" ? { origin } : {}),
+    ...(witnesses !== undefined ? { witnesses } : {}),
+  };
 }
 
 function limitSection(v: unknown, at: string, perSecondDefault: number): RateLimit | undefined {

@@ -1,5 +1,6 @@
 // Everything a route needs, built once by createService and passed to each route module.
 import type { AuditLog } from "../audit/index.ts";
+import type { AuditAlarmV1 } from "./audit-alarm.ts";
 import type { PolicySet, PolicySource } from "../runtime/index.ts";
 import type { Activity, ActivityFilter } from "./activity.ts";
 import type { SessionPageV1, SessionQuery } from "./console-read.ts";
@@ -100,6 +101,8 @@ export interface ServiceContext {
   readonly sessions: Sessions;
   readonly metrics: Metrics;
   readonly drift: DriftSource | undefined;
+  /** The audit log's alarms (a refused signing, a witness conflict); empty when sound. */
+  readonly auditAlarms: () => readonly AuditAlarmV1[];
   readonly reports: ReportSource | undefined;
   readonly environments: EnvironmentSource | undefined;
   /**

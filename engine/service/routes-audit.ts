@@ -6,7 +6,7 @@ import { gzipSync } from "node:zlib";
 import { documented } from "./openapi.ts";
 import { ref } from "./schemas.ts";
 import type { FastifyInstance, FastifyReply } from "fastify";
-import { TILE_WIDTH, openCheckpoint, toBase64 } from "../audit/index.ts";
+import { StoreError, TILE_WIDTH, openCheckpoint, readVerifierKeys, toBase64 } from "../audit/index.ts";
 import type { ServiceContext } from "./context.ts";
 import { ServiceError, invalid } from "./errors.ts";
 import { requireAdmin } from "./keys.ts";
@@ -49,9 +49,40 @@ function notFound(reply: FastifyReply, what: string): FastifyReply {
   return reply.code(404).send(new ServiceError("request/not-found", what).toJSON());
 }
 
-/** Registers the audit routes; `publicEntries` serves entry bundles to anyone (default: not). */
-export function auditRoutes(app: FastifyInstance, ctx: ServiceContext, options: { publicEntries?: boolean } = {}): void {
+/**
+ * Registers the audit routes; `publicEntries` serves entry bundles to anyone (default: not);
+ * `verifierKeyFile` is the log's `<db>.vkey`, served as is (default: the signing key's public half).
+ */
+export function auditRoutes(app: FastifyInstance, ctx: ServiceContext, options: { publicEntries?: boolean; verifierKeyFile?: string } = {}): void {
   const log = ctx.audit;
+
+  // The keys a verifier should be given, from the file beside the log (newest first, retired ones
+  // below), never from the database: whoever rewrites the store must not choose what is served here.
+  app.get("/v1/audit/vkey", documented({
+    summary: "The log's verifier keys (C2SP note keys, newest first), public",
+    tag: "audit",
+    auth: "public",
+    responses: {
+      200: { description: "One <name>+<id>+<base64 key> line per key: the current key first, then keys retired by rotation. Pass them to 'palisade audit verify --vkey'.", type: "text/plain" },
+      404: { description: "The log has no signing key.", schema: ref("Error") },
+      503: { description: "audit/unavailable: the verifier key file cannot be read.", schema: ref("Error") },
+    },
+  }), async (_req, reply) => {
+    let keys: string[];
+    if (options.verifierKeyFile !== undefined) {
+      try {
+        keys = readVerifierKeys(options.verifierKeyFile);
+      } catch (err) {
+        if (!(err instanceof StoreError)) throw err;
+        throw new ServiceError("audit/unavailable", `the log's verifier key file cannot be served: ${err.message}`);
+      }
+    } else {
+      const own = log.signerVerifierKey;
+      if (own === undefined) return notFound(reply, "this log has no checkpoint signing key");
+      keys = [own];
+    }
+    return reply.type("text/plain; charset=utf-8").header("cache-control", "no-cache").send(`${keys.join("\n")}\n`);
+  });
 
   app.get("/v1/audit/checkpoint", documented({
     summary: "The latest signed checkpoint (C2SP signed note)",

@@ -264,14 +264,31 @@ export function consoleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     auth: "key",
     responses: {
       200: {
-        description: "The policy digest and version; with --env, this node's bundle, state sequence and last refused bundle.",
-        schema: { type: "object", required: ["policy", "environment"], properties: { policy: { type: "object", required: ["digest", "version", "streamHold"], properties: { digest: { type: "string" }, version: { type: ["string", "null"] }, streamHold: { type: "integer", minimum: 0, description: "Characters a client streaming an answer must hold back so that no match of a pattern the output rules use is cut in two (the SDKs' streamHold)." } } }, environment: { type: ["object", "null"] } } },
+        description: "The policy digest and version; with --env, this node's bundle, state sequence and last refused bundle; the audit log's alarms (empty when sound).",
+        schema: {
+          type: "object",
+          required: ["policy", "environment", "audit"],
+          properties: {
+            policy: { type: "object", required: ["digest", "version", "streamHold"], properties: { digest: { type: "string" }, version: { type: ["string", "null"] }, streamHold: { type: "integer", minimum: 0, description: "Characters a client streaming an answer must hold back so that no match of a pattern the output rules use is cut in two (the SDKs' streamHold)." } } },
+            environment: { type: ["object", "null"] },
+            audit: {
+              type: "object",
+              required: ["alarms"],
+              properties: {
+                alarms: {
+                  type: "array",
+                  items: { type: "object", required: ["code", "message", "since", "count"], properties: { code: { enum: ["audit/signing-refused", "audit/witness-conflict"] }, message: { type: "string" }, since: { type: "string", format: "date-time" }, count: { type: "integer" } } },
+                },
+              },
+            },
+          },
+        },
       },
     },
   }), async (req) => {
     ctx.caller(req);
     const set = ctx.policySet;
-    return { policy: { digest: set.digest, version: set.version ?? null, streamHold: streamHold(set) }, environment: ctx.served?.status?.() ?? null };
+    return { policy: { digest: set.digest, version: set.version ?? null, streamHold: streamHold(set) }, environment: ctx.served?.status?.() ?? null, audit: { alarms: ctx.auditAlarms() } };
   });
 
   app.get("/v1/environments", documented({

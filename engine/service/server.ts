@@ -12,6 +12,7 @@ import type { PolicySet, PolicySource } from "../runtime/index.ts";
 import { Activity, clearPart } from "./activity.ts";
 import type { ApprovalStore } from "./approval-store.ts";
 import { ApprovalQueue } from "./approvals.ts";
+import { AuditAlarms } from "./audit-alarm.ts";
 import { AuditTimeoutError, AuditWriter } from "./audit-writer.ts";
 import { parseBody } from "./body.ts";
 import type { ActivityView, DriftSource, EnvironmentSource, ReportSource, ServedEnvironment, ServiceContext, SharedActivity } from "./context.ts";
@@ -80,6 +81,8 @@ export interface ServiceOptions {
   readonly authFailureLimit?: RateLimit;
   /** Serve the log's entry bundles under /tlog/ to anyone (default false: hashes and checkpoints only). */
   readonly publicEntries?: boolean;
+  /** The log's verifier key file (`<db>.vkey`), served at /v1/audit/vkey; default: the signing key's public half. */
+  readonly verifierKeyFile?: string;
   /** Where internal failures (audit appends, signing) are reported. */
   readonly onError?: (err: unknown) => void;
 }
@@ -180,12 +183,18 @@ export async function createService(o: ServiceOptions): Promise<Service> {
       ),
   });
   let signing: Promise<number | undefined> | null = null;
+  const alarms = new AuditAlarms(onError);
+  let checked = false;
   const checkpoint = async (): Promise<number | undefined> => {
     await writer.flush();
     const size = await o.audit.size();
     const last = await o.audit.latestCheckpoint();
-    if (last && last.size >= size) return last.size;
-    return (await o.audit.checkpoint()).size;
+    // Only an unchanged tree that this process has checked skips signing: a store restored from a
+    // backup, truncated or rolled back goes to the log, which proves it against what was signed.
+    if (checked && last && last.size === size) return last.size;
+    const signed = (await alarms.watch(() => o.audit.checkpoint())).size;
+    checked = true;
+    return signed;
   };
   // One signer at a time: the timer, Service.checkpoint and reports all go through here.
   const signNow = (): Promise<number | undefined> => (signing ??= checkpoint().finally(() => (signing = null)));
@@ -223,6 +232,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     sessions,
     metrics,
     drift: o.drift,
+    auditAlarms: () => alarms.list(),
     reports:
       o.reports ??
       complianceReports({
@@ -258,6 +268,9 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   metrics.counter("palisade_audit_unrecorded_answers_total", "Decisions answered although their audit entry failed (audit.onFailure: allow).", () => unrecorded);
   metrics.counter("palisade_approval_audit_failures_total", "Approval answers whose audit entry failed.", () => approvalAuditFailures);
   metrics.counter("palisade_checkpoint_failures_total", "Checkpoints the timer could not sign (store failure, or a signing the log refused).", () => checkpointFailures);
+  metrics.gauge("palisade_audit_alarm", "1 while the audit log is alarmed (a refused signing or a witness conflict; see /v1/status), else 0.", () => (alarms.list().length > 0 ? 1 : 0));
+  metrics.counter("palisade_checkpoint_refused_total", "Checkpoint signings the log refused: the store does not extend what its key signed.", () => alarms.refused);
+  metrics.counter("palisade_witness_conflicts_total", "Witness answers reporting a conflict: the witness cosigned a history this log contradicts.", () => alarms.conflicts);
   metrics.gauge("palisade_approvals_pending", "Approval requests waiting for an answer.", async () => (await o.approvals.list("pending", 100_000)).length);
   metrics.gauge("palisade_checkpoint_age_seconds", "Seconds since the newest signed checkpoint (absent before the first).", async () => {
     const all = await o.audit.store.checkpoints();
@@ -348,7 +361,9 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   });
 
   app.get("/healthz", documented({ summary: "Liveness", tag: "operations", auth: "public", responses: { 200: { description: "The process answers.", schema: ref("Health") } } }), async () => ({ ok: true }));
-  app.get("/readyz", documented({ summary: "Readiness: the audit store answers", tag: "operations", auth: "public", responses: { 200: { description: "Ready, with the policy digest in force.", schema: ref("Health") } } }), async (_req, reply) => {
+  app.get("/readyz", documented({ summary: "Readiness: the audit store answers and its log is not alarmed", tag: "operations", auth: "public", responses: { 200: { description: "Ready, with the policy digest in force.", schema: ref("Health") }, 503: { description: "audit/unavailable: the store cannot be read, or the log refused to sign or a witness reported a conflict (see /v1/status).", schema: ref("Error") } } }), async (_req, reply) => {
+    const alarm = alarms.list()[0];
+    if (alarm) return reply.code(503).send(new ServiceError("audit/unavailable", `the audit log is alarmed (${alarm.code}): ${alarm.message}`).toJSON());
     try {
       await o.audit.size();
       return { ok: true, policy: context.policySet.digest };
@@ -364,7 +379,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   decideRoutes(app, context);
   outcomeRoutes(app, context, o.monitor);
   approvalRoutes(app, context);
-  auditRoutes(app, context, { publicEntries: o.publicEntries === true });
+  auditRoutes(app, context, { publicEntries: o.publicEntries === true, ...(o.verifierKeyFile !== undefined ? { verifierKeyFile: o.verifierKeyFile } : {}) });
   consoleRoutes(app, context);
   if (o.pagesDir) staticRoutes(app, o.pagesDir);
   let openapi: unknown;

@@ -88,7 +88,7 @@ function lintQuantifiers(ctx: Context, file: string, root: Expr): void {
       file,
       "W008",
       t.last.span,
-      `'${formatExpr(t.last, 60)}' does not use '${x.vars[0].name}' but is part of the condition of '${x.quantifier}' (a quantifier's condition reaches as far right as it can)`,
+      `'${formatExpr(t.last, 60)}' does not use ${x.vars.map((v) => `'${v.name}'`).join(" or ")} but is part of the condition of '${x.quantifier}' (a quantifier's condition reaches as far right as it can)`,
       short(fix) ? `if it belongs outside, write '${fix}'; if inside, write '${inside}'` : "parenthesise the quantifier, or its whole condition, to say which you mean",
     );
   });

@@ -9,9 +9,12 @@ from typing import Any
 
 from mcp import Client
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
 
 from palisade import Guard
 from palisade.adapters.mcp import GuardedClient, proxy_server
+
+from .service import Service
 
 ran: list[tuple[str, Any]] = []
 
@@ -74,3 +77,33 @@ def test_proxy_is_a_full_mcp_server_in_front_of_the_upstream(guard: Guard) -> No
 
     asyncio.run(main())
     assert ran == [("search", 10)]
+
+
+def test_a_tool_that_fails_upstream_is_an_error_outcome(service: Service) -> None:
+    # The MCP server answers a tool's failure with an is_error result: the client sees no
+    # exception, and the outcome must still count it as the tool's error, not a success.
+    server = MCPServer("flaky")
+
+    @server.tool()
+    def fetch_page(url: str) -> str:
+        """Fetches."""
+        raise ToolError("upstream 502")
+
+    events: list[dict[str, Any]] = []
+
+    async def main() -> None:
+        guard = Guard(service.url, service.agent_key, telemetry=events.append)
+        async with Client(server) as client:
+            g = GuardedClient(client, guard.session(f"mcp-{uuid.uuid4().hex}", "u1"))
+            r = await g.call_tool("fetch_page", {"url": "x"})
+            assert r.is_error and "upstream 502" in texts(r)
+        await guard.aclose()
+
+    asyncio.run(main())
+    outcomes = [e for e in events if e.get("kind") == "outcome"]
+    assert [o["tool"] for o in outcomes] == ["fetch_page"]
+    assert outcomes[0]["error"] == {
+        "source": "tool",
+        "type": "ResultError",
+        "message": "the tool's result reports an error",
+    }

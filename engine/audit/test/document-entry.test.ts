@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import fc from "fast-check";
 import { AuditLog, digest, encodeDocumentEntry, encodeEntry, openStore } from "../index.ts";
+import { SqliteStore } from "../sqlite-store.ts";
 import type { AuditRecord, DocumentEntry, JsonValue } from "../index.ts";
 import { canonicalJson } from "../canonical-json.ts";
 
@@ -31,6 +32,8 @@ describe("document entries", () => {
       fc.property(json, (input) => {
         const record = { ...base, time: "2026-11-25T10:00:00Z", input, input_digest: digest(input) } as AuditRecord;
         assert.deepEqual(new Uint8Array(encodeDocumentEntry(documentOf(input))), encodeEntry(record));
+        // Given as canonical text already, the document is taken as it is: the same entry.
+        assert.deepEqual(new Uint8Array(encodeDocumentEntry({ ...documentOf(input, 1 << 20, canonicalJson(input)), canonical: true })), encodeEntry(record));
       }),
       { numRuns: 500 },
     );
@@ -74,4 +77,69 @@ describe("document entries", () => {
     assert.equal(await log.size(), 4 + 299);
     await log.close();
   });
+});
+
+describe("sealed document entries", () => {
+  // A record whose principal and input are personal under the default policy, with the members
+  // around them that a decision's record has.
+  const sealedBase = (principal: JsonValue) => ({ ...base, principal, time: "2026-11-25T10:00:00Z", mode: "enforce", session: "s-1" });
+  function sealedDoc(principal: JsonValue, input: JsonValue): DocumentEntry {
+    const text = canonicalJson(sealedBase(principal));
+    const at = text.indexOf(',"mode"');
+    return { head: text.slice(0, at), name: "input", json: JSON.stringify(input), tail: text.slice(at), maxInline: 1 << 20 };
+  }
+  /** The stored entry with what is random (nonce, ciphertext, key id) blanked. */
+  const shape = (data: Uint8Array) => {
+    const e = JSON.parse(new TextDecoder().decode(data)) as Record<string, unknown>;
+    const s = e.$sealed as Record<string, unknown> | undefined;
+    if (s) Object.assign(s, { ct: "", iv: "", kid: "" });
+    return e;
+  };
+
+  for (const [where, open] of [
+    ["here", (name: string, o = {}) => AuditLog.open(SqliteStore.open(join(dir, name)), o)],
+    ["on the SQLite store's thread", (name: string, o = {}) => AuditLog.open(join(dir, name), o)],
+  ] as const) {
+    it(`are sealed ${where} as the record would be: same envelope, same subject, same erasure`, async () => {
+      const log = await open(`sealed-${where.length}.db`);
+      const cases: [JsonValue, JsonValue][] = [["alice", { q: "card 4111", n: [1, 2] }], [null, { q: "anon" }], [{ id: "bob", roles: ["x"] }, { "é": "\ud83d\ude00", z: { b: 1, a: 2 } }], ["alice", "[sealed]"], [7, null]];
+      for (const [principal, input] of cases) {
+        const record = { ...sealedBase(principal), input, input_digest: digest(input) } as unknown as AuditRecord;
+        const a = await log.append(record);
+        const b = await log.appendDocument(sealedDoc(principal, input));
+        const c = await log.appendDocument({ ...sealedDoc(principal, input), json: canonicalJson(input), canonical: true });
+        const [ra, rb] = [await log.read(a), await log.read(b)];
+        assert.deepEqual(shape(rb.data), shape(ra.data));
+        assert.deepEqual(shape((await log.read(c)).data), shape(ra.data));
+        assert.deepEqual(rb.record, ra.record);
+        assert.equal(rb.status, ra.status);
+        const [sa, sb, sc] = await log.store.entries(a, c + 1).then((es) => es.map((e) => e.subject));
+        assert.equal(sb, sa);
+        assert.equal(sc, sa);
+        assert.ok(!new TextDecoder().decode(rb.data).includes("4111"));
+      }
+      const erased = await log.erase("alice");
+      assert.equal(erased.entries, 6);
+      assert.equal((await log.read(1)).status, "erased");
+      assert.equal((await log.read(1)).record.input, "[erased]");
+      // After the erasure a new entry of the subject is sealed under a fresh key, readable again.
+      const after = await log.appendDocument(sealedDoc("alice", { q: "later" }));
+      assert.deepEqual((await log.read(after)).record.input, { q: "later" });
+      assert.equal((await log.verify({ allowUnsigned: true })).ok, true);
+      await log.close();
+    });
+
+    it(`follow a policy with nested paths, and one that drops records without a subject (${where})`, async () => {
+      const nested = { subjectField: "principal.id", personalFields: ["principal.id", "input.q"], anonymous: "drop" as const };
+      const log = await open(`nested-${where.length}.db`, { erasure: nested });
+      for (const principal of [{ id: "carol", team: "t" }, null]) {
+        const input = { q: "secret", keep: 1 };
+        const a = await log.append({ ...sealedBase(principal), input, input_digest: digest(input) } as unknown as AuditRecord);
+        const b = await log.appendDocument(sealedDoc(principal, input));
+        assert.deepEqual(shape((await log.read(b)).data), shape((await log.read(a)).data));
+        assert.deepEqual((await log.read(b)).record, (await log.read(a)).record);
+      }
+      await log.close();
+    });
+  }
 });

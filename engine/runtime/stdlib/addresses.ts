@@ -19,7 +19,7 @@
 // Addresses are lower-cased (domains are case-insensitive, and mailbox names almost always are).
 import { PolicyRuntimeError } from "./errors.ts";
 import { domainOf } from "./strings.ts";
-import type { BuiltinImpl, Value } from "./values.ts";
+import { isObject, type BuiltinImpl, type Value } from "./values.ts";
 
 /**
  * Object fields that say where a message goes (`to`, `cc`, `toRecipients`, `recipient_email`,
@@ -125,10 +125,6 @@ function readText(raw: string, found: Found, strict: boolean): void {
 
 const isRecipientKey = (k: string): boolean => RECIPIENT_KEY.test(k.toLowerCase().replace(/[-_]/g, ""));
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 /** Whether `v` has a field that says where it goes, at any depth. */
 function namesRecipients(v: unknown, depth: number): boolean {
   if (depth > MAX_DEPTH || typeof v !== "object" || v === null) return false;
@@ -149,7 +145,7 @@ function collect(v: unknown, found: Found, depth: number, strict: boolean, withi
   }
   if (typeof v === "string") readText(v, found, strict);
   else if (Array.isArray(v)) for (const x of v) collect(x, found, depth + 1, strict, within);
-  else if (isObject(v)) {
+  else if (isObject(v as Value)) {
     const before = found.domains.length;
     const named = namesRecipients(v, 0);
     if (!named && (strict || !within)) {
@@ -166,7 +162,7 @@ function collect(v: unknown, found: Found, depth: number, strict: boolean, withi
 
 function find(name: string, v: unknown): Found {
   const found: Found = { name, addresses: [], domains: [] };
-  collect(v, found, 0, !isObject(v), false);
+  collect(v, found, 0, !isObject(v as Value), false);
   return found;
 }
 

@@ -237,6 +237,21 @@ test("outcomes reach the monitor: each tool's wall time and output size, and the
   assert.equal(events.filter((e) => e.kind !== "outcome").length, 3, "decisions: slow call and result, broken call");
 });
 
+test("a tool whose result reports a failure (MCP isError, LangChain status error) is an error outcome, not a success", async () => {
+  const events: Record<string, unknown>[] = [];
+  const guard = createGuard({ policies: [POLICY], env: "t", agent: "a", monitor: { record: (e) => void events.push(e as unknown as Record<string, unknown>) } });
+  const s = guard.session("s", "u");
+  const mcpLike = { content: [{ type: "text", text: "upstream 502" }], isError: true };
+  const back = await s.runTool("remote", {}, async () => mcpLike, { view: (r) => ({ text: (r as typeof mcpLike).content[0].text, isError: (r as typeof mcpLike).isError }) });
+  assert.equal(back, mcpLike, "the caller still gets the tool's answer");
+  await s.wrapTool("fine", async () => "ok")({});
+  await guard.flush();
+  const outcomes = events.filter((e) => e.kind === "outcome");
+  assert.deepEqual(outcomes.find((e) => e.tool === "remote")?.error, { source: "tool", type: "ResultError", message: "the tool's result reports an error" });
+  assert.equal(outcomes.find((e) => e.tool === "remote")?.outputSize, 12);
+  assert.equal(outcomes.find((e) => e.tool === "fine")?.error, undefined);
+});
+
 test("a result that cannot be recorded never reaches the caller, and the session goes on", async () => {
   const recs: AuditRecord[] = [];
   const guard = createGuard({ policies: [POLICY], env: "t", agent: "a", audit: { append: async (r) => void recs.push(r) } });

@@ -704,19 +704,28 @@ class Session:
             self.tool_outcome(name, g, started, error=e)
             raise
         given = _results.tool_result(result)
-        self.tool_outcome(name, g, started, size=len(given["text"]))
+        self.tool_outcome(name, g, started, size=len(given["text"]), is_error=bool(given["isError"]))
         out = await self.aenforce("tool_result", {"tool": {"name": name, "args": decided, "result": given}})
         return cast(R, _results.back(result, given, _result_of(out)))
 
     def _result_sync(self, name: str, decided: dict[str, Any], result: R, g: Guarded, started: float) -> R:
         given = _results.tool_result(result)
-        self.tool_outcome(name, g, started, size=len(given["text"]))
+        self.tool_outcome(name, g, started, size=len(given["text"]), is_error=bool(given["isError"]))
         out = self.enforce("tool_result", {"tool": {"name": name, "args": decided, "result": given}})
         return cast(R, _results.back(result, given, _result_of(out)))
 
     def tool_outcome(
-        self, name: str, g: Guarded, started: float, *, size: int | None = None, error: BaseException | None = None
+        self,
+        name: str,
+        g: Guarded,
+        started: float,
+        *,
+        size: int | None = None,
+        error: BaseException | None = None,
+        is_error: bool = False,
     ) -> None:
+        """Reports one tool run's outcome; `is_error` when its result reports a failure (MCP's
+        isError, LangChain's status "error"): such a tool failed as surely as one that raised."""
         t = self.guard.telemetry
         if not t.active:
             return
@@ -734,6 +743,8 @@ class Session:
             e["outputSize"] = size
         if error is not None:
             e["error"] = error_of("tool", error)
+        elif is_error:
+            e["error"] = {"source": "tool", "type": "ResultError", "message": "the tool's result reports an error"}
         self._subject(e)
         t.emit(e)
 

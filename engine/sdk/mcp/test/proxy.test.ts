@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
@@ -13,9 +13,9 @@ import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/
 import { z } from "zod";
 import { AuditLog } from "../../../audit/index.ts";
 import { POLICY } from "../../test/fixtures.ts";
+import { palisadeCli } from "../../../../test/support.ts";
 
-const root = resolve(import.meta.dirname, "../../../..");
-const main = join(root, "engine/cli/main.ts");
+const main = palisadeCli();
 const upstreamServer = join(import.meta.dirname, "upstream-server.ts");
 const node = [process.execPath, "--disable-warning=ExperimentalWarning"];
 

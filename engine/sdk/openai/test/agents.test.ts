@@ -5,7 +5,7 @@ import type { Model, ModelRequest, ModelResponse, StreamEvent } from "@openai/ag
 import type { AuditRecord } from "../../../audit/index.ts";
 import { z } from "zod";
 import { createGuard } from "../../index.ts";
-import { guardAgentModel, guardAgentTool, palisadeInputGuardrail, palisadeOutputGuardrail } from "../index.ts";
+import { guardAgentModel, guardAgentTool, palisadeInputGuardrail, palisadeOutputGuardrail } from "../agents.ts";
 import { CARD, POLICY } from "../../test/fixtures.ts";
 
 setTracingDisabled(true);

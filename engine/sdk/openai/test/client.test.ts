@@ -4,7 +4,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import OpenAI from "openai";
 import { createGuard } from "../../index.ts";
-import { guardOpenAI } from "../index.ts";
+import { guardOpenAI } from "../client.ts";
 import { CARD, POLICY } from "../../test/fixtures.ts";
 
 const ANSWER = `your card is ${CARD}, mail bob@example.com. ${"and more ".repeat(80)}`;

@@ -324,7 +324,13 @@ class PalisadeMiddleware(AgentMiddleware):
             return out
         given = _results.tool_result(content_text(out.content), is_error=out.status == "error")
         if step.guarded is not None:
-            s.tool_outcome(request.tool_call["name"], step.guarded, started, size=len(given["text"]))
+            s.tool_outcome(
+                request.tool_call["name"],
+                step.guarded,
+                started,
+                size=len(given["text"]),
+                is_error=bool(given["isError"]),
+            )
         try:
             g = s.enforce("tool_result", {"tool": {"name": request.tool_call["name"], "args": args, "result": given}})
         except PolicyDeniedError as e:
@@ -344,7 +350,13 @@ class PalisadeMiddleware(AgentMiddleware):
             return out
         given = _results.tool_result(content_text(out.content), is_error=out.status == "error")
         if step.guarded is not None:
-            s.tool_outcome(request.tool_call["name"], step.guarded, started, size=len(given["text"]))
+            s.tool_outcome(
+                request.tool_call["name"],
+                step.guarded,
+                started,
+                size=len(given["text"]),
+                is_error=bool(given["isError"]),
+            )
         try:
             g = await s.aenforce(
                 "tool_result", {"tool": {"name": request.tool_call["name"], "args": args, "result": given}}

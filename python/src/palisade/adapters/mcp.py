@@ -91,7 +91,7 @@ class GuardedClient:
             s.tool_outcome(name, g, started, error=e)
             raise
         result = _result_input(r)
-        s.tool_outcome(name, g, started, size=len(result["text"]))
+        s.tool_outcome(name, g, started, size=len(result["text"]), is_error=bool(result["isError"]))
         try:
             out = await s.aenforce("tool_result", {"tool": {"name": name, "args": decided, "result": result}})
         except PolicyDeniedError as e:

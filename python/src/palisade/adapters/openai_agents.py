@@ -123,7 +123,7 @@ def guard_agent_tool(target: Guard | Session, tool: FunctionTool, *, on_deny: On
                 s.tool_outcome(tool.name, guarded, started, error=e)
                 raise
             given = _results.tool_result(result)
-            s.tool_outcome(tool.name, guarded, started, size=len(given["text"]))
+            s.tool_outcome(tool.name, guarded, started, size=len(given["text"]), is_error=bool(given["isError"]))
             out = await s.aenforce("tool_result", {"tool": {"name": tool.name, "args": tool_args, "result": given}})
             return _results.back(result, given, out.payload.get("tool", {}).get("result"))
         except PolicyDeniedError as e:

@@ -84,7 +84,7 @@ class PalisadeCapability(AbstractCapability[Any]):
                 s.tool_outcome(name, guarded, started, error=e)
                 raise
             given = _results.tool_result(result)
-            s.tool_outcome(name, guarded, started, size=len(given["text"]))
+            s.tool_outcome(name, guarded, started, size=len(given["text"]), is_error=bool(given["isError"]))
             out = await s.aenforce("tool_result", {"tool": {"name": name, "args": decided, "result": given}})
             return _results.back(result, given, out.payload.get("tool", {}).get("result"))
         except PolicyDeniedError as e:
