@@ -2,7 +2,10 @@
 // order. Held in memory by the node that decided; the audit log is the durable, shared record.
 import type { Decision } from "../runtime/index.ts";
 import type { ChangeV1, DecisionRecordV1 } from "./wire.ts";
-import { SEALED_MARKER } from "../audit/index.ts";
+
+// The audit log's SEALED_MARKER, spelled here: the console's browser bundle imports this module
+// and must not pull in the log (node:fs, node:sqlite).
+const SEALED_MARKER = "[sealed]";
 
 /** Filters of the live view; an absent field matches everything. */
 export interface ActivityFilter {
