@@ -1,9 +1,13 @@
-// `npm run bench [-- --json] [-- SUITE...]`: runs the benchmark suites in this process and prints
-// their figures (ratios against peers where a suite has them). With --json each suite's
-// figures are also written to bench/results/<suite>.json, the files the issues ask for.
+// `npm run bench [-- --json] [-- --runs=N] [-- SUITE...]`: runs the benchmark suites in this
+// process and prints their figures (ratios against peers where a suite has them). With --json each
+// suite's figures are also written to bench/results/<suite>.json, the files the issues ask for.
+// Each suite runs N times (default 3 with --json, else 1): a figure is the median of its runs,
+// `spread` holds its [min, max], `runs` and `load_average` say how and where it was measured.
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { availableParallelism, loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { foldRuns } from "./runs.ts";
 
 interface Suite {
   /** The results file name (bench/results/<out>.json). */
@@ -23,11 +27,19 @@ const suites: Record<string, Suite> = {
   sdk: { out: "sdk", parts: [{ file: "sdk.ts", fn: "benchSdk" }] },
   serve: { out: "serve", parts: [{ file: "serve.ts", fn: "benchServe" }] },
   python: { out: "python", parts: [{ file: "python.ts", fn: "benchPython" }] },
+  provenance: { out: "provenance", parts: [{ file: "provenance.ts", fn: "benchProvenance" }] },
+  agentdojo: { out: "agentdojo", parts: [{ file: "agentdojo.ts", fn: "benchAgentDojo" }] },
   peers: { out: "peers", parts: [{ file: "peers/peers.ts", fn: "benchPeers" }], afterJson: { file: "peers/table.ts", fn: "writeReadmeTable" } },
 };
 
 const args = process.argv.slice(2);
 const json = args.includes("--json");
+const runsArg = args.find((a) => a.startsWith("--runs="));
+const runs = runsArg === undefined ? (json ? 3 : 1) : Number(runsArg.slice("--runs=".length));
+if (!Number.isInteger(runs) || runs < 1) {
+  console.error(`bench: --runs takes a whole number of runs, got '${runsArg}'`);
+  process.exit(2);
+}
 const wanted = args.filter((a) => !a.startsWith("--"));
 for (const w of wanted) {
   if (!Object.hasOwn(suites, w)) {
@@ -40,27 +52,34 @@ const resultsDir = join(here, "results");
 let failed = false;
 for (const [name, suite] of Object.entries(suites)) {
   if (wanted.length > 0 && !wanted.includes(name)) continue;
-  const figures: Record<string, unknown> = {};
-  for (const part of suite.parts) {
-    const file = resolve(here, part.file);
-    if (!existsSync(file)) {
-      console.error(`bench ${name}: ${part.file} is missing`);
-      failed = true;
-      continue;
+  const load = loadavg()[0];
+  const each: Record<string, unknown>[] = [];
+  for (let run = 1; run <= runs; run++) {
+    const one: Record<string, unknown> = {};
+    for (const part of suite.parts) {
+      const file = resolve(here, part.file);
+      if (!existsSync(file)) {
+        console.error(`bench ${name}: ${part.file} is missing`);
+        failed = true;
+        continue;
+      }
+      const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+      const fn = mod[part.fn];
+      if (typeof fn !== "function") {
+        console.error(`bench ${name}: ${part.file} does not export ${part.fn}()`);
+        failed = true;
+        continue;
+      }
+      const started = performance.now();
+      Object.assign(one, (await (fn as () => Promise<Record<string, unknown>>)()) ?? {});
+      console.error(`bench ${name}: ${part.file} took ${((performance.now() - started) / 1000).toFixed(1)} s (run ${run} of ${runs})`);
     }
-    const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-    const fn = mod[part.fn];
-    if (typeof fn !== "function") {
-      console.error(`bench ${name}: ${part.file} does not export ${part.fn}()`);
-      failed = true;
-      continue;
-    }
-    const started = performance.now();
-    Object.assign(figures, (await (fn as () => Promise<Record<string, unknown>>)()) ?? {});
-    console.error(`bench ${name}: ${part.file} took ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    each.push(one);
   }
+  const folded = foldRuns(each);
+  const figures: Record<string, unknown> = { ...folded.figures, runs, spread: folded.spread, load_average: { start: Number(load.toFixed(1)), end: Number(loadavg()[0].toFixed(1)), cores: availableParallelism() } };
   console.log(`\n== ${name}`);
-  for (const [k, v] of Object.entries(figures)) console.log(`  ${k.padEnd(44)} ${typeof v === "number" ? fmt(v) : JSON.stringify(v)}`);
+  for (const [k, v] of Object.entries(folded.figures)) console.log(`  ${k.padEnd(44)} ${typeof v === "number" ? fmt(v) : JSON.stringify(v)}`);
   if (json) {
     mkdirSync(resultsDir, { recursive: true });
     writeFileSync(join(resultsDir, `${suite.out}.json`), `${JSON.stringify(figures, null, 2)}\n`);

@@ -75,6 +75,12 @@ export const CORE_BUILTINS: readonly Builtin[] = [
   fn("seconds", [["d", T.duration]], num, "The duration in seconds, possibly fractional.", `seconds(1500ms) == 1.5`),
   fn("hour_of_day", [["t", T.instant]], num, "The hour (0-23) of the instant in UTC.", `hour_of_day(time) >= 18`),
   fn("weekday", [["t", T.instant]], str, `The day of the week of the instant in UTC, in lower case: "monday" ... "sunday".`, `weekday(time) in ["saturday", "sunday"]`),
+  // provenance (spec/provenance.md): `sources` is the session's `session.sources`, the texts the agent was given
+  fn("from_untrusted", [["value", T.any], ["sources", anyList], ["trusted", T.list(str)]], T.bool, "Whether some value in `value` (the whole of a string, its address-, URL-, IBAN-, file-name- or amount-like tokens, each number; normalised) was seen in the session's sources and only in content that is neither the user's (`input`) nor from a source the `trusted` lists name (a tool, or `tool.field`); `false` for a value seen nowhere.", `from_untrusted(tool.args.recipient, session.sources, ["get_balance"])`, { variadic: true }),
+  fn("vouched", [["value", T.any], ["sources", anyList], ["trusted", T.list(str)]], T.bool, "Whether every value in `value` came from the user or a source the `trusted` lists name (whose call untrusted content did not drive); `false` for a value seen nowhere (unknown provenance fails closed), null or an empty list.", `vouched(tool.args.recipient, session.sources, ["get_contacts"])`, { variadic: true }),
+  fn("unvouched", [["value", T.any], ["sources", anyList], ["trusted", T.list(str)]], T.list(str), "The value-like parts of `value` (addresses, URLs, IBANs, numbers: its tokens, or itself when it is one), normalised, that neither the user nor a trusted source gave: seen only in untrusted content, or nowhere.", `any v in unvouched(tool.args.body, session.sources): v contains "@"`, { variadic: true }),
+  fn("from_user", [["value", T.any], ["sources", anyList]], T.bool, "Whether every value in `value` was given by the user: a phrase (normalised) of one of the session's `input` messages; `false` for null or an empty list.", `from_user(tool.args.password, session.sources)`),
+  fn("origins", [["value", T.any], ["sources", anyList]], T.list(str), "The labels of the sources some value in `value` was seen in, sorted: `input`, a tool's name, or `tool.field` for a field of a structured result.", `"input" in origins(tool.args.to, session.sources)`),
 ];
 
 /** Every builtin by name: the core library and the `jsonlogic.*` family. Names are unique. */

@@ -8,8 +8,11 @@ import type { AppStatus } from "./package-app.ts";
 /** The repository's root folder. */
 export const repoRoot = resolve(import.meta.dirname, "..");
 
-/** `../shared/vectors`, beside the clone; its absence fails the run rather than skipping suites. */
-export const vectorsDir = resolve(repoRoot, "..", "shared", "vectors");
+/**
+ * `../shared/vectors`, beside the clone (or PALISADE_VECTORS_DIR: mutation testing runs the
+ * tests in a copy of the tree); its absence fails the run rather than skipping suites.
+ */
+export const vectorsDir = process.env.PALISADE_VECTORS_DIR ?? resolve(repoRoot, "..", "shared", "vectors");
 
 /** Reads and parses one vector file from `../shared/vectors`. */
 export function readVectors<T = unknown>(name: string): T {

@@ -13,8 +13,8 @@ import type { ApprovalOutcome, ApprovalRequest, Approver } from "./approval.ts";
 import { isoClock } from "./clock.ts";
 import { PolicyDeniedError, denialMessage } from "./errors.ts";
 import type { DenialCause } from "./errors.ts";
-import { SessionHistory } from "./history.ts";
-import type { CallHandle, CallOutcome, SessionCall } from "./history.ts";
+import { SessionHistory, sourceOf } from "./history.ts";
+import type { CallHandle, CallOutcome, SessionCall, SessionSource } from "./history.ts";
 import type { HistoryNeeds } from "./needs.ts";
 import { Recorder } from "./record.ts";
 import type { OnAuditFailure, PendingDecision, StepOutcome } from "./record.ts";
@@ -107,9 +107,12 @@ interface Decided {
   readonly latencyMs: number;
   readonly callsBefore: number;
   readonly call: CallHandle | undefined;
+  /** Whether `session` is the guard's own history (not one the caller passed in). */
+  readonly ownHistory: boolean;
 }
 
 const NO_HISTORY: readonly SessionCall[] = Object.freeze([]);
+const NO_SOURCES: readonly SessionSource[] = Object.freeze([]);
 
 /** Decides and enforces for every scope of one guard. */
 export class GuardCore {
@@ -155,6 +158,7 @@ export class GuardCore {
     const { decision } = d;
     const shadow = this.mode === "shadow";
     if (decision.decision === "allow" || shadow) {
+      this.#given(phase, d, scope);
       const out: Guarded = { decision, payload: shadow ? d.full : (decision.payload as Record<string, unknown>), input: d.full, ...(d.call ? { call: d.call } : {}) };
       return this.#durably(phase, d, scope, undefined, d.call ? "executed" : undefined, options?.step, out);
     }
@@ -204,12 +208,21 @@ export class GuardCore {
     else approval = await askApprover(this.#o.approver, request, this.#o.approvalTimeoutMs);
     if (approval.approved) {
       d.call?.settle("executed");
+      this.#given(phase, d, scope);
       return this.#durably(phase, d, scope, approval, d.call ? "executed" : undefined, options?.step, { decision, payload: decision.payload as Record<string, unknown>, input: full, approval, ...(d.call ? { call: d.call } : {}) });
     }
     d.call?.settle("approval_refused");
     this.#record(phase, d, scope, approval, d.call ? "approval_refused" : undefined, options?.step);
     const why = denialMessage(decision, "approval required");
     throw this.#denied(decision, phase, full, approval.cause ?? "approval_refused", `${why} (${approvalText(approval.cause)}${approval.reason ? `: ${approval.reason}` : ""})`);
+  }
+
+  // What the agent is now given (the user's message, a tool's result, as decided) joins the
+  // session's sources, which the provenance builtins read (spec/provenance.md).
+  #given(phase: GuardPhase, d: Decided, scope: ScopeState): void {
+    if (scope.session === null || !d.ownHistory || (phase !== "input" && phase !== "tool_result")) return;
+    const source = sourceOf(phase, this.mode === "shadow" ? d.full : d.decision.payload);
+    if (source !== undefined) this.history.addSource(scope.session, source);
   }
 
   #denied(decision: Decision, phase: string, full: Record<string, unknown>, cause: DenialCause, message: string): PolicyDeniedError {
@@ -226,7 +239,7 @@ export class GuardCore {
     let full: Record<string, unknown>;
     let decision: Decision | undefined;
     try {
-      full = this.#fullInput(snapshotFields(input), scope, clock.iso, ownHistory ? { id: session, calls } : snapshot(given, "/session"));
+      full = this.#fullInput(snapshotFields(input), scope, clock.iso, ownHistory ? { id: session, calls, sources: session === null ? NO_SOURCES : this.history.sources(session) } : snapshot(given, "/session"));
     } catch (err) {
       if (!(err instanceof UnrecordableError)) throw err;
       // Decide nothing on it; record what can be recorded: the tool's name.
@@ -255,7 +268,7 @@ export class GuardCore {
       const outcome: CallOutcome = this.mode === "shadow" ? "executed" : decision.decision === "allow" ? "executed" : decision.decision === "deny" ? "denied" : "pending";
       call = this.history.add(session, { tool: { name: tool, args }, time: clock.iso, decision: decision.decision, outcome }, callId);
     }
-    return { decision, full, clock, latencyMs, callsBefore, call };
+    return { decision, full, clock, latencyMs, callsBefore, call, ownHistory };
   }
 
   #guardDenial(rule: string, message: string, full: Record<string, unknown>): Decision {

@@ -30,6 +30,32 @@ export interface SessionCall {
   readonly outcome: CallOutcome;
 }
 
+/**
+ * One text the agent was given, as policies see it in `session.sources` (spec/provenance.md): the
+ * user's message (`source` "input") or a tool's result (`source`: the tool's name).
+ */
+export interface SessionSource {
+  readonly source: string;
+  readonly content: unknown;
+  /** The arguments of the call whose result this is: a trusted tool's result is not vouched for when untrusted content drove the call. */
+  readonly args?: unknown;
+}
+
+/**
+ * The source a decided step adds to its session, or undefined: the user's message on `input`,
+ * the result on `tool_result` (its structured `json` when it has one, else its `text`), as the
+ * decision left them (after redactions). `payload` is the full input after transforms.
+ */
+export function sourceOf(phase: string, payload: unknown): SessionSource | undefined {
+  const p = payload as { input?: unknown; tool?: { name?: unknown; result?: unknown } } | null;
+  if (phase === "input") return p?.input === undefined ? undefined : { source: "input", content: p.input };
+  if (phase !== "tool_result" || typeof p?.tool?.name !== "string" || p.tool.result === undefined) return undefined;
+  const r = p.tool.result as { json?: unknown; text?: unknown } | null;
+  const content = typeof r === "object" && r !== null && ("json" in r || "text" in r) ? (r.json !== undefined ? r.json : r.text) : r;
+  const args = (p.tool as { args?: unknown }).args;
+  return { source: p.tool.name, content: content ?? null, ...(args !== undefined ? { args } : {}) };
+}
+
 /** Limits of the history a guard keeps. */
 export interface HistoryLimits {
   /** Most calls kept per session (default 10,000); a longer session fails closed where history is read. */
@@ -43,6 +69,8 @@ export type HistoryState = "ok" | "overflow" | "forgotten";
 
 interface Entry {
   readonly calls: MutableCall[];
+  /** What the agent was given, oldest first; only ever grows at the end. */
+  readonly sources: SessionSource[];
   /** Call id -> position, for frameworks that decide one call more than once. */
   readonly byId: Map<string, number>;
   overflow: boolean;
@@ -56,6 +84,7 @@ interface MutableCall {
 }
 
 const EMPTY: readonly SessionCall[] = Object.freeze([]);
+const NO_SOURCES: readonly SessionSource[] = Object.freeze([]);
 
 /** A handle on one call in a session's history, to settle its outcome later. */
 export interface CallHandle {
@@ -89,6 +118,18 @@ export class SessionHistory {
     return this.#sessions.get(session)?.calls ?? EMPTY;
   }
 
+  /** The sources of `session`, oldest first: the live list (it only grows at the end), read without a copy. */
+  sources(session: string): readonly SessionSource[] {
+    return this.#sessions.get(session)?.sources ?? NO_SOURCES;
+  }
+
+  /** Adds what the agent was given; past the per-session limit the session is marked `overflow` instead. */
+  addSource(session: string, source: SessionSource): void {
+    const e = this.#touch(session);
+    if (e.sources.length >= this.#maxCalls) e.overflow = true;
+    else e.sources.push(source);
+  }
+
   /** Whether `session`'s history is whole. */
   state(session: string): HistoryState {
     const e = this.#sessions.get(session);
@@ -102,13 +143,7 @@ export class SessionHistory {
    * is then marked `overflow`).
    */
   add(session: string, call: SessionCall, callId?: string): CallHandle {
-    let e = this.#sessions.get(session);
-    if (e === undefined) {
-      if (this.#sessions.size >= this.#maxSessions) this.#evictOldest();
-      e = { calls: [], byId: new Map(), overflow: this.#forgotten.has(session) };
-      this.#forgotten.delete(session);
-    } else this.#sessions.delete(session);
-    this.#sessions.set(session, e);
+    const e = this.#touch(session);
     const at = callId === undefined ? undefined : e.byId.get(callId);
     if (at !== undefined) {
       const m = e.calls[at];
@@ -126,6 +161,18 @@ export class SessionHistory {
     e.calls.push(m);
     if (callId !== undefined) e.byId.set(callId, e.calls.length - 1);
     return handle(m, e.calls.length - 1);
+  }
+
+  // The session's entry, made when missing, moved to the most recently used end.
+  #touch(session: string): Entry {
+    let e = this.#sessions.get(session);
+    if (e === undefined) {
+      if (this.#sessions.size >= this.#maxSessions) this.#evictOldest();
+      e = { calls: [], sources: [], byId: new Map(), overflow: this.#forgotten.has(session) };
+      this.#forgotten.delete(session);
+    } else this.#sessions.delete(session);
+    this.#sessions.set(session, e);
+    return e;
   }
 
   /** Forgets a session (when the application ends the conversation); a later call starts afresh. */

@@ -17,7 +17,7 @@ export type { ApiKeyConfig, Caller, Scope } from "./keys.ts";
 export { MemoryApprovalStore } from "./approval-store.ts";
 export { SqliteApprovalStore } from "./approval-store-sqlite.ts";
 export { MAX_SESSION_CALLS, MemorySessionStore, Sessions } from "./sessions.ts";
-export type { SessionStep, SessionStore } from "./sessions.ts";
+export type { SessionState, SessionStep, SessionStore } from "./sessions.ts";
 export { SqliteSessionStore } from "./session-store-sqlite.ts";
 export { MAX_DEPTH, checkRecordable, parseBody } from "./body.ts";
 export { openApiDocument } from "./openapi.ts";

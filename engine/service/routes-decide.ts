@@ -10,9 +10,18 @@ import type { ServiceContext } from "./context.ts";
 import { ServiceError, invalid } from "./errors.ts";
 import { checkScope } from "./keys.ts";
 import type { Caller } from "./keys.ts";
-import type { SessionCall } from "./sessions.ts";
+import { sourceOf } from "../sdk/history.ts";
+import type { SessionState } from "./sessions.ts";
 import { batchRequest, decisionRequest } from "./validate.ts";
 import type { BatchResponseV1, DecisionRequestV1, DecisionResponseV1, ErrorResponseV1 } from "./wire.ts";
+
+/** `payload` with its `session` (when it is the decided one) replaced by `slim`. */
+function withSession(payload: unknown, decided: unknown, slim: unknown): unknown {
+  const p = payload as Record<string, unknown> | null;
+  return typeof p === "object" && p !== null && p.session === decided ? { ...p, session: slim } : payload;
+}
+
+const NO_STATE: SessionState = { calls: [], sources: [] };
 
 function only(set: ReadonlySet<string> | null): string | undefined {
   if (set === null || set.size !== 1) return undefined;
@@ -57,7 +66,10 @@ function responseText(p: Prepared): string {
 
 /** A decision before it is recorded. */
 interface Decided {
+  /** The input decided on, as recorded and shown (the session without its sources). */
   readonly full: Record<string, unknown>;
+  /** The payload as decided, sources included (what a source is taken from). */
+  readonly given?: unknown;
   readonly decision: Decision;
   readonly tool: string | null;
   readonly args: unknown;
@@ -103,20 +115,26 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
     if (!Array.isArray(givenSession.calls)) throw invalid(`${at}/input/session/calls`, "'session.calls' must be a list of earlier calls");
   }
   const iso = new Date().toISOString();
-  const decideOn = (calls: readonly SessionCall[]): Decided => {
+  const decideOn = (state: SessionState): Decided => {
     const full: Record<string, unknown> = {
       ...input,
       agent: givenAgent ?? { id: agent },
       env,
       time: input.time ?? iso,
-      session: ownCalls ? givenSession : { id: session, calls },
+      session: ownCalls ? givenSession : { id: session, calls: state.calls, sources: state.sources },
     };
     const started = performance.now();
-    const decision = ctx.policySet.decide(r.phase, full);
-    ctx.metrics.decision(r.phase, decision.decision, performance.now() - started);
+    const decided = ctx.policySet.decide(r.phase, full);
+    ctx.metrics.decision(r.phase, decided.decision, performance.now() - started);
     const toolField = full.tool as { name?: unknown; args?: unknown } | undefined;
     const tool = typeof toolField?.name === "string" ? toolField.name : null;
-    return { full, decision, tool, args: toolField?.args };
+    if (ownCalls) return { full, decision: decided, tool, args: toolField?.args };
+    // The session's sources are the earlier inputs' and results' own texts, recorded with those
+    // steps: the record, the answer and the console carry the history without them.
+    const slim = { id: session, calls: state.calls };
+    const shown = { ...full, session: slim };
+    const payload = decided.payload === full ? shown : withSession(decided.payload, full.session, slim);
+    return { full: shown, decision: payload === decided.payload ? decided : { ...decided, payload }, tool, args: toolField?.args, given: decided.payload };
   };
   const shadow = r.mode === "shadow";
   const finish = ({ full, decision, tool }: Decided): Prepared => {
@@ -135,14 +153,17 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
     // In shadow mode nobody waits for an answer: no request is filed.
     return { response, approval: decision.decision === "require_approval" && !shadow, decision, agent, env, session, tool, payloadJson, answerPayloadJson, recorded, note };
   };
-  if (session === null || ownCalls) return finish(decideOn([]));
+  if (session === null || ownCalls) return finish(decideOn(NO_STATE));
   // The session's exact history from the shared store; a tool call joins it before it is answered.
   return ctx.sessions
-    .run(JSON.stringify([agent, session]), (calls) => {
-      const d = decideOn(calls);
-      // A shadow decision is not applied: the tool runs whatever was decided.
+    .run(JSON.stringify([agent, session]), (state) => {
+      const d = decideOn(state);
+      // A shadow decision is not applied: the tool runs, and the content reaches the agent, whatever was decided.
       const outcome = shadow || d.decision.decision === "allow" ? "executed" : d.decision.decision === "deny" ? "denied" : "pending";
-      return { result: d, ...(r.phase === "tool_call" && d.tool !== null ? { call: { tool: { name: d.tool, args: d.args }, time: iso, decision: d.decision.decision, outcome } } : {}) };
+      // What an input or tool result may give the agent joins the session's sources
+      // (spec/provenance.md); one held for approval too, since its approval gives it later.
+      const source = shadow || d.decision.decision !== "deny" ? sourceOf(r.phase, d.given ?? d.decision.payload) : undefined;
+      return { result: d, ...(r.phase === "tool_call" && d.tool !== null ? { call: { tool: { name: d.tool, args: d.args }, time: iso, decision: d.decision.decision, outcome } } : {}), ...(source !== undefined ? { source } : {}) };
     })
     .then(finish);
 }

@@ -1,50 +1,63 @@
 // Session histories of a single node in a SQLite file (the service's state file beside the audit
-// log). The node is the only writer, so appends never conflict; they are written a batch per turn
-// of the event loop, in one transaction. Commits are synchronous=NORMAL: in WAL mode a commit
-// survives a killed process; a power cut may drop the last moments of history (the audit log
-// itself is synced). The write lock is never shared with the audit log's thread (another file).
+// log): each session's tool calls and its sources (what the agent was given, spec/provenance.md),
+// two append-only lists in two tables. The node is the only writer, so appends never conflict;
+// they are written a batch per turn of the event loop, in one transaction. Commits are
+// synchronous=NORMAL: in WAL mode a commit survives a killed process; a power cut may drop the
+// last moments of history (the audit log itself is synced). The write lock is never shared with
+// the audit log's thread (another file).
 import { DatabaseSync } from "node:sqlite";
 import type { StatementSync } from "node:sqlite";
 import { immediateTransaction } from "../storage/sqlite.ts";
-import type { SessionCall, SessionStore } from "./sessions.ts";
+import type { SessionCall, SessionSource, SessionStore } from "./sessions.ts";
 
-const SCHEMA = `CREATE TABLE IF NOT EXISTS palisade_session_calls (
+const TABLES = { calls: "palisade_session_calls", sources: "palisade_session_sources" } as const;
+type List = keyof typeof TABLES;
+
+const schema = (table: string, column: string): string => `CREATE TABLE IF NOT EXISTS ${table} (
   key TEXT NOT NULL,
   seq INTEGER NOT NULL,
-  call TEXT NOT NULL,
+  ${column} TEXT NOT NULL,
   PRIMARY KEY (key, seq)
 ) WITHOUT ROWID`;
 
 interface Pending {
+  readonly list: List;
   readonly key: string;
   readonly at: number;
-  readonly call: SessionCall;
+  readonly item: unknown;
   readonly done: (ok: boolean) => void;
   readonly fail: (err: unknown) => void;
 }
 
-/** Session calls in a SQLite table (`palisade_session_calls`). */
+/** Session calls and sources in SQLite tables (`palisade_session_calls`, `palisade_session_sources`). */
 export class SqliteSessionStore implements SessionStore {
   readonly shared = false;
   readonly #db: DatabaseSync;
-  readonly #read: StatementSync;
-  readonly #insert: StatementSync;
+  readonly #read: Record<List, StatementSync>;
+  readonly #insert: Record<List, StatementSync>;
   #pending: Pending[] = [];
 
   private constructor(db: DatabaseSync) {
     this.#db = db;
-    this.#read = db.prepare("SELECT call FROM palisade_session_calls WHERE key = ? AND seq >= ? ORDER BY seq");
-    this.#insert = db.prepare("INSERT OR IGNORE INTO palisade_session_calls (key, seq, call) VALUES (?, ?, ?)");
+    this.#read = {
+      calls: db.prepare(`SELECT call AS item FROM ${TABLES.calls} WHERE key = ? AND seq >= ? ORDER BY seq`),
+      sources: db.prepare(`SELECT source AS item FROM ${TABLES.sources} WHERE key = ? AND seq >= ? ORDER BY seq`),
+    };
+    this.#insert = {
+      calls: db.prepare(`INSERT OR IGNORE INTO ${TABLES.calls} (key, seq, call) VALUES (?, ?, ?)`),
+      sources: db.prepare(`INSERT OR IGNORE INTO ${TABLES.sources} (key, seq, source) VALUES (?, ?, ?)`),
+    };
   }
 
-  /** Opens (creating when missing) the session table in the SQLite file at `path`. */
+  /** Opens (creating when missing) the session tables in the SQLite file at `path`. */
   static open(path: string): SqliteSessionStore {
     const db = new DatabaseSync(path);
     try {
       db.exec("PRAGMA busy_timeout = 10000");
       db.exec("PRAGMA journal_mode = WAL");
       db.exec("PRAGMA synchronous = NORMAL");
-      db.exec(SCHEMA);
+      db.exec(schema(TABLES.calls, "call"));
+      db.exec(schema(TABLES.sources, "source"));
     } catch (err) {
       db.close();
       throw err;
@@ -53,12 +66,28 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   async read(key: string, from: number): Promise<SessionCall[]> {
-    return (this.#read.all(key, from) as { call: string }[]).map((r) => JSON.parse(r.call) as SessionCall);
+    return this.#items<SessionCall>("calls", key, from);
   }
 
   append(key: string, at: number, call: SessionCall): Promise<boolean> {
+    return this.#append("calls", key, at, call);
+  }
+
+  async readSources(key: string, from: number): Promise<SessionSource[]> {
+    return this.#items<SessionSource>("sources", key, from);
+  }
+
+  appendSource(key: string, at: number, source: SessionSource): Promise<boolean> {
+    return this.#append("sources", key, at, source);
+  }
+
+  #items<T>(list: List, key: string, from: number): T[] {
+    return (this.#read[list].all(key, from) as { item: string }[]).map((r) => JSON.parse(r.item) as T);
+  }
+
+  #append(list: List, key: string, at: number, item: unknown): Promise<boolean> {
     return new Promise((done, fail) => {
-      if (this.#pending.push({ key, at, call, done, fail }) === 1) setImmediate(() => this.#flush());
+      if (this.#pending.push({ list, key, at, item, done, fail }) === 1) setImmediate(() => this.#flush());
     });
   }
 
@@ -67,7 +96,7 @@ export class SqliteSessionStore implements SessionStore {
     this.#pending = [];
     let results: boolean[];
     try {
-      results = immediateTransaction(this.#db, () => batch.map((p) => this.#insert.run(p.key, p.at, JSON.stringify(p.call)).changes === 1));
+      results = immediateTransaction(this.#db, () => batch.map((p) => this.#insert[p.list].run(p.key, p.at, JSON.stringify(p.item)).changes === 1));
     } catch (err) {
       for (const p of batch) p.fail(err);
       return;

@@ -1,5 +1,7 @@
-// Runs the conformance corpus (spec/conformance/*.json) against the reference interpreter and
-// the checker: one subtest per case, named after the case. Cases listed in known-failures.json
+// Runs the conformance corpus (spec/conformance/*.json) against both evaluators, the compiled one
+// (what users run) and the reference interpreter, and the checker: one subtest per case and
+// evaluator, named after the case. Command-line cases run once (the CLI decides with the compiled
+// evaluator). Cases listed in known-failures.json
 // must still fail (so a fix forces the list to shrink). Also holds the corpus to its promises:
 // at least MIN_CASES cases, no empty file, every diagnostic code expected by some case, every
 // construct of the coverage table exercised by a case that runs, and spec/conformance.md's
@@ -28,14 +30,23 @@ import {
   type LoadedCase,
 } from "./corpus.ts";
 
-const reference: Evaluator = {
-  name: "reference interpreter",
-  load(sources, toolSchemas) {
-    const { policySet, diagnostics } = loadPolicySet(sources, toolSchemas ? { toolSchemas: toolSchemas as never } : {});
-    if (!policySet) return { diagnostics, set: null };
-    return { diagnostics, set: { decide: (phase, input) => policySet.decide(phase, input), runTests: (wholeSet) => runTests(policySet, { wholeSet }) } };
-  },
-};
+/** The evaluator `kind` as a corpus Evaluator; every set it loads is checked to decide with that evaluator. */
+function evaluator(kind: "compiled" | "reference", name: string): Evaluator & { readonly loaded: { count: number } } {
+  const loaded = { count: 0 };
+  return {
+    name,
+    loaded,
+    load(sources, toolSchemas) {
+      const { policySet, diagnostics } = loadPolicySet(sources, { evaluator: kind, ...(toolSchemas ? { toolSchemas: toolSchemas as never } : {}) });
+      if (!policySet) return { diagnostics, set: null };
+      assert.equal(policySet.evaluator, kind, `the corpus meant for the ${name} ran on the ${policySet.evaluator} evaluator`);
+      loaded.count++;
+      return { diagnostics, set: { decide: (phase, input) => policySet.decide(phase, input), runTests: (wholeSet) => runTests(policySet, { wholeSet }) } };
+    },
+  };
+}
+
+const EVALUATORS = [evaluator("compiled", "compiled evaluator"), evaluator("reference", "reference interpreter")] as const;
 
 // ---------------------------------------------------------------------------------------------
 
@@ -181,22 +192,32 @@ const CONSTRUCTS: Record<string, string> = {
 const corpus = loadCorpus();
 const known = new Map(loadKnownFailures().map((k) => [k.name, k.reason]));
 
-describe(`conformance corpus (${reference.name})`, () => {
-  for (const file of corpusFiles()) {
-    describe(file, () => {
-      for (const c of corpus.filter((x) => x.source === file)) {
-        const reason = known.get(c.name);
-        test(c.name, async () => {
-          const mismatches = await runCase(c, reference);
-          if (reason === undefined) assert.deepEqual(mismatches, [], `${c.name}: ${c.description}\n  ${mismatches.join("\n  ")}`);
-          else assert.ok(mismatches.length > 0, `${c.name} is listed in known-failures.json (${reason}) but now passes: remove it from the list`);
-        });
-      }
-    });
-  }
-});
+for (const ev of EVALUATORS) {
+  // The checker's verdicts and the command line do not depend on the evaluator: they run once, with the compiled one.
+  const cases = ev === EVALUATORS[0] ? corpus : corpus.filter((c) => c.kind === "evaluations" || c.kind === "tests");
+  describe(`conformance corpus on the ${ev.name}`, () => {
+    for (const file of corpusFiles()) {
+      describe(file, () => {
+        for (const c of cases.filter((x) => x.source === file)) {
+          const reason = known.get(c.name);
+          test(c.name, async () => {
+            const mismatches = await runCase(c, ev);
+            if (reason === undefined) assert.deepEqual(mismatches, [], `${c.name}: ${c.description}\n  ${mismatches.join("\n  ")}`);
+            else assert.ok(mismatches.length > 0, `${c.name} is listed in known-failures.json (${reason}) but now passes: remove it from the list`);
+          });
+        }
+      });
+    }
+  });
+}
 
 describe("conformance corpus: its promises", () => {
+  test("both evaluators decided every case that runs", () => {
+    const running = corpus.filter((c) => c.kind === "evaluations" || c.kind === "tests").length;
+    assert.ok(running > 0);
+    for (const ev of EVALUATORS) assert.ok(ev.loaded.count >= running, `the ${ev.name} loaded ${ev.loaded.count} policy sets for ${running} running cases`);
+  });
+
   test("every file has cases, and there are at least MIN_CASES in all", () => {
     for (const f of corpusFiles()) assert.ok(loadCaseFile(f).length > 0, `${f} has zero cases`);
     assert.ok(corpus.length >= MIN_CASES, `the corpus has ${corpus.length} cases; the issue asks for at least ${MIN_CASES}`);

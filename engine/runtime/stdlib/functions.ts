@@ -5,6 +5,7 @@ import { ADDRESS_BUILTINS } from "./addresses.ts";
 import { CONVERSION_BUILTINS } from "./conversions.ts";
 import { LIST_BUILTINS } from "./lists.ts";
 import { NUMBER_BUILTINS } from "./numbers.ts";
+import { PROVENANCE_BUILTINS } from "./provenance.ts";
 import { STRING_BUILTINS } from "./strings.ts";
 import { TIME_BUILTINS } from "./time-functions.ts";
 import type { BuiltinImpl } from "./values.ts";
@@ -19,6 +20,7 @@ export const BUILTIN_IMPLS: Readonly<Record<string, BuiltinImpl>> = Object.freez
   ...NUMBER_BUILTINS,
   ...LIST_BUILTINS,
   ...TIME_BUILTINS,
+  ...PROVENANCE_BUILTINS,
 });
 
 /** The implementation of builtin `name`, or undefined. */
