@@ -5,7 +5,7 @@
 // flush time through `@opentelemetry/api`, so nothing here runs on the decision path. A denial is
 // an error status naming the rule. Drift runs and the monitor's queue become OTel metrics.
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, trace } from "@opentelemetry/api";
-import type { Attributes, Context, Meter, Tracer } from "@opentelemetry/api";
+import type { Attributes, Context, HrTime, Meter, Tracer } from "@opentelemetry/api";
 import type { Evaluations } from "./aggregate.ts";
 import type { Alert } from "./alerts.ts";
 import { windowLabel } from "./drift.ts";
@@ -101,18 +101,29 @@ export function spanName(e: TelemetryEvent): string {
 }
 
 /**
+ * Milliseconds since the epoch as OTel's [seconds, nanoseconds]: given a plain number, the SDK
+ * reads one below `performance.now()` as time since the process started, so an early event's
+ * start and end could be read on two different clocks (a 900 ms call exported as 0 ms).
+ */
+function epoch(ms: number): HrTime {
+  const s = Math.floor(ms / 1000);
+  const ns = Math.round((ms - s * 1000) * 1e6);
+  return ns >= 1e9 ? [s + 1, ns - 1e9] : [s, ns];
+}
+
+/**
  * Exports one decision as a finished span, from `time - latencyMs` to `time`, under the
  * application's span when the event names one. A deny is an error status naming the rules.
  */
 export function exportDecisionSpan(tracer: Tracer, e: DecisionEvent, evaluations?: Evaluations): void {
   const end = e.time;
   const start = e.latencyMs !== undefined && e.latencyMs >= 0 ? end - e.latencyMs : end;
-  const span = tracer.startSpan(spanName(e), { kind: SpanKind.INTERNAL, startTime: start, attributes: decisionAttributes(e, evaluations) }, parentContext(e.parent));
+  const span = tracer.startSpan(spanName(e), { kind: SpanKind.INTERNAL, startTime: epoch(start), attributes: decisionAttributes(e, evaluations) }, parentContext(e.parent));
   if (e.decision === "deny") {
     const rules = (e.rules ?? []).filter((r) => r.effect === "deny").map((r) => r.rule);
     span.setStatus({ code: SpanStatusCode.ERROR, message: `denied by ${rules.length > 0 ? rules.join(", ") : "policy"}` });
   }
-  span.end(end);
+  span.end(epoch(end));
 }
 
 /** Exports one outcome as a finished span covering the call (`time - durationMs` to `time`); a failure is an error status. */
@@ -120,9 +131,9 @@ export function exportOutcomeSpan(tracer: Tracer, e: OutcomeEvent, evaluations?:
   const end = e.time;
   const start = e.durationMs !== undefined && e.durationMs >= 0 ? end - e.durationMs : end;
   const kind = operationName(e.phase) === "chat" ? SpanKind.CLIENT : SpanKind.INTERNAL;
-  const span = tracer.startSpan(spanName(e), { kind, startTime: start, attributes: outcomeAttributes(e, evaluations) }, parentContext(e.parent));
+  const span = tracer.startSpan(spanName(e), { kind, startTime: epoch(start), attributes: outcomeAttributes(e, evaluations) }, parentContext(e.parent));
   if (e.error !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: e.error.message ?? `${e.error.source} failed` });
-  span.end(end);
+  span.end(epoch(end));
 }
 
 /** Exports a decision or an outcome. */
