@@ -1,5 +1,5 @@
 // `CompiledProgram.decide`'s direct path as generated source, one function per candidate list of
-// a phase (the unpinned rules merged with the rules pinned to one value of the indexed path).
+// a phase, behind a `switch` on the indexed path's value (the unpinned rules merged with the rules pinned to one value of the indexed path).
 // The generic loop calls every rule's condition through one call site, which sees every rule
 // and so is megamorphic: V8 inlines nothing there, and a decision pays a full call per rule
 // plus the dispatch on each rule's kind. Here each rule has its own call site, always calling
@@ -14,15 +14,10 @@ import { reason, reasonsFor, verdict, type PhaseSettings } from "../runtime/comb
 import { PolicyRuntimeError } from "../runtime/stdlib/errors.ts";
 import type { CompiledRule, Emitter } from "./compile.ts";
 import type { Value } from "./values.ts";
+import type { PathReader } from "./compile-path.ts";
 
 /** One candidate list's direct path: the decision, or null when it must go through `combine`. */
 export type DirectFn = (input: Value, settings: PhaseSettings, policy: Decision["policy"]) => Decision | null;
-
-/** A phase's generated direct paths: per value of the indexed path, and for any other input. */
-export interface SpecialDirect {
-  readonly none: DirectFn;
-  readonly byValue: ReadonlyMap<string, DirectFn>;
-}
 
 /** Above this many rule evaluations summed over a phase's lists, the generic loop is kept. */
 const MAX_STATEMENTS = 400;
@@ -78,13 +73,20 @@ function generate(rules: readonly CompiledRule[]): DirectFn {
   return make(consts, PolicyRuntimeError, verdict, reasonsFor, reason, EMPTY);
 }
 
-/** The generated direct paths of a phase's candidate lists, or null when the phase is too large to generate. */
-export function specialiseDirect(always: readonly CompiledRule[], byValue: ReadonlyMap<string, readonly CompiledRule[]>): SpecialDirect | null {
+/**
+ * A phase's direct path: the indexed path read, then a `switch` on its value to the generated
+ * path of that value's list (each `case` a call site of its own, inlined like the rules'), or
+ * of the unpinned rules alone for any other value. Null when the phase is too large to generate.
+ */
+export function specialiseDirect(read: PathReader | null, always: readonly CompiledRule[], byValue: ReadonlyMap<string, readonly CompiledRule[]>): DirectFn | null {
   let statements = always.length;
   for (const list of byValue.values()) statements += always.length + list.length;
   if (statements > MAX_STATEMENTS) return null;
   const none = generate(always);
-  const out = new Map<string, DirectFn>();
-  for (const [value, list] of byValue) out.set(value, generate(merge(always, list)));
-  return { none, byValue: out };
+  if (read === null || byValue.size === 0) return none;
+  const lists = [...byValue];
+  const cases = lists.map(([value], i) => `case ${JSON.stringify(value)}: return F${i}(input, settings, policy);\n`).join("");
+  const source = `"use strict";\nconst [${lists.map((_, i) => `F${i}`).join(", ")}] = F;\nreturn function phaseDirect(input, settings, policy) {\nswitch (read(input)) {\n${cases}default: return none(input, settings, policy);\n}\n};`;
+  const make = new Function("F", "read", "none", source) as (...a: unknown[]) => DirectFn;
+  return make(lists.map(([, list]) => generate(merge(always, list))), read, none);
 }
