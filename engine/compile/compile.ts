@@ -16,6 +16,7 @@ import { buildPhaseIndex, findPins, pinOn, type Pin } from "./index-rules.ts";
 import { truth, type Value } from "./values.ts";
 import { appliesIn, errored } from "./reference.ts";
 import { inputChecks, inputFiring, type InputCheck } from "./input-check.ts";
+import { specialiseDirect, type DirectFn } from "./direct-code.ts";
 
 /** One rule compiled for one phase. */
 export interface CompiledRule extends Emitter {
@@ -64,6 +65,8 @@ interface PhaseRules {
   readonly byValue: ReadonlyMap<string, readonly CompiledRule[]>;
   /** Every rule of the phase, in order (for `rules`, the coverage view). */
   readonly all: readonly CompiledRule[];
+  /** `direct` generated for this phase's candidate lists (direct-code.ts), or null when the phase is too large for it. */
+  readonly special: DirectFn | null;
 }
 
 const NONE: readonly CompiledRule[] = [];
@@ -210,12 +213,16 @@ export class CompiledProgram {
         compiled.set(en.position, compileRule(c, en.rule, en.position, pin !== null && pin.leading ? pin.node : null, phase));
       }
       const get = (en: { position: number }): CompiledRule => compiled.get(en.position) as CompiledRule;
+      const always = plan.always.map(get);
+      const byValue = new Map([...plan.byValue].map(([k, v]) => [k, v.map(get)]));
+      const read = plan.path === null ? null : pathReader(plan.path);
       phases[phase] = {
         path: plan.path,
-        read: plan.path === null ? null : pathReader(plan.path),
-        always: plan.always.map(get),
-        byValue: new Map([...plan.byValue].map(([k, v]) => [k, v.map(get)])),
+        read,
+        always,
+        byValue,
         all: entries.map(get),
+        special: specialiseDirect(read, always, byValue),
       };
     }
     this.phases = phases;
@@ -296,6 +303,8 @@ export class CompiledProgram {
    */
   private direct(phase: Phase, input: Value, settings: PhaseSettings, policy: Decision["policy"]): Decision | null {
     const ix = this.phases[phase];
+    const sp = ix.special;
+    if (sp !== null) return sp(input, settings, policy);
     const a = ix.always;
     let b = NONE;
     if (ix.read !== null) {
