@@ -3,6 +3,10 @@
 import type { Decision } from "../runtime/index.ts";
 import type { ChangeV1, DecisionRecordV1 } from "./wire.ts";
 
+// The audit log's SEALED_MARKER, spelled here: the console's browser bundle imports this module
+// and must not pull in the log (node:fs, node:sqlite).
+const SEALED_MARKER = "[sealed]";
+
 /** Filters of the live view; an absent field matches everything. */
 export interface ActivityFilter {
   readonly agent?: string;
@@ -29,6 +33,17 @@ export function changes(before: unknown, after: unknown, path = "", out: ChangeV
   }
   if (JSON.stringify(before) !== JSON.stringify(after)) out.push({ path, before: before ?? null, after: after ?? null });
   return out;
+}
+
+/**
+ * What the console may keep of a decision when the audit log seals personal fields: only what the
+ * log keeps in clear. The input, the payload and the values a transform changed (the principal and
+ * anything a client sent) read SEALED_MARKER; the paths changed stay. A copy kept beside the log
+ * would otherwise be a plain copy that `audit erase` cannot reach: an admin reads the full record
+ * through the log (GET /v1/decisions/{id}/record), which opens it only while the subject's key lives.
+ */
+export function clearPart(rec: DecisionRecordV1): DecisionRecordV1 {
+  return { ...rec, input: SEALED_MARKER, payload: SEALED_MARKER, changes: rec.changes.map((c) => ({ path: c.path, before: SEALED_MARKER, after: SEALED_MARKER })) };
 }
 
 /** Told of every decision as it is noted; must be cheap and must not throw (it runs on the decision path). */
@@ -81,9 +96,15 @@ export class Activity {
   readonly #maxSessions: number;
   readonly #maxSteps: number;
   #observers: readonly DecisionObserver[] = [];
+  readonly #sealed: boolean;
 
-  /** Keeps the last `size` decisions, and for the last `maxSessions` sessions their last `maxSteps` steps still among them. */
-  constructor(size = 5000, maxSessions = 2000, maxSteps = 500) {
+  /**
+   * Keeps the last `size` decisions, and for the last `maxSessions` sessions their last `maxSteps`
+   * steps still among them; with `sealed` (the audit log seals personal fields), only their clear
+   * part (see clearPart). Observers (the monitor, in memory) are still told the whole decision.
+   */
+  constructor(size = 5000, maxSessions = 2000, maxSteps = 500, sealed = false) {
+    this.#sealed = sealed;
     this.#ring = new Array<Kept | undefined>(Math.max(1, size));
     this.#maxSessions = maxSessions;
     this.#maxSteps = Math.min(maxSteps, this.#ring.length);
@@ -94,7 +115,7 @@ export class Activity {
     const transformed = decision.reasons.some((x) => x.effect === "redact" || x.effect === "set");
     const rec: DecisionRecordV1 = { ...r, changes: transformed ? changes(r.input, r.payload) : [] };
     const seq = this.#seq++;
-    this.#ring[seq % this.#ring.length] = keep(seq, rec, texts);
+    this.#ring[seq % this.#ring.length] = this.#sealed ? keep(seq, clearPart(rec), undefined) : keep(seq, rec, texts);
     if (rec.session !== null) {
       let steps = this.#sessions.get(rec.session);
       if (steps === undefined) {

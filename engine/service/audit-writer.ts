@@ -34,6 +34,10 @@ export interface PendingRecord {
   readonly caller: string;
   /** `shadow` when the client applies nothing (recorded as `mode`); absent for enforce. */
   readonly mode?: "shadow";
+  /** A tool call's place in its session's history (recorded as `call_seq`, as the SDK does). */
+  readonly callSeq?: number;
+  /** What became of that call when decided (recorded as `outcome`). */
+  readonly outcome?: string;
 }
 
 /** The record of a decision, for the log to encode (and seal) itself. */
@@ -54,6 +58,8 @@ export function decisionRecord(p: PendingRecord): AuditRecord {
     decision_id: p.id,
     caller: p.caller,
     ...(p.mode !== undefined ? { mode: p.mode } : {}),
+    ...(p.callSeq !== undefined ? { call_seq: p.callSeq } : {}),
+    ...(p.outcome !== undefined ? { outcome: p.outcome } : {}),
   };
   if (d.warnings.length > 0) record.warnings = d.warnings.map(reasonJson);
   if (d.errors.length > 0) record.errors = d.errors.map((e) => ({ rule: e.rule, message: e.message }));
@@ -110,13 +116,13 @@ export function decisionDocument(p: PendingRecord): DocumentEntry | undefined {
   const d = p.decision;
   if (!DIGEST.test(d.policy.digest)) return undefined;
   // Keys in code-unit order (RFC 8785).
-  let head = `{"agent":${q(p.agent)},"caller":${q(p.caller)},"decision":${q(d.decision)},"decision_id":${q(p.id)},"env":${q(p.env)}`;
+  let head = `{"agent":${q(p.agent)}${p.callSeq !== undefined ? `,"call_seq":${p.callSeq}` : ""},"caller":${q(p.caller)},"decision":${q(d.decision)},"decision_id":${q(p.id)},"env":${q(p.env)}`;
   if (d.errors.length > 0) {
     head += ',"errors":[';
     for (let i = 0; i < d.errors.length; i++) head += `${i === 0 ? "" : ","}{"message":${q(d.errors[i].message)},"rule":${q(d.errors[i].rule)}}`;
     head += "]";
   }
-  let tail = `${p.mode !== undefined ? `,"mode":${q(p.mode)}` : ""},"phase":${q(p.phase)},"policy_digest":${q(d.policy.digest)},"principal":${orNull(p.principal)},"reasons":${reasonsText(d.reasons)},"session":${orNull(p.session)},"time":${q(p.iso)},"tool":${orNull(p.tool)}`;
+  let tail = `${p.mode !== undefined ? `,"mode":${q(p.mode)}` : ""}${p.outcome !== undefined ? `,"outcome":${q(p.outcome)}` : ""},"phase":${q(p.phase)},"policy_digest":${q(d.policy.digest)},"principal":${orNull(p.principal)},"reasons":${reasonsText(d.reasons)},"session":${orNull(p.session)},"time":${q(p.iso)},"tool":${orNull(p.tool)}`;
   if (d.warnings.length > 0) tail += `,"warnings":${reasonsText(d.warnings)}`;
   tail += "}";
   // JSON.stringify writes a lone surrogate as a \udXXX escape and never escapes a paired one; the

@@ -167,6 +167,27 @@ export function consoleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     return { decision: id, index, entry: toBase64(entry.data), checkpoint, proof: { index, size: p.size, leafHash: toBase64(p.leafHash), proof: p.proof.map(toBase64), root: toBase64(p.root) }, logKeys };
   });
 
+  app.get("/v1/decisions/:id/record", documented({
+    summary: "A decision's audit record, personal fields opened while its subject's key lives (admin)",
+    description: "What the console keeps of a decision holds only what the audit log keeps in clear; the principal and input are read here, from the log, opened with the data subject's key. After `audit erase` they read as \"[erased]\" and `status` is `erased`.",
+    tag: "console",
+    auth: "key",
+    params: { id: { description: "The decision's id." } },
+    responses: {
+      200: { description: "The record and how it opened: open, erased, damaged, or plain (nothing sealed).", schema: { type: "object", required: ["decision", "index", "status", "record"], properties: { decision: { type: "string" }, index: { type: "integer" }, status: { type: "string", enum: ["open", "erased", "damaged", "plain"] }, record: { type: "object" } } } },
+      404: { description: "No entry records this decision.", schema: ref("Error") },
+    },
+  }), async (req) => {
+    const caller = ctx.caller(req);
+    requireAdmin(caller);
+    const { id } = req.params as { id: string };
+    const index = await findDecisionEntry(ctx.audit, id, found);
+    const entry = index === undefined ? undefined : await ctx.audit.read(index);
+    // As for the proof: a key that may not read the decision learns nothing of it.
+    if (index === undefined || entry === undefined || (isScoped(caller) && !mayRead(caller, clearScope(entry.data)))) throw new ServiceError("request/not-found", `no audit entry records decision '${id}': it was never recorded here, or its log is another service's`, "/id");
+    return { decision: id, index, status: entry.status, record: entry.record };
+  });
+
   app.get("/v1/sessions/:id", documented({
     summary: "One session's steps (admin)",
     tag: "console",

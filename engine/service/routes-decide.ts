@@ -11,7 +11,7 @@ import { ServiceError, invalid } from "./errors.ts";
 import { checkScope } from "./keys.ts";
 import type { Caller } from "./keys.ts";
 import { sourceOf } from "../sdk/history.ts";
-import type { SessionState } from "./sessions.ts";
+import type { SessionCall, SessionState } from "./sessions.ts";
 import { batchRequest, decisionRequest } from "./validate.ts";
 import type { BatchResponseV1, DecisionRequestV1, DecisionResponseV1, ErrorResponseV1 } from "./wire.ts";
 
@@ -36,8 +36,7 @@ interface Prepared {
   readonly env: string;
   readonly session: string | null;
   readonly tool: string | null;
-  readonly payloadJson: string;
-  /** The answer's payload as JSON text: `payloadJson`, or only the request input's fields (`payload: "input"`). */
+  /** The answer's payload as JSON text: the decided payload, or only the request input's fields (`payload: "input"`). */
   readonly answerPayloadJson: string;
   /** Settles once the audit entry is durable (or the failure is allowed); rejects with audit/unavailable. */
   readonly recorded: Promise<void>;
@@ -70,10 +69,23 @@ interface Decided {
   readonly full: Record<string, unknown>;
   /** The payload as decided, sources included (what a source is taken from). */
   readonly given?: unknown;
+  /** What the audit entry records: `full` with the session's history replaced by its length. */
+  readonly recorded: Record<string, unknown>;
+  /** JSON.stringify(recorded), checked against MAX_INPUT_BYTES before deciding. */
+  readonly recordedJson: string;
   readonly decision: Decision;
   readonly tool: string | null;
   readonly args: unknown;
+  /** The call's place in its session and what became of it, when it joins the history. */
+  call?: { readonly seq: number; readonly outcome: SessionCall["outcome"] };
 }
+
+/**
+ * Most UTF-8 bytes of a recorded input (the decided input, the session's history by reference).
+ * Under the SDK's inline limit in characters, so the input is always inlined whole, and with room
+ * for the entry's other fields under the log's 64 KiB entry limit.
+ */
+export const MAX_INPUT_BYTES = 40 * 1024;
 
 /**
  * Decides one checked request for `caller`; `at` is the request's JSON Pointer for errors.
@@ -116,42 +128,49 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
   }
   const iso = new Date().toISOString();
   const decideOn = (state: SessionState): Decided => {
-    const full: Record<string, unknown> = {
-      ...input,
-      agent: givenAgent ?? { id: agent },
-      env,
-      time: input.time ?? iso,
-      session: ownCalls ? givenSession : { id: session, calls: state.calls, sources: state.sources },
-    };
+    const own = { ...input, agent: givenAgent ?? { id: agent }, env, time: input.time ?? iso };
+    // The entry names the history it was decided on by its length, never copies it (as the SDK
+    // does, spec/sdk.md "References, not copies"): a verifier rebuilds it from the session's
+    // earlier tool_call entries (`call_seq`, `outcome`), and entries stay flat as sessions grow.
+    const recorded: Record<string, unknown> = { ...own, session: ownCalls ? givenSession : session === null ? { id: null, calls: [] } : { id: session, calls_before: state.calls.length } };
+    const recordedJson = JSON.stringify(recorded);
+    // Refused before deciding (and before the session grows): an input the entry cannot hold.
+    // The entry repeats the ids beside the input: they count too, so no field can push it over.
+    const toolName = (input.tool as { name?: unknown } | undefined)?.name;
+    const principalId = (input.principal as { id?: unknown } | undefined)?.id;
+    const bytes = Buffer.byteLength(recordedJson) + Buffer.byteLength(agent) + Buffer.byteLength(env) + (session === null ? 0 : Buffer.byteLength(session)) + (typeof toolName === "string" ? Buffer.byteLength(toolName) : 0) + (typeof principalId === "string" ? Buffer.byteLength(principalId) : 0);
+    if (bytes > MAX_INPUT_BYTES) throw new ServiceError("request/too-large", `the input is ${bytes} bytes of JSON, over the ${MAX_INPUT_BYTES}-byte limit of a recorded decision: send large content by reference (a digest or an id), not inline`, `${at}/input`);
+    const full: Record<string, unknown> = { ...own, session: ownCalls ? givenSession : { id: session, calls: state.calls, sources: state.sources } };
     const started = performance.now();
     const decided = ctx.policySet.decide(r.phase, full);
     ctx.metrics.decision(r.phase, decided.decision, performance.now() - started);
     const toolField = full.tool as { name?: unknown; args?: unknown } | undefined;
     const tool = typeof toolField?.name === "string" ? toolField.name : null;
-    if (ownCalls) return { full, decision: decided, tool, args: toolField?.args };
+    if (ownCalls) return { full, recorded, recordedJson, decision: decided, tool, args: toolField?.args };
     // The session's sources are the earlier inputs' and results' own texts, recorded with those
     // steps: the record, the answer and the console carry the history without them.
     const slim = { id: session, calls: state.calls };
     const shown = { ...full, session: slim };
     const payload = decided.payload === full ? shown : withSession(decided.payload, full.session, slim);
-    return { full: shown, decision: payload === decided.payload ? decided : { ...decided, payload }, tool, args: toolField?.args, given: decided.payload };
+    return { full: shown, recorded, recordedJson, decision: payload === decided.payload ? decided : { ...decided, payload }, tool, args: toolField?.args, given: decided.payload };
   };
   const shadow = r.mode === "shadow";
-  const finish = ({ full, decision, tool }: Decided): Prepared => {
+  const finish = ({ full, recorded: input0, recordedJson, decision, tool, call }: Decided): Prepared => {
     const id = randomUUID();
     const principal = (full.principal as { id?: unknown } | undefined)?.id;
     // An input parsed from checked JSON plus strings and earlier inputs' calls: JSON.stringify cannot fail on it.
-    const inputJson = JSON.stringify(full);
-    const payloadJson = decision.payload === full ? inputJson : (JSON.stringify(decision.payload) ?? "null");
-    const recorded = ctx.record({ id, iso, agent, env, phase: r.phase, session, principal: typeof principal === "string" ? principal : null, tool, input: full, inputJson, decision, caller: caller.id, ...(shadow ? { mode: "shadow" as const } : {}) });
+    // The console, like the log, sees the history by reference (one node keeps 5,000 decisions).
+    const shown = decision.payload === full ? input0 : withSession(decision.payload, full.session, input0.session);
+    const shownJson = shown === input0 ? recordedJson : (JSON.stringify(shown) ?? "null");
+    const recorded = ctx.record({ id, iso, agent, env, phase: r.phase, session, principal: typeof principal === "string" ? principal : null, tool, input: input0, inputJson: recordedJson, decision, caller: caller.id, ...(shadow ? { mode: "shadow" as const } : {}), ...(call !== undefined ? { callSeq: call.seq, outcome: call.outcome } : {}) });
     const answerPayload = r.payload === "input" ? inputFieldsOf(decision.payload, input) : decision.payload;
-    const answerPayloadJson = answerPayload === decision.payload ? payloadJson : (JSON.stringify(answerPayload) ?? "null");
+    const answerPayloadJson = JSON.stringify(answerPayload) ?? "null";
     const response: DecisionResponseV1 = { id, decision: decision.decision, reasons: decision.reasons, warnings: decision.warnings, payload: answerPayload, errors: decision.errors, policy: decision.policy };
     const note = (): void => {
-      ctx.activity.add({ id, time: iso, agent, env, phase: r.phase, session, tool, decision: decision.decision, reasons: decision.reasons, warnings: decision.warnings, input: full, payload: decision.payload }, decision, { input: inputJson, payload: payloadJson });
+      ctx.activity.add({ id, time: iso, agent, env, phase: r.phase, session, tool, decision: decision.decision, reasons: decision.reasons, warnings: decision.warnings, input: input0, payload: shown }, decision, { input: recordedJson, payload: shownJson });
     };
     // In shadow mode nobody waits for an answer: no request is filed.
-    return { response, approval: decision.decision === "require_approval" && !shadow, decision, agent, env, session, tool, payloadJson, answerPayloadJson, recorded, note };
+    return { response, approval: decision.decision === "require_approval" && !shadow, decision, agent, env, session, tool, answerPayloadJson, recorded, note };
   };
   if (session === null || ownCalls) return finish(decideOn(NO_STATE));
   // The session's exact history from the shared store; a tool call joins it before it is answered.
@@ -163,7 +182,10 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
       // What an input or tool result may give the agent joins the session's sources
       // (spec/provenance.md); one held for approval too, since its approval gives it later.
       const source = shadow || d.decision.decision !== "deny" ? sourceOf(r.phase, d.given ?? d.decision.payload) : undefined;
-      return { result: d, ...(r.phase === "tool_call" && d.tool !== null ? { call: { tool: { name: d.tool, args: d.args }, time: iso, decision: d.decision.decision, outcome } } : {}), ...(source !== undefined ? { source } : {}) };
+      const joins = source !== undefined ? { source } : {};
+      if (r.phase !== "tool_call" || d.tool === null) return { result: d, ...joins };
+      d.call = { seq: state.calls.length, outcome };
+      return { result: d, call: { tool: { name: d.tool, args: d.args }, time: iso, decision: d.decision.decision, outcome }, ...joins };
     })
     .then(finish);
 }

@@ -9,7 +9,7 @@ import type { FastifyError, FastifyInstance, FastifyReply } from "fastify";
 import type { AuditLog } from "../audit/index.ts";
 import type { Monitor } from "../monitor/index.ts";
 import type { PolicySet, PolicySource } from "../runtime/index.ts";
-import { Activity } from "./activity.ts";
+import { Activity, clearPart } from "./activity.ts";
 import type { ApprovalStore } from "./approval-store.ts";
 import { ApprovalQueue } from "./approvals.ts";
 import { AuditAlarms } from "./audit-alarm.ts";
@@ -155,9 +155,11 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   const limiter = new RateLimiter(o.rateLimit ?? { perSecond: 50_000, burst: 100_000 });
   const authFailures = new RateLimiter(o.authFailureLimit ?? { perSecond: 5, burst: 50 });
   const writer = new AuditWriter(o.audit, onError, o.auditTimeoutMs ?? 10_000);
-  const activity = new Activity();
+  // What the console keeps beside the log holds only what the log keeps in clear.
+  const sealed = o.audit.seals;
+  const activity = new Activity(undefined, undefined, undefined, sealed);
   const shared = o.activity;
-  if (shared) activity.observe((record) => shared.add(record));
+  if (shared) activity.observe((record) => shared.add(sealed ? clearPart(record) : record));
   const view: ActivityView = shared ?? {
     recent: async (filter, limit) => activity.recent(filter, limit),
     sessions: async () => activity.sessions().slice(-200),

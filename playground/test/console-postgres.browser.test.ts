@@ -32,7 +32,7 @@ before(async () => {
   const t0 = performance.now();
   db = await freshDatabase("console_load");
   const activity = await PostgresActivity.open(db);
-  h = await startHarness({ pagesDir: await ensurePlayground(), activity }, [...keyConfigs, { id: "billing", sha256: hashKey(BILLING), agents: ["billing-bot"], environments: ["staging"], roles: ["admin"] }]);
+  h = await startHarness({ pagesDir: await ensurePlayground(), activity }, [...keyConfigs, { id: "billing", sha256: hashKey(BILLING), agents: ["billing-bot"], environments: ["staging"], roles: ["admin"] }], false);
   browser = await launch();
   const t1 = performance.now();
   await send(h.call, "admin", requests);

@@ -115,5 +115,7 @@ test("fuzz: random policies, inputs, schemas and options never reach an internal
     rmSync(dir, { recursive: true, force: true });
   }
   assert.equal(runs, 400);
-  assert.ok(effective >= 100, `only ${effective} of ${runs} runs reached a policy set`);
+  // About a quarter of the runs reach one (92 and 98 of 400 in two runs), so a floor at 100 failed
+  // about half the time; 60 (over 4 standard deviations below) keeps the generator honest.
+  assert.ok(effective >= 60, `only ${effective} of ${runs} runs reached a policy set`);
 });

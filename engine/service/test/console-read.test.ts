@@ -46,8 +46,9 @@ describe("GET /v1/console/sessions", () => {
     assert.ok(denied.body.sessions.every((s: { outcome: string; counts: Record<string, number> }) => s.outcome === "deny" && s.counts.deny === 1));
     const one = await h.call("GET", "/v1/console/sessions?q=SESS-1", "admin");
     assert.deepEqual(one.body.sessions.map((s: { id: string }) => s.id).sort(), ["sess-10", "sess-11", "sess-12", "sess-13", "sess-14", "sess-15", "sess-16", "sess-17", "sess-18", "sess-19"]);
-    const carol = await h.call("GET", "/v1/console/sessions?q=carol", "admin");
-    assert.deepEqual(carol.body.sessions.map((s: { id: string; principal: string }) => [s.id, s.principal]), [["by-carol", "carol\u0000x"]]);
+    // The log seals principals (the default), so the console's copy holds none to show or search.
+    const carol = await h.call("GET", "/v1/console/sessions?q=by-carol", "admin");
+    assert.deepEqual(carol.body.sessions.map((s: { id: string; principal: string }) => [s.id, s.principal]), [["by-carol", null]]);
     // LIKE's wildcards are text like any other.
     assert.equal((await h.call("GET", "/v1/console/sessions?q=%25", "admin")).body.total, 0);
   });

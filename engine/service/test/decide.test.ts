@@ -122,7 +122,10 @@ describe("POST /v1/decide", () => {
   it("records what a transform changed for the console", async () => {
     await h.call("POST", "/v1/decide", "agent", { phase: "output", session: "redact-1", input: { output: { text: "mail a@b.org" } } });
     const steps = await h.call("GET", "/v1/sessions/redact-1", "admin");
-    assert.deepEqual(steps.body.steps[0].changes, [{ path: "output.text", before: "mail a@b.org", after: "mail [EMAIL]" }]);
+    // What changed is listed; the values are personal (the log seals them) and read through the log.
+    assert.deepEqual(steps.body.steps[0].changes, [{ path: "output.text", before: "[sealed]", after: "[sealed]" }]);
+    const record = await h.call("GET", `/v1/decisions/${steps.body.steps[0].id}/record`, "admin");
+    assert.equal(record.body.record.input.output.text, "mail a@b.org");
   });
 });
 

@@ -61,12 +61,12 @@ export interface Harness {
 }
 
 /** Starts a service on 127.0.0.1 with a fresh SQLite log. */
-export async function startHarness(extra: Partial<ServiceOptions> = {}, keys: ApiKeyConfig[] = keyConfigs): Promise<Harness> {
+export async function startHarness(extra: Partial<ServiceOptions> = {}, keys: ApiKeyConfig[] = keyConfigs, sealed = true): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), "palisade-service-"));
   const sources = [{ path: "shop.policy", text: POLICY }];
   const { policySet, diagnostics } = loadPolicySet(sources);
   if (!policySet) throw new Error(`test policy does not check: ${JSON.stringify(diagnostics)}`);
-  const audit = extra.audit ?? (await AuditLog.open(await openStore(join(dir, "audit.db")), { signingKey: generateKey("test.local/audit").signerKey }));
+  const audit = extra.audit ?? (await AuditLog.open(await openStore(join(dir, "audit.db")), { signingKey: generateKey("test.local/audit").signerKey, ...(sealed ? {} : { erasure: false as const }) }));
   const service = await createService({ policySet, sources, audit, approvals: new MemoryApprovalStore(), keys, checkpointEveryMs: 0, onError: (e) => console.error("service error:", e), ...extra });
   const url = await service.listen(0, "127.0.0.1");
   return {

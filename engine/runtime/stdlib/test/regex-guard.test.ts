@@ -4,6 +4,7 @@ import fc from "fast-check";
 import { BACKTRACK_BUDGET, backtrackingIsLinear, cachedPolicyRegex, compilePolicyRegex, DEFAULT_MAX_REGEX_INPUT } from "../regex-guard.ts";
 import { parsePattern } from "../regex-parse.ts";
 import { flagsArb, patternArb, textArb } from "./linear-regex-gen.ts";
+import { v8Find, v8Test } from "./v8-oracle.ts";
 import { PolicyRuntimeError, type PolicyRuntimeErrorCode } from "../errors.ts";
 
 const fails = (code: PolicyRuntimeErrorCode) => (e: unknown) => e instanceof PolicyRuntimeError && e.code === code;
@@ -96,20 +97,15 @@ test("both engines give JavaScript's answers, empty matches after a lone lead su
         return;
       }
       compared++;
-      const g = new RegExp(pattern, `${flags}g`);
-      const want: [number, number][] = [];
-      for (let m = g.exec(text); m !== null; m = g.exec(text)) {
-        const end = m.index + m[0].length;
-        if (end > m.index) want.push([m.index, end]);
-        else g.lastIndex = end + (flags.includes("u") && (text.codePointAt(end) ?? 0) > 0xffff ? 2 : 1);
-      }
+      const want = v8Find(pattern, flags, text);
       assert.deepEqual(re.find(text), want, `${re.engine} /${pattern}/${flags} on ${JSON.stringify(text)}`);
-      assert.equal(re.test(text), new RegExp(pattern, flags).test(text), `${re.engine} /${pattern}/${flags}`);
+      assert.equal(re.test(text), v8Test(pattern, flags, text), `${re.engine} /${pattern}/${flags}`);
     }),
     { numRuns: 800 },
   );
-  // ~51% of patterns compile (measured over 4,000 samples): 350 is four standard deviations under the expected 410.
-  assert.ok(compared >= 350, `only ${compared} of 800 runs compared with V8 (${refused} refused)`);
+  // ~44% of patterns compile since the language refuses more of them (345, 363, 356 of 800 in
+  // three runs): 280 is five standard deviations under that; 350 failed one run in three.
+  assert.ok(compared >= 280, `only ${compared} of 800 runs compared with V8 (${refused} refused)`);
   assert.ok(refused > 0, "no refused pattern: the generator lost its reach");
 });
 
