@@ -8,4 +8,5 @@ export const guardAgentTool: typeof Adapter.guardAgentTool = adapter.guardAgentT
 export const guardAgentModel: typeof Adapter.guardAgentModel = adapter.guardAgentModel;
 export const palisadeInputGuardrail: typeof Adapter.palisadeInputGuardrail = adapter.palisadeInputGuardrail;
 export const palisadeOutputGuardrail: typeof Adapter.palisadeOutputGuardrail = adapter.palisadeOutputGuardrail;
+export const TOOL_GUARDRAILS: typeof Adapter.TOOL_GUARDRAILS = adapter.TOOL_GUARDRAILS;
 export type * from "../sdk/openai/agents.ts";

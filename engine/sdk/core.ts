@@ -157,7 +157,9 @@ export class GuardCore {
     const d = this.#decide(phase, input, scope, options?.callId, true);
     const { decision } = d;
     const shadow = this.mode === "shadow";
-    if (decision.decision === "allow" || shadow) {
+    // A refusal the framework already holds stands even when the policy now allows: the call did not run.
+    const refused = options?.approval?.approved === false;
+    if ((decision.decision === "allow" && !refused) || shadow) {
       this.#given(phase, d, scope);
       const out: Guarded = { decision, payload: shadow ? d.full : (decision.payload as Record<string, unknown>), input: d.full, ...(d.call ? { call: d.call } : {}) };
       return this.#durably(phase, d, scope, undefined, d.call ? "executed" : undefined, options?.step, out);

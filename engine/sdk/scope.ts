@@ -124,21 +124,29 @@ export class GuardScope {
    * before the caller sees it. Throws PolicyDeniedError when stopped.
    */
   async runTool<R>(name: string, args: unknown, run: (args: unknown) => R | Promise<R>, options: RunToolOptions = {}): Promise<R> {
-    this.#need(`tool '${name}'`);
-    const core = this.#core;
-    const state = this.#state;
-    let call = core.enforce("tool_call", { tool: { name, args } }, state, options);
-    if (call instanceof Promise) call = await call;
-    const decidedArgs = (call.payload.tool as { args?: unknown }).args;
+    const decidedArgs = await this.decideToolCall(name, args, options);
     const started = performance.now();
     let result: R;
     try {
       result = await run(clonePlain(decidedArgs));
     } catch (err) {
-      core.outcome("tool_call", state, name, { durationMs: performance.now() - started, error: errorOf("tool", err) });
+      this.toolOutcome(name, { durationMs: performance.now() - started, error: errorOf("tool", err) });
       throw err;
     }
-    const durationMs = performance.now() - started;
+    return this.decideToolResult(name, decidedArgs, result, performance.now() - started, options);
+  }
+
+  /** The `tool_call` half of `runTool`, for frameworks that decide before the tool in a hook of their own: resolves with the decided arguments. */
+  async decideToolCall(name: string, args: unknown, options: CallOptions = {}): Promise<unknown> {
+    this.#need(`tool '${name}'`);
+    let call = this.#core.enforce("tool_call", { tool: { name, args } }, this.#state, options);
+    if (call instanceof Promise) call = await call;
+    return (call.payload.tool as { args?: unknown }).args;
+  }
+
+  /** The `tool_result` half of `runTool`: resolves with what the caller may see (the result, or its decided rewrite). */
+  async decideToolResult<R>(name: string, decidedArgs: unknown, result: R, durationMs: number, options: RunToolOptions = {}): Promise<R> {
+    this.#need(`tool '${name}'`);
     let seen: unknown;
     try {
       seen = options.view ? options.view(result) : viewOf(result);
@@ -149,7 +157,7 @@ export class GuardScope {
     const text = (seen as { text?: unknown } | null)?.text;
     // A tool that answers with a failure (MCP's isError, LangChain's status "error") failed as surely as one that threw.
     const failed = (seen as { isError?: unknown } | null)?.isError === true;
-    let out = core.enforce("tool_result", { tool: { name, args: decidedArgs, result: seen } }, state, { step: { durationMs, ...(typeof text === "string" ? { outputSize: text.length } : {}), ...(failed ? { error: RESULT_ERROR } : {}) } });
+    let out = this.#core.enforce("tool_result", { tool: { name, args: decidedArgs, result: seen } }, this.#state, { step: { durationMs, ...(typeof text === "string" ? { outputSize: text.length } : {}), ...(failed ? { error: RESULT_ERROR } : {}) } });
     if (out instanceof Promise) out = await out;
     if (out.payload === out.input) return result;
     const decided = (out.payload.tool as { result: ToolResultView }).result;
@@ -183,6 +191,11 @@ export class GuardScope {
       out[name] = this.wrapTool(name, fn as ToolFn<unknown, unknown>, { ...(options.onDeny !== undefined ? { onDeny: options.onDeny } : {}), ...(schema !== undefined ? { schema } : {}) });
     }
     return out as { [K in keyof T]: WrappedTool<T[K]> };
+  }
+
+  /** Reports a tool run no `tool_result` decision follows (it threw). */
+  toolOutcome(name: string, step: StepOutcome): void {
+    this.#core.outcome("tool_call", this.#state, name, step);
   }
 
   /** Reports the outcome of a model call no decision follows (a failure, token use at a stream's end). */

@@ -1,25 +1,32 @@
 // OpenAI Agents SDK, through its own extension points:
 // - `guardAgentTool`: a new FunctionTool whose `needsApproval` asks the guard (a
 //   `require_approval` becomes a run interruption the application answers on its `RunState`,
-//   resumable after a restart) and whose `invoke` is decided on `tool_call` and `tool_result`;
+//   resumable after a restart), with a tool input guardrail deciding `tool_call` and a tool
+//   output guardrail deciding `tool_result`;
 // - `guardAgentModel`: a Model wrapper for any Responses-API model: `input` and `model_call`
 //   before each request, `output` on the answer (redactions applied, so `finalOutput` is the
 //   redacted text), streamed text redacted as it arrives;
 // - input and output guardrails that trip on a deny, for agents whose model is not wrapped.
 // The session of a call is the scope given, or the one the run's context carries
 // (`run(agent, input, { context: { palisade: guard.session(id, user) } })`), or one per run.
-import type { InputGuardrail, Model, ModelRequest, ModelResponse, OutputGuardrail, RunContext, StreamEvent } from "@openai/agents";
+import { ToolGuardrailFunctionOutputFactory, defineToolInputGuardrail, defineToolOutputGuardrail } from "@openai/agents";
+import type { InputGuardrail, Model, ModelRequest, ModelResponse, OutputGuardrail, RunContext, StreamEvent, ToolGuardrailFunctionOutput } from "@openai/agents";
 import type { JSONSchemaObject } from "../../../language/index.ts";
 import type { ApprovalOutcome } from "../approval.ts";
 import { scopeFrom } from "../context.ts";
 import { PolicyDeniedError, SessionRequiredError } from "../errors.ts";
 import type { GuardScope, OnDeny } from "../scope.ts";
 import { deniedToolMessage, errorOf } from "../scope.ts";
+import { clonePlain } from "../snapshot.ts";
 import { OutputStream, guardText } from "../text.ts";
 
 /** Options of `guardAgentTool`. */
 export interface GuardAgentToolOptions {
-  /** `message` (default here: the Agents SDK gives the model the text) or `throw`. */
+  /**
+   * `message` (default here: the tool input guardrail rejects the call and the model reads the
+   * text), `throw` (the guardrail throws: the run ends with the SDK's tripwire error), or a
+   * function whose answer the model reads instead.
+   */
   readonly onDeny?: OnDeny;
 }
 
@@ -29,6 +36,9 @@ export interface AgentFunctionTool {
   readonly name: string;
   readonly parameters: unknown;
   readonly invoke: (runContext: never, input: string, details?: never) => Promise<unknown>;
+  readonly isEnabled?: unknown;
+  readonly inputGuardrails?: readonly unknown[];
+  readonly outputGuardrails?: readonly unknown[];
 }
 
 interface CallDetails {
@@ -37,9 +47,29 @@ interface CallDetails {
 
 type Ctx = RunContext<unknown> & { isToolApproved?: (a: { toolName: string; callId: string }) => boolean | undefined };
 
+/** Names of Palisade's tool guardrails, as the run's `toolInputGuardrailResults` / `toolOutputGuardrailResults` show them. */
+export const TOOL_GUARDRAILS = { input: "palisade_tool_call", output: "palisade_tool_result" } as const;
+
 const GUARDED = Symbol.for("palisade.openai-agents.guarded");
 // One session per run when the application gives none: a run's context object lives as long as the run.
 const perRun = new WeakMap<object, GuardScope>();
+// What the tool input guardrail decided, per run context and call id, for the tool's body and
+// its output guardrail (the SDK's guardrails can allow or reject a call, not rewrite its arguments).
+interface DecidedCall {
+  readonly scope: GuardScope;
+  readonly args: unknown;
+  durationMs?: number;
+}
+const decidedCalls = new WeakMap<object, Map<string, DecidedCall>>();
+
+const APPROVED: ApprovalOutcome = { approved: true, by: "run-state" };
+const REFUSED: ApprovalOutcome = { approved: false, cause: "approval_refused", by: "run-state" };
+
+/** Thrown by the `ask` of a guardrail that runs before the SDK asked its human (`preApprovalInputGuardrails`). */
+class AwaitingRunState extends Error {}
+const awaitRunState = (): never => {
+  throw new AwaitingRunState("the run asks for approval");
+};
 
 function scopeOf(guard: GuardScope, ctx: Ctx | undefined, where: string): GuardScope {
   if (guard.sessionId !== null) return guard;
@@ -57,36 +87,181 @@ function parseArgs(input: string): unknown {
   return input === "" ? {} : (JSON.parse(input) as unknown);
 }
 
-/** `tool` (from the Agents SDK's `tool()`) guarded: approvals as run interruptions, arguments and results decided; its JSON parameters schema is checked with ajv. */
+function answerOf(ctx: Ctx | undefined, toolName: string, callId: string | undefined): boolean | undefined {
+  return callId === undefined ? undefined : ctx?.isToolApproved?.({ toolName, callId });
+}
+
+function asText(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value ?? null);
+}
+
+/**
+ * `tool` (from the Agents SDK's `tool()`) guarded through the SDK's own extension points:
+ * `needsApproval` asks the guard (a `require_approval` is a run interruption the application
+ * answers on its `RunState`), a tool input guardrail decides `tool_call` (a deny rejects the call:
+ * the tool's body never runs), a tool output guardrail decides `tool_result` (a redaction or a
+ * rewrite replaces what the model reads). An approval refused on the `RunState` is recorded as
+ * `approval_refused` as soon as the resumed run lists its tools. The JSON parameters schema is
+ * checked with ajv.
+ */
 export function guardAgentTool<T extends AgentFunctionTool>(guard: GuardScope, tool: T, options: GuardAgentToolOptions = {}): T {
   if ((tool as unknown as Record<symbol, unknown>)[GUARDED] === true) return tool;
+  const name = tool.name;
+  const where = `Agents SDK tool '${name}'`;
   const onDeny = options.onDeny ?? "message";
   const invoke = tool.invoke as (ctx: unknown, input: string, details?: unknown) => Promise<unknown>;
-  guard.toolSchema(tool.name, tool.parameters as JSONSchemaObject);
-  const needsApproval = async (ctx: Ctx, input: unknown, callId?: string): Promise<boolean> => {
-    const scope = scopeOf(guard, ctx, `Agents SDK tool '${tool.name}'`);
-    if (callId !== undefined && ctx.isToolApproved?.({ toolName: tool.name, callId }) !== undefined) return true;
-    return scope.peek("tool_call", { tool: { name: tool.name, args: input } }).decision === "require_approval";
+  const isEnabled = tool.isEnabled as ((ctx: unknown, agent: unknown) => Promise<boolean>) | boolean | undefined;
+  guard.toolSchema(name, tool.parameters as JSONSchemaObject);
+  // Calls that wait for a human's answer on a RunState, per session: call id -> arguments.
+  const awaiting = new Map<string, Map<string, unknown>>();
+
+  // A refusal given with `state.reject(...)` reaches no tool hook; the next hook that sees the
+  // run's context records it, so that the session's history says the call did not run.
+  const settle = async (ctx: Ctx | undefined, scope: GuardScope): Promise<void> => {
+    const mine = awaiting.get(scope.sessionId ?? "");
+    if (mine === undefined || ctx === undefined) return;
+    for (const [callId, args] of mine) {
+      const answer = answerOf(ctx, name, callId);
+      if (answer === undefined) continue;
+      mine.delete(callId);
+      // An approved call is decided when it runs, through the input guardrail.
+      if (answer === true) continue;
+      try {
+        await scope.decideToolCall(name, args, { callId, approval: REFUSED });
+      } catch (err) {
+        if (!(err instanceof PolicyDeniedError)) throw err;
+      }
+    }
+    if (mine.size === 0) awaiting.delete(scope.sessionId ?? "");
   };
+  const settleQuietly = async (ctx: Ctx | undefined): Promise<void> => {
+    if (awaiting.size === 0 || ctx === undefined) return;
+    let scope: GuardScope;
+    try {
+      scope = scopeOf(guard, ctx, where);
+    } catch (err) {
+      if (err instanceof SessionRequiredError) return;
+      throw err;
+    }
+    await settle(ctx, scope);
+  };
+
+  const denied = (err: PolicyDeniedError): ToolGuardrailFunctionOutput => {
+    const info = { decision: err.decision.decision, cause: err.cause, message: err.message, reasons: err.decision.reasons };
+    if (onDeny === "throw") return ToolGuardrailFunctionOutputFactory.throwException(info);
+    return ToolGuardrailFunctionOutputFactory.rejectContent(onDeny === "message" ? deniedToolMessage(err) : asText(onDeny(err)), info);
+  };
+
+  const needsApproval = async (ctx: Ctx, input: unknown, callId?: string): Promise<boolean> => {
+    const scope = scopeOf(guard, ctx, where);
+    await settle(ctx, scope);
+    if (answerOf(ctx, name, callId) !== undefined) return true;
+    const needs = scope.peek("tool_call", { tool: { name, args: input } }).decision === "require_approval";
+    if (needs && callId !== undefined) {
+      const key = scope.sessionId ?? "";
+      let mine = awaiting.get(key);
+      if (mine === undefined) awaiting.set(key, (mine = new Map()));
+      mine.set(callId, clonePlain(input));
+    }
+    return needs;
+  };
+
+  const inputGuardrail = defineToolInputGuardrail({
+    name: TOOL_GUARDRAILS.input,
+    run: async ({ context, toolCall }) => {
+      const ctx = context as Ctx;
+      const scope = scopeOf(guard, ctx, where);
+      await settle(ctx, scope);
+      let args: unknown;
+      try {
+        args = parseArgs(toolCall.arguments);
+      } catch {
+        return ToolGuardrailFunctionOutputFactory.rejectContent(`invalid arguments for tool '${name}': not JSON`);
+      }
+      const answer = answerOf(ctx, name, toolCall.callId);
+      const approval = answer === true ? APPROVED : answer === false ? REFUSED : undefined;
+      try {
+        // With no answer yet, a `require_approval` is the SDK's to ask (needsApproval): never the approver's here.
+        const decided = await scope.decideToolCall(name, args, { callId: toolCall.callId, ...(approval ? { approval } : { ask: awaitRunState }) });
+        let calls = decidedCalls.get(ctx);
+        if (calls === undefined) decidedCalls.set(ctx, (calls = new Map()));
+        calls.set(toolCall.callId, { scope, args: decided });
+        return ToolGuardrailFunctionOutputFactory.allow({ decision: approval ? "approved" : "allow" });
+      } catch (err) {
+        // Left undecided: the tool's body decides it, and asks a human, if it is ever reached.
+        if (err instanceof AwaitingRunState) return ToolGuardrailFunctionOutputFactory.allow({ decision: "require_approval" });
+        if (!(err instanceof PolicyDeniedError)) throw err;
+        return denied(err);
+      }
+    },
+  });
+
+  const outputGuardrail = defineToolOutputGuardrail({
+    name: TOOL_GUARDRAILS.output,
+    run: async ({ context, toolCall, output }) => {
+      const calls = decidedCalls.get(context);
+      const d = calls?.get(toolCall.callId);
+      calls?.delete(toolCall.callId);
+      // Decided in the tool's body (no input guardrail decided it): nothing left to decide.
+      if (d === undefined) return ToolGuardrailFunctionOutputFactory.allow({ decision: "decided by the tool" });
+      try {
+        const seen = await d.scope.decideToolResult(name, d.args, output, d.durationMs ?? 0);
+        if (seen === output) return ToolGuardrailFunctionOutputFactory.allow({ decision: "allow" });
+        return ToolGuardrailFunctionOutputFactory.rejectContent(asText(seen), { decision: "rewritten" });
+      } catch (err) {
+        if (!(err instanceof PolicyDeniedError)) throw err;
+        return denied(err);
+      }
+    },
+  });
+
   const guarded = async (ctx: Ctx, input: string, details?: CallDetails): Promise<unknown> => {
+    const callId = details?.toolCall?.callId;
+    const d = callId !== undefined ? decidedCalls.get(ctx)?.get(callId) : undefined;
+    if (d !== undefined) {
+      const started = performance.now();
+      try {
+        return await invoke.call(tool, ctx, JSON.stringify(d.args), details);
+      } catch (err) {
+        d.scope.toolOutcome(name, { durationMs: performance.now() - started, error: errorOf("tool", err) });
+        decidedCalls.get(ctx)?.delete(callId as string);
+        throw err;
+      } finally {
+        d.durationMs = performance.now() - started;
+      }
+    }
+    // Invoked outside the runner's guardrails (directly, or left undecided by them): both phases here.
     let args: unknown;
     try {
       args = parseArgs(input);
     } catch {
-      return `invalid arguments for tool '${tool.name}': not JSON`;
+      return `invalid arguments for tool '${name}': not JSON`;
     }
-    const callId = details?.toolCall?.callId;
-    const answered = callId !== undefined ? ctx?.isToolApproved?.({ toolName: tool.name, callId }) : undefined;
-    const approval: ApprovalOutcome | undefined = answered === true ? { approved: true, by: "run-state" } : answered === false ? { approved: false, cause: "approval_refused", by: "run-state" } : undefined;
+    const answer = answerOf(ctx, name, callId);
+    const approval = answer === true ? APPROVED : answer === false ? REFUSED : undefined;
     try {
-      const scope = scopeOf(guard, ctx, `Agents SDK tool '${tool.name}'`);
-      return await scope.runTool(tool.name, args, (a) => invoke.call(tool, ctx, JSON.stringify(a), details), { ...(callId !== undefined ? { callId } : {}), ...(approval ? { approval } : {}) });
+      const scope = scopeOf(guard, ctx, where);
+      return await scope.runTool(name, args, (a) => invoke.call(tool, ctx, JSON.stringify(a), details), { ...(callId !== undefined ? { callId } : {}), ...(approval ? { approval } : {}) });
     } catch (err) {
       if (!(err instanceof PolicyDeniedError) || onDeny === "throw") throw err;
       return onDeny === "message" ? deniedToolMessage(err) : onDeny(err);
     }
   };
-  return { ...tool, needsApproval, invoke: guarded, [GUARDED]: true } as T;
+
+  const enabled = async (ctx: Ctx, agent: unknown): Promise<boolean> => {
+    await settleQuietly(ctx);
+    return typeof isEnabled === "function" ? isEnabled.call(tool, ctx, agent) : isEnabled !== false;
+  };
+
+  return {
+    ...tool,
+    needsApproval,
+    invoke: guarded,
+    isEnabled: enabled,
+    inputGuardrails: [inputGuardrail, ...(tool.inputGuardrails ?? [])],
+    outputGuardrails: [outputGuardrail, ...(tool.outputGuardrails ?? [])],
+    [GUARDED]: true,
+  } as T;
 }
 
 function text(input: unknown): string {

@@ -1,17 +1,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Agent, InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered, RunState, Runner, Usage, setTracingDisabled, tool } from "@openai/agents";
+import { Agent, InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered, RunState, Runner, ToolCallError, ToolInputGuardrailTripwireTriggered, Usage, setTracingDisabled, tool } from "@openai/agents";
 import type { Model, ModelRequest, ModelResponse, StreamEvent } from "@openai/agents";
 import type { AuditRecord } from "../../../audit/index.ts";
 import { z } from "zod";
 import { createGuard } from "../../index.ts";
-import { guardAgentModel, guardAgentTool, palisadeInputGuardrail, palisadeOutputGuardrail } from "../agents.ts";
+import { TOOL_GUARDRAILS, guardAgentModel, guardAgentTool, palisadeInputGuardrail, palisadeOutputGuardrail } from "../agents.ts";
 import { CARD, POLICY } from "../../test/fixtures.ts";
 
 setTracingDisabled(true);
 
 type Item = ModelResponse["output"][number];
-const call = (name: string, args: unknown): Item => ({ type: "function_call", callId: `c-${name}`, name, arguments: JSON.stringify(args), status: "completed" }) as Item;
+const call = (name: string, args: unknown, callId = `c-${name}`): Item => ({ type: "function_call", callId, name, arguments: JSON.stringify(args), status: "completed" }) as Item;
 const say = (text: string): Item => ({ type: "message", role: "assistant", status: "completed", content: [{ type: "output_text", text }] }) as Item;
 
 /** A scripted model: one response per turn; records the tool outputs it was sent. */
@@ -140,4 +140,53 @@ test("Agents SDK: the wrapped model redacts the final answer (finalOutput), stre
   assert.equal(text, "your card is [CARD], mail [EMAIL]");
   assert.equal(streamed.finalOutput, "your card is [CARD], mail [EMAIL]");
   await assert.rejects(new Runner().run(new Agent({ name: "a", instructions: "x", model: guardAgentModel(session, new FakeModel([[say("hi")]]), "rogue") }), "hi"), /model rogue is not approved/);
+});
+
+test("Agents SDK: tool_call and tool_result are decided by Palisade's tool input and output guardrails, which the run reports", async () => {
+  const guard = createGuard({ policies: [POLICY], env: "test", agent: "openai-agent" });
+  let deleted = false;
+  const tools = [
+    tool({ name: "delete_file", description: "delete", parameters: z.object({ path: z.string() }), execute: async () => ((deleted = true), "gone") }),
+    tool({ name: "search", description: "search", parameters: z.object({ limit: z.number() }), execute: async () => ({ text: "mail eve@example.com" }) }),
+  ].map((t) => guardAgentTool(guard, t));
+  const model = new FakeModel([[call("delete_file", { path: "/etc" })], [call("search", { limit: 3 })], [say("ok")]]);
+  const result = await new Runner().run(new Agent({ name: "ops", instructions: "help", model, tools }), "go", { context: { palisade: { session: "gr-1", principal: "u1" } } });
+  assert.equal(deleted, false, "the tool's body never ran");
+  const inputs = result.toolInputGuardrailResults.map((r) => `${r.guardrail.name}:${r.output.behavior.type}`);
+  assert.deepEqual(inputs, [`${TOOL_GUARDRAILS.input}:rejectContent`, `${TOOL_GUARDRAILS.input}:allow`]);
+  const outputs = result.toolOutputGuardrailResults.map((r) => `${r.guardrail.name}:${r.output.behavior.type}`);
+  assert.deepEqual(outputs, [`${TOOL_GUARDRAILS.output}:rejectContent`], "the redacted result replaces the tool's output");
+  const seen = toolOutputs(model).join("\n");
+  assert.match(seen, /blocked by policy: deleting files is not allowed/);
+  assert.match(seen, /\[EMAIL\]/);
+  assert.doesNotMatch(seen, /eve@example\.com/);
+  // onDeny "throw": the input guardrail trips, the run ends with the SDK's own error, the body never runs.
+  const strict = guardAgentTool(guard, tool({ name: "delete_file", description: "delete", parameters: z.object({ path: z.string() }), execute: async () => ((deleted = true), "gone") }), { onDeny: "throw" });
+  await assert.rejects(new Runner().run(new Agent({ name: "ops", instructions: "help", model: new FakeModel([[call("delete_file", { path: "/" })]]), tools: [strict] }), "go", { context: { palisade: { session: "gr-2", principal: "u1" } } }), (e: unknown) => e instanceof ToolCallError && e.error instanceof ToolInputGuardrailTripwireTriggered && e.error.result.guardrail.name === TOOL_GUARDRAILS.input);
+  assert.equal(deleted, false);
+});
+
+test("Agents SDK: an approval refused on the RunState is recorded as approval_refused, and a session rule sees it", async () => {
+  const records: AuditRecord[] = [];
+  const policy = { path: "r.policy", text: `package r\nrule big_refund on tool_call {\n  when tool.name == "refund" and tool.args.amount > 500\n  then require_approval "refund needs approval"\n}\nrule no_retry on tool_call {\n  when tool.name == "refund" and (count c in session.calls where c.tool.name == "refund" and c.outcome == "approval_refused") >= 1\n  then deny "a refused refund is not retried"\n}\n` };
+  const guard = createGuard({ policies: [policy], env: "test", agent: "openai-agent", audit: { append: async (r) => void records.push(r) } });
+  let refunded = 0;
+  const refund = guardAgentTool(guard, tool({ name: "refund", description: "refund", parameters: z.object({ amount: z.number() }), execute: async ({ amount }) => ((refunded += amount), `refunded ${amount}`) }));
+  // The model, told the refund was refused, tries a smaller one that alone would need nobody.
+  const model = new FakeModel([[call("refund", { amount: 900 }, "c-1")], [call("refund", { amount: 100 }, "c-2")], [say("done")]]);
+  const agent = new Agent({ name: "ops", instructions: "help", model, tools: [refund] });
+  const first = await new Runner().run(agent, "refund it", { context: { palisade: { session: "ticket-r", principal: "u1" } } });
+  assert.equal(first.interruptions.length, 1);
+  const state = await RunState.fromString(agent, first.state.toString());
+  for (const item of state.getInterruptions()) state.reject(item);
+  const resumed = await new Runner().run(agent, state);
+  assert.equal(refunded, 0, "neither refund ran");
+  assert.equal(resumed.finalOutput, "done");
+  assert.match(toolOutputs(model).join("\n"), /a refused refund is not retried/);
+  const calls = guard.session("ticket-r", "u1").core.history.calls("ticket-r");
+  assert.deepEqual(calls.map((c) => `${(c.tool.args as { amount: number }).amount}:${c.decision}:${c.outcome}`), ["900:require_approval:approval_refused", "100:deny:denied"]);
+  await guard.flush();
+  const refused = records.filter((r) => r.phase === "tool_call" && r.session === "ticket-r" && (r.approval as { approved?: unknown } | undefined)?.approved === false);
+  assert.equal(refused.length, 1);
+  assert.deepEqual(refused[0]?.approval, { approved: false, cause: "approval_refused", by: "run-state" });
 });
