@@ -7,6 +7,7 @@
 import { loadavg } from "node:os";
 import { fromUntrusted, vouched } from "../engine/runtime/stdlib/provenance.ts";
 import type { Value } from "../engine/runtime/stdlib/values.ts";
+import { nsPerCall as timed } from "./stdlib.ts";
 
 const LINE = "Hi Emma, following up on the quarterly report: the numbers for 2024-Q1 are at https://files.corp.example/q1/report-17.pdf and Bob (bob.lee@corp.example) will present them on Tuesday at 10:30. ";
 
@@ -22,20 +23,8 @@ function session(n: number): Value[] {
   return out;
 }
 
-let sink = 0;
-
-function nsPerCall(f: () => unknown, n: number, batches = 7): number {
-  const run = (): number => {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) if (f()) sink++;
-    return Number(process.hrtime.bigint() - t0) / n;
-  };
-  run();
-  const times: number[] = [];
-  for (let b = 0; b < batches; b++) times.push(run());
-  times.sort((a, b) => a - b);
-  return Math.round(times[Math.floor(times.length / 2)]);
-}
+/** Median ns per call, rounded (bench/stdlib.ts times it). */
+const nsPerCall = (f: () => unknown, n: number, batches?: number): number => Math.round(timed(f, n, batches));
 
 /** ns per call of indexing and of the questions policies ask. */
 export async function benchProvenance(): Promise<Record<string, unknown>> {
@@ -57,7 +46,6 @@ export async function benchProvenance(): Promise<Record<string, unknown>> {
     "provenance.from_untrusted_body_ns": nsPerCall(() => fromUntrusted(body, live, trusted), 2_000),
     "provenance.from_untrusted_injected_body_ns": nsPerCall(() => fromUntrusted(`Done, wrote to mark.black-2134@evil.example`, live, trusted), 2_000),
   };
-  if (sink < 0) console.log(sink);
   console.log(JSON.stringify(figures, null, 2));
   return figures;
 }

@@ -28,7 +28,7 @@ function kilobyte(seed: string, filler: string): string {
 let sink = 0;
 
 /** Median ns per call of `f` over `batches` timed batches of `n` calls, after a warm-up batch. */
-function nsPerCall(f: () => unknown, n: number, batches = 7): number {
+export function nsPerCall(f: () => unknown, n: number, batches = 7): number {
   const run = (): number => {
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < n; i++) if (f()) sink++;

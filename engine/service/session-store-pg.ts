@@ -6,7 +6,7 @@
 // compare-and-set that orders two nodes deciding in one session at once. Items are kept as JSON
 // text, not JSONB, which refuses the \u0000 escape that any tool argument or result may hold.
 import pg from "pg";
-import type { SessionCall, SessionSource, SessionStore } from "./sessions.ts";
+import type { QueuedAppend, SessionCall, SessionSource, SessionStore } from "./sessions.ts";
 
 const TABLES = { calls: "palisade_session_calls", sources: "palisade_session_sources" } as const;
 type List = keyof typeof TABLES;
@@ -26,20 +26,12 @@ interface Read {
   readonly fail: (err: unknown) => void;
 }
 
-interface Append {
-  readonly key: string;
-  readonly at: number;
-  readonly item: unknown;
-  readonly done: (ok: boolean) => void;
-  readonly fail: (err: unknown) => void;
-}
-
 /** Session calls and sources in PostgreSQL tables (`palisade_session_calls`, `palisade_session_sources`). */
 export class PostgresSessionStore implements SessionStore {
   readonly shared = true;
   readonly #pool: pg.Pool;
   readonly #reads: Record<List, Read[]> = { calls: [], sources: [] };
-  readonly #appends: Record<List, Append[]> = { calls: [], sources: [] };
+  readonly #appends: Record<List, QueuedAppend[]> = { calls: [], sources: [] };
 
   private constructor(pool: pg.Pool) {
     this.#pool = pool;

@@ -8,7 +8,7 @@
 import { DatabaseSync } from "node:sqlite";
 import type { StatementSync } from "node:sqlite";
 import { immediateTransaction } from "../storage/sqlite.ts";
-import type { SessionCall, SessionSource, SessionStore } from "./sessions.ts";
+import type { QueuedAppend, SessionCall, SessionSource, SessionStore } from "./sessions.ts";
 
 const TABLES = { calls: "palisade_session_calls", sources: "palisade_session_sources" } as const;
 type List = keyof typeof TABLES;
@@ -20,13 +20,8 @@ const schema = (table: string, column: string): string => `CREATE TABLE IF NOT E
   PRIMARY KEY (key, seq)
 ) WITHOUT ROWID`;
 
-interface Pending {
+interface Pending extends QueuedAppend {
   readonly list: List;
-  readonly key: string;
-  readonly at: number;
-  readonly item: unknown;
-  readonly done: (ok: boolean) => void;
-  readonly fail: (err: unknown) => void;
 }
 
 /** Session calls and sources in SQLite tables (`palisade_session_calls`, `palisade_session_sources`). */

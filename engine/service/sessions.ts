@@ -11,6 +11,16 @@ import { ServiceError } from "./errors.ts";
 
 export type { SessionCall, SessionSource } from "../sdk/history.ts";
 
+/** An append a store has queued for its next batch, and who waits on its outcome. */
+export interface QueuedAppend {
+  readonly key: string;
+  /** The item's position in its session's list. */
+  readonly at: number;
+  readonly item: unknown;
+  readonly done: (ok: boolean) => void;
+  readonly fail: (err: unknown) => void;
+}
+
 /** Persistence for session histories. */
 export interface SessionStore {
   /** Whether other processes append to the same store (the history must then be re-read). */
