@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 // Chromium for the browser suites: Debian's binary (test/run.ts finds it), the flags that keep
 // it off the network, a fresh profile per launch, and where screenshots go.
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -94,4 +95,11 @@ export async function watch(page: Page): Promise<string[]> {
     document.addEventListener("securitypolicyviolation", (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));
   });
   return problems;
+}
+
+/** Screenshots the page as `name`, then asserts it shows no layout problem and logged no error (`problems` from watch()). */
+export async function checkPage(page: Page, problems: readonly string[], name: string): Promise<void> {
+  await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
+  assert.deepEqual(await layoutProblems(page), [], name);
+  assert.deepEqual(problems, [], name);
 }

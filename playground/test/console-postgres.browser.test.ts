@@ -3,7 +3,6 @@
 // PostgreSQL. The sessions list pages through all of them, searches and filters in SQL, opens a
 // session; the overview charts them; nothing overflows.
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { after, before, it } from "node:test";
 import pg from "pg";
 import type { Page } from "playwright-core";
@@ -13,7 +12,7 @@ import { hashKey } from "../../engine/service/keys.ts";
 import { keyConfigs, startHarness } from "../../engine/service/test/harness.ts";
 import type { Harness } from "../../engine/service/test/harness.ts";
 import { ensurePlayground } from "../build.ts";
-import { launch, layoutProblems, screenshots, watch } from "./browser.ts";
+import { checkPage, launch, watch } from "./browser.ts";
 import { send, sessionRequests } from "./seed.ts";
 
 const SESSIONS = 3000;
@@ -48,11 +47,7 @@ after(async () => {
   await h?.close();
 });
 
-async function check(name: string): Promise<void> {
-  await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
-  assert.deepEqual(await layoutProblems(page), [], name);
-  assert.deepEqual(problems, [], name);
-}
+const check = (name: string): Promise<void> => checkPage(page, problems, name);
 
 it("pages, searches and filters 3,000 sessions, and opens one", async () => {
   await page.goto(`${h.url}/console#key=k-admin`);

@@ -11,7 +11,7 @@ import { cosignatureLine, cosignatureVerifierKey, generateKey, parseSignerKey } 
 import { startHarness, toolCall } from "../../engine/service/test/harness.ts";
 import type { Harness } from "../../engine/service/test/harness.ts";
 import { ensurePlayground } from "../build.ts";
-import { launch, layoutProblems, screenshots, watch } from "./browser.ts";
+import { checkPage, launch, layoutProblems, screenshots, watch } from "./browser.ts";
 import { send, sessionRequests } from "./seed.ts";
 
 let h: Harness;
@@ -54,11 +54,7 @@ after(async () => {
   await h?.close();
 });
 
-async function check(name: string): Promise<void> {
-  await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
-  assert.deepEqual(await layoutProblems(page), [], name);
-  assert.deepEqual(problems, [], name);
-}
+const check = (name: string): Promise<void> => checkPage(page, problems, name);
 
 it("says what to do without a key, with a refused key, and takes a pasted #key= link in an open console", async () => {
   await page.goto(`${h.url}/console`);
