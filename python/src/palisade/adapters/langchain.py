@@ -322,15 +322,7 @@ class PalisadeMiddleware(AgentMiddleware):
     ) -> ToolMessage | Command[Any]:
         if not isinstance(out, ToolMessage):
             return out
-        given = _results.tool_result(content_text(out.content), is_error=out.status == "error")
-        if step.guarded is not None:
-            s.tool_outcome(
-                request.tool_call["name"],
-                step.guarded,
-                started,
-                size=len(given["text"]),
-                is_error=bool(given["isError"]),
-            )
+        given = _observed(s, request, out, started, step)
         try:
             g = s.enforce("tool_result", {"tool": {"name": request.tool_call["name"], "args": args, "result": given}})
         except PolicyDeniedError as e:
@@ -348,15 +340,7 @@ class PalisadeMiddleware(AgentMiddleware):
     ) -> ToolMessage | Command[Any]:
         if not isinstance(out, ToolMessage):
             return out
-        given = _results.tool_result(content_text(out.content), is_error=out.status == "error")
-        if step.guarded is not None:
-            s.tool_outcome(
-                request.tool_call["name"],
-                step.guarded,
-                started,
-                size=len(given["text"]),
-                is_error=bool(given["isError"]),
-            )
+        given = _observed(s, request, out, started, step)
         try:
             g = await s.aenforce(
                 "tool_result", {"tool": {"name": request.tool_call["name"], "args": args, "result": given}}
@@ -460,3 +444,17 @@ def _rewritten(out: ToolMessage, given: dict[str, Any], payload: Mapping[str, An
     if text == given["text"]:
         return out
     return out.model_copy(update={"content": text if isinstance(text, str) else str(text)})
+
+
+def _observed(s: Session, request: ToolCallRequest, out: ToolMessage, started: float, step: Step) -> dict[str, Any]:
+    """The tool's result as policies read it, its outcome reported for monitoring."""
+    given = _results.tool_result(content_text(out.content), is_error=out.status == "error")
+    if step.guarded is not None:
+        s.tool_outcome(
+            request.tool_call["name"],
+            step.guarded,
+            started,
+            size=len(given["text"]),
+            is_error=bool(given["isError"]),
+        )
+    return given
