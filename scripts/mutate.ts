@@ -1,4 +1,4 @@
-// `npm run mutate [-- PART...] [-- --changed[=REF]] [-- --files=A,B] [-- --full] [-- --concurrency=N]`: mutation
+// `npm run mutate [-- PART...] [-- --changed[=REF]] [-- --files=A,B] [-- --full] [-- --concurrency=N] [-- --timeout-ms=N]`: mutation
 // testing of the core parts with StrykerJS. Each part names the files whose mutants count and the
 // test files that may kill them; Stryker's tap runner runs each test file as its own node:test
 // process (TAP out), learns in a first run which files reach which mutants, and then runs only
@@ -42,6 +42,11 @@ const full = flag("full") !== undefined;
 // --files narrows each part to the named files it mutates (quick checks while writing tests);
 // such a run's score is the narrowed one, and mutation.json says which files it covered.
 const only = flag("files")?.split(",").filter(Boolean);
+// A mutant's time limit is timeoutFactor x its covering tests' time in the first run, plus this.
+// The tests of a part take 0.1 to 12 s each; a mutant that loops forever waits out the whole limit,
+// so a minute per timeout made a part with 18 looping mutants take 18 minutes more. Ten seconds
+// still leaves a loaded machine twice the tests' own time and more.
+const timeoutMS = Number(flag("timeout-ms") ?? 10_000);
 
 const reportsDir = join(root, "reports", "mutation");
 mkdirSync(reportsDir, { recursive: true });
@@ -55,6 +60,8 @@ const version = (JSON.parse(readFileSync(join(root, "node_modules", "@stryker-mu
 // `../shared/vectors` is (test/support.ts reads PALISADE_VECTORS_DIR).
 process.env.PALISADE_VECTORS_DIR ??= resolve(root, "..", "shared", "vectors");
 process.env.PALISADE_TEST = "1";
+// Tests whose properties dominate a part's time run fewer cases under mutation (engine/compile/test/compile.test.ts).
+process.env.PALISADE_MUTATION = "1";
 
 let failed = false;
 for (const name of parts) {
@@ -79,9 +86,9 @@ for (const name of parts) {
     reporters: ["json", "progress-append-only"],
     jsonReporter: { fileName: join(reportsDir, `${name}.json`) },
     tempDirName: join(".stryker-tmp", name),
-    // A mutant that makes a loop endless is a kill by timeout; a loaded machine needs the slack.
-    timeoutMS: 60_000,
-    timeoutFactor: 3,
+    // A mutant that makes a loop endless is a kill by timeout.
+    timeoutMS,
+    timeoutFactor: 2,
     ignoreStatic: true,
     cleanTempDir: "always",
     logLevel: "warn" as LogLevel,

@@ -95,3 +95,27 @@ test("property: over any span of t seconds a key gets at most burst + perSecond 
   );
   assert.equal(runs, 300);
 });
+
+test("has() tells without taking, and agrees with take()", () => {
+  const { limiter, advance } = clocked(2, 3);
+  assert.equal(limiter.has("fresh", 3), true);
+  assert.equal(limiter.has("fresh", 4), false);
+  assert.equal(takeAll(limiter, "fresh"), 3, "has() took nothing");
+  assert.equal(limiter.has("fresh"), false);
+  advance(499);
+  assert.equal(limiter.has("fresh"), false);
+  advance(1);
+  assert.equal(limiter.has("fresh"), true);
+  advance(3_600_000);
+  assert.equal(limiter.has("fresh", 3), true);
+  assert.equal(limiter.has("fresh", 4), false, "refilled to burst, never past it");
+});
+
+test("past `max` buckets the oldest key is forgotten (a full bucket again), the others kept", () => {
+  const limiter = new RateLimiter({ perSecond: 1, burst: 2 }, () => 0, 2);
+  assert.equal(takeAll(limiter, "a"), 2);
+  assert.equal(takeAll(limiter, "b"), 2);
+  assert.equal(takeAll(limiter, "c"), 2, "a third key");
+  assert.equal(limiter.take("b"), false, "b is still remembered as empty");
+  assert.equal(takeAll(limiter, "a"), 2, "a, the oldest, was forgotten");
+});

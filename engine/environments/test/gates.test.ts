@@ -1,0 +1,60 @@
+// The tests and replay gates on their own: a bundle's tests must exist and pass (a bundle without
+// tests proves nothing), a gate not required passes saying so, and a replay with nothing to
+// replay fails unless a waiver stands. promotion.test.ts and replay-gate.test.ts walk whole
+// pipelines; these pin the gates' own verdicts and details, which no pipeline test decided.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { loadPolicySet } from "../../runtime/index.ts";
+import type { PolicySet } from "../../runtime/policy-set.ts";
+import { replayGate, testsGate } from "../gates.ts";
+
+const RULE = `package p
+
+rule big on tool_call {
+  when tool.name == "refund" and tool.args.amount > 500
+  then deny "too big"
+}
+`;
+function set(tests: string): PolicySet {
+  const { policySet } = loadPolicySet([{ path: "p.policy", text: RULE + tests }]);
+  assert.ok(policySet !== null);
+  return policySet;
+}
+const passing = `
+test "small refunds pass" {
+  on tool_call { tool: { name: "refund", args: { amount: 5 } } }
+  expect allow
+}
+`;
+const failing = `
+test "big refunds pass" {
+  on tool_call { tool: { name: "refund", args: { amount: 900 } } }
+  expect allow
+}
+`;
+
+test("the tests gate: not required passes, no tests fails, every test must pass, and the detail says which failed", () => {
+  assert.deepEqual(testsGate(false, set(failing)), { gate: "tests", passed: true, detail: "tests not required" });
+  assert.deepEqual(testsGate(true, set("")), { gate: "tests", passed: false, detail: "the bundle has no tests" });
+  assert.deepEqual(testsGate(true, set(passing)), { gate: "tests", passed: true, detail: "1 tests passed" });
+  const r = testsGate(true, set(passing + failing));
+  assert.equal(r.passed, false);
+  assert.match(r.detail, /^1 of 2 tests failed: p\.policy:\d+ big refunds pass \(.+\)$/);
+  assert.doesNotMatch(r.detail, /\(failed\)$/, "the first failure is quoted, not a placeholder");
+});
+
+const replay = { candidate: set(passing), windowMs: 3_600_000, now: Date.parse("2026-12-07T10:00:00Z") };
+
+test("the replay gate: not required passes; no log or nothing to replay fails, unless a waiver stands", () => {
+  assert.deepEqual(replayGate({ ...replay, max: null, target: { name: "production", records: null }, source: { name: "staging", records: null }, waiver: null }), { result: { gate: "replay", passed: true, detail: "replay not required" }, evidence: null });
+  const noLog = replayGate({ ...replay, max: 0, target: { name: "production", records: null }, source: { name: "staging", records: null }, waiver: null });
+  assert.deepEqual([noLog.result.passed, noLog.result.detail], [false, "'production' has no audit log to replay, and no signed waiver was given (approvers sign one with 'palisade promote sign --waive-replay REASON')"]);
+  assert.deepEqual(noLog.evidence, { limit: 0, target: null, source: null, waiver: null });
+  const empty = replayGate({ ...replay, max: 0, target: { name: "production", records: [] }, source: { name: "staging", records: [] }, waiver: null });
+  assert.equal(empty.result.passed, false);
+  assert.match(empty.result.detail, /^nothing to replay in 'production' \(0 decisions in the window, 0 without their input, 0 whose input does not match its digest\), and no signed waiver.*; in 'staging' 0 of 0 would change$/);
+  const waiver = { reason: "new environment", approvers: ["alice", "bob"] };
+  const waived = replayGate({ ...replay, max: 0, target: { name: "production", records: null }, source: { name: "staging", records: null }, waiver });
+  assert.deepEqual(waived.result, { gate: "replay", passed: true, detail: "'production' has no audit log to replay; waived by alice and bob: new environment" });
+  assert.deepEqual(waived.evidence?.waiver, waiver);
+});
