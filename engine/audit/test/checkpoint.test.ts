@@ -42,6 +42,7 @@ test("openCheckpoint refuses wrong origins, bad signatures and bad bodies withou
   const note = t.checkpoints[3].note;
   const r1 = openCheckpoint(note, [t.verifier_key], "example.com/other");
   assert.ok(!r1.ok && r1.error.code === "audit/invalid-checkpoint");
+  assert.equal(r1.error.message, `checkpoint origin ${JSON.stringify(t.origin)} is not "example.com/other"`);
   const r2 = openCheckpoint(note.replace("\n3\n", "\n4\n"), [t.verifier_key]);
   assert.ok(!r2.ok && r2.error instanceof NoteError && r2.error.code === "note/invalid-signature");
   const signer = parseSignerKey(t.signing_key);
@@ -100,4 +101,27 @@ test("property: parseCheckpoint throws only AuditError on arbitrary text", () =>
       }
     }),
   );
+});
+
+test("malformed checkpoints are refused saying what is wrong, with the one-line fix", () => {
+  const root = new Uint8Array(32);
+  const why = (f: () => unknown): [string, string | undefined] => {
+    try {
+      f();
+    } catch (e) {
+      assert.ok(e instanceof AuditError);
+      assert.equal(e.code, "audit/invalid-checkpoint");
+      return [e.message, e.hint];
+    }
+    return ["accepted", undefined];
+  };
+  const [, hint] = why(() => parseCheckpoint("x"));
+  assert.equal(hint, "a checkpoint is origin, decimal size and base64 root on three lines, each ending with a newline");
+  assert.equal(why(() => formatCheckpoint({ origin: 5 as unknown as string, size: 1, root }))[0], "malformed checkpoint: origin must be a non-empty line");
+  for (const e of ["", "a\nb", 7 as unknown as string]) {
+    assert.equal(why(() => formatCheckpoint({ origin: "o", size: 1, root, extensions: [e] }))[0], "malformed checkpoint: extension lines must be non-empty single lines", JSON.stringify(e));
+  }
+  const text = formatCheckpoint({ origin: "o", size: 1, root });
+  assert.equal(why(() => parseCheckpoint(text.slice(0, -1)))[0], "malformed checkpoint: text must end with a newline");
+  assert.equal(why(() => parseCheckpoint("o\n1\n"))[0], "malformed checkpoint: expected origin, size and root lines");
 });

@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { readVectors } from "../../../test/support.ts";
 import { bytesEqual, emptyRoot, fromBase64, fromHex, leafHash, nodeHash, toBase64, toHex } from "../hash.ts";
 
@@ -43,4 +44,21 @@ test("bytesEqual compares length and content", () => {
   assert.ok(bytesEqual(Uint8Array.of(1, 2), Uint8Array.of(1, 2)));
   assert.ok(!bytesEqual(Uint8Array.of(1, 2), Uint8Array.of(1, 3)));
   assert.ok(!bytesEqual(Uint8Array.of(1), Uint8Array.of(1, 2)));
+});
+
+test("nodeHash is SHA-256(0x01 || left || right) for inputs of any length, not only two 32-byte hashes", () => {
+  const h = (...parts: Uint8Array[]): string => toHex(new Uint8Array(createHash("sha256").update(Buffer.concat(parts)).digest()));
+  const a32 = new Uint8Array(32).fill(7);
+  const b16 = new Uint8Array(16).fill(9);
+  const one = Uint8Array.of(1);
+  for (const [l, r] of [[a32, b16], [b16, a32], [b16, b16], [a32, a32], [new Uint8Array(0), a32]]) {
+    assert.equal(toHex(nodeHash(l, r)), h(one, l, r), `${l.length}+${r.length} bytes`);
+  }
+});
+
+test("malformed hex and base64 are refused with a message saying which", () => {
+  assert.throws(() => fromHex("abc"), { name: "RangeError", message: "invalid hex string" });
+  assert.throws(() => fromBase64("abc"), { name: "RangeError", message: "invalid base64 string" });
+  assert.throws(() => fromBase64("AB=="), { name: "RangeError", message: "non-canonical base64 string" });
+  assert.deepEqual(fromBase64("AB==", false), Uint8Array.of(0));
 });

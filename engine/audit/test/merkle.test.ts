@@ -235,3 +235,51 @@ test("the in-memory tree hands out copies", () => {
   t.root(1)[0] ^= 1;
   assert.deepEqual(t.root(1), refRoot(data(1)));
 });
+
+test("what a tree hands out is a copy: changing a returned root, leaf or proof changes nothing inside", () => {
+  for (const size of [1, 2, 5]) {
+    const t = new MerkleTree();
+    for (let i = 0; i < size; i++) t.append(Uint8Array.of(i));
+    const root = toHex(t.root());
+    const proof = t.inclusionProof(0).map(toHex);
+    const cons = t.consistencyProof(1).map(toHex);
+    const leaf = toHex(t.leafHash(0));
+    t.root().fill(0);
+    t.leafHash(0).fill(0);
+    for (const h of t.inclusionProof(0)) h.fill(0);
+    for (const h of t.consistencyProof(1)) h.fill(0);
+    assert.deepEqual([toHex(t.root()), t.inclusionProof(0).map(toHex), t.consistencyProof(1).map(toHex), toHex(t.leafHash(0))], [root, proof, cons, leaf], `size ${size}`);
+  }
+});
+
+test("out-of-range leaves and sizes are refused with AuditError, not a TypeError", () => {
+  const t = new MerkleTree();
+  for (let i = 0; i < 3; i++) t.append(Uint8Array.of(i));
+  const code = (f: () => unknown): string => {
+    try {
+      f();
+    } catch (e) {
+      return e instanceof AuditError ? e.code : String(e);
+    }
+    return "passed";
+  };
+  assert.equal(code(() => t.leafHash(-1)), "audit/index-out-of-range");
+  assert.equal(code(() => t.leafHash(3)), "audit/index-out-of-range");
+  assert.equal(code(() => t.consistencyProof(1, 5)), "audit/invalid-size");
+  assert.equal(code(() => t.inclusionProof(0, 4)), "audit/invalid-size");
+  assert.throws(() => consistencyProofNodes(3, 2), { message: "first tree size 3 is larger than second tree size 2" }, );
+  assert.throws(() => consistencyProofNodes(3, 2), (e: AuditError) => e.hint === "a log only grows: pass the older size first");
+  assert.throws(() => new CompactRange(3, []), (e: AuditError) => e.code === "audit/invalid-range-state" && e.message === "a tree of size 3 needs 2 right-edge hashes of 32 bytes" && e.hint === "pass the hashes() saved with that size");
+  assert.throws(() => new CompactRange().append(new Uint8Array(31)), (e: AuditError) => e.code === "audit/invalid-hash" && e.message === "a leaf hash must be 32 bytes" && e.hint === "hash entries with leafHash() before appending");
+});
+
+test("a compact range's saved hashes are copies: changing them changes neither the range nor one resumed from them", () => {
+  const r = new CompactRange();
+  for (let i = 0; i < 3; i++) r.append(leafHash(Uint8Array.of(i)));
+  const root = toHex(r.root());
+  const saved = r.hashes();
+  const resumed = new CompactRange(3, saved);
+  for (const h of r.hashes()) h.fill(0);
+  for (const h of saved) h.fill(0);
+  assert.deepEqual([toHex(r.root()), toHex(resumed.root())], [root, root]);
+});

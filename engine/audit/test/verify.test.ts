@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { readVectors } from "../../../test/support.ts";
-import { fromHex, leafHash } from "../hash.ts";
+import { fromHex, leafHash, nodeHash } from "../hash.ts";
 import { MerkleTree, consistencyProofNodes, inclusionProofNodes } from "../merkle.ts";
 import { verifyConsistency, verifyInclusion } from "../verify.ts";
 import type { TreeIndex } from "../verify.ts";
@@ -173,4 +173,40 @@ test("edge cases: sizes 0, bad lengths, non-arrays, huge sizes", () => {
   assert.equal(verifyConsistency(1, 1, [h], h, h), false);
   assert.equal(verifyConsistency(1, 2, [], h, h), false);
   assert.equal(verifyConsistency(2, 1, [h], h, h), false);
+});
+
+test("sizes and indexes outside uint64, and roots that are not bytes, fail even where the arithmetic would pass", () => {
+  const leaf = leafHash(Uint8Array.of(1));
+  const sibling = leafHash(Uint8Array.of(2));
+  // Index -1 of a one-leaf tree: the path is empty and the leaf is the root, so only the range check refuses it.
+  assert.equal(verifyInclusion(leaf, 0n, 1n, [], leaf), true);
+  assert.equal(verifyInclusion(leaf, -1n, 1n, [], leaf), false);
+  // The last leaf of a tree of 2^64 + 1 leaves: one sibling makes its root, but no uint64 log has that size.
+  const top = nodeHash(sibling, leaf);
+  assert.equal(verifyInclusion(leaf, 2n ** 64n, 2n ** 64n + 1n, [sibling], top), false);
+  // The last leaf of a tree of exactly 2^64 leaves: 64 left siblings.
+  const path = Array.from({ length: 64 }, (_, i) => leafHash(Uint8Array.of(i, 9)));
+  const root64 = path.reduce((r, p) => nodeHash(p, r), leaf);
+  assert.equal(verifyInclusion(leaf, 2n ** 64n - 1n, 2n ** 64n, path, root64), false);
+  assert.equal(verifyInclusion(leaf, 2n ** 63n - 1n, 2n ** 63n, path.slice(0, 63), path.slice(0, 63).reduce((r, p) => nodeHash(p, r), leaf)), true, "the same shape within uint64 verifies");
+  // Consistency: roots given as plain arrays of the right bytes are not roots.
+  const t = new MerkleTree();
+  for (let i = 0; i < 5; i++) t.append(Uint8Array.of(i));
+  const [r3, r5, proof] = [t.root(3), t.root(5), t.consistencyProof(3, 5)];
+  assert.equal(verifyConsistency(3, 5, proof, r3, r5), true);
+  assert.equal(verifyConsistency(3, 5, proof, Array.from(r3) as unknown as Uint8Array, r5), false);
+  assert.equal(verifyConsistency(3, 5, proof, r3, Array.from(r5) as unknown as Uint8Array), false);
+  assert.equal(verifyInclusion(t.leafHash(1), 1, 5, t.inclusionProof(1), Array.from(r5) as unknown as Uint8Array), false);
+});
+
+test("a proof whose elements throw when read fails verification instead of crashing the verifier", () => {
+  const t = new MerkleTree();
+  for (let i = 0; i < 4; i++) t.append(Uint8Array.of(i));
+  const trap = (proof: Uint8Array[]): Uint8Array[] => {
+    const p = [...proof];
+    Object.defineProperty(p, 0, { get: () => { throw new Error("trap"); } });
+    return p;
+  };
+  assert.equal(verifyInclusion(t.leafHash(1), 1, 4, trap(t.inclusionProof(1)), t.root()), false);
+  assert.equal(verifyConsistency(2, 4, trap(t.consistencyProof(2)), t.root(2), t.root()), false);
 });
