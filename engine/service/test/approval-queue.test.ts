@@ -3,6 +3,7 @@
 // lost to another node is reported, and that a waiter hears an answer from this node at once and
 // from another node by polling. The HTTP suites (approvals.test.ts) cover the routes; these pin the
 // queue's own rules, which mutation testing found the route tests left open.
+import { getEventListeners } from "node:events";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { MemoryApprovalStore } from "../approval-store.ts";
@@ -41,6 +42,25 @@ async function code(p: Promise<unknown>): Promise<string> {
     return (e as { code?: string }).code ?? String(e);
   }
   return "resolved";
+}
+
+/** The error's code, message and path, or "resolved". */
+async function refusal(p: Promise<unknown>): Promise<[string, string, string | undefined] | "resolved"> {
+  try {
+    await p;
+  } catch (e) {
+    const x = e as { code?: string; message: string; path?: string };
+    return [x.code ?? "", x.message, x.path];
+  }
+  return "resolved";
+}
+
+/** Lets pending promise callbacks run (setImmediate comes after them, and is never mocked here). */
+const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** The promise's value if it has settled once pending callbacks ran, else "waiting". */
+function settledNow<T>(p: Promise<T>): Promise<T | "waiting"> {
+  return Promise.race([p, new Promise<"waiting">((r) => setImmediate(() => r("waiting")))]);
 }
 
 test("the wire outcome: allow only once approved, deny once rejected or expired", () => {
@@ -295,4 +315,114 @@ test("the sweep expires due requests nobody reads, and close stops it and closes
 test("an unclosed queue holds no process open", async () => {
   const q = new ApprovalQueue(new MemoryApprovalStore());
   await q.create(request());
+});
+
+test("refusals say why, naming the key, the role and the request", async () => {
+  const { q, at } = clocked({ timeoutMs: 1_000 });
+  const a = await q.create(request());
+  assert.deepEqual(await refusal(q.answer(caller("eve"), a.id, "approve")), ["auth/forbidden", "approving this request needs the role 'supervisor', which key 'eve' lacks", undefined]);
+  assert.deepEqual(await refusal(q.answer(caller("bob", { roles: ["supervisor"], agents: ["other"] }), a.id, "approve")), ["auth/forbidden", "key 'bob' may not answer this request: it is for an agent or environment outside the key's scope", undefined]);
+  const open = await q.create(request([{ rule: "shop.any", effect: "require_approval" }]));
+  assert.deepEqual(await refusal(q.answer(supervisor, open.id, "approve")), ["auth/forbidden", "key 'sam' lacks the admin role", undefined]);
+  await q.answer(admin, a.id, "reject");
+  assert.deepEqual(await refusal(q.answer(admin, a.id, "approve")), ["approval/already-decided", `approval request '${a.id}' is already rejected`, "/id"]);
+  assert.deepEqual(await refusal(q.get("nope")), ["approval/not-found", "there is no approval request 'nope'", "/id"]);
+  // Swept, not read: the sweep writes the same note as a read past the deadline.
+  at(1_000);
+  await q.expireDue();
+  assert.deepEqual([(await q.store.get(open.id))?.status, (await q.store.get(open.id))?.note], ["expired", "no answer before the deadline"]);
+  await q.close();
+});
+
+test("a lost race is reported with the request's id and where it stands", async () => {
+  class Lagging extends MemoryApprovalStore {
+    stale = new Map<string, StoredApproval>();
+    override async get(id: string): Promise<StoredApproval | undefined> {
+      return this.stale.get(id) ?? super.get(id);
+    }
+  }
+  const store = new Lagging();
+  const { q } = clocked({ store });
+  const a = await q.create(request());
+  store.stale.set(a.id, (await store.get(a.id))!);
+  await store.answer(a.id, { status: "approved", by: "other-node", at: new Date(T0).toISOString() });
+  assert.deepEqual(await refusal(q.answer(admin, a.id, "reject")), ["approval/already-decided", `approval request '${a.id}' is already approved`, "/id"]);
+  const gone = await q.create(request());
+  store.stale.set(gone.id, (await store.get(gone.id))!);
+  const empty = new MemoryApprovalStore();
+  store.answer = (id, ans) => empty.answer(id, ans);
+  assert.deepEqual(await refusal(q.answer(admin, gone.id, "approve")), ["approval/not-found", `there is no approval request '${gone.id}'`, "/id"]);
+  await q.close();
+});
+
+test("a wait ends without any timer when the request is already answered, or its wait is already over", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout"] });
+  const q = new ApprovalQueue(new MemoryApprovalStore());
+  const done = await q.create(request());
+  await q.answer(admin, done.id, "approve");
+  assert.equal(((await settledNow(q.wait(done.id, 10_000))) as ApprovalV1).status, "approved");
+  const a = await q.create(request());
+  assert.equal(((await settledNow(q.wait(a.id, 0))) as ApprovalV1).status, "pending", "a zero wait answers at once");
+  await q.close();
+});
+
+test("a waiter finishes at the exact end of its wait, and releases its abort listener", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout"] });
+  let now = T0;
+  const q = new ApprovalQueue(new MemoryApprovalStore(), { now: () => now });
+  const a = await q.create(request());
+  const ac = new AbortController();
+  const w = q.wait(a.id, 1_000, ac.signal);
+  await flush();
+  assert.equal(await settledNow(w), "waiting");
+  now = T0 + 1_000;
+  t.mock.timers.tick(1_000);
+  await flush();
+  assert.equal(((await settledNow(w)) as ApprovalV1).status, "pending");
+  assert.equal(getEventListeners(ac.signal, "abort").length, 0, "the finished waiter no longer listens for an abort");
+  await q.close();
+});
+
+test("a waiter on a shared store re-reads it every pollMs", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout"] });
+  let reads = 0;
+  class Shared extends MemoryApprovalStore {
+    override async get(id: string): Promise<StoredApproval | undefined> {
+      reads++;
+      return super.get(id);
+    }
+  }
+  const store = new Shared();
+  Object.defineProperty(store, "shared", { value: true });
+  const q = new ApprovalQueue(store, { pollMs: 20 });
+  const a = await q.create(request());
+  const w = q.wait(a.id, 10_000);
+  await flush();
+  const before = reads;
+  t.mock.timers.tick(19);
+  await flush();
+  assert.equal(reads, before, "not before pollMs");
+  t.mock.timers.tick(1);
+  await flush();
+  assert.equal(reads, before + 1, "once per pollMs");
+  await store.answer(a.id, { status: "rejected", by: "other", at: new Date().toISOString() });
+  t.mock.timers.tick(20);
+  await flush();
+  assert.equal(((await settledNow(w)) as ApprovalV1).status, "rejected");
+  await q.close();
+});
+
+test("the sweep runs every min(1 s, timeoutMs)", async (t) => {
+  t.mock.timers.enable({ apis: ["setInterval"] });
+  let now = T0;
+  const q = new ApprovalQueue(new MemoryApprovalStore(), { timeoutMs: 50, now: () => now });
+  const a = await q.create(request());
+  now = T0 + 50;
+  t.mock.timers.tick(49);
+  await flush();
+  assert.equal((await q.store.get(a.id))?.status, "pending");
+  t.mock.timers.tick(1);
+  await flush();
+  assert.equal((await q.store.get(a.id))?.status, "expired");
+  await q.close();
 });

@@ -86,3 +86,12 @@ test("what a caller may do: decide within its agents and environments, read the 
   assert.equal(code(() => requireAdmin(boss)), "passed");
   assert.equal(code(() => requireAdmin(m)), "auth/forbidden");
 });
+
+test("a key is valid up to its expiry instant, and refused the millisecond after", (t) => {
+  const at = Date.parse("2026-12-07T10:00:00.000Z");
+  t.mock.timers.enable({ apis: ["Date"], now: at });
+  const ring = new KeyRing([cfg("k", { expires: new Date(at).toISOString() })]);
+  assert.equal(ring.authenticate("key-k").id, "k");
+  t.mock.timers.tick(1);
+  assert.equal(code(() => ring.authenticate("key-k")), "auth/expired-key");
+});
