@@ -287,7 +287,8 @@ export class GuardCore {
   /** The input policies read: the guard's fields, then a snapshot of every field the caller gave but `session` (unless `copy` is false), then `session`. */
   #fullInput(input: Record<string, unknown>, scope: ScopeState, iso: string, session: unknown, copy = true): Record<string, unknown> {
     const o = this.#o;
-    const full: Record<string, unknown> = { agent: o.agent, env: o.env, principal: scope.principalInput, time: iso };
+    // `session` is set last but placed in canonical key order (see scope.ts).
+    const full: Record<string, unknown> = { agent: o.agent, env: o.env, principal: scope.principalInput, session: undefined, time: iso };
     for (const k of Object.keys(input)) {
       // "__proto__" would set the prototype, not a field (the spread this replaces dropped it too).
       if (k === "session" || k === "__proto__") continue;

@@ -66,7 +66,9 @@ export class GuardScope {
     this.#core = core;
     this.sessionId = session;
     this.principal = principal;
-    const principalInput = principal === null ? null : { id: principal.id, roles: principal.roles ?? [], attrs: principal.attrs ?? {} };
+    // Keys in RFC 8785 order here and in the inputs below: a record's canonical text is then
+    // written without a sorted copy of each object (engine/audit/canonical-json.ts).
+    const principalInput = principal === null ? null : { attrs: principal.attrs ?? {}, id: principal.id, roles: principal.roles ?? [] };
     this.#state = { session, principal, principalInput };
   }
 
@@ -146,7 +148,7 @@ export class GuardScope {
   // guarded call is mostly bookkeeping, and every async frame and await adds to it.
   #toolCall(name: string, args: unknown, options: CallOptions): unknown {
     this.#need(`tool '${name}'`);
-    const call = this.#core.enforce("tool_call", { tool: { name, args } }, this.#state, options);
+    const call = this.#core.enforce("tool_call", { tool: { args, name } }, this.#state, options);
     if (call instanceof Promise) return call.then((c) => (c.payload.tool as { args?: unknown }).args);
     return (call.payload.tool as { args?: unknown }).args;
   }
@@ -168,7 +170,7 @@ export class GuardScope {
     const text = (seen as { text?: unknown } | null)?.text;
     // A tool that answers with a failure (MCP's isError, LangChain's status "error") failed as surely as one that threw.
     const failed = (seen as { isError?: unknown } | null)?.isError === true;
-    const out = this.#core.enforce("tool_result", { tool: { name, args: decidedArgs, result: seen } }, this.#state, { step: { durationMs, ...(typeof text === "string" ? { outputSize: text.length } : {}), ...(failed ? { error: RESULT_ERROR } : {}) } });
+    const out = this.#core.enforce("tool_result", { tool: { args: decidedArgs, name, result: seen } }, this.#state, { step: { durationMs, ...(typeof text === "string" ? { outputSize: text.length } : {}), ...(failed ? { error: RESULT_ERROR } : {}) } });
     if (out instanceof Promise) return out.then((o) => this.#seen(o, result, options));
     return this.#seen(out, result, options);
   }
