@@ -560,10 +560,38 @@ class Session:
         return done if done is not None else self._answered(phase, input, d, await self._wait_async(d))
 
     def _approval_path(self, d: DecisionResponse, wait: int) -> str:
-        ref = d.get("approval")
-        if ref is None:
-            raise ServiceError(200, "approval/missing", "a require_approval decision came without an approval request")
-        return f"/v1/approvals/{quote(ref['id'], safe='')}?wait={wait}"
+        return f"{_approval_url(d)}?wait={wait}"
+
+    # -- answers given in the framework -----------------------------------------------------
+
+    def _relay(self, step: Step, approved: bool, by: str | None, note: str | None) -> Approval | None:
+        """Files the answer the framework's human gave on the service's approval request (the
+        queue settles it, the audit log records it): the request as it then stands, or None
+        when it could not be filed and that may pass (a refusal; `on_unavailable="allow"`)."""
+        try:
+            path, body = _relay_request(step.decision, approved, by, note)
+            return _approval(self.guard._sync.call("POST", path, body))
+        except (Unavailable, ServiceError) as e:
+            self._unfiled(step, approved, e)
+            return None
+
+    async def _arelay(self, step: Step, approved: bool, by: str | None, note: str | None) -> Approval | None:
+        try:
+            path, body = _relay_request(step.decision, approved, by, note)
+            return _approval(await self.guard._async.call("POST", path, body))
+        except (Unavailable, ServiceError) as e:
+            self._unfiled(step, approved, e)
+            return None
+
+    def _unfiled(self, step: Step, approved: bool, err: Unavailable | ServiceError) -> None:
+        if not approved:
+            # Refused: nothing runs either way; the log misses the answer, and says so here.
+            log.warning("palisade: a refusal given in the framework was not filed with the service (%s)", err)
+            return
+        if isinstance(err, ServiceError):
+            raise err
+        # An approval the service cannot record does not let the action run (fail closed).
+        self._pass_unchecked(self._unavailable(step.phase, _tool_name(step.input), str(err)), step.input)
 
     def _wait_sync(self, d: DecisionResponse) -> Approval | None:
         """Waits on the service's queue until the request is answered or the guard's approval
@@ -867,24 +895,63 @@ class Step:
         return out
 
     def answer(self, answer: Any) -> Guarded:
-        """Applies the framework's answer (`True`, or `{"approved": bool, "by"?, "reason"?}`):
-        the Guarded payload when approved, else PolicyDeniedError (approval_refused)."""
-        approved = answer is True or (isinstance(answer, Mapping) and answer.get("approved") is True)
+        """Applies the framework's answer (`True`, or `{"approved": bool, "by"?, "reason"?}`),
+        first filed on the service's approval request (`POST /v1/approvals/{id}/answered`) so
+        that its queue and audit log say who answered what: the Guarded payload when approved,
+        else PolicyDeniedError (approval_refused). An approver who answered the request first
+        keeps the word: their refusal (or the request's expiry) stops the action all the same.
+        An approval the service cannot record fails closed, as any decision does."""
+        approved, by, reason = _framework_answer(answer)
+        return self._settled(approved, by, reason, self.session._relay(self, approved, by, reason))
+
+    async def aanswer(self, answer: Any) -> Guarded:
+        """As `answer`, awaiting."""
+        approved, by, reason = _framework_answer(answer)
+        return self._settled(approved, by, reason, await self.session._arelay(self, approved, by, reason))
+
+    def _settled(self, approved: bool, by: str | None, reason: str | None, filed: Approval | None) -> Guarded:
         d = self.decision
-        if approved:
-            return Guarded(decision=d, payload=self.payload, warnings=d["warnings"])
-        why = denial_message(d, "approval required")
-        detail = ""
-        if isinstance(answer, Mapping):
-            by, reason = answer.get("by"), answer.get("reason")
+        if not approved:
             detail = (f" by {by}" if by else "") + (f": {reason}" if reason else "")
-        raise PolicyDeniedError(
-            f"{why} (approval refused{detail})",
-            decision=d,
-            phase=self.phase,
-            tool=_tool_name(self.input),
-            denial="approval_refused",
-        )
+            raise PolicyDeniedError(
+                f"{denial_message(d, 'approval required')} (approval refused{detail})",
+                decision=d,
+                phase=self.phase,
+                tool=_tool_name(self.input),
+                denial="approval_refused",
+            )
+        if filed is None or filed["status"] == "approved":
+            return Guarded(
+                decision=d, payload=self.payload, approval=filed, unchecked=filed is None, warnings=d["warnings"]
+            )
+        return self.session._answered(self.phase, self.input, d, filed)
+
+
+def _approval_url(d: DecisionResponse) -> str:
+    ref = d.get("approval")
+    if ref is None:
+        raise ServiceError(200, "approval/missing", "a require_approval decision came without an approval request")
+    return f"/v1/approvals/{quote(ref['id'], safe='')}"
+
+
+def _framework_answer(answer: Any) -> tuple[bool, str | None, str | None]:
+    """(approved, by, reason) of a framework's answer: only `True` or `{"approved": True}` approves."""
+    approved = answer is True or (isinstance(answer, Mapping) and answer.get("approved") is True)
+    by = reason = None
+    if isinstance(answer, Mapping):
+        b, r = answer.get("by"), answer.get("reason")
+        by = str(b)[:200] if b else None
+        reason = str(r)[:1000] if r else None
+    return approved, by, reason
+
+
+def _relay_request(d: DecisionResponse, approved: bool, by: str | None, note: str | None) -> tuple[str, bytes]:
+    body: dict[str, Any] = {"approved": approved}
+    if by is not None:
+        body["by"] = by
+    if note is not None:
+        body["note"] = note
+    return f"{_approval_url(d)}/answered", _ENCODER.encode(body).encode()
 
 
 def _tool_name(input: Mapping[str, Any]) -> str | None:
