@@ -41,7 +41,7 @@ from .errors import (
     ServiceError,
     SessionRequiredError,
 )
-from .telemetry import Emitter, OutcomeEvent, Telemetry, TokenUse, error_of, now_ms
+from .telemetry import Emitter, Evaluator, OutcomeEvent, Telemetry, TokenUse, error_of, now_ms
 from .wire import Approval, DecisionResponse, Phase, Reason
 
 log = logging.getLogger("palisade")
@@ -197,6 +197,7 @@ class Guard:
         on_deny: OnDeny = "raise",
         telemetry: Telemetry | None = None,
         outcomes: bool = True,
+        evaluators: Sequence[Evaluator] = (),
         stream_hold: int | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
@@ -223,7 +224,13 @@ class Guard:
         self.approval_timeout = approval_timeout
         self.on_deny: OnDeny = on_deny
         #: Outcomes posted to the service's `/v1/outcomes` off the action's path (None: `outcomes=False`).
-        self.outcomes = OutcomeReporter(SyncTransport(url, key, _OUTCOME_RETRY, http_client)) if outcomes else None
+        if evaluators and not outcomes:
+            raise GuardConfigError("evaluators score the answers of outcomes: they need outcomes=True")
+        self.outcomes = (
+            OutcomeReporter(SyncTransport(url, key, _OUTCOME_RETRY, http_client), evaluators=evaluators)
+            if outcomes
+            else None
+        )
         self.telemetry = Emitter(telemetry, self.outcomes)
         self._stream_hold = stream_hold
         self._hold_read: tuple[float, int] | None = None

@@ -24,7 +24,7 @@ import inspect
 import json
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 from agents import (
@@ -205,6 +205,17 @@ def _messages(input: str | list[Any]) -> list[dict[str, str]]:
     return out
 
 
+def _answer_text(output: Sequence[Any]) -> str:
+    """The model's answer text, for the service's answer descriptors and the evaluators."""
+    return "".join(
+        p.text
+        for item in output
+        if isinstance(item, ResponseOutputMessage)
+        for p in item.content
+        if isinstance(p, ResponseOutputText)
+    )
+
+
 class GuardedAgentModel(Model):
     """A `Model` guarded by one session (see `guard_agent_model`)."""
 
@@ -251,6 +262,7 @@ class GuardedAgentModel(Model):
         self.session.record_model(
             duration_ms=(time.perf_counter() - started) * 1000,
             tokens={"input": r.usage.input_tokens, "output": r.usage.output_tokens},
+            output=_answer_text(r.output) or None,
             model=self.name,
             provider="openai-agents",
         )
@@ -289,6 +301,7 @@ class GuardedAgentModel(Model):
                 self.session.record_model(
                     duration_ms=(time.perf_counter() - started) * 1000,
                     tokens={"input": u.input_tokens, "output": u.output_tokens} if u else None,
+                    output=_answer_text(event.response.output) or None,
                     model=self.name,
                     provider="openai-agents",
                 )
