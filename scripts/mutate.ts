@@ -66,7 +66,9 @@ process.env.PALISADE_MUTATION = "1";
 let failed = false;
 /** Scores one part's mutants, prints the survivors, and writes the part's entry of mutation.json. */
 function report(name: string, part: Part, mutants: readonly MutantOutcome[], run: Pick<PartScore, "seconds" | "load_average_start" | "load_average_end" | "timeout_ms" | "files" | "only" | "retested">): void {
-  const score = scoreOf(mutants, part.floor, part.equivalent ?? []);
+  // An incremental report keeps the results of files a part no longer mutates: they do not count.
+  const mine = mutants.filter((m) => part.mutate.includes(relative(root, resolve(root, m.fileName))));
+  const score = scoreOf(mine, part.floor, part.equivalent ?? []);
   const s: PartScore = { ...score, ...run };
   console.error(`mutate ${name}: score ${s.score}% (${s.killed} killed, ${s.timeout} timed out, ${s.survived} survived, ${s.no_coverage} without coverage, ${s.equivalent} equivalent) floor ${s.floor}% in ${s.seconds} s`);
   for (const m of score.survivors) console.error(`  survived: ${m}`);
@@ -120,9 +122,9 @@ for (const name of parts) {
   if (retest) {
     if (previous === undefined) throw new Error(`mutate: no report of '${name}' to retest: run it first`);
     for (const [f, { source }] of Object.entries(previous.files)) {
-      if (readFileSync(resolve(root, f), "utf8") !== source) throw new Error(`mutate: ${f} changed since the last run of '${name}': run the part again (incremental) instead of --retest`);
+      if (part.mutate.includes(f) && readFileSync(resolve(root, f), "utf8") !== source) throw new Error(`mutate: ${f} changed since the last run of '${name}': run the part again (incremental) instead of --retest`);
     }
-    const open = previous.mutants.filter((m) => (m.status === "Survived" || m.status === "NoCoverage") && !isEquivalent(m, part.equivalent ?? []));
+    const open = previous.mutants.filter((m) => part.mutate.includes(m.fileName) && (m.status === "Survived" || m.status === "NoCoverage") && !isEquivalent(m, part.equivalent ?? []));
     // Stryker's ranges: lines from 1, columns from 0.
     mutate = open.map((m) => `${m.fileName}:${m.location.start.line}:${m.location.start.column - 1}-${m.location.end.line}:${m.location.end.column - 1}`);
     console.error(`mutate ${name}: retesting ${open.length} survivors`);

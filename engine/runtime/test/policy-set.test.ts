@@ -62,9 +62,12 @@ test("tool schemas are part of the digest, by content and not by key order", () 
   assert.notEqual(policyDigest([{ path: "a.policy", text: A }], { refund: { ...s1.refund, required: ["amount", "note"] } }), d1, "lists keep their order");
   assert.notEqual(policyDigest([{ path: "a.policy", text: A }], { refund: { ...s1.refund, maximum: null } }), d1, "a null counts");
   // The exact canonical form: sorted keys, no spaces, prefixed with its length.
-  const json = '{"refund":{"properties":{"amount":{"type":"number"},"note":{"type":"string"}},"required":["amount"],"type":"object"}}';
-  const h = createHash("sha256").update(`${Buffer.byteLength(A)}\n`).update(A).update(`tool-schemas ${Buffer.byteLength(json)}\n`).update(json);
-  assert.equal(d1, `sha256:${h.digest("hex")}`);
+  const exact = (schemas: Record<string, unknown>, json: string): void => {
+    const h = createHash("sha256").update(`${Buffer.byteLength(A)}\n`).update(A).update(`tool-schemas ${Buffer.byteLength(json)}\n`).update(json);
+    assert.equal(policyDigest([{ path: "a.policy", text: A }], schemas), `sha256:${h.digest("hex")}`);
+  };
+  exact(s1, '{"refund":{"properties":{"amount":{"type":"number"},"note":{"type":"string"}},"required":["amount"],"type":"object"}}');
+  exact({ t: { enum: ["a", 1, null] } }, '{"t":{"enum":["a",1,null]}}');
 });
 
 test("decide refuses an unknown phase and an input that is not an object, with their codes", () => {
@@ -74,6 +77,7 @@ test("decide refuses an unknown phase and an input that is not an object, with t
       set.decide(phase, input);
     } catch (e) {
       assert.ok(e instanceof DecisionInputError);
+      assert.equal(e.name, "DecisionInputError");
       return [e.code, e.message];
     }
     return ["decided", ""];
@@ -113,5 +117,5 @@ test("a set with errors, or with a tool schema no validator accepts, loads as nu
   assert.ok(bad.diagnostics.some((d) => d.severity === "error"));
   const schema = loadPolicySet([{ path: "a.policy", text: A }], { toolSchemas: { shell: { type: "object", properties: { cmd: { type: "string", pattern: "(" } } } } });
   assert.equal(schema.policySet, null);
-  assert.deepEqual(schema.diagnostics.filter((d) => d.severity === "error").map((d) => d.code), ["E605"]);
+  assert.deepEqual(schema.diagnostics.filter((d) => d.severity === "error").map((d) => [d.code, d.help]), [["E605", "fix the schema so that a JSON Schema validator accepts it"]]);
 });

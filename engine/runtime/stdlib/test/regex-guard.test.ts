@@ -113,3 +113,38 @@ test("counted repetitions the linear matcher would unroll past its limit are ref
   assert.throws(() => compilePolicyRegex("(?:a{300}b*){300}", ""), fails("runtime/invalid-regex"));
   assert.equal(compilePolicyRegex("a{300}b*", "").test(`${"a".repeat(300)}b`), true);
 });
+
+test("inputs over the limit are refused by both engines, saying the pattern, the length and the limit", () => {
+  const back = compilePolicyRegex("ab?", "", { maxInput: 5 });
+  const linear = compilePolicyRegex("a+b", "", { maxInput: 5 });
+  assert.deepEqual([back.engine, linear.engine], ["backtracking", "linear"]);
+  for (const re of [back, linear]) {
+    assert.equal(re.test("xxxab"), true, "at the limit");
+    assert.deepEqual(re.find("xxxab"), [[3, 5]]);
+    for (const f of [() => re.test("xxxxab"), () => re.find("xxxxab")]) {
+      assert.throws(f, (e: unknown) => fails("runtime/input-too-large")(e) && (e as Error).message === `regex ${JSON.stringify(re.source)} refused an input of 6 characters: the limit is 5`);
+    }
+  }
+});
+
+test("a refused pattern is quoted in the message, cut at 60 characters", () => {
+  const long = `(a)\\1${"b".repeat(70)}`;
+  assert.throws(() => compilePolicyRegex(long), (e: unknown) => fails("runtime/invalid-regex")(e) && (e as Error).message.startsWith(`regex ${JSON.stringify(`${long.slice(0, 60)}...`)} is not allowed: `));
+  const short = "(a)\\1";
+  assert.throws(() => compilePolicyRegex(short), (e: unknown) => fails("runtime/invalid-regex")(e) && (e as Error).message.startsWith(`regex ${JSON.stringify(short)} is not allowed: `) && !(e as Error).message.includes("..."));
+  const sixty = `(a)\\1${"b".repeat(55)}`;
+  assert.equal(sixty.length, 60);
+  assert.throws(() => compilePolicyRegex(sixty), (e: unknown) => (e as Error).message.startsWith(`regex ${JSON.stringify(sixty)} is not allowed: `));
+});
+
+test("after an empty match find steps one code unit, or one code point under u", () => {
+  // Without u, a lone low surrogate is a character of its own and can match.
+  assert.deepEqual(compilePolicyRegex("[\\uDE00]?").find("\uD83D\uDE00"), [[1, 2]]);
+  // Under u, U+FFFF is one code unit: the step after an empty match there is one.
+  assert.deepEqual(compilePolicyRegex("a?", "u").find("\uFFFFa"), [[1, 2]]);
+  assert.deepEqual(compilePolicyRegex("a?", "u").find("\u{1F600}a"), [[2, 3]]);
+});
+
+test("a pattern too large for the linear matcher once its counted repetitions are unrolled is refused as such", () => {
+  assert.throws(() => compilePolicyRegex("a{100000}b*"), (e: unknown) => fails("runtime/invalid-regex")(e) && (e as Error).message === 'regex "a{100000}b*" is not allowed: its counted repetitions are too large');
+});
