@@ -38,6 +38,7 @@ export const PARTS: Readonly<Record<string, Part>> = {
     floor: 0,
     equivalent: [
       { file: "engine/runtime/combine.ts", mutator: "BooleanLiteral", original: "false", replacement: "true", reason: "`let transforms = false` guards a fast path: without a transform among the effects the transform loop changes nothing and the reasons stay as they were (the other false->true of this file, redact's `create`, is killed by combine.test.ts)" },
+      { file: "engine/runtime/combine.ts", mutator: "ConditionalExpression", original: "r.count === 0", replacement: "false", reason: "a replace that found nothing returns its input text (the Replaced contract), and writing an equal string back leaves the payload as it was" },
       { file: "engine/runtime/combine.ts", mutator: "ConditionalExpression", original: "shaped.length === 0", replacement: "false", reason: "sorting reasons that are already in rule order changes nothing (a stable sort)" },
       { file: "engine/runtime/stdlib/regex-guard.ts", mutator: "ConditionalExpression", original: "extent !== Infinity", replacement: "true", reason: "an infinite extent makes the product infinite, which is not within the budget either" },
       { file: "engine/runtime/policy-set.ts", mutator: "ConditionalExpression", original: 'evaluator === "compiled"', replacement: "true", reason: "both evaluators decide identically (the differential tests hold them in step), so which one a PolicySet builds or asks is not observable through its API; the choice is pinned by `evaluator`" },

@@ -134,7 +134,7 @@ test("a transform failing under on_error allow errors its rule and the decision 
   assert.deepEqual([p5.payload, p5.errors], [{ items: ["a"] }, []]);
   // A redact of an absent or null field changes nothing and creates nothing.
   const absent: Firing = { rule: { id: "p.mask" }, effects: [{ kind: "redact", path: ["a", "b"], replace: () => ({ text: "X", count: 1 }) }] };
-  for (const input of [{}, { a: null }, { a: { b: null } }]) {
+  for (const input of [{}, { a: null }, { a: { b: null } }, { a: { b: undefined } }]) {
     const x = combine(input, [absent], allowAll, policy);
     assert.deepEqual([x.payload, x.reasons, x.errors], [input, [], []], JSON.stringify(input));
   }
@@ -161,6 +161,7 @@ test("updateIn on lists: positions inside are written on a copy, positions outsi
   assert.throws(() => updateIn([1], ["a"], () => 1, true), { message: "cannot write field 'a' of a list" });
   assert.equal(updateIn(null, ["a"], () => 1, false), null, "redact creates nothing");
   assert.equal(updateIn(undefined, ["a"], () => 1, false), undefined);
+  assert.equal(updateIn(undefined, [0], () => 1, false), undefined, "redact skips a position of nothing");
   assert.deepEqual(updateIn(null, ["a", "b"], () => 1, true), { a: { b: 1 } }, "set creates the path");
   const obj = { a: { b: 1 }, c: 2 };
   assert.equal(updateIn(obj, ["a", "b"], () => 1, true), obj, "an equal value written: the same root");

@@ -68,6 +68,7 @@ test("tool schemas are part of the digest, by content and not by key order", () 
   };
   exact(s1, '{"refund":{"properties":{"amount":{"type":"number"},"note":{"type":"string"}},"required":["amount"],"type":"object"}}');
   exact({ t: { enum: ["a", 1, null] } }, '{"t":{"enum":["a",1,null]}}');
+  exact({ t: { default: undefined } }, '{"t":{"default":null}}');
 });
 
 test("decide refuses an unknown phase and an input that is not an object, with their codes", () => {

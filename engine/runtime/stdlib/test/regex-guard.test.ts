@@ -148,3 +148,7 @@ test("after an empty match find steps one code unit, or one code point under u",
 test("a pattern too large for the linear matcher once its counted repetitions are unrolled is refused as such", () => {
   assert.throws(() => compilePolicyRegex("a{100000}b*"), (e: unknown) => fails("runtime/invalid-regex")(e) && (e as Error).message === 'regex "a{100000}b*" is not allowed: its counted repetitions are too large');
 });
+
+test("a pattern with several problems is refused naming each, separated by '; '", () => {
+  assert.throws(() => compilePolicyRegex("(a)\\1(?<=b)"), (e: unknown) => fails("runtime/invalid-regex")(e) && /^regex "\(a\)\\\\1\(\?<=b\)" is not allowed: [^;]+; [^;]+$/.test((e as Error).message));
+});
