@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join, relative, resolve } from "node:path";
 import type { LogLevel } from "@stryker-mutator/api/core";
-import { isEquivalent, PARTS, partsTouchedBy, scoreOf, type MutantOutcome, type Part, type PartScore } from "./mutation/parts.ts";
+import { isEquivalent, PARTS, partsTouchedBy, scoreOf, useSources, type MutantOutcome, type Part, type PartScore } from "./mutation/parts.ts";
 
 const root = resolve(import.meta.dirname, "..");
 const args = process.argv.slice(2);
@@ -103,8 +103,11 @@ if (flag("rescore") !== undefined) {
       failed = true;
       continue;
     }
+    useSources(Object.fromEntries(Object.entries(r.files).map(([f, x]) => [f, x.source])));
     const { seconds, load_average_start, load_average_end, timeout_ms, files, only: o, retested } = before[name] ?? {};
-    report(name, PARTS[name], r.mutants, { seconds, load_average_start, load_average_end, timeout_ms, files, retested, ...(o !== undefined ? { only: o } : {}) });
+    // A run narrowed by --files is rescored over the same files.
+    const part = o === undefined ? PARTS[name] : { ...PARTS[name], mutate: PARTS[name].mutate.filter((f) => o.includes(f)) };
+    report(name, part, r.mutants, { seconds, load_average_start, load_average_end, timeout_ms, files, retested, ...(o !== undefined ? { only: o } : {}) });
   }
   process.exit(failed ? 1 : 0);
 }
@@ -124,6 +127,7 @@ for (const name of parts) {
     for (const [f, { source }] of Object.entries(previous.files)) {
       if (part.mutate.includes(f) && readFileSync(resolve(root, f), "utf8") !== source) throw new Error(`mutate: ${f} changed since the last run of '${name}': run the part again (incremental) instead of --retest`);
     }
+    useSources(Object.fromEntries(Object.entries(previous.files).map(([f, x]) => [f, x.source])));
     const open = previous.mutants.filter((m) => part.mutate.includes(m.fileName) && (m.status === "Survived" || m.status === "NoCoverage") && !isEquivalent(m, part.equivalent ?? []));
     // Stryker's ranges: lines from 1, columns from 0.
     mutate = open.map((m) => `${m.fileName}:${m.location.start.line}:${m.location.start.column - 1}-${m.location.end.line}:${m.location.end.column - 1}`);
@@ -183,6 +187,9 @@ for (const name of parts) {
     continue;
   }
   const mutants = ran;
+  // Places point into the sources the run mutated (its report holds them), not the files as they are now.
+  const done = lastReport(name);
+  if (done !== undefined) useSources(Object.fromEntries(Object.entries(done.files).map(([f, x]) => [f, x.source])));
   report(name, part, mutants, { seconds: Math.round((performance.now() - started) / 1000), load_average_start: tenth(load), load_average_end: tenth(loadavg()[0]), timeout_ms: timeoutMS, files: part.mutate.length, ...(only !== undefined ? { only: part.mutate } : {}) });
 }
 process.exitCode = failed ? 1 : 0;

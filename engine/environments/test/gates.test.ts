@@ -6,7 +6,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { loadPolicySet } from "../../runtime/index.ts";
 import type { PolicySet } from "../../runtime/policy-set.ts";
-import { replayGate, testsGate } from "../gates.ts";
+import { alertStatesInLog } from "../drift.ts";
+import { driftGate, replayGate, testsGate } from "../gates.ts";
 
 const RULE = `package p
 
@@ -57,4 +58,37 @@ test("the replay gate: not required passes; no log or nothing to replay fails, u
   const waived = replayGate({ ...replay, max: 0, target: { name: "production", records: null }, source: { name: "staging", records: null }, waiver });
   assert.deepEqual(waived.result, { gate: "replay", passed: true, detail: "'production' has no audit log to replay; waived by alice and bob: new environment" });
   assert.deepEqual(waived.evidence?.waiver, waiver);
+});
+
+test("alert states from the log: only this environment's records, drift_alert records by key and status, compliance events, the monitor's own 'resolved'", () => {
+  const rec = (record: Record<string, unknown>, index = 0) => ({ index, record });
+  const states = alertStatesInLog([
+    rec({ env: "staging", phase: "drift_alert", drift_alert: { key: "k1", status: "open" } }),
+    rec({ env: "other", phase: "drift_alert", drift_alert: { key: "k1", status: "resolved" } }),
+    rec({ env: "staging", phase: "drift_alert", drift_alert: { key: "k2", status: 7 } }),
+    rec({ env: "staging", phase: "drift_alert", drift_alert: null }),
+    rec({ env: "staging", phase: "drift_alert", drift_alert: { key: 5, status: "open" } }),
+    rec({ env: "staging", phase: "decision", drift_alert: { key: "k9", status: "open" } }),
+    rec({ env: "staging", event: "drift_alert", alert: { key: "k3" } }),
+    rec({ env: "staging", event: "drift_alert", alert: { key: 3 } }),
+    rec({ env: "staging", event: "drift_alert" }),
+    rec({ env: "staging", event: "other", alert: { key: "k8" }, handling: { key: "k8", action: "resolved" } }),
+    rec({ env: "staging", event: "drift_alert_handled", handling: { key: "k3", action: "resolved", by: "palisade-monitor" } }),
+    rec({ env: "staging", event: "drift_alert_handled", handling: { key: "k4", action: "resolved", by: "alice" } }),
+    rec({ env: "staging", event: "drift_alert_handled", handling: { key: "k5", action: 1 } }),
+    rec({ env: "staging", event: "drift_alert_handled" }),
+  ], "staging");
+  assert.deepEqual(Object.fromEntries([...states].map(([k, s]) => [k, s])), {
+    k1: { out: true, seen: false, words: ["open"] },
+    k2: { out: true, seen: false, words: ["7"] },
+    k3: { out: false, seen: false, words: ["open", "recovered"] },
+    k4: { out: false, seen: true, words: ["resolved"] },
+    k5: { out: true, seen: false, words: ["1"] },
+  });
+});
+
+test("the drift gate not required passes saying so; with neither store nor log it cannot tell", async () => {
+  const env = { name: "staging" } as unknown as Parameters<typeof driftGate>[1];
+  assert.deepEqual(await driftGate(false, env, undefined), { gate: "drift", passed: true, detail: "drift check not required" });
+  assert.deepEqual(await driftGate(true, env, undefined), { gate: "drift", passed: false, detail: "environment 'staging' has no monitor store or audit log to check for drift alerts" });
 });
