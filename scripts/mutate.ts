@@ -181,9 +181,9 @@ for (const name of parts) {
     }
     writeFileSync(file, JSON.stringify(full));
     const before = existsSync(resultsFile) ? ((JSON.parse(readFileSync(resultsFile, "utf8")) as { parts?: Record<string, PartScore> }).parts?.[name] ?? {}) : {};
-    const { seconds, load_average_start, load_average_end, timeout_ms, files } = before as PartScore;
+    const { seconds, load_average_start, load_average_end, timeout_ms, files, only: o } = before as PartScore;
     const retested = { mutants: again.length, killed: again.filter((m) => m.status === "Killed" || m.status === "Timeout").length, seconds: Math.round((performance.now() - started) / 1000), load_average_start: tenth(load) };
-    report(name, part, merged, { seconds, load_average_start, load_average_end, timeout_ms, files, retested });
+    report(name, part, merged, { seconds, load_average_start, load_average_end, timeout_ms, files, retested, ...(o !== undefined ? { only: o } : {}) });
     continue;
   }
   const mutants = ran;
