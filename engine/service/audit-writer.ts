@@ -138,6 +138,9 @@ interface Queued {
   readonly reject: (err: unknown) => void;
 }
 
+/** Batches with the store at once; more decisions wait and then go together (group commit). */
+const IN_FLIGHT = 1;
+
 /** A record the store did not commit within the writer's deadline. */
 export class AuditTimeoutError extends Error {
   override readonly name = "AuditTimeoutError";
@@ -154,6 +157,8 @@ export class AuditWriter {
   };
   #failures = 0;
   #written = 0;
+  /** Batches handed to the log and not yet settled. */
+  #inflight = 0;
   readonly #onError: (err: unknown) => void;
   readonly #timeoutMs: number;
 
@@ -191,12 +196,27 @@ export class AuditWriter {
   push(p: PendingRecord): Promise<number> {
     return new Promise<number>((resolve, reject) => {
       this.#queue.push({ p, resolve, reject });
-      if (!this.#scheduled) {
-        this.#scheduled = true;
-        setImmediate(() => this.#drain());
-      }
+      this.#schedule();
     });
   }
+
+  // Group commit: while IN_FLIGHT batches are with the store, new decisions wait for one of
+  // them to settle and then go as one batch. Handing over a batch every turn of the event loop
+  // made half the batches under load (15 decisions on average against 31), each paying a
+  // message to the store's thread, waking it, and a commit with its fsync there. The waiting
+  // adds at most one commit to a decision's latency.
+  #schedule(): void {
+    if (this.#scheduled || this.#inflight >= IN_FLIGHT || this.#queue.length === 0) return;
+    this.#scheduled = true;
+    setImmediate(this.#drainNow);
+  }
+
+  readonly #drainNow = (): void => this.#drain();
+
+  readonly #released = (): void => {
+    this.#inflight--;
+    this.#schedule();
+  };
 
   /** Records an approval's outcome as its own entry, beside the decision that asked for it; resolves once durable. */
   pushApproval(a: ApprovalV1, caller: string): Promise<number> {
@@ -239,6 +259,7 @@ export class AuditWriter {
   #drain(): void {
     this.#scheduled = false;
     const batch = this.#queue;
+    if (batch.length === 0) return;
     this.#queue = [];
     const settled: Promise<unknown>[] = [];
     const open = new Set(batch);
@@ -252,17 +273,32 @@ export class AuditWriter {
         q.reject(err);
       }
     }
-    if (this.#timeoutMs > 0 && open.size > 0) {
+    if (open.size === 0) return;
+    // The batch holds its place until it settles, or until its deadline passes: a store that
+    // never answers must not keep later decisions from being handed over (and timing out).
+    this.#inflight++;
+    let held = true;
+    const release = (): void => {
+      if (!held) return;
+      held = false;
+      this.#released();
+    };
+    let timer: NodeJS.Timeout | undefined;
+    if (this.#timeoutMs > 0) {
       // One timer per batch rather than per decision; rejecting a settled promise is a no-op.
-      const late = new AuditTimeoutError(`the audit store did not commit within ${this.#timeoutMs} ms`);
-      const timer = setTimeout(() => {
+      timer = setTimeout(() => {
+        const late = new AuditTimeoutError(`the audit store did not commit within ${this.#timeoutMs} ms`);
         this.#failures += open.size;
         this.#onError(late);
         for (const q of open) q.reject(late);
         open.clear();
+        release();
       }, this.#timeoutMs);
-      void Promise.allSettled(settled).then(() => clearTimeout(timer));
     }
+    void Promise.allSettled(settled).then(() => {
+      clearTimeout(timer);
+      release();
+    });
   }
 
   /** Hands everything queued to the log and waits until it is durable. */

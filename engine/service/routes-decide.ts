@@ -163,8 +163,21 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
     const shown = decision.payload === full ? input0 : withSession(decision.payload, full.session, input0.session);
     const shownJson = shown === input0 ? recordedJson : (JSON.stringify(shown) ?? "null");
     const recorded = ctx.record({ id, iso, agent, env, phase: r.phase, session, principal: typeof principal === "string" ? principal : null, tool, input: input0, inputJson: recordedJson, decision, caller: caller.id, ...(shadow ? { mode: "shadow" as const } : {}), ...(call !== undefined ? { callSeq: call.seq, outcome: call.outcome } : {}) });
-    const answerPayload = r.payload === "input" ? inputFieldsOf(decision.payload, input) : decision.payload;
-    const answerPayloadJson = JSON.stringify(answerPayload) ?? "null";
+    // By default the answer is what the console shows: the history by reference, as the log has
+    // it, so an answer does not grow with its session, and an input no transform changed is
+    // written to JSON once for the entry, the console and the answer.
+    let answerPayload: unknown;
+    let answerPayloadJson: string;
+    if (r.payload === "input") {
+      answerPayload = inputFieldsOf(shown, input);
+      answerPayloadJson = JSON.stringify(answerPayload) ?? "null";
+    } else if (r.payload === "history") {
+      answerPayload = decision.payload;
+      answerPayloadJson = JSON.stringify(answerPayload) ?? "null";
+    } else {
+      answerPayload = shown;
+      answerPayloadJson = shownJson;
+    }
     const response: DecisionResponseV1 = { id, decision: decision.decision, reasons: decision.reasons, warnings: decision.warnings, payload: answerPayload, errors: decision.errors, policy: decision.policy };
     const note = (): void => {
       ctx.activity.add({ id, time: iso, agent, env, phase: r.phase, session, tool, decision: decision.decision, reasons: decision.reasons, warnings: decision.warnings, input: input0, payload: shown }, decision, { input: recordedJson, payload: shownJson });
