@@ -59,7 +59,7 @@ describe("rule messages quoting large arguments", () => {
       await audit.flush();
       const entry = (await audit.read((await audit.size()) - 1)).record;
       assert.equal(entry.decision_id, r.body.id);
-      assert.deepEqual(entry.reasons.map((x) => x.message), r.body.reasons.map((x: { message: string }) => x.message));
+      assert.deepEqual((entry.reasons as { message?: string }[]).map((x) => x.message), r.body.reasons.map((x: { message: string }) => x.message));
       assert.deepEqual((entry.input as { tool: { args: { body: string } } }).tool.args.body, body);
     });
   }
