@@ -14,8 +14,7 @@ import type { Caller } from "./keys.ts";
 import { sourceOf } from "../sdk/history.ts";
 import type { SessionCall, SessionState } from "./sessions.ts";
 import { batchRequest, decisionRequest } from "./validate.ts";
-import type { DecisionTexts } from "./activity.ts";
-import type { BatchResponseV1, DecisionRecordV1, DecisionRequestV1, DecisionResponseV1, ErrorResponseV1 } from "./wire.ts";
+import type { BatchResponseV1, DecisionRequestV1, DecisionResponseV1, ErrorResponseV1 } from "./wire.ts";
 
 /** `payload` with its `session` (when it is the decided one) replaced by `slim`. */
 function withSession(payload: unknown, decided: unknown, slim: unknown): unknown {
@@ -42,9 +41,8 @@ interface Prepared {
   readonly answerPayloadJson: string;
   /** Settles once the audit entry is durable (or the failure is allowed); rejects with audit/unavailable. */
   readonly recorded: Promise<void>;
-  /** What the console and the monitor are shown (see note), with its input's and payload's JSON texts. */
-  readonly shown: Omit<DecisionRecordV1, "changes">;
-  readonly texts: DecisionTexts;
+  /** Shows the decision to the console and the monitor; only once recorded. */
+  readonly note: () => void;
 }
 
 const q = JSON.stringify;
@@ -182,9 +180,11 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
       answerPayloadJson = shownJson;
     }
     const response: DecisionResponseV1 = { id, decision: decision.decision, reasons: decision.reasons, warnings: decision.warnings, payload: answerPayload, errors: decision.errors, policy: decision.policy };
-    const shownRecord = { id, time: iso, agent, env, phase: r.phase, session, tool, decision: decision.decision, reasons: decision.reasons, warnings: decision.warnings, input: input0, payload: shown };
+    const note = (): void => {
+      ctx.activity.add({ id, time: iso, agent, env, phase: r.phase, session, tool, decision: decision.decision, reasons: decision.reasons, warnings: decision.warnings, input: input0, payload: shown }, decision, { input: recordedJson, payload: shownJson });
+    };
     // In shadow mode nobody waits for an answer: no request is filed.
-    return { response, approval: decision.decision === "require_approval" && !shadow, decision, agent, env, session, tool, answerPayloadJson, recorded, shown: shownRecord, texts: { input: recordedJson, payload: shownJson } };
+    return { response, approval: decision.decision === "require_approval" && !shadow, decision, agent, env, session, tool, answerPayloadJson, recorded, note };
   };
   if (session === null || ownCalls) return finish(decideOn(NO_STATE));
   // The session's exact history from the shared store; a tool call joins it before it is answered.
@@ -204,11 +204,6 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
     .then(finish);
 }
 
-/** Shows a decision to the console and the monitor; only once it is recorded. */
-function note(ctx: ServiceContext, p: Prepared): void {
-  ctx.activity.add(p.shown, p.decision, p.texts);
-}
-
 /**
  * Waits until the decision is recorded (audit/unavailable when it cannot be, under the default
  * `audit.onFailure: deny`), then shows it to the console and files its approval request.
@@ -216,7 +211,7 @@ function note(ctx: ServiceContext, p: Prepared): void {
 async function settle(ctx: ServiceContext, prepared: Prepared | Promise<Prepared>, phase: DecisionRequestV1["phase"]): Promise<DecisionResponseV1> {
   const p = await prepared;
   await p.recorded;
-  note(ctx, p);
+  p.note();
   return withApproval(ctx, p, phase);
 }
 
@@ -258,7 +253,7 @@ export function decideRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     const p = decided instanceof Promise ? await decided : decided;
     if (p.approval) return settle(ctx, p, r.phase);
     await p.recorded;
-    note(ctx, p);
+    p.note();
     return reply.type("application/json; charset=utf-8").send(responseText(p));
   });
 
