@@ -408,8 +408,8 @@ class Session:
             req["environment"] = g.env
         if g.mode == "shadow":
             req["mode"] = "shadow"
-        if payload == "input":
-            req["payload"] = "input"
+        if payload != "full":
+            req["payload"] = payload
         return req
 
     def _unavailable(self, phase: Phase, tool: str | None, why: str) -> GuardUnavailableError:
