@@ -9,6 +9,7 @@ import type { Decision } from "../runtime/index.ts";
 import type { ServiceContext } from "./context.ts";
 import { ServiceError, invalid } from "./errors.ts";
 import { checkScope } from "./keys.ts";
+import { boundMessages } from "./messages.ts";
 import type { Caller } from "./keys.ts";
 import { sourceOf } from "../sdk/history.ts";
 import type { SessionCall, SessionState } from "./sessions.ts";
@@ -144,7 +145,7 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
     if (bytes > MAX_INPUT_BYTES) throw new ServiceError("request/too-large", `the input is ${bytes} bytes of JSON, over the ${MAX_INPUT_BYTES}-byte limit of a recorded decision: send large content by reference (a digest or an id), not inline`, `${at}/input`);
     const full: Record<string, unknown> = { ...own, session: ownCalls ? givenSession : { id: session, calls: state.calls, sources: state.sources } };
     const started = performance.now();
-    const decided = ctx.policySet.decide(r.phase, full);
+    const decided = boundMessages(ctx.policySet.decide(r.phase, full));
     ctx.metrics.decision(r.phase, decided.decision, performance.now() - started);
     const toolField = full.tool as { name?: unknown; args?: unknown } | undefined;
     const tool = typeof toolField?.name === "string" ? toolField.name : null;
@@ -165,8 +166,21 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
     const shown = decision.payload === full ? input0 : withSession(decision.payload, full.session, input0.session);
     const shownJson = shown === input0 ? recordedJson : (JSON.stringify(shown) ?? "null");
     const recorded = ctx.record({ id, iso, agent, env, phase: r.phase, session, principal: typeof principal === "string" ? principal : null, tool, input: input0, inputJson: recordedJson, decision, caller: caller.id, ...(shadow ? { mode: "shadow" as const } : {}), ...(call !== undefined ? { callSeq: call.seq, outcome: call.outcome } : {}) });
-    const answerPayload = r.payload === "input" ? inputFieldsOf(decision.payload, input) : decision.payload;
-    const answerPayloadJson = JSON.stringify(answerPayload) ?? "null";
+    // By default the answer is what the console shows: the history by reference, as the log has
+    // it, so an answer does not grow with its session, and an input no transform changed is
+    // written to JSON once for the entry, the console and the answer.
+    let answerPayload: unknown;
+    let answerPayloadJson: string;
+    if (r.payload === "input") {
+      answerPayload = inputFieldsOf(shown, input);
+      answerPayloadJson = JSON.stringify(answerPayload) ?? "null";
+    } else if (r.payload === "history") {
+      answerPayload = decision.payload;
+      answerPayloadJson = JSON.stringify(answerPayload) ?? "null";
+    } else {
+      answerPayload = shown;
+      answerPayloadJson = shownJson;
+    }
     const response: DecisionResponseV1 = { id, decision: decision.decision, reasons: decision.reasons, warnings: decision.warnings, payload: answerPayload, errors: decision.errors, policy: decision.policy };
     const note = (): void => {
       ctx.activity.add({ id, time: iso, agent, env, phase: r.phase, session, tool, decision: decision.decision, reasons: decision.reasons, warnings: decision.warnings, input: input0, payload: shown }, decision, { input: recordedJson, payload: shownJson });

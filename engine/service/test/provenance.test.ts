@@ -50,8 +50,8 @@ describe("session sources in the service", () => {
     assert.match(held.body.reasons[0].message, /read_inbox\.body/);
     assert.equal((await h.call("POST", "/v1/decide", "agent", send("jane@corp.example"))).body.decision, "allow");
     assert.equal((await h.call("POST", "/v1/decide", "agent", send("bob@corp.example"))).body.decision, "allow");
-    // The answer carries the session's calls, not its sources.
-    const answer = await h.call("POST", "/v1/decide", "agent", send("jane@corp.example"));
+    // The answer carries the session's calls when asked (payload: history), never its sources.
+    const answer = await h.call("POST", "/v1/decide", "agent", { ...send("jane@corp.example"), payload: "history" });
     assert.equal(answer.body.payload.session.sources, undefined);
     assert.ok(Array.isArray(answer.body.payload.session.calls));
   });
