@@ -214,6 +214,9 @@ export class AuditLog {
   readonly #keys = new Map<string, KeyMaterial>();
   #keysSince = 0;
   readonly #pseudonyms = new Map<string, string>();
+  /** Keys by key id recently read for opening (null: erased), and since when. */
+  readonly #openKeys = new Map<string, Uint8Array | null>();
+  #openKeysSince = 0;
 
   private constructor(store: AuditStore, options: AuditLogOptions, signer: SignerKey | undefined, settings: LogSettings) {
     this.store = store;
@@ -298,6 +301,33 @@ export class AuditLog {
       for (const [subject, k] of await this.store.subjectKeys(missing, newSubjectKey)) if (k.key) this.#keys.set(subject, { keyId: k.keyId, key: k.key });
     }
     return this.#keys;
+  }
+
+  /**
+   * The live key `subject`'s records are sealed under (made when missing), or null when the log
+   * seals nothing. Stores kept beside the log (the service's sessions and approval requests) seal
+   * their copies under it, so that one erasure of the subject takes those copies too.
+   */
+  async subjectKey(subject: string): Promise<KeyMaterial | null> {
+    if (this.#erasure === null) return null;
+    await this.#settle();
+    const id = this.#pseudonym(subject);
+    return (await this.#subjectKeys([id])).get(id) ?? null;
+  }
+
+  /** Subject keys by key id, to open copies sealed with subjectKey(): null for an erased (or unknown) key. Cached as subject keys are. */
+  async keysById(keyIds: readonly string[]): Promise<ReadonlyMap<string, Uint8Array | null>> {
+    const now = Date.now();
+    if (now - this.#openKeysSince > KEY_CACHE_MS || this.#openKeys.size >= KEY_CACHE_SIZE) {
+      this.#openKeys.clear();
+      this.#openKeysSince = now;
+    }
+    const missing = [...new Set(keyIds.filter((k) => !this.#openKeys.has(k)))];
+    if (missing.length > 0) {
+      const found = await this.store.keysById(missing);
+      for (const k of missing) this.#openKeys.set(k, found.get(k)?.key ?? null);
+    }
+    return this.#openKeys;
   }
 
   /**
@@ -738,6 +768,7 @@ export class AuditLog {
     await this.#settle();
     const id = this.#pseudonym(subject);
     this.#keys.delete(id);
+    this.#openKeys.clear();
     const outcome = await this.store.eraseSubject(id, this.#now());
     return { subject, keysDestroyed: outcome.destroyed, entries: await this.store.subjectEntryCount(id), complete: outcome.remains.length === 0, remains: outcome.remains };
   }
