@@ -334,7 +334,9 @@ async function verify(log: AuditLog, db: string, args: ParsedArgs, io: CommandIO
     const shown = r.problems.filter((p) => p.rootCause).slice(0, 10);
     const lines = shown.map((p) => `  ${p.message}`);
     const more = r.problemCount - shown.length;
-    const exact = r.firstBadTo === null || r.firstBadTo <= r.firstBadIndex! + 1;
+    // A range only when a signed root alone shows the damage (a node names its subtree's first leaf, as the spec says).
+    const first = r.problems.find((p) => p.rootCause && p.index === r.firstBadIndex);
+    const exact = r.firstBadTo === null || r.firstBadTo <= r.firstBadIndex! + 1 || (first?.kind !== "checkpoint" && first?.kind !== "fork");
     const head = r.firstBadIndex === null ? "verify failed" : exact ? `verify failed: first bad index ${r.firstBadIndex}` : `verify failed: first bad index within ${r.firstBadIndex}..${r.firstBadTo! - 1}`;
     // Only signed roots showed it: say so, and what would pin it down.
     const why = exact ? "" : `  (only signed roots show this damage, so it is bounded, not pinned: the signer's leaf memory ${basename(files.leaves)} or --tiles DIR names the entry)\n`;
