@@ -85,8 +85,16 @@ describe("session sources in the service", () => {
     try {
       assert.equal((await second.call("POST", "/v1/decide", "agent", send("ops@corp.example", "p4"))).body.decision, "allow");
       assert.equal((await second.call("POST", "/v1/decide", "agent", send(ATTACKER, "p4"))).body.decision, "require_approval");
+      // Once the subject is erased its sources read "[erased]": they vouch for nothing (fail closed).
+      await second.service.context.audit.erase("u1");
     } finally {
       await second.close();
+    }
+    const third = await startHarness({ policySet, sources, sessions: SqliteSessionStore.open(file), audit: await log() });
+    try {
+      assert.equal((await third.call("POST", "/v1/decide", "agent", send("ops@corp.example", "p4"))).body.decision, "require_approval");
+    } finally {
+      await third.close();
     }
   });
 });
