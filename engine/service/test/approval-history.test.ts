@@ -22,7 +22,7 @@ it("on SQLite, approved, rejected and expired calls read executed / approval_ref
   const state = join(dir, "audit.state.db");
   const signingKey = generateKey("test.local/audit").signerKey;
   const node = async (): Promise<Harness> =>
-    startHarness({ sessions: SqliteSessionStore.open(state), approvals: SqliteApprovalStore.open(state), audit: await AuditLog.open(join(dir, "audit.db"), { signingKey }), approvalTimeoutMs: 400 });
+    startHarness({ sessions: SqliteSessionStore.open(state), approvals: SqliteApprovalStore.open(state), audit: await AuditLog.open(join(dir, "audit.db"), { signingKey }), approvalTimeoutMs: 3000 });
   try {
     const h = await node();
     try {
