@@ -38,6 +38,8 @@ interface Prepared {
   readonly tool: string | null;
   /** The call's place in its session, when it joined one: an approval's answer settles it there. */
   readonly callSeq: number | undefined;
+  /** The key that asked. */
+  readonly caller: string;
   /** The answer's payload as JSON text: the decided payload, or only the request input's fields (`payload: "input"`). */
   readonly answerPayloadJson: string;
   /** Settles once the audit entry is durable (or the failure is allowed); rejects with audit/unavailable. */
@@ -172,7 +174,7 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
       ctx.activity.add({ id, time: iso, agent, env, phase: r.phase, session, tool, decision: decision.decision, reasons: decision.reasons, warnings: decision.warnings, input: input0, payload: shown }, decision, { input: recordedJson, payload: shownJson });
     };
     // In shadow mode nobody waits for an answer: no request is filed.
-    return { response, approval: decision.decision === "require_approval" && !shadow, decision, agent, env, session, tool, callSeq: call?.seq, answerPayloadJson, recorded, note };
+    return { response, approval: decision.decision === "require_approval" && !shadow, decision, agent, env, session, tool, caller: caller.id, callSeq: call?.seq, answerPayloadJson, recorded, note };
   };
   if (session === null || ownCalls) return finish(decideOn(NO_STATE));
   // The session's exact history from the shared store; a tool call joins it before it is answered.
@@ -215,6 +217,7 @@ async function withApproval(ctx: ServiceContext, p: Prepared, phase: DecisionReq
     payload: p.decision.payload,
     policy: p.decision.policy.digest,
     decisionId: p.response.id,
+    askedBy: p.caller,
     ...(p.callSeq !== undefined ? { callSeq: p.callSeq } : {}),
   });
   ctx.link(p.response.id, a.id);

@@ -189,7 +189,8 @@ export async function createService(o: ServiceOptions): Promise<Service> {
       const inHistory = a.session !== null && callSeq !== undefined;
       const history = inHistory ? sessions.settle(JSON.stringify([a.agent, a.session]), callSeq, outcome).catch(onError) : undefined;
       try {
-        await writer.pushApproval(a, a.decidedBy ?? "deadline", inHistory ? { callSeq, outcome } : undefined);
+        // A framework's answer is the asking key's word (`via`), not an approver's.
+        await writer.pushApproval(a, a.via === "framework" ? a.askedBy ?? "framework" : a.decidedBy ?? "deadline", inHistory ? { callSeq, outcome } : undefined);
       } catch {
         approvalAuditFailures++;
         throw new ServiceError("audit/unavailable", `approval request '${a.id}' is ${a.status}, but the answer could not be recorded in the audit log: check the audit store`);
