@@ -51,8 +51,6 @@ export interface VerifyReport {
    * when only a signed root shows it (the damage is somewhere in firstBadIndex..firstBadTo-1).
    */
   readonly firstBadTo: number | null;
-  /** The size up to which the signer's leaf memory reproduced a signed root (0: not given, or it reproduced none). */
-  readonly signerLeavesUpTo: number;
   /** The first problems found, root causes first (at most `maxProblems`). */
   readonly problems: readonly VerifyProblem[];
   /** How many problems were found in all. */
@@ -259,7 +257,6 @@ export async function verifyStore(store: AuditStore, options: VerifyStoreOptions
     root: range.root(),
     firstBadIndex: firstBad,
     firstBadTo,
-    signerLeavesUpTo: signedUpTo,
     problems: ordered.slice(0, maxProblems),
     problemCount,
     checked: { entries: size, nodes: nodesChecked, checkpoints: checkpoints.length, held: options.held?.length ?? 0 },
