@@ -159,8 +159,9 @@ export interface LogIdentity {
 
 // Records encoded between two turns of the event loop (a few ms of work).
 const YIELD_EVERY = 256;
-// Batches an ordered store may hold at once: one committing, the next ones queued behind it.
-const PIPELINE_DEPTH = 3;
+// Batches an ordered store may hold at once: one committing, the next ones queued behind it
+// (the SQLite store's thread commits the queued ones together, sqlite-thread.ts).
+const PIPELINE_DEPTH = 8;
 // How long subject keys are kept in memory between store reads, and how many at most.
 const KEY_CACHE_MS = 30_000;
 const KEY_CACHE_SIZE = 100_000;
@@ -207,6 +208,8 @@ export class AuditLog {
   readonly #maxBatch: number;
   #queue: Pending[] = [];
   #draining: Promise<void> | null = null;
+  /** Wakes the writer before its turn of the event loop comes, once a whole batch is queued. */
+  #wake: (() => void) | null = null;
   #closed = false;
   /** The last head this process signed. */
   #lastSigned: SignedHead | undefined;
@@ -341,7 +344,7 @@ export class AuditLog {
     if (this.#closed) return Promise.reject(new StoreError("audit/store-closed", "the audit log is closed"));
     return new Promise<number>((resolve, reject) => {
       this.#queue.push({ record, doc: undefined, time: this.#now(), resolve, reject });
-      this.#draining ??= this.#drain();
+      this.#queued();
     });
   }
 
@@ -371,7 +374,7 @@ export class AuditLog {
     if (this.#closed) return Promise.reject(new StoreError("audit/store-closed", "the audit log is closed"));
     return new Promise<number>((resolve, reject) => {
       this.#queue.push({ record: undefined, doc, time: this.#now(), resolve, reject });
-      this.#draining ??= this.#drain();
+      this.#queued();
     });
   }
 
@@ -385,9 +388,31 @@ export class AuditLog {
     while (this.#draining) await this.#draining;
   }
 
+  #queued(): void {
+    this.#draining ??= this.#drain();
+    if (this.#wake !== null && this.#queue.length >= this.#maxBatch) {
+      const wake = this.#wake;
+      this.#wake = null;
+      wake();
+    }
+  }
+
+  /**
+   * Resolves on the next turn of the event loop, so that every append of the current tick joins
+   * the batch; or as soon as a whole batch is queued, so that a caller that never yields to the
+   * event loop (calls that resolve as microtasks) still has its records written meanwhile.
+   */
+  async #turn(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.#wake = resolve;
+      setImmediate(resolve);
+    });
+    this.#wake = null;
+  }
+
   async #drain(): Promise<void> {
-    // Yield one turn so that every append of the current tick joins the first batch.
-    await new Promise<void>((r) => setImmediate(r));
+    await this.#turn();
+    let waited = true;
     // Commits handed to an ordered store and not yet settled, oldest first.
     const inflight: Promise<void>[] = [];
     for (;;) {
@@ -399,6 +424,9 @@ export class AuditLog {
         await oldest;
         continue;
       }
+      // Less than a batch: give the rest of this turn's appends a chance to join it.
+      if (!waited && this.#queue.length < this.#maxBatch) await this.#turn();
+      waited = false;
       const batch = this.#queue.splice(0, this.#maxBatch);
       let runs: Run[];
       try {
@@ -474,9 +502,8 @@ export class AuditLog {
     const keys = policy ? await this.#subjectKeys(subjects) : new Map<string, KeyMaterial>();
     const runs: Run[] = [];
     let run: Run | undefined;
+    let here = 0;
     for (let i = 0; i < batch.length; i++) {
-      // Encoding is CPU work on the caller's thread: give decisions a turn every slice of records.
-      if (i > 0 && i % YIELD_EVERY === 0) await new Promise<void>((r) => setImmediate(r));
       const p = batch[i];
       try {
         if (p.doc !== undefined && storeEncodes) {
@@ -485,6 +512,8 @@ export class AuditLog {
           run.ok.push(p);
           continue;
         }
+        // Encoding is CPU work on the caller's thread: give decisions a turn every slice of records.
+        if (++here % YIELD_EVERY === 0) await new Promise<void>((r) => setImmediate(r));
         let data: Uint8Array;
         let subject: string | null = null;
         if (p.doc !== undefined && policy) {

@@ -104,6 +104,8 @@ export class SessionHistory {
   readonly #sessions = new Map<string, Entry>();
   // Ids of sessions dropped for room, so that their next decision knows its history is gone.
   readonly #forgotten = new Set<string>();
+  #lastId: string | undefined;
+  #last: Entry | undefined;
 
   constructor(limits: HistoryLimits = {}) {
     this.#maxCalls = Math.max(0, limits.maxCalls ?? 10_000);
@@ -165,6 +167,8 @@ export class SessionHistory {
 
   // The session's entry, made when missing, moved to the most recently used end.
   #touch(session: string): Entry {
+    // The session touched last is already at the most recently used end.
+    if (session === this.#lastId && this.#last !== undefined) return this.#last;
     let e = this.#sessions.get(session);
     if (e === undefined) {
       if (this.#sessions.size >= this.#maxSessions) this.#evictOldest();
@@ -172,11 +176,14 @@ export class SessionHistory {
       this.#forgotten.delete(session);
     } else this.#sessions.delete(session);
     this.#sessions.set(session, e);
+    this.#lastId = session;
+    this.#last = e;
     return e;
   }
 
   /** Forgets a session (when the application ends the conversation); a later call starts afresh. */
   end(session: string): void {
+    if (session === this.#lastId) this.#last = this.#lastId = undefined;
     this.#sessions.delete(session);
     this.#forgotten.delete(session);
   }
@@ -189,6 +196,7 @@ export class SessionHistory {
   #evictOldest(): void {
     const oldest = this.#sessions.keys().next();
     if (oldest.done) return;
+    if (oldest.value === this.#lastId) this.#last = this.#lastId = undefined;
     this.#sessions.delete(oldest.value);
     // Tombstones are ids only; past ten times the session limit the oldest go, which is the one
     // place where a long-idle session could come back with an empty history.
