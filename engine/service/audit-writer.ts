@@ -217,8 +217,12 @@ export class AuditWriter {
     });
   }
 
-  /** Records an approval's outcome as its own entry, beside the decision that asked for it; resolves once durable. */
-  pushApproval(a: ApprovalV1, caller: string): Promise<number> {
+  /**
+   * Records an approval's outcome as its own entry, beside the decision that asked for it;
+   * resolves once durable. `call`: the call it settles in its session's history (`call_seq`,
+   * `outcome`), so that replay rebuilds the history the service decided on.
+   */
+  pushApproval(a: ApprovalV1, caller: string, call?: { readonly callSeq: number; readonly outcome: string }): Promise<number> {
     const record: AuditRecord = {
       time: a.decidedAt ?? new Date().toISOString(),
       agent: a.agent,
@@ -233,6 +237,7 @@ export class AuditWriter {
       input_digest: inputDigest(a.payload),
       approval: { id: a.id, decision_id: a.decisionId, status: a.status, outcome: a.outcome, ...(a.note !== undefined ? { note: a.note } : {}), ...(a.via !== undefined ? { via: a.via } : {}) },
       caller,
+      ...(call !== undefined ? { call_seq: call.callSeq, outcome: call.outcome } : {}),
     };
     this.#written++;
     const appended = this.log.append(record);

@@ -37,6 +37,8 @@ interface Prepared {
   readonly env: string;
   readonly session: string | null;
   readonly tool: string | null;
+  /** The call's place in its session, when it joined one: an approval's answer settles it there. */
+  readonly callSeq: number | undefined;
   /** The key that asked. */
   readonly caller: string;
   /** The answer's payload as JSON text: the decided payload, or only the request input's fields (`payload: "input"`). */
@@ -186,7 +188,7 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
       ctx.activity.add({ id, time: iso, agent, env, phase: r.phase, session, tool, decision: decision.decision, reasons: decision.reasons, warnings: decision.warnings, input: input0, payload: shown }, decision, { input: recordedJson, payload: shownJson });
     };
     // In shadow mode nobody waits for an answer: no request is filed.
-    return { response, approval: decision.decision === "require_approval" && !shadow, decision, agent, env, session, tool, caller: caller.id, answerPayloadJson, recorded, note };
+    return { response, approval: decision.decision === "require_approval" && !shadow, decision, agent, env, session, tool, caller: caller.id, callSeq: call?.seq, answerPayloadJson, recorded, note };
   };
   if (session === null || ownCalls) return finish(decideOn(NO_STATE));
   // The session's exact history from the shared store; a tool call joins it before it is answered.
@@ -198,7 +200,7 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
       // What an input or tool result may give the agent joins the session's sources
       // (spec/provenance.md); one held for approval too, since its approval gives it later.
       const source = shadow || d.decision.decision !== "deny" ? sourceOf(r.phase, d.given ?? d.decision.payload) : undefined;
-      const joins = source !== undefined ? { source } : {};
+      const joins = { ...(source !== undefined ? { source } : {}), subject: ctx.sessions.subjectOf(input) };
       if (r.phase !== "tool_call" || d.tool === null) return { result: d, ...joins };
       d.call = { seq: state.calls.length, outcome };
       return { result: d, call: { tool: { name: d.tool, args: d.args }, time: iso, decision: d.decision.decision, outcome }, ...joins };
@@ -230,6 +232,7 @@ async function withApproval(ctx: ServiceContext, p: Prepared, phase: DecisionReq
     policy: p.decision.policy.digest,
     decisionId: p.response.id,
     askedBy: p.caller,
+    ...(p.callSeq !== undefined ? { callSeq: p.callSeq } : {}),
   });
   ctx.link(p.response.id, a.id);
   return { ...p.response, approval: { id: a.id, status: a.status, expiresAt: a.expiresAt, wait: `/v1/approvals/${a.id}?wait=30` } };
