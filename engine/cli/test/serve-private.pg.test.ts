@@ -26,7 +26,7 @@ async function scenario(dir: string, db: string, bytes: () => Promise<Buffer>): 
     const held = await s.call("POST", "/v1/decide", step("tool_call", { tool: { name: "export", args: { to: EMAIL, card: CARD } } }));
     assert.equal(held.body.decision, "require_approval", JSON.stringify(held.body));
     assert.equal((await s.call("POST", "/v1/approvals", { id: held.body.approval.id, action: "approve" })).status, 200);
-    const next = await s.call("POST", "/v1/decide", step("tool_call", { tool: { name: "search", args: { q: CARD } } }));
+    const next = await s.call("POST", "/v1/decide", { ...step("tool_call", { tool: { name: "search", args: { q: CARD } } }), payload: "history" });
     assert.deepEqual(next.body.payload.session.calls.map((c: { tool: { name: string }; outcome: string }) => [c.tool.name, c.outcome]), [["export", "executed"]]);
   } finally {
     await s.stop();

@@ -36,14 +36,14 @@ it("on SQLite, approved, rejected and expired calls read executed / approval_ref
       assert.equal((await h.call("POST", "/v1/approvals", "admin", { id: rejected.approval.id, action: "reject" })).status, 200);
       // The third is left to its deadline: expired means refused.
       assert.equal((await h.call("GET", `/v1/approvals/${expired.approval.id}?wait=5`, "agent")).body.status, "expired");
-      const next = await h.call("POST", "/v1/decide", "agent", toolCall("lookup", {}, "s1"));
+      const next = await h.call("POST", "/v1/decide", "agent", { ...toolCall("lookup", {}, "s1"), payload: "history" });
       assert.deepEqual(outcomes(next), ["executed", "approval_refused", "approval_refused"]);
     } finally {
       await h.close();
     }
     const again = await node();
     try {
-      const next = await again.call("POST", "/v1/decide", "agent", toolCall("lookup", {}, "s1"));
+      const next = await again.call("POST", "/v1/decide", "agent", { ...toolCall("lookup", {}, "s1"), payload: "history" });
       assert.deepEqual(outcomes(next), ["executed", "approval_refused", "approval_refused", "executed"]);
       const log = again.service.context.audit;
       await log.flush();

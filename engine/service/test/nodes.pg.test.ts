@@ -116,11 +116,11 @@ it("writes an approval's answer into the session's history on every node, and th
   const asked = await call(a.url, "POST", "/v1/decide", "k-agent", toolCall("export", { to: "x" }, "mn-answer"));
   assert.equal(asked.body.decision, "require_approval");
   // Node c reads (and caches) the session while the export is pending.
-  const before = await call(c.url, "POST", "/v1/decide", "k-agent", toolCall("search", {}, "mn-answer"));
+  const before = await call(c.url, "POST", "/v1/decide", "k-agent", { ...toolCall("search", {}, "mn-answer"), payload: "history" });
   assert.deepEqual(before.body.payload.session.calls.map((x: { outcome: string }) => x.outcome), ["pending"]);
   assert.equal((await call(b.url, "POST", "/v1/approvals", "k-admin", { id: asked.body.approval.id, action: "reject" })).status, 200);
   for (const n of [a, c]) {
-    const next = await call(n.url, "POST", "/v1/decide", "k-agent", toolCall("lookup", {}, "mn-answer"));
+    const next = await call(n.url, "POST", "/v1/decide", "k-agent", { ...toolCall("lookup", {}, "mn-answer"), payload: "history" });
     assert.equal(next.body.payload.session.calls[0].outcome, "approval_refused", n.url);
     assert.equal(next.body.payload.session.calls[0].decision, "require_approval");
   }
