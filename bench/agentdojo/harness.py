@@ -82,7 +82,9 @@ def plain(value: Any) -> Any:
 
 
 def result_view(result: Any, error: str | None) -> dict[str, Any]:
-    """A tool result in the SDK's shape ({text, json?, isError}), text as the agent reads it."""
+    """A tool result in the SDK's shape ({text, json?, isError}): a structured result as its JSON
+    (what provenance reads; the text the agent reads is the same data, and both at once put a
+    listing of files over the service's 40 KB limit of a recorded decision), else its text."""
     if error is not None:
         return {"text": error, "isError": True}
     text = tool_result_to_str(result)
@@ -94,7 +96,7 @@ def result_view(result: Any, error: str | None) -> dict[str, Any]:
         data = {str(k): v.model_dump() if hasattr(v, "model_dump") else v for k, v in result.items()}
     else:
         return {"text": text, "isError": False}
-    return {"text": text, "json": plain(data), "isError": False}
+    return {"text": "", "json": plain(data), "isError": False}
 
 
 @dataclass

@@ -473,7 +473,7 @@ export function origins(value: Value, sources: Value): string[] {
 
 // A name in a text: capitalised words, with the small words names keep inside ("Bank of
 // America", "Rue de Rivoli").
-const NAME = /\p{Lu}[\p{L}\p{N}'’&.-]*(?:\s+(?:(?:of|de|du|des|la|le|les|the|and|von|van|da|di|del|&)\s+)*\p{Lu}[\p{L}\p{N}'’&.-]*)*/gu;
+const NAME = /\p{Lu}[\p{L}\p{N}'’&.-]*(?:[ \t\u00a0]+(?:(?:of|de|du|des|la|le|les|the|and|von|van|da|di|del|&)[ \t\u00a0]+)*\p{Lu}[\p{L}\p{N}'’&.-]*)*/gu;
 const SENTENCE_START = /(?:^|[.!?:;\n]\s*|\n\s*[-*•]\s*)$/;
 /** Words in a row copied from a text: a sentence's worth, not a common phrase. */
 const SHINGLE = 5;
@@ -481,11 +481,14 @@ const SHINGLE = 5;
 /** The names in a text: each run of capitalised words (of two or more words, or one word not opening a sentence), normalised. */
 function names(s: string, out: Set<string>): void {
   for (const m of s.matchAll(NAME)) {
-    const words = m[0].split(/\s+/);
+    const words = m[0].split(/[ \t\u00a0]+/);
     const opens = SENTENCE_START.test(s.slice(Math.max(0, m.index - 4), m.index));
-    // A sentence's first word is capitalised anyway: the name may start after it.
-    const name = opens ? words.slice(1) : words;
-    if (name.length >= 2 || (name.length === 1 && name[0].length >= 3)) out.add(normalise(name.join(" ")));
+    const keep = (ws: string[]): void => {
+      if (ws.length >= 2 || (ws.length === 1 && ws[0].length >= 3)) out.add(normalise(ws.join(" ")));
+    };
+    // A sentence's first word is capitalised anyway: alone it is no name, and a name may start after it.
+    if (!opens || words.length >= 2) keep(words);
+    if (opens) keep(words.slice(1));
   }
 }
 
