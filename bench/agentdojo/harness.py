@@ -188,8 +188,11 @@ def pct(n: int, d: int) -> float | None:
 
 
 def _first_stop(run: Run) -> dict[str, Any] | None:
-    """The first call that did not run as asked: what stopped the pair."""
-    return next((s for s in run.stops if s["phase"] == "tool_call"), run.stops[0] if run.stops else None)
+    """What stopped the pair: the first of the injection's own calls, or the answer, that did not
+    go through (a held call of the user's task does not stop the injection's calls after it);
+    else the first call, or step, that did not run as asked."""
+    mine = (s for s in run.stops if s["part"] in ("injection", "answer") and s["phase"] in ("tool_call", "output"))
+    return next(mine, next((s for s in run.stops if s["phase"] == "tool_call"), run.stops[0] if run.stops else None))
 
 
 def evaluate_suite(
