@@ -14,15 +14,11 @@ import type { ScannedRecord } from "./log-io.ts";
 import { REPLAY_EXAMPLES } from "./records.ts";
 import type { ReplayExample, ReplayReport } from "./records.ts";
 
-/** One recorded decision the candidate decides differently. */
-export interface ReplayChange {
-  readonly index: number;
-  readonly time: string;
-  readonly phase: string;
-  readonly tool: string | null;
-  readonly input_digest: string;
-  readonly recorded: string;
-  readonly replayed: string;
+/**
+ * One recorded decision the candidate decides differently: the fields a report's example keeps,
+ * with both sides' rules (an example keeps only the rules behind the change).
+ */
+export interface ReplayChange extends Omit<ReplayExample, "rules"> {
   /** The rules behind the replayed decision. */
   readonly rules: readonly string[];
   /** The rules behind the recorded decision. */
