@@ -26,6 +26,11 @@
 // untrusted content (an argument from_untrusted): content laundered through a second call
 // keeps its provenance.
 //
+// A string of a source other than the user's that gives the agent orders (instructions.ts: an
+// injection, told by its form) is also kept apart: `instructed` asks which parts of a value (its
+// names, values and five-word runs) such a string named, for the injections whose values a
+// trusted source also holds or that only want a sentence in the answer.
+//
 // Cost: the index of a sources list is built once and then extended as the list grows (the SDK
 // and the service append to one live list), so a decision pays for the value it asks about;
 // text scans run only for a value the exact index does not vouch for.
@@ -473,8 +478,8 @@ export function origins(value: Value, sources: Value): string[] {
 
 // A name in a text: capitalised words, with the small words names keep inside ("Bank of
 // America", "Rue de Rivoli").
-const NAME = /\p{Lu}[\p{L}\p{N}'’&.-]*(?:[ \t\u00a0]+(?:(?:of|de|du|des|la|le|les|the|and|von|van|da|di|del|&)[ \t\u00a0]+)*\p{Lu}[\p{L}\p{N}'’&.-]*)*/gu;
-const SENTENCE_START = /(?:^|[.!?:;\n]\s*|\n\s*[-*•]\s*)$/;
+const NAME = /\p{Lu}[\p{L}\p{N}'’&-]*(?:\.[\p{L}\p{N}]+)*(?:[ \t\u00a0]+(?:(?:of|de|du|des|la|le|les|the|and|von|van|da|di|del|&)[ \t\u00a0]+)*\p{Lu}[\p{L}\p{N}'’&-]*(?:\.[\p{L}\p{N}]+)*)*/gu;
+const SENTENCE_START = /[.!?:;\n][\s"'“(]*$|\n\s*[-*•]\s*$/;
 /** Words in a row copied from a text: a sentence's worth, not a common phrase. */
 const SHINGLE = 5;
 
@@ -482,7 +487,9 @@ const SHINGLE = 5;
 function names(s: string, out: Set<string>): void {
   for (const m of s.matchAll(NAME)) {
     const words = m[0].split(/[ \t\u00a0]+/);
-    const opens = SENTENCE_START.test(s.slice(Math.max(0, m.index - 4), m.index));
+    const from = Math.max(0, m.index - 8);
+    const before = s.slice(from, m.index);
+    const opens = (from === 0 && before.trim() === "") || SENTENCE_START.test(before);
     const keep = (ws: string[]): void => {
       if (ws.length >= 2 || (ws.length === 1 && ws[0].length >= 3)) out.add(normalise(ws.join(" ")));
     };
