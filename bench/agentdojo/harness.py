@@ -196,9 +196,9 @@ def _first_stop(run: Run) -> dict[str, Any] | None:
 
 
 def evaluate_suite(
-    name: str, suite: TaskSuite, decider: Decider | None, *, user_ids: Sequence[str] | None = None, inj_ids: Sequence[str] | None = None
+    name: str, suite: TaskSuite, decider: Decider | None, *, user_ids: Sequence[str] | None = None, inj_ids: Sequence[str] | None = None, attack_name: str = ATTACK
 ) -> dict[str, Any]:
-    attack = load_attack(ATTACK, suite, _Target())
+    attack = load_attack(attack_name, suite, _Target())
     users = {k: v for k, v in suite.user_tasks.items() if user_ids is None or k in user_ids}
     injs = {k: v for k, v in suite.injection_tasks.items() if inj_ids is None or k in inj_ids}
     stamp = time.time_ns()
@@ -345,14 +345,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--baseline", action="store_true", help="replay without Palisade only")
     p.add_argument("--user", action="append", help="only these user tasks (ids)")
     p.add_argument("--injection", action="append", help="only these injection tasks (ids)")
+    p.add_argument("--attack", default=ATTACK, help=f"AgentDojo attack placing the injection (default {ATTACK})")
     a = p.parse_args(argv)
     chosen = {k: v for k, v in suites().items() if not a.suite or k in a.suite}
     out: dict[str, Any] = {}
     check_policies(chosen)
-    meta = {"agentdojo": version("agentdojo"), "benchmark_version": BENCHMARK_VERSION, "attack": ATTACK, "guarded": not a.baseline}
+    meta = {"agentdojo": version("agentdojo"), "benchmark_version": BENCHMARK_VERSION, "attack": a.attack, "guarded": not a.baseline}
     if a.baseline:
         for name, suite in chosen.items():
-            out[name] = evaluate_suite(name, suite, None, user_ids=a.user, inj_ids=a.injection)
+            out[name] = evaluate_suite(name, suite, None, user_ids=a.user, inj_ids=a.injection, attack_name=a.attack)
         json.dump({"meta": meta, "suites": out}, sys.stdout)
         return 0
     sys.path.insert(0, str(REPO / "python"))
@@ -365,7 +366,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             s = services[name].wait()
             with Guard(s.url, s.agent_key, agent=svc.AGENT, env=svc.ENV, retry=RetryPolicy(deadline=60)) as guard:
                 out[name] = evaluate_suite(
-                    name, suite, lambda sid, g=guard: g.session(sid, "agentdojo-user"), user_ids=a.user, inj_ids=a.injection
+                    name, suite, lambda sid, g=guard: g.session(sid, "agentdojo-user"), user_ids=a.user, inj_ids=a.injection, attack_name=a.attack
                 )
     finally:
         for s in services.values():

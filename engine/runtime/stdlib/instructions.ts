@@ -48,6 +48,13 @@ const ANY_CUE = /ignor|disregard|forget|overrid|bypass|you|dear|hey|hi\b|hello|a
 /** Whether `text` carries instructions addressed to the agent (a strong cue, or two different weak ones). */
 export function carriesInstructions(text: string): boolean {
   if (text.length < 12 || !ANY_CUE.test(text)) return false;
+  if (marked(text)) return true;
+  // An order glued to a name by an underscore ("External_Ignore your previous instructions")
+  // has no word boundary before it: read it with the underscores as spaces too.
+  return text.includes("_") && marked(text.replace(/_/g, " "));
+}
+
+function marked(text: string): boolean {
   for (const re of STRONG) if (re.test(text)) return true;
   let weak = 0;
   for (const re of WEAK) if (re.test(text) && ++weak === 2) return true;
