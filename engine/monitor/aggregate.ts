@@ -121,8 +121,8 @@ export function addEvent(a: Aggregate, e: TelemetryEvent, evaluations: Evaluatio
     if (e.category !== undefined) bump(a.categories, e.category);
     if (e.labels) for (const k of Object.keys(e.labels)) bump(nested(a.labels, k), e.labels[k]);
     addNumber(a, "decision_latency", e.latencyMs, cap, rand);
-    if (e.scores) for (const k of Object.keys(e.scores)) addNumber(a, `score:${k}`, e.scores[k], cap, rand);
   }
+  if (e.scores) for (const k of Object.keys(e.scores)) addNumber(a, `score:${k}`, e.scores[k], cap, rand);
   addNumber(a, "tokens", totalTokens(e), cap, rand);
   addNumber(a, "input_tokens", e.tokens?.input, cap, rand);
   addNumber(a, "output_tokens", e.tokens?.output, cap, rand);

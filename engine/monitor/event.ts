@@ -107,6 +107,8 @@ export interface OutcomeEvent extends EventSubject {
   readonly outputSize?: number;
   /** The model's answer text, for descriptors and evaluators (`model_call`); never stored. */
   readonly output?: string;
+  /** Scores the client computed on the answer (`score:<name>`), e.g. the Python SDK's embedding drift. */
+  readonly scores?: Readonly<Record<string, number>>;
 }
 
 /** Anything `Monitor.record` accepts. */

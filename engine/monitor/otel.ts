@@ -89,6 +89,7 @@ export function outcomeAttributes(e: OutcomeEvent, evaluations?: Evaluations): A
   if (e.error !== undefined) a["error.type"] = e.error.type ?? e.error.source;
   if (e.decisionId !== undefined) a["palisade.decision.id"] = e.decisionId;
   if (e.outputSize !== undefined) a["palisade.output.size"] = e.outputSize;
+  if (e.scores) for (const k of Object.keys(e.scores)) a[`palisade.score.${k}`] = e.scores[k];
   if (evaluations) for (const k of Object.keys(evaluations)) a[`palisade.eval.${k}`] = evaluations[k];
   return a;
 }

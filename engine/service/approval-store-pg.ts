@@ -3,6 +3,7 @@
 // hold); status is a column of its own so that answering is a conditional UPDATE on `pending`
 // (the compare-and-set that settles races between nodes).
 import pg from "pg";
+import { answered } from "./approval-store.ts";
 import type { ApprovalAnswer, ApprovalStore, StoredApproval } from "./approval-store.ts";
 import type { ApprovalStatusV1 } from "./wire.ts";
 
@@ -57,7 +58,7 @@ export class PostgresApprovalStore implements ApprovalStore {
   async answer(id: string, ans: ApprovalAnswer): Promise<{ changed: boolean; approval: StoredApproval | undefined }> {
     const current = await this.get(id);
     if (current === undefined || current.status !== "pending") return { changed: false, approval: current };
-    const next: StoredApproval = { ...current, status: ans.status, decidedAt: ans.at, ...(ans.by !== undefined ? { decidedBy: ans.by } : {}), ...(ans.note !== undefined ? { note: ans.note } : {}) };
+    const next = answered(current, ans);
     const r = await this.#pool.query("UPDATE palisade_approvals SET status = $2, doc = $3 WHERE id = $1 AND status = 'pending'", [id, ans.status, JSON.stringify(next)]);
     return r.rowCount === 1 ? { changed: true, approval: next } : { changed: false, approval: await this.get(id) };
   }

@@ -5,6 +5,7 @@
 // acknowledged is on disk. Approvals are rare, so the main thread writing them costs little.
 import { DatabaseSync } from "node:sqlite";
 import type { StatementSync } from "node:sqlite";
+import { answered } from "./approval-store.ts";
 import type { ApprovalAnswer, ApprovalStore, StoredApproval } from "./approval-store.ts";
 import type { ApprovalStatusV1 } from "./wire.ts";
 
@@ -65,7 +66,7 @@ export class SqliteApprovalStore implements ApprovalStore {
   async answer(id: string, ans: ApprovalAnswer): Promise<{ changed: boolean; approval: StoredApproval | undefined }> {
     const current = await this.get(id);
     if (current === undefined || current.status !== "pending") return { changed: false, approval: current };
-    const next: StoredApproval = { ...current, status: ans.status, decidedAt: ans.at, ...(ans.by !== undefined ? { decidedBy: ans.by } : {}), ...(ans.note !== undefined ? { note: ans.note } : {}) };
+    const next = answered(current, ans);
     // Only a request still pending is answered: another process answering first wins.
     const { changes } = this.#q.answer.run(ans.status, JSON.stringify(next), id);
     return changes === 1 ? { changed: true, approval: next } : { changed: false, approval: await this.get(id) };

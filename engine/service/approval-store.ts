@@ -12,6 +12,12 @@ export interface ApprovalAnswer {
   readonly by?: string;
   readonly note?: string;
   readonly at: string;
+  readonly via?: "framework";
+}
+
+/** `current` as `ans` leaves it (each store's compare-and-set writes this). */
+export function answered(current: StoredApproval, ans: ApprovalAnswer): StoredApproval {
+  return { ...current, status: ans.status, decidedAt: ans.at, ...(ans.by !== undefined ? { decidedBy: ans.by } : {}), ...(ans.note !== undefined ? { note: ans.note } : {}), ...(ans.via !== undefined ? { via: ans.via } : {}) };
 }
 
 /** Persistence for approval requests. */
@@ -61,7 +67,7 @@ export class MemoryApprovalStore implements ApprovalStore {
   async answer(id: string, ans: ApprovalAnswer): Promise<{ changed: boolean; approval: StoredApproval | undefined }> {
     const a = this.#items.get(id);
     if (a === undefined || a.status !== "pending") return { changed: false, approval: a };
-    const next: StoredApproval = { ...a, status: ans.status, decidedAt: ans.at, ...(ans.by !== undefined ? { decidedBy: ans.by } : {}), ...(ans.note !== undefined ? { note: ans.note } : {}) };
+    const next = answered(a, ans);
     this.#items.set(id, next);
     return { changed: true, approval: next };
   }

@@ -10,7 +10,7 @@ import type { Caller } from "./keys.ts";
 import type { ApprovalStatusV1, ApprovalV1 } from "./wire.ts";
 
 /** What a new request is made of: the wire fields the decision supplies. */
-export type NewApproval = Pick<ApprovalV1, "phase" | "agent" | "env" | "session" | "tool" | "reasons" | "payload" | "policy" | "decisionId">;
+export type NewApproval = Pick<ApprovalV1, "phase" | "agent" | "env" | "session" | "tool" | "reasons" | "payload" | "policy" | "decisionId" | "askedBy">;
 
 /** How long requests live and how shared stores are watched. */
 export interface ApprovalQueueOptions {
@@ -97,8 +97,27 @@ export class ApprovalQueue {
     return this.#settle(id, action === "approve" ? "approved" : "rejected", caller.principal, note);
   }
 
-  async #settle(id: string, status: "approved" | "rejected" | "expired", by: string | undefined, note: string | undefined): Promise<ApprovalV1> {
-    const { changed, approval } = await this.store.answer(id, { status, at: new Date(this.#now()).toISOString(), ...(by !== undefined ? { by } : {}), ...(note !== undefined ? { note } : {}) });
+  /**
+   * Records the answer a framework's own human gave (a graph interrupt, a run state), relayed by
+   * the key whose decision asked: it settles the request while it is pending. Returns the request
+   * as it stands and whether this answer settled it (false: an approver, the deadline or an
+   * earlier relay came first, and what they said stands).
+   */
+  async relay(caller: Caller, id: string, approved: boolean, by: string | undefined, note: string | undefined): Promise<{ approval: ApprovalV1; settled: boolean }> {
+    const current = await this.get(id);
+    // Only the asker: another agent's key relaying "approved" would let a waiting client run.
+    if (!mayRead(caller, current) || current.askedBy !== caller.id) throw new ServiceError("auth/forbidden", `key '${caller.id}' did not ask for approval request '${id}': only the key whose decision asked may relay its framework's answer`);
+    if (current.status !== "pending") return { approval: current, settled: false };
+    try {
+      return { approval: await this.#settle(id, approved ? "approved" : "rejected", by ?? caller.principal, note, "framework"), settled: true };
+    } catch (err) {
+      if (err instanceof ServiceError && err.code === "approval/already-decided") return { approval: await this.get(id), settled: false };
+      throw err;
+    }
+  }
+
+  async #settle(id: string, status: "approved" | "rejected" | "expired", by: string | undefined, note: string | undefined, via?: "framework"): Promise<ApprovalV1> {
+    const { changed, approval } = await this.store.answer(id, { status, at: new Date(this.#now()).toISOString(), ...(by !== undefined ? { by } : {}), ...(note !== undefined ? { note } : {}), ...(via !== undefined ? { via } : {}) });
     if (approval === undefined) throw new ServiceError("approval/not-found", `there is no approval request '${id}'`, "/id");
     const wire = toWire(approval);
     if (!changed) {

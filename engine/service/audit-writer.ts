@@ -212,7 +212,7 @@ export class AuditWriter {
       reasons: a.reasons.map(reasonJson) as unknown as AuditRecord["reasons"],
       policy_digest: a.policy,
       input_digest: inputDigest(a.payload),
-      approval: { id: a.id, decision_id: a.decisionId, status: a.status, outcome: a.outcome, ...(a.note !== undefined ? { note: a.note } : {}) },
+      approval: { id: a.id, decision_id: a.decisionId, status: a.status, outcome: a.outcome, ...(a.note !== undefined ? { note: a.note } : {}), ...(a.via !== undefined ? { via: a.via } : {}) },
       caller,
     };
     this.#written++;

@@ -6,7 +6,7 @@ import type { FastifyInstance } from "fastify";
 import type { ServiceContext } from "./context.ts";
 import { ServiceError, invalid } from "./errors.ts";
 import { checkScope, mayRead } from "./keys.ts";
-import { approvalAction, approvalFiling, queryInt } from "./validate.ts";
+import { approvalAction, approvalFiling, approvalRelay, queryInt } from "./validate.ts";
 import { baseSecurityHeaders } from "./edges.ts";
 import type { ApprovalListV1, ApprovalStatusV1, ApprovalV1 } from "./wire.ts";
 
@@ -58,7 +58,40 @@ export function approvalRoutes(app: FastifyInstance, ctx: ServiceContext): void 
     const caller = ctx.caller(req);
     const n = approvalFiling(req.body);
     checkScope(caller, n.agent, n.env, "/agent");
-    return ctx.approvals.create(n);
+    return ctx.approvals.create({ ...n, askedBy: caller.id });
+  });
+
+  // A framework that asks its own human (a LangGraph interrupt, an Agents SDK run state) files
+  // the answer back, so the queue, the session's record and the audit log say what happened.
+  app.post("/v1/approvals/:id/answered", documented({
+    summary: "Relay the answer a framework's own human gave",
+    description: "Only the key whose decision asked may relay. A pending request is settled with the answer (`via: framework`); one already answered (by an approver or the deadline) keeps that answer, which the framework must honour, and the framework's answer is recorded in the audit log beside it.",
+    tag: "approvals",
+    auth: "key",
+    params: { id: { description: "The request's id." } },
+    body: ref("ApprovalRelay"),
+    responses: { 200: { description: "The request as it stands.", schema: ref("Approval") }, 403: { description: "Not the key that asked.", schema: ref("Error") }, 404: { description: "No such request.", schema: ref("Error") } },
+  }), async (req): Promise<ApprovalV1> => {
+    const caller = ctx.caller(req);
+    const { id } = req.params as { id: string };
+    const r = approvalRelay(req.body);
+    const { approval, settled } = await ctx.approvals.relay(caller, id, r.approved, r.by, r.note);
+    // Settled here: the queue recorded it. Answered first by an earlier relay: a retry, recorded once.
+    if (settled || approval.via === "framework") return approval;
+    const status = r.approved ? "approved" : "rejected";
+    const late: ApprovalV1 = {
+      ...approval,
+      status,
+      outcome: "deny",
+      decidedBy: r.by ?? caller.principal,
+      decidedAt: new Date().toISOString(),
+      note: `answered in the framework after the request was ${approval.status}${r.note ? `: ${r.note}` : ""}`,
+      via: "framework",
+    };
+    await ctx.writer.pushApproval(late, caller.id).catch(() => {
+      throw new ServiceError("audit/unavailable", `the framework's answer to approval request '${id}' could not be recorded in the audit log: retry; operators, check the audit store`);
+    });
+    return approval;
   });
 
   // Any key in scope of the request's agent may wait on it: the client that asked holds such a key.

@@ -36,6 +36,8 @@ interface Prepared {
   readonly env: string;
   readonly session: string | null;
   readonly tool: string | null;
+  /** The key that asked. */
+  readonly caller: string;
   /** The answer's payload as JSON text: the decided payload, or only the request input's fields (`payload: "input"`). */
   readonly answerPayloadJson: string;
   /** Settles once the audit entry is durable (or the failure is allowed); rejects with audit/unavailable. */
@@ -170,7 +172,7 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
       ctx.activity.add({ id, time: iso, agent, env, phase: r.phase, session, tool, decision: decision.decision, reasons: decision.reasons, warnings: decision.warnings, input: input0, payload: shown }, decision, { input: recordedJson, payload: shownJson });
     };
     // In shadow mode nobody waits for an answer: no request is filed.
-    return { response, approval: decision.decision === "require_approval" && !shadow, decision, agent, env, session, tool, answerPayloadJson, recorded, note };
+    return { response, approval: decision.decision === "require_approval" && !shadow, decision, agent, env, session, tool, caller: caller.id, answerPayloadJson, recorded, note };
   };
   if (session === null || ownCalls) return finish(decideOn(NO_STATE));
   // The session's exact history from the shared store; a tool call joins it before it is answered.
@@ -213,6 +215,7 @@ async function withApproval(ctx: ServiceContext, p: Prepared, phase: DecisionReq
     payload: p.decision.payload,
     policy: p.decision.policy.digest,
     decisionId: p.response.id,
+    askedBy: p.caller,
   });
   ctx.link(p.response.id, a.id);
   return { ...p.response, approval: { id: a.id, status: a.status, expiresAt: a.expiresAt, wait: `/v1/approvals/${a.id}?wait=30` } };

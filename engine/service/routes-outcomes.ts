@@ -32,6 +32,8 @@ export interface OutcomeRequestV1 {
   readonly outputSize?: number;
   /** The model's answer, for the descriptors (never stored). */
   readonly output?: string;
+  /** Scores the client computed on the answer (metric `score:<name>`), e.g. an embedding drift. */
+  readonly scores?: Readonly<Record<string, number>>;
 }
 
 /** Most outcomes in one request. */
@@ -39,6 +41,8 @@ export const MAX_OUTCOMES = 1000;
 const MAX_ID = 200;
 const MAX_TEXT = 100_000;
 const SOURCES = ["tool", "model", "timeout", "cancelled"];
+const MAX_SCORES = 32;
+const SCORE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
 const id = { type: "string", minLength: 1, maxLength: MAX_ID };
 const count = { type: "integer", minimum: 0 };
@@ -64,6 +68,7 @@ export const OUTCOME_SCHEMA = {
     tokens: { type: "object", additionalProperties: false, properties: { input: count, output: count } },
     outputSize: { ...count, description: "Characters of the tool's result (as JSON text) or of the model's answer." },
     output: { type: "string", minLength: 1, maxLength: MAX_TEXT, description: "The model's answer, for the answer descriptors; never stored." },
+    scores: { type: "object", maxProperties: MAX_SCORES, propertyNames: { pattern: SCORE_NAME.source }, additionalProperties: { type: "number" }, description: "Scores the client computed on the answer (an evaluator's, e.g. answer_drift): metric score:<name>." },
   },
 } as const;
 
@@ -143,6 +148,19 @@ export function outcomeEvent(ctx: Pick<ServiceContext, "environment">, caller: C
     only(body.tokens, ["input", "output"], `${at}/tokens`);
     tokens = { input: nonNegative(body.tokens, "input", `${at}/tokens`, true), output: nonNegative(body.tokens, "output", `${at}/tokens`, true) };
   }
+  let scores: Record<string, number> | undefined;
+  if (body.scores !== undefined) {
+    if (!isObject(body.scores)) throw invalid(`${at}/scores`, "'scores' must be an object of names to numbers");
+    const names = Object.keys(body.scores);
+    if (names.length > MAX_SCORES) throw invalid(`${at}/scores`, `at most ${MAX_SCORES} scores per outcome`);
+    scores = {};
+    for (const k of names) {
+      const v = body.scores[k];
+      if (!SCORE_NAME.test(k)) throw invalid(`${at}/scores`, `score name ${JSON.stringify(k)} must be 1 to 64 letters, digits, '_', '.' or '-'`);
+      if (typeof v !== "number" || !Number.isFinite(v)) throw invalid(`${at}/scores/${k}`, `score '${k}' must be a finite number`);
+      scores[k] = v;
+    }
+  }
   const e: Record<string, unknown> = { kind: "outcome", time: now, agent, env, phase };
   const set = (k: string, v: unknown) => void (v !== undefined && (e[k] = v));
   set("session", str(body, "session", at));
@@ -155,6 +173,7 @@ export function outcomeEvent(ctx: Pick<ServiceContext, "environment">, caller: C
   set("tokens", tokens);
   set("outputSize", nonNegative(body, "outputSize", at, true));
   set("output", str(body, "output", at, MAX_TEXT));
+  set("scores", scores);
   set("parent", requestParent());
   return e as unknown as OutcomeEvent;
 }

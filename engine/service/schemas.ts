@@ -146,6 +146,8 @@ export const SCHEMAS: Record<string, JsonSchema> = {
       decidedBy: { type: "string" },
       decidedAt: { type: "string", format: "date-time" },
       note: { type: "string" },
+      askedBy: { type: "string", description: "The key that filed the request." },
+      via: { type: "string", enum: ["framework"], description: "framework: answered in the agent's framework and relayed by the key that asked." },
       outcome: { type: "string", enum: ["pending", "allow", "deny"], description: "allow only once approved; deny once rejected or expired." },
     },
   },
@@ -154,6 +156,11 @@ export const SCHEMAS: Record<string, JsonSchema> = {
     type: "object",
     required: ["id", "action"],
     properties: { id: { type: "string", minLength: 1 }, action: { type: "string", enum: ["approve", "reject"] }, note: { type: "string", maxLength: 1000 } },
+  },
+  ApprovalRelay: {
+    type: "object",
+    required: ["approved"],
+    properties: { approved: { type: "boolean" }, by: { type: "string", minLength: 1, maxLength: 200 }, note: { type: "string", maxLength: 1000 } },
   },
   ApprovalFiling: {
     type: "object",

@@ -174,7 +174,8 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   const approvals = new ApprovalQueue(o.approvals, {
     timeoutMs: o.approvalTimeoutMs ?? 300_000,
     onSettled: (a) =>
-      writer.pushApproval(a, a.decidedBy ?? "deadline").then(
+      // A framework's answer is the asking key's word (`via`), not an approver's.
+      writer.pushApproval(a, a.via === "framework" ? a.askedBy ?? "framework" : a.decidedBy ?? "deadline").then(
         () => {},
         () => {
           approvalAuditFailures++;

@@ -3,7 +3,7 @@
 // than a schema walk.
 import { invalid } from "./errors.ts";
 import type { NewApproval } from "./approvals.ts";
-import type { ApprovalActionV1, BatchRequestV1, DecisionRequestV1, PhaseV1 } from "./wire.ts";
+import type { ApprovalActionV1, ApprovalRelayV1, BatchRequestV1, DecisionRequestV1, PhaseV1 } from "./wire.ts";
 
 const PHASES: ReadonlySet<string> = new Set(["input", "model_call", "tool_call", "tool_result", "output"]);
 const EFFECTS: ReadonlySet<string> = new Set(["deny", "require_approval", "allow", "warn", "redact", "set"]);
@@ -64,6 +64,15 @@ export function approvalAction(body: unknown): ApprovalActionV1 {
   if (body.action !== "approve" && body.action !== "reject") throw invalid("/action", `'action' must be "approve" or "reject", got ${JSON.stringify(body.action) ?? "nothing"}`);
   if (body.note !== undefined && (typeof body.note !== "string" || body.note.length > 1000)) throw invalid("/note", "'note' must be a string of at most 1000 characters");
   return body as unknown as ApprovalActionV1;
+}
+
+/** Checks a framework's answer relayed by the key that asked (`POST /v1/approvals/{id}/answered`). */
+export function approvalRelay(body: unknown): ApprovalRelayV1 {
+  if (!isObject(body)) throw invalid("/", `the request must be a JSON object, got ${kind(body)}`);
+  if (typeof body.approved !== "boolean") throw invalid("/approved", `'approved' must be true or false, got ${JSON.stringify(body.approved) ?? "nothing"}`);
+  if (body.by !== undefined && (typeof body.by !== "string" || body.by === "" || body.by.length > 200)) throw invalid("/by", "'by' must be a non-empty string of at most 200 characters: who answered in the framework");
+  if (body.note !== undefined && (typeof body.note !== "string" || body.note.length > 1000)) throw invalid("/note", "'note' must be a string of at most 1000 characters");
+  return body as unknown as ApprovalRelayV1;
 }
 
 /** Reads a non-negative integer query parameter; undefined when absent. */

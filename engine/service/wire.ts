@@ -85,10 +85,17 @@ export interface ApprovalV1 {
   readonly decisionId: string;
   readonly createdAt: string;
   readonly expiresAt: string;
-  /** Who answered (the key's principal), once answered. */
+  /** Who answered (the key's principal, or the person a framework named), once answered. */
   readonly decidedBy?: string;
   readonly decidedAt?: string;
   readonly note?: string;
+  /** The key that filed the request (the one whose decision asked). */
+  readonly askedBy?: string;
+  /**
+   * `framework` when the answer was given in the agent's framework (an interrupt, a run state)
+   * and relayed by the key that asked; absent when an approver answered here or the deadline passed.
+   */
+  readonly via?: "framework";
   /** What the waiting client must do: `allow` only once approved, `deny` once rejected or expired. */
   readonly outcome: "pending" | "allow" | "deny";
 }
@@ -97,6 +104,14 @@ export interface ApprovalV1 {
 export interface ApprovalActionV1 {
   readonly id: string;
   readonly action: "approve" | "reject";
+  readonly note?: string;
+}
+
+/** `POST /v1/approvals/{id}/answered`: the answer a framework's own human gave, relayed by the key that asked. */
+export interface ApprovalRelayV1 {
+  readonly approved: boolean;
+  /** Who answered in the framework (a person, or the framework's name for its answer). */
+  readonly by?: string;
   readonly note?: string;
 }
 

@@ -81,6 +81,13 @@ class Service:
             r.raise_for_status()
             return dict(r.json())
 
+    def approvals(self, session: str) -> list[dict[str, Any]]:
+        """The session's approval requests, whatever their status, oldest first."""
+        with self.admin() as c:
+            r = c.get("/v1/approvals")
+            r.raise_for_status()
+            return [a for a in r.json()["approvals"] if a["session"] == session]
+
     def pending(self) -> list[dict[str, Any]]:
         with self.admin() as c:
             r = c.get("/v1/approvals", params={"status": "pending"})

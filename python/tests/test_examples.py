@@ -17,7 +17,7 @@ import pytest
 
 from palisade import Guard
 
-from .proxy import Proxy
+from .proxy import Proxy, proxy
 from .service import Service
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,6 +51,22 @@ def test_plain(service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
     t.start()
     assert plain.main() == "refunded 900 on A-7"
     t.join()
+
+
+def test_answer_drift(service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
+    with proxy(service.url) as p:
+        monkeypatch.setenv("PALISADE_URL", p.url)
+        monkeypatch.setenv("PALISADE_KEY", service.agent_key)
+        sys.modules.pop("answer_drift", None)
+        example = importlib.import_module("answer_drift")
+        (drift,) = example.guard.outcomes._evaluators
+        drift.sample_rate = 1.0  # every answer, for the test
+        s = example.guard.session(f"drift-{uuid.uuid4().hex[:8]}")
+        s.record_model(duration_ms=3.0, output="Your refund for order 4410 has been issued.", model="m")
+        s.record_model(duration_ms=3.0, output="Preheat the oven and whisk the eggs with sugar.", model="m")
+        example.guard.close()
+    on, off = (o["scores"]["answer_drift"] for o in p.outcomes())
+    assert on < 0.5 < off
 
 
 def _outcomes(g: Guard, p: Proxy) -> set[tuple[str, str | None]]:

@@ -11,16 +11,19 @@ import time
 import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import pytest
 
 from palisade import Guard, GuardUnavailableError, PolicyDeniedError, RetryPolicy
 
+from .proxy import proxy
 from .service import Service
 
 FAST = RetryPolicy(deadline=0.6, attempts=3, backoff=0.01)
+# Room for a loaded machine's real service; a failing answer is still given up on after 3 tries.
+SURE = RetryPolicy(deadline=20.0, attempts=3, backoff=0.01)
 
 
 def closed_port() -> str:
@@ -193,3 +196,28 @@ def test_retry_policy_and_options_are_checked() -> None:
         Guard("http://127.0.0.1:1", "k", on_unavailable="maybe")  # type: ignore[arg-type]
     with pytest.raises(GuardConfigError, match="PALISADE_KEY"):
         Guard("http://127.0.0.1:1", "")
+
+
+@pytest.mark.parametrize("on_unavailable", ["deny", "allow"])
+def test_an_approval_the_service_cannot_record_does_not_run(
+    service: Service, on_unavailable: Literal["deny", "allow"]
+) -> None:
+    def down(method: str, path: str, body: bytes) -> tuple[int, bytes] | None:
+        failing = b'{"error":{"code":"audit/unavailable","message":"the audit store is failing"}}'
+        return (503, failing) if path.endswith("/answered") else None
+
+    refund = {"tool": {"name": "refund", "args": {"amount": 900}}}
+    with proxy(service.url, down) as p, Guard(p.url, service.agent_key, retry=SURE, on_unavailable=on_unavailable) as g:
+        s = g.session(f"s-{uuid.uuid4().hex}", "u")
+        step = s.step("tool_call", refund)
+        assert step.asking is not None
+        if on_unavailable == "deny":
+            # The framework's human said yes, but nobody can record it: the action does not happen.
+            with pytest.raises(GuardUnavailableError):
+                step.answer({"approved": True, "by": "joe"})
+        else:
+            assert step.answer(True).unchecked and g.unchecked == 1
+        # A refusal that cannot be filed refuses all the same.
+        with pytest.raises(PolicyDeniedError, match="approval refused by joe"):
+            s.step("tool_call", refund).answer({"approved": False, "by": "joe"})
+        assert len(p.posted(f"/v1/approvals/{step.decision['approval']['id']}/answered")) >= 1

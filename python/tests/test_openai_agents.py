@@ -15,6 +15,8 @@ from agents.testing import ScriptedModel, assistant_message, function_call
 from palisade import Guard, Session, SessionRequiredError
 from palisade.adapters.openai_agents import guard_agent_model, guard_agent_tool, palisade_output_guardrail
 
+from .service import Service
+
 # No trace exporter: nothing leaves the machine.
 set_tracing_disabled(True)
 
@@ -92,7 +94,7 @@ def test_a_denied_call_never_runs_and_the_model_reads_why(guard: Guard) -> None:
     assert out.tool_input_guardrail_results[0].output.behavior["type"] == "reject_content"
 
 
-def test_approval_is_a_run_interruption(guard: Guard) -> None:
+def test_approval_is_a_run_interruption(guard: Guard, service: Service) -> None:
     s = session(guard)
     a = agent(guard, [[function_call("refund", {"amount": 900}, call_id="c1")], [assistant_message("refunded")]])
 
@@ -113,6 +115,35 @@ def test_approval_is_a_run_interruption(guard: Guard) -> None:
     a = agent(guard, [[function_call("refund", {"amount": 901}, call_id="c2")], [assistant_message("not refunded")]])
     asyncio.run(main(False))
     assert ran == []
+    # The answers given on the RunState are the service's record too: its queue and audit log.
+    answered = [
+        (x["tool"], x["payload"]["tool"]["args"], x["status"], x.get("via"), x.get("decidedBy"))
+        for x in service.approvals(s.id)
+    ]
+    assert answered == [
+        ("refund", {"amount": 900}, "approved", "framework", "run-state"),
+        ("refund", {"amount": 901}, "rejected", "framework", "run-state"),
+    ]
+
+
+def test_an_approvers_refusal_in_the_queue_stands_over_the_run_states_approval(guard: Guard, service: Service) -> None:
+    s = session(guard)
+    a = agent(guard, [[function_call("refund", {"amount": 903}, call_id="c1")], [assistant_message("done")]])
+
+    async def main() -> Any:
+        first = await Runner.run(a, "refund", context={"palisade": s})
+        (asked,) = service.approvals(s.id)
+        service.answer(asked["id"], "reject", "not this one")
+        state = first.to_state()
+        state.approve(first.interruptions[0])
+        second = await Runner.run(a, state)
+        await guard.aclose()
+        return second
+
+    second = asyncio.run(main())
+    assert ran == []
+    tool_out = next(i for i in second.new_items if i.type == "tool_call_output_item")
+    assert "approval refused by sue: not this one" in tool_out.output
 
 
 def test_the_output_guardrail_trips_on_a_denied_answer(guard: Guard) -> None:

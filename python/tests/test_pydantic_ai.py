@@ -14,6 +14,8 @@ from pydantic_ai.models.function import AgentInfo, FunctionModel
 from palisade import Guard, PolicyDeniedError
 from palisade.adapters.pydantic_ai import PalisadeCapability
 
+from .service import Service
+
 CARD = "4111 1111 1111 1111"
 
 
@@ -81,7 +83,7 @@ def test_a_denied_answer_raises(guard: Guard) -> None:
 
 
 @pytest.mark.parametrize("approve", [True, False])
-def test_approval_is_a_deferred_call(guard: Guard, approve: bool) -> None:
+def test_approval_is_a_deferred_call(guard: Guard, service: Service, approve: bool) -> None:
     conv = f"pa-{uuid.uuid4().hex}"
     agent, ran = make(
         guard,
@@ -99,3 +101,10 @@ def test_approval_is_a_deferred_call(guard: Guard, approve: bool) -> None:
     )
     assert ran == ([("refund", 900)] if approve else [])
     assert second.output == "done"
+    # One request, answered by the application's DeferredToolResults: the service's record says so.
+    (filed,) = service.approvals(conv)
+    assert (filed["status"], filed.get("via"), filed.get("decidedBy")) == (
+        "approved" if approve else "rejected",
+        "framework",
+        "deferred-tool-results",
+    )

@@ -60,3 +60,4 @@ def test_the_routes_the_client_calls_are_documented(document: dict[str, Any]) ->
     assert "get" in paths["/v1/approvals/{id}"]
     wait = [p for p in paths["/v1/approvals/{id}"]["get"].get("parameters", []) if p["name"] == "wait"]
     assert wait and wait[0]["schema"]["maximum"] >= 25  # the client's longest long-poll
+    assert "post" in paths["/v1/approvals/{id}/answered"]

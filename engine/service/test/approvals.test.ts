@@ -87,4 +87,34 @@ describe("approvals", () => {
     await h.call("POST", "/v1/approvals", "supervisor", { id: pending[0].id, action: "approve" });
     assert.deepEqual(await answer, { approved: true, by: "sam" });
   });
+  it("takes a framework's answer from the key that asked only, and records it in the queue and the audit log", async () => {
+    const audit = h.service.context.audit;
+    const lastEntry = async (): Promise<Record<string, any>> => (await audit.read((await audit.size()) - 1)).record as Record<string, any>;
+    const refused = await ask("refund", { amount: 901 });
+    const waiting = h.call("GET", `/v1/approvals/${refused}?wait=10`, "agent");
+    // Another key, even an admin's, may not speak for the framework of the agent that asked.
+    assert.equal((await h.call("POST", `/v1/approvals/${refused}/answered`, "admin", { approved: true })).status, 403);
+    assert.equal((await h.call("POST", `/v1/approvals/${refused}/answered`, "agent", { approved: "yes" })).body.error.path, "/approved");
+    const r = await h.call("POST", `/v1/approvals/${refused}/answered`, "agent", { approved: false, by: "joe", note: "not today" });
+    assert.deepEqual([r.status, r.body.status, r.body.outcome, r.body.decidedBy, r.body.via, r.body.askedBy], [200, "rejected", "deny", "joe", "framework", "agent"]);
+    assert.equal((await waiting).body.status, "rejected");
+    await h.service.context.writer.flush();
+    const entry = await lastEntry();
+    assert.deepEqual([entry.approval.id, entry.approval.status, entry.approval.via, entry.principal, entry.caller], [refused, "rejected", "framework", "joe", "agent"]);
+    // A retry of the same relay is answered with the request as it stands, recorded once.
+    const size = await audit.size();
+    assert.equal((await h.call("POST", `/v1/approvals/${refused}/answered`, "agent", { approved: false })).body.status, "rejected");
+    await h.service.context.writer.flush();
+    assert.equal(await audit.size(), size);
+    // An approver who answered first keeps the word: the framework's late "yes" is recorded beside it, never over it.
+    const vetoed = await ask("refund", { amount: 902 });
+    await h.call("POST", "/v1/approvals", "supervisor", { id: vetoed, action: "reject" });
+    const late = await h.call("POST", `/v1/approvals/${vetoed}/answered`, "agent", { approved: true, by: "joe" });
+    assert.deepEqual([late.status, late.body.status, late.body.decidedBy], [200, "rejected", "sam"]);
+    await h.service.context.writer.flush();
+    const beside = await lastEntry();
+    assert.deepEqual([beside.approval.id, beside.approval.status, beside.approval.outcome, beside.approval.via], [vetoed, "approved", "deny", "framework"]);
+    assert.match(beside.approval.note, /after the request was rejected/);
+    assert.equal((await h.call("POST", "/v1/approvals/nope/answered", "agent", { approved: true })).status, 404);
+  });
 });

@@ -59,6 +59,13 @@ describe("outcomes", () => {
     assert.ok((a.numeric.get("score:answer_length")?.count ?? 0) >= 2);
   });
 
+  it("takes the scores a client computed on an answer as score:<name> samples", async () => {
+    const r = await h.call("POST", "/v1/outcomes", "agent", { outcomes: [0.1, 0.3].map((d) => ({ phase: "model_call", model: { name: "m" }, session: "s3", scores: { answer_drift: d } })) });
+    assert.equal(r.status, 202);
+    await h.monitor.flush();
+    assert.deepEqual((await everything(h.monitor.store)).numeric.get("score:answer_drift")?.values.sort(), [0.1, 0.3]);
+  });
+
   it("refuses what is not an outcome, naming the field, and what the key may not report", async () => {
     const cases: [unknown, string, RegExp][] = [
       [{ tool: "x" }, "/phase", /'phase' must be "tool_call"/],
@@ -70,6 +77,9 @@ describe("outcomes", () => {
       [{ phase: "tool_call", tool: "x", time: "2026-01-01T00:00:00Z" }, "/time", /unknown field 'time'/],
       [{ outcomes: [{ phase: "tool_call", tool: "x" }, { phase: "nope" }] }, "/outcomes/1/phase", /'phase'/],
       [{ outcomes: "x" }, "/outcomes", /must be a list/],
+      [{ phase: "model_call", scores: { drift: "high" } }, "/scores/drift", /finite number/],
+      [{ phase: "model_call", scores: { "a b": 1 } }, "/scores", /letters, digits/],
+      [{ phase: "model_call", scores: [1] }, "/scores", /names to numbers/],
     ];
     for (const [body, path, message] of cases) {
       const r = await h.call("POST", "/v1/outcomes", "agent", body);

@@ -18,13 +18,14 @@ from .errors import (
     SessionRequiredError,
 )
 from .guard import Guard, Guarded, Mode, OnDeny, Session, Step, denial_message, denied_tool_message
-from .telemetry import OutcomeEvent, Telemetry, TelemetrySink, TokenUse
+from .telemetry import Evaluator, OutcomeEvent, Telemetry, TelemetrySink, TokenUse
 from .wire import Approval, DecisionResponse, Phase, Reason
 
 __all__ = [
     "Approval",
     "DecisionResponse",
     "DenialCause",
+    "Evaluator",
     "Guard",
     "GuardConfigError",
     "GuardUnavailableError",

@@ -18,7 +18,7 @@ import sys
 import time
 import weakref
 from collections import deque
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Generator
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 from urllib.request import getproxies_environment, proxy_bypass
@@ -125,18 +125,47 @@ def _chunked_body(buf: bytes) -> tuple[bytes, int] | None:
         at += size + 2
 
 
-class _Conn:
-    __slots__ = ("buf", "idle_since", "sock")
-
-    def __init__(self, sock: socket.socket) -> None:
-        self.sock = sock
-        self.buf = b""
-        self.idle_since = 0.0
+# The answer's reader, once for both pools: it yields whether the end of the connection would be
+# a fine end of the answer (a body without a length) and is sent the next bytes read (b"" at the
+# end); it returns (status, body, reusable), reusable when the connection may carry another
+# request (not `connection: close`, nothing read past the answer).
+Reading = Generator[bool, bytes, tuple[int, bytes, bool]]
 
 
-class HttpPool:
-    """Keep-alive connections to one `host:port`, shared by threads (a connection is used by one
-    request at a time: taken from the idle stack, given back when the answer was read whole)."""
+def _reading() -> Reading:
+    buf = b""
+    while True:
+        end = buf.find(b"\r\n\r\n")
+        if end >= 0:
+            status, length, chunked, close = _parse_head(buf[:end])
+            buf = buf[end + 4 :]
+            if 100 <= status < 200:
+                continue
+            break
+        if len(buf) > _MAX_HEAD:
+            raise HttpError("the answer's head is too long")
+        buf += yield False
+    if chunked:
+        while (done := _chunked_body(buf)) is None:
+            buf += yield False
+        body, used = done
+        buf = buf[used:]
+    elif length is not None:
+        while len(buf) < length:
+            buf += yield False
+        body, buf = buf[:length], buf[length:]
+    else:
+        # No length: the body runs to the end of the connection.
+        close = True
+        chunks = [buf]
+        while chunk := (yield True):
+            chunks.append(chunk)
+        body, buf = b"".join(chunks), b""
+    return status, body, not close and not buf
+
+
+class _Pool:
+    """What both pools prepare once: the address and each request's fixed bytes."""
 
     def __init__(self, host: str, port: int, prefix: str, key: str, connect_timeout: float) -> None:
         self._addr = (host, port)
@@ -144,6 +173,35 @@ class HttpPool:
         self._head = _request_head(host, port, key)
         self._json_head = self._head + b"content-type: application/json\r\n"
         self._connect_timeout = connect_timeout
+
+    def _request(self, method: str, path: str, body: bytes | None) -> bytes:
+        """The request in one piece, written with one `send`."""
+        if body is None:
+            return b"%s %s%s%s\r\n" % (method.encode(), self._prefix, path.encode(), self._head)
+        return b"%s %s%s%scontent-length: %d\r\n\r\n%s" % (
+            method.encode(),
+            self._prefix,
+            path.encode(),
+            self._json_head,
+            len(body),
+            body,
+        )
+
+
+class _Conn:
+    __slots__ = ("idle_since", "sock")
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.idle_since = 0.0
+
+
+class HttpPool(_Pool):
+    """Keep-alive connections to one `host:port`, shared by threads (a connection is used by one
+    request at a time: taken from the idle stack, given back when the answer was read whole)."""
+
+    def __init__(self, host: str, port: int, prefix: str, key: str, connect_timeout: float) -> None:
+        super().__init__(host, port, prefix, key, connect_timeout)
         self._idle: deque[_Conn] = deque()
         self._closed = False
         _pools.add(self)
@@ -151,17 +209,7 @@ class HttpPool:
     def request(self, method: str, path: str, body: bytes | None, timeout: float) -> tuple[int, bytes]:
         """One exchange within `timeout` seconds: (status, body). Raises HttpError."""
         until = time.monotonic() + timeout
-        if body is None:
-            data = b"%s %s%s%s\r\n" % (method.encode(), self._prefix, path.encode(), self._head)
-        else:
-            data = b"%s %s%s%scontent-length: %d\r\n\r\n%s" % (
-                method.encode(),
-                self._prefix,
-                path.encode(),
-                self._json_head,
-                len(body),
-                body,
-            )
+        data = self._request(method, path, body)
         conn, reused = self._take(until)
         try:
             return self._exchange(conn, data, until, reused)
@@ -197,39 +245,17 @@ class HttpPool:
     def _exchange(self, conn: _Conn, data: bytes, until: float, reused: bool) -> tuple[int, bytes]:
         sock = conn.sock
         got_any = False
+        reading = _reading()
         try:
             sock.settimeout(max(0.001, until - time.monotonic()))
             sock.sendall(data)
-            buf = conn.buf
+            eof_ok = next(reading)
             while True:
-                end = buf.find(b"\r\n\r\n")
-                if end >= 0:
-                    status, length, chunked, close = _parse_head(buf[:end])
-                    if 100 <= status < 200:
-                        buf = buf[end + 4 :]
-                        continue
-                    break
-                if len(buf) > _MAX_HEAD:
-                    raise HttpError("the answer's head is too long")
-                buf += self._recv(sock, until)
+                chunk = self._recv(sock, until, eof_ok)
                 got_any = True
-            rest = buf[end + 4 :]
-            if chunked:
-                while (done := _chunked_body(rest)) is None:
-                    rest += self._recv(sock, until)
-                body, used = done
-                rest = rest[used:]
-            elif length is not None:
-                while len(rest) < length:
-                    rest += self._recv(sock, until)
-                body, rest = rest[:length], rest[length:]
-            else:
-                # No length: the body runs to the end of the connection.
-                close = True
-                chunks = [rest]
-                while chunk := self._recv(sock, until, eof_ok=True):
-                    chunks.append(chunk)
-                body, rest = b"".join(chunks), b""
+                eof_ok = reading.send(chunk)
+        except StopIteration as done:
+            status, body, reusable = done.value
         except HttpError as e:
             _close(sock)
             if reused and not got_any:
@@ -238,10 +264,9 @@ class HttpPool:
         except OSError as e:
             _close(sock)
             raise HttpError(f"{type(e).__name__}: {e}", stale=reused and not got_any) from None
-        if close or rest or self._closed:
+        if not reusable or self._closed:
             _close(sock)
         else:
-            conn.buf = b""
             conn.idle_since = time.monotonic()
             self._idle.append(conn)
         return status, body
@@ -278,29 +303,15 @@ def _close(sock: socket.socket) -> None:
         sock.close()
 
 
-class AsyncHttpPool:
+class AsyncHttpPool(_Pool):
     """As `HttpPool` for one event loop, over asyncio streams."""
 
     def __init__(self, host: str, port: int, prefix: str, key: str, connect_timeout: float) -> None:
-        self._addr = (host, port)
-        self._prefix = prefix.encode("latin-1")
-        self._head = _request_head(host, port, key)
-        self._json_head = self._head + b"content-type: application/json\r\n"
-        self._connect_timeout = connect_timeout
+        super().__init__(host, port, prefix, key, connect_timeout)
         self._idle: deque[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = deque()
 
     async def request(self, method: str, path: str, body: bytes | None, timeout: float) -> tuple[int, bytes]:
-        if body is None:
-            data = b"%s %s%s%s\r\n" % (method.encode(), self._prefix, path.encode(), self._head)
-        else:
-            data = b"%s %s%s%scontent-length: %d\r\n\r\n%s" % (
-                method.encode(),
-                self._prefix,
-                path.encode(),
-                self._json_head,
-                len(body),
-                body,
-            )
+        data = self._request(method, path, body)
         until = time.monotonic() + timeout
         reader, writer, reused = await self._take(until)
         try:
@@ -336,41 +347,32 @@ class AsyncHttpPool:
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, data: bytes, reused: bool
     ) -> tuple[int, bytes]:
         got_any = False
+        reading = _reading()
         try:
             writer.write(data)
+            eof_ok = next(reading)
             while True:
-                head = await reader.readuntil(b"\r\n\r\n")
+                chunk = await reader.read(_RECV)
+                if not chunk and not eof_ok:
+                    raise HttpError("the server closed the connection", stale=reused and not got_any)
                 got_any = True
-                status, length, chunked, close = _parse_head(head[:-4])
-                if not 100 <= status < 200:
-                    break
-            if chunked:
-                rest = b""
-                while (done := _chunked_body(rest)) is None:
-                    more = await reader.read(_RECV)
-                    if not more:
-                        raise HttpError("the server closed the connection")
-                    rest += more
-                body, used = done
-                if used != len(rest):
-                    close = True
-            elif length is not None:
-                body = await reader.readexactly(length)
-            else:
-                close = True
-                body = await reader.read()
-        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, OSError) as e:
+                eof_ok = reading.send(chunk)
+        except StopIteration as done:
+            status, body, reusable = done.value
+        except HttpError:
             writer.close()
-            stale = reused and not got_any
-            raise HttpError(f"{type(e).__name__}: {e}", stale=stale) from None
+            raise
+        except OSError as e:
+            writer.close()
+            raise HttpError(f"{type(e).__name__}: {e}", stale=reused and not got_any) from None
         except BaseException:
             # Cancelled or timed out mid-exchange: the connection's state is unknown.
             writer.close()
             raise
-        if close:
-            writer.close()
-        else:
+        if reusable:
             self._idle.append((reader, writer, time.monotonic()))
+        else:
+            writer.close()
         return status, body
 
     async def aclose(self) -> None:

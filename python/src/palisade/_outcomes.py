@@ -9,14 +9,15 @@ import json
 import logging
 import math
 import os
+import re
 import threading
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ._transport import SyncTransport, Unavailable
 from .errors import ServiceError
-from .telemetry import OutcomeEvent
+from .telemetry import Evaluator, OutcomeEvent
 
 log = logging.getLogger("palisade")
 
@@ -24,6 +25,26 @@ log = logging.getLogger("palisade")
 _BATCH = 1000
 _MAX_OUTPUT = 100_000
 _ID_MAX = 200
+_MAX_SCORES = 32
+_SCORE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+
+
+def _scores(given: Any) -> dict[str, float]:
+    """The scores the service takes (finite numbers under well-formed names; at most 32)."""
+    if not isinstance(given, Mapping):
+        return {}
+    out: dict[str, float] = {}
+    for k, v in given.items():
+        if (
+            isinstance(k, str)
+            and _SCORE_NAME.fullmatch(k)
+            and isinstance(v, (int, float))
+            and not isinstance(v, bool)
+            and math.isfinite(v)
+            and len(out) < _MAX_SCORES
+        ):
+            out[k] = float(v)
+    return out
 
 
 def outcome_request(e: OutcomeEvent | Mapping[str, Any]) -> dict[str, Any] | None:
@@ -66,6 +87,9 @@ def outcome_request(e: OutcomeEvent | Mapping[str, Any]) -> dict[str, Any] | Non
         out["outputSize"] = e["outputSize"]
     if isinstance(e.get("output"), str) and e["output"]:
         out["output"] = e["output"][:_MAX_OUTPUT]
+    scores = _scores(e.get("scores"))
+    if scores:
+        out["scores"] = scores
     if out["phase"] == "tool_call" and "tool" not in out:
         return None
     return out
@@ -73,10 +97,19 @@ def outcome_request(e: OutcomeEvent | Mapping[str, Any]) -> dict[str, Any] | Non
 
 class OutcomeReporter:
     """Queues outcomes and posts them to `/v1/outcomes` from a daemon thread every `interval`
-    seconds (or as soon as a batch is full). `flush()` posts what is queued now."""
+    seconds (or as soon as a batch is full). `flush()` posts what is queued now, the answers in
+    it scored by the `evaluators` first."""
 
-    def __init__(self, transport: SyncTransport, *, interval: float = 0.5, max_queue: int = 10_000) -> None:
+    def __init__(
+        self,
+        transport: SyncTransport,
+        *,
+        interval: float = 0.5,
+        max_queue: int = 10_000,
+        evaluators: Sequence[Evaluator] = (),
+    ) -> None:
         self._transport = transport
+        self._evaluators = tuple(evaluators)
         self._interval = interval
         self._queue: deque[dict[str, Any]] = deque()
         self._max = max_queue
@@ -126,6 +159,7 @@ class OutcomeReporter:
                 batch = [self._queue.popleft() for _ in range(min(_BATCH, len(self._queue)))]
             if not batch:
                 return
+            self._evaluate(batch)
             body = _encode({"outcomes": batch})
             try:
                 answer = self._transport.call("POST", "/v1/outcomes", body)
@@ -144,6 +178,24 @@ class OutcomeReporter:
             with self._lock:
                 accepted = answer.get("accepted") if isinstance(answer, dict) else None
                 self.sent += accepted if isinstance(accepted, int) else len(batch)
+
+    def _evaluate(self, batch: list[dict[str, Any]]) -> None:
+        answers = [o for o in batch if "output" in o and "scores" not in o]
+        if not answers:
+            return
+        texts = [o["output"] for o in answers]
+        for ev in self._evaluators:
+            try:
+                scores = list(ev.score(texts))
+                if len(scores) != len(texts):
+                    raise ValueError(f"{len(scores)} scores for {len(texts)} answers")
+            except Exception:
+                log.exception("palisade: evaluator %r failed; its scores of this batch are left out", ev.name)
+                continue
+            for o, v in zip(answers, scores, strict=True):
+                kept = _scores({ev.name: v})
+                if kept:
+                    o.setdefault("scores", {}).update(kept)
 
     def close(self) -> None:
         """Posts what is queued and stops the thread."""

@@ -9,10 +9,10 @@ characters have come, so a long answer costs O(length / hold) round trips."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ._flow import Flow
     from .guard import Session
 
 
@@ -61,48 +61,38 @@ class OutputStream:
 
     def push(self, delta: str) -> str:
         """Adds a delta; returns the text now safe to show ("" when none)."""
-        want = self._add(delta)
-        if want is None:
-            return self._shadow_piece() if self._session.guard.mode == "shadow" and not self._ended else ""
-        cut, texts = want
-        return self._take(cut, texts, self._ended_on(lambda: self._session.output_texts(texts)))
+        return self._session.guard._run(self._push(delta))
 
     async def apush(self, delta: str) -> str:
         """As `push`, awaiting."""
+        return await self._session.guard._arun(self._push(delta))
+
+    def end(self) -> str:
+        """The rest of the answer, after the whole answer is decided and recorded."""
+        return self._session.guard._run(self._end())
+
+    async def aend(self) -> str:
+        """As `end`, awaiting."""
+        return await self._session.guard._arun(self._end())
+
+    def _push(self, delta: str) -> Flow[str]:
         want = self._add(delta)
         if want is None:
             return self._shadow_piece() if self._session.guard.mode == "shadow" and not self._ended else ""
         cut, texts = want
-        return self._take(cut, texts, await self._aended_on(self._session.aoutput_texts(texts)))
+        return self._take(cut, texts, (yield from self._decided(texts)))
 
-    def end(self) -> str:
-        """The rest of the answer, after the whole answer is decided and recorded."""
+    def _end(self) -> Flow[str]:
         if self._ended:
             return ""
-        texts = [self._raw, self._raw[self._emitted :]]
-        out = self._ended_on(lambda: self._session.output_texts(texts))
+        out = yield from self._decided([self._raw, self._raw[self._emitted :]])
         self._ended = True
         return out[1]
 
-    async def aend(self) -> str:
-        """As `end`, awaiting."""
-        if self._ended:
-            return ""
-        texts = [self._raw, self._raw[self._emitted :]]
-        out = await self._aended_on(self._session.aoutput_texts(texts))
-        self._ended = True
-        return out[1]
-
-    def _ended_on(self, decide: Callable[[], list[str]]) -> list[str]:
+    def _decided(self, texts: list[str]) -> Flow[list[str]]:
         try:
-            return decide()
+            return (yield from self._session._output_texts(texts))
         except BaseException:
-            self._ended = True
-            raise
-
-    async def _aended_on(self, decide: Awaitable[list[str]]) -> list[str]:
-        try:
-            return await decide
-        except BaseException:
+            # A deny (or no decision) ends the stream: nothing more of it is shown.
             self._ended = True
             raise

@@ -8,6 +8,7 @@ import asyncio
 import json
 import time
 import weakref
+from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,6 +89,38 @@ def _headers(key: str) -> dict[str, str]:
     return {"authorization": f"Bearer {key}", "content-type": "application/json", "accept": "application/json"}
 
 
+@dataclass(frozen=True, slots=True)
+class _Pause:
+    seconds: float
+
+
+# Yields the seconds left for an attempt (the driver sends back `(status, body)`, or what the
+# attempt met instead: a refused connection, a timeout) or a `_Pause`; returns the answer or
+# raises Unavailable / ServiceError.
+Attempts = Generator["float | _Pause", "tuple[int, bytes] | str | None", Any]
+
+
+def _attempts(policy: RetryPolicy, deadline: float | None) -> Attempts:
+    """The retry rules, once for both transports: tries within `deadline` seconds (the policy's
+    by default), each bounded by what is left of it, with backoff between them."""
+    until = time.monotonic() + (deadline if deadline is not None else policy.deadline)
+    last = "no attempt was made"
+    for attempt in range(policy.attempts):
+        remaining = until - time.monotonic()
+        if remaining <= 0:
+            break
+        answer = yield remaining
+        if isinstance(answer, tuple):
+            out = _interpret(*answer)
+            if not isinstance(out, _Retry):
+                return out
+            answer = out.why
+        last = str(answer)
+        if attempt + 1 < policy.attempts:
+            yield _Pause(_pause(policy, attempt, until - time.monotonic()))
+    raise Unavailable(last)
+
+
 class SyncTransport:
     """Keep-alive connections to one service, for threads: the built-in HTTP/1.1 client for
     plain `http://` (`_http.py`), httpx for TLS, proxies, or a client the application gave."""
@@ -114,25 +147,21 @@ class SyncTransport:
     ) -> Any:
         """One request, retried within `deadline` seconds (the policy's by default); `extra`
         lengthens each attempt's read timeout (a long-poll)."""
-        p = self.policy
-        until = time.monotonic() + (deadline if deadline is not None else p.deadline)
-        last = "no attempt was made"
-        for attempt in range(p.attempts):
-            remaining = until - time.monotonic()
-            if remaining <= 0:
-                break
+        flow = _attempts(self.policy, deadline)
+        answer: tuple[int, bytes] | str | None = None
+        while True:
             try:
-                status, content = self._send(method, path, body, remaining, extra)
+                step = flow.send(answer)
+            except StopIteration as done:
+                return done.value
+            answer = None
+            if isinstance(step, _Pause):
+                time.sleep(step.seconds)
+                continue
+            try:
+                answer = self._send(method, path, body, step, extra)
             except (HttpError, httpx.TransportError) as e:
-                last = f"{type(e).__name__}: {e}"
-            else:
-                out = _interpret(status, content)
-                if not isinstance(out, _Retry):
-                    return out
-                last = out.why
-            if attempt + 1 < p.attempts:
-                time.sleep(_pause(p, attempt, until - time.monotonic()))
-        raise Unavailable(last)
+                answer = f"{type(e).__name__}: {e}"
 
     def close(self) -> None:
         if self._pool is not None:
@@ -169,34 +198,40 @@ class AsyncTransport:
         self, method: str, path: str, body: bytes | None, *, deadline: float | None = None, extra: float = 0.0
     ) -> Any:
         """As `SyncTransport.call`, awaiting."""
-        p = self.policy
         pool = self._pool()
-        until = time.monotonic() + (deadline if deadline is not None else p.deadline)
-        last = "no attempt was made"
-        for attempt in range(p.attempts):
-            remaining = until - time.monotonic()
-            if remaining <= 0:
-                break
+        flow = _attempts(self.policy, deadline)
+        answer: tuple[int, bytes] | str | None = None
+        while True:
             try:
-                if isinstance(pool, AsyncHttpPool):
-                    status, content = await pool.request(method, path, body, remaining + extra)
-                else:
-                    # The deadline holds even where a timeout cannot (a stalled TLS handshake, a DNS wait).
-                    r = await asyncio.wait_for(
-                        pool.request(method, path, content=body, timeout=_timeout(p, remaining, extra)),
-                        remaining + extra,
-                    )
-                    status, content = r.status_code, r.content
+                step = flow.send(answer)
+            except StopIteration as done:
+                return done.value
+            answer = None
+            if isinstance(step, _Pause):
+                await asyncio.sleep(step.seconds)
+                continue
+            try:
+                answer = await self._send(pool, method, path, body, step, extra)
             except (HttpError, httpx.TransportError, asyncio.TimeoutError) as e:
-                last = f"{type(e).__name__}: {e}"
-            else:
-                out = _interpret(status, content)
-                if not isinstance(out, _Retry):
-                    return out
-                last = out.why
-            if attempt + 1 < p.attempts:
-                await asyncio.sleep(_pause(p, attempt, until - time.monotonic()))
-        raise Unavailable(last)
+                answer = f"{type(e).__name__}: {e}"
+
+    async def _send(
+        self,
+        pool: AsyncHttpPool | httpx.AsyncClient,
+        method: str,
+        path: str,
+        body: bytes | None,
+        remaining: float,
+        extra: float,
+    ) -> tuple[int, bytes]:
+        if isinstance(pool, AsyncHttpPool):
+            return await pool.request(method, path, body, remaining + extra)
+        # The deadline holds even where a timeout cannot (a stalled TLS handshake, a DNS wait).
+        r = await asyncio.wait_for(
+            pool.request(method, path, content=body, timeout=_timeout(self.policy, remaining, extra)),
+            remaining + extra,
+        )
+        return r.status_code, r.content
 
     async def aclose(self) -> None:
         """Closes the current loop's pool (others close with their loops)."""

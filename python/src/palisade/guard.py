@@ -29,6 +29,7 @@ import httpx
 from typing_extensions import ParamSpec
 
 from . import _results
+from ._flow import Call, Flow, Invoke, Sleep, arun, run
 from ._outcomes import OutcomeReporter
 from ._stream import OutputStream
 from ._tools import ToolSignature
@@ -41,13 +42,14 @@ from .errors import (
     ServiceError,
     SessionRequiredError,
 )
-from .telemetry import Emitter, OutcomeEvent, Telemetry, TokenUse, error_of, now_ms
+from .telemetry import Emitter, Evaluator, OutcomeEvent, Telemetry, TokenUse, error_of, now_ms
 from .wire import Approval, DecisionResponse, Phase, Reason
 
 log = logging.getLogger("palisade")
 
 P = ParamSpec("P")
 R = TypeVar("R")
+T = TypeVar("T")
 
 Mode = Literal["enforce", "shadow"]
 PayloadKind = Literal["full", "input"]
@@ -197,6 +199,7 @@ class Guard:
         on_deny: OnDeny = "raise",
         telemetry: Telemetry | None = None,
         outcomes: bool = True,
+        evaluators: Sequence[Evaluator] = (),
         stream_hold: int | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
@@ -223,7 +226,13 @@ class Guard:
         self.approval_timeout = approval_timeout
         self.on_deny: OnDeny = on_deny
         #: Outcomes posted to the service's `/v1/outcomes` off the action's path (None: `outcomes=False`).
-        self.outcomes = OutcomeReporter(SyncTransport(url, key, _OUTCOME_RETRY, http_client)) if outcomes else None
+        if evaluators and not outcomes:
+            raise GuardConfigError("evaluators score the answers of outcomes: they need outcomes=True")
+        self.outcomes = (
+            OutcomeReporter(SyncTransport(url, key, _OUTCOME_RETRY, http_client), evaluators=evaluators)
+            if outcomes
+            else None
+        )
         self.telemetry = Emitter(telemetry, self.outcomes)
         self._stream_hold = stream_hold
         self._hold_read: tuple[float, int] | None = None
@@ -302,29 +311,29 @@ class Guard:
         """Characters a streamed answer holds back: `stream_hold=` if given, else what the service
         reports for its policies (`/v1/status`, read again after a minute), else the longest
         span any detector matches (a service that cannot say holds back more, never less)."""
+        return self._run(self._hold())
+
+    async def astream_hold(self) -> int:
+        """As `stream_hold`, awaiting."""
+        return await self._arun(self._hold())
+
+    def _hold(self) -> Flow[int]:
         if self._stream_hold is not None:
             return self._stream_hold
         now = time.monotonic()
         if self._hold_read is None or now - self._hold_read[0] > _HOLD_TTL_S:
             try:
-                self._hold_read = (now, _hold_of(self._sync.call("GET", "/v1/status", None)))
+                self._hold_read = (now, _hold_of((yield Call("GET", "/v1/status", None))))
             except (Unavailable, ServiceError) as e:
                 log.warning("palisade: the service did not say how much of a stream to hold back (%s)", e)
                 return _MAX_HOLD
         return self._hold_read[1]
 
-    async def astream_hold(self) -> int:
-        """As `stream_hold`, awaiting."""
-        if self._stream_hold is not None:
-            return self._stream_hold
-        now = time.monotonic()
-        if self._hold_read is None or now - self._hold_read[0] > _HOLD_TTL_S:
-            try:
-                self._hold_read = (now, _hold_of(await self._async.call("GET", "/v1/status", None)))
-            except (Unavailable, ServiceError) as e:
-                log.warning("palisade: the service did not say how much of a stream to hold back (%s)", e)
-                return _MAX_HOLD
-        return self._hold_read[1]
+    def _run(self, flow: Flow[T]) -> T:
+        return run(flow, self._sync)
+
+    async def _arun(self, flow: Flow[T]) -> T:
+        return await arun(flow, self._async)
 
     # -- lifetime ---------------------------------------------------------------------------
 
@@ -440,29 +449,22 @@ class Session:
         `payload="input"` asks for a payload holding only the input's own fields (not the context
         the service adds: agent, env, time, the session's calls), as enforcing does.
         Raises GuardUnavailableError when no decision came, ServiceError when the request was refused."""
-        tool = _tool_name(input)
-        try:
-            body = self._body(phase, input, payload)
-        except _Unrecordable as e:
-            raise self._unrecordable(phase, tool, str(e)) from None
-        try:
-            return _checked(self.guard._sync.call("POST", "/v1/decide", body))
-        except Unavailable as e:
-            raise self._unavailable(phase, tool, str(e)) from None
-        except ServiceError as e:
-            raise self._refused(phase, tool, e) from None
+        return self.guard._run(self._decide(phase, input, payload))
 
     async def adecide(
         self, phase: Phase, input: Mapping[str, Any], *, payload: PayloadKind = "full"
     ) -> DecisionResponse:
         """As `decide`, awaiting."""
+        return await self.guard._arun(self._decide(phase, input, payload))
+
+    def _decide(self, phase: Phase, input: Mapping[str, Any], payload: PayloadKind) -> Flow[DecisionResponse]:
         tool = _tool_name(input)
         try:
             body = self._body(phase, input, payload)
         except _Unrecordable as e:
             raise self._unrecordable(phase, tool, str(e)) from None
         try:
-            return _checked(await self.guard._async.call("POST", "/v1/decide", body))
+            return _checked((yield Call("POST", "/v1/decide", body)))
         except Unavailable as e:
             raise self._unavailable(phase, tool, str(e)) from None
         except ServiceError as e:
@@ -515,25 +517,19 @@ class Session:
     def step(self, phase: Phase, input: Mapping[str, Any]) -> Step:
         """Decides without waiting on anybody, for adapters whose framework asks the human itself
         (a LangGraph interrupt, an Agents SDK run interruption, a PydanticAI deferred call)."""
-        try:
-            d = self.decide(phase, input, payload="input")
-        except GuardUnavailableError as e:
-            return Step(self, phase, input, guarded=self._pass_unchecked(e, input))
-        except PolicyDeniedError as e:
-            return Step(self, phase, input, denied=e)
-        return self._step(phase, input, d)
+        return self.guard._run(self._step(phase, input))
 
     async def astep(self, phase: Phase, input: Mapping[str, Any]) -> Step:
         """As `step`, awaiting."""
+        return await self.guard._arun(self._step(phase, input))
+
+    def _step(self, phase: Phase, input: Mapping[str, Any]) -> Flow[Step]:
         try:
-            d = await self.adecide(phase, input, payload="input")
+            d = yield from self._decide(phase, input, "input")
         except GuardUnavailableError as e:
             return Step(self, phase, input, guarded=self._pass_unchecked(e, input))
         except PolicyDeniedError as e:
             return Step(self, phase, input, denied=e)
-        return self._step(phase, input, d)
-
-    def _step(self, phase: Phase, input: Mapping[str, Any], d: DecisionResponse) -> Step:
         try:
             done = self._verdict(phase, input, d)
         except PolicyDeniedError as e:
@@ -543,29 +539,47 @@ class Session:
     def enforce(self, phase: Phase, input: Mapping[str, Any]) -> Guarded:
         """Decides and enforces: returns the payload to carry on with, or raises PolicyDeniedError
         (a deny, a refused or unanswered approval, no decision from the service)."""
-        try:
-            d = self.decide(phase, input, payload="input")
-        except GuardUnavailableError as e:
-            return self._pass_unchecked(e, input)
-        done = self._verdict(phase, input, d)
-        return done if done is not None else self._answered(phase, input, d, self._wait_sync(d))
+        return self.guard._run(self._enforce(phase, input))
 
     async def aenforce(self, phase: Phase, input: Mapping[str, Any]) -> Guarded:
         """As `enforce`, awaiting."""
+        return await self.guard._arun(self._enforce(phase, input))
+
+    def _enforce(self, phase: Phase, input: Mapping[str, Any]) -> Flow[Guarded]:
         try:
-            d = await self.adecide(phase, input, payload="input")
+            d = yield from self._decide(phase, input, "input")
         except GuardUnavailableError as e:
             return self._pass_unchecked(e, input)
         done = self._verdict(phase, input, d)
-        return done if done is not None else self._answered(phase, input, d, await self._wait_async(d))
+        return done if done is not None else self._answered(phase, input, d, (yield from self._wait(d)))
 
     def _approval_path(self, d: DecisionResponse, wait: int) -> str:
-        ref = d.get("approval")
-        if ref is None:
-            raise ServiceError(200, "approval/missing", "a require_approval decision came without an approval request")
-        return f"/v1/approvals/{quote(ref['id'], safe='')}?wait={wait}"
+        return f"{_approval_url(d)}?wait={wait}"
 
-    def _wait_sync(self, d: DecisionResponse) -> Approval | None:
+    # -- answers given in the framework -----------------------------------------------------
+
+    def _relay(self, step: Step, approved: bool, by: str | None, note: str | None) -> Flow[Approval | None]:
+        """Files the answer the framework's human gave on the service's approval request (the
+        queue settles it, the audit log records it): the request as it then stands, or None
+        when it could not be filed and that may pass (a refusal; `on_unavailable="allow"`)."""
+        try:
+            path, body = _relay_request(step.decision, approved, by, note)
+            return _approval((yield Call("POST", path, body)))
+        except (Unavailable, ServiceError) as e:
+            self._unfiled(step, approved, e)
+            return None
+
+    def _unfiled(self, step: Step, approved: bool, err: Unavailable | ServiceError) -> None:
+        if not approved:
+            # Refused: nothing runs either way; the log misses the answer, and says so here.
+            log.warning("palisade: a refusal given in the framework was not filed with the service (%s)", err)
+            return
+        if isinstance(err, ServiceError):
+            raise err
+        # An approval the service cannot record does not let the action run (fail closed).
+        self._pass_unchecked(self._unavailable(step.phase, _tool_name(step.input), str(err)), step.input)
+
+    def _wait(self, d: DecisionResponse) -> Flow[Approval | None]:
         """Waits on the service's queue until the request is answered or the guard's approval
         timeout passes (None). A service that stops answering for a while does not end the wait:
         the request lives in its store."""
@@ -574,36 +588,15 @@ class Session:
             wait = max(0, min(_LONG_POLL_S, int(left)))
             try:
                 a = _approval(
-                    self.guard._sync.call(
-                        "GET", self._approval_path(d, wait), None, deadline=min(left, wait + self.guard.retry.deadline)
-                    )
+                    (yield Call("GET", self._approval_path(d, wait), None, min(left, wait + self.guard.retry.deadline)))
                 )
             except Unavailable:
-                time.sleep(min(0.5, max(0.0, until - time.monotonic())))
+                yield Sleep(min(0.5, max(0.0, until - time.monotonic())))
                 continue
             if a["status"] != "pending":
                 return a
             if wait == 0:
-                time.sleep(min(0.2, max(0.0, until - time.monotonic())))
-        return None
-
-    async def _wait_async(self, d: DecisionResponse) -> Approval | None:
-        until = time.monotonic() + self.guard.approval_timeout
-        while (left := until - time.monotonic()) > 0:
-            wait = max(0, min(_LONG_POLL_S, int(left)))
-            try:
-                a = _approval(
-                    await self.guard._async.call(
-                        "GET", self._approval_path(d, wait), None, deadline=min(left, wait + self.guard.retry.deadline)
-                    )
-                )
-            except Unavailable:
-                await asyncio.sleep(min(0.5, max(0.0, until - time.monotonic())))
-                continue
-            if a["status"] != "pending":
-                return a
-            if wait == 0:
-                await asyncio.sleep(min(0.2, max(0.0, until - time.monotonic())))
+                yield Sleep(min(0.2, max(0.0, until - time.monotonic())))
         return None
 
     # -- texts ------------------------------------------------------------------------------
@@ -629,22 +622,16 @@ class Session:
     def output_texts(self, texts: Sequence[str]) -> list[str]:
         """Each text decided on `output` (one batch, each decision recorded): the texts after
         redactions, or PolicyDeniedError when any is denied."""
-        try:
-            body = _encode({"requests": [self._request("output", {"output": {"text": t}}, "input") for t in texts]})
-            return self._texts_of(texts, self.guard._sync.call("POST", "/v1/decide/batch", body))
-        except _Unrecordable as e:
-            raise self._unrecordable("output", None, str(e)) from None
-        except Unavailable as e:
-            self._pass_unchecked(self._unavailable("output", None, str(e)), {})
-            return list(texts)
-        except ServiceError as e:
-            raise self._refused("output", None, e) from None
+        return self.guard._run(self._output_texts(texts))
 
     async def aoutput_texts(self, texts: Sequence[str]) -> list[str]:
         """As `output_texts`, awaiting."""
+        return await self.guard._arun(self._output_texts(texts))
+
+    def _output_texts(self, texts: Sequence[str]) -> Flow[list[str]]:
         try:
             body = _encode({"requests": [self._request("output", {"output": {"text": t}}, "input") for t in texts]})
-            return self._texts_of(texts, await self.guard._async.call("POST", "/v1/decide/batch", body))
+            return self._texts_of(texts, (yield Call("POST", "/v1/decide/batch", body)))
         except _Unrecordable as e:
             raise self._unrecordable("output", None, str(e)) from None
         except Unavailable as e:
@@ -683,36 +670,25 @@ class Session:
         """Runs one tool call under policy: `tool_call` decided on `args` (which `set`/`redact` may
         rewrite) before `call` runs with the decided arguments, `tool_result` on its result before
         the caller sees it; the outcome (wall time, error, size) goes to telemetry."""
-        g = self.enforce("tool_call", {"tool": {"name": name, "args": dict(args)}})
-        decided = _decided_args(g, args)
-        started = time.perf_counter()
-        try:
-            result = call(decided)
-        except Exception as e:
-            self.tool_outcome(name, g, started, error=e)
-            raise
-        return self._result_sync(name, decided, result, g, started)
+        return cast(R, self.guard._run(self._run_tool(name, args, call)))
 
     async def arun_tool(self, name: str, args: Mapping[str, Any], call: Callable[[dict[str, Any]], Awaitable[R]]) -> R:
         """As `run_tool`, awaiting."""
-        g = await self.aenforce("tool_call", {"tool": {"name": name, "args": dict(args)}})
+        return cast(R, await self.guard._arun(self._run_tool(name, args, call)))
+
+    def _run_tool(self, name: str, args: Mapping[str, Any], call: Callable[[dict[str, Any]], Any]) -> Flow[Any]:
+        g = yield from self._enforce("tool_call", {"tool": {"name": name, "args": dict(args)}})
         decided = _decided_args(g, args)
         started = time.perf_counter()
         try:
-            result = await call(decided)
+            result = yield Invoke(lambda: call(decided))
         except Exception as e:
             self.tool_outcome(name, g, started, error=e)
             raise
         given = _results.tool_result(result)
         self.tool_outcome(name, g, started, size=len(given["text"]), is_error=bool(given["isError"]))
-        out = await self.aenforce("tool_result", {"tool": {"name": name, "args": decided, "result": given}})
-        return cast(R, _results.back(result, given, _result_of(out)))
-
-    def _result_sync(self, name: str, decided: dict[str, Any], result: R, g: Guarded, started: float) -> R:
-        given = _results.tool_result(result)
-        self.tool_outcome(name, g, started, size=len(given["text"]), is_error=bool(given["isError"]))
-        out = self.enforce("tool_result", {"tool": {"name": name, "args": decided, "result": given}})
-        return cast(R, _results.back(result, given, _result_of(out)))
+        out = yield from self._enforce("tool_result", {"tool": {"name": name, "args": decided, "result": given}})
+        return _results.back(result, given, _result_of(out))
 
     def tool_outcome(
         self,
@@ -867,24 +843,65 @@ class Step:
         return out
 
     def answer(self, answer: Any) -> Guarded:
-        """Applies the framework's answer (`True`, or `{"approved": bool, "by"?, "reason"?}`):
-        the Guarded payload when approved, else PolicyDeniedError (approval_refused)."""
-        approved = answer is True or (isinstance(answer, Mapping) and answer.get("approved") is True)
+        """Applies the framework's answer (`True`, or `{"approved": bool, "by"?, "reason"?}`),
+        first filed on the service's approval request (`POST /v1/approvals/{id}/answered`) so
+        that its queue and audit log say who answered what: the Guarded payload when approved,
+        else PolicyDeniedError (approval_refused). An approver who answered the request first
+        keeps the word: their refusal (or the request's expiry) stops the action all the same.
+        An approval the service cannot record fails closed, as any decision does."""
+        return self.session.guard._run(self._answer(answer))
+
+    async def aanswer(self, answer: Any) -> Guarded:
+        """As `answer`, awaiting."""
+        return await self.session.guard._arun(self._answer(answer))
+
+    def _answer(self, answer: Any) -> Flow[Guarded]:
+        approved, by, reason = _framework_answer(answer)
+        return self._settled(approved, by, reason, (yield from self.session._relay(self, approved, by, reason)))
+
+    def _settled(self, approved: bool, by: str | None, reason: str | None, filed: Approval | None) -> Guarded:
         d = self.decision
-        if approved:
-            return Guarded(decision=d, payload=self.payload, warnings=d["warnings"])
-        why = denial_message(d, "approval required")
-        detail = ""
-        if isinstance(answer, Mapping):
-            by, reason = answer.get("by"), answer.get("reason")
+        if not approved:
             detail = (f" by {by}" if by else "") + (f": {reason}" if reason else "")
-        raise PolicyDeniedError(
-            f"{why} (approval refused{detail})",
-            decision=d,
-            phase=self.phase,
-            tool=_tool_name(self.input),
-            denial="approval_refused",
-        )
+            raise PolicyDeniedError(
+                f"{denial_message(d, 'approval required')} (approval refused{detail})",
+                decision=d,
+                phase=self.phase,
+                tool=_tool_name(self.input),
+                denial="approval_refused",
+            )
+        if filed is None or filed["status"] == "approved":
+            return Guarded(
+                decision=d, payload=self.payload, approval=filed, unchecked=filed is None, warnings=d["warnings"]
+            )
+        return self.session._answered(self.phase, self.input, d, filed)
+
+
+def _approval_url(d: DecisionResponse) -> str:
+    ref = d.get("approval")
+    if ref is None:
+        raise ServiceError(200, "approval/missing", "a require_approval decision came without an approval request")
+    return f"/v1/approvals/{quote(ref['id'], safe='')}"
+
+
+def _framework_answer(answer: Any) -> tuple[bool, str | None, str | None]:
+    """(approved, by, reason) of a framework's answer: only `True` or `{"approved": True}` approves."""
+    approved = answer is True or (isinstance(answer, Mapping) and answer.get("approved") is True)
+    by = reason = None
+    if isinstance(answer, Mapping):
+        b, r = answer.get("by"), answer.get("reason")
+        by = str(b)[:200] if b else None
+        reason = str(r)[:1000] if r else None
+    return approved, by, reason
+
+
+def _relay_request(d: DecisionResponse, approved: bool, by: str | None, note: str | None) -> tuple[str, bytes]:
+    body: dict[str, Any] = {"approved": approved}
+    if by is not None:
+        body["by"] = by
+    if note is not None:
+        body["note"] = note
+    return f"{_approval_url(d)}/answered", _ENCODER.encode(body).encode()
 
 
 def _tool_name(input: Mapping[str, Any]) -> str | None:

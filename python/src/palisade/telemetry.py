@@ -5,7 +5,7 @@ the monitor's `OutcomeEvent` (engine/monitor/event.ts: `kind`, `time`, `decision
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Literal, Protocol, cast
 
 from typing_extensions import NotRequired, TypedDict
@@ -68,6 +68,16 @@ def error_of(source: Literal["tool", "model"], err: BaseException) -> OutcomeErr
 
 def now_ms() -> float:
     return time.time() * 1000.0
+
+
+class Evaluator(Protocol):
+    """Scores answers for the monitor (`score:<name>`), e.g. `palisade.embeddings.EmbeddingDrift`.
+    Runs where outcomes are posted, off every action's path, on the answers of a batch at once;
+    None abstains. An evaluator that raises loses its scores for that batch, never the outcomes."""
+
+    name: str
+
+    def score(self, texts: Sequence[str]) -> Sequence[float | None]: ...
 
 
 class OutcomeQueue(Protocol):

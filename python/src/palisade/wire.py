@@ -98,6 +98,8 @@ class Approval(TypedDict):
     decidedBy: NotRequired[str]
     decidedAt: NotRequired[str]
     note: NotRequired[str]
+    askedBy: NotRequired[str]
+    via: NotRequired[Literal["framework"]]
     outcome: Literal["pending", "allow", "deny"]
 
 
@@ -106,6 +108,14 @@ class ApprovalAction(TypedDict):
 
     id: str
     action: Literal["approve", "reject"]
+    note: NotRequired[str]
+
+
+class ApprovalRelay(TypedDict):
+    """`POST /v1/approvals/{id}/answered`: the answer a framework's own human gave (schema `ApprovalRelay`)."""
+
+    approved: bool
+    by: NotRequired[str]
     note: NotRequired[str]
 
 
@@ -132,6 +142,7 @@ WIRE_SCHEMAS: dict[str, type] = {
     "DecisionResponse": DecisionResponse,
     "Approval": Approval,
     "ApprovalAction": ApprovalAction,
+    "ApprovalRelay": ApprovalRelay,
     "Error": ErrorResponse,
 }
 """Each wire type by the OpenAPI schema it mirrors."""

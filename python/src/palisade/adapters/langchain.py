@@ -303,13 +303,14 @@ class PalisadeMiddleware(AgentMiddleware):
             content=text, tool_call_id=request.tool_call["id"] or "", name=request.tool_call["name"], status="error"
         )
 
-    def _approve(self, s: Session, request: ToolCallRequest, step: Step) -> dict[str, Any]:
-        """The decided arguments once the human approved (a graph interrupt until then)."""
+    def _ask(self, s: Session, step: Step, request: ToolCallRequest) -> Any:
+        """The human's answer (a graph interrupt until there is one); filed with the service by
+        `step.answer` / `step.aanswer`."""
         key = (s.id, request.tool_call["id"] or "")
         self._remember(key, step)
         answer = interrupt(step.approval_request())
         self._asking.pop(key, None)
-        return _args(step.answer(answer).payload, request)
+        return answer
 
     def _result(
         self,
@@ -358,7 +359,8 @@ class PalisadeMiddleware(AgentMiddleware):
         try:
             if step.denied is not None:
                 raise step.denied
-            args = _args(step.payload, request) if step.asking is None else self._approve(s, request, step)
+            decided = step.payload if step.asking is None else step.answer(self._ask(s, step, request)).payload
+            args = _args(decided, request)
         except PolicyDeniedError as e:
             return self._denied(request, e)
         started = time.perf_counter()
@@ -374,7 +376,8 @@ class PalisadeMiddleware(AgentMiddleware):
         try:
             if step.denied is not None:
                 raise step.denied
-            args = _args(step.payload, request) if step.asking is None else self._approve(s, request, step)
+            decided = step.payload if step.asking is None else (await step.aanswer(self._ask(s, step, request))).payload
+            args = _args(decided, request)
         except PolicyDeniedError as e:
             return self._denied(request, e)
         started = time.perf_counter()

@@ -18,11 +18,13 @@ call fails with SessionRequiredError before anything runs.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import inspect
 import json
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 from agents import (
@@ -89,9 +91,32 @@ def guard_agent_tool(target: Guard | Session, tool: FunctionTool, *, on_deny: On
         args = json.loads(text) if text else {}
         return args if isinstance(args, dict) else {}
 
+    async def settle_refusals(ctx: RunContextWrapper[Any]) -> None:
+        # A `state.reject(item)` reaches no hook of the rejected call: the next hook that sees the
+        # run's context files it, so the service's queue and audit log say the call was refused.
+        try:
+            sid = session_of(target, ctx.context, f"tool '{tool.name}'").id
+        except SessionRequiredError:
+            return
+        for key in [k for k, step in steps.items() if step.asking is not None and k[0] == sid]:
+            if ctx.is_tool_approved(tool.name, key[1]) is False:
+                step = steps.pop(key)
+                with contextlib.suppress(PolicyDeniedError):
+                    await step.aanswer({"approved": False, "by": "run-state"})
+
     async def needs_approval(ctx: RunContextWrapper[Any], params: dict[str, Any], call_id: str) -> bool:
         s = session_of(target, ctx.context, f"tool '{tool.name}'")
         return (await step_for(s, call_id, params)).asking is not None
+
+    enabled = tool.is_enabled
+
+    async def is_enabled(ctx: RunContextWrapper[Any], agent: Any) -> bool:
+        # Asked each turn, the resumed run's first included: where a refusal is seen soonest.
+        await settle_refusals(ctx)
+        if not callable(enabled):
+            return bool(enabled)
+        on = enabled(ctx, agent)
+        return bool(await on) if inspect.isawaitable(on) else bool(on)
 
     async def check(data: ToolInputGuardrailData) -> ToolGuardrailFunctionOutput:
         ctx = data.context
@@ -114,7 +139,9 @@ def guard_agent_tool(target: Guard | Session, tool: FunctionTool, *, on_deny: On
             if step.denied is not None:
                 raise step.denied
             # Invoked while a human was asked: the run interruption was approved.
-            guarded = step.guarded if step.guarded is not None else step.answer({"approved": True, "by": "run-state"})
+            guarded = (
+                step.guarded if step.guarded is not None else await step.aanswer({"approved": True, "by": "run-state"})
+            )
             tool_args = guarded.payload.get("tool", {}).get("args", parse(arguments))
             started = time.perf_counter()
             try:
@@ -135,6 +162,7 @@ def guard_agent_tool(target: Guard | Session, tool: FunctionTool, *, on_deny: On
         tool,
         on_invoke_tool=invoke,
         needs_approval=needs_approval,
+        is_enabled=is_enabled,
         tool_input_guardrails=[guardrail, *(tool.tool_input_guardrails or [])],
     )
 
@@ -175,6 +203,17 @@ def _messages(input: str | list[Any]) -> list[dict[str, str]]:
             text = c if isinstance(c, str) else json.dumps(c, default=str) if c is not None else ""
             out.append({"role": str(item.get("role", item.get("type", "item"))), "content": text})
     return out
+
+
+def _answer_text(output: Sequence[Any]) -> str:
+    """The model's answer text, for the service's answer descriptors and the evaluators."""
+    return "".join(
+        p.text
+        for item in output
+        if isinstance(item, ResponseOutputMessage)
+        for p in item.content
+        if isinstance(p, ResponseOutputText)
+    )
 
 
 class GuardedAgentModel(Model):
@@ -223,6 +262,7 @@ class GuardedAgentModel(Model):
         self.session.record_model(
             duration_ms=(time.perf_counter() - started) * 1000,
             tokens={"input": r.usage.input_tokens, "output": r.usage.output_tokens},
+            output=_answer_text(r.output) or None,
             model=self.name,
             provider="openai-agents",
         )
@@ -261,6 +301,7 @@ class GuardedAgentModel(Model):
                 self.session.record_model(
                     duration_ms=(time.perf_counter() - started) * 1000,
                     tokens={"input": u.input_tokens, "output": u.output_tokens} if u else None,
+                    output=_answer_text(event.response.output) or None,
                     model=self.name,
                     provider="openai-agents",
                 )
