@@ -17,13 +17,17 @@
 const AI =
   "(?:an?\\s+|the\\s+)?(?:ai\\b|a\\.i\\.|artificial intelligence|ai\\s+(?:assistant|agent|model|system)|virtual assistant|language model|large language model|llm|chat\\s?bot|chatgpt|gpt[-\\s]?[\\d.o]+\\w*|claude|gemini|llama|mixtral|mistral|command[\\s-]r\\+?|copilot)";
 
+/** After the name of an AI spoken to: punctuation, the end, or the sentence going on to what it is to do. */
+const ADDRESSED = "(?=\\s*(?:[,.!:;?)\\n]|$|(?:and|with|that|who|now|please|you|your|i|we)\\b))";
+
 /** One of these alone marks a text as instructing the agent. */
 const STRONG: readonly RegExp[] = [
   // overriding what the agent was told (tolerating a typo inside "instructions")
   /\b(?:ignore|disregard|forget|override|bypass)\s+(?:(?:all|any|of|your|the|these|those|previous|prior|above|earlier|preceding|original|initial|system|safety|other)\s+){1,4}(?:i\w{0,2}nstructions?|prompts?|directives?|guidelines|rules|programming)\b/i,
   // speaking to an AI by what it is
-  new RegExp(`\\b(?:to\\s+you\\s*,|dear|hey|hi|hello|attention|note\\s+(?:to|for)|message\\s+(?:to|for)|instructions?\\s+(?:to|for))\\s*,?\\s*${AI}`, "i"),
-  new RegExp(`\\byou\\s+are\\s+(?:now\\s+)?${AI}`, "i"),
+  // (the AI named, then the sentence goes on: "Dear AI team" and "you are an AI researcher" are people)
+  new RegExp(`\\b(?:to\\s+you\\s*,|dear|hey|hi|hello|attention|note\\s+(?:to|for)|message\\s+(?:to|for)|instructions?\\s+(?:to|for))\\s*,?\\s*${AI}${ADDRESSED}`, "i"),
+  new RegExp(`\\byou\\s+are\\s+(?:now\\s+)?${AI}${ADDRESSED}`, "i"),
   // imitating the system's or the developer's channel
   /(?:^|[#[(<{|])\s*(?:system|admin|administrator|developer)(?:[\s_-]*(?:message|prompt|instructions?|override))?\s*[\])>}:|]/im,
   /<\s*\/?\s*(?:information|instructions?|important|system|admin|im_start|im_end)\s*>|<\|im_(?:start|end)\|>/i,

@@ -159,6 +159,8 @@ const PEOPLE = [
   "Please disregard my previous email about the venue, we are back at the office.",
   "System requirements: 8 GB RAM. Operating system: Linux or macOS.",
   "Note to self: call the bank. Attention: the office is closed on Monday.",
+  "Dear AI team, the quarterly review moved to Monday.",
+  "Since you are an AI researcher, could you review my paper on transformers?",
 ];
 
 test("a text giving the agent orders is told from one people write to people", () => {
