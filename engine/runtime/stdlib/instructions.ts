@@ -29,7 +29,8 @@ const STRONG: readonly RegExp[] = [
   new RegExp(`\\b(?:to\\s+you\\s*,|dear|hey|hi|hello|attention|note\\s+(?:to|for)|message\\s+(?:to|for)|instructions?\\s+(?:to|for))\\s*,?\\s*${AI}${ADDRESSED}`, "i"),
   new RegExp(`\\byou\\s+are\\s+(?:now\\s+)?${AI}${ADDRESSED}`, "i"),
   // imitating the system's or the developer's channel
-  /(?:^|[#[(<{|])\s*(?:system|admin|administrator|developer)(?:[\s_-]*(?:message|prompt|instructions?|override))?\s*[\])>}:|]/im,
+  // (bracketed or hash-marked: a line "System: Linux" or "Bob (admin)" is people's)
+  /[#[(<{|]\s*(?:system(?:[\s_-]*(?:message|prompt|instructions?|override))?|(?:admin|administrator|developer)[\s_-]*(?:message|prompt|instructions?|override))\s*[\])>}:|]/i,
   /<\s*\/?\s*(?:information|instructions?|important|system|admin|im_start|im_end)\s*>|<\|im_(?:start|end)\|>/i,
   // telling the agent which tool to call
   /\b(?:use|call|invoke|execute|run)\s+(?:the\s+)?(?:tool|function)\s+[`'"]?[a-z]+_[a-z0-9_]+/i,

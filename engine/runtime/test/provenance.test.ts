@@ -161,6 +161,7 @@ const PEOPLE = [
   "Note to self: call the bank. Attention: the office is closed on Monday.",
   "Dear AI team, the quarterly review moved to Monday.",
   "Since you are an AI researcher, could you review my paper on transformers?",
+  "Specs\nSystem: Linux 6.1\nMemory: 16 GB. Ask Bob (admin) for access.",
 ];
 
 test("a text giving the agent orders is told from one people write to people", () => {
