@@ -152,6 +152,21 @@ function aad(kid: string, fields: readonly string[]): Buffer {
   return Buffer.from(JSON.stringify(["palisade-seal-v1", kid, fields]), "utf8");
 }
 
+// Headers of recent seals: a log seals entry after entry under the same few keys and field lists.
+const aads = new Map<string, Buffer>();
+const AAD_CACHE = 10_000;
+
+function aadOf(kid: string, fields: readonly string[]): Buffer {
+  const k = fields.length === 1 ? `${kid}\u0000${fields[0]}` : `${kid}\u0000${fields.join("\u0000")}`;
+  let a = aads.get(k);
+  if (a === undefined) {
+    if (aads.size >= AAD_CACHE) aads.clear();
+    a = aad(kid, fields);
+    aads.set(k, a);
+  }
+  return a;
+}
+
 /** The personal paths present in the record, in policy order. */
 export function personalPathsIn(record: unknown, policy: ErasurePolicy): string[] {
   return policy.personalFields.filter((p) => getPath(record, p) !== undefined);
@@ -236,7 +251,7 @@ function keyObjectOf(key: Uint8Array): KeyObject {
 export function sealText(plain: string, fields: readonly string[], key: KeyMaterial): SealedFields {
   const iv = freshNonce();
   const cipher = createCipheriv("aes-256-gcm", keyObjectOf(key.key), iv);
-  cipher.setAAD(aad(key.keyId, fields));
+  cipher.setAAD(aadOf(key.keyId, fields));
   const ct = Buffer.concat([cipher.update(plain, "utf8"), cipher.final(), cipher.getAuthTag()]);
   return { v: 1, alg: "A256GCM", kid: key.keyId, fields, iv: iv.toString("base64"), ct: ct.toString("base64") };
 }

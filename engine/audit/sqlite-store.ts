@@ -47,8 +47,8 @@ function fileHolds(file: string, needles: readonly Uint8Array[]): boolean {
 
 /** Page size of a new log's file. */
 const PAGE_SIZE = 16384;
-/** Rows per multi-row INSERT (SQLite allows 32,766 parameters per statement). */
-const ROWS_PER_STATEMENT = 200;
+/** Rows per multi-row INSERT, largest first (SQLite allows 32,766 parameters per statement). */
+const ROW_COUNTS = [200, 40, 8, 1] as const;
 
 
 const SCHEMA = `
@@ -198,21 +198,25 @@ export class SqliteStore implements AuditStore {
 
   readonly #multi = new Map<string, StatementSync>();
 
-  /** Inserts `args` (rows of `width` values, flattened) into `table`, ROWS_PER_STATEMENT rows per statement. */
+  /**
+   * Inserts `args` (rows of `width` values, flattened) into `table`, in statements of a few fixed
+   * row counts (ROW_COUNTS, largest first): preparing a statement of 250 parameters costs more
+   * than a small batch's inserts, so a batch of any size reuses the same few prepared ones.
+   */
   #insertRows(table: string, width: number, args: readonly (number | Uint8Array | string | null)[]): void {
     const rows = args.length / width;
-    for (let r = 0; r < rows; r += ROWS_PER_STATEMENT) {
-      const n = Math.min(ROWS_PER_STATEMENT, rows - r);
-      const key = `${table}/${n}`;
-      let st = this.#multi.get(key);
-      if (st === undefined) {
-        const row = `(${new Array(width).fill("?").join(", ")})`;
-        st = this.#open().prepare(`INSERT INTO ${table} VALUES ${new Array(n).fill(row).join(", ")}`);
-        // Only the full-size statement and the last remainder are worth keeping.
-        if (this.#multi.size > 16) this.#multi.clear();
-        this.#multi.set(key, st);
+    let r = 0;
+    for (const n of ROW_COUNTS) {
+      for (; rows - r >= n; r += n) {
+        const key = `${table}/${n}`;
+        let st = this.#multi.get(key);
+        if (st === undefined) {
+          const row = `(${new Array(width).fill("?").join(", ")})`;
+          st = this.#open().prepare(`INSERT INTO ${table} VALUES ${new Array(n).fill(row).join(", ")}`);
+          this.#multi.set(key, st);
+        }
+        st.run(...args.slice(r * width, (r + n) * width));
       }
-      st.run(...args.slice(r * width, (r + n) * width));
     }
   }
 

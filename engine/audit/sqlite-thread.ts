@@ -9,7 +9,7 @@
 // A batch of appends crosses as one transferred buffer (times, lengths, leaf hashes, bytes), not
 // as an array of objects: structured-cloning two small typed arrays per entry cost the event loop
 // more than the decision the entry records.
-import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+import { isMainThread, parentPort, receiveMessageOnPort, Worker, workerData } from "node:worker_threads";
 import type { MessagePort } from "node:worker_threads";
 import { encodeDocumentEntry, prepareSealing, sealDocument } from "./document-entry.ts";
 import type { DocumentEntry, SealableDocument } from "./document-entry.ts";
@@ -97,6 +97,8 @@ interface PackedDocuments {
 }
 
 const NUL = "\u0000";
+// Append requests committed in one transaction at most (each a batch of up to the log's maxBatch).
+const MAX_GROUP = 16;
 const CHUNK = 64 * 1024;
 
 function packDocuments(entries: readonly NewDocumentEntry[]): PackedDocuments {
@@ -140,7 +142,13 @@ function pseudonym(salt: string | undefined, subject: string): string {
  * subjects' live keys read from this store just before the append, so a subject erased earlier
  * in request order gets a fresh key), and appends the ones that encoded.
  */
-async function appendDocuments(store: SqliteStore, p: PackedDocuments, sealing: DocumentSealing | undefined): Promise<{ first: number; size: number; refused: { at: number; error: WireError }[] }> {
+/** What one appendDocuments request encoded to: its entries, and the documents refused, by place in the request. */
+interface Encoded {
+  readonly entries: NewEntry[];
+  readonly refused: { at: number; error: WireError }[];
+}
+
+async function encodeDocuments(store: SqliteStore, p: PackedDocuments, sealing: DocumentSealing | undefined): Promise<Encoded> {
   const docs: { at: number; doc: DocumentEntry }[] = [];
   const refused: { at: number; error: WireError }[] = [];
   let at = 0;
@@ -187,9 +195,36 @@ async function appendDocuments(store: SqliteStore, p: PackedDocuments, sealing: 
     // Refusals from both passes, in batch order.
     refused.sort((a, b) => a.at - b.at);
   }
-  if (entries.length > 0) return { ...(await store.append(entries)), refused };
-  const size = await store.size();
-  return { first: size, size, refused };
+  return { entries, refused };
+}
+
+type DocumentsReply = { first: number; size: number; refused: { at: number; error: WireError }[] };
+
+/**
+ * Appends the documents of several requests in one transaction (group commit on this thread:
+ * the requests that queued up while the last commit synced share the next sync), in request
+ * order; each request's reply says where its entries went. Each request is encoded (and its
+ * subjects' keys read) before the append, as it would be alone, and a request refused whole
+ * (its text broken) fails alone.
+ */
+async function appendDocumentGroups(store: SqliteStore, requests: readonly Request[]): Promise<Reply[]> {
+  const encoded: (Encoded | WireError)[] = [];
+  for (const r of requests) {
+    try {
+      encoded.push(await encodeDocuments(store, r.args[0] as PackedDocuments, r.args[1] as DocumentSealing | undefined));
+    } catch (err) {
+      encoded.push(toWire(err));
+    }
+  }
+  const all: NewEntry[] = [];
+  for (const e of encoded) if ("entries" in e) for (const x of e.entries) all.push(x);
+  let first = all.length > 0 ? (await store.append(all)).first : await store.size();
+  return encoded.map((e, i) => {
+    if (!("entries" in e)) return { id: requests[i].id, ok: false, error: e };
+    const value: DocumentsReply = { first, size: first + e.entries.length, refused: e.refused };
+    first += e.entries.length;
+    return { id: requests[i].id, ok: true, value };
+  });
 }
 
 type Reply = { readonly id: number; readonly ok: true; readonly value: unknown } | { readonly id: number; readonly ok: false; readonly error: WireError };
@@ -215,7 +250,28 @@ function serve(port: MessagePort, path: string, create: boolean): void {
     return;
   }
   port.postMessage({ id: 0, ok: true, value: null } satisfies Reply);
-  port.on("message", async (req: Request) => {
+  const handle = async (req: Request): Promise<void> => {
+    if (req.method === "appendDocuments") {
+      // Every append already waiting behind this one joins its transaction; the first request
+      // of another kind ends the group and is served right after it, so order is kept.
+      const group = [req];
+      let after: Request | undefined;
+      for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
+        const next = m.message as Request;
+        if (next.method !== "appendDocuments" || group.length >= MAX_GROUP) {
+          after = next;
+          break;
+        }
+        group.push(next);
+      }
+      try {
+        for (const reply of await appendDocumentGroups(store, group)) port.postMessage(reply);
+      } catch (err) {
+        for (const r of group) port.postMessage({ id: r.id, ok: false, error: toWire(err) } satisfies Reply);
+      }
+      if (after !== undefined) await handle(after);
+      return;
+    }
     try {
       let value: unknown;
       if (req.method === "subjectKeys") {
@@ -223,8 +279,6 @@ function serve(port: MessagePort, path: string, create: boolean): void {
         const [subjects, fresh] = req.args as [string[], { keyId: string; key: Uint8Array }[]];
         let next = 0;
         value = await store.subjectKeys(subjects, () => fresh[next++]);
-      } else if (req.method === "appendDocuments") {
-        value = await appendDocuments(store, req.args[0] as PackedDocuments, req.args[1] as DocumentSealing | undefined);
       } else if (req.method === "threadCpuUsage") {
         value = process.threadCpuUsage();
       } else if (req.method === "appendPacked") {
@@ -238,7 +292,8 @@ function serve(port: MessagePort, path: string, create: boolean): void {
     } catch (err) {
       port.postMessage({ id: req.id, ok: false, error: toWire(err) } satisfies Reply);
     }
-  });
+  };
+  port.on("message", (req: Request) => void handle(req));
 }
 
 if (!isMainThread && parentPort && (workerData as { palisadeSqlite?: unknown } | null)?.palisadeSqlite) {

@@ -241,12 +241,12 @@ export class GuardCore {
     let full: Record<string, unknown>;
     let decision: Decision | undefined;
     try {
-      full = this.#fullInput(snapshotFields(input), scope, clock.iso, ownHistory ? { id: session, calls, sources: session === null ? NO_SOURCES : this.history.sources(session) } : snapshot(given, "/session"));
+      full = this.#fullInput(input, scope, clock.iso, ownHistory ? { id: session, calls, sources: session === null ? NO_SOURCES : this.history.sources(session) } : snapshot(given, "/session"));
     } catch (err) {
       if (!(err instanceof UnrecordableError)) throw err;
       // Decide nothing on it; record what can be recorded: the tool's name.
       const name = (input.tool as { name?: unknown } | undefined)?.name;
-      full = this.#fullInput(typeof name === "string" ? { tool: { name } } : {}, scope, clock.iso, { id: session, calls });
+      full = this.#fullInput(typeof name === "string" ? { tool: { name } } : {}, scope, clock.iso, { id: session, calls }, false);
       decision = this.#guardDenial(GUARD_RULES.unrecordable, `the ${phase} input holds ${err.message.replace(/ cannot be recorded$/, "")}, which cannot be recorded: pass plain JSON data`, full);
     }
     const tool = toolName(full);
@@ -284,9 +284,19 @@ export class GuardCore {
     };
   }
 
-  #fullInput(input: Record<string, unknown>, scope: ScopeState, iso: string, session: unknown): Record<string, unknown> {
+  /** The input policies read: the guard's fields, then a snapshot of every field the caller gave but `session` (unless `copy` is false), then `session`. */
+  #fullInput(input: Record<string, unknown>, scope: ScopeState, iso: string, session: unknown, copy = true): Record<string, unknown> {
     const o = this.#o;
-    return { agent: o.agent, env: o.env, principal: scope.principalInput, time: iso, ...input, session };
+    // `session` is set last but placed in canonical key order (see scope.ts).
+    const full: Record<string, unknown> = { agent: o.agent, env: o.env, principal: scope.principalInput, session: undefined, time: iso };
+    for (const k of Object.keys(input)) {
+      // "__proto__" would set the prototype, not a field (the spread this replaces dropped it too).
+      if (k === "session" || k === "__proto__") continue;
+      const v = copy ? snapshot(input[k], `/${k}`) : input[k];
+      if (v !== undefined) full[k] = v;
+    }
+    full.session = session;
+    return full;
   }
 
   #pending(phase: string, d: Decided, scope: ScopeState, approval: ApprovalOutcome | undefined, outcome: CallOutcome | undefined, step: StepOutcome | undefined): PendingDecision {
@@ -315,17 +325,6 @@ export class GuardCore {
     if (!this.recorder.active) return;
     this.recorder.push(this.#pending(phase, d, scope, approval, outcome, step));
   }
-}
-
-// Every field but `session` (the guard's own, or a snapshot of what the caller gave).
-function snapshotFields(input: PhaseInput): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const k of Object.keys(input)) {
-    if (k === "session") continue;
-    const v = snapshot(input[k], `/${k}`);
-    if (v !== undefined) out[k] = v;
-  }
-  return out;
 }
 
 function toolName(full: Record<string, unknown>): string | undefined {

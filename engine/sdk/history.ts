@@ -104,6 +104,8 @@ export class SessionHistory {
   readonly #sessions = new Map<string, Entry>();
   // Ids of sessions dropped for room, so that their next decision knows its history is gone.
   readonly #forgotten = new Set<string>();
+  #lastId: string | undefined;
+  #last: Entry | undefined;
 
   constructor(limits: HistoryLimits = {}) {
     this.#maxCalls = Math.max(0, limits.maxCalls ?? 10_000);
@@ -165,6 +167,8 @@ export class SessionHistory {
 
   // The session's entry, made when missing, moved to the most recently used end.
   #touch(session: string): Entry {
+    // The session touched last is already at the most recently used end.
+    if (session === this.#lastId && this.#last !== undefined) return this.#last;
     let e = this.#sessions.get(session);
     if (e === undefined) {
       if (this.#sessions.size >= this.#maxSessions) this.#evictOldest();
@@ -172,11 +176,14 @@ export class SessionHistory {
       this.#forgotten.delete(session);
     } else this.#sessions.delete(session);
     this.#sessions.set(session, e);
+    this.#lastId = session;
+    this.#last = e;
     return e;
   }
 
   /** Forgets a session (when the application ends the conversation); a later call starts afresh. */
   end(session: string): void {
+    if (session === this.#lastId) this.#last = this.#lastId = undefined;
     this.#sessions.delete(session);
     this.#forgotten.delete(session);
   }
@@ -189,6 +196,7 @@ export class SessionHistory {
   #evictOldest(): void {
     const oldest = this.#sessions.keys().next();
     if (oldest.done) return;
+    if (oldest.value === this.#lastId) this.#last = this.#lastId = undefined;
     this.#sessions.delete(oldest.value);
     // Tombstones are ids only; past ten times the session limit the oldest go, which is the one
     // place where a long-idle session could come back with an empty history.
@@ -216,17 +224,26 @@ export interface RecordedDecision {
   /** The call's place in its session, on tool_call records the guard wrote. */
   readonly call_seq?: unknown;
   readonly outcome?: unknown;
+  /** Present on the entry that records an approval's answer (the service's): its `outcome` settles call `call_seq`. */
+  readonly approval?: unknown;
 }
 
 /**
  * Session histories rebuilt from an audit log's tool_call records (in any order): for each
- * session, its calls by `call_seq`, the latest record of a call winning. A history with a gap
- * (a record missing, or written without `call_seq`) is rebuilt only up to the gap.
+ * session, its calls by `call_seq`, the latest record of a call winning. An approval's answer
+ * (a record with `approval`, `call_seq` and `outcome`, as the service writes it) settles the
+ * call's outcome whatever the order. A history with a gap (a record missing, or written without
+ * `call_seq`) is rebuilt only up to the gap.
  */
 export function rebuildHistories(records: Iterable<RecordedDecision>): Map<string, SessionCall[]> {
   const bySession = new Map<string, SessionCall[]>();
+  const answers: { session: string; seq: number; outcome: CallOutcome }[] = [];
   for (const r of records) {
     if (r.phase !== "tool_call" || r.session === null || typeof r.call_seq !== "number" || !Number.isSafeInteger(r.call_seq) || r.call_seq < 0) continue;
+    if (typeof r.approval === "object" && r.approval !== null) {
+      if (r.outcome === "executed" || r.outcome === "approval_refused") answers.push({ session: r.session, seq: r.call_seq, outcome: r.outcome });
+      continue;
+    }
     const tool = (r.input as { tool?: { name?: unknown; args?: unknown } } | undefined)?.tool;
     if (typeof tool?.name !== "string") continue;
     let calls = bySession.get(r.session);
@@ -237,6 +254,11 @@ export function rebuildHistories(records: Iterable<RecordedDecision>): Map<strin
       decision: r.decision as CallDecision,
       outcome: (typeof r.outcome === "string" ? r.outcome : "executed") as CallOutcome,
     };
+  }
+  for (const a of answers) {
+    const calls = bySession.get(a.session);
+    const c = calls?.[a.seq];
+    if (calls !== undefined && c !== undefined) calls[a.seq] = { ...c, outcome: a.outcome };
   }
   for (const [id, calls] of bySession) {
     let n = 0;

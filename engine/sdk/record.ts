@@ -307,7 +307,8 @@ export class Recorder {
   }
 
   #recordedInput(p: PendingDecision, input: Readonly<Record<string, unknown>>): Record<string, unknown> {
-    return { ...input, session: { id: p.session, calls_before: p.callsBefore } };
+    // `session` keeps its place among the keys (canonical order, see scope.ts), and so do its own.
+    return { ...input, session: { calls_before: p.callsBefore, id: p.session } };
   }
 
   /**

@@ -26,11 +26,12 @@ function parseJson(text: string): unknown {
 export function viewOf(result: unknown, isError = false): ToolResultView {
   if (typeof result === "string") {
     const json = parseJson(result);
-    return json === undefined ? { text: result, isError } : { text: result, json, isError };
+    return json === undefined ? { isError, text: result } : { isError, json, text: result };
   }
-  if (result === undefined || result === null) return { text: "", isError };
-  if (typeof result === "object") return { text: JSON.stringify(result), json: result, isError };
-  return { text: String(result), json: result, isError };
+  // Keys in canonical order, as the guard's inputs (scope.ts).
+  if (result === undefined || result === null) return { isError, text: "" };
+  if (typeof result === "object") return { isError, json: result, text: JSON.stringify(result) };
+  return { isError, json: result, text: String(result) };
 }
 
 /**

@@ -66,7 +66,9 @@ export class GuardScope {
     this.#core = core;
     this.sessionId = session;
     this.principal = principal;
-    const principalInput = principal === null ? null : { id: principal.id, roles: principal.roles ?? [], attrs: principal.attrs ?? {} };
+    // Keys in RFC 8785 order here and in the inputs below: a record's canonical text is then
+    // written without a sorted copy of each object (engine/audit/canonical-json.ts).
+    const principalInput = principal === null ? null : { attrs: principal.attrs ?? {}, id: principal.id, roles: principal.roles ?? [] };
     this.#state = { session, principal, principalInput };
   }
 
@@ -124,7 +126,8 @@ export class GuardScope {
    * before the caller sees it. Throws PolicyDeniedError when stopped.
    */
   async runTool<R>(name: string, args: unknown, run: (args: unknown) => R | Promise<R>, options: RunToolOptions = {}): Promise<R> {
-    const decidedArgs = await this.decideToolCall(name, args, options);
+    let decidedArgs = this.#toolCall(name, args, options);
+    if (decidedArgs instanceof Promise) decidedArgs = await decidedArgs;
     const started = performance.now();
     let result: R;
     try {
@@ -133,19 +136,29 @@ export class GuardScope {
       this.toolOutcome(name, { durationMs: performance.now() - started, error: errorOf("tool", err) });
       throw err;
     }
-    return this.decideToolResult(name, decidedArgs, result, performance.now() - started, options);
+    return this.#toolResult(name, decidedArgs, result, performance.now() - started, options);
   }
 
   /** The `tool_call` half of `runTool`, for frameworks that decide before the tool in a hook of their own: resolves with the decided arguments. */
   async decideToolCall(name: string, args: unknown, options: CallOptions = {}): Promise<unknown> {
+    return this.#toolCall(name, args, options);
+  }
+
+  // The halves of a tool run, synchronous unless a human is asked or durability is awaited: a
+  // guarded call is mostly bookkeeping, and every async frame and await adds to it.
+  #toolCall(name: string, args: unknown, options: CallOptions): unknown {
     this.#need(`tool '${name}'`);
-    let call = this.#core.enforce("tool_call", { tool: { name, args } }, this.#state, options);
-    if (call instanceof Promise) call = await call;
+    const call = this.#core.enforce("tool_call", { tool: { args, name } }, this.#state, options);
+    if (call instanceof Promise) return call.then((c) => (c.payload.tool as { args?: unknown }).args);
     return (call.payload.tool as { args?: unknown }).args;
   }
 
   /** The `tool_result` half of `runTool`: resolves with what the caller may see (the result, or its decided rewrite). */
   async decideToolResult<R>(name: string, decidedArgs: unknown, result: R, durationMs: number, options: RunToolOptions = {}): Promise<R> {
+    return this.#toolResult(name, decidedArgs, result, durationMs, options);
+  }
+
+  #toolResult<R>(name: string, decidedArgs: unknown, result: R, durationMs: number, options: RunToolOptions): R | Promise<R> {
     this.#need(`tool '${name}'`);
     let seen: unknown;
     try {
@@ -157,8 +170,12 @@ export class GuardScope {
     const text = (seen as { text?: unknown } | null)?.text;
     // A tool that answers with a failure (MCP's isError, LangChain's status "error") failed as surely as one that threw.
     const failed = (seen as { isError?: unknown } | null)?.isError === true;
-    let out = this.#core.enforce("tool_result", { tool: { name, args: decidedArgs, result: seen } }, this.#state, { step: { durationMs, ...(typeof text === "string" ? { outputSize: text.length } : {}), ...(failed ? { error: RESULT_ERROR } : {}) } });
-    if (out instanceof Promise) out = await out;
+    const out = this.#core.enforce("tool_result", { tool: { args: decidedArgs, name, result: seen } }, this.#state, { step: { durationMs, ...(typeof text === "string" ? { outputSize: text.length } : {}), ...(failed ? { error: RESULT_ERROR } : {}) } });
+    if (out instanceof Promise) return out.then((o) => this.#seen(o, result, options));
+    return this.#seen(out, result, options);
+  }
+
+  #seen<R>(out: Guarded, result: R, options: RunToolOptions): R {
     if (out.payload === out.input) return result;
     const decided = (out.payload.tool as { result: ToolResultView }).result;
     const before = (out.input.tool as { result: ToolResultView }).result;
@@ -173,11 +190,12 @@ export class GuardScope {
     this.#need(`wrapTool('${name}')`);
     if (options.schema !== undefined) this.#core.schemas.set(name, options.schema);
     const onDeny = options.onDeny ?? "throw";
+    if (onDeny === "throw") return (args: A, ...rest: Rest): Promise<R> => this.runTool(name, args, (a) => fn(a as A, ...rest));
     return async (args: A, ...rest: Rest): Promise<R> => {
       try {
         return await this.runTool(name, args, (a) => fn(a as A, ...rest));
       } catch (err) {
-        if (!(err instanceof PolicyDeniedError) || onDeny === "throw") throw err;
+        if (!(err instanceof PolicyDeniedError)) throw err;
         return (onDeny === "message" ? deniedToolMessage(err) : onDeny(err)) as R;
       }
     };

@@ -27,6 +27,10 @@ const MAX_DEPTH = 64;
  * number, or nesting deeper than 64.
  */
 export function snapshot(value: unknown, path = ""): unknown {
+  // Nearly every value is plain data: copied without the bookkeeping that only a refusal needs
+  // (the path, the cycle check), and copied again the careful way when the quick copy gives up.
+  const quick = quickCopy(value, 0);
+  if (quick !== GAVE_UP) return quick;
   const keys: (string | number)[] = [];
   try {
     return copy(value, 0, [], keys);
@@ -35,6 +39,50 @@ export function snapshot(value: unknown, path = ""): unknown {
     // The path is built only when something is refused: building it on every key is most of a copy's cost.
     throw new UnrecordableError(path + keys.map((k) => `/${String(k).replaceAll("~", "~0").replaceAll("/", "~1")}`).join(""), err.what);
   }
+}
+
+const GAVE_UP: unique symbol = Symbol("gave up");
+
+/**
+ * The copy `copy` makes, of plain objects, arrays, strings, finite numbers, booleans, null and
+ * undefined only; GAVE_UP for anything else (toJSON, a class instance, a cycle, which shows as
+ * nesting past the limit), which `copy` then copies or refuses with its path.
+ */
+function quickCopy(value: unknown, depth: number): unknown {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+    case "undefined":
+      return value;
+    case "number":
+      return Number.isFinite(value) ? value : GAVE_UP;
+    case "object":
+      break;
+    default:
+      return GAVE_UP;
+  }
+  if (value === null) return null;
+  if (depth >= MAX_DEPTH) return GAVE_UP;
+  if (Array.isArray(value)) {
+    const arr: unknown[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) {
+      const v = quickCopy(value[i], depth + 1);
+      if (v === GAVE_UP) return GAVE_UP;
+      arr[i] = v === undefined ? null : v;
+    }
+    return arr;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return GAVE_UP;
+  const rec: Record<string, unknown> = {};
+  const own = Object.keys(value);
+  for (let i = 0; i < own.length; i++) {
+    const k = own[i];
+    const v = quickCopy((value as Record<string, unknown>)[k], depth + 1);
+    if (v === GAVE_UP) return GAVE_UP;
+    if (v !== undefined) rec[k] = v;
+  }
+  return rec;
 }
 
 class Unrecordable {

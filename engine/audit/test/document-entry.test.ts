@@ -77,6 +77,35 @@ describe("document entries", () => {
     assert.equal(await log.size(), 4 + 299);
     await log.close();
   });
+
+  it("queued behind each other on the store's thread, share a commit and keep request order and their own refusals", async () => {
+    const store = await openStore(join(dir, "grouped.db"));
+    assert.ok(store.appendDocuments !== undefined);
+    const batch = (k: number, bad = -1) => Array.from({ length: 3 }, (_, i) => ({ doc: i === bad ? documentOf(null, 100, JSON.stringify({ s: "\ud800" })) : documentOf({ k, i }), time: k }));
+    // Sent without waiting, so the requests queue up in the worker and are committed together;
+    // a request of another kind and a request the thread refuses whole sit among them.
+    const sent = [
+      store.appendDocuments(batch(0)),
+      store.appendDocuments(batch(1, 1)),
+      store.appendDocuments([{ doc: documentOf(null, 100, '{"a":"\u0000"}'), time: 2 }]),
+      store.appendDocuments(batch(3)),
+    ];
+    const sizeBetween = store.size();
+    sent.push(store.appendDocuments(batch(5, 0)));
+    const results = await Promise.allSettled(sent);
+    const value = (i: number) => (results[i] as PromiseFulfilledResult<{ first: number; size: number; refused: readonly { at: number }[] }>).value;
+    assert.deepEqual([value(0).first, value(0).size, value(0).refused.map((r) => r.at)], [0, 3, []]);
+    assert.deepEqual([value(1).first, value(1).size, value(1).refused.map((r) => r.at)], [3, 5, [1]]);
+    assert.match(String((results[2] as PromiseRejectedResult).reason), /NUL/);
+    assert.deepEqual([value(3).first, value(3).size], [5, 8]);
+    assert.equal(await sizeBetween, 8);
+    assert.deepEqual([value(4).first, value(4).size, value(4).refused.map((r) => r.at)], [8, 10, [0]]);
+    const log = await AuditLog.open(store, { erasure: false });
+    const read = await Promise.all(Array.from({ length: 10 }, (_, i) => log.read(i)));
+    assert.deepEqual(read.map((e) => e.record.input), [{ k: 0, i: 0 }, { k: 0, i: 1 }, { k: 0, i: 2 }, { k: 1, i: 0 }, { k: 1, i: 2 }, { k: 3, i: 0 }, { k: 3, i: 1 }, { k: 3, i: 2 }, { k: 5, i: 1 }, { k: 5, i: 2 }]);
+    assert.equal((await log.verify({ allowUnsigned: true })).ok, true);
+    await log.close();
+  });
 });
 
 describe("sealed document entries", () => {

@@ -68,6 +68,25 @@ test("appends arriving while a batch commits form the next batch", async () => {
   await log.close();
 });
 
+test("a caller that never yields to the event loop still has its full batches written meanwhile", async () => {
+  const { store, batches } = counting(fresh());
+  const log = await AuditLog.open(store, { maxBatch: 16 });
+  const ps: Promise<number>[] = [];
+  let settled = 0;
+  // Each append one microtask after the last, as calls to tools that resolve at once are: no
+  // turn of the event loop comes until the loop ends.
+  for (let i = 0; i < 100; i++) {
+    ps.push(log.append(decision(i)).then((x) => (settled++, x)));
+    await Promise.resolve();
+  }
+  for (let i = 0; i < 200; i++) await Promise.resolve();
+  assert.ok(settled >= 96, `${settled} of 100 appends durable before the caller yielded`);
+  assert.ok(batches.slice(0, 6).every((b) => b === 16), `whole batches first: ${batches.join(",")}`);
+  assert.deepEqual(await Promise.all(ps), Array.from({ length: 100 }, (_, i) => i));
+  assert.equal(await log.size(), 100);
+  await log.close();
+});
+
 test("a record JSON cannot hold is rejected alone; its neighbours are written", async () => {
   const log = await AuditLog.open(fresh(), { erasure: false });
   const good1 = log.append(decision(1));
