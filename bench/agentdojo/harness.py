@@ -82,7 +82,9 @@ def plain(value: Any) -> Any:
 
 
 def result_view(result: Any, error: str | None) -> dict[str, Any]:
-    """A tool result in the SDK's shape ({text, json?, isError}), text as the agent reads it."""
+    """A tool result in the SDK's shape ({text, json?, isError}): a structured result as its JSON
+    (what provenance reads; the text the agent reads is the same data, and both at once put a
+    listing of files over the service's 40 KB limit of a recorded decision), else its text."""
     if error is not None:
         return {"text": error, "isError": True}
     text = tool_result_to_str(result)
@@ -94,7 +96,7 @@ def result_view(result: Any, error: str | None) -> dict[str, Any]:
         data = {str(k): v.model_dump() if hasattr(v, "model_dump") else v for k, v in result.items()}
     else:
         return {"text": text, "isError": False}
-    return {"text": text, "json": plain(data), "isError": False}
+    return {"text": "", "json": plain(data), "isError": False}
 
 
 @dataclass
@@ -186,14 +188,17 @@ def pct(n: int, d: int) -> float | None:
 
 
 def _first_stop(run: Run) -> dict[str, Any] | None:
-    """The first call that did not run as asked: what stopped the pair."""
-    return next((s for s in run.stops if s["phase"] == "tool_call"), run.stops[0] if run.stops else None)
+    """What stopped the pair: the first of the injection's own calls, or the answer, that did not
+    go through (a held call of the user's task does not stop the injection's calls after it);
+    else the first call, or step, that did not run as asked."""
+    mine = (s for s in run.stops if s["part"] in ("injection", "answer") and s["phase"] in ("tool_call", "output"))
+    return next(mine, next((s for s in run.stops if s["phase"] == "tool_call"), run.stops[0] if run.stops else None))
 
 
 def evaluate_suite(
-    name: str, suite: TaskSuite, decider: Decider | None, *, user_ids: Sequence[str] | None = None, inj_ids: Sequence[str] | None = None
+    name: str, suite: TaskSuite, decider: Decider | None, *, user_ids: Sequence[str] | None = None, inj_ids: Sequence[str] | None = None, attack_name: str = ATTACK
 ) -> dict[str, Any]:
-    attack = load_attack(ATTACK, suite, _Target())
+    attack = load_attack(attack_name, suite, _Target())
     users = {k: v for k, v in suite.user_tasks.items() if user_ids is None or k in user_ids}
     injs = {k: v for k, v in suite.injection_tasks.items() if inj_ids is None or k in inj_ids}
     stamp = time.time_ns()
@@ -340,14 +345,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--baseline", action="store_true", help="replay without Palisade only")
     p.add_argument("--user", action="append", help="only these user tasks (ids)")
     p.add_argument("--injection", action="append", help="only these injection tasks (ids)")
+    p.add_argument("--attack", default=ATTACK, help=f"AgentDojo attack placing the injection (default {ATTACK})")
     a = p.parse_args(argv)
     chosen = {k: v for k, v in suites().items() if not a.suite or k in a.suite}
     out: dict[str, Any] = {}
     check_policies(chosen)
-    meta = {"agentdojo": version("agentdojo"), "benchmark_version": BENCHMARK_VERSION, "attack": ATTACK, "guarded": not a.baseline}
+    meta = {"agentdojo": version("agentdojo"), "benchmark_version": BENCHMARK_VERSION, "attack": a.attack, "guarded": not a.baseline}
     if a.baseline:
         for name, suite in chosen.items():
-            out[name] = evaluate_suite(name, suite, None, user_ids=a.user, inj_ids=a.injection)
+            out[name] = evaluate_suite(name, suite, None, user_ids=a.user, inj_ids=a.injection, attack_name=a.attack)
         json.dump({"meta": meta, "suites": out}, sys.stdout)
         return 0
     sys.path.insert(0, str(REPO / "python"))
@@ -360,7 +366,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             s = services[name].wait()
             with Guard(s.url, s.agent_key, agent=svc.AGENT, env=svc.ENV, retry=RetryPolicy(deadline=60)) as guard:
                 out[name] = evaluate_suite(
-                    name, suite, lambda sid, g=guard: g.session(sid, "agentdojo-user"), user_ids=a.user, inj_ids=a.injection
+                    name, suite, lambda sid, g=guard: g.session(sid, "agentdojo-user"), user_ids=a.user, inj_ids=a.injection, attack_name=a.attack
                 )
     finally:
         for s in services.values():

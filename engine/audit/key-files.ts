@@ -3,12 +3,14 @@
 //   <base>.key         the Ed25519 signing key (PRIVATE+KEY+...), mode 0600: only the signer reads it
 //   <base>.vkey        the verifier key(s), one a line, mode 0644: what anyone verifies with
 //   <base>.checkpoint  the latest checkpoint this signer signed, mode 0644: the signer's memory
+//   <base>.leaves      the leaf hashes of every entry it signed, 32 bytes each in entry order,
+//                      mode 0644: what lets a verifier name the exact entry a rewrite changed
 //
 // <base> is the SQLite file's path (`audit.db` -> `audit.db.key`), or for a PostgreSQL log the
 // `--key` path without its `.key` suffix (default `palisade-audit` in the working folder).
 // Nothing here is read from the database: an attacker who can rewrite the database cannot
 // rewrite what a verifier trusts or what the signer remembers having signed.
-import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, constants, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { dirname, resolve } from "node:path";
 import { generateKey, parseSignerKey, parseVerifierKey } from "./note.ts";
@@ -23,6 +25,8 @@ export interface LogFiles {
   readonly vkey: string;
   /** The latest checkpoint signed with the key (0644). */
   readonly checkpoint: string;
+  /** The leaf hashes of the entries the key signed (0644). */
+  readonly leaves: string;
 }
 
 /** Whether `location` names a PostgreSQL log rather than a SQLite file. */
@@ -39,10 +43,10 @@ export function logFiles(location: string, keyPath?: string, cwd: string = proce
   if (keyPath !== undefined) {
     const k = resolve(cwd, keyPath);
     base = k.endsWith(".key") ? k.slice(0, -4) : k;
-    return { key: k, vkey: `${base}.vkey`, checkpoint: `${base}.checkpoint` };
+    return { key: k, vkey: `${base}.vkey`, checkpoint: `${base}.checkpoint`, leaves: `${base}.leaves` };
   }
   base = isPostgresUrl(location) ? resolve(cwd, "palisade-audit") : resolve(cwd, location);
-  return { key: `${base}.key`, vkey: `${base}.vkey`, checkpoint: `${base}.checkpoint` };
+  return { key: `${base}.key`, vkey: `${base}.vkey`, checkpoint: `${base}.checkpoint`, leaves: `${base}.leaves` };
 }
 
 /** A unique origin for a new log: its key name and the first line of its checkpoints. */
@@ -171,18 +175,40 @@ function readVerifierKeysIfAny(path: string): string[] {
   return existsSync(path) ? readVerifierKeys(path) : [];
 }
 
-/** What a log's signer remembers between runs: the latest checkpoint it signed. */
+/** What a log's signer remembers between runs: the latest checkpoint it signed, and the leaf hashes it signed. */
 export interface SignerMemory {
   /** The latest signed checkpoint note, or undefined when nothing was signed yet. */
   read(): string | undefined;
   /** Remembers a newly signed checkpoint; must be durable when it returns. */
   write(note: string): void;
+  /** How many leaf hashes it holds (entries 0..n-1), when it keeps them. */
+  leafCount?(): number;
+  /** Stores the leaf hashes of entries `from`.. (32 bytes each, in order); durable when it returns. */
+  writeLeaves?(from: number, hashes: Uint8Array): void;
 }
 
-/** A SignerMemory in a file (written atomically, fsynced). */
-export function fileSignerMemory(path: string): SignerMemory {
-  return {
+/**
+ * A SignerMemory in files: the note written atomically, the leaf hashes (when `leavesPath` is
+ * given) written in place at their entries' offsets and fsynced. Writing in place, not appending,
+ * makes two signers sharing a folder harmless: they write the same hashes at the same offsets.
+ */
+export function fileSignerMemory(path: string, leavesPath?: string): SignerMemory {
+  const memory: SignerMemory = {
     read: () => (existsSync(path) ? readFileSync(path, "utf8") : undefined),
     write: (note) => replaceFile(path, note, 0o644),
+  };
+  if (leavesPath === undefined) return memory;
+  return {
+    ...memory,
+    leafCount: () => (existsSync(leavesPath) ? Math.floor(statSync(leavesPath).size / 32) : 0),
+    writeLeaves: (from, hashes) => {
+      const fd = openSync(leavesPath, constants.O_WRONLY | constants.O_CREAT, 0o644);
+      try {
+        for (let at = 0; at < hashes.length; ) at += writeSync(fd, hashes, at, hashes.length - at, from * 32 + at);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    },
   };
 }

@@ -91,6 +91,8 @@ export interface LogVerifyOptions {
   readonly quorum?: number;
   /** Leaf hashes published earlier (e.g. a mirror's tiles), to name the exact entry only a signed root shows is damaged. */
   readonly referenceLeaf?: (index: number) => Uint8Array | undefined;
+  /** The signer's leaf memory (`<base>.leaves`): used up to the largest signed size whose root it reproduces. */
+  readonly signerLeaves?: { readonly label: string; readonly hashes: Uint8Array };
 }
 
 /** An inclusion proof with everything needed to check it. */
@@ -217,6 +219,9 @@ export class AuditLog {
   readonly #keys = new Map<string, KeyMaterial>();
   #keysSince = 0;
   readonly #pseudonyms = new Map<string, string>();
+  /** Keys by key id recently read for opening (null: erased), and since when. */
+  readonly #openKeys = new Map<string, Uint8Array | null>();
+  #openKeysSince = 0;
 
   private constructor(store: AuditStore, options: AuditLogOptions, signer: SignerKey | undefined, settings: LogSettings) {
     this.store = store;
@@ -301,6 +306,33 @@ export class AuditLog {
       for (const [subject, k] of await this.store.subjectKeys(missing, newSubjectKey)) if (k.key) this.#keys.set(subject, { keyId: k.keyId, key: k.key });
     }
     return this.#keys;
+  }
+
+  /**
+   * The live key `subject`'s records are sealed under (made when missing), or null when the log
+   * seals nothing. Stores kept beside the log (the service's sessions and approval requests) seal
+   * their copies under it, so that one erasure of the subject takes those copies too.
+   */
+  async subjectKey(subject: string): Promise<KeyMaterial | null> {
+    if (this.#erasure === null) return null;
+    await this.#settle();
+    const id = this.#pseudonym(subject);
+    return (await this.#subjectKeys([id])).get(id) ?? null;
+  }
+
+  /** Subject keys by key id, to open copies sealed with subjectKey(): null for an erased (or unknown) key. Cached as subject keys are. */
+  async keysById(keyIds: readonly string[]): Promise<ReadonlyMap<string, Uint8Array | null>> {
+    const now = Date.now();
+    if (now - this.#openKeysSince > KEY_CACHE_MS || this.#openKeys.size >= KEY_CACHE_SIZE) {
+      this.#openKeys.clear();
+      this.#openKeysSince = now;
+    }
+    const missing = [...new Set(keyIds.filter((k) => !this.#openKeys.has(k)))];
+    if (missing.length > 0) {
+      const found = await this.store.keysById(missing);
+      for (const k of missing) this.#openKeys.set(k, found.get(k)?.key ?? null);
+    }
+    return this.#openKeys;
   }
 
   /**
@@ -617,7 +649,9 @@ export class AuditLog {
     const lastTrusted = last && openTrusted(last.note, own);
     if (last && lastTrusted?.ok && last.size === size && bytesEqual(last.root, root)) return { origin, size, root, note: last.note };
     let note = signCheckpoint({ origin, size, root }, signer);
-    // Remembered before it is published anywhere, so no later run can sign a contradiction of it.
+    // Remembered before it is published anywhere, so no later run can sign a contradiction of it;
+    // the leaves first, so that a remembered checkpoint always has its leaves beside it.
+    await this.#rememberLeaves(size);
     this.#options.signerMemory?.write(note);
     this.#lastSigned = { size, root, source: "the checkpoint this process signed last" };
     let witnesses: WitnessReport[] | undefined;
@@ -628,6 +662,29 @@ export class AuditLog {
     }
     await this.store.addCheckpoint({ size, root, note, time: this.#now() });
     return witnesses ? { origin, size, root, note, witnesses } : { origin, size, root, note };
+  }
+
+  /**
+   * Keeps the leaf hashes of the entries about to be signed beside the signer's note: with them a
+   * verifier names the exact entry a rewrite changed, where signed roots alone bound it to the
+   * entries between two checkpoints. They are checked against the signed roots before use, so
+   * they need not be trusted (spec/audit-trust.md, "First bad index").
+   */
+  async #rememberLeaves(size: number): Promise<void> {
+    const memory = this.#options.signerMemory;
+    if (memory?.leafCount === undefined || memory.writeLeaves === undefined) return;
+    const have = memory.leafCount();
+    for (let from = have; from < size; from += 16_384) {
+      const to = Math.min(size, from + 16_384);
+      const hashes = await this.store.levelHashes(0, from, to);
+      const out = new Uint8Array((to - from) * 32);
+      for (let i = from; i < to; i++) {
+        const h = hashes.get(i);
+        if (h === undefined) throw new StoreError("audit/store-corrupt", `the store lacks the leaf hash of entry ${i}`, "run 'palisade audit verify' to find the damage");
+        out.set(h, (i - from) * 32);
+      }
+      memory.writeLeaves(from, out);
+    }
   }
 
   /** Every head signed with one of `keys` that the log can see: in memory, in the signer's memory, the latest stored. */
@@ -725,7 +782,7 @@ export class AuditLog {
       const t = openTrusted(note, keys);
       return t.ok ? { ok: true, size: t.checkpoint.size, root: t.checkpoint.root, origin: t.checkpoint.origin } : { ok: false, reason: t.reason };
     };
-    const report = await verifyStore(this.store, { checkCheckpoint, held, ...(options.referenceLeaf ? { referenceLeaf: options.referenceLeaf } : {}) });
+    const report = await verifyStore(this.store, { checkCheckpoint, held, ...(options.referenceLeaf ? { referenceLeaf: options.referenceLeaf } : {}), ...(options.signerLeaves ? { signerLeaves: options.signerLeaves } : {}) });
     const extra: VerifyProblem[] = [];
     if (report.latestTrusted === null && !options.allowUnsigned) {
       extra.push({ kind: "unsigned", index: null, to: null, rootCause: true, message: keys.length === 0 ? "no verifier key is trusted, so nothing vouches for the log" : "no checkpoint signed by a trusted key matches the log: nothing vouches for its entries" });
@@ -767,6 +824,7 @@ export class AuditLog {
     await this.#settle();
     const id = this.#pseudonym(subject);
     this.#keys.delete(id);
+    this.#openKeys.clear();
     const outcome = await this.store.eraseSubject(id, this.#now());
     return { subject, keysDestroyed: outcome.destroyed, entries: await this.store.subjectEntryCount(id), complete: outcome.remains.length === 0, remains: outcome.remains };
   }

@@ -9,8 +9,12 @@
 // root cause is exact for leaves and missing entries; for a node it is the first leaf of the
 // smallest subtree that disagrees (e.g. a row swapped together with its leaf hash shows as
 // "entries 4..5"), since no stored hash below it can tell the two leaves apart. When only a
-// signed root disagrees (entries, leaves and nodes rewritten together), a copy of the tree's
-// hashes published earlier (`reference`, e.g. the tiles a mirror keeps) narrows it to the entry.
+// signed root disagrees (entries, leaves and nodes rewritten together), the signed roots alone
+// bound it to the entries between the last checkpoint that matches and the first that does not
+// (reported as that range, `firstBadTo`); the signer's leaf memory (`signerLeaves`, kept outside
+// the database) names the exact entry, once it is shown to reproduce a signed root (so it need
+// not be trusted), and a copy of the tree's hashes published earlier (`reference`, e.g. the
+// tiles a mirror keeps) narrows it too.
 // Problems with a checkpoint itself (a bad or untrusted signature) name the checkpoint and no
 // index: the entries may be fine.
 import { bytesEqual, leafHash, toHex } from "./hash.ts";
@@ -42,6 +46,11 @@ export interface VerifyReport {
   readonly root: Uint8Array;
   /** First index whose entry, or the tree over it, fails; null when no entry is implicated. */
   readonly firstBadIndex: number | null;
+  /**
+   * One past the last entry the first damage may lie in: firstBadIndex + 1 when it is exact, more
+   * when only a signed root shows it (the damage is somewhere in firstBadIndex..firstBadTo-1).
+   */
+  readonly firstBadTo: number | null;
   /** The first problems found, root causes first (at most `maxProblems`). */
   readonly problems: readonly VerifyProblem[];
   /** How many problems were found in all. */
@@ -70,6 +79,12 @@ export interface VerifyStoreOptions {
   readonly held?: readonly HeldCheckpoint[];
   /** Leaf hashes published earlier (e.g. a mirror's tiles), to pin down damage only a signed root shows. */
   readonly referenceLeaf?: (index: number) => Uint8Array | undefined;
+  /**
+   * The leaf hashes the signer kept outside the store, 32 bytes each in entry order (`label`
+   * names the file). Used only below the largest signed size whose root they reproduce: there
+   * they are what was signed, so an entry whose leaf differs is the damage.
+   */
+  readonly signerLeaves?: { readonly label: string; readonly hashes: Uint8Array };
   /** Entries read per store round trip. */
   readonly chunk?: number;
   /** Problems kept in the report. */
@@ -122,6 +137,18 @@ export async function verifyStore(store: AuditStore, options: VerifyStoreOptions
     else heads.push({ size: h.size, root: h.root, name: `checkpoint ${h.label} (size ${h.size})`, held: true });
   }
   heads.sort((a, b) => a.size - b.size);
+  // The signer's leaves count up to the largest signed size whose root they give.
+  const kept = options.signerLeaves;
+  let signedUpTo = 0;
+  if (kept !== undefined) {
+    const n = Math.floor(kept.hashes.length / 32);
+    const r = new CompactRange();
+    for (const h of heads) {
+      if (h.size > n) break;
+      while (r.size < h.size) r.append(kept.hashes.subarray(r.size * 32, r.size * 32 + 32));
+      if (bytesEqual(r.root(), h.root)) signedUpTo = h.size;
+    }
+  }
   let next = 0;
   let lastGood = 0;
   let latestTrusted: VerifyReport["latestTrusted"] = null;
@@ -153,7 +180,9 @@ export async function verifyStore(store: AuditStore, options: VerifyStoreOptions
       else {
         h = leafHash(row.data);
         if (!bytesEqual(h, row.leafHash)) report("leaf", i, i + 1, `entry ${i}'s data does not match its stored leaf hash`);
-        else {
+        else if (i < signedUpTo && !bytesEqual(kept!.hashes.subarray(i * 32, i * 32 + 32), h)) {
+          report("leaf", i, i + 1, `entry ${i} is not what was signed: its leaf differs from the one in ${kept!.label}, which gives the signed root of size ${signedUpTo}`);
+        } else {
           const published = options.referenceLeaf?.(i);
           if (published !== undefined && !bytesEqual(published, h)) report("leaf", i, i + 1, `entry ${i} differs from the published tree`);
         }
@@ -194,6 +223,7 @@ export async function verifyStore(store: AuditStore, options: VerifyStoreOptions
   const located = found.filter((p) => p.index !== null).sort((x, y) => (x.index as number) - (y.index as number) || width(x) - width(y));
   const problems: VerifyProblem[] = found.filter((p) => p.index === null).map((p) => ({ ...p, rootCause: true }));
   let firstBad: number | null = null;
+  let firstBadTo: number | null = null;
   for (const p of located) {
     const index = p.index as number;
     const to = p.to as number;
@@ -213,7 +243,11 @@ export async function verifyStore(store: AuditStore, options: VerifyStoreOptions
         }
       }
     }
-    if (rootCause && (firstBad === null || index < firstBad)) firstBad = index;
+    if (rootCause && (firstBad === null || index < firstBad)) {
+      firstBad = index;
+      // Where entries are missing, the first missing one is exact; only a root is a range.
+      firstBadTo = p.kind === "leaf" || p.kind === "missing" || p.kind === "rollback" || p.kind === "extra" ? index + 1 : to;
+    }
     problems.push({ ...p, rootCause });
   }
   const ordered = problems.sort((x, y) => Number(y.rootCause) - Number(x.rootCause) || (x.index ?? -1) - (y.index ?? -1));
@@ -222,6 +256,7 @@ export async function verifyStore(store: AuditStore, options: VerifyStoreOptions
     size,
     root: range.root(),
     firstBadIndex: firstBad,
+    firstBadTo,
     problems: ordered.slice(0, maxProblems),
     problemCount,
     checked: { entries: size, nodes: nodesChecked, checkpoints: checkpoints.length, held: options.held?.length ?? 0 },

@@ -7,7 +7,7 @@
 // file, else the signing key file's own; the signer's memory (`.checkpoint`) and any --checkpoint
 // a client holds must be consistent with the log. See engine/audit/key-files.ts for the files.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { ANONYMOUS_SUBJECT } from "../audit/erasure.ts";
 import { AuditError } from "../audit/errors.ts";
@@ -274,7 +274,7 @@ async function openSigning(db: string, files: LogFiles, origin: string | undefin
   try {
     const { signerKey, created } = await signingKeyFor(store, files, origin ?? defaultOrigin());
     if (created) io.stderr(`palisade audit: created checkpoint signing key ${files.key}\n  verifier key: ${parseSignerKey(signerKey).vkey} (in ${files.vkey})\n`);
-    return await AuditLog.open(store, { signingKey: signerKey, signerMemory: fileSignerMemory(files.checkpoint), witnesses });
+    return await AuditLog.open(store, { signingKey: signerKey, signerMemory: fileSignerMemory(files.checkpoint, files.leaves), witnesses });
   } catch (err) {
     await store.close();
     throw err;
@@ -320,10 +320,12 @@ async function verify(log: AuditLog, db: string, args: ParsedArgs, io: CommandIO
   if (memory !== undefined && openTrusted(memory, keys).ok) held.push({ label: files.checkpoint, note: memory });
   const tiles = stringFlag(args, "tiles");
   const referenceLeaf = tiles === undefined ? undefined : publishedLeaves(resolve(io.cwd, tiles));
-  const options: LogVerifyOptions = { verifierKeys: trust.keys, checkpoints: held, allowUnsigned, witnesses, ...(quorum !== undefined ? { quorum } : {}), ...(referenceLeaf ? { referenceLeaf } : {}) };
+  // The signer's leaf memory names the exact entry a rewrite changed; verify checks it against the signed roots first.
+  const signerLeaves = existsSync(files.leaves) ? { label: files.leaves, hashes: new Uint8Array(readFileSync(files.leaves)) } : undefined;
+  const options: LogVerifyOptions = { verifierKeys: trust.keys, checkpoints: held, allowUnsigned, witnesses, ...(quorum !== undefined ? { quorum } : {}), ...(referenceLeaf ? { referenceLeaf } : {}), ...(signerLeaves ? { signerLeaves } : {}) };
   const r = await log.verify(options);
   if (args.flags.json === true) {
-    io.stdout(json({ ok: r.ok, size: r.size, root: toHex(r.root), firstBadIndex: r.firstBadIndex, trustedKeys: trust.keys, latestTrusted: r.latestTrusted && { size: r.latestTrusted.size, origin: r.latestTrusted.origin }, checked: r.checked, problemCount: r.problemCount, problems: r.problems }));
+    io.stdout(json({ ok: r.ok, size: r.size, root: toHex(r.root), firstBadIndex: r.firstBadIndex, firstBadTo: r.firstBadTo, trustedKeys: trust.keys, latestTrusted: r.latestTrusted && { size: r.latestTrusted.size, origin: r.latestTrusted.origin }, checked: r.checked, problemCount: r.problemCount, problems: r.problems }));
   } else if (r.ok) {
     const heldLine = r.checked.held > 0 ? `, and the log contains ${count(r.checked.held, "held checkpoint", "held checkpoints")}` : "";
     const signed = r.latestTrusted ? `latest trusted checkpoint: size ${r.latestTrusted.size} (${r.latestTrusted.origin})` : "no trusted checkpoint (--allow-unsigned)";
@@ -332,8 +334,13 @@ async function verify(log: AuditLog, db: string, args: ParsedArgs, io: CommandIO
     const shown = r.problems.filter((p) => p.rootCause).slice(0, 10);
     const lines = shown.map((p) => `  ${p.message}`);
     const more = r.problemCount - shown.length;
-    const head = r.firstBadIndex === null ? "verify failed" : `verify failed: first bad index ${r.firstBadIndex}`;
-    io.stdout(`${head}\n${lines.join("\n")}\n${more > 0 ? `  (and ${more} more problem(s) that follow from these)\n` : ""}`);
+    // A range only when a signed root alone shows the damage (a node names its subtree's first leaf, as the spec says).
+    const first = r.problems.find((p) => p.rootCause && p.index === r.firstBadIndex);
+    const exact = r.firstBadTo === null || r.firstBadTo <= r.firstBadIndex! + 1 || (first?.kind !== "checkpoint" && first?.kind !== "fork");
+    const head = r.firstBadIndex === null ? "verify failed" : exact ? `verify failed: first bad index ${r.firstBadIndex}` : `verify failed: first bad index within ${r.firstBadIndex}..${r.firstBadTo! - 1}`;
+    // Only signed roots showed it: say so, and what would pin it down.
+    const why = exact ? "" : `  (only signed roots show this damage, so it is bounded, not pinned: the signer's leaf memory ${basename(files.leaves)} or --tiles DIR names the entry)\n`;
+    io.stdout(`${head}\n${lines.join("\n")}\n${why}${more > 0 ? `  (and ${more} more problem(s) that follow from these)\n` : ""}`);
   }
   return r.ok ? 0 : 1;
 }
@@ -425,7 +432,7 @@ const run: Record<string, (args: ParsedArgs, io: CommandIO) => Promise<number>> 
     const dir = resolve(io.cwd, out);
     const signingKey = sign ? readSigningKey(files.key) : undefined;
     if (sign && signingKey === undefined) throw new StoreError("audit/no-signing-key", `--sign needs the signing key, and there is none at '${files.key}'`, "pass --key with the log's key file");
-    const log = await openLog(db, signingKey === undefined ? {} : { signingKey, signerMemory: fileSignerMemory(files.checkpoint) });
+    const log = await openLog(db, signingKey === undefined ? {} : { signingKey, signerMemory: fileSignerMemory(files.checkpoint, files.leaves) });
     const written = await withLog(log, async (l) => {
       const cp = sign ? await l.checkpoint() : await l.latestCheckpoint();
       if (!cp) throw new StoreError("audit/no-signing-key", "the log has no checkpoint to export", "run 'palisade audit checkpoint' first, or pass --sign");
@@ -472,7 +479,7 @@ const run: Record<string, (args: ParsedArgs, io: CommandIO) => Promise<number>> 
       throw new UsageError(`'${origin}' cannot name a log: use no spaces and no '+'`);
     }
     const oldVkey = parseSignerKey(current).vkey;
-    const log = await openLog(db, { signingKey: current, signerMemory: fileSignerMemory(files.checkpoint) });
+    const log = await openLog(db, { signingKey: current, signerMemory: fileSignerMemory(files.checkpoint, files.leaves) });
     const { last, first } = await withLog(log, (l) => l.rotateKey(next.signerKey));
     // The log now answers to the new key only: replace the private key, keep every verifier key.
     replaceFile(files.key, `${next.signerKey}\n`, 0o600);

@@ -246,7 +246,7 @@ export const command: Command = {
       const witnesses = config?.audit?.witnesses ?? [];
       const { signerKey, created } = await signingKeyFor(store, files, origin ?? defaultOrigin());
       if (created) io.stderr(`palisade serve: created checkpoint signing key ${files.key}; verifier key in ${files.vkey}\n`);
-      audit = await AuditLog.open(store, { signingKey: signerKey, signerMemory: fileSignerMemory(files.checkpoint), ...(origin !== undefined ? { origin } : {}), ...(witnesses.length > 0 ? { witnesses } : {}) });
+      audit = await AuditLog.open(store, { signingKey: signerKey, signerMemory: fileSignerMemory(files.checkpoint, files.leaves), ...(origin !== undefined ? { origin } : {}), ...(witnesses.length > 0 ? { witnesses } : {}) });
     } catch (err) {
       await store.close();
       served?.close();

@@ -224,17 +224,26 @@ export interface RecordedDecision {
   /** The call's place in its session, on tool_call records the guard wrote. */
   readonly call_seq?: unknown;
   readonly outcome?: unknown;
+  /** Present on the entry that records an approval's answer (the service's): its `outcome` settles call `call_seq`. */
+  readonly approval?: unknown;
 }
 
 /**
  * Session histories rebuilt from an audit log's tool_call records (in any order): for each
- * session, its calls by `call_seq`, the latest record of a call winning. A history with a gap
- * (a record missing, or written without `call_seq`) is rebuilt only up to the gap.
+ * session, its calls by `call_seq`, the latest record of a call winning. An approval's answer
+ * (a record with `approval`, `call_seq` and `outcome`, as the service writes it) settles the
+ * call's outcome whatever the order. A history with a gap (a record missing, or written without
+ * `call_seq`) is rebuilt only up to the gap.
  */
 export function rebuildHistories(records: Iterable<RecordedDecision>): Map<string, SessionCall[]> {
   const bySession = new Map<string, SessionCall[]>();
+  const answers: { session: string; seq: number; outcome: CallOutcome }[] = [];
   for (const r of records) {
     if (r.phase !== "tool_call" || r.session === null || typeof r.call_seq !== "number" || !Number.isSafeInteger(r.call_seq) || r.call_seq < 0) continue;
+    if (typeof r.approval === "object" && r.approval !== null) {
+      if (r.outcome === "executed" || r.outcome === "approval_refused") answers.push({ session: r.session, seq: r.call_seq, outcome: r.outcome });
+      continue;
+    }
     const tool = (r.input as { tool?: { name?: unknown; args?: unknown } } | undefined)?.tool;
     if (typeof tool?.name !== "string") continue;
     let calls = bySession.get(r.session);
@@ -245,6 +254,11 @@ export function rebuildHistories(records: Iterable<RecordedDecision>): Map<strin
       decision: r.decision as CallDecision,
       outcome: (typeof r.outcome === "string" ? r.outcome : "executed") as CallOutcome,
     };
+  }
+  for (const a of answers) {
+    const calls = bySession.get(a.session);
+    const c = calls?.[a.seq];
+    if (calls !== undefined && c !== undefined) calls[a.seq] = { ...c, outcome: a.outcome };
   }
   for (const [id, calls] of bySession) {
     let n = 0;

@@ -3,8 +3,11 @@
 // the expiry) racing on two nodes cannot both win.
 import type { ApprovalStatusV1, ApprovalV1 } from "./wire.ts";
 
-/** An approval request as stored (the wire shape without the derived `outcome`). */
-export type StoredApproval = Omit<ApprovalV1, "outcome">;
+/**
+ * An approval request as stored: the wire shape without the derived `outcome`, and the place of
+ * the call it holds in its session's history (where its answer is written back).
+ */
+export type StoredApproval = Omit<ApprovalV1, "outcome"> & { readonly callSeq?: number };
 
 /** The answer to a pending request. */
 export interface ApprovalAnswer {

@@ -10,7 +10,7 @@ import type { Caller } from "./keys.ts";
 import type { ApprovalStatusV1, ApprovalV1 } from "./wire.ts";
 
 /** What a new request is made of: the wire fields the decision supplies. */
-export type NewApproval = Pick<ApprovalV1, "phase" | "agent" | "env" | "session" | "tool" | "reasons" | "payload" | "policy" | "decisionId" | "askedBy">;
+export type NewApproval = Pick<ApprovalV1, "phase" | "agent" | "env" | "session" | "tool" | "reasons" | "payload" | "policy" | "decisionId" | "askedBy"> & { readonly callSeq?: number };
 
 /** How long requests live and how shared stores are watched. */
 export interface ApprovalQueueOptions {
@@ -22,13 +22,14 @@ export interface ApprovalQueueOptions {
    * Called once per answered or expired request, by the node that answered it; the answer is
    * given only once its promise resolves (the audit entry is durable).
    */
-  readonly onSettled?: (approval: ApprovalV1) => void | Promise<void>;
+  readonly onSettled?: (approval: ApprovalV1, callSeq: number | undefined) => void | Promise<void>;
   readonly now?: () => number;
 }
 
 /** The wire form of a stored request. */
 export function toWire(a: StoredApproval): ApprovalV1 {
-  return { ...a, outcome: a.status === "pending" ? "pending" : a.status === "approved" ? "allow" : "deny" };
+  const { callSeq: _, ...wire } = a;
+  return { ...wire, outcome: a.status === "pending" ? "pending" : a.status === "approved" ? "allow" : "deny" };
 }
 
 /** The approval queue over a store. */
@@ -36,7 +37,7 @@ export class ApprovalQueue {
   readonly store: ApprovalStore;
   readonly #timeoutMs: number;
   readonly #pollMs: number;
-  readonly #onSettled: ((a: ApprovalV1) => void | Promise<void>) | undefined;
+  readonly #onSettled: ((a: ApprovalV1, callSeq: number | undefined) => void | Promise<void>) | undefined;
   readonly #now: () => number;
   readonly #events = new EventEmitter();
   readonly #sweep: ReturnType<typeof setInterval>;
@@ -125,7 +126,7 @@ export class ApprovalQueue {
       return wire;
     }
     this.#events.emit(id, wire);
-    await this.#onSettled?.(wire);
+    await this.#onSettled?.(wire, approval.callSeq);
     return wire;
   }
 

@@ -9,6 +9,7 @@ import type { Decision } from "../runtime/index.ts";
 import type { ServiceContext } from "./context.ts";
 import { ServiceError, invalid } from "./errors.ts";
 import { checkScope } from "./keys.ts";
+import { boundMessages } from "./messages.ts";
 import type { Caller } from "./keys.ts";
 import { sourceOf } from "../sdk/history.ts";
 import type { SessionCall, SessionState } from "./sessions.ts";
@@ -36,6 +37,8 @@ interface Prepared {
   readonly env: string;
   readonly session: string | null;
   readonly tool: string | null;
+  /** The call's place in its session, when it joined one: an approval's answer settles it there. */
+  readonly callSeq: number | undefined;
   /** The key that asked. */
   readonly caller: string;
   /** The answer's payload as JSON text: the decided payload, or only the request input's fields (`payload: "input"`). */
@@ -144,7 +147,7 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
     if (bytes > MAX_INPUT_BYTES) throw new ServiceError("request/too-large", `the input is ${bytes} bytes of JSON, over the ${MAX_INPUT_BYTES}-byte limit of a recorded decision: send large content by reference (a digest or an id), not inline`, `${at}/input`);
     const full: Record<string, unknown> = { ...own, session: ownCalls ? givenSession : { id: session, calls: state.calls, sources: state.sources } };
     const started = performance.now();
-    const decided = ctx.policySet.decide(r.phase, full);
+    const decided = boundMessages(ctx.policySet.decide(r.phase, full));
     ctx.metrics.decision(r.phase, decided.decision, performance.now() - started);
     const toolField = full.tool as { name?: unknown; args?: unknown } | undefined;
     const tool = typeof toolField?.name === "string" ? toolField.name : null;
@@ -165,14 +168,27 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
     const shown = decision.payload === full ? input0 : withSession(decision.payload, full.session, input0.session);
     const shownJson = shown === input0 ? recordedJson : (JSON.stringify(shown) ?? "null");
     const recorded = ctx.record({ id, iso, agent, env, phase: r.phase, session, principal: typeof principal === "string" ? principal : null, tool, input: input0, inputJson: recordedJson, decision, caller: caller.id, ...(shadow ? { mode: "shadow" as const } : {}), ...(call !== undefined ? { callSeq: call.seq, outcome: call.outcome } : {}) });
-    const answerPayload = r.payload === "input" ? inputFieldsOf(decision.payload, input) : decision.payload;
-    const answerPayloadJson = JSON.stringify(answerPayload) ?? "null";
+    // By default the answer is what the console shows: the history by reference, as the log has
+    // it, so an answer does not grow with its session, and an input no transform changed is
+    // written to JSON once for the entry, the console and the answer.
+    let answerPayload: unknown;
+    let answerPayloadJson: string;
+    if (r.payload === "input") {
+      answerPayload = inputFieldsOf(shown, input);
+      answerPayloadJson = JSON.stringify(answerPayload) ?? "null";
+    } else if (r.payload === "history") {
+      answerPayload = decision.payload;
+      answerPayloadJson = JSON.stringify(answerPayload) ?? "null";
+    } else {
+      answerPayload = shown;
+      answerPayloadJson = shownJson;
+    }
     const response: DecisionResponseV1 = { id, decision: decision.decision, reasons: decision.reasons, warnings: decision.warnings, payload: answerPayload, errors: decision.errors, policy: decision.policy };
     const note = (): void => {
       ctx.activity.add({ id, time: iso, agent, env, phase: r.phase, session, tool, decision: decision.decision, reasons: decision.reasons, warnings: decision.warnings, input: input0, payload: shown }, decision, { input: recordedJson, payload: shownJson });
     };
     // In shadow mode nobody waits for an answer: no request is filed.
-    return { response, approval: decision.decision === "require_approval" && !shadow, decision, agent, env, session, tool, caller: caller.id, answerPayloadJson, recorded, note };
+    return { response, approval: decision.decision === "require_approval" && !shadow, decision, agent, env, session, tool, caller: caller.id, callSeq: call?.seq, answerPayloadJson, recorded, note };
   };
   if (session === null || ownCalls) return finish(decideOn(NO_STATE));
   // The session's exact history from the shared store; a tool call joins it before it is answered.
@@ -184,7 +200,7 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
       // What an input or tool result may give the agent joins the session's sources
       // (spec/provenance.md); one held for approval too, since its approval gives it later.
       const source = shadow || d.decision.decision !== "deny" ? sourceOf(r.phase, d.given ?? d.decision.payload) : undefined;
-      const joins = source !== undefined ? { source } : {};
+      const joins = { ...(source !== undefined ? { source } : {}), subject: ctx.sessions.subjectOf(input) };
       if (r.phase !== "tool_call" || d.tool === null) return { result: d, ...joins };
       d.call = { seq: state.calls.length, outcome };
       return { result: d, call: { tool: { name: d.tool, args: d.args }, time: iso, decision: d.decision.decision, outcome }, ...joins };
@@ -216,6 +232,7 @@ async function withApproval(ctx: ServiceContext, p: Prepared, phase: DecisionReq
     policy: p.decision.policy.digest,
     decisionId: p.response.id,
     askedBy: p.caller,
+    ...(p.callSeq !== undefined ? { callSeq: p.callSeq } : {}),
   });
   ctx.link(p.response.id, a.id);
   return { ...p.response, approval: { id: a.id, status: a.status, expiresAt: a.expiresAt, wait: `/v1/approvals/${a.id}?wait=30` } };

@@ -83,7 +83,7 @@ export const SCHEMAS: Record<string, JsonSchema> = {
       session: { ...ID, description: "The session id: its earlier tool calls, on any node, become `session.calls`." },
       environment: { ...ID, description: "The environment (`env` in policies); defaults to the key's only environment." },
       mode: { type: "string", enum: ["enforce", "shadow"], description: "`shadow`: the client applies nothing, so a require_approval files no request, the session's call counts as executed, and the audit entry says `mode: \"shadow\"`. Default `enforce`." },
-      payload: { type: "string", enum: ["full", "input"], description: "What the answer's `payload` holds: `full` (default) the whole decided input with the context the service added (agent, env, time, the session's calls); `input` only the fields the request's input gave, after the transforms." },
+      payload: { type: "string", enum: ["full", "input", "history"], description: "What the answer's `payload` holds: `full` (default) the whole decided input with the context the service added (agent, env, time), its `session` by reference as the audit log records it (`{\"id\", \"calls_before\"}`), so an answer does not grow with the session; `input` only the fields the request's input gave, after the transforms; `history` the full input with the session's earlier calls themselves." },
     },
   },
   ApprovalRef: {

@@ -35,6 +35,8 @@ import { documented, openApiDocument } from "./openapi.ts";
 import type { RegisteredRoute, RouteDoc } from "./openapi.ts";
 import { ref } from "./schemas.ts";
 import { MemorySessionStore, Sessions } from "./sessions.ts";
+import { MemoryApprovalStore } from "./approval-store.ts";
+import { SealedApprovalStore, SealedSessionStore, Sealer } from "./private-copies.ts";
 import type { SessionStore } from "./sessions.ts";
 import { allowedMethods, securityHeaders } from "./edges.ts";
 
@@ -165,23 +167,37 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     sessions: async () => activity.sessions().slice(-200),
     session: async (id) => [...activity.session(id)],
   };
-  const sessions = new Sessions(o.sessions ?? new MemorySessionStore());
+  // What is kept beside the log in files or rows is sealed as the log seals it (private-copies.ts);
+  // a store in memory keeps nothing an erasure must reach.
+  const sealer = Sealer.for(o.audit);
+  const sessionStore = o.sessions ?? new MemorySessionStore();
+  const sessions = sealer === undefined || sessionStore instanceof MemorySessionStore
+    ? new Sessions(sessionStore)
+    : new Sessions(new SealedSessionStore(sessionStore, sealer), undefined, (input) => sealer.subjectOf(input));
+  const approvalStore = sealer === undefined || o.approvals instanceof MemoryApprovalStore ? o.approvals : new SealedApprovalStore(o.approvals, sealer);
   if (o.monitor) feedMonitor(activity, o.monitor, onError);
   const stopping = new AbortController();
   let unrecorded = 0;
   let checkpointFailures = 0;
   let approvalAuditFailures = 0;
-  const approvals = new ApprovalQueue(o.approvals, {
+  const approvals = new ApprovalQueue(approvalStore, {
     timeoutMs: o.approvalTimeoutMs ?? 300_000,
-    onSettled: (a) =>
-      // A framework's answer is the asking key's word (`via`), not an approver's.
-      writer.pushApproval(a, a.via === "framework" ? a.askedBy ?? "framework" : a.decidedBy ?? "deadline").then(
-        () => {},
-        () => {
-          approvalAuditFailures++;
-          throw new ServiceError("audit/unavailable", `approval request '${a.id}' is ${a.status}, but the answer could not be recorded in the audit log: check the audit store`);
-        },
-      ),
+    onSettled: async (a, callSeq) => {
+      // The answer is written back into the session's history (and its entry says so, for replay):
+      // a later call in the session sees the call executed, or refused, no longer pending.
+      const outcome = a.status === "approved" ? "executed" : "approval_refused";
+      const inHistory = a.session !== null && callSeq !== undefined;
+      const history = inHistory ? sessions.settle(JSON.stringify([a.agent, a.session]), callSeq, outcome).catch(onError) : undefined;
+      try {
+        // A framework's answer is the asking key's word (`via`), not an approver's.
+        await writer.pushApproval(a, a.via === "framework" ? a.askedBy ?? "framework" : a.decidedBy ?? "deadline", inHistory ? { callSeq, outcome } : undefined);
+      } catch {
+        approvalAuditFailures++;
+        throw new ServiceError("audit/unavailable", `approval request '${a.id}' is ${a.status}, but the answer could not be recorded in the audit log: check the audit store`);
+      } finally {
+        await history;
+      }
+    },
   });
   let signing: Promise<number | undefined> | null = null;
   const alarms = new AuditAlarms(onError);

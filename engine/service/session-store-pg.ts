@@ -6,7 +6,7 @@
 // compare-and-set that orders two nodes deciding in one session at once. Items are kept as JSON
 // text, not JSONB, which refuses the \u0000 escape that any tool argument or result may hold.
 import pg from "pg";
-import type { QueuedAppend, SessionCall, SessionSource, SessionStore } from "./sessions.ts";
+import type { CallOutcome, QueuedAppend, SessionCall, SessionSource, SessionStore } from "./sessions.ts";
 
 const TABLES = { calls: "palisade_session_calls", sources: "palisade_session_sources" } as const;
 type List = keyof typeof TABLES;
@@ -67,6 +67,18 @@ export class PostgresSessionStore implements SessionStore {
 
   appendSource(key: string, at: number, source: SessionSource): Promise<boolean> {
     return this.#append("sources", key, at, source);
+  }
+
+  async settle(key: string, at: number, outcome: CallOutcome): Promise<void> {
+    // Only the outcome changes, and only one node settles a call (the approval's answer is a
+    // compare-and-set), so a read and a conditional write suffice.
+    for (let i = 0; i < 3; i++) {
+      const r = await this.#pool.query<{ call: string }>(`SELECT call FROM ${TABLES.calls} WHERE key = $1 AND seq = $2`, [key, at]);
+      const old = r.rows[0]?.call;
+      if (old === undefined) return;
+      const next = JSON.stringify({ ...(JSON.parse(old) as SessionCall), outcome });
+      if ((await this.#pool.query(`UPDATE ${TABLES.calls} SET call = $3 WHERE key = $1 AND seq = $2 AND call = $4`, [key, at, next, old])).rowCount === 1) return;
+    }
   }
 
   #read(list: List, key: string, from: number): Promise<unknown[]> {

@@ -8,7 +8,7 @@
 import { DatabaseSync } from "node:sqlite";
 import type { StatementSync } from "node:sqlite";
 import { immediateTransaction } from "../storage/sqlite.ts";
-import type { QueuedAppend, SessionCall, SessionSource, SessionStore } from "./sessions.ts";
+import type { CallOutcome, QueuedAppend, SessionCall, SessionSource, SessionStore } from "./sessions.ts";
 
 const TABLES = { calls: "palisade_session_calls", sources: "palisade_session_sources" } as const;
 type List = keyof typeof TABLES;
@@ -30,6 +30,8 @@ export class SqliteSessionStore implements SessionStore {
   readonly #db: DatabaseSync;
   readonly #read: Record<List, StatementSync>;
   readonly #insert: Record<List, StatementSync>;
+  readonly #one: StatementSync;
+  readonly #update: StatementSync;
   #pending: Pending[] = [];
 
   private constructor(db: DatabaseSync) {
@@ -42,6 +44,8 @@ export class SqliteSessionStore implements SessionStore {
       calls: db.prepare(`INSERT OR IGNORE INTO ${TABLES.calls} (key, seq, call) VALUES (?, ?, ?)`),
       sources: db.prepare(`INSERT OR IGNORE INTO ${TABLES.sources} (key, seq, source) VALUES (?, ?, ?)`),
     };
+    this.#one = db.prepare(`SELECT call FROM ${TABLES.calls} WHERE key = ? AND seq = ?`);
+    this.#update = db.prepare(`UPDATE ${TABLES.calls} SET call = ? WHERE key = ? AND seq = ?`);
   }
 
   /** Opens (creating when missing) the session tables in the SQLite file at `path`. */
@@ -74,6 +78,14 @@ export class SqliteSessionStore implements SessionStore {
 
   appendSource(key: string, at: number, source: SessionSource): Promise<boolean> {
     return this.#append("sources", key, at, source);
+  }
+
+  async settle(key: string, at: number, outcome: CallOutcome): Promise<void> {
+    // After the appends queued before it, so that the call it settles is there.
+    if (this.#pending.length > 0) this.#flush();
+    const row = this.#one.get(key, at) as { call: string } | undefined;
+    if (row === undefined) return;
+    this.#update.run(JSON.stringify({ ...(JSON.parse(row.call) as SessionCall), outcome }), key, at);
   }
 
   #items<T>(list: List, key: string, from: number): T[] {

@@ -6,10 +6,10 @@
 // nodes deciding in one session at once cannot both decide on the same history: the loser reads
 // the winner's call and decides again. Within a node, calls of one session are decided one at a
 // time, so the common case never retries.
-import type { SessionCall, SessionSource } from "../sdk/history.ts";
+import type { CallOutcome, SessionCall, SessionSource } from "../sdk/history.ts";
 import { ServiceError } from "./errors.ts";
 
-export type { SessionCall, SessionSource } from "../sdk/history.ts";
+export type { CallOutcome, SessionCall, SessionSource } from "../sdk/history.ts";
 
 /** An append a store has queued for its next batch, and who waits on its outcome. */
 export interface QueuedAppend {
@@ -27,12 +27,17 @@ export interface SessionStore {
   readonly shared: boolean;
   /** The calls of `key` numbered `from` and up, in order. */
   read(key: string, from: number): Promise<SessionCall[]>;
-  /** Stores `call` as number `at` of `key`; false when that number is taken already. */
-  append(key: string, at: number, call: SessionCall): Promise<boolean>;
+  /**
+   * Stores `call` as number `at` of `key`; false when that number is taken already. `subject` is
+   * the decision's data subject (a store that seals, seals under its key).
+   */
+  append(key: string, at: number, call: SessionCall, subject?: string | null): Promise<boolean>;
   /** The sources of `key` numbered `from` and up, in order. */
   readSources(key: string, from: number): Promise<SessionSource[]>;
   /** Stores `source` as number `at` of `key`'s sources; false when that number is taken already. */
-  appendSource(key: string, at: number, source: SessionSource): Promise<boolean>;
+  appendSource(key: string, at: number, source: SessionSource, subject?: string | null): Promise<boolean>;
+  /** Sets what became of call number `at` of `key` (an approval's answer); nothing when there is no such call. */
+  settle(key: string, at: number, outcome: CallOutcome): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -58,6 +63,11 @@ export class MemorySessionStore implements SessionStore {
     return push(this.#sources, key, at, source);
   }
 
+  async settle(key: string, at: number, outcome: CallOutcome): Promise<void> {
+    const list = this.#calls.get(key);
+    if (list?.[at] !== undefined) list[at] = { ...list[at], outcome };
+  }
+
   async close(): Promise<void> {}
 }
 
@@ -77,6 +87,8 @@ export interface SessionStep<T> {
   readonly result: T;
   readonly call?: SessionCall;
   readonly source?: SessionSource;
+  /** The decision's data subject: what a sealing store seals the call and source under. */
+  readonly subject?: string | null;
 }
 
 /** A session's history as a decision reads it. */
@@ -89,6 +101,14 @@ export interface SessionState {
 interface Cached {
   calls: readonly SessionCall[];
   readonly sources: SessionSource[];
+  /** The first call still `pending` (an approval not yet answered), or calls.length: a shared store is re-read from there, where another node may settle it. */
+  pending: number;
+}
+
+function firstPending(calls: readonly SessionCall[], from: number): number {
+  let i = from;
+  while (i < calls.length && calls[i].outcome !== "pending") i++;
+  return i;
 }
 
 const RETRIES = 8;
@@ -101,9 +121,13 @@ export class Sessions {
   readonly #maxCached: number;
   readonly #queues = new Map<string, Promise<unknown>>();
 
-  constructor(store: SessionStore, maxCached = 10_000) {
+  /** The data subject of a decided input, for a store that seals (null otherwise). */
+  readonly subjectOf: (input: unknown) => string | null;
+
+  constructor(store: SessionStore, maxCached = 10_000, subjectOf: (input: unknown) => string | null = () => null) {
     this.store = store;
     this.#maxCached = maxCached;
+    this.subjectOf = subjectOf;
   }
 
   async #history(key: string): Promise<Cached> {
@@ -113,9 +137,13 @@ export class Sessions {
       this.#remember(key, cached);
       return cached;
     }
-    const [more, moreSources] = await Promise.all([this.store.read(key, cached?.calls.length ?? 0), this.store.readSources(key, cached?.sources.length ?? 0)]);
-    const entry: Cached = cached ?? { calls: [], sources: [] };
-    if (more.length > 0) entry.calls = [...entry.calls, ...more];
+    const from = cached?.pending ?? 0;
+    const [more, moreSources] = await Promise.all([this.store.read(key, from), this.store.readSources(key, cached?.sources.length ?? 0)]);
+    const entry: Cached = cached ?? { calls: [], sources: [], pending: 0 };
+    if (more.length > 0 || from < entry.calls.length) {
+      entry.calls = [...entry.calls.slice(0, from), ...more];
+      entry.pending = firstPending(entry.calls, from);
+    }
     // The sources list is extended in place, so that the provenance index built on it carries over.
     for (const s of moreSources) entry.sources.push(s);
     this.#remember(key, entry);
@@ -134,8 +162,13 @@ export class Sessions {
    * meanwhile. The history array is never mutated afterwards.
    */
   run<T>(key: string, step: (state: SessionState) => SessionStep<T>): Promise<T> {
+    return this.#enqueue(key, () => this.#attempt(key, step));
+  }
+
+  /** Runs `work` after every earlier piece of work of this session on this node. */
+  #enqueue<T>(key: string, work: () => Promise<T>): Promise<T> {
     const previous = this.#queues.get(key) ?? Promise.resolve();
-    const mine = previous.then(() => this.#attempt(key, step), () => this.#attempt(key, step));
+    const mine = previous.then(work, work);
     const tail = mine.then(() => {}, () => {});
     this.#queues.set(key, tail);
     void tail.then(() => {
@@ -151,18 +184,35 @@ export class Sessions {
       const out = step({ calls, sources });
       if (out.source !== undefined) {
         if (sources.length >= MAX_SESSION_CALLS) throw new ServiceError("request/invalid", `the session holds ${MAX_SESSION_CALLS} sources, the most one session may: start a new session`, "/session");
-        if (!(await this.store.appendSource(key, sources.length, out.source))) continue;
+        if (!(await this.store.appendSource(key, sources.length, out.source, out.subject))) continue;
         // Another step of this session on this node may not run in between (one at a time per session).
         sources.push(out.source);
       }
       if (out.call === undefined) return out.result;
       if (calls.length >= MAX_SESSION_CALLS) throw new ServiceError("request/invalid", `the session holds ${MAX_SESSION_CALLS} tool calls, the most one session may: start a new session`, "/session");
-      if (await this.store.append(key, calls.length, out.call)) {
+      if (await this.store.append(key, calls.length, out.call, out.subject)) {
         entry.calls = [...calls, out.call];
+        if (entry.pending === calls.length && out.call.outcome !== "pending") entry.pending = entry.calls.length;
         return out.result;
       }
     }
     throw new ServiceError("session/conflict", "other nodes kept extending this session while this call was decided: retry it");
+  }
+
+  /**
+   * Writes an approval's answer into the session's history: call `seq` becomes `outcome`
+   * (executed once approved, approval_refused when rejected or expired), in the store and in
+   * this node's copy, after the session's steps already queued on this node.
+   */
+  settle(key: string, seq: number, outcome: CallOutcome): Promise<void> {
+    return this.#enqueue(key, async () => {
+      await this.store.settle(key, seq, outcome);
+      const entry = this.#cache.get(key);
+      const call = entry?.calls[seq];
+      if (entry === undefined || call === undefined) return;
+      entry.calls = entry.calls.map((c, i) => (i === seq ? { ...c, outcome } : c));
+      entry.pending = firstPending(entry.calls, Math.min(entry.pending, seq));
+    });
   }
 
   async close(): Promise<void> {

@@ -41,7 +41,7 @@ export function decisionRequest(body: unknown, at = ""): DecisionRequestV1 {
   optionalId(body, "session", at);
   optionalId(body, "environment", at);
   if (body.mode !== undefined && body.mode !== "enforce" && body.mode !== "shadow") throw invalid(`${at}/mode`, `'mode' must be "enforce" or "shadow", got ${JSON.stringify(body.mode)}`);
-  if (body.payload !== undefined && body.payload !== "full" && body.payload !== "input") throw invalid(`${at}/payload`, `'payload' must be "full" or "input", got ${JSON.stringify(body.payload)}`);
+  if (body.payload !== undefined && body.payload !== "full" && body.payload !== "input" && body.payload !== "history") throw invalid(`${at}/payload`, `'payload' must be "full", "input" or "history", got ${JSON.stringify(body.payload)}`);
   for (const k of Object.keys(body)) {
     if (!REQUEST_FIELDS.has(k)) throw invalid(`${at}/${k}`, `unknown field '${k}'`);
   }

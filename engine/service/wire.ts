@@ -22,10 +22,12 @@ export interface DecisionRequestV1 {
   readonly mode?: "enforce" | "shadow";
   /**
    * What the answer's `payload` holds: `full` (default) the whole decided input, context included
-   * (agent, env, time, the session's calls); `input` only the fields the request's input gave,
-   * after the transforms, so an answer does not grow with the session.
+   * (agent, env, time), its `session` by reference as the audit log records it
+   * (`{ id, calls_before }`), so an answer does not grow with the session; `input` only the
+   * fields the request's input gave, after the transforms; `history` the full input with the
+   * session's calls themselves (grows with the session).
    */
-  readonly payload?: "full" | "input";
+  readonly payload?: "full" | "input" | "history";
 }
 
 /** The approval a `require_approval` decision created. */

@@ -70,7 +70,7 @@ def test_conformance_case(name: str, services: dict[str, svc.Service]) -> None:
             session_id = f"{run}-{s.get('session', 'main')}"
             session = guard.session(session_id, s.get("principal", c["principal"]))
             if "history" in s:
-                calls = session.decide("input", {"input": {"text": ""}})["payload"]["session"]["calls"]
+                calls = session.decide("input", {"input": {"text": ""}}, payload="history")["payload"]["session"]["calls"]
                 got = [{"tool": x["tool"]["name"], "args": x["tool"]["args"], "decision": x["decision"]} for x in calls]
                 assert got == s["history"], at
                 continue

@@ -172,7 +172,7 @@ def test_session_history_lives_in_the_service_and_sequences_are_caught(guard: Gu
         with pytest.raises(PolicyDeniedError, match="exfiltration"):
             other.session(conv, "u1").wrap_tool(lambda **kw: "ok", name="send_email")(to="x", body="y")
         assert other.session(sid(), "u1").wrap_tool(lambda **kw: "ok", name="send_email")(to="x", body="y") == "ok"
-    calls = guard.session(conv, "u1").decide("input", {"input": {"text": "hi"}})["payload"]["session"]["calls"]
+    calls = guard.session(conv, "u1").decide("input", {"input": {"text": "hi"}}, payload="history")["payload"]["session"]["calls"]
     assert [(c["tool"]["name"], c["decision"]) for c in calls] == [
         ("send_email", "allow"),
         ("read_record", "allow"),

@@ -36,7 +36,7 @@ export function freshDir(): LogDir {
 /** Opens the log in `d` with its signing key (created on first use) and the signer's memory. */
 export async function openSigned(d: LogDir, origin = "palisade.test/attacks"): Promise<AuditLog> {
   const { signerKey } = loadOrCreateSigningKey(d.files, origin);
-  return AuditLog.open(d.db, { signingKey: signerKey, signerMemory: fileSignerMemory(d.files.checkpoint) });
+  return AuditLog.open(d.db, { signingKey: signerKey, signerMemory: fileSignerMemory(d.files.checkpoint, d.files.leaves) });
 }
 
 /** Appends records `from`..`to`-1 (with `tag` in each) and returns the log's checkpoint after them. */
@@ -48,10 +48,10 @@ export async function grow(log: AuditLog, from: number, to: number, tag = "a"): 
 }
 
 /** Copies the log (database, WAL, key files that exist) into a fresh directory; `without` leaves files out. */
-export function copyLog(from: LogDir, without: readonly ("key" | "vkey" | "checkpoint")[] = []): LogDir {
+export function copyLog(from: LogDir, without: readonly ("key" | "vkey" | "checkpoint" | "leaves")[] = []): LogDir {
   const to = freshDir();
   for (const suffix of ["", "-wal"]) if (existsSync(`${from.db}${suffix}`)) copyFileSync(`${from.db}${suffix}`, `${to.db}${suffix}`);
-  for (const k of ["key", "vkey", "checkpoint"] as const) if (!without.includes(k) && existsSync(from.files[k])) copyFileSync(from.files[k], join(to.dir, basename(from.files[k])));
+  for (const k of ["key", "vkey", "checkpoint", "leaves"] as const) if (!without.includes(k) && existsSync(from.files[k])) copyFileSync(from.files[k], join(to.dir, basename(from.files[k])));
   return to;
 }
 

@@ -2,7 +2,7 @@
 // as an operator runs it: a verifier trusts only keys and checkpoints from outside the database,
 // and a log never signs a tree that contradicts what it signed before.
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, test } from "node:test";
 import { encodeEntry } from "../entry.ts";
@@ -88,7 +88,7 @@ test("rolled back, then different entries appended: the log refuses to sign (exi
 });
 
 test("an entry, its leaf and every node rewritten, checkpoints deleted: nothing vouches for the log any more", async () => {
-  const c = copyLog(base, ["checkpoint"]);
+  const c = copyLog(base, ["checkpoint", "leaves"]);
   rewriteEntry(c, 345, forged, leafHash(forged));
   const db = sql(c);
   db.exec("DELETE FROM checkpoints");
@@ -99,8 +99,12 @@ test("an entry, its leaf and every node rewritten, checkpoints deleted: nothing 
   // Checkpoints a client kept pin it down: it lies after the last one that still matches.
   const withHeld = await audit(c, "verify", "--checkpoint", held(c, cps[0], "first.cp"), "--checkpoint", held(c, cps[1]), "--checkpoint", held(c, cps[2], "last.cp"));
   assert.equal(withHeld.code, 1);
-  assert.match(withHeld.out, /^verify failed: first bad index 200\n/);
+  assert.match(withHeld.out, /^verify failed: first bad index within 200\.\.456\n/);
   assert.match(withHeld.out, /the log's first 457 entries do not have the root of checkpoint held\.cp \(size 457\): the log was rewritten or forked/);
+  // The signer's leaf memory, checked against the held checkpoints, names the entry.
+  copyFileSync(base.files.leaves, c.files.leaves);
+  const pinned = await audit(c, "verify", "--checkpoint", "first.cp", "--checkpoint", "held.cp", "--checkpoint", "last.cp");
+  assert.match(pinned.out, /^verify failed: first bad index 345\n/);
 });
 
 test("truncated to 500 entries with the newer checkpoints deleted: the signer's memory and a held checkpoint catch it", async () => {
@@ -183,14 +187,51 @@ test("precise reports: a bad signature names the checkpoint; published tiles pin
   assert.deepEqual(report.problems.map((p) => [p.kind, p.index]), [["signature", null]]);
   assert.match(report.problems[0].message, /^stored checkpoint #2 \(size 457\): invalid signature for key palisade\.test\/attacks\+[0-9a-f]{8}$/);
 
-  const t = copyLog(base, ["checkpoint"]);
+  const t = copyLog(base, ["checkpoint", "leaves"]);
   assert.equal((await audit(t, "tiles", "--out", "published")).code, 0);
   rewriteEntry(t, 345, forged, leafHash(forged));
   const ranged = await audit(t, "verify");
-  assert.match(ranged.out, /^verify failed: first bad index 200\n  signed checkpoint of size 457 does not match the entries/, "signed roots alone bound it to the entries after the last good checkpoint");
+  assert.match(ranged.out, /^verify failed: first bad index within 200\.\.456\n  signed checkpoint of size 457 does not match the entries/, "signed roots alone bound it to the entries after the last good checkpoint, said as a range");
   const exact = await audit(t, "verify", "--tiles", "published");
   assert.equal(exact.code, 1);
   assert.match(exact.out, /^verify failed: first bad index 345\n  entry 345 differs from the published tree\n/);
+});
+
+test("rebuilt-nodes tamper at entry 1,234 of 3,000: the signer's leaf memory names it; without it the signed roots bound it to 1000..1999, said as a range", async () => {
+  const d = freshDir();
+  const log = await openSigned(d);
+  for (let from = 0; from < 3000; from += 1000) await grow(log, from, from + 1000);
+  await log.close();
+  assert.equal(readFileSync(d.files.leaves).length, 3000 * 32, "the signer kept every leaf it signed");
+  const clean = copyLog(d);
+  const bad = encodeEntry(decisionRecord(1234, { tag: "forged", decision: "allow" }));
+  rewriteEntry(d, 1234, bad, leafHash(bad));
+
+  const exact = await audit(d, "verify", "--json");
+  assert.equal(exact.code, 1);
+  const report = JSON.parse(exact.out) as { firstBadIndex: number; firstBadTo: number; problems: { kind: string; index: number; rootCause: boolean; message: string }[] };
+  assert.deepEqual([report.firstBadIndex, report.firstBadTo], [1234, 1235]);
+  assert.deepEqual(report.problems.filter((p) => p.rootCause).map((p) => [p.kind, p.index]), [["leaf", 1234]]);
+  assert.match((await audit(d, "verify")).out, /^verify failed: first bad index 1234\n  entry 1234 is not what was signed: its leaf differs from the one in .*audit\.db\.leaves, which gives the signed root of size 3000\n/);
+
+  // Without the leaf memory only the signed roots speak: a range, and the report says so.
+  const bare = copyLog(d, ["leaves"]);
+  const ranged = await audit(bare, "verify");
+  assert.match(ranged.out, /^verify failed: first bad index within 1000\.\.1999\n  signed checkpoint of size 2000 does not match the entries/);
+  assert.match(ranged.out, /only signed roots show this damage, so it is bounded, not pinned/);
+
+  // A leaf memory rewritten to match the forgery gives no signed root: it is not used, the range stays.
+  const forgedMemory = copyLog(d);
+  const leaves = readFileSync(forgedMemory.files.leaves);
+  leaves.set(leafHash(bad), 1234 * 32);
+  writeFileSync(forgedMemory.files.leaves, leaves);
+  assert.match((await audit(forgedMemory, "verify")).out, /^verify failed: first bad index within 1000\.\.1999\n/);
+  // And a damaged leaf memory never accuses a sound log.
+  const damaged = readFileSync(clean.files.leaves);
+  damaged[5 * 32] ^= 1;
+  writeFileSync(clean.files.leaves, damaged);
+  const ok = await audit(clean, "verify");
+  assert.equal(ok.code, 0, ok.out);
 });
 
 test("audit tiles signs nothing unless asked", async () => {

@@ -51,6 +51,8 @@ const record = (i: number) => decisionRecord(i, { amount: i * 10 });
 interface Case {
   readonly name: string;
   readonly first: number;
+  /** One past the last entry the damage may lie in, when only a signed root shows it (the report gives a range). */
+  readonly to?: number;
   readonly damage: (db: RawDb) => Promise<void>;
 }
 
@@ -104,8 +106,10 @@ const cases: Case[] = [
   { name: "an edited tree node", first: 8, damage: (db) => db.run("UPDATE nodes SET hash = ? WHERE level = 3 AND idx = 1", new Uint8Array(32).fill(7)) },
   {
     name: "an edited entry with every node recomputed (only the signed checkpoints can tell)",
-    // The first checkpoint (size 10) no longer matches: the damage lies in entries 0..9.
+    // The first checkpoint (size 10) no longer matches: the damage lies in entries 0..9, and the
+    // report says so as a range (no leaf memory beside this log to pin it).
     first: 0,
+    to: 10,
     damage: async (db) => {
       await db.run("UPDATE entries SET data = ?, leaf_hash = ? WHERE idx = ?", forged, leafHash(forged), 5);
       const t = new MerkleTree();
@@ -155,12 +159,13 @@ export function tamperSuite(name: string, backend: TamperBackend): void {
         const io = captureIO(process.cwd());
         const code = await main(["audit", "verify", "--db", copy.location, "--vkey", key.verifierKey], io);
         assert.equal(code, 1, io.out() + io.err());
-        assert.match(io.out(), new RegExp(`^verify failed: first bad index ${c.first}\\n`), io.out());
+        assert.match(io.out(), new RegExp(`^verify failed: first bad index ${c.to === undefined ? c.first : `within ${c.first}\\.\\.${c.to - 1}`}\\n`), io.out());
         const json = captureIO(process.cwd());
         assert.equal(await main(["audit", "verify", "--db", copy.location, "--vkey", key.verifierKey, "--json"], json), 1);
-        const report = JSON.parse(json.out()) as { ok: boolean; firstBadIndex: number };
+        const report = JSON.parse(json.out()) as { ok: boolean; firstBadIndex: number; firstBadTo: number };
         assert.equal(report.ok, false);
         assert.equal(report.firstBadIndex, c.first);
+        if (c.to !== undefined) assert.equal(report.firstBadTo, c.to);
       } finally {
         await copy.close();
       }

@@ -26,9 +26,15 @@
 // untrusted content (an argument from_untrusted): content laundered through a second call
 // keeps its provenance.
 //
+// A string of a source other than the user's that gives the agent orders (instructions.ts: an
+// injection, told by its form) is also kept apart: `instructed` asks which parts of a value (its
+// names, values and five-word runs) such a string named, for the injections whose values a
+// trusted source also holds or that only want a sentence in the answer.
+//
 // Cost: the index of a sources list is built once and then extended as the list grows (the SDK
 // and the service append to one live list), so a decision pays for the value it asks about;
 // text scans run only for a value the exact index does not vouch for.
+import { carriesInstructions } from "./instructions.ts";
 import { asList, isObject, typeError, type BuiltinImpl, type Value } from "./values.ts";
 
 /** The label of the user's own messages. */
@@ -75,6 +81,8 @@ interface Index {
   readonly args: (Value | undefined)[];
   /** Per trusted-list key, per source position: whether its call was driven by untrusted content. */
   readonly laundered: Map<string, Map<number, boolean>>;
+  /** The strings of sources other than the user's that carry instructions to the agent (instructions.ts), normalised. */
+  readonly instructing: { readonly at: number; readonly label: string; readonly text: string }[];
 }
 
 const indexes = new WeakMap<readonly Value[], Index>();
@@ -184,6 +192,7 @@ function indexString(ix: Index, s: string, at: number, label: string, depth: num
   const t = textOf(ix, at, label);
   t.text += ` ${whole} `;
   t.squashed += ` ${squash(whole)}`;
+  if (label !== USER_SOURCE && carriesInstructions(s)) ix.instructing.push({ at, label, text: ` ${whole} ` });
   // The tokens of a short value (an address, a name: a field, not free text) are values of the
   // source too; those of a long text are not (a trusted tool listing an attacker-named channel).
   const short = s.length <= MAX_SHORT && !s.includes("\n");
@@ -220,7 +229,7 @@ function indexOf(fn: string, sources: Value): Index {
   const list = asList(fn, 2, sources);
   let ix = indexes.get(list);
   if (ix === undefined || ix.size > list.length) {
-    ix = { size: 0, values: new Map(), texts: [], args: [], laundered: new Map() };
+    ix = { size: 0, values: new Map(), texts: [], args: [], laundered: new Map(), instructing: [] };
     indexes.set(list, ix);
   }
   for (; ix.size < list.length; ix.size++) {
@@ -467,6 +476,81 @@ export function origins(value: Value, sources: Value): string[] {
   return [...out].sort();
 }
 
+// A name in a text: capitalised words, with the small words names keep inside ("Bank of
+// America", "Rue de Rivoli").
+const NAME = /\p{Lu}[\p{L}\p{N}'’&-]*(?:\.[\p{L}\p{N}]+)*(?:[ \t\u00a0]+(?:(?:of|de|du|des|la|le|les|the|and|von|van|da|di|del|&)[ \t\u00a0]+)*\p{Lu}[\p{L}\p{N}'’&-]*(?:\.[\p{L}\p{N}]+)*)*/gu;
+const SENTENCE_START = /[.!?:;\n][\s"'“(]*$|\n\s*[-*•]\s*$/;
+/** Words in a row copied from a text: a sentence's worth, not a common phrase. */
+const SHINGLE = 5;
+
+/** The names in a text: each run of capitalised words (of two or more words, or one word not opening a sentence), normalised. */
+function names(s: string, out: Set<string>): void {
+  for (const m of s.matchAll(NAME)) {
+    const words = m[0].split(/[ \t\u00a0]+/);
+    const from = Math.max(0, m.index - 8);
+    const before = s.slice(from, m.index);
+    const opens = (from === 0 && before.trim() === "") || SENTENCE_START.test(before);
+    const keep = (ws: string[]): void => {
+      if (ws.length >= 2 || (ws.length === 1 && ws[0].length >= 3)) out.add(normalise(ws.join(" ")));
+    };
+    // A sentence's first word is capitalised anyway: alone it is no name, and a name may start after it.
+    if (!opens || words.length >= 2) keep(words);
+    if (opens) keep(words.slice(1));
+  }
+}
+
+/**
+ * What an answer or a call could have taken from a text: each string whole, its value-like
+ * tokens (not a small number), its names, and its runs of five words; each number.
+ */
+function claimParts(v: Value, out: Set<string>, depth = 0): Set<string> {
+  if (depth > MAX_DEPTH) return out;
+  if (typeof v === "string") {
+    const whole = normalise(v);
+    if (whole.length <= MAX_WHOLE) out.add(whole);
+    for (const t of rawTokens(v)) if (t.length <= MAX_TOKEN && valueLike(t) && !SMALL_NUMBER.test(normalise(t))) out.add(normalise(t));
+    names(v, out);
+    const words = whole.split(" ").map((w) => w.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, "")).filter((w) => w !== "");
+    for (let i = 0; i + SHINGLE <= words.length; i++) out.add(words.slice(i, i + SHINGLE).join(" "));
+  } else if (typeof v === "number") out.add(numberKey(v));
+  else if (Array.isArray(v)) for (const x of v) claimParts(x, out, depth + 1);
+  else if (isObject(v)) for (const k of Object.keys(v)) claimParts(v[k], out, depth + 1);
+  return out;
+}
+
+/**
+ * `instructed(value, sources)`: the parts of `value` (a string whole, its value-like tokens, its
+ * names and five-word runs; numbers), normalised, that a text instructing the agent named (a
+ * string of a source other than the user's that carries instructions: instructions.ts) and the
+ * user did not give: what an injection asked the agent to visit, delete, book or say.
+ */
+export function instructed(value: Value, sources: Value): string[] {
+  const ix = indexOf("instructed", sources);
+  if (value === null || ix.instructing.length === 0) return [];
+  const out: string[] = [];
+  for (const key of claimParts(value, new Set())) {
+    if (key.length < 2 || !ix.instructing.some((t) => phraseIn(t.text, key))) continue;
+    if (!userGave(ix, key, 0)) out.push(key);
+  }
+  return out.sort();
+}
+
+/** `instructing_sources(sources)`: the labels of the sources (never the user's) whose text carries instructions to the agent, sorted. */
+export function instructingSources(sources: Value): string[] {
+  if (sources === null) return [];
+  const ix = indexOf("instructing_sources", sources);
+  return [...new Set(ix.instructing.map((t) => t.label))].sort();
+}
+
+/** `carries_instructions(value)`: whether some string in `value` carries instructions addressed to the agent. */
+export function carriesInstructionsIn(value: Value, depth = 0): boolean {
+  if (typeof value === "string") return carriesInstructions(value);
+  if (depth > MAX_DEPTH) return false;
+  if (Array.isArray(value)) return value.some((x) => carriesInstructionsIn(x, depth + 1));
+  if (isObject(value)) return Object.keys(value).some((k) => carriesInstructionsIn(value[k], depth + 1));
+  return false;
+}
+
 /** The provenance builtins, by name. */
 export const PROVENANCE_BUILTINS: Readonly<Record<string, BuiltinImpl>> = {
   from_untrusted: (value, sources, ...trusted) => fromUntrusted(value, sources, ...trusted),
@@ -474,4 +558,7 @@ export const PROVENANCE_BUILTINS: Readonly<Record<string, BuiltinImpl>> = {
   unvouched: (value, sources, ...trusted) => unvouched(value, sources, ...trusted) as Value,
   from_user: (value, sources) => fromUser(value, sources),
   origins: (value, sources) => origins(value, sources) as Value,
+  instructed: (value, sources) => instructed(value, sources) as Value,
+  instructing_sources: (sources) => instructingSources(sources) as Value,
+  carries_instructions: (value) => carriesInstructionsIn(value),
 };

@@ -10,7 +10,7 @@ import fc from "fast-check";
 import { AuditLog, encodeDocumentEntry, encodeEntry } from "../../audit/index.ts";
 import { SqliteStore } from "../../audit/sqlite-store.ts";
 import type { Decision, Reason } from "../../runtime/index.ts";
-import { AuditWriter, decisionDocument, decisionRecord } from "../audit-writer.ts";
+import { AuditTimeoutError, AuditWriter, decisionDocument, decisionRecord } from "../audit-writer.ts";
 import type { PendingRecord } from "../audit-writer.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "palisade-writer-"));
@@ -148,5 +148,62 @@ describe("audit writer", () => {
     assert.equal(refused.length, writer.failures);
     for (let i = 0; i < kept.length; i++) assert.deepEqual((await log.read(i)).data, reference(kept[i]));
     await log.close();
+  });
+});
+
+describe("audit writer group commit", () => {
+  /** A log whose appends settle only when the test says, counting the batches it was handed. */
+  function heldLog() {
+    const handed: { resolve: (i: number) => void; reject: (e: unknown) => void }[][] = [];
+    let current: { resolve: (i: number) => void; reject: (e: unknown) => void }[] | null = null;
+    const log = {
+      appendDocument: () =>
+        new Promise<number>((resolve, reject) => {
+          if (current === null) {
+            handed.push((current = []));
+            setImmediate(() => (current = null));
+          }
+          current.push({ resolve, reject });
+        }),
+      append: () => Promise.reject(new Error("record path not expected")),
+      flush: async () => {},
+    };
+    return { log: log as unknown as AuditLog, handed };
+  }
+  const turn = () => new Promise((r) => setImmediate(r));
+  const one = (i: number): PendingRecord => ({ id: `d-${i}`, iso: "2026-11-25T10:00:00.000Z", agent: "a", env: "e", phase: "input", session: null, principal: null, tool: null, input: { i }, decision: { decision: "allow", reasons: [], warnings: [], payload: null, errors: [], policy: { digest: `sha256:${"0".repeat(64)}` } }, caller: "k" });
+
+  it("hands decisions that arrive during a commit to the log together, once it settles", async () => {
+    const { log, handed } = heldLog();
+    const writer = new AuditWriter(log, () => {}, 0);
+    const first = writer.push(one(0));
+    await turn();
+    assert.equal(handed.length, 1);
+    const later = Array.from({ length: 50 }, (_, i) => writer.push(one(i + 1)));
+    for (let t = 0; t < 5; t++) await turn();
+    // Nothing more goes while the first batch is with the store.
+    assert.equal(handed.length, 1);
+    assert.equal(writer.queued, 50);
+    handed[0][0].resolve(0);
+    assert.equal(await first, 0);
+    for (let t = 0; t < 3; t++) await turn();
+    assert.equal(handed.length, 2);
+    assert.equal(handed[1].length, 50);
+    handed[1].forEach((h, i) => h.resolve(i + 1));
+    assert.deepEqual(await Promise.all(later), Array.from({ length: 50 }, (_, i) => i + 1));
+  });
+
+  it("does not let a store that never answers hold later decisions back past their deadline", async () => {
+    const { log, handed } = heldLog();
+    const failures: unknown[] = [];
+    const writer = new AuditWriter(log, (e) => failures.push(e), 30);
+    const first = writer.push(one(0));
+    await turn();
+    const second = writer.push(one(1));
+    await assert.rejects(first, AuditTimeoutError);
+    // Past the first batch's deadline the next one is handed over, and times out in its turn.
+    await assert.rejects(second, AuditTimeoutError);
+    assert.equal(handed.length, 2);
+    assert.equal(writer.failures, 2);
   });
 });

@@ -48,7 +48,7 @@ describe("POST /v1/decide", () => {
     assert.equal((await h.call("POST", "/v1/decide", "agent", toolCall("search", {}, s))).body.decision, "allow");
     const third = await h.call("POST", "/v1/decide", "agent", toolCall("search", {}, s));
     assert.equal(third.body.decision, "deny");
-    assert.equal(third.body.payload.session.calls.length, 2);
+    assert.deepEqual(third.body.payload.session, { id: s, calls_before: 2 });
     // Another session starts afresh.
     assert.equal((await h.call("POST", "/v1/decide", "agent", toolCall("search", {}, `${s}-b`))).body.decision, "allow");
     const steps = await h.call("GET", `/v1/sessions/${s}`, "admin");
@@ -65,7 +65,7 @@ describe("POST /v1/decide", () => {
     assert.equal((await h.call("GET", "/v1/approvals?status=pending", "admin")).body.approvals.length, before);
     const denied = await h.call("POST", "/v1/decide", "agent", { ...toolCall("shell", {}, s), mode: "shadow" });
     assert.equal(denied.body.decision, "deny");
-    const next = await h.call("POST", "/v1/decide", "agent", toolCall("lookup", {}, s));
+    const next = await h.call("POST", "/v1/decide", "agent", { ...toolCall("lookup", {}, s), payload: "history" });
     assert.deepEqual(next.body.payload.session.calls.map((c: { decision: string; outcome: string }) => [c.decision, c.outcome]), [["require_approval", "executed"], ["deny", "executed"]]);
     const audit = h.service.context.audit;
     await audit.flush();
@@ -76,11 +76,37 @@ describe("POST /v1/decide", () => {
     assert.deepEqual([bad.status, bad.body.error.path], [400, "/mode"]);
   });
 
+  it("answers with the history by reference as the log has it, its calls only when asked (payload: history)", async () => {
+    const s = `ref-${Date.now()}`;
+    const sizes: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const r = await h.call("POST", "/v1/decide", "agent", toolCall("lookup", { q: "x".repeat(200) }, s));
+      assert.equal(r.status, 200);
+      assert.deepEqual(r.body.payload.session, { id: s, calls_before: i });
+      sizes.push(JSON.stringify(r.body.payload).length);
+    }
+    // The default answer does not grow with the session (only the count's digits may).
+    assert.ok(sizes[39] - sizes[1] <= 1, `answer grew from ${sizes[1]} to ${sizes[39]} characters`);
+    // It is what the audit entry holds as the input.
+    const audit = h.service.context.audit;
+    await audit.flush();
+    const last = await audit.read((await audit.size()) - 1);
+    assert.deepEqual((last.record.input as { session: unknown }).session, { id: s, calls_before: 39 });
+    const history = await h.call("POST", "/v1/decide", "agent", { ...toolCall("lookup", {}, s), payload: "history" });
+    assert.equal(history.body.payload.session.id, s);
+    assert.equal(history.body.payload.session.calls.length, 40);
+    assert.equal(history.body.payload.session.sources, undefined);
+    // A redacting decision answers its transformed payload in the same reference form.
+    const redacted = await h.call("POST", "/v1/decide", "agent", { phase: "output", input: { agent: { id: "shop-bot" }, output: { text: "write to bob@example.com" } }, environment: "production", session: s });
+    assert.equal(redacted.body.payload.output.text, "write to [EMAIL]");
+    assert.deepEqual(redacted.body.payload.session, { id: s, calls_before: 41 });
+  });
+
   it("answers with only the input's own fields when asked (payload: input), so answers do not grow with the session", async () => {
     const s = `trim-${Date.now()}`;
     await h.call("POST", "/v1/decide", "agent", toolCall("lookup", {}, s));
     const full = await h.call("POST", "/v1/decide", "agent", toolCall("lookup", {}, s));
-    assert.equal(full.body.payload.session.calls.length, 1);
+    assert.deepEqual(full.body.payload.session, { id: s, calls_before: 1 });
     const own = await h.call("POST", "/v1/decide", "agent", { ...toolCall("lookup", { q: 1 }, s), payload: "input" });
     assert.deepEqual(Object.keys(own.body.payload).sort(), ["agent", "env", "principal", "tool"]);
     const redacted = await h.call("POST", "/v1/decide", "agent", { phase: "output", input: { agent: { id: "shop-bot" }, output: { text: "write to bob@example.com" } }, environment: "production", session: s, payload: "input" });

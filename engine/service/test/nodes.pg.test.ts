@@ -14,6 +14,8 @@ import { after, before, it } from "node:test";
 import { AuditLog, generateKey, openCheckpoint, openStore, parseSignerKey, readVerifierKeys } from "../../audit/index.ts";
 import { freshDatabase } from "../../audit/test/pg-support.ts";
 import { repoRoot } from "../../../test/support.ts";
+import { rebuildHistories } from "../../sdk/history.ts";
+import type { RecordedDecision } from "../../sdk/history.ts";
 import { hashKey } from "../keys.ts";
 import { POLICY, toolCall } from "./harness.ts";
 
@@ -81,7 +83,7 @@ it("holds a session rule whichever node gets the call, even for calls racing on 
   assert.equal((await call(b.url, "POST", "/v1/decide", "k-agent", toolCall("search", {}, "mn-clinic"))).body.decision, "allow");
   const third = await call(c.url, "POST", "/v1/decide", "k-agent", toolCall("search", {}, "mn-clinic"));
   assert.equal(third.body.decision, "deny");
-  assert.equal(third.body.payload.session.calls.length, 2);
+  assert.deepEqual(third.body.payload.session, { id: "mn-clinic", calls_before: 2 });
   // Any node's console shows the session's steps and the decisions of every node.
   let steps: { decision: string }[] = [];
   for (let i = 0; i < 50 && steps.length < 3; i++) {
@@ -107,6 +109,31 @@ it("shares one approval queue: asked on one node, answered on another, waited on
   assert.deepEqual([approve.status, reject.status].sort(), [200, 409]);
   const outcome = await waiting;
   assert.equal(outcome.body.outcome, approve.status === 200 ? "allow" : "deny");
+});
+
+it("writes an approval's answer into the session's history on every node, and the log replays it", async () => {
+  const [a, b, c] = nodes;
+  const asked = await call(a.url, "POST", "/v1/decide", "k-agent", toolCall("export", { to: "x" }, "mn-answer"));
+  assert.equal(asked.body.decision, "require_approval");
+  // Node c reads (and caches) the session while the export is pending.
+  const before = await call(c.url, "POST", "/v1/decide", "k-agent", { ...toolCall("search", {}, "mn-answer"), payload: "history" });
+  assert.deepEqual(before.body.payload.session.calls.map((x: { outcome: string }) => x.outcome), ["pending"]);
+  assert.equal((await call(b.url, "POST", "/v1/approvals", "k-admin", { id: asked.body.approval.id, action: "reject" })).status, 200);
+  for (const n of [a, c]) {
+    const next = await call(n.url, "POST", "/v1/decide", "k-agent", { ...toolCall("lookup", {}, "mn-answer"), payload: "history" });
+    assert.equal(next.body.payload.session.calls[0].outcome, "approval_refused", n.url);
+    assert.equal(next.body.payload.session.calls[0].decision, "require_approval");
+  }
+  // Replay rebuilds the same history from the log: the answer's entry settles call 0.
+  const log = await AuditLog.open(await openStore(db));
+  try {
+    const records = [];
+    for (let i = 0, size = await log.size(); i < size; i++) records.push((await log.read(i)).record);
+    const history = rebuildHistories(records as unknown as RecordedDecision[]).get("mn-answer");
+    assert.deepEqual(history?.map((x) => [x.tool.name, x.outcome]), [["export", "approval_refused"], ["search", "executed"], ["lookup", "executed"], ["lookup", "executed"]]);
+  } finally {
+    await log.close();
+  }
 });
 
 it("refuses a node whose signing key is not the log's, naming both keys", async () => {

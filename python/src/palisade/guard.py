@@ -52,7 +52,7 @@ R = TypeVar("R")
 T = TypeVar("T")
 
 Mode = Literal["enforce", "shadow"]
-PayloadKind = Literal["full", "input"]
+PayloadKind = Literal["full", "input", "history"]
 OnDeny = Literal["raise", "message"] | Callable[[PolicyDeniedError], Any]
 """How a guarded tool reacts when policy stops it: raise `PolicyDeniedError` (default for plain
 functions), return a message the model reads (`"blocked by policy: ..."`), or return what a
@@ -417,8 +417,8 @@ class Session:
             req["environment"] = g.env
         if g.mode == "shadow":
             req["mode"] = "shadow"
-        if payload == "input":
-            req["payload"] = "input"
+        if payload != "full":
+            req["payload"] = payload
         return req
 
     def _unavailable(self, phase: Phase, tool: str | None, why: str) -> GuardUnavailableError:
@@ -447,7 +447,8 @@ class Session:
     def decide(self, phase: Phase, input: Mapping[str, Any], *, payload: PayloadKind = "full") -> DecisionResponse:
         """The service's decision for one phase's input (recorded there); enforces nothing.
         `payload="input"` asks for a payload holding only the input's own fields (not the context
-        the service adds: agent, env, time, the session's calls), as enforcing does.
+        the service adds: agent, env, time, the session), as enforcing does; the default gives the
+        session by reference (`{"id", "calls_before"}`), `payload="history"` with its calls.
         Raises GuardUnavailableError when no decision came, ServiceError when the request was refused."""
         return self.guard._run(self._decide(phase, input, payload))
 

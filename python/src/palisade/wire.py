@@ -53,7 +53,7 @@ class DecisionRequest(TypedDict):
     session: NotRequired[str]
     environment: NotRequired[str]
     mode: NotRequired[Literal["enforce", "shadow"]]
-    payload: NotRequired[Literal["full", "input"]]
+    payload: NotRequired[Literal["full", "input", "history"]]
 
 
 class ApprovalRef(TypedDict):
