@@ -110,7 +110,9 @@ export class PostgresSessionStore implements SessionStore {
   }
 
   async #flushAppends(list: List): Promise<void> {
-    const batch = this.#appends[list];
+    // In one order on every node: two nodes inserting the same sessions' items in different
+    // orders lock the unique index's entries crosswise, and PostgreSQL aborts one as a deadlock.
+    const batch = this.#appends[list].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.at - b.at));
     this.#appends[list] = [];
     try {
       const r = await this.#pool.query<{ key: string; seq: number }>(
