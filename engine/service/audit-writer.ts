@@ -155,8 +155,13 @@ interface Batch {
   held: boolean;
 }
 
-/** Batches with the store at once; more decisions wait and then go together (group commit). */
-const IN_FLIGHT = 1;
+/**
+ * Batches with the store at once; more decisions wait and then go together (group commit). Two,
+ * not one: with one, the event loop encoding the next batch and the store's thread committing
+ * the last never overlapped (quiet serve bench, one run each: 7,064 against 5,552 decisions/s,
+ * batched 14,105 against 10,364).
+ */
+const IN_FLIGHT = 2;
 
 /** A record the store did not commit within the writer's deadline. */
 export class AuditTimeoutError extends Error {

@@ -173,24 +173,30 @@ describe("audit writer group commit", () => {
   const turn = () => new Promise((r) => setImmediate(r));
   const one = (i: number): PendingRecord => ({ id: `d-${i}`, iso: "2026-11-25T10:00:00.000Z", agent: "a", env: "e", phase: "input", session: null, principal: null, tool: null, input: { i }, decision: { decision: "allow", reasons: [], warnings: [], payload: null, errors: [], policy: { digest: `sha256:${"0".repeat(64)}` } }, caller: "k" });
 
-  it("hands decisions that arrive during a commit to the log together, once it settles", async () => {
+  it("hands decisions that arrive while two commits are with the store to the log together, once one settles", async () => {
     const { log, handed } = heldLog();
     const writer = new AuditWriter(log, () => {}, 0);
     const first = writer.push(one(0));
     await turn();
     assert.equal(handed.length, 1);
-    const later = Array.from({ length: 50 }, (_, i) => writer.push(one(i + 1)));
+    // A second batch goes while the first commits, so encoding and committing overlap.
+    const second = writer.push(one(1));
+    await turn();
+    assert.equal(handed.length, 2);
+    const later = Array.from({ length: 50 }, (_, i) => writer.push(one(i + 2)));
     for (let t = 0; t < 5; t++) await turn();
-    // Nothing more goes while the first batch is with the store.
-    assert.equal(handed.length, 1);
+    // Nothing more goes while both batches are with the store.
+    assert.equal(handed.length, 2);
     assert.equal(writer.queued, 50);
     handed[0][0].resolve(0);
     assert.equal(await first, 0);
     for (let t = 0; t < 3; t++) await turn();
-    assert.equal(handed.length, 2);
-    assert.equal(handed[1].length, 50);
-    handed[1].forEach((h, i) => h.resolve(i + 1));
-    assert.deepEqual(await Promise.all(later), Array.from({ length: 50 }, (_, i) => i + 1));
+    assert.equal(handed.length, 3);
+    assert.equal(handed[2].length, 50);
+    handed[1][0].resolve(1);
+    assert.equal(await second, 1);
+    handed[2].forEach((h, i) => h.resolve(i + 2));
+    assert.deepEqual(await Promise.all(later), Array.from({ length: 50 }, (_, i) => i + 2));
   });
 
   it("does not let a store that never answers hold later decisions back past their deadline", async () => {
