@@ -156,9 +156,7 @@ export function consoleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     const { id } = req.params as { id: string };
     const index = await findDecisionEntry(ctx.audit, id, found);
     const entry = index === undefined ? undefined : (await ctx.audit.store.entries(index, index + 1))[0];
-    // A key that may not read the decision learns nothing of it, not even that it exists; an entry
-    // whose agent or environment the log sealed is nobody's to read but an unscoped admin's.
-    if (index === undefined || entry === undefined || (isScoped(caller) && !mayRead(caller, clearScope(entry.data)))) throw new ServiceError("request/not-found", `no audit entry records decision '${id}': it was never recorded here, or its log is another service's`, "/id");
+    if (index === undefined || !mayReadEntry(caller, entry)) throw new ServiceError("request/not-found", `no audit entry records decision '${id}': it was never recorded here, or its log is another service's`, "/id");
     const cp = await ctx.audit.latestCheckpoint();
     const checkpoint = cp ? { note: cp.note, size: cp.size } : null;
     const logKeys = await ctx.audit.verifierKeys();
@@ -183,8 +181,7 @@ export function consoleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     const { id } = req.params as { id: string };
     const index = await findDecisionEntry(ctx.audit, id, found);
     const entry = index === undefined ? undefined : await ctx.audit.read(index);
-    // As for the proof: a key that may not read the decision learns nothing of it.
-    if (index === undefined || entry === undefined || (isScoped(caller) && !mayRead(caller, clearScope(entry.data)))) throw new ServiceError("request/not-found", `no audit entry records decision '${id}': it was never recorded here, or its log is another service's`, "/id");
+    if (index === undefined || !mayReadEntry(caller, entry)) throw new ServiceError("request/not-found", `no audit entry records decision '${id}': it was never recorded here, or its log is another service's`, "/id");
     return { decision: id, index, status: entry.status, record: entry.record };
   });
 
@@ -311,4 +308,13 @@ function clearScope(data: Uint8Array): { agent: string; env: string } {
   } catch {
     return { agent: "", env: "" };
   }
+}
+
+/**
+ * Whether `caller` may read the decision `entry` records. A key that may not learns nothing of
+ * it, not even that it exists; an entry whose agent or environment the log sealed is nobody's to
+ * read but an unscoped admin's.
+ */
+function mayReadEntry<E extends { readonly data: Uint8Array }>(caller: Caller, entry: E | undefined): entry is E {
+  return entry !== undefined && (!isScoped(caller) || mayRead(caller, clearScope(entry.data)));
 }
