@@ -1,4 +1,4 @@
-// `npm run mutate [-- PART...] [-- --changed[=REF]] [-- --files=A,B] [-- --full] [-- --concurrency=N] [-- --timeout-ms=N] [-- --rescore] [-- --retest]`: mutation
+// `npm run mutate [-- PART...] [-- --changed[=REF]] [-- --files=A,B] [-- --full] [-- --concurrency=N] [-- --timeout-ms=N] [-- --rescore] [-- --retest [--lines=A-B]]`: mutation
 // testing of the core parts with StrykerJS. Each part names the files whose mutants count and the
 // test files that may kill them; Stryker's tap runner runs each test file as its own node:test
 // process (TAP out), learns in a first run which files reach which mutants, and then runs only
@@ -128,7 +128,9 @@ for (const name of parts) {
       if (part.mutate.includes(f) && readFileSync(resolve(root, f), "utf8") !== source) throw new Error(`mutate: ${f} changed since the last run of '${name}': run the part again (incremental) instead of --retest`);
     }
     useSources(Object.fromEntries(Object.entries(previous.files).map(([f, x]) => [f, x.source])));
-    const open = previous.mutants.filter((m) => part.mutate.includes(m.fileName) && (m.status === "Survived" || m.status === "NoCoverage") && !isEquivalent(m, part.equivalent ?? []));
+    // --lines=A-B narrows a retest to the mutants starting on those lines (engineers splitting one file's survivors).
+    const [from, to] = (flag("lines") ?? "-").split("-").map((x, i) => (x === "" ? [0, Infinity][i] : Number(x)));
+    const open = previous.mutants.filter((m) => part.mutate.includes(m.fileName) && (m.status === "Survived" || m.status === "NoCoverage") && !isEquivalent(m, part.equivalent ?? []) && m.location.start.line >= from && m.location.start.line <= to);
     // Stryker's ranges: lines from 1, columns from 0.
     mutate = open.map((m) => `${m.fileName}:${m.location.start.line}:${m.location.start.column - 1}-${m.location.end.line}:${m.location.end.column - 1}`);
     console.error(`mutate ${name}: retesting ${open.length} survivors`);
