@@ -58,7 +58,7 @@ export const PARTS: Readonly<Record<string, Part>> = {
     // The differential test against the reference interpreter is the oracle (a tenth of its pairs
     // under mutation), run before the index's own tests so that a mutant it kills costs one file;
     // the conformance corpus (30 s a run at load 15-28, paid again by every survivor) is left to npm test.
-    tests: ["engine/compile/test/builtins.test.ts", "engine/compile/test/compile.test.ts", "engine/compile/test/index-rules.test.ts"],
+    tests: ["engine/compile/test/builtins.test.ts", "engine/compile/test/compile-rule.test.ts", "engine/compile/test/compile.test.ts", "engine/compile/test/index-rules.test.ts"],
     floor: 64,
   },
   // The Merkle tree, proofs, checkpoints and their verification (the stores are not core).
