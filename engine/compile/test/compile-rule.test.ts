@@ -12,27 +12,28 @@ import { assertSameDecision, decideCompiled, pair, program, type Pair } from "./
 
 const SAMPLE = "(x) a1 b2 ann@acme.com";
 
+/** Firings as data: a redact's `replace` (a closure) by what it does to a sample; a throw by its message. */
+function firings(f: () => Firing[]): unknown {
+  try {
+    return f().map((x) => (x.effects !== undefined ? { ...x, effects: x.effects.map((o) => (o.kind === "redact" ? { ...o, replace: o.replace(SAMPLE) } : o)) } : x));
+  } catch (err) {
+    return { threw: String(err) };
+  }
+}
+
 /** Asserts that both evaluators decide, and fire, each input identically (a firing's fields exactly: no key set to undefined). */
 function agree(source: string, inputs: readonly unknown[], phase: Phase = "tool_call"): Pair {
   const e = pair(program(source));
   for (const input of inputs) {
     assertSameDecision(e, phase, input, () => source);
-    // A redact's `replace` is a closure: compared by what it does to a sample.
-    const fire = (f: () => Firing[]): unknown => {
-      try {
-        return f().map((x) => (x.effects !== undefined ? { ...x, effects: x.effects.map((o) => (o.kind === "redact" ? { ...o, replace: o.replace(SAMPLE) } : o)) } : x));
-      } catch (err) {
-        return { threw: String(err) };
-      }
-    };
-    const got = fire(() => e.compiled.fire(phase, input as Value));
-    const want = fire(() => e.reference.fire(phase, input as Value));
+    const got = firings(() => e.compiled.fire(phase, input as Value));
+    const want = firings(() => e.reference.fire(phase, input as Value));
     assert.deepStrictEqual(got, want, `${source}\nfire ${phase} ${JSON.stringify(input)}`);
   }
   return e;
 }
 
-/** The compiled rule of `id` (the only candidate for `input`, or the one named). */
+/** The compiled rule `t.<id>` among the candidates for `input`. */
 function ruleOf(e: Pair, id: string, input: unknown = {}, phase: Phase = "tool_call"): CompiledRule {
   const r = e.compiled.candidates(phase, input as Value).find((x) => x.id === `t.${id}`);
   assert.ok(r, `no candidate t.${id}`);
