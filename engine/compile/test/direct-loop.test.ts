@@ -1,12 +1,13 @@
 // `decide`'s generic direct loop (compile.ts `direct`), the path of a phase too large for the
 // generated one (direct-code.ts): the generated path covers every small policy, so the differential
-// tests never reach this loop. Each policy here carries a filler rule pinned to many tool names,
-// which puts its phase over the generation limit, and each decision is compared with the reference
-// interpreter's and pinned by hand: every reason kind as a rule's first effect, as a later one and
-// through the loop over effects (reasons the direct path cannot shape), the merge of unpinned and
-// pinned rules in rule order, transforms and conditions that cannot be shaped; and that the direct
-// path is taken at all (a fixed reason shared, frozen, by every decision). Also the compiled
-// `fire`, which nothing on the decision path calls.
+// tests never reach this loop (index-rules.test.ts's 300 rules do, with deny and warn only). Each
+// policy here carries a filler rule pinned to many tool names, which puts its phase over the
+// generation limit, and each decision is compared with the reference interpreter's and pinned by
+// hand: every reason kind as a rule's first effect, as a later one and through the loop over
+// effects (reasons the direct path cannot shape), the merge of unpinned and pinned rules in rule
+// order, transforms and conditions that cannot be shaped; and that the direct path is taken at all
+// (a fixed reason shared, frozen, by every decision). Also the compiled `fire`, which nothing on
+// the decision path calls.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Phase } from "../../../language/ast.ts";
