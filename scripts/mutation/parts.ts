@@ -58,7 +58,7 @@ export const PARTS: Readonly<Record<string, Part>> = {
     // The differential test against the reference interpreter is the oracle (a tenth of its pairs
     // under mutation), run before the index's own tests so that a mutant it kills costs one file;
     // the conformance corpus (30 s a run at load 15-28, paid again by every survivor) is left to npm test.
-    tests: ["engine/compile/test/builtins.test.ts", "engine/compile/test/compile-rule.test.ts", "engine/compile/test/compile.test.ts", "engine/compile/test/index-rules.test.ts"],
+    tests: ["engine/compile/test/builtins.test.ts", "engine/compile/test/compile-rule.test.ts", "engine/compile/test/direct-loop.test.ts", "engine/compile/test/compile.test.ts", "engine/compile/test/index-rules.test.ts"],
     floor: 64,
     // engine/compile/index-rules.ts (the rule index, every line): equivalent mutants, each reviewed against the checker's guarantees.
     equivalent: [
@@ -119,6 +119,14 @@ export const PARTS: Readonly<Record<string, Part>> = {
       { file: "engine/compile/compile.ts", mutator: "ConditionalExpression", original: 'e.kind === "Paren"', replacement: "false", reason: "only `dropPin === unparen(d.when)` calls it: a parenthesised pin is then compiled, and true on every input the index offers the rule (see that entry)" },
       { file: "engine/compile/compile.ts", mutator: "StringLiteral", original: '"Paren"', replacement: '""', reason: "only `dropPin === unparen(d.when)` calls it: a parenthesised pin is then compiled, and true on every input the index offers the rule (see that entry)" },
       { file: "engine/compile/compile.ts", mutator: "EqualityOperator", original: "a[i].position < b[j].position", replacement: "a[i].position <= b[j].position", reason: "the unpinned list and a value's list never hold the same rule (buildPhaseIndex puts each in one), so two positions compared are never equal; the same in candidates, collect and direct" },
+      // engine/compile/compile.ts lines 251-360 (`lists`, `collect`, `fire`, `direct`). Entries match
+      // by text: the merge's `<` also stands at line 242 (`candidates`) and the catch's test at
+      // line 122 (a rule's `fire`), where the first reason holds as well.
+      { file: "engine/compile/compile.ts", mutator: "ConditionalExpression", original: 'typeof k === "string"', replacement: "true", reason: "the index's keys are strings (a pin's values are strings, index-rules.ts) and Map.get compares by SameValueZero, so a value of any other type finds no list and `?? NONE` gives the NONE the test gives" },
+      { file: "engine/compile/compile.ts", mutator: "ConditionalExpression", original: "sp !== null", replacement: "false", reason: "the generated direct path (direct-code.ts) is the generic loop written out statement for statement, so the loop decides the same; direct-loop.test.ts holds the loop to the reference interpreter and to the shared frozen reasons the generated path gives" },
+      { file: "engine/compile/compile.ts", mutator: "ConditionalExpression", original: "r.shaped !== null", replacement: "false", reason: "a shaped condition is compile-shape.ts's form of the rule's condition, its leading pin dropped as in `holds`: the generated direct path calls it and the differential test holds that path to the reference, which errs and fires where `holds` does, so `holds` gives the same truth and the same PolicyRuntimeError" },
+      { file: "engine/compile/compile.ts", mutator: "ConditionalExpression", original: 'e.kind === "warn"', replacement: "true", reason: "the loop runs over a simple rule's effects (allow, deny, warn, require_approval: `simple` in compileRule), whose outcomes keep their effect's kind (compile-effects.ts; an error is thrown, not returned), so what is not deny, require_approval or allow is warn" },
+      { file: "engine/compile/compile.ts", mutator: "ConditionalExpression", original: "err instanceof PolicyRuntimeError", replacement: "true", reason: "rule evaluation over a Value (JSON: the SDK's snapshot refuses BigInts and cycles before deciding, the service parses JSON) throws nothing but PolicyRuntimeError (bad values are reported so; values.ts turns even a stack overflow into one), so the catch sees no other error; and in `direct`, if it did, the null sends decide through `collect`, which evaluates the same rules again and whose `fire` rethrows it, so decide throws either way" },
     ],
   },
   // The Merkle tree, proofs, checkpoints and their verification (the stores are not core).
