@@ -317,6 +317,8 @@ export async function benchServe(): Promise<Record<string, number>> {
         : {}),
       [`serve_batch${BATCH}_decisions_per_s`]: Math.round(sb.requests.average * BATCH),
       ...(sb.cpuUsPerRequest !== undefined ? { [`serve_batch${BATCH}_cpu_us_per_decision`]: Math.round(sb.cpuUsPerRequest / BATCH) } : {}),
+      // With HTTP's cost spread over BATCH decisions, the store thread's share is plainer.
+      ...(sb.mainUsPerRequest !== undefined && sb.busiestUsPerRequest !== undefined ? { [`serve_batch${BATCH}_main_thread_cpu_us_per_decision`]: Math.round(sb.mainUsPerRequest / BATCH), [`serve_batch${BATCH}_store_thread_cpu_us_per_decision`]: Math.round(sb.busiestUsPerRequest / BATCH) } : {}),
       [`serve_batch${BATCH}_request_p50_ms`]: sb.latency.p50,
       [`serve_batch${BATCH}_request_p99_ms`]: sb.latency.p99,
       [`serve_batch${BATCH}_audit_entries`]: batchEntries,
