@@ -102,7 +102,7 @@ export const PARTS: Readonly<Record<string, Part>> = {
     mutate: ["engine/environments/gates.ts", "engine/environments/drift.ts", "engine/environments/approvals.ts"],
     // promotion.test.ts (whole pipelines: bundles, audit logs, signed approvals) is left to npm
     // test; the gates' own verdicts are pinned by the files below.
-    tests: ["engine/environments/test/gates.test.ts", "engine/environments/test/alert-states.test.ts", "engine/environments/test/drift.test.ts", "engine/environments/test/approvals.test.ts", "engine/environments/test/replay-gate.test.ts"],
+    tests: ["engine/environments/test/approval-rules.test.ts", "engine/environments/test/gates.test.ts", "engine/environments/test/alert-states.test.ts", "engine/environments/test/drift.test.ts", "engine/environments/test/approvals.test.ts", "engine/environments/test/replay-gate.test.ts"],
     floor: 83,
   },
 };
