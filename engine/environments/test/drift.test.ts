@@ -3,6 +3,7 @@
 // each is tried here through each convention, and a state nobody listed blocks.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { AuditLog } from "../../audit/index.ts";
 import { driftAlertRecord as evidenceAlert, driftHandlingRecord } from "../../compliance/evidence.ts";
@@ -88,4 +89,39 @@ test("a monitor store and an audit log both count: an alert open in either block
   await appendGovernanceRecord(db, driftAlertRecord("staging", { key: "k", status: "open", message: "" }, ZERO));
   assert.equal((await driftGate(true, env, db)).passed, false, "the audit log is read even with a monitor store");
   assert.equal((await driftGate(true, { name: "staging" } as EnvironmentConfig, undefined)).passed, false, "nothing to read: cannot tell, fails");
+});
+
+test("every state says what it means, each in its own words", () => {
+  const means = Object.values(ALERT_STATES).map((s) => s.means);
+  for (const m of means) assert.match(m, /^[a-z].{10,}[a-z)]$/, m);
+  assert.equal(new Set(means).size, means.length);
+});
+
+test("the drift gate's details: each blocking alert named, counted in the plural, a recovery nobody saw; an unreadable store or log fails it", async () => {
+  const dir = tempDir();
+  const db = join(dir, "audit.db");
+  for (const [key, status] of [["a", "open"], ["b", "open"], ["b", "recovered"], ["c", "open"], ["c", "dismissed"]] as const) {
+    await appendGovernanceRecord(db, driftAlertRecord("staging", { key, status: status as DriftAlertStatus, message: "" }, ZERO));
+  }
+  assert.deepEqual(await driftGate(true, staging, db), { gate: "drift", passed: false, detail: "2 drift alerts open in 'staging' (audit log): a (open), b (open then recovered, nobody acknowledged it)" });
+  await appendGovernanceRecord(db, driftAlertRecord("staging", { key: "a", status: "resolved", message: "" }, ZERO));
+  await appendGovernanceRecord(db, driftAlertRecord("staging", { key: "b", status: "acknowledged", message: "" }, ZERO));
+  const monitor = join(dir, "monitor.db");
+  const store = await openMonitorStore(monitor);
+  await store.saveAlertStates(new Map([["rate", { armed: true, lastFired: 1 }]]));
+  await store.close();
+  assert.deepEqual(await driftGate(true, { name: "staging", monitor } as EnvironmentConfig, db), { gate: "drift", passed: true, detail: "no drift alert open in 'staging' (monitor store and audit log)" });
+
+  // A monitor store that is not there is not an empty one: the gate cannot tell, and creates nothing.
+  const missing = join(dir, "none", "monitor.db");
+  const g = await driftGate(true, { name: "staging", monitor: missing } as EnvironmentConfig, db);
+  assert.deepEqual([g.gate, g.passed], ["drift", false]);
+  assert.match(g.detail, /^cannot open the monitor store of 'staging': .+/);
+  assert.equal(existsSync(missing), false);
+  // Nor is an audit log that is no log.
+  const junk = join(dir, "junk.db");
+  writeFileSync(junk, "not a database, not empty either ".repeat(200));
+  const j = await driftGate(true, staging, junk);
+  assert.deepEqual([j.gate, j.passed], ["drift", false]);
+  assert.match(j.detail, /^cannot open the audit log at .*junk\.db: /);
 });
