@@ -32,6 +32,9 @@ test("every word about an alert is listed with its effect; a word nobody listed 
   assert.equal(after("open", "acknowledged", "recovered"), false);
   assert.equal(after("open", "acknowledged", "recovered", "open"), true, "a new firing needs a new look");
   assert.equal(after("acknowledged"), true, "an acknowledgment of an alert never seen fire holds");
+  assert.equal(after("recovered"), true, "a recovery of an alert never seen fire: nobody looked");
+  assert.equal(after("rearmed"), true);
+  assert.equal(after("dismissed"), false);
   assert.equal(after("open", "snoozed"), true);
 });
 

@@ -111,6 +111,7 @@ test("alert states from the log: only this environment's records, drift_alert re
     rec({ env: "staging", event: "drift_alert_handled", handling: { key: "k3", action: "resolved", by: "palisade-monitor" } }),
     rec({ env: "staging", event: "drift_alert_handled", handling: { key: "k4", action: "resolved", by: "alice" } }),
     rec({ env: "staging", event: "drift_alert_handled", handling: { key: "k5", action: 1 } }),
+    rec({ env: "staging", event: "drift_alert_handled", handling: { key: "k6", action: "dismissed", by: "palisade-monitor" } }),
     rec({ env: "staging", event: "drift_alert_handled" }),
   ], "staging");
   assert.deepEqual(Object.fromEntries([...states].map(([k, s]) => [k, s])), {
@@ -119,6 +120,7 @@ test("alert states from the log: only this environment's records, drift_alert re
     k3: { out: false, seen: false, words: ["open", "recovered"] },
     k4: { out: false, seen: true, words: ["resolved"] },
     k5: { out: true, seen: false, words: ["1"] },
+    k6: { out: false, seen: true, words: ["dismissed"] },
   });
 });
 
