@@ -144,6 +144,8 @@ test("who counts: the named approver's key, this very change, the role, once per
     const c2 = check([sign(alice, { ...request, ...diff })], one);
     assert.deepEqual(c2.evidence.map((e) => [e.approver, e.counted, e.rejected]), [["alice", false, `approves ${says}, not ${want}`]], JSON.stringify(diff));
   }
+  // The action on its own: a promotion's approval is none for a request that names the same source but rolls back.
+  assert.equal(check([sign(alice)], one, { ...request, action: "rollback" }).satisfied, false);
   const skipping = { ...request, skip: ["qa", "uat"] };
   assert.equal(check([sign(alice, skipping)], one, skipping).satisfied, true, "the same skip list is the same change");
   assert.equal(check([sign(alice, { ...request, skip: ["qa"] })], one, skipping).satisfied, false);
@@ -174,6 +176,7 @@ test("when: a clock a little ahead is tolerated (5 minutes), an approval lasts t
 test("the gate's detail and verdict: none needed, one, two distinct people", () => {
   assert.deepEqual(check([], null), { evidence: [], counted: [], satisfied: true, detail: "no approval required", waiver: null });
   assert.equal(check([sign(carol), "x"], null).detail, "no approval required; signed by carol; not counted: ?: not a signed note");
+  assert.equal(check(["x", sign(carol)], one).detail, "needs an approver with role 'release', each signing this change; signed and qualifying: none; not counted: ?: not a signed note; carol: carol holds none of the roles 'release'");
   assert.equal(check([sign(alice)], one).detail, "approved by alice (signed with role 'release')");
   assert.equal(check([sign(alice)], { roles: null, twoPerson: false, maxAgeMs: HOUR }).detail, "approved by alice (signed)");
   const half = check([sign(alice)], two);

@@ -115,12 +115,15 @@ test("the drift gate's details: each blocking alert named, counted in the plural
   await store.close();
   assert.deepEqual(await driftGate(true, { name: "staging", monitor } as EnvironmentConfig, db), { gate: "drift", passed: true, detail: "no drift alert open in 'staging' (monitor store and audit log)" });
 
+  // The gate closes the store it read: SQLite removes a WAL file when its last connection closes.
+  assert.equal(existsSync(`${monitor}-wal`), false, "the monitor store was left open");
   // A monitor store that is not there is not an empty one: the gate cannot tell, and creates nothing.
-  const missing = join(dir, "none", "monitor.db");
-  const g = await driftGate(true, { name: "staging", monitor: missing } as EnvironmentConfig, db);
-  assert.deepEqual([g.gate, g.passed], ["drift", false]);
-  assert.match(g.detail, /^cannot open the monitor store of 'staging': .+/);
-  assert.equal(existsSync(missing), false);
+  for (const missing of [join(dir, "absent.db"), join(dir, "none", "monitor.db")]) {
+    const g = await driftGate(true, { name: "staging", monitor: missing } as EnvironmentConfig, db);
+    assert.deepEqual([g.gate, g.passed], ["drift", false]);
+    assert.match(g.detail, /^cannot open the monitor store of 'staging': .+/);
+    assert.equal(existsSync(missing), false);
+  }
   // Nor is an audit log that is no log.
   const junk = join(dir, "junk.db");
   writeFileSync(junk, "not a database, not empty either ".repeat(200));
