@@ -104,6 +104,22 @@ export const PARTS: Readonly<Record<string, Part>> = {
     // test; the gates' own verdicts are pinned by the files below.
     tests: ["engine/environments/test/approval-rules.test.ts", "engine/environments/test/gates.test.ts", "engine/environments/test/alert-states.test.ts", "engine/environments/test/drift.test.ts", "engine/environments/test/approvals.test.ts", "engine/environments/test/replay-gate.test.ts"],
     floor: 83,
+    equivalent: [
+      // parseApprovalText ends by rendering what it read and comparing it with the text: a line the
+      // parse left unread as undefined is rendered as "KEY undefined", which the text does not hold.
+      { file: "engine/environments/approvals.ts", mutator: "ConditionalExpression", original: "approver === undefined || approver === null", replacement: "false", reason: "a text without its approver line leaves approver undefined; the canonical re-rendering then writes 'approver undefined', a line the text lacks, so approvalText(a) === text refuses it (and take() without `optional` never returns null)" },
+      { file: "engine/environments/approvals.ts", mutator: "LogicalOperator", original: "approver === undefined || approver === null", replacement: "approver === undefined && approver === null", reason: "a text without its approver line leaves approver undefined; the canonical re-rendering then writes 'approver undefined', a line the text lacks, so approvalText(a) === text refuses it (and take() without `optional` never returns null)" },
+      { file: "engine/environments/approvals.ts", mutator: "ConditionalExpression", original: "from === undefined", replacement: "false", reason: "a promotion's text without its from line leaves from undefined (not null), so the re-rendering writes 'from undefined', a line the text lacks, and approvalText(a) === text refuses it" },
+      { file: "engine/environments/approvals.ts", mutator: "ConditionalExpression", original: "to == null", replacement: "false", reason: "a text without its to line leaves to undefined; the re-rendering writes 'to undefined', a line the text lacks, and approvalText(a) === text refuses it" },
+      { file: "engine/environments/approvals.ts", mutator: "StringLiteral", original: '"utf8"', replacement: '""', reason: "Hash.update takes an empty encoding for its default, UTF-8: the digests are the same for any text, non-ASCII included" },
+      { file: "engine/environments/approvals.ts", mutator: "OptionalChaining", original: "rule.roles?.includes", replacement: "rule.roles.includes", reason: "the callback runs only after `rule?.roles != null` held, synchronously, on a readonly rule: roles is never null there" },
+      { file: "engine/environments/gates.ts", mutator: "StringLiteral", original: '"failed"', replacement: '""', reason: "unreachable: runTests marks a test failed only with at least one failure message (passed is failures.length === 0, and its early returns carry one), so the fallback never shows" },
+      // alertStatesInLog reads parsed JSON records.
+      { file: "engine/environments/drift.ts", mutator: "ConditionalExpression", original: 'typeof a === "object"', replacement: "true", reason: "a JSON value that is not an object (a string, number or boolean; null is checked next) has no string `key` property, so the record is skipped either way" },
+      { file: "engine/environments/drift.ts", mutator: "ConditionalExpression", original: 'typeof a.status === "string"', replacement: "false", reason: "String(s) is s for a string: the word said is the same" },
+      { file: "engine/environments/drift.ts", mutator: "ConditionalExpression", original: 'typeof handling.action === "string"', replacement: "false", reason: "String(s) is s for a string: the word said is the same" },
+      { file: "engine/environments/drift.ts", mutator: "StringLiteral", original: '"string"', replacement: '""', reason: "in `typeof a.status === \"string\" ? a.status : String(a.status)` and its twin for handling.action, String(s) is s for a string, so the word said is the same (the other \"string\" tests of this file are killed)" },
+    ],
   },
 };
 
