@@ -5,6 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { AuditLog } from "../../audit/index.ts";
 import { driftAlertRecord as evidenceAlert, driftHandlingRecord } from "../../compliance/evidence.ts";
 import type { DriftHandlingEvidence } from "../../compliance/evidence.ts";
@@ -130,4 +131,10 @@ test("the drift gate's details: each blocking alert named, counted in the plural
   const j = await driftGate(true, staging, junk);
   assert.deepEqual([j.gate, j.passed], ["drift", false]);
   assert.match(j.detail, /^cannot open the audit log at .*junk\.db: /);
+  // A log the audit layer opens but refuses (its stored settings damaged) is no finding but an
+  // error: promote records the attempt with it and throws, as for any error not a refusal.
+  const damaged = new DatabaseSync(db);
+  damaged.exec("INSERT INTO meta (name, value) VALUES ('erasure', '{')");
+  damaged.close();
+  await assert.rejects(driftGate(true, staging, db), (e: unknown) => (e as { code?: string }).code === "audit/invalid-record");
 });
