@@ -4,6 +4,8 @@
 // from another node by polling. The HTTP suites (approvals.test.ts) cover the routes; these pin the
 // queue's own rules, which mutation testing found the route tests left open.
 import { getEventListeners } from "node:events";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { MemoryApprovalStore } from "../approval-store.ts";
@@ -492,5 +494,28 @@ test("a relay that loses the race to another node returns the winner's answer; a
     throw new Error("store down");
   };
   await assert.rejects(q.relay(bot, b.id, true, undefined, undefined), /store down/);
+  await q.close();
+});
+
+// A long-poll that ended must leave nothing behind: a listener kept on the queue's emitter would
+// keep each finished waiter (and the request it read) alive until the request is answered, which
+// for an expired or abandoned one is never.
+test("a finished waiter is released: nothing the queue keeps still reaches it", async () => {
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
+  const q = new ApprovalQueue(new MemoryApprovalStore());
+  const a = await q.create(request());
+  const waited = async (): Promise<WeakRef<ApprovalV1>> => {
+    const ac = new AbortController();
+    const w = q.wait(a.id, 10_000, ac.signal);
+    ac.abort();
+    return new WeakRef(await w);
+  };
+  const ref = await waited();
+  for (let i = 0; i < 3 && ref.deref() !== undefined; i++) {
+    await new Promise((r) => setImmediate(r));
+    gc();
+  }
+  assert.equal(ref.deref(), undefined, "the finished waiter is still reachable from the queue");
   await q.close();
 });
