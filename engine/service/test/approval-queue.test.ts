@@ -12,6 +12,7 @@ import { MemoryApprovalStore } from "../approval-store.ts";
 import type { ApprovalStore, StoredApproval } from "../approval-store.ts";
 import { ApprovalQueue, toWire } from "../approvals.ts";
 import type { NewApproval } from "../approvals.ts";
+import { ServiceError } from "../errors.ts";
 import type { Caller } from "../keys.ts";
 import type { ApprovalV1 } from "../wire.ts";
 
@@ -468,6 +469,17 @@ test("a relayed framework answer: only the asking key, settles a pending request
   // A request no key asked for (filed before relays existed) cannot be relayed.
   const e = await q.create(request());
   assert.equal(await code(q.relay(bot, e.id, true, undefined, undefined)), "auth/forbidden");
+  await q.close();
+});
+
+test("a relay whose answer cannot be recorded fails: the service's refusal is thrown, not taken for a lost race", async () => {
+  const q = new ApprovalQueue(new MemoryApprovalStore(), {
+    onSettled: () => {
+      throw new ServiceError("audit/unavailable", "the audit log is unavailable");
+    },
+  });
+  const a = await q.create(request(undefined, { askedBy: "bot-key" }));
+  assert.deepEqual(await refusal(q.relay(caller("bot-key"), a.id, true, undefined, undefined)), ["audit/unavailable", "the audit log is unavailable", undefined]);
   await q.close();
 });
 
