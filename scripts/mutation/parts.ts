@@ -36,11 +36,11 @@ const CANONICAL = "a field the parse could not read is undefined (take() without
 export const PARTS: Readonly<Record<string, Part>> = {
   // Effect combination and transforms, the policy set, linear-time regexes (ReDoS screening).
   runtime: {
-    mutate: ["engine/runtime/combine.ts", "engine/runtime/policy-set.ts", "engine/runtime/stdlib/regex-guard.ts"],
+    mutate: ["engine/runtime/combine.ts", "engine/runtime/policy-set.ts", "engine/runtime/messages.ts", "engine/runtime/stdlib/regex-guard.ts"],
     // The unit tests only: bad-input.test.ts (10 MB and 10,000-level inputs) and the conformance
     // corpus take 20 and 30 s a run at load 15-28, paid again by every survivor; they stay in
     // npm test. What they reach here, policy-set.test.ts and combine.test.ts pin directly.
-    tests: ["engine/runtime/test/combine.test.ts", "engine/runtime/test/policy-set.test.ts", "engine/runtime/stdlib/test/regex-guard.test.ts"],
+    tests: ["engine/runtime/test/combine.test.ts", "engine/runtime/test/messages.test.ts", "engine/runtime/test/policy-set.test.ts", "engine/runtime/stdlib/test/regex-guard.test.ts"],
     floor: 97,
     equivalent: [
       { file: "engine/runtime/combine.ts", mutator: "BooleanLiteral", original: "false", replacement: "true", reason: "`let transforms = false` guards a fast path: without a transform among the effects the transform loop changes nothing and the reasons stay as they were (the other false->true of this file, redact's `create`, is killed by combine.test.ts)" },

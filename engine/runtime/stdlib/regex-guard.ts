@@ -68,10 +68,6 @@ function quoted(pattern: string): string {
  * on inputs longer than `options.maxInput` (default 1 MiB).
  */
 export function compilePolicyRegex(pattern: string, flags = "", options: PolicyRegexOptions = {}): PolicyRegex {
-  const issues = screenRegex(pattern, flags);
-  if (issues.length > 0) {
-    throw new PolicyRuntimeError(`regex ${quoted(pattern)} is not allowed: ${issues.map((i) => i.message).join("; ")}`, "runtime/invalid-regex");
-  }
   const max = options.maxInput ?? DEFAULT_MAX_REGEX_INPUT;
   const guard = (text: string): void => {
     if (text.length > max) {
@@ -80,12 +76,19 @@ export function compilePolicyRegex(pattern: string, flags = "", options: PolicyR
   };
   let matcher: LinearRegex;
   try {
+    const issues = screenRegex(pattern, flags);
+    if (issues.length > 0) {
+      throw new PolicyRuntimeError(`regex ${quoted(pattern)} is not allowed: ${issues.map((i) => i.message).join("; ")}`, "runtime/invalid-regex");
+    }
     const parsed = parsePattern(pattern, flags);
     if (backtrackingIsLinear(parsed.root)) return backtracking(pattern, flags, guard);
     matcher = compileLinearRegex(pattern, flags, parsed);
   } catch (e) {
-    if (e instanceof UnsupportedRegex || e instanceof ProgramTooLarge) {
-      throw new PolicyRuntimeError(`regex ${quoted(pattern)} is not allowed: ${e instanceof ProgramTooLarge ? "its counted repetitions are too large" : e.message}`, "runtime/invalid-regex");
+    // The parsers recurse on groups: a pattern from the input nested thousands deep overflows the
+    // stack (a RangeError), which must be this refusal, not an exception out of `decide`.
+    if (e instanceof UnsupportedRegex || e instanceof ProgramTooLarge || e instanceof RangeError) {
+      const why = e instanceof UnsupportedRegex ? e.message : e instanceof ProgramTooLarge ? "its counted repetitions are too large" : "it is nested too deeply";
+      throw new PolicyRuntimeError(`regex ${quoted(pattern)} is not allowed: ${why}`, "runtime/invalid-regex");
     }
     throw e;
   }

@@ -119,4 +119,18 @@ test("a set with errors, or with a tool schema no validator accepts, loads as nu
   const schema = loadPolicySet([{ path: "a.policy", text: A }], { toolSchemas: { shell: { type: "object", properties: { cmd: { type: "string", pattern: "(" } } } } });
   assert.equal(schema.policySet, null);
   assert.deepEqual(schema.diagnostics.filter((d) => d.severity === "error").map((d) => [d.code, d.help]), [["E605", "fix the schema so that a JSON Schema validator accepts it"]]);
+  // Only a schema's error is a diagnostic: any other failure while building the set propagates, not disguised as E605.
+  const boom = new Error("not a schema error");
+  const options = { get version(): string { throw boom; } };
+  assert.throws(() => loadPolicySet([{ path: "a.policy", text: A }], options), (e) => e === boom);
+});
+
+test("a pattern from the input nested too deeply for the regex parsers is a rule error, not an exception", () => {
+  const text = 'package p\n\nrule r on tool_call {\n  when tool.args.text matches tool.args.pattern\n  then deny "matched"\n}\n';
+  const pattern = `${"(?:".repeat(100_000)}a${")".repeat(100_000)}`;
+  for (const evaluator of ["compiled", "reference"] as const) {
+    const set = load([{ path: "p.policy", text }], { evaluator });
+    const d = set.decide("tool_call", { tool: { name: "t", args: { text: "a", pattern } } });
+    assert.deepEqual([d.decision, d.errors.map((e) => e.code)], ["deny", ["runtime/invalid-regex"]], evaluator);
+  }
 });

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { BACKTRACK_BUDGET, backtrackingIsLinear, cachedPolicyRegex, compilePolicyRegex, DEFAULT_MAX_REGEX_INPUT } from "../regex-guard.ts";
+import { BACKTRACK_BUDGET, backtrackingIsLinear, cachedPolicyRegex, compilePolicyRegex, DEFAULT_MAX_REGEX_INPUT, type PolicyRegex } from "../regex-guard.ts";
 import { parsePattern } from "../regex-parse.ts";
 import { flagsArb, patternArb, textArb } from "./linear-regex-gen.ts";
 import { v8Find, v8Test } from "./v8-oracle.ts";
@@ -66,6 +66,38 @@ test("cachedPolicyRegex compiles once per pattern and flags", () => {
   assert.throws(() => cachedPolicyRegex("(a+)+$"), fails("runtime/invalid-regex"));
   for (let i = 0; i < 300; i++) cachedPolicyRegex(`x${i}`);
   assert.equal(cachedPolicyRegex("abc", "i").test("ABC"), true);
+});
+
+test("cachedPolicyRegex clears its cache when it holds 256 patterns, and only then", () => {
+  let n = 0;
+  const fresh = (): PolicyRegex => cachedPolicyRegex(`cache-${n++}`);
+  const probe = "cache-probe";
+  let kept = cachedPolicyRegex(probe);
+  // Other tests filled the cache to an unknown size: add patterns until the probe is compiled anew.
+  for (let added = 0; cachedPolicyRegex(probe) === kept; added++) {
+    assert.ok(added < 256, "the cache is bounded");
+    fresh();
+  }
+  // Cleared by the pattern just added, then the probe compiled again: two patterns held.
+  kept = cachedPolicyRegex(probe);
+  for (let i = 0; i < 254; i++) fresh();
+  assert.equal(cachedPolicyRegex(probe), kept, "256 patterns are held");
+  fresh();
+  assert.notEqual(cachedPolicyRegex(probe), kept, "the 257th clears the cache");
+});
+
+test("a pattern nested too deeply for the parsers is refused, not a stack overflow", () => {
+  const deep = `${"(?:".repeat(100_000)}a${")".repeat(100_000)}`;
+  assert.throws(() => compilePolicyRegex(deep), (e) => fails("runtime/invalid-regex")(e) && /^regex "\(\?:.*\.\.\." is not allowed: it is nested too deeply$/.test((e as Error).message));
+  assert.throws(() => cachedPolicyRegex(deep), fails("runtime/invalid-regex"));
+  // A pattern the screen refuses says so once (the refusal is not wrapped again).
+  assert.throws(() => compilePolicyRegex("(a+)+$"), (e) => fails("runtime/invalid-regex")(e) && (e as Error).message.split("is not allowed").length === 2);
+});
+
+test("the budget's boundary: a pattern whose attempt costs exactly BACKTRACK_BUDGET runs on V8, one step more on the linear matcher", () => {
+  // a{n}: one path of n characters, so n + 1 steps.
+  assert.equal(compilePolicyRegex(`a{${BACKTRACK_BUDGET - 1}}`).engine, "backtracking");
+  assert.equal(compilePolicyRegex(`a{${BACKTRACK_BUDGET}}`).engine, "linear");
 });
 
 test("the engine: V8 when one attempt's work is bounded by the pattern, the linear matcher otherwise", () => {
