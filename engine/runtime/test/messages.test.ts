@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { loadPolicySet, MAX_MESSAGE_CHARS, MAX_MESSAGES_CHARS } from "../index.ts";
-import type { Decision } from "../index.ts";
+import type { Decision, Reason, RuleError } from "../index.ts";
 import { boundMessages } from "../messages.ts";
 
 const QUOTING = `package quoting
@@ -57,5 +57,27 @@ describe("rule messages are bounded when decided", () => {
     const pair = boundMessages(d([`${"a".repeat(MAX_MESSAGE_CHARS - 1)}😀tail`]));
     assert.ok(pair.reasons[0].message!.isWellFormed());
     assert.ok(pair.reasons[0].message!.startsWith("a".repeat(MAX_MESSAGE_CHARS - 1) + "…"));
+  });
+
+  it("at each bound nothing is cut; a reason without a message passes; warnings, then errors, share what is left", () => {
+    const mk = (reasons: Reason[], warnings: Reason[] = [], errors: RuleError[] = []): Decision => ({ decision: "deny", reasons, warnings, payload: null, errors, policy: { digest: "sha256:x" } });
+    const deny = (message?: string): Reason => (message === undefined ? { rule: "p.r", effect: "deny" } : { rule: "p.r", effect: "deny", message });
+    const one = mk([deny("a".repeat(MAX_MESSAGE_CHARS))]);
+    assert.equal(boundMessages(one), one, "one message of exactly MAX_MESSAGE_CHARS");
+    const all = mk([deny("a".repeat(MAX_MESSAGE_CHARS)), deny()], [deny("b".repeat(MAX_MESSAGES_CHARS - MAX_MESSAGE_CHARS))]);
+    assert.equal(boundMessages(all), all, "exactly MAX_MESSAGES_CHARS in all");
+    const over = boundMessages(mk([deny(), deny("a".repeat(MAX_MESSAGE_CHARS))], [deny("b".repeat(MAX_MESSAGE_CHARS))], [{ rule: "p.e", message: "c".repeat(10), code: "runtime/type" }]));
+    assert.deepEqual(over.reasons, [deny(), deny("a".repeat(MAX_MESSAGE_CHARS))], "a message exactly the room left is whole");
+    assert.deepEqual(over.warnings, [deny("b".repeat(MAX_MESSAGE_CHARS))]);
+    assert.deepEqual(over.errors, [{ rule: "p.e", message: "… [10 more characters]", code: "runtime/type" }]);
+  });
+
+  it("the cut steps back over a lead surrogate (U+D800 to U+DBFF) only", () => {
+    const head = "a".repeat(MAX_MESSAGE_CHARS - 1);
+    const cutAt = (c: string): string => boundMessages({ decision: "deny", reasons: [{ rule: "p.r", effect: "deny", message: `${head}${c}xx` }], warnings: [], payload: null, errors: [], policy: { digest: "sha256:x" } }).reasons[0].message!;
+    assert.equal(cutAt("\u{10000}"), `${head}… [4 more characters]`, "lead U+D800");
+    assert.equal(cutAt("\u{10FFFF}"), `${head}… [4 more characters]`, "lead U+DBFF");
+    assert.equal(cutAt("\ud7ff"), `${head}\ud7ff… [2 more characters]`, "below the leads");
+    assert.equal(cutAt("\udc00"), `${head}\udc00… [2 more characters]`, "a trail surrogate");
   });
 });
