@@ -41,7 +41,7 @@ export const PARTS: Readonly<Record<string, Part>> = {
     // corpus take 20 and 30 s a run at load 15-28, paid again by every survivor; they stay in
     // npm test. What they reach here, policy-set.test.ts and combine.test.ts pin directly.
     tests: ["engine/runtime/test/combine.test.ts", "engine/runtime/test/messages.test.ts", "engine/runtime/test/policy-set.test.ts", "engine/runtime/stdlib/test/regex-guard.test.ts"],
-    floor: 97,
+    floor: 99,
     equivalent: [
       { file: "engine/runtime/combine.ts", mutator: "BooleanLiteral", original: "false", replacement: "true", reason: "`let transforms = false` guards a fast path: without a transform among the effects the transform loop changes nothing and the reasons stay as they were (the other false->true of this file, redact's `create`, is killed by combine.test.ts)" },
       { file: "engine/runtime/combine.ts", mutator: "ConditionalExpression", original: "r.count === 0", replacement: "false", reason: "a replace that found nothing returns its input text (the Replaced contract), and writing an equal string back leaves the payload as it was" },
