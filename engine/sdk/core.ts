@@ -246,7 +246,7 @@ export class GuardCore {
       if (!(err instanceof UnrecordableError)) throw err;
       // Decide nothing on it; record what can be recorded: the tool's name.
       const name = (input.tool as { name?: unknown } | undefined)?.name;
-      full = this.#fullInput(typeof name === "string" ? { tool: { name } } : {}, scope, clock.iso, { id: session, calls }, false);
+      full = this.#fullInput(typeof name === "string" && name.isWellFormed() ? { tool: { name } } : {}, scope, clock.iso, { id: session, calls }, false);
       decision = this.#guardDenial(GUARD_RULES.unrecordable, `the ${phase} input holds ${err.message.replace(/ cannot be recorded$/, "")}, which cannot be recorded: pass plain JSON data`, full);
     }
     const tool = toolName(full);

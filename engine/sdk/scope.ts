@@ -5,10 +5,10 @@ import { randomUUID } from "node:crypto";
 import type { Decision } from "../runtime/index.ts";
 import type { JSONSchemaObject } from "../../language/index.ts";
 import type { CallOptions, GuardCore, GuardPhase, Guarded, PhaseInput, Principal, ScopeState } from "./core.ts";
-import { PolicyDeniedError, SessionRequiredError } from "./errors.ts";
+import { GuardConfigError, PolicyDeniedError, SessionRequiredError } from "./errors.ts";
 import { resultFrom, viewOf } from "./result.ts";
 import type { ToolResultView } from "./result.ts";
-import { clonePlain } from "./snapshot.ts";
+import { UnrecordableError, clonePlain, snapshot } from "./snapshot.ts";
 import type { StepOutcome } from "./record.ts";
 import type { OutcomeError } from "../monitor/event.ts";
 
@@ -68,7 +68,19 @@ export class GuardScope {
     this.principal = principal;
     // Keys in RFC 8785 order here and in the inputs below: a record's canonical text is then
     // written without a sorted copy of each object (engine/audit/canonical-json.ts).
-    const principalInput = principal === null ? null : { attrs: principal.attrs ?? {}, id: principal.id, roles: principal.roles ?? [] };
+    // Every record of the scope carries its session and principal: one the log cannot hold (a lone
+    // surrogate, a cycle in attrs) would leave each of its decisions unrecorded, so it is refused here.
+    if (session !== null && !session.isWellFormed()) throw new GuardConfigError(`session id ${JSON.stringify(session)} holds a lone surrogate, which the audit log cannot record: pass well-formed text`);
+    let principalInput: Readonly<Record<string, unknown>> | null = null;
+    if (principal !== null) {
+      if (typeof principal.id !== "string" || !principal.id.isWellFormed()) throw new GuardConfigError(`principal id ${JSON.stringify(principal.id)} must be well-formed text`);
+      try {
+        principalInput = snapshot({ attrs: principal.attrs ?? {}, id: principal.id, roles: principal.roles ?? [] }, "/principal") as Record<string, unknown>;
+      } catch (err) {
+        if (!(err instanceof UnrecordableError)) throw err;
+        throw new GuardConfigError(`principal '${principal.id}': ${err.message}: pass plain JSON data`);
+      }
+    }
     this.#state = { session, principal, principalInput };
   }
 
