@@ -97,13 +97,16 @@ export function regexSpan(pattern: string, flags: string): number {
   }
 }
 
+/** The hold-back that holds a whole answer to its end: an integer, so that it travels as JSON (the service's `/v1/status`, the Python SDK). */
+export const HOLD_ALL = Number.MAX_SAFE_INTEGER;
+
 // The span of a match does not depend on which characters a set holds.
 const SPAN_OPTIONS = { caseClose: (set: CharSet) => set, property: () => ALL };
 
 /**
  * How many characters of a streamed answer must be held back so that no match of a pattern the
  * `output` rules use can be cut in two: the longest span among them (0 when they use none;
- * Infinity, which holds the whole answer to its end, when one has no bound). A pattern is a
+ * HOLD_ALL, which holds the whole answer to its end, when one has no bound). A pattern is a
  * detector, a regex, the right side of `matches` (a string is compiled as a regex; anything
  * else is unknown until run time), a `like` glob, or a string literal; defs and consts are read
  * too, since an output rule may reach a pattern through them.
@@ -131,5 +134,5 @@ export function streamHold(policySet: PolicySet): number {
   for (const rule of program.rules) if (rule.phases.includes("output")) visit(rule.decl);
   for (const def of program.defs.values()) visit(def.decl);
   for (const c of program.consts.values()) visit(c.value);
-  return hold;
+  return Math.min(hold, HOLD_ALL);
 }

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createGuard, PolicyDeniedError } from "../index.ts";
-import { regexSpan } from "../needs.ts";
+import { HOLD_ALL, regexSpan } from "../needs.ts";
 import { OutputStream } from "../text.ts";
 
 function guardOf(rules: string) {
@@ -49,6 +49,8 @@ test("a match longer than any fixed hold-back never reaches the consumer raw: un
       assert.ok(!all.includes("BEGINs"), name);
     }
   }
+  // Unbounded is an integer, so that the service's /v1/status can report it as JSON.
+  assert.equal(guardOf(cases[0][1]).session("x").core.streamHold, HOLD_ALL);
   assert.equal(regexSpan("a{3}b?", ""), 8);
   assert.equal(regexSpan("a+", ""), Infinity);
   assert.equal(regexSpan("x(?=y{2,})", ""), Infinity);
