@@ -77,6 +77,7 @@ export interface CallOptions {
 export const GUARD_RULES = {
   unrecordable: "palisade.unrecordable_input",
   history: "palisade.session_history",
+  principal: "palisade.session_principal",
   audit: "palisade.audit_unavailable",
 } as const;
 
@@ -107,7 +108,7 @@ interface Decided {
   readonly latencyMs: number;
   readonly callsBefore: number;
   readonly call: CallHandle | undefined;
-  /** Whether `session` is the guard's own history (not one the caller passed in). */
+  /** Whether `session` is the guard's own history of this principal (not one the caller passed in, nor another principal's). */
   readonly ownHistory: boolean;
 }
 
@@ -236,12 +237,14 @@ export class GuardCore {
     const session = scope.session;
     const given = input.session as { id?: unknown; calls?: unknown } | undefined;
     const ownHistory = !(given !== undefined && Array.isArray(given.calls));
-    const calls = ownHistory ? (session === null ? NO_HISTORY : this.history.calls(session)) : (given.calls as readonly SessionCall[]);
+    // A session is one principal's: another acting in it would read its history and add to it.
+    const foreign = ownHistory && session !== null && !this.history.mayAct(session, scope.principal?.id ?? null, remember);
+    const calls = ownHistory ? (session === null || foreign ? NO_HISTORY : this.history.calls(session)) : (given.calls as readonly SessionCall[]);
     const callsBefore = calls.length;
     let full: Record<string, unknown>;
     let decision: Decision | undefined;
     try {
-      full = this.#fullInput(input, scope, clock.iso, ownHistory ? { id: session, calls, sources: session === null ? NO_SOURCES : this.history.sources(session) } : snapshot(given, "/session"));
+      full = this.#fullInput(input, scope, clock.iso, ownHistory ? { id: session, calls, sources: session === null || foreign ? NO_SOURCES : this.history.sources(session) } : snapshot(given, "/session"));
     } catch (err) {
       if (!(err instanceof UnrecordableError)) throw err;
       // Decide nothing on it; record what can be recorded: the tool's name.
@@ -250,6 +253,7 @@ export class GuardCore {
       decision = this.#guardDenial(GUARD_RULES.unrecordable, `the ${phase} input holds ${err.message.replace(/ cannot be recorded$/, "")}, which cannot be recorded: pass plain JSON data`, full);
     }
     const tool = toolName(full);
+    if (decision === undefined && foreign) decision = this.#guardDenial(GUARD_RULES.principal, `session '${session}' belongs to another principal; a session is one conversation of one principal: give each user's conversation its own session id`, full);
     if (decision === undefined && this.mode === "enforce" && this.#o.onAuditFailure === "deny" && this.recorder.failure !== null) {
       decision = this.#guardDenial(GUARD_RULES.audit, `the audit log is failing (${this.recorder.failure.message}); actions are refused until it records again`, full);
     }
@@ -265,12 +269,12 @@ export class GuardCore {
     decision ??= this.policySet.decide(phase, full);
     const latencyMs = performance.now() - started;
     let call: CallHandle | undefined;
-    if (remember && phase === "tool_call" && tool !== undefined && session !== null && ownHistory) {
+    if (remember && phase === "tool_call" && tool !== undefined && session !== null && ownHistory && !foreign) {
       const args = ((this.mode === "shadow" || decision.decision === "deny" ? full : decision.payload) as { tool?: { args?: unknown } }).tool?.args;
       const outcome: CallOutcome = this.mode === "shadow" ? "executed" : decision.decision === "allow" ? "executed" : decision.decision === "deny" ? "denied" : "pending";
       call = this.history.add(session, { tool: { name: tool, args }, time: clock.iso, decision: decision.decision, outcome }, callId);
     }
-    return { decision, full, clock, latencyMs, callsBefore, call, ownHistory };
+    return { decision, full, clock, latencyMs, callsBefore, call, ownHistory: ownHistory && !foreign };
   }
 
   #guardDenial(rule: string, message: string, full: Record<string, unknown>): Decision {

@@ -129,7 +129,7 @@ export class GuardScope {
 
   /** Forgets this session's tool-call history (the conversation is over). */
   end(): void {
-    if (this.sessionId !== null) this.#core.history.end(this.sessionId);
+    if (this.sessionId !== null) this.#core.history.end(this.sessionId, this.principal?.id ?? null);
   }
 
   /**

@@ -1,0 +1,62 @@
+// A session is one conversation of one principal: the same session id under another principal
+// (a reused thread_id, a guessed chat id) must neither read nor extend nor reset its history.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createGuard, GUARD_RULES, PolicyDeniedError } from "../index.ts";
+import type { AuditRecord } from "../../audit/index.ts";
+
+const POLICY = {
+  path: "owner.policy",
+  text: `package sessions
+
+rule exfil on tool_call {
+  when tool.name == "send_email" and any c in session.calls: c.tool.name == "read_record"
+  then deny "no mail after reading records"
+}
+
+rule pay_after_otp on tool_call {
+  when tool.name == "pay" and not (any c in session.calls: c.tool.name == "verify_otp" and c.outcome == "executed")
+  then deny "verify first"
+}
+`,
+};
+
+function denial(rule: string) {
+  return (e: unknown): boolean => e instanceof PolicyDeniedError && e.decision.reasons[0]?.rule === rule;
+}
+
+test("the same session id under another principal is refused: it reads, extends and resets nothing of the owner's history", async () => {
+  const records: AuditRecord[] = [];
+  const guard = createGuard({ policies: [POLICY], env: "t", agent: "a", audit: { append: async (r) => void records.push(r) } });
+  const alice = guard.session("thread-1", "alice");
+  const bob = guard.session("thread-1", "bob");
+  await alice.wrapTool("read_record", async () => ({ text: "diagnosis for alice" }))({ id: "alice-secret-id" });
+
+  // Bob neither inherits Alice's history (a deny for the wrong reason) nor sees it in his error.
+  let seen: unknown;
+  await assert.rejects(bob.wrapTool("lookup", async () => "x")({}), (e: unknown) => {
+    seen = (e as PolicyDeniedError).decision.payload;
+    return denial(GUARD_RULES.principal)(e);
+  });
+  assert.ok(!JSON.stringify(seen).includes("alice-secret-id"), "the refusal carried the owner's history");
+  assert.deepEqual(bob.check("tool_call", { tool: { name: "lookup", args: {} } }).reasons.map((r) => r.rule), [GUARD_RULES.principal]);
+  // ...nor resets it.
+  bob.end();
+  await assert.rejects(alice.wrapTool("send_email", async () => "sent")({}), /no mail after reading records/);
+  assert.equal(guard.session("thread-1", "alice").check("tool_call", { tool: { name: "lookup", args: {} } }).decision, "allow");
+
+  // A step another principal made does not count for the owner: Mallory's verification is not Carol's.
+  const mallory = guard.session("thread-2", "mallory");
+  await mallory.wrapTool("verify_otp", async () => "ok")({ code: "123" });
+  await assert.rejects(guard.session("thread-2", "carol").wrapTool("pay", async () => "paid")({ amount: 5 }), denial(GUARD_RULES.principal));
+  assert.equal(await mallory.wrapTool("pay", async () => "paid")({ amount: 5 }), "paid");
+
+  // No principal is a principal too: a session begun without one is not taken over by one.
+  await guard.session("thread-3").wrapTool("lookup", async () => "x")({});
+  await assert.rejects(guard.session("thread-3", "alice").wrapTool("lookup", async () => "x")({}), denial(GUARD_RULES.principal));
+  await assert.rejects(guard.session("thread-1").wrapTool("lookup", async () => "x")({}), denial(GUARD_RULES.principal));
+
+  await guard.flush();
+  const refused = records.filter((r) => r.reasons.some((x) => x.rule === GUARD_RULES.principal));
+  assert.deepEqual(refused.map((r) => r.principal), ["bob", "bob", "carol", "alice", null], "every refusal is recorded under who tried");
+});
