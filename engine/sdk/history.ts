@@ -150,7 +150,11 @@ export class SessionHistory {
   add(session: string, call: SessionCall, callId?: string): CallHandle {
     const e = this.#touch(session);
     const at = callId === undefined ? undefined : e.byId.get(callId);
-    if (at !== undefined) {
+    // Call ids are the framework's (often the model provider's), and some restart at "call_0"
+    // each turn: an id names an earlier call only when it is that call decided again (the same
+    // tool, and the same arguments unless the call still waits for its human). Anything else is
+    // a new call, or a later call would overwrite an earlier one and walk round a sequence rule.
+    if (at !== undefined && sameCall(e.calls[at], call)) {
       const m = e.calls[at];
       m.tool = call.tool;
       m.time = call.time;
@@ -220,6 +224,20 @@ export class SessionHistory {
     if (this.#forgotten.size >= this.#maxSessions * 10) this.#forgotten.delete(this.#forgotten.values().next().value as string);
     this.#forgotten.add(oldest.value);
   }
+}
+
+function sameCall(before: MutableCall, now: SessionCall): boolean {
+  return before.tool.name === now.tool.name && (before.outcome === "pending" || sameJson(before.tool.args, now.tool.args));
+}
+
+// Deep equality of plain JSON data (what a guard's snapshots hold).
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) if (!Object.hasOwn(b, k) || !sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  return true;
 }
 
 function handle(m: MutableCall, seq: number): CallHandle {

@@ -60,3 +60,21 @@ test("the same session id under another principal is refused: it reads, extends 
   const refused = records.filter((r) => r.reasons.some((x) => x.rule === GUARD_RULES.principal));
   assert.deepEqual(refused.map((r) => r.principal), ["bob", "bob", "carol", "alice", null], "every refusal is recorded under who tried");
 });
+
+test("a call id seen before names that call only when it is that call again: ids that restart each turn neither overwrite nor hide earlier calls", async () => {
+  const guard = createGuard({ policies: [POLICY], env: "t", agent: "a" });
+  const s = guard.session("ids", "alice");
+  await s.runTool("read_record", { id: 1 }, () => "record", { callId: "call_0" });
+  // The next turn's first call reuses the id: it must not replace read_record in the history.
+  await assert.rejects(s.runTool("send_email", { to: "x@example.com" }, () => "sent", { callId: "call_0" }), /no mail after reading records/);
+  // The same tool with other arguments under a reused id is another call too.
+  const t = guard.session("ids-2", "alice");
+  await t.runTool("verify_otp", { code: "1" }, () => "ok", { callId: "c" });
+  await t.runTool("verify_otp", { code: "2" }, () => "ok", { callId: "c" });
+  assert.equal(t.check("tool_call", { tool: { name: "pay", args: {} } }).decision, "allow");
+  // The same call decided again (a resumed run) is still one entry: checked through the history's length.
+  const calls: unknown[] = (t.check("tool_call", { tool: { name: "noop", args: {} } }).payload as { session: { calls: unknown[] } }).session.calls;
+  assert.equal(calls.length, 2);
+  await t.runTool("verify_otp", { code: "2" }, () => "ok", { callId: "c" });
+  assert.equal(((t.check("tool_call", { tool: { name: "noop", args: {} } }).payload as { session: { calls: unknown[] } }).session.calls).length, 2);
+});
