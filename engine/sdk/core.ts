@@ -13,7 +13,7 @@ import type { ApprovalOutcome, ApprovalRequest, Approver } from "./approval.ts";
 import { isoClock } from "./clock.ts";
 import { PolicyDeniedError, denialMessage } from "./errors.ts";
 import type { DenialCause } from "./errors.ts";
-import { SessionHistory, sourceOf } from "./history.ts";
+import { SessionHistory, sameJson, sourceOf } from "./history.ts";
 import type { CallHandle, CallOutcome, SessionCall, SessionSource } from "./history.ts";
 import type { HistoryNeeds } from "./needs.ts";
 import { Recorder } from "./record.ts";
@@ -155,7 +155,14 @@ export class GuardCore {
    * durable first. Throws PolicyDeniedError (enforce mode) for a deny or a refused approval.
    */
   enforce(phase: GuardPhase, input: PhaseInput, scope: ScopeState, options?: CallOptions): Guarded | Promise<Guarded> {
+    // A human's answer the framework holds was given for the arguments it was asked about.
+    const asked = options?.approval !== undefined && options.callId !== undefined && scope.session !== null && phase === "tool_call" ? this.history.pendingArgs(scope.session, options.callId) : undefined;
     const d = this.#decide(phase, input, scope, options?.callId, true);
+    if (asked !== undefined && !sameJson(asked.args, (d.decision.payload as { tool?: { args?: unknown } }).tool?.args)) {
+      // Resumed with other arguments than the human saw: the answer is not for this call, so the human is asked again.
+      const { approval: _stale, ...rest } = options as CallOptions;
+      options = rest;
+    }
     const { decision } = d;
     const shadow = this.mode === "shadow";
     // A refusal the framework already holds stands even when the policy now allows: the call did not run.

@@ -200,6 +200,14 @@ export class SessionHistory {
     return true;
   }
 
+  /** The arguments call `callId` of `session` was decided on while it waits for its human, or undefined when no such call waits. */
+  pendingArgs(session: string, callId: string): { readonly args: unknown } | undefined {
+    const e = this.#sessions.get(session);
+    const at = e?.byId.get(callId);
+    const m = at === undefined ? undefined : e?.calls[at];
+    return m?.outcome === "pending" ? { args: m.tool.args } : undefined;
+  }
+
   /** Forgets a session (when the application ends the conversation); a later call starts afresh. Only its owner may end it. */
   end(session: string, principal: string | null): void {
     const owner = this.#sessions.get(session)?.owner;
@@ -230,8 +238,8 @@ function sameCall(before: MutableCall, now: SessionCall): boolean {
   return before.tool.name === now.tool.name && (before.outcome === "pending" || sameJson(before.tool.args, now.tool.args));
 }
 
-// Deep equality of plain JSON data (what a guard's snapshots hold).
-function sameJson(a: unknown, b: unknown): boolean {
+/** Deep equality of plain JSON data (what a guard's snapshots hold). */
+export function sameJson(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
   const ka = Object.keys(a);

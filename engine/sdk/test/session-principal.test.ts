@@ -78,3 +78,19 @@ test("a call id seen before names that call only when it is that call again: ids
   await t.runTool("verify_otp", { code: "2" }, () => "ok", { callId: "c" });
   assert.equal(((t.check("tool_call", { tool: { name: "noop", args: {} } }).payload as { session: { calls: unknown[] } }).session.calls).length, 2);
 });
+
+test("a human's answer held by the framework approves only the arguments the human was asked about", async () => {
+  const guard = createGuard({ policies: [{ path: "refund.policy", text: `package refunds\n\nrule big on tool_call {\n  when tool.name == "refund" and tool.args.amount > 500\n  then require_approval "big refund"\n}\n` }], env: "t", agent: "a" });
+  const s = guard.session("resume", "alice");
+  const pause = (): never => {
+    throw new Error("interrupt");
+  };
+  // The framework pauses the call to ask its human (a graph interrupt), then resumes it with the answer.
+  await assert.rejects(s.runTool("refund", { amount: 600 }, () => "paid", { callId: "X", ask: pause }), /interrupt/);
+  let ran: unknown;
+  await assert.rejects(s.runTool("refund", { amount: 60_000 }, (a) => (ran = a), { callId: "X", approval: { approved: true, by: "human" } }), (e: unknown) => e instanceof PolicyDeniedError && e.denial === "no_approver");
+  assert.equal(ran, undefined, "the refund the human never saw did not run");
+  // Asked again about the new arguments, the framework pauses again; resumed unchanged, the call runs once.
+  await assert.rejects(s.runTool("refund", { amount: 700 }, () => "paid", { callId: "Y", ask: pause }), /interrupt/);
+  assert.equal(await s.runTool("refund", { amount: 700 }, () => "paid 700", { callId: "Y", approval: { approved: true, by: "human" } }), "paid 700");
+});
