@@ -1,5 +1,6 @@
-// A session is one conversation of one principal: the same session id under another principal
-// (a reused thread_id, a guessed chat id) must neither read nor extend nor reset its history.
+// A session's history says what its own principal's calls did: another principal under the same
+// id, a reused call id, or a resumed call with changed arguments must not read, rewrite or
+// approve any of it.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createGuard, GUARD_RULES, PolicyDeniedError } from "../index.ts";
