@@ -113,6 +113,8 @@ interface Decided {
 }
 
 const NO_HISTORY: readonly SessionCall[] = Object.freeze([]);
+/** The longest session id, principal id or tool name a guard accepts, in characters: each is a field of every entry, which must fit the log's 64 KiB. */
+export const MAX_ID = 1_024;
 const NO_SOURCES: readonly SessionSource[] = Object.freeze([]);
 
 /** Decides and enforces for every scope of one guard. */
@@ -252,11 +254,14 @@ export class GuardCore {
     let decision: Decision | undefined;
     try {
       full = this.#fullInput(input, scope, clock.iso, ownHistory ? { id: session, calls, sources: session === null || foreign ? NO_SOURCES : this.history.sources(session) } : snapshot(given, "/session"));
+      // The name is an entry's own field (not in the input document, which is kept by digest when large).
+      const named = (full.tool as { name?: unknown } | undefined)?.name;
+      if (typeof named === "string" && named.length > MAX_ID) throw new UnrecordableError("/tool/name", `a tool name of ${named.length} characters (at most ${MAX_ID})`);
     } catch (err) {
       if (!(err instanceof UnrecordableError)) throw err;
       // Decide nothing on it; record what can be recorded: the tool's name.
       const name = (input.tool as { name?: unknown } | undefined)?.name;
-      full = this.#fullInput(typeof name === "string" && name.isWellFormed() ? { tool: { name } } : {}, scope, clock.iso, { id: session, calls }, false);
+      full = this.#fullInput(typeof name === "string" && name.isWellFormed() && name.length <= MAX_ID ? { tool: { name } } : {}, scope, clock.iso, { id: session, calls }, false);
       decision = this.#guardDenial(GUARD_RULES.unrecordable, `the ${phase} input holds ${err.message.replace(/ cannot be recorded$/, "")}, which cannot be recorded: pass plain JSON data`, full);
     }
     const tool = toolName(full);

@@ -85,3 +85,22 @@ test("a session id or principal the log cannot hold is refused when the scope is
   // Well-formed odd characters are fine.
   assert.equal(guard.session("chat/\u{1F600}\u0000", { id: "ü", attrs: { org: "x" } }).sessionId, "chat/\u{1F600}\u0000");
 });
+
+test("ids too long for an entry (a 70,000-character chat id, principal or tool name) are refused before anything runs, and other sessions go on", async () => {
+  await withLog(async (log) => {
+    const errors: unknown[] = [];
+    const guard = createGuard({ policies: [POLICY], env: "t", agent: "a", audit: log, onError: (e) => errors.push(e) });
+    const long = "x".repeat(70_000);
+    assert.throws(() => guard.session(long, "u"), (e: unknown) => e instanceof GuardConfigError && /70000 characters is too long/.test(e.message));
+    assert.throws(() => guard.session("s", long), GuardConfigError);
+    assert.throws(() => guard.session("s", { id: "u", roles: [long] }), (e: unknown) => e instanceof GuardConfigError && /at most 8192/.test(e.message));
+    let ran = false;
+    // A tool name comes from the framework (an MCP client's tools/call): refused as unrecordable, and recorded without it.
+    await assert.rejects(guard.session("s", "u").wrapTool(long, async () => (ran = true))({}), (e: unknown) => e instanceof PolicyDeniedError && e.decision.reasons[0]?.rule === GUARD_RULES.unrecordable && /tool name of 70000 characters/.test(e.message));
+    assert.equal(ran, false);
+    assert.equal(await guard.session("other", "v").wrapTool("lookup", async () => "ok")({}), "ok", "another session's action is not refused");
+    await guard.flush();
+    assert.deepEqual(errors, []);
+    assert.deepEqual(await decisions(log), ["tool_call:deny", "tool_call:allow", "tool_result:allow"]);
+  });
+});
