@@ -92,7 +92,10 @@ export function parseApprovalText(text: string): ApprovalText | undefined {
   const waiveReplay = take("waive-replay", true);
   const time = take("time");
   if (from === undefined || to == null || bundle == null || replacing == null || change == null || !/^[1-9][0-9]{0,14}$/.test(change) || time == null || skip === undefined || waiveReplay === undefined || lines.length > 0) return undefined;
-  const a: ApprovalText = { approver, action, from, to, bundle, replacing: replacing === "none" ? null : replacing, change: Number(change), skip: skip === null ? [] : skip.split(","), waiveReplay, time };
+  const skipped = skip === null ? [] : skip.split(",");
+  // An empty name would give a second text for the same change ("skip " joins like no skip at all).
+  if (skipped.includes("")) return undefined;
+  const a: ApprovalText = { approver, action, from, to, bundle, replacing: replacing === "none" ? null : replacing, change: Number(change), skip: skipped, waiveReplay, time };
   // Canonical form only: one text per approval, so its id (the text's digest) is one per approval.
   return approvalText(a) === text && !Number.isNaN(Date.parse(time)) ? a : undefined;
 }

@@ -111,7 +111,8 @@ export async function driftGate(required: boolean, source: EnvironmentConfig, au
     }
     try {
       // The store keeps whether a metric is out, not who looked: it holds a promotion while out.
-      for (const [k, s] of await store.alertStates()) if (s.armed !== true) blocking.push(`${k} (${s.armed === false ? "fired" : "unknown state"})`);
+      // Every store reads `armed` back as a boolean, so a state that is not armed is a fired one.
+      for (const [k, s] of await store.alertStates()) if (s.armed !== true) blocking.push(`${k} (fired)`);
     } finally {
       await store.close();
     }

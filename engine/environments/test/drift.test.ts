@@ -3,7 +3,9 @@
 // each is tried here through each convention, and a state nobody listed blocks.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { AuditLog } from "../../audit/index.ts";
 import { driftAlertRecord as evidenceAlert, driftHandlingRecord } from "../../compliance/evidence.ts";
 import type { DriftHandlingEvidence } from "../../compliance/evidence.ts";
@@ -31,6 +33,9 @@ test("every word about an alert is listed with its effect; a word nobody listed 
   assert.equal(after("open", "acknowledged", "recovered"), false);
   assert.equal(after("open", "acknowledged", "recovered", "open"), true, "a new firing needs a new look");
   assert.equal(after("acknowledged"), true, "an acknowledgment of an alert never seen fire holds");
+  assert.equal(after("recovered"), true, "a recovery of an alert never seen fire: nobody looked");
+  assert.equal(after("rearmed"), true);
+  assert.equal(after("dismissed"), false);
   assert.equal(after("open", "snoozed"), true);
 });
 
@@ -88,4 +93,48 @@ test("a monitor store and an audit log both count: an alert open in either block
   await appendGovernanceRecord(db, driftAlertRecord("staging", { key: "k", status: "open", message: "" }, ZERO));
   assert.equal((await driftGate(true, env, db)).passed, false, "the audit log is read even with a monitor store");
   assert.equal((await driftGate(true, { name: "staging" } as EnvironmentConfig, undefined)).passed, false, "nothing to read: cannot tell, fails");
+});
+
+test("every state says what it means, each in its own words", () => {
+  const means = Object.values(ALERT_STATES).map((s) => s.means);
+  for (const m of means) assert.match(m, /^[a-z].{10,}[a-z)]$/, m);
+  assert.equal(new Set(means).size, means.length);
+});
+
+test("the drift gate's details: each blocking alert named, counted in the plural, a recovery nobody saw; an unreadable store or log fails it", async () => {
+  const dir = tempDir();
+  const db = join(dir, "audit.db");
+  for (const [key, status] of [["a", "open"], ["b", "open"], ["b", "recovered"], ["c", "open"], ["c", "dismissed"]] as const) {
+    await appendGovernanceRecord(db, driftAlertRecord("staging", { key, status: status as DriftAlertStatus, message: "" }, ZERO));
+  }
+  assert.deepEqual(await driftGate(true, staging, db), { gate: "drift", passed: false, detail: "2 drift alerts open in 'staging' (audit log): a (open), b (open then recovered, nobody acknowledged it)" });
+  await appendGovernanceRecord(db, driftAlertRecord("staging", { key: "a", status: "resolved", message: "" }, ZERO));
+  await appendGovernanceRecord(db, driftAlertRecord("staging", { key: "b", status: "acknowledged", message: "" }, ZERO));
+  const monitor = join(dir, "monitor.db");
+  const store = await openMonitorStore(monitor);
+  await store.saveAlertStates(new Map([["rate", { armed: true, lastFired: 1 }]]));
+  await store.close();
+  assert.deepEqual(await driftGate(true, { name: "staging", monitor } as EnvironmentConfig, db), { gate: "drift", passed: true, detail: "no drift alert open in 'staging' (monitor store and audit log)" });
+
+  // The gate closes the store it read: SQLite removes a WAL file when its last connection closes.
+  assert.equal(existsSync(`${monitor}-wal`), false, "the monitor store was left open");
+  // A monitor store that is not there is not an empty one: the gate cannot tell, and creates nothing.
+  for (const missing of [join(dir, "absent.db"), join(dir, "none", "monitor.db")]) {
+    const g = await driftGate(true, { name: "staging", monitor: missing } as EnvironmentConfig, db);
+    assert.deepEqual([g.gate, g.passed], ["drift", false]);
+    assert.match(g.detail, /^cannot open the monitor store of 'staging': .+/);
+    assert.equal(existsSync(missing), false);
+  }
+  // Nor is an audit log that is no log.
+  const junk = join(dir, "junk.db");
+  writeFileSync(junk, "not a database, not empty either ".repeat(200));
+  const j = await driftGate(true, staging, junk);
+  assert.deepEqual([j.gate, j.passed], ["drift", false]);
+  assert.match(j.detail, /^cannot open the audit log at .*junk\.db: /);
+  // A log the audit layer opens but refuses (its stored settings damaged) is no finding but an
+  // error: promote records the attempt with it and throws, as for any error not a refusal.
+  const damaged = new DatabaseSync(db);
+  damaged.exec("INSERT INTO meta (name, value) VALUES ('erasure', '{')");
+  damaged.close();
+  await assert.rejects(driftGate(true, staging, db), (e: unknown) => (e as { code?: string }).code === "audit/invalid-record");
 });

@@ -4,6 +4,8 @@
 // pipelines; these pin the gates' own verdicts and details, which no pipeline test decided.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { digest } from "../../audit/index.ts";
+import type { JsonValue } from "../../audit/index.ts";
 import { loadPolicySet } from "../../runtime/index.ts";
 import type { PolicySet } from "../../runtime/policy-set.ts";
 import { alertStatesInLog } from "../drift.ts";
@@ -39,8 +41,10 @@ test("the tests gate: not required passes, no tests fails, every test must pass,
   assert.deepEqual(testsGate(true, set("")), { gate: "tests", passed: false, detail: "the bundle has no tests" });
   assert.deepEqual(testsGate(true, set(passing)), { gate: "tests", passed: true, detail: "1 tests passed" });
   const r = testsGate(true, set(passing + failing));
-  assert.equal(r.passed, false);
+  assert.deepEqual([r.gate, r.passed], ["tests", false]);
   assert.match(r.detail, /^1 of 2 tests failed: p\.policy:\d+ big refunds pass \(.+\)$/);
+  const two = testsGate(true, set(passing + failing + failing.replace("big refunds pass", "huge refunds pass").replace("900", "901")));
+  assert.match(two.detail, /^2 of 3 tests failed: p\.policy:\d+ big refunds pass \(.+\); p\.policy:\d+ huge refunds pass \(.+\)$/);
   assert.doesNotMatch(r.detail, /\(failed\)$/, "the first failure is quoted, not a placeholder");
 });
 
@@ -60,6 +64,37 @@ test("the replay gate: not required passes; no log or nothing to replay fails, u
   assert.deepEqual(waived.evidence?.waiver, waiver);
 });
 
+/** A recorded tool_call decision on a refund of `amount`, as the guard writes it (input kept unless `input` is false). */
+function recorded(index: number, amount: number, decision: string, rules: string[] = [], input = true) {
+  const i: Record<string, JsonValue> = { tool: { name: "refund", args: { amount } } };
+  const record: Record<string, unknown> = { env: "production", phase: "tool_call", time: "2026-12-07T09:30:00.000Z", decision, reasons: rules.map((rule) => ({ rule, effect: decision })), input_digest: digest(i) };
+  if (input) record.input = i;
+  return { index, record };
+}
+
+test("the replay gate on recorded traffic: up to the limit passes, one over fails, by rule; at least half must be replayable", () => {
+  const waiver = { reason: "unused", approvers: ["alice"] };
+  const gate = (max: number, records: ReturnType<typeof recorded>[], w: typeof waiver | null = null) => replayGate({ ...replay, max, target: { name: "production", records }, source: { name: "staging", records: null }, waiver: w });
+  // 900 recorded as allowed is denied by p.big now; 5 recorded as denied by p.old is allowed now.
+  const traffic = [recorded(1, 900, "allow"), recorded(2, 5, "deny", ["p.old"]), recorded(3, 7, "allow")];
+  const atLimit = gate(2, traffic, waiver);
+  assert.deepEqual(atLimit.result, { gate: "replay", passed: true, detail: "2 of 3 of 'production''s decisions would change (limit 2) (by rule: p.big: 1, p.old: 1)" });
+  assert.equal(atLimit.evidence?.waiver, null, "a waiver nobody needed is not recorded as used");
+  assert.equal(atLimit.evidence?.target?.changed, 2);
+  const over = gate(1, traffic, waiver);
+  assert.deepEqual(over.result, { gate: "replay", passed: false, detail: "2 of 3 of 'production''s decisions would change (limit 1) (by rule: p.big: 1, p.old: 1)" });
+  assert.equal(over.evidence?.waiver, null, "a waiver does not lift the limit");
+  assert.deepEqual(gate(0, [recorded(1, 7, "allow")]).result, { gate: "replay", passed: true, detail: "0 of 1 of 'production''s decisions would change (limit 0)" });
+  // Exactly half replayable is enough; under half needs a waiver.
+  const half = [recorded(1, 7, "allow"), recorded(2, 8, "allow", [], false)];
+  assert.equal(gate(0, half).result.passed, true);
+  const third = [...half, recorded(3, 9, "allow", [], false)];
+  assert.deepEqual(gate(0, third).result, { gate: "replay", passed: false, detail: "0 of 1 of 'production''s decisions would change (limit 0), but only 1 of its 3 decisions could be replayed, and no signed waiver was given (approvers sign one with 'palisade promote sign --waive-replay REASON')" });
+  const waived = gate(0, third, waiver);
+  assert.equal(waived.result.passed, true);
+  assert.deepEqual(waived.evidence?.waiver, waiver);
+});
+
 test("alert states from the log: only this environment's records, drift_alert records by key and status, compliance events, the monitor's own 'resolved'", () => {
   const rec = (record: Record<string, unknown>, index = 0) => ({ index, record });
   const states = alertStatesInLog([
@@ -76,6 +111,7 @@ test("alert states from the log: only this environment's records, drift_alert re
     rec({ env: "staging", event: "drift_alert_handled", handling: { key: "k3", action: "resolved", by: "palisade-monitor" } }),
     rec({ env: "staging", event: "drift_alert_handled", handling: { key: "k4", action: "resolved", by: "alice" } }),
     rec({ env: "staging", event: "drift_alert_handled", handling: { key: "k5", action: 1 } }),
+    rec({ env: "staging", event: "drift_alert_handled", handling: { key: "k6", action: "dismissed", by: "palisade-monitor" } }),
     rec({ env: "staging", event: "drift_alert_handled" }),
   ], "staging");
   assert.deepEqual(Object.fromEntries([...states].map(([k, s]) => [k, s])), {
@@ -84,6 +120,7 @@ test("alert states from the log: only this environment's records, drift_alert re
     k3: { out: false, seen: false, words: ["open", "recovered"] },
     k4: { out: false, seen: true, words: ["resolved"] },
     k5: { out: true, seen: false, words: ["1"] },
+    k6: { out: false, seen: true, words: ["dismissed"] },
   });
 });
 

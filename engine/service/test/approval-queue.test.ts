@@ -4,12 +4,15 @@
 // from another node by polling. The HTTP suites (approvals.test.ts) cover the routes; these pin the
 // queue's own rules, which mutation testing found the route tests left open.
 import { getEventListeners } from "node:events";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { MemoryApprovalStore } from "../approval-store.ts";
 import type { ApprovalStore, StoredApproval } from "../approval-store.ts";
 import { ApprovalQueue, toWire } from "../approvals.ts";
 import type { NewApproval } from "../approvals.ts";
+import { ServiceError } from "../errors.ts";
 import type { Caller } from "../keys.ts";
 import type { ApprovalV1 } from "../wire.ts";
 
@@ -424,5 +427,107 @@ test("the sweep runs every min(1 s, timeoutMs)", async (t) => {
   t.mock.timers.tick(1);
   await flush();
   assert.equal((await q.store.get(a.id))?.status, "expired");
+  await q.close();
+});
+
+test("a relayed framework answer: only the asking key, settles a pending request once, and says when it came too late", async () => {
+  const { q, settled, at } = clocked({ timeoutMs: 1_000 });
+  const bot = caller("bot-key", { agents: ["bot"] });
+  const a = await q.create(request(undefined, { askedBy: "bot-key" }));
+  const forbidden = (key: string) => ["auth/forbidden", `key '${key}' did not ask for approval request '${a.id}': only the key whose decision asked may relay its framework's answer`, undefined];
+  assert.deepEqual(await refusal(q.relay(caller("other-key"), a.id, true, undefined, undefined)), forbidden("other-key"), "another key, even unscoped");
+  assert.deepEqual(await refusal(q.relay(admin, a.id, true, undefined, undefined)), forbidden("root"), "an administrator did not ask either");
+  // The asker's id on a key now scoped away from the request's agent.
+  assert.equal(await code(q.relay(caller("bot-key", { agents: ["other"] }), a.id, true, undefined, undefined)), "auth/forbidden");
+  assert.equal(await code(q.relay(caller("bot-key", { environments: ["staging"] }), a.id, true, undefined, undefined)), "auth/forbidden");
+  assert.equal(await code(q.relay(bot, "nope", true, undefined, undefined)), "approval/not-found");
+  assert.equal((await q.get(a.id)).status, "pending", "refusals settled nothing");
+
+  const r = await q.relay(bot, a.id, true, "ann@example.com", "looked fine");
+  assert.equal(r.settled, true);
+  assert.deepEqual([r.approval.status, r.approval.outcome, r.approval.decidedBy, r.approval.note, r.approval.via], ["approved", "allow", "ann@example.com", "looked fine", "framework"]);
+  assert.deepEqual(settled.map((s) => [s.id, s.status, s.via]), [[a.id, "approved", "framework"]]);
+  // Again, or the opposite answer: the first stands, and nothing is settled twice.
+  const again = await q.relay(bot, a.id, false, "ann@example.com", undefined);
+  assert.deepEqual([again.settled, again.approval.status, again.approval.decidedBy], [false, "approved", "ann@example.com"]);
+  assert.equal(settled.length, 1);
+
+  // A rejection, by the key's own principal when the framework names nobody, with no note.
+  const b = await q.create(request(undefined, { askedBy: "bot-key" }));
+  const no = await q.relay(bot, b.id, false, undefined, undefined);
+  assert.deepEqual([no.settled, no.approval.status, no.approval.outcome, no.approval.decidedBy, "note" in no.approval], [true, "rejected", "deny", "bot-key@example.com", false]);
+
+  // An approver first: their answer stands; the deadline first: expired stands.
+  const c = await q.create(request(undefined, { askedBy: "bot-key" }));
+  await q.answer(supervisor, c.id, "reject");
+  const late = await q.relay(bot, c.id, true, undefined, undefined);
+  assert.deepEqual([late.settled, late.approval.status, late.approval.decidedBy, "via" in late.approval], [false, "rejected", "sam@example.com", false]);
+  const d = await q.create(request(undefined, { askedBy: "bot-key" }));
+  at(1_000);
+  const expired = await q.relay(bot, d.id, true, undefined, undefined);
+  assert.deepEqual([expired.settled, expired.approval.status], [false, "expired"]);
+  // A request no key asked for (filed before relays existed) cannot be relayed.
+  const e = await q.create(request());
+  assert.equal(await code(q.relay(bot, e.id, true, undefined, undefined)), "auth/forbidden");
+  await q.close();
+});
+
+test("a relay whose answer cannot be recorded fails: the service's refusal is thrown, not taken for a lost race", async () => {
+  const q = new ApprovalQueue(new MemoryApprovalStore(), {
+    onSettled: () => {
+      throw new ServiceError("audit/unavailable", "the audit log is unavailable");
+    },
+  });
+  const a = await q.create(request(undefined, { askedBy: "bot-key" }));
+  assert.deepEqual(await refusal(q.relay(caller("bot-key"), a.id, true, undefined, undefined)), ["audit/unavailable", "the audit log is unavailable", undefined]);
+  await q.close();
+});
+
+test("a relay that loses the race to another node returns the winner's answer; another failure is thrown", async () => {
+  class Lagging extends MemoryApprovalStore {
+    stale = new Map<string, StoredApproval>();
+    override async get(id: string): Promise<StoredApproval | undefined> {
+      const s = this.stale.get(id);
+      this.stale.delete(id);
+      return s ?? super.get(id);
+    }
+  }
+  const store = new Lagging();
+  const { q, settled } = clocked({ store });
+  const bot = caller("bot-key");
+  const a = await q.create(request(undefined, { askedBy: "bot-key" }));
+  store.stale.set(a.id, (await store.get(a.id))!);
+  await store.answer(a.id, { status: "rejected", by: "other-node", at: new Date(T0).toISOString() });
+  const r = await q.relay(bot, a.id, true, undefined, undefined);
+  assert.deepEqual([r.settled, r.approval.status, r.approval.decidedBy], [false, "rejected", "other-node"]);
+  assert.deepEqual(settled, []);
+  const b = await q.create(request(undefined, { askedBy: "bot-key" }));
+  store.answer = async () => {
+    throw new Error("store down");
+  };
+  await assert.rejects(q.relay(bot, b.id, true, undefined, undefined), /store down/);
+  await q.close();
+});
+
+// A long-poll that ended must leave nothing behind: a listener kept on the queue's emitter would
+// keep each finished waiter (and the request it read) alive until the request is answered, which
+// for an expired or abandoned one is never.
+test("a finished waiter is released: nothing the queue keeps still reaches it", async () => {
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
+  const q = new ApprovalQueue(new MemoryApprovalStore());
+  const a = await q.create(request());
+  const waited = async (): Promise<WeakRef<ApprovalV1>> => {
+    const ac = new AbortController();
+    const w = q.wait(a.id, 10_000, ac.signal);
+    ac.abort();
+    return new WeakRef(await w);
+  };
+  const ref = await waited();
+  for (let i = 0; i < 3 && ref.deref() !== undefined; i++) {
+    await new Promise((r) => setImmediate(r));
+    gc();
+  }
+  assert.equal(ref.deref(), undefined, "the finished waiter is still reachable from the queue");
   await q.close();
 });

@@ -43,6 +43,10 @@ const cfg = (id: string, extra: Partial<ApiKeyConfig> = {}): ApiKeyConfig => ({ 
 test("a configuration with a malformed digest or expiry is refused, naming the key", () => {
   assert.throws(() => new KeyRing([cfg("a", { sha256: "ABC" })]), /key 'a': sha256 must be 64 lowercase hex digits/);
   assert.throws(() => new KeyRing([cfg("a", { sha256: hashKey("x").toUpperCase() })]), /key 'a': sha256/);
+  // 64 hex digits somewhere in it are not enough: exactly 64, nothing before or after.
+  for (const bad of [`${hashKey("x")}0`, `0${hashKey("x")}`, `${hashKey("x")} `, `sha256:${hashKey("x")}`]) {
+    assert.throws(() => new KeyRing([cfg("a", { sha256: bad })]), /key 'a': sha256 must be 64 lowercase hex digits/, bad);
+  }
   assert.throws(() => new KeyRing([cfg("b", { expires: "soon" })]), /key 'b': expires must be an ISO-8601 instant/);
 });
 
