@@ -112,9 +112,10 @@ interface Decided {
   readonly ownHistory: boolean;
 }
 
-const NO_HISTORY: readonly SessionCall[] = Object.freeze([]);
 /** The longest session id, principal id or tool name a guard accepts, in characters: each is a field of every entry, which must fit the log's 64 KiB. */
 export const MAX_ID = 1_024;
+
+const NO_HISTORY: readonly SessionCall[] = Object.freeze([]);
 const NO_SOURCES: readonly SessionSource[] = Object.freeze([]);
 
 /** Decides and enforces for every scope of one guard. */
@@ -162,8 +163,7 @@ export class GuardCore {
     const d = this.#decide(phase, input, scope, options?.callId, true);
     if (asked !== undefined && !sameJson(asked.args, (d.decision.payload as { tool?: { args?: unknown } }).tool?.args)) {
       // Resumed with other arguments than the human saw: the answer is not for this call, so the human is asked again.
-      const { approval: _stale, ...rest } = options as CallOptions;
-      options = rest;
+      options = { ...options, approval: undefined };
     }
     const { decision } = d;
     const shadow = this.mode === "shadow";

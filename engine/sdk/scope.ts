@@ -87,7 +87,8 @@ export class GuardScope {
         if (!(err instanceof UnrecordableError)) throw err;
         throw new GuardConfigError(`principal '${principal.id}': ${err.message}: pass plain JSON data`);
       }
-      const size = JSON.stringify(principalInput).length;
+      // An id alone is bounded already; roles and attrs are measured only when given.
+      const size = principal.attrs === undefined && principal.roles === undefined ? 0 : JSON.stringify(principalInput).length;
       if (size > MAX_PRINCIPAL) throw new GuardConfigError(`principal '${principal.id}' is ${size} characters as JSON (at most ${MAX_PRINCIPAL}): keep only the roles and attributes policies read`);
     }
     this.#state = { session, principal, principalInput };
