@@ -8,6 +8,8 @@ import { AuditLog, digest, encodeDocumentEntry, encodeEntry, openStore } from ".
 import { SqliteStore } from "../sqlite-store.ts";
 import type { AuditRecord, DocumentEntry, JsonValue } from "../index.ts";
 import { canonicalJson } from "../canonical-json.ts";
+import { prepareSealing, sealDocument } from "../document-entry.ts";
+import { newSubjectKey, seal, unseal } from "../erasure.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "palisade-document-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -171,4 +173,30 @@ describe("sealed document entries", () => {
       await log.close();
     });
   }
+});
+
+describe("sealDocument, top-level policies", () => {
+  // Any choice of personal members among head, tail, the document and its digest, with or
+  // without a key: the entry is the one seal() makes of the record, bar nonce and ciphertext,
+  // and the ciphertext opens to the same values.
+  const members = ["agent", "decision", "env", "input", "input_digest", "mode", "principal", "tool"];
+  it("writes the envelope seal() writes of the record, for any set of top-level personal fields", () => {
+    const key = newSubjectKey();
+    fc.assert(
+      fc.property(fc.subarray(members), fc.boolean(), fc.boolean(), json, fc.oneof(fc.constant("[sealed]"), fc.string({ unit: "grapheme" })), (personal, keyed, inline, input, principal) => {
+        const policy = { subjectField: "principal", personalFields: personal };
+        const record = { agent: "a", decision: "allow", env: "prod", input, input_digest: digest(input), mode: "enforce", principal, tool: "t" } as Record<string, unknown>;
+        if (!inline) delete record.input;
+        const doc: DocumentEntry = { head: `{"agent":"a","decision":"allow","env":"prod"`, name: "input", json: canonicalJson(input), tail: `,"mode":"enforce","principal":${JSON.stringify(principal)},"tool":"t"}`, maxInline: inline ? 1 << 20 : 0, canonical: true };
+        const k = keyed ? key : null;
+        const got = JSON.parse(Buffer.from(sealDocument(prepareSealing(doc, policy), policy, k)).toString("utf8")) as Record<string, unknown>;
+        const want = JSON.parse(canonicalJson(seal(record, policy, k), "record")) as Record<string, unknown>;
+        const open = (e: Record<string, unknown>) => unseal(e, () => key.key);
+        assert.deepEqual(open(got), open(want));
+        const blank = (e: Record<string, unknown>) => (e.$sealed ? { ...e, $sealed: { ...(e.$sealed as object), ct: "", iv: "" } } : e);
+        assert.deepEqual(blank(got), blank(want));
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
