@@ -37,9 +37,24 @@ export interface DocumentEntry {
  */
 export function encodeDocumentEntry(e: DocumentEntry): Uint8Array {
   const doc = canonicalDocument(e);
-  const key = JSON.stringify(e.name);
-  const inline = doc.length <= e.maxInline ? `${key}:${doc},` : "";
-  return entryBytes(`${e.head}${e.head === "{" ? "" : ","}${inline}${JSON.stringify(`${e.name}_digest`)}:"sha256:${hash("sha256", doc, "hex")}"${e.tail}`);
+  const digest = `"sha256:${hash("sha256", doc, "hex")}"`;
+  const inline = doc.length <= e.maxInline;
+  return withinLimit(inline, () => entryBytes(clearText(e, doc, inline, digest)), () => entryBytes(clearText(e, doc, false, digest)));
+}
+
+/**
+ * `encode()`, or, when the entry would be over the limit with the document inline, `byDigest()`:
+ * an entry holds at most 64 KiB, and a document that takes it past that (many multi-byte
+ * characters under `maxInline`, which counts characters; the third more that sealing adds) is
+ * recorded by its digest, as one over `maxInline` is, rather than the decision not at all.
+ */
+function withinLimit(inline: boolean, encode: () => Uint8Array, byDigest: () => Uint8Array): Uint8Array {
+  try {
+    return encode();
+  } catch (err) {
+    if (!inline || !(err instanceof AuditError) || err.code !== "audit/entry-too-large") throw err;
+    return byDigest();
+  }
 }
 
 function canonicalDocument(e: DocumentEntry): string {
@@ -214,6 +229,15 @@ function replaced(text: string, ranges: readonly { start: number; end: number }[
  * members replaced by SEALED_MARKER and their values sealed in `$sealed`.
  */
 export function sealDocument(d: SealableDocument, policy: ErasurePolicy, key: KeyMaterial | null): Uint8Array {
+  return withinLimit(d.inline, () => sealAs(d, policy, key), () => sealAs(byDigest(d), policy, key));
+}
+
+/** `d` with its document left out (its digest stays). */
+function byDigest(d: SealableDocument): SealableDocument {
+  return { ...d, inline: false, record: d.record === undefined ? undefined : (JSON.parse(clearText(d.e, d.doc, false, d.digest)) as Record<string, unknown>) };
+}
+
+function sealAs(d: SealableDocument, policy: ErasurePolicy, key: KeyMaterial | null): Uint8Array {
   if (d.record !== undefined) return entryBytes(canonicalJson(seal(d.record, policy, key), "record"));
   const { e } = d;
   const digestKey = `${e.name}_digest`;

@@ -7,4 +7,5 @@ export type { TestResult, UnreachedRule } from "./tests.ts";
 export { combine, updateIn } from "./combine.ts";
 export type { EffectOutcome, Firing, PathKey, PhaseSettings, RuleInfo } from "./combine.ts";
 export type { Decision, DecisionKind, Reason, RuleError } from "./decision.ts";
+export { MAX_MESSAGE_CHARS, MAX_MESSAGES_CHARS } from "./messages.ts";
 export { PolicyRuntimeError } from "./stdlib/errors.ts";

@@ -11,6 +11,7 @@ import { diagnostic } from "../../language/diagnostics.ts";
 import { fileStart } from "../../language/span.ts";
 import { TOOL_SCHEMAS } from "../../language/check/index.ts";
 import type { Decision } from "./decision.ts";
+import { boundMessages } from "./messages.ts";
 
 /** A source file of a policy set. */
 export interface PolicySource {
@@ -103,8 +104,7 @@ export class PolicySet {
     if (typeof input !== "object" || input === null || Array.isArray(input)) {
       throw new DecisionInputError("input/not-an-object", `the input must be a JSON object, got ${input === null ? "null" : Array.isArray(input) ? "a list" : `a ${typeof input}`}`);
     }
-    if (this.compiled !== null) return this.compiled.decide(phase, input as never, this.settings[phase], this.policy);
-    return this.reference.decide(phase, input as never, this.settings[phase], this.policy);
+    return boundMessages(this.compiled !== null ? this.compiled.decide(phase, input as never, this.settings[phase], this.policy) : this.reference.decide(phase, input as never, this.settings[phase], this.policy));
   }
 
   /** The reference interpreter, for tests and for evaluating test inputs (built on first use when the compiled evaluator decides). */

@@ -13,6 +13,7 @@
 // (`onAuditFailure: "deny"`, the default); `onError` hears of every failure.
 import { createHash } from "node:crypto";
 import type { Decision } from "../runtime/index.ts";
+import { MAX_ENTRY_SIZE } from "../audit/tiles.ts";
 import type { AuditPhase, AuditRecord, DocumentEntry, ErasurePolicy, JsonValue } from "../audit/index.ts";
 import { canonicalJson as jcs } from "../audit/canonical-json.ts";
 import type { ApprovalOutcome } from "./approval.ts";
@@ -147,9 +148,38 @@ export const ORIGINAL_FIELD = "input_original";
  * again through a candidate bundle.
  */
 export function inputFields(input: unknown, keep: boolean): { input_digest: string; input?: JsonValue } {
+  const { text, digest } = canonicalInput(input);
+  return keep && text.length <= MAX_RECORDED_INPUT ? { input_digest: digest, input: JSON.parse(text) as JsonValue } : { input_digest: digest };
+}
+
+function canonicalInput(input: unknown): { text: string; digest: string } {
   const text = canonicalJson(input);
-  const input_digest = `sha256:${createHash("sha256").update(text).digest("hex")}`;
-  return keep && text.length <= MAX_RECORDED_INPUT ? { input_digest, input: JSON.parse(text) as JsonValue } : { input_digest };
+  return { text, digest: `sha256:${createHash("sha256").update(text).digest("hex")}` };
+}
+
+/**
+ * Bytes an entry keeps for the log's envelope around sealed fields (`$sealed`: algorithm, key id,
+ * nonce, field list, tag; the markers left in their places).
+ */
+const ENVELOPE_BYTES = 1024;
+
+/**
+ * Adds the inline documents to `record` in order while the entry stays under the log's 64 KiB
+ * once sealed (base64 takes a third more of everything sealed, the rest of the record counted as
+ * if it were); a document that would take it past that is left out, its digest (where the record
+ * has one) standing for it, as for an input over MAX_RECORDED_INPUT. Without this a redacted
+ * input of 30 KB and its sealed original made an entry the log refused, which lost the decision
+ * and, under onAuditFailure "deny", refused every later action.
+ */
+function addWithin(record: Record<string, JsonValue>, docs: readonly (readonly [field: string, text: string])[]): void {
+  if (docs.length === 0) return;
+  let room = MAX_ENTRY_SIZE - ENVELOPE_BYTES - Math.ceil((Buffer.byteLength(canonicalJson(record)) * 4) / 3);
+  for (const [field, text] of docs) {
+    const need = Math.ceil(((Buffer.byteLength(text) + field.length + 4) * 4) / 3);
+    if (need > room) continue;
+    record[field] = JSON.parse(text) as JsonValue;
+    room -= need;
+  }
 }
 
 /** `sha256:<hex>` of the RFC 8785 canonical form of `input`. */
@@ -358,18 +388,23 @@ export class Recorder {
       decision: decision.decision,
       reasons: decision.reasons.map(reasonJson),
       policy_digest: decision.policy.digest,
-      ...inputFields(this.#recordedInput(p, p.input), keep),
+      input_digest: "",
       mode: this.#ctx.mode,
     };
+    const given = canonicalInput(this.#recordedInput(p, p.input));
+    record.input_digest = given.digest;
     if (p.callSeq !== undefined && p.callSeq >= 0) record.call_seq = p.callSeq;
     if (p.outcome !== undefined) record.outcome = p.outcome;
-    if (keep && p.original !== undefined && sealsField(this.#ctx.audit?.erasure, ORIGINAL_FIELD)) {
-      const original = inputFields(this.#recordedInput(p, p.original), true);
-      if (original.input !== undefined) record[ORIGINAL_FIELD] = original.input;
-    }
     if (decision.warnings.length > 0) record.warnings = decision.warnings.map(reasonJson);
     if (decision.errors.length > 0) record.errors = decision.errors.map((e) => ({ rule: e.rule, message: e.message }));
     if (p.approval !== undefined) record.approval = JSON.parse(JSON.stringify(p.approval)) as JsonValue;
+    const docs: [string, string][] = [];
+    if (keep && given.text.length <= MAX_RECORDED_INPUT) docs.push(["input", given.text]);
+    if (keep && p.original !== undefined && sealsField(this.#ctx.audit?.erasure, ORIGINAL_FIELD)) {
+      const original = canonicalInput(this.#recordedInput(p, p.original)).text;
+      if (original.length <= MAX_RECORDED_INPUT) docs.push([ORIGINAL_FIELD, original]);
+    }
+    addWithin(record, docs);
     return record as AuditRecord;
   }
 

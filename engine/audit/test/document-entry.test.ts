@@ -51,7 +51,17 @@ describe("document entries", () => {
   it("refuse what the record path refuses, with the same codes", () => {
     assert.throws(() => encodeDocumentEntry(documentOf(null, 100, JSON.stringify({ s: "\ud800" }))), { code: "audit/invalid-record" });
     assert.throws(() => encodeDocumentEntry(documentOf(null, 100, "{not json")), { code: "audit/invalid-record" });
-    assert.throws(() => encodeDocumentEntry(documentOf({ big: "y".repeat(70_000) })), { code: "audit/entry-too-large" });
+    // Past 64 KiB without the document: refused.
+    const plain = documentOf(null);
+    assert.throws(() => encodeDocumentEntry({ ...plain, tail: `,"pad":"${"y".repeat(70_000)}"${plain.tail}` }), { code: "audit/entry-too-large" });
+  });
+
+  it("keep only the digest of a document under the inline limit in characters that would take the entry past 64 KiB", () => {
+    for (const big of [{ big: "y".repeat(70_000) }, { big: "€".repeat(30_000) }, { big: "\u0001".repeat(12_000) }]) {
+      const text = new TextDecoder().decode(encodeDocumentEntry(documentOf(big, 48 * 1024)));
+      assert.equal(JSON.parse(text).input, undefined);
+      assert.equal(JSON.parse(text).input_digest, digest(big));
+    }
   });
 
   it("are encoded on the SQLite store's thread, refusals leaving the others' indices consecutive", async () => {
@@ -62,21 +72,24 @@ describe("document entries", () => {
     const results = await Promise.allSettled(docs.map((d) => log.appendDocument(d)));
     assert.deepEqual(
       results.map((r) => (r.status === "fulfilled" ? r.value : (r.reason as { code: string }).code)),
-      [0, "audit/invalid-record", 1, 2, "audit/entry-too-large", 3],
+      [0, "audit/invalid-record", 1, 2, 3, 4],
     );
-    for (let i = 0; i < 4; i++) assert.deepEqual((await log.read(i)).record.input, inputs[i]);
+    for (let i = 0; i < 3; i++) assert.deepEqual((await log.read(i)).record.input, inputs[i]);
+    // The document the entry cannot hold inline is recorded by its digest.
+    assert.deepEqual([(await log.read(3)).record.input, (await log.read(3)).record.input_digest], [undefined, digest({ big: "z".repeat(70_000) })]);
+    assert.deepEqual((await log.read(4)).record.input, inputs[3]);
     assert.equal((await log.verify({ allowUnsigned: true })).ok, true);
     // A batch larger than one message chunk (64 Ki characters), with a refusal in a later chunk.
     const many = Array.from({ length: 300 }, (_, i) => documentOf(i === 250 ? null : { i, pad: "p".repeat(400) }, 1 << 20, i === 250 ? JSON.stringify({ s: "\udc00" }) : undefined));
     const landed = await Promise.allSettled(many.map((d) => log.appendDocument(d)));
     assert.equal(landed.filter((r) => r.status === "rejected").length, 1);
     assert.equal((landed[250] as PromiseRejectedResult).reason.code, "audit/invalid-record");
-    assert.deepEqual((landed[299] as PromiseFulfilledResult<number>).value, 4 + 298);
-    assert.deepEqual((await log.read(4 + 298)).record.input, { i: 299, pad: "p".repeat(400) });
+    assert.deepEqual((landed[299] as PromiseFulfilledResult<number>).value, 5 + 298);
+    assert.deepEqual((await log.read(5 + 298)).record.input, { i: 299, pad: "p".repeat(400) });
     assert.equal((await log.verify({ allowUnsigned: true })).ok, true);
     // A NUL outside JSON's escapes would shift every later entry's fields: the batch is refused.
     await assert.rejects(log.appendDocument(documentOf(null, 100, '{"a":"\u0000"}')), /NUL/);
-    assert.equal(await log.size(), 4 + 299);
+    assert.equal(await log.size(), 5 + 299);
     await log.close();
   });
 

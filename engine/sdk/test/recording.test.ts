@@ -289,3 +289,64 @@ test("replay rebuilds session.calls from the log: a sequence rule decides the sa
     t.done();
   }
 });
+
+test("a decision is recorded whatever the size of its input and messages: large parts go by digest, never the decision", async () => {
+  const QUOTING = {
+    path: "big.policy",
+    text: `package big
+
+rule say_post on tool_call {
+  when tool.name == "post"
+  then warn "posting {tool.args.body}"
+}
+
+rule no_post on tool_call {
+  when tool.name == "post"
+  then deny "will not post {tool.args.body}"
+}
+
+rule mask_mail_args on tool_call {
+  when tool.name == "send_email"
+  then redact pii.email in tool.args.body with "[EMAIL]"
+}
+
+rule mask_cards on tool_result {
+  then redact pii.credit_card in tool.result.text with "[CARD]"
+}
+`,
+  };
+  // Characters of one, two (JSON-escaped control: six), three and four bytes; the default sealing
+  // log (a third more for base64) and one that seals only the original.
+  const bodies = ["x", "\u0001", "€", "😀"].flatMap((ch) => [12_000, 24_000, 47_000].map((n) => ch.repeat(Math.floor(n / ch.length))));
+  for (const erasure of [undefined, { subjectField: "principal", personalFields: ["input_original"] }]) {
+    const t = tmp();
+    const log = await AuditLog.open(t.db, erasure === undefined ? {} : { erasure });
+    try {
+      const guard = createGuard({ policies: [QUOTING], env: "t", agent: "a", audit: log });
+      const s = guard.session("s", "user-7");
+      const post = s.wrapTool("post", async () => "posted");
+      const send = s.wrapTool("send_email", async () => "sent");
+      let decisions = 0;
+      for (const body of bodies) {
+        await assert.rejects(post({ body }), /will not post/);
+        assert.equal(await send({ body: `mail ann@example.com ${body}` }), "sent");
+        assert.match(await s.wrapTool("read", async () => `card 4111 1111 1111 1111 ${body}`)({}), /^card \[CARD\] /);
+        decisions += 5;
+      }
+      // Nothing failed to record, so nothing is refused for it.
+      assert.equal(await s.wrapTool("ping", async () => "pong")({}), "pong");
+      await guard.flush();
+      assert.equal(guard.auditFailures, 0);
+      const rs = await records(log);
+      assert.equal(rs.length, decisions + 2);
+      assert.equal(rs.filter((r) => r.decision === "deny").length, bodies.length, "every deny is in the log");
+      for (const r of rs) assert.match(String(r.input_digest), /^sha256:[0-9a-f]{64}$/);
+      // What fits is kept for replay: the smallest inputs inline.
+      assert.equal((rs[0].input as { tool: { args: { body: string } } }).tool.args.body, bodies[0]);
+      assert.equal((await log.verify({ allowUnsigned: true })).ok, true);
+    } finally {
+      await log.close();
+      t.done();
+    }
+  }
+});

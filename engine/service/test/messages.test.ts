@@ -3,9 +3,7 @@
 // cut with a marker, and the answer and the entry carry the same cut message.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { loadPolicySet } from "../../runtime/index.ts";
-import type { Decision } from "../../runtime/index.ts";
-import { boundMessages, MAX_MESSAGE_CHARS, MAX_MESSAGES_CHARS } from "../messages.ts";
+import { loadPolicySet, MAX_MESSAGE_CHARS, MAX_MESSAGES_CHARS } from "../../runtime/index.ts";
 import { startHarness, toolCall } from "./harness.ts";
 import type { Harness } from "./harness.ts";
 
@@ -64,19 +62,4 @@ describe("rule messages quoting large arguments", () => {
     });
   }
 
-  it("leaves short messages as they are, and cuts the rest in rule order", () => {
-    const d = (messages: string[]): Decision => ({ decision: "deny", reasons: messages.map((message) => ({ rule: "p.r", effect: "deny", message })), warnings: [], payload: null, errors: [], policy: { digest: "sha256:x" } });
-    const short = d(["a", "b"]);
-    assert.equal(boundMessages(short), short);
-    const cut = boundMessages(d(["a".repeat(1500), "b".repeat(900), "c".repeat(900), "d"]));
-    const got = cut.reasons.map((r) => r.message!);
-    assert.equal(got[0], `${"a".repeat(MAX_MESSAGE_CHARS)}… [500 more characters]`);
-    assert.equal(got[1], "b".repeat(900));
-    assert.equal(got[2], `${"c".repeat(MAX_MESSAGES_CHARS - MAX_MESSAGE_CHARS - 900)}… [800 more characters]`);
-    assert.equal(got[3], "… [1 more characters]");
-    // A cut never leaves half of a surrogate pair.
-    const pair = boundMessages(d([`${"a".repeat(MAX_MESSAGE_CHARS - 1)}😀tail`]));
-    assert.ok(pair.reasons[0].message!.isWellFormed());
-    assert.ok(pair.reasons[0].message!.startsWith("a".repeat(MAX_MESSAGE_CHARS - 1) + "…"));
-  });
 });

@@ -1,9 +1,10 @@
 // Rule messages may quote the input (`deny "will not post {tool.args.body}"`), and a decision's
-// audit entry holds both the input and every message: an input just under its 40 KiB limit,
-// quoted by two rules, made an entry past the log's 64 KiB, and every such decision was refused
-// with 503. A decision's messages are therefore cut to a bound before it is answered, recorded
-// or shown, so the answer and the entry say the same; the cut says how much it left out.
-import type { Decision } from "../runtime/index.ts";
+// audit entry holds both the input and every message: an input just under the service's 40 KiB
+// limit, quoted by two rules, made an entry past the log's 64 KiB, and every such decision was
+// refused with 503 (in the SDK, recording failed and the guard then refused every action). The
+// policy set therefore cuts a decision's messages to a bound when it decides, so the answer, the
+// entry and the console say the same; the cut says how much it left out.
+import type { Decision } from "./decision.ts";
 
 /** Most characters kept of one message (a reason's, a warning's or a rule error's). */
 export const MAX_MESSAGE_CHARS = 1000;
