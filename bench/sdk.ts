@@ -12,7 +12,8 @@
 // its decision to be durable (durability "before-action", 50 sessions at a time so that commits
 // group), with that wait's p50 and p99; for both, the CPU per call of the caller's thread and of
 // the store's thread, apart (`*_main_cpu_ns_per_call`, `*_store_cpu_ns_per_call`), which a loaded
-// machine disturbs less than the rates.
+// machine disturbs less than the rates. `recorded_*shared*`: the async run again on a log opened
+// with shareEncoding (every other batch encoded on the caller's thread once the store's falls behind).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -112,8 +113,8 @@ const tool = async (args: { query: string }) => ({ text: `results for ${args.que
  * sessions at a time, each session's calls one after another, until the audit log holds every
  * entry; and each call's latency.
  */
-async function recorded(dir: string, name: string, durability: "async" | "before-action", parallel: number): Promise<{ perSecond: number; p50us: number; p99us: number; mainCpuUs: number; storeCpuUs: number }> {
-  const audit = await AuditLog.open(join(dir, `${name}.db`));
+async function recorded(dir: string, name: string, durability: "async" | "before-action", parallel: number, shareEncoding = false): Promise<{ perSecond: number; p50us: number; p99us: number; mainCpuUs: number; storeCpuUs: number }> {
+  const audit = await AuditLog.open(join(dir, `${name}.db`), { shareEncoding });
   let events = 0;
   // Decisions only; each call's outcome (kind "outcome") comes on top.
   const monitor = { record: (e: GuardEvent) => void ((e as { kind?: string }).kind !== "outcome" && events++) };
@@ -183,6 +184,7 @@ export async function benchSdk(): Promise<Record<string, number>> {
     const size = await audit.size();
     if (size !== (WARMUP + BATCHES) * BATCH * 2 || events !== size) throw new Error(`bench sdk: ${size} audit entries and ${events} events for ${(WARMUP + BATCHES) * BATCH * 2} decisions`);
     const async1 = await recorded(dir, "async", "async", 1);
+    const shared = await recorded(dir, "shared", "async", 1, true);
     const durable = await recorded(dir, "durable", "before-action", 50);
     return {
       overhead_ns: Math.round(guarded.perCall - direct.perCall),
@@ -194,6 +196,9 @@ export async function benchSdk(): Promise<Record<string, number>> {
       recorded_calls_per_s_sessions_of_200: Math.round(async1.perSecond),
       recorded_main_cpu_ns_per_call: Math.round(async1.mainCpuUs * 1000),
       recorded_store_cpu_ns_per_call: Math.round(async1.storeCpuUs * 1000),
+      recorded_calls_per_s_shared_encoding: Math.round(shared.perSecond),
+      recorded_shared_main_cpu_ns_per_call: Math.round(shared.mainCpuUs * 1000),
+      recorded_shared_store_cpu_ns_per_call: Math.round(shared.storeCpuUs * 1000),
       before_action_calls_per_s_50_sessions: Math.round(durable.perSecond),
       before_action_p50_us: Math.round(durable.p50us),
       before_action_p99_us: Math.round(durable.p99us),

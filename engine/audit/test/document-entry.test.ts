@@ -6,6 +6,7 @@ import { after, describe, it } from "node:test";
 import fc from "fast-check";
 import { AuditLog, digest, encodeDocumentEntry, encodeEntry, openStore } from "../index.ts";
 import { SqliteStore } from "../sqlite-store.ts";
+import { ThreadedSqliteStore } from "../sqlite-thread.ts";
 import type { AuditRecord, DocumentEntry, JsonValue } from "../index.ts";
 import { canonicalJson } from "../canonical-json.ts";
 import { prepareSealing, sealDocument } from "../document-entry.ts";
@@ -186,6 +187,44 @@ describe("sealed document entries", () => {
       await log.close();
     });
   }
+
+
+  it("with shareEncoding, a store's thread that falls behind hands every other batch to the caller's thread: same entries, same erasure", async () => {
+    const store = await ThreadedSqliteStore.open(join(dir, "shared.db"));
+    const calls = { append: 0, appendDocuments: 0 };
+    // The real store, counting which way each batch reaches it.
+    const counted = new Proxy(store, {
+      get(t, k) {
+        const v = Reflect.get(t, k, t) as unknown;
+        if (typeof v !== "function") return v;
+        const f = v as (...a: unknown[]) => unknown;
+        return (...a: unknown[]) => {
+          if (k === "append" || k === "appendDocuments") calls[k]++;
+          return f.apply(t, a);
+        };
+      },
+    });
+    const log = await AuditLog.open(counted, { shareEncoding: true, maxBatch: 10 });
+    const plain = await AuditLog.open(join(dir, "shared-ref.db"));
+    const principals: JsonValue[] = ["alice", "bob", null, { id: "carol" }];
+    const docs = Array.from({ length: 400 }, (_, i) => sealedDoc(principals[i % 4], { q: `card 4111 ${i}`, i }));
+    // All in one turn, so that batches queue up behind the store's thread.
+    const [at, ref] = await Promise.all([Promise.all(docs.map((d) => log.appendDocument(d))), Promise.all(docs.map((d) => plain.appendDocument(d)))]);
+    assert.deepEqual(at, ref);
+    assert.ok(calls.append > 0 && calls.appendDocuments > 0, `both ways used: ${JSON.stringify(calls)}`);
+    for (let i = 0; i < docs.length; i++) {
+      const [a, b] = [await log.read(i), await plain.read(i)];
+      assert.deepEqual(shape(a.data), shape(b.data));
+      assert.deepEqual(a.record, b.record);
+    }
+    assert.equal((await log.erase("alice")).entries, 100);
+    for (let i = 0; i < 8; i += 4) assert.equal((await log.read(i)).record.input, "[erased]");
+    assert.deepEqual((await log.read(1)).record.input, { q: "card 4111 1", i: 1 });
+    assert.equal((await log.verify({ allowUnsigned: true })).ok, true);
+    await log.close();
+    await store.close();
+    await plain.close();
+  });
 });
 
 describe("sealDocument, top-level policies", () => {
