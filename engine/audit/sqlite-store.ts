@@ -14,7 +14,7 @@ import { DatabaseSync } from "node:sqlite";
 import { immediateTransaction } from "../storage/sqlite.ts";
 import type { StatementSync } from "node:sqlite";
 import type { NodeId } from "./merkle.ts";
-import { StoreError, edgeIds, leafHashesOf, nodeKey, planAppend, subjectRuns } from "./store.ts";
+import { StoreError, edgeIds, leafHashesOf, nodeKey, planAppend } from "./store.ts";
 import type { AppendResult, AuditStore, EraseOutcome, NewEntry, StoredCheckpoint, StoredEntry, SubjectKey } from "./store.ts";
 /** Meta row set while an erasure has not yet removed every copy of a key from the files. */
 const PURGE_PENDING = "erasure_pending";
@@ -63,6 +63,22 @@ function migrateSubjects(db: DatabaseSync): void {
   db.exec(SUBJECT_ENTRIES);
   db.exec("INSERT INTO subject_entries (subject, entries, first_idx, last_idx) SELECT subject, count(*), min(idx), max(idx) FROM entries WHERE subject IS NOT NULL GROUP BY subject");
   db.exec("DROP INDEX IF EXISTS entries_subject");
+}
+
+/** Each subject of a batch whose first entry is at `first`: how many entries it has there, its first and last index. */
+function subjectRuns(entries: readonly { readonly subject: string | null }[], first: number): Map<string, { entries: number; first: number; last: number }> {
+  const out = new Map<string, { entries: number; first: number; last: number }>();
+  for (let i = 0; i < entries.length; i++) {
+    const s = entries[i].subject;
+    if (s === null) continue;
+    const r = out.get(s);
+    if (r === undefined) out.set(s, { entries: 1, first: first + i, last: first + i });
+    else {
+      r.entries++;
+      r.last = first + i;
+    }
+  }
+  return out;
 }
 
 const SUBJECT_UPSERT = " ON CONFLICT (subject) DO UPDATE SET entries = entries + excluded.entries, last_idx = excluded.last_idx";

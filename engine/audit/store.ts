@@ -59,22 +59,6 @@ export function leafHashesOf(entries: readonly NewEntry[]): Uint8Array[] {
   return entries.map((e) => e.leafHash ?? leafHash(e.data));
 }
 
-/** Each subject of a batch whose first entry is at `first`: how many entries it has there, its first and last index. */
-export function subjectRuns(entries: readonly { readonly subject: string | null }[], first: number): Map<string, { entries: number; first: number; last: number }> {
-  const out = new Map<string, { entries: number; first: number; last: number }>();
-  for (let i = 0; i < entries.length; i++) {
-    const s = entries[i].subject;
-    if (s === null) continue;
-    const r = out.get(s);
-    if (r === undefined) out.set(s, { entries: 1, first: first + i, last: first + i });
-    else {
-      r.entries++;
-      r.last = first + i;
-    }
-  }
-  return out;
-}
-
 /** A signed tree head kept by the store. */
 export interface StoredCheckpoint {
   readonly size: number;
