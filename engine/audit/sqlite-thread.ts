@@ -340,8 +340,17 @@ export class ThreadedSqliteStore implements AuditStore {
   static async open(path: string, options: { create?: boolean } = {}): Promise<ThreadedSqliteStore> {
     // node:sqlite is flagged experimental in Node 22: its warning from the worker would only
     // teach users to ignore stderr.
-    const execArgv = [...process.execArgv, "--disable-warning=ExperimentalWarning"];
-    const worker = new Worker(new URL(import.meta.url), { execArgv, workerData: { palisadeSqlite: { path, create: options.create ?? true } } });
+    const workerData = { palisadeSqlite: { path, create: options.create ?? true } };
+    let worker: Worker;
+    try {
+      worker = new Worker(new URL(import.meta.url), { execArgv: [...process.execArgv, "--disable-warning=ExperimentalWarning"], workerData });
+    } catch (err) {
+      // A worker given its flags refuses V8's and the process's own (`node --max-old-space-size`,
+      // `--stack-size`), which are common in production; inherited, they are fine. The warning
+      // may then show once.
+      if ((err as { code?: unknown }).code !== "ERR_WORKER_INVALID_EXEC_ARGV") throw err;
+      worker = new Worker(new URL(import.meta.url), { workerData });
+    }
     const store = new ThreadedSqliteStore(path, worker);
     try {
       await store.#call(0, "open", []);

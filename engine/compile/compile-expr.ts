@@ -23,7 +23,7 @@ import { cachedPolicyRegex } from "../runtime/stdlib/regex-guard.ts";
 import { builtinImpl, callBuiltin } from "./builtins.ts";
 import { elementScan, pathReader, type PathTypes } from "./compile-path.ts";
 import { containerMode, memberAs } from "./membership.ts";
-import { detectorValue, regexValue, textMatcher } from "./patterns.ts";
+import { NO_MATCH, detectorValue, regexValue, textMatcher } from "./patterns.ts";
 import { fieldPath } from "./reference.ts";
 import { checked, conforms, expectedText, typeClash } from "./runtime-types.ts";
 import { Duration, PatternValue, arithmetic, compare, elements, equals, getIndex, negate, truth, aTypeName, type Matcher, type Value } from "./values.ts";
@@ -50,9 +50,11 @@ function constant(value: Value): Compiled {
   return { fn: () => value, folded: true, value };
 }
 
-function thrower(message: string): (input: Value) => never {
+/** A closure that fails as the reference does at run time: with this message, or with this error's message, code and path. */
+function thrower(error: string | PolicyRuntimeError): (input: Value) => never {
+  const e = typeof error === "string" ? new PolicyRuntimeError(error) : error;
   return () => {
-    throw new PolicyRuntimeError(message);
+    throw new PolicyRuntimeError(e.message, e.code, e.path);
   };
 }
 
@@ -163,9 +165,10 @@ export class ExprCompiler {
       if ("error" in c) return { dynamic: thrower(c.error) };
       v = c.value;
     } else return { dynamic: thrower(`'${p.parts.map((x) => x.name).join(".")}' is not a pattern`) };
-    if (v instanceof PolicyRuntimeError) return { dynamic: thrower(v.message) };
+    if (v instanceof PolicyRuntimeError) return { dynamic: thrower(v) };
     const m = textMatcher(v, "redact");
-    return m instanceof PolicyRuntimeError ? { dynamic: thrower(m.message) } : m === null ? { dynamic: () => null } : { fixed: m };
+    // A null pattern finds nothing, as in the reference.
+    return m instanceof PolicyRuntimeError ? { dynamic: thrower(m) } : { fixed: m ?? NO_MATCH };
   }
 
   /** The matcher of a `matches`/`contains`/`redact` right side: fixed when it is constant, else a closure giving a matcher, a string or null. */
@@ -206,7 +209,7 @@ export class ExprCompiler {
       }
       case "detector": {
         const v = detectorValue(r.name);
-        return v instanceof PolicyRuntimeError ? dynamic(thrower(v.message)) : constant(v);
+        return v instanceof PolicyRuntimeError ? dynamic(thrower(v)) : constant(v);
       }
       default:
         return dynamic(thrower(`'${"name" in r ? r.name : r.kind}' is not a value`));
@@ -225,7 +228,7 @@ export class ExprCompiler {
         return constant(new Duration(e.ms));
       case "Regex": {
         const v = regexValue(e.pattern, e.flags);
-        return v instanceof PolicyRuntimeError ? dynamic(thrower(v.message)) : constant(v);
+        return v instanceof PolicyRuntimeError ? dynamic(thrower(v)) : constant(v);
       }
       case "Paren":
         return this.compile(e.expr, scope);
@@ -583,7 +586,7 @@ export class ExprCompiler {
     let src: MatcherSource;
     if (literal) {
       const v = regexValue(literal.pattern, literal.flags);
-      src = v instanceof PolicyRuntimeError ? { dynamic: thrower(v.message) } : { fixed: v.matcher };
+      src = v instanceof PolicyRuntimeError ? { dynamic: thrower(v) } : { fixed: v.matcher };
     } else {
       src = this.matcherSource(e.right, scope);
     }

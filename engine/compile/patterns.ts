@@ -24,6 +24,9 @@ export function detectorValue(name: string): PatternValue | PolicyRuntimeError {
 }
 
 /** The matcher a value stands for where a pattern is expected: a pattern, a string (as a regex), or null (matches nothing). */
+/** A matcher that finds nothing (a `redact` whose pattern is null), shared by both evaluators. */
+export const NO_MATCH: Matcher = { test: () => false, find: () => [] };
+
 export function textMatcher(v: unknown, where: string): Matcher | null | PolicyRuntimeError {
   if (v === null || v === undefined) return null;
   if (v instanceof PatternValue) return v.matcher;

@@ -14,7 +14,7 @@ import { combine, type EffectOutcome, type Firing, type PathKey, type PhaseSetti
 import type { Decision } from "../runtime/decision.ts";
 import { inputChecks, inputFiring, type InputCheck } from "./input-check.ts";
 import { containerMode, memberAs } from "./membership.ts";
-import { detectorValue, regexValue, textMatcher } from "./patterns.ts";
+import { NO_MATCH, detectorValue, regexValue, textMatcher } from "./patterns.ts";
 import { checked, conforms, expectedText, typeClash } from "./runtime-types.ts";
 import { Duration, PatternValue, arithmetic, compare, displayValue, elements, equals, getField, getIndex, negate, truth, aTypeName, type Matcher, type Value } from "./values.ts";
 
@@ -506,9 +506,6 @@ export function appliesIn(e: Effect, phase: Phase): boolean {
   while (t.kind === "Member" || t.kind === "Index" || t.kind === "Paren") t = t.kind === "Paren" ? t.expr : t.object;
   return t.kind !== "Name" || PHASE_ROOTS[phase].includes(t.name);
 }
-
-/** A matcher that finds nothing (a `redact` whose pattern is null). */
-const NO_MATCH: Matcher = { test: () => false, find: () => [] };
 
 /** The field names after `has`: `customer.id` -> ["customer", "id"]. */
 export function fieldPath(e: Expr): string[] {

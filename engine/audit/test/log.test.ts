@@ -68,6 +68,31 @@ test("appends arriving while a batch commits form the next batch", async () => {
   await log.close();
 });
 
+test("appends made while a commit is with an ordered store are handed to it before that commit ends", async () => {
+  const base = fresh();
+  const { store, batches } = counting(base);
+  assert.equal(store.ordered, true);
+  // The first transaction is applied at once but reported late, as a slow fsync would be.
+  let release!: () => void;
+  const slow = new Promise<void>((r) => (release = r));
+  const append = store.append.bind(store);
+  store.append = async (entries) => {
+    const done = append(entries);
+    if (batches.length === 1) await slow;
+    return done;
+  };
+  const log = await AuditLog.open(store);
+  const first = log.append(decision(0));
+  while (batches.length === 0) await new Promise((r) => setImmediate(r));
+  const second = log.append(decision(1));
+  for (let i = 0; i < 5 && batches.length < 2; i++) await new Promise((r) => setImmediate(r));
+  assert.deepEqual(batches, [1, 1], "the second append went to the store while the first commit was still out");
+  release();
+  assert.deepEqual(await Promise.all([first, second]), [0, 1]);
+  assert.equal(await log.size(), 2);
+  await log.close();
+});
+
 test("a caller that never yields to the event loop still has its full batches written meanwhile", async () => {
   const { store, batches } = counting(fresh());
   const log = await AuditLog.open(store, { maxBatch: 16 });

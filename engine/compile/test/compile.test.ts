@@ -167,3 +167,21 @@ rule fine on tool_call { when tool.args.n == 1 then allow }`,
     ],
   );
 });
+
+test("a pattern that fails errs its rule with the pattern's error code; a null pattern const redacts nothing", () => {
+  const source = `package t
+const BAD = "("
+const NOTHING = null
+rule bad on tool_call { when tool.args.k == 1 then redact BAD in tool.args.body }
+rule bad_dynamic on tool_call { when tool.args.k == 2 then redact BAD in tool.args.list[tool.args.i] }
+rule bad_match on tool_call { when tool.args.k == 3 and tool.args.body matches BAD then deny }
+rule nothing on tool_call { when tool.args.k == 4 then redact NOTHING in tool.args.body with "[X]" }`;
+  const inputs = [1, 2, 3, 4].map((k) => ({ tool: { name: "x", args: { k, i: 0, body: "(x)", list: ["(y)"] } } }));
+  agree(source, inputs);
+  const e = pair(program(source));
+  const bad = decideCompiled(e, "tool_call", inputs[0]);
+  assert.ok("decision" in bad && bad.decision.errors[0].code === "runtime/invalid-regex");
+  const nothing = decideCompiled(e, "tool_call", inputs[3]);
+  assert.ok("decision" in nothing && nothing.decision.decision === "allow");
+  assert.deepEqual(nothing.decision.payload, inputs[3]);
+});
