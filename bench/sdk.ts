@@ -10,7 +10,10 @@
 // Then the throughput a process sustains with everything recorded: guarded calls per second in
 // sessions of 200 calls until the log holds every entry, and the same when each call waits for
 // its decision to be durable (durability "before-action", 50 sessions at a time so that commits
-// group), with that wait's p50 and p99.
+// group), with that wait's p50 and p99; for both, the CPU per call of the caller's thread and of
+// the store's thread, apart (`*_main_cpu_ns_per_call`, `*_store_cpu_ns_per_call`), which a loaded
+// machine disturbs less than the rates. `recorded_*shared*`: the async run again on a log opened
+// with shareEncoding (every other batch encoded on the caller's thread once the store's falls behind).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -110,8 +113,8 @@ const tool = async (args: { query: string }) => ({ text: `results for ${args.que
  * sessions at a time, each session's calls one after another, until the audit log holds every
  * entry; and each call's latency.
  */
-async function recorded(dir: string, name: string, durability: "async" | "before-action", parallel: number): Promise<{ perSecond: number; p50us: number; p99us: number }> {
-  const audit = await AuditLog.open(join(dir, `${name}.db`));
+async function recorded(dir: string, name: string, durability: "async" | "before-action", parallel: number, shareEncoding = false): Promise<{ perSecond: number; p50us: number; p99us: number; mainCpuUs: number; storeCpuUs: number }> {
+  const audit = await AuditLog.open(join(dir, `${name}.db`), { shareEncoding });
   let events = 0;
   // Decisions only; each call's outcome (kind "outcome") comes on top.
   const monitor = { record: (e: GuardEvent) => void ((e as { kind?: string }).kind !== "outcome" && events++) };
@@ -120,6 +123,14 @@ async function recorded(dir: string, name: string, durability: "async" | "before
     const latencies: number[] = [];
     let next = 0;
     const sessions = CALLS / SESSION_CALLS;
+    // CPU per call of this thread and of the store's own, apart: throughput under load follows their sum.
+    const store = audit.store as { threadCpuUsage?: () => Promise<NodeJS.CpuUsage> };
+    const storeCpu = async () => {
+      const u = await store.threadCpuUsage?.();
+      return u === undefined ? 0 : u.user + u.system;
+    };
+    const s0 = await storeCpu();
+    const m0 = process.threadCpuUsage();
     const started = performance.now();
     const worker = async () => {
       for (let s = next++; s < sessions; s = next++) {
@@ -135,9 +146,11 @@ async function recorded(dir: string, name: string, durability: "async" | "before
     await Promise.all(Array.from({ length: parallel }, worker));
     await guard.flush();
     const seconds = (performance.now() - started) / 1000;
+    const m1 = process.threadCpuUsage(m0);
+    const storeCpuUs = ((await storeCpu()) - s0) / CALLS;
     const size = await audit.size();
     if (size !== CALLS * 2 || events !== size) throw new Error(`bench sdk: ${size} audit entries and ${events} events for ${CALLS * 2} decisions`);
-    return { perSecond: CALLS / seconds, p50us: quantile(latencies, 0.5) * 1000, p99us: quantile(latencies, 0.99) * 1000 };
+    return { perSecond: CALLS / seconds, p50us: quantile(latencies, 0.5) * 1000, p99us: quantile(latencies, 0.99) * 1000, mainCpuUs: (m1.user + m1.system) / CALLS, storeCpuUs };
   } finally {
     await audit.close();
   }
@@ -171,6 +184,7 @@ export async function benchSdk(): Promise<Record<string, number>> {
     const size = await audit.size();
     if (size !== (WARMUP + BATCHES) * BATCH * 2 || events !== size) throw new Error(`bench sdk: ${size} audit entries and ${events} events for ${(WARMUP + BATCHES) * BATCH * 2} decisions`);
     const async1 = await recorded(dir, "async", "async", 1);
+    const shared = await recorded(dir, "shared", "async", 1, true);
     const durable = await recorded(dir, "durable", "before-action", 50);
     return {
       overhead_ns: Math.round(guarded.perCall - direct.perCall),
@@ -180,9 +194,16 @@ export async function benchSdk(): Promise<Record<string, number>> {
       recording_loop_cpu_ns_per_call: Math.round(guarded.recordingCpu - direct.recordingCpu),
       loop_cost_ns_per_call: Math.round(guarded.perCall - direct.perCall + guarded.recordingCpu - direct.recordingCpu),
       recorded_calls_per_s_sessions_of_200: Math.round(async1.perSecond),
+      recorded_main_cpu_ns_per_call: Math.round(async1.mainCpuUs * 1000),
+      recorded_store_cpu_ns_per_call: Math.round(async1.storeCpuUs * 1000),
+      recorded_calls_per_s_shared_encoding: Math.round(shared.perSecond),
+      recorded_shared_main_cpu_ns_per_call: Math.round(shared.mainCpuUs * 1000),
+      recorded_shared_store_cpu_ns_per_call: Math.round(shared.storeCpuUs * 1000),
       before_action_calls_per_s_50_sessions: Math.round(durable.perSecond),
       before_action_p50_us: Math.round(durable.p50us),
       before_action_p99_us: Math.round(durable.p99us),
+      before_action_main_cpu_ns_per_call: Math.round(durable.mainCpuUs * 1000),
+      before_action_store_cpu_ns_per_call: Math.round(durable.storeCpuUs * 1000),
     };
   } finally {
     await audit.close();

@@ -241,39 +241,66 @@ function sealAs(d: SealableDocument, policy: ErasurePolicy, key: KeyMaterial | n
   if (d.record !== undefined) return entryBytes(canonicalJson(seal(d.record, policy, key), "record"));
   const { e } = d;
   const digestKey = `${e.name}_digest`;
-  const valueOf = (f: string): string | undefined => {
-    if (f === e.name) return d.inline ? d.doc : undefined;
-    if (f === digestKey) return d.digest;
-    const m = d.found.find((x) => x.key === f);
-    return m === undefined ? undefined : (m.part === 0 ? e.head : e.tail).slice(m.start, m.end);
-  };
   // Policy order, as seal() lists them; with a key, a member already reading SEALED_MARKER stays as it is.
   const fields: string[] = [];
   const values: string[] = [];
   let present = 0;
+  let inHead = false;
+  let inTail = false;
   for (const f of policy.personalFields) {
-    const v = valueOf(f);
+    let v: string | undefined;
+    let part = -1;
+    if (f === e.name) v = d.inline ? d.doc : undefined;
+    else if (f === digestKey) v = d.digest;
+    else
+      for (const m of d.found)
+        if (m.key === f) {
+          v = (m.part === 0 ? e.head : e.tail).slice(m.start, m.end);
+          part = m.part;
+          break;
+        }
     if (v === undefined) continue;
     present++;
     if (key !== null && v === SEALED_TEXT) continue;
     fields.push(f);
     values.push(v);
+    if (part === 0) inHead = true;
+    else if (part === 1) inTail = true;
   }
   if (present === 0) return entryBytes(clearText(e, d.doc, d.inline, d.digest));
   const by = key === null ? ERASED_TEXT : SEALED_TEXT;
-  const personal = new Set(fields);
-  const inHead = d.found.filter((f) => f.part === 0 && personal.has(f.key));
-  const inTail = d.found.filter((f) => f.part === 1 && personal.has(f.key));
-  const head = replaced(e.head, inHead, by);
-  const tail = replaced(e.tail, inTail, by);
-  const text = clearText({ ...e, head, tail }, personal.has(e.name) ? by : d.doc, d.inline, personal.has(digestKey) ? by : d.digest);
-  if (key === null) return entryBytes(text);
-  // The sealed values as the canonical JSON object of path to value: keys in code-unit order.
-  const order = fields.map((_, i) => i).sort((a, b) => (fields[a] < fields[b] ? -1 : fields[a] > fields[b] ? 1 : 0));
+  const head = inHead ? replaced(e.head, d.found.filter((f) => f.part === 0 && fields.includes(f.key)), by) : e.head;
+  const tail = inTail ? replaced(e.tail, d.found.filter((f) => f.part === 1 && fields.includes(f.key)), by) : e.tail;
+  const member = d.inline ? `${JSON.stringify(e.name)}:${fields.includes(e.name) ? by : d.doc},` : "";
+  // The clear part after its opening brace: what clearText writes, personal members replaced.
+  const rest = `${head.slice(1)}${head === "{" ? "" : ","}${member}${JSON.stringify(digestKey)}:${fields.includes(digestKey) ? by : d.digest}${tail}`;
+  if (key === null) return entryBytes(`{${rest}`);
+  const f = fieldsText(fields);
   let plain = "{";
-  for (let i = 0; i < order.length; i++) plain += `${i === 0 ? "" : ","}${JSON.stringify(fields[order[i]])}:${values[order[i]]}`;
+  for (let i = 0; i < f.order.length; i++) plain += `${f.keys[i]}${values[f.order[i]]}`;
   plain += "}";
   const s = sealText(plain, fields, key);
-  const envelope = `{"alg":"A256GCM","ct":"${s.ct}","fields":${canonicalJson(fields, "record")},"iv":"${s.iv}","kid":${JSON.stringify(s.kid)},"v":1}`;
-  return entryBytes(`{"$sealed":${envelope},${text.slice(1)}`);
+  return entryBytes(`{"$sealed":{"alg":"A256GCM","ct":"${s.ct}","fields":${f.json},"iv":"${s.iv}","kid":${JSON.stringify(s.kid)},"v":1},${rest}`);
+}
+
+/** The sealed paths' canonical JSON, their code-unit order and each one's `"path":` text (with its comma) in that order. */
+interface FieldsText {
+  readonly json: string;
+  readonly order: readonly number[];
+  readonly keys: readonly string[];
+}
+
+// By the paths joined with NUL: a log seals entry after entry with the same one or two lists.
+const fieldTexts = new Map<string, FieldsText>();
+
+function fieldsText(fields: readonly string[]): FieldsText {
+  const k = fields.join("\u0000");
+  let t = fieldTexts.get(k);
+  if (t === undefined) {
+    const order = fields.map((_, i) => i).sort((a, b) => (fields[a] < fields[b] ? -1 : fields[a] > fields[b] ? 1 : 0));
+    t = { json: canonicalJson(fields, "record"), order, keys: order.map((i, n) => `${n === 0 ? "" : ","}${JSON.stringify(fields[i])}:`) };
+    if (fieldTexts.size >= 1_000) fieldTexts.clear();
+    fieldTexts.set(k, t);
+  }
+  return t;
 }

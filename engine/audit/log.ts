@@ -73,6 +73,13 @@ export interface AuditLogOptions {
    * with SQLite a batch is written on the event loop, so this also bounds that pause (a few ms).
    */
   readonly maxBatch?: number;
+  /**
+   * With a store that encodes on its own thread (SQLite): when it falls behind (SHARE_AT batches
+   * waiting on it), encode and seal every other batch on the caller's thread, so that both cores
+   * work on the log. Off by default: the caller's event loop then takes that work (a few
+   * ms per batch, in slices), which a service answering requests may not want.
+   */
+  readonly shareEncoding?: boolean;
   /** Milliseconds since the epoch; for tests. */
   readonly now?: () => number;
 }
@@ -162,6 +169,9 @@ const YIELD_EVERY = 256;
 // Batches an ordered store may hold at once: one committing, the next ones queued behind it
 // (the SQLite store's thread commits the queued ones together, sqlite-thread.ts).
 const PIPELINE_DEPTH = 8;
+// Batches waiting on a store that encodes on its own thread from which, with shareEncoding, the
+// next batch is encoded here instead: the store is the bottleneck, this thread has room.
+const SHARE_AT = 2;
 // How long subject keys are kept in memory between store reads, and how many at most.
 const KEY_CACHE_MS = 30_000;
 const KEY_CACHE_SIZE = 100_000;
@@ -429,6 +439,7 @@ export class AuditLog {
     let waited = true;
     // Commits handed to an ordered store and not yet settled, oldest first.
     const inflight: Promise<void>[] = [];
+    let sharedLast = false;
     for (;;) {
       // Appends resolved by the last commit may have queued more: look again after awaiting it,
       // and only give up the writer role (synchronously, below) once the queue is truly empty.
@@ -446,9 +457,12 @@ export class AuditLog {
       if (!waited && this.#queue.length < this.#maxBatch) await this.#turn();
       waited = false;
       const batch = this.#queue.splice(0, this.#maxBatch);
+      // Every other batch at most, so that each thread takes about half of the encoding.
+      const storeEncodes: boolean = this.store.appendDocuments !== undefined && !(this.#options.shareEncoding === true && inflight.length >= SHARE_AT && !sharedLast);
+      sharedLast = !storeEncodes;
       let runs: Run[];
       try {
-        runs = await this.#prepare(batch);
+        runs = await this.#prepare(batch, storeEncodes);
       } catch (err) {
         for (const p of batch) p.reject(err);
         continue;
@@ -492,13 +506,13 @@ export class AuditLog {
 
   /**
    * Seals and encodes a batch into runs for the store, in queue order; records that cannot be
-   * encoded are rejected alone. Documents stay unencoded when the store encodes them itself.
+   * encoded are rejected alone. Documents stay unencoded when the store encodes them itself
+   * (`storeEncodes`).
    */
-  async #prepare(batch: Pending[]): Promise<Run[]> {
+  async #prepare(batch: Pending[], storeEncodes: boolean): Promise<Run[]> {
     await this.#settle();
     const policy = this.#erasure;
     // The store only ever sees the subject's pseudonym.
-    const storeEncodes = this.store.appendDocuments !== undefined;
     // Documents sealed here (a store without a thread of its own): canonicalised first, for their subject.
     const sealable: (SealableDocument | Error | undefined)[] = [];
     const subjects = batch.map((p, i) => {

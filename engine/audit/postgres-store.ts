@@ -21,6 +21,22 @@ import type { AppendResult, AuditStore, EraseOutcome, NewEntry, StoredCheckpoint
 /** Meta row set while an erasure has not yet removed the old row versions that hold a key. */
 const PURGE_PENDING = "erasure_pending";
 
+// How many entries each data subject has, and where its first and last are (what an erasure
+// reports), as the SQLite store keeps it: a row per subject rather than an index row per entry,
+// which every batch updated at about one page per subject.
+const SUBJECT_ENTRIES = `
+CREATE TABLE IF NOT EXISTS subject_entries (
+  subject TEXT PRIMARY KEY,
+  entries BIGINT NOT NULL,
+  first_idx BIGINT NOT NULL,
+  last_idx BIGINT NOT NULL
+);`;
+
+/** Builds subject_entries from the entries of a log written before it existed, and drops the index it replaces. */
+const MIGRATE_SUBJECTS = `${SUBJECT_ENTRIES}
+INSERT INTO subject_entries (subject, entries, first_idx, last_idx) SELECT subject, count(*), min(idx), max(idx) FROM entries WHERE subject IS NOT NULL GROUP BY subject;
+DROP INDEX IF EXISTS entries_subject;`;
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS entries (
   idx BIGINT PRIMARY KEY,
@@ -29,7 +45,6 @@ CREATE TABLE IF NOT EXISTS entries (
   subject TEXT,
   time BIGINT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS entries_subject ON entries (subject) WHERE subject IS NOT NULL;
 CREATE TABLE IF NOT EXISTS nodes (
   level INTEGER NOT NULL,
   idx BIGINT NOT NULL,
@@ -55,6 +70,7 @@ CREATE TABLE IF NOT EXISTS meta (
   name TEXT PRIMARY KEY,
   value TEXT NOT NULL
 );
+${SUBJECT_ENTRIES}
 `;
 
 // One lock per schema, so two logs in two schemas of one database do not serialise each other.
@@ -106,11 +122,13 @@ export class PostgresStore implements AuditStore {
           throw new StoreError("audit/store-unreadable", `synchronous_commit is off on ${location}`, "an acknowledged append could be lost: set synchronous_commit = on for this database");
         }
         await c.query("SELECT pg_advisory_xact_lock(hashtext('palisade-audit-schema:' || current_schema()))");
+        const tables = async () => new Set(((await c.query("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()")).rows as Row[]).map((r) => String(r.table_name)));
+        const have = await tables();
+        // A log from before subject_entries moves onto it under the schema lock, once.
+        if (have.has("entries") && !have.has("subject_entries")) await c.query(MIGRATE_SUBJECTS);
         if (options.create ?? true) await c.query(SCHEMA);
-        else {
-          const t = await c.query("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = current_schema() AND table_name IN ('entries', 'nodes', 'checkpoints', 'subject_keys', 'meta')");
-          if (Number((t.rows[0] as Row).n) !== 5) throw new StoreError("audit/store-unreadable", `${location} holds no palisade audit log`, "pass --db with the log's SQLite file or postgres:// URL");
-        }
+        const now = await tables();
+        if (!["entries", "nodes", "checkpoints", "subject_keys", "meta", "subject_entries"].every((t) => now.has(t))) throw new StoreError("audit/store-unreadable", `${location} holds no palisade audit log`, "pass --db with the log's SQLite file or postgres:// URL");
       });
       return store;
     } catch (err) {
@@ -144,8 +162,12 @@ export class PostgresStore implements AuditStore {
       const leaves = leafHashesOf(entries);
       const nodes = planAppend(first, edge, leaves);
       const idx = entries.map((_, i) => first + i);
+      // The subjects' counts in the same statement (appends hold LOCK, so no two upsert at once).
       await c.query(
-        "INSERT INTO entries (idx, data, leaf_hash, subject, time) SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::bytea[], $4::text[], $5::bigint[])",
+        `WITH added AS (INSERT INTO entries (idx, data, leaf_hash, subject, time) SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::bytea[], $4::text[], $5::bigint[]))
+         INSERT INTO subject_entries (subject, entries, first_idx, last_idx)
+           SELECT subject, count(*), min(idx), max(idx) FROM unnest($1::bigint[], $4::text[]) AS u(idx, subject) WHERE subject IS NOT NULL GROUP BY subject
+           ON CONFLICT (subject) DO UPDATE SET entries = subject_entries.entries + excluded.entries, last_idx = excluded.last_idx`,
         [idx, entries.map((e) => Buffer.from(e.data)), leaves.map((h) => Buffer.from(h)), entries.map((e) => e.subject), entries.map((e) => e.time)],
       );
       if (nodes.length > 0) {
@@ -278,7 +300,7 @@ export class PostgresStore implements AuditStore {
   }
 
   async subjectEntryCount(subject: string): Promise<number> {
-    return Number((await this.#query("SELECT count(*) AS n FROM entries WHERE subject = $1", [subject]))[0].n);
+    return Number((await this.#query("SELECT coalesce(sum(entries), 0) AS n FROM subject_entries WHERE subject = $1", [subject]))[0].n);
   }
 
   async close(): Promise<void> {

@@ -13,7 +13,7 @@ import type { ApprovalOutcome, ApprovalRequest, Approver } from "./approval.ts";
 import { isoClock } from "./clock.ts";
 import { PolicyDeniedError, denialMessage } from "./errors.ts";
 import type { DenialCause } from "./errors.ts";
-import { SessionHistory, sourceOf } from "./history.ts";
+import { SessionHistory, sameJson, sourceOf } from "./history.ts";
 import type { CallHandle, CallOutcome, SessionCall, SessionSource } from "./history.ts";
 import type { HistoryNeeds } from "./needs.ts";
 import { Recorder } from "./record.ts";
@@ -77,6 +77,7 @@ export interface CallOptions {
 export const GUARD_RULES = {
   unrecordable: "palisade.unrecordable_input",
   history: "palisade.session_history",
+  principal: "palisade.session_principal",
   audit: "palisade.audit_unavailable",
 } as const;
 
@@ -107,9 +108,12 @@ interface Decided {
   readonly latencyMs: number;
   readonly callsBefore: number;
   readonly call: CallHandle | undefined;
-  /** Whether `session` is the guard's own history (not one the caller passed in). */
+  /** Whether `session` is the guard's own history of this principal (not one the caller passed in, nor another principal's). */
   readonly ownHistory: boolean;
 }
+
+/** The longest session id, principal id or tool name a guard accepts, in characters: each is a field of every entry, which must fit the log's 64 KiB. */
+export const MAX_ID = 1_024;
 
 const NO_HISTORY: readonly SessionCall[] = Object.freeze([]);
 const NO_SOURCES: readonly SessionSource[] = Object.freeze([]);
@@ -154,7 +158,13 @@ export class GuardCore {
    * durable first. Throws PolicyDeniedError (enforce mode) for a deny or a refused approval.
    */
   enforce(phase: GuardPhase, input: PhaseInput, scope: ScopeState, options?: CallOptions): Guarded | Promise<Guarded> {
+    // A human's answer the framework holds was given for the arguments it was asked about.
+    const asked = options?.approval !== undefined && options.callId !== undefined && scope.session !== null && phase === "tool_call" ? this.history.pendingArgs(scope.session, options.callId) : undefined;
     const d = this.#decide(phase, input, scope, options?.callId, true);
+    if (asked !== undefined && !sameJson(asked.args, (d.decision.payload as { tool?: { args?: unknown } }).tool?.args)) {
+      // Resumed with other arguments than the human saw: the answer is not for this call, so the human is asked again.
+      options = { ...options, approval: undefined };
+    }
     const { decision } = d;
     const shadow = this.mode === "shadow";
     // A refusal the framework already holds stands even when the policy now allows: the call did not run.
@@ -236,20 +246,26 @@ export class GuardCore {
     const session = scope.session;
     const given = input.session as { id?: unknown; calls?: unknown } | undefined;
     const ownHistory = !(given !== undefined && Array.isArray(given.calls));
-    const calls = ownHistory ? (session === null ? NO_HISTORY : this.history.calls(session)) : (given.calls as readonly SessionCall[]);
+    // A session is one principal's: another acting in it would read its history and add to it.
+    const foreign = ownHistory && session !== null && !this.history.mayAct(session, scope.principal?.id ?? null, remember);
+    const calls = ownHistory ? (session === null || foreign ? NO_HISTORY : this.history.calls(session)) : (given.calls as readonly SessionCall[]);
     const callsBefore = calls.length;
     let full: Record<string, unknown>;
     let decision: Decision | undefined;
     try {
-      full = this.#fullInput(input, scope, clock.iso, ownHistory ? { id: session, calls, sources: session === null ? NO_SOURCES : this.history.sources(session) } : snapshot(given, "/session"));
+      full = this.#fullInput(input, scope, clock.iso, ownHistory ? { id: session, calls, sources: session === null || foreign ? NO_SOURCES : this.history.sources(session) } : snapshot(given, "/session"));
+      // The name is an entry's own field (not in the input document, which is kept by digest when large).
+      const named = (full.tool as { name?: unknown } | undefined)?.name;
+      if (typeof named === "string" && named.length > MAX_ID) throw new UnrecordableError("/tool/name", `a tool name of ${named.length} characters (at most ${MAX_ID})`);
     } catch (err) {
       if (!(err instanceof UnrecordableError)) throw err;
       // Decide nothing on it; record what can be recorded: the tool's name.
       const name = (input.tool as { name?: unknown } | undefined)?.name;
-      full = this.#fullInput(typeof name === "string" ? { tool: { name } } : {}, scope, clock.iso, { id: session, calls }, false);
+      full = this.#fullInput(typeof name === "string" && name.isWellFormed() && name.length <= MAX_ID ? { tool: { name } } : {}, scope, clock.iso, { id: session, calls }, false);
       decision = this.#guardDenial(GUARD_RULES.unrecordable, `the ${phase} input holds ${err.message.replace(/ cannot be recorded$/, "")}, which cannot be recorded: pass plain JSON data`, full);
     }
     const tool = toolName(full);
+    if (decision === undefined && foreign) decision = this.#guardDenial(GUARD_RULES.principal, `session '${session}' belongs to another principal; a session is one conversation of one principal: give each user's conversation its own session id`, full);
     if (decision === undefined && this.mode === "enforce" && this.#o.onAuditFailure === "deny" && this.recorder.failure !== null) {
       decision = this.#guardDenial(GUARD_RULES.audit, `the audit log is failing (${this.recorder.failure.message}); actions are refused until it records again`, full);
     }
@@ -265,12 +281,12 @@ export class GuardCore {
     decision ??= this.policySet.decide(phase, full);
     const latencyMs = performance.now() - started;
     let call: CallHandle | undefined;
-    if (remember && phase === "tool_call" && tool !== undefined && session !== null && ownHistory) {
+    if (remember && phase === "tool_call" && tool !== undefined && session !== null && ownHistory && !foreign) {
       const args = ((this.mode === "shadow" || decision.decision === "deny" ? full : decision.payload) as { tool?: { args?: unknown } }).tool?.args;
       const outcome: CallOutcome = this.mode === "shadow" ? "executed" : decision.decision === "allow" ? "executed" : decision.decision === "deny" ? "denied" : "pending";
       call = this.history.add(session, { tool: { name: tool, args }, time: clock.iso, decision: decision.decision, outcome }, callId);
     }
-    return { decision, full, clock, latencyMs, callsBefore, call, ownHistory };
+    return { decision, full, clock, latencyMs, callsBefore, call, ownHistory: ownHistory && !foreign };
   }
 
   #guardDenial(rule: string, message: string, full: Record<string, unknown>): Decision {

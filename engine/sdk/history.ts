@@ -73,7 +73,10 @@ interface Entry {
   readonly sources: SessionSource[];
   /** Call id -> position, for frameworks that decide one call more than once. */
   readonly byId: Map<string, number>;
-  overflow: boolean;
+  /** Whole, or not: over its limit, or made again after it was forgotten (its earlier calls are gone). */
+  state: HistoryState;
+  /** The principal the session acts for (null: none given), fixed by its first decision; undefined until then. */
+  owner: string | null | undefined;
 }
 
 interface MutableCall {
@@ -128,14 +131,14 @@ export class SessionHistory {
   /** Adds what the agent was given; past the per-session limit the session is marked `overflow` instead. */
   addSource(session: string, source: SessionSource): void {
     const e = this.#touch(session);
-    if (e.sources.length >= this.#maxCalls) e.overflow = true;
+    if (e.sources.length >= this.#maxCalls) e.state = "overflow";
     else e.sources.push(source);
   }
 
   /** Whether `session`'s history is whole. */
   state(session: string): HistoryState {
     const e = this.#sessions.get(session);
-    if (e !== undefined) return e.overflow ? "overflow" : "ok";
+    if (e !== undefined) return e.state;
     return this.#forgotten.has(session) ? "forgotten" : "ok";
   }
 
@@ -147,7 +150,11 @@ export class SessionHistory {
   add(session: string, call: SessionCall, callId?: string): CallHandle {
     const e = this.#touch(session);
     const at = callId === undefined ? undefined : e.byId.get(callId);
-    if (at !== undefined) {
+    // Call ids are the framework's (often the model provider's), and some restart at "call_0"
+    // each turn: an id names an earlier call only when it is that call decided again (the same
+    // tool, and the same arguments unless the call still waits for its human). Anything else is
+    // a new call, or a later call would overwrite an earlier one and walk round a sequence rule.
+    if (at !== undefined && sameCall(e.calls[at], call)) {
       const m = e.calls[at];
       m.tool = call.tool;
       m.time = call.time;
@@ -156,7 +163,7 @@ export class SessionHistory {
       return handle(m, at);
     }
     if (e.calls.length >= this.#maxCalls) {
-      e.overflow = true;
+      e.state = "overflow";
       return NO_CALL;
     }
     const m: MutableCall = { tool: call.tool, time: call.time, decision: call.decision, outcome: call.outcome };
@@ -172,7 +179,7 @@ export class SessionHistory {
     let e = this.#sessions.get(session);
     if (e === undefined) {
       if (this.#sessions.size >= this.#maxSessions) this.#evictOldest();
-      e = { calls: [], sources: [], byId: new Map(), overflow: this.#forgotten.has(session) };
+      e = { calls: [], sources: [], byId: new Map(), state: this.#forgotten.has(session) ? "forgotten" : "ok", owner: undefined };
       this.#forgotten.delete(session);
     } else this.#sessions.delete(session);
     this.#sessions.set(session, e);
@@ -181,8 +188,30 @@ export class SessionHistory {
     return e;
   }
 
-  /** Forgets a session (when the application ends the conversation); a later call starts afresh. */
-  end(session: string): void {
+  /**
+   * Whether `principal` may act in `session`: a session is one conversation of one principal, so
+   * the first to act in it (with `claim`) owns it and any other is refused. Without `claim` the
+   * owner is only read.
+   */
+  mayAct(session: string, principal: string | null, claim: boolean): boolean {
+    const known = session === this.#lastId && this.#last !== undefined ? this.#last : this.#sessions.get(session);
+    if (known?.owner !== undefined) return known.owner === principal;
+    if (claim) this.#touch(session).owner = principal;
+    return true;
+  }
+
+  /** The arguments call `callId` of `session` was decided on while it waits for its human, or undefined when no such call waits. */
+  pendingArgs(session: string, callId: string): { readonly args: unknown } | undefined {
+    const e = this.#sessions.get(session);
+    const at = e?.byId.get(callId);
+    const m = at === undefined ? undefined : e?.calls[at];
+    return m?.outcome === "pending" ? { args: m.tool.args } : undefined;
+  }
+
+  /** Forgets a session (when the application ends the conversation); a later call starts afresh. Only its owner may end it. */
+  end(session: string, principal: string | null): void {
+    const owner = this.#sessions.get(session)?.owner;
+    if (owner !== undefined && owner !== principal) return;
     if (session === this.#lastId) this.#last = this.#lastId = undefined;
     this.#sessions.delete(session);
     this.#forgotten.delete(session);
@@ -203,6 +232,20 @@ export class SessionHistory {
     if (this.#forgotten.size >= this.#maxSessions * 10) this.#forgotten.delete(this.#forgotten.values().next().value as string);
     this.#forgotten.add(oldest.value);
   }
+}
+
+function sameCall(before: MutableCall, now: SessionCall): boolean {
+  return before.tool.name === now.tool.name && (before.outcome === "pending" || sameJson(before.tool.args, now.tool.args));
+}
+
+/** Deep equality of plain JSON data (what a guard's snapshots hold). */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) if (!Object.hasOwn(b, k) || !sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  return true;
 }
 
 function handle(m: MutableCall, seq: number): CallHandle {

@@ -3,6 +3,9 @@
 // history is not whole (over its limit, or forgotten), only those decisions fail closed; a tool
 // no history rule can match keeps working.
 import type { PolicySet } from "../runtime/index.ts";
+import { ALL, parsePattern } from "../../language/check/regex-parse.ts";
+import type { CharSet } from "../../language/check/regex-parse.ts";
+import { maxExtent } from "../runtime/stdlib/regex-program.ts";
 
 /** Per phase: whether some history-reading rule applies to any tool, or to which tools. */
 export class HistoryNeeds {
@@ -78,27 +81,58 @@ const DETECTOR_SPAN: Readonly<Record<string, number>> = {
   "secret.generic_api_key": 256,
 };
 
-/** What a user regex is assumed to span at most when held back in a stream. */
-export const REGEX_SPAN = 256;
+/**
+ * The most UTF-16 code units one match of `pattern` can examine (lookaheads included), or
+ * Infinity when it has no bound (`*`, `+`, `{n,}`, a backreference, a lookbehind) or cannot be
+ * read. Every character counts two: under `u` one may be a surrogate pair.
+ */
+export function regexSpan(pattern: string, flags: string): number {
+  try {
+    new RegExp(pattern, flags);
+    const parsed = parsePattern(pattern, flags, SPAN_OPTIONS);
+    if (parsed.unsupported.length > 0) return Infinity;
+    return 2 * maxExtent(parsed.root);
+  } catch {
+    return Infinity;
+  }
+}
+
+/** The hold-back that holds a whole answer to its end: an integer, so that it travels as JSON (the service's `/v1/status`, the Python SDK). */
+export const HOLD_ALL = Number.MAX_SAFE_INTEGER;
+
+// The span of a match does not depend on which characters a set holds.
+const SPAN_OPTIONS = { caseClose: (set: CharSet) => set, property: () => ALL };
 
 /**
  * How many characters of a streamed answer must be held back so that no match of a pattern the
- * `output` rules use can be cut in two: the longest span among them (0 when they use none).
+ * `output` rules use can be cut in two: the longest span among them (0 when they use none;
+ * HOLD_ALL, which holds the whole answer to its end, when one has no bound). A pattern is a
+ * detector, a regex, the right side of `matches` (a string is compiled as a regex; anything
+ * else is unknown until run time), a `like` glob, or a string literal; defs and consts are read
+ * too, since an output rule may reach a pattern through them.
  */
 export function streamHold(policySet: PolicySet): number {
   let hold = 0;
   const visit = (node: unknown): void => {
     if (typeof node !== "object" || node === null) return;
     if (Array.isArray(node)) return node.forEach(visit);
-    const n = node as { kind?: unknown; parts?: readonly { name: string }[]; value?: unknown };
-    if (n.kind === "Regex") hold = Math.max(hold, REGEX_SPAN);
+    const n = node as { kind?: unknown; parts?: readonly { name: string }[]; value?: unknown; pattern?: unknown; flags?: unknown; op?: unknown; right?: { kind?: unknown; value?: unknown } };
+    if (n.kind === "Regex") hold = Math.max(hold, regexSpan(String(n.pattern), String(n.flags ?? "")));
     else if (n.kind === "QualifiedName" && n.parts !== undefined) {
       const name = n.parts.map((p) => p.name).join(".");
       const span = DETECTOR_SPAN[name];
       if (span !== undefined) hold = Math.max(hold, span);
-    } else if (n.kind === "String" && typeof n.value === "string") hold = Math.max(hold, Math.min(n.value.length, REGEX_SPAN));
+    } else if (n.kind === "String" && typeof n.value === "string") hold = Math.max(hold, n.value.length);
+    else if (n.kind === "Binary" && (n.op === "matches" || n.op === "like")) {
+      const r = n.right;
+      if (r?.kind === "String" && typeof r.value === "string") hold = Math.max(hold, n.op === "matches" ? regexSpan(r.value, "") : r.value.includes("*") ? Infinity : 2 * r.value.length);
+      else if (r?.kind !== "Regex" && r?.kind !== "QualifiedName") hold = Infinity;
+    }
     for (const [k, v] of Object.entries(node)) if (k !== "span" && typeof v === "object" && v !== null) visit(v);
   };
-  for (const rule of policySet.program.rules) if (rule.phases.includes("output")) visit(rule.decl);
-  return hold;
+  const program = policySet.program;
+  for (const rule of program.rules) if (rule.phases.includes("output")) visit(rule.decl);
+  for (const def of program.defs.values()) visit(def.decl);
+  for (const c of program.consts.values()) visit(c.value);
+  return Math.min(hold, HOLD_ALL);
 }

@@ -4,11 +4,12 @@
 import { randomUUID } from "node:crypto";
 import type { Decision } from "../runtime/index.ts";
 import type { JSONSchemaObject } from "../../language/index.ts";
+import { MAX_ID } from "./core.ts";
 import type { CallOptions, GuardCore, GuardPhase, Guarded, PhaseInput, Principal, ScopeState } from "./core.ts";
-import { PolicyDeniedError, SessionRequiredError } from "./errors.ts";
+import { GuardConfigError, PolicyDeniedError, SessionRequiredError } from "./errors.ts";
 import { resultFrom, viewOf } from "./result.ts";
 import type { ToolResultView } from "./result.ts";
-import { clonePlain } from "./snapshot.ts";
+import { UnrecordableError, clonePlain, snapshot } from "./snapshot.ts";
 import type { StepOutcome } from "./record.ts";
 import type { OutcomeError } from "../monitor/event.ts";
 
@@ -53,6 +54,9 @@ export function deniedToolMessage(error: PolicyDeniedError): string {
   return `blocked by policy: ${error.message}`;
 }
 
+/** The longest principal (id, roles and attrs) a guard accepts, in characters of JSON. */
+export const MAX_PRINCIPAL = 8_192;
+
 /** The guard's API for one session (or, on the root guard, for checks only). */
 export class GuardScope {
   /** The session id, or null on the root guard. */
@@ -68,7 +72,25 @@ export class GuardScope {
     this.principal = principal;
     // Keys in RFC 8785 order here and in the inputs below: a record's canonical text is then
     // written without a sorted copy of each object (engine/audit/canonical-json.ts).
-    const principalInput = principal === null ? null : { attrs: principal.attrs ?? {}, id: principal.id, roles: principal.roles ?? [] };
+    // Every record of the scope carries its session and principal: one the log cannot hold (a lone
+    // surrogate, a cycle in attrs) would leave each of its decisions unrecorded, so it is refused here.
+    // Sizes are bounded for the same reason: every entry must fit the log's 64 KiB (a 70,000-character
+    // chat id left its decisions unrecorded and, under onAuditFailure "deny", refused other sessions' actions).
+    if (session !== null && !session.isWellFormed()) throw new GuardConfigError(`session id ${JSON.stringify(session.slice(0, 80))} holds a lone surrogate, which the audit log cannot record: pass well-formed text`);
+    if (session !== null && session.length > MAX_ID) throw new GuardConfigError(`a session id of ${session.length} characters is too long (at most ${MAX_ID}): use a shorter conversation id, or a digest of it`);
+    let principalInput: Readonly<Record<string, unknown>> | null = null;
+    if (principal !== null) {
+      if (typeof principal.id !== "string" || !principal.id.isWellFormed() || principal.id.length > MAX_ID) throw new GuardConfigError(`principal id ${JSON.stringify(String(principal.id).slice(0, 80))} must be well-formed text of at most ${MAX_ID} characters`);
+      try {
+        principalInput = snapshot({ attrs: principal.attrs ?? {}, id: principal.id, roles: principal.roles ?? [] }, "/principal") as Record<string, unknown>;
+      } catch (err) {
+        if (!(err instanceof UnrecordableError)) throw err;
+        throw new GuardConfigError(`principal '${principal.id}': ${err.message}: pass plain JSON data`);
+      }
+      // An id alone is bounded already; roles and attrs are measured only when given.
+      const size = principal.attrs === undefined && principal.roles === undefined ? 0 : JSON.stringify(principalInput).length;
+      if (size > MAX_PRINCIPAL) throw new GuardConfigError(`principal '${principal.id}' is ${size} characters as JSON (at most ${MAX_PRINCIPAL}): keep only the roles and attributes policies read`);
+    }
     this.#state = { session, principal, principalInput };
   }
 
@@ -117,7 +139,7 @@ export class GuardScope {
 
   /** Forgets this session's tool-call history (the conversation is over). */
   end(): void {
-    if (this.sessionId !== null) this.#core.history.end(this.sessionId);
+    if (this.sessionId !== null) this.#core.history.end(this.sessionId, this.principal?.id ?? null);
   }
 
   /**

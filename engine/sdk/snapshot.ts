@@ -29,16 +29,30 @@ const MAX_DEPTH = 64;
 export function snapshot(value: unknown, path = ""): unknown {
   // Nearly every value is plain data: copied without the bookkeeping that only a refusal needs
   // (the path, the cycle check), and copied again the careful way when the quick copy gives up.
-  const quick = quickCopy(value, 0);
+  let quick: unknown;
+  try {
+    quick = quickCopy(value, 0);
+  } catch {
+    // A getter or a proxy trap threw: the careful copy meets it again and says where.
+    quick = GAVE_UP;
+  }
   if (quick !== GAVE_UP) return quick;
   const keys: (string | number)[] = [];
   try {
     return copy(value, 0, [], keys);
   } catch (err) {
-    if (!(err instanceof Unrecordable)) throw err;
+    // What a getter, a proxy trap or a toJSON throws is refused like any other unreadable value:
+    // left to propagate, it would stop the call before any decision was made or recorded.
+    const what = err instanceof Unrecordable ? err.what : `a value that threw when read (${err instanceof Error ? err.message : String(err)})`;
     // The path is built only when something is refused: building it on every key is most of a copy's cost.
-    throw new UnrecordableError(path + keys.map((k) => `/${String(k).replaceAll("~", "~0").replaceAll("/", "~1")}`).join(""), err.what);
+    throw new UnrecordableError(recordable(path + keys.map((k) => `/${String(k).replaceAll("~", "~0").replaceAll("/", "~1")}`).join("")), recordable(what));
   }
+}
+
+// A refusal's text is recorded: a lone surrogate from the refused key or message is written as
+// its escape, so that the refusal itself can be recorded.
+function recordable(text: string): string {
+  return text.isWellFormed() ? text : text.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
 }
 
 const GAVE_UP: unique symbol = Symbol("gave up");
@@ -51,6 +65,7 @@ const GAVE_UP: unique symbol = Symbol("gave up");
 function quickCopy(value: unknown, depth: number): unknown {
   switch (typeof value) {
     case "string":
+      return value.isWellFormed() ? value : GAVE_UP;
     case "boolean":
     case "undefined":
       return value;
@@ -78,6 +93,7 @@ function quickCopy(value: unknown, depth: number): unknown {
   const own = Object.keys(value);
   for (let i = 0; i < own.length; i++) {
     const k = own[i];
+    if (k === "__proto__" || !k.isWellFormed()) return GAVE_UP;
     const v = quickCopy((value as Record<string, unknown>)[k], depth + 1);
     if (v === GAVE_UP) return GAVE_UP;
     if (v !== undefined) rec[k] = v;
@@ -96,6 +112,8 @@ class Unrecordable {
 function copy(value: unknown, depth: number, stack: object[], keys: (string | number)[]): unknown {
   switch (typeof value) {
     case "string":
+      if (!value.isWellFormed()) throw new Unrecordable("a string with a lone surrogate (no UTF-8 form)");
+      return value;
     case "boolean":
       return value;
     case "number":
@@ -144,6 +162,9 @@ function copy(value: unknown, depth: number, stack: object[], keys: (string | nu
     for (let i = 0; i < own.length; i++) {
       const k = own[i];
       keys.push(k);
+      // Assigned, "__proto__" would set the copy's prototype and vanish from what is decided and recorded.
+      if (k === "__proto__") throw new Unrecordable("a key named '__proto__'");
+      if (!k.isWellFormed()) throw new Unrecordable("a key with a lone surrogate (no UTF-8 form)");
       const v = copy((obj as Record<string, unknown>)[k], depth + 1, stack, keys);
       keys.pop();
       if (v !== undefined) rec[k] = v;

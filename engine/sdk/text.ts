@@ -37,10 +37,15 @@ export class OutputStream {
     const pending = this.#raw.length - this.#emitted;
     // Emit in pieces of at least `hold` characters, so a long answer is decided O(n / hold) times.
     if (pending <= this.#hold * 2 && this.#hold > 0) return "";
-    const whole = this.#text(this.#raw.slice(this.#emitted));
-    for (let cut = this.#raw.length - this.#hold; cut > this.#emitted; cut -= Math.max(1, this.#hold)) {
+    // Never cut between the halves of a surrogate pair (a delta may even end between them): a
+    // piece ending in half a character has no UTF-8 form, so it could be neither shown nor recorded.
+    const end = highSurrogateAt(this.#raw, this.#raw.length - 1) ? this.#raw.length - 1 : this.#raw.length;
+    const whole = this.#text(this.#raw.slice(this.#emitted, end));
+    for (let at = end - this.#hold; at > this.#emitted; at -= Math.max(1, this.#hold)) {
+      const cut = highSurrogateAt(this.#raw, at - 1) ? at - 1 : at;
+      if (cut <= this.#emitted) break;
       const head = this.#text(this.#raw.slice(this.#emitted, cut));
-      const rest = this.#text(this.#raw.slice(cut));
+      const rest = this.#text(this.#raw.slice(cut, end));
       if (head + rest !== whole) continue;
       this.#emitted = cut;
       return head;
@@ -74,4 +79,9 @@ export class OutputStream {
     const out = ((d.payload as { output?: { text?: unknown } }).output)?.text;
     return this.#scope.core.mode === "enforce" && typeof out === "string" ? out : piece;
   }
+}
+
+function highSurrogateAt(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  return c >= 0xd800 && c <= 0xdbff;
 }

@@ -6,8 +6,11 @@ import { after, describe, it } from "node:test";
 import fc from "fast-check";
 import { AuditLog, digest, encodeDocumentEntry, encodeEntry, openStore } from "../index.ts";
 import { SqliteStore } from "../sqlite-store.ts";
+import { ThreadedSqliteStore } from "../sqlite-thread.ts";
 import type { AuditRecord, DocumentEntry, JsonValue } from "../index.ts";
 import { canonicalJson } from "../canonical-json.ts";
+import { prepareSealing, sealDocument } from "../document-entry.ts";
+import { newSubjectKey, seal, unseal } from "../erasure.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "palisade-document-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -184,4 +187,68 @@ describe("sealed document entries", () => {
       await log.close();
     });
   }
+
+
+  it("with shareEncoding, a store's thread that falls behind hands every other batch to the caller's thread: same entries, same erasure", async () => {
+    const store = await ThreadedSqliteStore.open(join(dir, "shared.db"));
+    const calls = { append: 0, appendDocuments: 0 };
+    // The real store, counting which way each batch reaches it.
+    const counted = new Proxy(store, {
+      get(t, k) {
+        const v = Reflect.get(t, k, t) as unknown;
+        if (typeof v !== "function") return v;
+        const f = v as (...a: unknown[]) => unknown;
+        return (...a: unknown[]) => {
+          if (k === "append" || k === "appendDocuments") calls[k]++;
+          return f.apply(t, a);
+        };
+      },
+    });
+    const log = await AuditLog.open(counted, { shareEncoding: true, maxBatch: 10 });
+    const plain = await AuditLog.open(join(dir, "shared-ref.db"));
+    const principals: JsonValue[] = ["alice", "bob", null, { id: "carol" }];
+    const docs = Array.from({ length: 400 }, (_, i) => sealedDoc(principals[i % 4], { q: `card 4111 ${i}`, i }));
+    // All in one turn, so that batches queue up behind the store's thread.
+    const [at, ref] = await Promise.all([Promise.all(docs.map((d) => log.appendDocument(d))), Promise.all(docs.map((d) => plain.appendDocument(d)))]);
+    assert.deepEqual(at, ref);
+    assert.ok(calls.append > 0 && calls.appendDocuments > 0, `both ways used: ${JSON.stringify(calls)}`);
+    for (let i = 0; i < docs.length; i++) {
+      const [a, b] = [await log.read(i), await plain.read(i)];
+      assert.deepEqual(shape(a.data), shape(b.data));
+      assert.deepEqual(a.record, b.record);
+    }
+    assert.equal((await log.erase("alice")).entries, 100);
+    for (let i = 0; i < 8; i += 4) assert.equal((await log.read(i)).record.input, "[erased]");
+    assert.deepEqual((await log.read(1)).record.input, { q: "card 4111 1", i: 1 });
+    assert.equal((await log.verify({ allowUnsigned: true })).ok, true);
+    await log.close();
+    await store.close();
+    await plain.close();
+  });
+});
+
+describe("sealDocument, top-level policies", () => {
+  // Any choice of personal members among head, tail, the document and its digest, with or
+  // without a key: the entry is the one seal() makes of the record, bar nonce and ciphertext,
+  // and the ciphertext opens to the same values.
+  const members = ["agent", "decision", "env", "input", "input_digest", "mode", "principal", "tool"];
+  it("writes the envelope seal() writes of the record, for any set of top-level personal fields", () => {
+    const key = newSubjectKey();
+    fc.assert(
+      fc.property(fc.subarray(members), fc.boolean(), fc.boolean(), json, fc.oneof(fc.constant("[sealed]"), fc.string({ unit: "grapheme" })), (personal, keyed, inline, input, principal) => {
+        const policy = { subjectField: "principal", personalFields: personal };
+        const record = { agent: "a", decision: "allow", env: "prod", input, input_digest: digest(input), mode: "enforce", principal, tool: "t" } as Record<string, unknown>;
+        if (!inline) delete record.input;
+        const doc: DocumentEntry = { head: `{"agent":"a","decision":"allow","env":"prod"`, name: "input", json: canonicalJson(input), tail: `,"mode":"enforce","principal":${JSON.stringify(principal)},"tool":"t"}`, maxInline: inline ? 1 << 20 : 0, canonical: true };
+        const k = keyed ? key : null;
+        const got = JSON.parse(Buffer.from(sealDocument(prepareSealing(doc, policy), policy, k)).toString("utf8")) as Record<string, unknown>;
+        const want = JSON.parse(canonicalJson(seal(record, policy, k), "record")) as Record<string, unknown>;
+        const open = (e: Record<string, unknown>) => unseal(e, () => key.key);
+        assert.deepEqual(open(got), open(want));
+        const blank = (e: Record<string, unknown>) => (e.$sealed ? { ...e, $sealed: { ...(e.$sealed as object), ct: "", iv: "" } } : e);
+        assert.deepEqual(blank(got), blank(want));
+      }),
+      { numRuns: 300 },
+    );
+  });
 });

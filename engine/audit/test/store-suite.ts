@@ -124,6 +124,36 @@ export function storeSuite(name: string, open: () => Promise<AuditStore>): void 
     }
   });
 
+  test(`${name}: a subject's entry count is the number of its entries, over batches of any size and mix`, async () => {
+    const s = await open();
+    try {
+      // Batches of 1 to 450 entries (past the multi-row insert sizes), subjects repeating
+      // within and across batches, some entries with none.
+      const subjects = ["alice", "bob", "carol", "d'ave", "émile"];
+      let seed = 7;
+      const rand = (n: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+      const want = new Map<string, number>();
+      let i = 0;
+      for (const size of [1, 3, 450, 41, 8, 200, 1]) {
+        const batch: NewEntry[] = [];
+        for (let k = 0; k < size; k++, i++) {
+          const subject = rand(6) === 5 ? null : subjects[rand(subjects.length)];
+          if (subject !== null) want.set(subject, (want.get(subject) ?? 0) + 1);
+          batch.push(entry(i, subject));
+        }
+        await s.append(batch);
+      }
+      const stored = await s.entries(0, i);
+      for (const subject of subjects) {
+        assert.equal(await s.subjectEntryCount(subject), want.get(subject) ?? 0, subject);
+        assert.equal(stored.filter((e) => e.subject === subject).length, want.get(subject) ?? 0);
+      }
+      assert.equal(await s.subjectEntryCount("nobody"), 0);
+    } finally {
+      await s.close();
+    }
+  });
+
   test(`${name}: one live key per subject; erasing destroys it and a later key is new`, async () => {
     const s = await open();
     let n = 0;

@@ -69,3 +69,36 @@ test("sqlite: a new log's file has 16 KiB pages, and an existing one keeps its o
   await reopened.close();
   assert.equal(await pageSize(join(dir, "old-pages.db")), 4096);
 });
+
+test("sqlite: a log written with the entries_subject index moves to the subject table when opened, counts intact", async () => {
+  const { DatabaseSync } = await import("node:sqlite");
+  const p = join(dir, "legacy-subjects.db");
+  const fresh = SqliteStore.open(p);
+  await fresh.close();
+  // The schema before subject_entries: the index on entries.subject, no table.
+  const db = new DatabaseSync(p);
+  db.exec("DROP TABLE subject_entries; CREATE INDEX entries_subject ON entries (subject) WHERE subject IS NOT NULL");
+  const ins = db.prepare("INSERT INTO entries (idx, data, leaf_hash, subject, time) VALUES (?, x'00', x'00', ?, 0)");
+  for (let i = 0; i < 30; i++) ins.run(i, i % 3 === 0 ? null : i % 3 === 1 ? "alice" : "bob");
+  db.close();
+  // Opened for reading only (create: false) it migrates all the same: the table is the store's own index.
+  const s = SqliteStore.open(p, { create: false });
+  try {
+    assert.equal(await s.subjectEntryCount("alice"), 10);
+    assert.equal(await s.subjectEntryCount("bob"), 10);
+    const check = new DatabaseSync(p);
+    const rows = check.prepare("SELECT subject, entries, first_idx, last_idx FROM subject_entries ORDER BY subject").all();
+    assert.deepEqual(rows.map((r) => ({ ...r })), [{ subject: "alice", entries: 10, first_idx: 1, last_idx: 28 }, { subject: "bob", entries: 10, first_idx: 2, last_idx: 29 }]);
+    assert.equal(check.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'entries_subject'").get()?.n, 0, "the index it replaces is gone");
+    check.close();
+  } finally {
+    await s.close();
+  }
+  // Reopened, nothing migrates twice: the counts stay.
+  const again = SqliteStore.open(p);
+  try {
+    assert.equal(await again.subjectEntryCount("alice"), 10);
+  } finally {
+    await again.close();
+  }
+});

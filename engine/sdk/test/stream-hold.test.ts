@@ -1,0 +1,71 @@
+// A streamed answer must never show what the whole answer's decision hides: a match longer than
+// the hold-back, a pattern reached through a def, or a cut between the halves of a character.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createGuard, PolicyDeniedError } from "../index.ts";
+import { HOLD_ALL, regexSpan } from "../needs.ts";
+import { OutputStream } from "../text.ts";
+
+function guardOf(rules: string) {
+  return createGuard({ policies: [{ path: "stream.policy", text: `package stream\n\n${rules}\n` }], env: "t", agent: "a" });
+}
+
+/** What the consumer sees of `text` streamed in `chunk`-sized deltas, and whether the stream was denied. */
+function stream(rules: string, text: string, chunk: number): { shown: string; pieces: string[]; denied: boolean } {
+  const s = new OutputStream(guardOf(rules).session("chat"));
+  const pieces: string[] = [];
+  try {
+    for (let i = 0; i < text.length; i += chunk) {
+      const piece = s.push(text.slice(i, i + chunk));
+      if (piece !== "") pieces.push(piece);
+    }
+  } catch (err) {
+    assert.ok(err instanceof PolicyDeniedError);
+    return { shown: pieces.join(""), pieces, denied: true };
+  }
+  return { shown: pieces.join(""), pieces, denied: false };
+}
+
+const SECRET = `BEGIN${"s".repeat(600)}END`;
+
+test("a match longer than any fixed hold-back never reaches the consumer raw: unbounded regexes, strings under matches, long literals, patterns in defs", async () => {
+  const cases: [string, string][] = [
+    ["unbounded regex redaction", `rule r on output { then redact /BEGIN[a-z]*END/ in output.text with "[X]" }`],
+    ["bounded regex beyond 256", `rule r on output { then redact /BEGINs{600}END/ in output.text with "[X]" }`],
+    ["string under matches", `rule r on output { when output.text matches "BEGIN[a-z]*END" then deny "no" }`],
+    ["a long literal", `rule r on output { when output.text contains "${SECRET}" then deny "no" }`],
+    ["a regex in a def", `def secretive(t) = t matches /BEGIN[a-z]+END/\nrule r on output { when secretive(output.text) then deny "no" }`],
+  ];
+  for (const [name, rules] of cases) {
+    const text = `hello ${SECRET} bye ${"z".repeat(700)}`;
+    const { shown, denied } = stream(rules, text, 40);
+    assert.ok(!shown.includes("BEGINssss"), `${name}: the secret's start was shown before its end arrived`);
+    // What was shown plus the end's decision is what deciding the whole answer gives.
+    if (!denied) {
+      const s = new OutputStream(guardOf(rules).session("chat2"));
+      let all = "";
+      for (let i = 0; i < text.length; i += 40) all += s.push(text.slice(i, i + 40));
+      all += await s.end().catch(() => "");
+      assert.ok(!all.includes("BEGINs"), name);
+    }
+  }
+  // Unbounded is an integer, so that the service's /v1/status can report it as JSON.
+  assert.equal(guardOf(cases[0][1]).session("x").core.streamHold, HOLD_ALL);
+  assert.equal(regexSpan("a{3}b?", ""), 8);
+  assert.equal(regexSpan("a+", ""), Infinity);
+  assert.equal(regexSpan("x(?=y{2,})", ""), Infinity);
+  assert.equal(regexSpan("(a)\\1", ""), Infinity);
+});
+
+test("a stream is never cut between the halves of a surrogate pair, even when a delta ends between them", async () => {
+  const rules = `rule r on output { then redact pii.email in output.text with "[E]" }`;
+  for (const chunk of [1, 3, 7, 64]) {
+    const text = `${"\u{1F600}".repeat(300)} mail bob@example.com ${"\u{1F680}x".repeat(300)}`;
+    const s = new OutputStream(guardOf(rules).session("chat"));
+    const pieces: string[] = [];
+    for (let i = 0; i < text.length; i += chunk) pieces.push(s.push(text.slice(i, i + chunk)));
+    pieces.push(await s.end());
+    assert.ok(pieces.every((p) => p.isWellFormed()), `chunk ${chunk}: a piece holds half a character`);
+    assert.equal(pieces.join(""), text.replace("bob@example.com", "[E]"));
+  }
+});
