@@ -15,6 +15,17 @@ export const MAX_MESSAGE_CHARS = 1000;
  */
 export const MAX_MESSAGES_CHARS = 2000;
 
+/** The characters of the messages of `list`, or more than MAX_MESSAGES_CHARS when one of them is longer than MAX_MESSAGE_CHARS. */
+function chars(list: readonly { readonly message?: string }[]): number {
+  let total = 0;
+  for (let i = 0; i < list.length; i++) {
+    const n = list[i].message?.length ?? 0;
+    if (n > MAX_MESSAGE_CHARS) return MAX_MESSAGES_CHARS + 1;
+    total += n;
+  }
+  return total;
+}
+
 function cut(message: string, keep: number): string {
   // Never between the halves of a surrogate pair: the log refuses a lone one.
   const at = keep > 0 && message.charCodeAt(keep - 1) >= 0xd800 && message.charCodeAt(keep - 1) <= 0xdbff ? keep - 1 : keep;
@@ -23,16 +34,10 @@ function cut(message: string, keep: number): string {
 
 /** `d` with its messages cut to MAX_MESSAGE_CHARS each and MAX_MESSAGES_CHARS in all; `d` itself when they fit. */
 export function boundMessages(d: Decision): Decision {
-  let total = 0;
-  let long = false;
-  for (const list of [d.reasons, d.warnings, d.errors]) {
-    for (const r of list) {
-      const n = r.message?.length ?? 0;
-      total += n;
-      if (n > MAX_MESSAGE_CHARS) long = true;
-    }
-  }
-  if (!long && total <= MAX_MESSAGES_CHARS) return d;
+  // Every decision passes here: most have no message at all, and the rest few and short.
+  if (d.reasons.length === 0 && d.warnings.length === 0 && d.errors.length === 0) return d;
+  const total = chars(d.reasons) + chars(d.warnings) + chars(d.errors);
+  if (total <= MAX_MESSAGES_CHARS) return d;
   let left = MAX_MESSAGES_CHARS;
   const bound = <T extends { readonly message?: string }>(r: T): T => {
     if (r.message === undefined) return r;
