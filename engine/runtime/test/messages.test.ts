@@ -70,6 +70,9 @@ describe("rule messages are bounded when decided", () => {
     assert.deepEqual(over.reasons, [deny(), deny("a".repeat(MAX_MESSAGE_CHARS))], "a message exactly the room left is whole");
     assert.deepEqual(over.warnings, [deny("b".repeat(MAX_MESSAGE_CHARS))]);
     assert.deepEqual(over.errors, [{ rule: "p.e", message: "… [10 more characters]", code: "runtime/type" }]);
+    // A long message among the warnings alone, or the errors alone, is cut too.
+    assert.equal(boundMessages(mk([], [deny("w".repeat(MAX_MESSAGE_CHARS + 1))])).warnings[0].message, `${"w".repeat(MAX_MESSAGE_CHARS)}… [1 more characters]`);
+    assert.equal(boundMessages(mk([], [], [{ rule: "p.e", message: "e".repeat(MAX_MESSAGE_CHARS + 1) }])).errors[0].message, `${"e".repeat(MAX_MESSAGE_CHARS)}… [1 more characters]`);
   });
 
   it("the cut steps back over a lead surrogate (U+D800 to U+DBFF) only", () => {
