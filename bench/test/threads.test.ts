@@ -10,9 +10,10 @@ import { join } from "node:path";
 import { fsyncLatency, threadSeconds, threadSplit, waitFor } from "../serve.ts";
 
 test("threadSplit credits a spinning worker thread as the busiest, apart from an idle event loop", { skip: process.platform !== "linux" ? "reads /proc" : false }, async () => {
-  // The main thread waits while a worker does a fixed amount of work (about 0.2 s of CPU).
+  // The main thread waits while a worker does a fixed amount of work (about 0.2 s of CPU). The
+  // worker then stays (a timer), or its thread could be gone from /proc before it is read.
   const script = `const { Worker } = require("node:worker_threads");
-const w = new Worker("const { parentPort } = require('node:worker_threads'); parentPort.once('message', () => { let x = 0; for (let i = 0; i < 2e8; i++) x = (x + i) % 1000003; parentPort.postMessage(x); });", { eval: true });
+const w = new Worker("const { parentPort } = require('node:worker_threads'); parentPort.once('message', () => { let x = 0; for (let i = 0; i < 2e8; i++) x = (x + i) % 1000003; parentPort.postMessage(x); setInterval(() => {}, 1 << 30); });", { eval: true });
 w.once("online", () => console.log("ready 1"));
 process.stdin.once("data", () => w.postMessage("go"));
 w.once("message", () => { console.log("done"); process.stdin.once("end", () => process.exit(0)); });`;
