@@ -377,6 +377,7 @@ export class Recorder {
   #auditRecord(p: PendingDecision): AuditRecord {
     const { decision } = p;
     const keep = this.#ctx.recordInputs !== false;
+    const given = canonicalInput(this.#recordedInput(p, p.input));
     const record: Record<string, JsonValue> = {
       time: p.iso,
       agent: this.#ctx.agentId,
@@ -388,11 +389,9 @@ export class Recorder {
       decision: decision.decision,
       reasons: decision.reasons.map(reasonJson),
       policy_digest: decision.policy.digest,
-      input_digest: "",
+      input_digest: given.digest,
       mode: this.#ctx.mode,
     };
-    const given = canonicalInput(this.#recordedInput(p, p.input));
-    record.input_digest = given.digest;
     if (p.callSeq !== undefined && p.callSeq >= 0) record.call_seq = p.callSeq;
     if (p.outcome !== undefined) record.outcome = p.outcome;
     if (decision.warnings.length > 0) record.warnings = decision.warnings.map(reasonJson);
@@ -401,7 +400,8 @@ export class Recorder {
     const docs: [string, string][] = [];
     if (keep && given.text.length <= MAX_RECORDED_INPUT) docs.push(["input", given.text]);
     if (keep && p.original !== undefined && sealsField(this.#ctx.audit?.erasure, ORIGINAL_FIELD)) {
-      const original = canonicalInput(this.#recordedInput(p, p.original)).text;
+      // Kept for replay, never digested: its digest would be no field of the record.
+      const original = canonicalJson(this.#recordedInput(p, p.original));
       if (original.length <= MAX_RECORDED_INPUT) docs.push([ORIGINAL_FIELD, original]);
     }
     addWithin(record, docs);
