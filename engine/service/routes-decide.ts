@@ -146,7 +146,7 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
     if (bytes > MAX_INPUT_BYTES) throw new ServiceError("request/too-large", `the input is ${bytes} bytes of JSON, over the ${MAX_INPUT_BYTES}-byte limit of a recorded decision: send large content by reference (a digest or an id), not inline`, `${at}/input`);
     const full: Record<string, unknown> = { ...own, session: ownCalls ? givenSession : { id: session, calls: state.calls, sources: state.sources } };
     const started = performance.now();
-    const decided = ctx.policySet.decide(r.phase, full);
+    const decided = state.foreign === true ? foreignSession(ctx, full, session) : ctx.policySet.decide(r.phase, full);
     ctx.metrics.decision(r.phase, decided.decision, performance.now() - started);
     const toolField = full.tool as { name?: unknown; args?: unknown } | undefined;
     const tool = typeof toolField?.name === "string" ? toolField.name : null;
@@ -194,6 +194,7 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
   return ctx.sessions
     .run(JSON.stringify([agent, session]), (state) => {
       const d = decideOn(state);
+      if (state.foreign === true) return { result: d };
       // A shadow decision is not applied: the tool runs, and the content reaches the agent, whatever was decided.
       const outcome = shadow || d.decision.decision === "allow" ? "executed" : d.decision.decision === "deny" ? "denied" : "pending";
       // What an input or tool result may give the agent joins the session's sources
@@ -203,7 +204,7 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
       if (r.phase !== "tool_call" || d.tool === null) return { result: d, ...joins };
       d.call = { seq: state.calls.length, outcome };
       return { result: d, call: { tool: { name: d.tool, args: d.args }, time: iso, decision: d.decision.decision, outcome }, ...joins };
-    })
+    }, principalIdOf(input))
     .then(finish);
 }
 
@@ -235,6 +236,26 @@ async function withApproval(ctx: ServiceContext, p: Prepared, phase: DecisionReq
   });
   ctx.link(p.response.id, a.id);
   return { ...p.response, approval: { id: a.id, status: a.status, expiresAt: a.expiresAt, wait: `/v1/approvals/${a.id}?wait=30` } };
+}
+
+/** The rule a decision in a session of another principal is denied by (as the SDK's guard does, spec/sdk.md). */
+export const SESSION_PRINCIPAL_RULE = "palisade.session_principal";
+
+/**
+ * The principal a decision claims its session for, when it names one. A step sent
+ * without a principal (a tool's result, say) acts in the session as the client's code's own and
+ * is not checked; the first principal named owns the session.
+ */
+function principalIdOf(input: Record<string, unknown>): string | undefined {
+  const p = input.principal;
+  const id = typeof p === "object" && p !== null ? (p as { id?: unknown }).id : p;
+  return typeof id === "string" ? id : undefined;
+}
+
+/** The denial of a decision in a session another principal owns: it reads none of that session's history. */
+function foreignSession(ctx: ServiceContext, full: Record<string, unknown>, session: string | null): Decision {
+  const policy = ctx.policySet.version === undefined ? { digest: ctx.policySet.digest } : { digest: ctx.policySet.digest, version: ctx.policySet.version };
+  return { decision: "deny", reasons: [{ rule: SESSION_PRINCIPAL_RULE, effect: "deny", message: `session '${session}' belongs to another principal; a session is one conversation of one principal: give each user's conversation its own session id`, severity: "high" }], warnings: [], payload: full, errors: [], policy };
 }
 
 function errorBody(err: unknown): ErrorResponseV1 {

@@ -12,6 +12,8 @@ import type { CallOutcome, QueuedAppend, SessionCall, SessionSource, SessionStor
 
 const TABLES = { calls: "palisade_session_calls", sources: "palisade_session_sources" } as const;
 type List = keyof typeof TABLES;
+// Who each session belongs to (a pseudonym of its first principal).
+const OWNERS = "palisade_session_owners";
 
 const schema = (table: string, column: string): string => `CREATE TABLE IF NOT EXISTS ${table} (
   key TEXT NOT NULL,
@@ -32,6 +34,8 @@ export class SqliteSessionStore implements SessionStore {
   readonly #insert: Record<List, StatementSync>;
   readonly #one: StatementSync;
   readonly #update: StatementSync;
+  readonly #claim: StatementSync;
+  readonly #owner: StatementSync;
   #pending: Pending[] = [];
 
   private constructor(db: DatabaseSync) {
@@ -46,6 +50,8 @@ export class SqliteSessionStore implements SessionStore {
     };
     this.#one = db.prepare(`SELECT call FROM ${TABLES.calls} WHERE key = ? AND seq = ?`);
     this.#update = db.prepare(`UPDATE ${TABLES.calls} SET call = ? WHERE key = ? AND seq = ?`);
+    this.#claim = db.prepare(`INSERT OR IGNORE INTO ${OWNERS} (key, owner) VALUES (?, ?)`);
+    this.#owner = db.prepare(`SELECT owner FROM ${OWNERS} WHERE key = ?`);
   }
 
   /** Opens (creating when missing) the session tables in the SQLite file at `path`. */
@@ -57,6 +63,7 @@ export class SqliteSessionStore implements SessionStore {
       db.exec("PRAGMA synchronous = NORMAL");
       db.exec(schema(TABLES.calls, "call"));
       db.exec(schema(TABLES.sources, "source"));
+      db.exec(`CREATE TABLE IF NOT EXISTS ${OWNERS} (key TEXT PRIMARY KEY, owner TEXT NOT NULL) WITHOUT ROWID`);
     } catch (err) {
       db.close();
       throw err;
@@ -86,6 +93,11 @@ export class SqliteSessionStore implements SessionStore {
     const row = this.#one.get(key, at) as { call: string } | undefined;
     if (row === undefined) return;
     this.#update.run(JSON.stringify({ ...(JSON.parse(row.call) as SessionCall), outcome }), key, at);
+  }
+
+  async claim(key: string, owner: string): Promise<string> {
+    this.#claim.run(key, owner);
+    return (this.#owner.get(key) as { owner: string }).owner;
   }
 
   #items<T>(list: List, key: string, from: number): T[] {

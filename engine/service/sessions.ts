@@ -38,6 +38,8 @@ export interface SessionStore {
   appendSource(key: string, at: number, source: SessionSource, subject?: string | null): Promise<boolean>;
   /** Sets what became of call number `at` of `key` (an approval's answer); nothing when there is no such call. */
   settle(key: string, at: number, outcome: CallOutcome): Promise<void>;
+  /** Makes `owner` the owner of `key` unless it has one; returns the owner in force (never changed once set). */
+  claim(key: string, owner: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -46,6 +48,14 @@ export class MemorySessionStore implements SessionStore {
   readonly shared = false;
   readonly #calls = new Map<string, SessionCall[]>();
   readonly #sources = new Map<string, SessionSource[]>();
+  readonly #owners = new Map<string, string>();
+
+  async claim(key: string, owner: string): Promise<string> {
+    const known = this.#owners.get(key);
+    if (known !== undefined) return known;
+    this.#owners.set(key, owner);
+    return owner;
+  }
 
   async read(key: string, from: number): Promise<SessionCall[]> {
     return (this.#calls.get(key) ?? []).slice(from);
@@ -93,6 +103,8 @@ export interface SessionStep<T> {
 
 /** A session's history as a decision reads it. */
 export interface SessionState {
+  /** Set when the session belongs to another principal than the decision's: it then reads and adds nothing. */
+  readonly foreign?: true;
   readonly calls: readonly SessionCall[];
   /** The live list of sources: it only ever grows at the end (the provenance builtins index it once, then extend). */
   readonly sources: readonly SessionSource[];
@@ -103,7 +115,11 @@ interface Cached {
   readonly sources: SessionSource[];
   /** The first call still `pending` (an approval not yet answered), or calls.length: a shared store is re-read from there, where another node may settle it. */
   pending: number;
+  /** The session's owner once known (it never changes). */
+  owner?: string;
 }
+
+const FOREIGN: SessionState = Object.freeze({ foreign: true, calls: Object.freeze([]), sources: Object.freeze([]) });
 
 function firstPending(calls: readonly SessionCall[], from: number): number {
   let i = from;
@@ -123,11 +139,14 @@ export class Sessions {
 
   /** The data subject of a decided input, for a store that seals (null otherwise). */
   readonly subjectOf: (input: unknown) => string | null;
+  /** What a session's owner is stored as, for a principal id (the same on every node). */
+  readonly ownerOf: (principal: string) => Promise<string>;
 
-  constructor(store: SessionStore, maxCached = 10_000, subjectOf: (input: unknown) => string | null = () => null) {
+  constructor(store: SessionStore, maxCached = 10_000, subjectOf: (input: unknown) => string | null = () => null, ownerOf: (principal: string) => Promise<string> = async (p) => p) {
     this.store = store;
     this.#maxCached = maxCached;
     this.subjectOf = subjectOf;
+    this.ownerOf = ownerOf;
   }
 
   async #history(key: string): Promise<Cached> {
@@ -161,8 +180,8 @@ export class Sessions {
    * earlier step of this session on this node, retrying on a history another node extended
    * meanwhile. The history array is never mutated afterwards.
    */
-  run<T>(key: string, step: (state: SessionState) => SessionStep<T>): Promise<T> {
-    return this.#enqueue(key, () => this.#attempt(key, step));
+  run<T>(key: string, step: (state: SessionState) => SessionStep<T>, principal?: string): Promise<T> {
+    return this.#enqueue(key, async () => this.#attempt(key, step, principal === undefined ? undefined : await this.ownerOf(principal)));
   }
 
   /** Runs `work` after every earlier piece of work of this session on this node. */
@@ -177,9 +196,14 @@ export class Sessions {
     return mine;
   }
 
-  async #attempt<T>(key: string, step: (state: SessionState) => SessionStep<T>): Promise<T> {
+  async #attempt<T>(key: string, step: (state: SessionState) => SessionStep<T>, owner: string | undefined): Promise<T> {
     for (let i = 0; i < RETRIES; i++) {
       const entry = await this.#history(key);
+      // A session is one principal's (the first to act in it): another reads none of it and adds nothing.
+      if (owner !== undefined) {
+        entry.owner ??= await this.store.claim(key, owner);
+        if (entry.owner !== owner) return step(FOREIGN).result;
+      }
       const { calls, sources } = entry;
       const out = step({ calls, sources });
       if (out.source !== undefined) {
