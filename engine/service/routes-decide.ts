@@ -11,6 +11,7 @@ import { ServiceError, invalid } from "./errors.ts";
 import { checkScope } from "./keys.ts";
 import type { Caller } from "./keys.ts";
 import { sourceOf } from "../sdk/history.ts";
+import { FOREIGN_STATE } from "./sessions.ts";
 import type { SessionCall, SessionState } from "./sessions.ts";
 import { batchRequest, decisionRequest } from "./validate.ts";
 import type { BatchResponseV1, DecisionRequestV1, DecisionResponseV1, ErrorResponseV1 } from "./wire.ts";
@@ -189,10 +190,15 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
     // In shadow mode nobody waits for an answer: no request is filed.
     return { response, approval: decision.decision === "require_approval" && !shadow, decision, agent, env, session, tool, caller: caller.id, callSeq: call?.seq, answerPayloadJson, recorded, note };
   };
-  if (session === null || ownCalls) return finish(decideOn(NO_STATE));
+  if (session === null) return finish(decideOn(NO_STATE));
+  const principal = sessionPrincipal(input, at);
+  const key = JSON.stringify([agent, session]);
+  // A history the client sent is its own, but the session id still names one principal's
+  // conversation: another is denied there as anywhere, and the first claims it.
+  if (ownCalls) return ctx.sessions.mayAct(key, principal).then((mine) => finish(decideOn(mine ? NO_STATE : FOREIGN_STATE)));
   // The session's exact history from the shared store; a tool call joins it before it is answered.
   return ctx.sessions
-    .run(JSON.stringify([agent, session]), (state) => {
+    .run(key, (state) => {
       const d = decideOn(state);
       if (state.foreign === true) return { result: d };
       // A shadow decision is not applied: the tool runs, and the content reaches the agent, whatever was decided.
@@ -204,7 +210,7 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
       if (r.phase !== "tool_call" || d.tool === null) return { result: d, ...joins };
       d.call = { seq: state.calls.length, outcome };
       return { result: d, call: { tool: { name: d.tool, args: d.args }, time: iso, decision: d.decision.decision, outcome }, ...joins };
-    }, principalIdOf(input))
+    }, principal)
     .then(finish);
 }
 
@@ -242,20 +248,24 @@ async function withApproval(ctx: ServiceContext, p: Prepared, phase: DecisionReq
 export const SESSION_PRINCIPAL_RULE = "palisade.session_principal";
 
 /**
- * The principal a decision claims its session for, when it names one. A step sent
- * without a principal (a tool's result, say) acts in the session as the client's code's own and
- * is not checked; the first principal named owns the session.
+ * The principal a decision in a session acts for: its id, or null when the input names none (none
+ * counts as one: it owns a session it starts, and is denied in a principal's, as in the SDK). A
+ * principal given needs a non-empty string id: one without could act as nobody, or as a number
+ * that reads like another's id.
  */
-function principalIdOf(input: Record<string, unknown>): string | undefined {
+function sessionPrincipal(input: Record<string, unknown>, at: string): string | null {
   const p = input.principal;
-  const id = typeof p === "object" && p !== null ? (p as { id?: unknown }).id : p;
-  return typeof id === "string" ? id : undefined;
+  if (p === undefined || p === null) return null;
+  const isObject = typeof p === "object" && !Array.isArray(p);
+  const id = isObject ? (p as { id?: unknown }).id : undefined;
+  if (typeof id === "string" && id !== "") return id;
+  throw invalid(`${at}/input/principal${isObject ? "/id" : ""}`, `a principal in a session needs a non-empty string 'id' (the session is that principal's), e.g. "principal": {"id": "u-42", "roles": ["customer"]}; send no principal for a session of nobody's`);
 }
 
-/** The denial of a decision in a session another principal owns: it reads none of that session's history. */
+/** The denial of a decision in a session another principal (or none) owns: it reads none of that session's history. */
 function foreignSession(ctx: ServiceContext, full: Record<string, unknown>, session: string | null): Decision {
   const policy = ctx.policySet.version === undefined ? { digest: ctx.policySet.digest } : { digest: ctx.policySet.digest, version: ctx.policySet.version };
-  return { decision: "deny", reasons: [{ rule: SESSION_PRINCIPAL_RULE, effect: "deny", message: `session '${session}' belongs to another principal; a session is one conversation of one principal: give each user's conversation its own session id`, severity: "high" }], warnings: [], payload: full, errors: [], policy };
+  return { decision: "deny", reasons: [{ rule: SESSION_PRINCIPAL_RULE, effect: "deny", message: `session '${session}' belongs to another principal (or to none); a session is one conversation of one principal: give each user's conversation its own session id, and name its principal in every step`, severity: "high" }], warnings: [], payload: full, errors: [], policy };
 }
 
 function errorBody(err: unknown): ErrorResponseV1 {

@@ -172,10 +172,10 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   const sealer = Sealer.for(o.audit);
   const sessionStore = o.sessions ?? new MemorySessionStore();
   // A session's owner is kept as the log's pseudonym of its principal, never the plain id.
-  const ownerOf = (principal: string): Promise<string> => o.audit.pseudonym(principal);
+  const pseudonym = (principal: string): Promise<string> => o.audit.pseudonym(principal);
   const sessions = sealer === undefined || sessionStore instanceof MemorySessionStore
-    ? new Sessions(sessionStore, undefined, undefined, ownerOf)
-    : new Sessions(new SealedSessionStore(sessionStore, sealer), undefined, (input) => sealer.subjectOf(input), ownerOf);
+    ? new Sessions(sessionStore, undefined, undefined, pseudonym)
+    : new Sessions(new SealedSessionStore(sessionStore, sealer), undefined, (input) => sealer.subjectOf(input), pseudonym);
   const approvalStore = sealer === undefined || o.approvals instanceof MemoryApprovalStore ? o.approvals : new SealedApprovalStore(o.approvals, sealer);
   if (o.monitor) feedMonitor(activity, o.monitor, onError);
   const stopping = new AbortController();

@@ -38,7 +38,11 @@ export interface SessionStore {
   appendSource(key: string, at: number, source: SessionSource, subject?: string | null): Promise<boolean>;
   /** Sets what became of call number `at` of `key` (an approval's answer); nothing when there is no such call. */
   settle(key: string, at: number, outcome: CallOutcome): Promise<void>;
-  /** Makes `owner` the owner of `key` unless it has one; returns the owner in force (never changed once set). */
+  /**
+   * Makes `owner` the owner of `key` unless it has one; returns the owner in force (never changed
+   * once set). Race-free across processes sharing the store: of two claims at once, one wins and
+   * both return it.
+   */
   claim(key: string, owner: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -101,9 +105,15 @@ export interface SessionStep<T> {
   readonly subject?: string | null;
 }
 
+/**
+ * What a session's owner is stored as when its first step named no principal. An owner that is a
+ * principal is stored as `p:` and the principal's pseudonym, so no principal id maps to this.
+ */
+export const NO_PRINCIPAL = "-";
+
 /** A session's history as a decision reads it. */
 export interface SessionState {
-  /** Set when the session belongs to another principal than the decision's: it then reads and adds nothing. */
+  /** Set when the session belongs to another principal (or to none) than the decision's: it then reads and adds nothing. */
   readonly foreign?: true;
   readonly calls: readonly SessionCall[];
   /** The live list of sources: it only ever grows at the end (the provenance builtins index it once, then extend). */
@@ -119,7 +129,8 @@ interface Cached {
   owner?: string;
 }
 
-const FOREIGN: SessionState = Object.freeze({ foreign: true, calls: Object.freeze([]), sources: Object.freeze([]) });
+/** The state a decision in another principal's session reads: nothing. */
+export const FOREIGN_STATE: SessionState = Object.freeze({ foreign: true, calls: Object.freeze([]), sources: Object.freeze([]) });
 
 function firstPending(calls: readonly SessionCall[], from: number): number {
   let i = from;
@@ -139,14 +150,23 @@ export class Sessions {
 
   /** The data subject of a decided input, for a store that seals (null otherwise). */
   readonly subjectOf: (input: unknown) => string | null;
-  /** What a session's owner is stored as, for a principal id (the same on every node). */
-  readonly ownerOf: (principal: string) => Promise<string>;
+  /** The pseudonym a principal id is stored under (the same on every node sharing the log). */
+  readonly #pseudonym: (principal: string) => Promise<string>;
 
-  constructor(store: SessionStore, maxCached = 10_000, subjectOf: (input: unknown) => string | null = () => null, ownerOf: (principal: string) => Promise<string> = async (p) => p) {
+  constructor(store: SessionStore, maxCached = 10_000, subjectOf: (input: unknown) => string | null = () => null, pseudonym: (principal: string) => Promise<string> = async (p) => p) {
     this.store = store;
     this.#maxCached = maxCached;
     this.subjectOf = subjectOf;
-    this.ownerOf = ownerOf;
+    this.#pseudonym = pseudonym;
+  }
+
+  /**
+   * What a session's owner is stored as for a principal id, or for none (null). Ids are compared
+   * exactly, code point by code point, as the SDK and the policies compare them: 'U1', 'u1 ' and
+   * another normal form of 'u1' are other principals.
+   */
+  async ownerOf(principal: string | null): Promise<string> {
+    return principal === null ? NO_PRINCIPAL : `p:${await this.#pseudonym(principal)}`;
   }
 
   async #history(key: string): Promise<Cached> {
@@ -180,8 +200,21 @@ export class Sessions {
    * earlier step of this session on this node, retrying on a history another node extended
    * meanwhile. The history array is never mutated afterwards.
    */
-  run<T>(key: string, step: (state: SessionState) => SessionStep<T>, principal?: string): Promise<T> {
-    return this.#enqueue(key, async () => this.#attempt(key, step, principal === undefined ? undefined : await this.ownerOf(principal)));
+  run<T>(key: string, step: (state: SessionState) => SessionStep<T>, principal: string | null): Promise<T> {
+    return this.#enqueue(key, async () => this.#attempt(key, step, await this.ownerOf(principal)));
+  }
+
+  /**
+   * Whether `principal` (null: none) may act in the session `key`, claiming it when it has no
+   * owner yet; for a decision on a history the client sent, which reads and adds nothing here.
+   */
+  mayAct(key: string, principal: string | null): Promise<boolean> {
+    return this.#enqueue(key, async () => {
+      const owner = await this.ownerOf(principal);
+      const entry = this.#cache.get(key);
+      if (entry === undefined) return (await this.store.claim(key, owner)) === owner;
+      return (entry.owner ??= await this.store.claim(key, owner)) === owner;
+    });
   }
 
   /** Runs `work` after every earlier piece of work of this session on this node. */
@@ -196,14 +229,13 @@ export class Sessions {
     return mine;
   }
 
-  async #attempt<T>(key: string, step: (state: SessionState) => SessionStep<T>, owner: string | undefined): Promise<T> {
+  async #attempt<T>(key: string, step: (state: SessionState) => SessionStep<T>, owner: string): Promise<T> {
     for (let i = 0; i < RETRIES; i++) {
       const entry = await this.#history(key);
-      // A session is one principal's (the first to act in it): another reads none of it and adds nothing.
-      if (owner !== undefined) {
-        entry.owner ??= await this.store.claim(key, owner);
-        if (entry.owner !== owner) return step(FOREIGN).result;
-      }
+      // A session is one principal's (the first to act in it, none counting as one): another
+      // reads none of it and adds nothing.
+      entry.owner ??= await this.store.claim(key, owner);
+      if (entry.owner !== owner) return step(FOREIGN_STATE).result;
       const { calls, sources } = entry;
       const out = step({ calls, sources });
       if (out.source !== undefined) {
