@@ -73,8 +73,10 @@ export class PostgresSessionStore implements SessionStore {
   }
 
   async claim(key: string, owner: string): Promise<string> {
-    // Two statements: the SELECT's own snapshot sees a row another node committed meanwhile.
-    await this.#pool.query(`INSERT INTO ${OWNERS} (key, owner) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, [key, owner]);
+    // The insert waits for another node's insert of the same key and then does nothing; only
+    // then is the owner read, by a statement of its own whose snapshot sees the winner's row.
+    const won = await this.#pool.query<{ owner: string }>(`INSERT INTO ${OWNERS} (key, owner) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING RETURNING owner`, [key, owner]);
+    if (won.rows.length === 1) return won.rows[0].owner;
     return (await this.#pool.query<{ owner: string }>(`SELECT owner FROM ${OWNERS} WHERE key = $1`, [key])).rows[0].owner;
   }
 

@@ -22,8 +22,9 @@ const schema = (table: string, column: string): string => `CREATE TABLE IF NOT E
   PRIMARY KEY (key, seq)
 ) WITHOUT ROWID`;
 
+/** A queued write: an item appended to a list, or a session's owner claimed (`item` is the owner). */
 interface Pending extends QueuedAppend {
-  readonly list: List;
+  readonly list: List | "owner";
 }
 
 /** Session calls and sources in SQLite tables (`palisade_session_calls`, `palisade_session_sources`). */
@@ -96,7 +97,11 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   async claim(key: string, owner: string): Promise<string> {
-    this.#claim.run(key, owner);
+    const known = this.#owner.get(key) as { owner: string } | undefined;
+    if (known !== undefined) return known.owner;
+    // Written in the turn's transaction with the appends (one commit, not one more per new
+    // session); answered once committed, so the session's next step reads it.
+    if (await this.#append("owner", key, 0, owner)) return owner;
     return (this.#owner.get(key) as { owner: string }).owner;
   }
 
@@ -104,7 +109,7 @@ export class SqliteSessionStore implements SessionStore {
     return (this.#read[list].all(key, from) as { item: string }[]).map((r) => JSON.parse(r.item) as T);
   }
 
-  #append(list: List, key: string, at: number, item: unknown): Promise<boolean> {
+  #append(list: Pending["list"], key: string, at: number, item: unknown): Promise<boolean> {
     return new Promise((done, fail) => {
       if (this.#pending.push({ list, key, at, item, done, fail }) === 1) setImmediate(() => this.#flush());
     });
@@ -115,7 +120,7 @@ export class SqliteSessionStore implements SessionStore {
     this.#pending = [];
     let results: boolean[];
     try {
-      results = immediateTransaction(this.#db, () => batch.map((p) => this.#insert[p.list].run(p.key, p.at, JSON.stringify(p.item)).changes === 1));
+      results = immediateTransaction(this.#db, () => batch.map((p) => (p.list === "owner" ? this.#claim.run(p.key, p.item as string) : this.#insert[p.list].run(p.key, p.at, JSON.stringify(p.item))).changes === 1));
     } catch (err) {
       for (const p of batch) p.fail(err);
       return;

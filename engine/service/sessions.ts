@@ -231,10 +231,11 @@ export class Sessions {
 
   async #attempt<T>(key: string, step: (state: SessionState) => SessionStep<T>, owner: string): Promise<T> {
     for (let i = 0; i < RETRIES; i++) {
-      const entry = await this.#history(key);
       // A session is one principal's (the first to act in it, none counting as one): another
-      // reads none of it and adds nothing.
-      entry.owner ??= await this.store.claim(key, owner);
+      // reads none of it and adds nothing. A node claims a session once, beside its first read.
+      const known = this.#cache.get(key)?.owner;
+      const [entry, claimed] = await Promise.all([this.#history(key), known ?? this.store.claim(key, owner)]);
+      entry.owner ??= claimed;
       if (entry.owner !== owner) return step(FOREIGN_STATE).result;
       const { calls, sources } = entry;
       const out = step({ calls, sources });
