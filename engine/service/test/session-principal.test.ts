@@ -66,7 +66,9 @@ for (const store of ["memory", "sqlite"] as const) {
     const signingKey = generateKey("test.local/audit").signerKey;
     const open = async (): Promise<Harness> => {
       // The log is the test's, kept across a restart: owners are stored as its pseudonyms.
-      const audit = await AuditLog.open(await openStore(join(dir, "audit.db")), { signingKey });
+      // The memory variant's log seals nothing (no salt: owners are stored by plain id, and the
+      // console shows principals); the SQLite variant's seals (owners are keyed pseudonyms).
+      const audit = await AuditLog.open(await openStore(join(dir, "audit.db")), { signingKey, ...(store === "memory" ? { erasure: false as const } : {}) });
       const { policySet } = loadPolicySet(sources);
       assert.ok(policySet);
       return startHarness({ policySet, sources, audit, sessions: store === "sqlite" ? SqliteSessionStore.open(join(dir, "sessions.db")) : new MemorySessionStore() }, keys);
@@ -162,6 +164,15 @@ for (const store of ["memory", "sqlite"] as const) {
       assert.deepEqual([rules(seen), seen.payload.session?.calls], [[RULE], []], "u2 sees neither the refund nor its answer");
       const own = await decide("u1", "search", "R", { payload: "history" });
       assert.deepEqual((own.payload.session?.calls as { outcome: string }[]).map((c) => c.outcome), ["executed"]);
+    });
+
+    if (store === "memory") it("the console names a session by its owner, not by a principal denied in it", async () => {
+      // "S" is u1's; u2 tried it (and "a-attacker" sorts first).
+      assert.deepEqual(rules(await decide("a-attacker", "search", "S")), [RULE]);
+      const r = await h.call("GET", "/v1/console/sessions?q=S&limit=200", "admin");
+      assert.equal(r.status, 200);
+      const row = (r.body.sessions as { id: string; principal: string | null }[]).find((x) => x.id === "S");
+      assert.equal(row?.principal, "u1");
     });
 
     it("an agent key reads no session, live decision or console row, its own or another principal's", async () => {
