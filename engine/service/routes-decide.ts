@@ -147,7 +147,7 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
     if (bytes > MAX_INPUT_BYTES) throw new ServiceError("request/too-large", `the input is ${bytes} bytes of JSON, over the ${MAX_INPUT_BYTES}-byte limit of a recorded decision: send large content by reference (a digest or an id), not inline`, `${at}/input`);
     const full: Record<string, unknown> = { ...own, session: ownCalls ? givenSession : { id: session, calls: state.calls, sources: state.sources } };
     const started = performance.now();
-    const decided = state.foreign === true ? foreignSession(ctx, full, session) : ctx.policySet.decide(r.phase, full);
+    const decided = state.foreign === true ? foreignSession(ctx.policySet.decide(r.phase, full), session) : ctx.policySet.decide(r.phase, full);
     ctx.metrics.decision(r.phase, decided.decision, performance.now() - started);
     const toolField = full.tool as { name?: unknown; args?: unknown } | undefined;
     const tool = typeof toolField?.name === "string" ? toolField.name : null;
@@ -262,10 +262,13 @@ function sessionPrincipal(input: Record<string, unknown>, at: string): string | 
   throw invalid(`${at}/input/principal${isObject ? "/id" : ""}`, `a principal in a session needs a non-empty string 'id' (the session is that principal's), e.g. "principal": {"id": "u-42", "roles": ["customer"]}; send no principal for a session of nobody's`);
 }
 
-/** The denial of a decision in a session another principal (or none) owns: it reads none of that session's history. */
-function foreignSession(ctx: ServiceContext, full: Record<string, unknown>, session: string | null): Decision {
-  const policy = ctx.policySet.version === undefined ? { digest: ctx.policySet.digest } : { digest: ctx.policySet.digest, version: ctx.policySet.version };
-  return { decision: "deny", reasons: [{ rule: SESSION_PRINCIPAL_RULE, effect: "deny", message: `session '${session}' belongs to another principal (or to none); a session is one conversation of one principal: give each user's conversation its own session id, and name its principal in every step`, severity: "high" }], warnings: [], payload: full, errors: [], policy };
+/**
+ * The denial of a decision in a session another principal (or none) owns, from the policies'
+ * decision on no history: its payload is as their transforms leave it (a redaction applies to
+ * what the console and the answer show), its outcome and reasons are the session's owner check.
+ */
+function foreignSession(d: Decision, session: string | null): Decision {
+  return { ...d, decision: "deny", reasons: [{ rule: SESSION_PRINCIPAL_RULE, effect: "deny", message: `session '${session}' belongs to another principal (or to none); a session is one conversation of one principal: give each user's conversation its own session id, and name its principal in every step`, severity: "high" }], warnings: [] };
 }
 
 function errorBody(err: unknown): ErrorResponseV1 {

@@ -29,6 +29,10 @@ rule pay_after_otp on tool_call {
   then deny "pay only after a verified one-time password"
 }
 
+rule mask_email on output {
+  then redact pii.email in output.text with "[EMAIL]"
+}
+
 rule refunds_reviewed on tool_call {
   when tool.name == "refund"
   then require_approval "refunds are reviewed"
@@ -96,6 +100,9 @@ for (const store of ["memory", "sqlite"] as const) {
       assert.deepEqual(rules(await decide("u2", "pay", "T")), [RULE]);
       assert.equal((await decide("u1", "pay", "T")).decision, "allow");
       assert.deepEqual(rules(await decide("u1", "search", "S")), ["counting.two_searches"], "u2's refused search did not join u1's history");
+      // The denial's payload is as the policies' transforms leave it: the answer and the console show no more than an allowed step would.
+      const said = await h.call("POST", "/v1/decide", "agent", { phase: "output", session: "S", environment: "production", input: { agent: { id: "shop-bot" }, principal: { id: "u2" }, output: { text: "write to bob@example.com" } }, payload: "input" });
+      assert.deepEqual([said.body.decision, rules(said.body as Answer), said.body.payload.output.text], ["deny", [RULE], "write to [EMAIL]"]);
     });
 
     it("no principal counts as one: it is denied in a principal's session, and owns a session it starts", async () => {
