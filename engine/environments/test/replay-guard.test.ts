@@ -74,18 +74,20 @@ rule after_failure on tool_call {
 test("replay keeps one history per agent: two agents using one session id are not merged", async () => {
   const db = join(mkdtempSync(join(tmpdir(), "palisade-replay-")), "audit.db");
   const log = await AuditLog.open(db);
-  const support = createGuard({ policies: [MAIL], env: "staging", agent: "support-bot", audit: log }).session("chat-7", "u1");
-  const mailer = createGuard({ policies: [MAIL], env: "staging", agent: "mail-bot", audit: log }).session("chat-7", "u1");
+  const guards = [createGuard({ policies: [MAIL], env: "staging", agent: "support-bot", audit: log }), createGuard({ policies: [MAIL], env: "staging", agent: "mail-bot", audit: log })];
+  const [support, mailer] = guards.map((g) => g.session("chat-7", "u1"));
   const ping = mailer.wrapTool("ping", async () => "pong");
   const lookup = support.wrapTool("lookup", async () => "found");
   const send = mailer.wrapTool("send_email", async () => "sent");
   await ping({});
   await lookup({});
   assert.equal(await send({}), "sent", "the mail bot's own history has no lookup");
+  for (const g of guards) await g.flush();
 
   await log.close();
   const r = await replayOf(db, [MAIL]);
   assert.equal(r.summary.unverifiable, 0);
+  assert.equal(r.summary.replayed, 6);
   assert.equal(r.summary.changed, 0, `the same policy decides the same: ${JSON.stringify(r.changes)}`);
 });
 
