@@ -34,6 +34,7 @@ interface ExecOptions {
   readonly toolCallId?: string;
   readonly messages?: readonly unknown[];
   readonly context?: unknown;
+  readonly abortSignal?: AbortSignal;
 }
 
 // Marks tools this adapter made, so that guarding them again changes nothing.
@@ -84,7 +85,7 @@ export function guardTools<T extends ToolSet>(guard: GuardScope, tools: T, optio
         try {
           const scope = scopeOf(o);
           const approval = approvalIn(o.messages, o.toolCallId);
-          return await scope.runTool(name, input, (args) => execute.call(t, args, o), { ...(o?.toolCallId ? { callId: o.toolCallId } : {}), ...(approval ? { approval } : {}) });
+          return await scope.runTool(name, input, (args) => execute.call(t, args, o), { ...(o?.toolCallId ? { callId: o.toolCallId } : {}), ...(approval ? { approval } : {}), ...(o?.abortSignal ? { signal: o.abortSignal } : {}) });
         } catch (err) {
           if (!(err instanceof PolicyDeniedError) || onDeny === "throw") throw err;
           return onDeny === "message" ? deniedToolMessage(err) : onDeny(err);

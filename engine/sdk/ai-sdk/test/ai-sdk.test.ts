@@ -195,3 +195,23 @@ test("AI SDK: the model's token use and wall time reach the monitor as an outcom
   assert.equal(o?.outputSize, 11);
   assert.ok(typeof o?.durationMs === "number");
 });
+
+test("AI SDK: a tool that throws is 'failed' in the session's history (the model reads the SDK's tool error); an aborted call does not start", async () => {
+  const guard = createGuard({ policies: [POLICY], env: "test", agent: "ai-sdk" });
+  const s = guard.session("s-fail", "u1");
+  let ran = 0;
+  const tools = guardTools(s, {
+    lookup: tool({ inputSchema: jsonSchema<{ id: number }>({ type: "object" }), execute: async (): Promise<string> => { throw new RangeError("no such id"); } }),
+    search: tool({ inputSchema: jsonSchema<{ q: string }>({ type: "object" }), execute: async () => ((ran += 1), "found") }),
+  });
+  const model = new MockLanguageModelV4({ doGenerate: [toolCall("lookup", { id: 1 }), text("sorry")] });
+  const result = await generateText({ model, tools, prompt: "go", stopWhen: stepCountIs(2) });
+  assert.ok(result.steps[0]?.content.some((c) => c.type === "tool-error"), "the SDK reports the tool's error to the model");
+  const calls = () => (s.check("tool_call", { tool: { name: "x", args: {} } }).payload as { session: { calls: { tool: { name: string }; outcome: string }[] } }).session.calls;
+  assert.deepEqual(calls().map((c) => `${c.tool.name}:${c.outcome}`), ["lookup:failed"]);
+  const aborted = new AbortController();
+  aborted.abort();
+  await assert.rejects(Promise.resolve((tools.search.execute as (i: unknown, o: unknown) => Promise<unknown>)({ q: "x" }, { toolCallId: "c-a", messages: [], abortSignal: aborted.signal })), (e: unknown) => e instanceof Error && e.name === "AbortError");
+  assert.equal(ran, 0, "the aborted call never ran");
+  assert.deepEqual(calls().map((c) => `${c.tool.name}:${c.outcome}`), ["lookup:failed", "search:failed"]);
+});

@@ -180,3 +180,31 @@ test("startMcpProxy: the root guard gives every client connection a session of i
     await x.proxy.close();
   }
 });
+
+test("mcp-proxy: an upstream tool's error result (isError, or a throw the server reports so) is 'failed' in the connection's history and the log", async () => {
+  const { createGuard } = await import("../../index.ts");
+  const { startMcpProxy } = await import("../index.ts");
+  const { InMemoryTransport } = await import("@modelcontextprotocol/sdk/inMemory.js");
+  const { McpServer } = await import("@modelcontextprotocol/sdk/server/mcp.js");
+  const records: Record<string, unknown>[] = [];
+  const guard = createGuard({ policies: [{ path: "x.policy", text: "package x\n" }], env: "t", agent: "mcp", audit: { append: async (r) => void records.push(r) } });
+  const upstream = new McpServer({ name: "u", version: "1" });
+  upstream.registerTool("ok", { inputSchema: {} }, async () => ({ content: [{ type: "text", text: "fine" }] }));
+  upstream.registerTool("refused", { inputSchema: {} }, async () => ({ content: [{ type: "text", text: "quota exceeded" }], isError: true }));
+  upstream.registerTool("broken", { inputSchema: {} }, async () => {
+    throw new Error("disk on fire");
+  });
+  const [upA, upB] = InMemoryTransport.createLinkedPair();
+  await upstream.connect(upB);
+  const [downA, downB] = InMemoryTransport.createLinkedPair();
+  const proxy = await startMcpProxy({ guard, upstream: upA, downstream: downB });
+  const client = new Client({ name: "c", version: "1" });
+  await client.connect(downA);
+  for (const name of ["ok", "refused", "broken"]) await client.callTool({ name, arguments: {} });
+  const calls = (proxy.session.check("tool_call", { tool: { name: "x", args: {} } }).payload as { session: { calls: { tool: { name: string }; outcome: string }[] } }).session.calls;
+  assert.deepEqual(calls.map((c) => `${c.tool.name}:${c.outcome}`), ["ok:executed", "refused:failed", "broken:failed"]);
+  await guard.flush();
+  assert.deepEqual(records.filter((r) => r.settles === true).map((r) => [r.tool, r.call_seq]), [["refused", 1], ["broken", 2]]);
+  await client.close();
+  await proxy.close();
+});
