@@ -223,7 +223,7 @@ export function guardAgentTool<T extends AgentFunctionTool>(guard: GuardScope, t
       try {
         return await invoke.call(tool, ctx, JSON.stringify(d.args), details);
       } catch (err) {
-        d.scope.toolOutcome(name, { durationMs: performance.now() - started, error: errorOf("tool", err) });
+        d.scope.toolOutcome(name, { durationMs: performance.now() - started, error: errorOf("tool", err) }, callId);
         decidedCalls.get(ctx)?.delete(callId as string);
         throw err;
       } finally {
