@@ -25,7 +25,7 @@ import { scopeFrom } from "../context.ts";
 import { PolicyDeniedError } from "../errors.ts";
 import { deniedToolMessage, errorOf } from "../scope.ts";
 import type { GuardScope, OnDeny } from "../scope.ts";
-import { OutputStream, guardText } from "../text.ts";
+import { OutputStream, guardParts, guardText } from "../text.ts";
 
 /** Options of `guardLangChainTool` and `palisadeMiddleware`. */
 export interface GuardLangChainToolOptions {
@@ -48,29 +48,40 @@ function sessionOf(guard: GuardScope, config: RunConfig | undefined, where: stri
   return scopeFrom(guard, config?.context ?? config?.configurable, where, threadOf(config));
 }
 
-/** The text of a message's content, string or content blocks. */
+/** The text of a message's content, string or content blocks (every block's `text`, whatever its type: `text`, `text_delta`, `output_text`...). */
 export function contentText(content: MessageContent | unknown): string {
   if (typeof content === "string") return content;
   if (!Array.isArray(content)) return "";
-  return content.map((p: { type?: unknown; text?: unknown }) => (typeof p?.text === "string" && (p.type === undefined || p.type === "text" || p.type === "text_delta") ? p.text : "")).join("");
+  return content.map((p: { text?: unknown }) => (typeof p?.text === "string" ? p.text : "")).join("");
 }
 
+// The fields of content blocks a reader is shown: the answer's text, and the model's thinking
+// (LangChain's `reasoning` blocks, Anthropic's `thinking`), each decided as one text of its own.
+const BLOCK_TEXTS = ["text", "reasoning", "thinking"] as const;
+
 /**
- * `content` after the decision on `phase`: the whole text is decided (and recorded) once; a
- * string comes back rewritten, content blocks each get the same redactions, decided quietly.
+ * `content` after the decision on `phase`: a string decided (and recorded) whole; content
+ * blocks decided as the text their reader gets, the blocks joined (a match split between two
+ * blocks is a match), their thinking apart.
  */
 async function decideContent(scope: GuardScope, phase: "input" | "output", content: MessageContent, step?: { durationMs?: number; tokens?: { input?: number; output?: number } }): Promise<MessageContent> {
-  const whole = contentText(content);
-  const decided = await guardText(scope, phase, whole, step ? { ...step, outputSize: whole.length } : undefined);
-  if (typeof content === "string") return decided;
-  if (decided === whole) return content;
-  return content.map((block) => {
-    const b = block as { type?: unknown; text?: unknown };
-    if (typeof b.text !== "string") return block;
-    const d = scope.peek(phase, { [phase]: { text: b.text } });
-    const t = ((d.payload as Record<string, { text?: unknown } | undefined>)[phase])?.text;
-    return { ...b, text: typeof t === "string" ? t : b.text } as typeof block;
-  }) as MessageContent;
+  if (typeof content === "string") return guardText(scope, phase, content, step ? { ...step, outputSize: content.length } : undefined);
+  if (!Array.isArray(content)) return content;
+  let out = content as Record<string, unknown>[];
+  for (const field of BLOCK_TEXTS) {
+    const at: number[] = [];
+    out.forEach((b, i) => void (typeof b?.[field] === "string" && at.push(i)));
+    // The text is decided even when there is none, as an answer of no text is one.
+    if (at.length === 0 && field !== "text") continue;
+    const texts = at.map((i) => out[i]?.[field] as string);
+    const decided = await guardParts(scope, phase, texts, field === "text" && step ? { ...step, outputSize: texts.join("").length } : undefined);
+    if (decided.every((t, k) => t === texts[k])) continue;
+    out = out.map((b, i) => {
+      const k = at.indexOf(i);
+      return k < 0 || decided[k] === texts[k] ? b : { ...b, [field]: decided[k] };
+    });
+  }
+  return out as MessageContent;
 }
 
 function roleOf(m: BaseMessage): string {
