@@ -14,7 +14,7 @@ import type { ApprovalOutcome } from "../approval.ts";
 import { PolicyDeniedError } from "../errors.ts";
 import { GuardScope, deniedToolMessage, errorOf } from "../scope.ts";
 import type { OnDeny } from "../scope.ts";
-import { OutputStream, guardText } from "../text.ts";
+import { OutputStream, guardParts } from "../text.ts";
 import { scopeFrom } from "../context.ts";
 
 type Middleware = Required<Pick<LanguageModelMiddleware, "transformParams" | "wrapGenerate" | "wrapStream">> & { readonly specificationVersion: "v4" };
@@ -122,7 +122,11 @@ export function guardMiddleware(scope: GuardScope): Middleware {
       const last = prompt[prompt.length - 1];
       // A step after a tool result ends with a tool message: the user's input was decided already.
       if (last?.role === "user") {
-        const parts = await Promise.all(last.content.map(async (p) => (p.type === "text" ? { ...p, text: await guardText(scope, "input", p.text) } : p)));
+        // The text parts are one message: decided joined, so an injection split between two parts is one.
+        const at = last.content.flatMap((p, i) => (p.type === "text" ? [i] : []));
+        const texts = at.map((i) => (last.content[i] as { text: string }).text);
+        const decided = await guardParts(scope, "input", texts);
+        const parts = last.content.map((p, i) => (at.includes(i) ? { ...p, text: decided[at.indexOf(i)] } : p)) as typeof last.content;
         prompt = [...prompt.slice(0, -1), { ...last, content: parts }];
       }
       await scope.enforceNow("model_call", { model: { provider: model.provider, name: model.modelId, messages: plainMessages(prompt) } });
@@ -139,40 +143,97 @@ export function guardMiddleware(scope: GuardScope): Middleware {
       }
       const durationMs = performance.now() - started;
       const usage = tokens(result.usage);
-      const content = await Promise.all(result.content.map(async (c) => (c.type === "text" ? { ...c, text: await guardText(scope, "output", c.text, { durationMs, outputSize: c.text.length, ...(usage ? { tokens: usage } : {}) }) } : c)));
+      // The answer's text parts are read as one text, its reasoning as another: each decided whole.
+      let content = result.content;
+      for (const kind of ["text", "reasoning"] as const) {
+        const at = content.flatMap((c, i) => (c.type === kind ? [i] : []));
+        if (at.length === 0) continue;
+        const texts = at.map((i) => (content[i] as { text: string }).text);
+        const decided = await guardParts(scope, "output", texts, kind === "text" ? { durationMs, outputSize: texts.join("").length, ...(usage ? { tokens: usage } : {}) } : undefined);
+        content = content.map((c, i) => (at.includes(i) ? { ...c, text: decided[at.indexOf(i)] } : c)) as typeof content;
+      }
       return { ...result, content };
     },
     wrapStream: async ({ doStream }) => {
       const started = performance.now();
       const result = await doStream();
-      const streams = new Map<string, OutputStream>();
+      // The answer's text is one text however many ids it comes under (text, a tool call, more
+      // text), and so is its reasoning: each goes through one OutputStream, under the id it
+      // started with, and its end is sent when the answer ends, so that no match is cut between ids.
+      const channels = { text: new Channel("text"), reasoning: new Channel("reasoning") };
+      const close = async (controller: TransformStreamDefaultController<StreamPart>): Promise<void> => {
+        for (const c of [channels.text, channels.reasoning]) for (const part of await c.end(started)) controller.enqueue(part);
+      };
       const stream = result.stream.pipeThrough(
         new TransformStream<StreamPart, StreamPart>({
           async transform(part, controller) {
-            if (part.type === "text-delta") {
-              let s = streams.get(part.id);
-              if (s === undefined) streams.set(part.id, (s = new OutputStream(scope)));
-              const ready = s.push(part.delta);
-              if (ready !== "") controller.enqueue({ ...part, delta: ready });
+            const kind = part.type.startsWith("text-") ? "text" : part.type.startsWith("reasoning-") ? "reasoning" : undefined;
+            if (kind !== undefined && (part.type.endsWith("-start") || part.type.endsWith("-delta") || part.type.endsWith("-end"))) {
+              for (const p of channels[kind].take(scope, part)) controller.enqueue(p);
               return;
             }
-            if (part.type === "text-end") {
-              const s = streams.get(part.id);
-              streams.delete(part.id);
-              const rest = s ? await s.end({ durationMs: performance.now() - started, outputSize: s.text.length }) : "";
-              if (rest !== "") controller.enqueue({ type: "text-delta", id: part.id, delta: rest });
-            }
             if (part.type === "finish") {
+              await close(controller);
               const usage = tokens(part.usage as Usage);
               if (usage) scope.modelOutcome({ tokens: usage, durationMs: performance.now() - started });
             }
             controller.enqueue(part);
           },
+          // A stream that stops without its finish part: what was held is decided and sent now.
+          flush: close,
         }),
       );
       return { ...result, stream };
     },
   };
+}
+
+/** One kind of streamed text (the answer, or its reasoning), decided as one text whatever its ids. */
+class Channel {
+  readonly #kind: "text" | "reasoning";
+  #id: string | undefined;
+  #out: OutputStream | undefined;
+  #start: StreamPart | undefined;
+  #end: StreamPart | undefined;
+
+  constructor(kind: "text" | "reasoning") {
+    this.#kind = kind;
+  }
+
+  /** The parts to send for one start, delta or end part of this kind. */
+  take(scope: GuardScope, part: StreamPart): StreamPart[] {
+    const p = part as StreamPart & { id: string; delta?: string };
+    if (this.#out === undefined) {
+      this.#out = new OutputStream(scope);
+      this.#id = p.id;
+    }
+    if (part.type.endsWith("-start")) {
+      if (this.#start !== undefined) return [];
+      this.#start = part;
+      return [part];
+    }
+    if (part.type.endsWith("-end")) {
+      this.#end ??= part;
+      return [];
+    }
+    const ready = this.#out.push(p.delta ?? "");
+    if (ready === "") return [];
+    return [{ ...p, id: this.#id, delta: ready } as StreamPart];
+  }
+
+  /** The rest, decided with the whole (recorded once for the answer's text), and the end. */
+  async end(started: number): Promise<StreamPart[]> {
+    const out = this.#out;
+    if (out === undefined) return [];
+    this.#out = undefined;
+    const rest = this.#kind === "text" ? await out.end({ durationMs: performance.now() - started, outputSize: out.text.length }) : await out.end();
+    const parts: StreamPart[] = [];
+    if (rest !== "") parts.push({ type: `${this.#kind}-delta`, id: this.#id, delta: rest } as StreamPart);
+    parts.push(this.#end !== undefined ? ({ ...this.#end, id: this.#id } as StreamPart) : ({ type: `${this.#kind}-end`, id: this.#id } as StreamPart));
+    this.#start = undefined;
+    this.#end = undefined;
+    return parts;
+  }
 }
 
 /** `model` wrapped with `guardMiddleware(scope)`. */
