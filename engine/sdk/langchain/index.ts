@@ -24,6 +24,8 @@ import type { ApprovalOutcome } from "../approval.ts";
 import { scopeFrom } from "../context.ts";
 import { PolicyDeniedError } from "../errors.ts";
 import { deniedToolMessage, errorOf } from "../scope.ts";
+import { resultFrom, viewOf } from "../result.ts";
+import type { ToolResultView } from "../result.ts";
 import type { GuardScope, OnDeny } from "../scope.ts";
 import { OutputStream, guardParts, guardText } from "../text.ts";
 
@@ -218,7 +220,7 @@ export function guardLangChainTool<T extends StructuredToolInterface>(guard: Gua
       try {
         const scope = sessionOf(guard, config, `LangChain tool '${tool.name}'`);
         const callId = config?.toolCall?.id;
-        return await scope.runTool(tool.name, args, (a) => tool.invoke(a as never, config as never), callId ? { callId } : {});
+        return await scope.runTool(tool.name, args, (a) => tool.invoke(a as never, config as never), { ...(callId ? { callId } : {}), view: lcView, unview: lcUnview });
       } catch (err) {
         if (!(err instanceof PolicyDeniedError) || onDeny === "throw") throw err;
         return onDeny === "message" ? deniedToolMessage(err) : onDeny(err);
@@ -264,28 +266,21 @@ export function palisadeMiddleware(guard: GuardScope, options: GuardLangChainToo
       const { toolCall, runtime } = request;
       const scope = sessionOf(guard, runtime as RunConfig, `LangChain tool '${toolCall.name}'`);
       const callId = toolCall.id;
-      let message: ToolMessage | undefined;
       const reply = (content: string, status: "success" | "error") => new ToolMessage({ content, tool_call_id: callId ?? "", name: toolCall.name, status });
       try {
         const result = await scope.runTool(
           toolCall.name,
           toolCall.args,
-          async (args) => {
-            const out = await handler({ ...request, toolCall: { ...toolCall, args: args as Record<string, unknown> }, [DECIDED]: true } as typeof request);
-            if (!ToolMessage.isInstance(out)) return out;
-            message = out;
-            return out.content;
-          },
+          (args) => handler({ ...request, toolCall: { ...toolCall, args: args as Record<string, unknown> }, [DECIDED]: true } as typeof request),
           {
             ...(callId ? { callId } : {}),
             // A human is asked the graph's way: an interrupt, answered by resuming the thread.
             ask: async (req) => approvalFrom((runtime as { interrupt: (v: unknown) => unknown }).interrupt({ type: "palisade_approval", tool: toolCall.name, args: toolCall.args, reasons: req.reasons.map((x) => ({ rule: x.rule, ...(x.message ? { message: x.message } : {}), ...(x.approver_role ? { approver_role: x.approver_role } : {}) })) } satisfies ApprovalInterrupt)),
-            view: (res) => ({ ...viewOfContent(res), isError: message?.status === "error" }),
-            unview: (_orig, decided) => decided.text,
+            view: lcView,
+            unview: lcUnview,
           },
         );
-        if (message === undefined) return result as Awaited<ReturnType<typeof handler>>;
-        return result === message.content ? message : new ToolMessage({ ...message, content: result as string, tool_call_id: message.tool_call_id });
+        return result as Awaited<ReturnType<typeof handler>>;
       } catch (err) {
         if (!(err instanceof PolicyDeniedError) || onDeny === "throw") throw err;
         return reply(onDeny === "message" ? deniedToolMessage(err) : String(onDeny(err)), "error");
@@ -300,15 +295,46 @@ export function palisadeMiddleware(guard: GuardScope, options: GuardLangChainToo
   });
 }
 
-function viewOfContent(content: unknown): { text: string; json?: unknown } {
-  const text = typeof content === "string" ? content : contentText(content);
-  const c = text.trimStart()[0];
-  if (c === "{" || c === "[") {
-    try {
-      return { text, json: JSON.parse(text) as unknown };
-    } catch {
-      // not JSON: text only
-    }
+// What a LangChain tool answers, as policies read it (spec/sdk.md): a ToolMessage is its content
+// (a tool invoked with its tool call answers with one), a Command the messages of its state
+// update (a tool may answer the graph that way: its ToolMessage is what the model reads), and
+// anything else as any tool's result. A rewrite goes back in the same kind.
+function messagesOf(command: { update?: unknown }): BaseMessage[] {
+  const u = command.update;
+  const list = Array.isArray(u) ? u.flatMap((t: unknown) => (Array.isArray(t) && t[0] === "messages" ? [t[1]] : [])).flat() : (u as { messages?: unknown } | null | undefined)?.messages;
+  return (Array.isArray(list) ? list : [list]).filter((m): m is BaseMessage => BaseMessage.isInstance(m));
+}
+
+function isCommand(x: unknown): x is { update?: unknown; goto?: unknown; graph?: unknown; resume?: unknown; constructor: new (args: object) => unknown } {
+  return typeof x === "object" && x !== null && (x as { lg_name?: unknown }).lg_name === "Command";
+}
+
+function lcView(result: unknown): ToolResultView {
+  if (ToolMessage.isInstance(result)) return { ...viewOf(contentText(result.content)), isError: result.status === "error" };
+  if (isCommand(result)) {
+    const messages = messagesOf(result);
+    return { ...viewOf(messages.map((m) => contentText(m.content)).join("\n")), isError: messages.some((m) => ToolMessage.isInstance(m) && m.status === "error") };
   }
-  return { text };
+  return viewOf(result);
+}
+
+function lcUnview(original: unknown, decided: ToolResultView): unknown {
+  const seen = lcView(original);
+  if (decided.text === seen.text) return original;
+  if (ToolMessage.isInstance(original)) return new ToolMessage({ ...original, content: decided.text, tool_call_id: original.tool_call_id });
+  if (isCommand(original)) {
+    // The decided text goes in the first message, the others' text is emptied: what the model reads is what was decided.
+    const messages = messagesOf(original);
+    const rewritten = new Map(messages.map((m, i) => [m, i === 0 ? decided.text : ""]));
+    const swap = (m: unknown): unknown => (rewritten.has(m as BaseMessage) ? withContent(m as BaseMessage, rewritten.get(m as BaseMessage) as string) : Array.isArray(m) ? m.map(swap) : m);
+    const u = original.update;
+    const update = Array.isArray(u) ? u.map((t: unknown) => (Array.isArray(t) && t[0] === "messages" ? [t[0], swap(t[1])] : t)) : { ...(u as object), messages: swap((u as { messages?: unknown }).messages) };
+    return new original.constructor({ update, ...(original.goto !== undefined ? { goto: original.goto } : {}), ...(original.graph !== undefined ? { graph: original.graph } : {}), ...(original.resume !== undefined ? { resume: original.resume } : {}) });
+  }
+  return resultFrom(original, seen, decided);
+}
+
+function withContent(m: BaseMessage, content: string): BaseMessage {
+  if (ToolMessage.isInstance(m)) return new ToolMessage({ ...m, content, tool_call_id: m.tool_call_id });
+  return new (m.constructor as new (fields: object) => BaseMessage)({ ...m, content });
 }
