@@ -38,7 +38,7 @@ import { PolicyDeniedError } from "../errors.ts";
 import type { ToolResultView } from "../result.ts";
 import type { GuardScope } from "../scope.ts";
 import { deniedToolMessage } from "../scope.ts";
-import { guardText } from "../text.ts";
+import { guardParts } from "../text.ts";
 
 /** How the proxy is wired. */
 export interface McpProxyOptions {
@@ -66,22 +66,47 @@ export interface McpProxy {
 
 type Content = CallToolResult["content"][number];
 
-function textOf(content: readonly Content[]): string {
-  return content.filter((c) => c.type === "text").map((c) => (c as { text: string }).text).join("\n");
+// The text a client's model reads from a result: its text parts and the text of embedded
+// resources (a tool may answer with a file's contents that way).
+function textsOf(content: readonly Content[]): string[] {
+  return content.flatMap((c) => (c.type === "text" ? [c.text] : embeddedText(c) ?? []));
 }
 
-/** What policies see as `tool.result` of an MCP tool: its text parts joined, `structuredContent` as `json`, `isError`. */
+function embeddedText(c: Content): string | undefined {
+  if (c.type !== "resource") return undefined;
+  const text = (c.resource as { text?: unknown }).text;
+  return typeof text === "string" ? text : undefined;
+}
+
+/** What policies see as `tool.result` of an MCP tool: its text (text parts and embedded text resources) joined, `structuredContent` as `json`, `isError`. */
 export function mcpResultView(r: CallToolResult): ToolResultView {
-  return { text: textOf(r.content), ...(r.structuredContent !== undefined ? { json: r.structuredContent } : {}), isError: r.isError === true };
+  return { text: textsOf(r.content).join("\n"), ...(r.structuredContent !== undefined ? { json: r.structuredContent } : {}), isError: r.isError === true };
 }
 
-function fromView(original: CallToolResult, decided: ToolResultView): CallToolResult {
+/**
+ * The result carrying the decided view: a rewritten text replaces the text parts and embedded
+ * text resources (as one text part); a rewritten `json` replaces `structuredContent`. When only
+ * the text was rewritten, `structuredContent` (the same answer, structured) gets the text's
+ * rewrites string by string (`rewrite`): a redaction of the text must not leave the raw value
+ * in the structured copy the client also reads.
+ */
+function fromView(original: CallToolResult, decided: ToolResultView, rewrite: (text: string) => string): CallToolResult {
   const seen = mcpResultView(original);
   const textChanged = decided.text !== seen.text;
-  const others = original.content.filter((c) => c.type !== "text");
+  const others = original.content.filter((c) => c.type !== "text" && embeddedText(c) === undefined);
   const content = textChanged ? [{ type: "text" as const, text: decided.text }, ...others] : original.content;
-  const structured = decided.json !== undefined && decided.json !== null && typeof decided.json === "object" ? (decided.json as Record<string, unknown>) : undefined;
+  // `decided` is the guard's copy: compared by value, not by reference.
+  const jsonChanged = JSON.stringify(decided.json) !== JSON.stringify(seen.json);
+  let structured = jsonChanged && decided.json !== null && typeof decided.json === "object" ? (decided.json as Record<string, unknown>) : original.structuredContent;
+  if (textChanged && !jsonChanged && structured !== undefined) structured = mapStrings(structured, rewrite) as Record<string, unknown>;
   return { ...original, content, ...(structured !== undefined ? { structuredContent: structured } : {}) };
+}
+
+function mapStrings(value: unknown, f: (s: string) => string): unknown {
+  if (typeof value === "string") return f(value);
+  if (Array.isArray(value)) return value.map((v) => mapStrings(v, f));
+  if (typeof value !== "object" || value === null) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapStrings(v, f)]));
 }
 
 const APPROVAL_SCHEMA = {
@@ -129,10 +154,17 @@ export async function startMcpProxy(options: McpProxyOptions): Promise<McpProxy>
   server.setRequestHandler(CallToolRequestSchema, async (request) => {
     const { name, arguments: args } = request.params;
     try {
-      return await guard.runTool<CallToolResult>(name, args ?? {}, async (a) => (await client.callTool({ name, arguments: a as Record<string, unknown> })) as CallToolResult, {
+      let decidedArgs: unknown = {};
+      // The text rules of tool_result applied to one string of the structured result.
+      const rewrite = (text: string): string => {
+        const d = guard.peek("tool_result", { tool: { name, args: decidedArgs, result: { text, isError: false } } });
+        const t = (d.payload as { tool?: { result?: { text?: unknown } } }).tool?.result?.text;
+        return typeof t === "string" ? t : text;
+      };
+      return await guard.runTool<CallToolResult>(name, args ?? {}, async (a) => ((decidedArgs = a), (await client.callTool({ name, arguments: a as Record<string, unknown> })) as CallToolResult), {
         ...how(),
         view: (r) => mcpResultView(r as CallToolResult),
-        unview: (r, decided) => fromView(r as CallToolResult, decided),
+        unview: (r, decided) => fromView(r as CallToolResult, decided, rewrite),
       });
     } catch (err) {
       return denied(err);
@@ -172,11 +204,20 @@ export async function startMcpProxy(options: McpProxyOptions): Promise<McpProxy>
       if (decided instanceof Promise) decided = await decided;
       args = ((decided.payload.tool as { args: { arguments?: Record<string, string> } }).args.arguments ?? {}) as Record<string, string>;
       const prompt: GetPromptResult = await client.getPrompt({ name, arguments: args });
-      // The prompt's text becomes the conversation's input: decided (and redacted) as input.
-      const messages = await Promise.all(
-        prompt.messages.map(async (m) => (m.content.type === "text" ? { ...m, content: { ...m.content, text: await guardText(guard, "input", m.content.text) } } : m)),
-      );
-      return { ...prompt, messages };
+      // The prompt's text (text parts and embedded text resources) becomes the conversation's
+      // input: decided (and redacted) as input, as one text, so a match split between messages is one.
+      const at = prompt.messages.flatMap((m, i) => (m.content.type === "text" || embeddedText(m.content as Content) !== undefined ? [i] : []));
+      const texts = at.map((i) => {
+        const c = prompt.messages[i]?.content as Content;
+        return c.type === "text" ? c.text : (embeddedText(c) as string);
+      });
+      const decidedTexts = await guardParts(guard, "input", texts);
+      const messages = prompt.messages.map((m, i) => {
+        const k = at.indexOf(i);
+        if (k < 0 || decidedTexts[k] === texts[k]) return m;
+        return { ...m, content: m.content.type === "text" ? { ...m.content, text: decidedTexts[k] } : { ...m.content, resource: { ...(m.content as { resource: object }).resource, text: decidedTexts[k] } } };
+      });
+      return { ...prompt, messages } as GetPromptResult;
     });
   }
 
