@@ -12,6 +12,7 @@ import type { LanguageModel, LanguageModelMiddleware, ToolSet } from "ai";
 import type { JSONSchemaObject } from "../../../language/index.ts";
 import type { ApprovalOutcome } from "../approval.ts";
 import { PolicyDeniedError } from "../errors.ts";
+import { sameJson } from "../history.ts";
 import { GuardScope, deniedToolMessage, errorOf } from "../scope.ts";
 import type { OnDeny } from "../scope.ts";
 import { OutputStream, guardParts } from "../text.ts";
@@ -41,22 +42,45 @@ const GUARDED = Symbol.for("palisade.ai-sdk.guarded");
 
 /**
  * The human's answer to this call's `tool-approval-request`, when the conversation holds one: the
- * SDK executes an approved call after the application sent the response back in `messages`.
+ * SDK executes an approved call after the application sent the response back in `messages`. An
+ * answer is this call's only while it is unused and for the arguments the human saw: a tool
+ * result (or a new tool call) under the same id after the request ends it, and the call's
+ * arguments must be the ones its request was made for. Providers that restart their ids at
+ * `call_0` each turn reuse an id: an earlier call's approval must not approve the next one.
  */
-function approvalIn(messages: readonly unknown[] | undefined, toolCallId: string | undefined): ApprovalOutcome | undefined {
+function approvalIn(messages: readonly unknown[] | undefined, toolCallId: string | undefined, input: unknown): ApprovalOutcome | undefined {
   if (messages === undefined || toolCallId === undefined) return undefined;
+  let args: unknown;
   let approvalId: string | undefined;
+  let answer: ApprovalOutcome | undefined;
   for (const m of messages) {
     const content = (m as { content?: unknown }).content;
     if (!Array.isArray(content)) continue;
-    for (const p of content as { type?: string; toolCallId?: string; approvalId?: string; approved?: boolean; reason?: string }[]) {
-      if (p.type === "tool-approval-request" && p.toolCallId === toolCallId) approvalId = p.approvalId;
-      else if (p.type === "tool-approval-response" && approvalId !== undefined && p.approvalId === approvalId) {
-        return p.approved === true ? { approved: true, by: "tool-approval-response", ...(p.reason ? { reason: p.reason } : {}) } : { approved: false, cause: "approval_refused", ...(p.reason ? { reason: p.reason } : {}) };
+    for (const p of content as { type?: string; toolCallId?: string; approvalId?: string; approved?: boolean; reason?: string; input?: unknown }[]) {
+      if (p?.toolCallId === toolCallId) {
+        if (p.type === "tool-approval-request") {
+          approvalId = p.approvalId;
+          answer = undefined;
+        } else {
+          // A new call under this id, or this call's result: any answer so far is spent.
+          if (p.type === "tool-call") args = p.input;
+          approvalId = undefined;
+          answer = undefined;
+        }
+      } else if (p?.type === "tool-approval-response" && approvalId !== undefined && p.approvalId === approvalId) {
+        answer = p.approved === true ? { approved: true, by: "tool-approval-response", ...(p.reason ? { reason: p.reason } : {}) } : { approved: false, cause: "approval_refused", ...(p.reason ? { reason: p.reason } : {}) };
       }
     }
   }
-  return undefined;
+  return answer !== undefined && sameJson(typeof args === "string" ? parseOr(args) : args, input) ? answer : undefined;
+}
+
+function parseOr(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
 }
 
 /** The tools with approvals and `execute` guarded; tool schemas given as JSON Schema are checked with ajv too. */
@@ -78,12 +102,12 @@ export function guardTools<T extends ToolSet>(guard: GuardScope, tools: T, optio
       // A human is asked the SDK's way: the generation stops with a tool-approval-request.
       needsApproval: async (input: unknown, o: ExecOptions) => {
         const scope = scopeOf(o);
-        return scope.peek("tool_call", { tool: { name, args: input } }).decision === "require_approval" && approvalIn(o.messages, o.toolCallId) === undefined;
+        return scope.peek("tool_call", { tool: { name, args: input } }).decision === "require_approval" && approvalIn(o.messages, o.toolCallId, input) === undefined;
       },
       execute: async (input: unknown, o: ExecOptions) => {
         try {
           const scope = scopeOf(o);
-          const approval = approvalIn(o.messages, o.toolCallId);
+          const approval = approvalIn(o.messages, o.toolCallId, input);
           return await scope.runTool(name, input, (args) => execute.call(t, args, o), { ...(o?.toolCallId ? { callId: o.toolCallId } : {}), ...(approval ? { approval } : {}) });
         } catch (err) {
           if (!(err instanceof PolicyDeniedError) || onDeny === "throw") throw err;

@@ -217,6 +217,20 @@ test("AI SDK: require_approval is the SDK's tool-approval-request; the tool runs
   assert.equal(ran, 1);
 });
 
+test("AI SDK: an approval answers one call: a later call reusing its tool call id (providers that restart at call_0) is asked again", async () => {
+  const guard = createGuard({ policies: [POLICY], env: "test", agent: "ai-sdk" });
+  const ran: number[] = [];
+  const tools = guardTools(guard.session("chat-reuse", { id: "u1", roles: [] }), { refund: tool({ inputSchema: jsonSchema<{ amount: number }>({ type: "object" }), execute: async (a) => (ran.push(a.amount), `refunded ${a.amount}`) }) });
+  const same = (amount: number) => ({ ...toolCall("refund", { amount }), content: [{ type: "tool-call" as const, toolCallId: "call_0", toolName: "refund", input: JSON.stringify({ amount }) }] });
+  const model = new MockLanguageModelV4({ doGenerate: [same(900), same(9000), text("done")] });
+  const first = await generateText({ model, tools, prompt: "refund", stopWhen: stepCountIs(3) });
+  const request = first.content.find((c) => c.type === "tool-approval-request") as { approvalId: string };
+  const messages = [{ role: "user" as const, content: "refund" }, ...first.response.messages, { role: "tool" as const, content: [{ type: "tool-approval-response" as const, approvalId: request.approvalId, approved: true }] }];
+  const second = await generateText({ model, tools, messages, stopWhen: stepCountIs(5) });
+  assert.deepEqual(ran, [900], "the second refund did not run on the first one's approval");
+  assert.ok(second.content.some((c) => c.type === "tool-approval-request"), "the human is asked about the second call");
+});
+
 test("AI SDK: the model's token use and wall time reach the monitor as an outcome", async () => {
   const events: Record<string, unknown>[] = [];
   const guard = createGuard({ policies: [POLICY], env: "test", agent: "ai-sdk", monitor: { record: (e) => void events.push(e as unknown as Record<string, unknown>) } });
