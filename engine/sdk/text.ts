@@ -35,6 +35,21 @@ export function peekParts(scope: GuardScope, phase: "input" | "output", parts: r
   return decided === joined ? each : parts.map((_, i) => (i === 0 ? decided : ""));
 }
 
+/**
+ * Text a request carries again: an earlier user message the conversation re-sends with every
+ * turn (from the client's copy of the history, or a checkpointer's), which its turn's decision
+ * rewrote only in what the model got then. Decided quietly with the same rewrites (so a
+ * redacted card stays redacted in every later request); a deny is recorded and thrown.
+ */
+export function redecideParts(scope: GuardScope, phase: "input" | "output", parts: readonly string[]): string[] {
+  try {
+    return peekParts(scope, phase, parts);
+  } catch (err) {
+    if (err instanceof PolicyDeniedError) scope.check(phase, { [phase]: { text: parts.join("") } });
+    throw err;
+  }
+}
+
 function peekText(scope: GuardScope, phase: "input" | "output", text: string): string {
   const d = scope.peek(phase, { [phase]: { text } });
   if (d.decision === "deny" && scope.core.mode === "enforce") throw new PolicyDeniedError(d, phase, undefined, "deny", denialMessage(d, "denied by policy"));

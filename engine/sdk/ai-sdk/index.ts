@@ -15,7 +15,7 @@ import { PolicyDeniedError } from "../errors.ts";
 import { sameJson } from "../history.ts";
 import { GuardScope, deniedToolMessage, errorOf } from "../scope.ts";
 import type { OnDeny } from "../scope.ts";
-import { OutputStream, guardParts } from "../text.ts";
+import { OutputStream, guardParts, redecideParts } from "../text.ts";
 import { scopeFrom } from "../context.ts";
 
 type Middleware = Required<Pick<LanguageModelMiddleware, "transformParams" | "wrapGenerate" | "wrapStream">> & { readonly specificationVersion: "v4" };
@@ -142,7 +142,15 @@ export function guardMiddleware(scope: GuardScope): Middleware {
   return {
     specificationVersion: "v4",
     transformParams: async ({ params, model }) => {
-      let prompt = params.prompt;
+      // Earlier user messages come again with every turn as the client keeps them (unredacted):
+      // the same rewrites apply to them, and a message once denied stays denied.
+      let prompt = params.prompt.map((m, i, all) => {
+        if (m.role !== "user" || i === all.length - 1) return m;
+        const at = m.content.flatMap((p, j) => (p.type === "text" ? [j] : []));
+        const texts = at.map((j) => (m.content[j] as { text: string }).text);
+        const decided = redecideParts(scope, "input", texts);
+        return decided.every((t, k) => t === texts[k]) ? m : { ...m, content: m.content.map((p, j) => (at.includes(j) ? { ...p, text: decided[at.indexOf(j)] } : p)) as typeof m.content };
+      });
       const last = prompt[prompt.length - 1];
       // A step after a tool result ends with a tool message: the user's input was decided already.
       if (last?.role === "user") {

@@ -27,7 +27,7 @@ import { deniedToolMessage, errorOf } from "../scope.ts";
 import { resultFrom, viewOf } from "../result.ts";
 import type { ToolResultView } from "../result.ts";
 import type { GuardScope, OnDeny } from "../scope.ts";
-import { OutputStream, guardParts, guardText } from "../text.ts";
+import { OutputStream, guardParts, redecideParts } from "../text.ts";
 
 /** Options of `guardLangChainTool` and `palisadeMiddleware`. */
 export interface GuardLangChainToolOptions {
@@ -64,19 +64,21 @@ const BLOCK_TEXTS = ["text", "reasoning", "thinking"] as const;
 /**
  * `content` after the decision on `phase`: a string decided (and recorded) whole; content
  * blocks decided as the text their reader gets, the blocks joined (a match split between two
- * blocks is a match), their thinking apart.
+ * blocks is a match), their thinking apart. `quiet`: an earlier message sent again, decided
+ * with the same rewrites but not recorded again (a deny is).
  */
-async function decideContent(scope: GuardScope, phase: "input" | "output", content: MessageContent, step?: { durationMs?: number; tokens?: { input?: number; output?: number } }): Promise<MessageContent> {
-  if (typeof content === "string") return guardText(scope, phase, content, step ? { ...step, outputSize: content.length } : undefined);
+async function decideContent(scope: GuardScope, phase: "input" | "output", content: MessageContent, step?: { durationMs?: number; tokens?: { input?: number; output?: number } }, quiet = false): Promise<MessageContent> {
+  const decide = (texts: string[], withStep: boolean): string[] | Promise<string[]> => (quiet ? redecideParts(scope, phase, texts) : guardParts(scope, phase, texts, withStep && step ? { ...step, outputSize: texts.join("").length } : undefined));
+  if (typeof content === "string") return (await decide([content], true))[0] as string;
   if (!Array.isArray(content)) return content;
   let out = content as Record<string, unknown>[];
   for (const field of BLOCK_TEXTS) {
     const at: number[] = [];
     out.forEach((b, i) => void (typeof b?.[field] === "string" && at.push(i)));
     // The text is decided even when there is none, as an answer of no text is one.
-    if (at.length === 0 && field !== "text") continue;
+    if (at.length === 0 && (field !== "text" || quiet)) continue;
     const texts = at.map((i) => out[i]?.[field] as string);
-    const decided = await guardParts(scope, phase, texts, field === "text" && step ? { ...step, outputSize: texts.join("").length } : undefined);
+    const decided = await decide(texts, field === "text");
     if (decided.every((t, k) => t === texts[k])) continue;
     out = out.map((b, i) => {
       const k = at.indexOf(i);
@@ -92,11 +94,20 @@ function roleOf(m: BaseMessage): string {
 
 /** The messages with the newest human message decided on `input`, then `model_call` decided. */
 async function guardRequest(scope: GuardScope, messages: BaseMessage[], modelName: string): Promise<BaseMessage[]> {
-  let out = messages;
+  // Earlier human messages come again with every turn as the thread keeps them (unredacted): the
+  // same rewrites apply to them, and a message once denied stays denied.
+  let out = await Promise.all(
+    messages.map(async (m, i) => {
+      if (i === messages.length - 1 || !HumanMessage.isInstance(m)) return m;
+      const content = await decideContent(scope, "input", m.content, undefined, true);
+      return content === m.content ? m : new HumanMessage({ content, id: m.id });
+    }),
+  );
+  if (out.every((m, i) => m === messages[i])) out = messages;
   const last = messages[messages.length - 1];
   if (last !== undefined && HumanMessage.isInstance(last)) {
     const content = await decideContent(scope, "input", last.content);
-    if (content !== last.content) out = [...messages.slice(0, -1), new HumanMessage({ content, id: last.id })];
+    if (content !== last.content) out = [...out.slice(0, -1), new HumanMessage({ content, id: last.id })];
   }
   await scope.enforceNow("model_call", { model: { provider: "langchain", name: modelName, messages: out.map((m) => ({ role: roleOf(m), content: contentText(m.content) })) } });
   return out;

@@ -18,7 +18,7 @@ import { PolicyDeniedError, SessionRequiredError } from "../errors.ts";
 import type { GuardScope, OnDeny } from "../scope.ts";
 import { deniedToolMessage, errorOf } from "../scope.ts";
 import { clonePlain } from "../snapshot.ts";
-import { OutputStream, guardParts, guardText, peekParts } from "../text.ts";
+import { OutputStream, guardParts, guardText, peekParts, redecideParts } from "../text.ts";
 
 /** Options of `guardAgentTool`. */
 export interface GuardAgentToolOptions {
@@ -286,6 +286,34 @@ function plainMessages(input: ModelRequest["input"]): { role: string; content: s
   });
 }
 
+// Earlier user messages come again with every turn (the run's history, a session's memory),
+// unredacted: the same rewrites apply to them, and a message once denied stays denied.
+function earlierInputs(scope: GuardScope, input: ModelRequest["input"]): ModelRequest["input"] {
+  if (typeof input === "string") return input;
+  let newest = -1;
+  input.forEach((item, i) => void ((item as { role?: string }).role === "user" && (newest = i)));
+  let changed = false;
+  const out = input.map((item, i) => {
+    const m = item as { role?: string; content?: unknown };
+    if (m.role !== "user" || i === newest) return item;
+    if (typeof m.content === "string") {
+      const [t] = redecideParts(scope, "input", [m.content]);
+      if (t === m.content) return item;
+      changed = true;
+      return { ...m, content: t } as typeof item;
+    }
+    if (!Array.isArray(m.content)) return item;
+    const parts = m.content as { text?: unknown }[];
+    const at = parts.flatMap((c, j) => (typeof c?.text === "string" ? [j] : []));
+    const texts = at.map((j) => parts[j]?.text as string);
+    const decided = redecideParts(scope, "input", texts);
+    if (decided.every((t, k) => t === texts[k])) return item;
+    changed = true;
+    return { ...m, content: parts.map((c, j) => (at.includes(j) ? { ...c, text: decided[at.indexOf(j)] } : c)) } as typeof item;
+  });
+  return changed ? out : input;
+}
+
 // The request with its newest user message replaced by what the input decision left.
 function withInput(input: ModelRequest["input"], decided: string, original: string): ModelRequest["input"] {
   if (decided === original) return input;
@@ -377,9 +405,10 @@ function rawWithoutText(event: StreamEvent): boolean {
 export function guardAgentModel(scope: GuardScope, model: Model, name = "agents-model"): Model {
   if (scope.sessionId === null) throw new SessionRequiredError("guardAgentModel");
   const before = async (request: ModelRequest): Promise<ModelRequest> => {
-    const original = text(request.input);
-    const decided = typeof request.input === "string" || original !== "" ? await guardText(scope, "input", original) : original;
-    const input = withInput(request.input, decided, original);
+    const given = earlierInputs(scope, request.input);
+    const original = text(given);
+    const decided = typeof given === "string" || original !== "" ? await guardText(scope, "input", original) : original;
+    const input = withInput(given, decided, original);
     await scope.enforceNow("model_call", { model: { provider: "openai-agents", name, messages: plainMessages(input) } });
     return { ...request, input };
   };
