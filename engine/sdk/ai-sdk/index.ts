@@ -14,6 +14,7 @@ import type { ApprovalOutcome } from "../approval.ts";
 import { PolicyDeniedError } from "../errors.ts";
 import { sameJson } from "../history.ts";
 import { GuardScope, deniedToolMessage, errorOf } from "../scope.ts";
+import { clonePlain } from "../snapshot.ts";
 import type { OnDeny } from "../scope.ts";
 import { OutputStream, guardParts, redecideParts } from "../text.ts";
 import { scopeFrom } from "../context.ts";
@@ -35,6 +36,7 @@ interface ExecOptions {
   readonly toolCallId?: string;
   readonly messages?: readonly unknown[];
   readonly context?: unknown;
+  readonly abortSignal?: AbortSignal;
 }
 
 // Marks tools this adapter made, so that guarding them again changes nothing.
@@ -49,10 +51,17 @@ const GUARDED = Symbol.for("palisade.ai-sdk.guarded");
  * `call_0` each turn reuse an id: an earlier call's approval must not approve the next one.
  */
 function approvalIn(messages: readonly unknown[] | undefined, toolCallId: string | undefined, input: unknown): ApprovalOutcome | undefined {
+  const found = answerIn(messages, toolCallId);
+  return found !== undefined && !found.spent && sameJson(typeof found.args === "string" ? parseOr(found.args) : found.args, input) ? found.answer : undefined;
+}
+
+/** The application's answer to the newest request for call `toolCallId`, the arguments of the call it followed, and whether the call has been answered since (a tool result, or a new call under the id). */
+function answerIn(messages: readonly unknown[] | undefined, toolCallId: string | undefined): { answer: ApprovalOutcome; args: unknown; spent: boolean } | undefined {
   if (messages === undefined || toolCallId === undefined) return undefined;
   let args: unknown;
+  let callArgs: unknown;
   let approvalId: string | undefined;
-  let answer: ApprovalOutcome | undefined;
+  let found: { answer: ApprovalOutcome; args: unknown; spent: boolean } | undefined;
   for (const m of messages) {
     const content = (m as { content?: unknown }).content;
     if (!Array.isArray(content)) continue;
@@ -60,19 +69,20 @@ function approvalIn(messages: readonly unknown[] | undefined, toolCallId: string
       if (p?.toolCallId === toolCallId) {
         if (p.type === "tool-approval-request") {
           approvalId = p.approvalId;
-          answer = undefined;
+          args = callArgs;
+          found = undefined;
         } else {
-          // A new call under this id, or this call's result: any answer so far is spent.
-          if (p.type === "tool-call") args = p.input;
-          approvalId = undefined;
-          answer = undefined;
+          // A new call under this id, or this call's result: the answer so far is spent.
+          if (p.type === "tool-call") callArgs = p.input;
+          if (found !== undefined) found.spent = true;
+          if (p.type === "tool-call") approvalId = undefined;
         }
       } else if (p?.type === "tool-approval-response" && approvalId !== undefined && p.approvalId === approvalId) {
-        answer = p.approved === true ? { approved: true, by: "tool-approval-response", ...(p.reason ? { reason: p.reason } : {}) } : { approved: false, cause: "approval_refused", ...(p.reason ? { reason: p.reason } : {}) };
+        found = { answer: p.approved === true ? { approved: true, by: "tool-approval-response", ...(p.reason ? { reason: p.reason } : {}) } : { approved: false, cause: "approval_refused", ...(p.reason ? { reason: p.reason } : {}) }, args, spent: false };
       }
     }
   }
-  return answer !== undefined && sameJson(typeof args === "string" ? parseOr(args) : args, input) ? answer : undefined;
+  return found;
 }
 
 function parseOr(text: string): unknown {
@@ -81,6 +91,49 @@ function parseOr(text: string): unknown {
   } catch {
     return text;
   }
+}
+
+// Calls a human was asked about through a tool-approval-request, per guard and session (call id ->
+// tool and arguments). A refusal reaches no tool hook (the SDK answers the model with an
+// `execution-denied` result itself), so the next guarded hook that sees the conversation records
+// it: the model middleware (the prompt holds the denied result), or any guarded tool's hooks (the
+// messages hold the application's tool-approval-response). The call is then `approval_refused`
+// in the session's history and the log, as in every other adapter.
+const asked = new WeakMap<object, Map<string, Map<string, { readonly name: string; readonly args: unknown }>>>();
+
+function askedIn(scope: GuardScope): Map<string, { readonly name: string; readonly args: unknown }> | undefined {
+  return scope.sessionId === null ? undefined : asked.get(scope.core)?.get(scope.sessionId);
+}
+
+function remember(scope: GuardScope, callId: string, name: string, args: unknown): void {
+  if (scope.sessionId === null) return;
+  let bySession = asked.get(scope.core);
+  if (bySession === undefined) asked.set(scope.core, (bySession = new Map()));
+  let mine = bySession.get(scope.sessionId);
+  if (mine === undefined) bySession.set(scope.sessionId, (mine = new Map()));
+  mine.set(callId, { name, args: clonePlain(args) });
+}
+
+const REFUSED: ApprovalOutcome = { approved: false, cause: "approval_refused", by: "tool-approval-response" };
+
+/** Records the refusals `refused` names (call ids) among the calls this session asked about. */
+async function recordRefusals(scope: GuardScope, refused: (callId: string) => boolean): Promise<void> {
+  const mine = askedIn(scope);
+  if (mine === undefined || mine.size === 0) return;
+  for (const [callId, call] of mine) {
+    if (!refused(callId)) continue;
+    mine.delete(callId);
+    try {
+      await scope.decideToolCall(call.name, call.args, { callId, approval: REFUSED });
+    } catch (err) {
+      if (!(err instanceof PolicyDeniedError)) throw err;
+    }
+  }
+}
+
+/** Whether `messages` hold the application's refusal of call `callId`. */
+function refusedIn(messages: readonly unknown[] | undefined): (callId: string) => boolean {
+  return (callId) => answerIn(messages, callId)?.answer.approved === false;
 }
 
 /** The tools with approvals and `execute` guarded; tool schemas given as JSON Schema are checked with ajv too. */
@@ -102,13 +155,19 @@ export function guardTools<T extends ToolSet>(guard: GuardScope, tools: T, optio
       // A human is asked the SDK's way: the generation stops with a tool-approval-request.
       needsApproval: async (input: unknown, o: ExecOptions) => {
         const scope = scopeOf(o);
-        return scope.peek("tool_call", { tool: { name, args: input } }).decision === "require_approval" && approvalIn(o.messages, o.toolCallId, input) === undefined;
+        await recordRefusals(scope, refusedIn(o.messages));
+        const needs = scope.peek("tool_call", { tool: { name, args: input } }).decision === "require_approval" && approvalIn(o.messages, o.toolCallId, input) === undefined;
+        if (needs && o.toolCallId !== undefined) remember(scope, o.toolCallId, name, input);
+        return needs;
       },
       execute: async (input: unknown, o: ExecOptions) => {
         try {
           const scope = scopeOf(o);
+          await recordRefusals(scope, refusedIn(o.messages));
           const approval = approvalIn(o.messages, o.toolCallId, input);
-          return await scope.runTool(name, input, (args) => execute.call(t, args, o), { ...(o?.toolCallId ? { callId: o.toolCallId } : {}), ...(approval ? { approval } : {}) });
+          // Decided now, whatever the answer: no longer waiting.
+          if (o?.toolCallId !== undefined) askedIn(scope)?.delete(o.toolCallId);
+          return await scope.runTool(name, input, (args) => execute.call(t, args, o), { ...(o?.toolCallId ? { callId: o.toolCallId } : {}), ...(approval ? { approval } : {}), ...(o?.abortSignal ? { signal: o.abortSignal } : {}) });
         } catch (err) {
           if (!(err instanceof PolicyDeniedError) || onDeny === "throw") throw err;
           return onDeny === "message" ? deniedToolMessage(err) : onDeny(err);
@@ -142,6 +201,7 @@ export function guardMiddleware(scope: GuardScope): Middleware {
   return {
     specificationVersion: "v4",
     transformParams: async ({ params, model }) => {
+      await recordRefusals(scope, (callId) => params.prompt.some((m) => m.role === "tool" && m.content.some((p) => p.type === "tool-result" && p.toolCallId === callId && (p.output as { type?: string }).type === "execution-denied")));
       // Earlier user messages come again with every turn as the client keeps them (unredacted):
       // the same rewrites apply to them, and a message once denied stays denied.
       let prompt = params.prompt.map((m, i, all) => {
