@@ -74,9 +74,27 @@ function textsOf(content: readonly Content[]): string[] {
 }
 
 function embeddedText(c: Content): string | undefined {
-  if (c.type !== "resource") return undefined;
-  const text = (c.resource as { text?: unknown }).text;
-  return typeof text === "string" ? text : undefined;
+  return c.type === "resource" ? resourceText(c.resource) : undefined;
+}
+
+/**
+ * A resource's text: its `text`, or its `blob` when that is UTF-8 text in base64 (a file served
+ * as bytes: the client decodes it and its model reads it as text, so policies must too).
+ */
+function resourceText(resource: { text?: unknown; blob?: unknown }): string | undefined {
+  if (typeof resource.text === "string") return resource.text;
+  if (typeof resource.blob !== "string") return undefined;
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.from(resource.blob, "base64"));
+  } catch {
+    return undefined;
+  }
+}
+
+/** `resource` holding `text` (its blob, the same bytes, gone). */
+function withText<R extends { text?: unknown; blob?: unknown }>(resource: R, text: string): R {
+  const { blob: _blob, ...rest } = resource;
+  return { ...rest, text } as R;
 }
 
 /** What policies see as `tool.result` of an MCP tool: its text (text parts and embedded text resources) joined, `structuredContent` as `json`, `isError`. */
@@ -189,13 +207,13 @@ export async function startMcpProxy(options: McpProxyOptions): Promise<McpProxy>
       const uri = request.params.uri;
       const read = await guard.runTool<ReadResourceResult>("resources/read", { uri }, async (a) => client.readResource({ ...request.params, uri: (a as { uri: string }).uri }), {
         ...how(),
-        view: (r) => ({ text: (r as ReadResourceResult).contents.map((c) => ("text" in c && typeof c.text === "string" ? c.text : "")).join("\n"), isError: false }),
+        view: (r) => ({ text: (r as ReadResourceResult).contents.flatMap((c) => resourceText(c) ?? []).join("\n"), isError: false }),
         unview: (r, decided) => {
           const res = r as ReadResourceResult;
-          const texts = res.contents.filter((c) => "text" in c);
+          const texts = res.contents.filter((c) => resourceText(c) !== undefined);
           // One text part: rewritten in place; several: replaced by the decided text as one part.
-          if (texts.length <= 1) return { ...res, contents: res.contents.map((c) => ("text" in c ? { ...c, text: decided.text } : c)) };
-          return { ...res, contents: [{ uri, mimeType: "text/plain", text: decided.text }, ...res.contents.filter((c) => !("text" in c))] };
+          if (texts.length <= 1) return { ...res, contents: res.contents.map((c) => (resourceText(c) !== undefined ? withText(c, decided.text) : c)) };
+          return { ...res, contents: [{ uri, mimeType: "text/plain", text: decided.text }, ...res.contents.filter((c) => resourceText(c) === undefined)] };
         },
       });
       return read;
@@ -226,7 +244,7 @@ export async function startMcpProxy(options: McpProxyOptions): Promise<McpProxy>
       const messages = prompt.messages.map((m, i) => {
         const k = at.indexOf(i);
         if (k < 0 || decidedTexts[k] === texts[k]) return m;
-        return { ...m, content: m.content.type === "text" ? { ...m.content, text: decidedTexts[k] } : { ...m.content, resource: { ...(m.content as { resource: object }).resource, text: decidedTexts[k] } } };
+        return { ...m, content: m.content.type === "text" ? { ...m.content, text: decidedTexts[k] } : { ...m.content, resource: withText((m.content as { resource: { text?: unknown; blob?: unknown } }).resource, decidedTexts[k] as string) } };
       });
       return { ...prompt, messages } as GetPromptResult;
     });

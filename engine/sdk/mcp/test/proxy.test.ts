@@ -256,6 +256,10 @@ test("startMcpProxy: no copy of a result's text passes undecided (structuredCont
     ],
   }));
   upstream.registerPrompt("note", { argsSchema: {} }, async () => ({ messages: [{ role: "user", content: { type: "resource", resource: { uri: "file:///c.txt", text: "write to dee@example.com" } } }] }));
+  // The same text as bytes (base64 blobs), which a client decodes for its model.
+  const b64 = (t: string) => Buffer.from(t).toString("base64");
+  upstream.registerTool("attach_bytes", { inputSchema: {} }, async () => ({ content: [{ type: "resource", resource: { uri: "file:///e.txt", mimeType: "text/plain", blob: b64("mail bob@example.com") } }] }));
+  upstream.registerResource("bytes", "file:///f.txt", { mimeType: "text/plain" }, async (uri) => ({ contents: [{ uri: uri.href, blob: b64("call amy@example.com") }] }));
   const [upA, upB] = InMemoryTransport.createLinkedPair();
   await upstream.connect(upB);
   const [downA, downB] = InMemoryTransport.createLinkedPair();
@@ -274,6 +278,12 @@ test("startMcpProxy: no copy of a result's text passes undecided (structuredCont
     await assert.rejects(client.getPrompt({ name: "brief" }), /prompt injection/);
     const note = await client.getPrompt({ name: "note" });
     assert.doesNotMatch(JSON.stringify(note), leaks);
+    const decoded = (v: unknown) => JSON.stringify(v).replace(/"blob":"([^"]*)"/g, (_m, b: string) => JSON.stringify(Buffer.from(b, "base64").toString()));
+    const bytes = await client.callTool({ name: "attach_bytes", arguments: {} });
+    assert.doesNotMatch(decoded(bytes), leaks);
+    const read = await client.readResource({ uri: "file:///f.txt" });
+    assert.doesNotMatch(decoded(read), leaks);
+    assert.match(decoded(read), /\[EMAIL\]/);
   } finally {
     await client.close();
     await proxy.close();
