@@ -197,7 +197,10 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
   const key = JSON.stringify([agent, session]);
   // A history the client sent is its own, but the session id still names one principal's
   // conversation: another is denied there as anywhere, and the first claims it.
-  if (ownCalls) return ctx.sessions.mayAct(key, principal).then((mine) => finish(decideOn(mine ? NO_STATE : FOREIGN_STATE)));
+  if (ownCalls) {
+    const mine = ctx.sessions.mayAct(key, principal);
+    return typeof mine === "boolean" ? finish(decideOn(mine ? NO_STATE : FOREIGN_STATE)) : mine.then((m) => finish(decideOn(m ? NO_STATE : FOREIGN_STATE)));
+  }
   // The session's exact history from the shared store; a tool call joins it before it is answered.
   return ctx.sessions
     .run(key, (state) => {
