@@ -66,6 +66,16 @@ rule keyed on tool_call {
   then deny "has x"
 }
 
+rule origin on tool_call {
+  when tool.name == "pay" and from_untrusted(tool.args.to, session.sources)
+  then deny "payee from untrusted content"
+}
+
+rule pattern on tool_call {
+  when tool.name == "grep" and tool.args.s matches tool.args.p
+  then deny "matched"
+}
+
 rule matched on tool_call {
   when tool.name == "match" and tool.args.s matches "^a.b$"
   then deny "a?b"
@@ -160,6 +170,14 @@ describe("hostile input: cycles", () => {
     const input: Record<string, unknown> = { ...call("mail", { to: "a@acme.com" }) };
     input.session = { id: "s", calls: [input] };
     refused(decide(input), "session.calls[0]", /a cycle/);
+  });
+  it("walked by the provenance builtins, and used as a pattern by matches", () => {
+    const content: Record<string, unknown> = { iban: "DE89370400440532013000" };
+    content.again = [content];
+    const input = { ...call("pay", { to: "DE89370400440532013000" }), session: { id: "s", calls: [], sources: [{ source: "web_fetch", content }] } };
+    refused(decide(input), "session.sources[0].content.again[0]", /a cycle/);
+    refused(decide(call("grep", { s: "abc", p: cycle() })), "tool.args.p[1]", /a cycle/);
+    refused(decide(call("grep", { s: "abc", p: 1n })), "tool.args.p", /a BigInt/);
   });
   it("a value shared by two parents is no cycle (copied twice, as JSON writes it)", () => {
     const shared = ["rm", "rm"];
