@@ -336,6 +336,24 @@ describe("hostile input: strings", () => {
   });
 });
 
+describe("hostile input: regexes over lone surrogates", () => {
+  it("match as V8's RegExp does: a lone surrogate is one character, with the u flag too (a pair is one only under u)", () => {
+    const text = `package s
+rule u on tool_call { when tool.args.s matches /^a.b$/u then warn "u" }
+rule plain on tool_call { when tool.args.s matches /^a.b$/ then warn "plain" }
+rule half on tool_call { when tool.args.s matches /[\\ud800-\\udfff]/ then warn "half" }
+`;
+    const [c, r] = sets(text);
+    for (const s of ["a\ud800b", "a\udc00b", "a\ud83d\ude00b", "ab"]) {
+      const d = c.decide("tool_call", call("x", { s }));
+      assert.deepStrictEqual(d, r.decide("tool_call", call("x", { s })));
+      assert.deepEqual(d.errors, []);
+      const want = [/^a.b$/u.test(s) && "s.u", /^a.b$/.test(s) && "s.plain", /[\ud800-\udfff]/.test(s) && "s.half"].filter(Boolean);
+      assert.deepEqual(d.warnings.map((w) => w.rule), want, JSON.stringify(s));
+    }
+  });
+});
+
 describe("hostile input: options.json, the caller's promise of JSON data", () => {
   it("skips the copy: the payload is the input itself", () => {
     const input = call("mail", { to: "a@acme.com" });
