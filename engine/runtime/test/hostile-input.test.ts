@@ -376,6 +376,15 @@ describe("hostile input: options.json, the caller's promise of JSON data", () =>
     assert.equal(cyclic.decision, "deny");
     assert.deepEqual(cyclic.errors.map((e) => [e.rule, e.code]), [["h.show", "runtime/input-too-large"]]);
   });
+  it("a list of 4 billion holes under the promise is never walked by a quantifier (builtins over lists, unique and the like, would: the promise is the caller's)", () => {
+    const huge: unknown[] = ["a"];
+    huge.length = 2 ** 32 - 1;
+    for (const set of sets(`package q\nrule listed on tool_call {\n  when any x in tool.args.list: x == "rm"\n  then deny "rm"\n}\n`)) {
+      const d = set.decide("tool_call", call("list", { list: huge }), { json: true });
+      assert.equal(d.decision, "deny");
+      assert.deepEqual(d.errors.map((e) => [e.rule, e.code]), [["q.listed", "runtime/input-too-large"]]);
+    }
+  });
   it("two cycles compared under the promise stop at the bound of equality", { skip: MILLIONS }, () => {
     const compared = decide(call("cmp", { a: cycle(), b: cycle() }), { json: true });
     assert.equal(compared.decision, "deny");
