@@ -268,6 +268,8 @@ export function palisadeMiddleware(guard: GuardScope, options: GuardLangChainToo
           },
           {
             ...(callId ? { callId } : {}),
+            // The run cancelled while a human was asked: the tool does not start.
+            ...((runtime as { signal?: AbortSignal }).signal ? { signal: (runtime as { signal: AbortSignal }).signal } : {}),
             // A human is asked the graph's way: an interrupt, answered by resuming the thread.
             ask: async (req) => approvalFrom((runtime as { interrupt: (v: unknown) => unknown }).interrupt({ type: "palisade_approval", tool: toolCall.name, args: toolCall.args, reasons: req.reasons.map((x) => ({ rule: x.rule, ...(x.message ? { message: x.message } : {}), ...(x.approver_role ? { approver_role: x.approver_role } : {}) })) } satisfies ApprovalInterrupt)),
             view: (res) => ({ ...viewOfContent(res), isError: message?.status === "error" }),
