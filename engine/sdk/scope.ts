@@ -20,7 +20,12 @@ function argsOf(call: Guarded): unknown {
 
 /** An outcome error from what a tool or model threw. */
 export function errorOf(source: OutcomeError["source"], err: unknown): OutcomeError {
-  return { source, type: err instanceof Error ? err.name : typeof err, message: err instanceof Error ? err.message : String(err) };
+  try {
+    return { source, type: err instanceof Error ? String(err.name) : typeof err, message: err instanceof Error ? String(err.message) : String(err) };
+  } catch {
+    // A throwing getter or a proxy must not replace the tool's error, nor skip its `failed`.
+    return { source, type: "Error", message: "the tool threw a value that cannot be read" };
+  }
 }
 
 /** The outcome error of a tool whose result reports a failure rather than throwing. */

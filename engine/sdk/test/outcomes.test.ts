@@ -130,3 +130,23 @@ test("a framework's hook reports the failure by call id (Agents SDK style: decid
   await guard.flush();
   assert.equal(k.records.filter((r) => r.settles === true).length, 1);
 });
+
+test("a thrown value that cannot be read (a throwing getter, a proxy) is still the tool's error, and the call still 'failed'", async () => {
+  const guard = createGuard({ policies: [POLICY], env: "t", agent: "a" });
+  const s = guard.session("s6", "u1");
+  const hostile = new Proxy(new Error("x"), { get: () => { throw new Error("trap"); }, getPrototypeOf: () => Error.prototype });
+  const sym = Symbol("odd");
+  // Caught by hand: assert.rejects itself reads the error's fields.
+  for (const thrown of [hostile, sym]) {
+    let caught: unknown;
+    try {
+      await s.runTool("transfer", {}, () => {
+        throw thrown;
+      });
+    } catch (e) {
+      caught = e;
+    }
+    assert.ok(caught === thrown, "the tool's own error reaches the caller");
+  }
+  assert.deepEqual(outcomes(s), ["transfer:failed", "transfer:failed"]);
+});
