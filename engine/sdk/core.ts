@@ -21,6 +21,9 @@ import type { OnAuditFailure, PendingDecision, StepOutcome } from "./record.ts";
 import { SCHEMA_RULE, ToolSchemas } from "./schema.ts";
 import { UnrecordableError, snapshot } from "./snapshot.ts";
 
+// The guard decides on its own snapshots (plain JSON data, snapshot.ts): the policy set need not copy them.
+const JSON_INPUT = { json: true } as const;
+
 /** Whether decisions are applied (`enforce`) or only decided, recorded and measured (`shadow`). */
 export type GuardMode = "enforce" | "shadow";
 
@@ -291,7 +294,7 @@ export class GuardCore {
       const problem = this.schemas.check(tool, (full.tool as { args?: unknown }).args);
       if (problem !== null) decision = this.#guardDenial(SCHEMA_RULE, problem, full);
     }
-    decision ??= this.policySet.decide(phase, full);
+    decision ??= this.policySet.decide(phase, full, JSON_INPUT);
     const latencyMs = performance.now() - started;
     let call: CallHandle | undefined;
     if (remember && phase === "tool_call" && tool !== undefined && session !== null && ownHistory && !foreign) {

@@ -147,7 +147,8 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
     if (bytes > MAX_INPUT_BYTES) throw new ServiceError("request/too-large", `the input is ${bytes} bytes of JSON, over the ${MAX_INPUT_BYTES}-byte limit of a recorded decision: send large content by reference (a digest or an id), not inline`, `${at}/input`);
     const full: Record<string, unknown> = { ...own, session: ownCalls ? givenSession : { id: session, calls: state.calls, sources: state.sources } };
     const started = performance.now();
-    const decided = state.foreign === true ? foreignSession(ctx, full, session) : ctx.policySet.decide(r.phase, full);
+    // Parsed from the request and the service's own store: JSON data the policy set need not copy.
+    const decided = state.foreign === true ? foreignSession(ctx, full, session) : ctx.policySet.decide(r.phase, full, { json: true });
     ctx.metrics.decision(r.phase, decided.decision, performance.now() - started);
     const toolField = full.tool as { name?: unknown; args?: unknown } | undefined;
     const tool = typeof toolField?.name === "string" ? toolField.name : null;
