@@ -69,6 +69,8 @@ const decidedCalls = new WeakMap<object, Map<string, DecidedCall>>();
 
 const APPROVED: ApprovalOutcome = { approved: true, by: "run-state" };
 
+const REFUSED: ApprovalOutcome = { approved: false, cause: "approval_refused", by: "run-state" };
+
 /**
  * Calls the input guardrail let run whose body never started: a guardrail after it (the tool's
  * own) rejected them. The run lists its tools (isEnabled) only once the last turn's calls are
@@ -83,7 +85,6 @@ function stopped(ctx: object): void {
     d.scope.toolStopped(d.name, callId);
   }
 }
-const REFUSED: ApprovalOutcome = { approved: false, cause: "approval_refused", by: "run-state" };
 
 /** Thrown by the `ask` of a guardrail that runs before the SDK asked its human (`preApprovalInputGuardrails`). */
 class AwaitingRunState extends Error {}
