@@ -68,7 +68,6 @@ interface DecidedCall {
 const decidedCalls = new WeakMap<object, Map<string, DecidedCall>>();
 
 const APPROVED: ApprovalOutcome = { approved: true, by: "run-state" };
-
 const REFUSED: ApprovalOutcome = { approved: false, cause: "approval_refused", by: "run-state" };
 
 /**
