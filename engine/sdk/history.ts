@@ -370,8 +370,11 @@ export class RecordedHistories {
   }
 }
 
+// An entry names its agent by id, or as an object with an `id` (AuditParty).
 function agentKey(agent: unknown): string {
-  return typeof agent === "string" ? agent : "";
+  if (typeof agent === "string") return agent;
+  const id = (agent as { id?: unknown } | null)?.id;
+  return typeof id === "string" ? id : "";
 }
 
 function sessionKey(agent: unknown, session: string): string {

@@ -150,3 +150,10 @@ test("a thrown value that cannot be read (a throwing getter, a proxy) is still t
   }
   assert.deepEqual(outcomes(s), ["transfer:failed", "transfer:failed"]);
 });
+
+test("rebuilt histories are per agent, whether an entry names its agent by id or as { id }", () => {
+  const rec = (agent: unknown, seq: number, name: string) => ({ time: "2026-01-01T00:00:00Z", agent, session: "s", phase: "tool_call", decision: "allow", call_seq: seq, outcome: "executed", input: { tool: { name, args: {} } } });
+  const records = [rec("a1", 0, "lookup"), rec({ id: "a2" }, 0, "ping"), rec({ id: "a2" }, 1, "send_email")];
+  assert.deepEqual(rebuildHistories(records, "a1").get("s")!.map((c) => c.tool.name), ["lookup"]);
+  assert.deepEqual(rebuildHistories(records, "a2").get("s")!.map((c) => c.tool.name), ["ping", "send_email"]);
+});
