@@ -190,14 +190,16 @@ export class GuardCore {
   }
 
   /**
-   * A tool call that ran and failed (threw, reported an error, was cancelled): `failed` in its
-   * session's history, which it still counts in (it was attempted and may have had effects), and
-   * an entry that says so after its decision's.
+   * What became of a call let run, once known: `failed` (it threw, reported an error, was
+   * cancelled; it still counts in the history: it was attempted and may have had effects) or
+   * `denied` (the framework stopped it after the guard let it run: it never ran). Set in its
+   * session's history, and an entry says so after its decision's.
    */
-  failed(scope: ScopeState, call: CallHandle, tool: string, error: { readonly type?: string }): void {
-    call.settle("failed");
+  settle(scope: ScopeState, call: CallHandle, tool: string, outcome: "failed" | "denied", error?: { readonly type?: string }): void {
+    call.settle(outcome);
     if (call.seq < 0 || scope.session === null || !this.recorder.audited) return;
-    this.recorder.push({ settles: true, iso: this.#clock().iso, session: scope.session, principal: scope.principal?.id ?? null, tool, callSeq: call.seq, decision: call.decision, policyDigest: this.policySet.digest, outcome: "failed", errorType: (error.type ?? "Error").slice(0, 200).toWellFormed() });
+    const errorType = error === undefined ? undefined : (error.type ?? "Error").slice(0, 200).toWellFormed();
+    this.recorder.push({ settles: true, iso: this.#clock().iso, session: scope.session, principal: scope.principal?.id ?? null, tool, callSeq: call.seq, decision: call.decision, policyDigest: this.policySet.digest, outcome, errorType });
   }
 
   #durably(phase: GuardPhase, d: Decided, scope: ScopeState, approval: ApprovalOutcome | undefined, outcome: CallOutcome | undefined, step: StepOutcome | undefined, out: Guarded): Guarded | Promise<Guarded> {

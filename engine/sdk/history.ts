@@ -284,7 +284,7 @@ export interface RecordedDecision {
   readonly outcome?: unknown;
   /** Present on the entry that records an approval's answer (the service's): its `outcome` settles call `call_seq`. */
   readonly approval?: unknown;
-  /** True on the entry that settles call `call_seq` after it ran (`outcome` failed): no decision of its own. */
+  /** True on the entry that settles call `call_seq` once known (`outcome` failed, or denied by the framework): no decision of its own. */
   readonly settles?: unknown;
 }
 
@@ -301,7 +301,7 @@ interface CallEvent {
   readonly outcome?: CallOutcome;
 }
 
-const SETTLED: ReadonlySet<string> = new Set(["executed", "approval_refused", "failed"]);
+const SETTLED: ReadonlySet<string> = new Set(["executed", "approval_refused", "failed", "denied"]);
 
 /**
  * Session histories as an audit log holds them, read as of any position in the log: the history
@@ -370,8 +370,11 @@ export class RecordedHistories {
   }
 }
 
+// An entry names its agent by id, or as an object with an `id` (AuditParty).
 function agentKey(agent: unknown): string {
-  return typeof agent === "string" ? agent : "";
+  if (typeof agent === "string") return agent;
+  const id = (agent as { id?: unknown } | null)?.id;
+  return typeof id === "string" ? id : "";
 }
 
 function sessionKey(agent: unknown, session: string): string {

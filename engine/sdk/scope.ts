@@ -20,7 +20,12 @@ function argsOf(call: Guarded): unknown {
 
 /** An outcome error from what a tool or model threw. */
 export function errorOf(source: OutcomeError["source"], err: unknown): OutcomeError {
-  return { source, type: err instanceof Error ? err.name : typeof err, message: err instanceof Error ? err.message : String(err) };
+  try {
+    return { source, type: err instanceof Error ? String(err.name) : typeof err, message: err instanceof Error ? String(err.message) : String(err) };
+  } catch {
+    // A throwing getter or a proxy must not replace the tool's error, nor skip its `failed`.
+    return { source, type: "Error", message: "the tool threw a value that cannot be read" };
+  }
 }
 
 /** The outcome error of a tool whose result reports a failure rather than throwing. */
@@ -185,7 +190,7 @@ export class GuardScope {
 
   // A tool that ran and failed: `failed` in the history and the log, its error to the monitor.
   #failed(name: string, call: CallHandle | undefined, step: StepOutcome & { readonly error: OutcomeError }): void {
-    if (call !== undefined) this.#core.failed(this.#state, call, name, step.error);
+    if (call !== undefined) this.#core.settle(this.#state, call, name, "failed", step.error);
     this.#core.outcome("tool_call", this.#state, name, step);
   }
 
@@ -211,7 +216,7 @@ export class GuardScope {
     // A tool that answers with a failure (MCP's isError, LangChain's status "error") failed as surely as one that threw.
     const failed = (seen as { isError?: unknown } | null)?.isError === true;
     // It ran, and failed: so says its entry before the result is decided.
-    if (failed && call !== undefined) this.#core.failed(this.#state, call, name, RESULT_ERROR);
+    if (failed && call !== undefined) this.#core.settle(this.#state, call, name, "failed", RESULT_ERROR);
     const out = this.#core.enforce("tool_result", { tool: { args: decidedArgs, name, result: seen } }, this.#state, { step: { durationMs, ...(typeof text === "string" ? { outputSize: text.length } : {}), ...(failed ? { error: RESULT_ERROR } : {}) } });
     if (out instanceof Promise) return out.then((o) => this.#seen(o, result, options));
     return this.#seen(out, result, options);
@@ -259,8 +264,17 @@ export class GuardScope {
    */
   toolOutcome(name: string, step: StepOutcome, callId?: string): void {
     const call = step.error === undefined ? undefined : this.#callById(callId);
-    if (call !== undefined) this.#core.failed(this.#state, call, name, step.error!);
+    if (call !== undefined) this.#core.settle(this.#state, call, name, "failed", step.error!);
     this.#core.outcome("tool_call", this.#state, name, step);
+  }
+
+  /**
+   * The framework stopped call `callId` after the guard let it run (a guardrail of its own after
+   * the guard's): it never ran, so it is `denied` in the session's history and the log.
+   */
+  toolStopped(name: string, callId: string): void {
+    const call = this.#callById(callId);
+    if (call !== undefined) this.#core.settle(this.#state, call, name, "denied");
   }
 
   /** Reports the outcome of a model call no decision follows (a failure, token use at a stream's end). */
