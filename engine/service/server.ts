@@ -141,6 +141,20 @@ function toServiceError(err: FastifyError | ServiceError | Error, bodyLimit: num
   return new ServiceError("internal", "internal error: the failure was logged");
 }
 
+/**
+ * Refuses a JSON body the service would read otherwise than its sender meant: one in another
+ * charset than UTF-8 (read as UTF-8 it would decide on other characters), or compressed (the
+ * service does not inflate: a body it cannot read as sent is refused by its encoding, not by
+ * garbage in a parse error).
+ */
+function bodyCheck(headers: Readonly<Record<string, string | string[] | undefined>>): void {
+  const encoding = headers["content-encoding"];
+  if (encoding !== undefined && String(encoding).trim().toLowerCase() !== "identity") throw new ServiceError("request/unsupported-media-type", `the body's Content-Encoding '${String(encoding).slice(0, 40)}' is not accepted: send it uncompressed`);
+  const type = headers["content-type"] ?? "";
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(String(type))?.[1];
+  if (charset !== undefined && !/^utf-?8$/i.test(charset)) throw new ServiceError("request/unsupported-media-type", `the body's charset '${charset.slice(0, 40)}' is not accepted: send JSON as UTF-8 (RFC 8259)`);
+}
+
 /** An error answered straight onto a socket (the request never reached Fastify). */
 function socketError(socket: Socket, e: ServiceError): void {
   if (socket.destroyed || !socket.writable) return void socket.destroy();
@@ -333,10 +347,13 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     },
   });
 
-  app.removeContentTypeParser("application/json");
-  app.addContentTypeParser("application/json", { parseAs: "string", bodyLimit }, (_req, body, done) => {
+  // JSON only (Fastify's text/plain parser would hand a route a string it then calls "not an
+  // object"), as UTF-8 bytes, uncompressed: bodyCheck says why each of those matters.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("application/json", { parseAs: "buffer", bodyLimit }, (req, body, done) => {
     try {
-      done(null, parseBody(body as string));
+      bodyCheck(req.headers);
+      done(null, parseBody(body as Buffer));
     } catch (err) {
       done(err as Error, undefined);
     }
