@@ -283,7 +283,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
       if (!authFailures.has(req.ip)) throw new ServiceError("rate/limited", "too many failed authentications from this address: wait, then retry with a valid key");
       let c;
       try {
-        c = keys.authenticate(presentedKey(req.headers));
+        c = keys.authenticate(presentedKey(req.headers, req.raw?.rawHeaders));
       } catch (err) {
         authFailures.take(req.ip);
         throw err;

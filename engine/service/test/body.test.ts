@@ -20,7 +20,7 @@ after(async () => h.close());
 const refund = (args: string): string => `{"phase":"tool_call","input":{"agent":{"id":"shop-bot"},"env":"production","tool":{"name":"refund","args":${args}},"principal":{"id":"u1","roles":[]}}}`;
 
 /** POSTs raw bytes with the given headers (fetch would set its own Content-Type and encoding). */
-function post(path: string, body: string | Buffer, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+function post(path: string, body: string | Buffer, headers: Record<string, string | string[]> = {}): Promise<{ status: number; body: any }> {
   const u = new URL(h.url);
   return new Promise((resolve, reject) => {
     const req = request({ host: u.hostname, port: u.port, path, method: "POST", headers: { authorization: "Bearer k-agent", "content-type": "application/json", ...headers } }, (res) => {
@@ -202,5 +202,20 @@ describe("bytes the service would read otherwise than sent are refused", () => {
       assert.equal(r.status, 200, ct);
       assert.equal((await lastArgs()).x, "é");
     }
+  });
+});
+
+describe("a request whose key a proxy could read otherwise is refused", () => {
+  it("refuses two Authorization headers, whichever comes first (Node kept the first: agent then admin decided as the agent)", async () => {
+    const size = await logSize();
+    for (const pair of [["Bearer k-agent", "Bearer k-admin"], ["Bearer k-admin", "Bearer k-agent"], ["Bearer k-agent", "Bearer k-agent"]]) {
+      const r = await post("/v1/decide", refund("{}"), { authorization: pair });
+      assert.deepEqual([r.status, r.body.error.code], [401, "auth/invalid-key"], pair.join(" + "));
+      assert.match(r.body.error.message, /twice/);
+    }
+    const twoApiKeys = await post("/v1/decide", refund("{}"), { authorization: "Basic eDp5", "x-api-key": ["k-agent", "k-admin"] });
+    assert.deepEqual([twoApiKeys.status, twoApiKeys.body.error.code], [401, "auth/invalid-key"]);
+    assert.equal(await logSize(), size);
+    assert.equal((await post("/v1/decide", refund("{}"), { authorization: "Basic eDp5", "x-api-key": "k-agent" })).status, 200, "a proxy's Basic credentials beside X-Api-Key still pass");
   });
 });
