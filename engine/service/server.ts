@@ -1,7 +1,7 @@
 // The decision service: a Fastify app over a policy set, an audit log and an approval queue.
 // createService wires the parts; the routes live in one module per area.
 import { createServer as createHttpServer, STATUS_CODES } from "node:http";
-import type { Server } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { Socket } from "node:net";
 import Fastify from "fastify";
@@ -323,16 +323,26 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     // Node checks request deadlines on this interval (30 s by default), which would let a slow
     // client hold its connection up to that long past the deadline.
     connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(requestMs / 4))),
+    // Node's own 400 for a missing Host has an empty body; ours (onRequest) has the error shape.
+    requireHostHeader: false,
   };
   const app = (Fastify as unknown as (opts: Record<string, unknown>) => FastifyInstance)({
     logger: false,
     bodyLimit,
+    // A session id may be 200 characters, each up to 4 UTF-8 bytes sent as %XX: the router's
+    // default (100 characters of raw path) refused to read sessions the service had decided in.
+    routerOptions: { maxParamLength: 2400 },
     // Closing is answered by our own hook below, in the V1 error shape.
     return503OnClosing: false,
     forceCloseConnections: "idle",
     serverFactory: (handler: Parameters<typeof createHttpServer>[1]): Server => {
       const server = o.tls ? createHttpsServer({ ...serverOptions, cert: o.tls.cert, key: o.tls.key }, handler) : createHttpServer(serverOptions, handler);
       server.setTimeout(t.idleMs ?? 120_000);
+      // Node answers an Expect other than 100-continue with its own empty 417; this one has the error shape.
+      server.on("checkExpectation", (req: IncomingMessage, res: ServerResponse) => {
+        const body = JSON.stringify(new ServiceError("request/invalid", `the Expect header '${String(req.headers.expect).slice(0, 40)}' cannot be met: send 'Expect: 100-continue' or none`).toJSON());
+        res.writeHead(417, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body), connection: "close" }).end(body);
+      });
       return server;
     },
     frameworkErrors: (err: FastifyError, _req: unknown, reply: FastifyReply) => {
@@ -351,6 +361,8 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   // object"), as UTF-8 bytes, uncompressed: bodyCheck says why each of those matters.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("application/json", { parseAs: "buffer", bodyLimit }, (req, body, done) => {
+    // No route, no body to read: the answer is 404 or 405, never a complaint about the body.
+    if (req.routeOptions.url === undefined) return done(null, undefined);
     try {
       bodyCheck(req.headers);
       done(null, parseBody(body as Buffer));
@@ -378,7 +390,9 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     }
     return reply.code(404).send(new ServiceError("request/not-found", `no route ${req.method} ${path}`).toJSON());
   });
-  app.addHook("onRequest", (_req, reply, done) => {
+  app.addHook("onRequest", (req, reply, done) => {
+    // RFC 9112 §3.2: an HTTP/1.1 request without Host gets 400.
+    if (req.headers.host === undefined && req.raw.httpVersionMinor === 1) return done(new ServiceError("request/invalid", "the request has no Host header"));
     if (stopping.signal.aborted) {
       reply.header("connection", "close");
       return done(new ServiceError("service/unavailable", "the service is stopping: retry on another node"));

@@ -81,6 +81,17 @@ describe("slow and malformed clients", () => {
       assert.ok(isErrorShape(JSON.parse(text)), `${method} ${path} ${type}: ${text}`);
     }
   });
+
+  it("answers a request without Host, and an Expect it cannot meet, in the error shape (Node's own answers had empty bodies)", async () => {
+    const noHost = await raw(["GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n"]);
+    assert.match(noHost.text, /^HTTP\/1\.1 400 /);
+    assert.match(JSON.parse(noHost.text.slice(noHost.text.indexOf("\r\n\r\n") + 4)).error.message, /no Host header/);
+    const expect = await raw(["POST /v1/decide HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer k-agent\r\nContent-Type: application/json\r\nContent-Length: 2\r\nExpect: 200-ok\r\n\r\n"]);
+    assert.match(expect.text, /^HTTP\/1\.1 417 /);
+    assert.ok(isErrorShape(JSON.parse(expect.text.slice(expect.text.indexOf("\r\n\r\n") + 4))), expect.text);
+    // HTTP/1.0 has no Host requirement.
+    assert.match((await raw(["GET /healthz HTTP/1.0\r\n\r\n"])).text, /^HTTP\/1\.1 200 /);
+  });
 });
 
 describe("routes", () => {
@@ -98,6 +109,31 @@ describe("routes", () => {
       assert.equal(r.body.error.code, "request/method-not-allowed");
     }
     assert.equal((await h.call("GET", "/v1/nothing-here", "admin")).status, 404);
+  });
+
+  it("answers 405 or 404 before reading any body: a JSON Content-Type on OPTIONS was 'the body is empty'", async () => {
+    for (const [method, path, body, status] of [
+      ["OPTIONS", "/v1/decide", undefined, 405],
+      ["DELETE", "/v1/approvals", "", 405],
+      ["PUT", "/v1/decide", '{"a":1,"a":2}', 405],
+      ["POST", "/v1/nothing-here", "not json", 404],
+    ] as const) {
+      const res = await fetch(h.url + path, { method, headers: { authorization: "Bearer k-admin", "content-type": "application/json" }, ...(body !== undefined ? { body } : {}) });
+      assert.equal(res.status, status, `${method} ${path}: ${await res.clone().text()}`);
+      assert.ok(isErrorShape(await res.json()));
+    }
+  });
+
+  it("reads back a session whose id is as long as the service accepts (ids past 100 characters were decided in, then 400 to read)", async () => {
+    for (const id of ["s".repeat(150), "é".repeat(200), "😀".repeat(100)]) {
+      const d = await h.call("POST", "/v1/decide", "agent", { ...toolCall("lookup"), session: id });
+      assert.equal(d.status, 200, JSON.stringify(d.body));
+      const r = await h.call("GET", `/v1/sessions/${encodeURIComponent(id)}`, "admin");
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.deepEqual([r.body.session, r.body.steps.length], [id, 1]);
+    }
+    const long = await h.call("GET", `/v1/sessions/${"s".repeat(201)}`, "admin");
+    assert.deepEqual([long.status, long.body.error.path], [400, "/id"]);
   });
 });
 
