@@ -45,7 +45,7 @@ const COMMON_ERRORS: Record<number, string> = {
   413: "The body is over the size limit.",
   415: "The body is not application/json in UTF-8, or carries a Content-Encoding (send it uncompressed).",
   429: "Over the key's rate limit, or too many failed authentications from this address.",
-  503: "The audit log cannot take the decision (audit/unavailable), or the service is stopping.",
+  503: "The audit log cannot take the decision (audit/unavailable), or a shared store (sessions, approvals, the console's decisions) cannot be reached or the service is stopping (service/unavailable): retry, on another node when there are several.",
 };
 
 const KEY_ERRORS: Record<number, string> = {

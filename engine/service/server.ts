@@ -35,6 +35,7 @@ import { documented, openApiDocument } from "./openapi.ts";
 import type { RegisteredRoute, RouteDoc } from "./openapi.ts";
 import { ref } from "./schemas.ts";
 import { MemorySessionStore, Sessions } from "./sessions.ts";
+import { guardStore } from "./store-guard.ts";
 import { MemoryApprovalStore } from "./approval-store.ts";
 import { SealedApprovalStore, SealedSessionStore, Sealer } from "./private-copies.ts";
 import type { SessionStore } from "./sessions.ts";
@@ -174,7 +175,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   // What the console keeps beside the log holds only what the log keeps in clear.
   const sealed = o.audit.seals;
   const activity = new Activity(undefined, undefined, undefined, sealed);
-  const shared = o.activity;
+  const shared = o.activity && guardStore(o.activity, "decision store", onError);
   if (shared) activity.observe((record) => shared.add(sealed ? clearPart(record) : record));
   const view: ActivityView = shared ?? {
     recent: async (filter, limit) => activity.recent(filter, limit),
@@ -186,9 +187,9 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   const sealer = Sealer.for(o.audit);
   const sessionStore = o.sessions ?? new MemorySessionStore();
   const sessions = sealer === undefined || sessionStore instanceof MemorySessionStore
-    ? new Sessions(sessionStore)
-    : new Sessions(new SealedSessionStore(sessionStore, sealer), undefined, (input) => sealer.subjectOf(input));
-  const approvalStore = sealer === undefined || o.approvals instanceof MemoryApprovalStore ? o.approvals : new SealedApprovalStore(o.approvals, sealer);
+    ? new Sessions(guardStore(sessionStore, "session store", onError))
+    : new Sessions(guardStore(new SealedSessionStore(sessionStore, sealer), "session store", onError), undefined, (input) => sealer.subjectOf(input));
+  const approvalStore = guardStore(sealer === undefined || o.approvals instanceof MemoryApprovalStore ? o.approvals : new SealedApprovalStore(o.approvals, sealer), "approval store", onError);
   if (o.monitor) feedMonitor(activity, o.monitor, onError);
   const stopping = new AbortController();
   let unrecorded = 0;
