@@ -5,7 +5,7 @@ import { connect } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { ensurePlayground } from "../../../playground/build.ts";
 import { hashKey } from "../keys.ts";
-import { startHarness, toolCall } from "./harness.ts";
+import { keyConfigs, startHarness, toolCall } from "./harness.ts";
 import type { Harness } from "./harness.ts";
 
 let h: Harness;
@@ -165,6 +165,29 @@ describe("authentication", () => {
     try {
       const r = await s.call("POST", "/v1/decide", "k-old", toolCall("lookup"));
       assert.deepEqual([r.status, r.body.error.code], [401, "auth/expired-key"]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("ends a long-poll and an event stream when their key expires (they ran to the wait's end and the approval's)", async () => {
+    const expires = Date.now() + 1500;
+    const s = await startHarness({}, [...keyConfigs, { id: "short", sha256: hashKey("k-short"), agents: ["shop-bot"], environments: ["production"], expires: new Date(expires).toISOString() }]);
+    try {
+      const asked = await s.call("POST", "/v1/decide", "k-short", toolCall("export"));
+      const id = asked.body.approval.id as string;
+      const stream = fetch(`${s.url}/v1/approvals/${id}/events`, { headers: { authorization: "Bearer k-short" } }).then(async (res) => {
+        await res.text();
+        return Date.now();
+      });
+      const poll = await s.call("GET", `/v1/approvals/${id}?wait=20`, "k-short");
+      const polled = Date.now();
+      assert.equal(poll.body.status, "pending");
+      // Ended at the expiry, not 20 s later (generous for a loaded machine).
+      assert.ok(polled >= expires - 50 && polled < expires + 6000, `the poll ended ${polled - expires} ms after the key expired`);
+      const ended = await stream;
+      assert.ok(ended < expires + 6000, `the stream ended ${ended - expires} ms after the key expired`);
+      assert.equal((await s.call("GET", `/v1/approvals/${id}?wait=20`, "k-short")).body.error.code, "auth/expired-key");
     } finally {
       await s.close();
     }
