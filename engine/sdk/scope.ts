@@ -11,7 +11,12 @@ import { resultFrom, viewOf } from "./result.ts";
 import type { ToolResultView } from "./result.ts";
 import { UnrecordableError, clonePlain, snapshot } from "./snapshot.ts";
 import type { StepOutcome } from "./record.ts";
+import type { CallHandle } from "./history.ts";
 import type { OutcomeError } from "../monitor/event.ts";
+
+function argsOf(call: Guarded): unknown {
+  return (call.payload.tool as { args?: unknown }).args;
+}
 
 /** An outcome error from what a tool or model threw. */
 export function errorOf(source: OutcomeError["source"], err: unknown): OutcomeError {
@@ -47,6 +52,8 @@ export interface RunToolOptions extends CallOptions {
   readonly view?: (result: unknown) => ToolResultView;
   /** Carries a rewritten view back into the framework's result. */
   readonly unview?: (original: unknown, decided: ToolResultView) => unknown;
+  /** The framework's cancellation of this call: once aborted, the tool does not start (the call is `failed`, with the abort's reason). */
+  readonly signal?: AbortSignal;
 }
 
 /** The text a model reads when a tool call was stopped. */
@@ -148,39 +155,50 @@ export class GuardScope {
    * before the caller sees it. Throws PolicyDeniedError when stopped.
    */
   async runTool<R>(name: string, args: unknown, run: (args: unknown) => R | Promise<R>, options: RunToolOptions = {}): Promise<R> {
-    let decidedArgs = this.#toolCall(name, args, options);
-    if (decidedArgs instanceof Promise) decidedArgs = await decidedArgs;
+    let call = this.#toolCall(name, args, options);
+    if (call instanceof Promise) call = await call;
+    const decidedArgs = argsOf(call);
     const started = performance.now();
     let result: R;
     try {
+      // Cancelled while it was decided (a human asked, a commit awaited): the tool does not start.
+      options.signal?.throwIfAborted();
       result = await run(clonePlain(decidedArgs));
     } catch (err) {
-      this.toolOutcome(name, { durationMs: performance.now() - started, error: errorOf("tool", err) });
+      this.#failed(name, call.call, { durationMs: performance.now() - started, error: errorOf("tool", err) });
       throw err;
     }
-    return this.#toolResult(name, decidedArgs, result, performance.now() - started, options);
+    return this.#toolResult(name, decidedArgs, result, performance.now() - started, options, call.call);
   }
 
   /** The `tool_call` half of `runTool`, for frameworks that decide before the tool in a hook of their own: resolves with the decided arguments. */
   async decideToolCall(name: string, args: unknown, options: CallOptions = {}): Promise<unknown> {
-    return this.#toolCall(name, args, options);
+    return argsOf(await this.#toolCall(name, args, options));
   }
 
   // The halves of a tool run, synchronous unless a human is asked or durability is awaited: a
   // guarded call is mostly bookkeeping, and every async frame and await adds to it.
-  #toolCall(name: string, args: unknown, options: CallOptions): unknown {
+  #toolCall(name: string, args: unknown, options: CallOptions): Guarded | Promise<Guarded> {
     this.#need(`tool '${name}'`);
-    const call = this.#core.enforce("tool_call", { tool: { args, name } }, this.#state, options);
-    if (call instanceof Promise) return call.then((c) => (c.payload.tool as { args?: unknown }).args);
-    return (call.payload.tool as { args?: unknown }).args;
+    return this.#core.enforce("tool_call", { tool: { args, name } }, this.#state, options);
+  }
+
+  // A tool that ran and failed: `failed` in the history and the log, its error to the monitor.
+  #failed(name: string, call: CallHandle | undefined, step: StepOutcome & { readonly error: OutcomeError }): void {
+    if (call !== undefined) this.#core.failed(this.#state, call, name, step.error);
+    this.#core.outcome("tool_call", this.#state, name, step);
   }
 
   /** The `tool_result` half of `runTool`: resolves with what the caller may see (the result, or its decided rewrite). */
   async decideToolResult<R>(name: string, decidedArgs: unknown, result: R, durationMs: number, options: RunToolOptions = {}): Promise<R> {
-    return this.#toolResult(name, decidedArgs, result, durationMs, options);
+    return this.#toolResult(name, decidedArgs, result, durationMs, options, this.#callById(options.callId));
   }
 
-  #toolResult<R>(name: string, decidedArgs: unknown, result: R, durationMs: number, options: RunToolOptions): R | Promise<R> {
+  #callById(callId: string | undefined): CallHandle | undefined {
+    return callId === undefined || this.sessionId === null ? undefined : this.#core.history.byCallId(this.sessionId, callId);
+  }
+
+  #toolResult<R>(name: string, decidedArgs: unknown, result: R, durationMs: number, options: RunToolOptions, call: CallHandle | undefined): R | Promise<R> {
     this.#need(`tool '${name}'`);
     let seen: unknown;
     try {
@@ -192,6 +210,8 @@ export class GuardScope {
     const text = (seen as { text?: unknown } | null)?.text;
     // A tool that answers with a failure (MCP's isError, LangChain's status "error") failed as surely as one that threw.
     const failed = (seen as { isError?: unknown } | null)?.isError === true;
+    // It ran, and failed: so says its entry before the result is decided.
+    if (failed && call !== undefined) this.#core.failed(this.#state, call, name, RESULT_ERROR);
     const out = this.#core.enforce("tool_result", { tool: { args: decidedArgs, name, result: seen } }, this.#state, { step: { durationMs, ...(typeof text === "string" ? { outputSize: text.length } : {}), ...(failed ? { error: RESULT_ERROR } : {}) } });
     if (out instanceof Promise) return out.then((o) => this.#seen(o, result, options));
     return this.#seen(out, result, options);
@@ -233,8 +253,13 @@ export class GuardScope {
     return out as { [K in keyof T]: WrappedTool<T[K]> };
   }
 
-  /** Reports a tool run no `tool_result` decision follows (it threw). */
-  toolOutcome(name: string, step: StepOutcome): void {
+  /**
+   * Reports a tool run no `tool_result` decision follows (it threw). With the framework's call id
+   * and an error, the call is settled `failed` in the session's history and the audit log.
+   */
+  toolOutcome(name: string, step: StepOutcome, callId?: string): void {
+    const call = step.error === undefined ? undefined : this.#callById(callId);
+    if (call !== undefined) this.#core.failed(this.#state, call, name, step.error!);
     this.#core.outcome("tool_call", this.#state, name, step);
   }
 

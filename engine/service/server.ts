@@ -186,9 +186,12 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   // a store in memory keeps nothing an erasure must reach.
   const sealer = Sealer.for(o.audit);
   const sessionStore = o.sessions ?? new MemorySessionStore();
+  // A session's owner is kept as the log's pseudonym of its principal (the plain id only where
+  // the log, having no salt, keeps plain ids itself).
+  const pseudonym = (principal: string): Promise<string> => o.audit.pseudonym(principal);
   const sessions = sealer === undefined || sessionStore instanceof MemorySessionStore
-    ? new Sessions(guardStore(sessionStore, "session store", onError))
-    : new Sessions(guardStore(new SealedSessionStore(sessionStore, sealer), "session store", onError), undefined, (input) => sealer.subjectOf(input));
+    ? new Sessions(guardStore(sessionStore, "session store", onError), undefined, undefined, pseudonym)
+    : new Sessions(guardStore(new SealedSessionStore(sessionStore, sealer), "session store", onError), undefined, (input) => sealer.subjectOf(input), pseudonym);
   const approvalStore = guardStore(sealer === undefined || o.approvals instanceof MemoryApprovalStore ? o.approvals : new SealedApprovalStore(o.approvals, sealer), "approval store", onError);
   if (o.monitor) feedMonitor(activity, o.monitor, onError);
   const stopping = new AbortController();
