@@ -3,6 +3,7 @@
 // answer, off the decision path), and any node's console reads them from there. The audit log is
 // the record; this table is a bounded, queryable copy of recent decisions for the console.
 import pg from "pg";
+import { withClient } from "../storage/postgres.ts";
 import type { ActivityFilter } from "./activity.ts";
 import type { ActivityView } from "./context.ts";
 import { principalOf } from "./console-read.ts";
@@ -46,14 +47,11 @@ export class PostgresActivity implements ActivityView {
   static async open(url: string, onError: (err: unknown) => void = () => {}, keep = 100_000): Promise<PostgresActivity> {
     const pool = new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 5000 });
     pool.on("error", () => {});
-    const c = await pool.connect();
-    try {
+    await withClient(pool, async (c) => {
       await c.query("SELECT pg_advisory_lock(7412003)");
       await c.query(SCHEMA);
       await c.query("SELECT pg_advisory_unlock(7412003)");
-    } finally {
-      c.release();
-    }
+    });
     return new PostgresActivity(pool, keep, onError);
   }
 
