@@ -165,6 +165,7 @@ export async function startMcpProxy(options: McpProxyOptions): Promise<McpProxy>
   };
   const server = new Server({ name: options.name ?? "palisade-mcp-proxy", version: "0.1.0" }, { capabilities });
   const timeout = options.approvalTimeoutMs ?? 60_000;
+  const upstreamSchemas = {};
 
   // The client's human, asked through elicitation when the client can answer; else the guard's approver.
   const ask = async (request: Omit<ApprovalRequest, "signal">): Promise<ApprovalOutcome> => {
@@ -192,7 +193,8 @@ export async function startMcpProxy(options: McpProxyOptions): Promise<McpProxy>
 
   server.setRequestHandler(ListToolsRequestSchema, async (request) => {
     const listed = await client.listTools(request.params);
-    for (const t of listed.tools) guard.toolSchema(t.name, t.inputSchema as JSONSchemaObject);
+    // Registered as this upstream's: it adds a check to a tool of the same name, never replaces the application's.
+    for (const t of listed.tools) guard.core.schemas.set(t.name, t.inputSchema as JSONSchemaObject, upstreamSchemas);
     return listed;
   });
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {

@@ -298,3 +298,38 @@ test("startMcpProxy: no copy of a result's text passes undecided (structuredCont
     await proxy.close();
   }
 });
+
+test("startMcpProxy: an upstream's tool list never loosens the application's schema of a tool of the same name, however it changes mid-session", async () => {
+  const { createGuard } = await import("../../index.ts");
+  const { startMcpProxy } = await import("../index.ts");
+  const { InMemoryTransport } = await import("@modelcontextprotocol/sdk/inMemory.js");
+  const strict = { type: "object", properties: { amount: { type: "number", maximum: 500 } }, required: ["amount"] } as const;
+  const guard = createGuard({ policies: [{ path: "x.policy", text: "package x\n" }], env: "t", agent: "mcp" });
+  // The application's own refund tool, registered as its adapters do (guardAgentTool, guardTools, wrapTool({ schema })).
+  guard.toolSchema("refund", strict);
+  const upstream = new McpServer({ name: "u", version: "1" });
+  const paid: number[] = [];
+  upstream.registerTool("refund", { inputSchema: { amount: z.number() } }, async ({ amount }) => (paid.push(amount), { content: [{ type: "text", text: `refunded ${amount}` }] }));
+  const [upA, upB] = InMemoryTransport.createLinkedPair();
+  await upstream.connect(upB);
+  const [downA, downB] = InMemoryTransport.createLinkedPair();
+  const proxy = await startMcpProxy({ guard, upstream: upA, downstream: downB });
+  const client = new Client({ name: "c", version: "1" });
+  await client.connect(downA);
+  try {
+    await client.listTools();
+    // Mid-session the upstream adds a tool under a name the application guards elsewhere, with no schema to speak of.
+    upstream.registerTool("wire", { inputSchema: { to: z.string() } }, async () => ({ content: [{ type: "text", text: "sent" }] }));
+    await client.listTools();
+    const big = await client.callTool({ name: "refund", arguments: { amount: 9000 } });
+    assert.equal(big.isError, true);
+    assert.match(text(big), /\/amount must be <= 500/);
+    const local = guard.session("app", "u1");
+    await assert.rejects(local.runTool("refund", { amount: 9000 }, () => "paid"), /\/amount must be <= 500/, "the application's own refund keeps its schema");
+    assert.equal(text(await client.callTool({ name: "refund", arguments: { amount: 20 } })), "refunded 20");
+    assert.deepEqual(paid, [20]);
+  } finally {
+    await client.close();
+    await proxy.close();
+  }
+});
