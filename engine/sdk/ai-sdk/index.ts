@@ -244,7 +244,8 @@ export function guardMiddleware(scope: GuardScope): Middleware {
         const decided = await guardParts(scope, "output", texts, kind === "text" ? { durationMs, outputSize: texts.join("").length, ...(usage ? { tokens: usage } : {}) } : undefined);
         content = content.map((c, i) => (at.includes(i) ? { ...c, text: decided[at.indexOf(i)] } : c)) as typeof content;
       }
-      return { ...result, content };
+      // The provider's raw response body holds the answer undecided (generateText hands it on as `response.body`).
+      return { ...result, content, ...(result.response !== undefined ? { response: { ...result.response, body: undefined } } : {}) };
     },
     wrapStream: async ({ doStream }) => {
       const started = performance.now();
@@ -264,6 +265,8 @@ export function guardMiddleware(scope: GuardScope): Middleware {
               for (const p of channels[kind].take(scope, part)) controller.enqueue(p);
               return;
             }
+            // A provider's raw chunk (includeRawChunks) holds its text undecided: not passed on.
+            if (part.type === "raw") return;
             if (part.type === "finish") {
               await close(controller);
               const usage = tokens(part.usage as Usage);
