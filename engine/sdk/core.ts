@@ -19,7 +19,7 @@ import type { HistoryNeeds } from "./needs.ts";
 import { Recorder } from "./record.ts";
 import type { OnAuditFailure, PendingDecision, StepOutcome } from "./record.ts";
 import { SCHEMA_RULE, ToolSchemas } from "./schema.ts";
-import { UnrecordableError, snapshot } from "./snapshot.ts";
+import { UnrecordableError, snapshot, snapshotField } from "./snapshot.ts";
 
 /** Whether decisions are applied (`enforce`) or only decided, recorded and measured (`shadow`). */
 export type GuardMode = "enforce" | "shadow";
@@ -156,11 +156,13 @@ export class GuardCore {
   /**
    * Decides and enforces: returns at once unless a human must be asked or the decision must be
    * durable first. Throws PolicyDeniedError (enforce mode) for a deny or a refused approval.
+   * `owned`: every field of `input` is plain JSON data that only the guard holds (a snapshot it
+   * took, or built from one), so it is decided as it is, without another copy.
    */
-  enforce(phase: GuardPhase, input: PhaseInput, scope: ScopeState, options?: CallOptions): Guarded | Promise<Guarded> {
+  enforce(phase: GuardPhase, input: PhaseInput, scope: ScopeState, options?: CallOptions, owned = false): Guarded | Promise<Guarded> {
     // A human's answer the framework holds was given for the arguments it was asked about.
     const asked = options?.approval !== undefined && options.callId !== undefined && scope.session !== null && phase === "tool_call" ? this.history.pendingArgs(scope.session, options.callId) : undefined;
-    const d = this.#decide(phase, input, scope, options?.callId, true);
+    const d = this.#decide(phase, input, scope, options?.callId, true, owned);
     if (asked !== undefined && !sameJson(asked.args, (d.decision.payload as { tool?: { args?: unknown } }).tool?.args)) {
       // Resumed with other arguments than the human saw: the answer is not for this call, so the human is asked again.
       options = { ...options, approval: undefined };
@@ -171,7 +173,8 @@ export class GuardCore {
     const refused = options?.approval?.approved === false;
     if ((decision.decision === "allow" && !refused) || shadow) {
       this.#given(phase, d, scope);
-      const out: Guarded = { decision, payload: shadow ? d.full : (decision.payload as Record<string, unknown>), input: d.full, ...(d.call ? { call: d.call } : {}) };
+      const payload = shadow ? d.full : (decision.payload as Record<string, unknown>);
+      const out: Guarded = d.call !== undefined ? { decision, payload, input: d.full, call: d.call } : { decision, payload, input: d.full };
       return this.#durably(phase, d, scope, undefined, d.call ? "executed" : undefined, options?.step, out);
     }
     if (decision.decision === "deny") {
@@ -241,7 +244,7 @@ export class GuardCore {
     return new PolicyDeniedError(decision, phase, toolName(full), cause, message);
   }
 
-  #decide(phase: GuardPhase, input: PhaseInput, scope: ScopeState, callId: string | undefined, remember: boolean): Decided {
+  #decide(phase: GuardPhase, input: PhaseInput, scope: ScopeState, callId: string | undefined, remember: boolean, owned = false): Decided {
     const clock = this.#clock();
     const session = scope.session;
     const given = input.session as { id?: unknown; calls?: unknown } | undefined;
@@ -253,7 +256,7 @@ export class GuardCore {
     let full: Record<string, unknown>;
     let decision: Decision | undefined;
     try {
-      full = this.#fullInput(input, scope, clock.iso, ownHistory ? { id: session, calls, sources: session === null || foreign ? NO_SOURCES : this.history.sources(session) } : snapshot(given, "/session"));
+      full = this.#fullInput(input, scope, clock.iso, ownHistory ? { id: session, calls, sources: session === null || foreign ? NO_SOURCES : this.history.sources(session) } : snapshot(given, "/session"), !owned);
       // The name is an entry's own field (not in the input document, which is kept by digest when large).
       const named = (full.tool as { name?: unknown } | undefined)?.name;
       if (typeof named === "string" && named.length > MAX_ID) throw new UnrecordableError("/tool/name", `a tool name of ${named.length} characters (at most ${MAX_ID})`);
@@ -308,7 +311,7 @@ export class GuardCore {
     for (const k of Object.keys(input)) {
       // "__proto__" would set the prototype, not a field (the spread this replaces dropped it too).
       if (k === "session" || k === "__proto__") continue;
-      const v = copy ? snapshot(input[k], `/${k}`) : input[k];
+      const v = copy ? snapshotField(input[k], k) : input[k];
       if (v !== undefined) full[k] = v;
     }
     full.session = session;

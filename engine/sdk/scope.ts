@@ -9,7 +9,7 @@ import type { CallOptions, GuardCore, GuardPhase, Guarded, PhaseInput, Principal
 import { GuardConfigError, PolicyDeniedError, SessionRequiredError } from "./errors.ts";
 import { resultFrom, viewOf } from "./result.ts";
 import type { ToolResultView } from "./result.ts";
-import { UnrecordableError, clonePlain, snapshot } from "./snapshot.ts";
+import { NOT_PLAIN, UnrecordableError, clonePlain, plainCopy, snapshot } from "./snapshot.ts";
 import type { StepOutcome } from "./record.ts";
 import type { OutcomeError } from "../monitor/event.ts";
 
@@ -52,6 +52,15 @@ export interface RunToolOptions extends CallOptions {
 /** The text a model reads when a tool call was stopped. */
 export function deniedToolMessage(error: PolicyDeniedError): string {
   return `blocked by policy: ${error.message}`;
+}
+
+/** The outcome of a tool's run, from its wall time and its result's view. */
+function stepOf(durationMs: number, seen: unknown): StepOutcome {
+  const text = (seen as { text?: unknown } | null)?.text;
+  // A tool that answers with a failure (MCP's isError, LangChain's status "error") failed as surely as one that threw.
+  const failed = (seen as { isError?: unknown } | null)?.isError === true;
+  if (typeof text !== "string") return failed ? { durationMs, error: RESULT_ERROR } : { durationMs };
+  return failed ? { durationMs, outputSize: text.length, error: RESULT_ERROR } : { durationMs, outputSize: text.length };
 }
 
 /** The longest principal (id, roles and attrs) a guard accepts, in characters of JSON. */
@@ -158,7 +167,7 @@ export class GuardScope {
       this.toolOutcome(name, { durationMs: performance.now() - started, error: errorOf("tool", err) });
       throw err;
     }
-    return this.#toolResult(name, decidedArgs, result, performance.now() - started, options);
+    return this.#toolResult(name, decidedArgs, result, performance.now() - started, options, true);
   }
 
   /** The `tool_call` half of `runTool`, for frameworks that decide before the tool in a hook of their own: resolves with the decided arguments. */
@@ -180,8 +189,22 @@ export class GuardScope {
     return this.#toolResult(name, decidedArgs, result, durationMs, options);
   }
 
-  #toolResult<R>(name: string, decidedArgs: unknown, result: R, durationMs: number, options: RunToolOptions): R | Promise<R> {
+  // `argsOwned`: `decidedArgs` is the guard's own snapshot (runTool's), which nobody else holds.
+  #toolResult<R>(name: string, decidedArgs: unknown, result: R, durationMs: number, options: RunToolOptions, argsOwned = false): R | Promise<R> {
     this.#need(`tool '${name}'`);
+    if (argsOwned && options.view === undefined) {
+      // The result copied once, its view built on the copy: the input is then the guard's alone
+      // and decided without another copy. Whatever the quick copy does not take (toJSON, a
+      // class, a cycle, JSON text with a value JSON data cannot hold) goes the careful way below.
+      const plain = plainCopy(result);
+      const view = plain === NOT_PLAIN ? undefined : viewOf(plain);
+      if (view !== undefined && (view.json === plain || view.json === undefined || plainCopy(view.json) !== NOT_PLAIN)) {
+        const tool = decidedArgs === undefined ? { name, result: view } : { args: decidedArgs, name, result: view };
+        const out = this.#core.enforce("tool_result", { tool }, this.#state, { step: stepOf(durationMs, view) }, true);
+        if (out instanceof Promise) return out.then((o) => this.#seen(o, result, options));
+        return this.#seen(out, result, options);
+      }
+    }
     let seen: unknown;
     try {
       seen = options.view ? options.view(result) : viewOf(result);
@@ -189,10 +212,7 @@ export class GuardScope {
       // JSON.stringify met what cannot be recorded: let the guard refuse it with its reason.
       seen = result;
     }
-    const text = (seen as { text?: unknown } | null)?.text;
-    // A tool that answers with a failure (MCP's isError, LangChain's status "error") failed as surely as one that threw.
-    const failed = (seen as { isError?: unknown } | null)?.isError === true;
-    const out = this.#core.enforce("tool_result", { tool: { args: decidedArgs, name, result: seen } }, this.#state, { step: { durationMs, ...(typeof text === "string" ? { outputSize: text.length } : {}), ...(failed ? { error: RESULT_ERROR } : {}) } });
+    const out = this.#core.enforce("tool_result", { tool: { args: decidedArgs, name, result: seen } }, this.#state, { step: stepOf(durationMs, seen) });
     if (out instanceof Promise) return out.then((o) => this.#seen(o, result, options));
     return this.#seen(out, result, options);
   }
