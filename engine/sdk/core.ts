@@ -112,6 +112,18 @@ interface Decided {
   readonly ownHistory: boolean;
 }
 
+/**
+ * A tool phase's input, `{ tool }` and nothing else, which the guard completes without looking
+ * for other fields (the SDK's own tool runs build it).
+ */
+export class ToolInput {
+  readonly tool: Readonly<Record<string, unknown>>;
+
+  constructor(tool: Readonly<Record<string, unknown>>) {
+    this.tool = tool;
+  }
+}
+
 /** The longest session id, principal id or tool name a guard accepts, in characters: each is a field of every entry, which must fit the log's 64 KiB. */
 export const MAX_ID = 1_024;
 
@@ -159,7 +171,7 @@ export class GuardCore {
    * `owned`: every field of `input` is plain JSON data that only the guard holds (a snapshot it
    * took, or built from one), so it is decided as it is, without another copy.
    */
-  enforce(phase: GuardPhase, input: PhaseInput, scope: ScopeState, options?: CallOptions, owned = false): Guarded | Promise<Guarded> {
+  enforce(phase: GuardPhase, input: PhaseInput | ToolInput, scope: ScopeState, options?: CallOptions, owned = false): Guarded | Promise<Guarded> {
     // A human's answer the framework holds was given for the arguments it was asked about.
     const asked = options?.approval !== undefined && options.callId !== undefined && scope.session !== null && phase === "tool_call" ? this.history.pendingArgs(scope.session, options.callId) : undefined;
     const d = this.#decide(phase, input, scope, options?.callId, true, owned);
@@ -244,19 +256,21 @@ export class GuardCore {
     return new PolicyDeniedError(decision, phase, toolName(full), cause, message);
   }
 
-  #decide(phase: GuardPhase, input: PhaseInput, scope: ScopeState, callId: string | undefined, remember: boolean, owned = false): Decided {
+  #decide(phase: GuardPhase, input: PhaseInput | ToolInput, scope: ScopeState, callId: string | undefined, remember: boolean, owned = false): Decided {
     const clock = this.#clock();
     const session = scope.session;
-    const given = input.session as { id?: unknown; calls?: unknown } | undefined;
+    const given = input instanceof ToolInput ? undefined : (input.session as { id?: unknown; calls?: unknown } | undefined);
     const ownHistory = !(given !== undefined && Array.isArray(given.calls));
     // A session is one principal's: another acting in it would read its history and add to it.
     const foreign = ownHistory && session !== null && !this.history.mayAct(session, scope.principal?.id ?? null, remember);
-    const calls = ownHistory ? (session === null || foreign ? NO_HISTORY : this.history.calls(session)) : (given.calls as readonly SessionCall[]);
+    // The session's own view (one object for all its decisions, its lists live), when it has one.
+    const view = ownHistory && session !== null && !foreign ? this.history.view(session) : undefined;
+    const calls = ownHistory ? (view?.calls ?? NO_HISTORY) : (given.calls as readonly SessionCall[]);
     const callsBefore = calls.length;
     let full: Record<string, unknown>;
     let decision: Decision | undefined;
     try {
-      full = this.#fullInput(input, scope, clock.iso, ownHistory ? { id: session, calls, sources: session === null || foreign ? NO_SOURCES : this.history.sources(session) } : snapshot(given, "/session"), !owned);
+      full = this.#fullInput(input, scope, clock.iso, ownHistory ? (view ?? { id: session, calls, sources: NO_SOURCES }) : snapshot(given, "/session"), !owned);
       // The name is an entry's own field (not in the input document, which is kept by digest when large).
       const named = (full.tool as { name?: unknown } | undefined)?.name;
       if (typeof named === "string" && named.length > MAX_ID) throw new UnrecordableError("/tool/name", `a tool name of ${named.length} characters (at most ${MAX_ID})`);
@@ -287,7 +301,7 @@ export class GuardCore {
     if (remember && phase === "tool_call" && tool !== undefined && session !== null && ownHistory && !foreign) {
       const args = ((this.mode === "shadow" || decision.decision === "deny" ? full : decision.payload) as { tool?: { args?: unknown } }).tool?.args;
       const outcome: CallOutcome = this.mode === "shadow" ? "executed" : decision.decision === "allow" ? "executed" : decision.decision === "deny" ? "denied" : "pending";
-      call = this.history.add(session, { tool: { name: tool, args }, time: clock.iso, decision: decision.decision, outcome }, callId);
+      call = this.history.addCall(session, tool, args, clock.iso, decision.decision, outcome, callId);
     }
     return { decision, full, clock, latencyMs, callsBefore, call, ownHistory: ownHistory && !foreign };
   }
@@ -304,8 +318,9 @@ export class GuardCore {
   }
 
   /** The input policies read: the guard's fields, then a snapshot of every field the caller gave but `session` (unless `copy` is false), then `session`. */
-  #fullInput(input: Record<string, unknown>, scope: ScopeState, iso: string, session: unknown, copy = true): Record<string, unknown> {
+  #fullInput(input: PhaseInput | ToolInput, scope: ScopeState, iso: string, session: unknown, copy = true): Record<string, unknown> {
     const o = this.#o;
+    if (input instanceof ToolInput) return { agent: o.agent, env: o.env, principal: scope.principalInput, session, time: iso, tool: copy ? snapshotField(input.tool, "tool") : input.tool };
     // `session` is set last but placed in canonical key order (see scope.ts).
     const full: Record<string, unknown> = { agent: o.agent, env: o.env, principal: scope.principalInput, session: undefined, time: iso };
     for (const k of Object.keys(input)) {

@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import type { Decision } from "../runtime/index.ts";
 import type { JSONSchemaObject } from "../../language/index.ts";
-import { MAX_ID } from "./core.ts";
+import { MAX_ID, ToolInput } from "./core.ts";
 import type { CallOptions, GuardCore, GuardPhase, Guarded, PhaseInput, Principal, ScopeState } from "./core.ts";
 import { GuardConfigError, PolicyDeniedError, SessionRequiredError } from "./errors.ts";
 import { resultFrom, viewOf } from "./result.ts";
@@ -62,6 +62,9 @@ function stepOf(durationMs: number, seen: unknown): StepOutcome {
   if (typeof text !== "string") return failed ? { durationMs, error: RESULT_ERROR } : { durationMs };
   return failed ? { durationMs, outputSize: text.length, error: RESULT_ERROR } : { durationMs, outputSize: text.length };
 }
+
+const NO_OPTIONS: RunToolOptions = Object.freeze({});
+const NO_REST: readonly unknown[] = Object.freeze([]);
 
 /** The longest principal (id, roles and attrs) a guard accepts, in characters of JSON. */
 export const MAX_PRINCIPAL = 8_192;
@@ -156,13 +159,18 @@ export class GuardScope {
    * before `run` gets a copy of them, `tool_result` on the result (in the shape of spec/sdk.md)
    * before the caller sees it. Throws PolicyDeniedError when stopped.
    */
-  async runTool<R>(name: string, args: unknown, run: (args: unknown) => R | Promise<R>, options: RunToolOptions = {}): Promise<R> {
+  runTool<R>(name: string, args: unknown, run: (args: unknown) => R | Promise<R>, options: RunToolOptions = NO_OPTIONS): Promise<R> {
+    return this.#run(name, args, run, NO_REST, options);
+  }
+
+  // runTool for `fn(args, ...rest)`: a wrapped tool's call makes no closure of its own.
+  async #run<R>(name: string, args: unknown, fn: (args: unknown, ...rest: unknown[]) => R | Promise<R>, rest: readonly unknown[], options: RunToolOptions): Promise<R> {
     let decidedArgs = this.#toolCall(name, args, options);
     if (decidedArgs instanceof Promise) decidedArgs = await decidedArgs;
     const started = performance.now();
     let result: R;
     try {
-      result = await run(clonePlain(decidedArgs));
+      result = await (rest.length === 0 ? fn(clonePlain(decidedArgs)) : fn(clonePlain(decidedArgs), ...rest));
     } catch (err) {
       this.toolOutcome(name, { durationMs: performance.now() - started, error: errorOf("tool", err) });
       throw err;
@@ -179,7 +187,7 @@ export class GuardScope {
   // guarded call is mostly bookkeeping, and every async frame and await adds to it.
   #toolCall(name: string, args: unknown, options: CallOptions): unknown {
     this.#need(`tool '${name}'`);
-    const call = this.#core.enforce("tool_call", { tool: { args, name } }, this.#state, options);
+    const call = this.#core.enforce("tool_call", new ToolInput({ args, name }), this.#state, options);
     if (call instanceof Promise) return call.then((c) => (c.payload.tool as { args?: unknown }).args);
     return (call.payload.tool as { args?: unknown }).args;
   }
@@ -200,7 +208,7 @@ export class GuardScope {
       const view = plain === NOT_PLAIN ? undefined : viewOf(plain);
       if (view !== undefined && (view.json === plain || view.json === undefined || plainCopy(view.json) !== NOT_PLAIN)) {
         const tool = decidedArgs === undefined ? { name, result: view } : { args: decidedArgs, name, result: view };
-        const out = this.#core.enforce("tool_result", { tool }, this.#state, { step: stepOf(durationMs, view) }, true);
+        const out = this.#core.enforce("tool_result", new ToolInput(tool), this.#state, { step: stepOf(durationMs, view) }, true);
         if (out instanceof Promise) return out.then((o) => this.#seen(o, result, options));
         return this.#seen(out, result, options);
       }
@@ -212,7 +220,7 @@ export class GuardScope {
       // JSON.stringify met what cannot be recorded: let the guard refuse it with its reason.
       seen = result;
     }
-    const out = this.#core.enforce("tool_result", { tool: { args: decidedArgs, name, result: seen } }, this.#state, { step: stepOf(durationMs, seen) });
+    const out = this.#core.enforce("tool_result", new ToolInput({ args: decidedArgs, name, result: seen }), this.#state, { step: stepOf(durationMs, seen) });
     if (out instanceof Promise) return out.then((o) => this.#seen(o, result, options));
     return this.#seen(out, result, options);
   }
@@ -232,10 +240,11 @@ export class GuardScope {
     this.#need(`wrapTool('${name}')`);
     if (options.schema !== undefined) this.#core.schemas.set(name, options.schema);
     const onDeny = options.onDeny ?? "throw";
-    if (onDeny === "throw") return (args: A, ...rest: Rest): Promise<R> => this.runTool(name, args, (a) => fn(a as A, ...rest));
+    const run = fn as (args: unknown, ...rest: unknown[]) => R | Promise<R>;
+    if (onDeny === "throw") return (args: A, ...rest: Rest): Promise<R> => this.#run(name, args, run, rest, NO_OPTIONS);
     return async (args: A, ...rest: Rest): Promise<R> => {
       try {
-        return await this.runTool(name, args, (a) => fn(a as A, ...rest));
+        return await this.#run(name, args, run, rest, NO_OPTIONS);
       } catch (err) {
         if (!(err instanceof PolicyDeniedError)) throw err;
         return (onDeny === "message" ? deniedToolMessage(err) : onDeny(err)) as R;
