@@ -186,7 +186,7 @@ export class GuardScope {
   // The halves of a tool run, synchronous unless a human is asked or durability is awaited: a
   // guarded call is mostly bookkeeping, and every async frame and await adds to it.
   #toolCall(name: string, args: unknown, options: CallOptions): unknown {
-    this.#need(`tool '${name}'`);
+    if (this.sessionId === null) this.#need(`tool '${name}'`);
     const call = this.#core.enforce("tool_call", new ToolInput({ args, name }), this.#state, options);
     if (call instanceof Promise) return call.then((c) => (c.payload.tool as { args?: unknown }).args);
     return (call.payload.tool as { args?: unknown }).args;
@@ -199,7 +199,7 @@ export class GuardScope {
 
   // `argsOwned`: `decidedArgs` is the guard's own snapshot (runTool's), which nobody else holds.
   #toolResult<R>(name: string, decidedArgs: unknown, result: R, durationMs: number, options: RunToolOptions, argsOwned = false): R | Promise<R> {
-    this.#need(`tool '${name}'`);
+    if (this.sessionId === null) this.#need(`tool '${name}'`);
     if (argsOwned && options.view === undefined) {
       // The result copied once, its view built on the copy: the input is then the guard's alone
       // and decided without another copy. Whatever the quick copy does not take (toJSON, a
