@@ -187,7 +187,10 @@ export class GuardScope {
   // guarded call is mostly bookkeeping, and every async frame and await adds to it.
   #toolCall(name: string, args: unknown, options: CallOptions): unknown {
     if (this.sessionId === null) this.#need(`tool '${name}'`);
-    const call = this.#core.enforce("tool_call", new ToolInput({ args, name }), this.#state, options);
+    // The arguments copied once, here; a name or arguments the quick copy does not take go to the guard's careful copy, which may refuse them.
+    const copied = typeof name === "string" && name.isWellFormed() ? plainCopy(args) : NOT_PLAIN;
+    const input = copied === NOT_PLAIN ? new ToolInput({ args, name }) : new ToolInput(copied === undefined ? { name } : { args: copied, name });
+    const call = this.#core.enforce("tool_call", input, this.#state, options, copied !== NOT_PLAIN);
     if (call instanceof Promise) return call.then((c) => (c.payload.tool as { args?: unknown }).args);
     return (call.payload.tool as { args?: unknown }).args;
   }
