@@ -13,6 +13,8 @@ import { interleaved } from "./peers/measure.ts";
 import { scalingInputs, scalingSource } from "./peers/sets.ts";
 import { CEDAR_POLICIES, TYPICAL20_SOURCE, handwritten, jsonLogicDecide, typicalInputs, type BenchInput, type PeerDecision } from "./peers/typical20.ts";
 
+const JSON_INPUT = { json: true } as const;
+
 function shape(d: { decision: string; reasons: readonly { rule: string }[]; warnings: readonly { rule: string }[] }): string {
   const short = (r: { rule: string }): string => r.rule.slice(r.rule.lastIndexOf(".") + 1);
   return `${d.decision} [${d.reasons.map(short).join(",")}] warn [${d.warnings.map(short).join(",")}]`;
@@ -43,17 +45,20 @@ export async function benchEngine(): Promise<Record<string, unknown>> {
   const cedarCalls = inputs.map((i) => cedarRequest(cedarId, i));
 
   const t = interleaved({
-    palisade: { fn: (i: BenchInput) => set.decide("tool_call", i), inputs },
+    // As the SDK and the service call it (their inputs are JSON of their own), like the peers, which read the input as it is.
+    palisade: { fn: (i: BenchInput) => set.decide("tool_call", i, JSON_INPUT), inputs },
+    // As an application calling PolicySet.decide with an object of its own: the input copied as JSON first.
+    copied: { fn: (i: BenchInput) => set.decide("tool_call", i), inputs },
     handwritten: { fn: handwritten, inputs },
     jsonlogic: { fn: jsonLogicDecide, inputs },
     cedar: { fn: cedarDecide, inputs: cedarCalls },
-    reference: { fn: (i: BenchInput) => reference.decide("tool_call", i), inputs },
+    reference: { fn: (i: BenchInput) => reference.decide("tool_call", i, JSON_INPUT), inputs },
   });
   const [palisade, hand, jsonlogic, cedarNs, interpreted] = [t.palisade, t.handwritten, t.jsonlogic, t.cedar, t.reference];
 
   const sets = [10, 100, 1000, 10_000].map((n) => ({ n, set: loadBenchPolicy(scalingSource(n)), inputs: scalingInputs(n) }));
   const s = interleaved(
-    Object.fromEntries(sets.map(({ n, set: ss, inputs: is }) => [String(n), { fn: (i: BenchInput) => ss.decide("tool_call", i), inputs: is }])),
+    Object.fromEntries(sets.map(({ n, set: ss, inputs: is }) => [String(n), { fn: (i: BenchInput) => ss.decide("tool_call", i, JSON_INPUT), inputs: is }])),
     // 10,000 rules are 10,000 closures, each reached by one decision in a thousand: they need a longer warm-up to reach the optimising tier.
     { warmupMs: 5000 },
   );
@@ -61,7 +66,7 @@ export async function benchEngine(): Promise<Record<string, unknown>> {
   for (const n of ["10", "100", "1000", "10000"]) scaling[n] = Math.round(s[n] * 100) / 100;
   const r = (x: number): number => Math.round(x * 100) / 100;
   return {
-    typical20: { palisade_ns: r(palisade), handwritten_ns: r(hand), jsonlogic_ns: r(jsonlogic), cedar_ns: r(cedarNs) },
+    typical20: { palisade_ns: r(palisade), palisade_copied_input_ns: r(t.copied), handwritten_ns: r(hand), jsonlogic_ns: r(jsonlogic), cedar_ns: r(cedarNs) },
     scaling,
     ratios: {
       palisade_over_handwritten: r(palisade / hand),

@@ -289,6 +289,15 @@ export class AuditLog {
     this.#pending = undefined;
   }
 
+  /**
+   * The pseudonym `subject` is stored under in this log (keyed with its salt, the one in force:
+   * a new log's is settled first); what copies beside the log name a subject by.
+   */
+  async pseudonym(subject: string): Promise<string> {
+    await this.#settle();
+    return this.#pseudonym(subject);
+  }
+
   /** The pseudonym a subject is stored under: keyed with the log's salt, so the store holds no plain identifier. */
   #pseudonym(subject: string): string {
     if (this.#salt === undefined) return subject;

@@ -7,7 +7,7 @@ import { PHASES } from "../../language/ast.ts";
 import type { CheckedProgram, CheckedRule } from "../../language/check/program.ts";
 import { combine, reason, reasonsFor, verdict, type EffectOutcome, type Firing, type PhaseSettings, type RuleInfo } from "../runtime/combine.ts";
 import type { Decision, Reason } from "../runtime/decision.ts";
-import { PolicyRuntimeError } from "../runtime/stdlib/errors.ts";
+import { ruleFault } from "../runtime/stdlib/errors.ts";
 import { compileEffect, type CompiledEffect } from "./compile-effects.ts";
 import { shapeCondition, shapeReason, type ReasonData, type ReasonKind, type ShapedCondition, type ShapedReason } from "./compile-shape.ts";
 import { pathReader, type PathReader } from "./compile-path.ts";
@@ -119,7 +119,8 @@ function compileRule(c: ExprCompiler, rule: CheckedRule, position: number, dropP
     try {
       return holds(input) ? fired(input) : null;
     } catch (err) {
-      if (err instanceof PolicyRuntimeError) return errored(info, err);
+      const fault = ruleFault(err);
+      if (fault !== null) return errored(info, fault);
       throw err;
     }
   };
@@ -277,11 +278,12 @@ export class CompiledProgram {
   }
 
   /** Decides one phase's input: the same `Decision` as `combine` over the reference's firings. */
-  decide(phase: Phase, input: Value, settings: PhaseSettings, policy: Decision["policy"]): Decision {
+  decide(phase: Phase, input: Value, settings: PhaseSettings, policy: Decision["policy"], refused: Firing | null = null): Decision {
     const bad = this.checks[phase](input as object);
-    // An input outside its schema is reported, and every rule of the phase evaluated without the
-    // index (whose exactness assumes a checked input), as the reference does.
-    if (bad !== null) return combine(input, [inputFiring(bad), ...this.fireAll(phase, input)], settings, policy);
+    // An input outside its schema (or with values the policy set could not copy, `refused`) is
+    // reported, and every rule of the phase evaluated without the index (whose exactness assumes
+    // a checked input), as the reference does.
+    if (bad !== null || refused !== null) return combine(input, [...(refused === null ? [] : [refused]), ...(bad === null ? [] : [inputFiring(bad)]), ...this.fireAll(phase, input)], settings, policy);
     return this.direct(phase, input, settings, policy) ?? combine(input, this.collect(phase, input) ?? EMPTY, settings, policy);
   }
 
@@ -350,7 +352,7 @@ export class CompiledProgram {
           else if (e.kind === "warn") (warnings ??= []).push(reason(r.info, "warn", e.message));
         }
       } catch (err) {
-        if (err instanceof PolicyRuntimeError) return null;
+        if (ruleFault(err) !== null) return null;
         throw err;
       }
     }

@@ -66,7 +66,7 @@ function generate(rules: readonly CompiledRule[]): DirectFn {
   const source =
     `"use strict";\nconst [${consts.map((_, i) => `K${i}`).join(", ")}] = K;\n` +
     `return function directPath(input, settings, policy) {\nlet denies = null, approvals = null, allows = null, warnings = null;\n` +
-    `try {\n${body}} catch (err) {\nif (err instanceof PolicyRuntimeError) return null;\nthrow err;\n}\n` +
+    `try {\n${body}} catch (err) {\nif (err instanceof PolicyRuntimeError || err instanceof RangeError) return null;\nthrow err;\n}\n` +
     `const decision = verdict(denies !== null, approvals !== null, allows !== null, settings);\n` +
     `return { decision, reasons: reasonsFor(decision, denies, approvals, allows) ?? EMPTY, warnings: warnings ?? EMPTY, payload: input, errors: EMPTY, policy };\n};`;
   const make = new Function("K", "PolicyRuntimeError", "verdict", "reasonsFor", "reason", "EMPTY", source) as (...a: unknown[]) => DirectFn;

@@ -6,7 +6,7 @@ import type { CheckedProgram, CheckedRule, Resolution, ResolvedNode } from "../.
 import { pathText } from "../../language/check/context.ts";
 import { formatExpr } from "../../language/format.ts";
 import { PHASE_ROOTS } from "../../language/check/schema.ts";
-import { PolicyRuntimeError } from "../runtime/stdlib/errors.ts";
+import { PolicyRuntimeError, ruleFault } from "../runtime/stdlib/errors.ts";
 import { cachedPolicyRegex } from "../runtime/stdlib/regex-guard.ts";
 import { like } from "../runtime/stdlib/glob.ts";
 import { callBuiltin } from "./builtins.ts";
@@ -88,10 +88,10 @@ export class ReferenceInterpreter {
   }
 
   /** Decides one phase's input, as `CompiledProgram.decide` does: the input checked at the boundary, the firings combined. */
-  decide(phase: Phase, input: Value, settings: PhaseSettings, policy: Decision["policy"]): Decision {
+  decide(phase: Phase, input: Value, settings: PhaseSettings, policy: Decision["policy"], refused: Firing | null = null): Decision {
     const bad = this.checks[phase](input as object);
     const firings = this.fire(phase, input);
-    return combine(input, bad === null ? firings : [inputFiring(bad), ...firings], settings, policy);
+    return combine(input, [...(refused === null ? [] : [refused]), ...(bad === null ? [] : [inputFiring(bad)]), ...firings], settings, policy);
   }
 
   /** The rules of `phase` whose condition holds, in rule order, with their effects evaluated (or their error). */
@@ -176,7 +176,8 @@ export class ReferenceInterpreter {
       // A transform whose target the phase does not have applies in the rule's other phases only.
       return { rule: info, effects: d.effects.filter((e) => this.appliesHere(e)).map((e) => this.effect(e, input)) };
     } catch (err) {
-      if (err instanceof PolicyRuntimeError) return errored(info, err);
+      const fault = ruleFault(err);
+      if (fault !== null) return errored(info, fault);
       throw err;
     }
   }

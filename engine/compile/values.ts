@@ -100,12 +100,22 @@ export function equals(a: unknown, b: unknown): boolean {
 }
 
 /**
+ * Most values an input holds (objects, lists and scalars, counted as a tree: a value shared by
+ * several parents counts once for each). `PolicySet.decide` copies no more than this, so every
+ * walk over a copied input ends within it; `equals` stops there too, for an input that was not
+ * copied (its caller vouched for JSON) and holds a cycle after all.
+ */
+export const MAX_INPUT_VALUES = 5_000_000;
+
+/**
  * Lists and objects compared with an explicit stack rather than recursion, so that inputs
  * nested 10,000 levels deep compare in linear time instead of overflowing the call stack.
  */
 function equalsDeep(a0: object, b0: object): boolean {
   const stack: unknown[] = [a0, b0];
+  let steps = 0;
   while (stack.length > 0) {
+    if (++steps > MAX_INPUT_VALUES) throw new PolicyRuntimeError(`values of more than ${MAX_INPUT_VALUES} parts (or with a cycle) cannot be compared`, "runtime/input-too-large");
     const b = stack.pop();
     const a = stack.pop();
     if (a === b) continue;
@@ -269,6 +279,41 @@ export function elements(xs: unknown, quantifier: string): readonly Value[] {
   throw new PolicyRuntimeError(`'${quantifier}' needs a list, got ${aTypeName(xs)}`);
 }
 
+/**
+ * The deepest a list or object may nest to be written out (in a message, by `to_string`). The
+ * writers recurse, and the call stack would run out at a depth that depends on how deep the
+ * evaluator already is (the reference deeper than the compiled), so both refuse at this depth
+ * instead, alike.
+ */
+export const MAX_WRITTEN_DEPTH = 1000;
+
+/** Whether `v` nests lists and objects more than `max` levels deep (iteratively: it is asked of values too deep to recurse over). */
+export function nestedDeeperThan(v: unknown, max: number): boolean {
+  if (typeof v !== "object" || v === null) return false;
+  const values: unknown[] = [v];
+  const depths: number[] = [1];
+  while (values.length > 0) {
+    const x = values.pop();
+    const d = depths.pop() as number;
+    if (typeof x !== "object" || x === null || x instanceof Duration || x instanceof PatternValue) continue;
+    if (d > max) return true;
+    const items = Array.isArray(x) ? x : Object.values(x);
+    for (let i = 0; i < items.length; i++) {
+      const y: unknown = items[i];
+      if (typeof y === "object" && y !== null) {
+        values.push(y);
+        depths.push(d + 1);
+      }
+    }
+  }
+  return false;
+}
+
+/** The error of a value nested past MAX_WRITTEN_DEPTH where it is written out. */
+export function tooDeep(what: string): PolicyRuntimeError {
+  return new PolicyRuntimeError(`a value nested too deeply (more than ${MAX_WRITTEN_DEPTH} levels) to ${what}`, "runtime/input-too-large");
+}
+
 /** The text a value shows as inside a message: strings bare, everything else as JSON. */
 export function displayValue(v: unknown): string {
   if (v === null || v === undefined) return "null";
@@ -276,11 +321,7 @@ export function displayValue(v: unknown): string {
   if (v instanceof Duration) return formatDuration(v.ms);
   if (v instanceof PatternValue) return v.source;
   if (typeof v === "number" || typeof v === "boolean") return String(v);
-  try {
-    return JSON.stringify(v);
-  } catch (err) {
-    // JSON.stringify recurses: a value nested thousands of levels deep overflows the stack.
-    if (err instanceof RangeError) throw new PolicyRuntimeError("a value nested too deeply to show in a message", "runtime/input-too-large");
-    throw err;
-  }
+  if (nestedDeeperThan(v, MAX_WRITTEN_DEPTH)) throw tooDeep("show in a message");
+  // Only JSON data and the engine's own values reach here (a copied input, or one its caller vouched for).
+  return JSON.stringify(v) ?? "null";
 }

@@ -72,6 +72,8 @@ export interface ReplayReport {
   readonly unverifiable: number;
   /** The candidate could not decide them; counted as changes. */
   readonly failed: number;
+  /** Refused by the guard's own rules before any policy ran, by rule: not replayed, never changes (present when any). */
+  readonly guard_denials?: { readonly [rule: string]: number };
   /** Changes by `recorded -> replayed`. */
   readonly transitions: { readonly [transition: string]: number };
   /** Changes by the rule behind them ("(default)" when no rule is). */

@@ -8,7 +8,9 @@ import type { JsonValue } from "../audit/index.ts";
 import type { PolicySet } from "../runtime/policy-set.ts";
 import { isPhase } from "../runtime/index.ts";
 import { scanRecords } from "./log-io.ts";
-import { rebuildHistories } from "../sdk/history.ts";
+import { RecordedHistories, isSettlement } from "../sdk/history.ts";
+import { GUARD_RULES } from "../sdk/core.ts";
+import { SCHEMA_RULE } from "../sdk/schema.ts";
 import type { RecordedDecision } from "../sdk/history.ts";
 import type { ScannedRecord } from "./log-io.ts";
 import { REPLAY_EXAMPLES } from "./records.ts";
@@ -42,6 +44,13 @@ export interface ReplaySummary {
   readonly unverifiable: number;
   /** The candidate could not decide them (bad input); counted as changes. */
   readonly failed: number;
+  /**
+   * Refused by the guard itself before any policy ran (`palisade.session_principal`,
+   * `palisade.audit_unavailable`, `palisade.session_history`, `palisade.unrecordable_input`,
+   * `palisade.tool_schema`): not replayed, since no policy decided them and a candidate cannot
+   * change them; counted here, by rule, never as changes.
+   */
+  readonly guardDenials: Readonly<Record<string, number>>;
   /** Changes by `recorded -> replayed`. */
   readonly transitions: Readonly<Record<string, number>>;
 }
@@ -58,6 +67,16 @@ export interface ReplayOptions {
   readonly windowMs: number;
   /** End of the window, ms since the epoch (default now). */
   readonly now?: number;
+}
+
+/** The rules of the guard's own refusals (spec/sdk.md, "The guard's own rules"). */
+const GUARD_RULE_IDS: ReadonlySet<string> = new Set([...Object.values(GUARD_RULES), SCHEMA_RULE]);
+
+/** The guard's own rule that refused a recorded decision, or undefined when policies decided it. */
+function guardRule(r: ScannedRecord["record"]): string | undefined {
+  if (r.decision !== "deny" || !Array.isArray(r.reasons) || r.reasons.length !== 1) return undefined;
+  const rule = (r.reasons[0] as { rule?: unknown } | undefined)?.rule;
+  return typeof rule === "string" && GUARD_RULE_IDS.has(rule) ? rule : undefined;
 }
 
 function toolName(tool: unknown): string | null {
@@ -77,14 +96,24 @@ export function replayRecords(policySet: PolicySet, records: readonly ScannedRec
   let withoutInput = 0;
   let unverifiable = 0;
   let failed = 0;
+  const guardDenials: Record<string, number> = {};
   // Guard records reference their session's history (`session.calls_before`) instead of copying
-  // it: rebuild each session's calls from its tool_call records.
-  const histories = rebuildHistories(records.map((x) => x.record as unknown as RecordedDecision));
-  for (const { index, record: r } of records) {
+  // it: rebuild each session's calls from its tool_call records, per agent, as each decision
+  // found them (outcomes settled later in the log were not known yet).
+  const histories = new RecordedHistories(records.map((x) => x.record as unknown as RecordedDecision));
+  for (let at = 0; at < records.length; at++) {
+    const { index, record: r } = records[at];
     if (r.env !== options.env || typeof r.phase !== "string" || !isPhase(r.phase) || typeof r.decision !== "string" || typeof r.time !== "string") continue;
+    // A failed call's settlement decides nothing.
+    if (isSettlement(r)) continue;
     const t = Date.parse(r.time);
     if (!(t >= since && t <= now)) continue;
     decisions++;
+    const own = guardRule(r);
+    if (own !== undefined) {
+      guardDenials[own] = (guardDenials[own] ?? 0) + 1;
+      continue;
+    }
     const input = r.input;
     if (typeof input !== "object" || input === null || Array.isArray(input)) {
       withoutInput++;
@@ -103,12 +132,13 @@ export function replayRecords(policySet: PolicySet, records: readonly ScannedRec
     const session = (input as { session?: { id?: unknown; calls?: unknown; calls_before?: unknown } }).session;
     let decided: unknown = input;
     if (session !== undefined && session !== null && !Array.isArray(session.calls) && typeof session.calls_before === "number") {
-      const calls = typeof r.session === "string" ? histories.get(r.session) : undefined;
-      if (calls === undefined ? session.calls_before > 0 : calls.length < session.calls_before) {
+      const n = session.calls_before;
+      const calls = typeof r.session === "string" && Number.isSafeInteger(n) && n >= 0 ? histories.at(r.agent, r.session, at, n) : n === 0 ? [] : undefined;
+      if (calls === undefined) {
         unverifiable++;
         continue;
       }
-      decided = { ...input, session: { id: session.id ?? null, calls: (calls ?? []).slice(0, session.calls_before) } };
+      decided = { ...input, session: { id: session.id ?? null, calls } };
     }
     replayed++;
     let outcome: string;
@@ -127,7 +157,7 @@ export function replayRecords(policySet: PolicySet, records: readonly ScannedRec
     const recordedRules = Array.isArray(r.reasons) ? r.reasons.filter((x): x is { rule: string; effect: string } => typeof x?.rule === "string" && x.effect === r.decision).map((x) => x.rule) : [];
     changes.push({ index, time: r.time, phase: r.phase, tool: toolName(r.tool), input_digest: String(r.input_digest), recorded: r.decision, replayed: outcome, rules, recordedRules });
   }
-  const summary: ReplaySummary = { env: options.env, from: new Date(since).toISOString(), to: new Date(now).toISOString(), decisions, replayed, changed: changes.length, withoutInput, unverifiable, failed, transitions };
+  const summary: ReplaySummary = { env: options.env, from: new Date(since).toISOString(), to: new Date(now).toISOString(), decisions, replayed, changed: changes.length, withoutInput, unverifiable, failed, guardDenials, transitions };
   return { changes, summary };
 }
 
@@ -147,7 +177,7 @@ export function replayReport(result: ReplayResult): ReplayReport {
     for (const rule of rules) byRule[rule] = (byRule[rule] ?? 0) + 1;
     if (examples.length < REPLAY_EXAMPLES) examples.push({ index: c.index, time: c.time, phase: c.phase, tool: c.tool, input_digest: c.input_digest, recorded: c.recorded, replayed: c.replayed, rules });
   }
-  return { env: s.env, from: s.from, to: s.to, decisions: s.decisions, replayed: s.replayed, changed: s.changed, without_input: s.withoutInput, unverifiable: s.unverifiable, failed: s.failed, transitions: s.transitions, by_rule: byRule, examples };
+  return { env: s.env, from: s.from, to: s.to, decisions: s.decisions, replayed: s.replayed, changed: s.changed, without_input: s.withoutInput, unverifiable: s.unverifiable, failed: s.failed, ...(Object.keys(s.guardDenials).length > 0 ? { guard_denials: s.guardDenials } : {}), transitions: s.transitions, by_rule: byRule, examples };
 }
 
 /** A replay as text: one line per change, then the summary. */
@@ -156,6 +186,8 @@ export function formatReplay(result: ReplayResult): string {
   const s = result.summary;
   const t = Object.entries(s.transitions).map(([k, n]) => `${k}: ${n}`).join(", ");
   lines.push(`replayed ${s.replayed} of ${s.decisions} decisions in '${s.env}' from ${s.from} to ${s.to}: ${s.changed} would change${t ? ` (${t})` : ""}`);
+  const own = Object.entries(s.guardDenials).map(([rule, n]) => `${n} by ${rule}`);
+  if (own.length > 0) lines.push(`refused by the guard itself, not by a policy (not replayed): ${own.join(", ")}`);
   if (s.withoutInput > 0 || s.unverifiable > 0) lines.push(`not replayed: ${s.withoutInput} recorded without their input, ${s.unverifiable} whose input does not match its digest`);
   return `${lines.join("\n")}\n`;
 }

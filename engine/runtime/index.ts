@@ -1,6 +1,7 @@
 // The runtime's public face: load a policy set, decide, run its tests.
 export { PolicySet, loadPolicySet, policyDigest, isPhase, DecisionInputError } from "./policy-set.ts";
-export type { PolicySource, LoadOptions } from "./policy-set.ts";
+export { MAX_INPUT_VALUES } from "../compile/values.ts";
+export type { PolicySource, LoadOptions, DecideOptions } from "./policy-set.ts";
 export { runTests, runTest, coverage } from "./tests.ts";
 export type { TestOptions } from "./tests.ts";
 export type { TestResult, UnreachedRule } from "./tests.ts";

@@ -6,7 +6,10 @@ import { checkSources, formatSource } from "../../language/index.ts";
 import type { CheckedProgram, Diagnostic, JSONSchemaObject } from "../../language/index.ts";
 import { ReferenceInterpreter } from "../compile/reference.ts";
 import { CompiledProgram } from "../compile/compile.ts";
-import { inputChecks, ToolSchemaError, type InputCheck } from "../compile/input-check.ts";
+import { INPUT_RULE, inputChecks, ToolSchemaError, type InputCheck } from "../compile/input-check.ts";
+import type { Value } from "../compile/values.ts";
+import type { Firing } from "./combine.ts";
+import { snapshotInput } from "./input-snapshot.ts";
 import { diagnostic } from "../../language/diagnostics.ts";
 import { fileStart } from "../../language/span.ts";
 import { TOOL_SCHEMAS } from "../../language/check/index.ts";
@@ -31,6 +34,28 @@ export interface LoadOptions {
 
 /** The evaluators a policy set can decide with; they give identical decisions (a differential test holds them in step). */
 export type Evaluator = "compiled" | "reference";
+
+/** Options of `PolicySet.decide`. */
+export interface DecideOptions {
+  /**
+   * The caller vouches that the input is JSON data it alone holds (what `JSON.parse` returns, or
+   * a copy such as the SDK's snapshot), so the engine decides on it directly instead of copying
+   * it first. If a read throws all the same, the input is decided again on a copy; a value that
+   * is not JSON but reads without throwing (a cycle, a Map, a proxy that answers differently on
+   * each read) then decides as the evaluators happen to read it, so only a caller that made the
+   * value itself should say so.
+   */
+  readonly json?: boolean;
+}
+
+/** Whether `v` is a list; a revoked proxy (which makes `Array.isArray` throw) counts as an object, refused by the copy. */
+function isList(v: object): boolean {
+  try {
+    return Array.isArray(v);
+  } catch {
+    return false;
+  }
+}
 
 /** Bad input to `decide` (not a rule error): an unknown phase or an input that is not an object. */
 export class DecisionInputError extends Error {
@@ -98,13 +123,41 @@ export class PolicySet {
     if (evaluator === "reference") this.interpreter = new ReferenceInterpreter(program, this.checks);
   }
 
-  /** Decides one phase's input. Throws DecisionInputError for an unknown phase or a non-object input. */
-  decide(phase: string, input: unknown): Decision {
+  /**
+   * Decides one phase's input. Throws DecisionInputError for an unknown phase or a non-object
+   * input; anything else is a decision. The input is copied as JSON data first (input-snapshot.ts):
+   * a value that is not JSON (a BigInt, a cycle, a Map, a getter that throws...) is left out of
+   * the copy and reported as an error of `palisade.input` (`runtime/invalid-input`, with its
+   * path), which the phase's `on_error` decides. `options.json` skips the copy (see DecideOptions).
+   */
+  decide(phase: string, input: unknown, options?: DecideOptions): Decision {
     if (!isPhase(phase)) throw new DecisionInputError("input/unknown-phase", `unknown phase '${phase}': expected one of ${PHASES.join(", ")}`);
-    if (typeof input !== "object" || input === null || Array.isArray(input)) {
-      throw new DecisionInputError("input/not-an-object", `the input must be a JSON object, got ${input === null ? "null" : Array.isArray(input) ? "a list" : `a ${typeof input}`}`);
+    if (typeof input !== "object" || input === null || isList(input)) {
+      throw new DecisionInputError("input/not-an-object", `the input must be a JSON object, got ${input === null ? "null" : typeof input === "object" ? "a list" : `a ${typeof input}`}`);
     }
-    return boundMessages(this.compiled !== null ? this.compiled.decide(phase, input as never, this.settings[phase], this.policy) : this.reference.decide(phase, input as never, this.settings[phase], this.policy));
+    if (options?.json === true) {
+      try {
+        return this.evaluate(phase, input as never, null);
+      } catch {
+        // The caller's promise did not hold (a getter threw, a value was not JSON): decided again
+        // on a copy, which finds and reports what it was.
+      }
+    }
+    const copy = snapshotInput(input);
+    const refused: Firing | null =
+      copy.fault === null ? null : { rule: { id: INPUT_RULE }, error: `${copy.fault.message} at ${copy.fault.path}${copy.fault.count > 1 ? ` (and ${copy.fault.count - 1} more such values)` : ""}: pass JSON data (plain objects, lists, strings, finite numbers, booleans, null)`, code: "runtime/invalid-input", path: copy.fault.path };
+    try {
+      return this.evaluate(phase, copy.value, refused);
+    } catch (err) {
+      // JSON data reached a fault of the engine's own (a resource limit, a bug): no rule decided,
+      // so nothing may pass.
+      const message = `the policy set could not decide this input (${err instanceof Error ? `${err.name}: ${err.message}` : "a non-error was thrown"})`;
+      return boundMessages({ decision: "deny", reasons: [], warnings: [], payload: copy.value, errors: [{ rule: INPUT_RULE, message, code: "runtime/error" }], policy: this.policy });
+    }
+  }
+
+  private evaluate(phase: Phase, input: Value, refused: Firing | null): Decision {
+    return boundMessages(this.compiled !== null ? this.compiled.decide(phase, input, this.settings[phase], this.policy, refused) : this.reference.decide(phase, input, this.settings[phase], this.policy, refused));
   }
 
   /** The reference interpreter, for tests and for evaluating test inputs (built on first use when the compiled evaluator decides). */

@@ -21,6 +21,9 @@ import type { OnAuditFailure, PendingDecision, StepOutcome } from "./record.ts";
 import { SCHEMA_RULE, ToolSchemas } from "./schema.ts";
 import { UnrecordableError, snapshot, snapshotField } from "./snapshot.ts";
 
+// The guard decides on its own snapshots (plain JSON data, snapshot.ts): the policy set need not copy them.
+const JSON_INPUT = { json: true } as const;
+
 /** Whether decisions are applied (`enforce`) or only decided, recorded and measured (`shadow`). */
 export type GuardMode = "enforce" | "shadow";
 
@@ -201,6 +204,17 @@ export class GuardCore {
     this.recorder.report(this.recorder.outcome(phase, scope.session, tool, step));
   }
 
+  /**
+   * A tool call that ran and failed (threw, reported an error, was cancelled): `failed` in its
+   * session's history, which it still counts in (it was attempted and may have had effects), and
+   * an entry that says so after its decision's.
+   */
+  failed(scope: ScopeState, call: CallHandle, tool: string, error: { readonly type?: string }): void {
+    call.settle("failed");
+    if (call.seq < 0 || scope.session === null || !this.recorder.audited) return;
+    this.recorder.push({ settles: true, iso: this.#clock().iso, session: scope.session, principal: scope.principal?.id ?? null, tool, callSeq: call.seq, decision: call.decision, policyDigest: this.policySet.digest, outcome: "failed", errorType: (error.type ?? "Error").slice(0, 200).toWellFormed() });
+  }
+
   #durably(phase: GuardPhase, d: Decided, scope: ScopeState, approval: ApprovalOutcome | undefined, outcome: CallOutcome | undefined, step: StepOutcome | undefined, out: Guarded): Guarded | Promise<Guarded> {
     if (this.#o.durability !== "before-action" || !this.recorder.audited || this.mode === "shadow") {
       this.#record(phase, d, scope, approval, outcome, step);
@@ -295,7 +309,7 @@ export class GuardCore {
       const problem = this.schemas.check(tool, (full.tool as { args?: unknown }).args);
       if (problem !== null) decision = this.#guardDenial(SCHEMA_RULE, problem, full);
     }
-    decision ??= this.policySet.decide(phase, full);
+    decision ??= this.policySet.decide(phase, full, JSON_INPUT);
     const latencyMs = performance.now() - started;
     let call: CallHandle | undefined;
     if (remember && phase === "tool_call" && tool !== undefined && session !== null && ownHistory && !foreign) {

@@ -9,12 +9,12 @@
 //   human, so concurrent calls keep the order in which they were decided;
 // - one entry per tool call: a framework that decides the same call twice (a resumed graph, a
 //   run resumed after an interruption) names it with its call id, and the entry is updated;
-// - each entry says what happened: `outcome` executed, denied, approval_refused, or pending
-//   while a human is asked.
+// - each entry says what happened: `outcome` executed, denied, approval_refused, failed (it ran
+//   and threw, or reported an error), or pending while a human is asked.
 // This module imports nothing, so that replay and the service can use it as it is.
 
 /** What became of a decided tool call. */
-export type CallOutcome = "executed" | "denied" | "approval_refused" | "pending";
+export type CallOutcome = "executed" | "denied" | "approval_refused" | "failed" | "pending";
 
 /** The decision kinds (LANGUAGE.md). */
 export type CallDecision = "allow" | "deny" | "require_approval";
@@ -26,7 +26,7 @@ export interface SessionCall {
   readonly time: string;
   /** What the policies decided. */
   readonly decision: CallDecision;
-  /** What happened: the tool ran (`executed`, also in shadow mode), was stopped, or waits for a human. */
+  /** What happened: the tool ran (`executed`, also in shadow mode, and while it runs), was stopped, failed, or waits for a human. */
   readonly outcome: CallOutcome;
 }
 
@@ -100,26 +100,25 @@ const NO_SOURCES: readonly SessionSource[] = Object.freeze([]);
 
 /** A handle on one call in a session's history, to settle its outcome later. */
 export interface CallHandle {
-  /** The call's position in its session (0 for the first). */
+  /** The call's position in its session (0 for the first; -1 when the session kept no entry). */
   readonly seq: number;
+  /** What the policies decided for the call. */
+  readonly decision: CallDecision;
   /** Sets what happened to the call. */
   settle(outcome: CallOutcome): void;
 }
 
-const NO_CALL: CallHandle = { seq: -1, settle: () => undefined };
-
-// One object per handle (no closure): a guarded call makes one.
 class Handle implements CallHandle {
+  readonly #m: MutableCall | undefined;
   readonly seq: number;
-  readonly #call: MutableCall;
-
-  constructor(call: MutableCall, seq: number) {
-    this.#call = call;
+  readonly decision: CallDecision;
+  constructor(m: MutableCall | undefined, seq: number, decision: CallDecision) {
+    this.#m = m;
     this.seq = seq;
+    this.decision = decision;
   }
-
   settle(outcome: CallOutcome): void {
-    this.#call.outcome = outcome;
+    if (this.#m !== undefined) this.#m.outcome = outcome;
   }
 }
 
@@ -194,16 +193,16 @@ export class SessionHistory {
       m.time = time;
       m.decision = decision;
       m.outcome = outcome;
-      return new Handle(m, at);
+      return new Handle(m, at, decision);
     }
     if (e.calls.length >= this.#maxCalls) {
       e.state = "overflow";
-      return NO_CALL;
+      return new Handle(undefined, -1, decision);
     }
     const m: MutableCall = { tool: { name, args }, time, decision, outcome };
     e.calls.push(m);
     if (callId !== undefined) e.byId.set(callId, e.calls.length - 1);
-    return new Handle(m, e.calls.length - 1);
+    return new Handle(m, e.calls.length - 1, decision);
   }
 
   // The session's entry, made when missing, moved to the most recently used end.
@@ -242,6 +241,14 @@ export class SessionHistory {
     const at = e?.byId.get(callId);
     const m = at === undefined ? undefined : e?.calls[at];
     return m?.outcome === "pending" ? { args: m.tool.args } : undefined;
+  }
+
+  /** The call `callId` of `session`, to settle what became of it (undefined when the session holds no such call). */
+  byCallId(session: string, callId: string): CallHandle | undefined {
+    const e = this.#sessions.get(session);
+    const at = e?.byId.get(callId);
+    const m = at === undefined ? undefined : e?.calls[at];
+    return m === undefined ? undefined : new Handle(m, at!, m.decision);
   }
 
   /** Forgets a session (when the application ends the conversation); a later call starts afresh. Only its owner may end it. */
@@ -287,6 +294,8 @@ export function sameJson(a: unknown, b: unknown): boolean {
 /** The part of an audit record that replay needs to rebuild a session's history. */
 export interface RecordedDecision {
   readonly time: string;
+  /** The agent that decided: a session id names a conversation of one agent. */
+  readonly agent?: unknown;
   readonly session: string | null;
   readonly phase: string;
   readonly decision: string;
@@ -296,44 +305,122 @@ export interface RecordedDecision {
   readonly outcome?: unknown;
   /** Present on the entry that records an approval's answer (the service's): its `outcome` settles call `call_seq`. */
   readonly approval?: unknown;
+  /** True on the entry that settles call `call_seq` after it ran (`outcome` failed): no decision of its own. */
+  readonly settles?: unknown;
+}
+
+/** Whether a record settles an earlier call (a tool that failed) rather than recording a decision. */
+export function isSettlement(r: { readonly settles?: unknown }): boolean {
+  return r.settles === true;
+}
+
+// One record's part in a call's story: the call as decided, or only its new outcome (an approval's
+// answer, a failure), at its position in the log.
+interface CallEvent {
+  readonly at: number;
+  readonly call?: SessionCall;
+  readonly outcome?: CallOutcome;
+}
+
+const SETTLED: ReadonlySet<string> = new Set(["executed", "approval_refused", "failed"]);
+
+/**
+ * Session histories as an audit log holds them, read as of any position in the log: the history
+ * a recorded decision read is its session's first `calls_before` calls with the outcomes they had
+ * when it was decided (a call that failed, or was answered, later in the log was still
+ * `executed` or `pending` then). Sessions are per agent: two agents that use one session id keep
+ * two histories, as their guards did.
+ */
+export class RecordedHistories {
+  readonly #sessions = new Map<string, CallEvent[][]>();
+
+  /** `records` in log order: a record's position is its place in this sequence. */
+  constructor(records: Iterable<RecordedDecision>) {
+    let at = -1;
+    for (const r of records) {
+      at++;
+      if (r.phase !== "tool_call" || r.session === null || typeof r.session !== "string" || typeof r.call_seq !== "number" || !Number.isSafeInteger(r.call_seq) || r.call_seq < 0) continue;
+      const key = sessionKey(r.agent, r.session);
+      let calls = this.#sessions.get(key);
+      if (calls === undefined) this.#sessions.set(key, (calls = []));
+      const events = (calls[r.call_seq] ??= []);
+      if ((typeof r.approval === "object" && r.approval !== null) || isSettlement(r)) {
+        if (typeof r.outcome === "string" && SETTLED.has(r.outcome)) events.push({ at, outcome: r.outcome as CallOutcome });
+        continue;
+      }
+      const tool = (r.input as { tool?: { name?: unknown; args?: unknown } } | undefined)?.tool;
+      if (typeof tool?.name !== "string") continue;
+      events.push({ at, call: { tool: { name: tool.name, args: tool.args }, time: r.time, decision: r.decision as CallDecision, outcome: (typeof r.outcome === "string" ? r.outcome : "executed") as CallOutcome } });
+    }
+  }
+
+  /**
+   * The first `n` calls of `agent`'s session as they stood before position `at` of the log, or
+   * undefined when one of them is not in the log as decided (recorded by digest only, or missing).
+   */
+  at(agent: unknown, session: string, at: number, n: number): SessionCall[] | undefined {
+    if (n === 0) return [];
+    const calls = this.#sessions.get(sessionKey(agent, session));
+    if (calls === undefined || calls.length < n) return undefined;
+    const out: SessionCall[] = new Array<SessionCall>(n);
+    for (let i = 0; i < n; i++) {
+      const c = calls[i] === undefined ? undefined : callAt(calls[i], at);
+      if (c === undefined) return undefined;
+      out[i] = c;
+    }
+    return out;
+  }
+
+  /** Each session of `agent` (every agent's, when undefined: the log of one agent) as the whole log leaves it, up to its first gap. */
+  final(agent?: unknown): Map<string, SessionCall[]> {
+    const out = new Map<string, SessionCall[]>();
+    for (const [key, calls] of this.#sessions) {
+      const sep = key.indexOf("\u0000");
+      if (agent !== undefined && key.slice(0, sep) !== agentKey(agent)) continue;
+      const list: SessionCall[] = [];
+      for (const events of calls) {
+        const c = events === undefined ? undefined : callAt(events, Infinity);
+        if (c === undefined) break;
+        list.push(c);
+      }
+      const session = key.slice(sep + 1);
+      // Without an agent, a session id two agents used names the history of the one seen first.
+      if (!out.has(session)) out.set(session, list);
+    }
+    return out;
+  }
+}
+
+function agentKey(agent: unknown): string {
+  return typeof agent === "string" ? agent : "";
+}
+
+function sessionKey(agent: unknown, session: string): string {
+  return `${agentKey(agent)}\u0000${session}`;
+}
+
+// A call as it stood before position `at`: its latest record before then with the outcomes given
+// after it; a call decided before `at` but recorded after it waited for its human then.
+function callAt(events: readonly CallEvent[], at: number): SessionCall | undefined {
+  let cur: SessionCall | undefined;
+  let early: CallOutcome | undefined;
+  for (const e of events) {
+    if (e.at >= at) break;
+    if (e.call !== undefined) cur = early !== undefined && e.call.outcome === "pending" ? { ...e.call, outcome: early } : e.call;
+    else if (cur !== undefined) cur = { ...cur, outcome: e.outcome! };
+    else early = e.outcome;
+  }
+  if (cur !== undefined) return cur;
+  const later = events.find((e) => e.call !== undefined)?.call;
+  return later === undefined ? undefined : { ...later, outcome: "pending" };
 }
 
 /**
- * Session histories rebuilt from an audit log's tool_call records (in any order): for each
- * session, its calls by `call_seq`, the latest record of a call winning. An approval's answer
- * (a record with `approval`, `call_seq` and `outcome`, as the service writes it) settles the
- * call's outcome whatever the order. A history with a gap (a record missing, or written without
- * `call_seq`) is rebuilt only up to the gap.
+ * Session histories rebuilt from an audit log's tool_call records, as the whole log leaves them:
+ * for each session of `agent` (all records, when undefined), its calls by `call_seq`, the latest
+ * record of a call winning and later answers and failures settling its outcome. A history with a
+ * gap (a record missing, or written without `call_seq`) is rebuilt only up to the gap.
  */
-export function rebuildHistories(records: Iterable<RecordedDecision>): Map<string, SessionCall[]> {
-  const bySession = new Map<string, SessionCall[]>();
-  const answers: { session: string; seq: number; outcome: CallOutcome }[] = [];
-  for (const r of records) {
-    if (r.phase !== "tool_call" || r.session === null || typeof r.call_seq !== "number" || !Number.isSafeInteger(r.call_seq) || r.call_seq < 0) continue;
-    if (typeof r.approval === "object" && r.approval !== null) {
-      if (r.outcome === "executed" || r.outcome === "approval_refused") answers.push({ session: r.session, seq: r.call_seq, outcome: r.outcome });
-      continue;
-    }
-    const tool = (r.input as { tool?: { name?: unknown; args?: unknown } } | undefined)?.tool;
-    if (typeof tool?.name !== "string") continue;
-    let calls = bySession.get(r.session);
-    if (calls === undefined) bySession.set(r.session, (calls = []));
-    calls[r.call_seq] = {
-      tool: { name: tool.name, args: tool.args },
-      time: r.time,
-      decision: r.decision as CallDecision,
-      outcome: (typeof r.outcome === "string" ? r.outcome : "executed") as CallOutcome,
-    };
-  }
-  for (const a of answers) {
-    const calls = bySession.get(a.session);
-    const c = calls?.[a.seq];
-    if (calls !== undefined && c !== undefined) calls[a.seq] = { ...c, outcome: a.outcome };
-  }
-  for (const [id, calls] of bySession) {
-    let n = 0;
-    while (n < calls.length && calls[n] !== undefined) n++;
-    if (n < calls.length) bySession.set(id, calls.slice(0, n));
-  }
-  return bySession;
+export function rebuildHistories(records: Iterable<RecordedDecision>, agent?: string): Map<string, SessionCall[]> {
+  return new RecordedHistories(records).final(agent);
 }

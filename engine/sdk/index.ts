@@ -12,7 +12,7 @@ export type { DenialCause } from "./errors.ts";
 export type { ApprovalAnswer, ApprovalOutcome, ApprovalRequest, Approver } from "./approval.ts";
 export type { AuditSink, GuardEvent, MonitorSink, OnAuditFailure, StepOutcome, TokenUse } from "./record.ts";
 export { ORIGINAL_FIELD, inputDigest } from "./record.ts";
-export { SessionHistory, rebuildHistories } from "./history.ts";
+export { RecordedHistories, SessionHistory, isSettlement, rebuildHistories } from "./history.ts";
 export type { CallDecision, CallHandle, CallOutcome, HistoryLimits, HistoryState, RecordedDecision, SessionCall } from "./history.ts";
 export { resultFrom, viewOf } from "./result.ts";
 export type { ToolResultView } from "./result.ts";

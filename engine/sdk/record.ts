@@ -18,7 +18,7 @@ import type { AuditPhase, AuditRecord, DocumentEntry, ErasurePolicy, JsonValue }
 import { canonicalJson as jcs } from "../audit/canonical-json.ts";
 import type { ApprovalOutcome } from "./approval.ts";
 import { canonicalJson } from "./canonical.ts";
-import type { CallOutcome } from "./history.ts";
+import type { CallDecision, CallOutcome } from "./history.ts";
 import type { OutcomeError, OutcomeEvent } from "../monitor/event.ts";
 
 /** The audit log as the guard uses it (`AuditLog` satisfies it). */
@@ -112,6 +112,27 @@ export interface PendingDecision {
   readonly step: StepOutcome | undefined;
   /** Set when the caller waits for durability. */
   durable?: { resolve: () => void; reject: (err: unknown) => void };
+  readonly settles?: undefined;
+}
+
+/**
+ * A tool call that ran and failed (threw, or reported an error), recorded after its decision: an
+ * entry of its own that settles call `callSeq` of its session as `failed`, so that replay rebuilds
+ * the history the guard's later decisions read. It decides nothing (replay skips it).
+ */
+export interface PendingSettlement {
+  readonly settles: true;
+  readonly iso: string;
+  readonly session: string;
+  readonly principal: string | null;
+  readonly tool: string;
+  readonly callSeq: number;
+  /** What the policies decided for the call. */
+  readonly decision: CallDecision;
+  readonly policyDigest: string;
+  readonly outcome: "failed";
+  /** The error's type (its name) only: a message may hold personal data, which the log keeps private by default. */
+  readonly errorType: string;
 }
 
 /** What the guard does when the audit log fails: refuse actions until it recovers, or carry on. */
@@ -195,7 +216,7 @@ function sealsField(erasure: ErasurePolicy | undefined, field: string): boolean 
 /** Queues decisions and records them on the next turn of the event loop. */
 export class Recorder {
   readonly #ctx: RecorderContext;
-  #queue: PendingDecision[] = [];
+  #queue: (PendingDecision | PendingSettlement)[] = [];
   #scheduled: Promise<void> | null = null;
   #inflight = new Set<Promise<unknown>>();
   #failure: Error | null = null;
@@ -221,8 +242,8 @@ export class Recorder {
     return this.#failure;
   }
 
-  /** Queues one decision. Constant time amortised; no I/O. */
-  push(entry: PendingDecision): void {
+  /** Queues one decision (or a call's settlement). Constant time amortised; no I/O. */
+  push(entry: PendingDecision | PendingSettlement): void {
     this.#queue.push(entry);
     // A caller that never yields to the event loop (a burst of calls resolved as microtasks)
     // would otherwise keep every decision's objects alive until it does: hand them on in slices.
@@ -299,6 +320,10 @@ export class Recorder {
     this.#queue = [];
     const { audit, monitor } = this.#ctx;
     for (const p of batch) {
+      if (p.settles === true) {
+        if (audit !== undefined) this.#track(this.#appendSettlement(audit, p), undefined);
+        continue;
+      }
       if (audit !== undefined) {
         let appended: Promise<unknown>;
         try {
@@ -307,19 +332,7 @@ export class Recorder {
         } catch (err) {
           appended = Promise.reject(err);
         }
-        const tracked: Promise<void> = appended.then(
-          () => {
-            this.#inflight.delete(tracked);
-            this.#failure = null;
-            p.durable?.resolve();
-          },
-          (err: unknown) => {
-            this.#inflight.delete(tracked);
-            this.#failed(err);
-            p.durable?.reject(err);
-          },
-        );
-        this.#inflight.add(tracked);
+        this.#track(appended, p);
       } else p.durable?.resolve();
       if (monitor !== undefined) {
         try {
@@ -333,6 +346,50 @@ export class Recorder {
           this.report(this.outcome(p.phase === "output" ? "model_call" : "tool_call", p.session, p.tool, p.step, typeof output === "string" ? output : undefined));
         }
       }
+    }
+  }
+
+  #track(appended: Promise<unknown>, p: PendingDecision | undefined): void {
+    const tracked: Promise<void> = appended.then(
+      () => {
+        this.#inflight.delete(tracked);
+        this.#failure = null;
+        p?.durable?.resolve();
+      },
+      (err: unknown) => {
+        this.#inflight.delete(tracked);
+        this.#failed(err);
+        p?.durable?.reject(err);
+      },
+    );
+    this.#inflight.add(tracked);
+  }
+
+  #appendSettlement(audit: AuditSink, p: PendingSettlement): Promise<unknown> {
+    const error = { type: p.errorType };
+    const record: AuditRecord = {
+      time: p.iso,
+      agent: this.#ctx.agentId,
+      env: this.#ctx.env,
+      principal: p.principal,
+      session: p.session,
+      phase: "tool_call",
+      tool: p.tool,
+      decision: p.decision,
+      reasons: [],
+      policy_digest: p.policyDigest,
+      // What the entry states, digested like a decision's input.
+      input_digest: inputDigest({ call_seq: p.callSeq, error, outcome: p.outcome }),
+      call_seq: p.callSeq,
+      outcome: p.outcome,
+      settles: true,
+      error,
+      mode: this.#ctx.mode,
+    };
+    try {
+      return audit.append(record);
+    } catch (err) {
+      return Promise.reject(err);
     }
   }
 

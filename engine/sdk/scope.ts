@@ -11,7 +11,12 @@ import { resultFrom, viewOf } from "./result.ts";
 import type { ToolResultView } from "./result.ts";
 import { NOT_PLAIN, UnrecordableError, clonePlain, plainCopy, snapshot } from "./snapshot.ts";
 import type { StepOutcome } from "./record.ts";
+import type { CallHandle } from "./history.ts";
 import type { OutcomeError } from "../monitor/event.ts";
+
+function argsOf(call: Guarded): unknown {
+  return (call.payload.tool as { args?: unknown }).args;
+}
 
 /** An outcome error from what a tool or model threw. */
 export function errorOf(source: OutcomeError["source"], err: unknown): OutcomeError {
@@ -47,6 +52,8 @@ export interface RunToolOptions extends CallOptions {
   readonly view?: (result: unknown) => ToolResultView;
   /** Carries a rewritten view back into the framework's result. */
   readonly unview?: (original: unknown, decided: ToolResultView) => unknown;
+  /** The framework's cancellation of this call: once aborted, the tool does not start (the call is `failed`, with the abort's reason). */
+  readonly signal?: AbortSignal;
 }
 
 /** The text a model reads when a tool call was stopped. */
@@ -165,44 +172,57 @@ export class GuardScope {
 
   // runTool for `fn(args, ...rest)`: a wrapped tool's call makes no closure of its own.
   async #run<R>(name: string, args: unknown, fn: (args: unknown, ...rest: unknown[]) => R | Promise<R>, rest: readonly unknown[], options: RunToolOptions): Promise<R> {
-    let decidedArgs = this.#toolCall(name, args, options);
-    if (decidedArgs instanceof Promise) decidedArgs = await decidedArgs;
+    let call = this.#toolCall(name, args, options);
+    if (call instanceof Promise) call = await call;
+    const decidedArgs = argsOf(call);
     const started = performance.now();
     let result: R;
     try {
+      // Cancelled while it was decided (a human asked, a commit awaited): the tool does not start.
+      options.signal?.throwIfAborted();
       result = await (rest.length === 0 ? fn(clonePlain(decidedArgs)) : fn(clonePlain(decidedArgs), ...rest));
     } catch (err) {
-      this.toolOutcome(name, { durationMs: performance.now() - started, error: errorOf("tool", err) });
+      this.#failed(name, call.call, { durationMs: performance.now() - started, error: errorOf("tool", err) });
       throw err;
     }
-    return this.#toolResult(name, decidedArgs, result, performance.now() - started, options, true);
+    return this.#toolResult(name, decidedArgs, result, performance.now() - started, options, call.call, true);
   }
 
   /** The `tool_call` half of `runTool`, for frameworks that decide before the tool in a hook of their own: resolves with the decided arguments. */
   async decideToolCall(name: string, args: unknown, options: CallOptions = {}): Promise<unknown> {
-    return this.#toolCall(name, args, options);
+    return argsOf(await this.#toolCall(name, args, options));
   }
 
   // The halves of a tool run, synchronous unless a human is asked or durability is awaited: a
   // guarded call is mostly bookkeeping, and every async frame and await adds to it.
-  #toolCall(name: string, args: unknown, options: CallOptions): unknown {
+  #toolCall(name: string, args: unknown, options: CallOptions): Guarded | Promise<Guarded> {
     if (this.sessionId === null) this.#need(`tool '${name}'`);
     // The arguments copied once, here; a name or arguments the quick copy does not take go to the guard's careful copy, which may refuse them.
     const copied = typeof name === "string" && name.isWellFormed() ? plainCopy(args) : NOT_PLAIN;
     const input = copied === NOT_PLAIN ? new ToolInput({ args, name }) : new ToolInput(copied === undefined ? { name } : { args: copied, name });
-    const call = this.#core.enforce("tool_call", input, this.#state, options, copied !== NOT_PLAIN);
-    if (call instanceof Promise) return call.then((c) => (c.payload.tool as { args?: unknown }).args);
-    return (call.payload.tool as { args?: unknown }).args;
+    return this.#core.enforce("tool_call", input, this.#state, options, copied !== NOT_PLAIN);
+  }
+
+  // A tool that ran and failed: `failed` in the history and the log, its error to the monitor.
+  #failed(name: string, call: CallHandle | undefined, step: StepOutcome & { readonly error: OutcomeError }): void {
+    if (call !== undefined) this.#core.failed(this.#state, call, name, step.error);
+    this.#core.outcome("tool_call", this.#state, name, step);
   }
 
   /** The `tool_result` half of `runTool`: resolves with what the caller may see (the result, or its decided rewrite). */
   async decideToolResult<R>(name: string, decidedArgs: unknown, result: R, durationMs: number, options: RunToolOptions = {}): Promise<R> {
-    return this.#toolResult(name, decidedArgs, result, durationMs, options);
+    return this.#toolResult(name, decidedArgs, result, durationMs, options, this.#callById(options.callId));
+  }
+
+  #callById(callId: string | undefined): CallHandle | undefined {
+    return callId === undefined || this.sessionId === null ? undefined : this.#core.history.byCallId(this.sessionId, callId);
   }
 
   // `argsOwned`: `decidedArgs` is the guard's own snapshot (runTool's), which nobody else holds.
-  #toolResult<R>(name: string, decidedArgs: unknown, result: R, durationMs: number, options: RunToolOptions, argsOwned = false): R | Promise<R> {
+  #toolResult<R>(name: string, decidedArgs: unknown, result: R, durationMs: number, options: RunToolOptions, call: CallHandle | undefined, argsOwned = false): R | Promise<R> {
     if (this.sessionId === null) this.#need(`tool '${name}'`);
+    let input: ToolInput | undefined;
+    let seen: unknown;
     if (argsOwned && options.view === undefined) {
       // The result copied once, its view built on the copy: the input is then the guard's alone
       // and decided without another copy. Whatever the quick copy does not take (toJSON, a
@@ -210,20 +230,22 @@ export class GuardScope {
       const plain = plainCopy(result);
       const view = plain === NOT_PLAIN ? undefined : viewOf(plain);
       if (view !== undefined && (view.json === plain || view.json === undefined || plainCopy(view.json) !== NOT_PLAIN)) {
-        const tool = decidedArgs === undefined ? { name, result: view } : { args: decidedArgs, name, result: view };
-        const out = this.#core.enforce("tool_result", new ToolInput(tool), this.#state, { step: stepOf(durationMs, view) }, true);
-        if (out instanceof Promise) return out.then((o) => this.#seen(o, result, options));
-        return this.#seen(out, result, options);
+        seen = view;
+        input = new ToolInput(decidedArgs === undefined ? { name, result: view } : { args: decidedArgs, name, result: view });
       }
     }
-    let seen: unknown;
-    try {
-      seen = options.view ? options.view(result) : viewOf(result);
-    } catch {
-      // JSON.stringify met what cannot be recorded: let the guard refuse it with its reason.
-      seen = result;
+    if (input === undefined) {
+      try {
+        seen = options.view ? options.view(result) : viewOf(result);
+      } catch {
+        // JSON.stringify met what cannot be recorded: let the guard refuse it with its reason.
+        seen = result;
+      }
     }
-    const out = this.#core.enforce("tool_result", new ToolInput({ args: decidedArgs, name, result: seen }), this.#state, { step: stepOf(durationMs, seen) });
+    const step = stepOf(durationMs, seen);
+    // It ran, and failed: so says its entry before the result is decided.
+    if (step.error !== undefined && call !== undefined) this.#core.failed(this.#state, call, name, RESULT_ERROR);
+    const out = input !== undefined ? this.#core.enforce("tool_result", input, this.#state, { step }, true) : this.#core.enforce("tool_result", new ToolInput({ args: decidedArgs, name, result: seen }), this.#state, { step });
     if (out instanceof Promise) return out.then((o) => this.#seen(o, result, options));
     return this.#seen(out, result, options);
   }
@@ -265,8 +287,13 @@ export class GuardScope {
     return out as { [K in keyof T]: WrappedTool<T[K]> };
   }
 
-  /** Reports a tool run no `tool_result` decision follows (it threw). */
-  toolOutcome(name: string, step: StepOutcome): void {
+  /**
+   * Reports a tool run no `tool_result` decision follows (it threw). With the framework's call id
+   * and an error, the call is settled `failed` in the session's history and the audit log.
+   */
+  toolOutcome(name: string, step: StepOutcome, callId?: string): void {
+    const call = step.error === undefined ? undefined : this.#callById(callId);
+    if (call !== undefined) this.#core.failed(this.#state, call, name, step.error!);
     this.#core.outcome("tool_call", this.#state, name, step);
   }
 

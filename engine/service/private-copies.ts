@@ -97,6 +97,10 @@ export class SealedSessionStore implements SessionStore {
     return this.inner.settle(key, at, outcome);
   }
 
+  claim(key: string, owner: string): Promise<string> {
+    return this.inner.claim(key, owner);
+  }
+
   close(): Promise<void> {
     return this.inner.close();
   }

@@ -11,6 +11,7 @@ import { ServiceError, invalid } from "./errors.ts";
 import { checkScope } from "./keys.ts";
 import type { Caller } from "./keys.ts";
 import { sourceOf } from "../sdk/history.ts";
+import { FOREIGN_STATE } from "./sessions.ts";
 import type { SessionCall, SessionState } from "./sessions.ts";
 import { batchRequest, decisionRequest } from "./validate.ts";
 import type { BatchResponseV1, DecisionRequestV1, DecisionResponseV1, ErrorResponseV1 } from "./wire.ts";
@@ -146,7 +147,8 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
     if (bytes > MAX_INPUT_BYTES) throw new ServiceError("request/too-large", `the input is ${bytes} bytes of JSON, over the ${MAX_INPUT_BYTES}-byte limit of a recorded decision: send large content by reference (a digest or an id), not inline`, `${at}/input`);
     const full: Record<string, unknown> = { ...own, session: ownCalls ? givenSession : { id: session, calls: state.calls, sources: state.sources } };
     const started = performance.now();
-    const decided = ctx.policySet.decide(r.phase, full);
+    // Parsed from the request and the service's own store: JSON data the policy set need not copy.
+    const decided = state.foreign === true ? foreignSession(ctx, full, session) : ctx.policySet.decide(r.phase, full, { json: true });
     ctx.metrics.decision(r.phase, decided.decision, performance.now() - started);
     const toolField = full.tool as { name?: unknown; args?: unknown } | undefined;
     const tool = typeof toolField?.name === "string" ? toolField.name : null;
@@ -189,11 +191,17 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
     // In shadow mode nobody waits for an answer: no request is filed.
     return { response, approval: decision.decision === "require_approval" && !shadow, decision, agent, env, session, tool, caller: caller.id, callSeq: call?.seq, answerPayloadJson, recorded, note };
   };
-  if (session === null || ownCalls) return finish(decideOn(NO_STATE));
+  if (session === null) return finish(decideOn(NO_STATE));
+  const principal = sessionPrincipal(input, at);
+  const key = JSON.stringify([agent, session]);
+  // A history the client sent is its own, but the session id still names one principal's
+  // conversation: another is denied there as anywhere, and the first claims it.
+  if (ownCalls) return ctx.sessions.mayAct(key, principal).then((mine) => finish(decideOn(mine ? NO_STATE : FOREIGN_STATE)));
   // The session's exact history from the shared store; a tool call joins it before it is answered.
   return ctx.sessions
-    .run(JSON.stringify([agent, session]), (state) => {
+    .run(key, (state) => {
       const d = decideOn(state);
+      if (state.foreign === true) return { result: d };
       // A shadow decision is not applied: the tool runs, and the content reaches the agent, whatever was decided.
       const outcome = shadow || d.decision.decision === "allow" ? "executed" : d.decision.decision === "deny" ? "denied" : "pending";
       // What an input or tool result may give the agent joins the session's sources
@@ -203,7 +211,7 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
       if (r.phase !== "tool_call" || d.tool === null) return { result: d, ...joins };
       d.call = { seq: state.calls.length, outcome };
       return { result: d, call: { tool: { name: d.tool, args: d.args }, time: iso, decision: d.decision.decision, outcome }, ...joins };
-    })
+    }, principal)
     .then(finish);
 }
 
@@ -235,6 +243,30 @@ async function withApproval(ctx: ServiceContext, p: Prepared, phase: DecisionReq
   });
   ctx.link(p.response.id, a.id);
   return { ...p.response, approval: { id: a.id, status: a.status, expiresAt: a.expiresAt, wait: `/v1/approvals/${a.id}?wait=30` } };
+}
+
+/** The rule a decision in a session of another principal is denied by (as the SDK's guard does, spec/sdk.md). */
+export const SESSION_PRINCIPAL_RULE = "palisade.session_principal";
+
+/**
+ * The principal a decision in a session acts for: its id, or null when the input names none (none
+ * counts as one: it owns a session it starts, and is denied in a principal's, as in the SDK). A
+ * principal given needs a non-empty string id: one without could act as nobody, or as a number
+ * that reads like another's id.
+ */
+function sessionPrincipal(input: Record<string, unknown>, at: string): string | null {
+  const p = input.principal;
+  if (p === undefined || p === null) return null;
+  const isObject = typeof p === "object" && !Array.isArray(p);
+  const id = isObject ? (p as { id?: unknown }).id : undefined;
+  if (typeof id === "string" && id !== "") return id;
+  throw invalid(`${at}/input/principal${isObject ? "/id" : ""}`, `a principal in a session needs a non-empty string 'id' (the session is that principal's), e.g. "principal": {"id": "u-42", "roles": ["customer"]}; send no principal for a session of nobody's`);
+}
+
+/** The denial of a decision in a session another principal (or none) owns: it reads none of that session's history. */
+function foreignSession(ctx: ServiceContext, full: Record<string, unknown>, session: string | null): Decision {
+  const policy = ctx.policySet.version === undefined ? { digest: ctx.policySet.digest } : { digest: ctx.policySet.digest, version: ctx.policySet.version };
+  return { decision: "deny", reasons: [{ rule: SESSION_PRINCIPAL_RULE, effect: "deny", message: `session '${session}' belongs to another principal (or to none); a session is one conversation of one principal: give each user's conversation its own session id, and name its principal in every step`, severity: "high" }], warnings: [], payload: full, errors: [], policy };
 }
 
 function errorBody(err: unknown): ErrorResponseV1 {

@@ -171,9 +171,12 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   // a store in memory keeps nothing an erasure must reach.
   const sealer = Sealer.for(o.audit);
   const sessionStore = o.sessions ?? new MemorySessionStore();
+  // A session's owner is kept as the log's pseudonym of its principal (the plain id only where
+  // the log, having no salt, keeps plain ids itself).
+  const pseudonym = (principal: string): Promise<string> => o.audit.pseudonym(principal);
   const sessions = sealer === undefined || sessionStore instanceof MemorySessionStore
-    ? new Sessions(sessionStore)
-    : new Sessions(new SealedSessionStore(sessionStore, sealer), undefined, (input) => sealer.subjectOf(input));
+    ? new Sessions(sessionStore, undefined, undefined, pseudonym)
+    : new Sessions(new SealedSessionStore(sessionStore, sealer), undefined, (input) => sealer.subjectOf(input), pseudonym);
   const approvalStore = sealer === undefined || o.approvals instanceof MemoryApprovalStore ? o.approvals : new SealedApprovalStore(o.approvals, sealer);
   if (o.monitor) feedMonitor(activity, o.monitor, onError);
   const stopping = new AbortController();

@@ -18,6 +18,8 @@ const schema = (table: string, column: string): string => `CREATE TABLE IF NOT E
   PRIMARY KEY (key, seq)
 )`;
 const COLUMN: Record<List, string> = { calls: "call", sources: "source" };
+// Who each session belongs to (a pseudonym of its first principal).
+const OWNERS = "palisade_session_owners";
 
 interface Read {
   readonly key: string;
@@ -46,6 +48,7 @@ export class PostgresSessionStore implements SessionStore {
       await c.query("SELECT pg_advisory_lock(7412002)");
       await c.query(schema(TABLES.calls, "call"));
       await c.query(schema(TABLES.sources, "source"));
+      await c.query(`CREATE TABLE IF NOT EXISTS ${OWNERS} (key TEXT PRIMARY KEY, owner TEXT NOT NULL)`);
       await c.query("SELECT pg_advisory_unlock(7412002)");
     } finally {
       c.release();
@@ -67,6 +70,14 @@ export class PostgresSessionStore implements SessionStore {
 
   appendSource(key: string, at: number, source: SessionSource): Promise<boolean> {
     return this.#append("sources", key, at, source);
+  }
+
+  async claim(key: string, owner: string): Promise<string> {
+    // The insert waits for another node's insert of the same key and then does nothing; only
+    // then is the owner read, by a statement of its own whose snapshot sees the winner's row.
+    const won = await this.#pool.query<{ owner: string }>(`INSERT INTO ${OWNERS} (key, owner) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING RETURNING owner`, [key, owner]);
+    if (won.rows.length === 1) return won.rows[0].owner;
+    return (await this.#pool.query<{ owner: string }>(`SELECT owner FROM ${OWNERS} WHERE key = $1`, [key])).rows[0].owner;
   }
 
   async settle(key: string, at: number, outcome: CallOutcome): Promise<void> {

@@ -12,6 +12,8 @@ import type { CallOutcome, QueuedAppend, SessionCall, SessionSource, SessionStor
 
 const TABLES = { calls: "palisade_session_calls", sources: "palisade_session_sources" } as const;
 type List = keyof typeof TABLES;
+// Who each session belongs to (a pseudonym of its first principal).
+const OWNERS = "palisade_session_owners";
 
 const schema = (table: string, column: string): string => `CREATE TABLE IF NOT EXISTS ${table} (
   key TEXT NOT NULL,
@@ -20,8 +22,9 @@ const schema = (table: string, column: string): string => `CREATE TABLE IF NOT E
   PRIMARY KEY (key, seq)
 ) WITHOUT ROWID`;
 
+/** A queued write: an item appended to a list, or a session's owner claimed (`item` is the owner). */
 interface Pending extends QueuedAppend {
-  readonly list: List;
+  readonly list: List | "owner";
 }
 
 /** Session calls and sources in SQLite tables (`palisade_session_calls`, `palisade_session_sources`). */
@@ -32,6 +35,8 @@ export class SqliteSessionStore implements SessionStore {
   readonly #insert: Record<List, StatementSync>;
   readonly #one: StatementSync;
   readonly #update: StatementSync;
+  readonly #claim: StatementSync;
+  readonly #owner: StatementSync;
   #pending: Pending[] = [];
 
   private constructor(db: DatabaseSync) {
@@ -46,6 +51,8 @@ export class SqliteSessionStore implements SessionStore {
     };
     this.#one = db.prepare(`SELECT call FROM ${TABLES.calls} WHERE key = ? AND seq = ?`);
     this.#update = db.prepare(`UPDATE ${TABLES.calls} SET call = ? WHERE key = ? AND seq = ?`);
+    this.#claim = db.prepare(`INSERT OR IGNORE INTO ${OWNERS} (key, owner) VALUES (?, ?)`);
+    this.#owner = db.prepare(`SELECT owner FROM ${OWNERS} WHERE key = ?`);
   }
 
   /** Opens (creating when missing) the session tables in the SQLite file at `path`. */
@@ -57,6 +64,7 @@ export class SqliteSessionStore implements SessionStore {
       db.exec("PRAGMA synchronous = NORMAL");
       db.exec(schema(TABLES.calls, "call"));
       db.exec(schema(TABLES.sources, "source"));
+      db.exec(`CREATE TABLE IF NOT EXISTS ${OWNERS} (key TEXT PRIMARY KEY, owner TEXT NOT NULL) WITHOUT ROWID`);
     } catch (err) {
       db.close();
       throw err;
@@ -88,11 +96,20 @@ export class SqliteSessionStore implements SessionStore {
     this.#update.run(JSON.stringify({ ...(JSON.parse(row.call) as SessionCall), outcome }), key, at);
   }
 
+  async claim(key: string, owner: string): Promise<string> {
+    const known = this.#owner.get(key) as { owner: string } | undefined;
+    if (known !== undefined) return known.owner;
+    // Written in the turn's transaction with the appends (one commit, not one more per new
+    // session); answered once committed, so the session's next step reads it.
+    if (await this.#append("owner", key, 0, owner)) return owner;
+    return (this.#owner.get(key) as { owner: string }).owner;
+  }
+
   #items<T>(list: List, key: string, from: number): T[] {
     return (this.#read[list].all(key, from) as { item: string }[]).map((r) => JSON.parse(r.item) as T);
   }
 
-  #append(list: List, key: string, at: number, item: unknown): Promise<boolean> {
+  #append(list: Pending["list"], key: string, at: number, item: unknown): Promise<boolean> {
     return new Promise((done, fail) => {
       if (this.#pending.push({ list, key, at, item, done, fail }) === 1) setImmediate(() => this.#flush());
     });
@@ -103,7 +120,7 @@ export class SqliteSessionStore implements SessionStore {
     this.#pending = [];
     let results: boolean[];
     try {
-      results = immediateTransaction(this.#db, () => batch.map((p) => this.#insert[p.list].run(p.key, p.at, JSON.stringify(p.item)).changes === 1));
+      results = immediateTransaction(this.#db, () => batch.map((p) => (p.list === "owner" ? this.#claim.run(p.key, p.item as string) : this.#insert[p.list].run(p.key, p.at, JSON.stringify(p.item))).changes === 1));
     } catch (err) {
       for (const p of batch) p.fail(err);
       return;

@@ -38,6 +38,12 @@ export interface SessionStore {
   appendSource(key: string, at: number, source: SessionSource, subject?: string | null): Promise<boolean>;
   /** Sets what became of call number `at` of `key` (an approval's answer); nothing when there is no such call. */
   settle(key: string, at: number, outcome: CallOutcome): Promise<void>;
+  /**
+   * Makes `owner` the owner of `key` unless it has one; returns the owner in force (never changed
+   * once set). Race-free across processes sharing the store: of two claims at once, one wins and
+   * both return it.
+   */
+  claim(key: string, owner: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -46,6 +52,14 @@ export class MemorySessionStore implements SessionStore {
   readonly shared = false;
   readonly #calls = new Map<string, SessionCall[]>();
   readonly #sources = new Map<string, SessionSource[]>();
+  readonly #owners = new Map<string, string>();
+
+  async claim(key: string, owner: string): Promise<string> {
+    const known = this.#owners.get(key);
+    if (known !== undefined) return known;
+    this.#owners.set(key, owner);
+    return owner;
+  }
 
   async read(key: string, from: number): Promise<SessionCall[]> {
     return (this.#calls.get(key) ?? []).slice(from);
@@ -91,8 +105,16 @@ export interface SessionStep<T> {
   readonly subject?: string | null;
 }
 
+/**
+ * What a session's owner is stored as when its first step named no principal. An owner that is a
+ * principal is stored as `p:` and the principal's pseudonym, so no principal id maps to this.
+ */
+export const NO_PRINCIPAL = "-";
+
 /** A session's history as a decision reads it. */
 export interface SessionState {
+  /** Set when the session belongs to another principal (or to none) than the decision's: it then reads and adds nothing. */
+  readonly foreign?: true;
   readonly calls: readonly SessionCall[];
   /** The live list of sources: it only ever grows at the end (the provenance builtins index it once, then extend). */
   readonly sources: readonly SessionSource[];
@@ -103,7 +125,12 @@ interface Cached {
   readonly sources: SessionSource[];
   /** The first call still `pending` (an approval not yet answered), or calls.length: a shared store is re-read from there, where another node may settle it. */
   pending: number;
+  /** The session's owner once known (it never changes). */
+  owner?: string;
 }
+
+/** The state a decision in another principal's session reads: nothing. */
+export const FOREIGN_STATE: SessionState = Object.freeze({ foreign: true, calls: Object.freeze([]), sources: Object.freeze([]) });
 
 function firstPending(calls: readonly SessionCall[], from: number): number {
   let i = from;
@@ -123,11 +150,23 @@ export class Sessions {
 
   /** The data subject of a decided input, for a store that seals (null otherwise). */
   readonly subjectOf: (input: unknown) => string | null;
+  /** The pseudonym a principal id is stored under (the same on every node sharing the log). */
+  readonly #pseudonym: (principal: string) => Promise<string>;
 
-  constructor(store: SessionStore, maxCached = 10_000, subjectOf: (input: unknown) => string | null = () => null) {
+  constructor(store: SessionStore, maxCached = 10_000, subjectOf: (input: unknown) => string | null = () => null, pseudonym: (principal: string) => Promise<string> = async (p) => p) {
     this.store = store;
     this.#maxCached = maxCached;
     this.subjectOf = subjectOf;
+    this.#pseudonym = pseudonym;
+  }
+
+  /**
+   * What a session's owner is stored as for a principal id, or for none (null). Ids are compared
+   * exactly, code point by code point, as the SDK and the policies compare them: 'U1', 'u1 ' and
+   * another normal form of 'u1' are other principals.
+   */
+  async ownerOf(principal: string | null): Promise<string> {
+    return principal === null ? NO_PRINCIPAL : `p:${await this.#pseudonym(principal)}`;
   }
 
   async #history(key: string): Promise<Cached> {
@@ -161,8 +200,21 @@ export class Sessions {
    * earlier step of this session on this node, retrying on a history another node extended
    * meanwhile. The history array is never mutated afterwards.
    */
-  run<T>(key: string, step: (state: SessionState) => SessionStep<T>): Promise<T> {
-    return this.#enqueue(key, () => this.#attempt(key, step));
+  run<T>(key: string, step: (state: SessionState) => SessionStep<T>, principal: string | null): Promise<T> {
+    return this.#enqueue(key, async () => this.#attempt(key, step, await this.ownerOf(principal)));
+  }
+
+  /**
+   * Whether `principal` (null: none) may act in the session `key`, claiming it when it has no
+   * owner yet; for a decision on a history the client sent, which reads and adds nothing here.
+   */
+  mayAct(key: string, principal: string | null): Promise<boolean> {
+    return this.#enqueue(key, async () => {
+      const owner = await this.ownerOf(principal);
+      const entry = this.#cache.get(key);
+      if (entry === undefined) return (await this.store.claim(key, owner)) === owner;
+      return (entry.owner ??= await this.store.claim(key, owner)) === owner;
+    });
   }
 
   /** Runs `work` after every earlier piece of work of this session on this node. */
@@ -177,9 +229,14 @@ export class Sessions {
     return mine;
   }
 
-  async #attempt<T>(key: string, step: (state: SessionState) => SessionStep<T>): Promise<T> {
+  async #attempt<T>(key: string, step: (state: SessionState) => SessionStep<T>, owner: string): Promise<T> {
     for (let i = 0; i < RETRIES; i++) {
-      const entry = await this.#history(key);
+      // A session is one principal's (the first to act in it, none counting as one): another
+      // reads none of it and adds nothing. A node claims a session once, beside its first read.
+      const known = this.#cache.get(key)?.owner;
+      const [entry, claimed] = await Promise.all([this.#history(key), known ?? this.store.claim(key, owner)]);
+      entry.owner ??= claimed;
+      if (entry.owner !== owner) return step(FOREIGN_STATE).result;
       const { calls, sources } = entry;
       const out = step({ calls, sources });
       if (out.source !== undefined) {

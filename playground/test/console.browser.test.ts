@@ -30,7 +30,7 @@ before(async () => {
   const steps: Record<string, unknown>[] = [
     { phase: "input", session: "run-7", environment: "production", input: { agent: { id: "shop-bot" }, principal: { id: "ann" }, input: { text: "refund my order A-1042", attachments: [] } } },
     { phase: "model_call", session: "run-7", environment: "production", input: { agent: { id: "shop-bot" }, principal: { id: "ann" }, model: { provider: "openai", name: "gpt-4o", messages: [], tokens: 300 } } },
-    toolCall("search", { q: "order A-1042" }, "run-7"),
+    toolCall("search", { q: "order A-1042" }, "run-7", "ann"),
     { phase: "tool_result", session: "run-7", environment: "production", input: { agent: { id: "shop-bot" }, principal: { id: "ann" }, tool: { name: "search", args: { q: "order A-1042" }, result: { status: "shipped" } } } },
     { phase: "output", session: "run-7", environment: "production", input: { agent: { id: "shop-bot" }, principal: { id: "ann" }, output: { text: "we wrote to ann@example.com about A-1042" } } },
   ];
@@ -43,8 +43,8 @@ before(async () => {
   // What an operator meets in the wild: ids, names and values with no place to break a line.
   const long = (c: string, n: number) => c.repeat(n);
   await h.call("POST", "/v1/decide", "admin", { phase: "tool_call", environment: "production", session: `long-${long("x", 180)}`, input: { agent: { id: "shop-bot" }, principal: { id: long("p", 150) }, tool: { name: `t${long("o", 120)}`, args: { [long("k", 90)]: long("v", 600) } } } });
-  await h.call("POST", "/v1/decide", "admin", { phase: "output", environment: "production", session: `long-${long("x", 180)}`, input: { agent: { id: "shop-bot" }, output: { text: `${long("w", 900)} mail ${long("a", 60)}@example.com` } } });
-  await h.call("POST", "/v1/decide", "admin", { phase: "tool_call", environment: "production", session: `long-${long("x", 180)}`, input: { agent: { id: "shop-bot" }, tool: { name: "export", args: { [long("q", 200)]: long("z", 700) } } } });
+  await h.call("POST", "/v1/decide", "admin", { phase: "output", environment: "production", session: `long-${long("x", 180)}`, input: { agent: { id: "shop-bot" }, principal: { id: long("p", 150) }, output: { text: `${long("w", 900)} mail ${long("a", 60)}@example.com` } } });
+  await h.call("POST", "/v1/decide", "admin", { phase: "tool_call", environment: "production", session: `long-${long("x", 180)}`, input: { agent: { id: "shop-bot" }, principal: { id: long("p", 150) }, tool: { name: "export", args: { [long("q", 200)]: long("z", 700) } } } });
   page = await browser.context.newPage();
   page.setDefaultTimeout(10_000);
   problems = await watch(page);
@@ -76,7 +76,7 @@ it("says what to do without a key, with a refused key, and takes a pasted #key= 
 });
 
 it("overview: waiting requests, outcomes over time, top rules, the audit log, drift and environments", async () => {
-  const asked = await h.call("POST", "/v1/decide", "agent", toolCall("refund", { amount: 900, order: "A-1042" }, "run-7"));
+  const asked = await h.call("POST", "/v1/decide", "agent", toolCall("refund", { amount: 900, order: "A-1042" }, "run-7", "ann"));
   assert.equal(asked.body.decision, "require_approval");
   refundId = asked.body.approval.id;
   await h.service.checkpoint();

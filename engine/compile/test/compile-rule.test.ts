@@ -190,20 +190,43 @@ rule u on tool_call { when tool.name == "u" unless tool.args.flag then deny "u" 
   );
 });
 
-test("an error that is not the policy's (a getter of the caller's that throws) propagates: it is no rule error", () => {
+test("an error that is not the policy's (a getter of the caller's that throws) propagates: it is no rule error (PolicySet.decide copies the input, and the copy reports it)", () => {
   const e = pair(program(`package t\nrule r on tool_call { when tool.args.x == 1 then deny "x" }`));
   const input = {
     tool: {
       name: "a",
       args: {
         get x(): never {
-          throw new RangeError("boom");
+          throw new TypeError("boom");
         },
       },
     },
   };
   assert.throws(() => e.reference.fire("tool_call", input as unknown as Value), /boom/);
   assert.throws(() => e.compiled.fire("tool_call", input as unknown as Value), /boom/);
+});
+
+test("a RangeError inside a rule (a stack or a length exhausted by a huge value) errors the rule in both evaluators, as runtime/input-too-large", () => {
+  const e = pair(program(`package t\nrule r on tool_call { when tool.args.x == 1 then deny "x" }\nrule s on tool_call { when tool.name == "a" then warn "a" }`));
+  const input = {
+    tool: {
+      name: "a",
+      args: {
+        get x(): never {
+          throw new RangeError("Maximum call stack size exceeded");
+        },
+      },
+    },
+  };
+  for (const fire of [e.reference.fire("tool_call", input as unknown as Value), e.compiled.fire("tool_call", input as unknown as Value)]) {
+    assert.deepEqual(
+      fire.map((f) => [f.rule.id, f.error === undefined ? null : f.code]),
+      [
+        ["t.r", "runtime/input-too-large"],
+        ["t.s", null],
+      ],
+    );
+  }
 });
 
 test("the index reads const pins, and a rule compiled under its pin is compiled once more, once, without it", () => {

@@ -28,7 +28,7 @@ test("replay on a recorded log lists each input whose decision would change, and
 
   const r = await replay(set(100), db, { env: "staging", windowMs: 86_400_000, now });
   assert.deepEqual(r.changes.map((c) => [c.index, c.recorded, c.replayed, c.rules]), [[1, "allow", "deny", ["acme.refunds.large_refund"]], [2, "allow", "deny", ["acme.refunds.large_refund"]]]);
-  assert.deepEqual({ ...r.summary, from: undefined, to: undefined }, { env: "staging", from: undefined, to: undefined, decisions: 6, replayed: 4, changed: 2, withoutInput: 1, unverifiable: 1, failed: 0, transitions: { "allow -> deny": 2 } });
+  assert.deepEqual({ ...r.summary, from: undefined, to: undefined }, { env: "staging", from: undefined, to: undefined, decisions: 6, replayed: 4, changed: 2, withoutInput: 1, unverifiable: 1, failed: 0, guardDenials: {}, transitions: { "allow -> deny": 2 } });
   const text = formatReplay(r);
   assert.match(text, /^changed  #1 .* tool_call refund: allow -> deny \(by acme\.refunds\.large_refund\)/m);
   assert.match(text, /replayed 4 of 6 decisions in 'staging' .*: 2 would change \(allow -> deny: 2\)/);

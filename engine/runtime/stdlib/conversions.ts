@@ -1,7 +1,7 @@
 // Conversions between value types: `to_number`, `to_string`, `type_of`, and the canonical
 // JSON text that `to_string` and `join` give lists and objects (RFC 8785 style: keys sorted
 // by UTF-16 code units, no white space, numbers in their shortest form).
-import { Duration, PatternValue, formatDuration, typeName } from "../../compile/values.ts";
+import { Duration, MAX_WRITTEN_DEPTH, PatternValue, formatDuration, tooDeep, typeName } from "../../compile/values.ts";
 import { typeError, type BuiltinImpl, type Value } from "./values.ts";
 
 // The JSON number grammar, anchored; the string is trimmed first.
@@ -21,7 +21,7 @@ export function toNumberValue(x: Value): number | null {
   throw typeError("to_number", 1, "a string, a number or a bool", x);
 }
 
-function canonicalJson(v: Value): string {
+function canonicalJson(v: Value, depth = 0): string {
   if (v === null) return "null";
   switch (typeof v) {
     case "string":
@@ -34,15 +34,16 @@ function canonicalJson(v: Value): string {
   if (v instanceof Duration) return JSON.stringify(formatDuration(v.ms));
   // A pattern is shown as written (`/^a/i`, `pii.email`), never as the engine's matcher.
   if (v instanceof PatternValue) return JSON.stringify(v.source);
+  if (depth >= MAX_WRITTEN_DEPTH) throw tooDeep("write as text");
   if (Array.isArray(v)) {
     let out = "[";
-    for (let i = 0; i < v.length; i++) out += (i === 0 ? "" : ",") + canonicalJson(v[i] as Value);
+    for (let i = 0; i < v.length; i++) out += (i === 0 ? "" : ",") + canonicalJson(v[i] as Value, depth + 1);
     return `${out}]`;
   }
   const obj = v as { readonly [k: string]: Value };
   const keys = Object.keys(obj).sort();
   let out = "{";
-  for (let i = 0; i < keys.length; i++) out += `${i === 0 ? "" : ","}${JSON.stringify(keys[i])}:${canonicalJson(obj[keys[i]])}`;
+  for (let i = 0; i < keys.length; i++) out += `${i === 0 ? "" : ","}${JSON.stringify(keys[i])}:${canonicalJson(obj[keys[i]], depth + 1)}`;
   return `${out}}`;
 }
 
@@ -72,12 +73,13 @@ export function equalityKey(v: Value): string {
 }
 
 // Canonical JSON where durations and strings cannot collide (`"1m"` vs `1m`).
-function canonicalJsonTagged(v: Value): string {
+function canonicalJsonTagged(v: Value, depth = 0): string {
   if (v instanceof Duration) return `{"\\u0000duration":${v.ms}}`;
-  if (Array.isArray(v)) return `[${v.map((e) => canonicalJsonTagged(e as Value)).join(",")}]`;
+  if (depth >= MAX_WRITTEN_DEPTH && v !== null && typeof v === "object") throw tooDeep("compare as a key");
+  if (Array.isArray(v)) return `[${v.map((e) => canonicalJsonTagged(e as Value, depth + 1)).join(",")}]`;
   if (v !== null && typeof v === "object") {
     const obj = v as { readonly [k: string]: Value };
-    return `{${Object.keys(obj).sort().map((k) => `${JSON.stringify(k)}:${canonicalJsonTagged(obj[k])}`).join(",")}}`;
+    return `{${Object.keys(obj).sort().map((k) => `${JSON.stringify(k)}:${canonicalJsonTagged(obj[k], depth + 1)}`).join(",")}}`;
   }
   return canonicalJson(v);
 }

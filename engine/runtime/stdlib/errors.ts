@@ -15,7 +15,21 @@ export type PolicyRuntimeErrorCode =
   /** An input too large to scan within the time budget of a decision. */
   | "runtime/input-too-large"
   /** A value read from the input whose type is not the one the checker inferred (spec/soundness.md). */
-  | "runtime/unexpected-type";
+  | "runtime/unexpected-type"
+  /** An input value that is not JSON data (a BigInt, a cycle, a Map, a getter that throws...: spec/soundness.md). */
+  | "runtime/invalid-input";
+
+/**
+ * The rule error a throw inside a rule stands for: a PolicyRuntimeError as it is, a RangeError
+ * (the call stack or a string or list length exhausted by a huge or deeply nested value) as
+ * `runtime/input-too-large`; null for anything else (a fault of the engine's own, which is not
+ * the rule's). Both evaluators call it where a rule is evaluated, so they fail alike.
+ */
+export function ruleFault(err: unknown): PolicyRuntimeError | null {
+  if (err instanceof PolicyRuntimeError) return err;
+  if (err instanceof RangeError) return new PolicyRuntimeError(`a value too large or nested too deeply to evaluate (${err.message})`, "runtime/input-too-large");
+  return null;
+}
 
 /**
  * A type clash or unusable value met while evaluating a rule: a lowercase message that names

@@ -13,6 +13,7 @@ import type { JSONSchemaObject } from "../../../language/index.ts";
 import type { ApprovalOutcome } from "../approval.ts";
 import { PolicyDeniedError } from "../errors.ts";
 import { GuardScope, deniedToolMessage, errorOf } from "../scope.ts";
+import { clonePlain } from "../snapshot.ts";
 import type { OnDeny } from "../scope.ts";
 import { OutputStream, guardText } from "../text.ts";
 import { scopeFrom } from "../context.ts";
@@ -34,6 +35,7 @@ interface ExecOptions {
   readonly toolCallId?: string;
   readonly messages?: readonly unknown[];
   readonly context?: unknown;
+  readonly abortSignal?: AbortSignal;
 }
 
 // Marks tools this adapter made, so that guarding them again changes nothing.
@@ -59,6 +61,49 @@ function approvalIn(messages: readonly unknown[] | undefined, toolCallId: string
   return undefined;
 }
 
+// Calls a human was asked about through a tool-approval-request, per guard and session (call id ->
+// tool and arguments). A refusal reaches no tool hook (the SDK answers the model with an
+// `execution-denied` result itself), so the next guarded hook that sees the conversation records
+// it: the model middleware (the prompt holds the denied result), or any guarded tool's hooks (the
+// messages hold the application's tool-approval-response). The call is then `approval_refused`
+// in the session's history and the log, as in every other adapter.
+const asked = new WeakMap<object, Map<string, Map<string, { readonly name: string; readonly args: unknown }>>>();
+
+function askedIn(scope: GuardScope): Map<string, { readonly name: string; readonly args: unknown }> | undefined {
+  return scope.sessionId === null ? undefined : asked.get(scope.core)?.get(scope.sessionId);
+}
+
+function remember(scope: GuardScope, callId: string, name: string, args: unknown): void {
+  if (scope.sessionId === null) return;
+  let bySession = asked.get(scope.core);
+  if (bySession === undefined) asked.set(scope.core, (bySession = new Map()));
+  let mine = bySession.get(scope.sessionId);
+  if (mine === undefined) bySession.set(scope.sessionId, (mine = new Map()));
+  mine.set(callId, { name, args: clonePlain(args) });
+}
+
+const REFUSED: ApprovalOutcome = { approved: false, cause: "approval_refused", by: "tool-approval-response" };
+
+/** Records the refusals `refused` names (call ids) among the calls this session asked about. */
+async function recordRefusals(scope: GuardScope, refused: (callId: string) => boolean): Promise<void> {
+  const mine = askedIn(scope);
+  if (mine === undefined || mine.size === 0) return;
+  for (const [callId, call] of mine) {
+    if (!refused(callId)) continue;
+    mine.delete(callId);
+    try {
+      await scope.decideToolCall(call.name, call.args, { callId, approval: REFUSED });
+    } catch (err) {
+      if (!(err instanceof PolicyDeniedError)) throw err;
+    }
+  }
+}
+
+/** Whether `messages` hold the application's refusal of call `callId`. */
+function refusedIn(messages: readonly unknown[] | undefined): (callId: string) => boolean {
+  return (callId) => approvalIn(messages, callId)?.approved === false;
+}
+
 /** The tools with approvals and `execute` guarded; tool schemas given as JSON Schema are checked with ajv too. */
 export function guardTools<T extends ToolSet>(guard: GuardScope, tools: T, options: GuardToolsOptions = {}): T {
   const out: Record<string, unknown> = {};
@@ -78,13 +123,19 @@ export function guardTools<T extends ToolSet>(guard: GuardScope, tools: T, optio
       // A human is asked the SDK's way: the generation stops with a tool-approval-request.
       needsApproval: async (input: unknown, o: ExecOptions) => {
         const scope = scopeOf(o);
-        return scope.peek("tool_call", { tool: { name, args: input } }).decision === "require_approval" && approvalIn(o.messages, o.toolCallId) === undefined;
+        await recordRefusals(scope, refusedIn(o.messages));
+        const needs = scope.peek("tool_call", { tool: { name, args: input } }).decision === "require_approval" && approvalIn(o.messages, o.toolCallId) === undefined;
+        if (needs && o.toolCallId !== undefined) remember(scope, o.toolCallId, name, input);
+        return needs;
       },
       execute: async (input: unknown, o: ExecOptions) => {
         try {
           const scope = scopeOf(o);
+          await recordRefusals(scope, refusedIn(o.messages));
           const approval = approvalIn(o.messages, o.toolCallId);
-          return await scope.runTool(name, input, (args) => execute.call(t, args, o), { ...(o?.toolCallId ? { callId: o.toolCallId } : {}), ...(approval ? { approval } : {}) });
+          // Decided now, whatever the answer: no longer waiting.
+          if (o?.toolCallId !== undefined) askedIn(scope)?.delete(o.toolCallId);
+          return await scope.runTool(name, input, (args) => execute.call(t, args, o), { ...(o?.toolCallId ? { callId: o.toolCallId } : {}), ...(approval ? { approval } : {}), ...(o?.abortSignal ? { signal: o.abortSignal } : {}) });
         } catch (err) {
           if (!(err instanceof PolicyDeniedError) || onDeny === "throw") throw err;
           return onDeny === "message" ? deniedToolMessage(err) : onDeny(err);
@@ -119,6 +170,7 @@ export function guardMiddleware(scope: GuardScope): Middleware {
     specificationVersion: "v4",
     transformParams: async ({ params, model }) => {
       let prompt = params.prompt;
+      await recordRefusals(scope, (callId) => prompt.some((m) => m.role === "tool" && m.content.some((p) => p.type === "tool-result" && p.toolCallId === callId && (p.output as { type?: string }).type === "execution-denied")));
       const last = prompt[prompt.length - 1];
       // A step after a tool result ends with a tool message: the user's input was decided already.
       if (last?.role === "user") {

@@ -37,6 +37,7 @@ interface RunConfig {
   readonly configurable?: { readonly thread_id?: unknown } & Record<string, unknown>;
   readonly context?: unknown;
   readonly metadata?: Record<string, unknown>;
+  readonly signal?: AbortSignal;
 }
 
 function threadOf(config: RunConfig | undefined): string | undefined {
@@ -207,7 +208,7 @@ export function guardLangChainTool<T extends StructuredToolInterface>(guard: Gua
       try {
         const scope = sessionOf(guard, config, `LangChain tool '${tool.name}'`);
         const callId = config?.toolCall?.id;
-        return await scope.runTool(tool.name, args, (a) => tool.invoke(a as never, config as never), callId ? { callId } : {});
+        return await scope.runTool(tool.name, args, (a) => tool.invoke(a as never, config as never), { ...(callId ? { callId } : {}), ...(config?.signal ? { signal: config.signal } : {}) });
       } catch (err) {
         if (!(err instanceof PolicyDeniedError) || onDeny === "throw") throw err;
         return onDeny === "message" ? deniedToolMessage(err) : onDeny(err);

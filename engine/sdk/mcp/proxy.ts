@@ -17,6 +17,7 @@ import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import {
   CallToolRequestSchema,
+  ErrorCode,
   GetPromptRequestSchema,
   ListPromptsRequestSchema,
   ListResourceTemplatesRequestSchema,
@@ -108,7 +109,15 @@ export async function startMcpProxy(options: McpProxyOptions): Promise<McpProxy>
   // The client's human, asked through elicitation when the client can answer; else the guard's approver.
   const ask = async (request: Omit<ApprovalRequest, "signal">): Promise<ApprovalOutcome> => {
     const why = request.reasons.map((r) => r.message).filter(Boolean).join("; ") || "a policy asks for approval";
-    const result = await server.elicitInput({ message: `Palisade: ${request.tool ?? request.phase} needs your approval: ${why}`, requestedSchema: APPROVAL_SCHEMA }, { timeout });
+    let result: Awaited<ReturnType<typeof server.elicitInput>>;
+    try {
+      result = await server.elicitInput({ message: `Palisade: ${request.tool ?? request.phase} needs your approval: ${why}`, requestedSchema: APPROVAL_SCHEMA }, { timeout });
+    } catch (err) {
+      // No answer (the deadline passed, the client failed or left) is a refusal, recorded as one:
+      // thrown on, it left the call unrecorded and 'pending' in the session's history for good.
+      const timedOut = (err as { code?: unknown } | null)?.code === ErrorCode.RequestTimeout;
+      return { approved: false, cause: timedOut ? "approval_timeout" : "approval_failed", by: "mcp-elicitation", reason: err instanceof Error ? err.message : String(err) };
+    }
     if (result.action === "accept" && (result.content as { approve?: unknown } | undefined)?.approve === true) return { approved: true, by: "mcp-elicitation" };
     return { approved: false, cause: "approval_refused", by: "mcp-elicitation", reason: result.action === "accept" ? "not approved" : `the user chose ${result.action}` };
   };
@@ -126,11 +135,13 @@ export async function startMcpProxy(options: McpProxyOptions): Promise<McpProxy>
     for (const t of listed.tools) guard.toolSchema(t.name, t.inputSchema as JSONSchemaObject);
     return listed;
   });
-  server.setRequestHandler(CallToolRequestSchema, async (request) => {
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const { name, arguments: args } = request.params;
     try {
       return await guard.runTool<CallToolResult>(name, args ?? {}, async (a) => (await client.callTool({ name, arguments: a as Record<string, unknown> })) as CallToolResult, {
         ...how(),
+        // The client cancelled the request (notifications/cancelled) while a human was asked: the tool does not start.
+        signal: extra.signal,
         view: (r) => mcpResultView(r as CallToolResult),
         unview: (r, decided) => fromView(r as CallToolResult, decided),
       });

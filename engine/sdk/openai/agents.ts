@@ -43,6 +43,7 @@ export interface AgentFunctionTool {
 
 interface CallDetails {
   readonly toolCall?: { readonly callId?: string };
+  readonly signal?: AbortSignal;
 }
 
 type Ctx = RunContext<unknown> & { isToolApproved?: (a: { toolName: string; callId: string }) => boolean | undefined };
@@ -223,7 +224,7 @@ export function guardAgentTool<T extends AgentFunctionTool>(guard: GuardScope, t
       try {
         return await invoke.call(tool, ctx, JSON.stringify(d.args), details);
       } catch (err) {
-        d.scope.toolOutcome(name, { durationMs: performance.now() - started, error: errorOf("tool", err) });
+        d.scope.toolOutcome(name, { durationMs: performance.now() - started, error: errorOf("tool", err) }, callId);
         decidedCalls.get(ctx)?.delete(callId as string);
         throw err;
       } finally {
@@ -241,7 +242,7 @@ export function guardAgentTool<T extends AgentFunctionTool>(guard: GuardScope, t
     const approval = answer === true ? APPROVED : answer === false ? REFUSED : undefined;
     try {
       const scope = scopeOf(guard, ctx, where);
-      return await scope.runTool(name, args, (a) => invoke.call(tool, ctx, JSON.stringify(a), details), { ...(callId !== undefined ? { callId } : {}), ...(approval ? { approval } : {}) });
+      return await scope.runTool(name, args, (a) => invoke.call(tool, ctx, JSON.stringify(a), details), { ...(callId !== undefined ? { callId } : {}), ...(approval ? { approval } : {}), ...(details?.signal ? { signal: details.signal } : {}) });
     } catch (err) {
       if (!(err instanceof PolicyDeniedError) || onDeny === "throw") throw err;
       return onDeny === "message" ? deniedToolMessage(err) : onDeny(err);

@@ -97,7 +97,7 @@ describe("POST /v1/decide", () => {
     assert.equal(history.body.payload.session.calls.length, 40);
     assert.equal(history.body.payload.session.sources, undefined);
     // A redacting decision answers its transformed payload in the same reference form.
-    const redacted = await h.call("POST", "/v1/decide", "agent", { phase: "output", input: { agent: { id: "shop-bot" }, output: { text: "write to bob@example.com" } }, environment: "production", session: s });
+    const redacted = await h.call("POST", "/v1/decide", "agent", { phase: "output", input: { agent: { id: "shop-bot" }, principal: { id: "u1", roles: [] }, output: { text: "write to bob@example.com" } }, environment: "production", session: s });
     assert.equal(redacted.body.payload.output.text, "write to [EMAIL]");
     assert.deepEqual(redacted.body.payload.session, { id: s, calls_before: 41 });
   });
@@ -109,8 +109,8 @@ describe("POST /v1/decide", () => {
     assert.deepEqual(full.body.payload.session, { id: s, calls_before: 1 });
     const own = await h.call("POST", "/v1/decide", "agent", { ...toolCall("lookup", { q: 1 }, s), payload: "input" });
     assert.deepEqual(Object.keys(own.body.payload).sort(), ["agent", "env", "principal", "tool"]);
-    const redacted = await h.call("POST", "/v1/decide", "agent", { phase: "output", input: { agent: { id: "shop-bot" }, output: { text: "write to bob@example.com" } }, environment: "production", session: s, payload: "input" });
-    assert.deepEqual(redacted.body.payload, { agent: { id: "shop-bot" }, output: { text: "write to [EMAIL]" } });
+    const redacted = await h.call("POST", "/v1/decide", "agent", { phase: "output", input: { agent: { id: "shop-bot" }, principal: { id: "u1", roles: [] }, output: { text: "write to bob@example.com" } }, environment: "production", session: s, payload: "input" });
+    assert.deepEqual(redacted.body.payload, { agent: { id: "shop-bot" }, principal: { id: "u1", roles: [] }, output: { text: "write to [EMAIL]" } });
     const ask = await h.call("POST", "/v1/decide", "agent", { ...toolCall("refund", { amount: 900 }, s), payload: "input" });
     assert.equal(ask.body.approval.status, "pending");
     assert.equal(ask.body.payload.session, undefined);

@@ -97,6 +97,6 @@ export async function startHarness(extra: Partial<ServiceOptions> = {}, keys: Ap
 }
 
 /** A tool_call request for the test agent. */
-export function toolCall(name: string, args: Record<string, unknown> = {}, session?: string): Record<string, unknown> {
-  return { phase: "tool_call", input: { agent: { id: "shop-bot" }, env: "production", tool: { name, args }, principal: { id: "u1", roles: [] } }, ...(session ? { session } : {}) };
+export function toolCall(name: string, args: Record<string, unknown> = {}, session?: string, principal = "u1"): Record<string, unknown> {
+  return { phase: "tool_call", input: { agent: { id: "shop-bot" }, env: "production", tool: { name, args }, principal: { id: principal, roles: [] } }, ...(session ? { session } : {}) };
 }

@@ -5,6 +5,7 @@ import { it } from "node:test";
 import assert from "node:assert/strict";
 import { freshDatabase } from "../../audit/test/pg-support.ts";
 import { PostgresSessionStore } from "../session-store-pg.ts";
+import { Sessions } from "../sessions.ts";
 import type { SessionCall } from "../sessions.ts";
 
 const call: SessionCall = { tool: { name: "lookup", args: {} }, time: "2026-12-07T00:00:00.000Z", decision: "allow", outcome: "executed" };
@@ -24,5 +25,28 @@ it("two nodes appending the same sessions in opposite orders both get answers, o
     }
   } finally {
     await Promise.all([a.close(), b.close()]);
+  }
+});
+
+it("two nodes claiming the same new sessions at once: one owner each, and both nodes agree on it", async () => {
+  const db = await freshDatabase("session-owner");
+  const [a, b] = await Promise.all([PostgresSessionStore.open(db), PostgresSessionStore.open(db)]);
+  const [na, nb] = [new Sessions(a), new Sessions(b)];
+  try {
+    const keys = Array.from({ length: 200 }, (_, i) => `claim-${i}`);
+    const fromA = keys.map((k) => a.claim(k, "p:a"));
+    const fromB = [...keys].reverse().map((k) => b.claim(k, "p:b"));
+    const [ownerA, ownerB] = await Promise.all([Promise.all(fromA), Promise.all(fromB.reverse())]);
+    assert.deepEqual(ownerA, ownerB);
+    for (const o of ownerA) assert.ok(o === "p:a" || o === "p:b", o);
+    // Whole decisions on two nodes, each for its own principal, in the same new sessions: in
+    // each, exactly one reads a history (the owner's) and the other is foreign.
+    const step = (state: { foreign?: true }) => ({ result: state.foreign === true ? "foreign" : "owner", call: state.foreign === true ? undefined : call });
+    const runs = keys.map((k) => Promise.all([na.run(`run-${k}`, step, "ann"), nb.run(`run-${k}`, step, "bob")]));
+    for (const pair of await Promise.all(runs)) assert.deepEqual([...pair].sort(), ["foreign", "owner"]);
+    // The session holds the owner's call alone.
+    for (const k of keys) assert.equal((await a.read(`run-${k}`, 0)).length, 1, k);
+  } finally {
+    await Promise.all([na.close(), nb.close()]);
   }
 });

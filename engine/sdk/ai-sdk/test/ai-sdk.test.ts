@@ -195,3 +195,43 @@ test("AI SDK: the model's token use and wall time reach the monitor as an outcom
   assert.equal(o?.outputSize, 11);
   assert.ok(typeof o?.durationMs === "number");
 });
+
+test("AI SDK: a tool that throws is 'failed' in the session's history (the model reads the SDK's tool error); an aborted call does not start", async () => {
+  const guard = createGuard({ policies: [POLICY], env: "test", agent: "ai-sdk" });
+  const s = guard.session("s-fail", "u1");
+  let ran = 0;
+  const tools = guardTools(s, {
+    lookup: tool({ inputSchema: jsonSchema<{ id: number }>({ type: "object" }), execute: async (): Promise<string> => { throw new RangeError("no such id"); } }),
+    search: tool({ inputSchema: jsonSchema<{ q: string }>({ type: "object" }), execute: async () => ((ran += 1), "found") }),
+  });
+  const model = new MockLanguageModelV4({ doGenerate: [toolCall("lookup", { id: 1 }), text("sorry")] });
+  const result = await generateText({ model, tools, prompt: "go", stopWhen: stepCountIs(2) });
+  assert.ok(result.steps[0]?.content.some((c) => c.type === "tool-error"), "the SDK reports the tool's error to the model");
+  const calls = () => (s.check("tool_call", { tool: { name: "x", args: {} } }).payload as { session: { calls: { tool: { name: string }; outcome: string }[] } }).session.calls;
+  assert.deepEqual(calls().map((c) => `${c.tool.name}:${c.outcome}`), ["lookup:failed"]);
+  const aborted = new AbortController();
+  aborted.abort();
+  await assert.rejects(Promise.resolve((tools.search.execute as (i: unknown, o: unknown) => Promise<unknown>)({ q: "x" }, { toolCallId: "c-a", messages: [], abortSignal: aborted.signal })), (e: unknown) => e instanceof Error && e.name === "AbortError");
+  assert.equal(ran, 0, "the aborted call never ran");
+  assert.deepEqual(calls().map((c) => `${c.tool.name}:${c.outcome}`), ["lookup:failed", "search:failed"]);
+});
+
+test("AI SDK: a tool-approval-response that refuses is recorded as approval_refused (the SDK runs no tool hook for it)", async () => {
+  const records: AuditRecord[] = [];
+  const guard = createGuard({ policies: [POLICY], env: "test", agent: "ai-sdk", audit: { append: async (r) => void records.push(r) } });
+  const s = guard.session("chat-r", { id: "u1", roles: [] });
+  let ran = 0;
+  const tools = guardTools(s, { refund: tool({ inputSchema: jsonSchema<{ amount: number }>({ type: "object" }), execute: async (a) => ((ran++), `refunded ${a.amount}`) }) });
+  const mock = new MockLanguageModelV4({ doGenerate: [toolCall("refund", { amount: 902 }), text("ok then")] });
+  const model = guardModel(s, mock);
+  const first = await generateText({ model, tools, prompt: "refund", stopWhen: stepCountIs(3) });
+  const req = first.content.find((c) => c.type === "tool-approval-request") as { approvalId: string };
+  const messages = [{ role: "user" as const, content: "refund" }, ...first.response.messages, { role: "tool" as const, content: [{ type: "tool-approval-response" as const, approvalId: req.approvalId, approved: false }] }];
+  await generateText({ model, tools, messages, stopWhen: stepCountIs(3) });
+  assert.equal(ran, 0);
+  const calls = (s.check("tool_call", { tool: { name: "x", args: {} } }).payload as { session: { calls: { tool: { name: string; args: unknown }; outcome: string }[] } }).session.calls;
+  assert.deepEqual(calls.map((c) => `${c.tool.name}:${JSON.stringify(c.tool.args)}:${c.outcome}`), ['refund:{"amount":902}:approval_refused']);
+  await guard.flush();
+  const refused = records.filter((r) => r.phase === "tool_call" && r.tool === "refund");
+  assert.deepEqual(refused.map((r) => [r.outcome, r.approval]), [["approval_refused", { approved: false, cause: "approval_refused", by: "tool-approval-response" }]]);
+});

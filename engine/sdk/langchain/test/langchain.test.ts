@@ -142,3 +142,18 @@ test("LangGraph message streaming through the middleware emits no raw match", as
   }
   assert.match(text, /\[CARD\]/);
 });
+
+test("LangChain: a tool that throws is 'failed' in its thread's history and the log, through the middleware and a guarded tool", async () => {
+  const s = sinks();
+  const guard = createGuard({ policies: [POLICY], env: "test", agent: "lc-fail", audit: s.audit });
+  const broken = tool(async (): Promise<string> => { throw new RangeError("upstream down"); }, { name: "lookup", description: "lookup", schema: z.object({}) });
+  const model = fakeModel().respondWithTools([{ name: "lookup", args: {}, id: "f1" }]).respond(new AIMessage("sorry"));
+  const agent = createAgent({ model, tools: [broken], middleware: [palisadeMiddleware(guard)] });
+  await agent.invoke({ messages: [new HumanMessage("look it up")] }, { configurable: { thread_id: "thread-f" } }).catch(() => undefined);
+  await assert.rejects(guardLangChainTool(guard, broken).invoke({}, { configurable: { thread_id: "thread-g" } }), /upstream down/);
+  const calls = (thread: string) => (guard.session(thread).check("tool_call", { tool: { name: "x", args: {} } }).payload as { session: { calls: { tool: { name: string }; outcome: string }[] } }).session.calls.map((c) => `${c.tool.name}:${c.outcome}`);
+  assert.deepEqual(calls("thread-f"), ["lookup:failed"]);
+  assert.deepEqual(calls("thread-g"), ["lookup:failed"]);
+  await guard.flush();
+  assert.deepEqual(s.records.filter((r) => r.settles === true).map((r) => [r.session, r.call_seq, r.outcome]), [["thread-f", 0, "failed"], ["thread-g", 0, "failed"]]);
+});

@@ -180,3 +180,61 @@ test("startMcpProxy: the root guard gives every client connection a session of i
     await x.proxy.close();
   }
 });
+
+test("mcp-proxy: an upstream tool's error result (isError, or a throw the server reports so) is 'failed' in the connection's history and the log", async () => {
+  const { createGuard } = await import("../../index.ts");
+  const { startMcpProxy } = await import("../index.ts");
+  const { InMemoryTransport } = await import("@modelcontextprotocol/sdk/inMemory.js");
+  const { McpServer } = await import("@modelcontextprotocol/sdk/server/mcp.js");
+  const records: Record<string, unknown>[] = [];
+  const guard = createGuard({ policies: [{ path: "x.policy", text: "package x\n" }], env: "t", agent: "mcp", audit: { append: async (r) => void records.push(r) } });
+  const upstream = new McpServer({ name: "u", version: "1" });
+  upstream.registerTool("ok", { inputSchema: {} }, async () => ({ content: [{ type: "text", text: "fine" }] }));
+  upstream.registerTool("refused", { inputSchema: {} }, async () => ({ content: [{ type: "text", text: "quota exceeded" }], isError: true }));
+  upstream.registerTool("broken", { inputSchema: {} }, async () => {
+    throw new Error("disk on fire");
+  });
+  const [upA, upB] = InMemoryTransport.createLinkedPair();
+  await upstream.connect(upB);
+  const [downA, downB] = InMemoryTransport.createLinkedPair();
+  const proxy = await startMcpProxy({ guard, upstream: upA, downstream: downB });
+  const client = new Client({ name: "c", version: "1" });
+  await client.connect(downA);
+  for (const name of ["ok", "refused", "broken"]) await client.callTool({ name, arguments: {} });
+  const calls = (proxy.session.check("tool_call", { tool: { name: "x", args: {} } }).payload as { session: { calls: { tool: { name: string }; outcome: string }[] } }).session.calls;
+  assert.deepEqual(calls.map((c) => `${c.tool.name}:${c.outcome}`), ["ok:executed", "refused:failed", "broken:failed"]);
+  await guard.flush();
+  assert.deepEqual(records.filter((r) => r.settles === true).map((r) => [r.tool, r.call_seq]), [["refused", 1], ["broken", 2]]);
+  await client.close();
+  await proxy.close();
+});
+
+test("mcp-proxy: an elicitation nobody answers in time is a refusal, recorded, never a call left 'pending'", async () => {
+  const { createGuard } = await import("../../index.ts");
+  const { startMcpProxy } = await import("../index.ts");
+  const { InMemoryTransport } = await import("@modelcontextprotocol/sdk/inMemory.js");
+  const records: Record<string, unknown>[] = [];
+  const policy = { path: "x.policy", text: 'package x\nrule refunds on tool_call {\n  when tool.name == "refund"\n  then require_approval "refunds need a human"\n}\n' };
+  const guard = createGuard({ policies: [policy], env: "t", agent: "mcp", audit: { append: async (r) => void records.push(r) } });
+  let ran = 0;
+  const upstream = new McpServer({ name: "u", version: "1" });
+  upstream.registerTool("refund", { inputSchema: {} }, async () => ((ran += 1), { content: [{ type: "text", text: "refunded" }] }));
+  const [upA, upB] = InMemoryTransport.createLinkedPair();
+  await upstream.connect(upB);
+  const [downA, downB] = InMemoryTransport.createLinkedPair();
+  const proxy = await startMcpProxy({ guard, upstream: upA, downstream: downB, approvalTimeoutMs: 100 });
+  const client = new Client({ name: "c", version: "1" }, { capabilities: { elicitation: {} } });
+  // A user who never answers.
+  client.setRequestHandler(ElicitRequestSchema, () => new Promise(() => undefined));
+  await client.connect(downA);
+  const r = await client.callTool({ name: "refund", arguments: {} });
+  assert.equal(r.isError, true);
+  assert.match(text(r), /approval timed out/);
+  assert.equal(ran, 0);
+  const calls = (proxy.session.check("tool_call", { tool: { name: "x", args: {} } }).payload as { session: { calls: { outcome: string }[] } }).session.calls;
+  assert.deepEqual(calls.map((c) => c.outcome), ["approval_refused"]);
+  await guard.flush();
+  assert.deepEqual(records.filter((x) => x.phase === "tool_call" && x.tool === "refund").map((x) => [x.outcome, (x.approval as { cause?: string } | undefined)?.cause]), [["approval_refused", "approval_timeout"]], JSON.stringify(records));
+  await client.close();
+  await proxy.close();
+});

@@ -190,3 +190,16 @@ test("Agents SDK: an approval refused on the RunState is recorded as approval_re
   assert.equal(refused.length, 1);
   assert.deepEqual(refused[0]?.approval, { approved: false, cause: "approval_refused", by: "run-state" });
 });
+
+test("Agents SDK: a tool whose throw reaches the guard (errorFunction: null) is 'failed' in the session's history and the log", async () => {
+  const records: AuditRecord[] = [];
+  const guard = createGuard({ policies: [POLICY], env: "test", agent: "openai-agent", audit: { append: async (r) => void records.push(r) } });
+  const scope = guard.session("s-fail", "u1");
+  const broken = guardAgentTool(scope, tool({ name: "lookup", description: "lookup", parameters: z.object({}), errorFunction: null, execute: async (): Promise<string> => { throw new RangeError("upstream down"); } }));
+  const agent = new Agent({ name: "a", instructions: "x", model: new FakeModel([[call("lookup", {})], [say("sorry")]]), tools: [broken] });
+  await assert.rejects(new Runner().run(agent, "look it up"), /upstream down/);
+  const calls = (scope.check("tool_call", { tool: { name: "x", args: {} } }).payload as { session: { calls: { tool: { name: string }; outcome: string }[] } }).session.calls;
+  assert.deepEqual(calls.map((c) => `${c.tool.name}:${c.outcome}`), ["lookup:failed"]);
+  await guard.flush();
+  assert.deepEqual(records.filter((r) => r.settles === true).map((r) => [r.tool, r.call_seq, r.outcome]), [["lookup", 0, "failed"]]);
+});

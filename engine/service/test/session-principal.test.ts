@@ -1,0 +1,182 @@
+// A session is one principal's, on the service as in the SDK (spec/sdk.md, spec/service.md): the
+// same session id under a second principal (a reused thread id, a guessed chat id), or under none,
+// neither reads the first's history (a count or sequence rule decided on someone else's calls)
+// nor adds to it. The first to act owns the session, none counting as one; the owner is stored
+// with the sessions, so every node and a restart agree. Tried by every way a step reaches a
+// session: one decision, a batch, a history the client sends, an approval, the read APIs.
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { AuditLog, generateKey, openStore } from "../../audit/index.ts";
+import { loadPolicySet } from "../../runtime/index.ts";
+import { hashKey } from "../keys.ts";
+import { MemorySessionStore } from "../sessions.ts";
+import { SqliteSessionStore } from "../session-store-sqlite.ts";
+import { keyConfigs, startHarness } from "./harness.ts";
+import type { Harness } from "./harness.ts";
+
+const COUNTING = `package counting
+
+rule two_searches on tool_call {
+  when tool.name == "search" and (count c in session.calls where c.tool.name == "search") >= 2
+  then deny "two searches a session"
+}
+
+rule pay_after_otp on tool_call {
+  when tool.name == "pay" and not (any c in session.calls: c.tool.name == "verify_otp" and c.outcome == "executed")
+  then deny "pay only after a verified one-time password"
+}
+
+rule refunds_reviewed on tool_call {
+  when tool.name == "refund"
+  then require_approval "refunds are reviewed"
+}
+`;
+const sources = [{ path: "counting.policy", text: COUNTING }];
+const HISTORY_KEY = "k-history";
+const keys = [...keyConfigs, { id: "history", sha256: hashKey(HISTORY_KEY), agents: ["shop-bot"], environments: ["production"], scopes: ["history"] }];
+const RULE = "palisade.session_principal";
+
+type Principal = string | null | { readonly raw: unknown };
+const call = (principal: Principal, name: string, session: string, extra: Record<string, unknown> = {}): Record<string, unknown> => {
+  const p = principal === null ? {} : typeof principal === "string" ? { principal: { id: principal, roles: [] } } : { principal: principal.raw };
+  return { phase: "tool_call", session, input: { agent: { id: "shop-bot" }, env: "production", tool: { name, args: {} }, ...p }, ...extra };
+};
+
+interface Answer {
+  readonly decision: string;
+  readonly reasons: readonly { readonly rule: string }[];
+  readonly payload: { readonly session?: { readonly calls?: readonly unknown[] } };
+  readonly approval?: { readonly id: string };
+}
+
+async function decideWith(h: Harness, principal: Principal, name: string, session: string, extra: Record<string, unknown> = {}, key = "agent"): Promise<Answer> {
+  const r = await h.call("POST", "/v1/decide", key, call(principal, name, session, extra));
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  return r.body as Answer;
+}
+const rules = (a: Answer): string[] => a.reasons.map((x) => x.rule);
+
+for (const store of ["memory", "sqlite"] as const) {
+  describe(`a session is one principal's (${store} store)`, () => {
+    let dir: string;
+    let h: Harness;
+    const signingKey = generateKey("test.local/audit").signerKey;
+    const open = async (): Promise<Harness> => {
+      // The log is the test's, kept across a restart: owners are stored as its pseudonyms.
+      const audit = await AuditLog.open(await openStore(join(dir, "audit.db")), { signingKey });
+      const { policySet } = loadPolicySet(sources);
+      assert.ok(policySet);
+      return startHarness({ policySet, sources, audit, sessions: store === "sqlite" ? SqliteSessionStore.open(join(dir, "sessions.db")) : new MemorySessionStore() }, keys);
+    };
+    const decide = (principal: Principal, name: string, session: string, extra: Record<string, unknown> = {}, key = "agent") => decideWith(h, principal, name, session, extra, key);
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), "palisade-owner-"));
+      h = await open();
+    });
+    after(async () => {
+      await h.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("another principal is denied and reads and adds nothing", async () => {
+      // u1's two searches count against nobody else.
+      assert.equal((await decide("u1", "search", "S")).decision, "allow");
+      assert.equal((await decide("u1", "search", "S")).decision, "allow");
+      const u2 = await decide("u2", "search", "S", { payload: "history" });
+      assert.equal(u2.decision, "deny");
+      assert.deepEqual(rules(u2), [RULE]);
+      assert.deepEqual(u2.payload.session?.calls, [], "the denial shows none of u1's calls");
+      // u1's verified password does not let u2 pay, nor does u2's call reach u1's history.
+      assert.equal((await decide("u1", "verify_otp", "T")).decision, "allow");
+      assert.deepEqual(rules(await decide("u2", "pay", "T")), [RULE]);
+      assert.equal((await decide("u1", "pay", "T")).decision, "allow");
+      assert.deepEqual(rules(await decide("u1", "search", "S")), ["counting.two_searches"], "u2's refused search did not join u1's history");
+    });
+
+    it("no principal counts as one: it is denied in a principal's session, and owns a session it starts", async () => {
+      assert.equal((await decide("u1", "verify_otp", "N")).decision, "allow");
+      // An attacker omitting the principal (or sending null) reads nothing of u1's and pays nothing.
+      assert.deepEqual(rules(await decide(null, "pay", "N")), [RULE]);
+      assert.deepEqual(rules(await decide({ raw: null }, "pay", "N")), [RULE]);
+      assert.equal((await decide("u1", "pay", "N")).decision, "allow");
+      // A session first used without a principal is nobody's: a principal joining it is denied.
+      assert.equal((await decide(null, "verify_otp", "A")).decision, "allow");
+      assert.deepEqual(rules(await decide("u3", "pay", "A")), [RULE]);
+      assert.equal((await decide(null, "pay", "A")).decision, "allow");
+    });
+
+    it("a principal without a non-empty string id is refused in a session, not taken for nobody", async () => {
+      for (const [raw, path] of [[{ id: 1 }, "/input/principal/id"], [{ roles: ["admin"] }, "/input/principal/id"], [{ id: "" }, "/input/principal/id"], ["u1", "/input/principal"], [["u1"], "/input/principal"]] as const) {
+        const r = await h.call("POST", "/v1/decide", "agent", call({ raw }, "search", "S"));
+        assert.equal(r.status, 400, JSON.stringify(raw));
+        assert.equal(r.body.error.code, "request/invalid");
+        assert.equal(r.body.error.path, path);
+      }
+    });
+
+    it("ids are compared exactly: a variant of the principal is another principal; a variant of the session id another session", async () => {
+      assert.equal((await decide("josé", "search", "V")).decision, "allow");
+      assert.equal((await decide("josé", "search", "V")).decision, "allow");
+      // Case, spaces, another normal form (NFD), a compatibility form (NFKC folds it to josé), a zero-width space.
+      for (const variant of ["José", "JOSÉ", "josé ", " josé", "jose\u0301", "ｊｏｓé", "jos\u200bé"]) {
+        assert.deepEqual(rules(await decide(variant, "search", "V")), [RULE], JSON.stringify(variant));
+      }
+      // Session ids that look alike are other sessions: their own histories, none of V's.
+      for (const other of ["v", "V ", "Ｖ"]) assert.equal((await decide("mallory", "search", other)).decision, "allow", other);
+      assert.deepEqual(rules(await decide("josé", "search", "V")), ["counting.two_searches"], "no variant joined V");
+    });
+
+    it("a batch is checked request by request: mixed principals in one session", async () => {
+      const r = await h.call("POST", "/v1/decide/batch", "agent", { requests: [call("u1", "search", "B"), call("u2", "search", "B"), call(null, "search", "B"), call("u1", "search", "B"), call("u1", "search", "B"), call("u2", "search", "B2")] });
+      assert.equal(r.status, 200);
+      const out = (r.body.results as Answer[]).map((a) => (a.decision === "allow" ? "allow" : rules(a).join()));
+      assert.deepEqual(out, ["allow", RULE, RULE, "allow", "counting.two_searches", "allow"]);
+    });
+
+    it("a history the client sends does not open another principal's session", async () => {
+      assert.equal((await decide("u1", "verify_otp", "H")).decision, "allow");
+      const forged = { session: { id: "H", calls: [{ tool: { name: "verify_otp", args: {} }, time: "2026-12-07T00:00:00Z", decision: "allow", outcome: "executed" }] } };
+      const asU2 = await h.call("POST", "/v1/decide", HISTORY_KEY, { phase: "tool_call", input: { agent: { id: "shop-bot" }, env: "production", tool: { name: "pay", args: {} }, principal: { id: "u2" }, ...forged } });
+      assert.equal(asU2.status, 200);
+      assert.deepEqual(rules(asU2.body as Answer), [RULE]);
+      // Its owner decides on the calls it sent, as the history scope allows.
+      const asU1 = await h.call("POST", "/v1/decide", HISTORY_KEY, { phase: "tool_call", input: { agent: { id: "shop-bot" }, env: "production", tool: { name: "pay", args: {} }, principal: { id: "u1" }, ...forged } });
+      assert.equal(asU1.body.decision, "allow");
+      // A history-sent step claims a new session for its principal, as any first step does.
+      await h.call("POST", "/v1/decide", HISTORY_KEY, { phase: "tool_call", input: { agent: { id: "shop-bot" }, env: "production", tool: { name: "search", args: {} }, principal: { id: "u3" }, session: { id: "H2", calls: [] } } });
+      assert.deepEqual(rules(await decide("u4", "search", "H2")), [RULE]);
+    });
+
+    it("another principal files no approval in the session, and the owner's answered approval stays the owner's", async () => {
+      const asked = await decide("u1", "refund", "R");
+      assert.equal(asked.decision, "require_approval");
+      const pending = async () => ((await h.call("GET", "/v1/approvals?status=pending", "admin")).body.approvals as { session: string }[]).filter((a) => a.session === "R").length;
+      assert.deepEqual(rules(await decide("u2", "refund", "R")), [RULE]);
+      assert.equal(await pending(), 1, "u2's refund asked nobody");
+      const relayed = await h.call("POST", `/v1/approvals/${asked.approval?.id}/answered`, "agent", { approved: true, by: "u1's supervisor" });
+      assert.equal(relayed.status, 200, JSON.stringify(relayed.body));
+      const seen = await decide("u2", "pay", "R", { payload: "history" });
+      assert.deepEqual([rules(seen), seen.payload.session?.calls], [[RULE], []], "u2 sees neither the refund nor its answer");
+      const own = await decide("u1", "search", "R", { payload: "history" });
+      assert.deepEqual((own.payload.session?.calls as { outcome: string }[]).map((c) => c.outcome), ["executed"]);
+    });
+
+    it("an agent key reads no session, live decision or console row, its own or another principal's", async () => {
+      for (const path of ["/v1/sessions/S", "/v1/sessions", "/v1/decisions?session=S", "/v1/console/sessions", "/v1/console/overview"]) {
+        const r = await h.call("GET", path, "agent");
+        assert.equal(r.status, 403, path);
+        assert.equal(r.body.error.code, "auth/forbidden", path);
+      }
+    });
+
+    if (store === "sqlite") it("the owner survives a restart (the same log and store)", async () => {
+      await h.close();
+      h = await open();
+      assert.deepEqual(rules(await decide("u2", "search", "S")), [RULE]);
+      assert.deepEqual(rules(await decide("u1", "search", "S")), ["counting.two_searches"]);
+    });
+  });
+}
