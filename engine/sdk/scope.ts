@@ -175,17 +175,19 @@ export class GuardScope {
     let call = this.#toolCall(name, args, options);
     if (call instanceof Promise) call = await call;
     const decidedArgs = argsOf(call);
-    const started = performance.now();
+    // The tool's wall time goes to the monitor only: without one, no clock is read for it.
+    const timed = this.#core.timed;
+    const started = timed ? performance.now() : 0;
     let result: R;
     try {
       // Cancelled while it was decided (a human asked, a commit awaited): the tool does not start.
       options.signal?.throwIfAborted();
       result = await (rest.length === 0 ? fn(clonePlain(decidedArgs)) : fn(clonePlain(decidedArgs), ...rest));
     } catch (err) {
-      this.#failed(name, call.call, { durationMs: performance.now() - started, error: errorOf("tool", err) });
+      this.#failed(name, call.call, { durationMs: timed ? performance.now() - started : 0, error: errorOf("tool", err) });
       throw err;
     }
-    return this.#toolResult(name, decidedArgs, result, performance.now() - started, options, call.call, true);
+    return this.#toolResult(name, decidedArgs, result, timed ? performance.now() - started : 0, options, call.call, true);
   }
 
   /** The `tool_call` half of `runTool`, for frameworks that decide before the tool in a hook of their own: resolves with the decided arguments. */
