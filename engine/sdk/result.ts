@@ -22,8 +22,19 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** The view of a plain result (already a snapshot: plain JSON data). */
+/** The bytes of a binary result (a Buffer, a typed array, an ArrayBuffer), or undefined. */
+function bytesOf(result: unknown): Uint8Array | undefined {
+  if (result instanceof ArrayBuffer) return new Uint8Array(result);
+  if (ArrayBuffer.isView(result)) return new Uint8Array(result.buffer, result.byteOffset, result.byteLength);
+  return undefined;
+}
+
+/** The view of a plain result (already a snapshot: plain JSON data), or of bytes (read as UTF-8 text, which is how a model is given them). */
 export function viewOf(result: unknown, isError = false): ToolResultView {
+  // A file read without an encoding is bytes: its text is what policies must see (as JSON it
+  // was `{"type":"Buffer","data":[...]}`, and a redaction of the text matched nothing).
+  const bytes = bytesOf(result);
+  if (bytes !== undefined) result = new TextDecoder().decode(bytes);
   if (typeof result === "string") {
     const json = parseJson(result);
     return json === undefined ? { isError, text: result } : { isError, json, text: result };
@@ -43,11 +54,14 @@ export function viewOf(result: unknown, isError = false): ToolResultView {
 export function resultFrom(original: unknown, seen: ToolResultView, decided: ToolResultView): unknown {
   if (decided === seen) return original;
   if (decided.text !== seen.text) {
+    if (typeof Buffer !== "undefined" && Buffer.isBuffer(original)) return Buffer.from(decided.text);
+    if (original instanceof Uint8Array) return new TextEncoder().encode(decided.text);
+    if (bytesOf(original) !== undefined) return decided.text;
     if (typeof original === "string" || typeof original !== "object" || original === null) return decided.text;
     const parsed = parseJson(decided.text);
     return parsed === undefined ? decided.text : parsed;
   }
-  if (decided.json !== seen.json) return typeof original === "string" ? JSON.stringify(decided.json) : decided.json;
+  if (decided.json !== seen.json) return typeof original === "string" || bytesOf(original) !== undefined ? JSON.stringify(decided.json) : decided.json;
   return original;
 }
 

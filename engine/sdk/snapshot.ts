@@ -163,6 +163,10 @@ function copy(value: unknown, depth: number, stack: object[], keys: (string | nu
     }
     if (obj instanceof Map || obj instanceof Set || obj instanceof WeakMap || obj instanceof WeakSet) throw new Unrecordable(`a ${obj.constructor.name}`);
     if (obj instanceof Promise) throw new Unrecordable("a Promise");
+    // Objects whose content JSON does not show (it is read later, or elsewhere): copied by their
+    // keys they were `{}`, so a tool answering with a Response had its body pass undecided.
+    const unread = unreadable(obj);
+    if (unread !== undefined) throw new Unrecordable(`${unread} (its content is not plain data: read it first)`);
   }
   stack.push(obj);
   let out: unknown;
@@ -192,6 +196,17 @@ function copy(value: unknown, depth: number, stack: object[], keys: (string | nu
   }
   stack.pop();
   return out;
+}
+
+function unreadable(obj: object): string | undefined {
+  if (typeof Response !== "undefined" && obj instanceof Response) return "a Response";
+  if (typeof Request !== "undefined" && obj instanceof Request) return "a Request";
+  if (typeof Blob !== "undefined" && obj instanceof Blob) return "a Blob";
+  if (typeof ReadableStream !== "undefined" && obj instanceof ReadableStream) return "a stream";
+  if (Symbol.asyncIterator in obj) return "a stream";
+  if (typeof (obj as { then?: unknown }).then === "function") return "a promise";
+  if (!Array.isArray(obj) && Symbol.iterator in obj && !ArrayBuffer.isView(obj)) return "an iterator";
+  return undefined;
 }
 
 /** A deep copy of data `snapshot` produced (plain JSON, no cycles): what a tool may change freely. */

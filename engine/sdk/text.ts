@@ -14,6 +14,50 @@ export async function guardText(scope: GuardScope, phase: "input" | "output", te
 }
 
 /**
+ * Decides a text the reader gets in parts (content blocks, the text parts of one answer) as the
+ * one text they read, the parts joined: a match split across two parts is a match (deciding
+ * each part alone missed a card number cut between two blocks), and so is a match within one
+ * part that joining hides (a number run into the next part's letters). The whole is decided
+ * and recorded once; what is returned is each part's own rewrite when the rewritten parts,
+ * joined, hold nothing more to rewrite (the parts keep their shape), else that joined text
+ * rewritten, in the first part, and the others emptied.
+ */
+export async function guardParts(scope: GuardScope, phase: "input" | "output", parts: readonly string[], step?: StepOutcome): Promise<string[]> {
+  await guardText(scope, phase, parts.join(""), step);
+  return peekParts(scope, phase, parts);
+}
+
+/** `guardParts` decided without recording (what a stream already decided and recorded piece by piece); throws PolicyDeniedError on deny. */
+export function peekParts(scope: GuardScope, phase: "input" | "output", parts: readonly string[]): string[] {
+  const each = parts.map((p) => peekText(scope, phase, p));
+  const joined = each.join("");
+  const decided = peekText(scope, phase, joined);
+  return decided === joined ? each : parts.map((_, i) => (i === 0 ? decided : ""));
+}
+
+/**
+ * Text a request carries again: an earlier user message the conversation re-sends with every
+ * turn (from the client's copy of the history, or a checkpointer's), which its turn's decision
+ * rewrote only in what the model got then. Decided quietly with the same rewrites (so a
+ * redacted card stays redacted in every later request); a deny is recorded and thrown.
+ */
+export function redecideParts(scope: GuardScope, phase: "input" | "output", parts: readonly string[]): string[] {
+  try {
+    return peekParts(scope, phase, parts);
+  } catch (err) {
+    if (err instanceof PolicyDeniedError) scope.check(phase, { [phase]: { text: parts.join("") } });
+    throw err;
+  }
+}
+
+function peekText(scope: GuardScope, phase: "input" | "output", text: string): string {
+  const d = scope.peek(phase, { [phase]: { text } });
+  if (d.decision === "deny" && scope.core.mode === "enforce") throw new PolicyDeniedError(d, phase, undefined, "deny", denialMessage(d, "denied by policy"));
+  const out = (d.payload as Record<string, { text?: unknown } | undefined>)[phase]?.text;
+  return scope.core.mode === "enforce" && typeof out === "string" ? out : text;
+}
+
+/**
  * A streamed answer, decided piece by piece. `push` each delta and send on what it returns;
  * call `end` for the rest. A piece is emitted only up to a cut that no match straddles:
  * deciding the piece and the rest apart must give what deciding them together gives.

@@ -12,10 +12,11 @@ import type { LanguageModel, LanguageModelMiddleware, ToolSet } from "ai";
 import type { JSONSchemaObject } from "../../../language/index.ts";
 import type { ApprovalOutcome } from "../approval.ts";
 import { PolicyDeniedError } from "../errors.ts";
+import { sameJson } from "../history.ts";
 import { GuardScope, deniedToolMessage, errorOf } from "../scope.ts";
 import { clonePlain } from "../snapshot.ts";
 import type { OnDeny } from "../scope.ts";
-import { OutputStream, guardText } from "../text.ts";
+import { OutputStream, guardParts, redecideParts } from "../text.ts";
 import { scopeFrom } from "../context.ts";
 
 type Middleware = Required<Pick<LanguageModelMiddleware, "transformParams" | "wrapGenerate" | "wrapStream">> & { readonly specificationVersion: "v4" };
@@ -43,22 +44,53 @@ const GUARDED = Symbol.for("palisade.ai-sdk.guarded");
 
 /**
  * The human's answer to this call's `tool-approval-request`, when the conversation holds one: the
- * SDK executes an approved call after the application sent the response back in `messages`.
+ * SDK executes an approved call after the application sent the response back in `messages`. An
+ * answer is this call's only while it is unused and for the arguments the human saw: a tool
+ * result (or a new tool call) under the same id after the request ends it, and the call's
+ * arguments must be the ones its request was made for. Providers that restart their ids at
+ * `call_0` each turn reuse an id: an earlier call's approval must not approve the next one.
  */
-function approvalIn(messages: readonly unknown[] | undefined, toolCallId: string | undefined): ApprovalOutcome | undefined {
+function approvalIn(messages: readonly unknown[] | undefined, toolCallId: string | undefined, input: unknown): ApprovalOutcome | undefined {
+  const found = answerIn(messages, toolCallId);
+  return found !== undefined && !found.spent && sameJson(typeof found.args === "string" ? parseOr(found.args) : found.args, input) ? found.answer : undefined;
+}
+
+/** The application's answer to the newest request for call `toolCallId`, the arguments of the call it followed, and whether the call has been answered since (a tool result, or a new call under the id). */
+function answerIn(messages: readonly unknown[] | undefined, toolCallId: string | undefined): { answer: ApprovalOutcome; args: unknown; spent: boolean } | undefined {
   if (messages === undefined || toolCallId === undefined) return undefined;
+  let args: unknown;
+  let callArgs: unknown;
   let approvalId: string | undefined;
+  let found: { answer: ApprovalOutcome; args: unknown; spent: boolean } | undefined;
   for (const m of messages) {
     const content = (m as { content?: unknown }).content;
     if (!Array.isArray(content)) continue;
-    for (const p of content as { type?: string; toolCallId?: string; approvalId?: string; approved?: boolean; reason?: string }[]) {
-      if (p.type === "tool-approval-request" && p.toolCallId === toolCallId) approvalId = p.approvalId;
-      else if (p.type === "tool-approval-response" && approvalId !== undefined && p.approvalId === approvalId) {
-        return p.approved === true ? { approved: true, by: "tool-approval-response", ...(p.reason ? { reason: p.reason } : {}) } : { approved: false, cause: "approval_refused", ...(p.reason ? { reason: p.reason } : {}) };
+    for (const p of content as { type?: string; toolCallId?: string; approvalId?: string; approved?: boolean; reason?: string; input?: unknown }[]) {
+      if (p?.toolCallId === toolCallId) {
+        if (p.type === "tool-approval-request") {
+          approvalId = p.approvalId;
+          args = callArgs;
+          found = undefined;
+        } else {
+          // A new call under this id, or this call's result: the answer so far is spent.
+          if (p.type === "tool-call") callArgs = p.input;
+          if (found !== undefined) found.spent = true;
+          if (p.type === "tool-call") approvalId = undefined;
+        }
+      } else if (p?.type === "tool-approval-response" && approvalId !== undefined && p.approvalId === approvalId) {
+        found = { answer: p.approved === true ? { approved: true, by: "tool-approval-response", ...(p.reason ? { reason: p.reason } : {}) } : { approved: false, cause: "approval_refused", ...(p.reason ? { reason: p.reason } : {}) }, args, spent: false };
       }
     }
   }
-  return undefined;
+  return found;
+}
+
+function parseOr(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
 }
 
 // Calls a human was asked about through a tool-approval-request, per guard and session (call id ->
@@ -101,7 +133,7 @@ async function recordRefusals(scope: GuardScope, refused: (callId: string) => bo
 
 /** Whether `messages` hold the application's refusal of call `callId`. */
 function refusedIn(messages: readonly unknown[] | undefined): (callId: string) => boolean {
-  return (callId) => approvalIn(messages, callId)?.approved === false;
+  return (callId) => answerIn(messages, callId)?.answer.approved === false;
 }
 
 /** The tools with approvals and `execute` guarded; tool schemas given as JSON Schema are checked with ajv too. */
@@ -124,7 +156,7 @@ export function guardTools<T extends ToolSet>(guard: GuardScope, tools: T, optio
       needsApproval: async (input: unknown, o: ExecOptions) => {
         const scope = scopeOf(o);
         await recordRefusals(scope, refusedIn(o.messages));
-        const needs = scope.peek("tool_call", { tool: { name, args: input } }).decision === "require_approval" && approvalIn(o.messages, o.toolCallId) === undefined;
+        const needs = scope.peek("tool_call", { tool: { name, args: input } }).decision === "require_approval" && approvalIn(o.messages, o.toolCallId, input) === undefined;
         if (needs && o.toolCallId !== undefined) remember(scope, o.toolCallId, name, input);
         return needs;
       },
@@ -132,7 +164,7 @@ export function guardTools<T extends ToolSet>(guard: GuardScope, tools: T, optio
         try {
           const scope = scopeOf(o);
           await recordRefusals(scope, refusedIn(o.messages));
-          const approval = approvalIn(o.messages, o.toolCallId);
+          const approval = approvalIn(o.messages, o.toolCallId, input);
           // Decided now, whatever the answer: no longer waiting.
           if (o?.toolCallId !== undefined) askedIn(scope)?.delete(o.toolCallId);
           return await scope.runTool(name, input, (args) => execute.call(t, args, o), { ...(o?.toolCallId ? { callId: o.toolCallId } : {}), ...(approval ? { approval } : {}), ...(o?.abortSignal ? { signal: o.abortSignal } : {}) });
@@ -169,12 +201,24 @@ export function guardMiddleware(scope: GuardScope): Middleware {
   return {
     specificationVersion: "v4",
     transformParams: async ({ params, model }) => {
-      let prompt = params.prompt;
-      await recordRefusals(scope, (callId) => prompt.some((m) => m.role === "tool" && m.content.some((p) => p.type === "tool-result" && p.toolCallId === callId && (p.output as { type?: string }).type === "execution-denied")));
+      await recordRefusals(scope, (callId) => params.prompt.some((m) => m.role === "tool" && m.content.some((p) => p.type === "tool-result" && p.toolCallId === callId && (p.output as { type?: string }).type === "execution-denied")));
+      // Earlier user messages come again with every turn as the client keeps them (unredacted):
+      // the same rewrites apply to them, and a message once denied stays denied.
+      let prompt = params.prompt.map((m, i, all) => {
+        if (m.role !== "user" || i === all.length - 1) return m;
+        const at = m.content.flatMap((p, j) => (p.type === "text" ? [j] : []));
+        const texts = at.map((j) => (m.content[j] as { text: string }).text);
+        const decided = redecideParts(scope, "input", texts);
+        return decided.every((t, k) => t === texts[k]) ? m : { ...m, content: m.content.map((p, j) => (at.includes(j) ? { ...p, text: decided[at.indexOf(j)] } : p)) as typeof m.content };
+      });
       const last = prompt[prompt.length - 1];
       // A step after a tool result ends with a tool message: the user's input was decided already.
       if (last?.role === "user") {
-        const parts = await Promise.all(last.content.map(async (p) => (p.type === "text" ? { ...p, text: await guardText(scope, "input", p.text) } : p)));
+        // The text parts are one message: decided joined, so an injection split between two parts is one.
+        const at = last.content.flatMap((p, i) => (p.type === "text" ? [i] : []));
+        const texts = at.map((i) => (last.content[i] as { text: string }).text);
+        const decided = await guardParts(scope, "input", texts);
+        const parts = last.content.map((p, i) => (at.includes(i) ? { ...p, text: decided[at.indexOf(i)] } : p)) as typeof last.content;
         prompt = [...prompt.slice(0, -1), { ...last, content: parts }];
       }
       await scope.enforceNow("model_call", { model: { provider: model.provider, name: model.modelId, messages: plainMessages(prompt) } });
@@ -191,40 +235,97 @@ export function guardMiddleware(scope: GuardScope): Middleware {
       }
       const durationMs = performance.now() - started;
       const usage = tokens(result.usage);
-      const content = await Promise.all(result.content.map(async (c) => (c.type === "text" ? { ...c, text: await guardText(scope, "output", c.text, { durationMs, outputSize: c.text.length, ...(usage ? { tokens: usage } : {}) }) } : c)));
+      // The answer's text parts are read as one text, its reasoning as another: each decided whole.
+      let content = result.content;
+      for (const kind of ["text", "reasoning"] as const) {
+        const at = content.flatMap((c, i) => (c.type === kind ? [i] : []));
+        if (at.length === 0) continue;
+        const texts = at.map((i) => (content[i] as { text: string }).text);
+        const decided = await guardParts(scope, "output", texts, kind === "text" ? { durationMs, outputSize: texts.join("").length, ...(usage ? { tokens: usage } : {}) } : undefined);
+        content = content.map((c, i) => (at.includes(i) ? { ...c, text: decided[at.indexOf(i)] } : c)) as typeof content;
+      }
       return { ...result, content };
     },
     wrapStream: async ({ doStream }) => {
       const started = performance.now();
       const result = await doStream();
-      const streams = new Map<string, OutputStream>();
+      // The answer's text is one text however many ids it comes under (text, a tool call, more
+      // text), and so is its reasoning: each goes through one OutputStream, under the id it
+      // started with, and its end is sent when the answer ends, so that no match is cut between ids.
+      const channels = { text: new Channel("text"), reasoning: new Channel("reasoning") };
+      const close = async (controller: TransformStreamDefaultController<StreamPart>): Promise<void> => {
+        for (const c of [channels.text, channels.reasoning]) for (const part of await c.end(started)) controller.enqueue(part);
+      };
       const stream = result.stream.pipeThrough(
         new TransformStream<StreamPart, StreamPart>({
           async transform(part, controller) {
-            if (part.type === "text-delta") {
-              let s = streams.get(part.id);
-              if (s === undefined) streams.set(part.id, (s = new OutputStream(scope)));
-              const ready = s.push(part.delta);
-              if (ready !== "") controller.enqueue({ ...part, delta: ready });
+            const kind = part.type.startsWith("text-") ? "text" : part.type.startsWith("reasoning-") ? "reasoning" : undefined;
+            if (kind !== undefined && (part.type.endsWith("-start") || part.type.endsWith("-delta") || part.type.endsWith("-end"))) {
+              for (const p of channels[kind].take(scope, part)) controller.enqueue(p);
               return;
             }
-            if (part.type === "text-end") {
-              const s = streams.get(part.id);
-              streams.delete(part.id);
-              const rest = s ? await s.end({ durationMs: performance.now() - started, outputSize: s.text.length }) : "";
-              if (rest !== "") controller.enqueue({ type: "text-delta", id: part.id, delta: rest });
-            }
             if (part.type === "finish") {
+              await close(controller);
               const usage = tokens(part.usage as Usage);
               if (usage) scope.modelOutcome({ tokens: usage, durationMs: performance.now() - started });
             }
             controller.enqueue(part);
           },
+          // A stream that stops without its finish part: what was held is decided and sent now.
+          flush: close,
         }),
       );
       return { ...result, stream };
     },
   };
+}
+
+/** One kind of streamed text (the answer, or its reasoning), decided as one text whatever its ids. */
+class Channel {
+  readonly #kind: "text" | "reasoning";
+  #id: string | undefined;
+  #out: OutputStream | undefined;
+  #start: StreamPart | undefined;
+  #end: StreamPart | undefined;
+
+  constructor(kind: "text" | "reasoning") {
+    this.#kind = kind;
+  }
+
+  /** The parts to send for one start, delta or end part of this kind. */
+  take(scope: GuardScope, part: StreamPart): StreamPart[] {
+    const p = part as StreamPart & { id: string; delta?: string };
+    if (this.#out === undefined) {
+      this.#out = new OutputStream(scope);
+      this.#id = p.id;
+    }
+    if (part.type.endsWith("-start")) {
+      if (this.#start !== undefined) return [];
+      this.#start = part;
+      return [part];
+    }
+    if (part.type.endsWith("-end")) {
+      this.#end ??= part;
+      return [];
+    }
+    const ready = this.#out.push(p.delta ?? "");
+    if (ready === "") return [];
+    return [{ ...p, id: this.#id, delta: ready } as StreamPart];
+  }
+
+  /** The rest, decided with the whole (recorded once for the answer's text), and the end. */
+  async end(started: number): Promise<StreamPart[]> {
+    const out = this.#out;
+    if (out === undefined) return [];
+    this.#out = undefined;
+    const rest = this.#kind === "text" ? await out.end({ durationMs: performance.now() - started, outputSize: out.text.length }) : await out.end();
+    const parts: StreamPart[] = [];
+    if (rest !== "") parts.push({ type: `${this.#kind}-delta`, id: this.#id, delta: rest } as StreamPart);
+    parts.push(this.#end !== undefined ? ({ ...this.#end, id: this.#id } as StreamPart) : ({ type: `${this.#kind}-end`, id: this.#id } as StreamPart));
+    this.#start = undefined;
+    this.#end = undefined;
+    return parts;
+  }
 }
 
 /** `model` wrapped with `guardMiddleware(scope)`. */

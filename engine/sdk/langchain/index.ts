@@ -24,8 +24,10 @@ import type { ApprovalOutcome } from "../approval.ts";
 import { scopeFrom } from "../context.ts";
 import { PolicyDeniedError } from "../errors.ts";
 import { deniedToolMessage, errorOf } from "../scope.ts";
+import { resultFrom, viewOf } from "../result.ts";
+import type { ToolResultView } from "../result.ts";
 import type { GuardScope, OnDeny } from "../scope.ts";
-import { OutputStream, guardText } from "../text.ts";
+import { OutputStream, guardParts, redecideParts } from "../text.ts";
 
 /** Options of `guardLangChainTool` and `palisadeMiddleware`. */
 export interface GuardLangChainToolOptions {
@@ -49,29 +51,42 @@ function sessionOf(guard: GuardScope, config: RunConfig | undefined, where: stri
   return scopeFrom(guard, config?.context ?? config?.configurable, where, threadOf(config));
 }
 
-/** The text of a message's content, string or content blocks. */
+/** The text of a message's content, string or content blocks (every block's `text`, whatever its type: `text`, `text_delta`, `output_text`...). */
 export function contentText(content: MessageContent | unknown): string {
   if (typeof content === "string") return content;
   if (!Array.isArray(content)) return "";
-  return content.map((p: { type?: unknown; text?: unknown }) => (typeof p?.text === "string" && (p.type === undefined || p.type === "text" || p.type === "text_delta") ? p.text : "")).join("");
+  return content.map((p: { text?: unknown }) => (typeof p?.text === "string" ? p.text : "")).join("");
 }
 
+// The fields of content blocks a reader is shown: the answer's text, and the model's thinking
+// (LangChain's `reasoning` blocks, Anthropic's `thinking`), each decided as one text of its own.
+const BLOCK_TEXTS = ["text", "reasoning", "thinking"] as const;
+
 /**
- * `content` after the decision on `phase`: the whole text is decided (and recorded) once; a
- * string comes back rewritten, content blocks each get the same redactions, decided quietly.
+ * `content` after the decision on `phase`: a string decided (and recorded) whole; content
+ * blocks decided as the text their reader gets, the blocks joined (a match split between two
+ * blocks is a match), their thinking apart. `quiet`: an earlier message sent again, decided
+ * with the same rewrites but not recorded again (a deny is).
  */
-async function decideContent(scope: GuardScope, phase: "input" | "output", content: MessageContent, step?: { durationMs?: number; tokens?: { input?: number; output?: number } }): Promise<MessageContent> {
-  const whole = contentText(content);
-  const decided = await guardText(scope, phase, whole, step ? { ...step, outputSize: whole.length } : undefined);
-  if (typeof content === "string") return decided;
-  if (decided === whole) return content;
-  return content.map((block) => {
-    const b = block as { type?: unknown; text?: unknown };
-    if (typeof b.text !== "string") return block;
-    const d = scope.peek(phase, { [phase]: { text: b.text } });
-    const t = ((d.payload as Record<string, { text?: unknown } | undefined>)[phase])?.text;
-    return { ...b, text: typeof t === "string" ? t : b.text } as typeof block;
-  }) as MessageContent;
+async function decideContent(scope: GuardScope, phase: "input" | "output", content: MessageContent, step?: { durationMs?: number; tokens?: { input?: number; output?: number } }, quiet = false): Promise<MessageContent> {
+  const decide = (texts: string[], withStep: boolean): string[] | Promise<string[]> => (quiet ? redecideParts(scope, phase, texts) : guardParts(scope, phase, texts, withStep && step ? { ...step, outputSize: texts.join("").length } : undefined));
+  if (typeof content === "string") return (await decide([content], true))[0] as string;
+  if (!Array.isArray(content)) return content;
+  let out = content as Record<string, unknown>[];
+  for (const field of BLOCK_TEXTS) {
+    const at: number[] = [];
+    out.forEach((b, i) => void (typeof b?.[field] === "string" && at.push(i)));
+    // The text is decided even when there is none, as an answer of no text is one.
+    if (at.length === 0 && (field !== "text" || quiet)) continue;
+    const texts = at.map((i) => out[i]?.[field] as string);
+    const decided = await decide(texts, field === "text");
+    if (decided.every((t, k) => t === texts[k])) continue;
+    out = out.map((b, i) => {
+      const k = at.indexOf(i);
+      return k < 0 || decided[k] === texts[k] ? b : { ...b, [field]: decided[k] };
+    });
+  }
+  return out as MessageContent;
 }
 
 function roleOf(m: BaseMessage): string {
@@ -80,11 +95,20 @@ function roleOf(m: BaseMessage): string {
 
 /** The messages with the newest human message decided on `input`, then `model_call` decided. */
 async function guardRequest(scope: GuardScope, messages: BaseMessage[], modelName: string): Promise<BaseMessage[]> {
-  let out = messages;
+  // Earlier human messages come again with every turn as the thread keeps them (unredacted): the
+  // same rewrites apply to them, and a message once denied stays denied.
+  let out = await Promise.all(
+    messages.map(async (m, i) => {
+      if (i === messages.length - 1 || !HumanMessage.isInstance(m)) return m;
+      const content = await decideContent(scope, "input", m.content, undefined, true);
+      return content === m.content ? m : new HumanMessage({ content, id: m.id });
+    }),
+  );
+  if (out.every((m, i) => m === messages[i])) out = messages;
   const last = messages[messages.length - 1];
   if (last !== undefined && HumanMessage.isInstance(last)) {
     const content = await decideContent(scope, "input", last.content);
-    if (content !== last.content) out = [...messages.slice(0, -1), new HumanMessage({ content, id: last.id })];
+    if (content !== last.content) out = [...out.slice(0, -1), new HumanMessage({ content, id: last.id })];
   }
   await scope.enforceNow("model_call", { model: { provider: "langchain", name: modelName, messages: out.map((m) => ({ role: roleOf(m), content: contentText(m.content) })) } });
   return out;
@@ -208,7 +232,7 @@ export function guardLangChainTool<T extends StructuredToolInterface>(guard: Gua
       try {
         const scope = sessionOf(guard, config, `LangChain tool '${tool.name}'`);
         const callId = config?.toolCall?.id;
-        return await scope.runTool(tool.name, args, (a) => tool.invoke(a as never, config as never), { ...(callId ? { callId } : {}), ...(config?.signal ? { signal: config.signal } : {}) });
+        return await scope.runTool(tool.name, args, (a) => tool.invoke(a as never, config as never), { ...(callId ? { callId } : {}), ...(config?.signal ? { signal: config.signal } : {}), view: lcView, unview: lcUnview });
       } catch (err) {
         if (!(err instanceof PolicyDeniedError) || onDeny === "throw") throw err;
         return onDeny === "message" ? deniedToolMessage(err) : onDeny(err);
@@ -254,28 +278,21 @@ export function palisadeMiddleware(guard: GuardScope, options: GuardLangChainToo
       const { toolCall, runtime } = request;
       const scope = sessionOf(guard, runtime as RunConfig, `LangChain tool '${toolCall.name}'`);
       const callId = toolCall.id;
-      let message: ToolMessage | undefined;
       const reply = (content: string, status: "success" | "error") => new ToolMessage({ content, tool_call_id: callId ?? "", name: toolCall.name, status });
       try {
         const result = await scope.runTool(
           toolCall.name,
           toolCall.args,
-          async (args) => {
-            const out = await handler({ ...request, toolCall: { ...toolCall, args: args as Record<string, unknown> }, [DECIDED]: true } as typeof request);
-            if (!ToolMessage.isInstance(out)) return out;
-            message = out;
-            return out.content;
-          },
+          (args) => handler({ ...request, toolCall: { ...toolCall, args: args as Record<string, unknown> }, [DECIDED]: true } as typeof request),
           {
             ...(callId ? { callId } : {}),
             // A human is asked the graph's way: an interrupt, answered by resuming the thread.
             ask: async (req) => approvalFrom((runtime as { interrupt: (v: unknown) => unknown }).interrupt({ type: "palisade_approval", tool: toolCall.name, args: toolCall.args, reasons: req.reasons.map((x) => ({ rule: x.rule, ...(x.message ? { message: x.message } : {}), ...(x.approver_role ? { approver_role: x.approver_role } : {}) })) } satisfies ApprovalInterrupt)),
-            view: (res) => ({ ...viewOfContent(res), isError: message?.status === "error" }),
-            unview: (_orig, decided) => decided.text,
+            view: lcView,
+            unview: lcUnview,
           },
         );
-        if (message === undefined) return result as Awaited<ReturnType<typeof handler>>;
-        return result === message.content ? message : new ToolMessage({ ...message, content: result as string, tool_call_id: message.tool_call_id });
+        return result as Awaited<ReturnType<typeof handler>>;
       } catch (err) {
         if (!(err instanceof PolicyDeniedError) || onDeny === "throw") throw err;
         return reply(onDeny === "message" ? deniedToolMessage(err) : String(onDeny(err)), "error");
@@ -290,15 +307,46 @@ export function palisadeMiddleware(guard: GuardScope, options: GuardLangChainToo
   });
 }
 
-function viewOfContent(content: unknown): { text: string; json?: unknown } {
-  const text = typeof content === "string" ? content : contentText(content);
-  const c = text.trimStart()[0];
-  if (c === "{" || c === "[") {
-    try {
-      return { text, json: JSON.parse(text) as unknown };
-    } catch {
-      // not JSON: text only
-    }
+// What a LangChain tool answers, as policies read it (spec/sdk.md): a ToolMessage is its content
+// (a tool invoked with its tool call answers with one), a Command the messages of its state
+// update (a tool may answer the graph that way: its ToolMessage is what the model reads), and
+// anything else as any tool's result. A rewrite goes back in the same kind.
+function messagesOf(command: { update?: unknown }): BaseMessage[] {
+  const u = command.update;
+  const list = Array.isArray(u) ? u.flatMap((t: unknown) => (Array.isArray(t) && t[0] === "messages" ? [t[1]] : [])).flat() : (u as { messages?: unknown } | null | undefined)?.messages;
+  return (Array.isArray(list) ? list : [list]).filter((m): m is BaseMessage => BaseMessage.isInstance(m));
+}
+
+function isCommand(x: unknown): x is { update?: unknown; goto?: unknown; graph?: unknown; resume?: unknown; constructor: new (args: object) => unknown } {
+  return typeof x === "object" && x !== null && (x as { lg_name?: unknown }).lg_name === "Command";
+}
+
+function lcView(result: unknown): ToolResultView {
+  if (ToolMessage.isInstance(result)) return { ...viewOf(contentText(result.content)), isError: result.status === "error" };
+  if (isCommand(result)) {
+    const messages = messagesOf(result);
+    return { ...viewOf(messages.map((m) => contentText(m.content)).join("\n")), isError: messages.some((m) => ToolMessage.isInstance(m) && m.status === "error") };
   }
-  return { text };
+  return viewOf(result);
+}
+
+function lcUnview(original: unknown, decided: ToolResultView): unknown {
+  const seen = lcView(original);
+  if (decided.text === seen.text) return original;
+  if (ToolMessage.isInstance(original)) return new ToolMessage({ ...original, content: decided.text, tool_call_id: original.tool_call_id });
+  if (isCommand(original)) {
+    // The decided text goes in the first message, the others' text is emptied: what the model reads is what was decided.
+    const messages = messagesOf(original);
+    const rewritten = new Map(messages.map((m, i) => [m, i === 0 ? decided.text : ""]));
+    const swap = (m: unknown): unknown => (rewritten.has(m as BaseMessage) ? withContent(m as BaseMessage, rewritten.get(m as BaseMessage) as string) : Array.isArray(m) ? m.map(swap) : m);
+    const u = original.update;
+    const update = Array.isArray(u) ? u.map((t: unknown) => (Array.isArray(t) && t[0] === "messages" ? [t[0], swap(t[1])] : t)) : { ...(u as object), messages: swap((u as { messages?: unknown }).messages) };
+    return new original.constructor({ update, ...(original.goto !== undefined ? { goto: original.goto } : {}), ...(original.graph !== undefined ? { graph: original.graph } : {}), ...(original.resume !== undefined ? { resume: original.resume } : {}) });
+  }
+  return resultFrom(original, seen, decided);
+}
+
+function withContent(m: BaseMessage, content: string): BaseMessage {
+  if (ToolMessage.isInstance(m)) return new ToolMessage({ ...m, content, tool_call_id: m.tool_call_id });
+  return new (m.constructor as new (fields: object) => BaseMessage)({ ...m, content });
 }

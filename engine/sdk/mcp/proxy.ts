@@ -39,7 +39,7 @@ import { PolicyDeniedError } from "../errors.ts";
 import type { ToolResultView } from "../result.ts";
 import type { GuardScope } from "../scope.ts";
 import { deniedToolMessage } from "../scope.ts";
-import { guardText } from "../text.ts";
+import { guardParts } from "../text.ts";
 
 /** How the proxy is wired. */
 export interface McpProxyOptions {
@@ -67,22 +67,65 @@ export interface McpProxy {
 
 type Content = CallToolResult["content"][number];
 
-function textOf(content: readonly Content[]): string {
-  return content.filter((c) => c.type === "text").map((c) => (c as { text: string }).text).join("\n");
+// The text a client's model reads from a result: its text parts and the text of embedded
+// resources (a tool may answer with a file's contents that way).
+function textsOf(content: readonly Content[]): string[] {
+  return content.flatMap((c) => (c.type === "text" ? [c.text] : embeddedText(c) ?? []));
 }
 
-/** What policies see as `tool.result` of an MCP tool: its text parts joined, `structuredContent` as `json`, `isError`. */
+function embeddedText(c: Content): string | undefined {
+  return c.type === "resource" ? resourceText(c.resource) : undefined;
+}
+
+/**
+ * A resource's text: its `text`, or its `blob` when that is UTF-8 text in base64 (a file served
+ * as bytes: the client decodes it and its model reads it as text, so policies must too).
+ */
+function resourceText(resource: { text?: unknown; blob?: unknown }): string | undefined {
+  if (typeof resource.text === "string") return resource.text;
+  if (typeof resource.blob !== "string") return undefined;
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.from(resource.blob, "base64"));
+  } catch {
+    return undefined;
+  }
+}
+
+/** `resource` holding `text` (its blob, the same bytes, gone). */
+function withText<R extends { text?: unknown; blob?: unknown }>(resource: R, text: string): R {
+  const { blob: _blob, ...rest } = resource;
+  return { ...rest, text } as R;
+}
+
+/** What policies see as `tool.result` of an MCP tool: its text (text parts and embedded text resources) joined, `structuredContent` as `json`, `isError`. */
 export function mcpResultView(r: CallToolResult): ToolResultView {
-  return { text: textOf(r.content), ...(r.structuredContent !== undefined ? { json: r.structuredContent } : {}), isError: r.isError === true };
+  return { text: textsOf(r.content).join("\n"), ...(r.structuredContent !== undefined ? { json: r.structuredContent } : {}), isError: r.isError === true };
 }
 
-function fromView(original: CallToolResult, decided: ToolResultView): CallToolResult {
+/**
+ * The result carrying the decided view: a rewritten text replaces the text parts and embedded
+ * text resources (as one text part); a rewritten `json` replaces `structuredContent`. When only
+ * the text was rewritten, `structuredContent` (the same answer, structured) gets the text's
+ * rewrites string by string (`rewrite`): a redaction of the text must not leave the raw value
+ * in the structured copy the client also reads.
+ */
+function fromView(original: CallToolResult, decided: ToolResultView, rewrite: (text: string) => string): CallToolResult {
   const seen = mcpResultView(original);
   const textChanged = decided.text !== seen.text;
-  const others = original.content.filter((c) => c.type !== "text");
+  const others = original.content.filter((c) => c.type !== "text" && embeddedText(c) === undefined);
   const content = textChanged ? [{ type: "text" as const, text: decided.text }, ...others] : original.content;
-  const structured = decided.json !== undefined && decided.json !== null && typeof decided.json === "object" ? (decided.json as Record<string, unknown>) : undefined;
+  // `decided` is the guard's copy: compared by value, not by reference.
+  const jsonChanged = JSON.stringify(decided.json) !== JSON.stringify(seen.json);
+  let structured = jsonChanged && decided.json !== null && typeof decided.json === "object" ? (decided.json as Record<string, unknown>) : original.structuredContent;
+  if (textChanged && !jsonChanged && structured !== undefined) structured = mapStrings(structured, rewrite) as Record<string, unknown>;
   return { ...original, content, ...(structured !== undefined ? { structuredContent: structured } : {}) };
+}
+
+function mapStrings(value: unknown, f: (s: string) => string): unknown {
+  if (typeof value === "string") return f(value);
+  if (Array.isArray(value)) return value.map((v) => mapStrings(v, f));
+  if (typeof value !== "object" || value === null) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapStrings(v, f)]));
 }
 
 const APPROVAL_SCHEMA = {
@@ -138,12 +181,19 @@ export async function startMcpProxy(options: McpProxyOptions): Promise<McpProxy>
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const { name, arguments: args } = request.params;
     try {
-      return await guard.runTool<CallToolResult>(name, args ?? {}, async (a) => (await client.callTool({ name, arguments: a as Record<string, unknown> })) as CallToolResult, {
+      let decidedArgs: unknown = {};
+      // The text rules of tool_result applied to one string of the structured result.
+      const rewrite = (text: string): string => {
+        const d = guard.peek("tool_result", { tool: { name, args: decidedArgs, result: { text, isError: false } } });
+        const t = (d.payload as { tool?: { result?: { text?: unknown } } }).tool?.result?.text;
+        return typeof t === "string" ? t : text;
+      };
+      return await guard.runTool<CallToolResult>(name, args ?? {}, async (a) => ((decidedArgs = a), (await client.callTool({ name, arguments: a as Record<string, unknown> })) as CallToolResult), {
         ...how(),
         // The client cancelled the request (notifications/cancelled) while a human was asked: the tool does not start.
         signal: extra.signal,
         view: (r) => mcpResultView(r as CallToolResult),
-        unview: (r, decided) => fromView(r as CallToolResult, decided),
+        unview: (r, decided) => fromView(r as CallToolResult, decided, rewrite),
       });
     } catch (err) {
       return denied(err);
@@ -157,13 +207,13 @@ export async function startMcpProxy(options: McpProxyOptions): Promise<McpProxy>
       const uri = request.params.uri;
       const read = await guard.runTool<ReadResourceResult>("resources/read", { uri }, async (a) => client.readResource({ ...request.params, uri: (a as { uri: string }).uri }), {
         ...how(),
-        view: (r) => ({ text: (r as ReadResourceResult).contents.map((c) => ("text" in c && typeof c.text === "string" ? c.text : "")).join("\n"), isError: false }),
+        view: (r) => ({ text: (r as ReadResourceResult).contents.flatMap((c) => resourceText(c) ?? []).join("\n"), isError: false }),
         unview: (r, decided) => {
           const res = r as ReadResourceResult;
-          const texts = res.contents.filter((c) => "text" in c);
+          const texts = res.contents.filter((c) => resourceText(c) !== undefined);
           // One text part: rewritten in place; several: replaced by the decided text as one part.
-          if (texts.length <= 1) return { ...res, contents: res.contents.map((c) => ("text" in c ? { ...c, text: decided.text } : c)) };
-          return { ...res, contents: [{ uri, mimeType: "text/plain", text: decided.text }, ...res.contents.filter((c) => !("text" in c))] };
+          if (texts.length <= 1) return { ...res, contents: res.contents.map((c) => (resourceText(c) !== undefined ? withText(c, decided.text) : c)) };
+          return { ...res, contents: [{ uri, mimeType: "text/plain", text: decided.text }, ...res.contents.filter((c) => resourceText(c) === undefined)] };
         },
       });
       return read;
@@ -183,11 +233,20 @@ export async function startMcpProxy(options: McpProxyOptions): Promise<McpProxy>
       if (decided instanceof Promise) decided = await decided;
       args = ((decided.payload.tool as { args: { arguments?: Record<string, string> } }).args.arguments ?? {}) as Record<string, string>;
       const prompt: GetPromptResult = await client.getPrompt({ name, arguments: args });
-      // The prompt's text becomes the conversation's input: decided (and redacted) as input.
-      const messages = await Promise.all(
-        prompt.messages.map(async (m) => (m.content.type === "text" ? { ...m, content: { ...m.content, text: await guardText(guard, "input", m.content.text) } } : m)),
-      );
-      return { ...prompt, messages };
+      // The prompt's text (text parts and embedded text resources) becomes the conversation's
+      // input: decided (and redacted) as input, as one text, so a match split between messages is one.
+      const at = prompt.messages.flatMap((m, i) => (m.content.type === "text" || embeddedText(m.content as Content) !== undefined ? [i] : []));
+      const texts = at.map((i) => {
+        const c = prompt.messages[i]?.content as Content;
+        return c.type === "text" ? c.text : (embeddedText(c) as string);
+      });
+      const decidedTexts = await guardParts(guard, "input", texts);
+      const messages = prompt.messages.map((m, i) => {
+        const k = at.indexOf(i);
+        if (k < 0 || decidedTexts[k] === texts[k]) return m;
+        return { ...m, content: m.content.type === "text" ? { ...m.content, text: decidedTexts[k] } : { ...m.content, resource: withText((m.content as { resource: { text?: unknown; blob?: unknown } }).resource, decidedTexts[k] as string) } };
+      });
+      return { ...prompt, messages } as GetPromptResult;
     });
   }
 

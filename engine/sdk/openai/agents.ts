@@ -18,7 +18,7 @@ import { PolicyDeniedError, SessionRequiredError } from "../errors.ts";
 import type { GuardScope, OnDeny } from "../scope.ts";
 import { deniedToolMessage, errorOf } from "../scope.ts";
 import { clonePlain } from "../snapshot.ts";
-import { OutputStream, guardText } from "../text.ts";
+import { OutputStream, guardParts, guardText, peekParts, redecideParts } from "../text.ts";
 
 /** Options of `guardAgentTool`. */
 export interface GuardAgentToolOptions {
@@ -287,6 +287,34 @@ function plainMessages(input: ModelRequest["input"]): { role: string; content: s
   });
 }
 
+// Earlier user messages come again with every turn (the run's history, a session's memory),
+// unredacted: the same rewrites apply to them, and a message once denied stays denied.
+function earlierInputs(scope: GuardScope, input: ModelRequest["input"]): ModelRequest["input"] {
+  if (typeof input === "string") return input;
+  let newest = -1;
+  input.forEach((item, i) => void ((item as { role?: string }).role === "user" && (newest = i)));
+  let changed = false;
+  const out = input.map((item, i) => {
+    const m = item as { role?: string; content?: unknown };
+    if (m.role !== "user" || i === newest) return item;
+    if (typeof m.content === "string") {
+      const [t] = redecideParts(scope, "input", [m.content]);
+      if (t === m.content) return item;
+      changed = true;
+      return { ...m, content: t } as typeof item;
+    }
+    if (!Array.isArray(m.content)) return item;
+    const parts = m.content as { text?: unknown }[];
+    const at = parts.flatMap((c, j) => (typeof c?.text === "string" ? [j] : []));
+    const texts = at.map((j) => parts[j]?.text as string);
+    const decided = redecideParts(scope, "input", texts);
+    if (decided.every((t, k) => t === texts[k])) return item;
+    changed = true;
+    return { ...m, content: parts.map((c, j) => (at.includes(j) ? { ...c, text: decided[at.indexOf(j)] } : c)) } as typeof item;
+  });
+  return changed ? out : input;
+}
+
 // The request with its newest user message replaced by what the input decision left.
 function withInput(input: ModelRequest["input"], decided: string, original: string): ModelRequest["input"] {
   if (decided === original) return input;
@@ -302,17 +330,71 @@ function withInput(input: ModelRequest["input"], decided: string, original: stri
   return out;
 }
 
-type OutputItem = ModelResponse["output"][number];
+// Where an answer's text sits: the output_text parts of its messages, and its reasoning (shown
+// to users as the model's thinking: its summary, and its raw text apart). Each is decided as one
+// text, its parts joined.
+interface TextSlot {
+  readonly item: number;
+  readonly field: "content" | "rawContent";
+  readonly part: number;
+}
 
-async function redactOutput(scope: GuardScope, output: readonly OutputItem[], step: { durationMs?: number; tokens?: { input?: number; output?: number } }): Promise<OutputItem[]> {
-  return Promise.all(
-    output.map(async (item) => {
-      const m = item as { type?: string; content?: { type?: string; text?: string }[] };
-      if (m.type !== "message" || !Array.isArray(m.content)) return item;
-      const content = await Promise.all(m.content.map(async (c) => (c.type === "output_text" && typeof c.text === "string" ? { ...c, text: await guardText(scope, "output", c.text, { ...step, outputSize: c.text.length }) } : c)));
-      return { ...m, content } as OutputItem;
-    }),
-  );
+const TEXT_GROUPS = [
+  { kind: "message", field: "content" },
+  { kind: "reasoning", field: "content" },
+  { kind: "reasoning", field: "rawContent" },
+] as const;
+
+function textSlots(output: readonly unknown[], kind: "message" | "reasoning", field: TextSlot["field"]): { slots: TextSlot[]; texts: string[] } {
+  const slots: TextSlot[] = [];
+  const texts: string[] = [];
+  output.forEach((item, i) => {
+    const it = item as { type?: string; content?: unknown; rawContent?: unknown };
+    const parts = it.type === kind ? it[field] : undefined;
+    if (!Array.isArray(parts)) return;
+    parts.forEach((c: { type?: string; text?: unknown }, j) => {
+      if (typeof c?.text === "string" && (kind === "reasoning" || c.type === "output_text")) {
+        slots.push({ item: i, field, part: j });
+        texts.push(c.text);
+      }
+    });
+  });
+  return { slots, texts };
+}
+
+function withTexts<I>(output: readonly I[], slots: readonly TextSlot[], texts: readonly string[]): I[] {
+  const out = [...output];
+  slots.forEach((slot, k) => {
+    const item = out[slot.item] as Record<string, unknown>;
+    const parts = [...(item[slot.field] as object[])];
+    if ((parts[slot.part] as { text?: unknown }).text === texts[k]) return;
+    parts[slot.part] = { ...parts[slot.part], text: texts[k] };
+    out[slot.item] = { ...item, [slot.field]: parts } as I;
+  });
+  return out;
+}
+
+/** The answer's messages and reasoning decided on `output` (`decide`: recorded, or quietly for a streamed answer already recorded). */
+async function decideOutput<I>(output: readonly I[], decide: (texts: string[]) => string[] | Promise<string[]>): Promise<I[]> {
+  let out = [...output];
+  for (const { kind, field } of TEXT_GROUPS) {
+    const { slots, texts } = textSlots(out, kind, field);
+    if (slots.length > 0) out = withTexts(out, slots, await decide(texts));
+  }
+  return out;
+}
+
+// Raw provider events the runner reads (a response's id, the items a cancelled stream must
+// reconcile): they carry no text of the answer. Every other raw event (text and reasoning
+// deltas, a completed response with its output) would hand the consumer what the guard did not
+// decide, so it is not passed on.
+const RAW_WITHOUT_TEXT = new Set(["response.created", "response.in_progress", "response.output_item.added", "response.output_item.done"]);
+
+function rawWithoutText(event: StreamEvent): boolean {
+  const raw = (event as { event?: { type?: unknown; item?: { type?: unknown } } }).event;
+  if (typeof raw?.type !== "string" || !RAW_WITHOUT_TEXT.has(raw.type)) return false;
+  const kind = raw.item?.type;
+  return kind !== "message" && kind !== "reasoning";
 }
 
 /**
@@ -324,9 +406,10 @@ async function redactOutput(scope: GuardScope, output: readonly OutputItem[], st
 export function guardAgentModel(scope: GuardScope, model: Model, name = "agents-model"): Model {
   if (scope.sessionId === null) throw new SessionRequiredError("guardAgentModel");
   const before = async (request: ModelRequest): Promise<ModelRequest> => {
-    const original = text(request.input);
-    const decided = typeof request.input === "string" || original !== "" ? await guardText(scope, "input", original) : original;
-    const input = withInput(request.input, decided, original);
+    const given = earlierInputs(scope, request.input);
+    const original = text(given);
+    const decided = typeof given === "string" || original !== "" ? await guardText(scope, "input", original) : original;
+    const input = withInput(given, decided, original);
     await scope.enforceNow("model_call", { model: { provider: "openai-agents", name, messages: plainMessages(input) } });
     return { ...request, input };
   };
@@ -341,34 +424,35 @@ export function guardAgentModel(scope: GuardScope, model: Model, name = "agents-
         scope.modelOutcome({ durationMs: performance.now() - started, error: errorOf("model", err), model: name, provider: "openai-agents" });
         throw err;
       }
-      const tokens = { input: response.usage.inputTokens, output: response.usage.outputTokens };
-      return { ...response, output: await redactOutput(scope, response.output, { durationMs: performance.now() - started, tokens }) };
+      const step = { durationMs: performance.now() - started, tokens: { input: response.usage.inputTokens, output: response.usage.outputTokens } };
+      return { ...response, output: await decideOutput(response.output, (texts) => guardParts(scope, "output", texts, { ...step, outputSize: texts.join("").length })) };
     },
     async *getStreamedResponse(request): AsyncIterable<StreamEvent> {
       const req = await before(request);
       const started = performance.now();
-      const streams = new Map<string, OutputStream>();
+      // One stream for the whole answer: a match may straddle two output items.
+      let stream: OutputStream | undefined;
+      let itemId: string | undefined;
       for await (const event of model.getStreamedResponse(req)) {
         if (event.type === "output_text_delta") {
-          const key = event.itemId ?? "";
-          let s = streams.get(key);
-          if (s === undefined) streams.set(key, (s = new OutputStream(scope)));
-          const ready = s.push(event.delta);
+          stream ??= new OutputStream(scope);
+          itemId = event.itemId ?? itemId;
+          const ready = stream.push(event.delta);
           if (ready !== "") yield { ...event, delta: ready };
           continue;
         }
+        if (event.type === "model") {
+          if (rawWithoutText(event)) yield event;
+          continue;
+        }
         if (event.type === "response_done") {
-          for (const [key, s] of streams) {
-            const rest = await s.end({ durationMs: performance.now() - started });
-            if (rest !== "") yield { type: "output_text_delta", delta: rest, ...(key !== "" ? { itemId: key } : {}) };
+          if (stream !== undefined) {
+            const rest = await stream.end({ durationMs: performance.now() - started });
+            if (rest !== "") yield { type: "output_text_delta", delta: rest, ...(itemId !== undefined ? { itemId } : {}) };
+            stream = undefined;
           }
-          streams.clear();
           // The final response is what the run keeps (finalOutput): the same redactions, decided quietly.
-          const output = event.response.output.map((item) => {
-            const m = item as { type?: string; content?: { type?: string; text?: string }[] };
-            if (m.type !== "message" || !Array.isArray(m.content)) return item;
-            return { ...m, content: m.content.map((c) => (c.type === "output_text" && typeof c.text === "string" ? { ...c, text: quietText(scope, c.text) } : c)) } as typeof item;
-          });
+          const output = await decideOutput(event.response.output, (texts) => peekParts(scope, "output", texts));
           scope.modelOutcome({ durationMs: performance.now() - started, tokens: { input: event.response.usage.inputTokens, output: event.response.usage.outputTokens } });
           yield { ...event, response: { ...event.response, output } };
           continue;
@@ -377,13 +461,6 @@ export function guardAgentModel(scope: GuardScope, model: Model, name = "agents-
       }
     },
   };
-}
-
-function quietText(scope: GuardScope, t: string): string {
-  const d = scope.peek("output", { output: { text: t } });
-  if (d.decision === "deny") throw new PolicyDeniedError(d, "output", undefined, "deny", "the answer is denied by policy");
-  const out = (d.payload as { output?: { text?: unknown } }).output?.text;
-  return typeof out === "string" && scope.core.mode === "enforce" ? out : t;
 }
 
 async function trips(scope: GuardScope, phase: "input" | "output", value: string): Promise<{ tripwireTriggered: boolean; outputInfo: unknown }> {

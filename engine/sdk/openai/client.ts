@@ -10,7 +10,7 @@ import { PolicyDeniedError } from "../errors.ts";
 import type { GuardScope } from "../scope.ts";
 import { errorOf } from "../scope.ts";
 import { SessionRequiredError } from "../errors.ts";
-import { OutputStream, guardText } from "../text.ts";
+import { OutputStream, guardParts, guardText, peekParts, redecideParts } from "../text.ts";
 
 type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
@@ -28,7 +28,8 @@ interface Body {
 }
 
 /** The request body with the newest user text decided on `input`, after `model_call` is decided. */
-async function decideRequest(scope: GuardScope, body: Body): Promise<Body> {
+async function decideRequest(scope: GuardScope, given: Body): Promise<Body> {
+  const body = earlierInputs(scope, given);
   const list = body.messages ?? (Array.isArray(body.input) ? body.input : undefined);
   let next = body;
   if (typeof body.input === "string") next = { ...body, input: await guardText(scope, "input", body.input) };
@@ -51,6 +52,28 @@ async function decideRequest(scope: GuardScope, body: Body): Promise<Body> {
   return next;
 }
 
+// Earlier user messages come again with every request (the application's copy of the
+// conversation), unredacted: the same rewrites apply to them, and a message once denied stays denied.
+function earlierInputs(scope: GuardScope, body: Body): Body {
+  const list = body.messages ?? (Array.isArray(body.input) ? body.input : undefined);
+  if (list === undefined) return body;
+  let newest = -1;
+  list.forEach((m, i) => void (m?.role === "user" && (newest = i)));
+  let changed = false;
+  const out = list.map((m, i) => {
+    if (m?.role !== "user" || i === newest) return m;
+    const parts: { text?: unknown }[] = typeof m.content === "string" ? [{ text: m.content }] : Array.isArray(m.content) ? (m.content as { text?: unknown }[]) : [];
+    const at = parts.flatMap((c, j) => (typeof c?.text === "string" ? [j] : []));
+    const texts = at.map((j) => parts[j]?.text as string);
+    const decided = redecideParts(scope, "input", texts);
+    if (decided.every((t, k) => t === texts[k])) return m;
+    changed = true;
+    return { ...m, content: typeof m.content === "string" ? decided[0] : parts.map((c, j) => (at.includes(j) ? { ...c, text: decided[at.indexOf(j)] } : c)) };
+  });
+  if (!changed) return body;
+  return body.messages ? { ...body, messages: out as Body["messages"] } : { ...body, input: out };
+}
+
 /** A JSON answer with its texts decided on `output`. */
 async function decideAnswer(scope: GuardScope, json: Record<string, unknown>, durationMs: number): Promise<Record<string, unknown>> {
   const usage = json.usage as { prompt_tokens?: number; completion_tokens?: number; input_tokens?: number; output_tokens?: number } | undefined;
@@ -63,17 +86,50 @@ async function decideAnswer(scope: GuardScope, json: Record<string, unknown>, du
     return { ...json, choices };
   }
   if (Array.isArray(json.output)) {
-    const output = await Promise.all(
-      (json.output as { type?: string; content?: { type?: string; text?: unknown }[] }[]).map(async (item) => {
-        if (item.type !== "message" || !Array.isArray(item.content)) return item;
-        const content = await Promise.all(item.content.map(async (c) => (c.type === "output_text" && typeof c.text === "string" ? { ...c, text: await guardText(scope, "output", c.text, { ...step, outputSize: c.text.length }) } : c)));
-        return { ...item, content };
-      }),
-    );
-    return { ...json, output, ...(typeof json.output_text === "string" ? { output_text: output.flatMap((i) => (Array.isArray(i.content) ? i.content.map((c) => (typeof c.text === "string" ? c.text : "")) : [])).join("") } : {}) };
+    // The messages' text is one answer, decided (and recorded) whole; the rest (reasoning) quietly.
+    const slots: { item: number; part: number }[] = [];
+    const items = json.output as { type?: string; content?: { type?: string; text?: unknown }[] }[];
+    items.forEach((item, i) => {
+      if (item.type === "message" && Array.isArray(item.content)) item.content.forEach((c, j) => void (c.type === "output_text" && typeof c.text === "string" && slots.push({ item: i, part: j })));
+    });
+    const texts = slots.map(({ item, part }) => items[item]?.content?.[part]?.text as string);
+    const decided = await guardParts(scope, "output", texts, { ...step, outputSize: texts.join("").length });
+    const output = items.map((item, i) => {
+      if (item.type !== "message") return quietTexts(scope, item);
+      if (!Array.isArray(item.content)) return item;
+      return { ...item, content: item.content.map((c, j) => {
+        const k = slots.findIndex((s) => s.item === i && s.part === j);
+        return k < 0 ? c : { ...c, text: decided[k] };
+      }) };
+    });
+    return { ...json, output, ...(typeof json.output_text === "string" ? { output_text: output.flatMap((i) => (i.type === "message" && Array.isArray(i.content) ? i.content.map((c: { type?: string; text?: unknown }) => (c.type === "output_text" && typeof c.text === "string" ? c.text : "")) : [])).join("") } : {}) };
   }
   return json;
 }
+
+/**
+ * `value` with every text in it decided quietly on `output` (what was decided and recorded
+ * already, or reasoning): the `text`, `refusal` and `summary` strings of an event or item, a
+ * list of parts joined (a match split between two parts is a match). Throws PolicyDeniedError
+ * on deny.
+ */
+function quietTexts<T>(scope: GuardScope, value: T): T {
+  if (Array.isArray(value)) {
+    const at = value.flatMap((v: { text?: unknown } | null, i) => (typeof v?.text === "string" ? [i] : []));
+    const decided = at.length > 0 ? peekParts(scope, "output", at.map((i) => (value[i] as { text: string }).text)) : [];
+    return value.map((v: unknown, i) => {
+      const copy = quietTexts(scope, v);
+      const k = at.indexOf(i);
+      return k < 0 ? copy : { ...(copy as object), text: decided[k] };
+    }) as T;
+  }
+  if (typeof value !== "object" || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = typeof v === "string" && TEXT_KEYS.has(k) ? quiet(scope, v) : quietTexts(scope, v);
+  return out as T;
+}
+
+const TEXT_KEYS = new Set(["text", "refusal", "summary"]);
 
 /** Server-sent events redacted as they arrive: chat deltas and Responses-API text deltas. */
 function decideStream(scope: GuardScope, body: ReadableStream<Uint8Array>, started: number): ReadableStream<Uint8Array> {
@@ -109,6 +165,8 @@ function decideStream(scope: GuardScope, body: ReadableStream<Uint8Array>, start
             continue;
           }
           const json = JSON.parse(data) as Record<string, unknown>;
+          // A chat chunk's other texts (a refusal, a provider's reasoning) are not streamed through the guard: not passed on.
+          if (Array.isArray(json.choices)) json.choices = (json.choices as { delta?: Record<string, unknown> }[]).map((ch) => (ch?.delta ? { ...ch, delta: Object.fromEntries(Object.entries(ch.delta).filter(([k, v]) => typeof v !== "string" || k === "content" || k === "role")) } : ch));
           const chatDelta = (json.choices as { delta?: { content?: unknown } }[] | undefined)?.[0]?.delta?.content;
           const respDelta = json.type === "response.output_text.delta" ? json.delta : undefined;
           const delta = typeof chatDelta === "string" ? chatDelta : typeof respDelta === "string" ? respDelta : undefined;
@@ -121,11 +179,12 @@ function decideStream(scope: GuardScope, body: ReadableStream<Uint8Array>, start
           if (json.type === "response.completed" || json.type === "response.output_text.done") {
             const rest = await out.end({ durationMs: performance.now() - started, outputSize: out.text.length });
             if (rest !== "") emit(c, withText(rest));
-            // The final text the SDK assembles: the same redactions.
-            emit(c, json.type === "response.completed" ? { ...json, response: await decideQuiet(scope, json.response as Record<string, unknown>) } : { ...json, text: quiet(scope, String(json.text ?? "")) });
-            continue;
           }
-          c.enqueue(encoder.encode(`${event}\n\n`));
+          // Any other event may carry the answer's text (a part or item done, the completed
+          // response, reasoning): a delta of text not streamed through the guard is not passed
+          // on; every other text is the same redactions, decided quietly.
+          if (typeof json.type === "string" && json.type.endsWith(".delta")) continue;
+          emit(c, json.type !== undefined ? quietTexts(scope, json) : json);
         }
       },
     }),
@@ -137,14 +196,6 @@ function quiet(scope: GuardScope, text: string): string {
   if (d.decision === "deny" && scope.core.mode === "enforce") throw new PolicyDeniedError(d, "output", undefined, "deny", "the answer is denied by policy");
   const t = (d.payload as { output?: { text?: unknown } }).output?.text;
   return scope.core.mode === "enforce" && typeof t === "string" ? t : text;
-}
-
-async function decideQuiet(scope: GuardScope, response: Record<string, unknown>): Promise<Record<string, unknown>> {
-  if (!Array.isArray(response.output)) return response;
-  const output = (response.output as { type?: string; content?: { type?: string; text?: unknown }[] }[]).map((item) =>
-    item.type === "message" && Array.isArray(item.content) ? { ...item, content: item.content.map((c) => (c.type === "output_text" && typeof c.text === "string" ? { ...c, text: quiet(scope, c.text) } : c)) } : item,
-  );
-  return { ...response, output };
 }
 
 /** A `fetch` for the openai client that guards Chat Completions and Responses requests. */

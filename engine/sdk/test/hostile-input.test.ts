@@ -104,3 +104,23 @@ test("ids too long for an entry (a 70,000-character chat id, principal or tool n
     assert.deepEqual(await decisions(log), ["tool_call:deny", "tool_call:allow", "tool_result:allow"]);
   });
 });
+
+test("a tool's result in bytes is decided as its text and comes back in its kind; a result whose content JSON cannot show (a Response, a stream, an iterator) is refused", async () => {
+  const policy = { path: "r.policy", text: 'package r\nrule scrub on tool_result {\n  then redact pii.email in tool.result.text with "[EMAIL]"\n}\nrule secret on tool_result {\n  when to_string(tool.result.text) contains "TOP SECRET"\n  then deny "classified"\n}\n' };
+  const s = createGuard({ policies: [policy], env: "test", agent: "a" }).session("bytes", "u1");
+  const mail = "mail amy@example.com";
+  const buf = await s.runTool("read", {}, () => Buffer.from(mail));
+  assert.ok(Buffer.isBuffer(buf));
+  assert.equal(buf.toString(), "mail [EMAIL]");
+  const u8 = await s.runTool("read", {}, () => new TextEncoder().encode(mail));
+  assert.ok(u8 instanceof Uint8Array);
+  assert.equal(new TextDecoder().decode(u8), "mail [EMAIL]");
+  assert.equal(await s.runTool("read", {}, () => new TextEncoder().encode(mail).buffer), "mail [EMAIL]");
+  const plain = Buffer.from("nothing to see");
+  assert.equal(await s.runTool("read", {}, () => plain), plain, "an unchanged result is the tool's own");
+  await assert.rejects(s.runTool("read", {}, () => Buffer.from("TOP SECRET plans")), /classified/);
+  for (const unread of [new Response(mail), new Blob([mail]), new ReadableStream(), (function* () { yield mail; })(), { body: new Response(mail) }]) {
+    await assert.rejects(s.runTool("fetch", {}, () => unread), (e: unknown) => e instanceof PolicyDeniedError && e.decision.reasons[0]?.rule === GUARD_RULES.unrecordable, String(unread));
+  }
+  assert.equal(await s.runTool("ok", {}, () => ({ at: new Date(0) })).then((r) => JSON.stringify(r)), '{"at":"1970-01-01T00:00:00.000Z"}', "data with toJSON still passes");
+});
