@@ -36,13 +36,15 @@ const CANONICAL = "a field the parse could not read is undefined (take() without
 export const PARTS: Readonly<Record<string, Part>> = {
   // Effect combination and transforms, the policy set, linear-time regexes (ReDoS screening).
   runtime: {
-    mutate: ["engine/runtime/combine.ts", "engine/runtime/policy-set.ts", "engine/runtime/messages.ts", "engine/runtime/stdlib/regex-guard.ts"],
+    mutate: ["engine/runtime/combine.ts", "engine/runtime/policy-set.ts", "engine/runtime/messages.ts", "engine/runtime/input-snapshot.ts", "engine/runtime/stdlib/regex-guard.ts"],
     // The unit tests only: bad-input.test.ts (10 MB and 10,000-level inputs) and the conformance
     // corpus take 20 and 30 s a run at load 15-28, paid again by every survivor; they stay in
     // npm test. What they reach here, policy-set.test.ts and combine.test.ts pin directly;
     // hostile-input.test.ts pins decide's copy, options.json and its last resort (its cases over
-    // millions of values are left to npm test under mutation).
-    tests: ["engine/runtime/test/combine.test.ts", "engine/runtime/test/messages.test.ts", "engine/runtime/test/policy-set.test.ts", "engine/runtime/test/hostile-input.test.ts", "engine/runtime/stdlib/test/regex-guard.test.ts"],
+    // millions of values are left to npm test under mutation). input-snapshot.test.ts (the copy on
+    // its own, milliseconds) comes first; input-snapshot-bounds.test.ts (the copy's bound on work,
+    // ~2 s of CPU) last, so that only the mutants every other file leaves alive pay for it.
+    tests: ["engine/runtime/test/input-snapshot.test.ts", "engine/runtime/test/combine.test.ts", "engine/runtime/test/messages.test.ts", "engine/runtime/test/policy-set.test.ts", "engine/runtime/test/hostile-input.test.ts", "engine/runtime/stdlib/test/regex-guard.test.ts", "engine/runtime/test/input-snapshot-bounds.test.ts"],
     floor: 99,
     equivalent: [
       { file: "engine/runtime/combine.ts", mutator: "BooleanLiteral", original: "false", replacement: "true", reason: "`let transforms = false` guards a fast path: without a transform among the effects the transform loop changes nothing and the reasons stay as they were (the other false->true of this file, redact's `create`, is killed by combine.test.ts)" },
