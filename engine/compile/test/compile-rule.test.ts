@@ -8,7 +8,7 @@ import type { Phase } from "../../../language/ast.ts";
 import type { Firing } from "../../runtime/combine.ts";
 import type { CompiledRule } from "../compile.ts";
 import type { Value } from "../values.ts";
-import { assertSameDecision, decideCompiled, pair, program, type Pair } from "./support.ts";
+import { assertSameDecision, decideCompiled, pair, POLICY, program, settingsOf, type Pair } from "./support.ts";
 
 const SAMPLE = "(x) a1 b2 ann@acme.com";
 
@@ -244,4 +244,29 @@ rule open on tool_call { when tool.args.n > 1 then warn "n" }`;
   assert.notEqual(unpinned, pinned.fire);
   assert.equal(pinned.fireUnpinned(), unpinned, "built on first use, then kept");
   assert.equal(unpinned(call({ n: 2 }, "other") as Value), null, "the unpinned form tests the pin");
+});
+
+test("a refused firing (a value the policy set could not copy) comes first, then the schema's problem, and every rule decides, alike in both evaluators", () => {
+  const source = `package t
+rule big on tool_call { when tool.args.amount > 500 then deny "big" }
+rule sent on tool_call { when tool.name == "send" then warn "sent" }`;
+  const e = pair(program(source));
+  const settings = settingsOf(program(source), "tool_call");
+  const refused: Firing = { rule: { id: "palisade.input" }, error: "a BigInt, not JSON data at tool.args.n", code: "runtime/invalid-input", path: "tool.args.n" };
+  for (const input of [call({ amount: 600 }), call({ amount: 1 }), { tool: { name: "send", args: { amount: "x" } } }, { tool: 5 }]) {
+    for (const r of [null, refused]) {
+      const got = e.compiled.decide("tool_call", input as Value, settings, POLICY, r);
+      const want = e.reference.decide("tool_call", input as Value, settings, POLICY, r);
+      assert.deepStrictEqual(got, want, `${JSON.stringify(input)} refused=${r !== null}`);
+      if (r !== null) {
+        assert.equal(got.decision, "deny");
+        assert.deepEqual(got.errors[0], { rule: "palisade.input", message: refused.error, code: "runtime/invalid-input", path: "tool.args.n" });
+      }
+    }
+  }
+  const both = e.compiled.decide("tool_call", { tool: 5 } as Value, settings, POLICY, refused);
+  assert.deepEqual(both.errors.map((x) => x.code), ["runtime/invalid-input", "input/invalid"]);
+  const fired = e.compiled.decide("tool_call", call({ amount: 600 }) as Value, settings, POLICY, refused);
+  assert.deepEqual(fired.reasons.map((x) => x.rule), ["t.big"]);
+  assert.deepEqual(fired.warnings.map((x) => x.rule), ["t.sent"]);
 });

@@ -421,5 +421,14 @@ describe("hostile input: the last resort", () => {
       assert.deepEqual(d.errors, [{ rule: "palisade.input", message: "the policy set could not decide this input (TypeError: a bug)", code: "runtime/error" }]);
       assert.deepEqual(d.payload, call("mail", { to: "a@acme.com" }));
     }
+    // A thrown value that is not an Error is named as such, never read (its toString could throw).
+    (set as unknown as { compiled: { decide(): never } }).compiled = {
+      decide(): never {
+        throw { toString: (): never => { throw new Error("unreadable"); } };
+      },
+    };
+    const d = set.decide("tool_call", call("mail", { to: "a@acme.com" }));
+    assert.equal(d.decision, "deny");
+    assert.deepEqual(d.errors, [{ rule: "palisade.input", message: "the policy set could not decide this input (a non-error was thrown)", code: "runtime/error" }]);
   });
 });

@@ -123,7 +123,7 @@ describe("snapshotInput: what it refuses, where, and how many", () => {
   });
 
   it("holes and undefined items are null, each a fault", () => {
-    const s = snapshotInput({ l: [1, , undefined, 2] }); // eslint-disable-line no-sparse-arrays
+    const s = snapshotInput({ l: [1, , undefined, 2] });
     assert.deepStrictEqual(s.value, { l: [1, null, null, 2] });
     assert.deepStrictEqual(s.fault, { path: "l[1]", message: "a hole in a list (a sparse array), not JSON data", count: 2 });
     assert.deepStrictEqual(snapshotInput({ l: [undefined] }).fault, { path: "l[0]", message: "undefined in a list, not JSON data", count: 1 });
