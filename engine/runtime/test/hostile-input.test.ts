@@ -392,6 +392,14 @@ describe("hostile input: options.json, the caller's promise of JSON data", () =>
   });
 });
 
+describe("hostile input: the refusal's message", () => {
+  it("one refused value: its message, its path and the fix, nothing more", () => {
+    const d = decide(call("pay", { amount: 1, n: 1n }));
+    const e = d.errors.find((x) => x.code === "runtime/invalid-input");
+    assert.equal(e?.message, "a BigInt, not JSON data (send it as a number or a string) at tool.args.n: pass JSON data (plain objects, lists, strings, finite numbers, booleans, null)");
+  });
+});
+
 describe("hostile input: on_error decides", () => {
   it("under on_error allow, the refused value reads as absent and the other rules decide", () => {
     for (const set of sets(`package h\non_error allow\n${source.replace("package h\n", "")}`)) {
@@ -428,7 +436,6 @@ describe("hostile input: the last resort", () => {
       },
     };
     const d = set.decide("tool_call", call("mail", { to: "a@acme.com" }));
-    assert.equal(d.decision, "deny");
-    assert.deepEqual(d.errors, [{ rule: "palisade.input", message: "the policy set could not decide this input (a non-error was thrown)", code: "runtime/error" }]);
+    assert.deepStrictEqual({ ...d, policy: null }, { decision: "deny", reasons: [], warnings: [], payload: call("mail", { to: "a@acme.com" }), errors: [{ rule: "palisade.input", message: "the policy set could not decide this input (a non-error was thrown)", code: "runtime/error" }], policy: null });
   });
 });

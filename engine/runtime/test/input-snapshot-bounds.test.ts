@@ -17,6 +17,19 @@ describe("snapshotInput: a small graph that is huge as a tree meets the bound", 
       assert.deepStrictEqual(s.value, {});
       assert.equal(s.fault?.path, "input");
       assert.equal(s.fault?.message, BOUND);
+      // The bound counts itself besides the values refused before it (here, near the end, the
+      // containers it had no room left for).
+      assert.ok((s.fault?.count ?? 0) >= 2, JSON.stringify(s.fault));
     });
   }
+});
+
+describe("snapshotInput: a list that fills the room left exactly is copied", () => {
+  it("a field holding a list of MAX_INPUT_VALUES - 1 holes: every item read (each a fault), nothing cut", () => {
+    const l: unknown[] = [];
+    l.length = MAX_INPUT_VALUES - 1;
+    const s = snapshotInput({ l });
+    assert.equal((s.value.l as unknown[]).length, MAX_INPUT_VALUES - 1);
+    assert.deepStrictEqual(s.fault, { path: "l[0]", message: "a hole in a list (a sparse array), not JSON data", count: MAX_INPUT_VALUES - 1 });
+  });
 });

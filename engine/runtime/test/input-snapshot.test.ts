@@ -87,6 +87,22 @@ describe("snapshotInput: plain data", () => {
 });
 
 describe("snapshotInput: what it refuses, where, and how many", () => {
+  it("beside a refused value, the rest is copied as it is (null, booleans, undefined fields, null prototypes, shared values)", () => {
+    const shared = { v: [1] };
+    const bare = Object.assign(Object.create(null) as object, { a: 1 });
+    const s = snapshotInput({ bad: 1n, z: null, t: true, f: false, u: undefined, bare, a: shared, b: shared, l: [shared, null, false] });
+    assert.deepStrictEqual(s.value, { z: null, t: true, f: false, bare: { a: 1 }, a: { v: [1] }, b: { v: [1] }, l: [{ v: [1] }, null, false] });
+    assert.equal(Object.hasOwn(s.value, "u"), false);
+    assert.deepStrictEqual(s.fault, { path: "bad", message: "a BigInt, not JSON data (send it as a number or a string)", count: 1 });
+  });
+
+  it("a function or a Date is refused whatever its prototype, and under a null-prototype root", () => {
+    const fn = Object.setPrototypeOf(() => 1, null) as object;
+    assert.deepStrictEqual(snapshotInput({ fn }), { value: {}, fault: { path: "fn", message: "a function, not JSON data", count: 1 } });
+    const root = Object.assign(Object.create(null) as object, { d: new Date(0), ok: 1 });
+    assert.deepStrictEqual(snapshotInput(root), { value: { ok: 1 }, fault: { path: "d", message: "a Date, not JSON data", count: 1 } });
+  });
+
   it("leaves: BigInt, function, symbol, NaN and the infinities", () => {
     const cases: [unknown, RegExp][] = [
       [1n, /^a BigInt, not JSON data \(send it as a number or a string\)$/],
