@@ -33,3 +33,20 @@ describe("snapshotInput: a list that fills the room left exactly is copied", () 
     assert.deepStrictEqual(s.fault, { path: "l[0]", message: "a hole in a list (a sparse array), not JSON data", count: MAX_INPUT_VALUES - 1 });
   });
 });
+
+describe("snapshotInput: plain data of exactly MAX_INPUT_VALUES values", () => {
+  it("is copied reading each property once (the quick copy takes it whole)", () => {
+    let reads = 0;
+    const input = {
+      get g(): number {
+        reads++;
+        return 1;
+      },
+      l: new Array<number>(MAX_INPUT_VALUES - 2).fill(7),
+    };
+    const s = snapshotInput(input);
+    assert.equal(s.fault, null);
+    assert.equal(reads, 1);
+    assert.equal((s.value.l as number[]).length, MAX_INPUT_VALUES - 2);
+  });
+});
