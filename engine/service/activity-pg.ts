@@ -3,6 +3,7 @@
 // answer, off the decision path), and any node's console reads them from there. The audit log is
 // the record; this table is a bounded, queryable copy of recent decisions for the console.
 import pg from "pg";
+import { withClient } from "../storage/postgres.ts";
 import type { ActivityFilter } from "./activity.ts";
 import type { ActivityView } from "./context.ts";
 import { principalOf } from "./console-read.ts";
@@ -46,14 +47,11 @@ export class PostgresActivity implements ActivityView {
   static async open(url: string, onError: (err: unknown) => void = () => {}, keep = 100_000): Promise<PostgresActivity> {
     const pool = new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 5000 });
     pool.on("error", () => {});
-    const c = await pool.connect();
-    try {
+    await withClient(pool, async (c) => {
       await c.query("SELECT pg_advisory_lock(7412003)");
       await c.query(SCHEMA);
       await c.query("SELECT pg_advisory_unlock(7412003)");
-    } finally {
-      c.release();
-    }
+    });
     return new PostgresActivity(pool, keep, onError);
   }
 
@@ -122,16 +120,17 @@ export class PostgresActivity implements ActivityView {
    * holding \u0000 anywhere, so one client's input broke the list for everyone. The principal is
    * kept as JSON text for the same reason (text cannot hold \u0000). Rows written before these
    * columns existed (at NULL, from an older node) get their time from the document's text and no
-   * principal.
+   * principal. A session's principal is its first row's (its owner): a later step under another
+   * principal was denied in it, and must not name the session (min() showed whichever sorted first).
    */
   async summaries(q: SessionQuery): Promise<SessionPageV1> {
     const like = q.q === undefined ? null : `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     const r = await this.#pool.query<{ id: string; agent: string; env: string; principal: string | null; first: string; last: string; steps: number; deny: number; require_approval: number; allow: number; total: number }>(
-      `WITH d AS (SELECT session, agent, env, decision,
+      `WITH d AS (SELECT seq, session, agent, env, decision,
           coalesce(at, substring(doc from '"time":"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z)"')) AS at, principal
         FROM palisade_decisions WHERE session IS NOT NULL
         AND ($7::text[] IS NULL OR agent = ANY($7)) AND ($8::text[] IS NULL OR env = ANY($8))),
-      s AS (SELECT session AS id, min(agent) AS agent, min(env) AS env, min(principal) AS principal,
+      s AS (SELECT session AS id, min(agent) AS agent, min(env) AS env, (array_agg(principal ORDER BY seq))[1] AS principal,
         min(at) AS first, max(at) AS last, count(*)::int AS steps,
         count(*) FILTER (WHERE decision = 'deny')::int AS deny, count(*) FILTER (WHERE decision = 'require_approval')::int AS require_approval,
         count(*) FILTER (WHERE decision = 'allow')::int AS allow FROM d GROUP BY session)

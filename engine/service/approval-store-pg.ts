@@ -3,6 +3,7 @@
 // hold); status is a column of its own so that answering is a conditional UPDATE on `pending`
 // (the compare-and-set that settles races between nodes).
 import pg from "pg";
+import { withClient } from "../storage/postgres.ts";
 import { answered } from "./approval-store.ts";
 import type { ApprovalAnswer, ApprovalStore, StoredApproval } from "./approval-store.ts";
 import type { ApprovalStatusV1 } from "./wire.ts";
@@ -27,15 +28,12 @@ export class PostgresApprovalStore implements ApprovalStore {
   static async open(url: string): Promise<PostgresApprovalStore> {
     const pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 5000 });
     pool.on("error", () => {});
-    const c = await pool.connect();
-    try {
+    await withClient(pool, async (c) => {
       // Two nodes creating the table at once can clash on the type catalogue: serialise on a lock.
       await c.query("SELECT pg_advisory_lock(7412001)");
       await c.query(SCHEMA);
       await c.query("SELECT pg_advisory_unlock(7412001)");
-    } finally {
-      c.release();
-    }
+    });
     return new PostgresApprovalStore(pool);
   }
 

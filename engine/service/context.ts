@@ -124,4 +124,6 @@ export interface ServiceContext {
 export interface RequestLike {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   readonly ip: string;
+  /** The headers as sent (Node keeps the first of two Authorization headers in `headers`). */
+  readonly raw?: { readonly rawHeaders: readonly string[] };
 }

@@ -52,16 +52,26 @@ export interface Caller {
 
 /**
  * The key a request presents: `Authorization: Bearer KEY` (the scheme in any case, RFC 9110
- * §11.1) or `X-Api-Key: KEY`.
+ * §11.1) or `X-Api-Key: KEY`; the bearer token first. A header sent twice is ambiguous (a proxy
+ * in front may have checked or logged the other one) and refused: Node keeps only the first of
+ * two Authorization headers in `headers`, so they are counted in `rawHeaders`.
  */
-export function presentedKey(headers: Readonly<Record<string, string | string[] | undefined>>): string | undefined {
+export function presentedKey(headers: Readonly<Record<string, string | string[] | undefined>>, rawHeaders?: readonly string[]): string | undefined {
   const h = headers.authorization;
+  const k = headers["x-api-key"];
+  if (Array.isArray(h) || Array.isArray(k) || (rawHeaders !== undefined && h !== undefined && twice(rawHeaders))) throw new ServiceError("auth/invalid-key", "the request sends its Authorization or X-Api-Key header twice: send one key, once");
   if (typeof h === "string") {
     const m = /^bearer[ \t]+(\S+)[ \t]*$/i.exec(h);
     if (m) return m[1];
   }
-  const k = headers["x-api-key"];
   return typeof k === "string" ? k : undefined;
+}
+
+/** Whether `raw` (name, value, name, value...) holds two Authorization headers. */
+function twice(raw: readonly string[]): boolean {
+  let n = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 13 && raw[i]!.toLowerCase() === "authorization") n++;
+  return n > 1;
 }
 
 /** Hex SHA-256 of a key, as stored in the configuration. */

@@ -41,11 +41,11 @@ export function documented(doc: RouteDoc): { config: { doc: RouteDoc } } {
 }
 
 const COMMON_ERRORS: Record<number, string> = {
-  400: "The request is not valid: the error's path names the field.",
+  400: "The request is not valid: the error's path names the field. Bodies are I-JSON (RFC 7493) the audit log records as sent: UTF-8 without a byte order mark; no key twice in one object; no lone surrogate; no number a 64-bit float does not hold as written (2^53 + 1, 12345678901234567891, 1e400, 1e-400: send such values as strings; -0 is taken as 0); no `__proto__` key; nesting at most 64 deep.",
   413: "The body is over the size limit.",
-  415: "The body is not application/json.",
+  415: "The body is not application/json in UTF-8, or carries a Content-Encoding (send it uncompressed).",
   429: "Over the key's rate limit, or too many failed authentications from this address.",
-  503: "The audit log cannot take the decision (audit/unavailable), or the service is stopping.",
+  503: "The audit log cannot take the decision (audit/unavailable), or a shared store (sessions, approvals, the console's decisions) cannot be reached or the service is stopping (service/unavailable): retry, on another node when there are several.",
 };
 
 const KEY_ERRORS: Record<number, string> = {

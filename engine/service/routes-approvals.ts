@@ -116,7 +116,8 @@ export function approvalRoutes(app: FastifyInstance, ctx: ServiceContext): void 
     const stop = (): void => abort.abort();
     ctx.stopping.addEventListener("abort", stop);
     try {
-      return await ctx.approvals.wait(id, wait * 1000, abort.signal);
+      // Not past the key's expiry: an expired key reads nothing more (its next poll gets 401).
+      return await ctx.approvals.wait(id, Math.max(0, Math.min(wait * 1000, caller.expiresAt - Date.now())), abort.signal);
     } finally {
       ctx.stopping.removeEventListener("abort", stop);
     }
@@ -143,9 +144,10 @@ export function approvalRoutes(app: FastifyInstance, ctx: ServiceContext): void 
     const stop = (): void => abort.abort();
     ctx.stopping.addEventListener("abort", stop);
     let a = current;
-    // Until the deadline at the latest: by then the request has settled (expired at worst).
-    while (a.status === "pending" && !abort.signal.aborted) {
-      a = await ctx.approvals.wait(id, 15_000, abort.signal);
+    // Until the deadline at the latest: by then the request has settled (expired at worst). The
+    // stream ends when the key expires, as a new request with it would be refused.
+    while (a.status === "pending" && !abort.signal.aborted && Date.now() < caller.expiresAt) {
+      a = await ctx.approvals.wait(id, Math.min(15_000, caller.expiresAt - Date.now()), abort.signal);
       if (a.status === "pending" && !abort.signal.aborted) res.write(": keep-alive\n\n");
     }
     ctx.stopping.removeEventListener("abort", stop);

@@ -10,7 +10,7 @@ import type { ReportOptions, ServiceContext } from "./context.ts";
 import { ServiceError, invalid } from "./errors.ts";
 import { isScoped, mayRead, requireAdmin } from "./keys.ts";
 import type { Caller } from "./keys.ts";
-import { queryInt } from "./validate.ts";
+import { MAX_ID, queryInt } from "./validate.ts";
 import type { DecisionRecordV1 } from "./wire.ts";
 import { streamHold } from "../sdk/needs.ts";
 import type { ActivityFilter } from "./activity.ts";
@@ -195,6 +195,7 @@ export function consoleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     const caller = ctx.caller(req);
     requireAdmin(caller);
     const { id } = req.params as { id: string };
+    if (id.length > MAX_ID) throw invalid("/id", `a session id has at most ${MAX_ID} characters, got ${id.length}`);
     const steps = await ctx.view.session(id);
     return { session: id, steps: isScoped(caller) ? steps.filter((r) => mayRead(caller, r)) : steps };
   });

@@ -1,7 +1,7 @@
 // The decision service: a Fastify app over a policy set, an audit log and an approval queue.
 // createService wires the parts; the routes live in one module per area.
 import { createServer as createHttpServer, STATUS_CODES } from "node:http";
-import type { Server } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { Socket } from "node:net";
 import Fastify from "fastify";
@@ -35,6 +35,7 @@ import { documented, openApiDocument } from "./openapi.ts";
 import type { RegisteredRoute, RouteDoc } from "./openapi.ts";
 import { ref } from "./schemas.ts";
 import { MemorySessionStore, Sessions } from "./sessions.ts";
+import { guardStore } from "./store-guard.ts";
 import { MemoryApprovalStore } from "./approval-store.ts";
 import { SealedApprovalStore, SealedSessionStore, Sealer } from "./private-copies.ts";
 import type { SessionStore } from "./sessions.ts";
@@ -141,6 +142,20 @@ function toServiceError(err: FastifyError | ServiceError | Error, bodyLimit: num
   return new ServiceError("internal", "internal error: the failure was logged");
 }
 
+/**
+ * Refuses a JSON body the service would read otherwise than its sender meant: one in another
+ * charset than UTF-8 (read as UTF-8 it would decide on other characters), or compressed (the
+ * service does not inflate: a body it cannot read as sent is refused by its encoding, not by
+ * garbage in a parse error).
+ */
+function bodyCheck(headers: Readonly<Record<string, string | string[] | undefined>>): void {
+  const encoding = headers["content-encoding"];
+  if (encoding !== undefined && String(encoding).trim().toLowerCase() !== "identity") throw new ServiceError("request/unsupported-media-type", `the body's Content-Encoding '${String(encoding).slice(0, 40)}' is not accepted: send it uncompressed`);
+  const type = headers["content-type"] ?? "";
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(String(type))?.[1];
+  if (charset !== undefined && !/^utf-?8$/i.test(charset)) throw new ServiceError("request/unsupported-media-type", `the body's charset '${charset.slice(0, 40)}' is not accepted: send JSON as UTF-8 (RFC 8259)`);
+}
+
 /** An error answered straight onto a socket (the request never reached Fastify). */
 function socketError(socket: Socket, e: ServiceError): void {
   if (socket.destroyed || !socket.writable) return void socket.destroy();
@@ -160,7 +175,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   // What the console keeps beside the log holds only what the log keeps in clear.
   const sealed = o.audit.seals;
   const activity = new Activity(undefined, undefined, undefined, sealed);
-  const shared = o.activity;
+  const shared = o.activity && guardStore(o.activity, "decision store", onError);
   if (shared) activity.observe((record) => shared.add(sealed ? clearPart(record) : record));
   const view: ActivityView = shared ?? {
     recent: async (filter, limit) => activity.recent(filter, limit),
@@ -175,9 +190,9 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   // the log, having no salt, keeps plain ids itself).
   const pseudonym = (principal: string): Promise<string> => o.audit.pseudonym(principal);
   const sessions = sealer === undefined || sessionStore instanceof MemorySessionStore
-    ? new Sessions(sessionStore, undefined, undefined, pseudonym)
-    : new Sessions(new SealedSessionStore(sessionStore, sealer), undefined, (input) => sealer.subjectOf(input), pseudonym);
-  const approvalStore = sealer === undefined || o.approvals instanceof MemoryApprovalStore ? o.approvals : new SealedApprovalStore(o.approvals, sealer);
+    ? new Sessions(guardStore(sessionStore, "session store", onError), undefined, undefined, pseudonym)
+    : new Sessions(guardStore(new SealedSessionStore(sessionStore, sealer), "session store", onError), undefined, (input) => sealer.subjectOf(input), pseudonym);
+  const approvalStore = guardStore(sealer === undefined || o.approvals instanceof MemoryApprovalStore ? o.approvals : new SealedApprovalStore(o.approvals, sealer), "approval store", onError);
   if (o.monitor) feedMonitor(activity, o.monitor, onError);
   const stopping = new AbortController();
   let unrecorded = 0;
@@ -272,7 +287,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
       if (!authFailures.has(req.ip)) throw new ServiceError("rate/limited", "too many failed authentications from this address: wait, then retry with a valid key");
       let c;
       try {
-        c = keys.authenticate(presentedKey(req.headers));
+        c = keys.authenticate(presentedKey(req.headers, req.raw?.rawHeaders));
       } catch (err) {
         authFailures.take(req.ip);
         throw err;
@@ -312,16 +327,26 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     // Node checks request deadlines on this interval (30 s by default), which would let a slow
     // client hold its connection up to that long past the deadline.
     connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(requestMs / 4))),
+    // Node's own 400 for a missing Host has an empty body; ours (onRequest) has the error shape.
+    requireHostHeader: false,
   };
   const app = (Fastify as unknown as (opts: Record<string, unknown>) => FastifyInstance)({
     logger: false,
     bodyLimit,
+    // A session id may be 200 characters, each up to 4 UTF-8 bytes sent as %XX: the router's
+    // default (100 characters of raw path) refused to read sessions the service had decided in.
+    routerOptions: { maxParamLength: 2400 },
     // Closing is answered by our own hook below, in the V1 error shape.
     return503OnClosing: false,
     forceCloseConnections: "idle",
     serverFactory: (handler: Parameters<typeof createHttpServer>[1]): Server => {
       const server = o.tls ? createHttpsServer({ ...serverOptions, cert: o.tls.cert, key: o.tls.key }, handler) : createHttpServer(serverOptions, handler);
       server.setTimeout(t.idleMs ?? 120_000);
+      // Node answers an Expect other than 100-continue with its own empty 417; this one has the error shape.
+      server.on("checkExpectation", (req: IncomingMessage, res: ServerResponse) => {
+        const body = JSON.stringify(new ServiceError("request/invalid", `the Expect header '${String(req.headers.expect).slice(0, 40)}' cannot be met: send 'Expect: 100-continue' or none`).toJSON());
+        res.writeHead(417, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body), connection: "close" }).end(body);
+      });
       return server;
     },
     frameworkErrors: (err: FastifyError, _req: unknown, reply: FastifyReply) => {
@@ -336,10 +361,15 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     },
   });
 
-  app.removeContentTypeParser("application/json");
-  app.addContentTypeParser("application/json", { parseAs: "string", bodyLimit }, (_req, body, done) => {
+  // JSON only (Fastify's text/plain parser would hand a route a string it then calls "not an
+  // object"), as UTF-8 bytes, uncompressed: bodyCheck says why each of those matters.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("application/json", { parseAs: "buffer", bodyLimit }, (req, body, done) => {
+    // No route, no body to read: the answer is 404 or 405, never a complaint about the body.
+    if (req.routeOptions.url === undefined) return done(null, undefined);
     try {
-      done(null, parseBody(body as string));
+      bodyCheck(req.headers);
+      done(null, parseBody(body as Buffer));
     } catch (err) {
       done(err as Error, undefined);
     }
@@ -364,7 +394,9 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     }
     return reply.code(404).send(new ServiceError("request/not-found", `no route ${req.method} ${path}`).toJSON());
   });
-  app.addHook("onRequest", (_req, reply, done) => {
+  app.addHook("onRequest", (req, reply, done) => {
+    // RFC 9112 §3.2: an HTTP/1.1 request without Host gets 400.
+    if (req.headers.host === undefined && req.raw.httpVersionMinor === 1) return done(new ServiceError("request/invalid", "the request has no Host header"));
     if (stopping.signal.aborted) {
       reply.header("connection", "close");
       return done(new ServiceError("service/unavailable", "the service is stopping: retry on another node"));

@@ -6,6 +6,7 @@
 // compare-and-set that orders two nodes deciding in one session at once. Items are kept as JSON
 // text, not JSONB, which refuses the \u0000 escape that any tool argument or result may hold.
 import pg from "pg";
+import { withClient } from "../storage/postgres.ts";
 import type { CallOutcome, QueuedAppend, SessionCall, SessionSource, SessionStore } from "./sessions.ts";
 
 const TABLES = { calls: "palisade_session_calls", sources: "palisade_session_sources" } as const;
@@ -43,16 +44,13 @@ export class PostgresSessionStore implements SessionStore {
   static async open(url: string): Promise<PostgresSessionStore> {
     const pool = new pg.Pool({ connectionString: url, max: 8, connectionTimeoutMillis: 5000 });
     pool.on("error", () => {});
-    const c = await pool.connect();
-    try {
+    await withClient(pool, async (c) => {
       await c.query("SELECT pg_advisory_lock(7412002)");
       await c.query(schema(TABLES.calls, "call"));
       await c.query(schema(TABLES.sources, "source"));
       await c.query(`CREATE TABLE IF NOT EXISTS ${OWNERS} (key TEXT PRIMARY KEY, owner TEXT NOT NULL)`);
       await c.query("SELECT pg_advisory_unlock(7412002)");
-    } finally {
-      c.release();
-    }
+    });
     return new PostgresSessionStore(pool);
   }
 

@@ -14,7 +14,7 @@ const REQUEST_FIELDS: ReadonlySet<string> = new Set(["phase", "input", "session"
 export const MAX_BATCH = 1000;
 
 /** Longest id (session, approval) accepted. */
-const MAX_ID = 200;
+export const MAX_ID = 200;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);

@@ -24,23 +24,47 @@ export function errorText(err: unknown): string {
   return err instanceof Error ? err.message.toLowerCase() : String(err);
 }
 
+function ignore(): void {}
+
+/**
+ * Runs `body` on one connection of `pool`, released after (destroyed when `body` threw, as the
+ * connection may be broken). pg reports a connection the server dropped as an 'error' event on
+ * the client, and the pool listens for it only while the client is idle: on a checked-out client
+ * nobody listened, and a database failover or a killed backend crashed the whole process. The
+ * statement in flight rejects anyway, so the event itself is ignored here.
+ */
+export async function withClient<T>(pool: pg.Pool, body: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  const c = await pool.connect();
+  c.on("error", ignore);
+  let broken = false;
+  try {
+    return await body(c);
+  } catch (err) {
+    broken = true;
+    throw err;
+  } finally {
+    c.removeListener("error", ignore);
+    c.release(broken);
+  }
+}
+
 /** Runs `body` in a transaction on one connection of `pool`: committed on return, rolled back on a throw. */
 export async function transaction<T>(pool: pg.Pool, body: (c: pg.PoolClient) => Promise<T>): Promise<T> {
   const c = await pool.connect();
+  c.on("error", ignore); // see withClient
   try {
     await c.query("BEGIN");
     const out = await body(c);
     await c.query("COMMIT");
+    c.removeListener("error", ignore);
     c.release();
     return out;
   } catch (err) {
     // A failed ROLLBACK means the connection is broken: destroy it rather than return it to the pool.
-    try {
-      await c.query("ROLLBACK");
-      c.release();
-    } catch {
-      c.release(true);
-    }
+    let broken = false;
+    await c.query("ROLLBACK").catch(() => (broken = true));
+    c.removeListener("error", ignore);
+    c.release(broken);
     throw err;
   }
 }

@@ -8,6 +8,7 @@ import asyncio
 import inspect
 import logging
 import math
+import socket
 import threading
 import time
 import uuid
@@ -280,6 +281,36 @@ def test_arguments_the_log_refuses_are_denied_before_the_tool_runs(guard: Guard,
     with pytest.raises(PolicyDeniedError) as e:
         tool(value)
     assert e.value.denial == "unrecordable_input" and ran == []
+
+
+@pytest.mark.parametrize(
+    "value",
+    [2**53 + 1, 12345678901234567891, -(2**60), {"ids": [1, 2**64]}, 10**400],
+    ids=["2**53+1", "20-digits", "-2**60", "nested", "10**400"],
+)
+def test_integers_a_float_does_not_hold_are_denied_locally_before_sending(value: Any) -> None:
+    # Nothing listens on the guard's port: an input it sent would be refused as `unavailable`.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with Guard(f"http://127.0.0.1:{port}", "k", retry=RetryPolicy(deadline=2.0, attempts=1)) as g:
+        ran: list[Any] = []
+        tool = g.session(sid(), "u1").wrap_tool(lambda v: ran.append(v), name="store")
+        with pytest.raises(PolicyDeniedError) as e:
+            tool(value)
+        assert e.value.denial == "unrecordable_input" and ran == []
+        assert "64-bit float" in str(e.value) or "int" in str(e.value)
+        with pytest.raises(PolicyDeniedError) as sent:
+            tool(2**53)
+        assert sent.value.denial == "unavailable"
+
+
+def test_integers_a_float_holds_exactly_are_decided_and_recorded_as_sent(guard: Guard) -> None:
+    ran: list[Any] = []
+    tool = guard.session(sid(), "u1").wrap_tool(lambda v: ran.append(v), name="store")
+    for v in (2**53, -(2**53), 10**22, 1234567890123456):
+        tool(v)
+    assert ran == [2**53, -(2**53), 10**22, 1234567890123456]
 
 
 def test_the_wrapped_function_keeps_its_signature_and_excluded_arguments_pass_through(guard: Guard) -> None:

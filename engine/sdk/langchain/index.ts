@@ -286,8 +286,22 @@ export function palisadeMiddleware(guard: GuardScope, options: GuardLangChainToo
           (args) => handler({ ...request, toolCall: { ...toolCall, args: args as Record<string, unknown> }, [DECIDED]: true } as typeof request),
           {
             ...(callId ? { callId } : {}),
+            // The run cancelled while a human was asked: the tool does not start.
+            ...((runtime as { signal?: AbortSignal }).signal ? { signal: (runtime as { signal: AbortSignal }).signal } : {}),
             // A human is asked the graph's way: an interrupt, answered by resuming the thread.
-            ask: async (req) => approvalFrom((runtime as { interrupt: (v: unknown) => unknown }).interrupt({ type: "palisade_approval", tool: toolCall.name, args: toolCall.args, reasons: req.reasons.map((x) => ({ rule: x.rule, ...(x.message ? { message: x.message } : {}), ...(x.approver_role ? { approver_role: x.approver_role } : {}) })) } satisfies ApprovalInterrupt)),
+            ask: async (req) => {
+              let answer: unknown;
+              try {
+                answer = (runtime as { interrupt: (v: unknown) => unknown }).interrupt({ type: "palisade_approval", tool: toolCall.name, args: toolCall.args, reasons: req.reasons.map((x) => ({ rule: x.rule, ...(x.message ? { message: x.message } : {}), ...(x.approver_role ? { approver_role: x.approver_role } : {}) })) } satisfies ApprovalInterrupt);
+              } catch (err) {
+                // The graph pausing (an interrupt: LangGraph's control-flow signals bubble up) goes on
+                // up, the call waiting for its human. Anything else (no checkpointer) is an approval
+                // that failed: refused and recorded, never a call left 'pending' and unrecorded.
+                if ((err as { is_bubble_up?: unknown } | null)?.is_bubble_up === true) throw err;
+                return { approved: false, cause: "approval_failed", by: "interrupt", reason: err instanceof Error ? err.message : String(err) };
+              }
+              return approvalFrom(answer);
+            },
             view: lcView,
             unview: lcUnview,
           },

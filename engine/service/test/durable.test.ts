@@ -7,6 +7,8 @@ import { after, before, describe, it } from "node:test";
 import { AuditLog, generateKey } from "../../audit/index.ts";
 import type { AuditStore } from "../../audit/index.ts";
 import { SqliteStore } from "../../audit/sqlite-store.ts";
+import { MemoryApprovalStore } from "../approval-store.ts";
+import { MemorySessionStore } from "../sessions.ts";
 import { startHarness, toolCall } from "./harness.ts";
 import type { Harness } from "./harness.ts";
 
@@ -108,6 +110,35 @@ describe("a store that stops answering", () => {
     } finally {
       // The hung append never settles: close the service without waiting on the log.
       void s.close().catch(() => {});
+    }
+  });
+});
+
+describe("a shared store that fails", () => {
+  it("answers 503 service/unavailable, never 500, when the session or approval store rejects (a dropped PostgreSQL connection)", async () => {
+    const down = new Error("Connection terminated unexpectedly");
+    class FailingSessions extends MemorySessionStore {
+      override read(): Promise<never> {
+        return Promise.reject(down);
+      }
+    }
+    class FailingApprovals extends MemoryApprovalStore {
+      override create(): Promise<never> {
+        return Promise.reject(down);
+      }
+    }
+    const errors: unknown[] = [];
+    const s = await startHarness({ sessions: new FailingSessions(), approvals: new FailingApprovals(), onError: (e) => errors.push(e) });
+    try {
+      const inSession = await s.call("POST", "/v1/decide", "agent", toolCall("lookup", {}, "s-down"));
+      assert.deepEqual([inSession.status, inSession.body.error.code], [503, "service/unavailable"], JSON.stringify(inSession.body));
+      const approval = await s.call("POST", "/v1/decide", "agent", toolCall("export"));
+      assert.deepEqual([approval.status, approval.body.error.code], [503, "service/unavailable"], JSON.stringify(approval.body));
+      const batch = await s.call("POST", "/v1/decide/batch", "agent", { requests: [toolCall("lookup", {}, "s-down"), toolCall("lookup")] });
+      assert.deepEqual(batch.body.results.map((r: { error?: { code: string }; decision?: string }) => r.error?.code ?? r.decision), ["service/unavailable", "allow"]);
+      assert.ok(errors.some((e) => /session store: Connection terminated/.test(String(e))), "the operator is told");
+    } finally {
+      await s.close();
     }
   });
 });

@@ -5,7 +5,7 @@ import { connect } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { ensurePlayground } from "../../../playground/build.ts";
 import { hashKey } from "../keys.ts";
-import { startHarness, toolCall } from "./harness.ts";
+import { keyConfigs, startHarness, toolCall } from "./harness.ts";
 import type { Harness } from "./harness.ts";
 
 let h: Harness;
@@ -81,6 +81,17 @@ describe("slow and malformed clients", () => {
       assert.ok(isErrorShape(JSON.parse(text)), `${method} ${path} ${type}: ${text}`);
     }
   });
+
+  it("answers a request without Host, and an Expect it cannot meet, in the error shape (Node's own answers had empty bodies)", async () => {
+    const noHost = await raw(["GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n"]);
+    assert.match(noHost.text, /^HTTP\/1\.1 400 /);
+    assert.match(JSON.parse(noHost.text.slice(noHost.text.indexOf("\r\n\r\n") + 4)).error.message, /no Host header/);
+    const expect = await raw(["POST /v1/decide HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer k-agent\r\nContent-Type: application/json\r\nContent-Length: 2\r\nExpect: 200-ok\r\n\r\n"]);
+    assert.match(expect.text, /^HTTP\/1\.1 417 /);
+    assert.ok(isErrorShape(JSON.parse(expect.text.slice(expect.text.indexOf("\r\n\r\n") + 4))), expect.text);
+    // HTTP/1.0 has no Host requirement.
+    assert.match((await raw(["GET /healthz HTTP/1.0\r\n\r\n"])).text, /^HTTP\/1\.1 200 /);
+  });
 });
 
 describe("routes", () => {
@@ -98,6 +109,31 @@ describe("routes", () => {
       assert.equal(r.body.error.code, "request/method-not-allowed");
     }
     assert.equal((await h.call("GET", "/v1/nothing-here", "admin")).status, 404);
+  });
+
+  it("answers 405 or 404 before reading any body: a JSON Content-Type on OPTIONS was 'the body is empty'", async () => {
+    for (const [method, path, body, status] of [
+      ["OPTIONS", "/v1/decide", undefined, 405],
+      ["DELETE", "/v1/approvals", "", 405],
+      ["PUT", "/v1/decide", '{"a":1,"a":2}', 405],
+      ["POST", "/v1/nothing-here", "not json", 404],
+    ] as const) {
+      const res = await fetch(h.url + path, { method, headers: { authorization: "Bearer k-admin", "content-type": "application/json" }, ...(body !== undefined ? { body } : {}) });
+      assert.equal(res.status, status, `${method} ${path}: ${await res.clone().text()}`);
+      assert.ok(isErrorShape(await res.json()));
+    }
+  });
+
+  it("reads back a session whose id is as long as the service accepts (ids past 100 characters were decided in, then 400 to read)", async () => {
+    for (const id of ["s".repeat(150), "é".repeat(200), "😀".repeat(100)]) {
+      const d = await h.call("POST", "/v1/decide", "agent", { ...toolCall("lookup"), session: id });
+      assert.equal(d.status, 200, JSON.stringify(d.body));
+      const r = await h.call("GET", `/v1/sessions/${encodeURIComponent(id)}`, "admin");
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.deepEqual([r.body.session, r.body.steps.length], [id, 1]);
+    }
+    const long = await h.call("GET", `/v1/sessions/${"s".repeat(201)}`, "admin");
+    assert.deepEqual([long.status, long.body.error.path], [400, "/id"]);
   });
 });
 
@@ -129,6 +165,29 @@ describe("authentication", () => {
     try {
       const r = await s.call("POST", "/v1/decide", "k-old", toolCall("lookup"));
       assert.deepEqual([r.status, r.body.error.code], [401, "auth/expired-key"]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("ends a long-poll and an event stream when their key expires (they ran to the wait's end and the approval's)", async () => {
+    const expires = Date.now() + 1500;
+    const s = await startHarness({}, [...keyConfigs, { id: "short", sha256: hashKey("k-short"), agents: ["shop-bot"], environments: ["production"], expires: new Date(expires).toISOString() }]);
+    try {
+      const asked = await s.call("POST", "/v1/decide", "k-short", toolCall("export"));
+      const id = asked.body.approval.id as string;
+      const stream = fetch(`${s.url}/v1/approvals/${id}/events`, { headers: { authorization: "Bearer k-short" } }).then(async (res) => {
+        await res.text();
+        return Date.now();
+      });
+      const poll = await s.call("GET", `/v1/approvals/${id}?wait=20`, "k-short");
+      const polled = Date.now();
+      assert.equal(poll.body.status, "pending");
+      // Ended at the expiry, not 20 s later (generous for a loaded machine).
+      assert.ok(polled >= expires - 50 && polled < expires + 6000, `the poll ended ${polled - expires} ms after the key expired`);
+      const ended = await stream;
+      assert.ok(ended < expires + 6000, `the stream ended ${ended - expires} ms after the key expired`);
+      assert.equal((await s.call("GET", `/v1/approvals/${id}?wait=20`, "k-short")).body.error.code, "auth/expired-key");
     } finally {
       await s.close();
     }

@@ -24,9 +24,12 @@ test("a key is presented as `Authorization: Bearer KEY` in any case, or as X-Api
   assert.equal(presentedKey({ authorization: "Bearer abc", "x-api-key": "xyz" }), "abc", "the bearer token first");
   assert.equal(presentedKey({}), undefined);
   assert.equal(presentedKey({ authorization: "Bearer a b" }), undefined, "one token only");
-  // A header sent twice arrives as a list: ambiguous, so no key.
-  assert.equal(presentedKey({ authorization: ["Bearer abc"] }), undefined);
-  assert.equal(presentedKey({ "x-api-key": ["a", "b"] }), undefined);
+  // A header sent twice is ambiguous: refused, whether it arrives as a list or (Authorization,
+  // of which Node keeps the first) only in the raw headers.
+  assert.equal(code(() => presentedKey({ authorization: ["Bearer abc"] })), "auth/invalid-key");
+  assert.equal(code(() => presentedKey({ "x-api-key": ["a", "b"] })), "auth/invalid-key");
+  assert.equal(code(() => presentedKey({ authorization: "Bearer abc" }, ["Authorization", "Bearer abc", "AUTHORIZATION", "Bearer other"])), "auth/invalid-key");
+  assert.equal(presentedKey({ authorization: "Bearer abc" }, ["Host", "x", "Authorization", "Bearer abc"]), "abc");
 });
 
 test("keys are stored as their SHA-256; a new key is pal_ and 43 base64url characters", () => {

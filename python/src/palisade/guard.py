@@ -18,10 +18,12 @@ import inspect
 import json
 import logging
 import os
+import re
 import time
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Literal, TypeVar, cast, overload
 from urllib.parse import quote
 
@@ -145,9 +147,42 @@ _ENCODER = json.JSONEncoder(allow_nan=False, ensure_ascii=False, separators=(","
 
 def _encode(body: Mapping[str, Any]) -> bytes:
     try:
-        return _ENCODER.encode(body).encode()
+        text = _ENCODER.encode(body)
+        data = text.encode()
     except (TypeError, ValueError, RecursionError) as e:
         raise _Unrecordable(str(e)) from None
+    # Python ints are written digit for digit; the service reads numbers as 64-bit floats and
+    # refuses one the float does not hold as written (2**53 + 1), as its log would record another
+    # number. Only a text with 16 digits in a row can hold such an int (floats are written as
+    # their shortest round-trip decimal, which always passes), so most bodies are not walked.
+    if _LONG_DIGITS.search(text) is not None:
+        _check_ints(body)
+    return data
+
+
+_LONG_DIGITS = re.compile(r"\d{16}")
+_SAFE_INT = 2**53
+
+
+def _exact_int(v: int) -> bool:
+    """Whether a 64-bit float holds `v` as written: its shortest decimal names the same number."""
+    try:
+        return Decimal(repr(float(v))) == v
+    except OverflowError:
+        return False
+
+
+def _check_ints(v: Any) -> None:
+    if isinstance(v, int) and not isinstance(v, bool):
+        if abs(v) > _SAFE_INT and not _exact_int(v):
+            shown = str(v) if len(str(v)) <= 40 else f"{str(v)[:40]}..."
+            raise _Unrecordable(f"the integer {shown} is past what a 64-bit float holds exactly (2**53): pass it as a string")
+    elif isinstance(v, Mapping):
+        for x in v.values():
+            _check_ints(x)
+    elif isinstance(v, (list, tuple)):
+        for x in v:
+            _check_ints(x)
 
 
 _APPROVAL_STATUSES = frozenset({"pending", "approved", "rejected", "expired"})

@@ -205,3 +205,22 @@ test("LangChain: a tool that throws is 'failed' in its thread's history and the 
   await guard.flush();
   assert.deepEqual(s.records.filter((r) => r.settles === true).map((r) => [r.session, r.call_seq, r.outcome]), [["thread-f", 0, "failed"], ["thread-g", 0, "failed"]]);
 });
+
+test("LangChain middleware: an approval that cannot be asked (no checkpointer) is refused and recorded, never a call left 'pending'", async () => {
+  const s = sinks();
+  const guard = createGuard({ policies: [POLICY], env: "test", agent: "lc-nocp", audit: s.audit });
+  let refunded = 0;
+  const tools = [tool(async ({ amount }) => ((refunded = amount), `refunded ${amount}`), { name: "refund", description: "refund", schema: z.object({ amount: z.number() }) })];
+  const model = fakeModel().respondWithTools([{ name: "refund", args: { amount: 900 }, id: "n1" }]).respond(new AIMessage("ok"));
+  const agent = createAgent({ model, tools, middleware: [palisadeMiddleware(guard)] });
+  const out = await agent.invoke({ messages: [new HumanMessage("refund")] }, { configurable: { thread_id: "thread-n" } });
+  assert.equal(refunded, 0);
+  const toolText = (out.messages as { getType(): string; content: unknown }[]).filter((m) => m.getType() === "tool").map((m) => String(m.content)).join("\n");
+  assert.match(toolText, /approval failed: No checkpointer set/);
+  const calls = (guard.session("thread-n").check("tool_call", { tool: { name: "x", args: {} } }).payload as { session: { calls: { outcome: string }[] } }).session.calls;
+  assert.deepEqual(calls.map((c) => c.outcome), ["approval_refused"]);
+  await guard.flush();
+  const rec = s.records.find((r) => r.phase === "tool_call" && r.tool === "refund");
+  assert.equal(rec?.outcome, "approval_refused");
+  assert.equal((rec?.approval as { cause?: string } | undefined)?.cause, "approval_failed");
+});
