@@ -302,8 +302,8 @@ export class SessionHistory {
     const e = this.#sessions.get(oldest.value)!;
     this.#sessions.delete(oldest.value);
     // Tombstones are an id and a number; past ten times the session limit the oldest go, which is
-    // the one place where a long-idle session could come back with an empty history (and its
-    // `call_seq` from 0: replay then counts its decisions as unverifiable, never as another's).
+    // the one place where a long-idle session could come back with an empty history, and with
+    // `call_seq` from 0 again (its log entries then repeat call numbers of its first opening).
     if (this.#forgotten.size >= this.#maxSessions * 10) this.#forgotten.delete(this.#forgotten.keys().next().value as string);
     this.#forgotten.set(oldest.value, e.first + e.calls.length);
   }
