@@ -162,7 +162,8 @@ export class ReferenceInterpreter {
       const why = d.when === null ? "it has no 'when'" : `its 'when' held${d.unless === null ? "" : " and its 'unless' did not"}`;
       return d.when === null ? { rule: rule.id, outcome: "fired", why } : { rule: rule.id, outcome: "fired", why, reads: reads(d.when) };
     } catch (err) {
-      if (err instanceof PolicyRuntimeError) return { rule: rule.id, outcome: "errored", why: err.message };
+      const fault = ruleFault(err);
+      if (fault !== null) return { rule: rule.id, outcome: "errored", why: fault.message };
       throw err;
     }
   }

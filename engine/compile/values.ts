@@ -275,7 +275,11 @@ export function getIndex(obj: unknown, index: unknown): Value {
 /** The elements a quantifier ranges over: a list, or none for null; anything else is a type clash. */
 export function elements(xs: unknown, quantifier: string): readonly Value[] {
   if (xs === null || xs === undefined) return [];
-  if (Array.isArray(xs)) return xs as readonly Value[];
+  if (Array.isArray(xs)) {
+    // Only a list nobody copied can be longer (a caller's `options.json` broken by a sparse list): never walked.
+    if (xs.length > MAX_INPUT_VALUES) throw new PolicyRuntimeError(`'${quantifier}' over a list of ${xs.length} items, more than the ${MAX_INPUT_VALUES} values an input may hold`, "runtime/input-too-large");
+    return xs as readonly Value[];
+  }
   throw new PolicyRuntimeError(`'${quantifier}' needs a list, got ${aTypeName(xs)}`);
 }
 

@@ -5,7 +5,7 @@
 // `palisade/compliance`, `palisade/environments` and `palisade/service`.
 export * from "../sdk/index.ts";
 export { DecisionInputError, PolicySet, PolicyRuntimeError, loadPolicySet, policyDigest, runTests } from "../runtime/index.ts";
-export type { Decision, DecisionKind, LoadOptions, PolicySource, Reason, RuleError, TestResult } from "../runtime/index.ts";
+export type { DecideOptions, Decision, DecisionKind, LoadOptions, PolicySource, Reason, RuleError, TestResult } from "../runtime/index.ts";
 export { diagnosticToJSON, renderDiagnostic } from "../../language/index.ts";
 export type { Diagnostic, DiagnosticSeverity } from "../../language/index.ts";
 export { MissingPeerError } from "./peer.ts";

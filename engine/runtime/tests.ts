@@ -36,7 +36,8 @@ export function runTest(set: PolicySet, t: CheckedTest): TestResult {
   let fired: string[];
   try {
     const input = set.reference.evalClosed(t.decl.input);
-    decision = set.decide(t.phase, input);
+    // The input is the engine's own value, evaluated from the test's literal: nothing to copy.
+    decision = set.decide(t.phase, input, { json: true });
     // The reference interpreter's firings: the differential tests hold it in step with the compiled evaluator.
     fired = set.reference.fire(t.phase, input as never).flatMap((f) => (f.error === undefined ? [f.rule.id] : []));
   } catch (err) {

@@ -19,7 +19,7 @@ import type { HistoryNeeds } from "./needs.ts";
 import { Recorder } from "./record.ts";
 import type { OnAuditFailure, PendingDecision, StepOutcome } from "./record.ts";
 import { SCHEMA_RULE, ToolSchemas } from "./schema.ts";
-import { UnrecordableError, snapshot } from "./snapshot.ts";
+import { UnrecordableError, snapshot, snapshotField } from "./snapshot.ts";
 
 // The guard decides on its own snapshots (plain JSON data, snapshot.ts): the policy set need not copy them.
 const JSON_INPUT = { json: true } as const;
@@ -101,6 +101,8 @@ export interface CoreOptions {
   /** Characters a streamed answer holds back (see `streamHold`). */
   readonly streamHold: number;
   readonly now: () => number;
+  /** Whether anything reads the decisions' latencies and the tools' wall times (a monitor): without one the guard reads no clock for them. */
+  readonly timed: boolean;
 }
 
 interface Decided {
@@ -113,6 +115,18 @@ interface Decided {
   readonly call: CallHandle | undefined;
   /** Whether `session` is the guard's own history of this principal (not one the caller passed in, nor another principal's). */
   readonly ownHistory: boolean;
+}
+
+/**
+ * A tool phase's input, `{ tool }` and nothing else, which the guard completes without looking
+ * for other fields (the SDK's own tool runs build it).
+ */
+export class ToolInput {
+  readonly tool: Readonly<Record<string, unknown>>;
+
+  constructor(tool: Readonly<Record<string, unknown>>) {
+    this.tool = tool;
+  }
 }
 
 /** The longest session id, principal id or tool name a guard accepts, in characters: each is a field of every entry, which must fit the log's 64 KiB. */
@@ -130,6 +144,8 @@ export class GuardCore {
   readonly recorder: Recorder;
   /** Characters a streamed answer holds back. */
   readonly streamHold: number;
+  /** Whether latencies and wall times are measured (only a monitor reads them). */
+  readonly timed: boolean;
   readonly #o: CoreOptions;
   readonly #clock: () => { readonly ms: number; readonly iso: string };
 
@@ -141,6 +157,7 @@ export class GuardCore {
     this.history = options.history;
     this.recorder = options.recorder;
     this.streamHold = options.streamHold;
+    this.timed = options.timed;
     this.#clock = isoClock(options.now);
   }
 
@@ -159,11 +176,13 @@ export class GuardCore {
   /**
    * Decides and enforces: returns at once unless a human must be asked or the decision must be
    * durable first. Throws PolicyDeniedError (enforce mode) for a deny or a refused approval.
+   * `owned`: every field of `input` is plain JSON data that only the guard holds (a snapshot it
+   * took, or built from one), so it is decided as it is, without another copy.
    */
-  enforce(phase: GuardPhase, input: PhaseInput, scope: ScopeState, options?: CallOptions): Guarded | Promise<Guarded> {
+  enforce(phase: GuardPhase, input: PhaseInput | ToolInput, scope: ScopeState, options?: CallOptions, owned = false): Guarded | Promise<Guarded> {
     // A human's answer the framework holds was given for the arguments it was asked about.
     const asked = options?.approval !== undefined && options.callId !== undefined && scope.session !== null && phase === "tool_call" ? this.history.pendingArgs(scope.session, options.callId) : undefined;
-    const d = this.#decide(phase, input, scope, options?.callId, true);
+    const d = this.#decide(phase, input, scope, options?.callId, true, owned);
     if (asked !== undefined && !sameJson(asked.args, (d.decision.payload as { tool?: { args?: unknown } }).tool?.args)) {
       // Resumed with other arguments than the human saw: the answer is not for this call, so the human is asked again.
       options = { ...options, approval: undefined };
@@ -174,7 +193,8 @@ export class GuardCore {
     const refused = options?.approval?.approved === false;
     if ((decision.decision === "allow" && !refused) || shadow) {
       this.#given(phase, d, scope);
-      const out: Guarded = { decision, payload: shadow ? d.full : (decision.payload as Record<string, unknown>), input: d.full, ...(d.call ? { call: d.call } : {}) };
+      const payload = shadow ? d.full : (decision.payload as Record<string, unknown>);
+      const out: Guarded = d.call !== undefined ? { decision, payload, input: d.full, call: d.call } : { decision, payload, input: d.full };
       return this.#durably(phase, d, scope, undefined, d.call ? "executed" : undefined, options?.step, out);
     }
     if (decision.decision === "deny") {
@@ -190,14 +210,16 @@ export class GuardCore {
   }
 
   /**
-   * A tool call that ran and failed (threw, reported an error, was cancelled): `failed` in its
-   * session's history, which it still counts in (it was attempted and may have had effects), and
-   * an entry that says so after its decision's.
+   * What became of a call let run, once known: `failed` (it threw, reported an error, was
+   * cancelled; it still counts in the history: it was attempted and may have had effects) or
+   * `denied` (the framework stopped it after the guard let it run: it never ran). Set in its
+   * session's history, and an entry says so after its decision's.
    */
-  failed(scope: ScopeState, call: CallHandle, tool: string, error: { readonly type?: string }): void {
-    call.settle("failed");
+  settle(scope: ScopeState, call: CallHandle, tool: string, outcome: "failed" | "denied", error?: { readonly type?: string }): void {
+    call.settle(outcome);
     if (call.seq < 0 || scope.session === null || !this.recorder.audited) return;
-    this.recorder.push({ settles: true, iso: this.#clock().iso, session: scope.session, principal: scope.principal?.id ?? null, tool, callSeq: call.seq, decision: call.decision, policyDigest: this.policySet.digest, outcome: "failed", errorType: (error.type ?? "Error").slice(0, 200).toWellFormed() });
+    const errorType = error === undefined ? undefined : (error.type ?? "Error").slice(0, 200).toWellFormed();
+    this.recorder.push({ settles: true, iso: this.#clock().iso, session: scope.session, principal: scope.principal?.id ?? null, tool, callSeq: call.seq, decision: call.decision, policyDigest: this.policySet.digest, outcome, errorType });
   }
 
   #durably(phase: GuardPhase, d: Decided, scope: ScopeState, approval: ApprovalOutcome | undefined, outcome: CallOutcome | undefined, step: StepOutcome | undefined, out: Guarded): Guarded | Promise<Guarded> {
@@ -255,19 +277,21 @@ export class GuardCore {
     return new PolicyDeniedError(decision, phase, toolName(full), cause, message);
   }
 
-  #decide(phase: GuardPhase, input: PhaseInput, scope: ScopeState, callId: string | undefined, remember: boolean): Decided {
+  #decide(phase: GuardPhase, input: PhaseInput | ToolInput, scope: ScopeState, callId: string | undefined, remember: boolean, owned = false): Decided {
     const clock = this.#clock();
     const session = scope.session;
-    const given = input.session as { id?: unknown; calls?: unknown } | undefined;
+    const given = input instanceof ToolInput ? undefined : (input.session as { id?: unknown; calls?: unknown } | undefined);
     const ownHistory = !(given !== undefined && Array.isArray(given.calls));
     // A session is one principal's: another acting in it would read its history and add to it.
     const foreign = ownHistory && session !== null && !this.history.mayAct(session, scope.principal?.id ?? null, remember);
-    const calls = ownHistory ? (session === null || foreign ? NO_HISTORY : this.history.calls(session)) : (given.calls as readonly SessionCall[]);
+    // The session's own view (one object for all its decisions, its lists live), when it has one.
+    const view = ownHistory && session !== null && !foreign ? this.history.view(session) : undefined;
+    const calls = ownHistory ? (view?.calls ?? NO_HISTORY) : (given.calls as readonly SessionCall[]);
     const callsBefore = calls.length;
     let full: Record<string, unknown>;
     let decision: Decision | undefined;
     try {
-      full = this.#fullInput(input, scope, clock.iso, ownHistory ? { id: session, calls, sources: session === null || foreign ? NO_SOURCES : this.history.sources(session) } : snapshot(given, "/session"));
+      full = this.#fullInput(input, scope, clock.iso, ownHistory ? (view ?? { id: session, calls, sources: NO_SOURCES }) : snapshot(given, "/session"), !owned);
       // The name is an entry's own field (not in the input document, which is kept by digest when large).
       const named = (full.tool as { name?: unknown } | undefined)?.name;
       if (typeof named === "string" && named.length > MAX_ID) throw new UnrecordableError("/tool/name", `a tool name of ${named.length} characters (at most ${MAX_ID})`);
@@ -287,18 +311,19 @@ export class GuardCore {
       const state = this.history.state(session);
       if (state !== "ok") decision = this.#guardDenial(GUARD_RULES.history, state === "overflow" ? `session '${session}' has more tool calls than the guard keeps (history.maxCalls), so its history rules cannot be decided exactly` : `the history of session '${session}' is no longer held (history.maxSessions), so its history rules cannot be decided exactly`, full);
     }
-    const started = performance.now();
+    // Each clock read costs about as much as a small policy's evaluation: none is taken that nothing reads.
+    const started = this.timed ? performance.now() : 0;
     if (decision === undefined && phase === "tool_call" && tool !== undefined && this.schemas.has(tool)) {
       const problem = this.schemas.check(tool, (full.tool as { args?: unknown }).args);
       if (problem !== null) decision = this.#guardDenial(SCHEMA_RULE, problem, full);
     }
     decision ??= this.policySet.decide(phase, full, JSON_INPUT);
-    const latencyMs = performance.now() - started;
+    const latencyMs = this.timed ? performance.now() - started : 0;
     let call: CallHandle | undefined;
     if (remember && phase === "tool_call" && tool !== undefined && session !== null && ownHistory && !foreign) {
       const args = ((this.mode === "shadow" || decision.decision === "deny" ? full : decision.payload) as { tool?: { args?: unknown } }).tool?.args;
       const outcome: CallOutcome = this.mode === "shadow" ? "executed" : decision.decision === "allow" ? "executed" : decision.decision === "deny" ? "denied" : "pending";
-      call = this.history.add(session, { tool: { name: tool, args }, time: clock.iso, decision: decision.decision, outcome }, callId);
+      call = this.history.addCall(session, tool, args, clock.iso, decision.decision, outcome, callId);
     }
     return { decision, full, clock, latencyMs, callsBefore, call, ownHistory: ownHistory && !foreign };
   }
@@ -315,14 +340,15 @@ export class GuardCore {
   }
 
   /** The input policies read: the guard's fields, then a snapshot of every field the caller gave but `session` (unless `copy` is false), then `session`. */
-  #fullInput(input: Record<string, unknown>, scope: ScopeState, iso: string, session: unknown, copy = true): Record<string, unknown> {
+  #fullInput(input: PhaseInput | ToolInput, scope: ScopeState, iso: string, session: unknown, copy = true): Record<string, unknown> {
     const o = this.#o;
+    if (input instanceof ToolInput) return { agent: o.agent, env: o.env, principal: scope.principalInput, session, time: iso, tool: copy ? snapshotField(input.tool, "tool") : input.tool };
     // `session` is set last but placed in canonical key order (see scope.ts).
     const full: Record<string, unknown> = { agent: o.agent, env: o.env, principal: scope.principalInput, session: undefined, time: iso };
     for (const k of Object.keys(input)) {
       // "__proto__" would set the prototype, not a field (the spread this replaces dropped it too).
       if (k === "session" || k === "__proto__") continue;
-      const v = copy ? snapshot(input[k], `/${k}`) : input[k];
+      const v = copy ? snapshotField(input[k], k) : input[k];
       if (v !== undefined) full[k] = v;
     }
     full.session = session;

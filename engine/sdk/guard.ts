@@ -121,6 +121,7 @@ export function createGuard(options: GuardOptions): Guard {
     onAuditFailure,
     durability,
     now: options.now ?? Date.now,
+    timed: options.monitor !== undefined,
   });
   return new Guard(core);
 }

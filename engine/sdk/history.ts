@@ -53,7 +53,7 @@ export function sourceOf(phase: string, payload: unknown): SessionSource | undef
   const r = p.tool.result as { json?: unknown; text?: unknown } | null;
   const content = typeof r === "object" && r !== null && ("json" in r || "text" in r) ? (r.json !== undefined ? r.json : r.text) : r;
   const args = (p.tool as { args?: unknown }).args;
-  return { source: p.tool.name, content: content ?? null, ...(args !== undefined ? { args } : {}) };
+  return args !== undefined ? { source: p.tool.name, content: content ?? null, args } : { source: p.tool.name, content: content ?? null };
 }
 
 /** Limits of the history a guard keeps. */
@@ -67,8 +67,17 @@ export interface HistoryLimits {
 /** Whether a session's history is whole: `ok`, `overflow` (more calls than the limit) or `forgotten` (dropped for room). */
 export type HistoryState = "ok" | "overflow" | "forgotten";
 
+/** A session as policies read it (`session.id`, `.calls`, `.sources`): live lists, read without a copy. */
+export interface SessionView {
+  readonly id: string;
+  readonly calls: readonly SessionCall[];
+  readonly sources: readonly SessionSource[];
+}
+
 interface Entry {
   readonly calls: MutableCall[];
+  /** `session` as every decision of the session reads it: one object, since its lists are live. */
+  readonly view: SessionView;
   /** What the agent was given, oldest first; only ever grows at the end. */
   readonly sources: SessionSource[];
   /** Call id -> position, for frameworks that decide one call more than once. */
@@ -137,6 +146,11 @@ export class SessionHistory {
     return this.#sessions.get(session)?.calls ?? EMPTY;
   }
 
+  /** `session` as policies read it, or undefined when the session has no entry yet. */
+  view(session: string): SessionView | undefined {
+    return (session === this.#lastId && this.#last !== undefined ? this.#last : this.#sessions.get(session))?.view;
+  }
+
   /** The sources of `session`, oldest first: the live list (it only grows at the end), read without a copy. */
   sources(session: string): readonly SessionSource[] {
     return this.#sessions.get(session)?.sources ?? NO_SOURCES;
@@ -162,28 +176,33 @@ export class SessionHistory {
    * is then marked `overflow`).
    */
   add(session: string, call: SessionCall, callId?: string): CallHandle {
+    return this.addCall(session, call.tool.name, call.tool.args, call.time, call.decision, call.outcome, callId);
+  }
+
+  /** `add` with the call's fields given apart (the guard's hot path: the entry is the only object made). */
+  addCall(session: string, name: string, args: unknown, time: string, decision: CallDecision, outcome: CallOutcome, callId?: string): CallHandle {
     const e = this.#touch(session);
     const at = callId === undefined ? undefined : e.byId.get(callId);
     // Call ids are the framework's (often the model provider's), and some restart at "call_0"
     // each turn: an id names an earlier call only when it is that call decided again (the same
     // tool, and the same arguments unless the call still waits for its human). Anything else is
     // a new call, or a later call would overwrite an earlier one and walk round a sequence rule.
-    if (at !== undefined && sameCall(e.calls[at], call)) {
+    if (at !== undefined && sameCall(e.calls[at], name, args)) {
       const m = e.calls[at];
-      m.tool = call.tool;
-      m.time = call.time;
-      m.decision = call.decision;
-      m.outcome = call.outcome;
-      return new Handle(m, at, call.decision);
+      m.tool = { name, args };
+      m.time = time;
+      m.decision = decision;
+      m.outcome = outcome;
+      return new Handle(m, at, decision);
     }
     if (e.calls.length >= this.#maxCalls) {
       e.state = "overflow";
-      return new Handle(undefined, -1, call.decision);
+      return new Handle(undefined, -1, decision);
     }
-    const m: MutableCall = { tool: call.tool, time: call.time, decision: call.decision, outcome: call.outcome };
+    const m: MutableCall = { tool: { name, args }, time, decision, outcome };
     e.calls.push(m);
     if (callId !== undefined) e.byId.set(callId, e.calls.length - 1);
-    return new Handle(m, e.calls.length - 1, call.decision);
+    return new Handle(m, e.calls.length - 1, decision);
   }
 
   // The session's entry, made when missing, moved to the most recently used end.
@@ -193,7 +212,9 @@ export class SessionHistory {
     let e = this.#sessions.get(session);
     if (e === undefined) {
       if (this.#sessions.size >= this.#maxSessions) this.#evictOldest();
-      e = { calls: [], sources: [], byId: new Map(), state: this.#forgotten.has(session) ? "forgotten" : "ok", owner: undefined };
+      const calls: MutableCall[] = [];
+      const sources: SessionSource[] = [];
+      e = { calls, view: { id: session, calls, sources }, sources, byId: new Map(), state: this.#forgotten.has(session) ? "forgotten" : "ok", owner: undefined };
       this.#forgotten.delete(session);
     } else this.#sessions.delete(session);
     this.#sessions.set(session, e);
@@ -256,8 +277,8 @@ export class SessionHistory {
   }
 }
 
-function sameCall(before: MutableCall, now: SessionCall): boolean {
-  return before.tool.name === now.tool.name && (before.outcome === "pending" || sameJson(before.tool.args, now.tool.args));
+function sameCall(before: MutableCall, name: string, args: unknown): boolean {
+  return before.tool.name === name && (before.outcome === "pending" || sameJson(before.tool.args, args));
 }
 
 /** Deep equality of plain JSON data (what a guard's snapshots hold). */
@@ -284,7 +305,7 @@ export interface RecordedDecision {
   readonly outcome?: unknown;
   /** Present on the entry that records an approval's answer (the service's): its `outcome` settles call `call_seq`. */
   readonly approval?: unknown;
-  /** True on the entry that settles call `call_seq` after it ran (`outcome` failed): no decision of its own. */
+  /** True on the entry that settles call `call_seq` once known (`outcome` failed, or denied by the framework): no decision of its own. */
   readonly settles?: unknown;
 }
 
@@ -301,7 +322,7 @@ interface CallEvent {
   readonly outcome?: CallOutcome;
 }
 
-const SETTLED: ReadonlySet<string> = new Set(["executed", "approval_refused", "failed"]);
+const SETTLED: ReadonlySet<string> = new Set(["executed", "approval_refused", "failed", "denied"]);
 
 /**
  * Session histories as an audit log holds them, read as of any position in the log: the history
@@ -370,8 +391,11 @@ export class RecordedHistories {
   }
 }
 
+// An entry names its agent by id, or as an object with an `id` (AuditParty).
 function agentKey(agent: unknown): string {
-  return typeof agent === "string" ? agent : "";
+  if (typeof agent === "string") return agent;
+  const id = (agent as { id?: unknown } | null)?.id;
+  return typeof id === "string" ? id : "";
 }
 
 function sessionKey(agent: unknown, session: string): string {

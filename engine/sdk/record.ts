@@ -116,9 +116,10 @@ export interface PendingDecision {
 }
 
 /**
- * A tool call that ran and failed (threw, or reported an error), recorded after its decision: an
- * entry of its own that settles call `callSeq` of its session as `failed`, so that replay rebuilds
- * the history the guard's later decisions read. It decides nothing (replay skips it).
+ * What became of a tool call let run, recorded after its decision: an entry of its own that
+ * settles call `callSeq` of its session as `failed` (it ran and failed) or `denied` (the framework
+ * stopped it before it ran), so that replay rebuilds the history the guard's later decisions
+ * read. It decides nothing (replay skips it).
  */
 export interface PendingSettlement {
   readonly settles: true;
@@ -130,9 +131,10 @@ export interface PendingSettlement {
   /** What the policies decided for the call. */
   readonly decision: CallDecision;
   readonly policyDigest: string;
-  readonly outcome: "failed";
-  /** The error's type (its name) only: a message may hold personal data, which the log keeps private by default. */
-  readonly errorType: string;
+  /** `failed`: it ran and failed; `denied`: the framework stopped it after the guard let it run. */
+  readonly outcome: "failed" | "denied";
+  /** The error's type (its name) only, when it failed: a message may hold personal data, which the log keeps private by default. */
+  readonly errorType: string | undefined;
 }
 
 /** What the guard does when the audit log fails: refuse actions until it recovers, or carry on. */
@@ -366,7 +368,7 @@ export class Recorder {
   }
 
   #appendSettlement(audit: AuditSink, p: PendingSettlement): Promise<unknown> {
-    const error = { type: p.errorType };
+    const error = p.errorType === undefined ? undefined : { type: p.errorType };
     const record: AuditRecord = {
       time: p.iso,
       agent: this.#ctx.agentId,
@@ -379,11 +381,11 @@ export class Recorder {
       reasons: [],
       policy_digest: p.policyDigest,
       // What the entry states, digested like a decision's input.
-      input_digest: inputDigest({ call_seq: p.callSeq, error, outcome: p.outcome }),
+      input_digest: inputDigest({ call_seq: p.callSeq, ...(error !== undefined ? { error } : {}), outcome: p.outcome }),
       call_seq: p.callSeq,
       outcome: p.outcome,
       settles: true,
-      error,
+      ...(error !== undefined ? { error } : {}),
       mode: this.#ctx.mode,
     };
     try {

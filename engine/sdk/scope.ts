@@ -4,12 +4,12 @@
 import { randomUUID } from "node:crypto";
 import type { Decision } from "../runtime/index.ts";
 import type { JSONSchemaObject } from "../../language/index.ts";
-import { MAX_ID } from "./core.ts";
+import { MAX_ID, ToolInput } from "./core.ts";
 import type { CallOptions, GuardCore, GuardPhase, Guarded, PhaseInput, Principal, ScopeState } from "./core.ts";
 import { GuardConfigError, PolicyDeniedError, SessionRequiredError } from "./errors.ts";
 import { resultFrom, viewOf } from "./result.ts";
 import type { ToolResultView } from "./result.ts";
-import { UnrecordableError, clonePlain, snapshot } from "./snapshot.ts";
+import { NOT_PLAIN, UnrecordableError, clonePlain, plainCopy, snapshot } from "./snapshot.ts";
 import type { StepOutcome } from "./record.ts";
 import type { CallHandle } from "./history.ts";
 import type { OutcomeError } from "../monitor/event.ts";
@@ -20,7 +20,12 @@ function argsOf(call: Guarded): unknown {
 
 /** An outcome error from what a tool or model threw. */
 export function errorOf(source: OutcomeError["source"], err: unknown): OutcomeError {
-  return { source, type: err instanceof Error ? err.name : typeof err, message: err instanceof Error ? err.message : String(err) };
+  try {
+    return { source, type: err instanceof Error ? String(err.name) : typeof err, message: err instanceof Error ? String(err.message) : String(err) };
+  } catch {
+    // A throwing getter or a proxy must not replace the tool's error, nor skip its `failed`.
+    return { source, type: "Error", message: "the tool threw a value that cannot be read" };
+  }
 }
 
 /** The outcome error of a tool whose result reports a failure rather than throwing. */
@@ -60,6 +65,18 @@ export interface RunToolOptions extends CallOptions {
 export function deniedToolMessage(error: PolicyDeniedError): string {
   return `blocked by policy: ${error.message}`;
 }
+
+/** The outcome of a tool's run, from its wall time and its result's view. */
+function stepOf(durationMs: number, seen: unknown): StepOutcome {
+  const text = (seen as { text?: unknown } | null)?.text;
+  // A tool that answers with a failure (MCP's isError, LangChain's status "error") failed as surely as one that threw.
+  const failed = (seen as { isError?: unknown } | null)?.isError === true;
+  if (typeof text !== "string") return failed ? { durationMs, error: RESULT_ERROR } : { durationMs };
+  return failed ? { durationMs, outputSize: text.length, error: RESULT_ERROR } : { durationMs, outputSize: text.length };
+}
+
+const NO_OPTIONS: RunToolOptions = Object.freeze({});
+const NO_REST: readonly unknown[] = Object.freeze([]);
 
 /** The longest principal (id, roles and attrs) a guard accepts, in characters of JSON. */
 export const MAX_PRINCIPAL = 8_192;
@@ -154,21 +171,28 @@ export class GuardScope {
    * before `run` gets a copy of them, `tool_result` on the result (in the shape of spec/sdk.md)
    * before the caller sees it. Throws PolicyDeniedError when stopped.
    */
-  async runTool<R>(name: string, args: unknown, run: (args: unknown) => R | Promise<R>, options: RunToolOptions = {}): Promise<R> {
+  runTool<R>(name: string, args: unknown, run: (args: unknown) => R | Promise<R>, options: RunToolOptions = NO_OPTIONS): Promise<R> {
+    return this.#run(name, args, run, NO_REST, options);
+  }
+
+  // runTool for `fn(args, ...rest)`: a wrapped tool's call makes no closure of its own.
+  async #run<R>(name: string, args: unknown, fn: (args: unknown, ...rest: unknown[]) => R | Promise<R>, rest: readonly unknown[], options: RunToolOptions): Promise<R> {
     let call = this.#toolCall(name, args, options);
     if (call instanceof Promise) call = await call;
     const decidedArgs = argsOf(call);
-    const started = performance.now();
+    // The tool's wall time goes to the monitor only: without one, no clock is read for it.
+    const timed = this.#core.timed;
+    const started = timed ? performance.now() : 0;
     let result: R;
     try {
       // Cancelled while it was decided (a human asked, a commit awaited): the tool does not start.
       options.signal?.throwIfAborted();
-      result = await run(clonePlain(decidedArgs));
+      result = await (rest.length === 0 ? fn(clonePlain(decidedArgs)) : fn(clonePlain(decidedArgs), ...rest));
     } catch (err) {
-      this.#failed(name, call.call, { durationMs: performance.now() - started, error: errorOf("tool", err) });
+      this.#failed(name, call.call, { durationMs: timed ? performance.now() - started : 0, error: errorOf("tool", err) });
       throw err;
     }
-    return this.#toolResult(name, decidedArgs, result, performance.now() - started, options, call.call);
+    return this.#toolResult(name, decidedArgs, result, timed ? performance.now() - started : 0, options, call.call, true);
   }
 
   /** The `tool_call` half of `runTool`, for frameworks that decide before the tool in a hook of their own: resolves with the decided arguments. */
@@ -179,13 +203,16 @@ export class GuardScope {
   // The halves of a tool run, synchronous unless a human is asked or durability is awaited: a
   // guarded call is mostly bookkeeping, and every async frame and await adds to it.
   #toolCall(name: string, args: unknown, options: CallOptions): Guarded | Promise<Guarded> {
-    this.#need(`tool '${name}'`);
-    return this.#core.enforce("tool_call", { tool: { args, name } }, this.#state, options);
+    if (this.sessionId === null) this.#need(`tool '${name}'`);
+    // The arguments copied once, here; a name or arguments the quick copy does not take go to the guard's careful copy, which may refuse them.
+    const copied = typeof name === "string" && name.isWellFormed() ? plainCopy(args) : NOT_PLAIN;
+    const input = copied === NOT_PLAIN ? new ToolInput({ args, name }) : new ToolInput(copied === undefined ? { name } : { args: copied, name });
+    return this.#core.enforce("tool_call", input, this.#state, options, copied !== NOT_PLAIN);
   }
 
   // A tool that ran and failed: `failed` in the history and the log, its error to the monitor.
   #failed(name: string, call: CallHandle | undefined, step: StepOutcome & { readonly error: OutcomeError }): void {
-    if (call !== undefined) this.#core.failed(this.#state, call, name, step.error);
+    if (call !== undefined) this.#core.settle(this.#state, call, name, "failed", step.error);
     this.#core.outcome("tool_call", this.#state, name, step);
   }
 
@@ -198,21 +225,34 @@ export class GuardScope {
     return callId === undefined || this.sessionId === null ? undefined : this.#core.history.byCallId(this.sessionId, callId);
   }
 
-  #toolResult<R>(name: string, decidedArgs: unknown, result: R, durationMs: number, options: RunToolOptions, call: CallHandle | undefined): R | Promise<R> {
-    this.#need(`tool '${name}'`);
+  // `argsOwned`: `decidedArgs` is the guard's own snapshot (runTool's), which nobody else holds.
+  #toolResult<R>(name: string, decidedArgs: unknown, result: R, durationMs: number, options: RunToolOptions, call: CallHandle | undefined, argsOwned = false): R | Promise<R> {
+    if (this.sessionId === null) this.#need(`tool '${name}'`);
+    let input: ToolInput | undefined;
     let seen: unknown;
-    try {
-      seen = options.view ? options.view(result) : viewOf(result);
-    } catch {
-      // JSON.stringify met what cannot be recorded: let the guard refuse it with its reason.
-      seen = result;
+    if (argsOwned && options.view === undefined) {
+      // The result copied once, its view built on the copy: the input is then the guard's alone
+      // and decided without another copy. Whatever the quick copy does not take (toJSON, a
+      // class, a cycle, JSON text with a value JSON data cannot hold) goes the careful way below.
+      const plain = plainCopy(result);
+      const view = plain === NOT_PLAIN ? undefined : viewOf(plain);
+      if (view !== undefined && (view.json === plain || view.json === undefined || plainCopy(view.json) !== NOT_PLAIN)) {
+        seen = view;
+        input = new ToolInput(decidedArgs === undefined ? { name, result: view } : { args: decidedArgs, name, result: view });
+      }
     }
-    const text = (seen as { text?: unknown } | null)?.text;
-    // A tool that answers with a failure (MCP's isError, LangChain's status "error") failed as surely as one that threw.
-    const failed = (seen as { isError?: unknown } | null)?.isError === true;
+    if (input === undefined) {
+      try {
+        seen = options.view ? options.view(result) : viewOf(result);
+      } catch {
+        // JSON.stringify met what cannot be recorded: let the guard refuse it with its reason.
+        seen = result;
+      }
+    }
+    const step = stepOf(durationMs, seen);
     // It ran, and failed: so says its entry before the result is decided.
-    if (failed && call !== undefined) this.#core.failed(this.#state, call, name, RESULT_ERROR);
-    const out = this.#core.enforce("tool_result", { tool: { args: decidedArgs, name, result: seen } }, this.#state, { step: { durationMs, ...(typeof text === "string" ? { outputSize: text.length } : {}), ...(failed ? { error: RESULT_ERROR } : {}) } });
+    if (step.error !== undefined && call !== undefined) this.#core.settle(this.#state, call, name, "failed", RESULT_ERROR);
+    const out = input !== undefined ? this.#core.enforce("tool_result", input, this.#state, { step }, true) : this.#core.enforce("tool_result", new ToolInput({ args: decidedArgs, name, result: seen }), this.#state, { step });
     if (out instanceof Promise) return out.then((o) => this.#seen(o, result, options));
     return this.#seen(out, result, options);
   }
@@ -232,10 +272,11 @@ export class GuardScope {
     this.#need(`wrapTool('${name}')`);
     if (options.schema !== undefined) this.#core.schemas.set(name, options.schema);
     const onDeny = options.onDeny ?? "throw";
-    if (onDeny === "throw") return (args: A, ...rest: Rest): Promise<R> => this.runTool(name, args, (a) => fn(a as A, ...rest));
+    const run = fn as (args: unknown, ...rest: unknown[]) => R | Promise<R>;
+    if (onDeny === "throw") return (args: A, ...rest: Rest): Promise<R> => this.#run(name, args, run, rest, NO_OPTIONS);
     return async (args: A, ...rest: Rest): Promise<R> => {
       try {
-        return await this.runTool(name, args, (a) => fn(a as A, ...rest));
+        return await this.#run(name, args, run, rest, NO_OPTIONS);
       } catch (err) {
         if (!(err instanceof PolicyDeniedError)) throw err;
         return (onDeny === "message" ? deniedToolMessage(err) : onDeny(err)) as R;
@@ -259,8 +300,17 @@ export class GuardScope {
    */
   toolOutcome(name: string, step: StepOutcome, callId?: string): void {
     const call = step.error === undefined ? undefined : this.#callById(callId);
-    if (call !== undefined) this.#core.failed(this.#state, call, name, step.error!);
+    if (call !== undefined) this.#core.settle(this.#state, call, name, "failed", step.error!);
     this.#core.outcome("tool_call", this.#state, name, step);
+  }
+
+  /**
+   * The framework stopped call `callId` after the guard let it run (a guardrail of its own after
+   * the guard's): it never ran, so it is `denied` in the session's history and the log.
+   */
+  toolStopped(name: string, callId: string): void {
+    const call = this.#callById(callId);
+    if (call !== undefined) this.#core.settle(this.#state, call, name, "denied");
   }
 
   /** Reports the outcome of a model call no decision follows (a failure, token use at a stream's end). */

@@ -27,16 +27,37 @@ const MAX_DEPTH = 64;
  * number, or nesting deeper than 64.
  */
 export function snapshot(value: unknown, path = ""): unknown {
+  const quick = plainCopy(value);
+  return quick !== NOT_PLAIN ? quick : carefulCopy(value, path);
+}
+
+/** `snapshot` of the field `key` of an input: the path `/key` is built only when something is refused. */
+export function snapshotField(value: unknown, key: string): unknown {
+  const quick = plainCopy(value);
+  return quick !== NOT_PLAIN ? quick : carefulCopy(value, `/${key}`);
+}
+
+/**
+ * What `plainCopy` returns for a value it does not copy: anything but plain objects, arrays,
+ * well-formed strings, finite numbers, booleans, null and undefined (toJSON, a class instance,
+ * a cycle, which shows as nesting past the limit), or a getter or proxy trap that threw.
+ * `snapshot` copies such a value the careful way, or refuses it with its path.
+ */
+export const NOT_PLAIN: unique symbol = Symbol("not plain");
+
+/** The quick half of `snapshot`: the copy, or NOT_PLAIN when the value needs the careful copy (which may refuse it). */
+export function plainCopy(value: unknown): unknown {
   // Nearly every value is plain data: copied without the bookkeeping that only a refusal needs
   // (the path, the cycle check), and copied again the careful way when the quick copy gives up.
-  let quick: unknown;
   try {
-    quick = quickCopy(value, 0);
+    return quickCopy(value, 0);
   } catch {
     // A getter or a proxy trap threw: the careful copy meets it again and says where.
-    quick = GAVE_UP;
+    return NOT_PLAIN;
   }
-  if (quick !== GAVE_UP) return quick;
+}
+
+function carefulCopy(value: unknown, path: string): unknown {
   const keys: (string | number)[] = [];
   try {
     return copy(value, 0, [], keys);
@@ -55,47 +76,45 @@ function recordable(text: string): string {
   return text.isWellFormed() ? text : text.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
 }
 
-const GAVE_UP: unique symbol = Symbol("gave up");
-
 /**
  * The copy `copy` makes, of plain objects, arrays, strings, finite numbers, booleans, null and
- * undefined only; GAVE_UP for anything else (toJSON, a class instance, a cycle, which shows as
+ * undefined only; NOT_PLAIN for anything else (toJSON, a class instance, a cycle, which shows as
  * nesting past the limit), which `copy` then copies or refuses with its path.
  */
 function quickCopy(value: unknown, depth: number): unknown {
   switch (typeof value) {
     case "string":
-      return value.isWellFormed() ? value : GAVE_UP;
+      return value.isWellFormed() ? value : NOT_PLAIN;
     case "boolean":
     case "undefined":
       return value;
     case "number":
-      return Number.isFinite(value) ? value : GAVE_UP;
+      return Number.isFinite(value) ? value : NOT_PLAIN;
     case "object":
       break;
     default:
-      return GAVE_UP;
+      return NOT_PLAIN;
   }
   if (value === null) return null;
-  if (depth >= MAX_DEPTH) return GAVE_UP;
+  if (depth >= MAX_DEPTH) return NOT_PLAIN;
   if (Array.isArray(value)) {
     const arr: unknown[] = new Array(value.length);
     for (let i = 0; i < value.length; i++) {
       const v = quickCopy(value[i], depth + 1);
-      if (v === GAVE_UP) return GAVE_UP;
+      if (v === NOT_PLAIN) return NOT_PLAIN;
       arr[i] = v === undefined ? null : v;
     }
     return arr;
   }
   const proto: unknown = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return GAVE_UP;
+  if (proto !== Object.prototype && proto !== null) return NOT_PLAIN;
   const rec: Record<string, unknown> = {};
   const own = Object.keys(value);
   for (let i = 0; i < own.length; i++) {
     const k = own[i];
-    if (k === "__proto__" || !k.isWellFormed()) return GAVE_UP;
+    if (k === "__proto__" || !k.isWellFormed()) return NOT_PLAIN;
     const v = quickCopy((value as Record<string, unknown>)[k], depth + 1);
-    if (v === GAVE_UP) return GAVE_UP;
+    if (v === NOT_PLAIN) return NOT_PLAIN;
     if (v !== undefined) rec[k] = v;
   }
   return rec;

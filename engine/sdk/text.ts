@@ -23,13 +23,22 @@ export async function guardText(scope: GuardScope, phase: "input" | "output", te
  * rewritten, in the first part, and the others emptied.
  */
 export async function guardParts(scope: GuardScope, phase: "input" | "output", parts: readonly string[], step?: StepOutcome): Promise<string[]> {
-  await guardText(scope, phase, parts.join(""), step);
-  return peekParts(scope, phase, parts);
+  const whole = await guardText(scope, phase, parts.join(""), step);
+  return parts.length === 1 ? [whole] : peekParts(scope, phase, parts);
 }
 
 /** `guardParts` decided without recording (what a stream already decided and recorded piece by piece); throws PolicyDeniedError on deny. */
 export function peekParts(scope: GuardScope, phase: "input" | "output", parts: readonly string[]): string[] {
-  const each = parts.map((p) => peekText(scope, phase, p));
+  if (parts.length === 1) return [peekText(scope, phase, parts[0] as string)];
+  const each = parts.map((p) => {
+    try {
+      return peekText(scope, phase, p);
+    } catch (err) {
+      // A part that alone would be denied (an empty block, a fragment): only the whole is denied or not.
+      if (!(err instanceof PolicyDeniedError)) throw err;
+      return p;
+    }
+  });
   const joined = each.join("");
   const decided = peekText(scope, phase, joined);
   return decided === joined ? each : parts.map((_, i) => (i === 0 ? decided : ""));

@@ -120,16 +120,17 @@ export class PostgresActivity implements ActivityView {
    * holding \u0000 anywhere, so one client's input broke the list for everyone. The principal is
    * kept as JSON text for the same reason (text cannot hold \u0000). Rows written before these
    * columns existed (at NULL, from an older node) get their time from the document's text and no
-   * principal.
+   * principal. A session's principal is its first row's (its owner): a later step under another
+   * principal was denied in it, and must not name the session (min() showed whichever sorted first).
    */
   async summaries(q: SessionQuery): Promise<SessionPageV1> {
     const like = q.q === undefined ? null : `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     const r = await this.#pool.query<{ id: string; agent: string; env: string; principal: string | null; first: string; last: string; steps: number; deny: number; require_approval: number; allow: number; total: number }>(
-      `WITH d AS (SELECT session, agent, env, decision,
+      `WITH d AS (SELECT seq, session, agent, env, decision,
           coalesce(at, substring(doc from '"time":"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z)"')) AS at, principal
         FROM palisade_decisions WHERE session IS NOT NULL
         AND ($7::text[] IS NULL OR agent = ANY($7)) AND ($8::text[] IS NULL OR env = ANY($8))),
-      s AS (SELECT session AS id, min(agent) AS agent, min(env) AS env, min(principal) AS principal,
+      s AS (SELECT session AS id, min(agent) AS agent, min(env) AS env, (array_agg(principal ORDER BY seq))[1] AS principal,
         min(at) AS first, max(at) AS last, count(*)::int AS steps,
         count(*) FILTER (WHERE decision = 'deny')::int AS deny, count(*) FILTER (WHERE decision = 'require_approval')::int AS require_approval,
         count(*) FILTER (WHERE decision = 'allow')::int AS allow FROM d GROUP BY session)

@@ -14,7 +14,7 @@ export interface SessionSummaryV1 {
   readonly id: string;
   readonly agent: string;
   readonly env: string;
-  /** `principal.id` of the session's first step that names one. */
+  /** `principal.id` of the session's first step: its owner (null when that step named none; a later step under another was denied). */
   readonly principal: string | null;
   /** ISO-8601 instants of the first and the last step. */
   readonly first: string;
@@ -66,15 +66,17 @@ export function summarize(records: readonly DecisionRecordV1[]): SessionSummaryV
     if (r.session === null) continue;
     let s = by.get(r.session);
     if (s === undefined) {
-      s = { id: r.session, agent: r.agent, env: r.env, principal: null, first: r.time, last: r.time, steps: 0, outcome: r.decision, counts: {} };
+      s = { id: r.session, agent: r.agent, env: r.env, principal: principalOf(r.input), first: r.time, last: r.time, steps: 0, outcome: r.decision, counts: {} };
       by.set(r.session, s);
     }
     s.steps++;
     s.counts[r.decision] = (s.counts[r.decision] ?? 0) + 1;
-    if (r.time < s.first) s.first = r.time;
+    if (r.time < s.first) {
+      s.first = r.time;
+      s.principal = principalOf(r.input);
+    }
     if (r.time > s.last) s.last = r.time;
     if (rank(r.decision) < rank(s.outcome)) s.outcome = r.decision;
-    s.principal ??= principalOf(r.input);
   }
   return [...by.values()];
 }

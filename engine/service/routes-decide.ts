@@ -153,7 +153,8 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
     const full: Record<string, unknown> = { ...own, session: ownCalls ? givenSession : { id: session, calls: state.calls, sources: state.sources } };
     const started = performance.now();
     // Parsed from the request and the service's own store: JSON data the policy set need not copy.
-    const decided = state.foreign === true ? foreignSession(ctx, full, session) : ctx.policySet.decide(r.phase, full, { json: true });
+    const policies = ctx.policySet.decide(r.phase, full, { json: true });
+    const decided = state.foreign === true ? foreignSession(policies, session) : policies;
     ctx.metrics.decision(r.phase, decided.decision, performance.now() - started);
     const toolField = full.tool as { name?: unknown; args?: unknown } | undefined;
     const tool = typeof toolField?.name === "string" ? toolField.name : null;
@@ -201,7 +202,10 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
   const key = JSON.stringify([agent, session]);
   // A history the client sent is its own, but the session id still names one principal's
   // conversation: another is denied there as anywhere, and the first claims it.
-  if (ownCalls) return ctx.sessions.mayAct(key, principal).then((mine) => finish(decideOn(mine ? NO_STATE : FOREIGN_STATE)));
+  if (ownCalls) {
+    const mine = ctx.sessions.mayAct(key, principal);
+    return typeof mine === "boolean" ? finish(decideOn(mine ? NO_STATE : FOREIGN_STATE)) : mine.then((m) => finish(decideOn(m ? NO_STATE : FOREIGN_STATE)));
+  }
   // The session's exact history from the shared store; a tool call joins it before it is answered.
   return ctx.sessions
     .run(key, (state) => {
@@ -268,10 +272,13 @@ function sessionPrincipal(input: Record<string, unknown>, at: string): string | 
   throw invalid(`${at}/input/principal${isObject ? "/id" : ""}`, `a principal in a session needs a non-empty string 'id' (the session is that principal's), e.g. "principal": {"id": "u-42", "roles": ["customer"]}; send no principal for a session of nobody's`);
 }
 
-/** The denial of a decision in a session another principal (or none) owns: it reads none of that session's history. */
-function foreignSession(ctx: ServiceContext, full: Record<string, unknown>, session: string | null): Decision {
-  const policy = ctx.policySet.version === undefined ? { digest: ctx.policySet.digest } : { digest: ctx.policySet.digest, version: ctx.policySet.version };
-  return { decision: "deny", reasons: [{ rule: SESSION_PRINCIPAL_RULE, effect: "deny", message: `session '${session}' belongs to another principal (or to none); a session is one conversation of one principal: give each user's conversation its own session id, and name its principal in every step`, severity: "high" }], warnings: [], payload: full, errors: [], policy };
+/**
+ * The denial of a decision in a session another principal (or none) owns, from the policies'
+ * decision on no history: its payload is as their transforms leave it (a redaction applies to
+ * what the console and the answer show), its outcome and reasons are the session's owner check.
+ */
+function foreignSession(d: Decision, session: string | null): Decision {
+  return { ...d, decision: "deny", reasons: [{ rule: SESSION_PRINCIPAL_RULE, effect: "deny", message: `session '${session}' belongs to another principal (or to none); a session is one conversation of one principal: give each user's conversation its own session id, and name its principal in every step`, severity: "high" }], warnings: [] };
 }
 
 function errorBody(err: unknown): ErrorResponseV1 {

@@ -125,8 +125,6 @@ interface Cached {
   readonly sources: SessionSource[];
   /** The first call still `pending` (an approval not yet answered), or calls.length: a shared store is re-read from there, where another node may settle it. */
   pending: number;
-  /** The session's owner once known (it never changes). */
-  owner?: string;
 }
 
 /** The state a decision in another principal's session reads: nothing. */
@@ -140,12 +138,23 @@ function firstPending(calls: readonly SessionCall[], from: number): number {
 
 const RETRIES = 8;
 
+/** Sets `key` in `map` as its most recently used, dropping the least recently used beyond `max`. */
+function bounded<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > max) map.delete(map.keys().next().value as K);
+}
+
 /** Session histories over a store, cached per node and decided one call at a time per session. */
 export class Sessions {
   readonly store: SessionStore;
   // Map order is insertion order: re-inserting on use keeps the least recently used first.
   readonly #cache = new Map<string, Cached>();
   readonly #maxCached: number;
+  /** Each session's owner once known (it never changes, so a copy is never stale), least recently used first. */
+  readonly #owners = new Map<string, string>();
+  /** What each principal id is stored as (its pseudonym never changes once the log is open). */
+  readonly #ownerIds = new Map<string, string>();
   readonly #queues = new Map<string, Promise<unknown>>();
 
   /** The data subject of a decided input, for a store that seals (null otherwise). */
@@ -165,8 +174,22 @@ export class Sessions {
    * exactly, code point by code point, as the SDK and the policies compare them: 'U1', 'u1 ' and
    * another normal form of 'u1' are other principals.
    */
-  async ownerOf(principal: string | null): Promise<string> {
-    return principal === null ? NO_PRINCIPAL : `p:${await this.#pseudonym(principal)}`;
+  #ownerOf(principal: string | null): string | Promise<string> {
+    if (principal === null) return NO_PRINCIPAL;
+    const known = this.#ownerIds.get(principal);
+    if (known !== undefined) return known;
+    return this.#pseudonym(principal).then((p) => {
+      const owner = `p:${p}`;
+      bounded(this.#ownerIds, principal, owner, this.#maxCached);
+      return owner;
+    });
+  }
+
+  /** The owner of `key`: the one this node knows, else claimed for `owner` (the first claim wins). */
+  async #claim(key: string, owner: string): Promise<string> {
+    const known = this.#owners.get(key) ?? (await this.store.claim(key, owner));
+    bounded(this.#owners, key, known, this.#maxCached);
+    return known;
   }
 
   async #history(key: string): Promise<Cached> {
@@ -190,9 +213,7 @@ export class Sessions {
   }
 
   #remember(key: string, entry: Cached): void {
-    this.#cache.delete(key);
-    this.#cache.set(key, entry);
-    if (this.#cache.size > this.#maxCached) this.#cache.delete(this.#cache.keys().next().value as string);
+    bounded(this.#cache, key, entry, this.#maxCached);
   }
 
   /**
@@ -201,19 +222,22 @@ export class Sessions {
    * meanwhile. The history array is never mutated afterwards.
    */
   run<T>(key: string, step: (state: SessionState) => SessionStep<T>, principal: string | null): Promise<T> {
-    return this.#enqueue(key, async () => this.#attempt(key, step, await this.ownerOf(principal)));
+    return this.#enqueue(key, async () => this.#attempt(key, step, await this.#ownerOf(principal)));
   }
 
   /**
    * Whether `principal` (null: none) may act in the session `key`, claiming it when it has no
    * owner yet; for a decision on a history the client sent, which reads and adds nothing here.
    */
-  mayAct(key: string, principal: string | null): Promise<boolean> {
+  mayAct(key: string, principal: string | null): boolean | Promise<boolean> {
+    const owner = this.#ownerOf(principal);
+    const known = this.#owners.get(key);
+    // Known owner, known principal: answered at once, with no store and no queue (a client that
+    // sends its own history sends every step so).
+    if (known !== undefined && typeof owner === "string") return known === owner;
     return this.#enqueue(key, async () => {
-      const owner = await this.ownerOf(principal);
-      const entry = this.#cache.get(key);
-      if (entry === undefined) return (await this.store.claim(key, owner)) === owner;
-      return (entry.owner ??= await this.store.claim(key, owner)) === owner;
+      const o = await owner;
+      return (await this.#claim(key, o)) === o;
     });
   }
 
@@ -233,10 +257,8 @@ export class Sessions {
     for (let i = 0; i < RETRIES; i++) {
       // A session is one principal's (the first to act in it, none counting as one): another
       // reads none of it and adds nothing. A node claims a session once, beside its first read.
-      const known = this.#cache.get(key)?.owner;
-      const [entry, claimed] = await Promise.all([this.#history(key), known ?? this.store.claim(key, owner)]);
-      entry.owner ??= claimed;
-      if (entry.owner !== owner) return step(FOREIGN_STATE).result;
+      const [entry, claimed] = await Promise.all([this.#history(key), this.#claim(key, owner)]);
+      if (claimed !== owner) return step(FOREIGN_STATE).result;
       const { calls, sources } = entry;
       const out = step({ calls, sources });
       if (out.source !== undefined) {

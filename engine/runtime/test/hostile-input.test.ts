@@ -66,6 +66,16 @@ rule keyed on tool_call {
   then deny "has x"
 }
 
+rule origin on tool_call {
+  when tool.name == "pay" and from_untrusted(tool.args.to, session.sources)
+  then deny "payee from untrusted content"
+}
+
+rule pattern on tool_call {
+  when tool.name == "grep" and tool.args.s matches tool.args.p
+  then deny "matched"
+}
+
 rule matched on tool_call {
   when tool.name == "match" and tool.args.s matches "^a.b$"
   then deny "a?b"
@@ -160,6 +170,14 @@ describe("hostile input: cycles", () => {
     const input: Record<string, unknown> = { ...call("mail", { to: "a@acme.com" }) };
     input.session = { id: "s", calls: [input] };
     refused(decide(input), "session.calls[0]", /a cycle/);
+  });
+  it("walked by the provenance builtins, and used as a pattern by matches", () => {
+    const content: Record<string, unknown> = { iban: "DE89370400440532013000" };
+    content.again = [content];
+    const input = { ...call("pay", { to: "DE89370400440532013000" }), session: { id: "s", calls: [], sources: [{ source: "web_fetch", content }] } };
+    refused(decide(input), "session.sources[0].content.again[0]", /a cycle/);
+    refused(decide(call("grep", { s: "abc", p: cycle() })), "tool.args.p[1]", /a cycle/);
+    refused(decide(call("grep", { s: "abc", p: 1n })), "tool.args.p", /a BigInt/);
   });
   it("a value shared by two parents is no cycle (copied twice, as JSON writes it)", () => {
     const shared = ["rm", "rm"];
@@ -318,6 +336,24 @@ describe("hostile input: strings", () => {
   });
 });
 
+describe("hostile input: regexes over lone surrogates", () => {
+  it("match as V8's RegExp does: a lone surrogate is one character, with the u flag too (a pair is one only under u)", () => {
+    const text = `package s
+rule u on tool_call { when tool.args.s matches /^a.b$/u then warn "u" }
+rule plain on tool_call { when tool.args.s matches /^a.b$/ then warn "plain" }
+rule half on tool_call { when tool.args.s matches /[\\ud800-\\udfff]/ then warn "half" }
+`;
+    const [c, r] = sets(text);
+    for (const s of ["a\ud800b", "a\udc00b", "a\ud83d\ude00b", "ab"]) {
+      const d = c.decide("tool_call", call("x", { s }));
+      assert.deepStrictEqual(d, r.decide("tool_call", call("x", { s })));
+      assert.deepEqual(d.errors, []);
+      const want = [/^a.b$/u.test(s) && "s.u", /^a.b$/.test(s) && "s.plain", /[\ud800-\udfff]/.test(s) && "s.half"].filter(Boolean);
+      assert.deepEqual(d.warnings.map((w) => w.rule), want, JSON.stringify(s));
+    }
+  });
+});
+
 describe("hostile input: options.json, the caller's promise of JSON data", () => {
   it("skips the copy: the payload is the input itself", () => {
     const input = call("mail", { to: "a@acme.com" });
@@ -339,6 +375,15 @@ describe("hostile input: options.json, the caller's promise of JSON data", () =>
     const cyclic = decide(call("show", { x: cycle() }), { json: true });
     assert.equal(cyclic.decision, "deny");
     assert.deepEqual(cyclic.errors.map((e) => [e.rule, e.code]), [["h.show", "runtime/input-too-large"]]);
+  });
+  it("a list of 4 billion holes under the promise is never walked by a quantifier (builtins over lists, unique and the like, would: the promise is the caller's)", () => {
+    const huge: unknown[] = ["a"];
+    huge.length = 2 ** 32 - 1;
+    for (const set of sets(`package q\nrule listed on tool_call {\n  when any x in tool.args.list: x == "rm"\n  then deny "rm"\n}\n`)) {
+      const d = set.decide("tool_call", call("list", { list: huge }), { json: true });
+      assert.equal(d.decision, "deny");
+      assert.deepEqual(d.errors.map((e) => [e.rule, e.code]), [["q.listed", "runtime/input-too-large"]]);
+    }
   });
   it("two cycles compared under the promise stop at the bound of equality", { skip: MILLIONS }, () => {
     const compared = decide(call("cmp", { a: cycle(), b: cycle() }), { json: true });

@@ -36,6 +36,7 @@ import type { CallToolResult, GetPromptResult, ReadResourceResult } from "@model
 import type { JSONSchemaObject } from "../../../language/index.ts";
 import type { ApprovalOutcome, ApprovalRequest } from "../approval.ts";
 import { PolicyDeniedError } from "../errors.ts";
+import { sameJson } from "../history.ts";
 import type { ToolResultView } from "../result.ts";
 import type { GuardScope } from "../scope.ts";
 import { deniedToolMessage } from "../scope.ts";
@@ -97,9 +98,25 @@ function withText<R extends { text?: unknown; blob?: unknown }>(resource: R, tex
   return { ...rest, text } as R;
 }
 
-/** What policies see as `tool.result` of an MCP tool: its text (text parts and embedded text resources) joined, `structuredContent` as `json`, `isError`. */
+/**
+ * What policies see as `tool.result` of an MCP tool: its text (text parts and embedded text
+ * resources) joined, `structuredContent` as `json`, `isError`. A `structuredContent` that no text
+ * part serialises (the two disagree) is added to the text as its JSON: a client may hand its
+ * model either, so a rule on `tool.result.text` must see both.
+ */
 export function mcpResultView(r: CallToolResult): ToolResultView {
-  return { text: textsOf(r.content).join("\n"), ...(r.structuredContent !== undefined ? { json: r.structuredContent } : {}), isError: r.isError === true };
+  const texts = textsOf(r.content);
+  const structured = r.structuredContent;
+  if (structured !== undefined && !texts.some((t) => sameJson(parseJsonText(t), structured))) texts.push(JSON.stringify(structured));
+  return { text: texts.join("\n"), ...(structured !== undefined ? { json: structured } : {}), isError: r.isError === true };
+}
+
+function parseJsonText(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -148,6 +165,7 @@ export async function startMcpProxy(options: McpProxyOptions): Promise<McpProxy>
   };
   const server = new Server({ name: options.name ?? "palisade-mcp-proxy", version: "0.1.0" }, { capabilities });
   const timeout = options.approvalTimeoutMs ?? 60_000;
+  const upstreamSchemas = {};
 
   // The client's human, asked through elicitation when the client can answer; else the guard's approver.
   const ask = async (request: Omit<ApprovalRequest, "signal">): Promise<ApprovalOutcome> => {
@@ -175,7 +193,8 @@ export async function startMcpProxy(options: McpProxyOptions): Promise<McpProxy>
 
   server.setRequestHandler(ListToolsRequestSchema, async (request) => {
     const listed = await client.listTools(request.params);
-    for (const t of listed.tools) guard.toolSchema(t.name, t.inputSchema as JSONSchemaObject);
+    // Registered as this upstream's: it adds a check to a tool of the same name, never replaces the application's.
+    for (const t of listed.tools) guard.core.schemas.set(t.name, t.inputSchema as JSONSchemaObject, upstreamSchemas);
     return listed;
   });
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {

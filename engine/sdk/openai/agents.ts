@@ -59,12 +59,31 @@ const perRun = new WeakMap<object, GuardScope>();
 interface DecidedCall {
   readonly scope: GuardScope;
   readonly args: unknown;
+  /** The tool's name, for a call the run stopped before its body ran. */
+  readonly name: string;
+  /** Set when the body starts: a call decided and never invoked was stopped by a later guardrail. */
+  invoked?: true;
   durationMs?: number;
 }
 const decidedCalls = new WeakMap<object, Map<string, DecidedCall>>();
 
 const APPROVED: ApprovalOutcome = { approved: true, by: "run-state" };
 const REFUSED: ApprovalOutcome = { approved: false, cause: "approval_refused", by: "run-state" };
+
+/**
+ * Calls the input guardrail let run whose body never started: a guardrail after it (the tool's
+ * own) rejected them. The run lists its tools (isEnabled) only once the last turn's calls are
+ * done, so any left then never ran: they are `denied` in the history, not `executed`.
+ */
+function stopped(ctx: object): void {
+  const calls = decidedCalls.get(ctx);
+  if (calls === undefined) return;
+  for (const [callId, d] of calls) {
+    if (d.invoked) continue;
+    calls.delete(callId);
+    d.scope.toolStopped(d.name, callId);
+  }
+}
 
 /** Thrown by the `ask` of a guardrail that runs before the SDK asked its human (`preApprovalInputGuardrails`). */
 class AwaitingRunState extends Error {}
@@ -186,7 +205,7 @@ export function guardAgentTool<T extends AgentFunctionTool>(guard: GuardScope, t
         const decided = await scope.decideToolCall(name, args, { callId: toolCall.callId, ...(approval ? { approval } : { ask: awaitRunState }) });
         let calls = decidedCalls.get(ctx);
         if (calls === undefined) decidedCalls.set(ctx, (calls = new Map()));
-        calls.set(toolCall.callId, { scope, args: decided });
+        calls.set(toolCall.callId, { scope, args: decided, name });
         return ToolGuardrailFunctionOutputFactory.allow({ decision: approval ? "approved" : "allow" });
       } catch (err) {
         // Left undecided: the tool's body decides it, and asks a human, if it is ever reached.
@@ -220,6 +239,7 @@ export function guardAgentTool<T extends AgentFunctionTool>(guard: GuardScope, t
     const callId = details?.toolCall?.callId;
     const d = callId !== undefined ? decidedCalls.get(ctx)?.get(callId) : undefined;
     if (d !== undefined) {
+      d.invoked = true;
       const started = performance.now();
       try {
         return await invoke.call(tool, ctx, JSON.stringify(d.args), details);
@@ -251,6 +271,7 @@ export function guardAgentTool<T extends AgentFunctionTool>(guard: GuardScope, t
 
   const enabled = async (ctx: Ctx, agent: unknown): Promise<boolean> => {
     await settleQuietly(ctx);
+    stopped(ctx);
     return typeof isEnabled === "function" ? isEnabled.call(tool, ctx, agent) : isEnabled !== false;
   };
 

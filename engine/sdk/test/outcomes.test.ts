@@ -130,3 +130,30 @@ test("a framework's hook reports the failure by call id (Agents SDK style: decid
   await guard.flush();
   assert.equal(k.records.filter((r) => r.settles === true).length, 1);
 });
+
+test("a thrown value that cannot be read (a throwing getter, a proxy) is still the tool's error, and the call still 'failed'", async () => {
+  const guard = createGuard({ policies: [POLICY], env: "t", agent: "a" });
+  const s = guard.session("s6", "u1");
+  const hostile = new Proxy(new Error("x"), { get: () => { throw new Error("trap"); }, getPrototypeOf: () => Error.prototype });
+  const sym = Symbol("odd");
+  // Caught by hand: assert.rejects itself reads the error's fields.
+  for (const thrown of [hostile, sym]) {
+    let caught: unknown;
+    try {
+      await s.runTool("transfer", {}, () => {
+        throw thrown;
+      });
+    } catch (e) {
+      caught = e;
+    }
+    assert.ok(caught === thrown, "the tool's own error reaches the caller");
+  }
+  assert.deepEqual(outcomes(s), ["transfer:failed", "transfer:failed"]);
+});
+
+test("rebuilt histories are per agent, whether an entry names its agent by id or as { id }", () => {
+  const rec = (agent: unknown, seq: number, name: string) => ({ time: "2026-01-01T00:00:00Z", agent, session: "s", phase: "tool_call", decision: "allow", call_seq: seq, outcome: "executed", input: { tool: { name, args: {} } } });
+  const records = [rec("a1", 0, "lookup"), rec({ id: "a2" }, 0, "ping"), rec({ id: "a2" }, 1, "send_email")];
+  assert.deepEqual(rebuildHistories(records, "a1").get("s")!.map((c) => c.tool.name), ["lookup"]);
+  assert.deepEqual(rebuildHistories(records, "a2").get("s")!.map((c) => c.tool.name), ["ping", "send_email"]);
+});

@@ -69,3 +69,13 @@ test("a stream is never cut between the halves of a surrogate pair, even when a 
     assert.equal(pieces.join(""), text.replace("bob@example.com", "[E]"));
   }
 });
+
+test("an answer in parts is denied or rewritten as a whole: a part that alone would be denied (an empty block) does not deny it", async () => {
+  const { guardParts } = await import("../text.ts");
+  const { createGuard: make } = await import("../index.ts");
+  const policy = { path: "p.policy", text: 'package p\nrule empty on output {\n  when output.text == ""\n  then deny "empty answer"\n}\nrule cards on output {\n  then redact pii.credit_card in output.text with "[CARD]"\n}\n' };
+  const s = make({ policies: [policy], env: "t", agent: "a" }).session("parts", "u");
+  assert.deepEqual(await guardParts(s, "output", ["fine", "", " text"]), ["fine", "", " text"]);
+  assert.deepEqual(await guardParts(s, "output", ["card 4111 1111 ", "", "1111 1111"]), ["card [CARD]", "", ""]);
+  await assert.rejects(guardParts(s, "output", ["", ""]), /empty answer/);
+});

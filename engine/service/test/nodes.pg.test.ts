@@ -98,6 +98,17 @@ it("holds a session rule whichever node gets the call, even for calls racing on 
   assert.deepEqual(racing.map((r) => r.body.decision).sort(), [...Array(2).fill("allow"), ...Array(13).fill("deny")]);
 });
 
+it("keeps a session one principal's on every node: claimed on one, foreign on the others; racing principals get one owner", async () => {
+  const [a, b, c] = nodes;
+  assert.equal((await call(a.url, "POST", "/v1/decide", "k-agent", toolCall("search", {}, "mn-owned", "u1"))).body.decision, "allow");
+  for (const n of [b, c]) assert.deepEqual((await call(n.url, "POST", "/v1/decide", "k-agent", toolCall("search", {}, "mn-owned", "u2"))).body.reasons.map((r: { rule: string }) => r.rule), ["palisade.session_principal"], n.url);
+  // Three principals, one new session each round, one request per node at once: one owner.
+  for (let round = 0; round < 5; round++) {
+    const answers = await Promise.all(nodes.map((n, i) => call(n.url, "POST", "/v1/decide", "k-agent", toolCall("lookup", {}, `mn-race-${round}`, `p${i}`))));
+    assert.deepEqual(answers.map((r) => r.body.decision).sort(), ["allow", "deny", "deny"], `round ${round}`);
+  }
+});
+
 it("shares one approval queue: asked on one node, answered on another, waited on a third", async () => {
   const [a, b, c] = nodes;
   const asked = await call(a.url, "POST", "/v1/decide", "k-agent", toolCall("export"));

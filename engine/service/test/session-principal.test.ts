@@ -29,6 +29,10 @@ rule pay_after_otp on tool_call {
   then deny "pay only after a verified one-time password"
 }
 
+rule mask_email on output {
+  then redact pii.email in output.text with "[EMAIL]"
+}
+
 rule refunds_reviewed on tool_call {
   when tool.name == "refund"
   then require_approval "refunds are reviewed"
@@ -66,7 +70,9 @@ for (const store of ["memory", "sqlite"] as const) {
     const signingKey = generateKey("test.local/audit").signerKey;
     const open = async (): Promise<Harness> => {
       // The log is the test's, kept across a restart: owners are stored as its pseudonyms.
-      const audit = await AuditLog.open(await openStore(join(dir, "audit.db")), { signingKey });
+      // The memory variant's log seals nothing (no salt: owners are stored by plain id, and the
+      // console shows principals); the SQLite variant's seals (owners are keyed pseudonyms).
+      const audit = await AuditLog.open(await openStore(join(dir, "audit.db")), { signingKey, ...(store === "memory" ? { erasure: false as const } : {}) });
       const { policySet } = loadPolicySet(sources);
       assert.ok(policySet);
       return startHarness({ policySet, sources, audit, sessions: store === "sqlite" ? SqliteSessionStore.open(join(dir, "sessions.db")) : new MemorySessionStore() }, keys);
@@ -94,6 +100,9 @@ for (const store of ["memory", "sqlite"] as const) {
       assert.deepEqual(rules(await decide("u2", "pay", "T")), [RULE]);
       assert.equal((await decide("u1", "pay", "T")).decision, "allow");
       assert.deepEqual(rules(await decide("u1", "search", "S")), ["counting.two_searches"], "u2's refused search did not join u1's history");
+      // The denial's payload is as the policies' transforms leave it: the answer and the console show no more than an allowed step would.
+      const said = await h.call("POST", "/v1/decide", "agent", { phase: "output", session: "S", environment: "production", input: { agent: { id: "shop-bot" }, principal: { id: "u2" }, output: { text: "write to bob@example.com" } }, payload: "input" });
+      assert.deepEqual([said.body.decision, rules(said.body as Answer), said.body.payload.output.text], ["deny", [RULE], "write to [EMAIL]"]);
     });
 
     it("no principal counts as one: it is denied in a principal's session, and owns a session it starts", async () => {
@@ -162,6 +171,15 @@ for (const store of ["memory", "sqlite"] as const) {
       assert.deepEqual([rules(seen), seen.payload.session?.calls], [[RULE], []], "u2 sees neither the refund nor its answer");
       const own = await decide("u1", "search", "R", { payload: "history" });
       assert.deepEqual((own.payload.session?.calls as { outcome: string }[]).map((c) => c.outcome), ["executed"]);
+    });
+
+    if (store === "memory") it("the console names a session by its owner, not by a principal denied in it", async () => {
+      // "S" is u1's; u2 tried it (and "a-attacker" sorts first).
+      assert.deepEqual(rules(await decide("a-attacker", "search", "S")), [RULE]);
+      const r = await h.call("GET", "/v1/console/sessions?q=S&limit=200", "admin");
+      assert.equal(r.status, 200);
+      const row = (r.body.sessions as { id: string; principal: string | null }[]).find((x) => x.id === "S");
+      assert.equal(row?.principal, "u1");
     });
 
     it("an agent key reads no session, live decision or console row, its own or another principal's", async () => {

@@ -4,9 +4,11 @@
 import { it } from "node:test";
 import assert from "node:assert/strict";
 import { freshDatabase } from "../../audit/test/pg-support.ts";
+import { PostgresActivity } from "../activity-pg.ts";
 import { PostgresSessionStore } from "../session-store-pg.ts";
 import { Sessions } from "../sessions.ts";
 import type { SessionCall } from "../sessions.ts";
+import type { DecisionRecordV1 } from "../wire.ts";
 
 const call: SessionCall = { tool: { name: "lookup", args: {} }, time: "2026-12-07T00:00:00.000Z", decision: "allow", outcome: "executed" };
 
@@ -48,5 +50,21 @@ it("two nodes claiming the same new sessions at once: one owner each, and both n
     for (const k of keys) assert.equal((await a.read(`run-${k}`, 0)).length, 1, k);
   } finally {
     await Promise.all([na.close(), nb.close()]);
+  }
+});
+
+it("the cluster-wide console names a session by its owner (its first step's principal), not by one denied in it", async () => {
+  const db = await freshDatabase("session-owner-console");
+  const writer = await PostgresActivity.open(db);
+  const step = (i: number, principal: string): DecisionRecordV1 => ({ id: `d-${i}`, time: `2026-12-07T10:00:0${i}.000Z`, agent: "shop-bot", env: "production", phase: "tool_call", session: "S", tool: "search", decision: i === 1 ? "deny" : "allow", reasons: [], warnings: [], changes: [], input: { principal: { id: principal } }, payload: null });
+  // "a-attacker" sorts before "u1": min() named the session after it.
+  for (const [i, p] of [[0, "u1"], [1, "a-attacker"], [2, "u1"]] as const) writer.add(step(i, p));
+  await writer.close();
+  const reader = await PostgresActivity.open(db);
+  try {
+    const page = await reader.summaries({ offset: 0, limit: 10 });
+    assert.deepEqual(page.sessions.map((s) => [s.id, s.principal, s.steps]), [["S", "u1", 3]]);
+  } finally {
+    await reader.close();
   }
 });

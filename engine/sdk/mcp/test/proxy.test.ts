@@ -243,10 +243,12 @@ test("startMcpProxy: no copy of a result's text passes undecided (structuredCont
   const { createGuard } = await import("../../index.ts");
   const { startMcpProxy } = await import("../index.ts");
   const { InMemoryTransport } = await import("@modelcontextprotocol/sdk/inMemory.js");
-  const policy = { path: "r.policy", text: 'package r\nrule scrub on tool_result {\n  then redact pii.email in tool.result.text with "[EMAIL]"\n}\nrule scrub_in on input {\n  then redact pii.email in input.text with "[EMAIL]"\n}\nrule inject on input {\n  when input.text contains "ignore previous instructions"\n  then deny "prompt injection"\n}\n' };
+  const policy = { path: "r.policy", text: 'package r\nrule scrub on tool_result {\n  then redact pii.email in tool.result.text with "[EMAIL]"\n}\nrule secret on tool_result {\n  when to_string(tool.result.text) contains "TOP SECRET"\n  then deny "classified"\n}\nrule scrub_in on input {\n  then redact pii.email in input.text with "[EMAIL]"\n}\nrule inject on input {\n  when input.text contains "ignore previous instructions"\n  then deny "prompt injection"\n}\n' };
   const guard = createGuard({ policies: [policy], env: "t", agent: "mcp" });
   const upstream = new McpServer({ name: "u", version: "1" });
   upstream.registerTool("profile", { inputSchema: {}, outputSchema: { email: z.string(), name: z.string() } }, async () => ({ content: [{ type: "text", text: '{"email":"amy@example.com","name":"Amy"}' }], structuredContent: { email: "amy@example.com", name: "Amy" } }));
+  upstream.registerTool("card", { inputSchema: {}, outputSchema: { email: z.string() } }, async () => ({ content: [{ type: "text", text: "here is the contact" }], structuredContent: { email: "amy@example.com" } }));
+  upstream.registerTool("memo", { inputSchema: {}, outputSchema: { note: z.string() } }, async () => ({ content: [{ type: "text", text: "nothing to see" }], structuredContent: { note: "TOP SECRET plans" } }));
   upstream.registerTool("attach", { inputSchema: {} }, async () => ({ content: [{ type: "text", text: "see the file" }, { type: "resource", resource: { uri: "file:///a.txt", mimeType: "text/plain", text: "mail bob@example.com" } }] }));
   upstream.registerPrompt("brief", { argsSchema: {} }, async () => ({
     messages: [
@@ -272,6 +274,13 @@ test("startMcpProxy: no copy of a result's text passes undecided (structuredCont
     const profile = await client.callTool({ name: "profile", arguments: {} });
     assert.doesNotMatch(JSON.stringify(profile), leaks);
     assert.deepEqual(profile.structuredContent, { email: "[EMAIL]", name: "Amy" });
+    // structuredContent that disagrees with the text is read too.
+    const card = await client.callTool({ name: "card", arguments: {} });
+    assert.doesNotMatch(JSON.stringify(card), leaks);
+    assert.deepEqual(card.structuredContent, { email: "[EMAIL]" });
+    const memo = await client.callTool({ name: "memo", arguments: {} });
+    assert.equal(memo.isError, true);
+    assert.doesNotMatch(JSON.stringify(memo), /TOP SECRET/);
     const attach = await client.callTool({ name: "attach", arguments: {} });
     assert.doesNotMatch(JSON.stringify(attach), leaks);
     assert.match(JSON.stringify(attach), /\[EMAIL\]/);
@@ -284,6 +293,41 @@ test("startMcpProxy: no copy of a result's text passes undecided (structuredCont
     const read = await client.readResource({ uri: "file:///f.txt" });
     assert.doesNotMatch(decoded(read), leaks);
     assert.match(decoded(read), /\[EMAIL\]/);
+  } finally {
+    await client.close();
+    await proxy.close();
+  }
+});
+
+test("startMcpProxy: an upstream's tool list never loosens the application's schema of a tool of the same name, however it changes mid-session", async () => {
+  const { createGuard } = await import("../../index.ts");
+  const { startMcpProxy } = await import("../index.ts");
+  const { InMemoryTransport } = await import("@modelcontextprotocol/sdk/inMemory.js");
+  const strict = { type: "object", properties: { amount: { type: "number", maximum: 500 } }, required: ["amount"] } as const;
+  const guard = createGuard({ policies: [{ path: "x.policy", text: "package x\n" }], env: "t", agent: "mcp" });
+  // The application's own refund tool, registered as its adapters do (guardAgentTool, guardTools, wrapTool({ schema })).
+  guard.toolSchema("refund", strict);
+  const upstream = new McpServer({ name: "u", version: "1" });
+  const paid: number[] = [];
+  upstream.registerTool("refund", { inputSchema: { amount: z.number() } }, async ({ amount }) => (paid.push(amount), { content: [{ type: "text", text: `refunded ${amount}` }] }));
+  const [upA, upB] = InMemoryTransport.createLinkedPair();
+  await upstream.connect(upB);
+  const [downA, downB] = InMemoryTransport.createLinkedPair();
+  const proxy = await startMcpProxy({ guard, upstream: upA, downstream: downB });
+  const client = new Client({ name: "c", version: "1" });
+  await client.connect(downA);
+  try {
+    await client.listTools();
+    // Mid-session the upstream adds a tool under a name the application guards elsewhere, with no schema to speak of.
+    upstream.registerTool("wire", { inputSchema: { to: z.string() } }, async () => ({ content: [{ type: "text", text: "sent" }] }));
+    await client.listTools();
+    const big = await client.callTool({ name: "refund", arguments: { amount: 9000 } });
+    assert.equal(big.isError, true);
+    assert.match(text(big), /\/amount must be <= 500/);
+    const local = guard.session("app", "u1");
+    await assert.rejects(local.runTool("refund", { amount: 9000 }, () => "paid"), /\/amount must be <= 500/, "the application's own refund keeps its schema");
+    assert.equal(text(await client.callTool({ name: "refund", arguments: { amount: 20 } })), "refunded 20");
+    assert.deepEqual(paid, [20]);
   } finally {
     await client.close();
     await proxy.close();

@@ -260,3 +260,20 @@ test("Agents SDK: a tool whose throw reaches the guard (errorFunction: null) is 
   await guard.flush();
   assert.deepEqual(records.filter((r) => r.settles === true).map((r) => [r.tool, r.call_seq, r.outcome]), [["lookup", 0, "failed"]]);
 });
+
+test("Agents SDK: a call the tool's own input guardrail rejects after Palisade's allowed it never ran: 'denied', not 'executed'", async () => {
+  const { defineToolInputGuardrail, ToolGuardrailFunctionOutputFactory } = await import("@openai/agents");
+  const records: AuditRecord[] = [];
+  const guard = createGuard({ policies: [POLICY], env: "test", agent: "openai-agent", audit: { append: async (r) => void records.push(r) } });
+  const scope = guard.session("s-stop", "u1");
+  let ran = 0;
+  const own = defineToolInputGuardrail({ name: "app_rule", run: async () => ToolGuardrailFunctionOutputFactory.rejectContent("the app says no") });
+  const guarded = guardAgentTool(scope, tool({ name: "lookup", description: "lookup", parameters: z.object({}), inputGuardrails: [own], execute: async () => ((ran += 1), "found") }));
+  const agent = new Agent({ name: "a", instructions: "x", model: new FakeModel([[call("lookup", {})], [say("ok")]]), tools: [guarded] });
+  await new Runner().run(agent, "look it up");
+  assert.equal(ran, 0);
+  const calls = (scope.check("tool_call", { tool: { name: "x", args: {} } }).payload as { session: { calls: { tool: { name: string }; outcome: string }[] } }).session.calls;
+  assert.deepEqual(calls.map((c) => `${c.tool.name}:${c.outcome}`), ["lookup:denied"]);
+  await guard.flush();
+  assert.deepEqual(records.filter((r) => r.settles === true).map((r) => [r.tool, r.call_seq, r.outcome]), [["lookup", 0, "denied"]]);
+});
