@@ -112,6 +112,8 @@ interface Decided {
   readonly clock: { readonly ms: number; readonly iso: string };
   readonly latencyMs: number;
   readonly callsBefore: number;
+  /** `call_seq` of the first of those calls (0 unless the session id was used before an `end()`). */
+  readonly callsFrom: number;
   readonly call: CallHandle | undefined;
   /** Whether `session` is the guard's own history of this principal (not one the caller passed in, nor another principal's). */
   readonly ownHistory: boolean;
@@ -288,6 +290,7 @@ export class GuardCore {
     const view = ownHistory && session !== null && !foreign ? this.history.view(session) : undefined;
     const calls = ownHistory ? (view?.calls ?? NO_HISTORY) : (given.calls as readonly SessionCall[]);
     const callsBefore = calls.length;
+    const callsFrom = view !== undefined && callsBefore > 0 ? this.history.first(session!) : 0;
     let full: Record<string, unknown>;
     let decision: Decision | undefined;
     try {
@@ -325,7 +328,7 @@ export class GuardCore {
       const outcome: CallOutcome = this.mode === "shadow" ? "executed" : decision.decision === "allow" ? "executed" : decision.decision === "deny" ? "denied" : "pending";
       call = this.history.addCall(session, tool, args, clock.iso, decision.decision, outcome, callId);
     }
-    return { decision, full, clock, latencyMs, callsBefore, call, ownHistory: ownHistory && !foreign };
+    return { decision, full, clock, latencyMs, callsBefore, callsFrom, call, ownHistory: ownHistory && !foreign };
   }
 
   #guardDenial(rule: string, message: string, full: Record<string, unknown>): Decision {
@@ -371,6 +374,7 @@ export class GuardCore {
       tool: toolName(d.full),
       approval,
       callsBefore: d.callsBefore,
+      callsFrom: d.callsFrom,
       callSeq: d.call?.seq,
       outcome,
       step,

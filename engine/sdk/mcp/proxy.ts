@@ -41,6 +41,7 @@ import type { ToolResultView } from "../result.ts";
 import type { GuardScope } from "../scope.ts";
 import { deniedToolMessage } from "../scope.ts";
 import { guardParts } from "../text.ts";
+import { bytesText } from "../file-text.ts";
 
 /** How the proxy is wired. */
 export interface McpProxyOptions {
@@ -84,12 +85,7 @@ function embeddedText(c: Content): string | undefined {
  */
 function resourceText(resource: { text?: unknown; blob?: unknown }): string | undefined {
   if (typeof resource.text === "string") return resource.text;
-  if (typeof resource.blob !== "string") return undefined;
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.from(resource.blob, "base64"));
-  } catch {
-    return undefined;
-  }
+  return typeof resource.blob === "string" ? bytesText(resource.blob) : undefined;
 }
 
 /** `resource` holding `text` (its blob, the same bytes, gone). */
