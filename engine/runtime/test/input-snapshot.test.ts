@@ -54,11 +54,11 @@ describe("snapshotInput: plain data", () => {
   it("reads each getter exactly once, at every depth (nothing is copied twice)", () => {
     const reads = new Map<string, number>();
     const bare = Object.setPrototypeOf(counted({ h: true }, reads, "g."), null) as object;
-    const input = counted({ a: 1, b: counted({ c: [counted({ d: "x" }, reads, "b.c.")], e: null, u: undefined }, reads, "b."), f: [1, 2], g: bare }, reads);
+    const input = counted({ a: 1, b: counted({ c: [counted({ d: "x" }, reads, "b.c.")], e: null, u: undefined }, reads, "b."), f: [1, 2], g: bare, undefined: 0 }, reads);
     const s = snapshotInput(input);
     assert.equal(s.fault, null);
-    assert.deepStrictEqual(s.value, { a: 1, b: { c: [{ d: "x" }], e: null }, f: [1, 2], g: { h: true } });
-    assert.deepStrictEqual(Object.fromEntries(reads), { a: 1, b: 1, "b.c": 1, "b.c.d": 1, "b.e": 1, "b.u": 1, f: 1, g: 1, "g.h": 1 });
+    assert.deepStrictEqual(s.value, { a: 1, b: { c: [{ d: "x" }], e: null }, f: [1, 2], g: { h: true }, undefined: 0 });
+    assert.deepStrictEqual(Object.fromEntries(reads), { a: 1, b: 1, "b.c": 1, "b.c.d": 1, "b.e": 1, "b.u": 1, f: 1, g: 1, "g.h": 1, undefined: 1 });
   });
 
   it("plain data 250 deep is read once too; past 256 it is still copied, and a refused leaf is found", () => {
@@ -83,6 +83,10 @@ describe("snapshotInput: plain data", () => {
     const item = (s.value.k as object[])[0];
     assert.deepStrictEqual(Object.getOwnPropertyDescriptor(item, "__proto__"), { value: 2, enumerable: true, writable: true, configurable: true });
     assert.equal(Object.getPrototypeOf(item), Object.prototype);
+    for (const sole of [snapshotInput(JSON.parse('{"__proto__": {"x": 1}}') as object), snapshotInput(JSON.parse('{"__proto__": 5}') as object)]) {
+      assert.equal(Object.getPrototypeOf(sole.value), Object.prototype);
+      assert.deepStrictEqual(Object.keys(sole.value), ["__proto__"]);
+    }
   });
 });
 
