@@ -77,8 +77,20 @@ function foldCodePoint(cp: number): string {
   return out;
 }
 
+// Several detectors scan the same text in turn (a policy redacting cards, e-mails and phones):
+// the last fold is kept for the next.
+let lastText = "";
+let lastFold: Folded = { text: "", start: new Int32Array(0), end: new Int32Array(0) };
+
 /** The folded view of `text` (call only when `needsFold(text)`). */
 export function fold(text: string): Folded {
+  if (text === lastText) return lastFold;
+  lastFold = foldNew(text);
+  lastText = text;
+  return lastFold;
+}
+
+function foldNew(text: string): Folded {
   let out = "";
   // A folded unit per original unit at most, but NFKC may expand: grow when needed.
   let start = new Int32Array(text.length + 16);

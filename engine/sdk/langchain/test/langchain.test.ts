@@ -132,7 +132,7 @@ test("LangChain chat models: earlier human messages the thread sends again keep 
 
 test("LangChain chat models: .stream() never emits a raw match, however the answer is split", async () => {
   const guard = createGuard({ policies: [POLICY], env: "test", agent: "lc" });
-  const answer = `Your card ${CARD} and bob@example.com are on file. ${"More text. ".repeat(60)}`;
+  const answer = `Your card ${CARD} and bob@example.com are on file. ${"More text. ".repeat(300)}`;
   const model = guardChatModel(guard.session("st", "u"), new FakeListChatModel({ responses: [answer], sleep: 0 }));
   let text = "";
   let chunks = 0;
