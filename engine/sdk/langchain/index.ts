@@ -23,7 +23,7 @@ import { createMiddleware } from "langchain";
 import type { ApprovalOutcome } from "../approval.ts";
 import { scopeFrom } from "../context.ts";
 import { PolicyDeniedError } from "../errors.ts";
-import { deniedToolMessage, errorOf } from "../scope.ts";
+import { deniedToolMessage, enforceInside, errorOf } from "../scope.ts";
 import { resultFrom, viewOf } from "../result.ts";
 import type { ToolResultView } from "../result.ts";
 import type { GuardScope, OnDeny } from "../scope.ts";
@@ -110,7 +110,7 @@ async function guardRequest(scope: GuardScope, messages: BaseMessage[], modelNam
     const content = await decideContent(scope, "input", last.content);
     if (content !== last.content) out = [...out.slice(0, -1), new HumanMessage({ content, id: last.id })];
   }
-  await scope.enforceNow("model_call", { model: { provider: "langchain", name: modelName, messages: out.map((m) => ({ role: roleOf(m), content: contentText(m.content) })) } });
+  await enforceInside(scope, "model_call", { model: { provider: "langchain", name: modelName, messages: out.map((m) => ({ role: roleOf(m), content: contentText(m.content) })) } });
   return out;
 }
 
