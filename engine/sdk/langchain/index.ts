@@ -288,11 +288,13 @@ export function palisadeMiddleware(guard: GuardScope, options: GuardLangChainToo
             ...(callId ? { callId } : {}),
             // The run cancelled while a human was asked: the tool does not start.
             ...((runtime as { signal?: AbortSignal }).signal ? { signal: (runtime as { signal: AbortSignal }).signal } : {}),
-            // A human is asked the graph's way: an interrupt, answered by resuming the thread.
+            // A human is asked the graph's way: an interrupt, answered by resuming the thread. The
+            // human is shown the arguments as decided (after the policies' `set`/`redact`), which are
+            // what will run: the guard's frozen copy, never the model's raw arguments.
             ask: async (req) => {
               let answer: unknown;
               try {
-                answer = (runtime as { interrupt: (v: unknown) => unknown }).interrupt({ type: "palisade_approval", tool: toolCall.name, args: toolCall.args, reasons: req.reasons.map((x) => ({ rule: x.rule, ...(x.message ? { message: x.message } : {}), ...(x.approver_role ? { approver_role: x.approver_role } : {}) })) } satisfies ApprovalInterrupt);
+                answer = (runtime as { interrupt: (v: unknown) => unknown }).interrupt({ type: "palisade_approval", tool: toolCall.name, args: (req.payload as { tool?: { args?: unknown } }).tool?.args, reasons: req.reasons.map((x) => ({ rule: x.rule, ...(x.message ? { message: x.message } : {}), ...(x.approver_role ? { approver_role: x.approver_role } : {}) })) } satisfies ApprovalInterrupt);
               } catch (err) {
                 // The graph pausing (an interrupt: LangGraph's control-flow signals bubble up) goes on
                 // up, the call waiting for its human. Anything else (no checkpointer) is an approval
