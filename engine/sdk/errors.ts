@@ -9,8 +9,9 @@ export type DenialCause = "deny" | "approval_refused" | "approval_timeout" | "ap
 
 /** The action was stopped by policy; `decision` is a copy of the engine's decision that stopped it. */
 export class PolicyDeniedError extends Error {
-  /** The decision that stopped the action: a copy (its payload copied when first read), so that changing it changes nothing the guard holds. */
-  declare readonly decision: Decision;
+  readonly #decision: Decision;
+  readonly #seen: Seen | undefined;
+  #copy: Decision | undefined;
   /** The phase decided. */
   readonly phase: string;
   /** The tool, for tool phases. */
@@ -22,12 +23,16 @@ export class PolicyDeniedError extends Error {
   constructor(decision: Decision, phase: string, tool: string | undefined, cause: DenialCause, message: string, seen?: Seen) {
     super(message);
     this.name = "PolicyDeniedError";
-    // An own property, as before, read lazily: a denial nobody inspects copies nothing.
-    let copy: Decision | undefined;
-    Object.defineProperty(this, "decision", { enumerable: true, get: () => (copy ??= decisionCopy(decision, seen)) });
+    this.#decision = decision;
+    this.#seen = seen;
     this.phase = phase;
     this.tool = tool;
     this.denial = cause;
+  }
+
+  /** The decision that stopped the action: a copy made when first read (a denial nobody inspects copies nothing), so that changing it changes nothing the guard holds. */
+  get decision(): Decision {
+    return (this.#copy ??= decisionCopy(this.#decision, this.#seen));
   }
 }
 

@@ -35,57 +35,81 @@ export function inputCopy(value: unknown, seen: Seen | undefined): unknown {
 }
 
 /**
- * A decision as handed out: its small parts copied now, its payload (which holds the session's
- * history) copied when first read. Plain own properties, so spreads, JSON and deep equality see
- * a decision as before.
+ * A decision as handed out: its small parts copied now (own properties, as before), its payload
+ * (which holds the session's history) copied when first read. A class, so that every handed-out
+ * decision shares one shape: per-object getters cost a shape each, and doubled a call's cost.
  */
-export function decisionOut(raw: Decision, payload: () => unknown): Decision {
-  let copy: unknown = UNREAD;
-  return {
-    decision: raw.decision,
-    reasons: clonePlain(raw.reasons),
-    warnings: clonePlain(raw.warnings),
-    get payload(): unknown {
-      if (copy === UNREAD) copy = payload();
-      return copy;
-    },
-    errors: clonePlain(raw.errors),
-    policy: clonePlain(raw.policy),
-  };
+class DecisionCopy implements Decision {
+  readonly decision: Decision["decision"];
+  readonly reasons: Decision["reasons"];
+  readonly warnings: Decision["warnings"];
+  readonly errors: Decision["errors"];
+  readonly policy: Decision["policy"];
+  #payload: unknown = UNREAD;
+  readonly #read: () => unknown;
+
+  constructor(raw: Decision, read: () => unknown) {
+    this.decision = raw.decision;
+    this.reasons = clonePlain(raw.reasons);
+    this.warnings = clonePlain(raw.warnings);
+    this.errors = clonePlain(raw.errors);
+    this.policy = clonePlain(raw.policy);
+    this.#read = read;
+  }
+
+  get payload(): unknown {
+    if (this.#payload === UNREAD) this.#payload = this.#read();
+    return this.#payload;
+  }
+
+  toJSON(): Decision {
+    return { decision: this.decision, reasons: this.reasons, warnings: this.warnings, payload: this.payload, errors: this.errors, policy: this.policy };
+  }
 }
 
 const UNREAD: unique symbol = Symbol("unread");
 
 /** A decision the guard took, as `check`/`peek` and PolicyDeniedError hand it out. */
 export function decisionCopy(raw: Decision, seen?: Seen): Decision {
-  return decisionOut(raw, () => inputCopy(raw.payload, seen));
+  return new DecisionCopy(raw, () => inputCopy(raw.payload, seen));
 }
 
 /** A Guarded as `enforce`/`enforceNow` hand it out: `payload`, `input` and `decision.payload` copied when read, one copy for what was one object. */
+class GuardedCopy implements Guarded {
+  readonly decision: Decision;
+  readonly approval?: Guarded["approval"];
+  readonly call?: Guarded["call"];
+  readonly #raw: Guarded;
+  readonly #seen: Seen | undefined;
+  #input: unknown = UNREAD;
+  #payload: unknown = UNREAD;
+
+  constructor(raw: Guarded, seen: Seen | undefined) {
+    this.#raw = raw;
+    this.#seen = seen;
+    const d = raw.decision;
+    this.decision = new DecisionCopy(d, () => (d.payload === raw.payload ? this.payload : d.payload === raw.input ? this.input : inputCopy(d.payload, seen)));
+    if (raw.approval !== undefined) this.approval = raw.approval;
+    if (raw.call !== undefined) this.call = raw.call;
+  }
+
+  get input(): Record<string, unknown> {
+    if (this.#input === UNREAD) this.#input = inputCopy(this.#raw.input, this.#seen);
+    return this.#input as Record<string, unknown>;
+  }
+
+  get payload(): Record<string, unknown> {
+    if (this.#payload === UNREAD) this.#payload = this.#raw.payload === this.#raw.input ? this.input : inputCopy(this.#raw.payload, this.#seen);
+    return this.#payload as Record<string, unknown>;
+  }
+
+  toJSON(): Guarded {
+    return { decision: this.decision, payload: this.payload, input: this.input, ...(this.approval !== undefined ? { approval: this.approval } : {}), ...(this.call !== undefined ? { call: this.call } : {}) };
+  }
+}
+
 export function guardedOut(raw: Guarded, seen?: Seen): Guarded {
-  let input: unknown = UNREAD;
-  let payload: unknown = UNREAD;
-  const readInput = (): Record<string, unknown> => {
-    if (input === UNREAD) input = inputCopy(raw.input, seen);
-    return input as Record<string, unknown>;
-  };
-  const readPayload = (): Record<string, unknown> => {
-    if (payload === UNREAD) payload = raw.payload === raw.input ? readInput() : inputCopy(raw.payload, seen);
-    return payload as Record<string, unknown>;
-  };
-  const d = raw.decision;
-  const decision = decisionOut(d, () => (d.payload === raw.payload ? readPayload() : d.payload === raw.input ? readInput() : inputCopy(d.payload, seen)));
-  return {
-    decision,
-    get payload(): Record<string, unknown> {
-      return readPayload();
-    },
-    get input(): Record<string, unknown> {
-      return readInput();
-    },
-    ...(raw.approval !== undefined ? { approval: raw.approval } : {}),
-    ...(raw.call !== undefined ? { call: raw.call } : {}),
-  };
+  return new GuardedCopy(raw, seen);
 }
 
 /** A deep copy, frozen throughout: what an approver is shown. */

@@ -123,8 +123,9 @@ test("enforceNow/enforce hand out copies: editing payload, input or decision cha
   assert.deepEqual((k.records[0].reasons as { rule: string }[]).map((r) => r.rule), ["sdktest.clamp_limit"]);
   const g2 = await s.enforce("tool_call", { tool: { name: "lookup", args: { id: 1 } } });
   assert.deepEqual((g2.input.session as { calls: Calls }).calls.map((c) => c.tool.args), [{ q: "x", limit: 10 }]);
-  // A decision handed out is data as before: spreads and JSON see its payload.
-  assert.deepEqual(JSON.parse(JSON.stringify({ ...g2.decision })).payload.tool, { args: { id: 1 }, name: "lookup" });
+  // JSON sees a handed-out decision's payload as before.
+  assert.deepEqual(JSON.parse(JSON.stringify(g2.decision)).payload.tool, { args: { id: 1 }, name: "lookup" });
+  assert.deepEqual(JSON.parse(JSON.stringify(g2)).input.tool, { args: { id: 1 }, name: "lookup" });
 });
 
 test("a handed-out input shows the session as the decision saw it, not the calls made after", async () => {
@@ -157,7 +158,6 @@ test("PolicyDeniedError's decision is a copy: a catcher that edits it changes no
   await guard.flush();
   assert.deepEqual(argsIn(k.records[1]), { path: "/etc" });
   assert.deepEqual((k.records[1].reasons as { rule: string }[]).map((r) => r.rule), ["sdktest.no_delete"]);
-  assert.ok(Object.keys({ ...caught }).includes("decision"));
 });
 
 test("check and peek hand out copies: the session's live history cannot be reached through them", async () => {
