@@ -62,6 +62,19 @@ export function contentText(content: MessageContent | unknown): string {
 // (LangChain's `reasoning` blocks, Anthropic's `thinking`), each decided as one text of its own.
 const BLOCK_TEXTS = ["text", "reasoning", "thinking"] as const;
 
+/** The text of a file block whose media type is text (LangChain's `{ type: "file", mimeType, data }`, base64; or the older `mime_type` / `source_type: "base64"` form). */
+function fileBlockText(b: Record<string, unknown> | undefined): string | undefined {
+  if (b?.type !== "file" || typeof b.data !== "string") return undefined;
+  const mime = (b.mimeType ?? b.mime_type) as unknown;
+  if (typeof mime !== "string" || !/^(text\/|application\/(json|xml|x-yaml|yaml)\b)/.test(mime)) return undefined;
+  if (b.source_type !== undefined && b.source_type !== "base64") return undefined;
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.from(b.data, "base64"));
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * `content` after the decision on `phase`: a string decided (and recorded) whole; content
  * blocks decided as the text their reader gets, the blocks joined (a match split between two
@@ -75,15 +88,22 @@ async function decideContent(scope: GuardScope, phase: "input" | "output", conte
   let out = content as Record<string, unknown>[];
   for (const field of BLOCK_TEXTS) {
     const at: number[] = [];
-    out.forEach((b, i) => void (typeof b?.[field] === "string" && at.push(i)));
+    const texts: string[] = [];
+    out.forEach((b, i) => {
+      // A text file (an attached document, base64) is part of the text its reader gets.
+      const t = typeof b?.[field] === "string" ? (b[field] as string) : field === "text" ? fileBlockText(b) : undefined;
+      if (t === undefined) return;
+      at.push(i);
+      texts.push(t);
+    });
     // The text is decided even when there is none, as an answer of no text is one.
     if (at.length === 0 && (field !== "text" || quiet)) continue;
-    const texts = at.map((i) => out[i]?.[field] as string);
     const decided = await decide(texts, field === "text");
     if (decided.every((t, k) => t === texts[k])) continue;
     out = out.map((b, i) => {
       const k = at.indexOf(i);
-      return k < 0 || decided[k] === texts[k] ? b : { ...b, [field]: decided[k] };
+      if (k < 0 || decided[k] === texts[k]) return b;
+      return typeof b[field] === "string" ? { ...b, [field]: decided[k] } : { ...b, data: Buffer.from(decided[k] as string).toString("base64") };
     });
   }
   return out as MessageContent;
