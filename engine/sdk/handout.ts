@@ -129,6 +129,8 @@ export function deepFreeze<T>(value: T): T {
  * answer the framework or an approver still holds, and changes later, changes nothing recorded).
  */
 export function approvalOf(answer: ApprovalOutcome): ApprovalOutcome {
+  // A framework's `ask` that resolves with no answer object has not approved anything.
+  if (typeof answer !== "object" || answer === null) return Object.freeze({ approved: false, cause: "approval_failed", reason: "the answer is not an approval" });
   const { approved, cause, by, reason } = answer;
   return Object.freeze({
     approved: approved === true,

@@ -280,10 +280,11 @@ export class GuardScope {
 
   #seen<R>(out: Guarded, result: R, options: RunToolOptions): R {
     if (out.payload === out.input) return result;
-    // The rewrite goes back to the caller as a copy: the decided view is also the queued record and the session's source.
-    const decided = clonePlain((out.payload.tool as { result: ToolResultView }).result);
+    // The rewrite goes back to the caller as a copy: the decided view is also the queued record and
+    // the session's source (resultFrom copies what it returns of it; a framework's unview gets a copy).
+    const decided = (out.payload.tool as { result: ToolResultView }).result;
     const before = (out.input.tool as { result: ToolResultView }).result;
-    return (options.unview ? options.unview(result, decided) : resultFrom(result, before, decided)) as R;
+    return (options.unview ? options.unview(result, clonePlain(decided)) : resultFrom(result, before, decided)) as R;
   }
 
   /**
