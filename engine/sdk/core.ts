@@ -114,6 +114,8 @@ interface Decided {
   readonly clock: { readonly ms: number; readonly iso: string };
   readonly latencyMs: number;
   readonly callsBefore: number;
+  /** `call_seq` of the first of those calls (0 unless the session id was used before an `end()`). */
+  readonly callsFrom: number;
   /** How many sources the session had when this was decided. */
   readonly sourcesBefore: number;
   readonly call: CallHandle | undefined;
@@ -304,6 +306,7 @@ export class GuardCore {
     const view = ownHistory && session !== null && !foreign ? this.history.view(session) : undefined;
     const calls = ownHistory ? (view?.calls ?? NO_HISTORY) : (given.calls as readonly SessionCall[]);
     const callsBefore = calls.length;
+    const callsFrom = view !== undefined && callsBefore > 0 ? this.history.first(session!) : 0;
     const sourcesBefore = ownHistory ? (view?.sources.length ?? 0) : 0;
     let full: Record<string, unknown>;
     let decision: Decision | undefined;
@@ -342,7 +345,7 @@ export class GuardCore {
       const outcome: CallOutcome = this.mode === "shadow" ? "executed" : decision.decision === "allow" ? "executed" : decision.decision === "deny" ? "denied" : "pending";
       call = this.history.addCall(session, tool, args, clock.iso, decision.decision, outcome, callId);
     }
-    return { decision, full, clock, latencyMs, callsBefore, sourcesBefore, call, ownHistory: ownHistory && !foreign };
+    return { decision, full, clock, latencyMs, callsBefore, callsFrom, sourcesBefore, call, ownHistory: ownHistory && !foreign };
   }
 
   #guardDenial(rule: string, message: string, full: Record<string, unknown>): Decision {
@@ -388,6 +391,7 @@ export class GuardCore {
       tool: toolName(d.full),
       approval,
       callsBefore: d.callsBefore,
+      callsFrom: d.callsFrom,
       callSeq: d.call?.seq,
       outcome,
       step,

@@ -105,6 +105,8 @@ export interface PendingDecision {
   readonly approval: ApprovalOutcome | undefined;
   /** Calls of the session decided before this one. */
   readonly callsBefore: number;
+  /** `call_seq` of the first of them (0 unless the session id was used before an `end()`). */
+  readonly callsFrom: number;
   /** The tool call's place in its session (tool phases). */
   readonly callSeq: number | undefined;
   /** The tool call's outcome (tool_call). */
@@ -399,7 +401,9 @@ export class Recorder {
 
   #recordedInput(p: PendingDecision, input: Readonly<Record<string, unknown>>): Record<string, unknown> {
     // `session` keeps its place among the keys (canonical order, see scope.ts), and so do its own.
-    return { ...input, session: { calls_before: p.callsBefore, id: p.session } };
+    // `calls_from` only when the id was used before: the calls this decision read are calls
+    // `calls_from` .. `calls_from + calls_before - 1` of its session id (spec/sdk.md, "Recording").
+    return { ...input, session: p.callsFrom > 0 ? { calls_before: p.callsBefore, calls_from: p.callsFrom, id: p.session } : { calls_before: p.callsBefore, id: p.session } };
   }
 
   /**

@@ -239,11 +239,11 @@ export class GuardScope {
 
   /** The `tool_result` half of `runTool`: resolves with what the caller may see (the result, or its decided rewrite). */
   async decideToolResult<R>(name: string, decidedArgs: unknown, result: R, durationMs: number, options: RunToolOptions = {}): Promise<R> {
-    return this.#toolResult(name, decidedArgs, result, durationMs, options, this.#callById(options.callId));
+    return this.#toolResult(name, decidedArgs, result, durationMs, options, this.#callById(options.callId, name, { args: decidedArgs }));
   }
 
-  #callById(callId: string | undefined): CallHandle | undefined {
-    return callId === undefined || this.sessionId === null ? undefined : this.#core.history.byCallId(this.sessionId, callId);
+  #callById(callId: string | undefined, name: string, args?: { readonly args: unknown }): CallHandle | undefined {
+    return callId === undefined || this.sessionId === null ? undefined : this.#core.history.byCallId(this.sessionId, callId, name, args);
   }
 
   // `argsOwned`: `decidedArgs` is the guard's own snapshot (runTool's), which nobody else holds.
@@ -322,7 +322,7 @@ export class GuardScope {
    * and an error, the call is settled `failed` in the session's history and the audit log.
    */
   toolOutcome(name: string, step: StepOutcome, callId?: string): void {
-    const call = step.error === undefined ? undefined : this.#callById(callId);
+    const call = step.error === undefined ? undefined : this.#callById(callId, name);
     if (call !== undefined) this.#core.settle(this.#state, call, name, "failed", step.error!);
     this.#core.outcome("tool_call", this.#state, name, step);
   }
@@ -332,7 +332,7 @@ export class GuardScope {
    * the guard's): it never ran, so it is `denied` in the session's history and the log.
    */
   toolStopped(name: string, callId: string): void {
-    const call = this.#callById(callId);
+    const call = this.#callById(callId, name);
     if (call !== undefined) this.#core.settle(this.#state, call, name, "denied");
   }
 

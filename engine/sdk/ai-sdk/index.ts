@@ -18,6 +18,7 @@ import { clonePlain } from "../snapshot.ts";
 import type { OnDeny } from "../scope.ts";
 import { OutputStream, guardParts, redecideParts } from "../text.ts";
 import { scopeFrom } from "../context.ts";
+import { bytesText, isTextMedia } from "../file-text.ts";
 
 type Middleware = Required<Pick<LanguageModelMiddleware, "transformParams" | "wrapGenerate" | "wrapStream">> & { readonly specificationVersion: "v4" };
 type CallOptions = Parameters<Middleware["transformParams"]>[0]["params"];
@@ -350,12 +351,7 @@ function userTexts(content: UserContent): { at: number[]; texts: string[] } {
 function fileText(part: { mediaType?: string; data?: unknown }): string | undefined {
   const d = part.data as FileData | undefined;
   if (d?.type === "text") return d.text;
-  if (d?.type !== "data" || !/^(text\/|application\/(json|xml|x-yaml|yaml)\b)/.test(part.mediaType ?? "")) return undefined;
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(typeof d.data === "string" ? Buffer.from(d.data, "base64") : d.data);
-  } catch {
-    return undefined;
-  }
+  return d?.type === "data" && isTextMedia(part.mediaType) ? bytesText(d.data) : undefined;
 }
 
 function withUserTexts(content: UserContent, at: readonly number[], decided: readonly string[]): UserContent {

@@ -22,6 +22,7 @@ import type { StructuredToolInterface } from "@langchain/core/tools";
 import { createMiddleware } from "langchain";
 import type { ApprovalOutcome } from "../approval.ts";
 import { scopeFrom } from "../context.ts";
+import { bytesText, isTextMedia } from "../file-text.ts";
 import { PolicyDeniedError } from "../errors.ts";
 import { deniedToolMessage, enforceInside, errorOf } from "../scope.ts";
 import { resultFrom, viewOf } from "../result.ts";
@@ -65,14 +66,8 @@ const BLOCK_TEXTS = ["text", "reasoning", "thinking"] as const;
 /** The text of a file block whose media type is text (LangChain's `{ type: "file", mimeType, data }`, base64; or the older `mime_type` / `source_type: "base64"` form). */
 function fileBlockText(b: Record<string, unknown> | undefined): string | undefined {
   if (b?.type !== "file" || typeof b.data !== "string") return undefined;
-  const mime = (b.mimeType ?? b.mime_type) as unknown;
-  if (typeof mime !== "string" || !/^(text\/|application\/(json|xml|x-yaml|yaml)\b)/.test(mime)) return undefined;
-  if (b.source_type !== undefined && b.source_type !== "base64") return undefined;
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.from(b.data, "base64"));
-  } catch {
-    return undefined;
-  }
+  if (!isTextMedia(b.mimeType ?? b.mime_type) || (b.source_type !== undefined && b.source_type !== "base64")) return undefined;
+  return bytesText(b.data);
 }
 
 /**

@@ -42,6 +42,7 @@ import type { GuardScope } from "../scope.ts";
 import { checkInside, deniedToolMessage, enforceInside, peekInside } from "../scope.ts";
 import { clonePlain } from "../snapshot.ts";
 import { guardParts } from "../text.ts";
+import { bytesText } from "../file-text.ts";
 
 /** How the proxy is wired. */
 export interface McpProxyOptions {
@@ -85,12 +86,7 @@ function embeddedText(c: Content): string | undefined {
  */
 function resourceText(resource: { text?: unknown; blob?: unknown }): string | undefined {
   if (typeof resource.text === "string") return resource.text;
-  if (typeof resource.blob !== "string") return undefined;
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.from(resource.blob, "base64"));
-  } catch {
-    return undefined;
-  }
+  return typeof resource.blob === "string" ? bytesText(resource.blob) : undefined;
 }
 
 /** `resource` holding `text` (its blob, the same bytes, gone). */

@@ -213,7 +213,8 @@ describe("keys", () => {
     const r = await h.call("POST", "/v1/decide", "other", toolCall("lookup"));
     assert.equal(r.status, 403);
     assert.match(r.body.error.message, /may not decide for agent 'shop-bot'/);
-    const env = await h.call("POST", "/v1/decide", "agent", { ...toolCall("lookup"), environment: "staging" });
+    const call = toolCall("lookup");
+    const env = await h.call("POST", "/v1/decide", "agent", { ...call, environment: "staging", input: { ...(call.input as object), env: "staging" } });
     assert.equal(env.status, 403);
     assert.match(env.body.error.message, /environment 'staging'/);
   });
