@@ -108,8 +108,8 @@ export class PostgresActivity implements ActivityView {
     return r.rows.map((x) => x.session);
   }
 
-  async session(id: string): Promise<DecisionRecordV1[]> {
-    const r = await this.#pool.query<{ doc: string; approval: string | null }>("SELECT doc, approval FROM (SELECT seq, doc, approval FROM palisade_decisions WHERE session = $1 ORDER BY seq DESC LIMIT 500) t ORDER BY seq", [text(id)]);
+  async session(id: string, agent?: string): Promise<DecisionRecordV1[]> {
+    const r = await this.#pool.query<{ doc: string; approval: string | null }>("SELECT doc, approval FROM (SELECT seq, doc, approval FROM palisade_decisions WHERE session = $1 AND ($2::text IS NULL OR agent = $2) ORDER BY seq DESC LIMIT 500) t ORDER BY seq", [text(id), text(agent)]);
     return r.rows.map((x) => this.#view(x));
   }
 
@@ -130,15 +130,15 @@ export class PostgresActivity implements ActivityView {
           coalesce(at, substring(doc from '"time":"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z)"')) AS at, principal
         FROM palisade_decisions WHERE session IS NOT NULL
         AND ($7::text[] IS NULL OR agent = ANY($7)) AND ($8::text[] IS NULL OR env = ANY($8))),
-      s AS (SELECT session AS id, min(agent) AS agent, min(env) AS env, (array_agg(principal ORDER BY seq))[1] AS principal,
+      s AS (SELECT session AS id, agent, min(env) AS env, (array_agg(principal ORDER BY seq))[1] AS principal,
         min(at) AS first, max(at) AS last, count(*)::int AS steps,
         count(*) FILTER (WHERE decision = 'deny')::int AS deny, count(*) FILTER (WHERE decision = 'require_approval')::int AS require_approval,
-        count(*) FILTER (WHERE decision = 'allow')::int AS allow FROM d GROUP BY session)
+        count(*) FILTER (WHERE decision = 'allow')::int AS allow FROM d GROUP BY agent, session)
       SELECT *, count(*) OVER ()::int AS total FROM s
       WHERE ($1::text IS NULL OR id ILIKE $1 OR agent ILIKE $1 OR env ILIKE $1 OR coalesce(principal, '') ILIKE $1)
         AND ($2::text IS NULL OR agent = $2) AND ($3::text IS NULL OR env = $3)
         AND ($4::text IS NULL OR (CASE WHEN deny > 0 THEN 'deny' WHEN require_approval > 0 THEN 'require_approval' ELSE 'allow' END) = $4)
-      ORDER BY last DESC, id LIMIT $5 OFFSET $6`,
+      ORDER BY last DESC, id, agent LIMIT $5 OFFSET $6`,
       [text(like), text(q.agent), text(q.env), q.outcome ?? null, q.limit, q.offset, q.agents?.map(text) ?? null, q.envs?.map(text) ?? null],
     );
     const principal = (t: string | null): string | null => {

@@ -182,7 +182,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   const view: ActivityView = shared ?? {
     recent: async (filter, limit) => activity.recent(filter, limit),
     sessions: async () => activity.sessions().slice(-200),
-    session: async (id) => [...activity.session(id)],
+    session: async (id, agent) => [...activity.session(id, agent)],
   };
   // What is kept beside the log in files or rows is sealed as the log seals it (private-copies.ts);
   // a store in memory keeps nothing an erasure must reach.
