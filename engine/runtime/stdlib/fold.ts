@@ -110,6 +110,7 @@ function foldNew(text: string): Folded {
   let end = new Int32Array(text.length + 16);
   let n = 0;
   let dropped = 0;
+  let lastKept = 0;
   const push = (s: string, from: number, to: number): void => {
     if (n + s.length > start.length) {
       const size = 2 * (n + s.length);
@@ -126,7 +127,16 @@ function foldNew(text: string): Folded {
       n++;
     }
     out += s;
+    lastKept = s.charCodeAt(s.length - 1);
     dropped = 0;
+  };
+  // Drops the character at [i, i + len) when the run allows it, stretching the kept character
+  // before it over the dropped one, so that a redaction ending there takes the disguise with it.
+  const drop = (i: number, len: number): boolean => {
+    if (dropped + len > MAX_DROPPED) return false;
+    if (n > 0 && end[n - 1] === i) end[n - 1] = i + len;
+    dropped += len;
+    return true;
   };
   for (let i = 0; i < text.length; ) {
     const c = text.charCodeAt(i);
@@ -138,20 +148,14 @@ function foldNew(text: string): Folded {
     const cp = text.codePointAt(i)!;
     const len = cp > 0xffff ? 2 : 1;
     const ch = text.slice(i, i + len);
-    const drop = FORMAT.test(ch) || (MARK.test(ch) && n > 0 && out.charCodeAt(n - 1) >= 48 && out.charCodeAt(n - 1) <= 57 && end[n - 1] === i);
-    if (drop && dropped + len <= MAX_DROPPED) {
-      // Stretch the kept character before it over the dropped one, so that a redaction ending
-      // there takes the disguise with it.
-      if (n > 0 && end[n - 1] === i) end[n - 1] = i + len;
-      dropped += len;
-    } else if (drop || MARK.test(ch)) push(ch, i, i + len);
+    const mark = MARK.test(ch);
+    if (FORMAT.test(ch) || (mark && n > 0 && lastKept >= 48 && lastKept <= 57 && end[n - 1] === i)) {
+      if (!drop(i, len)) push(ch, i, i + len);
+    } else if (mark) push(ch, i, i + len);
     else {
       const f = foldCodePoint(cp);
       if (f.length > 0) push(f, i, i + len);
-      else if (dropped + len <= MAX_DROPPED) {
-        if (n > 0 && end[n - 1] === i) end[n - 1] = i + len;
-        dropped += len;
-      } else push(ch, i, i + len);
+      else if (!drop(i, len)) push(ch, i, i + len);
     }
     i += len;
   }
