@@ -315,7 +315,9 @@ export class Recorder {
 
   #failed(err: unknown): void {
     this.failures++;
-    this.#failure = err instanceof Error ? err : new Error(String(err));
+    // The guard's own copy of what failed, taken before `onError` is handed the error: what the
+    // application does with that error changes nothing the guard records about the failure.
+    this.#failure = new Error(messageOf(err));
     this.#ctx.onError(err);
   }
 
@@ -363,7 +365,7 @@ export class Recorder {
       (err: unknown) => {
         this.#inflight.delete(tracked);
         this.#failed(err);
-        p?.durable?.reject(err);
+        p?.durable?.reject(this.#failure);
       },
     );
     this.#inflight.add(tracked);
@@ -494,6 +496,14 @@ export class Recorder {
 }
 
 const q = JSON.stringify;
+
+function messageOf(err: unknown): string {
+  try {
+    return err instanceof Error ? String(err.message) : String(err);
+  } catch {
+    return "an error that cannot be read";
+  }
+}
 
 function reasonJson(r: Decision["reasons"][number]): JsonValue {
   const out: Record<string, JsonValue> = { rule: r.rule, effect: r.effect };

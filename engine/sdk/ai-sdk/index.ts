@@ -13,7 +13,7 @@ import type { JSONSchemaObject } from "../../../language/index.ts";
 import type { ApprovalOutcome } from "../approval.ts";
 import { PolicyDeniedError } from "../errors.ts";
 import { sameJson } from "../history.ts";
-import { GuardScope, deniedToolMessage, errorOf } from "../scope.ts";
+import { GuardScope, deniedToolMessage, enforceInside, errorOf, peekInside } from "../scope.ts";
 import { clonePlain } from "../snapshot.ts";
 import type { OnDeny } from "../scope.ts";
 import { OutputStream, guardParts, redecideParts } from "../text.ts";
@@ -157,7 +157,7 @@ export function guardTools<T extends ToolSet>(guard: GuardScope, tools: T, optio
       needsApproval: async (input: unknown, o: ExecOptions) => {
         const scope = scopeOf(o);
         await recordRefusals(scope, refusedIn(o.messages));
-        const needs = scope.peek("tool_call", { tool: { name, args: input } }).decision === "require_approval" && approvalIn(o.messages, o.toolCallId, input) === undefined;
+        const needs = peekInside(scope, "tool_call", { tool: { name, args: input } }).decision === "require_approval" && approvalIn(o.messages, o.toolCallId, input) === undefined;
         if (needs && o.toolCallId !== undefined) remember(scope, o.toolCallId, name, input);
         return needs;
       },
@@ -219,7 +219,7 @@ export function guardMiddleware(scope: GuardScope): Middleware {
         const decided = await guardParts(scope, "input", texts);
         prompt = [...prompt.slice(0, -1), { ...last, content: withUserTexts(last.content, at, decided) }];
       }
-      await scope.enforceNow("model_call", { model: { provider: model.provider, name: model.modelId, messages: plainMessages(prompt) } });
+      await enforceInside(scope, "model_call", { model: { provider: model.provider, name: model.modelId, messages: plainMessages(prompt) } });
       return { ...params, prompt };
     },
     wrapGenerate: async ({ doGenerate }) => {

@@ -24,7 +24,7 @@ import type { ApprovalOutcome } from "../approval.ts";
 import { scopeFrom } from "../context.ts";
 import { bytesText, isTextMedia } from "../file-text.ts";
 import { PolicyDeniedError } from "../errors.ts";
-import { deniedToolMessage, errorOf } from "../scope.ts";
+import { deniedToolMessage, enforceInside, errorOf } from "../scope.ts";
 import { resultFrom, viewOf } from "../result.ts";
 import type { ToolResultView } from "../result.ts";
 import type { GuardScope, OnDeny } from "../scope.ts";
@@ -125,7 +125,7 @@ async function guardRequest(scope: GuardScope, messages: BaseMessage[], modelNam
     const content = await decideContent(scope, "input", last.content);
     if (content !== last.content) out = [...out.slice(0, -1), new HumanMessage({ content, id: last.id })];
   }
-  await scope.enforceNow("model_call", { model: { provider: "langchain", name: modelName, messages: out.map((m) => ({ role: roleOf(m), content: contentText(m.content) })) } });
+  await enforceInside(scope, "model_call", { model: { provider: "langchain", name: modelName, messages: out.map((m) => ({ role: roleOf(m), content: contentText(m.content) })) } });
   return out;
 }
 
@@ -303,11 +303,13 @@ export function palisadeMiddleware(guard: GuardScope, options: GuardLangChainToo
             ...(callId ? { callId } : {}),
             // The run cancelled while a human was asked: the tool does not start.
             ...((runtime as { signal?: AbortSignal }).signal ? { signal: (runtime as { signal: AbortSignal }).signal } : {}),
-            // A human is asked the graph's way: an interrupt, answered by resuming the thread.
+            // A human is asked the graph's way: an interrupt, answered by resuming the thread. The
+            // human is shown the arguments as decided (after the policies' `set`/`redact`), which are
+            // what will run: the guard's frozen copy, never the model's raw arguments.
             ask: async (req) => {
               let answer: unknown;
               try {
-                answer = (runtime as { interrupt: (v: unknown) => unknown }).interrupt({ type: "palisade_approval", tool: toolCall.name, args: toolCall.args, reasons: req.reasons.map((x) => ({ rule: x.rule, ...(x.message ? { message: x.message } : {}), ...(x.approver_role ? { approver_role: x.approver_role } : {}) })) } satisfies ApprovalInterrupt);
+                answer = (runtime as { interrupt: (v: unknown) => unknown }).interrupt({ type: "palisade_approval", tool: toolCall.name, args: (req.payload as { tool?: { args?: unknown } }).tool?.args, reasons: req.reasons.map((x) => ({ rule: x.rule, ...(x.message ? { message: x.message } : {}), ...(x.approver_role ? { approver_role: x.approver_role } : {}) })) } satisfies ApprovalInterrupt);
               } catch (err) {
                 // The graph pausing (an interrupt: LangGraph's control-flow signals bubble up) goes on
                 // up, the call waiting for its human. Anything else (no checkpointer) is an approval

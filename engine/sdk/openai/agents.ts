@@ -16,7 +16,7 @@ import type { ApprovalOutcome } from "../approval.ts";
 import { scopeFrom } from "../context.ts";
 import { PolicyDeniedError, SessionRequiredError } from "../errors.ts";
 import type { GuardScope, OnDeny } from "../scope.ts";
-import { deniedToolMessage, errorOf } from "../scope.ts";
+import { deniedToolMessage, enforceInside, errorOf, peekInside } from "../scope.ts";
 import { clonePlain } from "../snapshot.ts";
 import { OutputStream, guardParts, guardText, peekParts, redecideParts } from "../text.ts";
 import { withDecidedParts } from "./parts.ts";
@@ -177,7 +177,7 @@ export function guardAgentTool<T extends AgentFunctionTool>(guard: GuardScope, t
     const scope = scopeOf(guard, ctx, where);
     await settle(ctx, scope);
     if (answerOf(ctx, name, callId) !== undefined) return true;
-    const needs = scope.peek("tool_call", { tool: { name, args: input } }).decision === "require_approval";
+    const needs = peekInside(scope, "tool_call", { tool: { name, args: input } }).decision === "require_approval";
     if (needs && callId !== undefined) {
       const key = scope.sessionId ?? "";
       let mine = awaiting.get(key);
@@ -405,7 +405,7 @@ export function guardAgentModel(scope: GuardScope, model: Model, name = "agents-
   if (scope.sessionId === null) throw new SessionRequiredError("guardAgentModel");
   const before = async (request: ModelRequest): Promise<ModelRequest> => {
     const input = await decideInputs(scope, request.input);
-    await scope.enforceNow("model_call", { model: { provider: "openai-agents", name, messages: plainMessages(input) } });
+    await enforceInside(scope, "model_call", { model: { provider: "openai-agents", name, messages: plainMessages(input) } });
     return { ...request, input };
   };
   return {
@@ -460,8 +460,8 @@ export function guardAgentModel(scope: GuardScope, model: Model, name = "agents-
 
 async function trips(scope: GuardScope, phase: "input" | "output", value: string): Promise<{ tripwireTriggered: boolean; outputInfo: unknown }> {
   try {
-    const g = await scope.enforceNow(phase, { [phase]: { text: value } });
-    return { tripwireTriggered: false, outputInfo: { decision: g.decision.decision, reasons: g.decision.reasons } };
+    const g = await enforceInside(scope, phase, { [phase]: { text: value } });
+    return { tripwireTriggered: false, outputInfo: { decision: g.decision.decision, reasons: clonePlain(g.decision.reasons) } };
   } catch (err) {
     if (!(err instanceof PolicyDeniedError)) throw err;
     return { tripwireTriggered: true, outputInfo: { decision: err.decision.decision, message: err.message, reasons: err.decision.reasons } };

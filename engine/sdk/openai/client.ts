@@ -8,7 +8,7 @@
 import type OpenAI from "openai";
 import { PolicyDeniedError } from "../errors.ts";
 import type { GuardScope } from "../scope.ts";
-import { errorOf } from "../scope.ts";
+import { enforceInside, errorOf, peekInside } from "../scope.ts";
 import { SessionRequiredError } from "../errors.ts";
 import { OutputStream, guardParts, guardText, peekParts, redecideParts } from "../text.ts";
 import { withDecidedParts } from "./parts.ts";
@@ -52,7 +52,7 @@ async function decideRequest(scope: GuardScope, body: Body): Promise<Body> {
     }
   }
   const messages = (next.messages ?? (Array.isArray(next.input) ? next.input : [{ role: "user", content: next.input }])).map((m) => ({ role: m.role ?? "item", content: contentText(m.content) }));
-  await scope.enforceNow("model_call", { model: { provider: "openai", name: next.model ?? "", messages } });
+  await enforceInside(scope, "model_call", { model: { provider: "openai", name: next.model ?? "", messages } });
   return next;
 }
 
@@ -174,7 +174,7 @@ function decideStream(scope: GuardScope, body: ReadableStream<Uint8Array>, start
 }
 
 function quiet(scope: GuardScope, text: string): string {
-  const d = scope.peek("output", { output: { text } });
+  const d = peekInside(scope, "output", { output: { text } });
   if (d.decision === "deny" && scope.core.mode === "enforce") throw new PolicyDeniedError(d, "output", undefined, "deny", "the answer is denied by policy");
   const t = (d.payload as { output?: { text?: unknown } }).output?.text;
   return scope.core.mode === "enforce" && typeof t === "string" ? t : text;
