@@ -6,6 +6,7 @@ import { DETECTOR_IMPLS } from "../engine/runtime/stdlib/detectors.ts";
 import { compileGlob } from "../engine/runtime/stdlib/glob.ts";
 import { compilePolicyRegex } from "../engine/runtime/stdlib/regex-guard.ts";
 import { compileLinearRegex } from "../engine/runtime/stdlib/linear-regex.ts";
+import { fold, needsFold } from "../engine/runtime/stdlib/fold.ts";
 
 const PROSE =
   "Thanks for reaching out about the quarterly report. I reviewed the numbers with the team on Tuesday and " +
@@ -82,6 +83,18 @@ export async function benchStdlib(): Promise<Record<string, number>> {
     out[`${d.name}.find_1kb_with_matches_ns`] = nsPerCall(() => d.find(withMatches).length, 2000);
     out[`${d.name}.test_1kb_clean_ns`] = nsPerCall(() => d.test(clean), 2000);
   }
+  // ASCII text pays one scan for a non-ASCII code unit; other text is also scanned folded.
+  const disguised = withMatches.replace(/ /g, "\u00a0").replace(/[0-9]/g, (c) => `\u200b${String.fromCharCode(0xff10 + Number(c))}`);
+  // Two texts in turn, so that the check's one-text memory never answers.
+  const cleans = [clean, `${clean.slice(1)} `];
+  let flip = 0;
+  out["fold.ascii_check_1kb_ns"] = nsPerCall(() => needsFold(cleans[flip++ & 1]!), 20_000);
+  // Two texts in turn, so that fold's one-text cache never answers.
+  const twins = [disguised, `${disguised.slice(1)} `];
+  let turn = 0;
+  out["fold.fold_1kb_disguised_ns"] = nsPerCall(() => fold(twins[turn++ & 1]!).text.length, 500);
+  out["pii.credit_card.find_1kb_disguised_ns"] = nsPerCall(() => DETECTOR_IMPLS["pii.credit_card"]!.find(disguised).length, 2000);
+  out["pii.email.find_1kb_disguised_ns"] = nsPerCall(() => DETECTOR_IMPLS["pii.email"]!.find(disguised).length, 2000);
   const glob = compileGlob("db_*_prod_?");
   out["like.db_*_prod_?_ns"] = nsPerCall(() => glob.test("db_orders_prod_1"), 200_000);
   const regex = compilePolicyRegex("^\\/etc\\/", "");

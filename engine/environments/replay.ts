@@ -129,11 +129,14 @@ export function replayRecords(policySet: PolicySet, records: readonly ScannedRec
       unverifiable++;
       continue;
     }
-    const session = (input as { session?: { id?: unknown; calls?: unknown; calls_before?: unknown } }).session;
+    const session = (input as { session?: { id?: unknown; calls?: unknown; calls_before?: unknown; calls_from?: unknown } }).session;
     let decided: unknown = input;
     if (session !== undefined && session !== null && !Array.isArray(session.calls) && typeof session.calls_before === "number") {
       const n = session.calls_before;
-      const calls = typeof r.session === "string" && Number.isSafeInteger(n) && n >= 0 ? histories.at(r.agent, r.session, at, n) : n === 0 ? [] : undefined;
+      // The session id used before (ended, then opened again): its calls are numbered on from `calls_from`.
+      const from = session.calls_from ?? 0;
+      const known = Number.isSafeInteger(n) && n >= 0 && typeof from === "number" && Number.isSafeInteger(from) && from >= 0;
+      const calls = !known ? undefined : typeof r.session === "string" ? histories.at(r.agent, r.session, at, n, from) : n === 0 ? [] : undefined;
       if (calls === undefined) {
         unverifiable++;
         continue;

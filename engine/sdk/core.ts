@@ -20,6 +20,8 @@ import { Recorder } from "./record.ts";
 import type { OnAuditFailure, PendingDecision, StepOutcome } from "./record.ts";
 import { SCHEMA_RULE, ToolSchemas } from "./schema.ts";
 import { UnrecordableError, snapshot, snapshotField } from "./snapshot.ts";
+import { approvalOf, decisionCopy, deepFreeze, frozenCopy, guardedOut, inputCopy } from "./handout.ts";
+import type { Seen } from "./handout.ts";
 
 // The guard decides on its own snapshots (plain JSON data, snapshot.ts): the policy set need not copy them.
 const JSON_INPUT = { json: true } as const;
@@ -112,6 +114,10 @@ interface Decided {
   readonly clock: { readonly ms: number; readonly iso: string };
   readonly latencyMs: number;
   readonly callsBefore: number;
+  /** `call_seq` of the first of those calls (0 unless the session id was used before an `end()`). */
+  readonly callsFrom: number;
+  /** How many sources the session had when this was decided. */
+  readonly sourcesBefore: number;
   readonly call: CallHandle | undefined;
   /** Whether `session` is the guard's own history of this principal (not one the caller passed in, nor another principal's). */
   readonly ownHistory: boolean;
@@ -161,25 +167,31 @@ export class GuardCore {
     this.#clock = isoClock(options.now);
   }
 
-  /** Decides `input` for `phase` in `scope` and queues the decision for recording; enforces nothing and keeps no history. */
-  check(phase: GuardPhase, input: PhaseInput, scope: ScopeState): Decision {
+  /**
+   * Decides `input` for `phase` in `scope` and queues the decision for recording; enforces nothing
+   * and keeps no history. `handOut`: the decision leaves the package, so it is a copy (handout.ts).
+   */
+  check(phase: GuardPhase, input: PhaseInput, scope: ScopeState, handOut = false): Decision {
     const d = this.#decide(phase, input, scope, undefined, false);
     this.#record(phase, d, scope, undefined, undefined, undefined);
-    return d.decision;
+    return handOut ? decisionCopy(d.decision, seenOf(d)) : d.decision;
   }
 
   /** Decides without recording or remembering anything: for pieces of a streamed answer, whose whole is decided and recorded at its end. */
-  peek(phase: GuardPhase, input: PhaseInput, scope: ScopeState): Decision {
-    return this.#decide(phase, input, scope, undefined, false).decision;
+  peek(phase: GuardPhase, input: PhaseInput, scope: ScopeState, handOut = false): Decision {
+    const d = this.#decide(phase, input, scope, undefined, false);
+    return handOut ? decisionCopy(d.decision, seenOf(d)) : d.decision;
   }
 
   /**
    * Decides and enforces: returns at once unless a human must be asked or the decision must be
    * durable first. Throws PolicyDeniedError (enforce mode) for a deny or a refused approval.
    * `owned`: every field of `input` is plain JSON data that only the guard holds (a snapshot it
-   * took, or built from one), so it is decided as it is, without another copy.
+   * took, or built from one), so it is decided as it is, without another copy. `handOut`: the
+   * result leaves the package (`enforce`, `enforceNow`), so it holds copies (handout.ts); the
+   * package's own callers read the guard's objects and hand out only copies of what they must.
    */
-  enforce(phase: GuardPhase, input: PhaseInput | ToolInput, scope: ScopeState, options?: CallOptions, owned = false): Guarded | Promise<Guarded> {
+  enforce(phase: GuardPhase, input: PhaseInput | ToolInput, scope: ScopeState, options?: CallOptions, owned = false, handOut = false): Guarded | Promise<Guarded> {
     // A human's answer the framework holds was given for the arguments it was asked about.
     const asked = options?.approval !== undefined && options.callId !== undefined && scope.session !== null && phase === "tool_call" ? this.history.pendingArgs(scope.session, options.callId) : undefined;
     const d = this.#decide(phase, input, scope, options?.callId, true, owned);
@@ -194,14 +206,14 @@ export class GuardCore {
     if ((decision.decision === "allow" && !refused) || shadow) {
       this.#given(phase, d, scope);
       const payload = shadow ? d.full : (decision.payload as Record<string, unknown>);
-      const out: Guarded = d.call !== undefined ? { decision, payload, input: d.full, call: d.call } : { decision, payload, input: d.full };
-      return this.#durably(phase, d, scope, undefined, d.call ? "executed" : undefined, options?.step, out);
+      const raw: Guarded = d.call !== undefined ? { decision, payload, input: d.full, call: d.call } : { decision, payload, input: d.full };
+      return this.#durably(phase, d, scope, undefined, d.call ? "executed" : undefined, options?.step, handOut ? guardedOut(raw, seenOf(d)) : raw);
     }
     if (decision.decision === "deny") {
       this.#record(phase, d, scope, undefined, d.call ? "denied" : undefined, options?.step);
-      throw this.#denied(decision, phase, d.full, "deny", denialMessage(decision, "denied by policy"));
+      throw this.#denied(decision, phase, d, "deny", denialMessage(decision, "denied by policy"));
     }
-    return this.#approve(phase, d, scope, options);
+    return this.#approve(phase, d, scope, options, handOut);
   }
 
   /** Reports the outcome of an action no decision follows (a tool that threw, a model that failed, token use at a stream's end). */
@@ -231,38 +243,44 @@ export class GuardCore {
       () => out,
       (err: unknown) => {
         d.call?.settle("denied");
-        throw this.#denied(this.#guardDenial(GUARD_RULES.audit, `the decision could not be made durable: ${err instanceof Error ? err.message : String(err)}`, d.full), phase, d.full, "audit_unavailable", "the audit log could not record this decision, so the action does not happen");
+        throw this.#denied(this.#guardDenial(GUARD_RULES.audit, `the decision could not be made durable: ${err instanceof Error ? err.message : String(err)}`, d.full), phase, d, "audit_unavailable", "the audit log could not record this decision, so the action does not happen");
       },
     );
   }
 
-  async #approve(phase: GuardPhase, d: Decided, scope: ScopeState, options: CallOptions | undefined): Promise<Guarded> {
+  async #approve(phase: GuardPhase, d: Decided, scope: ScopeState, options: CallOptions | undefined, handOut: boolean): Promise<Guarded> {
     const { decision, full } = d;
     const tool = toolName(full);
-    const request = {
-      phase,
-      ...(tool !== undefined ? { tool } : {}),
-      payload: decision.payload,
-      decision,
-      reasons: decision.reasons.filter((r) => r.effect === "require_approval"),
-      session: scope.session,
-      principal: scope.principal?.id ?? null,
-    };
     let approval: ApprovalOutcome;
-    if (options?.approval !== undefined) approval = options.approval;
-    // What `ask` throws goes to the caller: a framework may pause the action that way (a graph
-    // interrupt) and decide the same call again when it resumes.
-    else if (options?.ask !== undefined) approval = await options.ask(request);
-    else approval = await askApprover(this.#o.approver, request, this.#o.approvalTimeoutMs);
+    if (options?.approval !== undefined) approval = approvalOf(options.approval);
+    else {
+      // The human is shown a frozen copy of what was decided: an approver (or a UI showing the
+      // object) that edits it changes nothing that runs or is recorded; in strict code the edit
+      // throws, and the approval fails closed. An edit is a new call, decided again (spec/sdk.md).
+      const payload = deepFreeze(inputCopy(decision.payload, seenOf(d)));
+      const request = {
+        phase,
+        ...(tool !== undefined ? { tool } : {}),
+        payload,
+        decision: Object.freeze({ ...frozenCopy({ ...decision, payload: undefined }), payload }),
+        reasons: frozenCopy(decision.reasons.filter((r) => r.effect === "require_approval")),
+        session: scope.session,
+        principal: scope.principal?.id ?? null,
+      };
+      // What `ask` throws goes to the caller: a framework may pause the action that way (a graph
+      // interrupt) and decide the same call again when it resumes.
+      approval = approvalOf(options?.ask !== undefined ? await options.ask(request) : await askApprover(this.#o.approver, request, this.#o.approvalTimeoutMs));
+    }
     if (approval.approved) {
       d.call?.settle("executed");
       this.#given(phase, d, scope);
-      return this.#durably(phase, d, scope, approval, d.call ? "executed" : undefined, options?.step, { decision, payload: decision.payload as Record<string, unknown>, input: full, approval, ...(d.call ? { call: d.call } : {}) });
+      const raw: Guarded = { decision, payload: decision.payload as Record<string, unknown>, input: full, approval, ...(d.call ? { call: d.call } : {}) };
+      return this.#durably(phase, d, scope, approval, d.call ? "executed" : undefined, options?.step, handOut ? guardedOut(raw, seenOf(d)) : raw);
     }
     d.call?.settle("approval_refused");
     this.#record(phase, d, scope, approval, d.call ? "approval_refused" : undefined, options?.step);
     const why = denialMessage(decision, "approval required");
-    throw this.#denied(decision, phase, full, approval.cause ?? "approval_refused", `${why} (${approvalText(approval.cause)}${approval.reason ? `: ${approval.reason}` : ""})`);
+    throw this.#denied(decision, phase, d, approval.cause ?? "approval_refused", `${why} (${approvalText(approval.cause)}${approval.reason ? `: ${approval.reason}` : ""})`);
   }
 
   // What the agent is now given (the user's message, a tool's result, as decided) joins the
@@ -273,8 +291,8 @@ export class GuardCore {
     if (source !== undefined) this.history.addSource(scope.session, source);
   }
 
-  #denied(decision: Decision, phase: string, full: Record<string, unknown>, cause: DenialCause, message: string): PolicyDeniedError {
-    return new PolicyDeniedError(decision, phase, toolName(full), cause, message);
+  #denied(decision: Decision, phase: string, d: Decided, cause: DenialCause, message: string): PolicyDeniedError {
+    return new PolicyDeniedError(decision, phase, toolName(d.full), cause, message, seenOf(d));
   }
 
   #decide(phase: GuardPhase, input: PhaseInput | ToolInput, scope: ScopeState, callId: string | undefined, remember: boolean, owned = false): Decided {
@@ -288,6 +306,8 @@ export class GuardCore {
     const view = ownHistory && session !== null && !foreign ? this.history.view(session) : undefined;
     const calls = ownHistory ? (view?.calls ?? NO_HISTORY) : (given.calls as readonly SessionCall[]);
     const callsBefore = calls.length;
+    const callsFrom = view !== undefined && callsBefore > 0 ? this.history.first(session!) : 0;
+    const sourcesBefore = ownHistory ? (view?.sources.length ?? 0) : 0;
     let full: Record<string, unknown>;
     let decision: Decision | undefined;
     try {
@@ -325,7 +345,7 @@ export class GuardCore {
       const outcome: CallOutcome = this.mode === "shadow" ? "executed" : decision.decision === "allow" ? "executed" : decision.decision === "deny" ? "denied" : "pending";
       call = this.history.addCall(session, tool, args, clock.iso, decision.decision, outcome, callId);
     }
-    return { decision, full, clock, latencyMs, callsBefore, call, ownHistory: ownHistory && !foreign };
+    return { decision, full, clock, latencyMs, callsBefore, callsFrom, sourcesBefore, call, ownHistory: ownHistory && !foreign };
   }
 
   #guardDenial(rule: string, message: string, full: Record<string, unknown>): Decision {
@@ -371,6 +391,7 @@ export class GuardCore {
       tool: toolName(d.full),
       approval,
       callsBefore: d.callsBefore,
+      callsFrom: d.callsFrom,
       callSeq: d.call?.seq,
       outcome,
       step,
@@ -381,6 +402,10 @@ export class GuardCore {
     if (!this.recorder.active) return;
     this.recorder.push(this.#pending(phase, d, scope, approval, outcome, step));
   }
+}
+
+function seenOf(d: Decided): Seen {
+  return { calls: d.callsBefore, sources: d.sourcesBefore };
 }
 
 function toolName(full: Record<string, unknown>): string | undefined {

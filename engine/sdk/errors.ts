@@ -1,14 +1,17 @@
 // The errors a guard raises. Code branches on `PolicyDeniedError` (the action did not happen) and
 // on `GuardConfigError` (the guard could not be built); everything else is a bug.
 import type { Decision } from "../runtime/index.ts";
+import { decisionCopy } from "./handout.ts";
+import type { Seen } from "./handout.ts";
 
 /** Why an action was stopped: a `deny`, an approval refused, or an approval that never came. */
 export type DenialCause = "deny" | "approval_refused" | "approval_timeout" | "approval_failed" | "no_approver" | "audit_unavailable";
 
-/** The action was stopped by policy; `decision` is the engine's decision that stopped it. */
+/** The action was stopped by policy; `decision` is a copy of the engine's decision that stopped it. */
 export class PolicyDeniedError extends Error {
-  /** The decision that stopped the action. */
-  readonly decision: Decision;
+  readonly #decision: Decision;
+  readonly #seen: Seen | undefined;
+  #copy: Decision | undefined;
   /** The phase decided. */
   readonly phase: string;
   /** The tool, for tool phases. */
@@ -16,13 +19,20 @@ export class PolicyDeniedError extends Error {
   /** Why it was stopped. */
   readonly denial: DenialCause;
 
-  constructor(decision: Decision, phase: string, tool: string | undefined, cause: DenialCause, message: string) {
+  /** `seen`: how much of its session's history the decision read (the copy shows no more). */
+  constructor(decision: Decision, phase: string, tool: string | undefined, cause: DenialCause, message: string, seen?: Seen) {
     super(message);
     this.name = "PolicyDeniedError";
-    this.decision = decision;
+    this.#decision = decision;
+    this.#seen = seen;
     this.phase = phase;
     this.tool = tool;
     this.denial = cause;
+  }
+
+  /** The decision that stopped the action: a copy made when first read (a denial nobody inspects copies nothing), so that changing it changes nothing the guard holds. */
+  get decision(): Decision {
+    return (this.#copy ??= decisionCopy(this.#decision, this.#seen));
   }
 }
 

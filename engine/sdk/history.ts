@@ -86,6 +86,8 @@ interface Entry {
   state: HistoryState;
   /** The principal the session acts for (null: none given), fixed by its first decision; undefined until then. */
   owner: string | null | undefined;
+  /** `call_seq` of its first call: a session id used again (after `end`, or forgotten) goes on numbering where it stopped. */
+  readonly first: number;
 }
 
 interface MutableCall {
@@ -100,7 +102,10 @@ const NO_SOURCES: readonly SessionSource[] = Object.freeze([]);
 
 /** A handle on one call in a session's history, to settle its outcome later. */
 export interface CallHandle {
-  /** The call's position in its session (0 for the first; -1 when the session kept no entry). */
+  /**
+   * The call's `call_seq`: its place among every call made under its session id by this guard
+   * (0 for the first; numbering goes on after `end()`), or -1 when the session kept no entry.
+   */
   readonly seq: number;
   /** What the policies decided for the call. */
   readonly decision: CallDecision;
@@ -128,8 +133,12 @@ export class SessionHistory {
   readonly #maxSessions: number;
   // Map iteration order is insertion order: re-inserting on use keeps the LRU at the front.
   readonly #sessions = new Map<string, Entry>();
-  // Ids of sessions dropped for room, so that their next decision knows its history is gone.
-  readonly #forgotten = new Set<string>();
+  // Ids of sessions dropped for room, so that their next decision knows its history is gone, with
+  // the `call_seq` their next call takes.
+  readonly #forgotten = new Map<string, number>();
+  // Ids of ended sessions, with the `call_seq` their next call takes: a call's identity in the
+  // audit log (agent, session, call_seq) then names one call, even when the id is used again.
+  readonly #ended = new Map<string, number>();
   #lastId: string | undefined;
   #last: Entry | undefined;
 
@@ -170,6 +179,11 @@ export class SessionHistory {
     return this.#forgotten.has(session) ? "forgotten" : "ok";
   }
 
+  /** The `call_seq` of `session`'s first call as its history holds it (0 unless its id was used before): `session.calls[i]` is call `first + i`. */
+  first(session: string): number {
+    return (session === this.#lastId && this.#last !== undefined ? this.#last : this.#sessions.get(session))?.first ?? 0;
+  }
+
   /**
    * Records a decided call; a call id already in the session updates that call in place. Returns
    * a handle to settle its outcome, or a no-op handle when the session is over its limit (which
@@ -193,7 +207,7 @@ export class SessionHistory {
       m.time = time;
       m.decision = decision;
       m.outcome = outcome;
-      return new Handle(m, at, decision);
+      return new Handle(m, e.first + at, decision);
     }
     if (e.calls.length >= this.#maxCalls) {
       e.state = "overflow";
@@ -202,7 +216,7 @@ export class SessionHistory {
     const m: MutableCall = { tool: { name, args }, time, decision, outcome };
     e.calls.push(m);
     if (callId !== undefined) e.byId.set(callId, e.calls.length - 1);
-    return new Handle(m, e.calls.length - 1, decision);
+    return new Handle(m, e.first + e.calls.length - 1, decision);
   }
 
   // The session's entry, made when missing, moved to the most recently used end.
@@ -214,8 +228,11 @@ export class SessionHistory {
       if (this.#sessions.size >= this.#maxSessions) this.#evictOldest();
       const calls: MutableCall[] = [];
       const sources: SessionSource[] = [];
-      e = { calls, view: { id: session, calls, sources }, sources, byId: new Map(), state: this.#forgotten.has(session) ? "forgotten" : "ok", owner: undefined };
+      const forgotten = this.#forgotten.get(session);
+      const first = forgotten ?? this.#ended.get(session) ?? 0;
+      e = { calls, view: { id: session, calls, sources }, sources, byId: new Map(), state: forgotten !== undefined ? "forgotten" : "ok", owner: undefined, first };
       this.#forgotten.delete(session);
+      this.#ended.delete(session);
     } else this.#sessions.delete(session);
     this.#sessions.set(session, e);
     this.#lastId = session;
@@ -243,21 +260,34 @@ export class SessionHistory {
     return m?.outcome === "pending" ? { args: m.tool.args } : undefined;
   }
 
-  /** The call `callId` of `session`, to settle what became of it (undefined when the session holds no such call). */
-  byCallId(session: string, callId: string): CallHandle | undefined {
+  /**
+   * The call `callId` of `session`, to settle what became of it: undefined when the session holds
+   * no such call, or holds one of another tool (or, when `args` are given, other arguments) under
+   * that id: ids are often the provider's and restart, so the late result of an ended session's
+   * call must not settle a new call that reuses its id.
+   */
+  byCallId(session: string, callId: string, name: string, args?: { readonly args: unknown }): CallHandle | undefined {
     const e = this.#sessions.get(session);
     const at = e?.byId.get(callId);
     const m = at === undefined ? undefined : e?.calls[at];
-    return m === undefined ? undefined : new Handle(m, at!, m.decision);
+    return m === undefined || m.tool.name !== name || (args !== undefined && !sameJson(m.tool.args, args.args)) ? undefined : new Handle(m, e!.first + at!, m.decision);
   }
 
-  /** Forgets a session (when the application ends the conversation); a later call starts afresh. Only its owner may end it. */
+  /**
+   * Forgets a session (when the application ends the conversation); a later call starts afresh,
+   * its `call_seq` going on from the ended session's. Only its owner may end it. A call of the
+   * ended session still running settles only its own entry, which nothing reads any more.
+   */
   end(session: string, principal: string | null): void {
-    const owner = this.#sessions.get(session)?.owner;
-    if (owner !== undefined && owner !== principal) return;
+    const e = this.#sessions.get(session);
+    if (e?.owner !== undefined && e.owner !== principal) return;
     if (session === this.#lastId) this.#last = this.#lastId = undefined;
+    const next = e !== undefined ? e.first + e.calls.length : this.#forgotten.get(session);
     this.#sessions.delete(session);
     this.#forgotten.delete(session);
+    if (next === undefined || next === 0) return;
+    if (this.#ended.size >= this.#maxSessions * 10) this.#ended.delete(this.#ended.keys().next().value as string);
+    this.#ended.set(session, next);
   }
 
   /** How many sessions are kept. */
@@ -269,11 +299,13 @@ export class SessionHistory {
     const oldest = this.#sessions.keys().next();
     if (oldest.done) return;
     if (oldest.value === this.#lastId) this.#last = this.#lastId = undefined;
+    const e = this.#sessions.get(oldest.value)!;
     this.#sessions.delete(oldest.value);
-    // Tombstones are ids only; past ten times the session limit the oldest go, which is the one
-    // place where a long-idle session could come back with an empty history.
-    if (this.#forgotten.size >= this.#maxSessions * 10) this.#forgotten.delete(this.#forgotten.values().next().value as string);
-    this.#forgotten.add(oldest.value);
+    // Tombstones are an id and a number; past ten times the session limit the oldest go, which is
+    // the one place where a long-idle session could come back with an empty history, and with
+    // `call_seq` from 0 again (its log entries then repeat call numbers of its first opening).
+    if (this.#forgotten.size >= this.#maxSessions * 10) this.#forgotten.delete(this.#forgotten.keys().next().value as string);
+    this.#forgotten.set(oldest.value, e.first + e.calls.length);
   }
 }
 
@@ -355,23 +387,29 @@ export class RecordedHistories {
   }
 
   /**
-   * The first `n` calls of `agent`'s session as they stood before position `at` of the log, or
-   * undefined when one of them is not in the log as decided (recorded by digest only, or missing).
+   * Calls `from` .. `from + n - 1` of `agent`'s session (the `n` calls a decision read, the first
+   * of them call `from`: a session id used again after an `end()` numbers on) as they stood before
+   * position `at` of the log, or undefined when one of them is not in the log as decided (recorded
+   * by digest only, or missing).
    */
-  at(agent: unknown, session: string, at: number, n: number): SessionCall[] | undefined {
+  at(agent: unknown, session: string, at: number, n: number, from = 0): SessionCall[] | undefined {
     if (n === 0) return [];
     const calls = this.#sessions.get(sessionKey(agent, session));
-    if (calls === undefined || calls.length < n) return undefined;
+    if (calls === undefined || calls.length < from + n) return undefined;
     const out: SessionCall[] = new Array<SessionCall>(n);
     for (let i = 0; i < n; i++) {
-      const c = calls[i] === undefined ? undefined : callAt(calls[i], at);
+      const c = calls[from + i] === undefined ? undefined : callAt(calls[from + i], at);
       if (c === undefined) return undefined;
       out[i] = c;
     }
     return out;
   }
 
-  /** Each session of `agent` (every agent's, when undefined: the log of one agent) as the whole log leaves it, up to its first gap. */
+  /**
+   * Each session of `agent` (every agent's, when undefined: the log of one agent) as the whole log
+   * leaves it, up to its first gap: every call made under the session id, by `call_seq` (the calls
+   * of a session ended and opened again follow one another).
+   */
   final(agent?: unknown): Map<string, SessionCall[]> {
     const out = new Map<string, SessionCall[]>();
     for (const [key, calls] of this.#sessions) {

@@ -6,6 +6,7 @@ import type { PolicySet } from "../runtime/index.ts";
 import { ALL, parsePattern } from "../../language/check/regex-parse.ts";
 import type { CharSet } from "../../language/check/regex-parse.ts";
 import { maxExtent } from "../runtime/stdlib/regex-program.ts";
+import { FOLD_SPREAD } from "../runtime/stdlib/fold.ts";
 
 /** Per phase: whether some history-reading rule applies to any tool, or to which tools. */
 export class HistoryNeeds {
@@ -121,7 +122,9 @@ export function streamHold(policySet: PolicySet): number {
     else if (n.kind === "QualifiedName" && n.parts !== undefined) {
       const name = n.parts.map((p) => p.name).join(".");
       const span = DETECTOR_SPAN[name];
-      if (span !== undefined) hold = Math.max(hold, span);
+      // A detector scans the folded text (stdlib/fold.ts): one folded character may stand for
+      // up to FOLD_SPREAD characters of the answer (a surrogate pair, then zero-width ones).
+      if (span !== undefined) hold = Math.max(hold, span * FOLD_SPREAD);
     } else if (n.kind === "String" && typeof n.value === "string") hold = Math.max(hold, n.value.length);
     else if (n.kind === "Binary" && (n.op === "matches" || n.op === "like")) {
       const r = n.right;

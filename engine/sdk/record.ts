@@ -105,6 +105,8 @@ export interface PendingDecision {
   readonly approval: ApprovalOutcome | undefined;
   /** Calls of the session decided before this one. */
   readonly callsBefore: number;
+  /** `call_seq` of the first of them (0 unless the session id was used before an `end()`). */
+  readonly callsFrom: number;
   /** The tool call's place in its session (tool phases). */
   readonly callSeq: number | undefined;
   /** The tool call's outcome (tool_call). */
@@ -313,7 +315,9 @@ export class Recorder {
 
   #failed(err: unknown): void {
     this.failures++;
-    this.#failure = err instanceof Error ? err : new Error(String(err));
+    // The guard's own copy of what failed, taken before `onError` is handed the error: what the
+    // application does with that error changes nothing the guard records about the failure.
+    this.#failure = new Error(messageOf(err));
     this.#ctx.onError(err);
   }
 
@@ -361,7 +365,7 @@ export class Recorder {
       (err: unknown) => {
         this.#inflight.delete(tracked);
         this.#failed(err);
-        p?.durable?.reject(err);
+        p?.durable?.reject(this.#failure);
       },
     );
     this.#inflight.add(tracked);
@@ -397,7 +401,9 @@ export class Recorder {
 
   #recordedInput(p: PendingDecision, input: Readonly<Record<string, unknown>>): Record<string, unknown> {
     // `session` keeps its place among the keys (canonical order, see scope.ts), and so do its own.
-    return { ...input, session: { calls_before: p.callsBefore, id: p.session } };
+    // `calls_from` only when the id was used before: the calls this decision read are calls
+    // `calls_from` .. `calls_from + calls_before - 1` of its session id (spec/sdk.md, "Recording").
+    return { ...input, session: p.callsFrom > 0 ? { calls_before: p.callsBefore, calls_from: p.callsFrom, id: p.session } : { calls_before: p.callsBefore, id: p.session } };
   }
 
   /**
@@ -490,6 +496,14 @@ export class Recorder {
 }
 
 const q = JSON.stringify;
+
+function messageOf(err: unknown): string {
+  try {
+    return err instanceof Error ? String(err.message) : String(err);
+  } catch {
+    return "an error that cannot be read";
+  }
+}
 
 function reasonJson(r: Decision["reasons"][number]): JsonValue {
   const out: Record<string, JsonValue> = { rule: r.rule, effect: r.effect };

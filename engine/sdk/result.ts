@@ -3,6 +3,7 @@
 // `isError` whether the tool reported a failure. A rule on `tool.result.text` reads an MCP
 // result's text parts, a LangChain tool's string (JSON or not), and a plain function's object
 // (as its JSON text) alike.
+import { clonePlain } from "./snapshot.ts";
 
 /** What policies read as `tool.result`. */
 export interface ToolResultView {
@@ -61,7 +62,8 @@ export function resultFrom(original: unknown, seen: ToolResultView, decided: Too
     const parsed = parseJson(decided.text);
     return parsed === undefined ? decided.text : parsed;
   }
-  if (decided.json !== seen.json) return typeof original === "string" || bytesOf(original) !== undefined ? JSON.stringify(decided.json) : decided.json;
+  // A copy: the decided view is also what the guard records and remembers as the session's source.
+  if (decided.json !== seen.json) return typeof original === "string" || bytesOf(original) !== undefined ? JSON.stringify(decided.json) : clonePlain(decided.json);
   return original;
 }
 

@@ -18,6 +18,22 @@ function argsOf(call: Guarded): unknown {
   return (call.payload.tool as { args?: unknown }).args;
 }
 
+/** `enforceNow` for the adapters in this package: the guard's own result, never handed to their callers (what they hand out, they copy). */
+export function enforceInside(scope: GuardScope, phase: GuardPhase, input: PhaseInput, options?: CallOptions): Guarded | Promise<Guarded> {
+  if (scope.sessionId === null) throw new SessionRequiredError("enforceNow");
+  return scope.core.enforce(phase, input, scope[SCOPE_STATE], options);
+}
+
+/** `peek` for the adapters in this package (see enforceInside). */
+export function peekInside(scope: GuardScope, phase: GuardPhase, input: PhaseInput): Decision {
+  return scope.core.peek(phase, input, scope[SCOPE_STATE]);
+}
+
+/** `check` for the adapters in this package (see enforceInside). */
+export function checkInside(scope: GuardScope, phase: GuardPhase, input: PhaseInput): Decision {
+  return scope.core.check(phase, input, scope[SCOPE_STATE]);
+}
+
 /** An outcome error from what a tool or model threw. */
 export function errorOf(source: OutcomeError["source"], err: unknown): OutcomeError {
   try {
@@ -29,7 +45,8 @@ export function errorOf(source: OutcomeError["source"], err: unknown): OutcomeEr
 }
 
 /** The outcome error of a tool whose result reports a failure rather than throwing. */
-const RESULT_ERROR: OutcomeError = { source: "tool", type: "ResultError", message: "the tool's result reports an error" };
+// Frozen: it is handed to every monitor, and its type is recorded in the log.
+const RESULT_ERROR: OutcomeError = Object.freeze({ source: "tool", type: "ResultError", message: "the tool's result reports an error" });
 
 /** How a wrapped tool reacts when policy stops it. */
 export type OnDeny = "throw" | "message" | ((error: PolicyDeniedError) => unknown);
@@ -74,6 +91,9 @@ function stepOf(durationMs: number, seen: unknown): StepOutcome {
   if (typeof text !== "string") return failed ? { durationMs, error: RESULT_ERROR } : { durationMs };
   return failed ? { durationMs, outputSize: text.length, error: RESULT_ERROR } : { durationMs, outputSize: text.length };
 }
+
+/** The key of a scope's state, for the adapters in this package (not exported from index.ts). */
+export const SCOPE_STATE: unique symbol = Symbol("palisade.scope");
 
 const NO_OPTIONS: RunToolOptions = Object.freeze({});
 const NO_REST: readonly unknown[] = Object.freeze([]);
@@ -124,24 +144,24 @@ export class GuardScope {
 
   /** The decision for one phase's input (agent, env, principal, session and time are filled in); recorded, never enforced, remembers nothing. */
   check(phase: GuardPhase, input: PhaseInput): Decision {
-    return this.#core.check(phase, input, this.#state);
+    return this.#core.check(phase, input, this.#state, true);
   }
 
   /** Decides without recording or remembering anything (pieces of a streamed answer, approval pre-checks). */
   peek(phase: GuardPhase, input: PhaseInput): Decision {
-    return this.#core.peek(phase, input, this.#state);
+    return this.#core.peek(phase, input, this.#state, true);
   }
 
   /** Decides and enforces: resolves with the payload to carry on with, or rejects with PolicyDeniedError. */
   async enforce(phase: GuardPhase, input: PhaseInput, options?: CallOptions): Promise<Guarded> {
     this.#need("enforce");
-    return this.#core.enforce(phase, input, this.#state, options);
+    return this.#core.enforce(phase, input, this.#state, options, false, true);
   }
 
   /** Synchronous enforcement for adapters on hot paths: a promise only when a human is asked or durability is awaited. */
   enforceNow(phase: GuardPhase, input: PhaseInput, options?: CallOptions): Guarded | Promise<Guarded> {
     this.#need("enforceNow");
-    return this.#core.enforce(phase, input, this.#state, options);
+    return this.#core.enforce(phase, input, this.#state, options, false, true);
   }
 
   /** A scope for session `id` acting for `principal` (an id or `{ id, roles, attrs }`; default: this scope's). */
@@ -197,7 +217,8 @@ export class GuardScope {
 
   /** The `tool_call` half of `runTool`, for frameworks that decide before the tool in a hook of their own: resolves with the decided arguments. */
   async decideToolCall(name: string, args: unknown, options: CallOptions = {}): Promise<unknown> {
-    return argsOf(await this.#toolCall(name, args, options));
+    // A copy: the decided arguments are also the session's history and the queued record.
+    return clonePlain(argsOf(await this.#toolCall(name, args, options)));
   }
 
   // The halves of a tool run, synchronous unless a human is asked or durability is awaited: a
@@ -218,11 +239,11 @@ export class GuardScope {
 
   /** The `tool_result` half of `runTool`: resolves with what the caller may see (the result, or its decided rewrite). */
   async decideToolResult<R>(name: string, decidedArgs: unknown, result: R, durationMs: number, options: RunToolOptions = {}): Promise<R> {
-    return this.#toolResult(name, decidedArgs, result, durationMs, options, this.#callById(options.callId));
+    return this.#toolResult(name, decidedArgs, result, durationMs, options, this.#callById(options.callId, name, { args: decidedArgs }));
   }
 
-  #callById(callId: string | undefined): CallHandle | undefined {
-    return callId === undefined || this.sessionId === null ? undefined : this.#core.history.byCallId(this.sessionId, callId);
+  #callById(callId: string | undefined, name: string, args?: { readonly args: unknown }): CallHandle | undefined {
+    return callId === undefined || this.sessionId === null ? undefined : this.#core.history.byCallId(this.sessionId, callId, name, args);
   }
 
   // `argsOwned`: `decidedArgs` is the guard's own snapshot (runTool's), which nobody else holds.
@@ -259,9 +280,11 @@ export class GuardScope {
 
   #seen<R>(out: Guarded, result: R, options: RunToolOptions): R {
     if (out.payload === out.input) return result;
+    // The rewrite goes back to the caller as a copy: the decided view is also the queued record and
+    // the session's source (resultFrom copies what it returns of it; a framework's unview gets a copy).
     const decided = (out.payload.tool as { result: ToolResultView }).result;
     const before = (out.input.tool as { result: ToolResultView }).result;
-    return (options.unview ? options.unview(result, decided) : resultFrom(result, before, decided)) as R;
+    return (options.unview ? options.unview(result, clonePlain(decided)) : resultFrom(result, before, decided)) as R;
   }
 
   /**
@@ -299,7 +322,7 @@ export class GuardScope {
    * and an error, the call is settled `failed` in the session's history and the audit log.
    */
   toolOutcome(name: string, step: StepOutcome, callId?: string): void {
-    const call = step.error === undefined ? undefined : this.#callById(callId);
+    const call = step.error === undefined ? undefined : this.#callById(callId, name);
     if (call !== undefined) this.#core.settle(this.#state, call, name, "failed", step.error!);
     this.#core.outcome("tool_call", this.#state, name, step);
   }
@@ -309,7 +332,7 @@ export class GuardScope {
    * the guard's): it never ran, so it is `denied` in the session's history and the log.
    */
   toolStopped(name: string, callId: string): void {
-    const call = this.#callById(callId);
+    const call = this.#callById(callId, name);
     if (call !== undefined) this.#core.settle(this.#state, call, name, "denied");
   }
 
@@ -321,5 +344,10 @@ export class GuardScope {
   /** The guard's core, for the adapters in this package. */
   get core(): GuardCore {
     return this.#core;
+  }
+
+  /** Who acts in this scope, for the adapters in this package: with `core`, they decide without the copies handed to callers. */
+  get [SCOPE_STATE](): ScopeState {
+    return this.#state;
   }
 }

@@ -5,10 +5,11 @@
 import { PolicyDeniedError, denialMessage } from "./errors.ts";
 import type { StepOutcome } from "./record.ts";
 import type { GuardScope } from "./scope.ts";
+import { checkInside, enforceInside, peekInside } from "./scope.ts";
 
 /** Decides `text` on `input` or `output` and returns the text after transforms (throws PolicyDeniedError on deny). */
 export async function guardText(scope: GuardScope, phase: "input" | "output", text: string, step?: StepOutcome): Promise<string> {
-  const g = await scope.enforceNow(phase, { [phase]: { text } }, step ? { step } : undefined);
+  const g = await enforceInside(scope, phase, { [phase]: { text } }, step ? { step } : undefined);
   const out = (g.payload[phase] as { text?: unknown } | undefined)?.text;
   return typeof out === "string" ? out : text;
 }
@@ -54,13 +55,13 @@ export function redecideParts(scope: GuardScope, phase: "input" | "output", part
   try {
     return peekParts(scope, phase, parts);
   } catch (err) {
-    if (err instanceof PolicyDeniedError) scope.check(phase, { [phase]: { text: parts.join("") } });
+    if (err instanceof PolicyDeniedError) checkInside(scope, phase, { [phase]: { text: parts.join("") } });
     throw err;
   }
 }
 
 function peekText(scope: GuardScope, phase: "input" | "output", text: string): string {
-  const d = scope.peek(phase, { [phase]: { text } });
+  const d = peekInside(scope, phase, { [phase]: { text } });
   if (d.decision === "deny" && scope.core.mode === "enforce") throw new PolicyDeniedError(d, phase, undefined, "deny", denialMessage(d, "denied by policy"));
   const out = (d.payload as Record<string, { text?: unknown } | undefined>)[phase]?.text;
   return scope.core.mode === "enforce" && typeof out === "string" ? out : text;
@@ -121,11 +122,11 @@ export class OutputStream {
 
   // The piece after transforms; a deny of any piece ends the stream.
   #text(piece: string): string {
-    const d = this.#scope.peek("output", { output: { text: piece } });
+    const d = peekInside(this.#scope, "output", { output: { text: piece } });
     if (d.decision === "deny" && this.#scope.core.mode === "enforce") {
       this.#ended = true;
       // The answer so far is what was denied: record that decision, then end the stream.
-      const recorded = this.#scope.check("output", { output: { text: this.#raw } });
+      const recorded = checkInside(this.#scope, "output", { output: { text: this.#raw } });
       const decision = recorded.decision === "deny" ? recorded : d;
       throw new PolicyDeniedError(decision, "output", undefined, "deny", denialMessage(decision, "denied by policy"));
     }

@@ -79,7 +79,7 @@ export class PostgresActivity implements ActivityView {
     if (batch.length > 0) {
       await this.#pool.query(
         "INSERT INTO palisade_decisions (id, agent, env, phase, session, decision, doc, at, principal) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])",
-        [batch.map((r) => r.id), batch.map((r) => r.agent), batch.map((r) => r.env), batch.map((r) => r.phase), batch.map((r) => r.session), batch.map((r) => r.decision), batch.map((r) => JSON.stringify(r)), batch.map((r) => r.time), batch.map((r) => principalText(r.input))],
+        [batch.map((r) => r.id), batch.map((r) => text(r.agent)), batch.map((r) => text(r.env)), batch.map((r) => r.phase), batch.map((r) => text(r.session)), batch.map((r) => r.decision), batch.map((r) => JSON.stringify(r)), batch.map((r) => r.time), batch.map((r) => principalText(r.input))],
       );
     }
     for (const [id, approval] of links) await this.#pool.query("UPDATE palisade_decisions SET approval = $2 WHERE id = $1", [id, approval]);
@@ -98,7 +98,7 @@ export class PostgresActivity implements ActivityView {
   async recent(filter: ActivityFilter, limit = 200): Promise<DecisionRecordV1[]> {
     const r = await this.#pool.query<{ doc: string; approval: string | null }>(
       "SELECT doc, approval FROM palisade_decisions WHERE ($1::text IS NULL OR agent = $1) AND ($2::text IS NULL OR env = $2) AND ($3::text IS NULL OR phase = $3) AND ($4::text IS NULL OR decision = $4) AND ($5::text IS NULL OR session = $5) ORDER BY seq DESC LIMIT $6",
-      [filter.agent ?? null, filter.env ?? null, filter.phase ?? null, filter.decision ?? null, filter.session ?? null, limit],
+      [text(filter.agent), text(filter.env), filter.phase ?? null, filter.decision ?? null, text(filter.session), limit],
     );
     return r.rows.map((x) => this.#view(x));
   }
@@ -108,8 +108,8 @@ export class PostgresActivity implements ActivityView {
     return r.rows.map((x) => x.session);
   }
 
-  async session(id: string): Promise<DecisionRecordV1[]> {
-    const r = await this.#pool.query<{ doc: string; approval: string | null }>("SELECT doc, approval FROM (SELECT seq, doc, approval FROM palisade_decisions WHERE session = $1 ORDER BY seq DESC LIMIT 500) t ORDER BY seq", [id]);
+  async session(id: string, agent?: string): Promise<DecisionRecordV1[]> {
+    const r = await this.#pool.query<{ doc: string; approval: string | null }>("SELECT doc, approval FROM (SELECT seq, doc, approval FROM palisade_decisions WHERE session = $1 AND ($2::text IS NULL OR agent = $2) ORDER BY seq DESC LIMIT 500) t ORDER BY seq", [text(id), text(agent)]);
     return r.rows.map((x) => this.#view(x));
   }
 
@@ -130,16 +130,16 @@ export class PostgresActivity implements ActivityView {
           coalesce(at, substring(doc from '"time":"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z)"')) AS at, principal
         FROM palisade_decisions WHERE session IS NOT NULL
         AND ($7::text[] IS NULL OR agent = ANY($7)) AND ($8::text[] IS NULL OR env = ANY($8))),
-      s AS (SELECT session AS id, min(agent) AS agent, min(env) AS env, (array_agg(principal ORDER BY seq))[1] AS principal,
+      s AS (SELECT session AS id, agent, min(env) AS env, (array_agg(principal ORDER BY seq))[1] AS principal,
         min(at) AS first, max(at) AS last, count(*)::int AS steps,
         count(*) FILTER (WHERE decision = 'deny')::int AS deny, count(*) FILTER (WHERE decision = 'require_approval')::int AS require_approval,
-        count(*) FILTER (WHERE decision = 'allow')::int AS allow FROM d GROUP BY session)
+        count(*) FILTER (WHERE decision = 'allow')::int AS allow FROM d GROUP BY agent, session)
       SELECT *, count(*) OVER ()::int AS total FROM s
       WHERE ($1::text IS NULL OR id ILIKE $1 OR agent ILIKE $1 OR env ILIKE $1 OR coalesce(principal, '') ILIKE $1)
         AND ($2::text IS NULL OR agent = $2) AND ($3::text IS NULL OR env = $3)
         AND ($4::text IS NULL OR (CASE WHEN deny > 0 THEN 'deny' WHEN require_approval > 0 THEN 'require_approval' ELSE 'allow' END) = $4)
-      ORDER BY last DESC, id LIMIT $5 OFFSET $6`,
-      [like, q.agent ?? null, q.env ?? null, q.outcome ?? null, q.limit, q.offset, q.agents ?? null, q.envs ?? null],
+      ORDER BY last DESC, id, agent LIMIT $5 OFFSET $6`,
+      [text(like), text(q.agent), text(q.env), q.outcome ?? null, q.limit, q.offset, q.agents?.map(text) ?? null, q.envs?.map(text) ?? null],
     );
     const principal = (t: string | null): string | null => {
       try {
@@ -165,6 +165,18 @@ export class PostgresActivity implements ActivityView {
     if (this.#queue.length > 0 || this.#links.length > 0) await this.#write().catch(this.#onError);
     await this.#pool.end();
   }
+}
+
+/**
+ * An id as a text column holds it: PostgreSQL text cannot hold U+0000, and one agent, environment
+ * or session id with it failed the insert of the whole batch, so every decision written with it
+ * (other clients' too) was missing from the console, which an agent could use to hide its steps.
+ * The column shows U+0000 as U+FFFD (filters are mapped alike; the document and the audit log
+ * keep the id exactly).
+ */
+function text(s: string | null | undefined): string | null {
+  if (s === undefined || s === null) return null;
+  return s.includes("\u0000") ? s.replaceAll("\u0000", "\ufffd") : s;
 }
 
 /** The principal's id as JSON text (null when the input names none): the form the list groups by. */

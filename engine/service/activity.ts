@@ -92,6 +92,7 @@ export class Activity {
   readonly #ring: (Kept | undefined)[];
   /** Decisions noted so far; the next one's sequence number. */
   #seq = 0;
+  // Keyed by agent and session id (see sessionKey): two agents' sessions named alike are two.
   readonly #sessions = new Map<string, number[]>();
   readonly #maxSessions: number;
   readonly #maxSteps: number;
@@ -117,14 +118,15 @@ export class Activity {
     const seq = this.#seq++;
     this.#ring[seq % this.#ring.length] = this.#sealed ? keep(seq, clearPart(rec), undefined) : keep(seq, rec, texts);
     if (rec.session !== null) {
-      let steps = this.#sessions.get(rec.session);
+      const key = sessionKey(rec.agent, rec.session);
+      let steps = this.#sessions.get(key);
       if (steps === undefined) {
         steps = [];
         if (this.#sessions.size >= this.#maxSessions) {
           const oldest = this.#sessions.keys().next();
           if (!oldest.done) this.#sessions.delete(oldest.value);
         }
-        this.#sessions.set(rec.session, steps);
+        this.#sessions.set(key, steps);
       }
       // Past the limit the oldest steps go; they would be the first to leave the ring anyway.
       if (steps.length >= this.#maxSteps) steps.splice(0, steps.length - this.#maxSteps + 1);
@@ -170,20 +172,37 @@ export class Activity {
     return out;
   }
 
-  /** The steps of one session still in the ring, oldest first. */
-  session(id: string): readonly DecisionRecordV1[] {
+  /** The steps of `agent`'s session `id` still in the ring (of every agent that used the id, without one), oldest first. */
+  session(id: string, agent?: string): readonly DecisionRecordV1[] {
+    let seqs: readonly number[];
+    if (agent !== undefined) seqs = this.#sessions.get(sessionKey(agent, id)) ?? [];
+    else {
+      const all: number[] = [];
+      for (const [key, steps] of this.#sessions) if (idOf(key) === id) all.push(...steps);
+      seqs = all.sort((a, b) => a - b);
+    }
     const out: DecisionRecordV1[] = [];
-    for (const seq of this.#sessions.get(id) ?? []) {
+    for (const seq of seqs) {
       const k = this.#kept(seq);
       if (k !== undefined) out.push(view(k));
     }
     return out;
   }
 
-  /** Ids of the sessions with a step still in the ring, most recently started last. */
+  /** Ids of the sessions with a step still in the ring, most recently started last (an id two agents used, once). */
   sessions(): string[] {
-    const out: string[] = [];
-    for (const [id, steps] of this.#sessions) if (steps.length > 0 && this.#kept(steps[steps.length - 1]) !== undefined) out.push(id);
-    return out;
+    const out = new Set<string>();
+    for (const [key, steps] of this.#sessions) if (steps.length > 0 && this.#kept(steps[steps.length - 1]) !== undefined) out.add(idOf(key));
+    return [...out];
   }
+}
+
+// The agent's length first: ids may hold any character, and no two (agent, id) pairs share a key.
+function sessionKey(agent: string, session: string): string {
+  return `${agent.length}:${agent}${session}`;
+}
+
+function idOf(key: string): string {
+  const colon = key.indexOf(":");
+  return key.slice(colon + 1 + Number(key.slice(0, colon)));
 }

@@ -12,6 +12,7 @@ export const OUTCOMES = ["deny", "require_approval", "allow"] as const;
 /** One session as the console lists it. */
 export interface SessionSummaryV1 {
   readonly id: string;
+  /** The agent whose session it is: a session is keyed by agent and id. */
   readonly agent: string;
   readonly env: string;
   /** `principal.id` of the session's first step: its owner (null when that step named none; a later step under another was denied). */
@@ -59,15 +60,20 @@ const rank = (d: string): number => {
   return i < 0 ? OUTCOMES.length : i;
 };
 
-/** Summaries of the sessions among `records` (any order). */
+/**
+ * Summaries of the sessions among `records` (any order). A session is an agent's: two agents that
+ * use one session id keep two sessions (as the service's session store and the guards do), each
+ * with its own owner and steps.
+ */
 export function summarize(records: readonly DecisionRecordV1[]): SessionSummaryV1[] {
   const by = new Map<string, { id: string; agent: string; env: string; principal: string | null; first: string; last: string; steps: number; outcome: string; counts: Record<string, number> }>();
   for (const r of records) {
     if (r.session === null) continue;
-    let s = by.get(r.session);
+    const key = `${r.agent.length}:${r.agent}${r.session}`;
+    let s = by.get(key);
     if (s === undefined) {
       s = { id: r.session, agent: r.agent, env: r.env, principal: principalOf(r.input), first: r.time, last: r.time, steps: 0, outcome: r.decision, counts: {} };
-      by.set(r.session, s);
+      by.set(key, s);
     }
     s.steps++;
     s.counts[r.decision] = (s.counts[r.decision] ?? 0) + 1;
@@ -91,7 +97,7 @@ export function pageOf(all: readonly SessionSummaryV1[], q: SessionQuery): Sessi
       (q.outcome === undefined || s.outcome === q.outcome) &&
       (needle === undefined || [s.id, s.agent, s.env, s.principal ?? ""].some((f) => f.toLowerCase().includes(needle))),
   );
-  hits.sort((a, b) => (a.last < b.last ? 1 : a.last > b.last ? -1 : a.id < b.id ? -1 : 1));
+  hits.sort((a, b) => (a.last < b.last ? 1 : a.last > b.last ? -1 : a.id < b.id ? -1 : a.id > b.id ? 1 : a.agent < b.agent ? -1 : 1));
   return { sessions: hits.slice(q.offset, q.offset + q.limit), total: hits.length, offset: q.offset, limit: q.limit };
 }
 

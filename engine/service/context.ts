@@ -65,8 +65,8 @@ export interface ActivityView {
   recent(filter: ActivityFilter, limit?: number): Promise<DecisionRecordV1[]>;
   /** Ids of recent sessions, most recently started last. */
   sessions(): Promise<string[]>;
-  /** One session's steps, oldest first. */
-  session(id: string): Promise<DecisionRecordV1[]>;
+  /** One session's steps, oldest first: `agent`'s session `id` (a session is keyed by agent and id), or every agent's that used the id. */
+  session(id: string, agent?: string): Promise<DecisionRecordV1[]>;
   /** A page of session summaries, where the store can compute them itself (else they are computed from `recent`). */
   summaries?(q: SessionQuery): Promise<SessionPageV1>;
 }

@@ -190,14 +190,18 @@ export function consoleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     tag: "console",
     auth: "key",
     params: { id: { description: "The session id." } },
-    responses: { 200: { description: "Oldest first.", schema: { type: "object", required: ["session", "steps"], properties: { session: { type: "string" }, steps: { type: "array", items: ref("DecisionRecord") } } } } },
-  }), async (req): Promise<{ session: string; steps: readonly DecisionRecordV1[] }> => {
+    query: { agent: { description: "The agent whose session it is (a session is keyed by agent and id); without it, the steps of every agent that used the id, each naming its agent.", schema: { type: "string" } } },
+    responses: { 200: { description: "Oldest first.", schema: { type: "object", required: ["session", "steps"], properties: { session: { type: "string" }, agent: { type: "string" }, steps: { type: "array", items: ref("DecisionRecord") } } } } },
+  }), async (req): Promise<{ session: string; agent?: string; steps: readonly DecisionRecordV1[] }> => {
     const caller = ctx.caller(req);
     requireAdmin(caller);
     const { id } = req.params as { id: string };
     if (id.length > MAX_ID) throw invalid("/id", `a session id has at most ${MAX_ID} characters, got ${id.length}`);
-    const steps = await ctx.view.session(id);
-    return { session: id, steps: isScoped(caller) ? steps.filter((r) => mayRead(caller, r)) : steps };
+    const agent = str(req.query as Record<string, unknown>, "agent");
+    if (agent !== undefined && agent.length > MAX_ID) throw invalid("/agent", `an agent id has at most ${MAX_ID} characters, got ${agent.length}`);
+    const steps = await ctx.view.session(id, agent);
+    const shown = isScoped(caller) ? steps.filter((r) => mayRead(caller, r)) : steps;
+    return agent !== undefined ? { session: id, agent, steps: shown } : { session: id, steps: shown };
   });
 
   app.get("/v1/policies", documented({

@@ -99,6 +99,11 @@ export const MAX_INPUT_BYTES = 40 * 1024;
 function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at: string): Prepared | Promise<Prepared> {
   const input = r.input as Record<string, unknown>;
   const givenAgent = input.agent as { id?: unknown } | undefined;
+  // The same fact given twice must agree: the policy and the log would see one, a client (or a
+  // gateway judging the input) may have meant the other.
+  if (r.environment !== undefined && input.env !== undefined && input.env !== r.environment) throw invalid(`${at}/input/env`, `'input.env' (${JSON.stringify(input.env)}) differs from 'environment' (${JSON.stringify(r.environment)}): give the environment once`);
+  const sessionGiven = (input.session as { id?: unknown } | undefined | null)?.id;
+  if (r.session !== undefined && sessionGiven !== undefined && sessionGiven !== null && sessionGiven !== r.session) throw invalid(`${at}/input/session/id`, `'input.session.id' (${JSON.stringify(sessionGiven)}) differs from 'session' (${JSON.stringify(r.session)}): give the session id once`);
   const givenEnv = r.environment ?? input.env;
   // Both defaults are looked at before either is refused, so a client is told everything it
   // must add in one answer rather than one field at a time.

@@ -36,7 +36,7 @@ import { documented, openApiDocument } from "./openapi.ts";
 import type { RegisteredRoute, RouteDoc } from "./openapi.ts";
 import { ref } from "./schemas.ts";
 import { MemorySessionStore, Sessions } from "./sessions.ts";
-import { guardStore } from "./store-guard.ts";
+import { guardStore, isStoreFailure } from "./store-guard.ts";
 import { MemoryApprovalStore } from "./approval-store.ts";
 import { SealedApprovalStore, SealedSessionStore, Sealer } from "./private-copies.ts";
 import type { SessionStore } from "./sessions.ts";
@@ -140,6 +140,8 @@ function toServiceError(err: FastifyError | ServiceError | Error, bodyLimit: num
   }
   if (typeof f.statusCode === "number" && f.statusCode >= 400 && f.statusCode < 500) return new ServiceError("request/invalid", `the request is not valid: ${err.message.replace(/^./, (c) => c.toLowerCase())}`);
   onError(err);
+  // A store reached other than through a guarded one (the audit log's reads, its pseudonyms).
+  if (isStoreFailure(err)) return new ServiceError("service/unavailable", "a store the service depends on cannot be reached: retry (on another node when there are several)");
   return new ServiceError("internal", "internal error: the failure was logged");
 }
 
@@ -181,7 +183,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   const view: ActivityView = shared ?? {
     recent: async (filter, limit) => activity.recent(filter, limit),
     sessions: async () => activity.sessions().slice(-200),
-    session: async (id) => [...activity.session(id)],
+    session: async (id, agent) => [...activity.session(id, agent)],
   };
   // What is kept beside the log in files or rows is sealed as the log seals it (private-copies.ts);
   // a store in memory keeps nothing an erasure must reach.

@@ -39,3 +39,17 @@ export function guardStore<T extends object>(store: T, what: string, onError: (e
     },
   });
 }
+
+/**
+ * Whether `err` is a database driver's failure to reach or use its store (PostgreSQL's connection
+ * errors and SQLSTATE errors, SQLite's, the socket's), as opposed to a bug: those are 503.
+ */
+export function isStoreFailure(err: unknown): boolean {
+  if (typeof err !== "object" || err === null) return false;
+  const e = err as { code?: unknown; severity?: unknown; message?: unknown };
+  if (typeof e.code === "string") {
+    if (/^(ECONNRESET|ECONNREFUSED|ECONNABORTED|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|SQLITE_|ERR_SQLITE_ERROR)/.test(e.code)) return true;
+    if (typeof e.severity === "string" && /^[0-9A-Z]{5}$/.test(e.code)) return true;
+  }
+  return typeof e.message === "string" && /^(Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect|Client was closed and is not queryable)/.test(e.message);
+}

@@ -40,7 +40,7 @@ function build(name: string, arg: string, params: URLSearchParams): View | undef
         location.hash = `/sessions${p.size > 0 ? `?${p}` : ""}`;
       });
     case "session":
-      return arg ? sessionView(arg) : undefined;
+      return arg ? sessionView(arg, params.get("agent") ?? undefined) : undefined;
     case "approvals":
       return approvalsView();
     case "decisions":

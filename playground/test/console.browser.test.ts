@@ -252,6 +252,27 @@ it("session: a timeline of every phase with durations, rules, the transform's di
   await check("console-session-long-values");
 });
 
+it("sessions: two agents' sessions named alike are two rows, each opening its own steps", async () => {
+  const twin = (agent: string, principal: string, tool: string) => h.call("POST", "/v1/decide", "admin", { phase: "tool_call", environment: "production", session: "twin", input: { agent: { id: agent }, principal: { id: principal }, tool: { name: tool, args: {} } } });
+  for (const r of [await twin("shop-bot", "ann", "lookup"), await twin("mail-bot", "mo", "send_mail"), await twin("shop-bot", "ann", "search")]) assert.equal(r.status, 200);
+  await page.goto(`${h.url}/console#/sessions?q=twin`);
+  await page.waitForSelector('#sessions tr[data-session="twin"][data-agent="mail-bot"]');
+  assert.equal(await page.locator('#sessions tr[data-session="twin"]').count(), 2);
+  // The log seals principals here, so rows tell the sessions apart by agent and steps.
+  assert.match((await page.textContent('#sessions tr[data-agent="mail-bot"]')) ?? "", /mail-bot.*:\d\d1allow/s);
+  assert.match((await page.textContent('#sessions tr[data-agent="shop-bot"]')) ?? "", /shop-bot.*:\d\d2allow/s);
+  await page.click('#sessions tr[data-session="twin"][data-agent="mail-bot"] a');
+  await page.waitForSelector("ol.timeline > li");
+  assert.match(page.url(), /#\/session\/twin\?agent=mail-bot$/);
+  assert.equal(await page.locator("ol.timeline > li").count(), 1, "only mail-bot's step");
+  assert.match((await page.textContent("#session-head")) ?? "", /mail-bot.*1: /s);
+  await page.goto(`${h.url}/console#/sessions?q=twin`);
+  await page.click('#sessions tr[data-session="twin"][data-agent="shop-bot"] a');
+  await page.waitForSelector("ol.timeline > li:nth-child(2)");
+  assert.equal(await page.locator("ol.timeline > li").count(), 2);
+  assert.match((await page.textContent("#session-head")) ?? "", /shop-bot.*2: /s);
+});
+
 it("proof: the decision's inclusion proof checked in the page, with pinned keys, tampering and witnesses", async () => {
   await h.service.checkpoint();
   await page.goto(`${h.url}/console#/proof/${outputId}`);
@@ -357,7 +378,7 @@ it("live decisions are colour-coded and filtered; every time is in the one zone 
   for (let i = 0; i < 30 && (await page.evaluate(() => document.activeElement?.textContent)) !== "run-7"; i++) await page.keyboard.press("Tab");
   await page.keyboard.press("Enter");
   await page.waitForSelector("ol.timeline");
-  assert.match(page.url(), /#\/session\/run-7$/);
+  assert.match(page.url(), /#\/session\/run-7\?agent=shop-bot$/);
   // A focused control is visibly outlined.
   await page.keyboard.press("Tab");
   const outline = await page.evaluate(() => getComputedStyle(document.activeElement as Element).outlineStyle);

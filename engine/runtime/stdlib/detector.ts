@@ -7,6 +7,8 @@
 // failed attempt is not retried from every position inside the same run. Validation
 // (checksums, prefixes, lengths) runs only on candidates and costs at most their length.
 
+import { fold, needsFold } from "./fold.ts";
+
 /** A match as a half-open range `[start, end)` of UTF-16 code units in the scanned text. */
 export type Match = readonly [start: number, end: number];
 
@@ -36,10 +38,31 @@ export function detector(name: string, doc: string, scan: Scan): Detector {
     find(text) {
       const found: Match[] = [];
       scan(text, found);
-      return found;
+      if (!needsFold(text)) return found;
+      // Text with a non-ASCII character is scanned twice: as written (a non-ASCII letter is a
+      // boundary there) and folded (disguised characters seen through, fold.ts); a redaction
+      // takes the union of both.
+      const f = fold(text);
+      const folded: Match[] = [];
+      if (!scan(f.text, folded)) return found;
+      for (const [s, e] of folded) found.push([f.start[s]!, f.end[e - 1]!]);
+      return union(found);
     },
-    test: (text) => scan(text, null),
+    test: (text) => scan(text, null) || (needsFold(text) && scan(fold(text).text, null)),
   };
+}
+
+// Sorts matches and joins those that overlap, so that the list stays ordered and non-overlapping.
+function union(ms: Match[]): Match[] {
+  ms.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
+  const out: Match[] = [];
+  for (const m of ms) {
+    const last = out[out.length - 1];
+    if (last !== undefined && m[0] < last[1]) {
+      if (m[1] > last[1]) out[out.length - 1] = [last[0], m[1]];
+    } else out.push(m);
+  }
+  return out;
 }
 
 const registered: RegExp[] = [];

@@ -13,11 +13,12 @@ import type { JSONSchemaObject } from "../../../language/index.ts";
 import type { ApprovalOutcome } from "../approval.ts";
 import { PolicyDeniedError } from "../errors.ts";
 import { sameJson } from "../history.ts";
-import { GuardScope, deniedToolMessage, errorOf } from "../scope.ts";
+import { GuardScope, deniedToolMessage, enforceInside, errorOf, peekInside } from "../scope.ts";
 import { clonePlain } from "../snapshot.ts";
 import type { OnDeny } from "../scope.ts";
 import { OutputStream, guardParts, redecideParts } from "../text.ts";
 import { scopeFrom } from "../context.ts";
+import { bytesText, isTextMedia } from "../file-text.ts";
 
 type Middleware = Required<Pick<LanguageModelMiddleware, "transformParams" | "wrapGenerate" | "wrapStream">> & { readonly specificationVersion: "v4" };
 type CallOptions = Parameters<Middleware["transformParams"]>[0]["params"];
@@ -156,7 +157,7 @@ export function guardTools<T extends ToolSet>(guard: GuardScope, tools: T, optio
       needsApproval: async (input: unknown, o: ExecOptions) => {
         const scope = scopeOf(o);
         await recordRefusals(scope, refusedIn(o.messages));
-        const needs = scope.peek("tool_call", { tool: { name, args: input } }).decision === "require_approval" && approvalIn(o.messages, o.toolCallId, input) === undefined;
+        const needs = peekInside(scope, "tool_call", { tool: { name, args: input } }).decision === "require_approval" && approvalIn(o.messages, o.toolCallId, input) === undefined;
         if (needs && o.toolCallId !== undefined) remember(scope, o.toolCallId, name, input);
         return needs;
       },
@@ -206,22 +207,19 @@ export function guardMiddleware(scope: GuardScope): Middleware {
       // the same rewrites apply to them, and a message once denied stays denied.
       let prompt = params.prompt.map((m, i, all) => {
         if (m.role !== "user" || i === all.length - 1) return m;
-        const at = m.content.flatMap((p, j) => (p.type === "text" ? [j] : []));
-        const texts = at.map((j) => (m.content[j] as { text: string }).text);
+        const { at, texts } = userTexts(m.content);
         const decided = redecideParts(scope, "input", texts);
-        return decided.every((t, k) => t === texts[k]) ? m : { ...m, content: m.content.map((p, j) => (at.includes(j) ? { ...p, text: decided[at.indexOf(j)] } : p)) as typeof m.content };
+        return decided.every((t, k) => t === texts[k]) ? m : { ...m, content: withUserTexts(m.content, at, decided) };
       });
       const last = prompt[prompt.length - 1];
       // A step after a tool result ends with a tool message: the user's input was decided already.
       if (last?.role === "user") {
         // The text parts are one message: decided joined, so an injection split between two parts is one.
-        const at = last.content.flatMap((p, i) => (p.type === "text" ? [i] : []));
-        const texts = at.map((i) => (last.content[i] as { text: string }).text);
+        const { at, texts } = userTexts(last.content);
         const decided = await guardParts(scope, "input", texts);
-        const parts = last.content.map((p, i) => (at.includes(i) ? { ...p, text: decided[at.indexOf(i)] } : p)) as typeof last.content;
-        prompt = [...prompt.slice(0, -1), { ...last, content: parts }];
+        prompt = [...prompt.slice(0, -1), { ...last, content: withUserTexts(last.content, at, decided) }];
       }
-      await scope.enforceNow("model_call", { model: { provider: model.provider, name: model.modelId, messages: plainMessages(prompt) } });
+      await enforceInside(scope, "model_call", { model: { provider: model.provider, name: model.modelId, messages: plainMessages(prompt) } });
       return { ...params, prompt };
     },
     wrapGenerate: async ({ doGenerate }) => {
@@ -329,6 +327,45 @@ class Channel {
     this.#end = undefined;
     return parts;
   }
+}
+
+type UserContent = Extract<Prompt[number], { role: "user" }>["content"];
+type FileData = { type: "text"; text: string } | { type: "data"; data: Uint8Array | string };
+
+/**
+ * The texts of a user message the model reads: its text parts, and its text files (an attached
+ * document, inline or as UTF-8 bytes: an injection in a file is one in the message).
+ */
+function userTexts(content: UserContent): { at: number[]; texts: string[] } {
+  const at: number[] = [];
+  const texts: string[] = [];
+  content.forEach((p, i) => {
+    const t = p.type === "text" ? p.text : p.type === "file" ? fileText(p as { mediaType?: string; data?: unknown }) : undefined;
+    if (t === undefined) return;
+    at.push(i);
+    texts.push(t);
+  });
+  return { at, texts };
+}
+
+function fileText(part: { mediaType?: string; data?: unknown }): string | undefined {
+  const d = part.data as FileData | undefined;
+  if (d?.type === "text") return d.text;
+  return d?.type === "data" && isTextMedia(part.mediaType) ? bytesText(d.data) : undefined;
+}
+
+function withUserTexts(content: UserContent, at: readonly number[], decided: readonly string[]): UserContent {
+  return content.map((p, i) => {
+    const k = at.indexOf(i);
+    if (k < 0) return p;
+    const text = decided[k] as string;
+    if (p.type === "text") return p.text === text ? p : { ...p, text };
+    const d = (p as { data: FileData }).data;
+    if (fileText(p as { mediaType?: string; data?: unknown }) === text) return p;
+    // The file keeps its kind: inline text, or bytes as given (base64 text or an array).
+    const data: FileData = d.type === "text" ? { type: "text", text } : { type: "data", data: typeof d.data === "string" ? Buffer.from(text).toString("base64") : new TextEncoder().encode(text) };
+    return { ...p, data };
+  }) as UserContent;
 }
 
 /** `model` wrapped with `guardMiddleware(scope)`. */

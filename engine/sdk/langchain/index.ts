@@ -22,8 +22,9 @@ import type { StructuredToolInterface } from "@langchain/core/tools";
 import { createMiddleware } from "langchain";
 import type { ApprovalOutcome } from "../approval.ts";
 import { scopeFrom } from "../context.ts";
+import { bytesText, isTextMedia } from "../file-text.ts";
 import { PolicyDeniedError } from "../errors.ts";
-import { deniedToolMessage, errorOf } from "../scope.ts";
+import { deniedToolMessage, enforceInside, errorOf } from "../scope.ts";
 import { resultFrom, viewOf } from "../result.ts";
 import type { ToolResultView } from "../result.ts";
 import type { GuardScope, OnDeny } from "../scope.ts";
@@ -62,6 +63,13 @@ export function contentText(content: MessageContent | unknown): string {
 // (LangChain's `reasoning` blocks, Anthropic's `thinking`), each decided as one text of its own.
 const BLOCK_TEXTS = ["text", "reasoning", "thinking"] as const;
 
+/** The text of a file block whose media type is text (LangChain's `{ type: "file", mimeType, data }`, base64; or the older `mime_type` / `source_type: "base64"` form). */
+function fileBlockText(b: Record<string, unknown> | undefined): string | undefined {
+  if (b?.type !== "file" || typeof b.data !== "string") return undefined;
+  if (!isTextMedia(b.mimeType ?? b.mime_type) || (b.source_type !== undefined && b.source_type !== "base64")) return undefined;
+  return bytesText(b.data);
+}
+
 /**
  * `content` after the decision on `phase`: a string decided (and recorded) whole; content
  * blocks decided as the text their reader gets, the blocks joined (a match split between two
@@ -75,15 +83,22 @@ async function decideContent(scope: GuardScope, phase: "input" | "output", conte
   let out = content as Record<string, unknown>[];
   for (const field of BLOCK_TEXTS) {
     const at: number[] = [];
-    out.forEach((b, i) => void (typeof b?.[field] === "string" && at.push(i)));
+    const texts: string[] = [];
+    out.forEach((b, i) => {
+      // A text file (an attached document, base64) is part of the text its reader gets.
+      const t = typeof b?.[field] === "string" ? (b[field] as string) : field === "text" ? fileBlockText(b) : undefined;
+      if (t === undefined) return;
+      at.push(i);
+      texts.push(t);
+    });
     // The text is decided even when there is none, as an answer of no text is one.
     if (at.length === 0 && (field !== "text" || quiet)) continue;
-    const texts = at.map((i) => out[i]?.[field] as string);
     const decided = await decide(texts, field === "text");
     if (decided.every((t, k) => t === texts[k])) continue;
     out = out.map((b, i) => {
       const k = at.indexOf(i);
-      return k < 0 || decided[k] === texts[k] ? b : { ...b, [field]: decided[k] };
+      if (k < 0 || decided[k] === texts[k]) return b;
+      return typeof b[field] === "string" ? { ...b, [field]: decided[k] } : { ...b, data: Buffer.from(decided[k] as string).toString("base64") };
     });
   }
   return out as MessageContent;
@@ -110,7 +125,7 @@ async function guardRequest(scope: GuardScope, messages: BaseMessage[], modelNam
     const content = await decideContent(scope, "input", last.content);
     if (content !== last.content) out = [...out.slice(0, -1), new HumanMessage({ content, id: last.id })];
   }
-  await scope.enforceNow("model_call", { model: { provider: "langchain", name: modelName, messages: out.map((m) => ({ role: roleOf(m), content: contentText(m.content) })) } });
+  await enforceInside(scope, "model_call", { model: { provider: "langchain", name: modelName, messages: out.map((m) => ({ role: roleOf(m), content: contentText(m.content) })) } });
   return out;
 }
 
@@ -288,11 +303,13 @@ export function palisadeMiddleware(guard: GuardScope, options: GuardLangChainToo
             ...(callId ? { callId } : {}),
             // The run cancelled while a human was asked: the tool does not start.
             ...((runtime as { signal?: AbortSignal }).signal ? { signal: (runtime as { signal: AbortSignal }).signal } : {}),
-            // A human is asked the graph's way: an interrupt, answered by resuming the thread.
+            // A human is asked the graph's way: an interrupt, answered by resuming the thread. The
+            // human is shown the arguments as decided (after the policies' `set`/`redact`), which are
+            // what will run: the guard's frozen copy, never the model's raw arguments.
             ask: async (req) => {
               let answer: unknown;
               try {
-                answer = (runtime as { interrupt: (v: unknown) => unknown }).interrupt({ type: "palisade_approval", tool: toolCall.name, args: toolCall.args, reasons: req.reasons.map((x) => ({ rule: x.rule, ...(x.message ? { message: x.message } : {}), ...(x.approver_role ? { approver_role: x.approver_role } : {}) })) } satisfies ApprovalInterrupt);
+                answer = (runtime as { interrupt: (v: unknown) => unknown }).interrupt({ type: "palisade_approval", tool: toolCall.name, args: (req.payload as { tool?: { args?: unknown } }).tool?.args, reasons: req.reasons.map((x) => ({ rule: x.rule, ...(x.message ? { message: x.message } : {}), ...(x.approver_role ? { approver_role: x.approver_role } : {}) })) } satisfies ApprovalInterrupt);
               } catch (err) {
                 // The graph pausing (an interrupt: LangGraph's control-flow signals bubble up) goes on
                 // up, the call waiting for its human. Anything else (no checkpointer) is an approval

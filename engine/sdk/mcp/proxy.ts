@@ -39,8 +39,10 @@ import { PolicyDeniedError } from "../errors.ts";
 import { sameJson } from "../history.ts";
 import type { ToolResultView } from "../result.ts";
 import type { GuardScope } from "../scope.ts";
-import { deniedToolMessage } from "../scope.ts";
+import { checkInside, deniedToolMessage, enforceInside, peekInside } from "../scope.ts";
+import { clonePlain } from "../snapshot.ts";
 import { guardParts } from "../text.ts";
+import { bytesText } from "../file-text.ts";
 
 /** How the proxy is wired. */
 export interface McpProxyOptions {
@@ -84,12 +86,7 @@ function embeddedText(c: Content): string | undefined {
  */
 function resourceText(resource: { text?: unknown; blob?: unknown }): string | undefined {
   if (typeof resource.text === "string") return resource.text;
-  if (typeof resource.blob !== "string") return undefined;
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.from(resource.blob, "base64"));
-  } catch {
-    return undefined;
-  }
+  return typeof resource.blob === "string" ? bytesText(resource.blob) : undefined;
 }
 
 /** `resource` holding `text` (its blob, the same bytes, gone). */
@@ -203,7 +200,7 @@ export async function startMcpProxy(options: McpProxyOptions): Promise<McpProxy>
       let decidedArgs: unknown = {};
       // The text rules of tool_result applied to one string of the structured result.
       const rewrite = (text: string): string => {
-        const d = guard.peek("tool_result", { tool: { name, args: decidedArgs, result: { text, isError: false } } });
+        const d = peekInside(guard, "tool_result", { tool: { name, args: decidedArgs, result: { text, isError: false } } });
         const t = (d.payload as { tool?: { result?: { text?: unknown } } }).tool?.result?.text;
         return typeof t === "string" ? t : text;
       };
@@ -248,9 +245,10 @@ export async function startMcpProxy(options: McpProxyOptions): Promise<McpProxy>
     server.setRequestHandler(GetPromptRequestSchema, async (request) => {
       const { name } = request.params;
       let args = request.params.arguments ?? {};
-      let decided = guard.enforceNow("tool_call", { tool: { name: "prompts/get", args: { name, arguments: args } } }, how());
+      let decided = enforceInside(guard, "tool_call", { tool: { name: "prompts/get", args: { name, arguments: args } } }, how());
       if (decided instanceof Promise) decided = await decided;
-      args = ((decided.payload.tool as { args: { arguments?: Record<string, string> } }).args.arguments ?? {}) as Record<string, string>;
+      // A copy: the decided arguments are also the session's history and the queued record.
+      args = clonePlain(((decided.payload.tool as { args: { arguments?: Record<string, string> } }).args.arguments ?? {}) as Record<string, string>);
       const prompt: GetPromptResult = await client.getPrompt({ name, arguments: args });
       // The prompt's text (text parts and embedded text resources) becomes the conversation's
       // input: decided (and redacted) as input, as one text, so a match split between messages is one.
@@ -276,7 +274,7 @@ export async function startMcpProxy(options: McpProxyOptions): Promise<McpProxy>
   client.setNotificationHandler(ResourceUpdatedNotificationSchema, async (n) => server.sendResourceUpdated(n.params));
   client.setNotificationHandler(LoggingMessageNotificationSchema, async (n) => {
     const data = typeof n.params.data === "string" ? n.params.data : JSON.stringify(n.params.data);
-    const d = guard.check("tool_result", { tool: { name: "notifications/message", args: {}, result: { text: data, isError: false } } });
+    const d = checkInside(guard, "tool_result", { tool: { name: "notifications/message", args: {}, result: { text: data, isError: false } } });
     if (d.decision === "deny" && guard.core.mode === "enforce") return;
     const text = ((d.payload as { tool?: { result?: { text?: unknown } } }).tool?.result?.text as string | undefined) ?? data;
     await server.sendLoggingMessage({ ...n.params, data: guard.core.mode === "enforce" ? text : data });

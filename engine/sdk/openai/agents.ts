@@ -16,9 +16,10 @@ import type { ApprovalOutcome } from "../approval.ts";
 import { scopeFrom } from "../context.ts";
 import { PolicyDeniedError, SessionRequiredError } from "../errors.ts";
 import type { GuardScope, OnDeny } from "../scope.ts";
-import { deniedToolMessage, errorOf } from "../scope.ts";
+import { deniedToolMessage, enforceInside, errorOf, peekInside } from "../scope.ts";
 import { clonePlain } from "../snapshot.ts";
 import { OutputStream, guardParts, guardText, peekParts, redecideParts } from "../text.ts";
+import { withDecidedParts } from "./parts.ts";
 
 /** Options of `guardAgentTool`. */
 export interface GuardAgentToolOptions {
@@ -176,7 +177,7 @@ export function guardAgentTool<T extends AgentFunctionTool>(guard: GuardScope, t
     const scope = scopeOf(guard, ctx, where);
     await settle(ctx, scope);
     if (answerOf(ctx, name, callId) !== undefined) return true;
-    const needs = scope.peek("tool_call", { tool: { name, args: input } }).decision === "require_approval";
+    const needs = peekInside(scope, "tool_call", { tool: { name, args: input } }).decision === "require_approval";
     if (needs && callId !== undefined) {
       const key = scope.sessionId ?? "";
       let mine = awaiting.get(key);
@@ -308,47 +309,23 @@ function plainMessages(input: ModelRequest["input"]): { role: string; content: s
   });
 }
 
-// Earlier user messages come again with every turn (the run's history, a session's memory),
-// unredacted: the same rewrites apply to them, and a message once denied stays denied.
-function earlierInputs(scope: GuardScope, input: ModelRequest["input"]): ModelRequest["input"] {
-  if (typeof input === "string") return input;
+// The newest user message is this turn's input, decided (and recorded). Earlier user messages
+// come again with every turn (the run's history, a session's memory), unredacted: the same
+// rewrites apply to them quietly, and a message once denied stays denied. Text parts and text
+// files (input_file data URLs) are one message: a match split between them is one.
+async function decideInputs(scope: GuardScope, input: ModelRequest["input"]): Promise<ModelRequest["input"]> {
+  if (typeof input === "string") return guardText(scope, "input", input);
   let newest = -1;
   input.forEach((item, i) => void ((item as { role?: string }).role === "user" && (newest = i)));
-  let changed = false;
-  const out = input.map((item, i) => {
-    const m = item as { role?: string; content?: unknown };
-    if (m.role !== "user" || i === newest) return item;
-    if (typeof m.content === "string") {
-      const [t] = redecideParts(scope, "input", [m.content]);
-      if (t === m.content) return item;
-      changed = true;
-      return { ...m, content: t } as typeof item;
-    }
-    if (!Array.isArray(m.content)) return item;
-    const parts = m.content as { text?: unknown }[];
-    const at = parts.flatMap((c, j) => (typeof c?.text === "string" ? [j] : []));
-    const texts = at.map((j) => parts[j]?.text as string);
-    const decided = redecideParts(scope, "input", texts);
-    if (decided.every((t, k) => t === texts[k])) return item;
-    changed = true;
-    return { ...m, content: parts.map((c, j) => (at.includes(j) ? { ...c, text: decided[at.indexOf(j)] } : c)) } as typeof item;
-  });
-  return changed ? out : input;
-}
-
-// The request with its newest user message replaced by what the input decision left.
-function withInput(input: ModelRequest["input"], decided: string, original: string): ModelRequest["input"] {
-  if (decided === original) return input;
-  if (typeof input === "string") return decided;
-  const out = [...input];
-  for (let i = out.length - 1; i >= 0; i--) {
-    const item = out[i] as { role?: string };
-    if (item?.role === "user") {
-      out[i] = { ...(out[i] as object), content: decided } as (typeof out)[number];
-      break;
-    }
-  }
-  return out;
+  const out = await Promise.all(
+    input.map(async (item, i) => {
+      const m = item as { role?: string; content?: unknown };
+      if (m.role !== "user") return item;
+      const content = await withDecidedParts(m.content, (texts) => (i === newest ? guardParts(scope, "input", texts) : redecideParts(scope, "input", texts)));
+      return content === m.content ? item : ({ ...m, content } as typeof item);
+    }),
+  );
+  return out.some((m, i) => m !== input[i]) ? out : input;
 }
 
 // Where an answer's text sits: the output_text parts of its messages, and its reasoning (shown
@@ -427,11 +404,8 @@ function rawWithoutText(event: StreamEvent): boolean {
 export function guardAgentModel(scope: GuardScope, model: Model, name = "agents-model"): Model {
   if (scope.sessionId === null) throw new SessionRequiredError("guardAgentModel");
   const before = async (request: ModelRequest): Promise<ModelRequest> => {
-    const given = earlierInputs(scope, request.input);
-    const original = text(given);
-    const decided = typeof given === "string" || original !== "" ? await guardText(scope, "input", original) : original;
-    const input = withInput(given, decided, original);
-    await scope.enforceNow("model_call", { model: { provider: "openai-agents", name, messages: plainMessages(input) } });
+    const input = await decideInputs(scope, request.input);
+    await enforceInside(scope, "model_call", { model: { provider: "openai-agents", name, messages: plainMessages(input) } });
     return { ...request, input };
   };
   return {
@@ -486,8 +460,8 @@ export function guardAgentModel(scope: GuardScope, model: Model, name = "agents-
 
 async function trips(scope: GuardScope, phase: "input" | "output", value: string): Promise<{ tripwireTriggered: boolean; outputInfo: unknown }> {
   try {
-    const g = await scope.enforceNow(phase, { [phase]: { text: value } });
-    return { tripwireTriggered: false, outputInfo: { decision: g.decision.decision, reasons: g.decision.reasons } };
+    const g = await enforceInside(scope, phase, { [phase]: { text: value } });
+    return { tripwireTriggered: false, outputInfo: { decision: g.decision.decision, reasons: clonePlain(g.decision.reasons) } };
   } catch (err) {
     if (!(err instanceof PolicyDeniedError)) throw err;
     return { tripwireTriggered: true, outputInfo: { decision: err.decision.decision, message: err.message, reasons: err.decision.reasons } };

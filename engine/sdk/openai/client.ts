@@ -8,9 +8,10 @@
 import type OpenAI from "openai";
 import { PolicyDeniedError } from "../errors.ts";
 import type { GuardScope } from "../scope.ts";
-import { errorOf } from "../scope.ts";
+import { enforceInside, errorOf, peekInside } from "../scope.ts";
 import { SessionRequiredError } from "../errors.ts";
 import { OutputStream, guardParts, guardText, peekParts, redecideParts } from "../text.ts";
+import { withDecidedParts } from "./parts.ts";
 
 type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
@@ -28,50 +29,31 @@ interface Body {
 }
 
 /** The request body with the newest user text decided on `input`, after `model_call` is decided. */
-async function decideRequest(scope: GuardScope, given: Body): Promise<Body> {
-  const body = earlierInputs(scope, given);
-  const list = body.messages ?? (Array.isArray(body.input) ? body.input : undefined);
+async function decideRequest(scope: GuardScope, body: Body): Promise<Body> {
   let next = body;
   if (typeof body.input === "string") next = { ...body, input: await guardText(scope, "input", body.input) };
-  else if (list !== undefined) {
-    for (let i = list.length - 1; i >= 0; i--) {
-      const m = list[i];
-      if (m?.role !== "user") continue;
-      const text = contentText(m.content);
-      const decided = await guardText(scope, "input", text);
-      if (decided !== text) {
-        const copy = [...list];
-        copy[i] = { ...m, content: decided };
-        next = body.messages ? { ...body, messages: copy as Body["messages"] } : { ...body, input: copy };
-      }
-      break;
+  else {
+    // The newest user message is this turn's input, decided (and recorded); earlier ones come
+    // again with every request (the application's copy of the conversation, unredacted): the
+    // same rewrites apply to them quietly, and a message once denied stays denied. Text parts
+    // and text files are one message: a match split between them is one.
+    const list = body.messages ?? (Array.isArray(body.input) ? body.input : undefined);
+    if (list !== undefined) {
+      let newest = -1;
+      list.forEach((m, i) => void (m?.role === "user" && (newest = i)));
+      const out = await Promise.all(
+        list.map(async (m, i) => {
+          if (m?.role !== "user") return m;
+          const content = await withDecidedParts(m.content, (texts) => (i === newest ? guardParts(scope, "input", texts) : redecideParts(scope, "input", texts)));
+          return content === m.content ? m : { ...m, content };
+        }),
+      );
+      if (out.some((m, i) => m !== list[i])) next = body.messages ? { ...body, messages: out as Body["messages"] } : { ...body, input: out };
     }
   }
   const messages = (next.messages ?? (Array.isArray(next.input) ? next.input : [{ role: "user", content: next.input }])).map((m) => ({ role: m.role ?? "item", content: contentText(m.content) }));
-  await scope.enforceNow("model_call", { model: { provider: "openai", name: next.model ?? "", messages } });
+  await enforceInside(scope, "model_call", { model: { provider: "openai", name: next.model ?? "", messages } });
   return next;
-}
-
-// Earlier user messages come again with every request (the application's copy of the
-// conversation), unredacted: the same rewrites apply to them, and a message once denied stays denied.
-function earlierInputs(scope: GuardScope, body: Body): Body {
-  const list = body.messages ?? (Array.isArray(body.input) ? body.input : undefined);
-  if (list === undefined) return body;
-  let newest = -1;
-  list.forEach((m, i) => void (m?.role === "user" && (newest = i)));
-  let changed = false;
-  const out = list.map((m, i) => {
-    if (m?.role !== "user" || i === newest) return m;
-    const parts: { text?: unknown }[] = typeof m.content === "string" ? [{ text: m.content }] : Array.isArray(m.content) ? (m.content as { text?: unknown }[]) : [];
-    const at = parts.flatMap((c, j) => (typeof c?.text === "string" ? [j] : []));
-    const texts = at.map((j) => parts[j]?.text as string);
-    const decided = redecideParts(scope, "input", texts);
-    if (decided.every((t, k) => t === texts[k])) return m;
-    changed = true;
-    return { ...m, content: typeof m.content === "string" ? decided[0] : parts.map((c, j) => (at.includes(j) ? { ...c, text: decided[at.indexOf(j)] } : c)) };
-  });
-  if (!changed) return body;
-  return body.messages ? { ...body, messages: out as Body["messages"] } : { ...body, input: out };
 }
 
 /** A JSON answer with its texts decided on `output`. */
@@ -192,7 +174,7 @@ function decideStream(scope: GuardScope, body: ReadableStream<Uint8Array>, start
 }
 
 function quiet(scope: GuardScope, text: string): string {
-  const d = scope.peek("output", { output: { text } });
+  const d = peekInside(scope, "output", { output: { text } });
   if (d.decision === "deny" && scope.core.mode === "enforce") throw new PolicyDeniedError(d, "output", undefined, "deny", "the answer is denied by policy");
   const t = (d.payload as { output?: { text?: unknown } }).output?.text;
   return scope.core.mode === "enforce" && typeof t === "string" ? t : text;

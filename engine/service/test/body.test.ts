@@ -219,3 +219,17 @@ describe("a request whose key a proxy could read otherwise is refused", () => {
     assert.equal((await post("/v1/decide", refund("{}"), { authorization: "Basic eDp5", "x-api-key": "k-agent" })).status, 200, "a proxy's Basic credentials beside X-Api-Key still pass");
   });
 });
+
+describe("the same fact given twice must agree", () => {
+  it("refuses an input.env or input.session.id that differs from the request's environment or session (the input's was silently replaced)", async () => {
+    const size = await logSize();
+    const env = await post("/v1/decide", JSON.stringify({ phase: "tool_call", environment: "production", input: { agent: { id: "shop-bot" }, env: "staging", tool: { name: "lookup", args: {} } } }));
+    assert.deepEqual([env.status, env.body.error.path], [400, "/input/env"]);
+    const session = await post("/v1/decide", JSON.stringify({ phase: "tool_call", session: "a", input: { agent: { id: "shop-bot" }, env: "production", session: { id: "b" }, tool: { name: "lookup", args: {} } } }));
+    assert.deepEqual([session.status, session.body.error.path], [400, "/input/session/id"]);
+    assert.equal(await logSize(), size);
+    // Given twice alike, as an SDK resending an answer's payload does: decided.
+    const same = await post("/v1/decide", JSON.stringify({ phase: "tool_call", environment: "production", session: "a", input: { agent: { id: "shop-bot" }, env: "production", session: { id: "a", calls_before: 0 }, tool: { name: "lookup", args: {} } } }));
+    assert.equal(same.status, 200, JSON.stringify(same.body));
+  });
+});

@@ -205,15 +205,17 @@ describe("keys", () => {
 
   it("tells any key how much of a streamed answer to hold back (the span of the output rules' patterns)", async () => {
     const r = await h.call("GET", "/v1/status", "agent");
-    // The harness policy's one output pattern is pii.email, which spans at most 254 characters.
-    assert.deepEqual([r.status, r.body.policy.streamHold], [200, 254]);
+    // The harness policy's one output pattern is pii.email, which spans at most 254 folded
+    // characters, each standing for at most 6 of the answer (disguised characters, fold.ts).
+    assert.deepEqual([r.status, r.body.policy.streamHold], [200, 254 * 6]);
   });
 
   it("scopes keys to agents and environments", async () => {
     const r = await h.call("POST", "/v1/decide", "other", toolCall("lookup"));
     assert.equal(r.status, 403);
     assert.match(r.body.error.message, /may not decide for agent 'shop-bot'/);
-    const env = await h.call("POST", "/v1/decide", "agent", { ...toolCall("lookup"), environment: "staging" });
+    const call = toolCall("lookup");
+    const env = await h.call("POST", "/v1/decide", "agent", { ...call, environment: "staging", input: { ...(call.input as object), env: "staging" } });
     assert.equal(env.status, 403);
     assert.match(env.body.error.message, /environment 'staging'/);
   });

@@ -5,7 +5,7 @@
 import { ApiError, api, advice, currentKey } from "./api.ts";
 import { $, badge, el, fmtDuration, fmtTime, plural, reasonText, timeEl } from "./dom.ts";
 import { jsonView } from "./json-view.ts";
-import { sessionSteps } from "./session.ts";
+import { sessionHref, sessionSteps } from "./session.ts";
 import type { Approval } from "./types.ts";
 
 /** The part of a payload an approver must see: a tool call's arguments, else the phase's own field. */
@@ -27,7 +27,7 @@ function expiresText(a: Approval): string {
 async function recentSteps(a: Approval, into: HTMLElement): Promise<void> {
   if (a.session === null) return void into.replaceChildren(el("p", { class: "note" }, "no session: the request stands alone"));
   try {
-    const r = await sessionSteps(a.session);
+    const r = await sessionSteps(a.session, a.agent);
     const at = r.steps.findIndex((s) => s.id === a.decisionId);
     const before = (at < 0 ? r.steps : r.steps.slice(0, at)).slice(-5);
     into.replaceChildren(
@@ -172,7 +172,7 @@ function requestCard(a: Approval, answered: (a: Approval) => void): HTMLElement 
       el("dt", {}, "why"), el("dd", {}, ...a.reasons.map((r) => el("div", {}, reasonText(r)))),
       el("dt", {}, "who may answer"), el("dd", {}, a.role ? `role ${a.role}` : "an admin"),
       el("dt", {}, "asked"), el("dd", {}, timeEl(a.createdAt)),
-      el("dt", {}, "session"), el("dd", {}, a.session === null ? "none" : el("a", { href: `#/session/${encodeURIComponent(a.session)}` }, a.session)),
+      el("dt", {}, "session"), el("dd", {}, a.session === null ? "none" : el("a", { href: sessionHref(a.session, a.agent) }, a.session)),
       el("dt", {}, "decision"), el("dd", {}, el("a", { href: `#/proof/${encodeURIComponent(a.decisionId)}` }, "its proof in the audit log")),
     ),
     jsonView(s.value, s.title, 3),
@@ -219,7 +219,7 @@ function historyRow(a: Approval): HTMLElement {
     el("td", { class: "wrap" }, a.note ?? ""),
     el("td", {}, el("code", {}, a.tool ?? a.phase)),
     el("td", {}, `${a.agent} / ${a.env}`),
-    el("td", { class: "wrap" }, a.session === null ? "–" : el("a", { href: `#/session/${encodeURIComponent(a.session)}` }, a.session)),
+    el("td", { class: "wrap" }, a.session === null ? "–" : el("a", { href: sessionHref(a.session, a.agent) }, a.session)),
     el("td", {}, el("a", { href: `#/proof/${encodeURIComponent(a.decisionId)}` }, "proof")),
   );
 }

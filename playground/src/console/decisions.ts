@@ -2,7 +2,7 @@
 // links to its session and to its proof.
 import { api } from "./api.ts";
 import { badge, el, reasonText, timeEl } from "./dom.ts";
-import { PHASE_WORD } from "./session.ts";
+import { PHASE_WORD, sessionHref } from "./session.ts";
 import type { DecisionRec } from "./types.ts";
 
 /** The decisions view. */
@@ -28,7 +28,7 @@ export function decisionsView(): { node: HTMLElement; refresh(): Promise<void> }
       el("tbody", {}, ...r.decisions.map((d) => el("tr", { class: `d-${d.decision}`, "data-decision": d.id },
         el("td", {}, timeEl(d.time)), el("td", {}, `${d.agent} / ${d.env}`), el("td", {}, PHASE_WORD[d.phase] ?? d.phase), el("td", {}, d.tool ? el("code", {}, d.tool) : "–"),
         el("td", {}, badge(d.decision)), el("td", { class: "wrap" }, [...d.reasons, ...d.warnings].map(reasonText).join("; ") || "–"),
-        el("td", { class: "wrap" }, d.session ? el("a", { href: `#/session/${encodeURIComponent(d.session)}` }, d.session) : "–"),
+        el("td", { class: "wrap" }, d.session ? el("a", { href: sessionHref(d.session, d.agent) }, d.session) : "–"),
         el("td", {}, el("a", { href: `#/proof/${encodeURIComponent(d.id)}` }, "proof")),
       ))),
     )));

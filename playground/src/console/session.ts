@@ -60,23 +60,29 @@ function step(s: DecisionRec, i: number, start: number, next: DecisionRec | unde
 }
 
 /**
- * A session's steps, oldest first. Read through the decisions filter rather than
+ * `agent`'s session `id`, oldest first: a session is keyed by agent and id (two agents' sessions
+ * named alike are two, with their own owners). Read through the decisions filter rather than
  * /v1/sessions/{id}: a session id (up to 200 characters, more once percent-encoded) can be longer
  * than a path parameter may be.
  */
-export async function sessionSteps(id: string): Promise<{ steps: DecisionRec[] }> {
-  const r = await api<{ decisions: DecisionRec[] }>(`/v1/decisions?${new URLSearchParams({ session: id, limit: "1000" })}`);
+export async function sessionSteps(id: string, agent: string | undefined): Promise<{ steps: DecisionRec[] }> {
+  const r = await api<{ decisions: DecisionRec[] }>(`/v1/decisions?${new URLSearchParams({ session: id, ...(agent !== undefined ? { agent } : {}), limit: "1000" })}`);
   return { steps: r.decisions.reverse() };
 }
 
-/** The session view for `id`. */
-export function sessionView(id: string): { node: HTMLElement; refresh(): Promise<void> } {
+/** The address of `agent`'s session `id`. */
+export function sessionHref(id: string, agent: string): string {
+  return `#/session/${encodeURIComponent(id)}?${new URLSearchParams({ agent })}`;
+}
+
+/** The session view for `agent`'s session `id` (every agent's steps under the id, when an old link names no agent). */
+export function sessionView(id: string, agent: string | undefined): { node: HTMLElement; refresh(): Promise<void> } {
   const head = el("div", { id: "session-head" });
   const body = el("div", { id: "session" }, el("p", { class: "note" }, "loading…"));
   const node = el("section", { class: "panel", "aria-labelledby": "h-session" }, el("p", {}, el("a", { href: "#/sessions" }, "← sessions")), el("h2", { id: "h-session", class: "wrap" }, "Session ", el("code", {}, id)), head, body);
   let seen = "";
   const refresh = async (): Promise<void> => {
-    const r = await sessionSteps(id);
+    const r = await sessionSteps(id, agent);
     const ids = r.steps.filter((s) => s.approval).map((s) => s.approval as string);
     const approvals = new Map<string, Approval>();
     await Promise.all(ids.map((a) => api<Approval>(`/v1/approvals/${encodeURIComponent(a)}`).then((x) => approvals.set(a, x), () => {})));
@@ -85,7 +91,7 @@ export function sessionView(id: string): { node: HTMLElement; refresh(): Promise
     seen = sig;
     if (r.steps.length === 0) {
       head.replaceChildren();
-      return void body.replaceChildren(el("p", { class: "empty", id: "no-steps" }, `No steps are recorded for session "${id}". Check the id, or look it up in the audit log (palisade audit verify, palisade report): the console keeps the most recent decisions only.`));
+      return void body.replaceChildren(el("p", { class: "empty", id: "no-steps" }, `No steps are recorded for session "${id}"${agent !== undefined ? ` of agent "${agent}"` : ""}. Check the id, or look it up in the audit log (palisade audit verify, palisade report): the console keeps the most recent decisions only.`));
     }
     const first = r.steps[0];
     const last = r.steps[r.steps.length - 1];

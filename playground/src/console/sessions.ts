@@ -3,14 +3,15 @@
 // the back button works.
 import { api } from "./api.ts";
 import { badge, el, plural, timeEl } from "./dom.ts";
+import { sessionHref } from "./session.ts";
 import type { SessionPage, SessionSummary } from "./types.ts";
 
 const FIELDS = ["q", "agent", "env", "outcome"] as const;
 
 function row(s: SessionSummary): HTMLElement {
   const counts = Object.entries(s.counts).map(([d, n]) => `${n} ${d === "require_approval" ? "approval" : d}`).join(", ");
-  return el("tr", { "data-session": s.id },
-    el("th", { scope: "row", class: "wrap" }, el("a", { href: `#/session/${encodeURIComponent(s.id)}` }, s.id)),
+  return el("tr", { "data-session": s.id, "data-agent": s.agent },
+    el("th", { scope: "row", class: "wrap" }, el("a", { href: sessionHref(s.id, s.agent) }, s.id)),
     el("td", {}, s.agent), el("td", {}, s.env), el("td", { class: "wrap" }, s.principal ?? "–"),
     el("td", {}, timeEl(s.first, false)), el("td", {}, timeEl(s.last, false)),
     el("td", { class: "num" }, String(s.steps)),

@@ -66,6 +66,17 @@ const PATHOLOGICAL: Record<string, string> = {
   "dob words": fill("DOB: 1"),
   "letters": fill("a"),
   "mixed": fill("a1@b.c:d-4111 eyJ.:: +1 (415) DE89 -----BEGIN "),
+  // Disguised characters, which detectors scan folded (fold.ts).
+  "zero-width digits": fill("1\u200b"),
+  "no-break grouped digits": fill("4111\u00a0"),
+  "fullwidth digits": fill("\uff11"),
+  "Arabic-Indic digits": fill("\u0661\u0662"),
+  "astral digits": fill("\u{1d7cf}"),
+  "marks on digits": fill("1\u0301\u0323"),
+  "invisible runs": fill("1\u200b\u200c\u200d\u2060\ufeff"),
+  "zero-width local part then @": fill("a\u200d", "", "@"),
+  "fullwidth e-mail heads": fill("\uff41\uff20"),
+  "ligatures and fractions": fill("\ufb01\u00bd"),
 };
 
 // 50 times a loop that reads every character: still far below what a quadratic scan of

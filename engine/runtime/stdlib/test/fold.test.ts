@@ -1,0 +1,148 @@
+// Detectors see through disguised characters (issue 17, red team of session 5): each disguise
+// here let `redact pii.credit_card in output.text` (and the other detectors) pass the data raw
+// on the old code. The fold (fold.ts) is the detector wrapper's, so every detector gets it.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { DETECTOR_IMPLS } from "../detectors.ts";
+import { fold, MAX_DROPPED, needsFold } from "../fold.ts";
+import { loadPolicySet } from "../../index.ts";
+
+const VALUES: Record<string, string> = {
+  "pii.credit_card": "4111 1111 1111 1111",
+  "pii.email": "john@example.com",
+  "pii.phone": "+1 415 555 2671",
+  "pii.ssn": "123-45-6789",
+  "pii.iban": "GB82 WEST 1234 5698 7654 32",
+};
+
+const digitsFrom = (zero: number) => (v: string): string => v.replace(/[0-9]/g, (d) => String.fromCodePoint(zero + Number(d)));
+const between = (sep: string) => (v: string): string => [...v].join(sep);
+
+/** Each disguise the red team found, as a rewrite of the plain value. */
+const DISGUISES: Record<string, (v: string) => string> = {
+  "no-break spaces": (v) => v.replace(/ /g, "\u00a0"),
+  "narrow no-break and figure spaces": (v) => v.replace(/ /g, (_, i: number) => (i % 2 === 0 ? "\u202f" : "\u2007")),
+  "fullwidth forms": (v) => v.replace(/[!-~]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0)).replace(/ /g, "\u3000"),
+  "Arabic-Indic digits": digitsFrom(0x660),
+  "Devanagari digits": digitsFrom(0x966),
+  "mathematical bold digits (astral)": digitsFrom(0x1d7ce),
+  "zero-width spaces between characters": between("\u200b"),
+  "zero-width non-joiner": between("\u200c"),
+  "zero-width joiner": between("\u200d"),
+  "word joiner": between("\u2060"),
+  "BOM": between("\ufeff"),
+  "soft hyphens": between("\u00ad"),
+  "combining marks on digits": (v) => v.replace(/[0-9]/g, "$&\u0301\u0323"),
+  "everything at once": (v) => between("\u200b")(digitsFrom(0x660)(v.replace(/ /g, "\u00a0"))),
+};
+
+const PREFIX = "here it is: ";
+const SUFFIX = " (thanks)";
+
+for (const [name, plain] of Object.entries(VALUES)) {
+  test(`${name}: every disguise is found over its whole original range, and test agrees with find`, () => {
+    const d = DETECTOR_IMPLS[name]!;
+    assert.deepEqual(d.find(PREFIX + plain + SUFFIX), [[PREFIX.length, PREFIX.length + plain.length]], "the plain value is found");
+    for (const [what, disguise] of Object.entries(DISGUISES)) {
+      const v = disguise(plain);
+      if (v === plain) continue;
+      const text = PREFIX + v + SUFFIX;
+      assert.deepEqual(d.find(text), [[PREFIX.length, PREFIX.length + v.length]], `${what}: ${JSON.stringify(v)}`);
+      assert.equal(d.test(text), true, what);
+    }
+  });
+}
+
+test("a zero-width joiner inside an e-mail and a fullwidth e-mail are found", () => {
+  for (const v of ["jo\u200dhn@exa\u200dmple.com", "ｊｏｈｎ＠ｅｘａｍｐｌｅ．ｃｏｍ"]) {
+    assert.deepEqual(DETECTOR_IMPLS["pii.email"]!.find(`mail ${v}.`), [[5, 5 + v.length]], v);
+  }
+});
+
+function sets(text: string) {
+  return (["compiled", "reference"] as const).map((evaluator) => {
+    const { policySet, diagnostics } = loadPolicySet([{ path: "f.policy", text }], { evaluator });
+    assert.ok(policySet, diagnostics.map((x) => x.message).join("\n"));
+    return policySet;
+  });
+}
+
+const redactAll = sets(`package f\n${Object.keys(VALUES).map((n, i) => `rule r${i} on output { then redact ${n} in output.text with "[X]" }`).join("\n")}\n`);
+const denyContains = sets(`package f\n${Object.keys(VALUES).map((n, i) => `rule c${i} on output { when output.text contains ${n} then deny "leak" }`).join("\n")}\n`);
+const denyMatches = sets(`package f\n${Object.keys(VALUES).map((n, i) => `rule m${i} on output { when output.text matches ${n} then deny "leak" }`).join("\n")}\n`);
+
+test("redact in a policy replaces the disguised text whole; contains and matches deny it; both evaluators agree", () => {
+  for (const [name, plain] of Object.entries(VALUES)) {
+    for (const [what, disguise] of Object.entries(DISGUISES)) {
+      const text = PREFIX + disguise(plain) + SUFFIX;
+      const input = { output: { text } };
+      const [a, b] = redactAll.map((s) => s.decide("output", input));
+      assert.deepStrictEqual(a, b, `${name} ${what}: evaluators agree`);
+      assert.equal((a!.payload as { output: { text: string } }).output.text, `${PREFIX}[X]${SUFFIX}`, `${name} ${what}`);
+      for (const set of [denyContains, denyMatches]) {
+        const [c, r] = set.map((s) => s.decide("output", input));
+        assert.deepStrictEqual(c, r, `${name} ${what}: evaluators agree`);
+        assert.equal(c!.decision, "deny", `${name} ${what}`);
+      }
+    }
+  }
+});
+
+// One character of a planted value, disguised: its script swapped, then up to MAX_DROPPED
+// invisible characters after it.
+const INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"];
+const DIGIT_ZEROS = [0x30, 0x660, 0x6f0, 0x966, 0x9e6, 0xe50, 0xff10, 0x1d7ce, 0x1d7ec];
+const SPACES = [" ", "\u00a0", "\u202f", "\u2007", "\u2009", "\u3000"];
+const charDisguise = fc.record({ zero: fc.constantFrom(...DIGIT_ZEROS), space: fc.constantFrom(...SPACES), width: fc.boolean(), after: fc.array(fc.constantFrom(...INVISIBLE), { maxLength: MAX_DROPPED }) });
+
+function disguise(plain: string, per: { zero: number; space: string; width: boolean; after: string[] }[]): string {
+  return [...plain].map((c, i) => {
+    const p = per[i % per.length]!;
+    let out = c;
+    if (/[0-9]/.test(c)) out = String.fromCodePoint(p.zero + Number(c));
+    else if (c === " ") out = p.space;
+    else if (p.width) out = String.fromCharCode(c.charCodeAt(0) + 0xfee0);
+    // Nothing after the last character: the planted range ends with the value.
+    return i === plain.length - 1 ? out : out + p.after.join("");
+  }).join("");
+}
+
+test("property: a planted value with swapped digit scripts, Unicode spaces and invisible characters is found over its whole range", () => {
+  const filler = fc.stringMatching(/^[a-z ,.;]{0,20}$/);
+  fc.assert(
+    fc.property(fc.constantFrom(...Object.keys(VALUES)), filler, filler, fc.array(charDisguise, { minLength: 1, maxLength: 8 }), (name, before, after, per) => {
+      const v = disguise(VALUES[name]!, per);
+      const text = `${before} ${v} ${after}`;
+      const at = before.length + 1;
+      const found = DETECTOR_IMPLS[name]!.find(text);
+      assert.ok(found.some(([s, e]) => s <= at && e >= at + v.length), `${name} ${JSON.stringify(text)} ${JSON.stringify(found)}`);
+      assert.equal(DETECTOR_IMPLS[name]!.test(text), true);
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test("property: ASCII text takes today's path (no fold) and folds to itself; adding a non-ASCII character elsewhere changes no match", () => {
+  const ascii = fc.array(fc.oneof(fc.constantFrom(...Object.values(VALUES)), fc.stringMatching(/^[ -~]{0,12}$/)), { maxLength: 6 }).map((xs) => xs.join(" "));
+  fc.assert(
+    fc.property(ascii, (t) => {
+      assert.equal(needsFold(t), false);
+      const f = fold(t);
+      assert.equal(f.text, t);
+      assert.deepEqual([...f.start], [...t].map((_, i) => i));
+      assert.deepEqual([...f.end], [...t].map((_, i) => i + 1));
+      for (const d of Object.values(DETECTOR_IMPLS)) assert.deepEqual(d.find(`${t} \u00e9`), d.find(t), d.name);
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test("a run of invisible characters longer than the bound is a boundary, so a match spans at most FOLD_SPREAD characters per folded one", () => {
+  const card = DETECTOR_IMPLS["pii.credit_card"]!;
+  assert.equal(card.test(`4${"\u200b".repeat(MAX_DROPPED)}111111111111111`), true);
+  assert.equal(card.test(`4${"\u200b".repeat(MAX_DROPPED + 1)}111111111111111`), false);
+  // Precomposed and decomposed letters are the same boundary: a mark is dropped only after a digit.
+  assert.deepEqual(card.find("n\u03034111111111111111"), [[2, 18]]);
+  assert.deepEqual(card.find("\u00f14111111111111111"), [[1, 17]]);
+});
