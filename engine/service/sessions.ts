@@ -231,9 +231,10 @@ export class Sessions {
     const entry: Cached = cached ?? { calls: [], sources: [], pending: 0, settled: 0 };
     // Another node settled a call this copy holds as it was (a tool that failed): read again from
     // the first such call. Rare (a failure), so its extra read is no cost to the common case.
+    // Counted only once re-read: a failed read leaves them to be read again next time.
     const stale = Math.min(from, ...settled);
-    entry.settled += settled.length;
     if (stale < from) more = await this.store.read(key, (from = stale));
+    entry.settled += settled.length;
     if (more.length > 0 || from < entry.calls.length) {
       entry.calls = [...entry.calls.slice(0, from), ...more.map(shown)];
       entry.pending = firstPending(entry.calls, from);
