@@ -14,7 +14,26 @@
 import type { AuditLog, AuditRecord, DocumentEntry, JsonValue } from "../audit/index.ts";
 import type { Decision, Reason } from "../runtime/index.ts";
 import { MAX_RECORDED_INPUT, inputDigest, inputFields } from "../sdk/record.ts";
+import type { CallDecision } from "../sdk/history.ts";
 import type { ApprovalV1, PhaseV1 } from "./wire.ts";
+
+/** A tool call's settlement, as `POST /v1/settlements` records it. */
+export interface Settlement {
+  readonly iso: string;
+  readonly agent: string;
+  readonly env: string;
+  readonly session: string;
+  readonly tool: string;
+  readonly callSeq: number;
+  /** What the policies decided for the call. */
+  readonly decision: CallDecision;
+  /** The policies in force when it was settled. */
+  readonly policyDigest: string;
+  readonly outcome: "failed" | "denied";
+  readonly errorType: string | undefined;
+  /** The key that settled it (the one whose decision made the call). */
+  readonly caller: string;
+}
 
 /** One decision waiting to be recorded. */
 export interface PendingRecord {
@@ -243,6 +262,38 @@ export class AuditWriter {
       approval: { id: a.id, decision_id: a.decisionId, status: a.status, outcome: a.outcome, ...(a.note !== undefined ? { note: a.note } : {}), ...(a.via !== undefined ? { via: a.via } : {}) },
       caller,
       ...(call !== undefined ? { call_seq: call.callSeq, outcome: call.outcome } : {}),
+    };
+    this.#written++;
+    const appended = this.log.append(record);
+    appended.catch(this.#failed);
+    return appended;
+  }
+
+  /**
+   * Records a tool call's settlement (it ran and failed, or the framework stopped it) as an entry
+   * of its own after the call's decision, as the SDK's guard writes it: `settles: true`,
+   * `call_seq`, `outcome`, `error: { type }` (never the message, which may hold personal data).
+   * Replay reads no decision in it. Resolves once durable.
+   */
+  pushSettlement(s: Settlement): Promise<number> {
+    const error = s.errorType === undefined ? undefined : { type: s.errorType };
+    const record: AuditRecord = {
+      time: s.iso,
+      agent: s.agent,
+      env: s.env,
+      principal: null,
+      session: s.session,
+      phase: "tool_call",
+      tool: s.tool,
+      decision: s.decision,
+      reasons: [],
+      policy_digest: s.policyDigest,
+      input_digest: inputDigest({ call_seq: s.callSeq, ...(error !== undefined ? { error } : {}), outcome: s.outcome }),
+      call_seq: s.callSeq,
+      outcome: s.outcome,
+      settles: true,
+      ...(error !== undefined ? { error } : {}),
+      caller: s.caller,
     };
     this.#written++;
     const appended = this.log.append(record);

@@ -17,6 +17,8 @@ const STATUS: Record<ServiceErrorCode, number> = {
   "rate/limited": 429,
   "approval/not-found": 404,
   "approval/already-decided": 409,
+  "session/call-not-found": 404,
+  "session/already-settled": 409,
   "audit/unavailable": 503,
   "audit/invalid-range": 400,
   "session/conflict": 409,

@@ -7,7 +7,7 @@
 import { ANONYMOUS_SUBJECT, sealedPart, seal, subjectOf, unseal } from "../audit/index.ts";
 import type { AuditLog, ErasurePolicy } from "../audit/index.ts";
 import type { ApprovalAnswer, ApprovalStore, StoredApproval } from "./approval-store.ts";
-import type { CallOutcome, SessionCall, SessionSource, SessionStore } from "./sessions.ts";
+import type { CallOutcome, SessionCall, SessionSource, SessionStore, StoredCall } from "./sessions.ts";
 import type { ApprovalStatusV1 } from "./wire.ts";
 
 type Obj = Record<string, unknown>;
@@ -92,9 +92,13 @@ export class SealedSessionStore implements SessionStore {
     return this.inner.appendSource(key, at, await this.#sealer.seal(source, SOURCE_FIELDS, subject), subject);
   }
 
-  // The outcome is clear in the sealed call: no key needed.
-  settle(key: string, at: number, outcome: CallOutcome): Promise<void> {
-    return this.inner.settle(key, at, outcome);
+  // The outcome and the deciding key are clear in the sealed call: no key needed.
+  settle(key: string, at: number, outcome: CallOutcome, may: (call: StoredCall) => boolean): Promise<StoredCall | undefined> {
+    return this.inner.settle(key, at, outcome, may);
+  }
+
+  readSettled(key: string, from: number): Promise<number[]> {
+    return this.inner.readSettled?.(key, from) ?? Promise.resolve([]);
   }
 
   claim(key: string, owner: string): Promise<string> {

@@ -65,7 +65,7 @@ function inputFieldsOf(payload: unknown, input: Readonly<Record<string, unknown>
  */
 function responseText(p: Prepared): string {
   const r = p.response;
-  return `{"id":${q(r.id)},"decision":${q(r.decision)},"reasons":${q(r.reasons)},"warnings":${q(r.warnings)},"payload":${p.answerPayloadJson},"errors":${q(r.errors)},"policy":${q(r.policy)}}`;
+  return `{"id":${q(r.id)},"decision":${q(r.decision)},"reasons":${q(r.reasons)},"warnings":${q(r.warnings)},"payload":${p.answerPayloadJson},"errors":${q(r.errors)},"policy":${q(r.policy)}${r.call_seq === undefined ? "" : `,"call_seq":${r.call_seq}`}}`;
 }
 
 /** A decision before it is recorded. */
@@ -190,7 +190,7 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
       answerPayload = shown;
       answerPayloadJson = shownJson;
     }
-    const response: DecisionResponseV1 = { id, decision: decision.decision, reasons: decision.reasons, warnings: decision.warnings, payload: answerPayload, errors: decision.errors, policy: decision.policy };
+    const response: DecisionResponseV1 = { id, decision: decision.decision, reasons: decision.reasons, warnings: decision.warnings, payload: answerPayload, errors: decision.errors, policy: decision.policy, ...(call !== undefined ? { call_seq: call.seq } : {}) };
     const note = (): void => {
       ctx.activity.add({ id, time: iso, agent, env, phase: r.phase, session, tool, decision: decision.decision, reasons: decision.reasons, warnings: decision.warnings, input: input0, payload: shown }, decision, { input: recordedJson, payload: shownJson });
     };
@@ -219,7 +219,8 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
       const joins = { ...(source !== undefined ? { source } : {}), subject: ctx.sessions.subjectOf(input) };
       if (r.phase !== "tool_call" || d.tool === null) return { result: d, ...joins };
       d.call = { seq: state.calls.length, outcome };
-      return { result: d, call: { tool: { name: d.tool, args: d.args }, time: iso, decision: d.decision.decision, outcome }, ...joins };
+      // The deciding key is kept with the call (never shown to policies): only it may settle the call (POST /v1/settlements).
+      return { result: d, call: { tool: { name: d.tool, args: d.args }, time: iso, decision: d.decision.decision, outcome, by: caller.id }, ...joins };
     }, principal)
     .then(finish);
 }

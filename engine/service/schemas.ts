@@ -27,6 +27,8 @@ export const ERROR_CODES = [
   "rate/limited",
   "approval/not-found",
   "approval/already-decided",
+  "session/call-not-found",
+  "session/already-settled",
   "audit/unavailable",
   "audit/invalid-range",
   "session/conflict",
@@ -104,6 +106,7 @@ export const SCHEMAS: Record<string, JsonSchema> = {
       errors: { type: "array", items: ref("RuleError") },
       policy: ref("PolicyRef"),
       approval: ref("ApprovalRef"),
+      call_seq: { type: "integer", minimum: 0, description: "A tool_call's place in its session's history (from 0), when it joined one: what POST /v1/settlements names when the tool failed." },
     },
   },
   BatchRequest: {

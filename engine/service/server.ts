@@ -29,6 +29,7 @@ import { auditRoutes } from "./routes-audit.ts";
 import { consoleRoutes } from "./routes-console.ts";
 import { decideRoutes } from "./routes-decide.ts";
 import { outcomeRoutes } from "./routes-outcomes.ts";
+import { settleRoutes } from "./routes-settle.ts";
 import { traceContext } from "./trace-context.ts";
 import { staticRoutes } from "./static.ts";
 import { documented, openApiDocument } from "./openapi.ts";
@@ -432,6 +433,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   if (o.monitor) traceContext(app);
   decideRoutes(app, context);
   outcomeRoutes(app, context, o.monitor);
+  settleRoutes(app, context);
   approvalRoutes(app, context);
   auditRoutes(app, context, { publicEntries: o.publicEntries === true, ...(o.verifierKeyFile !== undefined ? { verifierKeyFile: o.verifierKeyFile } : {}) });
   consoleRoutes(app, context);

@@ -7,9 +7,12 @@
 // text, not JSONB, which refuses the \u0000 escape that any tool argument or result may hold.
 import pg from "pg";
 import { withClient } from "../storage/postgres.ts";
-import type { CallOutcome, QueuedAppend, SessionCall, SessionSource, SessionStore } from "./sessions.ts";
+import type { CallOutcome, QueuedAppend, SessionCall, SessionSource, SessionStore, StoredCall } from "./sessions.ts";
 
-const TABLES = { calls: "palisade_session_calls", sources: "palisade_session_sources" } as const;
+// `settled`: each session's calls settled after they were decided (their positions), numbered in
+// the order they were settled: a node holding a copy of the session reads it to learn which calls
+// changed, in the same batched read as the rest.
+const TABLES = { calls: "palisade_session_calls", sources: "palisade_session_sources", settled: "palisade_session_settled" } as const;
 type List = keyof typeof TABLES;
 
 const schema = (table: string, column: string): string => `CREATE TABLE IF NOT EXISTS ${table} (
@@ -18,7 +21,7 @@ const schema = (table: string, column: string): string => `CREATE TABLE IF NOT E
   ${column} TEXT NOT NULL,
   PRIMARY KEY (key, seq)
 )`;
-const COLUMN: Record<List, string> = { calls: "call", sources: "source" };
+const COLUMN: Record<List, string> = { calls: "call", sources: "source", settled: "call_seq" };
 // Who each session belongs to (a pseudonym of its first principal).
 const OWNERS = "palisade_session_owners";
 
@@ -33,8 +36,8 @@ interface Read {
 export class PostgresSessionStore implements SessionStore {
   readonly shared = true;
   readonly #pool: pg.Pool;
-  readonly #reads: Record<List, Read[]> = { calls: [], sources: [] };
-  readonly #appends: Record<List, QueuedAppend[]> = { calls: [], sources: [] };
+  readonly #reads: Record<List, Read[]> = { calls: [], sources: [], settled: [] };
+  readonly #appends: Record<List, QueuedAppend[]> = { calls: [], sources: [], settled: [] };
 
   private constructor(pool: pg.Pool) {
     this.#pool = pool;
@@ -49,6 +52,7 @@ export class PostgresSessionStore implements SessionStore {
       await c.query(schema(TABLES.calls, "call"));
       await c.query(schema(TABLES.sources, "source"));
       await c.query(`CREATE TABLE IF NOT EXISTS ${OWNERS} (key TEXT PRIMARY KEY, owner TEXT NOT NULL)`);
+      await c.query(schema(TABLES.settled, COLUMN.settled));
       await c.query("SELECT pg_advisory_unlock(7412002)");
     });
     return new PostgresSessionStore(pool);
@@ -78,16 +82,40 @@ export class PostgresSessionStore implements SessionStore {
     return (await this.#pool.query<{ owner: string }>(`SELECT owner FROM ${OWNERS} WHERE key = $1`, [key])).rows[0].owner;
   }
 
-  async settle(key: string, at: number, outcome: CallOutcome): Promise<void> {
-    // Only the outcome changes, and only one node settles a call (the approval's answer is a
-    // compare-and-set), so a read and a conditional write suffice.
-    for (let i = 0; i < 3; i++) {
+  async settle(key: string, at: number, outcome: CallOutcome, may: (call: StoredCall) => boolean): Promise<StoredCall | undefined> {
+    // A read, then a write only if the row is still what was read (a compare-and-set), and the
+    // settlement's number in the same transaction: another node's copy learns of it from there.
+    for (let i = 0; i < 8; i++) {
       const r = await this.#pool.query<{ call: string }>(`SELECT call FROM ${TABLES.calls} WHERE key = $1 AND seq = $2`, [key, at]);
       const old = r.rows[0]?.call;
-      if (old === undefined) return;
-      const next = JSON.stringify({ ...(JSON.parse(old) as SessionCall), outcome });
-      if ((await this.#pool.query(`UPDATE ${TABLES.calls} SET call = $3 WHERE key = $1 AND seq = $2 AND call = $4`, [key, at, next, old])).rowCount === 1) return;
+      if (old === undefined) return undefined;
+      const before = JSON.parse(old) as StoredCall;
+      if (!may(before)) return before;
+      const next = JSON.stringify({ ...before, outcome });
+      const done = await withClient(this.#pool, async (c) => {
+        await c.query("BEGIN");
+        try {
+          if ((await c.query(`UPDATE ${TABLES.calls} SET call = $3 WHERE key = $1 AND seq = $2 AND call = $4`, [key, at, next, old])).rowCount !== 1) {
+            await c.query("ROLLBACK");
+            return false;
+          }
+          // Two settlements of one session at once take the same number: the later one fails the key and is retried.
+          await c.query(`INSERT INTO ${TABLES.settled} (key, seq, ${COLUMN.settled}) SELECT $1, COALESCE(MAX(seq) + 1, 0), $2 FROM ${TABLES.settled} WHERE key = $1`, [key, String(at)]);
+          await c.query("COMMIT");
+          return true;
+        } catch (err) {
+          await c.query("ROLLBACK").catch(() => {});
+          if ((err as { code?: unknown }).code === "23505") return false;
+          throw err;
+        }
+      });
+      if (done) return before;
     }
+    throw new Error(`the settlement of call ${at} kept conflicting with other nodes`);
+  }
+
+  readSettled(key: string, from: number): Promise<number[]> {
+    return this.#read("settled", key, from) as Promise<number[]>;
   }
 
   #read(list: List, key: string, from: number): Promise<unknown[]> {

@@ -8,7 +8,7 @@
 import { DatabaseSync } from "node:sqlite";
 import type { StatementSync } from "node:sqlite";
 import { immediateTransaction } from "../storage/sqlite.ts";
-import type { CallOutcome, QueuedAppend, SessionCall, SessionSource, SessionStore } from "./sessions.ts";
+import type { CallOutcome, QueuedAppend, SessionCall, SessionSource, SessionStore, StoredCall } from "./sessions.ts";
 
 const TABLES = { calls: "palisade_session_calls", sources: "palisade_session_sources" } as const;
 type List = keyof typeof TABLES;
@@ -88,12 +88,15 @@ export class SqliteSessionStore implements SessionStore {
     return this.#append("sources", key, at, source);
   }
 
-  async settle(key: string, at: number, outcome: CallOutcome): Promise<void> {
+  async settle(key: string, at: number, outcome: CallOutcome, may: (call: StoredCall) => boolean): Promise<StoredCall | undefined> {
     // After the appends queued before it, so that the call it settles is there.
     if (this.#pending.length > 0) this.#flush();
     const row = this.#one.get(key, at) as { call: string } | undefined;
-    if (row === undefined) return;
-    this.#update.run(JSON.stringify({ ...(JSON.parse(row.call) as SessionCall), outcome }), key, at);
+    if (row === undefined) return undefined;
+    // One writer, and nothing awaited between the read and the write: the check holds.
+    const before = JSON.parse(row.call) as StoredCall;
+    if (may(before)) this.#update.run(JSON.stringify({ ...before, outcome }), key, at);
+    return before;
   }
 
   async claim(key: string, owner: string): Promise<string> {

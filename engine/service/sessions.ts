@@ -11,6 +11,18 @@ import { ServiceError } from "./errors.ts";
 
 export type { CallOutcome, SessionCall, SessionSource } from "../sdk/history.ts";
 
+/** A call as a store keeps it: with the key whose decision made it (only that key may settle it; policies never see it). */
+export interface StoredCall extends SessionCall {
+  readonly by?: string;
+}
+
+/** `c` as policies read it: without the deciding key. */
+function shown(c: StoredCall): SessionCall {
+  if (c.by === undefined) return c;
+  const { by: _by, ...call } = c;
+  return call;
+}
+
 /** An append a store has queued for its next batch, and who waits on its outcome. */
 export interface QueuedAppend {
   readonly key: string;
@@ -36,8 +48,18 @@ export interface SessionStore {
   readSources(key: string, from: number): Promise<SessionSource[]>;
   /** Stores `source` as number `at` of `key`'s sources; false when that number is taken already. */
   appendSource(key: string, at: number, source: SessionSource, subject?: string | null): Promise<boolean>;
-  /** Sets what became of call number `at` of `key` (an approval's answer); nothing when there is no such call. */
-  settle(key: string, at: number, outcome: CallOutcome): Promise<void>;
+  /**
+   * Sets what became of call number `at` of `key` (an approval's answer, the agent's word that it
+   * failed) when `may` holds for the call as it stands (a compare-and-set: never over another
+   * node's change). Returns the call as it was, undefined when there is no such call.
+   */
+  settle(key: string, at: number, outcome: CallOutcome, may: (call: StoredCall) => boolean): Promise<StoredCall | undefined>;
+  /**
+   * A shared store's list of the calls of `key` settled once decided, in the order they were
+   * settled, from number `from` on: another node re-reads those calls (its copy holds their old
+   * outcome). Stores no other process writes to need none.
+   */
+  readSettled?(key: string, from: number): Promise<number[]>;
   /**
    * Makes `owner` the owner of `key` unless it has one; returns the owner in force (never changed
    * once set). Race-free across processes sharing the store: of two claims at once, one wins and
@@ -50,7 +72,7 @@ export interface SessionStore {
 /** A store in memory: one process, nothing survives it. */
 export class MemorySessionStore implements SessionStore {
   readonly shared = false;
-  readonly #calls = new Map<string, SessionCall[]>();
+  readonly #calls = new Map<string, StoredCall[]>();
   readonly #sources = new Map<string, SessionSource[]>();
   readonly #owners = new Map<string, string>();
 
@@ -77,9 +99,11 @@ export class MemorySessionStore implements SessionStore {
     return push(this.#sources, key, at, source);
   }
 
-  async settle(key: string, at: number, outcome: CallOutcome): Promise<void> {
+  async settle(key: string, at: number, outcome: CallOutcome, may: (call: StoredCall) => boolean): Promise<StoredCall | undefined> {
     const list = this.#calls.get(key);
-    if (list?.[at] !== undefined) list[at] = { ...list[at], outcome };
+    const before = list?.[at];
+    if (list !== undefined && before !== undefined && may(before)) list[at] = { ...before, outcome };
+    return before;
   }
 
   async close(): Promise<void> {}
@@ -99,7 +123,7 @@ export const MAX_SESSION_CALLS = 10_000;
 /** What a decision in a session gives back: its result, the call to append when it is one, the source to append when it gave the agent something. */
 export interface SessionStep<T> {
   readonly result: T;
-  readonly call?: SessionCall;
+  readonly call?: StoredCall;
   readonly source?: SessionSource;
   /** The decision's data subject: what a sealing store seals the call and source under. */
   readonly subject?: string | null;
@@ -125,6 +149,8 @@ interface Cached {
   readonly sources: SessionSource[];
   /** The first call still `pending` (an approval not yet answered), or calls.length: a shared store is re-read from there, where another node may settle it. */
   pending: number;
+  /** How many of the shared store's settlements of earlier calls this copy has read. */
+  settled: number;
 }
 
 /** The state a decision in another principal's session reads: nothing. */
@@ -199,11 +225,18 @@ export class Sessions {
       this.#remember(key, cached);
       return cached;
     }
-    const from = cached?.pending ?? 0;
-    const [more, moreSources] = await Promise.all([this.store.read(key, from), this.store.readSources(key, cached?.sources.length ?? 0)]);
-    const entry: Cached = cached ?? { calls: [], sources: [], pending: 0 };
+    let from = cached?.pending ?? 0;
+    const [read, moreSources, settled] = await Promise.all([this.store.read(key, from), this.store.readSources(key, cached?.sources.length ?? 0), this.store.readSettled?.(key, cached?.settled ?? 0) ?? []]);
+    let more = read;
+    const entry: Cached = cached ?? { calls: [], sources: [], pending: 0, settled: 0 };
+    // Another node settled a call this copy holds as it was (a tool that failed): read again from
+    // the first such call. Rare (a failure), so its extra read is no cost to the common case.
+    // Counted only once re-read: a failed read leaves them to be read again next time.
+    const stale = Math.min(from, ...settled);
+    if (stale < from) more = await this.store.read(key, (from = stale));
+    entry.settled += settled.length;
     if (more.length > 0 || from < entry.calls.length) {
-      entry.calls = [...entry.calls.slice(0, from), ...more];
+      entry.calls = [...entry.calls.slice(0, from), ...more.map(shown)];
       entry.pending = firstPending(entry.calls, from);
     }
     // The sources list is extended in place, so that the provenance index built on it carries over.
@@ -270,7 +303,7 @@ export class Sessions {
       if (out.call === undefined) return out.result;
       if (calls.length >= MAX_SESSION_CALLS) throw new ServiceError("request/invalid", `the session holds ${MAX_SESSION_CALLS} tool calls, the most one session may: start a new session`, "/session");
       if (await this.store.append(key, calls.length, out.call, out.subject)) {
-        entry.calls = [...calls, out.call];
+        entry.calls = [...calls, shown(out.call)];
         if (entry.pending === calls.length && out.call.outcome !== "pending") entry.pending = entry.calls.length;
         return out.result;
       }
@@ -283,14 +316,14 @@ export class Sessions {
    * (executed once approved, approval_refused when rejected or expired), in the store and in
    * this node's copy, after the session's steps already queued on this node.
    */
-  settle(key: string, seq: number, outcome: CallOutcome): Promise<void> {
+  settle(key: string, seq: number, outcome: CallOutcome, may: (call: StoredCall) => boolean = (c) => c.outcome === "pending"): Promise<StoredCall | undefined> {
     return this.#enqueue(key, async () => {
-      await this.store.settle(key, seq, outcome);
+      const before = await this.store.settle(key, seq, outcome, may);
       const entry = this.#cache.get(key);
-      const call = entry?.calls[seq];
-      if (entry === undefined || call === undefined) return;
+      if (before === undefined || !may(before) || entry === undefined || entry.calls[seq] === undefined) return before;
       entry.calls = entry.calls.map((c, i) => (i === seq ? { ...c, outcome } : c));
       entry.pending = firstPending(entry.calls, Math.min(entry.pending, seq));
+      return before;
     });
   }
 

@@ -52,6 +52,8 @@ export interface DecisionResponseV1 {
   readonly policy: Decision["policy"];
   /** Present when the decision is `require_approval`. */
   readonly approval?: ApprovalRefV1;
+  /** A tool_call's place in its session's history (from 0), when it joined one: what `POST /v1/settlements` names. */
+  readonly call_seq?: number;
 }
 
 /** `POST /v1/decide/batch`: several decisions in one round trip, answered in order. */
@@ -181,6 +183,8 @@ export type ServiceErrorCode =
   | "rate/limited"
   | "approval/not-found"
   | "approval/already-decided"
+  | "session/call-not-found"
+  | "session/already-settled"
   | "audit/unavailable"
   | "audit/invalid-range"
   | "session/conflict"

@@ -34,6 +34,11 @@ rule third_search on tool_call {
   then deny "at most two searches per session"
 }
 
+rule after_failure on tool_call {
+  when tool.name == "wire" and any c in session.calls: c.outcome == "failed"
+  then deny "a tool failed earlier in this session"
+}
+
 rule mask_email on output {
   then redact pii.email in output.text with "[EMAIL]"
 }

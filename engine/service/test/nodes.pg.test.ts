@@ -147,6 +147,26 @@ it("writes an approval's answer into the session's history on every node, and th
   }
 });
 
+it("settles a failed tool call on one node, and every node's next decision reads it failed (its copy included)", async () => {
+  const [a, b, c] = nodes;
+  const ran = await call(a.url, "POST", "/v1/decide", "k-agent", toolCall("lookup", {}, "mn-failed"));
+  assert.equal(ran.body.call_seq, 0);
+  // Node c reads (and caches) the session while the lookup reads executed.
+  assert.equal((await call(c.url, "POST", "/v1/decide", "k-agent", toolCall("wire", {}, "mn-failed"))).body.decision, "allow");
+  // Another key may not settle it, on any node.
+  assert.equal((await call(c.url, "POST", "/v1/settlements", "k-admin", { agent: "shop-bot", environment: "production", session: "mn-failed", call_seq: 0, outcome: "failed" })).status, 403);
+  const settled = await call(b.url, "POST", "/v1/settlements", "k-agent", { session: "mn-failed", call_seq: 0, outcome: "failed", error: { type: "ValueError" } });
+  assert.deepEqual(settled.body, { session: "mn-failed", call_seq: 0, outcome: "failed", settled: true });
+  // A retry on another node is the same answer; another outcome is refused there too.
+  assert.equal((await call(c.url, "POST", "/v1/settlements", "k-agent", { session: "mn-failed", call_seq: 0, outcome: "failed" })).body.settled, false);
+  assert.equal((await call(a.url, "POST", "/v1/settlements", "k-agent", { session: "mn-failed", call_seq: 0, outcome: "denied" })).status, 409);
+  for (const n of [a, c, b]) {
+    const next = await call(n.url, "POST", "/v1/decide", "k-agent", { ...toolCall("wire", {}, "mn-failed"), payload: "history" });
+    assert.equal(next.body.decision, "deny", n.url);
+    assert.equal(next.body.payload.session.calls[0].outcome, "failed", n.url);
+  }
+});
+
 it("refuses a node whose signing key is not the log's, naming both keys", async () => {
   const other = join(dir, "elsewhere");
   mkdirSync(other);

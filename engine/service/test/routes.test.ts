@@ -31,6 +31,7 @@ const ANY_KEY: Readonly<Record<string, string>> = {
   "GET /v1/audit/proof": "proofs reveal only hashes",
   "GET /v1/status": "which policy digest this node decides with",
   "POST /v1/outcomes": "reports outcomes only for the key's agents and environments (checkScope, per outcome)",
+  "POST /v1/settlements": "settles only a call the key's own decision made (the call keeps its deciding key), for the key's agents and environments (checkScope)",
 };
 
 const NOTHING = "k-nothing";

@@ -20,6 +20,8 @@ from .errors import ServiceError
 # Statuses a later attempt may get past: the service stopping or overloaded, a session that
 # kept changing under the decision, a rate limit.
 _RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504})
+# A 409 that no later attempt gets past: a call settled otherwise already.
+_FINAL_CODES = frozenset({"session/already-settled"})
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,7 @@ def _interpret(status: int, content: bytes) -> Any:
         code, message, path = str(err["code"]), str(err["message"]), err.get("path")
     except (ValueError, KeyError, TypeError):
         pass
-    if status in _RETRYABLE_STATUS:
+    if status in _RETRYABLE_STATUS and code not in _FINAL_CODES:
         return _Retry(f"{status} {code}: {message}")
     raise ServiceError(status, code, message, path)
 

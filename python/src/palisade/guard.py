@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import re
+import threading
 import time
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from contextvars import ContextVar, Token
@@ -176,7 +177,9 @@ def _check_ints(v: Any) -> None:
     if isinstance(v, int) and not isinstance(v, bool):
         if abs(v) > _SAFE_INT and not _exact_int(v):
             shown = str(v) if len(str(v)) <= 40 else f"{str(v)[:40]}..."
-            raise _Unrecordable(f"the integer {shown} is past what a 64-bit float holds exactly (2**53): pass it as a string")
+            raise _Unrecordable(
+                f"the integer {shown} is past what a 64-bit float holds exactly (2**53): pass it as a string"
+            )
     elif isinstance(v, Mapping):
         for x in v.values():
             _check_ints(x)
@@ -275,6 +278,12 @@ class Guard:
         self.unchecked = 0
         self._sync = SyncTransport(url, key, self.retry, http_client)
         self._async = AsyncTransport(url, key, self.retry)
+        #: Per session id, the settlements of failed tool calls the service has not taken yet
+        #: (call_seq -> body): the session's next decision sends them first, or is refused.
+        self._unsettled: dict[str, dict[int, bytes]] = {}
+        self._unsettled_lock = threading.Lock()
+        #: Settlements the service refused for good (another key's call, one it does not hold).
+        self.unsettled_refused = 0
 
     # -- sessions ---------------------------------------------------------------------------
 
@@ -499,6 +508,11 @@ class Session:
             body = self._body(phase, input, payload)
         except _Unrecordable as e:
             raise self._unrecordable(phase, tool, str(e)) from None
+        if not (yield from self._settle_pending()):
+            # The session's history would say a failed call ran: nothing is decided on it.
+            raise self._unavailable(
+                phase, tool, "an earlier tool call of this session failed and the service has not recorded it"
+            )
         try:
             return _checked((yield Call("POST", "/v1/decide", body)))
         except Unavailable as e:
@@ -719,10 +733,12 @@ class Session:
         try:
             result = yield Invoke(lambda: call(decided))
         except Exception as e:
-            self.tool_outcome(name, g, started, error=e)
+            self._report(name, g, started, error=e)
+            yield from self._settle_failed(g, e, False)
             raise
         given = _results.tool_result(result)
-        self.tool_outcome(name, g, started, size=len(given["text"]), is_error=bool(given["isError"]))
+        self._report(name, g, started, size=len(given["text"]), is_error=bool(given["isError"]))
+        yield from self._settle_failed(g, None, bool(given["isError"]))
         out = yield from self._enforce("tool_result", {"tool": {"name": name, "args": decided, "result": given}})
         return _results.back(result, given, _result_of(out))
 
@@ -737,7 +753,78 @@ class Session:
         is_error: bool = False,
     ) -> None:
         """Reports one tool run's outcome; `is_error` when its result reports a failure (MCP's
-        isError, LangChain's status "error"): such a tool failed as surely as one that raised."""
+        isError, LangChain's status "error"): such a tool failed as surely as one that raised.
+        A call that failed is settled `failed` in the service's session history before this
+        returns (`POST /v1/settlements`, retried within the guard's deadline), so the session's
+        next decision reads it; when the service cannot take it, that next decision sends it
+        again first and is refused while it cannot (spec/python-sdk.md)."""
+        self._report(name, g, started, size=size, error=error, is_error=is_error)
+        self.guard._run(self._settle_failed(g, error, is_error))
+
+    def _settle_failed(self, g: Guarded, error: BaseException | None, is_error: bool) -> Flow[None]:
+        """Settles the call `g` allowed as `failed` in the service's history, when it failed."""
+        seq = g.decision.get("call_seq")
+        if (error is None and not is_error) or g.unchecked or not isinstance(seq, int):
+            return
+        body: dict[str, Any] = {"session": self.id, "call_seq": seq, "outcome": "failed"}
+        body["error"] = {"type": (type(error).__name__ if error is not None else "ResultError")[:200]}
+        if self.guard.agent is not None:
+            body["agent"] = self.guard.agent
+        if self.guard.env is not None:
+            body["environment"] = self.guard.env
+        with self.guard._unsettled_lock:
+            self.guard._unsettled.setdefault(self.id, {})[seq] = _encode(body)
+        yield from self._settle_pending()
+
+    def _settle_pending(self) -> Flow[bool]:
+        """Sends this session's settlements the service has not taken; False when one could not
+        be delivered (the service is unreachable, or failing): the session's next decision waits."""
+        g = self.guard
+        if self.id not in g._unsettled:
+            return True
+        with g._unsettled_lock:
+            pending = list(g._unsettled.get(self.id, {}).items())
+        for seq, body in pending:
+            try:
+                yield Call("POST", "/v1/settlements", body)
+            except Unavailable as e:
+                log.warning(
+                    "palisade: call %d of session %r failed, and the service did not record it (%s)", seq, self.id, e
+                )
+                return False
+            except ServiceError as e:
+                if e.status >= 500 or e.status == 429:
+                    log.warning(
+                        "palisade: call %d of session %r failed, and the service did not record it (%s)",
+                        seq,
+                        self.id,
+                        e,
+                    )
+                    return False
+                # Refused for good (not this key's call, or one the service does not hold): a
+                # retry cannot change that; counted and logged, and the session goes on.
+                g.unsettled_refused += 1
+                log.warning(
+                    "palisade: the service refused to record that call %d of session %r failed: %s", seq, self.id, e
+                )
+            with g._unsettled_lock:
+                left = g._unsettled.get(self.id)
+                if left is not None:
+                    left.pop(seq, None)
+                    if not left:
+                        del g._unsettled[self.id]
+        return True
+
+    def _report(
+        self,
+        name: str,
+        g: Guarded,
+        started: float,
+        *,
+        size: int | None = None,
+        error: BaseException | None = None,
+        is_error: bool = False,
+    ) -> None:
         t = self.guard.telemetry
         if not t.active:
             return

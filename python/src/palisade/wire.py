@@ -76,6 +76,8 @@ class DecisionResponse(TypedDict):
     errors: list[RuleError]
     policy: PolicyRef
     approval: NotRequired[ApprovalRef]
+    #: A tool_call's place in its session's history: what `POST /v1/settlements` names.
+    call_seq: NotRequired[int]
 
 
 class Approval(TypedDict):
