@@ -1,6 +1,8 @@
 // Fresh PostgreSQL databases on the throwaway server test/run.ts started, one per caller, so
 // suites running side by side never see each other's tables.
 import { randomBytes } from "node:crypto";
+import { connect, createServer } from "node:net";
+import type { Server, Socket } from "node:net";
 import pg from "pg";
 import { pgUrl } from "../../../test/support.ts";
 
@@ -28,4 +30,48 @@ export async function sql(url: string, text: string, params: unknown[] = []): Pr
   } finally {
     await c.end();
   }
+}
+
+/** A TCP relay to the database at `url` that a test can cut, as a failover or a network fault would. */
+export interface PgRelay {
+  /** `url` with the relay's port: what the code under test connects to. */
+  readonly url: string;
+  /** Drops every open connection; new ones are still relayed. */
+  cut(): void;
+  /** Drops every open connection and refuses new ones. */
+  close(): Promise<void>;
+}
+
+/** Starts a relay on loopback in front of the database at `url`. */
+export async function pgRelay(url: string): Promise<PgRelay> {
+  const target = new URL(url);
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const upstream = connect(Number(target.port), target.hostname);
+    sockets.add(client).add(upstream);
+    client.pipe(upstream).pipe(client);
+    const drop = (): void => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on("error", drop).on("close", drop);
+    upstream.on("error", drop).on("close", drop);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const via = new URL(url);
+  via.port = String((server.address() as { port: number }).port);
+  const cut = (): void => {
+    for (const s of sockets) s.destroy();
+  };
+  return {
+    url: via.toString(),
+    cut,
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        cut();
+      }),
+  };
 }

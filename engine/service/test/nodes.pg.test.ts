@@ -6,13 +6,11 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, connect } from "node:net";
-import type { Server, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, it } from "node:test";
 import { AuditLog, generateKey, openCheckpoint, openStore, parseSignerKey, readVerifierKeys } from "../../audit/index.ts";
-import { freshDatabase } from "../../audit/test/pg-support.ts";
+import { freshDatabase, pgRelay } from "../../audit/test/pg-support.ts";
 import { repoRoot } from "../../../test/support.ts";
 import { rebuildHistories } from "../../sdk/history.ts";
 import type { RecordedDecision } from "../../sdk/history.ts";
@@ -221,31 +219,12 @@ it("loses no answered decision when a node is killed under load, and the log ver
 });
 
 it("answers 503 audit/unavailable while its database is unreachable, and is not ready", async () => {
-  const pgTarget = new URL(db);
-  const sockets = new Set<Socket>();
-  const proxy: Server = createServer((client) => {
-    const upstream = connect(Number(pgTarget.port), pgTarget.hostname);
-    sockets.add(client).add(upstream);
-    client.pipe(upstream).pipe(client);
-    const drop = (): void => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on("error", drop).on("close", drop);
-    upstream.on("error", drop).on("close", drop);
-  });
-  await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
-  const port = (proxy.address() as { port: number }).port;
-  const via = new URL(db);
-  via.port = String(port);
-  const n = await startNode(dir, via.toString());
+  const relay = await pgRelay(db);
+  const n = await startNode(dir, relay.url);
   try {
     assert.equal((await call(n.url, "POST", "/v1/decide", "k-agent", toolCall("lookup"))).status, 200);
     // The database goes away: the proxy drops every connection and refuses new ones.
-    await new Promise<void>((r) => {
-      proxy.close(() => r());
-      for (const s of sockets) s.destroy();
-    });
+    await relay.close();
     const down = await call(n.url, "POST", "/v1/decide", "k-agent", toolCall("lookup"));
     assert.deepEqual([down.status, down.body.error.code], [503, "audit/unavailable"]);
     const ready = await fetch(`${n.url}/readyz`);

@@ -5,13 +5,11 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, connect } from "node:net";
-import type { Server, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, it } from "node:test";
 import { AuditLog, openStore, readVerifierKeys } from "../../audit/index.ts";
-import { freshDatabase } from "../../audit/test/pg-support.ts";
+import { freshDatabase, pgRelay } from "../../audit/test/pg-support.ts";
 import { repoRoot } from "../../../test/support.ts";
 import { hashKey } from "../keys.ts";
 import { POLICY, toolCall } from "./harness.ts";
@@ -25,27 +23,10 @@ after(() => {
 
 it("loses no answered decision when PostgreSQL drops its connections mid-commit, and recovers", async () => {
   const db = await freshDatabase("pgcut");
-  const target = new URL(db);
-  const sockets = new Set<Socket>();
-  const proxy: Server = createServer((client) => {
-    const upstream = connect(Number(target.port), target.hostname);
-    sockets.add(client).add(upstream);
-    client.pipe(upstream).pipe(client);
-    const drop = (): void => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on("error", drop).on("close", drop);
-    upstream.on("error", drop).on("close", drop);
-  });
-  await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
-  const via = new URL(db);
-  via.port = String((proxy.address() as { port: number }).port);
+  const relay = await pgRelay(db);
   writeFileSync(join(dir, "shop.policy"), POLICY);
   writeFileSync(join(dir, "config.json"), JSON.stringify({ keys: [{ id: "agent", sha256: hashKey("k-agent"), agents: ["shop-bot"], environments: ["production"] }], checkpointEveryMs: 100, audit: { timeoutMs: 2000 } }));
-  proc = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", join(repoRoot, "engine/cli/main.ts"), "serve", join(dir, "shop.policy"), "--port", "0", "--db", via.toString(), "--config", join(dir, "config.json")], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+  proc = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", join(repoRoot, "engine/cli/main.ts"), "serve", join(dir, "shop.policy"), "--port", "0", "--db", relay.url, "--config", join(dir, "config.json")], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   proc.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
@@ -80,7 +61,7 @@ it("loses no answered decision when PostgreSQL drops its connections mid-commit,
   // Cut every connection to the database ten times, 150 ms apart, while the loops run.
   for (let cut = 0; cut < 10; cut++) {
     await new Promise((r) => setTimeout(r, 150));
-    for (const s of sockets) s.destroy();
+    relay.cut();
   }
   await new Promise((r) => setTimeout(r, 300));
   running = false;
@@ -98,7 +79,7 @@ it("loses no answered decision when PostgreSQL drops its connections mid-commit,
     proc!.once("exit", () => r());
     proc!.kill("SIGTERM");
   });
-  proxy.close();
+  await relay.close();
   const log = await AuditLog.open(await openStore(db));
   try {
     const size = await log.size();
