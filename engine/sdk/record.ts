@@ -139,6 +139,48 @@ export interface PendingSettlement {
   readonly errorType: string | undefined;
 }
 
+/** What a settlement entry states: its call, and what became of it. */
+export interface SettlementFacts {
+  readonly iso: string;
+  readonly agent: string;
+  readonly env: string;
+  readonly principal: string | null;
+  readonly session: string;
+  readonly tool: string;
+  readonly callSeq: number;
+  readonly decision: CallDecision;
+  readonly policyDigest: string;
+  readonly outcome: "failed" | "denied";
+  readonly errorType: string | undefined;
+}
+
+/**
+ * The audit record of a settlement, one shape for the guard and the service (replay reads both):
+ * `settles: true`, `call_seq`, `outcome`, `error: { type }` (never the message, which may hold
+ * personal data), its statement digested like a decision's input; `extra` names who wrote it.
+ */
+export function settlementRecord(s: SettlementFacts, extra: Readonly<Record<string, JsonValue>>): AuditRecord {
+  const error = s.errorType === undefined ? undefined : { type: s.errorType };
+  return {
+    time: s.iso,
+    agent: s.agent,
+    env: s.env,
+    principal: s.principal,
+    session: s.session,
+    phase: "tool_call",
+    tool: s.tool,
+    decision: s.decision,
+    reasons: [],
+    policy_digest: s.policyDigest,
+    input_digest: inputDigest({ call_seq: s.callSeq, ...(error !== undefined ? { error } : {}), outcome: s.outcome }),
+    call_seq: s.callSeq,
+    outcome: s.outcome,
+    settles: true,
+    ...(error !== undefined ? { error } : {}),
+    ...extra,
+  };
+}
+
 /** What the guard does when the audit log fails: refuse actions until it recovers, or carry on. */
 export type OnAuditFailure = "deny" | "allow";
 
@@ -372,26 +414,7 @@ export class Recorder {
   }
 
   #appendSettlement(audit: AuditSink, p: PendingSettlement): Promise<unknown> {
-    const error = p.errorType === undefined ? undefined : { type: p.errorType };
-    const record: AuditRecord = {
-      time: p.iso,
-      agent: this.#ctx.agentId,
-      env: this.#ctx.env,
-      principal: p.principal,
-      session: p.session,
-      phase: "tool_call",
-      tool: p.tool,
-      decision: p.decision,
-      reasons: [],
-      policy_digest: p.policyDigest,
-      // What the entry states, digested like a decision's input.
-      input_digest: inputDigest({ call_seq: p.callSeq, ...(error !== undefined ? { error } : {}), outcome: p.outcome }),
-      call_seq: p.callSeq,
-      outcome: p.outcome,
-      settles: true,
-      ...(error !== undefined ? { error } : {}),
-      mode: this.#ctx.mode,
-    };
+    const record = settlementRecord({ ...p, agent: this.#ctx.agentId, env: this.#ctx.env }, { mode: this.#ctx.mode });
     try {
       return audit.append(record);
     } catch (err) {

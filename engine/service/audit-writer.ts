@@ -13,24 +13,12 @@
 // failure or a bug, and it reaches the client as audit/unavailable.
 import type { AuditLog, AuditRecord, DocumentEntry, JsonValue } from "../audit/index.ts";
 import type { Decision, Reason } from "../runtime/index.ts";
-import { MAX_RECORDED_INPUT, inputDigest, inputFields } from "../sdk/record.ts";
-import type { CallDecision } from "../sdk/history.ts";
+import { MAX_RECORDED_INPUT, inputDigest, inputFields, settlementRecord } from "../sdk/record.ts";
+import type { SettlementFacts } from "../sdk/record.ts";
 import type { ApprovalV1, PhaseV1 } from "./wire.ts";
 
-/** A tool call's settlement, as `POST /v1/settlements` records it. */
-export interface Settlement {
-  readonly iso: string;
-  readonly agent: string;
-  readonly env: string;
-  readonly session: string;
-  readonly tool: string;
-  readonly callSeq: number;
-  /** What the policies decided for the call. */
-  readonly decision: CallDecision;
-  /** The policies in force when it was settled. */
-  readonly policyDigest: string;
-  readonly outcome: "failed" | "denied";
-  readonly errorType: string | undefined;
+/** A tool call's settlement, as `POST /v1/settlements` records it (no principal: the key speaks). */
+export interface Settlement extends Omit<SettlementFacts, "principal"> {
   /** The key that settled it (the one whose decision made the call). */
   readonly caller: string;
 }
@@ -276,25 +264,7 @@ export class AuditWriter {
    * Replay reads no decision in it. Resolves once durable.
    */
   pushSettlement(s: Settlement): Promise<number> {
-    const error = s.errorType === undefined ? undefined : { type: s.errorType };
-    const record: AuditRecord = {
-      time: s.iso,
-      agent: s.agent,
-      env: s.env,
-      principal: null,
-      session: s.session,
-      phase: "tool_call",
-      tool: s.tool,
-      decision: s.decision,
-      reasons: [],
-      policy_digest: s.policyDigest,
-      input_digest: inputDigest({ call_seq: s.callSeq, ...(error !== undefined ? { error } : {}), outcome: s.outcome }),
-      call_seq: s.callSeq,
-      outcome: s.outcome,
-      settles: true,
-      ...(error !== undefined ? { error } : {}),
-      caller: s.caller,
-    };
+    const record = settlementRecord({ ...s, principal: null }, { caller: s.caller });
     this.#written++;
     const appended = this.log.append(record);
     appended.catch(this.#failed);
