@@ -142,8 +142,15 @@ def _checked(answer: Any) -> DecisionResponse:
     raise Unavailable(f"the service's answer is not a decision: {json.dumps(answer, default=str)[:120]}")
 
 
+class _Encoder(json.JSONEncoder):
+    def default(self, o: Any) -> Any:
+        if isinstance(o, _results.Unshowable):
+            raise TypeError(o.why)
+        return super().default(o)
+
+
 # Made once: json.dumps with options builds an encoder per call.
-_ENCODER = json.JSONEncoder(allow_nan=False, ensure_ascii=False, separators=(",", ":"))
+_ENCODER = _Encoder(allow_nan=False, ensure_ascii=False, separators=(",", ":"))
 
 
 def _encode(body: Mapping[str, Any]) -> bytes:
