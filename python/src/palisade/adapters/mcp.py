@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import time
 import uuid
 from typing import Any
@@ -30,24 +32,115 @@ def _error(text: str) -> types.CallToolResult:
     return types.CallToolResult(content=[types.TextContent(type="text", text=text)], is_error=True)
 
 
+def _blob_text(blob: str) -> str | None:
+    """A blob's text when its bytes are UTF-8 text (a file served as bytes, which a client
+    decodes for its model), else None (an image, an archive: not text)."""
+    try:
+        return base64.b64decode(blob, validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _part_text(c: Any) -> str | None:
+    """The text a client's model reads from one content part: a text part, an embedded text
+    resource (or a blob that is UTF-8 text), a resource link's title and description."""
+    if isinstance(c, types.TextContent):
+        return c.text
+    if isinstance(c, types.EmbeddedResource):
+        r = c.resource
+        if isinstance(r, types.TextResourceContents):
+            return r.text
+        return _blob_text(r.blob) if isinstance(r, types.BlobResourceContents) else None
+    if isinstance(c, types.ResourceLink):
+        words = [w for w in (c.title, c.description) if w]
+        return "\n".join(words) if words else None
+    return None
+
+
+def _json_of(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _strings(v: Any) -> list[str]:
+    if isinstance(v, str):
+        return [v]
+    if isinstance(v, dict):
+        return [s for x in v.values() for s in _strings(x)]
+    if isinstance(v, list):
+        return [s for x in v for s in _strings(x)]
+    return []
+
+
+def _wraps(structured: Any, texts: list[str]) -> bool:
+    """Whether `structured` only wraps the text (`{"result": text}`, as servers wrap a plain
+    answer): every string in it is a whole text part."""
+    leaves = _strings(structured)
+    return bool(leaves) and all(s in texts for s in leaves)
+
+
 def _result_input(r: types.CallToolResult) -> dict[str, Any]:
-    text = "\n".join(c.text for c in r.content if isinstance(c, types.TextContent))
-    out: dict[str, Any] = {"text": text, "isError": bool(r.is_error)}
-    if r.structured_content is not None:
-        out["json"] = r.structured_content
+    """`tool.result` of an MCP result (spec/sdk.md): every text its client's model may read,
+    joined; a `structuredContent` that no text part serialises (nor merely wraps) is added as its JSON."""
+    texts = [t for c in r.content if (t := _part_text(c)) is not None]
+    structured = r.structured_content
+    if structured is not None and not any(_json_of(t) == structured for t in texts) and not _wraps(structured, texts):
+        texts.append(json.dumps(structured, ensure_ascii=False))
+    out: dict[str, Any] = {"text": "\n".join(texts), "isError": bool(r.is_error)}
+    if structured is not None:
+        out["json"] = structured
     return out
+
+
+def _kept(c: Any) -> Any:
+    """A content part as it stays once the text was rewritten: a part that is text is gone (the
+    rewritten text holds it), a link keeps its address without the words it carried."""
+    if isinstance(c, types.ResourceLink):
+        return c.model_copy(update={"title": None, "description": None})
+    return None if _part_text(c) is not None else c
+
+
+def _replaced(v: Any, old: str, new: str) -> Any:
+    if isinstance(v, dict):
+        return {k: _replaced(x, old, new) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_replaced(x, old, new) for x in v]
+    return new if v == old else v
+
+
+def _structured_of(r: types.CallToolResult, given: str, text: str) -> Any:
+    """The structured copy of a rewritten text: the one text it wraps rewritten, else the text
+    (or its last line, where an added copy goes) when it is JSON of the same kind; else None:
+    a copy the guard cannot rewrite is not handed on."""
+    like = r.structured_content
+    texts = [t for c in r.content if (t := _part_text(c)) is not None]
+    if len(texts) == 1 and _wraps(like, texts):
+        return _replaced(like, given, text)
+    for candidate in (text, text.rsplit("\n", 1)[-1]):
+        parsed = _json_of(candidate)
+        if parsed is not None and type(parsed) is type(like):
+            return parsed
+    return None
 
 
 def _rewritten(r: types.CallToolResult, given: dict[str, Any], decided: Any) -> types.CallToolResult:
     if not isinstance(decided, dict) or decided == given:
         return r
     update: dict[str, Any] = {}
-    if decided.get("text") != given["text"] and isinstance(decided.get("text"), str):
-        # The text parts, decided as one text, come back as one text part; other parts stay.
-        others = [c for c in r.content if not isinstance(c, types.TextContent)]
-        update["content"] = [types.TextContent(type="text", text=decided["text"]), *others]
-    if "json" in given and decided.get("json") != given["json"] and isinstance(decided.get("json"), dict):
+    got = decided.get("text")
+    text = got if isinstance(got, str) else given["text"]
+    text_changed = text != given["text"]
+    if text_changed:
+        # Every part a model reads as text, decided as one text, comes back as one text part.
+        others = [k for c in r.content if (k := _kept(c)) is not None]
+        update["content"] = [types.TextContent(type="text", text=text), *others]
+    if "json" in given and decided.get("json") != given["json"] and decided.get("json") is not None:
         update["structured_content"] = decided["json"]
+    elif text_changed and r.structured_content is not None:
+        # The same answer, structured: a redaction of the text must not leave it raw there.
+        update["structured_content"] = _structured_of(r, given["text"], text)
     return r.model_copy(update=update)
 
 
