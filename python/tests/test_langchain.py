@@ -12,6 +12,7 @@ import pytest
 from langchain.agents import create_agent
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, ToolMessage
+from langchain_core.outputs import ChatGenerationChunk
 from langchain_core.tools import tool
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
@@ -232,3 +233,112 @@ def test_async_runs_are_guarded_the_same_way(guard: Guard) -> None:
     out = asyncio.run(main())
     assert ran == [("search", {"query": "crm", "limit": 10})]
     assert out["messages"][-1].content == "card [CARD]"
+
+
+provider_got: list[list[Any]] = []
+
+
+class RecordingModel(ScriptedModel):
+    """The scripted model, keeping the messages each request gave it (what the provider got)."""
+
+    def _generate(self, messages: Any, stop: Any = None, run_manager: Any = None, **kwargs: Any) -> Any:
+        provider_got.append(list(messages))
+        return super()._generate(messages, stop=stop, run_manager=run_manager, **kwargs)
+
+
+class ThinkingStreamModel(ScriptedModel):
+    """Streams its thinking in additional_kwargs (as DeepSeek-style providers do), then its text."""
+
+    def _stream(self, messages: Any, stop: Any = None, run_manager: Any = None, **kwargs: Any) -> Any:
+        for piece in ("thinking: the card ", f"is {CARD}"):
+            # Providers tag every chunk (response_metadata): such a chunk was passed on as it came.
+            m = AIMessageChunk(
+                content="", additional_kwargs={"reasoning_content": piece}, response_metadata={"model_provider": "x"}
+            )
+            yield ChatGenerationChunk(message=m)
+        yield ChatGenerationChunk(message=AIMessageChunk(content="fine"))
+
+
+def test_what_a_reader_gets_besides_the_text_blocks_is_decided(guard: Guard) -> None:
+    # Reasoning blocks, Anthropic's thinking, OpenAI's output_text and the reasoning providers
+    # put in additional_kwargs reached the user raw: only "text" blocks were decided.
+    answers = [
+        AIMessage(content=[{"type": "reasoning", "reasoning": f"the card is {CARD}"}, {"type": "text", "text": "ok"}]),
+        AIMessage(
+            content=[{"type": "thinking", "thinking": f"card {CARD}"}, {"type": "output_text", "text": f"{CARD}"}]
+        ),
+        AIMessage(content="fine", additional_kwargs={"reasoning_content": f"copy {CARD}"}),
+        AIMessage(
+            content="fine", additional_kwargs={"reasoning": {"summary": [{"type": "summary_text", "text": CARD}]}}
+        ),
+    ]
+    for answer in answers:
+        out = agent(guard, [answer]).invoke({"messages": [{"role": "user", "content": "hi"}]}, thread())
+        last = out["messages"][-1]
+        assert "4111" not in str(last.content) + str(last.additional_kwargs), answer
+        assert "[CARD]" in str(last.content) + str(last.additional_kwargs), answer
+    denied = AIMessage(content="fine", additional_kwargs={"reasoning_content": "the launch code is 0000"})
+    with pytest.raises(PolicyDeniedError, match="launch codes"):
+        create_agent(
+            ScriptedModel(messages=iter([denied])), tools=TOOLS, middleware=[PalisadeMiddleware(guard, on_deny="raise")]
+        ).invoke({"messages": [{"role": "user", "content": "hi"}]}, thread())
+
+
+def test_streamed_reasoning_is_decided_before_anyone_sees_it(guard: Guard) -> None:
+    a = create_agent(ThinkingStreamModel(messages=iter([])), tools=TOOLS, middleware=[PalisadeMiddleware(guard)])
+    seen: list[str] = []
+    for chunk, _meta in a.stream(
+        {"messages": [{"role": "user", "content": "card?"}]}, thread(), stream_mode="messages"
+    ):
+        seen.append(str(chunk.content) + str(getattr(chunk, "additional_kwargs", "")))
+    assert "4111" not in "".join(seen) and "[CARD]" in "".join(seen)
+
+
+@tool
+def lookup(q: str) -> Command[Any]:
+    """A tool that answers with a Command: its ToolMessage goes to the model through the state."""
+    return Command(
+        update={"messages": [ToolMessage(content="owner bob@example.com TOP SECRET", tool_call_id=_ids[-1])]}
+    )
+
+
+_ids: list[str] = []
+
+
+def test_a_command_result_is_decided_like_a_tool_message(guard: Guard) -> None:
+    # A Command's messages went to the state (and the model) undecided.
+    c = call("lookup", q="x")
+    _ids.append(c.tool_calls[0]["id"] or "")
+    a = create_agent(
+        ScriptedModel(messages=iter([c, AIMessage(content="done")])),
+        tools=[*TOOLS, lookup],
+        middleware=[PalisadeMiddleware(guard)],
+    )
+    out = a.invoke({"messages": [{"role": "user", "content": "look"}]}, thread())
+    msg = next(m for m in out["messages"] if isinstance(m, ToolMessage))
+    assert "TOP SECRET" not in str(out) and msg.status == "error" and "classified" in str(msg.content)
+
+
+def test_earlier_user_turns_reach_the_model_as_they_were_decided(guard: Guard, service: Service) -> None:
+    # The checkpointer keeps the user's raw words; turn 2 sent turn 1's e-mail to the provider.
+    provider_got.clear()
+    cfg = thread()
+    a = create_agent(
+        RecordingModel(messages=iter([AIMessage(content="hello"), AIMessage(content="again")])),
+        tools=TOOLS,
+        middleware=[PalisadeMiddleware(guard)],
+        checkpointer=InMemorySaver(),
+    )
+    a.invoke({"messages": [{"role": "user", "content": "I am joe@example.com"}]}, cfg)
+    a.invoke({"messages": [{"role": "user", "content": "and you?"}]}, cfg)
+    assert len(provider_got) == 2
+    assert all("joe@example.com" not in str(m.content) for ms in provider_got for m in ms)
+    # A second process (no memory of turn 1) decides the earlier turn again, with the same result.
+    b = create_agent(
+        RecordingModel(messages=iter([AIMessage(content="third")])),
+        tools=TOOLS,
+        middleware=[PalisadeMiddleware(Guard(service.url, service.agent_key))],
+        checkpointer=a.checkpointer,
+    )
+    b.invoke({"messages": [{"role": "user", "content": "more"}]}, cfg)
+    assert "joe@example.com" not in str(provider_got[-1])

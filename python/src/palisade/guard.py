@@ -21,6 +21,7 @@ import os
 import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
@@ -291,6 +292,11 @@ class Guard:
         self._unsettled_lock = threading.Lock()
         #: Settlements the service refused for good (another key's call, one it does not hold).
         self.unsettled_refused = 0
+        #: The `input` decisions of user messages, per (session, raw text): the decided text, or
+        #: the denial. A conversation's earlier messages come again with every request as the
+        #: user wrote them (a checkpointer, the client's history); they get the same rewrites.
+        self._inputs: OrderedDict[tuple[str, str], str | PolicyDeniedError] = OrderedDict()
+        self._inputs_lock = threading.Lock()
 
     # -- sessions ---------------------------------------------------------------------------
 
@@ -661,11 +667,47 @@ class Session:
     def text(self, phase: Literal["input", "output"], text: str) -> str:
         """`text` decided on `input` (a user's message) or `output` (the agent's answer): the text
         after redactions, or PolicyDeniedError."""
-        return _text_of(self.enforce(phase, {phase: {"text": text}}), phase, text)
+        return self.guard._run(self._text(phase, text))
 
     async def atext(self, phase: Literal["input", "output"], text: str) -> str:
         """As `text`, awaiting."""
-        return _text_of(await self.aenforce(phase, {phase: {"text": text}}), phase, text)
+        return await self.guard._arun(self._text(phase, text))
+
+    def _text(self, phase: Literal["input", "output"], text: str) -> Flow[str]:
+        if phase == "output":
+            return _text_of((yield from self._enforce(phase, {phase: {"text": text}})), phase, text)
+        try:
+            decided = _text_of((yield from self._enforce(phase, {phase: {"text": text}})), phase, text)
+        except PolicyDeniedError as e:
+            self._remember_input(text, e)
+            raise
+        self._remember_input(text, decided)
+        return decided
+
+    def _remember_input(self, text: str, decided: str | PolicyDeniedError) -> None:
+        g = self.guard
+        with g._inputs_lock:
+            g._inputs[(self.id, text)] = decided
+            g._inputs.move_to_end((self.id, text))
+            while len(g._inputs) > 10_000:
+                g._inputs.popitem(last=False)
+
+    def earlier(self, text: str) -> str:
+        """An earlier user message of this conversation, sent again: the text its own `input`
+        decision left (a denial raises again), or, when this process did not decide it (another
+        node, a restart), `text` decided on `input` again (and recorded)."""
+        return self.guard._run(self._earlier(text))
+
+    async def aearlier(self, text: str) -> str:
+        """As `earlier`, awaiting."""
+        return await self.guard._arun(self._earlier(text))
+
+    def _earlier(self, text: str) -> Flow[str]:
+        with self.guard._inputs_lock:
+            known = self.guard._inputs.get((self.id, text))
+        if isinstance(known, PolicyDeniedError):
+            raise known
+        return known if known is not None else (yield from self._text("input", text))
 
     def stream(self) -> OutputStream:
         """A streamed answer, decided as it arrives (`push` each delta, show what it returns,
