@@ -342,3 +342,23 @@ def test_earlier_user_turns_reach_the_model_as_they_were_decided(guard: Guard, s
     )
     b.invoke({"messages": [{"role": "user", "content": "more"}]}, cfg)
     assert "joe@example.com" not in str(provider_got[-1])
+
+
+def test_a_provider_call_id_used_again_is_a_new_call(guard: Guard) -> None:
+    # Interrupts were kept by call id: an abandoned approval of refund(900) as "call_0" was
+    # what a later refund(100) under the same id got, and approving it ran the 900.
+    cfg = thread()
+    saver = InMemorySaver()
+    mw = PalisadeMiddleware(guard)
+
+    def same_id(amount: int) -> AIMessage:
+        return AIMessage(content="", tool_calls=[{"name": "refund", "args": {"amount": amount}, "id": "call_0"}])
+
+    ran.clear()
+    first = create_agent(ScriptedModel(messages=iter([same_id(900)])), tools=TOOLS, middleware=[mw], checkpointer=saver)
+    assert first.invoke({"messages": [{"role": "user", "content": "refund 900"}]}, cfg)["__interrupt__"]
+    second = create_agent(
+        ScriptedModel(messages=iter([same_id(100), AIMessage(content="done")])), tools=TOOLS, middleware=[mw]
+    )
+    out = second.invoke({"messages": [{"role": "user", "content": "refund 100"}]}, cfg)
+    assert "__interrupt__" not in out and ran == [("refund", {"amount": 100})]

@@ -354,6 +354,12 @@ class PalisadeMiddleware(AgentMiddleware):
             config = None
         return session_of(self.target, getattr(request.runtime, "context", None), config, "model call")
 
+    def _kept(self, s: Session, call_id: str | None, given: Mapping[str, Any]) -> Step | None:
+        """The step of a call resumed after its interrupt: kept by call id, and this call's only
+        when decided on the same arguments (provider ids restart: "call_0" may be a new call)."""
+        step = self._asking.get((s.id, call_id or ""))
+        return step if step is not None and step.input == given else None
+
     def _remember(self, key: tuple[str, str], step: Step) -> None:
         self._asking[key] = step
         while len(self._asking) > 10_000:
@@ -439,7 +445,8 @@ class PalisadeMiddleware(AgentMiddleware):
     ) -> ToolMessage | Command[Any]:
         s = self._tool_session(request)
         call = request.tool_call
-        step = self._asking.get((s.id, call["id"] or "")) or s.step("tool_call", self._call_input(request))
+        given = self._call_input(request)
+        step = self._kept(s, call["id"], given) or s.step("tool_call", given)
         try:
             if step.denied is not None:
                 raise step.denied
@@ -456,7 +463,8 @@ class PalisadeMiddleware(AgentMiddleware):
     ) -> ToolMessage | Command[Any]:
         s = self._tool_session(request)
         call = request.tool_call
-        step = self._asking.get((s.id, call["id"] or "")) or await s.astep("tool_call", self._call_input(request))
+        given = self._call_input(request)
+        step = self._kept(s, call["id"], given) or await s.astep("tool_call", given)
         try:
             if step.denied is not None:
                 raise step.denied
