@@ -14,6 +14,7 @@ run's deps, else the run's `conversation_id`.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import time
 from collections import OrderedDict
@@ -24,17 +25,92 @@ from pydantic_ai import RunContext
 from pydantic_ai.capabilities import AbstractCapability
 from pydantic_ai.capabilities.abstract import ValidatedToolArgs, WrapModelRequestHandler, WrapToolExecuteHandler
 from pydantic_ai.exceptions import ApprovalRequired
-from pydantic_ai.messages import ModelRequest, ModelResponse, TextPart, ToolCallPart, ToolReturnPart
+from pydantic_ai.messages import (
+    ModelMessage,
+    ModelRequest,
+    ModelResponse,
+    TextPart,
+    ThinkingPart,
+    ToolCallPart,
+    ToolReturnPart,
+    UserPromptPart,
+)
 from pydantic_ai.models import ModelRequestContext
 from pydantic_ai.output import OutputContext
 from pydantic_ai.tools import ToolDefinition
 
 from .. import _results
 from .._schema import with_defaults
+from .._stream import OutputStream
 from ..errors import PolicyDeniedError
 from ..guard import Guard, OnDeny, Session, Step, handle_denial
 
 __all__ = ["PalisadeCapability"]
+
+
+def _prompt_text(part: UserPromptPart) -> str:
+    c = part.content
+    return c if isinstance(c, str) else "".join(x for x in c if isinstance(x, str))
+
+
+def _with_prompt(part: UserPromptPart, text: str) -> UserPromptPart:
+    if isinstance(part.content, str):
+        return dataclasses.replace(part, content=text)
+    # The text items decided as one text: it goes in the first, the others are dropped.
+    items: list[Any] = []
+    for x in part.content:
+        if not isinstance(x, str):
+            items.append(x)
+        elif text is not None:
+            items.append(text)
+            text = None  # type: ignore[assignment]
+    return dataclasses.replace(part, content=items)
+
+
+async def _decided_prompts(s: Session, messages: list[ModelMessage]) -> list[ModelMessage]:
+    """The messages with the user's prompts decided on `input`: the newest (this turn's, in the
+    last request) decided and recorded, earlier ones (sent again with each request: the run's
+    history, `message_history`) with their own decision's rewrites (`Session.aearlier`)."""
+    out = list(messages)
+    last = len(messages) - 1
+    for i, m in enumerate(messages):
+        if not isinstance(m, ModelRequest):
+            continue
+        parts = list(m.parts)
+        for j, p in enumerate(parts):
+            if isinstance(p, UserPromptPart):
+                text = _prompt_text(p)
+                if not text:
+                    continue
+                decided = await (s.atext("input", text) if i == last else s.aearlier(text))
+                if decided != text:
+                    parts[j] = _with_prompt(p, decided)
+        if parts != list(m.parts):
+            out[i] = dataclasses.replace(m, parts=parts)
+    return out if out != messages else messages
+
+
+def _joined(parts: list[Any], group: list[int]) -> str:
+    # Thinking comes in paragraphs, an answer in pieces of one text.
+    sep = "\n\n" if isinstance(parts[group[0]], ThinkingPart) else ""
+    return sep.join(str(parts[i].content) for i in group)
+
+
+def _spread(parts: list[Any], group: list[int], text: str) -> None:
+    """The decided text in the group's first part, the others emptied."""
+    for n, i in enumerate(group):
+        parts[i] = dataclasses.replace(parts[i], content=text if n == 0 else "")
+
+
+def _roles(messages: list[ModelMessage]) -> list[dict[str, str]]:
+    out = []
+    for m in messages:
+        for p in m.parts:
+            if isinstance(p, UserPromptPart):
+                out.append({"role": "user", "content": _prompt_text(p)})
+            elif isinstance(p, TextPart):
+                out.append({"role": "assistant", "content": p.content})
+    return out
 
 
 class PalisadeCapability(AbstractCapability[Any]):
@@ -45,6 +121,10 @@ class PalisadeCapability(AbstractCapability[Any]):
         self.on_deny: OnDeny = on_deny
         # Calls deferred for approval, per (session, call id): the resumed run answers that request.
         self._asking: OrderedDict[tuple[str, str], Step] = OrderedDict()
+        # Answers decided with their response, per (session, decided text): not decided again as output.
+        self._answered: OrderedDict[tuple[str, str], None] = OrderedDict()
+        # Streamed answers being shown, per run: (the decided text shown, the stream).
+        self._streams: dict[str, tuple[str, OutputStream]] = {}
 
     def _session(self, ctx: RunContext[Any]) -> Session:
         t = self.target
@@ -106,6 +186,19 @@ class PalisadeCapability(AbstractCapability[Any]):
     ) -> ModelResponse:
         s = self._session(ctx)
         await self._settle_refusals(s, request_context)
+        messages = await _decided_prompts(s, request_context.messages)
+        await s.aenforce(
+            "model_call",
+            {
+                "model": {
+                    "provider": "pydantic-ai",
+                    "name": request_context.model.model_name,
+                    "messages": _roles(messages),
+                }
+            },
+        )
+        if messages is not request_context.messages:
+            request_context = dataclasses.replace(request_context, messages=messages)
         started = time.perf_counter()
         try:
             r = await handler(request_context)
@@ -120,7 +213,34 @@ class PalisadeCapability(AbstractCapability[Any]):
             model=r.model_name,
             provider=r.provider_name or "pydantic-ai",
         )
-        return r
+        return await self._decided_response(ctx, s, r)
+
+    async def _decided_response(self, ctx: RunContext[Any], s: Session, r: ModelResponse) -> ModelResponse:
+        """The response with its text and its thinking decided on `output`, each as one text (the
+        run's messages keep what was decided); a text a stream already decided is not decided again."""
+        parts: list[Any] = list(r.parts)
+        run = str(ctx.run_id)
+        streamed = self._streams.get(run)
+        kinds: tuple[type, ...] = ((TextPart,) if streamed is None else ()) + (ThinkingPart,)
+        groups = [[i for i, p in enumerate(parts) if isinstance(p, kind)] for kind in kinds]
+        groups = [g for g in groups if g and any(parts[i].content for i in g)]
+        joined = [_joined(parts, g) for g in groups]
+        decided = await s.aoutput_texts(joined) if groups else []
+        for g, before, text in zip(groups, joined, decided, strict=True):
+            if isinstance(parts[g[0]], TextPart):
+                self._answered[(s.id, text)] = None
+                while len(self._answered) > 10_000:
+                    self._answered.popitem(last=False)
+            if text != before:
+                _spread(parts, g, text)
+        if streamed is not None:
+            shown, stream = streamed
+            text_parts = [i for i, p in enumerate(parts) if isinstance(p, TextPart)]
+            if text_parts:
+                whole = shown + await stream.aend()
+                _spread(parts, text_parts, whole)
+                self._streams[run] = (whole, stream)
+        return dataclasses.replace(r, parts=parts) if parts != list(r.parts) else r
 
     async def _settle_refusals(self, s: Session, request_context: ModelRequestContext) -> None:
         """Files the refusals the application gave (`approvals={id: False}`): no tool hook sees a
@@ -138,6 +258,27 @@ class PalisadeCapability(AbstractCapability[Any]):
                             await step.aanswer({"approved": False, "by": "deferred-tool-results"})
 
     async def after_output_process(self, ctx: RunContext[Any], *, output_context: OutputContext, output: Any) -> Any:
-        if getattr(ctx, "partial_output", False) or not isinstance(output, str):
+        if not isinstance(output, str):
             return output
-        return await self._session(ctx).atext("output", output)
+        s = self._session(ctx)
+        if getattr(ctx, "partial_output", False):
+            # A streamed answer, given whole so far each time: what is shown is the part of it
+            # decided so far (an OutputStream holds back the rest).
+            run = str(ctx.run_id)
+            shown, stream = self._streams.get(run) or ("", await s.astream())
+            if output.startswith(stream.text):
+                shown += await stream.apush(output[len(stream.text) :])
+            self._streams[run] = (shown, stream)
+            while len(self._streams) > 10_000:
+                # Runs whose streams were dropped unfinished.
+                del self._streams[next(iter(self._streams))]
+            return shown
+        streamed = self._streams.pop(str(ctx.run_id), None)
+        if streamed is not None:
+            shown, stream = streamed
+            if stream.text == output:
+                return shown + await stream.aend()
+        if (s.id, output) in self._answered:
+            # Decided with the response it came in.
+            return output
+        return await s.atext("output", output)
