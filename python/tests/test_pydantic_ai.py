@@ -156,16 +156,22 @@ def test_the_models_thinking_is_decided(guard: Guard) -> None:
 
 
 def test_streamed_text_is_decided_before_anyone_sees_it(guard: Guard) -> None:
-    # Partial outputs were passed on undecided: stream_output() showed the raw card.
+    # Streamed text was passed on undecided: stream_text() and stream_output() showed the raw card.
     m = Recording(stream=["Your card: 4111 ", "1111 1111 ", "1111. Bye"])
     agent, _ = make(guard, m.model())
 
-    async def main() -> tuple[list[str], str]:
+    async def main() -> tuple[list[str], str, str]:
         async with agent.run_stream("card?") as r:
-            seen = [t async for t in r.stream_output(debounce_by=None)]
+            seen = [t async for t in r.stream_text(debounce_by=None)]
             out = await r.get_output()
+        m.stream = ["Your card: 4111 ", "1111 1111 ", "1111. Bye"]
+        async with agent.run_stream("card?") as r:
+            seen += [str(t) async for t in r.stream_output(debounce_by=None)]
+            kept = str(r.all_messages())
         await guard.aclose()
-        return seen, out
+        return seen, out, kept
 
-    seen, out = asyncio.run(main())
+    seen, out, kept = asyncio.run(main())
     assert all("4111" not in t for t in seen) and out == "Your card: [CARD]. Bye"
+    assert "4111" not in kept and "[CARD]" in kept
+    assert "Your card: [CARD]. Bye" in seen[len(seen) // 2 :], "stream_output shows the decided text as it comes"

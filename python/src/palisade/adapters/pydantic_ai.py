@@ -35,15 +35,15 @@ from pydantic_ai.messages import (
     ToolReturnPart,
     UserPromptPart,
 )
-from pydantic_ai.models import ModelRequestContext
+from pydantic_ai.models import Model, ModelRequestContext
 from pydantic_ai.output import OutputContext
 from pydantic_ai.tools import ToolDefinition
 
 from .. import _results
 from .._schema import with_defaults
-from .._stream import OutputStream
 from ..errors import PolicyDeniedError
 from ..guard import Guard, OnDeny, Session, Step, handle_denial
+from ._pydantic_stream import GuardedModel
 
 __all__ = ["PalisadeCapability"]
 
@@ -123,8 +123,8 @@ class PalisadeCapability(AbstractCapability[Any]):
         self._asking: OrderedDict[tuple[str, str], Step] = OrderedDict()
         # Answers decided with their response, per (session, decided text): not decided again as output.
         self._answered: OrderedDict[tuple[str, str], None] = OrderedDict()
-        # Streamed answers being shown, per run: (the decided text shown, the stream).
-        self._streams: dict[str, tuple[str, OutputStream]] = {}
+        # Runs whose model streams through GuardedModel (their partial outputs are decided text).
+        self._streamed: OrderedDict[str, None] = OrderedDict()
 
     def _session(self, ctx: RunContext[Any]) -> Session:
         t = self.target
@@ -213,33 +213,22 @@ class PalisadeCapability(AbstractCapability[Any]):
             model=r.model_name,
             provider=r.provider_name or "pydantic-ai",
         )
-        return await self._decided_response(ctx, s, r)
+        # A streamed response was decided as it streamed (GuardedModel).
+        return r if request_context.streaming else await self._decided_response(s, r)
 
-    async def _decided_response(self, ctx: RunContext[Any], s: Session, r: ModelResponse) -> ModelResponse:
+    async def _decided_response(self, s: Session, r: ModelResponse) -> ModelResponse:
         """The response with its text and its thinking decided on `output`, each as one text (the
-        run's messages keep what was decided); a text a stream already decided is not decided again."""
+        run's messages keep what was decided)."""
         parts: list[Any] = list(r.parts)
-        run = str(ctx.run_id)
-        streamed = self._streams.get(run)
-        kinds: tuple[type, ...] = ((TextPart,) if streamed is None else ()) + (ThinkingPart,)
-        groups = [[i for i, p in enumerate(parts) if isinstance(p, kind)] for kind in kinds]
+        groups = [[i for i, p in enumerate(parts) if isinstance(p, kind)] for kind in (TextPart, ThinkingPart)]
         groups = [g for g in groups if g and any(parts[i].content for i in g)]
         joined = [_joined(parts, g) for g in groups]
         decided = await s.aoutput_texts(joined) if groups else []
         for g, before, text in zip(groups, joined, decided, strict=True):
             if isinstance(parts[g[0]], TextPart):
-                self._answered[(s.id, text)] = None
-                while len(self._answered) > 10_000:
-                    self._answered.popitem(last=False)
+                self._remember_answer(s, text)
             if text != before:
                 _spread(parts, g, text)
-        if streamed is not None:
-            shown, stream = streamed
-            text_parts = [i for i, p in enumerate(parts) if isinstance(p, TextPart)]
-            if text_parts:
-                whole = shown + await stream.aend()
-                _spread(parts, text_parts, whole)
-                self._streams[run] = (whole, stream)
         return dataclasses.replace(r, parts=parts) if parts != list(r.parts) else r
 
     async def _settle_refusals(self, s: Session, request_context: ModelRequestContext) -> None:
@@ -261,24 +250,26 @@ class PalisadeCapability(AbstractCapability[Any]):
         if not isinstance(output, str):
             return output
         s = self._session(ctx)
-        if getattr(ctx, "partial_output", False):
-            # A streamed answer, given whole so far each time: what is shown is the part of it
-            # decided so far (an OutputStream holds back the rest).
-            run = str(ctx.run_id)
-            shown, stream = self._streams.get(run) or ("", await s.astream())
-            if output.startswith(stream.text):
-                shown += await stream.apush(output[len(stream.text) :])
-            self._streams[run] = (shown, stream)
-            while len(self._streams) > 10_000:
-                # Runs whose streams were dropped unfinished.
-                del self._streams[next(iter(self._streams))]
-            return shown
-        streamed = self._streams.pop(str(ctx.run_id), None)
-        if streamed is not None:
-            shown, stream = streamed
-            if stream.text == output:
-                return shown + await stream.aend()
         if (s.id, output) in self._answered:
-            # Decided with the response it came in.
+            # Decided with the response it came in (or as it streamed): a partial output is
+            # what was decided so far.
             return output
+        if getattr(ctx, "partial_output", False):
+            # Text streamed through GuardedModel was decided as it came; through a model this
+            # capability did not wrap, nothing undecided is shown.
+            return output if str(ctx.run_id) in self._streamed else ""
         return await s.atext("output", output)
+
+    def get_wrapper_model(self, model: Model) -> Model | None:
+        return GuardedModel(model, self._session, self._remember_answer, self._stream_started)
+
+    def _stream_started(self, ctx: RunContext[Any]) -> None:
+        self._streamed[str(ctx.run_id)] = None
+        while len(self._streamed) > 10_000:
+            self._streamed.popitem(last=False)
+
+    def _remember_answer(self, s: Session, text: str) -> None:
+        self._answered[(s.id, text)] = None
+        self._answered.move_to_end((s.id, text))
+        while len(self._answered) > 10_000:
+            self._answered.popitem(last=False)
