@@ -4,6 +4,8 @@
   decided on `tool_call` (arguments rewritten, a `require_approval` waited on in the service's
   queue, a deny returned as an error result the model reads, or raised) and its result on
   `tool_result` (text parts and `structuredContent` redacted, or the result replaced by an error).
+  `read_resource` is decided as a tool `resources/read` (its text on `tool_result`) and
+  `get_prompt` as a tool `prompts/get` (its text on `input`), as the TypeScript proxy does.
   Everything else is the wrapped client's.
 - `proxy_server(upstream, guard)`: an MCP server (the SDK's low-level `Server`) that lists the
   upstream's tools and forwards each call through a `GuardedClient`: put it between any MCP
@@ -190,6 +192,91 @@ class GuardedClient:
         except PolicyDeniedError as e:
             return self._denied(e)
         return _rewritten(r, result, out.payload.get("tool", {}).get("result"))
+
+    async def read_resource(self, uri: str, *args: Any, **kwargs: Any) -> types.ReadResourceResult:
+        """The resource decided as a tool `resources/read` (spec/sdk.md): `tool_call` on `{uri}`,
+        `tool_result` on its text (text contents and blobs that are UTF-8 text, joined). A deny
+        raises PolicyDeniedError: there is no result shape a refusal fits in."""
+        s = self.session
+        g = await s.aenforce("tool_call", {"tool": {"name": "resources/read", "args": {"uri": uri}}})
+        args_ = g.payload.get("tool", {}).get("args", {"uri": uri})
+        decided_uri = args_.get("uri", uri) if isinstance(args_, dict) else uri
+        started = time.perf_counter()
+        try:
+            r: types.ReadResourceResult = await self._client.read_resource(decided_uri, *args, **kwargs)
+        except Exception as e:
+            s.tool_outcome("resources/read", g, started, error=e)
+            raise
+        texts = [t for c in r.contents if (t := _contents_text(c)) is not None]
+        given: dict[str, Any] = {"text": "\n".join(texts), "isError": False}
+        s.tool_outcome("resources/read", g, started, size=len(given["text"]))
+        out = await s.aenforce("tool_result", {"tool": {"name": "resources/read", "args": args_, "result": given}})
+        decided = out.payload.get("tool", {}).get("result")
+        text = decided.get("text") if isinstance(decided, dict) else None
+        if not isinstance(text, str) or text == given["text"]:
+            return r
+        at = [i for i, c in enumerate(r.contents) if _contents_text(c) is not None]
+        if len(at) == 1:
+            contents = [_with_contents_text(c, text) if i == at[0] else c for i, c in enumerate(r.contents)]
+        else:
+            # Several texts decided as one: one text content holds it.
+            others = [c for i, c in enumerate(r.contents) if i not in at]
+            contents = [types.TextResourceContents(uri=decided_uri, mime_type="text/plain", text=text), *others]
+        return r.model_copy(update={"contents": contents})
+
+    async def get_prompt(
+        self, name: str, arguments: dict[str, str] | None = None, *args: Any, **kwargs: Any
+    ) -> types.GetPromptResult:
+        """The prompt decided as a tool `prompts/get` on `{name, arguments}`; its text (text
+        messages and embedded text resources, joined: the conversation's input) on `input`, a
+        rewrite in its first text message and the others emptied. A deny raises PolicyDeniedError."""
+        s = self.session
+        g = await s.aenforce(
+            "tool_call", {"tool": {"name": "prompts/get", "args": {"name": name, "arguments": arguments or {}}}}
+        )
+        decided_args = g.payload.get("tool", {}).get("args", {})
+        given_args = decided_args.get("arguments") if isinstance(decided_args, dict) else None
+        p: types.GetPromptResult = await self._client.get_prompt(
+            name, given_args if isinstance(given_args, dict) else arguments, *args, **kwargs
+        )
+        at = [i for i, m in enumerate(p.messages) if _prompt_text(m) is not None]
+        whole = "".join(_prompt_text(p.messages[i]) or "" for i in at)
+        if not whole:
+            return p
+        text = await s.atext("input", whole)
+        if text == whole:
+            return p
+        messages = [_prompt_with(m, text if i == at[0] else "") if i in at else m for i, m in enumerate(p.messages)]
+        return p.model_copy(update={"messages": messages})
+
+
+def _contents_text(c: Any) -> str | None:
+    if isinstance(c, types.TextResourceContents):
+        return c.text
+    return _blob_text(c.blob) if isinstance(c, types.BlobResourceContents) else None
+
+
+def _with_contents_text(c: Any, text: str) -> Any:
+    """`c` holding `text` (a blob, the same bytes, becomes text)."""
+    if isinstance(c, types.TextResourceContents):
+        return c.model_copy(update={"text": text})
+    return types.TextResourceContents(uri=c.uri, mime_type=c.mime_type or "text/plain", text=text)
+
+
+def _prompt_text(m: Any) -> str | None:
+    c = m.content
+    if isinstance(c, types.TextContent):
+        return c.text
+    if isinstance(c, types.EmbeddedResource):
+        return _contents_text(c.resource)
+    return None
+
+
+def _prompt_with(m: Any, text: str) -> Any:
+    c = m.content
+    if isinstance(c, types.TextContent):
+        return m.model_copy(update={"content": c.model_copy(update={"text": text})})
+    return m.model_copy(update={"content": c.model_copy(update={"resource": _with_contents_text(c.resource, text)})})
 
 
 def proxy_server(
