@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 from pydantic_ai import Agent, DeferredToolRequests, DeferredToolResults
 from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart, ThinkingPart, ToolCallPart, ToolReturnPart
 from pydantic_ai.models.function import AgentInfo, FunctionModel
@@ -175,3 +176,31 @@ def test_streamed_text_is_decided_before_anyone_sees_it(guard: Guard) -> None:
     assert all("4111" not in t for t in seen) and out == "Your card: [CARD]. Bye"
     assert "4111" not in kept and "[CARD]" in kept
     assert "Your card: [CARD]. Bye" in seen[len(seen) // 2 :], "stream_output shows the decided text as it comes"
+
+
+class Answer(BaseModel):
+    note: str
+    n: int
+
+
+def test_a_structured_answer_is_decided(guard: Guard) -> None:
+    # Only str outputs were decided: a structured answer carried the raw card.
+    def respond(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        tool = info.output_tools[0].name
+        return ModelResponse(parts=[ToolCallPart(tool_name=tool, args={"note": f"card {CARD}", "n": 1})])
+
+    agent: Agent[None, Answer] = Agent(
+        FunctionModel(respond), capabilities=[PalisadeCapability(guard)], output_type=Answer
+    )
+    out = agent.run_sync("card?").output
+    assert out == Answer(note="card [CARD]", n=1)
+
+    def denied(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        tool = info.output_tools[0].name
+        return ModelResponse(parts=[ToolCallPart(tool_name=tool, args={"note": "the launch code is 0000", "n": 2})])
+
+    bad: Agent[None, Answer] = Agent(
+        FunctionModel(denied), capabilities=[PalisadeCapability(guard)], output_type=Answer
+    )
+    with pytest.raises(PolicyDeniedError, match="launch codes"):
+        bad.run_sync("code?")

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
 from palisade import Guard, PolicyDeniedError
 
@@ -90,3 +91,19 @@ def test_tuples_dataclasses_and_nested_objects_are_read_as_json(guard: Guard) ->
         assert pair("x") == ("ann", "[EMAIL]")
         assert contacts("x") == {"people": [{"name": "bob", "email": "[EMAIL]"}], "raw": "[EMAIL]"}
         assert one("x") == {"name": "bob", "email": "[EMAIL]"}
+
+
+class Card(BaseModel):
+    owner: str
+    email: str
+
+
+def test_a_model_result_comes_back_as_its_model(guard: Guard) -> None:
+    # A rewritten Pydantic result came back a dict (an Agents SDK ToolOutputText then reached
+    # the model as the dict's repr).
+    @guard.tool
+    def card(q: str) -> Any:
+        return Card(owner="bob", email="bob@example.com")
+
+    with guard.session(sid(), "u1"):
+        assert card("x") == Card(owner="bob", email="[EMAIL]")

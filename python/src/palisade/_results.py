@@ -110,6 +110,20 @@ def _as_kind(original: Any, text: str) -> Any:
     return text
 
 
+def _in_kind(original: Any, data: Any) -> Any:
+    """Structured `data` in the kind `original` came: a tuple, or the same Pydantic model
+    (validated again; the data as is when the rewrite no longer fits it)."""
+    if isinstance(original, tuple) and isinstance(data, list):
+        return tuple(data)
+    validate = getattr(type(original), "model_validate", None)
+    if callable(validate) and isinstance(data, dict):
+        try:
+            return validate(data)
+        except ValueError:
+            return data
+    return data
+
+
 def back(original: Any, given: dict[str, Any], decided: Any) -> Any:
     """The result to hand on after the decision left `decided` for `given`: unchanged when the
     policies changed nothing, else the rewritten text or json in the kind `original` came."""
@@ -121,11 +135,9 @@ def back(original: Any, given: dict[str, Any], decided: Any) -> Any:
         if not structured:
             return _as_kind(original, text)
         parsed = _json_text(text)
-        if parsed is None:
-            return text
-        return tuple(parsed) if isinstance(original, tuple) and isinstance(parsed, list) else parsed
+        return text if parsed is None else _in_kind(original, parsed)
     if data != given.get("json"):
         if not structured and (isinstance(original, (str, *BYTES)) or original is None):
             return _as_kind(original, json.dumps(data, ensure_ascii=False))
-        return tuple(data) if isinstance(original, tuple) and isinstance(data, list) else data
+        return _in_kind(original, data)
     return original

@@ -248,7 +248,7 @@ class PalisadeCapability(AbstractCapability[Any]):
 
     async def after_output_process(self, ctx: RunContext[Any], *, output_context: OutputContext, output: Any) -> Any:
         if not isinstance(output, str):
-            return output
+            return await self._structured(ctx, output)
         s = self._session(ctx)
         if (s.id, output) in self._answered:
             # Decided with the response it came in (or as it streamed): a partial output is
@@ -259,6 +259,30 @@ class PalisadeCapability(AbstractCapability[Any]):
             # capability did not wrap, nothing undecided is shown.
             return output if str(ctx.run_id) in self._streamed else ""
         return await s.atext("output", output)
+
+    async def _structured(self, ctx: RunContext[Any], output: Any) -> Any:
+        """A structured answer decided on `output` as its JSON text; a rewrite comes back in its
+        type (a Pydantic model validated again), or, when it no longer fits it, is refused."""
+        if output is None or getattr(ctx, "partial_output", False):
+            return output
+        text = json.dumps(_results.plain(output), ensure_ascii=False)
+        g = await self._session(ctx).aenforce("output", {"output": {"text": text}})
+        got = g.payload.get("output")
+        decided = got.get("text") if isinstance(got, dict) else text
+        if not isinstance(decided, str) or decided == text:
+            return output
+        try:
+            data = json.loads(decided)
+            validate = getattr(type(output), "model_validate", None)
+            return validate(data) if callable(validate) else data
+        except ValueError as e:
+            raise PolicyDeniedError(
+                f"the answer as decided no longer fits {type(output).__name__} ({e}), so it is not given",
+                decision=g.decision,
+                phase="output",
+                tool=None,
+                denial="deny",
+            ) from None
 
     def get_wrapper_model(self, model: Model) -> Model | None:
         return GuardedModel(model, self._session, self._remember_answer, self._stream_started)
