@@ -362,3 +362,16 @@ def test_a_provider_call_id_used_again_is_a_new_call(guard: Guard) -> None:
     )
     out = second.invoke({"messages": [{"role": "user", "content": "refund 100"}]}, cfg)
     assert "__interrupt__" not in out and ran == [("refund", {"amount": 100})]
+
+
+def test_what_the_human_is_shown_does_not_alias_what_runs(guard: Guard) -> None:
+    # The interrupt's value held the decided arguments themselves: a UI that edited them
+    # (600 -> 40,000) changed what the approved call ran.
+    cfg = thread()
+    a = agent(guard, [call("refund", amount=900), AIMessage(content="done")], checkpointer=InMemorySaver())
+    first = a.invoke({"messages": [{"role": "user", "content": "refund order 7"}]}, cfg)
+    (pending,) = first["__interrupt__"]
+    pending.value["args"]["amount"] = 40_000
+    pending.value["reasons"].clear()
+    a.invoke(Command(resume={"approved": True, "by": "sue"}), cfg)
+    assert ran == [("refund", {"amount": 900})]

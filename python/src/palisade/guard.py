@@ -13,6 +13,7 @@ unless the guard was built with `on_unavailable="allow"`.
 from __future__ import annotations
 
 import asyncio
+import copy
 import functools
 import inspect
 import json
@@ -998,7 +999,11 @@ class Step:
         return _payload(self.decision, self.input)
 
     def approval_request(self) -> dict[str, Any]:
-        """What the framework shows its human: the tool, the arguments as decided, the reasons."""
+        """What the framework shows its human: the tool, the arguments as decided, the reasons.
+        A copy: a UI that edits what it shows changes nothing that runs (an edit is a new call)."""
+        return copy.deepcopy(self._approval_request())
+
+    def _approval_request(self) -> dict[str, Any]:
         d = self.decision
         out: dict[str, Any] = {
             "type": "palisade_approval",
