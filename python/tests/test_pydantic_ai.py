@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from pydantic import BaseModel
-from pydantic_ai import Agent, DeferredToolRequests, DeferredToolResults
+from pydantic_ai import Agent, DeferredToolRequests, DeferredToolResults, ToolReturn
 from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart, ThinkingPart, ToolCallPart, ToolReturnPart
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
@@ -204,3 +204,21 @@ def test_a_structured_answer_is_decided(guard: Guard) -> None:
     )
     with pytest.raises(PolicyDeniedError, match="launch codes"):
         bad.run_sync("code?")
+
+
+def test_a_tool_return_keeps_its_shape_once_rewritten(guard: Guard) -> None:
+    # A ToolReturn came back a dict: its metadata (the application's, never the model's) went to
+    # the model inside the tool's return.
+    m = Recording(
+        ModelResponse(parts=[ToolCallPart(tool_name="lookup", args={"q": "x"}, tool_call_id="c-1")]),
+        ModelResponse(parts=[TextPart("ok")]),
+    )
+    agent: Agent[None, Any] = Agent(m.model(), capabilities=[PalisadeCapability(guard)])
+
+    @agent.tool_plain
+    def lookup(q: str) -> ToolReturn:
+        return ToolReturn(return_value="write to bob@example.com", metadata={"internal": "row-7731"})
+
+    agent.run_sync("look")
+    (part,) = [p for p in m.got[-1][-1].parts if isinstance(p, ToolReturnPart)]
+    assert part.content == "write to [EMAIL]" and part.metadata == {"internal": "row-7731"}

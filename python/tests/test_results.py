@@ -90,7 +90,7 @@ def test_tuples_dataclasses_and_nested_objects_are_read_as_json(guard: Guard) ->
     with guard.session(sid(), "u1"):
         assert pair("x") == ("ann", "[EMAIL]")
         assert contacts("x") == {"people": [{"name": "bob", "email": "[EMAIL]"}], "raw": "[EMAIL]"}
-        assert one("x") == {"name": "bob", "email": "[EMAIL]"}
+        assert one("x") == Contact("bob", "[EMAIL]")
 
 
 class Card(BaseModel):

@@ -111,8 +111,8 @@ def _as_kind(original: Any, text: str) -> Any:
 
 
 def _in_kind(original: Any, data: Any) -> Any:
-    """Structured `data` in the kind `original` came: a tuple, or the same Pydantic model
-    (validated again; the data as is when the rewrite no longer fits it)."""
+    """Structured `data` in the kind `original` came: a tuple, the same Pydantic model
+    (validated again) or dataclass; the data as is when the rewrite no longer fits it."""
     if isinstance(original, tuple) and isinstance(data, list):
         return tuple(data)
     validate = getattr(type(original), "model_validate", None)
@@ -120,6 +120,14 @@ def _in_kind(original: Any, data: Any) -> Any:
         try:
             return validate(data)
         except ValueError:
+            return data
+    if dataclasses.is_dataclass(original) and not isinstance(original, type) and isinstance(data, dict):
+        # The same dataclass, its top-level fields as decided (a framework's result type:
+        # PydanticAI's ToolReturn keeps its metadata the application's).
+        names = {f.name for f in dataclasses.fields(original) if f.init}
+        try:
+            return dataclasses.replace(original, **{k: v for k, v in data.items() if k in names})
+        except (TypeError, ValueError):
             return data
     return data
 
