@@ -33,6 +33,7 @@ from langgraph.types import Command, interrupt
 from pydantic import ConfigDict
 
 from .. import _results
+from .._files import bytes_text, is_text_media
 from .._schema import with_defaults
 from ..errors import PolicyDeniedError, SessionRequiredError
 from ..guard import Guard, OnDeny, Session, Step, denied_tool_message
@@ -48,10 +49,23 @@ def content_text(content: Any) -> str:
         return content
     if isinstance(content, list):
         return "".join(
-            b["text"] if isinstance(b, dict) and isinstance(b.get("text"), str) and not _thinking_block(b) else ""
+            b["text"]
+            if isinstance(b, dict) and isinstance(b.get("text"), str) and not _thinking_block(b)
+            else (_file_text(b) or "")
             for b in content
         )
     return ""
+
+
+def _file_text(b: Any) -> str | None:
+    """The text of a file block whose media type is text (an attached document, base64:
+    LangChain's `{"type": "file", "mime_type", "base64"}` or the older `source_type` form)."""
+    if not isinstance(b, dict) or b.get("type") != "file":
+        return None
+    if not is_text_media(b.get("mime_type", b.get("mimeType"))) or b.get("source_type", "base64") != "base64":
+        return None
+    data = b.get("base64", b.get("data"))
+    return bytes_text(data) if isinstance(data, str) else None
 
 
 # Where providers put the model's thinking, which readers are shown: LangChain's `reasoning`

@@ -63,6 +63,7 @@ from openai.types.responses import (
 )
 
 from .. import _results
+from .._files import data_url_text
 from .._schema import with_defaults
 from .._stream import OutputStream
 from ..errors import PolicyDeniedError, SessionRequiredError
@@ -190,7 +191,12 @@ def _user_text(item: Any) -> str | None:
     if isinstance(c, str):
         return c
     if isinstance(c, list):
-        return "".join(p.get("text", "") for p in c if isinstance(p, Mapping))
+        # An attached text file (`input_file` as a data URL) is part of the message's text.
+        return "".join(
+            p.get("text", "") if "text" in p else (data_url_text(p.get("file_data")) or "")
+            for p in c
+            if isinstance(p, Mapping)
+        )
     return None
 
 

@@ -26,6 +26,7 @@ from pydantic_ai.capabilities import AbstractCapability
 from pydantic_ai.capabilities.abstract import ValidatedToolArgs, WrapModelRequestHandler, WrapToolExecuteHandler
 from pydantic_ai.exceptions import ApprovalRequired
 from pydantic_ai.messages import (
+    BinaryContent,
     ModelMessage,
     ModelRequest,
     ModelResponse,
@@ -40,6 +41,7 @@ from pydantic_ai.output import OutputContext
 from pydantic_ai.tools import ToolDefinition
 
 from .. import _results
+from .._files import bytes_text, is_text_media
 from .._schema import with_defaults
 from ..errors import PolicyDeniedError
 from ..guard import Guard, OnDeny, Session, Step, handle_denial
@@ -48,23 +50,27 @@ from ._pydantic_stream import GuardedModel
 __all__ = ["PalisadeCapability"]
 
 
+def _item_text(x: Any) -> str | None:
+    """The text of one prompt item: a string, or an attached file of a text media type."""
+    if isinstance(x, str):
+        return x
+    if isinstance(x, BinaryContent) and is_text_media(x.media_type):
+        return bytes_text(x.data)
+    return None
+
+
 def _prompt_text(part: UserPromptPart) -> str:
     c = part.content
-    return c if isinstance(c, str) else "".join(x for x in c if isinstance(x, str))
+    return c if isinstance(c, str) else "".join(t for x in c if (t := _item_text(x)) is not None)
 
 
 def _with_prompt(part: UserPromptPart, text: str) -> UserPromptPart:
     if isinstance(part.content, str):
         return dataclasses.replace(part, content=text)
-    # The text items decided as one text: it goes in the first, the others are dropped.
-    items: list[Any] = []
-    for x in part.content:
-        if not isinstance(x, str):
-            items.append(x)
-        elif text is not None:
-            items.append(text)
-            text = None  # type: ignore[assignment]
-    return dataclasses.replace(part, content=items)
+    # The text items (attached text files included) decided as one text: it comes first, as
+    # a string; the items that are not text stay.
+    others = [x for x in part.content if _item_text(x) is None]
+    return dataclasses.replace(part, content=[text, *others])
 
 
 async def _decided_prompts(s: Session, messages: list[ModelMessage]) -> list[ModelMessage]:
