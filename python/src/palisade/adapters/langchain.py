@@ -499,10 +499,10 @@ class PalisadeMiddleware(AgentMiddleware):
         return [(i, content_text(m.content)) for i, m in enumerate(ms[:-1]) if isinstance(m, HumanMessage)]
 
     def _request(
-        self, s: Session, request: ModelRequest, text: str | None, earlier: Mapping[int, str] = {}
+        self, s: Session, request: ModelRequest, text: str | None, earlier: Mapping[int, str] | None = None
     ) -> ModelRequest:
         messages = list(request.messages)
-        for i, decided in earlier.items():
+        for i, decided in (earlier or {}).items():
             m = messages[i]
             if decided != content_text(m.content):
                 messages[i] = HumanMessage(content=decided, id=m.id)
