@@ -293,10 +293,10 @@ class Guard:
         self._unsettled_lock = threading.Lock()
         #: Settlements the service refused for good (another key's call, one it does not hold).
         self.unsettled_refused = 0
-        #: The `input` decisions of user messages, per (session, raw text): the decided text, or
-        #: the denial. A conversation's earlier messages come again with every request as the
+        #: The `input` decisions that let a user's message pass, per (session, raw text): the
+        #: decided text. A conversation's earlier messages come again with every request as the
         #: user wrote them (a checkpointer, the client's history); they get the same rewrites.
-        self._inputs: OrderedDict[tuple[str, str], str | PolicyDeniedError] = OrderedDict()
+        self._inputs: OrderedDict[tuple[str, str], str] = OrderedDict()
         self._inputs_lock = threading.Lock()
 
     # -- sessions ---------------------------------------------------------------------------
@@ -677,15 +677,11 @@ class Session:
     def _text(self, phase: Literal["input", "output"], text: str) -> Flow[str]:
         if phase == "output":
             return _text_of((yield from self._enforce(phase, {phase: {"text": text}})), phase, text)
-        try:
-            decided = _text_of((yield from self._enforce(phase, {phase: {"text": text}})), phase, text)
-        except PolicyDeniedError as e:
-            self._remember_input(text, e)
-            raise
+        decided = _text_of((yield from self._enforce(phase, {phase: {"text": text}})), phase, text)
         self._remember_input(text, decided)
         return decided
 
-    def _remember_input(self, text: str, decided: str | PolicyDeniedError) -> None:
+    def _remember_input(self, text: str, decided: str) -> None:
         g = self.guard
         with g._inputs_lock:
             g._inputs[(self.id, text)] = decided
@@ -695,8 +691,9 @@ class Session:
 
     def earlier(self, text: str) -> str:
         """An earlier user message of this conversation, sent again: the text its own `input`
-        decision left (a denial raises again), or, when this process did not decide it (another
-        node, a restart), `text` decided on `input` again (and recorded)."""
+        decision left, or, when this process did not let it pass (it was denied, or decided on
+        another node or before a restart), `text` decided on `input` again and recorded (a
+        refused injection is refused again, never sent as history)."""
         return self.guard._run(self._earlier(text))
 
     async def aearlier(self, text: str) -> str:
@@ -706,8 +703,6 @@ class Session:
     def _earlier(self, text: str) -> Flow[str]:
         with self.guard._inputs_lock:
             known = self.guard._inputs.get((self.id, text))
-        if isinstance(known, PolicyDeniedError):
-            raise known
         return known if known is not None else (yield from self._text("input", text))
 
     def stream(self) -> OutputStream:
