@@ -1,7 +1,8 @@
 """A PydanticAI model's streamed response, decided as it arrives (spec/sdk.md, "Streams"): each
 text part streams through an `OutputStream` (only what is decided is shown: `stream_text()`,
-`stream_output()`, the run's events), each thinking part is held and given, decided, when it
-ends; `get()` (what the run keeps) holds only decided text."""
+`stream_output()`, the run's events), each thinking part and each structured answer (the
+arguments of an output tool's call) is held and given, decided, when it ends; `get()` (what the
+run keeps) holds only decided text."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ from pydantic_ai.messages import (
     TextPartDelta,
     ThinkingPart,
     ThinkingPartDelta,
+    ToolCallPart,
+    ToolCallPartDelta,
 )
 from pydantic_ai.models import ModelRequestParameters, StreamedResponse
 from pydantic_ai.models.wrapper import WrapperModel
@@ -33,6 +36,14 @@ from pydantic_ai.usage import RequestUsage
 
 from .._stream import OutputStream
 from ..guard import Session
+
+
+def _with_args(part: Any, args: str | None) -> Any:
+    return dataclasses.replace(part, args=args)
+
+
+def _args_json(part: Any) -> str:
+    return str(part.args_as_json_str())
 
 
 class GuardedModel(WrapperModel):
@@ -83,6 +94,15 @@ class GuardedStream(StreamedResponse):
     _shown: dict[int, str] = field(default_factory=dict, init=False)
     _thinking: dict[int, str] = field(default_factory=dict, init=False)
     _final: dict[int, str] = field(default_factory=dict, init=False)
+    # A structured answer (a call of an output tool) is held whole and decided at its end: its
+    # arguments so far, and once decided, per part index.
+    _answer_args: dict[int, str] = field(default_factory=dict, init=False)
+    _final_args: dict[int, str] = field(default_factory=dict, init=False)
+
+    def _is_answer(self, part: Any) -> bool:
+        return isinstance(part, ToolCallPart) and part.tool_name in {
+            t.name for t in self.model_request_parameters.output_tools
+        }
 
     def __aiter__(self) -> AsyncIterator[ModelResponseStreamEvent]:
         # The inner stream already adds final-result and part-end events: not added twice.
@@ -111,9 +131,28 @@ class GuardedStream(StreamedResponse):
             if self._final[index]:
                 yield PartDeltaEvent(index=index, delta=ThinkingPartDelta(content_delta=self._final[index]))
 
+    async def _answer_end(self, index: int) -> AsyncIterator[ModelResponseStreamEvent]:
+        raw = self._answer_args.pop(index)
+        self._final_args[index] = (await self.session.aoutput_texts([raw]))[0] if raw else raw
+        yield PartDeltaEvent(index=index, delta=ToolCallPartDelta(args_delta=self._final_args[index]))
+
     async def _guarded(self) -> AsyncIterator[ModelResponseStreamEvent]:
         async for e in self.inner:
-            if isinstance(e, FinalResultEvent):
+            if isinstance(e, PartStartEvent) and self._is_answer(e.part):
+                self._answer_args[e.index] = ""
+                e = dataclasses.replace(e, part=_with_args(e.part, None))
+            elif (
+                isinstance(e, PartDeltaEvent)
+                and isinstance(e.delta, ToolCallPartDelta)
+                and e.index in self._answer_args
+            ):
+                continue
+            elif isinstance(e, PartEndEvent) and e.index in self._answer_args:
+                self._answer_args[e.index] = _args_json(self.inner.get().parts[e.index])
+                async for rest in self._answer_end(e.index):
+                    yield rest
+                e = dataclasses.replace(e, part=_with_args(e.part, self._final_args[e.index]))
+            elif isinstance(e, FinalResultEvent):
                 self.final_result_event = e
             elif isinstance(e, PartStartEvent) and isinstance(e.part, TextPart):
                 self._texts[e.index] = await self.session.astream()
@@ -142,15 +181,23 @@ class GuardedStream(StreamedResponse):
         for index in [*self._texts, *self._thinking]:
             async for rest in self._end(index, parts[index]):
                 yield rest
+        for index in list(self._answer_args):
+            self._answer_args[index] = _args_json(parts[index])
+            async for rest in self._answer_end(index):
+                yield rest
 
     def get(self) -> ModelResponse:
         r = self.inner.get()
-        parts = [
-            dataclasses.replace(p, content=self._final.get(i, self._shown.get(i, "")))
-            if isinstance(p, (TextPart, ThinkingPart)) and (i in self._final or i in self._texts or i in self._thinking)
-            else p
-            for i, p in enumerate(r.parts)
-        ]
+        parts: list[Any] = []
+        for i, p in enumerate(r.parts):
+            if isinstance(p, (TextPart, ThinkingPart)) and (
+                i in self._final or i in self._texts or i in self._thinking
+            ):
+                p = dataclasses.replace(p, content=self._final.get(i, self._shown.get(i, "")))
+            elif i in self._final_args or i in self._answer_args:
+                # Held until decided: no arguments yet (a partial answer of nothing).
+                p = _with_args(p, self._final_args.get(i))
+            parts.append(p)
         return dataclasses.replace(r, parts=parts)
 
     @property

@@ -269,7 +269,9 @@ class PalisadeCapability(AbstractCapability[Any]):
     async def _structured(self, ctx: RunContext[Any], output: Any) -> Any:
         """A structured answer decided on `output` as its JSON text; a rewrite comes back in its
         type (a Pydantic model validated again), or, when it no longer fits it, is refused."""
-        if output is None or getattr(ctx, "partial_output", False):
+        if output is None or getattr(ctx, "partial_output", False) or str(ctx.run_id) in self._streamed:
+            # Streamed through GuardedModel: built from arguments decided whole (a partial one
+            # of what was decided so far, which is nothing until its end).
             return output
         text = json.dumps(_results.plain(output), ensure_ascii=False)
         g = await self._session(ctx).aenforce("output", {"output": {"text": text}})
