@@ -50,6 +50,11 @@ export class ArgsHold {
     }
   }
 
+  /** The argument text held for call `id` so far. */
+  text(id: string): string {
+    return this.#calls.get(id)?.text ?? "";
+  }
+
   /** The tool a started call names. */
   tool(id: string): string | undefined {
     return this.#calls.get(id)?.tool;
