@@ -271,7 +271,7 @@ test("LangChain chat models: streamed tool_call_chunks reach no stream handler r
   };
   const model = guardChatModel(guard.session("lc-args", { id: "u1", roles: [] }), inner);
   const seen: string[] = [];
-  const handler = { handleLLMNewToken: (_t: string, _i: unknown, _r: string, _p?: string, _tags?: string[], fields?: { chunk?: { message?: { tool_call_chunks?: { args?: string }[] } } }) => void seen.push(JSON.stringify(fields?.chunk?.message?.tool_call_chunks ?? [])) };
+  const handler = { handleLLMNewToken: (...a: unknown[]) => void seen.push(JSON.stringify((a[5] as { chunk?: { message?: { tool_call_chunks?: unknown } } } | undefined)?.chunk?.message?.tool_call_chunks ?? [])) };
   let whole: InstanceType<typeof AIMessageChunk> | undefined;
   for await (const c of await model.stream([new HumanMessage("pay")], { callbacks: [handler] })) whole = whole === undefined ? c : concat(whole, c);
   const shown = seen.join("");
