@@ -15,9 +15,10 @@
 // "Disguised characters"): every Unicode dash and the minus sign become `-`, the ideographic
 // full stop (which IDNA takes as a domain's dot) becomes `.`, circled digits without a
 // compatibility form become digits; Cyrillic, Greek and Armenian letters that look like Latin
-// ones (UTS #39 confusables) become those Latin letters only inside a word that also holds an
-// ASCII letter, digit or `@` (a mixed-script word, UTS #39's sign of a spoof): ordinary Russian
-// or Greek text stays as written, so no detector fires on it.
+// ones (UTS #39 confusables), and a few non-ASCII Latin ones (dotless i, script g), become those
+// ASCII letters only inside a word that also holds an ASCII letter, digit or `@` (a mixed-script
+// word, UTS #39's sign of a spoof): ordinary Russian or Greek text stays as written, so no
+// detector fires on it.
 //
 // Since a run of dropped characters has no bound, one folded code unit may stand for any number
 // of original ones: a stream's hold-back is counted in the characters the fold keeps
@@ -101,6 +102,8 @@ const CONFUSABLE: ReadonlyMap<number, string> = new Map(
     "οo αa νv ρp ιi κk υu χx ϲc ϳj ΑA ΒB ΕE ΖZ ΗH ΙI ΚK ΜM ΝN ΟO ΡP ΤT ΥY ΧX ϹC",
     // Armenian
     "օo սu հh ոn ցg զq",
+    // Latin letters NFKC keeps (dotless i and j, Latin alpha, script g, iota)
+    "ıi ȷj ɑa ɡg ɩi",
   ]
     .join(" ")
     .split(" ")
