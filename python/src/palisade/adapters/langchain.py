@@ -258,6 +258,7 @@ class GuardedChatModel(BaseChatModel):
         stream = s.stream()
         usage: TokenUse | None = None
         thinking = ""
+        calls: AIMessageChunk | None = None
         for chunk in self.inner.stream(messages, config={"callbacks": []}, stop=stop, **kwargs):
             usage = _usage(chunk) or usage
             text = content_text(chunk.content)
@@ -268,7 +269,12 @@ class GuardedChatModel(BaseChatModel):
                 ready = stream.push(text)
                 if ready:
                     yield self._emit(self._piece(ready, None), run_manager)
-            if rest.tool_call_chunks or rest.usage_metadata or rest.response_metadata:
+            if rest.tool_call_chunks:
+                # A call's argument chunks wait for the answer's end: nothing of a call is shown
+                # before its arguments are complete (spec/streams.md).
+                calls = _joined(calls, rest.tool_call_chunks)
+                rest = rest.model_copy(update={"tool_call_chunks": [], "tool_calls": [], "invalid_tool_calls": []})
+            if rest.usage_metadata or rest.response_metadata:
                 yield self._emit(ChatGenerationChunk(message=rest), run_manager)
         if thinking:
             decided = (s.output_texts([thinking]))[0]
@@ -276,6 +282,8 @@ class GuardedChatModel(BaseChatModel):
         tail = stream.end()
         if tail:
             yield self._emit(self._piece(tail, None), run_manager)
+        if calls is not None:
+            yield self._emit(ChatGenerationChunk(message=calls), run_manager)
         s.record_model(
             duration_ms=(time.perf_counter() - started) * 1000,
             tokens=usage,
@@ -295,6 +303,7 @@ class GuardedChatModel(BaseChatModel):
         stream = await s.astream()
         usage: TokenUse | None = None
         thinking = ""
+        calls: AIMessageChunk | None = None
         async for chunk in self.inner.astream(messages, config={"callbacks": []}, stop=stop, **kwargs):
             usage = _usage(chunk) or usage
             text = content_text(chunk.content)
@@ -305,7 +314,12 @@ class GuardedChatModel(BaseChatModel):
                 ready = await stream.apush(text)
                 if ready:
                     yield await self._aemit(self._piece(ready, None), run_manager)
-            if rest.tool_call_chunks or rest.usage_metadata or rest.response_metadata:
+            if rest.tool_call_chunks:
+                # A call's argument chunks wait for the answer's end: nothing of a call is shown
+                # before its arguments are complete (spec/streams.md).
+                calls = _joined(calls, rest.tool_call_chunks)
+                rest = rest.model_copy(update={"tool_call_chunks": [], "tool_calls": [], "invalid_tool_calls": []})
+            if rest.usage_metadata or rest.response_metadata:
                 yield await self._aemit(ChatGenerationChunk(message=rest), run_manager)
         if thinking:
             decided = (await s.aoutput_texts([thinking]))[0]
@@ -313,6 +327,8 @@ class GuardedChatModel(BaseChatModel):
         tail = await stream.aend()
         if tail:
             yield await self._aemit(self._piece(tail, None), run_manager)
+        if calls is not None:
+            yield await self._aemit(ChatGenerationChunk(message=calls), run_manager)
         s.record_model(
             duration_ms=(time.perf_counter() - started) * 1000,
             tokens=usage,
@@ -611,3 +627,9 @@ def _observed(s: Session, request: ToolCallRequest, out: ToolMessage, started: f
             is_error=bool(given["isError"]),
         )
     return given
+
+
+def _joined(calls: AIMessageChunk | None, chunks: list[Any]) -> AIMessageChunk:
+    """The tool-call chunks held so far with `chunks` added (joined by index, as LangChain joins them)."""
+    more = AIMessageChunk(content="", tool_call_chunks=chunks)
+    return more if calls is None else calls + more

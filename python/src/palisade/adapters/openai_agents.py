@@ -44,6 +44,8 @@ from openai.types.responses import (
     ResponseCompletedEvent,
     ResponseContentPartAddedEvent,
     ResponseContentPartDoneEvent,
+    ResponseFunctionCallArgumentsDeltaEvent,
+    ResponseFunctionCallArgumentsDoneEvent,
     ResponseOutputItemAddedEvent,
     ResponseOutputItemDoneEvent,
     ResponseOutputMessage,
@@ -325,6 +327,11 @@ class GuardedAgentModel(Model):
         texts = _StreamedTexts(self.session)
         started = time.perf_counter()
         async for event in self.inner.stream_response(system_instructions, input, *args, **kwargs):
+            # A call's argument events are a preview of a call not yet decided (a card number, a
+            # URL, a call the guard then denies): not passed on. The runner runs the call from
+            # the completed response's items, unchanged (spec/streams.md).
+            if isinstance(event, ResponseFunctionCallArgumentsDeltaEvent | ResponseFunctionCallArgumentsDoneEvent):
+                continue
             if isinstance(event, _DELTAS):
                 ready = await texts.push(_key(event), event)
                 if ready:
