@@ -255,3 +255,31 @@ def test_a_streamed_structured_answer_is_decided_before_anyone_sees_it(guard: Gu
 
     seen, out = asyncio.run(main())
     assert all("4111" not in t for t in seen) and out == Answer(note="card [CARD]", n=3)
+
+
+def test_a_streamed_tool_call_shows_nothing_before_its_arguments_are_complete(guard: Guard) -> None:
+    # The call's argument deltas reached the run's event stream as they came (spec/streams.md).
+    steps = [
+        [(0, DeltaToolCall(name="search", json_args='{"query": "card 4111 ', tool_call_id="c1"))],
+        [(0, DeltaToolCall(json_args='1111 1111 1111"}'))],
+    ]
+
+    async def stream(messages: list[ModelMessage], info: AgentInfo) -> AsyncIterator[Any]:
+        if any(isinstance(p, ToolReturnPart) for m in messages for p in getattr(m, "parts", [])):
+            yield "done"
+            return
+        for step in steps:
+            yield dict(step)
+
+    agent, ran = make(guard, FunctionModel(stream_function=stream))
+
+    async def main() -> list[str]:
+        async with agent.run_stream_events("find") as events:
+            seen = [str(e) async for e in events]
+        await guard.aclose()
+        return seen
+
+    seen = asyncio.run(main())
+    deltas = [e for e in seen if "ToolCallPartDelta" in e]
+    assert len(deltas) == 1 and "4111 1111 1111 1111" in deltas[0], "the arguments come whole, once"
+    assert ran == [("search", "card 4111 1111 1111 1111", 10)]

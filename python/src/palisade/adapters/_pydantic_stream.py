@@ -98,6 +98,8 @@ class GuardedStream(StreamedResponse):
     # arguments so far, and once decided, per part index.
     _answer_args: dict[int, str] = field(default_factory=dict, init=False)
     _final_args: dict[int, str] = field(default_factory=dict, init=False)
+    # Calls of the agent's tools whose arguments still stream (shown whole at their end).
+    _calls: set[int] = field(default_factory=set, init=False)
 
     def _is_answer(self, part: Any) -> bool:
         return isinstance(part, ToolCallPart) and part.tool_name in {
@@ -141,12 +143,21 @@ class GuardedStream(StreamedResponse):
             if isinstance(e, PartStartEvent) and self._is_answer(e.part):
                 self._answer_args[e.index] = ""
                 e = dataclasses.replace(e, part=_with_args(e.part, None))
+            elif isinstance(e, PartStartEvent) and isinstance(e.part, ToolCallPart):
+                # Nothing of a call before its arguments are complete (spec/streams.md): they
+                # come whole at its end, as the LangChain model gives a call's chunks.
+                self._calls.add(e.index)
+                e = dataclasses.replace(e, part=_with_args(e.part, None))
             elif (
                 isinstance(e, PartDeltaEvent)
                 and isinstance(e.delta, ToolCallPartDelta)
-                and e.index in self._answer_args
+                and (e.index in self._answer_args or e.index in self._calls)
             ):
                 continue
+            elif isinstance(e, PartEndEvent) and e.index in self._calls:
+                self._calls.discard(e.index)
+                args = _args_json(self.inner.get().parts[e.index])
+                yield PartDeltaEvent(index=e.index, delta=ToolCallPartDelta(args_delta=args))
             elif isinstance(e, PartEndEvent) and e.index in self._answer_args:
                 self._answer_args[e.index] = _args_json(self.inner.get().parts[e.index])
                 async for rest in self._answer_end(e.index):
