@@ -516,6 +516,9 @@ class _StreamedTexts:
                         whole = self.shown.get(key, "")
                 else:
                     whole = self.final[key] if key in self.final else await self._fresh(raw)
+                    if every:
+                        # Decided once: the completed response carries it again.
+                        self.final[key] = whole
                 if whole != raw:
                     for n, (_, _, field, j, _t) in enumerate(group):
                         put[(i, field, j)] = whole if n == 0 else ""
