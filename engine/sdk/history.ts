@@ -312,9 +312,11 @@ export class SessionHistory {
     this.#forgotten.delete(session);
     if (e !== undefined) {
       e.ended = true;
-      if (e.byId.size > 0 || e.former !== undefined) {
-        if (this.#endedIds.size >= this.#maxSessions * 10) this.#endedIds.delete(this.#endedIds.keys().next().value as string);
-        this.#endedIds.set(session, new Set([...(e.former ?? []), ...e.byId.keys()]));
+      // Only a call let run (or still waiting for its human) can come back with a result.
+      const ids = [...e.byId].filter(([, at]) => e.calls[at]?.outcome === "executed" || e.calls[at]?.outcome === "pending").map(([id]) => id);
+      if (ids.length > 0 || e.former !== undefined) {
+        if (this.#endedIds.size >= this.#maxSessions) this.#endedIds.delete(this.#endedIds.keys().next().value as string);
+        this.#endedIds.set(session, new Set([...(e.former ?? []), ...ids]));
       }
     }
     if (next === undefined || next === 0) return;
