@@ -215,7 +215,8 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
     // The console, like the log, sees the history by reference (one node keeps 5,000 decisions).
     const shown = decision.payload === full ? input0 : withSession(decision.payload, full.session, input0.session);
     const shownJson = shown === input0 ? recordedJson : (JSON.stringify(shown) ?? "null");
-    const recorded = ctx.record({ id, iso, agent, env, phase: r.phase, session, principal: typeof principal === "string" ? principal : null, tool, input: input0, inputJson: recordedJson, decision, caller: caller.id, ...(shadow ? { mode: "shadow" as const } : {}), ...(call !== undefined ? { callSeq: call.seq, outcome: call.outcome } : {}) });
+    // Absent fields stay undefined rather than being spread in: one object of one shape per decision.
+    const recorded = ctx.record({ id, iso, agent, env, phase: r.phase, session, principal: typeof principal === "string" ? principal : null, tool, input: input0, inputJson: recordedJson, decision, caller: caller.id, mode: shadow ? "shadow" : undefined, callSeq: call?.seq, outcome: call?.outcome });
     // By default the answer is what the console shows: the history by reference, as the log has
     // it, so an answer does not grow with its session, and an input no transform changed is
     // written to JSON once for the entry, the console and the answer.
