@@ -264,7 +264,9 @@ export class Recorder {
   readonly #ctx: RecorderContext;
   #queue: (PendingDecision | PendingSettlement)[] = [];
   #scheduled: Promise<void> | null = null;
-  #inflight = new Set<Promise<unknown>>();
+  // Appends handed to the log and not yet settled, and who waits for there to be none (flush).
+  #inflight = 0;
+  #idle: PromiseWithResolvers<void> | null = null;
   #failure: Error | null = null;
   /** Audit failures seen so far. */
   failures = 0;
@@ -352,7 +354,7 @@ export class Recorder {
     while (this.#scheduled) await this.#scheduled;
     this.#drain();
     if (this.#ctx.audit?.flush) await this.#ctx.audit.flush();
-    while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight]);
+    while (this.#inflight > 0) await (this.#idle ??= Promise.withResolvers<void>()).promise;
   }
 
   #failed(err: unknown): void {
@@ -380,7 +382,7 @@ export class Recorder {
         } catch (err) {
           appended = Promise.reject(err);
         }
-        this.#track(appended, p);
+        this.#track(appended, p.durable);
       } else p.durable?.resolve();
       if (monitor !== undefined) {
         try {
@@ -397,20 +399,42 @@ export class Recorder {
     }
   }
 
-  #track(appended: Promise<unknown>, p: PendingDecision | undefined): void {
-    const tracked: Promise<void> = appended.then(
+  // One handler pair for every append that nobody awaits: a closure per entry would keep its
+  // decision (and the whole input it was decided on) alive until the log commits it, which the
+  // garbage collector then pays for on this thread.
+  readonly #appended = (): void => {
+    this.#settled();
+    this.#failure = null;
+  };
+
+  readonly #refused = (err: unknown): void => {
+    this.#settled();
+    this.#failed(err);
+  };
+
+  #settled(): void {
+    if (--this.#inflight === 0 && this.#idle !== null) {
+      this.#idle.resolve();
+      this.#idle = null;
+    }
+  }
+
+  #track(appended: Promise<unknown>, durable: PendingDecision["durable"]): void {
+    this.#inflight++;
+    if (durable === undefined) {
+      appended.then(this.#appended, this.#refused);
+      return;
+    }
+    appended.then(
       () => {
-        this.#inflight.delete(tracked);
-        this.#failure = null;
-        p?.durable?.resolve();
+        this.#appended();
+        durable.resolve();
       },
       (err: unknown) => {
-        this.#inflight.delete(tracked);
-        this.#failed(err);
-        p?.durable?.reject(this.#failure);
+        this.#refused(err);
+        durable.reject(this.#failure);
       },
     );
-    this.#inflight.add(tracked);
   }
 
   #appendSettlement(audit: AuditSink, p: PendingSettlement): Promise<unknown> {
