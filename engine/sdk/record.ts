@@ -270,9 +270,15 @@ export class Recorder {
   #failure: Error | null = null;
   /** Audit failures seen so far. */
   failures = 0;
+  /** The fields every record of this guard writes the same, as canonical text (null: one would need escaping). */
+  readonly #fields: { readonly agent: string; readonly env: string; readonly mode: string } | null;
+  #digest = "";
+  #digestText = "";
 
   constructor(ctx: RecorderContext) {
     this.#ctx = ctx;
+    const fields = { agent: `{"agent":${q(ctx.agentId)}`, env: `,"env":${q(ctx.env)}`, mode: `,"mode":${q(ctx.mode)}` };
+    this.#fields = ctx.agentId.isWellFormed() && ctx.env.isWellFormed() ? fields : null;
   }
 
   /** Whether anything records at all (no audit and no monitor: nothing is queued). */
@@ -463,27 +469,49 @@ export class Recorder {
     // The original input goes with the record only where the log seals it: the record path.
     if (p.original !== undefined && sealsField(this.#ctx.audit?.erasure, ORIGINAL_FIELD)) return undefined;
     const d = p.decision;
-    const c = this.#ctx;
-    let head = `{"agent":${q(c.agentId)}`;
-    if (p.approval !== undefined) head += `,"approval":${canonicalJson(p.approval)}`;
+    const f = this.#fields;
+    if (f === null) return undefined;
+    // Written once per guard: the agent, env and mode; the fields written from policy text and
+    // answers are checked for escaped surrogates, the ids and names for lone ones.
+    let head = f.agent;
+    let checked = "";
+    if (p.approval !== undefined) head += `,"approval":${(checked = canonicalJson(p.approval))}`;
     if (p.callSeq !== undefined && p.callSeq >= 0) head += `,"call_seq":${p.callSeq}`;
-    head += `,"decision":${q(d.decision)},"env":${q(c.env)}`;
-    if (d.errors.length > 0) head += `,"errors":${canonicalJson(d.errors.map((e) => ({ message: e.message, rule: e.rule })))}`;
-    let tail = `,"mode":${q(c.mode)}`;
+    head += `${DECISION_FIELD[d.decision]}${f.env}`;
+    if (d.errors.length > 0) {
+      const errors = canonicalJson(d.errors.map((e) => ({ message: e.message, rule: e.rule })));
+      checked += errors;
+      head += `,"errors":${errors}`;
+    }
+    let tail = f.mode;
     if (p.outcome !== undefined) tail += `,"outcome":${q(p.outcome)}`;
-    tail += `,"phase":${q(p.phase)},"policy_digest":${q(d.policy.digest)},"principal":${p.principal === null ? "null" : q(p.principal)},"reasons":${canonicalJson(d.reasons.map(reasonJson))},"session":${p.session === null ? "null" : q(p.session)},"time":${q(p.iso)},"tool":${p.tool === undefined ? "null" : q(p.tool)}`;
-    if (d.warnings.length > 0) tail += `,"warnings":${canonicalJson(d.warnings.map(reasonJson))}`;
+    const reasons = d.reasons.length === 0 ? "[]" : canonicalJson(d.reasons.map(reasonJson));
+    if (d.reasons.length > 0) checked += reasons;
+    tail += `,"phase":${q(p.phase)}${this.#digestField(d.policy.digest)},"principal":${p.principal === null ? "null" : q(p.principal)},"reasons":${reasons},"session":${p.session === null ? "null" : q(p.session)},"time":"${p.iso}","tool":${p.tool === undefined ? "null" : q(p.tool)}`;
+    if (d.warnings.length > 0) {
+      const warnings = canonicalJson(d.warnings.map(reasonJson));
+      checked += warnings;
+      tail += `,"warnings":${warnings}`;
+    }
     tail += "}";
-    if (head.includes("\\ud") || tail.includes("\\ud")) return undefined;
-    const input = this.#recordedInput(p, p.input);
+    if (checked.includes("\\ud") || !(p.principal?.isWellFormed() ?? true) || !(p.session?.isWellFormed() ?? true) || !(p.tool?.isWellFormed() ?? true)) return undefined;
     // Canonical here (a walk and JSON.stringify) is cheaper than JSON.stringify here and a parse
     // plus a canonical walk on the store's thread, which bounds recorded throughput. What
     // canonicalJson refuses (not plain JSON) goes as JSON.stringify's text, for the store to judge.
     try {
-      return { head, name: "input", json: jcs(input, "input"), tail, maxInline: MAX_RECORDED_INPUT, canonical: true };
+      return { head, name: "input", json: inputText(p.input, sessionText(p)), tail, maxInline: MAX_RECORDED_INPUT, canonical: true };
     } catch {
-      return { head, name: "input", json: JSON.stringify(input), tail, maxInline: MAX_RECORDED_INPUT };
+      return { head, name: "input", json: JSON.stringify(this.#recordedInput(p, p.input)), tail, maxInline: MAX_RECORDED_INPUT };
     }
+  }
+
+  // `,"policy_digest":"<digest>"`, written once per policy set.
+  #digestField(digest: string): string {
+    if (digest !== this.#digest) {
+      this.#digest = digest;
+      this.#digestText = `,"policy_digest":${q(digest)}`;
+    }
+    return this.#digestText;
   }
 
   #auditRecord(p: PendingDecision): AuditRecord {
@@ -543,6 +571,82 @@ export class Recorder {
 }
 
 const q = JSON.stringify;
+
+const DECISION_FIELD: Readonly<Record<Decision["decision"], string>> = {
+  allow: ',"decision":"allow"',
+  deny: ',"decision":"deny"',
+  require_approval: ',"decision":"require_approval"',
+};
+
+// Objects every record of a guard or of a session repeats (the agent, a session's principal),
+// frozen when registered, with their canonical text once it has been written.
+const FIXED = new WeakMap<object, string | null>();
+
+/**
+ * Freezes `value` (plain JSON data that only the guard holds) and lets records reuse its canonical
+ * text: the agent and a session's principal are in every input the guard records.
+ */
+export function fixedForRecords<T extends object>(value: T): T {
+  freezeDeep(value);
+  FIXED.set(value, null);
+  return value;
+}
+
+function freezeDeep(value: unknown): void {
+  if (typeof value !== "object" || value === null || Object.isFrozen(value)) return;
+  for (const k of Object.keys(value)) freezeDeep((value as Record<string, unknown>)[k]);
+  Object.freeze(value);
+}
+
+/** `"key":` of the fields every input has. */
+const KEY_TEXT = new Map(["agent", "env", "principal", "session", "time", "tool", "input", "model", "output", "meta"].map((k) => [k, `${q(k)}:`]));
+
+/** The session as a record holds it: how many calls came before (and from which), and its id. */
+function sessionText(p: PendingDecision): string {
+  const id = p.session === null ? "null" : q(p.session);
+  // `calls_from` only when the id was used before: the calls this decision read are calls
+  // `calls_from` .. `calls_from + calls_before - 1` of its session id (spec/sdk.md, "Recording").
+  return p.callsFrom > 0 ? `{"calls_before":${p.callsBefore},"calls_from":${p.callsFrom},"id":${id}}` : `{"calls_before":${p.callsBefore},"id":${id}}`;
+}
+
+/**
+ * canonicalJson of `input` with `session` replaced by `session` (canonical text already), written
+ * field by field so that the fields registered with fixedForRecords are not walked again. Throws
+ * what canonicalJson throws, and when a key would need escaping.
+ */
+function inputText(input: Readonly<Record<string, unknown>>, session: string): string {
+  const keys = Object.keys(input);
+  if (!Object.hasOwn(input, "session")) keys.push("session");
+  for (let i = 1; i < keys.length; i++) {
+    if (keys[i - 1] >= keys[i]) {
+      keys.sort();
+      break;
+    }
+  }
+  let out = "{";
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    let text: string;
+    if (k === "session") text = session;
+    else {
+      const v = input[k];
+      if (v === undefined) continue;
+      if (typeof v === "object" && v !== null) {
+        const fixed = FIXED.get(v);
+        if (fixed === undefined) text = jcs(v, "input");
+        else if (fixed === null) FIXED.set(v, (text = jcs(v, "input")));
+        else text = fixed;
+      } else text = jcs(v, "input");
+    }
+    let key = KEY_TEXT.get(k);
+    if (key === undefined) {
+      if (!k.isWellFormed()) throw new Error("a key with a lone surrogate");
+      key = `${q(k)}:`;
+    }
+    out += out.length === 1 ? key + text : `,${key}${text}`;
+  }
+  return `${out}}`;
+}
 
 function messageOf(err: unknown): string {
   try {
