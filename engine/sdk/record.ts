@@ -499,7 +499,7 @@ export class Recorder {
     // plus a canonical walk on the store's thread, which bounds recorded throughput. What
     // canonicalJson refuses (not plain JSON) goes as JSON.stringify's text, for the store to judge.
     try {
-      return { head, name: "input", json: inputText(p.input, sessionText(p)), tail, maxInline: MAX_RECORDED_INPUT, canonical: true };
+      return { head: flat(head), name: "input", json: flat(inputText(p.input, sessionText(p))), tail: flat(tail), maxInline: MAX_RECORDED_INPUT, canonical: true };
     } catch {
       return { head, name: "input", json: JSON.stringify(this.#recordedInput(p, p.input)), tail, maxInline: MAX_RECORDED_INPUT };
     }
@@ -600,6 +600,16 @@ function freezeDeep(value: unknown): void {
 
 /** `"key":` of the fields every input has. */
 const KEY_TEXT = new Map(["agent", "env", "principal", "session", "time", "tool", "input", "model", "output", "meta"].map((k) => [k, `${q(k)}:`]));
+
+/**
+ * `text` as one piece: a string built by concatenation is a tree of its pieces, which the entry
+ * would keep until the log hands it to the store (many small objects for the garbage collector to
+ * copy and promote, and the store's packing to walk); reading a character writes it out flat.
+ */
+function flat(text: string): string {
+  text.charCodeAt(0);
+  return text;
+}
 
 /** The session as a record holds it: how many calls came before (and from which), and its id. */
 function sessionText(p: PendingDecision): string {
