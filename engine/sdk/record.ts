@@ -472,36 +472,39 @@ export class Recorder {
     const f = this.#fields;
     if (f === null) return undefined;
     // Written once per guard: the agent, env and mode; the fields written from policy text and
-    // answers are checked for escaped surrogates, the ids and names for lone ones.
-    let head = f.agent;
+    // answers are checked for escaped surrogates, the ids and names for lone ones. Each text is
+    // joined from its pieces, flat: a string built by concatenation is a tree of them, which the
+    // entry would keep (the garbage collector copying and promoting every piece) until the log
+    // hands it to the store.
+    const head: string[] = [f.agent];
     let checked = "";
-    if (p.approval !== undefined) head += `,"approval":${(checked = canonicalJson(p.approval))}`;
-    if (p.callSeq !== undefined && p.callSeq >= 0) head += `,"call_seq":${p.callSeq}`;
-    head += `${DECISION_FIELD[d.decision]}${f.env}`;
+    if (p.approval !== undefined) head.push(',"approval":', (checked = canonicalJson(p.approval)));
+    if (p.callSeq !== undefined && p.callSeq >= 0) head.push(',"call_seq":', String(p.callSeq));
+    head.push(DECISION_FIELD[d.decision], f.env);
     if (d.errors.length > 0) {
       const errors = canonicalJson(d.errors.map((e) => ({ message: e.message, rule: e.rule })));
       checked += errors;
-      head += `,"errors":${errors}`;
+      head.push(',"errors":', errors);
     }
-    let tail = f.mode;
-    if (p.outcome !== undefined) tail += `,"outcome":${q(p.outcome)}`;
+    const tail: string[] = [f.mode];
+    if (p.outcome !== undefined) tail.push(',"outcome":', q(p.outcome));
     const reasons = d.reasons.length === 0 ? "[]" : canonicalJson(d.reasons.map(reasonJson));
     if (d.reasons.length > 0) checked += reasons;
-    tail += `,"phase":${q(p.phase)}${this.#digestField(d.policy.digest)},"principal":${p.principal === null ? "null" : q(p.principal)},"reasons":${reasons},"session":${p.session === null ? "null" : q(p.session)},"time":"${p.iso}","tool":${p.tool === undefined ? "null" : q(p.tool)}`;
+    tail.push(',"phase":', q(p.phase), this.#digestField(d.policy.digest), ',"principal":', p.principal === null ? "null" : q(p.principal), ',"reasons":', reasons, ',"session":', p.session === null ? "null" : q(p.session), ',"time":"', p.iso, '","tool":', p.tool === undefined ? "null" : q(p.tool));
     if (d.warnings.length > 0) {
       const warnings = canonicalJson(d.warnings.map(reasonJson));
       checked += warnings;
-      tail += `,"warnings":${warnings}`;
+      tail.push(',"warnings":', warnings);
     }
-    tail += "}";
+    tail.push("}");
     if (checked.includes("\\ud") || !(p.principal?.isWellFormed() ?? true) || !(p.session?.isWellFormed() ?? true) || !(p.tool?.isWellFormed() ?? true)) return undefined;
     // Canonical here (a walk and JSON.stringify) is cheaper than JSON.stringify here and a parse
     // plus a canonical walk on the store's thread, which bounds recorded throughput. What
     // canonicalJson refuses (not plain JSON) goes as JSON.stringify's text, for the store to judge.
     try {
-      return { head: flat(head), name: "input", json: flat(inputText(p.input, sessionText(p))), tail: flat(tail), maxInline: MAX_RECORDED_INPUT, canonical: true };
+      return { head: head.join(""), name: "input", json: inputText(p.input, sessionText(p)), tail: tail.join(""), maxInline: MAX_RECORDED_INPUT, canonical: true };
     } catch {
-      return { head, name: "input", json: JSON.stringify(this.#recordedInput(p, p.input)), tail, maxInline: MAX_RECORDED_INPUT };
+      return { head: head.join(""), name: "input", json: JSON.stringify(this.#recordedInput(p, p.input)), tail: tail.join(""), maxInline: MAX_RECORDED_INPUT };
     }
   }
 
@@ -601,16 +604,6 @@ function freezeDeep(value: unknown): void {
 /** `"key":` of the fields every input has. */
 const KEY_TEXT = new Map(["agent", "env", "principal", "session", "time", "tool", "input", "model", "output", "meta"].map((k) => [k, `${q(k)}:`]));
 
-/**
- * `text` as one piece: a string built by concatenation is a tree of its pieces, which the entry
- * would keep until the log hands it to the store (many small objects for the garbage collector to
- * copy and promote, and the store's packing to walk); reading a character writes it out flat.
- */
-function flat(text: string): string {
-  text.charCodeAt(0);
-  return text;
-}
-
 /** The session as a record holds it: how many calls came before (and from which), and its id. */
 function sessionText(p: PendingDecision): string {
   const id = p.session === null ? "null" : q(p.session);
@@ -633,7 +626,7 @@ function inputText(input: Readonly<Record<string, unknown>>, session: string): s
       break;
     }
   }
-  let out = "{";
+  const parts: string[] = ["{"];
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i];
     let text: string;
@@ -653,9 +646,11 @@ function inputText(input: Readonly<Record<string, unknown>>, session: string): s
       if (!k.isWellFormed()) throw new Error("a key with a lone surrogate");
       key = `${q(k)}:`;
     }
-    out += out.length === 1 ? key + text : `,${key}${text}`;
+    if (parts.length > 1) parts.push(",");
+    parts.push(key, text);
   }
-  return `${out}}`;
+  parts.push("}");
+  return parts.join("");
 }
 
 function messageOf(err: unknown): string {
