@@ -336,23 +336,22 @@ export class Recorder {
   /** The outcome event of a step. */
   outcome(phase: "tool_call" | "model_call", session: string | null, tool: string | undefined, step: StepOutcome, output?: string): OutcomeEvent {
     const c = this.#ctx;
-    return {
-      kind: "outcome",
-      time: Date.now(),
-      agent: c.agentId,
-      ...(c.agentVersion !== undefined ? { agentVersion: c.agentVersion } : {}),
-      env: c.env,
-      ...(session !== null ? { session } : {}),
-      phase,
-      ...(tool !== undefined ? { tool } : {}),
-      ...(step.model !== undefined ? { model: step.model } : {}),
-      ...(step.provider !== undefined ? { provider: step.provider } : {}),
-      ...(step.durationMs !== undefined ? { durationMs: step.durationMs } : {}),
-      ...(step.error !== undefined ? { error: step.error } : {}),
-      ...(step.tokens !== undefined ? { tokens: step.tokens } : {}),
-      ...(step.outputSize !== undefined ? { outputSize: step.outputSize } : {}),
-      ...(output !== undefined ? { output } : {}),
-    };
+    // Fields set one by one, in the order they always had: a spread of a conditional object
+    // literal per optional field made each event several objects.
+    const e: Mutable<OutcomeEvent> = { kind: "outcome", time: Date.now(), agent: c.agentId } as Mutable<OutcomeEvent>;
+    if (c.agentVersion !== undefined) e.agentVersion = c.agentVersion;
+    e.env = c.env;
+    if (session !== null) e.session = session;
+    e.phase = phase;
+    if (tool !== undefined) e.tool = tool;
+    if (step.model !== undefined) e.model = step.model;
+    if (step.provider !== undefined) e.provider = step.provider;
+    if (step.durationMs !== undefined) e.durationMs = step.durationMs;
+    if (step.error !== undefined) e.error = step.error;
+    if (step.tokens !== undefined) e.tokens = step.tokens;
+    if (step.outputSize !== undefined) e.outputSize = step.outputSize;
+    if (output !== undefined) e.output = output;
+    return e;
   }
 
   /** Records everything queued, then waits for the audit log to make it durable. */
@@ -552,26 +551,33 @@ export class Recorder {
   }
 
   #event(p: PendingDecision): GuardEvent {
-    const labels: Record<string, string> = { mode: this.#ctx.mode };
+    const c = this.#ctx;
+    const labels: Record<string, string> = { mode: c.mode };
     if (p.approval !== undefined) labels.approval = p.approval.approved ? "approved" : (p.approval.cause ?? "refused");
-    const output = p.phase === "output" ? (p.input.output as { text?: unknown } | undefined)?.text : undefined;
-    return {
-      time: p.ms,
-      agent: this.#ctx.agentId,
-      ...(this.#ctx.agentVersion !== undefined ? { agentVersion: this.#ctx.agentVersion } : {}),
-      env: this.#ctx.env,
-      ...(p.session !== null ? { session: p.session } : {}),
-      phase: p.phase,
-      ...(p.tool !== undefined ? { tool: p.tool } : {}),
-      decision: p.decision.decision,
-      rules: p.decision.reasons.map((r) => ({ rule: r.rule, effect: r.effect })),
-      latencyMs: p.latencyMs,
-      labels,
-      ...(typeof output === "string" ? { output } : {}),
-      policyDigest: p.decision.policy.digest,
-    };
+    const reasons = p.decision.reasons;
+    const rules: { rule: string; effect: string }[] = [];
+    for (let i = 0; i < reasons.length; i++) rules.push({ rule: reasons[i].rule, effect: reasons[i].effect });
+    // Fields set one by one, in the order they always had (see `outcome`).
+    const e = { time: p.ms, agent: c.agentId } as Mutable<GuardEvent>;
+    if (c.agentVersion !== undefined) e.agentVersion = c.agentVersion;
+    e.env = c.env;
+    if (p.session !== null) e.session = p.session;
+    e.phase = p.phase;
+    if (p.tool !== undefined) e.tool = p.tool;
+    e.decision = p.decision.decision;
+    e.rules = rules;
+    e.latencyMs = p.latencyMs;
+    e.labels = labels;
+    if (p.phase === "output") {
+      const output = (p.input.output as { text?: unknown } | undefined)?.text;
+      if (typeof output === "string") e.output = output;
+    }
+    e.policyDigest = p.decision.policy.digest;
+    return e;
   }
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 const q = JSON.stringify;
 
