@@ -271,13 +271,16 @@ export class Recorder {
   /** Audit failures seen so far. */
   failures = 0;
   /** The fields every record of this guard writes the same, as canonical text (null: one would need escaping). */
-  readonly #fields: { readonly agent: string; readonly env: string; readonly mode: string } | null;
-  #digest = "";
-  #digestText = "";
+  readonly #fields: { readonly agent: string; readonly decided: Readonly<Record<Decision["decision"], string>>; readonly mode: string } | null;
+  readonly #tails = new Map<string, { readonly session: string | null; readonly principal: string | null; readonly outcome: CallOutcome | undefined; readonly digest: string; readonly text: string }>();
+  #tool: string | undefined;
+  #toolText = "";
 
   constructor(ctx: RecorderContext) {
     this.#ctx = ctx;
-    const fields = { agent: `{"agent":${q(ctx.agentId)}`, env: `,"env":${q(ctx.env)}`, mode: `,"mode":${q(ctx.mode)}` };
+    const env = `,"env":${q(ctx.env)}`;
+    const decided = { allow: `,"decision":"allow"${env}`, deny: `,"decision":"deny"${env}`, require_approval: `,"decision":"require_approval"${env}` };
+    const fields = { agent: `{"agent":${q(ctx.agentId)}`, decided, mode: `,"mode":${q(ctx.mode)}` };
     this.#fields = ctx.agentId.isWellFormed() && ctx.env.isWellFormed() ? fields : null;
   }
 
@@ -471,49 +474,70 @@ export class Recorder {
     const f = this.#fields;
     if (f === null) return undefined;
     // Written once per guard: the agent, env and mode; the fields written from policy text and
-    // answers are checked for escaped surrogates, the ids and names for lone ones. Each text is
-    // joined from its pieces, flat: a string built by concatenation is a tree of them, which the
-    // entry would keep (the garbage collector copying and promoting every piece) until the log
-    // hands it to the store.
-    const head: string[] = [f.agent];
+    // answers are checked for escaped surrogates, the ids and names for lone ones. What a
+    // session's records repeat (all but the time, when no rule spoke) is written once and shared:
+    // an entry waiting for the store then holds little of its own.
+    let head: string;
     let checked = "";
-    if (p.approval !== undefined) head.push(',"approval":', (checked = canonicalJson(p.approval)));
-    if (p.callSeq !== undefined && p.callSeq >= 0) head.push(',"call_seq":', String(p.callSeq));
-    head.push(DECISION_FIELD[d.decision], f.env);
-    if (d.errors.length > 0) {
-      const errors = canonicalJson(d.errors.map((e) => ({ message: e.message, rule: e.rule })));
-      checked += errors;
-      head.push(',"errors":', errors);
+    if (p.approval === undefined && d.errors.length === 0) {
+      head = p.callSeq !== undefined && p.callSeq >= 0 ? `${f.agent},"call_seq":${p.callSeq}${f.decided[d.decision]}` : f.agent + f.decided[d.decision];
+    } else {
+      const parts: string[] = [f.agent];
+      if (p.approval !== undefined) parts.push(',"approval":', (checked = canonicalJson(p.approval)));
+      if (p.callSeq !== undefined && p.callSeq >= 0) parts.push(',"call_seq":', String(p.callSeq));
+      parts.push(f.decided[d.decision]);
+      if (d.errors.length > 0) {
+        const errors = canonicalJson(d.errors.map((e) => ({ message: e.message, rule: e.rule })));
+        checked += errors;
+        parts.push(',"errors":', errors);
+      }
+      head = parts.join("");
     }
-    const tail: string[] = [f.mode];
-    if (p.outcome !== undefined) tail.push(',"outcome":', q(p.outcome));
-    const reasons = d.reasons.length === 0 ? "[]" : canonicalJson(d.reasons.map(reasonJson));
-    if (d.reasons.length > 0) checked += reasons;
-    tail.push(',"phase":', q(p.phase), this.#digestField(d.policy.digest), ',"principal":', p.principal === null ? "null" : q(p.principal), ',"reasons":', reasons, ',"session":', p.session === null ? "null" : q(p.session), ',"time":"', p.iso, '","tool":', p.tool === undefined ? "null" : q(p.tool));
-    if (d.warnings.length > 0) {
-      const warnings = canonicalJson(d.warnings.map(reasonJson));
-      checked += warnings;
-      tail.push(',"warnings":', warnings);
+    let tail: string;
+    if (d.reasons.length === 0 && d.warnings.length === 0) tail = this.#beforeTime(p, d.policy.digest) + p.iso + this.#afterTime(p.tool);
+    else {
+      const reasons = d.reasons.length === 0 ? "[]" : canonicalJson(d.reasons.map(reasonJson));
+      if (d.reasons.length > 0) checked += reasons;
+      const parts: string[] = [f.mode];
+      if (p.outcome !== undefined) parts.push(',"outcome":', q(p.outcome));
+      parts.push(',"phase":', q(p.phase), ',"policy_digest":', q(d.policy.digest), ',"principal":', p.principal === null ? "null" : q(p.principal), ',"reasons":', reasons, ',"session":', p.session === null ? "null" : q(p.session), ',"time":"', p.iso, '","tool":', p.tool === undefined ? "null" : q(p.tool));
+      if (d.warnings.length > 0) {
+        const warnings = canonicalJson(d.warnings.map(reasonJson));
+        checked += warnings;
+        parts.push(',"warnings":', warnings);
+      }
+      parts.push("}");
+      tail = parts.join("");
     }
-    tail.push("}");
     if (checked.includes("\\ud") || !(p.principal?.isWellFormed() ?? true) || !(p.session?.isWellFormed() ?? true) || !(p.tool?.isWellFormed() ?? true)) return undefined;
     // Canonical here (a walk and JSON.stringify) is cheaper than JSON.stringify here and a parse
     // plus a canonical walk on the store's thread, which bounds recorded throughput. What
     // canonicalJson refuses (not plain JSON) goes as JSON.stringify's text, for the store to judge.
     try {
-      return { head: head.join(""), name: "input", json: inputText(p.input, sessionText(p)), tail: tail.join(""), maxInline: MAX_RECORDED_INPUT, canonical: true };
+      return { head, name: "input", json: inputText(p.input, sessionText(p)), tail, maxInline: MAX_RECORDED_INPUT, canonical: true };
     } catch {
-      return { head: head.join(""), name: "input", json: JSON.stringify(this.#recordedInput(p, p.input)), tail: tail.join(""), maxInline: MAX_RECORDED_INPUT };
+      return { head, name: "input", json: JSON.stringify(this.#recordedInput(p, p.input)), tail, maxInline: MAX_RECORDED_INPUT };
     }
   }
 
-  // `,"policy_digest":"<digest>"`, written once per policy set.
-  #digestField(digest: string): string {
-    if (digest !== this.#digest) {
-      this.#digest = digest;
-      this.#digestText = `,"policy_digest":${q(digest)}`;
+  // A tail's text up to the time, for a decision no rule spoke in: one per phase, written again
+  // when its session, principal, outcome or policy set changes.
+  #beforeTime(p: PendingDecision, digest: string): string {
+    const c = this.#tails.get(p.phase);
+    if (c !== undefined && c.session === p.session && c.principal === p.principal && c.outcome === p.outcome && c.digest === digest) return c.text;
+    const outcome = p.outcome === undefined ? "" : `,"outcome":${q(p.outcome)}`;
+    const text = `${this.#fields!.mode}${outcome},"phase":${q(p.phase)},"policy_digest":${q(digest)},"principal":${p.principal === null ? "null" : q(p.principal)},"reasons":[],"session":${p.session === null ? "null" : q(p.session)},"time":"`;
+    this.#tails.set(p.phase, { session: p.session, principal: p.principal, outcome: p.outcome, digest, text });
+    return text;
+  }
+
+  // A tail's text after the time, for a decision no rule warned in.
+  #afterTime(tool: string | undefined): string {
+    if (tool !== this.#tool || this.#toolText === "") {
+      this.#tool = tool;
+      this.#toolText = `","tool":${tool === undefined ? "null" : q(tool)}}`;
     }
-    return this.#digestText;
+    return this.#toolText;
   }
 
   #auditRecord(p: PendingDecision): AuditRecord {
@@ -581,12 +605,6 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 const q = JSON.stringify;
 
-const DECISION_FIELD: Readonly<Record<Decision["decision"], string>> = {
-  allow: ',"decision":"allow"',
-  deny: ',"decision":"deny"',
-  require_approval: ',"decision":"require_approval"',
-};
-
 // Objects every record of a guard or of a session repeats (the agent, a session's principal),
 // frozen when registered, with their canonical text once it has been written.
 const FIXED = new WeakMap<object, string | null>();
@@ -606,6 +624,16 @@ function freezeDeep(value: unknown): void {
   for (const k of Object.keys(value)) freezeDeep((value as Record<string, unknown>)[k]);
   Object.freeze(value);
 }
+
+/** The canonical text of an object registered with fixedForRecords. */
+function fixedText(value: object): string {
+  let text = FIXED.get(value);
+  if (text === undefined || text === null) FIXED.set(value, (text = jcs(value, "input")));
+  return text;
+}
+
+// `{"agent":…,"env":…,"principal":…` of the inputs of a session's principal (registered, as its guard's agent is).
+const PREFIX = new WeakMap<object, { readonly agent: object; readonly env: string; readonly text: string }>();
 
 /** `"key":` of the fields every input has. */
 const KEY_TEXT = new Map(["agent", "env", "principal", "session", "time", "tool", "input", "model", "output", "meta"].map((k) => [k, `${q(k)}:`]));
@@ -633,26 +661,34 @@ function inputText(input: Readonly<Record<string, unknown>>, session: string): s
     }
   }
   const parts: string[] = ["{"];
-  for (let i = 0; i < keys.length; i++) {
+  let i = 0;
+  // An input's first fields are its guard's agent and env and its session's principal: written once per principal.
+  if (keys.length > 3 && keys[0] === "agent" && keys[1] === "env" && keys[2] === "principal") {
+    const { agent, env, principal } = input;
+    if (typeof agent === "object" && agent !== null && FIXED.has(agent) && typeof env === "string" && typeof principal === "object" && principal !== null && FIXED.has(principal)) {
+      let c = PREFIX.get(principal);
+      if (c === undefined || c.agent !== agent || c.env !== env) PREFIX.set(principal, (c = { agent, env, text: `{"agent":${fixedText(agent)},"env":${jcs(env, "input")},"principal":${fixedText(principal)}` }));
+      parts[0] = c.text;
+      i = 3;
+    }
+  }
+  let first = i === 0;
+  for (; i < keys.length; i++) {
     const k = keys[i];
     let text: string;
     if (k === "session") text = session;
     else {
       const v = input[k];
       if (v === undefined) continue;
-      if (typeof v === "object" && v !== null) {
-        const fixed = FIXED.get(v);
-        if (fixed === undefined) text = jcs(v, "input");
-        else if (fixed === null) FIXED.set(v, (text = jcs(v, "input")));
-        else text = fixed;
-      } else text = jcs(v, "input");
+      text = typeof v === "object" && v !== null && FIXED.has(v) ? fixedText(v) : jcs(v, "input");
     }
     let key = KEY_TEXT.get(k);
     if (key === undefined) {
       if (!k.isWellFormed()) throw new Error("a key with a lone surrogate");
       key = `${q(k)}:`;
     }
-    if (parts.length > 1) parts.push(",");
+    if (!first) parts.push(",");
+    first = false;
     parts.push(key, text);
   }
   parts.push("}");
