@@ -662,13 +662,15 @@ function inputText(input: Readonly<Record<string, unknown>>, session: string): s
   }
   const parts: string[] = ["{"];
   let i = 0;
+  let prefix: string | undefined;
   // An input's first fields are its guard's agent and env and its session's principal: written once per principal.
   if (keys.length > 3 && keys[0] === "agent" && keys[1] === "env" && keys[2] === "principal") {
     const { agent, env, principal } = input;
     if (typeof agent === "object" && agent !== null && FIXED.has(agent) && typeof env === "string" && typeof principal === "object" && principal !== null && FIXED.has(principal)) {
       let c = PREFIX.get(principal);
       if (c === undefined || c.agent !== agent || c.env !== env) PREFIX.set(principal, (c = { agent, env, text: `{"agent":${fixedText(agent)},"env":${jcs(env, "input")},"principal":${fixedText(principal)}` }));
-      parts[0] = c.text;
+      prefix = c.text;
+      parts[0] = "";
       i = 3;
     }
   }
@@ -692,7 +694,8 @@ function inputText(input: Readonly<Record<string, unknown>>, session: string): s
     parts.push(key, text);
   }
   parts.push("}");
-  return parts.join("");
+  // The shared prefix is not copied into each entry's text: an entry waiting for the store holds only what is its own.
+  return prefix === undefined ? parts.join("") : prefix + parts.join("");
 }
 
 function messageOf(err: unknown): string {
