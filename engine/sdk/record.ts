@@ -638,11 +638,9 @@ const PREFIX = new WeakMap<object, { readonly agent: object; readonly env: strin
 /** `"key":` of the fields every input has. */
 const KEY_TEXT = new Map(["agent", "env", "principal", "session", "time", "tool", "input", "model", "output", "meta"].map((k) => [k, `${q(k)}:`]));
 
-/** The session as a record holds it: how many calls came before (and from which), and its id. */
+/** The canonical text of the session object #recordedInput writes: how many calls came before (and from which), and its id. */
 function sessionText(p: PendingDecision): string {
   const id = p.session === null ? "null" : q(p.session);
-  // `calls_from` only when the id was used before: the calls this decision read are calls
-  // `calls_from` .. `calls_from + calls_before - 1` of its session id (spec/sdk.md, "Recording").
   return p.callsFrom > 0 ? `{"calls_before":${p.callsBefore},"calls_from":${p.callsFrom},"id":${id}}` : `{"calls_before":${p.callsBefore},"id":${id}}`;
 }
 
