@@ -3,6 +3,7 @@
 // exfiltration URL, even of a call the guard then denies. The adapters hold a call's argument
 // deltas until its arguments are complete and show them (as one delta) only as this decides.
 import { PolicyDeniedError } from "./errors.ts";
+import type { Decision } from "../runtime/index.ts";
 import type { GuardScope } from "./scope.ts";
 import { peekInside } from "./scope.ts";
 import { peekParts } from "./text.ts";
@@ -15,20 +16,29 @@ import { peekParts } from "./text.ts";
  */
 export function argsPreview(scope: GuardScope, tool: string, text: string): string | undefined {
   if (scope.core.mode !== "enforce") return text;
+  try {
+    if (quietCall(scope, tool, text).decision !== "allow") return undefined;
+    return peekParts(scope, "output", [text])[0];
+  } catch (err) {
+    if (err instanceof PolicyDeniedError) return undefined;
+    throw err;
+  }
+}
+
+/** The quiet `tool_call` decision on a call whose arguments came as `text` (JSON, else decided as the text). */
+export function quietCall(scope: GuardScope, tool: string, text: string): Decision {
+  return peekInside(scope, "tool_call", callInput(tool, text));
+}
+
+/** The `tool_call` input of a call whose arguments came as `text`. */
+export function callInput(tool: string, text: string): { tool: { name: string; args: unknown } } {
   let args: unknown = text;
   try {
     args = JSON.parse(text) as unknown;
   } catch {
     // A call whose arguments are not JSON is decided on their text.
   }
-  try {
-    const d = peekInside(scope, "tool_call", { tool: { name: tool, args } });
-    if (d.decision !== "allow") return undefined;
-    return peekParts(scope, "output", [text])[0];
-  } catch (err) {
-    if (err instanceof PolicyDeniedError) return undefined;
-    throw err;
-  }
+  return { tool: { name: tool, args } };
 }
 
 /** The argument deltas of a model's streamed calls, held per call until its arguments are complete. */

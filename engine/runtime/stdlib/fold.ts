@@ -12,7 +12,8 @@
 // stays the boundary a precomposed `ñ` is); a Unicode space becomes a space; anything else is
 // replaced by its NFKC form, whose non-ASCII decimal digits become ASCII digits. What NFKC leaves
 // but a reader takes for a detector's punctuation or digit is folded too (spec/language.md,
-// "Disguised characters"): every Unicode dash and the minus sign become `-`, the ideographic
+// "Disguised characters"): every Unicode dash, the minus sign, box-drawing horizontals and the
+// katakana prolonged sound mark become `-`, the Braille blank a space, the ideographic
 // full stop (which IDNA takes as a domain's dot) becomes `.`, circled digits without a
 // compatibility form become digits; Cyrillic, Greek and Armenian letters that look like Latin
 // ones (UTS #39 confusables), and a few non-ASCII Latin ones (dotless i, script g), become those
@@ -78,7 +79,9 @@ function digitValue(cp: number): number {
 }
 
 // What NFKC leaves as written but a reader takes for a detector's character.
-const DASH = /^[\p{Pd}\u2212\u2796\u02d7\u2043]$/u;
+const DASH = /^[\p{Pd}\u2212\u2796\u02d7\u2043\u2500\u2501\u30fc]$/u;
+// The Braille blank, which shows as a space.
+const BLANK = 0x2800;
 const DOTS = new Set([0x3002, 0xfe12]);
 // Circled digits with no compatibility form, by the value of each block's first.
 const CIRCLED: readonly (readonly [first: number, last: number, value: number])[] = [
@@ -116,7 +119,7 @@ function foldCodePoint(cp: number): string {
   if (hit !== undefined) return hit;
   const ch = String.fromCodePoint(cp);
   let out: string;
-  if (SPACE.test(ch)) out = " ";
+  if (SPACE.test(ch) || cp === BLANK) out = " ";
   else {
     out = "";
     for (const c of ch.normalize("NFKC")) {

@@ -12,6 +12,7 @@ import { checkInside, enforceInside, errorOf, peekInside } from "../scope.ts";
 import { SessionRequiredError } from "../errors.ts";
 import { OutputStream, guardParts, guardText, peekParts, redecideParts } from "../text.ts";
 import { withDecidedParts } from "./parts.ts";
+import { callInput, quietCall } from "../tool-args.ts";
 
 type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
@@ -252,16 +253,8 @@ class StreamedCalls {
 // A call is shown when the guard would not deny it; a denied call's decision is recorded here,
 // since the application will never see it to run it through the guard.
 function allowed(scope: GuardScope, name: string, text: string): boolean {
-  if (scope.core.mode !== "enforce") return true;
-  let args: unknown = text;
-  try {
-    args = JSON.parse(text) as unknown;
-  } catch {
-    // Arguments that are not JSON are decided as their text.
-  }
-  const d = peekInside(scope, "tool_call", { tool: { name, args } });
-  if (d.decision !== "deny") return true;
-  checkInside(scope, "tool_call", { tool: { name, args } });
+  if (scope.core.mode !== "enforce" || quietCall(scope, name, text).decision !== "deny") return true;
+  checkInside(scope, "tool_call", callInput(name, text));
   return false;
 }
 
