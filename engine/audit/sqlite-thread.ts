@@ -13,13 +13,14 @@ import { isMainThread, parentPort, receiveMessageOnPort, Worker, workerData } fr
 import type { MessagePort } from "node:worker_threads";
 import { encodeDocumentEntry, prepareSealing, sealDocument } from "./document-entry.ts";
 import type { DocumentEntry, SealableDocument } from "./document-entry.ts";
-import { newSubjectKey, pseudonymOf } from "./erasure.ts";
+import { newSubjectKey, parseErasurePolicy, pseudonymOf } from "./erasure.ts";
 import { AuditError } from "./errors.ts";
 import type { AuditErrorCode } from "./errors.ts";
 import type { NodeId } from "./merkle.ts";
+import { META } from "./identity.ts";
 import { SqliteStore } from "./sqlite-store.ts";
 import { StoreError } from "./store.ts";
-import type { AppendResult, AuditStore, DocumentAppendResult, DocumentSealing, EraseOutcome, NewDocumentEntry, NewEntry, StoreErrorCode, StoredCheckpoint, StoredEntry, SubjectKey } from "./store.ts";
+import type { AppendResult, AuditStore, DocumentAppendResult, DocumentSealing, EraseOutcome, NewDocumentEntry, NewEntry, StoreErrorCode, SettingsToRecord, StoredCheckpoint, StoredEntry, SubjectKey } from "./store.ts";
 
 interface Request {
   readonly id: number;
@@ -198,7 +199,44 @@ async function encodeDocuments(store: SqliteStore, p: PackedDocuments, sealing: 
   return { entries, refused };
 }
 
-type DocumentsReply = { first: number; size: number; refused: { at: number; error: WireError }[] };
+type DocumentsReply = { first: number; size: number; refused: { at: number; error: WireError }[]; settled?: string[] };
+
+// What a log's documents are sealed under, by the salt its first documents carried: a new log
+// sends its settings with them (SettingsToRecord) and keeps sending what it guessed until the
+// reply comes back, while another process may have recorded other settings first. An Error when
+// recording them failed: documents sealed with that salt are refused until they are recorded.
+const inForce = new Map<string, DocumentSealing | null | Error>();
+
+/** Records a new log's settings (initMeta each) and what its documents are sealed under from now on; returns the values in force. */
+async function recordSettings(store: SqliteStore, sealing: DocumentSealing | undefined, settle: SettingsToRecord): Promise<string[]> {
+  try {
+    const values: string[] = [];
+    for (const [name, value] of settle.pending) values.push(await store.initMeta(name, value));
+    if (sealing !== undefined) {
+      let { policy, salt } = sealing;
+      let seals = true;
+      settle.pending.forEach(([name], i) => {
+        if (name === META.salt) salt = values[i];
+        else if (name === META.erasure && !settle.configured) {
+          seals = values[i] !== "none";
+          if (seals) policy = parseErasurePolicy(values[i]);
+        }
+      });
+      if (sealing.salt !== undefined) inForce.set(sealing.salt, seals ? { policy, salt } : null);
+    }
+    return values;
+  } catch (err) {
+    if (sealing?.salt !== undefined) inForce.set(sealing.salt, err instanceof Error ? err : new Error(String(err)));
+    throw err;
+  }
+}
+
+function sealingInForce(sealing: DocumentSealing | undefined): DocumentSealing | undefined {
+  const s = sealing?.salt === undefined ? undefined : inForce.get(sealing.salt);
+  if (s === undefined) return sealing;
+  if (s instanceof Error) throw s;
+  return s ?? undefined;
+}
 
 /**
  * Appends the documents of several requests in one transaction (group commit on this thread:
@@ -209,9 +247,14 @@ type DocumentsReply = { first: number; size: number; refused: { at: number; erro
  */
 async function appendDocumentGroups(store: SqliteStore, requests: readonly Request[]): Promise<Reply[]> {
   const encoded: (Encoded | WireError)[] = [];
+  const settled: (string[] | undefined)[] = [];
   for (const r of requests) {
     try {
-      encoded.push(await encodeDocuments(store, r.args[0] as PackedDocuments, r.args[1] as DocumentSealing | undefined));
+      let sealing = r.args[1] as DocumentSealing | undefined;
+      const settle = r.args[2] as SettingsToRecord | undefined;
+      if (settle !== undefined) settled[encoded.length] = await recordSettings(store, sealing, settle);
+      sealing = sealingInForce(sealing);
+      encoded.push(await encodeDocuments(store, r.args[0] as PackedDocuments, sealing));
     } catch (err) {
       encoded.push(toWire(err));
     }
@@ -221,7 +264,8 @@ async function appendDocumentGroups(store: SqliteStore, requests: readonly Reque
   let first = all.length > 0 ? (await store.append(all)).first : await store.size();
   return encoded.map((e, i) => {
     if (!("entries" in e)) return { id: requests[i].id, ok: false, error: e };
-    const value: DocumentsReply = { first, size: first + e.entries.length, refused: e.refused };
+    const settledHere = settled[i];
+    const value: DocumentsReply = { first, size: first + e.entries.length, refused: e.refused, ...(settledHere !== undefined ? { settled: settledHere } : {}) };
     first += e.entries.length;
     return { id: requests[i].id, ok: true, value };
   });
@@ -381,10 +425,11 @@ export class ThreadedSqliteStore implements AuditStore {
     const p = pack(entries);
     return this.#call(this.#next++, "appendPacked", [p], [p.packed]) as Promise<AppendResult>;
   }
-  async appendDocuments(entries: readonly NewDocumentEntry[], sealing?: DocumentSealing): Promise<DocumentAppendResult> {
+  async appendDocuments(entries: readonly NewDocumentEntry[], sealing?: DocumentSealing, settle?: SettingsToRecord): Promise<DocumentAppendResult> {
     const p = packDocuments(entries);
-    const r = (await this.#call(this.#next++, "appendDocuments", [p, sealing], [p.times.buffer as ArrayBuffer])) as { first: number; size: number; refused: { at: number; error: WireError }[] };
-    return { first: r.first, size: r.size, refused: r.refused.map((x) => ({ at: x.at, error: fromWire(x.error) })) };
+    const args = settle === undefined ? [p, sealing] : [p, sealing, settle];
+    const r = (await this.#call(this.#next++, "appendDocuments", args, [p.times.buffer as ArrayBuffer])) as DocumentsReply;
+    return { first: r.first, size: r.size, refused: r.refused.map((x) => ({ at: x.at, error: fromWire(x.error) })), ...(r.settled !== undefined ? { settled: r.settled } : {}) };
   }
   size(): Promise<number> {
     return this.#send("size");
