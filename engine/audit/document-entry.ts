@@ -68,12 +68,16 @@ function canonicalDocument(e: DocumentEntry): string {
   return canonicalJson(value, e.name);
 }
 
+/** The entry's UTF-8 bytes, written one byte into a buffer whose first byte is the leaf hash's 0x00 prefix (leafHash then hashes them without a copy). */
 function entryBytes(text: string): Uint8Array {
-  const bytes = Buffer.from(text, "utf8");
-  if (bytes.length > MAX_ENTRY_SIZE) {
-    throw new AuditError("audit/entry-too-large", `audit entry is ${bytes.length} bytes, over the ${MAX_ENTRY_SIZE}-byte limit`, "log digests of large payloads rather than the payloads");
+  const length = Buffer.byteLength(text, "utf8");
+  if (length > MAX_ENTRY_SIZE) {
+    throw new AuditError("audit/entry-too-large", `audit entry is ${length} bytes, over the ${MAX_ENTRY_SIZE}-byte limit`, "log digests of large payloads rather than the payloads");
   }
-  return bytes;
+  const buf = Buffer.allocUnsafe(1 + length);
+  buf[0] = 0x00;
+  buf.write(text, 1, length, "utf8");
+  return buf.subarray(1);
 }
 
 // Sealing a document where it is encoded. A record's personal fields are, for the policies a log
