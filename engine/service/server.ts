@@ -5,7 +5,7 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { Socket } from "node:net";
 import Fastify from "fastify";
-import type { FastifyError, FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { AuditLog } from "../audit/index.ts";
 import type { Monitor } from "../monitor/index.ts";
 import type { PolicySet, PolicySource } from "../runtime/index.ts";
@@ -35,6 +35,7 @@ import { staticRoutes } from "./static.ts";
 import { documented, openApiDocument } from "./openapi.ts";
 import type { RegisteredRoute, RouteDoc } from "./openapi.ts";
 import { ref } from "./schemas.ts";
+import { queryCheck } from "./query.ts";
 import { MemorySessionStore, Sessions } from "./sessions.ts";
 import { guardStore, isStoreFailure } from "./store-guard.ts";
 import { MemoryApprovalStore } from "./approval-store.ts";
@@ -386,7 +387,24 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   const routes: RegisteredRoute[] = [];
   app.addHook("onRoute", (r) => {
     const doc = (r.config as { doc?: RouteDoc } | undefined)?.doc;
-    for (const m of Array.isArray(r.method) ? r.method : [r.method]) routes.push({ method: m, url: r.url, doc });
+    const methods = Array.isArray(r.method) ? r.method : [r.method];
+    for (const m of methods) routes.push({ method: m, url: r.url, doc });
+    // What a read route takes is what its doc says (query.ts); pages keep whatever a link appends.
+    // Only GET routes read a query, so the decision routes pay nothing for this.
+    if (doc !== undefined && doc.tag !== "pages" && methods.includes("GET")) {
+      const check = queryCheck(doc);
+      const hook = (req: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void => {
+        const at = req.url.indexOf("?");
+        if (at < 0) return done();
+        try {
+          check(req.url.slice(at + 1));
+        } catch (err) {
+          return done(err as Error);
+        }
+        done();
+      };
+      r.onRequest = r.onRequest === undefined ? [hook] : [...(Array.isArray(r.onRequest) ? r.onRequest : [r.onRequest]), hook];
+    }
   });
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split("?")[0];
