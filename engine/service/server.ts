@@ -6,6 +6,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { Socket } from "node:net";
 import Fastify from "fastify";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { StoreError } from "../audit/index.ts";
 import type { AuditLog } from "../audit/index.ts";
 import type { Monitor } from "../monitor/index.ts";
 import type { PolicySet, PolicySource } from "../runtime/index.ts";
@@ -141,6 +142,9 @@ function toServiceError(err: FastifyError | ServiceError | Error, bodyLimit: num
   }
   if (typeof f.statusCode === "number" && f.statusCode >= 400 && f.statusCode < 500) return new ServiceError("request/invalid", `the request is not valid: ${err.message.replace(/^./, (c) => c.toLowerCase())}`);
   onError(err);
+  // The audit log's own refusal to serve (its store closed, unreadable, damaged, or alarmed by a
+  // refused signing): the dependency is unavailable, not the request at fault.
+  if (err instanceof StoreError) return new ServiceError("audit/unavailable", `the audit log cannot serve this (${err.code}): ${err.message}; operators, check the audit store`);
   // A store reached other than through a guarded one (the audit log's reads, its pseudonyms).
   if (isStoreFailure(err)) return new ServiceError("service/unavailable", "a store the service depends on cannot be reached: retry (on another node when there are several)");
   return new ServiceError("internal", "internal error: the failure was logged");
