@@ -42,7 +42,7 @@ import { guardStore, isStoreFailure } from "./store-guard.ts";
 import { MemoryApprovalStore } from "./approval-store.ts";
 import { SealedApprovalStore, SealedSessionStore, Sealer } from "./private-copies.ts";
 import type { SessionStore } from "./sessions.ts";
-import { allowedMethods, securityHeaders } from "./edges.ts";
+import { allowedMethods, baseSecurityHeaders, securityHeaders } from "./edges.ts";
 
 /** Everything a service is built from. */
 export interface ServiceOptions {
@@ -157,6 +157,11 @@ function toServiceError(err: FastifyError | ServiceError | Error, bodyLimit: num
  * garbage in a parse error).
  */
 function bodyCheck(headers: Readonly<Record<string, string | string[] | undefined>>): void {
+  // Node's parser takes any transfer coding that ends in chunked and hands over the chunks as they
+  // came: `gzip, chunked` was read as if it were plain, so the service decided on other bytes
+  // than a gateway honouring the coding (or the sender) meant.
+  const transfer = headers["transfer-encoding"];
+  if (transfer !== undefined && String(transfer).trim().toLowerCase() !== "chunked") throw new ServiceError("request/unsupported-media-type", `the body's Transfer-Encoding '${String(transfer).slice(0, 40)}' is not accepted: send it with Content-Length or chunked alone`);
   const encoding = headers["content-encoding"];
   if (encoding !== undefined && String(encoding).trim().toLowerCase() !== "identity") throw new ServiceError("request/unsupported-media-type", `the body's Content-Encoding '${String(encoding).slice(0, 40)}' is not accepted: send it uncompressed`);
   const type = headers["content-type"] ?? "";
@@ -350,6 +355,31 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     serverFactory: (handler: Parameters<typeof createHttpServer>[1]): Server => {
       const server = o.tls ? createHttpsServer({ ...serverOptions, cert: o.tls.cert, key: o.tls.key }, handler) : createHttpServer(serverOptions, handler);
       server.setTimeout(t.idleMs ?? 120_000);
+      // Node answers every Expect: 100-continue with 100 before any route has looked at the key,
+      // inviting the body (up to the limit) from anyone. A body-bearing request without a valid
+      // key is answered 401 at once instead, and counts against its address's failures.
+      server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => {
+        if (req.method !== "GET" && req.method !== "HEAD") {
+          const ip = req.socket.remoteAddress ?? "";
+          let refusal: ServiceError | undefined;
+          if (!authFailures.has(ip)) refusal = new ServiceError("rate/limited", "too many failed authentications from this address: wait, then retry with a valid key");
+          else {
+            try {
+              keys.authenticate(presentedKey(req.headers, req.rawHeaders));
+            } catch (err) {
+              authFailures.take(ip);
+              refusal = err instanceof ServiceError ? err : new ServiceError("auth/invalid-key", "the API key is not valid");
+            }
+          }
+          if (refusal !== undefined) {
+            const body = JSON.stringify(refusal.toJSON());
+            res.writeHead(refusal.status, { ...baseSecurityHeaders(false), "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body), connection: "close" }).end(body);
+            return;
+          }
+        }
+        res.writeContinue();
+        server.emit("request", req, res);
+      });
       // Node answers an Expect other than 100-continue with its own empty 417; this one has the error shape.
       server.on("checkExpectation", (req: IncomingMessage, res: ServerResponse) => {
         const body = JSON.stringify(new ServiceError("request/invalid", `the Expect header '${String(req.headers.expect).slice(0, 40)}' cannot be met: send 'Expect: 100-continue' or none`).toJSON());
