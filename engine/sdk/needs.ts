@@ -123,7 +123,8 @@ export function streamHold(policySet: PolicySet): number {
       const name = n.parts.map((p) => p.name).join(".");
       const span = DETECTOR_SPAN[name];
       // A detector scans the folded text (stdlib/fold.ts): one folded character may stand for
-      // up to FOLD_SPREAD characters of the answer (a surrogate pair, then zero-width ones).
+      // up to FOLD_SPREAD kept characters of the answer (a surrogate pair); the characters the
+      // fold drops are not counted by the stream (text.ts), however many there are.
       if (span !== undefined) hold = Math.max(hold, span * FOLD_SPREAD);
     } else if (n.kind === "String" && typeof n.value === "string") hold = Math.max(hold, n.value.length);
     else if (n.kind === "Binary" && (n.op === "matches" || n.op === "like")) {

@@ -1,11 +1,13 @@
 // Text through the guard: a whole text decided on `input` or `output`, and a streamed answer
-// decided as it arrives. A stream holds back only the last `hold` characters (the longest span
-// a pattern of the output rules can match), emits the rest redacted, ends with a typed error the
-// moment the text so far is denied, and decides (and records) the whole answer at its end.
+// decided as it arrives. A stream holds back only the last `hold` characters the detectors'
+// fold keeps (the longest span a pattern of the output rules can match; invisible characters
+// do not count), emits the rest redacted, ends with a typed error the moment the text so far
+// is denied, and decides (and records) the whole answer at its end.
 import { PolicyDeniedError, denialMessage } from "./errors.ts";
 import type { StepOutcome } from "./record.ts";
 import type { GuardScope } from "./scope.ts";
 import { checkInside, enforceInside, peekInside } from "./scope.ts";
+import { keptBack, keptUnits } from "../runtime/stdlib/fold.ts";
 
 /** Decides `text` on `input` or `output` and returns the text after transforms (throws PolicyDeniedError on deny). */
 export async function guardText(scope: GuardScope, phase: "input" | "output", text: string, step?: StepOutcome): Promise<string> {
@@ -77,6 +79,8 @@ export class OutputStream {
   readonly #hold: number;
   #raw = "";
   #emitted = 0;
+  /** Code units the fold keeps in the text not yet emitted. */
+  #pending = 0;
   #ended = false;
 
   constructor(scope: GuardScope) {
@@ -88,19 +92,20 @@ export class OutputStream {
   push(delta: string): string {
     if (this.#ended) return "";
     this.#raw += delta;
-    const pending = this.#raw.length - this.#emitted;
+    // The hold-back counts only characters the detectors' fold keeps (stdlib/fold.ts): a run of
+    // zero-width characters, however long, neither ends a match nor pushes its start out.
+    this.#pending += keptUnits(delta);
     // Emit in pieces of at least `hold` characters, so a long answer is decided O(n / hold) times.
-    if (pending <= this.#hold * 2 && this.#hold > 0) return "";
+    if (this.#pending <= this.#hold * 2 && this.#hold > 0) return "";
     // Never cut between the halves of a surrogate pair (a delta may even end between them): a
     // piece ending in half a character has no UTF-8 form, so it could be neither shown nor recorded.
     const end = highSurrogateAt(this.#raw, this.#raw.length - 1) ? this.#raw.length - 1 : this.#raw.length;
     const whole = this.#text(this.#raw.slice(this.#emitted, end));
-    for (let at = end - this.#hold; at > this.#emitted; at -= Math.max(1, this.#hold)) {
-      const cut = highSurrogateAt(this.#raw, at - 1) ? at - 1 : at;
-      if (cut <= this.#emitted) break;
+    for (let cut = keptBack(this.#raw, end, this.#hold); cut > this.#emitted; cut = keptBack(this.#raw, cut, Math.max(1, this.#hold))) {
       const head = this.#text(this.#raw.slice(this.#emitted, cut));
       const rest = this.#text(this.#raw.slice(cut, end));
       if (head + rest !== whole) continue;
+      this.#pending -= keptUnits(this.#raw.slice(this.#emitted, cut));
       this.#emitted = cut;
       return head;
     }

@@ -232,3 +232,36 @@ def test_async_runs_are_guarded_the_same_way(guard: Guard) -> None:
     out = asyncio.run(main())
     assert ran == [("search", {"query": "crm", "limit": 10})]
     assert out["messages"][-1].content == "card [CARD]"
+
+
+class ChunkedCallModel(GenericFakeChatModel):
+    """Streams text, then one tool call whose arguments come in two chunks."""
+
+    def _stream(self, messages: Any, stop: Any = None, run_manager: Any = None, **kwargs: Any) -> Any:
+        from langchain_core.messages import AIMessageChunk
+        from langchain_core.outputs import ChatGenerationChunk
+
+        args = '{"path": "/etc/shadow"}'
+        yield ChatGenerationChunk(message=AIMessageChunk(content="deleting "))
+        yield ChatGenerationChunk(
+            message=AIMessageChunk(
+                content="", tool_call_chunks=[{"name": "delete_file", "args": args[:12], "id": "d1", "index": 0}]
+            )
+        )
+        yield ChatGenerationChunk(
+            message=AIMessageChunk(content="", tool_call_chunks=[{"args": args[12:], "index": 0}])
+        )
+
+
+def test_streamed_tool_call_chunks_wait_for_the_answer_end_and_arrive_whole(guard: Guard) -> None:
+    from palisade.adapters.langchain import GuardedChatModel
+
+    s = guard.session(f"lc-{uuid.uuid4().hex[:10]}", "u1")
+    model = GuardedChatModel(inner=ChunkedCallModel(messages=iter([])), session=s)
+    chunks = list(model.stream("clean up"))
+    with_calls = [c for c in chunks if c.tool_call_chunks]
+    last_text = max(i for i, c in enumerate(chunks) if c.content)
+    assert len(with_calls) == 1 and chunks.index(with_calls[0]) > last_text, "one chunk, after the text"
+    assert with_calls[0].tool_calls == [
+        {"name": "delete_file", "args": {"path": "/etc/shadow"}, "id": "d1", "type": "tool_call"}
+    ]

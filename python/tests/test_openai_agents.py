@@ -94,6 +94,25 @@ def test_a_denied_call_never_runs_and_the_model_reads_why(guard: Guard) -> None:
     assert out.tool_input_guardrail_results[0].output.behavior["type"] == "reject_content"
 
 
+def test_a_streamed_call_shows_no_argument_event_and_a_denied_call_still_never_runs(guard: Guard) -> None:
+    s = session(guard)
+    a = agent(
+        guard,
+        [[function_call("delete_file", {"path": "/etc/shadow"}, call_id="c1")], [assistant_message("could not")]],
+        s,
+    )
+
+    async def main() -> list[str]:
+        r = Runner.run_streamed(a, "clean", context={"palisade": s})
+        kinds = [getattr(e.data, "type", "") async for e in r.stream_events() if e.type == "raw_response_event"]
+        await s.guard.aclose()
+        return kinds
+
+    kinds = asyncio.run(main())
+    assert not [k for k in kinds if k.startswith("response.function_call_arguments")]
+    assert ran == []
+
+
 def test_approval_is_a_run_interruption(guard: Guard, service: Service) -> None:
     s = session(guard)
     a = agent(guard, [[function_call("refund", {"amount": 900}, call_id="c1")], [assistant_message("refunded")]])

@@ -5,24 +5,33 @@
 // folded code unit the original range it came from, so that a match is reported (and redacted)
 // over the original characters, disguise included.
 //
-// Per code point: a format character (Cf: zero-width space and joiners, word joiner, BOM, soft
-// hyphen) is dropped; a combining mark is dropped after an ASCII digit (elsewhere it is kept, so
-// that `n` + U+0303 stays the boundary a precomposed `ñ` is); a Unicode space becomes a space;
-// anything else is replaced by its NFKC form, whose non-ASCII decimal digits become ASCII
-// digits. At most MAX_DROPPED code units are dropped after one kept character: the rest of such
-// a run is kept as is, a boundary, so that one folded character stands for at most
-// FOLD_SPREAD original code units and a stream's hold-back stays bounded (spec/language.md).
+// Per code point: an ignorable character (format characters (Cf: zero-width space and joiners,
+// word joiner, BOM, soft hyphen) and the other default-ignorables: variation selectors, tags,
+// Hangul fillers, the combining grapheme joiner) is dropped, however many come in a row; a
+// combining mark is dropped after an ASCII digit (elsewhere it is kept, so that `n` + U+0303
+// stays the boundary a precomposed `ñ` is); a Unicode space becomes a space; anything else is
+// replaced by its NFKC form, whose non-ASCII decimal digits become ASCII digits. What NFKC leaves
+// but a reader takes for a detector's punctuation or digit is folded too (spec/language.md,
+// "Disguised characters"): every Unicode dash, the minus sign, box-drawing horizontals and the
+// katakana prolonged sound mark become `-`, the Braille blank a space, the ideographic
+// full stop (which IDNA takes as a domain's dot) becomes `.`, circled digits without a
+// compatibility form become digits; Cyrillic, Greek and Armenian letters that look like Latin
+// ones (UTS #39 confusables), and a few non-ASCII Latin ones (dotless i, script g), become those
+// ASCII letters only inside a word that also holds an ASCII letter, digit or `@` (a mixed-script
+// word, UTS #39's sign of a spoof): ordinary Russian or Greek text stays as written, so no
+// detector fires on it.
+//
+// Since a run of dropped characters has no bound, one folded code unit may stand for any number
+// of original ones: a stream's hold-back is counted in the characters the fold keeps
+// (`keptBack`), at most FOLD_SPREAD original code units per folded one.
 // Linear: each code point is folded once, in constant work (a digit's value walks back at most
-// the 10-digit block, a cache spares the normalizer).
+// the 10-digit block, a cache spares the normalizer, a word is read for its script once).
 
-/** Most format characters or marks dropped in a row after one kept character. */
-export const MAX_DROPPED = 4;
-
-/** Most original UTF-16 code units one folded code unit can stand for: a surrogate pair, then the drops. */
-export const FOLD_SPREAD = 2 + MAX_DROPPED;
+/** Most original UTF-16 code units one folded code unit can stand for, dropped characters aside: a surrogate pair. */
+export const FOLD_SPREAD = 2;
 
 const NON_ASCII = /[^\x00-\x7f]/;
-const FORMAT = /^\p{Cf}$/u;
+const IGNORABLE = /^[\p{Cf}\p{Default_Ignorable_Code_Point}]$/u;
 const MARK = /^\p{M}$/u;
 const SPACE = /^\p{Zs}$/u;
 const DIGIT = /^\p{Nd}$/u;
@@ -69,13 +78,48 @@ function digitValue(cp: number): number {
   return (cp - first) % 10;
 }
 
-// The fold of one code point that is neither a format character nor a mark.
+// What NFKC leaves as written but a reader takes for a detector's character.
+const DASH = /^[\p{Pd}\u2212\u2796\u02d7\u2043\u2500\u2501\u30fc]$/u;
+// The Braille blank, which shows as a space.
+const BLANK = 0x2800;
+const DOTS = new Set([0x3002, 0xfe12]);
+// Circled digits with no compatibility form, by the value of each block's first.
+const CIRCLED: readonly (readonly [first: number, last: number, value: number])[] = [
+  [0x2776, 0x277f, 1],
+  [0x2780, 0x2789, 1],
+  [0x278a, 0x2793, 1],
+  [0x24f5, 0x24fe, 1],
+  [0x24eb, 0x24f4, 11],
+  [0x24ff, 0x24ff, 0],
+  [0x1f10b, 0x1f10c, 0],
+];
+
+// Letters of other scripts that look like a Latin letter (UTS #39 confusables, prototypes in
+// ASCII), folded only inside a mixed-script word (`foldNew`).
+const CONFUSABLE: ReadonlyMap<number, string> = new Map(
+  [
+    // Cyrillic
+    "аa еe оo рp сc уy хx ѕs іi јj ԁd һh ԛq ԝw ӏl",
+    "АA ВB ЕE КK МM НH ОO РP СC ТT УY ХX ЅS ІI ЈJ ԚQ ԜW Ӏl ҮY",
+    // Greek
+    "οo αa νv ρp ιi κk υu χx ϲc ϳj ΑA ΒB ΕE ΖZ ΗH ΙI ΚK ΜM ΝN ΟO ΡP ΤT ΥY ΧX ϹC",
+    // Armenian
+    "օo սu հh ոn ցg զq",
+    // Latin letters NFKC keeps (dotless i and j, Latin alpha, script g, iota)
+    "ıi ȷj ɑa ɡg ɩi",
+  ]
+    .join(" ")
+    .split(" ")
+    .map((pair) => [pair.codePointAt(0)!, pair.slice(1)] as const),
+);
+
+// The fold of one code point that is neither an ignorable character nor a mark.
 function foldCodePoint(cp: number): string {
   const hit = cache.get(cp);
   if (hit !== undefined) return hit;
   const ch = String.fromCodePoint(cp);
   let out: string;
-  if (SPACE.test(ch)) out = " ";
+  if (SPACE.test(ch) || cp === BLANK) out = " ";
   else {
     out = "";
     for (const c of ch.normalize("NFKC")) {
@@ -83,11 +127,77 @@ function foldCodePoint(cp: number): string {
       if (p < 0x80) out += c;
       else if (SPACE.test(c)) out += " ";
       else if (DIGIT.test(c)) out += String.fromCharCode(48 + digitValue(p));
-      else if (!FORMAT.test(c)) out += c;
+      else if (DASH.test(c)) out += "-";
+      else if (DOTS.has(p)) out += ".";
+      else if (!IGNORABLE.test(c)) out += circled(p) ?? c;
     }
   }
   if (cache.size < CACHE_LIMIT) cache.set(cp, out);
   return out;
+}
+
+function circled(cp: number): string | undefined {
+  for (const [first, last, value] of CIRCLED) if (cp >= first && cp <= last) return String(value + cp - first);
+  return undefined;
+}
+
+/** Whether the fold may drop code point `cp` (or, for a mark, drops it after a digit): a stream does not count it in its hold-back. */
+export function foldsAway(cp: number): boolean {
+  if (cp < 0x80) return false;
+  const ch = String.fromCodePoint(cp);
+  return IGNORABLE.test(ch) || MARK.test(ch) || foldCodePoint(cp) === "";
+}
+
+/**
+ * The position `p <= from` such that `text[p, from)` holds at least `count` code units the fold
+ * keeps (0 when the text before `from` holds fewer), never between the halves of a surrogate pair.
+ */
+export function keptBack(text: string, from: number, count: number): number {
+  let i = from;
+  for (let kept = 0; kept < count && i > 0; ) {
+    const c = text.charCodeAt(--i);
+    if (c < 0x80) kept++;
+    else {
+      if (c >= 0xdc00 && c <= 0xdfff && i > 0 && isHigh(text.charCodeAt(i - 1))) i--;
+      if (!foldsAway(text.codePointAt(i)!)) kept += c >= 0xdc00 && c <= 0xdfff ? 2 : 1;
+    }
+  }
+  return i;
+}
+
+/** The code units of `text` the fold keeps (as `keptBack` counts them). */
+export function keptUnits(text: string): number {
+  if (!needsFold(text)) return text.length;
+  let kept = 0;
+  for (const ch of text) if (ch.charCodeAt(0) < 0x80 || !foldsAway(ch.codePointAt(0)!)) kept += ch.length;
+  return kept;
+}
+
+function isHigh(c: number): boolean {
+  return c >= 0xd800 && c <= 0xdbff;
+}
+
+function isSpaceAt(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  if (c < 0x80) return c === 32 || (c >= 9 && c <= 13);
+  return c === 0x85 || c === 0x2028 || c === 0x2029 || SPACE.test(text[i]!);
+}
+
+// Whether the character at `i` makes its word mixed-script: it folds to an ASCII letter or digit, or `@`.
+function latinAt(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  if (c < 0x80) return c === 64 || isAsciiAlnum(c);
+  if (c >= 0xdc00 && c <= 0xdfff) return false;
+  const cp = text.codePointAt(i)!;
+  if (CONFUSABLE.has(cp)) return false;
+  const f = IGNORABLE.test(String.fromCodePoint(cp)) || MARK.test(String.fromCodePoint(cp)) ? "" : foldCodePoint(cp);
+  for (let k = 0; k < f.length; k++) if (f.charCodeAt(k) === 64 || isAsciiAlnum(f.charCodeAt(k))) return true;
+  return false;
+}
+
+function isAsciiAlnum(c: number): boolean {
+  const l = c | 0x20;
+  return (c >= 48 && c <= 57) || (l >= 97 && l <= 122);
 }
 
 // Several detectors scan the same text in turn (a policy redacting cards, e-mails and phones):
@@ -109,8 +219,10 @@ function foldNew(text: string): Folded {
   let start = new Int32Array(text.length + 16);
   let end = new Int32Array(text.length + 16);
   let n = 0;
-  let dropped = 0;
   let lastKept = 0;
+  // The word (a run without spaces) the last confusable letter was in, and whether it is mixed.
+  let wordEnd = -1;
+  let mixed = false;
   const push = (s: string, from: number, to: number): void => {
     if (n + s.length > start.length) {
       const size = 2 * (n + s.length);
@@ -128,15 +240,23 @@ function foldNew(text: string): Folded {
     }
     out += s;
     lastKept = s.charCodeAt(s.length - 1);
-    dropped = 0;
   };
-  // Drops the character at [i, i + len) when the run allows it, stretching the kept character
-  // before it over the dropped one, so that a redaction ending there takes the disguise with it.
-  const drop = (i: number, len: number): boolean => {
-    if (dropped + len > MAX_DROPPED) return false;
+  // Drops the character at [i, i + len), stretching the kept character before it over the
+  // dropped one, so that a redaction ending there takes the disguise with it.
+  const drop = (i: number, len: number): void => {
     if (n > 0 && end[n - 1] === i) end[n - 1] = i + len;
-    dropped += len;
-    return true;
+  };
+  // Each word is read once, at its first confusable letter: both ways to its spaces.
+  const mixedWordAt = (i: number): boolean => {
+    if (i >= wordEnd) {
+      mixed = false;
+      let a = i;
+      while (a > 0 && !isSpaceAt(text, a - 1)) if (latinAt(text, --a)) mixed = true;
+      let b = i + 1;
+      for (; b < text.length && !isSpaceAt(text, b); b++) if (latinAt(text, b)) mixed = true;
+      wordEnd = b;
+    }
+    return mixed;
   };
   for (let i = 0; i < text.length; ) {
     const c = text.charCodeAt(i);
@@ -149,13 +269,13 @@ function foldNew(text: string): Folded {
     const len = cp > 0xffff ? 2 : 1;
     const ch = text.slice(i, i + len);
     const mark = MARK.test(ch);
-    if (FORMAT.test(ch) || (mark && n > 0 && lastKept >= 48 && lastKept <= 57 && end[n - 1] === i)) {
-      if (!drop(i, len)) push(ch, i, i + len);
-    } else if (mark) push(ch, i, i + len);
+    if (IGNORABLE.test(ch) || (mark && n > 0 && lastKept >= 48 && lastKept <= 57 && end[n - 1] === i)) drop(i, len);
+    else if (mark) push(ch, i, i + len);
     else {
-      const f = foldCodePoint(cp);
+      const latin = CONFUSABLE.get(cp);
+      const f = latin !== undefined && mixedWordAt(i) ? latin : foldCodePoint(cp);
       if (f.length > 0) push(f, i, i + len);
-      else if (!drop(i, len)) push(ch, i, i + len);
+      else drop(i, len);
     }
     i += len;
   }

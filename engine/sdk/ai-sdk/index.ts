@@ -17,6 +17,7 @@ import { GuardScope, deniedToolMessage, enforceInside, errorOf, peekInside } fro
 import { clonePlain } from "../snapshot.ts";
 import type { OnDeny } from "../scope.ts";
 import { OutputStream, guardParts, redecideParts } from "../text.ts";
+import { ArgsHold } from "../tool-args.ts";
 import { scopeFrom } from "../context.ts";
 import { bytesText, isTextMedia } from "../file-text.ts";
 
@@ -252,8 +253,17 @@ export function guardMiddleware(scope: GuardScope): Middleware {
       // text), and so is its reasoning: each goes through one OutputStream, under the id it
       // started with, and its end is sent when the answer ends, so that no match is cut between ids.
       const channels = { text: new Channel("text"), reasoning: new Channel("reasoning") };
+      // A call's argument deltas are held until its arguments are complete, then shown as one
+      // delta, redacted, or not at all when the call would be denied (spec/streams.md); the
+      // `tool-call` part, which the SDK executes, passes as it came.
+      const args = new ArgsHold();
       const close = async (controller: TransformStreamDefaultController<StreamPart>): Promise<void> => {
         for (const c of [channels.text, channels.reasoning]) for (const part of await c.end(started)) controller.enqueue(part);
+        // A call whose arguments never ended shows none of them.
+        for (const id of args.ids()) {
+          args.take(scope, id, "");
+          controller.enqueue({ type: "tool-input-end", id } as StreamPart);
+        }
       };
       const stream = result.stream.pipeThrough(
         new TransformStream<StreamPart, StreamPart>({
@@ -265,6 +275,14 @@ export function guardMiddleware(scope: GuardScope): Middleware {
             }
             // A provider's raw chunk (includeRawChunks) holds its text undecided: not passed on.
             if (part.type === "raw") return;
+            if (part.type === "tool-input-start") args.start(part.id, part.toolName);
+            else if (part.type === "tool-input-delta") return args.add(part.id, part.delta);
+            else if (part.type === "tool-input-end" || (part.type === "tool-call" && args.tool(part.toolCallId) !== undefined)) {
+              const id = part.type === "tool-call" ? part.toolCallId : part.id;
+              const shown = args.take(scope, id, part.type === "tool-call" ? part.input : undefined);
+              if (shown !== undefined && shown !== "") controller.enqueue({ type: "tool-input-delta", id, delta: shown } as StreamPart);
+              if (part.type === "tool-call") controller.enqueue({ type: "tool-input-end", id } as StreamPart);
+            }
             if (part.type === "finish") {
               await close(controller);
               const usage = tokens(part.usage as Usage);

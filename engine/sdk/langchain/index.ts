@@ -11,7 +11,7 @@
 // the scope given, or the one in the run's context (`context: { palisade }`), or the thread
 // (`configurable.thread_id`).
 import { AIMessage, AIMessageChunk, BaseMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
-import type { MessageContent } from "@langchain/core/messages";
+import type { MessageContent, ToolCallChunk } from "@langchain/core/messages";
 import { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { BaseChatModelCallOptions } from "@langchain/core/language_models/chat_models";
 import type { CallbackManagerForLLMRun } from "@langchain/core/callbacks/manager";
@@ -29,6 +29,7 @@ import { resultFrom, viewOf } from "../result.ts";
 import type { ToolResultView } from "../result.ts";
 import type { GuardScope, OnDeny } from "../scope.ts";
 import { OutputStream, guardParts, redecideParts } from "../text.ts";
+import { ArgsHold } from "../tool-args.ts";
 
 /** Options of `guardLangChainTool` and `palisadeMiddleware`. */
 export interface GuardLangChainToolOptions {
@@ -199,27 +200,59 @@ export class GuardedChatModel extends BaseChatModel {
     const request = await guardRequest(scope, messages, this.#name);
     const started = performance.now();
     const out = new OutputStream(scope);
-    const emit = async (text: string, from?: AIMessageChunk): Promise<ChatGenerationChunk> => {
-      const message = new AIMessageChunk({
+    const message = (text: string, from?: AIMessageChunk, toolCalls?: ToolCallChunk[]): AIMessageChunk =>
+      new AIMessageChunk({
         content: text,
-        ...(from?.tool_call_chunks?.length ? { tool_call_chunks: from.tool_call_chunks } : {}),
+        ...(toolCalls?.length ? { tool_call_chunks: toolCalls } : {}),
         ...(from?.usage_metadata ? { usage_metadata: from.usage_metadata } : {}),
         ...(from?.id ? { id: from.id } : {}),
         ...(from?.response_metadata ? { response_metadata: from.response_metadata } : {}),
       });
-      const chunk = new ChatGenerationChunk({ message, text });
-      await runManager?.handleLLMNewToken(text, undefined, undefined, undefined, undefined, { chunk });
+    // What the caller's stream handlers get (`shown`: LangGraph's "messages" mode, a UI) may
+    // differ from the chunk the model yields, which the caller joins into the message it acts on.
+    const emit = async (text: string, from?: AIMessageChunk, toolCalls?: ToolCallChunk[], shown?: ToolCallChunk[]): Promise<ChatGenerationChunk> => {
+      const chunk = new ChatGenerationChunk({ message: message(text, from, toolCalls), text });
+      const seen = shown === undefined ? chunk : new ChatGenerationChunk({ message: message(text, from, shown), text });
+      await runManager?.handleLLMNewToken(text, undefined, undefined, undefined, undefined, { chunk: seen });
       return chunk;
     };
+    // A call's argument chunks are held until the answer ends (its arguments complete), then
+    // yielded whole for the message the caller runs, and shown to stream handlers redacted, or
+    // without arguments when the call would be denied (spec/streams.md).
+    const args = new ArgsHold();
+    const calls = new Map<string, ToolCallChunk>();
     let tokens: { input?: number; output?: number } | undefined;
+    let last: AIMessageChunk | undefined;
     for await (const c of await this.#inner.stream(request, quiet(options))) {
       const chunk = c as AIMessageChunk;
+      last = chunk;
       tokens = usageOf(chunk) ?? tokens;
+      for (const t of chunk.tool_call_chunks ?? []) {
+        const key = String(t.index ?? t.id ?? 0);
+        const call = calls.get(key);
+        if (call === undefined) calls.set(key, { type: "tool_call_chunk", ...(t.index !== undefined ? { index: t.index } : {}), id: t.id, name: t.name });
+        else {
+          call.id ??= t.id;
+          call.name ??= t.name;
+        }
+        args.add(key, t.args ?? "", t.name ?? "");
+      }
       const ready = out.push(contentText(chunk.content));
-      if (ready !== "" || chunk.tool_call_chunks?.length || chunk.usage_metadata) yield await emit(ready, chunk);
+      if (ready !== "" || chunk.usage_metadata) yield await emit(ready, chunk);
     }
     const rest = await out.end({ durationMs: performance.now() - started, outputSize: out.text.length, ...(tokens ? { tokens } : {}) });
     if (rest !== "") yield await emit(rest);
+    if (calls.size > 0) {
+      const whole: ToolCallChunk[] = [];
+      const shown: ToolCallChunk[] = [];
+      for (const [key, call] of calls) {
+        const text = args.text(key);
+        const preview = args.take(scope, key);
+        whole.push({ ...call, args: text });
+        shown.push({ ...call, args: preview ?? "" });
+      }
+      yield await emit("", last?.id ? new AIMessageChunk({ content: "", id: last.id }) : undefined, whole, shown);
+    }
   }
 }
 

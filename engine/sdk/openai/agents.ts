@@ -19,6 +19,7 @@ import type { GuardScope, OnDeny } from "../scope.ts";
 import { deniedToolMessage, enforceInside, errorOf, peekInside } from "../scope.ts";
 import { clonePlain } from "../snapshot.ts";
 import { OutputStream, guardParts, guardText, peekParts, redecideParts } from "../text.ts";
+import { argsPreview } from "../tool-args.ts";
 import { withDecidedParts } from "./parts.ts";
 
 /** Options of `guardAgentTool`. */
@@ -396,6 +397,21 @@ function rawWithoutText(event: StreamEvent): boolean {
 }
 
 /**
+ * A raw item event as a consumer may see it: a tool call's arguments (a function or MCP call's
+ * `arguments`, a custom tool call's `input`) shown only as `argsPreview` allows (redacted, or
+ * emptied for a call the guard would deny). The runner reads only ids and names from these events;
+ * the call it runs comes from the final response, unchanged (spec/streams.md).
+ */
+function withArgsShown(scope: GuardScope, event: StreamEvent): StreamEvent {
+  const raw = (event as { event?: { item?: Record<string, unknown> } }).event;
+  const item = raw?.item;
+  const key = typeof item?.arguments === "string" ? "arguments" : item?.type === "custom_tool_call" && typeof item.input === "string" ? "input" : undefined;
+  if (item === undefined || key === undefined || item[key] === "") return event;
+  const shown = argsPreview(scope, typeof item.name === "string" ? item.name : "", item[key] as string) ?? "";
+  return { ...event, event: { ...raw, item: { ...item, [key]: shown } } } as StreamEvent;
+}
+
+/**
  * `model` guarded: each request decided on `input` (the newest user message, which redactions
  * may rewrite) and `model_call`; each answer on `output`, redactions applied before the run
  * sees it; streamed text redacted as it arrives. Give the agent a session scope per
@@ -437,7 +453,7 @@ export function guardAgentModel(scope: GuardScope, model: Model, name = "agents-
           continue;
         }
         if (event.type === "model") {
-          if (rawWithoutText(event)) yield event;
+          if (rawWithoutText(event)) yield withArgsShown(scope, event);
           continue;
         }
         if (event.type === "response_done") {

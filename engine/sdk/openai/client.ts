@@ -8,10 +8,11 @@
 import type OpenAI from "openai";
 import { PolicyDeniedError } from "../errors.ts";
 import type { GuardScope } from "../scope.ts";
-import { enforceInside, errorOf, peekInside } from "../scope.ts";
+import { checkInside, enforceInside, errorOf, peekInside } from "../scope.ts";
 import { SessionRequiredError } from "../errors.ts";
 import { OutputStream, guardParts, guardText, peekParts, redecideParts } from "../text.ts";
 import { withDecidedParts } from "./parts.ts";
+import { callInput, quietCall } from "../tool-args.ts";
 
 type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
@@ -120,6 +121,7 @@ function decideStream(scope: GuardScope, body: ReadableStream<Uint8Array>, start
   const decoder = new TextDecoder();
   let buffer = "";
   let template: Record<string, unknown> | undefined;
+  const calls = new StreamedCalls();
   const emit = (c: TransformStreamDefaultController<Uint8Array>, data: unknown) => c.enqueue(encoder.encode(`data: ${JSON.stringify(data)}\n\n`));
   // A chunk like the last text chunk, carrying `text` instead.
   const withText = (text: string): unknown => {
@@ -140,6 +142,7 @@ function decideStream(scope: GuardScope, body: ReadableStream<Uint8Array>, start
           const data = dataLine?.slice(5).trim();
           if (data === undefined || data === "[DONE]") {
             if (data === "[DONE]") {
+              calls.flush(scope, (e) => emit(c, e));
               const rest = await out.end({ durationMs: performance.now() - started, outputSize: out.text.length });
               if (rest !== "" && template) emit(c, withText(rest));
             }
@@ -147,6 +150,9 @@ function decideStream(scope: GuardScope, body: ReadableStream<Uint8Array>, start
             continue;
           }
           const json = JSON.parse(data) as Record<string, unknown>;
+          // A call's arguments: held until complete, then passed whole, or left out (and the
+          // denial recorded) when the call would be denied (spec/streams.md).
+          if (!calls.take(scope, json, (e) => emit(c, e))) continue;
           // A chat chunk's other texts (a refusal, a provider's reasoning) are not streamed through the guard: not passed on.
           if (Array.isArray(json.choices)) json.choices = (json.choices as { delta?: Record<string, unknown> }[]).map((ch) => (ch?.delta ? { ...ch, delta: Object.fromEntries(Object.entries(ch.delta).filter(([k, v]) => typeof v !== "string" || k === "content" || k === "role")) } : ch));
           const chatDelta = (json.choices as { delta?: { content?: unknown } }[] | undefined)?.[0]?.delta?.content;
@@ -171,6 +177,85 @@ function decideStream(scope: GuardScope, body: ReadableStream<Uint8Array>, start
       },
     }),
   );
+}
+
+interface ChatCallDelta {
+  index?: number;
+  id?: string;
+  type?: string;
+  function?: { name?: string; arguments?: string };
+}
+
+/**
+ * The tool calls of a streamed answer. The application reading the stream is the code that runs
+ * its calls, so a call's arguments reach it whole, unredacted, but only once complete and only
+ * for a call the guard would not deny: Chat Completions argument fragments are held until the
+ * answer finishes and sent as one chunk; a Responses function call is decided when its arguments
+ * are done. A denied call is left out of the stream (its events, its place in the completed
+ * response) and its denial recorded: the application never sees or runs it.
+ */
+class StreamedCalls {
+  readonly #chat = new Map<number, { id?: string; type?: string; name: string; args: string }>();
+  #template: Record<string, unknown> | undefined;
+  readonly #names = new Map<string, string>();
+  readonly #denied = new Set<string>();
+
+  /** Takes one event: false when it must not be passed on as it is (`emit` sends what replaces it). */
+  take(scope: GuardScope, json: Record<string, unknown>, emit: (event: unknown) => void): boolean {
+    const choice = (json.choices as { delta?: { tool_calls?: ChatCallDelta[] }; finish_reason?: unknown }[] | undefined)?.[0];
+    if (choice !== undefined) {
+      const deltas = choice.delta?.tool_calls;
+      if (Array.isArray(deltas)) {
+        this.#template = json;
+        for (const d of deltas) {
+          const i = d.index ?? 0;
+          const call = this.#chat.get(i) ?? { name: "", args: "" };
+          call.id ??= d.id;
+          call.type ??= d.type;
+          call.name += d.function?.name ?? "";
+          call.args += d.function?.arguments ?? "";
+          this.#chat.set(i, call);
+        }
+        const { tool_calls: _held, ...rest } = choice.delta as Record<string, unknown>;
+        json.choices = [{ ...choice, delta: rest }, ...(json.choices as unknown[]).slice(1)];
+      }
+      if (choice.finish_reason !== null && choice.finish_reason !== undefined) this.flush(scope, emit);
+      return true;
+    }
+    const type = json.type;
+    const item = json.item as { type?: string; id?: string; name?: string } | undefined;
+    if (type === "response.output_item.added" && item?.type === "function_call" && item.id !== undefined) this.#names.set(item.id, item.name ?? "");
+    if (type === "response.function_call_arguments.done" && typeof json.item_id === "string" && typeof json.arguments === "string") {
+      const name = typeof json.name === "string" ? json.name : (this.#names.get(json.item_id) ?? "");
+      if (!allowed(scope, name, json.arguments)) this.#denied.add(json.item_id);
+    }
+    const id = typeof json.item_id === "string" ? json.item_id : item?.id;
+    if (id !== undefined && this.#denied.has(id)) return false;
+    if (type === "response.completed" && this.#denied.size > 0) {
+      const response = json.response as { output?: { id?: string }[] };
+      json.response = { ...response, output: (response.output ?? []).filter((o) => o.id === undefined || !this.#denied.has(o.id)) };
+    }
+    return true;
+  }
+
+  /** Sends the Chat Completions calls held, whole, leaving out those the guard denies. */
+  flush(scope: GuardScope, emit: (event: unknown) => void): void {
+    if (this.#chat.size === 0 || this.#template === undefined) return;
+    const tool_calls = [...this.#chat]
+      .filter(([, c]) => allowed(scope, c.name, c.args))
+      .map(([index, c]) => ({ index, ...(c.id !== undefined ? { id: c.id } : {}), type: c.type ?? "function", function: { name: c.name, arguments: c.args } }));
+    this.#chat.clear();
+    const choice = (this.#template.choices as Record<string, unknown>[])[0];
+    if (tool_calls.length > 0) emit({ ...this.#template, choices: [{ ...choice, index: choice?.index ?? 0, delta: { tool_calls }, finish_reason: null }] });
+  }
+}
+
+// A call is shown when the guard would not deny it; a denied call's decision is recorded here,
+// since the application will never see it to run it through the guard.
+function allowed(scope: GuardScope, name: string, text: string): boolean {
+  if (scope.core.mode !== "enforce" || quietCall(scope, name, text).decision !== "deny") return true;
+  checkInside(scope, "tool_call", callInput(name, text));
+  return false;
 }
 
 function quiet(scope: GuardScope, text: string): string {

@@ -79,3 +79,21 @@ test("an answer in parts is denied or rewritten as a whole: a part that alone wo
   assert.deepEqual(await guardParts(s, "output", ["card 4111 1111 ", "", "1111 1111"]), ["card [CARD]", "", ""]);
   await assert.rejects(guardParts(s, "output", ["", ""]), /empty answer/);
 });
+
+test("a run of invisible characters of any length inside a match does not push the match's start out of the hold-back", async () => {
+  const rules = `rule r on output { then redact pii.credit_card in output.text with "[CARD]" }`;
+  for (const inv of ["\u200b", "\ufe0f", "\u{e0100}", "\u3164"]) {
+    for (const run of [5, 400, 5000]) {
+      const card = `4111${inv.repeat(run)} 1111 1111 1111`;
+      const text = `card ${card} and ${"more words ".repeat(60)}`;
+      for (const chunk of [1, 17, 500]) {
+        const s = new OutputStream(guardOf(rules).session("chat"));
+        let shown = "";
+        for (let i = 0; i < text.length; i += chunk) shown += s.push(text.slice(i, i + chunk));
+        assert.ok(!shown.includes("4111"), `${JSON.stringify(inv)} x${run}, chunk ${chunk}: the card's start was shown`);
+        shown += await s.end();
+        assert.equal(shown, text.replace(card, "[CARD]"), `${JSON.stringify(inv)} x${run}, chunk ${chunk}`);
+      }
+    }
+  }
+});

@@ -1,5 +1,6 @@
-"""A streamed answer decided as it arrives, holding back only the last `hold` characters: the
-longest text a pattern of the output rules can match (the service reports it, `streamHold` in
+"""A streamed answer decided as it arrives, holding back only the last `hold` characters the
+detectors' fold keeps (zero-width and other ignorable characters, however many, are not counted:
+spec/streams.md): the longest text a pattern of the output rules can match (the service reports it, `streamHold` in
 `/v1/status`). A piece is shown only up to a cut that no match straddles: the text since the last
 cut, its head and its rest are decided in one batch, and the head is shown only when deciding the
 two apart gives what deciding them together gives (spec/sdk.md, "Streams"). A deny of any piece
@@ -9,11 +10,56 @@ characters have come, so a long answer costs O(length / hold) round trips."""
 
 from __future__ import annotations
 
+import unicodedata
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ._flow import Flow
     from .guard import Session
+
+
+# Default-ignorable code points that are not Cf (which the category test catches): combining
+# grapheme joiner, Hangul fillers, Khmer inherent vowels, Mongolian selectors, variation
+# selectors, tags and their reserved plane block. Counting one as ignorable when the fold keeps
+# it only makes the hold-back longer.
+_IGNORABLE = (
+    (0x034F, 0x034F),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180F),
+    (0x2060, 0x206F),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFFA0, 0xFFA0),
+    (0x1BCA0, 0x1BCA3),
+    (0xE0000, 0xE0FFF),
+)
+
+
+def _folds_away(ch: str) -> bool:
+    """Whether the detectors' fold may drop `ch`: it does not count toward the hold-back."""
+    if ch < "\x80":
+        return False
+    if unicodedata.category(ch) in ("Cf", "Mn", "Mc", "Me"):
+        return True
+    o = ord(ch)
+    return any(a <= o <= b for a, b in _IGNORABLE)
+
+
+def _kept(text: str) -> int:
+    """The characters of `text` the fold keeps."""
+    return len(text) if text.isascii() else sum(1 for ch in text if not _folds_away(ch))
+
+
+def _kept_back(text: str, count: int) -> int:
+    """The position `p` such that `text[p:]` holds `count` kept characters (0 when it has fewer)."""
+    i = len(text)
+    kept = 0
+    while kept < count and i > 0:
+        i -= 1
+        if not _folds_away(text[i]):
+            kept += 1
+    return i
 
 
 class OutputStream:
@@ -25,6 +71,8 @@ class OutputStream:
         self._hold = max(1, hold)
         self._raw = ""
         self._emitted = 0
+        # Kept characters not yet shown, and how many must wait before a cut is tried.
+        self._pending = 0
         self._next_try = 2 * self._hold
         self._ended = False
 
@@ -38,21 +86,23 @@ class OutputStream:
         if self._ended:
             return None
         self._raw += delta
+        self._pending += _kept(delta)
         if self._session.guard.mode == "shadow":
             return None
-        if len(self._raw) - self._emitted <= self._next_try:
+        if self._pending <= self._next_try:
             return None
-        cut = len(self._raw) - self._hold
+        cut = max(self._emitted, _kept_back(self._raw, self._hold))
         return cut, [self._raw[self._emitted :], self._raw[self._emitted : cut], self._raw[cut:]]
 
     def _take(self, cut: int, texts: list[str], decided: list[str]) -> str:
         whole, head, rest = decided
         if head + rest == whole:
+            self._pending -= _kept(texts[1])
             self._emitted = cut
             self._next_try = 2 * self._hold
             return head
         # A match may straddle the cut: wait for `hold` more characters before trying again.
-        self._next_try = len(self._raw) - self._emitted + self._hold
+        self._next_try = self._pending + self._hold
         return ""
 
     def _shadow_piece(self) -> str:

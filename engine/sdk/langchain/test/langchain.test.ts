@@ -251,3 +251,31 @@ test("LangChain middleware: an approval that cannot be asked (no checkpointer) i
   assert.equal(rec?.outcome, "approval_refused");
   assert.equal((rec?.approval as { cause?: string } | undefined)?.cause, "approval_failed");
 });
+
+test("LangChain chat models: streamed tool_call_chunks reach no stream handler raw: held until the answer ends, redacted, and none of a call the guard denies; the message the caller runs keeps them whole", async () => {
+  const { AIMessageChunk } = await import("@langchain/core/messages");
+  const { concat } = await import("@langchain/core/utils/stream");
+  const guard = createGuard({ policies: [POLICY], env: "test", agent: "lc-args" });
+  const payArgs = JSON.stringify({ card: CARD });
+  const chunks = [
+    new AIMessageChunk({ content: "paying ", id: "m1" }),
+    new AIMessageChunk({ content: "", id: "m1", tool_call_chunks: [{ type: "tool_call_chunk", index: 0, id: "p1", name: "pay", args: payArgs.slice(0, 15) }] }),
+    new AIMessageChunk({ content: "", id: "m1", tool_call_chunks: [{ type: "tool_call_chunk", index: 0, args: payArgs.slice(15) }] }),
+    new AIMessageChunk({ content: "", id: "m1", tool_call_chunks: [{ type: "tool_call_chunk", index: 1, id: "d1", name: "delete_file", args: '{"path":"/etc/' }] }),
+    new AIMessageChunk({ content: "", id: "m1", tool_call_chunks: [{ type: "tool_call_chunk", index: 1, args: 'shadow"}' }] }),
+  ];
+  const inner = {
+    invoke: async () => new AIMessage("unused"),
+    stream: async () => (async function* () { yield* chunks; })(),
+    getName: () => "fake",
+  };
+  const model = guardChatModel(guard.session("lc-args", { id: "u1", roles: [] }), inner);
+  const seen: string[] = [];
+  const handler = { handleLLMNewToken: (...a: unknown[]) => void seen.push(JSON.stringify((a[5] as { chunk?: { message?: { tool_call_chunks?: unknown } } } | undefined)?.chunk?.message?.tool_call_chunks ?? [])) };
+  let whole: InstanceType<typeof AIMessageChunk> | undefined;
+  for await (const c of await model.stream([new HumanMessage("pay")], { callbacks: [handler] })) whole = whole === undefined ? c : concat(whole, c);
+  const shown = seen.join("");
+  assert.doesNotMatch(shown, /4111|\/etc/, "no raw argument reached a stream handler");
+  assert.match(shown, /\[CARD\]/, "the allowed call's arguments were shown, redacted");
+  assert.deepEqual(whole?.tool_calls?.map((t) => [t.name, t.args]), [["pay", { card: CARD }], ["delete_file", { path: "/etc/shadow" }]], "the message the caller runs has the model's arguments");
+});

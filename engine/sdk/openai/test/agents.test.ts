@@ -284,3 +284,41 @@ test("Agents SDK: a call the tool's own input guardrail rejects after Palisade's
   await guard.flush();
   assert.deepEqual(records.filter((r) => r.settles === true).map((r) => [r.tool, r.call_seq, r.outcome]), [["lookup", 0, "denied"]]);
 });
+
+test("Agents SDK: a function call's arguments in raw item events are shown redacted, or emptied for a call the guard would deny; the call the runner gets is the model's", async () => {
+  const guard = createGuard({ policies: [POLICY], env: "test", agent: "openai-agent" });
+  const session = guard.session("s-args", "u1");
+  const pay = { type: "function_call", id: "fc1", callId: "p1", name: "pay", arguments: JSON.stringify({ card: CARD }), status: "completed" };
+  const del = { type: "function_call", id: "fc2", callId: "d1", name: "delete_file", arguments: '{"path":"/etc/shadow"}', status: "completed" };
+  const output = [pay, del] as unknown as Item[];
+  const raw = (event: Record<string, unknown>): StreamEvent => ({ type: "model", event }) as StreamEvent;
+  const wire = (i: typeof pay) => ({ type: "function_call", id: i.id, call_id: i.callId, name: i.name, arguments: i.arguments, status: "completed" });
+  const inner: Model = {
+    getResponse: async () => ({ usage: new Usage(), output, responseId: "r" }),
+    async *getStreamedResponse() {
+      yield raw({ type: "response.created", response: { id: "r" } });
+      for (const i of [pay, del]) {
+        yield raw({ type: "response.output_item.added", item: { ...wire(i), arguments: "" } });
+        yield raw({ type: "response.function_call_arguments.delta", item_id: i.id, delta: i.arguments });
+        yield raw({ type: "response.function_call_arguments.done", item_id: i.id, arguments: i.arguments });
+        yield raw({ type: "response.output_item.done", item: wire(i) });
+      }
+      yield { type: "response_done", response: { id: "r", usage: { inputTokens: 1, outputTokens: 1, totalTokens: 2 }, output } } as StreamEvent;
+    },
+  };
+  const model = guardAgentModel(session, inner, "gpt-test");
+  const request = { input: "hi", modelSettings: {}, tools: [], outputType: "text", handoffs: [], tracing: false } as unknown as ModelRequest;
+  const shown: Record<string, string> = {};
+  let done: unknown;
+  for await (const event of model.getStreamedResponse(request)) {
+    if (event.type === "response_done") {
+      done = event.response.output;
+      continue;
+    }
+    assert.doesNotMatch(JSON.stringify(event), /4111 1111|\/etc\/shadow/, `no raw argument: ${JSON.stringify(event).slice(0, 200)}`);
+    const item = (event as { event?: { type?: string; item?: { name: string; arguments: string } } }).event;
+    if (item?.type === "response.output_item.done" && item.item) shown[item.item.name] = item.item.arguments;
+  }
+  assert.deepEqual(shown, { pay: JSON.stringify({ card: "[CARD]" }), delete_file: "" });
+  assert.deepEqual(done, output, "the calls the runner runs (and decides) are the model's");
+});

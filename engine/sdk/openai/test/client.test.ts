@@ -4,6 +4,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import OpenAI from "openai";
 import { createGuard } from "../../index.ts";
+import type { AuditRecord } from "../../../audit/index.ts";
 import { guardOpenAI } from "../client.ts";
 import { CARD, POLICY } from "../../test/fixtures.ts";
 
@@ -144,5 +145,68 @@ test("openai client: earlier user messages the application sends again keep thei
     assert.match(decoded, /the card is \[CARD\]/);
   } finally {
     s.close();
+  }
+});
+
+test("openai client: a streamed call's arguments reach the application only whole, once complete, and never for a call the guard denies (Chat Completions and Responses)", async () => {
+  const payArgs = JSON.stringify({ card: CARD });
+  const delArgs = '{"path":"/etc/shadow"}';
+  const chat = [
+    { id: "x", choices: [{ index: 0, delta: { role: "assistant", tool_calls: [{ index: 0, id: "p1", type: "function", function: { name: "pay", arguments: "" } }] }, finish_reason: null }] },
+    ...[payArgs.slice(0, 14), payArgs.slice(14)].map((a) => ({ id: "x", choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: a } }] }, finish_reason: null }] })),
+    { id: "x", choices: [{ index: 0, delta: { tool_calls: [{ index: 1, id: "d1", type: "function", function: { name: "delete_file", arguments: delArgs.slice(0, 12) } }] }, finish_reason: null }] },
+    { id: "x", choices: [{ index: 0, delta: { tool_calls: [{ index: 1, function: { arguments: delArgs.slice(12) } }] }, finish_reason: null }] },
+    { id: "x", choices: [{ index: 0, delta: {}, finish_reason: "tool_calls" }] },
+  ];
+  const fc = (id: string, name: string, args: string) => ({ type: "function_call", id, call_id: `c-${id}`, name, arguments: args, status: "completed" });
+  const events = [
+    { type: "response.output_item.added", output_index: 0, item: fc("f1", "pay", "") },
+    { type: "response.function_call_arguments.delta", item_id: "f1", output_index: 0, delta: payArgs },
+    { type: "response.function_call_arguments.done", item_id: "f1", output_index: 0, arguments: payArgs },
+    { type: "response.output_item.done", output_index: 0, item: fc("f1", "pay", payArgs) },
+    { type: "response.output_item.added", output_index: 1, item: fc("f2", "delete_file", "") },
+    { type: "response.function_call_arguments.delta", item_id: "f2", output_index: 1, delta: delArgs },
+    { type: "response.function_call_arguments.done", item_id: "f2", output_index: 1, arguments: delArgs },
+    { type: "response.output_item.done", output_index: 1, item: fc("f2", "delete_file", delArgs) },
+    { type: "response.completed", response: { id: "r", object: "response", created_at: 0, status: "completed", model: "gpt-test", output: [fc("f1", "pay", payArgs), fc("f2", "delete_file", delArgs)] } },
+  ];
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      res.setHeader("content-type", "text/event-stream");
+      for (const ev of req.url?.endsWith("/responses") ? events : chat) res.write(`data: ${JSON.stringify(ev)}\n\n`);
+      if (!req.url?.endsWith("/responses")) res.write("data: [DONE]\n\n");
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  try {
+    const records: AuditRecord[] = [];
+    const guard = createGuard({ policies: [POLICY], env: "test", agent: "openai-client", audit: { append: async (r: AuditRecord) => void records.push(r) } });
+    const client = guardOpenAI(guard.session("c-args", "u1"), new OpenAI({ apiKey: "test", baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, maxRetries: 0 }));
+    const args = new Map<number, string>();
+    let pieces = 0;
+    for await (const chunk of await client.chat.completions.create({ model: "gpt-test", messages: [{ role: "user", content: "x" }], stream: true })) {
+      assert.doesNotMatch(JSON.stringify(chunk), /\/etc\/shadow|"\/etc/, "nothing of the denied call");
+      for (const t of chunk.choices[0]?.delta.tool_calls ?? []) {
+        pieces++;
+        args.set(t.index, (args.get(t.index) ?? "") + (t.function?.arguments ?? ""));
+      }
+    }
+    assert.deepEqual([...args], [[0, payArgs]], "the allowed call, whole");
+    assert.equal(pieces, 1, "in one piece, once complete");
+    const seen: string[] = [];
+    let final: unknown;
+    for await (const ev of await client.responses.create({ model: "gpt-test", input: "x", stream: true })) {
+      assert.doesNotMatch(JSON.stringify(ev), /\/etc\/shadow/, ev.type);
+      seen.push(ev.type);
+      if (ev.type === "response.completed") final = ev.response.output;
+    }
+    assert.deepEqual(final, [fc("f1", "pay", payArgs)], "the completed response holds the allowed call only");
+    assert.equal(seen.filter((t) => t === "response.function_call_arguments.done").length, 1);
+    await guard.flush();
+    assert.equal(records.filter((r) => r.phase === "tool_call" && r.tool === "delete_file" && r.decision === "deny").length, 2, "each denial is recorded");
+  } finally {
+    server.close();
   }
 });

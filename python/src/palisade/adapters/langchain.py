@@ -179,6 +179,7 @@ class GuardedChatModel(BaseChatModel):
         started = time.perf_counter()
         stream = s.stream()
         usage: TokenUse | None = None
+        calls: AIMessageChunk | None = None
         for chunk in self.inner.stream(messages, config={"callbacks": []}, stop=stop, **kwargs):
             usage = _usage(chunk) or usage
             text = content_text(chunk.content)
@@ -187,11 +188,18 @@ class GuardedChatModel(BaseChatModel):
                 ready = stream.push(text)
                 if ready:
                     yield self._emit(self._piece(ready, None), run_manager)
-            if rest.tool_call_chunks or rest.usage_metadata or rest.response_metadata:
+            if rest.tool_call_chunks:
+                # A call's argument chunks wait for the answer's end: nothing of a call is shown
+                # before its arguments are complete (spec/streams.md).
+                calls = _joined(calls, rest.tool_call_chunks)
+                rest = rest.model_copy(update={"tool_call_chunks": [], "tool_calls": [], "invalid_tool_calls": []})
+            if rest.usage_metadata or rest.response_metadata:
                 yield self._emit(ChatGenerationChunk(message=rest), run_manager)
         tail = stream.end()
         if tail:
             yield self._emit(self._piece(tail, None), run_manager)
+        if calls is not None:
+            yield self._emit(ChatGenerationChunk(message=calls), run_manager)
         s.record_model(
             duration_ms=(time.perf_counter() - started) * 1000,
             tokens=usage,
@@ -210,6 +218,7 @@ class GuardedChatModel(BaseChatModel):
         started = time.perf_counter()
         stream = await s.astream()
         usage: TokenUse | None = None
+        calls: AIMessageChunk | None = None
         async for chunk in self.inner.astream(messages, config={"callbacks": []}, stop=stop, **kwargs):
             usage = _usage(chunk) or usage
             text = content_text(chunk.content)
@@ -218,11 +227,18 @@ class GuardedChatModel(BaseChatModel):
                 ready = await stream.apush(text)
                 if ready:
                     yield await self._aemit(self._piece(ready, None), run_manager)
-            if rest.tool_call_chunks or rest.usage_metadata or rest.response_metadata:
+            if rest.tool_call_chunks:
+                # A call's argument chunks wait for the answer's end: nothing of a call is shown
+                # before its arguments are complete (spec/streams.md).
+                calls = _joined(calls, rest.tool_call_chunks)
+                rest = rest.model_copy(update={"tool_call_chunks": [], "tool_calls": [], "invalid_tool_calls": []})
+            if rest.usage_metadata or rest.response_metadata:
                 yield await self._aemit(ChatGenerationChunk(message=rest), run_manager)
         tail = await stream.aend()
         if tail:
             yield await self._aemit(self._piece(tail, None), run_manager)
+        if calls is not None:
+            yield await self._aemit(ChatGenerationChunk(message=calls), run_manager)
         s.record_model(
             duration_ms=(time.perf_counter() - started) * 1000,
             tokens=usage,
@@ -461,3 +477,9 @@ def _observed(s: Session, request: ToolCallRequest, out: ToolMessage, started: f
             is_error=bool(given["isError"]),
         )
     return given
+
+
+def _joined(calls: AIMessageChunk | None, chunks: list[Any]) -> AIMessageChunk:
+    """The tool-call chunks held so far with `chunks` added (joined by index, as LangChain joins them)."""
+    more = AIMessageChunk(content="", tool_call_chunks=chunks)
+    return more if calls is None else calls + more

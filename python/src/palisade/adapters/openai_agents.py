@@ -42,6 +42,8 @@ from agents import (
 from agents.tool_context import ToolContext
 from openai.types.responses import (
     ResponseCompletedEvent,
+    ResponseFunctionCallArgumentsDeltaEvent,
+    ResponseFunctionCallArgumentsDoneEvent,
     ResponseOutputMessage,
     ResponseOutputText,
     ResponseTextDeltaEvent,
@@ -275,6 +277,11 @@ class GuardedAgentModel(Model):
         streams: dict[str, OutputStream] = {}
         started = time.perf_counter()
         async for event in self.inner.stream_response(system_instructions, input, *args, **kwargs):
+            # A call's argument events are a preview of a call not yet decided (a card number, a
+            # URL, a call the guard then denies): not passed on. The runner runs the call from
+            # the completed response's items, unchanged (spec/streams.md).
+            if isinstance(event, ResponseFunctionCallArgumentsDeltaEvent | ResponseFunctionCallArgumentsDoneEvent):
+                continue
             if isinstance(event, ResponseTextDeltaEvent):
                 stream = streams.get(event.item_id)
                 if stream is None:
