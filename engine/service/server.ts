@@ -424,8 +424,8 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     const methods = Array.isArray(r.method) ? r.method : [r.method];
     for (const m of methods) routes.push({ method: m, url: r.url, doc });
     // What a read route takes is what its doc says (query.ts); pages keep whatever a link appends.
-    // Only GET routes read a query, so the decision routes pay nothing for this.
-    if (doc !== undefined && doc.tag !== "pages" && methods.includes("GET")) {
+    // Only GET (and its HEAD) routes read a query, so the decision routes pay nothing for this.
+    if (doc !== undefined && doc.tag !== "pages" && (methods.includes("GET") || methods.includes("HEAD"))) {
       const check = queryCheck(doc);
       const hook = (req: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void => {
         const at = req.url.indexOf("?");

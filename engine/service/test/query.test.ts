@@ -44,6 +44,9 @@ describe("query parameters", () => {
     const params = doc.paths["/v1/decisions"].get.parameters as { name: string; schema: Record<string, unknown> }[];
     assert.deepEqual(params.find((p) => p.name === "decision")?.schema.enum, ["deny", "require_approval", "allow"]);
     assert.ok(params.find((p) => p.name === "phase")?.schema.$ref);
+    // HEAD runs the same route: the same answer, without the body.
+    const head = await fetch(`${h.url}/v1/decisions?decision=denied`, { method: "HEAD", headers: { authorization: "Bearer k-admin" } });
+    assert.equal(head.status, 400);
   });
 
   it("on every read route: a bad enum value, an unknown name, a name given twice, a bad integer or bad percent-encoding is a 400 at the parameter", async () => {
