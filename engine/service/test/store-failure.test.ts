@@ -4,10 +4,14 @@
 // StoreError (its store closed, unreadable, or alarmed), and its SQLite thread dropped the driver's
 // error code on the way back, so those routes answered 500.
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Socket } from "node:net";
 import { after, it } from "node:test";
 import pg from "pg";
+import { openStore } from "../../audit/index.ts";
 import { isStoreFailure } from "../store-guard.ts";
 import { startHarness, toolCall } from "./harness.ts";
 
@@ -57,4 +61,18 @@ it("a driver's failure to reach its store is told from a bug as it arrives: Post
   const failures = { timedOut, poolTimedOut, refused, sqlite: Object.assign(new Error("database is locked"), { code: "ERR_SQLITE_ERROR" }), full: Object.assign(new Error("no space left on device"), { code: "ENOSPC", errno: -28, syscall: "write" }) };
   for (const [name, err] of Object.entries(failures)) assert.equal(isStoreFailure(err), true, `${name}: ${String(err)}`);
   for (const bug of [new TypeError("Cannot read properties of undefined (reading 'owner')"), new RangeError("Invalid array length"), Object.assign(new Error("x"), { code: "ERR_INVALID_ARG_TYPE" }), "Connection terminated", null]) assert.equal(isStoreFailure(bug), false, String(bug));
+});
+
+it("the SQLite store's thread passes SQLite's own error code back (it arrived as a bare Error, which the service took for a bug)", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "palisade-thread-"));
+  const store = await openStore(join(dir, "audit.db"));
+  try {
+    // A statement SQLite refuses, on the store's thread.
+    const err = await store.setMeta("x", null as unknown as string).then(() => undefined, (e: unknown) => e);
+    assert.equal((err as { code?: unknown }).code, "ERR_SQLITE_ERROR", String(err));
+    assert.equal(isStoreFailure(err), true);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
