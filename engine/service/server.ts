@@ -19,7 +19,7 @@ import { parseBody } from "./body.ts";
 import type { ActivityView, DriftSource, EnvironmentSource, ReportSource, ServedEnvironment, ServiceContext, SharedActivity } from "./context.ts";
 import { ServiceError } from "./errors.ts";
 import { KeyRing, presentedKey, requireScope } from "./keys.ts";
-import type { ApiKeyConfig } from "./keys.ts";
+import type { ApiKeyConfig, Caller } from "./keys.ts";
 import { Metrics } from "./metrics.ts";
 import { feedMonitor } from "./monitor-feed.ts";
 import { RateLimiter } from "./rate-limit.ts";
@@ -257,6 +257,17 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     unrecorded++;
     onError(new Error(`a decision was answered without its audit entry (audit.onFailure: allow): ${err instanceof Error ? err.message : String(err)}`));
   };
+  // An address past its failed attempts is refused before its key is looked at, so guessing keys
+  // from it learns nothing until its bucket refills.
+  const authenticate = (ip: string, headers: IncomingMessage["headers"], rawHeaders: readonly string[] | undefined): Caller => {
+    if (!authFailures.has(ip)) throw new ServiceError("rate/limited", "too many failed authentications from this address: wait, then retry with a valid key");
+    try {
+      return keys.authenticate(presentedKey(headers, rawHeaders));
+    } catch (err) {
+      authFailures.take(ip);
+      throw err;
+    }
+  };
   const context: ServiceContext = {
     get policySet() {
       return served === undefined ? o.policySet : served.current();
@@ -295,16 +306,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
       }),
     environments: o.environments,
     caller(req, cost = 1) {
-      // An address past its failed attempts is refused before its key is looked at, so guessing
-      // keys from it learns nothing until its bucket refills.
-      if (!authFailures.has(req.ip)) throw new ServiceError("rate/limited", "too many failed authentications from this address: wait, then retry with a valid key");
-      let c;
-      try {
-        c = keys.authenticate(presentedKey(req.headers, req.raw?.rawHeaders));
-      } catch (err) {
-        authFailures.take(req.ip);
-        throw err;
-      }
+      const c = authenticate(req.ip, req.headers, req.raw?.rawHeaders);
       if (!limiter.take(c.id, cost)) throw new ServiceError("rate/limited", `key '${c.id}' is over its rate limit: slow down and retry`);
       return c;
     },
@@ -360,16 +362,11 @@ export async function createService(o: ServiceOptions): Promise<Service> {
       // key is answered 401 at once instead, and counts against its address's failures.
       server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => {
         if (req.method !== "GET" && req.method !== "HEAD") {
-          const ip = req.socket.remoteAddress ?? "";
           let refusal: ServiceError | undefined;
-          if (!authFailures.has(ip)) refusal = new ServiceError("rate/limited", "too many failed authentications from this address: wait, then retry with a valid key");
-          else {
-            try {
-              keys.authenticate(presentedKey(req.headers, req.rawHeaders));
-            } catch (err) {
-              authFailures.take(ip);
-              refusal = err instanceof ServiceError ? err : new ServiceError("auth/invalid-key", "the API key is not valid");
-            }
+          try {
+            authenticate(req.socket.remoteAddress ?? "", req.headers, req.rawHeaders);
+          } catch (err) {
+            refusal = err instanceof ServiceError ? err : new ServiceError("auth/invalid-key", "the API key is not valid");
           }
           if (refusal !== undefined) {
             const body = JSON.stringify(refusal.toJSON());
