@@ -314,13 +314,16 @@ type Reply = { readonly id: number; readonly ok: true; readonly value: unknown }
 
 function toWire(err: unknown): WireError {
   if (err instanceof StoreError || err instanceof AuditError) return { name: err.name, code: err.code, message: err.message, hint: err.hint };
-  return { name: "Error", message: err instanceof Error ? err.message : String(err) };
+  // SQLite's own code (ERR_SQLITE_ERROR, a file's EIO...) crosses too: callers tell a store that
+  // failed from a bug by it (the service answers 503 rather than 500).
+  const code = (err as { code?: unknown } | null)?.code;
+  return { name: "Error", message: err instanceof Error ? err.message : String(err), ...(typeof code === "string" ? { code } : {}) };
 }
 
 function fromWire(e: WireError): Error {
   if (e.name === "StoreError") return new StoreError(e.code as StoreErrorCode, e.message, e.hint);
   if (e.name === "AuditError") return new AuditError(e.code as AuditErrorCode, e.message, e.hint);
-  return new Error(e.message);
+  return e.code === undefined ? new Error(e.message) : Object.assign(new Error(e.message), { code: e.code });
 }
 
 /** The worker side: one store, requests served strictly in arrival order. */
