@@ -268,6 +268,10 @@ export async function createService(o: ServiceOptions): Promise<Service> {
       throw err;
     }
   };
+  // Keyed routes with a body authenticate before it is read (the onRequest hook below), so an
+  // address without a valid key cannot make the service read, parse and check up to bodyLimit
+  // bytes; the route's own `caller` then takes that caller instead of hashing the key again.
+  const authenticatedBeforeBody = new WeakMap<object, Caller>();
   const context: ServiceContext = {
     get policySet() {
       return served === undefined ? o.policySet : served.current();
@@ -306,7 +310,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
       }),
     environments: o.environments,
     caller(req, cost = 1) {
-      const c = authenticate(req.ip, req.headers, req.raw?.rawHeaders);
+      const c = (req.raw && authenticatedBeforeBody.get(req.raw)) || authenticate(req.ip, req.headers, req.raw?.rawHeaders);
       if (!limiter.take(c.id, cost)) throw new ServiceError("rate/limited", `key '${c.id}' is over its rate limit: slow down and retry`);
       return c;
     },
@@ -452,6 +456,15 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     if (stopping.signal.aborted) {
       reply.header("connection", "close");
       return done(new ServiceError("service/unavailable", "the service is stopping: retry on another node"));
+    }
+    if (req.method === "POST" && (req.routeOptions.config as { doc?: RouteDoc } | undefined)?.doc?.auth === "key") {
+      try {
+        authenticatedBeforeBody.set(req.raw, authenticate(req.ip, req.headers, req.raw.rawHeaders));
+      } catch (err) {
+        // The body stays unread: closing spares reading and discarding it.
+        reply.header("connection", "close");
+        return done(err as Error);
+      }
     }
     // A client's `traceparent` parents the decision's span, which only the monitor exports.
     if (o.monitor) return withTraceParent(req.headers, done);

@@ -118,6 +118,14 @@ describe("slow and malformed clients", () => {
     const ok = await raw([`POST /v1/decide HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer k-agent\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`, body], 100);
     assert.match(ok.text, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
   });
+
+  it("refuses a body-bearing request without a valid key before reading its body (a keyless client could make it read and parse up to the body limit)", async () => {
+    // 1 MB announced, 6 bytes sent: the old service waited for the rest until the request deadline (408).
+    const r = await raw([`POST /v1/decide/batch HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer k-guess\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{"a":[`], 0, 3000);
+    assert.match(r.text, /^HTTP\/1\.1 401 /, r.text.slice(0, 200));
+    assert.match(r.text, /\r\nconnection: close\r\n/i);
+    assert.ok(isErrorShape(JSON.parse(r.text.slice(r.text.indexOf("\r\n\r\n") + 4))));
+  });
 });
 
 describe("routes", () => {
