@@ -32,7 +32,7 @@ import {
   ToolListChangedNotificationSchema,
   UnsubscribeRequestSchema,
 } from "@modelcontextprotocol/sdk/types.js";
-import type { CallToolResult, GetPromptResult, ReadResourceResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult, GetPromptResult, ReadResourceResult, Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { JSONSchemaObject } from "../../../language/index.ts";
 import type { ApprovalOutcome, ApprovalRequest } from "../approval.ts";
 import { PolicyDeniedError } from "../errors.ts";
@@ -41,7 +41,7 @@ import type { ToolResultView } from "../result.ts";
 import type { GuardScope } from "../scope.ts";
 import { checkInside, deniedToolMessage, enforceInside, peekInside } from "../scope.ts";
 import { clonePlain } from "../snapshot.ts";
-import { guardParts } from "../text.ts";
+import { guardParts, guardText, peekParts } from "../text.ts";
 import { bytesText } from "../file-text.ts";
 
 /** How the proxy is wired. */
@@ -142,6 +142,67 @@ function mapStrings(value: unknown, f: (s: string) => string): unknown {
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapStrings(v, f)]));
 }
 
+/**
+ * A listed tool as the client's model may read it, or undefined when it is withheld. Its name,
+ * description, title and schema (keys and strings: a property name or an enum value is read as
+ * much as a description) are text the model takes as instructions, and an upstream may change
+ * them at any time (`tools/list_changed` after the user accepted the list): decided on `input`
+ * at every listing, as one text (recorded when it withholds or rewrites), a deny withholding the tool; strings are rewritten
+ * one by one, and a rewrite that would change a name or a key withholds it too (the schema would
+ * no longer be the upstream's).
+ */
+async function toolText(guard: GuardScope, tool: Tool): Promise<Tool | undefined> {
+  const texts: string[] = [];
+  collectText(tool, texts);
+  const whole = texts.join("\n");
+  const peek = (text: string): string => peekParts(guard, "input", [text])[0] as string;
+  try {
+    // Quiet while nothing changes (clients list often); a tool rewritten or withheld is recorded.
+    if (peekOr(() => peek(whole)) === whole || (await guardText(guard, "input", whole)) === whole) return tool;
+  } catch (err) {
+    if (err instanceof PolicyDeniedError) return undefined;
+    throw err;
+  }
+  let keysKept = true;
+  const rewrite = (value: unknown, key: string | undefined): unknown => {
+    if (typeof value === "string") {
+      const out = peek(value);
+      if (key === "name" && out !== value) keysKept = false;
+      return out;
+    }
+    if (Array.isArray(value)) return value.map((v) => rewrite(v, undefined));
+    if (typeof value !== "object" || value === null) return value;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => {
+      if (peek(k) !== k) keysKept = false;
+      return [k, rewrite(v, k)];
+    }));
+  };
+  let out: unknown;
+  try {
+    out = rewrite(tool, undefined);
+  } catch (err) {
+    if (err instanceof PolicyDeniedError) return undefined;
+    throw err;
+  }
+  return keysKept ? (out as Tool) : undefined;
+}
+
+/** `f()`, or undefined when it is denied. */
+function peekOr(f: () => string): string | undefined {
+  try {
+    return f();
+  } catch (err) {
+    if (err instanceof PolicyDeniedError) return undefined;
+    throw err;
+  }
+}
+
+function collectText(value: unknown, into: string[]): void {
+  if (typeof value === "string") into.push(value);
+  else if (Array.isArray(value)) for (const v of value) collectText(v, into);
+  else if (typeof value === "object" && value !== null) for (const [k, v] of Object.entries(value)) (into.push(k), collectText(v, into));
+}
+
 const APPROVAL_SCHEMA = {
   type: "object" as const,
   properties: { approve: { type: "boolean" as const, title: "Approve", description: "Let this action happen" } },
@@ -188,14 +249,23 @@ export async function startMcpProxy(options: McpProxyOptions): Promise<McpProxy>
     throw err;
   };
 
+  // Tools whose text was denied in the newest listing: not listed, and their calls refused.
+  const withheld = new Set<string>();
   server.setRequestHandler(ListToolsRequestSchema, async (request) => {
     const listed = await client.listTools(request.params);
-    // Registered as this upstream's: it adds a check to a tool of the same name, never replaces the application's.
-    for (const t of listed.tools) guard.core.schemas.set(t.name, t.inputSchema as JSONSchemaObject, upstreamSchemas);
-    return listed;
+    const tools = [];
+    for (const t of listed.tools) {
+      // Registered as this upstream's: it adds a check to a tool of the same name, never replaces the application's.
+      guard.core.schemas.set(t.name, t.inputSchema as JSONSchemaObject, upstreamSchemas);
+      const decided = await toolText(guard, t);
+      if (decided === undefined) withheld.add(t.name);
+      else (withheld.delete(t.name), tools.push(decided));
+    }
+    return { ...listed, tools };
   });
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const { name, arguments: args } = request.params;
+    if (withheld.has(name)) return { content: [{ type: "text", text: `blocked by policy: the tool '${name}' is withheld (its description was denied)` }], isError: true };
     try {
       let decidedArgs: unknown = {};
       // The text rules of tool_result applied to one string of the structured result.
@@ -271,13 +341,19 @@ export async function startMcpProxy(options: McpProxyOptions): Promise<McpProxy>
   client.setNotificationHandler(ToolListChangedNotificationSchema, async () => server.sendToolListChanged());
   client.setNotificationHandler(ResourceListChangedNotificationSchema, async () => server.sendResourceListChanged());
   client.setNotificationHandler(PromptListChangedNotificationSchema, async () => server.sendPromptListChanged());
-  client.setNotificationHandler(ResourceUpdatedNotificationSchema, async (n) => server.sendResourceUpdated(n.params));
+  client.setNotificationHandler(ResourceUpdatedNotificationSchema, async (n) => server.sendResourceUpdated({ uri: n.params.uri }));
   client.setNotificationHandler(LoggingMessageNotificationSchema, async (n) => {
-    const data = typeof n.params.data === "string" ? n.params.data : JSON.stringify(n.params.data);
-    const d = checkInside(guard, "tool_result", { tool: { name: "notifications/message", args: {}, result: { text: data, isError: false } } });
-    if (d.decision === "deny" && guard.core.mode === "enforce") return;
-    const text = ((d.payload as { tool?: { result?: { text?: unknown } } }).tool?.result?.text as string | undefined) ?? data;
-    await server.sendLoggingMessage({ ...n.params, data: guard.core.mode === "enforce" ? text : data });
+    // The logger's name is text the client shows (or its model reads) as much as the data.
+    const note = (text: string): string | undefined => {
+      const d = checkInside(guard, "tool_result", { tool: { name: "notifications/message", args: {}, result: { text, isError: false } } });
+      if (guard.core.mode !== "enforce") return text;
+      return d.decision === "deny" ? undefined : (((d.payload as { tool?: { result?: { text?: unknown } } }).tool?.result?.text as string | undefined) ?? text);
+    };
+    const data = note(typeof n.params.data === "string" ? n.params.data : JSON.stringify(n.params.data));
+    const logger = n.params.logger === undefined ? undefined : note(n.params.logger);
+    if (data === undefined || (n.params.logger !== undefined && logger === undefined)) return;
+    // Only the fields the protocol defines: an upstream's extra fields would pass undecided.
+    await server.sendLoggingMessage({ level: n.params.level, data, ...(logger !== undefined ? { logger } : {}) });
   });
 
   await server.connect(options.downstream);
