@@ -125,3 +125,11 @@ test("AI SDK approvals: with signedApprovals, an answer verified by the SDK's ap
   await generateText({ model: new MockLanguageModelV4({ doGenerate: [done] }), tools: third.tools, messages: unsigned, stopWhen: stepCountIs(3) });
   assert.deepEqual(third.ran, []);
 });
+
+test("AI SDK approvals: the same approval resumed by two concurrent requests runs the call once", async () => {
+  const { ran, tools } = setup("concurrent");
+  const first = await run(tools, [{ role: "user", content: "refund" }], [refundCall(900)]);
+  const messages = answered(first);
+  await Promise.all([run(tools, messages).catch(() => undefined), run(tools, messages).catch(() => undefined)]);
+  assert.deepEqual(ran, [900]);
+});
