@@ -32,7 +32,7 @@ import {
   ToolListChangedNotificationSchema,
   UnsubscribeRequestSchema,
 } from "@modelcontextprotocol/sdk/types.js";
-import type { CallToolResult, GetPromptResult, ReadResourceResult, Tool } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult, GetPromptResult, ReadResourceResult } from "@modelcontextprotocol/sdk/types.js";
 import type { JSONSchemaObject } from "../../../language/index.ts";
 import type { ApprovalOutcome, ApprovalRequest } from "../approval.ts";
 import { PolicyDeniedError } from "../errors.ts";
@@ -143,7 +143,8 @@ function mapStrings(value: unknown, f: (s: string) => string): unknown {
 }
 
 /**
- * A listed tool as the client's model may read it, or undefined when it is withheld. Its name,
+ * A listed tool (or prompt, resource, resource template) as the client's model may read it, or
+ * undefined when it is withheld. Its name,
  * description, title and schema (keys and strings: a property name or an enum value is read as
  * much as a description) are text the model takes as instructions, and an upstream may change
  * them at any time (`tools/list_changed` after the user accepted the list): decided on `input`
@@ -151,7 +152,7 @@ function mapStrings(value: unknown, f: (s: string) => string): unknown {
  * one by one, and a rewrite that would change a name or a key withholds it too (the schema would
  * no longer be the upstream's).
  */
-async function toolText(guard: GuardScope, tool: Tool): Promise<Tool | undefined> {
+async function listedText<T>(guard: GuardScope, tool: T): Promise<T | undefined> {
   const texts: string[] = [];
   collectText(tool, texts);
   const whole = texts.join("\n");
@@ -184,7 +185,17 @@ async function toolText(guard: GuardScope, tool: Tool): Promise<Tool | undefined
     if (err instanceof PolicyDeniedError) return undefined;
     throw err;
   }
-  return keysKept ? (out as Tool) : undefined;
+  return keysKept ? (out as T) : undefined;
+}
+
+/** The listed items as decided, the withheld left out (reading or getting one is decided on its own). */
+async function listedAll<T>(guard: GuardScope, items: readonly T[]): Promise<T[]> {
+  const out: T[] = [];
+  for (const item of items) {
+    const decided = await listedText(guard, item);
+    if (decided !== undefined) out.push(decided);
+  }
+  return out;
 }
 
 /** `f()`, or undefined when it is denied. */
@@ -257,7 +268,7 @@ export async function startMcpProxy(options: McpProxyOptions): Promise<McpProxy>
     for (const t of listed.tools) {
       // Registered as this upstream's: it adds a check to a tool of the same name, never replaces the application's.
       guard.core.schemas.set(t.name, t.inputSchema as JSONSchemaObject, upstreamSchemas);
-      const decided = await toolText(guard, t);
+      const decided = await listedText(guard, t);
       if (decided === undefined) withheld.add(t.name);
       else (withheld.delete(t.name), tools.push(decided));
     }
@@ -287,8 +298,14 @@ export async function startMcpProxy(options: McpProxyOptions): Promise<McpProxy>
   });
 
   if (up.resources) {
-    server.setRequestHandler(ListResourcesRequestSchema, async (request) => client.listResources(request.params));
-    server.setRequestHandler(ListResourceTemplatesRequestSchema, async (request) => client.listResourceTemplates(request.params));
+    server.setRequestHandler(ListResourcesRequestSchema, async (request) => {
+      const listed = await client.listResources(request.params);
+      return { ...listed, resources: await listedAll(guard, listed.resources) };
+    });
+    server.setRequestHandler(ListResourceTemplatesRequestSchema, async (request) => {
+      const listed = await client.listResourceTemplates(request.params);
+      return { ...listed, resourceTemplates: await listedAll(guard, listed.resourceTemplates) };
+    });
     server.setRequestHandler(ReadResourceRequestSchema, async (request) => {
       const uri = request.params.uri;
       const read = await guard.runTool<ReadResourceResult>("resources/read", { uri }, async (a) => client.readResource({ ...request.params, uri: (a as { uri: string }).uri }), {
@@ -311,7 +328,10 @@ export async function startMcpProxy(options: McpProxyOptions): Promise<McpProxy>
   }
 
   if (up.prompts) {
-    server.setRequestHandler(ListPromptsRequestSchema, async (request) => client.listPrompts(request.params));
+    server.setRequestHandler(ListPromptsRequestSchema, async (request) => {
+      const listed = await client.listPrompts(request.params);
+      return { ...listed, prompts: await listedAll(guard, listed.prompts) };
+    });
     server.setRequestHandler(GetPromptRequestSchema, async (request) => {
       const { name } = request.params;
       let args = request.params.arguments ?? {};
