@@ -1,14 +1,18 @@
 // An MCP gateway: a full MCP server facing any client, a client facing the upstream server, and
 // the guard between them. Everything the upstream offers passes through its phase:
 // - tools: `tools/call` arguments on `tool_call` before the upstream sees them, results on
-//   `tool_result` (one shape: text, json, isError) before the client does; `tools/list` passes,
-//   each input schema kept so that bad arguments are refused before they travel;
+//   `tool_result` (one shape: text, json, isError) before the client does; `tools/list` (and the
+//   prompt and resource lists) decided on `input`, since the client's model reads them as
+//   instructions, each input schema kept so that bad arguments are refused before they travel;
 // - resources: `resources/read` is a `tool_call` named "resources/read" on `{ uri }`, its text
 //   contents a `tool_result`; lists and templates pass;
 // - prompts: `prompts/get` is a `tool_call` named "prompts/get" on `{ name, arguments }`, the
 //   prompt's text decided on `input` (it becomes the conversation's input);
-// - notifications: list changes and resource updates are forwarded; log messages are decided as
-//   a `tool_result` named "notifications/message" and dropped when denied.
+// - notifications: list changes and resource updates (their uri only) are forwarded; log
+//   messages (data and logger) are decided as a `tool_result` named "notifications/message" and
+//   dropped when denied;
+// - the upstream's requests to the client (sampling, elicitation, roots) are refused: the
+//   proxy's client side offers none of them.
 // A require_approval asks the client's human through MCP elicitation when the client supports
 // it, else the guard's approver, else it is refused. Each client connection is its own session
 // unless the proxy is given one.
