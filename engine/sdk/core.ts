@@ -76,6 +76,8 @@ export interface CallOptions {
   readonly ask?: (request: Omit<ApprovalRequest, "signal">) => Promise<ApprovalOutcome>;
   /** Telemetry of the step this decision follows (the tool's wall time on tool_result). */
   readonly step?: StepOutcome;
+  /** A result of a call whose session ended since (a late tool_result): decided, but it adds no source to the session now holding the id. */
+  readonly ended?: boolean;
 }
 
 /** Rule ids of the guard's own refusals. */
@@ -204,7 +206,7 @@ export class GuardCore {
     // A refusal the framework already holds stands even when the policy now allows: the call did not run.
     const refused = options?.approval?.approved === false;
     if ((decision.decision === "allow" && !refused) || shadow) {
-      this.#given(phase, d, scope);
+      if (options?.ended !== true) this.#given(phase, d, scope);
       const payload = shadow ? d.full : (decision.payload as Record<string, unknown>);
       const raw: Guarded = d.call !== undefined ? { decision, payload, input: d.full, call: d.call } : { decision, payload, input: d.full };
       return this.#durably(phase, d, scope, undefined, d.call ? "executed" : undefined, options?.step, handOut ? guardedOut(raw, seenOf(d)) : raw);
@@ -273,7 +275,7 @@ export class GuardCore {
     }
     if (approval.approved) {
       d.call?.settle("executed");
-      this.#given(phase, d, scope);
+      if (options?.ended !== true) this.#given(phase, d, scope);
       const raw: Guarded = { decision, payload: decision.payload as Record<string, unknown>, input: full, approval, ...(d.call ? { call: d.call } : {}) };
       return this.#durably(phase, d, scope, approval, d.call ? "executed" : undefined, options?.step, handOut ? guardedOut(raw, seenOf(d)) : raw);
     }

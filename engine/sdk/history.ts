@@ -88,6 +88,10 @@ interface Entry {
   owner: string | null | undefined;
   /** `call_seq` of its first call: a session id used again (after `end`, or forgotten) goes on numbering where it stopped. */
   readonly first: number;
+  /** Set by `end()`: its calls still running belong to a conversation that is over. */
+  ended: boolean;
+  /** Ids of the calls the ended conversations under this id decided (a late result names one). */
+  readonly former: ReadonlySet<string> | undefined;
 }
 
 interface MutableCall {
@@ -109,18 +113,25 @@ export interface CallHandle {
   readonly seq: number;
   /** What the policies decided for the call. */
   readonly decision: CallDecision;
+  /** Whether the call's session was ended since it was decided: what it gives back is the ended conversation's. */
+  readonly ended: boolean;
   /** Sets what happened to the call. */
   settle(outcome: CallOutcome): void;
 }
 
 class Handle implements CallHandle {
   readonly #m: MutableCall | undefined;
+  readonly #e: Entry | undefined;
   readonly seq: number;
   readonly decision: CallDecision;
-  constructor(m: MutableCall | undefined, seq: number, decision: CallDecision) {
+  constructor(m: MutableCall | undefined, seq: number, decision: CallDecision, e?: Entry) {
     this.#m = m;
+    this.#e = e;
     this.seq = seq;
     this.decision = decision;
+  }
+  get ended(): boolean {
+    return this.#e?.ended === true;
   }
   settle(outcome: CallOutcome): void {
     if (this.#m !== undefined) this.#m.outcome = outcome;
@@ -139,6 +150,9 @@ export class SessionHistory {
   // Ids of ended sessions, with the `call_seq` their next call takes: a call's identity in the
   // audit log (agent, session, call_seq) then names one call, even when the id is used again.
   readonly #ended = new Map<string, number>();
+  // Ids of the calls of ended sessions (those that had any), until the id is used again: the
+  // late result of one of them must not add to whatever session holds the id next.
+  readonly #endedIds = new Map<string, ReadonlySet<string>>();
   #lastId: string | undefined;
   #last: Entry | undefined;
 
@@ -207,7 +221,7 @@ export class SessionHistory {
       m.time = time;
       m.decision = decision;
       m.outcome = outcome;
-      return new Handle(m, e.first + at, decision);
+      return new Handle(m, e.first + at, decision, e);
     }
     if (e.calls.length >= this.#maxCalls) {
       e.state = "overflow";
@@ -216,7 +230,7 @@ export class SessionHistory {
     const m: MutableCall = { tool: { name, args }, time, decision, outcome };
     e.calls.push(m);
     if (callId !== undefined) e.byId.set(callId, e.calls.length - 1);
-    return new Handle(m, e.first + e.calls.length - 1, decision);
+    return new Handle(m, e.first + e.calls.length - 1, decision, e);
   }
 
   // The session's entry, made when missing, moved to the most recently used end.
@@ -230,9 +244,10 @@ export class SessionHistory {
       const sources: SessionSource[] = [];
       const forgotten = this.#forgotten.get(session);
       const first = forgotten ?? this.#ended.get(session) ?? 0;
-      e = { calls, view: { id: session, calls, sources }, sources, byId: new Map(), state: forgotten !== undefined ? "forgotten" : "ok", owner: undefined, first };
+      e = { calls, view: { id: session, calls, sources }, sources, byId: new Map(), state: forgotten !== undefined ? "forgotten" : "ok", owner: undefined, first, ended: false, former: this.#endedIds.get(session) };
       this.#forgotten.delete(session);
       this.#ended.delete(session);
+      this.#endedIds.delete(session);
     } else this.#sessions.delete(session);
     this.#sessions.set(session, e);
     this.#lastId = session;
@@ -270,7 +285,17 @@ export class SessionHistory {
     const e = this.#sessions.get(session);
     const at = e?.byId.get(callId);
     const m = at === undefined ? undefined : e?.calls[at];
-    return m === undefined || m.tool.name !== name || (args !== undefined && !sameJson(m.tool.args, args.args)) ? undefined : new Handle(m, e!.first + at!, m.decision);
+    return m === undefined || m.tool.name !== name || (args !== undefined && !sameJson(m.tool.args, args.args)) ? undefined : new Handle(m, e!.first + at!, m.decision, e);
+  }
+
+  /**
+   * Whether `callId` names a call of a conversation that ended under `session` and not one of the
+   * session now holding the id: its late result is that ended conversation's.
+   */
+  endedCall(session: string, callId: string, name: string, args?: { readonly args: unknown }): boolean {
+    const e = this.#sessions.get(session);
+    if (e === undefined) return this.#endedIds.get(session)?.has(callId) === true;
+    return e.former?.has(callId) === true && this.byCallId(session, callId, name, args) === undefined;
   }
 
   /**
@@ -285,6 +310,15 @@ export class SessionHistory {
     const next = e !== undefined ? e.first + e.calls.length : this.#forgotten.get(session);
     this.#sessions.delete(session);
     this.#forgotten.delete(session);
+    if (e !== undefined) {
+      e.ended = true;
+      // Only a call let run (or still waiting for its human) can come back with a result.
+      const ids = [...e.byId].filter(([, at]) => e.calls[at]?.outcome === "executed" || e.calls[at]?.outcome === "pending").map(([id]) => id);
+      if (ids.length > 0 || e.former !== undefined) {
+        if (this.#endedIds.size >= this.#maxSessions) this.#endedIds.delete(this.#endedIds.keys().next().value as string);
+        this.#endedIds.set(session, new Set([...(e.former ?? []), ...ids]));
+      }
+    }
     if (next === undefined || next === 0) return;
     if (this.#ended.size >= this.#maxSessions * 10) this.#ended.delete(this.#ended.keys().next().value as string);
     this.#ended.set(session, next);

@@ -273,7 +273,10 @@ export class GuardScope {
     const step = stepOf(durationMs, seen);
     // It ran, and failed: so says its entry before the result is decided.
     if (step.error !== undefined && call !== undefined) this.#core.settle(this.#state, call, name, "failed", RESULT_ERROR);
-    const out = input !== undefined ? this.#core.enforce("tool_result", input, this.#state, { step }, true) : this.#core.enforce("tool_result", new ToolInput({ args: decidedArgs, name, result: seen }), this.#state, { step });
+    // The result of a call whose conversation ended since belongs to that conversation: it adds nothing to the session now holding the id.
+    const ended = call !== undefined ? call.ended : options.callId !== undefined && this.sessionId !== null && this.#core.history.endedCall(this.sessionId, options.callId, name, { args: decidedArgs });
+    const how = ended ? { step, ended } : { step };
+    const out = input !== undefined ? this.#core.enforce("tool_result", input, this.#state, how, true) : this.#core.enforce("tool_result", new ToolInput({ args: decidedArgs, name, result: seen }), this.#state, how);
     if (out instanceof Promise) return out.then((o) => this.#seen(o, result, options));
     return this.#seen(out, result, options);
   }

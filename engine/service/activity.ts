@@ -128,9 +128,11 @@ export class Activity {
         }
         this.#sessions.set(key, steps);
       }
-      // Past the limit the oldest steps go; they would be the first to leave the ring anyway.
-      if (steps.length >= this.#maxSteps) steps.splice(0, steps.length - this.#maxSteps + 1);
+      // Past the limit the oldest steps go; they would be the first to leave the ring anyway. They
+      // go maxSteps at a time (readers take the last maxSteps): dropping one per step copied the
+      // whole list on every decision of a long session.
       steps.push(seq);
+      if (steps.length >= 2 * this.#maxSteps) steps.splice(0, steps.length - this.#maxSteps);
     }
     for (const fn of this.#observers) fn(rec, decision);
     return rec;
@@ -172,13 +174,18 @@ export class Activity {
     return out;
   }
 
+  /** A session's last maxSteps steps (its list holds up to twice as many between trims). */
+  #lastSteps(steps: readonly number[]): readonly number[] {
+    return steps.length > this.#maxSteps ? steps.slice(-this.#maxSteps) : steps;
+  }
+
   /** The steps of `agent`'s session `id` still in the ring (of every agent that used the id, without one), oldest first. */
   session(id: string, agent?: string): readonly DecisionRecordV1[] {
     let seqs: readonly number[];
-    if (agent !== undefined) seqs = this.#sessions.get(sessionKey(agent, id)) ?? [];
+    if (agent !== undefined) seqs = this.#lastSteps(this.#sessions.get(sessionKey(agent, id)) ?? []);
     else {
       const all: number[] = [];
-      for (const [key, steps] of this.#sessions) if (idOf(key) === id) all.push(...steps);
+      for (const [key, steps] of this.#sessions) if (idOf(key) === id) all.push(...this.#lastSteps(steps));
       seqs = all.sort((a, b) => a - b);
     }
     const out: DecisionRecordV1[] = [];

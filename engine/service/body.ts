@@ -103,12 +103,26 @@ function duplicateError(path: Path): ServiceError {
 /** Objects with more keys than this look keys up in a Set (fewer: a list is cheaper). */
 const SET_FROM = 16;
 
+/** A `\u` escape of a surrogate (D800-DFFF), the only way a lone one can be in UTF-8 JSON text. */
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/g;
+
+/** Where SURROGATE_ESCAPE next matches in `text` from `from`; the text's length when nowhere. */
+function nextSurrogateEscape(text: string, from: number): number {
+  SURROGATE_ESCAPE.lastIndex = from;
+  return SURROGATE_ESCAPE.exec(text)?.index ?? text.length;
+}
+
 /**
- * What JSON.parse does not say about a text it accepted: number literals a double does not hold
- * exactly and keys given twice in one object. One pass over the text, after JSON.parse (so the
- * text is known to be JSON); the path is kept only to name the field in the error.
+ * What JSON.parse does not say about a text it accepted, in one pass over the text after
+ * JSON.parse (so the text is known to be JSON), the path kept only to name the field in an error:
+ * number literals a double does not hold exactly, keys given twice in one object, a `__proto__`
+ * key, nesting deeper than MAX_DEPTH, and lone surrogates written as `\u` escapes (the text
+ * itself is well-formed: the caller made sure). Returns whether a literal reads as -0.
  */
-function checkText(text: string): void {
+function checkText(text: string): boolean {
+  let negativeZero = false;
+  // Escapes of surrogates are rare: strings are unescaped and looked at only where one is.
+  let surrogate = nextSurrogateEscape(text, 0);
   const path: Path = [];
   // Per open container: its keys so far (objects), or null (arrays).
   const keys: (string[] | Set<string> | null)[] = [];
@@ -138,8 +152,14 @@ function checkText(text: string): void {
           if (seen.has(key)) throw duplicateError(path);
           seen.add(key);
         }
+        if (key === "__proto__") throw invalid(pointer(path), "a key named '__proto__' is not accepted: rename it");
+        if (surrogate < j && !key.isWellFormed()) throw surrogateError(path, key, "the key");
         expectKey = false;
+      } else if (surrogate < j) {
+        const value = JSON.parse(text.slice(i, j + 1)) as string;
+        if (!value.isWellFormed()) throw surrogateError(path, value, "the string");
       }
+      if (surrogate < j) surrogate = nextSurrogateEscape(text, j + 1);
       i = j + 1;
     } else if (c === 0x2d /* - */ || (c >= 0x30 && c <= 0x39)) {
       let j = i + 1;
@@ -155,6 +175,7 @@ function checkText(text: string): void {
       }
       // Fifteen significant digits or fewer, no exponent: a double holds every such decimal.
       if ((exponent || j - i > 15) && !exactNumber(text.slice(i, j))) throw numberError(path, text.slice(i, j));
+      if (c === 0x2d && text.charCodeAt(i + 1) === 0x30 && Number(text.slice(i, j)) === 0) negativeZero = true;
       i = j;
     } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
       if (keys.length >= MAX_DEPTH) throw depthError(path);
@@ -166,6 +187,8 @@ function checkText(text: string): void {
     } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
       keys.pop();
       path.pop();
+      // `{}` leaves no key to read: the next string (`[{},"s"]`) is a value.
+      expectKey = false;
       i++;
     } else if (c === 0x2c /* , */) {
       if (keys[keys.length - 1] === null) (path[path.length - 1] as number)++;
@@ -173,6 +196,7 @@ function checkText(text: string): void {
       i++;
     } else i++;
   }
+  return negativeZero;
 }
 
 /**
@@ -213,8 +237,10 @@ export function checkRecordable(v: unknown, path: Path = []): void {
 }
 
 /**
- * Parses a JSON request body (UTF-8 bytes, or text already decoded) and checks it: checkText,
- * then checkRecordable. Throws request/invalid with the field's JSON Pointer.
+ * Parses a JSON request body (UTF-8 bytes, or text already decoded) and checks it as
+ * checkRecordable would, in one pass over the text (checkText) rather than a walk of the value
+ * too: valid UTF-8 decodes to well-formed text, and JSON.parse gives a non-finite number only for
+ * a literal checkText refuses. Throws request/invalid with the field's JSON Pointer.
  */
 export function parseBody(body: string | Buffer): unknown {
   let text: string;
@@ -231,7 +257,8 @@ export function parseBody(body: string | Buffer): unknown {
   } catch (err) {
     throw invalid("/", `the body is not valid JSON: ${err instanceof Error ? err.message.replace(/^./, (c) => c.toLowerCase()) : String(err)}`);
   }
-  checkText(text);
-  checkRecordable(v);
+  const negativeZero = checkText(text);
+  // Text given as a string may hold a lone surrogate itself; -0 is rare: both take the walk.
+  if (negativeZero || (typeof body === "string" && !text.isWellFormed())) checkRecordable(v);
   return v;
 }

@@ -14,7 +14,7 @@ import { sourceOf } from "../sdk/history.ts";
 import { FOREIGN_STATE } from "./sessions.ts";
 import type { SessionCall, SessionState } from "./sessions.ts";
 import { batchRequest, decisionRequest } from "./validate.ts";
-import type { BatchResponseV1, DecisionRequestV1, DecisionResponseV1, ErrorResponseV1 } from "./wire.ts";
+import type { DecisionRequestV1, DecisionResponseV1, ErrorResponseV1 } from "./wire.ts";
 
 /** `payload` with its `session` (when it is the decided one) replaced by `slim`. */
 function withSession(payload: unknown, decided: unknown, slim: unknown): unknown {
@@ -51,6 +51,18 @@ interface Prepared {
 
 const q = JSON.stringify;
 
+let isoAt = NaN;
+let isoText = "";
+/** The time as ISO 8601, written once per millisecond: several decisions share a millisecond under load, and toISOString costs about a microsecond. */
+function nowIso(): string {
+  const now = Date.now();
+  if (now !== isoAt) {
+    isoAt = now;
+    isoText = new Date(now).toISOString();
+  }
+  return isoText;
+}
+
 /** The decided `payload` cut down to the fields the request's `input` gave (`payload: "input"`). */
 function inputFieldsOf(payload: unknown, input: Readonly<Record<string, unknown>>): unknown {
   if (typeof payload !== "object" || payload === null || Array.isArray(payload)) return payload;
@@ -65,7 +77,33 @@ function inputFieldsOf(payload: unknown, input: Readonly<Record<string, unknown>
  */
 function responseText(p: Prepared): string {
   const r = p.response;
-  return `{"id":${q(r.id)},"decision":${q(r.decision)},"reasons":${q(r.reasons)},"warnings":${q(r.warnings)},"payload":${p.answerPayloadJson},"errors":${q(r.errors)},"policy":${q(r.policy)}${r.call_seq === undefined ? "" : `,"call_seq":${r.call_seq}`}}`;
+  return `{"id":${q(r.id)},"decision":${q(r.decision)},"reasons":${listText(r.reasons)},"warnings":${listText(r.warnings)},"payload":${p.answerPayloadJson},"errors":${listText(r.errors)},"policy":${policyText(r.policy)}${r.call_seq === undefined ? "" : `,"call_seq":${r.call_seq}`}}`;
+}
+
+function listText(list: readonly unknown[]): string {
+  return list.length === 0 ? "[]" : q(list);
+}
+
+let lastPolicy: DecisionResponseV1["policy"] | undefined;
+let lastPolicyText = "";
+/** The policy set's JSON, written once per policy set rather than once per answer. */
+function policyText(policy: DecisionResponseV1["policy"]): string {
+  if (policy !== lastPolicy) {
+    lastPolicyText = q(policy);
+    lastPolicy = policy;
+  }
+  return lastPolicyText;
+}
+
+/**
+ * The answer's JSON text once the decision is recorded (audit/unavailable when it cannot be,
+ * under the default `audit.onFailure: deny`), shown to the console, and its approval request filed.
+ */
+async function settle(ctx: ServiceContext, prepared: Prepared | Promise<Prepared>, phase: DecisionRequestV1["phase"]): Promise<string> {
+  const p = prepared instanceof Promise ? await prepared : prepared;
+  await p.recorded;
+  p.note();
+  return p.approval ? q(await withApproval(ctx, p, phase)) : responseText(p);
 }
 
 /** A decision before it is recorded. */
@@ -136,13 +174,16 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
     if (!caller.scopes.has("history")) throw new ServiceError("auth/forbidden", `key '${caller.id}' may not send session.calls: the service keeps each session's calls itself (send 'session' with the session id), or give the key the 'history' scope`, `${at}/input/session/calls`);
     if (!Array.isArray(givenSession.calls)) throw invalid(`${at}/input/session/calls`, "'session.calls' must be a list of earlier calls");
   }
-  const iso = new Date().toISOString();
+  const iso = nowIso();
   const decideOn = (state: SessionState): Decided => {
-    const own = { ...input, agent: givenAgent ?? { id: agent }, env, time: input.time ?? iso };
+    const agentField = givenAgent ?? { id: agent };
+    const time = input.time ?? iso;
     // The entry names the history it was decided on by its length, never copies it (as the SDK
     // does, spec/sdk.md "References, not copies"): a verifier rebuilds it from the session's
     // earlier tool_call entries (`call_seq`, `outcome`), and entries stay flat as sessions grow.
-    const recorded: Record<string, unknown> = { ...own, session: ownCalls ? givenSession : session === null ? { id: null, calls: [] } : { id: session, calls_before: state.calls.length } };
+    // A history the client sent is the input's own `session`: then what is recorded is what is
+    // decided on, one object.
+    const recorded: Record<string, unknown> = ownCalls ? { ...input, agent: agentField, env, time } : { ...input, agent: agentField, env, time, session: session === null ? { id: null, calls: [] } : { id: session, calls_before: state.calls.length } };
     const recordedJson = JSON.stringify(recorded);
     // Refused before deciding (and before the session grows): an input the entry cannot hold.
     // The entry repeats the ids beside the input: they count too, so no field can push it over.
@@ -150,7 +191,7 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
     const principalId = (input.principal as { id?: unknown } | undefined)?.id;
     const bytes = Buffer.byteLength(recordedJson) + Buffer.byteLength(agent) + Buffer.byteLength(env) + (session === null ? 0 : Buffer.byteLength(session)) + (typeof toolName === "string" ? Buffer.byteLength(toolName) : 0) + (typeof principalId === "string" ? Buffer.byteLength(principalId) : 0);
     if (bytes > MAX_INPUT_BYTES) throw new ServiceError("request/too-large", `the input is ${bytes} bytes of JSON, over the ${MAX_INPUT_BYTES}-byte limit of a recorded decision: send large content by reference (a digest or an id), not inline`, `${at}/input`);
-    const full: Record<string, unknown> = { ...own, session: ownCalls ? givenSession : { id: session, calls: state.calls, sources: state.sources } };
+    const full: Record<string, unknown> = ownCalls ? recorded : { ...input, agent: agentField, env, time, session: { id: session, calls: state.calls, sources: state.sources } };
     const started = performance.now();
     // Parsed from the request and the service's own store: JSON data the policy set need not copy.
     const policies = ctx.policySet.decide(r.phase, full, { json: true });
@@ -174,7 +215,8 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
     // The console, like the log, sees the history by reference (one node keeps 5,000 decisions).
     const shown = decision.payload === full ? input0 : withSession(decision.payload, full.session, input0.session);
     const shownJson = shown === input0 ? recordedJson : (JSON.stringify(shown) ?? "null");
-    const recorded = ctx.record({ id, iso, agent, env, phase: r.phase, session, principal: typeof principal === "string" ? principal : null, tool, input: input0, inputJson: recordedJson, decision, caller: caller.id, ...(shadow ? { mode: "shadow" as const } : {}), ...(call !== undefined ? { callSeq: call.seq, outcome: call.outcome } : {}) });
+    // Absent fields stay undefined rather than being spread in: one object of one shape per decision.
+    const recorded = ctx.record({ id, iso, agent, env, phase: r.phase, session, principal: typeof principal === "string" ? principal : null, tool, input: input0, inputJson: recordedJson, decision, caller: caller.id, mode: shadow ? "shadow" : undefined, callSeq: call?.seq, outcome: call?.outcome });
     // By default the answer is what the console shows: the history by reference, as the log has
     // it, so an answer does not grow with its session, and an input no transform changed is
     // written to JSON once for the entry, the console and the answer.
@@ -225,19 +267,7 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
     .then(finish);
 }
 
-/**
- * Waits until the decision is recorded (audit/unavailable when it cannot be, under the default
- * `audit.onFailure: deny`), then shows it to the console and files its approval request.
- */
-async function settle(ctx: ServiceContext, prepared: Prepared | Promise<Prepared>, phase: DecisionRequestV1["phase"]): Promise<DecisionResponseV1> {
-  const p = await prepared;
-  await p.recorded;
-  p.note();
-  return withApproval(ctx, p, phase);
-}
-
 async function withApproval(ctx: ServiceContext, p: Prepared, phase: DecisionRequestV1["phase"]): Promise<DecisionResponseV1> {
-  if (!p.approval) return p.response;
   const a = await ctx.approvals.create({
     phase,
     agent: p.agent,
@@ -282,10 +312,13 @@ function foreignSession(d: Decision, session: string | null): Decision {
   return { ...d, decision: "deny", reasons: [{ rule: SESSION_PRINCIPAL_RULE, effect: "deny", message: `session '${session}' belongs to another principal (or to none); a session is one conversation of one principal: give each user's conversation its own session id, and name its principal in every step`, severity: "high" }], warnings: [] };
 }
 
-function errorBody(err: unknown): ErrorResponseV1 {
-  if (err instanceof ServiceError) return err.toJSON();
+/** A refused request's place in a batch answer; anything but a ServiceError stays a failure of the whole request. */
+function errorText(err: unknown): string {
+  if (err instanceof ServiceError) return q(err.toJSON() satisfies ErrorResponseV1);
   throw err;
 }
+
+const JSON_TYPE = "application/json; charset=utf-8";
 
 /** Registers the decision routes. */
 export function decideRoutes(app: FastifyInstance, ctx: ServiceContext): void {
@@ -299,12 +332,8 @@ export function decideRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   }), async (req, reply) => {
     const caller = ctx.caller(req);
     const r = decisionRequest(req.body);
-    const decided = decideOne(ctx, caller, r, "");
-    const p = decided instanceof Promise ? await decided : decided;
-    if (p.approval) return settle(ctx, p, r.phase);
-    await p.recorded;
-    p.note();
-    return reply.type("application/json; charset=utf-8").send(responseText(p));
+    // The answer is written as text: the payload's JSON is spliced in as the log was given it.
+    return reply.type(JSON_TYPE).send(await settle(ctx, decideOne(ctx, caller, r, ""), r.phase));
   });
 
   app.post("/v1/decide/batch", documented({
@@ -314,22 +343,23 @@ export function decideRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     auth: "key",
     body: ref("BatchRequest"),
     responses: { 200: { description: "One result per request.", schema: ref("BatchResponse") } },
-  }), async (req): Promise<BatchResponseV1> => {
+  }), async (req, reply) => {
     const caller = ctx.caller(req);
     const body = batchRequest(req.body);
     // One token was taken to get this far; a batch pays for every decision in it.
     if (body.requests.length > 1 && !ctx.limiter.take(caller.id, body.requests.length - 1)) throw new ServiceError("rate/limited", `key '${caller.id}' is over its rate limit: slow down and retry`);
     // Every decision is taken first, then all are awaited together: one batch, one commit.
-    const pending: Promise<DecisionResponseV1 | ErrorResponseV1>[] = [];
+    const pending: (string | Promise<string>)[] = [];
     for (let i = 0; i < body.requests.length; i++) {
       try {
         const r = decisionRequest(body.requests[i], `/requests/${i}`);
         const p = decideOne(ctx, caller, r, `/requests/${i}`);
-        pending.push(settle(ctx, p, r.phase).catch(errorBody));
+        pending.push(settle(ctx, p, r.phase).catch(errorText));
       } catch (err) {
-        pending.push(Promise.resolve(errorBody(err)));
+        pending.push(errorText(err));
       }
     }
-    return { results: await Promise.all(pending) };
+    // Each result as its JSON text (BatchResponseV1), the payloads spliced in as for one decision.
+    return reply.type(JSON_TYPE).send(`{"results":[${(await Promise.all(pending)).join(",")}]}`);
   });
 }

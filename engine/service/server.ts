@@ -30,7 +30,7 @@ import { consoleRoutes } from "./routes-console.ts";
 import { decideRoutes } from "./routes-decide.ts";
 import { outcomeRoutes } from "./routes-outcomes.ts";
 import { settleRoutes } from "./routes-settle.ts";
-import { traceContext } from "./trace-context.ts";
+import { withTraceParent } from "./trace-context.ts";
 import { staticRoutes } from "./static.ts";
 import { documented, openApiDocument } from "./openapi.ts";
 import type { RegisteredRoute, RouteDoc } from "./openapi.ts";
@@ -404,6 +404,8 @@ export async function createService(o: ServiceOptions): Promise<Service> {
       reply.header("connection", "close");
       return done(new ServiceError("service/unavailable", "the service is stopping: retry on another node"));
     }
+    // A client's `traceparent` parents the decision's span, which only the monitor exports.
+    if (o.monitor) return withTraceParent(req.headers, done);
     done();
   });
   app.addHook("onSend", (_req, reply, payload, done) => {
@@ -430,7 +432,6 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     requireScope(context.caller(req), "metrics");
     return reply.type("text/plain; version=0.0.4; charset=utf-8").send(await metrics.render());
   });
-  if (o.monitor) traceContext(app);
   decideRoutes(app, context);
   outcomeRoutes(app, context, o.monitor);
   settleRoutes(app, context);

@@ -3,7 +3,6 @@
 // header is read once per request into an async-local slot that the monitor feed reads while
 // the request is being decided; a request without the header costs one header lookup.
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { FastifyInstance } from "fastify";
 import { parentFromTraceparent } from "../monitor/index.ts";
 import type { ParentSpan } from "../monitor/index.ts";
 
@@ -14,12 +13,14 @@ export function requestParent(): ParentSpan | undefined {
   return slot.getStore();
 }
 
-/** Reads `traceparent` on every request into the slot `requestParent` reads. */
-export function traceContext(app: FastifyInstance): void {
-  app.addHook("onRequest", (req, _reply, done) => {
-    const header = req.headers.traceparent;
-    const parent = typeof header === "string" ? parentFromTraceparent(header) : undefined;
-    if (parent === undefined) return done();
-    slot.run(parent, done);
-  });
+/**
+ * Runs `next` (the rest of the request) with the parent span its `traceparent` header names, in
+ * the slot `requestParent` reads; called from the service's one onRequest hook (a hook of its own
+ * cost every request a turn of Fastify's hook runner).
+ */
+export function withTraceParent(headers: Readonly<Record<string, string | string[] | undefined>>, next: () => void): void {
+  const header = headers.traceparent;
+  const parent = typeof header === "string" ? parentFromTraceparent(header) : undefined;
+  if (parent === undefined) return next();
+  slot.run(parent, next);
 }

@@ -88,6 +88,13 @@ class Service:
             r.raise_for_status()
             return [a for a in r.json()["approvals"] if a["session"] == session]
 
+    def decisions(self, session: str) -> list[dict[str, Any]]:
+        """The session's recorded decisions, newest first."""
+        with self.admin() as c:
+            r = c.get("/v1/decisions", params={"session": session})
+            r.raise_for_status()
+            return list(r.json()["decisions"])
+
     def pending(self) -> list[dict[str, Any]]:
         with self.admin() as c:
             r = c.get("/v1/approvals", params={"status": "pending"})

@@ -123,7 +123,8 @@ def test_an_approval_answer_that_is_not_one_never_approves(service: Service, ans
         started = time.monotonic()
         with pytest.raises(PolicyDeniedError) as e:
             refund(amount=900)
-        assert e.value.denial == "approval_timeout" and time.monotonic() - started < 5
+        # Well under the default 60 s wait: the 0.3 s given holds even for answers that are not one (bound loose for loaded CI).
+        assert e.value.denial == "approval_timeout" and time.monotonic() - started < 30
         assert json.loads(json.dumps(e.value.decision))["decision"] == "require_approval"
     assert ran == []
 

@@ -105,6 +105,33 @@ async function decideContent(scope: GuardScope, phase: "input" | "output", conte
   return out as MessageContent;
 }
 
+// Where providers put the model's thinking outside content blocks: `reasoning_content`
+// (DeepSeek-style), `reasoning` (OpenAI's, with its summary texts).
+const KWARGS_THINKING = ["reasoning_content", "reasoning"] as const;
+
+function wordsOf(v: unknown): string {
+  if (typeof v === "string") return v;
+  if (Array.isArray(v)) return v.map(wordsOf).join("");
+  if (typeof v !== "object" || v === null) return "";
+  const o = v as Record<string, unknown>;
+  return ["reasoning", "thinking", "text", "summary"].map((k) => wordsOf(o[k])).join("");
+}
+
+/**
+ * A message's `additional_kwargs` with the thinking they carry decided on `output` as one text of
+ * its own (spec/sdk.md, "Streams"): unchanged, the same object; rewritten, the decided text in
+ * `reasoning_content` and the provider's own carriers gone. A deny throws.
+ */
+async function decideKwargsThinking(scope: GuardScope, kwargs: Record<string, unknown> | undefined): Promise<Record<string, unknown>> {
+  const given = kwargs ?? {};
+  const thought = KWARGS_THINKING.map((k) => wordsOf(given[k])).join("");
+  if (thought === "") return given;
+  const [decided] = await guardParts(scope, "output", [thought]);
+  if (decided === thought) return given;
+  const { reasoning: _reasoning, reasoning_content: _content, ...rest } = given;
+  return { ...rest, reasoning_content: decided };
+}
+
 function roleOf(m: BaseMessage): string {
   return m.getType();
 }
@@ -191,7 +218,8 @@ export class GuardedChatModel extends BaseChatModel {
     }
     const tokens = usageOf(answer as AIMessage);
     const content = await decideContent(scope, "output", answer.content, { durationMs: performance.now() - started, ...(tokens ? { tokens } : {}) });
-    const message = content === answer.content ? answer : new AIMessage({ ...(answer as AIMessage), content, tool_calls: (answer as AIMessage).tool_calls ?? [] });
+    const kwargs = await decideKwargsThinking(scope, answer.additional_kwargs);
+    const message = content === answer.content && kwargs === answer.additional_kwargs ? answer : new AIMessage({ ...(answer as AIMessage), content, additional_kwargs: kwargs, tool_calls: (answer as AIMessage).tool_calls ?? [] });
     return { generations: [{ text: contentText(content), message }] };
   }
 

@@ -77,7 +77,21 @@ type Content = CallToolResult["content"][number];
 // The text a client's model reads from a result: its text parts and the text of embedded
 // resources (a tool may answer with a file's contents that way).
 function textsOf(content: readonly Content[]): string[] {
-  return content.flatMap((c) => (c.type === "text" ? [c.text] : embeddedText(c) ?? []));
+  return content.flatMap((c) => (c.type === "text" ? [c.text] : (embeddedText(c) ?? linkText(c) ?? [])));
+}
+
+/** A resource link's title and description: upstream words the client's model reads beside its address. */
+function linkText(c: Content): string | undefined {
+  if (c.type !== "resource_link") return undefined;
+  const words = [c.title, c.description].filter((w): w is string => typeof w === "string" && w !== "");
+  return words.length > 0 ? words.join("\n") : undefined;
+}
+
+/** A content part as it stays once the text was rewritten: a link keeps its address, its words go in the rewritten text. */
+function kept(c: Content): Content {
+  if (c.type !== "resource_link" || linkText(c) === undefined) return c;
+  const { title: _title, description: _description, ...rest } = c;
+  return rest;
 }
 
 function embeddedText(c: Content): string | undefined {
@@ -130,7 +144,7 @@ function parseJsonText(text: string): unknown {
 function fromView(original: CallToolResult, decided: ToolResultView, rewrite: (text: string) => string): CallToolResult {
   const seen = mcpResultView(original);
   const textChanged = decided.text !== seen.text;
-  const others = original.content.filter((c) => c.type !== "text" && embeddedText(c) === undefined);
+  const others = original.content.filter((c) => c.type !== "text" && embeddedText(c) === undefined).map(kept);
   const content = textChanged ? [{ type: "text" as const, text: decided.text }, ...others] : original.content;
   // `decided` is the guard's copy: compared by value, not by reference.
   const jsonChanged = JSON.stringify(decided.json) !== JSON.stringify(seen.json);

@@ -38,8 +38,13 @@ describe("activity", () => {
 
   it("keeps a long session's newest steps, and holds a number per step rather than the step", () => {
     const a = new Activity(100, 10, 3);
-    for (let n = 0; n < 8; n++) note(a, n, "long");
-    assert.deepEqual(ns(a.session("long")), [5, 6, 7]);
+    // At every step, across the trims of its list (every few steps).
+    for (let n = 0; n < 20; n++) {
+      note(a, n, "long");
+      const want = Array.from({ length: Math.min(n + 1, 3) }, (_, i) => n - Math.min(n, 2) + i);
+      assert.deepEqual(ns(a.session("long")), want, `after step ${n}`);
+      assert.deepEqual(ns(a.session("long", "bot")), want, `after step ${n}, by agent`);
+    }
   });
 
   it("drops the oldest session past the session limit", () => {

@@ -6,7 +6,7 @@ import { request } from "node:http";
 import { after, before, describe, it } from "node:test";
 import { gzipSync } from "node:zlib";
 import fc from "fast-check";
-import { exactNumber, parseBody } from "../body.ts";
+import { checkRecordable, exactNumber, parseBody } from "../body.ts";
 import { ServiceError } from "../errors.ts";
 import { startHarness } from "./harness.ts";
 import type { Harness } from "./harness.ts";
@@ -159,6 +159,55 @@ describe("a key given twice in one object is refused", () => {
         }
       }),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe("the one pass over the text refuses exactly what a walk of the parsed value refuses", () => {
+  // parseBody checks lone surrogates, `__proto__` keys and -0 on the text (escapes are looked at
+  // only where one may hide a surrogate); checkRecordable walks the value. Same verdict, same path.
+  it("names the field after an empty object right (`[{},\"x\",1e400]` was refused at /NaN)", () => {
+    assert.throws(() => parseBody('[{},"x",1e400]'), (err: unknown) => err instanceof ServiceError && err.path === "/2");
+    assert.throws(() => parseBody('{"a":[{},"\\udc00"]}'), (err: unknown) => err instanceof ServiceError && err.path === "/a/1");
+  });
+
+  it("agrees with checkRecordable on strings, keys and numbers of any shape (property)", () => {
+    const piece = fc.constantFrom("a", "é", "😀", "\\ud800", "\\udc00", "\\uD83D\\uDE00", "\\ud83d", "\\\\ud800", "\\\\", "\\\"", "\\u0041", "__proto__");
+    const str = fc.array(piece, { maxLength: 4 }).map((p) => `"${p.join("")}"`);
+    const num = fc.constantFrom("0", "-0", "-0.0", "-0e3", "-0.5", "1", "2.5e1");
+    const value: fc.Arbitrary<string> = fc.letrec<{ v: string }>((tie) => ({
+      v: fc.oneof(
+        { depthSize: "small", withCrossShrink: true },
+        str,
+        num,
+        fc.array(tie("v"), { maxLength: 3 }).map((vs) => `[${vs.join(",")}]`),
+        // Keys numbered so that none is given twice (duplicates are the text's alone), never
+        // integer-like (JavaScript lists those first, so a walk would meet them first).
+        fc.array(fc.tuple(str, tie("v")), { maxLength: 3 }).map((ms) => `{${ms.map(([k, v], i) => `${k.slice(0, -1)}~${i}":${v}`).join(",")}}`),
+        fc.array(tie("v"), { maxLength: 2 }).map((vs) => `{${vs.map((v, i) => `"__proto__${i === 0 ? "" : i}":${v}`).join(",")}}`),
+      ),
+    })).v;
+    fc.assert(
+      fc.property(value, (text) => {
+        let expected: string | undefined;
+        const walked: unknown = JSON.parse(text);
+        try {
+          checkRecordable(walked);
+        } catch (err) {
+          expected = err instanceof ServiceError ? `${err.path} ${err.message}` : String(err);
+        }
+        let got: string | undefined;
+        let parsed: unknown;
+        try {
+          parsed = parseBody(Buffer.from(text));
+        } catch (err) {
+          got = err instanceof ServiceError ? `${err.path} ${err.message}` : String(err);
+        }
+        assert.equal(got, expected, text);
+        // -0 is read as 0 either way.
+        if (got === undefined) assert.deepStrictEqual(parsed, walked, text);
+      }),
+      { numRuns: 2000 },
     );
   });
 });

@@ -13,6 +13,7 @@ unless the guard was built with `on_unavailable="allow"`.
 from __future__ import annotations
 
 import asyncio
+import copy
 import functools
 import inspect
 import json
@@ -21,6 +22,7 @@ import os
 import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
@@ -142,8 +144,15 @@ def _checked(answer: Any) -> DecisionResponse:
     raise Unavailable(f"the service's answer is not a decision: {json.dumps(answer, default=str)[:120]}")
 
 
+class _Encoder(json.JSONEncoder):
+    def default(self, o: Any) -> Any:
+        if isinstance(o, _results.Unshowable):
+            raise TypeError(o.why)
+        return super().default(o)
+
+
 # Made once: json.dumps with options builds an encoder per call.
-_ENCODER = json.JSONEncoder(allow_nan=False, ensure_ascii=False, separators=(",", ":"))
+_ENCODER = _Encoder(allow_nan=False, ensure_ascii=False, separators=(",", ":"))
 
 
 def _encode(body: Mapping[str, Any]) -> bytes:
@@ -284,6 +293,11 @@ class Guard:
         self._unsettled_lock = threading.Lock()
         #: Settlements the service refused for good (another key's call, one it does not hold).
         self.unsettled_refused = 0
+        #: The `input` decisions that let a user's message pass, per (session, raw text): the
+        #: decided text. A conversation's earlier messages come again with every request as the
+        #: user wrote them (a checkpointer, the client's history); they get the same rewrites.
+        self._inputs: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._inputs_lock = threading.Lock()
 
     # -- sessions ---------------------------------------------------------------------------
 
@@ -654,11 +668,42 @@ class Session:
     def text(self, phase: Literal["input", "output"], text: str) -> str:
         """`text` decided on `input` (a user's message) or `output` (the agent's answer): the text
         after redactions, or PolicyDeniedError."""
-        return _text_of(self.enforce(phase, {phase: {"text": text}}), phase, text)
+        return self.guard._run(self._text(phase, text))
 
     async def atext(self, phase: Literal["input", "output"], text: str) -> str:
         """As `text`, awaiting."""
-        return _text_of(await self.aenforce(phase, {phase: {"text": text}}), phase, text)
+        return await self.guard._arun(self._text(phase, text))
+
+    def _text(self, phase: Literal["input", "output"], text: str) -> Flow[str]:
+        if phase == "output":
+            return _text_of((yield from self._enforce(phase, {phase: {"text": text}})), phase, text)
+        decided = _text_of((yield from self._enforce(phase, {phase: {"text": text}})), phase, text)
+        self._remember_input(text, decided)
+        return decided
+
+    def _remember_input(self, text: str, decided: str) -> None:
+        g = self.guard
+        with g._inputs_lock:
+            g._inputs[(self.id, text)] = decided
+            g._inputs.move_to_end((self.id, text))
+            while len(g._inputs) > 10_000:
+                g._inputs.popitem(last=False)
+
+    def earlier(self, text: str) -> str:
+        """An earlier user message of this conversation, sent again: the text its own `input`
+        decision left, or, when this process did not let it pass (it was denied, or decided on
+        another node or before a restart), `text` decided on `input` again and recorded (a
+        refused injection is refused again, never sent as history)."""
+        return self.guard._run(self._earlier(text))
+
+    async def aearlier(self, text: str) -> str:
+        """As `earlier`, awaiting."""
+        return await self.guard._arun(self._earlier(text))
+
+    def _earlier(self, text: str) -> Flow[str]:
+        with self.guard._inputs_lock:
+            known = self.guard._inputs.get((self.id, text))
+        return known if known is not None else (yield from self._text("input", text))
 
     def stream(self) -> OutputStream:
         """A streamed answer, decided as it arrives (`push` each delta, show what it returns,
@@ -949,7 +994,11 @@ class Step:
         return _payload(self.decision, self.input)
 
     def approval_request(self) -> dict[str, Any]:
-        """What the framework shows its human: the tool, the arguments as decided, the reasons."""
+        """What the framework shows its human: the tool, the arguments as decided, the reasons.
+        A copy: a UI that edits what it shows changes nothing that runs (an edit is a new call)."""
+        return copy.deepcopy(self._approval_request())
+
+    def _approval_request(self) -> dict[str, Any]:
         d = self.decision
         out: dict[str, Any] = {
             "type": "palisade_approval",

@@ -252,6 +252,19 @@ test("LangChain middleware: an approval that cannot be asked (no checkpointer) i
   assert.equal((rec?.approval as { cause?: string } | undefined)?.cause, "approval_failed");
 });
 
+test("LangChain chat models: the reasoning providers put in additional_kwargs is decided on output as a text of its own", async () => {
+  const guard = createGuard({ policies: [POLICY], env: "test", agent: "lc" });
+  const session = guard.session("m-kwargs", "u1");
+  const answer = (additional_kwargs: Record<string, unknown>) => guardChatModel(session, fakeModel().respond(new AIMessage({ content: "fine", additional_kwargs })));
+  const content = await answer({ reasoning_content: `the card is ${CARD}` }).invoke([new HumanMessage("x")]);
+  assert.doesNotMatch(JSON.stringify(content.additional_kwargs), /4111/);
+  assert.equal(content.additional_kwargs.reasoning_content, "the card is [CARD]");
+  const summary = await answer({ reasoning: { id: "rs_1", summary: [{ type: "summary_text", text: `mail zed@example.com, card ${CARD}` }] } }).invoke([new HumanMessage("x")]);
+  assert.doesNotMatch(JSON.stringify(summary.additional_kwargs), /4111|zed@example/);
+  // Nothing to rewrite: the message keeps its shape.
+  assert.deepEqual((await answer({ reasoning_content: "plain" }).invoke([new HumanMessage("x")])).additional_kwargs, { reasoning_content: "plain" });
+});
+
 test("LangChain chat models: streamed tool_call_chunks reach no stream handler raw: held until the answer ends, redacted, and none of a call the guard denies; the message the caller runs keeps them whole", async () => {
   const { AIMessageChunk } = await import("@langchain/core/messages");
   const { concat } = await import("@langchain/core/utils/stream");

@@ -239,7 +239,7 @@ test("mcp-proxy: an elicitation nobody answers in time is a refusal, recorded, n
   await proxy.close();
 });
 
-test("startMcpProxy: no copy of a result's text passes undecided (structuredContent, embedded resources, a prompt's resources and messages)", async () => {
+test("startMcpProxy: no copy of a result's text passes undecided (structuredContent, embedded resources, resource links' words, a prompt's resources and messages)", async () => {
   const { createGuard } = await import("../../index.ts");
   const { startMcpProxy } = await import("../index.ts");
   const { InMemoryTransport } = await import("@modelcontextprotocol/sdk/inMemory.js");
@@ -262,6 +262,9 @@ test("startMcpProxy: no copy of a result's text passes undecided (structuredCont
   const b64 = (t: string) => Buffer.from(t).toString("base64");
   upstream.registerTool("attach_bytes", { inputSchema: {} }, async () => ({ content: [{ type: "resource", resource: { uri: "file:///e.txt", mimeType: "text/plain", blob: b64("mail bob@example.com") } }] }));
   upstream.registerResource("bytes", "file:///f.txt", { mimeType: "text/plain" }, async (uri) => ({ contents: [{ uri: uri.href, blob: b64("call amy@example.com") }] }));
+  // A resource link's title and description are words the client's model reads.
+  upstream.registerTool("link", { inputSchema: {} }, async () => ({ content: [{ type: "resource_link", uri: "file:///g.txt", name: "g", description: "owner: eve@example.com" }] }));
+  upstream.registerTool("link_secret", { inputSchema: {} }, async () => ({ content: [{ type: "resource_link", uri: "file:///h.txt", name: "h", title: "TOP SECRET" }] }));
   const [upA, upB] = InMemoryTransport.createLinkedPair();
   await upstream.connect(upB);
   const [downA, downB] = InMemoryTransport.createLinkedPair();
@@ -269,7 +272,13 @@ test("startMcpProxy: no copy of a result's text passes undecided (structuredCont
   const client = new Client({ name: "c", version: "1" });
   await client.connect(downA);
   try {
-    const leaks = /(amy|bob|cid|dee)@example/;
+    const leaks = /(amy|bob|cid|dee|eve)@example/;
+    const link = await client.callTool({ name: "link", arguments: {} });
+    assert.doesNotMatch(JSON.stringify(link), leaks);
+    assert.match(JSON.stringify(link), /\[EMAIL\]/);
+    assert.deepEqual((link.content as { type: string; uri?: string }[]).filter((c) => c.type === "resource_link").map((c) => c.uri), ["file:///g.txt"]);
+    const secret = await client.callTool({ name: "link_secret", arguments: {} });
+    assert.equal(secret.isError, true);
     await client.listTools();
     const profile = await client.callTool({ name: "profile", arguments: {} });
     assert.doesNotMatch(JSON.stringify(profile), leaks);

@@ -16,10 +16,11 @@ none the call fails with SessionRequiredError before anything runs.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
@@ -32,6 +33,7 @@ from langgraph.types import Command, interrupt
 from pydantic import ConfigDict
 
 from .. import _results
+from .._files import bytes_text, is_text_media
 from .._schema import with_defaults
 from ..errors import PolicyDeniedError, SessionRequiredError
 from ..guard import Guard, OnDeny, Session, Step, denied_tool_message
@@ -41,17 +43,70 @@ __all__ = ["GuardedChatModel", "PalisadeMiddleware", "content_text"]
 
 
 def content_text(content: Any) -> str:
-    """The text of a message's content, a string or content blocks."""
+    """The text of a message's content, a string or content blocks (every block's `text`,
+    whatever its type: `text`, `output_text`, `text_delta`...; the model's thinking apart)."""
     if isinstance(content, str):
         return content
     if isinstance(content, list):
         return "".join(
             b["text"]
-            if isinstance(b, dict) and isinstance(b.get("text"), str) and b.get("type", "text") == "text"
-            else ""
+            if isinstance(b, dict) and isinstance(b.get("text"), str) and not _thinking_block(b)
+            else (_file_text(b) or "")
             for b in content
         )
     return ""
+
+
+def _file_text(b: Any) -> str | None:
+    """The text of a file block whose media type is text (an attached document, base64:
+    LangChain's `{"type": "file", "mime_type", "base64"}` or the older `source_type` form)."""
+    if not isinstance(b, dict) or b.get("type") != "file":
+        return None
+    if not is_text_media(b.get("mime_type", b.get("mimeType"))) or b.get("source_type", "base64") != "base64":
+        return None
+    data = b.get("base64", b.get("data"))
+    return bytes_text(data) if isinstance(data, str) else None
+
+
+# Where providers put the model's thinking, which readers are shown: LangChain's `reasoning`
+# blocks (their text, or an OpenAI summary), Anthropic's `thinking`, and `additional_kwargs`
+# (`reasoning_content`, or OpenAI's `reasoning` with its summary). Decided on `output` as a text
+# of its own; a rewrite gives it back in one place, `additional_kwargs["reasoning_content"]`.
+_THINKING_TYPES = frozenset({"reasoning", "thinking", "redacted_thinking"})
+_THINKING_KWARGS = ("reasoning_content", "reasoning")
+
+
+def _thinking_block(b: Any) -> bool:
+    return isinstance(b, dict) and (
+        b.get("type") in _THINKING_TYPES or isinstance(b.get("reasoning"), str) or isinstance(b.get("thinking"), str)
+    )
+
+
+def _words(v: Any) -> str:
+    """The text of a thinking carrier: a string, or the texts of a summary (a list or `{summary}`)."""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, dict):
+        return "".join(_words(v.get(k)) for k in ("reasoning", "thinking", "text", "summary") if k in v)
+    if isinstance(v, list):
+        return "".join(_words(x) for x in v)
+    return ""
+
+
+def thinking_text(m: BaseMessage) -> str:
+    """The model's thinking a message carries (see `_THINKING_TYPES`), joined."""
+    blocks = [_words(b) for b in m.content if _thinking_block(b)] if isinstance(m.content, list) else []
+    kwargs = [_words(m.additional_kwargs.get(k)) for k in _THINKING_KWARGS]
+    return "".join([*blocks, *kwargs])
+
+
+def _without_thinking(m: Any, thinking: str | None) -> Any:
+    """`m` without its thinking carriers; `thinking` (the decided text) in `reasoning_content`."""
+    content = [b for b in m.content if not _thinking_block(b)] if isinstance(m.content, list) else m.content
+    kwargs = {k: v for k, v in m.additional_kwargs.items() if k not in _THINKING_KWARGS}
+    if thinking:
+        kwargs["reasoning_content"] = thinking
+    return m.model_copy(update={"content": content, "additional_kwargs": kwargs})
 
 
 def _thread(config: Mapping[str, Any] | None) -> str | None:
@@ -90,6 +145,18 @@ def _with_content(m: AIMessage, text: str) -> AIMessage:
     return m if text == content_text(m.content) else m.model_copy(update={"content": text})
 
 
+def _rest(chunk: AIMessageChunk, text: str) -> AIMessageChunk:
+    """What of a streamed chunk passes on as it came: not its text (streamed once decided), nor
+    its thinking (decided at the end); its tool call chunks, usage and metadata."""
+    if not text and not thinking_text(chunk):
+        return chunk
+    content = chunk.content
+    if isinstance(content, list):
+        content = [b for b in content if not _thinking_block(b) and not (isinstance(b, dict) and "text" in b)]
+    kwargs = {k: v for k, v in chunk.additional_kwargs.items() if k not in _THINKING_KWARGS}
+    return chunk.model_copy(update={"content": content or "", "additional_kwargs": kwargs})
+
+
 class GuardedChatModel(BaseChatModel):
     """A chat model whose answers are decided on `output` (redactions applied; a deny raises
     PolicyDeniedError, or becomes the answer with `on_deny="message"`), streamed text decided in
@@ -122,12 +189,15 @@ class GuardedChatModel(BaseChatModel):
         s.record_model(
             duration_ms=(time.perf_counter() - started) * 1000, tokens=_usage(m), output=text, provider="langchain"
         )
-        if not text:
-            return m
+        thinking = thinking_text(m)
         try:
-            return _with_content(m, s.text("output", text))
+            if thinking:
+                decided = s.output_texts([thinking])[0]
+                if decided != thinking:
+                    m = _without_thinking(m, decided)
+            return _with_content(m, s.text("output", text)) if text else m
         except PolicyDeniedError as e:
-            return m.model_copy(update={"content": self._deny(e), "tool_calls": []})
+            return self._denied_answer(m, e)
 
     async def _aanswer(self, m: AIMessage, started: float) -> AIMessage:
         s: Session = self.session
@@ -135,12 +205,20 @@ class GuardedChatModel(BaseChatModel):
         s.record_model(
             duration_ms=(time.perf_counter() - started) * 1000, tokens=_usage(m), output=text, provider="langchain"
         )
-        if not text:
-            return m
+        thinking = thinking_text(m)
         try:
-            return _with_content(m, await s.atext("output", text))
+            if thinking:
+                decided = (await s.aoutput_texts([thinking]))[0]
+                if decided != thinking:
+                    m = _without_thinking(m, decided)
+            return _with_content(m, await s.atext("output", text)) if text else m
         except PolicyDeniedError as e:
-            return m.model_copy(update={"content": self._deny(e), "tool_calls": []})
+            return self._denied_answer(m, e)
+
+    def _denied_answer(self, m: AIMessage, e: PolicyDeniedError) -> AIMessage:
+        return cast(AIMessage, _without_thinking(m, None)).model_copy(
+            update={"content": self._deny(e), "tool_calls": []}
+        )
 
     def _generate(
         self,
@@ -179,11 +257,14 @@ class GuardedChatModel(BaseChatModel):
         started = time.perf_counter()
         stream = s.stream()
         usage: TokenUse | None = None
+        thinking = ""
         calls: AIMessageChunk | None = None
         for chunk in self.inner.stream(messages, config={"callbacks": []}, stop=stop, **kwargs):
             usage = _usage(chunk) or usage
             text = content_text(chunk.content)
-            rest = chunk.model_copy(update={"content": ""}) if text else chunk
+            # The thinking is held to the end and decided whole (it is not what the stream shows).
+            thinking += thinking_text(chunk)
+            rest = _rest(chunk, text)
             if text:
                 ready = stream.push(text)
                 if ready:
@@ -195,6 +276,9 @@ class GuardedChatModel(BaseChatModel):
                 rest = rest.model_copy(update={"tool_call_chunks": [], "tool_calls": [], "invalid_tool_calls": []})
             if rest.usage_metadata or rest.response_metadata:
                 yield self._emit(ChatGenerationChunk(message=rest), run_manager)
+        if thinking:
+            decided = (s.output_texts([thinking]))[0]
+            yield self._emit(self._thought(decided), run_manager)
         tail = stream.end()
         if tail:
             yield self._emit(self._piece(tail, None), run_manager)
@@ -218,11 +302,14 @@ class GuardedChatModel(BaseChatModel):
         started = time.perf_counter()
         stream = await s.astream()
         usage: TokenUse | None = None
+        thinking = ""
         calls: AIMessageChunk | None = None
         async for chunk in self.inner.astream(messages, config={"callbacks": []}, stop=stop, **kwargs):
             usage = _usage(chunk) or usage
             text = content_text(chunk.content)
-            rest = chunk.model_copy(update={"content": ""}) if text else chunk
+            # The thinking is held to the end and decided whole (it is not what the stream shows).
+            thinking += thinking_text(chunk)
+            rest = _rest(chunk, text)
             if text:
                 ready = await stream.apush(text)
                 if ready:
@@ -234,6 +321,9 @@ class GuardedChatModel(BaseChatModel):
                 rest = rest.model_copy(update={"tool_call_chunks": [], "tool_calls": [], "invalid_tool_calls": []})
             if rest.usage_metadata or rest.response_metadata:
                 yield await self._aemit(ChatGenerationChunk(message=rest), run_manager)
+        if thinking:
+            decided = (await s.aoutput_texts([thinking]))[0]
+            yield await self._aemit(self._thought(decided), run_manager)
         tail = await stream.aend()
         if tail:
             yield await self._aemit(self._piece(tail, None), run_manager)
@@ -245,6 +335,10 @@ class GuardedChatModel(BaseChatModel):
             output=stream.text,
             provider="langchain",
         )
+
+    @staticmethod
+    def _thought(text: str) -> ChatGenerationChunk:
+        return ChatGenerationChunk(message=AIMessageChunk(content="", additional_kwargs={"reasoning_content": text}))
 
     @staticmethod
     def _emit(c: ChatGenerationChunk, run_manager: CallbackManagerForLLMRun | None) -> ChatGenerationChunk:
@@ -289,6 +383,12 @@ class PalisadeMiddleware(AgentMiddleware):
         except RuntimeError:
             config = None
         return session_of(self.target, getattr(request.runtime, "context", None), config, "model call")
+
+    def _kept(self, s: Session, call_id: str | None, given: Mapping[str, Any]) -> Step | None:
+        """The step of a call resumed after its interrupt: kept by call id, and this call's only
+        when decided on the same arguments (provider ids restart: "call_0" may be a new call)."""
+        step = self._asking.get((s.id, call_id or ""))
+        return step if step is not None and step.input == given else None
 
     def _remember(self, key: tuple[str, str], step: Step) -> None:
         self._asking[key] = step
@@ -338,7 +438,8 @@ class PalisadeMiddleware(AgentMiddleware):
         step: Step,
     ) -> ToolMessage | Command[Any]:
         if not isinstance(out, ToolMessage):
-            return out
+            # A Command's tool messages reach the model through the state: each decided the same way.
+            return _command_with(out, lambda m: cast(ToolMessage, self._result(s, request, args, m, started, step)))
         given = _observed(s, request, out, started, step)
         try:
             g = s.enforce("tool_result", {"tool": {"name": request.tool_call["name"], "args": args, "result": given}})
@@ -356,7 +457,10 @@ class PalisadeMiddleware(AgentMiddleware):
         step: Step,
     ) -> ToolMessage | Command[Any]:
         if not isinstance(out, ToolMessage):
-            return out
+            decided: dict[int, ToolMessage] = {}
+            for m in _command_messages(out):
+                decided[id(m)] = cast(ToolMessage, await self._aresult(s, request, args, m, started, step))
+            return _command_with(out, lambda m: decided[id(m)])
         given = _observed(s, request, out, started, step)
         try:
             g = await s.aenforce(
@@ -371,7 +475,8 @@ class PalisadeMiddleware(AgentMiddleware):
     ) -> ToolMessage | Command[Any]:
         s = self._tool_session(request)
         call = request.tool_call
-        step = self._asking.get((s.id, call["id"] or "")) or s.step("tool_call", self._call_input(request))
+        given = self._call_input(request)
+        step = self._kept(s, call["id"], given) or s.step("tool_call", given)
         try:
             if step.denied is not None:
                 raise step.denied
@@ -388,7 +493,8 @@ class PalisadeMiddleware(AgentMiddleware):
     ) -> ToolMessage | Command[Any]:
         s = self._tool_session(request)
         call = request.tool_call
-        step = self._asking.get((s.id, call["id"] or "")) or await s.astep("tool_call", self._call_input(request))
+        given = self._call_input(request)
+        step = self._kept(s, call["id"], given) or await s.astep("tool_call", given)
         try:
             if step.denied is not None:
                 raise step.denied
@@ -402,8 +508,20 @@ class PalisadeMiddleware(AgentMiddleware):
 
     # -- the model --------------------------------------------------------------------------
 
-    def _request(self, s: Session, request: ModelRequest, text: str | None) -> ModelRequest:
+    @staticmethod
+    def _earlier(request: ModelRequest) -> list[tuple[int, str]]:
+        """The earlier user messages a request sends again (the newest is decided on its own)."""
+        ms = request.messages
+        return [(i, content_text(m.content)) for i, m in enumerate(ms[:-1]) if isinstance(m, HumanMessage)]
+
+    def _request(
+        self, s: Session, request: ModelRequest, text: str | None, earlier: Mapping[int, str] | None = None
+    ) -> ModelRequest:
         messages = list(request.messages)
+        for i, decided in (earlier or {}).items():
+            m = messages[i]
+            if decided != content_text(m.content):
+                messages[i] = HumanMessage(content=decided, id=m.id)
         if text is not None and messages and isinstance(messages[-1], HumanMessage):
             last = messages[-1]
             if text != content_text(last.content):
@@ -433,9 +551,10 @@ class PalisadeMiddleware(AgentMiddleware):
 
     def wrap_model_call(self, request: ModelRequest, handler: Callable[[ModelRequest], ModelResponse]) -> ModelResponse:
         s = self._model_session(request)
+        earlier = {i: s.earlier(t) for i, t in self._earlier(request)}
         text = self._newest_user_text(request)
         decided = s.text("input", text) if text is not None else None
-        guarded = self._request(s, request, decided)
+        guarded = self._request(s, request, decided, earlier)
         s.enforce("model_call", self._model_input(request, guarded.messages))
         return handler(guarded)
 
@@ -443,11 +562,42 @@ class PalisadeMiddleware(AgentMiddleware):
         self, request: ModelRequest, handler: Callable[[ModelRequest], Awaitable[ModelResponse]]
     ) -> ModelResponse:
         s = self._model_session(request)
+        earlier = {i: await s.aearlier(t) for i, t in self._earlier(request)}
         text = self._newest_user_text(request)
         decided = await s.atext("input", text) if text is not None else None
-        guarded = self._request(s, request, decided)
+        guarded = self._request(s, request, decided, earlier)
         await s.aenforce("model_call", self._model_input(request, guarded.messages))
         return await handler(guarded)
+
+
+def _command_messages(c: Command[Any]) -> list[ToolMessage]:
+    """The tool messages a Command's update puts in the state (`{"messages": [...]}`, or pairs)."""
+    u = c.update
+    pairs = u.items() if isinstance(u, Mapping) else u if isinstance(u, (list, tuple)) else ()
+    return [
+        m
+        for k, v in pairs
+        if k == "messages"
+        for m in (v if isinstance(v, list) else [v])
+        if isinstance(m, ToolMessage)
+    ]
+
+
+def _command_with(c: Command[Any], decide: Callable[[ToolMessage], ToolMessage]) -> Command[Any]:
+    if not _command_messages(c):
+        return c
+
+    def each(v: Any) -> Any:
+        if isinstance(v, list):
+            return [decide(m) if isinstance(m, ToolMessage) else m for m in v]
+        return decide(v) if isinstance(v, ToolMessage) else v
+
+    u = c.update
+    if isinstance(u, Mapping):
+        update: Any = {k: each(v) if k == "messages" else v for k, v in u.items()}
+    else:
+        update = [(k, each(v) if k == "messages" else v) for k, v in (u or ())]
+    return dataclasses.replace(c, update=update)
 
 
 def _args(payload: Mapping[str, Any], request: ToolCallRequest) -> dict[str, Any]:

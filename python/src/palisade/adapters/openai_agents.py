@@ -24,7 +24,7 @@ import inspect
 import json
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import Any
 
 from agents import (
@@ -42,14 +42,30 @@ from agents import (
 from agents.tool_context import ToolContext
 from openai.types.responses import (
     ResponseCompletedEvent,
+    ResponseContentPartAddedEvent,
+    ResponseContentPartDoneEvent,
     ResponseFunctionCallArgumentsDeltaEvent,
     ResponseFunctionCallArgumentsDoneEvent,
+    ResponseOutputItemAddedEvent,
+    ResponseOutputItemDoneEvent,
     ResponseOutputMessage,
+    ResponseOutputRefusal,
     ResponseOutputText,
+    ResponseReasoningItem,
+    ResponseReasoningSummaryPartAddedEvent,
+    ResponseReasoningSummaryPartDoneEvent,
+    ResponseReasoningSummaryTextDeltaEvent,
+    ResponseReasoningSummaryTextDoneEvent,
+    ResponseReasoningTextDeltaEvent,
+    ResponseReasoningTextDoneEvent,
+    ResponseRefusalDeltaEvent,
+    ResponseRefusalDoneEvent,
     ResponseTextDeltaEvent,
+    ResponseTextDoneEvent,
 )
 
 from .. import _results
+from .._files import data_url_text
 from .._schema import with_defaults
 from .._stream import OutputStream
 from ..errors import PolicyDeniedError, SessionRequiredError
@@ -82,8 +98,11 @@ def guard_agent_tool(target: Guard | Session, tool: FunctionTool, *, on_deny: On
 
     async def step_for(s: Session, call_id: str, args: Mapping[str, Any]) -> Step:
         step = steps.get((s.id, call_id))
-        if step is None:
-            step = await s.astep("tool_call", call_input(args))
+        given = call_input(args)
+        # Provider call ids restart ("call_0"): a kept step is this call's only when it was
+        # decided on these arguments; else this is a new call, decided on its own.
+        if step is None or step.input != given:
+            step = await s.astep("tool_call", given)
             steps[(s.id, call_id)] = step
             while len(steps) > 10_000:
                 steps.popitem(last=False)
@@ -169,18 +188,29 @@ def guard_agent_tool(target: Guard | Session, tool: FunctionTool, *, on_deny: On
     )
 
 
+def _user_text(item: Any) -> str | None:
+    c = item.get("content")
+    if isinstance(c, str):
+        return c
+    if isinstance(c, list):
+        # An attached text file (`input_file` as a data URL) is part of the message's text.
+        return "".join(
+            p.get("text", "") if "text" in p else (data_url_text(p.get("file_data")) or "")
+            for p in c
+            if isinstance(p, Mapping)
+        )
+    return None
+
+
+def _user_items(input: list[Any]) -> list[int]:
+    return [i for i, item in enumerate(input) if isinstance(item, Mapping) and item.get("role") == "user"]
+
+
 def _newest_user_text(input: str | list[Any]) -> str | None:
     if isinstance(input, str):
         return input
-    for item in reversed(input):
-        if isinstance(item, Mapping) and item.get("role") == "user":
-            c = item.get("content")
-            if isinstance(c, str):
-                return c
-            if isinstance(c, list):
-                return "".join(p.get("text", "") for p in c if isinstance(p, Mapping))
-            return None
-    return None
+    users = _user_items(input)
+    return _user_text(input[users[-1]]) if users else None
 
 
 def _with_user_text(input: str | list[Any], text: str) -> str | list[Any]:
@@ -228,6 +258,17 @@ class GuardedAgentModel(Model):
 
     async def _before(self, input: str | list[Any]) -> str | list[Any]:
         s = self.session
+        if isinstance(input, list):
+            # Earlier user messages come again with each request (the run's items, the client's
+            # history) as the user wrote them: they get their own decision's rewrites again.
+            out = list(input)
+            for i in _user_items(input)[:-1]:
+                earlier = _user_text(input[i])
+                if earlier:
+                    decided = await s.aearlier(earlier)
+                    if decided != earlier:
+                        out[i] = {**input[i], "content": decided}
+            input = out
         text = _newest_user_text(input)
         if text is not None:
             decided = await s.atext("input", text)
@@ -239,17 +280,22 @@ class GuardedAgentModel(Model):
         return input
 
     async def _redact(self, output: list[Any]) -> list[Any]:
-        out = []
-        for item in output:
-            if isinstance(item, ResponseOutputMessage):
-                parts = []
-                for p in item.content:
-                    if isinstance(p, ResponseOutputText):
-                        p = p.model_copy(update={"text": await self.session.atext("output", p.text)})
-                    parts.append(p)
-                item = item.model_copy(update={"content": parts})
-            out.append(item)
-        return out
+        """`output` with each kind of text decided as the one text its reader gets (the answer's
+        parts joined, the refusal, the thinking): a rewrite goes in the kind's first part, the
+        others emptied."""
+        slots = list(_slots(output))
+        groups = [[sl for sl in slots if sl[0] == k] for k in _KINDS]
+        groups = [g for g in groups if g]
+        joined = [_joined(g[0][0], [sl[4] for sl in g]) for g in groups]
+        if not any(joined):
+            return output
+        decided = await self.session.aoutput_texts(joined)
+        put: dict[tuple[int, str, int], str] = {}
+        for g, before, text in zip(groups, joined, decided, strict=True):
+            if text != before:
+                for n, (_, i, field, j, _t) in enumerate(g):
+                    put[(i, field, j)] = text if n == 0 else ""
+        return _put(output, put)
 
     async def get_response(self, system_instructions: Any, input: Any, *args: Any, **kwargs: Any) -> ModelResponse:
         input = await self._before(input)
@@ -273,8 +319,12 @@ class GuardedAgentModel(Model):
     async def stream_response(
         self, system_instructions: Any, input: Any, *args: Any, **kwargs: Any
     ) -> AsyncIterator[Any]:
+        """The inner model's events with every text decided before it is shown: each text part
+        (answer, refusal, thinking) streamed through its own `OutputStream`; the events that
+        carry a part's whole text (`*.done`, content and summary parts, output items, the
+        completed response) carry the decided text, never the raw one."""
         input = await self._before(input)
-        streams: dict[str, OutputStream] = {}
+        texts = _StreamedTexts(self.session)
         started = time.perf_counter()
         async for event in self.inner.stream_response(system_instructions, input, *args, **kwargs):
             # A call's argument events are a preview of a call not yet decided (a card number, a
@@ -282,40 +332,210 @@ class GuardedAgentModel(Model):
             # the completed response's items, unchanged (spec/streams.md).
             if isinstance(event, ResponseFunctionCallArgumentsDeltaEvent | ResponseFunctionCallArgumentsDoneEvent):
                 continue
-            if isinstance(event, ResponseTextDeltaEvent):
-                stream = streams.get(event.item_id)
-                if stream is None:
-                    stream = streams[event.item_id] = await self.session.astream()
-                ready = await stream.apush(event.delta)
+            if isinstance(event, _DELTAS):
+                ready = await texts.push(_key(event), event)
                 if ready:
                     yield event.model_copy(update={"delta": ready})
                 continue
+            if isinstance(event, _DONES):
+                field = "refusal" if isinstance(event, ResponseRefusalDoneEvent) else "text"
+                yield event.model_copy(update={field: await texts.part(_key(event), getattr(event, field))})
+                continue
+            if isinstance(event, _PARTS):
+                part = event.part
+                field = "refusal" if isinstance(part, ResponseOutputRefusal) else "text"
+                text = getattr(part, field, None)
+                if isinstance(text, str) and text:
+                    part = part.model_copy(update={field: await texts.part(_key(event, part), text)})
+                yield event.model_copy(update={"part": part})
+                continue
+            if isinstance(event, (ResponseOutputItemAddedEvent, ResponseOutputItemDoneEvent)):
+                rests, (item,) = await texts.items([event.item], every=isinstance(event, ResponseOutputItemDoneEvent))
+                for r in rests:
+                    yield r
+                yield event.model_copy(update={"item": item})
+                continue
             if isinstance(event, ResponseCompletedEvent):
-                for item_id, stream in streams.items():
-                    rest = await stream.aend()
-                    if rest:
-                        yield ResponseTextDeltaEvent(
-                            type="response.output_text.delta",
-                            item_id=item_id,
-                            output_index=0,
-                            content_index=0,
-                            delta=rest,
-                            logprobs=[],
-                            sequence_number=event.sequence_number,
-                        )
-                streams.clear()
+                raw = list(event.response.output)
+                rests, output = await texts.items(raw, every=True, complete=True)
+                for r in rests:
+                    yield r
                 u = event.response.usage
                 self.session.record_model(
                     duration_ms=(time.perf_counter() - started) * 1000,
                     tokens={"input": u.input_tokens, "output": u.output_tokens} if u else None,
-                    output=_answer_text(event.response.output) or None,
+                    output=_answer_text(raw) or None,
                     model=self.name,
                     provider="openai-agents",
                 )
-                response = event.response.model_copy(update={"output": await self._redact(list(event.response.output))})
-                yield event.model_copy(update={"response": response})
+                yield event.model_copy(update={"response": event.response.model_copy(update={"output": output})})
                 continue
             yield event
+
+
+_DELTAS = (
+    ResponseTextDeltaEvent,
+    ResponseRefusalDeltaEvent,
+    ResponseReasoningSummaryTextDeltaEvent,
+    ResponseReasoningTextDeltaEvent,
+)
+_DONES = (
+    ResponseTextDoneEvent,
+    ResponseRefusalDoneEvent,
+    ResponseReasoningSummaryTextDoneEvent,
+    ResponseReasoningTextDoneEvent,
+)
+_PARTS = (
+    ResponseContentPartAddedEvent,
+    ResponseContentPartDoneEvent,
+    ResponseReasoningSummaryPartAddedEvent,
+    ResponseReasoningSummaryPartDoneEvent,
+)
+_SUMMARY_EVENTS = (
+    ResponseReasoningSummaryTextDeltaEvent,
+    ResponseReasoningSummaryTextDoneEvent,
+    ResponseReasoningSummaryPartAddedEvent,
+    ResponseReasoningSummaryPartDoneEvent,
+)
+
+# A streamed text: (kind, item id). The parts of one kind in one item (the answer's text parts,
+# its refusal, the thinking's summaries or reasoning texts) are one text, streamed as one.
+_Key = tuple[str, str]
+
+
+def _key(e: Any, part: Any = None) -> _Key:
+    if isinstance(e, _SUMMARY_EVENTS):
+        return ("summary", e.item_id)
+    if isinstance(e, (ResponseReasoningTextDeltaEvent, ResponseReasoningTextDoneEvent)) or (
+        part is not None and getattr(part, "type", "") == "reasoning_text"
+    ):
+        return ("reasoning", e.item_id)
+    if isinstance(e, (ResponseRefusalDeltaEvent, ResponseRefusalDoneEvent)) or isinstance(part, ResponseOutputRefusal):
+        return ("refusal", e.item_id)
+    return ("answer", e.item_id)
+
+
+def _slots(output: Sequence[Any]) -> Iterator[tuple[str, int, str, int, str]]:
+    """Each text a reader is shown in `output`: (kind, item index, field, index, text)."""
+    for i, item in enumerate(output):
+        if isinstance(item, ResponseOutputMessage):
+            for j, p in enumerate(item.content):
+                if isinstance(p, ResponseOutputText):
+                    yield ("answer", i, "content", j, p.text)
+                elif isinstance(p, ResponseOutputRefusal):
+                    yield ("refusal", i, "content", j, p.refusal)
+        elif isinstance(item, ResponseReasoningItem):
+            for j, summary in enumerate(item.summary):
+                yield ("summary", i, "summary", j, summary.text)
+            for j, reasoning in enumerate(item.content or []):
+                yield ("reasoning", i, "content", j, reasoning.text)
+
+
+def _with_text(part: Any, text: str) -> Any:
+    return part.model_copy(update={"refusal" if isinstance(part, ResponseOutputRefusal) else "text": text})
+
+
+def _put(output: Sequence[Any], put: Mapping[tuple[int, str, int], str]) -> list[Any]:
+    """`output` with the texts at `put` ((item index, field, index) -> text) replaced."""
+    out = list(output)
+    for i in {i for i, _, _ in put}:
+        item = out[i]
+        update = {}
+        for field in ("content", "summary"):
+            parts = getattr(item, field, None)
+            if isinstance(parts, list) and any((i, field, j) in put for j in range(len(parts))):
+                update[field] = [
+                    _with_text(p, put[(i, field, j)]) if (i, field, j) in put else p for j, p in enumerate(parts)
+                ]
+        out[i] = item.model_copy(update=update)
+    return out
+
+
+class _StreamedTexts:
+    """The texts of one streamed response, each decided as it arrives (see `stream_response`)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.streams: dict[_Key, OutputStream] = {}
+        self.shown: dict[_Key, str] = {}
+        self.told: dict[_Key, int] = {}
+        self.last: dict[_Key, Any] = {}
+        self.final: dict[_Key, str] = {}
+
+    async def push(self, key: _Key, event: Any) -> str:
+        if key in self.final:
+            # More text after its item was done: nothing of it is shown.
+            return ""
+        stream = self.streams.get(key)
+        if stream is None:
+            stream = self.streams[key] = await self.session.astream()
+        self.last[key] = event
+        ready = await stream.apush(event.delta)
+        self.shown[key] = self.shown.get(key, "") + ready
+        return ready
+
+    async def part(self, key: _Key, text: str) -> str:
+        """What an event carrying one part's whole text may say: the decided text shown since
+        the last such event (the text goes on in the next part: a match may straddle them)."""
+        if key not in self.streams:
+            return self.final.get(key, "") if key in self.final else await self._fresh(text)
+        shown = self.shown.get(key, "")
+        told, self.told[key] = self.told.get(key, 0), len(shown)
+        return shown[told:]
+
+    async def _fresh(self, text: str) -> str:
+        return await self.session.atext("output", text) if text else text
+
+    async def _end(self, key: _Key) -> tuple[Any | None, str]:
+        stream = self.streams.pop(key)
+        rest = await stream.aend()
+        self.final[key] = self.shown.pop(key, "") + rest
+        self.told.pop(key, None)
+        last = self.last.pop(key)
+        return (last.model_copy(update={"delta": rest}) if rest else None), self.final[key]
+
+    async def items(self, output: Sequence[Any], *, every: bool, complete: bool = False) -> tuple[list[Any], list[Any]]:
+        """The delta events still to show and `output` with its texts decided; with `every`, the
+        items are complete: their streams end; with `complete`, the response is: every stream ends."""
+        rests: list[Any] = []
+        put: dict[tuple[int, str, int], str] = {}
+        slots = list(_slots(output))
+        for i in sorted({sl[1] for sl in slots}):
+            for kind in _KINDS:
+                group = [sl for sl in slots if sl[1] == i and sl[0] == kind]
+                if not group:
+                    continue
+                key = (kind, str(getattr(output[i], "id", "")))
+                raw = _joined(kind, [sl[4] for sl in group])
+                if key in self.streams:
+                    if every:
+                        rest, whole = await self._end(key)
+                        if rest is not None:
+                            rests.append(rest)
+                    else:
+                        whole = self.shown.get(key, "")
+                else:
+                    whole = self.final[key] if key in self.final else await self._fresh(raw)
+                    if every:
+                        # Decided once: the completed response carries it again.
+                        self.final[key] = whole
+                if whole != raw:
+                    for n, (_, _, field, j, _t) in enumerate(group):
+                        put[(i, field, j)] = whole if n == 0 else ""
+        if complete:
+            for key in list(self.streams):
+                rest, _ = await self._end(key)
+                if rest is not None:
+                    rests.append(rest)
+        return rests, _put(output, put) if put else list(output)
+
+
+_KINDS = ("answer", "refusal", "summary", "reasoning")
+
+
+def _joined(kind: str, texts: list[str]) -> str:
+    # Thinking comes in paragraphs (summaries, reasoning texts), an answer in pieces of one text.
+    return ("\n\n" if kind in ("summary", "reasoning") else "").join(texts)
 
 
 def guard_agent_model(session: Session, model: Model, name: str = "agents-model") -> GuardedAgentModel:

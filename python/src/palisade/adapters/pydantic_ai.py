@@ -14,6 +14,7 @@ run's deps, else the run's `conversation_id`.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import time
 from collections import OrderedDict
@@ -24,17 +25,98 @@ from pydantic_ai import RunContext
 from pydantic_ai.capabilities import AbstractCapability
 from pydantic_ai.capabilities.abstract import ValidatedToolArgs, WrapModelRequestHandler, WrapToolExecuteHandler
 from pydantic_ai.exceptions import ApprovalRequired
-from pydantic_ai.messages import ModelRequest, ModelResponse, TextPart, ToolCallPart, ToolReturnPart
-from pydantic_ai.models import ModelRequestContext
+from pydantic_ai.messages import (
+    BinaryContent,
+    ModelMessage,
+    ModelRequest,
+    ModelResponse,
+    TextPart,
+    ThinkingPart,
+    ToolCallPart,
+    ToolReturnPart,
+    UserPromptPart,
+)
+from pydantic_ai.models import Model, ModelRequestContext
 from pydantic_ai.output import OutputContext
 from pydantic_ai.tools import ToolDefinition
 
 from .. import _results
+from .._files import bytes_text, is_text_media
 from .._schema import with_defaults
 from ..errors import PolicyDeniedError
 from ..guard import Guard, OnDeny, Session, Step, handle_denial
+from ._pydantic_stream import GuardedModel
 
 __all__ = ["PalisadeCapability"]
+
+
+def _item_text(x: Any) -> str | None:
+    """The text of one prompt item: a string, or an attached file of a text media type."""
+    if isinstance(x, str):
+        return x
+    if isinstance(x, BinaryContent) and is_text_media(x.media_type):
+        return bytes_text(x.data)
+    return None
+
+
+def _prompt_text(part: UserPromptPart) -> str:
+    c = part.content
+    return c if isinstance(c, str) else "".join(t for x in c if (t := _item_text(x)) is not None)
+
+
+def _with_prompt(part: UserPromptPart, text: str) -> UserPromptPart:
+    if isinstance(part.content, str):
+        return dataclasses.replace(part, content=text)
+    # The text items (attached text files included) decided as one text: it comes first, as
+    # a string; the items that are not text stay.
+    others = [x for x in part.content if _item_text(x) is None]
+    return dataclasses.replace(part, content=[text, *others])
+
+
+async def _decided_prompts(s: Session, messages: list[ModelMessage]) -> list[ModelMessage]:
+    """The messages with the user's prompts decided on `input`: the newest (this turn's, in the
+    last request) decided and recorded, earlier ones (sent again with each request: the run's
+    history, `message_history`) with their own decision's rewrites (`Session.aearlier`)."""
+    out = list(messages)
+    last = len(messages) - 1
+    for i, m in enumerate(messages):
+        if not isinstance(m, ModelRequest):
+            continue
+        parts = list(m.parts)
+        for j, p in enumerate(parts):
+            if isinstance(p, UserPromptPart):
+                text = _prompt_text(p)
+                if not text:
+                    continue
+                decided = await (s.atext("input", text) if i == last else s.aearlier(text))
+                if decided != text:
+                    parts[j] = _with_prompt(p, decided)
+        if parts != list(m.parts):
+            out[i] = dataclasses.replace(m, parts=parts)
+    return out if out != messages else messages
+
+
+def _joined(parts: list[Any], group: list[int]) -> str:
+    # Thinking comes in paragraphs, an answer in pieces of one text.
+    sep = "\n\n" if isinstance(parts[group[0]], ThinkingPart) else ""
+    return sep.join(str(parts[i].content) for i in group)
+
+
+def _spread(parts: list[Any], group: list[int], text: str) -> None:
+    """The decided text in the group's first part, the others emptied."""
+    for n, i in enumerate(group):
+        parts[i] = dataclasses.replace(parts[i], content=text if n == 0 else "")
+
+
+def _roles(messages: list[ModelMessage]) -> list[dict[str, str]]:
+    out = []
+    for m in messages:
+        for p in m.parts:
+            if isinstance(p, UserPromptPart):
+                out.append({"role": "user", "content": _prompt_text(p)})
+            elif isinstance(p, TextPart):
+                out.append({"role": "assistant", "content": p.content})
+    return out
 
 
 class PalisadeCapability(AbstractCapability[Any]):
@@ -45,6 +127,10 @@ class PalisadeCapability(AbstractCapability[Any]):
         self.on_deny: OnDeny = on_deny
         # Calls deferred for approval, per (session, call id): the resumed run answers that request.
         self._asking: OrderedDict[tuple[str, str], Step] = OrderedDict()
+        # Answers decided with their response, per (session, decided text): not decided again as output.
+        self._answered: OrderedDict[tuple[str, str], None] = OrderedDict()
+        # Runs whose model streams through GuardedModel (their partial outputs are decided text).
+        self._streamed: OrderedDict[str, None] = OrderedDict()
 
     def _session(self, ctx: RunContext[Any]) -> Session:
         t = self.target
@@ -106,6 +192,19 @@ class PalisadeCapability(AbstractCapability[Any]):
     ) -> ModelResponse:
         s = self._session(ctx)
         await self._settle_refusals(s, request_context)
+        messages = await _decided_prompts(s, request_context.messages)
+        await s.aenforce(
+            "model_call",
+            {
+                "model": {
+                    "provider": "pydantic-ai",
+                    "name": request_context.model.model_name,
+                    "messages": _roles(messages),
+                }
+            },
+        )
+        if messages is not request_context.messages:
+            request_context = dataclasses.replace(request_context, messages=messages)
         started = time.perf_counter()
         try:
             r = await handler(request_context)
@@ -120,7 +219,23 @@ class PalisadeCapability(AbstractCapability[Any]):
             model=r.model_name,
             provider=r.provider_name or "pydantic-ai",
         )
-        return r
+        # A streamed response was decided as it streamed (GuardedModel).
+        return r if request_context.streaming else await self._decided_response(s, r)
+
+    async def _decided_response(self, s: Session, r: ModelResponse) -> ModelResponse:
+        """The response with its text and its thinking decided on `output`, each as one text (the
+        run's messages keep what was decided)."""
+        parts: list[Any] = list(r.parts)
+        groups = [[i for i, p in enumerate(parts) if isinstance(p, kind)] for kind in (TextPart, ThinkingPart)]
+        groups = [g for g in groups if g and any(parts[i].content for i in g)]
+        joined = [_joined(parts, g) for g in groups]
+        decided = await s.aoutput_texts(joined) if groups else []
+        for g, before, text in zip(groups, joined, decided, strict=True):
+            if isinstance(parts[g[0]], TextPart):
+                self._remember_answer(s, text)
+            if text != before:
+                _spread(parts, g, text)
+        return dataclasses.replace(r, parts=parts) if parts != list(r.parts) else r
 
     async def _settle_refusals(self, s: Session, request_context: ModelRequestContext) -> None:
         """Files the refusals the application gave (`approvals={id: False}`): no tool hook sees a
@@ -138,6 +253,55 @@ class PalisadeCapability(AbstractCapability[Any]):
                             await step.aanswer({"approved": False, "by": "deferred-tool-results"})
 
     async def after_output_process(self, ctx: RunContext[Any], *, output_context: OutputContext, output: Any) -> Any:
-        if getattr(ctx, "partial_output", False) or not isinstance(output, str):
+        if not isinstance(output, str):
+            return await self._structured(ctx, output)
+        s = self._session(ctx)
+        if (s.id, output) in self._answered:
+            # Decided with the response it came in (or as it streamed): a partial output is
+            # what was decided so far.
             return output
-        return await self._session(ctx).atext("output", output)
+        if getattr(ctx, "partial_output", False):
+            # Text streamed through GuardedModel was decided as it came; through a model this
+            # capability did not wrap, nothing undecided is shown.
+            return output if str(ctx.run_id) in self._streamed else ""
+        return await s.atext("output", output)
+
+    async def _structured(self, ctx: RunContext[Any], output: Any) -> Any:
+        """A structured answer decided on `output` as its JSON text; a rewrite comes back in its
+        type (a Pydantic model validated again), or, when it no longer fits it, is refused."""
+        if output is None or getattr(ctx, "partial_output", False) or str(ctx.run_id) in self._streamed:
+            # Streamed through GuardedModel: built from arguments decided whole (a partial one
+            # of what was decided so far, which is nothing until its end).
+            return output
+        text = json.dumps(_results.plain(output), ensure_ascii=False)
+        g = await self._session(ctx).aenforce("output", {"output": {"text": text}})
+        got = g.payload.get("output")
+        decided = got.get("text") if isinstance(got, dict) else text
+        if not isinstance(decided, str) or decided == text:
+            return output
+        try:
+            data = json.loads(decided)
+            validate = getattr(type(output), "model_validate", None)
+            return validate(data) if callable(validate) else data
+        except ValueError as e:
+            raise PolicyDeniedError(
+                f"the answer as decided no longer fits {type(output).__name__} ({e}), so it is not given",
+                decision=g.decision,
+                phase="output",
+                tool=None,
+                denial="deny",
+            ) from None
+
+    def get_wrapper_model(self, model: Model) -> Model | None:
+        return GuardedModel(model, self._session, self._remember_answer, self._stream_started)
+
+    def _stream_started(self, ctx: RunContext[Any]) -> None:
+        self._streamed[str(ctx.run_id)] = None
+        while len(self._streamed) > 10_000:
+            self._streamed.popitem(last=False)
+
+    def _remember_answer(self, s: Session, text: str) -> None:
+        self._answered[(s.id, text)] = None
+        self._answered.move_to_end((s.id, text))
+        while len(self._answered) > 10_000:
+            self._answered.popitem(last=False)
