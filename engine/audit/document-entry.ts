@@ -68,12 +68,16 @@ function canonicalDocument(e: DocumentEntry): string {
   return canonicalJson(value, e.name);
 }
 
+/** The entry's UTF-8 bytes, written one byte into a buffer whose first byte is the leaf hash's 0x00 prefix (leafHash then hashes them without a copy). */
 function entryBytes(text: string): Uint8Array {
-  const bytes = Buffer.from(text, "utf8");
-  if (bytes.length > MAX_ENTRY_SIZE) {
-    throw new AuditError("audit/entry-too-large", `audit entry is ${bytes.length} bytes, over the ${MAX_ENTRY_SIZE}-byte limit`, "log digests of large payloads rather than the payloads");
+  const length = Buffer.byteLength(text, "utf8");
+  if (length > MAX_ENTRY_SIZE) {
+    throw new AuditError("audit/entry-too-large", `audit entry is ${length} bytes, over the ${MAX_ENTRY_SIZE}-byte limit`, "log digests of large payloads rather than the payloads");
   }
-  return bytes;
+  const buf = Buffer.allocUnsafe(1 + length);
+  buf[0] = 0x00;
+  buf.write(text, 1, length, "utf8");
+  return buf.subarray(1);
 }
 
 // Sealing a document where it is encoded. A record's personal fields are, for the policies a log
@@ -108,17 +112,20 @@ function stringEnd(text: string, at: number): number {
 
 /**
  * Scans the top-level members of `text` from `from` to `to` (canonical `"k":v` pairs separated by
- * commas) and collects those named in `wanted`; returns the first member's key, or undefined.
+ * commas) and collects those named in `wanted` (as [name, its JSON string text] pairs: a member
+ * is matched on its key's text where it lies, so that no key is copied out but the ones kept);
+ * returns the first member's key when `first`, else undefined.
  */
-function scanMembers(text: string, from: number, to: number, part: 0 | 1, wanted: ReadonlySet<string>, out: Found[]): string | undefined {
-  let first: string | undefined;
+function scanMembers(text: string, from: number, to: number, part: 0 | 1, wanted: readonly (readonly [string, string])[], out: Found[], first: boolean): string | undefined {
+  let firstKey: string | undefined;
   let i = from;
   while (i < to) {
     if (text.charCodeAt(i) !== 34) throw notCanonical();
     const keyEnd = stringEnd(text, i);
-    const raw = text.slice(i, keyEnd);
-    const key = raw.includes("\\") ? (JSON.parse(raw) as string) : raw.slice(1, -1);
-    first ??= key;
+    if (first && firstKey === undefined) {
+      const raw = text.slice(i, keyEnd);
+      firstKey = raw.includes("\\") ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+    }
     const start = keyEnd + 1;
     let depth = 0;
     let j = start;
@@ -129,18 +136,23 @@ function scanMembers(text: string, from: number, to: number, part: 0 | 1, wanted
       else if (c === 125 || c === 93) depth--;
       else if (c === 44 && depth === 0) break;
     }
-    if (wanted.has(key)) out.push({ key, part, start, end: j });
+    for (const [key, quoted] of wanted) {
+      if (keyEnd - i === quoted.length && text.startsWith(quoted, i)) {
+        out.push({ key, part, start, end: j });
+        break;
+      }
+    }
     i = j + 1;
   }
-  return first;
+  return firstKey;
 }
 
 /** What sealing needs of a policy, worked out once per policy object. */
 interface SealPlan {
   /** Whether every path is a top-level member, so that members can be sealed as text. */
   readonly topLevel: boolean;
-  /** The personal fields and the subject field. */
-  readonly wanted: ReadonlySet<string>;
+  /** The personal fields and the subject field, each with its key as canonical JSON text. */
+  readonly quoted: readonly (readonly [string, string])[];
 }
 
 const plans = new WeakMap<ErasurePolicy, SealPlan>();
@@ -149,7 +161,7 @@ function planOf(policy: ErasurePolicy): SealPlan {
   let plan = plans.get(policy);
   if (plan === undefined) {
     const topLevel = !policy.subjectField.includes(".") && policy.personalFields.every((f) => !f.includes("."));
-    plan = { topLevel, wanted: new Set([policy.subjectField, ...policy.personalFields]) };
+    plan = { topLevel, quoted: [...new Set([policy.subjectField, ...policy.personalFields])].map((k) => [k, JSON.stringify(k)] as const) };
     plans.set(policy, plan);
   }
   return plan;
@@ -187,8 +199,8 @@ export function prepareSealing(e: DocumentEntry, policy: ErasurePolicy): Sealabl
   const digest = `"sha256:${hash("sha256", doc, "hex")}"`;
   const plan = planOf(policy);
   const found: Found[] = [];
-  const first = scanMembers(e.head, 1, e.head.length, 0, plan.wanted, found);
-  scanMembers(e.tail, 1, e.tail.length - 1, 1, plan.wanted, found);
+  const first = scanMembers(e.head, 1, e.head.length, 0, plan.quoted, found, true);
+  scanMembers(e.tail, 1, e.tail.length - 1, 1, plan.quoted, found, false);
   let record: Record<string, unknown> | undefined;
   let subject: string | null;
   // The envelope goes first: the text route needs every member to sort after it.

@@ -247,13 +247,25 @@ function keyObjectOf(key: Uint8Array): KeyObject {
   return k;
 }
 
+// Entries hold at most 64 KiB, so larger seals are rare enough for a buffer of their own.
+const SCRATCH = 64 * 1024;
+const scratch = Buffer.allocUnsafe(SCRATCH);
+
 /** The envelope of `fields` whose values are `plain` (the canonical JSON object of path to value), sealed under `key`. */
 export function sealText(plain: string, fields: readonly string[], key: KeyMaterial): SealedFields {
   const iv = freshNonce();
   const cipher = createCipheriv("aes-256-gcm", keyObjectOf(key.key), iv);
   cipher.setAAD(aadOf(key.keyId, fields));
-  const ct = Buffer.concat([cipher.update(plain, "utf8"), cipher.final(), cipher.getAuthTag()]);
-  return { v: 1, alg: "A256GCM", kid: key.keyId, fields, iv: iv.toString("base64"), ct: ct.toString("base64") };
+  // Ciphertext and tag are base64-encoded together from a scratch buffer rather than joined into a new one.
+  const body = cipher.update(plain, "utf8");
+  const tail = cipher.final();
+  const tag = cipher.getAuthTag();
+  const length = body.length + tail.length + tag.length;
+  const out = length <= SCRATCH ? scratch : Buffer.allocUnsafe(length);
+  out.set(body, 0);
+  out.set(tail, body.length);
+  out.set(tag, body.length + tail.length);
+  return { v: 1, alg: "A256GCM", kid: key.keyId, fields, iv: iv.toString("base64"), ct: out.toString("base64", 0, length) };
 }
 
 /** The pseudonym a subject is stored under: keyed with the log's salt, so the store holds no plain identifier. */

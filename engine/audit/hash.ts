@@ -20,6 +20,9 @@ function sha256Of(bytes: Uint8Array): Uint8Array {
 
 /** Leaf hash: SHA-256(0x00 || data). */
 export function leafHash(data: Uint8Array): Uint8Array {
+  // Whenever the byte before `data` in its buffer is 0x00 (an entry encoded behind one on
+  // purpose: document-entry.ts), that byte and `data` are the hash's input as they lie.
+  if (data.byteOffset > 0 && new Uint8Array(data.buffer, data.byteOffset - 1, 1)[0] === 0x00) return sha256Of(new Uint8Array(data.buffer, data.byteOffset - 1, data.length + 1));
   // Every byte is written below, so the scratch copy may come unzeroed from Node's shared pool
   // rather than being an ArrayBuffer of its own per entry for the collector to sweep.
   const buf = Buffer.allocUnsafe(1 + data.length);

@@ -213,6 +213,8 @@ export class AuditLog {
   #salt: string | undefined;
   /** Settings a new log records with its first entry; undefined once recorded. */
   #pending: LogSettings | undefined;
+  /** Set while a new log's settings travel with its first documents (#commit). */
+  #settling: Promise<void> | undefined;
   readonly #witnesses: Witnesses | undefined;
   readonly #now: () => number;
   readonly #maxBatch: number;
@@ -278,13 +280,20 @@ export class AuditLog {
    * process may have recorded first: one salt per log, and its policy unless ours was configured.
    */
   async #settle(): Promise<void> {
+    while (this.#settling !== undefined) await this.#settling;
     const pending = this.#pending;
     if (pending === undefined) return;
-    for (const [name, value] of pending.pending) {
-      const inForce = await this.store.initMeta(name, value);
-      if (name === META.salt) this.#salt = inForce;
-      else if (name === META.erasure && !pending.configured) this.#erasure = inForce === "none" ? null : parseErasurePolicy(inForce);
-    }
+    const values: string[] = [];
+    for (const [name, value] of pending.pending) values.push(await this.store.initMeta(name, value));
+    this.#adopt(pending, values);
+  }
+
+  /** Takes on the settings in force (`values`, one per pending setting) once a new log's are recorded. */
+  #adopt(pending: LogSettings, values: readonly string[]): void {
+    pending.pending.forEach(([name], i) => {
+      if (name === META.salt) this.#salt = values[i];
+      else if (name === META.erasure && !pending.configured) this.#erasure = values[i] === "none" ? null : parseErasurePolicy(values[i]);
+    });
     this.#pseudonyms.clear();
     this.#pending = undefined;
   }
@@ -495,7 +504,20 @@ export class AuditLog {
     const { ok } = run;
     if (run.docs !== undefined && this.store.appendDocuments !== undefined) {
       const sealing = this.#erasure === null ? undefined : { policy: this.#erasure, salt: this.#salt };
-      return this.store.appendDocuments(run.docs, sealing).then(
+      // A new log's settings go with its first documents; until the reply, later documents are
+      // sealed with the same guess, which the store replaces with what is in force.
+      const settle = this.#settling === undefined ? this.#pending : undefined;
+      const appended = this.store.appendDocuments(run.docs, sealing, settle);
+      if (settle !== undefined) {
+        const settling = appended.then(
+          (r) => {
+            if (r.settled !== undefined) this.#adopt(settle, r.settled);
+          },
+          () => undefined,
+        );
+        this.#settling = settling.finally(() => (this.#settling = undefined));
+      }
+      return appended.then(
         ({ first, refused }) => {
           let index = first;
           let next = 0;
@@ -519,7 +541,10 @@ export class AuditLog {
    * (`storeEncodes`).
    */
   async #prepare(batch: Pending[], storeEncodes: boolean): Promise<Run[]> {
-    await this.#settle();
+    // Documents the store encodes carry a new log's settings along (#commit): waiting here for
+    // them to be recorded first would hold the store's thread idle for a round trip, for as long
+    // as a caller that never yields to the event loop keeps appending.
+    if (!storeEncodes || batch.some((p) => p.doc === undefined)) await this.#settle();
     const policy = this.#erasure;
     // The store only ever sees the subject's pseudonym.
     // Documents sealed here (a store without a thread of its own): canonicalised first, for their subject.

@@ -13,13 +13,14 @@ import { isMainThread, parentPort, receiveMessageOnPort, Worker, workerData } fr
 import type { MessagePort } from "node:worker_threads";
 import { encodeDocumentEntry, prepareSealing, sealDocument } from "./document-entry.ts";
 import type { DocumentEntry, SealableDocument } from "./document-entry.ts";
-import { newSubjectKey, pseudonymOf } from "./erasure.ts";
+import { newSubjectKey, parseErasurePolicy, pseudonymOf } from "./erasure.ts";
 import { AuditError } from "./errors.ts";
 import type { AuditErrorCode } from "./errors.ts";
 import type { NodeId } from "./merkle.ts";
+import { META } from "./identity.ts";
 import { SqliteStore } from "./sqlite-store.ts";
 import { StoreError } from "./store.ts";
-import type { AppendResult, AuditStore, DocumentAppendResult, DocumentSealing, EraseOutcome, NewDocumentEntry, NewEntry, StoreErrorCode, StoredCheckpoint, StoredEntry, SubjectKey } from "./store.ts";
+import type { AppendResult, AuditStore, DocumentAppendResult, DocumentSealing, EraseOutcome, NewDocumentEntry, NewEntry, StoreErrorCode, SettingsToRecord, StoredCheckpoint, StoredEntry, SubjectKey } from "./store.ts";
 
 interface Request {
   readonly id: number;
@@ -137,107 +138,192 @@ function pseudonym(salt: string | undefined, subject: string): string {
   return p;
 }
 
-/**
- * Encodes the documents here, on the store's thread, sealing them when the log does (with the
- * subjects' live keys read from this store just before the append, so a subject erased earlier
- * in request order gets a fresh key), and appends the ones that encoded.
- */
 /** What one appendDocuments request encoded to: its entries, and the documents refused, by place in the request. */
 interface Encoded {
   readonly entries: NewEntry[];
   readonly refused: { at: number; error: WireError }[];
 }
 
+/** Number of documents in a packed text (five parts each); NaN when a part holds a stray NUL. */
+function documentsIn(text: string): number {
+  let parts = 1;
+  for (let i = text.indexOf(NUL); i >= 0; i = text.indexOf(NUL, i + 1)) parts++;
+  return parts % 5 === 0 ? parts / 5 : Number.NaN;
+}
+
+/**
+ * Encodes the documents here, on the store's thread, sealing them when the log does (with the
+ * subjects' live keys read from this store just before, so a subject erased earlier in request
+ * order gets a fresh key), and appends the ones that encoded. A request is checked whole first
+ * (a stray NUL refuses all of it), then encoded one packed text (CHUNK) at a time: what a
+ * document needs while it is sealed dies young, where encoding a whole request of thousands in
+ * two passes kept all of it alive through several collections of the young generation.
+ */
 async function encodeDocuments(store: SqliteStore, p: PackedDocuments, sealing: DocumentSealing | undefined): Promise<Encoded> {
-  const docs: { at: number; doc: DocumentEntry }[] = [];
+  let count = 0;
+  for (const text of p.texts) count += documentsIn(text);
+  if (count !== p.times.length) throw new AuditError("audit/invalid-record", "an entry's text holds a NUL character, which canonical JSON escapes");
+  const entries: NewEntry[] = [];
   const refused: { at: number; error: WireError }[] = [];
   let at = 0;
   for (const text of p.texts) {
     const parts = text.split(NUL);
-    if (parts.length % 5 !== 0) throw new AuditError("audit/invalid-record", "an entry's text holds a NUL character, which canonical JSON escapes");
-    for (let j = 0; j < parts.length; j += 5, at++) {
+    const docs: DocumentEntry[] = [];
+    for (let j = 0; j < parts.length; j += 5) {
       // The limit, prefixed with "c" when the document is canonical text already.
       const limit = parts[j + 4];
       const canonical = limit.startsWith("c");
-      docs.push({ at, doc: { head: parts[j], name: parts[j + 1], json: parts[j + 2], tail: parts[j + 3], maxInline: Number(canonical ? limit.slice(1) : limit), canonical } });
+      docs.push({ head: parts[j], name: parts[j + 1], json: parts[j + 2], tail: parts[j + 3], maxInline: Number(canonical ? limit.slice(1) : limit), canonical });
+    }
+    if (sealing === undefined) {
+      for (const doc of docs) {
+        try {
+          entries.push({ data: encodeDocumentEntry(doc), subject: null, time: p.times[at] });
+        } catch (err) {
+          refused.push({ at, error: toWire(err) });
+        }
+        at++;
+      }
+      continue;
+    }
+    const prepared: ({ d: SealableDocument; subject: string | null } | undefined)[] = [];
+    const subjects = new Set<string>();
+    for (let i = 0; i < docs.length; i++) {
+      try {
+        const d = prepareSealing(docs[i], sealing.policy);
+        const subject = d.subject === null ? null : pseudonym(sealing.salt, d.subject);
+        if (subject !== null) subjects.add(subject);
+        prepared.push({ d, subject });
+      } catch (err) {
+        prepared.push(undefined);
+        refused.push({ at: at + i, error: toWire(err) });
+      }
+    }
+    const keys = subjects.size > 0 ? await store.subjectKeys([...subjects], newSubjectKey) : new Map<string, SubjectKey>();
+    for (const x of prepared) {
+      if (x !== undefined) {
+        try {
+          const k = x.subject === null ? undefined : keys.get(x.subject);
+          entries.push({ data: sealDocument(x.d, sealing.policy, k?.key ? { keyId: k.keyId, key: k.key } : null), subject: x.subject, time: p.times[at] });
+        } catch (err) {
+          refused.push({ at, error: toWire(err) });
+        }
+      }
+      at++;
     }
   }
-  if (at !== p.times.length) throw new AuditError("audit/invalid-record", "an entry's text holds a NUL character, which canonical JSON escapes");
-  const entries: NewEntry[] = [];
-  if (sealing === undefined) {
-    for (const { at, doc } of docs) {
-      try {
-        entries.push({ data: encodeDocumentEntry(doc), subject: null, time: p.times[at] });
-      } catch (err) {
-        refused.push({ at, error: toWire(err) });
-      }
-    }
-  } else {
-    const prepared: { at: number; d: SealableDocument; subject: string | null }[] = [];
-    for (const { at, doc } of docs) {
-      try {
-        const d = prepareSealing(doc, sealing.policy);
-        prepared.push({ at, d, subject: d.subject === null ? null : pseudonym(sealing.salt, d.subject) });
-      } catch (err) {
-        refused.push({ at, error: toWire(err) });
-      }
-    }
-    const subjects = [...new Set(prepared.map((x) => x.subject).filter((s): s is string => s !== null))];
-    const keys = subjects.length > 0 ? await store.subjectKeys(subjects, newSubjectKey) : new Map<string, SubjectKey>();
-    for (const { at, d, subject } of prepared) {
-      try {
-        const k = subject === null ? undefined : keys.get(subject);
-        entries.push({ data: sealDocument(d, sealing.policy, k?.key ? { keyId: k.keyId, key: k.key } : null), subject, time: p.times[at] });
-      } catch (err) {
-        refused.push({ at, error: toWire(err) });
-      }
-    }
-    // Refusals from both passes, in batch order.
-    refused.sort((a, b) => a.at - b.at);
-  }
+  // Refusals from both passes over each text, in batch order.
+  refused.sort((a, b) => a.at - b.at);
   return { entries, refused };
 }
 
-type DocumentsReply = { first: number; size: number; refused: { at: number; error: WireError }[] };
+type DocumentsReply = { first: number; size: number; refused: { at: number; error: WireError }[]; settled?: string[] };
+
+// What a log's documents are sealed under, by the salt its first documents carried: a new log
+// sends its settings with them (SettingsToRecord) and keeps sending what it guessed until the
+// reply comes back, while another process may have recorded other settings first. An Error when
+// recording them failed: documents sealed with that salt are refused until they are recorded.
+const inForce = new Map<string, DocumentSealing | null | Error>();
+
+/** Records a new log's settings (initMeta each) and what its documents are sealed under from now on; returns the values in force. */
+async function recordSettings(store: SqliteStore, sealing: DocumentSealing | undefined, settle: SettingsToRecord): Promise<string[]> {
+  try {
+    const values: string[] = [];
+    for (const [name, value] of settle.pending) values.push(await store.initMeta(name, value));
+    if (sealing !== undefined) {
+      let { policy, salt } = sealing;
+      let seals = true;
+      settle.pending.forEach(([name], i) => {
+        if (name === META.salt) salt = values[i];
+        else if (name === META.erasure && !settle.configured) {
+          seals = values[i] !== "none";
+          if (seals) policy = parseErasurePolicy(values[i]);
+        }
+      });
+      if (sealing.salt !== undefined) inForce.set(sealing.salt, seals ? { policy, salt } : null);
+    }
+    return values;
+  } catch (err) {
+    if (sealing?.salt !== undefined) inForce.set(sealing.salt, err instanceof Error ? err : new Error(String(err)));
+    throw err;
+  }
+}
+
+function sealingInForce(sealing: DocumentSealing | undefined): DocumentSealing | undefined {
+  const s = sealing?.salt === undefined ? undefined : inForce.get(sealing.salt);
+  if (s === undefined) return sealing;
+  if (s instanceof Error) throw s;
+  return s ?? undefined;
+}
 
 /**
- * Appends the documents of several requests in one transaction (group commit on this thread:
- * the requests that queued up while the last commit synced share the next sync), in request
- * order; each request's reply says where its entries went. Each request is encoded (and its
- * subjects' keys read) before the append, as it would be alone, and a request refused whole
- * (its text broken) fails alone.
+ * Appends the documents of `first` and of every appendDocuments request already waiting behind
+ * it (up to MAX_GROUP) in one transaction (group commit on this thread: the requests that queued
+ * up while the last commit synced share the next sync), in request order; each request's reply
+ * says where its entries went. Each request is encoded (and its subjects' keys read) before the
+ * append, as it would be alone, and a request refused whole (its text broken) fails alone. A
+ * request is taken off the port only once the one before it is encoded, so that one request's
+ * texts at a time are alive on this thread's heap, not the whole group's (each collection of the
+ * young generation copied them all). The first waiting request of another kind, or the one past
+ * MAX_GROUP, is returned as `after`, to be served next.
  */
-async function appendDocumentGroups(store: SqliteStore, requests: readonly Request[]): Promise<Reply[]> {
+async function appendDocumentGroup(store: SqliteStore, port: MessagePort, first: Request): Promise<{ replies: Reply[]; after: Request | undefined }> {
+  // Only the ids are kept: a request's texts are garbage once it is encoded.
+  const ids: number[] = [];
   const encoded: (Encoded | WireError)[] = [];
-  for (const r of requests) {
+  const settled: (string[] | undefined)[] = [];
+  let after: Request | undefined;
+  for (let r = first; ; ) {
+    ids.push(r.id);
     try {
-      encoded.push(await encodeDocuments(store, r.args[0] as PackedDocuments, r.args[1] as DocumentSealing | undefined));
+      let sealing = r.args[1] as DocumentSealing | undefined;
+      const settle = r.args[2] as SettingsToRecord | undefined;
+      if (settle !== undefined) settled[encoded.length] = await recordSettings(store, sealing, settle);
+      sealing = sealingInForce(sealing);
+      encoded.push(await encodeDocuments(store, r.args[0] as PackedDocuments, sealing));
     } catch (err) {
       encoded.push(toWire(err));
     }
+    const m = receiveMessageOnPort(port);
+    if (m === undefined) break;
+    const next = m.message as Request;
+    if (next.method !== "appendDocuments" || ids.length >= MAX_GROUP) {
+      after = next;
+      break;
+    }
+    r = next;
   }
-  const all: NewEntry[] = [];
-  for (const e of encoded) if ("entries" in e) for (const x of e.entries) all.push(x);
-  let first = all.length > 0 ? (await store.append(all)).first : await store.size();
-  return encoded.map((e, i) => {
-    if (!("entries" in e)) return { id: requests[i].id, ok: false, error: e };
-    const value: DocumentsReply = { first, size: first + e.entries.length, refused: e.refused };
-    first += e.entries.length;
-    return { id: requests[i].id, ok: true, value };
-  });
+  try {
+    const all: NewEntry[] = [];
+    for (const e of encoded) if ("entries" in e) for (const x of e.entries) all.push(x);
+    let at = all.length > 0 ? (await store.append(all)).first : await store.size();
+    const replies = encoded.map((e, i): Reply => {
+      if (!("entries" in e)) return { id: ids[i], ok: false, error: e };
+      const settledHere = settled[i];
+      const value: DocumentsReply = { first: at, size: at + e.entries.length, refused: e.refused, ...(settledHere !== undefined ? { settled: settledHere } : {}) };
+      at += e.entries.length;
+      return { id: ids[i], ok: true, value };
+    });
+    return { replies, after };
+  } catch (err) {
+    return { replies: ids.map((id) => ({ id, ok: false, error: toWire(err) })), after };
+  }
 }
 
 type Reply = { readonly id: number; readonly ok: true; readonly value: unknown } | { readonly id: number; readonly ok: false; readonly error: WireError };
 
 function toWire(err: unknown): WireError {
   if (err instanceof StoreError || err instanceof AuditError) return { name: err.name, code: err.code, message: err.message, hint: err.hint };
-  return { name: "Error", message: err instanceof Error ? err.message : String(err) };
+  // SQLite's own code (ERR_SQLITE_ERROR, a file's EIO...) crosses too: callers tell a store that
+  // failed from a bug by it (the service answers 503 rather than 500).
+  const code = (err as { code?: unknown } | null)?.code;
+  return { name: "Error", message: err instanceof Error ? err.message : String(err), ...(typeof code === "string" ? { code } : {}) };
 }
 
 function fromWire(e: WireError): Error {
   if (e.name === "StoreError") return new StoreError(e.code as StoreErrorCode, e.message, e.hint);
   if (e.name === "AuditError") return new AuditError(e.code as AuditErrorCode, e.message, e.hint);
-  return new Error(e.message);
+  return e.code === undefined ? new Error(e.message) : Object.assign(new Error(e.message), { code: e.code });
 }
 
 /** The worker side: one store, requests served strictly in arrival order. */
@@ -252,23 +338,8 @@ function serve(port: MessagePort, path: string, create: boolean): void {
   port.postMessage({ id: 0, ok: true, value: null } satisfies Reply);
   const handle = async (req: Request): Promise<void> => {
     if (req.method === "appendDocuments") {
-      // Every append already waiting behind this one joins its transaction; the first request
-      // of another kind ends the group and is served right after it, so order is kept.
-      const group = [req];
-      let after: Request | undefined;
-      for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
-        const next = m.message as Request;
-        if (next.method !== "appendDocuments" || group.length >= MAX_GROUP) {
-          after = next;
-          break;
-        }
-        group.push(next);
-      }
-      try {
-        for (const reply of await appendDocumentGroups(store, group)) port.postMessage(reply);
-      } catch (err) {
-        for (const r of group) port.postMessage({ id: r.id, ok: false, error: toWire(err) } satisfies Reply);
-      }
+      const { replies, after } = await appendDocumentGroup(store, port, req);
+      for (const reply of replies) port.postMessage(reply);
       if (after !== undefined) await handle(after);
       return;
     }
@@ -381,10 +452,11 @@ export class ThreadedSqliteStore implements AuditStore {
     const p = pack(entries);
     return this.#call(this.#next++, "appendPacked", [p], [p.packed]) as Promise<AppendResult>;
   }
-  async appendDocuments(entries: readonly NewDocumentEntry[], sealing?: DocumentSealing): Promise<DocumentAppendResult> {
+  async appendDocuments(entries: readonly NewDocumentEntry[], sealing?: DocumentSealing, settle?: SettingsToRecord): Promise<DocumentAppendResult> {
     const p = packDocuments(entries);
-    const r = (await this.#call(this.#next++, "appendDocuments", [p, sealing], [p.times.buffer as ArrayBuffer])) as { first: number; size: number; refused: { at: number; error: WireError }[] };
-    return { first: r.first, size: r.size, refused: r.refused.map((x) => ({ at: x.at, error: fromWire(x.error) })) };
+    const args = settle === undefined ? [p, sealing] : [p, sealing, settle];
+    const r = (await this.#call(this.#next++, "appendDocuments", args, [p.times.buffer as ArrayBuffer])) as DocumentsReply;
+    return { first: r.first, size: r.size, refused: r.refused.map((x) => ({ at: x.at, error: fromWire(x.error) })), ...(r.settled !== undefined ? { settled: r.settled } : {}) };
   }
   size(): Promise<number> {
     return this.#send("size");

@@ -40,10 +40,23 @@ export interface DocumentSealing {
   readonly salt: string | undefined;
 }
 
+/**
+ * A new log's settings (identity.ts LogSettings), recorded with its first documents rather than
+ * by a round trip before them: the store records each (initMeta) before encoding, and seals
+ * these documents, and every later one sealed with the same salt, under what is then in force.
+ */
+export interface SettingsToRecord {
+  readonly pending: readonly (readonly [name: string, value: string])[];
+  /** Whether the sealing policy is the caller's own, kept whatever another process recorded. */
+  readonly configured: boolean;
+}
+
 /** Where a batch of documents landed, and which of them could not be encoded. */
 export interface DocumentAppendResult extends AppendResult {
   /** Positions in the batch (ascending) whose entry was refused, with why; the others are consecutive from `first`. */
   readonly refused: readonly { readonly at: number; readonly error: Error }[];
+  /** With `settle`: each setting's value in force, in its order. */
+  readonly settled?: readonly string[];
 }
 
 /** An entry as read back from a store. */
@@ -115,9 +128,9 @@ export interface AuditStore {
   /**
    * Present on a store with a thread of its own (the SQLite store): encodes the entries there,
    * then appends those that encoded as `append` would, in one transaction. Applied in call order
-   * with `append`.
+   * with `append`. With `settle`, records a new log's settings first (see SettingsToRecord).
    */
-  appendDocuments?(entries: readonly NewDocumentEntry[], sealing?: DocumentSealing): Promise<DocumentAppendResult>;
+  appendDocuments?(entries: readonly NewDocumentEntry[], sealing?: DocumentSealing, settle?: SettingsToRecord): Promise<DocumentAppendResult>;
   /** Number of entries (one past the highest index). */
   size(): Promise<number>;
   /** Entries with from <= index < to, in index order (gaps, if tampered with, simply absent). */

@@ -10,7 +10,7 @@ import type { HistoryLimits } from "./history.ts";
 import { resolvePolicies } from "./policies.ts";
 import type { PoliciesOption } from "./policies.ts";
 import { HistoryNeeds, streamHold } from "./needs.ts";
-import { Recorder } from "./record.ts";
+import { Recorder, fixedForRecords } from "./record.ts";
 import type { AuditSink, MonitorSink, OnAuditFailure } from "./record.ts";
 import { ToolSchemas } from "./schema.ts";
 import { GuardScope } from "./scope.ts";
@@ -109,7 +109,8 @@ export function createGuard(options: GuardOptions): Guard {
   const core = new GuardCore({
     policySet,
     mode,
-    agent: { ...agent },
+    // Frozen, its canonical text written once for every record (when it holds no objects a caller could change).
+    agent: Object.values(agent).every((v) => typeof v !== "object" && typeof v !== "function") ? fixedForRecords({ ...agent }) : { ...agent },
     env: options.env,
     approver: options.approver,
     approvalTimeoutMs: timeout,

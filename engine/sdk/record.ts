@@ -264,13 +264,24 @@ export class Recorder {
   readonly #ctx: RecorderContext;
   #queue: (PendingDecision | PendingSettlement)[] = [];
   #scheduled: Promise<void> | null = null;
-  #inflight = new Set<Promise<unknown>>();
+  // Appends handed to the log and not yet settled, and who waits for there to be none (flush).
+  #inflight = 0;
+  #idle: PromiseWithResolvers<void> | null = null;
   #failure: Error | null = null;
   /** Audit failures seen so far. */
   failures = 0;
+  /** The fields every record of this guard writes the same, as canonical text (null: one would need escaping). */
+  readonly #fields: { readonly agent: string; readonly decided: Readonly<Record<Decision["decision"], string>>; readonly mode: string } | null;
+  readonly #tails = new Map<string, { readonly session: string | null; readonly principal: string | null; readonly outcome: CallOutcome | undefined; readonly digest: string; readonly text: string }>();
+  #tool: string | undefined;
+  #toolText = "";
 
   constructor(ctx: RecorderContext) {
     this.#ctx = ctx;
+    const env = `,"env":${q(ctx.env)}`;
+    const decided = { allow: `,"decision":"allow"${env}`, deny: `,"decision":"deny"${env}`, require_approval: `,"decision":"require_approval"${env}` };
+    const fields = { agent: `{"agent":${q(ctx.agentId)}`, decided, mode: `,"mode":${q(ctx.mode)}` };
+    this.#fields = ctx.agentId.isWellFormed() && ctx.env.isWellFormed() ? fields : null;
   }
 
   /** Whether anything records at all (no audit and no monitor: nothing is queued). */
@@ -328,23 +339,22 @@ export class Recorder {
   /** The outcome event of a step. */
   outcome(phase: "tool_call" | "model_call", session: string | null, tool: string | undefined, step: StepOutcome, output?: string): OutcomeEvent {
     const c = this.#ctx;
-    return {
-      kind: "outcome",
-      time: Date.now(),
-      agent: c.agentId,
-      ...(c.agentVersion !== undefined ? { agentVersion: c.agentVersion } : {}),
-      env: c.env,
-      ...(session !== null ? { session } : {}),
-      phase,
-      ...(tool !== undefined ? { tool } : {}),
-      ...(step.model !== undefined ? { model: step.model } : {}),
-      ...(step.provider !== undefined ? { provider: step.provider } : {}),
-      ...(step.durationMs !== undefined ? { durationMs: step.durationMs } : {}),
-      ...(step.error !== undefined ? { error: step.error } : {}),
-      ...(step.tokens !== undefined ? { tokens: step.tokens } : {}),
-      ...(step.outputSize !== undefined ? { outputSize: step.outputSize } : {}),
-      ...(output !== undefined ? { output } : {}),
-    };
+    // Fields set one by one, in the order they always had: a spread of a conditional object
+    // literal per optional field made each event several objects.
+    const e: Mutable<OutcomeEvent> = { kind: "outcome", time: Date.now(), agent: c.agentId } as Mutable<OutcomeEvent>;
+    if (c.agentVersion !== undefined) e.agentVersion = c.agentVersion;
+    e.env = c.env;
+    if (session !== null) e.session = session;
+    e.phase = phase;
+    if (tool !== undefined) e.tool = tool;
+    if (step.model !== undefined) e.model = step.model;
+    if (step.provider !== undefined) e.provider = step.provider;
+    if (step.durationMs !== undefined) e.durationMs = step.durationMs;
+    if (step.error !== undefined) e.error = step.error;
+    if (step.tokens !== undefined) e.tokens = step.tokens;
+    if (step.outputSize !== undefined) e.outputSize = step.outputSize;
+    if (output !== undefined) e.output = output;
+    return e;
   }
 
   /** Records everything queued, then waits for the audit log to make it durable. */
@@ -352,7 +362,7 @@ export class Recorder {
     while (this.#scheduled) await this.#scheduled;
     this.#drain();
     if (this.#ctx.audit?.flush) await this.#ctx.audit.flush();
-    while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight]);
+    while (this.#inflight > 0) await (this.#idle ??= Promise.withResolvers<void>()).promise;
   }
 
   #failed(err: unknown): void {
@@ -380,7 +390,7 @@ export class Recorder {
         } catch (err) {
           appended = Promise.reject(err);
         }
-        this.#track(appended, p);
+        this.#track(appended, p.durable);
       } else p.durable?.resolve();
       if (monitor !== undefined) {
         try {
@@ -397,20 +407,42 @@ export class Recorder {
     }
   }
 
-  #track(appended: Promise<unknown>, p: PendingDecision | undefined): void {
-    const tracked: Promise<void> = appended.then(
+  // One handler pair for every append that nobody awaits: a closure per entry would keep its
+  // decision (and the whole input it was decided on) alive until the log commits it, which the
+  // garbage collector then pays for on this thread.
+  readonly #appended = (): void => {
+    this.#settled();
+    this.#failure = null;
+  };
+
+  readonly #refused = (err: unknown): void => {
+    this.#settled();
+    this.#failed(err);
+  };
+
+  #settled(): void {
+    if (--this.#inflight === 0 && this.#idle !== null) {
+      this.#idle.resolve();
+      this.#idle = null;
+    }
+  }
+
+  #track(appended: Promise<unknown>, durable: PendingDecision["durable"]): void {
+    this.#inflight++;
+    if (durable === undefined) {
+      appended.then(this.#appended, this.#refused);
+      return;
+    }
+    appended.then(
       () => {
-        this.#inflight.delete(tracked);
-        this.#failure = null;
-        p?.durable?.resolve();
+        this.#appended();
+        durable.resolve();
       },
       (err: unknown) => {
-        this.#inflight.delete(tracked);
-        this.#failed(err);
-        p?.durable?.reject(this.#failure);
+        this.#refused(err);
+        durable.reject(this.#failure);
       },
     );
-    this.#inflight.add(tracked);
   }
 
   #appendSettlement(audit: AuditSink, p: PendingSettlement): Promise<unknown> {
@@ -439,27 +471,73 @@ export class Recorder {
     // The original input goes with the record only where the log seals it: the record path.
     if (p.original !== undefined && sealsField(this.#ctx.audit?.erasure, ORIGINAL_FIELD)) return undefined;
     const d = p.decision;
-    const c = this.#ctx;
-    let head = `{"agent":${q(c.agentId)}`;
-    if (p.approval !== undefined) head += `,"approval":${canonicalJson(p.approval)}`;
-    if (p.callSeq !== undefined && p.callSeq >= 0) head += `,"call_seq":${p.callSeq}`;
-    head += `,"decision":${q(d.decision)},"env":${q(c.env)}`;
-    if (d.errors.length > 0) head += `,"errors":${canonicalJson(d.errors.map((e) => ({ message: e.message, rule: e.rule })))}`;
-    let tail = `,"mode":${q(c.mode)}`;
-    if (p.outcome !== undefined) tail += `,"outcome":${q(p.outcome)}`;
-    tail += `,"phase":${q(p.phase)},"policy_digest":${q(d.policy.digest)},"principal":${p.principal === null ? "null" : q(p.principal)},"reasons":${canonicalJson(d.reasons.map(reasonJson))},"session":${p.session === null ? "null" : q(p.session)},"time":${q(p.iso)},"tool":${p.tool === undefined ? "null" : q(p.tool)}`;
-    if (d.warnings.length > 0) tail += `,"warnings":${canonicalJson(d.warnings.map(reasonJson))}`;
-    tail += "}";
-    if (head.includes("\\ud") || tail.includes("\\ud")) return undefined;
-    const input = this.#recordedInput(p, p.input);
+    const f = this.#fields;
+    if (f === null) return undefined;
+    // Written once per guard: the agent, env and mode; the fields written from policy text and
+    // answers are checked for escaped surrogates, the ids and names for lone ones. What a
+    // session's records repeat (all but the time, when no rule spoke) is written once and shared:
+    // an entry waiting for the store then holds little of its own.
+    let head: string;
+    let checked = "";
+    if (p.approval === undefined && d.errors.length === 0) {
+      head = p.callSeq !== undefined && p.callSeq >= 0 ? `${f.agent},"call_seq":${p.callSeq}${f.decided[d.decision]}` : f.agent + f.decided[d.decision];
+    } else {
+      const parts: string[] = [f.agent];
+      if (p.approval !== undefined) parts.push(',"approval":', (checked = canonicalJson(p.approval)));
+      if (p.callSeq !== undefined && p.callSeq >= 0) parts.push(',"call_seq":', String(p.callSeq));
+      parts.push(f.decided[d.decision]);
+      if (d.errors.length > 0) {
+        const errors = canonicalJson(d.errors.map((e) => ({ message: e.message, rule: e.rule })));
+        checked += errors;
+        parts.push(',"errors":', errors);
+      }
+      head = parts.join("");
+    }
+    let tail: string;
+    if (d.reasons.length === 0 && d.warnings.length === 0) tail = this.#beforeTime(p, d.policy.digest) + p.iso + this.#afterTime(p.tool);
+    else {
+      const reasons = d.reasons.length === 0 ? "[]" : canonicalJson(d.reasons.map(reasonJson));
+      if (d.reasons.length > 0) checked += reasons;
+      const parts: string[] = [f.mode];
+      if (p.outcome !== undefined) parts.push(',"outcome":', q(p.outcome));
+      parts.push(',"phase":', q(p.phase), ',"policy_digest":', q(d.policy.digest), ',"principal":', p.principal === null ? "null" : q(p.principal), ',"reasons":', reasons, ',"session":', p.session === null ? "null" : q(p.session), ',"time":"', p.iso, '","tool":', p.tool === undefined ? "null" : q(p.tool));
+      if (d.warnings.length > 0) {
+        const warnings = canonicalJson(d.warnings.map(reasonJson));
+        checked += warnings;
+        parts.push(',"warnings":', warnings);
+      }
+      parts.push("}");
+      tail = parts.join("");
+    }
+    if (checked.includes("\\ud") || !(p.principal?.isWellFormed() ?? true) || !(p.session?.isWellFormed() ?? true) || !(p.tool?.isWellFormed() ?? true)) return undefined;
     // Canonical here (a walk and JSON.stringify) is cheaper than JSON.stringify here and a parse
     // plus a canonical walk on the store's thread, which bounds recorded throughput. What
     // canonicalJson refuses (not plain JSON) goes as JSON.stringify's text, for the store to judge.
     try {
-      return { head, name: "input", json: jcs(input, "input"), tail, maxInline: MAX_RECORDED_INPUT, canonical: true };
+      return { head, name: "input", json: inputText(p.input, sessionText(p)), tail, maxInline: MAX_RECORDED_INPUT, canonical: true };
     } catch {
-      return { head, name: "input", json: JSON.stringify(input), tail, maxInline: MAX_RECORDED_INPUT };
+      return { head, name: "input", json: JSON.stringify(this.#recordedInput(p, p.input)), tail, maxInline: MAX_RECORDED_INPUT };
     }
+  }
+
+  // A tail's text up to the time, for a decision no rule spoke in: one per phase, written again
+  // when its session, principal, outcome or policy set changes.
+  #beforeTime(p: PendingDecision, digest: string): string {
+    const c = this.#tails.get(p.phase);
+    if (c !== undefined && c.session === p.session && c.principal === p.principal && c.outcome === p.outcome && c.digest === digest) return c.text;
+    const outcome = p.outcome === undefined ? "" : `,"outcome":${q(p.outcome)}`;
+    const text = `${this.#fields!.mode}${outcome},"phase":${q(p.phase)},"policy_digest":${q(digest)},"principal":${p.principal === null ? "null" : q(p.principal)},"reasons":[],"session":${p.session === null ? "null" : q(p.session)},"time":"`;
+    this.#tails.set(p.phase, { session: p.session, principal: p.principal, outcome: p.outcome, digest, text });
+    return text;
+  }
+
+  // A tail's text after the time, for a decision no rule warned in.
+  #afterTime(tool: string | undefined): string {
+    if (tool !== this.#tool || this.#toolText === "") {
+      this.#tool = tool;
+      this.#toolText = `","tool":${tool === undefined ? "null" : q(tool)}}`;
+    }
+    return this.#toolText;
   }
 
   #auditRecord(p: PendingDecision): AuditRecord {
@@ -497,28 +575,126 @@ export class Recorder {
   }
 
   #event(p: PendingDecision): GuardEvent {
-    const labels: Record<string, string> = { mode: this.#ctx.mode };
+    const c = this.#ctx;
+    const labels: Record<string, string> = { mode: c.mode };
     if (p.approval !== undefined) labels.approval = p.approval.approved ? "approved" : (p.approval.cause ?? "refused");
-    const output = p.phase === "output" ? (p.input.output as { text?: unknown } | undefined)?.text : undefined;
-    return {
-      time: p.ms,
-      agent: this.#ctx.agentId,
-      ...(this.#ctx.agentVersion !== undefined ? { agentVersion: this.#ctx.agentVersion } : {}),
-      env: this.#ctx.env,
-      ...(p.session !== null ? { session: p.session } : {}),
-      phase: p.phase,
-      ...(p.tool !== undefined ? { tool: p.tool } : {}),
-      decision: p.decision.decision,
-      rules: p.decision.reasons.map((r) => ({ rule: r.rule, effect: r.effect })),
-      latencyMs: p.latencyMs,
-      labels,
-      ...(typeof output === "string" ? { output } : {}),
-      policyDigest: p.decision.policy.digest,
-    };
+    const reasons = p.decision.reasons;
+    const rules: { rule: string; effect: string }[] = [];
+    for (let i = 0; i < reasons.length; i++) rules.push({ rule: reasons[i].rule, effect: reasons[i].effect });
+    // Fields set one by one, in the order they always had (see `outcome`).
+    const e = { time: p.ms, agent: c.agentId } as Mutable<GuardEvent>;
+    if (c.agentVersion !== undefined) e.agentVersion = c.agentVersion;
+    e.env = c.env;
+    if (p.session !== null) e.session = p.session;
+    e.phase = p.phase;
+    if (p.tool !== undefined) e.tool = p.tool;
+    e.decision = p.decision.decision;
+    e.rules = rules;
+    e.latencyMs = p.latencyMs;
+    e.labels = labels;
+    if (p.phase === "output") {
+      const output = (p.input.output as { text?: unknown } | undefined)?.text;
+      if (typeof output === "string") e.output = output;
+    }
+    e.policyDigest = p.decision.policy.digest;
+    return e;
   }
 }
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 const q = JSON.stringify;
+
+// Objects every record of a guard or of a session repeats (the agent, a session's principal),
+// frozen when registered, with their canonical text once it has been written.
+const FIXED = new WeakMap<object, string | null>();
+
+/**
+ * Freezes `value` (plain JSON data that only the guard holds) and lets records reuse its canonical
+ * text: the agent and a session's principal are in every input the guard records.
+ */
+export function fixedForRecords<T extends object>(value: T): T {
+  freezeDeep(value);
+  FIXED.set(value, null);
+  return value;
+}
+
+function freezeDeep(value: unknown): void {
+  if (typeof value !== "object" || value === null || Object.isFrozen(value)) return;
+  for (const k of Object.keys(value)) freezeDeep((value as Record<string, unknown>)[k]);
+  Object.freeze(value);
+}
+
+/** The canonical text of an object registered with fixedForRecords. */
+function fixedText(value: object): string {
+  let text = FIXED.get(value);
+  if (text === undefined || text === null) FIXED.set(value, (text = jcs(value, "input")));
+  return text;
+}
+
+// `{"agent":…,"env":…,"principal":…` of the inputs of a session's principal (registered, as its guard's agent is).
+const PREFIX = new WeakMap<object, { readonly agent: object; readonly env: string; readonly text: string }>();
+
+/** `"key":` of the fields every input has. */
+const KEY_TEXT = new Map(["agent", "env", "principal", "session", "time", "tool", "input", "model", "output", "meta"].map((k) => [k, `${q(k)}:`]));
+
+/** The canonical text of the session object #recordedInput writes: how many calls came before (and from which), and its id. */
+function sessionText(p: PendingDecision): string {
+  const id = p.session === null ? "null" : q(p.session);
+  return p.callsFrom > 0 ? `{"calls_before":${p.callsBefore},"calls_from":${p.callsFrom},"id":${id}}` : `{"calls_before":${p.callsBefore},"id":${id}}`;
+}
+
+/**
+ * canonicalJson of `input` with `session` replaced by `session` (canonical text already), written
+ * field by field so that the fields registered with fixedForRecords are not walked again. Throws
+ * what canonicalJson throws, and when a key would need escaping.
+ */
+function inputText(input: Readonly<Record<string, unknown>>, session: string): string {
+  const keys = Object.keys(input);
+  if (!Object.hasOwn(input, "session")) keys.push("session");
+  for (let i = 1; i < keys.length; i++) {
+    if (keys[i - 1] >= keys[i]) {
+      keys.sort();
+      break;
+    }
+  }
+  const parts: string[] = ["{"];
+  let i = 0;
+  let prefix: string | undefined;
+  // An input's first fields are its guard's agent and env and its session's principal: written once per principal.
+  if (keys.length > 3 && keys[0] === "agent" && keys[1] === "env" && keys[2] === "principal") {
+    const { agent, env, principal } = input;
+    if (typeof agent === "object" && agent !== null && FIXED.has(agent) && typeof env === "string" && typeof principal === "object" && principal !== null && FIXED.has(principal)) {
+      let c = PREFIX.get(principal);
+      if (c === undefined || c.agent !== agent || c.env !== env) PREFIX.set(principal, (c = { agent, env, text: `{"agent":${fixedText(agent)},"env":${jcs(env, "input")},"principal":${fixedText(principal)}` }));
+      prefix = c.text;
+      parts[0] = "";
+      i = 3;
+    }
+  }
+  let first = i === 0;
+  for (; i < keys.length; i++) {
+    const k = keys[i];
+    let text: string;
+    if (k === "session") text = session;
+    else {
+      const v = input[k];
+      if (v === undefined) continue;
+      text = typeof v === "object" && v !== null && FIXED.has(v) ? fixedText(v) : jcs(v, "input");
+    }
+    let key = KEY_TEXT.get(k);
+    if (key === undefined) {
+      if (!k.isWellFormed()) throw new Error("a key with a lone surrogate");
+      key = `${q(k)}:`;
+    }
+    if (!first) parts.push(",");
+    first = false;
+    parts.push(key, text);
+  }
+  parts.push("}");
+  // The shared prefix is not copied into each entry's text: an entry waiting for the store holds only what is its own.
+  return prefix === undefined ? parts.join("") : prefix + parts.join("");
+}
 
 function messageOf(err: unknown): string {
   try {

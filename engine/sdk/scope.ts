@@ -10,6 +10,7 @@ import { GuardConfigError, PolicyDeniedError, SessionRequiredError } from "./err
 import { resultFrom, viewOf } from "./result.ts";
 import type { ToolResultView } from "./result.ts";
 import { NOT_PLAIN, UnrecordableError, clonePlain, plainCopy, snapshot } from "./snapshot.ts";
+import { fixedForRecords } from "./record.ts";
 import type { StepOutcome } from "./record.ts";
 import type { CallHandle } from "./history.ts";
 import type { OutcomeError } from "../monitor/event.ts";
@@ -126,7 +127,8 @@ export class GuardScope {
     if (principal !== null) {
       if (typeof principal.id !== "string" || !principal.id.isWellFormed() || principal.id.length > MAX_ID) throw new GuardConfigError(`principal id ${JSON.stringify(String(principal.id).slice(0, 80))} must be well-formed text of at most ${MAX_ID} characters`);
       try {
-        principalInput = snapshot({ attrs: principal.attrs ?? {}, id: principal.id, roles: principal.roles ?? [] }, "/principal") as Record<string, unknown>;
+        // Frozen: every record of the session holds it, written once (record.ts).
+        principalInput = fixedForRecords(snapshot({ attrs: principal.attrs ?? {}, id: principal.id, roles: principal.roles ?? [] }, "/principal") as Record<string, unknown>);
       } catch (err) {
         if (!(err instanceof UnrecordableError)) throw err;
         throw new GuardConfigError(`principal '${principal.id}': ${err.message}: pass plain JSON data`);

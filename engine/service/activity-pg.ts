@@ -4,6 +4,7 @@
 // the record; this table is a bounded, queryable copy of recent decisions for the console.
 import pg from "pg";
 import { withClient } from "../storage/postgres.ts";
+import { servicePool } from "./pg-pool.ts";
 import type { ActivityFilter } from "./activity.ts";
 import type { ActivityView } from "./context.ts";
 import { principalOf } from "./console-read.ts";
@@ -45,8 +46,7 @@ export class PostgresActivity implements ActivityView {
 
   /** Connects and creates the table when missing; keeps about the last `keep` decisions. */
   static async open(url: string, onError: (err: unknown) => void = () => {}, keep = 100_000): Promise<PostgresActivity> {
-    const pool = new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 5000 });
-    pool.on("error", () => {});
+    const pool = servicePool(url, 2);
     await withClient(pool, async (c) => {
       await c.query("SELECT pg_advisory_lock(7412003)");
       await c.query(SCHEMA);

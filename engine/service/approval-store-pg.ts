@@ -4,6 +4,7 @@
 // (the compare-and-set that settles races between nodes).
 import pg from "pg";
 import { withClient } from "../storage/postgres.ts";
+import { servicePool } from "./pg-pool.ts";
 import { answered } from "./approval-store.ts";
 import type { ApprovalAnswer, ApprovalStore, StoredApproval } from "./approval-store.ts";
 import type { ApprovalStatusV1 } from "./wire.ts";
@@ -26,8 +27,7 @@ export class PostgresApprovalStore implements ApprovalStore {
 
   /** Connects and creates the table when missing (safe when several nodes start at once). */
   static async open(url: string): Promise<PostgresApprovalStore> {
-    const pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 5000 });
-    pool.on("error", () => {});
+    const pool = servicePool(url, 4);
     await withClient(pool, async (c) => {
       // Two nodes creating the table at once can clash on the type catalogue: serialise on a lock.
       await c.query("SELECT pg_advisory_lock(7412001)");

@@ -5,7 +5,8 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { Socket } from "node:net";
 import Fastify from "fastify";
-import type { FastifyError, FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { StoreError } from "../audit/index.ts";
 import type { AuditLog } from "../audit/index.ts";
 import type { Monitor } from "../monitor/index.ts";
 import type { PolicySet, PolicySource } from "../runtime/index.ts";
@@ -18,7 +19,7 @@ import { parseBody } from "./body.ts";
 import type { ActivityView, DriftSource, EnvironmentSource, ReportSource, ServedEnvironment, ServiceContext, SharedActivity } from "./context.ts";
 import { ServiceError } from "./errors.ts";
 import { KeyRing, presentedKey, requireScope } from "./keys.ts";
-import type { ApiKeyConfig } from "./keys.ts";
+import type { ApiKeyConfig, Caller } from "./keys.ts";
 import { Metrics } from "./metrics.ts";
 import { feedMonitor } from "./monitor-feed.ts";
 import { RateLimiter } from "./rate-limit.ts";
@@ -35,12 +36,13 @@ import { staticRoutes } from "./static.ts";
 import { documented, openApiDocument } from "./openapi.ts";
 import type { RegisteredRoute, RouteDoc } from "./openapi.ts";
 import { ref } from "./schemas.ts";
+import { queryCheck } from "./query.ts";
 import { MemorySessionStore, Sessions } from "./sessions.ts";
 import { guardStore, isStoreFailure } from "./store-guard.ts";
 import { MemoryApprovalStore } from "./approval-store.ts";
 import { SealedApprovalStore, SealedSessionStore, Sealer } from "./private-copies.ts";
 import type { SessionStore } from "./sessions.ts";
-import { allowedMethods, securityHeaders } from "./edges.ts";
+import { allowedMethods, baseSecurityHeaders, securityHeaders } from "./edges.ts";
 
 /** Everything a service is built from. */
 export interface ServiceOptions {
@@ -140,6 +142,9 @@ function toServiceError(err: FastifyError | ServiceError | Error, bodyLimit: num
   }
   if (typeof f.statusCode === "number" && f.statusCode >= 400 && f.statusCode < 500) return new ServiceError("request/invalid", `the request is not valid: ${err.message.replace(/^./, (c) => c.toLowerCase())}`);
   onError(err);
+  // The audit log's own refusal to serve (its store closed, unreadable, damaged, or alarmed by a
+  // refused signing): the dependency is unavailable, not the request at fault.
+  if (err instanceof StoreError) return new ServiceError("audit/unavailable", `the audit log cannot serve this (${err.code}): ${err.message}; operators, check the audit store`);
   // A store reached other than through a guarded one (the audit log's reads, its pseudonyms).
   if (isStoreFailure(err)) return new ServiceError("service/unavailable", "a store the service depends on cannot be reached: retry (on another node when there are several)");
   return new ServiceError("internal", "internal error: the failure was logged");
@@ -152,6 +157,11 @@ function toServiceError(err: FastifyError | ServiceError | Error, bodyLimit: num
  * garbage in a parse error).
  */
 function bodyCheck(headers: Readonly<Record<string, string | string[] | undefined>>): void {
+  // Node's parser takes any transfer coding that ends in chunked and hands over the chunks as they
+  // came: `gzip, chunked` was read as if it were plain, so the service decided on other bytes
+  // than a gateway honouring the coding (or the sender) meant.
+  const transfer = headers["transfer-encoding"];
+  if (transfer !== undefined && String(transfer).trim().toLowerCase() !== "chunked") throw new ServiceError("request/unsupported-media-type", `the body's Transfer-Encoding '${String(transfer).slice(0, 40)}' is not accepted: send it with Content-Length or chunked alone`);
   const encoding = headers["content-encoding"];
   if (encoding !== undefined && String(encoding).trim().toLowerCase() !== "identity") throw new ServiceError("request/unsupported-media-type", `the body's Content-Encoding '${String(encoding).slice(0, 40)}' is not accepted: send it uncompressed`);
   const type = headers["content-type"] ?? "";
@@ -247,6 +257,17 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     unrecorded++;
     onError(new Error(`a decision was answered without its audit entry (audit.onFailure: allow): ${err instanceof Error ? err.message : String(err)}`));
   };
+  // An address past its failed attempts is refused before its key is looked at, so guessing keys
+  // from it learns nothing until its bucket refills.
+  const authenticate = (ip: string, headers: IncomingMessage["headers"], rawHeaders: readonly string[] | undefined): Caller => {
+    if (!authFailures.has(ip)) throw new ServiceError("rate/limited", "too many failed authentications from this address: wait, then retry with a valid key");
+    try {
+      return keys.authenticate(presentedKey(headers, rawHeaders));
+    } catch (err) {
+      authFailures.take(ip);
+      throw err;
+    }
+  };
   const context: ServiceContext = {
     get policySet() {
       return served === undefined ? o.policySet : served.current();
@@ -285,16 +306,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
       }),
     environments: o.environments,
     caller(req, cost = 1) {
-      // An address past its failed attempts is refused before its key is looked at, so guessing
-      // keys from it learns nothing until its bucket refills.
-      if (!authFailures.has(req.ip)) throw new ServiceError("rate/limited", "too many failed authentications from this address: wait, then retry with a valid key");
-      let c;
-      try {
-        c = keys.authenticate(presentedKey(req.headers, req.raw?.rawHeaders));
-      } catch (err) {
-        authFailures.take(req.ip);
-        throw err;
-      }
+      const c = authenticate(req.ip, req.headers, req.raw?.rawHeaders);
       if (!limiter.take(c.id, cost)) throw new ServiceError("rate/limited", `key '${c.id}' is over its rate limit: slow down and retry`);
       return c;
     },
@@ -345,6 +357,26 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     serverFactory: (handler: Parameters<typeof createHttpServer>[1]): Server => {
       const server = o.tls ? createHttpsServer({ ...serverOptions, cert: o.tls.cert, key: o.tls.key }, handler) : createHttpServer(serverOptions, handler);
       server.setTimeout(t.idleMs ?? 120_000);
+      // Node answers every Expect: 100-continue with 100 before any route has looked at the key,
+      // inviting the body (up to the limit) from anyone. A body-bearing request without a valid
+      // key is answered 401 at once instead, and counts against its address's failures.
+      server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => {
+        if (req.method !== "GET" && req.method !== "HEAD") {
+          let refusal: ServiceError | undefined;
+          try {
+            authenticate(req.socket.remoteAddress ?? "", req.headers, req.rawHeaders);
+          } catch (err) {
+            refusal = err instanceof ServiceError ? err : new ServiceError("auth/invalid-key", "the API key is not valid");
+          }
+          if (refusal !== undefined) {
+            const body = JSON.stringify(refusal.toJSON());
+            res.writeHead(refusal.status, { ...baseSecurityHeaders(false), "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body), connection: "close" }).end(body);
+            return;
+          }
+        }
+        res.writeContinue();
+        server.emit("request", req, res);
+      });
       // Node answers an Expect other than 100-continue with its own empty 417; this one has the error shape.
       server.on("checkExpectation", (req: IncomingMessage, res: ServerResponse) => {
         const body = JSON.stringify(new ServiceError("request/invalid", `the Expect header '${String(req.headers.expect).slice(0, 40)}' cannot be met: send 'Expect: 100-continue' or none`).toJSON());
@@ -386,7 +418,24 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   const routes: RegisteredRoute[] = [];
   app.addHook("onRoute", (r) => {
     const doc = (r.config as { doc?: RouteDoc } | undefined)?.doc;
-    for (const m of Array.isArray(r.method) ? r.method : [r.method]) routes.push({ method: m, url: r.url, doc });
+    const methods = Array.isArray(r.method) ? r.method : [r.method];
+    for (const m of methods) routes.push({ method: m, url: r.url, doc });
+    // What a read route takes is what its doc says (query.ts); pages keep whatever a link appends.
+    // Only GET (and its HEAD) routes read a query, so the decision routes pay nothing for this.
+    if (doc !== undefined && doc.tag !== "pages" && (methods.includes("GET") || methods.includes("HEAD"))) {
+      const check = queryCheck(doc);
+      const hook = (req: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void => {
+        const at = req.url.indexOf("?");
+        if (at < 0) return done();
+        try {
+          check(req.url.slice(at + 1));
+        } catch (err) {
+          return done(err as Error);
+        }
+        done();
+      };
+      r.onRequest = r.onRequest === undefined ? [hook] : [...(Array.isArray(r.onRequest) ? r.onRequest : [r.onRequest]), hook];
+    }
   });
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split("?")[0];

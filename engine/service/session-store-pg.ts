@@ -7,6 +7,7 @@
 // text, not JSONB, which refuses the \u0000 escape that any tool argument or result may hold.
 import pg from "pg";
 import { withClient } from "../storage/postgres.ts";
+import { servicePool } from "./pg-pool.ts";
 import type { CallOutcome, QueuedAppend, SessionCall, SessionSource, SessionStore, StoredCall } from "./sessions.ts";
 
 // `settled`: each session's calls settled after they were decided (their positions), numbered in
@@ -44,9 +45,8 @@ export class PostgresSessionStore implements SessionStore {
   }
 
   /** Connects and creates the tables when missing (safe when several nodes start at once). */
-  static async open(url: string): Promise<PostgresSessionStore> {
-    const pool = new pg.Pool({ connectionString: url, max: 8, connectionTimeoutMillis: 5000 });
-    pool.on("error", () => {});
+  static async open(url: string, queryTimeoutMs?: number): Promise<PostgresSessionStore> {
+    const pool = servicePool(url, 8, queryTimeoutMs);
     await withClient(pool, async (c) => {
       await c.query("SELECT pg_advisory_lock(7412002)");
       await c.query(schema(TABLES.calls, "call"));

@@ -41,15 +41,25 @@ export function guardStore<T extends object>(store: T, what: string, onError: (e
 }
 
 /**
- * Whether `err` is a database driver's failure to reach or use its store (PostgreSQL's connection
- * errors and SQLSTATE errors, SQLite's, the socket's), as opposed to a bug: those are 503.
+ * Whether `err` is a store's failure to be reached or used (the database driver's, the socket's,
+ * the file system's), as opposed to a bug: those are 503. Reached outside the guarded stores (the
+ * audit log's reads, a principal's pseudonym), the driver's own error arrives as it is, so what it
+ * looks like is all there is to go on: PostgreSQL's SQLSTATE errors and its driver's connection
+ * messages, SQLite's codes, and Node's system and stream errors (a socket or file that failed).
  */
 export function isStoreFailure(err: unknown): boolean {
   if (typeof err !== "object" || err === null) return false;
-  const e = err as { code?: unknown; severity?: unknown; message?: unknown };
+  const e = err as { code?: unknown; severity?: unknown; message?: unknown; syscall?: unknown; errno?: unknown };
   if (typeof e.code === "string") {
-    if (/^(ECONNRESET|ECONNREFUSED|ECONNABORTED|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|SQLITE_|ERR_SQLITE_ERROR)/.test(e.code)) return true;
+    if (/^(SQLITE_|ERR_SQLITE_ERROR$|ERR_STREAM_(DESTROYED|WRITE_AFTER_END|PREMATURE_CLOSE)$|ERR_SOCKET_)/.test(e.code)) return true;
+    // Node's system errors (ECONNRESET, EPIPE, ENOTFOUND, EIO, ENOSPC...): a call to the system failed.
+    if (/^E[A-Z0-9]+$/.test(e.code) && (typeof e.syscall === "string" || typeof e.errno === "number")) return true;
+    if (/^(ECONNRESET|ECONNREFUSED|ECONNABORTED|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|ENOTFOUND)$/.test(e.code)) return true;
     if (typeof e.severity === "string" && /^[0-9A-Z]{5}$/.test(e.code)) return true;
   }
-  return typeof e.message === "string" && /^(Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect|Client was closed and is not queryable)/.test(e.message);
+  return typeof e.message === "string" && PG_CONNECTION.test(e.message);
 }
+
+// What node-postgres and its pool say when a connection is lost, cannot be made in time or was
+// closed (their errors carry no code).
+const PG_CONNECTION = /^(Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect|timeout expired|Query read timeout|Client was closed and is not queryable|Cannot use a pool after calling end on the pool)/;

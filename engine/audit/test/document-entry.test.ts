@@ -225,6 +225,41 @@ describe("sealed document entries", () => {
     await store.close();
     await plain.close();
   });
+
+  it("carry a new log's settings with its first documents: a process that lost the race to create the log seals them under the settings in force", async () => {
+    // Both open the same empty log, each with its own guess of a salt; the first records its own.
+    const file = join(dir, "settle-race.db");
+    const winner = await AuditLog.open(file);
+    const loser = await AuditLog.open(file, { maxBatch: 1 });
+    const record = { ...base, principal: "ana", time: "2026-11-25T10:00:00Z", input: { n: 0 }, input_digest: digest({ n: 0 }) } as AuditRecord;
+    assert.equal(await winner.append(record), 0);
+    const text = canonicalJson({ ...base, principal: "ana", time: "2026-11-25T10:00:00Z" });
+    const at = text.indexOf(',"phase"');
+    const doc = (n: number): DocumentEntry => ({ head: text.slice(0, at), name: "input", json: JSON.stringify({ n }), tail: text.slice(at), maxInline: 1 << 20 });
+    // Five batches sent before the first one's reply: all of them under the winner's salt.
+    assert.deepEqual(await Promise.all([1, 2, 3, 4, 5].map((n) => loser.appendDocument(doc(n)))), [1, 2, 3, 4, 5]);
+    const subjects = (await loser.store.entries(0, 6)).map((e) => e.subject);
+    assert.equal(new Set(subjects).size, 1, `one pseudonym for ana: ${subjects.join(", ")}`);
+    assert.equal(await loser.pseudonym("ana"), subjects[0]);
+    for (let i = 1; i < 6; i++) assert.deepEqual((await winner.read(i)).record.input, { n: i }, "sealed under ana's one key");
+    const erased = await winner.erase("ana");
+    assert.equal(erased.entries, 6);
+    for (let i = 0; i < 6; i++) assert.equal((await loser.read(i)).record.input, "[erased]");
+    await Promise.all([winner.close(), loser.close()]);
+
+    // A log the first process created unsealed (erasure: false) stays so for one opened with the default policy.
+    const plainFile = join(dir, "settle-plain.db");
+    const plain = await AuditLog.open(plainFile, { erasure: false });
+    const defaulted = await AuditLog.open(plainFile, { maxBatch: 1 });
+    assert.equal(await plain.append(record), 0);
+    await Promise.all([1, 2, 3].map((n) => defaulted.appendDocument(doc(n))));
+    assert.equal(defaulted.seals, false);
+    for (const e of await defaulted.store.entries(1, 4)) {
+      assert.equal(e.subject, null);
+      assert.match(new TextDecoder().decode(e.data), /"principal":"ana"/, "kept as written, as the log's policy says");
+    }
+    await Promise.all([plain.close(), defaulted.close()]);
+  });
 });
 
 describe("sealDocument, top-level policies", () => {

@@ -217,6 +217,61 @@ test("records handed over as text around the input (store-side encoding) are the
   }
 });
 
+test("the text the recorder writes around each input is the record the record path writes: warnings, approvals, reopened sessions, every phase's input", async () => {
+  const policy = {
+    path: "text.policy",
+    text: `${POLICY.text}
+rule note on tool_call {
+  when tool.name == "lookup"
+  then warn "looked up {tool.args.q}"
+}
+
+rule pay on tool_call {
+  when tool.name == "pay"
+  then require_approval "payments need a human"
+}
+
+rule pay_note on tool_call {
+  when tool.name == "pay"
+  then warn "paying {tool.args.amount}"
+}
+
+rule shout on input {
+  when input.text == "hi"
+  then warn "greeting"
+}
+`,
+  };
+  const t = tmp();
+  const log = await AuditLog.open(t.db, { erasure: false });
+  const recs: AuditRecord[] = [];
+  try {
+    for (const audit of [log, { append: async (r: AuditRecord) => void recs.push(r) }]) {
+      const guard = createGuard({ policies: [policy], env: "t", agent: { id: "a", name: "n\u00e9", version: "2" }, audit, approver: () => ({ approved: true, by: "sue", reason: "ok \u{1F600}" }), now: () => 1_700_000_000_000 });
+      const s = guard.session("s", { id: "u", roles: ["b", "a"], attrs: { z: 1, a: { y: [2, 1], b: null } } });
+      await s.wrapTool("lookup", async () => "x")({ q: "caf\u00e9", z: { b: 1, a: 2 } });
+      await s.wrapTool("pay", async () => "paid")({ amount: 5 });
+      await s.wrapTool("send_email", async () => "ok")({ body: "to ann@example.com" });
+      // Keys in no particular order, fields the guard does not fill in, a time of the caller's.
+      s.check("input", { text: "hi", meta: { b: 2, a: 1 }, time: "then", agent: { id: "other" } });
+      s.check("model_call", { model: { name: "m" }, input: [{ role: "user", content: "hi" }] });
+      s.end();
+      // The same id again: its records say which calls of the id came before.
+      await guard.session("s", { id: "u", roles: ["b", "a"], attrs: { z: 1, a: { y: [2, 1], b: null } } }).wrapTool("lookup", async () => "y")({ q: "again" });
+      await guard.flush();
+    }
+    const stored = await records(log);
+    assert.equal(stored.length, recs.length);
+    assert.ok(recs.some((r) => Array.isArray(r.warnings) && r.warnings.length > 0), "warnings are recorded");
+    assert.ok(recs.some((r) => r.approval !== undefined), "approvals are recorded");
+    assert.ok(recs.some((r) => (r.input as { session?: { calls_from?: number } } | undefined)?.session?.calls_from === 3), "a reopened session is recorded as such");
+    for (let i = 0; i < recs.length; i++) assert.deepEqual(decodeEntry((await log.read(i)).data), JSON.parse(JSON.stringify(recs[i])), `entry ${i}`);
+  } finally {
+    await log.close();
+    t.done();
+  }
+});
+
 test("outcomes reach the monitor: each tool's wall time and output size, and the error of one that threw", async () => {
   const events: Record<string, unknown>[] = [];
   const guard = createGuard({ policies: [POLICY], env: "t", agent: "a", monitor: { record: (e) => void events.push(e as unknown as Record<string, unknown>) } });

@@ -112,6 +112,9 @@ test("a store restored from a backup is refused for signing at once, and the nod
   const status = await h.call("GET", "/v1/status", "agent");
   assert.equal(status.body.audit.alarms[0].count, 2);
   assert.match(status.body.audit.alarms[0].since, /^\d{4}-\d\d-\d\dT/);
+  // A report signs the checkpoint it cites: refused, it is the log that is unavailable, not a bug (was 500).
+  const report = await h.call("GET", "/v1/reports/soc2", "admin");
+  assert.deepEqual([report.status, report.body.error?.code], [503, "audit/unavailable"]);
 });
 
 test("a sound log is ready, and its status has no alarm", async () => {

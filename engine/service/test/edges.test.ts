@@ -92,6 +92,32 @@ describe("slow and malformed clients", () => {
     // HTTP/1.0 has no Host requirement.
     assert.match((await raw(["GET /healthz HTTP/1.0\r\n\r\n"])).text, /^HTTP\/1\.1 200 /);
   });
+
+  it("refuses a transfer coding other than chunked: 'gzip, chunked' was read as if plain, so the service decided on other bytes than were meant", async () => {
+    const body = JSON.stringify(toolCall("lookup"));
+    const chunked = `${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`;
+    const head = "POST /v1/decide HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer k-agent\r\nContent-Type: application/json\r\nConnection: close\r\n";
+    for (const coding of ["gzip, chunked", "deflate,chunked", "identity, chunked", "x-custom, chunked"]) {
+      const r = await raw([`${head}Transfer-Encoding: ${coding}\r\n\r\n${chunked}`]);
+      assert.match(r.text, /^HTTP\/1\.1 415 /, coding);
+      assert.equal(JSON.parse(r.text.slice(r.text.indexOf("\r\n\r\n") + 4)).error.code, "request/unsupported-media-type");
+    }
+    assert.match((await raw([`${head}Transfer-Encoding: Chunked \r\n\r\n${chunked}`])).text, /^HTTP\/1\.1 200 /);
+  });
+
+  it("answers Expect: 100-continue without a valid key with 401 before inviting the body (Node sent 100 to anyone)", async () => {
+    const ask = (auth: string): Promise<{ text: string }> => raw([`POST /v1/decide HTTP/1.1\r\nHost: x\r\n${auth}Content-Type: application/json\r\nContent-Length: 100000\r\nExpect: 100-continue\r\n\r\n`], 0, 3000).catch((err: Error) => ({ text: err.message }));
+    for (const auth of ["", "Authorization: Bearer k-guess\r\n"]) {
+      const r = await ask(auth);
+      assert.match(r.text, /^HTTP\/1\.1 401 /, r.text.slice(0, 200));
+      assert.doesNotMatch(r.text, /100 Continue/);
+      assert.ok(isErrorShape(JSON.parse(r.text.slice(r.text.indexOf("\r\n\r\n") + 4))));
+    }
+    // With a valid key, the body is invited and decided.
+    const body = JSON.stringify(toolCall("lookup"));
+    const ok = await raw([`POST /v1/decide HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer k-agent\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`, body], 100);
+    assert.match(ok.text, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
+  });
 });
 
 describe("routes", () => {
