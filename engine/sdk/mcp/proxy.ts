@@ -259,7 +259,11 @@ export async function startMcpProxy(options: McpProxyOptions): Promise<McpProxy>
     const why = request.reasons.map((r) => r.message).filter(Boolean).join("; ") || "a policy asks for approval";
     let result: Awaited<ReturnType<typeof server.elicitInput>>;
     try {
-      result = await server.elicitInput({ message: `Palisade: ${request.tool ?? request.phase} needs your approval: ${why}`, requestedSchema: APPROVAL_SCHEMA }, { timeout });
+      // The human approves exactly the decided arguments (spec/sdk.md), so they are shown: a
+      // reason that names none of them hid, say, the recipient of a mail.
+      const args = JSON.stringify((request.payload as { tool?: { args?: unknown } }).tool?.args ?? {});
+      const shown = args.length > 4000 ? `${args.slice(0, 4000)}… (${args.length} characters)` : args;
+      result = await server.elicitInput({ message: `Palisade: ${request.tool ?? request.phase} needs your approval: ${why}\nArguments: ${shown}`, requestedSchema: APPROVAL_SCHEMA }, { timeout });
     } catch (err) {
       // No answer (the deadline passed, the client failed or left) is a refusal, recorded as one:
       // thrown on, it left the call unrecorded and 'pending' in the session's history for good.

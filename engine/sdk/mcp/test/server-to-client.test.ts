@@ -135,3 +135,27 @@ test("mcp-proxy: upstream progress notifications (which carry a message) never r
     await w.close();
   }
 });
+
+test("mcp-proxy: the guard's approval question shows the human the arguments as decided (a reason that names no argument hid the recipient)", async () => {
+  const { createGuard: make } = await import("../../index.ts");
+  const policy = { path: "a.policy", text: 'package a\nrule ask on tool_call {\n  when tool.name == "send"\n  then require_approval "sending mail needs approval"\n}\n' };
+  const guard = make({ policies: [policy], env: "t", agent: "mcp" });
+  const upstream = new McpServer({ name: "u", version: "1" });
+  upstream.registerTool("send", { inputSchema: { to: z.string(), body: z.string() } }, async () => ({ content: [{ type: "text", text: "sent" }] }));
+  const [upA, upB] = InMemoryTransport.createLinkedPair();
+  await upstream.connect(upB);
+  const [downA, downB] = InMemoryTransport.createLinkedPair();
+  const proxy = await startMcpProxy({ guard, upstream: upA, downstream: downB });
+  const client = new Client({ name: "c", version: "1" }, { capabilities: { elicitation: {} } });
+  const asked: string[] = [];
+  client.setRequestHandler(ElicitRequestSchema, async (req) => (asked.push((req.params as { message: string }).message), { action: "decline" }));
+  await client.connect(downA);
+  try {
+    await client.callTool({ name: "send", arguments: { to: "mark@evil.example", body: "the files" } });
+    assert.match(asked[0] ?? "", /sending mail needs approval/);
+    assert.match(asked[0] ?? "", /mark@evil\.example/);
+  } finally {
+    await client.close();
+    await proxy.close();
+  }
+});
