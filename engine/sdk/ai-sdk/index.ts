@@ -32,6 +32,13 @@ type Prompt = CallOptions["prompt"];
 export interface GuardToolsOptions {
   /** What the model gets when a call is stopped: `throw` (default; the AI SDK reports a tool error) or `message`. */
   readonly onDeny?: OnDeny;
+  /**
+   * The application passes `experimental_toolApprovalSecret` to the SDK, which then refuses an
+   * approval whose request it did not sign: an approved answer whose request carries a signature
+   * is honoured even when this guard did not ask (another process, a restart), once per guard.
+   * Without it (the default) only an answer to a request this guard raised in this session counts.
+   */
+  readonly signedApprovals?: boolean;
 }
 
 interface ExecOptions {
@@ -45,46 +52,65 @@ interface ExecOptions {
 const GUARDED = Symbol.for("palisade.ai-sdk.guarded");
 
 /**
- * The human's answer to this call's `tool-approval-request`, when the conversation holds one: the
- * SDK executes an approved call after the application sent the response back in `messages`. An
- * answer is this call's only while it is unused and for the arguments the human saw: a tool
- * result (or a new tool call) under the same id after the request ends it, and the call's
- * arguments must be the ones its request was made for. Providers that restart their ids at
- * `call_0` each turn reuse an id: an earlier call's approval must not approve the next one.
+ * The human's answer to this call's `tool-approval-request`, when the conversation holds one and
+ * this guard may trust it. `messages` are the client's copy of the conversation: the tool call,
+ * the request and the response in them can all be forged, replayed or edited. So an approval
+ * counts only for the arguments its request followed, while unused in the messages (a tool result
+ * or a new call under the id ends it: providers restart ids at `call_0`), and only when this
+ * guard asked it in this session about this tool and these arguments (`asked`, spent when the
+ * call runs), or, with `signedApprovals`, when its request carries the signature the SDK checked
+ * (once per guard). A refusal always counts: it fails closed.
  */
-function approvalIn(messages: readonly unknown[] | undefined, toolCallId: string | undefined, input: unknown): ApprovalOutcome | undefined {
+function approvalIn(scope: GuardScope, signed: boolean, messages: readonly unknown[] | undefined, toolCallId: string | undefined, name: string, input: unknown): ApprovalOutcome | undefined {
   const found = answerIn(messages, toolCallId);
-  return found !== undefined && !found.spent && sameJson(typeof found.args === "string" ? parseOr(found.args) : found.args, input) ? found.answer : undefined;
+  if (found === undefined || found.spent || toolCallId === undefined) return undefined;
+  if (!found.answer.approved) return found.answer;
+  if (!answeredIn(found, name, input)) return undefined;
+  const mine = askedIn(scope)?.get(toolCallId);
+  if (mine !== undefined && mine.name === name && sameJson(mine.args, input)) return found.answer;
+  if (signed && found.signature !== undefined && !signedUsed(scope).has(found.approvalId)) return found.answer;
+  return undefined;
 }
 
-/** The application's answer to the newest request for call `toolCallId`, the arguments of the call it followed, and whether the call has been answered since (a tool result, or a new call under the id). */
-function answerIn(messages: readonly unknown[] | undefined, toolCallId: string | undefined): { answer: ApprovalOutcome; args: unknown; spent: boolean } | undefined {
+/** The application's answer to the newest request for call `toolCallId`, the call it followed, and whether the call has been answered since (a tool result, or a new call under the id). */
+function answerIn(messages: readonly unknown[] | undefined, toolCallId: string | undefined): { answer: ApprovalOutcome; args: unknown; name: unknown; approvalId: string; signature?: string; spent: boolean } | undefined {
   if (messages === undefined || toolCallId === undefined) return undefined;
   let args: unknown;
+  let name: unknown;
   let callArgs: unknown;
+  let callName: unknown;
   let approvalId: string | undefined;
-  let found: { answer: ApprovalOutcome; args: unknown; spent: boolean } | undefined;
+  let signature: string | undefined;
+  let found: { answer: ApprovalOutcome; args: unknown; name: unknown; approvalId: string; signature?: string; spent: boolean } | undefined;
   for (const m of messages) {
     const content = (m as { content?: unknown }).content;
     if (!Array.isArray(content)) continue;
-    for (const p of content as { type?: string; toolCallId?: string; approvalId?: string; approved?: boolean; reason?: string; input?: unknown }[]) {
+    for (const p of content as { type?: string; toolCallId?: string; toolName?: unknown; approvalId?: string; signature?: unknown; approved?: boolean; reason?: string; input?: unknown }[]) {
       if (p?.toolCallId === toolCallId) {
         if (p.type === "tool-approval-request") {
           approvalId = p.approvalId;
+          signature = typeof p.signature === "string" ? p.signature : undefined;
           args = callArgs;
+          name = callName;
           found = undefined;
         } else {
           // A new call under this id, or this call's result: the answer so far is spent.
-          if (p.type === "tool-call") callArgs = p.input;
+          if (p.type === "tool-call") (callArgs = p.input), (callName = p.toolName);
           if (found !== undefined) found.spent = true;
           if (p.type === "tool-call") approvalId = undefined;
         }
       } else if (p?.type === "tool-approval-response" && approvalId !== undefined && p.approvalId === approvalId) {
-        found = { answer: p.approved === true ? { approved: true, by: "tool-approval-response", ...(p.reason ? { reason: p.reason } : {}) } : { approved: false, cause: "approval_refused", ...(p.reason ? { reason: p.reason } : {}) }, args, spent: false };
+        const answer: ApprovalOutcome = p.approved === true ? { approved: true, by: "tool-approval-response", ...(p.reason ? { reason: p.reason } : {}) } : { approved: false, cause: "approval_refused", ...(p.reason ? { reason: p.reason } : {}) };
+        found = { answer, args, name, approvalId, ...(signature !== undefined ? { signature } : {}), spent: false };
       }
     }
   }
   return found;
+}
+
+/** Whether `found` (answerIn's) is an unused approving answer for a call of `name` on `input`. */
+function answeredIn(found: ReturnType<typeof answerIn>, name: string, input: unknown): boolean {
+  return found !== undefined && !found.spent && found.answer.approved && found.name === name && sameJson(typeof found.args === "string" ? parseOr(found.args) : found.args, input);
 }
 
 function parseOr(text: string): unknown {
@@ -116,6 +142,19 @@ function remember(scope: GuardScope, callId: string, name: string, args: unknown
   mine.set(callId, { name, args: clonePlain(args) });
 }
 
+// Signed approvals this guard let run, per guard and session (approval ids): a signed answer is
+// used once per guard. Another process that holds the same signed answer is not stopped by this.
+const signedSpent = new WeakMap<object, Map<string, Set<string>>>();
+
+function signedUsed(scope: GuardScope): Set<string> {
+  let bySession = signedSpent.get(scope.core);
+  if (bySession === undefined) signedSpent.set(scope.core, (bySession = new Map()));
+  const key = scope.sessionId ?? "";
+  let used = bySession.get(key);
+  if (used === undefined) bySession.set(key, (used = new Set()));
+  return used;
+}
+
 const REFUSED: ApprovalOutcome = { approved: false, cause: "approval_refused", by: "tool-approval-response" };
 
 /** Records the refusals `refused` names (call ids) among the calls this session asked about. */
@@ -142,6 +181,7 @@ function refusedIn(messages: readonly unknown[] | undefined): (callId: string) =
 export function guardTools<T extends ToolSet>(guard: GuardScope, tools: T, options: GuardToolsOptions = {}): T {
   const out: Record<string, unknown> = {};
   const onDeny = options.onDeny ?? "throw";
+  const signed = options.signedApprovals === true;
   for (const [name, t] of Object.entries(tools)) {
     const execute = (t as { execute?: (input: unknown, opts: unknown) => unknown }).execute;
     if (typeof execute !== "function" || (t as Record<symbol, unknown>)[GUARDED] === true) {
@@ -158,17 +198,23 @@ export function guardTools<T extends ToolSet>(guard: GuardScope, tools: T, optio
       needsApproval: async (input: unknown, o: ExecOptions) => {
         const scope = scopeOf(o);
         await recordRefusals(scope, refusedIn(o.messages));
-        const needs = peekInside(scope, "tool_call", { tool: { name, args: input } }).decision === "require_approval" && approvalIn(o.messages, o.toolCallId, input) === undefined;
-        if (needs && o.toolCallId !== undefined) remember(scope, o.toolCallId, name, input);
+        const needs = peekInside(scope, "tool_call", { tool: { name, args: input } }).decision === "require_approval" && approvalIn(scope, signed, o.messages, o.toolCallId, name, input) === undefined;
+        // The SDK asks again before it runs an answered request: an answer in the messages for
+        // this very call (forged or not) is not a new question this guard asked.
+        if (needs && o.toolCallId !== undefined && !answeredIn(answerIn(o.messages, o.toolCallId), name, input)) remember(scope, o.toolCallId, name, input);
         return needs;
       },
       execute: async (input: unknown, o: ExecOptions) => {
         try {
           const scope = scopeOf(o);
           await recordRefusals(scope, refusedIn(o.messages));
-          const approval = approvalIn(o.messages, o.toolCallId, input);
-          // Decided now, whatever the answer: no longer waiting.
+          const approval = approvalIn(scope, signed, o.messages, o.toolCallId, name, input);
+          // Decided now, whatever the answer: no longer waiting, and the answer is spent.
           if (o?.toolCallId !== undefined) askedIn(scope)?.delete(o.toolCallId);
+          if (approval?.approved === true && signed) {
+            const id = answerIn(o.messages, o.toolCallId)?.approvalId;
+            if (id !== undefined) signedUsed(scope).add(id);
+          }
           return await scope.runTool(name, input, (args) => execute.call(t, args, o), { ...(o?.toolCallId ? { callId: o.toolCallId } : {}), ...(approval ? { approval } : {}), ...(o?.abortSignal ? { signal: o.abortSignal } : {}) });
         } catch (err) {
           if (!(err instanceof PolicyDeniedError) || onDeny === "throw") throw err;

@@ -413,11 +413,28 @@ function isCommand(x: unknown): x is { update?: unknown; goto?: unknown; graph?:
   return typeof x === "object" && x !== null && (x as { lg_name?: unknown }).lg_name === "Command";
 }
 
+/**
+ * The graph state a Command writes beside its messages (its other update keys): content the tool
+ * answered as much as its ToolMessage (a later node or prompt reads it), so it is decided with it
+ * and becomes a source. Undefined when the update writes messages only.
+ */
+function stateOf(command: { update?: unknown }): Record<string, unknown> | undefined {
+  const u = command.update;
+  const entries = Array.isArray(u) ? u.flatMap((t: unknown) => (Array.isArray(t) && t[0] !== "messages" ? [[String(t[0]), t[1]] as const] : [])) : typeof u === "object" && u !== null ? Object.entries(u).filter(([k]) => k !== "messages") : [];
+  return entries.length === 0 ? undefined : Object.fromEntries(entries);
+}
+
+// Between a Command's message text and its state's JSON in the view's text.
+const STATE_MARK = "\n";
+
 function lcView(result: unknown): ToolResultView {
   if (ToolMessage.isInstance(result)) return { ...viewOf(contentText(result.content)), isError: result.status === "error" };
   if (isCommand(result)) {
     const messages = messagesOf(result);
-    return { ...viewOf(messages.map((m) => contentText(m.content)).join("\n")), isError: messages.some((m) => ToolMessage.isInstance(m) && m.status === "error") };
+    const text = messages.map((m) => contentText(m.content)).join("\n");
+    const state = stateOf(result);
+    const isError = messages.some((m) => ToolMessage.isInstance(m) && m.status === "error");
+    return state === undefined ? { ...viewOf(text), isError } : { text: `${text}${STATE_MARK}${JSON.stringify(state)}`, json: state, isError };
   }
   return viewOf(result);
 }
@@ -429,13 +446,40 @@ function lcUnview(original: unknown, decided: ToolResultView): unknown {
   if (isCommand(original)) {
     // The decided text goes in the first message, the others' text is emptied: what the model reads is what was decided.
     const messages = messagesOf(original);
-    const rewritten = new Map(messages.map((m, i) => [m, i === 0 ? decided.text : ""]));
+    const state = stateOf(original);
+    let text = decided.text;
+    let newState = state;
+    if (state !== undefined) {
+      // The state's JSON ends the text: rewritten, it is read back (a redaction keeps it JSON); a
+      // rewrite that broke it leaves no state written rather than the raw one.
+      const at = text.lastIndexOf(STATE_MARK + "{");
+      const parsed = at < 0 ? undefined : parseState(text.slice(at + STATE_MARK.length));
+      newState = parsed !== undefined && sameKeys(parsed, state) ? parsed : Object.fromEntries(Object.keys(state).map((k) => [k, null]));
+      if (at >= 0) text = text.slice(0, at);
+    }
+    const rewritten = new Map(messages.map((m, i) => [m, i === 0 ? text : ""]));
     const swap = (m: unknown): unknown => (rewritten.has(m as BaseMessage) ? withContent(m as BaseMessage, rewritten.get(m as BaseMessage) as string) : Array.isArray(m) ? m.map(swap) : m);
     const u = original.update;
-    const update = Array.isArray(u) ? u.map((t: unknown) => (Array.isArray(t) && t[0] === "messages" ? [t[0], swap(t[1])] : t)) : { ...(u as object), messages: swap((u as { messages?: unknown }).messages) };
+    const update = Array.isArray(u)
+      ? u.map((t: unknown) => (Array.isArray(t) && t[0] === "messages" ? [t[0], swap(t[1])] : Array.isArray(t) && newState !== undefined && String(t[0]) in newState ? [t[0], newState[String(t[0])]] : t))
+      : { ...(u as object), ...newState, messages: swap((u as { messages?: unknown }).messages) };
     return new original.constructor({ update, ...(original.goto !== undefined ? { goto: original.goto } : {}), ...(original.graph !== undefined ? { graph: original.graph } : {}), ...(original.resume !== undefined ? { resume: original.resume } : {}) });
   }
   return resultFrom(original, seen, decided);
+}
+
+function parseState(text: string): Record<string, unknown> | undefined {
+  try {
+    const v = JSON.parse(text) as unknown;
+    return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function sameKeys(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => k in b);
 }
 
 function withContent(m: BaseMessage, content: string): BaseMessage {

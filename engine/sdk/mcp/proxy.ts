@@ -1,14 +1,18 @@
 // An MCP gateway: a full MCP server facing any client, a client facing the upstream server, and
 // the guard between them. Everything the upstream offers passes through its phase:
 // - tools: `tools/call` arguments on `tool_call` before the upstream sees them, results on
-//   `tool_result` (one shape: text, json, isError) before the client does; `tools/list` passes,
-//   each input schema kept so that bad arguments are refused before they travel;
+//   `tool_result` (one shape: text, json, isError) before the client does; `tools/list` (and the
+//   prompt and resource lists) decided on `input`, since the client's model reads them as
+//   instructions, each input schema kept so that bad arguments are refused before they travel;
 // - resources: `resources/read` is a `tool_call` named "resources/read" on `{ uri }`, its text
 //   contents a `tool_result`; lists and templates pass;
 // - prompts: `prompts/get` is a `tool_call` named "prompts/get" on `{ name, arguments }`, the
 //   prompt's text decided on `input` (it becomes the conversation's input);
-// - notifications: list changes and resource updates are forwarded; log messages are decided as
-//   a `tool_result` named "notifications/message" and dropped when denied.
+// - notifications: list changes and resource updates (their uri only) are forwarded; log
+//   messages (data and logger) are decided as a `tool_result` named "notifications/message" and
+//   dropped when denied;
+// - the upstream's requests to the client (sampling, elicitation, roots) are refused: the
+//   proxy's client side offers none of them.
 // A require_approval asks the client's human through MCP elicitation when the client supports
 // it, else the guard's approver, else it is refused. Each client connection is its own session
 // unless the proxy is given one.
@@ -41,7 +45,7 @@ import type { ToolResultView } from "../result.ts";
 import type { GuardScope } from "../scope.ts";
 import { checkInside, deniedToolMessage, enforceInside, peekInside } from "../scope.ts";
 import { clonePlain } from "../snapshot.ts";
-import { guardParts } from "../text.ts";
+import { guardParts, guardText, peekParts } from "../text.ts";
 import { bytesText } from "../file-text.ts";
 
 /** How the proxy is wired. */
@@ -156,6 +160,78 @@ function mapStrings(value: unknown, f: (s: string) => string): unknown {
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapStrings(v, f)]));
 }
 
+/**
+ * A listed tool (or prompt, resource, resource template) as the client's model may read it, or
+ * undefined when it is withheld. Its name,
+ * description, title and schema (keys and strings: a property name or an enum value is read as
+ * much as a description) are text the model takes as instructions, and an upstream may change
+ * them at any time (`tools/list_changed` after the user accepted the list): decided on `input`
+ * at every listing, as one text (recorded when it withholds or rewrites), a deny withholding the tool; strings are rewritten
+ * one by one, and a rewrite that would change a name or a key withholds it too (the schema would
+ * no longer be the upstream's).
+ */
+async function listedText<T>(guard: GuardScope, tool: T): Promise<T | undefined> {
+  const texts: string[] = [];
+  collectText(tool, texts);
+  const whole = texts.join("\n");
+  const peek = (text: string): string => peekParts(guard, "input", [text])[0] as string;
+  try {
+    // Quiet while nothing changes (clients list often); a tool rewritten or withheld is recorded.
+    if (peekOr(() => peek(whole)) === whole || (await guardText(guard, "input", whole)) === whole) return tool;
+  } catch (err) {
+    if (err instanceof PolicyDeniedError) return undefined;
+    throw err;
+  }
+  let keysKept = true;
+  const rewrite = (value: unknown, key: string | undefined): unknown => {
+    if (typeof value === "string") {
+      const out = peek(value);
+      if (key === "name" && out !== value) keysKept = false;
+      return out;
+    }
+    if (Array.isArray(value)) return value.map((v) => rewrite(v, undefined));
+    if (typeof value !== "object" || value === null) return value;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => {
+      if (peek(k) !== k) keysKept = false;
+      return [k, rewrite(v, k)];
+    }));
+  };
+  let out: unknown;
+  try {
+    out = rewrite(tool, undefined);
+  } catch (err) {
+    if (err instanceof PolicyDeniedError) return undefined;
+    throw err;
+  }
+  return keysKept ? (out as T) : undefined;
+}
+
+/** The listed items as decided, the withheld left out (reading or getting one is decided on its own). */
+async function listedAll<T>(guard: GuardScope, items: readonly T[]): Promise<T[]> {
+  const out: T[] = [];
+  for (const item of items) {
+    const decided = await listedText(guard, item);
+    if (decided !== undefined) out.push(decided);
+  }
+  return out;
+}
+
+/** `f()`, or undefined when it is denied. */
+function peekOr(f: () => string): string | undefined {
+  try {
+    return f();
+  } catch (err) {
+    if (err instanceof PolicyDeniedError) return undefined;
+    throw err;
+  }
+}
+
+function collectText(value: unknown, into: string[]): void {
+  if (typeof value === "string") into.push(value);
+  else if (Array.isArray(value)) for (const v of value) collectText(v, into);
+  else if (typeof value === "object" && value !== null) for (const [k, v] of Object.entries(value)) (into.push(k), collectText(v, into));
+}
+
 const APPROVAL_SCHEMA = {
   type: "object" as const,
   properties: { approve: { type: "boolean" as const, title: "Approve", description: "Let this action happen" } },
@@ -183,7 +259,11 @@ export async function startMcpProxy(options: McpProxyOptions): Promise<McpProxy>
     const why = request.reasons.map((r) => r.message).filter(Boolean).join("; ") || "a policy asks for approval";
     let result: Awaited<ReturnType<typeof server.elicitInput>>;
     try {
-      result = await server.elicitInput({ message: `Palisade: ${request.tool ?? request.phase} needs your approval: ${why}`, requestedSchema: APPROVAL_SCHEMA }, { timeout });
+      // The human approves exactly the decided arguments (spec/sdk.md), so they are shown: a
+      // reason that names none of them hid, say, the recipient of a mail.
+      const args = JSON.stringify((request.payload as { tool?: { args?: unknown } }).tool?.args ?? {});
+      const shown = args.length > 4000 ? `${args.slice(0, 4000)}… (${args.length} characters)` : args;
+      result = await server.elicitInput({ message: `Palisade: ${request.tool ?? request.phase} needs your approval: ${why}\nArguments: ${shown}`, requestedSchema: APPROVAL_SCHEMA }, { timeout });
     } catch (err) {
       // No answer (the deadline passed, the client failed or left) is a refusal, recorded as one:
       // thrown on, it left the call unrecorded and 'pending' in the session's history for good.
@@ -202,14 +282,23 @@ export async function startMcpProxy(options: McpProxyOptions): Promise<McpProxy>
     throw err;
   };
 
+  // Tools whose text was denied in the newest listing: not listed, and their calls refused.
+  const withheld = new Set<string>();
   server.setRequestHandler(ListToolsRequestSchema, async (request) => {
     const listed = await client.listTools(request.params);
-    // Registered as this upstream's: it adds a check to a tool of the same name, never replaces the application's.
-    for (const t of listed.tools) guard.core.schemas.set(t.name, t.inputSchema as JSONSchemaObject, upstreamSchemas);
-    return listed;
+    const tools = [];
+    for (const t of listed.tools) {
+      // Registered as this upstream's: it adds a check to a tool of the same name, never replaces the application's.
+      guard.core.schemas.set(t.name, t.inputSchema as JSONSchemaObject, upstreamSchemas);
+      const decided = await listedText(guard, t);
+      if (decided === undefined) withheld.add(t.name);
+      else (withheld.delete(t.name), tools.push(decided));
+    }
+    return { ...listed, tools };
   });
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const { name, arguments: args } = request.params;
+    if (withheld.has(name)) return { content: [{ type: "text", text: `blocked by policy: the tool '${name}' is withheld (its description was denied)` }], isError: true };
     try {
       let decidedArgs: unknown = {};
       // The text rules of tool_result applied to one string of the structured result.
@@ -231,8 +320,14 @@ export async function startMcpProxy(options: McpProxyOptions): Promise<McpProxy>
   });
 
   if (up.resources) {
-    server.setRequestHandler(ListResourcesRequestSchema, async (request) => client.listResources(request.params));
-    server.setRequestHandler(ListResourceTemplatesRequestSchema, async (request) => client.listResourceTemplates(request.params));
+    server.setRequestHandler(ListResourcesRequestSchema, async (request) => {
+      const listed = await client.listResources(request.params);
+      return { ...listed, resources: await listedAll(guard, listed.resources) };
+    });
+    server.setRequestHandler(ListResourceTemplatesRequestSchema, async (request) => {
+      const listed = await client.listResourceTemplates(request.params);
+      return { ...listed, resourceTemplates: await listedAll(guard, listed.resourceTemplates) };
+    });
     server.setRequestHandler(ReadResourceRequestSchema, async (request) => {
       const uri = request.params.uri;
       const read = await guard.runTool<ReadResourceResult>("resources/read", { uri }, async (a) => client.readResource({ ...request.params, uri: (a as { uri: string }).uri }), {
@@ -255,7 +350,10 @@ export async function startMcpProxy(options: McpProxyOptions): Promise<McpProxy>
   }
 
   if (up.prompts) {
-    server.setRequestHandler(ListPromptsRequestSchema, async (request) => client.listPrompts(request.params));
+    server.setRequestHandler(ListPromptsRequestSchema, async (request) => {
+      const listed = await client.listPrompts(request.params);
+      return { ...listed, prompts: await listedAll(guard, listed.prompts) };
+    });
     server.setRequestHandler(GetPromptRequestSchema, async (request) => {
       const { name } = request.params;
       let args = request.params.arguments ?? {};
@@ -285,13 +383,19 @@ export async function startMcpProxy(options: McpProxyOptions): Promise<McpProxy>
   client.setNotificationHandler(ToolListChangedNotificationSchema, async () => server.sendToolListChanged());
   client.setNotificationHandler(ResourceListChangedNotificationSchema, async () => server.sendResourceListChanged());
   client.setNotificationHandler(PromptListChangedNotificationSchema, async () => server.sendPromptListChanged());
-  client.setNotificationHandler(ResourceUpdatedNotificationSchema, async (n) => server.sendResourceUpdated(n.params));
+  client.setNotificationHandler(ResourceUpdatedNotificationSchema, async (n) => server.sendResourceUpdated({ uri: n.params.uri }));
   client.setNotificationHandler(LoggingMessageNotificationSchema, async (n) => {
-    const data = typeof n.params.data === "string" ? n.params.data : JSON.stringify(n.params.data);
-    const d = checkInside(guard, "tool_result", { tool: { name: "notifications/message", args: {}, result: { text: data, isError: false } } });
-    if (d.decision === "deny" && guard.core.mode === "enforce") return;
-    const text = ((d.payload as { tool?: { result?: { text?: unknown } } }).tool?.result?.text as string | undefined) ?? data;
-    await server.sendLoggingMessage({ ...n.params, data: guard.core.mode === "enforce" ? text : data });
+    // The logger's name is text the client shows (or its model reads) as much as the data.
+    const note = (text: string): string | undefined => {
+      const d = checkInside(guard, "tool_result", { tool: { name: "notifications/message", args: {}, result: { text, isError: false } } });
+      if (guard.core.mode !== "enforce") return text;
+      return d.decision === "deny" ? undefined : (((d.payload as { tool?: { result?: { text?: unknown } } }).tool?.result?.text as string | undefined) ?? text);
+    };
+    const data = note(typeof n.params.data === "string" ? n.params.data : JSON.stringify(n.params.data));
+    const logger = n.params.logger === undefined ? undefined : note(n.params.logger);
+    if (data === undefined || (n.params.logger !== undefined && logger === undefined)) return;
+    // Only the fields the protocol defines: an upstream's extra fields would pass undecided.
+    await server.sendLoggingMessage({ level: n.params.level, data, ...(logger !== undefined ? { logger } : {}) });
   });
 
   await server.connect(options.downstream);

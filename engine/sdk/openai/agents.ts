@@ -17,6 +17,7 @@ import { scopeFrom } from "../context.ts";
 import { PolicyDeniedError, SessionRequiredError } from "../errors.ts";
 import type { GuardScope, OnDeny } from "../scope.ts";
 import { deniedToolMessage, enforceInside, errorOf, peekInside } from "../scope.ts";
+import { sameJson } from "../history.ts";
 import { clonePlain } from "../snapshot.ts";
 import { OutputStream, guardParts, guardText, peekParts, redecideParts } from "../text.ts";
 import { argsPreview } from "../tool-args.ts";
@@ -30,6 +31,13 @@ export interface GuardAgentToolOptions {
    * function whose answer the model reads instead.
    */
   readonly onDeny?: OnDeny;
+  /**
+   * The application's `RunState`s never leave its servers (no client can edit one): an approval
+   * on a state counts for its call without this guard having paused it (a state resumed after a
+   * restart, in another process). Off by default: only an approval of a call this guard paused,
+   * in this session, with the arguments the human was asked about, counts, once.
+   */
+  readonly trustedRunState?: boolean;
 }
 
 /** The part of an Agents SDK `FunctionTool` the guard needs. */
@@ -144,10 +152,9 @@ export function guardAgentTool<T extends AgentFunctionTool>(guard: GuardScope, t
     if (mine === undefined || ctx === undefined) return;
     for (const [callId, args] of mine) {
       const answer = answerOf(ctx, name, callId);
-      if (answer === undefined) continue;
+      // An approved call is decided when it runs, through the input guardrail (which spends its entry).
+      if (answer !== false) continue;
       mine.delete(callId);
-      // An approved call is decided when it runs, through the input guardrail.
-      if (answer === true) continue;
       try {
         await scope.decideToolCall(name, args, { callId, approval: REFUSED });
       } catch (err) {
@@ -166,6 +173,23 @@ export function guardAgentTool<T extends AgentFunctionTool>(guard: GuardScope, t
       throw err;
     }
     await settle(ctx, scope);
+  };
+
+  // The state's answer for a call. A RunState may have been to a client and back: its approval
+  // counts only for a call this tool paused in this session, with the arguments the human was
+  // asked about (edited arguments are a new call), and once (a state resumed twice, or moved to
+  // another session by editing its context, approves nothing). A refusal always counts.
+  const approvalFor = (ctx: Ctx | undefined, scope: GuardScope, callId: string | undefined, args: unknown): ApprovalOutcome | undefined => {
+    const answer = answerOf(ctx, name, callId);
+    if (answer === false) return REFUSED;
+    if (answer !== true || callId === undefined) return undefined;
+    if (options.trustedRunState === true) return APPROVED;
+    const key = scope.sessionId ?? "";
+    const mine = awaiting.get(key);
+    if (mine === undefined || !mine.has(callId) || !sameJson(mine.get(callId), args)) return undefined;
+    mine.delete(callId);
+    if (mine.size === 0) awaiting.delete(key);
+    return APPROVED;
   };
 
   const denied = (err: PolicyDeniedError): ToolGuardrailFunctionOutput => {
@@ -200,8 +224,7 @@ export function guardAgentTool<T extends AgentFunctionTool>(guard: GuardScope, t
       } catch {
         return ToolGuardrailFunctionOutputFactory.rejectContent(`invalid arguments for tool '${name}': not JSON`);
       }
-      const answer = answerOf(ctx, name, toolCall.callId);
-      const approval = answer === true ? APPROVED : answer === false ? REFUSED : undefined;
+      const approval = approvalFor(ctx, scope, toolCall.callId, args);
       try {
         // With no answer yet, a `require_approval` is the SDK's to ask (needsApproval): never the approver's here.
         const decided = await scope.decideToolCall(name, args, { callId: toolCall.callId, ...(approval ? { approval } : { ask: awaitRunState }) });
@@ -260,10 +283,9 @@ export function guardAgentTool<T extends AgentFunctionTool>(guard: GuardScope, t
     } catch {
       return `invalid arguments for tool '${name}': not JSON`;
     }
-    const answer = answerOf(ctx, name, callId);
-    const approval = answer === true ? APPROVED : answer === false ? REFUSED : undefined;
     try {
       const scope = scopeOf(guard, ctx, where);
+      const approval = approvalFor(ctx, scope, callId, args);
       return await scope.runTool(name, args, (a) => invoke.call(tool, ctx, JSON.stringify(a), details), { ...(callId !== undefined ? { callId } : {}), ...(approval ? { approval } : {}), ...(details?.signal ? { signal: details.signal } : {}) });
     } catch (err) {
       if (!(err instanceof PolicyDeniedError) || onDeny === "throw") throw err;
