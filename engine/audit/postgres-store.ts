@@ -13,7 +13,7 @@
 // base backups and archived WAL still hold old keys until their retention ends: that is the
 // operator's backup policy, documented in spec/audit-trust.md.
 import pg from "pg";
-import { errorText, openPool, redactUrl, transaction } from "../storage/postgres.ts";
+import { QUERY_TIMEOUT_MS, errorText, openPool, redactUrl, transaction, unanswered } from "../storage/postgres.ts";
 import type { NodeId } from "./merkle.ts";
 import { StoreError, edgeIds, leafHashesOf, nodeKey, planAppend } from "./store.ts";
 import type { AppendResult, AuditStore, EraseOutcome, NewEntry, StoredCheckpoint, StoredEntry, SubjectKey } from "./store.ts";
@@ -110,10 +110,13 @@ export class PostgresStore implements AuditStore {
     this.#pool = pool;
   }
 
-  /** Connects to the database at `url` and (by default) creates the log's tables if absent. */
-  static async open(url: string, options: { create?: boolean } = {}): Promise<PostgresStore> {
+  /**
+   * Connects to the database at `url` and (by default) creates the log's tables if absent. Every
+   * statement fails after `queryTimeoutMs` unanswered (StoreError "audit/store-unavailable").
+   */
+  static async open(url: string, options: { create?: boolean; queryTimeoutMs?: number } = {}): Promise<PostgresStore> {
     const location = redactUrl(url);
-    const pool = openPool(url);
+    const pool = openPool(url, { queryTimeoutMs: options.queryTimeoutMs ?? QUERY_TIMEOUT_MS });
     const store = new PostgresStore(location, pool);
     try {
       await store.#tx(async (c) => {
@@ -146,11 +149,26 @@ export class PostgresStore implements AuditStore {
   }
 
   #tx<T>(body: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    return transaction(this.#live(), body);
+    return this.#reached(() => transaction(this.#live(), body));
   }
 
-  async #query(sql: string, params: unknown[] = []): Promise<Row[]> {
-    return (await this.#live().query(sql, params)).rows as Row[];
+  #query(sql: string, params: unknown[] = []): Promise<Row[]> {
+    return this.#reached(async () => (await this.#live().query(sql, params)).rows as Row[]);
+  }
+
+  /**
+   * `run`'s result, its driver failures as StoreErrors: a caller (the service's routes, the CLI)
+   * gets the log's own error with its code (503 audit/unavailable, a one-line CLI message) rather
+   * than a driver error it can only guess at.
+   */
+  async #reached<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      if (err instanceof StoreError) throw err;
+      if (unanswered(err)) throw new StoreError("audit/store-unavailable", `${this.location} did not answer within its statement deadline`, "check that PostgreSQL is up and reachable, then retry");
+      throw new StoreError("audit/store-unavailable", `cannot use ${this.location}: ${errorText(err)}`, "check that PostgreSQL is up and reachable, then retry");
+    }
   }
 
   async append(entries: readonly NewEntry[]): Promise<AppendResult> {
@@ -212,7 +230,7 @@ export class PostgresStore implements AuditStore {
   }
 
   async nodes(ids: readonly NodeId[]): Promise<Map<string, Uint8Array>> {
-    return this.#nodes(this.#live(), ids);
+    return this.#reached(() => this.#nodes(this.#live(), ids));
   }
 
   async levelHashes(level: number, from: number, to: number): Promise<Map<number, Uint8Array>> {
@@ -295,7 +313,7 @@ export class PostgresStore implements AuditStore {
       await this.#live().query("VACUUM subject_keys").catch(() => {});
       return { destroyed, remains: [`the old row versions of subject_keys on ${this.location} until VACUUM FULL can run (${errorText(err)}): run it as the table's owner`] };
     }
-    await this.#live().query("DELETE FROM meta WHERE name = $1", [PURGE_PENDING]);
+    await this.#query("DELETE FROM meta WHERE name = $1", [PURGE_PENDING]);
     return { destroyed, remains: [] };
   }
 

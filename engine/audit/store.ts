@@ -176,6 +176,7 @@ export interface AuditStore {
 export type StoreErrorCode =
   | "audit/store-missing"
   | "audit/store-unreadable"
+  | "audit/store-unavailable"
   | "audit/store-corrupt"
   | "audit/store-closed"
   | "audit/no-signing-key"

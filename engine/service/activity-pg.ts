@@ -105,7 +105,7 @@ export class PostgresActivity implements ActivityView {
 
   async sessions(): Promise<string[]> {
     const r = await this.#pool.query<{ session: string }>("SELECT session FROM (SELECT session, min(seq) AS first FROM palisade_decisions WHERE session IS NOT NULL GROUP BY session ORDER BY first DESC LIMIT 200) t ORDER BY first");
-    return r.rows.map((x) => x.session);
+    return r.rows.map((x) => idOf(x.session));
   }
 
   async session(id: string, agent?: string): Promise<DecisionRecordV1[]> {
@@ -152,7 +152,7 @@ export class PostgresActivity implements ActivityView {
     const sessions = r.rows.map((x): SessionSummaryV1 => {
       const counts: Record<string, number> = {};
       for (const k of ["deny", "require_approval", "allow"] as const) if (x[k] > 0) counts[k] = x[k];
-      return { id: x.id, agent: x.agent, env: x.env, principal: principal(x.principal), first: x.first, last: x.last, steps: x.steps, outcome: x.deny > 0 ? "deny" : x.require_approval > 0 ? "require_approval" : "allow", counts };
+      return { id: idOf(x.id), agent: idOf(x.agent), env: idOf(x.env), principal: principal(x.principal), first: x.first, last: x.last, steps: x.steps, outcome: x.deny > 0 ? "deny" : x.require_approval > 0 ? "require_approval" : "allow", counts };
     });
     // Past the last page there is no row to carry the window's count: count on its own then.
     const total = r.rows[0]?.total ?? (q.offset > 0 ? (await this.summaries({ ...q, offset: 0, limit: 1 })).total : 0);
@@ -168,15 +168,21 @@ export class PostgresActivity implements ActivityView {
 }
 
 /**
- * An id as a text column holds it: PostgreSQL text cannot hold U+0000, and one agent, environment
- * or session id with it failed the insert of the whole batch, so every decision written with it
- * (other clients' too) was missing from the console, which an agent could use to hide its steps.
- * The column shows U+0000 as U+FFFD (filters are mapped alike; the document and the audit log
- * keep the id exactly).
+ * An id as a text column holds it. PostgreSQL text cannot hold U+0000, and one agent, environment
+ * or session id with it failed the insert of the whole batch (every decision written with it,
+ * other clients' too, was missing from the console). Showing it as U+FFFD merged "s\0" with
+ * "s\uFFFD" in the console, so the column holds an escaped form instead, one-to-one: U+FFFD
+ * escapes, "\uFFFD0" is U+0000 and "\uFFFD\uFFFD" is U+FFFD; every other id is unchanged. Filters
+ * are escaped alike and ids read from the columns unescaped (`idOf`); documents keep ids exactly.
  */
 function text(s: string | null | undefined): string | null {
   if (s === undefined || s === null) return null;
-  return s.includes("\u0000") ? s.replaceAll("\u0000", "\ufffd") : s;
+  return /[\u0000\ufffd]/.test(s) ? s.replace(/[\u0000\ufffd]/g, (c) => (c === "\u0000" ? "\ufffd0" : "\ufffd\ufffd")) : s;
+}
+
+/** An id read from a column, as `text` escaped it (a lone U+FFFD, from a node before the escape, stays). */
+function idOf(t: string): string {
+  return t.includes("\ufffd") ? t.replace(/\ufffd([0\ufffd])/g, (_, c: string) => (c === "0" ? "\u0000" : "\ufffd")) : t;
 }
 
 /** The principal's id as JSON text (null when the input names none): the form the list groups by. */

@@ -1,11 +1,26 @@
 // What every PostgreSQL-backed store of Palisade shares (the audit log, the monitor).
 import pg from "pg";
 
-/** A pool for `url`. An idle connection dropped by the server must not crash the process: the next query reconnects. */
-export function openPool(url: string): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max: 4 });
+/** How long a statement may go unanswered before it fails (the store is then unavailable). */
+export const QUERY_TIMEOUT_MS = 10_000;
+
+/**
+ * A pool for `url` whose every wait is bounded: a connection is made (or a free one found) within 5 s
+ * (or the deadline, when shorter), a statement answered within `queryTimeoutMs`. A database that stops answering without closing the
+ * connection (a partition, a frozen failover) otherwise left every read waiting for ever. An idle
+ * connection dropped by the server must not crash the process: the next query reconnects.
+ */
+export function openPool(url: string, options: { max?: number; queryTimeoutMs?: number } = {}): pg.Pool {
+  const deadline = options.queryTimeoutMs ?? QUERY_TIMEOUT_MS;
+  // pg-pool bounds the wait for a free connection by the same connectionTimeoutMillis.
+  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 4, connectionTimeoutMillis: Math.min(5000, deadline), query_timeout: deadline, keepAlive: true });
   pool.on("error", () => {});
   return pool;
+}
+
+/** Whether `err` is a statement that passed its deadline: its connection still owes the answer, so it cannot take another statement. */
+export function unanswered(err: unknown): boolean {
+  return err instanceof Error && err.message === "Query read timeout";
 }
 
 /** The URL without its password, for messages. */
@@ -61,8 +76,10 @@ export async function transaction<T>(pool: pg.Pool, body: (c: pg.PoolClient) => 
     return out;
   } catch (err) {
     // A failed ROLLBACK means the connection is broken: destroy it rather than return it to the pool.
-    let broken = false;
-    await c.query("ROLLBACK").catch(() => (broken = true));
+    // On a connection that left a statement unanswered, ROLLBACK would only queue behind it (and
+    // wait out a second deadline): the connection is destroyed instead, which rolls back.
+    let broken = unanswered(err);
+    if (!broken) await c.query("ROLLBACK").catch(() => (broken = true));
     c.removeListener("error", ignore);
     c.release(broken);
     throw err;

@@ -38,6 +38,8 @@ export interface PgRelay {
   readonly url: string;
   /** Drops every open connection; new ones are still relayed. */
   cut(): void;
+  /** Frozen, bytes are held both ways and nothing is closed (a partition, a frozen failover); unfrozen, they flow again. */
+  freeze(frozen: boolean): void;
   /** Drops every open connection and refuses new ones. */
   close(): Promise<void>;
 }
@@ -46,10 +48,13 @@ export interface PgRelay {
 export async function pgRelay(url: string): Promise<PgRelay> {
   const target = new URL(url);
   const sockets = new Set<Socket>();
+  let frozen = false;
   const server: Server = createServer((client) => {
     const upstream = connect(Number(target.port), target.hostname);
     sockets.add(client).add(upstream);
-    client.pipe(upstream).pipe(client);
+    // Held bytes are dropped, not queued: a frozen peer never sees them, as in a partition.
+    client.on("data", (d: Buffer) => void (frozen || upstream.write(d)));
+    upstream.on("data", (d: Buffer) => void (frozen || client.write(d)));
     const drop = (): void => {
       client.destroy();
       upstream.destroy();
@@ -68,6 +73,7 @@ export async function pgRelay(url: string): Promise<PgRelay> {
   return {
     url: via.toString(),
     cut,
+    freeze: (on) => void (frozen = on),
     close: () =>
       new Promise<void>((r) => {
         server.close(() => r());

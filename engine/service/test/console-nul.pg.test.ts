@@ -34,3 +34,45 @@ it("shows decisions whose agent, environment or session id holds U+0000, and tho
     await h.close();
   }
 });
+
+// The column showed U+0000 as U+FFFD, so "s\0" and "s\uFFFD" (and agents, environments alike)
+// were one session in the console: one principal's steps listed under another's session, and a
+// session opened by id showed both. The columns now hold an escaped form, read back exactly.
+it("keeps ids that differ only by U+0000 and U+FFFD apart in every console view", async () => {
+  const db = await freshDatabase("console_nul_fffd");
+  const errors: unknown[] = [];
+  const audit = await AuditLog.open(await openStore(db), { signingKey: generateKey("test.local/audit").signerKey });
+  const h = await startHarness({ audit, activity: await PostgresActivity.open(db, (e) => errors.push(e)) });
+  try {
+    const step = (agent: string, env: string, session: string, principal: string) => ({ phase: "tool_call", input: { agent: { id: agent }, env, tool: { name: "lookup", args: {} }, principal: { id: principal, roles: [] } }, session });
+    const ids = ["s\u0000", "s\ufffd", "s\ufffd0", "s\ufffd\ufffd", "s\u0000\ufffd"];
+    const batch = await h.call("POST", "/v1/decide/batch", "admin", { requests: ids.map((s, i) => step(i === 1 ? "a\ufffd" : "a\u0000", i === 2 ? "e\ufffd" : "e\u0000", s, `p${i}`)) });
+    assert.deepEqual(batch.body.results.map((r: { decision: string }) => r.decision), ids.map(() => "allow"), JSON.stringify(batch.body));
+    const decided = batch.body.results.map((r: { id: string }) => r.id);
+    let listed: string[] = [];
+    for (let i = 0; i < 40 && listed.length < ids.length; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      listed = (await h.call("GET", "/v1/sessions", "admin")).body.sessions;
+    }
+    assert.deepEqual([...listed].sort(), [...ids].sort());
+    for (const [i, s] of ids.entries()) {
+      const opened = await h.call("GET", `/v1/sessions/${encodeURIComponent(s)}`, "admin");
+      assert.deepEqual(opened.body.steps.map((r: { id: string }) => r.id), [decided[i]], `session ${JSON.stringify(s)}`);
+    }
+    const page = (await h.call("GET", "/v1/console/sessions?limit=50", "admin")).body;
+    const rows = page.sessions.map((x: { id: string; agent: string; env: string; steps: number }) => [x.id, x.agent, x.env, x.steps]);
+    assert.deepEqual(rows.sort(), ids.map((s, i) => [s, i === 1 ? "a\ufffd" : "a\u0000", i === 2 ? "e\ufffd" : "e\u0000", 1]).sort());
+    // Filters by agent and environment, and the text search, match the exact id only.
+    const byAgent = (await h.call("GET", `/v1/console/sessions?agent=${encodeURIComponent("a\ufffd")}`, "admin")).body.sessions;
+    assert.deepEqual(byAgent.map((x: { id: string }) => x.id), ["s\ufffd"]);
+    const byEnv = (await h.call("GET", `/v1/console/sessions?env=${encodeURIComponent("e\ufffd")}`, "admin")).body.sessions;
+    assert.deepEqual(byEnv.map((x: { id: string }) => x.id), ["s\ufffd0"]);
+    assert.equal((await h.call("GET", `/v1/decisions?agent=${encodeURIComponent("a\ufffd")}`, "admin")).body.decisions.length, 1);
+    assert.equal((await h.call("GET", `/v1/decisions?session=${encodeURIComponent("s\u0000")}`, "admin")).body.decisions.length, 1);
+    const search = (await h.call("GET", `/v1/console/sessions?q=${encodeURIComponent("s\ufffd\ufffd")}`, "admin")).body.sessions;
+    assert.deepEqual(search.map((x: { id: string }) => x.id), ["s\ufffd\ufffd"]);
+    assert.deepEqual(errors, []);
+  } finally {
+    await h.close();
+  }
+});
