@@ -119,7 +119,8 @@ export class PostgresStore implements AuditStore {
     const pool = openPool(url, { queryTimeoutMs: options.queryTimeoutMs ?? QUERY_TIMEOUT_MS });
     const store = new PostgresStore(location, pool);
     try {
-      await store.#tx(async (c) => {
+      // Not #tx: the driver's own error is needed here, to tell a missing database from the rest.
+      await transaction(pool, async (c) => {
         const sync = await c.query("SHOW synchronous_commit");
         if (String((sync.rows[0] as Row).synchronous_commit) === "off") {
           throw new StoreError("audit/store-unreadable", `synchronous_commit is off on ${location}`, "an acknowledged append could be lost: set synchronous_commit = on for this database");
