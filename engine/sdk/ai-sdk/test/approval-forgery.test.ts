@@ -158,3 +158,20 @@ test("AI SDK approvals: unanswered requests are bounded per session and overall;
   const outcomes = records.filter((r) => r.phase === "tool_call" && r.outcome === "approval_refused").map((r) => `${r.session}`);
   assert.deepEqual(outcomes.sort(), ["bounded", "lru-a"]);
 });
+
+test("AI SDK approvals: spent signed answers are bounded too, and a session that lost one honours no signed answer (a replay of the forgotten one does not run)", async () => {
+  const secret = "s3cret-for-approvals";
+  const guard = createGuard({ policies: [BOTH], env: "test", agent: "ai-sdk", history: { maxApprovals: 1 } });
+  const other = setup("signed-bounded", guard, { signedApprovals: true });
+  const asked = [];
+  for (const id of ["s-1", "s-2"]) {
+    const asking = setup("signed-bounded", undefined, { signedApprovals: true });
+    asked.push(answered(await generateText({ model: new MockLanguageModelV4({ doGenerate: [refundCall(900, id)] }), tools: asking.tools, prompt: "refund", stopWhen: stepCountIs(3), experimental_toolApprovalSecret: secret })));
+  }
+  const again = (msgs: ModelMessage[]) => generateText({ model: new MockLanguageModelV4({ doGenerate: [done] }), tools: other.tools, messages: msgs, stopWhen: stepCountIs(3), experimental_toolApprovalSecret: secret });
+  await again(asked[0]!);
+  await again(asked[1]!); // s-1's spent mark is dropped for room
+  assert.deepEqual(other.ran, [900, 900]);
+  await again(asked[0]!);
+  assert.deepEqual(other.ran, [900, 900], "the replayed signed answer whose spent mark was forgotten does not run");
+});
