@@ -42,6 +42,31 @@ async function stub(): Promise<{ url: string; seen: { model: string }[]; close: 
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, seen, close: () => server.close() };
 }
 
+/**
+ * A stub that plays scripted server-sent events: `events` on Responses, `chat` chunks then
+ * [DONE] on Chat Completions; `json`, when given, answers a Responses call sent without the
+ * `x-stream` header.
+ */
+async function scripted(events: readonly unknown[], chat: readonly unknown[], json?: unknown): Promise<{ url: string; close: () => void }> {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      const responses = req.url?.endsWith("/responses") === true;
+      if (responses && json !== undefined && req.headers["x-stream"] === undefined) {
+        res.setHeader("content-type", "application/json");
+        res.end(JSON.stringify(json));
+        return;
+      }
+      res.setHeader("content-type", "text/event-stream");
+      for (const ev of responses ? events : chat) res.write(`data: ${JSON.stringify(ev)}\n\n`);
+      if (!responses) res.write("data: [DONE]\n\n");
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, close: () => server.close() };
+}
+
 test("openai client: Chat Completions and Responses guarded through the client's fetch, JSON and streamed, the original client untouched", async () => {
   const s = await stub();
   try {
@@ -92,24 +117,10 @@ test("openai client: no event or answer part carries text the guard did not deci
     { type: "response.completed", response: { id: "r", object: "response", created_at: 0, status: "completed", model: "gpt-test", output: [reasoning, item] } },
   ];
   const chat = [{ choices: [{ index: 0, delta: { refusal: `no: ${CARD}`, reasoning_content: `hmm ${CARD}` } }] }, { choices: [{ index: 0, delta: { content: "ok" } }] }];
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on("end", () => {
-      if (req.url?.endsWith("/responses") && req.headers["x-stream"] === undefined) {
-        res.setHeader("content-type", "application/json");
-        res.end(JSON.stringify({ id: "r", object: "response", created_at: 0, status: "completed", model: "gpt-test", output: [reasoning, item] }));
-        return;
-      }
-      res.setHeader("content-type", "text/event-stream");
-      for (const ev of req.url?.endsWith("/responses") ? events : chat) res.write(`data: ${JSON.stringify(ev)}\n\n`);
-      if (!req.url?.endsWith("/responses")) res.write("data: [DONE]\n\n");
-      res.end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const server = await scripted(events, chat, { id: "r", object: "response", created_at: 0, status: "completed", model: "gpt-test", output: [reasoning, item] });
   try {
     const guard = createGuard({ policies: [POLICY], env: "test", agent: "openai-client" });
-    const client = guardOpenAI(guard.session("c-parts", "u1"), new OpenAI({ apiKey: "test", baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, maxRetries: 0 }));
+    const client = guardOpenAI(guard.session("c-parts", "u1"), new OpenAI({ apiKey: "test", baseURL: server.url, maxRetries: 0 }));
     const leaks = /4111 1111|zed@example/;
     const resp = await client.responses.create({ model: "gpt-test", input: "x" });
     assert.doesNotMatch(JSON.stringify(resp), leaks);
@@ -170,20 +181,11 @@ test("openai client: a streamed call's arguments reach the application only whol
     { type: "response.output_item.done", output_index: 1, item: fc("f2", "delete_file", delArgs) },
     { type: "response.completed", response: { id: "r", object: "response", created_at: 0, status: "completed", model: "gpt-test", output: [fc("f1", "pay", payArgs), fc("f2", "delete_file", delArgs)] } },
   ];
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on("end", () => {
-      res.setHeader("content-type", "text/event-stream");
-      for (const ev of req.url?.endsWith("/responses") ? events : chat) res.write(`data: ${JSON.stringify(ev)}\n\n`);
-      if (!req.url?.endsWith("/responses")) res.write("data: [DONE]\n\n");
-      res.end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const server = await scripted(events, chat);
   try {
     const records: AuditRecord[] = [];
     const guard = createGuard({ policies: [POLICY], env: "test", agent: "openai-client", audit: { append: async (r: AuditRecord) => void records.push(r) } });
-    const client = guardOpenAI(guard.session("c-args", "u1"), new OpenAI({ apiKey: "test", baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, maxRetries: 0 }));
+    const client = guardOpenAI(guard.session("c-args", "u1"), new OpenAI({ apiKey: "test", baseURL: server.url, maxRetries: 0 }));
     const args = new Map<number, string>();
     let pieces = 0;
     for await (const chunk of await client.chat.completions.create({ model: "gpt-test", messages: [{ role: "user", content: "x" }], stream: true })) {
