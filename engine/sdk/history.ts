@@ -62,6 +62,11 @@ export interface HistoryLimits {
   readonly maxCalls?: number;
   /** Most sessions kept (default 100,000); the least recently used is forgotten first, and is then known as forgotten. */
   readonly maxSessions?: number;
+  /**
+   * Most unanswered approvals a framework adapter remembers per session (default 1,000; sessions
+   * bounded by `maxSessions`): the oldest is forgotten first, and a later answer to it approves nothing.
+   */
+  readonly maxApprovals?: number;
 }
 
 /** Whether a session's history is whole: `ok`, `overflow` (more calls than the limit) or `forgotten` (dropped for room). */
@@ -142,6 +147,8 @@ class Handle implements CallHandle {
 export class SessionHistory {
   readonly #maxCalls: number;
   readonly #maxSessions: number;
+  /** Bounds of the approval records adapters keep beside this history (asked.ts). */
+  readonly approvalLimits: { readonly maxSessions: number; readonly maxPerSession: number };
   // Map iteration order is insertion order: re-inserting on use keeps the LRU at the front.
   readonly #sessions = new Map<string, Entry>();
   // Ids of sessions dropped for room, so that their next decision knows its history is gone, with
@@ -159,6 +166,7 @@ export class SessionHistory {
   constructor(limits: HistoryLimits = {}) {
     this.#maxCalls = Math.max(0, limits.maxCalls ?? 10_000);
     this.#maxSessions = Math.max(1, limits.maxSessions ?? 100_000);
+    this.approvalLimits = { maxSessions: this.#maxSessions, maxPerSession: Math.max(1, limits.maxApprovals ?? 1_000) };
   }
 
   /**

@@ -20,7 +20,12 @@ from agents import (
     set_tracing_disabled,
 )
 from agents.testing import ScriptedModel, assistant_message, function_call
-from openai.types.responses import ResponseOutputMessage, ResponseOutputRefusal, ResponseOutputText
+from openai.types.responses import (
+    ResponseCompletedEvent,
+    ResponseOutputMessage,
+    ResponseOutputRefusal,
+    ResponseOutputText,
+)
 from openai.types.responses.response_reasoning_item import Content, ResponseReasoningItem, Summary
 
 from palisade import Guard, PolicyDeniedError, Session, SessionRequiredError
@@ -313,3 +318,56 @@ def test_an_attached_text_file_is_part_of_the_users_message(guard: Guard) -> Non
     }
     with pytest.raises(PolicyDeniedError, match="prompt injection"):
         run(a, [message], s)
+
+
+def _raw_events(a: Agent[Any], s: Session, text: str) -> list[Any]:
+    async def main() -> list[Any]:
+        r = Runner.run_streamed(a, text, context={"palisade": s})
+        seen = [e.data async for e in r.stream_events() if e.type == "raw_response_event"]
+        await s.guard.aclose()
+        return seen
+
+    return asyncio.run(main())
+
+
+def test_streamed_call_items_carry_no_undecided_arguments(guard: Guard) -> None:
+    # The output_item added/done events of a call carried its raw arguments (a card number, the
+    # path of a call the guard then denies) before the call was decided: the Python adapter has no
+    # quiet decision, so it holds them (spec/streams.md); the call still runs with the model's.
+    s = session(guard)
+    steps = [
+        [
+            function_call("search", {"query": f"card {CARD}"}, call_id="c1"),
+            function_call("delete_file", {"path": "/etc/shadow"}, call_id="c2"),
+        ],
+        [assistant_message("done")],
+    ]
+    seen = _raw_events(agent(guard, steps, s), s, "go")
+    items = [e for e in seen if getattr(e, "type", "").startswith("response.output_item")]
+    assert items, "the call items are still streamed"
+    shown = [str(e) for e in seen if getattr(e, "type", "") != "response.completed"]
+    assert not [x[:200] for x in shown if "4111" in x or "/etc/shadow" in x]
+    assert [name for name, _ in ran] == ["search"]
+
+
+class _NoCompletedOutput(ScriptedModel):
+    """A backend that streams its items in output_item.done events only (the completed response's output empty)."""
+
+    async def stream_response(self, *args: Any, **kwargs: Any) -> Any:
+        async for event in super().stream_response(*args, **kwargs):
+            if isinstance(event, ResponseCompletedEvent):
+                yield event.model_copy(update={"response": event.response.model_copy(update={"output": []})})
+            else:
+                yield event
+
+
+def test_a_backend_without_completed_output_still_runs_the_model_s_call(guard: Guard) -> None:
+    # The runner then runs the items of the output_item.done events: held arguments there must not
+    # become the arguments that run.
+    s = session(guard)
+    ran.clear()
+    model = guard_agent_model(s, _NoCompletedOutput([[function_call("refund", {"amount": 40}, call_id="c1")], [assistant_message("ok")]]))
+    tools: list[Any] = [guard_agent_tool(guard, refund)]
+    seen = _raw_events(Agent(name="support", instructions="help", model=model, tools=tools), s, "refund 40")
+    assert ran == [("refund", 40)]
+    assert seen

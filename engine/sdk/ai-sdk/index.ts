@@ -20,6 +20,7 @@ import { OutputStream, guardParts, redecideParts } from "../text.ts";
 import { ArgsHold } from "../tool-args.ts";
 import { scopeFrom } from "../context.ts";
 import { bytesText, isTextMedia } from "../file-text.ts";
+import { SessionRecords } from "../asked.ts";
 
 type Middleware = Required<Pick<LanguageModelMiddleware, "transformParams" | "wrapGenerate" | "wrapStream">> & { readonly specificationVersion: "v4" };
 type CallOptions = Parameters<Middleware["transformParams"]>[0]["params"];
@@ -66,9 +67,9 @@ function approvalIn(scope: GuardScope, signed: boolean, messages: readonly unkno
   if (found === undefined || found.spent || toolCallId === undefined) return undefined;
   if (!found.answer.approved) return found.answer;
   if (!answeredIn(found, name, input)) return undefined;
-  const mine = askedIn(scope)?.get(toolCallId);
+  const mine = askedOf(scope, toolCallId);
   if (mine !== undefined && mine.name === name && sameJson(mine.args, input)) return found.answer;
-  if (signed && found.signature !== undefined && !signedUsed(scope).has(found.approvalId)) return found.answer;
+  if (signed && found.signature !== undefined && signedUnused(scope, found.approvalId)) return found.answer;
   return undefined;
 }
 
@@ -127,43 +128,56 @@ function parseOr(text: string): unknown {
 // it: the model middleware (the prompt holds the denied result), or any guarded tool's hooks (the
 // messages hold the application's tool-approval-response). The call is then `approval_refused`
 // in the session's history and the log, as in every other adapter.
-const asked = new WeakMap<object, Map<string, Map<string, { readonly name: string; readonly args: unknown }>>>();
+// Bounded (asked.ts): a record dropped for room approves nothing later.
+type Asked = { readonly name: string; readonly args: unknown };
+const asked = new WeakMap<object, SessionRecords<Asked>>();
 
-function askedIn(scope: GuardScope): Map<string, { readonly name: string; readonly args: unknown }> | undefined {
-  return scope.sessionId === null ? undefined : asked.get(scope.core)?.get(scope.sessionId);
+function askedBy(scope: GuardScope): SessionRecords<Asked> {
+  let records = asked.get(scope.core);
+  if (records === undefined) asked.set(scope.core, (records = new SessionRecords(scope.core.history.approvalLimits)));
+  return records;
+}
+
+function askedOf(scope: GuardScope, callId: string): Asked | undefined {
+  return scope.sessionId === null ? undefined : asked.get(scope.core)?.get(scope.sessionId, callId);
 }
 
 function remember(scope: GuardScope, callId: string, name: string, args: unknown): void {
   if (scope.sessionId === null) return;
-  let bySession = asked.get(scope.core);
-  if (bySession === undefined) asked.set(scope.core, (bySession = new Map()));
-  let mine = bySession.get(scope.sessionId);
-  if (mine === undefined) bySession.set(scope.sessionId, (mine = new Map()));
-  mine.set(callId, { name, args: clonePlain(args) });
+  askedBy(scope).set(scope.sessionId, callId, { name, args: clonePlain(args) });
+}
+
+function forget(scope: GuardScope, callId: string): void {
+  if (scope.sessionId !== null) asked.get(scope.core)?.delete(scope.sessionId, callId);
 }
 
 // Signed approvals this guard let run, per guard and session (approval ids): a signed answer is
 // used once per guard. Another process that holds the same signed answer is not stopped by this.
-const signedSpent = new WeakMap<object, Map<string, Set<string>>>();
+// Bounded too: a session that lost spent ids for room honours no signed answer any more (one of
+// them could be a replay).
+const signedSpent = new WeakMap<object, SessionRecords<true>>();
 
-function signedUsed(scope: GuardScope): Set<string> {
-  let bySession = signedSpent.get(scope.core);
-  if (bySession === undefined) signedSpent.set(scope.core, (bySession = new Map()));
+function signedUsed(scope: GuardScope): SessionRecords<true> {
+  let records = signedSpent.get(scope.core);
+  if (records === undefined) signedSpent.set(scope.core, (records = new SessionRecords(scope.core.history.approvalLimits)));
+  return records;
+}
+
+function signedUnused(scope: GuardScope, approvalId: string): boolean {
+  const used = signedUsed(scope);
   const key = scope.sessionId ?? "";
-  let used = bySession.get(key);
-  if (used === undefined) bySession.set(key, (used = new Set()));
-  return used;
+  return !used.lost(key) && !used.has(key, approvalId);
 }
 
 const REFUSED: ApprovalOutcome = { approved: false, cause: "approval_refused", by: "tool-approval-response" };
 
 /** Records the refusals `refused` names (call ids) among the calls this session asked about. */
 async function recordRefusals(scope: GuardScope, refused: (callId: string) => boolean): Promise<void> {
-  const mine = askedIn(scope);
-  if (mine === undefined || mine.size === 0) return;
-  for (const [callId, call] of mine) {
+  const mine = scope.sessionId === null ? undefined : asked.get(scope.core)?.entries(scope.sessionId);
+  if (mine === undefined) return;
+  for (const [callId, call] of [...mine]) {
     if (!refused(callId)) continue;
-    mine.delete(callId);
+    forget(scope, callId);
     try {
       await scope.decideToolCall(call.name, call.args, { callId, approval: REFUSED });
     } catch (err) {
@@ -210,10 +224,10 @@ export function guardTools<T extends ToolSet>(guard: GuardScope, tools: T, optio
           await recordRefusals(scope, refusedIn(o.messages));
           const approval = approvalIn(scope, signed, o.messages, o.toolCallId, name, input);
           // Decided now, whatever the answer: no longer waiting, and the answer is spent.
-          if (o?.toolCallId !== undefined) askedIn(scope)?.delete(o.toolCallId);
+          if (o?.toolCallId !== undefined) forget(scope, o.toolCallId);
           if (approval?.approved === true && signed) {
             const id = answerIn(o.messages, o.toolCallId)?.approvalId;
-            if (id !== undefined) signedUsed(scope).add(id);
+            if (id !== undefined) signedUsed(scope).set(scope.sessionId ?? "", id, true);
           }
           return await scope.runTool(name, input, (args) => execute.call(t, args, o), { ...(o?.toolCallId ? { callId: o.toolCallId } : {}), ...(approval ? { approval } : {}), ...(o?.abortSignal ? { signal: o.abortSignal } : {}) });
         } catch (err) {

@@ -18,6 +18,7 @@ import { PolicyDeniedError, SessionRequiredError } from "../errors.ts";
 import type { GuardScope, OnDeny } from "../scope.ts";
 import { deniedToolMessage, enforceInside, errorOf, peekInside } from "../scope.ts";
 import { sameJson } from "../history.ts";
+import { SessionRecords } from "../asked.ts";
 import { clonePlain } from "../snapshot.ts";
 import { OutputStream, guardParts, guardText, peekParts, redecideParts } from "../text.ts";
 import { argsPreview } from "../tool-args.ts";
@@ -143,28 +144,30 @@ export function guardAgentTool<T extends AgentFunctionTool>(guard: GuardScope, t
   const isEnabled = tool.isEnabled as ((ctx: unknown, agent: unknown) => Promise<boolean>) | boolean | undefined;
   guard.toolSchema(name, tool.parameters as JSONSchemaObject);
   // Calls that wait for a human's answer on a RunState, per session: call id -> arguments.
-  const awaiting = new Map<string, Map<string, unknown>>();
+  // Bounded (asked.ts): a call forgotten for room is not one this tool paused, so its approval
+  // approves nothing (decided again: with no approver, refused and recorded).
+  const awaiting = new SessionRecords<unknown>(guard.core.history.approvalLimits);
 
   // A refusal given with `state.reject(...)` reaches no tool hook; the next hook that sees the
   // run's context records it, so that the session's history says the call did not run.
   const settle = async (ctx: Ctx | undefined, scope: GuardScope): Promise<void> => {
-    const mine = awaiting.get(scope.sessionId ?? "");
+    const key = scope.sessionId ?? "";
+    const mine = awaiting.entries(key);
     if (mine === undefined || ctx === undefined) return;
-    for (const [callId, args] of mine) {
+    for (const [callId, args] of [...mine]) {
       const answer = answerOf(ctx, name, callId);
       // An approved call is decided when it runs, through the input guardrail (which spends its entry).
       if (answer !== false) continue;
-      mine.delete(callId);
+      awaiting.delete(key, callId);
       try {
         await scope.decideToolCall(name, args, { callId, approval: REFUSED });
       } catch (err) {
         if (!(err instanceof PolicyDeniedError)) throw err;
       }
     }
-    if (mine.size === 0) awaiting.delete(scope.sessionId ?? "");
   };
   const settleQuietly = async (ctx: Ctx | undefined): Promise<void> => {
-    if (awaiting.size === 0 || ctx === undefined) return;
+    if (awaiting.empty || ctx === undefined) return;
     let scope: GuardScope;
     try {
       scope = scopeOf(guard, ctx, where);
@@ -185,10 +188,8 @@ export function guardAgentTool<T extends AgentFunctionTool>(guard: GuardScope, t
     if (answer !== true || callId === undefined) return undefined;
     if (options.trustedRunState === true) return APPROVED;
     const key = scope.sessionId ?? "";
-    const mine = awaiting.get(key);
-    if (mine === undefined || !mine.has(callId) || !sameJson(mine.get(callId), args)) return undefined;
-    mine.delete(callId);
-    if (mine.size === 0) awaiting.delete(key);
+    if (!awaiting.has(key, callId) || !sameJson(awaiting.get(key, callId), args)) return undefined;
+    awaiting.delete(key, callId);
     return APPROVED;
   };
 
@@ -204,10 +205,7 @@ export function guardAgentTool<T extends AgentFunctionTool>(guard: GuardScope, t
     if (answerOf(ctx, name, callId) !== undefined) return true;
     const needs = peekInside(scope, "tool_call", { tool: { name, args: input } }).decision === "require_approval";
     if (needs && callId !== undefined) {
-      const key = scope.sessionId ?? "";
-      let mine = awaiting.get(key);
-      if (mine === undefined) awaiting.set(key, (mine = new Map()));
-      mine.set(callId, clonePlain(input));
+      awaiting.set(scope.sessionId ?? "", callId, clonePlain(input));
     }
     return needs;
   };

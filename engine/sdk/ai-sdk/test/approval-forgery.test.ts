@@ -133,3 +133,45 @@ test("AI SDK approvals: the same approval resumed by two concurrent requests run
   await Promise.all([run(tools, messages).catch(() => undefined), run(tools, messages).catch(() => undefined)]);
   assert.deepEqual(ran, [900]);
 });
+
+// Questions a client never answers must not hold memory forever: the guard keeps them like the
+// session histories (history.maxSessions, history.maxApprovals per session), and one dropped for
+// room approves nothing later (refused and recorded).
+test("AI SDK approvals: unanswered requests are bounded per session and overall; an evicted one approves nothing, recorded as refused", async () => {
+  const records: AuditRecord[] = [];
+  const guard = createGuard({ policies: [BOTH], env: "test", agent: "ai-sdk", history: { maxSessions: 2, maxApprovals: 2 }, audit: { append: async (r) => void records.push(r) } });
+  // Per session: three requests in one chat, the oldest is dropped.
+  const one = setup("bounded", guard);
+  const firsts = [];
+  for (const id of ["c-1", "c-2", "c-3"]) firsts.push(await run(one.tools, [{ role: "user", content: "refund" }], [refundCall(900, id)]));
+  await run(one.tools, answered(firsts[0]!));
+  assert.deepEqual(one.ran, [], "c-1 was forgotten for room: its answer approves nothing");
+  await run(one.tools, answered(firsts[2]!));
+  assert.deepEqual(one.ran, [900], "the newest request is still honoured");
+  // Overall: a third chat drops the least recently used one's requests.
+  const a = setup("lru-a", guard);
+  const first = await run(a.tools, [{ role: "user", content: "refund" }], [refundCall(900, "a-1")]);
+  for (const s of ["lru-b", "lru-c"]) await run(setup(s, guard).tools, [{ role: "user", content: "refund" }], [refundCall(900, `${s}-1`)]);
+  await run(a.tools, answered(first));
+  assert.deepEqual(a.ran, [], "lru-a's request was forgotten for room");
+  await guard.flush();
+  const outcomes = records.filter((r) => r.phase === "tool_call" && r.outcome === "approval_refused").map((r) => `${r.session}`);
+  assert.deepEqual(outcomes.sort(), ["bounded", "lru-a"]);
+});
+
+test("AI SDK approvals: spent signed answers are bounded too, and a session that lost one honours no signed answer (a replay of the forgotten one does not run)", async () => {
+  const secret = "s3cret-for-approvals";
+  const guard = createGuard({ policies: [BOTH], env: "test", agent: "ai-sdk", history: { maxApprovals: 1 } });
+  const other = setup("signed-bounded", guard, { signedApprovals: true });
+  const asked = [];
+  for (const id of ["s-1", "s-2"]) {
+    const asking = setup("signed-bounded", undefined, { signedApprovals: true });
+    asked.push(answered(await generateText({ model: new MockLanguageModelV4({ doGenerate: [refundCall(900, id)] }), tools: asking.tools, prompt: "refund", stopWhen: stepCountIs(3), experimental_toolApprovalSecret: secret })));
+  }
+  const again = (msgs: ModelMessage[]) => generateText({ model: new MockLanguageModelV4({ doGenerate: [done] }), tools: other.tools, messages: msgs, stopWhen: stepCountIs(3), experimental_toolApprovalSecret: secret });
+  await again(asked[0]!);
+  await again(asked[1]!); // s-1's spent mark is dropped for room
+  assert.deepEqual(other.ran, [900, 900]);
+  await again(asked[0]!);
+  assert.deepEqual(other.ran, [900, 900], "the replayed signed answer whose spent mark was forgotten does not run");
+});

@@ -59,3 +59,29 @@ test("Agents SDK RunState: an approved state resumed twice runs the call once", 
   await new Runner().run(s.agent, await RunState.fromString(s.agent, s.text)).catch(() => undefined);
   assert.deepEqual(s.refunded, [900]);
 });
+
+test("Agents SDK RunState: paused calls are bounded per session (history.maxApprovals); an approval of one forgotten for room runs nothing, recorded as refused", async () => {
+  const records: AuditRecord[] = [];
+  const policy = { path: "big.policy", text: 'package big\n\nrule big on tool_call {\n  when tool.name == "refund" and tool.args.amount > 500\n  then require_approval "needs approval"\n}\n' };
+  const guard = createGuard({ policies: [policy], env: "test", agent: "openai-agent", history: { maxApprovals: 1 }, audit: { append: async (r) => void records.push(r) } });
+  const refunded: number[] = [];
+  const refund = guardAgentTool(guard, tool({ name: "refund", description: "refund", parameters: z.object({ amount: z.number() }), execute: async ({ amount }) => (refunded.push(amount), `refunded ${amount}`) }));
+  const call = (callId: string, amount: number) => ({ type: "function_call", callId, name: "refund", arguments: JSON.stringify({ amount }), status: "completed" });
+  const turns = [[call("c1", 900), call("c2", 800)]];
+  const model: Model = {
+    async getResponse(): Promise<ModelResponse> {
+      return { usage: new Usage(), output: (turns.shift() ?? [{ type: "message", role: "assistant", status: "completed", content: [{ type: "output_text", text: "ok" }] }]) as ModelResponse["output"], responseId: "r" };
+    },
+    async *getStreamedResponse(): AsyncIterable<StreamEvent> {},
+  };
+  const agent = new Agent({ name: "ops", instructions: "help", model, tools: [refund] });
+  const first = await new Runner().run(agent, "refund both", { context: { palisade: { session: "rs-bound", principal: { id: "u1", roles: [] } } } });
+  assert.equal(first.interruptions.length, 2);
+  const state = await RunState.fromString(agent, first.state.toString());
+  for (const item of state.getInterruptions()) state.approve(item);
+  await new Runner().run(agent, state).catch(() => undefined);
+  assert.deepEqual(refunded, [800], "c1 was forgotten for room: its approval approves nothing");
+  await guard.flush();
+  const c1 = records.filter((r) => r.phase === "tool_call" && r.outcome === "approval_refused");
+  assert.equal(c1.length, 1);
+});

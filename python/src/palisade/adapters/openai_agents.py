@@ -326,6 +326,10 @@ class GuardedAgentModel(Model):
         input = await self._before(input)
         texts = _StreamedTexts(self.session)
         started = time.perf_counter()
+        # The items as the output_item.done events brought them: a backend whose completed response
+        # has no output has the runner run those events' items (with their arguments held), so the
+        # completed response is given these instead, decided as any completed output.
+        done_raw: list[Any] = []
         async for event in self.inner.stream_response(system_instructions, input, *args, **kwargs):
             # A call's argument events are a preview of a call not yet decided (a card number, a
             # URL, a call the guard then denies): not passed on. The runner runs the call from
@@ -353,10 +357,13 @@ class GuardedAgentModel(Model):
                 rests, (item,) = await texts.items([event.item], every=isinstance(event, ResponseOutputItemDoneEvent))
                 for r in rests:
                     yield r
-                yield event.model_copy(update={"item": item})
+                if isinstance(event, ResponseOutputItemDoneEvent):
+                    done_raw.append(event.item)
+                yield event.model_copy(update={"item": _args_held(item)})
                 continue
             if isinstance(event, ResponseCompletedEvent):
-                raw = list(event.response.output)
+                # Empty output: the runner would run the done events' items, whose arguments were held.
+                raw = list(event.response.output) or done_raw
                 rests, output = await texts.items(raw, every=True, complete=True)
                 for r in rests:
                     yield r
@@ -371,6 +378,21 @@ class GuardedAgentModel(Model):
                 yield event.model_copy(update={"response": event.response.model_copy(update={"output": output})})
                 continue
             yield event
+
+
+# Items whose arguments are a call's (a function or MCP call's `arguments`, a custom tool call's `input`).
+_ARGS_FIELDS = {"function_call": "arguments", "mcp_call": "arguments", "custom_tool_call": "input"}
+
+
+def _args_held(item: Any) -> Any:
+    """A call item as a consumer may see it before the call is decided: its arguments held (emptied).
+    TypeScript shows them as a quiet decision allows (redacted, or none for a call it would deny);
+    here every decision is the service's, recorded, so there is no quiet one to ask, and none are
+    shown (spec/streams.md). The runner runs the call from the completed response, unchanged."""
+    field = _ARGS_FIELDS.get(getattr(item, "type", ""))
+    if field is None or not getattr(item, field, ""):
+        return item
+    return item.model_copy(update={field: ""})
 
 
 _DELTAS = (
