@@ -3,6 +3,11 @@
 // quadratic. Here each `@` looks left at most 64 characters (the RFC 5321 limit of a local
 // part) and right over the domain run that follows it; domain runs end at the next `@`, so
 // no character is read twice on the right and the scan is linear.
+//
+// Letters, combining marks and decimal digits of every script belong to both parts (RFC 6531
+// local parts, IDN domains; spec/streams.md "Non-ASCII addresses"): a non-ASCII letter is never
+// a boundary inside an address, so no part of one is left visible. Lengths stay in UTF-16 code
+// units, which bounds a match as before (the stream hold-back relies on it).
 import { isAlnum, isDigit } from "./chars.ts";
 import { detector, type Detector, type Match } from "./detector.ts";
 
@@ -11,6 +16,10 @@ const MAX_DOMAIN = 253;
 const DOT = 46;
 const HYPHEN = 45;
 
+const WORD = /^[\p{L}\p{M}\p{Nd}]$/u;
+const LETTER = /^[\p{L}\p{M}]$/u;
+const MARK = /^\p{M}$/u;
+
 // The unquoted local-part characters people actually use; quoted local parts are not looked for.
 function isLocalChar(c: number): boolean {
   return isAlnum(c) || c === DOT || c === 95 || c === 37 || c === 43 || c === HYPHEN;
@@ -18,6 +27,28 @@ function isLocalChar(c: number): boolean {
 
 function isDomainChar(c: number): boolean {
   return isAlnum(c) || c === DOT || c === HYPHEN;
+}
+
+// Code units of the non-ASCII letter, mark or digit starting at `i` (0 when there is none).
+function wordAt(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  if (c < 0x80 || (c >= 0xdc00 && c <= 0xdfff)) return 0;
+  const cp = text.codePointAt(i)!;
+  return WORD.test(String.fromCodePoint(cp)) ? (cp > 0xffff ? 2 : 1) : 0;
+}
+
+// Code units of the non-ASCII letter, mark or digit ending at `i` (0 when there is none).
+function wordBefore(text: string, i: number): number {
+  const c = text.charCodeAt(i - 1);
+  if (c >= 0xdc00 && c <= 0xdfff && i >= 2) {
+    const h = text.charCodeAt(i - 2);
+    return h >= 0xd800 && h <= 0xdbff ? wordAt(text, i - 2) : 0;
+  }
+  return wordAt(text, i - 1);
+}
+
+function isMarkAt(text: string, i: number): boolean {
+  return text.charCodeAt(i) >= 0x300 && MARK.test(String.fromCodePoint(text.codePointAt(i)!));
 }
 
 // Labels of 1-63 letters, digits and inner hyphens; at least two labels; a top-level label of
@@ -36,7 +67,11 @@ function validDomain(text: string, start: number, end: number): boolean {
       if (labels < 2) return false;
       if (text.startsWith("xn--", labelStart)) return len > 4;
       if (len < 2) return false;
-      for (let k = labelStart; k < i; k++) if (isDigit(text.charCodeAt(k)) || text.charCodeAt(k) === HYPHEN) return false;
+      for (let k = labelStart; k < i; k++) {
+        const c = text.charCodeAt(k);
+        if (isDigit(c) || c === HYPHEN) return false;
+        if (c >= 0x80 && !(c >= 0xdc00 && c <= 0xdfff) && !LETTER.test(String.fromCodePoint(text.codePointAt(k)!))) return false;
+      }
     }
     labelStart = i + 1;
   }
@@ -53,12 +88,37 @@ function scanEmail(text: string, out: Match[] | null): boolean {
     // Local part: back from the `@`, never into the previous match.
     let s = at;
     const limit = Math.max(floor, at - MAX_LOCAL - 1);
-    while (s > limit && isLocalChar(text.charCodeAt(s - 1))) s--;
-    const tooLong = s === at - MAX_LOCAL - 1;
-    while (s < at && text.charCodeAt(s) === DOT) s++;
+    let wide = false;
+    while (s > limit) {
+      if (isLocalChar(text.charCodeAt(s - 1))) s--;
+      else {
+        const w = wordBefore(text, s);
+        if (w === 0) break;
+        wide = true;
+        s -= w;
+      }
+    }
+    let tooLong = s <= at - MAX_LOCAL - 1;
+    // A script written without spaces (CJK) runs on into the sentence before the address: its
+    // last 64 units are taken rather than no address at all (fail closed).
+    if (tooLong && wide) {
+      tooLong = false;
+      s = at - MAX_LOCAL;
+      const c = text.charCodeAt(s);
+      if (c >= 0xdc00 && c <= 0xdfff) s++;
+    }
+    // A local part starts with neither a dot nor a mark with no letter under it.
+    while (s < at && (text.charCodeAt(s) === DOT || (text.charCodeAt(s) >= 0x80 && isMarkAt(text, s)))) s++;
     // Domain: the run after the `@`, without a trailing sentence dot or hyphen.
     let e = at + 1;
-    while (e < n && isDomainChar(text.charCodeAt(e))) e++;
+    while (e < n) {
+      if (isDomainChar(text.charCodeAt(e))) e++;
+      else {
+        const w = wordAt(text, e);
+        if (w === 0) break;
+        e += w;
+      }
+    }
     const runEnd = e;
     while (e > at + 1 && (text.charCodeAt(e - 1) === DOT || text.charCodeAt(e - 1) === HYPHEN)) e--;
     if (!tooLong && s < at && validLocal(text, s, at) && validDomain(text, at + 1, e)) {

@@ -44,3 +44,53 @@ test("email: rejects what only looks like an address", () => {
     assertNone(email, text);
   }
 });
+
+// Issue 17: an address with accented letters, letters of other scripts (RFC 6531 local parts,
+// IDN domains) or combining marks was matched only from its last ASCII run (`bo\u0301b@` showed
+// `bo\u0301`) or not at all; it is redacted whole (spec/streams.md, "Non-ASCII addresses").
+test("email: non-ASCII letters and combining marks are part of the address, never a boundary inside it", () => {
+  for (const addr of [
+    "josé@example.com",
+    "müller@exämple.de",
+    "bo\u0301b@example.com",
+    "jose\u0301@exa\u0301mple.com",
+    "joé1@example.com",
+    "用户@例子.广告",
+    "почта@пример.рф",
+    "χρήστης@παράδειγμα.ελ",
+    "δοκιμή@example.com",
+    "user@bücher.example",
+    "𝒜lice@example.com",
+    "ünal.öz@firma.com.tr",
+  ]) {
+    assertFinds(email, addr);
+    assertFinds(email, `Write to ${addr}.`, addr);
+    assertFinds(email, `<${addr}>`, addr);
+  }
+  // A space ends the local part in every script; CJK text has none, so the run before `@` is the local part.
+  assertFinds(email, "Écrivez à josé@example.com", "josé@example.com");
+  assertFinds(email, "請寫信給用户@例子.广告", "請寫信給用户@例子.广告");
+  assertFinds(email, "請寫信給：用户@例子.广告。", "用户@例子.广告");
+  // Past 64 units of such a run, the last 64 are the local part (an ASCII run that long is still no address).
+  const run = "字".repeat(70);
+  assertFinds(email, `${run}@例子.广告`, `${run.slice(6)}@例子.广告`);
+  const astral = "𠀀".repeat(40);
+  assertFinds(email, `${astral}@例子.广告`, `${astral.slice(16)}@例子.广告`);
+});
+
+test("email: non-ASCII prose around an `@` is no address", () => {
+  for (const text of [
+    "merci José @marie",
+    "café@maison",
+    "谢谢@张三 你好",
+    "встреча@офис завтра",
+    "ответ@почта.123",
+    "prix: 5 € @ 3,50",
+    "naïve@résumé",
+    "日本語のテキスト。@名前",
+    "\u0301@example.com",
+    "ä@exämple.ä",
+  ]) {
+    assertNone(email, text);
+  }
+});
