@@ -195,6 +195,20 @@ function latinAt(text: string, i: number): boolean {
   return false;
 }
 
+function latinAfter(text: string, i: number): boolean {
+  return i < text.length && latinAt(text, i);
+}
+
+// The first position at or after `i` that is neither ignorable nor a mark (`text.length` when none).
+function nextKept(text: string, i: number): number {
+  while (i < text.length && text.charCodeAt(i) >= 0x80) {
+    const ch = String.fromCodePoint(text.codePointAt(i)!);
+    if (!IGNORABLE.test(ch) && !MARK.test(ch)) break;
+    i += ch.length;
+  }
+  return i;
+}
+
 function isAsciiAlnum(c: number): boolean {
   const l = c | 0x20;
   return (c >= 48 && c <= 57) || (l >= 97 && l <= 122);
@@ -273,7 +287,11 @@ function foldNew(text: string): Folded {
     else if (mark) push(ch, i, i + len);
     else {
       const latin = CONFUSABLE.get(cp);
-      const f = latin !== undefined && mixedWordAt(i) ? latin : foldCodePoint(cp);
+      let f = latin !== undefined && mixedWordAt(i) ? latin : foldCodePoint(cp);
+      // A full stop of CJK text is the label dot only beside an ASCII label (`example。com`):
+      // between two words of a sentence it stays a boundary, or an `@` mention before it
+      // (`詳細は@山田さん。よろしく`) would read as an internationalised address.
+      if (f === "." && c !== 0x2e && !(n > 0 && end[n - 1] === i && latinAt(text, start[n - 1]!)) && !latinAfter(text, nextKept(text, i + len))) f = ch;
       if (f.length > 0) push(f, i, i + len);
       else drop(i, len);
     }

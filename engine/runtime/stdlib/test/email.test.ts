@@ -62,6 +62,11 @@ test("email: non-ASCII letters and combining marks are part of the address, neve
     "user@bücher.example",
     "𝒜lice@example.com",
     "ünal.öz@firma.com.tr",
+    "bo\u200b\u0301b@example.com",
+    "bo\u0301\u200bb@exa\u0301\u200bmple.com",
+    "ｊｏｓé＠ｅｘａｍｐｌｅ．ｃｏｍ",
+    "josé@example。\u200bcom",
+    "用户@例子。com",
   ]) {
     assertFinds(email, addr);
     assertFinds(email, `Write to ${addr}.`, addr);
@@ -90,6 +95,9 @@ test("email: non-ASCII prose around an `@` is no address", () => {
     "日本語のテキスト。@名前",
     "\u0301@example.com",
     "ä@exämple.ä",
+    // CJK full stops fold to the label dot only beside an ASCII label: between CJK words they end a sentence.
+    "詳細は@山田さん。よろしく",
+    "用户@例子。广告",
   ]) {
     assertNone(email, text);
   }

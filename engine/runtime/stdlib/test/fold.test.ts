@@ -198,6 +198,10 @@ test("ordinary Russian, Greek, Armenian, Chinese and Japanese text is not taken 
     "会议在下午三点。请带上文件。价格是一百元。",
     "東京駅で会いましょう。〜3時ごろ。よろしくお願いします。",
     "コーヒーは300円、ケーキは450円です。ケーキー、ラーメン。",
+    // An `@` mention, then a sentence's full stop: with non-ASCII labels an address, were `。` folded to a dot here.
+    "詳細は@山田さん。よろしくお願いします。",
+    "联系我@小王。谢谢！",
+    "联系我@小王\u200b。\u0301谢谢",
   ];
   // A real address in these scripts is an address (RFC 6531, IDN), redacted whole; it was left alone before.
   assert.deepEqual(DETECTOR_IMPLS["pii.email"]!.find("Почта: почта@пример.рф; сайт"), [[7, 22]]);
