@@ -97,3 +97,16 @@ test("a run of invisible characters of any length inside a match does not push t
     }
   }
 });
+
+test("a non-ASCII address is redacted whole in a stream: accented letters, combining marks (not counted in the hold-back), other scripts", async () => {
+  const rules = `rule r on output { then redact pii.email in output.text with "[E]" }`;
+  const addrs = ["josé@example.com", "bo\u0301b@example.com", `b${"\u0301".repeat(60)}b@exa\u0301mple.com`, "用户@例子.广告", "почта@пример.рф", "𝒜lice@exämple.de"];
+  const text = `${"words ".repeat(100)}${addrs.join(" and ")}, ${"more words ".repeat(100)}`;
+  for (const chunk of [1, 13, 400]) {
+    const s = new OutputStream(guardOf(rules).session("chat"));
+    let shown = "";
+    for (let i = 0; i < text.length; i += chunk) shown += s.push(text.slice(i, i + chunk));
+    shown += await s.end();
+    assert.equal(shown, `${"words ".repeat(100)}${addrs.map(() => "[E]").join(" and ")}, ${"more words ".repeat(100)}`, `chunk ${chunk}`);
+  }
+});
