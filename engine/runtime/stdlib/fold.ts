@@ -195,10 +195,6 @@ function latinAt(text: string, i: number): boolean {
   return false;
 }
 
-function latinAfter(text: string, i: number): boolean {
-  return i < text.length && latinAt(text, i);
-}
-
 // The first position at or after `i` that is neither ignorable nor a mark (`text.length` when none).
 function nextKept(text: string, i: number): number {
   while (i < text.length && text.charCodeAt(i) >= 0x80) {
@@ -272,6 +268,8 @@ function foldNew(text: string): Folded {
     }
     return mixed;
   };
+  // Whether the character at `j` folds to an ASCII letter or digit here (a lookalike in a mixed word does).
+  const asciiAfter = (j: number): boolean => j < text.length && (latinAt(text, j) || (CONFUSABLE.has(text.codePointAt(j)!) && mixedWordAt(j)));
   for (let i = 0; i < text.length; ) {
     const c = text.charCodeAt(i);
     if (c < 0x80) {
@@ -291,7 +289,7 @@ function foldNew(text: string): Folded {
       // A full stop of CJK text is the label dot only beside an ASCII label (`example。com`):
       // between two words of a sentence it stays a boundary, or an `@` mention before it
       // (`詳細は@山田さん。よろしく`) would read as an internationalised address.
-      if (f === "." && c !== 0x2e && !(n > 0 && end[n - 1] === i && latinAt(text, start[n - 1]!)) && !latinAfter(text, nextKept(text, i + len))) f = ch;
+      if (f === "." && c !== 0x2e && !(n > 0 && end[n - 1] === i && isAsciiAlnum(lastKept)) && !asciiAfter(nextKept(text, i + len))) f = ch;
       if (f.length > 0) push(f, i, i + len);
       else drop(i, len);
     }

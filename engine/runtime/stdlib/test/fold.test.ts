@@ -165,6 +165,8 @@ test("confusable letters in a mixed-script word, Unicode dashes and dots, circle
     ["pii.email", "jօhn@example.com"], // Armenian oh
     ["pii.email", "ali.yılmaz@ɡmail.com"], // dotless i, script g
     ["pii.email", "john@example。com"], // ideographic full stop, a dot to IDNA
+    ["pii.email", "ехо@аре。со"], // lookalikes on both sides of an ideographic full stop
+    ["pii.email", "ехо@аре。\u200bсо"],
     ["pii.email", "john\ufe6bexample.com"], // small commercial at (NFKC)
     ["pii.ssn", "123\u201345\u20136789"], // en dashes
     ["pii.ssn", "123\u221245\u22126789"], // minus signs
