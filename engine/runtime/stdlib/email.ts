@@ -157,6 +157,6 @@ function validLocal(text: string, start: number, end: number): boolean {
 /** `pii.email`. */
 export const email: Detector = detector(
   "pii.email",
-  "An email address: an unquoted local part of up to 64 characters, `@`, and a domain of two or more labels ending in an alphabetic top-level label.",
+  "An email address, internationalised ones included: an unquoted local part of up to 64 characters (letters, marks and digits of any script, `.`, `_`, `%`, `+`, `-`), `@`, and a domain of two or more labels ending in an alphabetic top-level label.",
   scanEmail,
 );
