@@ -123,20 +123,8 @@ export interface PendingDecision {
  * stopped it before it ran), so that replay rebuilds the history the guard's later decisions
  * read. It decides nothing (replay skips it).
  */
-export interface PendingSettlement {
+export interface PendingSettlement extends Omit<SettlementFacts, "agent" | "env"> {
   readonly settles: true;
-  readonly iso: string;
-  readonly session: string;
-  readonly principal: string | null;
-  readonly tool: string;
-  readonly callSeq: number;
-  /** What the policies decided for the call. */
-  readonly decision: CallDecision;
-  readonly policyDigest: string;
-  /** `failed`: it ran and failed; `denied`: the framework stopped it after the guard let it run. */
-  readonly outcome: "failed" | "denied";
-  /** The error's type (its name) only, when it failed: a message may hold personal data, which the log keeps private by default. */
-  readonly errorType: string | undefined;
 }
 
 /** What a settlement entry states: its call, and what became of it. */
@@ -148,9 +136,12 @@ export interface SettlementFacts {
   readonly session: string;
   readonly tool: string;
   readonly callSeq: number;
+  /** What the policies decided for the call. */
   readonly decision: CallDecision;
   readonly policyDigest: string;
+  /** `failed`: it ran and failed; `denied`: the framework stopped it after the guard let it run. */
   readonly outcome: "failed" | "denied";
+  /** The error's type (its name) only, when it failed: a message may hold personal data, which the log keeps private by default. */
   readonly errorType: string | undefined;
 }
 

@@ -832,13 +832,8 @@ class Session:
         for seq, body in pending:
             try:
                 yield Call("POST", "/v1/settlements", body)
-            except Unavailable as e:
-                log.warning(
-                    "palisade: call %d of session %r failed, and the service did not record it (%s)", seq, self.id, e
-                )
-                return False
-            except ServiceError as e:
-                if e.status >= 500 or e.status == 429:
+            except (Unavailable, ServiceError) as e:
+                if isinstance(e, Unavailable) or e.status >= 500 or e.status == 429:
                     log.warning(
                         "palisade: call %d of session %r failed, and the service did not record it (%s)",
                         seq,
