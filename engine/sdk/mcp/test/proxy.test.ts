@@ -14,6 +14,9 @@ import { z } from "zod";
 import { AuditLog } from "../../../audit/index.ts";
 import { POLICY } from "../../test/fixtures.ts";
 import { palisadeCli } from "../../../../test/support.ts";
+import type { startMcpProxy } from "../index.ts";
+
+type ProxyOptions = Parameters<typeof startMcpProxy>[0];
 
 const main = palisadeCli();
 const upstreamServer = join(import.meta.dirname, "upstream-server.ts");
@@ -21,6 +24,18 @@ const node = [process.execPath, "--disable-warning=ExperimentalWarning"];
 
 function text(r: unknown): string {
   return ((r as { content: { type: string; text?: string }[] }).content.find((c) => c.type === "text")?.text) ?? "";
+}
+
+/** Joins `upstream` to `client` in memory through a proxy guarded by `guard`; the client's handlers are set before. */
+async function linked(guard: ProxyOptions["guard"], upstream: McpServer, client: Client, options: { approvalTimeoutMs?: number } = {}) {
+  const { startMcpProxy } = await import("../index.ts");
+  const { InMemoryTransport } = await import("@modelcontextprotocol/sdk/inMemory.js");
+  const [upA, upB] = InMemoryTransport.createLinkedPair();
+  await upstream.connect(upB);
+  const [downA, downB] = InMemoryTransport.createLinkedPair();
+  const proxy = await startMcpProxy({ guard, upstream: upA, downstream: downB, ...options });
+  await client.connect(downA);
+  return proxy;
 }
 
 async function connect(proxyArgs: string[], approve?: (message: string) => boolean): Promise<Client> {
@@ -145,8 +160,6 @@ test("mcp-proxy: resources and prompts pass through their phases, approvals go t
 
 test("startMcpProxy: the root guard gives every client connection a session of its own", async () => {
   const { createGuard } = await import("../../index.ts");
-  const { startMcpProxy } = await import("../index.ts");
-  const { InMemoryTransport } = await import("@modelcontextprotocol/sdk/inMemory.js");
   const { McpServer } = await import("@modelcontextprotocol/sdk/server/mcp.js");
   const policy = { path: "x.policy", text: 'package x\nrule exfil on tool_call {\n  when tool.name == "send_email" and any a then b in session.calls: a.tool.name == "lookup" and b.tool.name == "read_file"\n  then deny "exfiltration"\n}\nrule refunds on tool_call {\n  when tool.name == "refund"\n  then require_approval "refunds need a human"\n}\n' };
   const guard = createGuard({ policies: [policy], env: "t", agent: "mcp" });
@@ -154,15 +167,10 @@ test("startMcpProxy: the root guard gives every client connection a session of i
   const open = async (refuse = false) => {
     const upstream = new McpServer({ name: "u", version: "1" });
     for (const name of ["lookup", "read_file", "send_email", "refund"]) upstream.registerTool(name, { inputSchema: {} }, async () => ((ran.push(name)), { content: [{ type: "text", text: `${name} ok` }] }));
-    const [upA, upB] = InMemoryTransport.createLinkedPair();
-    await upstream.connect(upB);
-    const [downA, downB] = InMemoryTransport.createLinkedPair();
-    const proxy = await startMcpProxy({ guard, upstream: upA, downstream: downB });
     const client = new Client({ name: "c", version: "1" }, refuse ? { capabilities: { elicitation: {} } } : {});
     // A user who says no through elicitation.
     if (refuse) client.setRequestHandler(ElicitRequestSchema, async () => ({ action: "accept", content: { approve: false } }));
-    await client.connect(downA);
-    return { proxy, client };
+    return { proxy: await linked(guard, upstream, client), client };
   };
   const a = await open();
   const b = await open(true);
@@ -183,8 +191,6 @@ test("startMcpProxy: the root guard gives every client connection a session of i
 
 test("mcp-proxy: an upstream tool's error result (isError, or a throw the server reports so) is 'failed' in the connection's history and the log", async () => {
   const { createGuard } = await import("../../index.ts");
-  const { startMcpProxy } = await import("../index.ts");
-  const { InMemoryTransport } = await import("@modelcontextprotocol/sdk/inMemory.js");
   const { McpServer } = await import("@modelcontextprotocol/sdk/server/mcp.js");
   const records: Record<string, unknown>[] = [];
   const guard = createGuard({ policies: [{ path: "x.policy", text: "package x\n" }], env: "t", agent: "mcp", audit: { append: async (r) => void records.push(r) } });
@@ -194,12 +200,8 @@ test("mcp-proxy: an upstream tool's error result (isError, or a throw the server
   upstream.registerTool("broken", { inputSchema: {} }, async () => {
     throw new Error("disk on fire");
   });
-  const [upA, upB] = InMemoryTransport.createLinkedPair();
-  await upstream.connect(upB);
-  const [downA, downB] = InMemoryTransport.createLinkedPair();
-  const proxy = await startMcpProxy({ guard, upstream: upA, downstream: downB });
   const client = new Client({ name: "c", version: "1" });
-  await client.connect(downA);
+  const proxy = await linked(guard, upstream, client);
   for (const name of ["ok", "refused", "broken"]) await client.callTool({ name, arguments: {} });
   const calls = (proxy.session.check("tool_call", { tool: { name: "x", args: {} } }).payload as { session: { calls: { tool: { name: string }; outcome: string }[] } }).session.calls;
   assert.deepEqual(calls.map((c) => `${c.tool.name}:${c.outcome}`), ["ok:executed", "refused:failed", "broken:failed"]);
@@ -211,22 +213,16 @@ test("mcp-proxy: an upstream tool's error result (isError, or a throw the server
 
 test("mcp-proxy: an elicitation nobody answers in time is a refusal, recorded, never a call left 'pending'", async () => {
   const { createGuard } = await import("../../index.ts");
-  const { startMcpProxy } = await import("../index.ts");
-  const { InMemoryTransport } = await import("@modelcontextprotocol/sdk/inMemory.js");
   const records: Record<string, unknown>[] = [];
   const policy = { path: "x.policy", text: 'package x\nrule refunds on tool_call {\n  when tool.name == "refund"\n  then require_approval "refunds need a human"\n}\n' };
   const guard = createGuard({ policies: [policy], env: "t", agent: "mcp", audit: { append: async (r) => void records.push(r) } });
   let ran = 0;
   const upstream = new McpServer({ name: "u", version: "1" });
   upstream.registerTool("refund", { inputSchema: {} }, async () => ((ran += 1), { content: [{ type: "text", text: "refunded" }] }));
-  const [upA, upB] = InMemoryTransport.createLinkedPair();
-  await upstream.connect(upB);
-  const [downA, downB] = InMemoryTransport.createLinkedPair();
-  const proxy = await startMcpProxy({ guard, upstream: upA, downstream: downB, approvalTimeoutMs: 100 });
   const client = new Client({ name: "c", version: "1" }, { capabilities: { elicitation: {} } });
   // A user who never answers.
   client.setRequestHandler(ElicitRequestSchema, () => new Promise(() => undefined));
-  await client.connect(downA);
+  const proxy = await linked(guard, upstream, client, { approvalTimeoutMs: 100 });
   const r = await client.callTool({ name: "refund", arguments: {} });
   assert.equal(r.isError, true);
   assert.match(text(r), /approval timed out/);
@@ -241,8 +237,6 @@ test("mcp-proxy: an elicitation nobody answers in time is a refusal, recorded, n
 
 test("startMcpProxy: no copy of a result's text passes undecided (structuredContent, embedded resources, resource links' words, a prompt's resources and messages)", async () => {
   const { createGuard } = await import("../../index.ts");
-  const { startMcpProxy } = await import("../index.ts");
-  const { InMemoryTransport } = await import("@modelcontextprotocol/sdk/inMemory.js");
   const policy = { path: "r.policy", text: 'package r\nrule scrub on tool_result {\n  then redact pii.email in tool.result.text with "[EMAIL]"\n}\nrule secret on tool_result {\n  when to_string(tool.result.text) contains "TOP SECRET"\n  then deny "classified"\n}\nrule scrub_in on input {\n  then redact pii.email in input.text with "[EMAIL]"\n}\nrule inject on input {\n  when input.text contains "ignore previous instructions"\n  then deny "prompt injection"\n}\n' };
   const guard = createGuard({ policies: [policy], env: "t", agent: "mcp" });
   const upstream = new McpServer({ name: "u", version: "1" });
@@ -265,12 +259,8 @@ test("startMcpProxy: no copy of a result's text passes undecided (structuredCont
   // A resource link's title and description are words the client's model reads.
   upstream.registerTool("link", { inputSchema: {} }, async () => ({ content: [{ type: "resource_link", uri: "file:///g.txt", name: "g", description: "owner: eve@example.com" }] }));
   upstream.registerTool("link_secret", { inputSchema: {} }, async () => ({ content: [{ type: "resource_link", uri: "file:///h.txt", name: "h", title: "TOP SECRET" }] }));
-  const [upA, upB] = InMemoryTransport.createLinkedPair();
-  await upstream.connect(upB);
-  const [downA, downB] = InMemoryTransport.createLinkedPair();
-  const proxy = await startMcpProxy({ guard, upstream: upA, downstream: downB });
   const client = new Client({ name: "c", version: "1" });
-  await client.connect(downA);
+  const proxy = await linked(guard, upstream, client);
   try {
     const leaks = /(amy|bob|cid|dee|eve)@example/;
     const link = await client.callTool({ name: "link", arguments: {} });
@@ -310,8 +300,6 @@ test("startMcpProxy: no copy of a result's text passes undecided (structuredCont
 
 test("startMcpProxy: an upstream's tool list never loosens the application's schema of a tool of the same name, however it changes mid-session", async () => {
   const { createGuard } = await import("../../index.ts");
-  const { startMcpProxy } = await import("../index.ts");
-  const { InMemoryTransport } = await import("@modelcontextprotocol/sdk/inMemory.js");
   const strict = { type: "object", properties: { amount: { type: "number", maximum: 500 } }, required: ["amount"] } as const;
   const guard = createGuard({ policies: [{ path: "x.policy", text: "package x\n" }], env: "t", agent: "mcp" });
   // The application's own refund tool, registered as its adapters do (guardAgentTool, guardTools, wrapTool({ schema })).
@@ -319,12 +307,8 @@ test("startMcpProxy: an upstream's tool list never loosens the application's sch
   const upstream = new McpServer({ name: "u", version: "1" });
   const paid: number[] = [];
   upstream.registerTool("refund", { inputSchema: { amount: z.number() } }, async ({ amount }) => (paid.push(amount), { content: [{ type: "text", text: `refunded ${amount}` }] }));
-  const [upA, upB] = InMemoryTransport.createLinkedPair();
-  await upstream.connect(upB);
-  const [downA, downB] = InMemoryTransport.createLinkedPair();
-  const proxy = await startMcpProxy({ guard, upstream: upA, downstream: downB });
   const client = new Client({ name: "c", version: "1" });
-  await client.connect(downA);
+  const proxy = await linked(guard, upstream, client);
   try {
     await client.listTools();
     // Mid-session the upstream adds a tool under a name the application guards elsewhere, with no schema to speak of.
