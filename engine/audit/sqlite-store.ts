@@ -83,6 +83,41 @@ function subjectRuns(entries: readonly { readonly subject: string | null }[], fi
 
 const SUBJECT_UPSERT = " ON CONFLICT (subject) DO UPDATE SET entries = entries + excluded.entries, last_idx = excluded.last_idx";
 
+// One row per completed perfect subtree of height >= 1 (leaf hashes live on the entries), keyed
+// by the last leaf it covers, then its level. A commit's new nodes all cover leaves of that
+// commit, so they land as one run at the end of the B-tree: keyed by (level, idx), each level's
+// new rows went to that level's own page, and a commit of 50 entries wrote ~16 pages of nodes
+// (each a full 16 KiB page image into the WAL) where this writes one or two.
+const NODES = `
+CREATE TABLE IF NOT EXISTS nodes (
+  last INTEGER NOT NULL,
+  level INTEGER NOT NULL,
+  hash BLOB NOT NULL,
+  PRIMARY KEY (last, level)
+) WITHOUT ROWID;`;
+
+/** The last leaf that node `index` of `level` covers. */
+function lastLeaf(level: number, index: number): number {
+  return (index + 1) * 2 ** level - 1;
+}
+
+/**
+ * Moves a log written with nodes keyed by (level, idx) onto NODES, in the caller's transaction.
+ * The rows are read back in the new key's order so the new table is built by appends.
+ */
+function migrateNodes(db: DatabaseSync): void {
+  db.exec("ALTER TABLE nodes RENAME TO nodes_by_level");
+  db.exec(NODES);
+  db.exec("INSERT INTO nodes (last, level, hash) SELECT (idx + 1) * (1 << level) - 1, level, hash FROM nodes_by_level ORDER BY 1, 2");
+  db.exec("DROP TABLE nodes_by_level");
+}
+
+/**
+ * Widest subtree whose level levelHashes reads in one range: a range over n nodes of width w
+ * steps over about n * w rows of all levels, where one lookup a node costs a few row reads.
+ */
+const SCAN_WIDTH = 16;
+
 /** Page size of a new log's file. */
 const PAGE_SIZE = 16384;
 /** Rows per multi-row INSERT, largest first (SQLite allows 32,766 parameters per statement). */
@@ -97,12 +132,7 @@ CREATE TABLE IF NOT EXISTS entries (
   subject TEXT,
   time INTEGER NOT NULL
 );
-CREATE TABLE IF NOT EXISTS nodes (
-  level INTEGER NOT NULL,
-  idx INTEGER NOT NULL,
-  hash BLOB NOT NULL,
-  PRIMARY KEY (level, idx)
-) WITHOUT ROWID;
+${NODES}
 CREATE TABLE IF NOT EXISTS checkpoints (
   id INTEGER PRIMARY KEY,
   size INTEGER NOT NULL,
@@ -128,13 +158,14 @@ ${SUBJECT_ENTRIES}
 /**
  * Opens the log's tables inside one write transaction (so that two processes opening an older
  * file do not both migrate it): creates them when `create`, and moves a log written before the
- * subject_entries table existed onto it.
+ * subject_entries table existed, or with nodes keyed by (level, idx), onto today's tables.
  */
 function openSchema(db: DatabaseSync, path: string, create: boolean): void {
   const tables = () => new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Row[]).map((r) => String(r.name)));
   immediateTransaction(db, () => {
     const have = tables();
     if (have.has("entries") && !have.has("subject_entries")) migrateSubjects(db);
+    if (have.has("nodes") && !(db.prepare("SELECT name FROM pragma_table_info('nodes')").all() as Row[]).some((r) => r.name === "last")) migrateNodes(db);
     if (create) db.exec(SCHEMA);
     const now = tables();
     if (!["entries", "nodes", "checkpoints", "subject_keys", "meta", "subject_entries"].every((t) => now.has(t))) throw new StoreError("audit/store-unreadable", `'${path}' is not a palisade audit log`, "pass --db with the log's SQLite file or a postgres:// URL");
@@ -178,12 +209,11 @@ export class SqliteStore implements AuditStore {
     this.#q = {
       size: p("SELECT max(idx) AS m FROM entries"),
       leaf: p("SELECT leaf_hash FROM entries WHERE idx = ?"),
-      node: p("SELECT hash FROM nodes WHERE level = ? AND idx = ?"),
+      node: p("SELECT hash FROM nodes WHERE last = ? AND level = ?"),
       insEntry: p("INSERT INTO entries (idx, data, leaf_hash, subject, time) VALUES (?, ?, ?, ?, ?)"),
-      insNode: p("INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)"),
       entries: p("SELECT idx, data, leaf_hash, subject, time FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx"),
       leaves: p("SELECT idx, leaf_hash FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx"),
-      levelNodes: p("SELECT idx, hash FROM nodes WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx"),
+      levelNodes: p("SELECT last, hash FROM nodes WHERE last >= ? AND last <= ? AND level = ? ORDER BY last"),
       nodeCount: p("SELECT count(*) AS n FROM nodes"),
       insCheckpoint: p("INSERT INTO checkpoints (size, root, note, time) VALUES (?, ?, ?, ?)"),
       checkpoints: p("SELECT size, root, note, time FROM checkpoints ORDER BY size, time, id"),
@@ -288,8 +318,8 @@ export class SqliteStore implements AuditStore {
       entries.forEach((e, k) => entryArgs.push(i++, e.data, leaves[k], e.subject, e.time));
       this.#insertRows("entries (idx, data, leaf_hash, subject, time)", 5, entryArgs);
       const nodeArgs: (number | Uint8Array)[] = [];
-      for (const n of nodes) nodeArgs.push(n.level, n.index, n.hash);
-      this.#insertRows("nodes (level, idx, hash)", 3, nodeArgs);
+      for (const n of nodes) nodeArgs.push(lastLeaf(n.level, n.index), n.level, n.hash);
+      this.#insertRows("nodes (last, level, hash)", 3, nodeArgs);
       const subjectArgs: (number | string)[] = [];
       for (const [subject, r] of subjectRuns(entries, first)) subjectArgs.push(subject, r.entries, r.first, r.last);
       this.#insertRows("subject_entries (subject, entries, first_idx, last_idx)", 4, subjectArgs, SUBJECT_UPSERT);
@@ -311,7 +341,7 @@ export class SqliteStore implements AuditStore {
   #nodes(ids: readonly NodeId[]): Map<string, Uint8Array> {
     const out = new Map<string, Uint8Array>();
     for (const { level, index } of ids) {
-      const r = (level === 0 ? this.#q.leaf.get(index) : this.#q.node.get(level, index)) as Row | undefined;
+      const r = (level === 0 ? this.#q.leaf.get(index) : this.#q.node.get(lastLeaf(level, index), level)) as Row | undefined;
       if (r) out.set(nodeKey(level, index), bytes(level === 0 ? r.leaf_hash : r.hash));
     }
     return out;
@@ -324,9 +354,26 @@ export class SqliteStore implements AuditStore {
 
   async levelHashes(level: number, from: number, to: number): Promise<Map<number, Uint8Array>> {
     this.#open();
-    const rows = (level === 0 ? this.#q.leaves.all(from, to) : this.#q.levelNodes.all(level, from, to)) as unknown as [number, unknown][];
     const out = new Map<number, Uint8Array>();
-    for (const [i, h] of rows) out.set(i, bytes(h));
+    if (level === 0) {
+      for (const [i, h] of this.#q.leaves.all(from, to) as unknown as [number, unknown][]) out.set(i, bytes(h));
+      return out;
+    }
+    if (to <= from) return out;
+    const width = 2 ** level;
+    if (width > SCAN_WIDTH) {
+      // Nodes of one level lie width apart among every level's rows: looked up one by one, up
+      // to the last the log's entries complete (a range past them, from a damaged checkpoint's
+      // size, would otherwise be a loop over nothing).
+      const end = Math.min(to, Math.floor(this.#size() / width));
+      for (let i = from; i < end; i++) {
+        const r = this.#q.node.get(lastLeaf(level, i), level) as Row | undefined;
+        if (r) out.set(i, bytes(r.hash));
+      }
+      return out;
+    }
+    // Low levels: one range read over the leaves they cover, the other levels' rows skipped in SQLite.
+    for (const [last, h] of this.#q.levelNodes.all(lastLeaf(level, from), lastLeaf(level, to - 1), level) as unknown as [number, unknown][]) out.set((last + 1) / width - 1, bytes(h));
     return out;
   }
 

@@ -5,9 +5,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { AuditError } from "../errors.ts";
+import { AuditLog } from "../log.ts";
+import { MerkleTree } from "../merkle.ts";
+import { generateKey } from "../note.ts";
 import { SqliteStore } from "../sqlite-store.ts";
 import { ThreadedSqliteStore } from "../sqlite-thread.ts";
 import { StoreError, openStore } from "../store.ts";
+import { decisionRecord } from "./records.ts";
 import { storeSuite } from "./store-suite.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "palisade-store-"));
@@ -100,5 +104,61 @@ test("sqlite: a log written with the entries_subject index moves to the subject 
     assert.equal(await again.subjectEntryCount("alice"), 10);
   } finally {
     await again.close();
+  }
+});
+
+test("sqlite: a log written with nodes keyed by (level, idx) moves to (last leaf, level) once, even opened by two at a time; proofs, tiles and verify read it", async () => {
+  const { DatabaseSync } = await import("node:sqlite");
+  const p = join(dir, "legacy-nodes.db");
+  const key = generateKey("palisade.test/legacy-nodes");
+  const SIZE = 777;
+  const before = await AuditLog.open(SqliteStore.open(p), { signingKey: key.signerKey, erasure: false });
+  for (let i = 0; i < SIZE; i++) void before.append(decisionRecord(i));
+  await before.flush();
+  const cp = await before.checkpoint();
+  const proofs = await Promise.all([0, 255, 256, 511, 776].map((i) => before.inclusionProof(i)));
+  const consistency = await Promise.all([1, 100, 256, 700].map((s) => before.consistencyProof(s)));
+  const tiles = new Map([...(await before.tiles(cp))].map((f) => [f.path, f.bytes]));
+  const tile8 = await before.tile(1, 0, 3);
+  await before.close();
+  assert.ok(tiles.has("tile/1/000.p/3") && tile8 !== undefined, "the log reaches the second tile level");
+  // The layout before: one B-tree ordered by level, then index.
+  const db = new DatabaseSync(p);
+  db.exec(`BEGIN;
+    CREATE TABLE old_nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx)) WITHOUT ROWID;
+    INSERT INTO old_nodes SELECT level, (last + 1) / (1 << level) - 1, hash FROM nodes;
+    DROP TABLE nodes; ALTER TABLE old_nodes RENAME TO nodes; COMMIT`);
+  db.close();
+  // Two stores on their own threads open it at once: one migrates, the other finds it done.
+  const both = await Promise.all([ThreadedSqliteStore.open(p), ThreadedSqliteStore.open(p, { create: false })]);
+  assert.deepEqual(await Promise.all(both.map((s) => s.nodeCount())), [SIZE - 4, SIZE - 4], "777 = 512 + 256 + 8 + 1: one node per completed subtree, none twice");
+  await Promise.all(both.map((s) => s.close()));
+  const check = new DatabaseSync(p);
+  assert.deepEqual(check.prepare("SELECT name FROM pragma_table_info('nodes') ORDER BY cid").all().map((r) => r.name), ["last", "level", "hash"]);
+  assert.equal(check.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name LIKE 'nodes_%'").get()?.n, 0, "nothing of the old table is left");
+  check.close();
+  const after = await AuditLog.open(p, { signingKey: key.signerKey });
+  try {
+    assert.deepEqual(await Promise.all([0, 255, 256, 511, 776].map((i) => after.inclusionProof(i))), proofs);
+    assert.deepEqual(await Promise.all([1, 100, 256, 700].map((s) => after.consistencyProof(s))), consistency);
+    assert.deepEqual(new Map([...(await after.tiles(cp))].map((f) => [f.path, f.bytes])), tiles);
+    assert.deepEqual(await after.tile(1, 0, 3), tile8);
+    const report = await after.verify();
+    assert.ok(report.ok, JSON.stringify(report.problems));
+    assert.equal(report.checked.nodes, SIZE - 4);
+    // And it grows on the new layout.
+    for (let i = SIZE; i < 1100; i++) void after.append(decisionRecord(i));
+    await after.flush();
+    await after.checkpoint();
+    const grown = await after.verify();
+    assert.ok(grown.ok && grown.size === 1100, JSON.stringify(grown.problems));
+    const proof = await after.inclusionProof(1000);
+    const t = new MerkleTree();
+    const read = SqliteStore.open(p, { create: false });
+    for (const e of await read.entries(0, 1100)) t.appendLeafHash(e.leafHash);
+    await read.close();
+    assert.deepEqual(proof.proof, t.inclusionProof(1000, 1100));
+  } finally {
+    await after.close();
   }
 });

@@ -12,6 +12,7 @@ function adapt(text: string, params: unknown[]): [string, unknown[]] {
 }
 
 tamperSuite("postgres", {
+  nodeIndex: "idx",
   async fresh() {
     const location = await freshDatabase("audit_tamper");
     return { location, store: await PostgresStore.open(location) };

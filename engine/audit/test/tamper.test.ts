@@ -12,6 +12,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 
 tamperSuite("sqlite", {
+  nodeIndex: "(last + 1) / (1 << level) - 1",
   async fresh() {
     const location = join(dir, `base${++n}.db`);
     return { location, store: SqliteStore.open(location) };
