@@ -11,11 +11,26 @@ export function sha256(...parts: Uint8Array[]): Uint8Array {
   return new Uint8Array(h.digest());
 }
 
+// Digests are handed out as 32-byte views of a shared slab, as Node's Buffer pool does for
+// small buffers: crypto.hash's "buffer" output allocates an ArrayBuffer of its own per digest,
+// and that allocation and its collection cost about as much as hashing a kilobyte. A digest
+// kept keeps its 8 KiB slab alive, and one posted to another thread takes the slab with it.
+const SLAB = 8192;
+let slab = Buffer.allocUnsafeSlow(SLAB);
+let slabAt = 0;
+
 // One-shot crypto.hash over a single buffer is about a quarter cheaper than a createHash
 // object per call, and node hashing is the inner loop of appends, proofs and full verification.
+// Its "binary" (latin1) output is the digest's bytes one per character, written into the slab as they are.
 function sha256Of(bytes: Uint8Array): Uint8Array {
-  const out = hash("sha256", bytes, "buffer");
-  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  if (slabAt + HASH_SIZE > SLAB) {
+    slab = Buffer.allocUnsafeSlow(SLAB);
+    slabAt = 0;
+  }
+  const at = slabAt;
+  slab.write(hash("sha256", bytes, "binary"), at, HASH_SIZE, "binary");
+  slabAt += HASH_SIZE;
+  return new Uint8Array(slab.buffer, at, HASH_SIZE);
 }
 
 /** Leaf hash: SHA-256(0x00 || data). */
