@@ -23,14 +23,27 @@ let slabAt = 0;
 // object per call, and node hashing is the inner loop of appends, proofs and full verification.
 // Its "binary" (latin1) output is the digest's bytes one per character, written into the slab as they are.
 function sha256Of(bytes: Uint8Array): Uint8Array {
+  const at = slot();
+  slab.write(hash("sha256", bytes, "binary"), at, HASH_SIZE, "binary");
+  return new Uint8Array(slab.buffer, at, HASH_SIZE);
+}
+
+/** Where the next 32 bytes of the slab start (a new slab when this one is full). */
+function slot(): number {
   if (slabAt + HASH_SIZE > SLAB) {
     slab = Buffer.allocUnsafeSlow(SLAB);
     slabAt = 0;
   }
-  const at = slabAt;
-  slab.write(hash("sha256", bytes, "binary"), at, HASH_SIZE, "binary");
   slabAt += HASH_SIZE;
-  return new Uint8Array(slab.buffer, at, HASH_SIZE);
+  return slabAt - HASH_SIZE;
+}
+
+/** A copy of a hash (HASH_SIZE bytes) that shares no bytes with it, in the digest slab. */
+export function copyHash(h: Uint8Array): Uint8Array {
+  const at = slot();
+  const out = new Uint8Array(slab.buffer, at, HASH_SIZE);
+  out.set(h);
+  return out;
 }
 
 /** Leaf hash: SHA-256(0x00 || data). */

@@ -6,7 +6,7 @@
 // apart from "hash them" (hashPlan) so a store can fetch everything in one query.
 import { AuditError } from "./errors.ts";
 // leafHash is imported under another name so MerkleTree.leafHash (a method) reads clearly.
-import { emptyRoot, HASH_SIZE, leafHash as leafHashOf, nodeHash } from "./hash.ts";
+import { copyHash, emptyRoot, HASH_SIZE, leafHash as leafHashOf, nodeHash } from "./hash.ts";
 
 /**
  * Hash of the perfect subtree of 2^level leaves starting at leaf index * 2^level (level 0 = leaf
@@ -216,7 +216,7 @@ export class CompactRange {
       throw new AuditError("audit/invalid-hash", `a leaf hash must be ${HASH_SIZE} bytes`, "hash entries with leafHash() before appending");
     }
     const at = this.#size;
-    let h: Uint8Array = leafHash.slice();
+    let h: Uint8Array = copyHash(leafHash);
     let level = 0;
     let width = 1;
     onNode?.(0, at, h);
