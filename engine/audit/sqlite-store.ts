@@ -13,8 +13,8 @@ import { closeSync, existsSync, openSync, readSync } from "node:fs";
 import { DatabaseSync } from "node:sqlite";
 import { immediateTransaction } from "../storage/sqlite.ts";
 import type { StatementSync } from "node:sqlite";
-import type { NodeId } from "./merkle.ts";
-import { StoreError, edgeIds, leafHashesOf, nodeKey, planAppend } from "./store.ts";
+import type { CompactRange, NodeId } from "./merkle.ts";
+import { StoreError, appendNodes, edgeIds, edgeRange, leafHashesOf, nodeKey } from "./store.ts";
 import type { AppendResult, AuditStore, EraseOutcome, NewEntry, StoredCheckpoint, StoredEntry, SubjectKey } from "./store.ts";
 /** Meta row set while an erasure has not yet removed every copy of a key from the files. */
 const PURGE_PENDING = "erasure_pending";
@@ -305,12 +305,22 @@ export class SqliteStore implements AuditStore {
     return r.m === null ? 0 : Number(r.m) + 1;
   }
 
+  /**
+   * The tree as this connection's last append left it. The next append resumes from it instead of
+   * reading the right edge back (a lookup per set bit of the size, most of the fixed cost of a
+   * small commit) when the log still has that size, that is when no other writer appended since.
+   * Taken out while an append runs, so a failed one leaves none behind.
+   */
+  #range: CompactRange | undefined;
+
   async append(entries: readonly NewEntry[]): Promise<AppendResult> {
-    return this.#tx(() => {
+    const kept = this.#range;
+    this.#range = undefined;
+    const { result, range } = this.#tx(() => {
       const first = this.#size();
-      const edge = this.#nodes(edgeIds(first));
+      const range = kept?.size === first ? kept : edgeRange(first, this.#nodes(edgeIds(first)));
       const leaves = leafHashesOf(entries);
-      const nodes = planAppend(first, edge, leaves);
+      const nodes = appendNodes(range, leaves);
       // Many rows per statement: each run() crosses from JS into SQLite, and at a row or two per
       // entry that crossing, not the insert, is what a one-row statement spends its time on.
       const entryArgs: (number | Uint8Array | string | null)[] = [];
@@ -323,8 +333,10 @@ export class SqliteStore implements AuditStore {
       const subjectArgs: (number | string)[] = [];
       for (const [subject, r] of subjectRuns(entries, first)) subjectArgs.push(subject, r.entries, r.first, r.last);
       this.#insertRows("subject_entries (subject, entries, first_idx, last_idx)", 4, subjectArgs, SUBJECT_UPSERT);
-      return { first, size: i };
+      return { result: { first, size: i }, range };
     });
+    this.#range = range;
+    return result;
   }
 
   async size(): Promise<number> {

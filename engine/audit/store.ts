@@ -224,6 +224,11 @@ export interface NewNode {
  * by `edgeIds`) before it. Throws StoreError when the edge is incomplete: the store was damaged.
  */
 export function planAppend(size: number, edge: ReadonlyMap<string, Uint8Array>, leafHashes: readonly Uint8Array[]): NewNode[] {
+  return appendNodes(edgeRange(size, edge), leafHashes);
+}
+
+/** The tree of `size` leaves resumed from its stored right edge (as read by `edgeIds`); throws as planAppend does. */
+export function edgeRange(size: number, edge: ReadonlyMap<string, Uint8Array>): CompactRange {
   const hashes: Uint8Array[] = [];
   for (const id of edgeIds(size)) {
     const h = edge.get(nodeKey(id.level, id.index));
@@ -232,7 +237,11 @@ export function planAppend(size: number, edge: ReadonlyMap<string, Uint8Array>, 
     }
     hashes.push(h);
   }
-  const range = new CompactRange(size, hashes);
+  return new CompactRange(size, hashes);
+}
+
+/** Appends the leaves to `range` and returns the interior nodes they complete. */
+export function appendNodes(range: CompactRange, leafHashes: readonly Uint8Array[]): NewNode[] {
   const nodes: NewNode[] = [];
   const sink = (level: number, index: number, hash: Uint8Array) => {
     if (level > 0) nodes.push({ level, index, hash });

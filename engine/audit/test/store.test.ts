@@ -162,3 +162,47 @@ test("sqlite: a log written with nodes keyed by (level, idx) moves to (last leaf
     await after.close();
   }
 });
+
+test("sqlite: appends resume from the tree this store last committed, re-read when another writer appended or an append failed", async () => {
+  const { DatabaseSync } = await import("node:sqlite");
+  const p = join(dir, "edge.db");
+  const entry = (i: number) => ({ data: new TextEncoder().encode(`entry ${i}`), subject: null, time: i });
+  const a = SqliteStore.open(p);
+  const b = SqliteStore.open(p);
+  const reference = new MerkleTree();
+  let next = 0;
+  const append = async (s: SqliteStore, n: number) => {
+    const batch = Array.from({ length: n }, () => entry(next++));
+    await s.append(batch);
+    for (const e of batch) reference.append(e.data);
+  };
+  try {
+    await append(a, 5);
+    await append(a, 6);
+    // Another connection (another process, as far as `a` knows) appends in between.
+    await append(b, 7);
+    await append(a, 3);
+    // An append that fails after its nodes were planned: a trigger refuses it at its last row.
+    const db = new DatabaseSync(p);
+    db.exec(`CREATE TRIGGER refuse BEFORE INSERT ON entries WHEN NEW.idx = ${next + 3} BEGIN SELECT RAISE(ABORT, 'refused'); END`);
+    await assert.rejects(a.append(Array.from({ length: 4 }, (_, k) => entry(next + k))), /refused/);
+    db.exec("DROP TRIGGER refuse");
+    await append(a, 9);
+    // Damage to the stored edge: a store that reads it back says so rather than extending it.
+    const size = reference.size;
+    assert.equal(await a.size(), size);
+    assert.equal(size, 30);
+    assert.equal(await a.nodeCount(), size - 4, "30 = 16 + 8 + 4 + 2: one node per completed subtree");
+    const ids = Array.from({ length: 5 }, (_, level) => Array.from({ length: Math.floor(size / 2 ** level) }, (_, index) => ({ level, index }))).flat();
+    const stored = await a.nodes(ids);
+    for (const { level, index } of ids) assert.deepEqual(stored.get(`${level}/${index}`), reference.reader()(level, index), `node ${level}/${index}`);
+    db.exec("DELETE FROM nodes WHERE level = 4");
+    db.close();
+    const c = SqliteStore.open(p);
+    await assert.rejects(c.append([entry(next)]), (e: unknown) => e instanceof StoreError && e.code === "audit/store-corrupt" && /lacks node 4\/0/.test(e.message));
+    await c.close();
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
