@@ -80,7 +80,7 @@ export const SCHEMAS: Record<string, JsonSchema> = {
       phase: ref("Phase"),
       input: {
         type: "object",
-        description: "The phase's input. `agent.id` and `env` default to the key's only agent and environment; `time` to now; `session.calls` to the service's record of the session (a client may send its own only with the `history` scope). Strings must be well-formed UTF-16, numbers held exactly by a 64-bit float as written (send larger integers as strings), each key once per object, nesting at most 64 deep (I-JSON, RFC 7493).",
+        description: "The phase's input. `agent.id` and `env` default to the key's only agent and environment; `time` is the service's clock and `session.calls` its record of the session (a client may send its own calls only with the `history` scope, and a `time` only with them). Strings must be well-formed UTF-16, numbers held exactly by a 64-bit float as written (send larger integers as strings), each key once per object, nesting at most 64 deep (I-JSON, RFC 7493).",
       },
       session: { ...ID, description: "The session id: its earlier tool calls, on any node, become `session.calls`." },
       environment: { ...ID, description: "The environment (`env` in policies); defaults to the key's only environment." },

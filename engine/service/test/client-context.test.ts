@@ -1,0 +1,87 @@
+// What a client may say about the context of its own decision. The service adds the agent, the
+// environment, the session's history and the time itself; a client that could choose them would
+// choose the ones its rules let through. The agent and environment are checked against the key
+// (routes.test.ts), the history is the service's unless the key has the `history` scope
+// (session-principal.test.ts); these tests hold the time to the same rule, and the error's path
+// to the field that was refused.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { loadPolicySet } from "../../runtime/index.ts";
+import { hashKey } from "../keys.ts";
+import { keyConfigs, startHarness } from "./harness.ts";
+import type { Harness } from "./harness.ts";
+
+// The shipped clinic example's rate rule, and a rule on the hour.
+const POLICY = `package clock
+
+rule search_rate on tool_call {
+  when tool.name == "search"
+   and (count c in session.calls where c.tool.name == "search" and time - c.time < 1m) >= 2
+  then deny "too many searches in one minute"
+}
+
+rule office_hours on tool_call {
+  when tool.name == "wire" and hour_of_day(time) != hour_of_day(time)
+  then deny "never"
+}
+`;
+const sources = [{ path: "clock.policy", text: POLICY }];
+const HISTORY_KEY = "k-history-clock";
+const keys = [...keyConfigs, { id: "history", sha256: hashKey(HISTORY_KEY), agents: ["shop-bot"], environments: ["production"], scopes: ["history"] }];
+
+const search = (extra: Record<string, unknown> = {}, session: string | null = "rate"): Record<string, unknown> => ({
+  phase: "tool_call",
+  ...(session === null ? {} : { session }),
+  input: { agent: { id: "shop-bot" }, env: "production", principal: { id: "u1" }, tool: { name: "search", args: {} }, ...extra },
+});
+
+describe("the time of a decision is the service's", () => {
+  let h: Harness;
+  before(async () => {
+    const { policySet } = loadPolicySet(sources);
+    assert.ok(policySet);
+    h = await startHarness({ policySet, sources }, keys);
+  });
+  after(() => h.close());
+
+  it("a client cannot step outside a rate window by naming its own time", async () => {
+    for (let i = 0; i < 2; i++) assert.equal((await h.call("POST", "/v1/decide", "agent", search())).body.decision, "allow");
+    assert.equal((await h.call("POST", "/v1/decide", "agent", search())).body.decision, "deny");
+    // An hour ahead, or a day behind: the earlier searches would fall outside the minute.
+    for (const time of ["2099-01-01T00:00:00Z", "1999-01-01T00:00:00Z", "not a time", 0]) {
+      const r = await h.call("POST", "/v1/decide", "agent", search({ time }));
+      assert.notEqual(r.body.decision, "allow", `time ${JSON.stringify(time)} let the third search through`);
+      assert.equal(r.status, 403, JSON.stringify(r.body));
+      assert.equal(r.body.error.code, "auth/forbidden");
+      assert.equal(r.body.error.path, "/input/time");
+    }
+    // Nor inside a batch, nor without a session (a rule on the hour reads the same clock).
+    const batch = await h.call("POST", "/v1/decide/batch", "agent", { requests: [search(), search({ time: "2099-01-01T00:00:00Z" })] });
+    assert.equal(batch.status, 200, JSON.stringify(batch.body));
+    assert.equal(batch.body.results[0].decision, "deny");
+    assert.equal(batch.body.results[1].decision, undefined);
+    assert.equal(batch.body.results[1].error.path, "/requests/1/input/time");
+    const lone = await h.call("POST", "/v1/decide", "agent", search({ time: "2099-01-01T03:00:00Z" }, null));
+    assert.equal(lone.status, 403, JSON.stringify(lone.body));
+  });
+
+  it("the time recorded and shown is the service's clock", async () => {
+    const before = Date.now();
+    const r = await h.call("POST", "/v1/decide", "agent", search({}, "fresh"));
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    const t = Date.parse(r.body.payload.time);
+    assert.ok(t >= before - 1000 && t <= Date.now() + 1000, r.body.payload.time);
+  });
+
+  it("a key with the history scope that sends the whole context (its own calls) may give the time too", async () => {
+    const calls = [0, 1].map(() => ({ tool: { name: "search", args: {} }, time: "2026-11-25T10:00:00Z", decision: "allow", outcome: "executed" }));
+    const within = await h.call("POST", "/v1/decide", HISTORY_KEY, search({ time: "2026-11-25T10:00:30Z", session: { id: "replay", calls } }, null));
+    assert.equal(within.status, 200, JSON.stringify(within.body));
+    assert.equal(within.body.decision, "deny");
+    const later = await h.call("POST", "/v1/decide", HISTORY_KEY, search({ time: "2026-11-25T10:05:00Z", session: { id: "replay", calls } }, null));
+    assert.equal(later.body.decision, "allow");
+    // Without its own calls the history is the service's, and so is the time.
+    const mixed = await h.call("POST", "/v1/decide", HISTORY_KEY, search({ time: "2099-01-01T00:00:00Z" }));
+    assert.equal(mixed.status, 403, JSON.stringify(mixed.body));
+  });
+});
