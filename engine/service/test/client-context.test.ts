@@ -85,3 +85,35 @@ describe("the time of a decision is the service's", () => {
     assert.equal(mixed.status, 403, JSON.stringify(mixed.body));
   });
 });
+
+describe("a refusal names the field that was out of the key's scope", () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness();
+  });
+  after(() => h.close());
+
+  // The agent key may act for shop-bot in production only.
+  const decide = (input: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ phase: "tool_call", input: { tool: { name: "lookup", args: {} }, ...input }, ...extra });
+  const cases: [string, string, unknown, string][] = [
+    ["decide: another agent", "/v1/decide", decide({ agent: { id: "other-bot" } }), "/input/agent/id"],
+    ["decide: another agent, the environment given", "/v1/decide", decide({ agent: { id: "other-bot" } }, { environment: "production" }), "/input/agent/id"],
+    ["decide: another environment in the input", "/v1/decide", decide({ env: "staging" }), "/input/env"],
+    ["decide: another environment beside the input", "/v1/decide", decide({}, { environment: "staging" }), "/environment"],
+    ["decide: another environment, the agent given", "/v1/decide", decide({ agent: { id: "shop-bot" }, env: "staging" }), "/input/env"],
+    ["outcome: another agent, the environment given", "/v1/outcomes", { phase: "tool_call", tool: "lookup", agent: "other-bot", environment: "production" }, "/agent"],
+    ["outcome: another environment, the agent given", "/v1/outcomes", { phase: "tool_call", tool: "lookup", agent: "shop-bot", environment: "staging" }, "/environment"],
+    ["outcome in a list", "/v1/outcomes", { outcomes: [{ phase: "tool_call", tool: "lookup" }, { phase: "tool_call", tool: "lookup", agent: "shop-bot", environment: "staging" }] }, "/outcomes/1/environment"],
+    ["settlement: another environment, the agent given", "/v1/settlements", { session: "s", call_seq: 0, outcome: "failed", agent: "shop-bot", environment: "staging" }, "/environment"],
+    ["settlement: another agent, the environment given", "/v1/settlements", { session: "s", call_seq: 0, outcome: "failed", agent: "other-bot", environment: "production" }, "/agent"],
+    ["approval filing: another environment", "/v1/approvals/requests", { phase: "tool_call", agent: "shop-bot", env: "staging", reasons: [], policy: `sha256:${"0".repeat(64)}` }, "/env"],
+  ];
+  for (const [name, path, body, pointer] of cases) {
+    it(name, async () => {
+      const r = await h.call("POST", path, "agent", body);
+      assert.equal(r.status, 403, JSON.stringify(r.body));
+      assert.equal(r.body.error.code, "auth/forbidden");
+      assert.equal(r.body.error.path, pointer, r.body.error.message);
+    });
+  }
+});
