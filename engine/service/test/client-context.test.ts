@@ -117,3 +117,45 @@ describe("a refusal names the field that was out of the key's scope", () => {
     });
   }
 });
+
+describe("a body holds only the fields its schema lists", () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness();
+  });
+  after(() => h.close());
+
+  it("an approver's answer with a field beside its action is refused, and the request stays pending", async () => {
+    const asked = await h.call("POST", "/v1/decide", "agent", { phase: "tool_call", input: { agent: { id: "shop-bot" }, env: "production", tool: { name: "refund", args: { amount: 900 } } } });
+    const id = asked.body.approval.id as string;
+    // `approved: false` is how the relay route says no: here it was ignored and the request approved.
+    for (const [extra, field] of [[{ approved: false }, "approved"], [{ action2: "reject" }, "action2"], [{ by: "mallory" }, "by"]] as const) {
+      const r = await h.call("POST", "/v1/approvals", "supervisor", { id, action: "approve", ...extra });
+      assert.equal(r.status, 400, JSON.stringify(r.body));
+      assert.equal(r.body.error.path, `/${field}`);
+    }
+    assert.equal((await h.call("GET", `/v1/approvals/${id}`, "admin")).body.status, "pending");
+    assert.equal((await h.call("POST", "/v1/approvals", "supervisor", { id, action: "reject" })).status, 200);
+  });
+
+  it("a relayed answer, a filing and a batch with an unknown field are refused at that field", async () => {
+    const asked = await h.call("POST", "/v1/decide", "agent", { phase: "tool_call", input: { agent: { id: "shop-bot" }, env: "production", tool: { name: "export", args: {} } } });
+    const relay = await h.call("POST", `/v1/approvals/${asked.body.approval.id}/answered`, "agent", { approved: true, action: "reject" });
+    assert.equal(relay.status, 400, JSON.stringify(relay.body));
+    assert.equal(relay.body.error.path, "/action");
+    const filing = await h.call("POST", "/v1/approvals/requests", "agent", { phase: "tool_call", agent: "shop-bot", env: "production", reasons: [], policy: `sha256:${"0".repeat(64)}`, role: "nobody" });
+    assert.equal(filing.status, 400, JSON.stringify(filing.body));
+    assert.equal(filing.body.error.path, "/role");
+    const batch = await h.call("POST", "/v1/decide/batch", "agent", { requests: [], mode: "shadow" });
+    assert.equal(batch.status, 400, JSON.stringify(batch.body));
+    assert.equal(batch.body.error.path, "/mode");
+  });
+
+  it("the OpenAPI document says so for every JSON body it describes", async () => {
+    const doc = (await h.call("GET", "/openapi.json", undefined)).body;
+    const schemas = doc.components.schemas as Record<string, { type?: string; additionalProperties?: unknown }>;
+    for (const name of ["DecisionRequest", "BatchRequest", "ApprovalAction", "ApprovalRelay", "ApprovalFiling"]) {
+      assert.equal(schemas[name]?.additionalProperties, false, name);
+    }
+  });
+});
