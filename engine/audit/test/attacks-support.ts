@@ -94,7 +94,7 @@ export function rebuildNodes(db: DatabaseSync): void {
   const read = t.reader();
   db.exec("BEGIN");
   db.exec("DELETE FROM nodes");
-  const ins = db.prepare("INSERT INTO nodes (last, level, hash) VALUES (?, ?, ?)");
-  for (let level = 1, width = 2; width <= t.size; level++, width *= 2) for (let i = 0; (i + 1) * width <= t.size; i++) ins.run((i + 1) * width - 1, level, read(level, i));
+  const ins = db.prepare("INSERT INTO nodes (id, hash) VALUES (?, ?)");
+  for (let level = 1, width = 2; width <= t.size; level++, width *= 2) for (let i = 0; (i + 1) * width <= t.size; i++) ins.run(((i + 1) * width - 1) * 64 + level, read(level, i));
   db.exec("COMMIT");
 }

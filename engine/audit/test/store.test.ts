@@ -107,7 +107,7 @@ test("sqlite: a log written with the entries_subject index moves to the subject 
   }
 });
 
-test("sqlite: a log written with nodes keyed by (level, idx) moves to (last leaf, level) once, even opened by two at a time; proofs, tiles and verify read it", async () => {
+test("sqlite: a log written with nodes keyed by (level, idx) moves to (last leaf, level) rowids once, even opened by two at a time; proofs, tiles and verify read it", async () => {
   const { DatabaseSync } = await import("node:sqlite");
   const p = join(dir, "legacy-nodes.db");
   const key = generateKey("palisade.test/legacy-nodes");
@@ -126,7 +126,7 @@ test("sqlite: a log written with nodes keyed by (level, idx) moves to (last leaf
   const db = new DatabaseSync(p);
   db.exec(`BEGIN;
     CREATE TABLE old_nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx)) WITHOUT ROWID;
-    INSERT INTO old_nodes SELECT level, (last + 1) / (1 << level) - 1, hash FROM nodes;
+    INSERT INTO old_nodes SELECT id & 63, ((id >> 6) + 1) / (1 << (id & 63)) - 1, hash FROM nodes;
     DROP TABLE nodes; ALTER TABLE old_nodes RENAME TO nodes; COMMIT`);
   db.close();
   // Two stores on their own threads open it at once: one migrates, the other finds it done.
@@ -134,7 +134,7 @@ test("sqlite: a log written with nodes keyed by (level, idx) moves to (last leaf
   assert.deepEqual(await Promise.all(both.map((s) => s.nodeCount())), [SIZE - 4, SIZE - 4], "777 = 512 + 256 + 8 + 1: one node per completed subtree, none twice");
   await Promise.all(both.map((s) => s.close()));
   const check = new DatabaseSync(p);
-  assert.deepEqual(check.prepare("SELECT name FROM pragma_table_info('nodes') ORDER BY cid").all().map((r) => r.name), ["last", "level", "hash"]);
+  assert.deepEqual(check.prepare("SELECT name FROM pragma_table_info('nodes') ORDER BY cid").all().map((r) => r.name), ["id", "hash"]);
   assert.equal(check.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name LIKE 'nodes_%'").get()?.n, 0, "nothing of the old table is left");
   check.close();
   const after = await AuditLog.open(p, { signingKey: key.signerKey });
@@ -196,7 +196,7 @@ test("sqlite: appends resume from the tree this store last committed, re-read wh
     const ids = Array.from({ length: 5 }, (_, level) => Array.from({ length: Math.floor(size / 2 ** level) }, (_, index) => ({ level, index }))).flat();
     const stored = await a.nodes(ids);
     for (const { level, index } of ids) assert.deepEqual(stored.get(`${level}/${index}`), reference.reader()(level, index), `node ${level}/${index}`);
-    db.exec("DELETE FROM nodes WHERE level = 4");
+    db.exec("DELETE FROM nodes WHERE (id & 63) = 4");
     db.close();
     const c = SqliteStore.open(p);
     await assert.rejects(c.append([entry(next)]), (e: unknown) => e instanceof StoreError && e.code === "audit/store-corrupt" && /lacks node 4\/0/.test(e.message));

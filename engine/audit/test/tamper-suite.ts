@@ -25,7 +25,8 @@ export interface TamperBackend {
   fresh(): Promise<{ location: string; store: AuditStore }>;
   /** A copy of the log at `location` (closed), for one case to damage. */
   copy(location: string): Promise<{ location: string; db: RawDb; close(): Promise<void> }>;
-  /** SQL for a row of the nodes table's index within its level (the stores key nodes differently). */
+  /** SQL for a row of the nodes table's level and index within it (the stores key nodes differently). */
+  readonly nodeLevel: string;
   readonly nodeIndex: string;
 }
 
@@ -55,8 +56,8 @@ interface Case {
   readonly first: number;
   /** One past the last entry the damage may lie in, when only a signed root shows it (the report gives a range). */
   readonly to?: number;
-  /** `idx` is the backend's nodeIndex. */
-  readonly damage: (db: RawDb, idx: string) => Promise<void>;
+  /** `node` is the backend's nodeLevel and nodeIndex. */
+  readonly damage: (db: RawDb, node: { level: string; idx: string }) => Promise<void>;
 }
 
 async function row(db: RawDb, idx: number): Promise<{ data: Uint8Array; leaf: Uint8Array }> {
@@ -106,20 +107,20 @@ const cases: Case[] = [
     },
   },
   { name: "an entry appended past a gap", first: SIZE, damage: (db) => db.run("INSERT INTO entries (idx, data, leaf_hash, subject, time) VALUES (?, ?, ?, NULL, 0)", SIZE + 3, forged, leafHash(forged)) },
-  { name: "an edited tree node", first: 8, damage: (db, idx) => db.run(`UPDATE nodes SET hash = ? WHERE level = 3 AND ${idx} = 1`, new Uint8Array(32).fill(7)) },
+  { name: "an edited tree node", first: 8, damage: (db, { level, idx }) => db.run(`UPDATE nodes SET hash = ? WHERE ${level} = 3 AND ${idx} = 1`, new Uint8Array(32).fill(7)) },
   {
     name: "an edited entry with every node recomputed (only the signed checkpoints can tell)",
     // The first checkpoint (size 10) no longer matches: the damage lies in entries 0..9, and the
     // report says so as a range (no leaf memory beside this log to pin it).
     first: 0,
     to: 10,
-    damage: async (db, idx) => {
+    damage: async (db, { level, idx }) => {
       await db.run("UPDATE entries SET data = ?, leaf_hash = ? WHERE idx = ?", forged, leafHash(forged), 5);
       const t = new MerkleTree();
       for (const r of await db.all("SELECT leaf_hash FROM entries ORDER BY idx")) t.appendLeafHash(new Uint8Array(r.leaf_hash as Uint8Array));
       const read = t.reader();
-      for (const n of await db.all(`SELECT level, ${idx} AS idx FROM nodes`)) {
-        await db.run(`UPDATE nodes SET hash = ? WHERE level = ? AND ${idx} = ?`, read(Number(n.level), Number(n.idx)), Number(n.level), Number(n.idx));
+      for (const n of await db.all(`SELECT ${level} AS level, ${idx} AS idx FROM nodes`)) {
+        await db.run(`UPDATE nodes SET hash = ? WHERE ${level} = ? AND ${idx} = ?`, read(Number(n.level), Number(n.idx)), Number(n.level), Number(n.idx));
       }
     },
   },
@@ -158,7 +159,7 @@ export function tamperSuite(name: string, backend: TamperBackend): void {
       base ??= build();
       const copy = await backend.copy(await base);
       try {
-        await c.damage(copy.db, backend.nodeIndex);
+        await c.damage(copy.db, { level: backend.nodeLevel, idx: backend.nodeIndex });
         const io = captureIO(process.cwd());
         const code = await main(["audit", "verify", "--db", copy.location, "--vkey", key.verifierKey], io);
         assert.equal(code, 1, io.out() + io.err());

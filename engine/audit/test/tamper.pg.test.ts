@@ -12,6 +12,7 @@ function adapt(text: string, params: unknown[]): [string, unknown[]] {
 }
 
 tamperSuite("postgres", {
+  nodeLevel: "level",
   nodeIndex: "idx",
   async fresh() {
     const location = await freshDatabase("audit_tamper");

@@ -12,7 +12,8 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 
 tamperSuite("sqlite", {
-  nodeIndex: "(last + 1) / (1 << level) - 1",
+  nodeLevel: "(id & 63)",
+  nodeIndex: "((id >> 6) + 1) / (1 << (id & 63)) - 1",
   async fresh() {
     const location = join(dir, `base${++n}.db`);
     return { location, store: SqliteStore.open(location) };
