@@ -15,23 +15,25 @@ export function sha256(...parts: Uint8Array[]): Uint8Array {
 // small buffers: crypto.hash's "buffer" output allocates an ArrayBuffer of its own per digest,
 // and that allocation and its collection cost about as much as hashing a kilobyte. A digest
 // kept keeps its 8 KiB slab alive, and one posted to another thread takes the slab with it.
+// A plain Uint8Array: the console runs this module in the browser, where Buffer is a stand-in.
 const SLAB = 8192;
-let slab = Buffer.allocUnsafeSlow(SLAB);
+let slab = new Uint8Array(SLAB);
 let slabAt = 0;
 
 // One-shot crypto.hash over a single buffer is about a quarter cheaper than a createHash
 // object per call, and node hashing is the inner loop of appends, proofs and full verification.
-// Its "binary" (latin1) output is the digest's bytes one per character, written into the slab as they are.
+// Its "binary" (latin1) output is the digest's bytes one per character, copied into the slab.
 function sha256Of(bytes: Uint8Array): Uint8Array {
   const at = slot();
-  slab.write(hash("sha256", bytes, "binary"), at, HASH_SIZE, "binary");
+  const d = hash("sha256", bytes, "binary");
+  for (let i = 0; i < HASH_SIZE; i++) slab[at + i] = d.charCodeAt(i);
   return new Uint8Array(slab.buffer, at, HASH_SIZE);
 }
 
 /** Where the next 32 bytes of the slab start (a new slab when this one is full). */
 function slot(): number {
   if (slabAt + HASH_SIZE > SLAB) {
-    slab = Buffer.allocUnsafeSlow(SLAB);
+    slab = new Uint8Array(SLAB);
     slabAt = 0;
   }
   slabAt += HASH_SIZE;

@@ -80,9 +80,11 @@ export function createHash(algorithm: string): Hash {
 }
 
 /** `crypto.hash("sha256", bytes, "buffer")`. */
-export function hash(algorithm: string, data: Uint8Array): Uint8Array {
+export function hash(algorithm: string, data: Uint8Array, encoding?: "binary"): Uint8Array | string {
   if (algorithm !== "sha256") throw new Error(`the browser build only hashes sha256, not ${algorithm}`);
-  return sha256(data);
+  const d = sha256(data);
+  // "binary" (latin1): one character per byte, as Node gives it (the audit log's hash.ts asks so).
+  return encoding === "binary" ? String.fromCharCode(...d) : d;
 }
 
 /** A public key as the page holds it: raw Ed25519 bytes. */

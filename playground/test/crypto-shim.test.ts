@@ -3,10 +3,10 @@
 // ones RFC 8032 refuses (S + L, a flipped bit, a truncation), so the console's proof check and
 // `palisade audit` accept the same signatures; under a small-order key the page is stricter.
 import assert from "node:assert/strict";
-import { createHash as nodeHash, generateKeyPairSync, sign as nodeSign, verify as nodeVerify } from "node:crypto";
+import { hash as nodeOneShot, createHash as nodeHash, generateKeyPairSync, sign as nodeSign, verify as nodeVerify } from "node:crypto";
 import { it } from "node:test";
 import fc from "fast-check";
-import { createHash, createPublicKey, verify } from "../src/crypto-shim.ts";
+import { createHash, createPublicKey, hash, verify } from "../src/crypto-shim.ts";
 
 const L = (1n << 252n) + 27742317777372353535851937790883648493n;
 
@@ -26,6 +26,9 @@ it("hashes like node:crypto at every length around the block size", () => {
   for (let n = 0; n < 200; n++) {
     const data = Uint8Array.from({ length: n }, (_, i) => (i * 31 + n) & 0xff);
     assert.equal(Buffer.from(createHash("sha256").update(data).digest()).toString("hex"), nodeHash("sha256").update(data).digest("hex"), `length ${n}`);
+    // The one-shot form, as bytes and as the "binary" string the audit log's hash.ts reads.
+    assert.deepEqual(hash("sha256", data), new Uint8Array(nodeOneShot("sha256", data, "buffer")), `length ${n}`);
+    assert.equal(hash("sha256", data, "binary"), nodeOneShot("sha256", data, "binary"), `length ${n}`);
   }
 });
 
