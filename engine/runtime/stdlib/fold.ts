@@ -15,7 +15,7 @@
 // "Disguised characters"): every Unicode dash, the minus sign, box-drawing horizontals and the
 // katakana prolonged sound mark become `-`, the Braille blank a space, the ideographic
 // full stop (which IDNA takes as a domain's dot) becomes `.`, circled digits without a
-// compatibility form become digits; Cyrillic, Greek and Armenian letters that look like Latin
+// compatibility form become digits, and a parenthesised or period number (`⑴`, `⒈`) its digits; Cyrillic, Greek and Armenian letters that look like Latin
 // ones (UTS #39 confusables), and a few non-ASCII Latin ones (dotless i, script g), become those
 // ASCII letters only inside a word that also holds an ASCII letter, digit or `@` (a mixed-script
 // word, UTS #39's sign of a spoof): ordinary Russian or Greek text stays as written, so no
@@ -94,6 +94,10 @@ const CIRCLED: readonly (readonly [first: number, last: number, value: number])[
   [0x1f10b, 0x1f10c, 0],
 ];
 
+// A number or letter NFKC writes with its decoration (`⑴` "(1)", `⒈` "1.", `🄂` "1,", `⒜` "(a)",
+// `🄐` "(A)"): a reader takes the character for its digits or letter, so the decoration goes.
+const ENCLOSED = /^\(([0-9]{1,2}|[A-Za-z])\)$|^([0-9]{1,2})[.,]$/;
+
 // Letters of other scripts that look like a Latin letter (UTS #39 confusables, prototypes in
 // ASCII), folded only inside a mixed-script word (`foldNew`).
 const CONFUSABLE: ReadonlyMap<number, string> = new Map(
@@ -119,10 +123,13 @@ function foldCodePoint(cp: number): string {
   if (hit !== undefined) return hit;
   const ch = String.fromCodePoint(cp);
   let out: string;
+  const nfkc = ch.normalize("NFKC");
+  const enclosed = ENCLOSED.exec(nfkc);
   if (SPACE.test(ch) || cp === BLANK) out = " ";
+  else if (enclosed !== null) out = enclosed[1] ?? enclosed[2]!;
   else {
     out = "";
-    for (const c of ch.normalize("NFKC")) {
+    for (const c of nfkc) {
       const p = c.codePointAt(0)!;
       if (p < 0x80) out += c;
       else if (SPACE.test(c)) out += " ";

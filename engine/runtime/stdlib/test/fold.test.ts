@@ -93,13 +93,22 @@ test("redact in a policy replaces the disguised text whole; contains and matches
 const INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\ufe0f", "\u{e0100}", "\u3164", "\u034f"];
 const DIGIT_ZEROS = [0x30, 0x660, 0x6f0, 0x966, 0x9e6, 0xe50, 0xff10, 0x1d7ce, 0x1d7ec];
 const SPACES = [" ", "\u00a0", "\u202f", "\u2007", "\u2009", "\u3000"];
-const charDisguise = fc.record({ zero: fc.constantFrom(...DIGIT_ZEROS), space: fc.constantFrom(...SPACES), width: fc.boolean(), after: fc.array(fc.constantFrom(...INVISIBLE), { maxLength: 12 }) });
+// Digits written as one decorated character each (NFKC "(4)", "4.", "4,"), circled or negative circled.
+const DIGIT_FORMS: readonly ((d: number) => string)[] = [
+  ...DIGIT_ZEROS.map((zero) => (d: number) => String.fromCodePoint(zero + d)),
+  (d) => (d === 0 ? "\u24ea" : String.fromCodePoint(0x2474 + d - 1)), // ⑴, ⓪ for 0
+  (d) => String.fromCodePoint(d === 0 ? 0x1f100 : 0x2488 + d - 1), // ⒈, 🄀 for 0
+  (d) => String.fromCodePoint(0x1f101 + d), // 🄂
+  (d) => (d === 0 ? "\u24ea" : String.fromCodePoint(0x2460 + d - 1)), // ①
+  (d) => (d === 0 ? "\u24ff" : String.fromCodePoint(0x2776 + d - 1)), // ❶, ⓿ for 0
+];
+const charDisguise = fc.record({ digit: fc.constantFrom(...DIGIT_FORMS), space: fc.constantFrom(...SPACES), width: fc.boolean(), after: fc.array(fc.constantFrom(...INVISIBLE), { maxLength: 12 }) });
 
-function disguise(plain: string, per: { zero: number; space: string; width: boolean; after: string[] }[]): string {
+function disguise(plain: string, per: { digit: (d: number) => string; space: string; width: boolean; after: string[] }[]): string {
   return [...plain].map((c, i) => {
     const p = per[i % per.length]!;
     let out = c;
-    if (/[0-9]/.test(c)) out = String.fromCodePoint(p.zero + Number(c));
+    if (/[0-9]/.test(c)) out = p.digit(Number(c));
     else if (c === " ") out = p.space;
     else if (p.width) out = String.fromCharCode(c.charCodeAt(0) + 0xfee0);
     // Nothing after the last character: the planted range ends with the value.
@@ -177,6 +186,13 @@ test("confusable letters in a mixed-script word, Unicode dashes and dots, circle
     ["pii.credit_card", "4111\u28001111\u28001111\u28001111"], // Braille blanks
     ["pii.credit_card", "❹①①① ➀➀➀➀ ➊➊➊➊ ⓵⓵⓵⓵"], // circled digits: dingbat, enclosed, double
     ["pii.credit_card", "⁴¹¹¹ ₁₁₁₁ 1111 1111"], // superscript and subscript digits
+    ["pii.credit_card", "⑷⑴⑴⑴ ⑴⑴⑴⑴ ⑴⑴⑴⑴ ⑴⑴⑴⑴"], // parenthesised digits (NFKC "(4)")
+    ["pii.credit_card", "⒋⒈⒈⒈-⒈⒈⒈⒈-⒈⒈⒈⒈-⒈⒈⒈⒈"], // digits with a full stop (NFKC "4.")
+    ["pii.credit_card", "④⑴⒈🄂 １١१১ ๑𝟏❶➀ 1111"], // a different form for every digit
+    ["pii.ssn", "⑴⑵⑶-⒋⒌-🄆🄇🄈🄉"],
+    ["pii.phone", "+1 ⑷⑴⑸ 555 ⒉⒍⒎⒈"],
+    ["pii.iban", "GB82 WEST ⑴⑵⑶⑷ 5698 7654 32"],
+    ["pii.iban", "🄖🄑82 WEST 1234 5698 7654 32"], // parenthesised capitals (NFKC "(G)")
     ["pii.phone", "+1 415\u2013555\u20132671"],
     ["pii.phone", "+81 3ー1234ー5678"], // katakana prolonged sound marks
     ["pii.ip", "192。168。1。1"],
