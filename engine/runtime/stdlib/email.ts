@@ -80,28 +80,32 @@ function isMarkAt(text: string, i: number): boolean {
 }
 
 // Labels of 1-63 letters, digits and inner hyphens; at least two labels; a top-level label of
-// two or more letters (or an `xn--` IDN label).
-function validDomain(text: string, start: number, end: number): boolean {
-  if (end - start > MAX_DOMAIN) return false;
+// two or more letters (or an `xn--` IDN label). Returns the end of the longest such domain that
+// `text[start, end)` begins with, ending at `end` or at a dot within 253 units (-1 when there is
+// none): labels after an address (`example.com.x`, or padding past 253 units) do not hide it.
+function domainEnd(text: string, start: number, end: number): number {
+  let best = -1;
   let labels = 0;
   let labelStart = start;
-  for (let i = start; i <= end; i++) {
+  for (let i = start; i <= end && i - start <= MAX_DOMAIN; i++) {
     if (i < end && text.charCodeAt(i) !== DOT) continue;
     const len = i - labelStart;
-    if (len < 1 || len > 63) return false;
-    if (text.charCodeAt(labelStart) === HYPHEN || text.charCodeAt(i - 1) === HYPHEN) return false;
+    if (len < 1 || len > 63) return best;
+    if (text.charCodeAt(labelStart) === HYPHEN || text.charCodeAt(i - 1) === HYPHEN) return best;
     labels++;
-    if (i === end) {
-      if (labels < 2) return false;
-      if (text.startsWith("xn--", labelStart)) return len > 4;
-      if (len < 2) return false;
-      for (let k = labelStart; k < i; k++) {
-        const c = text.charCodeAt(k);
-        if (isDigit(c) || c === HYPHEN) return false;
-        if (c >= 0x80 && !(c >= 0xdc00 && c <= 0xdfff) && (classOf(text.codePointAt(k)!) & LETTER) === 0) return false;
-      }
-    }
+    if (labels >= 2 && topLevel(text, labelStart, i)) best = i;
     labelStart = i + 1;
+  }
+  return best;
+}
+
+function topLevel(text: string, start: number, end: number): boolean {
+  if (text.startsWith("xn--", start)) return end - start > 4;
+  if (end - start < 2) return false;
+  for (let k = start; k < end; k++) {
+    const c = text.charCodeAt(k);
+    if (isDigit(c) || c === HYPHEN) return false;
+    if (c >= 0x80 && !(c >= 0xdc00 && c <= 0xdfff) && (classOf(text.codePointAt(k)!) & LETTER) === 0) return false;
   }
   return true;
 }
@@ -141,7 +145,8 @@ function scanEmail(text: string, out: Match[] | null): boolean {
     }
     const runEnd = e;
     while (e > at + 1 && (text.charCodeAt(e - 1) === DOT || text.charCodeAt(e - 1) === HYPHEN)) e--;
-    if (s < at && validDomain(text, at + 1, e)) {
+    if (s < at) e = domainEnd(text, at + 1, e);
+    if (s < at && e > 0) {
       any = true;
       if (out === null) return true;
       out.push([s, e]);
@@ -158,4 +163,5 @@ export const email: Detector = detector(
   "pii.email",
   "An email address, internationalised ones included: an unquoted local part of up to 64 characters (letters, marks and digits of any script, RFC 5322's symbols and the dot, other symbols glued to it), `@`, and a domain of two or more labels ending in an alphabetic top-level label.",
   scanEmail,
+  MAX_LOCAL + 1 + MAX_DOMAIN,
 );
