@@ -8,7 +8,7 @@
 // (checksums, prefixes, lengths) runs only on candidates and costs at most their length.
 
 import { ALL, parsePattern, type CharSet } from "../../../language/check/regex-parse.ts";
-import { fold, needsFold } from "./fold.ts";
+import { digitLookalikes, fold, foldDigits, needsFold, type Folded } from "./fold.ts";
 import { maxExtent } from "./regex-program.ts";
 
 /** A match as a half-open range `[start, end)` of UTF-16 code units in the scanned text. */
@@ -39,7 +39,16 @@ export interface Detector {
 export type Scan = (text: string, out: Match[] | null) => boolean;
 
 /** Builds a detector from a scan function. */
-export function detector(name: string, doc: string, scan: Scan, span: number): Detector {
+export function detector(name: string, doc: string, scan: Scan, span: number, digits = false): Detector {
+  // The folded views a text is scanned in besides its own: the fold when it has a non-ASCII
+  // character, and for a detector of digit runs the fold that reads `O`/`l` in a digit run as
+  // digits when one may hold them (fold.ts).
+  const views = (text: string): Folded[] => {
+    const plain = needsFold(text) ? fold(text) : undefined;
+    const out = plain === undefined ? [] : [plain];
+    if (digits && digitLookalikes(plain?.text ?? text)) out.push(foldDigits(text));
+    return out;
+  };
   return {
     name,
     doc,
@@ -47,17 +56,20 @@ export function detector(name: string, doc: string, scan: Scan, span: number): D
     find(text) {
       const found: Match[] = [];
       scan(text, found);
-      if (!needsFold(text)) return found;
+      if (!digits && !needsFold(text)) return found;
       // Text with a non-ASCII character is scanned twice: as written (a non-ASCII letter is a
       // boundary there) and folded (disguised characters seen through, fold.ts); a redaction
       // takes the union of both.
-      const f = fold(text);
-      const folded: Match[] = [];
-      if (!scan(f.text, folded)) return found;
-      for (const [s, e] of folded) found.push([f.start[s]!, f.end[e - 1]!]);
-      return union(found);
+      let more = false;
+      for (const f of views(text)) {
+        const folded: Match[] = [];
+        if (!scan(f.text, folded)) continue;
+        more = true;
+        for (const [s, e] of folded) found.push([f.start[s]!, f.end[e - 1]!]);
+      }
+      return more ? union(found) : found;
     },
-    test: (text) => scan(text, null) || (needsFold(text) && scan(fold(text).text, null)),
+    test: (text) => scan(text, null) || ((digits || needsFold(text)) && views(text).some((f) => scan(f.text, null))),
   };
 }
 

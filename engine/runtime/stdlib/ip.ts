@@ -112,4 +112,5 @@ export const ip: Detector = detector(
   mergeScans(scanIpv6, regexScan(IPV4, () => true)),
   // The longest IPv6 text (six groups and an embedded IPv4 address) and the character after it.
   "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255".length + 1,
+  true,
 );

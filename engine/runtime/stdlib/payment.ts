@@ -58,6 +58,7 @@ export const creditCard: Detector = detector(
   // 19 digits in five groups, and the two characters the lookaheads read (the regex's
   // backreference keeps `regexExtent` from reading it).
   19 + 4 + 2,
+  true,
 );
 
 /** IBAN lengths per country (SWIFT IBAN registry); a country not listed has no IBAN. */
@@ -115,4 +116,5 @@ export const iban: Detector = detector(
   regexScan(IBAN_HEAD, validIban),
   // The longest country's length in groups of four, and the character after it.
   Math.max(...IBAN_LENGTHS.values()) + Math.ceil(Math.max(...IBAN_LENGTHS.values()) / 4) - 1 + 1,
+  true,
 );

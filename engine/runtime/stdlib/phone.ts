@@ -244,4 +244,5 @@ export const phone: Detector = detector(
   // E.164's 15 digits at most, a separator between each two of the groups, `+`, `(` and `)`,
   // and the character after, which may end the run.
   15 + (MAX_GROUPS - 1) + 3 + 1,
+  true,
 );

@@ -24,6 +24,7 @@ export const ssn: Detector = detector(
   regexScan(SSN, validSsn),
   // `AAA-GG-SSSS` and the two characters the lookaheads read (a backreference keeps `regexExtent` from reading it).
   11 + 2,
+  true,
 );
 
 // The value is the last capture group and ends the match: the validators narrow the match

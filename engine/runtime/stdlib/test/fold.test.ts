@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { DETECTOR_IMPLS } from "../detectors.ts";
-import { fold, needsFold } from "../fold.ts";
+import { fold, foldDigits, needsFold } from "../fold.ts";
 import { loadPolicySet } from "../../index.ts";
 
 const VALUES: Record<string, string> = {
@@ -228,4 +228,42 @@ test("ordinary Russian, Greek, Armenian, Chinese and Japanese text is not taken 
     // The words stay as written: a confusable letter is folded only in a word with an ASCII letter, a digit or `@`.
     if (!/[@A-Za-z]/.test(t)) assert.equal(fold(t).text.replace(/[^\p{L}]|\u30fc/gu, ""), t.normalize("NFKC").replace(/[^\p{L}]|\u30fc/gu, ""), t);
   }
+});
+
+// `O`/`o` for 0 and `l`/`I` for 1 (session 7): folded only in a run of digits and these letters
+// that holds a digit, its groups glued to no word, so words and identifiers stay as written.
+test("letters written for digits inside a digit run are found: O and o for 0, l and I for 1", () => {
+  const found: [string, string][] = [
+    ["pii.credit_card", "4111 11l1 1111 1111"],
+    ["pii.credit_card", "4lll llll llll llll"],
+    ["pii.credit_card", "4111-IIII-IIII-IIII"], // a group of letters only, in a chain that holds a digit
+    ["pii.credit_card", "4111 1\u200b1l1 1111 1111"],
+    ["pii.credit_card", "4111 ①l①l 1111 1111"],
+    ["pii.credit_card", "5500 OOOO OOOO OOO4"],
+    ["pii.phone", "555-Ol32"],
+    ["pii.phone", "+1 (4l5) 555-Ol32"],
+    ["pii.ssn", "l23-45-6789"],
+    ["pii.iban", "DE89 37O4 OO44 O532 O13O OO"],
+    ["pii.ip", "l92.l68.l.l"],
+  ];
+  for (const [name, v] of found) {
+    const text = `see ${v}, now`;
+    assert.deepEqual(DETECTOR_IMPLS[name]!.find(text), [[4, 4 + v.length]], `${name}: ${JSON.stringify(v)}`);
+    assert.equal(DETECTOR_IMPLS[name]!.test(text), true, `${name}: ${JSON.stringify(v)}`);
+  }
+});
+
+test("ordinary prose and code with O, o, l and I beside numbers fire no detector; words keep their letters", () => {
+  const texts = [
+    "I 100% agree: Oil rose 10% in 2024, and I lol'd at 3 of the l10n and i18n bugs.",
+    "var l1 = I0 + O1; const lO = 0x1OOl; x11l(2, 3); IO 2024; H2O; COVID-19; v1.0.l",
+    "Room 101, floor lI, Ol' 555 Motel; call me at 5 or l8r. Order IIII-2024 shipped, OOO 12.",
+    "printf(\"%lo\", 1234567890l); long x = 2147483647L; l = [1, l, 2, I, 0, O];",
+    "Il y a 3 ans; io sono nato nel 1990; Oslo 0150; lo 9 I 5 O 4 l 3 I 2 O 1 - liftoff",
+  ];
+  for (const t of texts) for (const d of Object.values(DETECTOR_IMPLS)) assert.deepEqual(d.find(t), [], `${d.name} fired on ${JSON.stringify(t)}`);
+  // Glued to a word, a run stays as written.
+  for (const w of ["l10n", "x11l", "Oil", "H2O", "IO-bound", "Ol'", "hello 2", "Lo9"]) assert.equal(foldDigits(`${w} 5`).text.startsWith(w), true, w);
+  // The plain fold never reads them: a letter group joined to a number can make it another shape.
+  assert.equal(fold("4\u200b111 1111 1111 1111 l").text, "4111 1111 1111 1111 l");
 });
