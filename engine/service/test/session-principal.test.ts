@@ -214,6 +214,13 @@ for (const store of ["memory", "sqlite"] as const) {
       const pending = async () => ((await h.call("GET", "/v1/approvals?status=pending", "admin")).body.approvals as { session: string }[]).filter((a) => a.session === "R").length;
       assert.deepEqual(rules(await decide("u2", "refund", "R")), [RULE]);
       assert.equal(await pending(), 1, "u2's refund asked nobody");
+      // Another key of the agent neither reads nor waits on the request (it holds u1's step); the asker and an admin do.
+      for (const path of [`/v1/approvals/${asked.approval?.id}`, `/v1/approvals/${asked.approval?.id}?wait=1`, `/v1/approvals/${asked.approval?.id}/events`]) {
+        const r = await h.call("GET", path, "k-twin");
+        assert.deepEqual([r.status, r.body.error?.code], [403, "auth/forbidden"], path);
+      }
+      assert.equal((await h.call("GET", `/v1/approvals/${asked.approval?.id}`, "agent")).body.status, "pending");
+      assert.equal((await h.call("GET", `/v1/approvals/${asked.approval?.id}`, "admin")).body.status, "pending");
       const relayed = await h.call("POST", `/v1/approvals/${asked.approval?.id}/answered`, "agent", { approved: true, by: "u1's supervisor" });
       assert.equal(relayed.status, 200, JSON.stringify(relayed.body));
       const seen = await decide("u2", "pay", "R", { payload: "history" });
