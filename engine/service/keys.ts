@@ -29,9 +29,12 @@ export interface ApiKeyConfig {
 /**
  * Rights a key can be given beside its agents, environments and roles: `metrics` reads /metrics;
  * `history` may send its own `session.calls`, which otherwise come only from the service's record
- * of the session (a client sending `session.calls: []` would erase its own history).
+ * of the session (a client sending `session.calls: []` would erase its own history); `relay` may
+ * relay an approval its framework's own human gave (`POST /v1/approvals/{id}/answered`), which
+ * otherwise only an approver gives: without it, a key's relayed "yes" would be the agent approving
+ * itself.
  */
-export const SCOPES = ["metrics", "history"] as const;
+export const SCOPES = ["metrics", "history", "relay"] as const;
 
 /** One of SCOPES. */
 export type Scope = (typeof SCOPES)[number];

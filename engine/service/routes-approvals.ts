@@ -77,12 +77,12 @@ export function approvalRoutes(app: FastifyInstance, ctx: ServiceContext): void 
   // the answer back, so the queue, the session's record and the audit log say what happened.
   app.post("/v1/approvals/:id/answered", documented({
     summary: "Relay the answer a framework's own human gave",
-    description: "Only the key whose decision asked may relay. A pending request is settled with the answer (`via: framework`); one already answered (by an approver or the deadline) keeps that answer, which the framework must honour, and the framework's answer is recorded in the audit log beside it.",
+    description: "Only the key whose decision asked may relay. A relayed approval (`approved: true`) also needs the key's `relay` scope and, when the request names an approver role, that role: otherwise the agent's key would approve the agent. A pending request is settled with the answer (`via: framework`); one already answered (by an approver or the deadline) keeps that answer, which the framework must honour, and the framework's answer is recorded in the audit log beside it.",
     tag: "approvals",
     auth: "key",
     params: { id: { description: "The request's id." } },
     body: ref("ApprovalRelay"),
-    responses: { 200: { description: "The request as it stands.", schema: ref("Approval") }, 403: { description: "Not the key that asked.", schema: ref("Error") }, 404: { description: "No such request.", schema: ref("Error") } },
+    responses: { 200: { description: "The request as it stands.", schema: ref("Approval") }, 403: { description: "Not the key that asked, or an approval from a key without the relay scope or the request's role.", schema: ref("Error") }, 404: { description: "No such request.", schema: ref("Error") } },
   }), async (req): Promise<ApprovalV1> => {
     const caller = ctx.caller(req);
     const { id } = req.params as { id: string };

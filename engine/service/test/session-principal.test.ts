@@ -221,7 +221,7 @@ for (const store of ["memory", "sqlite"] as const) {
       }
       assert.equal((await h.call("GET", `/v1/approvals/${asked.approval?.id}`, "agent")).body.status, "pending");
       assert.equal((await h.call("GET", `/v1/approvals/${asked.approval?.id}`, "admin")).body.status, "pending");
-      const relayed = await h.call("POST", `/v1/approvals/${asked.approval?.id}/answered`, "agent", { approved: true, by: "u1's supervisor" });
+      const relayed = await h.call("POST", "/v1/approvals", "admin", { id: asked.approval?.id, action: "approve" });
       assert.equal(relayed.status, 200, JSON.stringify(relayed.body));
       const seen = await decide("u2", "pay", "R", { payload: "history" });
       assert.deepEqual([rules(seen), seen.payload.session?.calls], [[RULE], []], "u2 sees neither the refund nor its answer");
