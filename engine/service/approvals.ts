@@ -94,6 +94,10 @@ export class ApprovalQueue {
       throw new ServiceError("auth/forbidden", `approving this request needs the role '${current.role}', which key '${caller.id}' lacks`);
     }
     if (current.role === null && !caller.admin) throw new ServiceError("auth/forbidden", `key '${caller.id}' lacks the admin role`);
+    // Four eyes: the key whose decision asked does not approve it in the queue either (an agent key
+    // given an approver's role would approve itself); only a key trusted to relay its framework's
+    // humans (the relay scope, which admins hold) may.
+    if (action === "approve" && current.askedBy === caller.id && !caller.scopes.has("relay")) throw new ServiceError("auth/forbidden", `key '${caller.id}' asked for approval request '${id}' and may not approve it: another approver's key answers, or give the key the 'relay' scope when its framework's own humans answer`);
     if (current.status !== "pending") throw new ServiceError("approval/already-decided", `approval request '${id}' is already ${current.status}`, "/id");
     return this.#settle(id, action === "approve" ? "approved" : "rejected", caller.principal, note);
   }

@@ -13,6 +13,8 @@ const relayKeys = [
   ...keyConfigs,
   { id: "relay", sha256: hashKey("k-relay"), agents: ["shop-bot"], environments: ["production"], scopes: ["relay"] },
   { id: "relay-supervisor", sha256: hashKey("k-relay-supervisor"), agents: ["shop-bot"], environments: ["production"], scopes: ["relay"], roles: ["supervisor"] },
+  // An agent's key given the supervisor role, without the relay scope.
+  { id: "agent-supervisor", sha256: hashKey("k-agent-supervisor"), agents: ["shop-bot"], environments: ["production"], roles: ["supervisor"] },
 ];
 
 let h: Harness;
@@ -150,5 +152,13 @@ describe("approvals", () => {
     const refund = await ask("refund", { amount: 905 }, "k-relay-supervisor");
     const ok = await relay(refund, "k-relay-supervisor", true);
     assert.deepEqual([ok.status, ok.body.status, ok.body.via], [200, "approved", "framework"]);
+    // Nor does the asking key approve itself through the queue, approver role or not; another approver does.
+    const own = await ask("refund", { amount: 906 }, "k-agent-supervisor");
+    const self = await h.call("POST", "/v1/approvals", "k-agent-supervisor", { id: own, action: "approve" });
+    assert.deepEqual([self.status, self.body.error?.code], [403, "auth/forbidden"]);
+    assert.equal(await status(own), "pending");
+    assert.equal((await h.call("POST", "/v1/approvals", "supervisor", { id: own, action: "approve" })).body.status, "approved");
+    const refusedOwn = await ask("refund", { amount: 907 }, "k-agent-supervisor");
+    assert.equal((await h.call("POST", "/v1/approvals", "k-agent-supervisor", { id: refusedOwn, action: "reject" })).body.status, "rejected");
   });
 });
