@@ -97,8 +97,12 @@ export class KeyRing {
   readonly #byDigest = new Map<string, Caller>();
 
   constructor(keys: readonly ApiKeyConfig[]) {
+    const ids = new Set<string>();
     for (const k of keys) {
       if (!/^[0-9a-f]{64}$/.test(k.sha256)) throw new Error(`key '${k.id}': sha256 must be 64 lowercase hex digits`);
+      // The id is the key's identity: it owns sessions, settles calls and relays approvals by it.
+      if (ids.has(k.id)) throw new Error(`key '${k.id}' is configured twice: each key needs its own id (its sessions, settlements and approvals are the id's)`);
+      ids.add(k.id);
       const roles = new Set(k.roles ?? []);
       const admin = roles.has("admin");
       const expiresAt = k.expires === undefined ? Infinity : Date.parse(k.expires);
