@@ -32,10 +32,16 @@ export function isMarker(args: unknown): boolean {
  */
 export function shownArgs(scope: GuardScope, tool: string, args: unknown): unknown {
   if (scope.core.mode !== "enforce") return undefined;
+  if (peekInside(scope, "tool_call", { tool: { name: tool, args } }).decision === "deny") return DENIED_ARGS;
+  const shown = redactedArgs(scope, args);
+  return shown === args ? undefined : shown;
+}
+
+/** `args` with the `output` redactions applied to every string and number, keys included (the same value when nothing changes), or `WITHHELD_ARGS` when a value's text is denied as output. */
+export function redactedArgs(scope: GuardScope, args: unknown): unknown {
+  if (scope.core.mode !== "enforce") return args;
   try {
-    if (peekInside(scope, "tool_call", { tool: { name: tool, args } }).decision === "deny") return DENIED_ARGS;
-    const shown = redactLeaves(scope, args);
-    return shown === args ? undefined : shown;
+    return redactLeaves(scope, args);
   } catch (err) {
     if (err instanceof PolicyDeniedError || err instanceof Unshowable) return WITHHELD_ARGS;
     throw err;
@@ -100,7 +106,7 @@ export function showCall(scope: GuardScope, callId: string | undefined, tool: st
   if (callId === undefined || scope.sessionId === null) return args;
   const shown = shownArgs(scope, tool, args);
   if (shown === undefined) {
-    held.get(scope.core)?.delete(scope.sessionId, callId);
+    dropCall(scope, callId);
     return args;
   }
   heldBy(scope).set(scope.sessionId, callId, { tool, args: clonePlain(args), shown });
@@ -124,11 +130,16 @@ export class WithheldCallError extends Error {
 export function restoreCall(scope: GuardScope, callId: string | undefined, tool: string, args: unknown, keep = false): unknown {
   const h = callId === undefined || scope.sessionId === null ? undefined : held.get(scope.core)?.get(scope.sessionId, callId);
   if (h !== undefined && h.tool === tool && sameJson(h.shown, args)) {
-    if (!keep) held.get(scope.core)?.delete(scope.sessionId as string, callId as string);
+    if (!keep) dropCall(scope, callId);
     return clonePlain(h.args);
   }
   if (isMarker(args)) throw new WithheldCallError(tool);
   return args;
+}
+
+/** Call `callId` has run (or been refused): its arguments are no longer held. */
+export function dropCall(scope: GuardScope, callId: string | undefined): void {
+  if (callId !== undefined && scope.sessionId !== null) held.get(scope.core)?.delete(scope.sessionId, callId);
 }
 
 /** Whether `args` are a shown form this guard holds the model's arguments for (any session): a framework that checks a call's arguments against the tool's schema before the tool hook must let them through. */

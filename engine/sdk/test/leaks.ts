@@ -27,7 +27,15 @@ export function stringsIn(...values: unknown[]): string[] {
       walk(x, depth + 1);
     }
   };
-  for (const v of values) walk(v, 0);
+  for (const v of values) {
+    walk(v, 0);
+    // As a server would send it: serialisers read fields of their own (LangChain's `lc_kwargs`).
+    try {
+      out.push(JSON.stringify(v) ?? "");
+    } catch {
+      // A cycle: the walk above has read every field.
+    }
+  }
   return out;
 }
 
