@@ -142,6 +142,22 @@ export function dropCall(scope: GuardScope, callId: string | undefined): void {
   if (callId !== undefined && scope.sessionId !== null) held.get(scope.core)?.delete(scope.sessionId, callId);
 }
 
+// Tools an adapter's tool hook guards, per guard: a model-side adapter shows a call otherwise only
+// when a hook will give the tool back the model's arguments (else what it showed would run).
+const guarded = new WeakMap<object, Set<string>>();
+
+/** Tool `name` is run through a hook that calls `restoreCall`. */
+export function markGuarded(scope: GuardScope, name: string): void {
+  let names = guarded.get(scope.core);
+  if (names === undefined) guarded.set(scope.core, (names = new Set()));
+  names.add(name);
+}
+
+/** Whether tool `name`'s calls may be shown otherwise than the model made them (`markGuarded`). */
+export function isGuarded(scope: GuardScope, name: string): boolean {
+  return guarded.get(scope.core)?.has(name) === true;
+}
+
 /** Whether `args` are a shown form this guard holds the model's arguments for (any session): a framework that checks a call's arguments against the tool's schema before the tool hook must let them through. */
 export function isHeldShown(scope: GuardScope, tool: string, args: unknown): boolean {
   if (isMarker(args)) return true;

@@ -21,7 +21,7 @@ import { ArgsHold } from "../tool-args.ts";
 import { scopeFrom } from "../context.ts";
 import { bytesText, isTextMedia } from "../file-text.ts";
 import { SessionRecords } from "../asked.ts";
-import { isHeldShown, restoreCall, showCall } from "../shown-calls.ts";
+import { isGuarded, isHeldShown, markGuarded, restoreCall, showCall } from "../shown-calls.ts";
 
 type Middleware = Required<Pick<LanguageModelMiddleware, "transformParams" | "wrapGenerate" | "wrapStream">> & { readonly specificationVersion: "v4" };
 type CallOptions = Parameters<Middleware["transformParams"]>[0]["params"];
@@ -215,7 +215,7 @@ export function guardTools<T extends ToolSet>(guard: GuardScope, tools: T, optio
       if (args === seen && !isHeldShown(scope, name, seen)) return seen;
       return validated(original, args);
     };
-    guardedTools(guard).add(name);
+    markGuarded(guard, name);
     out[name] = {
       ...t,
       [GUARDED]: true,
@@ -252,16 +252,6 @@ export function guardTools<T extends ToolSet>(guard: GuardScope, tools: T, optio
     };
   }
   return out as T;
-}
-
-// Tools guardTools made, per guard: the middleware shows a call otherwise only when a guarded
-// tool hook will give the tool back the model's arguments.
-const guarded = new WeakMap<object, Set<string>>();
-
-function guardedTools(scope: GuardScope): Set<string> {
-  let names = guarded.get(scope.core);
-  if (names === undefined) guarded.set(scope.core, (names = new Set()));
-  return names;
 }
 
 /**
@@ -419,7 +409,7 @@ type CallPart = { readonly type: "tool-call"; readonly toolCallId: string; reado
  * tool no guarded hook runs, passes as it came: its arguments are what runs.
  */
 function shownPart<P extends CallPart>(scope: GuardScope, part: P): P {
-  if (part.providerExecuted === true || guarded.get(scope.core)?.has(part.toolName) !== true) return part;
+  if (part.providerExecuted === true || !isGuarded(scope, part.toolName)) return part;
   const args = parseOr(part.input);
   const shown = showCall(scope, part.toolCallId, part.toolName, args);
   return shown === args ? part : { ...part, input: JSON.stringify(shown) };
