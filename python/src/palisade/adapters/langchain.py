@@ -17,6 +17,7 @@ none the call fails with SessionRequiredError before anything runs.
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
@@ -34,6 +35,7 @@ from pydantic import ConfigDict
 
 from .. import _results
 from .._files import bytes_text, is_text_media
+from .._flow import Flow
 from .._schema import with_defaults
 from ..errors import PolicyDeniedError, SessionRequiredError
 from ..guard import Guard, OnDeny, Session, Step, denied_tool_message
@@ -168,6 +170,9 @@ class GuardedChatModel(BaseChatModel):
     inner: Any
     session: Any
     on_deny: Any = "raise"
+    # Set by the middleware, whose tool hook gives a tool the model's arguments back: the calls
+    # of an answer are decided when it ends and shown as `_CallsShown` allows.
+    shown: Any = None
 
     @property
     def _llm_type(self) -> str:
@@ -175,7 +180,7 @@ class GuardedChatModel(BaseChatModel):
 
     def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> Any:
         return GuardedChatModel(
-            inner=self.inner.bind_tools(tools, **kwargs), session=self.session, on_deny=self.on_deny
+            inner=self.inner.bind_tools(tools, **kwargs), session=self.session, on_deny=self.on_deny, shown=self.shown
         )
 
     def _deny(self, err: PolicyDeniedError) -> str:
@@ -195,9 +200,10 @@ class GuardedChatModel(BaseChatModel):
                 decided = s.output_texts([thinking])[0]
                 if decided != thinking:
                     m = _without_thinking(m, decided)
-            return _with_content(m, s.text("output", text)) if text else m
+            m = _with_content(m, s.text("output", text)) if text else m
         except PolicyDeniedError as e:
             return self._denied_answer(m, e)
+        return cast(AIMessage, self._show(m))
 
     async def _aanswer(self, m: AIMessage, started: float) -> AIMessage:
         s: Session = self.session
@@ -211,9 +217,22 @@ class GuardedChatModel(BaseChatModel):
                 decided = (await s.aoutput_texts([thinking]))[0]
                 if decided != thinking:
                     m = _without_thinking(m, decided)
-            return _with_content(m, await s.atext("output", text)) if text else m
+            m = _with_content(m, await s.atext("output", text)) if text else m
         except PolicyDeniedError as e:
             return self._denied_answer(m, e)
+        return cast(AIMessage, await self._ashow(m))
+
+    def _show(self, m: Any) -> Any:
+        if self.shown is None or not m.tool_calls:
+            return m
+        s: Session = self.session
+        return s.guard._run(self.shown.flow(s, m))
+
+    async def _ashow(self, m: Any) -> Any:
+        if self.shown is None or not m.tool_calls:
+            return m
+        s: Session = self.session
+        return await s.guard._arun(self.shown.flow(s, m))
 
     def _denied_answer(self, m: AIMessage, e: PolicyDeniedError) -> AIMessage:
         return cast(AIMessage, _without_thinking(m, None)).model_copy(
@@ -283,7 +302,7 @@ class GuardedChatModel(BaseChatModel):
         if tail:
             yield self._emit(self._piece(tail, None), run_manager)
         if calls is not None:
-            yield self._emit(ChatGenerationChunk(message=calls), run_manager)
+            yield self._emit(ChatGenerationChunk(message=self._show(calls)), run_manager)
         s.record_model(
             duration_ms=(time.perf_counter() - started) * 1000,
             tokens=usage,
@@ -328,7 +347,7 @@ class GuardedChatModel(BaseChatModel):
         if tail:
             yield await self._aemit(self._piece(tail, None), run_manager)
         if calls is not None:
-            yield await self._aemit(ChatGenerationChunk(message=calls), run_manager)
+            yield await self._aemit(ChatGenerationChunk(message=await self._ashow(calls)), run_manager)
         s.record_model(
             duration_ms=(time.perf_counter() - started) * 1000,
             tokens=usage,
@@ -353,6 +372,98 @@ class GuardedChatModel(BaseChatModel):
         return c
 
 
+DENIED_ARGS: dict[str, Any] = {"palisade": "denied"}
+"""What a consumer is shown instead of the arguments of a call the guard denies (spec/python-sdk.md)."""
+WITHHELD_ARGS: dict[str, Any] = {"palisade": "withheld"}
+"""What a consumer is shown instead of arguments whose text is denied as output."""
+
+
+@dataclasses.dataclass
+class _Held:
+    step: Step
+    args: dict[str, Any]
+    shown: dict[str, Any]
+
+
+def _tool_schema(tool: Any) -> Mapping[str, Any] | None:
+    schema = getattr(tool, "tool_call_schema", None)
+    json_schema = (
+        schema.model_json_schema() if isinstance(schema, type) and hasattr(schema, "model_json_schema") else schema
+    )
+    return json_schema if isinstance(json_schema, Mapping) else None
+
+
+class _CallsShown:
+    """The calls of a model's answer as LangGraph's state (every stream mode) may show them: each
+    decided on `tool_call` when the answer ends (the service's decision, recorded once: the tool
+    hook uses it), a denied call's arguments replaced by `DENIED_ARGS`, any other call's decided on
+    `output` as their JSON text (redactions applied; a deny withholds them). The model's arguments
+    and the step are held by session and call id for the tool hook."""
+
+    def __init__(self) -> None:
+        self.held: OrderedDict[tuple[str, str], _Held] = OrderedDict()
+        self.schemas: dict[str, Mapping[str, Any] | None] = {}
+
+    def flow(self, s: Session, m: Any) -> Flow[Any]:
+        calls = list(m.tool_calls)
+        steps: list[Step] = []
+        for c in calls:
+            given = {"tool": {"name": c["name"], "args": with_defaults(c["args"], self.schemas.get(c["name"]))}}
+            steps.append((yield from s._step("tool_call", given)))
+        shown: list[dict[str, Any]] = [
+            DENIED_ARGS if st.denied is not None else c["args"] for c, st in zip(calls, steps, strict=True)
+        ]
+        open_ = [i for i, st in enumerate(steps) if st.denied is None and calls[i]["args"]]
+        if open_:
+            texts = [json.dumps(calls[i]["args"], ensure_ascii=False) for i in open_]
+            try:
+                decided = yield from s._output_texts(texts)
+            except PolicyDeniedError:
+                decided = [json.dumps(WITHHELD_ARGS)] * len(open_)
+            for i, text, d in zip(open_, texts, decided, strict=True):
+                if d != text:
+                    try:
+                        parsed = json.loads(d)
+                    except ValueError:
+                        parsed = WITHHELD_ARGS
+                    shown[i] = parsed if isinstance(parsed, dict) else WITHHELD_ARGS
+        for c, st, sh in zip(calls, steps, shown, strict=True):
+            key = (s.id, c.get("id") or "")
+            self.held[key] = _Held(st, dict(c["args"]), sh)
+            self.held.move_to_end(key)
+        while len(self.held) > 10_000:
+            self.held.popitem(last=False)
+        return _with_calls(m, calls, shown)
+
+    def take(self, s: Session, call: Mapping[str, Any]) -> _Held | None:
+        """What was held for `call` when its arguments are what was shown (else None: a new call)."""
+        h = self.held.get((s.id, call.get("id") or ""))
+        return h if h is not None and h.shown == call["args"] else None
+
+    def done(self, s: Session, call: Mapping[str, Any]) -> None:
+        self.held.pop((s.id, call.get("id") or ""), None)
+
+
+def _with_calls(m: Any, calls: list[Any], shown: list[dict[str, Any]]) -> Any:
+    if all(sh is c["args"] for c, sh in zip(calls, shown, strict=True)) and not m.invalid_tool_calls:
+        return m
+    invalid = [{**c, "args": ""} for c in m.invalid_tool_calls]
+    if isinstance(m, AIMessageChunk):
+        chunks = [
+            {"type": "tool_call_chunk", "name": c["name"], "args": json.dumps(sh), "id": c.get("id"), "index": i}
+            for i, (c, sh) in enumerate(zip(calls, shown, strict=True))
+        ]
+        return AIMessageChunk(content=m.content, id=m.id, tool_call_chunks=cast(Any, chunks))
+    kwargs = {k: v for k, v in m.additional_kwargs.items() if k not in ("tool_calls", "function_call")}
+    return m.model_copy(
+        update={
+            "tool_calls": [{**c, "args": sh} for c, sh in zip(calls, shown, strict=True)],
+            "invalid_tool_calls": invalid,
+            "additional_kwargs": kwargs,
+        }
+    )
+
+
 class PalisadeMiddleware(AgentMiddleware):
     """Guards a `create_agent` agent: tool calls, their results, the model's requests and
     answers. `on_deny="message"` (default) gives the model the denial as the tool's error answer;
@@ -365,6 +476,7 @@ class PalisadeMiddleware(AgentMiddleware):
         # Decisions awaiting a human, by (session, tool call id): LangGraph re-runs the tool node
         # on resume, and the call must not be decided (and recorded) twice in this process.
         self._asking: OrderedDict[tuple[str, str], Step] = OrderedDict()
+        self._shown = _CallsShown()
 
     # -- sessions and cache -----------------------------------------------------------------
 
@@ -400,16 +512,24 @@ class PalisadeMiddleware(AgentMiddleware):
     @staticmethod
     def _call_input(request: ToolCallRequest) -> dict[str, Any]:
         call = request.tool_call
-        schema = request.tool.tool_call_schema if request.tool is not None else None
-        json_schema = (
-            schema.model_json_schema() if isinstance(schema, type) and hasattr(schema, "model_json_schema") else schema
+        return {"tool": {"name": call["name"], "args": with_defaults(call["args"], _tool_schema(request.tool))}}
+
+    def _model_args(self, s: Session, request: ToolCallRequest) -> tuple[ToolCallRequest, Step | None]:
+        """The request with the model's arguments when the state holds what was shown of them, and
+        the call's step decided when the answer ended; a marker not held fails closed."""
+        call = request.tool_call
+        h = self._shown.take(s, call)
+        if h is None:
+            if call["args"] in (DENIED_ARGS, WITHHELD_ARGS):
+                raise _Withheld(call["name"])
+            return request, None
+        return request.override(tool_call={**call, "args": dict(h.args)}), h.step
+
+    @staticmethod
+    def _withheld(request: ToolCallRequest, w: _Withheld) -> ToolMessage:
+        return ToolMessage(
+            content=str(w), tool_call_id=request.tool_call["id"] or "", name=request.tool_call["name"], status="error"
         )
-        return {
-            "tool": {
-                "name": call["name"],
-                "args": with_defaults(call["args"], json_schema if isinstance(json_schema, Mapping) else None),
-            }
-        }
 
     def _denied(self, request: ToolCallRequest, err: PolicyDeniedError) -> ToolMessage:
         if self.on_deny == "raise":
@@ -421,10 +541,14 @@ class PalisadeMiddleware(AgentMiddleware):
 
     def _ask(self, s: Session, step: Step, request: ToolCallRequest) -> Any:
         """The human's answer (a graph interrupt until there is one); filed with the service by
-        `step.answer` / `step.aanswer`."""
+        `step.answer` / `step.aanswer`. The human sees the arguments as the state shows them."""
         key = (s.id, request.tool_call["id"] or "")
         self._remember(key, step)
-        answer = interrupt(step.approval_request())
+        asked = step.approval_request()
+        h = self._shown.held.get(key)
+        if h is not None and asked.get("args") == h.args:
+            asked["args"] = h.shown
+        answer = interrupt(asked)
         self._asking.pop(key, None)
         return answer
 
@@ -474,16 +598,23 @@ class PalisadeMiddleware(AgentMiddleware):
         self, request: ToolCallRequest, handler: Callable[[ToolCallRequest], ToolMessage | Command[Any]]
     ) -> ToolMessage | Command[Any]:
         s = self._tool_session(request)
+        try:
+            request, early = self._model_args(s, request)
+        except _Withheld as w:
+            return self._withheld(request, w)
         call = request.tool_call
         given = self._call_input(request)
-        step = self._kept(s, call["id"], given) or s.step("tool_call", given)
+        step = self._kept(s, call["id"], given) or (early if early is not None and early.input == given else None)
+        step = step or s.step("tool_call", given)
         try:
             if step.denied is not None:
                 raise step.denied
             decided = step.payload if step.asking is None else step.answer(self._ask(s, step, request)).payload
             args = _args(decided, request)
         except PolicyDeniedError as e:
+            self._shown.done(s, call)
             return self._denied(request, e)
+        self._shown.done(s, call)
         started = time.perf_counter()
         out = handler(request.override(tool_call={**call, "args": args}))
         return self._result(s, request, args, out, started, step)
@@ -492,16 +623,23 @@ class PalisadeMiddleware(AgentMiddleware):
         self, request: ToolCallRequest, handler: Callable[[ToolCallRequest], Awaitable[ToolMessage | Command[Any]]]
     ) -> ToolMessage | Command[Any]:
         s = self._tool_session(request)
+        try:
+            request, early = self._model_args(s, request)
+        except _Withheld as w:
+            return self._withheld(request, w)
         call = request.tool_call
         given = self._call_input(request)
-        step = self._kept(s, call["id"], given) or await s.astep("tool_call", given)
+        step = self._kept(s, call["id"], given) or (early if early is not None and early.input == given else None)
+        step = step or await s.astep("tool_call", given)
         try:
             if step.denied is not None:
                 raise step.denied
             decided = step.payload if step.asking is None else (await step.aanswer(self._ask(s, step, request))).payload
             args = _args(decided, request)
         except PolicyDeniedError as e:
+            self._shown.done(s, call)
             return self._denied(request, e)
+        self._shown.done(s, call)
         started = time.perf_counter()
         out = await handler(request.override(tool_call={**call, "args": args}))
         return await self._aresult(s, request, args, out, started, step)
@@ -526,7 +664,11 @@ class PalisadeMiddleware(AgentMiddleware):
             last = messages[-1]
             if text != content_text(last.content):
                 messages[-1] = HumanMessage(content=text, id=last.id)
-        model = GuardedChatModel(inner=request.model, session=s, on_deny=self.on_deny)
+        for t in request.tools:
+            name = getattr(t, "name", None)
+            if isinstance(name, str):
+                self._shown.schemas[name] = _tool_schema(t)
+        model = GuardedChatModel(inner=request.model, session=s, on_deny=self.on_deny, shown=self._shown)
         return request.override(messages=messages, model=model)
 
     @staticmethod
@@ -568,6 +710,14 @@ class PalisadeMiddleware(AgentMiddleware):
         guarded = self._request(s, request, decided, earlier)
         await s.aenforce("model_call", self._model_input(request, guarded.messages))
         return await handler(guarded)
+
+
+class _Withheld(Exception):
+    def __init__(self, tool: str) -> None:
+        super().__init__(
+            f"tool '{tool}': this call's arguments were withheld from the conversation and are no longer"
+            " held by this guard; it does not run"
+        )
 
 
 def _command_messages(c: Command[Any]) -> list[ToolMessage]:
