@@ -33,7 +33,7 @@ from langgraph.prebuilt.tool_node import ToolCallRequest
 from langgraph.types import Command, interrupt
 from pydantic import ConfigDict
 
-from .. import _results
+from .. import _results, _shown
 from .._files import bytes_text, is_text_media
 from .._flow import Flow
 from .._schema import with_defaults
@@ -372,19 +372,6 @@ class GuardedChatModel(BaseChatModel):
         return c
 
 
-DENIED_ARGS: dict[str, Any] = {"palisade": "denied"}
-"""What a consumer is shown instead of the arguments of a call the guard denies (spec/python-sdk.md)."""
-WITHHELD_ARGS: dict[str, Any] = {"palisade": "withheld"}
-"""What a consumer is shown instead of arguments whose text is denied as output."""
-
-
-@dataclasses.dataclass
-class _Held:
-    step: Step
-    args: dict[str, Any]
-    shown: dict[str, Any]
-
-
 def _tool_schema(tool: Any) -> Mapping[str, Any] | None:
     schema = getattr(tool, "tool_call_schema", None)
     json_schema = (
@@ -394,70 +381,35 @@ def _tool_schema(tool: Any) -> Mapping[str, Any] | None:
 
 
 class _CallsShown:
-    """The calls of a model's answer as LangGraph's state (every stream mode) may show them: each
-    decided on `tool_call` when the answer ends (the service's decision, recorded once: the tool
-    hook uses it), a denied call's arguments replaced by `DENIED_ARGS`, any other call's decided on
-    `output` as their JSON text (redactions applied; a deny withholds them). The model's arguments
-    and the step are held by session and call id for the tool hook."""
+    """The calls of a model's answer as LangGraph's state (every stream mode) may show them
+    (palisade._shown: decided when the answer ends, the denial marker or the output redactions)."""
 
     def __init__(self) -> None:
-        self.held: OrderedDict[tuple[str, str], _Held] = OrderedDict()
         self.schemas: dict[str, Mapping[str, Any] | None] = {}
 
     def flow(self, s: Session, m: Any) -> Flow[Any]:
         calls = list(m.tool_calls)
-        steps: list[Step] = []
-        for c in calls:
-            given = {"tool": {"name": c["name"], "args": with_defaults(c["args"], self.schemas.get(c["name"]))}}
-            steps.append((yield from s._step("tool_call", given)))
-        shown: list[dict[str, Any]] = [
-            DENIED_ARGS if st.denied is not None else c["args"] for c, st in zip(calls, steps, strict=True)
-        ]
-        open_ = [i for i, st in enumerate(steps) if st.denied is None and calls[i]["args"]]
-        if open_:
-            texts = [json.dumps(calls[i]["args"], ensure_ascii=False) for i in open_]
-            try:
-                decided = yield from s._output_texts(texts)
-            except PolicyDeniedError:
-                decided = [json.dumps(WITHHELD_ARGS)] * len(open_)
-            for i, text, d in zip(open_, texts, decided, strict=True):
-                if d != text:
-                    try:
-                        parsed = json.loads(d)
-                    except ValueError:
-                        parsed = WITHHELD_ARGS
-                    shown[i] = parsed if isinstance(parsed, dict) else WITHHELD_ARGS
-        for c, st, sh in zip(calls, steps, shown, strict=True):
-            key = (s.id, c.get("id") or "")
-            self.held[key] = _Held(st, dict(c["args"]), sh)
-            self.held.move_to_end(key)
-        while len(self.held) > 10_000:
-            self.held.popitem(last=False)
+        shown = yield from _shown.shown_flow(
+            s, [(c.get("id") or "", c["name"], c["args"]) for c in calls], self.schemas
+        )
         return _with_calls(m, calls, shown)
 
-    def take(self, s: Session, call: Mapping[str, Any]) -> _Held | None:
-        """What was held for `call` when its arguments are what was shown (else None: a new call)."""
-        h = self.held.get((s.id, call.get("id") or ""))
-        return h if h is not None and h.shown == call["args"] else None
 
-    def done(self, s: Session, call: Mapping[str, Any]) -> None:
-        self.held.pop((s.id, call.get("id") or ""), None)
-
-
-def _with_calls(m: Any, calls: list[Any], shown: list[dict[str, Any]]) -> Any:
-    if all(sh is c["args"] for c, sh in zip(calls, shown, strict=True)) and not m.invalid_tool_calls:
+def _with_calls(m: Any, calls: list[Any], shown: list[dict[str, Any] | None]) -> Any:
+    if all(sh is None for sh in shown) and not m.invalid_tool_calls:
         return m
+    args = [c["args"] if sh is None else sh for c, sh in zip(calls, shown, strict=True)]
     invalid = [{**c, "args": ""} for c in m.invalid_tool_calls]
     if isinstance(m, AIMessageChunk):
         chunks = [
-            {"type": "tool_call_chunk", "name": c["name"], "args": json.dumps(sh), "id": c.get("id"), "index": i}
-            for i, (c, sh) in enumerate(zip(calls, shown, strict=True))
+            {"type": "tool_call_chunk", "name": c["name"], "args": json.dumps(a), "id": c.get("id"), "index": i}
+            for i, (c, a) in enumerate(zip(calls, args, strict=True))
         ]
         return AIMessageChunk(content=m.content, id=m.id, tool_call_chunks=cast(Any, chunks))
     kwargs = {k: v for k, v in m.additional_kwargs.items() if k not in ("tool_calls", "function_call")}
     return m.model_copy(
         update={
-            "tool_calls": [{**c, "args": sh} for c, sh in zip(calls, shown, strict=True)],
+            "tool_calls": [{**c, "args": a} for c, a in zip(calls, args, strict=True)],
             "invalid_tool_calls": invalid,
             "additional_kwargs": kwargs,
         }
@@ -514,19 +466,18 @@ class PalisadeMiddleware(AgentMiddleware):
         call = request.tool_call
         return {"tool": {"name": call["name"], "args": with_defaults(call["args"], _tool_schema(request.tool))}}
 
-    def _model_args(self, s: Session, request: ToolCallRequest) -> tuple[ToolCallRequest, Step | None]:
+    @staticmethod
+    def _model_args(s: Session, request: ToolCallRequest) -> tuple[ToolCallRequest, Step | None]:
         """The request with the model's arguments when the state holds what was shown of them, and
-        the call's step decided when the answer ended; a marker not held fails closed."""
+        the call's step decided when the answer ended; a marker not held fails closed (Withheld)."""
         call = request.tool_call
-        h = self._shown.take(s, call)
+        h = _shown.take(s, call.get("id"), call["name"], call["args"])
         if h is None:
-            if call["args"] in (DENIED_ARGS, WITHHELD_ARGS):
-                raise _Withheld(call["name"])
             return request, None
         return request.override(tool_call={**call, "args": dict(h.args)}), h.step
 
     @staticmethod
-    def _withheld(request: ToolCallRequest, w: _Withheld) -> ToolMessage:
+    def _withheld(request: ToolCallRequest, w: _shown.Withheld) -> ToolMessage:
         return ToolMessage(
             content=str(w), tool_call_id=request.tool_call["id"] or "", name=request.tool_call["name"], status="error"
         )
@@ -545,7 +496,7 @@ class PalisadeMiddleware(AgentMiddleware):
         key = (s.id, request.tool_call["id"] or "")
         self._remember(key, step)
         asked = step.approval_request()
-        h = self._shown.held.get(key)
+        h = _shown.held(s, request.tool_call["id"])
         if h is not None and asked.get("args") == h.args:
             asked["args"] = h.shown
         answer = interrupt(asked)
@@ -600,7 +551,7 @@ class PalisadeMiddleware(AgentMiddleware):
         s = self._tool_session(request)
         try:
             request, early = self._model_args(s, request)
-        except _Withheld as w:
+        except _shown.Withheld as w:
             return self._withheld(request, w)
         call = request.tool_call
         given = self._call_input(request)
@@ -612,9 +563,9 @@ class PalisadeMiddleware(AgentMiddleware):
             decided = step.payload if step.asking is None else step.answer(self._ask(s, step, request)).payload
             args = _args(decided, request)
         except PolicyDeniedError as e:
-            self._shown.done(s, call)
+            _shown.done(s, call.get("id"))
             return self._denied(request, e)
-        self._shown.done(s, call)
+        _shown.done(s, call.get("id"))
         started = time.perf_counter()
         out = handler(request.override(tool_call={**call, "args": args}))
         return self._result(s, request, args, out, started, step)
@@ -625,7 +576,7 @@ class PalisadeMiddleware(AgentMiddleware):
         s = self._tool_session(request)
         try:
             request, early = self._model_args(s, request)
-        except _Withheld as w:
+        except _shown.Withheld as w:
             return self._withheld(request, w)
         call = request.tool_call
         given = self._call_input(request)
@@ -637,9 +588,9 @@ class PalisadeMiddleware(AgentMiddleware):
             decided = step.payload if step.asking is None else (await step.aanswer(self._ask(s, step, request))).payload
             args = _args(decided, request)
         except PolicyDeniedError as e:
-            self._shown.done(s, call)
+            _shown.done(s, call.get("id"))
             return self._denied(request, e)
-        self._shown.done(s, call)
+        _shown.done(s, call.get("id"))
         started = time.perf_counter()
         out = await handler(request.override(tool_call={**call, "args": args}))
         return await self._aresult(s, request, args, out, started, step)
@@ -710,14 +661,6 @@ class PalisadeMiddleware(AgentMiddleware):
         guarded = self._request(s, request, decided, earlier)
         await s.aenforce("model_call", self._model_input(request, guarded.messages))
         return await handler(guarded)
-
-
-class _Withheld(Exception):
-    def __init__(self, tool: str) -> None:
-        super().__init__(
-            f"tool '{tool}': this call's arguments were withheld from the conversation and are no longer"
-            " held by this guard; it does not run"
-        )
 
 
 def _command_messages(c: Command[Any]) -> list[ToolMessage]:
