@@ -210,9 +210,10 @@ export function guardTools<T extends ToolSet>(guard: GuardScope, tools: T, optio
     const scopeOf = (o: ExecOptions | undefined): GuardScope => scopeFrom(guard, o?.context, `AI SDK tool '${name}'`);
     // The model's arguments of a call the middleware showed otherwise (spec/streams.md), checked
     // against the tool's schema as the SDK would have checked them.
+    // `keep`: asked before the call runs (needsApproval), which decides without checking: `execute` checks.
     const modelArgs = async (scope: GuardScope, seen: unknown, o: ExecOptions, keep: boolean): Promise<unknown> => {
       const args = restoreCall(scope, o.toolCallId, name, seen, keep);
-      if (args === seen && !isHeldShown(scope, name, seen)) return seen;
+      if (keep || (args === seen && !isHeldShown(scope, name, seen))) return args;
       return validated(original, args);
     };
     markGuarded(guard, name);

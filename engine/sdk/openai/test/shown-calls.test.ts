@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Agent, RunState, Runner, Usage, setTracingDisabled, tool } from "@openai/agents";
-import type { Model, ModelRequest, ModelResponse, StreamEvent } from "@openai/agents";
+import type { Model, ModelRequest, ModelResponse, RunResult, StreamEvent } from "@openai/agents";
 import { z } from "zod";
 import type { AuditRecord } from "../../../audit/index.ts";
 import { createGuard } from "../../index.ts";
@@ -52,7 +52,8 @@ function setup(session: string, turns: Item[][]) {
   return { guard, records, ran, agent, context };
 }
 
-type Result = Awaited<ReturnType<Runner["run"]>>;
+// What a run shows, streamed or not.
+type Result = Pick<RunResult<any, Agent<any, any>>, "newItems" | "history" | "output" | "rawResponses" | "interruptions" | "finalOutput" | "state">;
 const shownBy = (r: Result): unknown[] => [r.newItems, r.history, r.output, r.rawResponses, r.interruptions, r.finalOutput, r.state.toString()];
 
 for (const stream of [false, true]) {
@@ -65,7 +66,7 @@ for (const stream of [false, true]) {
       const s = await new Runner().run(agent, "tidy and pay", { context, stream: true });
       for await (const e of s) shown.push(e);
       await s.completed;
-      result = s as unknown as Result;
+      result = s;
     } else result = await new Runner().run(agent, "tidy and pay", { context });
     shown.push(...shownBy(result));
     assert.deepEqual(leaked(shown, RAW), [], "no raw argument of the denied call, no raw card");
