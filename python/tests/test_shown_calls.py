@@ -118,3 +118,36 @@ def test_a_call_held_for_a_human_shows_the_card_redacted_and_runs_with_the_model
         ("refund", {"amount": 900}),
         ("send_email", {"to": "ops@example.com", "body": f"card {CARD}"}),
     ]
+
+
+def test_the_providers_own_copies_of_a_call_carry_what_is_shown(guard: Guard) -> None:
+    ran.clear()
+    call = {"name": "delete_file", "args": {"path": SECRET}, "id": "call-blk"}
+    answer = AIMessage(
+        content=[{"type": "tool_use", "id": "call-blk", "name": "delete_file", "input": {"path": SECRET}}],
+        tool_calls=[call],
+        additional_kwargs={
+            "tool_calls": [
+                {
+                    "id": "call-blk",
+                    "type": "function",
+                    "function": {"name": "delete_file", "arguments": json.dumps({"path": SECRET})},
+                }
+            ]
+        },
+    )
+    a = create_agent(
+        ScriptedModel(messages=iter([answer, AIMessage(content="done")])),
+        tools=TOOLS,
+        middleware=[PalisadeMiddleware(guard)],
+    )
+    out = a.invoke(
+        {"messages": [{"role": "user", "content": "tidy"}]},
+        {"configurable": {"thread_id": f"t-{uuid.uuid4().hex[:10]}"}},
+    )
+    assert _leaks([out], [SECRET]) == []
+    ai = next(m for m in out["messages"] if isinstance(m, AIMessage) and m.tool_calls)
+    assert ai.content == [
+        {"type": "tool_use", "id": "call-blk", "name": "delete_file", "input": {"palisade": "denied"}}
+    ]
+    assert ran == []

@@ -406,14 +406,37 @@ def _with_calls(m: Any, calls: list[Any], shown: list[dict[str, Any] | None]) ->
             for i, (c, a) in enumerate(zip(calls, args, strict=True))
         ]
         return AIMessageChunk(content=m.content, id=m.id, tool_call_chunks=cast(Any, chunks))
+    # The provider's raw copies of the calls (OpenAI's additional_kwargs, Anthropic's tool_use
+    # blocks) go or carry what is shown too.
     kwargs = {k: v for k, v in m.additional_kwargs.items() if k not in ("tool_calls", "function_call")}
+    by_id = {c.get("id"): a for c, a in zip(calls, args, strict=True)}
+    content = m.content
+    if isinstance(content, list):
+        content = [_block_shown(b, by_id) for b in content]
     return m.model_copy(
         update={
+            "content": content,
             "tool_calls": [{**c, "args": a} for c, a in zip(calls, args, strict=True)],
             "invalid_tool_calls": invalid,
             "additional_kwargs": kwargs,
         }
     )
+
+
+def _block_shown(b: Any, by_id: Mapping[Any, Any]) -> Any:
+    if not isinstance(b, dict) or b.get("type") not in ("tool_use", "tool_call", "function_call"):
+        return b
+    key = b.get("id", b.get("call_id"))
+    if key not in by_id:
+        return {k: v for k, v in b.items() if k not in ("input", "args", "arguments", "partial_json")}
+    a = by_id[key]
+    return {
+        **b,
+        **({"input": a} if "input" in b else {}),
+        **({"args": a} if "args" in b else {}),
+        **({"arguments": json.dumps(a)} if "arguments" in b else {}),
+        **({"partial_json": json.dumps(a)} if "partial_json" in b else {}),
+    }
 
 
 class PalisadeMiddleware(AgentMiddleware):
