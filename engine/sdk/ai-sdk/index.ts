@@ -213,7 +213,7 @@ export function guardTools<T extends ToolSet>(guard: GuardScope, tools: T, optio
     // `keep`: asked before the call runs (needsApproval), which decides without checking: `execute` checks.
     const modelArgs = async (scope: GuardScope, seen: unknown, o: ExecOptions, keep: boolean): Promise<unknown> => {
       const args = restoreCall(scope, o.toolCallId, name, seen, keep);
-      if (keep || (args === seen && !isHeldShown(scope, name, seen))) return args;
+      if (keep || (args === seen && !admitted.has(seen as object))) return args;
       return validated(original, args);
     };
     markGuarded(guard, name);
@@ -265,10 +265,16 @@ function admittingShown(guard: GuardScope, name: string, original: unknown): unk
   return jsonSchema(() => schema.jsonSchema as never, {
     validate: async (value: unknown) => {
       const r = schema.validate === undefined ? { success: true as const, value } : await schema.validate(value);
-      return r.success || !isHeldShown(guard, name, value) ? r : { success: true as const, value };
+      if (r.success || !isHeldShown(guard, name, value)) return r;
+      if (typeof value === "object" && value !== null) admitted.add(value);
+      return { success: true as const, value };
     },
   });
 }
+
+// Inputs the schema let through only as a shown form (the SDK hands `execute` the same object):
+// `execute` checks the arguments it runs with against the tool's own schema.
+const admitted = new WeakSet<object>();
 
 async function validated(original: unknown, value: unknown): Promise<unknown> {
   const schema = asSchema(original as Parameters<typeof asSchema>[0]);
