@@ -253,6 +253,46 @@ describe("headers", () => {
   });
 });
 
+describe("headers sent twice", () => {
+  it("refuses a request naming its Host or its body's Content-Type twice (Node keeps the first, a proxy in front may have judged the other)", async () => {
+    const body = JSON.stringify(toolCall("lookup"));
+    const twice = [
+      `POST /v1/decide HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer k-agent\r\nContent-Type: application/json\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+      `POST /v1/decide HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer k-agent\r\ncontent-type: application/json\r\nCONTENT-TYPE: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+      "GET /v1/status HTTP/1.1\r\nHost: x\r\nHost: y\r\nAuthorization: Bearer k-admin\r\nConnection: close\r\n\r\n",
+      "GET /healthz HTTP/1.1\r\nHost: x\r\nhost: x\r\nConnection: close\r\n\r\n",
+    ];
+    for (const request of twice) {
+      const { text } = await raw([request]);
+      assert.match(text, /^HTTP\/1\.1 400 /, `${request.split("\r\n").slice(0, 5).join(" | ")}: ${text}`);
+      const error = JSON.parse(text.slice(text.indexOf("\r\n\r\n") + 4)).error;
+      assert.equal(error.code, "request/invalid");
+      assert.match(error.message, /twice/);
+    }
+    // Once each, the same requests are answered.
+    assert.match((await raw([`POST /v1/decide HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer k-agent\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`])).text, /^HTTP\/1\.1 200 /);
+  });
+});
+
+describe("public routes' refusals", () => {
+  it("refuse in the error shape, as documented: private entry bundles (403) and a file the built pages do not have (404)", async () => {
+    const entries = await fetch(`${h.url}/tlog/tile/entries/000`);
+    const text = await entries.text();
+    assert.equal(entries.status, 403);
+    assert.match(entries.headers.get("content-type") ?? "", /^application\/json/);
+    assert.ok(isErrorShape(JSON.parse(text)), text);
+    assert.equal(JSON.parse(text).error.code, "auth/forbidden");
+    const doc = (await (await fetch(`${h.url}/openapi.json`)).json()) as { paths: Record<string, { get: { responses: Record<string, unknown> } }> };
+    assert.ok(doc.paths["/tlog/tile/{path}"]?.get.responses["403"], "the document lists the 403");
+    // The pages are built here: a name they do not hold is no file, not a build to run.
+    const missing = await fetch(`${h.url}/assets/nope.js`);
+    const body = (await missing.json()) as { error: { code: string; message: string } };
+    assert.equal(missing.status, 404);
+    assert.doesNotMatch(body.error.message, /not built|build:playground/);
+    assert.match(body.error.message, /nope\.js/);
+  });
+});
+
 describe("metrics", () => {
   it("types counters as counters, and has request durations, pending approvals, the audit queue and checkpoint age", async () => {
     await h.call("POST", "/v1/decide", "agent", toolCall("export"));
