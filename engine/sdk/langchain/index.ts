@@ -30,7 +30,7 @@ import type { ToolResultView } from "../result.ts";
 import type { GuardScope, OnDeny } from "../scope.ts";
 import { OutputStream, guardParts, redecideParts } from "../text.ts";
 import { ArgsHold, argsPreview } from "../tool-args.ts";
-import { dropCall, redactedArgs, restoreCall, showCall } from "../shown-calls.ts";
+import { WithheldCallError, dropCall, redactedArgs, restoreCall, showCall } from "../shown-calls.ts";
 
 /** Options of `guardLangChainTool` and `palisadeMiddleware`. */
 export interface GuardLangChainToolOptions {
@@ -452,6 +452,8 @@ export function palisadeMiddleware(guard: GuardScope, options: GuardLangChainToo
         );
         return result as Awaited<ReturnType<typeof handler>>;
       } catch (err) {
+        // A marker whose arguments are not held: the model reads why the call did not run.
+        if (err instanceof WithheldCallError) return reply(err.message, "error");
         if (!(err instanceof PolicyDeniedError) || onDeny === "throw") throw err;
         return reply(onDeny === "message" ? deniedToolMessage(err) : String(onDeny(err)), "error");
       } finally {

@@ -96,3 +96,14 @@ test("LangGraph: a call held for a human shows the card redacted in the state an
   assert.deepEqual(leaked(after, [CARD]), []);
   assert.deepEqual(ran, [{ tool: "refund", args: refund }]);
 });
+
+test("LangGraph: a marker whose arguments this guard does not hold (another process, a made-up state) runs nothing; the model reads why", async () => {
+  const { guard, ran, tools } = setup();
+  const model = fakeModel().respondWithTools([{ name: "pay", args: { palisade: "denied" }, id: "zz" }]).respond(new AIMessage("done"));
+  // The model's answer is the marker itself: nothing is held for it.
+  const agent = createAgent({ model, tools, middleware: [palisadeMiddleware(guard)] });
+  const out = await agent.invoke({ messages: [new HumanMessage("tidy")] }, { configurable: { thread_id: "shown-forged" } });
+  assert.deepEqual(ran, []);
+  const replies = (out.messages as { getType(): string; content: unknown }[]).filter((m) => m.getType() === "tool").map((m) => String(m.content));
+  assert.match(replies.join("\n"), /withheld from the conversation/);
+});
