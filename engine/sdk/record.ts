@@ -265,6 +265,7 @@ export class Recorder {
   // acknowledged since it was armed, one timer per period rather than one per append.
   #watch: ReturnType<typeof setTimeout> | undefined;
   #acknowledged = false;
+  readonly #timeoutMs: number;
   /** Audit failures seen so far. */
   failures = 0;
   /** The fields every record of this guard writes the same, as canonical text (null: one would need escaping). */
@@ -275,6 +276,7 @@ export class Recorder {
 
   constructor(ctx: RecorderContext) {
     this.#ctx = ctx;
+    this.#timeoutMs = ctx.auditTimeoutMs ?? 10_000;
     const env = `,"env":${q(ctx.env)}`;
     const decided = { allow: `,"decision":"allow"${env}`, deny: `,"decision":"deny"${env}`, require_approval: `,"decision":"require_approval"${env}` };
     const fields = { agent: `{"agent":${q(ctx.agentId)}`, decided, mode: `,"mode":${q(ctx.mode)}` };
@@ -421,7 +423,7 @@ export class Recorder {
 
   #arm(): void {
     this.#acknowledged = false;
-    this.#watch = setTimeout(this.#stalled, this.#ctx.auditTimeoutMs ?? 10_000);
+    this.#watch = setTimeout(this.#stalled, this.#timeoutMs);
     // The watch never keeps a process alive on its own.
     this.#watch.unref();
   }
@@ -429,7 +431,7 @@ export class Recorder {
   readonly #stalled = (): void => {
     this.#watch = undefined;
     if (this.#inflight === 0) return;
-    if (!this.#acknowledged) this.#failed(new Error(`the audit log acknowledged no append for ${this.#ctx.auditTimeoutMs ?? 10_000} ms (${this.#inflight} waiting)`));
+    if (!this.#acknowledged) this.#failed(new Error(`the audit log acknowledged no append for ${this.#timeoutMs} ms (${this.#inflight} waiting)`));
     this.#arm();
   };
 
