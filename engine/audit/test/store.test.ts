@@ -206,3 +206,24 @@ test("sqlite: appends resume from the tree this store last committed, re-read wh
     await b.close();
   }
 });
+
+test("sqlite: a node past leaf 2^47 is keyed exactly (its rowid is past 2^53)", async () => {
+  const { DatabaseSync } = await import("node:sqlite");
+  const p = join(dir, "far.db");
+  const s = SqliteStore.open(p);
+  try {
+    const db = new DatabaseSync(p);
+    // Node 1/2^46 covers leaves 2^47 and 2^47 + 1; its neighbours' rowids differ from it by 1 and 64.
+    const last = 2n ** 47n + 1n;
+    const ins = db.prepare("INSERT INTO nodes (id, hash) VALUES (?, ?)");
+    ins.run(last * 64n + 1n, new Uint8Array(32).fill(1));
+    ins.run(last * 64n + 2n, new Uint8Array(32).fill(2));
+    ins.run((last - 2n) * 64n + 1n, new Uint8Array(32).fill(3));
+    db.close();
+    const got = await s.nodes([{ level: 1, index: 2 ** 46 }, { level: 1, index: 2 ** 46 - 1 }]);
+    assert.deepEqual(got.get(`1/${2 ** 46}`), new Uint8Array(32).fill(1));
+    assert.deepEqual(got.get(`1/${2 ** 46 - 1}`), new Uint8Array(32).fill(3));
+  } finally {
+    await s.close();
+  }
+});
