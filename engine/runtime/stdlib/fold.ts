@@ -299,18 +299,37 @@ function neighbour(text: string, from: number, dir: 1 | -1): ReturnType<typeof g
   return undefined;
 }
 
-/** Whether the letters of the group at `i` are digits: the group's chain holds a digit and no group of it is glued to a word. Returns the chain's end too. */
+/**
+ * How far (in code units) a digit may sit from a group of letters only that it makes a digit run
+ * (`4111-IIII-IIII-IIII`). Bounded, so that what a match is recognised by stays within a
+ * detector's span (the digit-run detectors add it, detector.ts): an unbounded chain of `I I I ...`
+ * let a digit far after a match decide it, out of a stream's hold-back.
+ */
+export const LOOKALIKE_REACH = 16;
+
+/** Whether the letters of the group at `i` are digits: a digit in it, or in its chain within LOOKALIKE_REACH, and no group on the way glued to a word. Returns the group's end too. */
 function lookalikeChain(text: string, i: number): { end: number; fold: boolean } {
   const g = groupAt(text, i);
-  if (g.glued) return { end: g.end, fold: false };
-  let digit = g.digit;
-  let end = g.end;
-  for (let n = neighbour(text, g.end, 1); n !== undefined && !n.glued; n = neighbour(text, n.end, 1)) {
-    digit ||= n.digit;
-    end = n.end;
+  if (g.glued || g.digit) return { end: g.end, fold: !g.glued };
+  // The reach is counted in characters the fold keeps: invisible ones padded between groups do not push a digit out of it.
+  let dist = 0;
+  for (let n = neighbour(text, g.end, 1), from = g.end; n !== undefined && !n.glued; from = n.start, n = neighbour(text, n.end, 1)) {
+    if ((dist += keptChars(text, from, n.start)) > LOOKALIKE_REACH) break;
+    if (n.digit) return { end: g.end, fold: true };
   }
-  for (let n = neighbour(text, g.start, -1); !digit && n !== undefined && !n.glued; n = neighbour(text, n.start, -1)) digit ||= n.digit;
-  return { end, fold: digit };
+  dist = 0;
+  for (let n = neighbour(text, g.start, -1), from = g.start; n !== undefined && !n.glued; from = n.end, n = neighbour(text, n.start, -1)) {
+    if ((dist += keptChars(text, n.end, from)) > LOOKALIKE_REACH) break;
+    if (n.digit) return { end: g.end, fold: true };
+  }
+  return { end: g.end, fold: false };
+}
+
+// The characters of `text[from, to)` that are not skipped inside a digit run (invisible ones, marks).
+function keptChars(text: string, from: number, to: number): number {
+  let kept = 0;
+  for (let i = from; i < to; i++) if (chainClass(text, i) !== C_SKIP) kept++;
+  return kept;
 }
 
 // Several detectors scan the same text in turn (a policy redacting cards, e-mails and phones):
