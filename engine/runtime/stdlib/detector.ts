@@ -8,7 +8,7 @@
 // (checksums, prefixes, lengths) runs only on candidates and costs at most their length.
 
 import { ALL, parsePattern, type CharSet } from "../../../language/check/regex-parse.ts";
-import { digitLookalikes, fold, foldDigits, needsFold, type Folded } from "./fold.ts";
+import { digitLookalikes, fold, foldDigits, LOOKALIKE_REACH, needsFold, type Folded } from "./fold.ts";
 import { maxExtent } from "./regex-program.ts";
 
 /** A match as a half-open range `[start, end)` of UTF-16 code units in the scanned text. */
@@ -52,7 +52,8 @@ export function detector(name: string, doc: string, scan: Scan, span: number, di
   return {
     name,
     doc,
-    span,
+    // (A digit that makes letters a digit run may sit up to LOOKALIKE_REACH units away, each folding to at most 2.)
+    span: digits ? span + 2 * LOOKALIKE_REACH : span,
     find(text) {
       const found: Match[] = [];
       scan(text, found);

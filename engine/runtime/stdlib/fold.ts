@@ -15,8 +15,8 @@
 // "Disguised characters"): every Unicode dash, the minus sign, box-drawing horizontals and the
 // katakana prolonged sound mark become `-`, the Braille blank a space, the ideographic
 // full stop (which IDNA takes as a domain's dot) becomes `.`, circled digits without a
-// compatibility form become digits, and a parenthesised or period number (`⑴`, `⒈`) its digits; Cyrillic, Greek and Armenian letters that look like Latin
-// ones (UTS #39 confusables), and a few non-ASCII Latin ones (dotless i, script g), become those
+// compatibility form become digits, and a parenthesised or period number (`⑴`, `⒈`) its
+// digits; Cyrillic, Greek and Armenian letters that look like Latin ones (UTS #39 confusables), and a few non-ASCII Latin ones (dotless i, script g), become those
 // ASCII letters only inside a word that also holds an ASCII letter, digit or `@` (a mixed-script
 // word, UTS #39's sign of a spoof): ordinary Russian or Greek text stays as written, so no
 // detector fires on it.
@@ -26,6 +26,8 @@
 // (`keptBack`), at most FOLD_SPREAD original code units per folded one.
 // Linear: each code point is folded once, in constant work (a digit's value walks back at most
 // the 10-digit block, a cache spares the normalizer, a word is read for its script once).
+
+import { isDigit } from "./chars.ts";
 
 /** Most original UTF-16 code units one folded code unit can stand for, dropped characters aside: a surrogate pair. */
 export const FOLD_SPREAD = 2;
@@ -236,9 +238,10 @@ function isAsciiAlnum(c: number): boolean {
 // Digit runs, for the letters written for digits in them: a group is a run of digits (any
 // script, any decoration the fold reads as digits) and the letters `O` `o` `l` `I`, invisible
 // characters inside it skipped; groups joined by one or two separators (` ` `-` `.` `/` `(` `)`
-// `+`, or what folds to them) form a chain. The letters of a chain fold to digits when the chain
-// holds a digit and none of its groups is glued to a word (`l10n`, `x11l`, `Oil` stay as written):
-// an ordinary word is never a run of these four letters beside a number.
+// `+`, or what folds to them) form a chain. The letters of a group fold to digits when it holds a
+// digit, or a group of its chain within LOOKALIKE_REACH does, and no group on the way is glued to
+// a word (`l10n`, `x11l`, `Oil` stay as written): an ordinary word is never a run of these four
+// letters beside a number.
 const C_OTHER = 0;
 const C_DIGIT = 1;
 const C_LOOK = 2;
@@ -253,20 +256,23 @@ function isLookalike(c: number): boolean {
 function chainClass(text: string, i: number): number {
   const c = text.charCodeAt(i);
   if (c < 0x80) {
-    if (c >= 48 && c <= 57) return C_DIGIT;
+    if (isDigit(c)) return C_DIGIT;
     if (isLookalike(c)) return C_LOOK;
     if (c === 32 || c === 45 || c === 46 || c === 47 || c === 40 || c === 41 || c === 43) return C_SEP;
     return isAsciiAlnum(c) || c === 95 || c === 64 ? C_WORD : C_OTHER;
   }
   if (c >= 0xdc00 && c <= 0xdfff) return C_SKIP;
   const cp = text.codePointAt(i)!;
+  // Each BMP code point's class is worked out once (a run of invisible characters is read many times).
+  if (cp < 0x10000 && bmpChainClass[cp] !== 0) return bmpChainClass[cp]! - 1;
   const ch = String.fromCodePoint(cp);
-  if (IGNORABLE.test(ch) || MARK.test(ch)) return C_SKIP;
-  const f = foldCodePoint(cp);
-  if (f === " " || f === "-" || f === ".") return C_SEP;
-  if (f.length > 0 && /^[0-9]+$/.test(f)) return C_DIGIT;
-  return /^\p{L}/u.test(f) ? C_WORD : C_OTHER;
+  const f = IGNORABLE.test(ch) || MARK.test(ch) ? undefined : foldCodePoint(cp);
+  const k = f === undefined ? C_SKIP : f === " " || f === "-" || f === "." ? C_SEP : f.length > 0 && /^[0-9]+$/.test(f) ? C_DIGIT : /^\p{L}/u.test(f) ? C_WORD : C_OTHER;
+  if (cp < 0x10000) bmpChainClass[cp] = k + 1;
+  return k;
 }
+
+const bmpChainClass = new Uint8Array(0x10000);
 
 // The group around `i` (a lookalike): its bounds, whether it holds a digit, and whether it is glued to a word.
 function groupAt(text: string, i: number): { start: number; end: number; digit: boolean; glued: boolean } {
@@ -299,18 +305,37 @@ function neighbour(text: string, from: number, dir: 1 | -1): ReturnType<typeof g
   return undefined;
 }
 
-/** Whether the letters of the group at `i` are digits: the group's chain holds a digit and no group of it is glued to a word. Returns the chain's end too. */
+/**
+ * How far (in characters the fold keeps) a digit may sit from a group of letters only that it makes a digit run
+ * (`4111-IIII-IIII-IIII`). Bounded, so that what a match is recognised by stays within a
+ * detector's span (the digit-run detectors add it, detector.ts): an unbounded chain of `I I I ...`
+ * let a digit far after a match decide it, out of a stream's hold-back.
+ */
+export const LOOKALIKE_REACH = 16;
+
+/** Whether the letters of the group at `i` are digits, and the group's end. */
 function lookalikeChain(text: string, i: number): { end: number; fold: boolean } {
   const g = groupAt(text, i);
-  if (g.glued) return { end: g.end, fold: false };
-  let digit = g.digit;
-  let end = g.end;
-  for (let n = neighbour(text, g.end, 1); n !== undefined && !n.glued; n = neighbour(text, n.end, 1)) {
-    digit ||= n.digit;
-    end = n.end;
+  if (g.glued || g.digit) return { end: g.end, fold: !g.glued };
+  // The reach is counted in characters the fold keeps: invisible ones padded between groups do not push a digit out of it.
+  let dist = 0;
+  for (let n = neighbour(text, g.end, 1), from = g.end; n !== undefined && !n.glued; from = n.start, n = neighbour(text, n.end, 1)) {
+    if ((dist += keptChars(text, from, n.start)) > LOOKALIKE_REACH) break;
+    if (n.digit) return { end: g.end, fold: true };
   }
-  for (let n = neighbour(text, g.start, -1); !digit && n !== undefined && !n.glued; n = neighbour(text, n.start, -1)) digit ||= n.digit;
-  return { end, fold: digit };
+  dist = 0;
+  for (let n = neighbour(text, g.start, -1), from = g.start; n !== undefined && !n.glued; from = n.end, n = neighbour(text, n.start, -1)) {
+    if ((dist += keptChars(text, n.end, from)) > LOOKALIKE_REACH) break;
+    if (n.digit) return { end: g.end, fold: true };
+  }
+  return { end: g.end, fold: false };
+}
+
+// The characters of `text[from, to)` that are not skipped inside a digit run (invisible ones, marks).
+function keptChars(text: string, from: number, to: number): number {
+  let kept = 0;
+  for (let i = from; i < to; i++) if (chainClass(text, i) !== C_SKIP) kept++;
+  return kept;
 }
 
 // Several detectors scan the same text in turn (a policy redacting cards, e-mails and phones):
@@ -350,12 +375,13 @@ const LOOKALIKE_GROUP = /(?<![A-Za-z0-9_@])[0-9OolI]*[OolI][0-9OolI]*(?![A-Za-z0
 function foldAsciiDigits(text: string): Folded {
   let out = "";
   let last = 0;
-  let chainEnd = -1;
-  let folds = false;
   LOOKALIKE_GROUP.lastIndex = 0;
   for (let m = LOOKALIKE_GROUP.exec(text); m !== null; m = LOOKALIKE_GROUP.exec(text)) {
-    if (m.index >= chainEnd) ({ end: chainEnd, fold: folds } = lookalikeChain(text, m.index));
-    if (!folds) continue;
+    // In ASCII every character is kept: a group of letters only with no digit within reach
+    // either side is no digit run, without walking its chain (`I I I I ...` stays linear and cheap).
+    const end = m.index + m[0].length;
+    if (!digitWithin(text, m.index - LOOKALIKE_REACH - 1, m.index) && !digitWithin(text, end, end + LOOKALIKE_REACH + 1) && !/[0-9]/.test(m[0])) continue;
+    if (!lookalikeChain(text, m.index).fold) continue;
     out += text.slice(last, m.index) + m[0].replace(/[Oo]/g, "0").replace(/[lI]/g, "1");
     last = m.index + m[0].length;
   }
@@ -367,6 +393,11 @@ function foldAsciiDigits(text: string): Folded {
     end[i] = i + 1;
   }
   return { text: out, start, end };
+}
+
+function digitWithin(text: string, from: number, to: number): boolean {
+  for (let i = Math.max(0, from); i < to && i < text.length; i++) if (isDigit(text.charCodeAt(i))) return true;
+  return false;
 }
 
 function foldNew(text: string, lookalikes: boolean): Folded {
@@ -416,15 +447,15 @@ function foldNew(text: string, lookalikes: boolean): Folded {
   };
   // Whether the character at `j` folds to an ASCII letter or digit here (a lookalike in a mixed word does).
   const asciiAfter = (j: number): boolean => j < text.length && (latinAt(text, j) || (CONFUSABLE.has(text.codePointAt(j)!) && mixedWordAt(j)));
-  // The chain the last lookalike letter was in, and whether its letters are digits.
-  let chainEnd = -1;
-  let chainFolds = false;
+  // The group the last lookalike letter was in, and whether its letters are digits.
+  let groupEnd = -1;
+  let groupFolds = false;
   for (let i = 0; i < text.length; ) {
     const c = text.charCodeAt(i);
     if (c < 0x80) {
       if (lookalikes && isLookalike(c)) {
-        if (i >= chainEnd) ({ end: chainEnd, fold: chainFolds } = lookalikeChain(text, i));
-        push(chainFolds ? (c === 79 || c === 111 ? "0" : "1") : text[i]!, i, i + 1);
+        if (i >= groupEnd) ({ end: groupEnd, fold: groupFolds } = lookalikeChain(text, i));
+        push(groupFolds ? (c === 79 || c === 111 ? "0" : "1") : text[i]!, i, i + 1);
       } else push(text[i]!, i, i + 1);
       i++;
       continue;

@@ -251,6 +251,12 @@ test("letters written for digits inside a digit run are found: O and o for 0, l 
     assert.deepEqual(DETECTOR_IMPLS[name]!.find(text), [[4, 4 + v.length]], `${name}: ${JSON.stringify(v)}`);
     assert.equal(DETECTOR_IMPLS[name]!.test(text), true, `${name}: ${JSON.stringify(v)}`);
   }
+  // Letters only, made digits by a digit within reach (16 units), never by one further away:
+  // what a match is recognised by stays within the detector's span.
+  const ssn = DETECTOR_IMPLS["pii.ssn"]!;
+  assert.equal(ssn.test("lOl-Ol-OOOl I I 2"), true);
+  assert.equal(ssn.test(`lOl-Ol-OOOl${" I".repeat(20)} 2`), false);
+  assert.equal(ssn.span, 13 + 2 * 16);
 });
 
 test("ordinary prose and code with O, o, l and I beside numbers fire no detector; words keep their letters", () => {

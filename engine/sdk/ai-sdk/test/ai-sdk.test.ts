@@ -178,7 +178,8 @@ test("AI SDK middleware: text without a newline is not held back beyond the long
     n++;
   }
   assert.equal(got, words.join(""));
-  assert.ok(guard.anonymous().core.streamHold <= 32 * 2, `hold ${guard.anonymous().core.streamHold}`);
+  // The card detector's span (spec/streams.md), twice over: never a line of 2,000 characters.
+  assert.ok(guard.anonymous().core.streamHold <= 128, `hold ${guard.anonymous().core.streamHold}`);
   assert.ok(got.length > 2_000 && firstAt >= 0);
 });
 
