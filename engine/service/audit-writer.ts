@@ -170,6 +170,16 @@ interface Batch {
  */
 const IN_FLIGHT = 2;
 
+/**
+ * Decisions that go to a pipelining store as soon as they are queued, while a place is free,
+ * rather than at the end of the event loop's turn. Under load a turn decides every request that
+ * arrived together (64 connections: about 3 ms of work); handed over only at its end, the batch
+ * left the store's thread idle while they were decided and then the event loop idle while it was
+ * committed, in lockstep, each thread busy about half the time. The first HANDOVER are committed
+ * while the rest are decided, and their answers leave sooner.
+ */
+const HANDOVER = 16;
+
 /** A record the store did not commit within the writer's deadline. */
 export class AuditTimeoutError extends Error {
   override readonly name = "AuditTimeoutError";
@@ -190,6 +200,8 @@ export class AuditWriter {
   #inflight = 0;
   readonly #onError: (err: unknown) => void;
   readonly #timeoutMs: number;
+  /** The log's store applies appends in call order, so a batch handed over early commits early. */
+  readonly #pipelined: boolean;
 
   /**
    * `timeoutMs`: how long a decision waits for its entry to be committed before its promise
@@ -200,6 +212,7 @@ export class AuditWriter {
     this.log = log;
     this.#onError = onError;
     this.#timeoutMs = timeoutMs;
+    this.#pipelined = log.store.ordered;
   }
 
   /** Appends failed so far. */
@@ -225,7 +238,10 @@ export class AuditWriter {
   push(p: PendingRecord): Promise<number> {
     return new Promise<number>((resolve, reject) => {
       this.#queue.push({ p, resolve, reject, done: false });
-      this.#schedule();
+      if (this.#queue.length >= HANDOVER && this.#inflight < IN_FLIGHT && this.#pipelined) {
+        this.#drain();
+        this.log.hurry();
+      } else this.#schedule();
     });
   }
 
@@ -282,7 +298,11 @@ export class AuditWriter {
     setImmediate(this.#drainNow);
   }
 
-  readonly #drainNow = (): void => this.#drain();
+  readonly #drainNow = (): void => {
+    this.#scheduled = false;
+    // Batches handed over early since this was scheduled may have taken the places.
+    if (this.#inflight < IN_FLIGHT) this.#drain();
+  };
 
   #release(b: Batch): void {
     if (!b.held) return;
@@ -328,7 +348,6 @@ export class AuditWriter {
   };
 
   #drain(): void {
-    this.#scheduled = false;
     const items = this.#queue;
     if (items.length === 0) return;
     this.#queue = [];
