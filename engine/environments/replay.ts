@@ -47,7 +47,7 @@ export interface ReplaySummary {
   /**
    * Refused by the guard itself before any policy ran (`palisade.session_principal`,
    * `palisade.audit_unavailable`, `palisade.session_history`, `palisade.unrecordable_input`,
-   * `palisade.tool_schema`): not replayed, since no policy decided them and a candidate cannot
+   * `palisade.tool_schema`, `palisade.call_running`): not replayed, since no policy decided them and a candidate cannot
    * change them; counted here, by rule, never as changes.
    */
   readonly guardDenials: Readonly<Record<string, number>>;

@@ -2,8 +2,8 @@
 // node:sqlite. Telemetry is not a durability promise, so commits use synchronous=NORMAL (WAL
 // still survives a killed process); the pragma is per connection and leaves the log's alone.
 import { existsSync } from "node:fs";
-import { DatabaseSync } from "node:sqlite";
-import { immediateTransaction } from "../storage/sqlite.ts";
+import type { DatabaseSync } from "node:sqlite";
+import { immediateTransaction, openDatabase } from "../storage/sqlite.ts";
 import type { StatementSync } from "node:sqlite";
 import { mergeAggregates } from "./aggregate.ts";
 import { MonitorError } from "./errors.ts";
@@ -57,7 +57,7 @@ export class SqliteMonitorStore implements MonitorStore {
     }
     let db: DatabaseSync | undefined;
     try {
-      db = new DatabaseSync(path);
+      db = openDatabase(path);
       db.exec("PRAGMA busy_timeout = 10000");
       db.exec("PRAGMA journal_mode = WAL");
       db.exec("PRAGMA synchronous = NORMAL");

@@ -86,6 +86,7 @@ export const GUARD_RULES = {
   history: "palisade.session_history",
   principal: "palisade.session_principal",
   audit: "palisade.audit_unavailable",
+  running: "palisade.call_running",
 } as const;
 
 /** Everything a guard's scopes share. */
@@ -339,7 +340,17 @@ export class GuardCore {
       const problem = this.schemas.check(tool, (full.tool as { args?: unknown }).args);
       if (problem !== null) decision = this.#guardDenial(SCHEMA_RULE, problem, full);
     }
-    decision ??= this.policySet.decide(phase, full, JSON_INPUT);
+    if (decision === undefined) {
+      decision = this.policySet.decide(phase, full, JSON_INPUT);
+      // A call let run shows `executed` before its tool has ended. While one runs, a decision that
+      // reads the history is taken again as if it had failed: when the two differ, the decision
+      // depends on how the call ends, and it is refused until it has (fail closed). Parallel tool
+      // calls of one model step made a payment beside a password check that then failed.
+      const failedView = decision.decision !== "deny" && view !== undefined && this.#o.needs.reads(phase, tool) ? this.history.ifRunningFailed(session!) : undefined;
+      if (failedView !== undefined && this.policySet.decide(phase, { ...full, session: failedView }, JSON_INPUT).decision !== decision.decision) {
+        decision = this.#guardDenial(GUARD_RULES.running, `this ${phase} depends on how a tool call still running in session '${session}' ends (its outcome is not known yet): decide it again once that call has ended`, full);
+      }
+    }
     const latencyMs = this.timed ? performance.now() - started : 0;
     let call: CallHandle | undefined;
     if (remember && phase === "tool_call" && tool !== undefined && session !== null && ownHistory && !foreign) {

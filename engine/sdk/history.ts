@@ -97,6 +97,8 @@ interface Entry {
   ended: boolean;
   /** Ids of the calls the ended conversations under this id decided (a late result names one). */
   readonly former: ReadonlySet<string> | undefined;
+  /** Calls let run whose tool has not ended yet (shown `executed`, which has not happened yet). */
+  readonly running: Set<MutableCall>;
 }
 
 interface MutableCall {
@@ -122,6 +124,8 @@ export interface CallHandle {
   readonly ended: boolean;
   /** Sets what happened to the call. */
   settle(outcome: CallOutcome): void;
+  /** The tool starts (true) or has ended (false): while it runs, a decision depending on how it ends is refused. */
+  running(on: boolean): void;
 }
 
 class Handle implements CallHandle {
@@ -140,6 +144,11 @@ class Handle implements CallHandle {
   }
   settle(outcome: CallOutcome): void {
     if (this.#m !== undefined) this.#m.outcome = outcome;
+  }
+  running(on: boolean): void {
+    if (this.#m === undefined || this.#e === undefined) return;
+    if (on) this.#e.running.add(this.#m);
+    else this.#e.running.delete(this.#m);
   }
 }
 
@@ -175,6 +184,17 @@ export class SessionHistory {
    */
   calls(session: string): readonly SessionCall[] {
     return this.#sessions.get(session)?.calls ?? EMPTY;
+  }
+
+  /**
+   * `session` as policies read it with each call still running shown `failed`, or undefined when
+   * none runs: with the live view, the two ends a running call can have.
+   */
+  ifRunningFailed(session: string): SessionView | undefined {
+    const e = session === this.#lastId && this.#last !== undefined ? this.#last : this.#sessions.get(session);
+    if (e === undefined || e.running.size === 0) return undefined;
+    const calls = e.calls.map((c) => (e.running.has(c) ? { ...c, outcome: "failed" as const } : c));
+    return { id: session, calls, sources: e.sources };
   }
 
   /** `session` as policies read it, or undefined when the session has no entry yet. */
@@ -252,7 +272,7 @@ export class SessionHistory {
       const sources: SessionSource[] = [];
       const forgotten = this.#forgotten.get(session);
       const first = forgotten ?? this.#ended.get(session) ?? 0;
-      e = { calls, view: { id: session, calls, sources }, sources, byId: new Map(), state: forgotten !== undefined ? "forgotten" : "ok", owner: undefined, first, ended: false, former: this.#endedIds.get(session) };
+      e = { calls, view: { id: session, calls, sources }, sources, byId: new Map(), state: forgotten !== undefined ? "forgotten" : "ok", owner: undefined, first, ended: false, former: this.#endedIds.get(session), running: new Set() };
       this.#forgotten.delete(session);
       this.#ended.delete(session);
       this.#endedIds.delete(session);

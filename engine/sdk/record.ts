@@ -484,22 +484,11 @@ export class Recorder {
       }
       head = parts.join("");
     }
-    let tail: string;
-    if (d.reasons.length === 0 && d.warnings.length === 0) tail = this.#beforeTime(p, d.policy.digest) + p.iso + this.#afterTime(p.tool);
-    else {
-      const reasons = d.reasons.length === 0 ? "[]" : canonicalJson(d.reasons.map(reasonJson));
-      if (d.reasons.length > 0) checked += reasons;
-      const parts: string[] = [f.mode];
-      if (p.outcome !== undefined) parts.push(',"outcome":', q(p.outcome));
-      parts.push(',"phase":', q(p.phase), ',"policy_digest":', q(d.policy.digest), ',"principal":', p.principal === null ? "null" : q(p.principal), ',"reasons":', reasons, ',"session":', p.session === null ? "null" : q(p.session), ',"time":"', p.iso, '","tool":', p.tool === undefined ? "null" : q(p.tool));
-      if (d.warnings.length > 0) {
-        const warnings = canonicalJson(d.warnings.map(reasonJson));
-        checked += warnings;
-        parts.push(',"warnings":', warnings);
-      }
-      parts.push("}");
-      tail = parts.join("");
-    }
+    let reasons = "[]";
+    if (d.reasons.length > 0) checked += reasons = canonicalJson(d.reasons.map(reasonJson));
+    let warnings = "";
+    if (d.warnings.length > 0) checked += warnings = canonicalJson(d.warnings.map(reasonJson));
+    const tail = (d.reasons.length === 0 ? this.#beforeTime(p, d.policy.digest) : this.#tailToTime(p, d.policy.digest, reasons)) + p.iso + (warnings === "" ? this.#afterTime(p.tool) : `${toolText(p.tool)},"warnings":${warnings}}`);
     if (checked.includes("\\ud") || !(p.principal?.isWellFormed() ?? true) || !(p.session?.isWellFormed() ?? true) || !(p.tool?.isWellFormed() ?? true)) return undefined;
     // Canonical here (a walk and JSON.stringify) is cheaper than JSON.stringify here and a parse
     // plus a canonical walk on the store's thread, which bounds recorded throughput. What
@@ -516,17 +505,22 @@ export class Recorder {
   #beforeTime(p: PendingDecision, digest: string): string {
     const c = this.#tails.get(p.phase);
     if (c !== undefined && c.session === p.session && c.principal === p.principal && c.outcome === p.outcome && c.digest === digest) return c.text;
-    const outcome = p.outcome === undefined ? "" : `,"outcome":${q(p.outcome)}`;
-    const text = `${this.#fields!.mode}${outcome},"phase":${q(p.phase)},"policy_digest":${q(digest)},"principal":${p.principal === null ? "null" : q(p.principal)},"reasons":[],"session":${p.session === null ? "null" : q(p.session)},"time":"`;
+    const text = this.#tailToTime(p, digest, "[]");
     this.#tails.set(p.phase, { session: p.session, principal: p.principal, outcome: p.outcome, digest, text });
     return text;
+  }
+
+  // A tail's text up to the time: the one writer of its fields' order.
+  #tailToTime(p: PendingDecision, digest: string, reasons: string): string {
+    const outcome = p.outcome === undefined ? "" : `,"outcome":${q(p.outcome)}`;
+    return `${this.#fields!.mode}${outcome},"phase":${q(p.phase)},"policy_digest":${q(digest)},"principal":${p.principal === null ? "null" : q(p.principal)},"reasons":${reasons},"session":${p.session === null ? "null" : q(p.session)},"time":"`;
   }
 
   // A tail's text after the time, for a decision no rule warned in.
   #afterTime(tool: string | undefined): string {
     if (tool !== this.#tool || this.#toolText === "") {
       this.#tool = tool;
-      this.#toolText = `","tool":${tool === undefined ? "null" : q(tool)}}`;
+      this.#toolText = `${toolText(tool)}}`;
     }
     return this.#toolText;
   }
@@ -685,6 +679,11 @@ function inputText(input: Readonly<Record<string, unknown>>, session: string): s
   parts.push("}");
   // The shared prefix is not copied into each entry's text: an entry waiting for the store holds only what is its own.
   return prefix === undefined ? parts.join("") : prefix + parts.join("");
+}
+
+/** A tail's `","tool":…` after the time's text. */
+function toolText(tool: string | undefined): string {
+  return `","tool":${tool === undefined ? "null" : q(tool)}`;
 }
 
 function messageOf(err: unknown): string {

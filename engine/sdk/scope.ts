@@ -206,14 +206,18 @@ export class GuardScope {
     const timed = this.#core.timed;
     const started = timed ? performance.now() : 0;
     let result: R;
+    // Until the tool ends, a decision that depends on how it ends is refused (core.ts).
+    call.call?.running(true);
     try {
       // Cancelled while it was decided (a human asked, a commit awaited): the tool does not start.
       options.signal?.throwIfAborted();
       result = await (rest.length === 0 ? fn(clonePlain(decidedArgs)) : fn(clonePlain(decidedArgs), ...rest));
     } catch (err) {
+      call.call?.running(false);
       this.#failed(name, call.call, { durationMs: timed ? performance.now() - started : 0, error: errorOf("tool", err) });
       throw err;
     }
+    call.call?.running(false);
     return this.#toolResult(name, decidedArgs, result, timed ? performance.now() - started : 0, options, call.call, true);
   }
 

@@ -3,7 +3,8 @@
 // finds its request again). Answering is a conditional UPDATE on `pending`, the same
 // compare-and-set as PostgreSQL's. Commits are synchronous=FULL on this connection: an answer
 // acknowledged is on disk. Approvals are rare, so the main thread writing them costs little.
-import { DatabaseSync } from "node:sqlite";
+import type { DatabaseSync } from "node:sqlite";
+import { openDatabase } from "../storage/sqlite.ts";
 import type { StatementSync } from "node:sqlite";
 import { answered } from "./approval-store.ts";
 import type { ApprovalAnswer, ApprovalStore, StoredApproval } from "./approval-store.ts";
@@ -36,7 +37,7 @@ export class SqliteApprovalStore implements ApprovalStore {
 
   /** Opens (creating when missing) the approval table in the SQLite file at `path`. */
   static open(path: string): SqliteApprovalStore {
-    const db = new DatabaseSync(path);
+    const db = openDatabase(path);
     try {
       db.exec("PRAGMA busy_timeout = 10000");
       db.exec("PRAGMA journal_mode = WAL");

@@ -66,3 +66,21 @@ export function allowedMethods(routes: readonly { readonly method: string; reado
   if (out.has("GET")) out.add("HEAD");
   return [...out].sort();
 }
+
+/**
+ * Which of Host and Content-Type `raw` (name, value, name, value...) holds twice, if any. Node
+ * keeps the first of each and drops the other; a proxy or gateway in front may have routed or
+ * judged the request by the other (RFC 9112 §3.2 refuses a second Host outright), so the request
+ * is ambiguous and refused rather than read one way. Authorization is counted in keys.ts.
+ */
+export function repeatedHeader(raw: readonly string[]): string | undefined {
+  let host = 0;
+  let type = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    // Lengths first: nearly every header is neither, and a lower-cased copy costs more than the test.
+    if (name.length === 4 && name.toLowerCase() === "host" && ++host > 1) return "Host";
+    if (name.length === 12 && name.toLowerCase() === "content-type" && ++type > 1) return "Content-Type";
+  }
+  return undefined;
+}

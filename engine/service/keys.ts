@@ -117,9 +117,10 @@ export class KeyRing {
 }
 
 /** Throws auth/forbidden unless the caller may decide for `agent` in `env`. */
-export function checkScope(caller: Caller, agent: string, env: string, path: string): void {
-  if (caller.agents !== null && !caller.agents.has(agent)) throw new ServiceError("auth/forbidden", `key '${caller.id}' may not decide for agent '${agent}'`, path);
-  if (caller.environments !== null && !caller.environments.has(env)) throw new ServiceError("auth/forbidden", `key '${caller.id}' may not decide in environment '${env}'`, path);
+export function checkScope(caller: Caller, agent: string, env: string, paths: { readonly agent: string; readonly env: string }): void {
+  // Each refusal points at the field that named what the key may not act for.
+  if (caller.agents !== null && !caller.agents.has(agent)) throw new ServiceError("auth/forbidden", `key '${caller.id}' may not decide for agent '${agent}'`, paths.agent);
+  if (caller.environments !== null && !caller.environments.has(env)) throw new ServiceError("auth/forbidden", `key '${caller.id}' may not decide in environment '${env}'`, paths.env);
 }
 
 /** Whether a key scoped to some agents or environments may read what was decided for `agent` in `env`. */

@@ -55,7 +55,7 @@ export function approvalRoutes(app: FastifyInstance, ctx: ServiceContext): void 
   }), async (req): Promise<ApprovalV1> => {
     const caller = ctx.caller(req);
     const n = approvalFiling(req.body);
-    checkScope(caller, n.agent, n.env, "/agent");
+    checkScope(caller, n.agent, n.env, { agent: "/agent", env: "/env" });
     return ctx.approvals.create({ ...n, askedBy: caller.id });
   });
 

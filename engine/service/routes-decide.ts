@@ -164,7 +164,7 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
   if (ctx.environment !== undefined && env !== ctx.environment) {
     throw new ServiceError("request/wrong-environment", `this service serves the bundle of environment '${ctx.environment}', not of '${env}': send the request to that environment's service`, r.environment !== undefined ? `${at}/environment` : `${at}/input/env`);
   }
-  checkScope(caller, agent, env, givenEnv === undefined ? `${at}/environment` : `${at}/input/agent`);
+  checkScope(caller, agent, env, { agent: `${at}/input/agent/id`, env: r.environment !== undefined ? `${at}/environment` : `${at}/input/env` });
   const givenSession = input.session as { id?: unknown; calls?: unknown } | undefined;
   const session = r.session ?? (typeof givenSession?.id === "string" ? givenSession.id : null);
   // A client that sends its own session.calls could send [] and erase its history: only a key
@@ -174,10 +174,15 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
     if (!caller.scopes.has("history")) throw new ServiceError("auth/forbidden", `key '${caller.id}' may not send session.calls: the service keeps each session's calls itself (send 'session' with the session id), or give the key the 'history' scope`, `${at}/input/session/calls`);
     if (!Array.isArray(givenSession.calls)) throw invalid(`${at}/input/session/calls`, "'session.calls' must be a list of earlier calls");
   }
+  // The time is the service's clock, as the session's calls are its record: a client naming its
+  // own would step outside any window it is counted in (`time - c.time < 1m` against calls the
+  // service timed) or any hour a rule forbids. Only a client that sends the whole context
+  // (its own calls, under the history scope) gives the time they are measured against.
+  if (input.time !== undefined && !ownCalls) throw new ServiceError("auth/forbidden", `key '${caller.id}' may not send 'time': the service decides at its own time (remove 'time'; a key with the 'history' scope may give it with its own 'session.calls')`, `${at}/input/time`);
   const iso = nowIso();
   const decideOn = (state: SessionState): Decided => {
     const agentField = givenAgent ?? { id: agent };
-    const time = input.time ?? iso;
+    const time = ownCalls ? input.time ?? iso : iso;
     // The entry names the history it was decided on by its length, never copies it (as the SDK
     // does, spec/sdk.md "References, not copies"): a verifier rebuilds it from the session's
     // earlier tool_call entries (`call_seq`, `outcome`), and entries stay flat as sessions grow.

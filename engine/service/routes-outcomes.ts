@@ -123,7 +123,7 @@ export function outcomeEvent(ctx: Pick<ServiceContext, "environment">, caller: C
   if (agent === undefined) throw invalid(`${at}/agent`, `no agent given and key '${caller.id}' may report for several: give 'agent'`);
   const env = str(body, "environment", at) ?? ctx.environment ?? one(caller.environments);
   if (env === undefined) throw invalid(`${at}/environment`, `no environment given and key '${caller.id}' may report in several: give 'environment'`);
-  checkScope(caller, agent, env, `${at}/${body.agent !== undefined ? "agent" : "environment"}`);
+  checkScope(caller, agent, env, { agent: `${at}/agent`, env: `${at}/environment` });
   const tool = str(body, "tool", at);
   if (phase === "tool_call" && tool === undefined) throw invalid(`${at}/tool`, "a tool_call outcome names its 'tool'");
   let model: { provider?: string; name: string } | undefined;

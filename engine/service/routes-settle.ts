@@ -97,7 +97,7 @@ function settlementRequest(ctx: ServiceContext, caller: Caller, body: unknown): 
   const environment = str(body, "environment", "/environment") ?? ctx.environment ?? one(caller.environments);
   if (environment === undefined) throw invalid("/environment", `no environment given and key '${caller.id}' may act in several: give 'environment'`);
   if (ctx.environment !== undefined && environment !== ctx.environment) throw new ServiceError("request/wrong-environment", `this service serves environment '${ctx.environment}', not '${environment}'`, "/environment");
-  checkScope(caller, agent, environment, body.agent !== undefined ? "/agent" : "/environment");
+  checkScope(caller, agent, environment, { agent: "/agent", env: "/environment" });
   return { agent, environment, session, call_seq: seq, outcome, errorType };
 }
 

@@ -80,7 +80,7 @@ export const SCHEMAS: Record<string, JsonSchema> = {
       phase: ref("Phase"),
       input: {
         type: "object",
-        description: "The phase's input. `agent.id` and `env` default to the key's only agent and environment; `time` to now; `session.calls` to the service's record of the session (a client may send its own only with the `history` scope). Strings must be well-formed UTF-16, numbers held exactly by a 64-bit float as written (send larger integers as strings), each key once per object, nesting at most 64 deep (I-JSON, RFC 7493).",
+        description: "The phase's input. `agent.id` and `env` default to the key's only agent and environment; `time` is the service's clock and `session.calls` its record of the session (a client may send its own calls only with the `history` scope, and a `time` only with them). Strings must be well-formed UTF-16, numbers held exactly by a 64-bit float as written (send larger integers as strings), each key once per object, nesting at most 64 deep (I-JSON, RFC 7493).",
       },
       session: { ...ID, description: "The session id: its earlier tool calls, on any node, become `session.calls`." },
       environment: { ...ID, description: "The environment (`env` in policies); defaults to the key's only environment." },
@@ -112,13 +112,14 @@ export const SCHEMAS: Record<string, JsonSchema> = {
   BatchRequest: {
     type: "object",
     required: ["requests"],
+    additionalProperties: false,
     properties: {
       requests: {
         type: "array",
         maxItems: 1000,
         // Each request is checked on its own and a bad one gets its error in place (BatchResponse),
-        // so the batch itself accepts any objects; each should be a DecisionRequest.
-        items: { type: "object", description: "A DecisionRequest (#/components/schemas/DecisionRequest); one that is not valid gets its error in place." },
+        // so the batch itself accepts any items, objects or not; each should be a DecisionRequest.
+        items: { description: "A DecisionRequest (#/components/schemas/DecisionRequest); one that is not valid (not an object, too) gets its error in place." },
       },
     },
   },
@@ -158,16 +159,19 @@ export const SCHEMAS: Record<string, JsonSchema> = {
   ApprovalAction: {
     type: "object",
     required: ["id", "action"],
+    additionalProperties: false,
     properties: { id: { type: "string", minLength: 1 }, action: { type: "string", enum: ["approve", "reject"] }, note: { type: "string", maxLength: 1000 } },
   },
   ApprovalRelay: {
     type: "object",
     required: ["approved"],
+    additionalProperties: false,
     properties: { approved: { type: "boolean" }, by: { type: "string", minLength: 1, maxLength: 200 }, note: { type: "string", maxLength: 1000 } },
   },
   ApprovalFiling: {
     type: "object",
     required: ["phase", "agent", "env", "reasons", "policy"],
+    additionalProperties: false,
     properties: {
       phase: ref("Phase"),
       agent: { type: "string", minLength: 1 },

@@ -42,7 +42,7 @@ import { guardStore, isStoreFailure } from "./store-guard.ts";
 import { MemoryApprovalStore } from "./approval-store.ts";
 import { SealedApprovalStore, SealedSessionStore, Sealer } from "./private-copies.ts";
 import type { SessionStore } from "./sessions.ts";
-import { allowedMethods, baseSecurityHeaders, securityHeaders } from "./edges.ts";
+import { allowedMethods, baseSecurityHeaders, repeatedHeader, securityHeaders } from "./edges.ts";
 
 /** Everything a service is built from. */
 export interface ServiceOptions {
@@ -453,6 +453,11 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   app.addHook("onRequest", (req, reply, done) => {
     // RFC 9112 §3.2: an HTTP/1.1 request without Host gets 400.
     if (req.headers.host === undefined && req.raw.httpVersionMinor === 1) return done(new ServiceError("request/invalid", "the request has no Host header"));
+    const twice = repeatedHeader(req.raw.rawHeaders);
+    if (twice !== undefined) {
+      reply.header("connection", "close");
+      return done(new ServiceError("request/invalid", `the request sends its ${twice} header twice: send it once`));
+    }
     if (stopping.signal.aborted) {
       reply.header("connection", "close");
       return done(new ServiceError("service/unavailable", "the service is stopping: retry on another node"));

@@ -5,9 +5,9 @@
 // synchronous=NORMAL: in WAL mode a commit survives a killed process; a power cut may drop the
 // last moments of history (the audit log itself is synced). The write lock is never shared with
 // the audit log's thread (another file).
-import { DatabaseSync } from "node:sqlite";
+import type { DatabaseSync } from "node:sqlite";
 import type { StatementSync } from "node:sqlite";
-import { immediateTransaction } from "../storage/sqlite.ts";
+import { immediateTransaction, openDatabase } from "../storage/sqlite.ts";
 import type { CallOutcome, QueuedAppend, SessionCall, SessionSource, SessionStore, StoredCall } from "./sessions.ts";
 
 const TABLES = { calls: "palisade_session_calls", sources: "palisade_session_sources" } as const;
@@ -57,7 +57,7 @@ export class SqliteSessionStore implements SessionStore {
 
   /** Opens (creating when missing) the session tables in the SQLite file at `path`. */
   static open(path: string): SqliteSessionStore {
-    const db = new DatabaseSync(path);
+    const db = openDatabase(path);
     try {
       db.exec("PRAGMA busy_timeout = 10000");
       db.exec("PRAGMA journal_mode = WAL");

@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import uuid
 from typing import Any
 
 import pytest
 from agents import (
     Agent,
+    ModelBehaviorError,
     ModelRefusalError,
     OutputGuardrailTripwireTriggered,
     Runner,
+    RunState,
     UserError,
     function_tool,
     set_tracing_disabled,
@@ -371,3 +374,90 @@ def test_a_backend_without_completed_output_still_runs_the_model_s_call(guard: G
     seen = _raw_events(Agent(name="support", instructions="help", model=model, tools=tools), s, "refund 40")
     assert ran == [("refund", 40)]
     assert seen
+
+
+# A RunState may be handed to a client and come back: its approval counts only for a call this
+# tool paused, in this session, with the arguments the human was asked about, and once.
+
+
+def _context(s: Session) -> dict[str, Any]:
+    # The run's context as text, as an application that stores its RunStates would give it.
+    return {"palisade": {"session": s.id, "principal": "u1"}}
+
+
+def _approved(guard: Guard, s: Session, amount: int) -> tuple[Agent[Any], str]:
+    """A refund this tool paused, approved on its RunState: the agent and the state's text."""
+    done = [assistant_message("done")]
+    a = agent(guard, [[function_call("refund", {"amount": amount}, call_id="c1")], done, done])
+
+    async def main() -> Any:
+        return await Runner.run(a, "refund", context=_context(s))
+
+    first = asyncio.run(main())
+    assert ran == [] and len(first.interruptions) == 1
+    state = first.to_state()
+    state.approve(first.interruptions[0])
+    return a, state.to_string()
+
+
+def _resume(a: Agent[Any], text: str) -> list[str]:
+    """The tool outputs of the run resumed from `text`."""
+
+    async def main() -> Any:
+        return await Runner.run(a, await RunState.from_string(a, text))
+
+    out = asyncio.run(main())
+    return [str(i.output) for i in out.new_items if i.type == "tool_call_output_item"]
+
+
+def test_a_run_state_resumed_twice_runs_the_call_once(guard: Guard) -> None:
+    s = session(guard)
+    a, text = _approved(guard, s, 905)
+    _resume(a, text)
+    assert ran == [("refund", 905)]
+    outputs = _resume(a, text)
+    assert ran == [("refund", 905)], "the same approval ran the call a second time"
+    assert any("approval refused" in o for o in outputs)
+
+
+def test_a_run_state_with_edited_arguments_approves_nothing(guard: Guard) -> None:
+    s = session(guard)
+    a, text = _approved(guard, s, 906)
+    assert text.count("906") >= 1
+    outputs: list[str] = []
+    # The SDK itself may refuse the edited state (a call id reused for other arguments).
+    with contextlib.suppress(ModelBehaviorError):
+        outputs = _resume(a, text.replace("906", "90600"))
+        assert any("approval refused" in o for o in outputs)
+    assert ran == [], "an approval of 906 ran a refund of 90600"
+
+
+def test_a_run_state_moved_to_another_session_approves_nothing(guard: Guard) -> None:
+    s = session(guard)
+    a, text = _approved(guard, s, 907)
+    other = session(guard)
+    outputs = _resume(a, text.replace(s.id, other.id))
+    assert ran == [], "an approval given in one session ran the call in another"
+    assert any("approval refused" in o for o in outputs)
+
+
+def _resumed_elsewhere(guard: Guard, trusted: bool) -> list[str]:
+    """A call paused by one process, its approved state resumed by another (a new tool wrapper)."""
+    s = session(guard)
+    _, text = _approved(guard, s, 908)
+    tools: list[Any] = [guard_agent_tool(guard, t, trusted_run_state=trusted) for t in (search, delete_file, refund)]
+    elsewhere: Agent[Any] = Agent(
+        name="support", instructions="help", model=ScriptedModel([[assistant_message("done")]]), tools=tools
+    )
+    return _resume(elsewhere, text)
+
+
+def test_a_run_state_resumed_in_another_process_approves_nothing_by_default(guard: Guard) -> None:
+    outputs = _resumed_elsewhere(guard, trusted=False)
+    assert ran == []
+    assert any("approval refused" in o for o in outputs)
+
+
+def test_a_trusted_run_state_counts_as_it_is(guard: Guard) -> None:
+    _resumed_elsewhere(guard, trusted=True)
+    assert ran == [("refund", 908)]

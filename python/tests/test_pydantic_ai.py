@@ -283,3 +283,72 @@ def test_a_streamed_tool_call_shows_nothing_before_its_arguments_are_complete(gu
     deltas = [e for e in seen if "ToolCallPartDelta" in e]
     assert len(deltas) == 1 and "4111 1111 1111 1111" in deltas[0], "the arguments come whole, once"
     assert ran == [("search", "card 4111 1111 1111 1111", 10)]
+
+
+# The message history and DeferredToolResults come back from wherever the application kept them:
+# an approval counts only for a call this capability deferred, in that conversation, with the same
+# arguments, once.
+
+
+def _deferred(guard: Guard, amount: int) -> tuple[Agent[None, Any], list[Any], Any, str, str]:
+    conv = f"pa-{uuid.uuid4().hex}"
+    done = ModelResponse(parts=[TextPart("done")])
+    agent, ran = make(guard, scripted(tool_call("refund", amount=amount), done, done), output_type=[str, DeferredToolRequests])
+    first = agent.run_sync("refund", conversation_id=conv)
+    (asked,) = first.output.approvals
+    return agent, ran, first, asked.tool_call_id, conv
+
+
+def _approve(agent: Agent[None, Any], history: Any, call_id: str, conv: str) -> list[str]:
+    out = agent.run_sync(
+        message_history=history, deferred_tool_results=DeferredToolResults(approvals={call_id: True}), conversation_id=conv
+    )
+    return returns(out)
+
+
+def test_deferred_results_replayed_run_the_call_once(guard: Guard) -> None:
+    agent, ran, first, call_id, conv = _deferred(guard, 910)
+    _approve(agent, first.all_messages(), call_id, conv)
+    assert ran == [("refund", 910)]
+    outputs = _approve(agent, first.all_messages(), call_id, conv)
+    assert ran == [("refund", 910)], "the same approval ran the call a second time"
+    assert any("approval refused" in o for o in outputs)
+
+
+def test_deferred_results_in_another_conversation_approve_nothing(guard: Guard) -> None:
+    agent, ran, first, call_id, _ = _deferred(guard, 911)
+    outputs = _approve(agent, first.all_messages(), call_id, f"pa-{uuid.uuid4().hex}")
+    assert ran == [], "an approval given in one conversation ran the call in another"
+    assert any("approval refused" in o for o in outputs)
+
+
+def test_deferred_results_with_edited_arguments_approve_nothing(guard: Guard) -> None:
+    agent, ran, first, call_id, conv = _deferred(guard, 912)
+    history = first.all_messages()
+    for m in history:
+        for p in getattr(m, "parts", []):
+            if isinstance(p, ToolCallPart) and p.tool_call_id == call_id:
+                p.args = {"amount": 91200}
+    outputs = _approve(agent, history, call_id, conv)
+    assert ran == [], "an approval of 912 ran a refund"
+    assert any("approval refused" in o for o in outputs)
+
+
+@pytest.mark.parametrize("trusted", [False, True])
+def test_deferred_results_resumed_by_another_agent_count_only_when_trusted(guard: Guard, trusted: bool) -> None:
+    _, _, first, call_id, conv = _deferred(guard, 913)
+    ran: list[Any] = []
+    elsewhere: Agent[None, Any] = Agent(
+        scripted(ModelResponse(parts=[TextPart("done")])),
+        capabilities=[PalisadeCapability(guard, trusted_deferred_results=trusted)],
+        output_type=[str, DeferredToolRequests],
+    )
+
+    @elsewhere.tool_plain
+    def refund(amount: int) -> str:
+        ran.append(("refund", amount))
+        return f"refunded {amount}"
+
+    outputs = _approve(elsewhere, first.all_messages(), call_id, conv)
+    assert ran == ([("refund", 913)] if trusted else [])
+    assert trusted or any("approval refused" in o for o in outputs)

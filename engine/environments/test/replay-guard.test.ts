@@ -100,16 +100,18 @@ test("replay reads each call's outcome as the decision found it, failures settle
   const slow = s.wrapTool("transfer", () => new Promise<string>((_, reject) => (fail = reject)));
   const pay = s.wrapTool("pay", async () => "paid");
   const running = slow({}).catch((e: unknown) => e);
-  assert.equal(await pay({ n: 1 }), "paid", "decided while the transfer ran: executed then");
+  // Decided while the transfer runs, the payment depends on how it ends: the guard refuses it.
+  await assert.rejects(pay({ n: 1 }), /still running/);
   fail(new Error("bank down"));
   await running;
   await assert.rejects(pay({ n: 2 }), /after a failure/);
   await guard.flush();
   await log.close();
   const r = await replayOf(db, [MAIL]);
-  // transfer, pay and its result, pay: the settlement entry is no decision.
-  assert.equal(r.summary.decisions, 4);
-  assert.equal(r.summary.replayed, 4);
+  // transfer, the refused pay, pay: the settlement entry is no decision, the guard's refusal is not replayed.
+  assert.equal(r.summary.decisions, 3);
+  assert.equal(r.summary.replayed, 2);
+  assert.deepEqual(r.summary.guardDenials, { "palisade.call_running": 1 });
   assert.equal(r.summary.changed, 0, `the same policy decides the same: ${JSON.stringify(r.changes)}`);
 });
 

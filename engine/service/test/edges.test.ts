@@ -253,6 +253,27 @@ describe("headers", () => {
   });
 });
 
+describe("headers sent twice", () => {
+  it("refuses a request naming its Host or its body's Content-Type twice (Node keeps the first, a proxy in front may have judged the other)", async () => {
+    const body = JSON.stringify(toolCall("lookup"));
+    const twice = [
+      `POST /v1/decide HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer k-agent\r\nContent-Type: application/json\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+      `POST /v1/decide HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer k-agent\r\ncontent-type: application/json\r\nCONTENT-TYPE: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+      "GET /v1/status HTTP/1.1\r\nHost: x\r\nHost: y\r\nAuthorization: Bearer k-admin\r\nConnection: close\r\n\r\n",
+      "GET /healthz HTTP/1.1\r\nHost: x\r\nhost: x\r\nConnection: close\r\n\r\n",
+    ];
+    for (const request of twice) {
+      const { text } = await raw([request]);
+      assert.match(text, /^HTTP\/1\.1 400 /, `${request.split("\r\n").slice(0, 5).join(" | ")}: ${text}`);
+      const error = JSON.parse(text.slice(text.indexOf("\r\n\r\n") + 4)).error;
+      assert.equal(error.code, "request/invalid");
+      assert.match(error.message, /twice/);
+    }
+    // Once each, the same requests are answered.
+    assert.match((await raw([`POST /v1/decide HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer k-agent\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`])).text, /^HTTP\/1\.1 200 /);
+  });
+});
+
 describe("metrics", () => {
   it("types counters as counters, and has request durations, pending approvals, the audit queue and checkpoint age", async () => {
     await h.call("POST", "/v1/decide", "agent", toolCall("export"));

@@ -80,11 +80,11 @@ test("authenticate: missing, unknown, expired (to the millisecond) and valid key
 test("what a caller may do: decide within its agents and environments, read the same, scopes, admin", () => {
   const ring = new KeyRing([cfg("any"), cfg("bot", { agents: ["bot"], environments: ["*"] }), cfg("stg", { agents: ["*"], environments: ["staging"] }), cfg("boss", { roles: ["admin"] }), cfg("m", { scopes: ["metrics"] })]);
   const [any, bot, stg, boss, m] = ["any", "bot", "stg", "boss", "m"].map((id) => ring.authenticate(`key-${id}`));
-  assert.equal(code(() => checkScope(any, "x", "production", "/agent")), "passed");
-  assert.equal(code(() => checkScope(bot, "bot", "production", "/agent")), "passed");
-  assert.equal(code(() => checkScope(bot, "other", "production", "/agent")), "auth/forbidden");
-  assert.equal(code(() => checkScope(stg, "bot", "production", "/env")), "auth/forbidden");
-  assert.equal(code(() => checkScope(stg, "bot", "staging", "/env")), "passed");
+  assert.equal(code(() => checkScope(any, "x", "production", { agent: "/agent", env: "/env" })), "passed");
+  assert.equal(code(() => checkScope(bot, "bot", "production", { agent: "/agent", env: "/env" })), "passed");
+  assert.equal(code(() => checkScope(bot, "other", "production", { agent: "/agent", env: "/env" })), "auth/forbidden");
+  assert.equal(code(() => checkScope(stg, "bot", "production", { agent: "/agent", env: "/env" })), "auth/forbidden");
+  assert.equal(code(() => checkScope(stg, "bot", "staging", { agent: "/agent", env: "/env" })), "passed");
   assert.deepEqual([mayRead(any, { agent: "x", env: "y" }), mayRead(bot, { agent: "bot", env: "y" }), mayRead(bot, { agent: "x", env: "y" }), mayRead(stg, { agent: "x", env: "staging" }), mayRead(stg, { agent: "x", env: "production" })], [true, true, false, true, false]);
   assert.deepEqual([isScoped(any), isScoped(bot), isScoped(stg)], [false, true, true]);
   assert.equal(code(() => requireScope(m, "metrics")), "passed");

@@ -86,11 +86,20 @@ def session_of(target: Guard | Session, context: Any, where: str) -> Session:
     raise SessionRequiredError(f"{where}: no session: run with context={{'palisade': guard.session(id, user)}}")
 
 
-def guard_agent_tool(target: Guard | Session, tool: FunctionTool, *, on_deny: OnDeny = "message") -> FunctionTool:
-    """`tool` guarded (a new FunctionTool); applying it twice is harmless."""
+def guard_agent_tool(
+    target: Guard | Session, tool: FunctionTool, *, on_deny: OnDeny = "message", trusted_run_state: bool = False
+) -> FunctionTool:
+    """`tool` guarded (a new FunctionTool); applying it twice is harmless.
+
+    A RunState may go to a client and come back: its approval counts only for a call this tool
+    paused, in this session, with the arguments the human was asked about, and once; any other
+    approval is filed as refused. `trusted_run_state=True` (states that never leave the
+    application's servers, resumed after a restart or in another process) counts it as it is."""
     if getattr(tool.on_invoke_tool, "__palisade__", False):
         return tool
     steps: OrderedDict[tuple[str, str], Step] = OrderedDict()
+    # The calls this tool paused (asked with no answer on the run's state yet): their inputs.
+    paused: OrderedDict[tuple[str, str], Mapping[str, Any]] = OrderedDict()
     original = tool.on_invoke_tool
 
     def call_input(args: Mapping[str, Any]) -> dict[str, Any]:
@@ -127,7 +136,14 @@ def guard_agent_tool(target: Guard | Session, tool: FunctionTool, *, on_deny: On
 
     async def needs_approval(ctx: RunContextWrapper[Any], params: dict[str, Any], call_id: str) -> bool:
         s = session_of(target, ctx.context, f"tool '{tool.name}'")
-        return (await step_for(s, call_id, params)).asking is not None
+        step = await step_for(s, call_id, params)
+        if step.asking is None:
+            return False
+        if ctx.is_tool_approved(tool.name, call_id) is None:
+            paused[(s.id, call_id)] = step.input
+            while len(paused) > 10_000:
+                paused.popitem(last=False)
+        return True
 
     enabled = tool.is_enabled
 
@@ -156,13 +172,17 @@ def guard_agent_tool(target: Guard | Session, tool: FunctionTool, *, on_deny: On
         s = session_of(target, ctx.context, f"tool '{tool.name}'")
         step = await step_for(s, ctx.tool_call_id, parse(arguments))
         steps.pop((s.id, ctx.tool_call_id), None)
+        asked = paused.pop((s.id, ctx.tool_call_id), None)
         try:
             if step.denied is not None:
                 raise step.denied
-            # Invoked while a human was asked: the run interruption was approved.
-            guarded = (
-                step.guarded if step.guarded is not None else await step.aanswer({"approved": True, "by": "run-state"})
-            )
+            # Invoked while a human was asked: the run interruption was approved, on a state
+            # that may have been edited or replayed (see the docstring).
+            guarded = step.guarded
+            if guarded is None:
+                ours = trusted_run_state or asked == step.input
+                why = {} if ours else {"reason": "the run state approves a call this tool did not pause here"}
+                guarded = await step.aanswer({"approved": ours, "by": "run-state", **why})
             tool_args = guarded.payload.get("tool", {}).get("args", parse(arguments))
             started = time.perf_counter()
             try:

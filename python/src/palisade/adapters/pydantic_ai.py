@@ -122,9 +122,17 @@ def _roles(messages: list[ModelMessage]) -> list[dict[str, str]]:
 class PalisadeCapability(AbstractCapability[Any]):
     """Guards a PydanticAI agent's tool calls, their results and its final answer."""
 
-    def __init__(self, guard: Guard | Session, *, on_deny: OnDeny = "message") -> None:
+    def __init__(
+        self, guard: Guard | Session, *, on_deny: OnDeny = "message", trusted_deferred_results: bool = False
+    ) -> None:
+        """`trusted_deferred_results=True`: the application's message history and
+        DeferredToolResults never leave its servers, so an approval counts as it is (a run resumed
+        after a restart or in another process). By default an approval counts only for a call
+        this capability deferred, in that conversation, with the same arguments, once; any other
+        is filed as refused."""
         self.target = guard
         self.on_deny: OnDeny = on_deny
+        self.trusted_deferred_results = trusted_deferred_results
         # Calls deferred for approval, per (session, call id): the resumed run answers that request.
         self._asking: OrderedDict[tuple[str, str], Step] = OrderedDict()
         # Answers decided with their response, per (session, decided text): not decided again as output.
@@ -155,10 +163,12 @@ class PalisadeCapability(AbstractCapability[Any]):
         name = call.tool_name
         plain = json.loads(json.dumps(_results.plain(args), default=_results.plain))
         key = (s.id, call.tool_call_id)
+        given = {"tool": {"name": name, "args": with_defaults(plain, tool_def.parameters_json_schema)}}
         asked = self._asking.pop(key, None) if ctx.tool_call_approved else None
-        step = asked or await s.astep(
-            "tool_call", {"tool": {"name": name, "args": with_defaults(plain, tool_def.parameters_json_schema)}}
-        )
+        # Arguments edited in the resumed history make a new call, decided on its own.
+        if asked is not None and asked.input != given:
+            asked = None
+        step = asked or await s.astep("tool_call", given)
         try:
             if step.denied is not None:
                 raise step.denied
@@ -169,7 +179,10 @@ class PalisadeCapability(AbstractCapability[Any]):
                     while len(self._asking) > 10_000:
                         self._asking.popitem(last=False)
                     raise ApprovalRequired(metadata=step.approval_request())
-                guarded = await step.aanswer({"approved": True, "by": "deferred-tool-results"})
+                # An approval counts for the call deferred here, once (see __init__).
+                ours = self.trusted_deferred_results or step is asked
+                why = {} if ours else {"reason": "the deferred results approve a call this agent did not defer here"}
+                guarded = await step.aanswer({"approved": ours, "by": "deferred-tool-results", **why})
             else:
                 assert step.guarded is not None
                 guarded = step.guarded
