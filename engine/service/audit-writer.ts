@@ -238,10 +238,7 @@ export class AuditWriter {
   push(p: PendingRecord): Promise<number> {
     return new Promise<number>((resolve, reject) => {
       this.#queue.push({ p, resolve, reject, done: false });
-      if (this.#queue.length >= HANDOVER && this.#inflight < IN_FLIGHT && this.#pipelined) {
-        this.#drain();
-        this.log.hurry();
-      } else this.#schedule();
+      this.#schedule();
     });
   }
 
@@ -291,9 +288,16 @@ export class AuditWriter {
   // them to settle and then go as one batch. Handing over a batch every turn of the event loop
   // made half the batches under load (15 decisions on average against 31), each paying a
   // message to the store's thread, waking it, and a commit with its fsync there. The waiting
-  // adds at most one commit to a decision's latency.
+  // adds at most one commit to a decision's latency. HANDOVER decisions waiting for a place go
+  // at once, whether the place was free or has just been freed.
   #schedule(): void {
-    if (this.#scheduled || this.#inflight >= IN_FLIGHT || this.#queue.length === 0) return;
+    if (this.#inflight >= IN_FLIGHT || this.#queue.length === 0) return;
+    if (this.#pipelined && this.#queue.length >= HANDOVER) {
+      this.#drain();
+      this.log.hurry();
+      return;
+    }
+    if (this.#scheduled) return;
     this.#scheduled = true;
     setImmediate(this.#drainNow);
   }

@@ -209,20 +209,28 @@ describe("audit writer group commit", () => {
   it("hands the first sixteen decisions of a turn to a pipelining store at once, so they commit while the rest are decided", async () => {
     const { log, handed, hurried } = heldLog();
     const writer = new AuditWriter(log, () => {}, 0);
-    const all = Array.from({ length: 40 }, (_, i) => writer.push(one(i)));
+    const all = Array.from({ length: 60 }, (_, i) => writer.push(one(i)));
     // Within the same turn: sixteen, then sixteen more while one batch is with the store, each
     // sent on without waiting for the turn to end; the rest wait for a place.
     assert.deepEqual(handed.map((b) => b.length), [16, 16]);
     assert.deepEqual(hurried, [16, 32]);
-    assert.equal(writer.queued, 8);
+    assert.equal(writer.queued, 28);
     for (let t = 0; t < 3; t++) await turn();
     assert.equal(handed.length, 2);
+    // A place freed with sixteen or more waiting: they go at once too (microtasks only here).
     handed[0].forEach((h, i) => h.resolve(i));
-    for (let t = 0; t < 3; t++) await turn();
-    assert.deepEqual(handed.map((b) => b.length), [16, 16, 8]);
+    for (let i = 0; i < 50 && handed.length < 3; i++) await Promise.resolve();
+    assert.deepEqual(handed.map((b) => b.length), [16, 16, 28]);
+    // Fewer than sixteen wait for the turn's end.
+    const tail = Array.from({ length: 4 }, (_, i) => writer.push(one(60 + i)));
     handed[1].forEach((h, i) => h.resolve(16 + i));
+    for (let i = 0; i < 50; i++) await Promise.resolve();
+    assert.equal(handed.length, 3);
+    await turn();
+    assert.deepEqual(handed.map((b) => b.length), [16, 16, 28, 4]);
     handed[2].forEach((h, i) => h.resolve(32 + i));
-    assert.deepEqual(await Promise.all(all), Array.from({ length: 40 }, (_, i) => i));
+    handed[3].forEach((h, i) => h.resolve(60 + i));
+    assert.deepEqual(await Promise.all([...all, ...tail]), Array.from({ length: 64 }, (_, i) => i));
   });
 
   it("keeps a turn's decisions together for a store that commits one batch at a time", async () => {
