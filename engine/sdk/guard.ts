@@ -46,6 +46,12 @@ export interface GuardOptions {
    * append succeeds again; `allow` carries on (failures still reach `onError` and are counted).
    */
   readonly onAuditFailure?: OnAuditFailure;
+  /**
+   * Milliseconds the audit log may go without acknowledging any append while appends wait
+   * (default 10,000): past it the log counts as failing (`onAuditFailure`, `onError`), since a
+   * log that hangs never refuses anything.
+   */
+  readonly auditTimeoutMs?: number;
   /** `before-action`: an allowed action waits until its decision is durable in the audit log; `async` (default): it does not. */
   readonly durability?: Durability;
   /**
@@ -99,13 +105,15 @@ export function createGuard(options: GuardOptions): Guard {
   const timeout = options.approvalTimeoutMs ?? 60_000;
   if (!(timeout > 0)) throw new GuardConfigError("'approvalTimeoutMs' must be a positive number of milliseconds");
   const onAuditFailure = options.onAuditFailure ?? "deny";
+  const auditTimeoutMs = options.auditTimeoutMs ?? 10_000;
+  if (!(auditTimeoutMs > 0)) throw new GuardConfigError("'auditTimeoutMs' must be a positive number of milliseconds");
   if (onAuditFailure !== "deny" && onAuditFailure !== "allow") throw new GuardConfigError(`unknown onAuditFailure '${String(onAuditFailure)}': expected 'deny' or 'allow'`);
   const durability = options.durability ?? "async";
   if (durability !== "async" && durability !== "before-action") throw new GuardConfigError(`unknown durability '${String(durability)}': expected 'async' or 'before-action'`);
   if (durability === "before-action" && options.audit === undefined) throw new GuardConfigError("durability 'before-action' needs an audit log");
   const policySet = resolvePolicies(options.policies, options.toolSchemas);
   const onError = options.onError ?? ((err: unknown) => void process.stderr.write(`palisade guard: recording a decision failed: ${err instanceof Error ? err.message : String(err)}\n`));
-  const recorder = new Recorder({ agentId: agent.id, agentVersion: agent.version, env: options.env, mode, audit: options.audit, monitor: options.monitor, onError, recordInputs: options.recordInputs !== false });
+  const recorder = new Recorder({ agentId: agent.id, agentVersion: agent.version, env: options.env, mode, audit: options.audit, monitor: options.monitor, onError, recordInputs: options.recordInputs !== false, auditTimeoutMs });
   const core = new GuardCore({
     policySet,
     mode,

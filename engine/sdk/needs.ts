@@ -7,6 +7,7 @@ import { ALL, parsePattern } from "../../language/check/regex-parse.ts";
 import type { CharSet } from "../../language/check/regex-parse.ts";
 import { maxExtent } from "../runtime/stdlib/regex-program.ts";
 import { FOLD_SPREAD } from "../runtime/stdlib/fold.ts";
+import { getDetector } from "../runtime/stdlib/detectors.ts";
 
 /** Per phase: whether some history-reading rule applies to any tool, or to which tools. */
 export class HistoryNeeds {
@@ -60,27 +61,6 @@ function readsSession(node: unknown, resolutions: ReadonlyMap<object, { kind: st
   return false;
 }
 
-// The longest text each detector can match, in UTF-16 code units (bounded by its format, or a
-// generous cap where the format has none: JWTs and PEM keys).
-const DETECTOR_SPAN: Readonly<Record<string, number>> = {
-  "pii.email": 254,
-  "pii.phone": 32,
-  "pii.ssn": 11,
-  "pii.credit_card": 32,
-  "pii.iban": 42,
-  "pii.ip": 45,
-  "pii.passport": 16,
-  "pii.date_of_birth": 32,
-  "secret.aws_key": 40,
-  "secret.github_token": 255,
-  "secret.slack_token": 255,
-  "secret.stripe_key": 255,
-  "secret.google_api_key": 39,
-  "secret.openai_key": 200,
-  "secret.jwt": 2_048,
-  "secret.private_key": 8_192,
-  "secret.generic_api_key": 256,
-};
 
 /**
  * The most UTF-16 code units one match of `pattern` can examine (lookaheads included), or
@@ -121,7 +101,7 @@ export function streamHold(policySet: PolicySet): number {
     if (n.kind === "Regex") hold = Math.max(hold, regexSpan(String(n.pattern), String(n.flags ?? "")));
     else if (n.kind === "QualifiedName" && n.parts !== undefined) {
       const name = n.parts.map((p) => p.name).join(".");
-      const span = DETECTOR_SPAN[name];
+      const span = getDetector(name)?.span;
       // A detector scans the folded text (stdlib/fold.ts): one folded character may stand for
       // up to FOLD_SPREAD kept characters of the answer (a surrogate pair); the characters the
       // fold drops are not counted by the stream (text.ts), however many there are.

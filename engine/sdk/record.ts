@@ -186,6 +186,8 @@ export interface RecorderContext {
   readonly onError: (err: unknown) => void;
   /** Whether records keep each decision's input (default true), which replay before a promotion needs. */
   readonly recordInputs?: boolean;
+  /** Milliseconds without any acknowledged append, while appends wait, after which the log counts as failing (default 10,000). */
+  readonly auditTimeoutMs?: number;
 }
 
 /**
@@ -259,6 +261,11 @@ export class Recorder {
   #inflight = 0;
   #idle: PromiseWithResolvers<void> | null = null;
   #failure: Error | null = null;
+  // A log that hangs refuses nothing: a watch armed while appends wait finds whether any was
+  // acknowledged since it was armed, one timer per period rather than one per append.
+  #watch: ReturnType<typeof setTimeout> | undefined;
+  #acknowledged = false;
+  readonly #timeoutMs: number;
   /** Audit failures seen so far. */
   failures = 0;
   /** The fields every record of this guard writes the same, as canonical text (null: one would need escaping). */
@@ -269,6 +276,7 @@ export class Recorder {
 
   constructor(ctx: RecorderContext) {
     this.#ctx = ctx;
+    this.#timeoutMs = ctx.auditTimeoutMs ?? 10_000;
     const env = `,"env":${q(ctx.env)}`;
     const decided = { allow: `,"decision":"allow"${env}`, deny: `,"decision":"deny"${env}`, require_approval: `,"decision":"require_approval"${env}` };
     const fields = { agent: `{"agent":${q(ctx.agentId)}`, decided, mode: `,"mode":${q(ctx.mode)}` };
@@ -403,12 +411,28 @@ export class Recorder {
   // garbage collector then pays for on this thread.
   readonly #appended = (): void => {
     this.#settled();
+    this.#acknowledged = true;
     this.#failure = null;
   };
 
   readonly #refused = (err: unknown): void => {
     this.#settled();
+    this.#acknowledged = true;
     this.#failed(err);
+  };
+
+  #arm(): void {
+    this.#acknowledged = false;
+    this.#watch = setTimeout(this.#stalled, this.#timeoutMs);
+    // The watch never keeps a process alive on its own.
+    this.#watch.unref();
+  }
+
+  readonly #stalled = (): void => {
+    this.#watch = undefined;
+    if (this.#inflight === 0) return;
+    if (!this.#acknowledged) this.#failed(new Error(`the audit log acknowledged no append for ${this.#timeoutMs} ms (${this.#inflight} waiting)`));
+    this.#arm();
   };
 
   #settled(): void {
@@ -420,6 +444,7 @@ export class Recorder {
 
   #track(appended: Promise<unknown>, durable: PendingDecision["durable"]): void {
     this.#inflight++;
+    if (this.#watch === undefined) this.#arm();
     if (durable === undefined) {
       appended.then(this.#appended, this.#refused);
       return;

@@ -149,11 +149,11 @@ export function auditRoutes(app: FastifyInstance, ctx: ServiceContext, options: 
     tag: "tiles",
     auth: "public",
     params: { path: { description: "<L>/<N>[.p/<W>] or entries/<N>[.p/<W>], N in x001/x234/067 form." } },
-    responses: { 200: { description: "The tile's bytes.", type: "application/octet-stream" }, 404: { description: "No such tile at the latest checkpoint.", schema: ref("Error") } },
+    responses: { 200: { description: "The tile's bytes.", type: "application/octet-stream" }, 403: { description: "Entry bundles are not public on this log (setting audit.publicEntries).", schema: ref("Error") }, 404: { description: "No such tile at the latest checkpoint.", schema: ref("Error") } },
   }), async (req, reply) => {
     const t = parseTilePath((req.params as { "*": string })["*"]);
     if (!t) return notFound(reply, "not a tile path");
-    if (t.level === "entries" && options.publicEntries !== true) return reply.code(403).type("text/plain").send("entry bundles are not public on this log (setting audit.publicEntries)\n");
+    if (t.level === "entries" && options.publicEntries !== true) throw new ServiceError("auth/forbidden", "entry bundles are not public on this log: an operator may publish them with the setting audit.publicEntries");
     // Every partial width up to the latest checkpoint's is served: a client holding any older checkpoint needs its own.
     const bytes = await log.tile(t.level, t.index, t.width);
     if (!bytes) return notFound(reply, "no such tile at the latest checkpoint");

@@ -22,7 +22,8 @@ export function staticRoutes(app: FastifyInstance, dir: string): void {
   if (existsSync(dir)) for (const name of readdirSync(dir)) files.set(name, { type: TYPES[extname(name)] ?? "application/octet-stream", body: readFileSync(join(dir, name)) });
   const send = (name: string) => async (_req: unknown, reply: import("fastify").FastifyReply) => {
     const f = files.get(name);
-    if (!f) return reply.code(404).send(new ServiceError("request/not-found", `${name} is not built: run 'npm run build:playground'`).toJSON());
+    // Only an empty bundle folder is a build to run; a name it does not hold is no file of the pages.
+    if (!f) return reply.code(404).send(new ServiceError("request/not-found", files.size === 0 ? `${name} is not built: run 'npm run build:playground'` : `the pages have no file '${name}'`).toJSON());
     return reply.type(f.type).header("cache-control", "no-cache").send(f.body);
   };
   const page = (summary: string, type = "text/html") => documented({ summary, tag: "pages", auth: "public", responses: { 200: { description: summary, type } } });
@@ -31,7 +32,7 @@ export function staticRoutes(app: FastifyInstance, dir: string): void {
   app.get("/console", page("The operator console"), send("console.html"));
   app.get(
     "/assets/:name",
-    documented({ summary: "The pages' scripts and styles", tag: "pages", auth: "public", params: { name: { description: "A built file's name." } }, responses: { 200: { description: "The file.", type: "text/javascript", alternatives: { "text/css": { type: "string" } } }, 404: { description: "Not built.", schema: ref("Error") } } }),
+    documented({ summary: "The pages' scripts and styles", tag: "pages", auth: "public", params: { name: { description: "A built file's name." } }, responses: { 200: { description: "The file.", type: "text/javascript", alternatives: { "text/css": { type: "string" } } }, 404: { description: "No such file (or the pages are not built).", schema: ref("Error") } } }),
     async (req, reply) => send((req.params as { name: string }).name)(req, reply),
   );
 }

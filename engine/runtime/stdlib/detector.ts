@@ -7,7 +7,9 @@
 // failed attempt is not retried from every position inside the same run. Validation
 // (checksums, prefixes, lengths) runs only on candidates and costs at most their length.
 
-import { fold, needsFold } from "./fold.ts";
+import { ALL, parsePattern, type CharSet } from "../../../language/check/regex-parse.ts";
+import { digitLookalikes, fold, foldDigits, needsFold, type Folded } from "./fold.ts";
+import { maxExtent } from "./regex-program.ts";
 
 /** A match as a half-open range `[start, end)` of UTF-16 code units in the scanned text. */
 export type Match = readonly [start: number, end: number];
@@ -18,6 +20,12 @@ export interface Detector {
   readonly name: string;
   /** One sentence for the reference. */
   readonly doc: string;
+  /**
+   * The most folded UTF-16 code units a match spans with the context it is recognised by (the
+   * words that introduce it, look-arounds): a stream holds back this much (spec/streams.md).
+   * Infinity when the format has no bound.
+   */
+  readonly span: number;
   /** Every match, in order, non-overlapping, each within `[0, text.length]`. */
   find(text: string): Match[];
   /** True when `find` would return at least one match; stops at the first, allocates nothing more. */
@@ -31,24 +39,37 @@ export interface Detector {
 export type Scan = (text: string, out: Match[] | null) => boolean;
 
 /** Builds a detector from a scan function. */
-export function detector(name: string, doc: string, scan: Scan): Detector {
+export function detector(name: string, doc: string, scan: Scan, span: number, digits = false): Detector {
+  // The folded views a text is scanned in besides its own: the fold when it has a non-ASCII
+  // character, and for a detector of digit runs the fold that reads `O`/`l` in a digit run as
+  // digits when one may hold them (fold.ts).
+  const views = (text: string): Folded[] => {
+    const plain = needsFold(text) ? fold(text) : undefined;
+    const out = plain === undefined ? [] : [plain];
+    if (digits && digitLookalikes(plain?.text ?? text)) out.push(foldDigits(text));
+    return out;
+  };
   return {
     name,
     doc,
+    span,
     find(text) {
       const found: Match[] = [];
       scan(text, found);
-      if (!needsFold(text)) return found;
+      if (!digits && !needsFold(text)) return found;
       // Text with a non-ASCII character is scanned twice: as written (a non-ASCII letter is a
       // boundary there) and folded (disguised characters seen through, fold.ts); a redaction
       // takes the union of both.
-      const f = fold(text);
-      const folded: Match[] = [];
-      if (!scan(f.text, folded)) return found;
-      for (const [s, e] of folded) found.push([f.start[s]!, f.end[e - 1]!]);
-      return union(found);
+      let more = false;
+      for (const f of views(text)) {
+        const folded: Match[] = [];
+        if (!scan(f.text, folded)) continue;
+        more = true;
+        for (const [s, e] of folded) found.push([f.start[s]!, f.end[e - 1]!]);
+      }
+      return more ? union(found) : found;
     },
-    test: (text) => scan(text, null) || (needsFold(text) && scan(fold(text).text, null)),
+    test: (text) => scan(text, null) || ((digits || needsFold(text)) && views(text).some((f) => scan(f.text, null))),
   };
 }
 
@@ -63,6 +84,21 @@ function union(ms: Match[]): Match[] {
     } else out.push(m);
   }
   return out;
+}
+
+// Lookbehinds only rule a start out (they read what precedes a match, never make one): the
+// extent is read from what follows them.
+const LEADING_LOOKBEHINDS = /^(?:\(\?<[!=](?:[^()\\]|\\.|\([^()]*\))*\))+/;
+const EXTENT_OPTIONS = { caseClose: (set: CharSet) => set, property: () => ALL };
+
+/**
+ * The most code units one match of `re` examines from its start, lookaheads included (its
+ * leading lookbehinds aside); Infinity when a quantifier is unbounded or the pattern holds what
+ * the extent cannot be read from (a backreference).
+ */
+export function regexExtent(re: RegExp): number {
+  const parsed = parsePattern(re.source.replace(LEADING_LOOKBEHINDS, ""), re.flags.replace("g", ""), EXTENT_OPTIONS);
+  return parsed.unsupported.length > 0 ? Infinity : maxExtent(parsed.root);
 }
 
 const registered: RegExp[] = [];

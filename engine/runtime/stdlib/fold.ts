@@ -15,7 +15,7 @@
 // "Disguised characters"): every Unicode dash, the minus sign, box-drawing horizontals and the
 // katakana prolonged sound mark become `-`, the Braille blank a space, the ideographic
 // full stop (which IDNA takes as a domain's dot) becomes `.`, circled digits without a
-// compatibility form become digits; Cyrillic, Greek and Armenian letters that look like Latin
+// compatibility form become digits, and a parenthesised or period number (`⑴`, `⒈`) its digits; Cyrillic, Greek and Armenian letters that look like Latin
 // ones (UTS #39 confusables), and a few non-ASCII Latin ones (dotless i, script g), become those
 // ASCII letters only inside a word that also holds an ASCII letter, digit or `@` (a mixed-script
 // word, UTS #39's sign of a spoof): ordinary Russian or Greek text stays as written, so no
@@ -63,6 +63,22 @@ export function needsFold(text: string): boolean {
   return needs;
 }
 
+// `O` `o` for 0 and `l` `I` for 1, beside a digit or a group separator (`4111 11l1`, `555-Ol32`):
+// where a text has none, no digit run can hold one, and ASCII text keeps its fast path.
+// (A run of them glued to another letter is a word's, as in a token `zI1N`: no digit run.)
+const LOOKALIKE_NEAR_DIGIT = /\d(?:(?=[ ().+\/-]{0,2}[OolI]+(?![A-HJ-NP-Za-km-np-z_@]))|(?<=(?<![A-HJ-NP-Za-km-np-z_@])[OolI]+[ ().+\/-]{0,2}\d))/;
+let lastLookalikes = "";
+let lastLookalikesFound = false;
+
+/** True when `text` may hold a letter written for a digit inside a digit run (then only the fold sees the number). */
+export function digitLookalikes(text: string): boolean {
+  if (text !== lastLookalikes) {
+    lastLookalikesFound = LOOKALIKE_NEAR_DIGIT.test(text);
+    lastLookalikes = text;
+  }
+  return lastLookalikesFound;
+}
+
 const CACHE_LIMIT = 4_096;
 const cache = new Map<number, string>();
 
@@ -94,6 +110,10 @@ const CIRCLED: readonly (readonly [first: number, last: number, value: number])[
   [0x1f10b, 0x1f10c, 0],
 ];
 
+// A number or letter NFKC writes with its decoration (`⑴` "(1)", `⒈` "1.", `🄂` "1,", `⒜` "(a)",
+// `🄐` "(A)"): a reader takes the character for its digits or letter, so the decoration goes.
+const ENCLOSED = /^\(([0-9]{1,2}|[A-Za-z])\)$|^([0-9]{1,2})[.,]$/;
+
 // Letters of other scripts that look like a Latin letter (UTS #39 confusables, prototypes in
 // ASCII), folded only inside a mixed-script word (`foldNew`).
 const CONFUSABLE: ReadonlyMap<number, string> = new Map(
@@ -119,10 +139,13 @@ function foldCodePoint(cp: number): string {
   if (hit !== undefined) return hit;
   const ch = String.fromCodePoint(cp);
   let out: string;
+  const nfkc = ch.normalize("NFKC");
+  const enclosed = ENCLOSED.exec(nfkc);
   if (SPACE.test(ch) || cp === BLANK) out = " ";
+  else if (enclosed !== null) out = enclosed[1] ?? enclosed[2]!;
   else {
     out = "";
-    for (const c of ch.normalize("NFKC")) {
+    for (const c of nfkc) {
       const p = c.codePointAt(0)!;
       if (p < 0x80) out += c;
       else if (SPACE.test(c)) out += " ";
@@ -210,6 +233,86 @@ function isAsciiAlnum(c: number): boolean {
   return (c >= 48 && c <= 57) || (l >= 97 && l <= 122);
 }
 
+// Digit runs, for the letters written for digits in them: a group is a run of digits (any
+// script, any decoration the fold reads as digits) and the letters `O` `o` `l` `I`, invisible
+// characters inside it skipped; groups joined by one or two separators (` ` `-` `.` `/` `(` `)`
+// `+`, or what folds to them) form a chain. The letters of a chain fold to digits when the chain
+// holds a digit and none of its groups is glued to a word (`l10n`, `x11l`, `Oil` stay as written):
+// an ordinary word is never a run of these four letters beside a number.
+const C_OTHER = 0;
+const C_DIGIT = 1;
+const C_LOOK = 2;
+const C_SEP = 3;
+const C_SKIP = 4;
+const C_WORD = 5;
+
+function isLookalike(c: number): boolean {
+  return c === 79 || c === 111 || c === 108 || c === 73;
+}
+
+function chainClass(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  if (c < 0x80) {
+    if (c >= 48 && c <= 57) return C_DIGIT;
+    if (isLookalike(c)) return C_LOOK;
+    if (c === 32 || c === 45 || c === 46 || c === 47 || c === 40 || c === 41 || c === 43) return C_SEP;
+    return isAsciiAlnum(c) || c === 95 || c === 64 ? C_WORD : C_OTHER;
+  }
+  if (c >= 0xdc00 && c <= 0xdfff) return C_SKIP;
+  const cp = text.codePointAt(i)!;
+  const ch = String.fromCodePoint(cp);
+  if (IGNORABLE.test(ch) || MARK.test(ch)) return C_SKIP;
+  const f = foldCodePoint(cp);
+  if (f === " " || f === "-" || f === ".") return C_SEP;
+  if (f.length > 0 && /^[0-9]+$/.test(f)) return C_DIGIT;
+  return /^\p{L}/u.test(f) ? C_WORD : C_OTHER;
+}
+
+// The group around `i` (a lookalike): its bounds, whether it holds a digit, and whether it is glued to a word.
+function groupAt(text: string, i: number): { start: number; end: number; digit: boolean; glued: boolean } {
+  let digit = false;
+  let a = i;
+  for (; a > 0; a--) {
+    const k = chainClass(text, a - 1);
+    if (k === C_DIGIT) digit = true;
+    else if (k !== C_LOOK && k !== C_SKIP) break;
+  }
+  let b = i;
+  for (; b < text.length; b++) {
+    const k = chainClass(text, b);
+    if (k === C_DIGIT) digit = true;
+    else if (k !== C_LOOK && k !== C_SKIP) break;
+  }
+  const glued = (a > 0 && chainClass(text, a - 1) === C_WORD) || (b < text.length && chainClass(text, b) === C_WORD);
+  return { start: a, end: b, digit, glued };
+}
+
+// The next group of the chain past `from` in direction `dir` (one or two separators away), or undefined.
+function neighbour(text: string, from: number, dir: 1 | -1): ReturnType<typeof groupAt> | undefined {
+  let j = dir === 1 ? from : from - 1;
+  for (let seps = 0; j >= 0 && j < text.length; j += dir) {
+    const k = chainClass(text, j);
+    if (k === C_SEP && ++seps <= 2) continue;
+    if (k === C_DIGIT || k === C_LOOK) return seps > 0 ? groupAt(text, j) : undefined;
+    if (k !== C_SKIP) return undefined;
+  }
+  return undefined;
+}
+
+/** Whether the letters of the group at `i` are digits: the group's chain holds a digit and no group of it is glued to a word. Returns the chain's end too. */
+function lookalikeChain(text: string, i: number): { end: number; fold: boolean } {
+  const g = groupAt(text, i);
+  if (g.glued) return { end: g.end, fold: false };
+  let digit = g.digit;
+  let end = g.end;
+  for (let n = neighbour(text, g.end, 1); n !== undefined && !n.glued; n = neighbour(text, n.end, 1)) {
+    digit ||= n.digit;
+    end = n.end;
+  }
+  for (let n = neighbour(text, g.start, -1); !digit && n !== undefined && !n.glued; n = neighbour(text, n.start, -1)) digit ||= n.digit;
+  return { end, fold: digit };
+}
+
 // Several detectors scan the same text in turn (a policy redacting cards, e-mails and phones):
 // the last fold is kept for the next.
 let lastText = "";
@@ -218,12 +321,55 @@ let lastFold: Folded = { text: "", start: new Int32Array(0), end: new Int32Array
 /** The folded view of `text` (call only when `needsFold(text)`). */
 export function fold(text: string): Folded {
   if (text === lastText) return lastFold;
-  lastFold = foldNew(text);
+  lastFold = foldNew(text, false);
   lastText = text;
   return lastFold;
 }
 
-function foldNew(text: string): Folded {
+let lastDigitText = "";
+let lastDigitFold: Folded = lastFold;
+
+/**
+ * The folded view with the letters written for digits in digit runs read as digits (call only
+ * when `digitLookalikes` holds of the text, or of its fold). A view of its own, scanned beside
+ * the plain fold: a letter group it joins to a number can make that number another shape
+ * (`4111 1111 1111 1111 l`), so it only adds matches.
+ */
+export function foldDigits(text: string): Folded {
+  if (text === lastDigitText) return lastDigitFold;
+  lastDigitFold = needsFold(text) ? foldNew(text, true) : foldAsciiDigits(text);
+  lastDigitText = text;
+  return lastDigitFold;
+}
+
+// A run of digits and lookalike letters, holding a letter, glued to no word.
+const LOOKALIKE_GROUP = /(?<![A-Za-z0-9_@])[0-9OolI]*[OolI][0-9OolI]*(?![A-Za-z0-9_@])/g;
+
+// ASCII text folds one unit to one unit: only its digit runs' letters change, found by a regex
+// rather than a walk over every character (a text with a token like `zI1N` passes the gate).
+function foldAsciiDigits(text: string): Folded {
+  let out = "";
+  let last = 0;
+  let chainEnd = -1;
+  let folds = false;
+  LOOKALIKE_GROUP.lastIndex = 0;
+  for (let m = LOOKALIKE_GROUP.exec(text); m !== null; m = LOOKALIKE_GROUP.exec(text)) {
+    if (m.index >= chainEnd) ({ end: chainEnd, fold: folds } = lookalikeChain(text, m.index));
+    if (!folds) continue;
+    out += text.slice(last, m.index) + m[0].replace(/[Oo]/g, "0").replace(/[lI]/g, "1");
+    last = m.index + m[0].length;
+  }
+  out += text.slice(last);
+  const start = new Int32Array(text.length);
+  const end = new Int32Array(text.length);
+  for (let i = 0; i < text.length; i++) {
+    start[i] = i;
+    end[i] = i + 1;
+  }
+  return { text: out, start, end };
+}
+
+function foldNew(text: string, lookalikes: boolean): Folded {
   let out = "";
   // A folded unit per original unit at most, but NFKC may expand: grow when needed.
   let start = new Int32Array(text.length + 16);
@@ -270,10 +416,16 @@ function foldNew(text: string): Folded {
   };
   // Whether the character at `j` folds to an ASCII letter or digit here (a lookalike in a mixed word does).
   const asciiAfter = (j: number): boolean => j < text.length && (latinAt(text, j) || (CONFUSABLE.has(text.codePointAt(j)!) && mixedWordAt(j)));
+  // The chain the last lookalike letter was in, and whether its letters are digits.
+  let chainEnd = -1;
+  let chainFolds = false;
   for (let i = 0; i < text.length; ) {
     const c = text.charCodeAt(i);
     if (c < 0x80) {
-      push(text[i]!, i, i + 1);
+      if (lookalikes && isLookalike(c)) {
+        if (i >= chainEnd) ({ end: chainEnd, fold: chainFolds } = lookalikeChain(text, i));
+        push(chainFolds ? (c === 79 || c === 111 ? "0" : "1") : text[i]!, i, i + 1);
+      } else push(text[i]!, i, i + 1);
       i++;
       continue;
     }

@@ -110,4 +110,7 @@ export const ip: Detector = detector(
   "pii.ip",
   "An IPv4 address in dotted decimal (octets 0-255, no leading zeros) or an IPv6 address in full, compressed or IPv4-embedded form.",
   mergeScans(scanIpv6, regexScan(IPV4, () => true)),
+  // The longest IPv6 text (six groups and an embedded IPv4 address) and the character after it.
+  "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255".length + 1,
+  true,
 );

@@ -55,6 +55,10 @@ export const creditCard: Detector = detector(
   "pii.credit_card",
   "A payment card number of 13 to 19 digits, bare or grouped by one kind of separator, with a known issuer prefix and a valid Luhn check digit.",
   regexScan(CARD, validCard),
+  // 19 digits in five groups, and the two characters the lookaheads read (the regex's
+  // backreference keeps `regexExtent` from reading it).
+  19 + 4 + 2,
+  true,
 );
 
 /** IBAN lengths per country (SWIFT IBAN registry); a country not listed has no IBAN. */
@@ -110,4 +114,7 @@ export const iban: Detector = detector(
   "pii.iban",
   "An International Bank Account Number, compact or in groups of four, with the length its country requires and valid mod-97 check digits.",
   regexScan(IBAN_HEAD, validIban),
+  // The longest country's length in groups of four, and the character after it.
+  Math.max(...IBAN_LENGTHS.values()) + Math.ceil(Math.max(...IBAN_LENGTHS.values()) / 4) - 1 + 1,
+  true,
 );

@@ -69,4 +69,6 @@ export const privateKey: Detector = detector(
   "secret.private_key",
   "A PEM private key block, from `-----BEGIN ... PRIVATE KEY-----` through its END line, or through the base64 that follows the header when the END line is missing.",
   scanPem,
+  // The base64 body has no bound.
+  Infinity,
 );

@@ -241,4 +241,8 @@ export const phone: Detector = detector(
   "pii.phone",
   "A phone number: E.164 (`+` and 8 to 15 digits, grouped or not), a North American number (`(415) 555-0132`, `415-555-0132`, `555-0132`), or a national number with a leading trunk 0 in three or more groups.",
   scanPhone,
+  // E.164's 15 digits at most, a separator between each two of the groups, `+`, `(` and `)`,
+  // and the character after, which may end the run.
+  15 + (MAX_GROUPS - 1) + 3 + 1,
+  true,
 );

@@ -5,7 +5,7 @@
 // a constant and the scans are linear.
 import { daysInMonth } from "./time.ts";
 import { isDigit } from "./chars.ts";
-import { detector, regexScan, type Detector, type Span } from "./detector.ts";
+import { detector, regexExtent, regexScan, type Detector, type Span } from "./detector.ts";
 
 // `AAA-GG-SSSS` or `AAA GG SSSS` (one separator throughout). Bare nine-digit runs are not
 // flagged: too many order numbers and ids look the same. Not inside a longer dashed run.
@@ -22,6 +22,9 @@ export const ssn: Detector = detector(
   "pii.ssn",
   "A US Social Security number `AAA-GG-SSSS` (or with spaces), excluding the never-issued ranges: area 000, 666 and 900-999, group 00, serial 0000.",
   regexScan(SSN, validSsn),
+  // `AAA-GG-SSSS` and the two characters the lookaheads read (a backreference keeps `regexExtent` from reading it).
+  11 + 2,
+  true,
 );
 
 // The value is the last capture group and ends the match: the validators narrow the match
@@ -47,6 +50,8 @@ export const passport: Detector = detector(
   "pii.passport",
   "A passport number (6 to 9 capital letters and digits, at least one digit) right after the word passport and an optional `no.`, `number` or `:`.",
   regexScan(PASSPORT, validPassport),
+  // The words that introduce the number count: a stream that showed them could not find it after.
+  regexExtent(PASSPORT),
 );
 
 const MONTH_NAMES = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
@@ -109,4 +114,5 @@ export const dateOfBirth: Detector = detector(
   "pii.date_of_birth",
   "A calendar date that exists (ISO, day/month/year, month/day/year or with a month name) right after `DOB`, `date of birth`, `birth date`, `birthday` or `born on`.",
   regexScan(DOB, validDob),
+  regexExtent(DOB),
 );

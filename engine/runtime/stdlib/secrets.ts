@@ -5,7 +5,7 @@
 // their class: the scans are linear.
 import { isDigit } from "./chars.ts";
 import { shannonEntropy } from "./checksums.ts";
-import { detector, mergeScans, regexScan, type Detector, type Span } from "./detector.ts";
+import { detector, mergeScans, regexExtent, regexScan, type Detector, type Span } from "./detector.ts";
 
 function accept(): boolean {
   return true;
@@ -31,6 +31,7 @@ export const awsKey: Detector = detector(
     regexScan(AWS_KEY_ID, accept),
     regexScan(AWS_SECRET, (_t, m, span) => (narrowToLastGroup(m, span), true)),
   ),
+  Math.max(regexExtent(AWS_KEY_ID), regexExtent(AWS_SECRET)),
 );
 
 const GITHUB = /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9]{22,}_[A-Za-z0-9]{30,})(?![A-Za-z0-9_])/g;
@@ -40,6 +41,7 @@ export const githubToken: Detector = detector(
   "secret.github_token",
   "A GitHub token: `ghp_`, `gho_`, `ghu_`, `ghs_` or `ghr_` and 36 or more letters and digits, or a fine-grained `github_pat_` token.",
   regexScan(GITHUB, accept),
+  regexExtent(GITHUB),
 );
 
 const SLACK =
@@ -50,6 +52,7 @@ export const slackToken: Detector = detector(
   "secret.slack_token",
   "A Slack token (`xoxb-`, `xoxp-`, `xoxa-`, `xoxo-`, `xoxr-`, `xoxs-` followed by a numeric id and more, or an app-level `xapp-` token) or an incoming-webhook URL.",
   regexScan(SLACK, accept),
+  regexExtent(SLACK),
 );
 
 const STRIPE = /(?<![A-Za-z0-9_])(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}(?![A-Za-z0-9_])/g;
@@ -59,6 +62,7 @@ export const stripeKey: Detector = detector(
   "secret.stripe_key",
   "A Stripe secret or restricted key: `sk_live_`, `rk_live_`, `sk_test_` or `rk_test_` and 16 or more letters and digits.",
   regexScan(STRIPE, accept),
+  regexExtent(STRIPE),
 );
 
 const GOOGLE = /(?<![A-Za-z0-9_-])AIza[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])/g;
@@ -68,6 +72,7 @@ export const googleApiKey: Detector = detector(
   "secret.google_api_key",
   "A Google API key: `AIza` and 35 letters, digits, `-` or `_`.",
   regexScan(GOOGLE, accept),
+  regexExtent(GOOGLE),
 );
 
 // `sk-`, `sk-proj-`, `sk-svcacct-`, `sk-admin-` and a long random part. Anthropic's `sk-ant-`
@@ -91,6 +96,7 @@ export const openaiKey: Detector = detector(
   "secret.openai_key",
   "An OpenAI API key: `sk-` (or `sk-proj-`, `sk-svcacct-`, `sk-admin-`) and 32 or more characters mixing digits, capitals and small letters.",
   regexScan(OPENAI, (text, _m, span) => mixedCase(text, span.start + 3, span.end)),
+  regexExtent(OPENAI),
 );
 
 // A value assigned to a credential-like name: `api_key = "..."`, `"client_secret": "..."`,
@@ -128,4 +134,5 @@ export const genericApiKey: Detector = detector(
   "secret.generic_api_key",
   "A high-entropy value (letters and digits, 16 to 256 characters; 8 or more for passwords) assigned to a name such as `api_key`, `secret`, `token` or `password`, as in `api_key = \"...\"` or `\"token\": \"...\"`.",
   regexScan(GENERIC, validGeneric),
+  regexExtent(GENERIC),
 );

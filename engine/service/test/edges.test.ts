@@ -274,6 +274,25 @@ describe("headers sent twice", () => {
   });
 });
 
+describe("public routes' refusals", () => {
+  it("refuse in the error shape, as documented: private entry bundles (403) and a file the built pages do not have (404)", async () => {
+    const entries = await fetch(`${h.url}/tlog/tile/entries/000`);
+    const text = await entries.text();
+    assert.equal(entries.status, 403);
+    assert.match(entries.headers.get("content-type") ?? "", /^application\/json/);
+    assert.ok(isErrorShape(JSON.parse(text)), text);
+    assert.equal(JSON.parse(text).error.code, "auth/forbidden");
+    const doc = (await (await fetch(`${h.url}/openapi.json`)).json()) as { paths: Record<string, { get: { responses: Record<string, unknown> } }> };
+    assert.ok(doc.paths["/tlog/tile/{path}"]?.get.responses["403"], "the document lists the 403");
+    // The pages are built here: a name they do not hold is no file, not a build to run.
+    const missing = await fetch(`${h.url}/assets/nope.js`);
+    const body = (await missing.json()) as { error: { code: string; message: string } };
+    assert.equal(missing.status, 404);
+    assert.doesNotMatch(body.error.message, /not built|build:playground/);
+    assert.match(body.error.message, /nope\.js/);
+  });
+});
+
 describe("metrics", () => {
   it("types counters as counters, and has request durations, pending approvals, the audit queue and checkpoint age", async () => {
     await h.call("POST", "/v1/decide", "agent", toolCall("export"));

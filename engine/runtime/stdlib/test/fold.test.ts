@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { DETECTOR_IMPLS } from "../detectors.ts";
-import { fold, needsFold } from "../fold.ts";
+import { fold, foldDigits, needsFold } from "../fold.ts";
 import { loadPolicySet } from "../../index.ts";
 
 const VALUES: Record<string, string> = {
@@ -93,13 +93,22 @@ test("redact in a policy replaces the disguised text whole; contains and matches
 const INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\ufe0f", "\u{e0100}", "\u3164", "\u034f"];
 const DIGIT_ZEROS = [0x30, 0x660, 0x6f0, 0x966, 0x9e6, 0xe50, 0xff10, 0x1d7ce, 0x1d7ec];
 const SPACES = [" ", "\u00a0", "\u202f", "\u2007", "\u2009", "\u3000"];
-const charDisguise = fc.record({ zero: fc.constantFrom(...DIGIT_ZEROS), space: fc.constantFrom(...SPACES), width: fc.boolean(), after: fc.array(fc.constantFrom(...INVISIBLE), { maxLength: 12 }) });
+// Digits written as one decorated character each (NFKC "(4)", "4.", "4,"), circled or negative circled.
+const DIGIT_FORMS: readonly ((d: number) => string)[] = [
+  ...DIGIT_ZEROS.map((zero) => (d: number) => String.fromCodePoint(zero + d)),
+  (d) => (d === 0 ? "\u24ea" : String.fromCodePoint(0x2474 + d - 1)), // ⑴, ⓪ for 0
+  (d) => String.fromCodePoint(d === 0 ? 0x1f100 : 0x2488 + d - 1), // ⒈, 🄀 for 0
+  (d) => String.fromCodePoint(0x1f101 + d), // 🄂
+  (d) => (d === 0 ? "\u24ea" : String.fromCodePoint(0x2460 + d - 1)), // ①
+  (d) => (d === 0 ? "\u24ff" : String.fromCodePoint(0x2776 + d - 1)), // ❶, ⓿ for 0
+];
+const charDisguise = fc.record({ digit: fc.constantFrom(...DIGIT_FORMS), space: fc.constantFrom(...SPACES), width: fc.boolean(), after: fc.array(fc.constantFrom(...INVISIBLE), { maxLength: 12 }) });
 
-function disguise(plain: string, per: { zero: number; space: string; width: boolean; after: string[] }[]): string {
+function disguise(plain: string, per: { digit: (d: number) => string; space: string; width: boolean; after: string[] }[]): string {
   return [...plain].map((c, i) => {
     const p = per[i % per.length]!;
     let out = c;
-    if (/[0-9]/.test(c)) out = String.fromCodePoint(p.zero + Number(c));
+    if (/[0-9]/.test(c)) out = p.digit(Number(c));
     else if (c === " ") out = p.space;
     else if (p.width) out = String.fromCharCode(c.charCodeAt(0) + 0xfee0);
     // Nothing after the last character: the planted range ends with the value.
@@ -177,6 +186,13 @@ test("confusable letters in a mixed-script word, Unicode dashes and dots, circle
     ["pii.credit_card", "4111\u28001111\u28001111\u28001111"], // Braille blanks
     ["pii.credit_card", "❹①①① ➀➀➀➀ ➊➊➊➊ ⓵⓵⓵⓵"], // circled digits: dingbat, enclosed, double
     ["pii.credit_card", "⁴¹¹¹ ₁₁₁₁ 1111 1111"], // superscript and subscript digits
+    ["pii.credit_card", "⑷⑴⑴⑴ ⑴⑴⑴⑴ ⑴⑴⑴⑴ ⑴⑴⑴⑴"], // parenthesised digits (NFKC "(4)")
+    ["pii.credit_card", "⒋⒈⒈⒈-⒈⒈⒈⒈-⒈⒈⒈⒈-⒈⒈⒈⒈"], // digits with a full stop (NFKC "4.")
+    ["pii.credit_card", "④⑴⒈🄂 １١१১ ๑𝟏❶➀ 1111"], // a different form for every digit
+    ["pii.ssn", "⑴⑵⑶-⒋⒌-🄆🄇🄈🄉"],
+    ["pii.phone", "+1 ⑷⑴⑸ 555 ⒉⒍⒎⒈"],
+    ["pii.iban", "GB82 WEST ⑴⑵⑶⑷ 5698 7654 32"],
+    ["pii.iban", "🄖🄑82 WEST 1234 5698 7654 32"], // parenthesised capitals (NFKC "(G)")
     ["pii.phone", "+1 415\u2013555\u20132671"],
     ["pii.phone", "+81 3ー1234ー5678"], // katakana prolonged sound marks
     ["pii.ip", "192。168。1。1"],
@@ -212,4 +228,42 @@ test("ordinary Russian, Greek, Armenian, Chinese and Japanese text is not taken 
     // The words stay as written: a confusable letter is folded only in a word with an ASCII letter, a digit or `@`.
     if (!/[@A-Za-z]/.test(t)) assert.equal(fold(t).text.replace(/[^\p{L}]|\u30fc/gu, ""), t.normalize("NFKC").replace(/[^\p{L}]|\u30fc/gu, ""), t);
   }
+});
+
+// `O`/`o` for 0 and `l`/`I` for 1 (session 7): folded only in a run of digits and these letters
+// that holds a digit, its groups glued to no word, so words and identifiers stay as written.
+test("letters written for digits inside a digit run are found: O and o for 0, l and I for 1", () => {
+  const found: [string, string][] = [
+    ["pii.credit_card", "4111 11l1 1111 1111"],
+    ["pii.credit_card", "4lll llll llll llll"],
+    ["pii.credit_card", "4111-IIII-IIII-IIII"], // a group of letters only, in a chain that holds a digit
+    ["pii.credit_card", "4111 1\u200b1l1 1111 1111"],
+    ["pii.credit_card", "4111 ①l①l 1111 1111"],
+    ["pii.credit_card", "5500 OOOO OOOO OOO4"],
+    ["pii.phone", "555-Ol32"],
+    ["pii.phone", "+1 (4l5) 555-Ol32"],
+    ["pii.ssn", "l23-45-6789"],
+    ["pii.iban", "DE89 37O4 OO44 O532 O13O OO"],
+    ["pii.ip", "l92.l68.l.l"],
+  ];
+  for (const [name, v] of found) {
+    const text = `see ${v}, now`;
+    assert.deepEqual(DETECTOR_IMPLS[name]!.find(text), [[4, 4 + v.length]], `${name}: ${JSON.stringify(v)}`);
+    assert.equal(DETECTOR_IMPLS[name]!.test(text), true, `${name}: ${JSON.stringify(v)}`);
+  }
+});
+
+test("ordinary prose and code with O, o, l and I beside numbers fire no detector; words keep their letters", () => {
+  const texts = [
+    "I 100% agree: Oil rose 10% in 2024, and I lol'd at 3 of the l10n and i18n bugs.",
+    "var l1 = I0 + O1; const lO = 0x1OOl; x11l(2, 3); IO 2024; H2O; COVID-19; v1.0.l",
+    "Room 101, floor lI, Ol' 555 Motel; call me at 5 or l8r. Order IIII-2024 shipped, OOO 12.",
+    "printf(\"%lo\", 1234567890l); long x = 2147483647L; l = [1, l, 2, I, 0, O];",
+    "Il y a 3 ans; io sono nato nel 1990; Oslo 0150; lo 9 I 5 O 4 l 3 I 2 O 1 - liftoff",
+  ];
+  for (const t of texts) for (const d of Object.values(DETECTOR_IMPLS)) assert.deepEqual(d.find(t), [], `${d.name} fired on ${JSON.stringify(t)}`);
+  // Glued to a word, a run stays as written.
+  for (const w of ["l10n", "x11l", "Oil", "H2O", "IO-bound", "Ol'", "hello 2", "Lo9"]) assert.equal(foldDigits(`${w} 5`).text.startsWith(w), true, w);
+  // The plain fold never reads them: a letter group joined to a number can make it another shape.
+  assert.equal(fold("4\u200b111 1111 1111 1111 l").text, "4111 1111 1111 1111 l");
 });
