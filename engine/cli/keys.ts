@@ -25,7 +25,7 @@ create  mints an API key for 'palisade serve', adds its SHA-256 digest and scope
           --agent A     agent id the key may decide for ("*" for any); repeatable
           --env E       environment it may decide in ("*" for any); repeatable
           --role R      admin, or an approver role a rule names (from "supervisor"); repeatable
-          --scope S     ${SCOPES.join(" or ")}: read /metrics, or send its own session.calls; repeatable
+          --scope S     ${SCOPES.join(", ")}: read /metrics, send its own session.calls, or relay its framework's approvals; repeatable
           --id ID       the name logs and metrics use (default: made from the agent and role)
           --principal P who answers approvals with this key (default: the id)
           --expires T   a duration (30d, 12h) or an ISO-8601 instant after which it is refused
@@ -118,7 +118,7 @@ export const command: Command = {
     const scopes = list(args, "scope");
     if (agents.length === 0 && !roles.includes("admin")) throw new UsageError("give --agent A (the agent the key decides for, \"*\" for any)");
     if (envs.length === 0 && !roles.includes("admin")) throw new UsageError("give --env E (the environment the key decides in, \"*\" for any)");
-    for (const s of scopes) if (!(SCOPES as readonly string[]).includes(s)) throw new UsageError(`unknown scope '${s}': expected ${SCOPES.join(" or ")}`);
+    for (const s of scopes) if (!(SCOPES as readonly string[]).includes(s)) throw new UsageError(`unknown scope '${s}': expected ${SCOPES.join(", ")}`);
     const expires = stringFlag(args, "expires");
     const k = newKey();
     const out = stringFlag(args, "out");

@@ -184,7 +184,7 @@ async function monitorOf(db: string, config: ServiceConfig, io: CommandIO): Prom
     if (err instanceof MonitorError) throw new UsageError(`${err.message}${err.hint ? ` (${err.hint})` : ""}`);
     throw err;
   }
-  const monitor = new Monitor({ store, retentionMs: 0, onError: (err) => io.stderr(`palisade serve: monitor: ${err instanceof Error ? err.message : String(err)}\n`), ...(telemetry ? { tracer: telemetry.tracer, meter: telemetry.meter } : {}) });
+  const monitor = new Monitor({ store, retentionMs: 0, onError: (err) => io.stderr(`palisade serve: monitor: ${err instanceof Error ? err.message : String(err)}${err instanceof MonitorError && err.hint ? ` (${err.hint})` : ""}\n`), ...(telemetry ? { tracer: telemetry.tracer, meter: telemetry.meter } : {}) });
   const drift = monitorDriftSource({ store, ...(config.monitor ? { config: config.monitor } : {}), flush: () => monitor.flush(), ...(telemetry ? { metrics: driftMetrics(telemetry.meter) } : {}) });
   return { monitor, drift, telemetry };
 }

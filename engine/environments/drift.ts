@@ -113,6 +113,9 @@ export async function driftGate(required: boolean, source: EnvironmentConfig, au
       // The store keeps whether a metric is out, not who looked: it holds a promotion while out.
       // Every store reads `armed` back as a boolean, so a state that is not armed is a fired one.
       for (const [k, s] of await store.alertStates()) if (s.armed !== true) blocking.push(`${k} (fired)`);
+    } catch (err) {
+      // The store went away after it opened (monitor/store-unavailable): the gate fails closed, saying why.
+      return { gate: "drift", passed: false, detail: `cannot read the monitor store of '${source.name}': ${err instanceof Error ? err.message : String(err)}` };
     } finally {
       await store.close();
     }

@@ -7,6 +7,7 @@ export type MonitorErrorCode =
   | "monitor/store-unreadable"
   | "monitor/store-corrupt"
   | "monitor/store-closed"
+  | "monitor/store-unavailable"
   | "monitor/unknown-baseline"
   | "monitor/baseline-exists"
   | "monitor/empty-baseline"

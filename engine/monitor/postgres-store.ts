@@ -2,7 +2,7 @@
 // by any number of processes. A bucket merge locks the bucket rows it reads (FOR UPDATE, after
 // inserting the missing ones), so two flushers adding to one minute never lose each other's counts.
 import pg from "pg";
-import { errorText, openPool, redactUrl, transaction } from "../storage/postgres.ts";
+import { errorText, openPool, redactUrl, transaction, unanswered } from "../storage/postgres.ts";
 import { mergeAggregates } from "./aggregate.ts";
 import { MonitorError } from "./errors.ts";
 import { seededRandom } from "./random.ts";
@@ -13,6 +13,9 @@ import type { Acknowledgment, AlertQuery, AlertRecord, AlertState, Baseline, Buc
 const SCHEMA = SCHEMA_TEMPLATE.replaceAll("{{bigint}}", "BIGINT").replaceAll("{{serial}}", "BIGSERIAL");
 
 type Row = Record<string, unknown>;
+
+/** The one-line fix for a store that cannot be reached. */
+const REACH = "check that PostgreSQL is up and reachable at that URL, then retry";
 
 /** The PostgreSQL monitor store. */
 export class PostgresMonitorStore implements MonitorStore {
@@ -32,7 +35,8 @@ export class PostgresMonitorStore implements MonitorStore {
     const pool = openPool(url);
     const store = new PostgresMonitorStore(location, pool);
     try {
-      await store.#tx(async (c) => {
+      // The driver's error as it is: open tells a missing database from one it cannot reach.
+      await transaction(pool, async (c) => {
         // Concurrent CREATE TABLE IF NOT EXISTS can still collide in the catalogue; serialise it.
         await c.query("SELECT pg_advisory_xact_lock(hashtext('palisade-monitor-schema:' || current_schema()))");
         await c.query(SCHEMA);
@@ -41,7 +45,7 @@ export class PostgresMonitorStore implements MonitorStore {
     } catch (err) {
       await pool.end().catch(() => {});
       if ((err as { code?: unknown }).code === "3D000") throw new MonitorError("monitor/store-unreadable", `no database at ${location}`, "create the database first, or pass --db with the right URL");
-      throw new MonitorError("monitor/store-unreadable", `cannot open ${location}: ${errorText(err)}`);
+      throw new MonitorError("monitor/store-unreadable", `cannot open ${location}: ${errorText(err)}`, REACH);
     }
   }
 
@@ -51,11 +55,26 @@ export class PostgresMonitorStore implements MonitorStore {
   }
 
   #tx<T>(body: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    return transaction(this.#live(), body);
+    return this.#reached(() => transaction(this.#live(), body));
   }
 
-  async #query(text: string, params: unknown[] = []): Promise<Row[]> {
-    return (await this.#live().query(text, params)).rows as Row[];
+  #query(text: string, params: unknown[] = []): Promise<Row[]> {
+    return this.#reached(async () => (await this.#live().query(text, params)).rows as Row[]);
+  }
+
+  /**
+   * `run`'s result, a driver failure (PostgreSQL stopped, dropped or partitioned, the database
+   * gone) as MonitorError `monitor/store-unavailable` with the one-line fix: the CLI prints it as
+   * one line and the service answers 503, where the driver's own error read as an internal error.
+   */
+  async #reached<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      if (err instanceof MonitorError) throw err;
+      if (unanswered(err)) throw new MonitorError("monitor/store-unavailable", `${this.location} did not answer within its statement deadline`, REACH);
+      throw new MonitorError("monitor/store-unavailable", `cannot use ${this.location}: ${errorText(err)}`, REACH);
+    }
   }
 
   async mergeBuckets(buckets: readonly BucketRecord[], sampleCap: number): Promise<void> {
@@ -108,18 +127,20 @@ export class PostgresMonitorStore implements MonitorStore {
   }
 
   async pruneEvents(before: number): Promise<number> {
-    return (await this.#live().query("DELETE FROM monitor_events WHERE time < $1", [before])).rowCount ?? 0;
+    return this.#reached(async () => (await this.#live().query("DELETE FROM monitor_events WHERE time < $1", [before])).rowCount ?? 0);
   }
 
   async saveBaseline(b: Baseline, replace = false): Promise<void> {
     const params = [b.name, b.createdAt, JSON.stringify(b.selector), b.aggregate.count, writeBaselineData(b)];
     const upsert = replace ? " ON CONFLICT (name) DO UPDATE SET created_at = EXCLUDED.created_at, selector = EXCLUDED.selector, count = EXCLUDED.count, data = EXCLUDED.data" : "";
-    try {
-      await this.#live().query(`INSERT INTO monitor_baselines (name, created_at, selector, count, data) VALUES ($1, $2, $3, $4, $5)${upsert}`, params);
-    } catch (err) {
-      if ((err as { code?: unknown }).code === "23505") throw new MonitorError("monitor/baseline-exists", `a baseline named '${b.name}' already exists`, "choose another name or pass --replace");
-      throw err;
-    }
+    await this.#reached(async () => {
+      try {
+        await this.#live().query(`INSERT INTO monitor_baselines (name, created_at, selector, count, data) VALUES ($1, $2, $3, $4, $5)${upsert}`, params);
+      } catch (err) {
+        if ((err as { code?: unknown }).code === "23505") throw new MonitorError("monitor/baseline-exists", `a baseline named '${b.name}' already exists`, "choose another name or pass --replace");
+        throw err;
+      }
+    });
   }
 
   async baseline(name: string): Promise<Baseline | undefined> {
@@ -156,8 +177,7 @@ export class PostgresMonitorStore implements MonitorStore {
   }
 
   async acknowledgeAlert(id: string, ack: Acknowledgment): Promise<boolean> {
-    const r = await this.#live().query("UPDATE monitor_alerts SET acknowledged_by = $1, acknowledged_at = $2, note = $3 WHERE id = $4 AND acknowledged_by IS NULL", [ack.by, ack.at, ack.note ?? null, id]);
-    return r.rowCount === 1;
+    return this.#reached(async () => (await this.#live().query("UPDATE monitor_alerts SET acknowledged_by = $1, acknowledged_at = $2, note = $3 WHERE id = $4 AND acknowledged_by IS NULL", [ack.by, ack.at, ack.note ?? null, id])).rowCount === 1);
   }
 
   async resolveAlerts(key: string, at: number): Promise<AlertRecord[]> {

@@ -36,6 +36,11 @@ export class SessionRecords<V> {
     return this.#sessions.get(session)?.entries();
   }
 
+  /** Every record held, over all sessions. */
+  *all(): IterableIterator<V> {
+    for (const m of this.#sessions.values()) yield* m.values();
+  }
+
   set(session: string, key: string, value: V): void {
     let mine = this.#sessions.get(session);
     if (mine === undefined) {

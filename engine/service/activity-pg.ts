@@ -50,6 +50,7 @@ export class PostgresActivity implements ActivityView {
     await withClient(pool, async (c) => {
       await c.query("SELECT pg_advisory_lock(7412003)");
       await c.query(SCHEMA);
+      await escapeOlderRows(c);
       await c.query("SELECT pg_advisory_unlock(7412003)");
     });
     return new PostgresActivity(pool, keep, onError);
@@ -180,7 +181,33 @@ function text(s: string | null | undefined): string | null {
   return /[\u0000\ufffd]/.test(s) ? s.replace(/[\u0000\ufffd]/g, (c) => (c === "\u0000" ? "\ufffd0" : "\ufffd\ufffd")) : s;
 }
 
-/** An id read from a column, as `text` escaped it (a lone U+FFFD, from a node before the escape, stays). */
+/**
+ * Rewrites the id columns of rows an older node wrote, from their documents (which hold the ids
+ * exactly). An older node stored U+0000 as U+FFFD and U+FFFD bare, so its "s\0" and "s\uFFFD"
+ * both read as "s\uFFFD" (and "x\uFFFD0" read back as "x\0"): the row showed under another
+ * session, and opening its own found nothing. Only rows whose columns hold U+FFFD are read, and only
+ * those that differ are written, so a start with none costs one scan of the bounded table. Run at
+ * every start: rows an older node writes during a rolling upgrade are mended at the next.
+ */
+async function escapeOlderRows(c: pg.PoolClient): Promise<void> {
+  const rows = await c.query<{ seq: string; doc: string; agent: string; env: string; session: string | null }>("SELECT seq, doc, agent, env, session FROM palisade_decisions WHERE strpos(agent, $1) > 0 OR strpos(env, $1) > 0 OR strpos(session, $1) > 0", ["\ufffd"]);
+  const fixed: [string, string, string, string | null][] = [];
+  for (const row of rows.rows) {
+    let r: Partial<DecisionRecordV1>;
+    try {
+      r = JSON.parse(row.doc) as Partial<DecisionRecordV1>;
+    } catch {
+      continue;
+    }
+    if (typeof r.agent !== "string" || typeof r.env !== "string" || (r.session !== null && typeof r.session !== "string")) continue;
+    const want = [text(r.agent) as string, text(r.env) as string, text(r.session ?? null)] as const;
+    if (want[0] !== row.agent || want[1] !== row.env || want[2] !== row.session) fixed.push([row.seq, ...want]);
+  }
+  if (fixed.length === 0) return;
+  await c.query("UPDATE palisade_decisions d SET agent = f.agent, env = f.env, session = f.session FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS f(seq, agent, env, session) WHERE d.seq = f.seq", [fixed.map((f) => f[0]), fixed.map((f) => f[1]), fixed.map((f) => f[2]), fixed.map((f) => f[3])]);
+}
+
+/** An id read from a column, as `text` escaped it (rows an older node wrote are mended at start: escapeOlderRows). */
 function idOf(t: string): string {
   return t.includes("\ufffd") ? t.replace(/\ufffd([0\ufffd])/g, (_, c: string) => (c === "0" ? "\u0000" : "\ufffd")) : t;
 }

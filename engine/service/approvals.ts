@@ -94,6 +94,10 @@ export class ApprovalQueue {
       throw new ServiceError("auth/forbidden", `approving this request needs the role '${current.role}', which key '${caller.id}' lacks`);
     }
     if (current.role === null && !caller.admin) throw new ServiceError("auth/forbidden", `key '${caller.id}' lacks the admin role`);
+    // Four eyes: the key whose decision asked does not approve it in the queue either (an agent key
+    // given an approver's role would approve itself); only a key trusted to relay its framework's
+    // humans (the relay scope, which admins hold) may.
+    if (action === "approve" && current.askedBy === caller.id && !caller.scopes.has("relay")) throw new ServiceError("auth/forbidden", `key '${caller.id}' asked for approval request '${id}' and may not approve it: another approver's key answers, or give the key the 'relay' scope when its framework's own humans answer`);
     if (current.status !== "pending") throw new ServiceError("approval/already-decided", `approval request '${id}' is already ${current.status}`, "/id");
     return this.#settle(id, action === "approve" ? "approved" : "rejected", caller.principal, note);
   }
@@ -108,6 +112,14 @@ export class ApprovalQueue {
     const current = await this.get(id);
     // Only the asker: another agent's key relaying "approved" would let a waiting client run.
     if (!mayRead(caller, current) || current.askedBy !== caller.id) throw new ServiceError("auth/forbidden", `key '${caller.id}' did not ask for approval request '${id}': only the key whose decision asked may relay its framework's answer`);
+    // A "yes" is an approver's word: the asking key relays one only when it is trusted to speak
+    // for its framework's humans (the relay scope) and, when the rule names the approver's role,
+    // holds that role. Otherwise the agent (or whoever holds its key) approves itself. A "no"
+    // only makes things stricter: anyone who asked may relay it.
+    if (approved) {
+      if (!caller.scopes.has("relay")) throw new ServiceError("auth/forbidden", `key '${caller.id}' may not relay an approval: without the 'relay' scope an approval comes from an approver (POST /v1/approvals), not from the key that asked; give the key the scope (palisade keys create --scope relay) when its framework's own humans answer`, "/approved");
+      if (current.role !== null && !caller.roles.has(current.role) && !caller.admin) throw new ServiceError("auth/forbidden", `approval request '${id}' needs the role '${current.role}', which key '${caller.id}' lacks: its framework's answer cannot approve it; give the key the role when its framework's humans hold it, or answer in the queue`, "/approved");
+    }
     if (current.status !== "pending") return { approval: current, settled: false };
     try {
       return { approval: await this.#settle(id, approved ? "approved" : "rejected", by ?? caller.principal, note, "framework"), settled: true };

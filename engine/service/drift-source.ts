@@ -4,6 +4,7 @@
 import { DEFAULT_MONITORS, MonitorError, parseMonitorConfig, runDrift } from "../monitor/index.ts";
 import type { DriftMetrics, DriftReport, MonitorConfig, MonitorStore } from "../monitor/index.ts";
 import type { DriftSource } from "./context.ts";
+import { ServiceError } from "./errors.ts";
 
 /**
  * The monitors a service runs when its configuration declares none: the monitor's defaults. The
@@ -42,13 +43,15 @@ export function monitorDriftSource(o: MonitorDriftOptions): DriftSource {
   const monitors = [...new Set(config.monitors.map((m) => m.name))];
   return {
     async report(): Promise<DriftStatusV1> {
-      await o.flush?.();
       try {
+        await o.flush?.();
         const report = await runDrift(o.store, config, { now: (o.now ?? Date.now)() });
         o.metrics?.record(report);
         return { status: "ok", monitors, ...report };
       } catch (err) {
         if (!(err instanceof MonitorError)) throw err;
+        // The monitor's store cannot be reached: the service's dependency is down (503, retried), not the report in error.
+        if (err.code === "monitor/store-unavailable" || err.code === "monitor/store-closed") throw new ServiceError("service/unavailable", `the monitor store cannot be reached (${err.code}): ${err.message}; operators: ${err.hint ?? "check the monitor store"}`);
         if (err.code === "monitor/no-baseline") {
           const hint = `once the service has seen normal traffic, run: palisade baseline create normal --from -1h --db ${o.store.location}`;
           return { status: "no-baseline", code: err.code, message: "no baseline yet: drift compares live traffic with a baseline", hint, monitors };

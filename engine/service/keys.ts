@@ -29,9 +29,12 @@ export interface ApiKeyConfig {
 /**
  * Rights a key can be given beside its agents, environments and roles: `metrics` reads /metrics;
  * `history` may send its own `session.calls`, which otherwise come only from the service's record
- * of the session (a client sending `session.calls: []` would erase its own history).
+ * of the session (a client sending `session.calls: []` would erase its own history); `relay` may
+ * relay an approval its framework's own human gave (`POST /v1/approvals/{id}/answered`), which
+ * otherwise only an approver gives: without it, a key's relayed "yes" would be the agent approving
+ * itself.
  */
-export const SCOPES = ["metrics", "history"] as const;
+export const SCOPES = ["metrics", "history", "relay"] as const;
 
 /** One of SCOPES. */
 export type Scope = (typeof SCOPES)[number];
@@ -94,8 +97,12 @@ export class KeyRing {
   readonly #byDigest = new Map<string, Caller>();
 
   constructor(keys: readonly ApiKeyConfig[]) {
+    const ids = new Set<string>();
     for (const k of keys) {
       if (!/^[0-9a-f]{64}$/.test(k.sha256)) throw new Error(`key '${k.id}': sha256 must be 64 lowercase hex digits`);
+      // The id is the key's identity: it owns sessions, settles calls and relays approvals by it.
+      if (ids.has(k.id)) throw new Error(`key '${k.id}' is configured twice: each key needs its own id (its sessions, settlements and approvals are the id's)`);
+      ids.add(k.id);
       const roles = new Set(k.roles ?? []);
       const admin = roles.has("admin");
       const expiresAt = k.expires === undefined ? Infinity : Date.parse(k.expires);

@@ -4,6 +4,7 @@ import { documented } from "./openapi.ts";
 import { ref } from "./schemas.ts";
 import type { FastifyInstance } from "fastify";
 import type { ServiceContext } from "./context.ts";
+import type { Caller } from "./keys.ts";
 import { ServiceError } from "./errors.ts";
 import { checkScope, mayRead } from "./keys.ts";
 import { approvalAction, approvalFiling, approvalRelay, queryInt } from "./validate.ts";
@@ -12,6 +13,19 @@ import type { ApprovalListV1, ApprovalStatusV1, ApprovalV1 } from "./wire.ts";
 
 /** Longest long-poll, in seconds. */
 const MAX_WAIT_S = 60;
+
+/**
+ * Whether `caller` may read or wait on request `a`: within its key's scope, the key whose decision
+ * asked, an administrator, or an approver the request names. The request carries the input it
+ * holds (a session's step); another key for the same agent is another application.
+ */
+function mayWatch(caller: Caller, a: ApprovalV1): boolean {
+  return mayRead(caller, a) && (caller.admin || a.askedBy === caller.id || (a.role !== null && caller.roles.has(a.role)));
+}
+
+function forbidden(caller: Caller): ServiceError {
+  return new ServiceError("auth/forbidden", `key '${caller.id}' may not see this request: only the key that asked, an administrator or an approver of its role may, within the key's agents and environments`);
+}
 
 /** Registers the approval routes. */
 export function approvalRoutes(app: FastifyInstance, ctx: ServiceContext): void {
@@ -63,12 +77,12 @@ export function approvalRoutes(app: FastifyInstance, ctx: ServiceContext): void 
   // the answer back, so the queue, the session's record and the audit log say what happened.
   app.post("/v1/approvals/:id/answered", documented({
     summary: "Relay the answer a framework's own human gave",
-    description: "Only the key whose decision asked may relay. A pending request is settled with the answer (`via: framework`); one already answered (by an approver or the deadline) keeps that answer, which the framework must honour, and the framework's answer is recorded in the audit log beside it.",
+    description: "Only the key whose decision asked may relay. A relayed approval (`approved: true`) also needs the key's `relay` scope and, when the request names an approver role, that role: otherwise the agent's key would approve the agent. A pending request is settled with the answer (`via: framework`); one already answered (by an approver or the deadline) keeps that answer, which the framework must honour, and the framework's answer is recorded in the audit log beside it.",
     tag: "approvals",
     auth: "key",
     params: { id: { description: "The request's id." } },
     body: ref("ApprovalRelay"),
-    responses: { 200: { description: "The request as it stands.", schema: ref("Approval") }, 403: { description: "Not the key that asked.", schema: ref("Error") }, 404: { description: "No such request.", schema: ref("Error") } },
+    responses: { 200: { description: "The request as it stands.", schema: ref("Approval") }, 403: { description: "Not the key that asked, or an approval from a key without the relay scope or the request's role.", schema: ref("Error") }, 404: { description: "No such request.", schema: ref("Error") } },
   }), async (req): Promise<ApprovalV1> => {
     const caller = ctx.caller(req);
     const { id } = req.params as { id: string };
@@ -92,7 +106,7 @@ export function approvalRoutes(app: FastifyInstance, ctx: ServiceContext): void 
     return approval;
   });
 
-  // Any key in scope of the request's agent may wait on it: the client that asked holds such a key.
+  // The key that asked waits on it (as do admins and its approvers); another key of the same agent is another application.
   app.get("/v1/approvals/:id", documented({
     summary: "Read or wait for an approval request",
     tag: "approvals",
@@ -105,7 +119,7 @@ export function approvalRoutes(app: FastifyInstance, ctx: ServiceContext): void 
     const { id } = req.params as { id: string };
     const wait = queryInt(req.query as Record<string, unknown>, "wait", MAX_WAIT_S) ?? 0;
     const current = await ctx.approvals.get(id);
-    if (!mayRead(caller, current)) throw new ServiceError("auth/forbidden", `key '${caller.id}' may not see this request: it is for an agent or environment outside the key's scope`);
+    if (!mayWatch(caller, current)) throw forbidden(caller);
     if (wait === 0 || current.status !== "pending") return current;
     // A stopping service answers with the request as it stands: the client polls again elsewhere.
     if (ctx.stopping.aborted) return current;
@@ -131,7 +145,7 @@ export function approvalRoutes(app: FastifyInstance, ctx: ServiceContext): void 
     const caller = ctx.caller(req);
     const { id } = req.params as { id: string };
     const current = await ctx.approvals.get(id);
-    if (!mayRead(caller, current)) throw new ServiceError("auth/forbidden", `key '${caller.id}' may not see this request: it is for an agent or environment outside the key's scope`);
+    if (!mayWatch(caller, current)) throw forbidden(caller);
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { ...baseSecurityHeaders(false), "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" });

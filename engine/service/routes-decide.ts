@@ -247,10 +247,13 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
   if (session === null) return finish(decideOn(NO_STATE));
   const principal = sessionPrincipal(input, at);
   const key = JSON.stringify([agent, session]);
+  // The key and environment own the session with its principal: a principal is what the key's
+  // holder says it is, so another key naming it (or this one in another environment) is foreign.
+  const actor = { key: caller.id, env };
   // A history the client sent is its own, but the session id still names one principal's
   // conversation: another is denied there as anywhere, and the first claims it.
   if (ownCalls) {
-    const mine = ctx.sessions.mayAct(key, principal);
+    const mine = ctx.sessions.mayAct(key, principal, actor);
     return typeof mine === "boolean" ? finish(decideOn(mine ? NO_STATE : FOREIGN_STATE)) : mine.then((m) => finish(decideOn(m ? NO_STATE : FOREIGN_STATE)));
   }
   // The session's exact history from the shared store; a tool call joins it before it is answered.
@@ -268,7 +271,7 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
       d.call = { seq: state.calls.length, outcome };
       // The deciding key is kept with the call (never shown to policies): only it may settle the call (POST /v1/settlements).
       return { result: d, call: { tool: { name: d.tool, args: d.args }, time: iso, decision: d.decision.decision, outcome, by: caller.id }, ...joins };
-    }, principal)
+    }, principal, actor)
     .then(finish);
 }
 
@@ -314,7 +317,7 @@ function sessionPrincipal(input: Record<string, unknown>, at: string): string | 
  * what the console and the answer show), its outcome and reasons are the session's owner check.
  */
 function foreignSession(d: Decision, session: string | null): Decision {
-  return { ...d, decision: "deny", reasons: [{ rule: SESSION_PRINCIPAL_RULE, effect: "deny", message: `session '${session}' belongs to another principal (or to none); a session is one conversation of one principal: give each user's conversation its own session id, and name its principal in every step`, severity: "high" }], warnings: [] };
+  return { ...d, decision: "deny", reasons: [{ rule: SESSION_PRINCIPAL_RULE, effect: "deny", message: `session '${session}' belongs to another owner (another principal or none, another API key, or another environment); a session is one conversation of one principal, through one key, in one environment: give each user's conversation its own unguessable session id, and name its principal in every step`, severity: "high" }], warnings: [] };
 }
 
 /** A refused request's place in a batch answer; anything but a ServiceError stays a failure of the whole request. */

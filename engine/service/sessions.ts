@@ -130,14 +130,40 @@ export interface SessionStep<T> {
 }
 
 /**
- * What a session's owner is stored as when its first step named no principal. An owner that is a
- * principal is stored as `p:` and the principal's pseudonym, so no principal id maps to this.
+ * What a session's owner's principal part is when its first step named no principal. A principal
+ * is `p:` and its pseudonym, so no principal id maps to this.
  */
 export const NO_PRINCIPAL = "-";
 
+/**
+ * Who acts in a session besides its principal: the API key (its configured id, which keeps its
+ * sessions across a rotation of its secret) and the environment. A principal is only what the key
+ * holder says it is, so another key naming the same principal, or the same key in another
+ * environment, is another owner (spec/service.md).
+ */
+export interface SessionActor {
+  readonly key: string;
+  readonly env: string;
+}
+
+/**
+ * A session's owner as stored: `[key, env, principal part]` as JSON. Owners stored before keys and
+ * environments were part of them are the principal part alone (`p:...` or `-`, never `[`).
+ */
+function ownerText(actor: SessionActor, principal: string): string {
+  return JSON.stringify([actor.key, actor.env, principal]);
+}
+
+/** Whether the stored owner `known` is the owner `owner` (whose principal part is `principal`). */
+function isOwner(known: string, owner: string, principal: string): boolean {
+  // An owner stored by an older node names its principal alone: that principal keeps its session
+  // through whichever key (the old rule, for the sessions that began under it).
+  return known.charCodeAt(0) === 0x5b ? known === owner : known === principal;
+}
+
 /** A session's history as a decision reads it. */
 export interface SessionState {
-  /** Set when the session belongs to another principal (or to none) than the decision's: it then reads and adds nothing. */
+  /** Set when the session belongs to another owner (principal, key, environment) than the decision's: it then reads and adds nothing. */
   readonly foreign?: true;
   readonly calls: readonly SessionCall[];
   /** The live list of sources: it only ever grows at the end (the provenance builtins index it once, then extend). */
@@ -254,23 +280,28 @@ export class Sessions {
    * earlier step of this session on this node, retrying on a history another node extended
    * meanwhile. The history array is never mutated afterwards.
    */
-  run<T>(key: string, step: (state: SessionState) => SessionStep<T>, principal: string | null): Promise<T> {
-    return this.#enqueue(key, async () => this.#attempt(key, step, await this.#ownerOf(principal)));
+  run<T>(key: string, step: (state: SessionState) => SessionStep<T>, principal: string | null, actor: SessionActor): Promise<T> {
+    return this.#enqueue(key, async () => {
+      const p = await this.#ownerOf(principal);
+      return this.#attempt(key, step, ownerText(actor, p), p);
+    });
   }
 
   /**
-   * Whether `principal` (null: none) may act in the session `key`, claiming it when it has no
-   * owner yet; for a decision on a history the client sent, which reads and adds nothing here.
+   * Whether `principal` (null: none) may act in the session `key` through `actor`, claiming it
+   * when it has no owner yet; for a decision on a history the client sent, which reads and adds
+   * nothing here.
    */
-  mayAct(key: string, principal: string | null): boolean | Promise<boolean> {
-    const owner = this.#ownerOf(principal);
+  mayAct(key: string, principal: string | null, actor: SessionActor): boolean | Promise<boolean> {
+    const p = this.#ownerOf(principal);
     const known = this.#owners.get(key);
     // Known owner, known principal: answered at once, with no store and no queue (a client that
     // sends its own history sends every step so).
-    if (known !== undefined && typeof owner === "string") return known === owner;
+    if (known !== undefined && typeof p === "string") return isOwner(known, ownerText(actor, p), p);
     return this.#enqueue(key, async () => {
-      const o = await owner;
-      return (await this.#claim(key, o)) === o;
+      const part = await p;
+      const o = ownerText(actor, part);
+      return isOwner(await this.#claim(key, o), o, part);
     });
   }
 
@@ -286,12 +317,13 @@ export class Sessions {
     return mine;
   }
 
-  async #attempt<T>(key: string, step: (state: SessionState) => SessionStep<T>, owner: string): Promise<T> {
+  async #attempt<T>(key: string, step: (state: SessionState) => SessionStep<T>, owner: string, principal: string): Promise<T> {
     for (let i = 0; i < RETRIES; i++) {
-      // A session is one principal's (the first to act in it, none counting as one): another
-      // reads none of it and adds nothing. A node claims a session once, beside its first read.
+      // A session is one principal's, through one key, in one environment (the first to act in
+      // it, no principal counting as one): another reads none of it and adds nothing. A node
+      // claims a session once, beside its first read.
       const [entry, claimed] = await Promise.all([this.#history(key), this.#claim(key, owner)]);
-      if (claimed !== owner) return step(FOREIGN_STATE).result;
+      if (!isOwner(claimed, owner, principal)) return step(FOREIGN_STATE).result;
       const { calls, sources } = entry;
       const out = step({ calls, sources });
       if (out.source !== undefined) {

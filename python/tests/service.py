@@ -134,7 +134,8 @@ def _prepare(name: str, policies: dict[str, str], approval_timeout_ms: int, conf
         (d / "policies" / file).write_text(text)
     agent_key, admin_key = new_key(), new_key()
     keys = [
-        key_entry(agent_key, "agent", agents=[AGENT], environments=[ENV]),
+        # The framework adapters relay their own humans' answers, the policies' supervisors among them.
+        key_entry(agent_key, "agent", agents=[AGENT], environments=[ENV], scopes=["relay"], roles=["supervisor"]),
         key_entry(admin_key, "approver", agents=["*"], environments=["*"], roles=["admin"], principal="sue"),
     ]
     cfg = {"keys": keys, "approvalTimeoutMs": approval_timeout_ms, "monitor": False, **config}

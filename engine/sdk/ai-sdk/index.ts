@@ -7,7 +7,7 @@
 //   arrives, holding back only what a pattern can span).
 // A conversation is a session: pass `guard.session(chatId, user)`, or the root guard and the
 // session in the tool context (`toolsContext: { name: { palisade: scope } }`).
-import { wrapLanguageModel } from "ai";
+import { asSchema, jsonSchema, wrapLanguageModel } from "ai";
 import type { LanguageModel, LanguageModelMiddleware, ToolSet } from "ai";
 import type { JSONSchemaObject } from "../../../language/index.ts";
 import type { ApprovalOutcome } from "../approval.ts";
@@ -21,6 +21,7 @@ import { ArgsHold } from "../tool-args.ts";
 import { scopeFrom } from "../context.ts";
 import { bytesText, isTextMedia } from "../file-text.ts";
 import { SessionRecords } from "../asked.ts";
+import { isGuarded, isHeldShown, markGuarded, restoreCall, showCall } from "../shown-calls.ts";
 
 type Middleware = Required<Pick<LanguageModelMiddleware, "transformParams" | "wrapGenerate" | "wrapStream">> & { readonly specificationVersion: "v4" };
 type CallOptions = Parameters<Middleware["transformParams"]>[0]["params"];
@@ -56,17 +57,18 @@ const GUARDED = Symbol.for("palisade.ai-sdk.guarded");
  * The human's answer to this call's `tool-approval-request`, when the conversation holds one and
  * this guard may trust it. `messages` are the client's copy of the conversation: the tool call,
  * the request and the response in them can all be forged, replayed or edited. So an approval
- * counts only for the arguments its request followed, while unused in the messages (a tool result
+ * counts only for the arguments its request followed (`seen`: as the conversation holds them,
+ * which may be what was shown of the model's `input`), while unused in the messages (a tool result
  * or a new call under the id ends it: providers restart ids at `call_0`), and only when this
  * guard asked it in this session about this tool and these arguments (`asked`, spent when the
  * call runs), or, with `signedApprovals`, when its request carries the signature the SDK checked
  * (once per guard). A refusal always counts: it fails closed.
  */
-function approvalIn(scope: GuardScope, signed: boolean, messages: readonly unknown[] | undefined, toolCallId: string | undefined, name: string, input: unknown): ApprovalOutcome | undefined {
+function approvalIn(scope: GuardScope, signed: boolean, messages: readonly unknown[] | undefined, toolCallId: string | undefined, name: string, input: unknown, seen: unknown): ApprovalOutcome | undefined {
   const found = answerIn(messages, toolCallId);
   if (found === undefined || found.spent || toolCallId === undefined) return undefined;
   if (!found.answer.approved) return found.answer;
-  if (!answeredIn(found, name, input)) return undefined;
+  if (!answeredIn(found, name, seen)) return undefined;
   const mine = askedOf(scope, toolCallId);
   if (mine !== undefined && mine.name === name && sameJson(mine.args, input)) return found.answer;
   if (signed && found.signature !== undefined && signedUnused(scope, found.approvalId)) return found.answer;
@@ -202,27 +204,40 @@ export function guardTools<T extends ToolSet>(guard: GuardScope, tools: T, optio
       out[name] = t;
       continue;
     }
-    const schema = plainJsonSchema((t as { inputSchema?: unknown }).inputSchema);
+    const original = (t as { inputSchema?: unknown }).inputSchema;
+    const schema = plainJsonSchema(original);
     if (schema) guard.toolSchema(name, schema);
     const scopeOf = (o: ExecOptions | undefined): GuardScope => scopeFrom(guard, o?.context, `AI SDK tool '${name}'`);
+    // The model's arguments of a call the middleware showed otherwise (spec/streams.md), checked
+    // against the tool's schema as the SDK would have checked them.
+    // `keep`: asked before the call runs (needsApproval), which decides without checking: `execute` checks.
+    const modelArgs = async (scope: GuardScope, seen: unknown, o: ExecOptions, keep: boolean): Promise<unknown> => {
+      const args = restoreCall(scope, o.toolCallId, name, seen, keep);
+      if (keep || (args === seen && !admitted.has(seen as object))) return args;
+      return validated(original, args);
+    };
+    markGuarded(guard, name);
     out[name] = {
       ...t,
       [GUARDED]: true,
+      ...(original !== undefined ? { inputSchema: admittingShown(guard, name, original) } : {}),
       // A human is asked the SDK's way: the generation stops with a tool-approval-request.
-      needsApproval: async (input: unknown, o: ExecOptions) => {
+      needsApproval: async (seen: unknown, o: ExecOptions) => {
         const scope = scopeOf(o);
         await recordRefusals(scope, refusedIn(o.messages));
-        const needs = peekInside(scope, "tool_call", { tool: { name, args: input } }).decision === "require_approval" && approvalIn(scope, signed, o.messages, o.toolCallId, name, input) === undefined;
+        const input = await modelArgs(scope, seen, o, true);
+        const needs = peekInside(scope, "tool_call", { tool: { name, args: input } }).decision === "require_approval" && approvalIn(scope, signed, o.messages, o.toolCallId, name, input, seen) === undefined;
         // The SDK asks again before it runs an answered request: an answer in the messages for
         // this very call (forged or not) is not a new question this guard asked.
-        if (needs && o.toolCallId !== undefined && !answeredIn(answerIn(o.messages, o.toolCallId), name, input)) remember(scope, o.toolCallId, name, input);
+        if (needs && o.toolCallId !== undefined && !answeredIn(answerIn(o.messages, o.toolCallId), name, seen)) remember(scope, o.toolCallId, name, input);
         return needs;
       },
-      execute: async (input: unknown, o: ExecOptions) => {
+      execute: async (seen: unknown, o: ExecOptions) => {
         try {
           const scope = scopeOf(o);
           await recordRefusals(scope, refusedIn(o.messages));
-          const approval = approvalIn(scope, signed, o.messages, o.toolCallId, name, input);
+          const input = await modelArgs(scope, seen, o, false);
+          const approval = approvalIn(scope, signed, o.messages, o.toolCallId, name, input, seen);
           // Decided now, whatever the answer: no longer waiting, and the answer is spent.
           if (o?.toolCallId !== undefined) forget(scope, o.toolCallId);
           if (approval?.approved === true && signed) {
@@ -238,6 +253,35 @@ export function guardTools<T extends ToolSet>(guard: GuardScope, tools: T, optio
     };
   }
   return out as T;
+}
+
+/**
+ * The tool's schema (the same JSON Schema for the model), whose check also lets through a call's
+ * arguments as the middleware showed them (the denial marker, redacted values): the SDK checks
+ * the call's part before `execute`, which gives the tool the model's arguments, checked then.
+ */
+function admittingShown(guard: GuardScope, name: string, original: unknown): unknown {
+  const schema = asSchema(original as Parameters<typeof asSchema>[0]);
+  return jsonSchema(() => schema.jsonSchema as never, {
+    validate: async (value: unknown) => {
+      const r = schema.validate === undefined ? { success: true as const, value } : await schema.validate(value);
+      if (r.success || !isHeldShown(guard, name, value)) return r;
+      if (typeof value === "object" && value !== null) admitted.add(value);
+      return { success: true as const, value };
+    },
+  });
+}
+
+// Inputs the schema let through only as a shown form (the SDK hands `execute` the same object):
+// `execute` checks the arguments it runs with against the tool's own schema.
+const admitted = new WeakSet<object>();
+
+async function validated(original: unknown, value: unknown): Promise<unknown> {
+  const schema = asSchema(original as Parameters<typeof asSchema>[0]);
+  if (schema.validate === undefined) return value;
+  const r = await schema.validate(value);
+  if (!r.success) throw r.error;
+  return r.value;
 }
 
 // A schema made with `jsonSchema(...)` carries it synchronously; zod schemas are validated by
@@ -303,6 +347,7 @@ export function guardMiddleware(scope: GuardScope): Middleware {
         const decided = await guardParts(scope, "output", texts, kind === "text" ? { durationMs, outputSize: texts.join("").length, ...(usage ? { tokens: usage } : {}) } : undefined);
         content = content.map((c, i) => (at.includes(i) ? { ...c, text: decided[at.indexOf(i)] } : c)) as typeof content;
       }
+      content = content.map((c) => (c.type === "tool-call" ? shownPart(scope, c) : c)) as typeof content;
       // The provider's raw response body holds the answer undecided (generateText hands it on as `response.body`).
       return { ...result, content, ...(result.response !== undefined ? { response: { ...result.response, body: undefined } } : {}) };
     },
@@ -315,7 +360,8 @@ export function guardMiddleware(scope: GuardScope): Middleware {
       const channels = { text: new Channel("text"), reasoning: new Channel("reasoning") };
       // A call's argument deltas are held until its arguments are complete, then shown as one
       // delta, redacted, or not at all when the call would be denied (spec/streams.md); the
-      // `tool-call` part, which the SDK executes, passes as it came.
+      // `tool-call` part, which the SDK both shows and executes, carries what may be shown of the
+      // arguments (`shownPart`), the guarded tool getting the model's back.
       const args = new ArgsHold();
       const close = async (controller: TransformStreamDefaultController<StreamPart>): Promise<void> => {
         for (const c of [channels.text, channels.reasoning]) for (const part of await c.end(started)) controller.enqueue(part);
@@ -343,6 +389,7 @@ export function guardMiddleware(scope: GuardScope): Middleware {
               if (shown !== undefined && shown !== "") controller.enqueue({ type: "tool-input-delta", id, delta: shown } as StreamPart);
               if (part.type === "tool-call") controller.enqueue({ type: "tool-input-end", id } as StreamPart);
             }
+            if (part.type === "tool-call") return controller.enqueue(shownPart(scope, part) as StreamPart);
             if (part.type === "finish") {
               await close(controller);
               const usage = tokens(part.usage as Usage);
@@ -357,6 +404,22 @@ export function guardMiddleware(scope: GuardScope): Middleware {
       return { ...result, stream };
     },
   };
+}
+
+type CallPart = { readonly type: "tool-call"; readonly toolCallId: string; readonly toolName: string; readonly input: string; readonly providerExecuted?: boolean };
+
+/**
+ * A model's complete call as every consumer of the SDK's parts sees it (`tool-call`, the UI
+ * stream's `tool-input-available`, a step's content, the tool result's and error's `input`, the
+ * approval request): its arguments as `showCall` allows, for a tool `guardTools` guards (its
+ * `execute` gives the tool the model's arguments back). A provider-executed call, or one of a
+ * tool no guarded hook runs, passes as it came: its arguments are what runs.
+ */
+function shownPart<P extends CallPart>(scope: GuardScope, part: P): P {
+  if (part.providerExecuted === true || !isGuarded(scope, part.toolName)) return part;
+  const args = parseOr(part.input);
+  const shown = showCall(scope, part.toolCallId, part.toolName, args);
+  return shown === args ? part : { ...part, input: JSON.stringify(shown) };
 }
 
 /** One kind of streamed text (the answer, or its reasoning), decided as one text whatever its ids. */

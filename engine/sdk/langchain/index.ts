@@ -29,7 +29,8 @@ import { resultFrom, viewOf } from "../result.ts";
 import type { ToolResultView } from "../result.ts";
 import type { GuardScope, OnDeny } from "../scope.ts";
 import { OutputStream, guardParts, redecideParts } from "../text.ts";
-import { ArgsHold } from "../tool-args.ts";
+import { ArgsHold, argsPreview } from "../tool-args.ts";
+import { WithheldCallError, dropCall, redactedArgs, restoreCall, showCall } from "../shown-calls.ts";
 
 /** Options of `guardLangChainTool` and `palisadeMiddleware`. */
 export interface GuardLangChainToolOptions {
@@ -180,13 +181,18 @@ export class GuardedChatModel extends BaseChatModel {
   readonly #guard: GuardScope;
   readonly #inner: Invocable;
   readonly #name: string;
+  // Made by the middleware, whose tool hook gives a tool the model's arguments back: the calls
+  // in the message are what may be shown of them (the message is the graph's state, which every
+  // stream mode shows).
+  readonly #showCalls: boolean;
   readonly [GUARDED] = true;
 
-  constructor(guard: GuardScope, inner: Invocable, name?: string) {
+  constructor(guard: GuardScope, inner: Invocable, name?: string, showCalls = false) {
     super({});
     this.#guard = guard;
     this.#inner = inner;
     this.#name = name ?? inner.getName?.() ?? "chat-model";
+    this.#showCalls = showCalls;
   }
 
   _llmType(): string {
@@ -196,7 +202,7 @@ export class GuardedChatModel extends BaseChatModel {
   /** Binds tools on the wrapped model and guards the result. */
   override bindTools(tools: Parameters<NonNullable<BaseChatModel["bindTools"]>>[0], kwargs?: Partial<BaseChatModelCallOptions>): GuardedChatModel {
     if (this.#inner.bindTools === undefined) throw new Error(`model ${this.#name} does not support tool calling`);
-    return new GuardedChatModel(this.#guard, this.#inner.bindTools(tools, kwargs), this.#name);
+    return new GuardedChatModel(this.#guard, this.#inner.bindTools(tools, kwargs), this.#name, this.#showCalls);
   }
 
   #scope(options: unknown, runManager?: CallbackManagerForLLMRun): GuardScope {
@@ -219,7 +225,8 @@ export class GuardedChatModel extends BaseChatModel {
     const tokens = usageOf(answer as AIMessage);
     const content = await decideContent(scope, "output", answer.content, { durationMs: performance.now() - started, ...(tokens ? { tokens } : {}) });
     const kwargs = await decideKwargsThinking(scope, answer.additional_kwargs);
-    const message = content === answer.content && kwargs === answer.additional_kwargs ? answer : new AIMessage({ ...(answer as AIMessage), content, additional_kwargs: kwargs, tool_calls: (answer as AIMessage).tool_calls ?? [] });
+    const decided = content === answer.content && kwargs === answer.additional_kwargs ? answer : new AIMessage({ ...(answer as AIMessage), content, additional_kwargs: kwargs, tool_calls: (answer as AIMessage).tool_calls ?? [] });
+    const message = this.#showCalls && decided instanceof AIMessage ? shownMessage(scope, decided) : decided;
     return { generations: [{ text: contentText(content), message }] };
   }
 
@@ -255,7 +262,7 @@ export class GuardedChatModel extends BaseChatModel {
       const chunk = c as AIMessageChunk;
       last = chunk;
       tokens = usageOf(chunk) ?? tokens;
-      for (const t of chunk.tool_call_chunks ?? []) {
+      for (const t of callChunks(chunk)) {
         const key = String(t.index ?? t.id ?? 0);
         const call = calls.get(key);
         if (call === undefined) calls.set(key, { type: "tool_call_chunk", ...(t.index !== undefined ? { index: t.index } : {}), id: t.id, name: t.name });
@@ -276,12 +283,66 @@ export class GuardedChatModel extends BaseChatModel {
       for (const [key, call] of calls) {
         const text = args.text(key);
         const preview = args.take(scope, key);
-        whole.push({ ...call, args: text });
+        whole.push({ ...call, args: this.#showCalls ? shownText(scope, call.id, call.name ?? "", text) : text });
         shown.push({ ...call, args: preview ?? "" });
       }
       yield await emit("", last?.id ? new AIMessageChunk({ content: "", id: last.id }) : undefined, whole, shown);
     }
   }
+}
+
+/**
+ * A streamed chunk's calls as chunks: a model that does not stream yields its whole message,
+ * whose calls are `tool_calls` only (they would be lost from the joined message otherwise).
+ */
+function callChunks(chunk: AIMessageChunk): ToolCallChunk[] {
+  if (chunk.tool_call_chunks?.length) return chunk.tool_call_chunks;
+  return (chunk.tool_calls ?? []).map((c, index) => ({ type: "tool_call_chunk", index, id: c.id, name: c.name, args: JSON.stringify(c.args) }));
+}
+
+/** A call's argument text as `showCall` allows (JSON; text that is not JSON is shown as its preview). */
+function shownText(scope: GuardScope, id: string | undefined, name: string, text: string): string {
+  let args: unknown;
+  try {
+    args = JSON.parse(text) as unknown;
+  } catch {
+    return argsPreview(scope, name, text) ?? "";
+  }
+  const shown = showCall(scope, id, name, args);
+  return shown === args ? text : JSON.stringify(shown);
+}
+
+/**
+ * `m` with its calls as `showCall` allows, wherever the message carries them: `tool_calls`,
+ * content blocks naming a call (`tool_use` input, `tool_call` args, `function_call` arguments),
+ * the provider's `additional_kwargs.tool_calls`, and `invalid_tool_calls` (shown as a preview:
+ * nothing runs them).
+ */
+function shownMessage(scope: GuardScope, m: AIMessage): AIMessage {
+  const shown = new Map<string, unknown>();
+  const toolCalls = (m.tool_calls ?? []).map((c) => {
+    const args = showCall(scope, c.id, c.name, c.args);
+    if (args === c.args || c.id === undefined) return c;
+    shown.set(c.id, args);
+    return { ...c, args: args as Record<string, unknown> };
+  });
+  const invalid = (m.invalid_tool_calls ?? []).map((c) => (typeof c.args === "string" ? { ...c, args: argsPreview(scope, c.name ?? "", c.args) ?? "" } : c));
+  const changed = invalid.some((c, i) => c.args !== m.invalid_tool_calls?.[i]?.args);
+  if (shown.size === 0 && !changed) return m;
+  const idOf = (b: Record<string, unknown>) => (typeof b.id === "string" ? b.id : typeof b.call_id === "string" ? b.call_id : undefined);
+  const content = Array.isArray(m.content)
+    ? (m.content as Record<string, unknown>[]).map((b) => {
+        const args = shown.get(idOf(b) ?? "");
+        if (args === undefined) return b;
+        return { ...b, ...("input" in b ? { input: args } : {}), ...("args" in b ? { args } : {}), ...(typeof b.arguments === "string" ? { arguments: JSON.stringify(args) } : {}) };
+      })
+    : m.content;
+  const providerCalls = m.additional_kwargs?.tool_calls;
+  const additional_kwargs = Array.isArray(providerCalls)
+    ? { ...m.additional_kwargs, tool_calls: providerCalls.map((c) => (shown.has(c.id ?? "") ? { ...c, function: { ...c.function, arguments: JSON.stringify(shown.get(c.id ?? "")) } } : c)) }
+    : m.additional_kwargs;
+  // Named fields, not a spread: a message's own `lc_kwargs` (what it serialises as) keeps the calls it was made with.
+  return new AIMessage({ content: content as MessageContent, additional_kwargs, tool_calls: toolCalls, invalid_tool_calls: invalid, response_metadata: m.response_metadata, ...(m.id !== undefined ? { id: m.id } : {}), ...(m.name !== undefined ? { name: m.name } : {}), ...(m.usage_metadata !== undefined ? { usage_metadata: m.usage_metadata } : {}) });
 }
 
 // The wrapped model runs without the caller's callbacks: its raw tokens must reach no stream
@@ -355,10 +416,14 @@ export function palisadeMiddleware(guard: GuardScope, options: GuardLangChainToo
       const scope = sessionOf(guard, runtime as RunConfig, `LangChain tool '${toolCall.name}'`);
       const callId = toolCall.id;
       const reply = (content: string, status: "success" | "error") => new ToolMessage({ content, tool_call_id: callId ?? "", name: toolCall.name, status });
+      let interrupted = false;
       try {
+        // The state holds what the consumer may see of the call (`shownMessage`); the tool runs
+        // on the model's arguments, held until the call is over (an interrupt runs this again).
+        const args = restoreCall(scope, callId, toolCall.name, toolCall.args, true);
         const result = await scope.runTool(
           toolCall.name,
-          toolCall.args,
+          args,
           (args) => handler({ ...request, toolCall: { ...toolCall, args: args as Record<string, unknown> }, [DECIDED]: true } as typeof request),
           {
             ...(callId ? { callId } : {}),
@@ -370,12 +435,13 @@ export function palisadeMiddleware(guard: GuardScope, options: GuardLangChainToo
             ask: async (req) => {
               let answer: unknown;
               try {
-                answer = (runtime as { interrupt: (v: unknown) => unknown }).interrupt({ type: "palisade_approval", tool: toolCall.name, args: (req.payload as { tool?: { args?: unknown } }).tool?.args, reasons: req.reasons.map((x) => ({ rule: x.rule, ...(x.message ? { message: x.message } : {}), ...(x.approver_role ? { approver_role: x.approver_role } : {}) })) } satisfies ApprovalInterrupt);
+                // The human sees the decided arguments with the `output` redactions, as every consumer does.
+                answer = (runtime as { interrupt: (v: unknown) => unknown }).interrupt({ type: "palisade_approval", tool: toolCall.name, args: frozen(redactedArgs(scope, (req.payload as { tool?: { args?: unknown } }).tool?.args)), reasons: req.reasons.map((x) => ({ rule: x.rule, ...(x.message ? { message: x.message } : {}), ...(x.approver_role ? { approver_role: x.approver_role } : {}) })) } satisfies ApprovalInterrupt);
               } catch (err) {
                 // The graph pausing (an interrupt: LangGraph's control-flow signals bubble up) goes on
                 // up, the call waiting for its human. Anything else (no checkpointer) is an approval
                 // that failed: refused and recorded, never a call left 'pending' and unrecorded.
-                if ((err as { is_bubble_up?: unknown } | null)?.is_bubble_up === true) throw err;
+                if ((err as { is_bubble_up?: unknown } | null)?.is_bubble_up === true) throw ((interrupted = true), err);
                 return { approved: false, cause: "approval_failed", by: "interrupt", reason: err instanceof Error ? err.message : String(err) };
               }
               return approvalFrom(answer);
@@ -386,17 +452,34 @@ export function palisadeMiddleware(guard: GuardScope, options: GuardLangChainToo
         );
         return result as Awaited<ReturnType<typeof handler>>;
       } catch (err) {
+        // A marker whose arguments are not held: the model reads why the call did not run.
+        if (err instanceof WithheldCallError) return reply(err.message, "error");
         if (!(err instanceof PolicyDeniedError) || onDeny === "throw") throw err;
         return reply(onDeny === "message" ? deniedToolMessage(err) : String(onDeny(err)), "error");
+      } finally {
+        if (!interrupted) dropCall(scope, callId);
       }
     },
     wrapModelCall: async (request, handler) => {
       const r = request as typeof request & { [DECIDED]?: true };
-      if (r[DECIDED] || (request.model as unknown as Record<symbol, unknown>)[GUARDED] === true) return handler(request);
+      if (r[DECIDED]) return handler(request);
       const scope = sessionOf(guard, request.runtime as RunConfig, "LangChain model call");
-      return handler({ ...request, model: new GuardedChatModel(scope, request.model as unknown as Invocable), [DECIDED]: true } as typeof request);
+      // A model the application guarded itself: its answer's calls shown here instead.
+      if ((request.model as unknown as Record<symbol, unknown>)[GUARDED] === true) {
+        const out = await handler(request);
+        return out instanceof AIMessage ? (shownMessage(scope, out) as typeof out) : out;
+      }
+      return handler({ ...request, model: new GuardedChatModel(scope, request.model as unknown as Invocable, undefined, true), [DECIDED]: true } as typeof request);
     },
   });
+}
+
+function frozen<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) frozen(v);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 // What a LangChain tool answers, as policies read it (spec/sdk.md): a ToolMessage is its content

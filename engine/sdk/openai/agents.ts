@@ -22,6 +22,7 @@ import { SessionRecords } from "../asked.ts";
 import { clonePlain } from "../snapshot.ts";
 import { OutputStream, guardParts, guardText, peekParts, redecideParts } from "../text.ts";
 import { argsPreview } from "../tool-args.ts";
+import { WithheldCallError, isGuarded, markGuarded, restoreCall, showCall } from "../shown-calls.ts";
 import { withDecidedParts } from "./parts.ts";
 
 /** Options of `guardAgentTool`. */
@@ -143,6 +144,7 @@ export function guardAgentTool<T extends AgentFunctionTool>(guard: GuardScope, t
   const invoke = tool.invoke as (ctx: unknown, input: string, details?: unknown) => Promise<unknown>;
   const isEnabled = tool.isEnabled as ((ctx: unknown, agent: unknown) => Promise<boolean>) | boolean | undefined;
   guard.toolSchema(name, tool.parameters as JSONSchemaObject);
+  markGuarded(guard, name);
   // Calls that wait for a human's answer on a RunState, per session: call id -> arguments.
   // Bounded (asked.ts): a call forgotten for room is not one this tool paused, so its approval
   // approves nothing (decided again: with no approver, refused and recorded).
@@ -199,10 +201,19 @@ export function guardAgentTool<T extends AgentFunctionTool>(guard: GuardScope, t
     return ToolGuardrailFunctionOutputFactory.rejectContent(onDeny === "message" ? deniedToolMessage(err) : asText(onDeny(err)), info);
   };
 
-  const needsApproval = async (ctx: Ctx, input: unknown, callId?: string): Promise<boolean> => {
+  const needsApproval = async (ctx: Ctx, seen: unknown, callId?: string): Promise<boolean> => {
     const scope = scopeOf(guard, ctx, where);
     await settle(ctx, scope);
     if (answerOf(ctx, name, callId) !== undefined) return true;
+    // The response items hold what the consumer may see of the call (`shownItems`); the model's arguments are decided.
+    let input: unknown;
+    try {
+      input = restoreCall(scope, callId, name, seen, true);
+    } catch (err) {
+      // Arguments no longer held: the input guardrail refuses the call.
+      if (err instanceof WithheldCallError) return false;
+      throw err;
+    }
     const needs = peekInside(scope, "tool_call", { tool: { name, args: input } }).decision === "require_approval";
     if (needs && callId !== undefined) {
       awaiting.set(scope.sessionId ?? "", callId, clonePlain(input));
@@ -221,6 +232,12 @@ export function guardAgentTool<T extends AgentFunctionTool>(guard: GuardScope, t
         args = parseArgs(toolCall.arguments);
       } catch {
         return ToolGuardrailFunctionOutputFactory.rejectContent(`invalid arguments for tool '${name}': not JSON`);
+      }
+      try {
+        args = restoreCall(scope, toolCall.callId, name, args);
+      } catch (err) {
+        if (err instanceof WithheldCallError) return ToolGuardrailFunctionOutputFactory.rejectContent(err.message);
+        throw err;
       }
       const approval = approvalFor(ctx, scope, toolCall.callId, args);
       try {
@@ -283,6 +300,7 @@ export function guardAgentTool<T extends AgentFunctionTool>(guard: GuardScope, t
     }
     try {
       const scope = scopeOf(guard, ctx, where);
+      args = restoreCall(scope, callId, name, args);
       const approval = approvalFor(ctx, scope, callId, args);
       return await scope.runTool(name, args, (a) => invoke.call(tool, ctx, JSON.stringify(a), details), { ...(callId !== undefined ? { callId } : {}), ...(approval ? { approval } : {}), ...(details?.signal ? { signal: details.signal } : {}) });
     } catch (err) {
@@ -432,6 +450,27 @@ function withArgsShown(scope: GuardScope, event: StreamEvent): StreamEvent {
 }
 
 /**
+ * The response's function calls as `showCall` allows, for tools `guardAgentTool` guards: the runner
+ * runs a call from these items and shows the same items (the `tool_called` run item and its
+ * stream event, `newItems`, `history`, a `RunState` and its interruptions); the guarded tool gives
+ * the tool the model's arguments back.
+ */
+function shownItems<I>(scope: GuardScope, output: readonly I[]): I[] {
+  return output.map((i) => {
+    const item = i as { type?: unknown; name?: unknown; callId?: unknown; arguments?: unknown };
+    if (item.type !== "function_call" || typeof item.name !== "string" || typeof item.arguments !== "string" || !isGuarded(scope, item.name)) return i;
+    let args: unknown;
+    try {
+      args = JSON.parse(item.arguments) as unknown;
+    } catch {
+      return i;
+    }
+    const shown = showCall(scope, typeof item.callId === "string" ? item.callId : undefined, item.name, args);
+    return shown === args ? i : ({ ...item, arguments: JSON.stringify(shown) } as I);
+  });
+}
+
+/**
  * `model` guarded: each request decided on `input` (the newest user message, which redactions
  * may rewrite) and `model_call`; each answer on `output`, redactions applied before the run
  * sees it; streamed text redacted as it arrives. Give the agent a session scope per
@@ -456,7 +495,7 @@ export function guardAgentModel(scope: GuardScope, model: Model, name = "agents-
         throw err;
       }
       const step = { durationMs: performance.now() - started, tokens: { input: response.usage.inputTokens, output: response.usage.outputTokens } };
-      return { ...response, output: await decideOutput(response.output, (texts) => guardParts(scope, "output", texts, { ...step, outputSize: texts.join("").length })) };
+      return { ...response, output: shownItems(scope, await decideOutput(response.output, (texts) => guardParts(scope, "output", texts, { ...step, outputSize: texts.join("").length }))) };
     },
     async *getStreamedResponse(request): AsyncIterable<StreamEvent> {
       const req = await before(request);
@@ -483,7 +522,7 @@ export function guardAgentModel(scope: GuardScope, model: Model, name = "agents-
             stream = undefined;
           }
           // The final response is what the run keeps (finalOutput): the same redactions, decided quietly.
-          const output = await decideOutput(event.response.output, (texts) => peekParts(scope, "output", texts));
+          const output = shownItems(scope, await decideOutput(event.response.output, (texts) => peekParts(scope, "output", texts)));
           scope.modelOutcome({ durationMs: performance.now() - started, tokens: { input: event.response.usage.inputTokens, output: event.response.usage.outputTokens } });
           yield { ...event, response: { ...event.response, output } };
           continue;

@@ -18,10 +18,12 @@ import type { ApprovalV1 } from "../wire.ts";
 
 const T0 = Date.parse("2026-12-07T10:00:00.000Z");
 
-function caller(id: string, o: { roles?: string[]; admin?: boolean; agents?: string[]; environments?: string[] } = {}): Caller {
+function caller(id: string, o: { roles?: string[]; admin?: boolean; agents?: string[]; environments?: string[]; scopes?: string[] } = {}): Caller {
   const roles = new Set([...(o.roles ?? []), ...(o.admin === true ? ["admin"] : [])]);
-  return { id, principal: `${id}@example.com`, agents: o.agents ? new Set(o.agents) : null, environments: o.environments ? new Set(o.environments) : null, roles, admin: o.admin === true, scopes: new Set(), expiresAt: Infinity };
+  return { id, principal: `${id}@example.com`, agents: o.agents ? new Set(o.agents) : null, environments: o.environments ? new Set(o.environments) : null, roles, admin: o.admin === true, scopes: new Set(o.admin === true ? ["metrics", "history", "relay"] : o.scopes ?? []), expiresAt: Infinity };
 }
+/** A key whose framework's own humans answer, as supervisors (the default request's role). */
+const RELAYS = { roles: ["supervisor"], scopes: ["relay"] };
 const admin = caller("root", { admin: true });
 const supervisor = caller("sam", { roles: ["supervisor"] });
 
@@ -432,8 +434,14 @@ test("the sweep runs every min(1 s, timeoutMs)", async (t) => {
 
 test("a relayed framework answer: only the asking key, settles a pending request once, and says when it came too late", async () => {
   const { q, settled, at } = clocked({ timeoutMs: 1_000 });
-  const bot = caller("bot-key", { agents: ["bot"] });
+  const bot = caller("bot-key", { agents: ["bot"], ...RELAYS });
   const a = await q.create(request(undefined, { askedBy: "bot-key" }));
+  // The asking key approves only when trusted to relay, and as the role the request names.
+  const noScope = await refusal(q.relay(caller("bot-key", { agents: ["bot"], roles: ["supervisor"] }), a.id, true, undefined, undefined));
+  assert.deepEqual(noScope === "resolved" ? noScope : [noScope[0], noScope[2]], ["auth/forbidden", "/approved"]);
+  assert.equal(await code(q.relay(caller("bot-key", { agents: ["bot"], scopes: ["relay"] }), a.id, true, undefined, undefined)), "auth/forbidden");
+  // Nor through the queue with an approver's role and no relay scope; an administrator who asked may.
+  assert.equal(await code(q.answer(caller("bot-key", { roles: ["supervisor"] }), a.id, "approve")), "auth/forbidden");
   const forbidden = (key: string) => ["auth/forbidden", `key '${key}' did not ask for approval request '${a.id}': only the key whose decision asked may relay its framework's answer`, undefined];
   assert.deepEqual(await refusal(q.relay(caller("other-key"), a.id, true, undefined, undefined)), forbidden("other-key"), "another key, even unscoped");
   assert.deepEqual(await refusal(q.relay(admin, a.id, true, undefined, undefined)), forbidden("root"), "an administrator did not ask either");
@@ -479,7 +487,7 @@ test("a relay whose answer cannot be recorded fails: the service's refusal is th
     },
   });
   const a = await q.create(request(undefined, { askedBy: "bot-key" }));
-  assert.deepEqual(await refusal(q.relay(caller("bot-key"), a.id, true, undefined, undefined)), ["audit/unavailable", "the audit log is unavailable", undefined]);
+  assert.deepEqual(await refusal(q.relay(caller("bot-key", RELAYS), a.id, true, undefined, undefined)), ["audit/unavailable", "the audit log is unavailable", undefined]);
   await q.close();
 });
 
@@ -494,7 +502,7 @@ test("a relay that loses the race to another node returns the winner's answer; a
   }
   const store = new Lagging();
   const { q, settled } = clocked({ store });
-  const bot = caller("bot-key");
+  const bot = caller("bot-key", RELAYS);
   const a = await q.create(request(undefined, { askedBy: "bot-key" }));
   store.stale.set(a.id, (await store.get(a.id))!);
   await store.answer(a.id, { status: "rejected", by: "other-node", at: new Date(T0).toISOString() });

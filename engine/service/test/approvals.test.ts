@@ -3,17 +3,28 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { serviceApprover } from "../approver.ts";
-import { startHarness, toolCall } from "./harness.ts";
+import { hashKey } from "../keys.ts";
+import { keyConfigs, startHarness, toolCall } from "./harness.ts";
 import type { Harness } from "./harness.ts";
+
+// Applications whose framework asks its own humans: one may relay their approvals (the relay
+// scope), the other also as supervisors (the role the big-refund rule names).
+const relayKeys = [
+  ...keyConfigs,
+  { id: "relay", sha256: hashKey("k-relay"), agents: ["shop-bot"], environments: ["production"], scopes: ["relay"] },
+  { id: "relay-supervisor", sha256: hashKey("k-relay-supervisor"), agents: ["shop-bot"], environments: ["production"], scopes: ["relay"], roles: ["supervisor"] },
+  // An agent's key given the supervisor role, without the relay scope.
+  { id: "agent-supervisor", sha256: hashKey("k-agent-supervisor"), agents: ["shop-bot"], environments: ["production"], roles: ["supervisor"] },
+];
 
 let h: Harness;
 before(async () => {
-  h = await startHarness();
+  h = await startHarness({}, relayKeys);
 });
 after(async () => h.close());
 
-async function ask(tool = "refund", args: Record<string, unknown> = { amount: 900 }): Promise<string> {
-  const r = await h.call("POST", "/v1/decide", "agent", toolCall(tool, args));
+async function ask(tool = "refund", args: Record<string, unknown> = { amount: 900 }, key = "agent"): Promise<string> {
+  const r = await h.call("POST", "/v1/decide", key, toolCall(tool, args));
   assert.equal(r.body.decision, "require_approval");
   return r.body.approval.id as string;
 }
@@ -107,14 +118,47 @@ describe("approvals", () => {
     await h.service.context.writer.flush();
     assert.equal(await audit.size(), size);
     // An approver who answered first keeps the word: the framework's late "yes" is recorded beside it, never over it.
-    const vetoed = await ask("refund", { amount: 902 });
+    const vetoed = await ask("refund", { amount: 902 }, "k-relay-supervisor");
     await h.call("POST", "/v1/approvals", "supervisor", { id: vetoed, action: "reject" });
-    const late = await h.call("POST", `/v1/approvals/${vetoed}/answered`, "agent", { approved: true, by: "joe" });
+    const late = await h.call("POST", `/v1/approvals/${vetoed}/answered`, "k-relay-supervisor", { approved: true, by: "joe" });
     assert.deepEqual([late.status, late.body.status, late.body.decidedBy], [200, "rejected", "sam"]);
     await h.service.context.writer.flush();
     const beside = await lastEntry();
     assert.deepEqual([beside.approval.id, beside.approval.status, beside.approval.outcome, beside.approval.via], [vetoed, "approved", "deny", "framework"]);
     assert.match(beside.approval.note, /after the request was rejected/);
     assert.equal((await h.call("POST", "/v1/approvals/nope/answered", "agent", { approved: true })).status, 404);
+  });
+
+  it("takes a relayed approval only from a key trusted to relay one, holding the role the request names", async () => {
+    const status = async (id: string): Promise<string> => (await h.call("GET", `/v1/approvals/${id}`, "admin")).body.status;
+    const relay = (id: string, key: string, approved: boolean) => h.call("POST", `/v1/approvals/${id}/answered`, key, { approved, by: "the agent itself" });
+    // A plain agent key approving its own request: no human was asked, and no approver answered.
+    for (const [tool, args] of [["refund", { amount: 903 }], ["export", {}]] as const) {
+      const id = await ask(tool, args);
+      const r = await relay(id, "agent", true);
+      assert.deepEqual([r.status, r.body.error?.code], [403, "auth/forbidden"], tool);
+      assert.match(r.body.error.message, /relay/);
+      assert.equal(await status(id), "pending", `${tool}: still waiting for an approver`);
+      // Its refusal only makes things stricter: taken.
+      assert.equal((await relay(id, "agent", false)).body.status, "rejected");
+    }
+    // Trusted to relay, but the request names a role the key lacks: a supervisor must say yes.
+    const big = await ask("refund", { amount: 904 }, "k-relay");
+    assert.equal((await relay(big, "k-relay", true)).status, 403);
+    assert.equal(await status(big), "pending");
+    // Trusted to relay, and the request names no role (or one the key holds): the relay settles it.
+    const exported = await ask("export", {}, "k-relay");
+    assert.equal((await relay(exported, "k-relay", true)).body.status, "approved");
+    const refund = await ask("refund", { amount: 905 }, "k-relay-supervisor");
+    const ok = await relay(refund, "k-relay-supervisor", true);
+    assert.deepEqual([ok.status, ok.body.status, ok.body.via], [200, "approved", "framework"]);
+    // Nor does the asking key approve itself through the queue, approver role or not; another approver does.
+    const own = await ask("refund", { amount: 906 }, "k-agent-supervisor");
+    const self = await h.call("POST", "/v1/approvals", "k-agent-supervisor", { id: own, action: "approve" });
+    assert.deepEqual([self.status, self.body.error?.code], [403, "auth/forbidden"]);
+    assert.equal(await status(own), "pending");
+    assert.equal((await h.call("POST", "/v1/approvals", "supervisor", { id: own, action: "approve" })).body.status, "approved");
+    const refusedOwn = await ask("refund", { amount: 907 }, "k-agent-supervisor");
+    assert.equal((await h.call("POST", "/v1/approvals", "k-agent-supervisor", { id: refusedOwn, action: "reject" })).body.status, "rejected");
   });
 });

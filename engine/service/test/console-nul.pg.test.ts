@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { it } from "node:test";
 import { AuditLog, generateKey, openStore } from "../../audit/index.ts";
-import { freshDatabase } from "../../audit/test/pg-support.ts";
+import { freshDatabase, sql } from "../../audit/test/pg-support.ts";
 import { PostgresActivity } from "../activity-pg.ts";
 import { startHarness, toolCall } from "./harness.ts";
 
@@ -72,6 +72,35 @@ it("keeps ids that differ only by U+0000 and U+FFFD apart in every console view"
     const search = (await h.call("GET", `/v1/console/sessions?q=${encodeURIComponent("s\ufffd\ufffd")}`, "admin")).body.sessions;
     assert.deepEqual(search.map((x: { id: string }) => x.id), ["s\ufffd\ufffd"]);
     assert.deepEqual(errors, []);
+  } finally {
+    await h.close();
+  }
+});
+
+// Rows an older node wrote kept U+0000 as U+FFFD and U+FFFD bare: its "s\uFFFD" row was not found
+// by opening "s\uFFFD" (the filter is escaped), "n\0" showed as "n\uFFFD", and "x\uFFFD0" read back
+// as "x\0". A node that starts mends them from their documents, which hold the ids exactly.
+it("mends the id columns of rows an older node wrote, from their documents", async () => {
+  const db = await freshDatabase("console_old_rows");
+  await (await PostgresActivity.open(db)).close();
+  const old = (i: number, agent: string, env: string, session: string) => {
+    const doc = { id: `old-${i}`, time: `2026-12-07T10:00:0${i}.000Z`, agent, env, phase: "tool_call", session, tool: "lookup", decision: "allow", reasons: [], warnings: [], input: {}, payload: null };
+    const bare = (s: string) => s.replaceAll("\u0000", "\ufffd");
+    return sql(db, "INSERT INTO palisade_decisions (id, agent, env, phase, session, decision, doc, at) VALUES ($1, $2, $3, 'tool_call', $4, 'allow', $5, $6)", [doc.id, bare(agent), bare(env), bare(session), JSON.stringify(doc), doc.time]);
+  };
+  const ids = [["a\ufffd", "e", "s\ufffd"], ["a", "e\u0000", "n\u0000"], ["a", "e", "x\ufffd0"], ["a", "e", "plain"]] as const;
+  for (const [i, [a, e, s]] of ids.entries()) await old(i, a, e, s);
+  const h = await startHarness({ activity: await PostgresActivity.open(db) });
+  try {
+    assert.deepEqual([...(await h.call("GET", "/v1/sessions", "admin")).body.sessions].sort(), ids.map((x) => x[2]).sort());
+    for (const [i, [a, e, s]] of ids.entries()) {
+      const opened = await h.call("GET", `/v1/sessions/${encodeURIComponent(s)}`, "admin");
+      assert.deepEqual(opened.body.steps.map((r: { id: string }) => r.id), [`old-${i}`], JSON.stringify(s));
+      const rows = (await h.call("GET", `/v1/console/sessions?agent=${encodeURIComponent(a)}&env=${encodeURIComponent(e)}`, "admin")).body.sessions;
+      assert.ok(rows.some((x: { id: string; agent: string; env: string }) => x.id === s && x.agent === a && x.env === e), JSON.stringify([a, e, s]));
+    }
+    // Mended once: the columns are what a new node writes.
+    assert.deepEqual((await sql(db, "SELECT session FROM palisade_decisions ORDER BY seq")).map((r) => r.session), ["s\ufffd\ufffd", "n\ufffd0", "x\ufffd\ufffd0", "plain"]);
   } finally {
     await h.close();
   }

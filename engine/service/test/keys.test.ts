@@ -46,6 +46,8 @@ const cfg = (id: string, extra: Partial<ApiKeyConfig> = {}): ApiKeyConfig => ({ 
 test("a configuration with a malformed digest or expiry is refused, naming the key", () => {
   assert.throws(() => new KeyRing([cfg("a", { sha256: "ABC" })]), /key 'a': sha256 must be 64 lowercase hex digits/);
   assert.throws(() => new KeyRing([cfg("a", { sha256: hashKey("x").toUpperCase() })]), /key 'a': sha256/);
+  // Two keys under one id would own each other's sessions, settlements and approvals.
+  assert.throws(() => new KeyRing([cfg("a"), cfg("a", { sha256: hashKey("other"), agents: ["shop-bot"] })]), /key 'a' is configured twice/);
   // 64 hex digits somewhere in it are not enough: exactly 64, nothing before or after.
   for (const bad of [`${hashKey("x")}0`, `0${hashKey("x")}`, `${hashKey("x")} `, `sha256:${hashKey("x")}`]) {
     assert.throws(() => new KeyRing([cfg("a", { sha256: bad })]), /key 'a': sha256 must be 64 lowercase hex digits/, bad);

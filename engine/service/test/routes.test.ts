@@ -26,7 +26,7 @@ const ANY_KEY: Readonly<Record<string, string>> = {
   "POST /v1/approvals/requests": "files only for the key's agents and environments (checkScope)",
   "GET /v1/approvals/:id": "only requests of the key's agents",
   "GET /v1/approvals/:id/events": "only requests of the key's agents",
-  "POST /v1/approvals/:id/answered": "only the key whose decision asked the request (askedBy) may relay its framework's answer",
+  "POST /v1/approvals/:id/answered": "only the key whose decision asked the request (askedBy) may relay its framework's answer; an approval needs the relay scope and the request's role",
   "GET /v1/audit/checkpoint": "the signed checkpoint is public data (also at /tlog/checkpoint)",
   "GET /v1/audit/proof": "proofs reveal only hashes",
   "GET /v1/status": "which policy digest this node decides with",

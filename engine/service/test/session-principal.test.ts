@@ -1,7 +1,8 @@
 // A session is one principal's, on the service as in the SDK (spec/sdk.md, spec/service.md): the
 // same session id under a second principal (a reused thread id, a guessed chat id), or under none,
 // neither reads the first's history (a count or sequence rule decided on someone else's calls)
-// nor adds to it. The first to act owns the session, none counting as one; the owner is stored
+// nor adds to it. A principal is what a key's holder says it is: another key naming the same
+// principal, or the same key in another environment, is another owner too. The first to act owns the session, none counting as one; the owner is stored
 // with the sessions, so every node and a restart agree. Tried by every way a step reaches a
 // session: one decision, a batch, a history the client sends, an approval, the read APIs.
 import assert from "node:assert/strict";
@@ -40,13 +41,19 @@ rule refunds_reviewed on tool_call {
 `;
 const sources = [{ path: "counting.policy", text: COUNTING }];
 const HISTORY_KEY = "k-history";
-const keys = [...keyConfigs, { id: "history", sha256: hashKey(HISTORY_KEY), agents: ["shop-bot"], environments: ["production"], scopes: ["history"] }];
+// "twin" is another application's key for the same agent and environment; "wide" one key for two environments.
+const keys = [
+  ...keyConfigs,
+  { id: "history", sha256: hashKey(HISTORY_KEY), agents: ["shop-bot"], environments: ["production"], scopes: ["history"] },
+  { id: "twin", sha256: hashKey("k-twin"), agents: ["shop-bot"], environments: ["production"] },
+  { id: "wide", sha256: hashKey("k-wide"), agents: ["shop-bot"], environments: ["production", "staging"] },
+];
 const RULE = "palisade.session_principal";
 
 type Principal = string | null | { readonly raw: unknown };
-const call = (principal: Principal, name: string, session: string, extra: Record<string, unknown> = {}): Record<string, unknown> => {
+const call = (principal: Principal, name: string, session: string, extra: Record<string, unknown> = {}, env = "production"): Record<string, unknown> => {
   const p = principal === null ? {} : typeof principal === "string" ? { principal: { id: principal, roles: [] } } : { principal: principal.raw };
-  return { phase: "tool_call", session, input: { agent: { id: "shop-bot" }, env: "production", tool: { name, args: {} }, ...p }, ...extra };
+  return { phase: "tool_call", session, input: { agent: { id: "shop-bot" }, env, tool: { name, args: {} }, ...p }, ...extra };
 };
 
 interface Answer {
@@ -56,8 +63,8 @@ interface Answer {
   readonly approval?: { readonly id: string };
 }
 
-async function decideWith(h: Harness, principal: Principal, name: string, session: string, extra: Record<string, unknown> = {}, key = "agent"): Promise<Answer> {
-  const r = await h.call("POST", "/v1/decide", key, call(principal, name, session, extra));
+async function decideWith(h: Harness, principal: Principal, name: string, session: string, extra: Record<string, unknown> = {}, key = "agent", env = "production"): Promise<Answer> {
+  const r = await h.call("POST", "/v1/decide", key, call(principal, name, session, extra, env));
   assert.equal(r.status, 200, JSON.stringify(r.body));
   return r.body as Answer;
 }
@@ -67,6 +74,7 @@ for (const store of ["memory", "sqlite"] as const) {
   describe(`a session is one principal's (${store} store)`, () => {
     let dir: string;
     let h: Harness;
+    let memory: MemorySessionStore | undefined;
     const signingKey = generateKey("test.local/audit").signerKey;
     const open = async (): Promise<Harness> => {
       // The log is the test's, kept across a restart: owners are stored as its pseudonyms.
@@ -75,9 +83,9 @@ for (const store of ["memory", "sqlite"] as const) {
       const audit = await AuditLog.open(await openStore(join(dir, "audit.db")), { signingKey, ...(store === "memory" ? { erasure: false as const } : {}) });
       const { policySet } = loadPolicySet(sources);
       assert.ok(policySet);
-      return startHarness({ policySet, sources, audit, sessions: store === "sqlite" ? SqliteSessionStore.open(join(dir, "sessions.db")) : new MemorySessionStore() }, keys);
+      return startHarness({ policySet, sources, audit, sessions: store === "sqlite" ? SqliteSessionStore.open(join(dir, "sessions.db")) : (memory = new MemorySessionStore()) }, keys);
     };
-    const decide = (principal: Principal, name: string, session: string, extra: Record<string, unknown> = {}, key = "agent") => decideWith(h, principal, name, session, extra, key);
+    const decide = (principal: Principal, name: string, session: string, extra: Record<string, unknown> = {}, key = "agent", env = "production") => decideWith(h, principal, name, session, extra, key, env);
     before(async () => {
       dir = mkdtempSync(join(tmpdir(), "palisade-owner-"));
       h = await open();
@@ -138,6 +146,47 @@ for (const store of ["memory", "sqlite"] as const) {
       assert.deepEqual(rules(await decide("josé", "search", "V")), ["counting.two_searches"], "no variant joined V");
     });
 
+    it("another key naming the same principal is denied: it reads, adds and settles nothing", async () => {
+      // The agent key's u1 verified a password and searched twice in "mn-clinic".
+      assert.equal((await decide("u1", "verify_otp", "mn-clinic")).decision, "allow");
+      assert.equal((await decide("u1", "search", "mn-clinic")).decision, "allow");
+      // Another application's key says it is u1 too: it sees none of u1's calls and may not pay.
+      const seen = await decide("u1", "pay", "mn-clinic", { payload: "history" }, "k-twin");
+      assert.deepEqual([rules(seen), seen.payload.session?.calls], [[RULE], []]);
+      // Nor do its calls reach u1's history: u1's second search is still allowed, and u1 pays.
+      assert.deepEqual(rules(await decide("u1", "search", "mn-clinic", {}, "k-twin")), [RULE]);
+      assert.equal((await decide("u1", "search", "mn-clinic")).decision, "allow");
+      assert.equal((await decide("u1", "pay", "mn-clinic")).decision, "allow");
+      // It files no approval there, and settles none of u1's calls.
+      assert.deepEqual(rules(await decide("u1", "refund", "mn-clinic", {}, "k-twin")), [RULE]);
+      const settled = await h.call("POST", "/v1/settlements", "k-twin", { session: "mn-clinic", call_seq: 0, outcome: "failed", agent: "shop-bot", environment: "production" });
+      assert.equal(settled.status, 403, JSON.stringify(settled.body));
+      // A history the client sends, through another key, is foreign there as well.
+      const forged = await h.call("POST", "/v1/decide", HISTORY_KEY, { phase: "tool_call", input: { agent: { id: "shop-bot" }, env: "production", tool: { name: "pay", args: {} }, principal: { id: "u1" }, session: { id: "mn-clinic", calls: [] } } });
+      assert.deepEqual(rules(forged.body as Answer), [RULE]);
+      // A batch through the other key is checked request by request the same way.
+      const batch = await h.call("POST", "/v1/decide/batch", "k-twin", { requests: [call("u1", "pay", "mn-clinic"), call("u1", "search", "twin-own"), call("u1", "search", "twin-own")] });
+      assert.deepEqual((batch.body.results as Answer[]).map((a) => (a.decision === "allow" ? "allow" : rules(a).join())), [RULE, "allow", "allow"]);
+      // The other key's own session is its own: the agent key naming u1 there is foreign too.
+      assert.deepEqual(rules(await decide("u1", "search", "twin-own")), [RULE]);
+    });
+
+    it("the same key in another environment is another owner", async () => {
+      assert.equal((await decide("u1", "verify_otp", "E", {}, "k-wide")).decision, "allow");
+      // A password verified in production does not let staging pay, nor the reverse read it.
+      const staged = await decide("u1", "pay", "E", { payload: "history" }, "k-wide", "staging");
+      assert.deepEqual([rules(staged), staged.payload.session?.calls], [[RULE], []]);
+      assert.equal((await decide("u1", "pay", "E", {}, "k-wide")).decision, "allow");
+    });
+
+    if (store === "memory") it("a session whose owner an older node stored (its principal alone) stays that principal's through any key", async () => {
+      // Unsealed log: the principal part is the plain id.
+      assert.equal(await memory?.claim(JSON.stringify(["shop-bot", "L"]), "p:u1"), "p:u1");
+      assert.equal((await decide("u1", "verify_otp", "L")).decision, "allow");
+      assert.equal((await decide("u1", "pay", "L", {}, "k-twin")).decision, "allow");
+      assert.deepEqual(rules(await decide("u2", "pay", "L")), [RULE]);
+    });
+
     it("a batch is checked request by request: mixed principals in one session", async () => {
       const r = await h.call("POST", "/v1/decide/batch", "agent", { requests: [call("u1", "search", "B"), call("u2", "search", "B"), call(null, "search", "B"), call("u1", "search", "B"), call("u1", "search", "B"), call("u2", "search", "B2")] });
       assert.equal(r.status, 200);
@@ -146,7 +195,7 @@ for (const store of ["memory", "sqlite"] as const) {
     });
 
     it("a history the client sends does not open another principal's session", async () => {
-      assert.equal((await decide("u1", "verify_otp", "H")).decision, "allow");
+      assert.equal((await decide("u1", "verify_otp", "H", {}, HISTORY_KEY)).decision, "allow");
       const forged = { session: { id: "H", calls: [{ tool: { name: "verify_otp", args: {} }, time: "2026-12-07T00:00:00Z", decision: "allow", outcome: "executed" }] } };
       const asU2 = await h.call("POST", "/v1/decide", HISTORY_KEY, { phase: "tool_call", input: { agent: { id: "shop-bot" }, env: "production", tool: { name: "pay", args: {} }, principal: { id: "u2" }, ...forged } });
       assert.equal(asU2.status, 200);
@@ -165,7 +214,14 @@ for (const store of ["memory", "sqlite"] as const) {
       const pending = async () => ((await h.call("GET", "/v1/approvals?status=pending", "admin")).body.approvals as { session: string }[]).filter((a) => a.session === "R").length;
       assert.deepEqual(rules(await decide("u2", "refund", "R")), [RULE]);
       assert.equal(await pending(), 1, "u2's refund asked nobody");
-      const relayed = await h.call("POST", `/v1/approvals/${asked.approval?.id}/answered`, "agent", { approved: true, by: "u1's supervisor" });
+      // Another key of the agent neither reads nor waits on the request (it holds u1's step); the asker and an admin do.
+      for (const path of [`/v1/approvals/${asked.approval?.id}`, `/v1/approvals/${asked.approval?.id}?wait=1`, `/v1/approvals/${asked.approval?.id}/events`]) {
+        const r = await h.call("GET", path, "k-twin");
+        assert.deepEqual([r.status, r.body.error?.code], [403, "auth/forbidden"], path);
+      }
+      assert.equal((await h.call("GET", `/v1/approvals/${asked.approval?.id}`, "agent")).body.status, "pending");
+      assert.equal((await h.call("GET", `/v1/approvals/${asked.approval?.id}`, "admin")).body.status, "pending");
+      const relayed = await h.call("POST", "/v1/approvals", "admin", { id: asked.approval?.id, action: "approve" });
       assert.equal(relayed.status, 200, JSON.stringify(relayed.body));
       const seen = await decide("u2", "pay", "R", { payload: "history" });
       assert.deepEqual([rules(seen), seen.payload.session?.calls], [[RULE], []], "u2 sees neither the refund nor its answer");

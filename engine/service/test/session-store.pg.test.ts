@@ -34,6 +34,7 @@ it("two nodes claiming the same new sessions at once: one owner each, and both n
   const db = await freshDatabase("session-owner");
   const [a, b] = await Promise.all([PostgresSessionStore.open(db), PostgresSessionStore.open(db)]);
   const [na, nb] = [new Sessions(a), new Sessions(b)];
+  const actor = { key: "agent", env: "production" };
   try {
     const keys = Array.from({ length: 200 }, (_, i) => `claim-${i}`);
     const fromA = keys.map((k) => a.claim(k, "p:a"));
@@ -44,10 +45,17 @@ it("two nodes claiming the same new sessions at once: one owner each, and both n
     // Whole decisions on two nodes, each for its own principal, in the same new sessions: in
     // each, exactly one reads a history (the owner's) and the other is foreign.
     const step = (state: { foreign?: true }) => ({ result: state.foreign === true ? "foreign" : "owner", call: state.foreign === true ? undefined : call });
-    const runs = keys.map((k) => Promise.all([na.run(`run-${k}`, step, "ann"), nb.run(`run-${k}`, step, "bob")]));
+    const runs = keys.map((k) => Promise.all([na.run(`run-${k}`, step, "ann", actor), nb.run(`run-${k}`, step, "bob", actor)]));
     for (const pair of await Promise.all(runs)) assert.deepEqual([...pair].sort(), ["foreign", "owner"]);
     // The session holds the owner's call alone.
     for (const k of keys) assert.equal((await a.read(`run-${k}`, 0)).length, 1, k);
+    // The same principal through another key (or in another environment) on the other node is foreign too.
+    for (const other of [{ key: "twin", env: "production" }, { key: "agent", env: "staging" }]) {
+      assert.equal(await na.run(`key-${other.key}`, step, "ann", actor), "owner");
+      assert.equal(await nb.run(`key-${other.key}`, step, "ann", other), "foreign");
+    }
+    assert.equal(await nb.mayAct("key-twin", "ann", { key: "twin", env: "production" }), false);
+    assert.equal(await nb.mayAct("key-twin", "ann", actor), true);
   } finally {
     await Promise.all([na.close(), nb.close()]);
   }

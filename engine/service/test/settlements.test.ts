@@ -14,7 +14,7 @@ import { SqliteSessionStore } from "../session-store-sqlite.ts";
 import { keyConfigs, startHarness, toolCall } from "./harness.ts";
 import type { Harness } from "./harness.ts";
 
-// A second key for the same agent: it may decide in the session, but not settle another key's call.
+// A second key for the same agent: foreign in the first key's sessions, it settles none of their calls.
 const keys = [...keyConfigs, { id: "agent2", sha256: hashKey("k-agent2"), agents: ["shop-bot"], environments: ["production"] }];
 
 describe("settling a tool call that failed (POST /v1/settlements)", () => {
@@ -77,18 +77,17 @@ describe("settling a tool call that failed (POST /v1/settlements)", () => {
     assert.equal(unknown.status, 404);
     assert.equal(unknown.body.error.code, "session/call-not-found");
     assert.equal((await settle({ ...body, session: "no-such-session" })).status, 404);
-    // Another key of the same agent decides in the session: it may not settle the first key's call, nor the first key its.
+    // Another key of the same agent is foreign in the session (spec/service.md): its step joins
+    // nothing, and it may not settle the first key's call.
     const theirs = await decide("search", "s-once", "k-agent2");
-    assert.equal(theirs.call_seq, 2);
-    const foreign = await settle({ session: "s-once", call_seq: 2, outcome: "failed" });
+    assert.deepEqual([theirs.decision, theirs.reasons[0].rule, theirs.call_seq], ["deny", "palisade.session_principal", undefined]);
+    const foreign = await settle({ session: "s-once", call_seq: 0, outcome: "denied" }, "k-agent2");
     assert.equal(foreign.status, 403);
     assert.equal(foreign.body.error.code, "auth/forbidden");
-    assert.equal((await settle({ session: "s-once", call_seq: 0, outcome: "failed" }, "k-agent2")).status, 403);
     // A key without the agent in its scope is refused before anything is read.
     assert.equal((await settle({ ...body, agent: "shop-bot", environment: "production" }, "other")).status, 403);
-    assert.equal((await settle({ session: "s-once", call_seq: 2, outcome: "denied" }, "k-agent2")).body.settled, true);
     const calls = (await decide("lookup", "s-once")).payload.session.calls.map((c: { outcome: string }) => c.outcome);
-    assert.deepEqual(calls, ["failed", "denied", "denied"]);
+    assert.deepEqual(calls, ["failed", "denied"]);
   });
 
   it("checks the body as the OpenAPI schema says", async () => {

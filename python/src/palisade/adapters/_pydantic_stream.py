@@ -7,6 +7,7 @@ run keeps) holds only decided text."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from pydantic_ai.models.wrapper import WrapperModel
 from pydantic_ai.settings import ModelSettings
 from pydantic_ai.usage import RequestUsage
 
+from .. import _shown
 from .._stream import OutputStream
 from ..guard import Session
 
@@ -44,6 +46,32 @@ def _with_args(part: Any, args: str | None) -> Any:
 
 def _args_json(part: Any) -> str:
     return str(part.args_as_json_str())
+
+
+async def shown_args_json(s: Session, part: Any, tools: Any) -> str:
+    """A complete call's arguments as a consumer may see them (palisade._shown), as JSON text."""
+    shown = await shown_args(s, [part], tools)
+    return json.dumps(shown[0]) if shown[0] is not None else _args_json(part)
+
+
+async def shown_args(s: Session, parts: list[Any], tools: Any) -> list[dict[str, Any] | None]:
+    """Tool call parts decided and held (palisade._shown): what each may be shown as (None: as it is)."""
+    schemas = {t.name: t.parameters_json_schema for t in tools or []}
+    at: list[int] = []
+    calls: list[tuple[str, str, dict[str, Any]]] = []
+    for i, p in enumerate(parts):
+        try:
+            args = p.args_as_dict() if p.args else {}
+        except ValueError:
+            # Not JSON: PydanticAI asks the model again, nothing runs; shown as it is.
+            continue
+        at.append(i)
+        calls.append((p.tool_call_id, p.tool_name, args))
+    out: list[dict[str, Any] | None] = [None] * len(parts)
+    if calls:
+        for i, sh in zip(at, await s.guard._arun(_shown.shown_flow(s, calls, schemas)), strict=True):
+            out[i] = sh
+    return out
 
 
 class GuardedModel(WrapperModel):
@@ -100,6 +128,8 @@ class GuardedStream(StreamedResponse):
     _final_args: dict[int, str] = field(default_factory=dict, init=False)
     # Calls of the agent's tools whose arguments still stream (shown whole at their end).
     _calls: set[int] = field(default_factory=set, init=False)
+    # A tool call's arguments as shown (palisade._shown), per part index, once complete.
+    _shown_args: dict[int, str] = field(default_factory=dict, init=False)
 
     def _is_answer(self, part: Any) -> bool:
         return isinstance(part, ToolCallPart) and part.tool_name in {
@@ -156,8 +186,14 @@ class GuardedStream(StreamedResponse):
                 continue
             elif isinstance(e, PartEndEvent) and e.index in self._calls:
                 self._calls.discard(e.index)
-                args = _args_json(self.inner.get().parts[e.index])
+                # Decided now (the tool hook takes this step) and shown as palisade._shown allows;
+                # the run's history holds the same (`get`), the tool runs on the model's arguments.
+                part = self.inner.get().parts[e.index]
+                args = self._shown_args[e.index] = await shown_args_json(
+                    self.session, part, self.model_request_parameters.function_tools
+                )
                 yield PartDeltaEvent(index=e.index, delta=ToolCallPartDelta(args_delta=args))
+                e = dataclasses.replace(e, part=_with_args(e.part, args))
             elif isinstance(e, PartEndEvent) and e.index in self._answer_args:
                 self._answer_args[e.index] = _args_json(self.inner.get().parts[e.index])
                 async for rest in self._answer_end(e.index):
@@ -208,6 +244,10 @@ class GuardedStream(StreamedResponse):
             elif i in self._final_args or i in self._answer_args:
                 # Held until decided: no arguments yet (a partial answer of nothing).
                 p = _with_args(p, self._final_args.get(i))
+            elif i in self._shown_args:
+                p = _with_args(p, self._shown_args[i])
+            elif i in self._calls:
+                p = _with_args(p, None)
             parts.append(p)
         return dataclasses.replace(r, parts=parts)
 

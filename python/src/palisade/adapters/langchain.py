@@ -17,6 +17,7 @@ none the call fails with SessionRequiredError before anything runs.
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
@@ -32,8 +33,9 @@ from langgraph.prebuilt.tool_node import ToolCallRequest
 from langgraph.types import Command, interrupt
 from pydantic import ConfigDict
 
-from .. import _results
+from .. import _results, _shown
 from .._files import bytes_text, is_text_media
+from .._flow import Flow
 from .._schema import with_defaults
 from ..errors import PolicyDeniedError, SessionRequiredError
 from ..guard import Guard, OnDeny, Session, Step, denied_tool_message
@@ -168,6 +170,9 @@ class GuardedChatModel(BaseChatModel):
     inner: Any
     session: Any
     on_deny: Any = "raise"
+    # Set by the middleware, whose tool hook gives a tool the model's arguments back: the calls
+    # of an answer are decided when it ends and shown as `_CallsShown` allows.
+    shown: Any = None
 
     @property
     def _llm_type(self) -> str:
@@ -175,7 +180,7 @@ class GuardedChatModel(BaseChatModel):
 
     def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> Any:
         return GuardedChatModel(
-            inner=self.inner.bind_tools(tools, **kwargs), session=self.session, on_deny=self.on_deny
+            inner=self.inner.bind_tools(tools, **kwargs), session=self.session, on_deny=self.on_deny, shown=self.shown
         )
 
     def _deny(self, err: PolicyDeniedError) -> str:
@@ -195,9 +200,10 @@ class GuardedChatModel(BaseChatModel):
                 decided = s.output_texts([thinking])[0]
                 if decided != thinking:
                     m = _without_thinking(m, decided)
-            return _with_content(m, s.text("output", text)) if text else m
+            m = _with_content(m, s.text("output", text)) if text else m
         except PolicyDeniedError as e:
             return self._denied_answer(m, e)
+        return cast(AIMessage, self._show(m))
 
     async def _aanswer(self, m: AIMessage, started: float) -> AIMessage:
         s: Session = self.session
@@ -211,9 +217,22 @@ class GuardedChatModel(BaseChatModel):
                 decided = (await s.aoutput_texts([thinking]))[0]
                 if decided != thinking:
                     m = _without_thinking(m, decided)
-            return _with_content(m, await s.atext("output", text)) if text else m
+            m = _with_content(m, await s.atext("output", text)) if text else m
         except PolicyDeniedError as e:
             return self._denied_answer(m, e)
+        return cast(AIMessage, await self._ashow(m))
+
+    def _show(self, m: Any) -> Any:
+        if self.shown is None or not m.tool_calls:
+            return m
+        s: Session = self.session
+        return s.guard._run(self.shown.flow(s, m))
+
+    async def _ashow(self, m: Any) -> Any:
+        if self.shown is None or not m.tool_calls:
+            return m
+        s: Session = self.session
+        return await s.guard._arun(self.shown.flow(s, m))
 
     def _denied_answer(self, m: AIMessage, e: PolicyDeniedError) -> AIMessage:
         return cast(AIMessage, _without_thinking(m, None)).model_copy(
@@ -283,7 +302,7 @@ class GuardedChatModel(BaseChatModel):
         if tail:
             yield self._emit(self._piece(tail, None), run_manager)
         if calls is not None:
-            yield self._emit(ChatGenerationChunk(message=calls), run_manager)
+            yield self._emit(ChatGenerationChunk(message=self._show(calls)), run_manager)
         s.record_model(
             duration_ms=(time.perf_counter() - started) * 1000,
             tokens=usage,
@@ -328,7 +347,7 @@ class GuardedChatModel(BaseChatModel):
         if tail:
             yield await self._aemit(self._piece(tail, None), run_manager)
         if calls is not None:
-            yield await self._aemit(ChatGenerationChunk(message=calls), run_manager)
+            yield await self._aemit(ChatGenerationChunk(message=await self._ashow(calls)), run_manager)
         s.record_model(
             duration_ms=(time.perf_counter() - started) * 1000,
             tokens=usage,
@@ -353,6 +372,73 @@ class GuardedChatModel(BaseChatModel):
         return c
 
 
+def _tool_schema(tool: Any) -> Mapping[str, Any] | None:
+    schema = getattr(tool, "tool_call_schema", None)
+    json_schema = (
+        schema.model_json_schema() if isinstance(schema, type) and hasattr(schema, "model_json_schema") else schema
+    )
+    return json_schema if isinstance(json_schema, Mapping) else None
+
+
+class _CallsShown:
+    """The calls of a model's answer as LangGraph's state (every stream mode) may show them
+    (palisade._shown: decided when the answer ends, the denial marker or the output redactions)."""
+
+    def __init__(self) -> None:
+        self.schemas: dict[str, Mapping[str, Any] | None] = {}
+
+    def flow(self, s: Session, m: Any) -> Flow[Any]:
+        calls = list(m.tool_calls)
+        shown = yield from _shown.shown_flow(
+            s, [(c.get("id") or "", c["name"], c["args"]) for c in calls], self.schemas
+        )
+        return _with_calls(m, calls, shown)
+
+
+def _with_calls(m: Any, calls: list[Any], shown: list[dict[str, Any] | None]) -> Any:
+    if all(sh is None for sh in shown) and not m.invalid_tool_calls:
+        return m
+    args = [c["args"] if sh is None else sh for c, sh in zip(calls, shown, strict=True)]
+    invalid = [{**c, "args": ""} for c in m.invalid_tool_calls]
+    if isinstance(m, AIMessageChunk):
+        chunks = [
+            {"type": "tool_call_chunk", "name": c["name"], "args": json.dumps(a), "id": c.get("id"), "index": i}
+            for i, (c, a) in enumerate(zip(calls, args, strict=True))
+        ]
+        return AIMessageChunk(content=m.content, id=m.id, tool_call_chunks=cast(Any, chunks))
+    # The provider's raw copies of the calls (OpenAI's additional_kwargs, Anthropic's tool_use
+    # blocks) go or carry what is shown too.
+    kwargs = {k: v for k, v in m.additional_kwargs.items() if k not in ("tool_calls", "function_call")}
+    by_id = {c.get("id"): a for c, a in zip(calls, args, strict=True)}
+    content = m.content
+    if isinstance(content, list):
+        content = [_block_shown(b, by_id) for b in content]
+    return m.model_copy(
+        update={
+            "content": content,
+            "tool_calls": [{**c, "args": a} for c, a in zip(calls, args, strict=True)],
+            "invalid_tool_calls": invalid,
+            "additional_kwargs": kwargs,
+        }
+    )
+
+
+def _block_shown(b: Any, by_id: Mapping[Any, Any]) -> Any:
+    if not isinstance(b, dict) or b.get("type") not in ("tool_use", "tool_call", "function_call"):
+        return b
+    key = b.get("id", b.get("call_id"))
+    if key not in by_id:
+        return {k: v for k, v in b.items() if k not in ("input", "args", "arguments", "partial_json")}
+    a = by_id[key]
+    return {
+        **b,
+        **({"input": a} if "input" in b else {}),
+        **({"args": a} if "args" in b else {}),
+        **({"arguments": json.dumps(a)} if "arguments" in b else {}),
+        **({"partial_json": json.dumps(a)} if "partial_json" in b else {}),
+    }
+
+
 class PalisadeMiddleware(AgentMiddleware):
     """Guards a `create_agent` agent: tool calls, their results, the model's requests and
     answers. `on_deny="message"` (default) gives the model the denial as the tool's error answer;
@@ -365,6 +451,7 @@ class PalisadeMiddleware(AgentMiddleware):
         # Decisions awaiting a human, by (session, tool call id): LangGraph re-runs the tool node
         # on resume, and the call must not be decided (and recorded) twice in this process.
         self._asking: OrderedDict[tuple[str, str], Step] = OrderedDict()
+        self._shown = _CallsShown()
 
     # -- sessions and cache -----------------------------------------------------------------
 
@@ -400,16 +487,23 @@ class PalisadeMiddleware(AgentMiddleware):
     @staticmethod
     def _call_input(request: ToolCallRequest) -> dict[str, Any]:
         call = request.tool_call
-        schema = request.tool.tool_call_schema if request.tool is not None else None
-        json_schema = (
-            schema.model_json_schema() if isinstance(schema, type) and hasattr(schema, "model_json_schema") else schema
+        return {"tool": {"name": call["name"], "args": with_defaults(call["args"], _tool_schema(request.tool))}}
+
+    @staticmethod
+    def _model_args(s: Session, request: ToolCallRequest) -> tuple[ToolCallRequest, Step | None]:
+        """The request with the model's arguments when the state holds what was shown of them, and
+        the call's step decided when the answer ended; a marker not held fails closed (Withheld)."""
+        call = request.tool_call
+        h = _shown.take(s, call.get("id"), call["name"], call["args"])
+        if h is None:
+            return request, None
+        return request.override(tool_call={**call, "args": dict(h.args)}), h.step
+
+    @staticmethod
+    def _withheld(request: ToolCallRequest, w: _shown.Withheld) -> ToolMessage:
+        return ToolMessage(
+            content=str(w), tool_call_id=request.tool_call["id"] or "", name=request.tool_call["name"], status="error"
         )
-        return {
-            "tool": {
-                "name": call["name"],
-                "args": with_defaults(call["args"], json_schema if isinstance(json_schema, Mapping) else None),
-            }
-        }
 
     def _denied(self, request: ToolCallRequest, err: PolicyDeniedError) -> ToolMessage:
         if self.on_deny == "raise":
@@ -421,10 +515,14 @@ class PalisadeMiddleware(AgentMiddleware):
 
     def _ask(self, s: Session, step: Step, request: ToolCallRequest) -> Any:
         """The human's answer (a graph interrupt until there is one); filed with the service by
-        `step.answer` / `step.aanswer`."""
+        `step.answer` / `step.aanswer`. The human sees the arguments as the state shows them."""
         key = (s.id, request.tool_call["id"] or "")
         self._remember(key, step)
-        answer = interrupt(step.approval_request())
+        asked = step.approval_request()
+        h = _shown.held(s, request.tool_call["id"])
+        if h is not None and asked.get("args") == h.args:
+            asked["args"] = h.shown
+        answer = interrupt(asked)
         self._asking.pop(key, None)
         return answer
 
@@ -474,16 +572,23 @@ class PalisadeMiddleware(AgentMiddleware):
         self, request: ToolCallRequest, handler: Callable[[ToolCallRequest], ToolMessage | Command[Any]]
     ) -> ToolMessage | Command[Any]:
         s = self._tool_session(request)
+        try:
+            request, early = self._model_args(s, request)
+        except _shown.Withheld as w:
+            return self._withheld(request, w)
         call = request.tool_call
         given = self._call_input(request)
-        step = self._kept(s, call["id"], given) or s.step("tool_call", given)
+        step = self._kept(s, call["id"], given) or (early if early is not None and early.input == given else None)
+        step = step or s.step("tool_call", given)
         try:
             if step.denied is not None:
                 raise step.denied
             decided = step.payload if step.asking is None else step.answer(self._ask(s, step, request)).payload
             args = _args(decided, request)
         except PolicyDeniedError as e:
+            _shown.done(s, call.get("id"))
             return self._denied(request, e)
+        _shown.done(s, call.get("id"))
         started = time.perf_counter()
         out = handler(request.override(tool_call={**call, "args": args}))
         return self._result(s, request, args, out, started, step)
@@ -492,16 +597,23 @@ class PalisadeMiddleware(AgentMiddleware):
         self, request: ToolCallRequest, handler: Callable[[ToolCallRequest], Awaitable[ToolMessage | Command[Any]]]
     ) -> ToolMessage | Command[Any]:
         s = self._tool_session(request)
+        try:
+            request, early = self._model_args(s, request)
+        except _shown.Withheld as w:
+            return self._withheld(request, w)
         call = request.tool_call
         given = self._call_input(request)
-        step = self._kept(s, call["id"], given) or await s.astep("tool_call", given)
+        step = self._kept(s, call["id"], given) or (early if early is not None and early.input == given else None)
+        step = step or await s.astep("tool_call", given)
         try:
             if step.denied is not None:
                 raise step.denied
             decided = step.payload if step.asking is None else (await step.aanswer(self._ask(s, step, request))).payload
             args = _args(decided, request)
         except PolicyDeniedError as e:
+            _shown.done(s, call.get("id"))
             return self._denied(request, e)
+        _shown.done(s, call.get("id"))
         started = time.perf_counter()
         out = await handler(request.override(tool_call={**call, "args": args}))
         return await self._aresult(s, request, args, out, started, step)
@@ -526,7 +638,11 @@ class PalisadeMiddleware(AgentMiddleware):
             last = messages[-1]
             if text != content_text(last.content):
                 messages[-1] = HumanMessage(content=text, id=last.id)
-        model = GuardedChatModel(inner=request.model, session=s, on_deny=self.on_deny)
+        for t in request.tools:
+            name = getattr(t, "name", None)
+            if isinstance(name, str):
+                self._shown.schemas[name] = _tool_schema(t)
+        model = GuardedChatModel(inner=request.model, session=s, on_deny=self.on_deny, shown=self._shown)
         return request.override(messages=messages, model=model)
 
     @staticmethod

@@ -64,7 +64,7 @@ from openai.types.responses import (
     ResponseTextDoneEvent,
 )
 
-from .. import _results
+from .. import _results, _shown
 from .._files import data_url_text
 from .._schema import with_defaults
 from .._stream import OutputStream
@@ -106,6 +106,12 @@ def guard_agent_tool(
         return {"tool": {"name": tool.name, "args": with_defaults(args, tool.params_json_schema)}}
 
     async def step_for(s: Session, call_id: str, args: Mapping[str, Any]) -> Step:
+        # The run's items hold what the consumer may see of the call (`_shown_items`); the model's
+        # arguments, and the step decided when the answer ended, are held for this hook.
+        h = _shown.take(s, call_id, tool.name, args)
+        if h is not None and h.step.input == call_input(h.args):
+            steps[(s.id, call_id)] = h.step
+            args = h.args
         step = steps.get((s.id, call_id))
         given = call_input(args)
         # Provider call ids restart ("call_0"): a kept step is this call's only when it was
@@ -136,7 +142,11 @@ def guard_agent_tool(
 
     async def needs_approval(ctx: RunContextWrapper[Any], params: dict[str, Any], call_id: str) -> bool:
         s = session_of(target, ctx.context, f"tool '{tool.name}'")
-        step = await step_for(s, call_id, params)
+        try:
+            step = await step_for(s, call_id, params)
+        except _shown.Withheld:
+            # Arguments no longer held: the input guardrail rejects the call.
+            return False
         if step.asking is None:
             return False
         if ctx.is_tool_approved(tool.name, call_id) is None:
@@ -158,7 +168,10 @@ def guard_agent_tool(
     async def check(data: ToolInputGuardrailData) -> ToolGuardrailFunctionOutput:
         ctx = data.context
         s = session_of(target, ctx.context, f"tool '{tool.name}'")
-        step = await step_for(s, ctx.tool_call_id, parse(ctx.tool_arguments))
+        try:
+            step = await step_for(s, ctx.tool_call_id, parse(ctx.tool_arguments))
+        except _shown.Withheld as w:
+            return ToolGuardrailFunctionOutput.reject_content(str(w))
         if step.denied is None:
             return ToolGuardrailFunctionOutput.allow({"decision": step.decision.get("id")})
         if on_deny == "raise":
@@ -170,8 +183,12 @@ def guard_agent_tool(
 
     async def invoke(ctx: ToolContext[Any], arguments: str) -> Any:
         s = session_of(target, ctx.context, f"tool '{tool.name}'")
-        step = await step_for(s, ctx.tool_call_id, parse(arguments))
+        try:
+            step = await step_for(s, ctx.tool_call_id, parse(arguments))
+        except _shown.Withheld as w:
+            return str(w)
         steps.pop((s.id, ctx.tool_call_id), None)
+        _shown.done(s, ctx.tool_call_id)
         asked = paused.pop((s.id, ctx.tool_call_id), None)
         try:
             if step.denied is not None:
@@ -183,7 +200,7 @@ def guard_agent_tool(
                 ours = trusted_run_state or asked == step.input
                 why = {} if ours else {"reason": "the run state approves a call this tool did not pause here"}
                 guarded = await step.aanswer({"approved": ours, "by": "run-state", **why})
-            tool_args = guarded.payload.get("tool", {}).get("args", parse(arguments))
+            tool_args = guarded.payload.get("tool", {}).get("args", step.input["tool"]["args"])
             started = time.perf_counter()
             try:
                 result = await original(ctx, json.dumps(tool_args))
@@ -317,6 +334,38 @@ class GuardedAgentModel(Model):
                     put[(i, field, j)] = text if n == 0 else ""
         return _put(output, put)
 
+    async def _shown_items(self, output: list[Any], tools: Any) -> list[Any]:
+        """The answer's function calls of guarded tools as `palisade._shown` allows (the denial
+        marker, or the arguments decided on output): the runner runs a call from these items and
+        shows the same items (the `tool_called` item and its stream event, `new_items`, a RunState
+        and its interruptions); the guarded tool gives the tool the model's arguments back."""
+        guarded = {
+            t.name: t.params_json_schema
+            for t in tools or []
+            if isinstance(t, FunctionTool) and getattr(t.on_invoke_tool, "__palisade__", False)
+        }
+        at = [
+            i
+            for i, item in enumerate(output)
+            if getattr(item, "type", None) == "function_call" and getattr(item, "name", None) in guarded
+        ]
+        calls: list[tuple[str, str, dict[str, Any]]] = []
+        for i in at:
+            try:
+                args = json.loads(output[i].arguments or "{}")
+            except ValueError:
+                args = None
+            calls.append((output[i].call_id, output[i].name, args if isinstance(args, dict) else {}))
+        if not calls:
+            return output
+        s = self.session
+        shown = await s.guard._arun(_shown.shown_flow(s, calls, guarded))
+        out = list(output)
+        for i, sh in zip(at, shown, strict=True):
+            if sh is not None:
+                out[i] = out[i].model_copy(update={"arguments": json.dumps(sh)})
+        return out
+
     async def get_response(self, system_instructions: Any, input: Any, *args: Any, **kwargs: Any) -> ModelResponse:
         input = await self._before(input)
         started = time.perf_counter()
@@ -334,7 +383,9 @@ class GuardedAgentModel(Model):
             model=self.name,
             provider="openai-agents",
         )
-        return dataclasses.replace(r, output=await self._redact(list(r.output)))
+        tools = args[1] if len(args) > 1 else kwargs.get("tools")
+        output = await self._shown_items(await self._redact(list(r.output)), tools)
+        return dataclasses.replace(r, output=output)
 
     async def stream_response(
         self, system_instructions: Any, input: Any, *args: Any, **kwargs: Any
@@ -395,6 +446,8 @@ class GuardedAgentModel(Model):
                     model=self.name,
                     provider="openai-agents",
                 )
+                tools = args[1] if len(args) > 1 else kwargs.get("tools")
+                output = await self._shown_items(output, tools)
                 yield event.model_copy(update={"response": event.response.model_copy(update={"output": output})})
                 continue
             yield event

@@ -23,8 +23,13 @@ from typing import Any
 
 from pydantic_ai import RunContext
 from pydantic_ai.capabilities import AbstractCapability
-from pydantic_ai.capabilities.abstract import ValidatedToolArgs, WrapModelRequestHandler, WrapToolExecuteHandler
-from pydantic_ai.exceptions import ApprovalRequired
+from pydantic_ai.capabilities.abstract import (
+    RawToolArgs,
+    ValidatedToolArgs,
+    WrapModelRequestHandler,
+    WrapToolExecuteHandler,
+)
+from pydantic_ai.exceptions import ApprovalRequired, ModelRetry
 from pydantic_ai.messages import (
     BinaryContent,
     ModelMessage,
@@ -40,12 +45,12 @@ from pydantic_ai.models import Model, ModelRequestContext
 from pydantic_ai.output import OutputContext
 from pydantic_ai.tools import ToolDefinition
 
-from .. import _results
+from .. import _results, _shown
 from .._files import bytes_text, is_text_media
 from .._schema import with_defaults
 from ..errors import PolicyDeniedError
 from ..guard import Guard, OnDeny, Session, Step, handle_denial
-from ._pydantic_stream import GuardedModel
+from ._pydantic_stream import GuardedModel, shown_args
 
 __all__ = ["PalisadeCapability"]
 
@@ -139,6 +144,8 @@ class PalisadeCapability(AbstractCapability[Any]):
         self._answered: OrderedDict[tuple[str, str], None] = OrderedDict()
         # Runs whose model streams through GuardedModel (their partial outputs are decided text).
         self._streamed: OrderedDict[str, None] = OrderedDict()
+        # Steps of calls decided when their answer ended (palisade._shown), per (session, call id).
+        self._early: OrderedDict[tuple[str, str], Step] = OrderedDict()
 
     def _session(self, ctx: RunContext[Any]) -> Session:
         t = self.target
@@ -149,6 +156,27 @@ class PalisadeCapability(AbstractCapability[Any]):
         if isinstance(given, Session):
             return given if given.guard is t else t.session(given.id, given.principal)
         return t.session(str(ctx.conversation_id))
+
+    async def before_tool_validate(
+        self, ctx: RunContext[Any], *, call: ToolCallPart, tool_def: ToolDefinition, args: RawToolArgs
+    ) -> RawToolArgs:
+        """The model's arguments when the history holds what was shown of them (palisade._shown);
+        a marker not held is not run (the model is asked again, told why)."""
+        s = self._session(ctx)
+        try:
+            given = json.loads(args) if isinstance(args, str) else args
+        except ValueError:
+            return args
+        try:
+            h = _shown.take(s, call.tool_call_id, call.tool_name, given) if isinstance(given, dict) else None
+        except _shown.Withheld as w:
+            raise ModelRetry(str(w)) from None
+        if h is None:
+            return args
+        self._early[(s.id, call.tool_call_id)] = h.step
+        while len(self._early) > 10_000:
+            self._early.popitem(last=False)
+        return dict(h.args)
 
     async def wrap_tool_execute(
         self,
@@ -168,7 +196,10 @@ class PalisadeCapability(AbstractCapability[Any]):
         # Arguments edited in the resumed history make a new call, decided on its own.
         if asked is not None and asked.input != given:
             asked = None
-        step = asked or await s.astep("tool_call", given)
+        early = self._early.pop(key, None)
+        if early is not None and early.input != given:
+            early = None
+        step = asked or early or await s.astep("tool_call", given)
         try:
             if step.denied is not None:
                 raise step.denied
@@ -178,7 +209,7 @@ class PalisadeCapability(AbstractCapability[Any]):
                     self._asking[key] = step
                     while len(self._asking) > 10_000:
                         self._asking.popitem(last=False)
-                    raise ApprovalRequired(metadata=step.approval_request())
+                    raise ApprovalRequired(metadata=self._shown_request(s, call.tool_call_id, step))
                 # An approval counts for the call deferred here, once (see __init__).
                 ours = self.trusted_deferred_results or step is asked
                 why = {} if ours else {"reason": "the deferred results approve a call this agent did not defer here"}
@@ -186,6 +217,7 @@ class PalisadeCapability(AbstractCapability[Any]):
             else:
                 assert step.guarded is not None
                 guarded = step.guarded
+            _shown.done(s, call.tool_call_id)
             decided = guarded.payload.get("tool", {}).get("args", plain)
             started = time.perf_counter()
             try:
@@ -199,6 +231,15 @@ class PalisadeCapability(AbstractCapability[Any]):
             return _results.back(result, given, out.payload.get("tool", {}).get("result"))
         except PolicyDeniedError as e:
             return handle_denial(e, self.on_deny)
+
+    @staticmethod
+    def _shown_request(s: Session, call_id: str, step: Step) -> dict[str, Any]:
+        """What the application's human is shown: the arguments as the history shows them, when the decided ones are the model's."""
+        asked = step.approval_request()
+        h = _shown.held(s, call_id)
+        if h is not None and asked.get("args") == h.args:
+            asked["args"] = h.shown
+        return asked
 
     async def wrap_model_request(
         self, ctx: RunContext[Any], *, request_context: ModelRequestContext, handler: WrapModelRequestHandler
@@ -233,7 +274,26 @@ class PalisadeCapability(AbstractCapability[Any]):
             provider=r.provider_name or "pydantic-ai",
         )
         # A streamed response was decided as it streamed (GuardedModel).
-        return r if request_context.streaming else await self._decided_response(s, r)
+        if request_context.streaming:
+            return r
+        r = await self._decided_response(s, r)
+        return await self._shown_calls(s, r, request_context)
+
+    @staticmethod
+    async def _shown_calls(s: Session, r: ModelResponse, request_context: ModelRequestContext) -> ModelResponse:
+        """The response's calls of the agent's tools as palisade._shown allows: the run's history
+        (all_messages, the run's events) holds them; `before_tool_validate` gives the tool the model's."""
+        params = request_context.model_request_parameters
+        names = {t.name for t in params.function_tools}
+        at = [i for i, p in enumerate(r.parts) if isinstance(p, ToolCallPart) and p.tool_name in names]
+        if not at:
+            return r
+        shown = await shown_args(s, [r.parts[i] for i in at], params.function_tools)
+        parts: list[Any] = list(r.parts)
+        for i, sh in zip(at, shown, strict=True):
+            if sh is not None:
+                parts[i] = dataclasses.replace(parts[i], args=json.dumps(sh))
+        return dataclasses.replace(r, parts=parts)
 
     async def _decided_response(self, s: Session, r: ModelResponse) -> ModelResponse:
         """The response with its text and its thinking decided on `output`, each as one text (the
