@@ -225,6 +225,8 @@ export class AuditLog {
   // Resolves the writer's wait for an append (#arrival), with false.
   #arrived: ((done: boolean) => void) | null = null;
   #closed = false;
+  // Set by hurry(): the next batch goes to the store without waiting for the turn of the event loop.
+  #hurry = false;
   /** The last head this process signed. */
   #lastSigned: SignedHead | undefined;
   /** Signing runs one at a time. */
@@ -438,11 +440,24 @@ export class AuditLog {
    * event loop (calls that resolve as microtasks) still has its records written meanwhile.
    */
   async #turn(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      this.#wake = resolve;
-      setImmediate(resolve);
-    });
+    if (!this.#hurry)
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+        setImmediate(resolve);
+      });
     this.#wake = null;
+    this.#hurry = false;
+  }
+
+  /**
+   * Hands what is queued to the store now rather than on the next turn of the event loop: for a
+   * caller that gathered a batch itself and has more to do in this turn.
+   */
+  hurry(): void {
+    this.#hurry = true;
+    const wake = this.#wake;
+    this.#wake = null;
+    wake?.();
   }
 
   /** Resolves with false at the next append. */

@@ -170,6 +170,16 @@ interface Batch {
  */
 const IN_FLIGHT = 2;
 
+/**
+ * Decisions that go to a pipelining store as soon as they are queued, while a place is free,
+ * rather than at the end of the event loop's turn. Under load a turn decides every request that
+ * arrived together (64 connections: about 3 ms of work); handed over only at its end, the batch
+ * left the store's thread idle while they were decided and then the event loop idle while it was
+ * committed, in lockstep, each thread busy about half the time. The first HANDOVER are committed
+ * while the rest are decided, and their answers leave sooner.
+ */
+const HANDOVER = 16;
+
 /** A record the store did not commit within the writer's deadline. */
 export class AuditTimeoutError extends Error {
   override readonly name = "AuditTimeoutError";
@@ -190,6 +200,8 @@ export class AuditWriter {
   #inflight = 0;
   readonly #onError: (err: unknown) => void;
   readonly #timeoutMs: number;
+  /** The log's store applies appends in call order, so a batch handed over early commits early. */
+  readonly #pipelined: boolean;
 
   /**
    * `timeoutMs`: how long a decision waits for its entry to be committed before its promise
@@ -200,6 +212,7 @@ export class AuditWriter {
     this.log = log;
     this.#onError = onError;
     this.#timeoutMs = timeoutMs;
+    this.#pipelined = log.store.ordered;
   }
 
   /** Appends failed so far. */
@@ -275,14 +288,25 @@ export class AuditWriter {
   // them to settle and then go as one batch. Handing over a batch every turn of the event loop
   // made half the batches under load (15 decisions on average against 31), each paying a
   // message to the store's thread, waking it, and a commit with its fsync there. The waiting
-  // adds at most one commit to a decision's latency.
+  // adds at most one commit to a decision's latency. HANDOVER decisions waiting for a place go
+  // at once, whether the place was free or has just been freed.
   #schedule(): void {
-    if (this.#scheduled || this.#inflight >= IN_FLIGHT || this.#queue.length === 0) return;
+    if (this.#inflight >= IN_FLIGHT || this.#queue.length === 0) return;
+    if (this.#pipelined && this.#queue.length >= HANDOVER) {
+      this.#drain();
+      this.log.hurry();
+      return;
+    }
+    if (this.#scheduled) return;
     this.#scheduled = true;
     setImmediate(this.#drainNow);
   }
 
-  readonly #drainNow = (): void => this.#drain();
+  readonly #drainNow = (): void => {
+    this.#scheduled = false;
+    // Batches handed over early since this was scheduled may have taken the places.
+    if (this.#inflight < IN_FLIGHT) this.#drain();
+  };
 
   #release(b: Batch): void {
     if (!b.held) return;
@@ -328,7 +352,6 @@ export class AuditWriter {
   };
 
   #drain(): void {
-    this.#scheduled = false;
     const items = this.#queue;
     if (items.length === 0) return;
     this.#queue = [];

@@ -93,6 +93,33 @@ test("appends made while a commit is with an ordered store are handed to it befo
   await log.close();
 });
 
+test("hurry hands what is queued to the store before the turn of the event loop ends", async () => {
+  const { store, batches } = counting(fresh());
+  const log = await AuditLog.open(store);
+  // The log is idle (its writer gone) and then busy with a commit: hurried either way.
+  await log.append(decision(0));
+  const first = [1, 2, 3].map((i) => log.append(decision(i)));
+  log.hurry();
+  // Microtasks only: the event loop's turn cannot end while these run.
+  const within = async (n: number) => {
+    for (let i = 0; i < 1000 && batches.length < n; i++) await Promise.resolve();
+  };
+  await within(2);
+  assert.deepEqual(batches, [1, 3], "sent within the turn");
+  const second = [4, 5].map((i) => log.append(decision(i)));
+  log.hurry();
+  await within(3);
+  assert.deepEqual(batches, [1, 3, 2], "sent while the last commit is out, within the turn");
+  assert.deepEqual(await Promise.all([...first, ...second]), [1, 2, 3, 4, 5]);
+  // Without hurry, appends wait for the turn to end and go together.
+  const later = [6, 7].map((i) => log.append(decision(i)));
+  await within(4);
+  assert.equal(batches.length, 3, "not sent within the turn");
+  assert.deepEqual(await Promise.all(later), [6, 7]);
+  assert.deepEqual(batches, [1, 3, 2, 2]);
+  await log.close();
+});
+
 test("a caller that never yields to the event loop still has its full batches written meanwhile", async () => {
   const { store, batches } = counting(fresh());
   const log = await AuditLog.open(store, { maxBatch: 16 });

@@ -153,10 +153,17 @@ describe("audit writer", () => {
 
 describe("audit writer group commit", () => {
   /** A log whose appends settle only when the test says, counting the batches it was handed. */
-  function heldLog() {
+  function heldLog(ordered = true) {
     const handed: { resolve: (i: number) => void; reject: (e: unknown) => void }[][] = [];
     let current: { resolve: (i: number) => void; reject: (e: unknown) => void }[] | null = null;
+    const hurried: number[] = [];
     const log = {
+      store: { ordered },
+      // Told to send what it holds at once: later appends make a batch of their own.
+      hurry: () => {
+        hurried.push(handed.reduce((n, b) => n + b.length, 0));
+        current = null;
+      },
       appendDocument: () =>
         new Promise<number>((resolve, reject) => {
           if (current === null) {
@@ -168,7 +175,7 @@ describe("audit writer group commit", () => {
       append: () => Promise.reject(new Error("record path not expected")),
       flush: async () => {},
     };
-    return { log: log as unknown as AuditLog, handed };
+    return { log: log as unknown as AuditLog, handed, hurried };
   }
   const turn = () => new Promise((r) => setImmediate(r));
   const one = (i: number): PendingRecord => ({ id: `d-${i}`, iso: "2026-11-25T10:00:00.000Z", agent: "a", env: "e", phase: "input", session: null, principal: null, tool: null, input: { i }, decision: { decision: "allow", reasons: [], warnings: [], payload: null, errors: [], policy: { digest: `sha256:${"0".repeat(64)}` } }, caller: "k" });
@@ -197,6 +204,45 @@ describe("audit writer group commit", () => {
     assert.equal(await second, 1);
     handed[2].forEach((h, i) => h.resolve(i + 2));
     assert.deepEqual(await Promise.all(later), Array.from({ length: 50 }, (_, i) => i + 2));
+  });
+
+  it("hands the first sixteen decisions of a turn to a pipelining store at once, so they commit while the rest are decided", async () => {
+    const { log, handed, hurried } = heldLog();
+    const writer = new AuditWriter(log, () => {}, 0);
+    const all = Array.from({ length: 60 }, (_, i) => writer.push(one(i)));
+    // Within the same turn: sixteen, then sixteen more while one batch is with the store, each
+    // sent on without waiting for the turn to end; the rest wait for a place.
+    assert.deepEqual(handed.map((b) => b.length), [16, 16]);
+    assert.deepEqual(hurried, [16, 32]);
+    assert.equal(writer.queued, 28);
+    for (let t = 0; t < 3; t++) await turn();
+    assert.equal(handed.length, 2);
+    // A place freed with sixteen or more waiting: they go at once too (microtasks only here).
+    handed[0].forEach((h, i) => h.resolve(i));
+    for (let i = 0; i < 50 && handed.length < 3; i++) await Promise.resolve();
+    assert.deepEqual(handed.map((b) => b.length), [16, 16, 28]);
+    // Fewer than sixteen wait for the turn's end.
+    const tail = Array.from({ length: 4 }, (_, i) => writer.push(one(60 + i)));
+    handed[1].forEach((h, i) => h.resolve(16 + i));
+    for (let i = 0; i < 50; i++) await Promise.resolve();
+    assert.equal(handed.length, 3);
+    await turn();
+    assert.deepEqual(handed.map((b) => b.length), [16, 16, 28, 4]);
+    handed[2].forEach((h, i) => h.resolve(32 + i));
+    handed[3].forEach((h, i) => h.resolve(60 + i));
+    assert.deepEqual(await Promise.all([...all, ...tail]), Array.from({ length: 64 }, (_, i) => i));
+  });
+
+  it("keeps a turn's decisions together for a store that commits one batch at a time", async () => {
+    const { log, handed, hurried } = heldLog(false);
+    const writer = new AuditWriter(log, () => {}, 0);
+    const all = Array.from({ length: 40 }, (_, i) => writer.push(one(i)));
+    assert.equal(handed.length, 0);
+    await turn();
+    assert.deepEqual(handed.map((b) => b.length), [40]);
+    assert.deepEqual(hurried, []);
+    handed[0].forEach((h, i) => h.resolve(i));
+    assert.equal((await Promise.all(all)).length, 40);
   });
 
   it("does not let a store that never answers hold later decisions back past their deadline", async () => {
