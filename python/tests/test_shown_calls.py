@@ -64,19 +64,24 @@ def _run(a: Any, input: Any, cfg: dict[str, Any], shown: list[Any]) -> None:
         shown.append(chunk)
 
 
-def test_every_stream_mode_shows_the_denial_marker_and_the_card_redacted(guard: Guard) -> None:
-    ran.clear()
-    script = [
-        _calls(("delete_file", {"path": SECRET}), ("search", {"query": f"card {CARD}", "limit": 5})),
-        AIMessage(content="done"),
-    ]
+def _agent(guard: Guard, script: list[Any]) -> tuple[Any, dict[str, Any]]:
+    """An agent on a scripted model whose calls stream, guarded, on a checkpointer; its thread's config."""
     a = create_agent(
         StreamedCalls(messages=iter(script)),
         tools=TOOLS,
         middleware=[PalisadeMiddleware(guard)],
         checkpointer=InMemorySaver(),
     )
-    cfg = {"configurable": {"thread_id": f"t-{uuid.uuid4().hex[:10]}"}}
+    return a, {"configurable": {"thread_id": f"t-{uuid.uuid4().hex[:10]}"}}
+
+
+def test_every_stream_mode_shows_the_denial_marker_and_the_card_redacted(guard: Guard) -> None:
+    ran.clear()
+    script = [
+        _calls(("delete_file", {"path": SECRET}), ("search", {"query": f"card {CARD}", "limit": 5})),
+        AIMessage(content="done"),
+    ]
+    a, cfg = _agent(guard, script)
     shown: list[Any] = []
     _run(a, {"messages": [{"role": "user", "content": "tidy up and search"}]}, cfg, shown)
     state = a.get_state(cfg)
@@ -100,13 +105,7 @@ def test_a_call_held_for_a_human_shows_the_card_redacted_and_runs_with_the_model
         _calls(("send_email", {"to": "ops@example.com", "body": f"card {CARD}"}), ("refund", {"amount": 900})),
         AIMessage(content="done"),
     ]
-    a = create_agent(
-        StreamedCalls(messages=iter(script)),
-        tools=TOOLS,
-        middleware=[PalisadeMiddleware(guard)],
-        checkpointer=InMemorySaver(),
-    )
-    cfg = {"configurable": {"thread_id": f"t-{uuid.uuid4().hex[:10]}"}}
+    a, cfg = _agent(guard, script)
     shown: list[Any] = []
     _run(a, {"messages": [{"role": "user", "content": "mail and refund"}]}, cfg, shown)
     shown.append(a.get_state(cfg))
