@@ -103,8 +103,10 @@ export interface CoreOptions {
   readonly recorder: Recorder;
   readonly onAuditFailure: OnAuditFailure;
   readonly durability: Durability;
-  /** Characters a streamed answer holds back (see `streamHold`). */
+  /** Characters a streamed answer holds back (see `streamNeeds`). */
   readonly streamHold: number;
+  /** Unbounded detectors whose open tokens a streamed answer holds back. */
+  readonly streamOpen: readonly string[];
   readonly now: () => number;
   /** Whether anything reads the decisions' latencies and the tools' wall times (a monitor): without one the guard reads no clock for them. */
   readonly timed: boolean;
@@ -153,6 +155,8 @@ export class GuardCore {
   readonly recorder: Recorder;
   /** Characters a streamed answer holds back. */
   readonly streamHold: number;
+  /** Unbounded detectors whose open tokens a streamed answer holds back. */
+  readonly streamOpen: readonly string[];
   /** Whether latencies and wall times are measured (only a monitor reads them). */
   readonly timed: boolean;
   readonly #o: CoreOptions;
@@ -166,6 +170,7 @@ export class GuardCore {
     this.history = options.history;
     this.recorder = options.recorder;
     this.streamHold = options.streamHold;
+    this.streamOpen = options.streamOpen;
     this.timed = options.timed;
     this.#clock = isoClock(options.now);
   }

@@ -9,7 +9,7 @@ import { SessionHistory } from "./history.ts";
 import type { HistoryLimits } from "./history.ts";
 import { resolvePolicies } from "./policies.ts";
 import type { PoliciesOption } from "./policies.ts";
-import { HistoryNeeds, streamHold } from "./needs.ts";
+import { HistoryNeeds, streamNeeds } from "./needs.ts";
 import { Recorder, fixedForRecords } from "./record.ts";
 import type { AuditSink, MonitorSink, OnAuditFailure } from "./record.ts";
 import { ToolSchemas } from "./schema.ts";
@@ -114,6 +114,7 @@ export function createGuard(options: GuardOptions): Guard {
   const policySet = resolvePolicies(options.policies, options.toolSchemas);
   const onError = options.onError ?? ((err: unknown) => void process.stderr.write(`palisade guard: recording a decision failed: ${err instanceof Error ? err.message : String(err)}\n`));
   const recorder = new Recorder({ agentId: agent.id, agentVersion: agent.version, env: options.env, mode, audit: options.audit, monitor: options.monitor, onError, recordInputs: options.recordInputs !== false, auditTimeoutMs });
+  const stream = streamNeeds(policySet);
   const core = new GuardCore({
     policySet,
     mode,
@@ -125,7 +126,8 @@ export function createGuard(options: GuardOptions): Guard {
     schemas: new ToolSchemas(options.toolSchemas),
     history: new SessionHistory(options.history),
     needs: new HistoryNeeds(policySet),
-    streamHold: options.streamHold ?? streamHold(policySet),
+    streamHold: options.streamHold ?? stream.hold,
+    streamOpen: stream.open,
     recorder,
     onAuditFailure,
     durability,

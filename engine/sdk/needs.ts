@@ -78,6 +78,15 @@ export function regexSpan(pattern: string, flags: string): number {
   }
 }
 
+// `a.b.c` written as member accesses on a name, or undefined.
+function dottedName(node: unknown): string | undefined {
+  const n = node as { kind?: unknown; name?: unknown; object?: unknown; property?: { name?: unknown } } | undefined;
+  if (n?.kind === "Name" && typeof n.name === "string") return n.name;
+  if (n?.kind !== "Member" || typeof n.property?.name !== "string") return undefined;
+  const object = dottedName(n.object);
+  return object === undefined ? undefined : `${object}.${n.property.name}`;
+}
+
 /** The hold-back that holds a whole answer to its end: an integer, so that it travels as JSON (the service's `/v1/status`, the Python SDK). */
 export const HOLD_ALL = Number.MAX_SAFE_INTEGER;
 
@@ -85,38 +94,59 @@ export const HOLD_ALL = Number.MAX_SAFE_INTEGER;
 const SPAN_OPTIONS = { caseClose: (set: CharSet) => set, property: () => ALL };
 
 /**
- * How many characters of a streamed answer must be held back so that no match of a pattern the
- * `output` rules use can be cut in two: the longest span among them (0 when they use none;
- * HOLD_ALL, which holds the whole answer to its end, when one has no bound). A pattern is a
- * detector, a regex, the right side of `matches` (a string is compiled as a regex; anything
- * else is unknown until run time), a `like` glob, or a string literal; defs and consts are read
- * too, since an output rule may reach a pattern through them.
+ * What a streamed answer must hold back so that no match of a pattern the `output` rules use
+ * can be cut in two. `hold`: the longest span among the bounded patterns (0 when they use none;
+ * HOLD_ALL, which holds the whole answer to its end, when one has no bound and no way to tell
+ * an open token). `open`: the detectors with no bound whose tokens start with a prefix
+ * (`secret.jwt`, `secret.private_key`...): the stream holds back from the start of such a
+ * token while it may still be open, and no more (spec/streams.md). A pattern is a detector, a
+ * regex, the right side of `matches` (a string is compiled as a regex; anything else is
+ * unknown until run time), a `like` glob, or a string literal; defs and consts are read too,
+ * since an output rule may reach a pattern through them.
  */
-export function streamHold(policySet: PolicySet): number {
+export function streamNeeds(policySet: PolicySet): { hold: number; open: string[] } {
   let hold = 0;
+  const open = new Set<string>();
   const visit = (node: unknown): void => {
     if (typeof node !== "object" || node === null) return;
     if (Array.isArray(node)) return node.forEach(visit);
     const n = node as { kind?: unknown; parts?: readonly { name: string }[]; value?: unknown; pattern?: unknown; flags?: unknown; op?: unknown; right?: { kind?: unknown; value?: unknown } };
     if (n.kind === "Regex") hold = Math.max(hold, regexSpan(String(n.pattern), String(n.flags ?? "")));
     else if (n.kind === "QualifiedName" && n.parts !== undefined) {
-      const name = n.parts.map((p) => p.name).join(".");
-      const span = getDetector(name)?.span;
-      // A detector scans the folded text (stdlib/fold.ts): one folded character may stand for
-      // up to FOLD_SPREAD kept characters of the answer (a surrogate pair); the characters the
-      // fold drops are not counted by the stream (text.ts), however many there are.
-      if (span !== undefined) hold = Math.max(hold, span * FOLD_SPREAD);
+      detector(n.parts.map((p) => p.name).join("."));
     } else if (n.kind === "String" && typeof n.value === "string") hold = Math.max(hold, n.value.length);
     else if (n.kind === "Binary" && (n.op === "matches" || n.op === "like")) {
       const r = n.right;
+      const name = dottedName(r);
       if (r?.kind === "String" && typeof r.value === "string") hold = Math.max(hold, n.op === "matches" ? regexSpan(r.value, "") : r.value.includes("*") ? Infinity : 2 * r.value.length);
+      // `s matches secret.jwt` names the detector as a member of `secret`.
+      else if (n.op === "matches" && name !== undefined && getDetector(name) !== undefined) detector(name);
       else if (r?.kind !== "Regex" && r?.kind !== "QualifiedName") hold = Infinity;
     }
     for (const [k, v] of Object.entries(node)) if (k !== "span" && typeof v === "object" && v !== null) visit(v);
+  };
+  const detector = (name: string): void => {
+    const d = getDetector(name);
+    // A detector scans the folded text (stdlib/fold.ts): one folded character may stand for
+    // up to FOLD_SPREAD kept characters of the answer (a surrogate pair); the characters the
+    // fold drops are not counted by the stream (text.ts), however many there are.
+    if (d?.open !== undefined) open.add(name);
+    else if (d !== undefined) hold = Math.max(hold, d.span * FOLD_SPREAD);
   };
   const program = policySet.program;
   for (const rule of program.rules) if (rule.phases.includes("output")) visit(rule.decl);
   for (const def of program.defs.values()) visit(def.decl);
   for (const c of program.consts.values()) visit(c.value);
-  return Math.min(hold, HOLD_ALL);
+  hold = Math.min(hold, HOLD_ALL);
+  // Holding the whole answer already holds every open token.
+  return { hold, open: hold === HOLD_ALL ? [] : [...open].sort() };
+}
+
+/**
+ * The hold-back of a client that does not tell open tokens (the service's `/v1/status`, the
+ * Python SDK): `streamNeeds`' hold, or HOLD_ALL when an unbounded detector is in use.
+ */
+export function streamHold(policySet: PolicySet): number {
+  const needs = streamNeeds(policySet);
+  return needs.open.length > 0 ? HOLD_ALL : needs.hold;
 }

@@ -7,7 +7,9 @@ import { PolicyDeniedError, denialMessage } from "./errors.ts";
 import type { StepOutcome } from "./record.ts";
 import type { GuardScope } from "./scope.ts";
 import { checkInside, enforceInside, peekInside } from "./scope.ts";
-import { keptBack, keptUnits } from "../runtime/stdlib/fold.ts";
+import { fold, keptBack, keptUnits, needsFold } from "../runtime/stdlib/fold.ts";
+import { getDetector } from "../runtime/stdlib/detectors.ts";
+import type { OpenAt } from "../runtime/stdlib/detector.ts";
 
 /** Decides `text` on `input` or `output` and returns the text after transforms (throws PolicyDeniedError on deny). */
 export async function guardText(scope: GuardScope, phase: "input" | "output", text: string, step?: StepOutcome): Promise<string> {
@@ -77,6 +79,7 @@ function peekText(scope: GuardScope, phase: "input" | "output", text: string): s
 export class OutputStream {
   readonly #scope: GuardScope;
   readonly #hold: number;
+  readonly #open: readonly OpenAt[];
   #raw = "";
   #emitted = 0;
   /** Code units the fold keeps in the text not yet emitted. */
@@ -86,6 +89,7 @@ export class OutputStream {
   constructor(scope: GuardScope) {
     this.#scope = scope;
     this.#hold = scope.core.streamHold;
+    this.#open = scope.core.streamOpen.flatMap((name) => getDetector(name)?.open ?? []);
   }
 
   /** Adds a delta; returns the text now safe to show ("" when none). Throws PolicyDeniedError when the answer so far is denied. */
@@ -99,7 +103,11 @@ export class OutputStream {
     if (this.#pending <= this.#hold * 2 && this.#hold > 0) return "";
     // Never cut between the halves of a surrogate pair (a delta may even end between them): a
     // piece ending in half a character has no UTF-8 form, so it could be neither shown nor recorded.
-    const end = highSurrogateAt(this.#raw, this.#raw.length - 1) ? this.#raw.length - 1 : this.#raw.length;
+    // A token of an unbounded format that may still be open is not decided yet: the text ends,
+    // for this piece, where it starts (and the bounded hold-back is kept before it).
+    const open = this.#openAt();
+    const end = open >= 0 ? open : highSurrogateAt(this.#raw, this.#raw.length - 1) ? this.#raw.length - 1 : this.#raw.length;
+    if (end <= this.#emitted) return "";
     const whole = this.#text(this.#raw.slice(this.#emitted, end));
     for (let cut = keptBack(this.#raw, end, this.#hold); cut > this.#emitted; cut = keptBack(this.#raw, cut, Math.max(1, this.#hold))) {
       const head = this.#text(this.#raw.slice(this.#emitted, cut));
@@ -110,6 +118,23 @@ export class OutputStream {
       return head;
     }
     return "";
+  }
+
+  // Where the earliest token that more text could extend starts, in the answer as written or
+  // as the detectors' fold reads it (a zero-width character inside a token does not end it); -1 when none.
+  #openAt(): number {
+    if (this.#open.length === 0) return -1;
+    const from = this.#emitted;
+    const tail = this.#raw.slice(from);
+    const folded = needsFold(tail) ? fold(tail) : undefined;
+    let at = -1;
+    for (const openAt of this.#open) {
+      let p = openAt(this.#raw, from);
+      const q = folded === undefined ? -1 : openAt(folded.text, 0);
+      if (q >= 0 && (p < 0 || from + folded!.start[q]! < p)) p = from + folded!.start[q]!;
+      if (p >= 0 && (at < 0 || p < at)) at = p;
+    }
+    return at;
   }
 
   /** The rest of the answer, redacted; the whole answer is decided and recorded here. Throws PolicyDeniedError on deny. */

@@ -26,6 +26,11 @@ export interface Detector {
    * Infinity when the format has no bound.
    */
   readonly span: number;
+  /**
+   * For a format with no bound (span Infinity): where a token that more text could still extend
+   * starts. A stream holds back only from there instead of to its end.
+   */
+  readonly open?: OpenAt;
   /** Every match, in order, non-overlapping, each within `[0, text.length]`. */
   find(text: string): Match[];
   /** True when `find` would return at least one match; stops at the first, allocates nothing more. */
@@ -165,5 +170,36 @@ export function mergeScans(...scans: Scan[]): Scan {
       lastEnd = m[1];
     }
     return true;
+  };
+}
+
+/**
+ * For a format with no upper bound: where, at or after `from`, a token starts that more text
+ * could still extend (spec/streams.md), or -1 when none. A stream holds back from there.
+ */
+export type OpenAt = (text: string, from: number) => number;
+
+/**
+ * An `OpenAt` for tokens that begin with one of `prefixes` and run on through the characters of
+ * `alphabet`: a token is open while every character after its prefix is in the alphabet, and so
+ * is a prefix the text ends inside (its next delta may complete it). Whether a token the prefix
+ * starts is valid is left to the detector: holding a look-alike a little longer is safe.
+ */
+export function prefixOpen(prefixes: readonly string[], alphabet: (c: number) => boolean): OpenAt {
+  return (text, from) => {
+    const n = text.length;
+    let run = n;
+    while (run > from && alphabet(text.charCodeAt(run - 1))) run--;
+    let best = -1;
+    for (const p of prefixes) {
+      // A token open at the end has its prefix end inside the trailing run, or the text ends inside its prefix.
+      for (let i = Math.max(from, run - p.length); i < n && (best < 0 || i < best); i++) {
+        if (text.startsWith(p, i) || (i + p.length > n && p.startsWith(text.slice(i)))) {
+          best = i;
+          break;
+        }
+      }
+    }
+    return best;
   };
 }

@@ -4,7 +4,8 @@
 // The segments' class excludes the dot that separates them, and the first is anchored by a
 // negative lookbehind of that class, so the scan is linear.
 import { decodeBase64Url } from "./checksums.ts";
-import { detector, regexExtent, regexScan, type Detector, type Span } from "./detector.ts";
+import { isWord } from "./chars.ts";
+import { detector, prefixOpen, regexExtent, regexScan, type Detector, type Span } from "./detector.ts";
 
 const JWT = /(?<![A-Za-z0-9_-])ey[A-Za-z0-9_-]{8,}\.ey[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*/g;
 
@@ -34,9 +35,13 @@ function validJwt(text: string, m: RegExpExecArray, span: Span): boolean {
 }
 
 /** `secret.jwt`. */
-export const jwt: Detector = detector(
-  "secret.jwt",
-  "A JSON Web Token: three base64url segments separated by dots, the first decoding to a JSON header with an `alg`.",
-  regexScan(JWT, validJwt),
-  regexExtent(JWT),
-);
+export const jwt: Detector = {
+  ...detector(
+    "secret.jwt",
+    "A JSON Web Token: three base64url segments separated by dots, the first decoding to a JSON header with an `alg`.",
+    regexScan(JWT, validJwt),
+    regexExtent(JWT),
+  ),
+  // Open from its `ey` while base64url and dots follow.
+  open: prefixOpen(["ey"], (c) => isWord(c) || c === 45 || c === 46),
+};

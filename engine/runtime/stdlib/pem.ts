@@ -65,10 +65,46 @@ function scanPem(text: string, out: Match[] | null): boolean {
 }
 
 /** `secret.private_key`. */
-export const privateKey: Detector = detector(
-  "secret.private_key",
-  "A PEM private key block, from `-----BEGIN ... PRIVATE KEY-----` through its END line, or through the base64 that follows the header when the END line is missing.",
-  scanPem,
-  // The base64 body has no bound.
-  Infinity,
-);
+export const privateKey: Detector = {
+  ...detector(
+    "secret.private_key",
+    "A PEM private key block, from `-----BEGIN ... PRIVATE KEY-----` through its END line, or through the base64 that follows the header when the END line is missing.",
+    scanPem,
+    // The base64 body has no bound.
+    Infinity,
+  ),
+  open: openPem,
+};
+
+// A block is open from its BEGIN until the first END line after its header can be read whole:
+// before that, text to come may still make it the block's end (the scan takes everything up to
+// a matching END line, whatever lies between), so nothing from the BEGIN on is decided. A
+// header cut off by the end of the text, or a BEGIN the text ends inside, is open too.
+function openPem(text: string, from: number): number {
+  const n = text.length;
+  for (let i = Math.max(from, n - BEGIN.length + 1); i < n; i++) if (BEGIN.startsWith(text.slice(i))) return firstOpen(text, from, i);
+  return firstOpen(text, from, n);
+}
+
+// The first open block starting in [from, limit), else `limit` when it is below the text's length, else -1.
+function firstOpen(text: string, from: number, limit: number): number {
+  const n = text.length;
+  let begin = text.indexOf(BEGIN, from);
+  while (begin >= 0 && begin < limit) {
+    const labelStart = begin + BEGIN.length;
+    let i = labelStart;
+    while (i < n && i - labelStart < MAX_LABEL && isLabelChar(text.charCodeAt(i))) i++;
+    if (i === n || (i + DASHES.length > n && DASHES.startsWith(text.slice(i)))) return begin;
+    const label = text.slice(labelStart, i);
+    let next = begin + 1;
+    if (text.startsWith(DASHES, i) && (label.endsWith("PRIVATE KEY") || label.endsWith("PRIVATE KEY BLOCK"))) {
+      const headerEnd = i + DASHES.length;
+      const end = text.indexOf(END, headerEnd);
+      const footer = `${label}${DASHES}`;
+      if (end < 0 || end + END.length + footer.length > n) return begin;
+      next = text.startsWith(footer, end + END.length) ? end + END.length + footer.length : end;
+    }
+    begin = text.indexOf(BEGIN, next);
+  }
+  return limit < n ? limit : -1;
+}

@@ -3,9 +3,13 @@
 // lookbehind of the class its token is made of, so a failed attempt is never retried from
 // inside the same run, and its runs are either bounded or followed by a character outside
 // their class: the scans are linear.
-import { isDigit } from "./chars.ts";
+import { isDigit, isWord } from "./chars.ts";
 import { shannonEntropy } from "./checksums.ts";
-import { detector, mergeScans, regexExtent, regexScan, type Detector, type Span } from "./detector.ts";
+import { detector, mergeScans, prefixOpen, regexExtent, regexScan, type Detector, type Span } from "./detector.ts";
+
+// The characters that may continue each token (what its closing lookahead excludes).
+const isTokenChar = (c: number): boolean => isWord(c) || c === 45;
+const isWebhookChar = (c: number): boolean => isTokenChar(c) || c === 47;
 
 function accept(): boolean {
   return true;
@@ -37,33 +41,42 @@ export const awsKey: Detector = detector(
 const GITHUB = /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9]{22,}_[A-Za-z0-9]{30,})(?![A-Za-z0-9_])/g;
 
 /** `secret.github_token`. */
-export const githubToken: Detector = detector(
-  "secret.github_token",
-  "A GitHub token: `ghp_`, `gho_`, `ghu_`, `ghs_` or `ghr_` and 36 or more letters and digits, or a fine-grained `github_pat_` token.",
-  regexScan(GITHUB, accept),
-  regexExtent(GITHUB),
-);
+export const githubToken: Detector = {
+  ...detector(
+    "secret.github_token",
+    "A GitHub token: `ghp_`, `gho_`, `ghu_`, `ghs_` or `ghr_` and 36 or more letters and digits, or a fine-grained `github_pat_` token.",
+    regexScan(GITHUB, accept),
+    regexExtent(GITHUB),
+  ),
+  open: prefixOpen(["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"], isWord),
+};
 
 const SLACK =
   /(?<![A-Za-z0-9_-])(?:xox[abposr]-\d{6,}-[A-Za-z0-9-]{6,}|xapp-\d-[A-Za-z0-9-]{20,}|(?:https?:\/\/)?hooks\.slack\.com\/(?:services|workflows)\/T[A-Z0-9]{6,}\/[AB][A-Z0-9]{6,}\/[A-Za-z0-9]{16,})(?![A-Za-z0-9_-])/g;
 
 /** `secret.slack_token`. */
-export const slackToken: Detector = detector(
-  "secret.slack_token",
-  "A Slack token (`xoxb-`, `xoxp-`, `xoxa-`, `xoxo-`, `xoxr-`, `xoxs-` followed by a numeric id and more, or an app-level `xapp-` token) or an incoming-webhook URL.",
-  regexScan(SLACK, accept),
-  regexExtent(SLACK),
-);
+export const slackToken: Detector = {
+  ...detector(
+    "secret.slack_token",
+    "A Slack token (`xoxb-`, `xoxp-`, `xoxa-`, `xoxo-`, `xoxr-`, `xoxs-` followed by a numeric id and more, or an app-level `xapp-` token) or an incoming-webhook URL.",
+    regexScan(SLACK, accept),
+    regexExtent(SLACK),
+  ),
+  open: prefixOpen(["xoxa-", "xoxb-", "xoxp-", "xoxo-", "xoxs-", "xoxr-", "xapp-", "https://hooks.slack.com/", "http://hooks.slack.com/", "hooks.slack.com/"], isWebhookChar),
+};
 
 const STRIPE = /(?<![A-Za-z0-9_])(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}(?![A-Za-z0-9_])/g;
 
 /** `secret.stripe_key`. */
-export const stripeKey: Detector = detector(
-  "secret.stripe_key",
-  "A Stripe secret or restricted key: `sk_live_`, `rk_live_`, `sk_test_` or `rk_test_` and 16 or more letters and digits.",
-  regexScan(STRIPE, accept),
-  regexExtent(STRIPE),
-);
+export const stripeKey: Detector = {
+  ...detector(
+    "secret.stripe_key",
+    "A Stripe secret or restricted key: `sk_live_`, `rk_live_`, `sk_test_` or `rk_test_` and 16 or more letters and digits.",
+    regexScan(STRIPE, accept),
+    regexExtent(STRIPE),
+  ),
+  open: prefixOpen(["sk_live_", "sk_test_", "rk_live_", "rk_test_"], isWord),
+};
 
 const GOOGLE = /(?<![A-Za-z0-9_-])AIza[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])/g;
 
@@ -92,12 +105,15 @@ function mixedCase(text: string, start: number, end: number): boolean {
 }
 
 /** `secret.openai_key`. */
-export const openaiKey: Detector = detector(
-  "secret.openai_key",
-  "An OpenAI API key: `sk-` (or `sk-proj-`, `sk-svcacct-`, `sk-admin-`) and 32 or more characters mixing digits, capitals and small letters.",
-  regexScan(OPENAI, (text, _m, span) => mixedCase(text, span.start + 3, span.end)),
-  regexExtent(OPENAI),
-);
+export const openaiKey: Detector = {
+  ...detector(
+    "secret.openai_key",
+    "An OpenAI API key: `sk-` (or `sk-proj-`, `sk-svcacct-`, `sk-admin-`) and 32 or more characters mixing digits, capitals and small letters.",
+    regexScan(OPENAI, (text, _m, span) => mixedCase(text, span.start + 3, span.end)),
+    regexExtent(OPENAI),
+  ),
+  open: prefixOpen(["sk-"], isTokenChar),
+};
 
 // A value assigned to a credential-like name: `api_key = "..."`, `"client_secret": "..."`,
 // `X-Auth-Token: ...`, `PASSWORD=...`. The name may sit inside a longer identifier
