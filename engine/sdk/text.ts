@@ -82,6 +82,11 @@ export class OutputStream {
   readonly #open: readonly OpenAt[];
   #raw = "";
   #emitted = 0;
+  // The last open-token scan: where it found one (-1: none) and how much text it read.
+  #openFound = -1;
+  #openScanned = 0;
+  // The end of the last piece tried while a token was open: trying it again emits nothing new.
+  #triedEnd = -1;
   /** Code units the fold keeps in the text not yet emitted. */
   #pending = 0;
   #ended = false;
@@ -105,9 +110,10 @@ export class OutputStream {
     // piece ending in half a character has no UTF-8 form, so it could be neither shown nor recorded.
     // A token of an unbounded format that may still be open is not decided yet: the text ends,
     // for this piece, where it starts (and the bounded hold-back is kept before it).
-    const open = this.#openAt();
+    const open = this.#openAt(delta);
     const end = open >= 0 ? open : highSurrogateAt(this.#raw, this.#raw.length - 1) ? this.#raw.length - 1 : this.#raw.length;
-    if (end <= this.#emitted) return "";
+    if (end <= this.#emitted || (open >= 0 && open === this.#triedEnd)) return "";
+    this.#triedEnd = open;
     const whole = this.#text(this.#raw.slice(this.#emitted, end));
     for (let cut = keptBack(this.#raw, end, this.#hold); cut > this.#emitted; cut = keptBack(this.#raw, cut, Math.max(1, this.#hold))) {
       const head = this.#text(this.#raw.slice(this.#emitted, cut));
@@ -122,9 +128,15 @@ export class OutputStream {
 
   // Where the earliest token that more text could extend starts, in the answer as written or
   // as the detectors' fold reads it (a zero-width character inside a token does not end it); -1 when none.
-  #openAt(): number {
+  //
+  // While a token is open, a delta of token characters and line breaks cannot end one but a
+  // PEM block (whose END line holds a space); the text is scanned again only when it has grown
+  // by half, so a long token costs linear time, not quadratic. Holding longer is always safe.
+  #openAt(delta: string): number {
     if (this.#open.length === 0) return -1;
     const from = this.#emitted;
+    if (this.#openFound >= from && TOKEN_RUN.test(delta) && this.#raw.length - this.#openScanned < Math.max(64, (this.#openScanned - from) / 2)) return this.#openFound;
+    this.#openScanned = this.#raw.length;
     const tail = this.#raw.slice(from);
     const folded = needsFold(tail) ? fold(tail) : undefined;
     let at = -1;
@@ -134,6 +146,7 @@ export class OutputStream {
       if (q >= 0 && (p < 0 || from + folded!.start[q]! < p)) p = from + folded!.start[q]!;
       if (p >= 0 && (at < 0 || p < at)) at = p;
     }
+    this.#openFound = at;
     return at;
   }
 
@@ -164,6 +177,9 @@ export class OutputStream {
     return this.#scope.core.mode === "enforce" && typeof out === "string" ? out : piece;
   }
 }
+
+// Characters that continue every unbounded token (base64, base64url, JWT dots) and line breaks.
+const TOKEN_RUN = /^[A-Za-z0-9+/=_.\-\r\n]*$/;
 
 function highSurrogateAt(text: string, i: number): boolean {
   const c = text.charCodeAt(i);

@@ -200,6 +200,8 @@ export function prefixOpen(prefixes: readonly string[], alphabet: (c: number) =>
         }
       }
     }
-    return best;
+    // From the start of the run the prefix sits in: a token glued to the word before it is no
+    // token (the detectors' lookbehinds), and deciding the word apart from it would find one.
+    return best < 0 ? -1 : Math.min(best, run);
   };
 }

@@ -89,3 +89,9 @@ test("a prefix cut between two deltas still opens a token", async () => {
     for (let cut = 1; cut < 16; cut++) assert.equal((await streamed(text, [3 + cut, 1, 1, 1, 700])).shown, whole);
   }
 });
+
+test("a prefix glued to the word before it streams as the whole text decides it", async () => {
+  const text = `the monkey${JWT.slice(2)} and the task-${"Ab3dE5gH".repeat(5)} end`;
+  const whole = await guardText(guard.session("w"), "output", text);
+  for (const n of [1, 3, 7, 50]) assert.equal((await streamed(text, [n])).shown, whole, `chunks of ${n}`);
+});
