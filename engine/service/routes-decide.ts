@@ -164,7 +164,8 @@ function decideOne(ctx: ServiceContext, caller: Caller, r: DecisionRequestV1, at
   if (ctx.environment !== undefined && env !== ctx.environment) {
     throw new ServiceError("request/wrong-environment", `this service serves the bundle of environment '${ctx.environment}', not of '${env}': send the request to that environment's service`, r.environment !== undefined ? `${at}/environment` : `${at}/input/env`);
   }
-  checkScope(caller, agent, env, { agent: `${at}/input/agent/id`, env: r.environment !== undefined ? `${at}/environment` : `${at}/input/env` });
+  // An unscoped key (most) skips building the refusal's paths.
+  if (caller.agents !== null || caller.environments !== null) checkScope(caller, agent, env, { agent: `${at}/input/agent/id`, env: r.environment !== undefined ? `${at}/environment` : `${at}/input/env` });
   const givenSession = input.session as { id?: unknown; calls?: unknown } | undefined;
   const session = r.session ?? (typeof givenSession?.id === "string" ? givenSession.id : null);
   // A client that sends its own session.calls could send [] and erase its history: only a key

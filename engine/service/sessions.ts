@@ -208,6 +208,8 @@ export class Sessions {
   /** What each principal id is stored as (its pseudonym never changes once the log is open). */
   readonly #ownerIds = new Map<string, string>();
   readonly #queues = new Map<string, Promise<unknown>>();
+  /** The owner text last built: a client sending its own history asks for the same owner step after step. */
+  #lastOwner: { key: string; env: string; principal: string; text: string } = { key: "", env: "", principal: "", text: "" };
 
   /** The data subject of a decided input, for a store that seals (null otherwise). */
   readonly subjectOf: (input: unknown) => string | null;
@@ -283,7 +285,7 @@ export class Sessions {
   run<T>(key: string, step: (state: SessionState) => SessionStep<T>, principal: string | null, actor: SessionActor): Promise<T> {
     return this.#enqueue(key, async () => {
       const p = await this.#ownerOf(principal);
-      return this.#attempt(key, step, ownerText(actor, p), p);
+      return this.#attempt(key, step, this.#ownerText(actor, p), p);
     });
   }
 
@@ -297,12 +299,21 @@ export class Sessions {
     const known = this.#owners.get(key);
     // Known owner, known principal: answered at once, with no store and no queue (a client that
     // sends its own history sends every step so).
-    if (known !== undefined && typeof p === "string") return isOwner(known, ownerText(actor, p), p);
+    if (known !== undefined && typeof p === "string") return isOwner(known, this.#ownerText(actor, p), p);
     return this.#enqueue(key, async () => {
       const part = await p;
-      const o = ownerText(actor, part);
+      const o = this.#ownerText(actor, part);
       return isOwner(await this.#claim(key, o), o, part);
     });
+  }
+
+  // The JSON of the owner was the one allocation a known owner's check made per decision.
+  #ownerText(actor: SessionActor, principal: string): string {
+    const last = this.#lastOwner;
+    if (last.key === actor.key && last.env === actor.env && last.principal === principal) return last.text;
+    const text = ownerText(actor, principal);
+    this.#lastOwner = { key: actor.key, env: actor.env, principal, text };
+    return text;
   }
 
   /** Runs `work` after every earlier piece of work of this session on this node. */
