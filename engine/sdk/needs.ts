@@ -78,15 +78,6 @@ export function regexSpan(pattern: string, flags: string): number {
   }
 }
 
-// `a.b.c` written as member accesses on a name, or undefined.
-function dottedName(node: unknown): string | undefined {
-  const n = node as { kind?: unknown; name?: unknown; object?: unknown; property?: { name?: unknown } } | undefined;
-  if (n?.kind === "Name" && typeof n.name === "string") return n.name;
-  if (n?.kind !== "Member" || typeof n.property?.name !== "string") return undefined;
-  const object = dottedName(n.object);
-  return object === undefined ? undefined : `${object}.${n.property.name}`;
-}
-
 /** The hold-back that holds a whole answer to its end: an integer, so that it travels as JSON (the service's `/v1/status`, the Python SDK). */
 export const HOLD_ALL = Number.MAX_SAFE_INTEGER;
 
@@ -117,10 +108,10 @@ export function streamNeeds(policySet: PolicySet): { hold: number; open: string[
     } else if (n.kind === "String" && typeof n.value === "string") hold = Math.max(hold, n.value.length);
     else if (n.kind === "Binary" && (n.op === "matches" || n.op === "like")) {
       const r = n.right;
-      const name = dottedName(r);
+      const resolved = resolutions.get(r as object);
       if (r?.kind === "String" && typeof r.value === "string") hold = Math.max(hold, n.op === "matches" ? regexSpan(r.value, "") : r.value.includes("*") ? Infinity : 2 * r.value.length);
-      // `s matches secret.jwt` names the detector as a member of `secret`.
-      else if (n.op === "matches" && name !== undefined && getDetector(name) !== undefined) detector(name);
+      // `s matches secret.jwt` names the detector as a member of `secret` (as the checker resolved it).
+      else if (n.op === "matches" && resolved?.kind === "detector" && typeof resolved.name === "string") detector(resolved.name);
       else if (r?.kind !== "Regex" && r?.kind !== "QualifiedName") hold = Infinity;
     }
     for (const [k, v] of Object.entries(node)) if (k !== "span" && typeof v === "object" && v !== null) visit(v);
@@ -134,6 +125,7 @@ export function streamNeeds(policySet: PolicySet): { hold: number; open: string[
     else if (d !== undefined) hold = Math.max(hold, d.span * FOLD_SPREAD);
   };
   const program = policySet.program;
+  const resolutions = program.resolutions as ReadonlyMap<object, { kind: string; name?: unknown }>;
   for (const rule of program.rules) if (rule.phases.includes("output")) visit(rule.decl);
   for (const def of program.defs.values()) visit(def.decl);
   for (const c of program.consts.values()) visit(c.value);
