@@ -251,8 +251,9 @@ export async function benchServe(): Promise<Record<string, number>> {
     const batchEntries = await countEntries(join(dir, "batch.db"));
 
     // Every request in a session of its own: the history is read from the store (a miss in the
-    // node's cache) and the call appended before the answer, the cost a session rule pays.
-    const { session: _given, ...rest } = one.input as Record<string, unknown>;
+    // node's cache) and the call appended before the answer, the cost a session rule pays. The
+    // service's clock times it: a client that does not send its own history may not send a time.
+    const { session: _given, time: _time, ...rest } = one.input as Record<string, unknown>;
     const inSession = JSON.stringify({ phase: one.phase, input: rest, session: "bench-[<id>]" });
     const sessions = serve("sessions.db");
     const sessionUrl = await waitFor(sessions, /listening on (http:\/\/\S+)/);
