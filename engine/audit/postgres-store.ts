@@ -13,7 +13,7 @@
 // base backups and archived WAL still hold old keys until their retention ends: that is the
 // operator's backup policy, documented in spec/audit-trust.md.
 import pg from "pg";
-import { QUERY_TIMEOUT_MS, errorText, openPool, redactUrl, transaction, unanswered } from "../storage/postgres.ts";
+import { QUERY_TIMEOUT_MS, errorText, openPool, reached, redactUrl, transaction } from "../storage/postgres.ts";
 import type { NodeId } from "./merkle.ts";
 import { StoreError, edgeIds, leafHashesOf, nodeKey, planAppend } from "./store.ts";
 import type { AppendResult, AuditStore, EraseOutcome, NewEntry, StoredCheckpoint, StoredEntry, SubjectKey } from "./store.ts";
@@ -162,15 +162,10 @@ export class PostgresStore implements AuditStore {
    * gets the log's own error with its code (503 audit/unavailable, a one-line CLI message) rather
    * than a driver error it can only guess at.
    */
-  async #reached<T>(run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (err) {
-      if (err instanceof StoreError) throw err;
-      if (unanswered(err)) throw new StoreError("audit/store-unavailable", `${this.location} did not answer within its statement deadline`, "check that PostgreSQL is up and reachable, then retry");
-      throw new StoreError("audit/store-unavailable", `cannot use ${this.location}: ${errorText(err)}`, "check that PostgreSQL is up and reachable, then retry");
-    }
+  #reached<T>(run: () => Promise<T>): Promise<T> {
+    return reached(run, this.location, (err) => err instanceof StoreError, (message) => new StoreError("audit/store-unavailable", message, "check that PostgreSQL is up and reachable, then retry"));
   }
+
 
   async append(entries: readonly NewEntry[]): Promise<AppendResult> {
     return this.#tx(async (c) => {

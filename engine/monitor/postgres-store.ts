@@ -2,7 +2,7 @@
 // by any number of processes. A bucket merge locks the bucket rows it reads (FOR UPDATE, after
 // inserting the missing ones), so two flushers adding to one minute never lose each other's counts.
 import pg from "pg";
-import { errorText, openPool, redactUrl, transaction, unanswered } from "../storage/postgres.ts";
+import { errorText, openPool, reached, redactUrl, transaction } from "../storage/postgres.ts";
 import { mergeAggregates } from "./aggregate.ts";
 import { MonitorError } from "./errors.ts";
 import { seededRandom } from "./random.ts";
@@ -67,15 +67,10 @@ export class PostgresMonitorStore implements MonitorStore {
    * gone) as MonitorError `monitor/store-unavailable` with the one-line fix: the CLI prints it as
    * one line and the service answers 503, where the driver's own error read as an internal error.
    */
-  async #reached<T>(run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (err) {
-      if (err instanceof MonitorError) throw err;
-      if (unanswered(err)) throw new MonitorError("monitor/store-unavailable", `${this.location} did not answer within its statement deadline`, REACH);
-      throw new MonitorError("monitor/store-unavailable", `cannot use ${this.location}: ${errorText(err)}`, REACH);
-    }
+  #reached<T>(run: () => Promise<T>): Promise<T> {
+    return reached(run, this.location, (err) => err instanceof MonitorError, (message) => new MonitorError("monitor/store-unavailable", message, REACH));
   }
+
 
   async mergeBuckets(buckets: readonly BucketRecord[], sampleCap: number): Promise<void> {
     if (buckets.length === 0) return;

@@ -39,6 +39,20 @@ export function errorText(err: unknown): string {
   return err instanceof Error ? err.message.toLowerCase() : String(err);
 }
 
+/**
+ * `run`'s result, a driver failure as the store's own error: `unavailable(message)` names the
+ * store at `location` and why it could not be used (a statement past its deadline, a connection
+ * refused or cut); errors `own` recognises pass as they are.
+ */
+export async function reached<T>(run: () => Promise<T>, location: string, own: (err: unknown) => boolean, unavailable: (message: string) => Error): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (own(err)) throw err;
+    throw unavailable(unanswered(err) ? `${location} did not answer within its statement deadline` : `cannot use ${location}: ${errorText(err)}`);
+  }
+}
+
 function ignore(): void {}
 
 /**
